@@ -1,0 +1,101 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# mif: IPsec for hosts and gateways with several network interfaces.
+#
+#   make            the xfrm_mif module, mifd and mifctl
+#   make check      every test layer (see README.md)
+#   make demo       boot a VM and show what mif does
+#   make install    install all three (module with DKMS where available)
+#
+# KDIR selects the kernel the module is built against (default: Debian's
+# installed 6.1 headers).
+
+VERSION := 0.1.0
+KDIR ?= $(lastword $(sort $(wildcard /lib/modules/6.1*/build)))
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD := build
+
+CC ?= gcc
+PKGS := libnl-3.0 libnl-genl-3.0 libnl-route-3.0 libnl-xfrm-3.0 gnutls nettle hogweed json-c inih
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lgmp
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wno-unused-parameter -Wformat=2 -Wvla
+CFLAGS ?= -O2 -g
+MIF_CFLAGS := -std=c11 -D_GNU_SOURCE -DMIF_VERSION='"$(VERSION)"' \
+	-Iuser -Iuapi $(WARN) $(PKG_CFLAGS)
+SAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+
+# Library code: every user/ source but the daemon's main and the tests.
+LIB_SRCS := $(sort $(filter-out user/mifd.c user/tests/%, $(wildcard user/*.c user/*/*.c)))
+MIFCTL_SRCS := $(sort $(wildcard tools/mifctl/*.c))
+TEST_SRCS := $(sort $(wildcard user/tests/test_*.c))
+
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
+TESTS := $(TEST_SRCS:user/tests/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps module user tools tests check unit lint kunit kselftest interop \
+	demo install clean
+all: module user tools
+
+deps:
+	@tools/deps.sh
+
+module: deps
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+user: deps $(BUILD)/mifd
+tools: deps $(BUILD)/mifctl
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(MIF_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/san/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) $(MIF_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libmif.a: $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libmif-san.a: $(SAN_LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/mifd: $(BUILD)/obj/user/mifd.o $(BUILD)/libmif.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/mifctl: $(MIFCTL_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/libmif.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/san/user/tests/%.o $(BUILD)/libmif-san.a
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+
+# Test layers; tools/check runs them all and prints the summary line.
+check: deps
+	tools/check
+
+tests: deps $(TESTS)
+
+unit: deps
+	tools/check unit
+
+lint kunit kselftest interop: deps
+	tools/check $@
+
+demo: deps all
+	tools/demo
+
+install: all
+	tools/install "$(DESTDIR)" "$(PREFIX)" "$(KDIR)" "$(VERSION)"
+
+clean:
+	rm -rf $(BUILD)
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,96 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers shared by the xfrm_mif kselftests: TAP output, skips, namespaces.
+# Sourced by each test; the test sets $TEST_NAME first.
+
+KSFT_PASS=0
+KSFT_FAIL=1
+KSFT_SKIP=4
+
+SELFTEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$SELFTEST_DIR/.." && pwd)
+MODULE=${MIF_MODULE:-$REPO_DIR/kernel/xfrm_mif.ko}
+MIFCTL=${MIFCTL:-$REPO_DIR/build/mifctl}
+
+ksft_ntests=0
+ksft_nfail=0
+ksft_nskip=0
+ksft_netns=()
+
+log() { echo "# $*"; }
+
+# check NAME CMD...: one TAP case.
+check() {
+	local name=$1
+	shift
+	ksft_ntests=$((ksft_ntests + 1))
+	local out
+	if out=$("$@" 2>&1); then
+		echo "ok $ksft_ntests $name"
+	else
+		echo "not ok $ksft_ntests $name"
+		[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/#   /'
+		ksft_nfail=$((ksft_nfail + 1))
+	fi
+}
+
+# check_fails NAME CMD...: passes when CMD fails.
+check_fails() {
+	local name=$1
+	shift
+	check "$name" sh -c '! "$@"' sh "$@"
+}
+
+skip() {
+	ksft_ntests=$((ksft_ntests + 1))
+	echo "ok $ksft_ntests $1 # SKIP ${2:-}"
+	ksft_nskip=$((ksft_nskip + 1))
+}
+
+require_root() {
+	[ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root"; exit $KSFT_SKIP; }
+}
+
+require_cmd() {
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 ||
+			{ echo "1..0 # SKIP $c not found"; exit $KSFT_SKIP; }
+	done
+}
+
+# make_netns VAR: a new netns with a random name, removed at exit.
+make_netns() {
+	local __ns
+	__ns=mif-$(mktemp -u XXXXXXXX)
+	ip netns add "$__ns" || return 1
+	ip -n "$__ns" link set lo up
+	ksft_netns+=("$__ns")
+	printf -v "$1" '%s' "$__ns"
+}
+
+load_module() {
+	if ! grep -q '^xfrm_mif ' /proc/modules; then
+		insmod "$MODULE" || return 1
+	fi
+}
+
+unload_module() {
+	grep -q '^xfrm_mif ' /proc/modules || return 0
+	rmmod xfrm_mif
+}
+
+ksft_cleanup() {
+	local ns
+	for ns in "${ksft_netns[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+}
+
+# ksft_exit: the exit code kselftest expects.
+ksft_exit() {
+	echo "1..$ksft_ntests"
+	[ $ksft_nfail -eq 0 ] || exit $KSFT_FAIL
+	[ $ksft_ntests -gt 0 ] && [ $ksft_nskip -eq $ksft_ntests ] && exit $KSFT_SKIP
+	exit $KSFT_PASS
+}
+
+trap ksft_cleanup EXIT

@@ -1,0 +1,34 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Run every kselftest of this directory (or those named) and print TAP, as
+# the kernel's run_kselftest.sh does: exit status 4 means skipped.
+cd "$(dirname "$0")" || exit 1
+tests=("$@")
+[ ${#tests[@]} -gt 0 ] || mapfile -t tests < <(ls ./*.sh | grep -v -e lib.sh -e run_tests.sh)
+
+# MIF_INJECT_FAILURE=1: add a failing test, to show the harness sees it.
+[ -n "${MIF_INJECT_FAILURE:-}" ] && tests+=(injected_failure.sh)
+[ ${#tests[@]} -gt 0 ] || { echo "run_tests: no tests found" >&2; exit 1; }
+echo "TAP version 13"
+echo "1..${#tests[@]}"
+n=0
+fail=0
+for t in "${tests[@]}"; do
+	n=$((n + 1))
+	name=$(basename "$t" .sh)
+	echo "# selftests: xfrm_mif: $name"
+	if [ "$name" = injected_failure ]; then
+		printf 'not ok 1 failure injected on purpose\n1..1\n' | sed 's/^/# /'
+		(exit 1)
+	else
+		timeout "${KSFT_TIMEOUT:-300}" bash "./$(basename "$t")" 2>&1 | sed 's/^/# /'
+	fi
+	rc=${PIPESTATUS[0]}
+	case $rc in
+	0) echo "ok $n selftests: xfrm_mif: $name" ;;
+	4) echo "ok $n selftests: xfrm_mif: $name # SKIP" ;;
+	124) echo "not ok $n selftests: xfrm_mif: $name # TIMEOUT"; fail=1 ;;
+	*) echo "not ok $n selftests: xfrm_mif: $name # exit=$rc"; fail=1 ;;
+	esac
+done
+exit $fail

@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# What mif does today, run inside the test VM by `make demo`.
+source "$(dirname "$0")/../selftests/lib.sh"
+source "$SELFTEST_DIR/topo.sh"
+set -e
+
+say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
+run() { echo "\$ $*"; "$@"; }
+
+say "1. Load the module and ask it who it is"
+run modprobe -q xfrm_user
+run modprobe -q esp4
+run insmod "$MODULE"
+run "$MIFCTL" info
+run "$MIFCTL" -j info
+
+say "2. An end user (EU) and a gateway (SG), three interfaces between them"
+topo_setup
+run ip -n "$EU" -br addr
+
+say "3. One ESP tunnel per interface, set up with ip xfrm"
+for i in 1 2 3; do topo_tunnel "$i" "0x100$i" "0x200$i"; done
+run ip -n "$EU" xfrm state | grep -E '^src|mode'
+
+say "4. Traffic on every interface at once"
+for i in 1 2 3; do
+	topo_ping "$i" && echo "inner $(topo_eu_inner "$i") -> $TOPO_SG_INNER over eu$i: ok"
+done
+for i in 1 2 3; do
+	echo "eu$i SA 0x100$i: $(topo_esp_packets "$EU" "0x100$i") packets"
+done
+
+say "5. Unload"
+run rmmod xfrm_mif

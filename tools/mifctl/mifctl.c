@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mifctl: command-line tool for the xfrm_mif kernel module.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mifctl.h"
+
+static const struct command commands[] = {
+	{ "info", cmd_info, "info" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: mifctl [-j] [-p] COMMAND [ARGS]\n"
+		   "       mifctl -V | -h\n\nCommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  mifctl %s\n", commands[i].usage);
+}
+
+int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("mifctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n", stderr);
+	return EXIT_USAGE;
+}
+
+int kernel_error(struct mifctl *ctl, const char *what, int err)
+{
+	if (ctl->nl.err[0])
+		fprintf(stderr, "mifctl: %s: %s (%s)\n", what, ctl->nl.err,
+			strerror(-err));
+	else
+		fprintf(stderr, "mifctl: %s: %s\n", what, strerror(-err));
+	return EXIT_FAILED;
+}
+
+int connect_module(struct mifctl *ctl)
+{
+	int err = mifnl_open(&ctl->nl);
+
+	if (err == -ENOENT) {
+		fprintf(stderr, "mifctl: the xfrm_mif module is not loaded "
+				"(modprobe xfrm_mif)\n");
+		return EXIT_NOMODULE;
+	}
+	if (err) {
+		fprintf(stderr, "mifctl: cannot open generic netlink: %s\n",
+			strerror(-err));
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
+}
+
+void print_json(struct mifctl *ctl, struct json_object *obj)
+{
+	int flags = ctl->pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN;
+
+	puts(json_object_to_json_string_ext(obj, flags | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+int main(int argc, char **argv)
+{
+	struct mifctl ctl = { 0 };
+	int opt, rc;
+
+	while ((opt = getopt(argc, argv, "+jpVh")) != -1) {
+		switch (opt) {
+		case 'j':
+			ctl.json = true;
+			break;
+		case 'p':
+			ctl.pretty = true;
+			break;
+		case 'V':
+			printf("mifctl %s\n", MIF_VERSION);
+			return EXIT_OK;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[0], commands[i].name))
+			continue;
+		rc = commands[i].run(&ctl, argc, argv);
+		mifnl_close(&ctl.nl);
+		return rc;
+	}
+	return usage_error("unknown command \"%s\" (try mifctl -h)", argv[0]);
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mifctl: shared declarations of the command-line tool.
+ */
+#ifndef MIFCTL_H
+#define MIFCTL_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "mifnl.h"
+
+/* Exit codes a script can rely on (see mifctl(8)). */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAILED = 1,	/* the kernel refused or the operation failed */
+	EXIT_USAGE = 2,		/* bad command line */
+	EXIT_NOMODULE = 3,	/* xfrm_mif is not loaded */
+};
+
+struct mifctl {
+	bool json;		/* -j */
+	bool pretty;		/* -p */
+	struct mifnl nl;
+};
+
+struct command {
+	const char *name;
+	int (*run)(struct mifctl *ctl, int argc, char **argv);
+	const char *usage;
+};
+
+int cmd_info(struct mifctl *ctl, int argc, char **argv);
+
+/* Helpers of mifctl.c. */
+int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int kernel_error(struct mifctl *ctl, const char *what, int err);
+int connect_module(struct mifctl *ctl);
+void print_json(struct mifctl *ctl, struct json_object *obj);
+
+#endif

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * xfrm_mif: interface-granular operations on XFRM state.
+ *
+ * A generic netlink family, per network namespace. Its unit is the outer
+ * address of an interface: every SA and policy bound to an address is moved,
+ * cloned or deleted in one call. docs/netlink.md describes every command and
+ * attribute.
+ */
+#ifndef _UAPI_LINUX_XFRM_MIF_H
+#define _UAPI_LINUX_XFRM_MIF_H
+
+#include <linux/types.h>
+
+#define XFRM_MIF_GENL_NAME	"xfrm_mif"
+#define XFRM_MIF_GENL_VERSION	1
+#define XFRM_MIF_MCGRP_EVENTS	"events"
+
+enum xfrm_mif_cmd {
+	XFRM_MIF_CMD_UNSPEC,
+	XFRM_MIF_CMD_GET_INFO,		/* module version and features */
+	XFRM_MIF_CMD_REWRITE,		/* move every SA/policy from OLD to NEW */
+	XFRM_MIF_CMD_CLONE,		/* copy SAs of given addresses to NEW */
+	XFRM_MIF_CMD_DELETE,		/* delete every SA/policy bound to ADDR */
+	XFRM_MIF_CMD_ALT_SET,		/* set the alternates of an address */
+	XFRM_MIF_CMD_ALT_GET,		/* dump alternates */
+	XFRM_MIF_CMD_ALT_DEL,		/* remove the alternates of an address */
+	XFRM_MIF_CMD_DUMP,		/* SAs and policies grouped by address */
+	XFRM_MIF_CMD_FAILOVER,		/* event only: the module failed over */
+
+	__XFRM_MIF_CMD_MAX,
+	XFRM_MIF_CMD_MAX = __XFRM_MIF_CMD_MAX - 1
+};
+
+/* An address: exactly one of INET (4 bytes) or INET6 (16 bytes). */
+enum xfrm_mif_addr_attr {
+	XFRM_MIF_ADDR_A_UNSPEC,
+	XFRM_MIF_ADDR_A_INET,		/* binary, 4 bytes, network order */
+	XFRM_MIF_ADDR_A_INET6,		/* binary, 16 bytes */
+
+	__XFRM_MIF_ADDR_A_MAX,
+	XFRM_MIF_ADDR_A_MAX = __XFRM_MIF_ADDR_A_MAX - 1
+};
+
+enum xfrm_mif_attr {
+	XFRM_MIF_A_UNSPEC,
+	XFRM_MIF_A_VERSION,		/* u32: XFRM_MIF_GENL_VERSION */
+	XFRM_MIF_A_FEATURES,		/* u32: XFRM_MIF_F_* */
+	XFRM_MIF_A_ADDR,		/* nest: the address operated on (OLD) */
+	XFRM_MIF_A_NEW_ADDR,		/* nest: the replacement / new local */
+	XFRM_MIF_A_NEW_PEER,		/* nest: new remote outer address */
+	XFRM_MIF_A_NEW_INNER,		/* nest: new inner address (selector) */
+	XFRM_MIF_A_FROM,		/* nest of XFRM_MIF_A_ADDR: ordered list */
+	XFRM_MIF_A_ALTS,		/* nest of XFRM_MIF_A_ADDR: ordered list */
+	XFRM_MIF_A_MARK,		/* u32 */
+	XFRM_MIF_A_MARK_MASK,		/* u32 */
+	XFRM_MIF_A_IF_ID,		/* u32 */
+	XFRM_MIF_A_REQID,		/* u32 */
+	XFRM_MIF_A_FLAGS,		/* u32: XFRM_MIF_OPF_* */
+	XFRM_MIF_A_ENCAP_SPORT,		/* be16: new UDP-encap source port */
+	XFRM_MIF_A_ENCAP_DPORT,		/* be16: new UDP-encap dest port */
+	XFRM_MIF_A_STATES,		/* u32: number of SAs affected */
+	XFRM_MIF_A_POLICIES,		/* u32: number of policies affected */
+	XFRM_MIF_A_STATE,		/* nest: XFRM_MIF_SA_A_* */
+	XFRM_MIF_A_POLICY,		/* nest: XFRM_MIF_POL_A_* */
+	XFRM_MIF_A_CLONES,		/* nest of XFRM_MIF_A_STATE: SPI + keys */
+	XFRM_MIF_A_PAD,
+
+	__XFRM_MIF_A_MAX,
+	XFRM_MIF_A_MAX = __XFRM_MIF_A_MAX - 1
+};
+
+/* XFRM_MIF_A_FLAGS */
+#define XFRM_MIF_OPF_DRY_RUN	0x01	/* list what would change */
+#define XFRM_MIF_OPF_LOCAL	0x02	/* match ADDR as local side only */
+#define XFRM_MIF_OPF_REMOTE	0x04	/* match ADDR as remote side only */
+
+/* XFRM_MIF_A_FEATURES */
+#define XFRM_MIF_F_REWRITE	0x01
+#define XFRM_MIF_F_CLONE	0x02
+#define XFRM_MIF_F_DELETE	0x04
+#define XFRM_MIF_F_ALTERNATES	0x08
+#define XFRM_MIF_F_DUMP		0x10
+
+#endif /* _UAPI_LINUX_XFRM_MIF_H */

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Client of the xfrm_mif generic netlink family.
+ */
+#include <errno.h>
+#include <linux/netlink.h>
+#include <linux/xfrm_mif.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "mifnl.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+int mifnl_open(struct mifnl *nl)
+{
+	int one = 1, err;
+
+	memset(nl, 0, sizeof(*nl));
+	nl->sk = nl_socket_alloc();
+	if (!nl->sk)
+		return -ENOMEM;
+	err = genl_connect(nl->sk);
+	if (err < 0)
+		goto fail;
+	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_EXT_ACK,
+		   &one, sizeof(one));
+	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_CAP_ACK,
+		   &one, sizeof(one));
+	nl->family = genl_ctrl_resolve(nl->sk, XFRM_MIF_GENL_NAME);
+	if (nl->family < 0) {
+		err = -NLE_OBJ_NOTFOUND;
+		goto fail;
+	}
+	return 0;
+
+fail:
+	nl_socket_free(nl->sk);
+	nl->sk = NULL;
+	return err == -NLE_OBJ_NOTFOUND ? -ENOENT : -ECONNREFUSED;
+}
+
+void mifnl_close(struct mifnl *nl)
+{
+	if (nl->sk)
+		nl_socket_free(nl->sk);
+	nl->sk = NULL;
+}
+
+struct nl_msg *mifnl_msg(struct mifnl *nl, uint8_t cmd, int flags)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	if (!msg)
+		return NULL;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0,
+			 flags, cmd, XFRM_MIF_GENL_VERSION)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+struct request {
+	struct mifnl *nl;
+	mifnl_reply_fn fn;
+	void *arg;
+	int err;
+	int done;
+};
+
+static int on_valid(struct nl_msg *msg, void *arg)
+{
+	struct request *req = arg;
+	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
+	struct nlattr *attrs[XFRM_MIF_A_MAX + 1];
+	int err;
+
+	err = genlmsg_parse(nlmsg_hdr(msg), 0, attrs, XFRM_MIF_A_MAX, NULL);
+	if (err < 0) {
+		req->err = -EBADMSG;
+		return NL_STOP;
+	}
+	if (req->fn) {
+		err = req->fn(attrs, gh->cmd, req->arg);
+		if (err < 0) {
+			req->err = err;
+			return NL_STOP;
+		}
+	}
+	return NL_OK;
+}
+
+/* Take the kernel's extended-ack message from an error reply. */
+static void take_extack(struct mifnl *nl, struct nlmsghdr *nlh,
+			struct nlmsgerr *e)
+{
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	size_t off = sizeof(*e);
+	int len;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	len = (int)nlh->nlmsg_len - NLMSG_HDRLEN - (int)off;
+	if (len <= 0)
+		return;
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX,
+		      (struct nlattr *)((char *)e + off), len, NULL) < 0)
+		return;
+	if (tb[NLMSGERR_ATTR_MSG])
+		snprintf(nl->err, sizeof(nl->err), "%s",
+			 nla_get_string(tb[NLMSGERR_ATTR_MSG]));
+}
+
+static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
+{
+	struct request *req = arg;
+	struct nlmsghdr *nlh = (struct nlmsghdr *)e - 1;
+
+	req->err = e->error;
+	req->done = 1;
+	if (e->error)
+		take_extack(req->nl, nlh, e);
+	return NL_STOP;
+}
+
+static int on_finish(struct nl_msg *msg, void *arg)
+{
+	struct request *req = arg;
+
+	req->done = 1;
+	return NL_STOP;
+}
+
+static int on_ack(struct nl_msg *msg, void *arg)
+{
+	struct request *req = arg;
+
+	req->done = 1;
+	return NL_STOP;
+}
+
+int mifnl_request(struct mifnl *nl, struct nl_msg *msg, mifnl_reply_fn fn,
+		  void *arg)
+{
+	struct request req = { .nl = nl, .fn = fn, .arg = arg };
+	struct nl_cb *cb;
+	int err;
+
+	nl->err[0] = '\0';
+	nlmsg_hdr(msg)->nlmsg_flags |= NLM_F_ACK;
+	cb = nl_cb_alloc(NL_CB_CUSTOM);
+	if (!cb) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &req);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, &req);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &req);
+	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &req);
+
+	err = nl_send_auto(nl->sk, msg);
+	nlmsg_free(msg);
+	if (err < 0) {
+		nl_cb_put(cb);
+		return -EIO;
+	}
+	while (!req.done && !req.err) {
+		err = nl_recvmsgs(nl->sk, cb);
+		if (err < 0 && !req.err) {
+			req.err = -EIO;
+			break;
+		}
+	}
+	nl_cb_put(cb);
+	return req.err;
+}
+
+int mifnl_put_addr(struct nl_msg *msg, int attrtype, const struct ip_addr *a)
+{
+	struct nlattr *nest = nla_nest_start(msg, attrtype);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put(msg, a->family == AF_INET ? XFRM_MIF_ADDR_A_INET :
+		    XFRM_MIF_ADDR_A_INET6, (int)ip_addr_len(a), a->bytes) < 0)
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+int mifnl_get_addr(struct nlattr *nla, struct ip_addr *a)
+{
+	struct nlattr *tb[XFRM_MIF_ADDR_A_MAX + 1];
+
+	if (nla_parse_nested(tb, XFRM_MIF_ADDR_A_MAX, nla, NULL) < 0)
+		return -EBADMSG;
+	if (tb[XFRM_MIF_ADDR_A_INET])
+		return ip_addr_from_bytes(a, nla_data(tb[XFRM_MIF_ADDR_A_INET]),
+					  (size_t)nla_len(tb[XFRM_MIF_ADDR_A_INET]));
+	if (tb[XFRM_MIF_ADDR_A_INET6])
+		return ip_addr_from_bytes(a, nla_data(tb[XFRM_MIF_ADDR_A_INET6]),
+					  (size_t)nla_len(tb[XFRM_MIF_ADDR_A_INET6]));
+	return -EBADMSG;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Client of the kernel's xfrm_mif generic netlink family (libnl-genl-3).
+ * The one place in userspace that speaks to the module.
+ */
+#ifndef MIF_MIFNL_H
+#define MIF_MIFNL_H
+
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+struct mifnl {
+	struct nl_sock *sk;
+	int family;
+	char err[256];			/* kernel's extack message, if any */
+};
+
+/* Called for every reply message; return 0 to go on, <0 to stop. */
+typedef int (*mifnl_reply_fn)(struct nlattr **attrs, uint8_t cmd, void *arg);
+
+/* 0, or -errno (-ENOENT: the module is not loaded). */
+int mifnl_open(struct mifnl *nl);
+void mifnl_close(struct mifnl *nl);
+/* A request for @cmd; NLM_F_DUMP in @flags for a dump. NULL on ENOMEM. */
+struct nl_msg *mifnl_msg(struct mifnl *nl, uint8_t cmd, int flags);
+/* Send @msg (consumed), wait for the acknowledgement, pass each reply to
+ * @fn. Returns 0 or -errno, with the kernel's message in nl->err. */
+int mifnl_request(struct mifnl *nl, struct nl_msg *msg, mifnl_reply_fn fn,
+		  void *arg);
+int mifnl_put_addr(struct nl_msg *msg, int attrtype, const struct ip_addr *a);
+int mifnl_get_addr(struct nlattr *nla, struct ip_addr *a);
+
+#endif
