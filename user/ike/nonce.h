@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Nonce payload (RFC 7296 §3.9): 16 to 256 random bytes.
+ */
+#ifndef MIF_IKE_NONCE_H
+#define MIF_IKE_NONCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ike/payload.h"
+
+#define IKE_NONCE_MIN	16
+#define IKE_NONCE_MAX	256
+
+struct ike_nonce {
+	const uint8_t *data;	/* parsed: points into input */
+	size_t len;
+};
+
+int ike_nonce_parse(struct ike_nonce *nonce, struct ike_reader *r,
+		    struct ike_error *err);
+int ike_nonce_build(struct ike_writer *w, const struct ike_nonce *nonce,
+		    struct ike_error *err);
+
+#endif

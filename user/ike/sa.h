@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Security Association payload (RFC 7296 §3.3): proposals, each with a
+ * protocol, an SPI and a list of transforms.
+ */
+#ifndef MIF_IKE_SA_H
+#define MIF_IKE_SA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ike/payload.h"
+
+#define IKE_SA_MAX_PROPOSALS	64
+#define IKE_SA_MAX_TRANSFORMS	64
+#define IKE_SA_MAX_SPI		8
+
+struct ike_transform {
+	uint8_t type;		/* IKE_XF_* */
+	uint16_t id;		/* transform ID within its type */
+	uint16_t key_len;	/* Key Length attribute in bits; 0: none */
+	/*
+	 * Parsed: the transform carried an attribute other than Key Length.
+	 * Such a transform must not be selected (RFC 7296 §3.3.6). Not
+	 * emitted when building.
+	 */
+	bool unknown_attr;
+};
+
+struct ike_proposal {
+	uint8_t num;		/* 1, 2, ... in a request; echoed in a reply */
+	uint8_t protocol;	/* IKE_PROTO_* */
+	uint8_t spi_size;	/* 0 or 8 for IKE, 4 for AH and ESP */
+	uint8_t spi[IKE_SA_MAX_SPI];
+	unsigned int n_transforms;
+	struct ike_transform transforms[IKE_SA_MAX_TRANSFORMS];
+};
+
+struct ike_sa {
+	unsigned int n_proposals;
+	struct ike_proposal proposals[IKE_SA_MAX_PROPOSALS];
+};
+
+int ike_sa_parse(struct ike_sa *sa, struct ike_reader *r,
+		 struct ike_error *err);
+int ike_sa_build(struct ike_writer *w, const struct ike_sa *sa,
+		 struct ike_error *err);
+
+#endif
