@@ -22,6 +22,25 @@ int mif_addr_put(struct sk_buff *skb, int attrtype,
 bool mif_addr_equal(const struct mif_addr *x, const xfrm_address_t *a,
 		    unsigned short family);
 
+/* match.c: which SAs and policies an operation touches. */
+struct mif_filter {
+	struct mif_addr addr;
+	u32 mark, mark_mask, if_id, reqid;
+	bool has_mark, has_if_id, has_reqid;
+};
+
+bool mif_state_bound(const struct mif_filter *f, const struct xfrm_state *x);
+bool mif_policy_bound(const struct mif_filter *f, const struct xfrm_policy *xp);
+
+/* delete.c: remove every SA and policy bound to an address. */
+struct mif_counts {
+	u32 states;
+	u32 policies;
+};
+
+int mif_delete(struct net *net, const struct mif_filter *f, bool dry_run,
+	       struct mif_counts *counts);
+
 /* netns.c: per network namespace state. */
 struct mif_net {
 	struct net *net;
@@ -35,6 +54,9 @@ int mif_netns_init(void);
 void mif_netns_exit(void);
 
 /* netlink.c: the generic netlink family. */
+int mif_filter_parse(struct genl_info *info, struct mif_filter *f);
+void mif_event(struct net *net, u8 cmd, const struct mif_addr *addr,
+	       const struct mif_counts *counts);
 int mif_genl_init(void);
 void mif_genl_exit(void);
 

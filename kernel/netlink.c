@@ -36,7 +36,116 @@ static const struct nla_policy mif_policy[XFRM_MIF_A_MAX + 1] = {
 
 static struct genl_family mif_genl_family;
 
-#define MIF_FEATURES 0
+#define MIF_FEATURES XFRM_MIF_F_DELETE
+
+/* The address to operate on and the optional mark, if_id, reqid filters. */
+int mif_filter_parse(struct genl_info *info, struct mif_filter *f)
+{
+	struct nlattr **attrs = info->attrs;
+	int err;
+
+	memset(f, 0, sizeof(*f));
+	if (GENL_REQ_ATTR_CHECK(info, XFRM_MIF_A_ADDR))
+		return -EINVAL;
+	err = mif_addr_parse(attrs[XFRM_MIF_A_ADDR], &f->addr, info->extack);
+	if (err)
+		return err;
+	if (attrs[XFRM_MIF_A_MARK]) {
+		f->has_mark = true;
+		f->mark = nla_get_u32(attrs[XFRM_MIF_A_MARK]);
+		f->mark_mask = attrs[XFRM_MIF_A_MARK_MASK] ?
+			       nla_get_u32(attrs[XFRM_MIF_A_MARK_MASK]) : ~0U;
+	} else if (attrs[XFRM_MIF_A_MARK_MASK]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[XFRM_MIF_A_MARK_MASK],
+				    "mark mask without a mark");
+		return -EINVAL;
+	}
+	if (attrs[XFRM_MIF_A_IF_ID]) {
+		f->has_if_id = true;
+		f->if_id = nla_get_u32(attrs[XFRM_MIF_A_IF_ID]);
+	}
+	if (attrs[XFRM_MIF_A_REQID]) {
+		f->has_reqid = true;
+		f->reqid = nla_get_u32(attrs[XFRM_MIF_A_REQID]);
+	}
+	return 0;
+}
+
+static int mif_put_counts(struct sk_buff *msg, const struct mif_addr *addr,
+			  const struct mif_counts *counts)
+{
+	if ((addr && mif_addr_put(msg, XFRM_MIF_A_ADDR, addr)) ||
+	    nla_put_u32(msg, XFRM_MIF_A_STATES, counts->states) ||
+	    nla_put_u32(msg, XFRM_MIF_A_POLICIES, counts->policies))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* Tell the events group what an operation changed. */
+void mif_event(struct net *net, u8 cmd, const struct mif_addr *addr,
+	       const struct mif_counts *counts)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!genl_has_listeners(&mif_genl_family, net, 0))
+		return;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &mif_genl_family, 0, cmd);
+	if (!hdr || mif_put_counts(msg, addr, counts)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&mif_genl_family, net, msg, 0, 0, GFP_KERNEL);
+}
+
+static int mif_reply_counts(struct genl_info *info, u8 cmd,
+			    const struct mif_addr *addr,
+			    const struct mif_counts *counts)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &mif_genl_family, 0, cmd);
+	if (!hdr || mif_put_counts(msg, addr, counts)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static bool mif_dry_run(struct genl_info *info)
+{
+	struct nlattr *a = info->attrs[XFRM_MIF_A_FLAGS];
+
+	return a && (nla_get_u32(a) & XFRM_MIF_OPF_DRY_RUN);
+}
+
+static int mif_nl_delete(struct sk_buff *skb, struct genl_info *info)
+{
+	struct net *net = genl_info_net(info);
+	struct mif_counts counts;
+	struct mif_filter f;
+	bool dry_run = mif_dry_run(info);
+	int err;
+
+	err = mif_filter_parse(info, &f);
+	if (err)
+		return err;
+	err = mif_delete(net, &f, dry_run, &counts);
+	if (err)
+		return err;
+	if (!dry_run)
+		mif_event(net, XFRM_MIF_CMD_DELETE, &f.addr, &counts);
+	return mif_reply_counts(info, XFRM_MIF_CMD_DELETE, &f.addr, &counts);
+}
 
 static int mif_nl_get_info(struct sk_buff *skb, struct genl_info *info)
 {
@@ -65,6 +174,11 @@ static const struct genl_small_ops mif_ops[] = {
 	{
 		.cmd = XFRM_MIF_CMD_GET_INFO,
 		.doit = mif_nl_get_info,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = XFRM_MIF_CMD_DELETE,
+		.doit = mif_nl_delete,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };

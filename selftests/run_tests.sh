@@ -4,10 +4,12 @@
 # the kernel's run_kselftest.sh does: exit status 4 means skipped.
 cd "$(dirname "$0")" || exit 1
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || mapfile -t tests < <(ls ./*.sh | grep -v -e lib.sh -e run_tests.sh)
+[ ${#tests[@]} -gt 0 ] || mapfile -t tests < <(ls ./*.sh | grep -v -e lib.sh -e run_tests.sh -e topo.sh)
 
 # MIF_INJECT_FAILURE=1: add a failing test, to show the harness sees it.
 [ -n "${MIF_INJECT_FAILURE:-}" ] && tests+=(injected_failure.sh)
+# Last, a pseudo-test: the kernel logged no warning, bug or oops meanwhile.
+tests+=(kernel_log.sh)
 [ ${#tests[@]} -gt 0 ] || { echo "run_tests: no tests found" >&2; exit 1; }
 echo "TAP version 13"
 echo "1..${#tests[@]}"
@@ -20,6 +22,16 @@ for t in "${tests[@]}"; do
 	if [ "$name" = injected_failure ]; then
 		printf 'not ok 1 failure injected on purpose\n1..1\n' | sed 's/^/# /'
 		(exit 1)
+	elif [ "$name" = kernel_log ]; then
+		bad=$(dmesg | grep -E 'WARNING:|BUG:|Oops|leak')
+		if [ -n "$bad" ]; then
+			printf '# not ok 1 no kernel warnings\n'
+			printf '%s\n' "$bad" | sed 's/^/# #   /'
+			printf '# 1..1\n'
+			(exit 1)
+		else
+			printf '# ok 1 no kernel warnings\n# 1..1\n'
+		fi
 	else
 		timeout "${KSFT_TIMEOUT:-300}" bash "./$(basename "$t")" 2>&1 | sed 's/^/# /'
 	fi

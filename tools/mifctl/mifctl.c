@@ -13,6 +13,8 @@
 
 static const struct command commands[] = {
 	{ "info", cmd_info, "info" },
+	{ "delete", cmd_delete,
+	  "delete ADDR [reqid N] [if_id N] [mark N [mask N]] [dry-run]" },
 };
 
 static void usage(FILE *f)

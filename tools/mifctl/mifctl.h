@@ -31,6 +31,7 @@ struct command {
 };
 
 int cmd_info(struct mifctl *ctl, int argc, char **argv);
+int cmd_delete(struct mifctl *ctl, int argc, char **argv);
 
 /* Helpers of mifctl.c. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
