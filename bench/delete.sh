@@ -1,0 +1,56 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Benchmark (not a test): delete every SA of one address, for N SAs, by one
+# xfrm_mif call against per-SA XFRM_MSG_DELSA (one `ip -batch` run, which is
+# what a per-SA key manager does at best: one netlink round trip per SA).
+# Run in the VM:  tools/vm/run -m 4096 -t 1800 -- bench/delete.sh [N...]
+source "$(dirname "$0")/../selftests/lib.sh"
+set -e
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(1000 10000)
+
+modprobe -q xfrm_user
+load_module
+make_netns NS
+now() { date +%s%N; }
+
+# add N: N tunnel-mode SAs from 10.1.1.1 (null cipher: only the bookkeeping
+# is measured, which is what both methods share).
+add() {
+	local i
+	for ((i = 1; i <= $1; i++)); do
+		echo "xfrm state add src 10.1.1.1 dst 10.1.1.2 proto esp spi $((0x10000 + i)) mode tunnel enc cipher_null \"\""
+	done >/tmp/add.batch
+	ip -n "$NS" -batch /tmp/add.batch
+}
+
+# measure N: prints one row; the first call warms up TCG's translations.
+measure() {
+	local n=$1 i
+	add "$n"
+	t0=$(now)
+	ip netns exec "$NS" "$MIFCTL" delete 10.1.1.1 >/dev/null
+	t1=$(now)
+	left=$(ip -n "$NS" xfrm state count 2>/dev/null | grep -o '[0-9]*' | head -1)
+	[ -z "$left" ] || [ "$left" -eq 0 ] || { echo "bench: $left SAs left" >&2; exit 1; }
+
+	add "$n"
+	for ((i = 1; i <= n; i++)); do
+		echo "xfrm state delete src 10.1.1.1 dst 10.1.1.2 proto esp spi $((0x10000 + i))"
+	done >/tmp/del.batch
+	t2=$(now)
+	ip -n "$NS" -batch /tmp/del.batch
+	t3=$(now)
+
+	mif=$((t1 - t0)) per=$((t3 - t2))
+	[ "${2:-}" = quiet ] && return
+	awk -v n="$n" -v a="$mif" -v b="$per" 'BEGIN {
+		printf "%8d  %14.3f  %14.3f  %12.1f  %12.1f  %6.1fx\n",
+			n, a / 1e9, b / 1e9, a / 1e3 / n, b / 1e3 / n, b / a }'
+}
+
+measure 500 quiet
+printf '%8s  %14s  %14s  %12s  %12s  %7s\n' N "xfrm_mif (s)" "per-SA (s)" "mif us/SA" "per-SA us/SA" ratio
+for n in "${sizes[@]}"; do
+	measure "$n"
+done
