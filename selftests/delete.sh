@@ -37,7 +37,15 @@ check "refusal says why" sh -c 'ip netns exec "$0" "$1" delete "$2" mask 1 2>&1 
 check "unprivileged caller refused" sh -c '! ip netns exec "$0" setpriv --reuid=65534 --regid=65534 --clear-groups "$1" delete "$2"' "$EU" "$MIFCTL" "$(topo_eu_outer 2)"
 check "nothing changed by refusals" test "$before" = "$(ip -n "$EU" xfrm state; ip -n "$EU" xfrm policy)"
 
+ip netns exec "$EU" "$MIFCTL" -j monitor count 1 >/tmp/mif-events.$$ &
+monitor=$!
+sleep 1
 out=$(in_eu -j delete "$(topo_eu_outer 2)")
+check "monitor saw the delete event" sh -c 'wait_ok=0; for i in $(seq 50); do grep -q "\"event\":\"delete\",\"address\":\"$1\",\"states\":2,\"policies\":2" "$0" && exit 0; sleep 0.1; done; cat "$0"; exit 1' /tmp/mif-events.$$ "$(topo_eu_outer 2)"
+check "monitor exits after its count" sh -c 'for i in $(seq 50); do kill -0 "$0" 2>/dev/null || exit 0; sleep 0.1; done; exit 1' "$monitor"
+kill "$monitor" 2>/dev/null
+rm -f /tmp/mif-events.$$
+check "unprivileged monitor refused" sh -c '! ip netns exec "$0" setpriv --reuid=65534 --regid=65534 --clear-groups "$1" monitor count 1' "$EU" "$MIFCTL"
 check "delete reports 2 states" test "$(json_field states <<<"$out")" = 2
 check "delete reports 2 policies" test "$(json_field policies <<<"$out")" = 2
 check "4 states left" test "$(nstates "$EU")" = 4

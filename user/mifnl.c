@@ -88,7 +88,7 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	}
 	if (req->fn) {
 		err = req->fn(attrs, gh->cmd, req->arg);
-		if (err < 0) {
+		if (err) {
 			req->err = err;
 			return NL_STOP;
 		}
@@ -181,6 +181,39 @@ int mifnl_request(struct mifnl *nl, struct nl_msg *msg, mifnl_reply_fn fn,
 	}
 	nl_cb_put(cb);
 	return req.err;
+}
+
+static int no_seq_check(struct nl_msg *msg, void *arg)
+{
+	return NL_OK;
+}
+
+int mifnl_monitor(struct mifnl *nl, mifnl_reply_fn fn, void *arg)
+{
+	struct request req = { .nl = nl, .fn = fn, .arg = arg };
+	struct nl_cb *cb;
+	int grp, err;
+
+	grp = genl_ctrl_resolve_grp(nl->sk, XFRM_MIF_GENL_NAME,
+				    XFRM_MIF_MCGRP_EVENTS);
+	if (grp < 0)
+		return -ENOENT;
+	err = nl_socket_add_membership(nl->sk, grp);
+	if (err < 0)
+		return err == -NLE_PERM ? -EPERM : -EIO;
+	cb = nl_cb_alloc(NL_CB_CUSTOM);
+	if (!cb)
+		return -ENOMEM;
+	/* Events are not answers: they carry no sequence number of ours. */
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, no_seq_check, NULL);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &req);
+	while (!req.err) {
+		err = nl_recvmsgs(nl->sk, cb);
+		if (err < 0 && !req.err)
+			req.err = -EIO;
+	}
+	nl_cb_put(cb);
+	return req.err == 1 ? 0 : req.err;
 }
 
 int mifnl_put_addr(struct nl_msg *msg, int attrtype, const struct ip_addr *a)

@@ -30,6 +30,9 @@ struct nl_msg *mifnl_msg(struct mifnl *nl, uint8_t cmd, int flags);
  * @fn. Returns 0 or -errno, with the kernel's message in nl->err. */
 int mifnl_request(struct mifnl *nl, struct nl_msg *msg, mifnl_reply_fn fn,
 		  void *arg);
+/* Join the events group and pass each event to @fn until it returns < 0
+ * (that value is returned; 1 from @fn means "stop, success"). */
+int mifnl_monitor(struct mifnl *nl, mifnl_reply_fn fn, void *arg);
 int mifnl_put_addr(struct nl_msg *msg, int attrtype, const struct ip_addr *a);
 int mifnl_get_addr(struct nlattr *nla, struct ip_addr *a);
 
