@@ -53,7 +53,13 @@ struct mif_net *mif_pernet(const struct net *net);
 int mif_netns_init(void);
 void mif_netns_exit(void);
 
+/* dump.c: SAs and policies, without keys. */
+int mif_nl_dump_start(struct netlink_callback *cb);
+int mif_nl_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int mif_nl_dump_done(struct netlink_callback *cb);
+
 /* netlink.c: the generic netlink family. */
+extern struct genl_family mif_genl_family;
 int mif_filter_parse(struct genl_info *info, struct mif_filter *f);
 void mif_event(struct net *net, u8 cmd, const struct mif_addr *addr,
 	       const struct mif_counts *counts);

@@ -34,9 +34,7 @@ static const struct nla_policy mif_policy[XFRM_MIF_A_MAX + 1] = {
 	[XFRM_MIF_A_CLONES]	= { .type = NLA_NESTED },
 };
 
-static struct genl_family mif_genl_family;
-
-#define MIF_FEATURES XFRM_MIF_F_DELETE
+#define MIF_FEATURES (XFRM_MIF_F_DELETE | XFRM_MIF_F_DUMP)
 
 /* The address to operate on and the optional mark, if_id, reqid filters. */
 int mif_filter_parse(struct genl_info *info, struct mif_filter *f)
@@ -183,17 +181,29 @@ static const struct genl_small_ops mif_ops[] = {
 	},
 };
 
+static const struct genl_ops mif_dump_ops[] = {
+	{
+		.cmd = XFRM_MIF_CMD_DUMP,
+		.start = mif_nl_dump_start,
+		.dumpit = mif_nl_dump,
+		.done = mif_nl_dump_done,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+};
+
 static const struct genl_multicast_group mif_mcgrps[] = {
 	{ .name = XFRM_MIF_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
-static struct genl_family mif_genl_family __ro_after_init = {
+struct genl_family mif_genl_family __ro_after_init = {
 	.name = XFRM_MIF_GENL_NAME,
 	.version = XFRM_MIF_GENL_VERSION,
 	.maxattr = XFRM_MIF_A_MAX,
 	.policy = mif_policy,
 	.netnsok = true,
 	.module = THIS_MODULE,
+	.ops = mif_dump_ops,
+	.n_ops = ARRAY_SIZE(mif_dump_ops),
 	.small_ops = mif_ops,
 	.n_small_ops = ARRAY_SIZE(mif_ops),
 	.resv_start_op = XFRM_MIF_CMD_MAX + 1,

@@ -31,7 +31,10 @@ for i in 1 2 3; do
 	echo "eu$i SA 0x100$i: $(topo_esp_packets "$EU" "0x100$i") packets"
 done
 
-say "5. Interface eu2 goes away: everything bound to it deleted in one call"
+say "5. What is bound to eu2's address, as the module sees it"
+run ip netns exec "$EU" "$MIFCTL" show "$(topo_eu_outer 2)"
+
+say "6. Interface eu2 goes away: everything bound to it deleted in one call"
 run ip netns exec "$EU" "$MIFCTL" delete "$(topo_eu_outer 2)" dry-run
 run ip netns exec "$EU" "$MIFCTL" delete "$(topo_eu_outer 2)"
 run ip -n "$EU" xfrm state | grep -E '^src'
@@ -39,5 +42,5 @@ for i in 1 3; do
 	topo_ping "$i" && echo "inner $(topo_eu_inner "$i") -> $TOPO_SG_INNER over eu$i: still ok"
 done
 
-say "6. Unload"
+say "7. Unload"
 run rmmod xfrm_mif

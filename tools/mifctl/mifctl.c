@@ -15,6 +15,7 @@ static const struct command commands[] = {
 	{ "info", cmd_info, "info" },
 	{ "delete", cmd_delete,
 	  "delete ADDR [reqid N] [if_id N] [mark N [mask N]] [dry-run]" },
+	{ "show", cmd_show, "show [ADDR]" },
 	{ "monitor", cmd_monitor, "monitor [count N]" },
 };
 

@@ -70,6 +70,37 @@ enum xfrm_mif_attr {
 	XFRM_MIF_A_MAX = __XFRM_MIF_A_MAX - 1
 };
 
+/* XFRM_MIF_A_STATE: one SA in a dump (never its keys). */
+enum xfrm_mif_sa_attr {
+	XFRM_MIF_SA_A_UNSPEC,
+	XFRM_MIF_SA_A_SPI,		/* be32 */
+	XFRM_MIF_SA_A_PROTO,		/* u8: IPPROTO_ESP, _AH, _COMP */
+	XFRM_MIF_SA_A_MODE,		/* u8: XFRM_MODE_* */
+	XFRM_MIF_SA_A_SRC,		/* nest: address */
+	XFRM_MIF_SA_A_DST,		/* nest: address */
+	XFRM_MIF_SA_A_REQID,		/* u32 */
+
+	__XFRM_MIF_SA_A_MAX,
+	XFRM_MIF_SA_A_MAX = __XFRM_MIF_SA_A_MAX - 1
+};
+
+/* XFRM_MIF_A_POLICY: one policy in a dump. */
+enum xfrm_mif_pol_attr {
+	XFRM_MIF_POL_A_UNSPEC,
+	XFRM_MIF_POL_A_INDEX,		/* u32 */
+	XFRM_MIF_POL_A_DIR,		/* u8: XFRM_POLICY_IN, _OUT, _FWD */
+	XFRM_MIF_POL_A_SEL_SRC,		/* nest: address */
+	XFRM_MIF_POL_A_SEL_SRC_LEN,	/* u8: prefix length */
+	XFRM_MIF_POL_A_SEL_DST,		/* nest: address */
+	XFRM_MIF_POL_A_SEL_DST_LEN,	/* u8: prefix length */
+	XFRM_MIF_POL_A_MODE,		/* u8: first template's XFRM_MODE_* */
+	XFRM_MIF_POL_A_TMPL_SRC,	/* nest: first template's source */
+	XFRM_MIF_POL_A_TMPL_DST,	/* nest: first template's destination */
+
+	__XFRM_MIF_POL_A_MAX,
+	XFRM_MIF_POL_A_MAX = __XFRM_MIF_POL_A_MAX - 1
+};
+
 /* XFRM_MIF_A_FLAGS */
 #define XFRM_MIF_OPF_DRY_RUN	0x01	/* list what would change */
 #define XFRM_MIF_OPF_LOCAL	0x02	/* match ADDR as local side only */
