@@ -41,6 +41,13 @@ struct mif_counts {
 int mif_delete(struct net *net, const struct mif_filter *f, bool dry_run,
 	       struct mif_counts *counts);
 
+/* alt.c: per-address alternates. */
+struct mif_net;
+int mif_nl_alt_set(struct sk_buff *skb, struct genl_info *info);
+int mif_nl_alt_del(struct sk_buff *skb, struct genl_info *info);
+int mif_nl_alt_dump(struct sk_buff *skb, struct netlink_callback *cb);
+void mif_alt_flush(struct mif_net *mn);
+
 /* netns.c: per network namespace state. */
 struct mif_net {
 	struct net *net;

@@ -179,6 +179,21 @@ static const struct genl_small_ops mif_ops[] = {
 		.doit = mif_nl_delete,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
+	{
+		.cmd = XFRM_MIF_CMD_ALT_SET,
+		.doit = mif_nl_alt_set,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = XFRM_MIF_CMD_ALT_GET,
+		.dumpit = mif_nl_alt_dump,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = XFRM_MIF_CMD_ALT_DEL,
+		.doit = mif_nl_alt_del,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
 };
 
 static const struct genl_ops mif_dump_ops[] = {

@@ -28,9 +28,7 @@ static int __net_init mif_net_init(struct net *net)
 
 static void __net_exit mif_net_exit(struct net *net)
 {
-	struct mif_net *mn = mif_pernet(net);
-
-	WARN_ON_ONCE(!list_empty(&mn->alts));
+	mif_alt_flush(mif_pernet(net));
 }
 
 static struct pernet_operations mif_net_ops = {

@@ -16,6 +16,7 @@ static const struct command commands[] = {
 	{ "delete", cmd_delete,
 	  "delete ADDR [reqid N] [if_id N] [mark N [mask N]] [dry-run]" },
 	{ "show", cmd_show, "show [ADDR]" },
+	{ "alt", cmd_alt, "alt set ADDR ALT [ALT...] | alt show | alt del ADDR" },
 	{ "monitor", cmd_monitor, "monitor [count N]" },
 };
 

@@ -33,6 +33,7 @@ struct command {
 int cmd_info(struct mifctl *ctl, int argc, char **argv);
 int cmd_delete(struct mifctl *ctl, int argc, char **argv);
 int cmd_show(struct mifctl *ctl, int argc, char **argv);
+int cmd_alt(struct mifctl *ctl, int argc, char **argv);
 int cmd_monitor(struct mifctl *ctl, int argc, char **argv);
 
 /* Helpers of mifctl.c. */

@@ -101,6 +101,9 @@ enum xfrm_mif_pol_attr {
 	XFRM_MIF_POL_A_MAX = __XFRM_MIF_POL_A_MAX - 1
 };
 
+/* Most alternates one address may have. */
+#define XFRM_MIF_MAX_ALTS	8
+
 /* XFRM_MIF_A_FLAGS */
 #define XFRM_MIF_OPF_DRY_RUN	0x01	/* list what would change */
 #define XFRM_MIF_OPF_LOCAL	0x02	/* match ADDR as local side only */

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mifctl alt: the alternates of an address (set, show, del).
+ */
+#include <errno.h>
+#include <linux/xfrm_mif.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mifctl.h"
+
+static int alt_set(struct mifctl *ctl, int argc, char **argv)
+{
+	struct ip_addr addr, alt;
+	struct nlattr *list;
+	struct nl_msg *msg;
+	int err;
+
+	if (argc < 3)
+		return usage_error("usage: mifctl alt set ADDR ALT [ALT...]");
+	if (argc - 2 > XFRM_MIF_MAX_ALTS)
+		return usage_error("at most %d alternates", XFRM_MIF_MAX_ALTS);
+	if (ip_addr_parse(argv[1], &addr))
+		return usage_error("\"%s\" is not an IPv4 or IPv6 address", argv[1]);
+	msg = mifnl_msg(&ctl->nl, XFRM_MIF_CMD_ALT_SET, 0);
+	if (!msg || mifnl_put_addr(msg, XFRM_MIF_A_ADDR, &addr))
+		return kernel_error(ctl, "alt set", -ENOMEM);
+	list = nla_nest_start(msg, XFRM_MIF_A_ALTS);
+	for (int i = 2; i < argc; i++) {
+		if (ip_addr_parse(argv[i], &alt)) {
+			nlmsg_free(msg);
+			return usage_error("\"%s\" is not an IPv4 or IPv6 address", argv[i]);
+		}
+		if (!list || mifnl_put_addr(msg, XFRM_MIF_A_ADDR, &alt)) {
+			nlmsg_free(msg);
+			return kernel_error(ctl, "alt set", -ENOMEM);
+		}
+	}
+	nla_nest_end(msg, list);
+	err = mifnl_request(&ctl->nl, msg, NULL, NULL);
+	return err ? kernel_error(ctl, "alt set", err) : EXIT_OK;
+}
+
+static int alt_del(struct mifctl *ctl, int argc, char **argv)
+{
+	struct ip_addr addr;
+	struct nl_msg *msg;
+	int err;
+
+	if (argc != 2)
+		return usage_error("usage: mifctl alt del ADDR");
+	if (ip_addr_parse(argv[1], &addr))
+		return usage_error("\"%s\" is not an IPv4 or IPv6 address", argv[1]);
+	msg = mifnl_msg(&ctl->nl, XFRM_MIF_CMD_ALT_DEL, 0);
+	if (!msg || mifnl_put_addr(msg, XFRM_MIF_A_ADDR, &addr))
+		return kernel_error(ctl, "alt del", -ENOMEM);
+	err = mifnl_request(&ctl->nl, msg, NULL, NULL);
+	return err ? kernel_error(ctl, "alt del", err) : EXIT_OK;
+}
+
+struct alt_list {
+	struct mifctl *ctl;
+	struct json_object *list;	/* what -j prints */
+};
+
+static int on_alt(struct nlattr **attrs, uint8_t cmd, void *arg)
+{
+	struct alt_list *al = arg;
+	struct mifctl *ctl = al->ctl;
+	struct json_object *o, *alts = json_object_new_array();
+	struct ip_addr addr, alt;
+	char buf[IP_ADDR_STRLEN];
+	struct nlattr *nla;
+	int rem;
+
+	if (!attrs[XFRM_MIF_A_ADDR] || !attrs[XFRM_MIF_A_ALTS] ||
+	    mifnl_get_addr(attrs[XFRM_MIF_A_ADDR], &addr)) {
+		json_object_put(alts);
+		return -EBADMSG;
+	}
+	if (!ctl->json)
+		printf("%s alternates", ip_addr_str(&addr, buf, sizeof(buf)));
+	nla_for_each_nested(nla, attrs[XFRM_MIF_A_ALTS], rem) {
+		if (mifnl_get_addr(nla, &alt))
+			continue;
+		ip_addr_str(&alt, buf, sizeof(buf));
+		json_object_array_add(alts, json_object_new_string(buf));
+		if (!ctl->json)
+			printf(" %s", buf);
+	}
+	if (!ctl->json) {
+		printf("\n");
+		json_object_put(alts);
+		return 0;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "address",
+			       json_object_new_string(ip_addr_str(&addr, buf, sizeof(buf))));
+	json_object_object_add(o, "alternates", alts);
+	json_object_array_add(al->list, o);
+	return 0;
+}
+
+static int alt_show(struct mifctl *ctl, int argc, char **argv)
+{
+	struct alt_list al = { .ctl = ctl };
+	struct nl_msg *msg;
+	int err;
+
+	if (argc != 1)
+		return usage_error("usage: mifctl alt show");
+	msg = mifnl_msg(&ctl->nl, XFRM_MIF_CMD_ALT_GET, NLM_F_DUMP);
+	if (!msg)
+		return kernel_error(ctl, "alt show", -ENOMEM);
+	al.list = json_object_new_array();
+	err = mifnl_request(&ctl->nl, msg, on_alt, &al);
+	if (!err && ctl->json)
+		print_json(ctl, al.list);
+	json_object_put(al.list);
+	return err ? kernel_error(ctl, "alt show", err) : EXIT_OK;
+}
+
+int cmd_alt(struct mifctl *ctl, int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*run)(struct mifctl *ctl, int argc, char **argv);
+	} subs[] = {
+		{ "set", alt_set }, { "show", alt_show }, { "del", alt_del },
+	};
+	int rc;
+
+	if (argc < 2)
+		return usage_error("usage: mifctl alt set|show|del ...");
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+		if (strcmp(argv[1], subs[i].name))
+			continue;
+		rc = connect_module(ctl);
+		if (rc)
+			return rc;
+		return subs[i].run(ctl, argc - 1, argv + 1);
+	}
+	return usage_error("alt: unknown subcommand \"%s\"", argv[1]);
+}
