@@ -22,9 +22,7 @@ static const struct nla_policy mif_policy[XFRM_MIF_A_MAX + 1] = {
 	[XFRM_MIF_A_MARK_MASK]	= { .type = NLA_U32 },
 	[XFRM_MIF_A_IF_ID]	= { .type = NLA_U32 },
 	[XFRM_MIF_A_REQID]	= { .type = NLA_U32 },
-	[XFRM_MIF_A_FLAGS]	= NLA_POLICY_MASK(NLA_U32, XFRM_MIF_OPF_DRY_RUN |
-						  XFRM_MIF_OPF_LOCAL |
-						  XFRM_MIF_OPF_REMOTE),
+	[XFRM_MIF_A_FLAGS]	= NLA_POLICY_MASK(NLA_U32, XFRM_MIF_OPF_DRY_RUN),
 	[XFRM_MIF_A_ENCAP_SPORT] = { .type = NLA_BE16 },
 	[XFRM_MIF_A_ENCAP_DPORT] = { .type = NLA_BE16 },
 	[XFRM_MIF_A_STATES]	= { .type = NLA_U32 },

@@ -106,8 +106,6 @@ enum xfrm_mif_pol_attr {
 
 /* XFRM_MIF_A_FLAGS */
 #define XFRM_MIF_OPF_DRY_RUN	0x01	/* list what would change */
-#define XFRM_MIF_OPF_LOCAL	0x02	/* match ADDR as local side only */
-#define XFRM_MIF_OPF_REMOTE	0x04	/* match ADDR as remote side only */
 
 /* XFRM_MIF_A_FEATURES */
 #define XFRM_MIF_F_REWRITE	0x01
