@@ -14,8 +14,8 @@
 
 #include "mif.h"
 
-static bool mif_filter_ok(const struct mif_filter *f, u32 mark_v, u32 mark_m,
-			  u32 if_id, u32 reqid)
+static bool mif_filter_ok(const struct mif_filter *f, u32 mark_v, u32 if_id,
+			  u32 reqid)
 {
 	if (f->has_mark && (mark_v & f->mark_mask) != (f->mark & f->mark_mask))
 		return false;
@@ -38,7 +38,7 @@ bool mif_state_bound(const struct mif_filter *f, const struct xfrm_state *x)
 {
 	unsigned short fam = x->props.family;
 
-	if (!mif_filter_ok(f, x->mark.v, x->mark.m, x->if_id, x->props.reqid))
+	if (!mif_filter_ok(f, x->mark.v, x->if_id, x->props.reqid))
 		return false;
 	if (mif_addr_equal(&f->addr, &x->id.daddr, fam) ||
 	    mif_addr_equal(&f->addr, &x->props.saddr, fam))
@@ -59,8 +59,7 @@ bool mif_policy_bound(const struct mif_filter *f, const struct xfrm_policy *xp)
 
 	if (xp->xfrm_nr == 0)
 		return false;
-	if (!mif_filter_ok(f, xp->mark.v, xp->mark.m, xp->if_id,
-			   xp->xfrm_vec[0].reqid))
+	if (!mif_filter_ok(f, xp->mark.v, xp->if_id, xp->xfrm_vec[0].reqid))
 		return false;
 	for (i = 0; i < xp->xfrm_nr; i++) {
 		const struct xfrm_tmpl *t = &xp->xfrm_vec[i];

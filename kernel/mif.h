@@ -50,10 +50,8 @@ void mif_alt_flush(struct mif_net *mn);
 
 /* netns.c: per network namespace state. */
 struct mif_net {
-	struct net *net;
 	struct mutex lock;		/* serialises this module's writers */
 	struct list_head alts;		/* struct mif_alt, by address */
-	atomic_t ops;			/* operations performed, for GET_INFO */
 };
 
 struct mif_net *mif_pernet(const struct net *net);

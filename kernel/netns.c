@@ -19,10 +19,8 @@ static int __net_init mif_net_init(struct net *net)
 {
 	struct mif_net *mn = mif_pernet(net);
 
-	mn->net = net;
 	mutex_init(&mn->lock);
 	INIT_LIST_HEAD(&mn->alts);
-	atomic_set(&mn->ops, 0);
 	return 0;
 }
 

@@ -131,15 +131,8 @@ static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 	return NL_STOP;
 }
 
-static int on_finish(struct nl_msg *msg, void *arg)
-{
-	struct request *req = arg;
-
-	req->done = 1;
-	return NL_STOP;
-}
-
-static int on_ack(struct nl_msg *msg, void *arg)
+/* The end of a dump (NLMSG_DONE) or the acknowledgement of a request. */
+static int on_done(struct nl_msg *msg, void *arg)
 {
 	struct request *req = arg;
 
@@ -162,8 +155,8 @@ int mifnl_request(struct mifnl *nl, struct nl_msg *msg, mifnl_reply_fn fn,
 		return -ENOMEM;
 	}
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &req);
-	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, &req);
-	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &req);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_done, &req);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_done, &req);
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &req);
 
 	err = nl_send_auto(nl->sk, msg);

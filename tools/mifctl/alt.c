@@ -20,16 +20,18 @@ static int alt_set(struct mifctl *ctl, int argc, char **argv)
 		return usage_error("usage: mifctl alt set ADDR ALT [ALT...]");
 	if (argc - 2 > XFRM_MIF_MAX_ALTS)
 		return usage_error("at most %d alternates", XFRM_MIF_MAX_ALTS);
-	if (ip_addr_parse(argv[1], &addr))
-		return usage_error("\"%s\" is not an IPv4 or IPv6 address", argv[1]);
+	err = parse_addr_arg(argv[1], &addr);
+	if (err)
+		return err;
 	msg = mifnl_msg(&ctl->nl, XFRM_MIF_CMD_ALT_SET, 0);
 	if (!msg || mifnl_put_addr(msg, XFRM_MIF_A_ADDR, &addr))
 		return kernel_error(ctl, "alt set", -ENOMEM);
 	list = nla_nest_start(msg, XFRM_MIF_A_ALTS);
 	for (int i = 2; i < argc; i++) {
-		if (ip_addr_parse(argv[i], &alt)) {
+		err = parse_addr_arg(argv[i], &alt);
+		if (err) {
 			nlmsg_free(msg);
-			return usage_error("\"%s\" is not an IPv4 or IPv6 address", argv[i]);
+			return err;
 		}
 		if (!list || mifnl_put_addr(msg, XFRM_MIF_A_ADDR, &alt)) {
 			nlmsg_free(msg);
@@ -49,8 +51,9 @@ static int alt_del(struct mifctl *ctl, int argc, char **argv)
 
 	if (argc != 2)
 		return usage_error("usage: mifctl alt del ADDR");
-	if (ip_addr_parse(argv[1], &addr))
-		return usage_error("\"%s\" is not an IPv4 or IPv6 address", argv[1]);
+	err = parse_addr_arg(argv[1], &addr);
+	if (err)
+		return err;
 	msg = mifnl_msg(&ctl->nl, XFRM_MIF_CMD_ALT_DEL, 0);
 	if (!msg || mifnl_put_addr(msg, XFRM_MIF_A_ADDR, &addr))
 		return kernel_error(ctl, "alt del", -ENOMEM);

@@ -10,19 +10,9 @@
 
 #include "mifctl.h"
 
-struct counts {
-	uint32_t states;
-	uint32_t policies;
-};
-
 static int on_counts(struct nlattr **attrs, uint8_t cmd, void *arg)
 {
-	struct counts *c = arg;
-
-	if (attrs[XFRM_MIF_A_STATES])
-		c->states = nla_get_u32(attrs[XFRM_MIF_A_STATES]);
-	if (attrs[XFRM_MIF_A_POLICIES])
-		c->policies = nla_get_u32(attrs[XFRM_MIF_A_POLICIES]);
+	read_counts(attrs, arg);
 	return 0;
 }
 
@@ -45,13 +35,15 @@ int cmd_delete(struct mifctl *ctl, int argc, char **argv)
 	struct ip_addr addr;
 	struct nl_msg *msg;
 	uint32_t flags = 0, v;
-	char buf[IP_ADDR_STRLEN];
+	struct json_object *o;
+	bool dry_run;
 	int rc, err, i;
 
 	if (argc < 2)
 		return usage_error("delete needs an address");
-	if (ip_addr_parse(argv[1], &addr))
-		return usage_error("\"%s\" is not an IPv4 or IPv6 address", argv[1]);
+	rc = parse_addr_arg(argv[1], &addr);
+	if (rc)
+		return rc;
 	rc = connect_module(ctl);
 	if (rc)
 		return rc;
@@ -92,21 +84,9 @@ int cmd_delete(struct mifctl *ctl, int argc, char **argv)
 	if (err)
 		return kernel_error(ctl, "delete", err);
 
-	if (ctl->json) {
-		struct json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "address",
-				       json_object_new_string(ip_addr_str(&addr, buf, sizeof(buf))));
-		json_object_object_add(o, "dry_run",
-				       json_object_new_boolean(flags & XFRM_MIF_OPF_DRY_RUN));
-		json_object_object_add(o, "states", json_object_new_int64(c.states));
-		json_object_object_add(o, "policies", json_object_new_int64(c.policies));
-		print_json(ctl, o);
-		json_object_put(o);
-	} else {
-		printf("%s %s: %u states, %u policies\n",
-		       flags & XFRM_MIF_OPF_DRY_RUN ? "would delete" : "deleted",
-		       ip_addr_str(&addr, buf, sizeof(buf)), c.states, c.policies);
-	}
+	dry_run = flags & XFRM_MIF_OPF_DRY_RUN;
+	o = json_object_new_object();
+	json_object_object_add(o, "dry_run", json_object_new_boolean(dry_run));
+	print_counts(ctl, o, dry_run ? "would delete" : "deleted", &addr, &c);
 	return EXIT_OK;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/xfrm_mif.h>
 
 #include "mifctl.h"
 
@@ -65,6 +66,42 @@ int connect_module(struct mifctl *ctl)
 		return EXIT_FAILED;
 	}
 	return EXIT_OK;
+}
+
+/* An address argument: EXIT_OK, or EXIT_USAGE with a message. */
+int parse_addr_arg(const char *arg, struct ip_addr *addr)
+{
+	if (ip_addr_parse(arg, addr))
+		return usage_error("\"%s\" is not an IPv4 or IPv6 address", arg);
+	return EXIT_OK;
+}
+
+void read_counts(struct nlattr **attrs, struct counts *c)
+{
+	c->states = attrs[XFRM_MIF_A_STATES] ?
+		    nla_get_u32(attrs[XFRM_MIF_A_STATES]) : 0;
+	c->policies = attrs[XFRM_MIF_A_POLICIES] ?
+		      nla_get_u32(attrs[XFRM_MIF_A_POLICIES]) : 0;
+}
+
+/* "LABEL ADDR: N states, M policies", or with -j @obj (which may already
+ * hold fields) completed with the address and counts. Consumes @obj. */
+void print_counts(struct mifctl *ctl, struct json_object *obj, const char *label,
+		  const struct ip_addr *addr, const struct counts *c)
+{
+	char buf[IP_ADDR_STRLEN];
+
+	ip_addr_str(addr, buf, sizeof(buf));
+	if (ctl->json) {
+		json_object_object_add(obj, "address", json_object_new_string(buf));
+		json_object_object_add(obj, "states", json_object_new_int64(c->states));
+		json_object_object_add(obj, "policies", json_object_new_int64(c->policies));
+		print_json(ctl, obj);
+	} else {
+		printf("%s %s: %u states, %u policies\n", label, buf, c->states,
+		       c->policies);
+	}
+	json_object_put(obj);
 }
 
 void print_json(struct mifctl *ctl, struct json_object *obj)

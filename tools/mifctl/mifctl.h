@@ -36,7 +36,17 @@ int cmd_show(struct mifctl *ctl, int argc, char **argv);
 int cmd_alt(struct mifctl *ctl, int argc, char **argv);
 int cmd_monitor(struct mifctl *ctl, int argc, char **argv);
 
+/* What an operation or event changed. */
+struct counts {
+	uint32_t states;
+	uint32_t policies;
+};
+
 /* Helpers of mifctl.c. */
+int parse_addr_arg(const char *arg, struct ip_addr *addr);
+void read_counts(struct nlattr **attrs, struct counts *c);
+void print_counts(struct mifctl *ctl, struct json_object *obj, const char *label,
+		  const struct ip_addr *addr, const struct counts *c);
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int kernel_error(struct mifctl *ctl, const char *what, int err);
 int connect_module(struct mifctl *ctl);

@@ -35,30 +35,15 @@ static int on_event(struct nlattr **attrs, uint8_t cmd, void *arg)
 {
 	struct monitor *m = arg;
 	struct ip_addr addr = { 0 };
-	char buf[IP_ADDR_STRLEN];
-	uint32_t states = 0, policies = 0;
+	struct json_object *o;
+	struct counts c;
 
 	if (attrs[XFRM_MIF_A_ADDR])
 		mifnl_get_addr(attrs[XFRM_MIF_A_ADDR], &addr);
-	if (attrs[XFRM_MIF_A_STATES])
-		states = nla_get_u32(attrs[XFRM_MIF_A_STATES]);
-	if (attrs[XFRM_MIF_A_POLICIES])
-		policies = nla_get_u32(attrs[XFRM_MIF_A_POLICIES]);
-	ip_addr_str(&addr, buf, sizeof(buf));
-
-	if (m->ctl->json) {
-		struct json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "event", json_object_new_string(event_name(cmd)));
-		json_object_object_add(o, "address", json_object_new_string(buf));
-		json_object_object_add(o, "states", json_object_new_int64(states));
-		json_object_object_add(o, "policies", json_object_new_int64(policies));
-		print_json(m->ctl, o);
-		json_object_put(o);
-	} else {
-		printf("%s %s: %u states, %u policies\n", event_name(cmd), buf,
-		       states, policies);
-	}
+	read_counts(attrs, &c);
+	o = json_object_new_object();
+	json_object_object_add(o, "event", json_object_new_string(event_name(cmd)));
+	print_counts(m->ctl, o, event_name(cmd), &addr, &c);
 	fflush(stdout);
 	if (m->left && --m->left == 0)
 		return 1;

@@ -157,16 +157,15 @@ static int policy_item(struct item *it, struct nlattr *nest)
 		if (dlen == ip_addr_len(&sd) * 8)
 			bind_addr(it, &sd);
 	}
-	snprintf(it->line, sizeof(it->line), "policy %s %s/%u -> %s/%u %s%s%s%s",
+	snprintf(it->line, sizeof(it->line), "policy %s %s/%u -> %s/%u %s",
 		 dir_name(dir), ip_addr_str(&ss, b1, sizeof(b1)), slen,
 		 ip_addr_str(&sd, b2, sizeof(b2)), dlen,
-		 mode == 0xff ? "" : mode_name(mode),
-		 tmpl ? " " : "", tmpl ? ip_addr_str(&ts, b3, sizeof(b3)) : "",
-		 tmpl ? "" : "");
+		 mode == 0xff ? "" : mode_name(mode));
 	if (tmpl) {
 		size_t l = strlen(it->line);
 
-		snprintf(it->line + l, sizeof(it->line) - l, " -> %s",
+		snprintf(it->line + l, sizeof(it->line) - l, " %s -> %s",
+			 ip_addr_str(&ts, b3, sizeof(b3)),
 			 ip_addr_str(&td, b4, sizeof(b4)));
 	}
 	return 0;
@@ -262,8 +261,11 @@ int cmd_show(struct mifctl *ctl, int argc, char **argv)
 
 	if (argc > 2)
 		return usage_error("usage: mifctl show [ADDR]");
-	if (argc == 2 && ip_addr_parse(argv[1], &addr))
-		return usage_error("\"%s\" is not an IPv4 or IPv6 address", argv[1]);
+	if (argc == 2) {
+		rc = parse_addr_arg(argv[1], &addr);
+		if (rc)
+			return rc;
+	}
 	rc = connect_module(ctl);
 	if (rc)
 		return rc;
