@@ -32,11 +32,38 @@ struct mif_filter {
 bool mif_state_bound(const struct mif_filter *f, const struct xfrm_state *x);
 bool mif_policy_bound(const struct mif_filter *f, const struct xfrm_policy *xp);
 
-/* delete.c: remove every SA and policy bound to an address. */
 struct mif_counts {
 	u32 states;
 	u32 policies;
 };
+
+/* state.c: copies of SAs, for rewrite and clone. */
+struct xfrm_state *mif_state_copy(struct xfrm_state *x,
+				  struct netlink_ext_ack *extack);
+void mif_state_take_counters(struct xfrm_state *to,
+			     const struct xfrm_state *from);
+void mif_state_reset_counters(struct xfrm_state *x);
+void mif_state_discard(struct xfrm_state *x);
+
+/* policy.c: copies of policies, for selectors that must be re-hashed. */
+struct xfrm_policy *mif_policy_copy(const struct xfrm_policy *xp);
+void mif_policy_discard(struct xfrm_policy *xp);
+
+/* rewrite.c: move every SA and policy bound to an address to another. */
+struct mif_move {
+	struct mif_addr to;
+	__be16 port, peer_port;		/* UDP encap; 0: unchanged */
+};
+
+int mif_rewrite(struct net *net, const struct mif_filter *f,
+		const struct mif_move *m, bool dry_run,
+		struct mif_counts *counts, struct netlink_ext_ack *extack);
+int mif_nl_rewrite(struct sk_buff *skb, struct genl_info *info);
+
+/* clone.c: copies of the SAs of some addresses, bound to a new one. */
+int mif_nl_clone(struct sk_buff *skb, struct genl_info *info);
+
+/* delete.c: remove every SA and policy bound to an address. */
 
 int mif_delete(struct net *net, const struct mif_filter *f, bool dry_run,
 	       struct mif_counts *counts);
@@ -66,8 +93,14 @@ int mif_nl_dump_done(struct netlink_callback *cb);
 /* netlink.c: the generic netlink family. */
 extern struct genl_family mif_genl_family;
 int mif_filter_parse(struct genl_info *info, struct mif_filter *f);
+bool mif_dry_run(struct genl_info *info);
+int mif_reply_counts(struct genl_info *info, u8 cmd,
+		     const struct mif_addr *addr,
+		     const struct mif_counts *counts);
 void mif_event(struct net *net, u8 cmd, const struct mif_addr *addr,
 	       const struct mif_counts *counts);
+void mif_event_moved(struct net *net, u8 cmd, const struct mif_addr *from,
+		     const struct mif_addr *to, const struct mif_counts *counts);
 int mif_genl_init(void);
 void mif_genl_exit(void);
 

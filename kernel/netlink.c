@@ -23,8 +23,8 @@ static const struct nla_policy mif_policy[XFRM_MIF_A_MAX + 1] = {
 	[XFRM_MIF_A_IF_ID]	= { .type = NLA_U32 },
 	[XFRM_MIF_A_REQID]	= { .type = NLA_U32 },
 	[XFRM_MIF_A_FLAGS]	= NLA_POLICY_MASK(NLA_U32, XFRM_MIF_OPF_DRY_RUN),
-	[XFRM_MIF_A_ENCAP_SPORT] = { .type = NLA_BE16 },
-	[XFRM_MIF_A_ENCAP_DPORT] = { .type = NLA_BE16 },
+	[XFRM_MIF_A_ENCAP_PORT]	= { .type = NLA_BE16 },
+	[XFRM_MIF_A_ENCAP_PEER_PORT] = { .type = NLA_BE16 },
 	[XFRM_MIF_A_STATES]	= { .type = NLA_U32 },
 	[XFRM_MIF_A_POLICIES]	= { .type = NLA_U32 },
 	[XFRM_MIF_A_STATE]	= { .type = NLA_NESTED },
@@ -32,7 +32,7 @@ static const struct nla_policy mif_policy[XFRM_MIF_A_MAX + 1] = {
 	[XFRM_MIF_A_CLONES]	= { .type = NLA_NESTED },
 };
 
-#define MIF_FEATURES (XFRM_MIF_F_DELETE | XFRM_MIF_F_DUMP)
+#define MIF_FEATURES (XFRM_MIF_F_REWRITE | XFRM_MIF_F_DELETE | XFRM_MIF_F_DUMP)
 
 /* The address to operate on and the optional mark, if_id, reqid filters. */
 int mif_filter_parse(struct genl_info *info, struct mif_filter *f)
@@ -68,9 +68,11 @@ int mif_filter_parse(struct genl_info *info, struct mif_filter *f)
 }
 
 static int mif_put_counts(struct sk_buff *msg, const struct mif_addr *addr,
+			  const struct mif_addr *to,
 			  const struct mif_counts *counts)
 {
 	if ((addr && mif_addr_put(msg, XFRM_MIF_A_ADDR, addr)) ||
+	    (to && mif_addr_put(msg, XFRM_MIF_A_NEW_ADDR, to)) ||
 	    nla_put_u32(msg, XFRM_MIF_A_STATES, counts->states) ||
 	    nla_put_u32(msg, XFRM_MIF_A_POLICIES, counts->policies))
 		return -EMSGSIZE;
@@ -81,6 +83,13 @@ static int mif_put_counts(struct sk_buff *msg, const struct mif_addr *addr,
 void mif_event(struct net *net, u8 cmd, const struct mif_addr *addr,
 	       const struct mif_counts *counts)
 {
+	mif_event_moved(net, cmd, addr, NULL, counts);
+}
+
+/* The same, for an operation that moved SAs from one address to another. */
+void mif_event_moved(struct net *net, u8 cmd, const struct mif_addr *from,
+		     const struct mif_addr *to, const struct mif_counts *counts)
+{
 	struct sk_buff *msg;
 	void *hdr;
 
@@ -90,7 +99,7 @@ void mif_event(struct net *net, u8 cmd, const struct mif_addr *addr,
 	if (!msg)
 		return;
 	hdr = genlmsg_put(msg, 0, 0, &mif_genl_family, 0, cmd);
-	if (!hdr || mif_put_counts(msg, addr, counts)) {
+	if (!hdr || mif_put_counts(msg, from, to, counts)) {
 		nlmsg_free(msg);
 		return;
 	}
@@ -98,9 +107,9 @@ void mif_event(struct net *net, u8 cmd, const struct mif_addr *addr,
 	genlmsg_multicast_netns(&mif_genl_family, net, msg, 0, 0, GFP_KERNEL);
 }
 
-static int mif_reply_counts(struct genl_info *info, u8 cmd,
-			    const struct mif_addr *addr,
-			    const struct mif_counts *counts)
+int mif_reply_counts(struct genl_info *info, u8 cmd,
+		     const struct mif_addr *addr,
+		     const struct mif_counts *counts)
 {
 	struct sk_buff *msg;
 	void *hdr;
@@ -109,7 +118,7 @@ static int mif_reply_counts(struct genl_info *info, u8 cmd,
 	if (!msg)
 		return -ENOMEM;
 	hdr = genlmsg_put_reply(msg, info, &mif_genl_family, 0, cmd);
-	if (!hdr || mif_put_counts(msg, addr, counts)) {
+	if (!hdr || mif_put_counts(msg, addr, NULL, counts)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
@@ -117,7 +126,7 @@ static int mif_reply_counts(struct genl_info *info, u8 cmd,
 	return genlmsg_reply(msg, info);
 }
 
-static bool mif_dry_run(struct genl_info *info)
+bool mif_dry_run(struct genl_info *info)
 {
 	struct nlattr *a = info->attrs[XFRM_MIF_A_FLAGS];
 
@@ -170,6 +179,16 @@ static const struct genl_small_ops mif_ops[] = {
 	{
 		.cmd = XFRM_MIF_CMD_GET_INFO,
 		.doit = mif_nl_get_info,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = XFRM_MIF_CMD_REWRITE,
+		.doit = mif_nl_rewrite,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = XFRM_MIF_CMD_CLONE,
+		.doit = mif_nl_clone,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{

@@ -16,25 +16,12 @@ static int on_counts(struct nlattr **attrs, uint8_t cmd, void *arg)
 	return 0;
 }
 
-static int parse_u32(const char *s, uint32_t *v)
-{
-	char *end;
-	unsigned long long n;
-
-	errno = 0;
-	n = strtoull(s, &end, 0);
-	if (errno || end == s || *end || n > UINT32_MAX || s[0] == '-')
-		return -EINVAL;
-	*v = (uint32_t)n;
-	return 0;
-}
-
 int cmd_delete(struct mifctl *ctl, int argc, char **argv)
 {
 	struct counts c = { 0 };
 	struct ip_addr addr;
 	struct nl_msg *msg;
-	uint32_t flags = 0, v;
+	uint32_t flags = 0;
 	struct json_object *o;
 	bool dry_run;
 	int rc, err, i;
@@ -51,32 +38,12 @@ int cmd_delete(struct mifctl *ctl, int argc, char **argv)
 	if (!msg || mifnl_put_addr(msg, XFRM_MIF_A_ADDR, &addr))
 		return kernel_error(ctl, "delete", -ENOMEM);
 	for (i = 2; i < argc; i++) {
-		const char *kw = argv[i];
-		int attr;
-
-		if (!strcmp(kw, "dry-run")) {
-			flags |= XFRM_MIF_OPF_DRY_RUN;
-			continue;
-		}
-		if (!strcmp(kw, "reqid"))
-			attr = XFRM_MIF_A_REQID;
-		else if (!strcmp(kw, "if_id"))
-			attr = XFRM_MIF_A_IF_ID;
-		else if (!strcmp(kw, "mark"))
-			attr = XFRM_MIF_A_MARK;
-		else if (!strcmp(kw, "mask"))
-			attr = XFRM_MIF_A_MARK_MASK;
-		else {
+		rc = put_filter_arg(msg, "delete", argc, argv, &i, &flags);
+		if (rc != 1) {
 			nlmsg_free(msg);
-			return usage_error("delete: unknown keyword \"%s\"", kw);
+			return rc ? rc : usage_error("delete: unknown keyword \"%s\"",
+						     argv[i]);
 		}
-		if (i + 1 >= argc || parse_u32(argv[i + 1], &v)) {
-			nlmsg_free(msg);
-			return usage_error("delete: %s needs a number from 0 to %u",
-					   kw, UINT32_MAX);
-		}
-		nla_put_u32(msg, attr, v);
-		i++;
 	}
 	if (flags)
 		nla_put_u32(msg, XFRM_MIF_A_FLAGS, flags);

@@ -16,6 +16,9 @@ static const struct command commands[] = {
 	{ "info", cmd_info, "info" },
 	{ "delete", cmd_delete,
 	  "delete ADDR [reqid N] [if_id N] [mark N [mask N]] [dry-run]" },
+	{ "rewrite", cmd_rewrite,
+	  "rewrite OLD NEW [port P] [peer-port P] [reqid N] [if_id N]\n"
+	  "                 [mark N [mask N]] [dry-run]" },
 	{ "show", cmd_show, "show [ADDR]" },
 	{ "alt", cmd_alt, "alt set ADDR ALT [ALT...] | alt show | alt del ADDR" },
 	{ "monitor", cmd_monitor, "monitor [count N]" },
@@ -102,6 +105,72 @@ void print_counts(struct mifctl *ctl, struct json_object *obj, const char *label
 		       c->policies);
 	}
 	json_object_put(obj);
+}
+
+/* As print_counts, for SAs moved from one address to another. */
+void print_move(struct mifctl *ctl, struct json_object *obj, const char *label,
+		const struct ip_addr *from, const struct ip_addr *to,
+		const struct counts *c)
+{
+	char buf[IP_ADDR_STRLEN], tbuf[IP_ADDR_STRLEN];
+
+	ip_addr_str(to, tbuf, sizeof(tbuf));
+	if (ctl->json) {
+		json_object_object_add(obj, "new_address", json_object_new_string(tbuf));
+		print_counts(ctl, obj, label, from, c);
+		return;
+	}
+	ip_addr_str(from, buf, sizeof(buf));
+	printf("%s %s to %s: %u states, %u policies\n", label, buf, tbuf,
+	       c->states, c->policies);
+	json_object_put(obj);
+}
+
+int parse_u32(const char *s, uint32_t *v)
+{
+	char *end;
+	unsigned long long n;
+
+	errno = 0;
+	n = strtoull(s, &end, 0);
+	if (errno || end == s || *end || n > UINT32_MAX || s[0] == '-')
+		return -EINVAL;
+	*v = (uint32_t)n;
+	return 0;
+}
+
+/*
+ * The filter keywords shared by the operations (reqid, if_id, mark, mask,
+ * dry-run), at argv[*i]. Returns 1 when one was put into msg (with *i on
+ * its last word), 0 when argv[*i] is not one, or EXIT_USAGE.
+ */
+int put_filter_arg(struct nl_msg *msg, const char *cmd, int argc, char **argv,
+		   int *i, uint32_t *flags)
+{
+	const char *kw = argv[*i];
+	uint32_t v;
+	int attr;
+
+	if (!strcmp(kw, "dry-run")) {
+		*flags |= XFRM_MIF_OPF_DRY_RUN;
+		return 1;
+	}
+	if (!strcmp(kw, "reqid"))
+		attr = XFRM_MIF_A_REQID;
+	else if (!strcmp(kw, "if_id"))
+		attr = XFRM_MIF_A_IF_ID;
+	else if (!strcmp(kw, "mark"))
+		attr = XFRM_MIF_A_MARK;
+	else if (!strcmp(kw, "mask"))
+		attr = XFRM_MIF_A_MARK_MASK;
+	else
+		return 0;
+	if (*i + 1 >= argc || parse_u32(argv[*i + 1], &v))
+		return usage_error("%s: %s needs a number from 0 to %u", cmd, kw,
+				   UINT32_MAX);
+	nla_put_u32(msg, attr, v);
+	(*i)++;
+	return 1;
 }
 
 void print_json(struct mifctl *ctl, struct json_object *obj)

@@ -32,6 +32,7 @@ struct command {
 
 int cmd_info(struct mifctl *ctl, int argc, char **argv);
 int cmd_delete(struct mifctl *ctl, int argc, char **argv);
+int cmd_rewrite(struct mifctl *ctl, int argc, char **argv);
 int cmd_show(struct mifctl *ctl, int argc, char **argv);
 int cmd_alt(struct mifctl *ctl, int argc, char **argv);
 int cmd_monitor(struct mifctl *ctl, int argc, char **argv);
@@ -47,6 +48,12 @@ int parse_addr_arg(const char *arg, struct ip_addr *addr);
 void read_counts(struct nlattr **attrs, struct counts *c);
 void print_counts(struct mifctl *ctl, struct json_object *obj, const char *label,
 		  const struct ip_addr *addr, const struct counts *c);
+void print_move(struct mifctl *ctl, struct json_object *obj, const char *label,
+		const struct ip_addr *from, const struct ip_addr *to,
+		const struct counts *c);
+int parse_u32(const char *s, uint32_t *v);
+int put_filter_arg(struct nl_msg *msg, const char *cmd, int argc, char **argv,
+		   int *i, uint32_t *flags);
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int kernel_error(struct mifctl *ctl, const char *what, int err);
 int connect_module(struct mifctl *ctl);

@@ -34,7 +34,7 @@ static const char *event_name(uint8_t cmd)
 static int on_event(struct nlattr **attrs, uint8_t cmd, void *arg)
 {
 	struct monitor *m = arg;
-	struct ip_addr addr = { 0 };
+	struct ip_addr addr = { 0 }, to;
 	struct json_object *o;
 	struct counts c;
 
@@ -43,7 +43,11 @@ static int on_event(struct nlattr **attrs, uint8_t cmd, void *arg)
 	read_counts(attrs, &c);
 	o = json_object_new_object();
 	json_object_object_add(o, "event", json_object_new_string(event_name(cmd)));
-	print_counts(m->ctl, o, event_name(cmd), &addr, &c);
+	if (attrs[XFRM_MIF_A_NEW_ADDR] &&
+	    !mifnl_get_addr(attrs[XFRM_MIF_A_NEW_ADDR], &to))
+		print_move(m->ctl, o, event_name(cmd), &addr, &to, &c);
+	else
+		print_counts(m->ctl, o, event_name(cmd), &addr, &c);
 	fflush(stdout);
 	if (m->left && --m->left == 0)
 		return 1;

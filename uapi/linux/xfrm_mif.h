@@ -57,13 +57,13 @@ enum xfrm_mif_attr {
 	XFRM_MIF_A_IF_ID,		/* u32 */
 	XFRM_MIF_A_REQID,		/* u32 */
 	XFRM_MIF_A_FLAGS,		/* u32: XFRM_MIF_OPF_* */
-	XFRM_MIF_A_ENCAP_SPORT,		/* be16: new UDP-encap source port */
-	XFRM_MIF_A_ENCAP_DPORT,		/* be16: new UDP-encap dest port */
+	XFRM_MIF_A_ENCAP_PORT,		/* be16: UDP-encap port at NEW_ADDR */
+	XFRM_MIF_A_ENCAP_PEER_PORT,	/* be16: UDP-encap port at the peer */
 	XFRM_MIF_A_STATES,		/* u32: number of SAs affected */
 	XFRM_MIF_A_POLICIES,		/* u32: number of policies affected */
 	XFRM_MIF_A_STATE,		/* nest: XFRM_MIF_SA_A_* */
 	XFRM_MIF_A_POLICY,		/* nest: XFRM_MIF_POL_A_* */
-	XFRM_MIF_A_CLONES,		/* nest of XFRM_MIF_A_STATE: SPI + keys */
+	XFRM_MIF_A_CLONES,		/* nest of XFRM_MIF_A_CLONE */
 	XFRM_MIF_A_PAD,
 
 	__XFRM_MIF_A_MAX,

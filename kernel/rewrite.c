@@ -1,0 +1,584 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Rewrite an address: every SA and policy bound to outer address OLD moves
+ * to NEW in one call, keeping SPIs, keys, replay and lifetime state.
+ *
+ * SAs are hashed by their addresses, so each one is replaced by a copy.
+ * The copy is built and initialised first; then, under the old SA's lock,
+ * it takes the old SA's counters and the old SA is quiesced (ERROR state:
+ * it carries nothing, and a lookup that finds it drops the packet instead
+ * of asking the key manager for a new SA). No two live SAs ever hold the
+ * same keys, so no AEAD nonce is ever used twice. Once every SA has its
+ * copy, policies move: tunnel templates are edited in place, transport
+ * selectors are re-inserted. Last, the quiesced SAs are deleted.
+ *
+ * Before anything changes, a first pass checks that every SA can be copied
+ * and that no SPI or policy selector is taken at NEW, so that a rewrite
+ * either happens whole or not at all.
+ */
+#include <linux/slab.h>
+#include <linux/xfrm_mif.h>
+#include <net/xfrm.h>
+
+#include "mif.h"
+
+#define MIF_BATCH 256
+
+/* Objects collected under a walker's lock, worked on outside it. */
+struct mif_batch {
+	const struct mif_filter *f;
+	unsigned int n;
+	void *obj[MIF_BATCH];
+	int dir[MIF_BATCH];
+};
+
+/* SAs replaced so far: old (quiesced) and its published copy. */
+struct mif_pairs {
+	struct list_head list;
+	unsigned int n;
+	struct xfrm_state *old[MIF_BATCH];
+	struct xfrm_state *new[MIF_BATCH];
+};
+
+struct mif_rw {
+	struct net *net;
+	const struct mif_filter *f;
+	const struct mif_move *m;
+	struct netlink_ext_ack *extack;
+	struct mif_batch b;
+	struct list_head pairs;		/* struct mif_pairs */
+	struct mif_counts counts;
+};
+
+static int mif_collect_state(struct xfrm_state *x, int count, void *data)
+{
+	struct mif_batch *b = data;
+
+	if (x->km.state != XFRM_STATE_VALID || !mif_state_bound(b->f, x))
+		return 0;
+	if (b->n == MIF_BATCH)
+		return -ENOBUFS;	/* park here, come back for this one */
+	xfrm_state_hold(x);
+	b->obj[b->n++] = x;
+	return 0;
+}
+
+static int mif_collect_policy(struct xfrm_policy *xp, int dir, int count,
+			      void *data)
+{
+	struct mif_batch *b = data;
+
+	if (dir >= XFRM_POLICY_MAX || !mif_policy_bound(b->f, xp))
+		return 0;
+	if (b->n == MIF_BATCH)
+		return -ENOBUFS;
+	xfrm_pol_hold(xp);
+	b->dir[b->n] = dir;
+	b->obj[b->n++] = xp;
+	return 0;
+}
+
+static void mif_batch_put_states(struct mif_batch *b)
+{
+	while (b->n)
+		xfrm_state_put(b->obj[--b->n]);
+}
+
+static void mif_batch_put_policies(struct mif_batch *b)
+{
+	while (b->n)
+		xfrm_pol_put(b->obj[--b->n]);
+}
+
+/* Replace from by to in a, if a is from. */
+static bool mif_swap(xfrm_address_t *a, unsigned short family,
+		     const struct mif_addr *from, const struct mif_addr *to)
+{
+	if (!mif_addr_equal(from, a, family))
+		return false;
+	*a = to->a;
+	return true;
+}
+
+static void mif_swap_selector(struct xfrm_selector *sel,
+			      const struct mif_addr *from,
+			      const struct mif_addr *to)
+{
+	u8 host = sel->family == AF_INET ? 32 : 128;
+
+	if (sel->prefixlen_s == host)
+		mif_swap(&sel->saddr, sel->family, from, to);
+	if (sel->prefixlen_d == host)
+		mif_swap(&sel->daddr, sel->family, from, to);
+}
+
+/* The UDP encapsulation of a moved SA: ports at NEW and at the peer. */
+static int mif_move_encap(struct xfrm_state *xc, bool src_moved,
+			  const struct mif_move *m)
+{
+	struct xfrm_encap_tmpl *e = xc->encap;
+
+	if (!m->port && !m->peer_port)
+		return 0;
+	if (!e) {
+		if (!m->port || !m->peer_port)
+			return 0;	/* no encapsulation to add ports to */
+		e = kzalloc(sizeof(*e), GFP_KERNEL);
+		if (!e)
+			return -ENOMEM;
+		e->encap_type = UDP_ENCAP_ESPINUDP;
+		xc->encap = e;
+	}
+	if (m->port) {
+		if (src_moved)
+			e->encap_sport = m->port;
+		else
+			e->encap_dport = m->port;
+	}
+	if (m->peer_port) {
+		if (src_moved)
+			e->encap_dport = m->peer_port;
+		else
+			e->encap_sport = m->peer_port;
+	}
+	return 0;
+}
+
+/* An initialised, unpublished copy of x at the new address. */
+static struct xfrm_state *mif_state_moved(struct mif_rw *rw,
+					  struct xfrm_state *x, bool *dst_moved)
+{
+	const struct mif_addr *from = &rw->f->addr, *to = &rw->m->to;
+	unsigned short family = x->props.family;
+	struct xfrm_state *xc;
+	bool src_moved;
+	int err;
+
+	xc = mif_state_copy(x, rw->extack);
+	if (IS_ERR(xc))
+		return xc;
+	*dst_moved = mif_swap(&xc->id.daddr, family, from, to);
+	src_moved = mif_swap(&xc->props.saddr, family, from, to);
+	if (xc->props.mode == XFRM_MODE_TRANSPORT)
+		mif_swap_selector(&xc->sel, from, to);
+	err = mif_move_encap(xc, src_moved, rw->m);
+	if (!err)
+		err = xfrm_init_state(xc);
+	if (err) {
+		NL_SET_ERR_MSG(rw->extack, "cannot initialise a moved SA");
+		mif_state_discard(xc);
+		return ERR_PTR(err);
+	}
+	return xc;
+}
+
+static int mif_pairs_add(struct mif_rw *rw, struct xfrm_state *old,
+			 struct xfrm_state *new)
+{
+	struct mif_pairs *p;
+
+	p = list_empty(&rw->pairs) ? NULL :
+	    list_last_entry(&rw->pairs, struct mif_pairs, list);
+	if (!p || p->n == MIF_BATCH) {
+		p = kmalloc(sizeof(*p), GFP_KERNEL);
+		if (!p)
+			return -ENOMEM;
+		p->n = 0;
+		list_add_tail(&p->list, &rw->pairs);
+	}
+	p->old[p->n] = old;
+	p->new[p->n++] = new;
+	return 0;
+}
+
+/*
+ * Replace x by its moved copy. The copy takes x's counters at the moment
+ * x is quiesced, under x's lock, and is published right after.
+ */
+static int mif_replace_state(struct mif_rw *rw, struct xfrm_state *x)
+{
+	struct xfrm_state *xc;
+	bool dst_moved;
+	int err;
+
+	xc = mif_state_moved(rw, x, &dst_moved);
+	if (IS_ERR(xc))
+		return PTR_ERR(xc);
+	err = mif_pairs_add(rw, x, xc);
+	if (err) {
+		mif_state_discard(xc);
+		return err;
+	}
+
+	spin_lock_bh(&x->lock);
+	if (x->km.state != XFRM_STATE_VALID) {
+		/* expired or deleted meanwhile: nothing to move */
+		spin_unlock_bh(&x->lock);
+		list_last_entry(&rw->pairs, struct mif_pairs, list)->n--;
+		mif_state_discard(xc);
+		return 0;
+	}
+	mif_state_take_counters(xc, x);
+	x->km.state = XFRM_STATE_ERROR;
+	spin_unlock_bh(&x->lock);
+
+	xfrm_state_hold(x);		/* the pair's references */
+	xfrm_state_hold(xc);
+	if (dst_moved) {
+		err = xfrm_state_add(xc);
+	} else {
+		/* same (daddr, SPI): inserted ahead of the quiesced one */
+		xfrm_state_insert(xc);
+		err = 0;
+	}
+	if (err) {
+		NL_SET_ERR_MSG(rw->extack, "cannot insert a moved SA");
+		xfrm_state_put(xc);
+		xfrm_state_put(x);
+		list_last_entry(&rw->pairs, struct mif_pairs, list)->n--;
+		spin_lock_bh(&x->lock);
+		x->km.state = XFRM_STATE_VALID;
+		spin_unlock_bh(&x->lock);
+		mif_state_discard(xc);
+		return err;
+	}
+	rw->counts.states++;
+	return 0;
+}
+
+/* Undo: the copies go, the quiesced SAs come back with their counters. */
+static void mif_pairs_rollback(struct mif_rw *rw)
+{
+	struct mif_pairs *p;
+	unsigned int i;
+
+	list_for_each_entry(p, &rw->pairs, list) {
+		for (i = 0; i < p->n; i++) {
+			struct xfrm_state *x = p->old[i], *xc = p->new[i];
+
+			spin_lock_bh(&xc->lock);
+			spin_lock_nested(&x->lock, SINGLE_DEPTH_NESTING);
+			__xfrm_state_delete(xc);
+			mif_state_take_counters(x, xc);
+			x->km.state = XFRM_STATE_VALID;
+			spin_unlock(&x->lock);
+			spin_unlock_bh(&xc->lock);
+		}
+	}
+	rw->counts.states = 0;
+}
+
+/* Done: the quiesced SAs go, the world hears of the copies. */
+static void mif_pairs_finish(struct mif_rw *rw, bool commit)
+{
+	struct km_event cnew = { .event = XFRM_MSG_NEWSA };
+	struct km_event cdel = { .event = XFRM_MSG_DELSA };
+	struct mif_pairs *p, *tmp;
+	unsigned int i;
+
+	list_for_each_entry_safe(p, tmp, &rw->pairs, list) {
+		for (i = 0; i < p->n; i++) {
+			struct xfrm_state *x = p->old[i], *xc = p->new[i];
+
+			if (commit) {
+				xfrm_audit_state_add(xc, 1, true);
+				km_state_notify(xc, &cnew);
+				if (!xfrm_state_delete(x)) {
+					xfrm_audit_state_delete(x, 1, true);
+					km_state_notify(x, &cdel);
+				}
+			}
+			xfrm_state_put(xc);
+			xfrm_state_put(x);
+		}
+		list_del(&p->list);
+		kfree(p);
+	}
+}
+
+/*
+ * Does xp's selector name the moved address as a host? Only transport-mode
+ * policies' selectors do: a tunnel's selector is its inner traffic.
+ */
+static bool mif_policy_selector_moves(struct mif_rw *rw,
+				      const struct xfrm_policy *xp,
+				      struct xfrm_selector *moved)
+{
+	struct xfrm_selector sel = xp->selector;
+	bool transport = false;
+	int i;
+
+	for (i = 0; i < xp->xfrm_nr; i++)
+		transport |= xp->xfrm_vec[i].mode == XFRM_MODE_TRANSPORT;
+	if (!transport)
+		return false;
+	mif_swap_selector(&sel, &rw->f->addr, &rw->m->to);
+	if (moved)
+		*moved = sel;
+	return memcmp(&sel, &xp->selector, sizeof(sel));
+}
+
+/* Move one policy's templates in place, or re-insert a moved selector. */
+static int mif_move_policy(struct mif_rw *rw, struct xfrm_policy *xp, int dir)
+{
+	const struct mif_addr *from = &rw->f->addr, *to = &rw->m->to;
+	struct km_event c = { .event = XFRM_MSG_UPDPOLICY };
+	struct xfrm_policy *np;
+	bool moved = false;
+	int i, err;
+
+	if (!mif_policy_selector_moves(rw, xp, NULL)) {
+		/* only templates move: edit them in place */
+		write_lock_bh(&xp->lock);
+		if (xp->walk.dead) {
+			write_unlock_bh(&xp->lock);
+			return 0;
+		}
+		for (i = 0; i < xp->xfrm_nr; i++) {
+			struct xfrm_tmpl *t = &xp->xfrm_vec[i];
+
+			if (t->mode == XFRM_MODE_TRANSPORT)
+				continue;
+			moved |= mif_swap(&t->id.daddr, t->encap_family,
+					  from, to);
+			moved |= mif_swap(&t->saddr, t->encap_family, from, to);
+		}
+		if (moved)
+			atomic_inc(&xp->genid);	/* flush cached bundles */
+		write_unlock_bh(&xp->lock);
+		if (moved) {
+			km_policy_notify(xp, dir, &c);
+			rw->counts.policies++;
+		}
+		return 0;
+	}
+
+	np = mif_policy_copy(xp);
+	if (IS_ERR(np))
+		return PTR_ERR(np);
+	mif_swap_selector(&np->selector, from, to);
+	for (i = 0; i < np->xfrm_nr; i++) {
+		struct xfrm_tmpl *t = &np->xfrm_vec[i];
+
+		mif_swap(&t->id.daddr, t->encap_family, from, to);
+		mif_swap(&t->saddr, t->encap_family, from, to);
+	}
+	err = xfrm_policy_insert(dir, np, 1);
+	if (err) {
+		NL_SET_ERR_MSG(rw->extack, "cannot insert a moved policy");
+		mif_policy_discard(np);
+		return err;
+	}
+	xfrm_audit_policy_add(np, 1, true);
+	c.event = XFRM_MSG_NEWPOLICY;
+	km_policy_notify(np, dir, &c);
+	xfrm_pol_put(np);
+	if (!xfrm_policy_delete(xp, dir)) {
+		xfrm_audit_policy_delete(xp, 1, true);
+		c.event = XFRM_MSG_DELPOLICY;
+		km_policy_notify(xp, dir, &c);
+	}
+	rw->counts.policies++;
+	return 0;
+}
+
+/* Checks before anything changes: may x move, and is its SPI free at NEW? */
+static int mif_check_state(struct mif_rw *rw, struct xfrm_state *x)
+{
+	const struct mif_addr *from = &rw->f->addr, *to = &rw->m->to;
+	struct xfrm_state *other;
+
+	if (x->security || x->xso.dev || x->tunnel) {
+		NL_SET_ERR_MSG(rw->extack,
+			       "an SA has a security context, an offload or an IPcomp tunnel");
+		return -EOPNOTSUPP;
+	}
+	if (!mif_addr_equal(from, &x->id.daddr, x->props.family))
+		return 0;
+	other = xfrm_state_lookup(rw->net, x->mark.v & x->mark.m, &to->a,
+				  x->id.spi, x->id.proto, x->props.family);
+	if (other) {
+		xfrm_state_put(other);
+		NL_SET_ERR_MSG(rw->extack,
+			       "an SA with the same SPI exists at the new address");
+		return -EEXIST;
+	}
+	return 0;
+}
+
+/* Would the moved selector of xp collide with a policy already there? */
+static int mif_check_policy(struct mif_rw *rw, struct xfrm_policy *xp, int dir)
+{
+	struct xfrm_policy *other;
+	struct xfrm_selector sel;
+	int err = 0;
+
+	if (xp->security) {
+		NL_SET_ERR_MSG(rw->extack, "a policy has a security context");
+		return -EOPNOTSUPP;
+	}
+	if (!mif_policy_selector_moves(rw, xp, &sel))
+		return 0;
+	other = xfrm_policy_bysel_ctx(rw->net, &xp->mark, xp->if_id, xp->type,
+				      dir, &sel, NULL, 0, &err);
+	if (other) {
+		xfrm_pol_put(other);
+		NL_SET_ERR_MSG(rw->extack,
+			       "a policy with the moved selector exists already");
+		return -EEXIST;
+	}
+	return 0;
+}
+
+static int mif_check(struct mif_rw *rw)
+{
+	struct mif_batch *b = &rw->b;
+	struct xfrm_policy_walk pw;
+	struct xfrm_state_walk sw;
+	int err, ret = 0;
+	unsigned int i;
+
+	xfrm_state_walk_init(&sw, IPSEC_PROTO_ANY, NULL);
+	do {
+		err = xfrm_state_walk(rw->net, &sw, mif_collect_state, b);
+		for (i = 0; i < b->n && !ret; i++)
+			ret = mif_check_state(rw, b->obj[i]);
+		rw->counts.states += b->n;
+		mif_batch_put_states(b);
+	} while (err == -ENOBUFS && !ret);
+	xfrm_state_walk_done(&sw, rw->net);
+	if (ret)
+		return ret;
+
+	xfrm_policy_walk_init(&pw, XFRM_POLICY_TYPE_ANY);
+	do {
+		err = xfrm_policy_walk(rw->net, &pw, mif_collect_policy, b);
+		for (i = 0; i < b->n && !ret; i++)
+			ret = mif_check_policy(rw, b->obj[i], b->dir[i]);
+		rw->counts.policies += b->n;
+		mif_batch_put_policies(b);
+	} while (err == -ENOBUFS && !ret);
+	xfrm_policy_walk_done(&pw, rw->net);
+	return ret;
+}
+
+static int mif_move_states(struct mif_rw *rw)
+{
+	struct mif_batch *b = &rw->b;
+	struct xfrm_state_walk sw;
+	int err, ret = 0;
+	unsigned int i;
+
+	xfrm_state_walk_init(&sw, IPSEC_PROTO_ANY, NULL);
+	do {
+		err = xfrm_state_walk(rw->net, &sw, mif_collect_state, b);
+		for (i = 0; i < b->n && !ret; i++)
+			ret = mif_replace_state(rw, b->obj[i]);
+		mif_batch_put_states(b);
+	} while (err == -ENOBUFS && !ret);
+	xfrm_state_walk_done(&sw, rw->net);
+	return ret;
+}
+
+static int mif_move_policies(struct mif_rw *rw)
+{
+	struct mif_batch *b = &rw->b;
+	struct xfrm_policy_walk pw;
+	int err, ret = 0;
+	unsigned int i;
+
+	xfrm_policy_walk_init(&pw, XFRM_POLICY_TYPE_ANY);
+	do {
+		err = xfrm_policy_walk(rw->net, &pw, mif_collect_policy, b);
+		for (i = 0; i < b->n; i++) {
+			int e = mif_move_policy(rw, b->obj[i], b->dir[i]);
+
+			if (e && !ret)
+				ret = e;
+		}
+		mif_batch_put_policies(b);
+	} while (err == -ENOBUFS);
+	xfrm_policy_walk_done(&pw, rw->net);
+	return ret;
+}
+
+int mif_rewrite(struct net *net, const struct mif_filter *f,
+		const struct mif_move *m, bool dry_run,
+		struct mif_counts *counts, struct netlink_ext_ack *extack)
+{
+	struct mif_rw *rw;
+	int err;
+
+	if (m->to.family != f->addr.family) {
+		NL_SET_ERR_MSG(extack, "old and new address families differ");
+		return -EAFNOSUPPORT;
+	}
+	if (mif_addr_equal(&m->to, &f->addr.a, f->addr.family)) {
+		NL_SET_ERR_MSG(extack, "old and new address are the same");
+		return -EINVAL;
+	}
+	rw = kzalloc(sizeof(*rw), GFP_KERNEL);
+	if (!rw)
+		return -ENOMEM;
+	rw->net = net;
+	rw->f = f;
+	rw->m = m;
+	rw->extack = extack;
+	rw->b.f = f;
+	INIT_LIST_HEAD(&rw->pairs);
+
+	mutex_lock(&net->xfrm.xfrm_cfg_mutex);
+	err = mif_check(rw);
+	if (err || dry_run)
+		goto out;
+	memset(&rw->counts, 0, sizeof(rw->counts));
+	err = mif_move_states(rw);
+	if (err) {
+		mif_pairs_rollback(rw);
+		mif_pairs_finish(rw, false);
+		goto out;
+	}
+	/*
+	 * A policy that fails to move (out of memory) keeps its old address;
+	 * its SAs have moved regardless: the error says so.
+	 */
+	err = mif_move_policies(rw);
+	mif_pairs_finish(rw, true);
+out:
+	mutex_unlock(&net->xfrm.xfrm_cfg_mutex);
+	*counts = rw->counts;
+	kfree(rw);
+	return err;
+}
+
+int mif_nl_rewrite(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **attrs = info->attrs;
+	struct net *net = genl_info_net(info);
+	bool dry_run = mif_dry_run(info);
+	struct mif_counts counts;
+	struct mif_filter f;
+	struct mif_move m = { };
+	int err;
+
+	err = mif_filter_parse(info, &f);
+	if (err)
+		return err;
+	if (GENL_REQ_ATTR_CHECK(info, XFRM_MIF_A_NEW_ADDR))
+		return -EINVAL;
+	err = mif_addr_parse(attrs[XFRM_MIF_A_NEW_ADDR], &m.to, info->extack);
+	if (err)
+		return err;
+	if (attrs[XFRM_MIF_A_ENCAP_PORT])
+		m.port = nla_get_be16(attrs[XFRM_MIF_A_ENCAP_PORT]);
+	if (attrs[XFRM_MIF_A_ENCAP_PEER_PORT])
+		m.peer_port = nla_get_be16(attrs[XFRM_MIF_A_ENCAP_PEER_PORT]);
+
+	err = mif_rewrite(net, &f, &m, dry_run, &counts, info->extack);
+	if (err)
+		return err;
+	if (!dry_run)
+		mif_event_moved(net, XFRM_MIF_CMD_REWRITE, &f.addr, &m.to,
+				&counts);
+	return mif_reply_counts(info, XFRM_MIF_CMD_REWRITE, &f.addr, &counts);
+}

@@ -1,0 +1,130 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# mifctl rewrite: an interface's address changes; every SA and policy bound
+# to it moves in one call on each peer, keeping SPIs, keys and counters, and
+# ESP keeps flowing. Interface 1 carries a tunnel, interface 2 an IPv4
+# transport-mode SA pair, interface 3 an IPv6 transport-mode SA pair.
+source "$(dirname "$0")/lib.sh"
+source "$SELFTEST_DIR/topo.sh"
+
+require_root
+require_cmd ip ping
+modprobe -q xfrm_user && modprobe -q esp4 && modprobe -q esp6 ||
+	{ echo "1..0 # SKIP no ESP"; exit $KSFT_SKIP; }
+check "module loads" load_module
+topo_setup >/dev/null 2>&1
+check "topology" test -n "$EU" -a -n "$SG"
+check "tunnel over eu1" topo_tunnel 1 0x1001 0x2001
+
+# transport NS_A NS_B A B SPI_AB SPI_BA: host-to-host ESP between A and B.
+transport() {
+	local a=$3 b=$4 ns len=32
+	[ "${a#*:}" != "$a" ] && len=128
+	for ns in "$1" "$2"; do
+		ip -n "$ns" xfrm state add src "$a" dst "$b" proto esp spi "$5" reqid 7 \
+			mode transport aead "rfc4106(gcm(aes))" "$(topo_key "$5")" 128 \
+			sel src "$a/$len" dst "$b/$len" || return 1
+		ip -n "$ns" xfrm state add src "$b" dst "$a" proto esp spi "$6" reqid 7 \
+			mode transport aead "rfc4106(gcm(aes))" "$(topo_key "$6")" 128 \
+			sel src "$b/$len" dst "$a/$len" || return 1
+	done
+	ip -n "$1" xfrm policy add src "$a/$len" dst "$b/$len" dir out \
+		tmpl proto esp reqid 7 mode transport || return 1
+	ip -n "$1" xfrm policy add src "$b/$len" dst "$a/$len" dir in \
+		tmpl proto esp reqid 7 mode transport || return 1
+	ip -n "$2" xfrm policy add src "$b/$len" dst "$a/$len" dir out \
+		tmpl proto esp reqid 7 mode transport || return 1
+	ip -n "$2" xfrm policy add src "$a/$len" dst "$b/$len" dir in \
+		tmpl proto esp reqid 7 mode transport
+}
+check "IPv4 transport over eu2" transport "$EU" "$SG" 10.1.2.1 10.1.2.2 0x3001 0x4001
+check "IPv6 transport over eu3" transport "$EU" "$SG" fd01:3::1 fd01:3::2 0x5001 0x6001
+
+in_eu() { ip netns exec "$EU" "$MIFCTL" "$@"; }
+in_sg() { ip netns exec "$SG" "$MIFCTL" "$@"; }
+json_field() { sed -E "s/.*\"$1\":([0-9a-z]+).*/\1/"; }
+packets() { topo_esp_packets "$@"; }
+# oseq NS SPI: the SA's outbound sequence number.
+oseq() { ip -n "$1" -s xfrm state list spi "$2" | grep -o 'oseq 0x[0-9a-f]*' | cut -d' ' -f2; }
+# state_lines NS: one line per SA (addresses, SPI, mode), sorted.
+state_lines() {
+	ip -n "$1" xfrm state | awk '/^src/ { s = $2 " > " $4 } /proto esp/ { print s, $4, $8 }' | sort
+}
+ping_t() { ip netns exec "$EU" ping -q -c 2 -W 2 -I "$1" "$2" >/dev/null; }
+
+check "ping through the tunnel before" topo_ping 1
+check "IPv4 transport ping before" ping_t 10.1.2.1 10.1.2.2
+check "IPv6 transport ping before" ping_t fd01:3::1 fd01:3::2
+
+# --- refusals change nothing ---
+# an SA with eu1's inbound SPI already at 10.1.1.99
+ip -n "$EU" xfrm state add src 10.1.1.2 dst 10.1.1.99 proto esp spi 0x2001 \
+	mode tunnel aead "rfc4106(gcm(aes))" "$(topo_key 9)" 128
+before_eu=$(ip -n "$EU" xfrm state; ip -n "$EU" xfrm policy)
+check_fails "family change refused" in_eu rewrite 10.1.1.1 fd01:1::11
+check_fails "same address refused" in_eu rewrite 10.1.1.1 10.1.1.1
+check "refusal says why" sh -c 'ip netns exec "$0" "$1" rewrite 10.1.1.1 10.1.1.1 2>&1 | grep -q "old and new address are the same"' "$EU" "$MIFCTL"
+check_fails "SPI taken at the new address refused" in_eu rewrite 10.1.1.1 10.1.1.99
+check "conflict says why" sh -c 'ip netns exec "$0" "$1" rewrite 10.1.1.1 10.1.1.99 2>&1 | grep -q "same SPI exists"' "$EU" "$MIFCTL"
+check_fails "bad port refused" in_eu rewrite 10.1.1.1 10.1.1.11 port 0
+check "unprivileged caller refused" sh -c '! ip netns exec "$0" setpriv --reuid=65534 --regid=65534 --clear-groups "$1" rewrite 10.1.1.1 10.1.1.11' "$EU" "$MIFCTL"
+check "root of a user namespace refused" sh -c '! ip netns exec "$0" unshare -Ur "$1" rewrite 10.1.1.1 10.1.1.11' "$EU" "$MIFCTL"
+out=$(in_eu -j rewrite 10.1.1.1 10.1.1.11 dry-run)
+check "dry run counts 2 states" test "$(json_field states <<<"$out")" = 2
+check "dry run counts 2 policies" test "$(json_field policies <<<"$out")" = 2
+check "nothing changed so far" test "$before_eu" = "$(ip -n "$EU" xfrm state; ip -n "$EU" xfrm policy)"
+ip -n "$EU" xfrm state del src 10.1.1.2 dst 10.1.1.99 proto esp spi 0x2001
+
+# --- tunnel: eu1 moves from 10.1.1.1 to 10.1.1.11 ---
+out_before=$(oseq "$EU" 0x00001001)
+sg_in_before=$(packets "$SG" 0x00001001)
+others_eu=$(state_lines "$EU" | grep -v -e 10.1.1.1 -e 10.1.1.2)
+ip netns exec "$EU" sysctl -qw net.ipv4.conf.eu1.promote_secondaries=1
+ip -n "$EU" addr add 10.1.1.11/24 dev eu1
+ip netns exec "$EU" "$MIFCTL" -j monitor count 1 >/tmp/mif-rw-events.$$ &
+monitor=$!
+sleep 1
+out=$(in_eu -j rewrite 10.1.1.1 10.1.1.11)
+check "EU moved 2 states" test "$(json_field states <<<"$out")" = 2
+check "EU moved 2 policies" test "$(json_field policies <<<"$out")" = 2
+out=$(in_sg -j rewrite 10.1.1.1 10.1.1.11)
+check "SG moved 2 states" test "$(json_field states <<<"$out")" = 2
+check "SG moved 2 policies" test "$(json_field policies <<<"$out")" = 2
+check "monitor saw the rewrite" sh -c 'for i in $(seq 50); do grep -q "\"event\":\"rewrite\",\"new_address\":\"10.1.1.11\",\"address\":\"10.1.1.1\",\"states\":2,\"policies\":2" "$0" && exit 0; sleep 0.1; done; cat "$0"; exit 1' /tmp/mif-rw-events.$$
+kill "$monitor" 2>/dev/null
+rm -f /tmp/mif-rw-events.$$
+ip -n "$EU" addr del 10.1.1.1/24 dev eu1
+check "SPIs kept" sh -c 'ip -n "$0" xfrm state | grep -A1 "src 10.1.1.11 dst 10.1.1.2" | grep -q "spi 0x00001001"' "$EU"
+check "no state left at 10.1.1.1" sh -c '! ip -n "$0" xfrm state | grep -q "10.1.1.1 "; ! ip -n "$1" xfrm state | grep -q "10.1.1.1 "' "$EU" "$SG"
+check "EU policy templates moved" sh -c '[ "$(ip -n "$0" xfrm policy | grep -cw "10.1.1.11")" = 2 ]' "$EU"
+check "SG policy templates moved" sh -c '[ "$(ip -n "$0" xfrm policy | grep -cw "10.1.1.11")" = 2 ]' "$SG"
+check "other SAs untouched" test "$others_eu" = "$(state_lines "$EU" | grep -v -e 10.1.1.11 -e 10.1.1.2)"
+check "six SAs on each side" sh -c '[ "$(ip -n "$0" xfrm state | grep -c ^src)" = 6 ] && [ "$(ip -n "$1" xfrm state | grep -c ^src)" = 6 ]' "$EU" "$SG"
+check "ping through the tunnel after" topo_ping 1
+check "sequence numbers continue" test $((16#${out_before#0x})) -lt $((16#$(oseq "$EU" 0x00001001 | sed 's/^0x//')))
+check "peer's counters continue" test "$(packets "$SG" 0x00001001)" -gt "$sg_in_before"
+
+# --- IPv4 transport: eu2 moves from 10.1.2.1 to 10.1.2.11 ---
+ip -n "$EU" addr add 10.1.2.11/24 dev eu2
+out=$(in_eu -j rewrite 10.1.2.1 10.1.2.11)
+check "EU moved transport SAs and selectors" test "$(json_field states <<<"$out")/$(json_field policies <<<"$out")" = 2/2
+out=$(in_sg -j rewrite 10.1.2.1 10.1.2.11)
+check "SG moved transport SAs and selectors" test "$(json_field states <<<"$out")/$(json_field policies <<<"$out")" = 2/2
+check "transport selectors moved" sh -c 'ip -n "$0" xfrm policy | grep -q "src 10.1.2.11/32 dst 10.1.2.2/32" && ip -n "$0" xfrm state | grep -q "sel src 10.1.2.11/32 dst 10.1.2.2/32"' "$EU"
+before=$(packets "$SG" 0x00003001)
+check "IPv4 transport ping after" ping_t 10.1.2.11 10.1.2.2
+check "over ESP" test "$(packets "$SG" 0x00003001)" -gt "$before"
+
+# --- IPv6 transport, with UDP encapsulation added on the way ---
+ip -n "$EU" addr add fd01:3::11/64 dev eu3 nodad
+check "EU moved IPv6 transport" sh -c 'ip netns exec "$0" "$1" rewrite fd01:3::1 fd01:3::11 | grep -q "2 states, 2 policies"' "$EU" "$MIFCTL"
+check "SG moved IPv6 transport" sh -c 'ip netns exec "$0" "$1" rewrite fd01:3::1 fd01:3::11 | grep -q "2 states, 2 policies"' "$SG" "$MIFCTL"
+check "IPv6 transport ping after" ping_t fd01:3::11 fd01:3::2
+check "second rewrite finds nothing" sh -c 'ip netns exec "$0" "$1" rewrite fd01:3::1 fd01:3::12 | grep -q "0 states, 0 policies"' "$EU" "$MIFCTL"
+
+# --- filters and ports ---
+out=$(in_eu -j rewrite 10.1.1.11 10.1.1.12 reqid 9 dry-run)
+check "reqid filter that matches nothing" test "$(json_field states <<<"$out")" = 0
+check "port sets UDP encapsulation" sh -c 'ip netns exec "$0" "$1" rewrite 10.1.2.11 10.1.2.12 port 4500 peer-port 4501 >/dev/null && ip -n "$0" xfrm state | grep -q "encap type espinudp sport 4500 dport 4501"' "$EU" "$MIFCTL"
+
+ksft_exit
