@@ -10,13 +10,6 @@
 
 #include "mif.h"
 
-struct mif_alt {
-	struct list_head list;
-	struct mif_addr addr;
-	unsigned int n;
-	struct mif_addr alts[XFRM_MIF_MAX_ALTS];
-};
-
 static struct mif_alt *mif_alt_find(struct mif_net *mn,
 				    const struct mif_addr *a)
 {

@@ -14,12 +14,17 @@ static int __init mif_init(void)
 	err = mif_netns_init();
 	if (err)
 		return err;
-	err = mif_genl_init();
+	err = mif_failover_init();
 	if (err)
 		goto err_netns;
+	err = mif_genl_init();
+	if (err)
+		goto err_failover;
 	pr_info("xfrm_mif: version %d loaded\n", XFRM_MIF_GENL_VERSION);
 	return 0;
 
+err_failover:
+	mif_failover_exit();
 err_netns:
 	mif_netns_exit();
 	return err;
@@ -27,6 +32,7 @@ err_netns:
 
 static void __exit mif_exit(void)
 {
+	mif_failover_exit();	/* no failover runs after this */
 	mif_genl_exit();
 	mif_netns_exit();
 }

@@ -6,6 +6,7 @@
 #define _XFRM_MIF_H
 
 #include <linux/types.h>
+#include <linux/xfrm_mif.h>
 #include <net/genetlink.h>
 #include <net/xfrm.h>
 
@@ -69,11 +70,22 @@ int mif_delete(struct net *net, const struct mif_filter *f, bool dry_run,
 	       struct mif_counts *counts);
 
 /* alt.c: per-address alternates. */
+struct mif_alt {
+	struct list_head list;		/* in mif_net.alts */
+	struct mif_addr addr;
+	unsigned int n;
+	struct mif_addr alts[XFRM_MIF_MAX_ALTS];
+};
+
 struct mif_net;
 int mif_nl_alt_set(struct sk_buff *skb, struct genl_info *info);
 int mif_nl_alt_del(struct sk_buff *skb, struct genl_info *info);
 int mif_nl_alt_dump(struct sk_buff *skb, struct netlink_callback *cb);
 void mif_alt_flush(struct mif_net *mn);
+
+/* failover.c: moving SAs off lost addresses. */
+int mif_failover_init(void);
+void mif_failover_exit(void);
 
 /* netns.c: per network namespace state. */
 struct mif_net {

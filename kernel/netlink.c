@@ -32,7 +32,8 @@ static const struct nla_policy mif_policy[XFRM_MIF_A_MAX + 1] = {
 	[XFRM_MIF_A_CLONES]	= { .type = NLA_NESTED },
 };
 
-#define MIF_FEATURES (XFRM_MIF_F_REWRITE | XFRM_MIF_F_DELETE | XFRM_MIF_F_DUMP)
+#define MIF_FEATURES (XFRM_MIF_F_REWRITE | XFRM_MIF_F_DELETE | \
+		      XFRM_MIF_F_ALTERNATES | XFRM_MIF_F_DUMP)
 
 /* The address to operate on and the optional mark, if_id, reqid filters. */
 int mif_filter_parse(struct genl_info *info, struct mif_filter *f)
