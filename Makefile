@@ -32,12 +32,15 @@ SAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 LIB_SRCS := $(sort $(filter-out user/mifd.c user/tests/%, $(wildcard user/*.c user/*/*.c)))
 MIFCTL_SRCS := $(sort $(wildcard tools/mifctl/*.c))
 TEST_SRCS := $(sort $(wildcard user/tests/test_*.c))
+# Helper programs of the kselftests, built on the host (the VM's root is
+# read-only) into build/selftests/.
+SELFTEST_PROGS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(sort $(wildcard selftests/*.c)))
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
 TESTS := $(TEST_SRCS:user/tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps module user tools tests check unit lint kunit kselftest interop \
+.PHONY: all deps module user tools selftest-progs tests check unit lint kunit kselftest interop \
 	demo install clean
 all: module user tools
 
@@ -70,6 +73,12 @@ $(BUILD)/mifd: $(BUILD)/obj/user/mifd.o $(BUILD)/libmif.a
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/mifctl: $(MIFCTL_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/libmif.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+selftest-progs: deps $(SELFTEST_PROGS)
+
+$(BUILD)/selftests/%: $(BUILD)/obj/selftests/%.o $(BUILD)/libmif.a
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/san/user/tests/%.o $(BUILD)/libmif-san.a

@@ -103,6 +103,15 @@ int mif_nl_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int mif_nl_dump_done(struct netlink_callback *cb);
 
 /* netlink.c: the generic netlink family. */
+
+/* True, with a message and the missing attribute in extack, if it is. */
+#define MIF_REQUIRE(info, attr, what) ({				\
+	bool __missing = GENL_REQ_ATTR_CHECK(info, attr);		\
+	if (__missing)							\
+		NL_SET_ERR_MSG((info)->extack, "missing " what);	\
+	__missing;							\
+})
+
 extern struct genl_family mif_genl_family;
 int mif_filter_parse(struct genl_info *info, struct mif_filter *f);
 bool mif_dry_run(struct genl_info *info);

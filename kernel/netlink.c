@@ -42,7 +42,7 @@ int mif_filter_parse(struct genl_info *info, struct mif_filter *f)
 	int err;
 
 	memset(f, 0, sizeof(*f));
-	if (GENL_REQ_ATTR_CHECK(info, XFRM_MIF_A_ADDR))
+	if (MIF_REQUIRE(info, XFRM_MIF_A_ADDR, "address"))
 		return -EINVAL;
 	err = mif_addr_parse(attrs[XFRM_MIF_A_ADDR], &f->addr, info->extack);
 	if (err)

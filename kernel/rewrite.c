@@ -564,7 +564,7 @@ int mif_nl_rewrite(struct sk_buff *skb, struct genl_info *info)
 	err = mif_filter_parse(info, &f);
 	if (err)
 		return err;
-	if (GENL_REQ_ATTR_CHECK(info, XFRM_MIF_A_NEW_ADDR))
+	if (MIF_REQUIRE(info, XFRM_MIF_A_NEW_ADDR, "new address"))
 		return -EINVAL;
 	err = mif_addr_parse(attrs[XFRM_MIF_A_NEW_ADDR], &m.to, info->extack);
 	if (err)
