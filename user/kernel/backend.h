@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one door from mifd to the kernel: every SA, policy and interface-wide
+ * change the daemon makes goes through a struct backend. The XFRM netlink
+ * implementation is kernel/xfrm.c; tests use a recording fake.
+ *
+ * A child SA owns its outer address pair: each kernel_sa names its own
+ * src/dst, never "the IKE SA's addresses".
+ */
+#ifndef MIF_KERNEL_BACKEND_H
+#define MIF_KERNEL_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+enum kernel_mode {
+	KERNEL_MODE_TRANSPORT,
+	KERNEL_MODE_TUNNEL,
+};
+
+enum kernel_dir {
+	KERNEL_DIR_IN,
+	KERNEL_DIR_OUT,
+	KERNEL_DIR_FWD,
+};
+
+/* One traffic selector as the kernel takes it: a prefix, a protocol, ports. */
+struct kernel_sel {
+	struct ip_addr src, dst;
+	uint8_t src_len, dst_len;	/* prefix lengths */
+	uint8_t proto;			/* 0: any */
+	uint16_t sport, dport;		/* host order; 0: any */
+};
+
+#define KERNEL_KEY_MAX	64
+
+/* One ESP SA, one direction. */
+struct kernel_sa {
+	struct ip_addr src, dst;	/* outer addresses */
+	uint32_t spi;			/* host order */
+	enum kernel_mode mode;
+	uint32_t reqid;
+	uint32_t mark, mark_mask, if_id;
+
+	/* IKE transform IDs (IKE_ENCR_*, IKE_INTEG_*), as negotiated. */
+	uint16_t encr, encr_key_bits, integ;
+	uint8_t encr_key[KERNEL_KEY_MAX];	/* cipher key | salt */
+	size_t encr_key_len;
+	uint8_t integ_key[KERNEL_KEY_MAX];
+	size_t integ_key_len;
+	bool esn;
+	uint32_t replay_window;
+
+	/* Lifetimes; 0 is unlimited. */
+	uint64_t soft_bytes, hard_bytes;
+	uint64_t soft_seconds, hard_seconds;
+
+	/* UDP encapsulation (NAT-T); 0: none. Host order. */
+	uint16_t encap_sport, encap_dport;
+
+	/* Transport mode: the selector the SA is bound to (optional). */
+	struct kernel_sel sel;
+	bool has_sel;
+};
+
+/* One policy: traffic matching sel in dir goes through an SA of reqid. */
+struct kernel_policy {
+	struct kernel_sel sel;
+	enum kernel_dir dir;
+	enum kernel_mode mode;
+	struct ip_addr tmpl_src, tmpl_dst;	/* tunnel endpoints */
+	uint32_t reqid;
+	uint32_t priority;
+	uint32_t mark, mark_mask, if_id;
+};
+
+/* Counters of one installed SA, as the kernel reports them. */
+struct kernel_sa_stats {
+	uint64_t bytes, packets;
+	uint64_t use_time;		/* seconds since the epoch; 0: never */
+};
+
+struct backend {
+	const struct backend_ops *ops;
+	void *priv;
+};
+
+/*
+ * Every operation returns 0 or a negative errno; the implementation keeps
+ * the kernel's message of the last failure (xfrm_backend_error()).
+ */
+struct backend_ops {
+	/* Reserve an inbound SPI for dst/src, as XFRM_MSG_ALLOCSPI. */
+	int (*alloc_spi)(struct backend *b, const struct ip_addr *src,
+			 const struct ip_addr *dst, uint32_t reqid,
+			 uint32_t *spi);
+	int (*add_sa)(struct backend *b, const struct kernel_sa *sa);
+	int (*del_sa)(struct backend *b, const struct ip_addr *dst,
+		      uint32_t spi, uint32_t mark, uint32_t mark_mask);
+	int (*sa_stats)(struct backend *b, const struct ip_addr *dst,
+			uint32_t spi, uint32_t mark, uint32_t mark_mask,
+			struct kernel_sa_stats *st);
+	int (*add_policy)(struct backend *b, const struct kernel_policy *p);
+	int (*del_policy)(struct backend *b, const struct kernel_policy *p);
+	void (*destroy)(struct backend *b);
+};
+
+#endif

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The XFRM netlink backend: struct backend over a NETLINK_XFRM socket
+ * (libnl-3, libnl-xfrm-3), in the caller's network namespace.
+ */
+#ifndef MIF_KERNEL_XFRM_H
+#define MIF_KERNEL_XFRM_H
+
+#include "kernel/backend.h"
+
+/* Open the socket and fill @b; 0 or -errno. b->ops->destroy undoes it. */
+int xfrm_backend_open(struct backend *b);
+
+/*
+ * The kernel's extended-ack message for the last failed operation on @b
+ * (or a short reason of our own), "" if there was none. Valid until the
+ * next operation.
+ */
+const char *xfrm_backend_error(const struct backend *b);
+
+#endif
