@@ -76,8 +76,8 @@ int mif_nl_alt_set(struct sk_buff *skb, struct genl_info *info)
 	struct mif_alt *e, *old;
 	int err;
 
-	if (MIF_REQUIRE(info, XFRM_MIF_A_ADDR, "address") ||
-	    MIF_REQUIRE(info, XFRM_MIF_A_ALTS, "alternates"))
+	if (mif_missing(info, XFRM_MIF_A_ADDR, "missing address") ||
+	    mif_missing(info, XFRM_MIF_A_ALTS, "missing alternates"))
 		return -EINVAL;
 	e = kzalloc(sizeof(*e), GFP_KERNEL);
 	if (!e)
@@ -109,7 +109,7 @@ int mif_nl_alt_del(struct sk_buff *skb, struct genl_info *info)
 	struct mif_alt *e;
 	int err;
 
-	if (MIF_REQUIRE(info, XFRM_MIF_A_ADDR, "address"))
+	if (mif_missing(info, XFRM_MIF_A_ADDR, "missing address"))
 		return -EINVAL;
 	err = mif_addr_parse(info->attrs[XFRM_MIF_A_ADDR], &addr,
 			     info->extack);

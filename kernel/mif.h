@@ -60,6 +60,17 @@ int mif_rewrite(struct net *net, const struct mif_filter *f,
 		const struct mif_move *m, bool dry_run,
 		struct mif_counts *counts, struct netlink_ext_ack *extack);
 int mif_nl_rewrite(struct sk_buff *skb, struct genl_info *info);
+#if IS_ENABLED(CONFIG_KUNIT)
+bool mif_swap(xfrm_address_t *a, unsigned short family,
+	      const struct mif_addr *from, const struct mif_addr *to);
+void mif_swap_selector(struct xfrm_selector *sel, const struct mif_addr *from,
+		       const struct mif_addr *to);
+int mif_move_encap(struct xfrm_state *xc, bool src_moved,
+		   const struct mif_move *m);
+bool mif_selector_moves(const struct xfrm_policy *xp,
+			const struct mif_addr *from, const struct mif_addr *to,
+			struct xfrm_selector *moved);
+#endif
 
 /* clone.c: copies of the SAs of some addresses, bound to a new one. */
 int mif_nl_clone(struct sk_buff *skb, struct genl_info *info);
@@ -103,14 +114,7 @@ int mif_nl_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int mif_nl_dump_done(struct netlink_callback *cb);
 
 /* netlink.c: the generic netlink family. */
-
-/* True, with a message and the missing attribute in extack, if it is. */
-#define MIF_REQUIRE(info, attr, what) ({				\
-	bool __missing = GENL_REQ_ATTR_CHECK(info, attr);		\
-	if (__missing)							\
-		NL_SET_ERR_MSG((info)->extack, "missing " what);	\
-	__missing;							\
-})
+bool mif_missing(struct genl_info *info, int attr, const char *msg);
 
 extern struct genl_family mif_genl_family;
 int mif_filter_parse(struct genl_info *info, struct mif_filter *f);

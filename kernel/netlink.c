@@ -35,6 +35,19 @@ static const struct nla_policy mif_policy[XFRM_MIF_A_MAX + 1] = {
 #define MIF_FEATURES (XFRM_MIF_F_REWRITE | XFRM_MIF_F_DELETE | \
 		      XFRM_MIF_F_ALTERNATES | XFRM_MIF_F_DUMP)
 
+/*
+ * True if attribute attr is missing, with msg (a string literal) and the
+ * missing attribute in extack.
+ */
+bool mif_missing(struct genl_info *info, int attr, const char *msg)
+{
+	if (!GENL_REQ_ATTR_CHECK(info, attr))
+		return false;
+	if (info->extack)
+		info->extack->_msg = msg;
+	return true;
+}
+
 /* The address to operate on and the optional mark, if_id, reqid filters. */
 int mif_filter_parse(struct genl_info *info, struct mif_filter *f)
 {
@@ -42,7 +55,7 @@ int mif_filter_parse(struct genl_info *info, struct mif_filter *f)
 	int err;
 
 	memset(f, 0, sizeof(*f));
-	if (MIF_REQUIRE(info, XFRM_MIF_A_ADDR, "address"))
+	if (mif_missing(info, XFRM_MIF_A_ADDR, "missing address"))
 		return -EINVAL;
 	err = mif_addr_parse(attrs[XFRM_MIF_A_ADDR], &f->addr, info->extack);
 	if (err)

@@ -16,6 +16,7 @@
  * and that no SPI or policy selector is taken at NEW, so that a rewrite
  * either happens whole or not at all.
  */
+#include <kunit/visibility.h>
 #include <linux/slab.h>
 #include <linux/xfrm_mif.h>
 #include <net/xfrm.h>
@@ -91,18 +92,21 @@ static void mif_batch_put_policies(struct mif_batch *b)
 }
 
 /* Replace from by to in a, if a is from. */
-static bool mif_swap(xfrm_address_t *a, unsigned short family,
-		     const struct mif_addr *from, const struct mif_addr *to)
+VISIBLE_IF_KUNIT bool mif_swap(xfrm_address_t *a, unsigned short family,
+			       const struct mif_addr *from,
+			       const struct mif_addr *to)
 {
 	if (!mif_addr_equal(from, a, family))
 		return false;
 	*a = to->a;
 	return true;
 }
+EXPORT_SYMBOL_IF_KUNIT(mif_swap);
 
-static void mif_swap_selector(struct xfrm_selector *sel,
-			      const struct mif_addr *from,
-			      const struct mif_addr *to)
+/* A selector's host addresses (/32, /128) that are from become to. */
+VISIBLE_IF_KUNIT void mif_swap_selector(struct xfrm_selector *sel,
+					const struct mif_addr *from,
+					const struct mif_addr *to)
 {
 	u8 host = sel->family == AF_INET ? 32 : 128;
 
@@ -111,10 +115,11 @@ static void mif_swap_selector(struct xfrm_selector *sel,
 	if (sel->prefixlen_d == host)
 		mif_swap(&sel->daddr, sel->family, from, to);
 }
+EXPORT_SYMBOL_IF_KUNIT(mif_swap_selector);
 
 /* The UDP encapsulation of a moved SA: ports at NEW and at the peer. */
-static int mif_move_encap(struct xfrm_state *xc, bool src_moved,
-			  const struct mif_move *m)
+VISIBLE_IF_KUNIT int mif_move_encap(struct xfrm_state *xc, bool src_moved,
+				    const struct mif_move *m)
 {
 	struct xfrm_encap_tmpl *e = xc->encap;
 
@@ -143,6 +148,7 @@ static int mif_move_encap(struct xfrm_state *xc, bool src_moved,
 	}
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(mif_move_encap);
 
 /* An initialised, unpublished copy of x at the new address. */
 static struct xfrm_state *mif_state_moved(struct mif_rw *rw,
@@ -300,9 +306,10 @@ static void mif_pairs_finish(struct mif_rw *rw, bool commit)
  * Does xp's selector name the moved address as a host? Only transport-mode
  * policies' selectors do: a tunnel's selector is its inner traffic.
  */
-static bool mif_policy_selector_moves(struct mif_rw *rw,
-				      const struct xfrm_policy *xp,
-				      struct xfrm_selector *moved)
+VISIBLE_IF_KUNIT bool mif_selector_moves(const struct xfrm_policy *xp,
+					 const struct mif_addr *from,
+					 const struct mif_addr *to,
+					 struct xfrm_selector *moved)
 {
 	struct xfrm_selector sel = xp->selector;
 	bool transport = false;
@@ -312,11 +319,12 @@ static bool mif_policy_selector_moves(struct mif_rw *rw,
 		transport |= xp->xfrm_vec[i].mode == XFRM_MODE_TRANSPORT;
 	if (!transport)
 		return false;
-	mif_swap_selector(&sel, &rw->f->addr, &rw->m->to);
+	mif_swap_selector(&sel, from, to);
 	if (moved)
 		*moved = sel;
 	return memcmp(&sel, &xp->selector, sizeof(sel));
 }
+EXPORT_SYMBOL_IF_KUNIT(mif_selector_moves);
 
 /* Move one policy's templates in place, or re-insert a moved selector. */
 static int mif_move_policy(struct mif_rw *rw, struct xfrm_policy *xp, int dir)
@@ -327,7 +335,7 @@ static int mif_move_policy(struct mif_rw *rw, struct xfrm_policy *xp, int dir)
 	bool moved = false;
 	int i, err;
 
-	if (!mif_policy_selector_moves(rw, xp, NULL)) {
+	if (!mif_selector_moves(xp, from, to, NULL)) {
 		/* only templates move: edit them in place */
 		write_lock_bh(&xp->lock);
 		if (xp->walk.dead) {
@@ -417,7 +425,7 @@ static int mif_check_policy(struct mif_rw *rw, struct xfrm_policy *xp, int dir)
 		NL_SET_ERR_MSG(rw->extack, "a policy has a security context");
 		return -EOPNOTSUPP;
 	}
-	if (!mif_policy_selector_moves(rw, xp, &sel))
+	if (!mif_selector_moves(xp, &rw->f->addr, &rw->m->to, &sel))
 		return 0;
 	other = xfrm_policy_bysel_ctx(rw->net, &xp->mark, xp->if_id, xp->type,
 				      dir, &sel, NULL, 0, &err);
@@ -564,7 +572,7 @@ int mif_nl_rewrite(struct sk_buff *skb, struct genl_info *info)
 	err = mif_filter_parse(info, &f);
 	if (err)
 		return err;
-	if (MIF_REQUIRE(info, XFRM_MIF_A_NEW_ADDR, "new address"))
+	if (mif_missing(info, XFRM_MIF_A_NEW_ADDR, "missing new address"))
 		return -EINVAL;
 	err = mif_addr_parse(attrs[XFRM_MIF_A_NEW_ADDR], &m.to, info->extack);
 	if (err)

@@ -5,6 +5,7 @@
  * initialise it and publish it. XFRM's own copy (xfrm_state_clone) is
  * static; this one also refuses what it cannot copy faithfully.
  */
+#include <kunit/visibility.h>
 #include <linux/slab.h>
 #include <net/xfrm.h>
 
@@ -98,6 +99,7 @@ nomem:
 	mif_state_discard(xc);
 	return ERR_PTR(-ENOMEM);
 }
+EXPORT_SYMBOL_IF_KUNIT(mif_state_copy);
 
 /*
  * Replay counters and lifetime use of from, into its copy. Called under
@@ -118,6 +120,7 @@ void mif_state_take_counters(struct xfrm_state *to,
 	to->curlft = from->curlft;
 	to->lastused = from->lastused;
 }
+EXPORT_SYMBOL_IF_KUNIT(mif_state_take_counters);
 
 /* Fresh counters, as for a new SA: a clone never inherits another's. */
 void mif_state_reset_counters(struct xfrm_state *x)
@@ -140,6 +143,7 @@ void mif_state_reset_counters(struct xfrm_state *x)
 	x->lastused = 0;
 	x->km.seq = 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(mif_state_reset_counters);
 
 /* Drop a copy that was never published (6.1 warns unless it is dead). */
 void mif_state_discard(struct xfrm_state *x)
@@ -147,3 +151,4 @@ void mif_state_discard(struct xfrm_state *x)
 	x->km.state = XFRM_STATE_DEAD;
 	xfrm_state_put(x);
 }
+EXPORT_SYMBOL_IF_KUNIT(mif_state_discard);
