@@ -11,29 +11,28 @@
 
 static int alt_set(struct mifctl *ctl, int argc, char **argv)
 {
-	struct ip_addr addr, alt;
+	struct ip_addr addr, alts[XFRM_MIF_MAX_ALTS];
 	struct nlattr *list;
 	struct nl_msg *msg;
-	int err;
+	int err, n = argc - 2;
 
 	if (argc < 3)
 		return usage_error("usage: mifctl alt set ADDR ALT [ALT...]");
-	if (argc - 2 > XFRM_MIF_MAX_ALTS)
+	if (n > XFRM_MIF_MAX_ALTS)
 		return usage_error("at most %d alternates", XFRM_MIF_MAX_ALTS);
 	err = parse_addr_arg(argv[1], &addr);
+	for (int i = 0; i < n && !err; i++)
+		err = parse_addr_arg(argv[i + 2], &alts[i]);
+	if (!err)
+		err = connect_module(ctl);
 	if (err)
 		return err;
 	msg = mifnl_msg(&ctl->nl, XFRM_MIF_CMD_ALT_SET, 0);
 	if (!msg || mifnl_put_addr(msg, XFRM_MIF_A_ADDR, &addr))
 		return kernel_error(ctl, "alt set", -ENOMEM);
 	list = nla_nest_start(msg, XFRM_MIF_A_ALTS);
-	for (int i = 2; i < argc; i++) {
-		err = parse_addr_arg(argv[i], &alt);
-		if (err) {
-			nlmsg_free(msg);
-			return err;
-		}
-		if (!list || mifnl_put_addr(msg, XFRM_MIF_A_ADDR, &alt)) {
+	for (int i = 0; i < n; i++) {
+		if (!list || mifnl_put_addr(msg, XFRM_MIF_A_ADDR, &alts[i])) {
 			nlmsg_free(msg);
 			return kernel_error(ctl, "alt set", -ENOMEM);
 		}
@@ -52,6 +51,8 @@ static int alt_del(struct mifctl *ctl, int argc, char **argv)
 	if (argc != 2)
 		return usage_error("usage: mifctl alt del ADDR");
 	err = parse_addr_arg(argv[1], &addr);
+	if (!err)
+		err = connect_module(ctl);
 	if (err)
 		return err;
 	msg = mifnl_msg(&ctl->nl, XFRM_MIF_CMD_ALT_DEL, 0);
@@ -112,6 +113,9 @@ static int alt_show(struct mifctl *ctl, int argc, char **argv)
 
 	if (argc != 1)
 		return usage_error("usage: mifctl alt show");
+	err = connect_module(ctl);
+	if (err)
+		return err;
 	msg = mifnl_msg(&ctl->nl, XFRM_MIF_CMD_ALT_GET, NLM_F_DUMP);
 	if (!msg)
 		return kernel_error(ctl, "alt show", -ENOMEM);
@@ -131,17 +135,11 @@ int cmd_alt(struct mifctl *ctl, int argc, char **argv)
 	} subs[] = {
 		{ "set", alt_set }, { "show", alt_show }, { "del", alt_del },
 	};
-	int rc;
-
 	if (argc < 2)
 		return usage_error("usage: mifctl alt set|show|del ...");
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
-		if (strcmp(argv[1], subs[i].name))
-			continue;
-		rc = connect_module(ctl);
-		if (rc)
-			return rc;
-		return subs[i].run(ctl, argc - 1, argv + 1);
+		if (!strcmp(argv[1], subs[i].name))
+			return subs[i].run(ctl, argc - 1, argv + 1);
 	}
 	return usage_error("alt: unknown subcommand \"%s\"", argv[1]);
 }
