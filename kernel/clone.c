@@ -1,11 +1,981 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Clone for a new interface: not implemented yet.
+ * Clone for a new interface: the SAs bound to an ordered list of outer
+ * addresses (FROM) are copied onto a new outer address, each copy with the
+ * SPI and keys userspace supplies and fresh counters, and so are the
+ * policies bound to those addresses, unless a policy with the same selector
+ * exists already.
+ *
+ * All or nothing. Every copy is built, initialised and checked first (an
+ * entry for every SA, key lengths, free SPIs); only then are the SA copies
+ * published, then the policy copies inserted. If publishing fails half-way,
+ * what was published is deleted again; nothing is announced before the
+ * whole operation has succeeded.
  */
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/xfrm_mif.h>
+#include <net/genetlink.h>
+#include <net/xfrm.h>
+
 #include "mif.h"
+
+#define MIF_BATCH	256
+#define MIF_KEY_MAX	512	/* bytes; XFRM's largest keys are far smaller */
+
+/*
+ * An error about one SA: a literal message, the offending attribute if any,
+ * and the SA's SPI (be32) as the acknowledgement's cookie, which mifctl
+ * prints. (6.1 has no NL_SET_ERR_MSG_FMT to put the SPI in the message.)
+ */
+static void mif_err(struct netlink_ext_ack *extack, const struct nlattr *nla,
+		    u32 spi, const char *msg)
+{
+	__be32 cookie = cpu_to_be32(spi);
+
+	if (!extack)
+		return;
+	extack->_msg = msg;
+	if (nla)
+		extack->bad_attr = nla;
+	memcpy(extack->cookie, &cookie, sizeof(cookie));
+	extack->cookie_len = sizeof(cookie);
+}
+
+/* One XFRM_MIF_A_CLONE entry: which SA, and its copy's SPI and keys. */
+struct mif_clone_ent {
+	const struct nlattr *nla;
+	const struct nlattr *enc, *auth;
+	struct mif_addr dst;
+	__be32 spi, new_spi;
+	u8 proto;
+	bool has_dst;
+	bool used;
+};
+
+/* An unpublished copy, and where it came from. */
+struct mif_copy {
+	void *obj;		/* struct xfrm_state or struct xfrm_policy */
+	unsigned int from;	/* index in FROM */
+	unsigned int seq;	/* walk order */
+	int dir;		/* policies */
+	bool skip;		/* a policy with its selector exists */
+	bool published;
+};
+
+struct mif_copies {
+	struct mif_copy *v;
+	unsigned int n, size;
+};
+
+struct mif_clone {
+	struct net *net;
+	struct netlink_ext_ack *extack;
+	struct mif_filter f[XFRM_MIF_MAX_FROM];	/* one per FROM address */
+	unsigned int nfrom;
+	struct mif_addr to, peer, inner, peer_inner;
+	bool has_peer, has_inner, has_peer_inner;
+	struct mif_clone_ent *ent;	/* sorted by SPI, protocol */
+	unsigned int nent;
+	struct mif_copies sas, pols;
+	u32 skipped;
+	/* objects held under a walker's lock, worked on outside it */
+	unsigned int nb;
+	void *b[MIF_BATCH];
+	int bdir[MIF_BATCH];
+};
+
+static int mif_copies_add(struct mif_copies *c, void *obj, int dir,
+			  unsigned int from)
+{
+	struct mif_copy *v;
+
+	if (c->n == c->size) {
+		unsigned int size = c->size ? 2 * c->size : 64;
+
+		v = kvmalloc_array(size, sizeof(*v), GFP_KERNEL);
+		if (!v)
+			return -ENOMEM;
+		if (c->n)
+			memcpy(v, c->v, c->n * sizeof(*v));
+		kvfree(c->v);
+		c->v = v;
+		c->size = size;
+	}
+	v = &c->v[c->n];
+	memset(v, 0, sizeof(*v));
+	v->obj = obj;
+	v->dir = dir;
+	v->from = from;
+	v->seq = c->n++;
+	return 0;
+}
+
+static const struct nla_policy mif_ent_policy[XFRM_MIF_CLONE_A_MAX + 1] = {
+	[XFRM_MIF_CLONE_A_SPI]		= { .type = NLA_BE32 },
+	[XFRM_MIF_CLONE_A_PROTO]	= { .type = NLA_U8 },
+	[XFRM_MIF_CLONE_A_DST]		= { .type = NLA_NESTED },
+	[XFRM_MIF_CLONE_A_NEW_SPI]	= { .type = NLA_BE32 },
+	[XFRM_MIF_CLONE_A_ENC_KEY]	= { .type = NLA_BINARY,
+					    .len = MIF_KEY_MAX },
+	[XFRM_MIF_CLONE_A_AUTH_KEY]	= { .type = NLA_BINARY,
+					    .len = MIF_KEY_MAX },
+};
+
+static int mif_ent_cmp(const void *a, const void *b)
+{
+	const struct mif_clone_ent *x = a, *y = b;
+	u32 sx = be32_to_cpu(x->spi), sy = be32_to_cpu(y->spi);
+
+	if (sx != sy)
+		return sx < sy ? -1 : 1;
+	return (int)x->proto - (int)y->proto;
+}
+
+static int mif_parse_ent(struct mif_clone *c, const struct nlattr *nla,
+			 struct mif_clone_ent *e)
+{
+	struct netlink_ext_ack *extack = c->extack;
+	struct nlattr *tb[XFRM_MIF_CLONE_A_MAX + 1];
+	int err;
+
+	err = nla_parse_nested(tb, XFRM_MIF_CLONE_A_MAX, nla, mif_ent_policy,
+			       extack);
+	if (err)
+		return err;
+	e->nla = nla;
+	if (!tb[XFRM_MIF_CLONE_A_SPI] || !tb[XFRM_MIF_CLONE_A_NEW_SPI]) {
+		NL_SET_ERR_MSG_ATTR(extack, nla,
+				    "a clone entry needs the SPI and the new SPI");
+		return -EINVAL;
+	}
+	e->spi = nla_get_be32(tb[XFRM_MIF_CLONE_A_SPI]);
+	e->new_spi = nla_get_be32(tb[XFRM_MIF_CLONE_A_NEW_SPI]);
+	if (!e->spi || !e->new_spi) {
+		NL_SET_ERR_MSG_ATTR(extack, nla, "SPI 0 in a clone entry");
+		return -EINVAL;
+	}
+	e->proto = tb[XFRM_MIF_CLONE_A_PROTO] ?
+		   nla_get_u8(tb[XFRM_MIF_CLONE_A_PROTO]) : IPPROTO_ESP;
+	if (e->proto != IPPROTO_ESP && e->proto != IPPROTO_AH &&
+	    e->proto != IPPROTO_COMP) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[XFRM_MIF_CLONE_A_PROTO],
+				    "protocol is not ESP, AH or IPcomp");
+		return -EINVAL;
+	}
+	if (tb[XFRM_MIF_CLONE_A_DST]) {
+		err = mif_addr_parse(tb[XFRM_MIF_CLONE_A_DST], &e->dst, extack);
+		if (err)
+			return err;
+		e->has_dst = true;
+	}
+	e->enc = tb[XFRM_MIF_CLONE_A_ENC_KEY];
+	e->auth = tb[XFRM_MIF_CLONE_A_AUTH_KEY];
+	return 0;
+}
+
+static int mif_parse_ents(struct mif_clone *c, const struct nlattr *list)
+{
+	const struct nlattr *nla;
+	unsigned int n = 0;
+	int rem, err;
+
+	nla_for_each_nested(nla, list, rem) {
+		if (nla_type(nla) != XFRM_MIF_A_CLONE) {
+			NL_SET_ERR_MSG_ATTR(c->extack, nla,
+					    "XFRM_MIF_A_CLONES holds only XFRM_MIF_A_CLONE entries");
+			return -EINVAL;
+		}
+		n++;
+	}
+	if (!n)
+		return 0;
+	c->ent = kvcalloc(n, sizeof(*c->ent), GFP_KERNEL);
+	if (!c->ent)
+		return -ENOMEM;
+	nla_for_each_nested(nla, list, rem) {
+		err = mif_parse_ent(c, nla, &c->ent[c->nent]);
+		if (err)
+			return err;
+		c->nent++;
+	}
+	sort(c->ent, c->nent, sizeof(*c->ent), mif_ent_cmp, NULL);
+	return 0;
+}
+
+/* The entry for (spi, proto) at daddr; *n: how many entries match. */
+static struct mif_clone_ent *mif_find_ent(struct mif_clone *c, __be32 spi,
+					  u8 proto, const xfrm_address_t *daddr,
+					  unsigned short family,
+					  unsigned int *n)
+{
+	struct mif_clone_ent key = { .spi = spi, .proto = proto };
+	struct mif_clone_ent *found = NULL;
+	unsigned int lo = 0, hi = c->nent, i;
+
+	while (lo < hi) {		/* the first entry not below key */
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (mif_ent_cmp(&c->ent[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*n = 0;
+	for (i = lo; i < c->nent && !mif_ent_cmp(&c->ent[i], &key); i++) {
+		if (c->ent[i].has_dst &&
+		    !mif_addr_equal(&c->ent[i].dst, daddr, family))
+			continue;
+		if (!found)
+			found = &c->ent[i];
+		(*n)++;
+	}
+	return found;
+}
+
+static bool mif_is_host(const struct mif_addr *a, const xfrm_address_t *sa,
+			u8 prefixlen, unsigned short family)
+{
+	return prefixlen == (family == AF_INET ? 32 : 128) &&
+	       mif_addr_equal(a, sa, family);
+}
+
+/* Which FROM address (the first, in order) x is bound to, or -1. */
+static int mif_state_from(const struct mif_clone *c,
+			  const struct xfrm_state *x)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nfrom; i++)
+		if (mif_state_bound(&c->f[i], x))
+			return i;
+	return -1;
+}
+
+static int mif_policy_from(const struct mif_clone *c,
+			   const struct xfrm_policy *xp)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nfrom; i++)
+		if (mif_policy_bound(&c->f[i], xp))
+			return i;
+	return -1;
+}
+
+static int mif_collect_state(struct xfrm_state *x, int count, void *data)
+{
+	struct mif_clone *c = data;
+
+	if (x->km.state != XFRM_STATE_VALID || mif_state_from(c, x) < 0)
+		return 0;
+	if (c->nb == MIF_BATCH)
+		return -ENOBUFS;	/* park here, come back for this one */
+	xfrm_state_hold(x);
+	c->b[c->nb++] = x;
+	return 0;
+}
+
+static int mif_collect_policy(struct xfrm_policy *xp, int dir, int count,
+			      void *data)
+{
+	struct mif_clone *c = data;
+
+	if (dir >= XFRM_POLICY_MAX || mif_policy_from(c, xp) < 0)
+		return 0;
+	if (c->nb == MIF_BATCH)
+		return -ENOBUFS;
+	xfrm_pol_hold(xp);
+	c->bdir[c->nb] = dir;
+	c->b[c->nb++] = xp;
+	return 0;
+}
+
+/*
+ * Our side of a tunnel selector gets NEW_INNER, the peer's side
+ * NEW_PEER_INNER, keeping their prefix lengths; a wildcard side (/0) stays.
+ */
+static int mif_inner(struct mif_clone *c, struct xfrm_selector *sel, bool out,
+		     __be32 spi)
+{
+	xfrm_address_t *ours = out ? &sel->saddr : &sel->daddr;
+	xfrm_address_t *theirs = out ? &sel->daddr : &sel->saddr;
+	u8 ours_len = out ? sel->prefixlen_s : sel->prefixlen_d;
+	u8 theirs_len = out ? sel->prefixlen_d : sel->prefixlen_s;
+
+	if (c->has_inner && ours_len) {
+		if (c->inner.family != sel->family)
+			goto family;
+		*ours = c->inner.a;
+	}
+	if (c->has_peer_inner && theirs_len) {
+		if (c->peer_inner.family != sel->family)
+			goto family;
+		*theirs = c->peer_inner.a;
+	}
+	return 0;
+
+family:
+	if (spi)
+		mif_err(c->extack, NULL, be32_to_cpu(spi),
+			"new inner address of another family than the SA's selector");
+	else
+		NL_SET_ERR_MSG(c->extack,
+			       "new inner address of another family than a policy's selector");
+	return -EAFNOSUPPORT;
+}
+
+/* A transport selector's host sides: FROM becomes NEW, the peer NEW_PEER. */
+static void mif_transport_sel(struct mif_clone *c, struct xfrm_selector *sel,
+			      const struct mif_addr *from,
+			      const struct mif_addr *old_peer)
+{
+	u8 host = sel->family == AF_INET ? 32 : 128;
+
+	if (mif_is_host(from, &sel->saddr, sel->prefixlen_s, sel->family))
+		sel->saddr = c->to.a;
+	else if (c->has_peer && old_peer && sel->prefixlen_s == host &&
+		 mif_addr_equal(old_peer, &sel->saddr, sel->family))
+		sel->saddr = c->peer.a;
+	if (mif_is_host(from, &sel->daddr, sel->prefixlen_d, sel->family))
+		sel->daddr = c->to.a;
+	else if (c->has_peer && old_peer && sel->prefixlen_d == host &&
+		 mif_addr_equal(old_peer, &sel->daddr, sel->family))
+		sel->daddr = c->peer.a;
+}
+
+/* The copy's addresses: FROM becomes NEW, the peer NEW_PEER, selectors. */
+static int mif_state_addrs(struct mif_clone *c, const struct mif_addr *from,
+			   struct xfrm_state *xc)
+{
+	unsigned short family = xc->props.family;
+	xfrm_address_t *ours = NULL, *theirs = NULL;
+	struct mif_addr old_peer;
+	bool out;
+
+	if (mif_addr_equal(from, &xc->props.saddr, family)) {
+		out = true;
+		ours = &xc->props.saddr;
+		theirs = &xc->id.daddr;
+	} else if (mif_addr_equal(from, &xc->id.daddr, family)) {
+		out = false;
+		ours = &xc->id.daddr;
+		theirs = &xc->props.saddr;
+	} else {		/* bound by its transport selector only */
+		out = mif_is_host(from, &xc->sel.saddr, xc->sel.prefixlen_s,
+				  xc->sel.family);
+	}
+	if (ours) {
+		old_peer.a = *theirs;
+		old_peer.family = family;
+		*ours = c->to.a;
+		if (c->has_peer)
+			*theirs = c->peer.a;
+	}
+	if (xc->props.mode == XFRM_MODE_TRANSPORT) {
+		mif_transport_sel(c, &xc->sel, from, ours ? &old_peer : NULL);
+		return 0;
+	}
+	return mif_inner(c, &xc->sel, out, xc->id.spi);
+}
+
+/* One key of the copy: supplied, of the source's length, not the same. */
+static int mif_key(struct mif_clone *c, const struct mif_clone_ent *e,
+		   const struct nlattr *nla, char *key, unsigned int bits,
+		   bool enc)
+{
+	unsigned int len = (bits + 7) / 8;
+	u32 spi = be32_to_cpu(e->spi);
+
+	if (!nla) {
+		if (!len)
+			return 0;
+		mif_err(c->extack, e->nla, spi, enc ?
+			"no new encryption key for an SA" :
+			"no new authentication key for an SA");
+		return -EINVAL;
+	}
+	if (nla_len(nla) != len) {
+		mif_err(c->extack, nla, spi,
+			"new key of another length than the SA's");
+		return -EINVAL;
+	}
+	if (len && !memcmp(key, nla_data(nla), len)) {
+		mif_err(c->extack, nla, spi, "new key is the SA's own key");
+		return -EINVAL;
+	}
+	memcpy(key, nla_data(nla), len);
+	return 0;
+}
+
+static int mif_keys(struct mif_clone *c, const struct mif_clone_ent *e,
+		    struct xfrm_state *xc)
+{
+	u32 spi = be32_to_cpu(e->spi);
+	int err = 0;
+
+	if (e->enc && !xc->aead && !xc->ealg) {
+		mif_err(c->extack, e->enc, spi, "the SA has no encryption key");
+		return -EINVAL;
+	}
+	if (e->auth && !xc->aalg) {
+		mif_err(c->extack, e->auth, spi,
+			"the SA has no authentication key");
+		return -EINVAL;
+	}
+	if (xc->aead)
+		err = mif_key(c, e, e->enc, xc->aead->alg_key,
+			      xc->aead->alg_key_len, true);
+	if (!err && xc->ealg)
+		err = mif_key(c, e, e->enc, xc->ealg->alg_key,
+			      xc->ealg->alg_key_len, true);
+	if (!err && xc->aalg)
+		err = mif_key(c, e, e->auth, xc->aalg->alg_key,
+			      xc->aalg->alg_key_len, false);
+	return err;
+}
+
+/* Build, change and initialise the copy of x. */
+static int mif_clone_state(struct mif_clone *c, struct xfrm_state *x)
+{
+	u32 spi = be32_to_cpu(x->id.spi);
+	struct mif_clone_ent *e;
+	struct xfrm_state *xc;
+	unsigned int n;
+	int from, err;
+
+	from = mif_state_from(c, x);
+	if (from < 0)
+		return 0;
+	e = mif_find_ent(c, x->id.spi, x->id.proto, &x->id.daddr,
+			 x->props.family, &n);
+	if (!e) {
+		mif_err(c->extack, NULL, spi, "no clone entry for an SA");
+		return -ENOENT;
+	}
+	if (n > 1) {
+		mif_err(c->extack, e->nla, spi, "two clone entries for one SA");
+		return -EINVAL;
+	}
+	if (e->used) {
+		mif_err(c->extack, e->nla, spi,
+			"clone entry matches two SAs: give its destination");
+		return -EINVAL;
+	}
+	e->used = true;
+
+	xc = mif_state_copy(x, c->extack);
+	if (IS_ERR(xc))
+		return PTR_ERR(xc);
+	err = mif_state_addrs(c, &c->f[from].addr, xc);
+	xc->id.spi = e->new_spi;
+	if (!err)
+		err = mif_keys(c, e, xc);
+	if (err)
+		goto discard;
+	mif_state_reset_counters(xc);
+	err = __xfrm_init_state(xc, true, false, c->extack);
+	if (err) {
+		mif_err(c->extack, NULL, spi, "cannot initialise the copy of an SA");
+		goto discard;
+	}
+	xc->km.state = XFRM_STATE_VALID;
+	err = mif_copies_add(&c->sas, xc, 0, from);
+	if (err)
+		goto discard;
+	return 0;
+
+discard:
+	mif_state_discard(xc);
+	return err;
+}
+
+/* The copy's templates and selector, at the new addresses. */
+static int mif_policy_addrs(struct mif_clone *c, const struct mif_addr *from,
+			    struct xfrm_policy *np)
+{
+	bool oriented = false, out = false, transport = false;
+	int i;
+
+	for (i = 0; i < np->xfrm_nr; i++) {
+		struct xfrm_tmpl *t = &np->xfrm_vec[i];
+		unsigned short fam = t->encap_family;
+
+		if (t->id.spi) {	/* pinned to an SA: to its copy */
+			struct mif_clone_ent *e;
+			unsigned int n;
+
+			e = mif_find_ent(c, t->id.spi, t->id.proto,
+					 &t->id.daddr, fam, &n);
+			if (!e || n > 1) {
+				mif_err(c->extack, NULL, be32_to_cpu(t->id.spi),
+					"a policy template names an SA without a single clone entry");
+				return -EINVAL;
+			}
+			t->id.spi = e->new_spi;
+		}
+		if (t->mode == XFRM_MODE_TRANSPORT) {
+			transport = true;
+			continue;
+		}
+		if (mif_addr_equal(from, &t->saddr, fam)) {
+			t->saddr = c->to.a;
+			if (c->has_peer)
+				t->id.daddr = c->peer.a;
+			if (!oriented)
+				out = true;
+			oriented = true;
+		} else if (mif_addr_equal(from, &t->id.daddr, fam)) {
+			t->id.daddr = c->to.a;
+			if (c->has_peer)
+				t->saddr = c->peer.a;
+			oriented = true;
+		}
+	}
+	if (transport) {
+		mif_transport_sel(c, &np->selector, from, NULL);
+		/* the peer is the selector's other host */
+		if (c->has_peer) {
+			struct xfrm_selector *sel = &np->selector;
+			u8 host = sel->family == AF_INET ? 32 : 128;
+
+			if (mif_addr_equal(&c->to, &sel->saddr, sel->family) &&
+			    sel->prefixlen_d == host)
+				sel->daddr = c->peer.a;
+			else if (mif_addr_equal(&c->to, &sel->daddr,
+						sel->family) &&
+				 sel->prefixlen_s == host)
+				sel->saddr = c->peer.a;
+		}
+		return 0;
+	}
+	return mif_inner(c, &np->selector, out, 0);
+}
+
+static int mif_clone_policy(struct mif_clone *c, struct xfrm_policy *xp,
+			    int dir)
+{
+	struct xfrm_policy *np;
+	int from, err;
+
+	from = mif_policy_from(c, xp);
+	if (from < 0)
+		return 0;
+	np = mif_policy_copy(xp);
+	if (IS_ERR(np)) {
+		NL_SET_ERR_MSG(c->extack,
+			       "cannot copy a policy (security context?)");
+		return PTR_ERR(np);
+	}
+	err = mif_policy_addrs(c, &c->f[from].addr, np);
+	if (!err)
+		err = mif_copies_add(&c->pols, np, dir, from);
+	if (err)
+		mif_policy_discard(np);
+	return err;
+}
+
+static int mif_collect(struct mif_clone *c)
+{
+	struct xfrm_policy_walk pw;
+	struct xfrm_state_walk sw;
+	int err, ret = 0;
+	unsigned int i;
+
+	xfrm_state_walk_init(&sw, IPSEC_PROTO_ANY, NULL);
+	do {
+		err = xfrm_state_walk(c->net, &sw, mif_collect_state, c);
+		for (i = 0; i < c->nb; i++) {
+			if (!ret)
+				ret = mif_clone_state(c, c->b[i]);
+			xfrm_state_put(c->b[i]);
+		}
+		c->nb = 0;
+	} while (err == -ENOBUFS && !ret);
+	xfrm_state_walk_done(&sw, c->net);
+	if (ret)
+		return ret;
+
+	for (i = 0; i < c->nent; i++) {
+		if (!c->ent[i].used) {
+			mif_err(c->extack, c->ent[i].nla,
+				be32_to_cpu(c->ent[i].spi),
+				"clone entry matches no SA bound to the FROM addresses");
+			return -ENOENT;
+		}
+	}
+
+	xfrm_policy_walk_init(&pw, XFRM_POLICY_TYPE_ANY);
+	do {
+		err = xfrm_policy_walk(c->net, &pw, mif_collect_policy, c);
+		for (i = 0; i < c->nb; i++) {
+			if (!ret)
+				ret = mif_clone_policy(c, c->b[i], c->bdir[i]);
+			xfrm_pol_put(c->b[i]);
+		}
+		c->nb = 0;
+	} while (err == -ENOBUFS && !ret);
+	xfrm_policy_walk_done(&pw, c->net);
+	return ret;
+}
+
+static int mif_sa_cmp(const void *a, const void *b)
+{
+	const struct xfrm_state *x = ((const struct mif_copy *)a)->obj;
+	const struct xfrm_state *y = ((const struct mif_copy *)b)->obj;
+	u32 sx = be32_to_cpu(x->id.spi), sy = be32_to_cpu(y->id.spi);
+
+	if (sx != sy)
+		return sx < sy ? -1 : 1;
+	if (x->id.proto != y->id.proto)
+		return (int)x->id.proto - (int)y->id.proto;
+	if (x->props.family != y->props.family)
+		return (int)x->props.family - (int)y->props.family;
+	return memcmp(&x->id.daddr, &y->id.daddr, sizeof(x->id.daddr));
+}
+
+/* Policies in FROM order, then walk order: the first address wins. */
+static int mif_pol_cmp(const void *a, const void *b)
+{
+	const struct mif_copy *x = a, *y = b;
+
+	if (x->from != y->from)
+		return x->from < y->from ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static bool mif_same_policy(const struct mif_copy *a, const struct mif_copy *b)
+{
+	const struct xfrm_policy *x = a->obj, *y = b->obj;
+
+	return a->dir == b->dir && x->type == y->type &&
+	       x->if_id == y->if_id && x->mark.v == y->mark.v &&
+	       x->mark.m == y->mark.m &&
+	       !memcmp(&x->selector, &y->selector, sizeof(x->selector));
+}
+
+/* Is every new SPI free? Which policy copies exist already? */
+static int mif_check(struct mif_clone *c)
+{
+	unsigned int i, j;
+
+	sort(c->sas.v, c->sas.n, sizeof(*c->sas.v), mif_sa_cmp, NULL);
+	for (i = 0; i < c->sas.n; i++) {
+		struct xfrm_state *xc = c->sas.v[i].obj, *other;
+
+		if (i && !mif_sa_cmp(&c->sas.v[i - 1], &c->sas.v[i])) {
+			mif_err(c->extack, NULL, be32_to_cpu(xc->id.spi),
+				"new SPI given to two SAs with one destination");
+			return -EEXIST;
+		}
+		other = xfrm_state_lookup(c->net, xc->mark.v & xc->mark.m,
+					  &xc->id.daddr, xc->id.spi,
+					  xc->id.proto, xc->props.family);
+		if (other) {
+			xfrm_state_put(other);
+			mif_err(c->extack, NULL, be32_to_cpu(xc->id.spi),
+				"new SPI is in use at its destination");
+			return -EEXIST;
+		}
+	}
+
+	sort(c->pols.v, c->pols.n, sizeof(*c->pols.v), mif_pol_cmp, NULL);
+	for (i = 0; i < c->pols.n; i++) {
+		struct mif_copy *p = &c->pols.v[i];
+		struct xfrm_policy *np = p->obj, *other;
+		int err = 0;
+
+		other = xfrm_policy_bysel_ctx(c->net, &np->mark, np->if_id,
+					      np->type, p->dir, &np->selector,
+					      NULL, 0, &err);
+		if (other) {
+			xfrm_pol_put(other);
+			p->skip = true;
+			continue;
+		}
+		for (j = 0; j < i && !p->skip; j++)
+			p->skip = !c->pols.v[j].skip &&
+				  mif_same_policy(&c->pols.v[j], p);
+	}
+	return 0;
+}
+
+/* Publish the SA copies, then insert the policy copies. */
+static int mif_publish(struct mif_clone *c)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < c->sas.n; i++) {
+		struct xfrm_state *xc = c->sas.v[i].obj;
+
+		xfrm_state_hold(xc);	/* ours; the tables get the other */
+		err = xfrm_state_add(xc);
+		if (err) {
+			xfrm_state_put(xc);
+			mif_err(c->extack, NULL, be32_to_cpu(xc->id.spi),
+				"cannot add the copy of an SA");
+			return err;
+		}
+		c->sas.v[i].published = true;
+	}
+	for (i = 0; i < c->pols.n; i++) {
+		struct mif_copy *p = &c->pols.v[i];
+
+		if (p->skip)
+			continue;
+		err = xfrm_policy_insert(p->dir, p->obj, 1);
+		if (err == -EEXIST) {
+			p->skip = true;
+			continue;
+		}
+		if (err) {
+			NL_SET_ERR_MSG(c->extack, "cannot insert a policy copy");
+			return err;
+		}
+		p->published = true;
+	}
+	return 0;
+}
+
+/* Announce what was published, or take it back; free the rest. */
+static void mif_finish(struct mif_clone *c, bool commit)
+{
+	struct km_event ce = { .event = XFRM_MSG_NEWPOLICY };
+	unsigned int i;
+
+	for (i = 0; i < c->pols.n; i++) {
+		struct mif_copy *p = &c->pols.v[i];
+		struct xfrm_policy *np = p->obj;
+
+		if (!p->published) {
+			mif_policy_discard(np);
+			continue;
+		}
+		if (commit) {
+			xfrm_audit_policy_add(np, 1, true);
+			km_policy_notify(np, p->dir, &ce);
+		} else {
+			xfrm_policy_delete(np, p->dir);
+		}
+		xfrm_pol_put(np);
+	}
+	ce.event = XFRM_MSG_NEWSA;
+	for (i = 0; i < c->sas.n; i++) {
+		struct mif_copy *s = &c->sas.v[i];
+		struct xfrm_state *xc = s->obj;
+
+		if (!s->published) {
+			mif_state_discard(xc);
+			continue;
+		}
+		if (commit) {
+			xfrm_audit_state_add(xc, 1, true);
+			km_state_notify(xc, &ce);
+		} else {
+			xfrm_state_delete(xc);
+		}
+		xfrm_state_put(xc);
+	}
+}
+
+static int mif_clone(struct mif_clone *c, bool dry_run,
+		     struct mif_counts *counts)
+{
+	unsigned int i;
+	int err;
+
+	memset(counts, 0, sizeof(*counts));
+	mutex_lock(&c->net->xfrm.xfrm_cfg_mutex);
+	err = mif_collect(c);
+	if (!err)
+		err = mif_check(c);
+	if (!err && !dry_run)
+		err = mif_publish(c);
+	if (!err) {
+		counts->states = c->sas.n;
+		for (i = 0; i < c->pols.n; i++) {
+			if (c->pols.v[i].skip)
+				c->skipped++;
+			else
+				counts->policies++;
+		}
+	}
+	/* a dry run counts what it would do, then drops its copies */
+	mif_finish(c, !err && !dry_run);
+	mutex_unlock(&c->net->xfrm.xfrm_cfg_mutex);
+	return err;
+}
+
+static int mif_parse_addr_attr(struct mif_clone *c, struct genl_info *info,
+			       int type, struct mif_addr *a, bool *has)
+{
+	int err;
+
+	if (!info->attrs[type])
+		return 0;
+	err = mif_addr_parse(info->attrs[type], a, c->extack);
+	if (!err)
+		*has = true;
+	return err;
+}
+
+/* FROM, NEW_ADDR, NEW_PEER, NEW_INNER, NEW_PEER_INNER and the filters. */
+static int mif_clone_parse(struct mif_clone *c, struct genl_info *info)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr **attrs = info->attrs;
+	struct mif_filter f = { };
+	const struct nlattr *nla;
+	bool has_to = false;
+	unsigned int i;
+	int rem, err;
+
+	if (GENL_REQ_ATTR_CHECK(info, XFRM_MIF_A_NEW_ADDR) ||
+	    GENL_REQ_ATTR_CHECK(info, XFRM_MIF_A_FROM))
+		return -EINVAL;
+	if (attrs[XFRM_MIF_A_ADDR]) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[XFRM_MIF_A_ADDR],
+				    "clone takes its source addresses in XFRM_MIF_A_FROM");
+		return -EINVAL;
+	}
+	err = mif_parse_addr_attr(c, info, XFRM_MIF_A_NEW_ADDR, &c->to, &has_to);
+	if (!err)
+		err = mif_parse_addr_attr(c, info, XFRM_MIF_A_NEW_PEER,
+					  &c->peer, &c->has_peer);
+	if (!err)
+		err = mif_parse_addr_attr(c, info, XFRM_MIF_A_NEW_INNER,
+					  &c->inner, &c->has_inner);
+	if (!err)
+		err = mif_parse_addr_attr(c, info, XFRM_MIF_A_NEW_PEER_INNER,
+					  &c->peer_inner, &c->has_peer_inner);
+	if (err)
+		return err;
+	if (c->has_peer && c->peer.family != c->to.family) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[XFRM_MIF_A_NEW_PEER],
+				    "new peer address of another family than the new address");
+		return -EAFNOSUPPORT;
+	}
+	if (c->has_peer && mif_addr_equal(&c->to, &c->peer.a, c->peer.family)) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[XFRM_MIF_A_NEW_PEER],
+				    "new peer address is the new address");
+		return -EINVAL;
+	}
+
+	if (attrs[XFRM_MIF_A_MARK]) {
+		f.has_mark = true;
+		f.mark = nla_get_u32(attrs[XFRM_MIF_A_MARK]);
+		f.mark_mask = attrs[XFRM_MIF_A_MARK_MASK] ?
+			      nla_get_u32(attrs[XFRM_MIF_A_MARK_MASK]) : ~0U;
+	} else if (attrs[XFRM_MIF_A_MARK_MASK]) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[XFRM_MIF_A_MARK_MASK],
+				    "mark mask without a mark");
+		return -EINVAL;
+	}
+	if (attrs[XFRM_MIF_A_IF_ID]) {
+		f.has_if_id = true;
+		f.if_id = nla_get_u32(attrs[XFRM_MIF_A_IF_ID]);
+	}
+	if (attrs[XFRM_MIF_A_REQID]) {
+		f.has_reqid = true;
+		f.reqid = nla_get_u32(attrs[XFRM_MIF_A_REQID]);
+	}
+
+	nla_for_each_nested(nla, attrs[XFRM_MIF_A_FROM], rem) {
+		struct mif_filter *fi = &c->f[c->nfrom];
+
+		if (nla_type(nla) != XFRM_MIF_A_ADDR) {
+			NL_SET_ERR_MSG_ATTR(extack, nla,
+					    "XFRM_MIF_A_FROM holds only addresses");
+			return -EINVAL;
+		}
+		if (c->nfrom == XFRM_MIF_MAX_FROM) {
+			NL_SET_ERR_MSG_ATTR(extack, nla,
+					    "too many source addresses");
+			return -E2BIG;
+		}
+		*fi = f;
+		err = mif_addr_parse(nla, &fi->addr, extack);
+		if (err)
+			return err;
+		if (fi->addr.family != c->to.family) {
+			NL_SET_ERR_MSG_ATTR(extack, nla,
+					    "source address of another family than the new address");
+			return -EAFNOSUPPORT;
+		}
+		if (mif_addr_equal(&c->to, &fi->addr.a, fi->addr.family) ||
+		    (c->has_peer &&
+		     mif_addr_equal(&c->peer, &fi->addr.a, fi->addr.family))) {
+			NL_SET_ERR_MSG_ATTR(extack, nla,
+					    "source address is the new address or the new peer");
+			return -EINVAL;
+		}
+		for (i = 0; i < c->nfrom; i++) {
+			if (mif_addr_equal(&c->f[i].addr, &fi->addr.a,
+					   fi->addr.family)) {
+				NL_SET_ERR_MSG_ATTR(extack, nla,
+						    "source address listed twice");
+				return -EINVAL;
+			}
+		}
+		c->nfrom++;
+	}
+	if (!c->nfrom) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[XFRM_MIF_A_FROM],
+				    "no source address given");
+		return -EINVAL;
+	}
+	if (!attrs[XFRM_MIF_A_CLONES])
+		return 0;
+	return mif_parse_ents(c, attrs[XFRM_MIF_A_CLONES]);
+}
+
+static int mif_clone_reply(struct genl_info *info, const struct mif_clone *c,
+			   const struct mif_counts *counts)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &mif_genl_family, 0,
+				XFRM_MIF_CMD_CLONE);
+	if (!hdr || mif_addr_put(msg, XFRM_MIF_A_ADDR, &c->to) ||
+	    nla_put_u32(msg, XFRM_MIF_A_STATES, counts->states) ||
+	    nla_put_u32(msg, XFRM_MIF_A_POLICIES, counts->policies) ||
+	    nla_put_u32(msg, XFRM_MIF_A_SKIPPED, c->skipped)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
 
 int mif_nl_clone(struct sk_buff *skb, struct genl_info *info)
 {
-	NL_SET_ERR_MSG(info->extack, "clone is not implemented yet");
-	return -EOPNOTSUPP;
+	struct net *net = genl_info_net(info);
+	bool dry_run = mif_dry_run(info);
+	struct mif_counts counts;
+	struct mif_clone *c;
+	int err;
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return -ENOMEM;
+	c->net = net;
+	c->extack = info->extack;
+	err = mif_clone_parse(c, info);
+	if (!err)
+		err = mif_clone(c, dry_run, &counts);
+	if (!err) {
+		if (!dry_run)
+			mif_event(net, XFRM_MIF_CMD_CLONE, &c->to, &counts);
+		err = mif_clone_reply(info, c, &counts);
+	}
+	kvfree(c->sas.v);
+	kvfree(c->pols.v);
+	kvfree(c->ent);
+	kfree(c);
+	return err;
 }

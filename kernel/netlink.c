@@ -30,10 +30,13 @@ static const struct nla_policy mif_policy[XFRM_MIF_A_MAX + 1] = {
 	[XFRM_MIF_A_STATE]	= { .type = NLA_NESTED },
 	[XFRM_MIF_A_POLICY]	= { .type = NLA_NESTED },
 	[XFRM_MIF_A_CLONES]	= { .type = NLA_NESTED },
+	[XFRM_MIF_A_CLONE]	= { .type = NLA_NESTED },
+	[XFRM_MIF_A_NEW_PEER_INNER] = { .type = NLA_NESTED },
+	[XFRM_MIF_A_SKIPPED]	= { .type = NLA_U32 },
 };
 
-#define MIF_FEATURES (XFRM_MIF_F_REWRITE | XFRM_MIF_F_DELETE | \
-		      XFRM_MIF_F_ALTERNATES | XFRM_MIF_F_DUMP)
+#define MIF_FEATURES (XFRM_MIF_F_REWRITE | XFRM_MIF_F_CLONE | \
+		      XFRM_MIF_F_DELETE | XFRM_MIF_F_ALTERNATES | XFRM_MIF_F_DUMP)
 
 /*
  * True if attribute attr is missing, with msg (a string literal) and the

@@ -117,6 +117,15 @@ static void take_extack(struct mifnl *nl, struct nlmsghdr *nlh,
 	if (tb[NLMSGERR_ATTR_MSG])
 		snprintf(nl->err, sizeof(nl->err), "%s",
 			 nla_get_string(tb[NLMSGERR_ATTR_MSG]));
+	/* An error about one SA carries its SPI (be32) as the cookie. */
+	if (tb[NLMSGERR_ATTR_COOKIE] && nla_len(tb[NLMSGERR_ATTR_COOKIE]) == 4) {
+		size_t n = strlen(nl->err);
+		uint32_t spi;
+
+		memcpy(&spi, nla_data(tb[NLMSGERR_ATTR_COOKIE]), 4);
+		snprintf(nl->err + n, sizeof(nl->err) - n, "%sSA 0x%08x",
+			 n ? ": " : "", ntohl(spi));
+	}
 }
 
 static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)

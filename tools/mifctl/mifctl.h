@@ -32,6 +32,7 @@ struct command {
 
 int cmd_info(struct mifctl *ctl, int argc, char **argv);
 int cmd_delete(struct mifctl *ctl, int argc, char **argv);
+int cmd_clone(struct mifctl *ctl, int argc, char **argv);
 int cmd_rewrite(struct mifctl *ctl, int argc, char **argv);
 int cmd_show(struct mifctl *ctl, int argc, char **argv);
 int cmd_alt(struct mifctl *ctl, int argc, char **argv);

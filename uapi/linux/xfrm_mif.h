@@ -65,6 +65,9 @@ enum xfrm_mif_attr {
 	XFRM_MIF_A_POLICY,		/* nest: XFRM_MIF_POL_A_* */
 	XFRM_MIF_A_CLONES,		/* nest of XFRM_MIF_A_CLONE */
 	XFRM_MIF_A_PAD,
+	XFRM_MIF_A_CLONE,		/* nest: XFRM_MIF_CLONE_A_* */
+	XFRM_MIF_A_NEW_PEER_INNER,	/* nest: new inner address of the peer */
+	XFRM_MIF_A_SKIPPED,		/* u32: policies not copied (existed) */
 
 	__XFRM_MIF_A_MAX,
 	XFRM_MIF_A_MAX = __XFRM_MIF_A_MAX - 1
@@ -100,6 +103,23 @@ enum xfrm_mif_pol_attr {
 	__XFRM_MIF_POL_A_MAX,
 	XFRM_MIF_POL_A_MAX = __XFRM_MIF_POL_A_MAX - 1
 };
+
+/* XFRM_MIF_A_CLONE: one SA to clone, and what its copy gets. */
+enum xfrm_mif_clone_attr {
+	XFRM_MIF_CLONE_A_UNSPEC,
+	XFRM_MIF_CLONE_A_SPI,		/* be32: the source SA's SPI */
+	XFRM_MIF_CLONE_A_PROTO,		/* u8: IPPROTO_ESP (default), _AH, _COMP */
+	XFRM_MIF_CLONE_A_DST,		/* nest: the source SA's destination */
+	XFRM_MIF_CLONE_A_NEW_SPI,	/* be32: the copy's SPI */
+	XFRM_MIF_CLONE_A_ENC_KEY,	/* binary: the copy's cipher/AEAD key */
+	XFRM_MIF_CLONE_A_AUTH_KEY,	/* binary: the copy's integrity key */
+
+	__XFRM_MIF_CLONE_A_MAX,
+	XFRM_MIF_CLONE_A_MAX = __XFRM_MIF_CLONE_A_MAX - 1
+};
+
+/* Most addresses XFRM_MIF_A_FROM may list. */
+#define XFRM_MIF_MAX_FROM	16
 
 /* Most alternates one address may have. */
 #define XFRM_MIF_MAX_ALTS	8

@@ -1,0 +1,223 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# mifctl clone: the SAs and policies of one interface are copied onto a new
+# interface in one call, with new SPIs and keys, on both peers; traffic flows
+# over the new interface and still over the old one. Refusals change nothing.
+source "$(dirname "$0")/lib.sh"
+source "$SELFTEST_DIR/topo.sh"
+
+require_root
+require_cmd ip ping
+modprobe -q xfrm_user && modprobe -q esp4 || { echo "1..0 # SKIP no ESP"; exit $KSFT_SKIP; }
+modprobe -q esp6
+check "module loads" load_module
+topo_setup >/dev/null 2>&1
+check "topology" test -n "$EU" -a -n "$SG"
+check "tunnel 1 set up" topo_tunnel 1 0x1001 0x2001
+check "ping over eu1 before" topo_ping 1
+
+nstates() { ip -n "$1" xfrm state | grep -c '^src'; }
+npolicies() { ip -n "$1" xfrm policy | grep -c '^src'; }
+has_spi() { ip -n "$1" xfrm state | grep -q "spi $2 "; }
+json_field() { sed -E "s/.*\"$1\":([0-9a-z]+).*/\1/"; }
+in_eu() { ip netns exec "$EU" "$MIFCTL" "$@"; }
+in_sg() { ip netns exec "$SG" "$MIFCTL" "$@"; }
+snapshot() { ip -n "$1" xfrm state; ip -n "$1" xfrm policy; }
+key() { topo_key "$1"; }
+# refused NAME MESSAGE CMD...: CMD fails, saying MESSAGE.
+refused() {
+	local name=$1 msg=$2
+	shift 2
+	check "$name" sh -c '! out=$("$@" 2>&1) || { echo "not refused: $out"; exit 1; }
+		echo "$out" | grep -q -- "$0" || { echo "$out"; exit 1; }' "$msg" "$@"
+}
+# packets_grew NS SPI BEFORE: the SA counted more packets than BEFORE.
+packets_grew() { [ "$(topo_esp_packets "$1" "$2")" -gt "$3" ]; }
+
+eu1=$(topo_eu_outer 1) sg1=$(topo_sg_outer 1)
+eu2=$(topo_eu_outer 2) sg2=$(topo_sg_outer 2)
+in2=$(topo_eu_inner 2)
+
+# The peer already has, at EU, the outbound policy the clone would make:
+# that copy is skipped, the other one made.
+check "existing policy" ip -n "$EU" xfrm policy add src "$in2/32" dst "$TOPO_SG_INNER/32" \
+	dir out tmpl src "$eu2" dst "$sg2" proto esp reqid 1 mode tunnel
+
+# EU: SA 0x1001 goes out to SG, 0x2001 comes in.
+eu_clone=(clone "$eu2" from "$eu1" peer "$sg2" inner "$in2"
+	sa 0x1001 0x1102 enc "$(key 0x1102)" sa 0x2001 0x2102 enc "$(key 0x2102)")
+before=$(snapshot "$EU")
+
+out=$(in_eu -j "${eu_clone[@]}" dry-run)
+check "dry run counts 2 states" test "$(json_field states <<<"$out")" = 2
+check "dry run counts 1 policy" test "$(json_field policies <<<"$out")" = 1
+check "dry run counts 1 skipped" test "$(json_field skipped <<<"$out")" = 1
+check "dry run changes nothing" test "$before" = "$(snapshot "$EU")"
+
+refused "missing entry refused" "no clone entry for an SA: SA 0x00002001" \
+	ip netns exec "$EU" "$MIFCTL" clone "$eu2" from "$eu1" peer "$sg2" inner "$in2" \
+	sa 0x1001 0x1102 enc "$(key 0x1102)"
+refused "missing key refused" "no new encryption key for an SA: SA 0x00002001" \
+	ip netns exec "$EU" "$MIFCTL" clone "$eu2" from "$eu1" peer "$sg2" inner "$in2" \
+	sa 0x1001 0x1102 enc "$(key 0x1102)" sa 0x2001 0x2102
+refused "wrong key length refused" "new key of another length than the SA's" \
+	ip netns exec "$EU" "$MIFCTL" clone "$eu2" from "$eu1" peer "$sg2" inner "$in2" \
+	sa 0x1001 0x1102 enc 0x0011 sa 0x2001 0x2102 enc "$(key 0x2102)"
+refused "key of the source refused" "is the SA's own key" \
+	ip netns exec "$EU" "$MIFCTL" clone "$eu2" from "$eu1" peer "$sg2" inner "$in2" \
+	sa 0x1001 0x1102 enc "$(key 0x1001)" sa 0x2001 0x2102 enc "$(key 0x2102)"
+refused "SPI in use refused" "new SPI is in use at its destination: SA 0x00001001" \
+	ip netns exec "$EU" "$MIFCTL" clone "$eu2" from "$eu1" inner "$in2" \
+	sa 0x1001 0x1001 enc "$(key 0x1102)" sa 0x2001 0x2102 enc "$(key 0x2102)"
+refused "entry without SA refused" "entry matches no SA bound to the FROM addresses: SA 0x00009999" \
+	ip netns exec "$EU" "$MIFCTL" "${eu_clone[@]}" sa 0x9999 0x9998 enc "$(key 0x9998)"
+refused "two entries for one SA refused" "two clone entries for one SA: SA 0x00001001" \
+	ip netns exec "$EU" "$MIFCTL" "${eu_clone[@]}" sa 0x1001 0x1103 enc "$(key 0x1103)"
+refused "new address in FROM refused" "source address is the new address" \
+	ip netns exec "$EU" "$MIFCTL" clone "$eu1" from "$eu1"
+check "unprivileged caller refused" sh -c '! ip netns exec "$0" setpriv --reuid=65534 --regid=65534 --clear-groups "$@"' \
+	"$EU" "$MIFCTL" "${eu_clone[@]}"
+check "usage error exits 2" sh -c 'ip netns exec "$0" "$1" clone "$2" from "$3" sa 1 2 enc 0xabc; [ $? -eq 2 ]' \
+	"$EU" "$MIFCTL" "$eu2" "$eu1"
+check "nothing changed by refusals" test "$before" = "$(snapshot "$EU")"
+
+ip netns exec "$EU" "$MIFCTL" -j monitor count 1 >/tmp/mif-clone-events.$$ &
+monitor=$!
+sleep 1
+out=$(in_eu -j "${eu_clone[@]}")
+check "EU clone: 2 states" test "$(json_field states <<<"$out")" = 2
+check "EU clone: 1 policy" test "$(json_field policies <<<"$out")" = 1
+check "EU clone: 1 policy skipped" test "$(json_field skipped <<<"$out")" = 1
+check "monitor saw the clone event" sh -c 'for i in $(seq 50); do grep -q "\"event\":\"clone\",\"address\":\"$1\",\"states\":2,\"policies\":1" "$0" && exit 0; sleep 0.1; done; cat "$0"; exit 1' \
+	/tmp/mif-clone-events.$$ "$eu2"
+kill "$monitor" 2>/dev/null
+rm -f /tmp/mif-clone-events.$$
+check "EU has 4 states" test "$(nstates "$EU")" = 4
+check "EU has 4 policies" test "$(npolicies "$EU")" = 4
+check "EU copy has new addresses" sh -c 'ip -n "$0" xfrm state list spi 0x1102 | grep -q "src $1 dst $2"' "$EU" "$eu2" "$sg2"
+check "EU copy has the new key" sh -c 'ip -n "$0" xfrm state list spi 0x2102 | grep -q "$1"' "$EU" "$(key 0x2102)"
+check "EU inbound policy copy" sh -c 'ip -n "$0" xfrm policy list dir in | grep -A2 "dst $1/32" | grep -q "src $2 dst $3"' \
+	"$EU" "$in2" "$sg2" "$eu2"
+refused "SPI in use on a second clone" "new SPI is in use at its destination: SA 0x00001102" \
+	ip netns exec "$EU" "$MIFCTL" "${eu_clone[@]}"
+
+# SG clones the mirror image: its peer's inner address changes.
+out=$(in_sg -j clone "$sg2" from "$sg1" peer "$eu2" peer-inner "$in2" \
+	sa 0x1001 0x1102 enc "$(key 0x1102)" sa 0x2001 0x2102 enc "$(key 0x2102)")
+check "SG clone: 2 states, 2 policies, 0 skipped" \
+	test "$(json_field states <<<"$out")/$(json_field policies <<<"$out")/$(json_field skipped <<<"$out")" = 2/2/0
+ip -n "$SG" route replace "$in2/32" dev sg2
+old_out=$(topo_esp_packets "$EU" 0x00001001)
+check "ping over the new interface" topo_ping 2
+check "EU new outbound SA carried ESP" packets_grew "$EU" 0x00001102 0
+check "EU new inbound SA carried ESP" packets_grew "$EU" 0x00002102 0
+check "SG new inbound SA carried ESP" packets_grew "$SG" 0x00001102 0
+check "old SA carried nothing new" test "$(topo_esp_packets "$EU" 0x00001001)" = "$old_out"
+check "ping over eu1 after" topo_ping 1
+check "old SA still carries ESP" packets_grew "$EU" 0x00001001 "$old_out"
+
+# Two source addresses whose policy copies collide: the first listed wins.
+# (10.1.3.21 needs to be no local address for XFRM.)
+two_from=(clone 10.1.3.21 from "$eu1" "$eu2" inner 172.16.9.1
+	sa 0x1001 0x1201 enc "$(key 0x1201)" sa 0x2001 0x2201 enc "$(key 0x2201)"
+	sa 0x1102 0x1202 enc "$(key 0x1202)" sa 0x2102 0x2202 enc "$(key 0x2202)")
+before=$(snapshot "$EU")
+out=$(in_eu -j "${two_from[@]}" dry-run)
+check "two sources: dry run 4 states, 2 policies, 2 skipped" \
+	test "$(json_field states <<<"$out")/$(json_field policies <<<"$out")/$(json_field skipped <<<"$out")" = 4/2/2
+check "two sources: dry run changes nothing" test "$before" = "$(snapshot "$EU")"
+out=$(in_eu -j "${two_from[@]}")
+check "two sources: 4 states, 2 policies, 2 skipped" \
+	test "$(json_field states <<<"$out")/$(json_field policies <<<"$out")/$(json_field skipped <<<"$out")" = 4/2/2
+check "two sources: the first address's policy was copied" sh -c 'ip -n "$0" xfrm policy list dir out | grep -A2 "src 172.16.9.1/32" | grep -q "tmpl src 10.1.3.21 dst $1"' \
+	"$EU" "$sg1"
+check "two sources: 8 states, 6 policies" test "$(nstates "$EU")/$(npolicies "$EU")" = 8/6
+out=$(in_eu -j delete 10.1.3.21)
+check "two sources: copies deleted" test "$(json_field states <<<"$out")/$(json_field policies <<<"$out")" = 4/2
+
+# Transport mode, IPv4 and IPv6: selectors name the outer addresses.
+# transport NS SRC DST SPI_OUT SPI_IN LEN: SAs and policies of one side.
+transport() {
+	local ns=$1 s=$2 d=$3 so=$4 si=$5 len=$6
+	ip -n "$ns" xfrm state add src "$s" dst "$d" proto esp spi "$so" mode transport \
+		sel src "$s/$len" dst "$d/$len" aead 'rfc4106(gcm(aes))' "$(key "$so")" 128 &&
+	ip -n "$ns" xfrm state add src "$d" dst "$s" proto esp spi "$si" mode transport \
+		sel src "$d/$len" dst "$s/$len" aead 'rfc4106(gcm(aes))' "$(key "$si")" 128 &&
+	ip -n "$ns" xfrm policy add src "$s/$len" dst "$d/$len" dir out tmpl proto esp mode transport &&
+	ip -n "$ns" xfrm policy add src "$d/$len" dst "$s/$len" dir in tmpl proto esp mode transport
+}
+# transport_case NAME EU_OLD SG_OLD EU_NEW SG_NEW LEN PING SPI_BASE
+transport_case() {
+	local name=$1 eo=$2 so=$3 en=$4 sn=$5 len=$6 ping=$7 b=$8
+	local o1=$((b + 1)) o2=$((b + 2)) n1=$((b + 0x101)) n2=$((b + 0x102))
+	check "$name: EU SAs set up" transport "$EU" "$eo" "$so" "$o1" "$o2" "$len"
+	check "$name: SG SAs set up" transport "$SG" "$so" "$eo" "$o2" "$o1" "$len"
+	check "$name: ping before" ip netns exec "$EU" $ping -q -c 2 -W 2 -I "$eo" "$so"
+	local args=(sa "$o1" "$n1" enc "$(key "$n1")" sa "$o2" "$n2" enc "$(key "$n2")")
+	out=$(in_eu -j clone "$en" from "$eo" peer "$sn" "${args[@]}")
+	check "$name: EU clone 2 states, 2 policies" \
+		test "$(json_field states <<<"$out")/$(json_field policies <<<"$out")" = 2/2
+	out=$(in_sg -j clone "$sn" from "$so" peer "$en" "${args[@]}")
+	check "$name: SG clone 2 states, 2 policies" \
+		test "$(json_field states <<<"$out")/$(json_field policies <<<"$out")" = 2/2
+	check "$name: copy's selector moved" sh -c 'ip -n "$0" xfrm state list spi "$1" | grep -q "sel src $2/$4 dst $3/$4"' \
+		"$EU" "$n1" "$en" "$sn" "$len"
+	check "$name: ping over the copies" ip netns exec "$EU" $ping -q -c 2 -W 2 -I "$en" "$sn"
+	check "$name: EU copy carried ESP" packets_grew "$EU" "$(printf 0x%08x "$n1")" 0
+	check "$name: SG copy carried ESP" packets_grew "$SG" "$(printf 0x%08x "$n2")" 0
+	check "$name: ping over the originals" ip netns exec "$EU" $ping -q -c 2 -W 2 -I "$eo" "$so"
+}
+ip -n "$EU" addr add 10.1.3.11/24 dev eu3
+ip -n "$SG" addr add 10.1.3.12/24 dev sg3
+transport_case "transport v4" "$(topo_eu_outer 3)" "$(topo_sg_outer 3)" 10.1.3.11 10.1.3.12 32 ping 0x3000
+transport_case "transport v6" "$(topo_eu_outer6 1)" "$(topo_sg_outer6 1)" \
+	"$(topo_eu_outer6 2)" "$(topo_sg_outer6 2)" 128 "ping -6" 0x6000
+
+# IPv6 outer, IPv4 inner tunnel over interface 3, cloned onto interface 2.
+in3=$(topo_eu_inner 3)
+v6tun() {
+	local i=$1 eo so spi_o=$2 spi_i=$3 ei
+	eo=$(topo_eu_outer6 "$i") so=$(topo_sg_outer6 "$i") ei=$(topo_eu_inner "$i")
+	for ns in "$EU" "$SG"; do
+		ip -n "$ns" xfrm state add src "$eo" dst "$so" proto esp spi "$spi_o" reqid 7 \
+			mode tunnel sel src "$ei/32" dst "$TOPO_SG_INNER/32" \
+			aead 'rfc4106(gcm(aes))' "$(key "$spi_o")" 128 || return 1
+		ip -n "$ns" xfrm state add src "$so" dst "$eo" proto esp spi "$spi_i" reqid 7 \
+			mode tunnel sel src "$TOPO_SG_INNER/32" dst "$ei/32" \
+			aead 'rfc4106(gcm(aes))' "$(key "$spi_i")" 128 || return 1
+	done
+	ip -n "$EU" xfrm policy add src "$ei/32" dst "$TOPO_SG_INNER/32" dir out \
+		tmpl src "$eo" dst "$so" proto esp reqid 7 mode tunnel &&
+	ip -n "$EU" xfrm policy add src "$TOPO_SG_INNER/32" dst "$ei/32" dir in \
+		tmpl src "$so" dst "$eo" proto esp reqid 7 mode tunnel &&
+	ip -n "$SG" xfrm policy add src "$TOPO_SG_INNER/32" dst "$ei/32" dir out \
+		tmpl src "$so" dst "$eo" proto esp reqid 7 mode tunnel &&
+	ip -n "$SG" xfrm policy add src "$ei/32" dst "$TOPO_SG_INNER/32" dir in \
+		tmpl src "$eo" dst "$so" proto esp reqid 7 mode tunnel &&
+	ip -n "$SG" route replace "$ei/32" dev "sg$i"
+}
+check "v6 tunnel set up" v6tun 3 0x7001 0x7002
+check "v6 tunnel: ping" topo_ping 3
+in4=172.16.4.1
+ip -n "$EU" addr add "$in4/32" dev lo
+ip -n "$SG" route replace "$in4/32" dev sg2
+args=(sa 0x7001 0x7101 enc "$(key 0x7101)" sa 0x7002 0x7102 enc "$(key 0x7102)")
+out=$(in_eu -j clone "$(topo_eu_outer6 2)" from "$(topo_eu_outer6 3)" peer "$(topo_sg_outer6 2)" \
+	inner "$in4" reqid 7 "${args[@]}")
+check "v6 tunnel: EU clone 2 states, 2 policies" \
+	test "$(json_field states <<<"$out")/$(json_field policies <<<"$out")" = 2/2
+out=$(in_sg -j clone "$(topo_sg_outer6 2)" from "$(topo_sg_outer6 3)" peer "$(topo_eu_outer6 2)" \
+	peer-inner "$in4" reqid 7 "${args[@]}")
+check "v6 tunnel: SG clone 2 states, 2 policies" \
+	test "$(json_field states <<<"$out")/$(json_field policies <<<"$out")" = 2/2
+check "v6 tunnel: ping over the copies" ip netns exec "$EU" ping -q -c 2 -W 2 -I "$in4" "$TOPO_SG_INNER"
+check "v6 tunnel: EU copy carried ESP" packets_grew "$EU" 0x00007101 0
+check "v6 tunnel: SG copy carried ESP" packets_grew "$SG" 0x00007102 0
+check "v6 tunnel: EU copy's selector has the new inner address" sh -c 'ip -n "$0" xfrm state list spi 0x7101 | grep -q "sel src $1/32 dst $2/32"' \
+	"$EU" "$in4" "$TOPO_SG_INNER"
+check "v6 tunnel: SG copy's selector has the peer's new inner address" sh -c 'ip -n "$0" xfrm state list spi 0x7102 | grep -q "sel src $2/32 dst $1/32"' \
+	"$SG" "$in4" "$TOPO_SG_INNER"
+
+check "module unloads with SAs live" rmmod xfrm_mif
+
+ksft_exit
