@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The table of authentication methods.
+ */
+#include <stddef.h>
+
+#include "engine/auth_method.h"
+
+static const struct auth_method *const methods[] = {
+	&auth_method_psk,
+};
+
+const struct auth_method *auth_method_find(uint8_t m)
+{
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (methods[i]->method == m)
+			return methods[i];
+	return NULL;
+}

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Child SA negotiation, shared by IKE_AUTH and CREATE_CHILD_SA: the SA,
+ * TSi, TSr payloads and the USE_TRANSPORT_MODE notify (RFC 7296 §1.3,
+ * §2.9, §3.13).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gnutls/gnutls.h>
+
+#include "engine/exchange.h"
+#include "ike/notify.h"
+#include "ike/sa.h"
+#include "ike/ts.h"
+
+static void spi_bytes(uint32_t spi, uint8_t out[4])
+{
+	out[0] = (uint8_t)(spi >> 24);
+	out[1] = (uint8_t)(spi >> 16);
+	out[2] = (uint8_t)(spi >> 8);
+	out[3] = (uint8_t)spi;
+}
+
+static void fill_ts(struct ike_ts *ts, const struct ike_selector *s,
+		    unsigned int n)
+{
+	memset(ts, 0, sizeof(*ts));
+	ts->n = n;
+	memcpy(ts->sel, s, n * sizeof(*s));
+}
+
+int child_request_payloads(struct ikesa *sa, struct childsa *c,
+			   struct ike_chain *chain, struct ike_sa *sap,
+			   struct ike_ts *tsi, struct ike_ts *tsr,
+			   struct ike_notify *mode, uint16_t dh_group)
+{
+	const struct conn *conn = sa->conn;
+	struct ike_error err;
+	uint8_t spi[4];
+
+	spi_bytes(c->spi_in, spi);
+	c->mode = conn->mode;
+	if (!c->n_local_ts || !c->n_remote_ts) {
+		c->n_local_ts = conn->n_local_ts;
+		c->n_remote_ts = conn->n_remote_ts;
+		memcpy(c->local_ts, conn->local_ts, sizeof(c->local_ts));
+		memcpy(c->remote_ts, conn->remote_ts, sizeof(c->remote_ts));
+	}
+	c->lifetime_s = conn->child_lifetime_s;
+
+	if (conn->mode == KERNEL_MODE_TRANSPORT) {
+		ikesa_notify(mode, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
+		ike_chain_add(chain, IKE_PL_NOTIFY, mode, &err);
+	}
+	proposal_offer(sap, conn->esp, conn->n_esp, IKE_PROTO_ESP, spi, 4,
+		       dh_group);
+	fill_ts(tsi, c->local_ts, c->n_local_ts);
+	fill_ts(tsr, c->remote_ts, c->n_remote_ts);
+	ike_chain_add(chain, IKE_PL_SA, sap, &err);
+	ike_chain_add(chain, IKE_PL_TSI, tsi, &err);
+	return ike_chain_add(chain, IKE_PL_TSR, tsr, &err);
+}
+
+/*
+ * Keys (with the PFS shared secret, if the choice holds a group) and
+ * installation. peer: the other side's KE payload. -EBADMSG: its value
+ * is not acceptable.
+ */
+static int derive_install(struct ikesa *sa, struct childsa *c,
+			  const struct proposal_choice *pc, bool initiator,
+			  const struct child_nego *nego,
+			  const struct ike_ke *peer)
+{
+	uint8_t g_ir[DH_SHARED_MAX];
+	size_t g_len = 0;
+	struct child_keys k;
+	int ret = 0;
+
+	if (pc->dh) {
+		g_len = dh_shared_len(nego->dh);
+		if (dh_shared(nego->dh, peer->data, peer->len, g_ir))
+			ret = -EBADMSG;
+	}
+	if (!ret)
+		ret = child_keys_derive(&k, &sa->keys, pc->encr, pc->integ,
+					g_len ? g_ir : NULL, g_len,
+					nego->ni, nego->ni_len,
+					nego->nr, nego->nr_len);
+	gnutls_memset(g_ir, 0, sizeof(g_ir));
+	if (ret)
+		return ret;
+	ret = childsa_install(c, sa->engine->backend, pc, &k, initiator,
+			      nego->prev);
+	child_keys_destroy(&k);
+	return ret;
+}
+
+/*
+ * Responder: the key exchange the choice asks for. Returns 0 or the
+ * notify to answer with.
+ */
+static uint16_t respond_ke(const struct proposal_choice *pc,
+			   const struct ike_payload *pke,
+			   struct child_nego *nego)
+{
+	if (!pc->dh)
+		return 0;
+	if (!pke || pke->ke->group != pc->dh->id) {
+		nego->want_group = pc->dh->id;
+		return IKE_N_INVALID_KE_PAYLOAD;
+	}
+	if (dh_generate(nego->dh, pc->dh->id))
+		return IKE_N_TEMPORARY_FAILURE;
+	nego->have_dh = true;
+	return 0;
+}
+
+struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
+			      struct child_nego *nego,
+			      struct proposal_choice *pc, uint16_t *notify)
+{
+	const struct conn *conn = sa->conn;
+	const struct ike_payload *psa, *ptsi, *ptsr, *pke;
+	struct childsa *c;
+	uint16_t ke_group;
+	int ret;
+
+	psa = ike_chain_find(req, IKE_PL_SA, NULL);
+	ptsi = ike_chain_find(req, IKE_PL_TSI, NULL);
+	ptsr = ike_chain_find(req, IKE_PL_TSR, NULL);
+	if (!psa || !ptsi || !ptsr) {
+		*notify = IKE_N_INVALID_SYNTAX;
+		return NULL;
+	}
+	pke = nego->pfs ? ike_chain_find(req, IKE_PL_KE, NULL) : NULL;
+	ke_group = !nego->pfs ? PROPOSAL_NO_DH : pke ? pke->ke->group : 0;
+	if (proposal_select(psa->sa, conn->esp, conn->n_esp, IKE_PROTO_ESP,
+			    ke_group, pc)) {
+		*notify = IKE_N_NO_PROPOSAL_CHOSEN;
+		return NULL;
+	}
+	c = childsa_new(&sa->local, sa->local_port, &sa->remote,
+			sa->remote_port, nego->prev ? nego->prev->reqid :
+						      sa->engine->next_reqid);
+	if (!c) {
+		*notify = IKE_N_TEMPORARY_FAILURE;
+		return NULL;
+	}
+	c->n_remote_ts = ts_narrow(ptsi->ts, conn->remote_ts,
+				   conn->n_remote_ts, c->remote_ts,
+				   CONN_MAX_TS);
+	c->n_local_ts = ts_narrow(ptsr->ts, conn->local_ts, conn->n_local_ts,
+				  c->local_ts, CONN_MAX_TS);
+	if (!c->n_remote_ts || !c->n_local_ts) {
+		childsa_free(c);
+		*notify = IKE_N_TS_UNACCEPTABLE;
+		return NULL;
+	}
+	c->mode = KERNEL_MODE_TUNNEL;
+	if (conn->mode == KERNEL_MODE_TRANSPORT &&
+	    ike_chain_find_notify(req, IKE_N_USE_TRANSPORT_MODE))
+		c->mode = KERNEL_MODE_TRANSPORT;
+	c->lifetime_s = conn->child_lifetime_s;
+	*notify = respond_ke(pc, pke, nego);
+	if (*notify) {
+		childsa_free(c);
+		return NULL;
+	}
+	ret = childsa_alloc_spi(c, sa->engine->backend);
+	if (!ret)
+		ret = derive_install(sa, c, pc, false, nego,
+				     pke ? pke->ke : NULL);
+	if (ret) {
+		childsa_uninstall(c, sa->engine->backend);
+		childsa_free(c);
+		*notify = ret == -EBADMSG ? IKE_N_INVALID_SYNTAX :
+					    IKE_N_TEMPORARY_FAILURE;
+		return NULL;
+	}
+	if (!nego->prev)
+		sa->engine->next_reqid++;
+	ikesa_add_child(sa, c);
+	return c;
+}
+
+int child_response_payloads(struct childsa *c, struct ike_chain *chain,
+			    struct ike_sa *sap,
+			    const struct proposal_choice *pc,
+			    struct ike_ts *tsi, struct ike_ts *tsr,
+			    struct ike_notify *mode)
+{
+	struct ike_error err;
+
+	if (c->mode == KERNEL_MODE_TRANSPORT) {
+		ikesa_notify(mode, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
+		ike_chain_add(chain, IKE_PL_NOTIFY, mode, &err);
+	}
+	memset(sap, 0, sizeof(*sap));
+	sap->n_proposals = 1;
+	sap->proposals[0] = pc->prop;
+	spi_bytes(c->spi_in, sap->proposals[0].spi);
+	fill_ts(tsi, c->remote_ts, c->n_remote_ts);
+	fill_ts(tsr, c->local_ts, c->n_local_ts);
+	ike_chain_add(chain, IKE_PL_SA, sap, &err);
+	ike_chain_add(chain, IKE_PL_TSI, tsi, &err);
+	return ike_chain_add(chain, IKE_PL_TSR, tsr, &err);
+}
+
+/* The first error notify of a response, or 0. */
+static uint16_t error_notify(const struct ike_chain *resp)
+{
+	const struct ike_payload *pl = NULL;
+
+	while ((pl = ike_chain_find(resp, IKE_PL_NOTIFY, pl)))
+		if (pl->notify->type < IKE_N_FIRST_STATUS)
+			return pl->notify->type;
+	return 0;
+}
+
+uint16_t child_complete(struct ikesa *sa, struct childsa *c,
+			const struct ike_chain *resp,
+			const struct child_nego *nego)
+{
+	const struct ike_payload *psa, *ptsi, *ptsr, *pke;
+	struct proposal_choice pc;
+	uint16_t n = error_notify(resp);
+
+	if (n)
+		return n;
+	psa = ike_chain_find(resp, IKE_PL_SA, NULL);
+	ptsi = ike_chain_find(resp, IKE_PL_TSI, NULL);
+	ptsr = ike_chain_find(resp, IKE_PL_TSR, NULL);
+	if (!psa || !ptsi || !ptsr)
+		return IKE_N_INVALID_SYNTAX;
+	if (proposal_check_reply(psa->sa, sa->conn->esp, sa->conn->n_esp,
+				 IKE_PROTO_ESP,
+				 nego->pfs ? 0 : PROPOSAL_NO_DH, &pc))
+		return IKE_N_NO_PROPOSAL_CHOSEN;
+	/* A group must be the one of the KE payload we sent. */
+	pke = ike_chain_find(resp, IKE_PL_KE, NULL);
+	if (pc.dh && (!nego->dh || nego->dh->group != pc.dh ||
+		      !pke || pke->ke->group != pc.dh->id))
+		return IKE_N_INVALID_KE_PAYLOAD;
+	/* The responder may only narrow what we asked for. */
+	if (!ts_within(ptsi->ts, c->local_ts, c->n_local_ts) ||
+	    !ts_within(ptsr->ts, c->remote_ts, c->n_remote_ts))
+		return IKE_N_TS_UNACCEPTABLE;
+	c->n_local_ts = ptsi->ts->n;
+	memcpy(c->local_ts, ptsi->ts->sel,
+	       ptsi->ts->n * sizeof(c->local_ts[0]));
+	c->n_remote_ts = ptsr->ts->n;
+	memcpy(c->remote_ts, ptsr->ts->sel,
+	       ptsr->ts->n * sizeof(c->remote_ts[0]));
+	c->mode = KERNEL_MODE_TUNNEL;
+	if (ike_chain_find_notify(resp, IKE_N_USE_TRANSPORT_MODE)) {
+		if (sa->conn->mode != KERNEL_MODE_TRANSPORT)
+			return IKE_N_NO_PROPOSAL_CHOSEN;
+		c->mode = KERNEL_MODE_TRANSPORT;
+	}
+	if (derive_install(sa, c, &pc, true, nego, pke ? pke->ke : NULL))
+		return IKE_N_TEMPORARY_FAILURE;
+	return 0;
+}
+
+void child_reject(struct ikesa *sa, struct childsa *c,
+		  const struct ike_chain *resp, uint64_t now)
+{
+	if (ike_chain_find(resp, IKE_PL_SA, NULL) && !sa->req.active &&
+	    sa->state == IKESA_ESTABLISHED)
+		informational_start(sa, c, false, now);
+	childsa_uninstall(c, sa->engine->backend);
+	childsa_free(c);
+}

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Child SAs: kernel installation through the backend, and traffic
+ * selector arithmetic.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gnutls/gnutls.h>
+
+#include "engine/child_sa.h"
+
+struct childsa *childsa_new(const struct ip_addr *local, uint16_t lport,
+			    const struct ip_addr *remote, uint16_t rport,
+			    uint32_t reqid)
+{
+	struct childsa *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->local = *local;
+	c->remote = *remote;
+	c->local_port = lport;
+	c->remote_port = rport;
+	c->reqid = reqid;
+	return c;
+}
+
+int childsa_alloc_spi(struct childsa *c, struct backend *b)
+{
+	return b->ops->alloc_spi(b, &c->remote, &c->local, c->reqid,
+				 &c->spi_in);
+}
+
+/* The smallest prefix covering a selector's address range. */
+static void sel_prefix(const struct ike_selector *s, struct ip_addr *a,
+		       uint8_t *plen)
+{
+	size_t len = ike_selector_addr_len(s->type);
+	unsigned int bits = 0;
+	uint8_t b[16] = { 0 };
+
+	while (bits < len * 8) {
+		unsigned int byte = bits / 8, bit = 7 - bits % 8;
+
+		if (((s->start[byte] ^ s->end[byte]) >> bit) & 1)
+			break;
+		bits++;
+	}
+	for (unsigned int i = 0; i < bits; i++)
+		b[i / 8] |= s->start[i / 8] & (0x80 >> (i % 8));
+	ip_addr_from_bytes(a, b, len);
+	*plen = (uint8_t)bits;
+}
+
+static uint16_t sel_port(const struct ike_selector *s)
+{
+	return s->start_port == s->end_port ? s->start_port : 0;
+}
+
+static void make_sel(struct kernel_sel *k, const struct ike_selector *src,
+		     const struct ike_selector *dst)
+{
+	memset(k, 0, sizeof(*k));
+	sel_prefix(src, &k->src, &k->src_len);
+	sel_prefix(dst, &k->dst, &k->dst_len);
+	k->proto = src->ip_proto ? src->ip_proto : dst->ip_proto;
+	k->sport = sel_port(src);
+	k->dport = sel_port(dst);
+}
+
+static void make_sa(struct kernel_sa *s, const struct childsa *c, bool out,
+		    const uint8_t *ekey, const uint8_t *ikey)
+{
+	memset(s, 0, sizeof(*s));
+	s->src = out ? c->local : c->remote;
+	s->dst = out ? c->remote : c->local;
+	s->spi = out ? c->spi_out : c->spi_in;
+	s->mode = c->mode;
+	s->reqid = c->reqid;
+	s->encr = c->encr->id;
+	s->encr_key_bits = c->encr->key_bits;
+	s->encr_key_len = transform_keymat_len(c->encr);
+	memcpy(s->encr_key, ekey, s->encr_key_len);
+	if (c->integ) {
+		s->integ = c->integ->id;
+		s->integ_key_len = transform_keymat_len(c->integ);
+		memcpy(s->integ_key, ikey, s->integ_key_len);
+	}
+	s->esn = c->esn;
+	s->replay_window = 32;
+	s->hard_seconds = c->lifetime_s;
+	s->soft_seconds = c->lifetime_s - c->lifetime_s / 10;
+}
+
+/* Walk every policy of the SA: out, in, and fwd in tunnel mode. */
+static int for_policies(struct childsa *c, struct backend *b, bool add)
+{
+	struct kernel_policy p;
+	int ret = 0, r;
+
+	for (unsigned int i = 0; i < c->n_local_ts; i++) {
+		for (unsigned int j = 0; j < c->n_remote_ts; j++) {
+			const struct ike_selector *l = &c->local_ts[i];
+			const struct ike_selector *rt = &c->remote_ts[j];
+
+			if (l->type != rt->type)
+				continue;
+			for (int d = 0; d < 3; d++) {
+				if (d == KERNEL_DIR_FWD &&
+				    c->mode != KERNEL_MODE_TUNNEL)
+					continue;
+				memset(&p, 0, sizeof(p));
+				p.dir = (enum kernel_dir)d;
+				p.mode = c->mode;
+				p.reqid = c->reqid;
+				if (d == KERNEL_DIR_OUT) {
+					make_sel(&p.sel, l, rt);
+					p.tmpl_src = c->local;
+					p.tmpl_dst = c->remote;
+				} else {
+					make_sel(&p.sel, rt, l);
+					p.tmpl_src = c->remote;
+					p.tmpl_dst = c->local;
+				}
+				r = add ? b->ops->add_policy(b, &p) :
+					  b->ops->del_policy(b, &p);
+				if (r && !ret)
+					ret = r;
+				if (r && add)
+					return r;
+			}
+		}
+	}
+	return ret;
+}
+
+int childsa_install(struct childsa *c, struct backend *b,
+		    const struct proposal_choice *pc,
+		    const struct child_keys *k, bool initiator,
+		    struct childsa *prev)
+{
+	struct kernel_sa s;
+	int ret;
+
+	c->encr = pc->encr;
+	c->integ = pc->integ;
+	c->esn = pc->esn;
+	c->spi_out = pc->spi;
+
+	make_sa(&s, c, false, initiator ? k->encr_r : k->encr_i,
+		initiator ? k->integ_r : k->integ_i);
+	ret = b->ops->add_sa(b, &s);
+	if (!ret) {
+		make_sa(&s, c, true, initiator ? k->encr_i : k->encr_r,
+			initiator ? k->integ_i : k->integ_r);
+		ret = b->ops->add_sa(b, &s);
+		if (ret)
+			b->ops->del_sa(b, &c->local, c->spi_in, 0, 0);
+	}
+	gnutls_memset(&s, 0, sizeof(s));
+	if (ret)
+		return ret;
+	c->installed = true;
+	if (prev && prev->has_policies && prev->reqid == c->reqid) {
+		prev->has_policies = false;
+		c->has_policies = true;
+		return 0;
+	}
+	ret = for_policies(c, b, true);
+	if (ret) {
+		for_policies(c, b, false);
+		childsa_uninstall(c, b);
+		return ret;
+	}
+	c->has_policies = true;
+	return 0;
+}
+
+void childsa_uninstall(struct childsa *c, struct backend *b)
+{
+	if (c->has_policies)
+		for_policies(c, b, false);
+	if (c->installed)
+		b->ops->del_sa(b, &c->remote, c->spi_out, 0, 0);
+	if (c->spi_in)
+		b->ops->del_sa(b, &c->local, c->spi_in, 0, 0);
+	c->installed = false;
+	c->has_policies = false;
+	c->spi_in = 0;
+}
+
+void childsa_free(struct childsa *c)
+{
+	if (c) {
+		gnutls_memset(c, 0, sizeof(*c));
+		free(c);
+	}
+}
+
+/* Selector arithmetic. */
+
+static int cmp_addr(const uint8_t *a, const uint8_t *b, size_t len)
+{
+	return memcmp(a, b, len);
+}
+
+static bool sel_intersect(const struct ike_selector *a,
+			  const struct ike_selector *b,
+			  struct ike_selector *out)
+{
+	size_t len = ike_selector_addr_len(a->type);
+
+	if (a->type != b->type || !len)
+		return false;
+	if (a->ip_proto && b->ip_proto && a->ip_proto != b->ip_proto)
+		return false;
+	if (a->start_port > a->end_port || b->start_port > b->end_port)
+		return false;	/* OPAQUE: not supported */
+	memset(out, 0, sizeof(*out));
+	out->type = a->type;
+	out->ip_proto = a->ip_proto ? a->ip_proto : b->ip_proto;
+	out->start_port = a->start_port > b->start_port ? a->start_port :
+							  b->start_port;
+	out->end_port = a->end_port < b->end_port ? a->end_port : b->end_port;
+	if (out->start_port > out->end_port)
+		return false;
+	memcpy(out->start, cmp_addr(a->start, b->start, len) > 0 ? a->start :
+		b->start, len);
+	memcpy(out->end, cmp_addr(a->end, b->end, len) < 0 ? a->end : b->end,
+	       len);
+	return cmp_addr(out->start, out->end, len) <= 0;
+}
+
+unsigned int ts_narrow(const struct ike_ts *peer,
+		       const struct ike_selector *mine, unsigned int n,
+		       struct ike_selector *out, unsigned int max)
+{
+	unsigned int k = 0;
+
+	for (unsigned int i = 0; i < peer->n && i < IKE_TS_MAX; i++)
+		for (unsigned int j = 0; j < n && k < max; j++)
+			if (sel_intersect(&peer->sel[i], &mine[j], &out[k]))
+				k++;
+	return k;
+}
+
+static bool sel_within(const struct ike_selector *s,
+		       const struct ike_selector *m)
+{
+	size_t len = ike_selector_addr_len(s->type);
+
+	if (s->type != m->type || !len)
+		return false;
+	if (m->ip_proto && s->ip_proto != m->ip_proto)
+		return false;
+	if (s->start_port > s->end_port || s->start_port < m->start_port ||
+	    s->end_port > m->end_port)
+		return false;
+	return cmp_addr(s->start, m->start, len) >= 0 &&
+	       cmp_addr(s->end, m->end, len) <= 0 &&
+	       cmp_addr(s->start, s->end, len) <= 0;
+}
+
+bool ts_within(const struct ike_ts *ts, const struct ike_selector *mine,
+	       unsigned int n)
+{
+	if (!ts->n || ts->n > CONN_MAX_TS)
+		return false;
+	for (unsigned int i = 0; i < ts->n; i++) {
+		bool ok = false;
+
+		for (unsigned int j = 0; j < n && !ok; j++)
+			ok = sel_within(&ts->sel[i], &mine[j]);
+		if (!ok)
+			return false;
+	}
+	return true;
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A Child SA: one pair of ESP SAs and their policies.
+ *
+ * It owns its outer address pair, copied from the IKE SA when it is made
+ * and independent afterwards: everything installed in the kernel uses
+ * these addresses, never the IKE SA's.
+ */
+#ifndef MIF_ENGINE_CHILD_SA_H
+#define MIF_ENGINE_CHILD_SA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "crypto/keys.h"
+#include "engine/conn.h"
+#include "engine/proposal.h"
+#include "ike/ts.h"
+#include "kernel/backend.h"
+
+struct childsa {
+	struct childsa *next;
+
+	struct ip_addr local, remote;	/* outer addresses */
+	uint16_t local_port, remote_port;
+
+	uint32_t spi_in;		/* ours, host order; 0: none yet */
+	uint32_t spi_out;		/* the peer's */
+	uint32_t reqid;
+	enum kernel_mode mode;
+
+	unsigned int n_local_ts, n_remote_ts;
+	struct ike_selector local_ts[CONN_MAX_TS];
+	struct ike_selector remote_ts[CONN_MAX_TS];
+
+	const struct transform *encr, *integ;
+	bool esn;
+	uint64_t lifetime_s;
+
+	bool installed;			/* both SAs */
+	bool has_policies;		/* ours to remove */
+	uint32_t rekey_spi;		/* spi_in of the SA this one replaces */
+};
+
+struct childsa *childsa_new(const struct ip_addr *local, uint16_t lport,
+			    const struct ip_addr *remote, uint16_t rport,
+			    uint32_t reqid);
+
+/* Reserve our inbound SPI through the backend. Returns 0 or -errno. */
+int childsa_alloc_spi(struct childsa *c, struct backend *b);
+
+/*
+ * Install both SAs and the policies. initiator: we started the exchange
+ * that made this SA (its "i" keys are our outbound keys). prev: the SA
+ * this one rekeys, or NULL; it shares prev's reqid, and takes over its
+ * policies instead of adding the same ones again.
+ */
+int childsa_install(struct childsa *c, struct backend *b,
+		    const struct proposal_choice *pc,
+		    const struct child_keys *k, bool initiator,
+		    struct childsa *prev);
+
+/* Remove what childsa_install() or childsa_alloc_spi() put in the kernel. */
+void childsa_uninstall(struct childsa *c, struct backend *b);
+void childsa_free(struct childsa *c);
+
+/*
+ * Narrow: the intersection of the peer's selectors with ours, into out.
+ * Returns the number of selectors (0: nothing in common).
+ */
+unsigned int ts_narrow(const struct ike_ts *peer,
+		       const struct ike_selector *mine, unsigned int n,
+		       struct ike_selector *out, unsigned int max);
+/* Whether every selector of ts lies within one of mine. */
+bool ts_within(const struct ike_ts *ts, const struct ike_selector *mine,
+	       unsigned int n);
+
+#endif

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * CREATE_CHILD_SA (RFC 7296 §1.3): more Child SAs, with a key exchange
+ * when our ESP proposals name a DH group (PFS), and the rekeying of a
+ * Child SA (REKEY_SA, §1.3.3). Rekeying the IKE SA is in ike_rekey.c.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/random.h"
+#include "engine/exchange.h"
+#include "ike/ke.h"
+#include "ike/nonce.h"
+#include "ike/notify.h"
+#include "ike/sa.h"
+#include "ike/ts.h"
+
+struct ccs_msg {
+	struct ike_chain chain;
+	struct ike_sa sap;
+	struct ike_ts tsi, tsr;
+	struct ike_nonce nonce;
+	struct ike_ke ke;
+	struct ike_notify rekey, mode;
+	uint8_t nr[RANDOM_NONCE_LEN];
+	struct dh dh;
+};
+
+static void put_spi(struct ike_notify *n, uint32_t spi)
+{
+	ikesa_notify(n, IKE_N_REKEY_SA, NULL, 0);
+	n->protocol = IKE_PROTO_ESP;
+	n->spi_size = 4;
+	n->spi[0] = (uint8_t)(spi >> 24);
+	n->spi[1] = (uint8_t)(spi >> 16);
+	n->spi[2] = (uint8_t)(spi >> 8);
+	n->spi[3] = (uint8_t)spi;
+}
+
+static uint32_t get_spi(const struct ike_notify *n)
+{
+	return (uint32_t)n->spi[0] << 24 | (uint32_t)n->spi[1] << 16 |
+	       (uint32_t)n->spi[2] << 8 | n->spi[3];
+}
+
+/* Our Ni and, with PFS, our key pair, kept in sa->req for the answer. */
+static int request_keying(struct ikesa *sa, struct ccs_msg *cm,
+			  uint16_t group)
+{
+	struct ike_error err;
+	int ret;
+
+	ret = random_nonce(sa->req.nonce, RANDOM_NONCE_LEN);
+	if (ret)
+		return ret;
+	sa->req.nonce_len = RANDOM_NONCE_LEN;
+	cm->nonce.data = sa->req.nonce;
+	cm->nonce.len = sa->req.nonce_len;
+	ike_chain_add(&cm->chain, IKE_PL_NONCE, &cm->nonce, &err);
+	if (!group)
+		return 0;
+	ret = dh_generate(&sa->req.dh, group);
+	if (ret)
+		return ret;
+	sa->req.have_dh = true;
+	cm->ke.group = group;
+	cm->ke.data = dh_public(&sa->req.dh, &cm->ke.len);
+	return ike_chain_add(&cm->chain, IKE_PL_KE, &cm->ke, &err);
+}
+
+static int start(struct ikesa *sa, struct childsa *old, uint16_t group,
+		 uint64_t now)
+{
+	struct engine *e = sa->engine;
+	struct ccs_msg *cm = calloc(1, sizeof(*cm));
+	struct ike_error err;
+	struct childsa *c;
+	int ret = -ENOMEM;
+
+	if (!cm)
+		return ret;
+	c = childsa_new(&sa->local, sa->local_port, &sa->remote,
+			sa->remote_port, old ? old->reqid : e->next_reqid++);
+	if (!c)
+		goto out;
+	if (old) {
+		/* The new SA carries the same traffic (§2.8). */
+		c->n_local_ts = old->n_local_ts;
+		c->n_remote_ts = old->n_remote_ts;
+		memcpy(c->local_ts, old->local_ts, sizeof(c->local_ts));
+		memcpy(c->remote_ts, old->remote_ts, sizeof(c->remote_ts));
+		c->rekey_spi = old->spi_in;
+		put_spi(&cm->rekey, old->spi_in);
+		ike_chain_add(&cm->chain, IKE_PL_NOTIFY, &cm->rekey, &err);
+	}
+	ret = childsa_alloc_spi(c, e->backend);
+	if (!ret)
+		ret = request_keying(sa, cm, group);
+	if (!ret) {
+		child_request_payloads(sa, c, &cm->chain, &cm->sap, &cm->tsi,
+				       &cm->tsr, &cm->mode, group);
+		ret = ikesa_request(sa, now, IKE_EXCH_CREATE_CHILD_SA,
+				    &cm->chain);
+	}
+	if (ret) {
+		ikesa_request_done(sa);
+		childsa_uninstall(c, e->backend);
+		childsa_free(c);
+		goto out;
+	}
+	sa->req.child = c;
+out:
+	free(cm);
+	return ret;
+}
+
+int create_child_sa_start(struct ikesa *sa, struct childsa *old,
+			  uint64_t now)
+{
+	return start(sa, old, proposal_first_dh(sa->conn->esp,
+						sa->conn->n_esp), now);
+}
+
+static void respond_error(struct ikesa *sa, uint32_t id, uint16_t notify,
+			  uint16_t group)
+{
+	uint8_t data[2] = { (uint8_t)(group >> 8), (uint8_t)group };
+
+	if (notify == IKE_N_INVALID_KE_PAYLOAD)
+		ikesa_respond_notify_data(sa, IKE_EXCH_CREATE_CHILD_SA, id,
+					  notify, data, sizeof(data));
+	else
+		ikesa_respond_notify(sa, IKE_EXCH_CREATE_CHILD_SA, id, notify);
+}
+
+static void request(struct engine *e, struct ikesa *sa,
+		    const struct engine_msg *m)
+{
+	const struct ike_payload *pni, *prekey;
+	struct child_nego nego = { .pfs = true };
+	struct proposal_choice pc;
+	struct ccs_msg *cm;
+	struct childsa *c = NULL;
+	struct ike_error err;
+	uint16_t notify = IKE_N_TEMPORARY_FAILURE;
+	uint32_t id = m->hdr->msg_id;
+
+	if (sa->state != IKESA_ESTABLISHED) {
+		respond_error(sa, id, IKE_N_TEMPORARY_FAILURE, 0);
+		return;
+	}
+	if (ike_rekey_requested(m->chain)) {
+		ike_rekey_request(e, sa, m);
+		return;
+	}
+	pni = ike_chain_find(m->chain, IKE_PL_NONCE, NULL);
+	if (!pni) {
+		respond_error(sa, id, IKE_N_INVALID_SYNTAX, 0);
+		return;
+	}
+	prekey = ike_chain_find_notify(m->chain, IKE_N_REKEY_SA);
+	if (prekey && (prekey->notify->protocol != IKE_PROTO_ESP ||
+		       prekey->notify->spi_size != 4 ||
+		       !ikesa_find_child(sa, get_spi(prekey->notify), false))) {
+		respond_error(sa, id, IKE_N_CHILD_SA_NOT_FOUND, 0);
+		return;
+	}
+	cm = calloc(1, sizeof(*cm));
+	if (!cm)
+		return;
+	nego.ni = pni->nonce->data;
+	nego.ni_len = pni->nonce->len;
+	nego.nr = cm->nr;
+	nego.nr_len = sizeof(cm->nr);
+	nego.dh = &cm->dh;
+	if (prekey)
+		nego.prev = ikesa_find_child(sa, get_spi(prekey->notify),
+					     false);
+	if (!random_nonce(cm->nr, sizeof(cm->nr)))
+		c = child_respond(sa, m->chain, &nego, &pc, &notify);
+	if (!c) {
+		respond_error(sa, id, notify, nego.want_group);
+		goto out;
+	}
+	cm->nonce.data = cm->nr;
+	cm->nonce.len = sizeof(cm->nr);
+	ike_chain_add(&cm->chain, IKE_PL_NONCE, &cm->nonce, &err);
+	if (nego.have_dh) {
+		cm->ke.group = pc.dh->id;
+		cm->ke.data = dh_public(&cm->dh, &cm->ke.len);
+		ike_chain_add(&cm->chain, IKE_PL_KE, &cm->ke, &err);
+	}
+	child_response_payloads(c, &cm->chain, &cm->sap, &pc, &cm->tsi,
+				&cm->tsr, &cm->mode);
+	ikesa_respond(sa, IKE_EXCH_CREATE_CHILD_SA, id, &cm->chain);
+out:
+	if (nego.have_dh)
+		dh_destroy(&cm->dh);
+	free(cm);
+}
+
+static void response(struct engine *e, struct ikesa *sa,
+		     const struct engine_msg *m)
+{
+	const struct ike_payload *pnr, *pinv;
+	struct child_nego nego = {
+		.ni = sa->req.nonce, .ni_len = sa->req.nonce_len,
+		.pfs = true, .dh = sa->req.have_dh ? &sa->req.dh : NULL,
+	};
+	struct childsa *c = sa->req.child, *old;
+	uint16_t n = IKE_N_INVALID_SYNTAX, sent, g;
+
+	if (sa->req.rekey_ike) {
+		ike_rekey_response(e, sa, m);
+		return;
+	}
+	if (!c) {
+		ikesa_request_done(sa);
+		return;
+	}
+	pnr = ike_chain_find(m->chain, IKE_PL_NONCE, NULL);
+	sa->req.child = NULL;
+	old = c->rekey_spi ? ikesa_find_child(sa, c->rekey_spi, true) : NULL;
+	if (pnr) {
+		nego.nr = pnr->nonce->data;
+		nego.nr_len = pnr->nonce->len;
+		nego.prev = old;
+		n = child_complete(sa, c, m->chain, &nego);
+	}
+	sent = sa->req.have_dh ? sa->req.dh.group->id : 0;
+	ikesa_request_done(sa);
+	pinv = ike_chain_find_notify(m->chain, IKE_N_INVALID_KE_PAYLOAD);
+	if (pinv) {
+		/* Once more with the group the responder asks for. */
+		g = (uint16_t)(pinv->notify->data[0] << 8 |
+			       pinv->notify->data[1]);
+		child_reject(sa, c, m->chain, m->now);
+		if (g != sent &&
+		    proposal_has_dh(sa->conn->esp, sa->conn->n_esp, g))
+			start(sa, old, g, m->now);
+		return;
+	}
+	if (n) {
+		child_reject(sa, c, m->chain, m->now);
+		return;
+	}
+	ikesa_add_child(sa, c);
+	/* The initiator of a rekey deletes the old SA (§2.8). */
+	if (old)
+		informational_start(sa, old, false, m->now);
+}
+
+const struct exchange_ops xchg_create_child_sa = {
+	.exchange = IKE_EXCH_CREATE_CHILD_SA,
+	.request = request,
+	.response = response,
+};

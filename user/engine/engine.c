@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The dispatcher: find the IKE SA a datagram belongs to, enforce the
+ * message-ID window, decrypt, and hand the payloads to the exchange;
+ * and the timers.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gnutls/gnutls.h>
+
+#include "crypto/random.h"
+#include "engine/engine.h"
+#include "engine/exchange.h"
+
+/* Adding an exchange: one file and one line here. */
+static const struct exchange_ops *const exchanges[] = {
+	&xchg_ike_sa_init,
+	&xchg_ike_auth,
+	&xchg_create_child_sa,
+	&xchg_informational,
+};
+
+static const struct exchange_ops *find_exchange(uint8_t type)
+{
+	for (size_t i = 0; i < sizeof(exchanges) / sizeof(exchanges[0]); i++)
+		if (exchanges[i]->exchange == type)
+			return exchanges[i];
+	return NULL;
+}
+
+int engine_init(struct engine *e, struct backend *b,
+		const struct engine_send *send)
+{
+	memset(e, 0, sizeof(*e));
+	e->backend = b;
+	if (send)
+		e->send = *send;
+	e->next_reqid = 1;
+	return random_key(e->cookie_secret, sizeof(e->cookie_secret));
+}
+
+static void reap(struct engine *e)
+{
+	struct ikesa *sa = e->sas, *next;
+
+	for (; sa; sa = next) {
+		next = sa->next;
+		if (sa->state == IKESA_DEAD)
+			ikesa_destroy(sa);
+	}
+}
+
+void engine_free(struct engine *e)
+{
+	while (e->sas)
+		ikesa_destroy(e->sas);
+	gnutls_memset(e->cookie_secret, 0, sizeof(e->cookie_secret));
+}
+
+int engine_add_conn(struct engine *e, const struct conn *c)
+{
+	if (e->n_conns == ENGINE_MAX_CONNS)
+		return -ENOSPC;
+	e->conns[e->n_conns++] = c;
+	return 0;
+}
+
+static bool id_matches(const struct conn_id *want, const struct ike_id *id)
+{
+	return !want->len || (id->type == want->type &&
+			      id->len == want->len &&
+			      memcmp(id->data, want->data, want->len) == 0);
+}
+
+const struct conn *engine_match_conn(const struct engine *e,
+				     const struct ip_addr *local,
+				     const struct ip_addr *remote,
+				     const struct ike_id *id)
+{
+	for (unsigned int i = 0; i < e->n_conns; i++) {
+		const struct conn *c = e->conns[i];
+
+		if (c->local.family && !ip_addr_equal(&c->local, local))
+			continue;
+		if (c->remote.family && !ip_addr_equal(&c->remote, remote))
+			continue;
+		if (id && !id_matches(&c->remote_id, id))
+			continue;
+		return c;
+	}
+	return NULL;
+}
+
+struct ikesa *engine_find_sa(const struct engine *e, uint64_t spi,
+			     bool initiator)
+{
+	for (struct ikesa *sa = e->sas; sa; sa = sa->next) {
+		if (sa->state == IKESA_DEAD || sa->initiator != initiator)
+			continue;
+		if ((initiator ? sa->spi_i : sa->spi_r) == spi)
+			return sa;
+	}
+	return NULL;
+}
+
+/* A responder SA still in IKE_SA_INIT for this peer request. */
+static struct ikesa *find_half_open(const struct engine *e, uint64_t spi_i,
+				    const struct ip_addr *remote,
+				    uint16_t rport)
+{
+	for (struct ikesa *sa = e->sas; sa; sa = sa->next)
+		if (!sa->initiator && sa->state != IKESA_DEAD &&
+		    sa->spi_i == spi_i && sa->remote_port == rport &&
+		    ip_addr_equal(&sa->remote, remote))
+			return sa;
+	return NULL;
+}
+
+/* An unencrypted message: parse it whole, drop it if malformed. */
+static void plain_input(struct engine *e, struct ikesa *sa,
+			void (*fn)(struct engine *, struct ikesa *,
+				   const struct engine_msg *),
+			struct engine_msg *m)
+{
+	struct ike_message *msg = calloc(1, sizeof(*msg));
+	struct ike_error err;
+
+	if (!msg)
+		return;
+	if (!ike_message_parse(msg, m->buf, m->len, &err)) {
+		m->chain = &msg->chain;
+		fn(e, sa, m);
+		ike_message_free(msg);
+	}
+	free(msg);
+}
+
+static void input_response(struct engine *e, const struct exchange_ops *x,
+			   struct engine_msg *m)
+{
+	const struct ike_header *h = m->hdr;
+	bool we_init = !(h->flags & IKE_FLAG_INITIATOR);
+	struct ikesa *sa;
+	struct ike_chain *inner;
+	struct ike_error err;
+	struct ikesa_plain plain = { NULL, 0 };
+
+	sa = engine_find_sa(e, we_init ? h->spi_i : h->spi_r, we_init);
+	if (!sa || !sa->req.active || sa->req.msg_id != h->msg_id ||
+	    sa->req.exchange != h->exchange)
+		return;
+	if (x->plain) {
+		plain_input(e, sa, x->response, m);
+		return;
+	}
+	if (h->spi_i != sa->spi_i || h->spi_r != sa->spi_r)
+		return;
+	inner = calloc(1, sizeof(*inner));
+	if (!inner)
+		return;
+	/* A malformed response cannot be answered: drop it. */
+	if (!ikesa_decrypt(sa, m->buf, m->len, inner, &plain, &err)) {
+		m->chain = inner;
+		sa->last_heard = m->now;
+		x->response(e, sa, m);
+		ike_chain_free(inner);
+		ikesa_plain_free(&plain);
+	}
+	free(inner);
+}
+
+static void input_request(struct engine *e, const struct exchange_ops *x,
+			  struct engine_msg *m)
+{
+	const struct ike_header *h = m->hdr;
+	bool we_init = !(h->flags & IKE_FLAG_INITIATOR);
+	struct ikesa *sa;
+	struct ike_chain *inner;
+	struct ike_error err;
+	struct ikesa_plain plain = { NULL, 0 };
+	int ret;
+
+	if (x->plain) {
+		if (h->spi_r != 0 || h->msg_id != 0 || we_init)
+			return;
+		sa = find_half_open(e, h->spi_i, m->remote, m->remote_port);
+		if (sa) {
+			/* Retransmitted IKE_SA_INIT: replay our answer. */
+			if (sa->state == IKESA_AUTH && sa->resp_buf &&
+			    sa->resp_next == 1)
+				ikesa_send(sa, sa->resp_buf, sa->resp_len);
+			return;
+		}
+		plain_input(e, NULL, x->request, m);
+		return;
+	}
+
+	sa = engine_find_sa(e, we_init ? h->spi_i : h->spi_r, we_init);
+	if (!sa || h->spi_i != sa->spi_i || h->spi_r != sa->spi_r)
+		return;
+	if (h->msg_id + 1 != sa->resp_next && h->msg_id != sa->resp_next)
+		return;		/* outside the window: drop (§2.3) */
+	inner = calloc(1, sizeof(*inner));
+	if (!inner)
+		return;
+	ret = ikesa_decrypt(sa, m->buf, m->len, inner, &plain, &err);
+	if (ret == -EBADMSG)
+		goto out;
+	sa->last_heard = m->now;
+	if (h->msg_id + 1 == sa->resp_next) {
+		/* A retransmission: answer from the cache. */
+		if (sa->resp_buf)
+			ikesa_send(sa, sa->resp_buf, sa->resp_len);
+		goto out;
+	}
+	sa->resp_next++;
+	if (ret) {
+		if (err.notify == IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD)
+			ikesa_respond_notify_data(sa, h->exchange, h->msg_id,
+						  err.notify, &err.payload, 1);
+		else
+			ikesa_respond_notify(sa, h->exchange, h->msg_id,
+					     err.notify);
+		if (h->exchange == IKE_EXCH_IKE_AUTH)
+			ikesa_kill(sa);
+		goto out;
+	}
+	m->chain = inner;
+	x->request(e, sa, m);
+out:
+	ike_chain_free(inner);
+	ikesa_plain_free(&plain);
+	free(inner);
+}
+
+void engine_input(struct engine *e, uint64_t now,
+		  const struct ip_addr *local, uint16_t lport,
+		  const struct ip_addr *remote, uint16_t rport,
+		  const uint8_t *buf, size_t len)
+{
+	const struct exchange_ops *x;
+	struct ike_header h;
+	struct ike_error err;
+	struct engine_msg m = {
+		.now = now, .hdr = &h, .buf = buf, .len = len,
+		.local = local, .remote = remote,
+		.local_port = lport, .remote_port = rport,
+	};
+
+	if (!buf || ike_header_parse(&h, buf, len, &err))
+		return;
+	x = find_exchange(h.exchange);
+	if (!x)
+		return;
+	if (h.flags & IKE_FLAG_RESPONSE)
+		input_response(e, x, &m);
+	else
+		input_request(e, x, &m);
+	reap(e);
+}
+
+struct ikesa *engine_initiate(struct engine *e, const struct conn *c,
+			      uint64_t now)
+{
+	struct ikesa *sa;
+
+	sa = ikesa_new(e, c, true, &c->local, c->local_port, &c->remote,
+		       c->remote_port);
+	if (!sa)
+		return NULL;
+	if (ike_sa_init_start(sa, now)) {
+		ikesa_destroy(sa);
+		return NULL;
+	}
+	return sa;
+}
+
+static bool usable(const struct ikesa *sa)
+{
+	return sa && sa->state == IKESA_ESTABLISHED;
+}
+
+int engine_create_child(struct engine *e, struct ikesa *sa, uint64_t now)
+{
+	if (!usable(sa))
+		return -EINVAL;
+	if (sa->req.active)
+		return -EBUSY;
+	return create_child_sa_start(sa, NULL, now);
+}
+
+int engine_rekey_child(struct engine *e, struct ikesa *sa,
+		       struct childsa *old, uint64_t now)
+{
+	if (!usable(sa) || !old)
+		return -EINVAL;
+	if (sa->req.active)
+		return -EBUSY;
+	return create_child_sa_start(sa, old, now);
+}
+
+int engine_rekey_ike(struct engine *e, struct ikesa *sa, uint64_t now)
+{
+	if (!usable(sa))
+		return -EINVAL;
+	if (sa->req.active)
+		return -EBUSY;
+	return ike_rekey_start(sa, sa->ike.dh->id, now);
+}
+
+int engine_delete_child(struct engine *e, struct ikesa *sa,
+			struct childsa *c, uint64_t now)
+{
+	if (!usable(sa) || !c)
+		return -EINVAL;
+	if (sa->req.active)
+		return -EBUSY;
+	return informational_start(sa, c, false, now);
+}
+
+int engine_delete_ike(struct engine *e, struct ikesa *sa, uint64_t now)
+{
+	if (!usable(sa))
+		return -EINVAL;
+	if (sa->req.active)
+		return -EBUSY;
+	return informational_start(sa, NULL, true, now);
+}
+
+int engine_dpd(struct engine *e, struct ikesa *sa, uint64_t now)
+{
+	if (!usable(sa))
+		return -EINVAL;
+	if (sa->req.active)
+		return -EBUSY;
+	return informational_start(sa, NULL, false, now);
+}
+
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+	if (!a)
+		return b;
+	if (!b)
+		return a;
+	return a < b ? a : b;
+}
+
+static uint64_t sa_deadline(const struct ikesa *sa)
+{
+	uint64_t d = sa->expire;
+
+	if (sa->state == IKESA_DEAD)
+		return 0;
+	if (sa->req.active)
+		return earliest(d, sa->req.deadline);
+	if (sa->state != IKESA_ESTABLISHED)
+		return d;
+	if (sa->conn->dpd_ms)
+		d = earliest(d, sa->last_heard + sa->conn->dpd_ms);
+	return earliest(d, sa->rekey_at);
+}
+
+static void sa_tick(struct ikesa *sa, uint64_t now)
+{
+	const struct conn *c = sa->conn;
+
+	if (sa->expire && now >= sa->expire) {
+		ikesa_kill(sa);
+		return;
+	}
+	if (sa->req.active && now >= sa->req.deadline) {
+		if (sa->req.tries >= c->retrans_tries) {
+			/* The peer is gone (§2.4): forget everything. */
+			ikesa_kill(sa);
+			return;
+		}
+		sa->req.tries++;
+		sa->req.deadline = now +
+			((uint64_t)c->retrans_base_ms << sa->req.tries);
+		ikesa_send(sa, sa->req.buf, sa->req.len);
+		return;
+	}
+	if (sa->req.active || sa->state != IKESA_ESTABLISHED)
+		return;
+	if (sa->rekey_at && now >= sa->rekey_at) {
+		/* Until the new SA replaces this one, try again later. */
+		sa->rekey_at = now + c->ike_lifetime_s * 100;
+		ike_rekey_start(sa, sa->ike.dh->id, now);
+		return;
+	}
+	if (c->dpd_ms && now >= sa->last_heard + c->dpd_ms)
+		informational_start(sa, NULL, false, now);
+}
+
+uint64_t engine_next_deadline(const struct engine *e)
+{
+	uint64_t d = 0;
+
+	for (const struct ikesa *sa = e->sas; sa; sa = sa->next)
+		d = earliest(d, sa_deadline(sa));
+	return d;
+}
+
+uint64_t engine_tick(struct engine *e, uint64_t now)
+{
+	for (struct ikesa *sa = e->sas; sa; sa = sa->next)
+		if (sa->state != IKESA_DEAD)
+			sa_tick(sa, now);
+	reap(e);
+	return engine_next_deadline(e);
+}

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The IKEv2 engine: IKE SAs, their Child SAs and the exchanges between
+ * them, without I/O. The caller feeds datagrams in (engine_input), asks
+ * for new SAs (engine_initiate ...), and calls engine_tick() at the
+ * deadline it returns; outgoing datagrams leave through the send
+ * callback, kernel changes through the backend. Time is a monotonic
+ * "now" in milliseconds, passed in by the caller.
+ *
+ * Layout (user/engine/):
+ *	engine.c		dispatcher: SA lookup, message-ID window,
+ *				decryption, table of exchanges, timers
+ *	ike_sa.c, child_sa.c	the SA objects; child_sa.c also installs
+ *				through the backend and narrows selectors
+ *	ike_sa_init.c, ike_auth.c, create_child_sa.c, informational.c
+ *				one exchange each (exchange.h)
+ *	child_exchange.c	Child SA payloads shared by IKE_AUTH and
+ *				CREATE_CHILD_SA
+ *	ike_rekey.c		the IKE SA rekeyed by CREATE_CHILD_SA
+ *	proposal.c		offering and choosing proposals
+ *	auth_method.c, auth_psk.c	authentication methods
+ *	conn.h			the configuration of one peer
+ */
+#ifndef MIF_ENGINE_ENGINE_H
+#define MIF_ENGINE_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "engine/conn.h"
+#include "kernel/backend.h"
+
+struct ikesa;
+struct childsa;
+
+#define ENGINE_MAX_CONNS	64
+#define ENGINE_COOKIE_SECRET	32
+/* How long a responder keeps an IKE SA that has not authenticated. */
+#define ENGINE_HALF_OPEN_MS	30000
+
+/* Where outgoing datagrams go: from local/lport to remote/rport. */
+struct engine_send {
+	void (*fn)(void *ctx, const struct ip_addr *local, uint16_t lport,
+		   const struct ip_addr *remote, uint16_t rport,
+		   const uint8_t *buf, size_t len);
+	void *ctx;
+};
+
+struct engine {
+	struct backend *backend;
+	struct engine_send send;
+
+	const struct conn *conns[ENGINE_MAX_CONNS];
+	unsigned int n_conns;
+
+	struct ikesa *sas;		/* every IKE SA, any state */
+	uint32_t next_reqid;
+
+	/*
+	 * Responder DoS protection (RFC 7296 §2.6): demand a COOKIE when
+	 * cookie_required is set, or when cookie_threshold (if non-zero)
+	 * half-open IKE SAs exist.
+	 */
+	bool cookie_required;
+	unsigned int cookie_threshold;
+	uint8_t cookie_secret[ENGINE_COOKIE_SECRET];
+};
+
+/* Returns 0 or -errno (the cookie secret is random). */
+int engine_init(struct engine *e, struct backend *b,
+		const struct engine_send *send);
+/* Tear down every SA, uninstalling its Child SAs, and wipe secrets. */
+void engine_free(struct engine *e);
+/* Accept IKE_SA_INIT requests for c. Returns 0 or -ENOSPC. */
+int engine_add_conn(struct engine *e, const struct conn *c);
+
+/* One received datagram, sent by remote/rport to local/lport. */
+void engine_input(struct engine *e, uint64_t now,
+		  const struct ip_addr *local, uint16_t lport,
+		  const struct ip_addr *remote, uint16_t rport,
+		  const uint8_t *buf, size_t len);
+
+/* Start IKE_SA_INIT for c; NULL on failure. */
+struct ikesa *engine_initiate(struct engine *e, const struct conn *c,
+			      uint64_t now);
+
+/*
+ * Run the timers due at now (retransmissions, liveness checks, IKE SA
+ * rekeying, half-open expiry). Returns the next deadline, 0 if none.
+ */
+uint64_t engine_tick(struct engine *e, uint64_t now);
+uint64_t engine_next_deadline(const struct engine *e);
+
+/*
+ * Requests on an established IKE SA. Each returns 0, -EBUSY while
+ * another request of ours is in flight (window of 1), or -errno.
+ */
+int engine_create_child(struct engine *e, struct ikesa *sa, uint64_t now);
+int engine_rekey_child(struct engine *e, struct ikesa *sa,
+		       struct childsa *old, uint64_t now);
+/* Replace sa by a new IKE SA, which takes over its Child SAs. */
+int engine_rekey_ike(struct engine *e, struct ikesa *sa, uint64_t now);
+int engine_delete_child(struct engine *e, struct ikesa *sa,
+			struct childsa *c, uint64_t now);
+int engine_delete_ike(struct engine *e, struct ikesa *sa, uint64_t now);
+int engine_dpd(struct engine *e, struct ikesa *sa, uint64_t now);
+
+/* Lookup by our SPI; initiator: we started the IKE SA. */
+struct ikesa *engine_find_sa(const struct engine *e, uint64_t spi,
+			     bool initiator);
+
+#endif

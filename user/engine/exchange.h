@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The exchanges, as the dispatcher (engine.c) sees them: one file each,
+ * one entry each in the table of engine.c.
+ */
+#ifndef MIF_ENGINE_EXCHANGE_H
+#define MIF_ENGINE_EXCHANGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "crypto/dh.h"
+#include "engine/engine.h"
+#include "engine/ike_sa.h"
+#include "ike/id.h"
+#include "ike/ke.h"
+#include "ike/message.h"
+
+/* One received message, its payloads decrypted. */
+struct engine_msg {
+	uint64_t now;
+	const struct ike_header *hdr;
+	const uint8_t *buf;		/* the whole datagram */
+	size_t len;
+	const struct ike_chain *chain;	/* plain or decrypted payloads */
+	const struct ip_addr *local, *remote;
+	uint16_t local_port, remote_port;
+};
+
+struct exchange_ops {
+	uint8_t exchange;
+	bool plain;			/* no SK payload (IKE_SA_INIT) */
+	/*
+	 * A request from the peer. sa is NULL for IKE_SA_INIT, which
+	 * makes it. The handler answers with ikesa_respond*().
+	 */
+	void (*request)(struct engine *e, struct ikesa *sa,
+			const struct engine_msg *m);
+	/* The answer to our request sa->req. */
+	void (*response)(struct engine *e, struct ikesa *sa,
+			 const struct engine_msg *m);
+};
+
+extern const struct exchange_ops xchg_ike_sa_init;
+extern const struct exchange_ops xchg_ike_auth;
+extern const struct exchange_ops xchg_create_child_sa;
+extern const struct exchange_ops xchg_informational;
+
+/*
+ * The first connection for these addresses (an unset address in the
+ * connection matches any) whose remote ID is id (NULL: any ID).
+ */
+const struct conn *engine_match_conn(const struct engine *e,
+				     const struct ip_addr *local,
+				     const struct ip_addr *remote,
+				     const struct ike_id *id);
+
+/* Starters, for engine.c. */
+int ike_sa_init_start(struct ikesa *sa, uint64_t now);
+int ike_auth_start(struct ikesa *sa, uint64_t now);
+int create_child_sa_start(struct ikesa *sa, struct childsa *old,
+			  uint64_t now);
+int informational_start(struct ikesa *sa, struct childsa *del_child,
+			bool del_ike, uint64_t now);
+
+/*
+ * Rekeying the IKE SA (§1.3.2, §2.18) rides on CREATE_CHILD_SA; its
+ * handlers pass on requests whose SA payload is for IKE, and answers to
+ * our sa->req.rekey_ike request.
+ */
+int ike_rekey_start(struct ikesa *sa, uint16_t group, uint64_t now);
+void ike_rekey_request(struct engine *e, struct ikesa *sa,
+		       const struct engine_msg *m);
+void ike_rekey_response(struct engine *e, struct ikesa *sa,
+			const struct engine_msg *m);
+/* Whether a request's SA payload proposes an IKE SA. */
+bool ike_rekey_requested(const struct ike_chain *req);
+
+/* IKE_AUTH and CREATE_CHILD_SA share the Child SA negotiation. */
+
+/* The keying inputs of one Child SA negotiation. */
+struct child_nego {
+	const uint8_t *ni, *nr;
+	size_t ni_len, nr_len;
+	/*
+	 * CREATE_CHILD_SA may carry a key exchange (PFS); in IKE_AUTH the
+	 * DH transforms are left out and ignored (§1.2).
+	 */
+	bool pfs;
+	/*
+	 * Our key pair: the initiator's, made before the request (NULL:
+	 * no KE sent); the responder's is made by child_respond() when
+	 * the chosen proposal holds a group (have_dh is then set).
+	 */
+	struct dh *dh;
+	bool have_dh;
+	uint16_t want_group;	/* responder: for INVALID_KE_PAYLOAD */
+	struct childsa *prev;	/* the Child SA being rekeyed, or NULL */
+};
+
+/*
+ * Initiator: SA (ESP, our new SPI), TSi, TSr and mode notify. The
+ * selectors are c's if it has some (a rekey), else the connection's.
+ * dh_group: the KE group sent, 0 for none, PROPOSAL_NO_DH in IKE_AUTH.
+ */
+int child_request_payloads(struct ikesa *sa, struct childsa *c,
+			   struct ike_chain *chain, struct ike_sa *sap,
+			   struct ike_ts *tsi, struct ike_ts *tsr,
+			   struct ike_notify *mode, uint16_t dh_group);
+/*
+ * Responder: choose a proposal, narrow selectors and install a new
+ * Child SA from the request in m. Returns the child or NULL with
+ * *notify set to the error to answer with.
+ */
+struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
+			      struct child_nego *nego,
+			      struct proposal_choice *pc, uint16_t *notify);
+/* Append SA, TSi, TSr (and mode notify) for a child to a response. */
+int child_response_payloads(struct childsa *c, struct ike_chain *chain,
+			    struct ike_sa *sap,
+			    const struct proposal_choice *pc,
+			    struct ike_ts *tsi, struct ike_ts *tsr,
+			    struct ike_notify *mode);
+/*
+ * Initiator: check the response and install c. Returns 0 or the notify
+ * to report (the child is then not installed).
+ */
+uint16_t child_complete(struct ikesa *sa, struct childsa *c,
+			const struct ike_chain *resp,
+			const struct child_nego *nego);
+/*
+ * Initiator: drop c after child_complete() failed; if the responder
+ * made its half (it answered with an SA payload), ask it to delete that.
+ */
+void child_reject(struct ikesa *sa, struct childsa *c,
+		  const struct ike_chain *resp, uint64_t now);
+
+#endif

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IKE_AUTH (RFC 7296 §1.2): identities, authentication, and the first
+ * Child SA.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gnutls/gnutls.h>
+
+#include "engine/auth_method.h"
+#include "engine/exchange.h"
+#include "ike/auth.h"
+#include "ike/id.h"
+#include "ike/notify.h"
+#include "ike/sa.h"
+#include "ike/ts.h"
+
+/* The payloads of one IKE_AUTH message we send. */
+struct auth_msg {
+	struct ike_chain chain;
+	struct ike_sa sap;
+	struct ike_ts tsi, tsr;
+	struct ike_id id, peer_id;
+	struct ike_auth auth;
+	struct ike_notify mode, err;
+	uint8_t id_body[4 + CONN_MAX_ID];
+	uint8_t auth_data[AUTH_DATA_MAX];
+};
+
+static const struct auth_method *our_method(const struct ikesa *sa)
+{
+	return auth_method_find(sa->conn->auth_method ? sa->conn->auth_method :
+				IKE_AUTH_SHARED_KEY_MIC);
+}
+
+/*
+ * AUTH over one side's signed octets: "initiator" names the side as in
+ * auth_signed_octets(). verify: check data, else sign into data.
+ */
+static int auth_compute(struct ikesa *sa, bool initiator, bool verify,
+			const uint8_t *id_body, size_t id_len,
+			uint8_t *data, size_t *data_len)
+{
+	const struct auth_method *am = our_method(sa);
+	uint8_t *octets = NULL;
+	size_t olen = 0;
+	int ret;
+
+	if (!am)
+		return -EINVAL;
+	ret = auth_signed_octets(&sa->keys, initiator,
+				 initiator ? sa->init_req : sa->init_resp,
+				 initiator ? sa->init_req_len :
+					     sa->init_resp_len,
+				 initiator ? sa->nr : sa->ni,
+				 initiator ? sa->nr_len : sa->ni_len,
+				 id_body, id_len, &octets, &olen);
+	if (ret)
+		return ret;
+	if (verify)
+		ret = am->verify(sa, octets, olen, data, *data_len);
+	else
+		ret = am->sign(sa, octets, olen, data, data_len);
+	free(octets);
+	return ret;
+}
+
+/* Our ID and AUTH payloads, first in the chain. */
+static int add_id_auth(struct ikesa *sa, struct auth_msg *am)
+{
+	const struct conn *c = sa->conn;
+	struct ike_error err;
+	size_t len = sizeof(am->auth_data);
+	size_t id_len;
+
+	id_len = ikesa_id_body(&c->local_id, am->id_body,
+			       sizeof(am->id_body));
+	if (!id_len || !c->local_id.len)
+		return -EINVAL;
+	am->id.type = c->local_id.type;
+	am->id.data = c->local_id.data;
+	am->id.len = c->local_id.len;
+	if (auth_compute(sa, sa->initiator, false, am->id_body, id_len,
+			 am->auth_data, &len))
+		return -EINVAL;
+	am->auth.method = our_method(sa)->method;
+	am->auth.data = am->auth_data;
+	am->auth.len = len;
+	ike_chain_add(&am->chain, sa->initiator ? IKE_PL_IDI : IKE_PL_IDR,
+		      &am->id, &err);
+	if (sa->initiator && c->remote_id.len) {
+		am->peer_id.type = c->remote_id.type;
+		am->peer_id.data = c->remote_id.data;
+		am->peer_id.len = c->remote_id.len;
+		ike_chain_add(&am->chain, IKE_PL_IDR, &am->peer_id, &err);
+	}
+	return ike_chain_add(&am->chain, IKE_PL_AUTH, &am->auth, &err);
+}
+
+static void wipe_free(struct auth_msg *am)
+{
+	gnutls_memset(am->auth_data, 0, sizeof(am->auth_data));
+	free(am);
+}
+
+int ike_auth_start(struct ikesa *sa, uint64_t now)
+{
+	struct engine *e = sa->engine;
+	struct auth_msg *am = calloc(1, sizeof(*am));
+	struct childsa *c;
+	int ret = -ENOMEM;
+
+	if (!am)
+		return ret;
+	c = childsa_new(&sa->local, sa->local_port, &sa->remote,
+			sa->remote_port, e->next_reqid++);
+	if (!c)
+		goto out;
+	sa->req.child = c;
+	ret = childsa_alloc_spi(c, e->backend);
+	if (ret)
+		goto out;
+	ret = add_id_auth(sa, am);
+	if (ret)
+		goto out;
+	child_request_payloads(sa, c, &am->chain, &am->sap, &am->tsi,
+			       &am->tsr, &am->mode, PROPOSAL_NO_DH);
+	ret = ikesa_request(sa, now, IKE_EXCH_IKE_AUTH, &am->chain);
+out:
+	wipe_free(am);
+	return ret;
+}
+
+/* The peer's ID matches the configured one (any, if none is). */
+static bool id_ok(const struct conn_id *want, const struct ike_payload *pl)
+{
+	if (!want->len)
+		return true;
+	return pl->id->type == want->type && pl->id->len == want->len &&
+	       memcmp(pl->id->data, want->data, want->len) == 0;
+}
+
+/* Check the peer's ID and AUTH payloads. */
+static bool peer_authentic(struct ikesa *sa, const struct ike_chain *ch)
+{
+	const struct ike_payload *pid, *pauth;
+	size_t len;
+
+	pid = ike_chain_find(ch, sa->initiator ? IKE_PL_IDR : IKE_PL_IDI,
+			     NULL);
+	pauth = ike_chain_find(ch, IKE_PL_AUTH, NULL);
+	if (!pid || !pauth || !id_ok(&sa->conn->remote_id, pid))
+		return false;
+	if (!our_method(sa) || pauth->auth->method != our_method(sa)->method)
+		return false;
+	len = pauth->auth->len;
+	return auth_compute(sa, !sa->initiator, true, pid->body,
+			    pid->body_len, (uint8_t *)pauth->auth->data,
+			    &len) == 0;
+}
+
+static void done_init_msgs(struct ikesa *sa)
+{
+	free(sa->init_req);
+	free(sa->init_resp);
+	sa->init_req = sa->init_resp = NULL;
+	sa->init_req_len = sa->init_resp_len = 0;
+}
+
+/*
+ * Responder: IDi may name another connection than the one IKE_SA_INIT
+ * was matched with (several peers behind one address, or a roaming peer
+ * with an unset remote address). Keep the current one if it fits.
+ */
+static void select_conn(struct engine *e, struct ikesa *sa,
+			const struct ike_chain *ch)
+{
+	const struct ike_payload *pid = ike_chain_find(ch, IKE_PL_IDI, NULL);
+	const struct conn *c;
+
+	if (!pid || id_ok(&sa->conn->remote_id, pid))
+		return;
+	c = engine_match_conn(e, &sa->local, &sa->remote, pid->id);
+	if (c)
+		sa->conn = c;
+}
+
+static void request(struct engine *e, struct ikesa *sa,
+		    const struct engine_msg *m)
+{
+	struct child_nego nego = {
+		.ni = sa->ni, .ni_len = sa->ni_len,
+		.nr = sa->nr, .nr_len = sa->nr_len,
+	};
+	struct proposal_choice pc;
+	struct auth_msg *am;
+	struct childsa *c;
+	struct ike_error err;
+	uint16_t notify = 0;
+	uint32_t id = m->hdr->msg_id;
+
+	if (sa->initiator || sa->state != IKESA_AUTH || id != 1) {
+		ikesa_respond_notify(sa, IKE_EXCH_IKE_AUTH, id,
+				     IKE_N_INVALID_SYNTAX);
+		return;
+	}
+	select_conn(e, sa, m->chain);
+	if (!peer_authentic(sa, m->chain)) {
+		ikesa_respond_notify(sa, IKE_EXCH_IKE_AUTH, id,
+				     IKE_N_AUTHENTICATION_FAILED);
+		ikesa_kill(sa);
+		return;
+	}
+	am = calloc(1, sizeof(*am));
+	if (!am || add_id_auth(sa, am)) {
+		ikesa_respond_notify(sa, IKE_EXCH_IKE_AUTH, id,
+				     IKE_N_AUTHENTICATION_FAILED);
+		ikesa_kill(sa);
+		if (am)
+			wipe_free(am);
+		return;
+	}
+	ikesa_established(sa, m->now);
+	c = child_respond(sa, m->chain, &nego, &pc, &notify);
+	if (c) {
+		child_response_payloads(c, &am->chain, &am->sap, &pc,
+					&am->tsi, &am->tsr, &am->mode);
+	} else {
+		ikesa_notify(&am->err, notify, NULL, 0);
+		ike_chain_add(&am->chain, IKE_PL_NOTIFY, &am->err, &err);
+	}
+	if (ikesa_respond(sa, IKE_EXCH_IKE_AUTH, id, &am->chain))
+		ikesa_kill(sa);
+	done_init_msgs(sa);
+	wipe_free(am);
+}
+
+static void response(struct engine *e, struct ikesa *sa,
+		     const struct engine_msg *m)
+{
+	struct child_nego nego = {
+		.ni = sa->ni, .ni_len = sa->ni_len,
+		.nr = sa->nr, .nr_len = sa->nr_len,
+	};
+	struct childsa *c = sa->req.child;
+
+	if (!sa->initiator || sa->state != IKESA_AUTH || !c)
+		return;
+	if (!peer_authentic(sa, m->chain)) {
+		/* AUTHENTICATION_FAILED, or a responder we cannot trust. */
+		ikesa_kill(sa);
+		return;
+	}
+	ikesa_request_done(sa);
+	ikesa_established(sa, m->now);
+	done_init_msgs(sa);
+	sa->req.child = NULL;
+	if (child_complete(sa, c, m->chain, &nego)) {
+		/* The IKE SA stands without its first Child SA. */
+		child_reject(sa, c, m->chain, m->now);
+		return;
+	}
+	ikesa_add_child(sa, c);
+}
+
+const struct exchange_ops xchg_ike_auth = {
+	.exchange = IKE_EXCH_IKE_AUTH,
+	.request = request,
+	.response = response,
+};

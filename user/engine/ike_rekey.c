@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Rekeying the IKE SA with CREATE_CHILD_SA (RFC 7296 §1.3.2, §2.18):
+ * SA (IKE proposals with the new SPI), nonce and KE each way. The new
+ * IKE SA takes over the Child SAs, with the initiator of the rekey as
+ * its initiator; the initiator then deletes the old one.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gnutls/gnutls.h>
+
+#include "crypto/random.h"
+#include "engine/exchange.h"
+#include "ike/ke.h"
+#include "ike/nonce.h"
+#include "ike/notify.h"
+#include "ike/sa.h"
+
+struct rekey_msg {
+	struct ike_chain chain;
+	struct ike_sa sap;
+	struct ike_nonce nonce;
+	struct ike_ke ke;
+	uint8_t nr[RANDOM_NONCE_LEN];
+	struct dh dh;
+	struct proposal_choice pc;
+};
+
+bool ike_rekey_requested(const struct ike_chain *req)
+{
+	const struct ike_payload *psa = ike_chain_find(req, IKE_PL_SA, NULL);
+
+	return psa && psa->sa->n_proposals &&
+	       psa->sa->proposals[0].protocol == IKE_PROTO_IKE;
+}
+
+int ike_rekey_start(struct ikesa *sa, uint16_t group, uint64_t now)
+{
+	const struct conn *c = sa->conn;
+	struct rekey_msg *rm = calloc(1, sizeof(*rm));
+	struct ike_error err;
+	uint8_t spi[8];
+	int ret = -ENOMEM;
+
+	if (!rm)
+		return ret;
+	ret = random_ike_spi(spi);
+	if (!ret)
+		ret = random_nonce(sa->req.nonce, RANDOM_NONCE_LEN);
+	if (!ret)
+		ret = dh_generate(&sa->req.dh, group);
+	if (ret)
+		goto out;
+	sa->req.have_dh = true;
+	sa->req.nonce_len = RANDOM_NONCE_LEN;
+	proposal_offer(&rm->sap, c->ike, c->n_ike, IKE_PROTO_IKE, spi, 8,
+		       group);
+	rm->nonce.data = sa->req.nonce;
+	rm->nonce.len = sa->req.nonce_len;
+	rm->ke.group = group;
+	rm->ke.data = dh_public(&sa->req.dh, &rm->ke.len);
+	ike_chain_add(&rm->chain, IKE_PL_SA, &rm->sap, &err);
+	ike_chain_add(&rm->chain, IKE_PL_NONCE, &rm->nonce, &err);
+	ike_chain_add(&rm->chain, IKE_PL_KE, &rm->ke, &err);
+	ret = ikesa_request(sa, now, IKE_EXCH_CREATE_CHILD_SA, &rm->chain);
+	if (!ret) {
+		sa->req.rekey_ike = true;
+		sa->req.new_spi = ikesa_spi_value(spi);
+	}
+out:
+	if (ret)
+		ikesa_request_done(sa);
+	free(rm);
+	return ret;
+}
+
+/*
+ * The new IKE SA, keyed from the old one; on success it owns the Child
+ * SAs of old.
+ */
+static struct ikesa *make_new(struct ikesa *old, bool initiator,
+			      uint64_t spi_i, uint64_t spi_r,
+			      const struct proposal_choice *pc,
+			      const uint8_t *ni, size_t ni_len,
+			      const uint8_t *nr, size_t nr_len,
+			      const struct dh *dh, const struct ike_ke *peer,
+			      uint64_t now)
+{
+	uint8_t g_ir[DH_SHARED_MAX];
+	struct ikesa *sa;
+	int ret;
+
+	sa = ikesa_new(old->engine, old->conn, initiator, &old->local,
+		       old->local_port, &old->remote, old->remote_port);
+	if (!sa)
+		return NULL;
+	sa->spi_i = spi_i;
+	sa->spi_r = spi_r;
+	sa->ike = *pc;
+	sa->ke_group = pc->dh->id;
+	memcpy(sa->ni, ni, ni_len);
+	sa->ni_len = ni_len;
+	memcpy(sa->nr, nr, nr_len);
+	sa->nr_len = nr_len;
+	ret = dh_shared(dh, peer->data, peer->len, g_ir);
+	if (!ret)
+		ret = ikesa_derive_keys(sa, old, g_ir, dh_shared_len(dh));
+	gnutls_memset(g_ir, 0, sizeof(g_ir));
+	if (ret) {
+		ikesa_kill(sa);
+		return NULL;
+	}
+	ikesa_established(sa, now);
+	sa->children = old->children;
+	old->children = NULL;
+	return sa;
+}
+
+static void respond_error(struct ikesa *sa, uint32_t id, uint16_t notify,
+			  uint16_t group)
+{
+	uint8_t data[2] = { (uint8_t)(group >> 8), (uint8_t)group };
+
+	ikesa_respond_notify_data(sa, IKE_EXCH_CREATE_CHILD_SA, id, notify,
+				  data, notify == IKE_N_INVALID_KE_PAYLOAD ?
+				  sizeof(data) : 0);
+}
+
+void ike_rekey_request(struct engine *e, struct ikesa *sa,
+		       const struct engine_msg *m)
+{
+	const struct conn *c = sa->conn;
+	const struct ike_payload *psa, *pni, *pke;
+	struct rekey_msg *rm;
+	struct ikesa *nsa;
+	struct ike_error err;
+	uint32_t id = m->hdr->msg_id;
+	uint8_t spi[8];
+
+	psa = ike_chain_find(m->chain, IKE_PL_SA, NULL);
+	pni = ike_chain_find(m->chain, IKE_PL_NONCE, NULL);
+	pke = ike_chain_find(m->chain, IKE_PL_KE, NULL);
+	if (!pni || !pke) {
+		respond_error(sa, id, IKE_N_INVALID_SYNTAX, 0);
+		return;
+	}
+	if (sa->req.active && sa->req.rekey_ike) {
+		/* Both sides at once: let the peer try again later. */
+		respond_error(sa, id, IKE_N_TEMPORARY_FAILURE, 0);
+		return;
+	}
+	rm = calloc(1, sizeof(*rm));
+	if (!rm)
+		return;
+	if (proposal_select(psa->sa, c->ike, c->n_ike, IKE_PROTO_IKE,
+			    pke->ke->group, &rm->pc) ||
+	    rm->pc.prop.spi_size != 8) {
+		respond_error(sa, id, IKE_N_NO_PROPOSAL_CHOSEN, 0);
+		goto out;
+	}
+	if (rm->pc.dh->id != pke->ke->group) {
+		respond_error(sa, id, IKE_N_INVALID_KE_PAYLOAD,
+			      rm->pc.dh->id);
+		goto out;
+	}
+	if (random_nonce(rm->nr, sizeof(rm->nr)) || random_ike_spi(spi) ||
+	    dh_generate(&rm->dh, rm->pc.dh->id)) {
+		respond_error(sa, id, IKE_N_TEMPORARY_FAILURE, 0);
+		goto out;
+	}
+	nsa = make_new(sa, false, ikesa_spi_value(rm->pc.prop.spi),
+		       ikesa_spi_value(spi), &rm->pc, pni->nonce->data,
+		       pni->nonce->len, rm->nr, sizeof(rm->nr), &rm->dh,
+		       pke->ke, m->now);
+	if (!nsa) {
+		respond_error(sa, id, IKE_N_INVALID_SYNTAX, 0);
+		goto wipe;
+	}
+	rm->sap.n_proposals = 1;
+	rm->sap.proposals[0] = rm->pc.prop;
+	memcpy(rm->sap.proposals[0].spi, spi, 8);
+	rm->nonce.data = rm->nr;
+	rm->nonce.len = sizeof(rm->nr);
+	rm->ke.group = rm->pc.dh->id;
+	rm->ke.data = dh_public(&rm->dh, &rm->ke.len);
+	ike_chain_add(&rm->chain, IKE_PL_SA, &rm->sap, &err);
+	ike_chain_add(&rm->chain, IKE_PL_NONCE, &rm->nonce, &err);
+	ike_chain_add(&rm->chain, IKE_PL_KE, &rm->ke, &err);
+	ikesa_respond(sa, IKE_EXCH_CREATE_CHILD_SA, id, &rm->chain);
+	/* The old SA stays until the peer deletes it. */
+wipe:
+	dh_destroy(&rm->dh);
+out:
+	free(rm);
+}
+
+void ike_rekey_response(struct engine *e, struct ikesa *sa,
+			const struct engine_msg *m)
+{
+	const struct ike_payload *psa, *pnr, *pke, *pinv;
+	uint16_t sent = sa->req.dh.group->id, g;
+	struct proposal_choice *pc;
+	struct ikesa *nsa = NULL;
+
+	pinv = ike_chain_find_notify(m->chain, IKE_N_INVALID_KE_PAYLOAD);
+	psa = ike_chain_find(m->chain, IKE_PL_SA, NULL);
+	pnr = ike_chain_find(m->chain, IKE_PL_NONCE, NULL);
+	pke = ike_chain_find(m->chain, IKE_PL_KE, NULL);
+	pc = calloc(1, sizeof(*pc));
+	if (pc && !pinv && psa && pnr && pke &&
+	    !proposal_check_reply(psa->sa, sa->conn->ike, sa->conn->n_ike,
+				  IKE_PROTO_IKE, 0, pc) &&
+	    pc->prop.spi_size == 8 && pc->dh->id == sent &&
+	    pke->ke->group == sent)
+		nsa = make_new(sa, true, sa->req.new_spi,
+			       ikesa_spi_value(pc->prop.spi), pc,
+			       sa->req.nonce, sa->req.nonce_len,
+			       pnr->nonce->data, pnr->nonce->len,
+			       &sa->req.dh, pke->ke, m->now);
+	free(pc);
+	ikesa_request_done(sa);
+	if (nsa) {
+		/* The old SA has handed everything over: delete it. */
+		if (informational_start(sa, NULL, true, m->now))
+			ikesa_kill(sa);
+		return;
+	}
+	if (pinv) {
+		g = (uint16_t)(pinv->notify->data[0] << 8 |
+			       pinv->notify->data[1]);
+		if (g != sent &&
+		    proposal_has_dh(sa->conn->ike, sa->conn->n_ike, g))
+			ike_rekey_start(sa, g, m->now);
+	}
+	/* Otherwise the old SA stays; rekeying may be tried again. */
+}

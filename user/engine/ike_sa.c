@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IKE SA objects and the message plumbing shared by all exchanges:
+ * building and protecting messages, the request window with its
+ * retransmission state, and the cached response.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gnutls/gnutls.h>
+
+#include "crypto/random.h"
+#include "engine/ike_sa.h"
+#include "ike/sk.h"
+
+struct ikesa *ikesa_new(struct engine *e, const struct conn *c,
+			bool initiator, const struct ip_addr *local,
+			uint16_t lport, const struct ip_addr *remote,
+			uint16_t rport)
+{
+	struct ikesa *sa = calloc(1, sizeof(*sa));
+	uint8_t spi[8];
+
+	if (!sa)
+		return NULL;
+	if (random_ike_spi(spi)) {
+		free(sa);
+		return NULL;
+	}
+	sa->engine = e;
+	sa->conn = c;
+	sa->initiator = initiator;
+	sa->state = IKESA_INIT;
+	if (initiator)
+		memcpy(&sa->spi_i, spi, 8);
+	else
+		memcpy(&sa->spi_r, spi, 8);
+	sa->local = *local;
+	sa->remote = *remote;
+	sa->local_port = lport;
+	sa->remote_port = rport;
+	sa->next = e->sas;
+	e->sas = sa;
+	return sa;
+}
+
+static void free_buf(uint8_t **p, size_t *len)
+{
+	free(*p);
+	*p = NULL;
+	*len = 0;
+}
+
+void ikesa_kill(struct ikesa *sa)
+{
+	sa->state = IKESA_DEAD;
+}
+
+void ikesa_established(struct ikesa *sa, uint64_t now)
+{
+	uint64_t life = sa->conn->ike_lifetime_s * 1000;
+
+	sa->state = IKESA_ESTABLISHED;
+	sa->expire = 0;
+	sa->last_heard = now;
+	sa->rekey_at = sa->initiator && life ? now + life - life / 10 : 0;
+}
+
+void ikesa_destroy(struct ikesa *sa)
+{
+	struct engine *e = sa->engine;
+	struct ikesa **pp;
+
+	for (pp = &e->sas; *pp; pp = &(*pp)->next)
+		if (*pp == sa) {
+			*pp = sa->next;
+			break;
+		}
+	while (sa->children)
+		ikesa_del_child(sa, sa->children);
+	if (sa->req.child) {
+		childsa_uninstall(sa->req.child, e->backend);
+		childsa_free(sa->req.child);
+	}
+	free_buf(&sa->req.buf, &sa->req.len);
+	free_buf(&sa->resp_buf, &sa->resp_len);
+	free_buf(&sa->init_req, &sa->init_req_len);
+	free_buf(&sa->init_resp, &sa->init_resp_len);
+	if (sa->have_dh)
+		dh_destroy(&sa->dh);
+	if (sa->req.have_dh)
+		dh_destroy(&sa->req.dh);
+	if (sa->keyed) {
+		ike_keys_destroy(&sa->keys);
+		sk_keys_destroy(&sa->sk_in);
+		sk_keys_destroy(&sa->sk_out);
+	}
+	gnutls_memset(sa, 0, sizeof(*sa));
+	free(sa);
+}
+
+void ikesa_spi_bytes(uint64_t spi, uint8_t out[8])
+{
+	for (int i = 0; i < 8; i++)
+		out[i] = (uint8_t)(spi >> (56 - 8 * i));
+}
+
+uint64_t ikesa_spi_value(const uint8_t in[8])
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | in[i];
+	return v;
+}
+
+int ikesa_derive_keys(struct ikesa *sa, const struct ikesa *old,
+		      const uint8_t *g_ir, size_t len)
+{
+	uint8_t spi_i[8], spi_r[8];
+	int ret;
+
+	ikesa_spi_bytes(sa->spi_i, spi_i);
+	ikesa_spi_bytes(sa->spi_r, spi_r);
+	if (old)
+		ret = ike_keys_rekey(&sa->keys, &old->keys, sa->ike.prf,
+				     sa->ike.encr, sa->ike.integ, g_ir, len,
+				     sa->ni, sa->ni_len, sa->nr, sa->nr_len,
+				     spi_i, spi_r);
+	else
+		ret = ike_keys_derive(&sa->keys, sa->ike.prf, sa->ike.encr,
+				      sa->ike.integ, g_ir, len, sa->ni,
+				      sa->ni_len, sa->nr, sa->nr_len, spi_i,
+				      spi_r);
+	if (ret)
+		return ret;
+	ret = sk_keys_from_ike(&sa->sk_out, &sa->keys, sa->initiator);
+	if (!ret)
+		ret = sk_keys_from_ike(&sa->sk_in, &sa->keys, !sa->initiator);
+	if (ret) {
+		ike_keys_destroy(&sa->keys);
+		sk_keys_destroy(&sa->sk_out);
+		sk_keys_destroy(&sa->sk_in);
+		return ret;
+	}
+	sa->keyed = true;
+	return 0;
+}
+
+static int seal(struct ikesa *sa, struct ike_message *m,
+		const struct ike_chain *inner, struct ike_writer *w)
+{
+	struct ike_writer pw;
+	struct ike_sk sk = { NULL, 0 };
+	struct ike_error err;
+	uint8_t *out = NULL;
+	size_t olen;
+	int ret = -EINVAL;
+
+	ike_writer_init(&pw);
+	if (ike_chain_build(&pw, inner, &err) || !ike_writer_ok(&pw))
+		goto out;
+	sk.len = pw.len + sk_overhead(&sa->sk_out, pw.len);
+	if (ike_chain_add(&m->chain, IKE_PL_SK, &sk, &err))
+		goto out;
+	m->chain.pl[m->chain.count - 1].next =
+		inner->count ? inner->pl[0].type : IKE_PL_NONE;
+	if (ike_message_build(w, m, &err))
+		goto out;
+	olen = sk.len;
+	out = malloc(olen);
+	if (!out) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = sk_encrypt(&sa->sk_out, w->p, w->len - sk.len, pw.p, pw.len,
+			 out, &olen);
+	if (!ret && olen != sk.len)
+		ret = -EINVAL;
+	if (!ret)
+		memcpy(w->p + w->len - sk.len, out, olen);
+out:
+	free(out);
+	if (pw.p)
+		gnutls_memset(pw.p, 0, pw.cap);
+	ike_writer_free(&pw);
+	return ret;
+}
+
+int ikesa_build(struct ikesa *sa, uint8_t exchange, bool response,
+		uint32_t msg_id, const struct ike_chain *inner,
+		uint8_t **out, size_t *out_len)
+{
+	struct ike_message *m = calloc(1, sizeof(*m));
+	struct ike_writer w;
+	struct ike_error err;
+	int ret;
+
+	if (!m)
+		return -ENOMEM;
+	m->hdr.spi_i = sa->spi_i;
+	m->hdr.spi_r = sa->spi_r;
+	m->hdr.exchange = exchange;
+	m->hdr.flags = (sa->initiator ? IKE_FLAG_INITIATOR : 0) |
+		       (response ? IKE_FLAG_RESPONSE : 0);
+	m->hdr.msg_id = msg_id;
+	ike_writer_init(&w);
+	if (exchange == IKE_EXCH_IKE_SA_INIT) {
+		m->chain = *inner;
+		ret = ike_message_build(&w, m, &err) ? -EINVAL : 0;
+	} else if (!sa->keyed) {
+		ret = -EINVAL;
+	} else {
+		ret = seal(sa, m, inner, &w);
+	}
+	free(m);
+	if (ret) {
+		ike_writer_free(&w);
+		return ret;
+	}
+	*out = w.p;
+	*out_len = w.len;
+	return 0;
+}
+
+void ikesa_send(struct ikesa *sa, const uint8_t *buf, size_t len)
+{
+	struct engine_send *s = &sa->engine->send;
+
+	if (s->fn)
+		s->fn(s->ctx, &sa->local, sa->local_port, &sa->remote,
+		      sa->remote_port, buf, len);
+}
+
+int ikesa_request(struct ikesa *sa, uint64_t now, uint8_t exchange,
+		  const struct ike_chain *inner)
+{
+	uint8_t *buf;
+	size_t len;
+	int ret;
+
+	ret = ikesa_build(sa, exchange, false, sa->req_next, inner, &buf,
+			  &len);
+	if (ret)
+		return ret;
+	free(sa->req.buf);
+	sa->req.active = true;
+	sa->req.exchange = exchange;
+	sa->req.msg_id = sa->req_next++;
+	sa->req.buf = buf;
+	sa->req.len = len;
+	sa->req.tries = 0;
+	sa->req.deadline = now + sa->conn->retrans_base_ms;
+	ikesa_send(sa, buf, len);
+	return 0;
+}
+
+void ikesa_request_done(struct ikesa *sa)
+{
+	if (sa->req.have_dh)
+		dh_destroy(&sa->req.dh);
+	sa->req.have_dh = false;
+	free_buf(&sa->req.buf, &sa->req.len);
+	sa->req.active = false;
+	sa->req.deadline = 0;
+	sa->req.del_spi = 0;
+	sa->req.rekey_ike = false;
+}
+
+int ikesa_respond(struct ikesa *sa, uint8_t exchange, uint32_t msg_id,
+		  const struct ike_chain *inner)
+{
+	uint8_t *buf;
+	size_t len;
+	int ret;
+
+	ret = ikesa_build(sa, exchange, true, msg_id, inner, &buf, &len);
+	if (ret)
+		return ret;
+	free(sa->resp_buf);
+	sa->resp_buf = buf;
+	sa->resp_len = len;
+	ikesa_send(sa, buf, len);
+	return 0;
+}
+
+void ikesa_notify(struct ike_notify *n, uint16_t type, const void *data,
+		  size_t len)
+{
+	memset(n, 0, sizeof(*n));
+	n->type = type;
+	n->data = data;
+	n->len = len;
+}
+
+int ikesa_respond_notify(struct ikesa *sa, uint8_t exchange, uint32_t msg_id,
+			 uint16_t type)
+{
+	return ikesa_respond_notify_data(sa, exchange, msg_id, type, NULL, 0);
+}
+
+int ikesa_respond_notify_data(struct ikesa *sa, uint8_t exchange,
+			      uint32_t msg_id, uint16_t type,
+			      const void *data, size_t len)
+{
+	struct ike_chain *c = calloc(1, sizeof(*c));
+	struct ike_notify n;
+	struct ike_error err;
+	int ret;
+
+	if (!c)
+		return -ENOMEM;
+	ikesa_notify(&n, type, data, len);
+	ike_chain_add(c, IKE_PL_NOTIFY, &n, &err);
+	ret = ikesa_respond(sa, exchange, msg_id, c);
+	free(c);
+	return ret;
+}
+
+int ikesa_decrypt(struct ikesa *sa, const uint8_t *buf, size_t len,
+		  struct ike_chain *inner, struct ikesa_plain *plain,
+		  struct ike_error *err)
+{
+	struct ike_message *m;
+	const struct ike_payload *pl;
+	uint8_t *out = NULL;
+	size_t olen = 0, aad_len;
+	uint8_t first = 0;
+	int ret = -EBADMSG;
+
+	plain->p = NULL;
+	plain->len = 0;
+	memset(inner, 0, sizeof(*inner));
+	memset(err, 0, sizeof(*err));
+	if (!sa->keyed)
+		return -EBADMSG;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -EBADMSG;
+	if (ike_message_parse(m, buf, len, err) || !m->chain.count)
+		goto out;
+	pl = &m->chain.pl[m->chain.count - 1];
+	if (pl->type != IKE_PL_SK)
+		goto out;
+	aad_len = (size_t)(pl->sk->body - buf);
+	olen = pl->sk->len;
+	first = pl->next;
+	out = malloc(olen);
+	if (!out)
+		goto out;
+	if (sk_decrypt(&sa->sk_in, buf, aad_len, pl->sk->body, pl->sk->len,
+		       out, &olen))
+		goto out;
+	ret = 0;
+out:
+	ike_message_free(m);
+	free(m);
+	if (ret) {
+		free(out);
+		memset(err, 0, sizeof(*err));
+		return ret;
+	}
+	if (ike_chain_parse(inner, first, out, olen, err)) {
+		gnutls_memset(out, 0, olen);
+		free(out);
+		if (!err->notify)
+			err->notify = IKE_N_INVALID_SYNTAX;
+		return -EINVAL;
+	}
+	plain->p = out;
+	plain->len = olen;
+	return 0;
+}
+
+void ikesa_plain_free(struct ikesa_plain *plain)
+{
+	if (plain->p) {
+		gnutls_memset(plain->p, 0, plain->len);
+		free(plain->p);
+	}
+	plain->p = NULL;
+	plain->len = 0;
+}
+
+void ikesa_add_child(struct ikesa *sa, struct childsa *c)
+{
+	c->next = sa->children;
+	sa->children = c;
+}
+
+struct childsa *ikesa_find_child(struct ikesa *sa, uint32_t spi, bool in)
+{
+	for (struct childsa *c = sa->children; c; c = c->next)
+		if ((in ? c->spi_in : c->spi_out) == spi)
+			return c;
+	return NULL;
+}
+
+void ikesa_del_child(struct ikesa *sa, struct childsa *c)
+{
+	struct childsa **pp;
+
+	for (pp = &sa->children; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	childsa_uninstall(c, sa->engine->backend);
+	childsa_free(c);
+}
+
+size_t ikesa_id_body(const struct conn_id *id, uint8_t *out, size_t max)
+{
+	if (id->len + 4 > max)
+		return 0;
+	out[0] = id->type;
+	out[1] = out[2] = out[3] = 0;
+	memcpy(out + 4, id->data, id->len);
+	return id->len + 4;
+}

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * An IKE SA: its SPIs, keys, message-ID windows and Child SAs, and the
+ * helpers every exchange uses to send and receive its messages.
+ */
+#ifndef MIF_ENGINE_IKE_SA_H
+#define MIF_ENGINE_IKE_SA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "crypto/dh.h"
+#include "crypto/keys.h"
+#include "crypto/sk_cipher.h"
+#include "engine/child_sa.h"
+#include "engine/conn.h"
+#include "engine/engine.h"
+#include "engine/proposal.h"
+#include "ike/message.h"
+#include "ike/nonce.h"
+#include "ike/notify.h"
+
+enum ikesa_state {
+	IKESA_INIT,		/* IKE_SA_INIT in progress */
+	IKESA_AUTH,		/* keys derived, IKE_AUTH in progress */
+	IKESA_ESTABLISHED,
+	IKESA_DELETING,		/* our Delete of the IKE SA is in flight */
+	IKESA_DEAD,		/* to be freed by the engine */
+};
+
+/* Our one outstanding request (window size 1). */
+struct ikesa_request {
+	bool active;
+	uint8_t exchange;
+	uint32_t msg_id;
+	uint8_t *buf;
+	size_t len;
+	unsigned int tries;	/* retransmissions so far */
+	uint64_t deadline;
+
+	/* What the request is about, for its response handler. */
+	struct childsa *child;	/* being created */
+	uint32_t del_spi;	/* INFORMATIONAL: Child SA deleted (spi_in) */
+	uint8_t nonce[IKE_NONCE_MAX];	/* CREATE_CHILD_SA: our Ni */
+	size_t nonce_len;
+	struct dh dh;			/* CREATE_CHILD_SA: our KE (PFS) */
+	bool have_dh;
+	bool rekey_ike;			/* CREATE_CHILD_SA: of the IKE SA */
+	uint64_t new_spi;		/* our SPI for the new IKE SA */
+};
+
+struct ikesa {
+	struct ikesa *next;
+	struct engine *engine;
+	const struct conn *conn;
+
+	bool initiator;		/* we sent the IKE_SA_INIT request */
+	enum ikesa_state state;
+	uint64_t spi_i, spi_r;
+
+	struct ip_addr local, remote;
+	uint16_t local_port, remote_port;
+
+	struct proposal_choice ike;	/* negotiated IKE transforms */
+	uint16_t ke_group;
+	struct dh dh;
+	bool have_dh;
+	uint8_t ni[IKE_NONCE_MAX], nr[IKE_NONCE_MAX];
+	size_t ni_len, nr_len;
+	uint8_t cookie[IKE_COOKIE_MAX];
+	size_t cookie_len;
+	unsigned int init_retries;	/* COOKIE and INVALID_KE detours */
+	/* The IKE_SA_INIT messages, signed by AUTH. */
+	uint8_t *init_req, *init_resp;
+	size_t init_req_len, init_resp_len;
+
+	struct ike_keys keys;
+	struct sk_keys sk_in, sk_out;
+	bool keyed;
+
+	uint32_t req_next;		/* message ID of our next request */
+	struct ikesa_request req;
+	uint32_t resp_next;		/* message ID of the next request */
+	uint8_t *resp_buf;		/* our last response, for replays */
+	size_t resp_len;
+
+	uint64_t last_heard;		/* ms; for liveness checks */
+	uint64_t expire;		/* ms; 0: none */
+	uint64_t rekey_at;		/* ms; 0: none */
+
+	struct childsa *children;
+};
+
+/* A new IKE SA in state INIT, linked into e. */
+struct ikesa *ikesa_new(struct engine *e, const struct conn *c,
+			bool initiator, const struct ip_addr *local,
+			uint16_t lport, const struct ip_addr *remote,
+			uint16_t rport);
+/* Unlink, uninstall every Child SA, wipe and free. */
+void ikesa_destroy(struct ikesa *sa);
+/* Mark for destruction by the engine. */
+void ikesa_kill(struct ikesa *sa);
+/*
+ * Authenticated and keyed: start the timers. The initiator rekeys at
+ * nine tenths of the connection's IKE lifetime (§2.8); the responder
+ * does not, so the two do not collide.
+ */
+void ikesa_established(struct ikesa *sa, uint64_t now);
+
+/*
+ * Derive the IKE SA keys from the DH shared secret, the nonces and the
+ * SPIs; old: the IKE SA it rekeys (§2.18), or NULL.
+ */
+int ikesa_derive_keys(struct ikesa *sa, const struct ikesa *old,
+		      const uint8_t *g_ir, size_t len);
+
+/* An SPI as the 8 wire bytes, and back. */
+void ikesa_spi_bytes(uint64_t spi, uint8_t out[8]);
+uint64_t ikesa_spi_value(const uint8_t in[8]);
+
+/*
+ * Build a message of sa: plain payloads for IKE_SA_INIT, an SK payload
+ * around them otherwise. *out is malloc'ed.
+ */
+int ikesa_build(struct ikesa *sa, uint8_t exchange, bool response,
+		uint32_t msg_id, const struct ike_chain *inner,
+		uint8_t **out, size_t *out_len);
+/* Send a new request with the next message ID and arm retransmission. */
+int ikesa_request(struct ikesa *sa, uint64_t now, uint8_t exchange,
+		  const struct ike_chain *inner);
+/* Answer request msg_id; the answer is kept for replays. */
+int ikesa_respond(struct ikesa *sa, uint8_t exchange, uint32_t msg_id,
+		  const struct ike_chain *inner);
+/* Answer with one notify (errors). */
+int ikesa_respond_notify(struct ikesa *sa, uint8_t exchange, uint32_t msg_id,
+			 uint16_t type);
+int ikesa_respond_notify_data(struct ikesa *sa, uint8_t exchange,
+			      uint32_t msg_id, uint16_t type,
+			      const void *data, size_t len);
+/* The request got its answer: stop retransmitting. */
+void ikesa_request_done(struct ikesa *sa);
+void ikesa_send(struct ikesa *sa, const uint8_t *buf, size_t len);
+
+/* Decrypted payload bytes. */
+struct ikesa_plain {
+	uint8_t *p;
+	size_t len;
+};
+
+/*
+ * Check and decrypt the SK payload of buf. 0: inner holds the payloads
+ * (pointing into plain, which the caller releases with ikesa_plain_free
+ * after ike_chain_free); -EBADMSG: drop silently; -EINVAL: authenticated
+ * but malformed, err says which notify to answer with (err->payload is
+ * the notify data for UNSUPPORTED_CRITICAL_PAYLOAD).
+ */
+int ikesa_decrypt(struct ikesa *sa, const uint8_t *buf, size_t len,
+		  struct ike_chain *inner, struct ikesa_plain *plain,
+		  struct ike_error *err);
+/* Wipe and free. */
+void ikesa_plain_free(struct ikesa_plain *plain);
+
+/* Child SAs of sa. */
+void ikesa_add_child(struct ikesa *sa, struct childsa *c);
+struct childsa *ikesa_find_child(struct ikesa *sa, uint32_t spi, bool in);
+/* Unlink, uninstall and free one Child SA. */
+void ikesa_del_child(struct ikesa *sa, struct childsa *c);
+
+/* Helpers for building payloads. */
+void ikesa_notify(struct ike_notify *n, uint16_t type, const void *data,
+		  size_t len);
+/* ID payload body ("RestOfIDPayload") of a configured ID. */
+size_t ikesa_id_body(const struct conn_id *id, uint8_t *out, size_t max);
+
+#endif

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * INFORMATIONAL (RFC 7296 §1.4): Delete of Child SAs and of the IKE SA,
+ * and the empty request that checks the peer is alive (§2.4).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/exchange.h"
+#include "ike/delete.h"
+
+struct info_msg {
+	struct ike_chain chain;
+	struct ike_delete del;
+};
+
+int informational_start(struct ikesa *sa, struct childsa *del_child,
+			bool del_ike, uint64_t now)
+{
+	struct info_msg *im = calloc(1, sizeof(*im));
+	struct ike_error err;
+	int ret;
+
+	if (!im)
+		return -ENOMEM;
+	if (del_ike) {
+		im->del.protocol = IKE_PROTO_IKE;
+		ike_chain_add(&im->chain, IKE_PL_DELETE, &im->del, &err);
+	} else if (del_child) {
+		im->del.protocol = IKE_PROTO_ESP;
+		im->del.n_spis = 1;
+		im->del.spis[0] = del_child->spi_in;
+		ike_chain_add(&im->chain, IKE_PL_DELETE, &im->del, &err);
+	}
+	ret = ikesa_request(sa, now, IKE_EXCH_INFORMATIONAL, &im->chain);
+	if (!ret) {
+		if (del_ike)
+			sa->state = IKESA_DELETING;
+		if (del_child)
+			sa->req.del_spi = del_child->spi_in;
+	}
+	free(im);
+	return ret;
+}
+
+static void request(struct engine *e, struct ikesa *sa,
+		    const struct engine_msg *m)
+{
+	const struct ike_payload *pl = NULL;
+	struct info_msg *im;
+	struct childsa *c;
+	struct ike_error err;
+	bool del_ike = false;
+
+	im = calloc(1, sizeof(*im));
+	if (!im)
+		return;
+	if (sa->state != IKESA_ESTABLISHED && sa->state != IKESA_DELETING) {
+		/* Nothing to act on before IKE_AUTH (§1.4): answer empty. */
+		ikesa_respond(sa, IKE_EXCH_INFORMATIONAL, m->hdr->msg_id,
+			      &im->chain);
+		free(im);
+		return;
+	}
+	im->del.protocol = IKE_PROTO_ESP;
+	while ((pl = ike_chain_find(m->chain, IKE_PL_DELETE, pl))) {
+		const struct ike_delete *d = pl->del;
+
+		if (d->protocol == IKE_PROTO_IKE) {
+			del_ike = true;
+			continue;
+		}
+		if (d->protocol != IKE_PROTO_ESP)
+			continue;
+		for (unsigned int i = 0; i < d->n_spis; i++) {
+			/* The peer names its inbound SPI: our outbound. */
+			c = ikesa_find_child(sa, d->spis[i], false);
+			if (!c || im->del.n_spis == IKE_DELETE_MAX_SPIS)
+				continue;
+			/* We are deleting it too: leave it out (§1.4.1). */
+			if (!(sa->req.active && sa->req.del_spi == c->spi_in))
+				im->del.spis[im->del.n_spis++] = c->spi_in;
+			ikesa_del_child(sa, c);
+		}
+	}
+	if (!del_ike && im->del.n_spis)
+		ike_chain_add(&im->chain, IKE_PL_DELETE, &im->del, &err);
+	ikesa_respond(sa, IKE_EXCH_INFORMATIONAL, m->hdr->msg_id, &im->chain);
+	if (del_ike)
+		ikesa_kill(sa);
+	free(im);
+}
+
+static void response(struct engine *e, struct ikesa *sa,
+		     const struct engine_msg *m)
+{
+	struct childsa *c;
+
+	if (sa->state == IKESA_DELETING) {
+		ikesa_kill(sa);
+		return;
+	}
+	if (sa->req.del_spi) {
+		c = ikesa_find_child(sa, sa->req.del_spi, true);
+		if (c)
+			ikesa_del_child(sa, c);
+	}
+	ikesa_request_done(sa);
+}
+
+const struct exchange_ops xchg_informational = {
+	.exchange = IKE_EXCH_INFORMATIONAL,
+	.request = request,
+	.response = response,
+};

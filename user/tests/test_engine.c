@@ -1,0 +1,1827 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The IKEv2 engine, initiator and responder in one process: two engines
+ * joined by an in-memory network, each with a fake kernel backend that
+ * records what would be installed.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/sk_cipher.h"
+#include "engine/conn.h"
+#include "engine/engine.h"
+#include "engine/exchange.h"
+#include "engine/ike_sa.h"
+#include "engine/proposal.h"
+#include "ike/delete.h"
+#include "ike/id.h"
+#include "ike/ke.h"
+#include "ike/message.h"
+#include "ike/nonce.h"
+#include "ike/sk.h"
+#include "ike/notify.h"
+#include "kernel/backend.h"
+
+/* Fake backend. */
+
+#define FAKE_MAX	64
+
+struct fake {
+	struct backend b;
+	uint32_t next_spi;
+	unsigned int n_alloc, n_add_sa, n_del_sa, n_add_pol, n_del_pol;
+	unsigned int n_sas, n_pols;
+	struct kernel_sa sas[FAKE_MAX];
+	bool sa_live[FAKE_MAX];
+	struct kernel_policy pols[FAKE_MAX];
+	bool pol_live[FAKE_MAX];
+	uint32_t allocs[FAKE_MAX];
+	bool alloc_live[FAKE_MAX];
+};
+
+static int fake_alloc_spi(struct backend *b, const struct ip_addr *src,
+			  const struct ip_addr *dst, uint32_t reqid,
+			  uint32_t *spi)
+{
+	struct fake *f = b->priv;
+
+	assert_true(f->n_alloc < FAKE_MAX);
+	*spi = f->next_spi++;
+	f->allocs[f->n_alloc] = *spi;
+	f->alloc_live[f->n_alloc++] = true;
+	return 0;
+}
+
+static int fake_add_sa(struct backend *b, const struct kernel_sa *sa)
+{
+	struct fake *f = b->priv;
+
+	assert_true(f->n_sas < FAKE_MAX);
+	f->sas[f->n_sas] = *sa;
+	f->sa_live[f->n_sas++] = true;
+	f->n_add_sa++;
+	return 0;
+}
+
+static int fake_del_sa(struct backend *b, const struct ip_addr *dst,
+		       uint32_t spi, uint32_t mark, uint32_t mask)
+{
+	struct fake *f = b->priv;
+
+	f->n_del_sa++;
+	for (unsigned int i = 0; i < f->n_alloc; i++)
+		if (f->allocs[i] == spi)
+			f->alloc_live[i] = false;
+	for (unsigned int i = 0; i < f->n_sas; i++)
+		if (f->sa_live[i] && f->sas[i].spi == spi &&
+		    ip_addr_equal(&f->sas[i].dst, dst)) {
+			f->sa_live[i] = false;
+			return 0;
+		}
+	return -ESRCH;
+}
+
+static int fake_add_policy(struct backend *b, const struct kernel_policy *p)
+{
+	struct fake *f = b->priv;
+
+	assert_true(f->n_pols < FAKE_MAX);
+	f->pols[f->n_pols] = *p;
+	f->pol_live[f->n_pols++] = true;
+	f->n_add_pol++;
+	return 0;
+}
+
+static int fake_del_policy(struct backend *b, const struct kernel_policy *p)
+{
+	struct fake *f = b->priv;
+
+	f->n_del_pol++;
+	for (unsigned int i = 0; i < f->n_pols; i++)
+		if (f->pol_live[i] && !memcmp(&f->pols[i].sel, &p->sel,
+					     sizeof(p->sel)) &&
+		    f->pols[i].dir == p->dir) {
+			f->pol_live[i] = false;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+static const struct backend_ops fake_ops = {
+	.alloc_spi = fake_alloc_spi,
+	.add_sa = fake_add_sa,
+	.del_sa = fake_del_sa,
+	.add_policy = fake_add_policy,
+	.del_policy = fake_del_policy,
+};
+
+static unsigned int live_sas(const struct fake *f)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < f->n_sas; i++)
+		n += f->sa_live[i];
+	return n;
+}
+
+static unsigned int live_pols(const struct fake *f)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < f->n_pols; i++)
+		n += f->pol_live[i];
+	return n;
+}
+
+static unsigned int live_allocs(const struct fake *f)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < f->n_alloc; i++)
+		n += f->alloc_live[i];
+	return n;
+}
+
+/* In-memory network. */
+
+#define NET_MAX	64
+
+struct dgram {
+	int from;		/* 0: A, 1: B */
+	uint8_t *buf;
+	size_t len;
+};
+
+struct world;
+
+struct peer {
+	struct world *w;
+	int id;
+};
+
+struct world {
+	struct fake f[2];
+	struct engine e[2];
+	struct conn c[2];
+	struct peer p[2];
+	struct dgram q[NET_MAX];
+	unsigned int n;
+	unsigned int sent;	/* datagrams ever sent */
+};
+
+static void net_send(void *ctx, const struct ip_addr *local, uint16_t lport,
+		     const struct ip_addr *remote, uint16_t rport,
+		     const uint8_t *buf, size_t len)
+{
+	struct peer *p = ctx;
+	struct world *w = p->w;
+
+	assert_true(w->n < NET_MAX);
+	assert_true(ip_addr_equal(local, &w->c[p->id].local));
+	assert_true(ip_addr_equal(remote, &w->c[p->id].remote));
+	w->q[w->n].from = p->id;
+	w->q[w->n].buf = malloc(len);
+	assert_non_null(w->q[w->n].buf);
+	memcpy(w->q[w->n].buf, buf, len);
+	w->q[w->n].len = len;
+	w->n++;
+	w->sent++;
+}
+
+/* Take the oldest datagram off the network. */
+static struct dgram pop(struct world *w)
+{
+	struct dgram d;
+
+	assert_true(w->n > 0);
+	d = w->q[0];
+	memmove(w->q, w->q + 1, (w->n - 1) * sizeof(w->q[0]));
+	w->n--;
+	return d;
+}
+
+static void deliver(struct world *w, const struct dgram *d, uint64_t now)
+{
+	int to = !d->from;
+
+	engine_input(&w->e[to], now, &w->c[to].local, w->c[to].local_port,
+		     &w->c[to].remote, w->c[to].remote_port, d->buf, d->len);
+}
+
+/* Deliver until the network is quiet. */
+static void pump(struct world *w, uint64_t now)
+{
+	for (int i = 0; i < 100 && w->n; i++) {
+		struct dgram d = pop(w);
+
+		deliver(w, &d, now);
+		free(d.buf);
+	}
+	assert_int_equal(w->n, 0);
+}
+
+static void drop_all(struct world *w)
+{
+	while (w->n) {
+		struct dgram d = pop(w);
+
+		free(d.buf);
+	}
+}
+
+/* Configuration. */
+
+static void xf(struct conn_proposal *p, uint8_t type, uint16_t id,
+	       uint16_t bits)
+{
+	p->xf[p->n].type = type;
+	p->xf[p->n].id = id;
+	p->xf[p->n].key_len = bits;
+	p->n++;
+}
+
+static void sel4(struct ike_selector *s, const char *start, const char *end)
+{
+	struct ip_addr a, b;
+
+	memset(s, 0, sizeof(*s));
+	assert_int_equal(ip_addr_parse(start, &a), 0);
+	assert_int_equal(ip_addr_parse(end, &b), 0);
+	s->type = IKE_TS_IPV4_ADDR_RANGE;
+	s->end_port = 65535;
+	memcpy(s->start, a.bytes, 4);
+	memcpy(s->end, b.bytes, 4);
+}
+
+static void set_id(struct conn_id *id, const char *fqdn)
+{
+	id->type = IKE_ID_FQDN;
+	id->len = strlen(fqdn);
+	memcpy(id->data, fqdn, id->len);
+}
+
+static void set_ike(struct conn *c, uint16_t group, bool gcm)
+{
+	struct conn_proposal *p = &c->ike[0];
+
+	memset(p, 0, sizeof(*p));
+	c->n_ike = 1;
+	if (gcm) {
+		xf(p, IKE_XF_ENCR, IKE_ENCR_AES_GCM_16, 256);
+	} else {
+		xf(p, IKE_XF_ENCR, IKE_ENCR_AES_CBC, 256);
+		xf(p, IKE_XF_INTEG, IKE_INTEG_HMAC_SHA2_256_128, 0);
+	}
+	xf(p, IKE_XF_PRF, IKE_PRF_HMAC_SHA2_256, 0);
+	xf(p, IKE_XF_DH, group, 0);
+}
+
+static void set_esp(struct conn *c, bool gcm)
+{
+	struct conn_proposal *p = &c->esp[0];
+
+	memset(p, 0, sizeof(*p));
+	c->n_esp = 1;
+	if (gcm) {
+		xf(p, IKE_XF_ENCR, IKE_ENCR_AES_GCM_16, 256);
+	} else {
+		xf(p, IKE_XF_ENCR, IKE_ENCR_AES_CBC, 128);
+		xf(p, IKE_XF_INTEG, IKE_INTEG_HMAC_SHA2_256_128, 0);
+	}
+	xf(p, IKE_XF_ESN, IKE_ESN_NO, 0);
+}
+
+static void make_conn(struct conn *c, int side, uint16_t group, bool gcm)
+{
+	const char *addr[2] = { "192.0.2.1", "198.51.100.2" };
+	const char *name[2] = { "a.example", "b.example" };
+	const char *net_lo[2] = { "10.1.0.0", "10.2.0.0" };
+	const char *net_hi[2] = { "10.1.255.255", "10.2.255.255" };
+
+	memset(c, 0, sizeof(*c));
+	c->name = name[side];
+	assert_int_equal(ip_addr_parse(addr[side], &c->local), 0);
+	assert_int_equal(ip_addr_parse(addr[!side], &c->remote), 0);
+	c->local_port = c->remote_port = 500;
+	set_id(&c->local_id, name[side]);
+	set_id(&c->remote_id, name[!side]);
+	memcpy(c->psk, "correct horse battery staple", 28);
+	c->psk_len = 28;
+	set_ike(c, group, gcm);
+	set_esp(c, gcm);
+	c->n_local_ts = c->n_remote_ts = 1;
+	sel4(&c->local_ts[0], net_lo[side], net_hi[side]);
+	sel4(&c->remote_ts[0], net_lo[!side], net_hi[!side]);
+	c->mode = KERNEL_MODE_TUNNEL;
+	c->child_lifetime_s = 3600;
+	c->retrans_base_ms = 1000;
+	c->retrans_tries = 3;
+}
+
+static struct world *world_new(uint16_t group, bool gcm)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	struct engine_send s;
+
+	assert_non_null(w);
+	for (int i = 0; i < 2; i++) {
+		w->f[i].b.ops = &fake_ops;
+		w->f[i].b.priv = &w->f[i];
+		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
+		w->p[i].w = w;
+		w->p[i].id = i;
+		s.fn = net_send;
+		s.ctx = &w->p[i];
+		make_conn(&w->c[i], i, group, gcm);
+		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
+	}
+	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
+	return w;
+}
+
+static void world_free(struct world *w)
+{
+	drop_all(w);
+	engine_free(&w->e[0]);
+	engine_free(&w->e[1]);
+	free(w);
+}
+
+static struct ikesa *only_sa(struct world *w, int side)
+{
+	struct ikesa *sa = w->e[side].sas;
+
+	assert_non_null(sa);
+	assert_null(sa->next);
+	return sa;
+}
+
+static unsigned int n_children(const struct ikesa *sa)
+{
+	unsigned int n = 0;
+
+	for (const struct childsa *c = sa->children; c; c = c->next)
+		n++;
+	return n;
+}
+
+/* The kernel SA of f with this SPI, live. */
+static const struct kernel_sa *find_ksa(const struct fake *f, uint32_t spi)
+{
+	for (unsigned int i = 0; i < f->n_sas; i++)
+		if (f->sa_live[i] && f->sas[i].spi == spi)
+			return &f->sas[i];
+	return NULL;
+}
+
+/* One direction: SA spi sent by one side equals the other's inbound. */
+static void check_pair(const struct fake *out_f, const struct fake *in_f,
+		       uint32_t spi)
+{
+	const struct kernel_sa *o = find_ksa(out_f, spi);
+	const struct kernel_sa *i = find_ksa(in_f, spi);
+
+	assert_non_null(o);
+	assert_non_null(i);
+	assert_true(ip_addr_equal(&o->src, &i->src));
+	assert_true(ip_addr_equal(&o->dst, &i->dst));
+	assert_int_equal(o->encr, i->encr);
+	assert_int_equal(o->encr_key_bits, i->encr_key_bits);
+	assert_int_equal(o->integ, i->integ);
+	assert_int_equal(o->mode, i->mode);
+	assert_int_equal(o->encr_key_len, i->encr_key_len);
+	assert_true(o->encr_key_len > 0);
+	assert_memory_equal(o->encr_key, i->encr_key, o->encr_key_len);
+	assert_int_equal(o->integ_key_len, i->integ_key_len);
+	if (o->integ_key_len)
+		assert_memory_equal(o->integ_key, i->integ_key,
+				    o->integ_key_len);
+}
+
+/* A Child SA on A and its twin on B: SPIs crosswise, keys equal. */
+static void check_child(struct world *w, const struct childsa *a)
+{
+	const struct childsa *b;
+
+	b = ikesa_find_child(only_sa(w, 1), a->spi_out, true);
+	assert_non_null(b);
+	assert_int_equal(b->spi_out, a->spi_in);
+	assert_true(a->installed && b->installed);
+	check_pair(&w->f[0], &w->f[1], a->spi_out);	/* A -> B */
+	check_pair(&w->f[1], &w->f[0], a->spi_in);	/* B -> A */
+	/* Outbound SA uses the child's own outer addresses. */
+	assert_true(ip_addr_equal(&find_ksa(&w->f[0], a->spi_out)->dst,
+				  &a->remote));
+}
+
+static struct ikesa *establish(struct world *w, uint64_t now)
+{
+	struct ikesa *sa = engine_initiate(&w->e[0], &w->c[0], now);
+
+	assert_non_null(sa);
+	pump(w, now);
+	assert_int_equal(sa->state, IKESA_ESTABLISHED);
+	assert_int_equal(only_sa(w, 1)->state, IKESA_ESTABLISHED);
+	return sa;
+}
+
+static void full(uint16_t group, bool gcm)
+{
+	struct world *w = world_new(group, gcm);
+	struct ikesa *sa = establish(w, 0);
+
+	assert_int_equal(sa->ike.dh->id, group);
+	assert_int_equal(sa->ike.encr->aead, gcm);
+	assert_int_equal(n_children(sa), 1);
+	assert_int_equal(w->f[0].n_add_sa, 2);
+	assert_int_equal(w->f[1].n_add_sa, 2);
+	/* out, in, fwd on each side. */
+	assert_int_equal(w->f[0].n_add_pol, 3);
+	assert_int_equal(w->f[1].n_add_pol, 3);
+	check_child(w, sa->children);
+	assert_int_equal(sa->children->mode, KERNEL_MODE_TUNNEL);
+	assert_int_equal(find_ksa(&w->f[0], sa->children->spi_out)->encr,
+			 gcm ? IKE_ENCR_AES_GCM_16 : IKE_ENCR_AES_CBC);
+	assert_int_equal(sa->req_next, 2);
+	assert_int_equal(only_sa(w, 1)->resp_next, 2);
+	assert_int_equal(w->sent, 4);
+	world_free(w);
+}
+
+static void full_19_gcm(void **state) { full(IKE_DH_ECP_256, true); }
+static void full_19_cbc(void **state) { full(IKE_DH_ECP_256, false); }
+static void full_31_gcm(void **state) { full(IKE_DH_CURVE25519, true); }
+static void full_31_cbc(void **state) { full(IKE_DH_CURVE25519, false); }
+static void full_14_gcm(void **state) { full(IKE_DH_MODP_2048, true); }
+static void full_14_cbc(void **state) { full(IKE_DH_MODP_2048, false); }
+static void full_20_gcm(void **state) { full(IKE_DH_ECP_384, true); }
+
+/* Whether a plain (IKE_SA_INIT) datagram carries a notify. */
+static bool plain_has_notify(const struct dgram *d, uint16_t type)
+{
+	struct ike_message m;
+	struct ike_error err;
+	bool found;
+
+	if (ike_message_parse(&m, d->buf, d->len, &err))
+		return false;
+	found = ike_chain_find_notify(&m.chain, type) != NULL;
+	ike_message_free(&m);
+	return found;
+}
+
+/* Whether an SK datagram to sa carries a notify. */
+static bool sk_has_notify(struct ikesa *sa, const struct dgram *d,
+			  uint16_t type)
+{
+	struct ike_chain *c = calloc(1, sizeof(*c));
+	struct ike_error err;
+	struct ikesa_plain plain;
+	bool found = false;
+
+	assert_non_null(c);
+	if (!ikesa_decrypt(sa, d->buf, d->len, c, &plain, &err)) {
+		found = ike_chain_find_notify(c, type) != NULL;
+		ike_chain_free(c);
+		ikesa_plain_free(&plain);
+	}
+	free(c);
+	return found;
+}
+
+static void cookie_round_trip(void **state)
+{
+	struct world *w = world_new(IKE_DH_CURVE25519, true);
+	struct ikesa *sa;
+	struct dgram d;
+
+	w->e[1].cookie_required = true;
+	sa = engine_initiate(&w->e[0], &w->c[0], 0);
+	assert_non_null(sa);
+	d = pop(w);
+	deliver(w, &d, 0);
+	free(d.buf);
+	/* The responder keeps no state and asks for a cookie. */
+	assert_null(w->e[1].sas);
+	assert_int_equal(w->n, 1);
+	assert_true(plain_has_notify(&w->q[0], IKE_N_COOKIE));
+	pump(w, 0);
+	assert_int_equal(sa->state, IKESA_ESTABLISHED);
+	assert_int_equal(sa->cookie_len, 32);
+	assert_int_equal(w->sent, 6);
+	check_child(w, sa->children);
+	world_free(w);
+}
+
+static void cookie_threshold(void **state)
+{
+	struct world *w = world_new(IKE_DH_CURVE25519, true);
+	struct ikesa *a1, *a2;
+	struct dgram d;
+
+	w->e[1].cookie_threshold = 1;
+	a1 = engine_initiate(&w->e[0], &w->c[0], 0);
+	d = pop(w);
+	deliver(w, &d, 0);	/* half-open on B, no cookie asked */
+	free(d.buf);
+	assert_false(plain_has_notify(&w->q[0], IKE_N_COOKIE));
+	drop_all(w);
+	a2 = engine_initiate(&w->e[0], &w->c[0], 0);
+	d = pop(w);
+	deliver(w, &d, 0);
+	free(d.buf);
+	assert_true(plain_has_notify(&w->q[0], IKE_N_COOKIE));
+	pump(w, 0);
+	assert_int_equal(a2->state, IKESA_ESTABLISHED);
+	assert_int_equal(a1->state, IKESA_INIT);
+	world_free(w);
+}
+
+static void invalid_ke_retry(void **state)
+{
+	struct world *w = world_new(IKE_DH_CURVE25519, true);
+	struct ikesa *sa;
+	struct dgram d;
+
+	/* A prefers 31 but also offers 19; B only takes 19. */
+	xf(&w->c[0].ike[0], IKE_XF_DH, IKE_DH_ECP_256, 0);
+	set_ike(&w->c[1], IKE_DH_ECP_256, true);
+	sa = engine_initiate(&w->e[0], &w->c[0], 0);
+	assert_int_equal(sa->ke_group, IKE_DH_CURVE25519);
+	d = pop(w);
+	deliver(w, &d, 0);
+	free(d.buf);
+	assert_null(w->e[1].sas);
+	assert_true(plain_has_notify(&w->q[0], IKE_N_INVALID_KE_PAYLOAD));
+	pump(w, 0);
+	assert_int_equal(sa->state, IKESA_ESTABLISHED);
+	assert_int_equal(sa->ke_group, IKE_DH_ECP_256);
+	assert_int_equal(sa->ike.dh->id, IKE_DH_ECP_256);
+	check_child(w, sa->children);
+	world_free(w);
+}
+
+static void wrong_psk(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *sa;
+	struct dgram d;
+
+	w->c[1].psk[0] ^= 1;
+	sa = engine_initiate(&w->e[0], &w->c[0], 0);
+	d = pop(w);		/* INIT request */
+	deliver(w, &d, 0);
+	free(d.buf);
+	d = pop(w);		/* INIT response */
+	deliver(w, &d, 0);
+	free(d.buf);
+	d = pop(w);		/* AUTH request */
+	deliver(w, &d, 0);
+	free(d.buf);
+	assert_null(w->e[1].sas);	/* responder gave up */
+	d = pop(w);		/* AUTH response */
+	assert_true(sk_has_notify(sa, &d, IKE_N_AUTHENTICATION_FAILED));
+	deliver(w, &d, 0);
+	free(d.buf);
+	assert_null(w->e[0].sas);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(w->f[i].n_add_sa, 0);
+		assert_int_equal(w->f[i].n_add_pol, 0);
+		assert_int_equal(live_allocs(&w->f[i]), 0);
+	}
+	world_free(w);
+}
+
+static void no_proposal_chosen(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct dgram d;
+
+	set_ike(&w->c[1], IKE_DH_ECP_256, false);	/* CBC vs GCM */
+	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
+	d = pop(w);
+	deliver(w, &d, 0);
+	free(d.buf);
+	assert_null(w->e[1].sas);
+	assert_true(plain_has_notify(&w->q[0], IKE_N_NO_PROPOSAL_CHOSEN));
+	pump(w, 0);
+	assert_null(w->e[0].sas);
+	assert_int_equal(engine_next_deadline(&w->e[0]), 0);
+	world_free(w);
+}
+
+static void child_no_proposal(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *sa;
+
+	set_esp(&w->c[1], false);	/* ESP: CBC vs GCM */
+	sa = establish(w, 0);
+	/* The IKE SA stands, without a Child SA. */
+	assert_null(sa->children);
+	assert_null(only_sa(w, 1)->children);
+	assert_int_equal(w->f[0].n_add_sa + w->f[1].n_add_sa, 0);
+	assert_int_equal(live_allocs(&w->f[0]), 0);
+	world_free(w);
+}
+
+static void transport_mode(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *sa;
+
+	w->c[0].mode = w->c[1].mode = KERNEL_MODE_TRANSPORT;
+	sa = establish(w, 0);
+	assert_int_equal(sa->children->mode, KERNEL_MODE_TRANSPORT);
+	assert_int_equal(only_sa(w, 1)->children->mode,
+			 KERNEL_MODE_TRANSPORT);
+	check_child(w, sa->children);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(w->f[i].n_add_pol, 2);	/* no fwd */
+		for (unsigned int j = 0; j < w->f[i].n_pols; j++)
+			assert_int_not_equal(w->f[i].pols[j].dir,
+					     KERNEL_DIR_FWD);
+		assert_int_equal(w->f[i].sas[0].mode, KERNEL_MODE_TRANSPORT);
+	}
+	world_free(w);
+}
+
+static void transport_refused(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *sa;
+
+	w->c[0].mode = KERNEL_MODE_TRANSPORT;	/* B wants tunnel */
+	sa = establish(w, 0);
+	assert_int_equal(sa->children->mode, KERNEL_MODE_TUNNEL);
+	check_child(w, sa->children);
+	world_free(w);
+}
+
+static void ts_narrowing(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *sa;
+	const struct kernel_policy *p = NULL;
+
+	/* B only offers 10.2.5.0/24 of the 10.2.0.0/16 A asks for. */
+	sel4(&w->c[1].local_ts[0], "10.2.5.0", "10.2.5.255");
+	w->c[1].local_ts[0].ip_proto = 17;
+	sa = establish(w, 0);
+	assert_int_equal(sa->children->n_remote_ts, 1);
+	assert_memory_equal(sa->children->remote_ts[0].start,
+			    "\x0a\x02\x05\x00", 4);
+	assert_int_equal(sa->children->remote_ts[0].ip_proto, 17);
+	for (unsigned int i = 0; i < w->f[0].n_pols; i++)
+		if (w->f[0].pols[i].dir == KERNEL_DIR_OUT)
+			p = &w->f[0].pols[i];
+	assert_non_null(p);
+	assert_int_equal(p->sel.dst_len, 24);
+	assert_int_equal(p->sel.src_len, 16);
+	assert_int_equal(p->sel.proto, 17);
+	assert_memory_equal(p->sel.dst.bytes, "\x0a\x02\x05\x00", 4);
+	check_child(w, sa->children);
+	world_free(w);
+}
+
+static void ts_unacceptable(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *sa;
+
+	sel4(&w->c[1].local_ts[0], "10.9.0.0", "10.9.255.255");
+	sa = establish(w, 0);
+	assert_null(sa->children);
+	assert_int_equal(w->f[0].n_add_sa + w->f[1].n_add_sa, 0);
+	world_free(w);
+}
+
+static void second_child(void **state)
+{
+	struct world *w = world_new(IKE_DH_CURVE25519, false);
+	struct ikesa *sa = establish(w, 0);
+	const struct childsa *first = sa->children;
+
+	assert_int_equal(engine_create_child(&w->e[0], sa, 10), 0);
+	assert_int_equal(engine_create_child(&w->e[0], sa, 10), -EBUSY);
+	pump(w, 10);
+	assert_int_equal(n_children(sa), 2);
+	assert_int_equal(n_children(only_sa(w, 1)), 2);
+	assert_ptr_not_equal(sa->children, first);
+	check_child(w, sa->children);
+	check_child(w, first);
+	/* Fresh keys for the new pair. */
+	assert_memory_not_equal(find_ksa(&w->f[0], sa->children->spi_out)->
+				encr_key,
+				find_ksa(&w->f[0], first->spi_out)->encr_key,
+				16);
+	assert_int_equal(w->f[0].n_add_sa, 4);
+	world_free(w);
+}
+
+static void rekey_child(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *sa;
+	uint32_t old_in;
+
+	sel4(&w->c[1].local_ts[0], "10.2.5.0", "10.2.5.255");
+	sa = establish(w, 0);
+	old_in = sa->children->spi_in;
+
+	assert_int_equal(engine_rekey_child(&w->e[0], sa, sa->children, 5),
+			 0);
+	pump(w, 5);	/* CREATE_CHILD_SA, then Delete of the old */
+	assert_int_equal(n_children(sa), 1);
+	assert_int_equal(n_children(only_sa(w, 1)), 1);
+	assert_int_not_equal(sa->children->spi_in, old_in);
+	/* The narrowed selectors carry over. */
+	assert_memory_equal(sa->children->remote_ts[0].start,
+			    "\x0a\x02\x05\x00", 4);
+	check_child(w, sa->children);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(live_sas(&w->f[i]), 2);
+		/* The policies passed to the new SA, with the reqid. */
+		assert_int_equal(w->f[i].n_add_pol, 3);
+		assert_int_equal(w->f[i].n_del_pol, 0);
+		assert_int_equal(live_pols(&w->f[i]), 3);
+		assert_int_equal(w->f[i].sas[2].reqid, w->f[i].sas[0].reqid);
+	}
+	assert_true(sa->children->has_policies);
+	/* Deleting the new SA now removes them. */
+	assert_int_equal(engine_delete_child(&w->e[0], sa, sa->children, 6),
+			 0);
+	pump(w, 6);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(live_sas(&w->f[i]), 0);
+		assert_int_equal(live_pols(&w->f[i]), 0);
+	}
+	world_free(w);
+}
+
+static void delete_child(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *sa = establish(w, 0);
+
+	assert_int_equal(engine_delete_child(&w->e[0], sa, sa->children, 5),
+			 0);
+	pump(w, 5);
+	assert_null(sa->children);
+	assert_null(only_sa(w, 1)->children);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(live_sas(&w->f[i]), 0);
+		assert_int_equal(live_pols(&w->f[i]), 0);
+		assert_int_equal(w->f[i].n_del_pol, 3);
+		assert_int_equal(live_allocs(&w->f[i]), 0);
+	}
+	assert_int_equal(sa->state, IKESA_ESTABLISHED);
+	world_free(w);
+}
+
+static void delete_ike(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *sa = establish(w, 0);
+
+	assert_int_equal(engine_create_child(&w->e[0], sa, 1), 0);
+	pump(w, 1);
+	assert_int_equal(engine_delete_ike(&w->e[0], sa, 2), 0);
+	pump(w, 2);
+	for (int i = 0; i < 2; i++) {
+		assert_null(w->e[i].sas);
+		assert_int_equal(live_sas(&w->f[i]), 0);
+		assert_int_equal(live_pols(&w->f[i]), 0);
+		assert_int_equal(w->f[i].n_del_pol, 6);
+		assert_int_equal(engine_next_deadline(&w->e[i]), 0);
+	}
+	world_free(w);
+}
+
+static void delete_from_responder(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *sa = establish(w, 0), *b = only_sa(w, 1);
+
+	/* The responder's own requests start at message ID 0. */
+	assert_int_equal(engine_delete_child(&w->e[1], b, b->children, 3), 0);
+	assert_int_equal(b->req.msg_id, 0);
+	pump(w, 3);
+	assert_null(sa->children);
+	assert_int_equal(engine_delete_ike(&w->e[1], b, 4), 0);
+	pump(w, 4);
+	assert_null(w->e[0].sas);
+	assert_null(w->e[1].sas);
+	world_free(w);
+}
+
+static void dpd(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *sa;
+	uint32_t req_next;
+
+	w->c[0].dpd_ms = 5000;
+	sa = establish(w, 0);
+	req_next = sa->req_next;
+	assert_int_equal(engine_next_deadline(&w->e[0]), 5000);
+	assert_int_equal(engine_tick(&w->e[0], 4999), 5000);
+	assert_int_equal(w->n, 0);
+	engine_tick(&w->e[0], 5000);
+	assert_int_equal(w->n, 1);
+	assert_int_equal(sa->req_next, req_next + 1);
+	/* While the check is out, the deadline is the retransmission. */
+	assert_int_equal(engine_next_deadline(&w->e[0]), 6000);
+	pump(w, 5100);
+	assert_false(sa->req.active);
+	assert_int_equal(engine_next_deadline(&w->e[0]), 10100);
+	assert_int_equal(live_sas(&w->f[0]), 2);
+	world_free(w);
+}
+
+static void dpd_dead_peer(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	uint64_t t;
+
+	w->c[0].dpd_ms = 5000;
+	establish(w, 0);
+	assert_int_equal(live_sas(&w->f[0]), 2);
+	t = engine_tick(&w->e[0], 5000);
+	for (int i = 0; i < 10 && t; i++) {
+		drop_all(w);
+		t = engine_tick(&w->e[0], t);
+	}
+	assert_int_equal(t, 0);
+	assert_null(w->e[0].sas);
+	assert_int_equal(live_sas(&w->f[0]), 0);
+	assert_int_equal(live_pols(&w->f[0]), 0);
+	world_free(w);
+}
+
+static void retransmit_backoff(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	static const uint64_t when[] = { 1000, 3000, 7000, 15000 };
+	struct ikesa *sa;
+	struct dgram first, d;
+
+	sa = engine_initiate(&w->e[0], &w->c[0], 0);
+	first = pop(w);
+	assert_int_equal(engine_next_deadline(&w->e[0]), 1000);
+	assert_int_equal(engine_tick(&w->e[0], 999), 1000);
+	assert_int_equal(w->n, 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(engine_tick(&w->e[0], when[i]), when[i + 1]);
+		d = pop(w);
+		/* The very same bytes again. */
+		assert_int_equal(d.len, first.len);
+		assert_memory_equal(d.buf, first.buf, d.len);
+		free(d.buf);
+		assert_int_equal(sa->req.tries, i + 1);
+	}
+	/* Three retransmissions and no answer: give up. */
+	assert_int_equal(engine_tick(&w->e[0], 15000), 0);
+	assert_int_equal(w->n, 0);
+	assert_null(w->e[0].sas);
+	free(first.buf);
+	world_free(w);
+}
+
+static void retransmit_then_answer(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *sa = engine_initiate(&w->e[0], &w->c[0], 0);
+
+	drop_all(w);
+	engine_tick(&w->e[0], 1000);
+	pump(w, 1000);
+	assert_int_equal(sa->state, IKESA_ESTABLISHED);
+	check_child(w, sa->children);
+	world_free(w);
+}
+
+static void duplicate_request(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *sa = engine_initiate(&w->e[0], &w->c[0], 0);
+	struct dgram init, r1, r2, auth, a1, a2;
+
+	init = pop(w);
+	deliver(w, &init, 0);
+	r1 = pop(w);
+	deliver(w, &init, 0);	/* IKE_SA_INIT again: same answer */
+	r2 = pop(w);
+	assert_int_equal(r1.len, r2.len);
+	assert_memory_equal(r1.buf, r2.buf, r1.len);
+	assert_non_null(only_sa(w, 1));
+	deliver(w, &r1, 0);
+	deliver(w, &r2, 0);	/* a duplicate response is dropped */
+	auth = pop(w);
+	assert_int_equal(w->n, 0);
+	deliver(w, &auth, 0);
+	a1 = pop(w);
+	deliver(w, &auth, 0);	/* IKE_AUTH again: the cached answer */
+	a2 = pop(w);
+	assert_int_equal(a1.len, a2.len);
+	assert_memory_equal(a1.buf, a2.buf, a1.len);
+	assert_int_equal(w->f[1].n_add_sa, 2);
+	assert_int_equal(w->f[1].n_alloc, 1);
+	deliver(w, &a2, 0);
+	assert_int_equal(sa->state, IKESA_ESTABLISHED);
+	deliver(w, &a1, 0);	/* stale response: dropped */
+	assert_int_equal(sa->state, IKESA_ESTABLISHED);
+	check_child(w, sa->children);
+	free(init.buf);
+	free(r1.buf);
+	free(r2.buf);
+	free(auth.buf);
+	free(a1.buf);
+	free(a2.buf);
+	world_free(w);
+}
+
+static void mangled_auth(void **state)
+{
+	struct world *w = world_new(IKE_DH_CURVE25519, false);
+	static const uint8_t masks[] = { 0x01, 0x80, 0xff };
+	struct ikesa *sa = engine_initiate(&w->e[0], &w->c[0], 0);
+	struct dgram d, auth;
+	uint8_t *buf;
+
+	d = pop(w);
+	deliver(w, &d, 0);
+	free(d.buf);
+	d = pop(w);
+	deliver(w, &d, 0);
+	free(d.buf);
+	auth = pop(w);
+	buf = malloc(auth.len);
+	assert_non_null(buf);
+	for (size_t i = 0; i < auth.len; i++) {
+		for (size_t k = 0; k < sizeof(masks); k++) {
+			memcpy(buf, auth.buf, auth.len);
+			buf[i] ^= masks[k];
+			engine_input(&w->e[1], 0, &w->c[1].local, 500,
+				     &w->c[1].remote, 500, buf, auth.len);
+			assert_int_equal(w->n, 0);
+		}
+		/* Truncated, too. */
+		engine_input(&w->e[1], 0, &w->c[1].local, 500,
+			     &w->c[1].remote, 500, auth.buf, i);
+	}
+	assert_int_equal(w->f[1].n_add_sa, 0);
+	assert_int_equal(w->f[1].n_alloc, 0);
+	assert_int_equal(only_sa(w, 1)->state, IKESA_AUTH);
+	/* The real one still works. */
+	deliver(w, &auth, 0);
+	pump(w, 0);
+	assert_int_equal(sa->state, IKESA_ESTABLISHED);
+	check_child(w, sa->children);
+	free(buf);
+	free(auth.buf);
+	world_free(w);
+}
+
+static void mangled_init(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct dgram init;
+	uint8_t *buf;
+
+	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
+	init = pop(w);
+	buf = malloc(init.len);
+	assert_non_null(buf);
+	for (size_t i = 0; i < init.len; i++) {
+		memcpy(buf, init.buf, init.len);
+		buf[i] ^= 0x5a;
+		engine_input(&w->e[1], 0, &w->c[1].local, 500,
+			     &w->c[1].remote, 500, buf, init.len);
+		engine_input(&w->e[0], 0, &w->c[0].local, 500,
+			     &w->c[0].remote, 500, buf, init.len);
+		drop_all(w);
+	}
+	assert_int_equal(w->f[0].n_add_sa + w->f[1].n_add_sa, 0);
+	/* Half-open SAs expire. */
+	engine_tick(&w->e[1], ENGINE_HALF_OPEN_MS);
+	assert_null(w->e[1].sas);
+	free(buf);
+	free(init.buf);
+	world_free(w);
+}
+
+static void mangled_auth_response(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *sa = engine_initiate(&w->e[0], &w->c[0], 0);
+	struct dgram d, resp;
+	uint8_t *buf;
+
+	for (int i = 0; i < 3; i++) {
+		d = pop(w);
+		deliver(w, &d, 0);
+		free(d.buf);
+	}
+	resp = pop(w);
+	buf = malloc(resp.len);
+	assert_non_null(buf);
+	for (size_t i = 0; i < resp.len; i++) {
+		memcpy(buf, resp.buf, resp.len);
+		buf[i] ^= 0x10;
+		engine_input(&w->e[0], 0, &w->c[0].local, 500,
+			     &w->c[0].remote, 500, buf, resp.len);
+		assert_int_equal(w->n, 0);
+	}
+	assert_int_equal(w->f[0].n_add_sa, 0);
+	assert_int_equal(sa->state, IKESA_AUTH);
+	deliver(w, &resp, 0);
+	assert_int_equal(sa->state, IKESA_ESTABLISHED);
+	check_child(w, sa->children);
+	free(buf);
+	free(resp.buf);
+	world_free(w);
+}
+
+static void lost_auth_response(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *sa = engine_initiate(&w->e[0], &w->c[0], 0);
+	struct dgram d;
+
+	for (int i = 0; i < 3; i++) {
+		d = pop(w);
+		deliver(w, &d, 0);
+		free(d.buf);
+	}
+	drop_all(w);		/* the IKE_AUTH response is lost */
+	assert_int_equal(only_sa(w, 1)->state, IKESA_ESTABLISHED);
+	assert_int_equal(engine_tick(&w->e[0], 1000), 3000);
+	pump(w, 1000);		/* retransmission, answered from cache */
+	assert_int_equal(sa->state, IKESA_ESTABLISHED);
+	assert_int_equal(w->f[1].n_add_sa, 2);
+	check_child(w, sa->children);
+	world_free(w);
+}
+
+static void window(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *sa = establish(w, 0), *b = only_sa(w, 1);
+	struct ike_chain *empty = calloc(1, sizeof(*empty));
+	uint8_t *buf;
+	size_t len;
+
+	assert_non_null(empty);
+	/* A request beyond the window is dropped, unanswered. */
+	assert_int_equal(ikesa_build(sa, IKE_EXCH_INFORMATIONAL, false, 7,
+				     empty, &buf, &len), 0);
+	engine_input(&w->e[1], 0, &w->c[1].local, 500, &w->c[1].remote, 500,
+		     buf, len);
+	free(buf);
+	assert_int_equal(w->n, 0);
+	assert_int_equal(b->resp_next, 2);
+	/* The next one in order is answered. */
+	assert_int_equal(ikesa_build(sa, IKE_EXCH_INFORMATIONAL, false, 2,
+				     empty, &buf, &len), 0);
+	engine_input(&w->e[1], 0, &w->c[1].local, 500, &w->c[1].remote, 500,
+		     buf, len);
+	free(buf);
+	assert_int_equal(w->n, 1);
+	assert_int_equal(b->resp_next, 3);
+	/* An unsolicited response is dropped. */
+	pump(w, 0);
+	assert_int_equal(sa->state, IKESA_ESTABLISHED);
+	assert_int_equal(w->n, 0);
+	/* A response flag on a new request: dropped by both. */
+	assert_int_equal(ikesa_build(sa, IKE_EXCH_INFORMATIONAL, true, 3,
+				     empty, &buf, &len), 0);
+	engine_input(&w->e[1], 0, &w->c[1].local, 500, &w->c[1].remote, 500,
+		     buf, len);
+	engine_input(&w->e[0], 0, &w->c[0].local, 500, &w->c[0].remote, 500,
+		     buf, len);
+	free(buf);
+	assert_int_equal(w->n, 0);
+	free(empty);
+	world_free(w);
+}
+
+static void rejected_reply_deleted(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *sa = establish(w, 0);
+
+	assert_int_equal(engine_create_child(&w->e[0], sa, 1), 0);
+	/* A no longer accepts what it offered: the reply is refused. */
+	set_esp(&w->c[0], false);
+	pump(w, 1);
+	assert_int_equal(n_children(sa), 1);
+	/* The responder's half was deleted through INFORMATIONAL. */
+	assert_int_equal(n_children(only_sa(w, 1)), 1);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(live_sas(&w->f[i]), 2);
+		assert_int_equal(live_pols(&w->f[i]), 3);
+		assert_int_equal(live_allocs(&w->f[i]), 1);
+	}
+	world_free(w);
+}
+
+/*
+ * Send B an authenticated request built from A's keys (as a peer with a
+ * buggy or hostile implementation would), and return B's answer's
+ * first notify type (0: none, -1: no answer).
+ */
+static int ask(struct world *w, struct ikesa *sa, uint8_t exchange,
+	       const struct ike_chain *chain)
+{
+	struct ike_chain *c = calloc(1, sizeof(*c));
+	const struct ike_payload *pl;
+	struct ikesa_plain plain;
+	struct ike_error err;
+	struct dgram d;
+	uint8_t *buf;
+	size_t len;
+	int ret = -1;
+
+	assert_non_null(c);
+	assert_int_equal(ikesa_build(sa, exchange, false, sa->req_next++,
+				     chain, &buf, &len), 0);
+	engine_input(&w->e[1], 0, &w->c[1].local, 500, &w->c[1].remote, 500,
+		     buf, len);
+	free(buf);
+	if (w->n) {
+		d = pop(w);
+		assert_int_equal(ikesa_decrypt(sa, d.buf, d.len, c, &plain,
+					       &err), 0);
+		pl = ike_chain_find(c, IKE_PL_NOTIFY, NULL);
+		ret = pl ? pl->notify->type : 0;
+		ike_chain_free(c);
+		ikesa_plain_free(&plain);
+		free(d.buf);
+	}
+	assert_int_equal(w->n, 0);
+	free(c);
+	return ret;
+}
+
+static void bad_requests(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *sa = establish(w, 0), *b = only_sa(w, 1);
+	struct ike_chain *c = calloc(1, sizeof(*c));
+	struct ike_sa *sap = calloc(1, sizeof(*sap));
+	struct ike_nonce nonce = { (const uint8_t *)"0123456789abcdef", 16 };
+	struct ike_notify rekey;
+	struct ike_ke ke = { IKE_DH_ECP_256, (const uint8_t *)"x", 1 };
+	struct ike_delete *del = calloc(1, sizeof(*del));
+	struct ike_ts *tsi = calloc(1, sizeof(*tsi));
+	struct ike_ts *tsr = calloc(1, sizeof(*tsr));
+	struct ike_error err;
+	uint8_t spi[4] = { 1, 2, 3, 4 };
+
+	assert_non_null(c);
+	assert_non_null(sap);
+	assert_non_null(del);
+	assert_non_null(tsi);
+	assert_non_null(tsr);
+	/* CREATE_CHILD_SA without a nonce. */
+	assert_int_equal(ask(w, sa, IKE_EXCH_CREATE_CHILD_SA, c),
+			 IKE_N_INVALID_SYNTAX);
+	/* Nonce only: no SA payload. */
+	ike_chain_add(c, IKE_PL_NONCE, &nonce, &err);
+	assert_int_equal(ask(w, sa, IKE_EXCH_CREATE_CHILD_SA, c),
+			 IKE_N_INVALID_SYNTAX);
+	/* With PFS, which is not offered. */
+	proposal_offer(sap, w->c[0].esp, w->c[0].n_esp, IKE_PROTO_ESP, spi,
+		       4, 0);
+	sap->proposals[0].transforms[sap->proposals[0].n_transforms++] =
+		(struct ike_transform){ .type = IKE_XF_DH,
+					.id = IKE_DH_ECP_256 };
+	ike_chain_add(c, IKE_PL_SA, sap, &err);
+	ike_chain_add(c, IKE_PL_KE, &ke, &err);
+	assert_int_equal(ask(w, sa, IKE_EXCH_CREATE_CHILD_SA, c),
+			 IKE_N_INVALID_SYNTAX);	/* no TS either */
+	tsi->n = tsr->n = 1;
+	tsi->sel[0] = w->c[0].local_ts[0];
+	tsr->sel[0] = w->c[0].remote_ts[0];
+	ike_chain_add(c, IKE_PL_TSI, tsi, &err);
+	ike_chain_add(c, IKE_PL_TSR, tsr, &err);
+	assert_int_equal(ask(w, sa, IKE_EXCH_CREATE_CHILD_SA, c),
+			 IKE_N_NO_PROPOSAL_CHOSEN);
+	/* Without the DH group, selectors B does not serve. */
+	sap->proposals[0].n_transforms--;
+	c->count = 2;		/* Nonce, SA */
+	sel4(&tsr->sel[0], "10.7.0.0", "10.7.0.255");
+	ike_chain_add(c, IKE_PL_TSI, tsi, &err);
+	ike_chain_add(c, IKE_PL_TSR, tsr, &err);
+	assert_int_equal(ask(w, sa, IKE_EXCH_CREATE_CHILD_SA, c),
+			 IKE_N_TS_UNACCEPTABLE);
+	assert_int_equal(w->f[1].n_alloc, 1);
+	/* Rekey of an SA that does not exist. */
+	memset(c, 0, sizeof(*c));
+	ikesa_notify(&rekey, IKE_N_REKEY_SA, NULL, 0);
+	rekey.protocol = IKE_PROTO_ESP;
+	rekey.spi_size = 4;
+	ike_chain_add(c, IKE_PL_NOTIFY, &rekey, &err);
+	ike_chain_add(c, IKE_PL_NONCE, &nonce, &err);
+	assert_int_equal(ask(w, sa, IKE_EXCH_CREATE_CHILD_SA, c),
+			 IKE_N_CHILD_SA_NOT_FOUND);
+	/* IKE_AUTH again, on an established SA. */
+	memset(c, 0, sizeof(*c));
+	assert_int_equal(ask(w, sa, IKE_EXCH_IKE_AUTH, c),
+			 IKE_N_INVALID_SYNTAX);
+	/* Delete of unknown SPIs, and of AH: answered, nothing removed. */
+	del->protocol = IKE_PROTO_ESP;
+	del->n_spis = 2;
+	del->spis[0] = 0x12345678;
+	del->spis[1] = sa->children->spi_out;	/* B's own inbound SPI */
+	ike_chain_add(c, IKE_PL_DELETE, del, &err);
+	assert_int_equal(ask(w, sa, IKE_EXCH_INFORMATIONAL, c), 0);
+	assert_non_null(b->children);
+	assert_int_equal(live_sas(&w->f[1]), 2);
+	assert_int_equal(b->state, IKESA_ESTABLISHED);
+	assert_int_equal(b->resp_next, sa->req_next);
+	free(tsi);
+	free(tsr);
+	free(del);
+	free(sap);
+	free(c);
+	world_free(w);
+}
+
+static void bad_auth_request(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *sa = engine_initiate(&w->e[0], &w->c[0], 0);
+	struct ike_chain *c = calloc(1, sizeof(*c));
+	struct ike_id id = { IKE_ID_FQDN, (const uint8_t *)"a.example", 9 };
+	struct ike_error err;
+	struct dgram d;
+
+	assert_non_null(c);
+	for (int i = 0; i < 2; i++) {
+		d = pop(w);
+		deliver(w, &d, 0);
+		free(d.buf);
+	}
+	drop_all(w);		/* A's own IKE_AUTH request */
+	/* An IDi without AUTH: authentication fails, the SA goes. */
+	ike_chain_add(c, IKE_PL_IDI, &id, &err);
+	sa->req_next = 1;
+	assert_int_equal(ask(w, sa, IKE_EXCH_IKE_AUTH, c),
+			 IKE_N_AUTHENTICATION_FAILED);
+	assert_null(w->e[1].sas);
+	assert_int_equal(w->f[1].n_alloc + w->f[1].n_add_sa, 0);
+	free(c);
+	world_free(w);
+}
+
+static void conn_by_id(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct conn *other = calloc(1, sizeof(*other));
+	struct ikesa *sa;
+
+	assert_non_null(other);
+	/* B: a first connection for the same address, another peer. */
+	*other = w->c[1];
+	set_id(&other->remote_id, "c.example");
+	memcpy(other->psk, "something else entirely", 23);
+	other->psk_len = 23;
+	w->e[1].n_conns = 0;
+	assert_int_equal(engine_add_conn(&w->e[1], other), 0);
+	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
+	sa = establish(w, 0);
+	assert_ptr_equal(only_sa(w, 1)->conn, &w->c[1]);
+	check_child(w, sa->children);
+	world_free(w);
+	free(other);
+}
+
+/* Protect hand-made inner payload bytes with A's keys, send them to B. */
+static struct dgram ask_raw(struct world *w, struct ikesa *sa,
+			    uint8_t exchange, uint8_t first,
+			    const uint8_t *inner, size_t len)
+{
+	struct ike_message *m = calloc(1, sizeof(*m));
+	struct ike_sk sk = { NULL, 0 };
+	struct ike_writer wr;
+	struct ike_error err;
+	uint8_t out[512];
+	size_t olen = sizeof(out);
+
+	assert_non_null(m);
+	m->hdr.spi_i = sa->spi_i;
+	m->hdr.spi_r = sa->spi_r;
+	m->hdr.exchange = exchange;
+	m->hdr.flags = IKE_FLAG_INITIATOR;
+	m->hdr.msg_id = sa->req_next++;
+	sk.len = len + sk_overhead(&sa->sk_out, len);
+	ike_chain_add(&m->chain, IKE_PL_SK, &sk, &err);
+	m->chain.pl[0].next = first;
+	ike_writer_init(&wr);
+	assert_int_equal(ike_message_build(&wr, m, &err), 0);
+	assert_int_equal(sk_encrypt(&sa->sk_out, wr.p, wr.len - sk.len, inner,
+				    len, out, &olen), 0);
+	assert_int_equal(olen, sk.len);
+	memcpy(wr.p + wr.len - sk.len, out, olen);
+	engine_input(&w->e[1], 0, &w->c[1].local, 500, &w->c[1].remote, 500,
+		     wr.p, wr.len);
+	ike_writer_free(&wr);
+	free(m);
+	assert_int_equal(w->n, 1);
+	return pop(w);
+}
+
+/* The first notify of an SK datagram to sa, with its data. */
+static uint16_t sk_notify(struct ikesa *sa, const struct dgram *d,
+			  uint8_t *data)
+{
+	struct ike_chain *c = calloc(1, sizeof(*c));
+	const struct ike_payload *pl;
+	struct ikesa_plain plain;
+	struct ike_error err;
+	uint16_t type = 0;
+
+	assert_non_null(c);
+	assert_int_equal(ikesa_decrypt(sa, d->buf, d->len, c, &plain, &err),
+			 0);
+	pl = ike_chain_find(c, IKE_PL_NOTIFY, NULL);
+	if (pl) {
+		type = pl->notify->type;
+		if (data && pl->notify->len)
+			*data = pl->notify->data[0];
+	}
+	ike_chain_free(c);
+	ikesa_plain_free(&plain);
+	free(c);
+	return type;
+}
+
+static void bad_inner_chain(void **state)
+{
+	/* An unknown payload (type 99) marked critical. */
+	static const uint8_t critical[] = { 0, 0x80, 0, 6, 0xab, 0xcd };
+	/* A nonce whose length runs past the end. */
+	static const uint8_t overrun[] = { 0, 0, 0, 40, 1, 2, 3, 4 };
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *sa = establish(w, 0);
+	struct dgram d;
+	uint8_t data = 0;
+
+	d = ask_raw(w, sa, IKE_EXCH_INFORMATIONAL, 99, critical,
+		    sizeof(critical));
+	assert_int_equal(sk_notify(sa, &d, &data),
+			 IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD);
+	assert_int_equal(data, 99);
+	free(d.buf);
+	d = ask_raw(w, sa, IKE_EXCH_CREATE_CHILD_SA, IKE_PL_NONCE, overrun,
+		    sizeof(overrun));
+	assert_int_equal(sk_notify(sa, &d, NULL), IKE_N_INVALID_SYNTAX);
+	free(d.buf);
+	/* The IKE SA survives errors outside IKE_AUTH. */
+	assert_int_equal(only_sa(w, 1)->state, IKESA_ESTABLISHED);
+	assert_int_equal(engine_dpd(&w->e[0], sa, 1), 0);
+	pump(w, 1);
+	assert_false(sa->req.active);
+	world_free(w);
+}
+
+static void bad_inner_auth(void **state)
+{
+	static const uint8_t overrun[] = { 0, 0, 0, 40, 1, 2, 3, 4 };
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *sa = engine_initiate(&w->e[0], &w->c[0], 0);
+	struct dgram d;
+
+	for (int i = 0; i < 2; i++) {
+		d = pop(w);
+		deliver(w, &d, 0);
+		free(d.buf);
+	}
+	drop_all(w);
+	sa->req_next = 1;
+	d = ask_raw(w, sa, IKE_EXCH_IKE_AUTH, IKE_PL_IDI, overrun,
+		    sizeof(overrun));
+	assert_int_equal(sk_notify(sa, &d, NULL), IKE_N_INVALID_SYNTAX);
+	free(d.buf);
+	/* A malformed IKE_AUTH ends the IKE SA (§2.21.2). */
+	assert_null(w->e[1].sas);
+	world_free(w);
+}
+
+/* Whether an SK datagram for sa (decrypted with its inbound keys) has type. */
+static bool sk_has_payload(struct ikesa *sa, const struct dgram *d,
+			   uint8_t type)
+{
+	struct ike_chain *c = calloc(1, sizeof(*c));
+	struct ikesa_plain plain;
+	struct ike_error err;
+	bool found;
+
+	assert_non_null(c);
+	assert_int_equal(ikesa_decrypt(sa, d->buf, d->len, c, &plain, &err),
+			 0);
+	found = ike_chain_find(c, type, NULL) != NULL;
+	ike_chain_free(c);
+	ikesa_plain_free(&plain);
+	free(c);
+	return found;
+}
+
+static void pfs_child(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *sa, *b;
+	struct dgram d;
+
+	for (int i = 0; i < 2; i++)
+		xf(&w->c[i].esp[0], IKE_XF_DH, IKE_DH_CURVE25519, 0);
+	/* IKE_AUTH leaves the group out. */
+	sa = establish(w, 0);
+	b = only_sa(w, 1);
+	check_child(w, sa->children);
+	assert_int_equal(engine_create_child(&w->e[0], sa, 1), 0);
+	d = pop(w);
+	assert_true(sk_has_payload(b, &d, IKE_PL_KE));
+	deliver(w, &d, 1);
+	free(d.buf);
+	d = pop(w);
+	assert_true(sk_has_payload(sa, &d, IKE_PL_KE));
+	deliver(w, &d, 1);
+	free(d.buf);
+	assert_int_equal(n_children(sa), 2);
+	check_child(w, sa->children);
+	assert_false(sa->req.have_dh);
+	world_free(w);
+}
+
+static void pfs_invalid_ke(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *sa, *b;
+	struct dgram d;
+
+	/* A sends a KE for 31 and also offers 19; B takes 19 only. */
+	xf(&w->c[0].esp[0], IKE_XF_DH, IKE_DH_CURVE25519, 0);
+	xf(&w->c[0].esp[0], IKE_XF_DH, IKE_DH_ECP_256, 0);
+	xf(&w->c[1].esp[0], IKE_XF_DH, IKE_DH_ECP_256, 0);
+	sa = establish(w, 0);
+	b = only_sa(w, 1);
+	assert_int_equal(engine_create_child(&w->e[0], sa, 1), 0);
+	d = pop(w);
+	deliver(w, &d, 1);
+	free(d.buf);
+	d = pop(w);
+	assert_int_equal(sk_notify(sa, &d, NULL), IKE_N_INVALID_KE_PAYLOAD);
+	deliver(w, &d, 1);
+	free(d.buf);
+	/* A retried with group 19. */
+	assert_true(sa->req.active);
+	assert_int_equal(sa->req.dh.group->id, IKE_DH_ECP_256);
+	pump(w, 1);
+	assert_int_equal(n_children(sa), 2);
+	assert_int_equal(n_children(b), 2);
+	check_child(w, sa->children);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(live_allocs(&w->f[i]), 2);
+	world_free(w);
+}
+
+/* Random datagrams under valid-looking headers, to both sides. */
+static void random_garbage(void **state)
+{
+	static const uint8_t exch[] = { 34, 35, 36, 37, 0, 255 };
+	static const uint8_t flags[] = { 0x00, 0x08, 0x20, 0x28, 0xff };
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *sa = establish(w, 0), *b = only_sa(w, 1);
+	uint8_t buf[600];
+	uint32_t x = 12345;
+
+	for (int i = 0; i < 20000; i++) {
+		size_t len = IKE_HEADER_LEN;
+		int to = i & 1;
+
+		for (size_t k = 0; k < sizeof(buf); k++) {
+			x = x * 1103515245u + 12345u;
+			buf[k] = (uint8_t)(x >> 16);
+		}
+		len += (x >> 8) % (sizeof(buf) - IKE_HEADER_LEN);
+		if (i % 3) {
+			for (int k = 0; k < 8; k++) {
+				buf[k] = (uint8_t)(sa->spi_i >> (56 - 8 * k));
+				buf[8 + k] = (uint8_t)(sa->spi_r >>
+						       (56 - 8 * k));
+			}
+		}
+		buf[16] = (i % 5) ? IKE_PL_SK : buf[16];
+		buf[17] = 0x20;
+		buf[18] = exch[(x >> 3) % sizeof(exch)];
+		buf[19] = flags[(x >> 5) % sizeof(flags)];
+		buf[20] = buf[21] = buf[22] = 0;
+		buf[23] = (uint8_t)(x & 3);
+		buf[24] = buf[25] = 0;
+		buf[26] = (uint8_t)(len >> 8);
+		buf[27] = (uint8_t)len;
+		if (i % 7 == 0 && len >= 32) {	/* plausible SK header */
+			buf[28] = 0;
+			buf[29] = 0;
+			buf[30] = (uint8_t)((len - 28) >> 8);
+			buf[31] = (uint8_t)(len - 28);
+		}
+		engine_input(&w->e[to], 0, &w->c[to].local, 500,
+			     &w->c[to].remote, 500, buf, len);
+		drop_all(w);
+	}
+	assert_int_equal(w->f[0].n_add_sa + w->f[1].n_add_sa, 4);
+	assert_int_equal(sa->state, IKESA_ESTABLISHED);
+	assert_int_equal(b->state, IKESA_ESTABLISHED);
+	world_free(w);
+}
+
+static void pfs_bad_ke(void **state)
+{
+	static const uint8_t zero[32];
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ike_chain *c = calloc(1, sizeof(*c));
+	struct ike_sa *sap = calloc(1, sizeof(*sap));
+	struct ike_ts *tsi = calloc(1, sizeof(*tsi));
+	struct ike_ts *tsr = calloc(1, sizeof(*tsr));
+	struct ike_nonce nonce = { (const uint8_t *)"0123456789abcdef", 16 };
+	struct ike_ke ke = { IKE_DH_CURVE25519, zero, sizeof(zero) };
+	struct ike_error err;
+	struct ikesa *sa;
+	uint8_t spi[4] = { 1, 2, 3, 4 };
+
+	assert_true(c && sap && tsi && tsr);
+	for (int i = 0; i < 2; i++)
+		xf(&w->c[i].esp[0], IKE_XF_DH, IKE_DH_CURVE25519, 0);
+	sa = establish(w, 0);
+	proposal_offer(sap, w->c[0].esp, w->c[0].n_esp, IKE_PROTO_ESP, spi,
+		       4, IKE_DH_CURVE25519);
+	tsi->n = tsr->n = 1;
+	tsi->sel[0] = w->c[0].local_ts[0];
+	tsr->sel[0] = w->c[0].remote_ts[0];
+	ike_chain_add(c, IKE_PL_NONCE, &nonce, &err);
+	ike_chain_add(c, IKE_PL_SA, sap, &err);
+	ike_chain_add(c, IKE_PL_KE, &ke, &err);
+	ike_chain_add(c, IKE_PL_TSI, tsi, &err);
+	ike_chain_add(c, IKE_PL_TSR, tsr, &err);
+	/* An all-zero X25519 value gives an all-zero secret: refused. */
+	assert_int_equal(ask(w, sa, IKE_EXCH_CREATE_CHILD_SA, c),
+			 IKE_N_INVALID_SYNTAX);
+	/* No KE at all: the responder asks for its group. */
+	c->count = 2;
+	ike_chain_add(c, IKE_PL_TSI, tsi, &err);
+	ike_chain_add(c, IKE_PL_TSR, tsr, &err);
+	assert_int_equal(ask(w, sa, IKE_EXCH_CREATE_CHILD_SA, c),
+			 IKE_N_INVALID_KE_PAYLOAD);
+	assert_int_equal(w->f[1].n_add_sa, 2);
+	assert_int_equal(live_allocs(&w->f[1]), 1);
+	free(c);
+	free(sap);
+	free(tsi);
+	free(tsr);
+	world_free(w);
+}
+
+static void rekey_ike(void **state)
+{
+	struct world *w = world_new(IKE_DH_CURVE25519, false);
+	struct ikesa *old = establish(w, 0), *sa, *b;
+	struct childsa *child = old->children;
+	uint64_t old_spi = old->spi_i;
+
+	w->c[0].dpd_ms = w->c[1].dpd_ms = 5000;
+	assert_int_equal(engine_rekey_ike(&w->e[0], old, 10), 0);
+	pump(w, 10);	/* CREATE_CHILD_SA, then Delete of the old SA */
+	sa = only_sa(w, 0);
+	b = only_sa(w, 1);
+	assert_ptr_not_equal(sa, old);
+	assert_true(sa->spi_i != old_spi);
+	assert_true(sa->initiator);
+	assert_int_equal(sa->state, IKESA_ESTABLISHED);
+	assert_int_equal(b->state, IKESA_ESTABLISHED);
+	assert_true(sa->spi_i == b->spi_i && sa->spi_r == b->spi_r);
+	/* The Child SA moved over, untouched in the kernel. */
+	assert_ptr_equal(sa->children, child);
+	assert_int_equal(n_children(b), 1);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(w->f[i].n_del_sa, 0);
+		assert_int_equal(w->f[i].n_del_pol, 0);
+	}
+	/* Fresh message IDs and working keys on the new SA. */
+	assert_int_equal(sa->req_next, 0);
+	assert_int_equal(engine_create_child(&w->e[0], sa, 20), 0);
+	pump(w, 20);
+	assert_int_equal(n_children(sa), 2);
+	check_child(w, sa->children);
+	assert_int_equal(engine_tick(&w->e[1], 5020), 6020);
+	pump(w, 5020);	/* B's liveness check, answered by A */
+	assert_int_equal(b->req_next, 1);
+	assert_false(b->req.active);
+	/* The responder can rekey too, and the roles follow. */
+	assert_int_equal(engine_rekey_ike(&w->e[1], b, 30), 0);
+	pump(w, 30);
+	sa = only_sa(w, 0);
+	b = only_sa(w, 1);
+	assert_false(sa->initiator);
+	assert_true(b->initiator);
+	assert_int_equal(n_children(sa), 2);
+	assert_int_equal(engine_delete_ike(&w->e[0], sa, 40), 0);
+	pump(w, 40);
+	for (int i = 0; i < 2; i++) {
+		assert_null(w->e[i].sas);
+		assert_int_equal(live_sas(&w->f[i]), 0);
+		assert_int_equal(live_pols(&w->f[i]), 0);
+	}
+	world_free(w);
+}
+
+static void rekey_ike_lifetime(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *old, *sa;
+
+	w->c[0].ike_lifetime_s = w->c[1].ike_lifetime_s = 100;
+	old = establish(w, 0);
+	assert_int_equal(old->rekey_at, 90000);
+	assert_int_equal(only_sa(w, 1)->rekey_at, 0);	/* responder */
+	assert_int_equal(engine_next_deadline(&w->e[0]), 90000);
+	assert_int_equal(engine_next_deadline(&w->e[1]), 0);
+	engine_tick(&w->e[0], 90000);
+	pump(w, 90000);
+	sa = only_sa(w, 0);
+	assert_ptr_not_equal(sa, old);
+	assert_int_equal(sa->rekey_at, 180000);
+	assert_non_null(sa->children);
+	check_child(w, sa->children);
+	world_free(w);
+}
+
+static void delete_child_both(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *sa = establish(w, 0), *b = only_sa(w, 1);
+	struct dgram da, db;
+
+	/* Both sides delete the same Child SA at once. */
+	assert_int_equal(engine_delete_child(&w->e[0], sa, sa->children, 1),
+			 0);
+	assert_int_equal(engine_delete_child(&w->e[1], b, b->children, 1), 0);
+	da = pop(w);
+	db = pop(w);
+	deliver(w, &da, 1);
+	deliver(w, &db, 1);
+	pump(w, 1);
+	assert_null(sa->children);
+	assert_null(b->children);
+	assert_false(sa->req.active || b->req.active);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(live_sas(&w->f[i]), 0);
+		assert_int_equal(live_pols(&w->f[i]), 0);
+	}
+	free(da.buf);
+	free(db.buf);
+	world_free(w);
+}
+
+/* Proposal selection on its own. */
+
+static void offer(struct ike_sa *sa, const struct conn *c)
+{
+	proposal_offer(sa, c->ike, c->n_ike, IKE_PROTO_IKE, NULL, 0, 0);
+}
+
+static void proposal_pick(void **state)
+{
+	struct ike_sa *sa = calloc(1, sizeof(*sa));
+	struct proposal_choice pc;
+	struct conn a, b;
+
+	assert_non_null(sa);
+	make_conn(&a, 0, IKE_DH_CURVE25519, true);
+	make_conn(&b, 1, IKE_DH_ECP_256, true);
+	/* A: GCM-256 or CBC-256/SHA256, groups 31, 19. */
+	xf(&a.ike[0], IKE_XF_DH, IKE_DH_ECP_256, 0);
+	set_ike(&a, IKE_DH_CURVE25519, false);
+	xf(&a.ike[0], IKE_XF_ENCR, IKE_ENCR_AES_GCM_16, 256);
+	xf(&a.ike[0], IKE_XF_DH, IKE_DH_ECP_256, 0);
+	offer(sa, &a);
+	/* One proposal mixing AEAD and integrity is not acceptable to B. */
+	assert_int_equal(proposal_select(sa, b.ike, b.n_ike, IKE_PROTO_IKE,
+					 IKE_DH_CURVE25519, &pc), -1);
+	set_ike(&b, IKE_DH_ECP_256, false);
+	assert_int_equal(proposal_select(sa, b.ike, b.n_ike, IKE_PROTO_IKE,
+					 IKE_DH_CURVE25519, &pc), 0);
+	assert_int_equal(pc.encr->id, IKE_ENCR_AES_CBC);
+	assert_int_equal(pc.dh->id, IKE_DH_ECP_256);
+	assert_int_equal(pc.prop.n_transforms, 4);
+	/* The reply is checked against what was offered. */
+	memset(sa, 0, sizeof(*sa));
+	sa->n_proposals = 1;
+	sa->proposals[0] = pc.prop;
+	assert_int_equal(proposal_check_reply(sa, a.ike, a.n_ike,
+					      IKE_PROTO_IKE, 0, &pc), 0);
+	sa->proposals[0].transforms[0].key_len = 128;
+	assert_int_equal(proposal_check_reply(sa, a.ike, a.n_ike,
+					      IKE_PROTO_IKE, 0, &pc), -1);
+	/* Wrong protocol, unknown attributes: skipped. */
+	offer(sa, &b);
+	assert_int_equal(proposal_select(sa, b.ike, b.n_ike, IKE_PROTO_ESP, 0,
+					 &pc), -1);
+	sa->proposals[0].transforms[0].unknown_attr = true;
+	assert_int_equal(proposal_select(sa, b.ike, b.n_ike, IKE_PROTO_IKE, 0,
+					 &pc), -1);
+	free(sa);
+}
+
+static void proposal_prefers_ke(void **state)
+{
+	struct ike_sa *sa = calloc(1, sizeof(*sa));
+	struct proposal_choice pc;
+	struct conn a;
+
+	assert_non_null(sa);
+	make_conn(&a, 0, IKE_DH_CURVE25519, true);
+	xf(&a.ike[0], IKE_XF_DH, IKE_DH_ECP_256, 0);
+	proposal_offer(sa, a.ike, a.n_ike, IKE_PROTO_IKE, NULL, 0,
+		       IKE_DH_ECP_256);
+	/* The KE group moves to the front of the offer. */
+	assert_int_equal(sa->proposals[0].transforms[0].id, IKE_DH_ECP_256);
+	assert_int_equal(proposal_select(sa, a.ike, a.n_ike, IKE_PROTO_IKE,
+					 IKE_DH_CURVE25519, &pc), 0);
+	assert_int_equal(pc.dh->id, IKE_DH_CURVE25519);
+	assert_true(proposal_has_dh(a.ike, a.n_ike, IKE_DH_ECP_256));
+	assert_false(proposal_has_dh(a.ike, a.n_ike, IKE_DH_MODP_2048));
+	assert_int_equal(proposal_first_dh(a.ike, a.n_ike), IKE_DH_CURVE25519);
+	/* ESP with ESN. */
+	proposal_offer(sa, a.esp, a.n_esp, IKE_PROTO_ESP,
+		       (const uint8_t *)"\x01\x02\x03\x04", 4, 0);
+	assert_int_equal(proposal_select(sa, a.esp, a.n_esp, IKE_PROTO_ESP, 0,
+					 &pc), 0);
+	assert_int_equal(pc.spi, 0x01020304);
+	assert_false(pc.esn);
+	free(sa);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(proposal_pick),
+		cmocka_unit_test(proposal_prefers_ke),
+		cmocka_unit_test(full_19_gcm),
+		cmocka_unit_test(full_19_cbc),
+		cmocka_unit_test(full_31_gcm),
+		cmocka_unit_test(full_31_cbc),
+		cmocka_unit_test(full_14_gcm),
+		cmocka_unit_test(full_14_cbc),
+		cmocka_unit_test(full_20_gcm),
+		cmocka_unit_test(cookie_round_trip),
+		cmocka_unit_test(cookie_threshold),
+		cmocka_unit_test(invalid_ke_retry),
+		cmocka_unit_test(wrong_psk),
+		cmocka_unit_test(no_proposal_chosen),
+		cmocka_unit_test(child_no_proposal),
+		cmocka_unit_test(transport_mode),
+		cmocka_unit_test(transport_refused),
+		cmocka_unit_test(ts_narrowing),
+		cmocka_unit_test(ts_unacceptable),
+		cmocka_unit_test(second_child),
+		cmocka_unit_test(rekey_child),
+		cmocka_unit_test(pfs_child),
+		cmocka_unit_test(pfs_invalid_ke),
+		cmocka_unit_test(pfs_bad_ke),
+		cmocka_unit_test(rekey_ike),
+		cmocka_unit_test(rekey_ike_lifetime),
+		cmocka_unit_test(delete_child),
+		cmocka_unit_test(delete_child_both),
+		cmocka_unit_test(delete_ike),
+		cmocka_unit_test(delete_from_responder),
+		cmocka_unit_test(dpd),
+		cmocka_unit_test(dpd_dead_peer),
+		cmocka_unit_test(retransmit_backoff),
+		cmocka_unit_test(retransmit_then_answer),
+		cmocka_unit_test(duplicate_request),
+		cmocka_unit_test(lost_auth_response),
+		cmocka_unit_test(window),
+		cmocka_unit_test(rejected_reply_deleted),
+		cmocka_unit_test(bad_requests),
+		cmocka_unit_test(bad_auth_request),
+		cmocka_unit_test(conn_by_id),
+		cmocka_unit_test(bad_inner_chain),
+		cmocka_unit_test(bad_inner_auth),
+		cmocka_unit_test(mangled_auth),
+		cmocka_unit_test(mangled_init),
+		cmocka_unit_test(mangled_auth_response),
+		cmocka_unit_test(random_garbage),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
