@@ -4,10 +4,12 @@
  */
 #include <stddef.h>
 
+#include "engine/auth_sig.h"
 #include "engine/auth_method.h"
 
 static const struct auth_method *const methods[] = {
 	&auth_method_psk,
+	&auth_method_sig, &auth_method_rsa, &auth_method_p256, &auth_method_p384,
 };
 
 const struct auth_method *auth_method_find(uint8_t m)

@@ -61,6 +61,27 @@ struct conn {
 	uint64_t ike_lifetime_s, child_lifetime_s;	/* 0: unlimited */
 	uint32_t retrans_base_ms;	/* first retransmission timeout */
 	unsigned int retrans_tries;	/* retransmissions before giving up */
+
+	/*
+	 * Certificates (engine/auth_sig.c), used when auth_method is a
+	 * signature method: 1 (RSA), 9/10 (ECDSA P-256/P-384) or 14 (RFC
+	 * 7427 Digital Signature, any key type). The peer may authenticate
+	 * with any of these whenever sig_creds has a trust list, whatever
+	 * our own method.
+	 *
+	 * cert_file: PEM, our certificate then any intermediates (sent as
+	 * CERT payloads); key_file: its PEM private key; ca_dir: directory
+	 * of PEM CA certificates that certify peers (also named in our
+	 * CERTREQ). The engine does not read the paths: whoever builds the
+	 * conn loads them with sig_creds_load(&c->sig_creds, cert_file,
+	 * key_file, ca_dir) (crypto/sign.h) and frees sig_creds with
+	 * sig_creds_free() after the engine is done with the conn. NULL
+	 * sig_creds: no certificates, no SIGNATURE_HASH_ALGORITHMS notify.
+	 */
+	const char *cert_file, *key_file, *ca_dir;
+	struct sig_creds *sig_creds;
+	/* Method 14 with an RSA key: RSASSA-PSS, not PKCS#1 v1.5. */
+	bool rsa_pss;
 };
 
 #endif

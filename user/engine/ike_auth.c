@@ -9,6 +9,7 @@
 
 #include <gnutls/gnutls.h>
 
+#include "engine/auth_sig.h"
 #include "engine/auth_method.h"
 #include "engine/exchange.h"
 #include "ike/auth.h"
@@ -27,6 +28,7 @@ struct auth_msg {
 	struct ike_notify mode, err;
 	uint8_t id_body[4 + CONN_MAX_ID];
 	uint8_t auth_data[AUTH_DATA_MAX];
+	struct sig_payloads sig;	/* CERT, CERTREQ */
 };
 
 static const struct auth_method *our_method(const struct ikesa *sa)
@@ -90,6 +92,8 @@ static int add_id_auth(struct ikesa *sa, struct auth_msg *am)
 	am->auth.len = len;
 	ike_chain_add(&am->chain, sa->initiator ? IKE_PL_IDI : IKE_PL_IDR,
 		      &am->id, &err);
+	auth_sig_add_payloads(c, IKE_EXCH_IKE_AUTH, sa->initiator, &am->chain,
+			      &am->sig);
 	if (sa->initiator && c->remote_id.len) {
 		am->peer_id.type = c->remote_id.type;
 		am->peer_id.data = c->remote_id.data;
@@ -153,6 +157,8 @@ static bool peer_authentic(struct ikesa *sa, const struct ike_chain *ch)
 	pauth = ike_chain_find(ch, IKE_PL_AUTH, NULL);
 	if (!pid || !pauth || !id_ok(&sa->conn->remote_id, pid))
 		return false;
+	if (sig_method(pauth->auth->method))
+		return auth_sig_peer_authentic(sa, ch, pid, pauth);
 	if (!our_method(sa) || pauth->auth->method != our_method(sa)->method)
 		return false;
 	len = pauth->auth->len;

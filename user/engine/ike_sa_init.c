@@ -11,6 +11,7 @@
 
 #include "crypto/prf.h"
 #include "crypto/random.h"
+#include "engine/auth_sig.h"
 #include "engine/exchange.h"
 #include "ike/ke.h"
 #include "ike/nonce.h"
@@ -35,6 +36,7 @@ int ike_sa_init_start(struct ikesa *sa, uint64_t now)
 	const struct conn *c = sa->conn;
 	struct ike_chain *chain = calloc(1, sizeof(*chain));
 	struct ike_sa *sap = calloc(1, sizeof(*sap));
+	struct sig_payloads sig;
 	struct ike_notify cookie;
 	struct ike_nonce nonce;
 	struct ike_ke ke;
@@ -71,6 +73,7 @@ int ike_sa_init_start(struct ikesa *sa, uint64_t now)
 	nonce.data = sa->ni;
 	nonce.len = sa->ni_len;
 	ike_chain_add(chain, IKE_PL_NONCE, &nonce, &err);
+	auth_sig_add_payloads(c, IKE_EXCH_IKE_SA_INIT, true, chain, &sig);
 
 	sa->req_next = 0;
 	sa->spi_r = 0;
@@ -167,6 +170,7 @@ static int respond(struct ikesa *sa, const struct proposal_choice *pc)
 	struct ike_chain *chain = calloc(1, sizeof(*chain));
 	struct ike_sa *sap = calloc(1, sizeof(*sap));
 	struct ike_nonce nonce = { sa->nr, sa->nr_len };
+	struct sig_payloads sig;
 	struct ike_ke ke;
 	struct ike_error err;
 	int ret = -ENOMEM;
@@ -180,6 +184,8 @@ static int respond(struct ikesa *sa, const struct proposal_choice *pc)
 	ke.data = dh_public(&sa->dh, &ke.len);
 	ike_chain_add(chain, IKE_PL_KE, &ke, &err);
 	ike_chain_add(chain, IKE_PL_NONCE, &nonce, &err);
+	auth_sig_add_payloads(sa->conn, IKE_EXCH_IKE_SA_INIT, false, chain,
+			      &sig);
 	ret = ikesa_respond(sa, IKE_EXCH_IKE_SA_INIT, 0, chain);
 	if (!ret) {
 		sa->init_resp = malloc(sa->resp_len);
