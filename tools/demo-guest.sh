@@ -42,5 +42,28 @@ for i in 1 3; do
 	topo_ping "$i" && echo "inner $(topo_eu_inner "$i") -> $TOPO_SG_INNER over eu$i: still ok"
 done
 
-say "7. Unload"
+say "7. eu1's address changes: its SAs and policies move in one call per peer"
+ip netns exec "$EU" sysctl -qw net.ipv4.conf.eu1.promote_secondaries=1
+run ip -n "$EU" addr add 10.1.1.11/24 dev eu1
+run ip netns exec "$EU" "$MIFCTL" rewrite 10.1.1.1 10.1.1.11
+run ip netns exec "$SG" "$MIFCTL" rewrite 10.1.1.1 10.1.1.11
+run ip -n "$EU" addr del 10.1.1.1/24 dev eu1
+topo_ping 1 && echo "inner $(topo_eu_inner 1) -> $TOPO_SG_INNER from 10.1.1.11, same SPIs: ok"
+echo "eu1 SA 0x1001: $(topo_esp_packets "$EU" 0x1001) packets (counters carried over)"
+
+say "8. eu3 gets an alternate; its link loses carrier; the kernel fails over"
+ip netns exec "$EU" sysctl -qw net.ipv4.conf.all.ignore_routes_with_linkdown=1
+ip netns exec "$EU" sysctl -qw net.ipv4.conf.eu3.ignore_routes_with_linkdown=1
+ip -n "$EU" route add 10.1.3.0/24 dev eu1 metric 100
+ip -n "$EU" route replace "$TOPO_SG_INNER/32" dev eu1
+ip -n "$SG" route replace "$(topo_eu_inner 3)/32" dev sg1
+run ip netns exec "$EU" "$MIFCTL" alt set 10.1.3.1 10.1.1.11
+ip netns exec "$EU" "$MIFCTL" monitor count 1 &
+sleep 1
+run ip -n "$SG" link set sg3 down
+wait
+run ip netns exec "$SG" "$MIFCTL" rewrite 10.1.3.1 10.1.1.11
+topo_ping 3 && echo "inner $(topo_eu_inner 3) -> $TOPO_SG_INNER over eu1 after failover: ok"
+
+say "9. Unload"
 run rmmod xfrm_mif
