@@ -81,17 +81,21 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	struct nlattr *attrs[XFRM_MIF_A_MAX + 1];
 	int err;
 
+	/*
+	 * After a failure the rest of a reply is read and dropped, so that
+	 * the acknowledgement does not stay queued for the next request.
+	 */
+	if (req->err)
+		return NL_SKIP;
 	err = genlmsg_parse(nlmsg_hdr(msg), 0, attrs, XFRM_MIF_A_MAX, NULL);
 	if (err < 0) {
 		req->err = -EBADMSG;
-		return NL_STOP;
+		return NL_SKIP;
 	}
 	if (req->fn) {
 		err = req->fn(attrs, gh->cmd, req->arg);
-		if (err) {
+		if (err)
 			req->err = err;
-			return NL_STOP;
-		}
 	}
 	return NL_OK;
 }
@@ -174,10 +178,11 @@ int mifnl_request(struct mifnl *nl, struct nl_msg *msg, mifnl_reply_fn fn,
 		nl_cb_put(cb);
 		return -EIO;
 	}
-	while (!req.done && !req.err) {
+	while (!req.done) {
 		err = nl_recvmsgs(nl->sk, cb);
-		if (err < 0 && !req.err) {
-			req.err = -EIO;
+		if (err < 0) {
+			if (!req.err)
+				req.err = -EIO;
 			break;
 		}
 	}
