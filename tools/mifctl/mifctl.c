@@ -26,6 +26,8 @@ static const struct command commands[] = {
 	{ "show", cmd_show, "show [ADDR]" },
 	{ "alt", cmd_alt, "alt set ADDR ALT [ALT...] | alt show | alt del ADDR" },
 	{ "monitor", cmd_monitor, "monitor [count N]" },
+	{ "ike", cmd_ike,
+	  "ike [-s SOCKET] list [NAME] | status | up NAME [-w SECS] | down NAME | reload" },
 };
 
 static void usage(FILE *f)

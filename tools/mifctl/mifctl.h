@@ -37,6 +37,7 @@ int cmd_rewrite(struct mifctl *ctl, int argc, char **argv);
 int cmd_show(struct mifctl *ctl, int argc, char **argv);
 int cmd_alt(struct mifctl *ctl, int argc, char **argv);
 int cmd_monitor(struct mifctl *ctl, int argc, char **argv);
+int cmd_ike(struct mifctl *ctl, int argc, char **argv);
 
 /* What an operation or event changed. */
 struct counts {

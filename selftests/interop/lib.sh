@@ -1,0 +1,162 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# Helpers of the IKE interop tests (selftests/interop/*.sh): start and stop
+# mifd in a network namespace, talk to its control socket.
+#
+# Source after selftests/lib.sh (for REPO_DIR, log and the TAP helpers).
+#
+#   mifd_start NS CONF SOCK	start "mifd -d -f CONF -s SOCK" in netns NS,
+#				stderr to SOCK.log; waits until the control
+#				socket answers (10 s). Returns 0 or 1.
+#   mifd_stop [NS SOCK]		SIGTERM one daemon (or, without arguments,
+#				every daemon mifd_start started) and wait for
+#				it to exit (5 s, then SIGKILL). Returns 0 when
+#				each exited with status 0.
+#   mifd_ctl NS SOCK ARGS...	run "mifctl ARGS..." against that daemon
+#				(MIFD_SOCKET=SOCK, killed after 20 s),
+#				e.g. mifd_ctl "$EU" "$sock" -j ike list
+#   mifd_pid SOCK		pid of the daemon started with SOCK
+#   mifd_log SOCK		print its log (for failure diagnostics)
+#   mifd_wait_established NS SOCK CONN [SECONDS]
+#				wait until CONN has an ESTABLISHED IKE SA
+#				with at least one installed Child SA
+#   mifd_tmpdir			a directory under /tmp for configs and
+#				sockets, removed at exit ($MIFD_TMP)
+#   tcase NAME CMD...		one TAP case like lib.sh's check, but CMD runs
+#				in the current shell (it may start daemons or
+#				set variables); its output shows on failure
+
+MIFD=${MIFD:-$REPO_DIR/build/mifd}
+MIFCTL=${MIFCTL:-$REPO_DIR/build/mifctl}
+
+declare -A mifd_pids=()		# SOCK -> pid
+# Made here, not in mifd_tmpdir: $(mifd_tmpdir) runs in a subshell.
+MIFD_TMP=$(mktemp -d /tmp/mif-interop.XXXXXX)
+
+mifd_tmpdir() {
+	echo "$MIFD_TMP"
+}
+
+mifd_start() {
+	local ns=$1 conf=$2 sock=$3 pid i
+	rm -f "$sock"
+	mkdir -p "$(dirname "$sock")"
+	ip netns exec "$ns" "$MIFD" -d -f "$conf" -s "$sock" \
+		</dev/null >>"$sock.log" 2>&1 &
+	pid=$!
+	mifd_pids[$sock]=$pid
+	for i in $(seq 100); do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			unset "mifd_pids[$sock]"
+			return 1
+		fi
+		if [ -S "$sock" ] && mifd_ctl "$ns" "$sock" ike status >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# _mifd_stop_one SOCK
+_mifd_stop_one() {
+	local sock=$1 pid rc i
+	pid=${mifd_pids[$sock]:-}
+	[ -n "$pid" ] || return 0
+	unset "mifd_pids[$sock]"
+	kill -TERM "$pid" 2>/dev/null
+	for i in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		return 1
+	fi
+	wait "$pid" 2>/dev/null
+	rc=$?
+	return $rc
+}
+
+mifd_stop() {
+	local rc=0 s
+	if [ $# -ge 2 ]; then
+		_mifd_stop_one "$2"
+		return
+	fi
+	for s in "${!mifd_pids[@]}"; do
+		_mifd_stop_one "$s" || rc=1
+	done
+	return $rc
+}
+
+mifd_ctl() {
+	local ns=$1 sock=$2
+	shift 2
+	timeout -k 2 20 ip netns exec "$ns" env MIFD_SOCKET="$sock" "$MIFCTL" "$@"
+}
+
+# mifd_diag SOCK: what the daemon is doing (for hangs).
+mifd_diag() {
+	local pid=${mifd_pids[$1]:-}
+	[ -n "$pid" ] || return 0
+	echo "# mifd $pid ($1): $(awk '{ print "state", $3 }' "/proc/$pid/stat" 2>/dev/null)" \
+		"wchan $(cat "/proc/$pid/wchan" 2>/dev/null)"
+	sed 's/^/#   /' "/proc/$pid/stack" 2>/dev/null
+}
+
+tcase() {
+	local name=$1 out rc t0 s
+	shift
+	ksft_ntests=$((ksft_ntests + 1))
+	out=$(mktemp /tmp/mif-tcase.XXXXXX)
+	t0=$(date +%s)
+	"$@" >"$out" 2>&1
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		echo "ok $ksft_ntests $name"
+	else
+		echo "not ok $ksft_ntests $name"
+		sed 's/^/#   /' "$out"
+		ksft_nfail=$((ksft_nfail + 1))
+		for s in "${!mifd_pids[@]}"; do
+			mifd_diag "$s"
+			echo "# log of $s (last 40 lines):"
+			tail -n 40 "$s.log" 2>/dev/null | sed 's/^/#   /'
+		done
+	fi
+	echo "# ($(( $(date +%s) - t0 ))s)"
+	rm -f "$out"
+	return $rc
+}
+
+mifd_pid() { echo "${mifd_pids[$1]:-}"; }
+
+mifd_log() { sed 's/^/#   /' "$1.log" 2>/dev/null; }
+
+# Whether CONN has an established IKE SA with an installed Child SA.
+mifd_established() {
+	local ns=$1 sock=$2 conn=$3
+	mifd_ctl "$ns" "$sock" -j ike list 2>/dev/null |
+		jq -e --arg c "$conn" \
+		'[.ike_sas[] | select(.conn == $c and .state == "established" and
+		  ([.children[] | select(.installed)] | length) > 0)] | length > 0' \
+		>/dev/null
+}
+
+mifd_wait_established() {
+	local ns=$1 sock=$2 conn=$3 secs=${4:-20} i
+	for i in $(seq $((secs * 5))); do
+		mifd_established "$ns" "$sock" "$conn" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+_mifd_interop_cleanup() {
+	mifd_stop >/dev/null 2>&1
+	[ -n "$MIFD_TMP" ] && rm -rf "$MIFD_TMP"
+	ksft_cleanup
+}
+trap _mifd_interop_cleanup EXIT

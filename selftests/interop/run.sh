@@ -1,0 +1,112 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The IKE interop tests, run as root in the test VM (tools/check interop):
+#
+#   tools/vm/run -k debian -m 3072 -t 900 -- selftests/interop/run.sh [CASEFILE...]
+#
+# A harness: it runs the case files of this directory, mifd.sh (mifd
+# against mifd) and then charon.sh (mifd against strongSwan) when present
+# and executable, or the files named on the command line, and merges their
+# TAP into one stream, numbering the cases anew and prefixing each name
+# with its file's. Other files here (lib.sh, helpers) are not run.
+#
+# A case file prints TAP ("ok N name", "not ok N name", "# comment", a plan
+# "1..N" or "1..0 # SKIP why") and exits 0 (all passed), 1 (a failure) or
+# 4 (skipped). Its other output is passed on as comments. A case file that
+# dies without a single case, or with a status that disagrees with its
+# cases, or that runs longer than $CASE_TIMEOUT (600 s), counts as one
+# more failure.
+#
+# Exit status: 0 when every case passed or was skipped, 1 otherwise.
+set -u
+
+dir=$(cd "$(dirname "$0")" && pwd)
+CASE_TIMEOUT=${CASE_TIMEOUT:-600}
+
+files=()
+if [ $# -gt 0 ]; then
+	for f in "$@"; do
+		case $f in */*) files+=("$f") ;; *) files+=("$dir/$f") ;; esac
+	done
+else
+	[ -x "$dir/mifd.sh" ] && files+=("$dir/mifd.sh")
+	[ -x "$dir/charon.sh" ] && files+=("$dir/charon.sh")
+fi
+
+echo "TAP version 13"
+n=0
+nfail=0
+
+emit() {	# emit ok|not ok NAME
+	n=$((n + 1))
+	echo "$1 $n $2"
+	[ "$1" = "ok" ] || nfail=$((nfail + 1))
+}
+
+[ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root"; exit 0; }
+modprobe -q xfrm_user 2>/dev/null
+modprobe -q esp4 2>/dev/null
+modprobe -q esp6 2>/dev/null
+# Load the ESP algorithms now: loading them on first use can take seconds
+# under QEMU, longer than the short retransmission timers of the tests.
+warm_key=0x$(printf '%072d' 0)
+ip xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x101 mode tunnel \
+	aead 'rfc4106(gcm(aes))' "${warm_key:0:42}" 128 2>/dev/null
+ip xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x102 mode tunnel \
+	aead 'rfc4106(gcm(aes))' "${warm_key:0:74}" 128 2>/dev/null
+ip xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x103 mode tunnel \
+	enc 'cbc(aes)' "${warm_key:0:34}" auth-trunc 'hmac(sha256)' "${warm_key:0:66}" 128 2>/dev/null
+ip xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x104 mode tunnel \
+	aead 'rfc7539esp(chacha20,poly1305)' "${warm_key:0:74}" 128 2>/dev/null
+for spi in 0x101 0x102 0x103 0x104; do
+	ip xfrm state del src 192.0.2.1 dst 192.0.2.2 proto esp spi $spi 2>/dev/null
+done
+
+rcfile=$(mktemp /tmp/mif-interop-rc.XXXXXX)
+trap 'rm -f "$rcfile"' EXIT
+for f in "${files[@]}"; do
+	name=${f##*/}
+	name=${name%.sh}
+	echo "# ==== $name ===="
+	cases=0
+	fails=0
+	skipped=
+	echo 125 >"$rcfile"
+	while IFS= read -r line; do
+		case $line in
+		"TAP version"*) ;;
+		"not ok "[0-9]*)
+			rest=${line#not ok }
+			rest=${rest#"${rest%%[!0-9]*}"}
+			emit "not ok" "$name:${rest# }"
+			cases=$((cases + 1))
+			fails=$((fails + 1)) ;;
+		"ok "[0-9]*)
+			rest=${line#ok }
+			rest=${rest#"${rest%%[!0-9]*}"}
+			emit "ok" "$name:${rest# }"
+			cases=$((cases + 1)) ;;
+		"1..0"*"#"*)
+			skipped=${line#*#} ;;
+		"1.."[0-9]*) ;;
+		"#"*) echo "$line" ;;
+		*) echo "# $line" ;;
+		esac
+	done < <(timeout -k 10 "$CASE_TIMEOUT" "$f" </dev/null 2>&1; echo $? >"$rcfile")
+	rc=$(cat "$rcfile")
+	if [ $cases -eq 0 ]; then
+		if [ -n "$skipped" ] || [ "$rc" -eq 4 ]; then
+			emit "ok" "$name # SKIP${skipped:- no cases}"
+		else
+			emit "not ok" "$name: no case ran (exit $rc)"
+		fi
+	elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		emit "not ok" "$name: timed out after ${CASE_TIMEOUT}s"
+	elif [ "$rc" -ne 0 ] && [ "$rc" -ne 4 ] && [ $fails -eq 0 ]; then
+		emit "not ok" "$name: exit status $rc"
+	fi
+done
+
+[ ${#files[@]} -gt 0 ] || emit "ok" "interop # SKIP no case files"
+echo "1..$n"
+[ $nfail -eq 0 ]

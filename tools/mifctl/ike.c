@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mifctl ike: talk to mifd over its control socket.
+ *
+ *	mifctl [-j] ike [-s SOCKET] list [NAME] | status |
+ *			up NAME [-w SECONDS] | down NAME | reload | raw LINE
+ *
+ * up returns at once, or with -w once the IKE SA is established with a
+ * Child SA (exit 0), has failed or the time is up (exit 1).
+ *
+ * The socket is -s, else $MIFD_SOCKET, else /run/mifd/mifd.sock. One JSON
+ * request per line, one JSON reply per line (see mifd(8)).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "mifctl.h"
+
+#define IKE_DEFAULT_SOCKET	"/run/mifd/mifd.sock"
+#define EXIT_UNREACHABLE	3
+
+static int ike_connect(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		fprintf(stderr, "mifctl: socket path too long: %s\n", path);
+		return -1;
+	}
+	struct timeval tv = { .tv_sec = 10 };
+
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* A daemon that does not answer within 10 s is not reachable. */
+	if (fd >= 0) {
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		fprintf(stderr, "mifctl: cannot reach mifd at %s: %s\n", path,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Send one request line, read one line of reply; NULL on failure. */
+static struct json_object *ike_call_line(int fd, const char *s)
+{
+	size_t cap = 65536, len = 0;
+	char *buf = malloc(cap);
+	struct json_object *reply = NULL;
+
+	if (!buf)
+		return NULL;
+	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s) ||
+	    write(fd, "\n", 1) != 1)
+		goto out;
+	for (;;) {
+		ssize_t n;
+
+		if (len + 1 >= cap) {
+			char *nb = realloc(buf, cap * 2);
+
+			if (!nb)
+				goto out;
+			buf = nb;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - 1 - len);
+		if (n <= 0)
+			goto out;
+		len += (size_t)n;
+		if (memchr(buf, '\n', len))
+			break;
+	}
+	buf[len] = '\0';
+	reply = json_tokener_parse(buf);
+out:
+	free(buf);
+	return reply;
+}
+
+static struct json_object *ike_call(int fd, struct json_object *req)
+{
+	return ike_call_line(fd, json_object_to_json_string_ext(req,
+				JSON_C_TO_STRING_PLAIN));
+}
+
+static const char *jstr(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static int64_t jint(struct json_object *o, const char *k, int64_t def)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v))
+		return def;
+	return json_object_get_int64(v);
+}
+
+static const char *or(const char *s, const char *def)
+{
+	return s ? s : def;
+}
+
+static void print_ts(struct json_object *a)
+{
+	size_t n = a ? json_object_array_length(a) : 0;
+
+	for (size_t i = 0; i < n; i++)
+		printf("%s%s", i ? "," : "",
+		       json_object_get_string(json_object_array_get_idx(a, i)));
+	if (!n)
+		printf("-");
+}
+
+static void print_list(struct json_object *r)
+{
+	struct json_object *sas, *children, *lts, *rts;
+	size_t n;
+
+	if (!json_object_object_get_ex(r, "ike_sas", &sas) ||
+	    !(n = json_object_array_length(sas))) {
+		printf("no IKE SAs\n");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *sa = json_object_array_get_idx(sas, i);
+		size_t nc;
+
+		printf("%s: IKE SA %s, %s, %s[%lld] <-> %s[%lld]\n",
+		       or(jstr(sa, "conn"), "?"), or(jstr(sa, "state"), "?"),
+		       or(jstr(sa, "role"), "?"), or(jstr(sa, "local"), "?"),
+		       (long long)jint(sa, "local_port", 0),
+		       or(jstr(sa, "remote"), "?"),
+		       (long long)jint(sa, "remote_port", 0));
+		printf("  spi_i %s spi_r %s", or(jstr(sa, "spi_i"), "?"),
+		       or(jstr(sa, "spi_r"), "?"));
+		if (jstr(sa, "encr")) {
+			printf("  %s", jstr(sa, "encr"));
+			if (jstr(sa, "integ"))
+				printf("/%s", jstr(sa, "integ"));
+			printf("/%s/%s", or(jstr(sa, "prf"), "?"),
+			       or(jstr(sa, "dh"), "?"));
+		}
+		printf("\n");
+		if (!json_object_object_get_ex(sa, "children", &children))
+			continue;
+		nc = json_object_array_length(children);
+		for (size_t j = 0; j < nc; j++) {
+			struct json_object *c =
+				json_object_array_get_idx(children, j);
+			struct json_object *inst;
+			bool installed = json_object_object_get_ex(c,
+					"installed", &inst) &&
+					json_object_get_boolean(inst);
+
+			printf("  child %s_i %s_o %s%s, %s <-> %s, %s",
+			       or(jstr(c, "spi_in"), "?"),
+			       or(jstr(c, "spi_out"), "?"),
+			       or(jstr(c, "mode"), "?"),
+			       installed ? "" : " (not installed)",
+			       or(jstr(c, "local"), "?"),
+			       or(jstr(c, "remote"), "?"),
+			       or(jstr(c, "encr"), "?"));
+			if (jstr(c, "integ"))
+				printf("/%s", jstr(c, "integ"));
+			printf("\n    ");
+			json_object_object_get_ex(c, "local_ts", &lts);
+			json_object_object_get_ex(c, "remote_ts", &rts);
+			print_ts(lts);
+			printf(" === ");
+			print_ts(rts);
+			printf("\n");
+			if (jint(c, "bytes_in", -1) >= 0)
+				printf("    in %lld bytes, %lld packets; out "
+				       "%lld bytes, %lld packets\n",
+				       (long long)jint(c, "bytes_in", 0),
+				       (long long)jint(c, "packets_in", 0),
+				       (long long)jint(c, "bytes_out", 0),
+				       (long long)jint(c, "packets_out", 0));
+		}
+	}
+}
+
+static void print_status(struct json_object *r)
+{
+	struct json_object *conns, *socks;
+	size_t n;
+
+	printf("mifd %s, pid %lld, up %llds, config %s, log level %s\n",
+	       or(jstr(r, "version"), "?"), (long long)jint(r, "pid", 0),
+	       (long long)jint(r, "uptime_s", 0), or(jstr(r, "config"), "?"),
+	       or(jstr(r, "log_level"), "?"));
+	printf("%lld IKE SAs, %lld Child SAs\n",
+	       (long long)jint(r, "ike_sas", 0),
+	       (long long)jint(r, "child_sas", 0));
+	if (json_object_object_get_ex(r, "sockets", &socks)) {
+		n = json_object_array_length(socks);
+		printf("listening:");
+		for (size_t i = 0; i < n; i++)
+			printf(" %s", json_object_get_string(
+				json_object_array_get_idx(socks, i)));
+		printf("\n");
+	}
+	if (!json_object_object_get_ex(r, "conns", &conns))
+		return;
+	n = json_object_array_length(conns);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *c = json_object_array_get_idx(conns, i);
+
+		printf("conn %s: %s, %s <-> %s, %s, ike %s, esp %s\n",
+		       or(jstr(c, "name"), "?"), or(jstr(c, "state"), "?"),
+		       or(jstr(c, "local"), "?"), or(jstr(c, "remote"), "?"),
+		       or(jstr(c, "mode"), "?"), or(jstr(c, "ike"), "?"),
+		       or(jstr(c, "esp"), "?"));
+	}
+}
+
+/*
+ * The state of name's newest IKE SA: 2 established with an installed
+ * Child SA, 1 on its way, 0 none; -1 if mifd cannot be asked.
+ */
+static int conn_state(const char *sock, const char *name,
+		      struct json_object **sa_out)
+{
+	struct json_object *req, *reply, *sas, *children, *inst;
+	int fd, best = 0;
+
+	fd = ike_connect(sock);
+	if (fd < 0)
+		return -1;
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string("list"));
+	json_object_object_add(req, "conn", json_object_new_string(name));
+	reply = ike_call(fd, req);
+	json_object_put(req);
+	close(fd);
+	if (!reply || !json_object_object_get_ex(reply, "ike_sas", &sas)) {
+		json_object_put(reply);
+		return -1;
+	}
+	for (size_t i = 0; i < json_object_array_length(sas); i++) {
+		struct json_object *sa = json_object_array_get_idx(sas, i);
+		const char *st = jstr(sa, "state");
+		int s = 1;
+
+		if (st && !strcmp(st, "established") &&
+		    json_object_object_get_ex(sa, "children", &children))
+			for (size_t j = 0;
+			     j < json_object_array_length(children); j++)
+				if (json_object_object_get_ex(
+					json_object_array_get_idx(children, j),
+					"installed", &inst) &&
+				    json_object_get_boolean(inst))
+					s = 2;
+		if (s > best) {
+			best = s;
+			if (sa_out) {
+				json_object_put(*sa_out);
+				*sa_out = json_object_get(sa);
+			}
+		}
+	}
+	json_object_put(reply);
+	return best;
+}
+
+/* up -w: wait until the IKE SA is established with a Child SA. */
+static int wait_up(struct mifctl *ctl, const char *sock, const char *name,
+		   int wait_s)
+{
+	struct json_object *sa = NULL;
+	int seen = 0;
+
+	for (int t = 0; t <= wait_s * 10; t++) {
+		int s = conn_state(sock, name, &sa);
+
+		if (s < 0)
+			return EXIT_UNREACHABLE;
+		if (s == 2) {
+			if (ctl->json)
+				print_json(ctl, sa);
+			else
+				printf("%s: established, spi_i %s spi_r %s\n",
+				       name, or(jstr(sa, "spi_i"), "?"),
+				       or(jstr(sa, "spi_r"), "?"));
+			json_object_put(sa);
+			return EXIT_OK;
+		}
+		if (s == 1) {
+			seen = 1;
+		} else if (seen || t >= 20) {
+			/* The attempt failed (gone, or never seen). */
+			seen = 0;
+			break;
+		}
+		usleep(100000);
+	}
+	json_object_put(sa);
+	if (seen)
+		fprintf(stderr, "mifctl: ike up %s: no Child SA within %d s "
+			"(see mifd's log)\n", name, wait_s);
+	else
+		fprintf(stderr, "mifctl: ike up %s: failed (see mifd's "
+			"log)\n", name);
+	return EXIT_FAILED;
+}
+
+int cmd_ike(struct mifctl *ctl, int argc, char **argv)
+{
+	const char *sock = getenv("MIFD_SOCKET"), *cmd = NULL, *name = NULL;
+	struct json_object *req, *reply;
+	const char *err;
+	int fd, i, wait_s = -1;
+
+	if (!sock || !*sock)
+		sock = IKE_DEFAULT_SOCKET;
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-s")) {
+			if (++i >= argc)
+				return usage_error("ike: -s needs a socket path");
+			sock = argv[i];
+		} else if (!strcmp(argv[i], "-w")) {
+			uint32_t w;
+
+			if (++i >= argc || parse_u32(argv[i], &w) || w > 3600)
+				return usage_error("ike: -w needs seconds "
+						   "(0 to 3600)");
+			wait_s = (int)w;
+		} else if (!strcmp(argv[i], "-j")) {
+			ctl->json = true;
+		} else if (!cmd) {
+			cmd = argv[i];
+		} else if (!name) {
+			name = argv[i];
+		} else {
+			return usage_error("ike: unexpected \"%s\"", argv[i]);
+		}
+	}
+	if (!cmd)
+		return usage_error("ike needs a command: list, status, up, "
+				   "down, reload");
+	if (!strcmp(cmd, "up") || !strcmp(cmd, "down")) {
+		if (!name)
+			return usage_error("ike %s needs a connection name",
+					   cmd);
+	} else if (!strcmp(cmd, "list")) {
+		/* optional NAME */
+	} else if (!strcmp(cmd, "raw")) {
+		/* Debugging: send the line as it is, print the reply. */
+		if (!name)
+			return usage_error("ike raw needs a request line");
+	} else if (!strcmp(cmd, "status") || !strcmp(cmd, "reload")) {
+		if (name)
+			return usage_error("ike %s takes no argument", cmd);
+	} else {
+		return usage_error("ike: unknown command \"%s\" (list, status, "
+				   "up, down, reload)", cmd);
+	}
+
+	fd = ike_connect(sock);
+	if (fd < 0)
+		return EXIT_UNREACHABLE;
+	if (!strcmp(cmd, "raw")) {
+		reply = ike_call_line(fd, name);
+	} else {
+		req = json_object_new_object();
+		json_object_object_add(req, "cmd", json_object_new_string(cmd));
+		if (name)
+			json_object_object_add(req, "conn",
+					       json_object_new_string(name));
+		reply = ike_call(fd, req);
+		json_object_put(req);
+	}
+	close(fd);
+	if (!reply || !json_object_is_type(reply, json_type_object)) {
+		fprintf(stderr, "mifctl: no valid reply from mifd at %s\n",
+			sock);
+		json_object_put(reply);
+		return EXIT_UNREACHABLE;
+	}
+	err = jstr(reply, "error");
+	if (err) {
+		if (ctl->json)
+			print_json(ctl, reply);
+		fprintf(stderr, "mifctl: ike %s: %s\n", cmd, err);
+		json_object_put(reply);
+		return EXIT_FAILED;
+	}
+	if (wait_s >= 0 && !strcmp(cmd, "up")) {
+		json_object_put(reply);
+		return wait_up(ctl, sock, name, wait_s);
+	}
+	if (ctl->json) {
+		print_json(ctl, reply);
+	} else if (!strcmp(cmd, "list")) {
+		print_list(reply);
+	} else if (!strcmp(cmd, "status")) {
+		print_status(reply);
+	} else if (!strcmp(cmd, "up")) {
+		printf("%s: %s", name, or(jstr(reply, "state"), "?"));
+		if (jstr(reply, "note"))
+			printf(" (%s)", jstr(reply, "note"));
+		printf("\n");
+	} else if (!strcmp(cmd, "down")) {
+		printf("%s: deleting %lld IKE SAs\n", name,
+		       (long long)jint(reply, "ike_sas", 0));
+	} else {
+		printf("reloaded: %lld connections\n",
+		       (long long)jint(reply, "conns", 0));
+	}
+	json_object_put(reply);
+	return EXIT_OK;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mifd's configuration file (mifd.conf(5)): an INI file with one
+ * [mifd] section for the daemon and one [conn NAME] section per peer.
+ *
+ * Loading is all or nothing: every problem found is reported as
+ * "FILE:LINE: message" and a file with any problem is refused whole.
+ */
+#ifndef MIF_CONF_CONF_H
+#define MIF_CONF_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "engine/conn.h"
+#include "engine/engine.h"
+
+#define CONF_NAME_MAX		64
+#define CONF_PATH_MAX		108	/* sun_path */
+#define CONF_MAX_CONNS		ENGINE_MAX_CONNS
+#define CONF_DEFAULT_PATH	"/etc/mifd.conf"
+#define CONF_DEFAULT_SOCKET	"/run/mifd/mifd.sock"
+
+/* Log levels, as syslog(3) numbers them. */
+enum conf_log_level {
+	CONF_LOG_ERR = 3,
+	CONF_LOG_WARNING = 4,
+	CONF_LOG_NOTICE = 5,
+	CONF_LOG_INFO = 6,
+	CONF_LOG_DEBUG = 7,
+};
+
+struct conf_conn {
+	struct conn conn;		/* conn.name points at name */
+	char name[CONF_NAME_MAX];
+	bool start;			/* initiate at startup */
+	unsigned int line;		/* of the section header */
+	/* Certificates: conn.cert_file etc. point here ("" none). */
+	char cert_file[256], key_file[256], ca_dir[256];
+	unsigned int cert_line;		/* of cert, key or ca_dir */
+	/* The configured text of the proposals, for display. */
+	char ike_text[256], esp_text[256];
+};
+
+struct conf {
+	int log_level;			/* CONF_LOG_* */
+	char socket[CONF_PATH_MAX];
+	unsigned int cookie_threshold;	/* 0: never demand cookies */
+
+	unsigned int n_conns;
+	struct conf_conn conns[CONF_MAX_CONNS];
+};
+
+/*
+ * Load path into a new *out (release with conf_free). On failure returns
+ * -EINVAL (or -errno if the file cannot be read) and err holds one
+ * "path:line: problem" line per problem found, NUL-terminated and
+ * truncated to errlen.
+ */
+int conf_load(const char *path, struct conf **out, char *err, size_t errlen);
+void conf_free(struct conf *c);
+
+struct conf_conn *conf_find(struct conf *c, const char *name);
+
+/* Whether two connections say exactly the same (names included). */
+bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b);
+
+/* Name of a level, and back (-1 if unknown). */
+const char *conf_log_level_name(int level);
+int conf_log_level_parse(const char *name);
+
+#endif

@@ -1,0 +1,968 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mifd's state and main-loop round: the engine fed from the sockets and
+ * the timers, the control requests, reloads, and the log of what the
+ * engine did (it does not log itself: we compare the IKE SAs with what
+ * we saw last round).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <endian.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/daemon.h"
+#include "daemon/log.h"
+#include "engine/ike_sa.h"
+#include "kernel/xfrm.h"
+
+static int sig_fd = -1;
+
+uint64_t daemon_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static const char *state_name(int s)
+{
+	switch (s) {
+	case IKESA_INIT:
+		return "connecting";
+	case IKESA_AUTH:
+		return "authenticating";
+	case IKESA_ESTABLISHED:
+		return "established";
+	case IKESA_DELETING:
+		return "deleting";
+	case IKESA_DEAD:
+		return "dead";
+	}
+	return "?";
+}
+
+static void send_cb(void *ctx, const struct ip_addr *local, uint16_t lport,
+		    const struct ip_addr *remote, uint16_t rport,
+		    const uint8_t *buf, size_t len)
+{
+	struct daemon *d = ctx;
+	char l[IP_ADDR_STRLEN], r[IP_ADDR_STRLEN];
+	int ret;
+
+	ret = sockets_send(&d->socks, local, lport, remote, rport, buf, len);
+	ip_addr_str(local, l, sizeof(l));
+	ip_addr_str(remote, r, sizeof(r));
+	if (ret)
+		mlog(LOG_WARNING, "send %s:%u -> %s:%u (%zu bytes): %s", l,
+		     lport, r, rport, len, strerror(-ret));
+	else
+		mlog(LOG_DEBUG, "sent %zu bytes %s:%u -> %s:%u", len, l, lport,
+		     r, rport);
+}
+
+/*
+ * The backend the engine sees: the XFRM one, with every failure logged
+ * (the engine itself only turns them into TEMPORARY_FAILURE).
+ */
+static struct daemon *of_backend(struct backend *b)
+{
+	return b->priv;
+}
+
+static int logged(struct daemon *d, const char *what, uint32_t spi, int ret)
+{
+	if (ret)
+		mlog(LOG_ERR, "kernel: %s (SPI %08x): %s%s%s", what, spi,
+		     strerror(-ret), *xfrm_backend_error(&d->xfrm) ? ": " : "",
+		     xfrm_backend_error(&d->xfrm));
+	else
+		mlog(LOG_DEBUG, "kernel: %s (SPI %08x)", what, spi);
+	return ret;
+}
+
+static int lb_alloc_spi(struct backend *b, const struct ip_addr *src,
+			const struct ip_addr *dst, uint32_t reqid,
+			uint32_t *spi)
+{
+	struct daemon *d = of_backend(b);
+
+	int ret = d->xfrm.ops->alloc_spi(&d->xfrm, src, dst, reqid, spi);
+
+	return logged(d, "allocate SPI", ret ? 0 : *spi, ret);
+}
+
+static int lb_add_sa(struct backend *b, const struct kernel_sa *sa)
+{
+	struct daemon *d = of_backend(b);
+
+	return logged(d, "add SA", sa->spi, d->xfrm.ops->add_sa(&d->xfrm, sa));
+}
+
+static int lb_del_sa(struct backend *b, const struct ip_addr *dst,
+		     uint32_t spi, uint32_t mark, uint32_t mark_mask)
+{
+	struct daemon *d = of_backend(b);
+	int ret = d->xfrm.ops->del_sa(&d->xfrm, dst, spi, mark, mark_mask);
+
+	/* Gone already (expired, or flushed by hand): fine. */
+	return logged(d, "delete SA", spi, ret == -ESRCH ? 0 : ret);
+}
+
+static int lb_sa_stats(struct backend *b, const struct ip_addr *dst,
+		       uint32_t spi, uint32_t mark, uint32_t mark_mask,
+		       struct kernel_sa_stats *st)
+{
+	struct daemon *d = of_backend(b);
+
+	if (!d->xfrm.ops->sa_stats)
+		return -EOPNOTSUPP;
+	return d->xfrm.ops->sa_stats(&d->xfrm, dst, spi, mark, mark_mask, st);
+}
+
+static int lb_add_policy(struct backend *b, const struct kernel_policy *p)
+{
+	struct daemon *d = of_backend(b);
+
+	return logged(d, "add policy", p->reqid,
+		      d->xfrm.ops->add_policy(&d->xfrm, p));
+}
+
+static int lb_del_policy(struct backend *b, const struct kernel_policy *p)
+{
+	struct daemon *d = of_backend(b);
+	int ret = d->xfrm.ops->del_policy(&d->xfrm, p);
+
+	return logged(d, "delete policy", p->reqid, ret == -ENOENT ? 0 : ret);
+}
+
+static void lb_destroy(struct backend *b)
+{
+	struct daemon *d = of_backend(b);
+
+	d->xfrm.ops->destroy(&d->xfrm);
+}
+
+static const struct backend_ops logging_ops = {
+	.alloc_spi = lb_alloc_spi,
+	.add_sa = lb_add_sa,
+	.del_sa = lb_del_sa,
+	.sa_stats = lb_sa_stats,
+	.add_policy = lb_add_policy,
+	.del_policy = lb_del_policy,
+	.destroy = lb_destroy,
+};
+
+/* Configuration. */
+
+static bool conf_in_use(const struct daemon *d, const struct conf *c)
+{
+	for (const struct ikesa *sa = d->engine.sas; sa; sa = sa->next)
+		for (unsigned int i = 0; i < c->n_conns; i++)
+			if (sa->conn == &c->conns[i].conn)
+				return true;
+	return false;
+}
+
+static void free_retired(struct daemon *d)
+{
+	for (unsigned int i = 0; i < DAEMON_RETIRED_MAX; i++)
+		if (d->retired[i] && !conf_in_use(d, d->retired[i])) {
+			conf_free(d->retired[i]);
+			d->retired[i] = NULL;
+		}
+}
+
+static struct conf_conn *conn_of(struct conf *c, const struct conn *conn)
+{
+	for (unsigned int i = 0; c && i < c->n_conns; i++)
+		if (&c->conns[i].conn == conn)
+			return &c->conns[i];
+	return NULL;
+}
+
+/* Delete an IKE SA: politely if we can, else at once. */
+static void delete_sa(struct daemon *d, struct ikesa *sa, uint64_t now)
+{
+	if (sa->state == IKESA_ESTABLISHED &&
+	    !engine_delete_ike(&d->engine, sa, now))
+		return;
+	if (sa->state != IKESA_DELETING)
+		ikesa_kill(sa);
+}
+
+static void open_sockets(struct daemon *d)
+{
+	sockets_begin(&d->socks);
+	for (unsigned int i = 0; i < d->conf->n_conns; i++) {
+		const struct conn *c = &d->conf->conns[i].conn;
+
+		sockets_want(&d->socks, &c->local, c->local_port);
+		sockets_want(&d->socks, &c->local, IKE_NATT_PORT);
+	}
+	sockets_end(&d->socks);
+}
+
+/*
+ * Make nc the configuration: connections unchanged keep their IKE SAs,
+ * the others' are deleted; new ones with start = yes are initiated.
+ */
+static void apply_conf(struct daemon *d, struct conf *nc, uint64_t now)
+{
+	struct conf *old = d->conf;
+	struct engine *e = &d->engine;
+
+	for (struct ikesa *sa = e->sas; sa; sa = sa->next) {
+		struct conf_conn *oc = conn_of(old, sa->conn), *ncc;
+
+		if (!oc)
+			continue;	/* of a retired configuration */
+		ncc = conf_find(nc, oc->name);
+		if (ncc && conf_conn_equal(oc, ncc)) {
+			sa->conn = &ncc->conn;
+			continue;
+		}
+		mlog(LOG_NOTICE, "conn %s %s: deleting its IKE SA", oc->name,
+		     ncc ? "changed" : "removed");
+		delete_sa(d, sa, now);
+	}
+	e->n_conns = 0;
+	for (unsigned int i = 0; i < nc->n_conns; i++)
+		engine_add_conn(e, &nc->conns[i].conn);
+	e->cookie_threshold = nc->cookie_threshold;
+	d->conf = nc;
+	log_set_level(nc->log_level);
+	if (old) {
+		unsigned int i;
+
+		for (i = 0; i < DAEMON_RETIRED_MAX && d->retired[i]; i++)
+			;
+		if (i < DAEMON_RETIRED_MAX) {
+			d->retired[i] = old;
+		} else {
+			/* Too many reloads in flight: drop the SAs. */
+			for (struct ikesa *sa = e->sas; sa; sa = sa->next)
+				if (conn_of(old, sa->conn))
+					ikesa_kill(sa);
+			engine_tick(e, now);
+			for (i = 0; i < DAEMON_RETIRED_MAX; i++) {
+				if (d->retired[i] &&
+				    conf_in_use(d, d->retired[i]))
+					continue;
+				conf_free(d->retired[i]);
+				d->retired[i] = NULL;
+			}
+			conf_free(old);
+		}
+	}
+	engine_tick(e, now);
+	free_retired(d);
+	open_sockets(d);
+
+	for (unsigned int i = 0; i < nc->n_conns; i++) {
+		struct conf_conn *cc = &nc->conns[i];
+		bool up = false;
+
+		if (!cc->start)
+			continue;
+		for (struct ikesa *sa = e->sas; sa; sa = sa->next)
+			if (sa->conn == &cc->conn && sa->state != IKESA_DEAD)
+				up = true;
+		if (up)
+			continue;
+		mlog(LOG_INFO, "conn %s: initiating", cc->name);
+		if (!engine_initiate(e, &cc->conn, now))
+			mlog(LOG_ERR, "conn %s: cannot initiate", cc->name);
+	}
+}
+
+static void log_conf_errors(const char *err)
+{
+	char buf[4096];
+	char *save = NULL, *line;
+
+	snprintf(buf, sizeof(buf), "%s", err);
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		mlog(LOG_ERR, "%s", line);
+}
+
+int daemon_reload(struct daemon *d, char *err, size_t errlen)
+{
+	struct conf *nc;
+	int ret;
+
+	ret = conf_load(d->conf_path, &nc, err, errlen);
+	if (ret) {
+		log_conf_errors(err);
+		mlog(LOG_ERR, "configuration %s refused; keeping the old one",
+		     d->conf_path);
+		return ret;
+	}
+	if (strcmp(nc->socket, d->conf->socket) && !d->socket_override[0])
+		mlog(LOG_WARNING, "the control socket moves only on restart");
+	mlog(LOG_NOTICE, "reloaded %s: %u connections", d->conf_path,
+	     nc->n_conns);
+	apply_conf(d, nc, daemon_now());
+	return 0;
+}
+
+/* Events. */
+
+static unsigned int count_children(const struct ikesa *sa)
+{
+	unsigned int n = 0;
+
+	for (const struct childsa *c = sa->children; c; c = c->next)
+		n += c->installed;
+	return n;
+}
+
+static void log_events(struct daemon *d)
+{
+	struct daemon_seen now[DAEMON_SEEN_MAX];
+	unsigned int n = 0;
+
+	for (const struct ikesa *sa = d->engine.sas; sa && n < DAEMON_SEEN_MAX;
+	     sa = sa->next, n++) {
+		struct daemon_seen *s = &now[n], *old = NULL;
+
+		s->sa = sa;
+		s->spi_i = sa->spi_i;
+		s->spi_r = sa->spi_r;
+		s->state = sa->state;
+		s->children = count_children(sa);
+		snprintf(s->conn, sizeof(s->conn), "%s",
+			 sa->conn && sa->conn->name ? sa->conn->name : "?");
+		for (unsigned int i = 0; i < d->n_seen; i++)
+			if (d->seen[i].sa == sa &&
+			    (d->seen[i].spi_i == sa->spi_i ||
+			     d->seen[i].spi_r == sa->spi_r))
+				old = &d->seen[i];
+		if (!old || old->state != s->state)
+			mlog(s->state == IKESA_ESTABLISHED ? LOG_NOTICE :
+			     LOG_INFO, "conn %s: IKE SA %016llx_i %016llx_r "
+			     "(%s) %s", s->conn,
+			     (unsigned long long)sa->spi_i,
+			     (unsigned long long)sa->spi_r,
+			     sa->initiator ? "initiator" : "responder",
+			     state_name(s->state));
+		if (old ? old->children != s->children : s->children > 0) {
+			for (const struct childsa *c = sa->children; c;
+			     c = c->next) {
+				char l[IP_ADDR_STRLEN], r[IP_ADDR_STRLEN];
+
+				if (!c->installed)
+					continue;
+				mlog(LOG_NOTICE, "conn %s: Child SA %08x_i "
+				     "%08x_o %s %s <-> %s", s->conn,
+				     c->spi_in, c->spi_out,
+				     c->mode == KERNEL_MODE_TUNNEL ?
+				     "tunnel" : "transport",
+				     ip_addr_str(&c->local, l, sizeof(l)),
+				     ip_addr_str(&c->remote, r, sizeof(r)));
+			}
+			mlog(LOG_INFO, "conn %s: %u Child SAs installed",
+			     s->conn, s->children);
+		}
+	}
+	for (unsigned int i = 0; i < d->n_seen; i++) {
+		bool found = false;
+
+		for (unsigned int j = 0; j < n && !found; j++)
+			found = now[j].sa == d->seen[i].sa &&
+				(now[j].spi_i == d->seen[i].spi_i ||
+				 now[j].spi_r == d->seen[i].spi_r);
+		if (!found)
+			mlog(LOG_NOTICE, "conn %s: IKE SA %016llx_i %016llx_r "
+			     "gone (%u Child SAs removed)", d->seen[i].conn,
+			     (unsigned long long)d->seen[i].spi_i,
+			     (unsigned long long)d->seen[i].spi_r,
+			     d->seen[i].children);
+	}
+	memcpy(d->seen, now, n * sizeof(now[0]));
+	d->n_seen = n;
+}
+
+/* Control requests. */
+
+static struct json_object *jerr(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static struct json_object *jerr(const char *fmt, ...)
+{
+	struct json_object *o = json_object_new_object();
+	char buf[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	json_object_object_add(o, "error", json_object_new_string(buf));
+	return o;
+}
+
+static void jadd_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
+}
+
+static void jadd_int(struct json_object *o, const char *k, int64_t v)
+{
+	json_object_object_add(o, k, json_object_new_int64(v));
+}
+
+static void jadd_addr(struct json_object *o, const char *k,
+		      const struct ip_addr *a)
+{
+	char buf[IP_ADDR_STRLEN];
+
+	jadd_str(o, k, ip_addr_str(a, buf, sizeof(buf)));
+}
+
+static void jadd_hex(struct json_object *o, const char *k, uint64_t v,
+		     int width)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%0*llx", width, (unsigned long long)v);
+	jadd_str(o, k, buf);
+}
+
+/* A selector as PREFIX/LEN when it is one, else START-END; [proto/ports]. */
+static void sel_str(const struct ike_selector *s, char *out, size_t len)
+{
+	size_t alen = ike_selector_addr_len(s->type);
+	struct ip_addr a, b;
+	char sa[IP_ADDR_STRLEN], sb[IP_ADDR_STRLEN];
+	unsigned int plen = 0;
+	bool prefix = true;
+	int n;
+
+	ip_addr_from_bytes(&a, s->start, alen);
+	ip_addr_from_bytes(&b, s->end, alen);
+	for (size_t i = 0; i < alen * 8; i++) {
+		int bs = (s->start[i / 8] >> (7 - i % 8)) & 1;
+		int be = (s->end[i / 8] >> (7 - i % 8)) & 1;
+
+		if (bs == be && plen == i) {
+			plen++;
+			continue;
+		}
+		if (bs != 0 || be != 1)
+			prefix = false;
+	}
+	ip_addr_str(&a, sa, sizeof(sa));
+	if (prefix)
+		n = snprintf(out, len, "%s/%u", sa, plen);
+	else
+		n = snprintf(out, len, "%s-%s", sa,
+			     ip_addr_str(&b, sb, sizeof(sb)));
+	if (n < 0 || (size_t)n >= len)
+		return;
+	if (s->ip_proto || s->start_port != 0 || s->end_port != 65535) {
+		if (s->start_port == 0 && s->end_port == 65535)
+			snprintf(out + n, len - (size_t)n, "[%u]", s->ip_proto);
+		else if (s->start_port == s->end_port)
+			snprintf(out + n, len - (size_t)n, "[%u/%u]",
+				 s->ip_proto, s->start_port);
+		else
+			snprintf(out + n, len - (size_t)n, "[%u/%u-%u]",
+				 s->ip_proto, s->start_port, s->end_port);
+	}
+}
+
+static struct json_object *ts_array(const struct ike_selector *s,
+				    unsigned int n)
+{
+	struct json_object *a = json_object_new_array();
+	char buf[128];
+
+	for (unsigned int i = 0; i < n; i++) {
+		sel_str(&s[i], buf, sizeof(buf));
+		json_object_array_add(a, json_object_new_string(buf));
+	}
+	return a;
+}
+
+static const char *xf_name(const struct transform *t)
+{
+	return t ? t->name : NULL;
+}
+
+static void add_stats(struct daemon *d, struct json_object *o,
+		      const char *dir, const struct ip_addr *dst, uint32_t spi)
+{
+	struct kernel_sa_stats st;
+	char k[32];
+
+	if (!d->backend.ops->sa_stats ||
+	    d->backend.ops->sa_stats(&d->backend, dst, spi, 0, 0, &st))
+		return;
+	snprintf(k, sizeof(k), "bytes_%s", dir);
+	jadd_int(o, k, (int64_t)st.bytes);
+	snprintf(k, sizeof(k), "packets_%s", dir);
+	jadd_int(o, k, (int64_t)st.packets);
+}
+
+static struct json_object *child_json(struct daemon *d,
+				      const struct childsa *c)
+{
+	struct json_object *o = json_object_new_object();
+
+	jadd_hex(o, "spi_in", c->spi_in, 8);
+	jadd_hex(o, "spi_out", c->spi_out, 8);
+	jadd_int(o, "reqid", c->reqid);
+	jadd_str(o, "mode", c->mode == KERNEL_MODE_TUNNEL ? "tunnel" :
+		 "transport");
+	json_object_object_add(o, "installed",
+			       json_object_new_boolean(c->installed));
+	jadd_addr(o, "local", &c->local);
+	jadd_addr(o, "remote", &c->remote);
+	if (c->encr)
+		jadd_str(o, "encr", c->encr->name);
+	if (c->integ)
+		jadd_str(o, "integ", c->integ->name);
+	json_object_object_add(o, "esn", json_object_new_boolean(c->esn));
+	json_object_object_add(o, "local_ts",
+			       ts_array(c->local_ts, c->n_local_ts));
+	json_object_object_add(o, "remote_ts",
+			       ts_array(c->remote_ts, c->n_remote_ts));
+	if (c->installed) {
+		add_stats(d, o, "in", &c->local, c->spi_in);
+		add_stats(d, o, "out", &c->remote, c->spi_out);
+	}
+	return o;
+}
+
+static struct json_object *sa_json(struct daemon *d, const struct ikesa *sa,
+				   uint64_t now)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *ch = json_object_new_array();
+
+	jadd_str(o, "conn", sa->conn ? sa->conn->name : NULL);
+	jadd_str(o, "state", state_name(sa->state));
+	jadd_str(o, "role", sa->initiator ? "initiator" : "responder");
+	jadd_hex(o, "spi_i", sa->spi_i, 16);
+	jadd_hex(o, "spi_r", sa->spi_r, 16);
+	jadd_addr(o, "local", &sa->local);
+	jadd_int(o, "local_port", sa->local_port);
+	jadd_addr(o, "remote", &sa->remote);
+	jadd_int(o, "remote_port", sa->remote_port);
+	if (sa->ike.encr) {
+		jadd_str(o, "encr", xf_name(sa->ike.encr));
+		if (sa->ike.integ)
+			jadd_str(o, "integ", xf_name(sa->ike.integ));
+		jadd_str(o, "prf", xf_name(sa->ike.prf));
+		jadd_str(o, "dh", xf_name(sa->ike.dh));
+	}
+	if (sa->state == IKESA_ESTABLISHED && now >= sa->last_heard)
+		jadd_int(o, "last_heard_ms", (int64_t)(now - sa->last_heard));
+	for (const struct childsa *c = sa->children; c; c = c->next)
+		json_object_array_add(ch, child_json(d, c));
+	json_object_object_add(o, "children", ch);
+	return o;
+}
+
+static struct json_object *cmd_list(struct daemon *d, const char *conn)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *a = json_object_new_array();
+	uint64_t now = daemon_now();
+
+	for (const struct ikesa *sa = d->engine.sas; sa; sa = sa->next) {
+		if (sa->state == IKESA_DEAD)
+			continue;
+		if (conn && (!sa->conn || strcmp(sa->conn->name, conn)))
+			continue;
+		json_object_array_add(a, sa_json(d, sa, now));
+	}
+	json_object_object_add(o, "ike_sas", a);
+	return o;
+}
+
+static struct json_object *cmd_status(struct daemon *d)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *conns = json_object_new_array();
+	struct json_object *socks = json_object_new_array();
+	unsigned int n_ike = 0, n_child = 0;
+
+	jadd_str(o, "version", MIF_VERSION);
+	jadd_int(o, "pid", getpid());
+	jadd_int(o, "uptime_s", (int64_t)((daemon_now() - d->start_ms) / 1000));
+	jadd_str(o, "config", d->conf_path);
+	jadd_str(o, "log_level", conf_log_level_name(log_get_level()));
+	for (const struct ikesa *sa = d->engine.sas; sa; sa = sa->next) {
+		if (sa->state == IKESA_DEAD)
+			continue;
+		n_ike++;
+		n_child += count_children(sa);
+	}
+	jadd_int(o, "ike_sas", n_ike);
+	jadd_int(o, "child_sas", n_child);
+	for (unsigned int i = 0; i < d->conf->n_conns; i++) {
+		const struct conf_conn *cc = &d->conf->conns[i];
+		struct json_object *c = json_object_new_object();
+		unsigned int n = 0;
+		const char *state = "down";
+
+		for (const struct ikesa *sa = d->engine.sas; sa; sa = sa->next)
+			if (sa->conn == &cc->conn && sa->state != IKESA_DEAD) {
+				n++;
+				if (sa->state == IKESA_ESTABLISHED)
+					state = "up";
+				else if (strcmp(state, "up"))
+					state = state_name(sa->state);
+			}
+		jadd_str(c, "name", cc->name);
+		jadd_str(c, "state", state);
+		jadd_addr(c, "local", &cc->conn.local);
+		if (cc->conn.remote.family)
+			jadd_addr(c, "remote", &cc->conn.remote);
+		else
+			jadd_str(c, "remote", "%any");
+		jadd_str(c, "mode", cc->conn.mode == KERNEL_MODE_TUNNEL ?
+			 "tunnel" : "transport");
+		jadd_str(c, "ike", cc->ike_text);
+		jadd_str(c, "esp", cc->esp_text);
+		json_object_object_add(c, "start",
+				       json_object_new_boolean(cc->start));
+		jadd_int(c, "ike_sas", n);
+		json_object_array_add(conns, c);
+	}
+	json_object_object_add(o, "conns", conns);
+	for (unsigned int i = 0; i < d->socks.n; i++) {
+		char buf[IP_ADDR_STRLEN + 8];
+		char a[IP_ADDR_STRLEN];
+
+		snprintf(buf, sizeof(buf), "%s:%u",
+			 ip_addr_str(&d->socks.s[i].addr, a, sizeof(a)),
+			 d->socks.s[i].port);
+		json_object_array_add(socks, json_object_new_string(buf));
+	}
+	json_object_object_add(o, "sockets", socks);
+	return o;
+}
+
+static struct json_object *ok_reply(const char *conn, unsigned int n)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "ok", json_object_new_boolean(true));
+	if (conn)
+		jadd_str(o, "conn", conn);
+	jadd_int(o, "ike_sas", n);
+	return o;
+}
+
+static struct json_object *cmd_up(struct daemon *d, const char *name)
+{
+	struct conf_conn *cc = conf_find(d->conf, name);
+	uint64_t now = daemon_now();
+	struct ikesa *sa;
+	struct json_object *o;
+
+	if (!cc)
+		return jerr("no connection \"%s\"", name);
+	if (!cc->conn.remote.family)
+		return jerr("conn %s has remote = %%any: it only responds",
+			    name);
+	for (sa = d->engine.sas; sa; sa = sa->next)
+		if (sa->conn == &cc->conn && sa->state != IKESA_DEAD &&
+		    sa->state != IKESA_DELETING) {
+			o = ok_reply(name, 1);
+			jadd_str(o, "state", state_name(sa->state));
+			jadd_str(o, "note", "already up");
+			return o;
+		}
+	mlog(LOG_INFO, "conn %s: initiating (control)", name);
+	sa = engine_initiate(&d->engine, &cc->conn, now);
+	if (!sa)
+		return jerr("conn %s: cannot initiate", name);
+	o = ok_reply(name, 1);
+	jadd_str(o, "state", state_name(sa->state));
+	jadd_hex(o, "spi_i", sa->spi_i, 16);
+	return o;
+}
+
+static struct json_object *cmd_down(struct daemon *d, const char *name)
+{
+	struct conf_conn *cc = conf_find(d->conf, name);
+	uint64_t now = daemon_now();
+	unsigned int n = 0;
+
+	if (!cc)
+		return jerr("no connection \"%s\"", name);
+	for (struct ikesa *sa = d->engine.sas; sa; sa = sa->next) {
+		if (sa->conn != &cc->conn || sa->state == IKESA_DEAD)
+			continue;
+		n++;
+		delete_sa(d, sa, now);
+	}
+	mlog(LOG_INFO, "conn %s: down (control), %u IKE SAs", name, n);
+	engine_tick(&d->engine, now);
+	return ok_reply(name, n);
+}
+
+struct json_object *daemon_request(void *ctx, struct json_object *req)
+{
+	struct daemon *d = ctx;
+	struct json_object *jcmd, *jconn = NULL;
+	const char *cmd, *conn = NULL;
+
+	if (!json_object_object_get_ex(req, "cmd", &jcmd) ||
+	    !json_object_is_type(jcmd, json_type_string))
+		return jerr("missing \"cmd\" (list, up, down, reload, status)");
+	cmd = json_object_get_string(jcmd);
+	if (json_object_object_get_ex(req, "conn", &jconn)) {
+		if (!json_object_is_type(jconn, json_type_string))
+			return jerr("\"conn\" must be a string");
+		conn = json_object_get_string(jconn);
+	}
+	mlog(LOG_DEBUG, "control: %s%s%s", cmd, conn ? " " : "",
+	     conn ? conn : "");
+	if (!strcmp(cmd, "list"))
+		return cmd_list(d, conn);
+	if (!strcmp(cmd, "status"))
+		return cmd_status(d);
+	if (!strcmp(cmd, "up") || !strcmp(cmd, "down")) {
+		if (!conn)
+			return jerr("%s needs \"conn\"", cmd);
+		return cmd[0] == 'u' ? cmd_up(d, conn) : cmd_down(d, conn);
+	}
+	if (!strcmp(cmd, "reload")) {
+		char err[4096];
+		struct json_object *o;
+
+		if (daemon_reload(d, err, sizeof(err))) {
+			size_t l = strlen(err);
+
+			if (l && err[l - 1] == '\n')
+				err[l - 1] = '\0';
+			return jerr("%s", err);
+		}
+		o = ok_reply(NULL, 0);
+		json_object_object_del(o, "ike_sas");
+		jadd_int(o, "conns", d->conf->n_conns);
+		return o;
+	}
+	return jerr("unknown command \"%s\" (list, up, down, reload, status)",
+		    cmd);
+}
+
+/* Start and stop. */
+
+int daemon_start(struct daemon *d, const char *conf_path,
+		 const char *socket_path)
+{
+	char err[4096];
+	struct engine_send s = { send_cb, d };
+	struct conf *c;
+	sigset_t mask;
+	int ret;
+
+	memset(d, 0, sizeof(*d));
+	d->ctl.fd = -1;
+	d->start_ms = daemon_now();
+	snprintf(d->conf_path, sizeof(d->conf_path), "%s", conf_path);
+	if (socket_path)
+		snprintf(d->socket_override, sizeof(d->socket_override), "%s",
+			 socket_path);
+	ret = conf_load(conf_path, &c, err, sizeof(err));
+	if (ret) {
+		log_conf_errors(err);
+		return ret;
+	}
+	log_set_level(c->log_level);
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sig_fd < 0) {
+		ret = -errno;
+		mlog(LOG_ERR, "signalfd: %s", strerror(errno));
+		conf_free(c);
+		return ret;
+	}
+
+	ret = xfrm_backend_open(&d->xfrm);
+	if (ret) {
+		mlog(LOG_ERR, "cannot open the XFRM netlink socket: %s",
+		     strerror(-ret));
+		conf_free(c);
+		return ret;
+	}
+	d->have_backend = true;
+	d->backend.ops = &logging_ops;
+	d->backend.priv = d;
+	ret = engine_init(&d->engine, &d->backend, &s);
+	if (ret) {
+		mlog(LOG_ERR, "engine: %s", strerror(-ret));
+		conf_free(c);
+		return ret;
+	}
+	d->have_engine = true;
+	socket_path = d->socket_override[0] ? d->socket_override : c->socket;
+	ret = control_open(&d->ctl, socket_path, daemon_request, d);
+	if (ret) {
+		mlog(LOG_ERR, "control socket %s: %s", socket_path,
+		     ret == -EADDRINUSE ? "another mifd answers there" :
+		     strerror(-ret));
+		conf_free(c);
+		return ret;
+	}
+	mlog(LOG_NOTICE, "mifd %s: %s, %u connections, control socket %s",
+	     MIF_VERSION, conf_path, c->n_conns, socket_path);
+	apply_conf(d, c, daemon_now());
+	log_events(d);
+	return 0;
+}
+
+void daemon_stop(struct daemon *d)
+{
+	uint64_t now = daemon_now();
+	unsigned int n = 0;
+
+	if (d->have_engine) {
+		/* Tell the peers, once; then remove everything. */
+		for (struct ikesa *sa = d->engine.sas; sa; sa = sa->next)
+			if (sa->state == IKESA_ESTABLISHED &&
+			    !engine_delete_ike(&d->engine, sa, now))
+				n++;
+		while (d->engine.sas)
+			ikesa_destroy(d->engine.sas);
+		log_events(d);
+		engine_free(&d->engine);
+		d->have_engine = false;
+		mlog(LOG_NOTICE, "stopped; sent %u Deletes", n);
+	}
+	control_close(&d->ctl);
+	sockets_close(&d->socks);
+	if (d->have_backend) {
+		d->backend.ops->destroy(&d->backend);
+		d->have_backend = false;
+	}
+	for (unsigned int i = 0; i < DAEMON_RETIRED_MAX; i++) {
+		conf_free(d->retired[i]);
+		d->retired[i] = NULL;
+	}
+	conf_free(d->conf);
+	d->conf = NULL;
+	if (sig_fd >= 0) {
+		close(sig_fd);
+		sig_fd = -1;
+	}
+}
+
+/* The main loop. */
+
+static void read_signals(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP: {
+			char err[4096];
+
+			mlog(LOG_NOTICE, "SIGHUP: reloading %s", d->conf_path);
+			daemon_reload(d, err, sizeof(err));
+			break;
+		}
+		case SIGTERM:
+		case SIGINT:
+			mlog(LOG_NOTICE, "%s: stopping",
+			     si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+			d->stop = true;
+			break;
+		}
+	}
+}
+
+static void read_ike(struct daemon *d, unsigned int i)
+{
+	static uint8_t buf[65536];
+	struct ip_addr local, remote;
+	uint16_t lport, rport;
+
+	for (int k = 0; k < 64; k++) {
+		int n = sockets_recv(&d->socks, i, buf, sizeof(buf), &local,
+				     &lport, &remote, &rport);
+		char r[IP_ADDR_STRLEN];
+
+		if (n == -EAGAIN || n == -EWOULDBLOCK)
+			return;
+		if (n < 0) {
+			mlog(LOG_DEBUG, "recv: %s", strerror(-n));
+			return;
+		}
+		if (n == 0)
+			continue;
+		mlog(LOG_DEBUG, "received %d bytes from %s:%u", n,
+		     ip_addr_str(&remote, r, sizeof(r)), rport);
+		engine_input(&d->engine, daemon_now(), &local, lport, &remote,
+			     rport, buf, (size_t)n);
+	}
+}
+
+int daemon_run_once(struct daemon *d)
+{
+	struct pollfd pfd[1 + SOCKETS_MAX + 1 + CONTROL_MAX_CLIENTS];
+	unsigned int n = 0, n_socks, ctl_at, n_ctl;
+	uint64_t now = daemon_now(), deadline;
+	int timeout = 1000, ret;
+
+	deadline = engine_next_deadline(&d->engine);
+	if (deadline)
+		timeout = deadline <= now ? 0 :
+			  deadline - now < 1000 ? (int)(deadline - now) : 1000;
+
+	pfd[n].fd = sig_fd;
+	pfd[n].events = POLLIN;
+	pfd[n++].revents = 0;
+	n_socks = d->socks.n;
+	for (unsigned int i = 0; i < n_socks; i++) {
+		pfd[n].fd = d->socks.s[i].fd;
+		pfd[n].events = POLLIN;
+		pfd[n++].revents = 0;
+	}
+	ctl_at = n;
+	n_ctl = control_pollfds(&d->ctl, pfd + n);
+	n += n_ctl;
+
+	ret = poll(pfd, n, timeout);
+	if (ret < 0 && errno != EINTR)
+		return -errno;
+	if (ret > 0) {
+		if (pfd[0].revents)
+			read_signals(d);
+		/* The socket table changes on reload: by fd. */
+		for (unsigned int i = 0; i < n_socks; i++) {
+			if (!pfd[1 + i].revents)
+				continue;
+			for (unsigned int j = 0; j < d->socks.n; j++)
+				if (d->socks.s[j].fd == pfd[1 + i].fd) {
+					read_ike(d, j);
+					break;
+				}
+		}
+		control_process(&d->ctl, pfd + ctl_at, n_ctl);
+	}
+	engine_tick(&d->engine, daemon_now());
+	log_events(d);
+	free_retired(d);
+	return 0;
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mifd's state: the configuration, the engine with its kernel backend,
+ * the IKE sockets and the control socket; what main() drives.
+ */
+#ifndef MIF_DAEMON_DAEMON_H
+#define MIF_DAEMON_DAEMON_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conf/conf.h"
+#include "daemon/control.h"
+#include "daemon/sockets.h"
+#include "engine/engine.h"
+#include "kernel/backend.h"
+
+#define DAEMON_RETIRED_MAX	16
+#define DAEMON_SEEN_MAX		256
+
+/* What the event log saw of an IKE SA last time. */
+struct daemon_seen {
+	const void *sa;
+	uint64_t spi_i, spi_r;
+	int state;
+	unsigned int children;
+	char conn[CONF_NAME_MAX];
+};
+
+struct daemon {
+	char conf_path[256];
+	char socket_override[CONF_PATH_MAX];	/* -s, or "" */
+	struct conf *conf;
+	/* Replaced configurations, kept while an IKE SA uses them. */
+	struct conf *retired[DAEMON_RETIRED_MAX];
+
+	struct backend xfrm;			/* the kernel */
+	struct backend backend;			/* what the engine uses */
+	bool have_backend;
+	struct engine engine;
+	bool have_engine;
+	struct sockets socks;
+	struct control ctl;
+
+	uint64_t start_ms;
+	bool stop;				/* leave the main loop */
+
+	unsigned int n_seen;
+	struct daemon_seen seen[DAEMON_SEEN_MAX];
+};
+
+uint64_t daemon_now(void);
+
+/* Load the configuration, open backend, engine and sockets. 0 or -errno. */
+int daemon_start(struct daemon *d, const char *conf_path,
+		 const char *socket_path);
+/* Delete every SA (telling the peers), close everything. */
+void daemon_stop(struct daemon *d);
+
+/* Re-read the configuration; err gets the problems. 0 or -errno. */
+int daemon_reload(struct daemon *d, char *err, size_t errlen);
+
+/* One round of the main loop: poll, act, run the timers. */
+int daemon_run_once(struct daemon *d);
+
+/* The control requests (also for tests). */
+struct json_object *daemon_request(void *ctx, struct json_object *req);
+
+#endif
