@@ -32,6 +32,8 @@ SAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 LIB_SRCS := $(sort $(filter-out user/mifd.c user/tests/%, $(wildcard user/*.c user/*/*.c)))
 MIFCTL_SRCS := $(sort $(wildcard tools/mifctl/*.c))
 TEST_SRCS := $(sort $(wildcard user/tests/test_*.c))
+# What the tests share (an in-memory network, a fake kernel backend).
+TEST_HELPERS := $(BUILD)/san/user/tests/harness.o
 # Helper programs of the kselftests, built on the host (the VM's root is
 # read-only) into build/selftests/.
 SELFTEST_PROGS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(sort $(wildcard selftests/*.c)))
@@ -81,7 +83,7 @@ $(BUILD)/selftests/%: $(BUILD)/obj/selftests/%.o $(BUILD)/libmif.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/tests/%: $(BUILD)/san/user/tests/%.o $(BUILD)/libmif-san.a
+$(BUILD)/tests/%: $(BUILD)/san/user/tests/%.o $(TEST_HELPERS) $(BUILD)/libmif-san.a
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
 

@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The engine tests' harness: see harness.h.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "crypto/sk_cipher.h"
+#include "engine/conn.h"
+#include "engine/engine.h"
+#include "engine/exchange.h"
+#include "engine/ike_sa.h"
+#include "engine/proposal.h"
+#include "ike/delete.h"
+#include "ike/id.h"
+#include "ike/ke.h"
+#include "ike/message.h"
+#include "ike/nonce.h"
+#include "ike/sk.h"
+#include "ike/notify.h"
+#include "kernel/backend.h"
+#include "harness.h"
+
+static int fake_alloc_spi(struct backend *b, const struct ip_addr *src,
+			  const struct ip_addr *dst, uint32_t reqid,
+			  uint32_t *spi)
+{
+	struct fake *f = b->priv;
+
+	assert_true(f->n_alloc < FAKE_MAX);
+	*spi = f->next_spi++;
+	f->allocs[f->n_alloc] = *spi;
+	f->alloc_live[f->n_alloc++] = true;
+	return 0;
+}
+
+static int fake_add_sa(struct backend *b, const struct kernel_sa *sa)
+{
+	struct fake *f = b->priv;
+
+	assert_true(f->n_sas < FAKE_MAX);
+	f->sas[f->n_sas] = *sa;
+	f->sa_live[f->n_sas++] = true;
+	f->n_add_sa++;
+	return 0;
+}
+
+static int fake_del_sa(struct backend *b, const struct ip_addr *dst,
+		       uint32_t spi, uint32_t mark, uint32_t mask)
+{
+	struct fake *f = b->priv;
+
+	f->n_del_sa++;
+	for (unsigned int i = 0; i < f->n_alloc; i++)
+		if (f->allocs[i] == spi)
+			f->alloc_live[i] = false;
+	for (unsigned int i = 0; i < f->n_sas; i++)
+		if (f->sa_live[i] && f->sas[i].spi == spi &&
+		    ip_addr_equal(&f->sas[i].dst, dst)) {
+			f->sa_live[i] = false;
+			return 0;
+		}
+	return -ESRCH;
+}
+
+static int fake_add_policy(struct backend *b, const struct kernel_policy *p)
+{
+	struct fake *f = b->priv;
+
+	assert_true(f->n_pols < FAKE_MAX);
+	f->pols[f->n_pols] = *p;
+	f->pol_live[f->n_pols++] = true;
+	f->n_add_pol++;
+	return 0;
+}
+
+static int fake_del_policy(struct backend *b, const struct kernel_policy *p)
+{
+	struct fake *f = b->priv;
+
+	f->n_del_pol++;
+	for (unsigned int i = 0; i < f->n_pols; i++)
+		if (f->pol_live[i] && !memcmp(&f->pols[i].sel, &p->sel,
+					     sizeof(p->sel)) &&
+		    f->pols[i].dir == p->dir) {
+			f->pol_live[i] = false;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+const struct backend_ops fake_ops = {
+	.alloc_spi = fake_alloc_spi,
+	.add_sa = fake_add_sa,
+	.del_sa = fake_del_sa,
+	.add_policy = fake_add_policy,
+	.del_policy = fake_del_policy,
+};
+
+unsigned int live_sas(const struct fake *f)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < f->n_sas; i++)
+		n += f->sa_live[i];
+	return n;
+}
+
+unsigned int live_pols(const struct fake *f)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < f->n_pols; i++)
+		n += f->pol_live[i];
+	return n;
+}
+
+unsigned int live_allocs(const struct fake *f)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < f->n_alloc; i++)
+		n += f->alloc_live[i];
+	return n;
+}
+
+/* In-memory network. */
+
+
+
+
+
+
+void net_send(void *ctx, const struct ip_addr *local, uint16_t lport,
+		     const struct ip_addr *remote, uint16_t rport,
+		     const uint8_t *buf, size_t len)
+{
+	struct peer *p = ctx;
+	struct world *w = p->w;
+
+	assert_true(w->n < NET_MAX);
+	assert_true(ip_addr_equal(local, &w->c[p->id].local));
+	assert_true(ip_addr_equal(remote, &w->c[p->id].remote));
+	w->q[w->n].from = p->id;
+	w->q[w->n].buf = malloc(len);
+	assert_non_null(w->q[w->n].buf);
+	memcpy(w->q[w->n].buf, buf, len);
+	w->q[w->n].len = len;
+	w->n++;
+	w->sent++;
+}
+
+/* Take the oldest datagram off the network. */
+struct dgram pop(struct world *w)
+{
+	struct dgram d;
+
+	assert_true(w->n > 0);
+	d = w->q[0];
+	memmove(w->q, w->q + 1, (w->n - 1) * sizeof(w->q[0]));
+	w->n--;
+	return d;
+}
+
+void deliver(struct world *w, const struct dgram *d, uint64_t now)
+{
+	int to = !d->from;
+
+	engine_input(&w->e[to], now, &w->c[to].local, w->c[to].local_port,
+		     &w->c[to].remote, w->c[to].remote_port, d->buf, d->len);
+}
+
+/* Deliver until the network is quiet. */
+void pump(struct world *w, uint64_t now)
+{
+	for (int i = 0; i < 100 && w->n; i++) {
+		struct dgram d = pop(w);
+
+		deliver(w, &d, now);
+		free(d.buf);
+	}
+	assert_int_equal(w->n, 0);
+}
+
+void drop_all(struct world *w)
+{
+	while (w->n) {
+		struct dgram d = pop(w);
+
+		free(d.buf);
+	}
+}
+
+/* Configuration. */
+
+void xf(struct conn_proposal *p, uint8_t type, uint16_t id,
+	       uint16_t bits)
+{
+	p->xf[p->n].type = type;
+	p->xf[p->n].id = id;
+	p->xf[p->n].key_len = bits;
+	p->n++;
+}
+
+void sel4(struct ike_selector *s, const char *start, const char *end)
+{
+	struct ip_addr a, b;
+
+	memset(s, 0, sizeof(*s));
+	assert_int_equal(ip_addr_parse(start, &a), 0);
+	assert_int_equal(ip_addr_parse(end, &b), 0);
+	s->type = IKE_TS_IPV4_ADDR_RANGE;
+	s->end_port = 65535;
+	memcpy(s->start, a.bytes, 4);
+	memcpy(s->end, b.bytes, 4);
+}
+
+void set_id(struct conn_id *id, const char *fqdn)
+{
+	id->type = IKE_ID_FQDN;
+	id->len = strlen(fqdn);
+	memcpy(id->data, fqdn, id->len);
+}
+
+void set_ike(struct conn *c, uint16_t group, bool gcm)
+{
+	struct conn_proposal *p = &c->ike[0];
+
+	memset(p, 0, sizeof(*p));
+	c->n_ike = 1;
+	if (gcm) {
+		xf(p, IKE_XF_ENCR, IKE_ENCR_AES_GCM_16, 256);
+	} else {
+		xf(p, IKE_XF_ENCR, IKE_ENCR_AES_CBC, 256);
+		xf(p, IKE_XF_INTEG, IKE_INTEG_HMAC_SHA2_256_128, 0);
+	}
+	xf(p, IKE_XF_PRF, IKE_PRF_HMAC_SHA2_256, 0);
+	xf(p, IKE_XF_DH, group, 0);
+}
+
+void set_esp(struct conn *c, bool gcm)
+{
+	struct conn_proposal *p = &c->esp[0];
+
+	memset(p, 0, sizeof(*p));
+	c->n_esp = 1;
+	if (gcm) {
+		xf(p, IKE_XF_ENCR, IKE_ENCR_AES_GCM_16, 256);
+	} else {
+		xf(p, IKE_XF_ENCR, IKE_ENCR_AES_CBC, 128);
+		xf(p, IKE_XF_INTEG, IKE_INTEG_HMAC_SHA2_256_128, 0);
+	}
+	xf(p, IKE_XF_ESN, IKE_ESN_NO, 0);
+}
+
+void make_conn(struct conn *c, int side, uint16_t group, bool gcm)
+{
+	const char *addr[2] = { "192.0.2.1", "198.51.100.2" };
+	const char *name[2] = { "a.example", "b.example" };
+	const char *net_lo[2] = { "10.1.0.0", "10.2.0.0" };
+	const char *net_hi[2] = { "10.1.255.255", "10.2.255.255" };
+
+	memset(c, 0, sizeof(*c));
+	c->name = name[side];
+	assert_int_equal(ip_addr_parse(addr[side], &c->local), 0);
+	assert_int_equal(ip_addr_parse(addr[!side], &c->remote), 0);
+	c->local_port = c->remote_port = 500;
+	set_id(&c->local_id, name[side]);
+	set_id(&c->remote_id, name[!side]);
+	memcpy(c->psk, "correct horse battery staple", 28);
+	c->psk_len = 28;
+	set_ike(c, group, gcm);
+	set_esp(c, gcm);
+	c->n_local_ts = c->n_remote_ts = 1;
+	sel4(&c->local_ts[0], net_lo[side], net_hi[side]);
+	sel4(&c->remote_ts[0], net_lo[!side], net_hi[!side]);
+	c->mode = KERNEL_MODE_TUNNEL;
+	c->child_lifetime_s = 3600;
+	c->retrans_base_ms = 1000;
+	c->retrans_tries = 3;
+}

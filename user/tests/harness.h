@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the engine tests share: a fake kernel backend that records what is
+ * installed, an in-memory network between two engines, and connection
+ * builders.
+ */
+#ifndef MIF_TESTS_HARNESS_H
+#define MIF_TESTS_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/conn.h"
+#include "engine/engine.h"
+#include "kernel/backend.h"
+
+/* Fake backend. */
+
+#define FAKE_MAX	64
+struct fake {
+	struct backend b;
+	uint32_t next_spi;
+	unsigned int n_alloc, n_add_sa, n_del_sa, n_add_pol, n_del_pol;
+	unsigned int n_sas, n_pols;
+	struct kernel_sa sas[FAKE_MAX];
+	bool sa_live[FAKE_MAX];
+	struct kernel_policy pols[FAKE_MAX];
+	bool pol_live[FAKE_MAX];
+	uint32_t allocs[FAKE_MAX];
+	bool alloc_live[FAKE_MAX];
+};
+
+extern const struct backend_ops fake_ops;
+unsigned int live_sas(const struct fake *f);
+unsigned int live_pols(const struct fake *f);
+unsigned int live_allocs(const struct fake *f);
+
+/* In-memory network. */
+
+#define NET_MAX	64
+struct dgram {
+	int from;		/* 0: A, 1: B */
+	uint8_t *buf;
+	size_t len;
+};
+
+struct world;
+struct peer {
+	struct world *w;
+	int id;
+};
+
+struct world {
+	struct fake f[2];
+	struct engine e[2];
+	struct conn c[2];
+	struct peer p[2];
+	struct dgram q[NET_MAX];
+	unsigned int n;
+	unsigned int sent;	/* datagrams ever sent */
+};
+
+void net_send(void *ctx, const struct ip_addr *local, uint16_t lport,
+		     const struct ip_addr *remote, uint16_t rport,
+		     const uint8_t *buf, size_t len);
+struct dgram pop(struct world *w);
+void deliver(struct world *w, const struct dgram *d, uint64_t now);
+void pump(struct world *w, uint64_t now);
+void drop_all(struct world *w);
+void xf(struct conn_proposal *p, uint8_t type, uint16_t id,
+	       uint16_t bits);
+void sel4(struct ike_selector *s, const char *start, const char *end);
+void set_id(struct conn_id *id, const char *fqdn);
+void set_ike(struct conn *c, uint16_t group, bool gcm);
+void set_esp(struct conn *c, bool gcm);
+void make_conn(struct conn *c, int side, uint16_t group, bool gcm);
+
+#endif
