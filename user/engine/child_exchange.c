@@ -92,7 +92,7 @@ static int derive_install(struct ikesa *sa, struct childsa *c,
 	if (ret)
 		return ret;
 	ret = childsa_install(c, sa->engine->backend, pc, &k, initiator,
-			      nego->prev);
+			      ikesa_policy_holder(sa, c->reqid));
 	child_keys_destroy(&k);
 	return ret;
 }
@@ -182,6 +182,7 @@ struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 	if (!nego->prev)
 		sa->engine->next_reqid++;
 	ikesa_add_child(sa, c);
+	childsa_timers(c, nego->now);
 	return c;
 }
 
@@ -261,6 +262,7 @@ uint16_t child_complete(struct ikesa *sa, struct childsa *c,
 	}
 	if (derive_install(sa, c, &pc, true, nego, pke ? pke->ke : NULL))
 		return IKE_N_TEMPORARY_FAILURE;
+	childsa_timers(c, nego->now);
 	return 0;
 }
 

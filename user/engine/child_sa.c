@@ -9,6 +9,7 @@
 
 #include <gnutls/gnutls.h>
 
+#include "crypto/random.h"
 #include "engine/child_sa.h"
 
 struct childsa *childsa_new(const struct ip_addr *local, uint16_t lport,
@@ -139,7 +140,7 @@ static int for_policies(struct childsa *c, struct backend *b, bool add)
 int childsa_install(struct childsa *c, struct backend *b,
 		    const struct proposal_choice *pc,
 		    const struct child_keys *k, bool initiator,
-		    struct childsa *prev)
+		    struct childsa *holder)
 {
 	struct kernel_sa s;
 	int ret;
@@ -163,8 +164,8 @@ int childsa_install(struct childsa *c, struct backend *b,
 	if (ret)
 		return ret;
 	c->installed = true;
-	if (prev && prev->has_policies && prev->reqid == c->reqid) {
-		prev->has_policies = false;
+	if (holder && holder->has_policies && holder->reqid == c->reqid) {
+		holder->has_policies = false;
 		c->has_policies = true;
 		return 0;
 	}
@@ -176,6 +177,37 @@ int childsa_install(struct childsa *c, struct backend *b,
 	}
 	c->has_policies = true;
 	return 0;
+}
+
+static uint32_t random_u32(void)
+{
+	uint8_t b[4] = { 0 };
+
+	/* Without randomness the jitter is 0: still a valid deadline. */
+	random_key(b, sizeof(b));
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	       (uint32_t)b[2] << 8 | b[3];
+}
+
+void childsa_timers(struct childsa *c, uint64_t now)
+{
+	uint64_t life = c->lifetime_s * 1000, jitter = 0;
+
+	c->rekey_at = 0;
+	c->expire_at = 0;
+	if (!life)
+		return;
+	if (CHILD_REKEY_JITTER(life))
+		jitter = random_u32() % CHILD_REKEY_JITTER(life);
+	c->expire_at = now + life;
+	c->rekey_at = now + life - CHILD_REKEY_MARGIN(life) - jitter;
+}
+
+uint64_t childsa_retry_at(const struct childsa *c, uint64_t now)
+{
+	uint64_t retry = CHILD_REKEY_RETRY(c->lifetime_s * 1000);
+
+	return now + (retry ? retry : 1);
 }
 
 void childsa_uninstall(struct childsa *c, struct backend *b)

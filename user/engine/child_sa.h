@@ -41,7 +41,23 @@ struct childsa {
 	bool installed;			/* both SAs */
 	bool has_policies;		/* ours to remove */
 	uint32_t rekey_spi;		/* spi_in of the SA this one replaces */
+
+	/* Timers in ms, 0: none (a lifetime of 0); see childsa_timers(). */
+	uint64_t rekey_at;		/* start rekeying it */
+	uint64_t expire_at;		/* the kernel's hard expiry */
+	bool replaced;			/* rekeyed: awaits its Delete */
 };
+
+/*
+ * Lifetimes. The kernel's soft expiry is at nine tenths of lifetime_s,
+ * the hard one at lifetime_s. Either peer rekeys between seven and eight
+ * tenths (a random point, so the two rarely collide), well before the
+ * soft expiry; a failed attempt is tried again every twentieth. At the
+ * hard expiry the engine forgets the SA.
+ */
+#define CHILD_REKEY_MARGIN(life)	((life) / 5)
+#define CHILD_REKEY_JITTER(life)	((life) / 10)
+#define CHILD_REKEY_RETRY(life)		((life) / 20)
 
 struct childsa *childsa_new(const struct ip_addr *local, uint16_t lport,
 			    const struct ip_addr *remote, uint16_t rport,
@@ -52,14 +68,20 @@ int childsa_alloc_spi(struct childsa *c, struct backend *b);
 
 /*
  * Install both SAs and the policies. initiator: we started the exchange
- * that made this SA (its "i" keys are our outbound keys). prev: the SA
- * this one rekeys, or NULL; it shares prev's reqid, and takes over its
- * policies instead of adding the same ones again.
+ * that made this SA (its "i" keys are our outbound keys). holder: the
+ * installed SA of the same reqid (the one this one rekeys, or a sibling
+ * after a rekey collision) that holds the policies, or NULL; c takes
+ * them over instead of adding the same ones again.
  */
 int childsa_install(struct childsa *c, struct backend *b,
 		    const struct proposal_choice *pc,
 		    const struct child_keys *k, bool initiator,
-		    struct childsa *prev);
+		    struct childsa *holder);
+
+/* Arm the rekey and expiry timers of a Child SA installed at now. */
+void childsa_timers(struct childsa *c, uint64_t now);
+/* A rekey of c started at now: when to try again if it fails. */
+uint64_t childsa_retry_at(const struct childsa *c, uint64_t now);
 
 /* Remove what childsa_install() or childsa_alloc_spi() put in the kernel. */
 void childsa_uninstall(struct childsa *c, struct backend *b);

@@ -2,7 +2,9 @@
 /*
  * CREATE_CHILD_SA (RFC 7296 §1.3): more Child SAs, with a key exchange
  * when our ESP proposals name a DH group (PFS), and the rekeying of a
- * Child SA (REKEY_SA, §1.3.3). Rekeying the IKE SA is in ike_rekey.c.
+ * Child SA (REKEY_SA, §1.3.3), by either peer, with simultaneous rekeys
+ * of one Child SA resolved by the nonces (§2.8.1). The engine's timers
+ * start rekeys (engine.c). Rekeying the IKE SA is in ike_rekey.c.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -134,6 +136,67 @@ static void respond_error(struct ikesa *sa, uint32_t id, uint16_t notify,
 		ikesa_respond_notify(sa, IKE_EXCH_CREATE_CHILD_SA, id, notify);
 }
 
+/*
+ * RFC 7296 §2.8.1 orders nonces as byte strings; a shorter one that is a
+ * prefix of a longer one comes first.
+ */
+static int nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b,
+		     size_t blen)
+{
+	int r = memcmp(a, b, alen < blen ? alen : blen);
+
+	if (r)
+		return r;
+	return alen < blen ? -1 : alen > blen;
+}
+
+static void lower_nonce(const uint8_t *a, size_t alen, const uint8_t *b,
+			size_t blen, const uint8_t **out, size_t *out_len)
+{
+	bool first = nonce_cmp(a, alen, b, blen) < 0;
+
+	*out = first ? a : b;
+	*out_len = first ? alen : blen;
+}
+
+/*
+ * A Child SA we have rekeyed already, or are deleting: a request to
+ * rekey it gets TEMPORARY_FAILURE (§2.25).
+ */
+static bool closing(const struct ikesa *sa, const struct childsa *c)
+{
+	return c->replaced || (sa->req.active && sa->req.del_spi &&
+			       sa->req.del_spi == c->spi_in);
+}
+
+/* Whether our request in flight rekeys c. */
+static bool rekeying(const struct ikesa *sa, const struct childsa *c)
+{
+	return sa->req.active && sa->req.child &&
+	       sa->req.child->rekey_spi == c->spi_in;
+}
+
+/*
+ * The peer's rekey of prev made c. The peer deletes prev; if our own
+ * rekey of prev is in flight, remember this exchange's lower nonce for
+ * when its answer comes (§2.8.1).
+ */
+static void peer_rekeyed(struct ikesa *sa, struct childsa *prev,
+			 struct childsa *c, const struct child_nego *nego)
+{
+	const uint8_t *low;
+	size_t len;
+
+	if (rekeying(sa, prev)) {
+		lower_nonce(nego->ni, nego->ni_len, nego->nr, nego->nr_len,
+			    &low, &len);
+		sa->req.coll_spi = c->spi_in;
+		memcpy(sa->req.coll_nonce, low, len);
+		sa->req.coll_nonce_len = len;
+	}
+	prev->replaced = true;
+}
+
 static void request(struct engine *e, struct ikesa *sa,
 		    const struct engine_msg *m)
 {
@@ -154,6 +217,11 @@ static void request(struct engine *e, struct ikesa *sa,
 		ike_rekey_request(e, sa, m);
 		return;
 	}
+	if (sa->req.active && sa->req.rekey_ike) {
+		/* Our rekey of the IKE SA would leave it behind (§2.25.2). */
+		respond_error(sa, id, IKE_N_TEMPORARY_FAILURE, 0);
+		return;
+	}
 	pni = ike_chain_find(m->chain, IKE_PL_NONCE, NULL);
 	if (!pni) {
 		respond_error(sa, id, IKE_N_INVALID_SYNTAX, 0);
@@ -166,6 +234,13 @@ static void request(struct engine *e, struct ikesa *sa,
 		respond_error(sa, id, IKE_N_CHILD_SA_NOT_FOUND, 0);
 		return;
 	}
+	if (prekey)
+		nego.prev = ikesa_find_child(sa, get_spi(prekey->notify),
+					     false);
+	if (nego.prev && closing(sa, nego.prev)) {
+		respond_error(sa, id, IKE_N_TEMPORARY_FAILURE, 0);
+		return;
+	}
 	cm = calloc(1, sizeof(*cm));
 	if (!cm)
 		return;
@@ -174,15 +249,15 @@ static void request(struct engine *e, struct ikesa *sa,
 	nego.nr = cm->nr;
 	nego.nr_len = sizeof(cm->nr);
 	nego.dh = &cm->dh;
-	if (prekey)
-		nego.prev = ikesa_find_child(sa, get_spi(prekey->notify),
-					     false);
+	nego.now = m->now;
 	if (!random_nonce(cm->nr, sizeof(cm->nr)))
 		c = child_respond(sa, m->chain, &nego, &pc, &notify);
 	if (!c) {
 		respond_error(sa, id, notify, nego.want_group);
 		goto out;
 	}
+	if (nego.prev)
+		peer_rekeyed(sa, nego.prev, c, &nego);
 	cm->nonce.data = cm->nr;
 	cm->nonce.len = sizeof(cm->nr);
 	ike_chain_add(&cm->chain, IKE_PL_NONCE, &cm->nonce, &err);
@@ -200,6 +275,22 @@ out:
 	free(cm);
 }
 
+/*
+ * After a rekey collision: whether the lowest of the four nonces is in
+ * our exchange (nego), not in the peer's (sa->req.coll_nonce).
+ */
+static bool ours_redundant(const struct ikesa *sa,
+			   const struct child_nego *nego)
+{
+	const uint8_t *low;
+	size_t len;
+
+	lower_nonce(nego->ni, nego->ni_len, nego->nr, nego->nr_len, &low,
+		    &len);
+	return nonce_cmp(low, len, sa->req.coll_nonce,
+			 sa->req.coll_nonce_len) < 0;
+}
+
 static void response(struct engine *e, struct ikesa *sa,
 		     const struct engine_msg *m)
 {
@@ -207,9 +298,11 @@ static void response(struct engine *e, struct ikesa *sa,
 	struct child_nego nego = {
 		.ni = sa->req.nonce, .ni_len = sa->req.nonce_len,
 		.pfs = true, .dh = sa->req.have_dh ? &sa->req.dh : NULL,
+		.now = m->now,
 	};
 	struct childsa *c = sa->req.child, *old;
 	uint16_t n = IKE_N_INVALID_SYNTAX, sent, g;
+	bool redundant;
 
 	if (sa->req.rekey_ike) {
 		ike_rekey_response(e, sa, m);
@@ -229,6 +322,7 @@ static void response(struct engine *e, struct ikesa *sa,
 		n = child_complete(sa, c, m->chain, &nego);
 	}
 	sent = sa->req.have_dh ? sa->req.dh.group->id : 0;
+	redundant = !n && sa->req.coll_spi && ours_redundant(sa, &nego);
 	ikesa_request_done(sa);
 	pinv = ike_chain_find_notify(m->chain, IKE_N_INVALID_KE_PAYLOAD);
 	if (pinv) {
@@ -236,7 +330,8 @@ static void response(struct engine *e, struct ikesa *sa,
 		g = (uint16_t)(pinv->notify->data[0] << 8 |
 			       pinv->notify->data[1]);
 		child_reject(sa, c, m->chain, m->now);
-		if (g != sent &&
+		/* Unless the peer has rekeyed it meanwhile. */
+		if (g != sent && !(old && old->replaced) &&
 		    proposal_has_dh(sa->conn->esp, sa->conn->n_esp, g))
 			start(sa, old, g, m->now);
 		return;
@@ -246,9 +341,21 @@ static void response(struct engine *e, struct ikesa *sa,
 		return;
 	}
 	ikesa_add_child(sa, c);
+	if (redundant) {
+		/*
+		 * Both sides rekeyed old, and our exchange had the lowest
+		 * nonce: our new SA is the redundant one, we delete it; the
+		 * peer deletes old (§2.8.1).
+		 */
+		c->replaced = true;
+		informational_start(sa, c, false, m->now);
+		return;
+	}
 	/* The initiator of a rekey deletes the old SA (§2.8). */
-	if (old)
+	if (old) {
+		old->replaced = true;
 		informational_start(sa, old, false, m->now);
+	}
 }
 
 const struct exchange_ops xchg_create_child_sa = {

@@ -347,19 +347,72 @@ static uint64_t earliest(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
+/*
+ * The Child SAs' deadlines: hard expiry always, rekeying only when a
+ * request could go out (idle).
+ */
+static uint64_t children_deadline(const struct ikesa *sa, bool idle)
+{
+	uint64_t d = 0;
+
+	for (const struct childsa *c = sa->children; c; c = c->next) {
+		d = earliest(d, c->expire_at);
+		if (idle && !c->replaced)
+			d = earliest(d, c->rekey_at);
+	}
+	return d;
+}
+
 static uint64_t sa_deadline(const struct ikesa *sa)
 {
-	uint64_t d = sa->expire;
+	bool idle = !sa->req.active && sa->state == IKESA_ESTABLISHED;
+	uint64_t d;
 
 	if (sa->state == IKESA_DEAD)
 		return 0;
+	d = earliest(sa->expire, children_deadline(sa, idle));
 	if (sa->req.active)
 		return earliest(d, sa->req.deadline);
 	if (sa->state != IKESA_ESTABLISHED)
 		return d;
+	if (sa->n_del_pending)
+		d = earliest(d, sa->del_pending_at);
 	if (sa->conn->dpd_ms)
 		d = earliest(d, sa->last_heard + sa->conn->dpd_ms);
 	return earliest(d, sa->rekey_at);
+}
+
+/*
+ * Child SAs past their hard lifetime are gone from the kernel: forget
+ * them, and tell the peer once the window allows.
+ */
+static void children_expire(struct ikesa *sa, uint64_t now)
+{
+	struct childsa *c = sa->children, *next;
+
+	for (; c; c = next) {
+		next = c->next;
+		if (!c->expire_at || now < c->expire_at)
+			continue;
+		/* A Delete of it in flight says it already. */
+		if (sa->state == IKESA_ESTABLISHED &&
+		    !(sa->req.active && sa->req.del_spi == c->spi_in))
+			ikesa_queue_delete(sa, c->spi_in, now);
+		ikesa_del_child(sa, c);
+	}
+}
+
+/* Start rekeying the first Child SA that is due; true if it went out. */
+static bool children_rekey(struct ikesa *sa, uint64_t now)
+{
+	for (struct childsa *c = sa->children; c; c = c->next) {
+		if (c->replaced || !c->rekey_at || now < c->rekey_at)
+			continue;
+		c->rekey_at = childsa_retry_at(c, now);
+		if (!engine_rekey_child(sa->engine, sa, c, now))
+			return true;
+	}
+	return false;
 }
 
 static void sa_tick(struct ikesa *sa, uint64_t now)
@@ -370,6 +423,7 @@ static void sa_tick(struct ikesa *sa, uint64_t now)
 		ikesa_kill(sa);
 		return;
 	}
+	children_expire(sa, now);
 	if (sa->req.active && now >= sa->req.deadline) {
 		if (sa->req.tries >= c->retrans_tries) {
 			/* The peer is gone (§2.4): forget everything. */
@@ -382,14 +436,21 @@ static void sa_tick(struct ikesa *sa, uint64_t now)
 		ikesa_send(sa, sa->req.buf, sa->req.len);
 		return;
 	}
+	/* One request at a time: what is due waits for the next tick. */
 	if (sa->req.active || sa->state != IKESA_ESTABLISHED)
 		return;
+	if (sa->n_del_pending) {
+		informational_delete_pending(sa, now);
+		return;
+	}
 	if (sa->rekey_at && now >= sa->rekey_at) {
 		/* Until the new SA replaces this one, try again later. */
 		sa->rekey_at = now + c->ike_lifetime_s * 100;
 		ike_rekey_start(sa, sa->ike.dh->id, now);
 		return;
 	}
+	if (children_rekey(sa, now))
+		return;
 	if (c->dpd_ms && now >= sa->last_heard + c->dpd_ms)
 		informational_start(sa, NULL, false, now);
 }

@@ -87,8 +87,10 @@ struct ikesa *engine_initiate(struct engine *e, const struct conn *c,
 			      uint64_t now);
 
 /*
- * Run the timers due at now (retransmissions, liveness checks, IKE SA
- * rekeying, half-open expiry). Returns the next deadline, 0 if none.
+ * Run the timers due at now (retransmissions, liveness checks, IKE and
+ * Child SA rekeying, Child SA expiry, half-open expiry). Returns the
+ * next deadline, 0 if none: a deadline at or before the caller's now
+ * (work that waited for the request window) asks for a tick at once.
  */
 uint64_t engine_tick(struct engine *e, uint64_t now);
 uint64_t engine_next_deadline(const struct engine *e);

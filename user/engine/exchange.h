@@ -62,6 +62,8 @@ int create_child_sa_start(struct ikesa *sa, struct childsa *old,
 			  uint64_t now);
 int informational_start(struct ikesa *sa, struct childsa *del_child,
 			bool del_ike, uint64_t now);
+/* Delete the Child SAs of sa->del_pending, already gone on our side. */
+int informational_delete_pending(struct ikesa *sa, uint64_t now);
 
 /*
  * Rekeying the IKE SA (§1.3.2, §2.18) rides on CREATE_CHILD_SA; its
@@ -96,6 +98,7 @@ struct child_nego {
 	bool have_dh;
 	uint16_t want_group;	/* responder: for INVALID_KE_PAYLOAD */
 	struct childsa *prev;	/* the Child SA being rekeyed, or NULL */
+	uint64_t now;		/* the new SA's timers start here */
 };
 
 /*

@@ -198,7 +198,7 @@ static void request(struct engine *e, struct ikesa *sa,
 {
 	struct child_nego nego = {
 		.ni = sa->ni, .ni_len = sa->ni_len,
-		.nr = sa->nr, .nr_len = sa->nr_len,
+		.nr = sa->nr, .nr_len = sa->nr_len, .now = m->now,
 	};
 	struct proposal_choice pc;
 	struct auth_msg *am;
@@ -248,7 +248,7 @@ static void response(struct engine *e, struct ikesa *sa,
 {
 	struct child_nego nego = {
 		.ni = sa->ni, .ni_len = sa->ni_len,
-		.nr = sa->nr, .nr_len = sa->nr_len,
+		.nr = sa->nr, .nr_len = sa->nr_len, .now = m->now,
 	};
 	struct childsa *c = sa->req.child;
 

@@ -115,6 +115,11 @@ static struct ikesa *make_new(struct ikesa *old, bool initiator,
 	ikesa_established(sa, now);
 	sa->children = old->children;
 	old->children = NULL;
+	memcpy(sa->del_pending, old->del_pending, sizeof(sa->del_pending));
+	sa->n_del_pending = old->n_del_pending;
+	sa->del_pending_at = old->del_pending_at;
+	old->n_del_pending = 0;
+	old->del_pending_at = 0;
 	return sa;
 }
 
@@ -146,8 +151,12 @@ void ike_rekey_request(struct engine *e, struct ikesa *sa,
 		respond_error(sa, id, IKE_N_INVALID_SYNTAX, 0);
 		return;
 	}
-	if (sa->req.active && sa->req.rekey_ike) {
-		/* Both sides at once: let the peer try again later. */
+	if (sa->req.active && (sa->req.rekey_ike || sa->req.child ||
+			       sa->req.del_spi)) {
+		/*
+		 * Both sides at once, or a Child SA of ours being created,
+		 * rekeyed or deleted (§2.25.2): let the peer try later.
+		 */
 		respond_error(sa, id, IKE_N_TEMPORARY_FAILURE, 0);
 		return;
 	}

@@ -266,6 +266,9 @@ void ikesa_request_done(struct ikesa *sa)
 	sa->req.deadline = 0;
 	sa->req.del_spi = 0;
 	sa->req.rekey_ike = false;
+	sa->req.coll_spi = 0;
+	gnutls_memset(sa->req.coll_nonce, 0, sizeof(sa->req.coll_nonce));
+	sa->req.coll_nonce_len = 0;
 }
 
 int ikesa_respond(struct ikesa *sa, uint8_t exchange, uint32_t msg_id,
@@ -397,17 +400,40 @@ struct childsa *ikesa_find_child(struct ikesa *sa, uint32_t spi, bool in)
 	return NULL;
 }
 
+struct childsa *ikesa_policy_holder(struct ikesa *sa, uint32_t reqid)
+{
+	for (struct childsa *c = sa->children; c; c = c->next)
+		if (c->reqid == reqid && c->has_policies)
+			return c;
+	return NULL;
+}
+
 void ikesa_del_child(struct ikesa *sa, struct childsa *c)
 {
-	struct childsa **pp;
+	struct childsa **pp, *o;
 
 	for (pp = &sa->children; *pp; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
 			break;
 		}
+	for (o = sa->children; o && c->has_policies; o = o->next)
+		if (o->reqid == c->reqid && o->installed) {
+			o->has_policies = true;
+			c->has_policies = false;
+		}
 	childsa_uninstall(c, sa->engine->backend);
 	childsa_free(c);
+}
+
+void ikesa_queue_delete(struct ikesa *sa, uint32_t spi, uint64_t now)
+{
+	/* Full: the peer learns of it from its own expiry instead. */
+	if (!spi || sa->n_del_pending == IKESA_DEL_PENDING)
+		return;
+	if (!sa->n_del_pending)
+		sa->del_pending_at = now ? now : 1;
+	sa->del_pending[sa->n_del_pending++] = spi;
 }
 
 size_t ikesa_id_body(const struct conn_id *id, uint8_t *out, size_t max)

@@ -49,7 +49,19 @@ struct ikesa_request {
 	bool have_dh;
 	bool rekey_ike;			/* CREATE_CHILD_SA: of the IKE SA */
 	uint64_t new_spi;		/* our SPI for the new IKE SA */
+	/*
+	 * Rekey collision (§2.8.1): the peer rekeyed the Child SA this
+	 * request rekeys, in an exchange that made our SA coll_spi
+	 * (spi_in, 0: no collision) with coll_nonce the lower of its two
+	 * nonces.
+	 */
+	uint32_t coll_spi;
+	uint8_t coll_nonce[IKE_NONCE_MAX];
+	size_t coll_nonce_len;
 };
+
+/* Child SAs gone on our side that the peer still has to hear about. */
+#define IKESA_DEL_PENDING	8
 
 struct ikesa {
 	struct ikesa *next;
@@ -91,6 +103,10 @@ struct ikesa {
 	uint64_t rekey_at;		/* ms; 0: none */
 
 	struct childsa *children;
+	/* spi_in of expired Child SAs, for a Delete once the window opens */
+	uint32_t del_pending[IKESA_DEL_PENDING];
+	unsigned int n_del_pending;
+	uint64_t del_pending_at;	/* ms; when the first was queued */
 };
 
 /* A new IKE SA in state INIT, linked into e. */
@@ -165,8 +181,15 @@ void ikesa_plain_free(struct ikesa_plain *plain);
 /* Child SAs of sa. */
 void ikesa_add_child(struct ikesa *sa, struct childsa *c);
 struct childsa *ikesa_find_child(struct ikesa *sa, uint32_t spi, bool in);
-/* Unlink, uninstall and free one Child SA. */
+/*
+ * Unlink, uninstall and free one Child SA. Its policies pass to another
+ * Child SA of the same reqid, if there is one (a rekey in progress).
+ */
 void ikesa_del_child(struct ikesa *sa, struct childsa *c);
+/* The Child SA holding the policies of reqid, or NULL. */
+struct childsa *ikesa_policy_holder(struct ikesa *sa, uint32_t reqid);
+/* Remember spi_in of a Child SA removed without the peer's knowledge. */
+void ikesa_queue_delete(struct ikesa *sa, uint32_t spi, uint64_t now);
 
 /* Helpers for building payloads. */
 void ikesa_notify(struct ike_notify *n, uint16_t type, const void *data,

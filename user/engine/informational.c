@@ -44,6 +44,31 @@ int informational_start(struct ikesa *sa, struct childsa *del_child,
 	return ret;
 }
 
+int informational_delete_pending(struct ikesa *sa, uint64_t now)
+{
+	struct info_msg *im = calloc(1, sizeof(*im));
+	struct ike_error err;
+	int ret = -ENOMEM;
+
+	if (im) {
+		im->del.protocol = IKE_PROTO_ESP;
+		im->del.n_spis = sa->n_del_pending;
+		memcpy(im->del.spis, sa->del_pending,
+		       sa->n_del_pending * sizeof(sa->del_pending[0]));
+		ike_chain_add(&im->chain, IKE_PL_DELETE, &im->del, &err);
+		ret = ikesa_request(sa, now, IKE_EXCH_INFORMATIONAL,
+				    &im->chain);
+		free(im);
+	}
+	/*
+	 * Sent, the request buffer retransmits it; not sent, the peer
+	 * finds out from its own expiry: either way, no second try.
+	 */
+	sa->n_del_pending = 0;
+	sa->del_pending_at = 0;
+	return ret;
+}
+
 static void request(struct engine *e, struct ikesa *sa,
 		    const struct engine_msg *m)
 {

@@ -1360,7 +1360,10 @@ static void rekey_ike_lifetime(void **state)
 	assert_int_equal(old->rekey_at, 90000);
 	assert_int_equal(only_sa(w, 1)->rekey_at, 0);	/* responder */
 	assert_int_equal(engine_next_deadline(&w->e[0]), 90000);
-	assert_int_equal(engine_next_deadline(&w->e[1]), 0);
+	/* The responder's only timer is its Child SA's rekeying. */
+	assert_int_equal(engine_next_deadline(&w->e[1]),
+			 only_sa(w, 1)->children->rekey_at);
+	assert_true(only_sa(w, 1)->children->rekey_at > 90000);
 	engine_tick(&w->e[0], 90000);
 	pump(w, 90000);
 	sa = only_sa(w, 0);
@@ -1395,6 +1398,457 @@ static void delete_child_both(void **state)
 	}
 	free(da.buf);
 	free(db.buf);
+	world_free(w);
+}
+
+/* Child SA lifetimes: rekeying on the engine's timers, and expiry. */
+
+static struct world *world_life(uint64_t child_s, uint16_t group, bool gcm)
+{
+	struct world *w = world_new(group, gcm);
+
+	w->c[0].child_lifetime_s = w->c[1].child_lifetime_s = child_s;
+	return w;
+}
+
+/* The nonce of an SK datagram for sa; returns its length. */
+static size_t sk_nonce(struct ikesa *sa, const struct dgram *d,
+		       uint8_t *out)
+{
+	struct ike_chain *c = calloc(1, sizeof(*c));
+	const struct ike_payload *pl;
+	struct ikesa_plain plain;
+	struct ike_error err;
+	size_t len;
+
+	assert_non_null(c);
+	assert_int_equal(ikesa_decrypt(sa, d->buf, d->len, c, &plain, &err),
+			 0);
+	pl = ike_chain_find(c, IKE_PL_NONCE, NULL);
+	assert_non_null(pl);
+	len = pl->nonce->len;
+	assert_true(len <= IKE_NONCE_MAX);
+	memcpy(out, pl->nonce->data, len);
+	ike_chain_free(c);
+	ikesa_plain_free(&plain);
+	free(c);
+	return len;
+}
+
+/* Both sides of an established pair got their Child SA's timers. */
+static void child_timers(void **state)
+{
+	struct world *w = world_life(100, IKE_DH_ECP_256, true);
+	struct ikesa *sa = establish(w, 1000);
+	struct ikesa *s[2] = { sa, only_sa(w, 1) };
+
+	for (int i = 0; i < 2; i++) {
+		const struct childsa *c = s[i]->children;
+		const struct kernel_sa *k = find_ksa(&w->f[i], c->spi_in);
+
+		assert_int_equal(c->expire_at, 101000);
+		/* Between 70% and 80%: before the kernel's soft expiry. */
+		assert_true(c->rekey_at > 71000 && c->rekey_at <= 81000);
+		assert_int_equal(k->soft_seconds, 90);
+		assert_int_equal(k->hard_seconds, 100);
+		assert_true(c->rekey_at < 1000 + k->soft_seconds * 1000);
+		assert_int_equal(engine_next_deadline(&w->e[i]), c->rekey_at);
+	}
+	world_free(w);
+}
+
+/*
+ * Side rekeys its Child SA when its timer fires, the other side never
+ * ticking: new SPIs, the old SAs deleted in both kernels.
+ */
+static void rekey_on_timer(int side, bool pfs)
+{
+	struct world *w = world_life(100, IKE_DH_ECP_256, true);
+	struct ikesa *s[2], *me;
+	uint32_t old_in[2], old_out[2];
+	uint8_t old_key[32];
+	uint64_t t;
+	struct dgram d;
+
+	if (pfs)
+		for (int i = 0; i < 2; i++)
+			xf(&w->c[i].esp[0], IKE_XF_DH, IKE_DH_CURVE25519, 0);
+	s[0] = establish(w, 0);
+	s[1] = only_sa(w, 1);
+	me = s[side];
+	for (int i = 0; i < 2; i++) {
+		old_in[i] = s[i]->children->spi_in;
+		old_out[i] = s[i]->children->spi_out;
+	}
+	memcpy(old_key, find_ksa(&w->f[0], old_out[0])->encr_key, 32);
+	t = me->children->rekey_at;
+	assert_int_equal(engine_tick(&w->e[side], t - 1), t);
+	assert_int_equal(w->n, 0);
+	engine_tick(&w->e[side], t);
+	assert_int_equal(w->n, 1);
+	assert_true(me->req.active);
+	assert_int_equal(me->req.exchange, IKE_EXCH_CREATE_CHILD_SA);
+	d = pop(w);
+	assert_true(sk_has_notify(s[!side], &d, IKE_N_REKEY_SA));
+	assert_int_equal(sk_has_payload(s[!side], &d, IKE_PL_KE), pfs);
+	deliver(w, &d, t);
+	free(d.buf);
+	d = pop(w);
+	assert_int_equal(sk_has_payload(me, &d, IKE_PL_KE), pfs);
+	deliver(w, &d, t);
+	free(d.buf);
+	pump(w, t);	/* the Delete of the old SA */
+	for (int i = 0; i < 2; i++) {
+		const struct childsa *c = s[i]->children;
+
+		assert_int_equal(n_children(s[i]), 1);
+		assert_false(s[i]->req.active);
+		assert_int_not_equal(c->spi_in, old_in[i]);
+		assert_int_not_equal(c->spi_out, old_out[i]);
+		assert_false(c->replaced);
+		/* The backend added the new pair and deleted the old one. */
+		assert_int_equal(w->f[i].n_add_sa, 4);
+		assert_int_equal(w->f[i].n_del_sa, 2);
+		assert_int_equal(live_sas(&w->f[i]), 2);
+		assert_null(find_ksa(&w->f[i], old_in[i]));
+		assert_null(find_ksa(&w->f[i], old_out[i]));
+		/* The policies stayed, passed on with the reqid. */
+		assert_int_equal(w->f[i].n_add_pol, 3);
+		assert_int_equal(live_pols(&w->f[i]), 3);
+		assert_true(c->has_policies);
+		/* The new SA's own timers. */
+		assert_int_equal(c->expire_at, t + 100000);
+		assert_true(c->rekey_at > t + 70000 &&
+			    c->rekey_at <= t + 80000);
+		assert_int_equal(engine_next_deadline(&w->e[i]), c->rekey_at);
+	}
+	check_child(w, s[0]->children);
+	assert_memory_not_equal(find_ksa(&w->f[0], s[0]->children->spi_out)->
+				encr_key, old_key, 32);
+	world_free(w);
+}
+
+static void child_rekey_initiator(void **state)
+{
+	rekey_on_timer(0, false);
+}
+
+static void child_rekey_responder(void **state)
+{
+	rekey_on_timer(1, false);
+}
+
+static void child_rekey_pfs(void **state)
+{
+	rekey_on_timer(0, true);
+	rekey_on_timer(1, true);
+}
+
+/* Byte order, as the engine compares nonces (§2.8.1). */
+static const uint8_t *lower(const uint8_t *a, const uint8_t *b, size_t len)
+{
+	return memcmp(a, b, len) < 0 ? a : b;
+}
+
+/*
+ * Both timers fire at once; each side answers the other's request
+ * before its own answer comes (§2.8.1). The exchange with the lowest
+ * nonce made the redundant SA: its initiator deletes it, the other side
+ * deletes the old one.
+ */
+static void collide_once(void)
+{
+	struct world *w = world_life(100, IKE_DH_ECP_256, true);
+	struct ikesa *s[2];
+	uint8_t ni[2][IKE_NONCE_MAX], nr[2][IKE_NONCE_MAX];
+	uint32_t made[2], old_in[2];
+	size_t len;
+	uint64_t t;
+	struct dgram d[2], r;
+	int win;
+
+	s[0] = establish(w, 0);
+	s[1] = only_sa(w, 1);
+	t = s[0]->children->rekey_at > s[1]->children->rekey_at ?
+		s[0]->children->rekey_at : s[1]->children->rekey_at;
+	for (int i = 0; i < 2; i++) {
+		old_in[i] = s[i]->children->spi_in;
+		engine_tick(&w->e[i], t);
+		assert_true(s[i]->req.active);
+		memcpy(ni[i], s[i]->req.nonce, s[i]->req.nonce_len);
+		len = s[i]->req.nonce_len;
+		made[i] = s[i]->req.child->spi_in;
+	}
+	d[0] = pop(w);
+	d[1] = pop(w);
+	assert_int_equal(d[0].from, 0);
+	deliver(w, &d[0], t);
+	deliver(w, &d[1], t);
+	free(d[0].buf);
+	free(d[1].buf);
+	/* B's answer to A's request, then A's answer to B's. */
+	for (int i = 0; i < 2; i++) {
+		r = pop(w);
+		assert_int_equal(r.from, !i);
+		assert_int_equal(sk_nonce(s[i], &r, nr[i]), len);
+		deliver(w, &r, t);
+		free(r.buf);
+	}
+	pump(w, t);
+	/* Which exchange's SA survives: the one without the lowest nonce. */
+	win = memcmp(lower(ni[0], nr[0], len), lower(ni[1], nr[1], len),
+		     len) < 0 ? 1 : 0;
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(n_children(s[i]), 1);
+		assert_false(s[i]->req.active);
+		assert_false(s[i]->children->replaced);
+		assert_int_not_equal(s[i]->children->spi_in, old_in[i]);
+		assert_int_equal(live_sas(&w->f[i]), 2);
+		assert_int_equal(live_pols(&w->f[i]), 3);
+		assert_int_equal(w->f[i].n_add_pol, 3);
+		assert_int_equal(w->f[i].n_del_pol, 0);
+		assert_true(s[i]->children->has_policies);
+	}
+	/* The survivor: made[win] is the winner's inbound SPI. */
+	assert_int_equal(s[win]->children->spi_in, made[win]);
+	assert_int_equal(s[!win]->children->spi_out, made[win]);
+	check_child(w, s[0]->children);
+	world_free(w);
+}
+
+static void child_rekey_collision(void **state)
+{
+	/* Random nonces: enough runs to see either side lose. */
+	for (int i = 0; i < 12; i++)
+		collide_once();
+}
+
+/*
+ * A's answer comes before B's request: A has rekeyed and deletes the old
+ * SA, so it refuses B's rekey of it with TEMPORARY_FAILURE (§2.25).
+ */
+static void child_rekey_collision_late(void **state)
+{
+	struct world *w = world_life(100, IKE_DH_ECP_256, true);
+	struct ikesa *s[2];
+	struct dgram ra, rb, d;
+	uint32_t made;
+	uint64_t t;
+
+	s[0] = establish(w, 0);
+	s[1] = only_sa(w, 1);
+	t = s[0]->children->rekey_at > s[1]->children->rekey_at ?
+		s[0]->children->rekey_at : s[1]->children->rekey_at;
+	engine_tick(&w->e[0], t);
+	engine_tick(&w->e[1], t);
+	made = s[0]->req.child->spi_in;
+	ra = pop(w);
+	rb = pop(w);
+	deliver(w, &ra, t);
+	d = pop(w);		/* B's answer to A */
+	deliver(w, &d, t);
+	free(d.buf);
+	assert_true(s[0]->req.active);	/* A's Delete of the old SA */
+	deliver(w, &rb, t);
+	d = pop(w);		/* the Delete */
+	assert_int_equal(d.from, 0);
+	deliver(w, &d, t);
+	free(d.buf);
+	d = pop(w);		/* A's answer to B */
+	assert_int_equal(sk_notify(s[1], &d, NULL), IKE_N_TEMPORARY_FAILURE);
+	deliver(w, &d, t);
+	free(d.buf);
+	pump(w, t);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(n_children(s[i]), 1);
+		assert_false(s[i]->req.active);
+		assert_int_equal(live_sas(&w->f[i]), 2);
+		assert_int_equal(live_pols(&w->f[i]), 3);
+		assert_int_equal(live_allocs(&w->f[i]), 1);
+	}
+	assert_int_equal(s[0]->children->spi_in, made);
+	check_child(w, s[0]->children);
+	free(ra.buf);
+	free(rb.buf);
+	world_free(w);
+}
+
+/* A request in flight: the rekey waits for the window, then goes. */
+static void child_rekey_window(void **state)
+{
+	struct world *w = world_life(100, IKE_DH_ECP_256, true);
+	struct ikesa *sa = establish(w, 0);
+	uint32_t old_in = sa->children->spi_in;
+	uint64_t t = sa->children->rekey_at;
+
+	assert_int_equal(engine_dpd(&w->e[0], sa, t - 1), 0);
+	assert_int_equal(engine_tick(&w->e[0], t), t - 1 + 1000);
+	assert_int_equal(w->n, 1);	/* the liveness check only */
+	pump(w, t);
+	assert_false(sa->req.active);
+	/* Overdue: tick at once. */
+	assert_int_equal(engine_next_deadline(&w->e[0]), t);
+	engine_tick(&w->e[0], t + 1);
+	assert_int_equal(w->n, 1);
+	assert_true(sa->req.active);
+	assert_int_equal(sa->req.exchange, IKE_EXCH_CREATE_CHILD_SA);
+	pump(w, t + 1);
+	assert_int_equal(n_children(sa), 1);
+	assert_int_not_equal(sa->children->spi_in, old_in);
+	check_child(w, sa->children);
+	world_free(w);
+}
+
+/*
+ * The peer goes silent during the rekey: A retransmits until the hard
+ * lifetime, then forgets the Child SA (kernel SAs and policies removed)
+ * and tells the peer with a Delete once the window opens.
+ */
+static void child_expire_silent_peer(void **state)
+{
+	struct world *w = world_life(10, IKE_DH_ECP_256, true);
+	struct ikesa *sa, *b;
+	uint32_t old_in, old_out;
+	unsigned int sent;
+	uint64_t t;
+
+	w->c[0].retrans_tries = 5;
+	sa = establish(w, 0);
+	b = only_sa(w, 1);
+	old_in = sa->children->spi_in;
+	old_out = sa->children->spi_out;
+	assert_int_equal(sa->children->expire_at, 10000);
+	t = engine_tick(&w->e[0], sa->children->rekey_at);
+	assert_true(sa->req.active);
+	sent = w->sent;
+	drop_all(w);
+	/* The child's expiry comes before the second retransmission. */
+	t = engine_tick(&w->e[0], t);
+	assert_int_equal(w->sent, sent + 1);
+	assert_int_equal(t, 10000);
+	drop_all(w);
+	t = engine_tick(&w->e[0], t);
+	assert_null(sa->children);
+	assert_null(find_ksa(&w->f[0], old_in));
+	assert_null(find_ksa(&w->f[0], old_out));
+	assert_int_equal(live_sas(&w->f[0]), 0);
+	assert_int_equal(live_pols(&w->f[0]), 0);
+	assert_int_equal(sa->n_del_pending, 1);
+	assert_int_equal(sa->del_pending[0], old_in);
+	/* Still retransmitting the rekey; the Delete waits for it. */
+	assert_true(sa->req.active);
+	assert_int_equal(sa->state, IKESA_ESTABLISHED);
+	assert_true(t > 10000);
+	drop_all(w);
+	/* The peer is back: the retransmission is answered. */
+	engine_tick(&w->e[0], t);
+	assert_int_equal(w->n, 1);
+	pump(w, t);
+	assert_false(sa->req.active);
+	assert_int_equal(n_children(sa), 1);
+	assert_int_equal(n_children(b), 2);	/* the new and the old */
+	assert_true(engine_next_deadline(&w->e[0]) <= t);
+	engine_tick(&w->e[0], t);
+	assert_int_equal(w->n, 1);	/* the Delete */
+	assert_int_equal(sa->n_del_pending, 0);
+	pump(w, t);
+	assert_null(ikesa_find_child(b, old_in, false));
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(n_children(only_sa(w, i)), 1);
+		assert_int_equal(live_sas(&w->f[i]), 2);
+		assert_int_equal(live_pols(&w->f[i]), 3);
+	}
+	check_child(w, sa->children);
+	world_free(w);
+}
+
+/* Nobody answers at all: the child goes at its lifetime, then the SA. */
+static void child_expire_dead_peer(void **state)
+{
+	struct world *w = world_life(10, IKE_DH_ECP_256, true);
+	struct ikesa *sa;
+	uint64_t t;
+	bool gone = false;
+
+	w->c[0].retrans_tries = 5;
+	sa = establish(w, 0);
+	t = engine_tick(&w->e[0], sa->children->rekey_at);
+	for (int i = 0; i < 20 && t; i++) {
+		drop_all(w);
+		if (t >= 10000 && !gone) {
+			assert_int_equal(t, 10000);
+			engine_tick(&w->e[0], t);
+			assert_null(sa->children);
+			assert_int_equal(live_sas(&w->f[0]), 0);
+			gone = true;
+		}
+		t = engine_tick(&w->e[0], t);
+	}
+	assert_true(gone);
+	assert_int_equal(t, 0);
+	assert_null(w->e[0].sas);
+	assert_int_equal(live_pols(&w->f[0]), 0);
+	world_free(w);
+}
+
+/*
+ * A rekeys the IKE SA while B's Child SA timer fires: each refuses the
+ * other with TEMPORARY_FAILURE (§2.25.2), and both try again later.
+ */
+static void child_rekey_during_ike_rekey(void **state)
+{
+	struct world *w = world_life(100, IKE_DH_ECP_256, true);
+	struct ikesa *a = establish(w, 0), *b = only_sa(w, 1);
+	uint32_t old_in = b->children->spi_in;
+	uint64_t t = b->children->rekey_at;
+
+	assert_int_equal(engine_rekey_ike(&w->e[0], a, t), 0);
+	engine_tick(&w->e[1], t);
+	assert_int_equal(w->n, 2);
+	pump(w, t);
+	assert_ptr_equal(only_sa(w, 0), a);
+	assert_ptr_equal(only_sa(w, 1), b);
+	assert_false(a->req.active || b->req.active);
+	assert_int_equal(b->children->spi_in, old_in);
+	assert_int_equal(n_children(a), 1);
+	/* B's next try, a twentieth of the lifetime later. */
+	assert_int_equal(b->children->rekey_at, t + 5000);
+	engine_tick(&w->e[1], t + 5000);
+	pump(w, t + 5000);
+	assert_int_not_equal(b->children->spi_in, old_in);
+	assert_int_equal(engine_rekey_ike(&w->e[0], a, t + 6000), 0);
+	pump(w, t + 6000);
+	a = only_sa(w, 0);
+	b = only_sa(w, 1);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(n_children(only_sa(w, i)), 1);
+		assert_int_equal(live_sas(&w->f[i]), 2);
+		assert_int_equal(live_pols(&w->f[i]), 3);
+	}
+	check_child(w, a->children);
+	world_free(w);
+}
+
+/* A lifetime of 0: no rekeying, no expiry, no deadline. */
+static void child_lifetime_zero(void **state)
+{
+	struct world *w = world_life(0, IKE_DH_ECP_256, true);
+	struct ikesa *sa = establish(w, 0);
+	uint32_t spi = sa->children->spi_in;
+
+	for (int i = 0; i < 2; i++) {
+		const struct childsa *c = only_sa(w, i)->children;
+
+		assert_int_equal(c->rekey_at, 0);
+		assert_int_equal(c->expire_at, 0);
+		assert_int_equal(find_ksa(&w->f[i], c->spi_in)->hard_seconds,
+				 0);
+		assert_int_equal(engine_next_deadline(&w->e[i]), 0);
+		assert_int_equal(engine_tick(&w->e[i], 1000000000000ull), 0);
+	}
+	assert_int_equal(w->n, 0);
+	assert_int_equal(sa->children->spi_in, spi);
+	assert_int_equal(n_children(only_sa(w, 1)), 1);
 	world_free(w);
 }
 
@@ -1506,6 +1960,17 @@ int main(void)
 		cmocka_unit_test(pfs_bad_ke),
 		cmocka_unit_test(rekey_ike),
 		cmocka_unit_test(rekey_ike_lifetime),
+		cmocka_unit_test(child_timers),
+		cmocka_unit_test(child_rekey_initiator),
+		cmocka_unit_test(child_rekey_responder),
+		cmocka_unit_test(child_rekey_pfs),
+		cmocka_unit_test(child_rekey_collision),
+		cmocka_unit_test(child_rekey_collision_late),
+		cmocka_unit_test(child_rekey_window),
+		cmocka_unit_test(child_rekey_during_ike_rekey),
+		cmocka_unit_test(child_expire_silent_peer),
+		cmocka_unit_test(child_expire_dead_peer),
+		cmocka_unit_test(child_lifetime_zero),
 		cmocka_unit_test(delete_child),
 		cmocka_unit_test(delete_child_both),
 		cmocka_unit_test(delete_ike),
