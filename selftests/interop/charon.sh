@@ -10,7 +10,9 @@
 #      each with PSK: gcm1 over eu1 (aes256gcm16-prfsha256-x25519 /
 #      aes256gcm16, tunnel), cbc2 over eu2 (aes128-sha256-modp2048 /
 #      aes128-sha256, tunnel), tr3 over eu3 (aes128gcm16-prfsha256-ecp256 /
-#      aes128gcm16, transport); ECDSA certificates when mifd accepts them.
+#      aes128gcm16, transport); and ECDSA P-256 certificates (cert2:
+#      auth = pubkey, aes256gcm16-prfsha256-ecp256 / aes256gcm16, tunnel
+#      over secondary addresses of eu2).
 #
 # Every case checks the SPIs on both sides (the daemons' view and the
 # kernel's) and pings through ESP both ways with the SA counters rising.
@@ -75,6 +77,16 @@ for i in 1 2; do
 done
 ip -n "$EU" route replace "$TOPO_SG_INNER/32" dev eu1
 
+# outer_eu NAME I, outer_sg NAME I: the outer addresses of connection NAME
+# over interface I. mifd, as a responder, takes the first connection whose
+# address pair matches the IKE_SA_INIT request (and switches at IKE_AUTH by
+# the peer's ID only), so the mifd<->charon certificate connection cert2,
+# with the same IDs as cbc2, runs between addresses of its own on eu2.
+outer_eu() { if [ "$1" = cert2 ]; then echo "10.1.$2.11"; else topo_eu_outer "$2"; fi; }
+outer_sg() { if [ "$1" = cert2 ]; then echo "10.1.$2.12"; else topo_sg_outer "$2"; fi; }
+ip -n "$EU" addr add "$(outer_eu cert2 2)/24" dev eu2
+ip -n "$SG" addr add "$(outer_sg cert2 2)/24" dev sg2
+
 PSK=0x6d69662d696e7465726f702d746573742d6b6579
 CERTS=$T/certs
 CEU=$T/charon-eu	# charon instance directories
@@ -126,11 +138,11 @@ charon_side() {
 	local dir=$1 side=$2 name=$3 i=$4 mode=$5 ike=$6 esp=$7 auth=${8:-psk}
 	local me peer mid pid args
 	if [ "$side" = eu ]; then
-		me=$(topo_eu_outer "$i") peer=$(topo_sg_outer "$i")
+		me=$(outer_eu "$name" "$i") peer=$(outer_sg "$name" "$i")
 		mid=eu.example pid=sg.example
 		args=(local_ts="$(topo_eu_inner "$i")/32" remote_ts="$TOPO_SG_INNER/32")
 	else
-		me=$(topo_sg_outer "$i") peer=$(topo_eu_outer "$i")
+		me=$(outer_sg "$name" "$i") peer=$(outer_eu "$name" "$i")
 		mid=sg.example pid=eu.example
 		args=(local_ts="$TOPO_SG_INNER/32" remote_ts="$(topo_eu_inner "$i")/32")
 	fi
@@ -335,11 +347,11 @@ mifd_section() {
 	local side=$1 name=$2 i=$3 mode=$4 ike=$5 esp=$6 auth=${7:-psk}
 	local me peer mid pid mts pts
 	if [ "$side" = eu ]; then
-		me=$(topo_eu_outer "$i") peer=$(topo_sg_outer "$i")
+		me=$(outer_eu "$name" "$i") peer=$(outer_sg "$name" "$i")
 		mid=eu.example pid=sg.example
 		mts=$(topo_eu_inner "$i")/32 pts=$TOPO_SG_INNER/32
 	else
-		me=$(topo_sg_outer "$i") peer=$(topo_eu_outer "$i")
+		me=$(outer_sg "$name" "$i") peer=$(outer_eu "$name" "$i")
 		mid=sg.example pid=eu.example
 		mts=$TOPO_SG_INNER/32 pts=$(topo_eu_inner "$i")/32
 	fi
@@ -352,12 +364,12 @@ mifd_section() {
 		echo "auth = psk"
 		echo "psk = $PSK"
 	else
-		# A guess at mifd's certificate keys: the case skips while
-		# mifd -n refuses them.
+		# RFC 7427 signatures with the ECDSA P-256 key; ca_dir holds
+		# the test CA alone (not the peers' certificates of $CERTS).
 		echo "auth = pubkey"
 		echo "cert = $CERTS/$mid.pem"
 		echo "key = $CERTS/$mid.key"
-		echo "cacert = $CERTS/ca.pem"
+		echo "ca_dir = $CERTS/ca.d"
 	fi
 	echo "ike = $ike"
 	echo "esp = $esp"
@@ -384,16 +396,19 @@ mifd_write_conf() {	# mifd_write_conf SIDE FILE [ecdsa]
 			mifd_section "$1" "$c" $(conn_field "$c" 2) $(conn_field "$c" 3) \
 				$(conn_field "$c" 4) $(conn_field "$c" 5)
 		done
-		[ "${3:-}" = ecdsa ] && mifd_section "$1" ecdsa2 2 tunnel \
+		[ "${3:-}" = ecdsa ] && mifd_section "$1" cert2 2 tunnel \
 			aes256gcm16-prfsha256-ecp256 aes256gcm16 pubkey
 	} >"$2"
 }
 
-# Whether mifd takes certificate authentication (a config check only).
+# Whether mifd takes the certificate configuration (mifd -n loads and
+# checks the certificate, key and CA files); prints why not.
 mifd_has_certs() {
 	[ -s "$CERTS/ca.pem" ] || { echo "no test certificates"; return 1; }
+	mkdir -p "$CERTS/ca.d" && cp "$CERTS/ca.pem" "$CERTS/ca.d/ca.pem" || return 1
 	mifd_write_conf eu "$T/probe.conf" ecdsa
-	"$MIFD" -n -f "$T/probe.conf" >/dev/null 2>&1
+	"$MIFD" -n -f "$T/probe.conf" 2>&1 | tr '\n' ' '
+	return "${PIPESTATUS[0]}"
 }
 
 MSOCK=$T/mifd-eu.sock
@@ -443,7 +458,7 @@ mc_algs() {	# mc_algs CONN: charon's view of the IKE algorithms
 	case $1 in
 	gcm1) want="AES_GCM_16 - PRF_HMAC_SHA2_256 CURVE_25519" ;;
 	cbc2) want="AES_CBC HMAC_SHA2_256_128 PRF_HMAC_SHA2_256 MODP_2048" ;;
-	tr3) want="AES_GCM_16 - PRF_HMAC_SHA2_256 ECP_256" ;;
+	tr3 | cert2) want="AES_GCM_16 - PRF_HMAC_SHA2_256 ECP_256" ;;
 	*) return 0 ;;
 	esac
 	[ -n "$CHARON_SAS" ] || CHARON_SAS=$(charon_sas "$SG" "$CSG")
@@ -497,7 +512,11 @@ mc_down() {	# mc_down DIRECTION CONN I: both sides clean up
 }
 
 ecdsa=
-mifd_has_certs && ecdsa=ecdsa
+if ecdsa_why=$(mifd_has_certs); then
+	ecdsa=ecdsa
+else
+	ecdsa_why="mifd refuses the certificate configuration: ${ecdsa_why:-mifd -n failed}"
+fi
 mifd_write_conf eu "$MCONF" $ecdsa
 rm -f "$CSG/swanctl/conf.d/"*.conf
 for c in $MIFD_CASES; do
@@ -505,7 +524,7 @@ for c in $MIFD_CASES; do
 	charon_side "$CSG" sg "$c" $(conn_field "$c" 2) $(conn_field "$c" 3) \
 		$(conn_field "$c" 4) $(conn_field "$c" 5) psk
 done
-[ -n "$ecdsa" ] && charon_side "$CSG" sg ecdsa2 2 tunnel \
+[ -n "$ecdsa" ] && charon_side "$CSG" sg cert2 2 tunnel \
 	aes256gcm16-prfsha256-ecp256 aes256gcm16 pubkey
 
 start_pair() {
@@ -547,13 +566,29 @@ for c in $MIFD_CASES; do
 	done
 done
 
+# mc_cert DIRECTION: the certificate connection, every check in one case;
+# charon must have verified a signature of mifd's (CERT_AUTH: its log line).
+mc_cert() {
+	local n0
+	CHARON_SAS='' MIFD_VIEW='' CERT_AUTH=''
+	n0=$(wc -l <"$CSG/charon.log")
+	mc_up "$1" cert2 || { mifd_log "$MSOCK" | tail -n 30; return 1; }
+	CERT_AUTH=$(tail -n "+$((n0 + 1))" "$CSG/charon.log" |
+		grep -o "authentication of 'eu.example' with .* successful" | head -n 1)
+	echo "charon: ${CERT_AUTH:-no successful authentication of eu.example logged}"
+	case $CERT_AUTH in
+	"" | *pre-shared*) return 1 ;;
+	esac
+	mc_spis cert2 2 && mc_algs cert2 && mc_ping cert2 2 tunnel &&
+		mc_down "$1" cert2 2
+}
+
 for d in "mifd->charon" "charon->mifd"; do
 	if [ -n "$ecdsa" ]; then
-		ccase "$d ecdsa: certificates: up, same SPIs, ping, delete" eval \
-			'mc_up "$d" ecdsa2 && mc_spis ecdsa2 2 && mc_ping ecdsa2 2 tunnel &&
-			 mc_down "$d" ecdsa2 2'
+		ccase "$d ecdsa: certificates (ECDSA P-256, RFC 7427): up, same SPIs, ping, delete" \
+			mc_cert "$d" && echo "# $d: charon: $CERT_AUTH"
 	else
-		skip "$d ecdsa: certificates" "mifd has no certificate authentication (auth = psk only)"
+		skip "$d ecdsa: certificates" "$ecdsa_why"
 	fi
 done
 

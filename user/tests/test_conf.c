@@ -12,7 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 
 #include "conf/conf.h"
 #include "ike/constants.h"
@@ -57,6 +61,60 @@ static void load_bad(const char *text, unsigned int line, const char *want)
 	unlink(path);
 	if (!strstr(err, loc) || !strstr(err, want))
 		fail_msg("want \"%s\" ... \"%s\" in:\n%s", loc, want, err);
+}
+
+/*
+ * Refused: returns how many problems err reports (one line each), each
+ * checked to start with "PATH:LINE: ".
+ */
+static unsigned int refuse(const char *text)
+{
+	struct conf *c = (struct conf *)1;
+	unsigned int n = 0;
+	const char *p;
+
+	write_file(text);
+	assert_int_equal(conf_load(path, &c, err, sizeof(err)), -EINVAL);
+	assert_null(c);
+	unlink(path);
+	for (p = err; *p; p = strchr(p, '\n') + 1) {
+		if (strncmp(p, path, strlen(path)) || p[strlen(path)] != ':')
+			fail_msg("error line without the file name:\n%s", err);
+		if (!strchr(p, '\n'))
+			fail_msg("error not terminated by a newline:\n%s", err);
+		n++;
+	}
+	return n;
+}
+
+/* The last refuse reported "PATH:LINE: " followed, on that line, by want. */
+static void has_error(unsigned int line, const char *want)
+{
+	char loc[96];
+	const char *p, *nl;
+
+	snprintf(loc, sizeof(loc), "%s:%u: ", path, line);
+	for (p = err; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		assert_non_null(nl);
+		if (!strncmp(p, loc, strlen(loc)) &&
+		    memmem(p, (size_t)(nl - p), want, strlen(want)))
+			return;
+	}
+	fail_msg("want \"%s%s\" in:\n%s", loc, want, err);
+}
+
+/* A valid [conn a]: keys added after it are at line 5 onwards. */
+#define CONN_A	"[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\npsk = s\n"
+
+/* Refused with exactly one problem, at line, saying want. */
+static void one_error(const char *text, unsigned int line, const char *want)
+{
+	unsigned int n = refuse(text);
+
+	has_error(line, want);
+	if (n != 1)
+		fail_msg("want 1 problem, got %u:\n%s", n, err);
 }
 
 static const char minimal[] =
@@ -283,6 +341,596 @@ static void errors(void **state)
 		 "auth = kerberos\n", 4, "unknown method");
 }
 
+static void unknown_key(void **state)
+{
+	one_error(CONN_A "colour = blue\n", 5,
+		  "unknown key \"colour\" in [conn a]");
+	one_error("[mifd]\nlog_level = info\nthreads = 4\n", 3,
+		  "unknown key \"threads\" in [mifd]");
+	/* Keys are case sensitive. */
+	one_error(CONN_A "Mode = tunnel\n", 5, "unknown key \"Mode\"");
+	/* A [conn] key in [mifd], and the other way round. */
+	one_error("[mifd]\nlocal = 192.0.2.1\n", 2,
+		  "unknown key \"local\" in [mifd]");
+	one_error(CONN_A "log_level = debug\n", 5,
+		  "unknown key \"log_level\" in [conn a]");
+	/* strongSwan's name for the CA: pointed at ca_dir. */
+	one_error(CONN_A "cacert = /etc/ca.pem\n", 5,
+		  "cacert: not supported; use ca_dir");
+	/* An unknown section is reported once, not each of its keys. */
+	one_error("[mifd]\n\n[connection a]\nlocal = 192.0.2.1\nx = y\n", 3,
+		  "unknown section [connection a]");
+	one_error("# comment\nlocal = 192.0.2.1\n[mifd]\n", 2,
+		  "key \"local\" outside of a section");
+	/* Every unknown key is reported, in order. */
+	assert_int_equal(refuse(CONN_A "a1 = 1\na2 = 2\n\n[mifd]\nb1 = 3\n"), 3);
+	has_error(5, "unknown key \"a1\" in [conn a]");
+	has_error(6, "unknown key \"a2\" in [conn a]");
+	has_error(9, "unknown key \"b1\" in [mifd]");
+}
+
+static void bad_value(void **state)
+{
+	/* Each problem of one file, at its own line. */
+	assert_int_equal(refuse(CONN_A
+		"mode = tunnnel\n"			/* 5 */
+		"start = maybe\n"
+		"rsa_pss = perhaps\n"
+		"local_port = 0\n"
+		"remote_port = 65536\n"
+		"retransmit_tries = 21\n"		/* 10 */
+		"retransmit_base = 5ms\n"
+		"local_id = ip:nowhere\n"
+		"remote_id = x500:foo\n"
+		"local_ts =\n"), 10);
+	has_error(5, "mode: \"tunnnel\" is neither tunnel nor transport");
+	has_error(6, "start: \"maybe\" is neither yes nor no");
+	has_error(7, "rsa_pss: \"perhaps\" is neither yes nor no");
+	has_error(8, "local_port: \"0\" is not a port");
+	has_error(9, "remote_port: \"65536\" is not a port");
+	has_error(10, "retransmit_tries: \"21\" is not a number from 0 to 20");
+	has_error(11, "retransmit_base: \"5ms\" is not a duration from 10ms");
+	has_error(12, "local_id: \"nowhere\" is not an IP address");
+	has_error(13, "remote_id: unknown identity type \"x500:\"");
+	has_error(14, "local_ts: empty value");
+
+	one_error("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
+		  "auth = kerberos\npsk = s\n", 4,
+		  "auth: unknown method \"kerberos\"");
+	one_error(CONN_A "retransmit_base = 601s\n", 5, "retransmit_base");
+	one_error(CONN_A "local_port = -1\n", 5, "local_port: \"-1\"");
+	one_error(CONN_A "remote_port = 500x\n", 5, "remote_port: \"500x\"");
+	/* psk: at most 128 bytes, as text or hex. */
+	{
+		char text[400];
+
+		snprintf(text, sizeof(text), "[conn a]\nlocal = 192.0.2.1\n"
+			 "remote = 198.51.100.2\npsk = %0129d\n", 0);
+		one_error(text, 4, "psk: longer than 128 bytes");
+		snprintf(text, sizeof(text), CONN_A "mode = tunnel%0186d\n"
+			 "dpd = 1\n", 0);
+		assert_int_equal(refuse(text), 1);
+		has_error(5, "line longer than 198 characters");
+		snprintf(text, sizeof(text), CONN_A "mode = tunnel%0185d\n",
+			 0);
+		one_error(text, 5, "mode: \"tunnel0");
+	}
+	one_error("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
+		  "psk = 0xzz\n", 4, "psk: \"0x\" must be followed");
+	one_error("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
+		  "psk = 0x\n", 4, "psk: \"0x\" must be followed");
+	/* [mifd] */
+	assert_int_equal(refuse("[mifd]\nlog_level = chatty\n"
+				"socket = run/mifd.sock\n"
+				"cookie_threshold = many\n"), 3);
+	has_error(2, "log_level: unknown level \"chatty\"");
+	has_error(3, "socket: must be an absolute path");
+	has_error(4, "cookie_threshold: \"many\" is not a number");
+	one_error("[mifd]\ncookie_threshold = 1000001\n", 2,
+		  "cookie_threshold: \"1000001\"");
+	one_error(CONN_A "cert = etc/eu.pem\n", 5,
+		  "cert: must be an absolute path");
+}
+
+static void missing_key(void **state)
+{
+	/* Reported at the section's line, naming the connection. */
+	one_error("\n[conn a]\nremote = 198.51.100.2\npsk = s\n", 2,
+		  "[conn a]: missing required key \"local\"");
+	one_error("[conn a]\nlocal = 192.0.2.1\npsk = s\n", 1,
+		  "[conn a]: missing required key \"remote\"");
+	assert_int_equal(refuse("[conn a]\npsk = s\n"), 2);
+	has_error(1, "missing required key \"local\"");
+	has_error(1, "missing required key \"remote\"");
+	one_error("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n", 1,
+		  "[conn a]: auth = psk needs a \"psk\" key");
+	/* The second section, and the last one of the file. */
+	one_error(CONN_A "\n[conn b]\nlocal = 192.0.2.1\npsk = s\n\n"
+		  "[conn c]\nlocal = 192.0.2.1\nremote = 198.51.100.3\n"
+		  "psk = s\n", 6, "[conn b]: missing required key \"remote\"");
+	one_error(CONN_A "[conn b]\nremote = 198.51.100.3\npsk = s\n", 5,
+		  "[conn b]: missing required key \"local\"");
+	/* Signatures: cert and key, then ca_dir (at the auth line). */
+	one_error("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
+		  "auth = pubkey\nkey = /etc/mifd/eu.key\n", 4,
+		  "[conn a]: auth with signatures needs \"cert\" and \"key\"");
+	one_error("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
+		  "auth = ecdsa256\ncert = /etc/mifd/eu.pem\n"
+		  "key = /etc/mifd/eu.key\n", 4,
+		  "[conn a]: auth with signatures needs \"ca_dir\"");
+	one_error(CONN_A "cert = /etc/mifd/eu.pem\n", 5,
+		  "cert and key are for auth = pubkey");
+	/* remote = %any: the peer's selectors cannot default. */
+	one_error("[conn a]\nlocal = 192.0.2.1\nremote = %any\npsk = s\n", 1,
+		  "[conn a]: remote = %any needs remote_ts");
+}
+
+static void bad_proposal(void **state)
+{
+	one_error(CONN_A "ike = aes256-sha256-x448\n", 5,
+		  "ike: unknown algorithm \"x448\"");
+	one_error(CONN_A "ike = aes256gcm16-prfsha256\n", 5,
+		  "ike: an IKE proposal needs a Diffie-Hellman group");
+	one_error(CONN_A "ike = aes256gcm16-sha256-x25519\n", 5,
+		  "ike: an AEAD cipher takes no integrity algorithm");
+	one_error(CONN_A "ike = aes128-x25519\n", 5,
+		  "ike: a cipher without AEAD needs an integrity algorithm");
+	one_error(CONN_A "ike = sha256-prfsha256-x25519\n", 5,
+		  "ike: proposal without an encryption algorithm");
+	one_error(CONN_A "ike = aes128gcm16-aes128-sha256-x25519\n", 5,
+		  "ike: a proposal cannot mix AEAD");
+	one_error(CONN_A "ike = ,\n", 5, "ike: no proposal");
+	one_error(CONN_A "ike = aes128gcm16-x25519, aes256gcm16-x25519, "
+		  "aes128-sha256-ecp256, aes256-sha384-ecp384, "
+		  "chacha20poly1305-x25519\n", 5, "ike: more than 4 proposals");
+	/* The second proposal is the bad one. */
+	one_error(CONN_A "ike = aes256gcm16-x25519, aes128-md5-modp2048\n", 5,
+		  "ike: unknown algorithm \"md5\"");
+	one_error(CONN_A "esp = aes256gcm16-prfsha256\n", 5,
+		  "esp: \"prfsha256\" is a PRF, which ESP does not use");
+	one_error(CONN_A "esp = aes256\n", 5,
+		  "esp: a cipher without AEAD needs an integrity algorithm");
+	one_error(CONN_A "esp = esn\n", 5,
+		  "esp: proposal without an encryption algorithm");
+	one_error(CONN_A "esp = 3des-sha1\n", 5,
+		  "esp: unknown algorithm \"3des\"");
+	/* A bad ike and a bad esp: both reported. */
+	assert_int_equal(refuse(CONN_A "ike = blowfish-x25519\n"
+				"esp = aes128gcm16-sha1\n"), 2);
+	has_error(5, "ike: unknown algorithm \"blowfish\"");
+	has_error(6, "esp: ");
+}
+
+static void bad_address(void **state)
+{
+	/*
+	 * A bad local or remote may also bring "not of the same address
+	 * family" at the section line: only the first problem is checked.
+	 */
+	refuse("[conn a]\nlocal = 192.0.2.300\nremote = 198.51.100.2\n"
+	       "psk = s\n");
+	has_error(2, "local: \"192.0.2.300\" is not an IPv4 or IPv6 address");
+	refuse("[conn a]\nlocal = 192.0.2.1\nremote = sg.example.org\n"
+	       "psk = s\n");
+	has_error(3, "remote: \"sg.example.org\" is not an IPv4 or IPv6 "
+		  "address (or %any)");
+	refuse("[conn a]\nlocal = 192.0.2.1/24\nremote = 198.51.100.2\n"
+	       "psk = s\n");
+	has_error(2, "local: \"192.0.2.1/24\" is not an IPv4");
+	refuse("[conn a]\nlocal = fd01::3\nremote = fd01::1::2\n"
+	       "psk = s\n");
+	has_error(3, "remote: \"fd01::1::2\" is not an IPv4");
+	one_error("[conn a]\nlocal = 192.0.2.1\nremote = 2001:db8::1\n"
+		  "psk = s\n", 1, "[conn a]: local and remote are not of the "
+		  "same address family");
+	one_error(CONN_A "local_ts = 10.0.0.0/33\n", 5,
+		  "local_ts: bad prefix length \"33\"");
+	one_error(CONN_A "remote_ts = fd00::/129\n", 5,
+		  "remote_ts: bad prefix length \"129\"");
+	one_error(CONN_A "remote_ts = 10.0.0.256/8\n", 5,
+		  "remote_ts: \"10.0.0.256");
+	one_error(CONN_A "local_ts = 10.0.0.0/8[gre]\n", 5,
+		  "local_ts: unknown protocol \"gre");
+	one_error(CONN_A "local_ts = 10.0.0.0/8[tcp/80-70000]\n", 5,
+		  "local_ts: bad port or port range");
+	one_error(CONN_A "local_ts = 10.0.0.0/8[icmp/80]\n", 5,
+		  "local_ts: ports need protocol");
+	one_error(CONN_A "local_ts = 10.0.0.1, 10.0.0.2, 10.0.0.3, "
+		  "10.0.0.4, 10.0.0.5\n", 5, "local_ts: more than 4 selectors");
+	one_error(CONN_A "local_id = ip:300.1.1.1\n", 5,
+		  "local_id: \"300.1.1.1\" is not an IP address");
+}
+
+static void duplicate_conn(void **state)
+{
+	/* The duplicate's line, the first one's line; its keys ignored. */
+	one_error("[mifd]\n\n" CONN_A "\n[conn b]\nlocal = 192.0.2.1\n"
+		  "remote = 198.51.100.3\npsk = s\n\n[conn a]\n"
+		  "local = 192.0.2.9\nfoo = bar\n", 13,
+		  "duplicate connection \"a\" (first defined at line 3)");
+	/* Names are case sensitive: a and A are two connections. */
+	{
+		struct conf *c = load_ok(CONN_A "[conn A]\nlocal = 192.0.2.1\n"
+					 "remote = 198.51.100.3\npsk = s\n");
+
+		assert_int_equal(c->n_conns, 2);
+		assert_non_null(conf_find(c, "A"));
+		conf_free(c);
+	}
+	one_error("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
+		  "psk = s\npsk = t\n", 5,
+		  "duplicate key \"psk\" in [conn a] (first at line 4)");
+	one_error("[mifd]\nlog_level = info\n[mifd]\n", 3,
+		  "duplicate section [mifd]");
+	one_error("[conn a/b]\n", 1, "bad connection name \"a/b\"");
+	/* At most CONF_MAX_CONNS connections. */
+	{
+		static char text[CONF_MAX_CONNS * 96 + 128];
+		size_t len = 0;
+
+		for (unsigned int i = 0; i <= CONF_MAX_CONNS; i++)
+			len += (size_t)snprintf(text + len, sizeof(text) - len,
+				"[conn c%u]\nlocal = 192.0.2.1\n"
+				"remote = 198.51.100.%u\npsk = s\n", i, i + 1);
+		assert_true(len < sizeof(text));
+		one_error(text, 4 * CONF_MAX_CONNS + 1, "more than 64 connections");
+	}
+}
+
+static void bad_lifetime_dpd(void **state)
+{
+	assert_int_equal(refuse(CONN_A
+		"dpd = soon\n"				/* 5 */
+		"ike_lifetime = 500ms\n"
+		"child_lifetime = 1w\n"
+		"retransmit_base = fast\n"), 4);
+	has_error(5, "dpd: \"soon\" is not a duration");
+	has_error(6, "ike_lifetime: \"500ms\" is not a duration of at least "
+		  "1 s (or 0 for unlimited)");
+	has_error(7, "child_lifetime: \"1w\" is not a duration");
+	has_error(8, "retransmit_base: \"fast\"");
+	one_error(CONN_A "dpd = -5\n", 5, "dpd: \"-5\" is not a duration");
+	one_error(CONN_A "dpd = 10 s\n", 5, "dpd: \"10 s\"");
+	one_error(CONN_A "dpd = 60days\n", 5, "dpd: \"60days\"");
+	one_error(CONN_A "child_lifetime = 0.5\n", 5,
+		  "child_lifetime: \"0.5\" is not a duration of at least 1 s");
+	one_error(CONN_A "ike_lifetime = forever\n", 5,
+		  "ike_lifetime: \"forever\"");
+	one_error(CONN_A "ike_lifetime = h\n", 5, "ike_lifetime: \"h\"");
+
+	/* The units, and 0. */
+	{
+		struct conf *c = load_ok(CONN_A "dpd = 1.5m\n"
+					 "ike_lifetime = 1d\n"
+					 "child_lifetime = 0\n"
+					 "retransmit_base = 0.25\n");
+		const struct conn *k = &c->conns[0].conn;
+
+		assert_int_equal(k->dpd_ms, 90000);
+		assert_int_equal(k->ike_lifetime_s, 86400);
+		assert_int_equal(k->child_lifetime_s, 0);
+		assert_int_equal(k->retrans_base_ms, 250);
+		conf_free(c);
+		c = load_ok(CONN_A "dpd = 0\nike_lifetime = 90s\n"
+			    "child_lifetime = 1.5h\nretransmit_base = 10ms\n");
+		k = &c->conns[0].conn;
+		assert_int_equal(k->dpd_ms, 0);
+		assert_int_equal(k->ike_lifetime_s, 90);
+		assert_int_equal(k->child_lifetime_s, 5400);
+		assert_int_equal(k->retrans_base_ms, 10);
+		conf_free(c);
+	}
+}
+
+/* Certificates made for the tests: DIR/ca/ca.pem, DIR/eu.pem, DIR/eu.key. */
+static char pki_dir[64];
+
+static void pki_path(char *out, size_t len, const char *name)
+{
+	snprintf(out, len, "%s/%s", pki_dir, name);
+}
+
+static void pki_write(const char *name, const gnutls_datum_t *d)
+{
+	char p[128];
+	FILE *f;
+
+	pki_path(p, sizeof(p), name);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(d->data, 1, d->size, f), d->size);
+	assert_int_equal(fclose(f), 0);
+}
+
+static gnutls_x509_crt_t pki_cert(gnutls_x509_privkey_t key, const char *cn,
+				  gnutls_x509_crt_t ca,
+				  gnutls_x509_privkey_t ca_key, uint8_t serial)
+{
+	gnutls_x509_crt_t c;
+	const char *e;
+	char dn[64];
+	time_t now = time(NULL);
+
+	assert_int_equal(gnutls_x509_crt_init(&c), 0);
+	assert_int_equal(gnutls_x509_crt_set_version(c, 3), 0);
+	assert_int_equal(gnutls_x509_crt_set_serial(c, &serial, 1), 0);
+	assert_int_equal(gnutls_x509_crt_set_activation_time(c, now - 3600), 0);
+	assert_int_equal(gnutls_x509_crt_set_expiration_time(c, now + 86400),
+			 0);
+	snprintf(dn, sizeof(dn), "CN=%s,O=mif test", cn);
+	assert_int_equal(gnutls_x509_crt_set_dn(c, dn, &e), 0);
+	assert_int_equal(gnutls_x509_crt_set_key(c, key), 0);
+	assert_int_equal(gnutls_x509_crt_set_basic_constraints(c, !ca, -1), 0);
+	assert_int_equal(gnutls_x509_crt_set_key_usage(c, ca ?
+			GNUTLS_KEY_DIGITAL_SIGNATURE :
+			GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN), 0);
+	if (ca)
+		assert_int_equal(gnutls_x509_crt_set_subject_alt_name(c,
+				GNUTLS_SAN_DNSNAME, cn, (unsigned int)strlen(cn),
+				GNUTLS_FSAN_SET), 0);
+	assert_int_equal(gnutls_x509_crt_sign2(c, ca ? ca : c,
+					       ca ? ca_key : key,
+					       GNUTLS_DIG_SHA256, 0), 0);
+	return c;
+}
+
+static gnutls_x509_privkey_t pki_key(void)
+{
+	gnutls_x509_privkey_t k;
+
+	assert_int_equal(gnutls_x509_privkey_init(&k), 0);
+	assert_int_equal(gnutls_x509_privkey_generate(k, GNUTLS_PK_ECDSA,
+			GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0), 0);
+	return k;
+}
+
+static int pki_setup(void **state)
+{
+	gnutls_x509_privkey_t cak, k, other;
+	gnutls_x509_crt_t ca, crt;
+	gnutls_datum_t d;
+	char p[128];
+
+	snprintf(pki_dir, sizeof(pki_dir), "/tmp/test_conf_pki.XXXXXX");
+	assert_non_null(mkdtemp(pki_dir));
+	pki_path(p, sizeof(p), "ca");
+	assert_int_equal(mkdir(p, 0700), 0);
+	pki_path(p, sizeof(p), "empty");
+	assert_int_equal(mkdir(p, 0700), 0);
+	cak = pki_key();
+	k = pki_key();
+	other = pki_key();
+	ca = pki_cert(cak, "mif test CA", NULL, NULL, 1);
+	crt = pki_cert(k, "eu.example", ca, cak, 2);
+
+	assert_int_equal(gnutls_x509_crt_export2(ca, GNUTLS_X509_FMT_PEM, &d),
+			 0);
+	pki_write("ca/ca.pem", &d);
+	gnutls_free(d.data);
+	assert_int_equal(gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &d),
+			 0);
+	pki_write("eu.pem", &d);
+	gnutls_free(d.data);
+	assert_int_equal(gnutls_x509_privkey_export2_pkcs8(k,
+			GNUTLS_X509_FMT_PEM, NULL, GNUTLS_PKCS_PLAIN, &d), 0);
+	pki_write("eu.key", &d);
+	gnutls_free(d.data);
+	assert_int_equal(gnutls_x509_privkey_export2_pkcs8(other,
+			GNUTLS_X509_FMT_PEM, NULL, GNUTLS_PKCS_PLAIN, &d), 0);
+	pki_write("other.key", &d);
+	gnutls_free(d.data);
+	d.data = (unsigned char *)"not a certificate\n";
+	d.size = (unsigned int)strlen((const char *)d.data);
+	pki_write("junk.pem", &d);
+
+	gnutls_x509_crt_deinit(crt);
+	gnutls_x509_crt_deinit(ca);
+	gnutls_x509_privkey_deinit(other);
+	gnutls_x509_privkey_deinit(k);
+	gnutls_x509_privkey_deinit(cak);
+	return 0;
+}
+
+static int pki_teardown(void **state)
+{
+	static const char *const files[] = {
+		"ca/ca.pem", "eu.pem", "eu.key", "other.key", "junk.pem",
+	};
+	char p[128];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		pki_path(p, sizeof(p), files[i]);
+		unlink(p);
+	}
+	pki_path(p, sizeof(p), "ca");
+	rmdir(p);
+	pki_path(p, sizeof(p), "empty");
+	rmdir(p);
+	rmdir(pki_dir);
+	return 0;
+}
+
+/* A [conn] with certificates: auth, then cert, key and ca_dir (lines 4-7). */
+static void cert_conn(char *out, size_t len, const char *auth,
+		      const char *cert, const char *key, const char *ca_dir)
+{
+	snprintf(out, len, "[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
+		 "auth = %s\ncert = %s/%s\nkey = %s/%s\nca_dir = %s/%s\n",
+		 auth, pki_dir, cert, pki_dir, key, pki_dir, ca_dir);
+}
+
+static void cert_errors(void **state)
+{
+	char text[1024];
+
+	cert_conn(text, sizeof(text), "pubkey", "missing.pem", "eu.key", "ca");
+	one_error(text, 7, "[conn a]: cannot load the certificates (cert ");
+	has_error(7, "a file is missing");
+	cert_conn(text, sizeof(text), "pubkey", "junk.pem", "eu.key", "ca");
+	one_error(text, 7, "bad contents");
+	/* The key is not the certificate's. */
+	cert_conn(text, sizeof(text), "pubkey", "eu.pem", "other.key", "ca");
+	one_error(text, 7, "the key is not the certificate's");
+	/* A CA directory without certificates. */
+	cert_conn(text, sizeof(text), "ecdsa256", "eu.pem", "eu.key", "empty");
+	one_error(text, 7, "ca_dir holds no certificate");
+}
+
+static void good_full(void **state)
+{
+	char text[4096];
+	struct conf *c, *again;
+	const struct conf_conn *a, *b, *d;
+
+	snprintf(text, sizeof(text),
+		"# mifd.conf with every key\n"
+		"[mifd]\n"
+		"log_level = notice\n"
+		"socket = /run/mifd/test.sock   ; a comment after the value\n"
+		"cookie_threshold = 0\n"
+		"\n"
+		"; a comment line\n"
+		"[conn office]\n"
+		"local = 10.1.3.1\n"
+		"remote = 10.1.3.2\n"
+		"local_port = 500\n"
+		"remote_port = 500\n"
+		"local_id = fqdn:eu.example\n"
+		"remote_id = fqdn:sg.example\n"
+		"auth = pubkey\n"
+		"cert = %s/eu.pem\n"
+		"key = %s/eu.key\n"
+		"ca_dir = %s/ca\n"
+		"rsa_pss = yes\n"
+		"ike = aes256gcm16-prfsha256-ecp256\n"
+		"esp = aes256gcm16-noesn\n"
+		"local_ts = 172.16.3.1/32\n"
+		"remote_ts = 172.17.0.0/24[udp/53], 172.17.1.0/24[tcp]\n"
+		"mode = tunnel\n"
+		"dpd = 30s\n"
+		"ike_lifetime = 4h\n"
+		"child_lifetime = 1h\n"
+		"retransmit_base = 2\n"
+		"retransmit_tries = 0\n"
+		"start = no\n"
+		"\n"
+		"[conn classic]\n"
+		"local = 10.1.2.1\n"
+		"remote = 10.1.2.2\n"
+		"auth = ECDSA256\n"
+		"cert = %s/eu.pem\n"
+		"key = %s/eu.key\n"
+		"ca_dir = %s/ca\n"
+		"start = true\n"
+		"\n"
+		"[conn roaming-1.x]\n"
+		"  local = fd01:1::1  \n"
+		"remote = %%any\n"
+		"remote_id = %%any\n"
+		"psk = 0x0001020304050607\n"
+		"ca_dir = %s/ca\n"
+		"remote_ts = fd00::/8[icmp6], 10.0.0.0/8\n"
+		"esp = aes128gcm16-esn-x25519, aes128-sha512\n",
+		pki_dir, pki_dir, pki_dir, pki_dir, pki_dir, pki_dir, pki_dir);
+	c = load_ok(text);
+	again = load_ok(text);
+
+	assert_int_equal(c->log_level, CONF_LOG_NOTICE);
+	assert_string_equal(c->socket, "/run/mifd/test.sock");
+	assert_int_equal(c->cookie_threshold, 0);
+	assert_int_equal(c->n_conns, 3);
+
+	a = conf_find(c, "office");
+	assert_non_null(a);
+	assert_int_equal(a->line, 8);
+	assert_int_equal(a->conn.auth_method, IKE_AUTH_DIGITAL_SIGNATURE);
+	assert_true(a->conn.rsa_pss);
+	assert_non_null(a->conn.sig_creds);
+	assert_non_null(a->conn.cert_file);
+	assert_non_null(strstr(a->conn.cert_file, "/eu.pem"));
+	assert_non_null(strstr(a->conn.key_file, "/eu.key"));
+	assert_non_null(strstr(a->conn.ca_dir, "/ca"));
+	assert_int_equal(a->conn.remote_id.type, IKE_ID_FQDN);
+	assert_int_equal(a->conn.remote_id.len, 10);
+	assert_memory_equal(a->conn.remote_id.data, "sg.example", 10);
+	assert_int_equal(a->conn.n_ike, 1);
+	assert_int_equal(find_xf(&a->conn.ike[0], IKE_XF_DH)->id,
+			 IKE_DH_ECP_256);
+	assert_int_equal(find_xf(&a->conn.esp[0], IKE_XF_ESN)->id, IKE_ESN_NO);
+	assert_int_equal(a->conn.n_remote_ts, 2);
+	assert_int_equal(a->conn.remote_ts[0].ip_proto, 17);
+	assert_int_equal(a->conn.remote_ts[0].start_port, 53);
+	assert_int_equal(a->conn.remote_ts[0].end_port, 53);
+	assert_int_equal(a->conn.remote_ts[1].ip_proto, 6);
+	assert_int_equal(a->conn.remote_ts[1].start_port, 0);
+	assert_int_equal(a->conn.remote_ts[1].end_port, 65535);
+	assert_int_equal(a->conn.mode, KERNEL_MODE_TUNNEL);
+	assert_int_equal(a->conn.dpd_ms, 30000);
+	assert_int_equal(a->conn.ike_lifetime_s, 14400);
+	assert_int_equal(a->conn.child_lifetime_s, 3600);
+	assert_int_equal(a->conn.retrans_base_ms, 2000);
+	assert_int_equal(a->conn.retrans_tries, 0);
+	assert_false(a->start);
+	assert_string_equal(a->ike_text, "aes256gcm16-prfsha256-ecp256");
+
+	b = conf_find(c, "classic");
+	assert_non_null(b);
+	assert_int_equal(b->conn.auth_method, IKE_AUTH_ECDSA_256);
+	assert_non_null(b->conn.sig_creds);
+	assert_true(b->start);
+	/* Defaults: IDs from the addresses, proposals, selectors. */
+	assert_int_equal(b->conn.local_id.type, IKE_ID_IPV4_ADDR);
+	assert_memory_equal(b->conn.local_id.data, "\x0a\x01\x02\x01", 4);
+	assert_int_equal(b->conn.n_ike, 2);
+	assert_int_equal(b->conn.n_esp, 2);
+	assert_string_equal(b->ike_text,
+			    "aes256gcm16-prfsha256-x25519, aes128-sha256-modp2048");
+	assert_int_equal(b->conn.n_local_ts, 1);
+	assert_memory_equal(b->conn.local_ts[0].start, "\x0a\x01\x02\x01", 4);
+
+	d = conf_find(c, "roaming-1.x");
+	assert_non_null(d);
+	assert_int_equal(d->conn.auth_method, IKE_AUTH_SHARED_KEY_MIC);
+	assert_int_equal(d->conn.psk_len, 8);
+	/* PSK ourselves, but the peer may sign: the trust list is loaded. */
+	assert_null(d->conn.cert_file);
+	assert_non_null(d->conn.ca_dir);
+	assert_non_null(d->conn.sig_creds);
+	assert_int_equal(d->conn.local.family, AF_INET6);
+	assert_int_equal(d->conn.remote.family, 0);
+	assert_int_equal(d->conn.remote_id.len, 0);
+	assert_int_equal(d->conn.n_remote_ts, 2);
+	assert_int_equal(d->conn.remote_ts[0].ip_proto, 58);
+	assert_int_equal(d->conn.remote_ts[1].type, IKE_TS_IPV4_ADDR_RANGE);
+	assert_int_equal(find_xf(&d->conn.esp[0], IKE_XF_ESN)->id,
+			 IKE_ESN_YES);
+	assert_non_null(find_xf(&d->conn.esp[0], IKE_XF_DH));
+
+	/* Loaded twice: the same connections (for reload). */
+	for (unsigned int i = 0; i < c->n_conns; i++)
+		assert_true(conf_conn_equal(&c->conns[i], &again->conns[i]));
+	conf_free(again);
+	conf_free(c);
+}
+
+/* The example of docs/examples/ loads (when run from the source tree). */
+static void example_file(void **state)
+{
+	static const char example[] = "docs/examples/mifd.conf";
+	struct conf *c = NULL;
+
+	if (access(example, R_OK))
+		skip();
+	if (conf_load(example, &c, err, sizeof(err)))
+		fail_msg("refused: %s", err);
+	assert_true(c->n_conns >= 1);
+	for (unsigned int i = 0; i < c->n_conns; i++) {
+		assert_true(c->conns[i].conn.n_ike >= 1);
+		assert_true(c->conns[i].conn.n_esp >= 1);
+	}
+	conf_free(c);
+}
+
 static void several_errors(void **state)
 {
 	/* Every problem is reported, not only the first. */
@@ -332,6 +980,18 @@ int main(void)
 		cmocka_unit_test(missing_file),
 		cmocka_unit_test(equal),
 		cmocka_unit_test(levels),
+		cmocka_unit_test(unknown_key),
+		cmocka_unit_test(bad_value),
+		cmocka_unit_test(missing_key),
+		cmocka_unit_test(bad_proposal),
+		cmocka_unit_test(bad_address),
+		cmocka_unit_test(duplicate_conn),
+		cmocka_unit_test(bad_lifetime_dpd),
+		cmocka_unit_test_setup_teardown(cert_errors, pki_setup,
+						pki_teardown),
+		cmocka_unit_test_setup_teardown(good_full, pki_setup,
+						pki_teardown),
+		cmocka_unit_test(example_file),
 	};
 
 	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);
