@@ -741,7 +741,6 @@ static int mif_publish(struct mif_clone *c)
 /* Announce what was published, or take it back; free the rest. */
 static void mif_finish(struct mif_clone *c, bool commit)
 {
-	struct km_event ce = { .event = XFRM_MSG_NEWPOLICY };
 	unsigned int i;
 
 	for (i = 0; i < c->pols.n; i++) {
@@ -754,13 +753,12 @@ static void mif_finish(struct mif_clone *c, bool commit)
 		}
 		if (commit) {
 			xfrm_audit_policy_add(np, 1, true);
-			km_policy_notify(np, p->dir, &ce);
+			mif_notify_policy(np, p->dir, XFRM_MSG_NEWPOLICY);
 		} else {
 			xfrm_policy_delete(np, p->dir);
 		}
 		xfrm_pol_put(np);
 	}
-	ce.event = XFRM_MSG_NEWSA;
 	for (i = 0; i < c->sas.n; i++) {
 		struct mif_copy *s = &c->sas.v[i];
 		struct xfrm_state *xc = s->obj;
@@ -771,7 +769,7 @@ static void mif_finish(struct mif_clone *c, bool commit)
 		}
 		if (commit) {
 			xfrm_audit_state_add(xc, 1, true);
-			km_state_notify(xc, &ce);
+			mif_notify_state(xc, XFRM_MSG_NEWSA);
 		} else {
 			xfrm_state_delete(xc);
 		}

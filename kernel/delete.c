@@ -51,7 +51,6 @@ static int mif_collect_state(struct xfrm_state *x, int count, void *data)
 
 static u32 mif_delete_policies(struct mif_batch *b, bool dry_run)
 {
-	struct km_event c = { .event = XFRM_MSG_DELPOLICY };
 	u32 done = 0;
 	unsigned int i;
 
@@ -62,7 +61,7 @@ static u32 mif_delete_policies(struct mif_batch *b, bool dry_run)
 			done++;
 		} else if (!xfrm_policy_delete(xp, b->dir[i])) {
 			xfrm_audit_policy_delete(xp, 1, true);
-			km_policy_notify(xp, b->dir[i], &c);
+			mif_notify_policy(xp, b->dir[i], XFRM_MSG_DELPOLICY);
 			done++;
 		}
 		xfrm_pol_put(xp);
@@ -73,7 +72,6 @@ static u32 mif_delete_policies(struct mif_batch *b, bool dry_run)
 
 static u32 mif_delete_states(struct mif_batch *b, bool dry_run)
 {
-	struct km_event c = { .event = XFRM_MSG_DELSA };
 	u32 done = 0;
 	unsigned int i;
 
@@ -84,7 +82,7 @@ static u32 mif_delete_states(struct mif_batch *b, bool dry_run)
 			done++;
 		} else if (!xfrm_state_delete(x)) {
 			xfrm_audit_state_delete(x, 1, true);
-			km_state_notify(x, &c);
+			mif_notify_state(x, XFRM_MSG_DELSA);
 			done++;
 		}
 		xfrm_state_put(x);

@@ -46,6 +46,10 @@ void mif_state_take_counters(struct xfrm_state *to,
 void mif_state_reset_counters(struct xfrm_state *x);
 void mif_state_discard(struct xfrm_state *x);
 
+/* notify.c: XFRM's own SA and policy messages, when anyone listens. */
+void mif_notify_state(struct xfrm_state *x, int event);
+void mif_notify_policy(struct xfrm_policy *xp, int dir, int event);
+
 /* policy.c: copies of policies, for selectors that must be re-hashed. */
 struct xfrm_policy *mif_policy_copy(const struct xfrm_policy *xp);
 void mif_policy_discard(struct xfrm_policy *xp);

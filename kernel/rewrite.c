@@ -277,8 +277,6 @@ static void mif_pairs_rollback(struct mif_rw *rw)
 /* Done: the quiesced SAs go, the world hears of the copies. */
 static void mif_pairs_finish(struct mif_rw *rw, bool commit)
 {
-	struct km_event cnew = { .event = XFRM_MSG_NEWSA };
-	struct km_event cdel = { .event = XFRM_MSG_DELSA };
 	struct mif_pairs *p, *tmp;
 	unsigned int i;
 
@@ -288,10 +286,10 @@ static void mif_pairs_finish(struct mif_rw *rw, bool commit)
 
 			if (commit) {
 				xfrm_audit_state_add(xc, 1, true);
-				km_state_notify(xc, &cnew);
+				mif_notify_state(xc, XFRM_MSG_NEWSA);
 				if (!xfrm_state_delete(x)) {
 					xfrm_audit_state_delete(x, 1, true);
-					km_state_notify(x, &cdel);
+					mif_notify_state(x, XFRM_MSG_DELSA);
 				}
 			}
 			xfrm_state_put(xc);
@@ -330,7 +328,6 @@ EXPORT_SYMBOL_IF_KUNIT(mif_selector_moves);
 static int mif_move_policy(struct mif_rw *rw, struct xfrm_policy *xp, int dir)
 {
 	const struct mif_addr *from = &rw->f->addr, *to = &rw->m->to;
-	struct km_event c = { .event = XFRM_MSG_UPDPOLICY };
 	struct xfrm_policy *np;
 	bool moved = false;
 	int i, err;
@@ -355,7 +352,7 @@ static int mif_move_policy(struct mif_rw *rw, struct xfrm_policy *xp, int dir)
 			atomic_inc(&xp->genid);	/* flush cached bundles */
 		write_unlock_bh(&xp->lock);
 		if (moved) {
-			km_policy_notify(xp, dir, &c);
+			mif_notify_policy(xp, dir, XFRM_MSG_UPDPOLICY);
 			rw->counts.policies++;
 		}
 		return 0;
@@ -378,13 +375,11 @@ static int mif_move_policy(struct mif_rw *rw, struct xfrm_policy *xp, int dir)
 		return err;
 	}
 	xfrm_audit_policy_add(np, 1, true);
-	c.event = XFRM_MSG_NEWPOLICY;
-	km_policy_notify(np, dir, &c);
+	mif_notify_policy(np, dir, XFRM_MSG_NEWPOLICY);
 	xfrm_pol_put(np);
 	if (!xfrm_policy_delete(xp, dir)) {
 		xfrm_audit_policy_delete(xp, 1, true);
-		c.event = XFRM_MSG_DELPOLICY;
-		km_policy_notify(xp, dir, &c);
+		mif_notify_policy(xp, dir, XFRM_MSG_DELPOLICY);
 	}
 	rw->counts.policies++;
 	return 0;

@@ -127,4 +127,16 @@ out=$(in_eu -j rewrite 10.1.1.11 10.1.1.12 reqid 9 dry-run)
 check "reqid filter that matches nothing" test "$(json_field states <<<"$out")" = 0
 check "port sets UDP encapsulation" sh -c 'ip netns exec "$0" "$1" rewrite 10.1.2.11 10.1.2.12 port 4500 peer-port 4501 >/dev/null && ip -n "$0" xfrm state | grep -q "encap type espinudp sport 4500 dport 4501"' "$EU" "$MIFCTL"
 
+# --- XFRM's own listeners hear each SA and policy that moved ---
+ip -n "$EU" xfrm monitor SA policy >/tmp/rewrite-monitor.txt 2>&1 &
+mon=$!
+sleep 0.5
+in_eu rewrite 10.1.2.12 10.1.2.13 >/dev/null
+sleep 0.5
+kill "$mon"; wait "$mon" 2>/dev/null || true
+sa_lines() { grep -c -e "^$1src 10.1.2.$2 dst 10.1.2.2 *\$" -e "^$1src 10.1.2.2 dst 10.1.2.$2 *\$" /tmp/rewrite-monitor.txt; }
+check "ip xfrm monitor sees the new SAs" test "$(sa_lines "" 13)" = 2
+check "and the old ones deleted" test "$(sa_lines "Deleted " 12)" = 2
+check "and the moved policies" grep -q 'src 10.1.2.13/32 dst 10.1.2.2/32' /tmp/rewrite-monitor.txt
+
 ksft_exit
