@@ -27,6 +27,7 @@
 # MIF_BENCH_BUDGET=SECONDS (default 600: skip (a) or (b) at an N where the
 # per-SA time measured at a smaller N projects more than that).
 source "$(dirname "$0")/../selftests/lib.sh"
+source "$(dirname "$0")/lib.sh"
 set -e
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000 10000 100000)
@@ -73,7 +74,6 @@ ip -n "$NS" link add "$dev" type dummy 2>/dev/null || dev=lo
 ip -n "$NS" addr add "$OLD/24" dev "$dev"
 ip -n "$NS" addr add "$NEW/24" dev "$dev"
 ip -n "$NS" link set "$dev" up
-now() { date +%s%N; }
 
 # batch N: the ip -batch file that sets up N SAs and their policies.
 batch() {
@@ -104,6 +104,7 @@ reset() {
 	t0=$(now)
 	ip -n "$NS" -batch /tmp/setup.batch
 	setup_ns=$(($(now) - t0))
+	settle
 }
 
 # verify N WHAT: every SA and policy template now on NEW, none on OLD.
