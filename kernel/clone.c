@@ -20,7 +20,6 @@
 
 #include "mif.h"
 
-#define MIF_BATCH	256
 #define MIF_KEY_MAX	512	/* bytes; XFRM's largest keys are far smaller */
 
 /*
@@ -69,7 +68,7 @@ struct mif_copies {
 };
 
 struct mif_clone {
-	struct net *net;
+	struct mif_walk w;	/* selects by mif_state_from, mif_policy_from */
 	struct netlink_ext_ack *extack;
 	struct mif_filter f[XFRM_MIF_MAX_FROM];	/* one per FROM address */
 	unsigned int nfrom;
@@ -79,10 +78,6 @@ struct mif_clone {
 	unsigned int nent;
 	struct mif_copies sas, pols;
 	u32 skipped;
-	/* objects held under a walker's lock, worked on outside it */
-	unsigned int nb;
-	void *b[MIF_BATCH];
-	int bdir[MIF_BATCH];
 };
 
 static int mif_copies_add(struct mif_copies *c, void *obj, int dir,
@@ -263,32 +258,21 @@ static int mif_policy_from(const struct mif_clone *c,
 	return -1;
 }
 
-static int mif_collect_state(struct xfrm_state *x, int count, void *data)
+static struct mif_clone *mif_clone_of(struct mif_walk *w)
 {
-	struct mif_clone *c = data;
-
-	if (x->km.state != XFRM_STATE_VALID || mif_state_from(c, x) < 0)
-		return 0;
-	if (c->nb == MIF_BATCH)
-		return -ENOBUFS;	/* park here, come back for this one */
-	xfrm_state_hold(x);
-	c->b[c->nb++] = x;
-	return 0;
+	return container_of(w, struct mif_clone, w);
 }
 
-static int mif_collect_policy(struct xfrm_policy *xp, int dir, int count,
-			      void *data)
+static bool mif_clone_selects_state(struct mif_walk *w,
+				    const struct xfrm_state *x)
 {
-	struct mif_clone *c = data;
+	return mif_state_from(mif_clone_of(w), x) >= 0;
+}
 
-	if (dir >= XFRM_POLICY_MAX || mif_policy_from(c, xp) < 0)
-		return 0;
-	if (c->nb == MIF_BATCH)
-		return -ENOBUFS;
-	xfrm_pol_hold(xp);
-	c->bdir[c->nb] = dir;
-	c->b[c->nb++] = xp;
-	return 0;
+static bool mif_clone_selects_policy(struct mif_walk *w,
+				     const struct xfrm_policy *xp)
+{
+	return mif_policy_from(mif_clone_of(w), xp) >= 0;
 }
 
 /*
@@ -436,8 +420,9 @@ static int mif_keys(struct mif_clone *c, const struct mif_clone_ent *e,
 }
 
 /* Build, change and initialise the copy of x. */
-static int mif_clone_state(struct mif_clone *c, struct xfrm_state *x)
+static int mif_clone_state(struct mif_walk *w, struct xfrm_state *x)
 {
+	struct mif_clone *c = mif_clone_of(w);
 	u32 spi = be32_to_cpu(x->id.spi);
 	struct mif_clone_ent *e;
 	struct xfrm_state *xc;
@@ -552,9 +537,10 @@ static int mif_policy_addrs(struct mif_clone *c, const struct mif_addr *from,
 	return mif_inner(c, &np->selector, out, 0);
 }
 
-static int mif_clone_policy(struct mif_clone *c, struct xfrm_policy *xp,
+static int mif_clone_policy(struct mif_walk *w, struct xfrm_policy *xp,
 			    int dir)
 {
+	struct mif_clone *c = mif_clone_of(w);
 	struct xfrm_policy *np;
 	int from, err;
 
@@ -577,24 +563,12 @@ static int mif_clone_policy(struct mif_clone *c, struct xfrm_policy *xp,
 
 static int mif_collect(struct mif_clone *c)
 {
-	struct xfrm_policy_walk pw;
-	struct xfrm_state_walk sw;
-	int err, ret = 0;
 	unsigned int i;
+	int err;
 
-	xfrm_state_walk_init(&sw, IPSEC_PROTO_ANY, NULL);
-	do {
-		err = xfrm_state_walk(c->net, &sw, mif_collect_state, c);
-		for (i = 0; i < c->nb; i++) {
-			if (!ret)
-				ret = mif_clone_state(c, c->b[i]);
-			xfrm_state_put(c->b[i]);
-		}
-		c->nb = 0;
-	} while (err == -ENOBUFS && !ret);
-	xfrm_state_walk_done(&sw, c->net);
-	if (ret)
-		return ret;
+	err = mif_walk_states(&c->w);
+	if (err)
+		return err;
 
 	for (i = 0; i < c->nent; i++) {
 		if (!c->ent[i].used) {
@@ -605,18 +579,7 @@ static int mif_collect(struct mif_clone *c)
 		}
 	}
 
-	xfrm_policy_walk_init(&pw, XFRM_POLICY_TYPE_ANY);
-	do {
-		err = xfrm_policy_walk(c->net, &pw, mif_collect_policy, c);
-		for (i = 0; i < c->nb; i++) {
-			if (!ret)
-				ret = mif_clone_policy(c, c->b[i], c->bdir[i]);
-			xfrm_pol_put(c->b[i]);
-		}
-		c->nb = 0;
-	} while (err == -ENOBUFS && !ret);
-	xfrm_policy_walk_done(&pw, c->net);
-	return ret;
+	return mif_walk_policies(&c->w);
 }
 
 static int mif_sa_cmp(const void *a, const void *b)
@@ -668,7 +631,7 @@ static int mif_check(struct mif_clone *c)
 				"new SPI given to two SAs with one destination");
 			return -EEXIST;
 		}
-		other = xfrm_state_lookup(c->net, xc->mark.v & xc->mark.m,
+		other = xfrm_state_lookup(c->w.net, xc->mark.v & xc->mark.m,
 					  &xc->id.daddr, xc->id.spi,
 					  xc->id.proto, xc->props.family);
 		if (other) {
@@ -685,7 +648,7 @@ static int mif_check(struct mif_clone *c)
 		struct xfrm_policy *np = p->obj, *other;
 		int err = 0;
 
-		other = xfrm_policy_bysel_ctx(c->net, &np->mark, np->if_id,
+		other = xfrm_policy_bysel_ctx(c->w.net, &np->mark, np->if_id,
 					      np->type, p->dir, &np->selector,
 					      NULL, 0, &err);
 		if (other) {
@@ -784,7 +747,7 @@ static int mif_clone(struct mif_clone *c, bool dry_run,
 	int err;
 
 	memset(counts, 0, sizeof(*counts));
-	mutex_lock(&c->net->xfrm.xfrm_cfg_mutex);
+	mutex_lock(&c->w.net->xfrm.xfrm_cfg_mutex);
 	err = mif_collect(c);
 	if (!err)
 		err = mif_check(c);
@@ -801,7 +764,7 @@ static int mif_clone(struct mif_clone *c, bool dry_run,
 	}
 	/* a dry run counts what it would do, then drops its copies */
 	mif_finish(c, !err && !dry_run);
-	mutex_unlock(&c->net->xfrm.xfrm_cfg_mutex);
+	mutex_unlock(&c->w.net->xfrm.xfrm_cfg_mutex);
 	return err;
 }
 
@@ -961,7 +924,11 @@ int mif_nl_clone(struct sk_buff *skb, struct genl_info *info)
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
 	if (!c)
 		return -ENOMEM;
-	c->net = net;
+	c->w.net = net;
+	c->w.state_match = mif_clone_selects_state;
+	c->w.policy_match = mif_clone_selects_policy;
+	c->w.state_fn = mif_clone_state;
+	c->w.policy_fn = mif_clone_policy;
 	c->extack = info->extack;
 	err = mif_clone_parse(c, info);
 	if (!err)

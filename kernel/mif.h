@@ -33,6 +33,23 @@ struct mif_filter {
 bool mif_state_bound(const struct mif_filter *f, const struct xfrm_state *x);
 bool mif_policy_bound(const struct mif_filter *f, const struct xfrm_policy *xp);
 
+/*
+ * walk.c: the SAs and policies an operation touches, each handed to a
+ * callback outside XFRM's locks. Embed in the operation's own context;
+ * the match callbacks (NULL: bound to f) run under a spinlock.
+ */
+struct mif_walk {
+	struct net *net;
+	const struct mif_filter *f;
+	bool (*state_match)(struct mif_walk *w, const struct xfrm_state *x);
+	bool (*policy_match)(struct mif_walk *w, const struct xfrm_policy *xp);
+	int (*state_fn)(struct mif_walk *w, struct xfrm_state *x);
+	int (*policy_fn)(struct mif_walk *w, struct xfrm_policy *xp, int dir);
+};
+
+int mif_walk_states(struct mif_walk *w);
+int mif_walk_policies(struct mif_walk *w);
+
 struct mif_counts {
 	u32 states;
 	u32 policies;

@@ -23,72 +23,28 @@
 
 #include "mif.h"
 
-#define MIF_BATCH 256
-
-/* Objects collected under a walker's lock, worked on outside it. */
-struct mif_batch {
-	const struct mif_filter *f;
-	unsigned int n;
-	void *obj[MIF_BATCH];
-	int dir[MIF_BATCH];
-};
+#define MIF_PAIRS 256
 
 /* SAs replaced so far: old (quiesced) and its published copy. */
 struct mif_pairs {
 	struct list_head list;
 	unsigned int n;
-	struct xfrm_state *old[MIF_BATCH];
-	struct xfrm_state *new[MIF_BATCH];
+	struct xfrm_state *old[MIF_PAIRS];
+	struct xfrm_state *new[MIF_PAIRS];
 };
 
 struct mif_rw {
-	struct net *net;
-	const struct mif_filter *f;
+	struct mif_walk w;		/* w.f: OLD and the filters */
 	const struct mif_move *m;
 	struct netlink_ext_ack *extack;
-	struct mif_batch b;
 	struct list_head pairs;		/* struct mif_pairs */
 	struct mif_counts counts;
+	int err;			/* first policy that failed to move */
 };
 
-static int mif_collect_state(struct xfrm_state *x, int count, void *data)
+static struct mif_rw *mif_rw(struct mif_walk *w)
 {
-	struct mif_batch *b = data;
-
-	if (x->km.state != XFRM_STATE_VALID || !mif_state_bound(b->f, x))
-		return 0;
-	if (b->n == MIF_BATCH)
-		return -ENOBUFS;	/* park here, come back for this one */
-	xfrm_state_hold(x);
-	b->obj[b->n++] = x;
-	return 0;
-}
-
-static int mif_collect_policy(struct xfrm_policy *xp, int dir, int count,
-			      void *data)
-{
-	struct mif_batch *b = data;
-
-	if (dir >= XFRM_POLICY_MAX || !mif_policy_bound(b->f, xp))
-		return 0;
-	if (b->n == MIF_BATCH)
-		return -ENOBUFS;
-	xfrm_pol_hold(xp);
-	b->dir[b->n] = dir;
-	b->obj[b->n++] = xp;
-	return 0;
-}
-
-static void mif_batch_put_states(struct mif_batch *b)
-{
-	while (b->n)
-		xfrm_state_put(b->obj[--b->n]);
-}
-
-static void mif_batch_put_policies(struct mif_batch *b)
-{
-	while (b->n)
-		xfrm_pol_put(b->obj[--b->n]);
+	return container_of(w, struct mif_rw, w);
 }
 
 /* Replace from by to in a, if a is from. */
@@ -154,7 +110,7 @@ EXPORT_SYMBOL_IF_KUNIT(mif_move_encap);
 static struct xfrm_state *mif_state_moved(struct mif_rw *rw,
 					  struct xfrm_state *x, bool *dst_moved)
 {
-	const struct mif_addr *from = &rw->f->addr, *to = &rw->m->to;
+	const struct mif_addr *from = &rw->w.f->addr, *to = &rw->m->to;
 	unsigned short family = x->props.family;
 	struct xfrm_state *xc;
 	bool src_moved;
@@ -185,7 +141,7 @@ static int mif_pairs_add(struct mif_rw *rw, struct xfrm_state *old,
 
 	p = list_empty(&rw->pairs) ? NULL :
 	    list_last_entry(&rw->pairs, struct mif_pairs, list);
-	if (!p || p->n == MIF_BATCH) {
+	if (!p || p->n == MIF_PAIRS) {
 		p = kmalloc(sizeof(*p), GFP_KERNEL);
 		if (!p)
 			return -ENOMEM;
@@ -201,8 +157,9 @@ static int mif_pairs_add(struct mif_rw *rw, struct xfrm_state *old,
  * Replace x by its moved copy. The copy takes x's counters at the moment
  * x is quiesced, under x's lock, and is published right after.
  */
-static int mif_replace_state(struct mif_rw *rw, struct xfrm_state *x)
+static int mif_replace_state(struct mif_walk *w, struct xfrm_state *x)
 {
+	struct mif_rw *rw = mif_rw(w);
 	struct xfrm_state *xc;
 	bool dst_moved;
 	int err;
@@ -327,7 +284,7 @@ EXPORT_SYMBOL_IF_KUNIT(mif_selector_moves);
 /* Move one policy's templates in place, or re-insert a moved selector. */
 static int mif_move_policy(struct mif_rw *rw, struct xfrm_policy *xp, int dir)
 {
-	const struct mif_addr *from = &rw->f->addr, *to = &rw->m->to;
+	const struct mif_addr *from = &rw->w.f->addr, *to = &rw->m->to;
 	struct xfrm_policy *np;
 	bool moved = false;
 	int i, err;
@@ -386,11 +343,13 @@ static int mif_move_policy(struct mif_rw *rw, struct xfrm_policy *xp, int dir)
 }
 
 /* Checks before anything changes: may x move, and is its SPI free at NEW? */
-static int mif_check_state(struct mif_rw *rw, struct xfrm_state *x)
+static int mif_check_state(struct mif_walk *w, struct xfrm_state *x)
 {
-	const struct mif_addr *from = &rw->f->addr, *to = &rw->m->to;
+	struct mif_rw *rw = mif_rw(w);
+	const struct mif_addr *from = &rw->w.f->addr, *to = &rw->m->to;
 	struct xfrm_state *other;
 
+	rw->counts.states++;
 	if (x->security || x->xso.dev || x->tunnel) {
 		NL_SET_ERR_MSG(rw->extack,
 			       "an SA has a security context, an offload or an IPcomp tunnel");
@@ -398,7 +357,7 @@ static int mif_check_state(struct mif_rw *rw, struct xfrm_state *x)
 	}
 	if (!mif_addr_equal(from, &x->id.daddr, x->props.family))
 		return 0;
-	other = xfrm_state_lookup(rw->net, x->mark.v & x->mark.m, &to->a,
+	other = xfrm_state_lookup(rw->w.net, x->mark.v & x->mark.m, &to->a,
 				  x->id.spi, x->id.proto, x->props.family);
 	if (other) {
 		xfrm_state_put(other);
@@ -410,19 +369,22 @@ static int mif_check_state(struct mif_rw *rw, struct xfrm_state *x)
 }
 
 /* Would the moved selector of xp collide with a policy already there? */
-static int mif_check_policy(struct mif_rw *rw, struct xfrm_policy *xp, int dir)
+static int mif_check_policy(struct mif_walk *w, struct xfrm_policy *xp,
+			    int dir)
 {
+	struct mif_rw *rw = mif_rw(w);
 	struct xfrm_policy *other;
 	struct xfrm_selector sel;
 	int err = 0;
 
+	rw->counts.policies++;
 	if (xp->security) {
 		NL_SET_ERR_MSG(rw->extack, "a policy has a security context");
 		return -EOPNOTSUPP;
 	}
-	if (!mif_selector_moves(xp, &rw->f->addr, &rw->m->to, &sel))
+	if (!mif_selector_moves(xp, &rw->w.f->addr, &rw->m->to, &sel))
 		return 0;
-	other = xfrm_policy_bysel_ctx(rw->net, &xp->mark, xp->if_id, xp->type,
+	other = xfrm_policy_bysel_ctx(rw->w.net, &xp->mark, xp->if_id, xp->type,
 				      dir, &sel, NULL, 0, &err);
 	if (other) {
 		xfrm_pol_put(other);
@@ -433,83 +395,62 @@ static int mif_check_policy(struct mif_rw *rw, struct xfrm_policy *xp, int dir)
 	return 0;
 }
 
+/* Every SA and policy that would move, counted and checked. */
 static int mif_check(struct mif_rw *rw)
 {
-	struct mif_batch *b = &rw->b;
-	struct xfrm_policy_walk pw;
-	struct xfrm_state_walk sw;
-	int err, ret = 0;
-	unsigned int i;
+	int err;
 
-	xfrm_state_walk_init(&sw, IPSEC_PROTO_ANY, NULL);
-	do {
-		err = xfrm_state_walk(rw->net, &sw, mif_collect_state, b);
-		for (i = 0; i < b->n && !ret; i++)
-			ret = mif_check_state(rw, b->obj[i]);
-		rw->counts.states += b->n;
-		mif_batch_put_states(b);
-	} while (err == -ENOBUFS && !ret);
-	xfrm_state_walk_done(&sw, rw->net);
-	if (ret)
-		return ret;
-
-	xfrm_policy_walk_init(&pw, XFRM_POLICY_TYPE_ANY);
-	do {
-		err = xfrm_policy_walk(rw->net, &pw, mif_collect_policy, b);
-		for (i = 0; i < b->n && !ret; i++)
-			ret = mif_check_policy(rw, b->obj[i], b->dir[i]);
-		rw->counts.policies += b->n;
-		mif_batch_put_policies(b);
-	} while (err == -ENOBUFS && !ret);
-	xfrm_policy_walk_done(&pw, rw->net);
-	return ret;
+	rw->w.state_fn = mif_check_state;
+	rw->w.policy_fn = mif_check_policy;
+	err = mif_walk_states(&rw->w);
+	if (!err)
+		err = mif_walk_policies(&rw->w);
+	return err;
 }
 
-static int mif_move_states(struct mif_rw *rw)
+/* A policy that fails to move is remembered; the others still move. */
+static int mif_move_one_policy(struct mif_walk *w, struct xfrm_policy *xp,
+			       int dir)
 {
-	struct mif_batch *b = &rw->b;
-	struct xfrm_state_walk sw;
-	int err, ret = 0;
-	unsigned int i;
+	struct mif_rw *rw = mif_rw(w);
+	int err = mif_move_policy(rw, xp, dir);
 
-	xfrm_state_walk_init(&sw, IPSEC_PROTO_ANY, NULL);
-	do {
-		err = xfrm_state_walk(rw->net, &sw, mif_collect_state, b);
-		for (i = 0; i < b->n && !ret; i++)
-			ret = mif_replace_state(rw, b->obj[i]);
-		mif_batch_put_states(b);
-	} while (err == -ENOBUFS && !ret);
-	xfrm_state_walk_done(&sw, rw->net);
-	return ret;
+	if (err && !rw->err)
+		rw->err = err;
+	return 0;
 }
 
-static int mif_move_policies(struct mif_rw *rw)
+static int mif_move(struct mif_rw *rw)
 {
-	struct mif_batch *b = &rw->b;
-	struct xfrm_policy_walk pw;
-	int err, ret = 0;
-	unsigned int i;
+	int err;
 
-	xfrm_policy_walk_init(&pw, XFRM_POLICY_TYPE_ANY);
-	do {
-		err = xfrm_policy_walk(rw->net, &pw, mif_collect_policy, b);
-		for (i = 0; i < b->n; i++) {
-			int e = mif_move_policy(rw, b->obj[i], b->dir[i]);
-
-			if (e && !ret)
-				ret = e;
-		}
-		mif_batch_put_policies(b);
-	} while (err == -ENOBUFS);
-	xfrm_policy_walk_done(&pw, rw->net);
-	return ret;
+	rw->w.state_fn = mif_replace_state;
+	err = mif_walk_states(&rw->w);
+	if (err) {
+		mif_pairs_rollback(rw);
+		mif_pairs_finish(rw, false);
+		return err;
+	}
+	/*
+	 * A policy that fails to move (out of memory) keeps its old address;
+	 * its SAs have moved regardless: the error says so.
+	 */
+	rw->w.policy_fn = mif_move_one_policy;
+	err = mif_walk_policies(&rw->w);
+	mif_pairs_finish(rw, true);
+	return err ?: rw->err;
 }
 
 int mif_rewrite(struct net *net, const struct mif_filter *f,
 		const struct mif_move *m, bool dry_run,
 		struct mif_counts *counts, struct netlink_ext_ack *extack)
 {
-	struct mif_rw *rw;
+	struct mif_rw rw = {
+		.w = { .net = net, .f = f },
+		.m = m,
+		.extack = extack,
+		.pairs = LIST_HEAD_INIT(rw.pairs),
+	};
 	int err;
 
 	if (m->to.family != f->addr.family) {
@@ -520,37 +461,14 @@ int mif_rewrite(struct net *net, const struct mif_filter *f,
 		NL_SET_ERR_MSG(extack, "old and new address are the same");
 		return -EINVAL;
 	}
-	rw = kzalloc(sizeof(*rw), GFP_KERNEL);
-	if (!rw)
-		return -ENOMEM;
-	rw->net = net;
-	rw->f = f;
-	rw->m = m;
-	rw->extack = extack;
-	rw->b.f = f;
-	INIT_LIST_HEAD(&rw->pairs);
-
 	mutex_lock(&net->xfrm.xfrm_cfg_mutex);
-	err = mif_check(rw);
-	if (err || dry_run)
-		goto out;
-	memset(&rw->counts, 0, sizeof(rw->counts));
-	err = mif_move_states(rw);
-	if (err) {
-		mif_pairs_rollback(rw);
-		mif_pairs_finish(rw, false);
-		goto out;
+	err = mif_check(&rw);
+	if (!err && !dry_run) {
+		memset(&rw.counts, 0, sizeof(rw.counts));
+		err = mif_move(&rw);
 	}
-	/*
-	 * A policy that fails to move (out of memory) keeps its old address;
-	 * its SAs have moved regardless: the error says so.
-	 */
-	err = mif_move_policies(rw);
-	mif_pairs_finish(rw, true);
-out:
 	mutex_unlock(&net->xfrm.xfrm_cfg_mutex);
-	*counts = rw->counts;
-	kfree(rw);
+	*counts = rw.counts;
 	return err;
 }
 
