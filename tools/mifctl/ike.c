@@ -53,8 +53,12 @@ static int ike_connect(const char *path)
 	return fd;
 }
 
-/* Send one request line, read one line of reply; NULL on failure. */
-static struct json_object *ike_call_line(int fd, const char *s)
+/*
+ * Send one request line, read one line of reply; NULL on failure. With
+ * line non-NULL, *line is the reply as received, without its newline
+ * (free it), or NULL.
+ */
+static struct json_object *ike_call_line(int fd, const char *s, char **line)
 {
 	size_t cap = 65536, len = 0;
 	char *buf = malloc(cap);
@@ -84,7 +88,12 @@ static struct json_object *ike_call_line(int fd, const char *s)
 			break;
 	}
 	buf[len] = '\0';
+	*(char *)memchr(buf, '\n', len) = '\0';
 	reply = json_tokener_parse(buf);
+	if (reply && line) {
+		*line = buf;
+		buf = NULL;
+	}
 out:
 	free(buf);
 	return reply;
@@ -93,7 +102,7 @@ out:
 static struct json_object *ike_call(int fd, struct json_object *req)
 {
 	return ike_call_line(fd, json_object_to_json_string_ext(req,
-				JSON_C_TO_STRING_PLAIN));
+				JSON_C_TO_STRING_PLAIN), NULL);
 }
 
 static const char *jstr(struct json_object *o, const char *k)
@@ -323,10 +332,27 @@ static int wait_up(struct mifctl *ctl, const char *sock, const char *name,
 	return EXIT_FAILED;
 }
 
+/* ike raw: the reply line as mifd sent it, -j or not. */
+static int print_raw(struct json_object *reply, char *line)
+{
+	const char *err = jstr(reply, "error");
+	int rc = EXIT_OK;
+
+	puts(line);
+	if (err) {
+		fprintf(stderr, "mifctl: ike raw: %s\n", err);
+		rc = EXIT_FAILED;
+	}
+	json_object_put(reply);
+	free(line);
+	return rc;
+}
+
 int cmd_ike(struct mifctl *ctl, int argc, char **argv)
 {
 	const char *sock = getenv("MIFD_SOCKET"), *cmd = NULL, *name = NULL;
 	struct json_object *req, *reply;
+	char *line = NULL;
 	const char *err;
 	int fd, i, wait_s = -1;
 
@@ -356,7 +382,7 @@ int cmd_ike(struct mifctl *ctl, int argc, char **argv)
 	}
 	if (!cmd)
 		return usage_error("ike needs a command: list, status, up, "
-				   "down, reload");
+				   "down, reload, raw");
 	if (!strcmp(cmd, "up") || !strcmp(cmd, "down")) {
 		if (!name)
 			return usage_error("ike %s needs a connection name",
@@ -372,14 +398,14 @@ int cmd_ike(struct mifctl *ctl, int argc, char **argv)
 			return usage_error("ike %s takes no argument", cmd);
 	} else {
 		return usage_error("ike: unknown command \"%s\" (list, status, "
-				   "up, down, reload)", cmd);
+				   "up, down, reload, raw)", cmd);
 	}
 
 	fd = ike_connect(sock);
 	if (fd < 0)
 		return EXIT_UNREACHABLE;
 	if (!strcmp(cmd, "raw")) {
-		reply = ike_call_line(fd, name);
+		reply = ike_call_line(fd, name, &line);
 	} else {
 		req = json_object_new_object();
 		json_object_object_add(req, "cmd", json_object_new_string(cmd));
@@ -394,8 +420,11 @@ int cmd_ike(struct mifctl *ctl, int argc, char **argv)
 		fprintf(stderr, "mifctl: no valid reply from mifd at %s\n",
 			sock);
 		json_object_put(reply);
+		free(line);
 		return EXIT_UNREACHABLE;
 	}
+	if (line)
+		return print_raw(reply, line);
 	err = jstr(reply, "error");
 	if (err) {
 		if (ctl->json)

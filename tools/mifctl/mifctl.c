@@ -27,7 +27,8 @@ static const struct command commands[] = {
 	{ "alt", cmd_alt, "alt set ADDR ALT [ALT...] | alt show | alt del ADDR" },
 	{ "monitor", cmd_monitor, "monitor [count N]" },
 	{ "ike", cmd_ike,
-	  "ike [-s SOCKET] list [NAME] | status | up NAME [-w SECS] | down NAME | reload" },
+	  "ike [-s SOCKET] list [NAME] | status | up NAME [-w SECS] | down NAME\n"
+	  "        | reload | raw LINE" },
 };
 
 static void usage(FILE *f)

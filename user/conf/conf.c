@@ -70,6 +70,7 @@ struct ctx {
 	unsigned int section_line;
 	struct conf_conn *cc;		/* SEC_CONN */
 	unsigned int seen;		/* keys given, bits */
+	unsigned int bad;		/* keys given a value not parsed */
 	unsigned int key_line[K_N];
 	bool mifd_seen;
 	bool peer_any;			/* remote = %any */
@@ -150,20 +151,30 @@ static int parse_ulong(const char *v, unsigned long long max,
 }
 
 /*
- * A duration: a decimal number (fractions allowed) with an optional unit
- * ms, s (the default unit is unit_ms), m, h or d. Into milliseconds.
+ * A duration: decimal digits, with a fraction after a point if any
+ * ("0.5"), then an optional unit ms, s, m, h or d (the default unit is
+ * unit_ms). No sign, spaces, exponent or hexadecimal. Into milliseconds.
  */
 static int parse_duration(const char *v, uint64_t unit_ms, uint64_t *ms)
 {
+	const char *p = v;
 	char *end;
 	double d;
 	uint64_t mult = unit_ms;
 
-	if (!isdigit((unsigned char)*v))
+	if (!isdigit((unsigned char)*p))
 		return -EINVAL;
+	while (isdigit((unsigned char)*p))
+		p++;
+	if (*p == '.') {
+		if (!isdigit((unsigned char)*++p))
+			return -EINVAL;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
 	errno = 0;
 	d = strtod(v, &end);
-	if (errno || d < 0)
+	if (errno || d < 0 || end != p)
 		return -EINVAL;
 	if (!strcmp(end, "ms"))
 		mult = 1;
@@ -806,6 +817,12 @@ static void conn_certs(struct ctx *x, unsigned int line)
 	}
 }
 
+/* Key k was given, and its value parsed. */
+static bool addr_parsed(const struct ctx *x, enum conn_key k)
+{
+	return (x->seen & (1u << k)) && !(x->bad & (1u << k));
+}
+
 /* The end of a [conn] section: required keys and defaults. */
 static void conn_finish(struct ctx *x)
 {
@@ -825,7 +842,7 @@ static void conn_finish(struct ctx *x)
 		error_at(x, line, "[conn %s]: auth = psk needs a \"psk\" key",
 			 cc->name);
 	conn_certs(x, line);
-	if ((x->seen & (1u << K_LOCAL)) && (x->seen & (1u << K_REMOTE)) &&
+	if (addr_parsed(x, K_LOCAL) && addr_parsed(x, K_REMOTE) &&
 	    !x->peer_any && c->local.family != c->remote.family)
 		error_at(x, line, "[conn %s]: local and remote are not of the "
 			 "same address family", cc->name);
@@ -875,6 +892,7 @@ static void section_end(struct ctx *x)
 	x->kind = SEC_NONE;
 	x->cc = NULL;
 	x->seen = 0;
+	x->bad = 0;
 	x->peer_any = false;
 }
 
@@ -1010,20 +1028,24 @@ static void conn_key(struct ctx *x, const char *name, const char *v)
 	x->seen |= 1u << k;
 	x->key_line[k] = x->line;
 	if (!*v) {
+		x->bad |= 1u << k;
 		error(x, "%s: empty value", name);
 		return;
 	}
 	switch (k) {
 	case K_LOCAL:
-		if (ip_addr_parse(v, &c->local))
+		if (ip_addr_parse(v, &c->local)) {
+			x->bad |= 1u << k;
 			error(x, "local: \"%s\" is not an IPv4 or IPv6 address",
 			      v);
+		}
 		break;
 	case K_REMOTE:
 		if (!strcmp(v, "%any")) {
 			x->peer_any = true;
 			memset(&c->remote, 0, sizeof(c->remote));
 		} else if (ip_addr_parse(v, &c->remote)) {
+			x->bad |= 1u << k;
 			error(x, "remote: \"%s\" is not an IPv4 or IPv6 "
 			      "address (or %%any)", v);
 		}

@@ -67,11 +67,44 @@ int engine_add_conn(struct engine *e, const struct conn *c)
 	return 0;
 }
 
-static bool id_matches(const struct conn_id *want, const struct ike_id *id)
+bool engine_id_matches(const struct conn_id *want, const struct ike_id *id)
 {
 	return !want->len || (id->type == want->type &&
 			      id->len == want->len &&
 			      memcmp(id->data, want->data, want->len) == 0);
+}
+
+/* How closely c's addresses match: -1 not at all, else how many are set. */
+static int addr_rank(const struct conn *c, const struct ip_addr *local,
+		     const struct ip_addr *remote)
+{
+	int rank = 0;
+
+	if (c->local.family) {
+		if (!ip_addr_equal(&c->local, local))
+			return -1;
+		rank++;
+	}
+	if (c->remote.family) {
+		if (!ip_addr_equal(&c->remote, remote))
+			return -1;
+		rank++;
+	}
+	return rank;
+}
+
+unsigned int engine_match_conns(const struct engine *e,
+				const struct ip_addr *local,
+				const struct ip_addr *remote,
+				const struct conn **out)
+{
+	unsigned int n = 0;
+
+	for (int rank = 2; rank >= 0; rank--)
+		for (unsigned int i = 0; i < e->n_conns; i++)
+			if (addr_rank(e->conns[i], local, remote) == rank)
+				out[n++] = e->conns[i];
+	return n;
 }
 
 const struct conn *engine_match_conn(const struct engine *e,
@@ -79,17 +112,12 @@ const struct conn *engine_match_conn(const struct engine *e,
 				     const struct ip_addr *remote,
 				     const struct ike_id *id)
 {
-	for (unsigned int i = 0; i < e->n_conns; i++) {
-		const struct conn *c = e->conns[i];
+	const struct conn *c[ENGINE_MAX_CONNS];
+	unsigned int n = engine_match_conns(e, local, remote, c);
 
-		if (c->local.family && !ip_addr_equal(&c->local, local))
-			continue;
-		if (c->remote.family && !ip_addr_equal(&c->remote, remote))
-			continue;
-		if (id && !id_matches(&c->remote_id, id))
-			continue;
-		return c;
-	}
+	for (unsigned int i = 0; i < n; i++)
+		if (!id || engine_id_matches(&c[i]->remote_id, id))
+			return c[i];
 	return NULL;
 }
 

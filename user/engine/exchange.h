@@ -47,13 +47,25 @@ extern const struct exchange_ops xchg_create_child_sa;
 extern const struct exchange_ops xchg_informational;
 
 /*
- * The first connection for these addresses (an unset address in the
- * connection matches any) whose remote ID is id (NULL: any ID).
+ * The connections for these addresses (an unset address in the
+ * connection matches any), most specific first: both addresses set,
+ * then one, then none; in the order they were added among equals. out
+ * has room for ENGINE_MAX_CONNS; returns how many were put there.
+ */
+unsigned int engine_match_conns(const struct engine *e,
+				const struct ip_addr *local,
+				const struct ip_addr *remote,
+				const struct conn **out);
+/*
+ * The first of engine_match_conns() whose remote ID is id (NULL: any
+ * ID), or NULL.
  */
 const struct conn *engine_match_conn(const struct engine *e,
 				     const struct ip_addr *local,
 				     const struct ip_addr *remote,
 				     const struct ike_id *id);
+/* An ID matches a configured one (any, if none is configured). */
+bool engine_id_matches(const struct conn_id *want, const struct ike_id *id);
 
 /* Starters, for engine.c. */
 int ike_sa_init_start(struct ikesa *sa, uint64_t now);

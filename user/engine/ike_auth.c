@@ -12,6 +12,7 @@
 #include "engine/auth_sig.h"
 #include "engine/auth_method.h"
 #include "engine/exchange.h"
+#include "engine/proposal.h"
 #include "ike/auth.h"
 #include "ike/id.h"
 #include "ike/notify.h"
@@ -176,21 +177,70 @@ static void done_init_msgs(struct ikesa *sa)
 }
 
 /*
- * Responder: IDi may name another connection than the one IKE_SA_INIT
- * was matched with (several peers behind one address, or a roaming peer
- * with an unset remote address). Keep the current one if it fits.
+ * Whether the peer's AUTH method m is one conn c can check: a signature
+ * with c's trusted CAs (whatever c's own method, conn.h), a shared key
+ * when c's own method is one.
  */
-static void select_conn(struct engine *e, struct ikesa *sa,
-			const struct ike_chain *ch)
+static bool peer_method_ok(const struct conn *c, uint8_t m)
 {
-	const struct ike_payload *pid = ike_chain_find(ch, IKE_PL_IDI, NULL);
-	const struct conn *c;
+	if (sig_method(m))
+		return c->sig_creds && c->sig_creds->trust;
+	return m == IKE_AUTH_SHARED_KEY_MIC && !sig_method(c->auth_method);
+}
 
-	if (!pid || id_ok(&sa->conn->remote_id, pid))
-		return;
-	c = engine_match_conn(e, &sa->local, &sa->remote, pid->id);
-	if (c)
-		sa->conn = c;
+/*
+ * Whether conn c could take the peer's IKE_AUTH request: it holds the
+ * IKE proposal chosen in IKE_SA_INIT, its remote ID matches IDi, its
+ * local ID matches IDr (if the peer sent one), and it can check the
+ * peer's AUTH method.
+ */
+static bool conn_fits(const struct ikesa *sa, const struct conn *c,
+		      const struct ike_payload *pidi,
+		      const struct ike_payload *pidr,
+		      const struct ike_payload *pauth)
+{
+	if (!proposal_contains(&sa->ike.prop, c->ike, c->n_ike, IKE_PROTO_IKE,
+			       sa->ike.dh->id))
+		return false;
+	if (!engine_id_matches(&c->remote_id, pidi->id))
+		return false;
+	if (pidr && (!c->local_id.len ||
+		     !engine_id_matches(&c->local_id, pidr->id)))
+		return false;
+	return peer_method_ok(c, pauth->auth->method);
+}
+
+/*
+ * Responder: the connection for the peer's IKE_AUTH request, which may
+ * be another than the one IKE_SA_INIT was matched with (several peers
+ * behind one address, peers told apart by the ID they ask for or by how
+ * they authenticate). Of the connections for the addresses that fit
+ * (conn_fits), one naming the peer's ID beats one taking any ID; then
+ * the most specific addresses, then the first configured. NULL: none.
+ */
+static const struct conn *select_conn(struct engine *e, struct ikesa *sa,
+				      const struct ike_chain *ch)
+{
+	const struct ike_payload *pidi = ike_chain_find(ch, IKE_PL_IDI, NULL);
+	const struct ike_payload *pidr = ike_chain_find(ch, IKE_PL_IDR, NULL);
+	const struct ike_payload *pauth = ike_chain_find(ch, IKE_PL_AUTH,
+							 NULL);
+	const struct conn *cand[ENGINE_MAX_CONNS];
+	const struct conn *best = NULL;
+	unsigned int n;
+
+	if (!pidi || !pauth)
+		return NULL;
+	n = engine_match_conns(e, &sa->local, &sa->remote, cand);
+	for (unsigned int i = 0; i < n; i++) {
+		if (!conn_fits(sa, cand[i], pidi, pidr, pauth))
+			continue;
+		if (cand[i]->remote_id.len)
+			return cand[i];
+		if (!best)
+			best = cand[i];
+	}
+	return best;
 }
 
 static void request(struct engine *e, struct ikesa *sa,
@@ -201,6 +251,7 @@ static void request(struct engine *e, struct ikesa *sa,
 		.nr = sa->nr, .nr_len = sa->nr_len, .now = m->now,
 	};
 	struct proposal_choice pc;
+	const struct conn *conn;
 	struct auth_msg *am;
 	struct childsa *c;
 	struct ike_error err;
@@ -212,8 +263,10 @@ static void request(struct engine *e, struct ikesa *sa,
 				     IKE_N_INVALID_SYNTAX);
 		return;
 	}
-	select_conn(e, sa, m->chain);
-	if (!peer_authentic(sa, m->chain)) {
+	conn = select_conn(e, sa, m->chain);
+	if (conn)
+		sa->conn = conn;
+	if (!conn || !peer_authentic(sa, m->chain)) {
 		ikesa_respond_notify(sa, IKE_EXCH_IKE_AUTH, id,
 				     IKE_N_AUTHENTICATION_FAILED);
 		ikesa_kill(sa);

@@ -216,6 +216,41 @@ static int agree(struct ikesa *sa, const struct ike_ke *ke)
 	return ret;
 }
 
+/*
+ * The connection for a request: of those for the addresses, most
+ * specific first, the first whose proposals accept the offer with the
+ * group of the KE payload; its choice in pc. NULL when none does, with
+ * *notify the error to answer: INVALID_KE_PAYLOAD naming in *group the
+ * group of the first connection that accepts the offer with another
+ * group, else NO_PROPOSAL_CHOSEN.
+ */
+static const struct conn *choose_conn(struct engine *e,
+				      const struct engine_msg *m,
+				      const struct ike_sa *offer,
+				      uint16_t ke_group,
+				      struct proposal_choice *pc,
+				      uint16_t *notify, uint16_t *group)
+{
+	const struct conn *cand[ENGINE_MAX_CONNS];
+	unsigned int n = engine_match_conns(e, m->local, m->remote, cand);
+
+	*notify = IKE_N_NO_PROPOSAL_CHOSEN;
+	for (unsigned int i = 0; i < n; i++) {
+		const struct conn *c = cand[i];
+
+		if (proposal_select(offer, c->ike, c->n_ike, IKE_PROTO_IKE,
+				    ke_group, pc))
+			continue;
+		if (pc->dh->id == ke_group)
+			return c;
+		if (*notify != IKE_N_INVALID_KE_PAYLOAD) {
+			*notify = IKE_N_INVALID_KE_PAYLOAD;
+			*group = pc->dh->id;
+		}
+	}
+	return NULL;
+}
+
 static void request(struct engine *e, struct ikesa *unused,
 		    const struct engine_msg *m)
 {
@@ -223,28 +258,29 @@ static void request(struct engine *e, struct ikesa *unused,
 	struct proposal_choice *pc;
 	const struct conn *c;
 	struct ikesa *sa;
+	uint16_t notify, g = 0;
 	uint8_t group[2];
 
-	c = engine_match_conn(e, m->local, m->remote, NULL);
 	psa = ike_chain_find(m->chain, IKE_PL_SA, NULL);
 	pke = ike_chain_find(m->chain, IKE_PL_KE, NULL);
 	pni = ike_chain_find(m->chain, IKE_PL_NONCE, NULL);
-	if (!c || !psa || !pke || !pni || m->hdr->spi_i == 0)
+	if (!engine_match_conn(e, m->local, m->remote, NULL) || !psa ||
+	    !pke || !pni || m->hdr->spi_i == 0)
 		return;		/* §2.21.1: drop malformed IKE_SA_INIT */
 	if (!cookie_ok(e, m, pni->nonce))
 		return;
 	pc = calloc(1, sizeof(*pc));
 	if (!pc)
 		return;
-	if (proposal_select(psa->sa, c->ike, c->n_ike, IKE_PROTO_IKE,
-			    pke->ke->group, pc)) {
-		reply_stateless(e, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+	c = choose_conn(e, m, psa->sa, pke->ke->group, pc, &notify, &g);
+	if (!c && notify == IKE_N_INVALID_KE_PAYLOAD) {
+		group[0] = (uint8_t)(g >> 8);
+		group[1] = (uint8_t)g;
+		reply_stateless(e, m, IKE_N_INVALID_KE_PAYLOAD, group, 2);
 		goto out;
 	}
-	if (pc->dh->id != pke->ke->group) {
-		group[0] = (uint8_t)(pc->dh->id >> 8);
-		group[1] = (uint8_t)pc->dh->id;
-		reply_stateless(e, m, IKE_N_INVALID_KE_PAYLOAD, group, 2);
+	if (!c) {
+		reply_stateless(e, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		goto out;
 	}
 

@@ -244,6 +244,18 @@ void proposal_offer(struct ike_sa *sa, const struct conn_proposal *mine,
 	}
 }
 
+bool proposal_contains(const struct ike_proposal *chosen,
+		       const struct conn_proposal *mine, unsigned int n,
+		       uint8_t protocol, uint16_t ke_group)
+{
+	struct proposal_choice pc;
+
+	for (unsigned int j = 0; j < n; j++)
+		if (!match(chosen, &mine[j], protocol, ke_group, &pc))
+			return true;
+	return false;
+}
+
 uint16_t proposal_first_dh(const struct conn_proposal *mine, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++)

@@ -59,6 +59,14 @@ int proposal_check_reply(const struct ike_sa *reply,
 			 uint8_t protocol, uint16_t ke_group,
 			 struct proposal_choice *out);
 
+/*
+ * Whether one of our proposals accepts chosen, a proposal already agreed
+ * (one transform per type, as proposal_select() leaves it in prop).
+ */
+bool proposal_contains(const struct ike_proposal *chosen,
+		       const struct conn_proposal *mine, unsigned int n,
+		       uint8_t protocol, uint16_t ke_group);
+
 /* The first DH group of our first proposal holding one, or 0. */
 uint16_t proposal_first_dh(const struct conn_proposal *mine, unsigned int n);
 /* Whether one of our proposals holds DH group g. */

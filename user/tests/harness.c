@@ -8,8 +8,17 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#include "crypto/sign.h"
 #include "crypto/sk_cipher.h"
 #include "engine/conn.h"
 #include "engine/engine.h"
@@ -130,11 +139,6 @@ unsigned int live_allocs(const struct fake *f)
 }
 
 /* In-memory network. */
-
-
-
-
-
 
 void net_send(void *ctx, const struct ip_addr *local, uint16_t lport,
 		     const struct ip_addr *remote, uint16_t rport,
@@ -283,4 +287,159 @@ void make_conn(struct conn *c, int side, uint16_t group, bool gcm)
 	c->child_lifetime_s = 3600;
 	c->retrans_base_ms = 1000;
 	c->retrans_tries = 3;
+}
+
+/* Certificates. */
+
+#define CERTS_PATH	160
+
+static struct {
+	char dir[64];
+	char ca_dir[CERTS_PATH];
+} certs;
+
+static void certs_path(char *out, const char *name)
+{
+	int n = snprintf(out, CERTS_PATH, "%s/%s", certs.dir, name);
+
+	assert_true(n > 0 && n < CERTS_PATH);
+}
+
+static void certs_write(const char *name, const gnutls_datum_t *d)
+{
+	char path[CERTS_PATH];
+	FILE *f;
+
+	certs_path(path, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(d->data, 1, d->size, f), d->size);
+	assert_int_equal(fclose(f), 0);
+}
+
+static gnutls_x509_privkey_t certs_key(void)
+{
+	const unsigned int bits =
+		GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1);
+	gnutls_x509_privkey_t k;
+
+	assert_int_equal(gnutls_x509_privkey_init(&k), 0);
+	assert_int_equal(gnutls_x509_privkey_generate(k, GNUTLS_PK_ECDSA,
+						      bits, 0), 0);
+	return k;
+}
+
+/* A CA (dns NULL, self-signed) or an end entity with a dNSName. */
+static gnutls_x509_crt_t certs_cert(gnutls_x509_privkey_t key,
+				    const char *dns, gnutls_x509_crt_t ca,
+				    gnutls_x509_privkey_t ca_key,
+				    uint8_t serial)
+{
+	const time_t now = time(NULL), day = 86400;
+	uint8_t sn[2] = { 0x20, serial };
+	gnutls_x509_crt_t c;
+	const char *err;
+	char dn[128];
+
+	snprintf(dn, sizeof(dn), "CN=%s,O=mif test",
+		 dns ? dns : "mif engine test CA");
+	assert_int_equal(gnutls_x509_crt_init(&c), 0);
+	assert_int_equal(gnutls_x509_crt_set_version(c, 3), 0);
+	assert_int_equal(gnutls_x509_crt_set_serial(c, sn, sizeof(sn)), 0);
+	assert_int_equal(gnutls_x509_crt_set_activation_time(c, now - day),
+			 0);
+	assert_int_equal(gnutls_x509_crt_set_expiration_time(c,
+							     now + 30 * day),
+			 0);
+	assert_int_equal(gnutls_x509_crt_set_dn(c, dn, &err), 0);
+	assert_int_equal(gnutls_x509_crt_set_key(c, key), 0);
+	assert_int_equal(gnutls_x509_crt_set_basic_constraints(c, !dns, -1),
+			 0);
+	assert_int_equal(gnutls_x509_crt_set_key_usage(c, dns ?
+			GNUTLS_KEY_DIGITAL_SIGNATURE :
+			GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN), 0);
+	if (dns)
+		assert_int_equal(gnutls_x509_crt_set_subject_alt_name(c,
+				GNUTLS_SAN_DNSNAME, dns,
+				(unsigned int)strlen(dns),
+				GNUTLS_FSAN_APPEND), 0);
+	assert_int_equal(gnutls_x509_crt_sign2(c, ca ? ca : c,
+					       ca ? ca_key : key,
+					       GNUTLS_DIG_SHA256, 0), 0);
+	return c;
+}
+
+static void certs_write_crt(const char *name, gnutls_x509_crt_t c)
+{
+	gnutls_datum_t d;
+
+	assert_int_equal(gnutls_x509_crt_export2(c, GNUTLS_X509_FMT_PEM, &d),
+			 0);
+	certs_write(name, &d);
+	gnutls_free(d.data);
+}
+
+static void certs_write_key(const char *name, gnutls_x509_privkey_t k)
+{
+	gnutls_datum_t d;
+
+	assert_int_equal(gnutls_x509_privkey_export2_pkcs8(k,
+				GNUTLS_X509_FMT_PEM, NULL, GNUTLS_PKCS_PLAIN,
+				&d), 0);
+	certs_write(name, &d);
+	gnutls_memset(d.data, 0, d.size);
+	gnutls_free(d.data);
+}
+
+void certs_make(void)
+{
+	static const char *const dns[2] = { "a.example", "b.example" };
+	static const char *const crt[2] = { "a.pem", "b.pem" };
+	static const char *const key[2] = { "a.key", "b.key" };
+	gnutls_x509_privkey_t ca_key, k;
+	gnutls_x509_crt_t ca, c;
+
+	strcpy(certs.dir, "/tmp/mif-test-certs-XXXXXX");
+	assert_non_null(mkdtemp(certs.dir));
+	certs_path(certs.ca_dir, "ca");
+	assert_int_equal(mkdir(certs.ca_dir, 0700), 0);
+	ca_key = certs_key();
+	ca = certs_cert(ca_key, NULL, NULL, NULL, 1);
+	certs_write_crt("ca/ca.pem", ca);
+	for (int side = 0; side < 2; side++) {
+		k = certs_key();
+		c = certs_cert(k, dns[side], ca, ca_key, (uint8_t)(2 + side));
+		certs_write_crt(crt[side], c);
+		certs_write_key(key[side], k);
+		gnutls_x509_crt_deinit(c);
+		gnutls_x509_privkey_deinit(k);
+	}
+	gnutls_x509_crt_deinit(ca);
+	gnutls_x509_privkey_deinit(ca_key);
+}
+
+struct sig_creds *certs_load(int side)
+{
+	char crt[CERTS_PATH], key[CERTS_PATH];
+	struct sig_creds *c;
+
+	certs_path(crt, side ? "b.pem" : "a.pem");
+	certs_path(key, side ? "b.key" : "a.key");
+	assert_int_equal(sig_creds_load(&c, crt, key, certs.ca_dir), 0);
+	return c;
+}
+
+void certs_remove(void)
+{
+	static const char *const files[] = {
+		"a.pem", "a.key", "b.pem", "b.key", "ca/ca.pem",
+	};
+	char path[CERTS_PATH];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		certs_path(path, files[i]);
+		unlink(path);
+	}
+	rmdir(certs.ca_dir);
+	rmdir(certs.dir);
 }

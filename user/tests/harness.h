@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the engine tests share: a fake kernel backend that records what is
- * installed, an in-memory network between two engines, and connection
- * builders.
+ * installed, an in-memory network between two engines, connection
+ * builders and a CA with a certificate for each side.
  */
 #ifndef MIF_TESTS_HARNESS_H
 #define MIF_TESTS_HARNESS_H
@@ -75,5 +75,17 @@ void set_id(struct conn_id *id, const char *fqdn);
 void set_ike(struct conn *c, uint16_t group, bool gcm);
 void set_esp(struct conn *c, bool gcm);
 void make_conn(struct conn *c, int side, uint16_t group, bool gcm);
+
+/*
+ * Certificates: certs_make() writes a CA and, for each side of
+ * make_conn(), a P-256 end entity naming its FQDN ID (a.example,
+ * b.example) to a temporary directory; certs_load(side) gives that
+ * side's credentials trusting the CA (free with sig_creds_free());
+ * certs_remove() deletes the files.
+ */
+struct sig_creds;
+void certs_make(void);
+struct sig_creds *certs_load(int side);
+void certs_remove(void);
 
 #endif

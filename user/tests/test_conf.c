@@ -503,23 +503,17 @@ static void bad_proposal(void **state)
 
 static void bad_address(void **state)
 {
-	/*
-	 * A bad local or remote may also bring "not of the same address
-	 * family" at the section line: only the first problem is checked.
-	 */
-	refuse("[conn a]\nlocal = 192.0.2.300\nremote = 198.51.100.2\n"
-	       "psk = s\n");
-	has_error(2, "local: \"192.0.2.300\" is not an IPv4 or IPv6 address");
-	refuse("[conn a]\nlocal = 192.0.2.1\nremote = sg.example.org\n"
-	       "psk = s\n");
-	has_error(3, "remote: \"sg.example.org\" is not an IPv4 or IPv6 "
-		  "address (or %any)");
-	refuse("[conn a]\nlocal = 192.0.2.1/24\nremote = 198.51.100.2\n"
-	       "psk = s\n");
-	has_error(2, "local: \"192.0.2.1/24\" is not an IPv4");
-	refuse("[conn a]\nlocal = fd01::3\nremote = fd01::1::2\n"
-	       "psk = s\n");
-	has_error(3, "remote: \"fd01::1::2\" is not an IPv4");
+	/* A bad local or remote is one problem, at its own line. */
+	one_error("[conn a]\nlocal = 192.0.2.300\nremote = 198.51.100.2\n"
+		  "psk = s\n", 2,
+		  "local: \"192.0.2.300\" is not an IPv4 or IPv6 address");
+	one_error("[conn a]\nlocal = 192.0.2.1\nremote = sg.example.org\n"
+		  "psk = s\n", 3, "remote: \"sg.example.org\" is not an IPv4 "
+		  "or IPv6 address (or %any)");
+	one_error("[conn a]\nlocal = 192.0.2.1/24\nremote = 198.51.100.2\n"
+		  "psk = s\n", 2, "local: \"192.0.2.1/24\" is not an IPv4");
+	one_error("[conn a]\nlocal = fd01::3\nremote = fd01::1::2\n"
+		  "psk = s\n", 3, "remote: \"fd01::1::2\" is not an IPv4");
 	one_error("[conn a]\nlocal = 192.0.2.1\nremote = 2001:db8::1\n"
 		  "psk = s\n", 1, "[conn a]: local and remote are not of the "
 		  "same address family");
@@ -539,6 +533,33 @@ static void bad_address(void **state)
 		  "10.0.0.4, 10.0.0.5\n", 5, "local_ts: more than 4 selectors");
 	one_error(CONN_A "local_id = ip:300.1.1.1\n", 5,
 		  "local_id: \"300.1.1.1\" is not an IP address");
+}
+
+/*
+ * An unparsed local or remote says nothing of its address family: no
+ * "not of the same address family" at the section line beside it.
+ */
+static void bad_address_no_family(void **state)
+{
+	assert_int_equal(refuse("[conn a]\nlocal = 2001:db8::300000\n"
+				"remote = 198.51.100.2\npsk = s\n"), 1);
+	has_error(2, "local: \"2001:db8::300000\"");
+	assert_int_equal(refuse("[conn a]\nlocal = 2001:db8::1\n"
+				"remote = 198.51.100.2.7\npsk = s\n"), 1);
+	has_error(3, "remote: \"198.51.100.2.7\"");
+	assert_int_equal(refuse("[conn a]\nlocal = x\nremote = y\n"
+				"psk = s\n"), 2);
+	has_error(2, "local: \"x\"");
+	has_error(3, "remote: \"y\"");
+	assert_int_equal(refuse("[conn a]\nlocal =\n"
+				"remote = 2001:db8::1\npsk = s\n"), 1);
+	has_error(2, "local: empty value");
+	if (strstr(err, "address family"))
+		fail_msg("family mismatch reported:\n%s", err);
+	/* Both parsed and of different families: still reported. */
+	one_error("[conn a]\nlocal = 2001:db8::1\nremote = 198.51.100.2\n"
+		  "psk = s\n", 1, "[conn a]: local and remote are not of the "
+		  "same address family");
 }
 
 static void duplicate_conn(void **state)
@@ -618,6 +639,43 @@ static void bad_lifetime_dpd(void **state)
 		assert_int_equal(k->ike_lifetime_s, 90);
 		assert_int_equal(k->child_lifetime_s, 5400);
 		assert_int_equal(k->retrans_base_ms, 10);
+		conf_free(c);
+	}
+}
+
+/*
+ * A duration is decimal digits, an optional fraction and an optional
+ * unit (mifd.conf(5)): nothing strtod() alone would take.
+ */
+static void duration_syntax(void **state)
+{
+	static const char *const bad[] = {
+		"0x10", "0X10", "1e3", "1E3", "1e3s", "1.5e1", "inf", "nan",
+		"infinity", "+5", "-0", "1 0", "1. 5", "1.", ".5",
+		"1.s", "1..5", "1.5.2", "0x", "5ss", "5 ms", "1_000",
+	};
+	char text[128];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), CONN_A "dpd = %s\n", bad[i]);
+		refuse(text);
+		has_error(5, "dpd: \"");
+		snprintf(text, sizeof(text), CONN_A "ike_lifetime = %s\n",
+			 bad[i]);
+		refuse(text);
+		has_error(5, "ike_lifetime: \"");
+	}
+	{
+		struct conf *c = load_ok(CONN_A "dpd = 010\n"
+					 "ike_lifetime = 1000\n"
+					 "child_lifetime = 1.5s\n"
+					 "retransmit_base = 0.5s\n");
+		const struct conn *k = &c->conns[0].conn;
+
+		assert_int_equal(k->dpd_ms, 10000);
+		assert_int_equal(k->ike_lifetime_s, 1000);
+		assert_int_equal(k->child_lifetime_s, 1);
+		assert_int_equal(k->retrans_base_ms, 500);
 		conf_free(c);
 	}
 }
@@ -985,8 +1043,10 @@ int main(void)
 		cmocka_unit_test(missing_key),
 		cmocka_unit_test(bad_proposal),
 		cmocka_unit_test(bad_address),
+		cmocka_unit_test(bad_address_no_family),
 		cmocka_unit_test(duplicate_conn),
 		cmocka_unit_test(bad_lifetime_dpd),
+		cmocka_unit_test(duration_syntax),
 		cmocka_unit_test_setup_teardown(cert_errors, pki_setup,
 						pki_teardown),
 		cmocka_unit_test_setup_teardown(good_full, pki_setup,

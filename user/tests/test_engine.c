@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/sign.h"
 #include "crypto/sk_cipher.h"
 #include "engine/conn.h"
 #include "engine/engine.h"
@@ -126,12 +127,22 @@ static void check_child(struct world *w, const struct childsa *a)
 				  &a->remote));
 }
 
+/* Whether sa is still one of e's (not read: it may be freed). */
+static bool sa_alive(const struct engine *e, const struct ikesa *sa)
+{
+	for (const struct ikesa *s = e->sas; s; s = s->next)
+		if (s == sa)
+			return true;
+	return false;
+}
+
 static struct ikesa *establish(struct world *w, uint64_t now)
 {
 	struct ikesa *sa = engine_initiate(&w->e[0], &w->c[0], now);
 
 	assert_non_null(sa);
 	pump(w, now);
+	assert_true(sa_alive(&w->e[0], sa));
 	assert_int_equal(sa->state, IKESA_ESTABLISHED);
 	assert_int_equal(only_sa(w, 1)->state, IKESA_ESTABLISHED);
 	return sa;
@@ -986,6 +997,295 @@ static void bad_auth_request(void **state)
 	assert_int_equal(w->f[1].n_alloc + w->f[1].n_add_sa, 0);
 	free(c);
 	world_free(w);
+}
+
+/* B's connections: these, in this order, instead of c[1] alone. */
+static void set_conns(struct world *w, struct conn *const *c, unsigned int n)
+{
+	w->e[1].n_conns = 0;
+	for (unsigned int i = 0; i < n; i++)
+		assert_int_equal(engine_add_conn(&w->e[1], c[i]), 0);
+}
+
+/* A copy of B's connection, for another connection on B. */
+static struct conn *conn_copy(struct world *w, const char *name)
+{
+	struct conn *c = malloc(sizeof(*c));
+
+	assert_non_null(c);
+	*c = w->c[1];
+	c->name = name;
+	return c;
+}
+
+/* IKE_SA_INIT goes through, B answers IKE_AUTH with AUTHENTICATION_FAILED. */
+static void auth_refused(struct world *w)
+{
+	struct ikesa *sa = engine_initiate(&w->e[0], &w->c[0], 0);
+	struct dgram d;
+
+	assert_non_null(sa);
+	for (int i = 0; i < 3; i++) {	/* INIT, INIT response, AUTH */
+		d = pop(w);
+		deliver(w, &d, 0);
+		free(d.buf);
+	}
+	assert_null(w->e[1].sas);
+	d = pop(w);
+	assert_true(sk_has_notify(sa, &d, IKE_N_AUTHENTICATION_FAILED));
+	deliver(w, &d, 0);
+	free(d.buf);
+	assert_null(w->e[0].sas);
+	assert_int_equal(w->f[1].n_add_sa, 0);
+}
+
+/*
+ * Two connections on one address pair, one AES-GCM, one AES-CBC: the
+ * peer gets the one its proposal fits, first or second.
+ */
+static void conn_by_proposal(void **state)
+{
+	for (int gcm = 0; gcm < 2; gcm++) {
+		for (int first = 0; first < 2; first++) {
+			struct world *w = world_new(IKE_DH_ECP_256, gcm);
+			struct conn *other = conn_copy(w, "other");
+			struct ikesa *sa;
+
+			set_ike(other, IKE_DH_ECP_256, !gcm);
+			set_esp(other, !gcm);
+			if (first)
+				set_conns(w, (struct conn *[]){ &w->c[1],
+								other }, 2);
+			else
+				set_conns(w, (struct conn *[]){ other,
+								&w->c[1] }, 2);
+			sa = establish(w, 0);
+			assert_ptr_equal(only_sa(w, 1)->conn, &w->c[1]);
+			assert_int_equal(sa->ike.encr->aead, gcm);
+			assert_int_equal(only_sa(w, 1)->ike.encr->aead, gcm);
+			check_child(w, sa->children);
+			world_free(w);
+			free(other);
+		}
+	}
+}
+
+/*
+ * The first connection refuses the proposal, the second takes it with
+ * another group than the KE payload's: INVALID_KE_PAYLOAD names the
+ * second's group, and the retry lands on it.
+ */
+static void conn_by_proposal_ke(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct conn *cbc = conn_copy(w, "cbc");
+	struct ikesa *sa;
+	struct dgram d;
+
+	xf(&w->c[0].ike[0], IKE_XF_DH, IKE_DH_CURVE25519, 0);
+	set_ike(&w->c[1], IKE_DH_CURVE25519, true);
+	set_ike(cbc, IKE_DH_ECP_256, false);
+	set_conns(w, (struct conn *[]){ cbc, &w->c[1] }, 2);
+	sa = engine_initiate(&w->e[0], &w->c[0], 0);
+	assert_int_equal(sa->ke_group, IKE_DH_ECP_256);
+	d = pop(w);
+	deliver(w, &d, 0);
+	free(d.buf);
+	assert_null(w->e[1].sas);
+	assert_true(plain_has_notify(&w->q[0], IKE_N_INVALID_KE_PAYLOAD));
+	assert_int_equal(w->q[0].buf[w->q[0].len - 2] << 8 |
+			 w->q[0].buf[w->q[0].len - 1], IKE_DH_CURVE25519);
+	pump(w, 0);
+	assert_int_equal(sa->state, IKESA_ESTABLISHED);
+	assert_int_equal(sa->ke_group, IKE_DH_CURVE25519);
+	assert_ptr_equal(only_sa(w, 1)->conn, &w->c[1]);
+	check_child(w, sa->children);
+	world_free(w);
+	free(cbc);
+}
+
+/*
+ * At IKE_AUTH a connection naming the peer's ID is not taken when it
+ * does not hold the IKE proposal chosen in IKE_SA_INIT.
+ */
+static void conn_keeps_proposal(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct conn *named = conn_copy(w, "named");
+	struct ikesa *sa;
+
+	memset(&w->c[1].remote_id, 0, sizeof(w->c[1].remote_id));
+	set_ike(named, IKE_DH_ECP_256, false);
+	set_conns(w, (struct conn *[]){ named, &w->c[1] }, 2);
+	sa = establish(w, 0);
+	assert_ptr_equal(only_sa(w, 1)->conn, &w->c[1]);
+	check_child(w, sa->children);
+	world_free(w);
+	free(named);
+}
+
+/* Of two connections for any ID, one naming the peer's is taken. */
+static void conn_named_id_first(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct conn *any = conn_copy(w, "any");
+	struct ikesa *sa;
+
+	memset(&any->remote_id, 0, sizeof(any->remote_id));
+	set_conns(w, (struct conn *[]){ any, &w->c[1] }, 2);
+	sa = establish(w, 0);
+	assert_ptr_equal(only_sa(w, 1)->conn, &w->c[1]);
+	check_child(w, sa->children);
+	world_free(w);
+	free(any);
+}
+
+/* Two connections differing by remote ID (and key): each peer its own. */
+static void conn_by_remote_id(void **state)
+{
+	for (int peer = 0; peer < 2; peer++) {
+		struct world *w = world_new(IKE_DH_ECP_256, true);
+		struct conn *c_conn = conn_copy(w, "c");
+		struct ikesa *sa;
+
+		set_id(&c_conn->remote_id, "c.example");
+		memcpy(c_conn->psk, "something else entirely", 23);
+		c_conn->psk_len = 23;
+		if (peer) {	/* A presents itself as c.example */
+			set_id(&w->c[0].local_id, "c.example");
+			memcpy(w->c[0].psk, c_conn->psk, 23);
+			w->c[0].psk_len = 23;
+		}
+		set_conns(w, (struct conn *[]){ &w->c[1], c_conn }, 2);
+		sa = establish(w, 0);
+		assert_ptr_equal(only_sa(w, 1)->conn,
+				 peer ? c_conn : &w->c[1]);
+		check_child(w, sa->children);
+		world_free(w);
+		free(c_conn);
+	}
+}
+
+static int certs_setup(void **state)
+{
+	certs_make();
+	return 0;
+}
+
+static int certs_teardown(void **state)
+{
+	certs_remove();
+	return 0;
+}
+
+/*
+ * Two connections on one address pair for the same peer ID, one with a
+ * shared key, one with certificates: a peer using a key lands on the
+ * first, one signing with its certificate on the second, whichever is
+ * configured first. A signature nobody can check is refused.
+ */
+static void conn_by_auth_method(void **state)
+{
+	for (int i = 0; i < 5; i++) {
+		bool cert = i & 1, cert_first = i & 2, no_cert_conn = i == 4;
+		struct world *w = world_new(IKE_DH_ECP_256, true);
+		struct conn *cc = conn_copy(w, "cert");
+		struct sig_creds *sig_creds;
+		struct ikesa *sa;
+
+		cc->psk_len = 0;
+		cc->auth_method = IKE_AUTH_DIGITAL_SIGNATURE;
+		cc->sig_creds = certs_load(1);
+		if (cert || no_cert_conn) {
+			w->c[0].psk_len = 0;
+			w->c[0].auth_method = IKE_AUTH_DIGITAL_SIGNATURE;
+			w->c[0].sig_creds = certs_load(0);
+		}
+		if (no_cert_conn)
+			set_conns(w, (struct conn *[]){ &w->c[1] }, 1);
+		else if (cert_first)
+			set_conns(w, (struct conn *[]){ cc, &w->c[1] }, 2);
+		else
+			set_conns(w, (struct conn *[]){ &w->c[1], cc }, 2);
+		if (no_cert_conn) {
+			auth_refused(w);
+		} else {
+			sa = establish(w, 0);
+			assert_ptr_equal(only_sa(w, 1)->conn,
+					 cert ? cc : &w->c[1]);
+			check_child(w, sa->children);
+		}
+		sig_creds = w->c[0].sig_creds;
+		world_free(w);
+		sig_creds_free(sig_creds);
+		sig_creds_free(cc->sig_creds);
+		free(cc);
+	}
+}
+
+/*
+ * Two connections for the same peer with different local IDs: the IDr
+ * the initiator sends picks the one with that local ID; an IDr no
+ * connection has is refused.
+ */
+static void conn_by_idr(void **state)
+{
+	static const char *const ask[3] = {
+		"b.example", "b1.example", "b2.example",
+	};
+
+	for (int i = 0; i < 3; i++) {
+		struct world *w = world_new(IKE_DH_ECP_256, true);
+		struct conn *b1 = conn_copy(w, "b1");
+		struct ikesa *sa;
+
+		set_id(&b1->local_id, "b1.example");
+		set_id(&w->c[0].remote_id, ask[i]);
+		set_conns(w, (struct conn *[]){ b1, &w->c[1] }, 2);
+		if (i == 2) {
+			auth_refused(w);
+		} else {
+			sa = establish(w, 0);
+			assert_ptr_equal(only_sa(w, 1)->conn,
+					 i ? b1 : &w->c[1]);
+			check_child(w, sa->children);
+		}
+		world_free(w);
+		free(b1);
+	}
+}
+
+/* Without IDr, the first connection that fits. */
+static void conn_no_idr(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct conn *b1 = conn_copy(w, "b1");
+	struct ikesa *sa;
+
+	set_id(&b1->local_id, "b1.example");
+	memset(&w->c[0].remote_id, 0, sizeof(w->c[0].remote_id));
+	set_conns(w, (struct conn *[]){ b1, &w->c[1] }, 2);
+	sa = establish(w, 0);
+	assert_ptr_equal(only_sa(w, 1)->conn, b1);
+	check_child(w, sa->children);
+	world_free(w);
+	free(b1);
+}
+
+/* A connection with both addresses is tried before a wildcard one. */
+static void conn_specific_first(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct conn *wild = conn_copy(w, "wild");
+	struct ikesa *sa;
+
+	memset(&wild->remote, 0, sizeof(wild->remote));
+	set_conns(w, (struct conn *[]){ wild, &w->c[1] }, 2);
+	sa = establish(w, 0);
+	assert_ptr_equal(only_sa(w, 1)->conn, &w->c[1]);
+	check_child(w, sa->children);
+	world_free(w);
+	free(wild);
 }
 
 static void conn_by_id(void **state)
@@ -1986,6 +2286,16 @@ int main(void)
 		cmocka_unit_test(bad_requests),
 		cmocka_unit_test(bad_auth_request),
 		cmocka_unit_test(conn_by_id),
+		cmocka_unit_test(conn_by_proposal),
+		cmocka_unit_test(conn_by_proposal_ke),
+		cmocka_unit_test(conn_keeps_proposal),
+		cmocka_unit_test(conn_named_id_first),
+		cmocka_unit_test(conn_by_remote_id),
+		cmocka_unit_test_setup_teardown(conn_by_auth_method,
+						certs_setup, certs_teardown),
+		cmocka_unit_test(conn_by_idr),
+		cmocka_unit_test(conn_no_idr),
+		cmocka_unit_test(conn_specific_first),
 		cmocka_unit_test(bad_inner_chain),
 		cmocka_unit_test(bad_inner_auth),
 		cmocka_unit_test(mangled_auth),
