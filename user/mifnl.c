@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "extack.h"
 #include "mifnl.h"
 
 #ifndef SOL_NETLINK
@@ -100,35 +101,23 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-/* Take the kernel's extended-ack message from an error reply. */
+/*
+ * Take the kernel's extended-ack message from an error reply. An error
+ * about one SA carries its SPI (be32) as the cookie.
+ */
 static void take_extack(struct mifnl *nl, struct nlmsghdr *nlh,
 			struct nlmsgerr *e)
 {
-	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
-	size_t off = sizeof(*e);
-	int len;
+	struct extack ack;
+	size_t n;
 
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
-	len = (int)nlh->nlmsg_len - NLMSG_HDRLEN - (int)off;
-	if (len <= 0)
-		return;
-	if (nla_parse(tb, NLMSGERR_ATTR_MAX,
-		      (struct nlattr *)((char *)e + off), len, NULL) < 0)
-		return;
-	if (tb[NLMSGERR_ATTR_MSG])
-		snprintf(nl->err, sizeof(nl->err), "%s",
-			 nla_get_string(tb[NLMSGERR_ATTR_MSG]));
-	/* An error about one SA carries its SPI (be32) as the cookie. */
-	if (tb[NLMSGERR_ATTR_COOKIE] && nla_len(tb[NLMSGERR_ATTR_COOKIE]) == 4) {
-		size_t n = strlen(nl->err);
-		uint32_t spi;
-
-		memcpy(&spi, nla_data(tb[NLMSGERR_ATTR_COOKIE]), 4);
+	extack_parse(nlh, e, &ack);
+	if (ack.msg[0])
+		snprintf(nl->err, sizeof(nl->err), "%s", ack.msg);
+	if (ack.has_cookie) {
+		n = strlen(nl->err);
 		snprintf(nl->err + n, sizeof(nl->err) - n, "%sSA 0x%08x",
-			 n ? ": " : "", ntohl(spi));
+			 n ? ": " : "", ntohl(ack.cookie));
 	}
 }
 

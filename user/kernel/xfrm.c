@@ -34,6 +34,7 @@
 #include <time.h>
 
 #include "crypto/transforms.h"
+#include "extack.h"
 #include "ike/constants.h"
 #include "kernel/xfrm.h"
 
@@ -140,22 +141,11 @@ static int on_valid(struct nl_msg *msg, void *arg)
 static void take_extack(struct xfrm_priv *p, struct nlmsghdr *nlh,
 			struct nlmsgerr *e)
 {
-	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
-	size_t off = sizeof(*e);
-	int len;
+	struct extack ack;
 
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
-	len = (int)nlh->nlmsg_len - NLMSG_HDRLEN - (int)off;
-	if (len <= 0)
-		return;
-	if (nla_parse(tb, NLMSGERR_ATTR_MAX,
-		      (struct nlattr *)((char *)e + off), len, NULL) < 0)
-		return;
-	if (tb[NLMSGERR_ATTR_MSG])
-		set_err(p, nla_get_string(tb[NLMSGERR_ATTR_MSG]));
+	extack_parse(nlh, e, &ack);
+	if (ack.msg[0])
+		set_err(p, ack.msg);
 }
 
 static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
