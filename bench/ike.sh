@@ -1,0 +1,439 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Benchmark (not a test): full IKE set-ups per second, IKE_SA_INIT + IKE_AUTH
+# with the first Child SA installed in the kernel, mifd to mifd against
+# charon to charon, in the same run; and each daemon's memory per IKE SA.
+#
+# Two network namespaces joined by a veth pair, 10.9.0.1 (initiator) and
+# 10.9.0.2 (responder). Both daemons get the same set-up:
+#   IKE aes256gcm16-prfsha256-x25519, ESP aes256gcm16, tunnel mode;
+#   the initiator has one connection per IKE SA, bK with /32 selectors
+#   172.16.x.y <-> 172.17.x.y; the responder one connection accepting any
+#   identity, with 172.16.0.0/16 <-> 172.17.0.0/16 narrowed to what each
+#   initiator asks for. No DPD, no rekeying, no uniqueness policy (charon's
+#   unique = no: mifd has none).
+# Two authentications, one row each:
+#   psk    a pre-shared key; initiator identity fqdn:iK.bench per connection
+#   ecdsa  RFC 7427 signatures with ECDSA P-256 certificates of one test CA
+#          (selftests/interop/certs.sh): fqdn:eu.example to fqdn:sg.example
+# Each daemon runs with its defaults otherwise, except: logging at one line
+# or so per SA (mifd log_level = notice, charon's file logger at level 0),
+# the same retransmission timers (first after 1 s, 5 tries), and charon's
+# half-open DoS limits (cookie_threshold, block_threshold: 5 half-open SAs
+# per peer address) lifted, as mifd has none by default, and charon's
+# reuse_ikesa off (see _charon_write_conf below).
+#
+# Method, the same for both: build/bench/ike_up (bench/ike_up.c) in the
+# initiator's namespace sends the N initiate requests over one connection to
+# the control socket (mifd: {"cmd":"up"} as mifctl ike up sends it; charon:
+# vici "initiate" with timeout -1, as swanctl --initiate sends it, not
+# waiting), one after the other, then polls the kernel's SA and policy counts
+# until N outbound policies and 2N SAs are installed. The time runs from the
+# first request to the last policy. One connection b0 is brought up first and
+# left up (code and crypto libraries loaded, QEMU's translations warm), then
+# the memory baseline is taken, then b1..bN are timed.
+#
+# Memory: Pss (/proc/PID/smaps_rollup; VmRSS where there is none) of each
+# daemon before b1 and after bN is up; per IKE SA = the difference / N, KiB.
+#
+# mifd takes at most 64 connections (user/engine/engine.h ENGINE_MAX_CONNS)
+# and `mifctl ike up` starts no second IKE SA of a connection that has one
+# (user/daemon/daemon.c cmd_up), so its initiator holds at most 64 IKE SAs:
+# N <= 63 here; at larger N its row says n/a and charon runs alone.
+#
+# Build on the host first (the VM's root is read-only), then run in the VM:
+#   make && make -C bench
+#   tools/vm/run -m 3072 -t 1800 -- bench/ike.sh [N...]     (default N: 63)
+# (10 to 15 minutes under QEMU: 12 daemon pairs started, charon slowly)
+# Environment: MIF_BENCH_TIMEOUT=SECONDS (default 600) bounds each wait;
+# MIF_BENCH_AUTH="psk ecdsa" (the default) chooses the rows;
+# MIF_BENCH_ROUNDS (default 3): each figure is the median of that many runs,
+# mifd and charon taking turns, each run with freshly started daemons (QEMU's
+# software emulation makes single runs vary by a factor of two or more).
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$here/../selftests/lib.sh"
+source "$here/../selftests/interop/charon_lib.sh"
+source "$here/../selftests/interop/lib.sh"	# mifd_*; sets an EXIT trap
+source "$here/../selftests/interop/certs.sh"
+
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(63)
+limit=${MIF_BENCH_TIMEOUT:-600}
+read -r -a auths <<<"${MIF_BENCH_AUTH:-psk ecdsa}"
+rounds=${MIF_BENCH_ROUNDS:-3}
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "bench: MIF_BENCH_ROUNDS must be 1 or more" >&2; exit 2; }
+UP=$REPO_DIR/build/bench/ike_up
+MIFD_MAX_N=63
+I_ADDR=10.9.0.1 R_ADDR=10.9.0.2
+IKE=aes256gcm16-prfsha256-x25519 ESP=aes256gcm16
+PSK=0x6d69662d62656e63682d696b652d7365742d7570
+for a in "${auths[@]}"; do
+	case $a in psk | ecdsa) ;; *) echo "bench: MIF_BENCH_AUTH: psk, ecdsa: $a" >&2; exit 2 ;; esac
+done
+for n in "${sizes[@]}"; do
+	[[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le 60000 ] ||
+		{ echo "bench: N must be 1..60000: $n" >&2; exit 2; }
+done
+
+[ "$(id -u)" -eq 0 ] || { echo "bench: needs root (run it in the VM)" >&2; exit 2; }
+if [ ! -x "$UP" ] || [ "$here/ike_up.c" -nt "$UP" ]; then
+	if [ -w "$REPO_DIR" ]; then
+		make -s -C "$here" >&2 || exit 1
+	else
+		echo "bench: $UP missing or stale: run 'make -C bench' on the host" >&2
+		exit 1
+	fi
+fi
+have_mifd=1 have_charon=1
+[ -x "$MIFD" ] || { have_mifd=0; echo "# $MIFD not built (make): mifd rows n/a" >&2; }
+charon_available || { have_charon=0; echo "# charon or swanctl not installed: charon rows n/a" >&2; }
+
+T=$(mktemp -d /tmp/mif-bench-ike.XXXXXX)
+cleanup() {
+	charon_stop_all >/dev/null 2>&1
+	mifd_stop >/dev/null 2>&1
+	rm -rf "$T" "$MIFD_TMP"
+	ksft_cleanup
+}
+trap cleanup EXIT
+
+modprobe -q xfrm_user 2>/dev/null
+modprobe -q esp4 2>/dev/null
+# Load the ESP cipher now rather than at the first SA.
+ip xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x101 mode tunnel \
+	aead 'rfc4106(gcm(aes))' "0x$(printf '%040d' 0)" 128 2>/dev/null
+ip xfrm state delete src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x101 2>/dev/null
+
+make_netns NI || exit 1
+make_netns NR || exit 1
+ip link add mifbi type veth peer name mifbr || exit 1
+ip link set mifbi netns "$NI"
+ip link set mifbr netns "$NR"
+ip -n "$NI" addr add "$I_ADDR/24" dev mifbi
+ip -n "$NR" addr add "$R_ADDR/24" dev mifbr
+ip -n "$NI" link set mifbi up
+ip -n "$NR" link set mifbr up
+
+CERTS=$T/certs
+if [[ " ${auths[*]} " == *" ecdsa "* ]]; then
+	if certs_make "$CERTS" >&2; then
+		mkdir -p "$CERTS/ca.d" && cp "$CERTS/ca.pem" "$CERTS/ca.d/"
+	else
+		echo "# no test certificates (pki, openssl or certtool): ecdsa rows n/a" >&2
+		CERTS=
+	fi
+fi
+
+# ids K: the identities of connection bK, "INITIATOR RESPONDER".
+ids() {
+	if [ "$auth" = psk ]; then echo "i$1.bench r.bench"; else echo "eu.example sg.example"; fi
+}
+
+# mifd_auth SIDE: the authentication keys of a mifd connection.
+mifd_auth() {
+	if [ "$auth" = psk ]; then
+		printf 'auth = psk\npsk = %s\n' "$PSK"
+	else
+		printf 'auth = pubkey\ncert = %s\nkey = %s\nca_dir = %s\n' \
+			"$CERTS/$1.pem" "$CERTS/$1.key" "$CERTS/ca.d"
+	fi
+}
+
+# charon_auth SIDE: the same as charon_conf arguments.
+charon_auth() {
+	if [ "$auth" = psk ]; then
+		echo "auth=psk psk=$PSK"
+	else
+		echo "auth=pubkey cert=$CERTS/$1.pem key=$CERTS/$1.key cacert=$CERTS/ca.pem"
+	fi
+}
+
+# ts K: the /32 selectors of connection bK, "INITIATOR RESPONDER".
+ts() { echo "172.16.$(($1 / 256)).$(($1 % 256)) 172.17.$(($1 / 256)).$(($1 % 256))"; }
+
+# mem PID: Pss in KiB (VmRSS where smaps_rollup is missing).
+mem() {
+	local v
+	v=$(awk '/^Pss:/ { print $2; exit }' "/proc/$1/smaps_rollup" 2>/dev/null)
+	[ -n "$v" ] || v=$(awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null)
+	echo "${v:-0}"
+}
+
+kernel_counts() {	# kernel_counts NS: "SAs policies"
+	echo "$(ip -n "$1" xfrm state | grep -c '^src ') $(ip -n "$1" xfrm policy | grep -c '^src ')"
+}
+
+declare -A res_s res_q res_mi res_mr med_s med_i med_r
+
+# result METHOD N SECONDS MEM_I0 MEM_I1 MEM_R0 MEM_R1 REQ_SECONDS (of the
+# current $auth): one run's figures, appended to those of the earlier rounds.
+result() {
+	res_s[$1,$auth,$2]+=" $3"
+	res_q[$1,$auth,$2]+=" $8"
+	res_mi[$1,$auth,$2]+=" $(awk -v a="$4" -v b="$5" -v n="$2" 'BEGIN { printf "%.1f", (b - a) / n }')"
+	res_mr[$1,$auth,$2]+=" $(awk -v a="$6" -v b="$7" -v n="$2" 'BEGIN { printf "%.1f", (b - a) / n }')"
+	echo "# $1 $auth N=$2: ${3}s; Pss initiator $4 -> $5 KiB, responder $6 -> $7 KiB" >&2
+}
+
+median() {	# median VALUE...: the median, "n/a" without values
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+		END { if (!NR) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2];
+		      else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+notes=()
+fail_row() {	# fail_row METHOD N WHY: a run without figures
+	notes+=("$1 $auth at N=$2: $3")
+	echo "# $1 $auth N=$2: $3" >&2
+}
+
+# ---- mifd ----
+
+mifd_conf_i() {	# mifd_conf_i N FILE
+	local k t id
+	{
+		echo "# bench/ike.sh, initiator"
+		echo "[mifd]"
+		echo "log_level = notice"
+		for ((k = 0; k <= $1; k++)); do
+			read -r -a t <<<"$(ts "$k")"
+			read -r -a id <<<"$(ids "$k")"
+			cat <<-EOC
+
+			[conn b$k]
+			local = $I_ADDR
+			remote = $R_ADDR
+			local_id = fqdn:${id[0]}
+			remote_id = fqdn:${id[1]}
+			$(mifd_auth "${id[0]}")
+			ike = $IKE
+			esp = $ESP
+			mode = tunnel
+			local_ts = ${t[0]}/32
+			remote_ts = ${t[1]}/32
+			dpd = 0
+			retransmit_base = 1s
+			retransmit_tries = 5
+			EOC
+		done
+	} >"$2"
+}
+
+mifd_conf_r() {	# mifd_conf_r FILE
+	local id
+	read -r -a id <<<"$(ids 0)"
+	cat >"$1" <<-EOC
+	# bench/ike.sh, responder
+	[mifd]
+	log_level = notice
+
+	[conn r]
+	local = $R_ADDR
+	remote = $I_ADDR
+	local_id = fqdn:${id[1]}
+	remote_id = %any
+	$(mifd_auth "${id[1]}")
+	ike = $IKE
+	esp = $ESP
+	mode = tunnel
+	local_ts = 172.17.0.0/16
+	remote_ts = 172.16.0.0/16
+	dpd = 0
+	retransmit_base = 1s
+	retransmit_tries = 5
+	EOC
+}
+
+# Established IKE SAs with an installed Child SA, per mifd.
+mifd_count() {
+	mifd_ctl "$1" "$2" -j ike list 2>/dev/null | jq '[.ike_sas[] |
+		select(.state == "established" and
+		([.children[] | select(.installed)] | length) > 0)] | length'
+}
+
+run_mifd() {
+	local n=$1 si=$T/mifd-i.sock sr=$T/mifd-r.sock out pi pr i0 i1 r0 r1 s q ci cr
+	if [ $have_mifd -eq 0 ]; then fail_row mifd "$n" "build/mifd not built"; return; fi
+	if [ "$auth" = ecdsa ] && [ -z "$CERTS" ]; then fail_row mifd "$n" "no certificates"; return; fi
+	if [ "$n" -gt $MIFD_MAX_N ]; then
+		fail_row mifd "$n" "mifd.conf holds at most 64 connections (ENGINE_MAX_CONNS), one IKE SA each"
+		return
+	fi
+	mifd_conf_i "$n" "$T/mifd-i.conf"
+	mifd_conf_r "$T/mifd-r.conf"
+	if ! mifd_start "$NR" "$T/mifd-r.conf" "$sr" ||
+		! mifd_start "$NI" "$T/mifd-i.conf" "$si"; then
+		fail_row mifd "$n" "mifd does not start: $(tail -n 3 "$si.log" "$sr.log" 2>/dev/null | tr '\n' ' ')"
+		mifd_stop
+		return
+	fi
+	pi=$(mifd_pid "$si") pr=$(mifd_pid "$sr")
+	if ! out=$(ip netns exec "$NI" "$UP" mifd "$si" b 0 1 60); then
+		fail_row mifd "$n" "warm-up IKE SA b0 not up ($out)"
+		tail -n 20 "$si.log" "$sr.log" | sed 's/^/#   /' >&2
+		mifd_stop
+		return
+	fi
+	sleep 1
+	i0=$(mem "$pi") r0=$(mem "$pr")
+	out=$(ip netns exec "$NI" "$UP" mifd "$si" b 1 "$n" "$limit")
+	echo "# mifd $auth: $out" >&2
+	sleep 1
+	i1=$(mem "$pi") r1=$(mem "$pr")
+	s=$(sed -n 's/.* seconds=\([0-9.]*\) .*/\1/p' <<<"$out")
+	q=$(sed -n 's/.* requests_seconds=\([0-9.]*\) .*/\1/p' <<<"$out")
+	ci=$(mifd_count "$NI" "$si") cr=$(mifd_count "$NR" "$sr")
+	echo "# mifd: established with a Child SA: initiator $ci, responder $cr" \
+		"(want $((n + 1))); kernel SAs/policies: I $(kernel_counts "$NI"), R $(kernel_counts "$NR")" >&2
+	if [ "$ci" != $((n + 1)) ] || [ "$cr" != $((n + 1)) ] || ! grep -q "sas=$((2 * n)) " <<<"$out"; then
+		fail_row mifd "$n" "not all up: $out; established I $ci R $cr"
+		grep -v -e ' established$' -e 'Child SA' -e 'Child SAs installed' "$si.log" | tail -n 10 | sed 's/^/#   I: /' >&2
+		grep -v -e ' established$' -e 'Child SA' -e 'Child SAs installed' "$sr.log" | tail -n 10 | sed 's/^/#   R: /' >&2
+	else
+		result mifd "$n" "$s" "$i0" "$i1" "$r0" "$r1" "$q"
+	fi
+	mifd_stop
+	ip -n "$NI" xfrm state flush; ip -n "$NI" xfrm policy flush
+	ip -n "$NR" xfrm state flush; ip -n "$NR" xfrm policy flush
+}
+
+# ---- charon ----
+
+# charon_lib.sh's strongswan.conf, with logging at level 0, the
+# retransmission timers of the mifd configuration, no half-open limits, and
+# reuse_ikesa = no: with the same identities on every connection (ecdsa),
+# charon would otherwise add the Child SAs to the first IKE SA by
+# CREATE_CHILD_SA instead of setting up an IKE SA for each.
+eval "$(declare -f _charon_write_conf | sed '1s/_charon_write_conf/_charon_write_conf_lib/')"
+_charon_write_conf() {
+	_charon_write_conf_lib "$@"
+	sed -i -e 's/^\(\t*\)\(default\|ike\|cfg\|knl\|chd\|net\|enc\) = [0-9]*$/\1\2 = 0/' \
+		-e 's/^\(\t*\)retransmit_tries = .*/\1retransmit_tries = 5/' \
+		-e 's/^\(\t*\)retransmit_base = .*/\1retransmit_base = 2\n\1cookie_threshold = 1000000\n\1block_threshold = 1000000\n\1reuse_ikesa = no/' \
+		"$1/strongswan.conf"
+}
+
+# charon_count NS DIR: established IKE SAs and installed Child SAs, the
+# smaller count (the responder's IKE SAs all bear the name r).
+charon_count() {
+	charon_sas "$1" "$2" | awk '
+		$1 == "ike" && $3 == "ESTABLISHED" { ike++ }
+		$1 == "child" && $4 == "INSTALLED" { child++ }
+		END { print (ike < child ? ike : child) + 0 }'
+}
+
+run_charon() {
+	local n=$1 di=$T/charon-i dr=$T/charon-r out pi pr i0 i1 r0 r1 s q k t ci cr id
+	if [ $have_charon -eq 0 ]; then fail_row charon "$n" "charon not installed"; return; fi
+	if [ "$auth" = ecdsa ] && [ -z "$CERTS" ]; then fail_row charon "$n" "no certificates"; return; fi
+	rm -rf "$di" "$dr"
+	for ((k = 0; k <= n; k++)); do
+		read -r -a t <<<"$(ts "$k")"
+		read -r -a id <<<"$(ids "$k")"
+		# shellcheck disable=SC2046
+		charon_conf "$di" "b$k" local=$I_ADDR remote=$R_ADDR \
+			local_id="fqdn:${id[0]}" remote_id="fqdn:${id[1]}" $(charon_auth "${id[0]}") \
+			ike=$IKE esp=$ESP mode=tunnel local_ts="${t[0]}/32" remote_ts="${t[1]}/32"
+	done
+	read -r -a id <<<"$(ids 0)"
+	# shellcheck disable=SC2046
+	charon_conf "$dr" r local=$R_ADDR remote=$I_ADDR local_id="fqdn:${id[1]}" \
+		remote_id=%any $(charon_auth "${id[1]}") ike=$IKE esp=$ESP mode=tunnel \
+		local_ts=172.17.0.0/16 remote_ts=172.16.0.0/16
+	# charon_conf writes unique = replace; mifd has no such policy.
+	sed -i 's/unique = replace/unique = no/' "$di"/swanctl/conf.d/*.conf "$dr"/swanctl/conf.d/*.conf
+	if ! charon_start "$NR" "$dr" >&2 || ! charon_start "$NI" "$di" >&2 ||
+		! charon_load "$NR" "$dr" >/dev/null || ! charon_load "$NI" "$di" >/dev/null; then
+		fail_row charon "$n" "charon does not start or load its configuration"
+		charon_stop_all
+		return
+	fi
+	pi=${charon_pids[$(cd "$di" && pwd)]} pr=${charon_pids[$(cd "$dr" && pwd)]}
+	if ! out=$(ip netns exec "$NI" "$UP" vici "$di/charon.vici" b 0 1 60); then
+		fail_row charon "$n" "warm-up IKE SA b0 not up ($out)"
+		charon_log "$di" 20 >&2; charon_log "$dr" 20 >&2
+		charon_stop_all
+		return
+	fi
+	sleep 1
+	i0=$(mem "$pi") r0=$(mem "$pr")
+	out=$(ip netns exec "$NI" "$UP" vici "$di/charon.vici" b 1 "$n" "$limit")
+	echo "# charon $auth: $out" >&2
+	sleep 1
+	i1=$(mem "$pi") r1=$(mem "$pr")
+	s=$(sed -n 's/.* seconds=\([0-9.]*\) .*/\1/p' <<<"$out")
+	q=$(sed -n 's/.* requests_seconds=\([0-9.]*\) .*/\1/p' <<<"$out")
+	ci=$(charon_count "$NI" "$di") cr=$(charon_count "$NR" "$dr")
+	echo "# charon: established with a Child SA: initiator $ci, responder $cr" \
+		"(want $((n + 1))); kernel SAs/policies: I $(kernel_counts "$NI"), R $(kernel_counts "$NR")" >&2
+	if [ "$ci" != $((n + 1)) ] || [ "$cr" != $((n + 1)) ] || ! grep -q "sas=$((2 * n)) " <<<"$out"; then
+		fail_row charon "$n" "not all up: $out; established I $ci R $cr"
+		charon_log "$di" 10 >&2; charon_log "$dr" 10 >&2
+	else
+		result charon "$n" "$s" "$i0" "$i1" "$r0" "$r1" "$q"
+	fi
+	charon_stop_all
+	ip -n "$NI" xfrm state flush; ip -n "$NI" xfrm policy flush
+	ip -n "$NR" xfrm state flush; ip -n "$NR" xfrm policy flush
+}
+
+for n in "${sizes[@]}"; do
+	for auth in "${auths[@]}"; do
+		for ((round = 1; round <= rounds; round++)); do
+			echo "# N=$n $auth, round $round of $rounds" >&2
+			if [ $((round % 2)) -eq 1 ]; then
+				run_mifd "$n"; run_charon "$n"
+			else
+				run_charon "$n"; run_mifd "$n"
+			fi
+		done
+	done
+done
+
+echo
+echo "ike: full IKE set-ups (IKE_SA_INIT + IKE_AUTH + first Child SA installed), one initiator to one responder"
+echo "IKE $IKE, ESP $ESP, tunnel mode; N initiations over one control connection, then wait for all"
+echo "memory: Pss growth of each daemon from 1 to N+1 IKE SAs, divided by N"
+echo "each figure: the median of $rounds runs (the seconds of every run are listed below the table)"
+printf '%-12s  %-5s  %6s  %9s  %10s  %14s  %14s\n' method auth N seconds "setups/s" "KiB/SA init" "KiB/SA resp"
+for n in "${sizes[@]}"; do
+	for auth in "${auths[@]}"; do
+		for m in mifd charon; do
+			# shellcheck disable=SC2086
+			med_s[$m]=$(median ${res_s[$m,$auth,$n]}) med_i[$m]=$(median ${res_mi[$m,$auth,$n]})
+			# shellcheck disable=SC2086
+			med_r[$m]=$(median ${res_mr[$m,$auth,$n]})
+			awk -v m="$m" -v a="$auth" -v n="$n" -v s="${med_s[$m]}" \
+				-v i="${med_i[$m]}" -v r="${med_r[$m]}" 'BEGIN {
+				num = s ~ /^[0-9.]+$/ && s > 0
+				if (!num) { i = "n/a"; r = "n/a" }
+				printf "%-12s  %-5s  %6d  %9s  %10s  %14s  %14s\n", m, a, n,
+					num ? sprintf("%.3f", s) : "n/a", num ? sprintf("%.1f", n / s) : "n/a", i, r
+			}'
+		done
+		awk -v a="$auth" -v n="$n" -v sm="${med_s[mifd]}" -v sc="${med_s[charon]}" \
+			-v im="${med_i[mifd]}" -v ic="${med_i[charon]}" \
+			-v rm="${med_r[mifd]}" -v rc="${med_r[charon]}" '
+		function num(x) { return x ~ /^-?[0-9.]+$/ }
+		function ratio(x, y) { return num(x) && num(y) && y + 0 > 0 ? sprintf("%.2fx", x / y) : "n/a" }
+		BEGIN {
+			ok = num(sm) && num(sc) && sm > 0 && sc > 0
+			printf "%-12s  %-5s  %6d  %9s  %10s  %14s  %14s\n", "mifd/charon", a, n,
+				ok ? sprintf("%.2fx", sm / sc) : "n/a",
+				ok ? sprintf("%.2fx", sc / sm) : "n/a",
+				ok ? ratio(im, ic) : "n/a", ok ? ratio(rm, rc) : "n/a"
+		}'
+	done
+done
+echo "mifd/charon: seconds and KiB as mifd's over charon's (below 1: mifd less), setups/s as mifd's over charon's (above 1: mifd faster)"
+for n in "${sizes[@]}"; do
+	for auth in "${auths[@]}"; do
+		for m in mifd charon; do
+			echo "runs: $m $auth N=$n: seconds${res_s[$m,$auth,$n]:- none} (of which sending the requests${res_q[$m,$auth,$n]:- none}); KiB/SA init${res_mi[$m,$auth,$n]:- none}; resp${res_mr[$m,$auth,$n]:- none}"
+		done
+	done
+done
+for x in "${notes[@]}"; do
+	echo "note: $x"
+done
+exit 0
