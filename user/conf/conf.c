@@ -769,6 +769,84 @@ static const char default_ike[] =
 	"aes256gcm16-prfsha256-x25519, aes128-sha256-modp2048";
 static const char default_esp[] = "aes256gcm16, aes128-sha256";
 
+static struct conf_creds *creds_find(struct conf *c,
+				     const struct conf_conn *cc)
+{
+	for (unsigned int i = 0; i < c->n_creds; i++) {
+		struct conf_creds *k = &c->creds[i];
+
+		if (!strcmp(k->cert_file, cc->cert_file) &&
+		    !strcmp(k->key_file, cc->key_file) &&
+		    !strcmp(k->ca_dir, cc->ca_dir))
+			return k;
+	}
+	return NULL;
+}
+
+static struct conf_creds *creds_add(struct conf *c,
+				    const struct conf_conn *cc)
+{
+	struct conf_creds *k;
+	unsigned int max;
+
+	if (c->n_creds == c->max_creds) {
+		max = c->max_creds ? c->max_creds * 2 : 4;
+		k = realloc(c->creds, max * sizeof(*k));
+		if (!k)
+			return NULL;
+		c->creds = k;
+		c->max_creds = max;
+	}
+	k = &c->creds[c->n_creds++];
+	memset(k, 0, sizeof(*k));
+	snprintf(k->cert_file, sizeof(k->cert_file), "%s", cc->cert_file);
+	snprintf(k->key_file, sizeof(k->key_file), "%s", cc->key_file);
+	snprintf(k->ca_dir, sizeof(k->ca_dir), "%s", cc->ca_dir);
+	k->ret = sig_creds_load(&k->creds, cc->cert_file[0] ? cc->cert_file :
+				NULL, cc->key_file[0] ? cc->key_file : NULL,
+				cc->ca_dir[0] ? cc->ca_dir : NULL);
+	if (k->ret)
+		k->creds = NULL;
+	return k;
+}
+
+/*
+ * The credentials for cc's files: loaded by an earlier connection
+ * naming the same files, or now. 0 or -errno.
+ */
+static int creds_get(struct conf *c, const struct conf_conn *cc,
+		     struct sig_creds **out)
+{
+	struct conf_creds *k = creds_find(c, cc);
+
+	*out = NULL;
+	if (!k)
+		k = creds_add(c, cc);
+	if (!k)
+		return -ENOMEM;
+	if (k->ret)
+		return k->ret;
+	k->refs++;
+	*out = k->creds;
+	return 0;
+}
+
+/* Drop a connection's reference; the last one frees. */
+static void creds_put(struct conf *c, struct sig_creds *creds)
+{
+	for (unsigned int i = 0; creds && i < c->n_creds; i++) {
+		struct conf_creds *k = &c->creds[i];
+
+		if (k->creds != creds)
+			continue;
+		if (!--k->refs) {
+			sig_creds_free(k->creds);
+			k->creds = NULL;
+		}
+		return;
+	}
+}
+
 /* Certificates: check the keys go together, load the files. */
 static void conn_certs(struct ctx *x, unsigned int line)
 {
@@ -801,10 +879,8 @@ static void conn_certs(struct ctx *x, unsigned int line)
 	c->cert_file = cc->cert_file[0] ? cc->cert_file : NULL;
 	c->key_file = cc->key_file[0] ? cc->key_file : NULL;
 	c->ca_dir = cc->ca_dir[0] ? cc->ca_dir : NULL;
-	ret = sig_creds_load(&c->sig_creds, c->cert_file, c->key_file,
-			     c->ca_dir);
+	ret = creds_get(x->conf, cc, &c->sig_creds);
 	if (ret) {
-		c->sig_creds = NULL;
 		error_at(x, cc->cert_line, "[conn %s]: cannot load the "
 			 "certificates (cert %s, key %s, ca_dir %s): %s",
 			 cc->name, c->cert_file ? c->cert_file : "-",
@@ -906,6 +982,43 @@ static bool valid_name(const char *s)
 	return true;
 }
 
+/*
+ * Room for one more connection. The array moves as it grows: pointers
+ * into it are set once it is complete (fix_pointers).
+ */
+static int more_conns(struct conf *c)
+{
+	struct conf_conn *p;
+	unsigned int max;
+
+	if (c->n_conns < c->max_conns)
+		return 0;
+	max = c->max_conns ? c->max_conns * 2 : 16;
+	if (max > CONF_MAX_CONNS)
+		max = CONF_MAX_CONNS;
+	p = realloc(c->conns, max * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	c->conns = p;
+	c->max_conns = max;
+	return 0;
+}
+
+/* Point each connection at its own strings, where they are now. */
+static void fix_pointers(struct conf *c)
+{
+	for (unsigned int i = 0; i < c->n_conns; i++) {
+		struct conf_conn *cc = &c->conns[i];
+
+		cc->conn.name = cc->name;
+		if (!cc->conn.sig_creds)
+			continue;
+		cc->conn.cert_file = cc->cert_file[0] ? cc->cert_file : NULL;
+		cc->conn.key_file = cc->key_file[0] ? cc->key_file : NULL;
+		cc->conn.ca_dir = cc->ca_dir[0] ? cc->ca_dir : NULL;
+	}
+}
+
 /* A "[...]" line, seen by the reader before inih. */
 static void section_start(struct ctx *x, const char *line)
 {
@@ -956,6 +1069,11 @@ static void section_start(struct ctx *x, const char *line)
 	}
 	if (x->conf->n_conns == CONF_MAX_CONNS) {
 		error(x, "more than %d connections", CONF_MAX_CONNS);
+		x->kind = SEC_BAD;
+		return;
+	}
+	if (more_conns(x->conf)) {
+		error(x, "out of memory");
 		x->kind = SEC_BAD;
 		return;
 	}
@@ -1284,6 +1402,7 @@ int conf_load(const char *path, struct conf **out, char *err, size_t errlen)
 		conf_free(c);
 		return -EINVAL;
 	}
+	fix_pointers(c);
 	*out = c;
 	return 0;
 }
@@ -1294,9 +1413,15 @@ void conf_free(struct conf *c)
 		return;
 	for (unsigned int i = 0; i < c->n_conns; i++) {
 		memset(c->conns[i].conn.psk, 0, sizeof(c->conns[i].conn.psk));
-		if (c->conns[i].conn.sig_creds)
-			sig_creds_free(c->conns[i].conn.sig_creds);
+		creds_put(c, c->conns[i].conn.sig_creds);
+		c->conns[i].conn.sig_creds = NULL;
 	}
+	/* Those no connection took (failed, or never handed out). */
+	for (unsigned int i = 0; i < c->n_creds; i++)
+		if (c->creds[i].creds)
+			sig_creds_free(c->creds[i].creds);
+	free(c->creds);
+	free(c->conns);
 	free(c);
 }
 

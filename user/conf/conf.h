@@ -42,13 +42,27 @@ struct conf_conn {
 	char ike_text[256], esp_text[256];
 };
 
+/*
+ * Certificates loaded once per (cert, key, ca_dir) and shared by the
+ * connections that name the same files; refs counts them.
+ */
+struct conf_creds {
+	char cert_file[256], key_file[256], ca_dir[256];
+	struct sig_creds *creds;	/* NULL: loading failed with ret */
+	int ret;
+	unsigned int refs;
+};
+
 struct conf {
 	int log_level;			/* CONF_LOG_* */
 	char socket[CONF_PATH_MAX];
 	unsigned int cookie_threshold;	/* 0: never demand cookies */
 
-	unsigned int n_conns;
-	struct conf_conn conns[CONF_MAX_CONNS];
+	/* malloc'ed, room for max_conns; grows while loading only. */
+	unsigned int n_conns, max_conns;
+	struct conf_conn *conns;
+	unsigned int n_creds, max_creds;
+	struct conf_creds *creds;
 };
 
 /*

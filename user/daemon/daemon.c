@@ -195,7 +195,7 @@ static void delete_sa(struct daemon *d, struct ikesa *sa, uint64_t now)
 	    !engine_delete_ike(&d->engine, sa, now))
 		return;
 	if (sa->state != IKESA_DELETING)
-		ikesa_kill(sa);
+		ikesa_kill_why(sa, ENGINE_R_LOCAL);
 }
 
 static void open_sockets(struct daemon *d)
@@ -250,7 +250,7 @@ static void apply_conf(struct daemon *d, struct conf *nc, uint64_t now)
 			/* Too many reloads in flight: drop the SAs. */
 			for (struct ikesa *sa = e->sas; sa; sa = sa->next)
 				if (conn_of(old, sa->conn))
-					ikesa_kill(sa);
+					ikesa_kill_why(sa, ENGINE_R_LOCAL);
 			engine_tick(e, now);
 			for (i = 0; i < DAEMON_RETIRED_MAX; i++) {
 				if (d->retired[i] &&
@@ -314,7 +314,91 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	return 0;
 }
 
-/* Events. */
+/* Events, as the engine reports them. */
+
+static const char *reason_name(enum engine_reason r)
+{
+	switch (r) {
+	case ENGINE_R_NONE:
+		return "";
+	case ENGINE_R_LOCAL:
+		return "deleted";
+	case ENGINE_R_PEER:
+		return "deleted by the peer";
+	case ENGINE_R_REKEYED:
+		return "rekeyed";
+	case ENGINE_R_TIMEOUT:
+		return "peer not answering";
+	case ENGINE_R_EXPIRED:
+		return "expired";
+	case ENGINE_R_IKE_GONE:
+		return "IKE SA gone";
+	case ENGINE_R_CLOSED:
+		return "closed";
+	}
+	return "?";
+}
+
+static const char *conn_name(const struct ikesa *sa)
+{
+	return sa->conn && sa->conn->name ? sa->conn->name : "?";
+}
+
+static void log_ike(const struct engine_event *ev)
+{
+	const struct ikesa *sa = ev->sa;
+
+	if (ev->type == ENGINE_EV_IKE_UP)
+		mlog(LOG_NOTICE, "conn %s: IKE SA %016llx_i %016llx_r (%s) "
+		     "established%s", conn_name(sa),
+		     (unsigned long long)sa->spi_i,
+		     (unsigned long long)sa->spi_r,
+		     sa->initiator ? "initiator" : "responder",
+		     ev->old_sa ? ", rekeyed" : "");
+	else
+		mlog(LOG_NOTICE, "conn %s: IKE SA %016llx_i %016llx_r gone "
+		     "(%s)", conn_name(sa), (unsigned long long)sa->spi_i,
+		     (unsigned long long)sa->spi_r, reason_name(ev->reason));
+}
+
+static void log_child(const struct engine_event *ev)
+{
+	const struct childsa *c = ev->child;
+	char l[IP_ADDR_STRLEN], r[IP_ADDR_STRLEN];
+
+	switch (ev->type) {
+	case ENGINE_EV_CHILD_UP:
+		mlog(LOG_NOTICE, "conn %s: Child SA %08x_i %08x_o %s %s <-> "
+		     "%s installed", conn_name(ev->sa), c->spi_in, c->spi_out,
+		     c->mode == KERNEL_MODE_TUNNEL ? "tunnel" : "transport",
+		     ip_addr_str(&c->local, l, sizeof(l)),
+		     ip_addr_str(&c->remote, r, sizeof(r)));
+		break;
+	case ENGINE_EV_CHILD_DOWN:
+		mlog(LOG_NOTICE, "conn %s: Child SA %08x_i %08x_o removed "
+		     "(%s)", conn_name(ev->sa), c->spi_in, c->spi_out,
+		     reason_name(ev->reason));
+		break;
+	case ENGINE_EV_CHILD_REKEYED:
+		mlog(LOG_INFO, "conn %s: Child SA %08x_i %08x_o rekeyed as "
+		     "%08x_i %08x_o", conn_name(ev->sa), ev->old->spi_in,
+		     ev->old->spi_out, c->spi_in, c->spi_out);
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_event(void *ctx, const struct engine_event *ev)
+{
+	(void)ctx;
+	if (ev->type == ENGINE_EV_IKE_UP || ev->type == ENGINE_EV_IKE_DOWN)
+		log_ike(ev);
+	else
+		log_child(ev);
+}
+
+/* Control requests. */
 
 static unsigned int count_children(const struct ikesa *sa)
 {
@@ -324,74 +408,6 @@ static unsigned int count_children(const struct ikesa *sa)
 		n += c->installed;
 	return n;
 }
-
-static void log_events(struct daemon *d)
-{
-	struct daemon_seen now[DAEMON_SEEN_MAX];
-	unsigned int n = 0;
-
-	for (const struct ikesa *sa = d->engine.sas; sa && n < DAEMON_SEEN_MAX;
-	     sa = sa->next, n++) {
-		struct daemon_seen *s = &now[n], *old = NULL;
-
-		s->sa = sa;
-		s->spi_i = sa->spi_i;
-		s->spi_r = sa->spi_r;
-		s->state = sa->state;
-		s->children = count_children(sa);
-		snprintf(s->conn, sizeof(s->conn), "%s",
-			 sa->conn && sa->conn->name ? sa->conn->name : "?");
-		for (unsigned int i = 0; i < d->n_seen; i++)
-			if (d->seen[i].sa == sa &&
-			    (d->seen[i].spi_i == sa->spi_i ||
-			     d->seen[i].spi_r == sa->spi_r))
-				old = &d->seen[i];
-		if (!old || old->state != s->state)
-			mlog(s->state == IKESA_ESTABLISHED ? LOG_NOTICE :
-			     LOG_INFO, "conn %s: IKE SA %016llx_i %016llx_r "
-			     "(%s) %s", s->conn,
-			     (unsigned long long)sa->spi_i,
-			     (unsigned long long)sa->spi_r,
-			     sa->initiator ? "initiator" : "responder",
-			     state_name(s->state));
-		if (old ? old->children != s->children : s->children > 0) {
-			for (const struct childsa *c = sa->children; c;
-			     c = c->next) {
-				char l[IP_ADDR_STRLEN], r[IP_ADDR_STRLEN];
-
-				if (!c->installed)
-					continue;
-				mlog(LOG_NOTICE, "conn %s: Child SA %08x_i "
-				     "%08x_o %s %s <-> %s", s->conn,
-				     c->spi_in, c->spi_out,
-				     c->mode == KERNEL_MODE_TUNNEL ?
-				     "tunnel" : "transport",
-				     ip_addr_str(&c->local, l, sizeof(l)),
-				     ip_addr_str(&c->remote, r, sizeof(r)));
-			}
-			mlog(LOG_INFO, "conn %s: %u Child SAs installed",
-			     s->conn, s->children);
-		}
-	}
-	for (unsigned int i = 0; i < d->n_seen; i++) {
-		bool found = false;
-
-		for (unsigned int j = 0; j < n && !found; j++)
-			found = now[j].sa == d->seen[i].sa &&
-				(now[j].spi_i == d->seen[i].spi_i ||
-				 now[j].spi_r == d->seen[i].spi_r);
-		if (!found)
-			mlog(LOG_NOTICE, "conn %s: IKE SA %016llx_i %016llx_r "
-			     "gone (%u Child SAs removed)", d->seen[i].conn,
-			     (unsigned long long)d->seen[i].spi_i,
-			     (unsigned long long)d->seen[i].spi_r,
-			     d->seen[i].children);
-	}
-	memcpy(d->seen, now, n * sizeof(now[0]));
-	d->n_seen = n;
-}
-
-/* Control requests. */
 
 static struct json_object *jerr(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
@@ -766,6 +782,7 @@ int daemon_start(struct daemon *d, const char *conf_path,
 {
 	char err[4096];
 	struct engine_send s = { send_cb, d };
+	struct engine_events ev = { on_event, d };
 	struct conf *c;
 	sigset_t mask;
 	int ret;
@@ -814,6 +831,7 @@ int daemon_start(struct daemon *d, const char *conf_path,
 		conf_free(c);
 		return ret;
 	}
+	engine_set_events(&d->engine, &ev);
 	d->have_engine = true;
 	socket_path = d->socket_override[0] ? d->socket_override : c->socket;
 	ret = control_open(&d->ctl, socket_path, daemon_request, d);
@@ -827,7 +845,6 @@ int daemon_start(struct daemon *d, const char *conf_path,
 	mlog(LOG_NOTICE, "mifd %s: %s, %u connections, control socket %s",
 	     MIF_VERSION, conf_path, c->n_conns, socket_path);
 	apply_conf(d, c, daemon_now());
-	log_events(d);
 	return 0;
 }
 
@@ -844,7 +861,6 @@ void daemon_stop(struct daemon *d)
 				n++;
 		while (d->engine.sas)
 			ikesa_destroy(d->engine.sas);
-		log_events(d);
 		engine_free(&d->engine);
 		d->have_engine = false;
 		mlog(LOG_NOTICE, "stopped; sent %u Deletes", n);
@@ -962,7 +978,6 @@ int daemon_run_once(struct daemon *d)
 		control_process(&d->ctl, pfd + ctl_at, n_ctl);
 	}
 	engine_tick(&d->engine, daemon_now());
-	log_events(d);
 	free_retired(d);
 	return 0;
 }

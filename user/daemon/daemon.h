@@ -17,16 +17,6 @@
 #include "kernel/backend.h"
 
 #define DAEMON_RETIRED_MAX	16
-#define DAEMON_SEEN_MAX		256
-
-/* What the event log saw of an IKE SA last time. */
-struct daemon_seen {
-	const void *sa;
-	uint64_t spi_i, spi_r;
-	int state;
-	unsigned int children;
-	char conn[CONF_NAME_MAX];
-};
 
 struct daemon {
 	char conf_path[256];
@@ -45,9 +35,6 @@ struct daemon {
 
 	uint64_t start_ms;
 	bool stop;				/* leave the main loop */
-
-	unsigned int n_seen;
-	struct daemon_seen seen[DAEMON_SEEN_MAX];
 };
 
 uint64_t daemon_now(void);

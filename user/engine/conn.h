@@ -75,7 +75,8 @@ struct conn {
 	 * CERTREQ). The engine does not read the paths: whoever builds the
 	 * conn loads them with sig_creds_load(&c->sig_creds, cert_file,
 	 * key_file, ca_dir) (crypto/sign.h) and frees sig_creds with
-	 * sig_creds_free() after the engine is done with the conn. NULL
+	 * sig_creds_free() after the engine is done with the conn (conf.c
+	 * loads each set of files once, shared by the conns naming it). NULL
 	 * sig_creds: no certificates, no SIGNATURE_HASH_ALGORITHMS notify.
 	 */
 	const char *cert_file, *key_file, *ca_dir;

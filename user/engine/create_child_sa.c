@@ -195,6 +195,7 @@ static void peer_rekeyed(struct ikesa *sa, struct childsa *prev,
 		sa->req.coll_nonce_len = len;
 	}
 	prev->replaced = true;
+	ikesa_child_rekeyed(sa, c, prev);
 }
 
 static void request(struct engine *e, struct ikesa *sa,
@@ -354,6 +355,7 @@ static void response(struct engine *e, struct ikesa *sa,
 	/* The initiator of a rekey deletes the old SA (§2.8). */
 	if (old) {
 		old->replaced = true;
+		ikesa_child_rekeyed(sa, c, old);
 		informational_start(sa, old, false, m->now);
 	}
 }

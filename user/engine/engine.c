@@ -38,14 +38,38 @@ int engine_init(struct engine *e, struct backend *b,
 	if (send)
 		e->send = *send;
 	e->next_reqid = 1;
+	sa_table_init(&e->by_spi);
+	sa_table_init(&e->by_peer);
 	return random_key(e->cookie_secret, sizeof(e->cookie_secret));
+}
+
+void engine_set_events(struct engine *e, const struct engine_events *ev)
+{
+	if (ev)
+		e->events = *ev;
+	else
+		memset(&e->events, 0, sizeof(e->events));
+}
+
+void engine_event(struct engine *e, const struct engine_event *ev)
+{
+	if (e->events.fn)
+		e->events.fn(e->events.ctx, ev);
+}
+
+int engine_hash_peer(struct engine *e, struct ikesa *sa)
+{
+	return sa_table_insert(&e->by_peer, &sa->by_peer,
+			       sa_hash_peer(&sa->remote, sa->remote_port,
+					    sa->spi_i));
 }
 
 static void reap(struct engine *e)
 {
 	struct ikesa *sa = e->sas, *next;
 
-	for (; sa; sa = next) {
+	/* After most messages nothing died: no walk of every SA. */
+	for (; sa && e->n_dead; sa = next) {
 		next = sa->next;
 		if (sa->state == IKESA_DEAD)
 			ikesa_destroy(sa);
@@ -56,13 +80,31 @@ void engine_free(struct engine *e)
 {
 	while (e->sas)
 		ikesa_destroy(e->sas);
+	sa_table_free(&e->by_spi);
+	sa_table_free(&e->by_peer);
+	free(e->conns);
+	e->conns = NULL;
+	e->n_conns = e->max_conns = 0;
 	gnutls_memset(e->cookie_secret, 0, sizeof(e->cookie_secret));
 }
 
 int engine_add_conn(struct engine *e, const struct conn *c)
 {
-	if (e->n_conns == ENGINE_MAX_CONNS)
-		return -ENOSPC;
+	const struct conn **p;
+	unsigned int max;
+
+	if (e->n_conns == e->max_conns) {
+		if (e->max_conns >= ENGINE_MAX_CONNS)
+			return -ENOSPC;
+		max = e->max_conns ? e->max_conns * 2 : 16;
+		if (max > ENGINE_MAX_CONNS)
+			max = ENGINE_MAX_CONNS;
+		p = realloc(e->conns, max * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		e->conns = p;
+		e->max_conns = max;
+	}
 	e->conns[e->n_conns++] = c;
 	return 0;
 }
@@ -93,18 +135,20 @@ static int addr_rank(const struct conn *c, const struct ip_addr *local,
 	return rank;
 }
 
-unsigned int engine_match_conns(const struct engine *e,
-				const struct ip_addr *local,
-				const struct ip_addr *remote,
-				const struct conn **out)
+const struct conn *engine_match_next(const struct engine *e,
+				     const struct ip_addr *local,
+				     const struct ip_addr *remote,
+				     struct engine_match *it)
 {
-	unsigned int n = 0;
+	const struct conn *c;
 
-	for (int rank = 2; rank >= 0; rank--)
-		for (unsigned int i = 0; i < e->n_conns; i++)
-			if (addr_rank(e->conns[i], local, remote) == rank)
-				out[n++] = e->conns[i];
-	return n;
+	for (; it->pass < 3; it->pass++, it->i = 0)
+		while (it->i < e->n_conns) {
+			c = e->conns[it->i++];
+			if (addr_rank(c, local, remote) == 2 - (int)it->pass)
+				return c;
+		}
+	return NULL;
 }
 
 const struct conn *engine_match_conn(const struct engine *e,
@@ -112,19 +156,27 @@ const struct conn *engine_match_conn(const struct engine *e,
 				     const struct ip_addr *remote,
 				     const struct ike_id *id)
 {
-	const struct conn *c[ENGINE_MAX_CONNS];
-	unsigned int n = engine_match_conns(e, local, remote, c);
+	struct engine_match it = { 0, 0 };
+	const struct conn *c;
 
-	for (unsigned int i = 0; i < n; i++)
-		if (!id || engine_id_matches(&c[i]->remote_id, id))
-			return c[i];
+	while ((c = engine_match_next(e, local, remote, &it)))
+		if (!id || engine_id_matches(&c->remote_id, id))
+			return c;
 	return NULL;
 }
+
+#define of_node(n, field) \
+	((struct ikesa *)((char *)(n) - offsetof(struct ikesa, field)))
 
 struct ikesa *engine_find_sa(const struct engine *e, uint64_t spi,
 			     bool initiator)
 {
-	for (struct ikesa *sa = e->sas; sa; sa = sa->next) {
+	const struct sa_node *n;
+	struct ikesa *sa;
+
+	for (n = sa_table_first(&e->by_spi, sa_hash_spi(spi, initiator)); n;
+	     n = sa_table_next(n)) {
+		sa = of_node(n, by_spi);
 		if (sa->state == IKESA_DEAD || sa->initiator != initiator)
 			continue;
 		if ((initiator ? sa->spi_i : sa->spi_r) == spi)
@@ -133,16 +185,23 @@ struct ikesa *engine_find_sa(const struct engine *e, uint64_t spi,
 	return NULL;
 }
 
-/* A responder SA still in IKE_SA_INIT for this peer request. */
+/* A responder SA made by this peer request (§2.1: a retransmission). */
 static struct ikesa *find_half_open(const struct engine *e, uint64_t spi_i,
 				    const struct ip_addr *remote,
 				    uint16_t rport)
 {
-	for (struct ikesa *sa = e->sas; sa; sa = sa->next)
+	const struct sa_node *n;
+	struct ikesa *sa;
+
+	for (n = sa_table_first(&e->by_peer,
+				sa_hash_peer(remote, rport, spi_i));
+	     n; n = sa_table_next(n)) {
+		sa = of_node(n, by_peer);
 		if (!sa->initiator && sa->state != IKESA_DEAD &&
 		    sa->spi_i == spi_i && sa->remote_port == rport &&
 		    ip_addr_equal(&sa->remote, remote))
 			return sa;
+	}
 	return NULL;
 }
 
@@ -252,7 +311,7 @@ static void input_request(struct engine *e, const struct exchange_ops *x,
 			ikesa_respond_notify(sa, h->exchange, h->msg_id,
 					     err.notify);
 		if (h->exchange == IKE_EXCH_IKE_AUTH)
-			ikesa_kill(sa);
+			ikesa_kill_why(sa, ENGINE_R_LOCAL);
 		goto out;
 	}
 	m->chain = inner;
@@ -350,11 +409,16 @@ int engine_delete_child(struct engine *e, struct ikesa *sa,
 
 int engine_delete_ike(struct engine *e, struct ikesa *sa, uint64_t now)
 {
+	int ret;
+
 	if (!usable(sa))
 		return -EINVAL;
 	if (sa->req.active)
 		return -EBUSY;
-	return informational_start(sa, NULL, true, now);
+	ret = informational_start(sa, NULL, true, now);
+	if (!ret)
+		ikesa_why(sa, ENGINE_R_LOCAL);
+	return ret;
 }
 
 int engine_dpd(struct engine *e, struct ikesa *sa, uint64_t now)
@@ -426,7 +490,7 @@ static void children_expire(struct ikesa *sa, uint64_t now)
 		if (sa->state == IKESA_ESTABLISHED &&
 		    !(sa->req.active && sa->req.del_spi == c->spi_in))
 			ikesa_queue_delete(sa, c->spi_in, now);
-		ikesa_del_child(sa, c);
+		ikesa_del_child(sa, c, ENGINE_R_EXPIRED);
 	}
 }
 
@@ -448,14 +512,14 @@ static void sa_tick(struct ikesa *sa, uint64_t now)
 	const struct conn *c = sa->conn;
 
 	if (sa->expire && now >= sa->expire) {
-		ikesa_kill(sa);
+		ikesa_kill_why(sa, ENGINE_R_TIMEOUT);
 		return;
 	}
 	children_expire(sa, now);
 	if (sa->req.active && now >= sa->req.deadline) {
 		if (sa->req.tries >= c->retrans_tries) {
 			/* The peer is gone (§2.4): forget everything. */
-			ikesa_kill(sa);
+			ikesa_kill_why(sa, ENGINE_R_TIMEOUT);
 			return;
 		}
 		sa->req.tries++;

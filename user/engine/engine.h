@@ -4,8 +4,9 @@
  * them, without I/O. The caller feeds datagrams in (engine_input), asks
  * for new SAs (engine_initiate ...), and calls engine_tick() at the
  * deadline it returns; outgoing datagrams leave through the send
- * callback, kernel changes through the backend. Time is a monotonic
- * "now" in milliseconds, passed in by the caller.
+ * callback, kernel changes through the backend, and news of the SAs
+ * through the optional event callback (engine_set_events). Time is a
+ * monotonic "now" in milliseconds, passed in by the caller.
  *
  * Layout (user/engine/):
  *	engine.c		dispatcher: SA lookup, message-ID window,
@@ -18,6 +19,7 @@
  *				CREATE_CHILD_SA
  *	ike_rekey.c		the IKE SA rekeyed by CREATE_CHILD_SA
  *	proposal.c		offering and choosing proposals
+ *	sa_table.c		hash tables for the SA lookups
  *	auth_method.c, auth_psk.c	authentication methods
  *	conn.h			the configuration of one peer
  */
@@ -30,12 +32,14 @@
 
 #include "addr.h"
 #include "engine/conn.h"
+#include "engine/sa_table.h"
 #include "kernel/backend.h"
 
 struct ikesa;
 struct childsa;
 
-#define ENGINE_MAX_CONNS	64
+/* Connections: the table grows as they are added, up to this many. */
+#define ENGINE_MAX_CONNS	16384
 #define ENGINE_COOKIE_SECRET	32
 /* How long a responder keeps an IKE SA that has not authenticated. */
 #define ENGINE_HALF_OPEN_MS	30000
@@ -48,14 +52,60 @@ struct engine_send {
 	void *ctx;
 };
 
+/* Why an SA went away. */
+enum engine_reason {
+	ENGINE_R_NONE,
+	ENGINE_R_LOCAL,		/* we deleted it */
+	ENGINE_R_PEER,		/* the peer deleted it */
+	ENGINE_R_REKEYED,	/* replaced by its rekeyed successor */
+	ENGINE_R_TIMEOUT,	/* the peer stopped answering (also DPD) */
+	ENGINE_R_EXPIRED,	/* Child SA: past its hard lifetime */
+	ENGINE_R_IKE_GONE,	/* Child SA: its IKE SA went away */
+	ENGINE_R_CLOSED,	/* torn down without a word (shutdown) */
+};
+
+enum engine_event_type {
+	ENGINE_EV_IKE_UP,	/* IKE SA established; a rekey's: old_sa */
+	ENGINE_EV_IKE_DOWN,	/* an established IKE SA is gone: reason */
+	ENGINE_EV_CHILD_UP,	/* Child SA installed */
+	ENGINE_EV_CHILD_DOWN,	/* installed Child SA removed: reason */
+	ENGINE_EV_CHILD_REKEYED,	/* child replaces old (after its UP) */
+};
+
+/*
+ * One event. The pointers are valid during the call only; DOWN events
+ * come before the SA is freed, with it still readable.
+ */
+struct engine_event {
+	enum engine_event_type type;
+	enum engine_reason reason;
+	const struct ikesa *sa;
+	const struct ikesa *old_sa;	/* IKE_UP of a rekey: the old one */
+	const struct childsa *child;	/* CHILD_*: the Child SA */
+	const struct childsa *old;	/* CHILD_REKEYED: the one replaced */
+};
+
+/*
+ * Where events go (optional). The callback reports only: it must not
+ * change or free SAs of the engine.
+ */
+struct engine_events {
+	void (*fn)(void *ctx, const struct engine_event *ev);
+	void *ctx;
+};
+
 struct engine {
 	struct backend *backend;
 	struct engine_send send;
+	struct engine_events events;
 
-	const struct conn *conns[ENGINE_MAX_CONNS];
-	unsigned int n_conns;
+	const struct conn **conns;	/* malloc'ed, max_conns of room */
+	unsigned int n_conns, max_conns;
 
 	struct ikesa *sas;		/* every IKE SA, any state */
+	unsigned int n_dead;		/* of them DEAD, for reap() */
+	struct sa_table by_spi;		/* every IKE SA, by our SPI */
+	struct sa_table by_peer;	/* responder SAs, by the peer's SPI */
 	uint32_t next_reqid;
 
 	/*
@@ -71,9 +121,11 @@ struct engine {
 /* Returns 0 or -errno (the cookie secret is random). */
 int engine_init(struct engine *e, struct backend *b,
 		const struct engine_send *send);
+/* Events from now on; NULL: none. */
+void engine_set_events(struct engine *e, const struct engine_events *ev);
 /* Tear down every SA, uninstalling its Child SAs, and wipe secrets. */
 void engine_free(struct engine *e);
-/* Accept IKE_SA_INIT requests for c. Returns 0 or -ENOSPC. */
+/* Accept IKE_SA_INIT requests for c. Returns 0, -ENOMEM or -ENOSPC. */
 int engine_add_conn(struct engine *e, const struct conn *c);
 
 /* One received datagram, sent by remote/rport to local/lport. */

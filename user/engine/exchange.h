@@ -49,21 +49,30 @@ extern const struct exchange_ops xchg_informational;
 /*
  * The connections for these addresses (an unset address in the
  * connection matches any), most specific first: both addresses set,
- * then one, then none; in the order they were added among equals. out
- * has room for ENGINE_MAX_CONNS; returns how many were put there.
+ * then one, then none; in the order they were added among equals. One
+ * per call, NULL at the end; it starts zeroed.
  */
-unsigned int engine_match_conns(const struct engine *e,
-				const struct ip_addr *local,
-				const struct ip_addr *remote,
-				const struct conn **out);
+struct engine_match {
+	unsigned int pass, i;
+};
+
+const struct conn *engine_match_next(const struct engine *e,
+				     const struct ip_addr *local,
+				     const struct ip_addr *remote,
+				     struct engine_match *it);
 /*
- * The first of engine_match_conns() whose remote ID is id (NULL: any
+ * The first of engine_match_next()'s whose remote ID is id (NULL: any
  * ID), or NULL.
  */
 const struct conn *engine_match_conn(const struct engine *e,
 				     const struct ip_addr *local,
 				     const struct ip_addr *remote,
 				     const struct ike_id *id);
+/* Hand ev to the event callback, if there is one. */
+void engine_event(struct engine *e, const struct engine_event *ev);
+/* Link sa into the responder table (its spi_i is the peer's). */
+int engine_hash_peer(struct engine *e, struct ikesa *sa);
+
 /* An ID matches a configured one (any, if none is configured). */
 bool engine_id_matches(const struct conn_id *want, const struct ike_id *id);
 

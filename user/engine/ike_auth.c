@@ -225,20 +225,18 @@ static const struct conn *select_conn(struct engine *e, struct ikesa *sa,
 	const struct ike_payload *pidr = ike_chain_find(ch, IKE_PL_IDR, NULL);
 	const struct ike_payload *pauth = ike_chain_find(ch, IKE_PL_AUTH,
 							 NULL);
-	const struct conn *cand[ENGINE_MAX_CONNS];
-	const struct conn *best = NULL;
-	unsigned int n;
+	const struct conn *c, *best = NULL;
+	struct engine_match it = { 0, 0 };
 
 	if (!pidi || !pauth)
 		return NULL;
-	n = engine_match_conns(e, &sa->local, &sa->remote, cand);
-	for (unsigned int i = 0; i < n; i++) {
-		if (!conn_fits(sa, cand[i], pidi, pidr, pauth))
+	while ((c = engine_match_next(e, &sa->local, &sa->remote, &it))) {
+		if (!conn_fits(sa, c, pidi, pidr, pauth))
 			continue;
-		if (cand[i]->remote_id.len)
-			return cand[i];
+		if (c->remote_id.len)
+			return c;
 		if (!best)
-			best = cand[i];
+			best = c;
 	}
 	return best;
 }
@@ -281,7 +279,7 @@ static void request(struct engine *e, struct ikesa *sa,
 			wipe_free(am);
 		return;
 	}
-	ikesa_established(sa, m->now);
+	ikesa_established(sa, m->now, NULL);
 	c = child_respond(sa, m->chain, &nego, &pc, &notify);
 	if (c) {
 		child_response_payloads(c, &am->chain, &am->sap, &pc,
@@ -291,7 +289,7 @@ static void request(struct engine *e, struct ikesa *sa,
 		ike_chain_add(&am->chain, IKE_PL_NOTIFY, &am->err, &err);
 	}
 	if (ikesa_respond(sa, IKE_EXCH_IKE_AUTH, id, &am->chain))
-		ikesa_kill(sa);
+		ikesa_kill_why(sa, ENGINE_R_LOCAL);
 	done_init_msgs(sa);
 	wipe_free(am);
 }
@@ -313,7 +311,7 @@ static void response(struct engine *e, struct ikesa *sa,
 		return;
 	}
 	ikesa_request_done(sa);
-	ikesa_established(sa, m->now);
+	ikesa_established(sa, m->now, NULL);
 	done_init_msgs(sa);
 	sa->req.child = NULL;
 	if (child_complete(sa, c, m->chain, &nego)) {

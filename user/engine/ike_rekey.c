@@ -96,15 +96,15 @@ static struct ikesa *make_new(struct ikesa *old, bool initiator,
 		       old->local_port, &old->remote, old->remote_port);
 	if (!sa)
 		return NULL;
-	sa->spi_i = spi_i;
-	sa->spi_r = spi_r;
 	sa->ike = *pc;
 	sa->ke_group = pc->dh->id;
 	memcpy(sa->ni, ni, ni_len);
 	sa->ni_len = ni_len;
 	memcpy(sa->nr, nr, nr_len);
 	sa->nr_len = nr_len;
-	ret = dh_shared(dh, peer->data, peer->len, g_ir);
+	ret = ikesa_set_spis(sa, spi_i, spi_r);
+	if (!ret)
+		ret = dh_shared(dh, peer->data, peer->len, g_ir);
 	if (!ret)
 		ret = ikesa_derive_keys(sa, old, g_ir, dh_shared_len(dh));
 	gnutls_memset(g_ir, 0, sizeof(g_ir));
@@ -112,7 +112,6 @@ static struct ikesa *make_new(struct ikesa *old, bool initiator,
 		ikesa_kill(sa);
 		return NULL;
 	}
-	ikesa_established(sa, now);
 	sa->children = old->children;
 	old->children = NULL;
 	memcpy(sa->del_pending, old->del_pending, sizeof(sa->del_pending));
@@ -120,6 +119,8 @@ static struct ikesa *make_new(struct ikesa *old, bool initiator,
 	sa->del_pending_at = old->del_pending_at;
 	old->n_del_pending = 0;
 	old->del_pending_at = 0;
+	ikesa_why(old, ENGINE_R_REKEYED);
+	ikesa_established(sa, now, old);
 	return sa;
 }
 

@@ -12,6 +12,7 @@
 
 #include "crypto/random.h"
 #include "engine/ike_sa.h"
+#include "engine/exchange.h"
 #include "ike/sk.h"
 
 struct ikesa *ikesa_new(struct engine *e, const struct conn *c,
@@ -40,9 +41,30 @@ struct ikesa *ikesa_new(struct engine *e, const struct conn *c,
 	sa->remote = *remote;
 	sa->local_port = lport;
 	sa->remote_port = rport;
+	if (sa_table_insert(&e->by_spi, &sa->by_spi,
+			    sa_hash_spi(initiator ? sa->spi_i : sa->spi_r,
+					initiator))) {
+		free(sa);
+		return NULL;
+	}
 	sa->next = e->sas;
 	e->sas = sa;
 	return sa;
+}
+
+int ikesa_set_spis(struct ikesa *sa, uint64_t spi_i, uint64_t spi_r)
+{
+	struct engine *e = sa->engine;
+
+	sa->spi_i = spi_i;
+	sa->spi_r = spi_r;
+	sa_table_remove(&e->by_spi, &sa->by_spi);
+	sa_table_remove(&e->by_peer, &sa->by_peer);
+	if (sa_table_insert(&e->by_spi, &sa->by_spi,
+			    sa_hash_spi(sa->initiator ? spi_i : spi_r,
+					sa->initiator)))
+		return -ENOMEM;
+	return sa->initiator ? 0 : engine_hash_peer(e, sa);
 }
 
 static void free_buf(uint8_t **p, size_t *len)
@@ -54,17 +76,53 @@ static void free_buf(uint8_t **p, size_t *len)
 
 void ikesa_kill(struct ikesa *sa)
 {
+	if (sa->state != IKESA_DEAD)
+		sa->engine->n_dead++;
 	sa->state = IKESA_DEAD;
 }
 
-void ikesa_established(struct ikesa *sa, uint64_t now)
+void ikesa_why(struct ikesa *sa, enum engine_reason why)
+{
+	if (!sa->why)
+		sa->why = why;
+}
+
+void ikesa_kill_why(struct ikesa *sa, enum engine_reason why)
+{
+	ikesa_why(sa, why);
+	ikesa_kill(sa);
+}
+
+void ikesa_established(struct ikesa *sa, uint64_t now,
+		       const struct ikesa *old)
 {
 	uint64_t life = sa->conn->ike_lifetime_s * 1000;
+	struct engine_event ev = {
+		.type = ENGINE_EV_IKE_UP, .sa = sa, .old_sa = old,
+		.reason = old ? ENGINE_R_REKEYED : ENGINE_R_NONE,
+	};
 
 	sa->state = IKESA_ESTABLISHED;
 	sa->expire = 0;
 	sa->last_heard = now;
 	sa->rekey_at = sa->initiator && life ? now + life - life / 10 : 0;
+	if (!sa->announced) {
+		sa->announced = true;
+		engine_event(sa->engine, &ev);
+	}
+}
+
+/* The last word on an established IKE SA. */
+static void announce_down(struct ikesa *sa)
+{
+	struct engine_event ev = {
+		.type = ENGINE_EV_IKE_DOWN, .sa = sa,
+		.reason = sa->why ? sa->why : ENGINE_R_CLOSED,
+	};
+
+	if (sa->announced)
+		engine_event(sa->engine, &ev);
+	sa->announced = false;
 }
 
 void ikesa_destroy(struct ikesa *sa)
@@ -77,8 +135,13 @@ void ikesa_destroy(struct ikesa *sa)
 			*pp = sa->next;
 			break;
 		}
+	sa_table_remove(&e->by_spi, &sa->by_spi);
+	sa_table_remove(&e->by_peer, &sa->by_peer);
+	if (sa->state == IKESA_DEAD)
+		e->n_dead--;
 	while (sa->children)
-		ikesa_del_child(sa, sa->children);
+		ikesa_del_child(sa, sa->children, ENGINE_R_IKE_GONE);
+	announce_down(sa);
 	if (sa->req.child) {
 		childsa_uninstall(sa->req.child, e->backend);
 		childsa_free(sa->req.child);
@@ -386,10 +449,29 @@ void ikesa_plain_free(struct ikesa_plain *plain)
 	plain->len = 0;
 }
 
+static void child_event(struct ikesa *sa, enum engine_event_type type,
+			enum engine_reason why, const struct childsa *c,
+			const struct childsa *old)
+{
+	struct engine_event ev = {
+		.type = type, .reason = why, .sa = sa, .child = c, .old = old,
+	};
+
+	engine_event(sa->engine, &ev);
+}
+
 void ikesa_add_child(struct ikesa *sa, struct childsa *c)
 {
 	c->next = sa->children;
 	sa->children = c;
+	if (c->installed)
+		child_event(sa, ENGINE_EV_CHILD_UP, ENGINE_R_NONE, c, NULL);
+}
+
+void ikesa_child_rekeyed(struct ikesa *sa, const struct childsa *c,
+			 const struct childsa *old)
+{
+	child_event(sa, ENGINE_EV_CHILD_REKEYED, ENGINE_R_NONE, c, old);
 }
 
 struct childsa *ikesa_find_child(struct ikesa *sa, uint32_t spi, bool in)
@@ -408,7 +490,8 @@ struct childsa *ikesa_policy_holder(struct ikesa *sa, uint32_t reqid)
 	return NULL;
 }
 
-void ikesa_del_child(struct ikesa *sa, struct childsa *c)
+void ikesa_del_child(struct ikesa *sa, struct childsa *c,
+		     enum engine_reason why)
 {
 	struct childsa **pp, *o;
 
@@ -417,6 +500,9 @@ void ikesa_del_child(struct ikesa *sa, struct childsa *c)
 			*pp = c->next;
 			break;
 		}
+	if (c->installed)
+		child_event(sa, ENGINE_EV_CHILD_DOWN,
+			    c->replaced ? ENGINE_R_REKEYED : why, c, NULL);
 	for (o = sa->children; o && c->has_policies; o = o->next)
 		if (o->reqid == c->reqid && o->installed) {
 			o->has_policies = true;

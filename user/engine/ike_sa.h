@@ -67,6 +67,9 @@ struct ikesa {
 	struct ikesa *next;
 	struct engine *engine;
 	const struct conn *conn;
+	struct sa_node by_spi, by_peer;	/* in the engine's tables */
+	bool announced;			/* IKE_UP reported */
+	enum engine_reason why;		/* why it goes: the first given */
 
 	bool initiator;		/* we sent the IKE_SA_INIT request */
 	enum ikesa_state state;
@@ -118,12 +121,20 @@ struct ikesa *ikesa_new(struct engine *e, const struct conn *c,
 void ikesa_destroy(struct ikesa *sa);
 /* Mark for destruction by the engine. */
 void ikesa_kill(struct ikesa *sa);
+/* The same, saying why (unless a reason was given before). */
+void ikesa_kill_why(struct ikesa *sa, enum engine_reason why);
+/* Record why sa goes, unless a reason was given before. */
+void ikesa_why(struct ikesa *sa, enum engine_reason why);
 /*
- * Authenticated and keyed: start the timers. The initiator rekeys at
- * nine tenths of the connection's IKE lifetime (§2.8); the responder
- * does not, so the two do not collide.
+ * Authenticated and keyed: start the timers and report it; old: the IKE
+ * SA it rekeys, or NULL. The initiator rekeys at nine tenths of the
+ * connection's IKE lifetime (§2.8); the responder does not, so the two
+ * do not collide.
  */
-void ikesa_established(struct ikesa *sa, uint64_t now);
+void ikesa_established(struct ikesa *sa, uint64_t now,
+		       const struct ikesa *old);
+/* Set the SPIs, keeping the engine's lookup tables right. 0 or -ENOMEM. */
+int ikesa_set_spis(struct ikesa *sa, uint64_t spi_i, uint64_t spi_r);
 
 /*
  * Derive the IKE SA keys from the DH shared secret, the nonces and the
@@ -178,14 +189,19 @@ int ikesa_decrypt(struct ikesa *sa, const uint8_t *buf, size_t len,
 /* Wipe and free. */
 void ikesa_plain_free(struct ikesa_plain *plain);
 
-/* Child SAs of sa. */
+/* Child SAs of sa; adding an installed one reports it. */
 void ikesa_add_child(struct ikesa *sa, struct childsa *c);
 struct childsa *ikesa_find_child(struct ikesa *sa, uint32_t spi, bool in);
 /*
- * Unlink, uninstall and free one Child SA. Its policies pass to another
- * Child SA of the same reqid, if there is one (a rekey in progress).
+ * Unlink, uninstall and free one Child SA, reporting why. Its policies
+ * pass to another Child SA of the same reqid, if there is one (a rekey
+ * in progress).
  */
-void ikesa_del_child(struct ikesa *sa, struct childsa *c);
+void ikesa_del_child(struct ikesa *sa, struct childsa *c,
+		     enum engine_reason why);
+/* Report that c replaces old. */
+void ikesa_child_rekeyed(struct ikesa *sa, const struct childsa *c,
+			 const struct childsa *old);
 /* The Child SA holding the policies of reqid, or NULL. */
 struct childsa *ikesa_policy_holder(struct ikesa *sa, uint32_t reqid);
 /* Remember spi_in of a Child SA removed without the peer's knowledge. */

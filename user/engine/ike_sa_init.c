@@ -231,13 +231,11 @@ static const struct conn *choose_conn(struct engine *e,
 				      struct proposal_choice *pc,
 				      uint16_t *notify, uint16_t *group)
 {
-	const struct conn *cand[ENGINE_MAX_CONNS];
-	unsigned int n = engine_match_conns(e, m->local, m->remote, cand);
+	struct engine_match it = { 0, 0 };
+	const struct conn *c;
 
 	*notify = IKE_N_NO_PROPOSAL_CHOSEN;
-	for (unsigned int i = 0; i < n; i++) {
-		const struct conn *c = cand[i];
-
+	while ((c = engine_match_next(e, m->local, m->remote, &it))) {
 		if (proposal_select(offer, c->ike, c->n_ike, IKE_PROTO_IKE,
 				    ke_group, pc))
 			continue;
@@ -289,6 +287,10 @@ static void request(struct engine *e, struct ikesa *unused,
 	if (!sa)
 		goto out;
 	sa->spi_i = m->hdr->spi_i;
+	if (engine_hash_peer(e, sa)) {
+		ikesa_kill(sa);
+		goto out;
+	}
 	sa->ike = *pc;
 	sa->ke_group = pke->ke->group;
 	memcpy(sa->ni, pni->nonce->data, pni->nonce->len);

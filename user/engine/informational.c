@@ -106,14 +106,14 @@ static void request(struct engine *e, struct ikesa *sa,
 			/* We are deleting it too: leave it out (§1.4.1). */
 			if (!(sa->req.active && sa->req.del_spi == c->spi_in))
 				im->del.spis[im->del.n_spis++] = c->spi_in;
-			ikesa_del_child(sa, c);
+			ikesa_del_child(sa, c, ENGINE_R_PEER);
 		}
 	}
 	if (!del_ike && im->del.n_spis)
 		ike_chain_add(&im->chain, IKE_PL_DELETE, &im->del, &err);
 	ikesa_respond(sa, IKE_EXCH_INFORMATIONAL, m->hdr->msg_id, &im->chain);
 	if (del_ike)
-		ikesa_kill(sa);
+		ikesa_kill_why(sa, ENGINE_R_PEER);
 	free(im);
 }
 
@@ -123,13 +123,13 @@ static void response(struct engine *e, struct ikesa *sa,
 	struct childsa *c;
 
 	if (sa->state == IKESA_DELETING) {
-		ikesa_kill(sa);
+		ikesa_kill_why(sa, ENGINE_R_LOCAL);
 		return;
 	}
 	if (sa->req.del_spi) {
 		c = ikesa_find_child(sa, sa->req.del_spi, true);
 		if (c)
-			ikesa_del_child(sa, c);
+			ikesa_del_child(sa, c, ENGINE_R_LOCAL);
 	}
 	ikesa_request_done(sa);
 }

@@ -17,7 +17,7 @@
 
 /* Fake backend. */
 
-#define FAKE_MAX	64
+#define FAKE_MAX	1024
 struct fake {
 	struct backend b;
 	uint32_t next_spi;

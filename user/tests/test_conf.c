@@ -586,15 +586,19 @@ static void duplicate_conn(void **state)
 	one_error("[conn a/b]\n", 1, "bad connection name \"a/b\"");
 	/* At most CONF_MAX_CONNS connections. */
 	{
-		static char text[CONF_MAX_CONNS * 96 + 128];
+		static char text[(CONF_MAX_CONNS + 1) * 80];
+		char want[64];
 		size_t len = 0;
 
 		for (unsigned int i = 0; i <= CONF_MAX_CONNS; i++)
 			len += (size_t)snprintf(text + len, sizeof(text) - len,
 				"[conn c%u]\nlocal = 192.0.2.1\n"
-				"remote = 198.51.100.%u\npsk = s\n", i, i + 1);
+				"remote = 10.%u.%u.1\npsk = s\n", i, i >> 8,
+				i & 0xff);
 		assert_true(len < sizeof(text));
-		one_error(text, 4 * CONF_MAX_CONNS + 1, "more than 64 connections");
+		snprintf(want, sizeof(want), "more than %d connections",
+			 CONF_MAX_CONNS);
+		one_error(text, 4 * CONF_MAX_CONNS + 1, want);
 	}
 }
 
@@ -1028,6 +1032,85 @@ static void levels(void **state)
 	assert_string_equal(conf_log_level_name(CONF_LOG_DEBUG), "debug");
 }
 
+/*
+ * Connections naming the same certificate files share one load of them,
+ * freed once with the configuration.
+ */
+static void shared_creds(void **state)
+{
+	char text[4096];
+	struct conf *c;
+	const struct conf_conn *a, *b, *d;
+	unsigned int n;
+
+	(void)state;
+	snprintf(text, sizeof(text),
+		"[conn a]\nlocal = 10.1.3.1\nremote = 10.1.3.2\n"
+		"auth = pubkey\ncert = %s/eu.pem\nkey = %s/eu.key\n"
+		"ca_dir = %s/ca\n"
+		"[conn b]\nlocal = 10.1.3.1\nremote = 10.1.3.3\n"
+		"auth = pubkey\ncert = %s/eu.pem\nkey = %s/eu.key\n"
+		"ca_dir = %s/ca\n"
+		"[conn d]\nlocal = 10.1.3.1\nremote = 10.1.3.4\n"
+		"psk = s\nca_dir = %s/ca\n",
+		pki_dir, pki_dir, pki_dir, pki_dir, pki_dir, pki_dir, pki_dir);
+	c = load_ok(text);
+	a = conf_find(c, "a");
+	b = conf_find(c, "b");
+	d = conf_find(c, "d");
+	assert_non_null(a->conn.sig_creds);
+	assert_ptr_equal(a->conn.sig_creds, b->conn.sig_creds);
+	assert_non_null(d->conn.sig_creds);
+	assert_ptr_not_equal(a->conn.sig_creds, d->conn.sig_creds);
+	assert_int_equal(c->n_creds, 2);
+	assert_int_equal(c->creds[0].refs, 2);
+	assert_int_equal(c->creds[1].refs, 1);
+	conf_free(c);
+
+	/* A file that cannot be loaded: each connection says so. */
+	snprintf(text, sizeof(text),
+		"[conn a]\nlocal = 10.1.3.1\nremote = 10.1.3.2\n"
+		"auth = pubkey\ncert = %s/none.pem\nkey = %s/eu.key\n"
+		"ca_dir = %s/ca\n"
+		"[conn b]\nlocal = 10.1.3.1\nremote = 10.1.3.3\n"
+		"auth = pubkey\ncert = %s/none.pem\nkey = %s/eu.key\n"
+		"ca_dir = %s/ca\n",
+		pki_dir, pki_dir, pki_dir, pki_dir, pki_dir, pki_dir);
+	n = refuse(text);
+	assert_int_equal(n, 2);
+	has_error(7, "[conn a]: cannot load the certificates");
+	has_error(14, "[conn b]: cannot load the certificates");
+}
+
+/* Thousands of connections load, each pointing at its own strings. */
+static void many_conns(void **state)
+{
+	static char text[4096 * 80];
+	char name[16];
+	struct conf *c;
+	size_t len = 0;
+
+	(void)state;
+	for (unsigned int i = 0; i < 4096; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+			"[conn c%u]\nlocal = 192.0.2.1\n"
+			"remote = 10.%u.%u.1\npsk = s\n", i, i >> 8, i & 0xff);
+	assert_true(len < sizeof(text));
+	write_file(text);
+	assert_int_equal(conf_load(path, &c, err, sizeof(err)), 0);
+	unlink(path);
+	assert_int_equal(c->n_conns, 4096);
+	for (unsigned int i = 0; i < c->n_conns; i++) {
+		snprintf(name, sizeof(name), "c%u", i);
+		assert_ptr_equal(c->conns[i].conn.name, c->conns[i].name);
+		assert_string_equal(c->conns[i].name, name);
+		assert_int_equal(c->conns[i].conn.remote.v4.s_addr,
+				 htonl(0x0a000001u | i << 8));
+	}
+	assert_ptr_equal(conf_find(c, "c4095"), &c->conns[4095]);
+	conf_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1045,11 +1128,14 @@ int main(void)
 		cmocka_unit_test(bad_address),
 		cmocka_unit_test(bad_address_no_family),
 		cmocka_unit_test(duplicate_conn),
+		cmocka_unit_test(many_conns),
 		cmocka_unit_test(bad_lifetime_dpd),
 		cmocka_unit_test(duration_syntax),
 		cmocka_unit_test_setup_teardown(cert_errors, pki_setup,
 						pki_teardown),
 		cmocka_unit_test_setup_teardown(good_full, pki_setup,
+						pki_teardown),
+		cmocka_unit_test_setup_teardown(shared_creds, pki_setup,
 						pki_teardown),
 		cmocka_unit_test(example_file),
 	};

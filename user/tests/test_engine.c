@@ -2154,6 +2154,284 @@ static void child_lifetime_zero(void **state)
 
 /* Proposal selection on its own. */
 
+/* Events. */
+
+#define N_EV	(ENGINE_EV_CHILD_REKEYED + 1)
+#define N_WHY	(ENGINE_R_CLOSED + 1)
+
+struct ev_log {
+	unsigned int n[N_EV][N_WHY];
+	unsigned int total;
+	uint32_t rekeyed_old, rekeyed_new;	/* spi_in of the last */
+	const struct ikesa *up_old;	/* old_sa of the last IKE_UP */
+};
+
+static void ev_record(void *ctx, const struct engine_event *ev)
+{
+	struct ev_log *l = ctx;
+
+	assert_true(ev->type < N_EV && ev->reason < N_WHY);
+	assert_non_null(ev->sa);
+	if (ev->type >= ENGINE_EV_CHILD_UP)
+		assert_non_null(ev->child);
+	if (ev->type == ENGINE_EV_CHILD_REKEYED) {
+		assert_non_null(ev->old);
+		l->rekeyed_old = ev->old->spi_in;
+		l->rekeyed_new = ev->child->spi_in;
+	}
+	if (ev->type == ENGINE_EV_IKE_UP)
+		l->up_old = ev->old_sa;
+	l->n[ev->type][ev->reason]++;
+	l->total++;
+}
+
+static void ev_attach(struct world *w, struct ev_log *l)
+{
+	for (int i = 0; i < 2; i++) {
+		struct engine_events ev = { ev_record, &l[i] };
+
+		memset(&l[i], 0, sizeof(l[i]));
+		engine_set_events(&w->e[i], &ev);
+	}
+}
+
+static void events_establish(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ev_log l[2];
+
+	ev_attach(w, l);
+	establish(w, 0);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(l[i].n[ENGINE_EV_IKE_UP][ENGINE_R_NONE], 1);
+		assert_int_equal(l[i].n[ENGINE_EV_CHILD_UP][ENGINE_R_NONE], 1);
+		assert_int_equal(l[i].total, 2);
+		assert_null(l[i].up_old);
+	}
+	/* Torn down without a Delete: closed, the Child SA with it. */
+	world_free(w);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(l[i].n[ENGINE_EV_IKE_DOWN][ENGINE_R_CLOSED],
+				 1);
+		assert_int_equal(
+			l[i].n[ENGINE_EV_CHILD_DOWN][ENGINE_R_IKE_GONE], 1);
+		assert_int_equal(l[i].total, 4);
+	}
+}
+
+/* A half-open SA that never authenticates says nothing. */
+static void events_failed_auth(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ev_log l[2];
+
+	ev_attach(w, l);
+	w->c[1].psk[0] ^= 1;
+	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
+	pump(w, 0);
+	engine_tick(&w->e[1], ENGINE_HALF_OPEN_MS);
+	world_free(w);
+	assert_int_equal(l[0].total, 0);
+	assert_int_equal(l[1].total, 0);
+}
+
+static void events_rekey_ike(void **state)
+{
+	struct world *w = world_new(IKE_DH_CURVE25519, true);
+	struct ev_log l[2];
+	struct ikesa *old;
+
+	ev_attach(w, l);
+	old = establish(w, 0);
+	assert_int_equal(engine_rekey_ike(&w->e[0], old, 10), 0);
+	pump(w, 10);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(l[i].n[ENGINE_EV_IKE_UP][ENGINE_R_NONE], 1);
+		assert_int_equal(l[i].n[ENGINE_EV_IKE_UP][ENGINE_R_REKEYED],
+				 1);
+		assert_non_null(l[i].up_old);
+		assert_int_equal(
+			l[i].n[ENGINE_EV_IKE_DOWN][ENGINE_R_REKEYED], 1);
+		/* The Child SA moved over: no event for it. */
+		assert_int_equal(l[i].n[ENGINE_EV_CHILD_UP][ENGINE_R_NONE], 1);
+		assert_int_equal(l[i].total, 4);
+	}
+	world_free(w);
+}
+
+static void events_rekey_child(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ev_log l[2];
+	struct ikesa *sa;
+	uint32_t old_in;
+
+	ev_attach(w, l);
+	sa = establish(w, 0);
+	old_in = sa->children->spi_in;
+	assert_int_equal(engine_rekey_child(&w->e[0], sa, sa->children, 5),
+			 0);
+	pump(w, 5);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(l[i].n[ENGINE_EV_IKE_UP][ENGINE_R_NONE], 1);
+		assert_int_equal(l[i].n[ENGINE_EV_CHILD_UP][ENGINE_R_NONE], 2);
+		assert_int_equal(
+			l[i].n[ENGINE_EV_CHILD_REKEYED][ENGINE_R_NONE], 1);
+		assert_int_equal(
+			l[i].n[ENGINE_EV_CHILD_DOWN][ENGINE_R_REKEYED], 1);
+		assert_int_equal(l[i].total, 5);
+	}
+	assert_int_equal(l[0].rekeyed_old, old_in);
+	assert_int_equal(l[0].rekeyed_new, sa->children->spi_in);
+	assert_int_equal(l[1].rekeyed_new, sa->children->spi_out);
+	world_free(w);
+}
+
+/* The rekey timer of the responder: the same events, sides swapped. */
+static void events_rekey_child_timer(void **state)
+{
+	struct world *w = world_life(10, IKE_DH_ECP_256, true);
+	struct ev_log l[2];
+	struct ikesa *b;
+
+	ev_attach(w, l);
+	establish(w, 0);
+	b = only_sa(w, 1);
+	b->children->rekey_at = 1000;
+	w->c[0].child_lifetime_s = 0;
+	only_sa(w, 0)->children->rekey_at = 0;
+	engine_tick(&w->e[1], 1000);
+	pump(w, 1000);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(l[i].n[ENGINE_EV_CHILD_UP][ENGINE_R_NONE], 2);
+		assert_int_equal(
+			l[i].n[ENGINE_EV_CHILD_REKEYED][ENGINE_R_NONE], 1);
+		assert_int_equal(
+			l[i].n[ENGINE_EV_CHILD_DOWN][ENGINE_R_REKEYED], 1);
+		assert_int_equal(l[i].total, 5);
+	}
+	world_free(w);
+}
+
+static void events_delete(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ev_log l[2];
+	struct ikesa *sa;
+
+	ev_attach(w, l);
+	sa = establish(w, 0);
+	assert_int_equal(engine_create_child(&w->e[0], sa, 1), 0);
+	pump(w, 1);
+	assert_int_equal(engine_delete_child(&w->e[0], sa, sa->children, 2),
+			 0);
+	pump(w, 2);
+	assert_int_equal(l[0].n[ENGINE_EV_CHILD_DOWN][ENGINE_R_LOCAL], 1);
+	assert_int_equal(l[1].n[ENGINE_EV_CHILD_DOWN][ENGINE_R_PEER], 1);
+	assert_int_equal(engine_delete_ike(&w->e[0], sa, 3), 0);
+	pump(w, 3);
+	assert_null(w->e[0].sas);
+	assert_null(w->e[1].sas);
+	assert_int_equal(w->e[0].n_dead, 0);
+	assert_int_equal(w->e[1].n_dead, 0);
+	assert_int_equal(l[0].n[ENGINE_EV_IKE_DOWN][ENGINE_R_LOCAL], 1);
+	assert_int_equal(l[1].n[ENGINE_EV_IKE_DOWN][ENGINE_R_PEER], 1);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(l[i].n[ENGINE_EV_IKE_UP][ENGINE_R_NONE], 1);
+		assert_int_equal(l[i].n[ENGINE_EV_CHILD_UP][ENGINE_R_NONE], 2);
+		assert_int_equal(
+			l[i].n[ENGINE_EV_CHILD_DOWN][ENGINE_R_IKE_GONE], 1);
+		assert_int_equal(l[i].total, 6);
+	}
+	world_free(w);
+	assert_int_equal(l[0].total, 6);
+	assert_int_equal(l[1].total, 6);
+}
+
+static void events_dpd_death(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ev_log l[2];
+	uint64_t t;
+
+	ev_attach(w, l);
+	w->c[0].dpd_ms = 5000;
+	establish(w, 0);
+	t = engine_tick(&w->e[0], 5000);
+	for (int i = 0; i < 10 && t; i++) {
+		drop_all(w);
+		t = engine_tick(&w->e[0], t);
+	}
+	assert_null(w->e[0].sas);
+	assert_int_equal(l[0].n[ENGINE_EV_IKE_UP][ENGINE_R_NONE], 1);
+	assert_int_equal(l[0].n[ENGINE_EV_CHILD_UP][ENGINE_R_NONE], 1);
+	assert_int_equal(l[0].n[ENGINE_EV_IKE_DOWN][ENGINE_R_TIMEOUT], 1);
+	assert_int_equal(l[0].n[ENGINE_EV_CHILD_DOWN][ENGINE_R_IKE_GONE], 1);
+	assert_int_equal(l[0].total, 4);
+	world_free(w);
+	assert_int_equal(l[0].total, 4);
+}
+
+static void events_child_expiry(void **state)
+{
+	struct world *w = world_life(10, IKE_DH_ECP_256, true);
+	struct ev_log l[2];
+	struct ikesa *sa;
+	uint64_t t;
+
+	ev_attach(w, l);
+	w->c[0].retrans_tries = 5;
+	sa = establish(w, 0);
+	t = engine_tick(&w->e[0], sa->children->rekey_at);
+	for (int i = 0; i < 20 && t; i++) {
+		drop_all(w);
+		t = engine_tick(&w->e[0], t);
+	}
+	assert_null(w->e[0].sas);
+	assert_int_equal(l[0].n[ENGINE_EV_IKE_UP][ENGINE_R_NONE], 1);
+	assert_int_equal(l[0].n[ENGINE_EV_CHILD_UP][ENGINE_R_NONE], 1);
+	assert_int_equal(l[0].n[ENGINE_EV_CHILD_DOWN][ENGINE_R_EXPIRED], 1);
+	assert_int_equal(l[0].n[ENGINE_EV_IKE_DOWN][ENGINE_R_TIMEOUT], 1);
+	assert_int_equal(l[0].total, 4);
+	world_free(w);
+}
+
+/*
+ * More IKE SAs than the daemon's old event window (256): every one is
+ * found by its SPI and none is reported gone.
+ */
+static void many_sas(void **state)
+{
+	struct world *w = world_new(IKE_DH_CURVE25519, true);
+	struct ev_log l[2];
+	unsigned int n = 0;
+
+	ev_attach(w, l);
+	for (int i = 0; i < 300; i++) {
+		assert_non_null(engine_initiate(&w->e[0], &w->c[0], i));
+		pump(w, i);
+	}
+	for (struct ikesa *sa = w->e[0].sas; sa; sa = sa->next, n++) {
+		struct ikesa *b = engine_find_sa(&w->e[1], sa->spi_r, false);
+
+		assert_int_equal(sa->state, IKESA_ESTABLISHED);
+		assert_ptr_equal(engine_find_sa(&w->e[0], sa->spi_i, true),
+				 sa);
+		assert_null(engine_find_sa(&w->e[0], sa->spi_i, false));
+		assert_non_null(b);
+		assert_int_equal(b->spi_i, sa->spi_i);
+	}
+	assert_int_equal(n, 300);
+	assert_true(sa_table_buckets(&w->e[0].by_spi) >= 256);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(l[i].n[ENGINE_EV_IKE_UP][ENGINE_R_NONE], 300);
+		assert_int_equal(l[i].n[ENGINE_EV_CHILD_UP][ENGINE_R_NONE],
+				 300);
+		assert_int_equal(l[i].total, 600);
+	}
+	world_free(w);
+}
+
 static void offer(struct ike_sa *sa, const struct conn *c)
 {
 	proposal_offer(sa, c->ike, c->n_ike, IKE_PROTO_IKE, NULL, 0, 0);
@@ -2278,6 +2556,15 @@ int main(void)
 		cmocka_unit_test(dpd),
 		cmocka_unit_test(dpd_dead_peer),
 		cmocka_unit_test(retransmit_backoff),
+		cmocka_unit_test(events_establish),
+		cmocka_unit_test(events_failed_auth),
+		cmocka_unit_test(events_rekey_ike),
+		cmocka_unit_test(events_rekey_child),
+		cmocka_unit_test(events_rekey_child_timer),
+		cmocka_unit_test(events_delete),
+		cmocka_unit_test(events_dpd_death),
+		cmocka_unit_test(events_child_expiry),
+		cmocka_unit_test(many_sas),
 		cmocka_unit_test(retransmit_then_answer),
 		cmocka_unit_test(duplicate_request),
 		cmocka_unit_test(lost_auth_response),
