@@ -4,11 +4,14 @@
 # xfrm_mif call against per-SA XFRM_MSG_DELSA (one `ip -batch` run, which is
 # what a per-SA key manager does at best: one netlink round trip per SA).
 # Run in the VM:  tools/vm/run -m 6144 -t 1800 -- bench/delete.sh [N...]
+# MIF_BENCH_ROUNDS (default 3): each figure up to 10,000 SAs is the fastest
+# of that many rounds.
 source "$(dirname "$0")/../selftests/lib.sh"
 source "$(dirname "$0")/lib.sh"
 set -e
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000 10000 100000)
+rounds=${MIF_BENCH_ROUNDS:-3}
 
 modprobe -q xfrm_user
 load_module
@@ -26,9 +29,9 @@ add() {
 	settle
 }
 
-# measure N: prints one row; the first call warms up TCG's translations.
-measure() {
-	local n=$1 i
+# once N: one round of both methods; sets mif and per (ns).
+once() {
+	local n=$1 i t0 t1 t2 t3 left
 	add "$n"
 	t0=$(now)
 	ip netns exec "$NS" "$MIFCTL" delete 10.1.1.1 >/dev/null
@@ -43,10 +46,21 @@ measure() {
 	t2=$(now)
 	ip -n "$NS" -batch /tmp/del.batch
 	t3=$(now)
-
 	mif=$((t1 - t0)) per=$((t3 - t2))
+}
+
+# measure N: prints one row, each method's fastest of $rounds rounds (one
+# round above 10,000 SAs); the first call warms up TCG's translations.
+measure() {
+	local n=$1 r k=$rounds best_mif= best_per=
+	[ "$n" -le 10000 ] || k=1
+	for ((r = 0; r < k; r++)); do
+		once "$n"
+		[ -n "$best_mif" ] && [ "$best_mif" -le "$mif" ] || best_mif=$mif
+		[ -n "$best_per" ] && [ "$best_per" -le "$per" ] || best_per=$per
+	done
 	[ "${2:-}" = quiet ] && return
-	awk -v n="$n" -v a="$mif" -v b="$per" 'BEGIN {
+	awk -v n="$n" -v a="$best_mif" -v b="$best_per" 'BEGIN {
 		printf "%8d  %14.3f  %14.3f  %12.1f  %12.1f  %6.1fx\n",
 			n, a / 1e9, b / 1e9, a / 1e3 / n, b / 1e3 / n, b / a }'
 }
