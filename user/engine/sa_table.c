@@ -7,6 +7,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "engine/sa_table.h"
 
@@ -108,9 +111,27 @@ static uint64_t mix(uint64_t x)
 	return x ^ (x >> 31);
 }
 
+/*
+ * A secret of this process, mixed into every hash: peers choose their
+ * SPIs, and with a hash they could compute they would choose SPIs that
+ * all land in one bucket.
+ */
+static uint64_t secret(void)
+{
+	static uint64_t key;
+	static bool keyed;
+
+	if (!keyed) {
+		if (getrandom(&key, sizeof(key), 0) != sizeof(key))
+			key = mix((uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32));
+		keyed = true;
+	}
+	return key;
+}
+
 uint64_t sa_hash_spi(uint64_t spi, bool initiator)
 {
-	return mix(spi ^ (initiator ? 0x9e3779b97f4a7c15ULL : 0));
+	return mix(spi ^ secret() ^ (initiator ? 0x9e3779b97f4a7c15ULL : 0));
 }
 
 uint64_t sa_hash_peer(const struct ip_addr *addr, uint16_t port,
@@ -126,5 +147,5 @@ uint64_t sa_hash_peer(const struct ip_addr *addr, uint16_t port,
 		a = 0;
 	else if (addr->family == AF_INET)
 		a &= 0xffffffffULL;
-	return mix(mix(mix(spi) ^ a) ^ b ^ ((uint64_t)port << 48));
+	return mix(mix(mix(spi ^ secret()) ^ a) ^ b ^ ((uint64_t)port << 48));
 }
