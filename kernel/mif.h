@@ -93,7 +93,7 @@ bool mif_selector_moves(const struct xfrm_policy *xp,
 			struct xfrm_selector *moved);
 #endif
 
-/* clone.c: copies of the SAs of some addresses, bound to a new one. */
+/* clone.c, clone_nl.c: copies of the SAs of some addresses, on a new one. */
 int mif_nl_clone(struct sk_buff *skb, struct genl_info *info);
 
 /* delete.c: remove every SA and policy bound to an address. */

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Clone for a new interface, between its two files: clone_nl.c turns the
+ * request into a struct mif_clone, clone.c does the work.
+ */
+#ifndef _XFRM_MIF_CLONE_H
+#define _XFRM_MIF_CLONE_H
+
+#include "mif.h"
+
+#define MIF_KEY_MAX	512	/* bytes; XFRM's largest keys are far smaller */
+
+/* One XFRM_MIF_A_CLONE entry: which SA, and its copy's SPI and keys. */
+struct mif_clone_ent {
+	const struct nlattr *nla;
+	const struct nlattr *enc, *auth;
+	struct mif_addr dst;
+	__be32 spi, new_spi;
+	u8 proto;
+	bool has_dst;
+	bool used;
+};
+
+/* An unpublished copy, and where it came from. */
+struct mif_copy {
+	void *obj;		/* struct xfrm_state or struct xfrm_policy */
+	unsigned int from;	/* index in FROM */
+	unsigned int seq;	/* walk order */
+	int dir;		/* policies */
+	bool skip;		/* a policy with its selector exists */
+	bool published;
+};
+
+struct mif_copies {
+	struct mif_copy *v;
+	unsigned int n, size;
+};
+
+struct mif_clone {
+	struct mif_walk w;	/* selects by mif_state_from, mif_policy_from */
+	struct netlink_ext_ack *extack;
+	struct mif_filter f[XFRM_MIF_MAX_FROM];	/* one per FROM address */
+	unsigned int nfrom;
+	struct mif_addr to, peer, inner, peer_inner;
+	bool has_peer, has_inner, has_peer_inner;
+	struct mif_clone_ent *ent;	/* sorted by SPI, protocol */
+	unsigned int nent;
+	struct mif_copies sas, pols;
+	u32 skipped;
+};
+
+void mif_err(struct netlink_ext_ack *extack, const struct nlattr *nla,
+	     u32 spi, const char *msg);
+void mif_clone_init(struct mif_clone *c, struct net *net,
+		    struct netlink_ext_ack *extack);
+int mif_clone(struct mif_clone *c, bool dry_run, struct mif_counts *counts);
+void mif_clone_free(struct mif_clone *c);
+
+#endif

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * XFRM_MIF_CMD_CLONE's request and reply: FROM addresses and filters, the
+ * new addresses, one XFRM_MIF_A_CLONE entry per SA (its copy's SPI and
+ * keys), checked here before clone.c touches any SA.
+ */
+#include <linux/slab.h>
+#include <linux/xfrm_mif.h>
+#include <net/genetlink.h>
+
+#include "clone.h"
+
+static const struct nla_policy mif_ent_policy[XFRM_MIF_CLONE_A_MAX + 1] = {
+	[XFRM_MIF_CLONE_A_SPI]		= { .type = NLA_BE32 },
+	[XFRM_MIF_CLONE_A_PROTO]	= { .type = NLA_U8 },
+	[XFRM_MIF_CLONE_A_DST]		= { .type = NLA_NESTED },
+	[XFRM_MIF_CLONE_A_NEW_SPI]	= { .type = NLA_BE32 },
+	[XFRM_MIF_CLONE_A_ENC_KEY]	= { .type = NLA_BINARY,
+					    .len = MIF_KEY_MAX },
+	[XFRM_MIF_CLONE_A_AUTH_KEY]	= { .type = NLA_BINARY,
+					    .len = MIF_KEY_MAX },
+};
+
+static int mif_parse_ent(struct mif_clone *c, const struct nlattr *nla,
+			 struct mif_clone_ent *e)
+{
+	struct netlink_ext_ack *extack = c->extack;
+	struct nlattr *tb[XFRM_MIF_CLONE_A_MAX + 1];
+	int err;
+
+	err = nla_parse_nested(tb, XFRM_MIF_CLONE_A_MAX, nla, mif_ent_policy,
+			       extack);
+	if (err)
+		return err;
+	e->nla = nla;
+	if (!tb[XFRM_MIF_CLONE_A_SPI] || !tb[XFRM_MIF_CLONE_A_NEW_SPI]) {
+		NL_SET_ERR_MSG_ATTR(extack, nla,
+				    "a clone entry needs the SPI and the new SPI");
+		return -EINVAL;
+	}
+	e->spi = nla_get_be32(tb[XFRM_MIF_CLONE_A_SPI]);
+	e->new_spi = nla_get_be32(tb[XFRM_MIF_CLONE_A_NEW_SPI]);
+	if (!e->spi || !e->new_spi) {
+		NL_SET_ERR_MSG_ATTR(extack, nla, "SPI 0 in a clone entry");
+		return -EINVAL;
+	}
+	e->proto = tb[XFRM_MIF_CLONE_A_PROTO] ?
+		   nla_get_u8(tb[XFRM_MIF_CLONE_A_PROTO]) : IPPROTO_ESP;
+	if (e->proto != IPPROTO_ESP && e->proto != IPPROTO_AH &&
+	    e->proto != IPPROTO_COMP) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[XFRM_MIF_CLONE_A_PROTO],
+				    "protocol is not ESP, AH or IPcomp");
+		return -EINVAL;
+	}
+	if (tb[XFRM_MIF_CLONE_A_DST]) {
+		err = mif_addr_parse(tb[XFRM_MIF_CLONE_A_DST], &e->dst, extack);
+		if (err)
+			return err;
+		e->has_dst = true;
+	}
+	e->enc = tb[XFRM_MIF_CLONE_A_ENC_KEY];
+	e->auth = tb[XFRM_MIF_CLONE_A_AUTH_KEY];
+	return 0;
+}
+
+static int mif_parse_ents(struct mif_clone *c, const struct nlattr *list)
+{
+	const struct nlattr *nla;
+	unsigned int n = 0;
+	int rem, err;
+
+	nla_for_each_nested(nla, list, rem) {
+		if (nla_type(nla) != XFRM_MIF_A_CLONE) {
+			NL_SET_ERR_MSG_ATTR(c->extack, nla,
+					    "XFRM_MIF_A_CLONES holds only XFRM_MIF_A_CLONE entries");
+			return -EINVAL;
+		}
+		n++;
+	}
+	if (!n)
+		return 0;
+	c->ent = kvcalloc(n, sizeof(*c->ent), GFP_KERNEL);
+	if (!c->ent)
+		return -ENOMEM;
+	nla_for_each_nested(nla, list, rem) {
+		err = mif_parse_ent(c, nla, &c->ent[c->nent]);
+		if (err)
+			return err;
+		c->nent++;
+	}
+	return 0;
+}
+
+static int mif_parse_addr_attr(struct mif_clone *c, struct genl_info *info,
+			       int type, struct mif_addr *a, bool *has)
+{
+	int err;
+
+	if (!info->attrs[type])
+		return 0;
+	err = mif_addr_parse(info->attrs[type], a, c->extack);
+	if (!err)
+		*has = true;
+	return err;
+}
+
+/* FROM, NEW_ADDR, NEW_PEER, NEW_INNER, NEW_PEER_INNER and the filters. */
+static int mif_clone_parse(struct mif_clone *c, struct genl_info *info)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr **attrs = info->attrs;
+	struct mif_filter f = { };
+	const struct nlattr *nla;
+	bool has_to = false;
+	unsigned int i;
+	int rem, err;
+
+	if (GENL_REQ_ATTR_CHECK(info, XFRM_MIF_A_NEW_ADDR) ||
+	    GENL_REQ_ATTR_CHECK(info, XFRM_MIF_A_FROM))
+		return -EINVAL;
+	if (attrs[XFRM_MIF_A_ADDR]) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[XFRM_MIF_A_ADDR],
+				    "clone takes its source addresses in XFRM_MIF_A_FROM");
+		return -EINVAL;
+	}
+	err = mif_parse_addr_attr(c, info, XFRM_MIF_A_NEW_ADDR, &c->to, &has_to);
+	if (!err)
+		err = mif_parse_addr_attr(c, info, XFRM_MIF_A_NEW_PEER,
+					  &c->peer, &c->has_peer);
+	if (!err)
+		err = mif_parse_addr_attr(c, info, XFRM_MIF_A_NEW_INNER,
+					  &c->inner, &c->has_inner);
+	if (!err)
+		err = mif_parse_addr_attr(c, info, XFRM_MIF_A_NEW_PEER_INNER,
+					  &c->peer_inner, &c->has_peer_inner);
+	if (err)
+		return err;
+	if (c->has_peer && c->peer.family != c->to.family) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[XFRM_MIF_A_NEW_PEER],
+				    "new peer address of another family than the new address");
+		return -EAFNOSUPPORT;
+	}
+	if (c->has_peer && mif_addr_equal(&c->to, &c->peer.a, c->peer.family)) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[XFRM_MIF_A_NEW_PEER],
+				    "new peer address is the new address");
+		return -EINVAL;
+	}
+
+	if (attrs[XFRM_MIF_A_MARK]) {
+		f.has_mark = true;
+		f.mark = nla_get_u32(attrs[XFRM_MIF_A_MARK]);
+		f.mark_mask = attrs[XFRM_MIF_A_MARK_MASK] ?
+			      nla_get_u32(attrs[XFRM_MIF_A_MARK_MASK]) : ~0U;
+	} else if (attrs[XFRM_MIF_A_MARK_MASK]) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[XFRM_MIF_A_MARK_MASK],
+				    "mark mask without a mark");
+		return -EINVAL;
+	}
+	if (attrs[XFRM_MIF_A_IF_ID]) {
+		f.has_if_id = true;
+		f.if_id = nla_get_u32(attrs[XFRM_MIF_A_IF_ID]);
+	}
+	if (attrs[XFRM_MIF_A_REQID]) {
+		f.has_reqid = true;
+		f.reqid = nla_get_u32(attrs[XFRM_MIF_A_REQID]);
+	}
+
+	nla_for_each_nested(nla, attrs[XFRM_MIF_A_FROM], rem) {
+		struct mif_filter *fi = &c->f[c->nfrom];
+
+		if (nla_type(nla) != XFRM_MIF_A_ADDR) {
+			NL_SET_ERR_MSG_ATTR(extack, nla,
+					    "XFRM_MIF_A_FROM holds only addresses");
+			return -EINVAL;
+		}
+		if (c->nfrom == XFRM_MIF_MAX_FROM) {
+			NL_SET_ERR_MSG_ATTR(extack, nla,
+					    "too many source addresses");
+			return -E2BIG;
+		}
+		*fi = f;
+		err = mif_addr_parse(nla, &fi->addr, extack);
+		if (err)
+			return err;
+		if (fi->addr.family != c->to.family) {
+			NL_SET_ERR_MSG_ATTR(extack, nla,
+					    "source address of another family than the new address");
+			return -EAFNOSUPPORT;
+		}
+		if (mif_addr_equal(&c->to, &fi->addr.a, fi->addr.family) ||
+		    (c->has_peer &&
+		     mif_addr_equal(&c->peer, &fi->addr.a, fi->addr.family))) {
+			NL_SET_ERR_MSG_ATTR(extack, nla,
+					    "source address is the new address or the new peer");
+			return -EINVAL;
+		}
+		for (i = 0; i < c->nfrom; i++) {
+			if (mif_addr_equal(&c->f[i].addr, &fi->addr.a,
+					   fi->addr.family)) {
+				NL_SET_ERR_MSG_ATTR(extack, nla,
+						    "source address listed twice");
+				return -EINVAL;
+			}
+		}
+		c->nfrom++;
+	}
+	if (!c->nfrom) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[XFRM_MIF_A_FROM],
+				    "no source address given");
+		return -EINVAL;
+	}
+	if (!attrs[XFRM_MIF_A_CLONES])
+		return 0;
+	return mif_parse_ents(c, attrs[XFRM_MIF_A_CLONES]);
+}
+
+static int mif_clone_reply(struct genl_info *info, const struct mif_clone *c,
+			   const struct mif_counts *counts)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &mif_genl_family, 0,
+				XFRM_MIF_CMD_CLONE);
+	if (!hdr || mif_addr_put(msg, XFRM_MIF_A_ADDR, &c->to) ||
+	    nla_put_u32(msg, XFRM_MIF_A_STATES, counts->states) ||
+	    nla_put_u32(msg, XFRM_MIF_A_POLICIES, counts->policies) ||
+	    nla_put_u32(msg, XFRM_MIF_A_SKIPPED, c->skipped)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+int mif_nl_clone(struct sk_buff *skb, struct genl_info *info)
+{
+	struct net *net = genl_info_net(info);
+	bool dry_run = mif_dry_run(info);
+	struct mif_counts counts;
+	struct mif_clone *c;
+	int err;
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return -ENOMEM;
+	mif_clone_init(c, net, info->extack);
+	err = mif_clone_parse(c, info);
+	if (!err)
+		err = mif_clone(c, dry_run, &counts);
+	if (!err) {
+		if (!dry_run)
+			mif_event(net, XFRM_MIF_CMD_CLONE, &c->to, &counts);
+		err = mif_clone_reply(info, c, &counts);
+	}
+	mif_clone_free(c);
+	return err;
+}
