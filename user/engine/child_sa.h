@@ -52,8 +52,10 @@ struct childsa {
  * Lifetimes. The kernel's soft expiry is at nine tenths of lifetime_s,
  * the hard one at lifetime_s. Either peer rekeys between seven and eight
  * tenths (a random point, so the two rarely collide), well before the
- * soft expiry; a failed attempt is tried again every twentieth. At the
- * hard expiry the engine forgets the SA.
+ * soft expiry; a failed attempt is tried again every twentieth, unless
+ * the peer answers that it has no such SA (CHILD_SA_NOT_FOUND): the SA
+ * is then removed and a new one negotiated in its place. At the hard
+ * expiry the engine forgets the SA.
  */
 #define CHILD_REKEY_MARGIN(life)	((life) / 5)
 #define CHILD_REKEY_JITTER(life)	((life) / 10)

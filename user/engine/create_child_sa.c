@@ -4,7 +4,9 @@
  * when our ESP proposals name a DH group (PFS), and the rekeying of a
  * Child SA (REKEY_SA, §1.3.3), by either peer, with simultaneous rekeys
  * of one Child SA resolved by the nonces (§2.8.1). The engine's timers
- * start rekeys (engine.c). Rekeying the IKE SA is in ike_rekey.c.
+ * start rekeys (engine.c); a rekey the peer answers with
+ * CHILD_SA_NOT_FOUND makes a new Child SA in place of the old one
+ * (recreate()). Rekeying the IKE SA is in ike_rekey.c.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -71,8 +73,13 @@ static int request_keying(struct ikesa *sa, struct ccs_msg *cm,
 	return ike_chain_add(&cm->chain, IKE_PL_KE, &cm->ke, &err);
 }
 
-static int start(struct ikesa *sa, struct childsa *old, uint16_t group,
-		 uint64_t now)
+/*
+ * A new Child SA. tmpl: the one whose reqid and traffic selectors it
+ * takes (§2.8), or NULL for the connection's; rekey: it replaces tmpl
+ * (REKEY_SA).
+ */
+static int start(struct ikesa *sa, const struct childsa *tmpl, bool rekey,
+		 uint16_t group, uint64_t now)
 {
 	struct engine *e = sa->engine;
 	struct ccs_msg *cm = calloc(1, sizeof(*cm));
@@ -83,17 +90,19 @@ static int start(struct ikesa *sa, struct childsa *old, uint16_t group,
 	if (!cm)
 		return ret;
 	c = childsa_new(&sa->local, sa->local_port, &sa->remote,
-			sa->remote_port, old ? old->reqid : e->next_reqid++);
+			sa->remote_port, tmpl ? tmpl->reqid : e->next_reqid++);
 	if (!c)
 		goto out;
-	if (old) {
+	if (tmpl) {
 		/* The new SA carries the same traffic (§2.8). */
-		c->n_local_ts = old->n_local_ts;
-		c->n_remote_ts = old->n_remote_ts;
-		memcpy(c->local_ts, old->local_ts, sizeof(c->local_ts));
-		memcpy(c->remote_ts, old->remote_ts, sizeof(c->remote_ts));
-		c->rekey_spi = old->spi_in;
-		put_spi(&cm->rekey, old->spi_in);
+		c->n_local_ts = tmpl->n_local_ts;
+		c->n_remote_ts = tmpl->n_remote_ts;
+		memcpy(c->local_ts, tmpl->local_ts, sizeof(c->local_ts));
+		memcpy(c->remote_ts, tmpl->remote_ts, sizeof(c->remote_ts));
+	}
+	if (tmpl && rekey) {
+		c->rekey_spi = tmpl->spi_in;
+		put_spi(&cm->rekey, tmpl->spi_in);
 		ike_chain_add(&cm->chain, IKE_PL_NOTIFY, &cm->rekey, &err);
 	}
 	ret = childsa_alloc_spi(c, e->backend);
@@ -120,8 +129,8 @@ out:
 int create_child_sa_start(struct ikesa *sa, struct childsa *old,
 			  uint64_t now)
 {
-	return start(sa, old, proposal_first_dh(sa->conn->esp,
-						sa->conn->n_esp), now);
+	return start(sa, old, true, proposal_first_dh(sa->conn->esp,
+						      sa->conn->n_esp), now);
 }
 
 static void respond_error(struct ikesa *sa, uint32_t id, uint16_t notify,
@@ -292,6 +301,24 @@ static bool ours_redundant(const struct ikesa *sa,
 			 sa->req.coll_nonce_len) < 0;
 }
 
+/*
+ * The peer knows nothing of old, which we asked to rekey with c
+ * (§2.25): it deleted old without telling us, or never had it. Remove
+ * old here too, and negotiate a new Child SA for its traffic without
+ * REKEY_SA. c holds old's reqid and selectors; the new request takes
+ * them from it before c goes. (Unless the peer has rekeyed old
+ * meanwhile, old->replaced: its successor already carries the traffic.)
+ */
+static void recreate(struct ikesa *sa, struct childsa *old,
+		     struct childsa *c, uint64_t now)
+{
+	ikesa_del_child(sa, old, ENGINE_R_PEER);
+	start(sa, c, false, proposal_first_dh(sa->conn->esp,
+					      sa->conn->n_esp), now);
+	childsa_uninstall(c, sa->engine->backend);
+	childsa_free(c);
+}
+
 static void response(struct engine *e, struct ikesa *sa,
 		     const struct engine_msg *m)
 {
@@ -334,7 +361,12 @@ static void response(struct engine *e, struct ikesa *sa,
 		/* Unless the peer has rekeyed it meanwhile. */
 		if (g != sent && !(old && old->replaced) &&
 		    proposal_has_dh(sa->conn->esp, sa->conn->n_esp, g))
-			start(sa, old, g, m->now);
+			start(sa, old, true, g, m->now);
+		return;
+	}
+	if (n && old && !old->replaced &&
+	    ike_chain_find_notify(m->chain, IKE_N_CHILD_SA_NOT_FOUND)) {
+		recreate(sa, old, c, m->now);
 		return;
 	}
 	if (n) {

@@ -115,6 +115,7 @@ struct engine {
 	 */
 	bool cookie_required;
 	unsigned int cookie_threshold;
+	unsigned int n_half_open;	/* responder SAs in state AUTH */
 	uint8_t cookie_secret[ENGINE_COOKIE_SECRET];
 };
 

@@ -74,8 +74,26 @@ static void free_buf(uint8_t **p, size_t *len)
 	*len = 0;
 }
 
+void ikesa_half_open(struct ikesa *sa)
+{
+	sa->state = IKESA_AUTH;
+	if (!sa->half_open) {
+		sa->half_open = true;
+		sa->engine->n_half_open++;
+	}
+}
+
+static void half_open_done(struct ikesa *sa)
+{
+	if (sa->half_open) {
+		sa->half_open = false;
+		sa->engine->n_half_open--;
+	}
+}
+
 void ikesa_kill(struct ikesa *sa)
 {
+	half_open_done(sa);
 	if (sa->state != IKESA_DEAD)
 		sa->engine->n_dead++;
 	sa->state = IKESA_DEAD;
@@ -102,6 +120,7 @@ void ikesa_established(struct ikesa *sa, uint64_t now,
 		.reason = old ? ENGINE_R_REKEYED : ENGINE_R_NONE,
 	};
 
+	half_open_done(sa);
 	sa->state = IKESA_ESTABLISHED;
 	sa->expire = 0;
 	sa->last_heard = now;
@@ -139,6 +158,7 @@ void ikesa_destroy(struct ikesa *sa)
 	sa_table_remove(&e->by_peer, &sa->by_peer);
 	if (sa->state == IKESA_DEAD)
 		e->n_dead--;
+	half_open_done(sa);
 	while (sa->children)
 		ikesa_del_child(sa, sa->children, ENGINE_R_IKE_GONE);
 	announce_down(sa);

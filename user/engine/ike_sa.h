@@ -69,6 +69,7 @@ struct ikesa {
 	const struct conn *conn;
 	struct sa_node by_spi, by_peer;	/* in the engine's tables */
 	bool announced;			/* IKE_UP reported */
+	bool half_open;			/* counted in engine n_half_open */
 	enum engine_reason why;		/* why it goes: the first given */
 
 	bool initiator;		/* we sent the IKE_SA_INIT request */
@@ -119,6 +120,11 @@ struct ikesa *ikesa_new(struct engine *e, const struct conn *c,
 			uint16_t rport);
 /* Unlink, uninstall every Child SA, wipe and free. */
 void ikesa_destroy(struct ikesa *sa);
+/*
+ * Responder: IKE_SA_INIT answered, IKE_AUTH awaited. The engine counts
+ * such SAs until they are established or go (for the COOKIE threshold).
+ */
+void ikesa_half_open(struct ikesa *sa);
 /* Mark for destruction by the engine. */
 void ikesa_kill(struct ikesa *sa);
 /* The same, saying why (unless a reason was given before). */

@@ -135,16 +135,6 @@ static void reply_stateless(struct engine *e, const struct engine_msg *m,
 	free(msg);
 }
 
-static unsigned int half_open(const struct engine *e)
-{
-	unsigned int n = 0;
-
-	for (const struct ikesa *sa = e->sas; sa; sa = sa->next)
-		if (!sa->initiator && sa->state == IKESA_AUTH)
-			n++;
-	return n;
-}
-
 static bool cookie_ok(struct engine *e, const struct engine_msg *m,
 		      const struct ike_nonce *ni)
 {
@@ -153,7 +143,8 @@ static bool cookie_ok(struct engine *e, const struct engine_msg *m,
 	bool ok;
 
 	if (!e->cookie_required &&
-	    !(e->cookie_threshold && half_open(e) >= e->cookie_threshold))
+	    !(e->cookie_threshold &&
+	      e->n_half_open >= e->cookie_threshold))
 		return true;
 	if (make_cookie(e, m, ni, want))
 		return false;
@@ -317,7 +308,7 @@ static void request(struct engine *e, struct ikesa *unused,
 	}
 	memcpy(sa->init_req, m->buf, m->len);
 	sa->init_req_len = m->len;
-	sa->state = IKESA_AUTH;
+	ikesa_half_open(sa);
 	sa->resp_next = 1;
 out:
 	free(pc);

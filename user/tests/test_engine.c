@@ -2509,6 +2509,242 @@ static void proposal_prefers_ke(void **state)
 	free(sa);
 }
 
+/*
+ * B lost the Child SA (deleted it without a word to A): A's rekey gets
+ * CHILD_SA_NOT_FOUND (§2.25). A removes the old SA too and negotiates a
+ * new one for the same traffic, without REKEY_SA.
+ */
+static void child_rekey_not_found(void **state)
+{
+	struct world *w = world_life(100, IKE_DH_ECP_256, true);
+	struct ikesa *a = establish(w, 0), *b = only_sa(w, 1);
+	uint32_t old_in, old_out, reqid;
+	struct ev_log l[2];
+	struct dgram d;
+	uint64_t t;
+
+	ev_attach(w, l);
+	old_in = a->children->spi_in;
+	old_out = a->children->spi_out;
+	reqid = a->children->reqid;
+	ikesa_del_child(b, b->children, ENGINE_R_CLOSED);
+	assert_int_equal(n_children(b), 0);
+	assert_int_equal(live_sas(&w->f[1]), 0);
+	assert_int_equal(live_pols(&w->f[1]), 0);
+
+	t = a->children->rekey_at;
+	engine_tick(&w->e[0], t);
+	d = pop(w);
+	assert_true(sk_has_notify(b, &d, IKE_N_REKEY_SA));
+	deliver(w, &d, t);
+	free(d.buf);
+	d = pop(w);
+	assert_true(sk_has_notify(a, &d, IKE_N_CHILD_SA_NOT_FOUND));
+	deliver(w, &d, t);
+	free(d.buf);
+
+	/* The old SA is gone from A's kernel, reported as the peer's doing. */
+	assert_int_equal(n_children(a), 0);
+	assert_null(find_ksa(&w->f[0], old_in));
+	assert_null(find_ksa(&w->f[0], old_out));
+	assert_int_equal(live_sas(&w->f[0]), 0);
+	assert_int_equal(live_pols(&w->f[0]), 0);
+	/* Its pair, and the SPI reserved for the refused rekey. */
+	assert_int_equal(w->f[0].n_del_sa, 3);
+	assert_int_equal(l[0].n[ENGINE_EV_CHILD_DOWN][ENGINE_R_PEER], 1);
+	/* A new Child SA is on its way, not a rekey. */
+	assert_true(a->req.active);
+	assert_int_equal(a->req.exchange, IKE_EXCH_CREATE_CHILD_SA);
+	assert_int_equal(w->n, 1);
+	assert_false(sk_has_notify(b, &w->q[0], IKE_N_REKEY_SA));
+	pump(w, t);
+
+	for (int i = 0; i < 2; i++) {
+		struct ikesa *s = i ? b : a;
+		const struct childsa *c = s->children;
+
+		assert_int_equal(n_children(s), 1);
+		assert_false(s->req.active);
+		assert_false(c->replaced);
+		assert_int_equal(c->rekey_spi, 0);
+		assert_int_equal(live_sas(&w->f[i]), 2);
+		assert_int_equal(live_pols(&w->f[i]), 3);
+		assert_true(c->has_policies);
+		assert_int_equal(c->expire_at, t + 100000);
+		assert_int_equal(l[i].n[ENGINE_EV_CHILD_UP][ENGINE_R_NONE], 1);
+		assert_int_equal(
+			l[i].n[ENGINE_EV_CHILD_REKEYED][ENGINE_R_NONE], 0);
+	}
+	assert_int_not_equal(a->children->spi_in, old_in);
+	assert_int_not_equal(a->children->spi_out, old_out);
+	assert_int_equal(a->children->reqid, reqid);
+	check_child(w, a->children);
+	/* Nothing for B to hear of: A's old SA never existed there. */
+	assert_int_equal(a->n_del_pending, 0);
+	world_free(w);
+}
+
+/*
+ * Any other error to a rekey keeps the old Child SA, and the rekey is
+ * tried again a twentieth of the lifetime later.
+ */
+static void child_rekey_error_retry(void **state)
+{
+	struct world *w = world_life(100, IKE_DH_ECP_256, true);
+	struct ikesa *a = establish(w, 0), *b = only_sa(w, 1);
+	uint32_t old_in, old_out;
+	struct ev_log l[2];
+	struct dgram d;
+	uint64_t t;
+
+	ev_attach(w, l);
+	old_in = a->children->spi_in;
+	old_out = a->children->spi_out;
+	set_esp(&w->c[1], false);	/* B now takes CBC only */
+	t = a->children->rekey_at;
+	engine_tick(&w->e[0], t);
+	d = pop(w);
+	deliver(w, &d, t);
+	free(d.buf);
+	d = pop(w);
+	assert_true(sk_has_notify(a, &d, IKE_N_NO_PROPOSAL_CHOSEN));
+	deliver(w, &d, t);
+	free(d.buf);
+	assert_int_equal(w->n, 0);
+
+	for (int i = 0; i < 2; i++) {
+		struct ikesa *s = i ? b : a;
+
+		assert_int_equal(n_children(s), 1);
+		assert_false(s->req.active);
+		assert_false(s->children->replaced);
+		assert_int_equal(live_sas(&w->f[i]), 2);
+		assert_int_equal(live_pols(&w->f[i]), 3);
+		assert_int_equal(l[i].total, 0);
+	}
+	assert_int_equal(a->children->spi_in, old_in);
+	assert_int_equal(a->children->spi_out, old_out);
+	check_child(w, a->children);
+	assert_int_equal(a->children->rekey_at, t + 5000);
+	assert_int_equal(engine_next_deadline(&w->e[0]), t + 5000);
+	assert_int_equal(engine_tick(&w->e[0], t + 4999), t + 5000);
+	assert_int_equal(w->n, 0);
+
+	/* B takes GCM again: the retry rekeys. */
+	set_esp(&w->c[1], true);
+	engine_tick(&w->e[0], t + 5000);
+	d = pop(w);
+	assert_true(sk_has_notify(b, &d, IKE_N_REKEY_SA));
+	deliver(w, &d, t + 5000);
+	free(d.buf);
+	pump(w, t + 5000);
+	for (int i = 0; i < 2; i++) {
+		struct ikesa *s = i ? b : a;
+
+		assert_int_equal(n_children(s), 1);
+		assert_int_equal(live_sas(&w->f[i]), 2);
+		assert_int_equal(
+			l[i].n[ENGINE_EV_CHILD_REKEYED][ENGINE_R_NONE], 1);
+	}
+	assert_int_not_equal(a->children->spi_in, old_in);
+	check_child(w, a->children);
+	world_free(w);
+}
+
+/* The responder's half-open IKE SAs, by walking them. */
+static unsigned int walk_half_open(const struct engine *e)
+{
+	unsigned int n = 0;
+
+	for (const struct ikesa *sa = e->sas; sa; sa = sa->next)
+		if (!sa->initiator && sa->state == IKESA_AUTH)
+			n++;
+	return n;
+}
+
+static void check_half_open(const struct engine *e, unsigned int n)
+{
+	assert_int_equal(e->n_half_open, n);
+	assert_int_equal(walk_half_open(e), n);
+}
+
+/* A's IKE_SA_INIT request delivered to B; its answer lost. */
+static struct ikesa *init_only(struct world *w, uint64_t now)
+{
+	struct ikesa *sa = engine_initiate(&w->e[0], &w->c[0], now);
+	struct dgram d;
+
+	assert_non_null(sa);
+	d = pop(w);
+	deliver(w, &d, now);
+	free(d.buf);
+	return sa;
+}
+
+/*
+ * The count of half-open SAs follows them through completion, failed
+ * authentication, expiry and destruction, back to 0; the COOKIE
+ * threshold goes by it.
+ */
+static void half_open_count(void **state)
+{
+	struct world *w = world_new(IKE_DH_CURVE25519, true);
+	struct engine *e = &w->e[1];
+	struct ikesa *a;
+	struct dgram d;
+
+	check_half_open(e, 0);
+	init_only(w, 0);		/* will expire */
+	drop_all(w);
+	check_half_open(e, 1);
+
+	/* Completed. */
+	a = init_only(w, 0);
+	check_half_open(e, 2);
+	pump(w, 0);
+	assert_int_equal(a->state, IKESA_ESTABLISHED);
+	check_half_open(e, 1);
+
+	/* Failed authentication. */
+	w->c[1].psk[0] ^= 1;
+	init_only(w, 0);
+	check_half_open(e, 2);
+	pump(w, 0);
+	w->c[1].psk[0] ^= 1;
+	check_half_open(e, 1);
+
+	/* Destroyed while half-open. */
+	init_only(w, 0);
+	drop_all(w);
+	check_half_open(e, 2);
+	ikesa_destroy(e->sas);
+	check_half_open(e, 1);
+
+	/* Expired: only the established SA remains. */
+	engine_tick(e, ENGINE_HALF_OPEN_MS);
+	check_half_open(e, 0);
+	assert_int_equal(only_sa(w, 1)->state, IKESA_ESTABLISHED);
+
+	/* The threshold counts the half-open SAs, as before. */
+	e->cookie_threshold = 1;
+	init_only(w, 40000);
+	assert_false(plain_has_notify(&w->q[0], IKE_N_COOKIE));
+	drop_all(w);
+	check_half_open(e, 1);
+	a = engine_initiate(&w->e[0], &w->c[0], 40000);
+	d = pop(w);
+	deliver(w, &d, 40000);
+	free(d.buf);
+	assert_true(plain_has_notify(&w->q[0], IKE_N_COOKIE));
+	check_half_open(e, 1);
+	pump(w, 40000);
+	assert_int_equal(a->state, IKESA_ESTABLISHED);
+	check_half_open(e, 1);
+	engine_tick(e, 40000 + ENGINE_HALF_OPEN_MS);
+	check_half_open(e, 0);
+	world_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2523,6 +2759,7 @@ int main(void)
 		cmocka_unit_test(full_20_gcm),
 		cmocka_unit_test(cookie_round_trip),
 		cmocka_unit_test(cookie_threshold),
+		cmocka_unit_test(half_open_count),
 		cmocka_unit_test(invalid_ke_retry),
 		cmocka_unit_test(wrong_psk),
 		cmocka_unit_test(no_proposal_chosen),
@@ -2546,6 +2783,8 @@ int main(void)
 		cmocka_unit_test(child_rekey_collision_late),
 		cmocka_unit_test(child_rekey_window),
 		cmocka_unit_test(child_rekey_during_ike_rekey),
+		cmocka_unit_test(child_rekey_not_found),
+		cmocka_unit_test(child_rekey_error_retry),
 		cmocka_unit_test(child_expire_silent_peer),
 		cmocka_unit_test(child_expire_dead_peer),
 		cmocka_unit_test(child_lifetime_zero),
