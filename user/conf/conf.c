@@ -573,9 +573,15 @@ static int parse_proposal(struct ctx *x, const char *key, char *text,
 	return 0;
 }
 
-static int parse_proposals(struct ctx *x, const char *key, const char *v,
-			   bool esp, struct conn_proposal *out,
-			   unsigned int *n)
+/*
+ * A comma-separated list: each item, trimmed, to item(); empty items are
+ * skipped; at most max items (many names them), at least one (one does).
+ */
+static int parse_list(struct ctx *x, const char *key, const char *v,
+		      unsigned int max, const char *many, const char *one,
+		      int (*item)(struct ctx *x, const char *key, char *text,
+				  unsigned int i, void *arg),
+		      void *arg, unsigned int *n)
 {
 	char buf[512];
 	char *save = NULL, *tok;
@@ -591,20 +597,42 @@ static int parse_proposals(struct ctx *x, const char *key, const char *v,
 		tok = trim(tok);
 		if (!*tok)
 			continue;
-		if (*n == CONN_MAX_PROPOSALS) {
-			error(x, "%s: more than %d proposals", key,
-			      CONN_MAX_PROPOSALS);
+		if (*n == max) {
+			error(x, "%s: more than %u %s", key, max, many);
 			return -E2BIG;
 		}
-		if (parse_proposal(x, key, tok, esp, &out[*n]))
+		if (item(x, key, tok, *n, arg))
 			return -EINVAL;
 		(*n)++;
 	}
 	if (!*n) {
-		error(x, "%s: no proposal", key);
+		error(x, "%s: no %s", key, one);
 		return -EINVAL;
 	}
 	return 0;
+}
+
+struct proposals_arg {
+	bool esp;
+	struct conn_proposal *out;
+};
+
+static int proposal_item(struct ctx *x, const char *key, char *text,
+			 unsigned int i, void *arg)
+{
+	struct proposals_arg *pa = arg;
+
+	return parse_proposal(x, key, text, pa->esp, &pa->out[i]);
+}
+
+static int parse_proposals(struct ctx *x, const char *key, const char *v,
+			   bool esp, struct conn_proposal *out,
+			   unsigned int *n)
+{
+	struct proposals_arg pa = { .esp = esp, .out = out };
+
+	return parse_list(x, key, v, CONN_MAX_PROPOSALS, "proposals",
+			  "proposal", proposal_item, &pa, n);
 }
 
 /* Traffic selectors. */
@@ -716,36 +744,19 @@ static int parse_selector(struct ctx *x, const char *key, char *text,
 	return 0;
 }
 
+static int ts_item(struct ctx *x, const char *key, char *text,
+		   unsigned int i, void *arg)
+{
+	struct ike_selector *out = arg;
+
+	return parse_selector(x, key, text, &out[i]);
+}
+
 static int parse_ts(struct ctx *x, const char *key, const char *v,
 		    struct ike_selector *out, unsigned int *n)
 {
-	char buf[512];
-	char *save = NULL, *tok;
-
-	if (strlen(v) >= sizeof(buf)) {
-		error(x, "%s: value too long", key);
-		return -E2BIG;
-	}
-	strcpy(buf, v);
-	*n = 0;
-	for (tok = strtok_r(buf, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		tok = trim(tok);
-		if (!*tok)
-			continue;
-		if (*n == CONN_MAX_TS) {
-			error(x, "%s: more than %d selectors", key, CONN_MAX_TS);
-			return -E2BIG;
-		}
-		if (parse_selector(x, key, tok, &out[*n]))
-			return -EINVAL;
-		(*n)++;
-	}
-	if (!*n) {
-		error(x, "%s: no traffic selector", key);
-		return -EINVAL;
-	}
-	return 0;
+	return parse_list(x, key, v, CONN_MAX_TS, "selectors",
+			  "traffic selector", ts_item, out, n);
 }
 
 /* Sections. */
