@@ -40,6 +40,47 @@ check_fails() {
 	check "$name" sh -c '! "$@"' sh "$@"
 }
 
+# tcase NAME CMD...: a case whose CMD runs in this shell (it may change
+# the shell's state, unlike check), its output shown on failure, followed
+# by what tcase_diag prints, if the script defines it.
+tcase() {
+	local name=$1 out rc t0
+	shift
+	ksft_ntests=$((ksft_ntests + 1))
+	out=$(mktemp /tmp/mif-tcase.XXXXXX)
+	t0=$(date +%s)
+	"$@" >"$out" 2>&1
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		echo "ok $ksft_ntests $name"
+	else
+		echo "not ok $ksft_ntests $name"
+		sed 's/^/#   /' "$out"
+		ksft_nfail=$((ksft_nfail + 1))
+		! declare -F tcase_diag >/dev/null || tcase_diag
+	fi
+	echo "# ($(( $(date +%s) - t0 ))s)"
+	rm -f "$out"
+	return $rc
+}
+
+# stop_process PID: SIGTERM, then SIGKILL after 5 s. Returns PID's exit
+# status, 137 if it had to be killed.
+stop_process() {
+	local pid=$1 i
+	kill -TERM "$pid" 2>/dev/null
+	for i in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		return 137
+	fi
+	wait "$pid" 2>/dev/null
+}
+
 skip() {
 	ksft_ntests=$((ksft_ntests + 1))
 	echo "ok $ksft_ntests $1 # SKIP ${2:-}"

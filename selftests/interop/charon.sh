@@ -92,26 +92,6 @@ CERTS=$T/certs
 CEU=$T/charon-eu	# charon instance directories
 CSG=$T/charon-sg
 
-# tcase NAME CMD...: a case whose CMD runs in this shell, output on failure.
-if ! declare -F tcase >/dev/null; then
-	tcase() {
-		local name=$1 out rc
-		shift
-		ksft_ntests=$((ksft_ntests + 1))
-		out=$(mktemp /tmp/mif-tcase.XXXXXX)
-		"$@" >"$out" 2>&1
-		rc=$?
-		if [ $rc -eq 0 ]; then
-			echo "ok $ksft_ntests $name"
-		else
-			echo "not ok $ksft_ntests $name"
-			sed 's/^/#   /' "$out"
-			ksft_nfail=$((ksft_nfail + 1))
-		fi
-		rm -f "$out"
-		return $rc
-	}
-fi
 # ccase NAME CMD...: tcase, plus the charon logs on failure.
 ccase() {
 	local name=$1 d

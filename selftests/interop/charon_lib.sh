@@ -169,23 +169,13 @@ charon_start() {
 }
 
 charon_stop() {
-	local ns=$1 dir pid i
+	local ns=$1 dir pid
 	dir=$(cd "$2" 2>/dev/null && pwd) || return 0
 	pid=${charon_pids[$dir]:-}
 	[ -n "$pid" ] || return 0
 	unset "charon_pids[$dir]"
-	kill -TERM "$pid" 2>/dev/null
-	for i in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-		return 1
-	fi
-	wait "$pid" 2>/dev/null
-	return 0
+	stop_process "$pid"
+	[ $? -ne 137 ]		# its exit status does not count, a kill does
 }
 
 charon_stop_all() {

@@ -22,9 +22,8 @@
 #				with at least one installed Child SA
 #   mifd_tmpdir			a directory under /tmp for configs and
 #				sockets, removed at exit ($MIFD_TMP)
-#   tcase NAME CMD...		one TAP case like lib.sh's check, but CMD runs
-#				in the current shell (it may start daemons or
-#				set variables); its output shows on failure
+#   tcase_diag			what lib.sh's tcase prints after a failed
+#				case: each mifd's state and log
 
 MIFD=${MIFD:-$REPO_DIR/build/mifd}
 MIFCTL=${MIFCTL:-$REPO_DIR/build/mifctl}
@@ -60,23 +59,11 @@ mifd_start() {
 
 # _mifd_stop_one SOCK
 _mifd_stop_one() {
-	local sock=$1 pid rc i
+	local sock=$1 pid
 	pid=${mifd_pids[$sock]:-}
 	[ -n "$pid" ] || return 0
 	unset "mifd_pids[$sock]"
-	kill -TERM "$pid" 2>/dev/null
-	for i in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-		return 1
-	fi
-	wait "$pid" 2>/dev/null
-	rc=$?
-	return $rc
+	stop_process "$pid"
 }
 
 mifd_stop() {
@@ -106,29 +93,14 @@ mifd_diag() {
 	sed 's/^/#   /' "/proc/$pid/stack" 2>/dev/null
 }
 
-tcase() {
-	local name=$1 out rc t0 s
-	shift
-	ksft_ntests=$((ksft_ntests + 1))
-	out=$(mktemp /tmp/mif-tcase.XXXXXX)
-	t0=$(date +%s)
-	"$@" >"$out" 2>&1
-	rc=$?
-	if [ $rc -eq 0 ]; then
-		echo "ok $ksft_ntests $name"
-	else
-		echo "not ok $ksft_ntests $name"
-		sed 's/^/#   /' "$out"
-		ksft_nfail=$((ksft_nfail + 1))
-		for s in "${!mifd_pids[@]}"; do
-			mifd_diag "$s"
-			echo "# log of $s (last 40 lines):"
-			tail -n 40 "$s.log" 2>/dev/null | sed 's/^/#   /'
-		done
-	fi
-	echo "# ($(( $(date +%s) - t0 ))s)"
-	rm -f "$out"
-	return $rc
+# tcase_diag: on a failed case, each daemon's state and log.
+tcase_diag() {
+	local s
+	for s in "${!mifd_pids[@]}"; do
+		mifd_diag "$s"
+		echo "# log of $s (last 40 lines):"
+		tail -n 40 "$s.log" 2>/dev/null | sed 's/^/#   /'
+	done
 }
 
 mifd_pid() { echo "${mifd_pids[$1]:-}"; }
