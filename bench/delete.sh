@@ -19,19 +19,22 @@ make_netns NS
 # add N: N tunnel-mode SAs from 10.1.1.1 (null cipher: only the bookkeeping
 # is measured, which is what both methods share), each with its own reqid as
 # a key manager gives each Child SA: with one reqid for all, every add walks
-# one ever longer hash chain and set-up, not deletion, dominates.
+# one ever longer hash chain and set-up, not deletion, dominates. SPIs are
+# random, as a key manager's are (bench/lib.sh spis).
 add() {
-	local i
-	for ((i = 1; i <= $1; i++)); do
-		echo "xfrm state add src 10.1.1.1 dst 10.1.1.2 proto esp spi $((0x10000 + i)) reqid $i mode tunnel enc cipher_null \"\""
-	done >/tmp/add.batch
+	local i=0 spi
+	spis "$1" /tmp/spis
+	while read -r spi; do
+		i=$((i + 1))
+		echo "xfrm state add src 10.1.1.1 dst 10.1.1.2 proto esp spi $spi reqid $i mode tunnel enc cipher_null \"\""
+	done </tmp/spis >/tmp/add.batch
 	ip -n "$NS" -batch /tmp/add.batch
 	settle
 }
 
 # once N: one round of both methods; sets mif and per (ns).
 once() {
-	local n=$1 i t0 t1 t2 t3 left
+	local n=$1 spi t0 t1 t2 t3 left
 	add "$n"
 	t0=$(now)
 	ip netns exec "$NS" "$MIFCTL" delete 10.1.1.1 >/dev/null
@@ -40,9 +43,9 @@ once() {
 	[ -z "$left" ] || [ "$left" -eq 0 ] || { echo "bench: $left SAs left" >&2; exit 1; }
 
 	add "$n"
-	for ((i = 1; i <= n; i++)); do
-		echo "xfrm state delete src 10.1.1.1 dst 10.1.1.2 proto esp spi $((0x10000 + i))"
-	done >/tmp/del.batch
+	while read -r spi; do
+		echo "xfrm state delete src 10.1.1.1 dst 10.1.1.2 proto esp spi $spi"
+	done </tmp/spis >/tmp/del.batch
 	t2=$(now)
 	ip -n "$NS" -batch /tmp/del.batch
 	t3=$(now)

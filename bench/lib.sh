@@ -16,3 +16,23 @@ settle() {
 		sleep 0.5
 	done
 }
+
+# spis N FILE: N distinct SPIs, one per line in decimal, drawn at random (the
+# same each run) from 0x100-0xffffffff, as mifd allocates them. Real SPIs are
+# random; with sequential ones XFRM's SPI hash (which folds the SPI as
+# stored, in network order) fills few buckets, every lookup by SPI walks a
+# chain that grows with N in each method alike, and time per SA measures
+# that hash and not the methods.
+spis() {
+	awk -v n="$1" 'BEGIN {
+		srand(7)
+		while (k < n) {
+			hi = int(rand() * 65536); lo = int(rand() * 65536)
+			if (hi == 0 && lo < 256 || (hi ":" lo) in used)
+				continue
+			used[hi ":" lo] = 1
+			printf "%.0f\n", hi * 65536 + lo
+			k++
+		}
+	}' >"$2"
+}

@@ -8,8 +8,8 @@
 #       DELSA, NEWSA on the new address; then one UPDPOLICY per policy
 #   (b) Libreswan's migrate: one XFRM_MSG_MIGRATE per policy (out, in, fwd)
 # N SAs are N/2 tunnel-mode ESP pairs 10.1.1.1 <-> 10.1.1.2, each pair with its
-# own reqid, /32 selectors 172.16.x.y <-> 172.17.x.y and out, in and fwd
-# policies; all of it moves from 10.1.1.1 to 10.1.9.1. (a) and (b) time only
+# own reqid and random SPIs (bench/lib.sh spis), /32 selectors
+# 172.16.x.y <-> 172.17.x.y and out, in and fwd policies; all of it moves from 10.1.1.1 to 10.1.9.1. (a) and (b) time only
 # their requests: the SA and policy dump that stands in for a key manager's own
 # state runs before the clock starts. Each method starts from a fresh set-up
 # and is checked afterwards: every SA and template on 10.1.9.1, none left on
@@ -80,14 +80,16 @@ ip -n "$NS" link set "$dev" up
 
 # batch N: the ip -batch file that sets up N SAs and their policies.
 batch() {
+	spis "$1" /tmp/spis
 	awk -v n="$1" -v old="$OLD" -v peer="$PEER" -v enc="$enc" -v fwd="$fwd" 'BEGIN {
 		for (i = 1; i <= n / 2; i++) {
 			x = int(i / 256); y = i % 256
 			l = "172.16." x "." y; r = "172.17." x "." y
+			getline out <"/tmp/spis"; getline in <"/tmp/spis"
 			printf "xfrm state add src %s dst %s proto esp spi %d reqid %d mode tunnel %s\n",
-				old, peer, 1048576 + i, i, enc
+				old, peer, out, i, enc
 			printf "xfrm state add src %s dst %s proto esp spi %d reqid %d mode tunnel %s\n",
-				peer, old, 2097152 + i, i, enc
+				peer, old, in, i, enc
 			printf "xfrm policy add src %s/32 dst %s/32 dir out tmpl src %s dst %s proto esp reqid %d mode tunnel\n",
 				l, r, old, peer, i
 			printf "xfrm policy add src %s/32 dst %s/32 dir in tmpl src %s dst %s proto esp reqid %d mode tunnel\n",

@@ -42,9 +42,16 @@
 #define SOL_NETLINK 270
 #endif
 
-/* The SPI range we allocate from, as strongSwan does. */
-#define XFRM_SPI_MIN	0xc0000000u
-#define XFRM_SPI_MAX	0xcfffffffu
+/*
+ * The SPI range we allocate from: every SPI but the reserved 0-255 (RFC 4303
+ * section 2.1). XFRM hashes an SA by its SPI as stored, in network order,
+ * folded onto the table; with the first 4 bits fixed (strongSwan's default,
+ * 0xc0000000-0xcfffffff) only 2^14 buckets can be reached below a table of
+ * 2^20, so at 100,000 SAs every lookup by SPI (each inbound packet's among
+ * them) walks chains of about ten. The whole range reaches every bucket.
+ */
+#define XFRM_SPI_MIN	0x00000100u
+#define XFRM_SPI_MAX	0xffffffffu
 
 /* Without ESN, replay windows up to this fit struct xfrm_usersa_info. */
 #define XFRM_LEGACY_WINDOW	32
