@@ -85,11 +85,11 @@ batch() {
 		for (i = 1; i <= n / 2; i++) {
 			x = int(i / 256); y = i % 256
 			l = "172.16." x "." y; r = "172.17." x "." y
-			getline out <"/tmp/spis"; getline in <"/tmp/spis"
-			printf "xfrm state add src %s dst %s proto esp spi %d reqid %d mode tunnel %s\n",
-				old, peer, out, i, enc
-			printf "xfrm state add src %s dst %s proto esp spi %d reqid %d mode tunnel %s\n",
-				peer, old, in, i, enc
+			getline so <"/tmp/spis"; getline si <"/tmp/spis"
+			printf "xfrm state add src %s dst %s proto esp spi %s reqid %d mode tunnel %s\n",
+				old, peer, so, i, enc
+			printf "xfrm state add src %s dst %s proto esp spi %s reqid %d mode tunnel %s\n",
+				peer, old, si, i, enc
 			printf "xfrm policy add src %s/32 dst %s/32 dir out tmpl src %s dst %s proto esp reqid %d mode tunnel\n",
 				l, r, old, peer, i
 			printf "xfrm policy add src %s/32 dst %s/32 dir in tmpl src %s dst %s proto esp reqid %d mode tunnel\n",
