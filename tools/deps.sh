@@ -16,6 +16,8 @@ libcmocka-dev libinih-dev libjson-c-dev
 strongswan-charon strongswan-swanctl libcharon-extra-plugins
 libstrongswan-extra-plugins libstrongswan-standard-plugins
 openssl jq
+tcpdump nftables
+clang libclang-rt-14-dev
 "
 
 missing=""
