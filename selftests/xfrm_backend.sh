@@ -188,6 +188,20 @@ check "ipv6: IPv6 selector" prog "$EU" add-policy src=fd00:16::/64 dst=fd00:17::
 	dport=53 dir=out tsrc=fd01:3::1 tdst=fd01:3::2 reqid=5
 check "ipv6: selector shown" has "src fd00:16::/64 dst fd00:17::/64 proto udp dport 53" \
 	ip -n "$EU" xfrm policy list dir out
+# A port block (4096-8191) and the single port 4096: the mask belongs to
+# the selector XFRM keys policies on, so these are two policies, each
+# deleted by its own selector.
+nblock() { policy "$EU" out 172.16.3.1/32 172.17.0.6/32 | grep -c '^src'; }
+check "port block: block and single port" prog "$EU" \
+	add-policy src=172.16.3.1/32 dst=172.17.0.6/32 proto=6 dport=4096/0xf000 \
+	dir=out tsrc=fd01:3::1 tdst=fd01:3::2 reqid=5 , \
+	add-policy src=172.16.3.1/32 dst=172.17.0.6/32 proto=6 dport=4096 \
+	dir=out tsrc=fd01:3::1 tdst=fd01:3::2 reqid=6
+check "port block: two policies" test "$(nblock)" = 2
+check "port block: delete the block" prog "$EU" del-policy src=172.16.3.1/32 \
+	dst=172.17.0.6/32 proto=6 dport=4096/0xf000 dir=out
+check "port block: the single port stays" has "reqid 6" policy "$EU" out 172.16.3.1/32 172.17.0.6/32
+check "port block: one policy left" test "$(nblock)" = 1
 check_fails "bad key length refused" prog "$EU" add-sa src="$e3" dst="$s3" spi=0x3009 \
 	encr=gcm128 key=0x0102
 check_fails "AEAD with integrity refused" prog "$EU" add-sa src="$e3" dst="$s3" spi=0x3009 \
@@ -255,6 +269,7 @@ check "delete: EU policies" prog "$EU" \
 	del-policy src=172.16.3.1/32 dst=172.17.0.3/32 dir=fwd mark=5 mask=0xff , \
 	del-policy src=172.16.3.1/32 dst=172.17.0.5/32 dir=out , \
 	del-policy src=fd00:16::/64 dst=fd00:17::/64 proto=17 dport=53 dir=out , \
+	del-policy src=172.16.3.1/32 dst=172.17.0.6/32 proto=6 dport=4096 dir=out , \
 	del-policy src="$e3/32" dst="$s3/32" proto=1 dir=out , del-policy src="$s3/32" dst="$e3/32" proto=1 dir=in
 check "delete: SG policies" prog "$SG" \
 	del-policy src="$SI/32" dst="$i1/32" dir=out , del-policy src="$i1/32" dst="$SI/32" dir=in , \

@@ -15,7 +15,8 @@
  *   stats dst=A spi=N [mark= mask=]    prints "bytes B packets P use_time T"
  *   add-policy KEY=VALUE...            src=NET/LEN dst=NET/LEN dir mode
  *                                      tsrc tdst reqid prio mark mask if_id
- *                                      proto sport dport
+ *                                      proto sport dport (PORT or
+ *                                      PORT/MASK, e.g. 4096/0xf000)
  *   del-policy KEY=VALUE...            as add-policy
  *
  * encr: gcm128 gcm256 cbc128 cbc256 chacha; integ: sha256 sha384 sha512.
@@ -121,10 +122,33 @@ static int selector(const char *s, struct kernel_sel *sel)
 		if (num32(f[3], &v) || v > 65535)
 			return -EINVAL;
 		sel->sport = (uint16_t)v;
+		sel->sport_mask = v ? 0xffff : 0;
 		if (num32(f[4], &v) || v > 65535)
 			return -EINVAL;
 		sel->dport = (uint16_t)v;
+		sel->dport_mask = v ? 0xffff : 0;
 	}
+	return 0;
+}
+
+/* "PORT" (one port; 0: any) or "PORT/MASK". */
+static int port(const char *s, uint16_t *p, uint16_t *mask)
+{
+	char buf[32];
+	char *slash;
+	uint32_t v, m;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash++ = '\0';
+	if (num32(buf, &v) || v > 65535)
+		return -EINVAL;
+	m = v ? 0xffff : 0;
+	if (slash && (num32(slash, &m) || m > 65535))
+		return -EINVAL;
+	*p = (uint16_t)v;
+	*mask = (uint16_t)m;
 	return 0;
 }
 
@@ -274,17 +298,16 @@ static int pol_opt(const char *k, const char *v, struct kernel_policy *p)
 		return num32(v, &p->mark_mask);
 	if (!strcmp(k, "if_id"))
 		return num32(v, &p->if_id);
-	if (!strcmp(k, "proto") || !strcmp(k, "sport") || !strcmp(k, "dport")) {
-		if (num32(v, &x) || x > 65535 || (k[0] == 'p' && x > 255))
+	if (!strcmp(k, "proto")) {
+		if (num32(v, &x) || x > 255)
 			return -EINVAL;
-		if (k[0] == 'p')
-			p->sel.proto = (uint8_t)x;
-		else if (k[0] == 's')
-			p->sel.sport = (uint16_t)x;
-		else
-			p->sel.dport = (uint16_t)x;
+		p->sel.proto = (uint8_t)x;
 		return 0;
 	}
+	if (!strcmp(k, "sport"))
+		return port(v, &p->sel.sport, &p->sel.sport_mask);
+	if (!strcmp(k, "dport"))
+		return port(v, &p->sel.dport, &p->sel.dport_mask);
 	return -EINVAL;
 }
 

@@ -68,7 +68,9 @@ static void make_sel(struct kernel_sel *k, const struct ike_selector *src,
 	sel_prefix(dst, &k->dst, &k->dst_len);
 	k->proto = src->ip_proto ? src->ip_proto : dst->ip_proto;
 	k->sport = sel_port(src);
+	k->sport_mask = k->sport ? 0xffff : 0;
 	k->dport = sel_port(dst);
+	k->dport_mask = k->dport ? 0xffff : 0;
 }
 
 static void make_sa(struct kernel_sa *s, const struct childsa *c, bool out,

@@ -27,12 +27,20 @@ enum kernel_dir {
 	KERNEL_DIR_FWD,
 };
 
-/* One traffic selector as the kernel takes it: a prefix, a protocol, ports. */
+/*
+ * One traffic selector as the kernel takes it: a prefix each way, a
+ * protocol, and a port each way under a mask. A port p matches when
+ * (p & mask) == port: mask 0xffff is one port, 0xff00 an aligned block
+ * of 256, 0 any port (port is then 0). Kept that way, with the host bits
+ * of the prefixes clear, equal selectors are equal field by field, as
+ * XFRM compares them.
+ */
 struct kernel_sel {
 	struct ip_addr src, dst;
 	uint8_t src_len, dst_len;	/* prefix lengths */
 	uint8_t proto;			/* 0: any */
-	uint16_t sport, dport;		/* host order; 0: any */
+	uint16_t sport, dport;		/* host order */
+	uint16_t sport_mask, dport_mask;	/* host order; 0: any port */
 };
 
 #define KERNEL_KEY_MAX	64
@@ -66,7 +74,13 @@ struct kernel_sa {
 	bool has_sel;
 };
 
-/* One policy: traffic matching sel in dir goes through an SA of reqid. */
+/*
+ * One policy: traffic matching sel in dir goes through an SA of reqid.
+ * XFRM keys a policy on sel, dir, mark and if_id alone: add_policy
+ * (XFRM_MSG_UPDPOLICY) replaces the policy of the same key whatever its
+ * template, del_policy removes it whatever its template. Lower priority
+ * values win among overlapping policies.
+ */
 struct kernel_policy {
 	struct kernel_sel sel;
 	enum kernel_dir dir;

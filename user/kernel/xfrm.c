@@ -284,13 +284,14 @@ static struct xfrmnl_sel *sel_new(const struct kernel_sel *ks)
 	xfrmnl_sel_set_prefixlen_s(sel, ks->src_len);
 	xfrmnl_sel_set_prefixlen_d(sel, ks->dst_len);
 	xfrmnl_sel_set_proto(sel, ks->proto);
-	if (ks->sport) {
-		xfrmnl_sel_set_sport(sel, ks->sport);
-		xfrmnl_sel_set_sportmask(sel, 0xffff);
+	/* Host order: libnl-xfrm converts ports and masks. */
+	if (ks->sport_mask) {
+		xfrmnl_sel_set_sport(sel, ks->sport & ks->sport_mask);
+		xfrmnl_sel_set_sportmask(sel, ks->sport_mask);
 	}
-	if (ks->dport) {
-		xfrmnl_sel_set_dport(sel, ks->dport);
-		xfrmnl_sel_set_dportmask(sel, 0xffff);
+	if (ks->dport_mask) {
+		xfrmnl_sel_set_dport(sel, ks->dport & ks->dport_mask);
+		xfrmnl_sel_set_dportmask(sel, ks->dport_mask);
 	}
 	return sel;
 
