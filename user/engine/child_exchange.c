@@ -91,8 +91,7 @@ static int derive_install(struct ikesa *sa, struct childsa *c,
 	gnutls_memset(g_ir, 0, sizeof(g_ir));
 	if (ret)
 		return ret;
-	ret = childsa_install(c, sa->engine->backend, pc, &k, initiator,
-			      ikesa_policy_holder(sa, c->reqid));
+	ret = childsa_install(c, sa->engine, pc, &k, initiator);
 	child_keys_destroy(&k);
 	return ret;
 }
@@ -173,7 +172,7 @@ struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 		ret = derive_install(sa, c, pc, false, nego,
 				     pke ? pke->ke : NULL);
 	if (ret) {
-		childsa_uninstall(c, sa->engine->backend);
+		childsa_uninstall(c, sa->engine);
 		childsa_free(c);
 		*notify = ret == -EBADMSG ? IKE_N_INVALID_SYNTAX :
 					    IKE_N_TEMPORARY_FAILURE;
@@ -272,6 +271,6 @@ void child_reject(struct ikesa *sa, struct childsa *c,
 	if (ike_chain_find(resp, IKE_PL_SA, NULL) && !sa->req.active &&
 	    sa->state == IKESA_ESTABLISHED)
 		informational_start(sa, c, false, now);
-	childsa_uninstall(c, sa->engine->backend);
+	childsa_uninstall(c, sa->engine);
 	childsa_free(c);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Child SAs: kernel installation through the backend, and traffic
- * selector arithmetic.
+ * Child SAs: kernel installation through the backend and the engine's
+ * policy table, and traffic selector arithmetic.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -11,6 +11,8 @@
 
 #include "crypto/random.h"
 #include "engine/child_sa.h"
+#include "engine/engine.h"
+#include "engine/policy_table.h"
 
 struct childsa *childsa_new(const struct ip_addr *local, uint16_t lport,
 			    const struct ip_addr *remote, uint16_t rport,
@@ -97,18 +99,27 @@ static void make_sa(struct kernel_sa *s, const struct childsa *c, bool out,
 	s->soft_seconds = c->lifetime_s - c->lifetime_s / 10;
 }
 
-/* Walk every policy of the SA: out, in, and fwd in tunnel mode. */
-static int for_policies(struct childsa *c, struct backend *b, bool add)
+typedef int (*policy_fn)(struct policy_table *t,
+			 const struct kernel_policy *p,
+			 const struct childsa *c);
+
+/*
+ * Each policy of c, handed to fn: for every pair of a local and a
+ * remote selector of one family, out, in and (in tunnel mode) fwd.
+ * stop: at the first error, else go on and return the first.
+ */
+static int each_policy(const struct childsa *c, struct policy_table *t,
+		       policy_fn fn, bool stop)
 {
+	const struct ike_selector *l, *r;
 	struct kernel_policy p;
-	int ret = 0, r;
+	int ret = 0, err;
 
 	for (unsigned int i = 0; i < c->n_local_ts; i++) {
 		for (unsigned int j = 0; j < c->n_remote_ts; j++) {
-			const struct ike_selector *l = &c->local_ts[i];
-			const struct ike_selector *rt = &c->remote_ts[j];
-
-			if (l->type != rt->type)
+			l = &c->local_ts[i];
+			r = &c->remote_ts[j];
+			if (l->type != r->type)
 				continue;
 			for (int d = 0; d < 3; d++) {
 				if (d == KERNEL_DIR_FWD &&
@@ -119,31 +130,30 @@ static int for_policies(struct childsa *c, struct backend *b, bool add)
 				p.mode = c->mode;
 				p.reqid = c->reqid;
 				if (d == KERNEL_DIR_OUT) {
-					make_sel(&p.sel, l, rt);
+					make_sel(&p.sel, l, r);
 					p.tmpl_src = c->local;
 					p.tmpl_dst = c->remote;
 				} else {
-					make_sel(&p.sel, rt, l);
+					make_sel(&p.sel, r, l);
 					p.tmpl_src = c->remote;
 					p.tmpl_dst = c->local;
 				}
-				r = add ? b->ops->add_policy(b, &p) :
-					  b->ops->del_policy(b, &p);
-				if (r && !ret)
-					ret = r;
-				if (r && add)
-					return r;
+				err = fn(t, &p, c);
+				if (err && !ret)
+					ret = err;
+				if (err && stop)
+					return ret;
 			}
 		}
 	}
 	return ret;
 }
 
-int childsa_install(struct childsa *c, struct backend *b,
+int childsa_install(struct childsa *c, struct engine *e,
 		    const struct proposal_choice *pc,
-		    const struct child_keys *k, bool initiator,
-		    struct childsa *holder)
+		    const struct child_keys *k, bool initiator)
 {
+	struct backend *b = e->backend;
 	struct kernel_sa s;
 	int ret;
 
@@ -166,19 +176,16 @@ int childsa_install(struct childsa *c, struct backend *b,
 	if (ret)
 		return ret;
 	c->installed = true;
-	if (holder && holder->has_policies && holder->reqid == c->reqid) {
-		holder->has_policies = false;
-		c->has_policies = true;
-		return 0;
-	}
-	ret = for_policies(c, b, true);
-	if (ret) {
-		for_policies(c, b, false);
-		childsa_uninstall(c, b);
-		return ret;
-	}
-	c->has_policies = true;
-	return 0;
+	/* The SAs are in: the policies may point at them. */
+	ret = each_policy(c, &e->policies, policy_table_get, true);
+	if (ret)
+		childsa_uninstall(c, e);
+	return ret;
+}
+
+int childsa_point_policies(struct childsa *c, struct engine *e)
+{
+	return each_policy(c, &e->policies, policy_table_point, false);
 }
 
 static uint32_t random_u32(void)
@@ -212,17 +219,23 @@ uint64_t childsa_retry_at(const struct childsa *c, uint64_t now)
 	return now + (retry ? retry : 1);
 }
 
-void childsa_uninstall(struct childsa *c, struct backend *b)
+void childsa_remove_sas(struct childsa *c, struct engine *e)
 {
-	if (c->has_policies)
-		for_policies(c, b, false);
+	struct backend *b = e->backend;
+
 	if (c->installed)
 		b->ops->del_sa(b, &c->remote, c->spi_out, 0, 0);
 	if (c->spi_in)
 		b->ops->del_sa(b, &c->local, c->spi_in, 0, 0);
 	c->installed = false;
-	c->has_policies = false;
 	c->spi_in = 0;
+}
+
+void childsa_uninstall(struct childsa *c, struct engine *e)
+{
+	/* Policies first: passed to another SA, or gone, before ours go. */
+	each_policy(c, &e->policies, policy_table_put, false);
+	childsa_remove_sas(c, e);
 }
 
 void childsa_free(struct childsa *c)

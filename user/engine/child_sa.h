@@ -19,6 +19,8 @@
 #include "ike/ts.h"
 #include "kernel/backend.h"
 
+struct engine;
+
 struct childsa {
 	struct childsa *next;
 
@@ -39,7 +41,6 @@ struct childsa {
 	uint64_t lifetime_s;
 
 	bool installed;			/* both SAs */
-	bool has_policies;		/* ours to remove */
 	uint32_t rekey_spi;		/* spi_in of the SA this one replaces */
 
 	/* Timers in ms, 0: none (a lifetime of 0); see childsa_timers(). */
@@ -69,24 +70,35 @@ struct childsa *childsa_new(const struct ip_addr *local, uint16_t lport,
 int childsa_alloc_spi(struct childsa *c, struct backend *b);
 
 /*
- * Install both SAs and the policies. initiator: we started the exchange
- * that made this SA (its "i" keys are our outbound keys). holder: the
- * installed SA of the same reqid (the one this one rekeys, or a sibling
- * after a rekey collision) that holds the policies, or NULL; c takes
- * them over instead of adding the same ones again.
+ * Install both SAs, then take the policies of its selectors from the
+ * engine's policy table (policy_table.h): new ones are added, those it
+ * shares with other Child SAs (the one it rekeys, one of another IKE
+ * SA) point at it from now on. initiator: we started the exchange that
+ * made this SA (its "i" keys are our outbound keys). Its selectors,
+ * mode and reqid must not change while it is installed.
  */
-int childsa_install(struct childsa *c, struct backend *b,
+int childsa_install(struct childsa *c, struct engine *e,
 		    const struct proposal_choice *pc,
-		    const struct child_keys *k, bool initiator,
-		    struct childsa *holder);
+		    const struct child_keys *k, bool initiator);
+/*
+ * Point every policy c shares at c again, with its current outer
+ * addresses (c moved, or takes the traffic back from another SA).
+ */
+int childsa_point_policies(struct childsa *c, struct engine *e);
 
 /* Arm the rekey and expiry timers of a Child SA installed at now. */
 void childsa_timers(struct childsa *c, uint64_t now);
 /* A rekey of c started at now: when to try again if it fails. */
 uint64_t childsa_retry_at(const struct childsa *c, uint64_t now);
 
-/* Remove what childsa_install() or childsa_alloc_spi() put in the kernel. */
-void childsa_uninstall(struct childsa *c, struct backend *b);
+/*
+ * Remove what childsa_install() or childsa_alloc_spi() put in the
+ * kernel: drop c's policy references (a policy another SA needs stays,
+ * pointing at that SA), then delete its SAs.
+ */
+void childsa_uninstall(struct childsa *c, struct engine *e);
+/* Delete c's SAs only; it keeps its policy references. */
+void childsa_remove_sas(struct childsa *c, struct engine *e);
 void childsa_free(struct childsa *c);
 
 /*

@@ -116,7 +116,7 @@ static int start(struct ikesa *sa, const struct childsa *tmpl, bool rekey,
 	}
 	if (ret) {
 		ikesa_request_done(sa);
-		childsa_uninstall(c, e->backend);
+		childsa_uninstall(c, e);
 		childsa_free(c);
 		goto out;
 	}
@@ -302,20 +302,43 @@ static bool ours_redundant(const struct ikesa *sa,
 }
 
 /*
+ * Done with a stand-in (sa->req.standin): drop its policy references
+ * (after the new Child SA took them, or with nothing to take them).
+ */
+static void standin_done(struct ikesa *sa, struct childsa *standin)
+{
+	if (standin) {
+		childsa_uninstall(standin, sa->engine);
+		childsa_free(standin);
+	}
+}
+
+/*
  * The peer knows nothing of old, which we asked to rekey with c
  * (§2.25): it deleted old without telling us, or never had it. Remove
  * old here too, and negotiate a new Child SA for its traffic without
  * REKEY_SA. c holds old's reqid and selectors; the new request takes
  * them from it before c goes. (Unless the peer has rekeyed old
  * meanwhile, old->replaced: its successor already carries the traffic.)
+ *
+ * old's SAs go at once, its policies only when the new Child SA has
+ * taken them: old stays behind as the request's stand-in, so that its
+ * traffic is dropped meanwhile, never sent in clear.
  */
 static void recreate(struct ikesa *sa, struct childsa *old,
 		     struct childsa *c, uint64_t now)
 {
-	ikesa_del_child(sa, old, ENGINE_R_PEER);
-	start(sa, c, false, proposal_first_dh(sa->conn->esp,
-					      sa->conn->n_esp), now);
-	childsa_uninstall(c, sa->engine->backend);
+	struct engine *e = sa->engine;
+
+	ikesa_take_child(sa, old, ENGINE_R_PEER);
+	childsa_remove_sas(old, e);
+	if (!start(sa, c, false, proposal_first_dh(sa->conn->esp,
+						   sa->conn->n_esp), now)) {
+		sa->req.standin = old;
+		old = NULL;
+	}
+	standin_done(sa, old);
+	childsa_uninstall(c, e);
 	childsa_free(c);
 }
 
@@ -329,15 +352,19 @@ static void response(struct engine *e, struct ikesa *sa,
 		.now = m->now,
 	};
 	struct childsa *c = sa->req.child, *old;
+	/* Whoever ends this exchange releases it, or passes it on. */
+	struct childsa *standin = sa->req.standin;
 	uint16_t n = IKE_N_INVALID_SYNTAX, sent, g;
-	bool redundant;
+	bool redundant, retry;
 
 	if (sa->req.rekey_ike) {
 		ike_rekey_response(e, sa, m);
 		return;
 	}
+	sa->req.standin = NULL;
 	if (!c) {
 		ikesa_request_done(sa);
+		standin_done(sa, standin);
 		return;
 	}
 	pnr = ike_chain_find(m->chain, IKE_PL_NONCE, NULL);
@@ -357,13 +384,25 @@ static void response(struct engine *e, struct ikesa *sa,
 		/* Once more with the group the responder asks for. */
 		g = (uint16_t)(pinv->notify->data[0] << 8 |
 			       pinv->notify->data[1]);
-		child_reject(sa, c, m->chain, m->now);
 		/* Unless the peer has rekeyed it meanwhile. */
-		if (g != sent && !(old && old->replaced) &&
-		    proposal_has_dh(sa->conn->esp, sa->conn->n_esp, g))
+		retry = g != sent && !(old && old->replaced) &&
+			proposal_has_dh(sa->conn->esp, sa->conn->n_esp, g);
+		if (retry && standin) {
+			/* In place of the stand-in: c's reqid, selectors. */
+			if (!start(sa, c, false, g, m->now)) {
+				sa->req.standin = standin;
+				standin = NULL;
+			}
+			retry = false;
+		}
+		child_reject(sa, c, m->chain, m->now);
+		if (retry)
 			start(sa, old, true, g, m->now);
+		standin_done(sa, standin);
 		return;
 	}
+	/* c took the stand-in's policies, or failed: it goes either way. */
+	standin_done(sa, standin);
 	if (n && old && !old->replaced &&
 	    ike_chain_find_notify(m->chain, IKE_N_CHILD_SA_NOT_FOUND)) {
 		recreate(sa, old, c, m->now);

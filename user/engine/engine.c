@@ -40,6 +40,7 @@ int engine_init(struct engine *e, struct backend *b,
 	e->next_reqid = 1;
 	sa_table_init(&e->by_spi);
 	sa_table_init(&e->by_peer);
+	policy_table_init(&e->policies, b);
 	return random_key(e->cookie_secret, sizeof(e->cookie_secret));
 }
 
@@ -82,6 +83,7 @@ void engine_free(struct engine *e)
 		ikesa_destroy(e->sas);
 	sa_table_free(&e->by_spi);
 	sa_table_free(&e->by_peer);
+	policy_table_free(&e->policies);
 	free(e->conns);
 	e->conns = NULL;
 	e->n_conns = e->max_conns = 0;

@@ -13,6 +13,8 @@
  *				decryption, table of exchanges, timers
  *	ike_sa.c, child_sa.c	the SA objects; child_sa.c also installs
  *				through the backend and narrows selectors
+ *	policy_table.c		kernel policies shared by Child SAs with
+ *				the same selectors, with an owner each
  *	ike_sa_init.c, ike_auth.c, create_child_sa.c, informational.c
  *				one exchange each (exchange.h)
  *	child_exchange.c	Child SA payloads shared by IKE_AUTH and
@@ -32,6 +34,7 @@
 
 #include "addr.h"
 #include "engine/conn.h"
+#include "engine/policy_table.h"
 #include "engine/sa_table.h"
 #include "kernel/backend.h"
 
@@ -106,6 +109,7 @@ struct engine {
 	unsigned int n_dead;		/* of them DEAD, for reap() */
 	struct sa_table by_spi;		/* every IKE SA, by our SPI */
 	struct sa_table by_peer;	/* responder SAs, by the peer's SPI */
+	struct policy_table policies;	/* of every installed Child SA */
 	uint32_t next_reqid;
 
 	/*

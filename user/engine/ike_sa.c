@@ -163,8 +163,12 @@ void ikesa_destroy(struct ikesa *sa)
 		ikesa_del_child(sa, sa->children, ENGINE_R_IKE_GONE);
 	announce_down(sa);
 	if (sa->req.child) {
-		childsa_uninstall(sa->req.child, e->backend);
+		childsa_uninstall(sa->req.child, e);
 		childsa_free(sa->req.child);
+	}
+	if (sa->req.standin) {
+		childsa_uninstall(sa->req.standin, e);
+		childsa_free(sa->req.standin);
 	}
 	free_buf(&sa->req.buf, &sa->req.len);
 	free_buf(&sa->resp_buf, &sa->resp_len);
@@ -502,33 +506,27 @@ struct childsa *ikesa_find_child(struct ikesa *sa, uint32_t spi, bool in)
 	return NULL;
 }
 
-struct childsa *ikesa_policy_holder(struct ikesa *sa, uint32_t reqid)
+void ikesa_take_child(struct ikesa *sa, struct childsa *c,
+		      enum engine_reason why)
 {
-	for (struct childsa *c = sa->children; c; c = c->next)
-		if (c->reqid == reqid && c->has_policies)
-			return c;
-	return NULL;
-}
-
-void ikesa_del_child(struct ikesa *sa, struct childsa *c,
-		     enum engine_reason why)
-{
-	struct childsa **pp, *o;
+	struct childsa **pp;
 
 	for (pp = &sa->children; *pp; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
 			break;
 		}
+	c->next = NULL;
 	if (c->installed)
 		child_event(sa, ENGINE_EV_CHILD_DOWN,
 			    c->replaced ? ENGINE_R_REKEYED : why, c, NULL);
-	for (o = sa->children; o && c->has_policies; o = o->next)
-		if (o->reqid == c->reqid && o->installed) {
-			o->has_policies = true;
-			c->has_policies = false;
-		}
-	childsa_uninstall(c, sa->engine->backend);
+}
+
+void ikesa_del_child(struct ikesa *sa, struct childsa *c,
+		     enum engine_reason why)
+{
+	ikesa_take_child(sa, c, why);
+	childsa_uninstall(c, sa->engine);
 	childsa_free(c);
 }
 

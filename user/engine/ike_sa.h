@@ -58,6 +58,13 @@ struct ikesa_request {
 	uint32_t coll_spi;
 	uint8_t coll_nonce[IKE_NONCE_MAX];
 	size_t coll_nonce_len;
+	/*
+	 * CREATE_CHILD_SA made after CHILD_SA_NOT_FOUND: the old Child
+	 * SA, out of the IKE SA and the kernel but for its policies, held
+	 * until child takes them (create_child_sa.c), so that its traffic
+	 * is never sent in clear meanwhile.
+	 */
+	struct childsa *standin;
 };
 
 /* Child SAs gone on our side that the peer still has to hear about. */
@@ -199,17 +206,20 @@ void ikesa_plain_free(struct ikesa_plain *plain);
 void ikesa_add_child(struct ikesa *sa, struct childsa *c);
 struct childsa *ikesa_find_child(struct ikesa *sa, uint32_t spi, bool in);
 /*
- * Unlink, uninstall and free one Child SA, reporting why. Its policies
- * pass to another Child SA of the same reqid, if there is one (a rekey
- * in progress).
+ * Unlink, uninstall and free one Child SA, reporting why. The policies
+ * it shares with other Child SAs stay (policy_table.h).
  */
 void ikesa_del_child(struct ikesa *sa, struct childsa *c,
 		     enum engine_reason why);
+/*
+ * Unlink one Child SA and report it gone, leaving it installed: the
+ * caller owns it now.
+ */
+void ikesa_take_child(struct ikesa *sa, struct childsa *c,
+		      enum engine_reason why);
 /* Report that c replaces old. */
 void ikesa_child_rekeyed(struct ikesa *sa, const struct childsa *c,
 			 const struct childsa *old);
-/* The Child SA holding the policies of reqid, or NULL. */
-struct childsa *ikesa_policy_holder(struct ikesa *sa, uint32_t reqid);
 /* Remember spi_in of a Child SA removed without the peer's knowledge. */
 void ikesa_queue_delete(struct ikesa *sa, uint32_t spi, uint64_t now);
 

@@ -149,3 +149,18 @@ uint64_t sa_hash_peer(const struct ip_addr *addr, uint16_t port,
 		a &= 0xffffffffULL;
 	return mix(mix(mix(spi ^ secret()) ^ a) ^ b ^ ((uint64_t)port << 48));
 }
+
+uint64_t sa_hash_bytes(uint64_t h, const void *key, size_t len)
+{
+	const uint8_t *p = key;
+	uint64_t w;
+
+	h = mix(h ^ secret() ^ len);
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&w, p, 8);
+		h = mix(h ^ w);
+	}
+	w = 0;
+	memcpy(&w, p, len);
+	return mix(h ^ w);
+}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A hash table of SAs: open hashing, a power-of-two array of buckets
+ * A hash table of SAs (and of the kernel policies of policy_table.c):
+ * open hashing, a power-of-two array of buckets
  * that doubles as the table fills. The nodes live in the objects they
  * index (container_of style), so removal never fails and never
  * allocates. The table knows hashes only: a lookup walks the nodes of
@@ -50,5 +51,7 @@ size_t sa_table_buckets(const struct sa_table *t);
 uint64_t sa_hash_spi(uint64_t spi, bool initiator);
 uint64_t sa_hash_peer(const struct ip_addr *addr, uint16_t port,
 		      uint64_t spi);
+/* Any other key as bytes, continuing from h (0 to start). */
+uint64_t sa_hash_bytes(uint64_t h, const void *key, size_t len);
 
 #endif

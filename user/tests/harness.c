@@ -77,30 +77,103 @@ static int fake_del_sa(struct backend *b, const struct ip_addr *dst,
 	return -ESRCH;
 }
 
+bool fake_sel_equal(const struct kernel_sel *a, const struct kernel_sel *b)
+{
+	return ip_addr_equal(&a->src, &b->src) &&
+	       ip_addr_equal(&a->dst, &b->dst) &&
+	       a->src_len == b->src_len && a->dst_len == b->dst_len &&
+	       a->proto == b->proto &&
+	       (a->sport & a->sport_mask) == (b->sport & b->sport_mask) &&
+	       a->sport_mask == b->sport_mask &&
+	       (a->dport & a->dport_mask) == (b->dport & b->dport_mask) &&
+	       a->dport_mask == b->dport_mask;
+}
+
+static uint32_t mark_mask(const struct kernel_policy *p)
+{
+	return p->mark && !p->mark_mask ? 0xffffffffu : p->mark_mask;
+}
+
+/* As XFRM finds a policy: selector, direction, mark, if_id. */
+static bool same_key(const struct kernel_policy *a,
+		     const struct kernel_policy *b)
+{
+	return fake_sel_equal(&a->sel, &b->sel) && a->dir == b->dir &&
+	       a->mark == b->mark && mark_mask(a) == mark_mask(b) &&
+	       a->if_id == b->if_id;
+}
+
+static int live_policy(const struct fake *f, const struct kernel_policy *p)
+{
+	for (unsigned int i = 0; i < f->n_pols; i++)
+		if (f->pol_live[i] && same_key(&f->pols[i], p))
+			return (int)i;
+	return -1;
+}
+
+/* XFRM_MSG_UPDPOLICY: replace the policy of the same key, else add. */
 static int fake_add_policy(struct backend *b, const struct kernel_policy *p)
 {
 	struct fake *f = b->priv;
+	int i = live_policy(f, p);
 
+	if (f->fail_add_pol)
+		return f->fail_add_pol;
+	f->n_add_pol++;
+	if (i >= 0) {
+		f->pols[i] = *p;
+		f->n_upd_pol++;
+		return 0;
+	}
 	assert_true(f->n_pols < FAKE_MAX);
 	f->pols[f->n_pols] = *p;
 	f->pol_live[f->n_pols++] = true;
-	f->n_add_pol++;
 	return 0;
 }
 
+/* XFRM_MSG_DELPOLICY: by key, whatever the template. */
 static int fake_del_policy(struct backend *b, const struct kernel_policy *p)
 {
 	struct fake *f = b->priv;
+	int i = live_policy(f, p);
 
 	f->n_del_pol++;
+	if (i < 0)
+		return -ENOENT;
+	f->pol_live[i] = false;
+	return 0;
+}
+
+const struct kernel_policy *fake_policy(const struct fake *f,
+					const struct kernel_sel *sel,
+					enum kernel_dir dir)
+{
 	for (unsigned int i = 0; i < f->n_pols; i++)
-		if (f->pol_live[i] && !memcmp(&f->pols[i].sel, &p->sel,
-					     sizeof(p->sel)) &&
-		    f->pols[i].dir == p->dir) {
-			f->pol_live[i] = false;
-			return 0;
-		}
-	return -ENOENT;
+		if (f->pol_live[i] && f->pols[i].dir == dir &&
+		    fake_sel_equal(&f->pols[i].sel, sel))
+			return &f->pols[i];
+	return NULL;
+}
+
+bool fake_points_at(const struct fake *f, const struct childsa *c)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < f->n_pols; i++) {
+		const struct kernel_policy *p = &f->pols[i];
+		bool out = p->dir == KERNEL_DIR_OUT;
+
+		if (!f->pol_live[i])
+			continue;
+		n++;
+		if (p->reqid != c->reqid || p->mode != c->mode)
+			return false;
+		if (c->mode == KERNEL_MODE_TUNNEL &&
+		    (!ip_addr_equal(&p->tmpl_src, out ? &c->local : &c->remote) ||
+		     !ip_addr_equal(&p->tmpl_dst, out ? &c->remote : &c->local)))
+			return false;
+	}
+	return n > 0;
 }
 
 const struct backend_ops fake_ops = {

@@ -17,11 +17,19 @@
 
 /* Fake backend. */
 
+/*
+ * Policies as XFRM keeps them: one per selector, direction, mark and
+ * if_id; add_policy (UPDPOLICY) replaces the one of the same key
+ * (counted in n_add_pol and n_upd_pol), del_policy removes it whatever
+ * its template.
+ */
 #define FAKE_MAX	1024
 struct fake {
 	struct backend b;
 	uint32_t next_spi;
 	unsigned int n_alloc, n_add_sa, n_del_sa, n_add_pol, n_del_pol;
+	unsigned int n_upd_pol;
+	int fail_add_pol;	/* add_policy fails with it (-errno); 0: no */
 	unsigned int n_sas, n_pols;
 	struct kernel_sa sas[FAKE_MAX];
 	bool sa_live[FAKE_MAX];
@@ -35,6 +43,17 @@ extern const struct backend_ops fake_ops;
 unsigned int live_sas(const struct fake *f);
 unsigned int live_pols(const struct fake *f);
 unsigned int live_allocs(const struct fake *f);
+/* The live policy for sel in dir (its template: tmpl_*, reqid), or NULL. */
+const struct kernel_policy *fake_policy(const struct fake *f,
+					const struct kernel_sel *sel,
+					enum kernel_dir dir);
+bool fake_sel_equal(const struct kernel_sel *a, const struct kernel_sel *b);
+/*
+ * Whether f's kernel has policies and every one points at c: its reqid,
+ * mode and (tunnel mode) outer addresses.
+ */
+struct childsa;
+bool fake_points_at(const struct fake *f, const struct childsa *c);
 
 /* In-memory network. */
 
@@ -68,6 +87,7 @@ struct dgram pop(struct world *w);
 void deliver(struct world *w, const struct dgram *d, uint64_t now);
 void pump(struct world *w, uint64_t now);
 void drop_all(struct world *w);
+
 void xf(struct conn_proposal *p, uint8_t type, uint16_t id,
 	       uint16_t bits);
 void sel4(struct ike_selector *s, const char *start, const char *end);

@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The engine's kernel policies, shared by reference: see policy_table.h.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/policy_table.h"
+
+#define of_node(n) \
+	((struct policy_entry *)((char *)(n) - \
+				 offsetof(struct policy_entry, node)))
+
+void policy_table_init(struct policy_table *t, struct backend *b)
+{
+	t->backend = b;
+	sa_table_init(&t->entries);
+}
+
+static void put_u16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+	put_u16(p, (uint16_t)(v >> 16));
+	put_u16(p + 2, (uint16_t)v);
+}
+
+/*
+ * What XFRM compares to find a policy: the selector, the direction, the
+ * mark (a value without a mask is an exact one, as the backend sends
+ * it) and the if_id. Not the template, the reqid or the priority.
+ */
+static void make_key(const struct kernel_policy *p,
+		     uint8_t key[POLICY_KEY_LEN])
+{
+	const struct kernel_sel *s = &p->sel;
+	uint32_t mask = p->mark && !p->mark_mask ? 0xffffffffu : p->mark_mask;
+	uint8_t *k = key;
+
+	memset(key, 0, POLICY_KEY_LEN);
+	*k++ = (uint8_t)s->src.family;
+	*k++ = (uint8_t)s->dst.family;
+	memcpy(k, s->src.bytes, ip_addr_len(&s->src));
+	k += 16;
+	memcpy(k, s->dst.bytes, ip_addr_len(&s->dst));
+	k += 16;
+	*k++ = s->src_len;
+	*k++ = s->dst_len;
+	*k++ = s->proto;
+	put_u16(k, s->sport & s->sport_mask);
+	put_u16(k + 2, s->sport_mask);
+	put_u16(k + 4, s->dport & s->dport_mask);
+	put_u16(k + 6, s->dport_mask);
+	k += 8;
+	*k++ = (uint8_t)p->dir;
+	put_u32(k, p->mark);
+	put_u32(k + 4, mask);
+	put_u32(k + 8, p->if_id);
+}
+
+static struct policy_entry *lookup(const struct policy_table *t,
+				   const uint8_t key[POLICY_KEY_LEN],
+				   uint64_t hash)
+{
+	struct sa_node *n;
+
+	for (n = sa_table_first(&t->entries, hash); n; n = sa_table_next(n))
+		if (!memcmp(of_node(n)->key, key, POLICY_KEY_LEN))
+			return of_node(n);
+	return NULL;
+}
+
+static struct policy_entry *find(const struct policy_table *t,
+				 const struct kernel_policy *p)
+{
+	uint8_t key[POLICY_KEY_LEN];
+
+	make_key(p, key);
+	return lookup(t, key, sa_hash_bytes(0, key, sizeof(key)));
+}
+
+static void user_of(struct policy_user *u, const struct kernel_policy *p,
+		    const struct childsa *c)
+{
+	memset(u, 0, sizeof(*u));
+	u->child = c;
+	u->mode = p->mode;
+	u->src = p->tmpl_src;
+	u->dst = p->tmpl_dst;
+	u->reqid = p->reqid;
+}
+
+static bool same_tmpl(const struct kernel_policy *k,
+		      const struct policy_user *u)
+{
+	if (k->mode != u->mode || k->reqid != u->reqid)
+		return false;
+	return u->mode != KERNEL_MODE_TUNNEL ||
+	       (ip_addr_equal(&k->tmpl_src, &u->src) &&
+		ip_addr_equal(&k->tmpl_dst, &u->dst));
+}
+
+/* Point the kernel's policy of e at u's template (UPDPOLICY if it differs). */
+static int point(struct policy_table *t, struct policy_entry *e,
+		 const struct policy_user *u)
+{
+	struct kernel_policy k = e->pol;
+	int ret;
+
+	if (!same_tmpl(&k, u)) {
+		k.mode = u->mode;
+		k.tmpl_src = u->src;
+		k.tmpl_dst = u->dst;
+		k.reqid = u->reqid;
+		ret = t->backend->ops->add_policy(t->backend, &k);
+		if (ret)
+			return ret;
+		e->pol = k;
+	}
+	e->owner = u->child;
+	return 0;
+}
+
+static int user_index(const struct policy_entry *e, const struct childsa *c)
+{
+	for (unsigned int i = 0; i < e->n_users; i++)
+		if (e->users[i].child == c)
+			return (int)i;
+	return -1;
+}
+
+static void entry_free(struct policy_entry *e)
+{
+	free(e->users);
+	free(e);
+}
+
+/* The first user: a new entry and a new kernel policy. */
+static int add(struct policy_table *t, const struct kernel_policy *p,
+	       const struct childsa *c, const uint8_t *key, uint64_t hash)
+{
+	struct policy_entry *e = calloc(1, sizeof(*e));
+	int ret = -ENOMEM;
+
+	if (!e)
+		return ret;
+	e->users = calloc(2, sizeof(*e->users));
+	if (!e->users)
+		goto fail;
+	e->max_users = 2;
+	ret = t->backend->ops->add_policy(t->backend, p);
+	if (ret)
+		goto fail;
+	ret = sa_table_insert(&t->entries, &e->node, hash);
+	if (ret) {
+		t->backend->ops->del_policy(t->backend, p);
+		goto fail;
+	}
+	memcpy(e->key, key, POLICY_KEY_LEN);
+	e->pol = *p;
+	user_of(&e->users[0], p, c);
+	e->n_users = 1;
+	e->owner = c;
+	return 0;
+
+fail:
+	entry_free(e);
+	return ret;
+}
+
+int policy_table_get(struct policy_table *t, const struct kernel_policy *p,
+		     const struct childsa *c)
+{
+	uint8_t key[POLICY_KEY_LEN];
+	uint64_t hash;
+	struct policy_entry *e;
+	struct policy_user u, *users;
+	int i, ret;
+
+	make_key(p, key);
+	hash = sa_hash_bytes(0, key, sizeof(key));
+	e = lookup(t, key, hash);
+	if (!e)
+		return add(t, p, c, key, hash);
+	user_of(&u, p, c);
+	i = user_index(e, c);
+	if (i < 0 && e->n_users == e->max_users) {
+		users = reallocarray(e->users, e->max_users * 2,
+				     sizeof(*users));
+		if (!users)
+			return -ENOMEM;
+		e->users = users;
+		e->max_users *= 2;
+	}
+	ret = point(t, e, &u);
+	if (ret)
+		return ret;
+	if (i >= 0) {
+		/* Taken again (its template may have changed): newest. */
+		memmove(&e->users[i], &e->users[i + 1],
+			(e->n_users - (unsigned int)i - 1) * sizeof(u));
+		e->n_users--;
+	}
+	e->users[e->n_users++] = u;
+	return 0;
+}
+
+int policy_table_put(struct policy_table *t, const struct kernel_policy *p,
+		     const struct childsa *c)
+{
+	struct policy_entry *e = find(t, p);
+	struct kernel_policy k;
+	int i, ret;
+
+	if (!e)
+		return 0;
+	i = user_index(e, c);
+	if (i < 0)
+		return 0;
+	memmove(&e->users[i], &e->users[i + 1],
+		(e->n_users - (unsigned int)i - 1) * sizeof(e->users[0]));
+	if (--e->n_users) {
+		if (e->owner && e->owner != c)
+			return 0;
+		/*
+		 * Should the kernel refuse, its policy keeps pointing at
+		 * the SAs that go (their traffic is dropped, not sent in
+		 * clear) and has no owner: the next user to come or go
+		 * tries again.
+		 */
+		ret = point(t, e, &e->users[e->n_users - 1]);
+		if (ret)
+			e->owner = NULL;
+		return ret;
+	}
+	k = e->pol;
+	sa_table_remove(&t->entries, &e->node);
+	entry_free(e);
+	return t->backend->ops->del_policy(t->backend, &k);
+}
+
+int policy_table_point(struct policy_table *t, const struct kernel_policy *p,
+		       const struct childsa *c)
+{
+	struct policy_entry *e = find(t, p);
+
+	if (!e || user_index(e, c) < 0)
+		return -ENOENT;
+	return policy_table_get(t, p, c);
+}
+
+const struct policy_entry *policy_table_find(const struct policy_table *t,
+					     const struct kernel_policy *p)
+{
+	return find(t, p);
+}
+
+const struct childsa *policy_table_owner(const struct policy_table *t,
+					 const struct kernel_policy *p)
+{
+	const struct policy_entry *e = find(t, p);
+
+	return e ? e->owner : NULL;
+}
+
+size_t policy_table_count(const struct policy_table *t)
+{
+	return t->entries.n;
+}
+
+void policy_table_free(struct policy_table *t)
+{
+	struct sa_node *n, *next;
+
+	for (size_t i = 0; t->entries.b && i <= t->entries.mask; i++)
+		for (n = t->entries.b[i]; n; n = next) {
+			next = n->next;
+			entry_free(of_node(n));
+		}
+	sa_table_free(&t->entries);
+}
