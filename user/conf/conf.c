@@ -20,6 +20,7 @@
 #include "conf/conf.h"
 #include "crypto/sign.h"
 #include "crypto/transforms.h"
+#include "engine/selector.h"
 #include "ike/constants.h"
 
 /* The keys of a [conn] section, as bits of conn_ctx.seen. */
@@ -682,6 +683,7 @@ static int parse_proto(const char *p, uint8_t *proto)
 static int parse_selector(struct ctx *x, const char *key, char *text,
 			  struct ike_selector *s)
 {
+	struct port_block blocks[SEL_PORT_BLOCKS];
 	char *br = strchr(text, '['), *slash;
 	struct ip_addr a;
 	unsigned long long plen, lo = 0, hi = 65535;
@@ -720,6 +722,14 @@ static int parse_selector(struct ctx *x, const char *key, char *text,
 			if (proto != 6 && proto != 17 && proto != 132) {
 				error(x, "%s: ports need protocol tcp, udp "
 				      "or sctp", key);
+				return -EINVAL;
+			}
+			if (!port_blocks((uint16_t)lo, (uint16_t)hi, blocks,
+					 SEL_PORT_BLOCKS)) {
+				error(x, "%s: port range %llu-%llu takes more "
+				      "than %u kernel policies (aligned "
+				      "blocks)", key, lo, hi,
+				      SEL_PORT_BLOCKS);
 				return -EINVAL;
 			}
 		}

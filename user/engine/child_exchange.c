@@ -11,6 +11,7 @@
 #include <gnutls/gnutls.h>
 
 #include "engine/exchange.h"
+#include "engine/selector.h"
 #include "ike/notify.h"
 #include "ike/sa.h"
 #include "ike/ts.h"
@@ -157,6 +158,11 @@ struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 		*notify = IKE_N_TS_UNACCEPTABLE;
 		return NULL;
 	}
+	/* Port ranges the kernel takes in few policies (selector.h). */
+	for (unsigned int i = 0; i < c->n_remote_ts; i++)
+		sel_ports_narrow(&c->remote_ts[i]);
+	for (unsigned int i = 0; i < c->n_local_ts; i++)
+		sel_ports_narrow(&c->local_ts[i]);
 	c->mode = KERNEL_MODE_TUNNEL;
 	if (conn->mode == KERNEL_MODE_TRANSPORT &&
 	    ike_chain_find_notify(req, IKE_N_USE_TRANSPORT_MODE))
@@ -247,6 +253,13 @@ uint16_t child_complete(struct ikesa *sa, struct childsa *c,
 	if (!ts_within(ptsi->ts, c->local_ts, c->n_local_ts) ||
 	    !ts_within(ptsr->ts, c->remote_ts, c->n_remote_ts))
 		return IKE_N_TS_UNACCEPTABLE;
+	/* Nor a port range the kernel would need too many policies for. */
+	for (unsigned int i = 0; i < ptsi->ts->n; i++)
+		if (!sel_ports_fit(&ptsi->ts->sel[i]))
+			return IKE_N_TS_UNACCEPTABLE;
+	for (unsigned int i = 0; i < ptsr->ts->n; i++)
+		if (!sel_ports_fit(&ptsr->ts->sel[i]))
+			return IKE_N_TS_UNACCEPTABLE;
 	c->n_local_ts = ptsi->ts->n;
 	memcpy(c->local_ts, ptsi->ts->sel,
 	       ptsi->ts->n * sizeof(c->local_ts[0]));

@@ -13,6 +13,7 @@
 #include "engine/child_sa.h"
 #include "engine/engine.h"
 #include "engine/policy_table.h"
+#include "engine/selector.h"
 
 struct childsa *childsa_new(const struct ip_addr *local, uint16_t lport,
 			    const struct ip_addr *remote, uint16_t rport,
@@ -34,45 +35,6 @@ int childsa_alloc_spi(struct childsa *c, struct backend *b)
 {
 	return b->ops->alloc_spi(b, &c->remote, &c->local, c->reqid,
 				 &c->spi_in);
-}
-
-/* The smallest prefix covering a selector's address range. */
-static void sel_prefix(const struct ike_selector *s, struct ip_addr *a,
-		       uint8_t *plen)
-{
-	size_t len = ike_selector_addr_len(s->type);
-	unsigned int bits = 0;
-	uint8_t b[16] = { 0 };
-
-	while (bits < len * 8) {
-		unsigned int byte = bits / 8, bit = 7 - bits % 8;
-
-		if (((s->start[byte] ^ s->end[byte]) >> bit) & 1)
-			break;
-		bits++;
-	}
-	for (unsigned int i = 0; i < bits; i++)
-		b[i / 8] |= s->start[i / 8] & (0x80 >> (i % 8));
-	ip_addr_from_bytes(a, b, len);
-	*plen = (uint8_t)bits;
-}
-
-static uint16_t sel_port(const struct ike_selector *s)
-{
-	return s->start_port == s->end_port ? s->start_port : 0;
-}
-
-static void make_sel(struct kernel_sel *k, const struct ike_selector *src,
-		     const struct ike_selector *dst)
-{
-	memset(k, 0, sizeof(*k));
-	sel_prefix(src, &k->src, &k->src_len);
-	sel_prefix(dst, &k->dst, &k->dst_len);
-	k->proto = src->ip_proto ? src->ip_proto : dst->ip_proto;
-	k->sport = sel_port(src);
-	k->sport_mask = k->sport ? 0xffff : 0;
-	k->dport = sel_port(dst);
-	k->dport_mask = k->dport ? 0xffff : 0;
 }
 
 static void make_sa(struct kernel_sa *s, const struct childsa *c, bool out,
@@ -105,14 +67,17 @@ typedef int (*policy_fn)(struct policy_table *t,
 
 /*
  * Each policy of c, handed to fn: for every pair of a local and a
- * remote selector of one family, out, in and (in tunnel mode) fwd.
- * stop: at the first error, else go on and return the first.
+ * remote selector of one family, out, in and (in tunnel mode) fwd, and
+ * one policy per pair of port blocks (selector.h). stop: at the first
+ * error, else go on and return the first.
  */
 static int each_policy(const struct childsa *c, struct policy_table *t,
 		       policy_fn fn, bool stop)
 {
+	struct port_block lb[SEL_PORT_BLOCKS], rb[SEL_PORT_BLOCKS];
 	const struct ike_selector *l, *r;
 	struct kernel_policy p;
+	unsigned int nl, nr;
 	int ret = 0, err;
 
 	for (unsigned int i = 0; i < c->n_local_ts; i++) {
@@ -121,6 +86,18 @@ static int each_policy(const struct childsa *c, struct policy_table *t,
 			r = &c->remote_ts[j];
 			if (l->type != r->type)
 				continue;
+			nl = port_blocks(l->start_port, l->end_port, lb,
+					 SEL_PORT_BLOCKS);
+			nr = port_blocks(r->start_port, r->end_port, rb,
+					 SEL_PORT_BLOCKS);
+			if (!nl || !nr) {
+				/* Checked in negotiation: never widen. */
+				if (!ret)
+					ret = -E2BIG;
+				if (stop)
+					return ret;
+				continue;
+			}
 			for (int d = 0; d < 3; d++) {
 				if (d == KERNEL_DIR_FWD &&
 				    c->mode != KERNEL_MODE_TUNNEL)
@@ -129,20 +106,29 @@ static int each_policy(const struct childsa *c, struct policy_table *t,
 				p.dir = (enum kernel_dir)d;
 				p.mode = c->mode;
 				p.reqid = c->reqid;
-				if (d == KERNEL_DIR_OUT) {
-					make_sel(&p.sel, l, r);
-					p.tmpl_src = c->local;
-					p.tmpl_dst = c->remote;
-				} else {
-					make_sel(&p.sel, r, l);
-					p.tmpl_src = c->remote;
-					p.tmpl_dst = c->local;
+				p.tmpl_src = d == KERNEL_DIR_OUT ? c->local :
+								   c->remote;
+				p.tmpl_dst = d == KERNEL_DIR_OUT ? c->remote :
+								   c->local;
+				for (unsigned int a = 0; a < nl; a++) {
+					for (unsigned int b = 0; b < nr; b++) {
+						if (d == KERNEL_DIR_OUT)
+							sel_kernel(&p.sel, l,
+								   &lb[a], r,
+								   &rb[b]);
+						else
+							sel_kernel(&p.sel, r,
+								   &rb[b], l,
+								   &lb[a]);
+						p.priority =
+							sel_priority(&p.sel);
+						err = fn(t, &p, c);
+						if (err && !ret)
+							ret = err;
+						if (err && stop)
+							return ret;
+					}
 				}
-				err = fn(t, &p, c);
-				if (err && !ret)
-					ret = err;
-				if (err && stop)
-					return ret;
 			}
 		}
 	}

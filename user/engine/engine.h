@@ -15,6 +15,8 @@
  *				through the backend and narrows selectors
  *	policy_table.c		kernel policies shared by Child SAs with
  *				the same selectors, with an owner each
+ *	selector.c		XFRM selectors (port blocks) and policy
+ *				priorities from traffic selectors
  *	ike_sa_init.c, ike_auth.c, create_child_sa.c, informational.c
  *				one exchange each (exchange.h)
  *	child_exchange.c	Child SA payloads shared by IKE_AUTH and

@@ -529,6 +529,13 @@ static void bad_address(void **state)
 		  "local_ts: bad port or port range");
 	one_error(CONN_A "local_ts = 10.0.0.0/8[icmp/80]\n", 5,
 		  "local_ts: ports need protocol");
+	/* 1-1023 takes ten aligned blocks; 1024-65535 six; 0-1023 one. */
+	one_error(CONN_A "local_ts = 10.0.0.0/8[tcp/1-1023]\n", 5,
+		  "local_ts: port range 1-1023 takes more than 8 kernel "
+		  "policies");
+	one_error(CONN_A "remote_ts = 10.0.0.0/8[tcp/1024-65535], "
+		  "10.0.0.0/8[udp/1-65534]\n", 5,
+		  "remote_ts: port range 1-65534 takes more than 8");
 	one_error(CONN_A "local_ts = 10.0.0.1, 10.0.0.2, 10.0.0.3, "
 		  "10.0.0.4, 10.0.0.5\n", 5, "local_ts: more than 4 selectors");
 	one_error(CONN_A "local_id = ip:300.1.1.1\n", 5,

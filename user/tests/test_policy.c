@@ -4,7 +4,8 @@
  * the engine's policy table, against a fake backend with XFRM's policy
  * semantics (harness.c: one policy per selector and direction, UPDPOLICY
  * replaces, DELPOLICY deletes whatever the template): a reconnecting
- * peer, rekeys, rekey collisions, CHILD_SA_NOT_FOUND recovery.
+ * peer, rekeys, rekey collisions, CHILD_SA_NOT_FOUND recovery; port
+ * ranges as port blocks and policy priorities.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,7 +21,10 @@
 #include "engine/exchange.h"
 #include "engine/ike_sa.h"
 #include "engine/policy_table.h"
+#include "engine/selector.h"
 #include "ike/notify.h"
+#include "ike/sa.h"
+#include "ike/ts.h"
 #include "kernel/backend.h"
 
 #include "harness.h"
@@ -386,19 +390,21 @@ static void second_child(void **state)
 
 static struct kernel_policy tpol(uint32_t reqid, const char *net)
 {
+	struct ike_selector s, d;
+	struct port_block any = { 0, 0 };
 	struct kernel_policy p;
 
 	memset(&p, 0, sizeof(p));
-	assert_int_equal(ip_addr_parse("10.1.0.0", &p.sel.src), 0);
-	assert_int_equal(ip_addr_parse(net, &p.sel.dst), 0);
-	p.sel.src_len = 16;
-	p.sel.dst_len = 32;
+	sel4(&s, "10.1.0.0", "10.1.255.255");
+	sel4(&d, net, net);
+	sel_kernel(&p.sel, &s, &any, &d, &any);
 	p.dir = KERNEL_DIR_OUT;
 	p.mode = KERNEL_MODE_TUNNEL;
 	p.reqid = reqid;
 	assert_int_equal(ip_addr_parse("192.0.2.1", &p.tmpl_src), 0);
 	assert_int_equal(ip_addr_parse(reqid & 1 ? "198.51.100.2" :
 				       "203.0.113.9", &p.tmpl_dst), 0);
+	p.priority = sel_priority(&p.sel);
 	return p;
 }
 
@@ -561,6 +567,260 @@ static void table_many(void **state)
 	free(f);
 }
 
+/* Port ranges. */
+
+static void check_blocks(uint16_t lo, uint16_t hi, unsigned int want)
+{
+	struct port_block b[32];
+	unsigned int n = port_blocks(lo, hi, b, 32);
+	uint32_t next = lo;
+
+	assert_int_equal(n, want);
+	/* Aligned, in order, touching, exactly lo..hi. */
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t size = (uint16_t)~b[i].mask + 1u;
+
+		assert_int_equal(b[i].port, next);
+		assert_int_equal(b[i].port & ~b[i].mask, 0);
+		next += size;
+	}
+	assert_int_equal(next, (uint32_t)hi + 1);
+}
+
+static void port_ranges(void **state)
+{
+	struct port_block b[SEL_PORT_BLOCKS];
+	struct ike_selector s;
+
+	check_blocks(0, 65535, 1);
+	check_blocks(443, 443, 1);
+	check_blocks(0, 1023, 1);
+	check_blocks(49152, 65535, 1);
+	check_blocks(5060, 5061, 1);
+	check_blocks(1024, 65535, 6);
+	check_blocks(8000, 8080, 3);
+	check_blocks(1, 1023, 10);
+	check_blocks(1, 65534, 30);
+	check_blocks(65535, 65535, 1);
+	assert_int_equal(port_blocks(0, 65535, b, 8), 1);
+	assert_int_equal(b[0].mask, 0);
+	assert_int_equal(port_blocks(443, 443, b, 8), 1);
+	assert_int_equal(b[0].mask, 0xffff);
+	assert_int_equal(port_blocks(1024, 65535, b, 8), 6);
+	assert_int_equal(b[0].port, 1024);
+	assert_int_equal(b[0].mask, 0xfc00);
+	assert_int_equal(b[5].port, 32768);
+	assert_int_equal(b[5].mask, 0x8000);
+	/* Too many, or an empty range. */
+	assert_int_equal(port_blocks(1, 1023, b, 8), 0);
+	assert_int_equal(port_blocks(2, 1, b, 8), 0);
+
+	/* The longest start of a range that 8 blocks cover. */
+	assert_int_equal(port_range_fit(1, 1023, 8), 255);
+	assert_int_equal(port_range_fit(1, 65534, 8), 255);
+	assert_int_equal(port_range_fit(1024, 65535, 8), 65535);
+	assert_int_equal(port_range_fit(1, 1, 8), 1);
+	check_blocks(1, 255, 8);
+	sel4(&s, "10.0.0.0", "10.0.0.255");
+	s.start_port = 1;
+	s.end_port = 1023;
+	assert_false(sel_ports_fit(&s));
+	sel_ports_narrow(&s);
+	assert_int_equal(s.end_port, 255);
+	assert_true(sel_ports_fit(&s));
+}
+
+static struct kernel_sel ksel(const char *src, const char *src_end,
+			      const char *dst, const char *dst_end,
+			      uint8_t proto, uint16_t sp, uint16_t spm,
+			      uint16_t dp, uint16_t dpm)
+{
+	struct ike_selector s, d;
+	struct port_block a = { sp, spm }, b = { dp, dpm };
+	struct kernel_sel k;
+
+	sel4(&s, src, src_end);
+	sel4(&d, dst, dst_end);
+	s.ip_proto = proto;
+	sel_kernel(&k, &s, &a, &d, &b);
+	return k;
+}
+
+/* More specific, lower (preferred) priority. */
+static void priorities(void **state)
+{
+	struct kernel_sel net16 = ksel("10.1.0.0", "10.1.255.255", "10.2.0.0",
+				       "10.2.255.255", 0, 0, 0, 0, 0);
+	struct kernel_sel net24 = ksel("10.1.0.0", "10.1.255.255", "10.2.5.0",
+				       "10.2.5.255", 0, 0, 0, 0, 0);
+	struct kernel_sel host = ksel("10.1.0.0", "10.1.255.255", "10.2.5.1",
+				      "10.2.5.1", 0, 0, 0, 0, 0);
+	struct kernel_sel tcp = ksel("10.1.0.0", "10.1.255.255", "10.2.5.0",
+				     "10.2.5.255", 6, 0, 0, 0, 0);
+	struct kernel_sel block = ksel("10.1.0.0", "10.1.255.255", "10.2.5.0",
+				       "10.2.5.255", 6, 0, 0, 1024, 0xfc00);
+	struct kernel_sel port = ksel("10.1.0.0", "10.1.255.255", "10.2.5.0",
+				      "10.2.5.255", 6, 0, 0, 443, 0xffff);
+	struct kernel_sel both = ksel("10.1.0.0", "10.1.255.255", "10.2.5.0",
+				      "10.2.5.255", 6, 80, 0xffff, 443, 0xffff);
+	struct kernel_sel any = ksel("0.0.0.0", "255.255.255.255", "0.0.0.0",
+				     "255.255.255.255", 0, 0, 0, 0, 0);
+
+	assert_int_equal(net16.dst_len, 16);
+	assert_int_equal(port.dport, 443);
+	assert_int_equal(port.dport_mask, 0xffff);
+	assert_int_equal(block.dport_mask, 0xfc00);
+	assert_int_equal(sel_priority(&any), SEL_PRIO_BASE);
+	assert_true(sel_priority(&net24) < sel_priority(&net16));
+	assert_true(sel_priority(&host) < sel_priority(&net24));
+	assert_true(sel_priority(&tcp) < sel_priority(&net24));
+	assert_true(sel_priority(&block) < sel_priority(&tcp));
+	assert_true(sel_priority(&port) < sel_priority(&block));
+	assert_true(sel_priority(&both) < sel_priority(&port));
+	/* A longer prefix outweighs a protocol and both ports. */
+	assert_true(sel_priority(&host) < sel_priority(&both));
+	assert_int_equal(sel_priority(&net16),
+			 SEL_PRIO_BASE - 512 * 32);
+	assert_int_equal(sel_priority(&both),
+			 SEL_PRIO_BASE - 512 * 40 - 256 - 4 * 32);
+}
+
+/* The policies of side i for direction dir, and their number. */
+static unsigned int pols_dir(const struct fake *f, enum kernel_dir dir,
+			     const struct kernel_policy **out, unsigned int max)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < f->n_pols; i++)
+		if (f->pol_live[i] && f->pols[i].dir == dir && n < max)
+			out[n++] = &f->pols[i];
+	return n;
+}
+
+/*
+ * A port range in a selector: exactly its blocks in the kernel, one
+ * policy each, never any port; each with its priority.
+ */
+static void port_range_policies(void **state)
+{
+	struct world *w = world_new();
+	const struct kernel_policy *p[16];
+	struct ikesa *a;
+	uint32_t seen = 0;
+
+	/* B serves TCP 1024-65535 of its network. */
+	w->c[1].local_ts[0].ip_proto = 6;
+	w->c[1].local_ts[0].start_port = 1024;
+	a = up(w, 0);
+	assert_int_equal(a->children->remote_ts[0].start_port, 1024);
+	assert_int_equal(a->children->remote_ts[0].end_port, 65535);
+	for (int i = 1; i >= 0; i--) {
+		/* Out, in, fwd: six blocks each. */
+		assert_int_equal(live_pols(&w->f[i]), 18);
+		assert_int_equal(pols_dir(&w->f[i], KERNEL_DIR_OUT, p, 16), 6);
+	}
+	/* A's outbound: destination ports, B's side. */
+	for (unsigned int i = 0; i < 6; i++) {
+		uint16_t size = (uint16_t)(~p[i]->sel.dport_mask + 1);
+
+		assert_int_equal(p[i]->sel.proto, 6);
+		assert_int_not_equal(p[i]->sel.dport_mask, 0);
+		assert_int_equal(p[i]->sel.sport_mask, 0);
+		assert_int_equal(p[i]->sel.dport & ~p[i]->sel.dport_mask, 0);
+		assert_true(p[i]->sel.dport >= 1024);
+		assert_int_equal(p[i]->priority, sel_priority(&p[i]->sel));
+		seen |= (uint32_t)size;
+	}
+	/* 1024, 2048, ... 32768 ports: each block once. */
+	assert_int_equal(seen, 0xfc00);
+	/* B's inbound: source ports, its own side from A's view. */
+	assert_int_equal(pols_dir(&w->f[0], KERNEL_DIR_IN, p, 16), 6);
+	for (unsigned int i = 0; i < 6; i++)
+		assert_int_not_equal(p[i]->sel.sport_mask, 0);
+	delete_all(w, a, 1);
+	world_free(w);
+}
+
+/* A responder narrows a range that needs too many blocks. */
+static void port_range_narrowed(void **state)
+{
+	struct world *w = world_new();
+	struct ikesa *a;
+
+	/* A asks for TCP 1-1023 (ten blocks); B allows any port. */
+	w->c[0].remote_ts[0].ip_proto = 6;
+	w->c[0].remote_ts[0].start_port = 1;
+	w->c[0].remote_ts[0].end_port = 1023;
+	w->c[1].local_ts[0].ip_proto = 6;
+	a = up(w, 0);
+	assert_int_equal(a->children->remote_ts[0].start_port, 1);
+	assert_int_equal(a->children->remote_ts[0].end_port, 255);
+	assert_int_equal(w->e[1].sas->children->local_ts[0].end_port, 255);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(live_pols(&w->f[i]), 3 * SEL_PORT_BLOCKS);
+	delete_all(w, a, 1);
+	world_free(w);
+}
+
+/*
+ * An initiator refuses a range that would take too many policies (a
+ * responder that does not narrow): TS_UNACCEPTABLE, nothing installed.
+ */
+static void port_range_refused(void **state)
+{
+	struct world *w = world_new();
+	struct ikesa *a = up(w, 0);
+	struct childsa *c;
+	struct ike_chain *ch = calloc(1, sizeof(*ch));
+	struct ike_sa *sap = calloc(1, sizeof(*sap));
+	struct ike_ts *tsi = calloc(1, sizeof(*tsi)), *tsr;
+	struct ike_error err;
+	struct child_nego nego = { .ni = a->ni, .ni_len = a->ni_len,
+				   .nr = a->nr, .nr_len = a->nr_len };
+	const uint8_t spi[4] = { 0xc0, 0, 0, 1 };
+
+	assert_non_null(ch);
+	assert_non_null(sap);
+	assert_non_null(tsi);
+	tsr = calloc(1, sizeof(*tsr));
+	assert_non_null(tsr);
+	w->c[0].remote_ts[0].ip_proto = 6;
+	c = childsa_new(&a->local, a->local_port, &a->remote, a->remote_port,
+			99);
+	assert_non_null(c);
+	assert_int_equal(childsa_alloc_spi(c, &w->f[0].b), 0);
+	c->n_local_ts = c->n_remote_ts = 1;
+	c->local_ts[0] = w->c[0].local_ts[0];
+	c->remote_ts[0] = w->c[0].remote_ts[0];
+	proposal_offer(sap, w->c[0].esp, 1, IKE_PROTO_ESP, spi, 4,
+		       PROPOSAL_NO_DH);
+	tsi->n = tsr->n = 1;
+	tsi->sel[0] = c->local_ts[0];
+	tsr->sel[0] = c->remote_ts[0];
+	tsr->sel[0].start_port = 1;
+	tsr->sel[0].end_port = 1023;
+	ike_chain_add(ch, IKE_PL_SA, sap, &err);
+	ike_chain_add(ch, IKE_PL_TSI, tsi, &err);
+	ike_chain_add(ch, IKE_PL_TSR, tsr, &err);
+	assert_int_equal(child_complete(a, c, ch, &nego),
+			 IKE_N_TS_UNACCEPTABLE);
+	assert_false(c->installed);
+	/* Within the limit, the same answer is taken. */
+	tsr->sel[0].end_port = 255;
+	assert_int_equal(child_complete(a, c, ch, &nego), 0);
+	assert_true(c->installed);
+	assert_int_equal(live_pols(&w->f[0]), 3 + 3 * SEL_PORT_BLOCKS);
+	childsa_uninstall(c, &w->e[0]);
+	childsa_free(c);
+	assert_int_equal(live_pols(&w->f[0]), 3);
+	free(ch);
+	free(sap);
+	free(tsi);
+	free(tsr);
+	delete_all(w, a, 1);
+	world_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -576,6 +836,11 @@ int main(void)
 		cmocka_unit_test(rekey_not_found),
 		cmocka_unit_test(rekey_not_found_dead),
 		cmocka_unit_test(second_child),
+		cmocka_unit_test(port_ranges),
+		cmocka_unit_test(priorities),
+		cmocka_unit_test(port_range_policies),
+		cmocka_unit_test(port_range_narrowed),
+		cmocka_unit_test(port_range_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
