@@ -29,7 +29,7 @@ enum conn_key {
 	K_REMOTE_ID, K_AUTH, K_PSK, K_IKE, K_ESP, K_LOCAL_TS, K_REMOTE_TS,
 	K_MODE, K_DPD, K_IKE_LIFETIME, K_CHILD_LIFETIME, K_RETRANS_BASE,
 	K_RETRANS_TRIES, K_START, K_CERT, K_KEY, K_CA_DIR, K_CACERT,
-	K_RSA_PSS, K_N
+	K_RSA_PSS, K_UNIQUE, K_N
 };
 
 static const char *const conn_keys[K_N] = {
@@ -45,6 +45,7 @@ static const char *const conn_keys[K_N] = {
 	[K_RETRANS_TRIES] = "retransmit_tries", [K_START] = "start",
 	[K_CERT] = "cert", [K_KEY] = "key", [K_CA_DIR] = "ca_dir",
 	[K_CACERT] = "cacert", [K_RSA_PSS] = "rsa_pss",
+	[K_UNIQUE] = "unique",
 };
 
 enum mifd_key { M_LOG_LEVEL, M_SOCKET, M_COOKIE_THRESHOLD, M_N };
@@ -1330,6 +1331,17 @@ static void conn_key(struct ctx *x, const char *name, const char *v)
 	case K_START:
 		if (parse_bool(v, &cc->start))
 			error(x, "start: \"%s\" is neither yes nor no", v);
+		break;
+	case K_UNIQUE:
+		if (!strcasecmp(v, "replace"))
+			c->unique = CONN_UNIQUE_REPLACE;
+		else if (!strcasecmp(v, "no"))
+			c->unique = CONN_UNIQUE_NO;
+		else if (!strcasecmp(v, "never"))
+			c->unique = CONN_UNIQUE_NEVER;
+		else
+			error(x, "unique: \"%s\" is none of replace, no, "
+			      "never", v);
 		break;
 	}
 }

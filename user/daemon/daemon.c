@@ -335,6 +335,8 @@ static const char *reason_name(enum engine_reason r)
 		return "IKE SA gone";
 	case ENGINE_R_CLOSED:
 		return "closed";
+	case ENGINE_R_REPLACED:
+		return "replaced by a new IKE SA";
 	}
 	return "?";
 }

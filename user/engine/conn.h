@@ -21,6 +21,18 @@
 #define CONN_MAX_ID		128
 #define CONN_MAX_PSK		128
 
+/*
+ * What to do with another IKE SA of the same connection and identities
+ * (unique.c), as strongSwan's "unique": REPLACE deletes the older one
+ * once the new one is up; NO keeps both unless the peer sends
+ * INITIAL_CONTACT; NEVER keeps both, and sends no INITIAL_CONTACT.
+ */
+enum conn_unique {
+	CONN_UNIQUE_REPLACE,
+	CONN_UNIQUE_NO,
+	CONN_UNIQUE_NEVER,
+};
+
 /* One proposal: a list of transforms, several per type allowed. */
 struct conn_proposal {
 	unsigned int n;
@@ -56,6 +68,7 @@ struct conn {
 	struct ike_selector remote_ts[CONN_MAX_TS];
 
 	enum kernel_mode mode;
+	enum conn_unique unique;
 
 	uint32_t dpd_ms;		/* 0: no liveness checks */
 	uint64_t ike_lifetime_s, child_lifetime_s;	/* 0: unlimited */

@@ -40,6 +40,7 @@ int engine_init(struct engine *e, struct backend *b,
 	e->next_reqid = 1;
 	sa_table_init(&e->by_spi);
 	sa_table_init(&e->by_peer);
+	sa_table_init(&e->by_id);
 	policy_table_init(&e->policies, b);
 	return random_key(e->cookie_secret, sizeof(e->cookie_secret));
 }
@@ -83,6 +84,7 @@ void engine_free(struct engine *e)
 		ikesa_destroy(e->sas);
 	sa_table_free(&e->by_spi);
 	sa_table_free(&e->by_peer);
+	sa_table_free(&e->by_id);
 	policy_table_free(&e->policies);
 	free(e->conns);
 	e->conns = NULL;
@@ -471,6 +473,7 @@ static uint64_t sa_deadline(const struct ikesa *sa)
 		return d;
 	if (sa->n_del_pending)
 		d = earliest(d, sa->del_pending_at);
+	d = earliest(d, sa->delete_at);
 	if (sa->conn->dpd_ms)
 		d = earliest(d, sa->last_heard + sa->conn->dpd_ms);
 	return earliest(d, sa->rekey_at);
@@ -533,6 +536,13 @@ static void sa_tick(struct ikesa *sa, uint64_t now)
 	/* One request at a time: what is due waits for the next tick. */
 	if (sa->req.active || sa->state != IKESA_ESTABLISHED)
 		return;
+	if (sa->delete_at) {
+		/* Replaced (unique.c): the Delete waited for the window. */
+		sa->delete_at = 0;
+		if (informational_start(sa, NULL, true, now))
+			ikesa_kill(sa);
+		return;
+	}
 	if (sa->n_del_pending) {
 		informational_delete_pending(sa, now);
 		return;

@@ -17,6 +17,8 @@
  *				the same selectors, with an owner each
  *	selector.c		XFRM selectors (port blocks) and policy
  *				priorities from traffic selectors
+ *	unique.c		one IKE SA per connection and identities;
+ *				INITIAL_CONTACT
  *	ike_sa_init.c, ike_auth.c, create_child_sa.c, informational.c
  *				one exchange each (exchange.h)
  *	child_exchange.c	Child SA payloads shared by IKE_AUTH and
@@ -67,6 +69,8 @@ enum engine_reason {
 	ENGINE_R_EXPIRED,	/* Child SA: past its hard lifetime */
 	ENGINE_R_IKE_GONE,	/* Child SA: its IKE SA went away */
 	ENGINE_R_CLOSED,	/* torn down without a word (shutdown) */
+	ENGINE_R_REPLACED,	/* IKE SA: a new one of the same connection
+				 * and identities took its place (unique.c) */
 };
 
 enum engine_event_type {
@@ -111,6 +115,7 @@ struct engine {
 	unsigned int n_dead;		/* of them DEAD, for reap() */
 	struct sa_table by_spi;		/* every IKE SA, by our SPI */
 	struct sa_table by_peer;	/* responder SAs, by the peer's SPI */
+	struct sa_table by_id;		/* IKE SAs by identities (unique.c) */
 	struct policy_table policies;	/* of every installed Child SA */
 	uint32_t next_reqid;
 

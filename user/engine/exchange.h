@@ -99,6 +99,15 @@ void ike_rekey_response(struct engine *e, struct ikesa *sa,
 /* Whether a request's SA payload proposes an IKE SA. */
 bool ike_rekey_requested(const struct ike_chain *req);
 
+/*
+ * Uniqueness (unique.c). Whether our IKE_AUTH request for sa carries
+ * INITIAL_CONTACT; and, sa authenticated and its first Child SA
+ * installed, what becomes of the other IKE SAs of its connection with
+ * its identities (initial_contact: the peer sent it).
+ */
+bool unique_initial_contact(const struct ikesa *sa);
+void unique_settle(struct ikesa *sa, bool initial_contact, uint64_t now);
+
 /* IKE_AUTH and CREATE_CHILD_SA share the Child SA negotiation. */
 
 /* The keying inputs of one Child SA negotiation. */

@@ -26,7 +26,7 @@ struct auth_msg {
 	struct ike_ts tsi, tsr;
 	struct ike_id id, peer_id;
 	struct ike_auth auth;
-	struct ike_notify mode, err;
+	struct ike_notify mode, err, contact;
 	uint8_t id_body[4 + CONN_MAX_ID];
 	uint8_t auth_data[AUTH_DATA_MAX];
 	struct sig_payloads sig;	/* CERT, CERTREQ */
@@ -114,6 +114,7 @@ int ike_auth_start(struct ikesa *sa, uint64_t now)
 {
 	struct engine *e = sa->engine;
 	struct auth_msg *am = calloc(1, sizeof(*am));
+	struct ike_error err;
 	struct childsa *c;
 	int ret = -ENOMEM;
 
@@ -130,6 +131,11 @@ int ike_auth_start(struct ikesa *sa, uint64_t now)
 	ret = add_id_auth(sa, am);
 	if (ret)
 		goto out;
+	/* No other IKE SA with the peer: it may forget any it has (§2.4). */
+	if (unique_initial_contact(sa)) {
+		ikesa_notify(&am->contact, IKE_N_INITIAL_CONTACT, NULL, 0);
+		ike_chain_add(&am->chain, IKE_PL_NOTIFY, &am->contact, &err);
+	}
 	child_request_payloads(sa, c, &am->chain, &am->sap, &am->tsi,
 			       &am->tsr, &am->mode, PROPOSAL_NO_DH);
 	ret = ikesa_request(sa, now, IKE_EXCH_IKE_AUTH, &am->chain);
@@ -166,6 +172,26 @@ static bool peer_authentic(struct ikesa *sa, const struct ike_chain *ch)
 	return auth_compute(sa, !sa->initiator, true, pid->body,
 			    pid->body_len, (uint8_t *)pauth->auth->data,
 			    &len) == 0;
+}
+
+/*
+ * Authenticated: note the peer's ID for the uniqueness checks
+ * (unique.c). Without memory for it, sa stays out of them.
+ */
+static void authenticated(struct ikesa *sa, const struct ike_chain *ch)
+{
+	const struct ike_payload *pid;
+
+	pid = ike_chain_find(ch, sa->initiator ? IKE_PL_IDR : IKE_PL_IDI,
+			     NULL);
+	if (pid)
+		ikesa_set_peer_id(sa, pid->id->type, pid->id->data,
+				  pid->id->len);
+}
+
+static bool initial_contact(const struct ike_chain *ch)
+{
+	return ike_chain_find_notify(ch, IKE_N_INITIAL_CONTACT) != NULL;
 }
 
 static void done_init_msgs(struct ikesa *sa)
@@ -279,6 +305,7 @@ static void request(struct engine *e, struct ikesa *sa,
 			wipe_free(am);
 		return;
 	}
+	authenticated(sa, m->chain);
 	ikesa_established(sa, m->now, NULL);
 	c = child_respond(sa, m->chain, &nego, &pc, &notify);
 	if (c) {
@@ -290,6 +317,9 @@ static void request(struct engine *e, struct ikesa *sa,
 	}
 	if (ikesa_respond(sa, IKE_EXCH_IKE_AUTH, id, &am->chain))
 		ikesa_kill_why(sa, ENGINE_R_LOCAL);
+	else
+		/* The Child SA is in: older IKE SAs may go. */
+		unique_settle(sa, initial_contact(m->chain), m->now);
 	done_init_msgs(sa);
 	wipe_free(am);
 }
@@ -311,15 +341,18 @@ static void response(struct engine *e, struct ikesa *sa,
 		return;
 	}
 	ikesa_request_done(sa);
+	authenticated(sa, m->chain);
 	ikesa_established(sa, m->now, NULL);
 	done_init_msgs(sa);
 	sa->req.child = NULL;
 	if (child_complete(sa, c, m->chain, &nego)) {
 		/* The IKE SA stands without its first Child SA. */
 		child_reject(sa, c, m->chain, m->now);
-		return;
+	} else {
+		ikesa_add_child(sa, c);
 	}
-	ikesa_add_child(sa, c);
+	/* Its Child SA is in (or not to be had): older IKE SAs may go. */
+	unique_settle(sa, initial_contact(m->chain), m->now);
 }
 
 const struct exchange_ops xchg_ike_auth = {

@@ -103,6 +103,10 @@ static struct ikesa *make_new(struct ikesa *old, bool initiator,
 	memcpy(sa->nr, nr, nr_len);
 	sa->nr_len = nr_len;
 	ret = ikesa_set_spis(sa, spi_i, spi_r);
+	/* The same identities: it stands in old's place (unique.c). */
+	if (!ret && old->peer_id)
+		ret = ikesa_set_peer_id(sa, old->peer_id[0], old->peer_id + 1,
+					old->peer_id_len - 1);
 	if (!ret)
 		ret = dh_shared(dh, peer->data, peer->len, g_ir);
 	if (!ret)

@@ -49,7 +49,41 @@ struct ikesa *ikesa_new(struct engine *e, const struct conn *c,
 	}
 	sa->next = e->sas;
 	e->sas = sa;
+	/* Whom we mean to talk to, for INITIAL_CONTACT (unique.c). */
+	if (initiator && c->remote_id.len &&
+	    ikesa_set_peer_id(sa, c->remote_id.type, c->remote_id.data,
+			      c->remote_id.len)) {
+		ikesa_destroy(sa);
+		return NULL;
+	}
 	return sa;
+}
+
+uint64_t ikesa_hash_ids(const struct ikesa *sa)
+{
+	const struct conn_id *l = &sa->conn->local_id;
+	uint8_t type = l->type;
+	uint64_t h;
+
+	h = sa_hash_bytes(0, &type, 1);
+	h = sa_hash_bytes(h, l->data, l->len);
+	return sa_hash_bytes(h, sa->peer_id, sa->peer_id_len);
+}
+
+int ikesa_set_peer_id(struct ikesa *sa, uint8_t type, const uint8_t *data,
+		      size_t len)
+{
+	uint8_t *id = malloc(len + 1);
+
+	if (!id)
+		return -ENOMEM;
+	id[0] = type;
+	memcpy(id + 1, data, len);
+	free(sa->peer_id);
+	sa->peer_id = id;
+	sa->peer_id_len = len + 1;
+	return sa_table_insert(&sa->engine->by_id, &sa->by_id,
+			       ikesa_hash_ids(sa));
 }
 
 int ikesa_set_spis(struct ikesa *sa, uint64_t spi_i, uint64_t spi_r)
@@ -156,6 +190,7 @@ void ikesa_destroy(struct ikesa *sa)
 		}
 	sa_table_remove(&e->by_spi, &sa->by_spi);
 	sa_table_remove(&e->by_peer, &sa->by_peer);
+	sa_table_remove(&e->by_id, &sa->by_id);
 	if (sa->state == IKESA_DEAD)
 		e->n_dead--;
 	half_open_done(sa);
@@ -170,6 +205,7 @@ void ikesa_destroy(struct ikesa *sa)
 		childsa_uninstall(sa->req.standin, e);
 		childsa_free(sa->req.standin);
 	}
+	free(sa->peer_id);
 	free_buf(&sa->req.buf, &sa->req.len);
 	free_buf(&sa->resp_buf, &sa->resp_len);
 	free_buf(&sa->init_req, &sa->init_req_len);

@@ -75,6 +75,7 @@ struct ikesa {
 	struct engine *engine;
 	const struct conn *conn;
 	struct sa_node by_spi, by_peer;	/* in the engine's tables */
+	struct sa_node by_id;		/* once the peer's ID is known */
 	bool announced;			/* IKE_UP reported */
 	bool half_open;			/* counted in engine n_half_open */
 	enum engine_reason why;		/* why it goes: the first given */
@@ -85,6 +86,13 @@ struct ikesa {
 
 	struct ip_addr local, remote;
 	uint16_t local_port, remote_port;
+	/*
+	 * The peer's ID (type, then the data), malloc'ed: the configured
+	 * remote_id from the start when we initiate, the authenticated one
+	 * otherwise; NULL until then.
+	 */
+	uint8_t *peer_id;
+	size_t peer_id_len;
 
 	struct proposal_choice ike;	/* negotiated IKE transforms */
 	uint16_t ke_group;
@@ -109,6 +117,8 @@ struct ikesa {
 	uint8_t *resp_buf;		/* our last response, for replays */
 	size_t resp_len;
 
+	uint64_t delete_at;		/* ms; send a Delete of it once the
+					 * window is free (unique.c); 0: no */
 	uint64_t last_heard;		/* ms; for liveness checks */
 	uint64_t expire;		/* ms; 0: none */
 	uint64_t rekey_at;		/* ms; 0: none */
@@ -148,6 +158,14 @@ void ikesa_established(struct ikesa *sa, uint64_t now,
 		       const struct ikesa *old);
 /* Set the SPIs, keeping the engine's lookup tables right. 0 or -ENOMEM. */
 int ikesa_set_spis(struct ikesa *sa, uint64_t spi_i, uint64_t spi_r);
+/*
+ * Set the peer's ID and file sa under it and our own ID in the engine's
+ * table of identities (unique.c). 0 or -ENOMEM.
+ */
+int ikesa_set_peer_id(struct ikesa *sa, uint8_t type, const uint8_t *data,
+		      size_t len);
+/* The hash of sa's identities in that table. */
+uint64_t ikesa_hash_ids(const struct ikesa *sa);
 
 /*
  * Derive the IKE SA keys from the DH shared secret, the nonces and the

@@ -273,6 +273,24 @@ void drop_all(struct world *w)
 	}
 }
 
+bool dgram_has_notify(struct ikesa *sa, const struct dgram *d,
+		      uint16_t type)
+{
+	struct ike_chain *c = calloc(1, sizeof(*c));
+	struct ike_error err;
+	struct ikesa_plain plain;
+	bool found = false;
+
+	assert_non_null(c);
+	if (!ikesa_decrypt(sa, d->buf, d->len, c, &plain, &err)) {
+		found = ike_chain_find_notify(c, type) != NULL;
+		ike_chain_free(c);
+		ikesa_plain_free(&plain);
+	}
+	free(c);
+	return found;
+}
+
 /* Configuration. */
 
 void xf(struct conn_proposal *p, uint8_t type, uint16_t id,

@@ -87,7 +87,10 @@ struct dgram pop(struct world *w);
 void deliver(struct world *w, const struct dgram *d, uint64_t now);
 void pump(struct world *w, uint64_t now);
 void drop_all(struct world *w);
-
+/* Whether an SK datagram to sa (the receiver's IKE SA) carries a notify. */
+struct ikesa;
+bool dgram_has_notify(struct ikesa *sa, const struct dgram *d,
+		      uint16_t type);
 void xf(struct conn_proposal *p, uint8_t type, uint16_t id,
 	       uint16_t bits);
 void sel4(struct ike_selector *s, const char *start, const char *end);

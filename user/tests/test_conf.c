@@ -146,6 +146,7 @@ static void defaults(void **state)
 	assert_int_equal(cc->conn.local_port, 500);
 	assert_int_equal(cc->conn.remote_port, 500);
 	assert_int_equal(cc->conn.mode, KERNEL_MODE_TUNNEL);
+	assert_int_equal(cc->conn.unique, CONN_UNIQUE_REPLACE);
 	assert_false(cc->start);
 	assert_int_equal(cc->conn.psk_len, 6);
 	assert_memory_equal(cc->conn.psk, "secret", 6);
@@ -198,6 +199,7 @@ static void full(void **state)
 		"retransmit_base = 300ms\n"
 		"retransmit_tries = 3\n"
 		"start = yes\n"
+		"unique = never\n"
 		"[conn two]\n"
 		"local = fd01:2::1\n"
 		"remote = %any\n"
@@ -264,6 +266,7 @@ static void full(void **state)
 	assert_int_equal(a->conn.retrans_base_ms, 300);
 	assert_int_equal(a->conn.retrans_tries, 3);
 	assert_true(a->start);
+	assert_int_equal(a->conn.unique, CONN_UNIQUE_NEVER);
 
 	b = conf_find(c, "two");
 	assert_non_null(b);
@@ -536,6 +539,8 @@ static void bad_address(void **state)
 	one_error(CONN_A "remote_ts = 10.0.0.0/8[tcp/1024-65535], "
 		  "10.0.0.0/8[udp/1-65534]\n", 5,
 		  "remote_ts: port range 1-65534 takes more than 8");
+	one_error(CONN_A "unique = sometimes\n", 5,
+		  "unique: \"sometimes\" is none of replace, no, never");
 	one_error(CONN_A "local_ts = 10.0.0.1, 10.0.0.2, 10.0.0.3, "
 		  "10.0.0.4, 10.0.0.5\n", 5, "local_ts: more than 4 selectors");
 	one_error(CONN_A "local_id = ip:300.1.1.1\n", 5,

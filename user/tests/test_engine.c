@@ -2176,7 +2176,7 @@ static void child_lifetime_zero(void **state)
 /* Events. */
 
 #define N_EV	(ENGINE_EV_CHILD_REKEYED + 1)
-#define N_WHY	(ENGINE_R_CLOSED + 1)
+#define N_WHY	(ENGINE_R_REPLACED + 1)
 
 struct ev_log {
 	unsigned int n[N_EV][N_WHY];
@@ -2426,6 +2426,8 @@ static void many_sas(void **state)
 	unsigned int n = 0;
 
 	ev_attach(w, l);
+	/* Side by side, not replacing one another (unique.c). */
+	w->c[0].unique = w->c[1].unique = CONN_UNIQUE_NEVER;
 	for (int i = 0; i < 300; i++) {
 		assert_non_null(engine_initiate(&w->e[0], &w->c[0], i));
 		pump(w, i);

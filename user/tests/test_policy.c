@@ -4,8 +4,9 @@
  * the engine's policy table, against a fake backend with XFRM's policy
  * semantics (harness.c: one policy per selector and direction, UPDPOLICY
  * replaces, DELPOLICY deletes whatever the template): a reconnecting
- * peer, rekeys, rekey collisions, CHILD_SA_NOT_FOUND recovery; port
- * ranges as port blocks and policy priorities.
+ * peer, rekeys, rekey collisions, CHILD_SA_NOT_FOUND recovery; duplicate
+ * IKE SAs (INITIAL_CONTACT, uniqueness); port ranges as port blocks and
+ * policy priorities.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -149,6 +150,8 @@ static void reconnect(bool old_first)
 	struct ikesa *a_old, *a_new, *b_old, *b_new, *gone, *stays;
 	const struct childsa *keep;
 
+	/* B keeps both: what the table does, not uniqueness. */
+	w->c[1].unique = CONN_UNIQUE_NEVER;
 	a_old = up(w, 0);
 	b_old = twin(w, a_old->children);
 	assert_non_null(b_old);
@@ -384,6 +387,273 @@ static void second_child(void **state)
 	held_by(w, 1, w->e[1].sas->children, 3);
 	delete_all(w, a, 3);
 	world_free(w);
+}
+
+/* Duplicate IKE SAs (unique.c). */
+
+/* IKE SA events by reason, per side. */
+struct downs {
+	unsigned int ike[ENGINE_R_REPLACED + 1];
+	unsigned int up;
+};
+
+static void on_event(void *ctx, const struct engine_event *ev)
+{
+	struct downs *d = ctx;
+
+	if (ev->type == ENGINE_EV_IKE_DOWN)
+		d->ike[ev->reason]++;
+	if (ev->type == ENGINE_EV_IKE_UP)
+		d->up++;
+}
+
+static void watch(struct world *w, int i, struct downs *d)
+{
+	struct engine_events ev = { on_event, d };
+
+	memset(d, 0, sizeof(*d));
+	engine_set_events(&w->e[i], &ev);
+}
+
+/*
+ * A starts an IKE SA and runs it up to its IKE_AUTH request, which it
+ * returns undelivered; *b: B's half of the new IKE SA.
+ */
+static struct dgram to_auth(struct world *w, uint64_t now,
+			    struct ikesa **a, struct ikesa **b)
+{
+	struct dgram d;
+
+	*a = engine_initiate(&w->e[0], &w->c[0], now);
+	assert_non_null(*a);
+	for (int i = 0; i < 2; i++) {
+		d = pop(w);
+		deliver(w, &d, now);
+		free(d.buf);
+	}
+	d = pop(w);
+	*b = engine_find_sa(&w->e[1], (*a)->spi_r, false);
+	assert_non_null(*b);
+	return d;
+}
+
+/*
+ * A reboots and comes back: its new IKE_AUTH says INITIAL_CONTACT, and B
+ * drops its old IKE SA at once, without a Delete (A would not know it),
+ * after the new Child SA took the policies: they never went.
+ */
+static void initial_contact(void **state)
+{
+	struct world *w = world_new();
+	struct ikesa *a, *b_old, *b_new;
+	struct downs down;
+	struct dgram d;
+
+	d = to_auth(w, 0, &a, &b_old);
+	assert_true(dgram_has_notify(b_old, &d, IKE_N_INITIAL_CONTACT));
+	deliver(w, &d, 0);
+	free(d.buf);
+	pump(w, 0);
+	held_by(w, 1, b_old->children, 3);
+
+	reboot(w, 0);
+	watch(w, 1, &down);
+	d = to_auth(w, 10, &a, &b_new);
+	assert_true(dgram_has_notify(b_new, &d, IKE_N_INITIAL_CONTACT));
+	deliver(w, &d, 10);
+	free(d.buf);
+	/* B's answer only: no Delete to a peer that forgot the SA. */
+	assert_int_equal(w->n, 1);
+	assert_int_equal(n_sas(&w->e[1]), 1);
+	assert_ptr_equal(w->e[1].sas, b_new);
+	assert_int_equal(down.ike[ENGINE_R_REPLACED], 1);
+	held_by(w, 1, b_new->children, 3);
+	assert_int_equal(w->f[1].n_del_pol, 0);
+	assert_int_equal(live_sas(&w->f[1]), 2);
+	pump(w, 10);
+	held_by(w, 0, a->children, 3);
+	delete_all(w, a, 11);
+	world_free(w);
+}
+
+/* With another IKE SA to B up (even of another connection), no INITIAL_CONTACT. */
+static void no_initial_contact(void **state)
+{
+	struct world *w = world_new();
+	struct ikesa *a1, *a2, *b2;
+	struct dgram d;
+
+	w->c[0].unique = w->c[1].unique = CONN_UNIQUE_NO;
+	a1 = up(w, 0);
+	d = to_auth(w, 1, &a2, &b2);
+	assert_false(dgram_has_notify(b2, &d, IKE_N_INITIAL_CONTACT));
+	deliver(w, &d, 1);
+	free(d.buf);
+	pump(w, 1);
+	/* unique = no: both stay. */
+	assert_int_equal(n_sas(&w->e[1]), 2);
+	assert_int_equal(n_sas(&w->e[0]), 1 + 1);
+	held_by(w, 1, b2->children, 3);
+
+	/* A rekeyed IKE SA is contact too. */
+	assert_int_equal(engine_delete_ike(&w->e[0], a2, 2), 0);
+	pump(w, 2);
+	assert_int_equal(engine_rekey_ike(&w->e[0], a1, 3), 0);
+	pump(w, 3);
+	assert_int_equal(n_sas(&w->e[0]), 1);
+	d = to_auth(w, 4, &a2, &b2);
+	assert_false(dgram_has_notify(b2, &d, IKE_N_INITIAL_CONTACT));
+	free(d.buf);
+	world_free(w);
+}
+
+/*
+ * unique = replace (the default): a second IKE SA of the same
+ * connection and identities, without INITIAL_CONTACT (A has the first
+ * still), replaces the first once its Child SA is in; the old one goes
+ * with a Delete. Make-before-break: the policies never go.
+ */
+static void unique_replace(void **state)
+{
+	struct world *w = world_new();
+	struct ikesa *a1, *a2, *b1, *b2;
+	struct downs down[2];
+	struct dgram d;
+
+	a1 = up(w, 0);
+	b1 = twin(w, a1->children);
+	watch(w, 0, &down[0]);
+	watch(w, 1, &down[1]);
+	d = to_auth(w, 1, &a2, &b2);
+	assert_false(dgram_has_notify(b2, &d, IKE_N_INITIAL_CONTACT));
+	deliver(w, &d, 1);
+	free(d.buf);
+	continuous(w, false);
+	/* B: the new IKE SA up, the old one's Delete on its way. */
+	assert_int_equal(b1->state, IKESA_DELETING);
+	held_by(w, 1, b2->children, 3);
+	step_all(w, 1, false);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(n_sas(&w->e[i]), 1);
+		assert_int_equal(down[i].ike[ENGINE_R_REPLACED], 1);
+		assert_int_equal(live_sas(&w->f[i]), 2);
+	}
+	held_by(w, 0, a2->children, 3);
+	held_by(w, 1, b2->children, 3);
+	delete_all(w, a2, 2);
+	world_free(w);
+}
+
+/* The old IKE SA busy with a request: its Delete waits for the window. */
+static void unique_replace_busy(void **state)
+{
+	struct world *w = world_new();
+	struct ikesa *a1, *a2, *b1, *b2;
+	struct dgram d;
+
+	w->c[0].unique = CONN_UNIQUE_NO;	/* B alone replaces */
+	a1 = up(w, 0);
+	b1 = twin(w, a1->children);
+	assert_int_equal(engine_dpd(&w->e[1], b1, 1), 0);
+	drop_all(w);			/* lost: B retransmits later */
+	d = to_auth(w, 2, &a2, &b2);
+	deliver(w, &d, 2);
+	free(d.buf);
+	pump(w, 2);
+	assert_int_equal(b1->state, IKESA_ESTABLISHED);
+	assert_true(b1->delete_at);
+	held_by(w, 1, b2->children, 3);
+	/* The liveness check is answered, then the Delete goes. */
+	engine_tick(&w->e[1], 1001);
+	pump(w, 1001);
+	assert_false(b1->req.active);
+	assert_true(engine_next_deadline(&w->e[1]) <= 1001);
+	engine_tick(&w->e[1], 1001);
+	assert_int_equal(b1->state, IKESA_DELETING);
+	pump(w, 1001);
+	assert_int_equal(n_sas(&w->e[1]), 1);
+	assert_int_equal(n_sas(&w->e[0]), 1);
+	held_by(w, 1, b2->children, 3);
+	assert_int_equal(w->f[1].n_del_pol, 0);
+	delete_all(w, a2, 1002);
+	world_free(w);
+}
+
+/* unique = never: INITIAL_CONTACT neither sent nor heeded. */
+static void unique_never(void **state)
+{
+	struct world *w = world_new();
+	struct ikesa *a, *b;
+	struct dgram d;
+
+	w->c[0].unique = w->c[1].unique = CONN_UNIQUE_NEVER;
+	d = to_auth(w, 0, &a, &b);
+	assert_false(dgram_has_notify(b, &d, IKE_N_INITIAL_CONTACT));
+	deliver(w, &d, 0);
+	free(d.buf);
+	pump(w, 0);
+	/* A comes back with INITIAL_CONTACT: B keeps both. */
+	reboot(w, 0);
+	w->c[0].unique = CONN_UNIQUE_REPLACE;
+	d = to_auth(w, 1, &a, &b);
+	assert_true(dgram_has_notify(b, &d, IKE_N_INITIAL_CONTACT));
+	deliver(w, &d, 1);
+	free(d.buf);
+	pump(w, 1);
+	assert_int_equal(n_sas(&w->e[1]), 2);
+	held_by(w, 1, b->children, 3);
+	world_free(w);
+}
+
+/* unique = no: duplicates stay, but INITIAL_CONTACT clears the old ones. */
+static void unique_no(void **state)
+{
+	struct world *w = world_new();
+	struct ikesa *a, *b;
+
+	w->c[1].unique = CONN_UNIQUE_NO;
+	up(w, 0);
+	reboot(w, 0);
+	a = up(w, 1);
+	b = twin(w, a->children);
+	assert_int_equal(n_sas(&w->e[1]), 1);
+	held_by(w, 1, b->children, 3);
+	world_free(w);
+}
+
+/* Another connection with the same identities is not a duplicate. */
+static void unique_per_conn(void **state)
+{
+	struct world *w = world_new();
+	struct conn *c2 = calloc(2, sizeof(*c2));
+	struct ikesa *a, *a2;
+
+	assert_non_null(c2);
+	/*
+	 * Both sides: a second connection with the same addresses and
+	 * IDs, told apart by its IKE proposal, for other networks.
+	 */
+	for (int i = 0; i < 2; i++) {
+		c2[i] = w->c[i];
+		c2[i].name = "second";
+		set_ike(&c2[i], IKE_DH_ECP_256, false);
+		sel4(&c2[i].local_ts[0], i ? "10.4.0.0" : "10.3.0.0",
+		     i ? "10.4.255.255" : "10.3.255.255");
+		sel4(&c2[i].remote_ts[0], i ? "10.3.0.0" : "10.4.0.0",
+		     i ? "10.3.255.255" : "10.4.255.255");
+	}
+	assert_int_equal(engine_add_conn(&w->e[1], &c2[1]), 0);
+	a = up(w, 0);
+	a2 = engine_initiate(&w->e[0], &c2[0], 1);
+	assert_non_null(a2);
+	pump(w, 1);
+	assert_int_equal(a2->state, IKESA_ESTABLISHED);
+	assert_int_equal(n_sas(&w->e[0]), 2);
+	assert_int_equal(n_sas(&w->e[1]), 2);
+	assert_int_equal(a->state, IKESA_ESTABLISHED);
+	assert_ptr_equal(twin(w, a2->children)->conn, &c2[1]);
+	world_free(w);
+	free(c2);
 }
 
 /* The table alone, against the fake backend. */
@@ -836,6 +1106,13 @@ int main(void)
 		cmocka_unit_test(rekey_not_found),
 		cmocka_unit_test(rekey_not_found_dead),
 		cmocka_unit_test(second_child),
+		cmocka_unit_test(initial_contact),
+		cmocka_unit_test(no_initial_contact),
+		cmocka_unit_test(unique_replace),
+		cmocka_unit_test(unique_replace_busy),
+		cmocka_unit_test(unique_never),
+		cmocka_unit_test(unique_no),
+		cmocka_unit_test(unique_per_conn),
 		cmocka_unit_test(port_ranges),
 		cmocka_unit_test(priorities),
 		cmocka_unit_test(port_range_policies),
