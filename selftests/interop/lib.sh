@@ -12,6 +12,9 @@
 #				every daemon mifd_start started) and wait for
 #				it to exit (5 s, then SIGKILL). Returns 0 when
 #				each exited with status 0.
+#   mifd_crash NS SOCK		SIGKILL the daemon started with SOCK (no
+#				Delete, nothing removed from the kernel), as
+#				a crash or a power cut would
 #   mifd_ctl NS SOCK ARGS...	run "mifctl ARGS..." against that daemon
 #				(MIFD_SOCKET=SOCK, killed after 20 s),
 #				e.g. mifd_ctl "$EU" "$sock" -j ike list
@@ -76,6 +79,16 @@ mifd_stop() {
 		_mifd_stop_one "$s" || rc=1
 	done
 	return $rc
+}
+
+mifd_crash() {
+	local sock=$2 pid
+	pid=${mifd_pids[$sock]:-}
+	[ -n "$pid" ] || return 1
+	unset "mifd_pids[$sock]"
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
 }
 
 mifd_ctl() {

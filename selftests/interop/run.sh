@@ -5,8 +5,9 @@
 #   tools/vm/run -k debian -m 3072 -t 900 -- selftests/interop/run.sh [CASEFILE...]
 #
 # A harness: it runs the case files of this directory, mifd.sh (mifd
-# against mifd) and then charon.sh (mifd against strongSwan) when present
-# and executable, or the files named on the command line, and merges their
+# against mifd), charon.sh (mifd against strongSwan) and reconnect.sh (a
+# peer that reboots under traffic) when present and executable, or the
+# files named on the command line, and merges their
 # TAP into one stream, numbering the cases anew and prefixing each name
 # with its file's. Other files here (lib.sh, helpers) are not run.
 #
@@ -31,6 +32,7 @@ if [ $# -gt 0 ]; then
 else
 	[ -x "$dir/mifd.sh" ] && files+=("$dir/mifd.sh")
 	[ -x "$dir/charon.sh" ] && files+=("$dir/charon.sh")
+	[ -x "$dir/reconnect.sh" ] && files+=("$dir/reconnect.sh")
 fi
 
 echo "TAP version 13"
