@@ -290,12 +290,13 @@ int ikesa_build(struct ikesa *sa, uint8_t exchange, bool response,
 	m->hdr.msg_id = msg_id;
 	ike_writer_init(&w);
 	if (exchange == IKE_EXCH_IKE_SA_INIT) {
-		m->chain = *inner;
+		m->chain = *inner;	/* borrowed, not released here */
 		ret = ike_message_build(&w, m, &err) ? -EINVAL : 0;
 	} else if (!sa->keyed) {
 		ret = -EINVAL;
 	} else {
 		ret = seal(sa, m, inner, &w);
+		ike_message_free(m);
 	}
 	free(m);
 	if (ret) {
@@ -400,6 +401,7 @@ int ikesa_respond_notify_data(struct ikesa *sa, uint8_t exchange,
 	ikesa_notify(&n, type, data, len);
 	ike_chain_add(c, IKE_PL_NOTIFY, &n, &err);
 	ret = ikesa_respond(sa, exchange, msg_id, c);
+	ike_chain_free(c);
 	free(c);
 	return ret;
 }

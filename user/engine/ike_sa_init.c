@@ -64,8 +64,10 @@ int ike_sa_init_start(struct ikesa *sa, uint64_t now)
 			     sa->cookie_len);
 		ike_chain_add(chain, IKE_PL_NOTIFY, &cookie, &err);
 	}
-	proposal_offer(sap, c->ike, c->n_ike, IKE_PROTO_IKE, NULL, 0,
-		       sa->ke_group);
+	ret = proposal_offer(sap, c->ike, c->n_ike, IKE_PROTO_IKE, NULL, 0,
+			     sa->ke_group);
+	if (ret)
+		goto out;
 	ike_chain_add(chain, IKE_PL_SA, sap, &err);
 	ke.group = sa->ke_group;
 	ke.data = dh_public(&sa->dh, &ke.len);
@@ -89,6 +91,10 @@ int ike_sa_init_start(struct ikesa *sa, uint64_t now)
 	memcpy(sa->init_req, sa->req.buf, sa->req.len);
 	sa->init_req_len = sa->req.len;
 out:
+	if (chain)
+		ike_chain_free(chain);
+	if (sap)
+		ike_sa_free(sap);
 	free(chain);
 	free(sap);
 	return ret;
@@ -132,6 +138,7 @@ static void reply_stateless(struct engine *e, const struct engine_msg *m,
 		e->send.fn(e->send.ctx, m->local, m->local_port, m->remote,
 			   m->remote_port, w.p, w.len);
 	ike_writer_free(&w);
+	ike_message_free(msg);
 	free(msg);
 }
 
@@ -168,8 +175,9 @@ static int respond(struct ikesa *sa, const struct proposal_choice *pc)
 
 	if (!chain || !sap)
 		goto out;
-	sap->n_proposals = 1;
-	sap->proposals[0] = pc->prop;
+	ret = proposal_reply(sap, pc, NULL, 0);
+	if (ret)
+		goto out;
 	ike_chain_add(chain, IKE_PL_SA, sap, &err);
 	ke.group = sa->ke_group;
 	ke.data = dh_public(&sa->dh, &ke.len);
@@ -188,6 +196,10 @@ static int respond(struct ikesa *sa, const struct proposal_choice *pc)
 		sa->init_resp_len = sa->resp_len;
 	}
 out:
+	if (chain)
+		ike_chain_free(chain);
+	if (sap)
+		ike_sa_free(sap);
 	free(chain);
 	free(sap);
 	return ret;

@@ -2,11 +2,12 @@
 /*
  * Proposal offer and selection.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "engine/proposal.h"
 
-#define N_TYPES	5	/* ENCR, PRF, INTEG, DH, ESN */
+#define N_TYPES	PROPOSAL_TYPES
 
 /* "None" transforms (INTEG 0, DH 0) count as absent. */
 static bool is_none(const struct ike_transform *t)
@@ -213,12 +214,21 @@ int proposal_check_reply(const struct ike_sa *reply,
 	return match(p, &mine[p->num - 1], protocol, ke_group, out);
 }
 
-void proposal_offer(struct ike_sa *sa, const struct conn_proposal *mine,
-		    unsigned int n, uint8_t protocol, const uint8_t *spi,
-		    size_t spi_len, uint16_t dh_first)
+int proposal_offer(struct ike_sa *sa, const struct conn_proposal *mine,
+		   unsigned int n, uint8_t protocol, const uint8_t *spi,
+		   size_t spi_len, uint16_t dh_first)
 {
-	memset(sa, 0, sizeof(*sa));
-	for (unsigned int i = 0; i < n && i < IKE_SA_MAX_PROPOSALS; i++) {
+	struct ike_transform *xf;
+	unsigned int n_xf = 0;
+
+	if (n > IKE_SA_MAX_PROPOSALS)
+		n = IKE_SA_MAX_PROPOSALS;
+	for (unsigned int i = 0; i < n; i++)
+		n_xf += mine[i].n;
+	xf = ike_sa_alloc(sa, n, n_xf);
+	if (!xf)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < n; i++) {
 		struct ike_proposal *p = &sa->proposals[sa->n_proposals++];
 		unsigned int k = 0;
 
@@ -227,6 +237,7 @@ void proposal_offer(struct ike_sa *sa, const struct conn_proposal *mine,
 		p->spi_size = (uint8_t)spi_len;
 		if (spi_len)
 			memcpy(p->spi, spi, spi_len);
+		p->transforms = xf;
 		for (unsigned int j = 0; j < mine[i].n; j++)
 			if (mine[i].xf[j].type == IKE_XF_DH &&
 			    mine[i].xf[j].id == dh_first && dh_first)
@@ -241,17 +252,48 @@ void proposal_offer(struct ike_sa *sa, const struct conn_proposal *mine,
 			p->transforms[k++] = *t;
 		}
 		p->n_transforms = k;
+		xf += k;
 	}
+	return 0;
 }
 
-bool proposal_contains(const struct ike_proposal *chosen,
+int proposal_reply(struct ike_sa *sa, const struct proposal_choice *pc,
+		   const uint8_t *spi, size_t spi_len)
+{
+	struct ike_transform *xf;
+	struct ike_proposal *p;
+
+	xf = ike_sa_alloc(sa, 1, pc->prop.n_transforms);
+	if (!xf)
+		return -ENOMEM;
+	p = &sa->proposals[0];
+	p->num = pc->prop.num;
+	p->protocol = pc->prop.protocol;
+	p->spi_size = spi ? (uint8_t)spi_len : pc->prop.spi_size;
+	memcpy(p->spi, spi ? spi : pc->prop.spi, p->spi_size);
+	p->n_transforms = pc->prop.n_transforms;
+	p->transforms = xf;
+	memcpy(xf, pc->prop.transforms, p->n_transforms * sizeof(*xf));
+	sa->n_proposals = 1;
+	return 0;
+}
+
+bool proposal_contains(const struct proposal_chosen *chosen,
 		       const struct conn_proposal *mine, unsigned int n,
 		       uint8_t protocol, uint16_t ke_group)
 {
+	struct ike_transform xf[PROPOSAL_TYPES];
+	struct ike_proposal p = {
+		.num = chosen->num, .protocol = chosen->protocol,
+		.spi_size = chosen->spi_size,
+		.n_transforms = chosen->n_transforms, .transforms = xf,
+	};
 	struct proposal_choice pc;
 
+	memcpy(p.spi, chosen->spi, sizeof(p.spi));
+	memcpy(xf, chosen->transforms, sizeof(xf));
 	for (unsigned int j = 0; j < n; j++)
-		if (!match(chosen, &mine[j], protocol, ke_group, &pc))
+		if (!match(&p, &mine[j], protocol, ke_group, &pc))
 			return true;
 	return false;
 }

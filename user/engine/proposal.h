@@ -14,9 +14,22 @@
 #include "engine/conn.h"
 #include "ike/sa.h"
 
+/* Transform types a proposal is made of: ENCR, PRF, INTEG, DH, ESN. */
+#define PROPOSAL_TYPES	5
+
+/* One proposal as agreed: one transform of each type it holds. */
+struct proposal_chosen {
+	uint8_t num;
+	uint8_t protocol;
+	uint8_t spi_size;
+	uint8_t spi[IKE_SA_MAX_SPI];	/* the peer's */
+	unsigned int n_transforms;
+	struct ike_transform transforms[PROPOSAL_TYPES];
+};
+
 /* What was agreed: one proposal, one transform of each type. */
 struct proposal_choice {
-	struct ike_proposal prop;	/* to echo in the reply */
+	struct proposal_chosen prop;	/* to echo in the reply */
 	const struct transform *encr, *prf, *integ, *dh;
 	bool esn;
 	uint32_t spi;			/* ESP: the SPI in prop, host order */
@@ -34,9 +47,16 @@ struct proposal_choice {
  * non-zero) is moved to the front of each proposal holding it, so the
  * responder knows which KE payload we sent.
  */
-void proposal_offer(struct ike_sa *sa, const struct conn_proposal *mine,
-		    unsigned int n, uint8_t protocol, const uint8_t *spi,
-		    size_t spi_len, uint16_t dh_first);
+int proposal_offer(struct ike_sa *sa, const struct conn_proposal *mine,
+		   unsigned int n, uint8_t protocol, const uint8_t *spi,
+		   size_t spi_len, uint16_t dh_first);
+/*
+ * Fill sa with the one proposal of a reply: the choice, with our SPI
+ * (spi_len 4 or 8) or, spi NULL, the proposal's own. 0 or -ENOMEM.
+ * Both allocate sa's arrays: release them with ike_sa_free().
+ */
+int proposal_reply(struct ike_sa *sa, const struct proposal_choice *pc,
+		   const uint8_t *spi, size_t spi_len);
 
 /*
  * Responder: the first of the peer's proposals (in its order) that one
@@ -63,7 +83,7 @@ int proposal_check_reply(const struct ike_sa *reply,
  * Whether one of our proposals accepts chosen, a proposal already agreed
  * (one transform per type, as proposal_select() leaves it in prop).
  */
-bool proposal_contains(const struct ike_proposal *chosen,
+bool proposal_contains(const struct proposal_chosen *chosen,
 		       const struct conn_proposal *mine, unsigned int n,
 		       uint8_t protocol, uint16_t ke_group);
 

@@ -899,7 +899,10 @@ static void bad_requests(void **state)
 	struct ike_delete *del = calloc(1, sizeof(*del));
 	struct ike_ts *tsi = calloc(1, sizeof(*tsi));
 	struct ike_ts *tsr = calloc(1, sizeof(*tsr));
+	struct ike_selector sel[2];
+	struct conn_proposal pfs;
 	struct ike_error err;
+	uint32_t spis[2];
 	uint8_t spi[4] = { 1, 2, 3, 4 };
 
 	assert_non_null(c);
@@ -907,6 +910,9 @@ static void bad_requests(void **state)
 	assert_non_null(del);
 	assert_non_null(tsi);
 	assert_non_null(tsr);
+	tsi->sel = &sel[0];
+	tsr->sel = &sel[1];
+	del->spis = spis;
 	/* CREATE_CHILD_SA without a nonce. */
 	assert_int_equal(ask(w, sa, IKE_EXCH_CREATE_CHILD_SA, c),
 			 IKE_N_INVALID_SYNTAX);
@@ -915,11 +921,9 @@ static void bad_requests(void **state)
 	assert_int_equal(ask(w, sa, IKE_EXCH_CREATE_CHILD_SA, c),
 			 IKE_N_INVALID_SYNTAX);
 	/* With PFS, which is not offered. */
-	proposal_offer(sap, w->c[0].esp, w->c[0].n_esp, IKE_PROTO_ESP, spi,
-		       4, 0);
-	sap->proposals[0].transforms[sap->proposals[0].n_transforms++] =
-		(struct ike_transform){ .type = IKE_XF_DH,
-					.id = IKE_DH_ECP_256 };
+	pfs = w->c[0].esp[0];
+	xf(&pfs, IKE_XF_DH, IKE_DH_ECP_256, 0);
+	proposal_offer(sap, &pfs, 1, IKE_PROTO_ESP, spi, 4, 0);
 	ike_chain_add(c, IKE_PL_SA, sap, &err);
 	ike_chain_add(c, IKE_PL_KE, &ke, &err);
 	assert_int_equal(ask(w, sa, IKE_EXCH_CREATE_CHILD_SA, c),
@@ -932,7 +936,7 @@ static void bad_requests(void **state)
 	assert_int_equal(ask(w, sa, IKE_EXCH_CREATE_CHILD_SA, c),
 			 IKE_N_NO_PROPOSAL_CHOSEN);
 	/* Without the DH group, selectors B does not serve. */
-	sap->proposals[0].n_transforms--;
+	sap->proposals[0].n_transforms--;	/* the DH transform, last */
 	c->count = 2;		/* Nonce, SA */
 	sel4(&tsr->sel[0], "10.7.0.0", "10.7.0.255");
 	ike_chain_add(c, IKE_PL_TSI, tsi, &err);
@@ -941,7 +945,7 @@ static void bad_requests(void **state)
 			 IKE_N_TS_UNACCEPTABLE);
 	assert_int_equal(w->f[1].n_alloc, 1);
 	/* Rekey of an SA that does not exist. */
-	memset(c, 0, sizeof(*c));
+	ike_chain_free(c);
 	ikesa_notify(&rekey, IKE_N_REKEY_SA, NULL, 0);
 	rekey.protocol = IKE_PROTO_ESP;
 	rekey.spi_size = 4;
@@ -950,7 +954,7 @@ static void bad_requests(void **state)
 	assert_int_equal(ask(w, sa, IKE_EXCH_CREATE_CHILD_SA, c),
 			 IKE_N_CHILD_SA_NOT_FOUND);
 	/* IKE_AUTH again, on an established SA. */
-	memset(c, 0, sizeof(*c));
+	ike_chain_free(c);
 	assert_int_equal(ask(w, sa, IKE_EXCH_IKE_AUTH, c),
 			 IKE_N_INVALID_SYNTAX);
 	/* Delete of unknown SPIs, and of AH: answered, nothing removed. */
@@ -964,6 +968,8 @@ static void bad_requests(void **state)
 	assert_int_equal(live_sas(&w->f[1]), 2);
 	assert_int_equal(b->state, IKESA_ESTABLISHED);
 	assert_int_equal(b->resp_next, sa->req_next);
+	ike_chain_free(c);
+	ike_sa_free(sap);
 	free(tsi);
 	free(tsr);
 	free(del);
@@ -995,6 +1001,7 @@ static void bad_auth_request(void **state)
 			 IKE_N_AUTHENTICATION_FAILED);
 	assert_null(w->e[1].sas);
 	assert_int_equal(w->f[1].n_alloc + w->f[1].n_add_sa, 0);
+	ike_chain_free(c);
 	free(c);
 	world_free(w);
 }
@@ -1340,6 +1347,7 @@ static struct dgram ask_raw(struct world *w, struct ikesa *sa,
 	engine_input(&w->e[1], 0, &w->c[1].local, 500, &w->c[1].remote, 500,
 		     wr.p, wr.len);
 	ike_writer_free(&wr);
+	ike_message_free(m);
 	free(m);
 	assert_int_equal(w->n, 1);
 	return pop(w);
@@ -1561,11 +1569,14 @@ static void pfs_bad_ke(void **state)
 	struct ike_ts *tsr = calloc(1, sizeof(*tsr));
 	struct ike_nonce nonce = { (const uint8_t *)"0123456789abcdef", 16 };
 	struct ike_ke ke = { IKE_DH_CURVE25519, zero, sizeof(zero) };
+	struct ike_selector sel[2];
 	struct ike_error err;
 	struct ikesa *sa;
 	uint8_t spi[4] = { 1, 2, 3, 4 };
 
 	assert_true(c && sap && tsi && tsr);
+	tsi->sel = &sel[0];
+	tsr->sel = &sel[1];
 	for (int i = 0; i < 2; i++)
 		xf(&w->c[i].esp[0], IKE_XF_DH, IKE_DH_CURVE25519, 0);
 	sa = establish(w, 0);
@@ -1590,6 +1601,8 @@ static void pfs_bad_ke(void **state)
 			 IKE_N_INVALID_KE_PAYLOAD);
 	assert_int_equal(w->f[1].n_add_sa, 2);
 	assert_int_equal(live_allocs(&w->f[1]), 1);
+	ike_chain_free(c);
+	ike_sa_free(sap);
 	free(c);
 	free(sap);
 	free(tsi);
@@ -2434,7 +2447,9 @@ static void many_sas(void **state)
 
 static void offer(struct ike_sa *sa, const struct conn *c)
 {
-	proposal_offer(sa, c->ike, c->n_ike, IKE_PROTO_IKE, NULL, 0, 0);
+	ike_sa_free(sa);
+	assert_int_equal(proposal_offer(sa, c->ike, c->n_ike, IKE_PROTO_IKE,
+					NULL, 0, 0), 0);
 }
 
 static void proposal_pick(void **state)
@@ -2462,9 +2477,8 @@ static void proposal_pick(void **state)
 	assert_int_equal(pc.dh->id, IKE_DH_ECP_256);
 	assert_int_equal(pc.prop.n_transforms, 4);
 	/* The reply is checked against what was offered. */
-	memset(sa, 0, sizeof(*sa));
-	sa->n_proposals = 1;
-	sa->proposals[0] = pc.prop;
+	ike_sa_free(sa);
+	assert_int_equal(proposal_reply(sa, &pc, NULL, 0), 0);
 	assert_int_equal(proposal_check_reply(sa, a.ike, a.n_ike,
 					      IKE_PROTO_IKE, 0, &pc), 0);
 	sa->proposals[0].transforms[0].key_len = 128;
@@ -2477,6 +2491,7 @@ static void proposal_pick(void **state)
 	sa->proposals[0].transforms[0].unknown_attr = true;
 	assert_int_equal(proposal_select(sa, b.ike, b.n_ike, IKE_PROTO_IKE, 0,
 					 &pc), -1);
+	ike_sa_free(sa);
 	free(sa);
 }
 
@@ -2500,12 +2515,14 @@ static void proposal_prefers_ke(void **state)
 	assert_false(proposal_has_dh(a.ike, a.n_ike, IKE_DH_MODP_2048));
 	assert_int_equal(proposal_first_dh(a.ike, a.n_ike), IKE_DH_CURVE25519);
 	/* ESP with ESN. */
+	ike_sa_free(sa);
 	proposal_offer(sa, a.esp, a.n_esp, IKE_PROTO_ESP,
 		       (const uint8_t *)"\x01\x02\x03\x04", 4, 0);
 	assert_int_equal(proposal_select(sa, a.esp, a.n_esp, IKE_PROTO_ESP, 0,
 					 &pc), 0);
 	assert_int_equal(pc.spi, 0x01020304);
 	assert_false(pc.esn);
+	ike_sa_free(sa);
 	free(sa);
 }
 
