@@ -398,6 +398,37 @@ static void on_event(void *ctx, const struct engine_event *ev)
 		log_child(ev);
 }
 
+/*
+ * Refused IKE_SA_INIT requests: each reason gets 10 lines at once, then
+ * one a second; a line says how many were left out before it.
+ */
+#define REFUSAL_LOG_BURST	10
+#define REFUSAL_LOG_MS		1000
+
+static void on_refused(void *ctx, const struct engine_refusal *r)
+{
+	struct daemon *d = ctx;
+	struct log_limit *l = &d->refusal_log[r->reason];
+	char addr[IP_ADDR_STRLEN], more[64] = "", detail[32] = "";
+	unsigned long held;
+
+	if (!l->burst) {
+		l->burst = REFUSAL_LOG_BURST;
+		l->interval_ms = REFUSAL_LOG_MS;
+	}
+	if (!log_limit_pass(l, daemon_now(), &held))
+		return;
+	if (held)
+		snprintf(more, sizeof(more), " (%lu more since the last line)",
+			 held);
+	if (r->reason == ENGINE_REF_INVALID_KE)
+		snprintf(detail, sizeof(detail), ", asked for group %u",
+			 r->detail);
+	mlog(LOG_INFO, "IKE_SA_INIT from %s:%u refused: %s%s%s",
+	     ip_addr_str(r->remote, addr, sizeof(addr)), r->remote_port,
+	     engine_refusal_name(r->reason), detail, more);
+}
+
 /* Control requests. */
 
 static unsigned int count_children(const struct ikesa *sa)
@@ -783,6 +814,7 @@ int daemon_start(struct daemon *d, const char *conf_path,
 	char err[4096];
 	struct engine_send s = { send_cb, d };
 	struct engine_events ev = { on_event, d };
+	struct engine_refusals refusals = { on_refused, d };
 	struct conf *c;
 	sigset_t mask;
 	int ret;
@@ -832,6 +864,7 @@ int daemon_start(struct daemon *d, const char *conf_path,
 		return ret;
 	}
 	engine_set_events(&d->engine, &ev);
+	engine_set_refusals(&d->engine, &refusals);
 	d->have_engine = true;
 	socket_path = d->socket_override[0] ? d->socket_override : c->socket;
 	ret = control_open(&d->ctl, socket_path, daemon_request, d);

@@ -12,6 +12,7 @@
 
 #include "conf/conf.h"
 #include "daemon/control.h"
+#include "daemon/log.h"
 #include "daemon/sockets.h"
 #include "engine/engine.h"
 #include "kernel/backend.h"
@@ -32,6 +33,8 @@ struct daemon {
 	bool have_engine;
 	struct sockets socks;
 	struct control ctl;
+	/* Refused IKE_SA_INIT requests: log lines, by reason. */
+	struct log_limit refusal_log[ENGINE_REF_N];
 
 	uint64_t start_ms;
 	bool stop;				/* leave the main loop */

@@ -51,10 +51,45 @@ void engine_set_events(struct engine *e, const struct engine_events *ev)
 		memset(&e->events, 0, sizeof(e->events));
 }
 
+void engine_set_refusals(struct engine *e, const struct engine_refusals *r)
+{
+	if (r)
+		e->refusals = *r;
+	else
+		memset(&e->refusals, 0, sizeof(e->refusals));
+}
+
 void engine_event(struct engine *e, const struct engine_event *ev)
 {
 	if (e->events.fn)
 		e->events.fn(e->events.ctx, ev);
+}
+
+const char *engine_refusal_name(enum engine_refusal_reason r)
+{
+	static const char *const names[ENGINE_REF_N] = {
+		[ENGINE_REF_MALFORMED] = "malformed",
+		[ENGINE_REF_NO_CONN] = "no connection for these addresses",
+		[ENGINE_REF_COOKIE] = "asked for a COOKIE",
+		[ENGINE_REF_NO_PROPOSAL] = "no proposal chosen",
+		[ENGINE_REF_INVALID_KE] = "KE payload of another group",
+		[ENGINE_REF_FAILED] = "out of memory or bad public value",
+	};
+
+	return r < ENGINE_REF_N && names[r] ? names[r] : "?";
+}
+
+void engine_refuse(struct engine *e, const struct engine_msg *m,
+		   enum engine_refusal_reason why, unsigned int detail)
+{
+	struct engine_refusal r = {
+		.reason = why, .remote = m->remote,
+		.remote_port = m->remote_port, .detail = detail,
+	};
+
+	e->refused[why]++;
+	if (e->refusals.fn)
+		e->refusals.fn(e->refusals.ctx, &r);
 }
 
 int engine_hash_peer(struct engine *e, struct ikesa *sa)
@@ -220,6 +255,8 @@ static void plain_input(struct engine *e, struct ikesa *sa,
 		m->chain = &msg->chain;
 		fn(e, sa, m);
 		ike_message_free(msg);
+	} else if (!sa) {
+		engine_refuse(e, m, ENGINE_REF_MALFORMED, 0);
 	}
 	free(msg);
 }

@@ -86,6 +86,31 @@ struct engine_event {
 };
 
 /*
+ * Why an IKE_SA_INIT request got no IKE SA (or, OFFER_LIMIT, had part of
+ * its offer ignored). Each costs the engine at most what its reason
+ * says, and leaves nothing behind.
+ */
+enum engine_refusal_reason {
+	ENGINE_REF_MALFORMED,	/* unparsable, or a payload missing: dropped */
+	ENGINE_REF_NO_CONN,	/* no connection for the addresses: dropped */
+	ENGINE_REF_COOKIE,	/* answered with a COOKIE to send back */
+	ENGINE_REF_NO_PROPOSAL,	/* answered NO_PROPOSAL_CHOSEN */
+	ENGINE_REF_INVALID_KE,	/* answered INVALID_KE_PAYLOAD, detail */
+	ENGINE_REF_FAILED,	/* out of memory, or a bad public value */
+	ENGINE_REF_N
+};
+
+struct engine_refusal {
+	enum engine_refusal_reason reason;
+	const struct ip_addr *remote;
+	uint16_t remote_port;
+	unsigned int detail;	/* INVALID_KE: the group asked for */
+};
+
+/* A short text for a reason, for logs. */
+const char *engine_refusal_name(enum engine_refusal_reason r);
+
+/*
  * Where events go (optional). The callback reports only: it must not
  * change or free SAs of the engine.
  */
@@ -94,10 +119,20 @@ struct engine_events {
 	void *ctx;
 };
 
+/*
+ * Where refusals go (optional), as events do. A peer causes those at
+ * will: a logger should limit its lines.
+ */
+struct engine_refusals {
+	void (*fn)(void *ctx, const struct engine_refusal *r);
+	void *ctx;
+};
+
 struct engine {
 	struct backend *backend;
 	struct engine_send send;
 	struct engine_events events;
+	struct engine_refusals refusals;
 
 	const struct conn **conns;	/* malloc'ed, max_conns of room */
 	unsigned int n_conns, max_conns;
@@ -117,6 +152,8 @@ struct engine {
 	unsigned int cookie_threshold;
 	unsigned int n_half_open;	/* responder SAs in state AUTH */
 	uint8_t cookie_secret[ENGINE_COOKIE_SECRET];
+
+	unsigned long refused[ENGINE_REF_N];	/* requests, by reason */
 };
 
 /* Returns 0 or -errno (the cookie secret is random). */
@@ -124,6 +161,8 @@ int engine_init(struct engine *e, struct backend *b,
 		const struct engine_send *send);
 /* Events from now on; NULL: none. */
 void engine_set_events(struct engine *e, const struct engine_events *ev);
+/* Refusals from now on; NULL: none. */
+void engine_set_refusals(struct engine *e, const struct engine_refusals *r);
 /* Tear down every SA, uninstalling its Child SAs, and wipe secrets. */
 void engine_free(struct engine *e);
 /* Accept IKE_SA_INIT requests for c. Returns 0, -ENOMEM or -ENOSPC. */

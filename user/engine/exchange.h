@@ -41,6 +41,13 @@ struct exchange_ops {
 			 const struct engine_msg *m);
 };
 
+/*
+ * An IKE_SA_INIT request m refused (or its offer read in part): count
+ * it, and tell the refused callback.
+ */
+void engine_refuse(struct engine *e, const struct engine_msg *m,
+		   enum engine_refusal_reason why, unsigned int detail);
+
 extern const struct exchange_ops xchg_ike_sa_init;
 extern const struct exchange_ops xchg_ike_auth;
 extern const struct exchange_ops xchg_create_child_sa;

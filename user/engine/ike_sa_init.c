@@ -158,8 +158,10 @@ static bool cookie_ok(struct engine *e, const struct engine_msg *m,
 	pl = ike_chain_find_notify(m->chain, IKE_N_COOKIE);
 	ok = pl && pl->notify->len == COOKIE_LEN &&
 	     gnutls_memcmp(pl->notify->data, want, COOKIE_LEN) == 0;
-	if (!ok)
+	if (!ok) {
 		reply_stateless(e, m, IKE_N_COOKIE, want, COOKIE_LEN);
+		engine_refuse(e, m, ENGINE_REF_COOKIE, 0);
+	}
 	return ok;
 }
 
@@ -265,35 +267,45 @@ static void request(struct engine *e, struct ikesa *unused,
 	psa = ike_chain_find(m->chain, IKE_PL_SA, NULL);
 	pke = ike_chain_find(m->chain, IKE_PL_KE, NULL);
 	pni = ike_chain_find(m->chain, IKE_PL_NONCE, NULL);
-	if (!engine_match_conn(e, m->local, m->remote, NULL) || !psa ||
-	    !pke || !pni || m->hdr->spi_i == 0)
-		return;		/* §2.21.1: drop malformed IKE_SA_INIT */
+	if (!engine_match_conn(e, m->local, m->remote, NULL)) {
+		engine_refuse(e, m, ENGINE_REF_NO_CONN, 0);
+		return;
+	}
+	if (!psa || !pke || !pni || m->hdr->spi_i == 0) {
+		/* §2.21.1: drop malformed IKE_SA_INIT */
+		engine_refuse(e, m, ENGINE_REF_MALFORMED, 0);
+		return;
+	}
 	if (!cookie_ok(e, m, pni->nonce))
 		return;
 	pc = calloc(1, sizeof(*pc));
-	if (!pc)
+	if (!pc) {
+		engine_refuse(e, m, ENGINE_REF_FAILED, 0);
 		return;
+	}
 	c = choose_conn(e, m, psa->sa, pke->ke->group, pc, &notify, &g);
 	if (!c && notify == IKE_N_INVALID_KE_PAYLOAD) {
 		group[0] = (uint8_t)(g >> 8);
 		group[1] = (uint8_t)g;
 		reply_stateless(e, m, IKE_N_INVALID_KE_PAYLOAD, group, 2);
+		engine_refuse(e, m, ENGINE_REF_INVALID_KE, g);
 		goto out;
 	}
 	if (!c) {
 		reply_stateless(e, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		engine_refuse(e, m, ENGINE_REF_NO_PROPOSAL, 0);
 		goto out;
 	}
 
 	sa = ikesa_new(e, c, false, m->local, m->local_port, m->remote,
 		       m->remote_port);
-	if (!sa)
-		goto out;
-	sa->spi_i = m->hdr->spi_i;
-	if (engine_hash_peer(e, sa)) {
-		ikesa_kill(sa);
+	if (!sa) {
+		engine_refuse(e, m, ENGINE_REF_FAILED, 0);
 		goto out;
 	}
+	sa->spi_i = m->hdr->spi_i;
+	if (engine_hash_peer(e, sa))
+		goto fail;
 	sa->ike = *pc;
 	sa->ke_group = pke->ke->group;
 	memcpy(sa->ni, pni->nonce->data, pni->nonce->len);
@@ -302,27 +314,26 @@ static void request(struct engine *e, struct ikesa *unused,
 	sa->last_heard = m->now;
 	sa->expire = m->now + ENGINE_HALF_OPEN_MS;
 	if (random_nonce(sa->nr, sa->nr_len) ||
-	    dh_generate(&sa->dh, sa->ke_group)) {
-		ikesa_kill(sa);
-		goto out;
-	}
+	    dh_generate(&sa->dh, sa->ke_group))
+		goto fail;
 	sa->have_dh = true;
 	/* A bad public value: forget the SA, the peer will time out. */
-	if (agree(sa, pke->ke) || respond(sa, pc)) {
-		ikesa_kill(sa);
-		goto out;
-	}
+	if (agree(sa, pke->ke) || respond(sa, pc))
+		goto fail;
 	drop_dh(sa);
 	sa->init_req = malloc(m->len);
-	if (!sa->init_req) {
-		ikesa_kill(sa);
-		goto out;
-	}
+	if (!sa->init_req)
+		goto fail;
 	memcpy(sa->init_req, m->buf, m->len);
 	sa->init_req_len = m->len;
 	ikesa_half_open(sa);
 	sa->resp_next = 1;
 out:
+	free(pc);
+	return;
+fail:
+	ikesa_kill(sa);
+	engine_refuse(e, m, ENGINE_REF_FAILED, 0);
 	free(pc);
 }
 

@@ -327,9 +327,83 @@ static void no_proposal_chosen(void **state)
 	free(d.buf);
 	assert_null(w->e[1].sas);
 	assert_true(plain_has_notify(&w->q[0], IKE_N_NO_PROPOSAL_CHOSEN));
+	assert_int_equal(w->e[1].refused[ENGINE_REF_NO_PROPOSAL], 1);
 	pump(w, 0);
 	assert_null(w->e[0].sas);
 	assert_int_equal(engine_next_deadline(&w->e[0]), 0);
+	world_free(w);
+}
+
+/* Refused IKE_SA_INIT requests, as the refusal callback hears of them. */
+struct ref_log {
+	unsigned int n[ENGINE_REF_N];
+	struct ip_addr remote;
+	uint16_t port;
+	unsigned int detail;
+};
+
+static void ref_record(void *ctx, const struct engine_refusal *r)
+{
+	struct ref_log *l = ctx;
+
+	assert_true(r->reason < ENGINE_REF_N);
+	assert_string_not_equal(engine_refusal_name(r->reason), "?");
+	l->n[r->reason]++;
+	l->remote = *r->remote;
+	l->port = r->remote_port;
+	l->detail = r->detail;
+}
+
+static void ref_attach(struct world *w, struct ref_log *l)
+{
+	struct engine_refusals r = { ref_record, l };
+
+	memset(l, 0, sizeof(*l));
+	engine_set_refusals(&w->e[1], &r);
+}
+
+/* Every IKE_SA_INIT request refused is reported, with its reason. */
+static void refusals_reported(void **state)
+{
+	struct world *w = world_new(IKE_DH_CURVE25519, true);
+	struct ip_addr other;
+	struct ref_log l;
+	struct dgram d;
+
+	ref_attach(w, &l);
+	/* A offers groups 31 and 19, with a KE payload of 31. */
+	xf(&w->c[0].ike[0], IKE_XF_DH, IKE_DH_ECP_256, 0);
+	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
+	d = pop(w);
+	/* From an address no connection serves: dropped. */
+	assert_int_equal(ip_addr_parse("192.0.2.99", &other), 0);
+	engine_input(&w->e[1], 0, &w->c[1].local, 500, &other, 4500, d.buf,
+		     d.len);
+	assert_int_equal(l.n[ENGINE_REF_NO_CONN], 1);
+	assert_true(ip_addr_equal(&l.remote, &other));
+	assert_int_equal(l.port, 4500);
+	/* Cut short: dropped. */
+	d.buf[27] -= 4;
+	engine_input(&w->e[1], 0, &w->c[1].local, 500, &w->c[1].remote, 500,
+		     d.buf, d.len - 4);
+	assert_int_equal(l.n[ENGINE_REF_MALFORMED], 1);
+	/* No cookie when one is required. */
+	d.buf[27] += 4;
+	w->e[1].cookie_required = true;
+	engine_input(&w->e[1], 0, &w->c[1].local, 500, &w->c[1].remote, 500,
+		     d.buf, d.len);
+	assert_int_equal(l.n[ENGINE_REF_COOKIE], 1);
+	w->e[1].cookie_required = false;
+	/* B takes 19 only: INVALID_KE_PAYLOAD naming it. */
+	set_ike(&w->c[1], IKE_DH_ECP_256, true);
+	engine_input(&w->e[1], 0, &w->c[1].local, 500, &w->c[1].remote, 500,
+		     d.buf, d.len);
+	assert_int_equal(l.n[ENGINE_REF_INVALID_KE], 1);
+	assert_int_equal(l.detail, IKE_DH_ECP_256);
+	for (int i = 0; i < ENGINE_REF_N; i++)
+		assert_int_equal(w->e[1].refused[i], l.n[i]);
+	assert_null(w->e[1].sas);
+	free(d.buf);
 	world_free(w);
 }
 
@@ -2776,6 +2850,7 @@ int main(void)
 		cmocka_unit_test(full_20_gcm),
 		cmocka_unit_test(cookie_round_trip),
 		cmocka_unit_test(cookie_threshold),
+		cmocka_unit_test(refusals_reported),
 		cmocka_unit_test(half_open_count),
 		cmocka_unit_test(invalid_ke_retry),
 		cmocka_unit_test(wrong_psk),
