@@ -233,7 +233,7 @@ static void apply_conf(struct daemon *d, struct conf *nc, uint64_t now)
 		     ncc ? "changed" : "removed");
 		delete_sa(d, sa, now);
 	}
-	e->n_conns = 0;
+	engine_clear_conns(e);
 	for (unsigned int i = 0; i < nc->n_conns; i++)
 		engine_add_conn(e, &nc->conns[i].conn);
 	e->cookie_threshold = nc->cookie_threshold;
@@ -421,12 +421,19 @@ static void on_refused(void *ctx, const struct engine_refusal *r)
 	if (held)
 		snprintf(more, sizeof(more), " (%lu more since the last line)",
 			 held);
+	ip_addr_str(r->remote, addr, sizeof(addr));
+	if (r->reason == ENGINE_REF_OFFER_LIMIT) {
+		mlog(LOG_NOTICE, "IKE_SA_INIT from %s:%u: %u proposals beyond "
+		     "the first %u (or %u transforms) ignored%s", addr,
+		     r->remote_port, r->detail, PROPOSAL_MAX_OFFERED,
+		     PROPOSAL_MAX_TRANSFORMS, more);
+		return;
+	}
 	if (r->reason == ENGINE_REF_INVALID_KE)
 		snprintf(detail, sizeof(detail), ", asked for group %u",
 			 r->detail);
-	mlog(LOG_INFO, "IKE_SA_INIT from %s:%u refused: %s%s%s",
-	     ip_addr_str(r->remote, addr, sizeof(addr)), r->remote_port,
-	     engine_refusal_name(r->reason), detail, more);
+	mlog(LOG_INFO, "IKE_SA_INIT from %s:%u refused: %s%s%s", addr,
+	     r->remote_port, engine_refusal_name(r->reason), detail, more);
 }
 
 /* Control requests. */

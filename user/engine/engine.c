@@ -74,6 +74,7 @@ const char *engine_refusal_name(enum engine_refusal_reason r)
 		[ENGINE_REF_NO_PROPOSAL] = "no proposal chosen",
 		[ENGINE_REF_INVALID_KE] = "KE payload of another group",
 		[ENGINE_REF_FAILED] = "out of memory or bad public value",
+		[ENGINE_REF_OFFER_LIMIT] = "offer longer than the limits",
 	};
 
 	return r < ENGINE_REF_N && names[r] ? names[r] : "?";
@@ -118,15 +119,18 @@ void engine_free(struct engine *e)
 	sa_table_free(&e->by_spi);
 	sa_table_free(&e->by_peer);
 	free(e->conns);
+	free(e->conn_set);
 	e->conns = NULL;
+	e->conn_set = NULL;
 	e->n_conns = e->max_conns = 0;
+	proposal_sets_free(&e->psets);
 	gnutls_memset(e->cookie_secret, 0, sizeof(e->cookie_secret));
 }
 
 int engine_add_conn(struct engine *e, const struct conn *c)
 {
 	const struct conn **p;
-	unsigned int max;
+	unsigned int max, *set;
 
 	if (e->n_conns == e->max_conns) {
 		if (e->max_conns >= ENGINE_MAX_CONNS)
@@ -138,10 +142,22 @@ int engine_add_conn(struct engine *e, const struct conn *c)
 		if (!p)
 			return -ENOMEM;
 		e->conns = p;
+		set = realloc(e->conn_set, max * sizeof(*set));
+		if (!set)
+			return -ENOMEM;
+		e->conn_set = set;
 		e->max_conns = max;
 	}
+	if (proposal_sets_add(&e->psets, c, &e->conn_set[e->n_conns]))
+		return -ENOMEM;
 	e->conns[e->n_conns++] = c;
 	return 0;
+}
+
+void engine_clear_conns(struct engine *e)
+{
+	e->n_conns = 0;
+	proposal_sets_clear(&e->psets);
 }
 
 bool engine_id_matches(const struct conn_id *want, const struct ike_id *id)
@@ -184,6 +200,12 @@ const struct conn *engine_match_next(const struct engine *e,
 				return c;
 		}
 	return NULL;
+}
+
+unsigned int engine_match_set(const struct engine *e,
+			      const struct engine_match *it)
+{
+	return e->conn_set[it->i - 1];
 }
 
 const struct conn *engine_match_conn(const struct engine *e,

@@ -19,6 +19,8 @@
  *				CREATE_CHILD_SA
  *	ike_rekey.c		the IKE SA rekeyed by CREATE_CHILD_SA
  *	proposal.c		offering and choosing proposals
+ *	proposal_set.c		the connections' distinct IKE proposal
+ *				lists, each matched once per offer
  *	sa_table.c		hash tables for the SA lookups
  *	auth_method.c, auth_psk.c	authentication methods
  *	conn.h			the configuration of one peer
@@ -32,6 +34,7 @@
 
 #include "addr.h"
 #include "engine/conn.h"
+#include "engine/proposal_set.h"
 #include "engine/sa_table.h"
 #include "kernel/backend.h"
 
@@ -97,6 +100,7 @@ enum engine_refusal_reason {
 	ENGINE_REF_NO_PROPOSAL,	/* answered NO_PROPOSAL_CHOSEN */
 	ENGINE_REF_INVALID_KE,	/* answered INVALID_KE_PAYLOAD, detail */
 	ENGINE_REF_FAILED,	/* out of memory, or a bad public value */
+	ENGINE_REF_OFFER_LIMIT,	/* detail proposals beyond the limits ignored */
 	ENGINE_REF_N
 };
 
@@ -104,7 +108,8 @@ struct engine_refusal {
 	enum engine_refusal_reason reason;
 	const struct ip_addr *remote;
 	uint16_t remote_port;
-	unsigned int detail;	/* INVALID_KE: the group asked for */
+	unsigned int detail;	/* INVALID_KE: the group asked for;
+				 * OFFER_LIMIT: proposals ignored */
 };
 
 /* A short text for a reason, for logs. */
@@ -135,7 +140,9 @@ struct engine {
 	struct engine_refusals refusals;
 
 	const struct conn **conns;	/* malloc'ed, max_conns of room */
+	unsigned int *conn_set;		/* each one's IKE proposal set */
 	unsigned int n_conns, max_conns;
+	struct proposal_sets psets;
 
 	struct ikesa *sas;		/* every IKE SA, any state */
 	unsigned int n_dead;		/* of them DEAD, for reap() */
@@ -167,6 +174,8 @@ void engine_set_refusals(struct engine *e, const struct engine_refusals *r);
 void engine_free(struct engine *e);
 /* Accept IKE_SA_INIT requests for c. Returns 0, -ENOMEM or -ENOSPC. */
 int engine_add_conn(struct engine *e, const struct conn *c);
+/* Forget every connection (before adding those of a new configuration). */
+void engine_clear_conns(struct engine *e);
 
 /* One received datagram, sent by remote/rport to local/lport. */
 void engine_input(struct engine *e, uint64_t now,

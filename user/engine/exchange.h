@@ -67,6 +67,9 @@ const struct conn *engine_match_next(const struct engine *e,
 				     const struct ip_addr *local,
 				     const struct ip_addr *remote,
 				     struct engine_match *it);
+/* The IKE proposal set (e->psets) of the connection it last returned. */
+unsigned int engine_match_set(const struct engine *e,
+			      const struct engine_match *it);
 /*
  * The first of engine_match_next()'s whose remote ID is id (NULL: any
  * ID), or NULL.

@@ -228,27 +228,42 @@ static int agree(struct ikesa *sa, const struct ike_ke *ke)
  * *notify the error to answer: INVALID_KE_PAYLOAD naming in *group the
  * group of the first connection that accepts the offer with another
  * group, else NO_PROPOSAL_CHOSEN.
+ *
+ * The offer is read once, within the limits of proposal.h, and matched
+ * once per distinct proposal list: connections that share one share its
+ * verdict.
  */
 static const struct conn *choose_conn(struct engine *e,
 				      const struct engine_msg *m,
-				      const struct ike_sa *offer,
+				      const struct proposal_peer *offer,
 				      uint16_t ke_group,
 				      struct proposal_choice *pc,
 				      uint16_t *notify, uint16_t *group)
 {
+	uint32_t stamp = proposal_sets_new_offer(&e->psets);
 	struct engine_match it = { 0, 0 };
+	struct proposal_set *s;
 	const struct conn *c;
 
 	*notify = IKE_N_NO_PROPOSAL_CHOSEN;
 	while ((c = engine_match_next(e, m->local, m->remote, &it))) {
-		if (proposal_select(offer, c->ike, c->n_ike, IKE_PROTO_IKE,
-				    ke_group, pc))
-			continue;
-		if (pc->dh->id == ke_group)
-			return c;
-		if (*notify != IKE_N_INVALID_KE_PAYLOAD) {
+		s = &e->psets.s[engine_match_set(e, &it)];
+		if (s->stamp != stamp) {
+			s->stamp = stamp;
+			s->verdict = PROPOSAL_NONE;
+			if (proposal_peer_select(offer, s->conn->ike,
+						 s->conn->n_ike, IKE_PROTO_IKE,
+						 ke_group, pc))
+				continue;
+			if (pc->dh->id == ke_group)
+				return c;
+			s->verdict = PROPOSAL_OTHER_DH;
+			s->dh = pc->dh->id;
+		}
+		if (s->verdict == PROPOSAL_OTHER_DH &&
+		    *notify != IKE_N_INVALID_KE_PAYLOAD) {
 			*notify = IKE_N_INVALID_KE_PAYLOAD;
-			*group = pc->dh->id;
+			*group = s->dh;
 		}
 	}
 	return NULL;
@@ -259,6 +274,7 @@ static void request(struct engine *e, struct ikesa *unused,
 {
 	const struct ike_payload *psa, *pke, *pni;
 	struct proposal_choice *pc;
+	struct proposal_peer offer;
 	const struct conn *c;
 	struct ikesa *sa;
 	uint16_t notify, g = 0;
@@ -279,11 +295,14 @@ static void request(struct engine *e, struct ikesa *unused,
 	if (!cookie_ok(e, m, pni->nonce))
 		return;
 	pc = calloc(1, sizeof(*pc));
-	if (!pc) {
+	if (!pc || proposal_peer_read(&offer, psa->sa, IKE_PROTO_IKE)) {
 		engine_refuse(e, m, ENGINE_REF_FAILED, 0);
+		free(pc);
 		return;
 	}
-	c = choose_conn(e, m, psa->sa, pke->ke->group, pc, &notify, &g);
+	if (offer.ignored)
+		engine_refuse(e, m, ENGINE_REF_OFFER_LIMIT, offer.ignored);
+	c = choose_conn(e, m, &offer, pke->ke->group, pc, &notify, &g);
 	if (!c && notify == IKE_N_INVALID_KE_PAYLOAD) {
 		group[0] = (uint8_t)(g >> 8);
 		group[1] = (uint8_t)g;
@@ -329,11 +348,13 @@ static void request(struct engine *e, struct ikesa *unused,
 	ikesa_half_open(sa);
 	sa->resp_next = 1;
 out:
+	proposal_peer_free(&offer);
 	free(pc);
 	return;
 fail:
 	ikesa_kill(sa);
 	engine_refuse(e, m, ENGINE_REF_FAILED, 0);
+	proposal_peer_free(&offer);
 	free(pc);
 }
 

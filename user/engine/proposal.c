@@ -170,22 +170,100 @@ static bool spi_ok(const struct ike_proposal *p, uint8_t protocol)
 	return p->spi_size == 4;
 }
 
+/*
+ * p reduced to what match() looks at, into q (its transforms at xf):
+ * "none" transforms dropped, each supported transform once, and of the
+ * unsupported ones only the first of its type (which says that the type
+ * is there).
+ */
+static void compact(const struct ike_proposal *p, struct ike_proposal *q,
+		    struct ike_transform *xf)
+{
+	uint8_t unsupported[256 / 8] = { 0 };
+	const struct ike_transform *t;
+	unsigned int n = 0;
+
+	*q = *p;
+	q->transforms = xf;
+	for (unsigned int i = 0; i < p->n_transforms; i++) {
+		t = &p->transforms[i];
+		if (is_none(t))
+			continue;
+		if (!supported(t)) {
+			if (unsupported[t->type / 8] & (1u << (t->type % 8)))
+				continue;
+			unsupported[t->type / 8] |= 1u << (t->type % 8);
+		} else if (in_list(xf, n, t)) {
+			continue;
+		}
+		xf[n++] = *t;
+	}
+	q->n_transforms = n;
+}
+
+int proposal_peer_read(struct proposal_peer *pp, const struct ike_sa *offered,
+		       uint8_t protocol)
+{
+	const struct ike_proposal *p;
+	struct ike_transform *xf;
+	unsigned int n = 0, n_xf = 0, kept = 0;
+
+	memset(pp, 0, sizeof(*pp));
+	for (; n < offered->n_proposals && n < PROPOSAL_MAX_OFFERED; n++) {
+		p = &offered->proposals[n];
+		if (n_xf + p->n_transforms > PROPOSAL_MAX_TRANSFORMS)
+			break;
+		n_xf += p->n_transforms;
+	}
+	pp->ignored = offered->n_proposals - n;
+	xf = ike_sa_alloc(&pp->sa, n, n_xf);
+	if (!xf)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < n; i++) {
+		p = &offered->proposals[i];
+		if (p->protocol != protocol || !spi_ok(p, protocol))
+			continue;
+		compact(p, &pp->sa.proposals[kept], xf);
+		xf += pp->sa.proposals[kept++].n_transforms;
+	}
+	pp->sa.n_proposals = kept;
+	return 0;
+}
+
+void proposal_peer_free(struct proposal_peer *pp)
+{
+	ike_sa_free(&pp->sa);
+	pp->ignored = 0;
+}
+
+int proposal_peer_select(const struct proposal_peer *pp,
+			 const struct conn_proposal *mine, unsigned int n,
+			 uint8_t protocol, uint16_t ke_group,
+			 struct proposal_choice *out)
+{
+	for (unsigned int i = 0; i < pp->sa.n_proposals; i++)
+		for (unsigned int j = 0; j < n; j++)
+			if (!match(&pp->sa.proposals[i], &mine[j], protocol,
+				   ke_group, out))
+				return 0;
+	memset(out, 0, sizeof(*out));
+	return -1;
+}
+
 int proposal_select(const struct ike_sa *offered,
 		    const struct conn_proposal *mine, unsigned int n,
 		    uint8_t protocol, uint16_t ke_group,
 		    struct proposal_choice *out)
 {
-	for (unsigned int i = 0; i < offered->n_proposals; i++) {
-		const struct ike_proposal *p = &offered->proposals[i];
+	struct proposal_peer pp;
+	int ret = -1;
 
-		if (p->protocol != protocol || !spi_ok(p, protocol))
-			continue;
-		for (unsigned int j = 0; j < n; j++)
-			if (!match(p, &mine[j], protocol, ke_group, out))
-				return 0;
-	}
 	memset(out, 0, sizeof(*out));
-	return -1;
+	if (!proposal_peer_read(&pp, offered, protocol))
+		ret = proposal_peer_select(&pp, mine, n, protocol, ke_group,
+					   out);
+	proposal_peer_free(&pp);
+	return ret;
 }
 
 int proposal_check_reply(const struct ike_sa *reply,

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -340,6 +341,7 @@ struct ref_log {
 	struct ip_addr remote;
 	uint16_t port;
 	unsigned int detail;
+	unsigned int ignored;	/* of the last OFFER_LIMIT */
 };
 
 static void ref_record(void *ctx, const struct engine_refusal *r)
@@ -352,6 +354,8 @@ static void ref_record(void *ctx, const struct engine_refusal *r)
 	l->remote = *r->remote;
 	l->port = r->remote_port;
 	l->detail = r->detail;
+	if (r->reason == ENGINE_REF_OFFER_LIMIT)
+		l->ignored = r->detail;
 }
 
 static void ref_attach(struct world *w, struct ref_log *l)
@@ -360,6 +364,212 @@ static void ref_attach(struct world *w, struct ref_log *l)
 
 	memset(l, 0, sizeof(*l));
 	engine_set_refusals(&w->e[1], &r);
+}
+
+/*
+ * B's answer to an IKE_SA_INIT request with this offer, a KE payload of
+ * group and initiator SPI spi, left in w->q (if B answers).
+ */
+static void send_offer(struct world *w, const struct ike_sa *offer,
+		       uint16_t group, uint64_t spi)
+{
+	struct ike_message m = {
+		.hdr = { .spi_i = spi, .exchange = IKE_EXCH_IKE_SA_INIT,
+			 .flags = IKE_FLAG_INITIATOR },
+	};
+	struct ike_nonce nonce = {
+		(const uint8_t *)"0123456789abcdef0123456789abcdef", 32 };
+	struct ike_error err;
+	struct ike_writer wr;
+	struct ike_ke ke;
+	struct dh dh;
+
+	assert_int_equal(dh_generate(&dh, group), 0);
+	ke.group = group;
+	ke.data = dh_public(&dh, &ke.len);
+	ike_chain_add(&m.chain, IKE_PL_SA, (void *)offer, &err);
+	ike_chain_add(&m.chain, IKE_PL_KE, &ke, &err);
+	ike_chain_add(&m.chain, IKE_PL_NONCE, &nonce, &err);
+	ike_writer_init(&wr);
+	assert_int_equal(ike_message_build(&wr, &m, &err), 0);
+	engine_input(&w->e[1], 0, &w->c[1].local, 500, &w->c[1].remote, 500,
+		     wr.p, wr.len);
+	ike_writer_free(&wr);
+	ike_message_free(&m);
+	dh_destroy(&dh);
+}
+
+/*
+ * An offer of n IKE proposals, the last one c's first, the others n_xf
+ * transforms of 3DES (which mif does not take) each.
+ */
+static void long_offer(struct ike_sa *sa, const struct conn *c,
+		       unsigned int n, unsigned int n_xf)
+{
+	struct ike_sa mine;
+	struct ike_transform *t;
+	struct ike_proposal *p;
+
+	assert_int_equal(proposal_offer(&mine, c->ike, 1, IKE_PROTO_IKE, NULL,
+					0, 0), 0);
+	t = ike_sa_alloc(sa, n, (n - 1) * n_xf +
+			 mine.proposals[0].n_transforms);
+	assert_non_null(t);
+	for (unsigned int i = 0; i < n; i++) {
+		p = &sa->proposals[i];
+		p->num = (uint8_t)(i + 1);
+		p->protocol = IKE_PROTO_IKE;
+		p->transforms = t;
+		if (i + 1 == n) {
+			p->n_transforms = mine.proposals[0].n_transforms;
+			memcpy(t, mine.proposals[0].transforms,
+			       p->n_transforms * sizeof(*t));
+		} else {
+			p->n_transforms = n_xf;
+			for (unsigned int j = 0; j < n_xf; j++)
+				t[j] = (struct ike_transform){
+					.type = IKE_XF_ENCR, .id = 3 };
+		}
+		t += p->n_transforms;
+	}
+	sa->n_proposals = n;
+	ike_sa_free(&mine);
+}
+
+/*
+ * A responder reads the first 16 proposals of an offer, as far as they
+ * hold 256 transforms: an acceptable proposal beyond is not looked at,
+ * and the rest of the offer is reported as ignored.
+ */
+static void offer_limits(void **state)
+{
+	static const struct {
+		unsigned int n, n_xf;
+		bool taken;
+		unsigned int ignored;
+	} cases[] = {
+		{ 16, 4, true, 0 },
+		{ 17, 4, false, 1 },
+		{ 64, 1, false, 48 },
+		{ 4, 64, true, 0 },	/* 3 x 64 + 4 transforms */
+		{ 5, 64, false, 1 },	/* 4 x 64 + 4 */
+	};
+	struct world *w = world_new(IKE_DH_CURVE25519, true);
+	struct ike_sa offer;
+	struct ref_log l;
+
+	ref_attach(w, &l);
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		long_offer(&offer, &w->c[0], cases[i].n, cases[i].n_xf);
+		send_offer(w, &offer, IKE_DH_CURVE25519, 0x100 + i);
+		ike_sa_free(&offer);
+		assert_int_equal(w->n, 1);
+		assert_int_equal(plain_has_notify(&w->q[0],
+						  IKE_N_NO_PROPOSAL_CHOSEN),
+				 !cases[i].taken);
+		assert_int_equal(l.n[ENGINE_REF_OFFER_LIMIT],
+				 cases[i].ignored ? 1 : 0);
+		if (cases[i].ignored)
+			assert_int_equal(l.ignored, cases[i].ignored);
+		memset(l.n, 0, sizeof(l.n));
+		drop_all(w);
+	}
+	world_free(w);
+}
+
+/*
+ * What matching looks at of a proposal, once each: 30 copies of one
+ * transform, 30 of one mif does not know, choose as the proposal does.
+ */
+static void offer_compacted(void **state)
+{
+	struct ike_sa sa;
+	struct ike_transform *t = ike_sa_alloc(&sa, 1, 64);
+	struct proposal_choice a, b;
+	struct proposal_peer pp;
+	struct conn c;
+	unsigned int n = 0;
+
+	assert_non_null(t);
+	make_conn(&c, 1, IKE_DH_CURVE25519, true);
+	for (int i = 0; i < 30; i++) {
+		t[n++] = (struct ike_transform){ IKE_XF_ENCR, 3, 0, false };
+		t[n++] = (struct ike_transform){ IKE_XF_ENCR,
+						 IKE_ENCR_AES_GCM_16, 256,
+						 false };
+	}
+	t[n++] = (struct ike_transform){ .type = IKE_XF_PRF,
+					 .id = IKE_PRF_HMAC_SHA2_256 };
+	t[n++] = (struct ike_transform){ .type = IKE_XF_DH, .id = 1 };
+	t[n++] = (struct ike_transform){ .type = IKE_XF_DH,
+					 .id = IKE_DH_CURVE25519 };
+	sa.proposals[0] = (struct ike_proposal){
+		.num = 1, .protocol = IKE_PROTO_IKE, .n_transforms = n,
+		.transforms = t };
+	sa.n_proposals = 1;
+	assert_int_equal(proposal_peer_read(&pp, &sa, IKE_PROTO_IKE), 0);
+	assert_int_equal(pp.sa.n_proposals, 1);
+	/* 3DES, GCM; PRF; MODP-768, X25519. */
+	assert_int_equal(pp.sa.proposals[0].n_transforms, 5);
+	assert_int_equal(proposal_peer_select(&pp, c.ike, c.n_ike,
+					      IKE_PROTO_IKE,
+					      IKE_DH_CURVE25519, &a), 0);
+	assert_int_equal(proposal_select(&sa, c.ike, c.n_ike, IKE_PROTO_IKE,
+					 IKE_DH_CURVE25519, &b), 0);
+	assert_memory_equal(&a.prop, &b.prop, sizeof(a.prop));
+	assert_ptr_equal(a.encr, b.encr);
+	assert_ptr_equal(a.dh, b.dh);
+	proposal_peer_free(&pp);
+	ike_sa_free(&sa);
+}
+
+/*
+ * Connections with the same IKE proposals share one proposal set: an
+ * offer is matched once for all of them. Here 100 connections for one
+ * address pair, for 100 peer IDs, and another with other proposals.
+ */
+static void offer_matched_per_set(void **state)
+{
+	struct world *w = world_new(IKE_DH_CURVE25519, true);
+	struct conn *c = calloc(101, sizeof(*c));
+	struct ike_sa offer;
+	char id[32];
+	struct ikesa *sa;
+
+	assert_non_null(c);
+	engine_clear_conns(&w->e[1]);
+	for (int i = 0; i < 100; i++) {
+		c[i] = w->c[1];
+		snprintf(id, sizeof(id), "peer%d.example", i);
+		set_id(&c[i].remote_id, id);
+		assert_int_equal(engine_add_conn(&w->e[1], &c[i]), 0);
+	}
+	c[100] = w->c[1];
+	set_ike(&c[100], IKE_DH_ECP_256, false);
+	assert_int_equal(engine_add_conn(&w->e[1], &c[100]), 0);
+	assert_int_equal(w->e[1].n_conns, 101);
+	assert_int_equal(w->e[1].psets.n, 2);
+	/* A's offer fits the first set: IKE_SA_INIT is answered. */
+	long_offer(&offer, &w->c[0], 1, 0);
+	send_offer(w, &offer, IKE_DH_CURVE25519, 0x200);
+	ike_sa_free(&offer);
+	assert_int_equal(w->n, 1);
+	assert_false(plain_has_notify(&w->q[0], IKE_N_NO_PROPOSAL_CHOSEN));
+	sa = w->e[1].sas;
+	assert_non_null(sa);
+	assert_ptr_equal(sa->conn, &c[0]);
+	/* The first set took it; the second was not looked at. */
+	assert_int_equal(w->e[1].psets.s[0].stamp, w->e[1].psets.stamp);
+	assert_int_not_equal(w->e[1].psets.s[1].stamp, w->e[1].psets.stamp);
+	drop_all(w);
+	/* Cleared, and the same connections again: still two sets. */
+	engine_clear_conns(&w->e[1]);
+	assert_int_equal(w->e[1].psets.n, 0);
+	for (int i = 0; i < 101; i++)
+		assert_int_equal(engine_add_conn(&w->e[1], &c[i]), 0);
+	assert_int_equal(w->e[1].psets.n, 2);
+	world_free(w);
+	free(c);
 }
 
 /* Every IKE_SA_INIT request refused is reported, with its reason. */
@@ -1083,7 +1293,7 @@ static void bad_auth_request(void **state)
 /* B's connections: these, in this order, instead of c[1] alone. */
 static void set_conns(struct world *w, struct conn *const *c, unsigned int n)
 {
-	w->e[1].n_conns = 0;
+	engine_clear_conns(&w->e[1]);
 	for (unsigned int i = 0; i < n; i++)
 		assert_int_equal(engine_add_conn(&w->e[1], c[i]), 0);
 }
@@ -1381,7 +1591,7 @@ static void conn_by_id(void **state)
 	set_id(&other->remote_id, "c.example");
 	memcpy(other->psk, "something else entirely", 23);
 	other->psk_len = 23;
-	w->e[1].n_conns = 0;
+	engine_clear_conns(&w->e[1]);
 	assert_int_equal(engine_add_conn(&w->e[1], other), 0);
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
 	sa = establish(w, 0);
@@ -2851,6 +3061,9 @@ int main(void)
 		cmocka_unit_test(cookie_round_trip),
 		cmocka_unit_test(cookie_threshold),
 		cmocka_unit_test(refusals_reported),
+		cmocka_unit_test(offer_limits),
+		cmocka_unit_test(offer_compacted),
+		cmocka_unit_test(offer_matched_per_set),
 		cmocka_unit_test(half_open_count),
 		cmocka_unit_test(invalid_ke_retry),
 		cmocka_unit_test(wrong_psk),
