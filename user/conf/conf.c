@@ -46,11 +46,16 @@ static const char *const conn_keys[K_N] = {
 	[K_CACERT] = "cacert", [K_RSA_PSS] = "rsa_pss",
 };
 
-enum mifd_key { M_LOG_LEVEL, M_SOCKET, M_COOKIE_THRESHOLD, M_N };
+enum mifd_key {
+	M_LOG_LEVEL, M_SOCKET, M_COOKIE_THRESHOLD, M_HALF_OPEN_MAX,
+	M_HALF_OPEN_MAX_PEER, M_N
+};
 
 static const char *const mifd_keys[M_N] = {
 	[M_LOG_LEVEL] = "log_level", [M_SOCKET] = "socket",
 	[M_COOKIE_THRESHOLD] = "cookie_threshold",
+	[M_HALF_OPEN_MAX] = "half_open_max",
+	[M_HALF_OPEN_MAX_PEER] = "half_open_max_peer",
 };
 
 enum section_kind { SEC_NONE, SEC_MIFD, SEC_CONN, SEC_BAD };
@@ -1106,9 +1111,10 @@ static int key_index(const char *const *keys, int n, const char *name)
 
 static void mifd_key(struct ctx *x, const char *name, const char *v)
 {
+	int key = key_index(mifd_keys, M_N, name);
 	unsigned long long n;
 
-	switch (key_index(mifd_keys, M_N, name)) {
+	switch (key) {
 	case M_LOG_LEVEL:
 		x->conf->log_level = conf_log_level_parse(v);
 		if (x->conf->log_level < 0) {
@@ -1126,11 +1132,16 @@ static void mifd_key(struct ctx *x, const char *name, const char *v)
 				 "%s", v);
 		break;
 	case M_COOKIE_THRESHOLD:
-		if (parse_ulong(v, 1000000, &n))
-			error(x, "cookie_threshold: \"%s\" is not a number "
-			      "from 0 to 1000000", v);
-		else
-			x->conf->cookie_threshold = (unsigned int)n;
+	case M_HALF_OPEN_MAX:
+	case M_HALF_OPEN_MAX_PEER:
+		if (parse_ulong(v, 1000000, &n)) {
+			error(x, "%s: \"%s\" is not a number from 0 to "
+			      "1000000", name, v);
+			break;
+		}
+		*(key == M_COOKIE_THRESHOLD ? &x->conf->cookie_threshold :
+		  key == M_HALF_OPEN_MAX ? &x->conf->half_open_max :
+		  &x->conf->half_open_max_peer) = (unsigned int)n;
 		break;
 	default:
 		error(x, "unknown key \"%s\" in [mifd]", name);
@@ -1392,6 +1403,8 @@ int conf_load(const char *path, struct conf **out, char *err, size_t errlen)
 		return -ENOMEM;
 	c->log_level = CONF_LOG_INFO;
 	snprintf(c->socket, sizeof(c->socket), "%s", CONF_DEFAULT_SOCKET);
+	c->half_open_max = ENGINE_HALF_OPEN_MAX;
+	c->half_open_max_peer = ENGINE_HALF_OPEN_MAX_PEER;
 	x.conf = c;
 	x.f = fopen(path, "r");
 	if (!x.f) {

@@ -237,6 +237,8 @@ static void apply_conf(struct daemon *d, struct conf *nc, uint64_t now)
 	for (unsigned int i = 0; i < nc->n_conns; i++)
 		engine_add_conn(e, &nc->conns[i].conn);
 	e->cookie_threshold = nc->cookie_threshold;
+	e->half_open_max = nc->half_open_max;
+	e->half_open_max_peer = nc->half_open_max_peer;
 	d->conf = nc;
 	log_set_level(nc->log_level);
 	if (old) {
@@ -432,7 +434,9 @@ static void on_refused(void *ctx, const struct engine_refusal *r)
 	if (r->reason == ENGINE_REF_INVALID_KE)
 		snprintf(detail, sizeof(detail), ", asked for group %u",
 			 r->detail);
-	mlog(LOG_INFO, "IKE_SA_INIT from %s:%u refused: %s%s%s", addr,
+	mlog(r->reason == ENGINE_REF_HALF_OPEN ||
+	     r->reason == ENGINE_REF_HALF_OPEN_PEER ? LOG_NOTICE : LOG_INFO,
+	     "IKE_SA_INIT from %s:%u refused: %s%s%s", addr,
 	     r->remote_port, engine_refusal_name(r->reason), detail, more);
 }
 

@@ -40,6 +40,9 @@ int engine_init(struct engine *e, struct backend *b,
 	e->next_reqid = 1;
 	sa_table_init(&e->by_spi);
 	sa_table_init(&e->by_peer);
+	sa_table_init(&e->half_open);
+	e->half_open_max = ENGINE_HALF_OPEN_MAX;
+	e->half_open_max_peer = ENGINE_HALF_OPEN_MAX_PEER;
 	return random_key(e->cookie_secret, sizeof(e->cookie_secret));
 }
 
@@ -70,6 +73,9 @@ const char *engine_refusal_name(enum engine_refusal_reason r)
 	static const char *const names[ENGINE_REF_N] = {
 		[ENGINE_REF_MALFORMED] = "malformed",
 		[ENGINE_REF_NO_CONN] = "no connection for these addresses",
+		[ENGINE_REF_HALF_OPEN] = "too many half-open IKE SAs",
+		[ENGINE_REF_HALF_OPEN_PEER] =
+			"too many half-open IKE SAs from this address",
 		[ENGINE_REF_COOKIE] = "asked for a COOKIE",
 		[ENGINE_REF_NO_PROPOSAL] = "no proposal chosen",
 		[ENGINE_REF_INVALID_KE] = "KE payload of another group",
@@ -118,6 +124,7 @@ void engine_free(struct engine *e)
 		ikesa_destroy(e->sas);
 	sa_table_free(&e->by_spi);
 	sa_table_free(&e->by_peer);
+	sa_table_free(&e->half_open);
 	free(e->conns);
 	free(e->conn_set);
 	e->conns = NULL;
@@ -339,7 +346,8 @@ static void input_request(struct engine *e, const struct exchange_ops *x,
 				ikesa_send(sa, sa->resp_buf, sa->resp_len);
 			return;
 		}
-		plain_input(e, NULL, x->request, m);
+		if (ike_sa_init_admit(e, m))
+			plain_input(e, NULL, x->request, m);
 		return;
 	}
 

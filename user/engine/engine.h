@@ -46,6 +46,9 @@ struct childsa;
 #define ENGINE_COOKIE_SECRET	32
 /* How long a responder keeps an IKE SA that has not authenticated. */
 #define ENGINE_HALF_OPEN_MS	30000
+/* Defaults: most half-open IKE SAs in all, and from one address. */
+#define ENGINE_HALF_OPEN_MAX		1000
+#define ENGINE_HALF_OPEN_MAX_PEER	5
 
 /* Where outgoing datagrams go: from local/lport to remote/rport. */
 struct engine_send {
@@ -96,6 +99,8 @@ struct engine_event {
 enum engine_refusal_reason {
 	ENGINE_REF_MALFORMED,	/* unparsable, or a payload missing: dropped */
 	ENGINE_REF_NO_CONN,	/* no connection for the addresses: dropped */
+	ENGINE_REF_HALF_OPEN,	/* half_open_max reached: dropped */
+	ENGINE_REF_HALF_OPEN_PEER,	/* half_open_max_peer reached: dropped */
 	ENGINE_REF_COOKIE,	/* answered with a COOKIE to send back */
 	ENGINE_REF_NO_PROPOSAL,	/* answered NO_PROPOSAL_CHOSEN */
 	ENGINE_REF_INVALID_KE,	/* answered INVALID_KE_PAYLOAD, detail */
@@ -148,6 +153,7 @@ struct engine {
 	unsigned int n_dead;		/* of them DEAD, for reap() */
 	struct sa_table by_spi;		/* every IKE SA, by our SPI */
 	struct sa_table by_peer;	/* responder SAs, by the peer's SPI */
+	struct sa_table half_open;	/* half-open SAs, by peer address */
 	uint32_t next_reqid;
 
 	/*
@@ -158,6 +164,11 @@ struct engine {
 	bool cookie_required;
 	unsigned int cookie_threshold;
 	unsigned int n_half_open;	/* responder SAs in state AUTH */
+	/*
+	 * Requests beyond these many half-open IKE SAs, in all or from one
+	 * address, are dropped before any work (0: no limit).
+	 */
+	unsigned int half_open_max, half_open_max_peer;
 	uint8_t cookie_secret[ENGINE_COOKIE_SECRET];
 
 	unsigned long refused[ENGINE_REF_N];	/* requests, by reason */

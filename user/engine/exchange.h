@@ -48,6 +48,13 @@ struct exchange_ops {
 void engine_refuse(struct engine *e, const struct engine_msg *m,
 		   enum engine_refusal_reason why, unsigned int detail);
 
+/*
+ * Whether an IKE_SA_INIT request may be parsed and answered, from its
+ * addresses alone: a connection for them, and room for one more
+ * half-open IKE SA in all and from this address. Refused, it is dropped.
+ */
+bool ike_sa_init_admit(struct engine *e, const struct engine_msg *m);
+
 extern const struct exchange_ops xchg_ike_sa_init;
 extern const struct exchange_ops xchg_ike_auth;
 extern const struct exchange_ops xchg_create_child_sa;

@@ -74,12 +74,22 @@ static void free_buf(uint8_t **p, size_t *len)
 	*len = 0;
 }
 
+static uint64_t addr_hash(const struct ip_addr *addr)
+{
+	return sa_hash_peer(addr, 0, 0);
+}
+
 void ikesa_half_open(struct ikesa *sa)
 {
+	struct engine *e = sa->engine;
+
 	sa->state = IKESA_AUTH;
 	if (!sa->half_open) {
 		sa->half_open = true;
-		sa->engine->n_half_open++;
+		e->n_half_open++;
+		/* Not counted by address when out of memory: no harm. */
+		sa_table_insert(&e->half_open, &sa->by_addr,
+				addr_hash(&sa->remote));
 	}
 }
 
@@ -88,7 +98,25 @@ static void half_open_done(struct ikesa *sa)
 	if (sa->half_open) {
 		sa->half_open = false;
 		sa->engine->n_half_open--;
+		sa_table_remove(&sa->engine->half_open, &sa->by_addr);
 	}
+}
+
+unsigned int ikesa_half_open_from(const struct engine *e,
+				  const struct ip_addr *addr,
+				  unsigned int max)
+{
+	const struct sa_node *n;
+	const struct ikesa *sa;
+	unsigned int count = 0;
+
+	for (n = sa_table_first(&e->half_open, addr_hash(addr));
+	     n && count < max; n = sa_table_next(n)) {
+		sa = (const struct ikesa *)((const char *)n -
+					    offsetof(struct ikesa, by_addr));
+		count += ip_addr_equal(&sa->remote, addr);
+	}
+	return count;
 }
 
 void ikesa_kill(struct ikesa *sa)

@@ -269,6 +269,24 @@ static const struct conn *choose_conn(struct engine *e,
 	return NULL;
 }
 
+bool ike_sa_init_admit(struct engine *e, const struct engine_msg *m)
+{
+	enum engine_refusal_reason why;
+
+	if (!engine_match_conn(e, m->local, m->remote, NULL))
+		why = ENGINE_REF_NO_CONN;
+	else if (e->half_open_max && e->n_half_open >= e->half_open_max)
+		why = ENGINE_REF_HALF_OPEN;
+	else if (e->half_open_max_peer &&
+		 ikesa_half_open_from(e, m->remote, e->half_open_max_peer) >=
+		 e->half_open_max_peer)
+		why = ENGINE_REF_HALF_OPEN_PEER;
+	else
+		return true;
+	engine_refuse(e, m, why, 0);
+	return false;
+}
+
 static void request(struct engine *e, struct ikesa *unused,
 		    const struct engine_msg *m)
 {
@@ -283,10 +301,6 @@ static void request(struct engine *e, struct ikesa *unused,
 	psa = ike_chain_find(m->chain, IKE_PL_SA, NULL);
 	pke = ike_chain_find(m->chain, IKE_PL_KE, NULL);
 	pni = ike_chain_find(m->chain, IKE_PL_NONCE, NULL);
-	if (!engine_match_conn(e, m->local, m->remote, NULL)) {
-		engine_refuse(e, m, ENGINE_REF_NO_CONN, 0);
-		return;
-	}
 	if (!psa || !pke || !pni || m->hdr->spi_i == 0) {
 		/* §2.21.1: drop malformed IKE_SA_INIT */
 		engine_refuse(e, m, ENGINE_REF_MALFORMED, 0);

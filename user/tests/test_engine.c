@@ -572,6 +572,76 @@ static void offer_matched_per_set(void **state)
 	free(c);
 }
 
+/* A send callback that counts, for a responder that answers anyone. */
+static void count_send(void *ctx, const struct ip_addr *local,
+		       uint16_t lport, const struct ip_addr *remote,
+		       uint16_t rport, const uint8_t *buf, size_t len)
+{
+	(*(unsigned int *)ctx)++;
+}
+
+/* d from 10.0.0.k, port port, to B at time now. */
+static void deliver_from(struct world *w, const struct dgram *d, int k,
+			 uint16_t port, uint64_t now)
+{
+	char text[16];
+	struct ip_addr a;
+
+	snprintf(text, sizeof(text), "10.0.0.%d", k);
+	assert_int_equal(ip_addr_parse(text, &a), 0);
+	engine_input(&w->e[1], now, &w->c[1].local, 500, &a, port, d->buf,
+		     d->len);
+}
+
+/*
+ * Half-open IKE SAs are capped, from one address and in all: a request
+ * beyond is dropped before any work (no answer, no state), and taken
+ * again once a half-open SA has gone.
+ */
+static void half_open_limits(void **state)
+{
+	struct world *w = world_new(IKE_DH_CURVE25519, true);
+	struct engine *b = &w->e[1];
+	unsigned int sent = 0;
+	struct dgram d;
+
+	b->cookie_threshold = 0;
+	b->half_open_max_peer = 2;
+	b->half_open_max = 3;
+	b->send = (struct engine_send){ count_send, &sent };
+	memset(&w->c[1].remote, 0, sizeof(w->c[1].remote));	/* %any */
+	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
+	d = pop(w);
+	/* Two from 10.0.0.1, the third dropped. */
+	deliver_from(w, &d, 1, 1001, 0);
+	deliver_from(w, &d, 1, 1002, 0);
+	assert_int_equal(sent, 2);
+	assert_int_equal(b->n_half_open, 2);
+	deliver_from(w, &d, 1, 1003, 0);
+	assert_int_equal(sent, 2);
+	assert_int_equal(b->refused[ENGINE_REF_HALF_OPEN_PEER], 1);
+	/* A third from another address; the fourth in all dropped. */
+	deliver_from(w, &d, 2, 1001, 0);
+	assert_int_equal(sent, 3);
+	deliver_from(w, &d, 3, 1001, 0);
+	assert_int_equal(sent, 3);
+	assert_int_equal(b->refused[ENGINE_REF_HALF_OPEN], 1);
+	assert_int_equal(b->n_half_open, 3);
+	/* Once they have expired, room again. */
+	engine_tick(b, ENGINE_HALF_OPEN_MS);
+	assert_int_equal(b->n_half_open, 0);
+	deliver_from(w, &d, 3, 1001, ENGINE_HALF_OPEN_MS);
+	deliver_from(w, &d, 1, 1003, ENGINE_HALF_OPEN_MS);
+	assert_int_equal(sent, 5);
+	assert_int_equal(b->n_half_open, 2);
+	/* Retransmissions of the requests taken are answered still. */
+	b->half_open_max = 2;
+	deliver_from(w, &d, 1, 1003, ENGINE_HALF_OPEN_MS);
+	assert_int_equal(sent, 6);
+	free(d.buf);
+	world_free(w);
+}
+
 /* Every IKE_SA_INIT request refused is reported, with its reason. */
 static void refusals_reported(void **state)
 {
@@ -3062,6 +3132,7 @@ int main(void)
 		cmocka_unit_test(cookie_threshold),
 		cmocka_unit_test(refusals_reported),
 		cmocka_unit_test(offer_limits),
+		cmocka_unit_test(half_open_limits),
 		cmocka_unit_test(offer_compacted),
 		cmocka_unit_test(offer_matched_per_set),
 		cmocka_unit_test(half_open_count),
