@@ -47,13 +47,14 @@ static const char *const conn_keys[K_N] = {
 };
 
 enum mifd_key {
-	M_LOG_LEVEL, M_SOCKET, M_COOKIE_THRESHOLD, M_HALF_OPEN_MAX,
-	M_HALF_OPEN_MAX_PEER, M_N
+	M_LOG_LEVEL, M_SOCKET, M_COOKIE_THRESHOLD, M_COOKIE_MODP,
+	M_HALF_OPEN_MAX, M_HALF_OPEN_MAX_PEER, M_N
 };
 
 static const char *const mifd_keys[M_N] = {
 	[M_LOG_LEVEL] = "log_level", [M_SOCKET] = "socket",
 	[M_COOKIE_THRESHOLD] = "cookie_threshold",
+	[M_COOKIE_MODP] = "cookie_modp",
 	[M_HALF_OPEN_MAX] = "half_open_max",
 	[M_HALF_OPEN_MAX_PEER] = "half_open_max_peer",
 };
@@ -1143,6 +1144,11 @@ static void mifd_key(struct ctx *x, const char *name, const char *v)
 		  key == M_HALF_OPEN_MAX ? &x->conf->half_open_max :
 		  &x->conf->half_open_max_peer) = (unsigned int)n;
 		break;
+	case M_COOKIE_MODP:
+		if (parse_bool(v, &x->conf->cookie_modp))
+			error(x, "cookie_modp: \"%s\" is neither yes nor no",
+			      v);
+		break;
 	default:
 		error(x, "unknown key \"%s\" in [mifd]", name);
 	}
@@ -1403,6 +1409,8 @@ int conf_load(const char *path, struct conf **out, char *err, size_t errlen)
 		return -ENOMEM;
 	c->log_level = CONF_LOG_INFO;
 	snprintf(c->socket, sizeof(c->socket), "%s", CONF_DEFAULT_SOCKET);
+	c->cookie_threshold = ENGINE_COOKIE_THRESHOLD;
+	c->cookie_modp = true;
 	c->half_open_max = ENGINE_HALF_OPEN_MAX;
 	c->half_open_max_peer = ENGINE_HALF_OPEN_MAX_PEER;
 	x.conf = c;

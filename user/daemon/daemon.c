@@ -237,6 +237,7 @@ static void apply_conf(struct daemon *d, struct conf *nc, uint64_t now)
 	for (unsigned int i = 0; i < nc->n_conns; i++)
 		engine_add_conn(e, &nc->conns[i].conn);
 	e->cookie_threshold = nc->cookie_threshold;
+	e->cookie_modp = nc->cookie_modp;
 	e->half_open_max = nc->half_open_max;
 	e->half_open_max_peer = nc->half_open_max_peer;
 	d->conf = nc;

@@ -43,7 +43,9 @@ int engine_init(struct engine *e, struct backend *b,
 	sa_table_init(&e->half_open);
 	e->half_open_max = ENGINE_HALF_OPEN_MAX;
 	e->half_open_max_peer = ENGINE_HALF_OPEN_MAX_PEER;
-	return random_key(e->cookie_secret, sizeof(e->cookie_secret));
+	e->cookie_threshold = ENGINE_COOKIE_THRESHOLD;
+	e->cookie_modp = true;
+	return cookie_init(&e->cookies);
 }
 
 void engine_set_events(struct engine *e, const struct engine_events *ev)
@@ -131,7 +133,7 @@ void engine_free(struct engine *e)
 	e->conn_set = NULL;
 	e->n_conns = e->max_conns = 0;
 	proposal_sets_free(&e->psets);
-	gnutls_memset(e->cookie_secret, 0, sizeof(e->cookie_secret));
+	cookie_wipe(&e->cookies);
 }
 
 int engine_add_conn(struct engine *e, const struct conn *c)

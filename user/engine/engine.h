@@ -22,6 +22,7 @@
  *	proposal_set.c		the connections' distinct IKE proposal
  *				lists, each matched once per offer
  *	sa_table.c		hash tables for the SA lookups
+ *	cookie.c		COOKIEs and their secret
  *	auth_method.c, auth_psk.c	authentication methods
  *	conn.h			the configuration of one peer
  */
@@ -34,6 +35,7 @@
 
 #include "addr.h"
 #include "engine/conn.h"
+#include "engine/cookie.h"
 #include "engine/proposal_set.h"
 #include "engine/sa_table.h"
 #include "kernel/backend.h"
@@ -43,7 +45,8 @@ struct childsa;
 
 /* Connections: the table grows as they are added, up to this many. */
 #define ENGINE_MAX_CONNS	16384
-#define ENGINE_COOKIE_SECRET	32
+/* Default: half-open IKE SAs from which on COOKIEs are demanded. */
+#define ENGINE_COOKIE_THRESHOLD	10
 /* How long a responder keeps an IKE SA that has not authenticated. */
 #define ENGINE_HALF_OPEN_MS	30000
 /* Defaults: most half-open IKE SAs in all, and from one address. */
@@ -158,10 +161,11 @@ struct engine {
 
 	/*
 	 * Responder DoS protection (RFC 7296 §2.6): demand a COOKIE when
-	 * cookie_required is set, or when cookie_threshold (if non-zero)
-	 * half-open IKE SAs exist.
+	 * cookie_required is set, when cookie_threshold (if non-zero)
+	 * half-open IKE SAs exist, or, with cookie_modp, before a MODP key
+	 * exchange (a costly one that forged requests could ask for).
 	 */
-	bool cookie_required;
+	bool cookie_required, cookie_modp;
 	unsigned int cookie_threshold;
 	unsigned int n_half_open;	/* responder SAs in state AUTH */
 	/*
@@ -169,7 +173,7 @@ struct engine {
 	 * address, are dropped before any work (0: no limit).
 	 */
 	unsigned int half_open_max, half_open_max_peer;
-	uint8_t cookie_secret[ENGINE_COOKIE_SECRET];
+	struct cookie_secrets cookies;
 
 	unsigned long refused[ENGINE_REF_N];	/* requests, by reason */
 };

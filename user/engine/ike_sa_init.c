@@ -9,7 +9,6 @@
 
 #include <gnutls/gnutls.h>
 
-#include "crypto/prf.h"
 #include "crypto/random.h"
 #include "engine/auth_sig.h"
 #include "engine/exchange.h"
@@ -20,7 +19,6 @@
 
 /* Detours an initiator follows before giving up. */
 #define MAX_RETRIES	4
-#define COOKIE_LEN	32
 
 /* The key pair is not needed once the keys are derived. */
 static void drop_dh(struct ikesa *sa)
@@ -100,23 +98,6 @@ out:
 	return ret;
 }
 
-/* Responder: a COOKIE bound to the peer (§2.6). */
-static int make_cookie(struct engine *e, const struct engine_msg *m,
-		       const struct ike_nonce *ni, uint8_t *out)
-{
-	const struct transform *t =
-		transform_find(IKE_XF_PRF, IKE_PRF_HMAC_SHA2_256, 0);
-	uint8_t spi[8];
-	struct prf_chunk in[3] = {
-		{ ni->data, ni->len },
-		{ m->remote->bytes, ip_addr_len(m->remote) },
-		{ spi, sizeof(spi) },
-	};
-
-	ikesa_spi_bytes(m->hdr->spi_i, spi);
-	return prf(t, e->cookie_secret, sizeof(e->cookie_secret), in, 3, out);
-}
-
 /* An answer that keeps no state: one notify. */
 static void reply_stateless(struct engine *e, const struct engine_msg *m,
 			    uint16_t type, const void *data, size_t len)
@@ -142,27 +123,43 @@ static void reply_stateless(struct engine *e, const struct engine_msg *m,
 	free(msg);
 }
 
-static bool cookie_ok(struct engine *e, const struct engine_msg *m,
-		      const struct ike_nonce *ni)
+/* The finite-field groups (RFC 3526, RFC 5114): costly exponentiations. */
+static bool modp(uint16_t group)
 {
-	const struct ike_payload *pl;
-	uint8_t want[COOKIE_LEN];
-	bool ok;
-
-	if (!e->cookie_required &&
-	    !(e->cookie_threshold &&
-	      e->n_half_open >= e->cookie_threshold))
+	switch (group) {
+	case 1: case 2: case 5:
+	case 14: case 15: case 16: case 17: case 18:
+	case 22: case 23: case 24:
 		return true;
-	if (make_cookie(e, m, ni, want))
-		return false;
-	pl = ike_chain_find_notify(m->chain, IKE_N_COOKIE);
-	ok = pl && pl->notify->len == COOKIE_LEN &&
-	     gnutls_memcmp(pl->notify->data, want, COOKIE_LEN) == 0;
-	if (!ok) {
-		reply_stateless(e, m, IKE_N_COOKIE, want, COOKIE_LEN);
-		engine_refuse(e, m, ENGINE_REF_COOKIE, 0);
 	}
-	return ok;
+	return false;
+}
+
+/*
+ * Whether the request may go on: no COOKIE wanted (for a KE payload of
+ * group), or the one we would make for it sent back. Otherwise it is
+ * answered with one, keeping no state.
+ */
+static bool cookie_ok(struct engine *e, const struct engine_msg *m,
+		      const struct ike_nonce *ni, uint16_t group)
+{
+	const struct cookie_input in = {
+		m->remote, m->hdr->spi_i, ni->data, ni->len,
+	};
+	const struct ike_payload *pl;
+	uint8_t cookie[COOKIE_LEN];
+
+	if (!e->cookie_required && !(e->cookie_modp && modp(group)) &&
+	    !(e->cookie_threshold && e->n_half_open >= e->cookie_threshold))
+		return true;
+	pl = ike_chain_find_notify(m->chain, IKE_N_COOKIE);
+	if (pl && cookie_check(&e->cookies, m->now, &in, pl->notify->data,
+			       pl->notify->len))
+		return true;
+	if (!cookie_make(&e->cookies, m->now, &in, cookie))
+		reply_stateless(e, m, IKE_N_COOKIE, cookie, COOKIE_LEN);
+	engine_refuse(e, m, ENGINE_REF_COOKIE, 0);
+	return false;
 }
 
 static int respond(struct ikesa *sa, const struct proposal_choice *pc)
@@ -306,7 +303,7 @@ static void request(struct engine *e, struct ikesa *unused,
 		engine_refuse(e, m, ENGINE_REF_MALFORMED, 0);
 		return;
 	}
-	if (!cookie_ok(e, m, pni->nonce))
+	if (!cookie_ok(e, m, pni->nonce, pke->ke->group))
 		return;
 	pc = calloc(1, sizeof(*pc));
 	if (!pc || proposal_peer_read(&offer, psa->sa, IKE_PROTO_IKE)) {

@@ -168,7 +168,10 @@ static void full(uint16_t group, bool gcm)
 			 gcm ? IKE_ENCR_AES_GCM_16 : IKE_ENCR_AES_CBC);
 	assert_int_equal(sa->req_next, 2);
 	assert_int_equal(only_sa(w, 1)->resp_next, 2);
-	assert_int_equal(w->sent, 4);
+	/* Before a MODP exchange the responder asks for a COOKIE. */
+	assert_int_equal(w->sent, group == IKE_DH_MODP_2048 ? 6 : 4);
+	assert_int_equal(sa->cookie_len, group == IKE_DH_MODP_2048 ?
+			 COOKIE_LEN : 0);
 	world_free(w);
 }
 
@@ -213,6 +216,27 @@ static bool sk_has_notify(struct ikesa *sa, const struct dgram *d,
 	return found;
 }
 
+/* A send callback that counts, for a responder that answers anyone. */
+static void count_send(void *ctx, const struct ip_addr *local,
+		       uint16_t lport, const struct ip_addr *remote,
+		       uint16_t rport, const uint8_t *buf, size_t len)
+{
+	(*(unsigned int *)ctx)++;
+}
+
+/* d from 10.0.0.k, port port, to B at time now. */
+static void deliver_from(struct world *w, const struct dgram *d, int k,
+			 uint16_t port, uint64_t now)
+{
+	char text[16];
+	struct ip_addr a;
+
+	snprintf(text, sizeof(text), "10.0.0.%d", k);
+	assert_int_equal(ip_addr_parse(text, &a), 0);
+	engine_input(&w->e[1], now, &w->c[1].local, 500, &a, port, d->buf,
+		     d->len);
+}
+
 static void cookie_round_trip(void **state)
 {
 	struct world *w = world_new(IKE_DH_CURVE25519, true);
@@ -235,6 +259,135 @@ static void cookie_round_trip(void **state)
 	assert_int_equal(w->sent, 6);
 	check_child(w, sa->children);
 	world_free(w);
+}
+
+/*
+ * By default a responder asks for a COOKIE once 10 IKE SAs are half
+ * open, and before any MODP key exchange; neither, if told so.
+ */
+static void cookie_defaults(void **state)
+{
+	struct world *w = world_new(IKE_DH_CURVE25519, true);
+	struct engine *b = &w->e[1];
+	unsigned int sent = 0;
+	struct dgram d;
+	int k;
+
+	assert_true(b->cookie_modp);
+	assert_int_equal(b->cookie_threshold, 10);
+	b->send = (struct engine_send){ count_send, &sent };
+	memset(&w->c[1].remote, 0, sizeof(w->c[1].remote));	/* %any */
+	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
+	d = pop(w);
+	for (k = 1; k <= 10; k++)
+		deliver_from(w, &d, k, 500, 0);
+	assert_int_equal(b->n_half_open, 10);
+	assert_int_equal(b->refused[ENGINE_REF_COOKIE], 0);
+	deliver_from(w, &d, k, 500, 0);
+	assert_int_equal(b->refused[ENGINE_REF_COOKIE], 1);
+	assert_int_equal(b->n_half_open, 10);
+	assert_int_equal(sent, 11);
+	free(d.buf);
+	world_free(w);
+
+	/* MODP: a COOKIE first, with no SA half open; none if not wanted. */
+	for (int modp = 1; modp >= 0; modp--) {
+		w = world_new(IKE_DH_MODP_2048, true);
+		w->e[1].cookie_modp = modp;
+		assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
+		d = pop(w);
+		deliver(w, &d, 0);
+		free(d.buf);
+		assert_int_equal(plain_has_notify(&w->q[0], IKE_N_COOKIE),
+				 modp);
+		assert_int_equal(w->e[1].sas != NULL, !modp);
+		pump(w, 0);
+		assert_int_equal(only_sa(w, 0)->state, IKESA_ESTABLISHED);
+		world_free(w);
+	}
+}
+
+/*
+ * The cookie secret changes every COOKIE_SECRET_MS; a cookie of the one
+ * before still counts for COOKIE_GRACE_MS after the change, not after.
+ */
+static void cookie_secret_rotation(void **state)
+{
+	const uint64_t T = COOKIE_SECRET_MS, G = COOKIE_GRACE_MS;
+	struct cookie_secrets cs;
+	struct ip_addr a, other;
+	struct cookie_input in = {
+		&a, 0x1122334455667788ULL,
+		(const uint8_t *)"0123456789abcdef", 16,
+	}, changed;
+	uint8_t c0[COOKIE_LEN], c1[COOKIE_LEN];
+
+	assert_int_equal(ip_addr_parse("192.0.2.1", &a), 0);
+	assert_int_equal(ip_addr_parse("192.0.2.2", &other), 0);
+	assert_int_equal(cookie_init(&cs), 0);
+	assert_int_equal(cookie_make(&cs, 5 * T + 1000, &in, c0), 0);
+	assert_true(cookie_check(&cs, 5 * T + 1000, &in, c0, COOKIE_LEN));
+	/* Bound to the request: its address, SPI and nonce. */
+	changed = in;
+	changed.addr = &other;
+	assert_false(cookie_check(&cs, 5 * T + 1000, &changed, c0,
+				  COOKIE_LEN));
+	changed = in;
+	changed.spi_i++;
+	assert_false(cookie_check(&cs, 5 * T + 1000, &changed, c0,
+				  COOKIE_LEN));
+	changed = in;
+	changed.ni_len--;
+	assert_false(cookie_check(&cs, 5 * T + 1000, &changed, c0,
+				  COOKIE_LEN));
+	assert_false(cookie_check(&cs, 5 * T + 1000, &in, c0,
+				  COOKIE_LEN - 1));
+	/* Through its period and the grace after it, not later. */
+	assert_true(cookie_check(&cs, 6 * T - 1, &in, c0, COOKIE_LEN));
+	assert_true(cookie_check(&cs, 6 * T + G - 1, &in, c0, COOKIE_LEN));
+	assert_false(cookie_check(&cs, 6 * T + G, &in, c0, COOKIE_LEN));
+	/* The new secret makes other cookies. */
+	assert_int_equal(cookie_make(&cs, 6 * T + G, &in, c1), 0);
+	assert_memory_not_equal(c0, c1, COOKIE_LEN);
+	assert_true(cookie_check(&cs, 7 * T - 1, &in, c1, COOKIE_LEN));
+	/* Two changes on, without a use between: neither counts. */
+	assert_false(cookie_check(&cs, 8 * T, &in, c1, COOKIE_LEN));
+	assert_false(cookie_check(&cs, 8 * T, &in, c0, COOKIE_LEN));
+	cookie_wipe(&cs);
+}
+
+/*
+ * Through the engine: a COOKIE handed out just before the secret
+ * changes is taken within the grace after the change, and answered
+ * with a fresh COOKIE after it.
+ */
+static void cookie_across_rotation(void **state)
+{
+	for (int late = 0; late < 2; late++) {
+		struct world *w = world_new(IKE_DH_CURVE25519, true);
+		uint64_t t = COOKIE_SECRET_MS - 1;
+		struct dgram d;
+
+		w->e[1].cookie_required = true;
+		assert_non_null(engine_initiate(&w->e[0], &w->c[0], t));
+		d = pop(w);
+		deliver(w, &d, t);		/* B: a COOKIE */
+		free(d.buf);
+		d = pop(w);
+		deliver(w, &d, t);		/* A: again, with it */
+		free(d.buf);
+		d = pop(w);
+		t = COOKIE_SECRET_MS + COOKIE_GRACE_MS - 1 + late;
+		deliver(w, &d, t);
+		free(d.buf);
+		assert_int_equal(w->e[1].sas != NULL, !late);
+		assert_int_equal(plain_has_notify(&w->q[0], IKE_N_COOKIE),
+				 late);
+		/* Either way A gets there. */
+		pump(w, t);
+		assert_int_equal(only_sa(w, 0)->state, IKESA_ESTABLISHED);
+		world_free(w);
+	}
 }
 
 static void cookie_threshold(void **state)
@@ -570,27 +723,6 @@ static void offer_matched_per_set(void **state)
 	assert_int_equal(w->e[1].psets.n, 2);
 	world_free(w);
 	free(c);
-}
-
-/* A send callback that counts, for a responder that answers anyone. */
-static void count_send(void *ctx, const struct ip_addr *local,
-		       uint16_t lport, const struct ip_addr *remote,
-		       uint16_t rport, const uint8_t *buf, size_t len)
-{
-	(*(unsigned int *)ctx)++;
-}
-
-/* d from 10.0.0.k, port port, to B at time now. */
-static void deliver_from(struct world *w, const struct dgram *d, int k,
-			 uint16_t port, uint64_t now)
-{
-	char text[16];
-	struct ip_addr a;
-
-	snprintf(text, sizeof(text), "10.0.0.%d", k);
-	assert_int_equal(ip_addr_parse(text, &a), 0);
-	engine_input(&w->e[1], now, &w->c[1].local, 500, &a, port, d->buf,
-		     d->len);
 }
 
 /*
@@ -3130,6 +3262,9 @@ int main(void)
 		cmocka_unit_test(full_20_gcm),
 		cmocka_unit_test(cookie_round_trip),
 		cmocka_unit_test(cookie_threshold),
+		cmocka_unit_test(cookie_defaults),
+		cmocka_unit_test(cookie_secret_rotation),
+		cmocka_unit_test(cookie_across_rotation),
 		cmocka_unit_test(refusals_reported),
 		cmocka_unit_test(offer_limits),
 		cmocka_unit_test(half_open_limits),
