@@ -54,15 +54,27 @@ static void send_cb(void *ctx, const struct ip_addr *local, uint16_t lport,
 		    const uint8_t *buf, size_t len)
 {
 	struct daemon *d = ctx;
-	char l[IP_ADDR_STRLEN], r[IP_ADDR_STRLEN];
+	char l[IP_ADDR_STRLEN], r[IP_ADDR_STRLEN], more[64] = "";
+	unsigned long held;
 	int ret;
 
 	ret = sockets_send(&d->socks, local, lport, remote, rport, buf, len);
+	/*
+	 * Every datagram passes here, the answers to forged requests too
+	 * (which may well fail): nothing formatted for lines not written,
+	 * and failures in a budget of lines.
+	 */
+	if (ret ? !log_limit_pass(&d->send_log, daemon_now(), &held) :
+		  log_get_level() < LOG_DEBUG)
+		return;
 	ip_addr_str(local, l, sizeof(l));
 	ip_addr_str(remote, r, sizeof(r));
+	if (ret && held)
+		snprintf(more, sizeof(more), " (%lu more since the last line)",
+			 held);
 	if (ret)
-		mlog(LOG_WARNING, "send %s:%u -> %s:%u (%zu bytes): %s", l,
-		     lport, r, rport, len, strerror(-ret));
+		mlog(LOG_WARNING, "send %s:%u -> %s:%u (%zu bytes): %s%s", l,
+		     lport, r, rport, len, strerror(-ret), more);
 	else
 		mlog(LOG_DEBUG, "sent %zu bytes %s:%u -> %s:%u", len, l, lport,
 		     r, rport);
@@ -401,13 +413,6 @@ static void on_event(void *ctx, const struct engine_event *ev)
 		log_child(ev);
 }
 
-/*
- * Refused IKE_SA_INIT requests: each reason gets 10 lines at once, then
- * one a second; a line says how many were left out before it.
- */
-#define REFUSAL_LOG_BURST	10
-#define REFUSAL_LOG_MS		1000
-
 static void on_refused(void *ctx, const struct engine_refusal *r)
 {
 	struct daemon *d = ctx;
@@ -415,10 +420,6 @@ static void on_refused(void *ctx, const struct engine_refusal *r)
 	char addr[IP_ADDR_STRLEN], more[64] = "", detail[32] = "";
 	unsigned long held;
 
-	if (!l->burst) {
-		l->burst = REFUSAL_LOG_BURST;
-		l->interval_ms = REFUSAL_LOG_MS;
-	}
 	if (!log_limit_pass(l, daemon_now(), &held))
 		return;
 	if (held)
@@ -833,6 +834,11 @@ int daemon_start(struct daemon *d, const char *conf_path,
 
 	memset(d, 0, sizeof(*d));
 	d->ctl.fd = -1;
+	for (unsigned int i = 0; i < ENGINE_REF_N; i++)
+		d->refusal_log[i] = (struct log_limit){
+			.burst = DAEMON_LOG_BURST,
+			.interval_ms = DAEMON_LOG_INTERVAL_MS };
+	d->send_log = d->refusal_log[0];
 	d->start_ms = daemon_now();
 	snprintf(d->conf_path, sizeof(d->conf_path), "%s", conf_path);
 	if (socket_path)
@@ -972,8 +978,9 @@ static void read_ike(struct daemon *d, unsigned int i)
 		}
 		if (n == 0)
 			continue;
-		mlog(LOG_DEBUG, "received %d bytes from %s:%u", n,
-		     ip_addr_str(&remote, r, sizeof(r)), rport);
+		if (log_get_level() >= LOG_DEBUG)
+			mlog(LOG_DEBUG, "received %d bytes from %s:%u", n,
+			     ip_addr_str(&remote, r, sizeof(r)), rport);
 		engine_input(&d->engine, daemon_now(), &local, lport, &remote,
 			     rport, buf, (size_t)n);
 	}

@@ -18,6 +18,12 @@
 #include "kernel/backend.h"
 
 #define DAEMON_RETIRED_MAX	16
+/*
+ * Lines a peer can cause at will (refused requests, failed sends): 10 at
+ * once, then one a second, for each kind.
+ */
+#define DAEMON_LOG_BURST	10
+#define DAEMON_LOG_INTERVAL_MS	1000
 
 struct daemon {
 	char conf_path[256];
@@ -33,8 +39,8 @@ struct daemon {
 	bool have_engine;
 	struct sockets socks;
 	struct control ctl;
-	/* Refused IKE_SA_INIT requests: log lines, by reason. */
-	struct log_limit refusal_log[ENGINE_REF_N];
+	/* Log lines of refused IKE_SA_INIT requests, by reason; of sends. */
+	struct log_limit refusal_log[ENGINE_REF_N], send_log;
 
 	uint64_t start_ms;
 	bool stop;				/* leave the main loop */
