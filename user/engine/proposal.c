@@ -170,6 +170,16 @@ static bool spi_ok(const struct ike_proposal *p, uint8_t protocol)
 	return p->spi_size == 4;
 }
 
+/* Whether supported transform t is among the n kept at xf. */
+static bool kept(const struct ike_transform *xf, unsigned int n,
+		 const struct ike_transform *t)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (same(&xf[i], t) && !xf[i].unknown_attr)
+			return true;
+	return false;
+}
+
 /*
  * p reduced to what match() looks at, into q (its transforms at xf):
  * "none" transforms dropped, each supported transform once, and of the
@@ -193,7 +203,7 @@ static void compact(const struct ike_proposal *p, struct ike_proposal *q,
 			if (unsupported[t->type / 8] & (1u << (t->type % 8)))
 				continue;
 			unsupported[t->type / 8] |= 1u << (t->type % 8);
-		} else if (in_list(xf, n, t)) {
+		} else if (kept(xf, n, t)) {
 			continue;
 		}
 		xf[n++] = *t;

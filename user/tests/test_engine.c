@@ -632,7 +632,9 @@ static void offer_limits(void **state)
 
 /*
  * What matching looks at of a proposal, once each: 30 copies of one
- * transform, 30 of one mif does not know, choose as the proposal does.
+ * transform, 30 of one mif does not know, choose as the proposal does;
+ * and the same transform with an unknown attribute first does not hide
+ * it.
  */
 static void offer_compacted(void **state)
 {
@@ -645,6 +647,8 @@ static void offer_compacted(void **state)
 
 	assert_non_null(t);
 	make_conn(&c, 1, IKE_DH_CURVE25519, true);
+	t[n++] = (struct ike_transform){ IKE_XF_ENCR, IKE_ENCR_AES_GCM_16, 256,
+					 true };
 	for (int i = 0; i < 30; i++) {
 		t[n++] = (struct ike_transform){ IKE_XF_ENCR, 3, 0, false };
 		t[n++] = (struct ike_transform){ IKE_XF_ENCR,
@@ -662,7 +666,7 @@ static void offer_compacted(void **state)
 	sa.n_proposals = 1;
 	assert_int_equal(proposal_peer_read(&pp, &sa, IKE_PROTO_IKE), 0);
 	assert_int_equal(pp.sa.n_proposals, 1);
-	/* 3DES, GCM; PRF; MODP-768, X25519. */
+	/* GCM with the attribute (for 3DES too), GCM; PRF; MODP-768, X25519. */
 	assert_int_equal(pp.sa.proposals[0].n_transforms, 5);
 	assert_int_equal(proposal_peer_select(&pp, c.ike, c.n_ike,
 					      IKE_PROTO_IKE,
