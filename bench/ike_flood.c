@@ -138,13 +138,14 @@ static size_t ike_template(uint8_t *m, int group, size_t *spi, size_t *ke,
 	*p++ = 1;		/* IKE */
 	*p++ = 0;		/* no SPI */
 	*p++ = group == 14 ? 4 : 3;
+	/* Types 1 ENCR, 2 PRF, 3 INTEG, 4 DH. */
 	if (group == 14) {
 		p = transform(p, 0, 1, 12, 128);	/* AES-CBC-128 */
-		p = transform(p, 0, 3, 12, 0);		/* HMAC-SHA2-256-128 */
+		p = transform(p, 0, 3, 12, 0);	/* HMAC-SHA2-256-128 */
 	} else {
 		p = transform(p, 0, 1, 20, 256);	/* AES-GCM-16-256 */
 	}
-	p = transform(p, 0, 2, 5, 0);			/* PRF-HMAC-SHA2-256 */
+	p = transform(p, 0, 2, 5, 0);		/* HMAC-SHA2-256 */
 	p = transform(p, 1, 4, group, 0);
 	put16(prop + 2, (unsigned int)(p - prop));
 	put16(sa + 2, (unsigned int)(p - sa));
@@ -187,7 +188,8 @@ int main(int argc, char **argv)
 	}
 	if (inet_pton(AF_INET, argv[1], &dst.sin_addr) != 1 ||
 	    inet_pton(AF_INET, argv[3], &prefix) != 1) {
-		fprintf(stderr, "ike_flood: DST and PREFIX are IPv4 addresses\n");
+		fprintf(stderr,
+			"ike_flood: DST and PREFIX are IPv4 addresses\n");
 		return 2;
 	}
 	plen = (unsigned int)strtoul(argv[4], NULL, 10);

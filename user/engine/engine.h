@@ -96,19 +96,24 @@ struct engine_event {
 
 /*
  * Why an IKE_SA_INIT request got no IKE SA (or, OFFER_LIMIT, had part of
- * its offer ignored). Each costs the engine at most what its reason
- * says, and leaves nothing behind.
+ * its offer ignored). Each leaves nothing behind. Dropped, unanswered:
+ * MALFORMED (unparsable, or a payload missing), NO_CONN (no connection
+ * for the addresses), HALF_OPEN and HALF_OPEN_PEER (half_open_max,
+ * half_open_max_peer reached), FAILED (out of memory, or a bad public
+ * value). Answered: COOKIE (one to send back), NO_PROPOSAL
+ * (NO_PROPOSAL_CHOSEN), INVALID_KE (INVALID_KE_PAYLOAD naming detail).
+ * OFFER_LIMIT: detail proposals beyond the limits were ignored.
  */
 enum engine_refusal_reason {
-	ENGINE_REF_MALFORMED,	/* unparsable, or a payload missing: dropped */
-	ENGINE_REF_NO_CONN,	/* no connection for the addresses: dropped */
-	ENGINE_REF_HALF_OPEN,	/* half_open_max reached: dropped */
-	ENGINE_REF_HALF_OPEN_PEER,	/* half_open_max_peer reached: dropped */
-	ENGINE_REF_COOKIE,	/* answered with a COOKIE to send back */
-	ENGINE_REF_NO_PROPOSAL,	/* answered NO_PROPOSAL_CHOSEN */
-	ENGINE_REF_INVALID_KE,	/* answered INVALID_KE_PAYLOAD, detail */
-	ENGINE_REF_FAILED,	/* out of memory, or a bad public value */
-	ENGINE_REF_OFFER_LIMIT,	/* detail proposals beyond the limits ignored */
+	ENGINE_REF_MALFORMED,
+	ENGINE_REF_NO_CONN,
+	ENGINE_REF_HALF_OPEN,
+	ENGINE_REF_HALF_OPEN_PEER,
+	ENGINE_REF_COOKIE,
+	ENGINE_REF_NO_PROPOSAL,
+	ENGINE_REF_INVALID_KE,
+	ENGINE_REF_FAILED,
+	ENGINE_REF_OFFER_LIMIT,
 	ENGINE_REF_N
 };
 

@@ -16,15 +16,19 @@
 
 #include "engine/conn.h"
 
+/*
+ * NONE: no proposal of the set takes the offer; OTHER_DH: one does, with
+ * another group than the KE payload's.
+ */
 enum proposal_verdict {
-	PROPOSAL_NONE,		/* no proposal of the set takes the offer */
-	PROPOSAL_OTHER_DH,	/* it does, with another group than the KE's */
+	PROPOSAL_NONE,
+	PROPOSAL_OTHER_DH,
 };
 
 struct proposal_set {
 	const struct conn *conn;	/* the first connection with it */
 	uint64_t hash;
-	uint32_t stamp;			/* of the offer verdict is about */
+	uint32_t stamp;			/* the offer verdict is about */
 	enum proposal_verdict verdict;
 	uint16_t dh;			/* OTHER_DH: the group chosen */
 };

@@ -53,7 +53,8 @@ static int count_attrs(struct ike_reader r, unsigned int *n,
 	*n = 0;
 	while (ike_left(&r)) {
 		if (*n == IKE_CP_MAX_ATTRS)
-			return ike_fail_limit(err, "more than 32 CP attributes");
+			return ike_fail_limit(err,
+					      "more than 32 CP attributes");
 		if (ike_left(&r) < 4)
 			return ike_fail_length(err, "CP attribute truncated");
 		ike_skip(&r, 2);

@@ -241,7 +241,8 @@ int ike_sa_parse(struct ike_sa *sa, struct ike_reader *r,
 		}
 		if (sa->n_proposals &&
 		    p->num != sa->proposals[sa->n_proposals - 1].num + 1) {
-			ike_fail_syntax(err, "proposal numbers not consecutive");
+			ike_fail_syntax(err,
+					"proposal numbers not consecutive");
 			goto fail;
 		}
 		sa->n_proposals++;

@@ -848,7 +848,8 @@ static void chain_many_payloads(void **state)
 	buf = dup_exact(w.p, w.len);
 	assert_int_equal(ike_message_parse(&m, buf, w.len, &err), 0);
 	assert_int_equal(m.chain.count, 1000);
-	assert_int_equal(m.chain.room, 1000);	/* allocated once, exactly */
+	/* Allocated once, exactly. */
+	assert_int_equal(m.chain.room, 1000);
 	assert_int_equal(m.chain.pl[999].vendor->len, 4);
 	ike_message_free(&m);
 	free(buf);
