@@ -18,9 +18,11 @@
 #          (selftests/interop/certs.sh): fqdn:eu.example to fqdn:sg.example
 # Each daemon runs with its defaults otherwise, except: logging at one line
 # or so per SA (mifd log_level = notice, charon's file logger at level 0),
-# the same retransmission timers (first after 1 s, 5 tries), and charon's
-# half-open DoS limits (cookie_threshold, block_threshold: 5 half-open SAs
-# per peer address) lifted, as mifd has none by default, and charon's
+# the same retransmission timers (first after 1 s, 5 tries), the half-open
+# DoS limits lifted on both (a single initiator address starts N IKE SAs
+# at once; bench/flood.sh measures the limits): charon's cookie_threshold
+# and block_threshold (5 half-open SAs per peer address), mifd's
+# cookie_threshold and half_open_max_peer (the same defaults), and charon's
 # reuse_ikesa off (see _charon_write_conf below).
 #
 # Method, the same for both: build/bench/ike_up (bench/ike_up.c) in the
@@ -53,6 +55,7 @@ source "$here/../selftests/lib.sh"
 source "$here/../selftests/interop/charon_lib.sh"
 source "$here/../selftests/interop/lib.sh"	# mifd_*; sets an EXIT trap
 source "$here/../selftests/interop/certs.sh"
+source "$here/lib.sh"
 
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(100)
@@ -148,14 +151,6 @@ charon_auth() {
 # ts K: the /32 selectors of connection bK, "INITIATOR RESPONDER".
 ts() { echo "172.16.$(($1 / 256)).$(($1 % 256)) 172.17.$(($1 / 256)).$(($1 % 256))"; }
 
-# mem PID: Pss in KiB (VmRSS where smaps_rollup is missing).
-mem() {
-	local v
-	v=$(awk '/^Pss:/ { print $2; exit }' "/proc/$1/smaps_rollup" 2>/dev/null)
-	[ -n "$v" ] || v=$(awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null)
-	echo "${v:-0}"
-}
-
 kernel_counts() {	# kernel_counts NS: "SAs policies"
 	echo "$(ip -n "$1" xfrm state | grep -c '^src ') $(ip -n "$1" xfrm policy | grep -c '^src ')"
 }
@@ -223,6 +218,8 @@ mifd_conf_r() {	# mifd_conf_r FILE
 	# bench/ike.sh, responder
 	[mifd]
 	log_level = notice
+	cookie_threshold = 0
+	half_open_max_peer = 0
 
 	[conn r]
 	local = $R_ADDR
@@ -268,11 +265,11 @@ run_mifd() {
 		return
 	fi
 	sleep 1
-	i0=$(mem "$pi") r0=$(mem "$pr")
+	i0=$(pss "$pi") r0=$(pss "$pr")
 	out=$(ip netns exec "$NI" "$UP" mifd "$si" b 1 "$n" "$limit")
 	echo "# mifd $auth: $out" >&2
 	sleep 1
-	i1=$(mem "$pi") r1=$(mem "$pr")
+	i1=$(pss "$pi") r1=$(pss "$pr")
 	s=$(sed -n 's/.* seconds=\([0-9.]*\) .*/\1/p' <<<"$out")
 	q=$(sed -n 's/.* requests_seconds=\([0-9.]*\) .*/\1/p' <<<"$out")
 	ci=$(mifd_count "$NI" "$si") cr=$(mifd_count "$NR" "$sr")
@@ -349,11 +346,11 @@ run_charon() {
 		return
 	fi
 	sleep 1
-	i0=$(mem "$pi") r0=$(mem "$pr")
+	i0=$(pss "$pi") r0=$(pss "$pr")
 	out=$(ip netns exec "$NI" "$UP" vici "$di/charon.vici" b 1 "$n" "$limit")
 	echo "# charon $auth: $out" >&2
 	sleep 1
-	i1=$(mem "$pi") r1=$(mem "$pr")
+	i1=$(pss "$pi") r1=$(pss "$pr")
 	s=$(sed -n 's/.* seconds=\([0-9.]*\) .*/\1/p' <<<"$out")
 	q=$(sed -n 's/.* requests_seconds=\([0-9.]*\) .*/\1/p' <<<"$out")
 	ci=$(charon_count "$NI" "$di") cr=$(charon_count "$NR" "$dr")

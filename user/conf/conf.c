@@ -48,11 +48,17 @@ static const char *const conn_keys[K_N] = {
 	[K_UNIQUE] = "unique",
 };
 
-enum mifd_key { M_LOG_LEVEL, M_SOCKET, M_COOKIE_THRESHOLD, M_N };
+enum mifd_key {
+	M_LOG_LEVEL, M_SOCKET, M_COOKIE_THRESHOLD, M_COOKIE_MODP,
+	M_HALF_OPEN_MAX, M_HALF_OPEN_MAX_PEER, M_N
+};
 
 static const char *const mifd_keys[M_N] = {
 	[M_LOG_LEVEL] = "log_level", [M_SOCKET] = "socket",
 	[M_COOKIE_THRESHOLD] = "cookie_threshold",
+	[M_COOKIE_MODP] = "cookie_modp",
+	[M_HALF_OPEN_MAX] = "half_open_max",
+	[M_HALF_OPEN_MAX_PEER] = "half_open_max_peer",
 };
 
 enum section_kind { SEC_NONE, SEC_MIFD, SEC_CONN, SEC_BAD };
@@ -1117,9 +1123,10 @@ static int key_index(const char *const *keys, int n, const char *name)
 
 static void mifd_key(struct ctx *x, const char *name, const char *v)
 {
+	int key = key_index(mifd_keys, M_N, name);
 	unsigned long long n;
 
-	switch (key_index(mifd_keys, M_N, name)) {
+	switch (key) {
 	case M_LOG_LEVEL:
 		x->conf->log_level = conf_log_level_parse(v);
 		if (x->conf->log_level < 0) {
@@ -1137,11 +1144,21 @@ static void mifd_key(struct ctx *x, const char *name, const char *v)
 				 "%s", v);
 		break;
 	case M_COOKIE_THRESHOLD:
-		if (parse_ulong(v, 1000000, &n))
-			error(x, "cookie_threshold: \"%s\" is not a number "
-			      "from 0 to 1000000", v);
-		else
-			x->conf->cookie_threshold = (unsigned int)n;
+	case M_HALF_OPEN_MAX:
+	case M_HALF_OPEN_MAX_PEER:
+		if (parse_ulong(v, 1000000, &n)) {
+			error(x, "%s: \"%s\" is not a number from 0 to "
+			      "1000000", name, v);
+			break;
+		}
+		*(key == M_COOKIE_THRESHOLD ? &x->conf->cookie_threshold :
+		  key == M_HALF_OPEN_MAX ? &x->conf->half_open_max :
+		  &x->conf->half_open_max_peer) = (unsigned int)n;
+		break;
+	case M_COOKIE_MODP:
+		if (parse_bool(v, &x->conf->cookie_modp))
+			error(x, "cookie_modp: \"%s\" is neither yes nor no",
+			      v);
 		break;
 	default:
 		error(x, "unknown key \"%s\" in [mifd]", name);
@@ -1414,6 +1431,10 @@ int conf_load(const char *path, struct conf **out, char *err, size_t errlen)
 		return -ENOMEM;
 	c->log_level = CONF_LOG_INFO;
 	snprintf(c->socket, sizeof(c->socket), "%s", CONF_DEFAULT_SOCKET);
+	c->cookie_threshold = ENGINE_COOKIE_THRESHOLD;
+	c->cookie_modp = true;
+	c->half_open_max = ENGINE_HALF_OPEN_MAX;
+	c->half_open_max_peer = ENGINE_HALF_OPEN_MAX_PEER;
 	x.conf = c;
 	x.f = fopen(path, "r");
 	if (!x.f) {

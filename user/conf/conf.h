@@ -57,6 +57,9 @@ struct conf {
 	int log_level;			/* CONF_LOG_* */
 	char socket[CONF_PATH_MAX];
 	unsigned int cookie_threshold;	/* 0: never demand cookies */
+	bool cookie_modp;		/* demand one before MODP */
+	/* Half-open IKE SAs at most, in all and from one address; 0: any. */
+	unsigned int half_open_max, half_open_max_peer;
 
 	/* malloc'ed, room for max_conns; grows while loading only. */
 	unsigned int n_conns, max_conns;

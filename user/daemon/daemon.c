@@ -54,15 +54,27 @@ static void send_cb(void *ctx, const struct ip_addr *local, uint16_t lport,
 		    const uint8_t *buf, size_t len)
 {
 	struct daemon *d = ctx;
-	char l[IP_ADDR_STRLEN], r[IP_ADDR_STRLEN];
+	char l[IP_ADDR_STRLEN], r[IP_ADDR_STRLEN], more[64] = "";
+	unsigned long held;
 	int ret;
 
 	ret = sockets_send(&d->socks, local, lport, remote, rport, buf, len);
+	/*
+	 * Every datagram passes here, the answers to forged requests too
+	 * (which may well fail): nothing formatted for lines not written,
+	 * and failures in a budget of lines.
+	 */
+	if (ret ? !log_limit_pass(&d->send_log, daemon_now(), &held) :
+		  log_get_level() < LOG_DEBUG)
+		return;
 	ip_addr_str(local, l, sizeof(l));
 	ip_addr_str(remote, r, sizeof(r));
+	if (ret && held)
+		snprintf(more, sizeof(more), " (%lu more since the last line)",
+			 held);
 	if (ret)
-		mlog(LOG_WARNING, "send %s:%u -> %s:%u (%zu bytes): %s", l,
-		     lport, r, rport, len, strerror(-ret));
+		mlog(LOG_WARNING, "send %s:%u -> %s:%u (%zu bytes): %s%s", l,
+		     lport, r, rport, len, strerror(-ret), more);
 	else
 		mlog(LOG_DEBUG, "sent %zu bytes %s:%u -> %s:%u", len, l, lport,
 		     r, rport);
@@ -233,10 +245,13 @@ static void apply_conf(struct daemon *d, struct conf *nc, uint64_t now)
 		     ncc ? "changed" : "removed");
 		delete_sa(d, sa, now);
 	}
-	e->n_conns = 0;
+	engine_clear_conns(e);
 	for (unsigned int i = 0; i < nc->n_conns; i++)
 		engine_add_conn(e, &nc->conns[i].conn);
 	e->cookie_threshold = nc->cookie_threshold;
+	e->cookie_modp = nc->cookie_modp;
+	e->half_open_max = nc->half_open_max;
+	e->half_open_max_peer = nc->half_open_max_peer;
 	d->conf = nc;
 	log_set_level(nc->log_level);
 	if (old) {
@@ -398,6 +413,35 @@ static void on_event(void *ctx, const struct engine_event *ev)
 		log_ike(ev);
 	else
 		log_child(ev);
+}
+
+static void on_refused(void *ctx, const struct engine_refusal *r)
+{
+	struct daemon *d = ctx;
+	struct log_limit *l = &d->refusal_log[r->reason];
+	char addr[IP_ADDR_STRLEN], more[64] = "", detail[32] = "";
+	unsigned long held;
+
+	if (!log_limit_pass(l, daemon_now(), &held))
+		return;
+	if (held)
+		snprintf(more, sizeof(more), " (%lu more since the last line)",
+			 held);
+	ip_addr_str(r->remote, addr, sizeof(addr));
+	if (r->reason == ENGINE_REF_OFFER_LIMIT) {
+		mlog(LOG_NOTICE, "IKE_SA_INIT from %s:%u: %u proposals beyond "
+		     "the first %u (or %u transforms) ignored%s", addr,
+		     r->remote_port, r->detail, PROPOSAL_MAX_OFFERED,
+		     PROPOSAL_MAX_TRANSFORMS, more);
+		return;
+	}
+	if (r->reason == ENGINE_REF_INVALID_KE)
+		snprintf(detail, sizeof(detail), ", asked for group %u",
+			 r->detail);
+	mlog(r->reason == ENGINE_REF_HALF_OPEN ||
+	     r->reason == ENGINE_REF_HALF_OPEN_PEER ? LOG_NOTICE : LOG_INFO,
+	     "IKE_SA_INIT from %s:%u refused: %s%s%s", addr,
+	     r->remote_port, engine_refusal_name(r->reason), detail, more);
 }
 
 /* Control requests. */
@@ -785,12 +829,18 @@ int daemon_start(struct daemon *d, const char *conf_path,
 	char err[4096];
 	struct engine_send s = { send_cb, d };
 	struct engine_events ev = { on_event, d };
+	struct engine_refusals refusals = { on_refused, d };
 	struct conf *c;
 	sigset_t mask;
 	int ret;
 
 	memset(d, 0, sizeof(*d));
 	d->ctl.fd = -1;
+	for (unsigned int i = 0; i < ENGINE_REF_N; i++)
+		d->refusal_log[i] = (struct log_limit){
+			.burst = DAEMON_LOG_BURST,
+			.interval_ms = DAEMON_LOG_INTERVAL_MS };
+	d->send_log = d->refusal_log[0];
 	d->start_ms = daemon_now();
 	snprintf(d->conf_path, sizeof(d->conf_path), "%s", conf_path);
 	if (socket_path)
@@ -834,6 +884,7 @@ int daemon_start(struct daemon *d, const char *conf_path,
 		return ret;
 	}
 	engine_set_events(&d->engine, &ev);
+	engine_set_refusals(&d->engine, &refusals);
 	d->have_engine = true;
 	socket_path = d->socket_override[0] ? d->socket_override : c->socket;
 	ret = control_open(&d->ctl, socket_path, daemon_request, d);
@@ -929,8 +980,9 @@ static void read_ike(struct daemon *d, unsigned int i)
 		}
 		if (n == 0)
 			continue;
-		mlog(LOG_DEBUG, "received %d bytes from %s:%u", n,
-		     ip_addr_str(&remote, r, sizeof(r)), rport);
+		if (log_get_level() >= LOG_DEBUG)
+			mlog(LOG_DEBUG, "received %d bytes from %s:%u", n,
+			     ip_addr_str(&remote, r, sizeof(r)), rport);
 		engine_input(&d->engine, daemon_now(), &local, lport, &remote,
 			     rport, buf, (size_t)n);
 	}

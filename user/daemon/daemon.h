@@ -12,11 +12,18 @@
 
 #include "conf/conf.h"
 #include "daemon/control.h"
+#include "daemon/log.h"
 #include "daemon/sockets.h"
 #include "engine/engine.h"
 #include "kernel/backend.h"
 
 #define DAEMON_RETIRED_MAX	16
+/*
+ * Lines a peer can cause at will (refused requests, failed sends): 10 at
+ * once, then one a second, for each kind.
+ */
+#define DAEMON_LOG_BURST	10
+#define DAEMON_LOG_INTERVAL_MS	1000
 
 struct daemon {
 	char conf_path[256];
@@ -32,6 +39,8 @@ struct daemon {
 	bool have_engine;
 	struct sockets socks;
 	struct control ctl;
+	/* Log lines of refused IKE_SA_INIT requests, by reason; of sends. */
+	struct log_limit refusal_log[ENGINE_REF_N], send_log;
 
 	uint64_t start_ms;
 	bool stop;				/* leave the main loop */

@@ -56,3 +56,32 @@ void mlog(int level, const char *fmt, ...)
 	}
 	va_end(ap);
 }
+
+bool log_limit_pass(struct log_limit *l, uint64_t now, unsigned long *held)
+{
+	uint64_t add;
+
+	if (!l->started) {
+		l->started = true;
+		l->tokens = l->burst;
+		l->refilled = now;
+	}
+	if (l->interval_ms && now > l->refilled) {
+		add = (now - l->refilled) / l->interval_ms;
+		if (add >= l->burst - l->tokens) {
+			l->tokens = l->burst;
+			l->refilled = now;
+		} else {
+			l->tokens += (unsigned int)add;
+			l->refilled += add * l->interval_ms;
+		}
+	}
+	if (!l->tokens) {
+		l->held++;
+		return false;
+	}
+	l->tokens--;
+	*held = l->held;
+	l->held = 0;
+	return true;
+}

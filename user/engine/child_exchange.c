@@ -24,12 +24,11 @@ static void spi_bytes(uint32_t spi, uint8_t out[4])
 	out[3] = (uint8_t)spi;
 }
 
-static void fill_ts(struct ike_ts *ts, const struct ike_selector *s,
+static void fill_ts(struct ike_ts *ts, struct ike_selector *s,
 		    unsigned int n)
 {
-	memset(ts, 0, sizeof(*ts));
 	ts->n = n;
-	memcpy(ts->sel, s, n * sizeof(*s));
+	ts->sel = s;
 }
 
 int child_request_payloads(struct ikesa *sa, struct childsa *c,
@@ -55,8 +54,9 @@ int child_request_payloads(struct ikesa *sa, struct childsa *c,
 		ikesa_notify(mode, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
 		ike_chain_add(chain, IKE_PL_NOTIFY, mode, &err);
 	}
-	proposal_offer(sap, conn->esp, conn->n_esp, IKE_PROTO_ESP, spi, 4,
-		       dh_group);
+	if (proposal_offer(sap, conn->esp, conn->n_esp, IKE_PROTO_ESP, spi,
+			   4, dh_group))
+		return -ENOMEM;
 	fill_ts(tsi, c->local_ts, c->n_local_ts);
 	fill_ts(tsr, c->remote_ts, c->n_remote_ts);
 	ike_chain_add(chain, IKE_PL_SA, sap, &err);
@@ -198,15 +198,15 @@ int child_response_payloads(struct childsa *c, struct ike_chain *chain,
 			    struct ike_notify *mode)
 {
 	struct ike_error err;
+	uint8_t spi[4];
 
 	if (c->mode == KERNEL_MODE_TRANSPORT) {
 		ikesa_notify(mode, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
 		ike_chain_add(chain, IKE_PL_NOTIFY, mode, &err);
 	}
-	memset(sap, 0, sizeof(*sap));
-	sap->n_proposals = 1;
-	sap->proposals[0] = pc->prop;
-	spi_bytes(c->spi_in, sap->proposals[0].spi);
+	spi_bytes(c->spi_in, spi);
+	if (proposal_reply(sap, pc, spi, 4))
+		return -ENOMEM;
 	fill_ts(tsi, c->remote_ts, c->n_remote_ts);
 	fill_ts(tsr, c->local_ts, c->n_local_ts);
 	ike_chain_add(chain, IKE_PL_SA, sap, &err);

@@ -122,6 +122,8 @@ static int start(struct ikesa *sa, const struct childsa *tmpl, bool rekey,
 	}
 	sa->req.child = c;
 out:
+	ike_chain_free(&cm->chain);
+	ike_sa_free(&cm->sap);
 	free(cm);
 	return ret;
 }
@@ -282,6 +284,8 @@ static void request(struct engine *e, struct ikesa *sa,
 out:
 	if (nego.have_dh)
 		dh_destroy(&cm->dh);
+	ike_chain_free(&cm->chain);
+	ike_sa_free(&cm->sap);
 	free(cm);
 }
 

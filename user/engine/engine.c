@@ -42,7 +42,12 @@ int engine_init(struct engine *e, struct backend *b,
 	sa_table_init(&e->by_peer);
 	sa_table_init(&e->by_id);
 	policy_table_init(&e->policies, b);
-	return random_key(e->cookie_secret, sizeof(e->cookie_secret));
+	sa_table_init(&e->half_open);
+	e->half_open_max = ENGINE_HALF_OPEN_MAX;
+	e->half_open_max_peer = ENGINE_HALF_OPEN_MAX_PEER;
+	e->cookie_threshold = ENGINE_COOKIE_THRESHOLD;
+	e->cookie_modp = true;
+	return cookie_init(&e->cookies);
 }
 
 void engine_set_events(struct engine *e, const struct engine_events *ev)
@@ -53,10 +58,49 @@ void engine_set_events(struct engine *e, const struct engine_events *ev)
 		memset(&e->events, 0, sizeof(e->events));
 }
 
+void engine_set_refusals(struct engine *e, const struct engine_refusals *r)
+{
+	if (r)
+		e->refusals = *r;
+	else
+		memset(&e->refusals, 0, sizeof(e->refusals));
+}
+
 void engine_event(struct engine *e, const struct engine_event *ev)
 {
 	if (e->events.fn)
 		e->events.fn(e->events.ctx, ev);
+}
+
+const char *engine_refusal_name(enum engine_refusal_reason r)
+{
+	static const char *const names[ENGINE_REF_N] = {
+		[ENGINE_REF_MALFORMED] = "malformed",
+		[ENGINE_REF_NO_CONN] = "no connection for these addresses",
+		[ENGINE_REF_HALF_OPEN] = "too many half-open IKE SAs",
+		[ENGINE_REF_HALF_OPEN_PEER] =
+			"too many half-open IKE SAs from this address",
+		[ENGINE_REF_COOKIE] = "asked for a COOKIE",
+		[ENGINE_REF_NO_PROPOSAL] = "no proposal chosen",
+		[ENGINE_REF_INVALID_KE] = "KE payload of another group",
+		[ENGINE_REF_FAILED] = "out of memory or bad public value",
+		[ENGINE_REF_OFFER_LIMIT] = "offer longer than the limits",
+	};
+
+	return r < ENGINE_REF_N && names[r] ? names[r] : "?";
+}
+
+void engine_refuse(struct engine *e, const struct engine_msg *m,
+		   enum engine_refusal_reason why, unsigned int detail)
+{
+	struct engine_refusal r = {
+		.reason = why, .remote = m->remote,
+		.remote_port = m->remote_port, .detail = detail,
+	};
+
+	e->refused[why]++;
+	if (e->refusals.fn)
+		e->refusals.fn(e->refusals.ctx, &r);
 }
 
 int engine_hash_peer(struct engine *e, struct ikesa *sa)
@@ -86,16 +130,20 @@ void engine_free(struct engine *e)
 	sa_table_free(&e->by_peer);
 	sa_table_free(&e->by_id);
 	policy_table_free(&e->policies);
+	sa_table_free(&e->half_open);
 	free(e->conns);
+	free(e->conn_set);
 	e->conns = NULL;
+	e->conn_set = NULL;
 	e->n_conns = e->max_conns = 0;
-	gnutls_memset(e->cookie_secret, 0, sizeof(e->cookie_secret));
+	proposal_sets_free(&e->psets);
+	cookie_wipe(&e->cookies);
 }
 
 int engine_add_conn(struct engine *e, const struct conn *c)
 {
 	const struct conn **p;
-	unsigned int max;
+	unsigned int max, *set;
 
 	if (e->n_conns == e->max_conns) {
 		if (e->max_conns >= ENGINE_MAX_CONNS)
@@ -107,10 +155,22 @@ int engine_add_conn(struct engine *e, const struct conn *c)
 		if (!p)
 			return -ENOMEM;
 		e->conns = p;
+		set = realloc(e->conn_set, max * sizeof(*set));
+		if (!set)
+			return -ENOMEM;
+		e->conn_set = set;
 		e->max_conns = max;
 	}
+	if (proposal_sets_add(&e->psets, c, &e->conn_set[e->n_conns]))
+		return -ENOMEM;
 	e->conns[e->n_conns++] = c;
 	return 0;
+}
+
+void engine_clear_conns(struct engine *e)
+{
+	e->n_conns = 0;
+	proposal_sets_clear(&e->psets);
 }
 
 bool engine_id_matches(const struct conn_id *want, const struct ike_id *id)
@@ -153,6 +213,12 @@ const struct conn *engine_match_next(const struct engine *e,
 				return c;
 		}
 	return NULL;
+}
+
+unsigned int engine_match_set(const struct engine *e,
+			      const struct engine_match *it)
+{
+	return e->conn_set[it->i - 1];
 }
 
 const struct conn *engine_match_conn(const struct engine *e,
@@ -224,6 +290,8 @@ static void plain_input(struct engine *e, struct ikesa *sa,
 		m->chain = &msg->chain;
 		fn(e, sa, m);
 		ike_message_free(msg);
+	} else if (!sa) {
+		engine_refuse(e, m, ENGINE_REF_MALFORMED, 0);
 	}
 	free(msg);
 }
@@ -284,7 +352,8 @@ static void input_request(struct engine *e, const struct exchange_ops *x,
 				ikesa_send(sa, sa->resp_buf, sa->resp_len);
 			return;
 		}
-		plain_input(e, NULL, x->request, m);
+		if (ike_sa_init_admit(e, m))
+			plain_input(e, NULL, x->request, m);
 		return;
 	}
 

@@ -25,7 +25,10 @@
  *				CREATE_CHILD_SA
  *	ike_rekey.c		the IKE SA rekeyed by CREATE_CHILD_SA
  *	proposal.c		offering and choosing proposals
+ *	proposal_set.c		the connections' distinct IKE proposal
+ *				lists, each matched once per offer
  *	sa_table.c		hash tables for the SA lookups
+ *	cookie.c		COOKIEs and their secret
  *	auth_method.c, auth_psk.c	authentication methods
  *	conn.h			the configuration of one peer
  */
@@ -39,6 +42,8 @@
 #include "addr.h"
 #include "engine/conn.h"
 #include "engine/policy_table.h"
+#include "engine/cookie.h"
+#include "engine/proposal_set.h"
 #include "engine/sa_table.h"
 #include "kernel/backend.h"
 
@@ -47,9 +52,13 @@ struct childsa;
 
 /* Connections: the table grows as they are added, up to this many. */
 #define ENGINE_MAX_CONNS	16384
-#define ENGINE_COOKIE_SECRET	32
+/* Default: half-open IKE SAs from which on COOKIEs are demanded. */
+#define ENGINE_COOKIE_THRESHOLD	10
 /* How long a responder keeps an IKE SA that has not authenticated. */
 #define ENGINE_HALF_OPEN_MS	30000
+/* Defaults: most half-open IKE SAs in all, and from one address. */
+#define ENGINE_HALF_OPEN_MAX		1000
+#define ENGINE_HALF_OPEN_MAX_PEER	5
 
 /* Where outgoing datagrams go: from local/lport to remote/rport. */
 struct engine_send {
@@ -95,6 +104,40 @@ struct engine_event {
 };
 
 /*
+ * Why an IKE_SA_INIT request got no IKE SA (or, OFFER_LIMIT, had part of
+ * its offer ignored). Each leaves nothing behind. Dropped, unanswered:
+ * MALFORMED (unparsable, or a payload missing), NO_CONN (no connection
+ * for the addresses), HALF_OPEN and HALF_OPEN_PEER (half_open_max,
+ * half_open_max_peer reached), FAILED (out of memory, or a bad public
+ * value). Answered: COOKIE (one to send back), NO_PROPOSAL
+ * (NO_PROPOSAL_CHOSEN), INVALID_KE (INVALID_KE_PAYLOAD naming detail).
+ * OFFER_LIMIT: detail proposals beyond the limits were ignored.
+ */
+enum engine_refusal_reason {
+	ENGINE_REF_MALFORMED,
+	ENGINE_REF_NO_CONN,
+	ENGINE_REF_HALF_OPEN,
+	ENGINE_REF_HALF_OPEN_PEER,
+	ENGINE_REF_COOKIE,
+	ENGINE_REF_NO_PROPOSAL,
+	ENGINE_REF_INVALID_KE,
+	ENGINE_REF_FAILED,
+	ENGINE_REF_OFFER_LIMIT,
+	ENGINE_REF_N
+};
+
+struct engine_refusal {
+	enum engine_refusal_reason reason;
+	const struct ip_addr *remote;
+	uint16_t remote_port;
+	unsigned int detail;	/* INVALID_KE: the group asked for;
+				 * OFFER_LIMIT: proposals ignored */
+};
+
+/* A short text for a reason, for logs. */
+const char *engine_refusal_name(enum engine_refusal_reason r);
+
+/*
  * Where events go (optional). The callback reports only: it must not
  * change or free SAs of the engine.
  */
@@ -103,13 +146,25 @@ struct engine_events {
 	void *ctx;
 };
 
+/*
+ * Where refusals go (optional), as events do. A peer causes those at
+ * will: a logger should limit its lines.
+ */
+struct engine_refusals {
+	void (*fn)(void *ctx, const struct engine_refusal *r);
+	void *ctx;
+};
+
 struct engine {
 	struct backend *backend;
 	struct engine_send send;
 	struct engine_events events;
+	struct engine_refusals refusals;
 
 	const struct conn **conns;	/* malloc'ed, max_conns of room */
+	unsigned int *conn_set;		/* each one's IKE proposal set */
 	unsigned int n_conns, max_conns;
+	struct proposal_sets psets;
 
 	struct ikesa *sas;		/* every IKE SA, any state */
 	unsigned int n_dead;		/* of them DEAD, for reap() */
@@ -117,17 +172,26 @@ struct engine {
 	struct sa_table by_peer;	/* responder SAs, by the peer's SPI */
 	struct sa_table by_id;		/* IKE SAs by identities (unique.c) */
 	struct policy_table policies;	/* of every installed Child SA */
+	struct sa_table half_open;	/* half-open SAs, by peer address */
 	uint32_t next_reqid;
 
 	/*
 	 * Responder DoS protection (RFC 7296 §2.6): demand a COOKIE when
-	 * cookie_required is set, or when cookie_threshold (if non-zero)
-	 * half-open IKE SAs exist.
+	 * cookie_required is set, when cookie_threshold (if non-zero)
+	 * half-open IKE SAs exist, or, with cookie_modp, before a MODP key
+	 * exchange (a costly one that forged requests could ask for).
 	 */
-	bool cookie_required;
+	bool cookie_required, cookie_modp;
 	unsigned int cookie_threshold;
 	unsigned int n_half_open;	/* responder SAs in state AUTH */
-	uint8_t cookie_secret[ENGINE_COOKIE_SECRET];
+	/*
+	 * Requests beyond these many half-open IKE SAs, in all or from one
+	 * address, are dropped before any work (0: no limit).
+	 */
+	unsigned int half_open_max, half_open_max_peer;
+	struct cookie_secrets cookies;
+
+	unsigned long refused[ENGINE_REF_N];	/* requests, by reason */
 };
 
 /* Returns 0 or -errno (the cookie secret is random). */
@@ -135,10 +199,14 @@ int engine_init(struct engine *e, struct backend *b,
 		const struct engine_send *send);
 /* Events from now on; NULL: none. */
 void engine_set_events(struct engine *e, const struct engine_events *ev);
+/* Refusals from now on; NULL: none. */
+void engine_set_refusals(struct engine *e, const struct engine_refusals *r);
 /* Tear down every SA, uninstalling its Child SAs, and wipe secrets. */
 void engine_free(struct engine *e);
 /* Accept IKE_SA_INIT requests for c. Returns 0, -ENOMEM or -ENOSPC. */
 int engine_add_conn(struct engine *e, const struct conn *c);
+/* Forget every connection (before adding those of a new configuration). */
+void engine_clear_conns(struct engine *e);
 
 /* One received datagram, sent by remote/rport to local/lport. */
 void engine_input(struct engine *e, uint64_t now,

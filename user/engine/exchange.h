@@ -41,6 +41,20 @@ struct exchange_ops {
 			 const struct engine_msg *m);
 };
 
+/*
+ * An IKE_SA_INIT request m refused (or its offer read in part): count
+ * it, and tell the refused callback.
+ */
+void engine_refuse(struct engine *e, const struct engine_msg *m,
+		   enum engine_refusal_reason why, unsigned int detail);
+
+/*
+ * Whether an IKE_SA_INIT request may be parsed and answered, from its
+ * addresses alone: a connection for them, and room for one more
+ * half-open IKE SA in all and from this address. Refused, it is dropped.
+ */
+bool ike_sa_init_admit(struct engine *e, const struct engine_msg *m);
+
 extern const struct exchange_ops xchg_ike_sa_init;
 extern const struct exchange_ops xchg_ike_auth;
 extern const struct exchange_ops xchg_create_child_sa;
@@ -60,6 +74,9 @@ const struct conn *engine_match_next(const struct engine *e,
 				     const struct ip_addr *local,
 				     const struct ip_addr *remote,
 				     struct engine_match *it);
+/* The IKE proposal set (e->psets) of the connection it last returned. */
+unsigned int engine_match_set(const struct engine *e,
+			      const struct engine_match *it);
 /*
  * The first of engine_match_next()'s whose remote ID is id (NULL: any
  * ID), or NULL.

@@ -107,6 +107,8 @@ static int add_id_auth(struct ikesa *sa, struct auth_msg *am)
 static void wipe_free(struct auth_msg *am)
 {
 	gnutls_memset(am->auth_data, 0, sizeof(am->auth_data));
+	ike_chain_free(&am->chain);
+	ike_sa_free(&am->sap);
 	free(am);
 }
 

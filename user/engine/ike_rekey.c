@@ -55,8 +55,10 @@ int ike_rekey_start(struct ikesa *sa, uint16_t group, uint64_t now)
 		goto out;
 	sa->req.have_dh = true;
 	sa->req.nonce_len = RANDOM_NONCE_LEN;
-	proposal_offer(&rm->sap, c->ike, c->n_ike, IKE_PROTO_IKE, spi, 8,
-		       group);
+	ret = proposal_offer(&rm->sap, c->ike, c->n_ike, IKE_PROTO_IKE, spi,
+			     8, group);
+	if (ret)
+		goto out;
 	rm->nonce.data = sa->req.nonce;
 	rm->nonce.len = sa->req.nonce_len;
 	rm->ke.group = group;
@@ -72,6 +74,8 @@ int ike_rekey_start(struct ikesa *sa, uint16_t group, uint64_t now)
 out:
 	if (ret)
 		ikesa_request_done(sa);
+	ike_chain_free(&rm->chain);
+	ike_sa_free(&rm->sap);
 	free(rm);
 	return ret;
 }
@@ -192,9 +196,7 @@ void ike_rekey_request(struct engine *e, struct ikesa *sa,
 		respond_error(sa, id, IKE_N_INVALID_SYNTAX, 0);
 		goto wipe;
 	}
-	rm->sap.n_proposals = 1;
-	rm->sap.proposals[0] = rm->pc.prop;
-	memcpy(rm->sap.proposals[0].spi, spi, 8);
+	proposal_reply(&rm->sap, &rm->pc, spi, 8);
 	rm->nonce.data = rm->nr;
 	rm->nonce.len = sizeof(rm->nr);
 	rm->ke.group = rm->pc.dh->id;
@@ -207,6 +209,8 @@ void ike_rekey_request(struct engine *e, struct ikesa *sa,
 wipe:
 	dh_destroy(&rm->dh);
 out:
+	ike_chain_free(&rm->chain);
+	ike_sa_free(&rm->sap);
 	free(rm);
 }
 

@@ -108,12 +108,22 @@ static void free_buf(uint8_t **p, size_t *len)
 	*len = 0;
 }
 
+static uint64_t addr_hash(const struct ip_addr *addr)
+{
+	return sa_hash_peer(addr, 0, 0);
+}
+
 void ikesa_half_open(struct ikesa *sa)
 {
+	struct engine *e = sa->engine;
+
 	sa->state = IKESA_AUTH;
 	if (!sa->half_open) {
 		sa->half_open = true;
-		sa->engine->n_half_open++;
+		e->n_half_open++;
+		/* Not counted by address when out of memory: no harm. */
+		sa_table_insert(&e->half_open, &sa->by_addr,
+				addr_hash(&sa->remote));
 	}
 }
 
@@ -122,7 +132,25 @@ static void half_open_done(struct ikesa *sa)
 	if (sa->half_open) {
 		sa->half_open = false;
 		sa->engine->n_half_open--;
+		sa_table_remove(&sa->engine->half_open, &sa->by_addr);
 	}
+}
+
+unsigned int ikesa_half_open_from(const struct engine *e,
+				  const struct ip_addr *addr,
+				  unsigned int max)
+{
+	const struct sa_node *n;
+	const struct ikesa *sa;
+	unsigned int count = 0;
+
+	for (n = sa_table_first(&e->half_open, addr_hash(addr));
+	     n && count < max; n = sa_table_next(n)) {
+		sa = (const struct ikesa *)((const char *)n -
+					    offsetof(struct ikesa, by_addr));
+		count += ip_addr_equal(&sa->remote, addr);
+	}
+	return count;
 }
 
 void ikesa_kill(struct ikesa *sa)
@@ -330,12 +358,13 @@ int ikesa_build(struct ikesa *sa, uint8_t exchange, bool response,
 	m->hdr.msg_id = msg_id;
 	ike_writer_init(&w);
 	if (exchange == IKE_EXCH_IKE_SA_INIT) {
-		m->chain = *inner;
+		m->chain = *inner;	/* borrowed, not released here */
 		ret = ike_message_build(&w, m, &err) ? -EINVAL : 0;
 	} else if (!sa->keyed) {
 		ret = -EINVAL;
 	} else {
 		ret = seal(sa, m, inner, &w);
+		ike_message_free(m);
 	}
 	free(m);
 	if (ret) {
@@ -440,6 +469,7 @@ int ikesa_respond_notify_data(struct ikesa *sa, uint8_t exchange,
 	ikesa_notify(&n, type, data, len);
 	ike_chain_add(c, IKE_PL_NOTIFY, &n, &err);
 	ret = ikesa_respond(sa, exchange, msg_id, c);
+	ike_chain_free(c);
 	free(c);
 	return ret;
 }

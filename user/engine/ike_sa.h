@@ -76,6 +76,7 @@ struct ikesa {
 	const struct conn *conn;
 	struct sa_node by_spi, by_peer;	/* in the engine's tables */
 	struct sa_node by_id;		/* once the peer's ID is known */
+	struct sa_node by_addr;		/* half open: in e->half_open */
 	bool announced;			/* IKE_UP reported */
 	bool half_open;			/* counted in engine n_half_open */
 	enum engine_reason why;		/* why it goes: the first given */
@@ -139,9 +140,14 @@ struct ikesa *ikesa_new(struct engine *e, const struct conn *c,
 void ikesa_destroy(struct ikesa *sa);
 /*
  * Responder: IKE_SA_INIT answered, IKE_AUTH awaited. The engine counts
- * such SAs until they are established or go (for the COOKIE threshold).
+ * such SAs until they are established or go, in all and by the peer's
+ * address (for the COOKIE threshold and the half-open limits).
  */
 void ikesa_half_open(struct ikesa *sa);
+/* Half-open IKE SAs from addr, counted up to at most max. */
+unsigned int ikesa_half_open_from(const struct engine *e,
+				  const struct ip_addr *addr,
+				  unsigned int max);
 /* Mark for destruction by the engine. */
 void ikesa_kill(struct ikesa *sa);
 /* The same, saying why (unless a reason was given before). */

@@ -9,7 +9,6 @@
 
 #include <gnutls/gnutls.h>
 
-#include "crypto/prf.h"
 #include "crypto/random.h"
 #include "engine/auth_sig.h"
 #include "engine/exchange.h"
@@ -20,7 +19,6 @@
 
 /* Detours an initiator follows before giving up. */
 #define MAX_RETRIES	4
-#define COOKIE_LEN	32
 
 /* The key pair is not needed once the keys are derived. */
 static void drop_dh(struct ikesa *sa)
@@ -64,8 +62,10 @@ int ike_sa_init_start(struct ikesa *sa, uint64_t now)
 			     sa->cookie_len);
 		ike_chain_add(chain, IKE_PL_NOTIFY, &cookie, &err);
 	}
-	proposal_offer(sap, c->ike, c->n_ike, IKE_PROTO_IKE, NULL, 0,
-		       sa->ke_group);
+	ret = proposal_offer(sap, c->ike, c->n_ike, IKE_PROTO_IKE, NULL, 0,
+			     sa->ke_group);
+	if (ret)
+		goto out;
 	ike_chain_add(chain, IKE_PL_SA, sap, &err);
 	ke.group = sa->ke_group;
 	ke.data = dh_public(&sa->dh, &ke.len);
@@ -89,26 +89,13 @@ int ike_sa_init_start(struct ikesa *sa, uint64_t now)
 	memcpy(sa->init_req, sa->req.buf, sa->req.len);
 	sa->init_req_len = sa->req.len;
 out:
+	if (chain)
+		ike_chain_free(chain);
+	if (sap)
+		ike_sa_free(sap);
 	free(chain);
 	free(sap);
 	return ret;
-}
-
-/* Responder: a COOKIE bound to the peer (§2.6). */
-static int make_cookie(struct engine *e, const struct engine_msg *m,
-		       const struct ike_nonce *ni, uint8_t *out)
-{
-	const struct transform *t =
-		transform_find(IKE_XF_PRF, IKE_PRF_HMAC_SHA2_256, 0);
-	uint8_t spi[8];
-	struct prf_chunk in[3] = {
-		{ ni->data, ni->len },
-		{ m->remote->bytes, ip_addr_len(m->remote) },
-		{ spi, sizeof(spi) },
-	};
-
-	ikesa_spi_bytes(m->hdr->spi_i, spi);
-	return prf(t, e->cookie_secret, sizeof(e->cookie_secret), in, 3, out);
 }
 
 /* An answer that keeps no state: one notify. */
@@ -132,28 +119,47 @@ static void reply_stateless(struct engine *e, const struct engine_msg *m,
 		e->send.fn(e->send.ctx, m->local, m->local_port, m->remote,
 			   m->remote_port, w.p, w.len);
 	ike_writer_free(&w);
+	ike_message_free(msg);
 	free(msg);
 }
 
-static bool cookie_ok(struct engine *e, const struct engine_msg *m,
-		      const struct ike_nonce *ni)
+/* The finite-field groups (RFC 3526, RFC 5114): costly exponentiations. */
+static bool modp(uint16_t group)
 {
-	const struct ike_payload *pl;
-	uint8_t want[COOKIE_LEN];
-	bool ok;
-
-	if (!e->cookie_required &&
-	    !(e->cookie_threshold &&
-	      e->n_half_open >= e->cookie_threshold))
+	switch (group) {
+	case 1: case 2: case 5:
+	case 14: case 15: case 16: case 17: case 18:
+	case 22: case 23: case 24:
 		return true;
-	if (make_cookie(e, m, ni, want))
-		return false;
+	}
+	return false;
+}
+
+/*
+ * Whether the request may go on: no COOKIE wanted (for a KE payload of
+ * group), or the one we would make for it sent back. Otherwise it is
+ * answered with one, keeping no state.
+ */
+static bool cookie_ok(struct engine *e, const struct engine_msg *m,
+		      const struct ike_nonce *ni, uint16_t group)
+{
+	const struct cookie_input in = {
+		m->remote, m->hdr->spi_i, ni->data, ni->len,
+	};
+	const struct ike_payload *pl;
+	uint8_t cookie[COOKIE_LEN];
+
+	if (!e->cookie_required && !(e->cookie_modp && modp(group)) &&
+	    !(e->cookie_threshold && e->n_half_open >= e->cookie_threshold))
+		return true;
 	pl = ike_chain_find_notify(m->chain, IKE_N_COOKIE);
-	ok = pl && pl->notify->len == COOKIE_LEN &&
-	     gnutls_memcmp(pl->notify->data, want, COOKIE_LEN) == 0;
-	if (!ok)
-		reply_stateless(e, m, IKE_N_COOKIE, want, COOKIE_LEN);
-	return ok;
+	if (pl && cookie_check(&e->cookies, m->now, &in, pl->notify->data,
+			       pl->notify->len))
+		return true;
+	if (!cookie_make(&e->cookies, m->now, &in, cookie))
+		reply_stateless(e, m, IKE_N_COOKIE, cookie, COOKIE_LEN);
+	engine_refuse(e, m, ENGINE_REF_COOKIE, 0);
+	return false;
 }
 
 static int respond(struct ikesa *sa, const struct proposal_choice *pc)
@@ -168,8 +174,9 @@ static int respond(struct ikesa *sa, const struct proposal_choice *pc)
 
 	if (!chain || !sap)
 		goto out;
-	sap->n_proposals = 1;
-	sap->proposals[0] = pc->prop;
+	ret = proposal_reply(sap, pc, NULL, 0);
+	if (ret)
+		goto out;
 	ike_chain_add(chain, IKE_PL_SA, sap, &err);
 	ke.group = sa->ke_group;
 	ke.data = dh_public(&sa->dh, &ke.len);
@@ -188,6 +195,10 @@ static int respond(struct ikesa *sa, const struct proposal_choice *pc)
 		sa->init_resp_len = sa->resp_len;
 	}
 out:
+	if (chain)
+		ike_chain_free(chain);
+	if (sap)
+		ike_sa_free(sap);
 	free(chain);
 	free(sap);
 	return ret;
@@ -214,30 +225,63 @@ static int agree(struct ikesa *sa, const struct ike_ke *ke)
  * *notify the error to answer: INVALID_KE_PAYLOAD naming in *group the
  * group of the first connection that accepts the offer with another
  * group, else NO_PROPOSAL_CHOSEN.
+ *
+ * The offer is read once, within the limits of proposal.h, and matched
+ * once per distinct proposal list: connections that share one share its
+ * verdict.
  */
 static const struct conn *choose_conn(struct engine *e,
 				      const struct engine_msg *m,
-				      const struct ike_sa *offer,
+				      const struct proposal_peer *offer,
 				      uint16_t ke_group,
 				      struct proposal_choice *pc,
 				      uint16_t *notify, uint16_t *group)
 {
+	uint32_t stamp = proposal_sets_new_offer(&e->psets);
 	struct engine_match it = { 0, 0 };
+	struct proposal_set *s;
 	const struct conn *c;
 
 	*notify = IKE_N_NO_PROPOSAL_CHOSEN;
 	while ((c = engine_match_next(e, m->local, m->remote, &it))) {
-		if (proposal_select(offer, c->ike, c->n_ike, IKE_PROTO_IKE,
-				    ke_group, pc))
-			continue;
-		if (pc->dh->id == ke_group)
-			return c;
-		if (*notify != IKE_N_INVALID_KE_PAYLOAD) {
+		s = &e->psets.s[engine_match_set(e, &it)];
+		if (s->stamp != stamp) {
+			s->stamp = stamp;
+			s->verdict = PROPOSAL_NONE;
+			if (proposal_peer_select(offer, s->conn->ike,
+						 s->conn->n_ike, IKE_PROTO_IKE,
+						 ke_group, pc))
+				continue;
+			if (pc->dh->id == ke_group)
+				return c;
+			s->verdict = PROPOSAL_OTHER_DH;
+			s->dh = pc->dh->id;
+		}
+		if (s->verdict == PROPOSAL_OTHER_DH &&
+		    *notify != IKE_N_INVALID_KE_PAYLOAD) {
 			*notify = IKE_N_INVALID_KE_PAYLOAD;
-			*group = pc->dh->id;
+			*group = s->dh;
 		}
 	}
 	return NULL;
+}
+
+bool ike_sa_init_admit(struct engine *e, const struct engine_msg *m)
+{
+	enum engine_refusal_reason why;
+
+	if (!engine_match_conn(e, m->local, m->remote, NULL))
+		why = ENGINE_REF_NO_CONN;
+	else if (e->half_open_max && e->n_half_open >= e->half_open_max)
+		why = ENGINE_REF_HALF_OPEN;
+	else if (e->half_open_max_peer &&
+		 ikesa_half_open_from(e, m->remote, e->half_open_max_peer) >=
+		 e->half_open_max_peer)
+		why = ENGINE_REF_HALF_OPEN_PEER;
+	else
+		return true;
+	engine_refuse(e, m, why, 0);
+	return false;
 }
 
 static void request(struct engine *e, struct ikesa *unused,
@@ -245,6 +289,7 @@ static void request(struct engine *e, struct ikesa *unused,
 {
 	const struct ike_payload *psa, *pke, *pni;
 	struct proposal_choice *pc;
+	struct proposal_peer offer;
 	const struct conn *c;
 	struct ikesa *sa;
 	uint16_t notify, g = 0;
@@ -253,35 +298,44 @@ static void request(struct engine *e, struct ikesa *unused,
 	psa = ike_chain_find(m->chain, IKE_PL_SA, NULL);
 	pke = ike_chain_find(m->chain, IKE_PL_KE, NULL);
 	pni = ike_chain_find(m->chain, IKE_PL_NONCE, NULL);
-	if (!engine_match_conn(e, m->local, m->remote, NULL) || !psa ||
-	    !pke || !pni || m->hdr->spi_i == 0)
-		return;		/* §2.21.1: drop malformed IKE_SA_INIT */
-	if (!cookie_ok(e, m, pni->nonce))
+	if (!psa || !pke || !pni || m->hdr->spi_i == 0) {
+		/* §2.21.1: drop malformed IKE_SA_INIT */
+		engine_refuse(e, m, ENGINE_REF_MALFORMED, 0);
+		return;
+	}
+	if (!cookie_ok(e, m, pni->nonce, pke->ke->group))
 		return;
 	pc = calloc(1, sizeof(*pc));
-	if (!pc)
+	if (!pc || proposal_peer_read(&offer, psa->sa, IKE_PROTO_IKE)) {
+		engine_refuse(e, m, ENGINE_REF_FAILED, 0);
+		free(pc);
 		return;
-	c = choose_conn(e, m, psa->sa, pke->ke->group, pc, &notify, &g);
+	}
+	if (offer.ignored)
+		engine_refuse(e, m, ENGINE_REF_OFFER_LIMIT, offer.ignored);
+	c = choose_conn(e, m, &offer, pke->ke->group, pc, &notify, &g);
 	if (!c && notify == IKE_N_INVALID_KE_PAYLOAD) {
 		group[0] = (uint8_t)(g >> 8);
 		group[1] = (uint8_t)g;
 		reply_stateless(e, m, IKE_N_INVALID_KE_PAYLOAD, group, 2);
+		engine_refuse(e, m, ENGINE_REF_INVALID_KE, g);
 		goto out;
 	}
 	if (!c) {
 		reply_stateless(e, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		engine_refuse(e, m, ENGINE_REF_NO_PROPOSAL, 0);
 		goto out;
 	}
 
 	sa = ikesa_new(e, c, false, m->local, m->local_port, m->remote,
 		       m->remote_port);
-	if (!sa)
-		goto out;
-	sa->spi_i = m->hdr->spi_i;
-	if (engine_hash_peer(e, sa)) {
-		ikesa_kill(sa);
+	if (!sa) {
+		engine_refuse(e, m, ENGINE_REF_FAILED, 0);
 		goto out;
 	}
+	sa->spi_i = m->hdr->spi_i;
+	if (engine_hash_peer(e, sa))
+		goto fail;
 	sa->ike = *pc;
 	sa->ke_group = pke->ke->group;
 	memcpy(sa->ni, pni->nonce->data, pni->nonce->len);
@@ -290,27 +344,28 @@ static void request(struct engine *e, struct ikesa *unused,
 	sa->last_heard = m->now;
 	sa->expire = m->now + ENGINE_HALF_OPEN_MS;
 	if (random_nonce(sa->nr, sa->nr_len) ||
-	    dh_generate(&sa->dh, sa->ke_group)) {
-		ikesa_kill(sa);
-		goto out;
-	}
+	    dh_generate(&sa->dh, sa->ke_group))
+		goto fail;
 	sa->have_dh = true;
 	/* A bad public value: forget the SA, the peer will time out. */
-	if (agree(sa, pke->ke) || respond(sa, pc)) {
-		ikesa_kill(sa);
-		goto out;
-	}
+	if (agree(sa, pke->ke) || respond(sa, pc))
+		goto fail;
 	drop_dh(sa);
 	sa->init_req = malloc(m->len);
-	if (!sa->init_req) {
-		ikesa_kill(sa);
-		goto out;
-	}
+	if (!sa->init_req)
+		goto fail;
 	memcpy(sa->init_req, m->buf, m->len);
 	sa->init_req_len = m->len;
 	ikesa_half_open(sa);
 	sa->resp_next = 1;
 out:
+	proposal_peer_free(&offer);
+	free(pc);
+	return;
+fail:
+	ikesa_kill(sa);
+	engine_refuse(e, m, ENGINE_REF_FAILED, 0);
+	proposal_peer_free(&offer);
 	free(pc);
 }
 

@@ -13,12 +13,28 @@
 struct info_msg {
 	struct ike_chain chain;
 	struct ike_delete del;
+	uint32_t spis[IKE_DELETE_MAX_SPIS];
 };
+
+static struct info_msg *info_msg_new(void)
+{
+	struct info_msg *im = calloc(1, sizeof(*im));
+
+	if (im)
+		im->del.spis = im->spis;
+	return im;
+}
+
+static void info_msg_free(struct info_msg *im)
+{
+	ike_chain_free(&im->chain);
+	free(im);
+}
 
 int informational_start(struct ikesa *sa, struct childsa *del_child,
 			bool del_ike, uint64_t now)
 {
-	struct info_msg *im = calloc(1, sizeof(*im));
+	struct info_msg *im = info_msg_new();
 	struct ike_error err;
 	int ret;
 
@@ -40,13 +56,13 @@ int informational_start(struct ikesa *sa, struct childsa *del_child,
 		if (del_child)
 			sa->req.del_spi = del_child->spi_in;
 	}
-	free(im);
+	info_msg_free(im);
 	return ret;
 }
 
 int informational_delete_pending(struct ikesa *sa, uint64_t now)
 {
-	struct info_msg *im = calloc(1, sizeof(*im));
+	struct info_msg *im = info_msg_new();
 	struct ike_error err;
 	int ret = -ENOMEM;
 
@@ -58,7 +74,7 @@ int informational_delete_pending(struct ikesa *sa, uint64_t now)
 		ike_chain_add(&im->chain, IKE_PL_DELETE, &im->del, &err);
 		ret = ikesa_request(sa, now, IKE_EXCH_INFORMATIONAL,
 				    &im->chain);
-		free(im);
+		info_msg_free(im);
 	}
 	/*
 	 * Sent, the request buffer retransmits it; not sent, the peer
@@ -78,14 +94,14 @@ static void request(struct engine *e, struct ikesa *sa,
 	struct ike_error err;
 	bool del_ike = false;
 
-	im = calloc(1, sizeof(*im));
+	im = info_msg_new();
 	if (!im)
 		return;
 	if (sa->state != IKESA_ESTABLISHED && sa->state != IKESA_DELETING) {
 		/* Nothing to act on before IKE_AUTH (§1.4): answer empty. */
 		ikesa_respond(sa, IKE_EXCH_INFORMATIONAL, m->hdr->msg_id,
 			      &im->chain);
-		free(im);
+		info_msg_free(im);
 		return;
 	}
 	im->del.protocol = IKE_PROTO_ESP;
@@ -114,7 +130,7 @@ static void request(struct engine *e, struct ikesa *sa,
 	ikesa_respond(sa, IKE_EXCH_INFORMATIONAL, m->hdr->msg_id, &im->chain);
 	if (del_ike)
 		ikesa_kill_why(sa, ENGINE_R_PEER);
-	free(im);
+	info_msg_free(im);
 }
 
 static void response(struct engine *e, struct ikesa *sa,

@@ -2,11 +2,12 @@
 /*
  * Proposal offer and selection.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "engine/proposal.h"
 
-#define N_TYPES	5	/* ENCR, PRF, INTEG, DH, ESN */
+#define N_TYPES	PROPOSAL_TYPES
 
 /* "None" transforms (INTEG 0, DH 0) count as absent. */
 static bool is_none(const struct ike_transform *t)
@@ -169,22 +170,110 @@ static bool spi_ok(const struct ike_proposal *p, uint8_t protocol)
 	return p->spi_size == 4;
 }
 
+/* Whether supported transform t is among the n kept at xf. */
+static bool kept(const struct ike_transform *xf, unsigned int n,
+		 const struct ike_transform *t)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (same(&xf[i], t) && !xf[i].unknown_attr)
+			return true;
+	return false;
+}
+
+/*
+ * p reduced to what match() looks at, into q (its transforms at xf):
+ * "none" transforms dropped, each supported transform once, and of the
+ * unsupported ones only the first of its type (which says that the type
+ * is there).
+ */
+static void compact(const struct ike_proposal *p, struct ike_proposal *q,
+		    struct ike_transform *xf)
+{
+	uint8_t unsupported[256 / 8] = { 0 };
+	const struct ike_transform *t;
+	unsigned int n = 0;
+
+	*q = *p;
+	q->transforms = xf;
+	for (unsigned int i = 0; i < p->n_transforms; i++) {
+		t = &p->transforms[i];
+		if (is_none(t))
+			continue;
+		if (!supported(t)) {
+			if (unsupported[t->type / 8] & (1u << (t->type % 8)))
+				continue;
+			unsupported[t->type / 8] |= 1u << (t->type % 8);
+		} else if (kept(xf, n, t)) {
+			continue;
+		}
+		xf[n++] = *t;
+	}
+	q->n_transforms = n;
+}
+
+int proposal_peer_read(struct proposal_peer *pp, const struct ike_sa *offered,
+		       uint8_t protocol)
+{
+	const struct ike_proposal *p;
+	struct ike_transform *xf;
+	unsigned int n = 0, n_xf = 0, kept = 0;
+
+	memset(pp, 0, sizeof(*pp));
+	for (; n < offered->n_proposals && n < PROPOSAL_MAX_OFFERED; n++) {
+		p = &offered->proposals[n];
+		if (n_xf + p->n_transforms > PROPOSAL_MAX_TRANSFORMS)
+			break;
+		n_xf += p->n_transforms;
+	}
+	pp->ignored = offered->n_proposals - n;
+	xf = ike_sa_alloc(&pp->sa, n, n_xf);
+	if (!xf)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < n; i++) {
+		p = &offered->proposals[i];
+		if (p->protocol != protocol || !spi_ok(p, protocol))
+			continue;
+		compact(p, &pp->sa.proposals[kept], xf);
+		xf += pp->sa.proposals[kept++].n_transforms;
+	}
+	pp->sa.n_proposals = kept;
+	return 0;
+}
+
+void proposal_peer_free(struct proposal_peer *pp)
+{
+	ike_sa_free(&pp->sa);
+	pp->ignored = 0;
+}
+
+int proposal_peer_select(const struct proposal_peer *pp,
+			 const struct conn_proposal *mine, unsigned int n,
+			 uint8_t protocol, uint16_t ke_group,
+			 struct proposal_choice *out)
+{
+	for (unsigned int i = 0; i < pp->sa.n_proposals; i++)
+		for (unsigned int j = 0; j < n; j++)
+			if (!match(&pp->sa.proposals[i], &mine[j], protocol,
+				   ke_group, out))
+				return 0;
+	memset(out, 0, sizeof(*out));
+	return -1;
+}
+
 int proposal_select(const struct ike_sa *offered,
 		    const struct conn_proposal *mine, unsigned int n,
 		    uint8_t protocol, uint16_t ke_group,
 		    struct proposal_choice *out)
 {
-	for (unsigned int i = 0; i < offered->n_proposals; i++) {
-		const struct ike_proposal *p = &offered->proposals[i];
+	struct proposal_peer pp;
+	int ret = -1;
 
-		if (p->protocol != protocol || !spi_ok(p, protocol))
-			continue;
-		for (unsigned int j = 0; j < n; j++)
-			if (!match(p, &mine[j], protocol, ke_group, out))
-				return 0;
-	}
 	memset(out, 0, sizeof(*out));
-	return -1;
+	if (!proposal_peer_read(&pp, offered, protocol))
+		ret = proposal_peer_select(&pp, mine, n, protocol, ke_group,
+					   out);
+	proposal_peer_free(&pp);
+	return ret;
 }
 
 int proposal_check_reply(const struct ike_sa *reply,
@@ -213,12 +302,21 @@ int proposal_check_reply(const struct ike_sa *reply,
 	return match(p, &mine[p->num - 1], protocol, ke_group, out);
 }
 
-void proposal_offer(struct ike_sa *sa, const struct conn_proposal *mine,
-		    unsigned int n, uint8_t protocol, const uint8_t *spi,
-		    size_t spi_len, uint16_t dh_first)
+int proposal_offer(struct ike_sa *sa, const struct conn_proposal *mine,
+		   unsigned int n, uint8_t protocol, const uint8_t *spi,
+		   size_t spi_len, uint16_t dh_first)
 {
-	memset(sa, 0, sizeof(*sa));
-	for (unsigned int i = 0; i < n && i < IKE_SA_MAX_PROPOSALS; i++) {
+	struct ike_transform *xf;
+	unsigned int n_xf = 0;
+
+	if (n > IKE_SA_MAX_PROPOSALS)
+		n = IKE_SA_MAX_PROPOSALS;
+	for (unsigned int i = 0; i < n; i++)
+		n_xf += mine[i].n;
+	xf = ike_sa_alloc(sa, n, n_xf);
+	if (!xf)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < n; i++) {
 		struct ike_proposal *p = &sa->proposals[sa->n_proposals++];
 		unsigned int k = 0;
 
@@ -227,6 +325,7 @@ void proposal_offer(struct ike_sa *sa, const struct conn_proposal *mine,
 		p->spi_size = (uint8_t)spi_len;
 		if (spi_len)
 			memcpy(p->spi, spi, spi_len);
+		p->transforms = xf;
 		for (unsigned int j = 0; j < mine[i].n; j++)
 			if (mine[i].xf[j].type == IKE_XF_DH &&
 			    mine[i].xf[j].id == dh_first && dh_first)
@@ -241,17 +340,48 @@ void proposal_offer(struct ike_sa *sa, const struct conn_proposal *mine,
 			p->transforms[k++] = *t;
 		}
 		p->n_transforms = k;
+		xf += k;
 	}
+	return 0;
 }
 
-bool proposal_contains(const struct ike_proposal *chosen,
+int proposal_reply(struct ike_sa *sa, const struct proposal_choice *pc,
+		   const uint8_t *spi, size_t spi_len)
+{
+	struct ike_transform *xf;
+	struct ike_proposal *p;
+
+	xf = ike_sa_alloc(sa, 1, pc->prop.n_transforms);
+	if (!xf)
+		return -ENOMEM;
+	p = &sa->proposals[0];
+	p->num = pc->prop.num;
+	p->protocol = pc->prop.protocol;
+	p->spi_size = spi ? (uint8_t)spi_len : pc->prop.spi_size;
+	memcpy(p->spi, spi ? spi : pc->prop.spi, p->spi_size);
+	p->n_transforms = pc->prop.n_transforms;
+	p->transforms = xf;
+	memcpy(xf, pc->prop.transforms, p->n_transforms * sizeof(*xf));
+	sa->n_proposals = 1;
+	return 0;
+}
+
+bool proposal_contains(const struct proposal_chosen *chosen,
 		       const struct conn_proposal *mine, unsigned int n,
 		       uint8_t protocol, uint16_t ke_group)
 {
+	struct ike_transform xf[PROPOSAL_TYPES];
+	struct ike_proposal p = {
+		.num = chosen->num, .protocol = chosen->protocol,
+		.spi_size = chosen->spi_size,
+		.n_transforms = chosen->n_transforms, .transforms = xf,
+	};
 	struct proposal_choice pc;
 
+	memcpy(p.spi, chosen->spi, sizeof(p.spi));
+	memcpy(xf, chosen->transforms, sizeof(xf));
 	for (unsigned int j = 0; j < n; j++)
-		if (!match(chosen, &mine[j], protocol, ke_group, &pc))
+		if (!match(&p, &mine[j], protocol, ke_group, &pc))
 			return true;
 	return false;
 }

@@ -19,10 +19,14 @@ struct ike_cp_attr {
 	const uint8_t *value;	/* parsed: points into input */
 };
 
+/*
+ * The attributes: parsed, an array of n allocated by the codec (freed
+ * with ike_cp_free()); built, the caller's.
+ */
 struct ike_cp {
 	uint8_t type;		/* IKE_CFG_* */
 	unsigned int n;
-	struct ike_cp_attr attrs[IKE_CP_MAX_ATTRS];
+	struct ike_cp_attr *attrs;
 };
 
 /*
@@ -33,6 +37,8 @@ struct ike_cp {
  */
 int ike_cp_parse(struct ike_cp *cp, struct ike_reader *r,
 		 struct ike_error *err);
+/* Free what ike_cp_parse() allocated. */
+void ike_cp_free(struct ike_cp *cp);
 int ike_cp_build(struct ike_writer *w, const struct ike_cp *cp,
 		 struct ike_error *err);
 

@@ -2,6 +2,7 @@
 /*
  * Delete payload: protocol ID, SPI size, number of SPIs, SPIs.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "ike/delete.h"
@@ -42,10 +43,21 @@ int ike_delete_parse(struct ike_delete *del, struct ike_reader *r,
 	if (ike_left(r) != (size_t)n * spi_size)
 		return ike_fail_length(err,
 			"Delete length disagrees with its SPI count");
+	if (!n)
+		return 0;
+	del->spis = calloc(n, sizeof(*del->spis));
+	if (!del->spis)
+		return ike_fail(err, IKE_ERR_NOMEM, 0, "out of memory");
 	for (unsigned int i = 0; i < n; i++)
 		del->spis[i] = ike_get_u32(r);
 	del->n_spis = n;
 	return 0;
+}
+
+void ike_delete_free(struct ike_delete *del)
+{
+	free(del->spis);
+	memset(del, 0, sizeof(*del));
 }
 
 int ike_delete_build(struct ike_writer *w, const struct ike_delete *del,
@@ -80,8 +92,14 @@ static int delete_build(struct ike_writer *w, const struct ike_payload *pl,
 	return ike_delete_build(w, pl->del, err);
 }
 
+static void delete_release(struct ike_payload *pl)
+{
+	ike_delete_free(pl->del);
+}
+
 const struct ike_payload_ops ike_delete_ops = {
 	.size = sizeof(struct ike_delete),
 	.parse = delete_parse,
 	.build = delete_build,
+	.release = delete_release,
 };

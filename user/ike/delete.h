@@ -15,14 +15,20 @@
 #define IKE_DELETE_MAX_SPIS	255
 #define IKE_CHILD_SPI_LEN	4
 
+/*
+ * The SPIs: parsed, an array of n_spis allocated by the codec (freed
+ * with ike_delete_free()); built, the caller's.
+ */
 struct ike_delete {
 	uint8_t protocol;	/* IKE_PROTO_IKE, _AH or _ESP */
 	unsigned int n_spis;	/* 0 for IKE */
-	uint32_t spis[IKE_DELETE_MAX_SPIS];
+	uint32_t *spis;
 };
 
 int ike_delete_parse(struct ike_delete *del, struct ike_reader *r,
 		     struct ike_error *err);
+/* Free what ike_delete_parse() allocated. */
+void ike_delete_free(struct ike_delete *del);
 int ike_delete_build(struct ike_writer *w, const struct ike_delete *del,
 		     struct ike_error *err);
 

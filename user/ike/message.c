@@ -2,6 +2,7 @@
 /*
  * IKE header and payload chain: parse and build whole messages.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "ike/message.h"
@@ -62,7 +63,57 @@ void ike_chain_free(struct ike_chain *c)
 {
 	for (unsigned int i = 0; i < c->count; i++)
 		ike_payload_free(&c->pl[i]);
-	c->count = 0;
+	free(c->pl);
+	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * How many payloads the chain holds that the codec decodes: a walk of
+ * the generic headers, so that the array is allocated once and exactly.
+ * Whatever does not hold together is left to the parse to report.
+ */
+static unsigned int count_payloads(uint8_t type, const uint8_t *buf,
+				   size_t len)
+{
+	const struct ike_payload_ops *o;
+	struct ike_reader r;
+	unsigned int n = 0;
+	uint16_t plen;
+
+	ike_reader_init(&r, buf, len);
+	while (type != IKE_PL_NONE && ike_left(&r) >= IKE_PAYLOAD_HEADER_LEN) {
+		o = ike_payload_lookup(type);
+		type = ike_get_u8(&r);
+		ike_skip(&r, 1);
+		plen = ike_get_u16(&r);
+		if (plen < IKE_PAYLOAD_HEADER_LEN ||
+		    (size_t)plen - IKE_PAYLOAD_HEADER_LEN > ike_left(&r))
+			break;
+		ike_skip(&r, plen - IKE_PAYLOAD_HEADER_LEN);
+		if (!o)
+			continue;
+		n++;
+		if (o->last)
+			break;
+	}
+	return n;
+}
+
+/* Room for one more payload; 0 or -1. */
+static int grow(struct ike_chain *c, unsigned int room)
+{
+	struct ike_payload *pl;
+
+	if (c->count < c->room)
+		return 0;
+	if (room <= c->room)
+		room = c->room ? c->room * 2 : 8;
+	pl = realloc(c->pl, room * sizeof(*pl));
+	if (!pl)
+		return -1;
+	c->pl = pl;
+	c->room = room;
+	return 0;
 }
 
 int ike_chain_parse(struct ike_chain *c, uint8_t first, const uint8_t *buf,
@@ -72,10 +123,16 @@ int ike_chain_parse(struct ike_chain *c, uint8_t first, const uint8_t *buf,
 	struct ike_payload *pl;
 	struct ike_reader r, body;
 	uint8_t type = first, next, flags;
+	unsigned int n;
 	uint16_t plen;
 
 	clear_error(err);
 	memset(c, 0, sizeof(*c));
+	n = count_payloads(first, buf, len);
+	if (n && grow(c, n)) {
+		ike_fail(err, IKE_ERR_NOMEM, 0, "out of memory");
+		return -1;
+	}
 	ike_reader_init(&r, buf, len);
 
 	while (type != IKE_PL_NONE) {
@@ -108,12 +165,13 @@ int ike_chain_parse(struct ike_chain *c, uint8_t first, const uint8_t *buf,
 			type = next;	/* unknown, not critical: skip */
 			continue;
 		}
-		if (c->count == IKE_MAX_PAYLOADS) {
-			ike_fail_limit(err, "too many payloads");
+		if (grow(c, 0)) {
+			ike_fail(err, IKE_ERR_NOMEM, 0, "out of memory");
 			goto fail;
 		}
 
 		pl = &c->pl[c->count];
+		memset(pl, 0, sizeof(*pl));
 		pl->type = type;
 		pl->next = next;
 		pl->critical = flags & IKE_PAYLOAD_CRITICAL;
@@ -151,8 +209,6 @@ int ike_chain_build(struct ike_writer *w, const struct ike_chain *c,
 	uint8_t next;
 
 	clear_error(err);
-	if (c->count > IKE_MAX_PAYLOADS)
-		return ike_fail_inval(err, "too many payloads");
 	for (unsigned int i = 0; i < c->count; i++) {
 		pl = &c->pl[i];
 		o = ike_payload_lookup(pl->type);
@@ -178,8 +234,8 @@ int ike_chain_add(struct ike_chain *c, uint8_t type, void *body,
 {
 	struct ike_payload *pl;
 
-	if (c->count >= IKE_MAX_PAYLOADS)
-		return ike_fail_inval(err, "too many payloads");
+	if (grow(c, 0))
+		return ike_fail(err, IKE_ERR_NOMEM, 0, "out of memory");
 	pl = &c->pl[c->count++];
 	memset(pl, 0, sizeof(*pl));
 	pl->type = type;
@@ -213,7 +269,7 @@ const struct ike_payload *ike_chain_find_notify(const struct ike_chain *c,
 int ike_message_parse(struct ike_message *m, const uint8_t *buf, size_t len,
 		      struct ike_error *err)
 {
-	memset(&m->chain, 0, sizeof(m->chain));
+	memset(m, 0, sizeof(*m));
 	if (ike_header_parse(&m->hdr, buf, len, err))
 		return -1;
 	return ike_chain_parse(&m->chain, m->hdr.next, buf + IKE_HEADER_LEN,

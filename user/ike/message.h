@@ -14,6 +14,12 @@
  *
  * Parsed payloads may point into the input buffer, which must stay valid
  * and unchanged until ike_chain_free() / ike_message_free().
+ *
+ * A chain holds as many payloads as the message does: its array, and what
+ * parsing decoded, are allocated by their real size, so that a message
+ * costs memory in proportion to its length. A chain starts zeroed; every
+ * chain, parsed or built, is released with ike_chain_free(), which leaves
+ * the payload structs that ike_chain_add() was given to their owner.
  */
 #ifndef MIF_IKE_MESSAGE_H
 #define MIF_IKE_MESSAGE_H
@@ -26,9 +32,6 @@
 #include "ike/constants.h"
 #include "ike/error.h"
 #include "ike/payload.h"
-
-/* Most payloads in one chain; more is IKE_ERR_LIMIT. */
-#define IKE_MAX_PAYLOADS	64
 
 struct ike_header {
 	uint64_t spi_i;
@@ -43,7 +46,8 @@ struct ike_header {
 
 struct ike_chain {
 	unsigned int count;
-	struct ike_payload pl[IKE_MAX_PAYLOADS];
+	unsigned int room;		/* of pl */
+	struct ike_payload *pl;		/* malloc'ed */
 };
 
 struct ike_message {
@@ -61,16 +65,20 @@ int ike_header_parse(struct ike_header *h, const uint8_t *buf, size_t len,
 void ike_header_build(struct ike_writer *w, const struct ike_header *h);
 
 /*
- * Decode a payload chain of len bytes starting with payload type first.
- * On failure the chain is left empty.
+ * Decode a payload chain of len bytes starting with payload type first
+ * into c (which holds nothing yet). On failure the chain is left empty.
  */
 int ike_chain_parse(struct ike_chain *c, uint8_t first, const uint8_t *buf,
 		    size_t len, struct ike_error *err);
 /* Encode the payloads of c, chaining their next fields. */
 int ike_chain_build(struct ike_writer *w, const struct ike_chain *c,
 		    struct ike_error *err);
+/* Release what c holds; it is empty and zeroed afterwards. */
 void ike_chain_free(struct ike_chain *c);
-/* Append a payload for building; body points at the typed struct. */
+/*
+ * Append a payload for building; body points at the typed struct, which
+ * stays the caller's. Fails only when out of memory.
+ */
 int ike_chain_add(struct ike_chain *c, uint8_t type, void *body,
 		  struct ike_error *err);
 /* First payload of type after 'after' (NULL: from the start), or NULL. */
@@ -81,7 +89,7 @@ const struct ike_payload *ike_chain_find(const struct ike_chain *c,
 const struct ike_payload *ike_chain_find_notify(const struct ike_chain *c,
 						uint16_t type);
 
-/* Decode a whole message: header and outer payload chain. */
+/* Decode a whole message: header and outer payload chain (m zeroed). */
 int ike_message_parse(struct ike_message *m, const uint8_t *buf, size_t len,
 		      struct ike_error *err);
 /*

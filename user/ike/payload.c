@@ -39,6 +39,7 @@ int ike_payload_decode(struct ike_payload *pl, struct ike_error *err)
 	struct ike_reader r;
 
 	pl->any = NULL;
+	pl->owned = false;
 	if (!o)
 		return ike_fail_inval(err, "no codec for payload type");
 	pl->any = calloc(1, o->size);
@@ -46,6 +47,7 @@ int ike_payload_decode(struct ike_payload *pl, struct ike_error *err)
 		ike_fail(err, IKE_ERR_NOMEM, 0, "out of memory");
 		goto fail;
 	}
+	pl->owned = true;
 	ike_reader_init(&r, pl->body, pl->body_len);
 	if (o->parse(pl, &r, err))
 		goto fail;
@@ -97,6 +99,13 @@ fail:
 
 void ike_payload_free(struct ike_payload *pl)
 {
+	const struct ike_payload_ops *o = ike_payload_lookup(pl->type);
+
+	if (!pl->owned)
+		return;
+	if (o && o->release)
+		o->release(pl);
 	free(pl->any);
 	pl->any = NULL;
+	pl->owned = false;
 }

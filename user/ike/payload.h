@@ -42,9 +42,10 @@ struct ike_eap;
  *   Vendor ID: vendor           TSi, TSr: ts     SK: sk     SKF: skf
  *   CP: cp      EAP: eap
  *
- * When parsed, the struct is allocated by the codec (freed by
+ * When parsed, the struct is allocated by the codec (owned; freed by
  * ike_chain_free()) and may point into the input buffer, which must
- * outlive it. When building, the caller points it at its own struct.
+ * outlive it. When building, the caller points it at its own struct,
+ * which stays the caller's.
  *
  * next is the Next Payload field. Parsing records it; building computes
  * it from the chain, except for SK and SKF, whose next field names the
@@ -54,6 +55,7 @@ struct ike_payload {
 	uint8_t type;
 	uint8_t next;
 	bool critical;
+	bool owned;		/* the struct below is the codec's */
 	const uint8_t *body;	/* parsed: the body after the generic header */
 	size_t body_len;
 	union {
@@ -77,9 +79,11 @@ struct ike_payload {
 
 /*
  * Body codec of one payload type. parse reads exactly the body (the
- * reader ends where the payload's length says); build writes the body
- * only, the generic header is written around it. last marks payloads
- * that end a chain (SK, SKF).
+ * reader ends where the payload's length says) into a zeroed struct of
+ * size bytes; lists in it are allocated by their real length, and
+ * release (if set) frees them, also after a failed parse.
+ * build writes the body only, the generic header is written around it.
+ * last marks payloads that end a chain (SK, SKF).
  */
 struct ike_payload_ops {
 	size_t size;
@@ -88,6 +92,7 @@ struct ike_payload_ops {
 		     struct ike_error *err);
 	int (*build)(struct ike_writer *w, const struct ike_payload *pl,
 		     struct ike_error *err);
+	void (*release)(struct ike_payload *pl);
 };
 
 extern const struct ike_payload_ops ike_sa_ops;
@@ -118,7 +123,7 @@ int ike_payload_decode(struct ike_payload *pl, struct ike_error *err);
 /* Write the generic header and body of pl, with the given next field. */
 int ike_payload_build(struct ike_writer *w, const struct ike_payload *pl,
 		      uint8_t next, struct ike_error *err);
-/* Free what ike_payload_decode() allocated. */
+/* Free what ike_payload_decode() allocated (nothing if not owned). */
 void ike_payload_free(struct ike_payload *pl);
 
 #endif

@@ -8,6 +8,7 @@
  * zero (a reply echoes the chosen one) and then go up by one, SPI sizes
  * match the protocol, and Key Length is a TV attribute given once.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "ike/sa.h"
@@ -124,47 +125,133 @@ static int parse_proposal(struct ike_proposal *p, struct ike_reader *r,
 	return 0;
 }
 
+/*
+ * The proposal substructures of an SA body, one per call: 1 with its
+ * body in *body, 0 at the end, -1 when the headers do not hold together.
+ * *more starts at PROPOSAL_MORE.
+ */
+static int next_proposal(struct ike_reader *r, uint8_t *more,
+			 struct ike_reader *body, struct ike_error *err)
+{
+	uint16_t len;
+
+	if (!ike_left(r)) {
+		if (*more == PROPOSAL_MORE)
+			return ike_fail_length(err,
+				"SA ends before its last proposal");
+		return 0;
+	}
+	if (*more != PROPOSAL_MORE)
+		return ike_fail_length(err, "data after the last proposal");
+	if (ike_left(r) < PROPOSAL_HDR)
+		return ike_fail_length(err, "proposal truncated");
+	*more = ike_get_u8(r);
+	ike_skip(r, 1);
+	len = ike_get_u16(r);
+	if (*more != 0 && *more != PROPOSAL_MORE)
+		return ike_fail_syntax(err, "bad proposal last-substruct");
+	if (len < PROPOSAL_HDR)
+		return ike_fail_length(err, "proposal length below 8");
+	if (!ike_get_sub(r, len - 4, body))
+		return ike_fail_length(err, "proposal runs past the SA");
+	return 1;
+}
+
+/*
+ * How many proposals, and transforms in all, the body holds, from the
+ * proposal headers alone (a transform takes at least 8 bytes of its
+ * proposal): the size of the arrays, before they are filled. The parse
+ * proper reports what is wrong with them.
+ */
+static int count(struct ike_reader r, unsigned int *n, unsigned int *xf,
+		 struct ike_error *err)
+{
+	struct ike_reader body;
+	uint8_t more = PROPOSAL_MORE;
+	unsigned int t;
+	int ret;
+
+	*n = *xf = 0;
+	if (!ike_left(&r))
+		return ike_fail_syntax(err, "SA without proposals");
+	while ((ret = next_proposal(&r, &more, &body, err)) > 0) {
+		if (*n == IKE_SA_MAX_PROPOSALS)
+			return ike_fail_limit(err, "more than 64 proposals");
+		ike_skip(&body, 3);
+		t = ike_get_u8(&body);
+		if (!ike_reader_ok(&body))
+			return ike_fail_length(err, "proposal truncated");
+		if (t > IKE_SA_MAX_TRANSFORMS)
+			return ike_fail_limit(err, "more than 64 transforms");
+		/* More than fit fail to parse: room for those that fit. */
+		if (t > ike_left(&body) / TRANSFORM_HDR)
+			t = (unsigned int)(ike_left(&body) / TRANSFORM_HDR);
+		(*n)++;
+		*xf += t;
+	}
+	return ret;
+}
+
+struct ike_transform *ike_sa_alloc(struct ike_sa *sa, unsigned int n,
+				   unsigned int xf)
+{
+	size_t head = (size_t)n * sizeof(*sa->proposals);
+
+	memset(sa, 0, sizeof(*sa));
+	/* One byte more: calloc(0) may return NULL. */
+	sa->owned = calloc(1, head + (size_t)xf * sizeof(struct ike_transform)
+			   + 1);
+	if (!sa->owned)
+		return NULL;
+	sa->proposals = sa->owned;
+	return (struct ike_transform *)((char *)sa->owned + head);
+}
+
+void ike_sa_free(struct ike_sa *sa)
+{
+	free(sa->owned);
+	memset(sa, 0, sizeof(*sa));
+}
+
 int ike_sa_parse(struct ike_sa *sa, struct ike_reader *r,
 		 struct ike_error *err)
 {
+	struct ike_transform *xf;
 	struct ike_proposal *p;
 	struct ike_reader body;
 	uint8_t more = PROPOSAL_MORE;
-	uint16_t len;
+	unsigned int n, n_xf;
+	int ret;
 
 	memset(sa, 0, sizeof(*sa));
-	if (!ike_left(r))
-		return ike_fail_syntax(err, "SA without proposals");
-	while (ike_left(r)) {
-		if (more != PROPOSAL_MORE)
-			return ike_fail_length(err, "data after the last proposal");
-		if (sa->n_proposals == IKE_SA_MAX_PROPOSALS)
-			return ike_fail_limit(err, "more than 64 proposals");
-		if (ike_left(r) < PROPOSAL_HDR)
-			return ike_fail_length(err, "proposal truncated");
-		more = ike_get_u8(r);
-		ike_skip(r, 1);
-		len = ike_get_u16(r);
-		if (more != 0 && more != PROPOSAL_MORE)
-			return ike_fail_syntax(err, "bad proposal last-substruct");
-		if (len < PROPOSAL_HDR)
-			return ike_fail_length(err, "proposal length below 8");
-		if (!ike_get_sub(r, len - 4, &body))
-			return ike_fail_length(err, "proposal runs past the SA");
+	if (count(*r, &n, &n_xf, err))
+		return -1;
+	xf = ike_sa_alloc(sa, n, n_xf);
+	if (!xf)
+		return ike_fail(err, IKE_ERR_NOMEM, 0, "out of memory");
+	while ((ret = next_proposal(r, &more, &body, err)) > 0) {
 		p = &sa->proposals[sa->n_proposals];
+		p->transforms = xf;
 		if (parse_proposal(p, &body, err))
-			return -1;
-		if (!p->num)
-			return ike_fail_syntax(err, "proposal number zero");
+			goto fail;
+		xf += p->n_transforms;
+		if (!p->num) {
+			ike_fail_syntax(err, "proposal number zero");
+			goto fail;
+		}
 		if (sa->n_proposals &&
-		    p->num != sa->proposals[sa->n_proposals - 1].num + 1)
-			return ike_fail_syntax(err,
-				"proposal numbers not consecutive");
+		    p->num != sa->proposals[sa->n_proposals - 1].num + 1) {
+			ike_fail_syntax(err,
+					"proposal numbers not consecutive");
+			goto fail;
+		}
 		sa->n_proposals++;
 	}
-	if (more == PROPOSAL_MORE)
-		return ike_fail_length(err, "SA ends before its last proposal");
-	return 0;
+	if (!ret)
+		return 0;
+fail:
+	ike_sa_free(sa);
+	return -1;
 }
 
 static void build_transform(struct ike_writer *w, const struct ike_transform *t,
@@ -233,8 +320,14 @@ static int sa_build(struct ike_writer *w, const struct ike_payload *pl,
 	return ike_sa_build(w, pl->sa, err);
 }
 
+static void sa_release(struct ike_payload *pl)
+{
+	ike_sa_free(pl->sa);
+}
+
 const struct ike_payload_ops ike_sa_ops = {
 	.size = sizeof(struct ike_sa),
 	.parse = sa_parse,
 	.build = sa_build,
+	.release = sa_release,
 };

@@ -2,6 +2,10 @@
 /*
  * Security Association payload (RFC 7296 §3.3): proposals, each with a
  * protocol, an SPI and a list of transforms.
+ *
+ * The proposals and their transforms are arrays of their real length.
+ * Parsed, they are one allocation (ike_sa_alloc) that ike_sa_free()
+ * releases; built, they are the caller's, or ike_sa_alloc()'s.
  */
 #ifndef MIF_IKE_SA_H
 #define MIF_IKE_SA_H
@@ -11,6 +15,7 @@
 
 #include "ike/payload.h"
 
+/* Most proposals in one SA payload, and transforms in one proposal. */
 #define IKE_SA_MAX_PROPOSALS	64
 #define IKE_SA_MAX_TRANSFORMS	64
 #define IKE_SA_MAX_SPI		8
@@ -33,14 +38,30 @@ struct ike_proposal {
 	uint8_t spi_size;	/* 0 or 8 for IKE, 4 for AH and ESP */
 	uint8_t spi[IKE_SA_MAX_SPI];
 	unsigned int n_transforms;
-	struct ike_transform transforms[IKE_SA_MAX_TRANSFORMS];
+	struct ike_transform *transforms;
 };
 
 struct ike_sa {
 	unsigned int n_proposals;
-	struct ike_proposal proposals[IKE_SA_MAX_PROPOSALS];
+	struct ike_proposal *proposals;
+	void *owned;		/* what ike_sa_free() releases, or NULL */
 };
 
+/*
+ * Room for n proposals (n_proposals is left 0) and xf transforms in all,
+ * zeroed, in one allocation owned by sa; returns the transforms, for the
+ * caller to hand out to the proposals, or NULL when out of memory.
+ */
+struct ike_transform *ike_sa_alloc(struct ike_sa *sa, unsigned int n,
+				   unsigned int xf);
+/* Release what ike_sa_alloc() or ike_sa_parse() allocated; sa is empty. */
+void ike_sa_free(struct ike_sa *sa);
+
+/*
+ * Parse an SA payload body into sa, its arrays allocated as large as the
+ * body holds (release with ike_sa_free(); on failure nothing stays
+ * allocated).
+ */
 int ike_sa_parse(struct ike_sa *sa, struct ike_reader *r,
 		 struct ike_error *err);
 int ike_sa_build(struct ike_writer *w, const struct ike_sa *sa,

@@ -2,6 +2,7 @@
 /*
  * TSi/TSr payload: selector count, three reserved bytes, selectors.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "ike/ts.h"
@@ -59,13 +60,29 @@ int ike_ts_parse(struct ike_ts *ts, struct ike_reader *r,
 		return ike_fail_syntax(err, "no traffic selectors");
 	if (n > IKE_TS_MAX)
 		return ike_fail_limit(err, "more than 32 traffic selectors");
+	if ((size_t)n * (SELECTOR_HDR + 2 * 4) > ike_left(r))
+		return ike_fail_length(err, "selectors run past the payload");
+	ts->sel = calloc(n, sizeof(*ts->sel));
+	if (!ts->sel)
+		return ike_fail(err, IKE_ERR_NOMEM, 0, "out of memory");
 	for (unsigned int i = 0; i < n; i++)
 		if (parse_selector(&ts->sel[i], r, err))
-			return -1;
-	if (ike_left(r))
-		return ike_fail_length(err, "data after the last selector");
+			goto fail;
+	if (ike_left(r)) {
+		ike_fail_length(err, "data after the last selector");
+		goto fail;
+	}
 	ts->n = n;
 	return 0;
+fail:
+	ike_ts_free(ts);
+	return -1;
+}
+
+void ike_ts_free(struct ike_ts *ts)
+{
+	free(ts->sel);
+	memset(ts, 0, sizeof(*ts));
 }
 
 int ike_ts_build(struct ike_writer *w, const struct ike_ts *ts,
@@ -106,8 +123,14 @@ static int ts_build(struct ike_writer *w, const struct ike_payload *pl,
 	return ike_ts_build(w, pl->ts, err);
 }
 
+static void ts_release(struct ike_payload *pl)
+{
+	ike_ts_free(pl->ts);
+}
+
 const struct ike_payload_ops ike_ts_ops = {
 	.size = sizeof(struct ike_ts),
 	.parse = ts_parse,
 	.build = ts_build,
+	.release = ts_release,
 };

@@ -11,6 +11,7 @@
 
 #include "ike/payload.h"
 
+/* Most selectors in one TS payload. */
 #define IKE_TS_MAX	32
 
 struct ike_selector {
@@ -22,9 +23,13 @@ struct ike_selector {
 	uint8_t end[16];
 };
 
+/*
+ * The selectors: parsed, an array of n allocated by the codec (freed
+ * with ike_ts_free()); built, the caller's.
+ */
 struct ike_ts {
 	unsigned int n;
-	struct ike_selector sel[IKE_TS_MAX];
+	struct ike_selector *sel;
 };
 
 /* Address length for a selector type: 4, 16, or 0 if unknown. */
@@ -36,6 +41,8 @@ size_t ike_selector_addr_len(uint8_t type);
  */
 int ike_ts_parse(struct ike_ts *ts, struct ike_reader *r,
 		 struct ike_error *err);
+/* Free what ike_ts_parse() allocated. */
+void ike_ts_free(struct ike_ts *ts);
 int ike_ts_build(struct ike_writer *w, const struct ike_ts *ts,
 		 struct ike_error *err);
 

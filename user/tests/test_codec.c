@@ -123,6 +123,8 @@ static void expect_bad(uint8_t type, const void *body, size_t len,
 /* Fixtures: a realistic IKE_SA_INIT request. */
 
 static struct ike_sa init_sa;
+static struct ike_proposal init_props[2];
+static struct ike_transform init_xf[2][4];
 static struct ike_ke init_ke;
 static struct ike_nonce init_nonce;
 static struct ike_notify nat_src, nat_dst;
@@ -149,7 +151,10 @@ static void init_fixtures(void)
 {
 	struct ike_proposal *p;
 
-	memset(&init_sa, 0, sizeof(init_sa));
+	memset(init_props, 0, sizeof(init_props));
+	init_sa = (struct ike_sa){ .proposals = init_props };
+	init_props[0].transforms = init_xf[0];
+	init_props[1].transforms = init_xf[1];
 	p = &init_sa.proposals[0];
 	p->num = 1;
 	p->protocol = IKE_PROTO_IKE;
@@ -206,6 +211,7 @@ static void build_sa_init(struct ike_writer *w)
 	ike_chain_add(&m.chain, IKE_PL_VENDOR, &init_vid, &err);
 	ike_writer_init(w);
 	assert_int_equal(ike_message_build(w, &m, &err), 0);
+	ike_message_free(&m);
 }
 
 /* Build m again and compare with the bytes it was parsed from. */
@@ -293,9 +299,13 @@ static void sa_init_round_trip(void **state)
 static struct ike_id auth_id;
 static struct ike_auth auth_auth;
 static struct ike_sa auth_sa;
+static struct ike_proposal auth_prop;
+static struct ike_transform auth_xf[2];
 static struct ike_ts auth_tsi, auth_tsr;
+static struct ike_selector auth_tsi_sel[2], auth_tsr_sel[2];
 static struct ike_notify auth_contact, auth_mobike;
 static struct ike_cp auth_cp;
+static struct ike_cp_attr auth_cp_attrs[4];
 static const uint8_t v6_lo[16] = { 0x20, 0x01, 0x0d, 0xb8 };
 static const uint8_t v6_hi[16] = {
 	0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff,
@@ -311,7 +321,9 @@ static void init_auth_fixtures(void)
 				   sizeof(fqdn) - 1 };
 	auth_auth = (struct ike_auth){ IKE_AUTH_SHARED_KEY_MIC, filler, 32 };
 
-	memset(&auth_sa, 0, sizeof(auth_sa));
+	memset(&auth_prop, 0, sizeof(auth_prop));
+	auth_prop.transforms = auth_xf;
+	auth_sa = (struct ike_sa){ .proposals = &auth_prop };
 	p = &auth_sa.proposals[0];
 	p->num = 1;
 	p->protocol = IKE_PROTO_ESP;
@@ -321,7 +333,8 @@ static void init_auth_fixtures(void)
 	add_transform(p, IKE_XF_ESN, IKE_ESN_NO, 0);
 	auth_sa.n_proposals = 1;
 
-	memset(&auth_tsi, 0, sizeof(auth_tsi));
+	memset(auth_tsi_sel, 0, sizeof(auth_tsi_sel));
+	auth_tsi = (struct ike_ts){ .sel = auth_tsi_sel };
 	s = &auth_tsi.sel[auth_tsi.n++];
 	s->type = IKE_TS_IPV4_ADDR_RANGE;
 	s->end_port = 65535;
@@ -334,13 +347,15 @@ static void init_auth_fixtures(void)
 	s->end_port = 4500;
 	memcpy(s->start, v6_lo, 16);
 	memcpy(s->end, v6_hi, 16);
-	auth_tsr = auth_tsi;
+	memcpy(auth_tsr_sel, auth_tsi_sel, sizeof(auth_tsr_sel));
+	auth_tsr = (struct ike_ts){ auth_tsi.n, auth_tsr_sel };
 	auth_tsr.sel[0].ip_proto = 6;
 
 	auth_contact = (struct ike_notify){ .type = IKE_N_INITIAL_CONTACT };
 	auth_mobike = (struct ike_notify){ .type = IKE_N_MOBIKE_SUPPORTED };
 
-	memset(&auth_cp, 0, sizeof(auth_cp));
+	memset(auth_cp_attrs, 0, sizeof(auth_cp_attrs));
+	auth_cp = (struct ike_cp){ .attrs = auth_cp_attrs };
 	auth_cp.type = IKE_CFG_REQUEST;
 	auth_cp.attrs[auth_cp.n++].type = IKE_CP_INTERNAL_IP4_ADDRESS;
 	auth_cp.attrs[auth_cp.n++].type = IKE_CP_INTERNAL_IP4_DNS;
@@ -367,6 +382,7 @@ static void build_auth_inner(struct ike_writer *w)
 	ike_chain_add(&c, IKE_PL_NOTIFY, &auth_mobike, &err);
 	ike_writer_init(w);
 	assert_int_equal(ike_chain_build(w, &c, &err), 0);
+	ike_chain_free(&c);
 }
 
 /* An IKE_AUTH message whose SK body is the (unencrypted) inner chain. */
@@ -389,6 +405,7 @@ static void build_auth_outer(struct ike_writer *w, const uint8_t *inner,
 	m.chain.pl[0].next = IKE_PL_IDI;
 	ike_writer_init(w);
 	assert_int_equal(ike_message_build(w, &m, &err), 0);
+	ike_message_free(&m);
 }
 
 static void auth_round_trip(void **state)
@@ -498,12 +515,14 @@ static void build_informational(struct ike_writer *w, struct ike_delete *esp,
 	ike_chain_add(&m.chain, IKE_PL_DELETE, ike, &err);
 	ike_writer_init(w);
 	assert_int_equal(ike_message_build(w, &m, &err), 0);
+	ike_message_free(&m);
 }
 
 static void delete_round_trip(void **state)
 {
+	uint32_t spis[] = { 0x11111111, 0xc0ffee00, 0xffffffff };
 	struct ike_delete esp = { .protocol = IKE_PROTO_ESP, .n_spis = 3,
-				  .spis = { 0x11111111, 0xc0ffee00, 0xffffffff } };
+				  .spis = spis };
 	struct ike_delete ike = { .protocol = IKE_PROTO_IKE };
 	const struct ike_payload *pl;
 	struct ike_message m;
@@ -576,6 +595,7 @@ static void other_payloads_round_trip(void **state)
 	assert_int_equal(back.chain.pl[6].eap->code, IKE_EAP_SUCCESS);
 	assert_rebuilds(&back, buf, w.len);
 	ike_message_free(&back);
+	ike_message_free(&m);
 	free(buf);
 	ike_writer_free(&w);
 }
@@ -601,6 +621,7 @@ static void skf_round_trip(void **state)
 	assert_int_equal(back.chain.pl[0].skf->len, 48);
 	assert_int_equal(back.chain.pl[0].next, IKE_PL_IDI);
 	ike_message_free(&back);
+	ike_message_free(&m);
 	free(buf);
 	ike_writer_free(&w);
 }
@@ -810,23 +831,42 @@ static void chain_unknown_payloads(void **state)
 	ike_writer_free(&w);
 }
 
-static void chain_too_many_payloads(void **state)
+/* A chain holds as many payloads as the message does. */
+static void chain_many_payloads(void **state)
 {
+	struct ike_message m;
 	struct ike_writer w;
 	struct ike_error err;
+	struct ike_nonce n = { filler, 16 };
+	uint8_t *buf;
 
 	ike_writer_init(&w);
 	put_header(&w, IKE_PL_VENDOR, IKE_EXCH_INFORMATIONAL, 0);
-	for (int i = 0; i <= IKE_MAX_PAYLOADS; i++)
-		put_generic(&w, i < IKE_MAX_PAYLOADS ? IKE_PL_VENDOR : 0, 0,
-			    filler, 4);
+	for (int i = 0; i < 1000; i++)
+		put_generic(&w, i < 999 ? IKE_PL_VENDOR : 0, 0, filler, 4);
 	ike_patch_u32(&w, 24, (uint32_t)w.len);
-	assert_int_equal(parse_copy(w.p, w.len, &err), -1);
-	assert_int_equal(err.code, IKE_ERR_LIMIT);
-	/* One fewer is fine; unknown payloads do not count. */
-	ike_patch_u8(&w, IKE_HEADER_LEN, 99);
-	assert_int_equal(parse_copy(w.p, w.len, &err), 0);
+	buf = dup_exact(w.p, w.len);
+	assert_int_equal(ike_message_parse(&m, buf, w.len, &err), 0);
+	assert_int_equal(m.chain.count, 1000);
+	/* Allocated once, exactly. */
+	assert_int_equal(m.chain.room, 1000);
+	assert_int_equal(m.chain.pl[999].vendor->len, 4);
+	ike_message_free(&m);
+	free(buf);
 	ike_writer_free(&w);
+
+	/* Building grows as payloads are added. */
+	memset(&m, 0, sizeof(m));
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(ike_chain_add(&m.chain, IKE_PL_NONCE, &n,
+					       &err), 0);
+	assert_int_equal(m.chain.count, 1000);
+	ike_writer_init(&w);
+	assert_int_equal(ike_message_build(&w, &m, &err), 0);
+	assert_int_equal(w.len, IKE_HEADER_LEN + 1000 * (4 + 16));
+	ike_writer_free(&w);
+	ike_message_free(&m);
+	assert_null(m.chain.pl);
 }
 
 static void chain_sk_must_be_last(void **state)
@@ -855,6 +895,7 @@ static void chain_sk_must_be_last(void **state)
 	assert_int_equal(err.code, IKE_ERR_INVAL);
 	assert_int_equal(err.payload, IKE_PL_SK);
 	ike_writer_free(&w);
+	ike_message_free(&m);
 
 	expect_bad(IKE_PL_SK, NULL, 0, IKE_ERR_SYNTAX);
 }
@@ -1135,6 +1176,7 @@ static void sa_unknown_attr_flagged(void **state)
 	assert_int_equal(ike_sa_parse(sa, &r, &err), 0);
 	assert_true(sa->proposals[0].transforms[0].unknown_attr);
 	assert_int_equal(sa->proposals[0].transforms[0].key_len, 192);
+	ike_sa_free(sa);
 	ike_writer_free(&b.w);
 	free(sa);
 }
@@ -1395,6 +1437,83 @@ static void eap_malformed(void **state)
 	expect_bad(IKE_PL_EAP, "\x05\x01\x00\x04", 4, IKE_ERR_SYNTAX);
 }
 
+/* Memory. The tests run under ASan, which counts the bytes in use. */
+size_t __sanitizer_get_current_allocated_bytes(void);
+
+/* The bytes that parsing buf holds while its message lives. */
+static size_t parse_cost(const uint8_t *buf, size_t len)
+{
+	uint8_t *copy = dup_exact(buf, len);
+	struct ike_message m;
+	struct ike_error err;
+	size_t before = __sanitizer_get_current_allocated_bytes(), cost;
+
+	assert_int_equal(ike_message_parse(&m, copy, len, &err), 0);
+	cost = __sanitizer_get_current_allocated_bytes() - before;
+	ike_message_free(&m);
+	free(copy);
+	assert_int_equal(__sanitizer_get_current_allocated_bytes(), before -
+			 len);
+	return cost;
+}
+
+/* A message of n copies of one payload body. */
+static void repeat(struct ike_writer *w, uint8_t type, uint8_t exchange,
+		   const void *body, size_t len, unsigned int n)
+{
+	ike_writer_init(w);
+	put_header(w, type, exchange, 0);
+	for (unsigned int i = 0; i < n; i++)
+		put_generic(w, i + 1 < n ? type : IKE_PL_NONE, 0, body, len);
+	ike_patch_u32(w, 24, (uint32_t)w->len);
+	assert_true(ike_writer_ok(w));
+}
+
+/*
+ * What a parsed message holds is allocated by its contents, so that it
+ * costs memory in proportion to its length: a small multiple of it,
+ * whatever the payloads. The first case is one IKE_SA_INIT datagram
+ * with 61 SA payloads, which once cost 61 structs sized for 64
+ * proposals of 64 transforms (over 2 MB).
+ */
+static void parse_memory_by_size(void **state)
+{
+	static const uint8_t ike_delete[4] = { IKE_PROTO_IKE, 0, 0, 0 };
+	uint8_t ts[4 + 16] = { 1, 0, 0, 0, IKE_TS_IPV4_ADDR_RANGE, 0, 0, 16,
+			       0, 0, 0xff, 0xff };
+	uint8_t cp[4 + 4 * 20] = { IKE_CFG_REQUEST };
+	struct ike_writer w;
+	struct sa_body b;
+	size_t cost;
+
+	sa_simple(&b);
+	sa_close(&b);
+	repeat(&w, IKE_PL_SA, IKE_EXCH_IKE_SA_INIT, b.w.p, b.w.len, 61);
+	cost = parse_cost(w.p, w.len);
+	print_message("61 SA payloads, %zu bytes: %zu bytes held\n", w.len,
+		      cost);
+	assert_true(cost <= 8 * w.len);
+	ike_writer_free(&w);
+	ike_writer_free(&b.w);
+
+	repeat(&w, IKE_PL_DELETE, IKE_EXCH_INFORMATIONAL, ike_delete, 4, 4000);
+	cost = parse_cost(w.p, w.len);
+	assert_true(cost <= 8 * w.len);
+	ike_writer_free(&w);
+
+	repeat(&w, IKE_PL_TSI, IKE_EXCH_IKE_AUTH, ts, sizeof(ts), 1000);
+	cost = parse_cost(w.p, w.len);
+	assert_true(cost <= 8 * w.len);
+	ike_writer_free(&w);
+
+	for (int i = 0; i < 20; i++)		/* empty attributes */
+		cp[4 + 4 * i + 1] = IKE_CP_INTERNAL_IP4_DNS;
+	repeat(&w, IKE_PL_CP, IKE_EXCH_IKE_AUTH, cp, sizeof(cp), 100);
+	cost = parse_cost(w.p, w.len);
+	assert_true(cost <= 8 * w.len);
+	ike_writer_free(&w);
+}
+
 /* Builders refuse what parsers would reject. */
 static void build_rejects(void **state)
 {
@@ -1432,11 +1551,7 @@ static void build_rejects(void **state)
 	ike_writer_init(&w);
 	assert_int_equal(ike_message_build(&w, &m, &err), -1);
 	ike_writer_free(&w);
-
-	/* Full chain. */
-	m.chain.count = IKE_MAX_PAYLOADS;
-	assert_int_equal(ike_chain_add(&m.chain, IKE_PL_NONCE, &short_nonce,
-				       &err), -1);
+	ike_message_free(&m);
 }
 
 static void reader_bounds(void **state)
@@ -1596,8 +1711,9 @@ static bool fuzz_one(const uint8_t *orig, size_t orig_len, bool chain,
 static void fuzz(void **state)
 {
 	struct ike_writer init, inner, outer, info;
+	uint32_t spis[] = { 1, 2 };
 	struct ike_delete esp = { .protocol = IKE_PROTO_ESP, .n_spis = 2,
-				  .spis = { 1, 2 } };
+				  .spis = spis };
 	struct ike_delete ike = { .protocol = IKE_PROTO_IKE };
 	unsigned int parsed = 0;
 
@@ -1643,7 +1759,7 @@ int main(void)
 		cmocka_unit_test(chain_header_truncated),
 		cmocka_unit_test(chain_trailing_data),
 		cmocka_unit_test(chain_unknown_payloads),
-		cmocka_unit_test(chain_too_many_payloads),
+		cmocka_unit_test(chain_many_payloads),
 		cmocka_unit_test(chain_sk_must_be_last),
 		cmocka_unit_test(sa_malformed),
 		cmocka_unit_test(sa_too_many),
@@ -1660,6 +1776,7 @@ int main(void)
 		cmocka_unit_test(skf_malformed),
 		cmocka_unit_test(cp_malformed),
 		cmocka_unit_test(eap_malformed),
+		cmocka_unit_test(parse_memory_by_size),
 		cmocka_unit_test(build_rejects),
 		cmocka_unit_test(reader_bounds),
 		cmocka_unit_test(writer_patch),

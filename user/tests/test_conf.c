@@ -140,6 +140,10 @@ static void defaults(void **state)
 	assert_int_equal(c->n_conns, 1);
 	assert_string_equal(c->socket, CONF_DEFAULT_SOCKET);
 	assert_int_equal(c->log_level, CONF_LOG_INFO);
+	assert_int_equal(c->cookie_threshold, 10);
+	assert_true(c->cookie_modp);
+	assert_int_equal(c->half_open_max, 1000);
+	assert_int_equal(c->half_open_max_peer, 5);
 	cc = conf_find(c, "a");
 	assert_non_null(cc);
 	assert_string_equal(cc->conn.name, "a");
@@ -178,6 +182,9 @@ static void full(void **state)
 		"log_level = debug\n"
 		"socket = /tmp/x.sock\n"
 		"cookie_threshold = 10\n"
+		"cookie_modp = no\n"
+		"half_open_max = 200\n"
+		"half_open_max_peer = 0\n"
 		"\n"
 		"[conn one]\n"
 		"local = 10.1.1.1\n"
@@ -213,6 +220,9 @@ static void full(void **state)
 	assert_int_equal(c->log_level, CONF_LOG_DEBUG);
 	assert_string_equal(c->socket, "/tmp/x.sock");
 	assert_int_equal(c->cookie_threshold, 10);
+	assert_false(c->cookie_modp);
+	assert_int_equal(c->half_open_max, 200);
+	assert_int_equal(c->half_open_max_peer, 0);
 	assert_int_equal(c->n_conns, 2);
 	a = conf_find(c, "one");
 	assert_non_null(a);
@@ -431,6 +441,12 @@ static void bad_value(void **state)
 	has_error(4, "cookie_threshold: \"many\" is not a number");
 	one_error("[mifd]\ncookie_threshold = 1000001\n", 2,
 		  "cookie_threshold: \"1000001\"");
+	one_error("[mifd]\ncookie_modp = maybe\n", 2,
+		  "cookie_modp: \"maybe\" is neither yes nor no");
+	one_error("[mifd]\nhalf_open_max = -1\n", 2,
+		  "half_open_max: \"-1\" is not a number");
+	one_error("[mifd]\nhalf_open_max_peer = 5x\n", 2,
+		  "half_open_max_peer: \"5x\"");
 	one_error(CONN_A "cert = etc/eu.pem\n", 5,
 		  "cert: must be an absolute path");
 }

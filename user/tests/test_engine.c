@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -182,7 +183,10 @@ static void full(uint16_t group, bool gcm)
 			 gcm ? IKE_ENCR_AES_GCM_16 : IKE_ENCR_AES_CBC);
 	assert_int_equal(sa->req_next, 2);
 	assert_int_equal(only_sa(w, 1)->resp_next, 2);
-	assert_int_equal(w->sent, 4);
+	/* Before a MODP exchange the responder asks for a COOKIE. */
+	assert_int_equal(w->sent, group == IKE_DH_MODP_2048 ? 6 : 4);
+	assert_int_equal(sa->cookie_len, group == IKE_DH_MODP_2048 ?
+			 COOKIE_LEN : 0);
 	world_free(w);
 }
 
@@ -227,6 +231,27 @@ static bool sk_has_notify(struct ikesa *sa, const struct dgram *d,
 	return found;
 }
 
+/* A send callback that counts, for a responder that answers anyone. */
+static void count_send(void *ctx, const struct ip_addr *local,
+		       uint16_t lport, const struct ip_addr *remote,
+		       uint16_t rport, const uint8_t *buf, size_t len)
+{
+	(*(unsigned int *)ctx)++;
+}
+
+/* d from 10.0.0.k, port port, to B at time now. */
+static void deliver_from(struct world *w, const struct dgram *d, int k,
+			 uint16_t port, uint64_t now)
+{
+	char text[16];
+	struct ip_addr a;
+
+	snprintf(text, sizeof(text), "10.0.0.%d", k);
+	assert_int_equal(ip_addr_parse(text, &a), 0);
+	engine_input(&w->e[1], now, &w->c[1].local, 500, &a, port, d->buf,
+		     d->len);
+}
+
 static void cookie_round_trip(void **state)
 {
 	struct world *w = world_new(IKE_DH_CURVE25519, true);
@@ -249,6 +274,135 @@ static void cookie_round_trip(void **state)
 	assert_int_equal(w->sent, 6);
 	check_child(w, sa->children);
 	world_free(w);
+}
+
+/*
+ * By default a responder asks for a COOKIE once 10 IKE SAs are half
+ * open, and before any MODP key exchange; neither, if told so.
+ */
+static void cookie_defaults(void **state)
+{
+	struct world *w = world_new(IKE_DH_CURVE25519, true);
+	struct engine *b = &w->e[1];
+	unsigned int sent = 0;
+	struct dgram d;
+	int k;
+
+	assert_true(b->cookie_modp);
+	assert_int_equal(b->cookie_threshold, 10);
+	b->send = (struct engine_send){ count_send, &sent };
+	memset(&w->c[1].remote, 0, sizeof(w->c[1].remote));	/* %any */
+	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
+	d = pop(w);
+	for (k = 1; k <= 10; k++)
+		deliver_from(w, &d, k, 500, 0);
+	assert_int_equal(b->n_half_open, 10);
+	assert_int_equal(b->refused[ENGINE_REF_COOKIE], 0);
+	deliver_from(w, &d, k, 500, 0);
+	assert_int_equal(b->refused[ENGINE_REF_COOKIE], 1);
+	assert_int_equal(b->n_half_open, 10);
+	assert_int_equal(sent, 11);
+	free(d.buf);
+	world_free(w);
+
+	/* MODP: a COOKIE first, with no SA half open; none if not wanted. */
+	for (int modp = 1; modp >= 0; modp--) {
+		w = world_new(IKE_DH_MODP_2048, true);
+		w->e[1].cookie_modp = modp;
+		assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
+		d = pop(w);
+		deliver(w, &d, 0);
+		free(d.buf);
+		assert_int_equal(plain_has_notify(&w->q[0], IKE_N_COOKIE),
+				 modp);
+		assert_int_equal(w->e[1].sas != NULL, !modp);
+		pump(w, 0);
+		assert_int_equal(only_sa(w, 0)->state, IKESA_ESTABLISHED);
+		world_free(w);
+	}
+}
+
+/*
+ * The cookie secret changes every COOKIE_SECRET_MS; a cookie of the one
+ * before still counts for COOKIE_GRACE_MS after the change, not after.
+ */
+static void cookie_secret_rotation(void **state)
+{
+	const uint64_t T = COOKIE_SECRET_MS, G = COOKIE_GRACE_MS;
+	struct cookie_secrets cs;
+	struct ip_addr a, other;
+	struct cookie_input in = {
+		&a, 0x1122334455667788ULL,
+		(const uint8_t *)"0123456789abcdef", 16,
+	}, changed;
+	uint8_t c0[COOKIE_LEN], c1[COOKIE_LEN];
+
+	assert_int_equal(ip_addr_parse("192.0.2.1", &a), 0);
+	assert_int_equal(ip_addr_parse("192.0.2.2", &other), 0);
+	assert_int_equal(cookie_init(&cs), 0);
+	assert_int_equal(cookie_make(&cs, 5 * T + 1000, &in, c0), 0);
+	assert_true(cookie_check(&cs, 5 * T + 1000, &in, c0, COOKIE_LEN));
+	/* Bound to the request: its address, SPI and nonce. */
+	changed = in;
+	changed.addr = &other;
+	assert_false(cookie_check(&cs, 5 * T + 1000, &changed, c0,
+				  COOKIE_LEN));
+	changed = in;
+	changed.spi_i++;
+	assert_false(cookie_check(&cs, 5 * T + 1000, &changed, c0,
+				  COOKIE_LEN));
+	changed = in;
+	changed.ni_len--;
+	assert_false(cookie_check(&cs, 5 * T + 1000, &changed, c0,
+				  COOKIE_LEN));
+	assert_false(cookie_check(&cs, 5 * T + 1000, &in, c0,
+				  COOKIE_LEN - 1));
+	/* Through its period and the grace after it, not later. */
+	assert_true(cookie_check(&cs, 6 * T - 1, &in, c0, COOKIE_LEN));
+	assert_true(cookie_check(&cs, 6 * T + G - 1, &in, c0, COOKIE_LEN));
+	assert_false(cookie_check(&cs, 6 * T + G, &in, c0, COOKIE_LEN));
+	/* The new secret makes other cookies. */
+	assert_int_equal(cookie_make(&cs, 6 * T + G, &in, c1), 0);
+	assert_memory_not_equal(c0, c1, COOKIE_LEN);
+	assert_true(cookie_check(&cs, 7 * T - 1, &in, c1, COOKIE_LEN));
+	/* Two changes on, without a use between: neither counts. */
+	assert_false(cookie_check(&cs, 8 * T, &in, c1, COOKIE_LEN));
+	assert_false(cookie_check(&cs, 8 * T, &in, c0, COOKIE_LEN));
+	cookie_wipe(&cs);
+}
+
+/*
+ * Through the engine: a COOKIE handed out just before the secret
+ * changes is taken within the grace after the change, and answered
+ * with a fresh COOKIE after it.
+ */
+static void cookie_across_rotation(void **state)
+{
+	for (int late = 0; late < 2; late++) {
+		struct world *w = world_new(IKE_DH_CURVE25519, true);
+		uint64_t t = COOKIE_SECRET_MS - 1;
+		struct dgram d;
+
+		w->e[1].cookie_required = true;
+		assert_non_null(engine_initiate(&w->e[0], &w->c[0], t));
+		d = pop(w);
+		deliver(w, &d, t);		/* B: a COOKIE */
+		free(d.buf);
+		d = pop(w);
+		deliver(w, &d, t);		/* A: again, with it */
+		free(d.buf);
+		d = pop(w);
+		t = COOKIE_SECRET_MS + COOKIE_GRACE_MS - 1 + late;
+		deliver(w, &d, t);
+		free(d.buf);
+		assert_int_equal(w->e[1].sas != NULL, !late);
+		assert_int_equal(plain_has_notify(&w->q[0], IKE_N_COOKIE),
+				 late);
+		/* Either way A gets there. */
+		pump(w, t);
+		assert_int_equal(only_sa(w, 0)->state, IKESA_ESTABLISHED);
+		world_free(w);
+	}
 }
 
 static void cookie_threshold(void **state)
@@ -342,9 +496,345 @@ static void no_proposal_chosen(void **state)
 	free(d.buf);
 	assert_null(w->e[1].sas);
 	assert_true(plain_has_notify(&w->q[0], IKE_N_NO_PROPOSAL_CHOSEN));
+	assert_int_equal(w->e[1].refused[ENGINE_REF_NO_PROPOSAL], 1);
 	pump(w, 0);
 	assert_null(w->e[0].sas);
 	assert_int_equal(engine_next_deadline(&w->e[0]), 0);
+	world_free(w);
+}
+
+/* Refused IKE_SA_INIT requests, as the refusal callback hears of them. */
+struct ref_log {
+	unsigned int n[ENGINE_REF_N];
+	struct ip_addr remote;
+	uint16_t port;
+	unsigned int detail;
+	unsigned int ignored;	/* of the last OFFER_LIMIT */
+};
+
+static void ref_record(void *ctx, const struct engine_refusal *r)
+{
+	struct ref_log *l = ctx;
+
+	assert_true(r->reason < ENGINE_REF_N);
+	assert_string_not_equal(engine_refusal_name(r->reason), "?");
+	l->n[r->reason]++;
+	l->remote = *r->remote;
+	l->port = r->remote_port;
+	l->detail = r->detail;
+	if (r->reason == ENGINE_REF_OFFER_LIMIT)
+		l->ignored = r->detail;
+}
+
+static void ref_attach(struct world *w, struct ref_log *l)
+{
+	struct engine_refusals r = { ref_record, l };
+
+	memset(l, 0, sizeof(*l));
+	engine_set_refusals(&w->e[1], &r);
+}
+
+/*
+ * B's answer to an IKE_SA_INIT request with this offer, a KE payload of
+ * group and initiator SPI spi, left in w->q (if B answers).
+ */
+static void send_offer(struct world *w, const struct ike_sa *offer,
+		       uint16_t group, uint64_t spi)
+{
+	struct ike_message m = {
+		.hdr = { .spi_i = spi, .exchange = IKE_EXCH_IKE_SA_INIT,
+			 .flags = IKE_FLAG_INITIATOR },
+	};
+	struct ike_nonce nonce = {
+		(const uint8_t *)"0123456789abcdef0123456789abcdef", 32 };
+	struct ike_error err;
+	struct ike_writer wr;
+	struct ike_ke ke;
+	struct dh dh;
+
+	assert_int_equal(dh_generate(&dh, group), 0);
+	ke.group = group;
+	ke.data = dh_public(&dh, &ke.len);
+	ike_chain_add(&m.chain, IKE_PL_SA, (void *)offer, &err);
+	ike_chain_add(&m.chain, IKE_PL_KE, &ke, &err);
+	ike_chain_add(&m.chain, IKE_PL_NONCE, &nonce, &err);
+	ike_writer_init(&wr);
+	assert_int_equal(ike_message_build(&wr, &m, &err), 0);
+	engine_input(&w->e[1], 0, &w->c[1].local, 500, &w->c[1].remote, 500,
+		     wr.p, wr.len);
+	ike_writer_free(&wr);
+	ike_message_free(&m);
+	dh_destroy(&dh);
+}
+
+/*
+ * An offer of n IKE proposals, the last one c's first, the others n_xf
+ * transforms of 3DES (which mif does not take) each.
+ */
+static void long_offer(struct ike_sa *sa, const struct conn *c,
+		       unsigned int n, unsigned int n_xf)
+{
+	struct ike_sa mine;
+	struct ike_transform *t;
+	struct ike_proposal *p;
+
+	assert_int_equal(proposal_offer(&mine, c->ike, 1, IKE_PROTO_IKE, NULL,
+					0, 0), 0);
+	t = ike_sa_alloc(sa, n, (n - 1) * n_xf +
+			 mine.proposals[0].n_transforms);
+	assert_non_null(t);
+	for (unsigned int i = 0; i < n; i++) {
+		p = &sa->proposals[i];
+		p->num = (uint8_t)(i + 1);
+		p->protocol = IKE_PROTO_IKE;
+		p->transforms = t;
+		if (i + 1 == n) {
+			p->n_transforms = mine.proposals[0].n_transforms;
+			memcpy(t, mine.proposals[0].transforms,
+			       p->n_transforms * sizeof(*t));
+		} else {
+			p->n_transforms = n_xf;
+			for (unsigned int j = 0; j < n_xf; j++)
+				t[j] = (struct ike_transform){
+					.type = IKE_XF_ENCR, .id = 3 };
+		}
+		t += p->n_transforms;
+	}
+	sa->n_proposals = n;
+	ike_sa_free(&mine);
+}
+
+/*
+ * A responder reads the first 16 proposals of an offer, as far as they
+ * hold 256 transforms: an acceptable proposal beyond is not looked at,
+ * and the rest of the offer is reported as ignored.
+ */
+static void offer_limits(void **state)
+{
+	static const struct {
+		unsigned int n, n_xf;
+		bool taken;
+		unsigned int ignored;
+	} cases[] = {
+		{ 16, 4, true, 0 },
+		{ 17, 4, false, 1 },
+		{ 64, 1, false, 48 },
+		{ 4, 64, true, 0 },	/* 3 x 64 + 4 transforms */
+		{ 5, 64, false, 1 },	/* 4 x 64 + 4 */
+	};
+	struct world *w = world_new(IKE_DH_CURVE25519, true);
+	struct ike_sa offer;
+	struct ref_log l;
+
+	ref_attach(w, &l);
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		long_offer(&offer, &w->c[0], cases[i].n, cases[i].n_xf);
+		send_offer(w, &offer, IKE_DH_CURVE25519, 0x100 + i);
+		ike_sa_free(&offer);
+		assert_int_equal(w->n, 1);
+		assert_int_equal(plain_has_notify(&w->q[0],
+						  IKE_N_NO_PROPOSAL_CHOSEN),
+				 !cases[i].taken);
+		assert_int_equal(l.n[ENGINE_REF_OFFER_LIMIT],
+				 cases[i].ignored ? 1 : 0);
+		if (cases[i].ignored)
+			assert_int_equal(l.ignored, cases[i].ignored);
+		memset(l.n, 0, sizeof(l.n));
+		drop_all(w);
+	}
+	world_free(w);
+}
+
+/*
+ * What matching looks at of a proposal, once each: 30 copies of one
+ * transform, 30 of one mif does not know, choose as the proposal does;
+ * and the same transform with an unknown attribute first does not hide
+ * it.
+ */
+static void offer_compacted(void **state)
+{
+	struct ike_sa sa;
+	struct ike_transform *t = ike_sa_alloc(&sa, 1, 64);
+	struct proposal_choice a, b;
+	struct proposal_peer pp;
+	struct conn c;
+	unsigned int n = 0;
+
+	assert_non_null(t);
+	make_conn(&c, 1, IKE_DH_CURVE25519, true);
+	t[n++] = (struct ike_transform){ IKE_XF_ENCR, IKE_ENCR_AES_GCM_16, 256,
+					 true };
+	for (int i = 0; i < 30; i++) {
+		t[n++] = (struct ike_transform){ IKE_XF_ENCR, 3, 0, false };
+		t[n++] = (struct ike_transform){ IKE_XF_ENCR,
+						 IKE_ENCR_AES_GCM_16, 256,
+						 false };
+	}
+	t[n++] = (struct ike_transform){ .type = IKE_XF_PRF,
+					 .id = IKE_PRF_HMAC_SHA2_256 };
+	t[n++] = (struct ike_transform){ .type = IKE_XF_DH, .id = 1 };
+	t[n++] = (struct ike_transform){ .type = IKE_XF_DH,
+					 .id = IKE_DH_CURVE25519 };
+	sa.proposals[0] = (struct ike_proposal){
+		.num = 1, .protocol = IKE_PROTO_IKE, .n_transforms = n,
+		.transforms = t };
+	sa.n_proposals = 1;
+	assert_int_equal(proposal_peer_read(&pp, &sa, IKE_PROTO_IKE), 0);
+	assert_int_equal(pp.sa.n_proposals, 1);
+	/* GCM with the attribute (for 3DES too), GCM; PRF; MODP-768, X25519. */
+	assert_int_equal(pp.sa.proposals[0].n_transforms, 5);
+	assert_int_equal(proposal_peer_select(&pp, c.ike, c.n_ike,
+					      IKE_PROTO_IKE,
+					      IKE_DH_CURVE25519, &a), 0);
+	assert_int_equal(proposal_select(&sa, c.ike, c.n_ike, IKE_PROTO_IKE,
+					 IKE_DH_CURVE25519, &b), 0);
+	assert_memory_equal(&a.prop, &b.prop, sizeof(a.prop));
+	assert_ptr_equal(a.encr, b.encr);
+	assert_ptr_equal(a.dh, b.dh);
+	proposal_peer_free(&pp);
+	ike_sa_free(&sa);
+}
+
+/*
+ * Connections with the same IKE proposals share one proposal set: an
+ * offer is matched once for all of them. Here 100 connections for one
+ * address pair, for 100 peer IDs, and another with other proposals.
+ */
+static void offer_matched_per_set(void **state)
+{
+	struct world *w = world_new(IKE_DH_CURVE25519, true);
+	struct conn *c = calloc(101, sizeof(*c));
+	struct ike_sa offer;
+	char id[32];
+	struct ikesa *sa;
+
+	assert_non_null(c);
+	engine_clear_conns(&w->e[1]);
+	for (int i = 0; i < 100; i++) {
+		c[i] = w->c[1];
+		snprintf(id, sizeof(id), "peer%d.example", i);
+		set_id(&c[i].remote_id, id);
+		assert_int_equal(engine_add_conn(&w->e[1], &c[i]), 0);
+	}
+	c[100] = w->c[1];
+	set_ike(&c[100], IKE_DH_ECP_256, false);
+	assert_int_equal(engine_add_conn(&w->e[1], &c[100]), 0);
+	assert_int_equal(w->e[1].n_conns, 101);
+	assert_int_equal(w->e[1].psets.n, 2);
+	/* A's offer fits the first set: IKE_SA_INIT is answered. */
+	long_offer(&offer, &w->c[0], 1, 0);
+	send_offer(w, &offer, IKE_DH_CURVE25519, 0x200);
+	ike_sa_free(&offer);
+	assert_int_equal(w->n, 1);
+	assert_false(plain_has_notify(&w->q[0], IKE_N_NO_PROPOSAL_CHOSEN));
+	sa = w->e[1].sas;
+	assert_non_null(sa);
+	assert_ptr_equal(sa->conn, &c[0]);
+	/* The first set took it; the second was not looked at. */
+	assert_int_equal(w->e[1].psets.s[0].stamp, w->e[1].psets.stamp);
+	assert_int_not_equal(w->e[1].psets.s[1].stamp, w->e[1].psets.stamp);
+	drop_all(w);
+	/* Cleared, and the same connections again: still two sets. */
+	engine_clear_conns(&w->e[1]);
+	assert_int_equal(w->e[1].psets.n, 0);
+	for (int i = 0; i < 101; i++)
+		assert_int_equal(engine_add_conn(&w->e[1], &c[i]), 0);
+	assert_int_equal(w->e[1].psets.n, 2);
+	world_free(w);
+	free(c);
+}
+
+/*
+ * Half-open IKE SAs are capped, from one address and in all: a request
+ * beyond is dropped before any work (no answer, no state), and taken
+ * again once a half-open SA has gone.
+ */
+static void half_open_limits(void **state)
+{
+	struct world *w = world_new(IKE_DH_CURVE25519, true);
+	struct engine *b = &w->e[1];
+	unsigned int sent = 0;
+	struct dgram d;
+
+	b->cookie_threshold = 0;
+	b->half_open_max_peer = 2;
+	b->half_open_max = 3;
+	b->send = (struct engine_send){ count_send, &sent };
+	memset(&w->c[1].remote, 0, sizeof(w->c[1].remote));	/* %any */
+	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
+	d = pop(w);
+	/* Two from 10.0.0.1, the third dropped. */
+	deliver_from(w, &d, 1, 1001, 0);
+	deliver_from(w, &d, 1, 1002, 0);
+	assert_int_equal(sent, 2);
+	assert_int_equal(b->n_half_open, 2);
+	deliver_from(w, &d, 1, 1003, 0);
+	assert_int_equal(sent, 2);
+	assert_int_equal(b->refused[ENGINE_REF_HALF_OPEN_PEER], 1);
+	/* A third from another address; the fourth in all dropped. */
+	deliver_from(w, &d, 2, 1001, 0);
+	assert_int_equal(sent, 3);
+	deliver_from(w, &d, 3, 1001, 0);
+	assert_int_equal(sent, 3);
+	assert_int_equal(b->refused[ENGINE_REF_HALF_OPEN], 1);
+	assert_int_equal(b->n_half_open, 3);
+	/* Once they have expired, room again. */
+	engine_tick(b, ENGINE_HALF_OPEN_MS);
+	assert_int_equal(b->n_half_open, 0);
+	deliver_from(w, &d, 3, 1001, ENGINE_HALF_OPEN_MS);
+	deliver_from(w, &d, 1, 1003, ENGINE_HALF_OPEN_MS);
+	assert_int_equal(sent, 5);
+	assert_int_equal(b->n_half_open, 2);
+	/* Retransmissions of the requests taken are answered still. */
+	b->half_open_max = 2;
+	deliver_from(w, &d, 1, 1003, ENGINE_HALF_OPEN_MS);
+	assert_int_equal(sent, 6);
+	free(d.buf);
+	world_free(w);
+}
+
+/* Every IKE_SA_INIT request refused is reported, with its reason. */
+static void refusals_reported(void **state)
+{
+	struct world *w = world_new(IKE_DH_CURVE25519, true);
+	struct ip_addr other;
+	struct ref_log l;
+	struct dgram d;
+
+	ref_attach(w, &l);
+	/* A offers groups 31 and 19, with a KE payload of 31. */
+	xf(&w->c[0].ike[0], IKE_XF_DH, IKE_DH_ECP_256, 0);
+	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
+	d = pop(w);
+	/* From an address no connection serves: dropped. */
+	assert_int_equal(ip_addr_parse("192.0.2.99", &other), 0);
+	engine_input(&w->e[1], 0, &w->c[1].local, 500, &other, 4500, d.buf,
+		     d.len);
+	assert_int_equal(l.n[ENGINE_REF_NO_CONN], 1);
+	assert_true(ip_addr_equal(&l.remote, &other));
+	assert_int_equal(l.port, 4500);
+	/* Cut short: dropped. */
+	d.buf[27] -= 4;
+	engine_input(&w->e[1], 0, &w->c[1].local, 500, &w->c[1].remote, 500,
+		     d.buf, d.len - 4);
+	assert_int_equal(l.n[ENGINE_REF_MALFORMED], 1);
+	/* No cookie when one is required. */
+	d.buf[27] += 4;
+	w->e[1].cookie_required = true;
+	engine_input(&w->e[1], 0, &w->c[1].local, 500, &w->c[1].remote, 500,
+		     d.buf, d.len);
+	assert_int_equal(l.n[ENGINE_REF_COOKIE], 1);
+	w->e[1].cookie_required = false;
+	/* B takes 19 only: INVALID_KE_PAYLOAD naming it. */
+	set_ike(&w->c[1], IKE_DH_ECP_256, true);
+	engine_input(&w->e[1], 0, &w->c[1].local, 500, &w->c[1].remote, 500,
+		     d.buf, d.len);
+	assert_int_equal(l.n[ENGINE_REF_INVALID_KE], 1);
+	assert_int_equal(l.detail, IKE_DH_ECP_256);
+	for (int i = 0; i < ENGINE_REF_N; i++)
+		assert_int_equal(w->e[1].refused[i], l.n[i]);
+	assert_null(w->e[1].sas);
+	free(d.buf);
 	world_free(w);
 }
 
@@ -918,7 +1408,10 @@ static void bad_requests(void **state)
 	struct ike_delete *del = calloc(1, sizeof(*del));
 	struct ike_ts *tsi = calloc(1, sizeof(*tsi));
 	struct ike_ts *tsr = calloc(1, sizeof(*tsr));
+	struct ike_selector sel[2];
+	struct conn_proposal pfs;
 	struct ike_error err;
+	uint32_t spis[2];
 	uint8_t spi[4] = { 1, 2, 3, 4 };
 
 	assert_non_null(c);
@@ -926,6 +1419,9 @@ static void bad_requests(void **state)
 	assert_non_null(del);
 	assert_non_null(tsi);
 	assert_non_null(tsr);
+	tsi->sel = &sel[0];
+	tsr->sel = &sel[1];
+	del->spis = spis;
 	/* CREATE_CHILD_SA without a nonce. */
 	assert_int_equal(ask(w, sa, IKE_EXCH_CREATE_CHILD_SA, c),
 			 IKE_N_INVALID_SYNTAX);
@@ -934,11 +1430,9 @@ static void bad_requests(void **state)
 	assert_int_equal(ask(w, sa, IKE_EXCH_CREATE_CHILD_SA, c),
 			 IKE_N_INVALID_SYNTAX);
 	/* With PFS, which is not offered. */
-	proposal_offer(sap, w->c[0].esp, w->c[0].n_esp, IKE_PROTO_ESP, spi,
-		       4, 0);
-	sap->proposals[0].transforms[sap->proposals[0].n_transforms++] =
-		(struct ike_transform){ .type = IKE_XF_DH,
-					.id = IKE_DH_ECP_256 };
+	pfs = w->c[0].esp[0];
+	xf(&pfs, IKE_XF_DH, IKE_DH_ECP_256, 0);
+	proposal_offer(sap, &pfs, 1, IKE_PROTO_ESP, spi, 4, 0);
 	ike_chain_add(c, IKE_PL_SA, sap, &err);
 	ike_chain_add(c, IKE_PL_KE, &ke, &err);
 	assert_int_equal(ask(w, sa, IKE_EXCH_CREATE_CHILD_SA, c),
@@ -951,7 +1445,7 @@ static void bad_requests(void **state)
 	assert_int_equal(ask(w, sa, IKE_EXCH_CREATE_CHILD_SA, c),
 			 IKE_N_NO_PROPOSAL_CHOSEN);
 	/* Without the DH group, selectors B does not serve. */
-	sap->proposals[0].n_transforms--;
+	sap->proposals[0].n_transforms--;	/* the DH transform, last */
 	c->count = 2;		/* Nonce, SA */
 	sel4(&tsr->sel[0], "10.7.0.0", "10.7.0.255");
 	ike_chain_add(c, IKE_PL_TSI, tsi, &err);
@@ -960,7 +1454,7 @@ static void bad_requests(void **state)
 			 IKE_N_TS_UNACCEPTABLE);
 	assert_int_equal(w->f[1].n_alloc, 1);
 	/* Rekey of an SA that does not exist. */
-	memset(c, 0, sizeof(*c));
+	ike_chain_free(c);
 	ikesa_notify(&rekey, IKE_N_REKEY_SA, NULL, 0);
 	rekey.protocol = IKE_PROTO_ESP;
 	rekey.spi_size = 4;
@@ -969,7 +1463,7 @@ static void bad_requests(void **state)
 	assert_int_equal(ask(w, sa, IKE_EXCH_CREATE_CHILD_SA, c),
 			 IKE_N_CHILD_SA_NOT_FOUND);
 	/* IKE_AUTH again, on an established SA. */
-	memset(c, 0, sizeof(*c));
+	ike_chain_free(c);
 	assert_int_equal(ask(w, sa, IKE_EXCH_IKE_AUTH, c),
 			 IKE_N_INVALID_SYNTAX);
 	/* Delete of unknown SPIs, and of AH: answered, nothing removed. */
@@ -983,6 +1477,8 @@ static void bad_requests(void **state)
 	assert_int_equal(live_sas(&w->f[1]), 2);
 	assert_int_equal(b->state, IKESA_ESTABLISHED);
 	assert_int_equal(b->resp_next, sa->req_next);
+	ike_chain_free(c);
+	ike_sa_free(sap);
 	free(tsi);
 	free(tsr);
 	free(del);
@@ -1014,6 +1510,7 @@ static void bad_auth_request(void **state)
 			 IKE_N_AUTHENTICATION_FAILED);
 	assert_null(w->e[1].sas);
 	assert_int_equal(w->f[1].n_alloc + w->f[1].n_add_sa, 0);
+	ike_chain_free(c);
 	free(c);
 	world_free(w);
 }
@@ -1021,7 +1518,7 @@ static void bad_auth_request(void **state)
 /* B's connections: these, in this order, instead of c[1] alone. */
 static void set_conns(struct world *w, struct conn *const *c, unsigned int n)
 {
-	w->e[1].n_conns = 0;
+	engine_clear_conns(&w->e[1]);
 	for (unsigned int i = 0; i < n; i++)
 		assert_int_equal(engine_add_conn(&w->e[1], c[i]), 0);
 }
@@ -1319,7 +1816,7 @@ static void conn_by_id(void **state)
 	set_id(&other->remote_id, "c.example");
 	memcpy(other->psk, "something else entirely", 23);
 	other->psk_len = 23;
-	w->e[1].n_conns = 0;
+	engine_clear_conns(&w->e[1]);
 	assert_int_equal(engine_add_conn(&w->e[1], other), 0);
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
 	sa = establish(w, 0);
@@ -1359,6 +1856,7 @@ static struct dgram ask_raw(struct world *w, struct ikesa *sa,
 	engine_input(&w->e[1], 0, &w->c[1].local, 500, &w->c[1].remote, 500,
 		     wr.p, wr.len);
 	ike_writer_free(&wr);
+	ike_message_free(m);
 	free(m);
 	assert_int_equal(w->n, 1);
 	return pop(w);
@@ -1580,11 +2078,14 @@ static void pfs_bad_ke(void **state)
 	struct ike_ts *tsr = calloc(1, sizeof(*tsr));
 	struct ike_nonce nonce = { (const uint8_t *)"0123456789abcdef", 16 };
 	struct ike_ke ke = { IKE_DH_CURVE25519, zero, sizeof(zero) };
+	struct ike_selector sel[2];
 	struct ike_error err;
 	struct ikesa *sa;
 	uint8_t spi[4] = { 1, 2, 3, 4 };
 
 	assert_true(c && sap && tsi && tsr);
+	tsi->sel = &sel[0];
+	tsr->sel = &sel[1];
 	for (int i = 0; i < 2; i++)
 		xf(&w->c[i].esp[0], IKE_XF_DH, IKE_DH_CURVE25519, 0);
 	sa = establish(w, 0);
@@ -1609,6 +2110,8 @@ static void pfs_bad_ke(void **state)
 			 IKE_N_INVALID_KE_PAYLOAD);
 	assert_int_equal(w->f[1].n_add_sa, 2);
 	assert_int_equal(live_allocs(&w->f[1]), 1);
+	ike_chain_free(c);
+	ike_sa_free(sap);
 	free(c);
 	free(sap);
 	free(tsi);
@@ -2455,7 +2958,9 @@ static void many_sas(void **state)
 
 static void offer(struct ike_sa *sa, const struct conn *c)
 {
-	proposal_offer(sa, c->ike, c->n_ike, IKE_PROTO_IKE, NULL, 0, 0);
+	ike_sa_free(sa);
+	assert_int_equal(proposal_offer(sa, c->ike, c->n_ike, IKE_PROTO_IKE,
+					NULL, 0, 0), 0);
 }
 
 static void proposal_pick(void **state)
@@ -2483,9 +2988,8 @@ static void proposal_pick(void **state)
 	assert_int_equal(pc.dh->id, IKE_DH_ECP_256);
 	assert_int_equal(pc.prop.n_transforms, 4);
 	/* The reply is checked against what was offered. */
-	memset(sa, 0, sizeof(*sa));
-	sa->n_proposals = 1;
-	sa->proposals[0] = pc.prop;
+	ike_sa_free(sa);
+	assert_int_equal(proposal_reply(sa, &pc, NULL, 0), 0);
 	assert_int_equal(proposal_check_reply(sa, a.ike, a.n_ike,
 					      IKE_PROTO_IKE, 0, &pc), 0);
 	sa->proposals[0].transforms[0].key_len = 128;
@@ -2498,6 +3002,7 @@ static void proposal_pick(void **state)
 	sa->proposals[0].transforms[0].unknown_attr = true;
 	assert_int_equal(proposal_select(sa, b.ike, b.n_ike, IKE_PROTO_IKE, 0,
 					 &pc), -1);
+	ike_sa_free(sa);
 	free(sa);
 }
 
@@ -2521,12 +3026,14 @@ static void proposal_prefers_ke(void **state)
 	assert_false(proposal_has_dh(a.ike, a.n_ike, IKE_DH_MODP_2048));
 	assert_int_equal(proposal_first_dh(a.ike, a.n_ike), IKE_DH_CURVE25519);
 	/* ESP with ESN. */
+	ike_sa_free(sa);
 	proposal_offer(sa, a.esp, a.n_esp, IKE_PROTO_ESP,
 		       (const uint8_t *)"\x01\x02\x03\x04", 4, 0);
 	assert_int_equal(proposal_select(sa, a.esp, a.n_esp, IKE_PROTO_ESP, 0,
 					 &pc), 0);
 	assert_int_equal(pc.spi, 0x01020304);
 	assert_false(pc.esn);
+	ike_sa_free(sa);
 	free(sa);
 }
 
@@ -2782,6 +3289,14 @@ int main(void)
 		cmocka_unit_test(full_20_gcm),
 		cmocka_unit_test(cookie_round_trip),
 		cmocka_unit_test(cookie_threshold),
+		cmocka_unit_test(cookie_defaults),
+		cmocka_unit_test(cookie_secret_rotation),
+		cmocka_unit_test(cookie_across_rotation),
+		cmocka_unit_test(refusals_reported),
+		cmocka_unit_test(offer_limits),
+		cmocka_unit_test(half_open_limits),
+		cmocka_unit_test(offer_compacted),
+		cmocka_unit_test(offer_matched_per_set),
 		cmocka_unit_test(half_open_count),
 		cmocka_unit_test(invalid_ke_retry),
 		cmocka_unit_test(wrong_psk),

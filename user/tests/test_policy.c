@@ -1048,12 +1048,15 @@ static void port_range_refused(void **state)
 	struct child_nego nego = { .ni = a->ni, .ni_len = a->ni_len,
 				   .nr = a->nr, .nr_len = a->nr_len };
 	const uint8_t spi[4] = { 0xc0, 0, 0, 1 };
+	struct ike_selector sel[2];
 
 	assert_non_null(ch);
 	assert_non_null(sap);
 	assert_non_null(tsi);
 	tsr = calloc(1, sizeof(*tsr));
 	assert_non_null(tsr);
+	tsi->sel = &sel[0];
+	tsr->sel = &sel[1];
 	w->c[0].remote_ts[0].ip_proto = 6;
 	c = childsa_new(&a->local, a->local_port, &a->remote, a->remote_port,
 			99);
@@ -1083,7 +1086,9 @@ static void port_range_refused(void **state)
 	childsa_uninstall(c, &w->e[0]);
 	childsa_free(c);
 	assert_int_equal(live_pols(&w->f[0]), 3);
+	ike_chain_free(ch);
 	free(ch);
+	ike_sa_free(sap);
 	free(sap);
 	free(tsi);
 	free(tsr);
