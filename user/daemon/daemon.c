@@ -2,8 +2,7 @@
 /*
  * mifd's state and main-loop round: the engine fed from the sockets and
  * the timers, the control requests, reloads, and the log of what the
- * engine did (it does not log itself: we compare the IKE SAs with what
- * we saw last round).
+ * engine reports (its events, and its lines on why exchanges failed).
  */
 #include <errno.h>
 #include <poll.h>
@@ -398,6 +397,19 @@ static void on_event(void *ctx, const struct engine_event *ev)
 		log_child(ev);
 }
 
+/* Why an exchange failed, as the engine says it. */
+static void on_log(void *ctx, enum engine_log_level level,
+		   const struct ikesa *sa, const char *msg)
+{
+	(void)ctx;
+	if (!sa)
+		mlog((int)level, "%s", msg);
+	else
+		mlog((int)level, "conn %s: IKE SA %016llx_i %016llx_r: %s",
+		     conn_name(sa), (unsigned long long)sa->spi_i,
+		     (unsigned long long)sa->spi_r, msg);
+}
+
 /* Control requests. */
 
 static unsigned int count_children(const struct ikesa *sa)
@@ -783,6 +795,7 @@ int daemon_start(struct daemon *d, const char *conf_path,
 	char err[4096];
 	struct engine_send s = { send_cb, d };
 	struct engine_events ev = { on_event, d };
+	struct engine_log lg = { on_log, d };
 	struct conf *c;
 	sigset_t mask;
 	int ret;
@@ -832,6 +845,7 @@ int daemon_start(struct daemon *d, const char *conf_path,
 		return ret;
 	}
 	engine_set_events(&d->engine, &ev);
+	engine_set_log(&d->engine, &lg);
 	d->have_engine = true;
 	socket_path = d->socket_override[0] ? d->socket_override : c->socket;
 	ret = control_open(&d->ctl, socket_path, daemon_request, d);

@@ -5,6 +5,8 @@
  * and the timers.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,6 +57,41 @@ void engine_event(struct engine *e, const struct engine_event *ev)
 {
 	if (e->events.fn)
 		e->events.fn(e->events.ctx, ev);
+}
+
+void engine_set_log(struct engine *e, const struct engine_log *log)
+{
+	if (log)
+		e->log = *log;
+	else
+		memset(&e->log, 0, sizeof(e->log));
+}
+
+void engine_logf(struct engine *e, enum engine_log_level level,
+		 const struct ikesa *sa, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (!e->log.fn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	e->log.fn(e->log.ctx, level, sa, msg);
+}
+
+enum engine_log_level engine_notify_level(uint16_t type)
+{
+	switch (type) {
+	case IKE_N_INVALID_KE_PAYLOAD:
+	case IKE_N_TEMPORARY_FAILURE:
+	case IKE_N_CHILD_SA_NOT_FOUND:
+	case IKE_N_COOKIE:
+		return ENGINE_LOG_INFO;
+	default:
+		return ENGINE_LOG_WARNING;
+	}
 }
 
 int engine_hash_peer(struct engine *e, struct ikesa *sa)

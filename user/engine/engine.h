@@ -4,9 +4,10 @@
  * them, without I/O. The caller feeds datagrams in (engine_input), asks
  * for new SAs (engine_initiate ...), and calls engine_tick() at the
  * deadline it returns; outgoing datagrams leave through the send
- * callback, kernel changes through the backend, and news of the SAs
- * through the optional event callback (engine_set_events). Time is a
- * monotonic "now" in milliseconds, passed in by the caller.
+ * callback, kernel changes through the backend, news of the SAs
+ * through the optional event callback (engine_set_events), and why an
+ * exchange failed through the optional log callback (engine_set_log).
+ * Time is a monotonic "now" in milliseconds, passed in by the caller.
  *
  * Layout (user/engine/):
  *	engine.c		dispatcher: SA lookup, message-ID window,
@@ -94,10 +95,32 @@ struct engine_events {
 	void *ctx;
 };
 
+/* Levels, as syslog(3) numbers them. */
+enum engine_log_level {
+	ENGINE_LOG_ERR = 3,
+	ENGINE_LOG_WARNING = 4,
+	ENGINE_LOG_NOTICE = 5,
+	ENGINE_LOG_INFO = 6,
+	ENGINE_LOG_DEBUG = 7,
+};
+
+/*
+ * Where the engine says why an exchange or an SA failed (optional): the
+ * error notify it sent or received, and what it did about it. sa is
+ * NULL for an answer that keeps no state (IKE_SA_INIT refused); msg is
+ * valid during the call only.
+ */
+struct engine_log {
+	void (*fn)(void *ctx, enum engine_log_level level,
+		   const struct ikesa *sa, const char *msg);
+	void *ctx;
+};
+
 struct engine {
 	struct backend *backend;
 	struct engine_send send;
 	struct engine_events events;
+	struct engine_log log;
 
 	const struct conn **conns;	/* malloc'ed, max_conns of room */
 	unsigned int n_conns, max_conns;
@@ -124,6 +147,8 @@ int engine_init(struct engine *e, struct backend *b,
 		const struct engine_send *send);
 /* Events from now on; NULL: none. */
 void engine_set_events(struct engine *e, const struct engine_events *ev);
+/* Log lines from now on; NULL: none. */
+void engine_set_log(struct engine *e, const struct engine_log *log);
 /* Tear down every SA, uninstalling its Child SAs, and wipe secrets. */
 void engine_free(struct engine *e);
 /* Accept IKE_SA_INIT requests for c. Returns 0, -ENOMEM or -ENOSPC. */

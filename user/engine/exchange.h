@@ -70,6 +70,15 @@ const struct conn *engine_match_conn(const struct engine *e,
 				     const struct ike_id *id);
 /* Hand ev to the event callback, if there is one. */
 void engine_event(struct engine *e, const struct engine_event *ev);
+/* Format a line for the log callback, if there is one. */
+void engine_logf(struct engine *e, enum engine_log_level level,
+		 const struct ikesa *sa, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/*
+ * The level for an error notify sent or received: warning, but info for
+ * the routine ones (the detour of INVALID_KE_PAYLOAD, collisions).
+ */
+enum engine_log_level engine_notify_level(uint16_t type);
 /* Link sa into the responder table (its spi_i is the peer's). */
 int engine_hash_peer(struct engine *e, struct ikesa *sa);
 

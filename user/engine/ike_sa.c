@@ -397,6 +397,10 @@ int ikesa_respond_notify_data(struct ikesa *sa, uint8_t exchange,
 
 	if (!c)
 		return -ENOMEM;
+	if (type < IKE_N_FIRST_STATUS)
+		engine_logf(sa->engine, engine_notify_level(type), sa,
+			    "%s request refused: sent %s",
+			    ike_exchange_name(exchange), ike_notify_name(type));
 	ikesa_notify(&n, type, data, len);
 	ike_chain_add(c, IKE_PL_NOTIFY, &n, &err);
 	ret = ikesa_respond(sa, exchange, msg_id, c);
