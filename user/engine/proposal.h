@@ -41,7 +41,8 @@ void proposal_offer(struct ike_sa *sa, const struct conn_proposal *mine,
 /*
  * Responder: the first of the peer's proposals (in its order) that one
  * of ours accepts, taking the peer's first acceptable transform of each
- * type; a DH group equal to ke_group is preferred. Returns 0, or -1 when
+ * type; a DH group equal to ke_group is preferred. A proposal holding a
+ * transform type we do not know is never accepted. Returns 0, or -1 when
  * nothing fits (NO_PROPOSAL_CHOSEN). An ESP choice may hold a DH group
  * (PFS in CREATE_CHILD_SA), never a PRF.
  */

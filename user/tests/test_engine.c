@@ -2510,6 +2510,54 @@ static void proposal_prefers_ke(void **state)
 }
 
 /*
+ * A proposal with a transform type we do not know (here an RFC 9370
+ * additional key exchange, type 6) is unacceptable as a whole, the
+ * others are considered as usual (RFC 7296 §3.3.6); an unknown ID of a
+ * known type is only not chosen.
+ */
+static void proposal_unknown_type(void **state)
+{
+	const struct ike_transform addke = { .type = 6, .id = 36 };
+	const struct ike_transform odd_encr = { .type = IKE_XF_ENCR,
+						.id = 1234 };
+	struct ike_sa *sa = calloc(1, sizeof(*sa));
+	struct ike_proposal *p;
+	struct proposal_choice pc;
+	struct conn a;
+
+	assert_non_null(sa);
+	make_conn(&a, 0, IKE_DH_CURVE25519, true);
+	a.ike[1] = a.ike[0];
+	a.n_ike = 2;
+	offer(sa, &a);
+	p = &sa->proposals[0];
+	p->transforms[p->n_transforms++] = addke;
+	assert_int_equal(proposal_select(sa, a.ike, a.n_ike, IKE_PROTO_IKE,
+					 IKE_DH_CURVE25519, &pc), 0);
+	assert_int_equal(pc.prop.num, 2);
+	for (unsigned int i = 0; i < pc.prop.n_transforms; i++)
+		assert_int_not_equal(pc.prop.transforms[i].type, 6);
+	/* Alone, it leaves nothing to choose. */
+	sa->n_proposals = 1;
+	assert_int_equal(proposal_select(sa, a.ike, a.n_ike, IKE_PROTO_IKE,
+					 IKE_DH_CURVE25519, &pc), -1);
+	/* An unknown transform ID among known ones is passed over. */
+	p->transforms[p->n_transforms - 1] = odd_encr;
+	assert_int_equal(proposal_select(sa, a.ike, a.n_ike, IKE_PROTO_IKE,
+					 IKE_DH_CURVE25519, &pc), 0);
+	assert_int_equal(pc.prop.num, 1);
+	assert_int_equal(pc.encr->id, IKE_ENCR_AES_GCM_16);
+	/* ESP the same. */
+	proposal_offer(sa, a.esp, a.n_esp, IKE_PROTO_ESP,
+		       (const uint8_t *)"\x01\x02\x03\x04", 4, 0);
+	p = &sa->proposals[0];
+	p->transforms[p->n_transforms++] = addke;
+	assert_int_equal(proposal_select(sa, a.esp, a.n_esp, IKE_PROTO_ESP, 0,
+					 &pc), -1);
+	free(sa);
+}
+
+/*
  * B lost the Child SA (deleted it without a word to A): A's rekey gets
  * CHILD_SA_NOT_FOUND (§2.25). A removes the old SA too and negotiates a
  * new one for the same traffic, without REKEY_SA.
@@ -2750,6 +2798,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(proposal_pick),
 		cmocka_unit_test(proposal_prefers_ke),
+		cmocka_unit_test(proposal_unknown_type),
 		cmocka_unit_test(full_19_gcm),
 		cmocka_unit_test(full_19_cbc),
 		cmocka_unit_test(full_31_gcm),
