@@ -544,6 +544,23 @@ static bool children_rekey(struct ikesa *sa, uint64_t now)
 	return false;
 }
 
+/* Our request went unanswered through every retransmission. */
+static void gave_up(struct ikesa *sa)
+{
+	const char *x = ike_exchange_name(sa->req.exchange);
+
+	if (sa->init_error && sa->state == IKESA_INIT)
+		engine_logf(sa->engine, ENGINE_LOG_WARNING, sa,
+			    "%s: no valid answer after %u retransmissions; "
+			    "the last error received was %s", x,
+			    sa->req.tries, ike_notify_name(sa->init_error));
+	else
+		engine_logf(sa->engine, ENGINE_LOG_WARNING, sa,
+			    "%s request not answered after %u "
+			    "retransmissions: the peer is gone", x,
+			    sa->req.tries);
+}
+
 static void sa_tick(struct ikesa *sa, uint64_t now)
 {
 	const struct conn *c = sa->conn;
@@ -556,6 +573,7 @@ static void sa_tick(struct ikesa *sa, uint64_t now)
 	if (sa->req.active && now >= sa->req.deadline) {
 		if (sa->req.tries >= c->retrans_tries) {
 			/* The peer is gone (§2.4): forget everything. */
+			gave_up(sa);
 			ikesa_kill_why(sa, ENGINE_R_TIMEOUT);
 			return;
 		}

@@ -88,6 +88,7 @@ struct ikesa {
 	uint8_t cookie[IKE_COOKIE_MAX];
 	size_t cookie_len;
 	unsigned int init_retries;	/* COOKIE and INVALID_KE detours */
+	uint16_t init_error;	/* last error notify answering IKE_SA_INIT */
 	/* The IKE_SA_INIT messages, signed by AUTH. */
 	uint8_t *init_req, *init_resp;
 	size_t init_req_len, init_resp_len;

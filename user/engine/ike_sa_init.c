@@ -116,12 +116,18 @@ static void reply_stateless(struct engine *e, const struct engine_msg *m,
 			    uint16_t type, const void *data, size_t len)
 {
 	struct ike_message *msg = calloc(1, sizeof(*msg));
+	char peer[IP_ADDR_STRLEN];
 	struct ike_notify n;
 	struct ike_writer w;
 	struct ike_error err;
 
 	if (!msg)
 		return;
+	if (type < IKE_N_FIRST_STATUS)
+		engine_logf(e, engine_notify_level(type), NULL,
+			    "IKE_SA_INIT from %s refused: sent %s",
+			    ip_addr_str(m->remote, peer, sizeof(peer)),
+			    ike_notify_name(type));
 	msg->hdr.spi_i = m->hdr->spi_i;
 	msg->hdr.exchange = IKE_EXCH_IKE_SA_INIT;
 	msg->hdr.flags = IKE_FLAG_RESPONSE;
@@ -314,6 +320,29 @@ out:
 	free(pc);
 }
 
+/*
+ * An error in an answer to IKE_SA_INIT is not protected: anyone on the
+ * path can forge one (§2.21.1). Only COOKIE and INVALID_KE_PAYLOAD have
+ * a remedy, which is taken at once; for the others, and for an answer
+ * that does not fit our request, we keep waiting for a valid answer
+ * while the request is retransmitted, and give up when the
+ * retransmissions run out (engine.c), naming the last error heard.
+ */
+static void not_yet(struct ikesa *sa, uint16_t type, const char *what)
+{
+	if (type) {
+		sa->init_error = type;
+		engine_logf(sa->engine, engine_notify_level(type), sa,
+			    "IKE_SA_INIT: received %s%s, unauthenticated: "
+			    "waiting for a valid answer", ike_notify_name(type),
+			    what);
+	} else {
+		engine_logf(sa->engine, ENGINE_LOG_WARNING, sa,
+			    "IKE_SA_INIT: an answer %s, unauthenticated: "
+			    "waiting for a valid one", what);
+	}
+}
+
 static void response(struct engine *e, struct ikesa *sa,
 		     const struct engine_msg *m)
 {
@@ -330,6 +359,11 @@ static void response(struct engine *e, struct ikesa *sa,
 		if (n->type == IKE_N_COOKIE ||
 		    n->type == IKE_N_INVALID_KE_PAYLOAD) {
 			if (++sa->init_retries > MAX_RETRIES) {
+				engine_logf(e, ENGINE_LOG_WARNING, sa,
+					    "IKE_SA_INIT: still %s after %d "
+					    "tries: giving up",
+					    ike_notify_name(n->type),
+					    MAX_RETRIES);
 				ikesa_kill(sa);
 				return;
 			}
@@ -350,9 +384,13 @@ static void response(struct engine *e, struct ikesa *sa,
 			if (g == sa->ke_group ||
 			    !proposal_has_dh(sa->conn->ike, sa->conn->n_ike,
 					     g)) {
-				ikesa_kill(sa);
+				not_yet(sa, n->type,
+					" for a group we do not offer");
 				return;
 			}
+			engine_logf(e, ENGINE_LOG_INFO, sa,
+				    "IKE_SA_INIT: the peer asks for DH group "
+				    "%u instead of %u", g, sa->ke_group);
 			sa->ke_group = g;
 			sa->cookie_len = 0;
 			if (ike_sa_init_start(sa, m->now))
@@ -360,8 +398,7 @@ static void response(struct engine *e, struct ikesa *sa,
 			return;
 		}
 		if (n->type < IKE_N_FIRST_STATUS) {
-			/* NO_PROPOSAL_CHOSEN and the like: give up. */
-			ikesa_kill(sa);
+			not_yet(sa, n->type, "");
 			return;
 		}
 	}
@@ -369,23 +406,31 @@ static void response(struct engine *e, struct ikesa *sa,
 	psa = ike_chain_find(m->chain, IKE_PL_SA, NULL);
 	pke = ike_chain_find(m->chain, IKE_PL_KE, NULL);
 	pnr = ike_chain_find(m->chain, IKE_PL_NONCE, NULL);
-	if (!psa || !pke || !pnr || m->hdr->spi_r == 0)
-		return;		/* not a valid answer: keep waiting */
+	if (!psa || !pke || !pnr || m->hdr->spi_r == 0) {
+		not_yet(sa, 0, "without SA, KE or Nonce");
+		return;
+	}
 	pc = calloc(1, sizeof(*pc));
 	if (!pc)
 		return;
 	if (proposal_check_reply(psa->sa, sa->conn->ike, sa->conn->n_ike,
 				 IKE_PROTO_IKE, 0, pc) ||
 	    pc->dh->id != sa->ke_group || pke->ke->group != sa->ke_group) {
-		ikesa_kill(sa);
+		not_yet(sa, 0, "with a proposal we did not offer");
 		goto out;
 	}
 	sa->ike = *pc;
 	sa->spi_r = m->hdr->spi_r;
 	memcpy(sa->nr, pnr->nonce->data, pnr->nonce->len);
 	sa->nr_len = pnr->nonce->len;
+	if (agree(sa, pke->ke)) {
+		sa->spi_r = 0;
+		sa->nr_len = 0;
+		not_yet(sa, 0, "with an unusable KE payload");
+		goto out;
+	}
 	sa->init_resp = malloc(m->len);
-	if (!sa->init_resp || agree(sa, pke->ke)) {
+	if (!sa->init_resp) {
 		ikesa_kill(sa);
 		goto out;
 	}

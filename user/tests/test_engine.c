@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -212,6 +213,80 @@ static bool sk_has_notify(struct ikesa *sa, const struct dgram *d,
 	return found;
 }
 
+/* The engine's log lines, one side's. */
+#define LOG_LINES	32
+
+struct log_rec {
+	unsigned int n;
+	char line[LOG_LINES][256];
+};
+
+static void log_record(void *ctx, enum engine_log_level level,
+		       const struct ikesa *sa, const char *msg)
+{
+	struct log_rec *l = ctx;
+
+	assert_true(level >= ENGINE_LOG_ERR && level <= ENGINE_LOG_DEBUG);
+	if (l->n < LOG_LINES)
+		snprintf(l->line[l->n], sizeof(l->line[0]), "%s", msg);
+	l->n++;
+}
+
+static void log_attach(struct world *w, struct log_rec *l)
+{
+	for (int i = 0; i < 2; i++) {
+		struct engine_log lg = { log_record, &l[i] };
+
+		memset(&l[i], 0, sizeof(l[i]));
+		engine_set_log(&w->e[i], &lg);
+	}
+}
+
+/* Whether a line holds each of the (NULL-terminated) words. */
+static bool logged(const struct log_rec *l, ...)
+{
+	for (unsigned int i = 0; i < l->n && i < LOG_LINES; i++) {
+		const char *word;
+		bool all = true;
+		va_list ap;
+
+		va_start(ap, l);
+		while ((word = va_arg(ap, const char *)))
+			all = all && strstr(l->line[i], word);
+		va_end(ap);
+		if (all)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A plain answer to sa's IKE_SA_INIT request holding one notify, as
+ * anyone on the path could send it, delivered to A.
+ */
+static void forge_init_answer(struct world *w, struct ikesa *sa,
+			      uint16_t type, const void *data, size_t len)
+{
+	struct ike_message *m = calloc(1, sizeof(*m));
+	struct ike_notify n;
+	struct ike_writer wr;
+	struct ike_error err;
+
+	assert_non_null(m);
+	m->hdr.spi_i = sa->spi_i;
+	m->hdr.spi_r = 0x1122334455667788ull;
+	m->hdr.exchange = IKE_EXCH_IKE_SA_INIT;
+	m->hdr.flags = IKE_FLAG_RESPONSE;
+	ikesa_notify(&n, type, data, len);
+	ike_chain_add(&m->chain, IKE_PL_NOTIFY, &n, &err);
+	ike_writer_init(&wr);
+	assert_int_equal(ike_message_build(&wr, m, &err), 0);
+	engine_input(&w->e[0], 0, &w->c[0].local, 500, &w->c[0].remote, 500,
+		     wr.p, wr.len);
+	ike_writer_free(&wr);
+	free(m);
+}
+
 static void cookie_round_trip(void **state)
 {
 	struct world *w = world_new(IKE_DH_CURVE25519, true);
@@ -315,21 +390,74 @@ static void wrong_psk(void **state)
 	world_free(w);
 }
 
+/*
+ * NO_PROPOSAL_CHOSEN in answer to IKE_SA_INIT is unauthenticated: the
+ * initiator keeps retransmitting, and gives up only when the
+ * retransmissions run out, naming the error (§2.21.1).
+ */
 static void no_proposal_chosen(void **state)
 {
 	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct log_rec l[2];
+	struct ikesa *sa;
 	struct dgram d;
+	uint64_t t;
 
+	log_attach(w, l);
 	set_ike(&w->c[1], IKE_DH_ECP_256, false);	/* CBC vs GCM */
-	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
+	sa = engine_initiate(&w->e[0], &w->c[0], 0);
+	assert_non_null(sa);
 	d = pop(w);
 	deliver(w, &d, 0);
 	free(d.buf);
 	assert_null(w->e[1].sas);
 	assert_true(plain_has_notify(&w->q[0], IKE_N_NO_PROPOSAL_CHOSEN));
+	assert_true(logged(&l[1], "sent NO_PROPOSAL_CHOSEN", NULL));
 	pump(w, 0);
+	assert_ptr_equal(only_sa(w, 0), sa);
+	assert_int_equal(sa->state, IKESA_INIT);
+	assert_true(logged(&l[0], "received NO_PROPOSAL_CHOSEN", NULL));
+	t = engine_next_deadline(&w->e[0]);
+	assert_int_equal(t, 1000);
+	for (int i = 0; i < 10 && t; i++) {
+		engine_tick(&w->e[0], t);
+		pump(w, t);	/* answered with the same error each time */
+		t = engine_next_deadline(&w->e[0]);
+	}
 	assert_null(w->e[0].sas);
-	assert_int_equal(engine_next_deadline(&w->e[0]), 0);
+	assert_int_equal(t, 0);
+	assert_true(logged(&l[0], "no valid answer", "NO_PROPOSAL_CHOSEN",
+			   NULL));
+	world_free(w);
+}
+
+/*
+ * A forged error, then the real answer: the IKE SA is set up. An
+ * INVALID_KE_PAYLOAD naming a group we do not offer is no remedy
+ * either.
+ */
+static void init_forged_error(void **state)
+{
+	static const uint8_t group[2] = { 0, 99 };
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct log_rec l[2];
+	struct ikesa *sa;
+
+	log_attach(w, l);
+	sa = engine_initiate(&w->e[0], &w->c[0], 0);
+	assert_non_null(sa);
+	forge_init_answer(w, sa, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+	forge_init_answer(w, sa, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
+	forge_init_answer(w, sa, IKE_N_INVALID_KE_PAYLOAD, group, 2);
+	assert_int_equal(sa->state, IKESA_INIT);
+	assert_true(sa->req.active);
+	assert_int_equal(sa->ke_group, IKE_DH_ECP_256);
+	assert_int_equal(w->n, 1);	/* only the request, not sent again */
+	assert_true(logged(&l[0], "received NO_PROPOSAL_CHOSEN", NULL));
+	assert_true(logged(&l[0], "received INVALID_KE_PAYLOAD", NULL));
+	pump(w, 0);
+	assert_int_equal(sa->state, IKESA_ESTABLISHED);
+	check_child(w, sa->children);
 	world_free(w);
 }
 
@@ -2812,6 +2940,7 @@ int main(void)
 		cmocka_unit_test(invalid_ke_retry),
 		cmocka_unit_test(wrong_psk),
 		cmocka_unit_test(no_proposal_chosen),
+		cmocka_unit_test(init_forged_error),
 		cmocka_unit_test(child_no_proposal),
 		cmocka_unit_test(transport_mode),
 		cmocka_unit_test(transport_refused),
