@@ -242,23 +242,29 @@ static struct ikesa *find_half_open(const struct engine *e, uint64_t spi_i,
 	return NULL;
 }
 
-/* An unencrypted message: parse it whole, drop it if malformed. */
-static void plain_input(struct engine *e, struct ikesa *sa,
-			void (*fn)(struct engine *, struct ikesa *,
-				   const struct engine_msg *),
-			struct engine_msg *m)
+/*
+ * An unencrypted message: parse it whole and hand it to fn. Returns 0,
+ * or -1 when it is malformed (err says how), having done nothing.
+ */
+static int plain_input(struct engine *e, struct ikesa *sa,
+		       void (*fn)(struct engine *, struct ikesa *,
+				  const struct engine_msg *),
+		       struct engine_msg *m, struct ike_error *err)
 {
 	struct ike_message *msg = calloc(1, sizeof(*msg));
-	struct ike_error err;
+	int ret;
 
+	memset(err, 0, sizeof(*err));
 	if (!msg)
-		return;
-	if (!ike_message_parse(msg, m->buf, m->len, &err)) {
+		return -1;
+	ret = ike_message_parse(msg, m->buf, m->len, err);
+	if (!ret) {
 		m->chain = &msg->chain;
 		fn(e, sa, m);
 		ike_message_free(msg);
 	}
 	free(msg);
+	return ret;
 }
 
 static void input_response(struct engine *e, const struct exchange_ops *x,
@@ -276,7 +282,8 @@ static void input_response(struct engine *e, const struct exchange_ops *x,
 	    sa->req.exchange != h->exchange)
 		return;
 	if (x->plain) {
-		plain_input(e, sa, x->response, m);
+		/* Unprotected: a malformed one is dropped. */
+		plain_input(e, sa, x->response, m, &err);
 		return;
 	}
 	if (h->spi_i != sa->spi_i || h->spi_r != sa->spi_r)
@@ -317,7 +324,8 @@ static void input_request(struct engine *e, const struct exchange_ops *x,
 				ikesa_send(sa, sa->resp_buf, sa->resp_len);
 			return;
 		}
-		plain_input(e, NULL, x->request, m);
+		if (plain_input(e, NULL, x->request, m, &err))
+			ike_sa_init_malformed(e, m, &err);
 		return;
 	}
 
@@ -373,8 +381,13 @@ void engine_input(struct engine *e, uint64_t now,
 		.local_port = lport, .remote_port = rport,
 	};
 
-	if (!buf || ike_header_parse(&h, buf, len, &err))
+	if (!buf)
 		return;
+	if (ike_header_parse(&h, buf, len, &err)) {
+		if (err.code == IKE_ERR_VERSION)
+			ike_sa_init_version(e, &m);
+		return;
+	}
 	x = find_exchange(h.exchange);
 	if (!x)
 		return;

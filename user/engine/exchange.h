@@ -85,6 +85,17 @@ int engine_hash_peer(struct engine *e, struct ikesa *sa);
 /* An ID matches a configured one (any, if none is configured). */
 bool engine_id_matches(const struct conn_id *want, const struct ike_id *id);
 
+/*
+ * IKE_SA_INIT requests that never reach the exchange, answered without
+ * keeping state. A malformed one is dropped (§2.21.1), unless it holds
+ * an unknown payload marked critical: UNSUPPORTED_CRITICAL_PAYLOAD
+ * (§2.5). One of a later major version gets INVALID_MAJOR_VERSION with
+ * ours in the header (§2.5); m->hdr is as the codec read it.
+ */
+void ike_sa_init_malformed(struct engine *e, const struct engine_msg *m,
+			   const struct ike_error *err);
+void ike_sa_init_version(struct engine *e, const struct engine_msg *m);
+
 /* Starters, for engine.c. */
 int ike_sa_init_start(struct ikesa *sa, uint64_t now);
 int ike_auth_start(struct ikesa *sa, uint64_t now);

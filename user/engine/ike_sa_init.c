@@ -141,6 +141,35 @@ static void reply_stateless(struct engine *e, const struct engine_msg *m,
 	free(msg);
 }
 
+/* Whether we answer requests from this peer at all. */
+static bool known_peer(const struct engine *e, const struct engine_msg *m)
+{
+	return engine_match_conn(e, m->local, m->remote, NULL) != NULL;
+}
+
+void ike_sa_init_malformed(struct engine *e, const struct engine_msg *m,
+			   const struct ike_error *err)
+{
+	uint8_t type = err->payload;
+
+	if (err->code == IKE_ERR_CRITICAL && known_peer(e, m))
+		reply_stateless(e, m, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD,
+				&type, 1);
+}
+
+void ike_sa_init_version(struct engine *e, const struct engine_msg *m)
+{
+	const struct ike_header *h = m->hdr;
+
+	/* IKEv1 and the like are not answered: only later versions. */
+	if (h->version >> 4 <= IKE_MAJOR_VERSION ||
+	    h->exchange != IKE_EXCH_IKE_SA_INIT ||
+	    (h->flags & IKE_FLAG_RESPONSE) || h->msg_id || h->spi_r ||
+	    !h->spi_i || !known_peer(e, m))
+		return;
+	reply_stateless(e, m, IKE_N_INVALID_MAJOR_VERSION, NULL, 0);
+}
+
 static bool cookie_ok(struct engine *e, const struct engine_msg *m,
 		      const struct ike_nonce *ni)
 {
@@ -259,8 +288,7 @@ static void request(struct engine *e, struct ikesa *unused,
 	psa = ike_chain_find(m->chain, IKE_PL_SA, NULL);
 	pke = ike_chain_find(m->chain, IKE_PL_KE, NULL);
 	pni = ike_chain_find(m->chain, IKE_PL_NONCE, NULL);
-	if (!engine_match_conn(e, m->local, m->remote, NULL) || !psa ||
-	    !pke || !pni || m->hdr->spi_i == 0)
+	if (!known_peer(e, m) || !psa || !pke || !pni || m->hdr->spi_i == 0)
 		return;		/* §2.21.1: drop malformed IKE_SA_INIT */
 	if (!cookie_ok(e, m, pni->nonce))
 		return;

@@ -461,6 +461,135 @@ static void init_forged_error(void **state)
 	world_free(w);
 }
 
+/* A's IKE_SA_INIT request, changed by fn, delivered to B; B's answer. */
+static bool init_changed(struct world *w, void (*fn)(struct dgram *d),
+			 struct dgram *answer)
+{
+	struct dgram d;
+
+	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
+	d = pop(w);
+	fn(&d);
+	deliver(w, &d, 0);
+	free(d.buf);
+	if (!w->n)
+		return false;
+	*answer = pop(w);
+	return true;
+}
+
+static uint8_t next_version;
+
+static void set_version(struct dgram *d)
+{
+	d->buf[17] = next_version;
+}
+
+/*
+ * An IKE_SA_INIT request of a later major version gets an unprotected
+ * INVALID_MAJOR_VERSION with our version in the header, and B keeps
+ * nothing (§2.5); an earlier version gets no answer.
+ */
+static void init_major_version(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct log_rec l[2];
+	struct ike_header h;
+	struct ike_error err;
+	struct dgram a;
+
+	log_attach(w, l);
+	next_version = 0x30;
+	assert_true(init_changed(w, set_version, &a));
+	assert_null(w->e[1].sas);
+	assert_int_equal(ike_header_parse(&h, a.buf, a.len, &err), 0);
+	assert_int_equal(h.version, IKE_VERSION_2_0);
+	assert_int_equal(h.exchange, IKE_EXCH_IKE_SA_INIT);
+	assert_int_equal(h.flags, IKE_FLAG_RESPONSE);
+	assert_int_equal(h.msg_id, 0);
+	assert_true(h.spi_i == w->e[0].sas->spi_i);
+	assert_true(h.spi_r == 0);
+	assert_true(plain_has_notify(&a, IKE_N_INVALID_MAJOR_VERSION));
+	assert_true(logged(&l[1], "sent INVALID_MAJOR_VERSION", NULL));
+	/* For A, an unauthenticated error like any other: it waits. */
+	deliver(w, &a, 0);
+	free(a.buf);
+	assert_int_equal(w->e[0].sas->state, IKESA_INIT);
+	assert_true(logged(&l[0], "received INVALID_MAJOR_VERSION", NULL));
+	drop_all(w);
+	next_version = 0x10;
+	assert_false(init_changed(w, set_version, &a));
+	next_version = 0x21;	/* a later minor version is fine */
+	assert_true(init_changed(w, set_version, &a));
+	assert_false(plain_has_notify(&a, IKE_N_INVALID_MAJOR_VERSION));
+	assert_non_null(w->e[1].sas);
+	free(a.buf);
+	world_free(w);
+}
+
+static uint8_t next_flags;
+
+/* Put an unknown payload (type 99) first in the chain. */
+static void add_unknown(struct dgram *d)
+{
+	uint8_t *buf = malloc(d->len + 8);
+
+	assert_non_null(buf);
+	memcpy(buf, d->buf, IKE_HEADER_LEN);
+	buf[16] = 99;
+	buf[IKE_HEADER_LEN] = d->buf[16];
+	buf[IKE_HEADER_LEN + 1] = next_flags;
+	buf[IKE_HEADER_LEN + 2] = 0;
+	buf[IKE_HEADER_LEN + 3] = 8;
+	memcpy(buf + IKE_HEADER_LEN + 4, "\xde\xad\xbe\xef", 4);
+	memcpy(buf + IKE_HEADER_LEN + 8, d->buf + IKE_HEADER_LEN,
+	       d->len - IKE_HEADER_LEN);
+	d->len += 8;
+	buf[24] = (uint8_t)(d->len >> 24);
+	buf[25] = (uint8_t)(d->len >> 16);
+	buf[26] = (uint8_t)(d->len >> 8);
+	buf[27] = (uint8_t)d->len;
+	free(d->buf);
+	d->buf = buf;
+}
+
+/*
+ * An IKE_SA_INIT request with an unknown payload marked critical gets
+ * UNSUPPORTED_CRITICAL_PAYLOAD naming its type (§2.5); without the
+ * critical bit the payload is skipped.
+ */
+static void init_critical_payload(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct log_rec l[2];
+	struct ike_message m;
+	struct ike_error err;
+	const struct ike_payload *pl;
+	struct dgram a;
+
+	log_attach(w, l);
+	next_flags = IKE_PAYLOAD_CRITICAL;
+	assert_true(init_changed(w, add_unknown, &a));
+	assert_null(w->e[1].sas);
+	assert_int_equal(ike_message_parse(&m, a.buf, a.len, &err), 0);
+	pl = ike_chain_find_notify(&m.chain,
+				   IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD);
+	assert_non_null(pl);
+	assert_int_equal(pl->notify->len, 1);
+	assert_int_equal(pl->notify->data[0], 99);
+	assert_int_equal(m.hdr.flags, IKE_FLAG_RESPONSE);
+	ike_message_free(&m);
+	free(a.buf);
+	assert_true(logged(&l[1], "sent UNSUPPORTED_CRITICAL_PAYLOAD", NULL));
+	drop_all(w);
+	next_flags = 0;
+	assert_true(init_changed(w, add_unknown, &a));
+	assert_non_null(w->e[1].sas);
+	assert_false(plain_has_notify(&a, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD));
+	free(a.buf);
+	world_free(w);
+}
+
 static void child_no_proposal(void **state)
 {
 	struct world *w = world_new(IKE_DH_ECP_256, true);
@@ -2941,6 +3070,8 @@ int main(void)
 		cmocka_unit_test(wrong_psk),
 		cmocka_unit_test(no_proposal_chosen),
 		cmocka_unit_test(init_forged_error),
+		cmocka_unit_test(init_major_version),
+		cmocka_unit_test(init_critical_payload),
 		cmocka_unit_test(child_no_proposal),
 		cmocka_unit_test(transport_mode),
 		cmocka_unit_test(transport_refused),
