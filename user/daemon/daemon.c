@@ -334,6 +334,8 @@ static const char *reason_name(enum engine_reason r)
 		return "IKE SA gone";
 	case ENGINE_R_CLOSED:
 		return "closed";
+	case ENGINE_R_AUTH_FAILED:
+		return "authentication failed";
 	}
 	return "?";
 }

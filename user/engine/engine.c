@@ -81,6 +81,16 @@ void engine_logf(struct engine *e, enum engine_log_level level,
 	e->log.fn(e->log.ctx, level, sa, msg);
 }
 
+uint16_t engine_error_notify(const struct ike_chain *c)
+{
+	const struct ike_payload *pl = NULL;
+
+	while ((pl = ike_chain_find(c, IKE_PL_NOTIFY, pl)))
+		if (pl->notify->type < IKE_N_FIRST_STATUS)
+			return pl->notify->type;
+	return 0;
+}
+
 enum engine_log_level engine_notify_level(uint16_t type)
 {
 	switch (type) {

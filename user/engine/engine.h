@@ -63,6 +63,7 @@ enum engine_reason {
 	ENGINE_R_EXPIRED,	/* Child SA: past its hard lifetime */
 	ENGINE_R_IKE_GONE,	/* Child SA: its IKE SA went away */
 	ENGINE_R_CLOSED,	/* torn down without a word (shutdown) */
+	ENGINE_R_AUTH_FAILED,	/* the peer refused our authentication */
 };
 
 enum engine_event_type {

@@ -74,6 +74,8 @@ void engine_event(struct engine *e, const struct engine_event *ev);
 void engine_logf(struct engine *e, enum engine_log_level level,
 		 const struct ikesa *sa, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* The first error notify of a message, or 0. */
+uint16_t engine_error_notify(const struct ike_chain *c);
 /*
  * The level for an error notify sent or received: warning, but info for
  * the routine ones (the detour of INVALID_KE_PAYLOAD, collisions).
@@ -105,6 +107,13 @@ int informational_start(struct ikesa *sa, struct childsa *del_child,
 			bool del_ike, uint64_t now);
 /* Delete the Child SAs of sa->del_pending, already gone on our side. */
 int informational_delete_pending(struct ikesa *sa, uint64_t now);
+/*
+ * Tell the peer of an error in its response, where §2.21.2 allows it
+ * (AUTHENTICATION_FAILED after the IKE_AUTH response): one
+ * INFORMATIONAL request holding the notify, sent once and not
+ * retransmitted, as the IKE SA goes at once.
+ */
+int informational_notify(struct ikesa *sa, uint16_t type);
 
 /*
  * Rekeying the IKE SA (§1.3.2, §2.18) rides on CREATE_CHILD_SA; its

@@ -265,6 +265,10 @@ static void request(struct engine *e, struct ikesa *sa,
 	if (conn)
 		sa->conn = conn;
 	if (!conn || !peer_authentic(sa, m->chain)) {
+		engine_logf(e, ENGINE_LOG_WARNING, sa, "IKE_AUTH: %s",
+			    conn ? "the initiator's AUTH does not verify" :
+			    "no connection takes the initiator's IDs and "
+			    "AUTH method");
 		ikesa_respond_notify(sa, IKE_EXCH_IKE_AUTH, id,
 				     IKE_N_AUTHENTICATION_FAILED);
 		ikesa_kill(sa);
@@ -302,11 +306,31 @@ static void response(struct engine *e, struct ikesa *sa,
 		.nr = sa->nr, .nr_len = sa->nr_len, .now = m->now,
 	};
 	struct childsa *c = sa->req.child;
+	uint16_t n;
 
 	if (!sa->initiator || sa->state != IKESA_AUTH || !c)
 		return;
+	n = engine_error_notify(m->chain);
+	if (!ike_chain_find(m->chain, IKE_PL_AUTH, NULL) ||
+	    n == IKE_N_AUTHENTICATION_FAILED) {
+		/* The responder refused us: nothing to wait for. */
+		engine_logf(e, ENGINE_LOG_WARNING, sa,
+			    "IKE_AUTH refused: received %s",
+			    n ? ike_notify_name(n) : "no AUTH payload");
+		ikesa_kill(sa);
+		return;
+	}
 	if (!peer_authentic(sa, m->chain)) {
-		/* AUTHENTICATION_FAILED, or a responder we cannot trust. */
+		/*
+		 * A responder we cannot trust. Its answer is in, so the
+		 * error goes in an INFORMATIONAL request of its own
+		 * (§2.21.2); the IKE SA goes without waiting for the reply.
+		 */
+		engine_logf(e, ENGINE_LOG_WARNING, sa, "IKE_AUTH: the "
+			    "responder's ID or AUTH is not acceptable: sending "
+			    "AUTHENTICATION_FAILED");
+		ikesa_request_done(sa);
+		informational_notify(sa, IKE_N_AUTHENTICATION_FAILED);
 		ikesa_kill(sa);
 		return;
 	}

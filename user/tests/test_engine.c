@@ -21,6 +21,7 @@
 #include "engine/exchange.h"
 #include "engine/ike_sa.h"
 #include "engine/proposal.h"
+#include "ike/auth.h"
 #include "ike/delete.h"
 #include "ike/id.h"
 #include "ike/ke.h"
@@ -260,6 +261,47 @@ static bool logged(const struct log_rec *l, ...)
 	return false;
 }
 
+/* Events. */
+
+#define N_EV	(ENGINE_EV_CHILD_REKEYED + 1)
+#define N_WHY	(ENGINE_R_AUTH_FAILED + 1)
+
+struct ev_log {
+	unsigned int n[N_EV][N_WHY];
+	unsigned int total;
+	uint32_t rekeyed_old, rekeyed_new;	/* spi_in of the last */
+	const struct ikesa *up_old;	/* old_sa of the last IKE_UP */
+};
+
+static void ev_record(void *ctx, const struct engine_event *ev)
+{
+	struct ev_log *l = ctx;
+
+	assert_true(ev->type < N_EV && ev->reason < N_WHY);
+	assert_non_null(ev->sa);
+	if (ev->type >= ENGINE_EV_CHILD_UP)
+		assert_non_null(ev->child);
+	if (ev->type == ENGINE_EV_CHILD_REKEYED) {
+		assert_non_null(ev->old);
+		l->rekeyed_old = ev->old->spi_in;
+		l->rekeyed_new = ev->child->spi_in;
+	}
+	if (ev->type == ENGINE_EV_IKE_UP)
+		l->up_old = ev->old_sa;
+	l->n[ev->type][ev->reason]++;
+	l->total++;
+}
+
+static void ev_attach(struct world *w, struct ev_log *l)
+{
+	for (int i = 0; i < 2; i++) {
+		struct engine_events ev = { ev_record, &l[i] };
+
+		memset(&l[i], 0, sizeof(l[i]));
+		engine_set_events(&w->e[i], &ev);
+	}
+}
+
 /*
  * A plain answer to sa's IKE_SA_INIT request holding one notify, as
  * anyone on the path could send it, delivered to A.
@@ -362,9 +404,11 @@ static void invalid_ke_retry(void **state)
 static void wrong_psk(void **state)
 {
 	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct log_rec l[2];
 	struct ikesa *sa;
 	struct dgram d;
 
+	log_attach(w, l);
 	w->c[1].psk[0] ^= 1;
 	sa = engine_initiate(&w->e[0], &w->c[0], 0);
 	d = pop(w);		/* INIT request */
@@ -382,11 +426,94 @@ static void wrong_psk(void **state)
 	deliver(w, &d, 0);
 	free(d.buf);
 	assert_null(w->e[0].sas);
+	assert_int_equal(w->n, 0);
+	assert_true(logged(&l[1], "initiator's AUTH does not verify", NULL));
+	assert_true(logged(&l[1], "sent AUTHENTICATION_FAILED", NULL));
+	assert_true(logged(&l[0], "received AUTHENTICATION_FAILED", NULL));
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(w->f[i].n_add_sa, 0);
 		assert_int_equal(w->f[i].n_add_pol, 0);
 		assert_int_equal(live_allocs(&w->f[i]), 0);
 	}
+	world_free(w);
+}
+
+/*
+ * B's IKE_AUTH answer, its AUTH data changed, as from B: the payloads
+ * decrypted with A's keys and protected again with B's.
+ */
+static void spoil_auth(struct ikesa *a, struct ikesa *b, struct dgram *d)
+{
+	struct ike_chain *c = calloc(1, sizeof(*c));
+	const struct ike_payload *pl;
+	struct ikesa_plain plain;
+	struct ike_error err;
+	uint8_t *buf;
+	size_t len;
+
+	assert_non_null(c);
+	assert_int_equal(ikesa_decrypt(a, d->buf, d->len, c, &plain, &err), 0);
+	pl = ike_chain_find(c, IKE_PL_AUTH, NULL);
+	assert_non_null(pl);
+	((uint8_t *)pl->auth->data)[0] ^= 1;
+	assert_int_equal(ikesa_build(b, IKE_EXCH_IKE_AUTH, true, 1, c, &buf,
+				     &len), 0);
+	ike_chain_free(c);
+	ikesa_plain_free(&plain);
+	free(c);
+	free(d->buf);
+	d->buf = buf;
+	d->len = len;
+}
+
+/*
+ * The initiator refuses the responder's AUTH: its answer has come, so
+ * AUTHENTICATION_FAILED goes in an INFORMATIONAL request (§2.21.2), and
+ * the responder, established already, ends the IKE SA at once.
+ */
+static void auth_failed_informational(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct log_rec l[2];
+	struct ev_log ev[2];
+	struct ikesa *a, *b;
+	struct dgram d;
+
+	log_attach(w, l);
+	ev_attach(w, ev);
+	a = engine_initiate(&w->e[0], &w->c[0], 0);
+	for (int i = 0; i < 3; i++) {	/* INIT, its answer, AUTH */
+		d = pop(w);
+		deliver(w, &d, 0);
+		free(d.buf);
+	}
+	b = only_sa(w, 1);
+	assert_int_equal(b->state, IKESA_ESTABLISHED);
+	assert_int_equal(live_sas(&w->f[1]), 2);
+	d = pop(w);
+	spoil_auth(a, b, &d);
+	deliver(w, &d, 0);
+	free(d.buf);
+	assert_null(w->e[0].sas);
+	assert_int_equal(w->f[0].n_add_sa, 0);
+	assert_int_equal(live_allocs(&w->f[0]), 0);
+	assert_true(logged(&l[0], "not acceptable", "AUTHENTICATION_FAILED",
+			   NULL));
+	/* One INFORMATIONAL request, message ID 2, with the notify. */
+	assert_int_equal(w->n, 1);
+	assert_int_equal(w->q[0].buf[18], IKE_EXCH_INFORMATIONAL);
+	assert_int_equal(w->q[0].buf[19], IKE_FLAG_INITIATOR);
+	assert_int_equal(w->q[0].buf[23], 2);
+	assert_true(sk_has_notify(b, &w->q[0], IKE_N_AUTHENTICATION_FAILED));
+	/* Not retransmitted: nothing is left to do so. */
+	assert_int_equal(engine_next_deadline(&w->e[0]), 0);
+	pump(w, 0);
+	assert_null(w->e[1].sas);
+	assert_int_equal(live_sas(&w->f[1]), 0);
+	assert_int_equal(live_pols(&w->f[1]), 0);
+	assert_true(logged(&l[1], "received AUTHENTICATION_FAILED", NULL));
+	assert_int_equal(ev[1].n[ENGINE_EV_IKE_DOWN][ENGINE_R_AUTH_FAILED], 1);
+	assert_int_equal(ev[0].total, 0);
 	world_free(w);
 }
 
@@ -2411,47 +2538,6 @@ static void child_lifetime_zero(void **state)
 
 /* Proposal selection on its own. */
 
-/* Events. */
-
-#define N_EV	(ENGINE_EV_CHILD_REKEYED + 1)
-#define N_WHY	(ENGINE_R_CLOSED + 1)
-
-struct ev_log {
-	unsigned int n[N_EV][N_WHY];
-	unsigned int total;
-	uint32_t rekeyed_old, rekeyed_new;	/* spi_in of the last */
-	const struct ikesa *up_old;	/* old_sa of the last IKE_UP */
-};
-
-static void ev_record(void *ctx, const struct engine_event *ev)
-{
-	struct ev_log *l = ctx;
-
-	assert_true(ev->type < N_EV && ev->reason < N_WHY);
-	assert_non_null(ev->sa);
-	if (ev->type >= ENGINE_EV_CHILD_UP)
-		assert_non_null(ev->child);
-	if (ev->type == ENGINE_EV_CHILD_REKEYED) {
-		assert_non_null(ev->old);
-		l->rekeyed_old = ev->old->spi_in;
-		l->rekeyed_new = ev->child->spi_in;
-	}
-	if (ev->type == ENGINE_EV_IKE_UP)
-		l->up_old = ev->old_sa;
-	l->n[ev->type][ev->reason]++;
-	l->total++;
-}
-
-static void ev_attach(struct world *w, struct ev_log *l)
-{
-	for (int i = 0; i < 2; i++) {
-		struct engine_events ev = { ev_record, &l[i] };
-
-		memset(&l[i], 0, sizeof(l[i]));
-		engine_set_events(&w->e[i], &ev);
-	}
-}
-
 static void events_establish(void **state)
 {
 	struct world *w = world_new(IKE_DH_ECP_256, true);
@@ -3068,6 +3154,7 @@ int main(void)
 		cmocka_unit_test(half_open_count),
 		cmocka_unit_test(invalid_ke_retry),
 		cmocka_unit_test(wrong_psk),
+		cmocka_unit_test(auth_failed_informational),
 		cmocka_unit_test(no_proposal_chosen),
 		cmocka_unit_test(init_forged_error),
 		cmocka_unit_test(init_major_version),
