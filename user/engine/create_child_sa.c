@@ -219,7 +219,8 @@ static void request(struct engine *e, struct ikesa *sa,
 	uint16_t notify = IKE_N_TEMPORARY_FAILURE;
 	uint32_t id = m->hdr->msg_id;
 
-	if (sa->state != IKESA_ESTABLISHED) {
+	if (sa->state != IKESA_ESTABLISHED || sa->replaced) {
+		/* Once rekeyed, an IKE SA only waits for its Delete. */
 		respond_error(sa, id, IKE_N_TEMPORARY_FAILURE, 0);
 		return;
 	}

@@ -424,9 +424,10 @@ struct ikesa *engine_initiate(struct engine *e, const struct conn *c,
 	return sa;
 }
 
+/* Established, and not replaced by a rekey of the peer's. */
 static bool usable(const struct ikesa *sa)
 {
-	return sa && sa->state == IKESA_ESTABLISHED;
+	return sa && sa->state == IKESA_ESTABLISHED && !sa->replaced;
 }
 
 int engine_create_child(struct engine *e, struct ikesa *sa, uint64_t now)
@@ -471,7 +472,7 @@ int engine_delete_ike(struct engine *e, struct ikesa *sa, uint64_t now)
 {
 	int ret;
 
-	if (!usable(sa))
+	if (!sa || sa->state != IKESA_ESTABLISHED)
 		return -EINVAL;
 	if (sa->req.active)
 		return -EBUSY;
@@ -527,6 +528,8 @@ static uint64_t sa_deadline(const struct ikesa *sa)
 		return earliest(d, sa->req.deadline);
 	if (sa->state != IKESA_ESTABLISHED)
 		return d;
+	if (sa->replaced)
+		return earliest(d, sa->delete_at);
 	if (sa->n_del_pending)
 		d = earliest(d, sa->del_pending_at);
 	if (sa->conn->dpd_ms)
@@ -609,6 +612,15 @@ static void sa_tick(struct ikesa *sa, uint64_t now)
 	/* One request at a time: what is due waits for the next tick. */
 	if (sa->req.active || sa->state != IKESA_ESTABLISHED)
 		return;
+	if (sa->replaced) {
+		if (now < sa->delete_at)
+			return;
+		engine_logf(sa->engine, ENGINE_LOG_INFO, sa, "rekeyed by the "
+			    "peer, which has not deleted it: deleting it");
+		if (informational_start(sa, NULL, true, now))
+			ikesa_kill(sa);
+		return;
+	}
 	if (sa->n_del_pending) {
 		informational_delete_pending(sa, now);
 		return;

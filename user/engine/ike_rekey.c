@@ -199,7 +199,8 @@ void ike_rekey_request(struct engine *e, struct ikesa *sa,
 	ike_chain_add(&rm->chain, IKE_PL_NONCE, &rm->nonce, &err);
 	ike_chain_add(&rm->chain, IKE_PL_KE, &rm->ke, &err);
 	ikesa_respond(sa, IKE_EXCH_CREATE_CHILD_SA, id, &rm->chain);
-	/* The old SA stays until the peer deletes it. */
+	/* The old SA stays until the peer deletes it, for a while. */
+	ikesa_replaced(sa, m->now);
 wipe:
 	dh_destroy(&rm->dh);
 out:

@@ -131,6 +131,18 @@ void ikesa_established(struct ikesa *sa, uint64_t now,
 	}
 }
 
+void ikesa_replaced(struct ikesa *sa, uint64_t now)
+{
+	const struct conn *c = sa->conn;
+	uint64_t span = 0;
+
+	for (unsigned int i = 0; i <= c->retrans_tries; i++)
+		span += (uint64_t)c->retrans_base_ms << i;
+	sa->replaced = true;
+	sa->rekey_at = 0;
+	sa->delete_at = now + span;
+}
+
 /* The last word on an established IKE SA. */
 static void announce_down(struct ikesa *sa)
 {

@@ -106,6 +106,13 @@ struct ikesa {
 	uint64_t last_heard;		/* ms; for liveness checks */
 	uint64_t expire;		/* ms; 0: none */
 	uint64_t rekey_at;		/* ms; 0: none */
+	/*
+	 * The peer rekeyed this IKE SA, we answered (§2.18): it starts
+	 * nothing any more and waits for the peer's Delete, until
+	 * delete_at (ms), when we delete it ourselves.
+	 */
+	bool replaced;
+	uint64_t delete_at;
 
 	struct childsa *children;
 	/* spi_in of expired Child SAs, for a Delete once the window opens */
@@ -140,6 +147,12 @@ void ikesa_why(struct ikesa *sa, enum engine_reason why);
  */
 void ikesa_established(struct ikesa *sa, uint64_t now,
 		       const struct ikesa *old);
+/*
+ * The peer has rekeyed sa into another IKE SA: stop its timers, and
+ * delete it at now plus as long as its Delete could be retransmitted
+ * (our own retransmission settings), unless the peer does it first.
+ */
+void ikesa_replaced(struct ikesa *sa, uint64_t now);
 /* Set the SPIs, keeping the engine's lookup tables right. 0 or -ENOMEM. */
 int ikesa_set_spis(struct ikesa *sa, uint64_t spi_i, uint64_t spi_r);
 

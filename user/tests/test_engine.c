@@ -2058,6 +2058,81 @@ static void rekey_ike_lifetime(void **state)
 	world_free(w);
 }
 
+/* Whether datagram d belongs to the IKE SA with this initiator SPI. */
+static bool dgram_of(const struct dgram *d, uint64_t spi_i)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | d->buf[i];
+	return v == spi_i;
+}
+
+/*
+ * A rekeys the IKE SA and forgets the old one without deleting it. B's
+ * old SA starts nothing any more (no liveness checks), and B deletes it
+ * itself once A's Delete could no longer be on its way.
+ */
+static void rekey_ike_old_deleted(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *a_old, *b_old, *b_new;
+	struct ev_log ev[2];
+	struct log_rec l[2];
+	uint64_t old_spi, t;
+	struct dgram d;
+	unsigned int from_old = 0;
+
+	w->c[1].dpd_ms = 2000;
+	a_old = establish(w, 0);
+	b_old = only_sa(w, 1);
+	old_spi = a_old->spi_i;
+	ev_attach(w, ev);
+	log_attach(w, l);
+	assert_int_equal(engine_rekey_ike(&w->e[0], a_old, 10), 0);
+	d = pop(w);
+	deliver(w, &d, 10);
+	free(d.buf);
+	d = pop(w);
+	deliver(w, &d, 10);
+	free(d.buf);
+	drop_all(w);		/* A's Delete of the old SA, lost */
+	ikesa_destroy(a_old);	/* and A forgets it */
+	b_new = w->e[1].sas;
+	assert_ptr_not_equal(b_new, b_old);
+assert_true(b_old->replaced);
+assert_int_equal(b_old->delete_at, 10 + 1000 + 2000 + 4000 + 8000);
+	assert_int_equal(engine_create_child(&w->e[1], b_old, 11), -EINVAL);
+	/* Liveness checks come from the new SA only. */
+	for (t = engine_next_deadline(&w->e[1]); t < b_old->delete_at;
+	     t = engine_next_deadline(&w->e[1])) {
+		engine_tick(&w->e[1], t);
+		for (unsigned int i = 0; i < w->n; i++)
+			from_old += dgram_of(&w->q[i], old_spi);
+		pump(w, t);
+	}
+	assert_int_equal(from_old, 0);
+	assert_int_equal(t, b_old->delete_at);
+	assert_int_equal(b_new->req_next, 7);	/* DPD every 2 s */
+	/* B deletes the old SA; nobody answers, and it goes. */
+	for (int i = 0; i < 20 && sa_alive(&w->e[1], b_old); i++) {
+		engine_tick(&w->e[1], t);
+		for (unsigned int k = 0; k < w->n; k++)
+			from_old += dgram_of(&w->q[k], old_spi);
+		pump(w, t);
+		t = engine_next_deadline(&w->e[1]);
+	}
+	assert_false(sa_alive(&w->e[1], b_old));
+	assert_true(from_old > 0);
+	assert_true(logged(&l[1], "rekeyed by the peer", NULL));
+	assert_ptr_equal(only_sa(w, 1), b_new);
+	assert_int_equal(n_children(b_new), 1);
+	assert_int_equal(live_sas(&w->f[1]), 2);
+	assert_int_equal(ev[1].n[ENGINE_EV_IKE_DOWN][ENGINE_R_REKEYED], 1);
+	assert_int_equal(ev[1].n[ENGINE_EV_CHILD_DOWN][ENGINE_R_IKE_GONE], 0);
+	world_free(w);
+}
+
 static void delete_child_both(void **state)
 {
 	struct world *w = world_new(IKE_DH_ECP_256, true);
@@ -3171,6 +3246,7 @@ int main(void)
 		cmocka_unit_test(pfs_bad_ke),
 		cmocka_unit_test(rekey_ike),
 		cmocka_unit_test(rekey_ike_lifetime),
+		cmocka_unit_test(rekey_ike_old_deleted),
 		cmocka_unit_test(child_timers),
 		cmocka_unit_test(child_rekey_initiator),
 		cmocka_unit_test(child_rekey_responder),
