@@ -570,6 +570,35 @@ static bool children_rekey(struct ikesa *sa, uint64_t now)
 	return false;
 }
 
+/*
+ * The IKE lifetime is up and the connection wants authentication anew:
+ * delete the IKE SA; its initiator sets up the next one once it is gone
+ * (engine_reauth()).
+ */
+static void reauth(struct ikesa *sa, uint64_t now)
+{
+	engine_logf(sa->engine, ENGINE_LOG_INFO, sa, "IKE lifetime reached: "
+		    "deleting the IKE SA, %s", sa->initiator ?
+		    "to set up a new one" : "for the peer to set up anew");
+	sa->rekey_at = 0;
+	sa->reauth = sa->initiator;
+	ikesa_why(sa, ENGINE_R_EXPIRED);
+	if (informational_start(sa, NULL, true, now)) {
+		ikesa_kill(sa);
+		engine_reauth(sa, now);
+	}
+}
+
+void engine_reauth(struct ikesa *sa, uint64_t now)
+{
+	if (!sa->reauth)
+		return;
+	sa->reauth = false;
+	if (!engine_initiate(sa->engine, sa->conn, now))
+		engine_logf(sa->engine, ENGINE_LOG_ERR, sa,
+			    "cannot set up the IKE SA that replaces it");
+}
+
 /* Our request went unanswered through every retransmission. */
 static void gave_up(struct ikesa *sa)
 {
@@ -601,6 +630,7 @@ static void sa_tick(struct ikesa *sa, uint64_t now)
 			/* The peer is gone (§2.4): forget everything. */
 			gave_up(sa);
 			ikesa_kill_why(sa, ENGINE_R_TIMEOUT);
+			engine_reauth(sa, now);
 			return;
 		}
 		sa->req.tries++;
@@ -626,8 +656,17 @@ static void sa_tick(struct ikesa *sa, uint64_t now)
 		return;
 	}
 	if (sa->rekey_at && now >= sa->rekey_at) {
+		if (c->ike_reauth) {
+			reauth(sa, now);
+			return;
+		}
 		/* Until the new SA replaces this one, try again later. */
-		sa->rekey_at = now + c->ike_lifetime_s * 100;
+		sa->rekey_at = now +
+			       IKE_REKEY_RETRY(c->ike_lifetime_s * 1000);
+		if (!sa->initiator)
+			engine_logf(sa->engine, ENGINE_LOG_INFO, sa,
+				    "IKE lifetime reached and the initiator "
+				    "has not rekeyed: rekeying");
 		ike_rekey_start(sa, sa->ike.dh->id, now);
 		return;
 	}

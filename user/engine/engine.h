@@ -60,7 +60,9 @@ enum engine_reason {
 	ENGINE_R_PEER,		/* the peer deleted it */
 	ENGINE_R_REKEYED,	/* replaced by its rekeyed successor */
 	ENGINE_R_TIMEOUT,	/* the peer stopped answering (also DPD) */
-	ENGINE_R_EXPIRED,	/* Child SA: past its hard lifetime */
+	ENGINE_R_EXPIRED,	/* Child SA: past its hard lifetime; IKE
+				 * SA: deleted at its lifetime, to
+				 * authenticate anew (ike_reauth) */
 	ENGINE_R_IKE_GONE,	/* Child SA: its IKE SA went away */
 	ENGINE_R_CLOSED,	/* torn down without a word (shutdown) */
 	ENGINE_R_AUTH_FAILED,	/* the peer refused our authentication */

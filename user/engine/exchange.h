@@ -98,6 +98,13 @@ void ike_sa_init_malformed(struct engine *e, const struct engine_msg *m,
 			   const struct ike_error *err);
 void ike_sa_init_version(struct engine *e, const struct engine_msg *m);
 
+/*
+ * sa, deleted at the end of its lifetime to authenticate anew, is gone
+ * (its Delete answered or unanswered): if we were its initiator, set up
+ * the IKE SA that replaces it.
+ */
+void engine_reauth(struct ikesa *sa, uint64_t now);
+
 /* Starters, for engine.c. */
 int ike_sa_init_start(struct ikesa *sa, uint64_t now);
 int ike_auth_start(struct ikesa *sa, uint64_t now);

@@ -111,6 +111,16 @@ void ikesa_kill_why(struct ikesa *sa, enum engine_reason why)
 	ikesa_kill(sa);
 }
 
+/* A random point in [0, range), 0 without randomness. */
+static uint64_t jitter(uint64_t range)
+{
+	uint32_t r = 0;
+
+	if (!range || random_iv((uint8_t *)&r, sizeof(r)))
+		return 0;
+	return r % range;
+}
+
 void ikesa_established(struct ikesa *sa, uint64_t now,
 		       const struct ikesa *old)
 {
@@ -124,7 +134,12 @@ void ikesa_established(struct ikesa *sa, uint64_t now,
 	sa->state = IKESA_ESTABLISHED;
 	sa->expire = 0;
 	sa->last_heard = now;
-	sa->rekey_at = sa->initiator && life ? now + life - life / 10 : 0;
+	sa->rekey_at = 0;
+	if (life && sa->initiator)
+		sa->rekey_at = now + life - IKE_REKEY_MARGIN(life);
+	else if (life)
+		sa->rekey_at = now + life -
+			       jitter(IKE_RESPONDER_JITTER(life));
 	if (!sa->announced) {
 		sa->announced = true;
 		engine_event(sa->engine, &ev);

@@ -60,6 +60,22 @@ struct ikesa_request {
 	size_t coll_nonce_len;
 };
 
+/*
+ * The IKE SA's lifetime (the connection's ike_lifetime_s), which each
+ * side enforces on its own (§2.8). The initiator rekeys at nine tenths.
+ * The responder rekeys only if the initiator has not by then: at a
+ * random point in the last twentieth, so that with equal lifetimes it
+ * never comes first and two rekeys rarely cross. A failed rekey is
+ * tried again a tenth of the lifetime later. With ike_reauth, the
+ * same timer deletes the IKE SA instead (reason ENGINE_R_EXPIRED), and
+ * its initiator then sets up a new one with IKE_SA_INIT and IKE_AUTH,
+ * after the Delete: the kernel policies of the old Child SAs go with
+ * them, before the new ones come.
+ */
+#define IKE_REKEY_MARGIN(life)		((life) / 10)
+#define IKE_RESPONDER_JITTER(life)	((life) / 20)
+#define IKE_REKEY_RETRY(life)		((life) / 10)
+
 /* Child SAs gone on our side that the peer still has to hear about. */
 #define IKESA_DEL_PENDING	8
 
@@ -113,6 +129,7 @@ struct ikesa {
 	 */
 	bool replaced;
 	uint64_t delete_at;
+	bool reauth;		/* deleted to set up a new one: initiate it */
 
 	struct childsa *children;
 	/* spi_in of expired Child SAs, for a Delete once the window opens */
@@ -140,10 +157,8 @@ void ikesa_kill_why(struct ikesa *sa, enum engine_reason why);
 /* Record why sa goes, unless a reason was given before. */
 void ikesa_why(struct ikesa *sa, enum engine_reason why);
 /*
- * Authenticated and keyed: start the timers and report it; old: the IKE
- * SA it rekeys, or NULL. The initiator rekeys at nine tenths of the
- * connection's IKE lifetime (§2.8); the responder does not, so the two
- * do not collide.
+ * Authenticated and keyed: start the timers (IKE_REKEY_MARGIN and
+ * the rest above) and report it; old: the IKE SA it rekeys, or NULL.
  */
 void ikesa_established(struct ikesa *sa, uint64_t now,
 		       const struct ikesa *old);

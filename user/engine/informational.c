@@ -159,6 +159,7 @@ static void response(struct engine *e, struct ikesa *sa,
 
 	if (sa->state == IKESA_DELETING) {
 		ikesa_kill_why(sa, ENGINE_R_LOCAL);
+		engine_reauth(sa, m->now);
 		return;
 	}
 	if (sa->req.del_spi) {

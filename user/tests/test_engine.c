@@ -2042,19 +2042,140 @@ static void rekey_ike_lifetime(void **state)
 	w->c[0].ike_lifetime_s = w->c[1].ike_lifetime_s = 100;
 	old = establish(w, 0);
 	assert_int_equal(old->rekey_at, 90000);
-	assert_int_equal(only_sa(w, 1)->rekey_at, 0);	/* responder */
+	/* The responder's timer: after the initiator's, by the lifetime. */
+	assert_true(only_sa(w, 1)->rekey_at > 95000);
+	assert_true(only_sa(w, 1)->rekey_at <= 100000);
 	assert_int_equal(engine_next_deadline(&w->e[0]), 90000);
-	/* The responder's only timer is its Child SA's rekeying. */
 	assert_int_equal(engine_next_deadline(&w->e[1]),
-			 only_sa(w, 1)->children->rekey_at);
-	assert_true(only_sa(w, 1)->children->rekey_at > 90000);
+			 only_sa(w, 1)->rekey_at);
 	engine_tick(&w->e[0], 90000);
 	pump(w, 90000);
 	sa = only_sa(w, 0);
 	assert_ptr_not_equal(sa, old);
 	assert_int_equal(sa->rekey_at, 180000);
+	assert_true(only_sa(w, 1)->rekey_at > 185000);
 	assert_non_null(sa->children);
 	check_child(w, sa->children);
+	world_free(w);
+}
+
+/*
+ * The initiator never rekeys (no lifetime of its own): the responder
+ * enforces its lifetime and rekeys the IKE SA itself, becoming the new
+ * SA's initiator.
+ */
+static void rekey_ike_responder(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *a, *b, *b_new;
+	struct log_rec l[2];
+	struct ev_log ev[2];
+	uint64_t t;
+
+	w->c[0].child_lifetime_s = w->c[1].child_lifetime_s = 0;
+	w->c[1].ike_lifetime_s = 3600;
+	a = establish(w, 0);
+	b = only_sa(w, 1);
+	log_attach(w, l);
+	ev_attach(w, ev);
+	assert_int_equal(a->rekey_at, 0);
+	t = b->rekey_at;
+	assert_true(t > 3420000 && t <= 3600000);
+	assert_int_equal(engine_next_deadline(&w->e[1]), t);
+	assert_int_equal(engine_tick(&w->e[1], t - 1), t);
+	assert_int_equal(w->n, 0);
+	engine_tick(&w->e[1], t);
+	assert_int_equal(w->n, 1);
+	assert_true(logged(&l[1], "initiator has not rekeyed", NULL));
+	pump(w, t);
+	b_new = only_sa(w, 1);
+	assert_ptr_not_equal(b_new, b);
+	assert_true(b_new->initiator);
+	assert_false(only_sa(w, 0)->initiator);
+	assert_int_equal(b_new->rekey_at, t + 3240000);
+	assert_int_equal(only_sa(w, 0)->rekey_at, 0);
+	assert_int_equal(n_children(b_new), 1);
+	check_child(w, only_sa(w, 0)->children);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(ev[i].n[ENGINE_EV_IKE_UP][ENGINE_R_REKEYED],
+				 1);
+		assert_int_equal(ev[i].n[ENGINE_EV_IKE_DOWN][ENGINE_R_REKEYED],
+				 1);
+		assert_int_equal(ev[i].total, 2);
+	}
+	world_free(w);
+}
+
+/*
+ * ike_reauth: at the lifetime the initiator deletes the IKE SA, then
+ * sets up a new one with IKE_SA_INIT and IKE_AUTH.
+ */
+static void reauth_initiator(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *a, *a_new;
+	struct log_rec l[2];
+	struct ev_log ev[2];
+	uint64_t t;
+
+	for (int i = 0; i < 2; i++) {
+		w->c[i].ike_lifetime_s = 100;
+		w->c[i].ike_reauth = true;
+	}
+	a = establish(w, 0);
+	log_attach(w, l);
+	ev_attach(w, ev);
+	t = a->rekey_at;
+	assert_int_equal(t, 90000);
+	engine_tick(&w->e[0], t);
+	assert_int_equal(a->state, IKESA_DELETING);
+	assert_true(logged(&l[0], "to set up a new one", NULL));
+	pump(w, t);
+	a_new = only_sa(w, 0);
+	assert_ptr_not_equal(a_new, a);
+	assert_int_equal(a_new->state, IKESA_ESTABLISHED);
+	assert_true(a_new->initiator);
+	assert_int_equal(a_new->rekey_at, t + 90000);
+	assert_int_equal(only_sa(w, 1)->state, IKESA_ESTABLISHED);
+	check_child(w, a_new->children);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(live_sas(&w->f[i]), 2);
+		assert_int_equal(live_pols(&w->f[i]), 3);
+		assert_int_equal(ev[i].n[ENGINE_EV_IKE_UP][ENGINE_R_NONE], 1);
+		assert_int_equal(ev[i].n[ENGINE_EV_CHILD_UP][ENGINE_R_NONE], 1);
+	}
+	assert_int_equal(ev[0].n[ENGINE_EV_IKE_DOWN][ENGINE_R_EXPIRED], 1);
+	assert_int_equal(ev[1].n[ENGINE_EV_IKE_DOWN][ENGINE_R_PEER], 1);
+	world_free(w);
+}
+
+/*
+ * ike_reauth on the responder, whose peer does nothing at the lifetime:
+ * it deletes the IKE SA and leaves the new one to the peer.
+ */
+static void reauth_responder(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ev_log ev[2];
+	struct ikesa *b;
+	uint64_t t;
+
+	w->c[1].ike_lifetime_s = 100;
+	w->c[1].ike_reauth = true;
+	establish(w, 0);
+	b = only_sa(w, 1);
+	ev_attach(w, ev);
+	t = b->rekey_at;
+	assert_true(t > 95000 && t <= 100000);
+	engine_tick(&w->e[1], t);
+	pump(w, t);
+	for (int i = 0; i < 2; i++) {
+		assert_null(w->e[i].sas);
+		assert_int_equal(live_sas(&w->f[i]), 0);
+		assert_int_equal(live_pols(&w->f[i]), 0);
+	}
+	assert_int_equal(ev[1].n[ENGINE_EV_IKE_DOWN][ENGINE_R_EXPIRED], 1);
+	assert_int_equal(ev[0].n[ENGINE_EV_IKE_DOWN][ENGINE_R_PEER], 1);
 	world_free(w);
 }
 
@@ -3247,6 +3368,9 @@ int main(void)
 		cmocka_unit_test(rekey_ike),
 		cmocka_unit_test(rekey_ike_lifetime),
 		cmocka_unit_test(rekey_ike_old_deleted),
+		cmocka_unit_test(rekey_ike_responder),
+		cmocka_unit_test(reauth_initiator),
+		cmocka_unit_test(reauth_responder),
 		cmocka_unit_test(child_timers),
 		cmocka_unit_test(child_rekey_initiator),
 		cmocka_unit_test(child_rekey_responder),
