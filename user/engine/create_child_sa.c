@@ -9,6 +9,7 @@
  * (recreate()). Rekeying the IKE SA is in ike_rekey.c.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -320,6 +321,26 @@ static void recreate(struct ikesa *sa, struct childsa *old,
 	childsa_free(c);
 }
 
+/*
+ * Our request for c failed with notify n: the peer's answer (from_peer),
+ * or our verdict on an answer we cannot take.
+ */
+static void log_failed(struct ikesa *sa, const struct childsa *c,
+		       uint16_t n, bool from_peer)
+{
+	char what[32];
+
+	if (c->rekey_spi)
+		snprintf(what, sizeof(what), "rekey of Child SA %08x",
+			 c->rekey_spi);
+	else
+		snprintf(what, sizeof(what), "new Child SA");
+	engine_logf(sa->engine, engine_notify_level(n), sa,
+		    from_peer ? "CREATE_CHILD_SA (%s) refused: received %s" :
+		    "CREATE_CHILD_SA (%s): answer not acceptable (%s)", what,
+		    ike_notify_name(n));
+}
+
 static void response(struct engine *e, struct ikesa *sa,
 		     const struct engine_msg *m)
 {
@@ -330,7 +351,7 @@ static void response(struct engine *e, struct ikesa *sa,
 		.now = m->now,
 	};
 	struct childsa *c = sa->req.child, *old;
-	uint16_t n = IKE_N_INVALID_SYNTAX, sent, g;
+	uint16_t n, sent, g;
 	bool redundant;
 
 	if (sa->req.rekey_ike) {
@@ -349,7 +370,14 @@ static void response(struct engine *e, struct ikesa *sa,
 		nego.nr_len = pnr->nonce->len;
 		nego.prev = old;
 		n = child_complete(sa, c, m->chain, &nego);
+	} else {
+		/* An error answer has no Nonce: keep the peer's notify. */
+		n = engine_error_notify(m->chain);
+		if (!n)
+			n = IKE_N_INVALID_SYNTAX;
 	}
+	if (n)
+		log_failed(sa, c, n, engine_error_notify(m->chain) == n);
 	sent = sa->req.have_dh ? sa->req.dh.group->id : 0;
 	redundant = !n && sa->req.coll_spi && ours_redundant(sa, &nego);
 	ikesa_request_done(sa);

@@ -2681,11 +2681,17 @@ static void child_rekey_during_ike_rekey(void **state)
 	struct ikesa *a = establish(w, 0), *b = only_sa(w, 1);
 	uint32_t old_in = b->children->spi_in;
 	uint64_t t = b->children->rekey_at;
+	struct log_rec l[2];
 
+	log_attach(w, l);
 	assert_int_equal(engine_rekey_ike(&w->e[0], a, t), 0);
 	engine_tick(&w->e[1], t);
 	assert_int_equal(w->n, 2);
 	pump(w, t);
+	assert_true(logged(&l[0], "IKE SA rekey refused: received "
+			   "TEMPORARY_FAILURE", NULL));
+	assert_true(logged(&l[1], "refused: received TEMPORARY_FAILURE",
+			   NULL));
 	assert_ptr_equal(only_sa(w, 0), a);
 	assert_ptr_equal(only_sa(w, 1), b);
 	assert_false(a->req.active || b->req.active);
@@ -3181,10 +3187,12 @@ static void child_rekey_error_retry(void **state)
 	struct ikesa *a = establish(w, 0), *b = only_sa(w, 1);
 	uint32_t old_in, old_out;
 	struct ev_log l[2];
+	struct log_rec lg[2];
 	struct dgram d;
 	uint64_t t;
 
 	ev_attach(w, l);
+	log_attach(w, lg);
 	old_in = a->children->spi_in;
 	old_out = a->children->spi_out;
 	set_esp(&w->c[1], false);	/* B now takes CBC only */
@@ -3198,6 +3206,12 @@ static void child_rekey_error_retry(void **state)
 	deliver(w, &d, t);
 	free(d.buf);
 	assert_int_equal(w->n, 0);
+	/* The peer's own notify is what A reports. */
+	assert_true(logged(&lg[0], "rekey of Child SA",
+			   "refused: received NO_PROPOSAL_CHOSEN", NULL));
+	assert_false(logged(&lg[0], "INVALID_SYNTAX", NULL));
+	assert_true(logged(&lg[1], "CREATE_CHILD_SA request refused",
+			   "sent NO_PROPOSAL_CHOSEN", NULL));
 
 	for (int i = 0; i < 2; i++) {
 		struct ikesa *s = i ? b : a;
