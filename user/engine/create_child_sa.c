@@ -189,7 +189,8 @@ static bool rekeying(const struct ikesa *sa, const struct childsa *c)
 /*
  * The peer's rekey of prev made c. The peer deletes prev; if our own
  * rekey of prev is in flight, remember this exchange's lower nonce for
- * when its answer comes (§2.8.1).
+ * when its answer comes (§2.8.1), which settles which of the two new SAs
+ * replaces prev: that is reported then, once.
  */
 static void peer_rekeyed(struct ikesa *sa, struct childsa *prev,
 			 struct childsa *c, const struct child_nego *nego)
@@ -197,15 +198,36 @@ static void peer_rekeyed(struct ikesa *sa, struct childsa *prev,
 	const uint8_t *low;
 	size_t len;
 
+	prev->replaced = true;
 	if (rekeying(sa, prev)) {
 		lower_nonce(nego->ni, nego->ni_len, nego->nr, nego->nr_len,
 			    &low, &len);
 		sa->req.coll_spi = c->spi_in;
 		memcpy(sa->req.coll_nonce, low, len);
 		sa->req.coll_nonce_len = len;
+		return;
 	}
-	prev->replaced = true;
 	ikesa_child_rekeyed(sa, c, prev);
+}
+
+/*
+ * After a collision, our rekey of old lost or failed: the SA the peer's
+ * rekey made (spi_in coll) replaces old.
+ */
+static void peer_replaces(struct ikesa *sa, uint32_t coll,
+			  const struct childsa *old)
+{
+	const struct childsa *c = coll ? ikesa_find_child(sa, coll, true) :
+					 NULL;
+
+	if (c && old)
+		ikesa_child_rekeyed(sa, c, old);
+}
+
+void create_child_sa_deleted(struct ikesa *sa, const struct childsa *c)
+{
+	if (rekeying(sa, c))
+		peer_replaces(sa, sa->req.coll_spi, c);
 }
 
 static void request(struct engine *e, struct ikesa *sa,
@@ -352,6 +374,7 @@ static void response(struct engine *e, struct ikesa *sa,
 	};
 	struct childsa *c = sa->req.child, *old;
 	uint16_t n, sent, g;
+	uint32_t coll = sa->req.coll_spi;
 	bool redundant;
 
 	if (sa->req.rekey_ike) {
@@ -387,6 +410,7 @@ static void response(struct engine *e, struct ikesa *sa,
 		g = (uint16_t)(pinv->notify->data[0] << 8 |
 			       pinv->notify->data[1]);
 		child_reject(sa, c, m->chain, m->now);
+		peer_replaces(sa, coll, old);
 		/* Unless the peer has rekeyed it meanwhile. */
 		if (g != sent && !(old && old->replaced) &&
 		    proposal_has_dh(sa->conn->esp, sa->conn->n_esp, g))
@@ -400,6 +424,7 @@ static void response(struct engine *e, struct ikesa *sa,
 	}
 	if (n) {
 		child_reject(sa, c, m->chain, m->now);
+		peer_replaces(sa, coll, old);
 		return;
 	}
 	ikesa_add_child(sa, c);
@@ -410,6 +435,7 @@ static void response(struct engine *e, struct ikesa *sa,
 		 * peer deletes old (§2.8.1).
 		 */
 		c->replaced = true;
+		peer_replaces(sa, coll, old);
 		informational_start(sa, c, false, m->now);
 		return;
 	}

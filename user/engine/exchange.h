@@ -123,6 +123,12 @@ int informational_delete_pending(struct ikesa *sa, uint64_t now);
 int informational_notify(struct ikesa *sa, uint16_t type);
 
 /*
+ * The peer deletes c (INFORMATIONAL): if our rekey of c in flight
+ * collided with the peer's, the peer's new SA has won; report it.
+ */
+void create_child_sa_deleted(struct ikesa *sa, const struct childsa *c);
+
+/*
  * Rekeying the IKE SA (§1.3.2, §2.18) rides on CREATE_CHILD_SA; its
  * handlers pass on requests whose SA payload is for IKE, and answers to
  * our sa->req.rekey_ike request.

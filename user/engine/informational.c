@@ -141,6 +141,7 @@ static void request(struct engine *e, struct ikesa *sa,
 			/* We are deleting it too: leave it out (§1.4.1). */
 			if (!(sa->req.active && sa->req.del_spi == c->spi_in))
 				im->del.spis[im->del.n_spis++] = c->spi_in;
+			create_child_sa_deleted(sa, c);
 			ikesa_del_child(sa, c, ENGINE_R_PEER);
 		}
 	}

@@ -2445,10 +2445,12 @@ static void collide_once(void)
 	size_t len;
 	uint64_t t;
 	struct dgram d[2], r;
+	struct ev_log ev[2];
 	int win;
 
 	s[0] = establish(w, 0);
 	s[1] = only_sa(w, 1);
+	ev_attach(w, ev);
 	t = s[0]->children->rekey_at > s[1]->children->rekey_at ?
 		s[0]->children->rekey_at : s[1]->children->rekey_at;
 	for (int i = 0; i < 2; i++) {
@@ -2492,6 +2494,17 @@ static void collide_once(void)
 	/* The survivor: made[win] is the winner's inbound SPI. */
 	assert_int_equal(s[win]->children->spi_in, made[win]);
 	assert_int_equal(s[!win]->children->spi_out, made[win]);
+	/* One rekey reported on each side: the old SA by the survivor. */
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(
+			ev[i].n[ENGINE_EV_CHILD_REKEYED][ENGINE_R_NONE], 1);
+		assert_int_equal(ev[i].rekeyed_old, old_in[i]);
+		assert_int_equal(ev[i].rekeyed_new, s[i]->children->spi_in);
+		assert_int_equal(ev[i].n[ENGINE_EV_CHILD_UP][ENGINE_R_NONE], 2);
+		assert_int_equal(
+			ev[i].n[ENGINE_EV_CHILD_DOWN][ENGINE_R_REKEYED] +
+			ev[i].n[ENGINE_EV_CHILD_DOWN][ENGINE_R_PEER], 2);
+	}
 	check_child(w, s[0]->children);
 	world_free(w);
 }
@@ -2504,6 +2517,77 @@ static void child_rekey_collision(void **state)
 }
 
 /*
+ * A collision where the winner's Delete of the old SA overtakes the
+ * loser's own answer: the loser reports the winner's SA as the old one's
+ * successor when the Delete comes, and nothing more after.
+ */
+static void collide_reordered(void)
+{
+	struct world *w = world_life(100, IKE_DH_ECP_256, true);
+	uint8_t ni[2][IKE_NONCE_MAX], nr[2][IKE_NONCE_MAX];
+	struct dgram d[2], r[2], del;
+	struct ikesa *s[2];
+	struct ev_log ev[2];
+	uint32_t old_in[2];
+	size_t len = 0;
+	uint64_t t;
+	int win;
+
+	s[0] = establish(w, 0);
+	s[1] = only_sa(w, 1);
+	ev_attach(w, ev);
+	t = s[0]->children->rekey_at > s[1]->children->rekey_at ?
+		s[0]->children->rekey_at : s[1]->children->rekey_at;
+	for (int i = 0; i < 2; i++) {
+		old_in[i] = s[i]->children->spi_in;
+		engine_tick(&w->e[i], t);
+		memcpy(ni[i], s[i]->req.nonce, s[i]->req.nonce_len);
+		len = s[i]->req.nonce_len;
+	}
+	d[0] = pop(w);
+	d[1] = pop(w);
+	deliver(w, &d[0], t);
+	deliver(w, &d[1], t);
+	for (int i = 0; i < 2; i++) {
+		r[i] = pop(w);		/* the answer to side i */
+		assert_int_equal(r[i].from, !i);
+		assert_int_equal(sk_nonce(s[i], &r[i], nr[i]), len);
+	}
+	win = memcmp(lower(ni[0], nr[0], len), lower(ni[1], nr[1], len),
+		     len) < 0 ? 1 : 0;
+	deliver(w, &r[win], t);
+	del = pop(w);		/* the winner's Delete of the old SA */
+	assert_int_equal(del.from, win);
+	assert_int_equal(w->n, 0);
+	deliver(w, &del, t);
+	assert_int_equal(ev[!win].n[ENGINE_EV_CHILD_REKEYED][ENGINE_R_NONE],
+			 1);
+	deliver(w, &r[!win], t);
+	pump(w, t);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(n_children(s[i]), 1);
+		assert_int_equal(
+			ev[i].n[ENGINE_EV_CHILD_REKEYED][ENGINE_R_NONE], 1);
+		assert_int_equal(ev[i].rekeyed_old, old_in[i]);
+		assert_int_equal(ev[i].rekeyed_new, s[i]->children->spi_in);
+		assert_int_equal(live_sas(&w->f[i]), 2);
+	}
+	check_child(w, s[0]->children);
+	for (int i = 0; i < 2; i++) {
+		free(d[i].buf);
+		free(r[i].buf);
+	}
+	free(del.buf);
+	world_free(w);
+}
+
+static void child_rekey_collision_reordered(void **state)
+{
+	for (int i = 0; i < 8; i++)
+		collide_reordered();
+}
+
+/*
  * A's answer comes before B's request: A has rekeyed and deletes the old
  * SA, so it refuses B's rekey of it with TEMPORARY_FAILURE (§2.25).
  */
@@ -2512,11 +2596,15 @@ static void child_rekey_collision_late(void **state)
 	struct world *w = world_life(100, IKE_DH_ECP_256, true);
 	struct ikesa *s[2];
 	struct dgram ra, rb, d;
-	uint32_t made;
+	struct ev_log ev[2];
+	uint32_t made, old_in[2];
 	uint64_t t;
 
 	s[0] = establish(w, 0);
 	s[1] = only_sa(w, 1);
+	ev_attach(w, ev);
+	old_in[0] = s[0]->children->spi_in;
+	old_in[1] = s[1]->children->spi_in;
 	t = s[0]->children->rekey_at > s[1]->children->rekey_at ?
 		s[0]->children->rekey_at : s[1]->children->rekey_at;
 	engine_tick(&w->e[0], t);
@@ -2548,6 +2636,12 @@ static void child_rekey_collision_late(void **state)
 	}
 	assert_int_equal(s[0]->children->spi_in, made);
 	check_child(w, s[0]->children);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(
+			ev[i].n[ENGINE_EV_CHILD_REKEYED][ENGINE_R_NONE], 1);
+		assert_int_equal(ev[i].rekeyed_old, old_in[i]);
+		assert_int_equal(ev[i].rekeyed_new, s[i]->children->spi_in);
+	}
 	free(ra.buf);
 	free(rb.buf);
 	world_free(w);
@@ -3391,6 +3485,7 @@ int main(void)
 		cmocka_unit_test(child_rekey_pfs),
 		cmocka_unit_test(child_rekey_collision),
 		cmocka_unit_test(child_rekey_collision_late),
+		cmocka_unit_test(child_rekey_collision_reordered),
 		cmocka_unit_test(child_rekey_window),
 		cmocka_unit_test(child_rekey_during_ike_rekey),
 		cmocka_unit_test(child_rekey_not_found),
