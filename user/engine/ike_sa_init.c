@@ -191,17 +191,36 @@ static bool cookie_ok(struct engine *e, const struct engine_msg *m,
 	return ok;
 }
 
+/*
+ * Our certificate payloads: for every connection that IKE_AUTH may
+ * still choose, which holds the proposal agreed here (auth_sig.h).
+ */
+static void add_sig_payloads(struct ikesa *sa, struct ike_chain *chain,
+			     struct sig_payloads *sig)
+{
+	struct engine_match it = { 0, 0 };
+	const struct conn *c;
+
+	while ((c = engine_match_next(sa->engine, &sa->local, &sa->remote,
+				      &it)))
+		if (c->sig_creds &&
+		    proposal_contains(&sa->ike.prop, c->ike, c->n_ike,
+				      IKE_PROTO_IKE, sa->ike.dh->id))
+			auth_sig_merge(sig, c);
+	auth_sig_add_merged(sig, chain);
+}
+
 static int respond(struct ikesa *sa, const struct proposal_choice *pc)
 {
 	struct ike_chain *chain = calloc(1, sizeof(*chain));
 	struct ike_sa *sap = calloc(1, sizeof(*sap));
+	struct sig_payloads *sig = calloc(1, sizeof(*sig));
 	struct ike_nonce nonce = { sa->nr, sa->nr_len };
-	struct sig_payloads sig;
 	struct ike_ke ke;
 	struct ike_error err;
 	int ret = -ENOMEM;
 
-	if (!chain || !sap)
+	if (!chain || !sap || !sig)
 		goto out;
 	sap->n_proposals = 1;
 	sap->proposals[0] = pc->prop;
@@ -210,8 +229,7 @@ static int respond(struct ikesa *sa, const struct proposal_choice *pc)
 	ke.data = dh_public(&sa->dh, &ke.len);
 	ike_chain_add(chain, IKE_PL_KE, &ke, &err);
 	ike_chain_add(chain, IKE_PL_NONCE, &nonce, &err);
-	auth_sig_add_payloads(sa->conn, IKE_EXCH_IKE_SA_INIT, false, chain,
-			      &sig);
+	add_sig_payloads(sa, chain, sig);
 	ret = ikesa_respond(sa, IKE_EXCH_IKE_SA_INIT, 0, chain);
 	if (!ret) {
 		sa->init_resp = malloc(sa->resp_len);
@@ -225,6 +243,7 @@ static int respond(struct ikesa *sa, const struct proposal_choice *pc)
 out:
 	free(chain);
 	free(sap);
+	free(sig);
 	return ret;
 }
 

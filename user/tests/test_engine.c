@@ -1607,6 +1607,78 @@ static void conn_by_auth_method(void **state)
 	}
 }
 
+/* The CERTREQ data length of a plain datagram, -1 without CERTREQ. */
+static int plain_certreq_len(const struct dgram *d)
+{
+	const struct ike_payload *pl;
+	struct ike_message m;
+	struct ike_error err;
+	int len = -1;
+
+	assert_int_equal(ike_message_parse(&m, d->buf, d->len, &err), 0);
+	pl = ike_chain_find(&m.chain, IKE_PL_CERTREQ, NULL);
+	if (pl)
+		len = (int)pl->cert->len;
+	ike_message_free(&m);
+	return len;
+}
+
+/*
+ * B's IKE_SA_INIT answer is sent before IKE_AUTH chooses the connection:
+ * it offers SIGNATURE_HASH_ALGORITHMS and a CERTREQ when any connection
+ * IKE_AUTH may choose has certificates, even if the one matched by
+ * proposal has none; a CA trusted by several is named once.
+ */
+static void init_certreq_candidates(void **state)
+{
+	for (int i = 0; i < 3; i++) {
+		struct world *w = world_new(IKE_DH_ECP_256, true);
+		struct conn *cc = conn_copy(w, "cert");
+		struct conn *cc2 = conn_copy(w, "cert2");
+		struct sig_creds *a_creds;
+		struct ikesa *sa;
+		struct dgram d;
+
+		cc->psk_len = 0;
+		cc->auth_method = IKE_AUTH_DIGITAL_SIGNATURE;
+		cc->sig_creds = certs_load(1);
+		*cc2 = *cc;
+		cc2->sig_creds = certs_load(1);	/* the same CA again */
+		set_id(&cc2->remote_id, "c.example");
+		w->c[0].psk_len = 0;
+		w->c[0].auth_method = IKE_AUTH_DIGITAL_SIGNATURE;
+		w->c[0].sig_creds = a_creds = certs_load(0);
+		if (i == 0)	/* PSK first: IKE_SA_INIT picks it */
+			set_conns(w, (struct conn *[]){ &w->c[1], cc }, 2);
+		else if (i == 1)
+			set_conns(w, (struct conn *[]){ &w->c[1], cc2, cc },
+				  3);
+		else	/* no certificates at all */
+			set_conns(w, (struct conn *[]){ &w->c[1] }, 1);
+		sa = engine_initiate(&w->e[0], &w->c[0], 0);
+		d = pop(w);
+		deliver(w, &d, 0);
+		free(d.buf);
+		assert_ptr_equal(only_sa(w, 1)->conn, &w->c[1]);
+		assert_int_equal(plain_has_notify(&w->q[0],
+					IKE_N_SIGNATURE_HASH_ALGORITHMS),
+				 i < 2);
+		assert_int_equal(plain_certreq_len(&w->q[0]),
+				 i < 2 ? IKE_CERTREQ_HASH_LEN : -1);
+		if (i < 2) {
+			pump(w, 0);
+			assert_int_equal(sa->state, IKESA_ESTABLISHED);
+			assert_ptr_equal(only_sa(w, 1)->conn, cc);
+		}
+		world_free(w);
+		sig_creds_free(a_creds);
+		sig_creds_free(cc->sig_creds);
+		sig_creds_free(cc2->sig_creds);
+		free(cc);
+		free(cc2);
+	}
+}
+
 /*
  * Two connections for the same peer with different local IDs: the IDr
  * the initiator sends picks the one with that local ID; an IDr no
@@ -3523,6 +3595,8 @@ int main(void)
 		cmocka_unit_test(conn_named_id_first),
 		cmocka_unit_test(conn_by_remote_id),
 		cmocka_unit_test_setup_teardown(conn_by_auth_method,
+						certs_setup, certs_teardown),
+		cmocka_unit_test_setup_teardown(init_certreq_candidates,
 						certs_setup, certs_teardown),
 		cmocka_unit_test(conn_by_idr),
 		cmocka_unit_test(conn_no_idr),
