@@ -621,6 +621,9 @@ static void sa_tick(struct ikesa *sa, uint64_t now)
 	const struct conn *c = sa->conn;
 
 	if (sa->expire && now >= sa->expire) {
+		engine_logf(sa->engine, ENGINE_LOG_DEBUG, sa, "half-open: no "
+			    "IKE_AUTH request in %u s, forgotten",
+			    ENGINE_HALF_OPEN_MS / 1000);
 		ikesa_kill_why(sa, ENGINE_R_TIMEOUT);
 		return;
 	}

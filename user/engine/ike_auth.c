@@ -289,6 +289,8 @@ static void request(struct engine *e, struct ikesa *sa,
 		child_response_payloads(c, &am->chain, &am->sap, &pc,
 					&am->tsi, &am->tsr, &am->mode);
 	} else {
+		engine_logf(e, engine_notify_level(notify), sa, "IKE_AUTH: "
+			    "no Child SA: sent %s", ike_notify_name(notify));
 		ikesa_notify(&am->err, notify, NULL, 0);
 		ike_chain_add(&am->chain, IKE_PL_NOTIFY, &am->err, &err);
 	}
@@ -338,8 +340,13 @@ static void response(struct engine *e, struct ikesa *sa,
 	ikesa_established(sa, m->now, NULL);
 	done_init_msgs(sa);
 	sa->req.child = NULL;
-	if (child_complete(sa, c, m->chain, &nego)) {
+	n = child_complete(sa, c, m->chain, &nego);
+	if (n) {
 		/* The IKE SA stands without its first Child SA. */
+		engine_logf(e, engine_notify_level(n), sa, "IKE_AUTH: no "
+			    "Child SA: %s %s", engine_error_notify(m->chain) ==
+			    n ? "received" : "answer not acceptable,",
+			    ike_notify_name(n));
 		child_reject(sa, c, m->chain, m->now);
 		return;
 	}

@@ -124,7 +124,7 @@ static void reply_stateless(struct engine *e, const struct engine_msg *m,
 	if (!msg)
 		return;
 	if (type < IKE_N_FIRST_STATUS)
-		engine_logf(e, engine_notify_level(type), NULL,
+		engine_logf(e, ENGINE_LOG_INFO, NULL,
 			    "IKE_SA_INIT from %s refused: sent %s",
 			    ip_addr_str(m->remote, peer, sizeof(peer)),
 			    ike_notify_name(type));

@@ -720,10 +720,16 @@ static void init_critical_payload(void **state)
 static void child_no_proposal(void **state)
 {
 	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct log_rec l[2];
 	struct ikesa *sa;
 
+	log_attach(w, l);
 	set_esp(&w->c[1], false);	/* ESP: CBC vs GCM */
 	sa = establish(w, 0);
+	assert_true(logged(&l[1], "no Child SA: sent NO_PROPOSAL_CHOSEN",
+			   NULL));
+	assert_true(logged(&l[0], "no Child SA: received NO_PROPOSAL_CHOSEN",
+			   NULL));
 	/* The IKE SA stands, without a Child SA. */
 	assert_null(sa->children);
 	assert_null(only_sa(w, 1)->children);
