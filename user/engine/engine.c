@@ -589,11 +589,22 @@ static void reauth(struct ikesa *sa, uint64_t now)
 	}
 }
 
+/* Whether c is one of e's connections (not one a reload removed). */
+static bool conn_current(const struct engine *e, const struct conn *c)
+{
+	for (unsigned int i = 0; i < e->n_conns; i++)
+		if (e->conns[i] == c)
+			return true;
+	return false;
+}
+
 void engine_reauth(struct ikesa *sa, uint64_t now)
 {
 	if (!sa->reauth)
 		return;
 	sa->reauth = false;
+	if (!conn_current(sa->engine, sa->conn))
+		return;
 	if (!engine_initiate(sa->engine, sa->conn, now))
 		engine_logf(sa->engine, ENGINE_LOG_ERR, sa,
 			    "cannot set up the IKE SA that replaces it");

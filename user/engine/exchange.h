@@ -101,7 +101,8 @@ void ike_sa_init_version(struct engine *e, const struct engine_msg *m);
 /*
  * sa, deleted at the end of its lifetime to authenticate anew, is gone
  * (its Delete answered or unanswered): if we were its initiator, set up
- * the IKE SA that replaces it.
+ * the IKE SA that replaces it, unless its connection is no longer one
+ * of the engine's (a reload removed or changed it meanwhile).
  */
 void engine_reauth(struct ikesa *sa, uint64_t now);
 

@@ -2200,6 +2200,7 @@ static void reauth_initiator(void **state)
 		w->c[i].ike_lifetime_s = 100;
 		w->c[i].ike_reauth = true;
 	}
+	assert_int_equal(engine_add_conn(&w->e[0], &w->c[0]), 0);
 	a = establish(w, 0);
 	log_attach(w, l);
 	ev_attach(w, ev);
@@ -2224,6 +2225,13 @@ static void reauth_initiator(void **state)
 	}
 	assert_int_equal(ev[0].n[ENGINE_EV_IKE_DOWN][ENGINE_R_EXPIRED], 1);
 	assert_int_equal(ev[1].n[ENGINE_EV_IKE_DOWN][ENGINE_R_PEER], 1);
+	/* A connection gone (a reload) while the Delete is out: no new SA. */
+	t = a_new->rekey_at;
+	engine_tick(&w->e[0], t);
+	w->e[0].n_conns = 0;
+	pump(w, t);
+	assert_null(w->e[0].sas);
+	assert_null(w->e[1].sas);
 	world_free(w);
 }
 
