@@ -29,7 +29,7 @@ enum conn_key {
 	K_REMOTE_ID, K_AUTH, K_PSK, K_IKE, K_ESP, K_LOCAL_TS, K_REMOTE_TS,
 	K_MODE, K_DPD, K_IKE_LIFETIME, K_CHILD_LIFETIME, K_RETRANS_BASE,
 	K_RETRANS_TRIES, K_START, K_CERT, K_KEY, K_CA_DIR, K_CACERT,
-	K_RSA_PSS, K_UNIQUE, K_N
+	K_RSA_PSS, K_UNIQUE, K_IKE_REAUTH, K_N
 };
 
 static const char *const conn_keys[K_N] = {
@@ -45,7 +45,7 @@ static const char *const conn_keys[K_N] = {
 	[K_RETRANS_TRIES] = "retransmit_tries", [K_START] = "start",
 	[K_CERT] = "cert", [K_KEY] = "key", [K_CA_DIR] = "ca_dir",
 	[K_CACERT] = "cacert", [K_RSA_PSS] = "rsa_pss",
-	[K_UNIQUE] = "unique",
+	[K_UNIQUE] = "unique", [K_IKE_REAUTH] = "ike_reauth",
 };
 
 enum mifd_key {
@@ -1264,6 +1264,11 @@ static void conn_key(struct ctx *x, const char *name, const char *v)
 	case K_RSA_PSS:
 		if (parse_bool(v, &c->rsa_pss))
 			error(x, "rsa_pss: \"%s\" is neither yes nor no", v);
+		break;
+	case K_IKE_REAUTH:
+		if (parse_bool(v, &c->ike_reauth))
+			error(x, "ike_reauth: \"%s\" is neither yes nor no",
+			      v);
 		break;
 	case K_PSK:
 		if (!strncasecmp(v, "0x", 2)) {

@@ -2,8 +2,7 @@
 /*
  * mifd's state and main-loop round: the engine fed from the sockets and
  * the timers, the control requests, reloads, and the log of what the
- * engine did (it does not log itself: we compare the IKE SAs with what
- * we saw last round).
+ * engine reports (its events, and its lines on why exchanges failed).
  */
 #include <errno.h>
 #include <poll.h>
@@ -352,6 +351,8 @@ static const char *reason_name(enum engine_reason r)
 		return "closed";
 	case ENGINE_R_REPLACED:
 		return "replaced by a new IKE SA";
+	case ENGINE_R_AUTH_FAILED:
+		return "authentication failed";
 	}
 	return "?";
 }
@@ -442,6 +443,19 @@ static void on_refused(void *ctx, const struct engine_refusal *r)
 	     r->reason == ENGINE_REF_HALF_OPEN_PEER ? LOG_NOTICE : LOG_INFO,
 	     "IKE_SA_INIT from %s:%u refused: %s%s%s", addr,
 	     r->remote_port, engine_refusal_name(r->reason), detail, more);
+}
+
+/* Why an exchange failed, as the engine says it. */
+static void on_log(void *ctx, enum engine_log_level level,
+		   const struct ikesa *sa, const char *msg)
+{
+	(void)ctx;
+	if (!sa)
+		mlog((int)level, "%s", msg);
+	else
+		mlog((int)level, "conn %s: IKE SA %016llx_i %016llx_r: %s",
+		     conn_name(sa), (unsigned long long)sa->spi_i,
+		     (unsigned long long)sa->spi_r, msg);
 }
 
 /* Control requests. */
@@ -830,6 +844,7 @@ int daemon_start(struct daemon *d, const char *conf_path,
 	struct engine_send s = { send_cb, d };
 	struct engine_events ev = { on_event, d };
 	struct engine_refusals refusals = { on_refused, d };
+	struct engine_log lg = { on_log, d };
 	struct conf *c;
 	sigset_t mask;
 	int ret;
@@ -885,6 +900,7 @@ int daemon_start(struct daemon *d, const char *conf_path,
 	}
 	engine_set_events(&d->engine, &ev);
 	engine_set_refusals(&d->engine, &refusals);
+	engine_set_log(&d->engine, &lg);
 	d->have_engine = true;
 	socket_path = d->socket_override[0] ? d->socket_override : c->socket;
 	ret = control_open(&d->ctl, socket_path, daemon_request, d);

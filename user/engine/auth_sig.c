@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "crypto/keys.h"
 #include "engine/auth_sig.h"
@@ -163,6 +164,54 @@ void auth_sig_add_payloads(const struct conn *c, uint8_t exchange,
 		sp->certreq.len = cr->ca_hashes_len;
 		ike_chain_add(ch, IKE_PL_CERTREQ, &sp->certreq, &err);
 	}
+}
+
+static bool have_ca(const struct sig_payloads *sp, const uint8_t *hash)
+{
+	for (size_t off = 0; off < sp->ca_len; off += IKE_CERTREQ_HASH_LEN)
+		if (!memcmp(sp->ca_data + off, hash, IKE_CERTREQ_HASH_LEN))
+			return true;
+	return false;
+}
+
+void auth_sig_merge(struct sig_payloads *sp, const struct conn *c)
+{
+	const struct sig_creds *cr = c->sig_creds;
+
+	/* Connections share credentials loaded from the same files. */
+	if (!cr || cr == sp->merged_last)
+		return;
+	sp->merged_sig = true;
+	sp->merged_last = cr;
+	for (size_t off = 0; off < cr->ca_hashes_len;
+	     off += IKE_CERTREQ_HASH_LEN) {
+		if (sp->ca_len == sizeof(sp->ca_data))
+			return;
+		if (have_ca(sp, cr->ca_hashes + off))
+			continue;
+		memcpy(sp->ca_data + sp->ca_len, cr->ca_hashes + off,
+		       IKE_CERTREQ_HASH_LEN);
+		sp->ca_len += IKE_CERTREQ_HASH_LEN;
+	}
+}
+
+void auth_sig_add_merged(struct sig_payloads *sp, struct ike_chain *ch)
+{
+	struct ike_error err;
+
+	if (!sp->merged_sig)
+		return;
+	sp->hashes = (struct ike_notify){ .type =
+				IKE_N_SIGNATURE_HASH_ALGORITHMS };
+	sp->hashes.data = sp->hash_data;
+	sp->hashes.len = sig_hash_list(sp->hash_data);
+	ike_chain_add(ch, IKE_PL_NOTIFY, &sp->hashes, &err);
+	if (!sp->ca_len)
+		return;
+	sp->certreq.encoding = IKE_CERT_X509_SIG;
+	sp->certreq.data = sp->ca_data;
+	sp->certreq.len = sp->ca_len;
+	ike_chain_add(ch, IKE_PL_CERTREQ, &sp->certreq, &err);
 }
 
 bool auth_sig_peer_authentic(struct ikesa *sa, const struct ike_chain *ch,

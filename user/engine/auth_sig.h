@@ -29,6 +29,11 @@ struct sig_payloads {
 	uint8_t hash_data[2 * SIG_N_HASHES];
 	struct ike_cert cert[SIG_MAX_CHAIN];
 	struct ike_cert certreq;
+	/* auth_sig_merge(): what the connections so far can check. */
+	bool merged_sig;
+	const struct sig_creds *merged_last;
+	uint8_t ca_data[SIG_MAX_CAS * IKE_CERTREQ_HASH_LEN];
+	size_t ca_len;
 };
 
 /*
@@ -36,11 +41,27 @@ struct sig_payloads {
  *	IKE_SA_INIT	SIGNATURE_HASH_ALGORITHMS (both), CERTREQ (responder)
  *	IKE_AUTH	CERT (when signing with a certificate), CERTREQ
  *			(initiator)
- * sp must live until the chain is built.
+ * sp must live until the chain is built. The responder's IKE_SA_INIT
+ * answer speaks for several connections: auth_sig_merge() below.
  */
 void auth_sig_add_payloads(const struct conn *c, uint8_t exchange,
 			   bool initiator, struct ike_chain *ch,
 			   struct sig_payloads *sp);
+
+/*
+ * The responder's IKE_SA_INIT payloads, for IKE_AUTH connections not
+ * chosen yet: the IDs that choose among the candidates (ike_auth.c)
+ * come in IKE_AUTH, after our IKE_SA_INIT answer has gone. So the
+ * answer speaks for every candidate: SIGNATURE_HASH_ALGORITHMS if one
+ * of them has certificates, and a CERTREQ naming the CAs any of them
+ * trusts (without repeats, at most SIG_MAX_CAS). It cannot name only
+ * the CAs of the connection finally chosen: a peer that picks its
+ * certificate by our CERTREQ may pick one only another candidate
+ * accepts, and is then refused. Start with sp zeroed, merge each
+ * candidate, then add.
+ */
+void auth_sig_merge(struct sig_payloads *sp, const struct conn *c);
+void auth_sig_add_merged(struct sig_payloads *sp, struct ike_chain *ch);
 
 /*
  * The peer's AUTH of a signature method (sig_method()): verify its CERT

@@ -214,24 +214,13 @@ int child_response_payloads(struct childsa *c, struct ike_chain *chain,
 	return ike_chain_add(chain, IKE_PL_TSR, tsr, &err);
 }
 
-/* The first error notify of a response, or 0. */
-static uint16_t error_notify(const struct ike_chain *resp)
-{
-	const struct ike_payload *pl = NULL;
-
-	while ((pl = ike_chain_find(resp, IKE_PL_NOTIFY, pl)))
-		if (pl->notify->type < IKE_N_FIRST_STATUS)
-			return pl->notify->type;
-	return 0;
-}
-
 uint16_t child_complete(struct ikesa *sa, struct childsa *c,
 			const struct ike_chain *resp,
 			const struct child_nego *nego)
 {
 	const struct ike_payload *psa, *ptsi, *ptsr, *pke;
 	struct proposal_choice pc;
-	uint16_t n = error_notify(resp);
+	uint16_t n = engine_error_notify(resp);
 
 	if (n)
 		return n;

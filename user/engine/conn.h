@@ -72,6 +72,12 @@ struct conn {
 
 	uint32_t dpd_ms;		/* 0: no liveness checks */
 	uint64_t ike_lifetime_s, child_lifetime_s;	/* 0: unlimited */
+	/*
+	 * At the end of ike_lifetime_s, authenticate anew instead of
+	 * rekeying (§2.8.3): the IKE SA is deleted, and its initiator then
+	 * sets up a new one (ike_sa.h).
+	 */
+	bool ike_reauth;
 	uint32_t retrans_base_ms;	/* first retransmission timeout */
 	unsigned int retrans_tries;	/* retransmissions before giving up */
 

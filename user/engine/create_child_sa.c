@@ -9,6 +9,7 @@
  * (recreate()). Rekeying the IKE SA is in ike_rekey.c.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -190,7 +191,8 @@ static bool rekeying(const struct ikesa *sa, const struct childsa *c)
 /*
  * The peer's rekey of prev made c. The peer deletes prev; if our own
  * rekey of prev is in flight, remember this exchange's lower nonce for
- * when its answer comes (§2.8.1).
+ * when its answer comes (§2.8.1), which settles which of the two new SAs
+ * replaces prev: that is reported then, once.
  */
 static void peer_rekeyed(struct ikesa *sa, struct childsa *prev,
 			 struct childsa *c, const struct child_nego *nego)
@@ -198,15 +200,36 @@ static void peer_rekeyed(struct ikesa *sa, struct childsa *prev,
 	const uint8_t *low;
 	size_t len;
 
+	prev->replaced = true;
 	if (rekeying(sa, prev)) {
 		lower_nonce(nego->ni, nego->ni_len, nego->nr, nego->nr_len,
 			    &low, &len);
 		sa->req.coll_spi = c->spi_in;
 		memcpy(sa->req.coll_nonce, low, len);
 		sa->req.coll_nonce_len = len;
+		return;
 	}
-	prev->replaced = true;
 	ikesa_child_rekeyed(sa, c, prev);
+}
+
+/*
+ * After a collision, our rekey of old lost or failed: the SA the peer's
+ * rekey made (spi_in coll) replaces old.
+ */
+static void peer_replaces(struct ikesa *sa, uint32_t coll,
+			  const struct childsa *old)
+{
+	const struct childsa *c = coll ? ikesa_find_child(sa, coll, true) :
+					 NULL;
+
+	if (c && old)
+		ikesa_child_rekeyed(sa, c, old);
+}
+
+void create_child_sa_deleted(struct ikesa *sa, const struct childsa *c)
+{
+	if (rekeying(sa, c))
+		peer_replaces(sa, sa->req.coll_spi, c);
 }
 
 static void request(struct engine *e, struct ikesa *sa,
@@ -221,7 +244,8 @@ static void request(struct engine *e, struct ikesa *sa,
 	uint16_t notify = IKE_N_TEMPORARY_FAILURE;
 	uint32_t id = m->hdr->msg_id;
 
-	if (sa->state != IKESA_ESTABLISHED) {
+	if (sa->state != IKESA_ESTABLISHED || sa->replaced) {
+		/* Once rekeyed, an IKE SA only waits for its Delete. */
 		respond_error(sa, id, IKE_N_TEMPORARY_FAILURE, 0);
 		return;
 	}
@@ -346,6 +370,26 @@ static void recreate(struct ikesa *sa, struct childsa *old,
 	childsa_free(c);
 }
 
+/*
+ * Our request for c failed with notify n: the peer's answer (from_peer),
+ * or our verdict on an answer we cannot take.
+ */
+static void log_failed(struct ikesa *sa, const struct childsa *c,
+		       uint16_t n, bool from_peer)
+{
+	char what[32];
+
+	if (c->rekey_spi)
+		snprintf(what, sizeof(what), "rekey of Child SA %08x",
+			 c->rekey_spi);
+	else
+		snprintf(what, sizeof(what), "new Child SA");
+	engine_logf(sa->engine, engine_notify_level(n), sa,
+		    from_peer ? "CREATE_CHILD_SA (%s) refused: received %s" :
+		    "CREATE_CHILD_SA (%s): answer not acceptable (%s)", what,
+		    ike_notify_name(n));
+}
+
 static void response(struct engine *e, struct ikesa *sa,
 		     const struct engine_msg *m)
 {
@@ -359,6 +403,7 @@ static void response(struct engine *e, struct ikesa *sa,
 	/* Whoever ends this exchange releases it, or passes it on. */
 	struct childsa *standin = sa->req.standin;
 	uint16_t n = IKE_N_INVALID_SYNTAX, sent, g;
+	uint32_t coll = sa->req.coll_spi;
 	bool redundant, retry;
 
 	if (sa->req.rekey_ike) {
@@ -379,7 +424,14 @@ static void response(struct engine *e, struct ikesa *sa,
 		nego.nr_len = pnr->nonce->len;
 		nego.prev = old;
 		n = child_complete(sa, c, m->chain, &nego);
+	} else {
+		/* An error answer has no Nonce: keep the peer's notify. */
+		n = engine_error_notify(m->chain);
+		if (!n)
+			n = IKE_N_INVALID_SYNTAX;
 	}
+	if (n)
+		log_failed(sa, c, n, engine_error_notify(m->chain) == n);
 	sent = sa->req.have_dh ? sa->req.dh.group->id : 0;
 	redundant = !n && sa->req.coll_spi && ours_redundant(sa, &nego);
 	ikesa_request_done(sa);
@@ -400,6 +452,7 @@ static void response(struct engine *e, struct ikesa *sa,
 			retry = false;
 		}
 		child_reject(sa, c, m->chain, m->now);
+		peer_replaces(sa, coll, old);
 		if (retry)
 			start(sa, old, true, g, m->now);
 		standin_done(sa, standin);
@@ -414,6 +467,7 @@ static void response(struct engine *e, struct ikesa *sa,
 	}
 	if (n) {
 		child_reject(sa, c, m->chain, m->now);
+		peer_replaces(sa, coll, old);
 		return;
 	}
 	ikesa_add_child(sa, c);
@@ -424,6 +478,7 @@ static void response(struct engine *e, struct ikesa *sa,
 		 * peer deletes old (§2.8.1).
 		 */
 		c->replaced = true;
+		peer_replaces(sa, coll, old);
 		informational_start(sa, c, false, m->now);
 		return;
 	}

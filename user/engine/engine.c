@@ -5,6 +5,8 @@
  * and the timers.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,6 +87,7 @@ const char *engine_refusal_name(enum engine_refusal_reason r)
 		[ENGINE_REF_INVALID_KE] = "KE payload of another group",
 		[ENGINE_REF_FAILED] = "out of memory or bad public value",
 		[ENGINE_REF_OFFER_LIMIT] = "offer longer than the limits",
+		[ENGINE_REF_VERSION] = "a later IKE major version",
 	};
 
 	return r < ENGINE_REF_N && names[r] ? names[r] : "?";
@@ -101,6 +104,51 @@ void engine_refuse(struct engine *e, const struct engine_msg *m,
 	e->refused[why]++;
 	if (e->refusals.fn)
 		e->refusals.fn(e->refusals.ctx, &r);
+}
+
+void engine_set_log(struct engine *e, const struct engine_log *log)
+{
+	if (log)
+		e->log = *log;
+	else
+		memset(&e->log, 0, sizeof(e->log));
+}
+
+void engine_logf(struct engine *e, enum engine_log_level level,
+		 const struct ikesa *sa, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (!e->log.fn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	e->log.fn(e->log.ctx, level, sa, msg);
+}
+
+uint16_t engine_error_notify(const struct ike_chain *c)
+{
+	const struct ike_payload *pl = NULL;
+
+	while ((pl = ike_chain_find(c, IKE_PL_NOTIFY, pl)))
+		if (pl->notify->type < IKE_N_FIRST_STATUS)
+			return pl->notify->type;
+	return 0;
+}
+
+enum engine_log_level engine_notify_level(uint16_t type)
+{
+	switch (type) {
+	case IKE_N_INVALID_KE_PAYLOAD:
+	case IKE_N_TEMPORARY_FAILURE:
+	case IKE_N_CHILD_SA_NOT_FOUND:
+	case IKE_N_COOKIE:
+		return ENGINE_LOG_INFO;
+	default:
+		return ENGINE_LOG_WARNING;
+	}
 }
 
 int engine_hash_peer(struct engine *e, struct ikesa *sa)
@@ -275,18 +323,23 @@ static struct ikesa *find_half_open(const struct engine *e, uint64_t spi_i,
 	return NULL;
 }
 
-/* An unencrypted message: parse it whole, drop it if malformed. */
-static void plain_input(struct engine *e, struct ikesa *sa,
-			void (*fn)(struct engine *, struct ikesa *,
-				   const struct engine_msg *),
-			struct engine_msg *m)
+/*
+ * An unencrypted message: parse it whole and hand it to fn. Returns 0,
+ * or -1 when it is malformed (err says how), having done nothing.
+ */
+static int plain_input(struct engine *e, struct ikesa *sa,
+		       void (*fn)(struct engine *, struct ikesa *,
+				  const struct engine_msg *),
+		       struct engine_msg *m, struct ike_error *err)
 {
 	struct ike_message *msg = calloc(1, sizeof(*msg));
-	struct ike_error err;
+	int ret;
 
+	memset(err, 0, sizeof(*err));
 	if (!msg)
-		return;
-	if (!ike_message_parse(msg, m->buf, m->len, &err)) {
+		return -1;
+	ret = ike_message_parse(msg, m->buf, m->len, err);
+	if (!ret) {
 		m->chain = &msg->chain;
 		fn(e, sa, m);
 		ike_message_free(msg);
@@ -294,6 +347,7 @@ static void plain_input(struct engine *e, struct ikesa *sa,
 		engine_refuse(e, m, ENGINE_REF_MALFORMED, 0);
 	}
 	free(msg);
+	return ret;
 }
 
 static void input_response(struct engine *e, const struct exchange_ops *x,
@@ -311,7 +365,8 @@ static void input_response(struct engine *e, const struct exchange_ops *x,
 	    sa->req.exchange != h->exchange)
 		return;
 	if (x->plain) {
-		plain_input(e, sa, x->response, m);
+		/* Unprotected: a malformed one is dropped. */
+		plain_input(e, sa, x->response, m, &err);
 		return;
 	}
 	if (h->spi_i != sa->spi_i || h->spi_r != sa->spi_r)
@@ -352,8 +407,9 @@ static void input_request(struct engine *e, const struct exchange_ops *x,
 				ikesa_send(sa, sa->resp_buf, sa->resp_len);
 			return;
 		}
-		if (ike_sa_init_admit(e, m))
-			plain_input(e, NULL, x->request, m);
+		if (ike_sa_init_admit(e, m) &&
+		    plain_input(e, NULL, x->request, m, &err))
+			ike_sa_init_malformed(e, m, &err);
 		return;
 	}
 
@@ -409,8 +465,13 @@ void engine_input(struct engine *e, uint64_t now,
 		.local_port = lport, .remote_port = rport,
 	};
 
-	if (!buf || ike_header_parse(&h, buf, len, &err))
+	if (!buf)
 		return;
+	if (ike_header_parse(&h, buf, len, &err)) {
+		if (err.code == IKE_ERR_VERSION)
+			ike_sa_init_version(e, &m);
+		return;
+	}
 	x = find_exchange(h.exchange);
 	if (!x)
 		return;
@@ -437,9 +498,10 @@ struct ikesa *engine_initiate(struct engine *e, const struct conn *c,
 	return sa;
 }
 
+/* Established, and not replaced by a rekey of the peer's. */
 static bool usable(const struct ikesa *sa)
 {
-	return sa && sa->state == IKESA_ESTABLISHED;
+	return sa && sa->state == IKESA_ESTABLISHED && !sa->replaced;
 }
 
 int engine_create_child(struct engine *e, struct ikesa *sa, uint64_t now)
@@ -484,7 +546,7 @@ int engine_delete_ike(struct engine *e, struct ikesa *sa, uint64_t now)
 {
 	int ret;
 
-	if (!usable(sa))
+	if (!sa || sa->state != IKESA_ESTABLISHED)
 		return -EINVAL;
 	if (sa->req.active)
 		return -EBUSY;
@@ -540,9 +602,11 @@ static uint64_t sa_deadline(const struct ikesa *sa)
 		return earliest(d, sa->req.deadline);
 	if (sa->state != IKESA_ESTABLISHED)
 		return d;
+	if (sa->replaced)
+		return earliest(d, sa->delete_at);
 	if (sa->n_del_pending)
 		d = earliest(d, sa->del_pending_at);
-	d = earliest(d, sa->delete_at);
+	d = earliest(d, sa->unique_delete_at);
 	if (sa->conn->dpd_ms)
 		d = earliest(d, sa->last_heard + sa->conn->dpd_ms);
 	return earliest(d, sa->rekey_at);
@@ -581,11 +645,71 @@ static bool children_rekey(struct ikesa *sa, uint64_t now)
 	return false;
 }
 
+/*
+ * The IKE lifetime is up and the connection wants authentication anew:
+ * delete the IKE SA; its initiator sets up the next one once it is gone
+ * (engine_reauth()).
+ */
+static void reauth(struct ikesa *sa, uint64_t now)
+{
+	engine_logf(sa->engine, ENGINE_LOG_INFO, sa, "IKE lifetime reached: "
+		    "deleting the IKE SA, %s", sa->initiator ?
+		    "to set up a new one" : "for the peer to set up anew");
+	sa->rekey_at = 0;
+	sa->reauth = sa->initiator;
+	ikesa_why(sa, ENGINE_R_EXPIRED);
+	if (informational_start(sa, NULL, true, now)) {
+		ikesa_kill(sa);
+		engine_reauth(sa, now);
+	}
+}
+
+/* Whether c is one of e's connections (not one a reload removed). */
+static bool conn_current(const struct engine *e, const struct conn *c)
+{
+	for (unsigned int i = 0; i < e->n_conns; i++)
+		if (e->conns[i] == c)
+			return true;
+	return false;
+}
+
+void engine_reauth(struct ikesa *sa, uint64_t now)
+{
+	if (!sa->reauth)
+		return;
+	sa->reauth = false;
+	if (!conn_current(sa->engine, sa->conn))
+		return;
+	if (!engine_initiate(sa->engine, sa->conn, now))
+		engine_logf(sa->engine, ENGINE_LOG_ERR, sa,
+			    "cannot set up the IKE SA that replaces it");
+}
+
+/* Our request went unanswered through every retransmission. */
+static void gave_up(struct ikesa *sa)
+{
+	const char *x = ike_exchange_name(sa->req.exchange);
+
+	if (sa->init_error && sa->state == IKESA_INIT)
+		engine_logf(sa->engine, ENGINE_LOG_WARNING, sa,
+			    "%s: no valid answer after %u retransmissions; "
+			    "the last error received was %s", x,
+			    sa->req.tries, ike_notify_name(sa->init_error));
+	else
+		engine_logf(sa->engine, ENGINE_LOG_WARNING, sa,
+			    "%s request not answered after %u "
+			    "retransmissions: the peer is gone", x,
+			    sa->req.tries);
+}
+
 static void sa_tick(struct ikesa *sa, uint64_t now)
 {
 	const struct conn *c = sa->conn;
 
 	if (sa->expire && now >= sa->expire) {
+		engine_logf(sa->engine, ENGINE_LOG_DEBUG, sa, "half-open: no "
+			    "IKE_AUTH request in %u s, forgotten",
+			    ENGINE_HALF_OPEN_MS / 1000);
 		ikesa_kill_why(sa, ENGINE_R_TIMEOUT);
 		return;
 	}
@@ -593,7 +717,9 @@ static void sa_tick(struct ikesa *sa, uint64_t now)
 	if (sa->req.active && now >= sa->req.deadline) {
 		if (sa->req.tries >= c->retrans_tries) {
 			/* The peer is gone (§2.4): forget everything. */
+			gave_up(sa);
 			ikesa_kill_why(sa, ENGINE_R_TIMEOUT);
+			engine_reauth(sa, now);
 			return;
 		}
 		sa->req.tries++;
@@ -605,9 +731,18 @@ static void sa_tick(struct ikesa *sa, uint64_t now)
 	/* One request at a time: what is due waits for the next tick. */
 	if (sa->req.active || sa->state != IKESA_ESTABLISHED)
 		return;
-	if (sa->delete_at) {
+	if (sa->unique_delete_at) {
 		/* Replaced (unique.c): the Delete waited for the window. */
-		sa->delete_at = 0;
+		sa->unique_delete_at = 0;
+		if (informational_start(sa, NULL, true, now))
+			ikesa_kill(sa);
+		return;
+	}
+	if (sa->replaced) {
+		if (now < sa->delete_at)
+			return;
+		engine_logf(sa->engine, ENGINE_LOG_INFO, sa, "rekeyed by the "
+			    "peer, which has not deleted it: deleting it");
 		if (informational_start(sa, NULL, true, now))
 			ikesa_kill(sa);
 		return;
@@ -617,8 +752,17 @@ static void sa_tick(struct ikesa *sa, uint64_t now)
 		return;
 	}
 	if (sa->rekey_at && now >= sa->rekey_at) {
+		if (c->ike_reauth) {
+			reauth(sa, now);
+			return;
+		}
 		/* Until the new SA replaces this one, try again later. */
-		sa->rekey_at = now + c->ike_lifetime_s * 100;
+		sa->rekey_at = now +
+			       IKE_REKEY_RETRY(c->ike_lifetime_s * 1000);
+		if (!sa->initiator)
+			engine_logf(sa->engine, ENGINE_LOG_INFO, sa,
+				    "IKE lifetime reached and the initiator "
+				    "has not rekeyed: rekeying");
 		ike_rekey_start(sa, sa->ike.dh->id, now);
 		return;
 	}

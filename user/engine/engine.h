@@ -4,9 +4,10 @@
  * them, without I/O. The caller feeds datagrams in (engine_input), asks
  * for new SAs (engine_initiate ...), and calls engine_tick() at the
  * deadline it returns; outgoing datagrams leave through the send
- * callback, kernel changes through the backend, and news of the SAs
- * through the optional event callback (engine_set_events). Time is a
- * monotonic "now" in milliseconds, passed in by the caller.
+ * callback, kernel changes through the backend, news of the SAs
+ * through the optional event callback (engine_set_events), and why an
+ * exchange failed through the optional log callback (engine_set_log).
+ * Time is a monotonic "now" in milliseconds, passed in by the caller.
  *
  * Layout (user/engine/):
  *	engine.c		dispatcher: SA lookup, message-ID window,
@@ -75,11 +76,14 @@ enum engine_reason {
 	ENGINE_R_PEER,		/* the peer deleted it */
 	ENGINE_R_REKEYED,	/* replaced by its rekeyed successor */
 	ENGINE_R_TIMEOUT,	/* the peer stopped answering (also DPD) */
-	ENGINE_R_EXPIRED,	/* Child SA: past its hard lifetime */
+	ENGINE_R_EXPIRED,	/* Child SA: past its hard lifetime; IKE
+				 * SA: deleted at its lifetime, to
+				 * authenticate anew (ike_reauth) */
 	ENGINE_R_IKE_GONE,	/* Child SA: its IKE SA went away */
 	ENGINE_R_CLOSED,	/* torn down without a word (shutdown) */
 	ENGINE_R_REPLACED,	/* IKE SA: a new one of the same connection
 				 * and identities took its place (unique.c) */
+	ENGINE_R_AUTH_FAILED,	/* the peer refused our authentication */
 };
 
 enum engine_event_type {
@@ -111,7 +115,8 @@ struct engine_event {
  * half_open_max_peer reached), FAILED (out of memory, or a bad public
  * value). Answered: COOKIE (one to send back), NO_PROPOSAL
  * (NO_PROPOSAL_CHOSEN), INVALID_KE (INVALID_KE_PAYLOAD naming detail).
- * OFFER_LIMIT: detail proposals beyond the limits were ignored.
+ * OFFER_LIMIT: detail proposals beyond the limits were ignored. VERSION:
+ * a later major version (detail), answered INVALID_MAJOR_VERSION.
  */
 enum engine_refusal_reason {
 	ENGINE_REF_MALFORMED,
@@ -123,6 +128,7 @@ enum engine_refusal_reason {
 	ENGINE_REF_INVALID_KE,
 	ENGINE_REF_FAILED,
 	ENGINE_REF_OFFER_LIMIT,
+	ENGINE_REF_VERSION,
 	ENGINE_REF_N
 };
 
@@ -155,11 +161,33 @@ struct engine_refusals {
 	void *ctx;
 };
 
+/* Levels, as syslog(3) numbers them. */
+enum engine_log_level {
+	ENGINE_LOG_ERR = 3,
+	ENGINE_LOG_WARNING = 4,
+	ENGINE_LOG_NOTICE = 5,
+	ENGINE_LOG_INFO = 6,
+	ENGINE_LOG_DEBUG = 7,
+};
+
+/*
+ * Where the engine says why an exchange or an SA failed (optional): the
+ * error notify it sent or received, and what it did about it. sa is
+ * NULL for an answer that keeps no state (IKE_SA_INIT refused); msg is
+ * valid during the call only.
+ */
+struct engine_log {
+	void (*fn)(void *ctx, enum engine_log_level level,
+		   const struct ikesa *sa, const char *msg);
+	void *ctx;
+};
+
 struct engine {
 	struct backend *backend;
 	struct engine_send send;
 	struct engine_events events;
 	struct engine_refusals refusals;
+	struct engine_log log;
 
 	const struct conn **conns;	/* malloc'ed, max_conns of room */
 	unsigned int *conn_set;		/* each one's IKE proposal set */
@@ -201,6 +229,8 @@ int engine_init(struct engine *e, struct backend *b,
 void engine_set_events(struct engine *e, const struct engine_events *ev);
 /* Refusals from now on; NULL: none. */
 void engine_set_refusals(struct engine *e, const struct engine_refusals *r);
+/* Log lines from now on; NULL: none. */
+void engine_set_log(struct engine *e, const struct engine_log *log);
 /* Tear down every SA, uninstalling its Child SAs, and wipe secrets. */
 void engine_free(struct engine *e);
 /* Accept IKE_SA_INIT requests for c. Returns 0, -ENOMEM or -ENOSPC. */

@@ -87,11 +87,41 @@ const struct conn *engine_match_conn(const struct engine *e,
 				     const struct ike_id *id);
 /* Hand ev to the event callback, if there is one. */
 void engine_event(struct engine *e, const struct engine_event *ev);
+/* Format a line for the log callback, if there is one. */
+void engine_logf(struct engine *e, enum engine_log_level level,
+		 const struct ikesa *sa, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* The first error notify of a message, or 0. */
+uint16_t engine_error_notify(const struct ike_chain *c);
+/*
+ * The level for an error notify sent or received: warning, but info for
+ * the routine ones (the detour of INVALID_KE_PAYLOAD, collisions).
+ */
+enum engine_log_level engine_notify_level(uint16_t type);
 /* Link sa into the responder table (its spi_i is the peer's). */
 int engine_hash_peer(struct engine *e, struct ikesa *sa);
 
 /* An ID matches a configured one (any, if none is configured). */
 bool engine_id_matches(const struct conn_id *want, const struct ike_id *id);
+
+/*
+ * IKE_SA_INIT requests that never reach the exchange, answered without
+ * keeping state. A malformed one is dropped (§2.21.1), unless it holds
+ * an unknown payload marked critical: UNSUPPORTED_CRITICAL_PAYLOAD
+ * (§2.5). One of a later major version gets INVALID_MAJOR_VERSION with
+ * ours in the header (§2.5); m->hdr is as the codec read it.
+ */
+void ike_sa_init_malformed(struct engine *e, const struct engine_msg *m,
+			   const struct ike_error *err);
+void ike_sa_init_version(struct engine *e, const struct engine_msg *m);
+
+/*
+ * sa, deleted at the end of its lifetime to authenticate anew, is gone
+ * (its Delete answered or unanswered): if we were its initiator, set up
+ * the IKE SA that replaces it, unless its connection is no longer one
+ * of the engine's (a reload removed or changed it meanwhile).
+ */
+void engine_reauth(struct ikesa *sa, uint64_t now);
 
 /* Starters, for engine.c. */
 int ike_sa_init_start(struct ikesa *sa, uint64_t now);
@@ -102,6 +132,19 @@ int informational_start(struct ikesa *sa, struct childsa *del_child,
 			bool del_ike, uint64_t now);
 /* Delete the Child SAs of sa->del_pending, already gone on our side. */
 int informational_delete_pending(struct ikesa *sa, uint64_t now);
+/*
+ * Tell the peer of an error in its response, where §2.21.2 allows it
+ * (AUTHENTICATION_FAILED after the IKE_AUTH response): one
+ * INFORMATIONAL request holding the notify, sent once and not
+ * retransmitted, as the IKE SA goes at once.
+ */
+int informational_notify(struct ikesa *sa, uint16_t type);
+
+/*
+ * The peer deletes c (INFORMATIONAL): if our rekey of c in flight
+ * collided with the peer's, the peer's new SA has won; report it.
+ */
+void create_child_sa_deleted(struct ikesa *sa, const struct childsa *c);
 
 /*
  * Rekeying the IKE SA (§1.3.2, §2.18) rides on CREATE_CHILD_SA; its

@@ -293,6 +293,10 @@ static void request(struct engine *e, struct ikesa *sa,
 	if (conn)
 		sa->conn = conn;
 	if (!conn || !peer_authentic(sa, m->chain)) {
+		engine_logf(e, ENGINE_LOG_WARNING, sa, "IKE_AUTH: %s",
+			    conn ? "the initiator's AUTH does not verify" :
+			    "no connection takes the initiator's IDs and "
+			    "AUTH method");
 		ikesa_respond_notify(sa, IKE_EXCH_IKE_AUTH, id,
 				     IKE_N_AUTHENTICATION_FAILED);
 		ikesa_kill(sa);
@@ -314,6 +318,8 @@ static void request(struct engine *e, struct ikesa *sa,
 		child_response_payloads(c, &am->chain, &am->sap, &pc,
 					&am->tsi, &am->tsr, &am->mode);
 	} else {
+		engine_logf(e, engine_notify_level(notify), sa, "IKE_AUTH: "
+			    "no Child SA: sent %s", ike_notify_name(notify));
 		ikesa_notify(&am->err, notify, NULL, 0);
 		ike_chain_add(&am->chain, IKE_PL_NOTIFY, &am->err, &err);
 	}
@@ -334,11 +340,31 @@ static void response(struct engine *e, struct ikesa *sa,
 		.nr = sa->nr, .nr_len = sa->nr_len, .now = m->now,
 	};
 	struct childsa *c = sa->req.child;
+	uint16_t n;
 
 	if (!sa->initiator || sa->state != IKESA_AUTH || !c)
 		return;
+	n = engine_error_notify(m->chain);
+	if (!ike_chain_find(m->chain, IKE_PL_AUTH, NULL) ||
+	    n == IKE_N_AUTHENTICATION_FAILED) {
+		/* The responder refused us: nothing to wait for. */
+		engine_logf(e, ENGINE_LOG_WARNING, sa,
+			    "IKE_AUTH refused: received %s",
+			    n ? ike_notify_name(n) : "no AUTH payload");
+		ikesa_kill(sa);
+		return;
+	}
 	if (!peer_authentic(sa, m->chain)) {
-		/* AUTHENTICATION_FAILED, or a responder we cannot trust. */
+		/*
+		 * A responder we cannot trust. Its answer is in, so the
+		 * error goes in an INFORMATIONAL request of its own
+		 * (§2.21.2); the IKE SA goes without waiting for the reply.
+		 */
+		engine_logf(e, ENGINE_LOG_WARNING, sa, "IKE_AUTH: the "
+			    "responder's ID or AUTH is not acceptable: sending "
+			    "AUTHENTICATION_FAILED");
+		ikesa_request_done(sa);
+		informational_notify(sa, IKE_N_AUTHENTICATION_FAILED);
 		ikesa_kill(sa);
 		return;
 	}
@@ -347,8 +373,13 @@ static void response(struct engine *e, struct ikesa *sa,
 	ikesa_established(sa, m->now, NULL);
 	done_init_msgs(sa);
 	sa->req.child = NULL;
-	if (child_complete(sa, c, m->chain, &nego)) {
+	n = child_complete(sa, c, m->chain, &nego);
+	if (n) {
 		/* The IKE SA stands without its first Child SA. */
+		engine_logf(e, engine_notify_level(n), sa, "IKE_AUTH: no "
+			    "Child SA: %s %s", engine_error_notify(m->chain) ==
+			    n ? "received" : "answer not acceptable,",
+			    ike_notify_name(n));
 		child_reject(sa, c, m->chain, m->now);
 	} else {
 		ikesa_add_child(sa, c);

@@ -205,7 +205,8 @@ void ike_rekey_request(struct engine *e, struct ikesa *sa,
 	ike_chain_add(&rm->chain, IKE_PL_NONCE, &rm->nonce, &err);
 	ike_chain_add(&rm->chain, IKE_PL_KE, &rm->ke, &err);
 	ikesa_respond(sa, IKE_EXCH_CREATE_CHILD_SA, id, &rm->chain);
-	/* The old SA stays until the peer deletes it. */
+	/* The old SA stays until the peer deletes it, for a while. */
+	ikesa_replaced(sa, m->now);
 wipe:
 	dh_destroy(&rm->dh);
 out:
@@ -218,7 +219,7 @@ void ike_rekey_response(struct engine *e, struct ikesa *sa,
 			const struct engine_msg *m)
 {
 	const struct ike_payload *psa, *pnr, *pke, *pinv;
-	uint16_t sent = sa->req.dh.group->id, g;
+	uint16_t sent = sa->req.dh.group->id, g, n;
 	struct proposal_choice *pc;
 	struct ikesa *nsa = NULL;
 
@@ -239,6 +240,14 @@ void ike_rekey_response(struct engine *e, struct ikesa *sa,
 			       &sa->req.dh, pke->ke, m->now);
 	free(pc);
 	ikesa_request_done(sa);
+	n = engine_error_notify(m->chain);
+	if (!nsa && n)
+		engine_logf(e, engine_notify_level(n), sa,
+			    "IKE SA rekey refused: received %s",
+			    ike_notify_name(n));
+	else if (!nsa)
+		engine_logf(e, ENGINE_LOG_WARNING, sa,
+			    "IKE SA rekey: answer not acceptable");
 	if (nsa) {
 		/* The old SA has handed everything over: delete it. */
 		if (informational_start(sa, NULL, true, m->now))

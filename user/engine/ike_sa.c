@@ -173,6 +173,16 @@ void ikesa_kill_why(struct ikesa *sa, enum engine_reason why)
 	ikesa_kill(sa);
 }
 
+/* A random point in [0, range), 0 without randomness. */
+static uint64_t jitter(uint64_t range)
+{
+	uint32_t r = 0;
+
+	if (!range || random_iv((uint8_t *)&r, sizeof(r)))
+		return 0;
+	return r % range;
+}
+
 void ikesa_established(struct ikesa *sa, uint64_t now,
 		       const struct ikesa *old)
 {
@@ -186,11 +196,28 @@ void ikesa_established(struct ikesa *sa, uint64_t now,
 	sa->state = IKESA_ESTABLISHED;
 	sa->expire = 0;
 	sa->last_heard = now;
-	sa->rekey_at = sa->initiator && life ? now + life - life / 10 : 0;
+	sa->rekey_at = 0;
+	if (life && sa->initiator)
+		sa->rekey_at = now + life - IKE_REKEY_MARGIN(life);
+	else if (life)
+		sa->rekey_at = now + life -
+			       jitter(IKE_RESPONDER_JITTER(life));
 	if (!sa->announced) {
 		sa->announced = true;
 		engine_event(sa->engine, &ev);
 	}
+}
+
+void ikesa_replaced(struct ikesa *sa, uint64_t now)
+{
+	const struct conn *c = sa->conn;
+	uint64_t span = 0;
+
+	for (unsigned int i = 0; i <= c->retrans_tries; i++)
+		span += (uint64_t)c->retrans_base_ms << i;
+	sa->replaced = true;
+	sa->rekey_at = 0;
+	sa->delete_at = now + span;
 }
 
 /* The last word on an established IKE SA. */
@@ -466,6 +493,10 @@ int ikesa_respond_notify_data(struct ikesa *sa, uint8_t exchange,
 
 	if (!c)
 		return -ENOMEM;
+	if (type < IKE_N_FIRST_STATUS)
+		engine_logf(sa->engine, engine_notify_level(type), sa,
+			    "%s request refused: sent %s",
+			    ike_exchange_name(exchange), ike_notify_name(type));
 	ikesa_notify(&n, type, data, len);
 	ike_chain_add(c, IKE_PL_NOTIFY, &n, &err);
 	ret = ikesa_respond(sa, exchange, msg_id, c);

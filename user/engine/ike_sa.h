@@ -67,6 +67,22 @@ struct ikesa_request {
 	struct childsa *standin;
 };
 
+/*
+ * The IKE SA's lifetime (the connection's ike_lifetime_s), which each
+ * side enforces on its own (§2.8). The initiator rekeys at nine tenths.
+ * The responder rekeys only if the initiator has not by then: at a
+ * random point in the last twentieth, so that with equal lifetimes it
+ * never comes first and two rekeys rarely cross. A failed rekey is
+ * tried again a tenth of the lifetime later. With ike_reauth, the
+ * same timer deletes the IKE SA instead (reason ENGINE_R_EXPIRED), and
+ * its initiator then sets up a new one with IKE_SA_INIT and IKE_AUTH,
+ * after the Delete: the kernel policies of the old Child SAs go with
+ * them, before the new ones come.
+ */
+#define IKE_REKEY_MARGIN(life)		((life) / 10)
+#define IKE_RESPONDER_JITTER(life)	((life) / 20)
+#define IKE_REKEY_RETRY(life)		((life) / 10)
+
 /* Child SAs gone on our side that the peer still has to hear about. */
 #define IKESA_DEL_PENDING	8
 
@@ -104,6 +120,7 @@ struct ikesa {
 	uint8_t cookie[IKE_COOKIE_MAX];
 	size_t cookie_len;
 	unsigned int init_retries;	/* COOKIE and INVALID_KE detours */
+	uint16_t init_error;	/* last error notify answering IKE_SA_INIT */
 	/* The IKE_SA_INIT messages, signed by AUTH. */
 	uint8_t *init_req, *init_resp;
 	size_t init_req_len, init_resp_len;
@@ -118,11 +135,19 @@ struct ikesa {
 	uint8_t *resp_buf;		/* our last response, for replays */
 	size_t resp_len;
 
-	uint64_t delete_at;		/* ms; send a Delete of it once the
+	uint64_t unique_delete_at;	/* ms; send a Delete of it once the
 					 * window is free (unique.c); 0: no */
 	uint64_t last_heard;		/* ms; for liveness checks */
 	uint64_t expire;		/* ms; 0: none */
 	uint64_t rekey_at;		/* ms; 0: none */
+	/*
+	 * The peer rekeyed this IKE SA, we answered (§2.18): it starts
+	 * nothing any more and waits for the peer's Delete, until
+	 * delete_at (ms), when we delete it ourselves.
+	 */
+	bool replaced;
+	uint64_t delete_at;
+	bool reauth;		/* deleted to set up a new one: initiate it */
 
 	struct childsa *children;
 	/* spi_in of expired Child SAs, for a Delete once the window opens */
@@ -155,13 +180,17 @@ void ikesa_kill_why(struct ikesa *sa, enum engine_reason why);
 /* Record why sa goes, unless a reason was given before. */
 void ikesa_why(struct ikesa *sa, enum engine_reason why);
 /*
- * Authenticated and keyed: start the timers and report it; old: the IKE
- * SA it rekeys, or NULL. The initiator rekeys at nine tenths of the
- * connection's IKE lifetime (§2.8); the responder does not, so the two
- * do not collide.
+ * Authenticated and keyed: start the timers (IKE_REKEY_MARGIN and
+ * the rest above) and report it; old: the IKE SA it rekeys, or NULL.
  */
 void ikesa_established(struct ikesa *sa, uint64_t now,
 		       const struct ikesa *old);
+/*
+ * The peer has rekeyed sa into another IKE SA: stop its timers, and
+ * delete it at now plus as long as its Delete could be retransmitted
+ * (our own retransmission settings), unless the peer does it first.
+ */
+void ikesa_replaced(struct ikesa *sa, uint64_t now);
 /* Set the SPIs, keeping the engine's lookup tables right. 0 or -ENOMEM. */
 int ikesa_set_spis(struct ikesa *sa, uint64_t spi_i, uint64_t spi_r);
 /*

@@ -123,6 +123,36 @@ static void reply_stateless(struct engine *e, const struct engine_msg *m,
 	free(msg);
 }
 
+/* Whether we answer requests from this peer at all. */
+static bool known_peer(const struct engine *e, const struct engine_msg *m)
+{
+	return engine_match_conn(e, m->local, m->remote, NULL) != NULL;
+}
+
+void ike_sa_init_malformed(struct engine *e, const struct engine_msg *m,
+			   const struct ike_error *err)
+{
+	uint8_t type = err->payload;
+
+	if (err->code == IKE_ERR_CRITICAL && known_peer(e, m))
+		reply_stateless(e, m, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD,
+				&type, 1);
+}
+
+void ike_sa_init_version(struct engine *e, const struct engine_msg *m)
+{
+	const struct ike_header *h = m->hdr;
+
+	/* IKEv1 and the like are not answered: only later versions. */
+	if (h->version >> 4 <= IKE_MAJOR_VERSION ||
+	    h->exchange != IKE_EXCH_IKE_SA_INIT ||
+	    (h->flags & IKE_FLAG_RESPONSE) || h->msg_id || h->spi_r ||
+	    !h->spi_i || !known_peer(e, m))
+		return;
+	engine_refuse(e, m, ENGINE_REF_VERSION, h->version >> 4);
+	reply_stateless(e, m, IKE_N_INVALID_MAJOR_VERSION, NULL, 0);
+}
+
 /* The finite-field groups (RFC 3526, RFC 5114): costly exponentiations. */
 static bool modp(uint16_t group)
 {
@@ -162,17 +192,36 @@ static bool cookie_ok(struct engine *e, const struct engine_msg *m,
 	return false;
 }
 
+/*
+ * Our certificate payloads: for every connection that IKE_AUTH may
+ * still choose, which holds the proposal agreed here (auth_sig.h).
+ */
+static void add_sig_payloads(struct ikesa *sa, struct ike_chain *chain,
+			     struct sig_payloads *sig)
+{
+	struct engine_match it = { 0, 0 };
+	const struct conn *c;
+
+	while ((c = engine_match_next(sa->engine, &sa->local, &sa->remote,
+				      &it)))
+		if (c->sig_creds &&
+		    proposal_contains(&sa->ike.prop, c->ike, c->n_ike,
+				      IKE_PROTO_IKE, sa->ike.dh->id))
+			auth_sig_merge(sig, c);
+	auth_sig_add_merged(sig, chain);
+}
+
 static int respond(struct ikesa *sa, const struct proposal_choice *pc)
 {
 	struct ike_chain *chain = calloc(1, sizeof(*chain));
 	struct ike_sa *sap = calloc(1, sizeof(*sap));
+	struct sig_payloads *sig = calloc(1, sizeof(*sig));
 	struct ike_nonce nonce = { sa->nr, sa->nr_len };
-	struct sig_payloads sig;
 	struct ike_ke ke;
 	struct ike_error err;
 	int ret = -ENOMEM;
 
-	if (!chain || !sap)
+	if (!chain || !sap || !sig)
 		goto out;
 	ret = proposal_reply(sap, pc, NULL, 0);
 	if (ret)
@@ -182,8 +231,7 @@ static int respond(struct ikesa *sa, const struct proposal_choice *pc)
 	ke.data = dh_public(&sa->dh, &ke.len);
 	ike_chain_add(chain, IKE_PL_KE, &ke, &err);
 	ike_chain_add(chain, IKE_PL_NONCE, &nonce, &err);
-	auth_sig_add_payloads(sa->conn, IKE_EXCH_IKE_SA_INIT, false, chain,
-			      &sig);
+	add_sig_payloads(sa, chain, sig);
 	ret = ikesa_respond(sa, IKE_EXCH_IKE_SA_INIT, 0, chain);
 	if (!ret) {
 		sa->init_resp = malloc(sa->resp_len);
@@ -201,6 +249,7 @@ out:
 		ike_sa_free(sap);
 	free(chain);
 	free(sap);
+	free(sig);
 	return ret;
 }
 
@@ -369,6 +418,29 @@ fail:
 	free(pc);
 }
 
+/*
+ * An error in an answer to IKE_SA_INIT is not protected: anyone on the
+ * path can forge one (§2.21.1). Only COOKIE and INVALID_KE_PAYLOAD have
+ * a remedy, which is taken at once; for the others, and for an answer
+ * that does not fit our request, we keep waiting for a valid answer
+ * while the request is retransmitted, and give up when the
+ * retransmissions run out (engine.c), naming the last error heard.
+ */
+static void not_yet(struct ikesa *sa, uint16_t type, const char *what)
+{
+	if (type) {
+		sa->init_error = type;
+		engine_logf(sa->engine, engine_notify_level(type), sa,
+			    "IKE_SA_INIT: received %s%s, unauthenticated: "
+			    "waiting for a valid answer", ike_notify_name(type),
+			    what);
+	} else {
+		engine_logf(sa->engine, ENGINE_LOG_WARNING, sa,
+			    "IKE_SA_INIT: an answer %s, unauthenticated: "
+			    "waiting for a valid one", what);
+	}
+}
+
 static void response(struct engine *e, struct ikesa *sa,
 		     const struct engine_msg *m)
 {
@@ -385,6 +457,11 @@ static void response(struct engine *e, struct ikesa *sa,
 		if (n->type == IKE_N_COOKIE ||
 		    n->type == IKE_N_INVALID_KE_PAYLOAD) {
 			if (++sa->init_retries > MAX_RETRIES) {
+				engine_logf(e, ENGINE_LOG_WARNING, sa,
+					    "IKE_SA_INIT: still %s after %d "
+					    "tries: giving up",
+					    ike_notify_name(n->type),
+					    MAX_RETRIES);
 				ikesa_kill(sa);
 				return;
 			}
@@ -405,9 +482,13 @@ static void response(struct engine *e, struct ikesa *sa,
 			if (g == sa->ke_group ||
 			    !proposal_has_dh(sa->conn->ike, sa->conn->n_ike,
 					     g)) {
-				ikesa_kill(sa);
+				not_yet(sa, n->type,
+					" for a group we do not offer");
 				return;
 			}
+			engine_logf(e, ENGINE_LOG_INFO, sa,
+				    "IKE_SA_INIT: the peer asks for DH group "
+				    "%u instead of %u", g, sa->ke_group);
 			sa->ke_group = g;
 			sa->cookie_len = 0;
 			if (ike_sa_init_start(sa, m->now))
@@ -415,8 +496,7 @@ static void response(struct engine *e, struct ikesa *sa,
 			return;
 		}
 		if (n->type < IKE_N_FIRST_STATUS) {
-			/* NO_PROPOSAL_CHOSEN and the like: give up. */
-			ikesa_kill(sa);
+			not_yet(sa, n->type, "");
 			return;
 		}
 	}
@@ -424,23 +504,31 @@ static void response(struct engine *e, struct ikesa *sa,
 	psa = ike_chain_find(m->chain, IKE_PL_SA, NULL);
 	pke = ike_chain_find(m->chain, IKE_PL_KE, NULL);
 	pnr = ike_chain_find(m->chain, IKE_PL_NONCE, NULL);
-	if (!psa || !pke || !pnr || m->hdr->spi_r == 0)
-		return;		/* not a valid answer: keep waiting */
+	if (!psa || !pke || !pnr || m->hdr->spi_r == 0) {
+		not_yet(sa, 0, "without SA, KE or Nonce");
+		return;
+	}
 	pc = calloc(1, sizeof(*pc));
 	if (!pc)
 		return;
 	if (proposal_check_reply(psa->sa, sa->conn->ike, sa->conn->n_ike,
 				 IKE_PROTO_IKE, 0, pc) ||
 	    pc->dh->id != sa->ke_group || pke->ke->group != sa->ke_group) {
-		ikesa_kill(sa);
+		not_yet(sa, 0, "with a proposal we did not offer");
 		goto out;
 	}
 	sa->ike = *pc;
 	sa->spi_r = m->hdr->spi_r;
 	memcpy(sa->nr, pnr->nonce->data, pnr->nonce->len);
 	sa->nr_len = pnr->nonce->len;
+	if (agree(sa, pke->ke)) {
+		sa->spi_r = 0;
+		sa->nr_len = 0;
+		not_yet(sa, 0, "with an unusable KE payload");
+		goto out;
+	}
 	sa->init_resp = malloc(m->len);
-	if (!sa->init_resp || agree(sa, pke->ke)) {
+	if (!sa->init_resp) {
 		ikesa_kill(sa);
 		goto out;
 	}

@@ -85,6 +85,31 @@ int informational_delete_pending(struct ikesa *sa, uint64_t now)
 	return ret;
 }
 
+int informational_notify(struct ikesa *sa, uint16_t type)
+{
+	struct ike_chain *chain = calloc(1, sizeof(*chain));
+	struct ike_notify n;
+	struct ike_error err;
+	uint8_t *buf;
+	size_t len;
+	int ret = -ENOMEM;
+
+	if (!chain)
+		return ret;
+	ikesa_notify(&n, type, NULL, 0);
+	ike_chain_add(chain, IKE_PL_NOTIFY, &n, &err);
+	ret = ikesa_build(sa, IKE_EXCH_INFORMATIONAL, false, sa->req_next,
+			  chain, &buf, &len);
+	if (!ret) {
+		sa->req_next++;
+		ikesa_send(sa, buf, len);
+		free(buf);
+	}
+	ike_chain_free(chain);
+	free(chain);
+	return ret;
+}
+
 static void request(struct engine *e, struct ikesa *sa,
 		    const struct engine_msg *m)
 {
@@ -97,6 +122,17 @@ static void request(struct engine *e, struct ikesa *sa,
 	im = info_msg_new();
 	if (!im)
 		return;
+	if (ike_chain_find_notify(m->chain, IKE_N_AUTHENTICATION_FAILED)) {
+		/* The initiator refused our AUTH after all (§2.21.2). */
+		engine_logf(e, ENGINE_LOG_WARNING, sa, "received "
+			    "AUTHENTICATION_FAILED: the peer refused our "
+			    "authentication");
+		ikesa_respond(sa, IKE_EXCH_INFORMATIONAL, m->hdr->msg_id,
+			      &im->chain);
+		ikesa_kill_why(sa, ENGINE_R_AUTH_FAILED);
+		free(im);
+		return;
+	}
 	if (sa->state != IKESA_ESTABLISHED && sa->state != IKESA_DELETING) {
 		/* Nothing to act on before IKE_AUTH (§1.4): answer empty. */
 		ikesa_respond(sa, IKE_EXCH_INFORMATIONAL, m->hdr->msg_id,
@@ -122,6 +158,7 @@ static void request(struct engine *e, struct ikesa *sa,
 			/* We are deleting it too: leave it out (§1.4.1). */
 			if (!(sa->req.active && sa->req.del_spi == c->spi_in))
 				im->del.spis[im->del.n_spis++] = c->spi_in;
+			create_child_sa_deleted(sa, c);
 			ikesa_del_child(sa, c, ENGINE_R_PEER);
 		}
 	}
@@ -140,6 +177,7 @@ static void response(struct engine *e, struct ikesa *sa,
 
 	if (sa->state == IKESA_DELETING) {
 		ikesa_kill_why(sa, ENGINE_R_LOCAL);
+		engine_reauth(sa, m->now);
 		return;
 	}
 	if (sa->req.del_spi) {

@@ -98,6 +98,21 @@ static int pick(const struct ike_transform *off, unsigned int n_off,
 	return -1;
 }
 
+/*
+ * A transform type we do not know makes the whole proposal unacceptable
+ * (RFC 7296 §3.3.6): dropping it would agree to less than the peer asked
+ * for (RFC 9370's additional key exchanges, types 6 and up). An unknown
+ * ID of a known type is only never picked.
+ */
+static bool known_types(const struct ike_proposal *p)
+{
+	for (unsigned int i = 0; i < p->n_transforms; i++)
+		if (p->transforms[i].type < IKE_XF_ENCR ||
+		    p->transforms[i].type > IKE_XF_ESN)
+			return false;
+	return true;
+}
+
 static int match(const struct ike_proposal *p, const struct conn_proposal *m,
 		 uint8_t protocol, uint16_t ke_group,
 		 struct proposal_choice *out)
@@ -109,6 +124,8 @@ static int match(const struct ike_proposal *p, const struct conn_proposal *m,
 	int r;
 
 	memset(out, 0, sizeof(*out));
+	if (!known_types(p))
+		return -1;
 	out->prop.num = p->num;
 	out->prop.protocol = p->protocol;
 	out->prop.spi_size = p->spi_size;

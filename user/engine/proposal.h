@@ -88,7 +88,8 @@ void proposal_peer_free(struct proposal_peer *pp);
  * Responder: the first of the peer's proposals (in its order, within
  * the limits above) that one of ours accepts, taking the peer's first
  * acceptable transform of each type; a DH group equal to ke_group is
- * preferred. Returns 0, or -1 when nothing fits (NO_PROPOSAL_CHOSEN). An
+ * preferred. A proposal holding a transform type we do not know is never
+ * accepted. Returns 0, or -1 when nothing fits (NO_PROPOSAL_CHOSEN). An
  * ESP choice may hold a DH group (PFS in CREATE_CHILD_SA), never a PRF.
  */
 int proposal_select(const struct ike_sa *offered,

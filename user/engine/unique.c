@@ -82,7 +82,7 @@ static void replace(struct ikesa *old, bool quiet, uint64_t now)
 	}
 	/* Our request in flight: the Delete waits for the window. */
 	if (old->req.active) {
-		old->delete_at = now ? now : 1;
+		old->unique_delete_at = now ? now : 1;
 		return;
 	}
 	if (informational_start(old, NULL, true, now))

@@ -58,7 +58,8 @@ struct ike_message {
 /*
  * Decode the fixed header only: enough to find the IKE SA before the rest
  * is looked at. Checks the major version and that the length field
- * matches len.
+ * matches len. A message of another major version (IKE_ERR_VERSION)
+ * still has every field filled in, for the INVALID_MAJOR_VERSION answer.
  */
 int ike_header_parse(struct ike_header *h, const uint8_t *buf, size_t len,
 		     struct ike_error *err);

@@ -395,7 +395,8 @@ static void bad_value(void **state)
 		"retransmit_base = 5ms\n"
 		"local_id = ip:nowhere\n"
 		"remote_id = x500:foo\n"
-		"local_ts =\n"), 10);
+		"local_ts =\n"
+		"ike_reauth = sometimes\n"), 11);
 	has_error(5, "mode: \"tunnnel\" is neither tunnel nor transport");
 	has_error(6, "start: \"maybe\" is neither yes nor no");
 	has_error(7, "rsa_pss: \"perhaps\" is neither yes nor no");
@@ -406,6 +407,7 @@ static void bad_value(void **state)
 	has_error(12, "local_id: \"nowhere\" is not an IP address");
 	has_error(13, "remote_id: unknown identity type \"x500:\"");
 	has_error(14, "local_ts: empty value");
+	has_error(15, "ike_reauth: \"sometimes\" is neither yes nor no");
 
 	one_error("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
 		  "auth = kerberos\npsk = s\n", 4,
@@ -899,6 +901,7 @@ static void good_full(void **state)
 		"mode = tunnel\n"
 		"dpd = 30s\n"
 		"ike_lifetime = 4h\n"
+		"ike_reauth = yes\n"
 		"child_lifetime = 1h\n"
 		"retransmit_base = 2\n"
 		"retransmit_tries = 0\n"
@@ -935,6 +938,8 @@ static void good_full(void **state)
 	assert_int_equal(a->line, 8);
 	assert_int_equal(a->conn.auth_method, IKE_AUTH_DIGITAL_SIGNATURE);
 	assert_true(a->conn.rsa_pss);
+	assert_true(a->conn.ike_reauth);
+	assert_false(conf_find(c, "classic")->conn.ike_reauth);
 	assert_non_null(a->conn.sig_creds);
 	assert_non_null(a->conn.cert_file);
 	assert_non_null(strstr(a->conn.cert_file, "/eu.pem"));

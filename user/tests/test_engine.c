@@ -21,6 +21,7 @@
 #include "engine/exchange.h"
 #include "engine/ike_sa.h"
 #include "engine/proposal.h"
+#include "ike/auth.h"
 #include "ike/delete.h"
 #include "ike/id.h"
 #include "ike/ke.h"
@@ -252,6 +253,122 @@ static void deliver_from(struct world *w, const struct dgram *d, int k,
 		     d->len);
 }
 
+/* The engine's log lines, one side's. */
+#define LOG_LINES	32
+
+struct log_rec {
+	unsigned int n;
+	char line[LOG_LINES][256];
+};
+
+static void log_record(void *ctx, enum engine_log_level level,
+		       const struct ikesa *sa, const char *msg)
+{
+	struct log_rec *l = ctx;
+
+	assert_true(level >= ENGINE_LOG_ERR && level <= ENGINE_LOG_DEBUG);
+	if (l->n < LOG_LINES)
+		snprintf(l->line[l->n], sizeof(l->line[0]), "%s", msg);
+	l->n++;
+}
+
+static void log_attach(struct world *w, struct log_rec *l)
+{
+	for (int i = 0; i < 2; i++) {
+		struct engine_log lg = { log_record, &l[i] };
+
+		memset(&l[i], 0, sizeof(l[i]));
+		engine_set_log(&w->e[i], &lg);
+	}
+}
+
+/* Whether a line holds each of the (NULL-terminated) words. */
+static bool logged(const struct log_rec *l, ...)
+{
+	for (unsigned int i = 0; i < l->n && i < LOG_LINES; i++) {
+		const char *word;
+		bool all = true;
+		va_list ap;
+
+		va_start(ap, l);
+		while ((word = va_arg(ap, const char *)))
+			all = all && strstr(l->line[i], word);
+		va_end(ap);
+		if (all)
+			return true;
+	}
+	return false;
+}
+
+/* Events. */
+
+#define N_EV	(ENGINE_EV_CHILD_REKEYED + 1)
+#define N_WHY	(ENGINE_R_AUTH_FAILED + 1)
+
+struct ev_log {
+	unsigned int n[N_EV][N_WHY];
+	unsigned int total;
+	uint32_t rekeyed_old, rekeyed_new;	/* spi_in of the last */
+	const struct ikesa *up_old;	/* old_sa of the last IKE_UP */
+};
+
+static void ev_record(void *ctx, const struct engine_event *ev)
+{
+	struct ev_log *l = ctx;
+
+	assert_true(ev->type < N_EV && ev->reason < N_WHY);
+	assert_non_null(ev->sa);
+	if (ev->type >= ENGINE_EV_CHILD_UP)
+		assert_non_null(ev->child);
+	if (ev->type == ENGINE_EV_CHILD_REKEYED) {
+		assert_non_null(ev->old);
+		l->rekeyed_old = ev->old->spi_in;
+		l->rekeyed_new = ev->child->spi_in;
+	}
+	if (ev->type == ENGINE_EV_IKE_UP)
+		l->up_old = ev->old_sa;
+	l->n[ev->type][ev->reason]++;
+	l->total++;
+}
+
+static void ev_attach(struct world *w, struct ev_log *l)
+{
+	for (int i = 0; i < 2; i++) {
+		struct engine_events ev = { ev_record, &l[i] };
+
+		memset(&l[i], 0, sizeof(l[i]));
+		engine_set_events(&w->e[i], &ev);
+	}
+}
+
+/*
+ * A plain answer to sa's IKE_SA_INIT request holding one notify, as
+ * anyone on the path could send it, delivered to A.
+ */
+static void forge_init_answer(struct world *w, struct ikesa *sa,
+			      uint16_t type, const void *data, size_t len)
+{
+	struct ike_message *m = calloc(1, sizeof(*m));
+	struct ike_notify n;
+	struct ike_writer wr;
+	struct ike_error err;
+
+	assert_non_null(m);
+	m->hdr.spi_i = sa->spi_i;
+	m->hdr.spi_r = 0x1122334455667788ull;
+	m->hdr.exchange = IKE_EXCH_IKE_SA_INIT;
+	m->hdr.flags = IKE_FLAG_RESPONSE;
+	ikesa_notify(&n, type, data, len);
+	ike_chain_add(&m->chain, IKE_PL_NOTIFY, &n, &err);
+	ike_writer_init(&wr);
+	assert_int_equal(ike_message_build(&wr, m, &err), 0);
+	engine_input(&w->e[0], 0, &w->c[0].local, 500, &w->c[0].remote, 500,
+		     wr.p, wr.len);
+	ike_writer_free(&wr);
+	ike_chain_free(&m->chain);
+	free(m);
+}
+
 static void cookie_round_trip(void **state)
 {
 	struct world *w = world_new(IKE_DH_CURVE25519, true);
@@ -456,9 +573,11 @@ static void invalid_ke_retry(void **state)
 static void wrong_psk(void **state)
 {
 	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct log_rec l[2];
 	struct ikesa *sa;
 	struct dgram d;
 
+	log_attach(w, l);
 	w->c[1].psk[0] ^= 1;
 	sa = engine_initiate(&w->e[0], &w->c[0], 0);
 	d = pop(w);		/* INIT request */
@@ -476,6 +595,10 @@ static void wrong_psk(void **state)
 	deliver(w, &d, 0);
 	free(d.buf);
 	assert_null(w->e[0].sas);
+	assert_int_equal(w->n, 0);
+	assert_true(logged(&l[1], "initiator's AUTH does not verify", NULL));
+	assert_true(logged(&l[1], "sent AUTHENTICATION_FAILED", NULL));
+	assert_true(logged(&l[0], "received AUTHENTICATION_FAILED", NULL));
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(w->f[i].n_add_sa, 0);
 		assert_int_equal(w->f[i].n_add_pol, 0);
@@ -484,13 +607,102 @@ static void wrong_psk(void **state)
 	world_free(w);
 }
 
+/*
+ * B's IKE_AUTH answer, its AUTH data changed, as from B: the payloads
+ * decrypted with A's keys and protected again with B's.
+ */
+static void spoil_auth(struct ikesa *a, struct ikesa *b, struct dgram *d)
+{
+	struct ike_chain *c = calloc(1, sizeof(*c));
+	const struct ike_payload *pl;
+	struct ikesa_plain plain;
+	struct ike_error err;
+	uint8_t *buf;
+	size_t len;
+
+	assert_non_null(c);
+	assert_int_equal(ikesa_decrypt(a, d->buf, d->len, c, &plain, &err), 0);
+	pl = ike_chain_find(c, IKE_PL_AUTH, NULL);
+	assert_non_null(pl);
+	((uint8_t *)pl->auth->data)[0] ^= 1;
+	assert_int_equal(ikesa_build(b, IKE_EXCH_IKE_AUTH, true, 1, c, &buf,
+				     &len), 0);
+	ike_chain_free(c);
+	ikesa_plain_free(&plain);
+	free(c);
+	free(d->buf);
+	d->buf = buf;
+	d->len = len;
+}
+
+/*
+ * The initiator refuses the responder's AUTH: its answer has come, so
+ * AUTHENTICATION_FAILED goes in an INFORMATIONAL request (§2.21.2), and
+ * the responder, established already, ends the IKE SA at once.
+ */
+static void auth_failed_informational(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct log_rec l[2];
+	struct ev_log ev[2];
+	struct ikesa *a, *b;
+	struct dgram d;
+
+	log_attach(w, l);
+	ev_attach(w, ev);
+	a = engine_initiate(&w->e[0], &w->c[0], 0);
+	for (int i = 0; i < 3; i++) {	/* INIT, its answer, AUTH */
+		d = pop(w);
+		deliver(w, &d, 0);
+		free(d.buf);
+	}
+	b = only_sa(w, 1);
+	assert_int_equal(b->state, IKESA_ESTABLISHED);
+	assert_int_equal(live_sas(&w->f[1]), 2);
+	d = pop(w);
+	spoil_auth(a, b, &d);
+	deliver(w, &d, 0);
+	free(d.buf);
+	assert_null(w->e[0].sas);
+	assert_int_equal(w->f[0].n_add_sa, 0);
+	assert_int_equal(live_allocs(&w->f[0]), 0);
+	assert_true(logged(&l[0], "not acceptable", "AUTHENTICATION_FAILED",
+			   NULL));
+	/* One INFORMATIONAL request, message ID 2, with the notify. */
+	assert_int_equal(w->n, 1);
+	assert_int_equal(w->q[0].buf[18], IKE_EXCH_INFORMATIONAL);
+	assert_int_equal(w->q[0].buf[19], IKE_FLAG_INITIATOR);
+	assert_int_equal(w->q[0].buf[23], 2);
+	assert_true(sk_has_notify(b, &w->q[0], IKE_N_AUTHENTICATION_FAILED));
+	/* Not retransmitted: nothing is left to do so. */
+	assert_int_equal(engine_next_deadline(&w->e[0]), 0);
+	pump(w, 0);
+	assert_null(w->e[1].sas);
+	assert_int_equal(live_sas(&w->f[1]), 0);
+	assert_int_equal(live_pols(&w->f[1]), 0);
+	assert_true(logged(&l[1], "received AUTHENTICATION_FAILED", NULL));
+	assert_int_equal(ev[1].n[ENGINE_EV_IKE_DOWN][ENGINE_R_AUTH_FAILED], 1);
+	assert_int_equal(ev[0].total, 0);
+	world_free(w);
+}
+
+/*
+ * NO_PROPOSAL_CHOSEN in answer to IKE_SA_INIT is unauthenticated: the
+ * initiator keeps retransmitting, and gives up only when the
+ * retransmissions run out, naming the error (§2.21.1).
+ */
 static void no_proposal_chosen(void **state)
 {
 	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct log_rec l[2];
+	struct ikesa *sa;
 	struct dgram d;
+	uint64_t t;
 
+	log_attach(w, l);
 	set_ike(&w->c[1], IKE_DH_ECP_256, false);	/* CBC vs GCM */
-	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
+	sa = engine_initiate(&w->e[0], &w->c[0], 0);
+	assert_non_null(sa);
 	d = pop(w);
 	deliver(w, &d, 0);
 	free(d.buf);
@@ -498,8 +710,179 @@ static void no_proposal_chosen(void **state)
 	assert_true(plain_has_notify(&w->q[0], IKE_N_NO_PROPOSAL_CHOSEN));
 	assert_int_equal(w->e[1].refused[ENGINE_REF_NO_PROPOSAL], 1);
 	pump(w, 0);
+	assert_ptr_equal(only_sa(w, 0), sa);
+	assert_int_equal(sa->state, IKESA_INIT);
+	assert_true(logged(&l[0], "received NO_PROPOSAL_CHOSEN", NULL));
+	t = engine_next_deadline(&w->e[0]);
+	assert_int_equal(t, 1000);
+	for (int i = 0; i < 10 && t; i++) {
+		engine_tick(&w->e[0], t);
+		pump(w, t);	/* answered with the same error each time */
+		t = engine_next_deadline(&w->e[0]);
+	}
 	assert_null(w->e[0].sas);
-	assert_int_equal(engine_next_deadline(&w->e[0]), 0);
+	assert_int_equal(t, 0);
+	assert_true(logged(&l[0], "no valid answer", "NO_PROPOSAL_CHOSEN",
+			   NULL));
+	world_free(w);
+}
+
+/*
+ * A forged error, then the real answer: the IKE SA is set up. An
+ * INVALID_KE_PAYLOAD naming a group we do not offer is no remedy
+ * either.
+ */
+static void init_forged_error(void **state)
+{
+	static const uint8_t group[2] = { 0, 99 };
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct log_rec l[2];
+	struct ikesa *sa;
+
+	log_attach(w, l);
+	sa = engine_initiate(&w->e[0], &w->c[0], 0);
+	assert_non_null(sa);
+	forge_init_answer(w, sa, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+	forge_init_answer(w, sa, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
+	forge_init_answer(w, sa, IKE_N_INVALID_KE_PAYLOAD, group, 2);
+	assert_int_equal(sa->state, IKESA_INIT);
+	assert_true(sa->req.active);
+	assert_int_equal(sa->ke_group, IKE_DH_ECP_256);
+	assert_int_equal(w->n, 1);	/* only the request, not sent again */
+	assert_true(logged(&l[0], "received NO_PROPOSAL_CHOSEN", NULL));
+	assert_true(logged(&l[0], "received INVALID_KE_PAYLOAD", NULL));
+	pump(w, 0);
+	assert_int_equal(sa->state, IKESA_ESTABLISHED);
+	check_child(w, sa->children);
+	world_free(w);
+}
+
+/* A's IKE_SA_INIT request, changed by fn, delivered to B; B's answer. */
+static bool init_changed(struct world *w, void (*fn)(struct dgram *d),
+			 struct dgram *answer)
+{
+	struct dgram d;
+
+	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
+	d = pop(w);
+	fn(&d);
+	deliver(w, &d, 0);
+	free(d.buf);
+	if (!w->n)
+		return false;
+	*answer = pop(w);
+	return true;
+}
+
+static uint8_t next_version;
+
+static void set_version(struct dgram *d)
+{
+	d->buf[17] = next_version;
+}
+
+/*
+ * An IKE_SA_INIT request of a later major version gets an unprotected
+ * INVALID_MAJOR_VERSION with our version in the header, and B keeps
+ * nothing (§2.5); an earlier version gets no answer.
+ */
+static void init_major_version(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct log_rec l[2];
+	struct ike_header h;
+	struct ike_error err;
+	struct dgram a;
+
+	log_attach(w, l);
+	next_version = 0x30;
+	assert_true(init_changed(w, set_version, &a));
+	assert_null(w->e[1].sas);
+	assert_int_equal(ike_header_parse(&h, a.buf, a.len, &err), 0);
+	assert_int_equal(h.version, IKE_VERSION_2_0);
+	assert_int_equal(h.exchange, IKE_EXCH_IKE_SA_INIT);
+	assert_int_equal(h.flags, IKE_FLAG_RESPONSE);
+	assert_int_equal(h.msg_id, 0);
+	assert_true(h.spi_i == w->e[0].sas->spi_i);
+	assert_true(h.spi_r == 0);
+	assert_true(plain_has_notify(&a, IKE_N_INVALID_MAJOR_VERSION));
+	assert_int_equal(w->e[1].refused[ENGINE_REF_VERSION], 1);
+	/* For A, an unauthenticated error like any other: it waits. */
+	deliver(w, &a, 0);
+	free(a.buf);
+	assert_int_equal(w->e[0].sas->state, IKESA_INIT);
+	assert_true(logged(&l[0], "received INVALID_MAJOR_VERSION", NULL));
+	drop_all(w);
+	next_version = 0x10;
+	assert_false(init_changed(w, set_version, &a));
+	next_version = 0x21;	/* a later minor version is fine */
+	assert_true(init_changed(w, set_version, &a));
+	assert_false(plain_has_notify(&a, IKE_N_INVALID_MAJOR_VERSION));
+	assert_non_null(w->e[1].sas);
+	free(a.buf);
+	world_free(w);
+}
+
+static uint8_t next_flags;
+
+/* Put an unknown payload (type 99) first in the chain. */
+static void add_unknown(struct dgram *d)
+{
+	uint8_t *buf = malloc(d->len + 8);
+
+	assert_non_null(buf);
+	memcpy(buf, d->buf, IKE_HEADER_LEN);
+	buf[16] = 99;
+	buf[IKE_HEADER_LEN] = d->buf[16];
+	buf[IKE_HEADER_LEN + 1] = next_flags;
+	buf[IKE_HEADER_LEN + 2] = 0;
+	buf[IKE_HEADER_LEN + 3] = 8;
+	memcpy(buf + IKE_HEADER_LEN + 4, "\xde\xad\xbe\xef", 4);
+	memcpy(buf + IKE_HEADER_LEN + 8, d->buf + IKE_HEADER_LEN,
+	       d->len - IKE_HEADER_LEN);
+	d->len += 8;
+	buf[24] = (uint8_t)(d->len >> 24);
+	buf[25] = (uint8_t)(d->len >> 16);
+	buf[26] = (uint8_t)(d->len >> 8);
+	buf[27] = (uint8_t)d->len;
+	free(d->buf);
+	d->buf = buf;
+}
+
+/*
+ * An IKE_SA_INIT request with an unknown payload marked critical gets
+ * UNSUPPORTED_CRITICAL_PAYLOAD naming its type (§2.5); without the
+ * critical bit the payload is skipped.
+ */
+static void init_critical_payload(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct log_rec l[2];
+	struct ike_message m;
+	struct ike_error err;
+	const struct ike_payload *pl;
+	struct dgram a;
+
+	log_attach(w, l);
+	next_flags = IKE_PAYLOAD_CRITICAL;
+	assert_true(init_changed(w, add_unknown, &a));
+	assert_null(w->e[1].sas);
+	assert_int_equal(ike_message_parse(&m, a.buf, a.len, &err), 0);
+	pl = ike_chain_find_notify(&m.chain,
+				   IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD);
+	assert_non_null(pl);
+	assert_int_equal(pl->notify->len, 1);
+	assert_int_equal(pl->notify->data[0], 99);
+	assert_int_equal(m.hdr.flags, IKE_FLAG_RESPONSE);
+	ike_message_free(&m);
+	free(a.buf);
+	assert_int_equal(w->e[1].refused[ENGINE_REF_MALFORMED], 1);
+	drop_all(w);
+	next_flags = 0;
+	assert_true(init_changed(w, add_unknown, &a));
+	assert_non_null(w->e[1].sas);
+	assert_false(plain_has_notify(&a, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD));
+	free(a.buf);
 	world_free(w);
 }
 
@@ -841,10 +1224,16 @@ static void refusals_reported(void **state)
 static void child_no_proposal(void **state)
 {
 	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct log_rec l[2];
 	struct ikesa *sa;
 
+	log_attach(w, l);
 	set_esp(&w->c[1], false);	/* ESP: CBC vs GCM */
 	sa = establish(w, 0);
+	assert_true(logged(&l[1], "no Child SA: sent NO_PROPOSAL_CHOSEN",
+			   NULL));
+	assert_true(logged(&l[0], "no Child SA: received NO_PROPOSAL_CHOSEN",
+			   NULL));
 	/* The IKE SA stands, without a Child SA. */
 	assert_null(sa->children);
 	assert_null(only_sa(w, 1)->children);
@@ -1739,6 +2128,78 @@ static void conn_by_auth_method(void **state)
 	}
 }
 
+/* The CERTREQ data length of a plain datagram, -1 without CERTREQ. */
+static int plain_certreq_len(const struct dgram *d)
+{
+	const struct ike_payload *pl;
+	struct ike_message m;
+	struct ike_error err;
+	int len = -1;
+
+	assert_int_equal(ike_message_parse(&m, d->buf, d->len, &err), 0);
+	pl = ike_chain_find(&m.chain, IKE_PL_CERTREQ, NULL);
+	if (pl)
+		len = (int)pl->cert->len;
+	ike_message_free(&m);
+	return len;
+}
+
+/*
+ * B's IKE_SA_INIT answer is sent before IKE_AUTH chooses the connection:
+ * it offers SIGNATURE_HASH_ALGORITHMS and a CERTREQ when any connection
+ * IKE_AUTH may choose has certificates, even if the one matched by
+ * proposal has none; a CA trusted by several is named once.
+ */
+static void init_certreq_candidates(void **state)
+{
+	for (int i = 0; i < 3; i++) {
+		struct world *w = world_new(IKE_DH_ECP_256, true);
+		struct conn *cc = conn_copy(w, "cert");
+		struct conn *cc2 = conn_copy(w, "cert2");
+		struct sig_creds *a_creds;
+		struct ikesa *sa;
+		struct dgram d;
+
+		cc->psk_len = 0;
+		cc->auth_method = IKE_AUTH_DIGITAL_SIGNATURE;
+		cc->sig_creds = certs_load(1);
+		*cc2 = *cc;
+		cc2->sig_creds = certs_load(1);	/* the same CA again */
+		set_id(&cc2->remote_id, "c.example");
+		w->c[0].psk_len = 0;
+		w->c[0].auth_method = IKE_AUTH_DIGITAL_SIGNATURE;
+		w->c[0].sig_creds = a_creds = certs_load(0);
+		if (i == 0)	/* PSK first: IKE_SA_INIT picks it */
+			set_conns(w, (struct conn *[]){ &w->c[1], cc }, 2);
+		else if (i == 1)
+			set_conns(w, (struct conn *[]){ &w->c[1], cc2, cc },
+				  3);
+		else	/* no certificates at all */
+			set_conns(w, (struct conn *[]){ &w->c[1] }, 1);
+		sa = engine_initiate(&w->e[0], &w->c[0], 0);
+		d = pop(w);
+		deliver(w, &d, 0);
+		free(d.buf);
+		assert_ptr_equal(only_sa(w, 1)->conn, &w->c[1]);
+		assert_int_equal(plain_has_notify(&w->q[0],
+					IKE_N_SIGNATURE_HASH_ALGORITHMS),
+				 i < 2);
+		assert_int_equal(plain_certreq_len(&w->q[0]),
+				 i < 2 ? IKE_CERTREQ_HASH_LEN : -1);
+		if (i < 2) {
+			pump(w, 0);
+			assert_int_equal(sa->state, IKESA_ESTABLISHED);
+			assert_ptr_equal(only_sa(w, 1)->conn, cc);
+		}
+		world_free(w);
+		sig_creds_free(a_creds);
+		sig_creds_free(cc->sig_creds);
+		sig_creds_free(cc2->sig_creds);
+		free(cc);
+		free(cc2);
+	}
+}
+
 /*
  * Two connections for the same peer with different local IDs: the IDr
  * the initiator sends picks the one with that local ID; an IDr no
@@ -2180,19 +2641,223 @@ static void rekey_ike_lifetime(void **state)
 	w->c[0].ike_lifetime_s = w->c[1].ike_lifetime_s = 100;
 	old = establish(w, 0);
 	assert_int_equal(old->rekey_at, 90000);
-	assert_int_equal(only_sa(w, 1)->rekey_at, 0);	/* responder */
+	/* The responder's timer: after the initiator's, by the lifetime. */
+	assert_true(only_sa(w, 1)->rekey_at > 95000);
+	assert_true(only_sa(w, 1)->rekey_at <= 100000);
 	assert_int_equal(engine_next_deadline(&w->e[0]), 90000);
-	/* The responder's only timer is its Child SA's rekeying. */
 	assert_int_equal(engine_next_deadline(&w->e[1]),
-			 only_sa(w, 1)->children->rekey_at);
-	assert_true(only_sa(w, 1)->children->rekey_at > 90000);
+			 only_sa(w, 1)->rekey_at);
 	engine_tick(&w->e[0], 90000);
 	pump(w, 90000);
 	sa = only_sa(w, 0);
 	assert_ptr_not_equal(sa, old);
 	assert_int_equal(sa->rekey_at, 180000);
+	assert_true(only_sa(w, 1)->rekey_at > 185000);
 	assert_non_null(sa->children);
 	check_child(w, sa->children);
+	world_free(w);
+}
+
+/*
+ * The initiator never rekeys (no lifetime of its own): the responder
+ * enforces its lifetime and rekeys the IKE SA itself, becoming the new
+ * SA's initiator.
+ */
+static void rekey_ike_responder(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *a, *b, *b_new;
+	struct log_rec l[2];
+	struct ev_log ev[2];
+	uint64_t t;
+
+	w->c[0].child_lifetime_s = w->c[1].child_lifetime_s = 0;
+	w->c[1].ike_lifetime_s = 3600;
+	a = establish(w, 0);
+	b = only_sa(w, 1);
+	log_attach(w, l);
+	ev_attach(w, ev);
+	assert_int_equal(a->rekey_at, 0);
+	t = b->rekey_at;
+	assert_true(t > 3420000 && t <= 3600000);
+	assert_int_equal(engine_next_deadline(&w->e[1]), t);
+	assert_int_equal(engine_tick(&w->e[1], t - 1), t);
+	assert_int_equal(w->n, 0);
+	engine_tick(&w->e[1], t);
+	assert_int_equal(w->n, 1);
+	assert_true(logged(&l[1], "initiator has not rekeyed", NULL));
+	pump(w, t);
+	b_new = only_sa(w, 1);
+	assert_ptr_not_equal(b_new, b);
+	assert_true(b_new->initiator);
+	assert_false(only_sa(w, 0)->initiator);
+	assert_int_equal(b_new->rekey_at, t + 3240000);
+	assert_int_equal(only_sa(w, 0)->rekey_at, 0);
+	assert_int_equal(n_children(b_new), 1);
+	check_child(w, only_sa(w, 0)->children);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(ev[i].n[ENGINE_EV_IKE_UP][ENGINE_R_REKEYED],
+				 1);
+		assert_int_equal(ev[i].n[ENGINE_EV_IKE_DOWN][ENGINE_R_REKEYED],
+				 1);
+		assert_int_equal(ev[i].total, 2);
+	}
+	world_free(w);
+}
+
+/*
+ * ike_reauth: at the lifetime the initiator deletes the IKE SA, then
+ * sets up a new one with IKE_SA_INIT and IKE_AUTH.
+ */
+static void reauth_initiator(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *a, *a_new;
+	struct log_rec l[2];
+	struct ev_log ev[2];
+	uint64_t t;
+
+	for (int i = 0; i < 2; i++) {
+		w->c[i].ike_lifetime_s = 100;
+		w->c[i].ike_reauth = true;
+	}
+	assert_int_equal(engine_add_conn(&w->e[0], &w->c[0]), 0);
+	a = establish(w, 0);
+	log_attach(w, l);
+	ev_attach(w, ev);
+	t = a->rekey_at;
+	assert_int_equal(t, 90000);
+	engine_tick(&w->e[0], t);
+	assert_int_equal(a->state, IKESA_DELETING);
+	assert_true(logged(&l[0], "to set up a new one", NULL));
+	pump(w, t);
+	a_new = only_sa(w, 0);
+	assert_ptr_not_equal(a_new, a);
+	assert_int_equal(a_new->state, IKESA_ESTABLISHED);
+	assert_true(a_new->initiator);
+	assert_int_equal(a_new->rekey_at, t + 90000);
+	assert_int_equal(only_sa(w, 1)->state, IKESA_ESTABLISHED);
+	check_child(w, a_new->children);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(live_sas(&w->f[i]), 2);
+		assert_int_equal(live_pols(&w->f[i]), 3);
+		assert_int_equal(ev[i].n[ENGINE_EV_IKE_UP][ENGINE_R_NONE], 1);
+		assert_int_equal(ev[i].n[ENGINE_EV_CHILD_UP][ENGINE_R_NONE], 1);
+	}
+	assert_int_equal(ev[0].n[ENGINE_EV_IKE_DOWN][ENGINE_R_EXPIRED], 1);
+	assert_int_equal(ev[1].n[ENGINE_EV_IKE_DOWN][ENGINE_R_PEER], 1);
+	/* A connection gone (a reload) while the Delete is out: no new SA. */
+	t = a_new->rekey_at;
+	engine_tick(&w->e[0], t);
+	w->e[0].n_conns = 0;
+	pump(w, t);
+	assert_null(w->e[0].sas);
+	assert_null(w->e[1].sas);
+	world_free(w);
+}
+
+/*
+ * ike_reauth on the responder, whose peer does nothing at the lifetime:
+ * it deletes the IKE SA and leaves the new one to the peer.
+ */
+static void reauth_responder(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ev_log ev[2];
+	struct ikesa *b;
+	uint64_t t;
+
+	w->c[1].ike_lifetime_s = 100;
+	w->c[1].ike_reauth = true;
+	establish(w, 0);
+	b = only_sa(w, 1);
+	ev_attach(w, ev);
+	t = b->rekey_at;
+	assert_true(t > 95000 && t <= 100000);
+	engine_tick(&w->e[1], t);
+	pump(w, t);
+	for (int i = 0; i < 2; i++) {
+		assert_null(w->e[i].sas);
+		assert_int_equal(live_sas(&w->f[i]), 0);
+		assert_int_equal(live_pols(&w->f[i]), 0);
+	}
+	assert_int_equal(ev[1].n[ENGINE_EV_IKE_DOWN][ENGINE_R_EXPIRED], 1);
+	assert_int_equal(ev[0].n[ENGINE_EV_IKE_DOWN][ENGINE_R_PEER], 1);
+	world_free(w);
+}
+
+/* Whether datagram d belongs to the IKE SA with this initiator SPI. */
+static bool dgram_of(const struct dgram *d, uint64_t spi_i)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | d->buf[i];
+	return v == spi_i;
+}
+
+/*
+ * A rekeys the IKE SA and forgets the old one without deleting it. B's
+ * old SA starts nothing any more (no liveness checks), and B deletes it
+ * itself once A's Delete could no longer be on its way.
+ */
+static void rekey_ike_old_deleted(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *a_old, *b_old, *b_new;
+	struct ev_log ev[2];
+	struct log_rec l[2];
+	uint64_t old_spi, t;
+	struct dgram d;
+	unsigned int from_old = 0;
+
+	w->c[1].dpd_ms = 2000;
+	a_old = establish(w, 0);
+	b_old = only_sa(w, 1);
+	old_spi = a_old->spi_i;
+	ev_attach(w, ev);
+	log_attach(w, l);
+	assert_int_equal(engine_rekey_ike(&w->e[0], a_old, 10), 0);
+	d = pop(w);
+	deliver(w, &d, 10);
+	free(d.buf);
+	d = pop(w);
+	deliver(w, &d, 10);
+	free(d.buf);
+	drop_all(w);		/* A's Delete of the old SA, lost */
+	ikesa_destroy(a_old);	/* and A forgets it */
+	b_new = w->e[1].sas;
+	assert_ptr_not_equal(b_new, b_old);
+assert_true(b_old->replaced);
+assert_int_equal(b_old->delete_at, 10 + 1000 + 2000 + 4000 + 8000);
+	assert_int_equal(engine_create_child(&w->e[1], b_old, 11), -EINVAL);
+	/* Liveness checks come from the new SA only. */
+	for (t = engine_next_deadline(&w->e[1]); t < b_old->delete_at;
+	     t = engine_next_deadline(&w->e[1])) {
+		engine_tick(&w->e[1], t);
+		for (unsigned int i = 0; i < w->n; i++)
+			from_old += dgram_of(&w->q[i], old_spi);
+		pump(w, t);
+	}
+	assert_int_equal(from_old, 0);
+	assert_int_equal(t, b_old->delete_at);
+	assert_int_equal(b_new->req_next, 7);	/* DPD every 2 s */
+	/* B deletes the old SA; nobody answers, and it goes. */
+	for (int i = 0; i < 20 && sa_alive(&w->e[1], b_old); i++) {
+		engine_tick(&w->e[1], t);
+		for (unsigned int k = 0; k < w->n; k++)
+			from_old += dgram_of(&w->q[k], old_spi);
+		pump(w, t);
+		t = engine_next_deadline(&w->e[1]);
+	}
+	assert_false(sa_alive(&w->e[1], b_old));
+	assert_true(from_old > 0);
+	assert_true(logged(&l[1], "rekeyed by the peer", NULL));
+	assert_ptr_equal(only_sa(w, 1), b_new);
+	assert_int_equal(n_children(b_new), 1);
+	assert_int_equal(live_sas(&w->f[1]), 2);
+	assert_int_equal(ev[1].n[ENGINE_EV_IKE_DOWN][ENGINE_R_REKEYED], 1);
+	assert_int_equal(ev[1].n[ENGINE_EV_CHILD_DOWN][ENGINE_R_IKE_GONE], 0);
 	world_free(w);
 }
 
@@ -2387,10 +3052,12 @@ static void collide_once(void)
 	size_t len;
 	uint64_t t;
 	struct dgram d[2], r;
+	struct ev_log ev[2];
 	int win;
 
 	s[0] = establish(w, 0);
 	s[1] = only_sa(w, 1);
+	ev_attach(w, ev);
 	t = s[0]->children->rekey_at > s[1]->children->rekey_at ?
 		s[0]->children->rekey_at : s[1]->children->rekey_at;
 	for (int i = 0; i < 2; i++) {
@@ -2434,6 +3101,17 @@ static void collide_once(void)
 	/* The survivor: made[win] is the winner's inbound SPI. */
 	assert_int_equal(s[win]->children->spi_in, made[win]);
 	assert_int_equal(s[!win]->children->spi_out, made[win]);
+	/* One rekey reported on each side: the old SA by the survivor. */
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(
+			ev[i].n[ENGINE_EV_CHILD_REKEYED][ENGINE_R_NONE], 1);
+		assert_int_equal(ev[i].rekeyed_old, old_in[i]);
+		assert_int_equal(ev[i].rekeyed_new, s[i]->children->spi_in);
+		assert_int_equal(ev[i].n[ENGINE_EV_CHILD_UP][ENGINE_R_NONE], 2);
+		assert_int_equal(
+			ev[i].n[ENGINE_EV_CHILD_DOWN][ENGINE_R_REKEYED] +
+			ev[i].n[ENGINE_EV_CHILD_DOWN][ENGINE_R_PEER], 2);
+	}
 	check_child(w, s[0]->children);
 	world_free(w);
 }
@@ -2446,6 +3124,77 @@ static void child_rekey_collision(void **state)
 }
 
 /*
+ * A collision where the winner's Delete of the old SA overtakes the
+ * loser's own answer: the loser reports the winner's SA as the old one's
+ * successor when the Delete comes, and nothing more after.
+ */
+static void collide_reordered(void)
+{
+	struct world *w = world_life(100, IKE_DH_ECP_256, true);
+	uint8_t ni[2][IKE_NONCE_MAX], nr[2][IKE_NONCE_MAX];
+	struct dgram d[2], r[2], del;
+	struct ikesa *s[2];
+	struct ev_log ev[2];
+	uint32_t old_in[2];
+	size_t len = 0;
+	uint64_t t;
+	int win;
+
+	s[0] = establish(w, 0);
+	s[1] = only_sa(w, 1);
+	ev_attach(w, ev);
+	t = s[0]->children->rekey_at > s[1]->children->rekey_at ?
+		s[0]->children->rekey_at : s[1]->children->rekey_at;
+	for (int i = 0; i < 2; i++) {
+		old_in[i] = s[i]->children->spi_in;
+		engine_tick(&w->e[i], t);
+		memcpy(ni[i], s[i]->req.nonce, s[i]->req.nonce_len);
+		len = s[i]->req.nonce_len;
+	}
+	d[0] = pop(w);
+	d[1] = pop(w);
+	deliver(w, &d[0], t);
+	deliver(w, &d[1], t);
+	for (int i = 0; i < 2; i++) {
+		r[i] = pop(w);		/* the answer to side i */
+		assert_int_equal(r[i].from, !i);
+		assert_int_equal(sk_nonce(s[i], &r[i], nr[i]), len);
+	}
+	win = memcmp(lower(ni[0], nr[0], len), lower(ni[1], nr[1], len),
+		     len) < 0 ? 1 : 0;
+	deliver(w, &r[win], t);
+	del = pop(w);		/* the winner's Delete of the old SA */
+	assert_int_equal(del.from, win);
+	assert_int_equal(w->n, 0);
+	deliver(w, &del, t);
+	assert_int_equal(ev[!win].n[ENGINE_EV_CHILD_REKEYED][ENGINE_R_NONE],
+			 1);
+	deliver(w, &r[!win], t);
+	pump(w, t);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(n_children(s[i]), 1);
+		assert_int_equal(
+			ev[i].n[ENGINE_EV_CHILD_REKEYED][ENGINE_R_NONE], 1);
+		assert_int_equal(ev[i].rekeyed_old, old_in[i]);
+		assert_int_equal(ev[i].rekeyed_new, s[i]->children->spi_in);
+		assert_int_equal(live_sas(&w->f[i]), 2);
+	}
+	check_child(w, s[0]->children);
+	for (int i = 0; i < 2; i++) {
+		free(d[i].buf);
+		free(r[i].buf);
+	}
+	free(del.buf);
+	world_free(w);
+}
+
+static void child_rekey_collision_reordered(void **state)
+{
+	for (int i = 0; i < 8; i++)
+		collide_reordered();
+}
+
+/*
  * A's answer comes before B's request: A has rekeyed and deletes the old
  * SA, so it refuses B's rekey of it with TEMPORARY_FAILURE (§2.25).
  */
@@ -2454,11 +3203,15 @@ static void child_rekey_collision_late(void **state)
 	struct world *w = world_life(100, IKE_DH_ECP_256, true);
 	struct ikesa *s[2];
 	struct dgram ra, rb, d;
-	uint32_t made;
+	struct ev_log ev[2];
+	uint32_t made, old_in[2];
 	uint64_t t;
 
 	s[0] = establish(w, 0);
 	s[1] = only_sa(w, 1);
+	ev_attach(w, ev);
+	old_in[0] = s[0]->children->spi_in;
+	old_in[1] = s[1]->children->spi_in;
 	t = s[0]->children->rekey_at > s[1]->children->rekey_at ?
 		s[0]->children->rekey_at : s[1]->children->rekey_at;
 	engine_tick(&w->e[0], t);
@@ -2490,6 +3243,12 @@ static void child_rekey_collision_late(void **state)
 	}
 	assert_int_equal(s[0]->children->spi_in, made);
 	check_child(w, s[0]->children);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(
+			ev[i].n[ENGINE_EV_CHILD_REKEYED][ENGINE_R_NONE], 1);
+		assert_int_equal(ev[i].rekeyed_old, old_in[i]);
+		assert_int_equal(ev[i].rekeyed_new, s[i]->children->spi_in);
+	}
 	free(ra.buf);
 	free(rb.buf);
 	world_free(w);
@@ -2623,11 +3382,17 @@ static void child_rekey_during_ike_rekey(void **state)
 	struct ikesa *a = establish(w, 0), *b = only_sa(w, 1);
 	uint32_t old_in = b->children->spi_in;
 	uint64_t t = b->children->rekey_at;
+	struct log_rec l[2];
 
+	log_attach(w, l);
 	assert_int_equal(engine_rekey_ike(&w->e[0], a, t), 0);
 	engine_tick(&w->e[1], t);
 	assert_int_equal(w->n, 2);
 	pump(w, t);
+	assert_true(logged(&l[0], "IKE SA rekey refused: received "
+			   "TEMPORARY_FAILURE", NULL));
+	assert_true(logged(&l[1], "refused: received TEMPORARY_FAILURE",
+			   NULL));
 	assert_ptr_equal(only_sa(w, 0), a);
 	assert_ptr_equal(only_sa(w, 1), b);
 	assert_false(a->req.active || b->req.active);
@@ -2675,47 +3440,6 @@ static void child_lifetime_zero(void **state)
 }
 
 /* Proposal selection on its own. */
-
-/* Events. */
-
-#define N_EV	(ENGINE_EV_CHILD_REKEYED + 1)
-#define N_WHY	(ENGINE_R_REPLACED + 1)
-
-struct ev_log {
-	unsigned int n[N_EV][N_WHY];
-	unsigned int total;
-	uint32_t rekeyed_old, rekeyed_new;	/* spi_in of the last */
-	const struct ikesa *up_old;	/* old_sa of the last IKE_UP */
-};
-
-static void ev_record(void *ctx, const struct engine_event *ev)
-{
-	struct ev_log *l = ctx;
-
-	assert_true(ev->type < N_EV && ev->reason < N_WHY);
-	assert_non_null(ev->sa);
-	if (ev->type >= ENGINE_EV_CHILD_UP)
-		assert_non_null(ev->child);
-	if (ev->type == ENGINE_EV_CHILD_REKEYED) {
-		assert_non_null(ev->old);
-		l->rekeyed_old = ev->old->spi_in;
-		l->rekeyed_new = ev->child->spi_in;
-	}
-	if (ev->type == ENGINE_EV_IKE_UP)
-		l->up_old = ev->old_sa;
-	l->n[ev->type][ev->reason]++;
-	l->total++;
-}
-
-static void ev_attach(struct world *w, struct ev_log *l)
-{
-	for (int i = 0; i < 2; i++) {
-		struct engine_events ev = { ev_record, &l[i] };
-
-		memset(&l[i], 0, sizeof(l[i]));
-		engine_set_events(&w->e[i], &ev);
-	}
-}
 
 static void events_establish(void **state)
 {
@@ -3038,6 +3762,84 @@ static void proposal_prefers_ke(void **state)
 }
 
 /*
+ * A proposal with a transform type we do not know (here an RFC 9370
+ * additional key exchange, type 6) is unacceptable as a whole, the
+ * others are considered as usual (RFC 7296 §3.3.6); an unknown ID of a
+ * known type is only not chosen.
+ */
+/* Append t to proposal pi of sa, in a new allocation of one more room. */
+static void add_transform(struct ike_sa *sa, unsigned int pi,
+			  const struct ike_transform *t)
+{
+	struct ike_sa n = { 0 };
+	struct ike_transform *x;
+	unsigned int total = 1;
+
+	for (unsigned int i = 0; i < sa->n_proposals; i++)
+		total += sa->proposals[i].n_transforms;
+	x = ike_sa_alloc(&n, sa->n_proposals, total);
+	assert_non_null(x);
+	for (unsigned int i = 0; i < sa->n_proposals; i++) {
+		const struct ike_proposal *o = &sa->proposals[i];
+
+		n.proposals[i] = *o;
+		n.proposals[i].transforms = x;
+		memcpy(x, o->transforms, o->n_transforms * sizeof(*x));
+		x += o->n_transforms;
+		if (i == pi) {
+			*x++ = *t;
+			n.proposals[i].n_transforms++;
+		}
+	}
+	n.n_proposals = sa->n_proposals;
+	ike_sa_free(sa);
+	*sa = n;
+}
+
+static void proposal_unknown_type(void **state)
+{
+	const struct ike_transform addke = { .type = 6, .id = 36 };
+	const struct ike_transform odd_encr = { .type = IKE_XF_ENCR,
+						.id = 1234 };
+	struct ike_sa *sa = calloc(1, sizeof(*sa));
+	struct ike_proposal *p;
+	struct proposal_choice pc;
+	struct conn a;
+
+	assert_non_null(sa);
+	make_conn(&a, 0, IKE_DH_CURVE25519, true);
+	a.ike[1] = a.ike[0];
+	a.n_ike = 2;
+	offer(sa, &a);
+	add_transform(sa, 0, &addke);
+	p = &sa->proposals[0];
+	assert_int_equal(proposal_select(sa, a.ike, a.n_ike, IKE_PROTO_IKE,
+					 IKE_DH_CURVE25519, &pc), 0);
+	assert_int_equal(pc.prop.num, 2);
+	for (unsigned int i = 0; i < pc.prop.n_transforms; i++)
+		assert_int_not_equal(pc.prop.transforms[i].type, 6);
+	/* Alone, it leaves nothing to choose. */
+	sa->n_proposals = 1;
+	assert_int_equal(proposal_select(sa, a.ike, a.n_ike, IKE_PROTO_IKE,
+					 IKE_DH_CURVE25519, &pc), -1);
+	/* An unknown transform ID among known ones is passed over. */
+	p->transforms[p->n_transforms - 1] = odd_encr;
+	assert_int_equal(proposal_select(sa, a.ike, a.n_ike, IKE_PROTO_IKE,
+					 IKE_DH_CURVE25519, &pc), 0);
+	assert_int_equal(pc.prop.num, 1);
+	assert_int_equal(pc.encr->id, IKE_ENCR_AES_GCM_16);
+	/* ESP the same. */
+	ike_sa_free(sa);
+	proposal_offer(sa, a.esp, a.n_esp, IKE_PROTO_ESP,
+		       (const uint8_t *)"\x01\x02\x03\x04", 4, 0);
+	add_transform(sa, 0, &addke);
+	assert_int_equal(proposal_select(sa, a.esp, a.n_esp, IKE_PROTO_ESP, 0,
+					 &pc), -1);
+	ike_sa_free(sa);
+	free(sa);
+}
+
+/*
  * B lost the Child SA (deleted it without a word to A): A's rekey gets
  * CHILD_SA_NOT_FOUND (§2.25). A removes the old SA too and negotiates a
  * new one for the same traffic, without REKEY_SA.
@@ -3124,10 +3926,12 @@ static void child_rekey_error_retry(void **state)
 	struct ikesa *a = establish(w, 0), *b = only_sa(w, 1);
 	uint32_t old_in, old_out;
 	struct ev_log l[2];
+	struct log_rec lg[2];
 	struct dgram d;
 	uint64_t t;
 
 	ev_attach(w, l);
+	log_attach(w, lg);
 	old_in = a->children->spi_in;
 	old_out = a->children->spi_out;
 	set_esp(&w->c[1], false);	/* B now takes CBC only */
@@ -3141,6 +3945,12 @@ static void child_rekey_error_retry(void **state)
 	deliver(w, &d, t);
 	free(d.buf);
 	assert_int_equal(w->n, 0);
+	/* The peer's own notify is what A reports. */
+	assert_true(logged(&lg[0], "rekey of Child SA",
+			   "refused: received NO_PROPOSAL_CHOSEN", NULL));
+	assert_false(logged(&lg[0], "INVALID_SYNTAX", NULL));
+	assert_true(logged(&lg[1], "CREATE_CHILD_SA request refused",
+			   "sent NO_PROPOSAL_CHOSEN", NULL));
 
 	for (int i = 0; i < 2; i++) {
 		struct ikesa *s = i ? b : a;
@@ -3280,6 +4090,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(proposal_pick),
 		cmocka_unit_test(proposal_prefers_ke),
+		cmocka_unit_test(proposal_unknown_type),
 		cmocka_unit_test(full_19_gcm),
 		cmocka_unit_test(full_19_cbc),
 		cmocka_unit_test(full_31_gcm),
@@ -3300,7 +4111,11 @@ int main(void)
 		cmocka_unit_test(half_open_count),
 		cmocka_unit_test(invalid_ke_retry),
 		cmocka_unit_test(wrong_psk),
+		cmocka_unit_test(auth_failed_informational),
 		cmocka_unit_test(no_proposal_chosen),
+		cmocka_unit_test(init_forged_error),
+		cmocka_unit_test(init_major_version),
+		cmocka_unit_test(init_critical_payload),
 		cmocka_unit_test(child_no_proposal),
 		cmocka_unit_test(transport_mode),
 		cmocka_unit_test(transport_refused),
@@ -3313,12 +4128,17 @@ int main(void)
 		cmocka_unit_test(pfs_bad_ke),
 		cmocka_unit_test(rekey_ike),
 		cmocka_unit_test(rekey_ike_lifetime),
+		cmocka_unit_test(rekey_ike_old_deleted),
+		cmocka_unit_test(rekey_ike_responder),
+		cmocka_unit_test(reauth_initiator),
+		cmocka_unit_test(reauth_responder),
 		cmocka_unit_test(child_timers),
 		cmocka_unit_test(child_rekey_initiator),
 		cmocka_unit_test(child_rekey_responder),
 		cmocka_unit_test(child_rekey_pfs),
 		cmocka_unit_test(child_rekey_collision),
 		cmocka_unit_test(child_rekey_collision_late),
+		cmocka_unit_test(child_rekey_collision_reordered),
 		cmocka_unit_test(child_rekey_window),
 		cmocka_unit_test(child_rekey_during_ike_rekey),
 		cmocka_unit_test(child_rekey_not_found),
@@ -3356,6 +4176,8 @@ int main(void)
 		cmocka_unit_test(conn_named_id_first),
 		cmocka_unit_test(conn_by_remote_id),
 		cmocka_unit_test_setup_teardown(conn_by_auth_method,
+						certs_setup, certs_teardown),
+		cmocka_unit_test_setup_teardown(init_certreq_candidates,
 						certs_setup, certs_teardown),
 		cmocka_unit_test(conn_by_idr),
 		cmocka_unit_test(conn_no_idr),

@@ -561,7 +561,7 @@ static void unique_replace_busy(void **state)
 	free(d.buf);
 	pump(w, 2);
 	assert_int_equal(b1->state, IKESA_ESTABLISHED);
-	assert_true(b1->delete_at);
+	assert_true(b1->unique_delete_at);
 	held_by(w, 1, b2->children, 3);
 	/* The liveness check is answered, then the Delete goes. */
 	engine_tick(&w->e[1], 1001);
