@@ -17,6 +17,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <gnutls/gnutls.h>
+
 #include "conf/conf.h"
 #include "crypto/sign.h"
 #include "crypto/transforms.h"
@@ -995,7 +997,8 @@ static bool valid_name(const char *s)
 
 /*
  * Room for one more connection. The array moves as it grows: pointers
- * into it are set once it is complete (fix_pointers).
+ * into it are set once it is complete (fix_pointers). It holds the
+ * shared keys: the old one is wiped, not left to realloc().
  */
 static int more_conns(struct conf *c)
 {
@@ -1007,9 +1010,14 @@ static int more_conns(struct conf *c)
 	max = c->max_conns ? c->max_conns * 2 : 16;
 	if (max > CONF_MAX_CONNS)
 		max = CONF_MAX_CONNS;
-	p = realloc(c->conns, max * sizeof(*p));
+	p = malloc(max * sizeof(*p));
 	if (!p)
 		return -ENOMEM;
+	if (c->conns) {
+		memcpy(p, c->conns, c->n_conns * sizeof(*p));
+		gnutls_memset(c->conns, 0, c->max_conns * sizeof(*p));
+		free(c->conns);
+	}
 	c->conns = p;
 	c->max_conns = max;
 	return 0;
@@ -1344,16 +1352,23 @@ static int handler(void *user, const char *section, const char *name,
 	case SEC_BAD:
 		break;		/* already reported */
 	}
+	gnutls_memset(v, 0, sizeof(v));	/* a psk, maybe */
 	return 1;
 }
 
-/* inih's line reader: count lines, spot section headers. */
+/*
+ * inih's line reader: count lines, spot section headers. The line buffer
+ * is wiped before each line, so that no psk stays in it after the last.
+ */
 static char *reader(char *str, int num, void *stream)
 {
 	struct ctx *x = stream;
-	char *s = fgets(str, num, x->f);
+	char *s;
 	size_t len;
 
+	if (num > 0)
+		gnutls_memset(str, 0, (size_t)num);
+	s = fgets(str, num, x->f);
 	if (!s)
 		return NULL;
 	x->line++;
@@ -1381,6 +1396,7 @@ int conf_load(const char *path, struct conf **out, char *err, size_t errlen)
 	struct ctx x = {
 		.path = path, .err = err, .errlen = errlen,
 	};
+	char *iobuf;
 	struct conf *c;
 	int ret;
 
@@ -1393,16 +1409,22 @@ int conf_load(const char *path, struct conf **out, char *err, size_t errlen)
 	c->log_level = CONF_LOG_INFO;
 	snprintf(c->socket, sizeof(c->socket), "%s", CONF_DEFAULT_SOCKET);
 	x.conf = c;
-	x.f = fopen(path, "r");
+	/* stdio's buffer would keep the file, keys and all: ours is wiped. */
+	iobuf = malloc(BUFSIZ);
+	x.f = iobuf ? fopen(path, "r") : NULL;
 	if (!x.f) {
-		ret = -errno;
+		ret = iobuf ? -errno : -ENOMEM;
 		if (err && errlen)
 			snprintf(err, errlen, "%s: %s\n", path, strerror(-ret));
+		free(iobuf);
 		free(c);
 		return ret;
 	}
+	setvbuf(x.f, iobuf, _IOFBF, BUFSIZ);
 	ret = ini_parse_stream(reader, &x, handler, &x);
 	fclose(x.f);
+	gnutls_memset(iobuf, 0, BUFSIZ);
+	free(iobuf);
 	section_end(&x);
 	if (ret > 0)
 		error_at(&x, (unsigned int)ret, "syntax error (expected "
@@ -1423,7 +1445,8 @@ void conf_free(struct conf *c)
 	if (!c)
 		return;
 	for (unsigned int i = 0; i < c->n_conns; i++) {
-		memset(c->conns[i].conn.psk, 0, sizeof(c->conns[i].conn.psk));
+		gnutls_memset(c->conns[i].conn.psk, 0,
+			      sizeof(c->conns[i].conn.psk));
 		creds_put(c, c->conns[i].conn.sig_creds);
 		c->conns[i].conn.sig_creds = NULL;
 	}

@@ -205,7 +205,7 @@ bool auth_sig_peer_authentic(struct ikesa *sa, const struct ike_chain *ch,
 	if (!ret)
 		ret = sig_peer_verify(&peer, pauth->auth->method, octets, olen,
 				      pauth->auth->data, pauth->auth->len);
-	free(octets);
+	auth_octets_free(octets, olen);
 	sig_peer_free(&peer);
 	return ret == 0;
 }
