@@ -238,6 +238,7 @@ config_refused() {
 	fi
 	echo "$out"
 	grep -q "bad.conf:6: remote" <<<"$out" &&
+		grep -q "bad.conf:7: psk: shorter than 16 bytes" <<<"$out" &&
 		grep -q "bad.conf:8: ike: unknown algorithm \"x448\"" <<<"$out" &&
 		grep -q "bad.conf:9: unknown key \"colour\"" <<<"$out"
 }

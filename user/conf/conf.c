@@ -1267,6 +1267,10 @@ static void conn_key(struct ctx *x, const char *name, const char *v)
 			memcpy(c->psk, v, len);
 			c->psk_len = len;
 		}
+		if (c->psk_len && c->psk_len < CONF_PSK_MIN)
+			error(x, "psk: shorter than %d bytes; use a random "
+			      "key of 128 bits or more (0x and 32 random hex "
+			      "digits)", CONF_PSK_MIN);
 		break;
 	case K_IKE:
 		parse_proposals(x, name, v, false, c->ike, &c->n_ike);

@@ -20,6 +20,12 @@
 #define CONF_MAX_CONNS		ENGINE_MAX_CONNS
 #define CONF_DEFAULT_PATH	"/etc/mifd.conf"
 #define CONF_DEFAULT_SOCKET	"/run/mifd/mifd.sock"
+/*
+ * The shortest psk accepted: 128 bits, as much as the weakest cipher
+ * offered. A peer (or anyone who answers as the responder) sees a value
+ * from which shorter keys can be guessed offline.
+ */
+#define CONF_PSK_MIN		16
 
 /* Log levels, as syslog(3) numbers them. */
 enum conf_log_level {
