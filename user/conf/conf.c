@@ -30,7 +30,7 @@ enum conn_key {
 	K_REMOTE_ID, K_AUTH, K_PSK, K_IKE, K_ESP, K_LOCAL_TS, K_REMOTE_TS,
 	K_MODE, K_DPD, K_IKE_LIFETIME, K_CHILD_LIFETIME, K_RETRANS_BASE,
 	K_RETRANS_TRIES, K_START, K_CERT, K_KEY, K_CA_DIR, K_CACERT,
-	K_RSA_PSS, K_N
+	K_RSA_PSS, K_RSA_SHA1, K_N
 };
 
 static const char *const conn_keys[K_N] = {
@@ -46,6 +46,7 @@ static const char *const conn_keys[K_N] = {
 	[K_RETRANS_TRIES] = "retransmit_tries", [K_START] = "start",
 	[K_CERT] = "cert", [K_KEY] = "key", [K_CA_DIR] = "ca_dir",
 	[K_CACERT] = "cacert", [K_RSA_PSS] = "rsa_pss",
+	[K_RSA_SHA1] = "rsa_sha1",
 };
 
 enum mifd_key { M_LOG_LEVEL, M_SOCKET, M_COOKIE_THRESHOLD, M_N };
@@ -885,6 +886,12 @@ static void conn_certs(struct ctx *x, unsigned int line)
 			 "auth = pubkey, rsa, ecdsa256 or ecdsa384", cc->name);
 		return;
 	}
+	if (c->auth_method == IKE_AUTH_RSA_SIG && !c->rsa_sha1) {
+		error_at(x, x->key_line[K_AUTH], "[conn %s]: auth = rsa signs "
+			 "with SHA-1; set rsa_sha1 = yes to allow it, or use "
+			 "auth = pubkey", cc->name);
+		return;
+	}
 	if (!cc->cert_file[0] && !cc->ca_dir[0])
 		return;
 	if (!x->err && x->n_errors)
@@ -1245,6 +1252,10 @@ static void conn_key(struct ctx *x, const char *name, const char *v)
 		if (parse_bool(v, &c->rsa_pss))
 			error(x, "rsa_pss: \"%s\" is neither yes nor no", v);
 		break;
+	case K_RSA_SHA1:
+		if (parse_bool(v, &c->rsa_sha1))
+			error(x, "rsa_sha1: \"%s\" is neither yes nor no", v);
+		break;
 	case K_PSK:
 		if (!strncasecmp(v, "0x", 2)) {
 			int ret = parse_hex(v + 2, c->psk, sizeof(c->psk),
@@ -1487,7 +1498,8 @@ bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b)
 	       !strcmp(a->cert_file, b->cert_file) &&
 	       !strcmp(a->key_file, b->key_file) &&
 	       !strcmp(a->ca_dir, b->ca_dir) &&
-	       a->conn.rsa_pss == b->conn.rsa_pss;
+	       a->conn.rsa_pss == b->conn.rsa_pss &&
+	       a->conn.rsa_sha1 == b->conn.rsa_sha1;
 }
 
 static const char *const level_names[] = {

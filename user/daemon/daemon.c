@@ -389,11 +389,22 @@ static void log_child(const struct engine_event *ev)
 	}
 }
 
+static void log_refused(const struct engine_event *ev)
+{
+	char r[IP_ADDR_STRLEN];
+
+	mlog(LOG_WARNING, "conn %s: peer %s: refused: %s",
+	     ev->conn && ev->conn->name ? ev->conn->name : "-",
+	     ev->peer ? ip_addr_str(ev->peer, r, sizeof(r)) : "?", ev->why);
+}
+
 static void on_event(void *ctx, const struct engine_event *ev)
 {
 	(void)ctx;
 	if (ev->type == ENGINE_EV_IKE_UP || ev->type == ENGINE_EV_IKE_DOWN)
 		log_ike(ev);
+	else if (ev->type == ENGINE_EV_REFUSED)
+		log_refused(ev);
 	else
 		log_child(ev);
 }

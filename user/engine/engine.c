@@ -5,6 +5,8 @@
  * and the timers.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,6 +57,24 @@ void engine_event(struct engine *e, const struct engine_event *ev)
 {
 	if (e->events.fn)
 		e->events.fn(e->events.ctx, ev);
+}
+
+void engine_refused(struct engine *e, const struct conn *c,
+		    const struct ip_addr *peer, const char *fmt, ...)
+{
+	struct engine_event ev = {
+		.type = ENGINE_EV_REFUSED, .conn = c, .peer = peer,
+	};
+	char why[256];
+	va_list ap;
+
+	if (!e->events.fn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	ev.why = why;
+	engine_event(e, &ev);
 }
 
 int engine_hash_peer(struct engine *e, struct ikesa *sa)

@@ -70,6 +70,7 @@ enum engine_event_type {
 	ENGINE_EV_CHILD_UP,	/* Child SA installed */
 	ENGINE_EV_CHILD_DOWN,	/* installed Child SA removed: reason */
 	ENGINE_EV_CHILD_REKEYED,	/* child replaces old (after its UP) */
+	ENGINE_EV_REFUSED,	/* a peer's message refused by policy: why */
 };
 
 /*
@@ -83,6 +84,10 @@ struct engine_event {
 	const struct ikesa *old_sa;	/* IKE_UP of a rekey: the old one */
 	const struct childsa *child;	/* CHILD_*: the Child SA */
 	const struct childsa *old;	/* CHILD_REKEYED: the one replaced */
+	/* REFUSED: what was refused and why, whose, for which conn. */
+	const char *why;
+	const struct ip_addr *peer;
+	const struct conn *conn;
 };
 
 /*

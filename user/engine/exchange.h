@@ -70,6 +70,13 @@ const struct conn *engine_match_conn(const struct engine *e,
 				     const struct ike_id *id);
 /* Hand ev to the event callback, if there is one. */
 void engine_event(struct engine *e, const struct engine_event *ev);
+/*
+ * Report a REFUSED event: something the peer sent that conn c (NULL: not
+ * known yet) or the RFC does not allow, for the log.
+ */
+void engine_refused(struct engine *e, const struct conn *c,
+		    const struct ip_addr *peer, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* Link sa into the responder table (its spi_i is the peer's). */
 int engine_hash_peer(struct engine *e, struct ikesa *sa);
 

@@ -842,6 +842,27 @@ static void cert_errors(void **state)
 	one_error(text, 7, "ca_dir holds no certificate");
 }
 
+/* auth = rsa signs with SHA-1: only with rsa_sha1 = yes. */
+static void rsa_sha1(void **state)
+{
+	char text[1024];
+	struct conf *c;
+
+	cert_conn(text, sizeof(text), "rsa", "eu.pem", "eu.key", "ca");
+	one_error(text, 4, "[conn a]: auth = rsa signs with SHA-1; set "
+		  "rsa_sha1 = yes");
+	strcat(text, "rsa_sha1 = yes\n");
+	c = load_ok(text);
+	assert_true(c->conns[0].conn.rsa_sha1);
+	conf_free(c);
+	cert_conn(text, sizeof(text), "pubkey", "eu.pem", "eu.key", "ca");
+	c = load_ok(text);
+	assert_false(c->conns[0].conn.rsa_sha1);
+	conf_free(c);
+	one_error(CONN_A "rsa_sha1 = often\n", 5,
+		  "rsa_sha1: \"often\" is neither yes nor no");
+}
+
 static void good_full(void **state)
 {
 	char text[4096];
@@ -1163,6 +1184,8 @@ int main(void)
 						pki_teardown),
 		cmocka_unit_test(example_file),
 		cmocka_unit_test(psk_length),
+		cmocka_unit_test_setup_teardown(rsa_sha1, pki_setup,
+						pki_teardown),
 	};
 
 	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);
