@@ -282,6 +282,18 @@ control_errors() {
 }
 tcase "control: malformed requests get an error, mifd keeps running" control_errors
 
+# A second mifd on EU's socket stops there; EU's own keeps it and answers.
+control_taken() {
+	local out rc
+	out=$(ip netns exec "$EU" timeout 10 "$MIFD" -d -f "$EU_CONF" \
+		-s "$EU_SOCK" 2>&1)
+	rc=$?
+	echo "$out"
+	[ $rc -eq 1 ] && grep -q "another mifd runs there" <<<"$out" &&
+		[ -S "$EU_SOCK" ] && eu ike status >/dev/null
+}
+tcase "control: a second mifd on the socket is refused, the first answers" control_taken
+
 # 1. AES-GCM tunnel over eu1.
 tcase "gcm1: IKE SA up (PSK, AES-GCM, x25519)" up gcm1
 tcase "gcm1: both sides list it established with matching SPIs" spis_match gcm1

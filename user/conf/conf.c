@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -49,11 +50,14 @@ static const char *const conn_keys[K_N] = {
 	[K_RSA_SHA1] = "rsa_sha1",
 };
 
-enum mifd_key { M_LOG_LEVEL, M_SOCKET, M_COOKIE_THRESHOLD, M_N };
+enum mifd_key {
+	M_LOG_LEVEL, M_SOCKET, M_COOKIE_THRESHOLD, M_CONTROL_GROUP, M_N
+};
 
 static const char *const mifd_keys[M_N] = {
 	[M_LOG_LEVEL] = "log_level", [M_SOCKET] = "socket",
 	[M_COOKIE_THRESHOLD] = "cookie_threshold",
+	[M_CONTROL_GROUP] = "control_group",
 };
 
 enum section_kind { SEC_NONE, SEC_MIFD, SEC_CONN, SEC_BAD };
@@ -1147,6 +1151,17 @@ static void mifd_key(struct ctx *x, const char *name, const char *v)
 		else
 			x->conf->cookie_threshold = (unsigned int)n;
 		break;
+	case M_CONTROL_GROUP: {
+		const struct group *g = getgrnam(v);
+
+		if (!g) {
+			error(x, "control_group: no group \"%s\"", v);
+			break;
+		}
+		x->conf->have_control_group = true;
+		x->conf->control_gid = g->gr_gid;
+		break;
+	}
 	default:
 		error(x, "unknown key \"%s\" in [mifd]", name);
 	}

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "engine/conn.h"
 #include "engine/engine.h"
@@ -63,6 +64,9 @@ struct conf {
 	int log_level;			/* CONF_LOG_* */
 	char socket[CONF_PATH_MAX];
 	unsigned int cookie_threshold;	/* 0: never demand cookies */
+	/* control_group: its members may list and status. */
+	bool have_control_group;
+	gid_t control_gid;
 
 	/* malloc'ed, room for max_conns; grows while loading only. */
 	unsigned int n_conns, max_conns;

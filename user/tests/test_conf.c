@@ -1037,6 +1037,21 @@ static void psk_length(void **state)
 	conf_free(c);
 }
 
+/* control_group names a group; its gid is kept. */
+static void control_group(void **state)
+{
+	struct conf *c = load_ok("[mifd]\ncontrol_group = root\n\n" CONN_A);
+
+	assert_true(c->have_control_group);
+	assert_int_equal(c->control_gid, 0);
+	conf_free(c);
+	c = load_ok(CONN_A);
+	assert_false(c->have_control_group);
+	conf_free(c);
+	one_error("[mifd]\ncontrol_group = no-such-group-here\n\n" CONN_A,
+		  2, "control_group: no group \"no-such-group-here\"");
+}
+
 static void several_errors(void **state)
 {
 	/* Every problem is reported, not only the first. */
@@ -1184,6 +1199,7 @@ int main(void)
 						pki_teardown),
 		cmocka_unit_test(example_file),
 		cmocka_unit_test(psk_length),
+		cmocka_unit_test(control_group),
 		cmocka_unit_test_setup_teardown(rsa_sha1, pki_setup,
 						pki_teardown),
 	};
