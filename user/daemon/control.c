@@ -22,23 +22,31 @@
 
 /* Setting up. */
 
-/* Create dir and the missing directories above it, 0755. */
+/* mkdir, mode 0755 whatever the umask; an existing one is fine. */
+static int make_dir(const char *d)
+{
+	if (!mkdir(d, 0755))
+		return chmod(d, 0755) ? -errno : 0;
+	return errno == EEXIST ? 0 : -errno;
+}
+
+/* Create dir and the missing directories above it. */
 static int make_dirs(const char *dir)
 {
 	char d[sizeof(((struct control *)0)->path)];
+	int ret;
 
 	snprintf(d, sizeof(d), "%s", dir);
 	for (char *p = d + 1; *p; p++) {
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(d, 0755) && errno != EEXIST)
-			return -errno;
+		ret = make_dir(d);
+		if (ret)
+			return ret;
 		*p = '/';
 	}
-	if (mkdir(d, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
+	return make_dir(d);
 }
 
 /*

@@ -817,6 +817,7 @@ int daemon_start(struct daemon *d, const char *conf_path,
 
 	memset(d, 0, sizeof(*d));
 	d->ctl.fd = -1;
+	d->ctl.lock_fd = -1;
 	d->start_ms = daemon_now();
 	snprintf(d->conf_path, sizeof(d->conf_path), "%s", conf_path);
 	if (socket_path)

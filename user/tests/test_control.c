@@ -193,6 +193,16 @@ static void reply(struct control *ctl, int fd, char *buf, size_t len)
 	assert_non_null(memchr(buf, '\n', got));
 }
 
+/* p's directory (in a static buffer). */
+static const char *dirname_of(const char *p)
+{
+	static char d[sizeof(path)];
+
+	snprintf(d, sizeof(d), "%s", p);
+	*strrchr(d, '/') = '\0';
+	return d;
+}
+
 static mode_t mode_of(const char *p)
 {
 	struct stat st;
@@ -204,6 +214,7 @@ static mode_t mode_of(const char *p)
 /* The socket is 0600 from the moment it exists, whatever the umask. */
 static void socket_mode(void **state)
 {
+	char lock[sizeof(path) + 8];
 	struct control ctl;
 	mode_t old = umask(0);
 
@@ -214,6 +225,16 @@ static void socket_mode(void **state)
 	assert_int_equal(mode_of(path), 0600);
 	control_close(&ctl);
 	assert_int_equal(access(path, F_OK), -1);
+
+	/* A directory it makes can be entered by a control group. */
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	assert_int_equal(unlink(lock), 0);	/* left behind */
+	assert_int_equal(rmdir(dirname_of(path)), 0);
+	old = umask(077);
+	assert_int_equal(control_open(&ctl, path, NULL, handle, NULL), 0);
+	umask(old);
+	assert_int_equal(mode_of(dirname_of(path)), 0755);
+	control_close(&ctl);
 }
 
 /* The directory: never through a symlink, nobody else's, not shared. */
