@@ -238,6 +238,7 @@ config_refused() {
 	fi
 	echo "$out"
 	grep -q "bad.conf:6: remote" <<<"$out" &&
+		grep -q "bad.conf:7: psk: shorter than 16 bytes" <<<"$out" &&
 		grep -q "bad.conf:8: ike: unknown algorithm \"x448\"" <<<"$out" &&
 		grep -q "bad.conf:9: unknown key \"colour\"" <<<"$out"
 }
@@ -280,6 +281,18 @@ control_errors() {
 	eu ike status >/dev/null
 }
 tcase "control: malformed requests get an error, mifd keeps running" control_errors
+
+# A second mifd on EU's socket stops there; EU's own keeps it and answers.
+control_taken() {
+	local out rc
+	out=$(ip netns exec "$EU" timeout 10 "$MIFD" -d -f "$EU_CONF" \
+		-s "$EU_SOCK" 2>&1)
+	rc=$?
+	echo "$out"
+	[ $rc -eq 1 ] && grep -q "another mifd runs there" <<<"$out" &&
+		[ -S "$EU_SOCK" ] && eu ike status >/dev/null
+}
+tcase "control: a second mifd on the socket is refused, the first answers" control_taken
 
 # 1. AES-GCM tunnel over eu1.
 tcase "gcm1: IKE SA up (PSK, AES-GCM, x25519)" up gcm1

@@ -66,9 +66,12 @@ static struct json_object *ike_call_line(int fd, const char *s, char **line)
 
 	if (!buf)
 		return NULL;
-	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s) ||
-	    write(fd, "\n", 1) != 1)
-		goto out;
+	/*
+	 * A daemon that refuses us closes the socket, maybe before we
+	 * write: its reason is still there to read.
+	 */
+	if (send(fd, s, strlen(s), MSG_NOSIGNAL) == (ssize_t)strlen(s))
+		send(fd, "\n", 1, MSG_NOSIGNAL);
 	for (;;) {
 		ssize_t n;
 

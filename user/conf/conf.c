@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <gnutls/gnutls.h>
 
 #include "conf/conf.h"
 #include "crypto/sign.h"
@@ -29,7 +32,7 @@ enum conn_key {
 	K_REMOTE_ID, K_AUTH, K_PSK, K_IKE, K_ESP, K_LOCAL_TS, K_REMOTE_TS,
 	K_MODE, K_DPD, K_IKE_LIFETIME, K_CHILD_LIFETIME, K_RETRANS_BASE,
 	K_RETRANS_TRIES, K_START, K_CERT, K_KEY, K_CA_DIR, K_CACERT,
-	K_RSA_PSS, K_UNIQUE, K_IKE_REAUTH, K_N
+	K_RSA_PSS, K_UNIQUE, K_IKE_REAUTH, K_RSA_SHA1, K_N
 };
 
 static const char *const conn_keys[K_N] = {
@@ -46,11 +49,12 @@ static const char *const conn_keys[K_N] = {
 	[K_CERT] = "cert", [K_KEY] = "key", [K_CA_DIR] = "ca_dir",
 	[K_CACERT] = "cacert", [K_RSA_PSS] = "rsa_pss",
 	[K_UNIQUE] = "unique", [K_IKE_REAUTH] = "ike_reauth",
+	[K_RSA_SHA1] = "rsa_sha1",
 };
 
 enum mifd_key {
 	M_LOG_LEVEL, M_SOCKET, M_COOKIE_THRESHOLD, M_COOKIE_MODP,
-	M_HALF_OPEN_MAX, M_HALF_OPEN_MAX_PEER, M_N
+	M_HALF_OPEN_MAX, M_HALF_OPEN_MAX_PEER, M_CONTROL_GROUP, M_N
 };
 
 static const char *const mifd_keys[M_N] = {
@@ -59,6 +63,7 @@ static const char *const mifd_keys[M_N] = {
 	[M_COOKIE_MODP] = "cookie_modp",
 	[M_HALF_OPEN_MAX] = "half_open_max",
 	[M_HALF_OPEN_MAX_PEER] = "half_open_max_peer",
+	[M_CONTROL_GROUP] = "control_group",
 };
 
 enum section_kind { SEC_NONE, SEC_MIFD, SEC_CONN, SEC_BAD };
@@ -900,6 +905,12 @@ static void conn_certs(struct ctx *x, unsigned int line)
 			 "auth = pubkey, rsa, ecdsa256 or ecdsa384", cc->name);
 		return;
 	}
+	if (c->auth_method == IKE_AUTH_RSA_SIG && !c->rsa_sha1) {
+		error_at(x, x->key_line[K_AUTH], "[conn %s]: auth = rsa signs "
+			 "with SHA-1; set rsa_sha1 = yes to allow it, or use "
+			 "auth = pubkey", cc->name);
+		return;
+	}
 	if (!cc->cert_file[0] && !cc->ca_dir[0])
 		return;
 	if (!x->err && x->n_errors)
@@ -1012,7 +1023,8 @@ static bool valid_name(const char *s)
 
 /*
  * Room for one more connection. The array moves as it grows: pointers
- * into it are set once it is complete (fix_pointers).
+ * into it are set once it is complete (fix_pointers). It holds the
+ * shared keys: the old one is wiped, not left to realloc().
  */
 static int more_conns(struct conf *c)
 {
@@ -1024,9 +1036,14 @@ static int more_conns(struct conf *c)
 	max = c->max_conns ? c->max_conns * 2 : 16;
 	if (max > CONF_MAX_CONNS)
 		max = CONF_MAX_CONNS;
-	p = realloc(c->conns, max * sizeof(*p));
+	p = malloc(max * sizeof(*p));
 	if (!p)
 		return -ENOMEM;
+	if (c->conns) {
+		memcpy(p, c->conns, c->n_conns * sizeof(*p));
+		gnutls_memset(c->conns, 0, c->max_conns * sizeof(*p));
+		free(c->conns);
+	}
 	c->conns = p;
 	c->max_conns = max;
 	return 0;
@@ -1160,6 +1177,17 @@ static void mifd_key(struct ctx *x, const char *name, const char *v)
 			error(x, "cookie_modp: \"%s\" is neither yes nor no",
 			      v);
 		break;
+	case M_CONTROL_GROUP: {
+		const struct group *g = getgrnam(v);
+
+		if (!g) {
+			error(x, "control_group: no group \"%s\"", v);
+			break;
+		}
+		x->conf->have_control_group = true;
+		x->conf->control_gid = g->gr_gid;
+		break;
+	}
 	default:
 		error(x, "unknown key \"%s\" in [mifd]", name);
 	}
@@ -1270,6 +1298,10 @@ static void conn_key(struct ctx *x, const char *name, const char *v)
 			error(x, "ike_reauth: \"%s\" is neither yes nor no",
 			      v);
 		break;
+	case K_RSA_SHA1:
+		if (parse_bool(v, &c->rsa_sha1))
+			error(x, "rsa_sha1: \"%s\" is neither yes nor no", v);
+		break;
 	case K_PSK:
 		if (!strncasecmp(v, "0x", 2)) {
 			int ret = parse_hex(v + 2, c->psk, sizeof(c->psk),
@@ -1292,6 +1324,10 @@ static void conn_key(struct ctx *x, const char *name, const char *v)
 			memcpy(c->psk, v, len);
 			c->psk_len = len;
 		}
+		if (c->psk_len && c->psk_len < CONF_PSK_MIN)
+			error(x, "psk: shorter than %d bytes; use a random "
+			      "key of 128 bits or more (0x and 32 random hex "
+			      "digits)", CONF_PSK_MIN);
 		break;
 	case K_IKE:
 		parse_proposals(x, name, v, false, c->ike, &c->n_ike);
@@ -1388,16 +1424,23 @@ static int handler(void *user, const char *section, const char *name,
 	case SEC_BAD:
 		break;		/* already reported */
 	}
+	gnutls_memset(v, 0, sizeof(v));	/* a psk, maybe */
 	return 1;
 }
 
-/* inih's line reader: count lines, spot section headers. */
+/*
+ * inih's line reader: count lines, spot section headers. The line buffer
+ * is wiped before each line, so that no psk stays in it after the last.
+ */
 static char *reader(char *str, int num, void *stream)
 {
 	struct ctx *x = stream;
-	char *s = fgets(str, num, x->f);
+	char *s;
 	size_t len;
 
+	if (num > 0)
+		gnutls_memset(str, 0, (size_t)num);
+	s = fgets(str, num, x->f);
 	if (!s)
 		return NULL;
 	x->line++;
@@ -1425,6 +1468,7 @@ int conf_load(const char *path, struct conf **out, char *err, size_t errlen)
 	struct ctx x = {
 		.path = path, .err = err, .errlen = errlen,
 	};
+	char *iobuf;
 	struct conf *c;
 	int ret;
 
@@ -1441,16 +1485,22 @@ int conf_load(const char *path, struct conf **out, char *err, size_t errlen)
 	c->half_open_max = ENGINE_HALF_OPEN_MAX;
 	c->half_open_max_peer = ENGINE_HALF_OPEN_MAX_PEER;
 	x.conf = c;
-	x.f = fopen(path, "r");
+	/* stdio's buffer would keep the file, keys and all: ours is wiped. */
+	iobuf = malloc(BUFSIZ);
+	x.f = iobuf ? fopen(path, "r") : NULL;
 	if (!x.f) {
-		ret = -errno;
+		ret = iobuf ? -errno : -ENOMEM;
 		if (err && errlen)
 			snprintf(err, errlen, "%s: %s\n", path, strerror(-ret));
+		free(iobuf);
 		free(c);
 		return ret;
 	}
+	setvbuf(x.f, iobuf, _IOFBF, BUFSIZ);
 	ret = ini_parse_stream(reader, &x, handler, &x);
 	fclose(x.f);
+	gnutls_memset(iobuf, 0, BUFSIZ);
+	free(iobuf);
 	section_end(&x);
 	if (ret > 0)
 		error_at(&x, (unsigned int)ret, "syntax error (expected "
@@ -1471,7 +1521,8 @@ void conf_free(struct conf *c)
 	if (!c)
 		return;
 	for (unsigned int i = 0; i < c->n_conns; i++) {
-		memset(c->conns[i].conn.psk, 0, sizeof(c->conns[i].conn.psk));
+		gnutls_memset(c->conns[i].conn.psk, 0,
+			      sizeof(c->conns[i].conn.psk));
 		creds_put(c, c->conns[i].conn.sig_creds);
 		c->conns[i].conn.sig_creds = NULL;
 	}
@@ -1508,7 +1559,8 @@ bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b)
 	       !strcmp(a->cert_file, b->cert_file) &&
 	       !strcmp(a->key_file, b->key_file) &&
 	       !strcmp(a->ca_dir, b->ca_dir) &&
-	       a->conn.rsa_pss == b->conn.rsa_pss;
+	       a->conn.rsa_pss == b->conn.rsa_pss &&
+	       a->conn.rsa_sha1 == b->conn.rsa_sha1;
 }
 
 static const char *const level_names[] = {

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "engine/conn.h"
 #include "engine/engine.h"
@@ -20,6 +21,12 @@
 #define CONF_MAX_CONNS		ENGINE_MAX_CONNS
 #define CONF_DEFAULT_PATH	"/etc/mifd.conf"
 #define CONF_DEFAULT_SOCKET	"/run/mifd/mifd.sock"
+/*
+ * The shortest psk accepted: 128 bits, as much as the weakest cipher
+ * offered. A peer (or anyone who answers as the responder) sees a value
+ * from which shorter keys can be guessed offline.
+ */
+#define CONF_PSK_MIN		16
 
 /* Log levels, as syslog(3) numbers them. */
 enum conf_log_level {
@@ -60,6 +67,9 @@ struct conf {
 	bool cookie_modp;		/* demand one before MODP */
 	/* Half-open IKE SAs at most, in all and from one address; 0: any. */
 	unsigned int half_open_max, half_open_max_peer;
+	/* control_group: its members may list and status. */
+	bool have_control_group;
+	gid_t control_gid;
 
 	/* malloc'ed, room for max_conns; grows while loading only. */
 	unsigned int n_conns, max_conns;

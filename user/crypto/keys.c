@@ -240,12 +240,20 @@ int auth_signed_octets(const struct ike_keys *k, bool initiator,
 	memcpy(p + msg_len, nonce, nonce_len);
 	err = auth_maced_id(k, initiator, id, id_len, p + msg_len + nonce_len);
 	if (err) {
-		free(p);
+		auth_octets_free(p, len);
 		return err;
 	}
 	*out = p;
 	*out_len = len;
 	return 0;
+}
+
+void auth_octets_free(uint8_t *octets, size_t len)
+{
+	if (!octets)
+		return;
+	gnutls_memset(octets, 0, len);
+	free(octets);
 }
 
 int auth_psk(const struct transform *prf_t, const uint8_t *psk, size_t psk_len,

@@ -125,13 +125,21 @@ int auth_maced_id(const struct ike_keys *k, bool initiator,
 
 /*
  * The octets to sign: msg | nonce | prf(SK_px, id), in a buffer
- * allocated with malloc() that the caller frees.
+ * allocated with malloc() that the caller releases with
+ * auth_octets_free().
  */
 int auth_signed_octets(const struct ike_keys *k, bool initiator,
 		       const uint8_t *msg, size_t msg_len,
 		       const uint8_t *nonce, size_t nonce_len,
 		       const uint8_t *id, size_t id_len,
 		       uint8_t **out, size_t *out_len);
+
+/*
+ * Wipe and free signed octets. prf(SK_px, id) is keyed material, and
+ * with it and a shared-key AUTH value anyone could try guesses of the
+ * shared key offline: no copy stays in freed memory.
+ */
+void auth_octets_free(uint8_t *octets, size_t len);
 
 /*
  * Shared-key AUTH data (prf output length):

@@ -39,6 +39,7 @@
 #define ECDSA_ALGID(x)	0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, \
 			0x3d, 0x04, 0x03, (x)
 
+static const uint8_t rsa_sha1[] = { 0x30, 0x0d, OID_PKCS1(0x05), 0x05, 0 };
 static const uint8_t rsa_sha256[] = { 0x30, 0x0d, OID_PKCS1(0x0b), 0x05, 0 };
 static const uint8_t rsa_sha384[] = { 0x30, 0x0d, OID_PKCS1(0x0c), 0x05, 0 };
 static const uint8_t rsa_sha512[] = { 0x30, 0x0d, OID_PKCS1(0x0d), 0x05, 0 };
@@ -93,6 +94,9 @@ static const struct algid algids[] = {
 	ALG(ecdsa_sha512, ALG_ECDSA, SIG_HASH_SHA2_512,
 	    GNUTLS_SIGN_ECDSA_SHA512, GNUTLS_SIGN_UNKNOWN),
 	ALG(ed25519, ALG_EDDSA, SIG_HASH_IDENTITY, GNUTLS_SIGN_EDDSA_ED25519,
+	    GNUTLS_SIGN_UNKNOWN),
+	/* Accepted when allowed, never sent: no preference names SHA-1. */
+	ALG(rsa_sha1, ALG_RSA, SIG_HASH_SHA1, GNUTLS_SIGN_RSA_SHA1,
 	    GNUTLS_SIGN_UNKNOWN),
 };
 
@@ -560,7 +564,7 @@ static int rs_to_der(const uint8_t *data, size_t n, gnutls_datum_t *der)
 }
 
 int sig_peer_verify(const struct sig_peer *p, uint8_t method,
-		    const uint8_t *octets, size_t len,
+		    bool allow_sha1, const uint8_t *octets, size_t len,
 		    const uint8_t *data, size_t data_len)
 {
 	gnutls_datum_t msg = { (unsigned char *)octets, (unsigned int)len };
@@ -579,6 +583,8 @@ int sig_peer_verify(const struct sig_peer *p, uint8_t method,
 								    &bits);
 	switch (method) {
 	case IKE_AUTH_RSA_SIG:
+		if (!allow_sha1)
+			return -EPERM;
 		if (pk != GNUTLS_PK_RSA)
 			return -EACCES;
 		algo = GNUTLS_SIGN_RSA_SHA1;
@@ -600,6 +606,11 @@ int sig_peer_verify(const struct sig_peer *p, uint8_t method,
 		alg = algid_parse(data + 1, data[0]);
 		if (!alg)
 			return -EACCES;
+		if (alg->hash == SIG_HASH_SHA1) {
+			if (!allow_sha1)
+				return -EPERM;
+			flags = GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1;
+		}
 		algo = pk == GNUTLS_PK_RSA_PSS ? alg->pss_key_algo : alg->algo;
 		if (algo == GNUTLS_SIGN_UNKNOWN ||
 		    !gnutls_sign_supports_pk_algorithm(algo, pk))

@@ -5,7 +5,8 @@
  * signature methods:
  *
  *	1	RSA Digital Signature: RSASSA-PKCS1-v1_5 with SHA-1
- *		(RFC 7296 §3.8; the hash is SHA-1 as everywhere, RFC 7427 §1)
+ *		(RFC 7296 §3.8; the hash is SHA-1 as everywhere, RFC 7427 §1);
+ *		verified only when allowed
  *	9, 10	ECDSA with SHA-256 on P-256, SHA-384 on P-384; the
  *		signature is r | s, fixed size (RFC 4754 §7)
  *	14	Digital Signature (RFC 7427): one length byte, an ASN.1
@@ -14,7 +15,8 @@
  *
  * The hashes of method 14 are those of the SIGNATURE_HASH_ALGORITHMS
  * notify (RFC 7427 §4): SHA2-256/384/512 and Identity (EdDSA). SHA-1 is
- * never accepted with method 14.
+ * never offered nor used to sign; with method 14 a peer's
+ * sha1WithRSAEncryption is verified only when allowed, like method 1.
  *
  * The hooks the exchanges call are in engine/auth_sig.h.
  */
@@ -125,9 +127,13 @@ void sig_peer_free(struct sig_peer *p);
 int sig_peer_id_ok(const struct sig_peer *p, uint8_t id_type,
 		   const uint8_t *id, size_t len);
 
-/* 0 when data is a valid AUTH of method over octets by the peer's key. */
+/*
+ * 0 when data is a valid AUTH of method over octets by the peer's key;
+ * -EACCES when not; -EPERM for an RSA signature with SHA-1 (method 1, or
+ * 14 with sha1WithRSAEncryption) unless allow_sha1.
+ */
 int sig_peer_verify(const struct sig_peer *p, uint8_t method,
-		    const uint8_t *octets, size_t len,
+		    bool allow_sha1, const uint8_t *octets, size_t len,
 		    const uint8_t *data, size_t data_len);
 
 /* Whether method is one of the signature methods above. */

@@ -129,8 +129,10 @@ static int aead_crypt(const struct sk_keys *sk, const uint8_t *iv,
 	memcpy(nonce, sk->encr_key + encr->key_len, encr->salt_len);
 	memcpy(nonce + encr->salt_len, iv, encr->iv_len);
 
-	if (gnutls_aead_cipher_init(&h, encr->cipher, &key) < 0)
+	if (gnutls_aead_cipher_init(&h, encr->cipher, &key) < 0) {
+		gnutls_memset(nonce, 0, sizeof(nonce));
 		return -EIO;
+	}
 	if (encrypt)
 		ret = gnutls_aead_cipher_encryptv2(h, nonce, nonce_len,
 						   &auth, 1, &data, 1,
@@ -140,6 +142,8 @@ static int aead_crypt(const struct sk_keys *sk, const uint8_t *iv,
 						   &auth, 1, &data, 1,
 						   tag, tag_len);
 	gnutls_aead_cipher_deinit(h);
+	/* The salt is part of the key: no copy stays on the stack. */
+	gnutls_memset(nonce, 0, sizeof(nonce));
 	if (ret == GNUTLS_E_DECRYPTION_FAILED)
 		return -EBADMSG;
 	return ret < 0 ? -EIO : 0;
@@ -181,6 +185,7 @@ int sk_encrypt_with_iv(const struct sk_keys *sk, const uint8_t *iv,
 					encr->iv_len + ct_len, mac);
 		if (!err)
 			memcpy(ct + ct_len, mac, icv);
+		gnutls_memset(mac, 0, sizeof(mac));
 	}
 	if (err) {
 		gnutls_memset(out, 0, total);

@@ -322,6 +322,9 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	}
 	if (strcmp(nc->socket, d->conf->socket) && !d->socket_override[0])
 		mlog(LOG_WARNING, "the control socket moves only on restart");
+	if (nc->have_control_group != d->conf->have_control_group ||
+	    nc->control_gid != d->conf->control_gid)
+		mlog(LOG_WARNING, "control_group changes only on restart");
 	mlog(LOG_NOTICE, "reloaded %s: %u connections", d->conf_path,
 	     nc->n_conns);
 	apply_conf(d, nc, daemon_now());
@@ -407,11 +410,22 @@ static void log_child(const struct engine_event *ev)
 	}
 }
 
+static void log_refused(const struct engine_event *ev)
+{
+	char r[IP_ADDR_STRLEN];
+
+	mlog(LOG_WARNING, "conn %s: peer %s: refused: %s",
+	     ev->conn && ev->conn->name ? ev->conn->name : "-",
+	     ev->peer ? ip_addr_str(ev->peer, r, sizeof(r)) : "?", ev->why);
+}
+
 static void on_event(void *ctx, const struct engine_event *ev)
 {
 	(void)ctx;
 	if (ev->type == ENGINE_EV_IKE_UP || ev->type == ENGINE_EV_IKE_DOWN)
 		log_ike(ev);
+	else if (ev->type == ENGINE_EV_REFUSED)
+		log_refused(ev);
 	else
 		log_child(ev);
 }
@@ -439,6 +453,10 @@ static void on_refused(void *ctx, const struct engine_refusal *r)
 	if (r->reason == ENGINE_REF_INVALID_KE)
 		snprintf(detail, sizeof(detail), ", asked for group %u",
 			 r->detail);
+	else if (r->reason == ENGINE_REF_SHORT_NONCE)
+		snprintf(detail, sizeof(detail), ": %u bytes", r->detail);
+	else if (r->reason == ENGINE_REF_VERSION)
+		snprintf(detail, sizeof(detail), ": %u", r->detail);
 	mlog(r->reason == ENGINE_REF_HALF_OPEN ||
 	     r->reason == ENGINE_REF_HALF_OPEN_PEER ? LOG_NOTICE : LOG_INFO,
 	     "IKE_SA_INIT from %s:%u refused: %s%s%s", addr,
@@ -789,7 +807,14 @@ static struct json_object *cmd_down(struct daemon *d, const char *name)
 	return ok_reply(name, n);
 }
 
-struct json_object *daemon_request(void *ctx, struct json_object *req)
+/* What a member of the control group may ask: nothing that changes. */
+static bool read_only(const char *cmd)
+{
+	return !strcmp(cmd, "list") || !strcmp(cmd, "status");
+}
+
+struct json_object *daemon_request(void *ctx, const struct control_peer *peer,
+				   struct json_object *req)
 {
 	struct daemon *d = ctx;
 	struct json_object *jcmd, *jconn = NULL;
@@ -804,8 +829,15 @@ struct json_object *daemon_request(void *ctx, struct json_object *req)
 			return jerr("\"conn\" must be a string");
 		conn = json_object_get_string(jconn);
 	}
-	mlog(LOG_DEBUG, "control: %s%s%s", cmd, conn ? " " : "",
-	     conn ? conn : "");
+	mlog(LOG_DEBUG, "control: %s%s%s (uid %u)", cmd, conn ? " " : "",
+	     conn ? conn : "", (unsigned int)peer->uid);
+	if (!peer->admin && !read_only(cmd)) {
+		mlog(LOG_WARNING, "control: uid %u (pid %d) refused \"%s\": "
+		     "the control group may only list and status",
+		     (unsigned int)peer->uid, (int)peer->pid, cmd);
+		return jerr("permission denied: \"%s\" is for root; the "
+			    "control group may list and status", cmd);
+	}
 	if (!strcmp(cmd, "list"))
 		return cmd_list(d, conn);
 	if (!strcmp(cmd, "status"))
@@ -856,6 +888,7 @@ int daemon_start(struct daemon *d, const char *conf_path,
 			.burst = DAEMON_LOG_BURST,
 			.interval_ms = DAEMON_LOG_INTERVAL_MS };
 	d->send_log = d->refusal_log[0];
+	d->ctl.lock_fd = -1;
 	d->start_ms = daemon_now();
 	snprintf(d->conf_path, sizeof(d->conf_path), "%s", conf_path);
 	if (socket_path)
@@ -903,12 +936,10 @@ int daemon_start(struct daemon *d, const char *conf_path,
 	engine_set_log(&d->engine, &lg);
 	d->have_engine = true;
 	socket_path = d->socket_override[0] ? d->socket_override : c->socket;
-	ret = control_open(&d->ctl, socket_path, daemon_request, d);
+	ret = control_open(&d->ctl, socket_path, c->have_control_group ?
+			   &c->control_gid : NULL, daemon_request, d);
 	if (ret) {
-		mlog(LOG_ERR, "control socket %s: %s", socket_path,
-		     ret == -EADDRINUSE ? "another mifd answers there" :
-		     strerror(-ret));
-		conf_free(c);
+		conf_free(c);	/* control_open() said why */
 		return ret;
 	}
 	mlog(LOG_NOTICE, "mifd %s: %s, %u connections, control socket %s",
@@ -1045,8 +1076,9 @@ int daemon_run_once(struct daemon *d)
 					break;
 				}
 		}
-		control_process(&d->ctl, pfd + ctl_at, n_ctl);
 	}
+	/* Also without events: clients that stopped reading are dropped. */
+	control_process(&d->ctl, pfd + ctl_at, n_ctl, daemon_now());
 	engine_tick(&d->engine, daemon_now());
 	free_retired(d);
 	return 0;

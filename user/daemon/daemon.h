@@ -60,7 +60,11 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen);
 /* One round of the main loop: poll, act, run the timers. */
 int daemon_run_once(struct daemon *d);
 
-/* The control requests (also for tests). */
-struct json_object *daemon_request(void *ctx, struct json_object *req);
+/*
+ * The control requests (also for tests): every command for an admin
+ * peer, list and status for the others (the control group).
+ */
+struct json_object *daemon_request(void *ctx, const struct control_peer *peer,
+				   struct json_object *req);
 
 #endif

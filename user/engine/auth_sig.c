@@ -16,6 +16,10 @@
  * checked by auth_sig_peer_authentic(), which ike_auth.c calls with the
  * CERT payloads at hand; the verify callback of the table can not see
  * them and refuses.
+ *
+ * RSA with SHA-1 (method 1 either way, the peer's method 14 with
+ * sha1WithRSAEncryption) only for a connection with rsa_sha1 set; a
+ * peer's refused signature is logged (a REFUSED event).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -24,6 +28,7 @@
 #include "crypto/keys.h"
 #include "engine/auth_sig.h"
 #include "engine/auth_method.h"
+#include "engine/exchange.h"
 #include "engine/ike_sa.h"
 #include "ike/auth.h"
 #include "ike/id.h"
@@ -83,9 +88,12 @@ static int sig_sign14(const struct ikesa *sa, const uint8_t *octets,
 			 out_len);
 }
 
+/* Method 1 is SHA-1: only for a connection that allows it. */
 static int sig_sign_rsa(const struct ikesa *sa, const uint8_t *octets,
 			size_t len, uint8_t *out, size_t *out_len)
 {
+	if (!sa->conn->rsa_sha1)
+		return -EPERM;
 	return sign_with(sa, IKE_AUTH_RSA_SIG, octets, len, out, out_len);
 }
 
@@ -252,9 +260,15 @@ bool auth_sig_peer_authentic(struct ikesa *sa, const struct ike_chain *ch,
 					 pid->body, pid->body_len, &octets,
 					 &olen);
 	if (!ret)
-		ret = sig_peer_verify(&peer, pauth->auth->method, octets, olen,
+		ret = sig_peer_verify(&peer, pauth->auth->method,
+				      sa->conn->rsa_sha1, octets, olen,
 				      pauth->auth->data, pauth->auth->len);
-	free(octets);
+	if (ret == -EPERM)
+		engine_refused(sa->engine, sa->conn, &sa->remote,
+			       "RSA signature with SHA-1 (AUTH method %u); "
+			       "rsa_sha1 = yes accepts it",
+			       pauth->auth->method);
+	auth_octets_free(octets, olen);
 	sig_peer_free(&peer);
 	return ret == 0;
 }

@@ -102,6 +102,11 @@ struct conn {
 	struct sig_creds *sig_creds;
 	/* Method 14 with an RSA key: RSASSA-PSS, not PKCS#1 v1.5. */
 	bool rsa_pss;
+	/*
+	 * RSA signatures with SHA-1 (method 1 both ways, the peer's method
+	 * 14 with sha1WithRSAEncryption): refused unless set.
+	 */
+	bool rsa_sha1;
 };
 
 #endif

@@ -263,6 +263,14 @@ static void request(struct engine *e, struct ikesa *sa,
 		respond_error(sa, id, IKE_N_INVALID_SYNTAX, 0);
 		return;
 	}
+	if (!ike_nonce_len_ok(pni->nonce->len, sa->ike.prf->key_len)) {
+		engine_refused(e, sa->conn, &sa->remote, "CREATE_CHILD_SA: Ni "
+			       "of %zu bytes, less than half the key of %s "
+			       "(RFC 7296 2.10)", pni->nonce->len,
+			       sa->ike.prf->name);
+		respond_error(sa, id, IKE_N_INVALID_SYNTAX, 0);
+		return;
+	}
 	prekey = ike_chain_find_notify(m->chain, IKE_N_REKEY_SA);
 	if (prekey && (prekey->notify->protocol != IKE_PROTO_ESP ||
 		       prekey->notify->spi_size != 4 ||
@@ -419,6 +427,13 @@ static void response(struct engine *e, struct ikesa *sa,
 	pnr = ike_chain_find(m->chain, IKE_PL_NONCE, NULL);
 	sa->req.child = NULL;
 	old = c->rekey_spi ? ikesa_find_child(sa, c->rekey_spi, true) : NULL;
+	if (pnr && !ike_nonce_len_ok(pnr->nonce->len, sa->ike.prf->key_len)) {
+		engine_refused(e, sa->conn, &sa->remote, "CREATE_CHILD_SA: Nr "
+			       "of %zu bytes, less than half the key of %s "
+			       "(RFC 7296 2.10)", pnr->nonce->len,
+			       sa->ike.prf->name);
+		pnr = NULL;	/* as if missing: the exchange fails */
+	}
 	if (pnr) {
 		nego.nr = pnr->nonce->data;
 		nego.nr_len = pnr->nonce->len;

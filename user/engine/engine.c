@@ -88,6 +88,8 @@ const char *engine_refusal_name(enum engine_refusal_reason r)
 		[ENGINE_REF_FAILED] = "out of memory or bad public value",
 		[ENGINE_REF_OFFER_LIMIT] = "offer longer than the limits",
 		[ENGINE_REF_VERSION] = "a later IKE major version",
+		[ENGINE_REF_SHORT_NONCE] =
+			"Ni shorter than half the key of the PRF (RFC 7296 2.10)",
 	};
 
 	return r < ENGINE_REF_N && names[r] ? names[r] : "?";
@@ -149,6 +151,24 @@ enum engine_log_level engine_notify_level(uint16_t type)
 	default:
 		return ENGINE_LOG_WARNING;
 	}
+}
+
+void engine_refused(struct engine *e, const struct conn *c,
+		    const struct ip_addr *peer, const char *fmt, ...)
+{
+	struct engine_event ev = {
+		.type = ENGINE_EV_REFUSED, .conn = c, .peer = peer,
+	};
+	char why[256];
+	va_list ap;
+
+	if (!e->events.fn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	ev.why = why;
+	engine_event(e, &ev);
 }
 
 int engine_hash_peer(struct engine *e, struct ikesa *sa)

@@ -92,6 +92,7 @@ enum engine_event_type {
 	ENGINE_EV_CHILD_UP,	/* Child SA installed */
 	ENGINE_EV_CHILD_DOWN,	/* installed Child SA removed: reason */
 	ENGINE_EV_CHILD_REKEYED,	/* child replaces old (after its UP) */
+	ENGINE_EV_REFUSED,	/* a peer's message refused by policy: why */
 };
 
 /*
@@ -105,6 +106,10 @@ struct engine_event {
 	const struct ikesa *old_sa;	/* IKE_UP of a rekey: the old one */
 	const struct childsa *child;	/* CHILD_*: the Child SA */
 	const struct childsa *old;	/* CHILD_REKEYED: the one replaced */
+	/* REFUSED: what was refused and why, whose, for which conn. */
+	const char *why;
+	const struct ip_addr *peer;
+	const struct conn *conn;
 };
 
 /*
@@ -117,6 +122,8 @@ struct engine_event {
  * (NO_PROPOSAL_CHOSEN), INVALID_KE (INVALID_KE_PAYLOAD naming detail).
  * OFFER_LIMIT: detail proposals beyond the limits were ignored. VERSION:
  * a later major version (detail), answered INVALID_MAJOR_VERSION.
+ * SHORT_NONCE: Ni of detail bytes, less than half the key of the PRF
+ * chosen (RFC 7296 §2.10), answered NO_PROPOSAL_CHOSEN.
  */
 enum engine_refusal_reason {
 	ENGINE_REF_MALFORMED,
@@ -129,6 +136,7 @@ enum engine_refusal_reason {
 	ENGINE_REF_FAILED,
 	ENGINE_REF_OFFER_LIMIT,
 	ENGINE_REF_VERSION,
+	ENGINE_REF_SHORT_NONCE,
 	ENGINE_REF_N
 };
 

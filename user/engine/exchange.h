@@ -98,6 +98,13 @@ uint16_t engine_error_notify(const struct ike_chain *c);
  * the routine ones (the detour of INVALID_KE_PAYLOAD, collisions).
  */
 enum engine_log_level engine_notify_level(uint16_t type);
+/*
+ * Report a REFUSED event: something the peer sent that conn c (NULL: not
+ * known yet) or the RFC does not allow, for the log.
+ */
+void engine_refused(struct engine *e, const struct conn *c,
+		    const struct ip_addr *peer, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* Link sa into the responder table (its spi_i is the peer's). */
 int engine_hash_peer(struct engine *e, struct ikesa *sa);
 

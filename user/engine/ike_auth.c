@@ -66,7 +66,7 @@ static int auth_compute(struct ikesa *sa, bool initiator, bool verify,
 		ret = am->verify(sa, octets, olen, data, *data_len);
 	else
 		ret = am->sign(sa, octets, olen, data, data_len);
-	free(octets);
+	auth_octets_free(octets, olen);
 	return ret;
 }
 

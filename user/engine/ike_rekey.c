@@ -132,6 +132,26 @@ static struct ikesa *make_new(struct ikesa *old, bool initiator,
 	return sa;
 }
 
+/*
+ * §2.10 for a nonce of the rekey: long enough for the old SA's PRF (it
+ * makes SKEYSEED) and for the new one's (prf+), if chosen; else logged.
+ */
+static bool nonce_ok(struct ikesa *sa, const struct transform *new_prf,
+		     const struct ike_payload *pn, const char *which)
+{
+	const struct transform *prf = sa->ike.prf;
+
+	if (new_prf && new_prf->key_len > prf->key_len)
+		prf = new_prf;
+	if (ike_nonce_len_ok(pn->nonce->len, prf->key_len))
+		return true;
+	engine_refused(sa->engine, sa->conn, &sa->remote, "CREATE_CHILD_SA "
+		       "(IKE rekey): %s of %zu bytes, less than half the key "
+		       "of %s (RFC 7296 2.10)", which, pn->nonce->len,
+		       prf->name);
+	return false;
+}
+
 static void respond_error(struct ikesa *sa, uint32_t id, uint16_t notify,
 			  uint16_t group)
 {
@@ -160,6 +180,10 @@ void ike_rekey_request(struct engine *e, struct ikesa *sa,
 		respond_error(sa, id, IKE_N_INVALID_SYNTAX, 0);
 		return;
 	}
+	if (!nonce_ok(sa, NULL, pni, "Ni")) {
+		respond_error(sa, id, IKE_N_INVALID_SYNTAX, 0);
+		return;
+	}
 	if (sa->req.active && (sa->req.rekey_ike || sa->req.child ||
 			       sa->req.del_spi)) {
 		/*
@@ -181,6 +205,10 @@ void ike_rekey_request(struct engine *e, struct ikesa *sa,
 	if (rm->pc.dh->id != pke->ke->group) {
 		respond_error(sa, id, IKE_N_INVALID_KE_PAYLOAD,
 			      rm->pc.dh->id);
+		goto out;
+	}
+	if (!nonce_ok(sa, rm->pc.prf, pni, "Ni")) {
+		respond_error(sa, id, IKE_N_INVALID_SYNTAX, 0);
 		goto out;
 	}
 	if (random_nonce(rm->nr, sizeof(rm->nr)) || random_ike_spi(spi) ||
@@ -232,7 +260,7 @@ void ike_rekey_response(struct engine *e, struct ikesa *sa,
 	    !proposal_check_reply(psa->sa, sa->conn->ike, sa->conn->n_ike,
 				  IKE_PROTO_IKE, 0, pc) &&
 	    pc->prop.spi_size == 8 && pc->dh->id == sent &&
-	    pke->ke->group == sent)
+	    pke->ke->group == sent && nonce_ok(sa, pc->prf, pnr, "Nr"))
 		nsa = make_new(sa, true, sa->req.new_spi,
 			       ikesa_spi_value(pc->prop.spi), pc,
 			       sa->req.nonce, sa->req.nonce_len,

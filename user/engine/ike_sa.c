@@ -336,7 +336,7 @@ static int seal(struct ikesa *sa, struct ike_message *m,
 	size_t olen;
 	int ret = -EINVAL;
 
-	ike_writer_init(&pw);
+	ike_writer_init_secret(&pw);
 	if (ike_chain_build(&pw, inner, &err) || !ike_writer_ok(&pw))
 		goto out;
 	sk.len = pw.len + sk_overhead(&sa->sk_out, pw.len);
@@ -360,8 +360,6 @@ static int seal(struct ikesa *sa, struct ike_message *m,
 		memcpy(w->p + w->len - sk.len, out, olen);
 out:
 	free(out);
-	if (pw.p)
-		gnutls_memset(pw.p, 0, pw.cap);
 	ike_writer_free(&pw);
 	return ret;
 }

@@ -375,6 +375,17 @@ static void request(struct engine *e, struct ikesa *unused,
 		engine_refuse(e, m, ENGINE_REF_NO_PROPOSAL, 0);
 		goto out;
 	}
+	/*
+	 * §2.10: Ni too short for the PRF chosen. INVALID_SYNTAX is only
+	 * for encrypted messages (§3.10.1): the suite is not acceptable
+	 * with this nonce.
+	 */
+	if (!ike_nonce_len_ok(pni->nonce->len, pc->prf->key_len)) {
+		reply_stateless(e, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		engine_refuse(e, m, ENGINE_REF_SHORT_NONCE,
+			      (unsigned int)pni->nonce->len);
+		goto out;
+	}
 
 	sa = ikesa_new(e, c, false, m->local, m->local_port, m->remote,
 		       m->remote_port);
@@ -515,6 +526,13 @@ static void response(struct engine *e, struct ikesa *sa,
 				 IKE_PROTO_IKE, 0, pc) ||
 	    pc->dh->id != sa->ke_group || pke->ke->group != sa->ke_group) {
 		not_yet(sa, 0, "with a proposal we did not offer");
+		goto out;
+	}
+	if (!ike_nonce_len_ok(pnr->nonce->len, pc->prf->key_len)) {
+		engine_refused(e, sa->conn, &sa->remote, "IKE_SA_INIT: Nr of "
+			       "%zu bytes, less than half the key of %s (RFC "
+			       "7296 2.10)", pnr->nonce->len, pc->prf->name);
+		ikesa_kill(sa);
 		goto out;
 	}
 	sa->ike = *pc;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gnutls/gnutls.h>
+
 #include "ike/buf.h"
 
 void ike_reader_init(struct ike_reader *r, const uint8_t *p, size_t len)
@@ -108,10 +110,33 @@ void ike_writer_init(struct ike_writer *w)
 	memset(w, 0, sizeof(*w));
 }
 
+void ike_writer_init_secret(struct ike_writer *w)
+{
+	ike_writer_init(w);
+	w->secret = true;
+}
+
 void ike_writer_free(struct ike_writer *w)
 {
+	if (w->secret && w->p)
+		gnutls_memset(w->p, 0, w->cap);
 	free(w->p);
 	memset(w, 0, sizeof(*w));
+}
+
+/* realloc() would leave the old buffer behind as it was. */
+static uint8_t *grow_secret(struct ike_writer *w, size_t cap)
+{
+	uint8_t *p = malloc(cap);
+
+	if (!p)
+		return NULL;
+	if (w->p) {
+		memcpy(p, w->p, w->len);
+		gnutls_memset(w->p, 0, w->cap);
+		free(w->p);
+	}
+	return p;
 }
 
 /* Make room for n more bytes; returns where they go, or NULL. */
@@ -128,7 +153,7 @@ static uint8_t *grow(struct ike_writer *w, size_t n)
 		cap = w->cap ? w->cap : 256;
 		while (cap < w->len + n)
 			cap *= 2;
-		p = realloc(w->p, cap);
+		p = w->secret ? grow_secret(w, cap) : realloc(w->p, cap);
 		if (!p) {
 			w->bad = true;
 			return NULL;

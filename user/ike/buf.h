@@ -61,9 +61,16 @@ struct ike_writer {
 	size_t len;
 	size_t cap;
 	bool bad;
+	bool secret;	/* wipe every buffer it lets go of */
 };
 
 void ike_writer_init(struct ike_writer *w);
+/*
+ * For plaintext that must not outlive its use (the payloads of an SK
+ * payload before encryption): a buffer outgrown is wiped before it is
+ * freed, and so is the last one by ike_writer_free().
+ */
+void ike_writer_init_secret(struct ike_writer *w);
 void ike_writer_free(struct ike_writer *w);
 void ike_put_u8(struct ike_writer *w, uint8_t v);
 void ike_put_u16(struct ike_writer *w, uint16_t v);

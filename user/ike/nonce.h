@@ -5,6 +5,7 @@
 #ifndef MIF_IKE_NONCE_H
 #define MIF_IKE_NONCE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,16 @@ struct ike_nonce {
 	const uint8_t *data;	/* parsed: points into input */
 	size_t len;
 };
+
+/*
+ * RFC 7296 §2.10: a nonce of len bytes is 16 to 256 bytes long and at
+ * least half the key size of the negotiated PRF (prf_key_len bytes).
+ */
+static inline bool ike_nonce_len_ok(size_t len, size_t prf_key_len)
+{
+	return len >= IKE_NONCE_MIN && len <= IKE_NONCE_MAX &&
+	       2 * len >= prf_key_len;
+}
 
 int ike_nonce_parse(struct ike_nonce *nonce, struct ike_reader *r,
 		    struct ike_error *err);

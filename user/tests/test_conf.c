@@ -104,8 +104,12 @@ static void has_error(unsigned int line, const char *want)
 	fail_msg("want \"%s%s\" in:\n%s", loc, want, err);
 }
 
+/* A shared key of the shortest length accepted. */
+#define PSK_LINE	"psk = sixteen-byte-key\n"
+
 /* A valid [conn a]: keys added after it are at line 5 onwards. */
-#define CONN_A	"[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\npsk = s\n"
+#define CONN_A	"[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n" \
+		PSK_LINE
 
 /* Refused with exactly one problem, at line, saying want. */
 static void one_error(const char *text, unsigned int line, const char *want)
@@ -121,7 +125,7 @@ static const char minimal[] =
 	"[conn a]\n"
 	"local = 192.0.2.1\n"
 	"remote = 198.51.100.2\n"
-	"psk = secret\n";
+	"psk = correct horse battery\n";
 
 static const struct ike_transform *find_xf(const struct conn_proposal *p,
 					   uint8_t type)
@@ -152,8 +156,8 @@ static void defaults(void **state)
 	assert_int_equal(cc->conn.mode, KERNEL_MODE_TUNNEL);
 	assert_int_equal(cc->conn.unique, CONN_UNIQUE_REPLACE);
 	assert_false(cc->start);
-	assert_int_equal(cc->conn.psk_len, 6);
-	assert_memory_equal(cc->conn.psk, "secret", 6);
+	assert_int_equal(cc->conn.psk_len, 21);
+	assert_memory_equal(cc->conn.psk, "correct horse battery", 21);
 	/* IDs from the addresses. */
 	assert_int_equal(cc->conn.local_id.type, IKE_ID_IPV4_ADDR);
 	assert_int_equal(cc->conn.local_id.len, 4);
@@ -194,7 +198,7 @@ static void full(void **state)
 		"local_id = fqdn:eu.example\n"
 		"remote_id = email:sg@example.org\n"
 		"auth = psk\n"
-		"psk = 0x00ff10\n"
+		"psk = 0x00ff10112233445566778899aabbccdd\n"
 		"ike = aes256gcm16-prf_sha256-x25519, aes128-sha256-modp2048\n"
 		"esp = aes256-sha256-x25519-esn, chacha20poly1305\n"
 		"local_ts = 172.16.1.0/24, 10.0.0.1[tcp/80-90]\n"
@@ -213,7 +217,7 @@ static void full(void **state)
 		"remote_ts = fd00::/8\n"
 		"remote_id = %any\n"
 		"local_id = dn:CN=eu, O=mif\n"
-		"psk = x\n");
+		PSK_LINE);
 	struct conf_conn *a, *b;
 	const struct conn_proposal *p;
 
@@ -232,8 +236,8 @@ static void full(void **state)
 	assert_int_equal(a->conn.local_id.len, 10);
 	assert_memory_equal(a->conn.local_id.data, "eu.example", 10);
 	assert_int_equal(a->conn.remote_id.type, IKE_ID_RFC822_ADDR);
-	assert_int_equal(a->conn.psk_len, 3);
-	assert_memory_equal(a->conn.psk, "\x00\xff\x10", 3);
+	assert_int_equal(a->conn.psk_len, 16);
+	assert_memory_equal(a->conn.psk, "\x00\xff\x10\x11", 4);
 
 	assert_int_equal(a->conn.n_ike, 2);
 	p = &a->conn.ike[0];
@@ -295,48 +299,48 @@ static void full(void **state)
 static void errors(void **state)
 {
 	load_bad("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
-		 "psk = s\ncolour = blue\n", 5, "unknown key \"colour\"");
+		 PSK_LINE "colour = blue\n", 5, "unknown key \"colour\"");
 	load_bad("[conn a]\nlocal = 192.0.2.300\nremote = 198.51.100.2\n"
-		 "psk = s\n", 2, "not an IPv4 or IPv6 address");
+		 PSK_LINE, 2, "not an IPv4 or IPv6 address");
 	load_bad("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
-		 "psk = s\nike = aes256-sha256-x448\n", 5,
+		 PSK_LINE "ike = aes256-sha256-x448\n", 5,
 		 "unknown algorithm \"x448\"");
 	load_bad("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
-		 "psk = s\nike = aes256gcm16-prfsha256\n", 5,
+		 PSK_LINE "ike = aes256gcm16-prfsha256\n", 5,
 		 "needs a Diffie-Hellman group");
 	load_bad("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
-		 "psk = s\nesp = aes256\n", 5, "needs an integrity");
+		 PSK_LINE "esp = aes256\n", 5, "needs an integrity");
 	load_bad("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
-		 "psk = s\nesp = aes256gcm16-sha256\n", 5, "AEAD");
-	load_bad("\n[conn a]\nlocal = 192.0.2.1\npsk = s\n", 2,
+		 PSK_LINE "esp = aes256gcm16-sha256\n", 5, "AEAD");
+	load_bad("\n[conn a]\nlocal = 192.0.2.1\n" PSK_LINE, 2,
 		 "missing required key \"remote\"");
 	load_bad("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n", 1,
 		 "needs a \"psk\"");
 	load_bad("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
-		 "psk = s\n[conn a]\n", 5, "duplicate connection \"a\"");
+		 PSK_LINE "[conn a]\n", 5, "duplicate connection \"a\"");
 	load_bad("[conn a]\nlocal = 192.0.2.1\nlocal = 192.0.2.2\n"
-		 "remote = 198.51.100.2\npsk = s\n", 3, "duplicate key");
+		 "remote = 198.51.100.2\n" PSK_LINE, 3, "duplicate key");
 	load_bad("[peer a]\n", 1, "unknown section");
 	load_bad("local = 1.2.3.4\n", 1, "outside of a section");
 	load_bad("[conn a]\nlocal = 192.0.2.1\nremote = 2001:db8::1\n"
-		 "psk = s\n", 1, "same address family");
+		 PSK_LINE, 1, "same address family");
 	load_bad("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
-		 "psk = s\nmode = tunnnel\n", 5, "neither tunnel nor transport");
+		 PSK_LINE "mode = tunnnel\n", 5, "neither tunnel nor transport");
 	load_bad("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
-		 "psk = s\nlocal_ts = 10.0.0.0/33\n", 5, "bad prefix length");
+		 PSK_LINE "local_ts = 10.0.0.0/33\n", 5, "bad prefix length");
 	load_bad("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
-		 "psk = s\nlocal_ts = 10.0.0.0/8[icmp/80]\n", 5,
+		 PSK_LINE "local_ts = 10.0.0.0/8[icmp/80]\n", 5,
 		 "ports need protocol");
 	load_bad("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
-		 "psk = s\nlocal_id = x500:foo\n", 5, "unknown identity type");
+		 PSK_LINE "local_id = x500:foo\n", 5, "unknown identity type");
 	load_bad("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
 		 "psk = 0xabc\n", 4, "hex digits");
 	load_bad("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
-		 "psk = s\ndpd = soon\n", 5, "dpd");
+		 PSK_LINE "dpd = soon\n", 5, "dpd");
 	load_bad("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
-		 "psk = s\nstart = maybe\n", 5, "start");
+		 PSK_LINE "start = maybe\n", 5, "start");
 	load_bad("[conn a]\nlocal = 192.0.2.1\nremote = %any\n"
-		 "psk = s\nremote_ts = 10.0.0.0/8\nstart = yes\n", 6,
+		 PSK_LINE "remote_ts = 10.0.0.0/8\nstart = yes\n", 6,
 		 "needs a remote address");
 	load_bad("[mifd]\nlog_level = chatty\n", 2, "unknown level");
 	load_bad("[mifd]\nsocket = relative.sock\n", 2, "absolute path");
@@ -349,7 +353,7 @@ static void errors(void **state)
 		 "key = /nonexistent/a.key\nca_dir = /nonexistent\n", 7,
 		 "cannot load the certificates");
 	load_bad("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
-		 "psk = s\ncacert = /x/ca.pem\n", 5, "use ca_dir");
+		 PSK_LINE "cacert = /x/ca.pem\n", 5, "use ca_dir");
 	load_bad("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
 		 "auth = kerberos\n", 4, "unknown method");
 }
@@ -410,7 +414,7 @@ static void bad_value(void **state)
 	has_error(15, "ike_reauth: \"sometimes\" is neither yes nor no");
 
 	one_error("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
-		  "auth = kerberos\npsk = s\n", 4,
+		  "auth = kerberos\n" PSK_LINE, 4,
 		  "auth: unknown method \"kerberos\"");
 	one_error(CONN_A "retransmit_base = 601s\n", 5, "retransmit_base");
 	one_error(CONN_A "local_port = -1\n", 5, "local_port: \"-1\"");
@@ -456,20 +460,20 @@ static void bad_value(void **state)
 static void missing_key(void **state)
 {
 	/* Reported at the section's line, naming the connection. */
-	one_error("\n[conn a]\nremote = 198.51.100.2\npsk = s\n", 2,
+	one_error("\n[conn a]\nremote = 198.51.100.2\n" PSK_LINE, 2,
 		  "[conn a]: missing required key \"local\"");
-	one_error("[conn a]\nlocal = 192.0.2.1\npsk = s\n", 1,
+	one_error("[conn a]\nlocal = 192.0.2.1\n" PSK_LINE, 1,
 		  "[conn a]: missing required key \"remote\"");
-	assert_int_equal(refuse("[conn a]\npsk = s\n"), 2);
+	assert_int_equal(refuse("[conn a]\n" PSK_LINE), 2);
 	has_error(1, "missing required key \"local\"");
 	has_error(1, "missing required key \"remote\"");
 	one_error("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n", 1,
 		  "[conn a]: auth = psk needs a \"psk\" key");
 	/* The second section, and the last one of the file. */
-	one_error(CONN_A "\n[conn b]\nlocal = 192.0.2.1\npsk = s\n\n"
+	one_error(CONN_A "\n[conn b]\nlocal = 192.0.2.1\n" PSK_LINE "\n"
 		  "[conn c]\nlocal = 192.0.2.1\nremote = 198.51.100.3\n"
-		  "psk = s\n", 6, "[conn b]: missing required key \"remote\"");
-	one_error(CONN_A "[conn b]\nremote = 198.51.100.3\npsk = s\n", 5,
+		  PSK_LINE, 6, "[conn b]: missing required key \"remote\"");
+	one_error(CONN_A "[conn b]\nremote = 198.51.100.3\n" PSK_LINE, 5,
 		  "[conn b]: missing required key \"local\"");
 	/* Signatures: cert and key, then ca_dir (at the auth line). */
 	one_error("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
@@ -482,7 +486,7 @@ static void missing_key(void **state)
 	one_error(CONN_A "cert = /etc/mifd/eu.pem\n", 5,
 		  "cert and key are for auth = pubkey");
 	/* remote = %any: the peer's selectors cannot default. */
-	one_error("[conn a]\nlocal = 192.0.2.1\nremote = %any\npsk = s\n", 1,
+	one_error("[conn a]\nlocal = 192.0.2.1\nremote = %any\n" PSK_LINE, 1,
 		  "[conn a]: remote = %any needs remote_ts");
 }
 
@@ -526,17 +530,17 @@ static void bad_address(void **state)
 {
 	/* A bad local or remote is one problem, at its own line. */
 	one_error("[conn a]\nlocal = 192.0.2.300\nremote = 198.51.100.2\n"
-		  "psk = s\n", 2,
+		  PSK_LINE, 2,
 		  "local: \"192.0.2.300\" is not an IPv4 or IPv6 address");
 	one_error("[conn a]\nlocal = 192.0.2.1\nremote = sg.example.org\n"
-		  "psk = s\n", 3, "remote: \"sg.example.org\" is not an IPv4 "
+		  PSK_LINE, 3, "remote: \"sg.example.org\" is not an IPv4 "
 		  "or IPv6 address (or %any)");
 	one_error("[conn a]\nlocal = 192.0.2.1/24\nremote = 198.51.100.2\n"
-		  "psk = s\n", 2, "local: \"192.0.2.1/24\" is not an IPv4");
+		  PSK_LINE, 2, "local: \"192.0.2.1/24\" is not an IPv4");
 	one_error("[conn a]\nlocal = fd01::3\nremote = fd01::1::2\n"
-		  "psk = s\n", 3, "remote: \"fd01::1::2\" is not an IPv4");
+		  PSK_LINE, 3, "remote: \"fd01::1::2\" is not an IPv4");
 	one_error("[conn a]\nlocal = 192.0.2.1\nremote = 2001:db8::1\n"
-		  "psk = s\n", 1, "[conn a]: local and remote are not of the "
+		  PSK_LINE, 1, "[conn a]: local and remote are not of the "
 		  "same address family");
 	one_error(CONN_A "local_ts = 10.0.0.0/33\n", 5,
 		  "local_ts: bad prefix length \"33\"");
@@ -572,23 +576,23 @@ static void bad_address(void **state)
 static void bad_address_no_family(void **state)
 {
 	assert_int_equal(refuse("[conn a]\nlocal = 2001:db8::300000\n"
-				"remote = 198.51.100.2\npsk = s\n"), 1);
+				"remote = 198.51.100.2\n" PSK_LINE), 1);
 	has_error(2, "local: \"2001:db8::300000\"");
 	assert_int_equal(refuse("[conn a]\nlocal = 2001:db8::1\n"
-				"remote = 198.51.100.2.7\npsk = s\n"), 1);
+				"remote = 198.51.100.2.7\n" PSK_LINE), 1);
 	has_error(3, "remote: \"198.51.100.2.7\"");
 	assert_int_equal(refuse("[conn a]\nlocal = x\nremote = y\n"
-				"psk = s\n"), 2);
+				PSK_LINE), 2);
 	has_error(2, "local: \"x\"");
 	has_error(3, "remote: \"y\"");
 	assert_int_equal(refuse("[conn a]\nlocal =\n"
-				"remote = 2001:db8::1\npsk = s\n"), 1);
+				"remote = 2001:db8::1\n" PSK_LINE), 1);
 	has_error(2, "local: empty value");
 	if (strstr(err, "address family"))
 		fail_msg("family mismatch reported:\n%s", err);
 	/* Both parsed and of different families: still reported. */
 	one_error("[conn a]\nlocal = 2001:db8::1\nremote = 198.51.100.2\n"
-		  "psk = s\n", 1, "[conn a]: local and remote are not of the "
+		  PSK_LINE, 1, "[conn a]: local and remote are not of the "
 		  "same address family");
 }
 
@@ -596,20 +600,20 @@ static void duplicate_conn(void **state)
 {
 	/* The duplicate's line, the first one's line; its keys ignored. */
 	one_error("[mifd]\n\n" CONN_A "\n[conn b]\nlocal = 192.0.2.1\n"
-		  "remote = 198.51.100.3\npsk = s\n\n[conn a]\n"
+		  "remote = 198.51.100.3\n" PSK_LINE "\n[conn a]\n"
 		  "local = 192.0.2.9\nfoo = bar\n", 13,
 		  "duplicate connection \"a\" (first defined at line 3)");
 	/* Names are case sensitive: a and A are two connections. */
 	{
 		struct conf *c = load_ok(CONN_A "[conn A]\nlocal = 192.0.2.1\n"
-					 "remote = 198.51.100.3\npsk = s\n");
+					 "remote = 198.51.100.3\n" PSK_LINE);
 
 		assert_int_equal(c->n_conns, 2);
 		assert_non_null(conf_find(c, "A"));
 		conf_free(c);
 	}
 	one_error("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
-		  "psk = s\npsk = t\n", 5,
+		  PSK_LINE PSK_LINE, 5,
 		  "duplicate key \"psk\" in [conn a] (first at line 4)");
 	one_error("[mifd]\nlog_level = info\n[mifd]\n", 3,
 		  "duplicate section [mifd]");
@@ -623,7 +627,7 @@ static void duplicate_conn(void **state)
 		for (unsigned int i = 0; i <= CONF_MAX_CONNS; i++)
 			len += (size_t)snprintf(text + len, sizeof(text) - len,
 				"[conn c%u]\nlocal = 192.0.2.1\n"
-				"remote = 10.%u.%u.1\npsk = s\n", i, i >> 8,
+				"remote = 10.%u.%u.1\n" PSK_LINE, i, i >> 8,
 				i & 0xff);
 		assert_true(len < sizeof(text));
 		snprintf(want, sizeof(want), "more than %d connections",
@@ -868,6 +872,27 @@ static void cert_errors(void **state)
 	one_error(text, 7, "ca_dir holds no certificate");
 }
 
+/* auth = rsa signs with SHA-1: only with rsa_sha1 = yes. */
+static void rsa_sha1(void **state)
+{
+	char text[1024];
+	struct conf *c;
+
+	cert_conn(text, sizeof(text), "rsa", "eu.pem", "eu.key", "ca");
+	one_error(text, 4, "[conn a]: auth = rsa signs with SHA-1; set "
+		  "rsa_sha1 = yes");
+	strcat(text, "rsa_sha1 = yes\n");
+	c = load_ok(text);
+	assert_true(c->conns[0].conn.rsa_sha1);
+	conf_free(c);
+	cert_conn(text, sizeof(text), "pubkey", "eu.pem", "eu.key", "ca");
+	c = load_ok(text);
+	assert_false(c->conns[0].conn.rsa_sha1);
+	conf_free(c);
+	one_error(CONN_A "rsa_sha1 = often\n", 5,
+		  "rsa_sha1: \"often\" is neither yes nor no");
+}
+
 static void good_full(void **state)
 {
 	char text[4096];
@@ -920,7 +945,7 @@ static void good_full(void **state)
 		"  local = fd01:1::1  \n"
 		"remote = %%any\n"
 		"remote_id = %%any\n"
-		"psk = 0x0001020304050607\n"
+		"psk = 0x000102030405060708090a0b0c0d0e0f\n"
 		"ca_dir = %s/ca\n"
 		"remote_ts = fd00::/8[icmp6], 10.0.0.0/8\n"
 		"esp = aes128gcm16-esn-x25519, aes128-sha512\n",
@@ -986,7 +1011,7 @@ static void good_full(void **state)
 	d = conf_find(c, "roaming-1.x");
 	assert_non_null(d);
 	assert_int_equal(d->conn.auth_method, IKE_AUTH_SHARED_KEY_MIC);
-	assert_int_equal(d->conn.psk_len, 8);
+	assert_int_equal(d->conn.psk_len, 16);
 	/* PSK ourselves, but the peer may sign: the trust list is loaded. */
 	assert_null(d->conn.cert_file);
 	assert_non_null(d->conn.ca_dir);
@@ -1026,11 +1051,45 @@ static void example_file(void **state)
 	conf_free(c);
 }
 
+/* A psk of fewer than CONF_PSK_MIN bytes is refused, text or hex. */
+static void psk_length(void **state)
+{
+	struct conf *c;
+
+	one_error("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
+		  "psk = fifteen-bytes!\n", 4,
+		  "psk: shorter than 16 bytes");
+	one_error("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
+		  "psk = 0x000102030405060708090a0b0c0d0e\n", 4,
+		  "psk: shorter than 16 bytes");
+	one_error("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
+		  "psk = s\n", 4, "psk: shorter than 16 bytes");
+	c = load_ok("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
+		    "psk = 0x000102030405060708090a0b0c0d0e0f\n");
+	assert_int_equal(c->conns[0].conn.psk_len, CONF_PSK_MIN);
+	conf_free(c);
+}
+
+/* control_group names a group; its gid is kept. */
+static void control_group(void **state)
+{
+	struct conf *c = load_ok("[mifd]\ncontrol_group = root\n\n" CONN_A);
+
+	assert_true(c->have_control_group);
+	assert_int_equal(c->control_gid, 0);
+	conf_free(c);
+	c = load_ok(CONN_A);
+	assert_false(c->have_control_group);
+	conf_free(c);
+	one_error("[mifd]\ncontrol_group = no-such-group-here\n\n" CONN_A,
+		  2, "control_group: no group \"no-such-group-here\"");
+}
+
 static void several_errors(void **state)
 {
 	/* Every problem is reported, not only the first. */
 	load_bad("[conn a]\nlocal = nowhere\nremote = 198.51.100.2\n"
-		 "psk = s\nfoo = 1\n", 2, "local");
+		 PSK_LINE "foo = 1\n", 2, "local");
 	assert_non_null(strstr(err, ":5: unknown key \"foo\""));
 }
 
@@ -1048,7 +1107,8 @@ static void equal(void **state)
 {
 	struct conf *a = load_ok(minimal), *b = load_ok(minimal);
 	struct conf *c = load_ok("[conn a]\nlocal = 192.0.2.1\n"
-				 "remote = 198.51.100.2\npsk = other\n");
+				 "remote = 198.51.100.2\n"
+				 "psk = another sixteen bytes\n");
 
 	assert_true(conf_conn_equal(&a->conns[0], &b->conns[0]));
 	assert_false(conf_conn_equal(&a->conns[0], &c->conns[0]));
@@ -1085,7 +1145,7 @@ static void shared_creds(void **state)
 		"auth = pubkey\ncert = %s/eu.pem\nkey = %s/eu.key\n"
 		"ca_dir = %s/ca\n"
 		"[conn d]\nlocal = 10.1.3.1\nremote = 10.1.3.4\n"
-		"psk = s\nca_dir = %s/ca\n",
+		PSK_LINE "ca_dir = %s/ca\n",
 		pki_dir, pki_dir, pki_dir, pki_dir, pki_dir, pki_dir, pki_dir);
 	c = load_ok(text);
 	a = conf_find(c, "a");
@@ -1127,7 +1187,7 @@ static void many_conns(void **state)
 	for (unsigned int i = 0; i < 4096; i++)
 		len += (size_t)snprintf(text + len, sizeof(text) - len,
 			"[conn c%u]\nlocal = 192.0.2.1\n"
-			"remote = 10.%u.%u.1\npsk = s\n", i, i >> 8, i & 0xff);
+			"remote = 10.%u.%u.1\n" PSK_LINE, i, i >> 8, i & 0xff);
 	assert_true(len < sizeof(text));
 	write_file(text);
 	assert_int_equal(conf_load(path, &c, err, sizeof(err)), 0);
@@ -1171,6 +1231,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(shared_creds, pki_setup,
 						pki_teardown),
 		cmocka_unit_test(example_file),
+		cmocka_unit_test(psk_length),
+		cmocka_unit_test(control_group),
+		cmocka_unit_test_setup_teardown(rsa_sha1, pki_setup,
+						pki_teardown),
 	};
 
 	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);

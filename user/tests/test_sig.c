@@ -439,6 +439,9 @@ static struct world *world_new(const char *cert_a, uint8_t method_a,
 		w->c[i].psk_len = 0;
 		w->c[i].auth_method = method[i];
 		w->c[i].sig_creds = load(cert[i], true);
+		/* Method 1 is SHA-1: allowed where a test uses it. */
+		w->c[i].rsa_sha1 = method_a == IKE_AUTH_RSA_SIG ||
+				   method_b == IKE_AUTH_RSA_SIG;
 		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
 	}
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
@@ -887,6 +890,112 @@ static void no_trust(void **state)
 	refused_by_responder(w);
 }
 
+/* What the engines refused, as the daemon would log it. */
+static char refused[512];
+
+static void on_event(void *ctx, const struct engine_event *ev)
+{
+	if (ev->type == ENGINE_EV_REFUSED)
+		snprintf(refused, sizeof(refused), "%s", ev->why);
+}
+
+static void watch_refusals(struct world *w)
+{
+	struct engine_events ev = { on_event, NULL };
+
+	refused[0] = '\0';
+	engine_set_events(&w->e[0], &ev);
+	engine_set_events(&w->e[1], &ev);
+}
+
+/*
+ * RSA with SHA-1, the peer's method 1, is refused unless the connection
+ * allows it (rsa_sha1), and the refusal is reported.
+ */
+static void sha1_refused(void **state)
+{
+	struct world *w = world_new("rsa-a", IKE_AUTH_RSA_SIG, "p256-b", DS);
+	struct ikesa *sa;
+
+	w->c[1].rsa_sha1 = false;
+	watch_refusals(w);
+	refused_by_responder(w);
+	assert_non_null(strstr(refused, "SHA-1 (AUTH method 1)"));
+
+	/* The responder's method 1, refused by the initiator. */
+	w = world_new("p256-a", DS, "rsa-b", IKE_AUTH_RSA_SIG);
+	w->c[0].rsa_sha1 = false;
+	watch_refusals(w);
+	sa = engine_initiate(&w->e[0], &w->c[0], 0);
+	assert_non_null(sa);
+	pump(w, 0);
+	assert_null(w->e[0].sas);
+	assert_non_null(strstr(refused, "SHA-1 (AUTH method 1)"));
+	world_free(w);
+
+	/* Allowed on both sides, as in classic_rsa: up. */
+	w = world_new("rsa-a", IKE_AUTH_RSA_SIG, "p256-b", DS);
+	watch_refusals(w);
+	sa = engine_initiate(&w->e[0], &w->c[0], 0);
+	pump(w, 0);
+	assert_int_equal(sa->state, IKESA_ESTABLISHED);
+	assert_string_equal(refused, "");
+	world_free(w);
+}
+
+/* Nor do we sign with method 1 unless allowed. */
+static void sha1_not_signed(void **state)
+{
+	struct world *w = world_new("rsa-a", IKE_AUTH_RSA_SIG, "p256-b", DS);
+	struct ikesa *sa;
+
+	w->c[0].rsa_sha1 = false;
+	sa = engine_initiate(&w->e[0], &w->c[0], 0);
+	assert_non_null(sa);
+	step(w);
+	step(w);			/* INIT response: no AUTH follows */
+	assert_int_equal(w->n, 0);
+	assert_true(!w->e[0].sas || w->e[0].sas->state == IKESA_DEAD);
+	nothing_installed(w);
+	world_free(w);
+}
+
+/* Method 14 with sha1WithRSAEncryption: as method 1. */
+static void sha1_in_method14(void **state)
+{
+	static const uint8_t msg[] = "signed octets";
+	static const uint8_t algid[] = {
+		0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d,
+		0x01, 0x01, 0x05, 0x05, 0x00,
+	};
+	struct sig_creds *c = load("rsa-a", false);
+	struct sig_creds *t = load(NULL, true);
+	gnutls_datum_t data = { (unsigned char *)msg, sizeof(msg) };
+	gnutls_datum_t sig;
+	uint8_t out[AUTH_DATA_MAX];
+	struct sig_peer p;
+	size_t len;
+
+	assert_int_equal(gnutls_privkey_sign_data2(c->key, GNUTLS_SIGN_RSA_SHA1,
+						   0, &data, &sig), 0);
+	out[0] = sizeof(algid);
+	memcpy(out + 1, algid, sizeof(algid));
+	memcpy(out + 1 + sizeof(algid), sig.data, sig.size);
+	len = 1 + sizeof(algid) + sig.size;
+	gnutls_free(sig.data);
+	assert_int_equal(sig_peer_load(&p, t, c->der, c->n_certs), 0);
+	assert_int_equal(sig_peer_verify(&p, IKE_AUTH_DIGITAL_SIGNATURE, false,
+					 msg, sizeof(msg), out, len), -EPERM);
+	assert_int_equal(sig_peer_verify(&p, IKE_AUTH_DIGITAL_SIGNATURE, true,
+					 msg, sizeof(msg), out, len), 0);
+	out[len - 1] ^= 1;
+	assert_int_equal(sig_peer_verify(&p, IKE_AUTH_DIGITAL_SIGNATURE, true,
+					 msg, sizeof(msg), out, len), -EACCES);
+	sig_peer_free(&p);
+	sig_creds_free(c);
+	sig_creds_free(t);
+}
+
 /*
  * Re-encrypt the AUTH request at the head of the queue, its last
  * signature byte flipped when flip.
@@ -1078,11 +1187,11 @@ static void pss_as_gnutls(const struct sig_creds *c, const gnutls_datum_t *der,
 	memcpy(data + 1, algid, alen);
 	memcpy(data + 1 + alen, out + 1 + out[0], slen);
 	assert_int_equal(sig_peer_load(&p, t, c->der, c->n_certs), 0);
-	assert_int_equal(sig_peer_verify(&p, IKE_AUTH_DIGITAL_SIGNATURE, msg,
-					 sizeof(msg), data, 1 + alen + slen),
-			 0);
-	assert_int_equal(sig_peer_verify(&p, IKE_AUTH_DIGITAL_SIGNATURE, msg,
-					 sizeof(msg), out, len), 0);
+	assert_int_equal(sig_peer_verify(&p, IKE_AUTH_DIGITAL_SIGNATURE, false,
+					 msg, sizeof(msg), data,
+					 1 + alen + slen), 0);
+	assert_int_equal(sig_peer_verify(&p, IKE_AUTH_DIGITAL_SIGNATURE, false,
+					 msg, sizeof(msg), out, len), 0);
 	sig_peer_free(&p);
 	sig_creds_free(t);
 }
@@ -1150,16 +1259,16 @@ static void round_trip(const char *name, uint8_t method)
 	assert_int_equal(sig_sign(c, method, false, NULL, -1, msg,
 				  sizeof(msg), out, &len), 0);
 	assert_int_equal(sig_peer_load(&p, t, c->der, c->n_certs), 0);
-	assert_int_equal(sig_peer_verify(&p, method, msg, sizeof(msg), out,
-					 len), 0);
-	assert_int_not_equal(sig_peer_verify(&p, method, msg,
+	assert_int_equal(sig_peer_verify(&p, method, true, msg, sizeof(msg),
+					 out, len), 0);
+	assert_int_not_equal(sig_peer_verify(&p, method, true, msg,
 					     sizeof(msg) - 1, out, len), 0);
 	out[len / 2] ^= 0x40;
-	assert_int_not_equal(sig_peer_verify(&p, method, msg, sizeof(msg),
-					     out, len), 0);
+	assert_int_not_equal(sig_peer_verify(&p, method, true, msg,
+					     sizeof(msg), out, len), 0);
 	out[len / 2] ^= 0x40;
-	assert_int_not_equal(sig_peer_verify(&p, method, msg, sizeof(msg),
-					     out, len - 1), 0);
+	assert_int_not_equal(sig_peer_verify(&p, method, true, msg,
+					     sizeof(msg), out, len - 1), 0);
 	sig_peer_free(&p);
 	sig_creds_free(c);
 	sig_creds_free(t);
@@ -1193,10 +1302,10 @@ static void wrong_key(void **state)
 	assert_int_equal(sig_sign(b, IKE_AUTH_DIGITAL_SIGNATURE, false, NULL,
 				  -1, msg, sizeof(msg), out, &len), 0);
 	assert_int_equal(sig_peer_load(&p, t, a->der, a->n_certs), 0);
-	assert_int_equal(sig_peer_verify(&p, IKE_AUTH_DIGITAL_SIGNATURE, msg,
-					 sizeof(msg), out, len), -EACCES);
+	assert_int_equal(sig_peer_verify(&p, IKE_AUTH_DIGITAL_SIGNATURE, false,
+					 msg, sizeof(msg), out, len), -EACCES);
 	/* Right key, wrong method for it. */
-	assert_int_equal(sig_peer_verify(&p, IKE_AUTH_ECDSA_384, msg,
+	assert_int_equal(sig_peer_verify(&p, IKE_AUTH_ECDSA_384, false, msg,
 					 sizeof(msg), out, len), -EACCES);
 	sig_peer_free(&p);
 	sig_creds_free(a);
@@ -1337,6 +1446,9 @@ int main(void)
 		cmocka_unit_test(no_trust),
 		cmocka_unit_test(tampered_signature),
 		cmocka_unit_test(responder_untrusted),
+		cmocka_unit_test(sha1_refused),
+		cmocka_unit_test(sha1_not_signed),
+		cmocka_unit_test(sha1_in_method14),
 	};
 
 	return cmocka_run_group_tests(tests, pki_setup, pki_teardown);
