@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fuzz target: the engine behind the SK payload.
+ *
+ * Two engines in memory (world.h) run IKE_SA_INIT and IKE_AUTH; each
+ * input (engine_input.h) is then an inner payload chain that one of them
+ * protects with its IKE SA's keys, through ikesa_build() as every message
+ * of the engine, and sends the other: as a request, or as the answer to a
+ * request the other has just made (DPD, CREATE_CHILD_SA, a rekey, a
+ * Delete), or in IKE_AUTH itself. Everything an authenticated peer can
+ * send is reached that way, and so is everything a peer that merely ran
+ * IKE_SA_INIT can send in IKE_AUTH.
+ *
+ * An inner chain that does not parse is not sent: the receiver would
+ * parse it with the same ike_chain_parse() and answer INVALID_SYNTAX
+ * (the codec target covers that parser).
+ *
+ * The established pairs serve up to REUSE inputs, and are made again as
+ * soon as one of the SAs has gone, a request is left in flight or Child
+ * SAs pile up; MIF_FUZZ_FRESH=1 in the environment makes them for every
+ * input, to replay a crash that needs no history. The IKE_AUTH scene runs
+ * IKE_SA_INIT again for every input.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/exchange.h"
+#include "engine/ike_sa.h"
+#include "engine_input.h"
+#include "world.h"
+
+#define REUSE		64
+#define NOW		1000
+#define MAX_CHILDREN	8
+
+static unsigned int reuse = REUSE;
+static struct world *established[WORLD_KINDS];
+static unsigned int served[WORLD_KINDS];
+static struct world *half_open[WORLD_KINDS];
+
+static unsigned int n_children(const struct ikesa *sa)
+{
+	unsigned int n = 0;
+
+	for (const struct childsa *c = sa->children; c; c = c->next)
+		n++;
+	return n;
+}
+
+/* Both SAs up and idle, and room in the fake kernels. */
+static bool idle(struct world *w)
+{
+	for (int i = 0; i < 2; i++) {
+		const struct ikesa *sa = world_sa(w, i);
+		const struct fake *f = &w->f[i];
+
+		if (!sa || sa->state != IKESA_ESTABLISHED || sa->req.active ||
+		    sa->n_del_pending || n_children(sa) > MAX_CHILDREN ||
+		    f->n_alloc > FAKE_MAX / 2 || f->n_sas > FAKE_MAX / 2 ||
+		    f->n_pols > FAKE_MAX / 2)
+			return false;
+	}
+	return true;
+}
+
+static struct world *get_established(enum world_kind k)
+{
+	struct world *w = established[k];
+
+	if (w && served[k] < reuse && idle(w)) {
+		served[k]++;
+		return w;
+	}
+	if (!w)
+		w = established[k] = world_new(k);
+	else
+		world_reset(w);
+	if (!world_establish(w, 0))
+		abort();
+	served[k] = 1;
+	return w;
+}
+
+static struct world *get_half_open(enum world_kind k)
+{
+	struct world *w = half_open[k];
+
+	if (!w)
+		w = half_open[k] = world_new(k);
+	else
+		world_reset(w);
+	if (!world_half_open(w, 0))
+		abort();
+	return w;
+}
+
+/* Have sa send a request of kind ask (a DPD if that cannot be done). */
+static void ask(struct world *w, int side, struct ikesa *sa, unsigned int ask)
+{
+	struct engine *e = &w->e[side];
+	int ret = -1;
+
+	switch (ask) {
+	case ASK_CREATE_CHILD:
+		ret = engine_create_child(e, sa, NOW);
+		break;
+	case ASK_REKEY_CHILD:
+		ret = engine_rekey_child(e, sa, sa->children, NOW);
+		break;
+	case ASK_REKEY_IKE:
+		ret = engine_rekey_ike(e, sa, NOW);
+		break;
+	case ASK_DELETE_CHILD:
+		ret = engine_delete_child(e, sa, sa->children, NOW);
+		break;
+	case ASK_DELETE_IKE:
+		ret = engine_delete_ike(e, sa, NOW);
+		break;
+	}
+	if (ret)
+		engine_dpd(e, sa, NOW);
+	drop_all(w);
+}
+
+/* Protect chain with from's keys and hand it to side to. */
+static void post(struct world *w, struct ikesa *from, int to, uint8_t exch,
+		 bool response, uint32_t msg_id, const struct ike_chain *chain)
+{
+	uint8_t *buf;
+	size_t len;
+
+	if (ikesa_build(from, exch, response, msg_id, chain, &buf, &len))
+		return;
+	engine_input(&w->e[to], NOW, &w->c[to].local, w->c[to].local_port,
+		     &w->c[to].remote, w->c[to].remote_port, buf, len);
+	free(buf);
+	engine_tick(&w->e[to], NOW);
+	drop_all(w);
+}
+
+static uint32_t request_id(const struct ikesa *to, unsigned int how)
+{
+	switch (how) {
+	case MSGID_AGAIN:
+		return to->resp_next - 1;
+	case MSGID_AHEAD:
+		return to->resp_next + 1;
+	default:
+		return to->resp_next;
+	}
+}
+
+static void run(uint8_t exch, uint8_t how, const struct ike_chain *chain)
+{
+	unsigned int arg = ENGINE_IN_ARG(how);
+	int side = ENGINE_IN_SIDE(how);
+	enum world_kind k = ENGINE_IN_KIND(how);
+	struct ikesa *a, *b, *holder;
+	struct world *w;
+
+	switch (ENGINE_IN_SCENE(how)) {
+	case SCENE_TO_B:
+	case SCENE_TO_A:
+		w = get_established(k);
+		side = ENGINE_IN_SCENE(how) == SCENE_TO_A ? 0 : 1;
+		a = world_sa(w, !side);
+		b = world_sa(w, side);
+		post(w, a, side, exch, false, request_id(b, arg), chain);
+		break;
+	case SCENE_ANSWER:
+		w = get_established(k);
+		holder = world_sa(w, side);
+		ask(w, side, holder, arg);
+		if (!holder->req.active)
+			break;
+		post(w, world_sa(w, !side), side, holder->req.exchange, true,
+		     holder->req.msg_id, chain);
+		break;
+	case SCENE_AUTH:
+		w = get_half_open(k);
+		a = world_sa(w, 0);
+		b = world_sa(w, 1);
+		if (side)
+			post(w, b, 0, IKE_EXCH_IKE_AUTH, true, a->req.msg_id,
+			     chain);
+		else
+			post(w, a, 1, exch, false, b->resp_next, chain);
+		break;
+	}
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *fresh = getenv("MIF_FUZZ_FRESH");
+
+	if (fresh && !strcmp(fresh, "1"))
+		reuse = 1;
+	world_certs();
+	for (int k = 0; k < WORLD_KINDS; k++)
+		get_established((enum world_kind)k);
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct ike_chain *chain;
+	struct ike_error err;
+
+	if (size < ENGINE_IN_HDR)
+		return 0;
+	chain = calloc(1, sizeof(*chain));
+	if (!chain)
+		abort();
+	if (!ike_chain_parse(chain, data[2], data + ENGINE_IN_HDR,
+			     size - ENGINE_IN_HDR, &err)) {
+		run(data[0], data[1], chain);
+		ike_chain_free(chain);
+	}
+	free(chain);
+	return 0;
+}
