@@ -32,14 +32,15 @@ static uint8_t *dup_exact(const uint8_t *p, size_t len)
 
 	if (!copy)
 		abort();
-	memcpy(copy, p, len);
+	if (len)
+		memcpy(copy, p, len);
 	return copy;
 }
 
 static void same_bytes(const struct ike_writer *a, const struct ike_writer *b,
 		       const char *what)
 {
-	if (a->len != b->len || memcmp(a->p, b->p, a->len)) {
+	if (a->len != b->len || (a->len && memcmp(a->p, b->p, a->len))) {
 		fprintf(stderr, "codec: %s: %zu bytes, then %zu\n", what,
 			a->len, b->len);
 		abort();

@@ -5,22 +5,25 @@
  * Two engines in memory (world.h) run IKE_SA_INIT and IKE_AUTH; each
  * input (engine_input.h) is then an inner payload chain that one of them
  * protects with its IKE SA's keys, through ikesa_build() as every message
- * of the engine, and sends the other: as a request, or as the answer to a
- * request the other has just made (DPD, CREATE_CHILD_SA, a rekey, a
- * Delete), or in IKE_AUTH itself. Everything an authenticated peer can
- * send is reached that way, and so is everything a peer that merely ran
- * IKE_SA_INIT can send in IKE_AUTH.
+ * of the engine, and sends the other: as a request (which may cross one
+ * of the receiver's own), or as the answer to a request the other has
+ * just made (DPD, CREATE_CHILD_SA, a rekey, a Delete), or in IKE_AUTH
+ * itself. Everything an authenticated peer can send is reached that way,
+ * and so is everything a peer that merely ran IKE_SA_INIT can send in
+ * IKE_AUTH. The input may then let time pass, for the timers to act on
+ * what it left (rekeying, expiry, retransmission) and the engines to talk.
  *
  * An inner chain that does not parse is not sent: the receiver would
  * parse it with the same ike_chain_parse() and answer INVALID_SYNTAX
  * (the codec target covers that parser).
  *
  * The established pairs serve up to REUSE inputs, and are made again as
- * soon as one of the SAs has gone, a request is left in flight or Child
- * SAs pile up; MIF_FUZZ_FRESH=1 in the environment makes them for every
- * input, to replay a crash that needs no history. The IKE_AUTH scene runs
- * IKE_SA_INIT again for every input.
+ * soon as one of the SAs has gone, a request is left in flight, Child SAs
+ * pile up or time has passed; MIF_FUZZ_FRESH=1 in the environment makes
+ * them for every input, to replay a crash that needs no history. The
+ * IKE_AUTH scene runs IKE_SA_INIT again for every input.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,6 +64,46 @@ static bool idle(struct world *w)
 			return false;
 	}
 	return true;
+}
+
+/* The kernel SAs and policies a Child SA holds. */
+static void held(const struct childsa *c, unsigned int *sas,
+		 unsigned int *pols)
+{
+	if (c->installed)
+		*sas += 2;
+	if (!c->has_policies)
+		return;
+	for (unsigned int i = 0; i < c->n_local_ts; i++)
+		for (unsigned int j = 0; j < c->n_remote_ts; j++)
+			if (c->local_ts[i].type == c->remote_ts[j].type)
+				*pols += c->mode == KERNEL_MODE_TUNNEL ? 3 : 2;
+}
+
+/*
+ * What each engine holds is what its fake kernel holds: no SA or policy
+ * left behind in the kernel, none the engine counts on missing.
+ */
+static void check_kernel(struct world *w)
+{
+	for (int i = 0; i < 2; i++) {
+		unsigned int sas = 0, pols = 0;
+
+		for (const struct ikesa *sa = w->e[i].sas; sa; sa = sa->next) {
+			for (const struct childsa *c = sa->children; c;
+			     c = c->next)
+				held(c, &sas, &pols);
+			if (sa->req.child)
+				held(sa->req.child, &sas, &pols);
+		}
+		if (sas != live_sas(&w->f[i]) || pols != live_pols(&w->f[i])) {
+			fprintf(stderr, "engine %c: the engine holds %u kernel "
+				"SAs and %u policies, the kernel %u and %u\n",
+				'A' + i, sas, pols, live_sas(&w->f[i]),
+				live_pols(&w->f[i]));
+			abort();
+		}
+	}
 }
 
 static struct world *get_established(enum world_kind k)
@@ -136,6 +179,7 @@ static void post(struct world *w, struct ikesa *from, int to, uint8_t exch,
 	free(buf);
 	engine_tick(&w->e[to], NOW);
 	drop_all(w);
+	check_kernel(w);
 }
 
 static uint32_t request_id(const struct ikesa *to, unsigned int how)
@@ -150,12 +194,30 @@ static uint32_t request_id(const struct ikesa *to, unsigned int how)
 	}
 }
 
-static void run(uint8_t exch, uint8_t how, const struct ike_chain *chain)
+/* Both engines' timers at now, and what they then say to each other. */
+static void later(struct world *w, uint64_t now)
+{
+	for (int i = 0; i < 2; i++)
+		engine_tick(&w->e[i], now);
+	for (int i = 0; i < 16 && w->n; i++) {
+		struct dgram d = pop(w);
+
+		deliver(w, &d, now);
+		free(d.buf);
+	}
+	for (int i = 0; i < 2; i++)
+		engine_tick(&w->e[i], now);
+	drop_all(w);
+	check_kernel(w);
+}
+
+static void run(uint8_t exch, uint8_t how, uint8_t then,
+		const struct ike_chain *chain)
 {
 	unsigned int arg = ENGINE_IN_ARG(how);
 	int side = ENGINE_IN_SIDE(how);
 	enum world_kind k = ENGINE_IN_KIND(how);
-	struct ikesa *a, *b, *holder;
+	struct ikesa *from, *to, *holder;
 	struct world *w;
 
 	switch (ENGINE_IN_SCENE(how)) {
@@ -163,9 +225,11 @@ static void run(uint8_t exch, uint8_t how, const struct ike_chain *chain)
 	case SCENE_TO_A:
 		w = get_established(k);
 		side = ENGINE_IN_SCENE(how) == SCENE_TO_A ? 0 : 1;
-		a = world_sa(w, !side);
-		b = world_sa(w, side);
-		post(w, a, side, exch, false, request_id(b, arg), chain);
+		from = world_sa(w, !side);
+		to = world_sa(w, side);
+		if (ENGINE_IN_PENDING(then))
+			ask(w, side, to, ENGINE_IN_PENDING(then) - 1u);
+		post(w, from, side, exch, false, request_id(to, arg), chain);
 		break;
 	case SCENE_ANSWER:
 		w = get_established(k);
@@ -178,14 +242,20 @@ static void run(uint8_t exch, uint8_t how, const struct ike_chain *chain)
 		break;
 	case SCENE_AUTH:
 		w = get_half_open(k);
-		a = world_sa(w, 0);
-		b = world_sa(w, 1);
+		from = world_sa(w, side);
+		to = world_sa(w, !side);
 		if (side)
-			post(w, b, 0, IKE_EXCH_IKE_AUTH, true, a->req.msg_id,
-			     chain);
+			post(w, from, 0, IKE_EXCH_IKE_AUTH, true,
+			     to->req.msg_id, chain);
 		else
-			post(w, a, 1, exch, false, b->resp_next, chain);
+			post(w, from, 1, exch, false, to->resp_next, chain);
 		break;
+	}
+	if (ENGINE_IN_LATER(then)) {
+		later(w, NOW + (uint64_t)ENGINE_IN_LATER(then) *
+			       ENGINE_IN_STEP_MS);
+		if (w == established[k])
+			served[k] = reuse;
 	}
 }
 
@@ -214,9 +284,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	chain = calloc(1, sizeof(*chain));
 	if (!chain)
 		abort();
-	if (!ike_chain_parse(chain, data[2], data + ENGINE_IN_HDR,
+	if (!ike_chain_parse(chain, data[3], data + ENGINE_IN_HDR,
 			     size - ENGINE_IN_HDR, &err)) {
-		run(data[0], data[1], chain);
+		run(data[0], data[1], data[2], chain);
 		ike_chain_free(chain);
 	}
 	free(chain);

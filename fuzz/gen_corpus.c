@@ -9,10 +9,10 @@
  *	gen-corpus DIR		(make fuzz-corpus: DIR is fuzz/corpus)
  *
  * The exchanges, for each world kind: IKE_SA_INIT (also with a COOKIE
- * and after INVALID_KE_PAYLOAD), IKE_AUTH, CREATE_CHILD_SA, the rekeying
- * of a Child SA by either side and of the IKE SA, Deletes of a Child SA
- * and of the IKE SA, and liveness checks. Keys, nonces and SPIs are
- * random: every run writes other bytes.
+ * and after INVALID_KE_PAYLOAD), IKE_AUTH, CREATE_CHILD_SA (also after
+ * INVALID_KE_PAYLOAD), the rekeying of a Child SA by either side and of
+ * the IKE SA, Deletes of a Child SA and of the IKE SA, and liveness
+ * checks. Keys, nonces and SPIs are random: every run writes other bytes.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -135,7 +135,7 @@ static uint8_t engine_how(const struct ike_header *h, int to,
 static bool engine_wants(uint8_t exch)
 {
 	if (*rec.scene)
-		return false;
+		return exch == IKE_EXCH_CREATE_CHILD_SA;
 	return rec.kind == WORLD_PSK_GCM || exch == IKE_EXCH_IKE_AUTH ||
 	       (rec.kind != WORLD_PSK_CBC &&
 		exch == IKE_EXCH_CREATE_CHILD_SA);
@@ -186,10 +186,19 @@ static void record_inner(struct world *w, const struct dgram *d, int to,
 		exit(1);
 	buf[0] = h->exchange;
 	buf[1] = engine_how(h, to, c);
-	buf[2] = first;
+	buf[2] = 0;
+	buf[3] = first;
 	memcpy(buf + ENGINE_IN_HDR, plain.p, plain.len);
 	if (engine_wants(h->exchange))
 		save("engine", buf, ENGINE_IN_HDR + plain.len, "%s", name);
+	/* Requests of one kind again: crossing a rekey, then an hour on. */
+	if (engine_wants(h->exchange) && rec.kind == WORLD_PSK_GCM &&
+	    ENGINE_IN_SCENE(buf[1]) != SCENE_ANSWER &&
+	    h->exchange != IKE_EXCH_IKE_AUTH) {
+		buf[2] = (uint8_t)((1 + ASK_REKEY_CHILD) | 31 << 3);
+		save("engine", buf, ENGINE_IN_HDR + plain.len, "%s-crossing",
+		     name);
+	}
 	if (codec_wants(h->exchange, true)) {
 		memcpy(buf, d->buf, IKE_HEADER_LEN);
 		buf[16] = first;
@@ -325,12 +334,27 @@ static void detours(void)
 	rec.scene = "invalid_ke";
 	rec.seq = 0;
 	/* A sends a KE for 31 but also offers 19; B takes 19 only. */
-	xf(&w->c[0].ike[0], IKE_XF_DH, IKE_DH_ECP_256, 0);
 	set_ike(&w->c[1], IKE_DH_ECP_256, true);
 	check(engine_initiate(&w->e[0], &w->c[0], 0) != NULL, "initiate");
 	run(w, 0);
 	check(world_sa(w, 0) && world_sa(w, 0)->state == IKESA_ESTABLISHED,
 	      "INVALID_KE_PAYLOAD");
+	world_free(w);
+
+	/* The same for a Child SA with PFS: B takes 19 only there too. */
+	w = world_new(WORLD_PFS);
+	rec.kind = WORLD_PFS;
+	rec.scene = "invalid_ke";
+	rec.seq = 0;
+	check(world_establish(w, 0) != NULL, "IKE_AUTH");
+	for (unsigned int i = 0; i < w->c[1].esp[0].n; i++)
+		if (w->c[1].esp[0].xf[i].type == IKE_XF_DH)
+			w->c[1].esp[0].xf[i].id = IKE_DH_ECP_256;
+	check(!engine_create_child(&w->e[0], world_sa(w, 0), 1),
+	      "CREATE_CHILD_SA");
+	run(w, 1);
+	check(world_sa(w, 0)->children && world_sa(w, 0)->children->next,
+	      "CREATE_CHILD_SA after INVALID_KE_PAYLOAD");
 	world_free(w);
 }
 

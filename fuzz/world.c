@@ -28,9 +28,15 @@ void world_certs(void)
 		}
 }
 
+/*
+ * The connection of one side. A also offers a second group, which B does
+ * not take: an answer of INVALID_KE_PAYLOAD naming it makes A try again.
+ */
 static void set_kind(struct conn *c, int side, enum world_kind k)
 {
 	make_conn(c, side, IKE_DH_CURVE25519, k != WORLD_PSK_CBC);
+	if (!side)
+		xf(&c->ike[0], IKE_XF_DH, IKE_DH_ECP_256, 0);
 	switch (k) {
 	case WORLD_CERT:
 		world_certs();
@@ -40,6 +46,8 @@ static void set_kind(struct conn *c, int side, enum world_kind k)
 		break;
 	case WORLD_PFS:
 		xf(&c->esp[0], IKE_XF_DH, IKE_DH_CURVE25519, 0);
+		if (!side)
+			xf(&c->esp[0], IKE_XF_DH, IKE_DH_ECP_256, 0);
 		break;
 	default:
 		break;
