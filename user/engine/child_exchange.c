@@ -97,6 +97,42 @@ static int derive_install(struct ikesa *sa, struct childsa *c,
 	return ret;
 }
 
+/* Whether every selector of a is one of b's. */
+static bool sels_in(const struct ike_selector *a, unsigned int na,
+		    const struct ike_selector *b, unsigned int nb)
+{
+	for (unsigned int i = 0; i < na; i++) {
+		bool found = false;
+
+		for (unsigned int j = 0; j < nb && !found; j++)
+			found = !memcmp(&a[i], &b[j], sizeof(a[i]));
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A Child SA of the reqid of an installed one (a rekey, or a sibling
+ * after a rekey collision) takes over that SA's kernel policies
+ * (childsa_install()), and removes its own selectors' when it goes: it
+ * must carry the same traffic, in the same mode.
+ */
+static bool same_traffic(struct ikesa *sa, const struct childsa *c)
+{
+	const struct childsa *h = ikesa_policy_holder(sa, c->reqid);
+
+	return !h || (h->mode == c->mode &&
+		      sels_in(c->local_ts, c->n_local_ts, h->local_ts,
+			      h->n_local_ts) &&
+		      sels_in(h->local_ts, h->n_local_ts, c->local_ts,
+			      c->n_local_ts) &&
+		      sels_in(c->remote_ts, c->n_remote_ts, h->remote_ts,
+			      h->n_remote_ts) &&
+		      sels_in(h->remote_ts, h->n_remote_ts, c->remote_ts,
+			      c->n_remote_ts));
+}
+
 /*
  * Responder: the key exchange the choice asks for. Returns 0 or the
  * notify to answer with.
@@ -162,6 +198,11 @@ struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 	if (conn->mode == KERNEL_MODE_TRANSPORT &&
 	    ike_chain_find_notify(req, IKE_N_USE_TRANSPORT_MODE))
 		c->mode = KERNEL_MODE_TRANSPORT;
+	if (!same_traffic(sa, c)) {
+		childsa_free(c);
+		*notify = IKE_N_TS_UNACCEPTABLE;
+		return NULL;
+	}
 	c->lifetime_s = conn->child_lifetime_s;
 	*notify = respond_ke(pc, pke, nego);
 	if (*notify) {
@@ -260,6 +301,8 @@ uint16_t child_complete(struct ikesa *sa, struct childsa *c,
 			return IKE_N_NO_PROPOSAL_CHOSEN;
 		c->mode = KERNEL_MODE_TRANSPORT;
 	}
+	if (!same_traffic(sa, c))
+		return IKE_N_TS_UNACCEPTABLE;
 	if (derive_install(sa, c, &pc, true, nego, pke ? pke->ke : NULL))
 		return IKE_N_TEMPORARY_FAILURE;
 	childsa_timers(c, nego->now);
