@@ -17,12 +17,16 @@
  * parse it with the same ike_chain_parse() and answer INVALID_SYNTAX
  * (the codec target covers that parser).
  *
+ * After each input the engines must agree with their fake kernels (no
+ * SA or policy leaked or lost) and with the events they reported.
+ *
  * The established pairs serve up to REUSE inputs, and are made again as
  * soon as one of the SAs has gone, a request is left in flight, Child SAs
  * pile up or time has passed; MIF_FUZZ_FRESH=1 in the environment makes
  * them for every input, to replay a crash that needs no history. The
  * IKE_AUTH scene runs IKE_SA_INIT again for every input.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,10 +40,17 @@
 #define NOW		1000
 #define MAX_CHILDREN	8
 
+/* A world and what its engines reported through their events. */
+struct pair {
+	struct world *w;
+	unsigned int served;		/* inputs since it was made */
+	struct tally {
+		int ike, child;		/* up events less down events */
+	} t[2];
+};
+
 static unsigned int reuse = REUSE;
-static struct world *established[WORLD_KINDS];
-static unsigned int served[WORLD_KINDS];
-static struct world *half_open[WORLD_KINDS];
+static struct pair established[WORLD_KINDS], half_open[WORLD_KINDS];
 
 static unsigned int n_children(const struct ikesa *sa)
 {
@@ -66,6 +77,28 @@ static bool idle(struct world *w)
 	return true;
 }
 
+static void on_event(void *ctx, const struct engine_event *ev)
+{
+	struct tally *t = ctx;
+
+	switch (ev->type) {
+	case ENGINE_EV_IKE_UP:
+		t->ike++;
+		break;
+	case ENGINE_EV_IKE_DOWN:
+		t->ike--;
+		break;
+	case ENGINE_EV_CHILD_UP:
+		t->child++;
+		break;
+	case ENGINE_EV_CHILD_DOWN:
+		t->child--;
+		break;
+	case ENGINE_EV_CHILD_REKEYED:
+		break;
+	}
+}
+
 /* The kernel SAs and policies a Child SA holds. */
 static void held(const struct childsa *c, unsigned int *sas,
 		 unsigned int *pols)
@@ -80,61 +113,90 @@ static void held(const struct childsa *c, unsigned int *sas,
 				*pols += c->mode == KERNEL_MODE_TUNNEL ? 3 : 2;
 }
 
-/*
- * What each engine holds is what its fake kernel holds: no SA or policy
- * left behind in the kernel, none the engine counts on missing.
- */
-static void check_kernel(struct world *w)
+static void __attribute__((format(printf, 2, 3), noreturn))
+fail(int side, const char *fmt, ...)
 {
+	va_list ap;
+
+	fprintf(stderr, "engine %c: ", 'A' + side);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+/*
+ * What each engine holds is what its fake kernel holds (no SA or policy
+ * left behind in the kernel, none the engine counts on missing), and
+ * what its events said.
+ */
+static void check(struct pair *p)
+{
+	struct world *w = p->w;
+
 	for (int i = 0; i < 2; i++) {
 		unsigned int sas = 0, pols = 0;
+		int ike = 0, child = 0;
 
 		for (const struct ikesa *sa = w->e[i].sas; sa; sa = sa->next) {
+			ike += sa->announced;
 			for (const struct childsa *c = sa->children; c;
-			     c = c->next)
+			     c = c->next) {
 				held(c, &sas, &pols);
+				child += c->installed;
+			}
 			if (sa->req.child)
 				held(sa->req.child, &sas, &pols);
 		}
-		if (sas != live_sas(&w->f[i]) || pols != live_pols(&w->f[i])) {
-			fprintf(stderr, "engine %c: the engine holds %u kernel "
-				"SAs and %u policies, the kernel %u and %u\n",
-				'A' + i, sas, pols, live_sas(&w->f[i]),
-				live_pols(&w->f[i]));
+		if (sas != live_sas(&w->f[i]) || pols != live_pols(&w->f[i]))
+			fail(i, "the engine holds %u kernel SAs and %u "
+			     "policies, the kernel %u and %u", sas, pols,
+			     live_sas(&w->f[i]), live_pols(&w->f[i]));
+		if (ike != p->t[i].ike || child != p->t[i].child)
+			fail(i, "%d IKE SAs and %d Child SAs up, the events "
+			     "say %d and %d", ike, child, p->t[i].ike,
+			     p->t[i].child);
+	}
+}
+
+/* The pair's world afresh, its events counted. */
+static void renew(struct pair *p, enum world_kind k)
+{
+	if (!p->w)
+		p->w = world_new(k);
+	else
+		world_reset(p->w);
+	memset(p->t, 0, sizeof(p->t));
+	for (int i = 0; i < 2; i++) {
+		struct engine_events ev = { on_event, &p->t[i] };
+
+		engine_set_events(&p->w->e[i], &ev);
+	}
+	p->served = 0;
+}
+
+static struct pair *get_established(enum world_kind k)
+{
+	struct pair *p = &established[k];
+
+	if (!p->w || p->served >= reuse || !idle(p->w)) {
+		renew(p, k);
+		if (!world_establish(p->w, 0))
 			abort();
-		}
 	}
+	p->served++;
+	return p;
 }
 
-static struct world *get_established(enum world_kind k)
+static struct pair *get_half_open(enum world_kind k)
 {
-	struct world *w = established[k];
+	struct pair *p = &half_open[k];
 
-	if (w && served[k] < reuse && idle(w)) {
-		served[k]++;
-		return w;
-	}
-	if (!w)
-		w = established[k] = world_new(k);
-	else
-		world_reset(w);
-	if (!world_establish(w, 0))
+	renew(p, k);
+	if (!world_half_open(p->w, 0))
 		abort();
-	served[k] = 1;
-	return w;
-}
-
-static struct world *get_half_open(enum world_kind k)
-{
-	struct world *w = half_open[k];
-
-	if (!w)
-		w = half_open[k] = world_new(k);
-	else
-		world_reset(w);
-	if (!world_half_open(w, 0))
-		abort();
-	return w;
+	return p;
 }
 
 /* Have sa send a request of kind ask (a DPD if that cannot be done). */
@@ -166,9 +228,10 @@ static void ask(struct world *w, int side, struct ikesa *sa, unsigned int ask)
 }
 
 /* Protect chain with from's keys and hand it to side to. */
-static void post(struct world *w, struct ikesa *from, int to, uint8_t exch,
+static void post(struct pair *p, struct ikesa *from, int to, uint8_t exch,
 		 bool response, uint32_t msg_id, const struct ike_chain *chain)
 {
+	struct world *w = p->w;
 	uint8_t *buf;
 	size_t len;
 
@@ -179,7 +242,7 @@ static void post(struct world *w, struct ikesa *from, int to, uint8_t exch,
 	free(buf);
 	engine_tick(&w->e[to], NOW);
 	drop_all(w);
-	check_kernel(w);
+	check(p);
 }
 
 static uint32_t request_id(const struct ikesa *to, unsigned int how)
@@ -195,8 +258,10 @@ static uint32_t request_id(const struct ikesa *to, unsigned int how)
 }
 
 /* Both engines' timers at now, and what they then say to each other. */
-static void later(struct world *w, uint64_t now)
+static void later(struct pair *p, uint64_t now)
 {
+	struct world *w = p->w;
+
 	for (int i = 0; i < 2; i++)
 		engine_tick(&w->e[i], now);
 	for (int i = 0; i < 16 && w->n; i++) {
@@ -208,7 +273,9 @@ static void later(struct world *w, uint64_t now)
 	for (int i = 0; i < 2; i++)
 		engine_tick(&w->e[i], now);
 	drop_all(w);
-	check_kernel(w);
+	check(p);
+	/* Its clocks have moved on: the next input gets a new pair. */
+	p->served = reuse;
 }
 
 static void run(uint8_t exch, uint8_t how, uint8_t then,
@@ -218,45 +285,42 @@ static void run(uint8_t exch, uint8_t how, uint8_t then,
 	int side = ENGINE_IN_SIDE(how);
 	enum world_kind k = ENGINE_IN_KIND(how);
 	struct ikesa *from, *to, *holder;
-	struct world *w;
+	struct pair *p;
 
 	switch (ENGINE_IN_SCENE(how)) {
 	case SCENE_TO_B:
 	case SCENE_TO_A:
-		w = get_established(k);
+		p = get_established(k);
 		side = ENGINE_IN_SCENE(how) == SCENE_TO_A ? 0 : 1;
-		from = world_sa(w, !side);
-		to = world_sa(w, side);
+		from = world_sa(p->w, !side);
+		to = world_sa(p->w, side);
 		if (ENGINE_IN_PENDING(then))
-			ask(w, side, to, ENGINE_IN_PENDING(then) - 1u);
-		post(w, from, side, exch, false, request_id(to, arg), chain);
+			ask(p->w, side, to, ENGINE_IN_PENDING(then) - 1u);
+		post(p, from, side, exch, false, request_id(to, arg), chain);
 		break;
 	case SCENE_ANSWER:
-		w = get_established(k);
-		holder = world_sa(w, side);
-		ask(w, side, holder, arg);
+		p = get_established(k);
+		holder = world_sa(p->w, side);
+		ask(p->w, side, holder, arg);
 		if (!holder->req.active)
 			break;
-		post(w, world_sa(w, !side), side, holder->req.exchange, true,
-		     holder->req.msg_id, chain);
+		post(p, world_sa(p->w, !side), side, holder->req.exchange,
+		     true, holder->req.msg_id, chain);
 		break;
-	case SCENE_AUTH:
-		w = get_half_open(k);
-		from = world_sa(w, side);
-		to = world_sa(w, !side);
+	default:	/* SCENE_AUTH */
+		p = get_half_open(k);
+		from = world_sa(p->w, side);
+		to = world_sa(p->w, !side);
 		if (side)
-			post(w, from, 0, IKE_EXCH_IKE_AUTH, true,
+			post(p, from, 0, IKE_EXCH_IKE_AUTH, true,
 			     to->req.msg_id, chain);
 		else
-			post(w, from, 1, exch, false, to->resp_next, chain);
+			post(p, from, 1, exch, false, to->resp_next, chain);
 		break;
 	}
-	if (ENGINE_IN_LATER(then)) {
-		later(w, NOW + (uint64_t)ENGINE_IN_LATER(then) *
-			       ENGINE_IN_STEP_MS);
-		if (w == established[k])
-			served[k] = reuse;
-	}
+	if (ENGINE_IN_LATER(then))
+		later(p, NOW + (uint64_t)ENGINE_IN_LATER(then) *
+			     ENGINE_IN_STEP_MS);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
