@@ -4,6 +4,7 @@
 #
 #   make            the xfrm_mif module, mifd and mifctl
 #   make check      every test layer (see README.md)
+#   make fuzz       run each fuzz target FUZZ_SECONDS (default 300) seconds
 #   make demo       boot a VM and show what mif does
 #   make install    install all three (module with DKMS where available)
 #
@@ -42,8 +43,8 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
 TESTS := $(TEST_SRCS:user/tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps module user tools selftest-progs tests check unit lint kunit kselftest interop \
-	demo install clean
+.PHONY: all deps module user tools selftest-progs tests check unit lint fuzz kunit kselftest \
+	interop fuzz-build fuzz-corpus demo install clean
 all: module user tools
 
 deps:
@@ -98,6 +99,50 @@ unit: deps
 
 lint kunit kselftest interop: deps
 	tools/check $@
+
+# Fuzzing (fuzz/, see README.md): libFuzzer targets built with clang under
+# ASan and UBSan into build/fuzz/bin/; make fuzz grows their corpora in
+# build/fuzz/corpus/, make fuzz-corpus regenerates the seeds in fuzz/corpus/.
+# A target is fuzz/NAME.c with its seeds in fuzz/corpus/NAME/.
+FUZZ_CC := clang
+FUZZ_TARGETS := $(notdir $(wildcard fuzz/corpus/*))
+FUZZ_SECONDS ?= 300
+FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/fuzz/obj/%.o)
+# The tests' fake kernel, and two engines on their in-memory network.
+FUZZ_HARNESS := $(BUILD)/fuzz/obj/user/tests/harness.o
+FUZZ_WORLD := $(BUILD)/fuzz/obj/fuzz/world.o $(FUZZ_HARNESS)
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/bin/%)
+.SECONDARY: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/obj/fuzz/%.o)
+
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(MIF_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/fuzz/libmif.a: $(FUZZ_LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/fuzz/bin/engine $(BUILD)/fuzz/bin/ike_sa_init: $(FUZZ_WORLD)
+$(BUILD)/fuzz/bin/control: $(FUZZ_HARNESS)
+
+$(BUILD)/fuzz/bin/%: $(BUILD)/fuzz/obj/fuzz/%.o $(BUILD)/fuzz/libmif.a
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $(filter %.o,$^) \
+		$(BUILD)/fuzz/libmif.a $(PKG_LIBS) -lcmocka
+
+$(BUILD)/fuzz/gen-corpus: $(BUILD)/san/fuzz/gen_corpus.o $(BUILD)/san/fuzz/world.o \
+		$(TEST_HELPERS) $(BUILD)/libmif-san.a
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+
+fuzz-build: deps $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	fuzz/run -t $(FUZZ_SECONDS)
+
+fuzz-corpus: deps $(BUILD)/fuzz/gen-corpus
+	$(BUILD)/fuzz/gen-corpus fuzz/corpus
 
 demo: deps all
 	tools/demo

@@ -97,6 +97,39 @@ static int derive_install(struct ikesa *sa, struct childsa *c,
 	return ret;
 }
 
+/* Whether every selector of a is one of b's. */
+static bool sels_in(const struct ike_selector *a, unsigned int na,
+		    const struct ike_selector *b, unsigned int nb)
+{
+	for (unsigned int i = 0; i < na; i++) {
+		bool found = false;
+
+		for (unsigned int j = 0; j < nb && !found; j++)
+			found = !memcmp(&a[i], &b[j], sizeof(a[i]));
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A rekey replaces prev (NULL: not a rekey) with c for the same traffic
+ * (RFC 7296 §2.9.2), in the same mode: what the two sides would install
+ * otherwise differs from what both believe is protected.
+ */
+static bool same_traffic(const struct childsa *h, const struct childsa *c)
+{
+	return !h || (h->mode == c->mode &&
+		      sels_in(c->local_ts, c->n_local_ts, h->local_ts,
+			      h->n_local_ts) &&
+		      sels_in(h->local_ts, h->n_local_ts, c->local_ts,
+			      c->n_local_ts) &&
+		      sels_in(c->remote_ts, c->n_remote_ts, h->remote_ts,
+			      h->n_remote_ts) &&
+		      sels_in(h->remote_ts, h->n_remote_ts, c->remote_ts,
+			      c->n_remote_ts));
+}
+
 /*
  * Responder: the key exchange the choice asks for. Returns 0 or the
  * notify to answer with.
@@ -167,6 +200,11 @@ struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 	if (conn->mode == KERNEL_MODE_TRANSPORT &&
 	    ike_chain_find_notify(req, IKE_N_USE_TRANSPORT_MODE))
 		c->mode = KERNEL_MODE_TRANSPORT;
+	if (!same_traffic(nego->prev, c)) {
+		childsa_free(c);
+		*notify = IKE_N_TS_UNACCEPTABLE;
+		return NULL;
+	}
 	c->lifetime_s = conn->child_lifetime_s;
 	*notify = respond_ke(pc, pke, nego);
 	if (*notify) {
@@ -261,6 +299,8 @@ uint16_t child_complete(struct ikesa *sa, struct childsa *c,
 			return IKE_N_NO_PROPOSAL_CHOSEN;
 		c->mode = KERNEL_MODE_TRANSPORT;
 	}
+	if (!same_traffic(nego->prev, c))
+		return IKE_N_TS_UNACCEPTABLE;
 	if (derive_install(sa, c, &pc, true, nego, pke ? pke->ke : NULL))
 		return IKE_N_TEMPORARY_FAILURE;
 	childsa_timers(c, nego->now);

@@ -29,6 +29,8 @@
 #include "ike/nonce.h"
 #include "ike/sk.h"
 #include "ike/notify.h"
+#include "ike/sa.h"
+#include "ike/ts.h"
 #include "kernel/backend.h"
 
 #include "harness.h"
@@ -3917,6 +3919,108 @@ static void child_rekey_not_found(void **state)
 }
 
 /*
+ * The payloads of a CREATE_CHILD_SA rekeying the Child SA of spi (the
+ * peer's inbound SPI), from one of c's sides: c's ESP proposal with SPI
+ * 0xa0009999 and traffic selectors, with TSi narrowed to 10.1.0.0/24.
+ */
+struct rekey_msg {
+	struct ike_chain chain;
+	struct ike_sa sap;
+	struct ike_ts tsi, tsr;
+	struct ike_selector sel[2];
+	struct ike_notify rekey;
+	struct ike_nonce nonce;
+};
+
+static void rekey_msg_free(struct rekey_msg *m)
+{
+	ike_chain_free(&m->chain);
+	ike_sa_free(&m->sap);
+	free(m);
+}
+
+static struct rekey_msg *rekey_narrowed(const struct conn *c, uint32_t spi,
+					bool request)
+{
+	static const uint8_t new_spi[4] = { 0xa0, 0x00, 0x99, 0x99 };
+	struct rekey_msg *m = calloc(1, sizeof(*m));
+	struct ike_error err;
+
+	assert_non_null(m);
+	m->tsi.sel = &m->sel[0];
+	m->tsr.sel = &m->sel[1];
+	m->nonce.data = (const uint8_t *)"0123456789abcdef";
+	m->nonce.len = 16;
+	if (request) {
+		ikesa_notify(&m->rekey, IKE_N_REKEY_SA, NULL, 0);
+		m->rekey.protocol = IKE_PROTO_ESP;
+		m->rekey.spi_size = 4;
+		for (int i = 0; i < 4; i++)
+			m->rekey.spi[i] = (uint8_t)(spi >> (24 - 8 * i));
+		ike_chain_add(&m->chain, IKE_PL_NOTIFY, &m->rekey, &err);
+	}
+	ike_chain_add(&m->chain, IKE_PL_NONCE, &m->nonce, &err);
+	proposal_offer(&m->sap, c->esp, 1, IKE_PROTO_ESP, new_spi, 4, 0);
+	ike_chain_add(&m->chain, IKE_PL_SA, &m->sap, &err);
+	m->tsi.n = m->tsr.n = 1;
+	sel4(&m->tsi.sel[0], "10.1.0.0", "10.1.0.255");
+	sel4(&m->tsr.sel[0], "10.2.0.0", "10.2.255.255");
+	ike_chain_add(&m->chain, IKE_PL_TSI, &m->tsi, &err);
+	ike_chain_add(&m->chain, IKE_PL_TSR, &m->tsr, &err);
+	return m;
+}
+
+/*
+ * A rekeyed Child SA carries the traffic of the SA it replaces (RFC 7296
+ * §2.9.2): a rekey whose traffic selectors differ is refused, by its
+ * responder with TS_UNACCEPTABLE and by its initiator when the answer
+ * narrows them, and the kernel keeps the old SA's policies, no more.
+ */
+static void child_rekey_narrowed(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct ikesa *a = establish(w, 0), *b = only_sa(w, 1);
+	struct rekey_msg *m;
+	uint8_t *buf;
+	size_t len;
+
+	/* To the responder. */
+	m = rekey_narrowed(&w->c[0], a->children->spi_in, true);
+	assert_int_equal(ask(w, a, IKE_EXCH_CREATE_CHILD_SA, &m->chain),
+			 IKE_N_TS_UNACCEPTABLE);
+	rekey_msg_free(m);
+	assert_int_equal(n_children(b), 1);
+	assert_int_equal(live_sas(&w->f[1]), 2);
+	assert_int_equal(live_pols(&w->f[1]), 3);
+
+	/* To the initiator, as B's answer to A's rekey. */
+	assert_int_equal(engine_rekey_child(&w->e[0], a, a->children, 1), 0);
+	drop_all(w);
+	m = rekey_narrowed(&w->c[1], 0, false);
+	assert_int_equal(ikesa_build(b, IKE_EXCH_CREATE_CHILD_SA, true,
+				     a->req.msg_id, &m->chain, &buf, &len), 0);
+	rekey_msg_free(m);
+	engine_input(&w->e[0], 1, &w->c[0].local, 500, &w->c[0].remote, 500,
+		     buf, len);
+	free(buf);
+	assert_int_equal(n_children(a), 1);
+	assert_false(a->children->replaced);
+	drop_all(w);	/* A's Delete of B's half */
+
+	/* Both sides' kernels hold the one Child SA, and nothing more. */
+	for (int i = 0; i < 2; i++) {
+		struct ikesa *s = i ? b : a;
+
+		assert_int_equal(live_sas(&w->f[i]), 2);
+		assert_int_equal(live_pols(&w->f[i]), 3);
+		ikesa_del_child(s, s->children, ENGINE_R_CLOSED);
+		assert_int_equal(live_sas(&w->f[i]), 0);
+		assert_int_equal(live_pols(&w->f[i]), 0);
+	}
+	world_free(w);
+}
+
+/*
  * Any other error to a rekey keeps the old Child SA, and the rekey is
  * tried again a twentieth of the lifetime later.
  */
@@ -4143,6 +4247,7 @@ int main(void)
 		cmocka_unit_test(child_rekey_during_ike_rekey),
 		cmocka_unit_test(child_rekey_not_found),
 		cmocka_unit_test(child_rekey_error_retry),
+		cmocka_unit_test(child_rekey_narrowed),
 		cmocka_unit_test(child_expire_silent_peer),
 		cmocka_unit_test(child_expire_dead_peer),
 		cmocka_unit_test(child_lifetime_zero),
