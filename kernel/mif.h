@@ -62,7 +62,6 @@ void mif_state_take_counters(struct xfrm_state *to,
 			     const struct xfrm_state *from);
 void mif_state_reset_counters(struct xfrm_state *x);
 void mif_state_discard(struct xfrm_state *x);
-bool mif_state_init_like(struct xfrm_state *xc, struct xfrm_state *x);
 
 /* notify.c: XFRM's own SA and policy messages, when anyone listens. */
 void mif_notify_state(struct xfrm_state *x, int event);

@@ -4,14 +4,13 @@
  * to NEW in one call, keeping SPIs, keys, replay and lifetime state.
  *
  * SAs are hashed by their addresses, so each one is replaced by a copy.
- * The copy is built and initialised first (an ESP copy shares the old SA's
- * crypto transform: same keys, nothing to allocate); then, under the old
- * SA's lock, it takes the old SA's counters and the old SA is quiesced
- * (ERROR state: it carries nothing, and a lookup that finds it drops the
- * packet instead of asking the key manager for a new SA). No two live SAs
- * ever hold the same keys, so no AEAD nonce is ever used twice. Once every
- * SA has its copy, policies move: tunnel templates are edited in place,
- * transport selectors are re-inserted. Last, the quiesced SAs are deleted.
+ * The copy is built and initialised first; then, under the old SA's lock,
+ * it takes the old SA's counters and the old SA is quiesced (ERROR state:
+ * it carries nothing, and a lookup that finds it drops the packet instead
+ * of asking the key manager for a new SA). No two live SAs ever hold the
+ * same keys, so no AEAD nonce is ever used twice. Once every SA has its
+ * copy, policies move: tunnel templates are edited in place, transport
+ * selectors are re-inserted. Last, the quiesced SAs are deleted.
  *
  * Before anything changes, a first pass checks that every SA can be copied
  * and that no SPI or policy selector is taken at NEW, so that a rewrite
@@ -125,7 +124,7 @@ static struct xfrm_state *mif_state_moved(struct mif_rw *rw,
 	if (xc->props.mode == XFRM_MODE_TRANSPORT)
 		mif_swap_selector(&xc->sel, from, to);
 	err = mif_move_encap(xc, src_moved, rw->m);
-	if (!err && !mif_state_init_like(xc, x))
+	if (!err)
 		err = xfrm_init_state(xc);
 	if (err) {
 		NL_SET_ERR_MSG(rw->extack, "cannot initialise a moved SA");
