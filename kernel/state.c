@@ -102,9 +102,13 @@ nomem:
 EXPORT_SYMBOL_IF_KUNIT(mif_state_copy);
 
 /*
- * Replay counters and lifetime use of from, into its copy. Called under
- * from->lock at the moment from stops carrying traffic, so that the copy
- * never reuses a sequence number (and with it an AEAD nonce).
+ * Replay counters, lifetime use and expiry state of from, into its copy.
+ * Called under from->lock once from carries no more traffic, so that the
+ * copy never reuses a sequence number (and with it an AEAD nonce), and
+ * XFRM's lifetime timer goes on from where it was: an SA that has expired
+ * softly (km.dying) does not expire softly again as a copy, and one whose
+ * soft expiry is pending keeps the time XFRM saved for it (xflags,
+ * saved_tmo). xflags also carries the deferred replay notification.
  */
 void mif_state_take_counters(struct xfrm_state *to,
 			     const struct xfrm_state *from)
@@ -119,10 +123,17 @@ void mif_state_take_counters(struct xfrm_state *to,
 		       xfrm_replay_state_esn_len(from->preplay_esn));
 	to->curlft = from->curlft;
 	to->lastused = from->lastused;
+	to->stats = from->stats;
+	to->km.dying = from->km.dying;
+	to->xflags = from->xflags;
+	to->saved_tmo = from->saved_tmo;
 }
 EXPORT_SYMBOL_IF_KUNIT(mif_state_take_counters);
 
-/* Fresh counters, as for a new SA: a clone never inherits another's. */
+/*
+ * Fresh counters and expiry state, as for a new SA: a clone never inherits
+ * another's.
+ */
 void mif_state_reset_counters(struct xfrm_state *x)
 {
 	memset(&x->replay, 0, sizeof(x->replay));
@@ -141,7 +152,11 @@ void mif_state_reset_counters(struct xfrm_state *x)
 	memset(&x->curlft, 0, sizeof(x->curlft));
 	x->curlft.add_time = ktime_get_real_seconds();
 	x->lastused = 0;
+	memset(&x->stats, 0, sizeof(x->stats));
+	x->km.dying = 0;
 	x->km.seq = 0;
+	x->xflags = 0;
+	x->saved_tmo = 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(mif_state_reset_counters);
 

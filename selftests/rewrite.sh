@@ -139,4 +139,18 @@ check "ip xfrm monitor sees the new SAs" test "$(sa_lines "" 13)" = 2
 check "and the old ones deleted" test "$(sa_lines "Deleted " 12)" = 2
 check "and the moved policies" grep -q 'src 10.1.2.13/32 dst 10.1.2.2/32' /tmp/rewrite-monitor.txt
 
+# --- a softly expired SA does not expire softly again once moved ---
+ip -n "$EU" xfrm monitor expire >/tmp/rewrite-expire.$$ 2>&1 &
+mon=$!
+sleep 0.5
+ip -n "$EU" xfrm state add src 10.1.8.1 dst 10.1.8.2 proto esp spi 0x8001 \
+	mode tunnel aead "rfc4106(gcm(aes))" "$(topo_key 0x8001)" 128 \
+	limit time-soft 2 limit time-hard 600
+check "soft expiry before the move" sh -c 'for i in $(seq 100); do grep -q "hard 0" "$0" && exit 0; sleep 0.1; done; exit 1' /tmp/rewrite-expire.$$
+check "dying SA moved" sh -c 'ip netns exec "$0" "$1" rewrite 10.1.8.1 10.1.8.11 | grep -q "1 states"' "$EU" "$MIFCTL"
+sleep 3	# the copy's lifetime timer first runs a second after it is added
+kill "$mon"; wait "$mon" 2>/dev/null || true
+check "no second soft expiry" sh -c '[ "$(grep -c "hard 0" "$0")" = 1 ] || { cat "$0"; exit 1; }' /tmp/rewrite-expire.$$
+rm -f /tmp/rewrite-expire.$$
+
 ksft_exit
