@@ -73,6 +73,20 @@ VISIBLE_IF_KUNIT void mif_swap_selector(struct xfrm_selector *sel,
 }
 EXPORT_SYMBOL_IF_KUNIT(mif_swap_selector);
 
+/*
+ * Does x gain UDP encapsulation by moving? With both ports given, a NAT
+ * appeared on the new path. Only ESP is carried in UDP (RFC 3948), and
+ * XFRM refuses encapsulation on anything else: an IPcomp SA moves as it is
+ * (combined with ESP, its packets travel inside ESP's), and an AH SA,
+ * which no NAT lets through, is refused before anything changes.
+ */
+static bool mif_gains_encap(const struct xfrm_state *x,
+			    const struct mif_move *m)
+{
+	return x->id.proto == IPPROTO_ESP && !x->encap && m->port &&
+	       m->peer_port;
+}
+
 /* The UDP encapsulation of a moved SA: ports at NEW and at the peer. */
 VISIBLE_IF_KUNIT int mif_move_encap(struct xfrm_state *xc, bool src_moved,
 				    const struct mif_move *m)
@@ -82,7 +96,7 @@ VISIBLE_IF_KUNIT int mif_move_encap(struct xfrm_state *xc, bool src_moved,
 	if (!m->port && !m->peer_port)
 		return 0;
 	if (!e) {
-		if (!m->port || !m->peer_port)
+		if (!mif_gains_encap(xc, m))
 			return 0;	/* no encapsulation to add ports to */
 		e = kzalloc(sizeof(*e), GFP_KERNEL);
 		if (!e)
@@ -353,6 +367,11 @@ static int mif_check_state(struct mif_walk *w, struct xfrm_state *x)
 	if (x->security || x->xso.dev || x->tunnel) {
 		NL_SET_ERR_MSG(rw->extack,
 			       "an SA has a security context, an offload or an IPcomp tunnel");
+		return -EOPNOTSUPP;
+	}
+	if (x->id.proto == IPPROTO_AH && rw->m->port && rw->m->peer_port) {
+		NL_SET_ERR_MSG(rw->extack,
+			       "an AH SA cannot be UDP-encapsulated");
 		return -EOPNOTSUPP;
 	}
 	if (!mif_addr_equal(from, &x->id.daddr, x->props.family))

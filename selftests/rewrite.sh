@@ -127,6 +127,26 @@ out=$(in_eu -j rewrite 10.1.1.11 10.1.1.12 reqid 9 dry-run)
 check "reqid filter that matches nothing" test "$(json_field states <<<"$out")" = 0
 check "port sets UDP encapsulation" sh -c 'ip netns exec "$0" "$1" rewrite 10.1.2.11 10.1.2.12 port 4500 peer-port 4501 >/dev/null && ip -n "$0" xfrm state | grep -q "encap type espinudp sport 4500 dport 4501"' "$EU" "$MIFCTL"
 
+# --- UDP encapsulation is for ESP: AH refused, IPcomp moved as it is ---
+if modprobe -q ah4 && modprobe -q ipcomp; then
+	ip -n "$EU" xfrm state add src 10.1.7.1 dst 10.1.7.2 proto ah spi 0x7001 \
+		mode transport auth "hmac(sha256)" "$(topo_key 0x7001)"
+	before=$(ip -n "$EU" xfrm state)
+	check_fails "AH with ports refused" in_eu rewrite 10.1.7.1 10.1.7.11 port 4500 peer-port 4500
+	check "AH refusal says why" sh -c 'ip netns exec "$0" "$1" rewrite 10.1.7.1 10.1.7.11 port 4500 peer-port 4500 2>&1 | grep -q "AH SA cannot be UDP-encapsulated"' "$EU" "$MIFCTL"
+	check "AH refusal changed nothing" test "$before" = "$(ip -n "$EU" xfrm state)"
+	check "AH moves without ports" sh -c 'ip netns exec "$0" "$1" rewrite 10.1.7.1 10.1.7.11 | grep -q "1 states"' "$EU" "$MIFCTL"
+	ip -n "$EU" xfrm state add src 10.1.6.1 dst 10.1.6.2 proto esp spi 0x6001 \
+		mode transport aead "rfc4106(gcm(aes))" "$(topo_key 0x6001)" 128
+	ip -n "$EU" xfrm state add src 10.1.6.1 dst 10.1.6.2 proto comp spi 0x6002 \
+		mode transport comp deflate
+	check "ESP and IPcomp move with ports" sh -c 'ip netns exec "$0" "$1" rewrite 10.1.6.1 10.1.6.11 port 4500 peer-port 4500 | grep -q "2 states"' "$EU" "$MIFCTL"
+	check "ESP gained UDP encapsulation" sh -c 'ip -n "$0" xfrm state list proto esp spi 0x6001 | grep -q "encap type espinudp sport 4500 dport 4500"' "$EU"
+	check "IPcomp moved without" sh -c 'ip -n "$0" xfrm state list proto comp | grep -q "src 10.1.6.11 dst 10.1.6.2" && ! ip -n "$0" xfrm state list proto comp | grep -q encap' "$EU"
+else
+	skip "UDP encapsulation per protocol" "no AH or IPcomp"
+fi
+
 # --- XFRM's own listeners hear each SA and policy that moved ---
 ip -n "$EU" xfrm monitor SA policy >/tmp/rewrite-monitor.txt 2>&1 &
 mon=$!
