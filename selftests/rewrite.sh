@@ -159,6 +159,32 @@ check "ip xfrm monitor sees the new SAs" test "$(sa_lines "" 13)" = 2
 check "and the old ones deleted" test "$(sa_lines "Deleted " 12)" = 2
 check "and the moved policies" grep -q 'src 10.1.2.13/32 dst 10.1.2.2/32' /tmp/rewrite-monitor.txt
 
+# --- a rewrite that fails late changes nothing and tells nobody ---
+# Two transport policies whose selectors both become 10.1.5.11 -> 10.1.5.11:
+# each is free at the new address, but not both, which only inserting the
+# second copy finds out, after the SAs have their copies.
+ip -n "$EU" xfrm state add src 10.1.5.1 dst 10.1.5.2 proto esp spi 0x5001 \
+	mode transport aead "rfc4106(gcm(aes))" "$(topo_key 0x5001)" 128
+ip -n "$EU" xfrm state add src 10.1.5.2 dst 10.1.5.1 proto esp spi 0x5002 \
+	mode transport aead "rfc4106(gcm(aes))" "$(topo_key 0x5002)" 128
+ip -n "$EU" xfrm policy add src 10.1.5.1/32 dst 10.1.5.2/32 dir out \
+	tmpl proto esp reqid 5 mode transport
+ip -n "$EU" xfrm policy add src 10.1.5.1/32 dst 10.1.5.11/32 dir out \
+	tmpl proto esp reqid 5 mode transport
+ip -n "$EU" xfrm policy add src 10.1.5.11/32 dst 10.1.5.1/32 dir out \
+	tmpl proto esp reqid 5 mode transport
+before=$(ip -n "$EU" xfrm state; ip -n "$EU" xfrm policy)
+ip -n "$EU" xfrm monitor SA policy >/tmp/rewrite-late.$$ 2>&1 &
+mon=$!
+sleep 0.5
+check_fails "colliding policy copies refused" in_eu rewrite 10.1.5.1 10.1.5.11
+sleep 0.5
+kill "$mon"; wait "$mon" 2>/dev/null || true
+check "late refusal says why" sh -c 'ip netns exec "$0" "$1" rewrite 10.1.5.1 10.1.5.11 2>&1 | grep -q "same selector"' "$EU" "$MIFCTL"
+check "late refusal changed nothing" test "$before" = "$(ip -n "$EU" xfrm state; ip -n "$EU" xfrm policy)"
+check "late refusal told nobody" sh -c '! grep . "$0"' /tmp/rewrite-late.$$
+rm -f /tmp/rewrite-late.$$
+
 # --- a softly expired SA does not expire softly again once moved ---
 ip -n "$EU" xfrm monitor expire >/tmp/rewrite-expire.$$ 2>&1 &
 mon=$!
