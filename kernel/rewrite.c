@@ -16,8 +16,9 @@
  *    included. Nothing anyone can see has changed; a failure frees them.
  *  - commit: the old SAs are quiesced (ERROR state: they carry nothing,
  *    and a lookup that finds one drops the packet instead of raising an
- *    ACQUIRE), their copies take their counters and are published, and
- *    the policy copies are inserted. Publishing and inserting can still
+ *    ACQUIRE); once the packets already past their state checks are done,
+ *    their copies take their counters and are published, and the policy
+ *    copies are inserted. Publishing and inserting can still
  *    fail (XFRM out of memory, two policy copies with one selector): then
  *    the copies go and the old SAs come back with their counters. Past
  *    that, nothing fails: templates are edited, the old SAs and policies
@@ -370,12 +371,12 @@ static int mif_prepare(struct mif_rw *rw)
 }
 
 /*
- * Quiesce the old SAs, each copy taking the counters its SA has at that
- * moment. An SA that expired or was deleted since the check stays as it
- * is, and its copy is not published.
+ * Quiesce the old SAs. One that expired or was deleted since the check
+ * stays as it is, and its copy is not published. True if any was.
  */
-static void mif_quiesce(struct mif_rw *rw)
+static bool mif_quiesce(struct mif_rw *rw)
 {
+	bool any = false;
 	unsigned int i;
 
 	for (i = 0; i < rw->n_sas; i++) {
@@ -384,17 +385,42 @@ static void mif_quiesce(struct mif_rw *rw)
 
 		spin_lock_bh(&x->lock);
 		if (x->km.state == XFRM_STATE_VALID) {
-			mif_state_take_counters(s->xc, x);
 			x->km.state = XFRM_STATE_ERROR;
 			s->quiesced = true;
 		}
 		spin_unlock_bh(&x->lock);
 		if (s->quiesced)
 			mif_rw_hook(MIF_RW_QUIESCED, x);
+		any |= s->quiesced;
 	}
+	return any;
 }
 
-/* Publish the copy of every SA still quiesced. */
+/*
+ * Wait until no packet can change the counters of SAs that stopped
+ * carrying traffic. XFRM's input checks an SA's state under its lock,
+ * drops the lock to decrypt, and takes it again to advance the replay
+ * window and count the packet without checking the state again; an
+ * asynchronous decryption resumes (xfrm_input_resume()) with a check made
+ * before it takes the lock. A packet that passed the check just before
+ * its SA stopped can thus advance the SA's window just after, and a copy
+ * that took the counters at that moment would accept a replay of it. All
+ * of this runs with bottom halves disabled (x->lock is taken with
+ * spin_lock; cryptd completes under local_bh_disable(), other drivers in
+ * softirq or interrupt context), which is an RCU read-side critical
+ * section: after a grace period, every such packet is done. Outbound,
+ * xfrm_output_one() checks the state and takes its sequence number in one
+ * hold of the lock, so the counters a quiesced SA has are final there.
+ */
+static void mif_settle(void)
+{
+	synchronize_net();
+}
+
+/*
+ * Publish the copy of every SA still quiesced, with the counters, now
+ * final, of its SA.
+ */
 static int mif_publish(struct mif_rw *rw)
 {
 	unsigned int i;
@@ -410,6 +436,8 @@ static int mif_publish(struct mif_rw *rw)
 		/* hard-expired meanwhile: XFRM's timer runs on ERROR SAs */
 		spin_lock_bh(&x->lock);
 		gone = x->km.state != XFRM_STATE_ERROR;
+		if (!gone)
+			mif_state_take_counters(s->xc, x);
 		spin_unlock_bh(&x->lock);
 		if (gone)
 			continue;
@@ -468,14 +496,20 @@ static int mif_insert_policies(struct mif_rw *rw)
  */
 static void mif_rollback(struct mif_rw *rw)
 {
+	bool published = false;
 	unsigned int i;
 
 	for (i = 0; i < rw->n_pols; i++)
 		if (rw->pols[i].inserted)
 			xfrm_policy_delete(rw->pols[i].np, rw->pols[i].dir);
-	for (i = 0; i < rw->n_sas; i++)
-		if (rw->sas[i].published)
+	for (i = 0; i < rw->n_sas; i++) {
+		if (rw->sas[i].published) {
 			xfrm_state_delete(rw->sas[i].xc);
+			published = true;
+		}
+	}
+	if (published)
+		mif_settle();	/* the copies' counters are final */
 	for (i = 0; i < rw->n_sas; i++) {
 		struct mif_sa_move *s = &rw->sas[i];
 		struct xfrm_state *x = s->x, *xc = s->xc;
@@ -609,7 +643,8 @@ static int mif_move(struct mif_rw *rw)
 
 	err = mif_prepare(rw);
 	if (!err) {
-		mif_quiesce(rw);
+		if (mif_quiesce(rw))
+			mif_settle();
 		err = mif_publish(rw);
 		if (!err)
 			err = mif_insert_policies(rw);

@@ -28,6 +28,9 @@ struct rw_case {
 	enum mif_rw_step expire_at;	/* ...at this step */
 	bool fail;			/* fail the first... */
 	enum mif_rw_step fail_at;	/* ...publication or insertion */
+	struct xfrm_state *advance;	/* a packet lands as it is quiesced */
+	unsigned long gp;		/* RCU state when SAs were quiesced */
+	bool grace_period;		/* one has passed before publishing */
 	struct xfrm_state *copies[2];	/* the copies published */
 	unsigned int n_copies;
 };
@@ -205,6 +208,20 @@ static void expire(struct kunit *test, struct xfrm_state *x)
 	KUNIT_EXPECT_EQ(test, READ_ONCE(x->km.state), (u8)XFRM_STATE_DEAD);
 }
 
+/*
+ * What XFRM's input does for a packet that passed x's state check before
+ * x was quiesced: after decryption, it advances the replay window and
+ * counts the packet, without looking at the state again.
+ */
+static void land_packet(struct xfrm_state *x)
+{
+	spin_lock_bh(&x->lock);
+	x->replay.seq = 77;
+	x->replay.bitmap |= 1;
+	x->curlft.packets++;
+	spin_unlock_bh(&x->lock);
+}
+
 static int hook(enum mif_rw_step step, void *obj)
 {
 	struct rw_case *c = running;
@@ -215,7 +232,12 @@ static int hook(enum mif_rw_step step, void *obj)
 		expire(c->test, c->expire);
 		c->expire = NULL;
 	}
+	if (step == MIF_RW_QUIESCED && obj == c->advance) {
+		land_packet(c->advance);
+		c->gp = get_state_synchronize_rcu();
+	}
 	if (step == MIF_RW_PUBLISH) {
+		c->grace_period = poll_state_synchronize_rcu(c->gp);
 		if (c->n_copies < ARRAY_SIZE(c->copies))
 			c->copies[c->n_copies++] = obj;
 	}
@@ -335,10 +357,41 @@ static void failed_insert_changes_nothing(struct kunit *test)
 	teardown(&c);
 }
 
+/*
+ * A packet that passed its SA's state check just before the SA was
+ * quiesced advances the replay window just after. The copy takes the
+ * counters once such packets are done, so it counts that packet too, and
+ * would refuse a replay of it.
+ */
+static void copy_counts_packets_in_flight(struct kunit *test)
+{
+	struct rw_case c = { };
+	struct mif_counts counts;
+	struct xfrm_state *xc;
+
+	setup(test, &c);
+	c.advance = c.in;
+	KUNIT_EXPECT_EQ(test, run(&c, &counts), 0);
+	xc = find_sa(NEW, SPI_IN);
+	KUNIT_ASSERT_NOT_NULL(test, xc);
+	/* KUnit keeps 512 bytes of a case's log: the first failure says it */
+	KUNIT_ASSERT_EQ(test, xc->replay.seq, 77U);
+	KUNIT_EXPECT_EQ(test, xc->replay.bitmap, 1U);
+	KUNIT_EXPECT_EQ(test, xc->curlft.packets, 1ULL);
+	xfrm_state_put(xc);
+	KUNIT_EXPECT_TRUE(test, c.grace_period);
+	KUNIT_EXPECT_EQ(test, counts.states, 2U);
+	KUNIT_EXPECT_EQ(test, counts.policies, 2U);
+	KUNIT_EXPECT_EQ(test, c.in->km.state, (u8)XFRM_STATE_DEAD);
+	KUNIT_EXPECT_EQ(test, c.tunnel->xfrm_vec[0].saddr.a4, NEW);
+	teardown(&c);
+}
+
 static struct kunit_case mif_rewrite_commit_cases[] = {
 	KUNIT_CASE(expired_while_quiesced_stays_dead),
 	KUNIT_CASE(expired_after_publishing_stays_dead),
 	KUNIT_CASE(failed_insert_changes_nothing),
+	KUNIT_CASE(copy_counts_packets_in_flight),
 	{}
 };
 
