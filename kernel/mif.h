@@ -62,7 +62,6 @@ void mif_state_take_counters(struct xfrm_state *to,
 			     const struct xfrm_state *from);
 void mif_state_reset_counters(struct xfrm_state *x);
 void mif_state_discard(struct xfrm_state *x);
-bool mif_state_init_like(struct xfrm_state *xc, struct xfrm_state *x);
 
 /* notify.c: XFRM's own SA and policy messages, when anyone listens. */
 void mif_notify_state(struct xfrm_state *x, int event);
@@ -82,7 +81,20 @@ int mif_rewrite(struct net *net, const struct mif_filter *f,
 		const struct mif_move *m, bool dry_run,
 		struct mif_counts *counts, struct netlink_ext_ack *extack);
 int mif_nl_rewrite(struct sk_buff *skb, struct genl_info *info);
+
+/*
+ * The steps of a rewrite's commit at which a test may act (KUnit only),
+ * with the object concerned; a non-zero return makes a step that can fail
+ * fail.
+ */
+enum mif_rw_step {
+	MIF_RW_QUIESCED,	/* an old SA (xfrm_state), just quiesced */
+	MIF_RW_PUBLISH,		/* an SA copy, about to be published */
+	MIF_RW_INSERT,		/* a policy copy (xfrm_policy), about to be inserted */
+};
+
 #if IS_ENABLED(CONFIG_KUNIT)
+void mif_rewrite_set_hook(int (*hook)(enum mif_rw_step step, void *obj));
 bool mif_swap(xfrm_address_t *a, unsigned short family,
 	      const struct mif_addr *from, const struct mif_addr *to);
 void mif_swap_selector(struct xfrm_selector *sel, const struct mif_addr *from,
@@ -144,6 +156,10 @@ bool mif_dry_run(struct genl_info *info);
 int mif_reply_counts(struct genl_info *info, u8 cmd,
 		     const struct mif_addr *addr,
 		     const struct mif_counts *counts);
+struct sk_buff *mif_reply_new(struct genl_info *info, u8 cmd);
+void mif_reply_send(struct sk_buff *msg, struct genl_info *info,
+		    const struct mif_addr *addr,
+		    const struct mif_counts *counts);
 void mif_event(struct net *net, u8 cmd, const struct mif_addr *addr,
 	       const struct mif_counts *counts);
 void mif_event_moved(struct net *net, u8 cmd, const struct mif_addr *from,

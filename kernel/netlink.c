@@ -124,23 +124,48 @@ void mif_event_moved(struct net *net, u8 cmd, const struct mif_addr *from,
 	genlmsg_multicast_netns(&mif_genl_family, net, msg, 0, 0, GFP_KERNEL);
 }
 
+/*
+ * A reply with the counts, in two steps for an operation that must not
+ * report failure once it has changed something: mif_reply_new() before
+ * the change (it can fail), mif_reply_send() after (it cannot).
+ */
+struct sk_buff *mif_reply_new(struct genl_info *info, u8 cmd)
+{
+	struct sk_buff *msg;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (msg && !genlmsg_put_reply(msg, info, &mif_genl_family, 0, cmd)) {
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	return msg;
+}
+
+void mif_reply_send(struct sk_buff *msg, struct genl_info *info,
+		    const struct mif_addr *addr,
+		    const struct mif_counts *counts)
+{
+	/* an address and two counts always fit in NLMSG_GOODSIZE */
+	WARN_ON_ONCE(mif_put_counts(msg, addr, NULL, counts));
+	nlmsg_end(msg, nlmsg_hdr(msg));
+	/*
+	 * A reply the socket cannot take (its receive buffer full) does not
+	 * undo the operation: the requester sees the socket's overrun
+	 * (ENOBUFS), as for any lost netlink message, not a failure.
+	 */
+	genlmsg_reply(msg, info);
+}
+
 int mif_reply_counts(struct genl_info *info, u8 cmd,
 		     const struct mif_addr *addr,
 		     const struct mif_counts *counts)
 {
-	struct sk_buff *msg;
-	void *hdr;
+	struct sk_buff *msg = mif_reply_new(info, cmd);
 
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &mif_genl_family, 0, cmd);
-	if (!hdr || mif_put_counts(msg, addr, NULL, counts)) {
-		nlmsg_free(msg);
-		return -EMSGSIZE;
-	}
-	genlmsg_end(msg, hdr);
-	return genlmsg_reply(msg, info);
+	mif_reply_send(msg, info, addr, counts);
+	return 0;
 }
 
 bool mif_dry_run(struct genl_info *info)

@@ -3,49 +3,93 @@
  * Rewrite an address: every SA and policy bound to outer address OLD moves
  * to NEW in one call, keeping SPIs, keys, replay and lifetime state.
  *
- * SAs are hashed by their addresses, so each one is replaced by a copy.
- * The copy is built and initialised first (an ESP copy shares the old SA's
- * crypto transform: same keys, nothing to allocate); then, under the old
- * SA's lock, it takes the old SA's counters and the old SA is quiesced
- * (ERROR state: it carries nothing, and a lookup that finds it drops the
- * packet instead of asking the key manager for a new SA). No two live SAs
- * ever hold the same keys, so no AEAD nonce is ever used twice. Once every
- * SA has its copy, policies move: tunnel templates are edited in place,
- * transport selectors are re-inserted. Last, the quiesced SAs are deleted.
+ * SAs are hashed by their addresses, so each one is replaced by a copy. A
+ * policy's tunnel templates are edited in place, but a transport-mode
+ * selector that names OLD is hashed too: such a policy is replaced by a
+ * copy.
  *
- * Before anything changes, a first pass checks that every SA can be copied
- * and that no SPI or policy selector is taken at NEW, so that a rewrite
- * either happens whole or not at all.
+ * All or nothing, in three passes under xfrm_cfg_mutex:
+ *
+ *  - check: every bound SA and policy may move, and nothing stands in the
+ *    way at NEW (SPIs, selectors). Allocates nothing; a dry run stops here.
+ *  - prepare: every copy is built and initialised, crypto transforms
+ *    included. Nothing anyone can see has changed; a failure frees them.
+ *  - commit: the old SAs are quiesced (ERROR state: they carry nothing,
+ *    and a lookup that finds one drops the packet instead of raising an
+ *    ACQUIRE); once the packets already past their state checks are done,
+ *    their copies take their counters and are published, and the policy
+ *    copies are inserted. Publishing and inserting can still
+ *    fail (XFRM out of memory, two policy copies with one selector): then
+ *    the copies go and the old SAs come back with their counters. Past
+ *    that, nothing fails: templates are edited, the old SAs and policies
+ *    deleted, and only then are XFRM's listeners told.
+ *
+ * No two live SAs ever hold the same keys, so no sequence number, and no
+ * AEAD nonce, is used twice.
  */
 #include <kunit/visibility.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/xfrm_mif.h>
 #include <net/xfrm.h>
 
 #include "mif.h"
 
-#define MIF_PAIRS 256
+/* An SA to move, and its copy at NEW. */
+struct mif_sa_move {
+	struct xfrm_state *x, *xc;
+	bool dst_moved;		/* xc's (daddr, SPI) is new: added, not inserted */
+	bool quiesced;		/* this rewrite put x in XFRM_STATE_ERROR */
+	bool published;		/* xc went into XFRM's tables */
+	bool deleted;		/* the commit deleted x */
+};
 
-/* SAs replaced so far: old (quiesced) and its published copy. */
-struct mif_pairs {
-	struct list_head list;
-	unsigned int n;
-	struct xfrm_state *old[MIF_PAIRS];
-	struct xfrm_state *new[MIF_PAIRS];
+/* A policy to move: its templates in place, or replaced by a copy, np. */
+struct mif_pol_move {
+	struct xfrm_policy *xp, *np;
+	int dir;
+	bool inserted;		/* np went into XFRM's tables */
+	bool moved;		/* xp's templates changed, or np replaced xp */
+	bool deleted;		/* the commit deleted xp */
 };
 
 struct mif_rw {
 	struct mif_walk w;		/* w.f: OLD and the filters */
 	const struct mif_move *m;
 	struct netlink_ext_ack *extack;
-	struct list_head pairs;		/* struct mif_pairs */
 	struct mif_counts counts;
-	int err;			/* first policy that failed to move */
+	struct mif_sa_move *sas;	/* as many as the check counted */
+	struct mif_pol_move *pols;
+	unsigned int n_sas, max_sas, n_pols, max_pols;
 };
 
 static struct mif_rw *mif_rw(struct mif_walk *w)
 {
 	return container_of(w, struct mif_rw, w);
+}
+
+#if IS_ENABLED(CONFIG_KUNIT)
+static int (*mif_rw_test_hook)(enum mif_rw_step step, void *obj);
+
+/* Tests only: hook is called at each step of a commit (NULL: no more). */
+void mif_rewrite_set_hook(int (*hook)(enum mif_rw_step step, void *obj))
+{
+	WRITE_ONCE(mif_rw_test_hook, hook);
+}
+EXPORT_SYMBOL_IF_KUNIT(mif_rewrite_set_hook);
+#endif
+
+/* What a test does at a step of the commit, or makes fail there. */
+static int mif_rw_hook(enum mif_rw_step step, void *obj)
+{
+#if IS_ENABLED(CONFIG_KUNIT)
+	int (*hook)(enum mif_rw_step step, void *obj);
+
+	hook = READ_ONCE(mif_rw_test_hook);
+	if (hook)
+		return hook(step, obj);
+#endif
+	return 0;
 }
 
 /* Replace from by to in a, if a is from. */
@@ -74,6 +118,20 @@ VISIBLE_IF_KUNIT void mif_swap_selector(struct xfrm_selector *sel,
 }
 EXPORT_SYMBOL_IF_KUNIT(mif_swap_selector);
 
+/*
+ * Does x gain UDP encapsulation by moving? With both ports given, a NAT
+ * appeared on the new path. Only ESP is carried in UDP (RFC 3948), and
+ * XFRM refuses encapsulation on anything else: an IPcomp SA moves as it is
+ * (combined with ESP, its packets travel inside ESP's), and an AH SA,
+ * which no NAT lets through, is refused before anything changes.
+ */
+static bool mif_gains_encap(const struct xfrm_state *x,
+			    const struct mif_move *m)
+{
+	return x->id.proto == IPPROTO_ESP && !x->encap && m->port &&
+	       m->peer_port;
+}
+
 /* The UDP encapsulation of a moved SA: ports at NEW and at the peer. */
 VISIBLE_IF_KUNIT int mif_move_encap(struct xfrm_state *xc, bool src_moved,
 				    const struct mif_move *m)
@@ -83,7 +141,7 @@ VISIBLE_IF_KUNIT int mif_move_encap(struct xfrm_state *xc, bool src_moved,
 	if (!m->port && !m->peer_port)
 		return 0;
 	if (!e) {
-		if (!m->port || !m->peer_port)
+		if (!mif_gains_encap(xc, m))
 			return 0;	/* no encapsulation to add ports to */
 		e = kzalloc(sizeof(*e), GFP_KERNEL);
 		if (!e)
@@ -106,157 +164,6 @@ VISIBLE_IF_KUNIT int mif_move_encap(struct xfrm_state *xc, bool src_moved,
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(mif_move_encap);
-
-/* An initialised, unpublished copy of x at the new address. */
-static struct xfrm_state *mif_state_moved(struct mif_rw *rw,
-					  struct xfrm_state *x, bool *dst_moved)
-{
-	const struct mif_addr *from = &rw->w.f->addr, *to = &rw->m->to;
-	unsigned short family = x->props.family;
-	struct xfrm_state *xc;
-	bool src_moved;
-	int err;
-
-	xc = mif_state_copy(x, rw->extack);
-	if (IS_ERR(xc))
-		return xc;
-	*dst_moved = mif_swap(&xc->id.daddr, family, from, to);
-	src_moved = mif_swap(&xc->props.saddr, family, from, to);
-	if (xc->props.mode == XFRM_MODE_TRANSPORT)
-		mif_swap_selector(&xc->sel, from, to);
-	err = mif_move_encap(xc, src_moved, rw->m);
-	if (!err && !mif_state_init_like(xc, x))
-		err = xfrm_init_state(xc);
-	if (err) {
-		NL_SET_ERR_MSG(rw->extack, "cannot initialise a moved SA");
-		mif_state_discard(xc);
-		return ERR_PTR(err);
-	}
-	return xc;
-}
-
-static int mif_pairs_add(struct mif_rw *rw, struct xfrm_state *old,
-			 struct xfrm_state *new)
-{
-	struct mif_pairs *p;
-
-	p = list_empty(&rw->pairs) ? NULL :
-	    list_last_entry(&rw->pairs, struct mif_pairs, list);
-	if (!p || p->n == MIF_PAIRS) {
-		p = kmalloc(sizeof(*p), GFP_KERNEL);
-		if (!p)
-			return -ENOMEM;
-		p->n = 0;
-		list_add_tail(&p->list, &rw->pairs);
-	}
-	p->old[p->n] = old;
-	p->new[p->n++] = new;
-	return 0;
-}
-
-/*
- * Replace x by its moved copy. The copy takes x's counters at the moment
- * x is quiesced, under x's lock, and is published right after.
- */
-static int mif_replace_state(struct mif_walk *w, struct xfrm_state *x)
-{
-	struct mif_rw *rw = mif_rw(w);
-	struct xfrm_state *xc;
-	bool dst_moved;
-	int err;
-
-	xc = mif_state_moved(rw, x, &dst_moved);
-	if (IS_ERR(xc))
-		return PTR_ERR(xc);
-	err = mif_pairs_add(rw, x, xc);
-	if (err) {
-		mif_state_discard(xc);
-		return err;
-	}
-
-	spin_lock_bh(&x->lock);
-	if (x->km.state != XFRM_STATE_VALID) {
-		/* expired or deleted meanwhile: nothing to move */
-		spin_unlock_bh(&x->lock);
-		list_last_entry(&rw->pairs, struct mif_pairs, list)->n--;
-		mif_state_discard(xc);
-		return 0;
-	}
-	mif_state_take_counters(xc, x);
-	x->km.state = XFRM_STATE_ERROR;
-	spin_unlock_bh(&x->lock);
-
-	xfrm_state_hold(x);		/* the pair's references */
-	xfrm_state_hold(xc);
-	if (dst_moved) {
-		err = xfrm_state_add(xc);
-	} else {
-		/* same (daddr, SPI): inserted ahead of the quiesced one */
-		xfrm_state_insert(xc);
-		err = 0;
-	}
-	if (err) {
-		NL_SET_ERR_MSG(rw->extack, "cannot insert a moved SA");
-		xfrm_state_put(xc);
-		xfrm_state_put(x);
-		list_last_entry(&rw->pairs, struct mif_pairs, list)->n--;
-		spin_lock_bh(&x->lock);
-		x->km.state = XFRM_STATE_VALID;
-		spin_unlock_bh(&x->lock);
-		mif_state_discard(xc);
-		return err;
-	}
-	rw->counts.states++;
-	return 0;
-}
-
-/* Undo: the copies go, the quiesced SAs come back with their counters. */
-static void mif_pairs_rollback(struct mif_rw *rw)
-{
-	struct mif_pairs *p;
-	unsigned int i;
-
-	list_for_each_entry(p, &rw->pairs, list) {
-		for (i = 0; i < p->n; i++) {
-			struct xfrm_state *x = p->old[i], *xc = p->new[i];
-
-			spin_lock_bh(&xc->lock);
-			spin_lock_nested(&x->lock, SINGLE_DEPTH_NESTING);
-			__xfrm_state_delete(xc);
-			mif_state_take_counters(x, xc);
-			x->km.state = XFRM_STATE_VALID;
-			spin_unlock(&x->lock);
-			spin_unlock_bh(&xc->lock);
-		}
-	}
-	rw->counts.states = 0;
-}
-
-/* Done: the quiesced SAs go, the world hears of the copies. */
-static void mif_pairs_finish(struct mif_rw *rw, bool commit)
-{
-	struct mif_pairs *p, *tmp;
-	unsigned int i;
-
-	list_for_each_entry_safe(p, tmp, &rw->pairs, list) {
-		for (i = 0; i < p->n; i++) {
-			struct xfrm_state *x = p->old[i], *xc = p->new[i];
-
-			if (commit) {
-				xfrm_audit_state_add(xc, 1, true);
-				mif_notify_state(xc, XFRM_MSG_NEWSA);
-				if (!xfrm_state_delete(x)) {
-					xfrm_audit_state_delete(x, 1, true);
-					mif_notify_state(x, XFRM_MSG_DELSA);
-				}
-			}
-			xfrm_state_put(xc);
-			xfrm_state_put(x);
-		}
-		list_del(&p->list);
-		kfree(p);
-	}
-}
 
 /*
  * Does xp's selector name the moved address as a host? Only transport-mode
@@ -282,67 +189,6 @@ VISIBLE_IF_KUNIT bool mif_selector_moves(const struct xfrm_policy *xp,
 }
 EXPORT_SYMBOL_IF_KUNIT(mif_selector_moves);
 
-/* Move one policy's templates in place, or re-insert a moved selector. */
-static int mif_move_policy(struct mif_rw *rw, struct xfrm_policy *xp, int dir)
-{
-	const struct mif_addr *from = &rw->w.f->addr, *to = &rw->m->to;
-	struct xfrm_policy *np;
-	bool moved = false;
-	int i, err;
-
-	if (!mif_selector_moves(xp, from, to, NULL)) {
-		/* only templates move: edit them in place */
-		write_lock_bh(&xp->lock);
-		if (xp->walk.dead) {
-			write_unlock_bh(&xp->lock);
-			return 0;
-		}
-		for (i = 0; i < xp->xfrm_nr; i++) {
-			struct xfrm_tmpl *t = &xp->xfrm_vec[i];
-
-			if (t->mode == XFRM_MODE_TRANSPORT)
-				continue;
-			moved |= mif_swap(&t->id.daddr, t->encap_family,
-					  from, to);
-			moved |= mif_swap(&t->saddr, t->encap_family, from, to);
-		}
-		if (moved)
-			atomic_inc(&xp->genid);	/* flush cached bundles */
-		write_unlock_bh(&xp->lock);
-		if (moved) {
-			mif_notify_policy(xp, dir, XFRM_MSG_UPDPOLICY);
-			rw->counts.policies++;
-		}
-		return 0;
-	}
-
-	np = mif_policy_copy(xp);
-	if (IS_ERR(np))
-		return PTR_ERR(np);
-	mif_swap_selector(&np->selector, from, to);
-	for (i = 0; i < np->xfrm_nr; i++) {
-		struct xfrm_tmpl *t = &np->xfrm_vec[i];
-
-		mif_swap(&t->id.daddr, t->encap_family, from, to);
-		mif_swap(&t->saddr, t->encap_family, from, to);
-	}
-	err = xfrm_policy_insert(dir, np, 1);
-	if (err) {
-		NL_SET_ERR_MSG(rw->extack, "cannot insert a moved policy");
-		mif_policy_discard(np);
-		return err;
-	}
-	xfrm_audit_policy_add(np, 1, true);
-	mif_notify_policy(np, dir, XFRM_MSG_NEWPOLICY);
-	xfrm_pol_put(np);
-	if (!xfrm_policy_delete(xp, dir)) {
-		xfrm_audit_policy_delete(xp, 1, true);
-		mif_notify_policy(xp, dir, XFRM_MSG_DELPOLICY);
-	}
-	rw->counts.policies++;
-	return 0;
-}
-
 /* Checks before anything changes: may x move, and is its SPI free at NEW? */
 static int mif_check_state(struct mif_walk *w, struct xfrm_state *x)
 {
@@ -354,6 +200,11 @@ static int mif_check_state(struct mif_walk *w, struct xfrm_state *x)
 	if (x->security || x->xso.dev || x->tunnel) {
 		NL_SET_ERR_MSG(rw->extack,
 			       "an SA has a security context, an offload or an IPcomp tunnel");
+		return -EOPNOTSUPP;
+	}
+	if (x->id.proto == IPPROTO_AH && rw->m->port && rw->m->peer_port) {
+		NL_SET_ERR_MSG(rw->extack,
+			       "an AH SA cannot be UDP-encapsulated");
 		return -EOPNOTSUPP;
 	}
 	if (!mif_addr_equal(from, &x->id.daddr, x->props.family))
@@ -409,37 +260,401 @@ static int mif_check(struct mif_rw *rw)
 	return err;
 }
 
-/* A policy that fails to move is remembered; the others still move. */
-static int mif_move_one_policy(struct mif_walk *w, struct xfrm_policy *xp,
-			       int dir)
+/*
+ * The prepare pass finds more than the check did. Under xfrm_cfg_mutex
+ * nobody adds SAs or policies, so this is a safeguard, not a case.
+ */
+static int mif_changed(struct mif_rw *rw)
+{
+	NL_SET_ERR_MSG(rw->extack, "SAs or policies changed during the rewrite");
+	return -EAGAIN;
+}
+
+/* An initialised, unpublished copy of x at the new address. */
+static struct xfrm_state *mif_state_moved(struct mif_rw *rw,
+					  struct xfrm_state *x, bool *dst_moved)
+{
+	const struct mif_addr *from = &rw->w.f->addr, *to = &rw->m->to;
+	unsigned short family = x->props.family;
+	struct xfrm_state *xc;
+	bool src_moved;
+	int err;
+
+	xc = mif_state_copy(x, rw->extack);
+	if (IS_ERR(xc))
+		return xc;
+	*dst_moved = mif_swap(&xc->id.daddr, family, from, to);
+	src_moved = mif_swap(&xc->props.saddr, family, from, to);
+	if (xc->props.mode == XFRM_MODE_TRANSPORT)
+		mif_swap_selector(&xc->sel, from, to);
+	err = mif_move_encap(xc, src_moved, rw->m);
+	if (!err)
+		err = xfrm_init_state(xc);
+	if (err) {
+		NL_SET_ERR_MSG(rw->extack, "cannot initialise a moved SA");
+		mif_state_discard(xc);
+		return ERR_PTR(err);
+	}
+	return xc;
+}
+
+static int mif_prepare_state(struct mif_walk *w, struct xfrm_state *x)
 {
 	struct mif_rw *rw = mif_rw(w);
-	int err = mif_move_policy(rw, xp, dir);
+	struct mif_sa_move *s;
+	struct xfrm_state *xc;
+	bool dst_moved;
 
-	if (err && !rw->err)
-		rw->err = err;
+	if (rw->n_sas == rw->max_sas)
+		return mif_changed(rw);
+	xc = mif_state_moved(rw, x, &dst_moved);
+	if (IS_ERR(xc))
+		return PTR_ERR(xc);
+	s = &rw->sas[rw->n_sas++];
+	xfrm_state_hold(x);
+	s->x = x;
+	s->xc = xc;
+	s->dst_moved = dst_moved;
 	return 0;
+}
+
+/* A copy of xp with its selector and templates at the new address. */
+static int mif_prepare_policy(struct mif_walk *w, struct xfrm_policy *xp,
+			      int dir)
+{
+	struct mif_rw *rw = mif_rw(w);
+	const struct mif_addr *from = &rw->w.f->addr, *to = &rw->m->to;
+	struct xfrm_policy *np = NULL;
+	struct mif_pol_move *p;
+	int i;
+
+	if (rw->n_pols == rw->max_pols)
+		return mif_changed(rw);
+	if (mif_selector_moves(xp, from, to, NULL)) {
+		np = mif_policy_copy(xp);
+		if (IS_ERR(np))
+			return PTR_ERR(np);
+		mif_swap_selector(&np->selector, from, to);
+		for (i = 0; i < np->xfrm_nr; i++) {
+			struct xfrm_tmpl *t = &np->xfrm_vec[i];
+
+			mif_swap(&t->id.daddr, t->encap_family, from, to);
+			mif_swap(&t->saddr, t->encap_family, from, to);
+		}
+	}
+	p = &rw->pols[rw->n_pols++];
+	xfrm_pol_hold(xp);
+	p->xp = xp;
+	p->np = np;
+	p->dir = dir;
+	return 0;
+}
+
+/* Every copy, built and initialised; nothing published. */
+static int mif_prepare(struct mif_rw *rw)
+{
+	int err;
+
+	rw->max_sas = rw->counts.states;
+	rw->max_pols = rw->counts.policies;
+	memset(&rw->counts, 0, sizeof(rw->counts));
+	rw->sas = kvcalloc(rw->max_sas, sizeof(*rw->sas), GFP_KERNEL);
+	rw->pols = kvcalloc(rw->max_pols, sizeof(*rw->pols), GFP_KERNEL);
+	if (!rw->sas || !rw->pols)
+		return -ENOMEM;
+	rw->w.state_fn = mif_prepare_state;
+	rw->w.policy_fn = mif_prepare_policy;
+	err = mif_walk_states(&rw->w);
+	if (!err)
+		err = mif_walk_policies(&rw->w);
+	return err;
+}
+
+/*
+ * Quiesce the old SAs. One that expired or was deleted since the check
+ * stays as it is, and its copy is not published. True if any was.
+ */
+static bool mif_quiesce(struct mif_rw *rw)
+{
+	bool any = false;
+	unsigned int i;
+
+	for (i = 0; i < rw->n_sas; i++) {
+		struct mif_sa_move *s = &rw->sas[i];
+		struct xfrm_state *x = s->x;
+
+		spin_lock_bh(&x->lock);
+		if (x->km.state == XFRM_STATE_VALID) {
+			x->km.state = XFRM_STATE_ERROR;
+			s->quiesced = true;
+		}
+		spin_unlock_bh(&x->lock);
+		if (s->quiesced)
+			mif_rw_hook(MIF_RW_QUIESCED, x);
+		any |= s->quiesced;
+	}
+	return any;
+}
+
+/*
+ * Wait until no packet can change the counters of SAs that stopped
+ * carrying traffic. XFRM's input checks an SA's state under its lock,
+ * drops the lock to decrypt, and takes it again to advance the replay
+ * window and count the packet without checking the state again; an
+ * asynchronous decryption resumes (xfrm_input_resume()) with a check made
+ * before it takes the lock. A packet that passed the check just before
+ * its SA stopped can thus advance the SA's window just after, and a copy
+ * that took the counters at that moment would accept a replay of it. All
+ * of this runs with bottom halves disabled (x->lock is taken with
+ * spin_lock; cryptd completes under local_bh_disable(), other drivers in
+ * softirq or interrupt context), which is an RCU read-side critical
+ * section: after a grace period, every such packet is done. Outbound,
+ * xfrm_output_one() checks the state and takes its sequence number in one
+ * hold of the lock, so the counters a quiesced SA has are final there.
+ */
+static void mif_settle(void)
+{
+	synchronize_net();
+}
+
+/*
+ * Publish the copy of every SA still quiesced, with the counters, now
+ * final, of its SA.
+ */
+static int mif_publish(struct mif_rw *rw)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < rw->n_sas; i++) {
+		struct mif_sa_move *s = &rw->sas[i];
+		struct xfrm_state *x = s->x;
+		bool gone;
+
+		if (!s->quiesced)
+			continue;
+		/* hard-expired meanwhile: XFRM's timer runs on ERROR SAs */
+		spin_lock_bh(&x->lock);
+		gone = x->km.state != XFRM_STATE_ERROR;
+		if (!gone)
+			mif_state_take_counters(s->xc, x);
+		spin_unlock_bh(&x->lock);
+		if (gone)
+			continue;
+		err = mif_rw_hook(MIF_RW_PUBLISH, s->xc);
+		if (!err) {
+			if (s->dst_moved)
+				err = xfrm_state_add(s->xc);
+			else	/* same (daddr, SPI): ahead of the quiesced SA */
+				xfrm_state_insert(s->xc);
+		}
+		if (err) {
+			NL_SET_ERR_MSG(rw->extack, "cannot publish a moved SA");
+			return err;
+		}
+		xfrm_state_hold(s->xc);	/* ours, beside XFRM's */
+		s->published = true;
+	}
+	return 0;
+}
+
+/* Insert the policy copies; the old policies are still there. */
+static int mif_insert_policies(struct mif_rw *rw)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < rw->n_pols; i++) {
+		struct mif_pol_move *p = &rw->pols[i];
+
+		if (!p->np)
+			continue;
+		err = mif_rw_hook(MIF_RW_INSERT, p->np);
+		if (!err)
+			err = xfrm_policy_insert(p->dir, p->np, 1);
+		if (err == -EEXIST) {
+			/* the check saw none: two copies collide */
+			NL_SET_ERR_MSG(rw->extack,
+				       "two policies would have the same selector at the new address");
+			return err;
+		}
+		if (err) {
+			NL_SET_ERR_MSG(rw->extack, "cannot insert a moved policy");
+			return err;
+		}
+		p->inserted = true;
+	}
+	return 0;
+}
+
+/*
+ * Undo a commit that failed: the copies go, and the old SAs come back with
+ * the counters their copies reached. Only an SA still in the state this
+ * rewrite set comes back: one that hard-expired while quiesced is DEAD,
+ * out of XFRM's tables and without its table reference, and making it
+ * VALID again would have XFRM delete it a second time.
+ */
+static void mif_rollback(struct mif_rw *rw)
+{
+	bool published = false;
+	unsigned int i;
+
+	for (i = 0; i < rw->n_pols; i++)
+		if (rw->pols[i].inserted)
+			xfrm_policy_delete(rw->pols[i].np, rw->pols[i].dir);
+	for (i = 0; i < rw->n_sas; i++) {
+		if (rw->sas[i].published) {
+			xfrm_state_delete(rw->sas[i].xc);
+			published = true;
+		}
+	}
+	if (published)
+		mif_settle();	/* the copies' counters are final */
+	for (i = 0; i < rw->n_sas; i++) {
+		struct mif_sa_move *s = &rw->sas[i];
+		struct xfrm_state *x = s->x, *xc = s->xc;
+
+		if (!s->quiesced)
+			continue;
+		spin_lock_bh(&x->lock);
+		if (x->km.state == XFRM_STATE_ERROR) {
+			if (s->published) {
+				spin_lock_nested(&xc->lock, SINGLE_DEPTH_NESTING);
+				mif_state_take_counters(x, xc);
+				spin_unlock(&xc->lock);
+			}
+			x->km.state = XFRM_STATE_VALID;
+		}
+		spin_unlock_bh(&x->lock);
+	}
+}
+
+/* The tunnel templates of xp that name OLD name NEW. */
+static bool mif_edit_templates(struct mif_rw *rw, struct xfrm_policy *xp)
+{
+	const struct mif_addr *from = &rw->w.f->addr, *to = &rw->m->to;
+	bool moved = false;
+	int i;
+
+	write_lock_bh(&xp->lock);
+	if (!xp->walk.dead) {
+		for (i = 0; i < xp->xfrm_nr; i++) {
+			struct xfrm_tmpl *t = &xp->xfrm_vec[i];
+
+			if (t->mode == XFRM_MODE_TRANSPORT)
+				continue;
+			moved |= mif_swap(&t->id.daddr, t->encap_family,
+					  from, to);
+			moved |= mif_swap(&t->saddr, t->encap_family, from, to);
+		}
+		if (moved)
+			atomic_inc(&xp->genid);	/* flush cached bundles */
+	}
+	write_unlock_bh(&xp->lock);
+	return moved;
+}
+
+/*
+ * Past the last failure: the templates move, the old policies and SAs go,
+ * and XFRM's listeners hear of it all in the order it happened.
+ */
+static void mif_finish(struct mif_rw *rw)
+{
+	unsigned int i;
+
+	for (i = 0; i < rw->n_pols; i++) {
+		struct mif_pol_move *p = &rw->pols[i];
+
+		if (p->np) {
+			p->moved = true;
+			p->deleted = !xfrm_policy_delete(p->xp, p->dir);
+		} else {
+			p->moved = mif_edit_templates(rw, p->xp);
+		}
+		rw->counts.policies += p->moved;
+	}
+	for (i = 0; i < rw->n_sas; i++) {
+		struct mif_sa_move *s = &rw->sas[i];
+
+		if (s->published) {
+			s->deleted = !xfrm_state_delete(s->x);
+			rw->counts.states++;
+		}
+	}
+
+	for (i = 0; i < rw->n_sas; i++) {
+		if (!rw->sas[i].published)
+			continue;
+		xfrm_audit_state_add(rw->sas[i].xc, 1, true);
+		mif_notify_state(rw->sas[i].xc, XFRM_MSG_NEWSA);
+	}
+	for (i = 0; i < rw->n_pols; i++) {
+		struct mif_pol_move *p = &rw->pols[i];
+
+		if (p->np) {
+			xfrm_audit_policy_add(p->np, 1, true);
+			mif_notify_policy(p->np, p->dir, XFRM_MSG_NEWPOLICY);
+		} else if (p->moved) {
+			mif_notify_policy(p->xp, p->dir, XFRM_MSG_UPDPOLICY);
+		}
+		if (p->deleted) {
+			xfrm_audit_policy_delete(p->xp, 1, true);
+			mif_notify_policy(p->xp, p->dir, XFRM_MSG_DELPOLICY);
+		}
+	}
+	for (i = 0; i < rw->n_sas; i++) {
+		if (!rw->sas[i].deleted)
+			continue;
+		xfrm_audit_state_delete(rw->sas[i].x, 1, true);
+		mif_notify_state(rw->sas[i].x, XFRM_MSG_DELSA);
+	}
+}
+
+/* Drop this rewrite's references, and the copies nobody published. */
+static void mif_release(struct mif_rw *rw)
+{
+	unsigned int i;
+
+	for (i = 0; i < rw->n_sas; i++) {
+		struct mif_sa_move *s = &rw->sas[i];
+
+		if (s->published)
+			xfrm_state_put(s->xc);
+		else
+			mif_state_discard(s->xc);
+		xfrm_state_put(s->x);
+	}
+	for (i = 0; i < rw->n_pols; i++) {
+		struct mif_pol_move *p = &rw->pols[i];
+
+		if (p->np && p->inserted)
+			xfrm_pol_put(p->np);
+		else if (p->np)
+			mif_policy_discard(p->np);
+		xfrm_pol_put(p->xp);
+	}
+	kvfree(rw->sas);
+	kvfree(rw->pols);
 }
 
 static int mif_move(struct mif_rw *rw)
 {
 	int err;
 
-	rw->w.state_fn = mif_replace_state;
-	err = mif_walk_states(&rw->w);
-	if (err) {
-		mif_pairs_rollback(rw);
-		mif_pairs_finish(rw, false);
-		return err;
+	err = mif_prepare(rw);
+	if (!err) {
+		if (mif_quiesce(rw))
+			mif_settle();
+		err = mif_publish(rw);
+		if (!err)
+			err = mif_insert_policies(rw);
+		if (err)
+			mif_rollback(rw);
+		else
+			mif_finish(rw);
 	}
-	/*
-	 * A policy that fails to move (out of memory) keeps its old address;
-	 * its SAs have moved regardless: the error says so.
-	 */
-	rw->w.policy_fn = mif_move_one_policy;
-	err = mif_walk_policies(&rw->w);
-	mif_pairs_finish(rw, true);
-	return err ?: rw->err;
+	mif_release(rw);
+	return err;
 }
 
 int mif_rewrite(struct net *net, const struct mif_filter *f,
@@ -450,7 +665,6 @@ int mif_rewrite(struct net *net, const struct mif_filter *f,
 		.w = { .net = net, .f = f },
 		.m = m,
 		.extack = extack,
-		.pairs = LIST_HEAD_INIT(rw.pairs),
 	};
 	int err;
 
@@ -464,14 +678,13 @@ int mif_rewrite(struct net *net, const struct mif_filter *f,
 	}
 	mutex_lock(&net->xfrm.xfrm_cfg_mutex);
 	err = mif_check(&rw);
-	if (!err && !dry_run) {
-		memset(&rw.counts, 0, sizeof(rw.counts));
+	if (!err && !dry_run)
 		err = mif_move(&rw);
-	}
 	mutex_unlock(&net->xfrm.xfrm_cfg_mutex);
 	*counts = rw.counts;
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(mif_rewrite);
 
 int mif_nl_rewrite(struct sk_buff *skb, struct genl_info *info)
 {
@@ -479,6 +692,7 @@ int mif_nl_rewrite(struct sk_buff *skb, struct genl_info *info)
 	struct net *net = genl_info_net(info);
 	bool dry_run = mif_dry_run(info);
 	struct mif_counts counts;
+	struct sk_buff *reply;
 	struct mif_filter f;
 	struct mif_move m = { };
 	int err;
@@ -496,11 +710,18 @@ int mif_nl_rewrite(struct sk_buff *skb, struct genl_info *info)
 	if (attrs[XFRM_MIF_A_ENCAP_PEER_PORT])
 		m.peer_port = nla_get_be16(attrs[XFRM_MIF_A_ENCAP_PEER_PORT]);
 
+	/* before anything changes: a rewrite done is never reported failed */
+	reply = mif_reply_new(info, XFRM_MIF_CMD_REWRITE);
+	if (!reply)
+		return -ENOMEM;
 	err = mif_rewrite(net, &f, &m, dry_run, &counts, info->extack);
-	if (err)
+	if (err) {
+		nlmsg_free(reply);
 		return err;
+	}
 	if (!dry_run)
 		mif_event_moved(net, XFRM_MIF_CMD_REWRITE, &f.addr, &m.to,
 				&counts);
-	return mif_reply_counts(info, XFRM_MIF_CMD_REWRITE, &f.addr, &counts);
+	mif_reply_send(reply, info, &f.addr, &counts);
+	return 0;
 }

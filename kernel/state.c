@@ -5,9 +5,7 @@
  * initialise it and publish it. XFRM's own copy (xfrm_state_clone) is
  * static; this one also refuses what it cannot copy faithfully.
  */
-#include <crypto/aead.h>
 #include <kunit/visibility.h>
-#include <linux/module.h>
 #include <linux/slab.h>
 #include <net/xfrm.h>
 
@@ -104,52 +102,13 @@ nomem:
 EXPORT_SYMBOL_IF_KUNIT(mif_state_copy);
 
 /*
- * Initialise xc, a moved copy of the ESP SA x with the same keys, by sharing
- * x's crypto transform instead of allocating and keying another: x is
- * quiesced and deleted once xc carries its traffic, and the transform is
- * reference counted, so the last of the two SAs to go frees it. The rest is
- * what xfrm_init_state() would derive from the same algorithms, mode and
- * encapsulation: x's modes, its type and header sizes. Returns false when
- * xc must be initialised in full (another protocol, or an encapsulation
- * that changes the header size).
- */
-bool mif_state_init_like(struct xfrm_state *xc, struct xfrm_state *x)
-{
-	struct crypto_aead *aead = x->data;
-
-	if (x->id.proto != IPPROTO_ESP || !x->type || !aead ||
-	    !!x->encap != !!xc->encap ||
-	    (x->encap && x->encap->encap_type != xc->encap->encap_type))
-		return false;
-	if (!try_module_get(x->type->owner))
-		return false;
-	if (x->type_offload && !try_module_get(x->type_offload->owner)) {
-		module_put(x->type->owner);
-		return false;
-	}
-	if (xfrm_init_replay(xc, NULL)) {
-		if (x->type_offload)
-			module_put(x->type_offload->owner);
-		module_put(x->type->owner);
-		return false;
-	}
-	xc->type = x->type;
-	xc->type_offload = x->type_offload;
-	xc->inner_mode = x->inner_mode;
-	xc->inner_mode_iaf = x->inner_mode_iaf;
-	xc->outer_mode = x->outer_mode;
-	xc->props.header_len = x->props.header_len;
-	xc->props.trailer_len = x->props.trailer_len;
-	refcount_inc(&crypto_aead_tfm(aead)->refcnt);
-	xc->data = aead;
-	xc->km.state = XFRM_STATE_VALID;
-	return true;
-}
-
-/*
- * Replay counters and lifetime use of from, into its copy. Called under
- * from->lock at the moment from stops carrying traffic, so that the copy
- * never reuses a sequence number (and with it an AEAD nonce).
+ * Replay counters, lifetime use and expiry state of from, into its copy.
+ * Called under from->lock once from carries no more traffic, so that the
+ * copy never reuses a sequence number (and with it an AEAD nonce), and
+ * XFRM's lifetime timer goes on from where it was: an SA that has expired
+ * softly (km.dying) does not expire softly again as a copy, and one whose
+ * soft expiry is pending keeps the time XFRM saved for it (xflags,
+ * saved_tmo). xflags also carries the deferred replay notification.
  */
 void mif_state_take_counters(struct xfrm_state *to,
 			     const struct xfrm_state *from)
@@ -164,10 +123,17 @@ void mif_state_take_counters(struct xfrm_state *to,
 		       xfrm_replay_state_esn_len(from->preplay_esn));
 	to->curlft = from->curlft;
 	to->lastused = from->lastused;
+	to->stats = from->stats;
+	to->km.dying = from->km.dying;
+	to->xflags = from->xflags;
+	to->saved_tmo = from->saved_tmo;
 }
 EXPORT_SYMBOL_IF_KUNIT(mif_state_take_counters);
 
-/* Fresh counters, as for a new SA: a clone never inherits another's. */
+/*
+ * Fresh counters and expiry state, as for a new SA: a clone never inherits
+ * another's.
+ */
 void mif_state_reset_counters(struct xfrm_state *x)
 {
 	memset(&x->replay, 0, sizeof(x->replay));
@@ -186,7 +152,11 @@ void mif_state_reset_counters(struct xfrm_state *x)
 	memset(&x->curlft, 0, sizeof(x->curlft));
 	x->curlft.add_time = ktime_get_real_seconds();
 	x->lastused = 0;
+	memset(&x->stats, 0, sizeof(x->stats));
+	x->km.dying = 0;
 	x->km.seq = 0;
+	x->xflags = 0;
+	x->saved_tmo = 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(mif_state_reset_counters);
 

@@ -33,12 +33,17 @@ check() {
 	fi
 }
 
-# check_fails NAME CMD...: passes when CMD fails.
+# check_fails NAME CMD...: passes when CMD fails. CMD may be a function
+# of the test (a shell started for it would not know the function, fail,
+# and pass the check whatever CMD does).
 check_fails() {
 	local name=$1
 	shift
-	check "$name" sh -c '! "$@"' sh "$@"
+	check "$name" ksft_not "$@"
 }
+
+# ksft_not CMD...: succeeds when CMD fails.
+ksft_not() { ! "$@"; }
 
 # tcase NAME CMD...: a case whose CMD runs in this shell (it may change
 # the shell's state, unlike check), its output shown on failure, followed

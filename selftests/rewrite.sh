@@ -127,6 +127,26 @@ out=$(in_eu -j rewrite 10.1.1.11 10.1.1.12 reqid 9 dry-run)
 check "reqid filter that matches nothing" test "$(json_field states <<<"$out")" = 0
 check "port sets UDP encapsulation" sh -c 'ip netns exec "$0" "$1" rewrite 10.1.2.11 10.1.2.12 port 4500 peer-port 4501 >/dev/null && ip -n "$0" xfrm state | grep -q "encap type espinudp sport 4500 dport 4501"' "$EU" "$MIFCTL"
 
+# --- UDP encapsulation is for ESP: AH refused, IPcomp moved as it is ---
+if modprobe -q ah4 && modprobe -q ipcomp; then
+	ip -n "$EU" xfrm state add src 10.1.7.1 dst 10.1.7.2 proto ah spi 0x7001 \
+		mode transport auth "hmac(sha256)" "$(topo_key 0x7001)"
+	before=$(ip -n "$EU" xfrm state)
+	check_fails "AH with ports refused" in_eu rewrite 10.1.7.1 10.1.7.11 port 4500 peer-port 4500
+	check "AH refusal says why" sh -c 'ip netns exec "$0" "$1" rewrite 10.1.7.1 10.1.7.11 port 4500 peer-port 4500 2>&1 | grep -q "AH SA cannot be UDP-encapsulated"' "$EU" "$MIFCTL"
+	check "AH refusal changed nothing" test "$before" = "$(ip -n "$EU" xfrm state)"
+	check "AH moves without ports" sh -c 'ip netns exec "$0" "$1" rewrite 10.1.7.1 10.1.7.11 | grep -q "1 states"' "$EU" "$MIFCTL"
+	ip -n "$EU" xfrm state add src 10.1.6.1 dst 10.1.6.2 proto esp spi 0x6001 \
+		mode transport aead "rfc4106(gcm(aes))" "$(topo_key 0x6001)" 128
+	ip -n "$EU" xfrm state add src 10.1.6.1 dst 10.1.6.2 proto comp spi 0x6002 \
+		mode transport comp deflate
+	check "ESP and IPcomp move with ports" sh -c 'ip netns exec "$0" "$1" rewrite 10.1.6.1 10.1.6.11 port 4500 peer-port 4500 | grep -q "2 states"' "$EU" "$MIFCTL"
+	check "ESP gained UDP encapsulation" sh -c 'ip -n "$0" xfrm state list proto esp spi 0x6001 | grep -q "encap type espinudp sport 4500 dport 4500"' "$EU"
+	check "IPcomp moved without" sh -c 'ip -n "$0" xfrm state list proto comp | grep -q "src 10.1.6.11 dst 10.1.6.2" && ! ip -n "$0" xfrm state list proto comp | grep -q encap' "$EU"
+else
+	skip "UDP encapsulation per protocol" "no AH or IPcomp"
+fi
+
 # --- XFRM's own listeners hear each SA and policy that moved ---
 ip -n "$EU" xfrm monitor SA policy >/tmp/rewrite-monitor.txt 2>&1 &
 mon=$!
@@ -138,5 +158,45 @@ sa_lines() { grep -c -e "^$1src 10.1.2.$2 dst 10.1.2.2 *\$" -e "^$1src 10.1.2.2 
 check "ip xfrm monitor sees the new SAs" test "$(sa_lines "" 13)" = 2
 check "and the old ones deleted" test "$(sa_lines "Deleted " 12)" = 2
 check "and the moved policies" grep -q 'src 10.1.2.13/32 dst 10.1.2.2/32' /tmp/rewrite-monitor.txt
+
+# --- a rewrite that fails late changes nothing and tells nobody ---
+# Two transport policies whose selectors both become 10.1.5.11 -> 10.1.5.11:
+# each is free at the new address, but not both, which only inserting the
+# second copy finds out, after the SAs have their copies.
+ip -n "$EU" xfrm state add src 10.1.5.1 dst 10.1.5.2 proto esp spi 0x5001 \
+	mode transport aead "rfc4106(gcm(aes))" "$(topo_key 0x5001)" 128
+ip -n "$EU" xfrm state add src 10.1.5.2 dst 10.1.5.1 proto esp spi 0x5002 \
+	mode transport aead "rfc4106(gcm(aes))" "$(topo_key 0x5002)" 128
+ip -n "$EU" xfrm policy add src 10.1.5.1/32 dst 10.1.5.2/32 dir out \
+	tmpl proto esp reqid 5 mode transport
+ip -n "$EU" xfrm policy add src 10.1.5.1/32 dst 10.1.5.11/32 dir out \
+	tmpl proto esp reqid 5 mode transport
+ip -n "$EU" xfrm policy add src 10.1.5.11/32 dst 10.1.5.1/32 dir out \
+	tmpl proto esp reqid 5 mode transport
+before=$(ip -n "$EU" xfrm state; ip -n "$EU" xfrm policy)
+ip -n "$EU" xfrm monitor SA policy >/tmp/rewrite-late.$$ 2>&1 &
+mon=$!
+sleep 0.5
+check_fails "colliding policy copies refused" in_eu rewrite 10.1.5.1 10.1.5.11
+sleep 0.5
+kill "$mon"; wait "$mon" 2>/dev/null || true
+check "late refusal says why" sh -c 'ip netns exec "$0" "$1" rewrite 10.1.5.1 10.1.5.11 2>&1 | grep -q "same selector"' "$EU" "$MIFCTL"
+check "late refusal changed nothing" test "$before" = "$(ip -n "$EU" xfrm state; ip -n "$EU" xfrm policy)"
+check "late refusal told nobody" sh -c '! grep . "$0"' /tmp/rewrite-late.$$
+rm -f /tmp/rewrite-late.$$
+
+# --- a softly expired SA does not expire softly again once moved ---
+ip -n "$EU" xfrm monitor expire >/tmp/rewrite-expire.$$ 2>&1 &
+mon=$!
+sleep 0.5
+ip -n "$EU" xfrm state add src 10.1.8.1 dst 10.1.8.2 proto esp spi 0x8001 \
+	mode tunnel aead "rfc4106(gcm(aes))" "$(topo_key 0x8001)" 128 \
+	limit time-soft 2 limit time-hard 600
+check "soft expiry before the move" sh -c 'for i in $(seq 100); do grep -q "hard 0" "$0" && exit 0; sleep 0.1; done; exit 1' /tmp/rewrite-expire.$$
+check "dying SA moved" sh -c 'ip netns exec "$0" "$1" rewrite 10.1.8.1 10.1.8.11 | grep -q "1 states"' "$EU" "$MIFCTL"
+sleep 3	# the copy's lifetime timer first runs a second after it is added
+kill "$mon"; wait "$mon" 2>/dev/null || true
+check "no second soft expiry" sh -c '[ "$(grep -c "hard 0" "$0")" = 1 ] || { cat "$0"; exit 1; }' /tmp/rewrite-expire.$$
+rm -f /tmp/rewrite-expire.$$
 
 ksft_exit

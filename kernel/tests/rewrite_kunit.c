@@ -79,7 +79,7 @@ static void encap_added_only_with_both_ports(struct kunit *test)
 {
 	struct mif_move one = { .port = htons(4500) };
 	struct mif_move both = { .port = htons(4500), .peer_port = htons(4501) };
-	struct xfrm_state x = { };
+	struct xfrm_state x = { .id.proto = IPPROTO_ESP };
 
 	KUNIT_EXPECT_EQ(test, mif_move_encap(&x, true, &one), 0);
 	KUNIT_EXPECT_NULL(test, x.encap);
@@ -88,6 +88,16 @@ static void encap_added_only_with_both_ports(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, x.encap->encap_type, UDP_ENCAP_ESPINUDP);
 	KUNIT_EXPECT_EQ(test, x.encap->encap_sport, htons(4500));
 	kfree(x.encap);
+}
+
+static void encap_added_only_to_esp(struct kunit *test)
+{
+	struct mif_move both = { .port = htons(4500), .peer_port = htons(4501) };
+	struct xfrm_state comp = { .id.proto = IPPROTO_COMP };
+
+	/* IPcomp travels inside ESP: XFRM would refuse it encapsulation */
+	KUNIT_EXPECT_EQ(test, mif_move_encap(&comp, true, &both), 0);
+	KUNIT_EXPECT_NULL(test, comp.encap);
 }
 
 static void tunnel_selector_stays(struct kunit *test)
@@ -160,6 +170,32 @@ static void copy_keeps_keys_and_counters(struct kunit *test)
 	mif_state_discard(x);
 }
 
+static void copy_keeps_expiry_state(struct kunit *test)
+{
+	struct xfrm_state *x = real_state(test), *xc;
+
+	/* soft expiry came and went: the key manager is rekeying */
+	x->km.dying = 1;
+	x->xflags = XFRM_SOFT_EXPIRE | XFRM_TIME_DEFER;
+	x->saved_tmo = 30;
+	x->stats.replay = 3;
+	xc = mif_state_copy(x, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(xc));
+	KUNIT_EXPECT_EQ(test, xc->km.dying, (u8)1);
+	KUNIT_EXPECT_EQ(test, xc->xflags, (u32)(XFRM_SOFT_EXPIRE | XFRM_TIME_DEFER));
+	KUNIT_EXPECT_EQ(test, xc->saved_tmo, 30L);
+	KUNIT_EXPECT_EQ(test, xc->stats.replay, 3U);
+
+	/* a clone's lifetime starts afresh: not dying, nothing pending */
+	mif_state_reset_counters(xc);
+	KUNIT_EXPECT_EQ(test, xc->km.dying, (u8)0);
+	KUNIT_EXPECT_EQ(test, xc->xflags, 0U);
+	KUNIT_EXPECT_EQ(test, xc->saved_tmo, 0L);
+	KUNIT_EXPECT_EQ(test, xc->stats.replay, 0U);
+	mif_state_discard(xc);
+	mif_state_discard(x);
+}
+
 static void copy_refuses_security_context(struct kunit *test)
 {
 	struct xfrm_state *x = real_state(test), *xc;
@@ -178,8 +214,10 @@ static struct kunit_case mif_rewrite_cases[] = {
 	KUNIT_CASE(selector_ipv6),
 	KUNIT_CASE(encap_ports_follow_the_moved_side),
 	KUNIT_CASE(encap_added_only_with_both_ports),
+	KUNIT_CASE(encap_added_only_to_esp),
 	KUNIT_CASE(tunnel_selector_stays),
 	KUNIT_CASE(copy_keeps_keys_and_counters),
+	KUNIT_CASE(copy_keeps_expiry_state),
 	KUNIT_CASE(copy_refuses_security_context),
 	{}
 };
