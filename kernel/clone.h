@@ -24,6 +24,9 @@ struct mif_clone_ent {
 /* An unpublished copy, and where it came from. */
 struct mif_copy {
 	void *obj;		/* struct xfrm_state or struct xfrm_policy */
+	struct xfrm_state *src;	/* an SA copy's source, held */
+	struct mif_clone_ent *ent;	/* an SA copy's entry */
+	struct xfrm_state *larval;	/* the SPI's reservation, held */
 	unsigned int from;	/* index in FROM */
 	unsigned int seq;	/* walk order */
 	int dir;		/* policies */
@@ -55,5 +58,18 @@ void mif_clone_init(struct mif_clone *c, struct net *net,
 		    struct netlink_ext_ack *extack);
 int mif_clone(struct mif_clone *c, bool dry_run, struct mif_counts *counts);
 void mif_clone_free(struct mif_clone *c);
+
+/* A key of the request: a copy's (ent set) or a source SA's. */
+struct mif_key {
+	const u8 *key;
+	unsigned int len;		/* bytes */
+	const struct mif_clone_ent *ent;	/* NULL: a source SA's */
+	const struct nlattr *nla;	/* the attribute that gave it */
+};
+
+#if IS_ENABLED(CONFIG_KUNIT)
+const struct mif_key *mif_key_reused(struct mif_key *k, unsigned int n,
+				     const struct mif_key **other);
+#endif
 
 #endif

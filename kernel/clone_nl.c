@@ -52,6 +52,13 @@ static int mif_parse_ent(struct mif_clone *c, const struct nlattr *nla,
 				    "protocol is not ESP, AH or IPcomp");
 		return -EINVAL;
 	}
+	/* IPcomp's header carries 16 bits: a larger CPI is never found */
+	if (e->proto == IPPROTO_COMP && be32_to_cpu(e->new_spi) > 0xffff) {
+		mif_err(extack, tb[XFRM_MIF_CLONE_A_NEW_SPI],
+			be32_to_cpu(e->spi),
+			"new IPcomp CPI above 0xffff (a CPI has 16 bits)");
+		return -EINVAL;
+	}
 	if (tb[XFRM_MIF_CLONE_A_DST]) {
 		err = mif_addr_parse(tb[XFRM_MIF_CLONE_A_DST], &e->dst, extack);
 		if (err)
@@ -79,7 +86,7 @@ static int mif_parse_ents(struct mif_clone *c, const struct nlattr *list)
 	}
 	if (!n)
 		return 0;
-	c->ent = kvcalloc(n, sizeof(*c->ent), GFP_KERNEL);
+	c->ent = kvcalloc(n, sizeof(*c->ent), GFP_KERNEL_ACCOUNT);
 	if (!c->ent)
 		return -ENOMEM;
 	nla_for_each_nested(nla, list, rem) {

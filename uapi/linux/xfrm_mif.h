@@ -110,7 +110,7 @@ enum xfrm_mif_clone_attr {
 	XFRM_MIF_CLONE_A_SPI,		/* be32: the source SA's SPI */
 	XFRM_MIF_CLONE_A_PROTO,		/* u8: IPPROTO_ESP (default), _AH, _COMP */
 	XFRM_MIF_CLONE_A_DST,		/* nest: the source SA's destination */
-	XFRM_MIF_CLONE_A_NEW_SPI,	/* be32: the copy's SPI */
+	XFRM_MIF_CLONE_A_NEW_SPI,	/* be32: the copy's SPI (IPcomp: < 0x10000) */
 	XFRM_MIF_CLONE_A_ENC_KEY,	/* binary: the copy's cipher/AEAD key */
 	XFRM_MIF_CLONE_A_AUTH_KEY,	/* binary: the copy's integrity key */
 
