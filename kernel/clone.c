@@ -206,9 +206,12 @@ static void mif_transport_sel(struct mif_clone *c, struct xfrm_selector *sel,
 		sel->daddr = c->peer.a;
 }
 
-/* The copy's addresses: FROM becomes NEW, the peer NEW_PEER, selectors. */
+/*
+ * The copy's addresses: FROM becomes NEW, the peer NEW_PEER, selectors.
+ * *outp: the copy is outbound (its source is ours).
+ */
 static int mif_state_addrs(struct mif_clone *c, const struct mif_addr *from,
-			   struct xfrm_state *xc)
+			   struct xfrm_state *xc, bool *outp)
 {
 	unsigned short family = xc->props.family;
 	xfrm_address_t *ours = NULL, *theirs = NULL;
@@ -227,6 +230,7 @@ static int mif_state_addrs(struct mif_clone *c, const struct mif_addr *from,
 		out = mif_is_host(from, &xc->sel.saddr, xc->sel.prefixlen_s,
 				  xc->sel.family);
 	}
+	*outp = out;
 	if (ours) {
 		old_peer.a = *theirs;
 		old_peer.family = family;
@@ -240,6 +244,57 @@ static int mif_state_addrs(struct mif_clone *c, const struct mif_addr *from,
 	}
 	return mif_inner(c, &xc->sel, out, xc->id.spi);
 }
+
+/*
+ * The copy's UDP encapsulation on the new path (out: the copy is outbound,
+ * so our port is its source port). A port not given stays the source's;
+ * both given as 0 mean no encapsulation (no NAT on the new path); an SA
+ * without encapsulation gains UDP_ENCAP_ESPINUDP when both are given (a
+ * NAT on the new path). *why: the reason of an -EINVAL.
+ */
+VISIBLE_IF_KUNIT int mif_clone_encap(struct xfrm_state *xc, bool out,
+				     const struct mif_ports *p,
+				     const char **why)
+{
+	struct xfrm_encap_tmpl *e = xc->encap;
+
+	if (!p->has_port && !p->has_peer_port)
+		return 0;
+	if (p->has_port && p->has_peer_port && !p->port && !p->peer_port) {
+		kfree(xc->encap);
+		xc->encap = NULL;
+		return 0;
+	}
+	if ((p->has_port && !p->port) || (p->has_peer_port && !p->peer_port)) {
+		*why = "UDP port 0 only as both ports, for no encapsulation";
+		return -EINVAL;
+	}
+	if (!e) {
+		if (!p->has_port || !p->has_peer_port) {
+			*why = "an SA without UDP encapsulation needs both ports to gain it";
+			return -EINVAL;
+		}
+		e = kzalloc(sizeof(*e), GFP_KERNEL);
+		if (!e)
+			return -ENOMEM;
+		e->encap_type = UDP_ENCAP_ESPINUDP;
+		xc->encap = e;
+	}
+	if (p->has_port) {
+		if (out)
+			e->encap_sport = p->port;
+		else
+			e->encap_dport = p->port;
+	}
+	if (p->has_peer_port) {
+		if (out)
+			e->encap_dport = p->peer_port;
+		else
+			e->encap_sport = p->peer_port;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(mif_clone_encap);
 
 /* One key of the copy: supplied, of the source's length, not the same. */
 static int mif_key(struct mif_clone *c, const struct mif_clone_ent *e,
@@ -305,8 +360,10 @@ static int mif_clone_state(struct mif_walk *w, struct xfrm_state *x)
 	struct mif_clone_ent *e;
 	struct xfrm_state *xc;
 	struct mif_copy *v;
+	const char *why;
 	unsigned int n;
 	int from, err;
+	bool out;
 
 	from = mif_state_from(c, x);
 	if (from < 0)
@@ -331,8 +388,13 @@ static int mif_clone_state(struct mif_walk *w, struct xfrm_state *x)
 	xc = mif_state_copy(x, c->extack);
 	if (IS_ERR(xc))
 		return PTR_ERR(xc);
-	err = mif_state_addrs(c, &c->f[from].addr, xc);
+	err = mif_state_addrs(c, &c->f[from].addr, xc, &out);
 	xc->id.spi = e->new_spi;
+	if (!err) {
+		err = mif_clone_encap(xc, out, &e->ports, &why);
+		if (err == -EINVAL)
+			mif_err(c->extack, e->nla, spi, why);
+	}
 	if (!err)
 		err = mif_keys(c, e, xc);
 	if (err)

@@ -170,6 +170,25 @@ check "the copy took the reservation's place" sh -c '[ "$(ip -n "$0" xfrm state 
 	ip -n "$0" xfrm state list spi 0x2401 | grep -q "$1"' "$EU" "$(key 0x2401)"
 check "reserved-SPI copies deleted" sh -c 'ip netns exec "$0" "$1" delete 10.1.3.31 | grep -q "2 states"' "$EU" "$MIFCTL"
 
+# UDP encapsulation on the new path: ports for every ESP copy, per entry,
+# or none at all; an SA without encapsulation needs both ports to gain it.
+encap_of() { ip -n "$EU" xfrm state list spi "$1" | grep -o 'encap type espinudp sport [0-9]* dport [0-9]*'; }
+refused "one port cannot add encapsulation" "needs both ports to gain it" \
+	ip netns exec "$EU" "$MIFCTL" clone 10.1.3.31 from "$eu1" port 4500 dry-run \
+	sa 0x1001 0x1601 enc "$(key 0x1601)" sa 0x2001 0x2601 enc "$(key 0x2601)"
+out=$(in_eu -j clone 10.1.3.31 from "$eu1" peer 10.1.3.32 port 4500 peer-port 4501 \
+	sa 0x1001 0x1601 enc "$(key 0x1601)" sa 0x2001 0x2601 enc "$(key 0x2601)" port 4600 2>&1)
+check "clone with encapsulation: 2 states" states_are 2 "$out"
+check "outbound copy: our port is its source" test "$(encap_of 0x1601)" = "encap type espinudp sport 4500 dport 4501"
+check "inbound copy: its entry's port" test "$(encap_of 0x2601)" = "encap type espinudp sport 4501 dport 4600"
+out=$(in_eu -j clone 10.1.3.33 from 10.1.3.31 port 0 peer-port 0 \
+	sa 0x1601 0x1701 enc "$(key 0x1701)" sa 0x2601 0x2701 enc "$(key 0x2701)" 2>&1)
+check "clone without encapsulation: 2 states" states_are 2 "$out"
+check "ports 0 drop the encapsulation" sh -c '! ip -n "$0" xfrm state list spi 0x1701 | grep -q encap &&
+	ip -n "$0" xfrm state list spi 0x1701 | grep -q "^src 10.1.3.33"' "$EU"
+check "encapsulated copies deleted" sh -c 'ip netns exec "$0" "$1" delete 10.1.3.31 >/dev/null &&
+	ip netns exec "$0" "$1" delete 10.1.3.33 | grep -q "2 states"' "$EU" "$MIFCTL"
+
 # IPcomp: a CPI has 16 bits.
 modprobe -q ipcomp 2>/dev/null
 if ip -n "$EU" xfrm state add src 10.1.3.41 dst 10.1.3.42 proto comp spi 0x4001 \

@@ -1,12 +1,91 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suite for clone.c: the rule that no copy shares a key with another
- * copy or a source SA.
+ * KUnit suite for clone.c: a copy's UDP encapsulation on the new path, and
+ * the rule that no copy shares a key with another copy or a source SA.
  */
 #include <kunit/test.h>
 #include <net/xfrm.h>
 
 #include "../clone.h"
+
+static struct xfrm_state *new_state(struct kunit *test)
+{
+	struct xfrm_state *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	return x;
+}
+
+static const struct mif_ports both = {
+	.port = htons(4500), .peer_port = htons(4501),
+	.has_port = true, .has_peer_port = true,
+};
+
+static void encap_untouched_without_ports(struct kunit *test)
+{
+	struct xfrm_state *x = new_state(test);
+	struct mif_ports none = { };
+	const char *why = NULL;
+
+	KUNIT_EXPECT_EQ(test, mif_clone_encap(x, true, &none, &why), 0);
+	KUNIT_EXPECT_NULL(test, x->encap);
+}
+
+static void encap_gained_with_both_ports(struct kunit *test)
+{
+	struct xfrm_state *out = new_state(test), *in = new_state(test);
+	const char *why = NULL;
+
+	KUNIT_EXPECT_EQ(test, mif_clone_encap(out, true, &both, &why), 0);
+	KUNIT_ASSERT_NOT_NULL(test, out->encap);
+	KUNIT_EXPECT_EQ(test, out->encap->encap_type, UDP_ENCAP_ESPINUDP);
+	KUNIT_EXPECT_EQ(test, out->encap->encap_sport, htons(4500));
+	KUNIT_EXPECT_EQ(test, out->encap->encap_dport, htons(4501));
+	kfree(out->encap);
+	KUNIT_EXPECT_EQ(test, mif_clone_encap(in, false, &both, &why), 0);
+	KUNIT_ASSERT_NOT_NULL(test, in->encap);
+	KUNIT_EXPECT_EQ(test, in->encap->encap_sport, htons(4501));
+	KUNIT_EXPECT_EQ(test, in->encap->encap_dport, htons(4500));
+	kfree(in->encap);
+}
+
+static void encap_one_port_needs_encap(struct kunit *test)
+{
+	struct mif_ports one = { .port = htons(4500), .has_port = true };
+	struct xfrm_encap_tmpl *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
+	struct xfrm_state *x = new_state(test);
+	const char *why = NULL;
+
+	KUNIT_EXPECT_EQ(test, mif_clone_encap(x, true, &one, &why), -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, why);
+	KUNIT_EXPECT_NULL(test, x->encap);
+
+	/* with encapsulation, one port changes one side only */
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	e->encap_type = UDP_ENCAP_ESPINUDP;
+	e->encap_sport = htons(1000);
+	e->encap_dport = htons(2000);
+	x->encap = e;
+	KUNIT_EXPECT_EQ(test, mif_clone_encap(x, false, &one, &why), 0);
+	KUNIT_EXPECT_EQ(test, e->encap_sport, htons(1000));
+	KUNIT_EXPECT_EQ(test, e->encap_dport, htons(4500));
+}
+
+static void encap_dropped_with_both_zero(struct kunit *test)
+{
+	struct mif_ports zero = { .has_port = true, .has_peer_port = true };
+	struct mif_ports half = { .peer_port = htons(4501), .has_port = true,
+				  .has_peer_port = true };
+	struct xfrm_state *x = new_state(test);
+	const char *why = NULL;
+
+	x->encap = kzalloc(sizeof(*x->encap), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, x->encap);
+	KUNIT_EXPECT_EQ(test, mif_clone_encap(x, true, &half, &why), -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, x->encap);
+	KUNIT_EXPECT_EQ(test, mif_clone_encap(x, true, &zero, &why), 0);
+	KUNIT_EXPECT_NULL(test, x->encap);
+}
 
 static const struct mif_clone_ent ent_a = { .spi = htonl(0x1001) };
 static const struct mif_clone_ent ent_b = { .spi = htonl(0x2001) };
@@ -74,6 +153,10 @@ static void keys_sources_alone_not_checked(struct kunit *test)
 }
 
 static struct kunit_case mif_clone_cases[] = {
+	KUNIT_CASE(encap_untouched_without_ports),
+	KUNIT_CASE(encap_gained_with_both_ports),
+	KUNIT_CASE(encap_one_port_needs_encap),
+	KUNIT_CASE(encap_dropped_with_both_zero),
 	KUNIT_CASE(keys_unique),
 	KUNIT_CASE(keys_two_copies),
 	KUNIT_CASE(keys_copy_and_source),

@@ -113,6 +113,8 @@ enum xfrm_mif_clone_attr {
 	XFRM_MIF_CLONE_A_NEW_SPI,	/* be32: the copy's SPI (IPcomp: < 0x10000) */
 	XFRM_MIF_CLONE_A_ENC_KEY,	/* binary: the copy's cipher/AEAD key */
 	XFRM_MIF_CLONE_A_AUTH_KEY,	/* binary: the copy's integrity key */
+	XFRM_MIF_CLONE_A_ENCAP_PORT,	/* be16: its UDP-encap port at NEW_ADDR */
+	XFRM_MIF_CLONE_A_ENCAP_PEER_PORT, /* be16: its UDP-encap port at the peer */
 
 	__XFRM_MIF_CLONE_A_MAX,
 	XFRM_MIF_CLONE_A_MAX = __XFRM_MIF_CLONE_A_MAX - 1
