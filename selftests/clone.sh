@@ -205,6 +205,22 @@ else
 fi
 check "nothing left of these clones" test "$(nstates "$EU")" = 4
 
+# An interface with many SAs is cloned in one request (larger than libnl's
+# default message and socket buffer).
+for ((i = 1; i <= 400; i++)); do
+	echo "xfrm state add src 10.1.3.51 dst 10.1.3.52 proto esp spi $((0x50000 + i)) mode tunnel aead 'rfc4106(gcm(aes))' $(key $((0x50000 + i))) 128"
+done >/tmp/mif-clone-many.$$
+check "400 SAs on one address" ip -n "$EU" -batch /tmp/mif-clone-many.$$
+rm -f /tmp/mif-clone-many.$$
+many=()
+for ((i = 1; i <= 400; i++)); do
+	many+=(sa $((0x50000 + i)) $((0x60000 + i)) enc "$(key $((0x60000 + i)))")
+done
+out=$(in_eu -j clone 10.1.3.53 from 10.1.3.51 "${many[@]}" 2>&1)
+check "400 SAs cloned in one request" states_are 400 "$out"
+in_eu delete 10.1.3.51 >/dev/null
+in_eu delete 10.1.3.53 >/dev/null
+
 # Transport mode, IPv4 and IPv6: selectors name the outer addresses.
 # transport NS SRC DST SPI_OUT SPI_IN LEN: SAs and policies of one side.
 transport() {

@@ -316,8 +316,24 @@ nomem:
 	return NULL;
 }
 
+/*
+ * Room for the request: a clone of an interface's SAs is one message,
+ * larger than libnl's default message and socket buffer of 32 KiB. The
+ * kernel takes what fits its socket's limit (net.core.wmem_max).
+ */
+static size_t msg_size(const struct clone_args *a)
+{
+	size_t size = 1024;
+
+	for (int i = 0; i < a->nsa; i++)
+		size += 96 + (size_t)(a->sa[i].enc_len > 0 ? a->sa[i].enc_len : 0) +
+			(size_t)(a->sa[i].auth_len > 0 ? a->sa[i].auth_len : 0);
+	return size;
+}
+
 int cmd_clone(struct mifctl *ctl, int argc, char **argv)
 {
+	size_t size;
 	struct clone_args a = { .port = -1, .peer_port = -1 };
 	struct clone_reply r = { 0 };
 	char buf[IP_ADDR_STRLEN];
@@ -335,6 +351,11 @@ int cmd_clone(struct mifctl *ctl, int argc, char **argv)
 	if (rc) {
 		free(a.sa);
 		return rc;
+	}
+	size = msg_size(&a);
+	if (size > 32768) {
+		nlmsg_set_default_size(size);
+		nl_socket_set_buffer_size(ctl->nl.sk, 0, (int)size);
 	}
 	msg = build_msg(ctl, &a);
 	memset(a.sa, 0, argc * sizeof(*a.sa));	/* keys */
