@@ -116,14 +116,18 @@ int mif_nl_alt_del(struct sk_buff *skb, struct genl_info *info);
 int mif_nl_alt_dump(struct sk_buff *skb, struct netlink_callback *cb);
 void mif_alt_flush(struct mif_net *mn);
 
-/* failover.c: moving SAs off lost addresses. */
+/* failover.c: moving SAs off lost addresses, one work item per netns. */
+struct mif_failover;
 int mif_failover_init(void);
 void mif_failover_exit(void);
+int mif_failover_net_init(struct net *net);
+void mif_failover_net_exit(struct net *net);
 
 /* netns.c: per network namespace state. */
 struct mif_net {
 	struct mutex lock;		/* serialises this module's writers */
 	struct list_head alts;		/* struct mif_alt, by address */
+	struct mif_failover *fo;	/* lost addresses, and their work */
 };
 
 struct mif_net *mif_pernet(const struct net *net);

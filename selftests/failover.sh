@@ -4,7 +4,8 @@
 # alternate. When eu1's address is deleted, and when eu3 loses its carrier,
 # the module moves their SAs to 10.1.2.1 by itself and tells the events
 # group; SG then follows (as its key manager would on UPDATE_SA_ADDRESSES)
-# and ESP flows over eu2. Nothing moves back when the link returns, and
+# and ESP flows over eu2. Nothing moves back when the link returns; a long
+# failover in one namespace does not hold up another namespace's; and
 # unloading the module with alternates and live SAs moves nothing.
 source "$(dirname "$0")/lib.sh"
 source "$SELFTEST_DIR/topo.sh"
@@ -73,6 +74,70 @@ ip -n "$SG" link set sg3 down
 sleep 1
 check "SAs stay without a usable alternate" spi_at "$EU" 10.1.3.1 10.1.3.2 0x00001003
 ip -n "$SG" link set sg3 up
+
+# --- namespaces fail over side by side: a long failover in one namespace
+# does not hold up another's ---
+modprobe -q ah4
+modprobe -q dummy 2>/dev/null
+# side NS ADDR ALT: a namespace whose ADDR (on a dummy link) has alternate ALT.
+side() {
+	make_netns "$1" || return 1
+	local ns=${!1}
+	{ ip -n "$ns" link add d0 type dummy 2>/dev/null ||
+		ip -n "$ns" link add name d0 type veth peer name d1; } &&
+	ip -n "$ns" addr add "$2/24" dev d0 && ip -n "$ns" addr add "$3/24" dev d0 &&
+	ip -n "$ns" link set d0 up && ip netns exec "$ns" "$MIFCTL" alt set "$2" "$3"
+}
+# ah_sas NS N SRC: N AH SAs from SRC (an AH copy allocates its own transform).
+ah_sas() {
+	local i
+	for ((i = 1; i <= $2; i++)); do
+		echo "xfrm state add src $3 dst 10.7.0.1 proto ah spi $((0x100000 + i)) mode tunnel auth 'hmac(sha256)' 0x$(printf '%064x' "$i")"
+	done >/tmp/mif-fo-ah.$$
+	ip -n "$1" -batch /tmp/mif-fo-ah.$$
+	rm -f /tmp/mif-fo-ah.$$
+}
+N_SLOW=${MIF_FAILOVER_SAS:-3000}
+tcase "namespace with a long failover" side SLOW 10.9.0.1 10.9.9.1
+check "$N_SLOW SAs there" ah_sas "$SLOW" "$N_SLOW" 10.9.0.1
+tcase "namespace with a short one" side FAST 10.8.0.1 10.8.9.1
+check "one SA there" ah_sas "$FAST" 1 10.8.0.1
+ip netns exec "$SLOW" "$MIFCTL" -j monitor count 1 >/tmp/mif-fo-slow.$$ &
+mon_slow=$!
+ip netns exec "$FAST" "$MIFCTL" -j monitor count 1 >/tmp/mif-fo-fast.$$ &
+mon_fast=$!
+# The losses come from processes already running, through read-write fifos
+# (nothing to start, no open that waits): FAST's loss follows SLOW's as soon
+# as ip monitor has seen SLOW's address go.
+mkfifo /tmp/mif-fo-slow-cmd.$$ /tmp/mif-fo-fast-cmd.$$ /tmp/mif-fo-slow-addr.$$
+ip -n "$SLOW" monitor address 1<>/tmp/mif-fo-slow-addr.$$ &
+ip_mon=$!
+ip -n "$SLOW" -batch - <>/tmp/mif-fo-slow-cmd.$$ &
+ip_slow=$!
+ip -n "$FAST" -batch - <>/tmp/mif-fo-fast-cmd.$$ &
+ip_fast=$!
+exec 8<>/tmp/mif-fo-slow-addr.$$
+sleep 2
+echo "address del 10.9.0.1/24 dev d0" >/tmp/mif-fo-slow-cmd.$$
+read -r -t 60 _ <&8
+echo "address del 10.8.0.1/24 dev d0" >/tmp/mif-fo-fast-cmd.$$
+exec 8<&-
+# done_at FILE: when the monitor wrote its event (after waiting for it).
+done_at() {
+	local i
+	for i in $(seq 300); do [ -s "$1" ] && break; sleep 0.2; done
+	stat -c %.9Y "$1"
+}
+fast_at=$(done_at /tmp/mif-fo-fast.$$)
+slow_at=$(done_at /tmp/mif-fo-slow.$$)
+check "the short failover did not wait for the long one" \
+	awk -v f="$fast_at" -v s="$slow_at" 'BEGIN { if (f < s) exit 0; print "short one at " f ", long one at " s; exit 1 }'
+check "the long one moved everything" sh -c 'grep -q "\"new_address\":\"10.9.9.1\",\"address\":\"10.9.0.1\",\"states\":$1," "$0" || { cat "$0"; exit 1; }' \
+	/tmp/mif-fo-slow.$$ "$N_SLOW"
+check "the short one moved its SA" grep -q '"new_address":"10.8.9.1","address":"10.8.0.1","states":1,' /tmp/mif-fo-fast.$$
+kill "$mon_slow" "$mon_fast" "$ip_mon" "$ip_slow" "$ip_fast" 2>/dev/null
+rm -f /tmp/mif-fo-slow.$$ /tmp/mif-fo-fast.$$ /tmp/mif-fo-slow-cmd.$$ /tmp/mif-fo-fast-cmd.$$ \
+	/tmp/mif-fo-slow-addr.$$
 
 # --- unloading with alternates and SAs moves nothing ---
 check "alternate for eu2" in_eu alt set 10.1.2.1 10.1.3.1
