@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Failover: when an address that has alternates disappears, or the link
- * that carries it loses its carrier or goes down, every SA and policy
- * bound to it moves to the first alternate that is present on a working
- * link, and the events group hears what moved. Nothing moves back when the
- * address returns: that is the key manager's call.
+ * that carries it loses its carrier or goes down, the SAs and policies
+ * bound to it move to the first alternate that is present on a working
+ * link, and the events group hears what moved. Each alternate set moves
+ * only the SAs of its scope (mark, if_id); scoped sets go first, the
+ * unscoped set of the address, if any, moves what is left. Nothing moves
+ * back when the address returns: that is the key manager's call.
  *
  * The notifiers only record the loss and queue work (the inet6addr chain
  * is atomic, and a rewrite sleeps). Each network namespace has its own
@@ -22,12 +24,12 @@
 
 #include "mif.h"
 
-/* Losses pending per namespace; past that, one check of every address. */
+/* Losses pending per namespace; past that, one check of every set. */
 #define MIF_LOSSES	16
 
 /*
  * What was lost: an address (addr set), or the link ifindex; neither: any
- * address with alternates may be lost (the pending list overflowed).
+ * address of a set may be lost (the pending list overflowed).
  */
 struct mif_loss {
 	struct mif_addr addr;
@@ -96,9 +98,35 @@ static bool mif_addr_lost(struct net *net, const struct mif_addr *a,
 	return lost;
 }
 
-static void mif_fail_over(struct net *net, struct mif_alt *e)
+/* Tell the events group what a failover of set e moved, and where. */
+static void mif_failover_event(struct net *net, const struct mif_alt *e,
+			       const struct mif_addr *to,
+			       const struct mif_counts *counts)
 {
-	struct mif_filter f = { .addr = e->addr };
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (!genl_has_listeners(&mif_genl_family, net, 0))
+		return;
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		return;
+	hdr = genlmsg_put(skb, 0, 0, &mif_genl_family, 0,
+			  XFRM_MIF_CMD_FAILOVER);
+	if (!hdr || mif_addr_put(skb, XFRM_MIF_A_ADDR, &e->f.addr) ||
+	    mif_addr_put(skb, XFRM_MIF_A_NEW_ADDR, to) ||
+	    nla_put_u32(skb, XFRM_MIF_A_STATES, counts->states) ||
+	    nla_put_u32(skb, XFRM_MIF_A_POLICIES, counts->policies) ||
+	    mif_alt_put_scope(skb, e)) {
+		nlmsg_free(skb);
+		return;
+	}
+	genlmsg_end(skb, hdr);
+	genlmsg_multicast_netns(&mif_genl_family, net, skb, 0, 0, GFP_KERNEL);
+}
+
+static void mif_fail_over(struct net *net, const struct mif_alt *e)
+{
 	struct mif_counts counts;
 	struct mif_move m = { };
 	unsigned int i;
@@ -110,25 +138,30 @@ static void mif_fail_over(struct net *net, struct mif_alt *e)
 	if (i == e->n)
 		return;		/* none usable: the SAs stay, dormant */
 	m.to = e->alts[i];
-	if (mif_rewrite(net, &f, &m, false, &counts, NULL))
+	if (mif_rewrite(net, &e->f, &m, false, &counts, NULL))
 		return;
 	if (counts.states || counts.policies)
-		mif_event_moved(net, XFRM_MIF_CMD_FAILOVER, &e->addr, &m.to,
-				&counts);
+		mif_failover_event(net, e, &m.to, &counts);
 }
 
-/* Fail over the addresses that l lost. */
+/* Fail over the sets that l lost: the scoped ones first. */
 static void mif_loss_handle(struct net *net, struct mif_net *mn,
 			    const struct mif_loss *l)
 {
 	struct mif_alt *e;
+	int scoped;
 
-	list_for_each_entry(e, &mn->alts, list) {
-		if (l->addr.family &&
-		    !mif_addr_equal(&l->addr, &e->addr.a, e->addr.family))
-			continue;
-		if (mif_addr_lost(net, &e->addr, l))
-			mif_fail_over(net, e);
+	for (scoped = 1; scoped >= 0; scoped--) {
+		list_for_each_entry(e, &mn->alts, list) {
+			if (mif_alt_scoped(e) != scoped)
+				continue;
+			if (l->addr.family &&
+			    !mif_addr_equal(&l->addr, &e->f.addr.a,
+					    e->f.addr.family))
+				continue;
+			if (mif_addr_lost(net, &e->f.addr, l))
+				mif_fail_over(net, e);
+		}
 	}
 }
 

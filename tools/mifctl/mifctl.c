@@ -25,7 +25,9 @@ static const struct command commands[] = {
 	  "        sa SPI NEWSPI [proto esp|ah|comp] [dst ADDR] [enc HEXKEY] [auth HEXKEY]\n"
 	  "           [port P] [peer-port P] [sa ...]" },
 	{ "show", cmd_show, "show [ADDR]" },
-	{ "alt", cmd_alt, "alt set ADDR ALT [ALT...] | alt show | alt del ADDR" },
+	{ "alt", cmd_alt,
+	  "alt set ADDR ALT [ALT...] [mark N [mask N]] [if_id N] | alt show\n"
+	  "        | alt del ADDR [mark N [mask N]] [if_id N]" },
 	{ "monitor", cmd_monitor, "monitor [count N]" },
 	{ "ike", cmd_ike,
 	  "ike [-s SOCKET] list [NAME] | status | up NAME [-w SECS] | down NAME\n"

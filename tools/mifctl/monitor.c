@@ -31,6 +31,55 @@ static const char *event_name(uint8_t cmd)
 	}
 }
 
+/* A failover: where to, what moved, and the scope of the alternate set. */
+static void print_failover(struct mifctl *ctl, struct nlattr **attrs,
+			   const struct ip_addr *addr, const struct counts *c)
+{
+	static const struct {
+		const char *name;
+		int attr;
+	} scope[] = {
+		{ "mark", XFRM_MIF_A_MARK },
+		{ "mask", XFRM_MIF_A_MARK_MASK },
+		{ "if_id", XFRM_MIF_A_IF_ID },
+	};
+	char buf[IP_ADDR_STRLEN], tbuf[IP_ADDR_STRLEN] = "";
+	struct json_object *o;
+	struct ip_addr to;
+	size_t k;
+
+	if (attrs[XFRM_MIF_A_NEW_ADDR] &&
+	    !mifnl_get_addr(attrs[XFRM_MIF_A_NEW_ADDR], &to))
+		ip_addr_str(&to, tbuf, sizeof(tbuf));
+	ip_addr_str(addr, buf, sizeof(buf));
+	if (!ctl->json) {
+		printf("failover %s", buf);
+		if (tbuf[0])
+			printf(" to %s", tbuf);
+		printf(": %u states, %u policies", c->states, c->policies);
+		if (attrs[XFRM_MIF_A_MARK] && attrs[XFRM_MIF_A_MARK_MASK])
+			printf(" mark 0x%x/0x%x", nla_get_u32(attrs[XFRM_MIF_A_MARK]),
+			       nla_get_u32(attrs[XFRM_MIF_A_MARK_MASK]));
+		if (attrs[XFRM_MIF_A_IF_ID])
+			printf(" if_id %u", nla_get_u32(attrs[XFRM_MIF_A_IF_ID]));
+		printf("\n");
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "event", json_object_new_string("failover"));
+	if (tbuf[0])
+		json_object_object_add(o, "new_address", json_object_new_string(tbuf));
+	json_object_object_add(o, "address", json_object_new_string(buf));
+	json_object_object_add(o, "states", json_object_new_int64(c->states));
+	json_object_object_add(o, "policies", json_object_new_int64(c->policies));
+	for (k = 0; k < sizeof(scope) / sizeof(scope[0]); k++)
+		if (attrs[scope[k].attr])
+			json_object_object_add(o, scope[k].name,
+					       json_object_new_int64(nla_get_u32(attrs[scope[k].attr])));
+	print_json(ctl, o);
+	json_object_put(o);
+}
+
 static int on_event(struct nlattr **attrs, uint8_t cmd, void *arg)
 {
 	struct monitor *m = arg;
@@ -41,6 +90,10 @@ static int on_event(struct nlattr **attrs, uint8_t cmd, void *arg)
 	if (attrs[XFRM_MIF_A_ADDR])
 		mifnl_get_addr(attrs[XFRM_MIF_A_ADDR], &addr);
 	read_counts(attrs, &c);
+	if (cmd == XFRM_MIF_CMD_FAILOVER) {
+		print_failover(m->ctl, attrs, &addr, &c);
+		goto printed;
+	}
 	o = json_object_new_object();
 	json_object_object_add(o, "event", json_object_new_string(event_name(cmd)));
 	if (attrs[XFRM_MIF_A_NEW_ADDR] &&
@@ -48,6 +101,7 @@ static int on_event(struct nlattr **attrs, uint8_t cmd, void *arg)
 		print_move(m->ctl, o, event_name(cmd), &addr, &to, &c);
 	else
 		print_counts(m->ctl, o, event_name(cmd), &addr, &c);
+printed:
 	fflush(stdout);
 	if (m->left && --m->left == 0)
 		return 1;

@@ -52,9 +52,9 @@ enum xfrm_mif_attr {
 	XFRM_MIF_A_NEW_INNER,		/* nest: new inner address (selector) */
 	XFRM_MIF_A_FROM,		/* nest of XFRM_MIF_A_ADDR: ordered list */
 	XFRM_MIF_A_ALTS,		/* nest of XFRM_MIF_A_ADDR: ordered list */
-	XFRM_MIF_A_MARK,		/* u32 */
+	XFRM_MIF_A_MARK,		/* u32: filter; an alternate set's scope */
 	XFRM_MIF_A_MARK_MASK,		/* u32 */
-	XFRM_MIF_A_IF_ID,		/* u32 */
+	XFRM_MIF_A_IF_ID,		/* u32: filter; an alternate set's scope */
 	XFRM_MIF_A_REQID,		/* u32 */
 	XFRM_MIF_A_FLAGS,		/* u32: XFRM_MIF_OPF_* */
 	XFRM_MIF_A_ENCAP_PORT,		/* be16: UDP-encap port at NEW_ADDR */
@@ -123,8 +123,14 @@ enum xfrm_mif_clone_attr {
 /* Most addresses XFRM_MIF_A_FROM may list. */
 #define XFRM_MIF_MAX_FROM	16
 
-/* Most alternates one address may have. */
+/* Most alternates one alternate set (an address and a scope) may list. */
 #define XFRM_MIF_MAX_ALTS	8
+
+/* Most alternate sets (scopes) one address may have. */
+#define XFRM_MIF_MAX_ALT_SCOPES	16
+
+/* Most alternate sets one network namespace may hold. */
+#define XFRM_MIF_MAX_ALT_SETS	256
 
 /* XFRM_MIF_A_FLAGS */
 #define XFRM_MIF_OPF_DRY_RUN	0x01	/* list what would change */
