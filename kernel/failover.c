@@ -5,8 +5,10 @@
  * bound to it move to the first alternate that is present on a working
  * link, and the events group hears what moved. Each alternate set moves
  * only the SAs of its scope (mark, if_id); scoped sets go first, the
- * unscoped set of the address, if any, moves what is left. Nothing moves
- * back when the address returns: that is the key manager's call.
+ * unscoped set of the address, if any, moves what is left. A failover that
+ * cannot move anything (no alternate usable, or the move refused) is
+ * announced too, with its reason. Nothing moves back when the address
+ * returns: that is the key manager's call.
  *
  * The notifiers only record the loss and queue work (the inet6addr chain
  * is atomic, and a rewrite sleeps). Each network namespace has its own
@@ -98,10 +100,25 @@ static bool mif_addr_lost(struct net *net, const struct mif_addr *a,
 	return lost;
 }
 
-/* Tell the events group what a failover of set e moved, and where. */
+static void mif_failover_log(const struct mif_alt *e, const char *why)
+{
+	if (e->f.addr.family == AF_INET)
+		net_info_ratelimited("xfrm_mif: no failover for %pI4: %s\n",
+				     &e->f.addr.a.a4, why);
+	else
+		net_info_ratelimited("xfrm_mif: no failover for %pI6c: %s\n",
+				     &e->f.addr.a.in6, why);
+}
+
+/*
+ * Tell the events group about a failover of set e: the alternate it moved
+ * to (or tried), the counts, and for a failure its reason, error and
+ * message, the counts then being what stays bound to the lost address.
+ */
 static void mif_failover_event(struct net *net, const struct mif_alt *e,
 			       const struct mif_addr *to,
-			       const struct mif_counts *counts)
+			       const struct mif_counts *counts, u32 reason,
+			       int err, const char *msg)
 {
 	struct sk_buff *skb;
 	void *hdr;
@@ -114,10 +131,13 @@ static void mif_failover_event(struct net *net, const struct mif_alt *e,
 	hdr = genlmsg_put(skb, 0, 0, &mif_genl_family, 0,
 			  XFRM_MIF_CMD_FAILOVER);
 	if (!hdr || mif_addr_put(skb, XFRM_MIF_A_ADDR, &e->f.addr) ||
-	    mif_addr_put(skb, XFRM_MIF_A_NEW_ADDR, to) ||
+	    (to && mif_addr_put(skb, XFRM_MIF_A_NEW_ADDR, to)) ||
 	    nla_put_u32(skb, XFRM_MIF_A_STATES, counts->states) ||
 	    nla_put_u32(skb, XFRM_MIF_A_POLICIES, counts->policies) ||
-	    mif_alt_put_scope(skb, e)) {
+	    mif_alt_put_scope(skb, e) ||
+	    (reason && nla_put_u32(skb, XFRM_MIF_A_REASON, reason)) ||
+	    (err && nla_put_s32(skb, XFRM_MIF_A_ERROR, err)) ||
+	    (msg && nla_put_string(skb, XFRM_MIF_A_MESSAGE, msg))) {
 		nlmsg_free(skb);
 		return;
 	}
@@ -125,23 +145,47 @@ static void mif_failover_event(struct net *net, const struct mif_alt *e,
 	genlmsg_multicast_netns(&mif_genl_family, net, skb, 0, 0, GFP_KERNEL);
 }
 
+/* A failover of e that moved nothing: said, if anything is left behind. */
+static void mif_failover_failed(struct net *net, const struct mif_alt *e,
+				const struct mif_addr *to, u32 reason,
+				int err, const char *msg)
+{
+	struct mif_counts left;
+
+	if (mif_delete(net, &e->f, true, &left) ||
+	    (!left.states && !left.policies))
+		return;
+	mif_failover_log(e, msg);
+	mif_failover_event(net, e, to, &left, reason, err, msg);
+}
+
 static void mif_fail_over(struct net *net, const struct mif_alt *e)
 {
+	struct netlink_ext_ack extack = { };
 	struct mif_counts counts;
 	struct mif_move m = { };
 	unsigned int i;
+	int err;
 
 	for (i = 0; i < e->n; i++) {
 		if (mif_addr_usable(net, &e->alts[i]))
 			break;
 	}
-	if (i == e->n)
-		return;		/* none usable: the SAs stay, dormant */
-	m.to = e->alts[i];
-	if (mif_rewrite(net, &e->f, &m, false, &counts, NULL))
+	if (i == e->n) {	/* the SAs stay, dormant */
+		mif_failover_failed(net, e, NULL,
+				    XFRM_MIF_FAILOVER_NO_ALTERNATE, 0,
+				    "no alternate is up with carrier");
 		return;
+	}
+	m.to = e->alts[i];
+	err = mif_rewrite(net, &e->f, &m, false, &counts, &extack);
+	if (err) {
+		mif_failover_failed(net, e, &m.to, XFRM_MIF_FAILOVER_REFUSED,
+				    err, extack._msg ?: "the move failed");
+		return;
+	}
 	if (counts.states || counts.policies)
-		mif_failover_event(net, e, &m.to, &counts);
+		mif_failover_event(net, e, &m.to, &counts, 0, 0, NULL);
 }
 
 /* Fail over the sets that l lost: the scoped ones first. */

@@ -5,9 +5,10 @@
 # the module moves their SAs to 10.1.2.1 by itself and tells the events
 # group; SG then follows (as its key manager would on UPDATE_SA_ADDRESSES)
 # and ESP flows over eu2. Nothing moves back when the link returns. Sets
-# scoped by mark or if_id move only their own SAs. A long failover in one
-# namespace does not hold up another namespace's; unloading the module
-# with alternates and live SAs moves nothing.
+# scoped by mark or if_id move only their own SAs, and a failover that
+# cannot move says why. A long failover in one namespace does not hold up
+# another namespace's; unloading the module with alternates and live SAs
+# moves nothing.
 source "$(dirname "$0")/lib.sh"
 source "$SELFTEST_DIR/topo.sh"
 
@@ -75,7 +76,9 @@ ip -n "$SG" link set sg3 down
 sleep 1
 check "SAs stay without a usable alternate" spi_at "$EU" 10.1.3.1 10.1.3.2 0x00001003
 ip -n "$SG" link set sg3 up
-# --- scopes: each alternate set moves its own marks or if_id ---
+
+# --- scopes: each alternate set moves its own marks or if_id, and says why
+# when it cannot ---
 # eu3 carries, besides tunnel 3, an SA of mark 1, one of mark 2 and one of
 # if_id 7. Mark 1 has a usable alternate; if_id 7's move is refused (its
 # SPI is taken at 10.1.2.1); the unscoped set (10.1.9.9) has none usable.
@@ -93,7 +96,7 @@ check "three sets for eu3" test "$(in_eu alt show | grep -c '^10.1.3.1 ')" = 3
 check "scopes shown" sh -c 'ip netns exec "$0" "$1" alt show | grep -q "^10.1.3.1 mark 0x1/0xffffffff alternates 10.1.2.1$" &&
 	ip netns exec "$0" "$1" -j alt show | grep -q "\"address\":\"10.1.3.1\",\"if_id\":7,\"alternates\":\[\"10.1.9.9\",\"10.1.2.1\"\]"' "$EU" "$MIFCTL"
 
-ip netns exec "$EU" "$MIFCTL" -j monitor count 1 >/tmp/mif-fo-scope.$$ &
+ip netns exec "$EU" "$MIFCTL" -j monitor count 3 >/tmp/mif-fo-scope.$$ &
 monitor=$!
 sleep 1
 ip -n "$SG" link set sg3 down
@@ -105,13 +108,14 @@ check "unscoped SAs stayed" spi_at "$EU" 10.1.3.1 10.1.3.2 0x00001003
 event_seen() { for i in $(seq 50); do grep -q -- "$1" /tmp/mif-fo-scope.$$ && return 0; sleep 0.1; done
 	cat /tmp/mif-fo-scope.$$; return 1; }
 check "event: mark 1 moved" event_seen '"event":"failover","new_address":"10.1.2.1","address":"10.1.3.1","states":1,"policies":0,"mark":1,"mask":4294967295}'
+check "event: if_id 7 refused, with the reason" event_seen '"new_address":"10.1.2.1","address":"10.1.3.1","states":1,"policies":0,"if_id":7,"reason":"refused","error":"File exists","message":"an SA with the same SPI exists at the new address"'
+check "event: no alternate for the rest" event_seen '"address":"10.1.3.1","states":4,"policies":2,"reason":"no-alternate","message":"no alternate is up with carrier"'
 kill "$monitor" 2>/dev/null
 rm -f /tmp/mif-fo-scope.$$
 ip -n "$SG" link set sg3 up
 check "scoped set deleted" in_eu alt del 10.1.3.1 mark 1
 check_fails "deleted once" in_eu alt del 10.1.3.1 mark 1
 check "two sets left for eu3" test "$(in_eu alt show | grep -c '^10.1.3.1 ')" = 2
-
 
 # --- namespaces fail over side by side: a long failover in one namespace
 # does not hold up another's ---

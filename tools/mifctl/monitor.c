@@ -31,7 +31,22 @@ static const char *event_name(uint8_t cmd)
 	}
 }
 
-/* A failover: where to, what moved, and the scope of the alternate set. */
+static const char *reason_name(uint32_t reason)
+{
+	switch (reason) {
+	case XFRM_MIF_FAILOVER_NO_ALTERNATE:
+		return "no-alternate";
+	case XFRM_MIF_FAILOVER_REFUSED:
+		return "refused";
+	default:
+		return "unknown";
+	}
+}
+
+/*
+ * A failover: where to, the counts (what moved, or for a failure, what
+ * stays), the scope of the alternate set, and why a failure failed.
+ */
 static void print_failover(struct mifctl *ctl, struct nlattr **attrs,
 			   const struct ip_addr *addr, const struct counts *c)
 {
@@ -43,6 +58,9 @@ static void print_failover(struct mifctl *ctl, struct nlattr **attrs,
 		{ "mask", XFRM_MIF_A_MARK_MASK },
 		{ "if_id", XFRM_MIF_A_IF_ID },
 	};
+	struct nlattr *reason = attrs[XFRM_MIF_A_REASON];
+	struct nlattr *error = attrs[XFRM_MIF_A_ERROR];
+	struct nlattr *msg = attrs[XFRM_MIF_A_MESSAGE];
 	char buf[IP_ADDR_STRLEN], tbuf[IP_ADDR_STRLEN] = "";
 	struct json_object *o;
 	struct ip_addr to;
@@ -56,7 +74,14 @@ static void print_failover(struct mifctl *ctl, struct nlattr **attrs,
 		printf("failover %s", buf);
 		if (tbuf[0])
 			printf(" to %s", tbuf);
-		printf(": %u states, %u policies", c->states, c->policies);
+		if (reason)
+			printf(" failed (%s: %s%s%s)",
+			       reason_name(nla_get_u32(reason)),
+			       msg ? nla_get_string(msg) : "",
+			       error ? ", " : "",
+			       error ? strerror(-(int32_t)nla_get_u32(error)) : "");
+		printf(": %u states, %u policies%s", c->states, c->policies,
+		       reason ? " stay" : "");
 		if (attrs[XFRM_MIF_A_MARK] && attrs[XFRM_MIF_A_MARK_MASK])
 			printf(" mark 0x%x/0x%x", nla_get_u32(attrs[XFRM_MIF_A_MARK]),
 			       nla_get_u32(attrs[XFRM_MIF_A_MARK_MASK]));
@@ -76,6 +101,15 @@ static void print_failover(struct mifctl *ctl, struct nlattr **attrs,
 		if (attrs[scope[k].attr])
 			json_object_object_add(o, scope[k].name,
 					       json_object_new_int64(nla_get_u32(attrs[scope[k].attr])));
+	if (reason)
+		json_object_object_add(o, "reason",
+				       json_object_new_string(reason_name(nla_get_u32(reason))));
+	if (error)
+		json_object_object_add(o, "error",
+				       json_object_new_string(strerror(-(int32_t)nla_get_u32(error))));
+	if (msg)
+		json_object_object_add(o, "message",
+				       json_object_new_string(nla_get_string(msg)));
 	print_json(ctl, o);
 	json_object_put(o);
 }

@@ -68,6 +68,9 @@ enum xfrm_mif_attr {
 	XFRM_MIF_A_CLONE,		/* nest: XFRM_MIF_CLONE_A_* */
 	XFRM_MIF_A_NEW_PEER_INNER,	/* nest: new inner address of the peer */
 	XFRM_MIF_A_SKIPPED,		/* u32: policies not copied (existed) */
+	XFRM_MIF_A_REASON,		/* u32: XFRM_MIF_FAILOVER_*, a failed failover */
+	XFRM_MIF_A_ERROR,		/* s32: negative errno of a refused failover */
+	XFRM_MIF_A_MESSAGE,		/* string: why a failover failed, in words */
 
 	__XFRM_MIF_A_MAX,
 	XFRM_MIF_A_MAX = __XFRM_MIF_A_MAX - 1
@@ -131,6 +134,13 @@ enum xfrm_mif_clone_attr {
 
 /* Most alternate sets one network namespace may hold. */
 #define XFRM_MIF_MAX_ALT_SETS	256
+
+/* XFRM_MIF_A_REASON: why a failover moved nothing. */
+enum xfrm_mif_failover_reason {
+	XFRM_MIF_FAILOVER_MOVED,	/* not sent: the failover succeeded */
+	XFRM_MIF_FAILOVER_NO_ALTERNATE,	/* no alternate is up with carrier */
+	XFRM_MIF_FAILOVER_REFUSED,	/* the move was refused: A_ERROR says why */
+};
 
 /* XFRM_MIF_A_FLAGS */
 #define XFRM_MIF_OPF_DRY_RUN	0x01	/* list what would change */
