@@ -1,30 +1,83 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Alternates: per address, an ordered list of addresses to move its SAs to
- * when it fails. This file keeps the lists (per network namespace, under
- * mif_net.lock); they are freed with the namespace and on module unload.
+ * when it fails. A list belongs to a scope, the mark and if_id of the SAs
+ * its owner moves (no scope: every SA bound to the address), so that key
+ * managers that share an address, each with its marks or XFRM interface,
+ * each keep their own list and move only their own SAs.
+ *
+ * This file keeps the sets (per network namespace, under mif_net.lock,
+ * with limits per address and per namespace, charged to the memory cgroup
+ * of the caller); they are freed with the namespace and on module unload.
  */
+#include <kunit/visibility.h>
 #include <linux/slab.h>
 #include <linux/xfrm_mif.h>
 #include <net/genetlink.h>
 
 #include "mif.h"
 
+bool mif_alt_scoped(const struct mif_alt *e)
+{
+	return e->f.has_mark || e->f.has_if_id;
+}
+
+/* Same address and scope? Marks are stored masked. */
+VISIBLE_IF_KUNIT bool mif_alt_same(const struct mif_filter *a,
+				   const struct mif_filter *b)
+{
+	if (!mif_addr_equal(&a->addr, &b->addr.a, b->addr.family) ||
+	    a->has_mark != b->has_mark || a->has_if_id != b->has_if_id)
+		return false;
+	if (a->has_mark &&
+	    (a->mark != b->mark || a->mark_mask != b->mark_mask))
+		return false;
+	return !a->has_if_id || a->if_id == b->if_id;
+}
+EXPORT_SYMBOL_IF_KUNIT(mif_alt_same);
+
 static struct mif_alt *mif_alt_find(struct mif_net *mn,
-				    const struct mif_addr *a)
+				    const struct mif_filter *f)
 {
 	struct mif_alt *e;
 
 	list_for_each_entry(e, &mn->alts, list)
-		if (mif_addr_equal(&e->addr, &a->a, a->family))
+		if (mif_alt_same(&e->f, f))
 			return e;
 	return NULL;
+}
+
+static unsigned int mif_alt_count(struct mif_net *mn, const struct mif_addr *a)
+{
+	unsigned int n = 0;
+	struct mif_alt *e;
+
+	list_for_each_entry(e, &mn->alts, list)
+		n += mif_addr_equal(&e->f.addr, &a->a, a->family);
+	return n;
+}
+
+/* The address and the scope of @info: the filters, but no reqid. */
+static int mif_alt_key(struct genl_info *info, struct mif_filter *f)
+{
+	int err = mif_filter_parse(info, f);
+
+	if (err)
+		return err;
+	if (f->has_reqid) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[XFRM_MIF_A_REQID],
+				    "alternates are scoped by mark and if_id, not by reqid");
+		return -EINVAL;
+	}
+	f->mark &= f->mark_mask;
+	return 0;
 }
 
 /* Parse XFRM_MIF_A_ALTS of @info into @e, checking every rule. */
 static int mif_alt_parse(struct genl_info *info, struct mif_alt *e)
 {
 	struct nlattr *list = info->attrs[XFRM_MIF_A_ALTS], *nla;
+	const struct mif_addr *addr = &e->f.addr;
 	int rem, err;
 	unsigned int i;
 
@@ -44,12 +97,12 @@ static int mif_alt_parse(struct genl_info *info, struct mif_alt *e)
 		err = mif_addr_parse(nla, alt, info->extack);
 		if (err)
 			return err;
-		if (alt->family != e->addr.family) {
+		if (alt->family != addr->family) {
 			NL_SET_ERR_MSG_ATTR(info->extack, nla,
 					    "alternate of another address family");
 			return -EAFNOSUPPORT;
 		}
-		if (mif_addr_equal(&e->addr, &alt->a, alt->family)) {
+		if (mif_addr_equal(addr, &alt->a, alt->family)) {
 			NL_SET_ERR_MSG_ATTR(info->extack, nla,
 					    "an address cannot be its own alternate");
 			return -EINVAL;
@@ -70,61 +123,91 @@ static int mif_alt_parse(struct genl_info *info, struct mif_alt *e)
 	return 0;
 }
 
-int mif_nl_alt_set(struct sk_buff *skb, struct genl_info *info)
+/* Add e, or replace the set of its address and scope, within the limits. */
+static int mif_alt_insert(struct mif_net *mn, struct mif_alt *e,
+			  struct netlink_ext_ack *extack)
 {
-	struct mif_net *mn = mif_pernet(genl_info_net(info));
-	struct mif_alt *e, *old;
-	int err;
+	struct mif_alt *old = mif_alt_find(mn, &e->f);
 
-	if (mif_missing(info, XFRM_MIF_A_ADDR, "missing address") ||
-	    mif_missing(info, XFRM_MIF_A_ALTS, "missing alternates"))
-		return -EINVAL;
-	e = kzalloc(sizeof(*e), GFP_KERNEL);
-	if (!e)
-		return -ENOMEM;
-	err = mif_addr_parse(info->attrs[XFRM_MIF_A_ADDR], &e->addr,
-			     info->extack);
-	if (!err)
-		err = mif_alt_parse(info, e);
-	if (err) {
-		kfree(e);
-		return err;
-	}
-	mutex_lock(&mn->lock);
-	old = mif_alt_find(mn, &e->addr);
 	if (old) {
 		list_replace(&old->list, &e->list);
 		kfree(old);
-	} else {
-		list_add_tail(&e->list, &mn->alts);
+		return 0;
 	}
-	mutex_unlock(&mn->lock);
+	if (mn->nalts >= XFRM_MIF_MAX_ALT_SETS) {
+		NL_SET_ERR_MSG(extack,
+			       "too many alternate sets in this network namespace");
+		return -ENOSPC;
+	}
+	if (mif_alt_count(mn, &e->f.addr) >= XFRM_MIF_MAX_ALT_SCOPES) {
+		NL_SET_ERR_MSG(extack,
+			       "too many alternate sets (scopes) for this address");
+		return -ENOSPC;
+	}
+	list_add_tail(&e->list, &mn->alts);
+	mn->nalts++;
 	return 0;
+}
+
+int mif_nl_alt_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct mif_net *mn = mif_pernet(genl_info_net(info));
+	struct mif_alt *e;
+	int err;
+
+	if (mif_missing(info, XFRM_MIF_A_ALTS, "missing alternates"))
+		return -EINVAL;
+	e = kzalloc(sizeof(*e), GFP_KERNEL_ACCOUNT);
+	if (!e)
+		return -ENOMEM;
+	err = mif_alt_key(info, &e->f);
+	if (!err)
+		err = mif_alt_parse(info, e);
+	if (!err) {
+		mutex_lock(&mn->lock);
+		err = mif_alt_insert(mn, e, info->extack);
+		mutex_unlock(&mn->lock);
+	}
+	if (err)
+		kfree(e);
+	return err;
 }
 
 int mif_nl_alt_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct mif_net *mn = mif_pernet(genl_info_net(info));
-	struct mif_addr addr;
+	struct mif_filter f;
 	struct mif_alt *e;
 	int err;
 
-	if (mif_missing(info, XFRM_MIF_A_ADDR, "missing address"))
-		return -EINVAL;
-	err = mif_addr_parse(info->attrs[XFRM_MIF_A_ADDR], &addr,
-			     info->extack);
+	err = mif_alt_key(info, &f);
 	if (err)
 		return err;
 	mutex_lock(&mn->lock);
-	e = mif_alt_find(mn, &addr);
-	if (e)
+	e = mif_alt_find(mn, &f);
+	if (e) {
 		list_del(&e->list);
+		mn->nalts--;
+	}
 	mutex_unlock(&mn->lock);
 	if (!e) {
-		NL_SET_ERR_MSG(info->extack, "address has no alternates");
+		NL_SET_ERR_MSG(info->extack,
+			       "address has no alternates in this scope");
 		return -ENOENT;
 	}
 	kfree(e);
+	return 0;
+}
+
+/* The scope of e, if it has one: XFRM_MIF_A_MARK, _MARK_MASK, _IF_ID. */
+int mif_alt_put_scope(struct sk_buff *skb, const struct mif_alt *e)
+{
+	if (e->f.has_mark &&
+	    (nla_put_u32(skb, XFRM_MIF_A_MARK, e->f.mark) ||
+	     nla_put_u32(skb, XFRM_MIF_A_MARK_MASK, e->f.mark_mask)))
+		return -EMSGSIZE;
+	if (e->f.has_if_id && nla_put_u32(skb, XFRM_MIF_A_IF_ID, e->f.if_id))
+		return -EMSGSIZE;
 	return 0;
 }
 
@@ -139,7 +222,8 @@ static int mif_alt_fill(struct sk_buff *skb, struct netlink_callback *cb,
 			  &mif_genl_family, NLM_F_MULTI, XFRM_MIF_CMD_ALT_GET);
 	if (!hdr)
 		return -EMSGSIZE;
-	if (mif_addr_put(skb, XFRM_MIF_A_ADDR, &e->addr))
+	if (mif_addr_put(skb, XFRM_MIF_A_ADDR, &e->f.addr) ||
+	    mif_alt_put_scope(skb, e))
 		goto cancel;
 	list = nla_nest_start(skb, XFRM_MIF_A_ALTS);
 	if (!list)
@@ -186,5 +270,6 @@ void mif_alt_flush(struct mif_net *mn)
 		list_del(&e->list);
 		kfree(e);
 	}
+	mn->nalts = 0;
 	mutex_unlock(&mn->lock);
 }

@@ -4,14 +4,17 @@
  * addresses (FROM) are copied onto a new outer address, each copy with the
  * SPI and keys userspace supplies and fresh counters, and so are the
  * policies bound to those addresses, unless a policy with the same selector
- * exists already.
+ * exists already. A new SPI that userspace reserved with XFRM_MSG_ALLOCSPI
+ * (a larval SA) is taken over, as XFRM_MSG_UPDSA would take it over.
  *
  * All or nothing. Every copy is built, initialised and checked first (an
- * entry for every SA, key lengths, free SPIs); only then are the SA copies
- * published, then the policy copies inserted. If publishing fails half-way,
- * what was published is deleted again; nothing is announced before the
- * whole operation has succeeded.
+ * entry for every SA, key lengths, unique keys, free SPIs); only then are
+ * the SA copies published, then the policy copies inserted. If publishing
+ * fails half-way, what was published is deleted again; nothing is
+ * announced, and no larval SA removed, before the whole operation has
+ * succeeded.
  */
+#include <kunit/visibility.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <net/xfrm.h>
@@ -203,9 +206,12 @@ static void mif_transport_sel(struct mif_clone *c, struct xfrm_selector *sel,
 		sel->daddr = c->peer.a;
 }
 
-/* The copy's addresses: FROM becomes NEW, the peer NEW_PEER, selectors. */
+/*
+ * The copy's addresses: FROM becomes NEW, the peer NEW_PEER, selectors.
+ * *outp: the copy is outbound (its source is ours).
+ */
 static int mif_state_addrs(struct mif_clone *c, const struct mif_addr *from,
-			   struct xfrm_state *xc)
+			   struct xfrm_state *xc, bool *outp)
 {
 	unsigned short family = xc->props.family;
 	xfrm_address_t *ours = NULL, *theirs = NULL;
@@ -224,6 +230,7 @@ static int mif_state_addrs(struct mif_clone *c, const struct mif_addr *from,
 		out = mif_is_host(from, &xc->sel.saddr, xc->sel.prefixlen_s,
 				  xc->sel.family);
 	}
+	*outp = out;
 	if (ours) {
 		old_peer.a = *theirs;
 		old_peer.family = family;
@@ -237,6 +244,57 @@ static int mif_state_addrs(struct mif_clone *c, const struct mif_addr *from,
 	}
 	return mif_inner(c, &xc->sel, out, xc->id.spi);
 }
+
+/*
+ * The copy's UDP encapsulation on the new path (out: the copy is outbound,
+ * so our port is its source port). A port not given stays the source's;
+ * both given as 0 mean no encapsulation (no NAT on the new path); an SA
+ * without encapsulation gains UDP_ENCAP_ESPINUDP when both are given (a
+ * NAT on the new path). *why: the reason of an -EINVAL.
+ */
+VISIBLE_IF_KUNIT int mif_clone_encap(struct xfrm_state *xc, bool out,
+				     const struct mif_ports *p,
+				     const char **why)
+{
+	struct xfrm_encap_tmpl *e = xc->encap;
+
+	if (!p->has_port && !p->has_peer_port)
+		return 0;
+	if (p->has_port && p->has_peer_port && !p->port && !p->peer_port) {
+		kfree(xc->encap);
+		xc->encap = NULL;
+		return 0;
+	}
+	if ((p->has_port && !p->port) || (p->has_peer_port && !p->peer_port)) {
+		*why = "UDP port 0 only as both ports, for no encapsulation";
+		return -EINVAL;
+	}
+	if (!e) {
+		if (!p->has_port || !p->has_peer_port) {
+			*why = "an SA without UDP encapsulation needs both ports to gain it";
+			return -EINVAL;
+		}
+		e = kzalloc(sizeof(*e), GFP_KERNEL);
+		if (!e)
+			return -ENOMEM;
+		e->encap_type = UDP_ENCAP_ESPINUDP;
+		xc->encap = e;
+	}
+	if (p->has_port) {
+		if (out)
+			e->encap_sport = p->port;
+		else
+			e->encap_dport = p->port;
+	}
+	if (p->has_peer_port) {
+		if (out)
+			e->encap_dport = p->peer_port;
+		else
+			e->encap_sport = p->peer_port;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(mif_clone_encap);
 
 /* One key of the copy: supplied, of the source's length, not the same. */
 static int mif_key(struct mif_clone *c, const struct mif_clone_ent *e,
@@ -301,8 +359,11 @@ static int mif_clone_state(struct mif_walk *w, struct xfrm_state *x)
 	u32 spi = be32_to_cpu(x->id.spi);
 	struct mif_clone_ent *e;
 	struct xfrm_state *xc;
+	struct mif_copy *v;
+	const char *why;
 	unsigned int n;
 	int from, err;
+	bool out;
 
 	from = mif_state_from(c, x);
 	if (from < 0)
@@ -327,8 +388,13 @@ static int mif_clone_state(struct mif_walk *w, struct xfrm_state *x)
 	xc = mif_state_copy(x, c->extack);
 	if (IS_ERR(xc))
 		return PTR_ERR(xc);
-	err = mif_state_addrs(c, &c->f[from].addr, xc);
+	err = mif_state_addrs(c, &c->f[from].addr, xc, &out);
 	xc->id.spi = e->new_spi;
+	if (!err) {
+		err = mif_clone_encap(xc, out, &e->ports, &why);
+		if (err == -EINVAL)
+			mif_err(c->extack, e->nla, spi, why);
+	}
 	if (!err)
 		err = mif_keys(c, e, xc);
 	if (err)
@@ -343,6 +409,10 @@ static int mif_clone_state(struct mif_walk *w, struct xfrm_state *x)
 	err = mif_copies_add(&c->sas, xc, 0, from);
 	if (err)
 		goto discard;
+	v = &c->sas.v[c->sas.n - 1];
+	v->ent = e;
+	xfrm_state_hold(x);
+	v->src = x;
 	return 0;
 
 discard:
@@ -492,10 +562,114 @@ static bool mif_same_policy(const struct mif_copy *a, const struct mif_copy *b)
 	       !memcmp(&x->selector, &y->selector, sizeof(x->selector));
 }
 
-/* Is every new SPI free? Which policy copies exist already? */
+static int mif_key_bytes_cmp(const struct mif_key *x, const struct mif_key *y)
+{
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return memcmp(x->key, y->key, x->len);
+}
+
+/* By length and bytes; among equal keys, the copies' first. */
+static int mif_key_cmp(const void *a, const void *b)
+{
+	const struct mif_key *x = a, *y = b;
+	int d = mif_key_bytes_cmp(x, y);
+
+	return d ?: (int)!x->ent - (int)!y->ent;
+}
+
+/*
+ * Sort k and find a copy's key that equals another key of k: the first,
+ * with *other the key it equals (another copy's, if there is one, else a
+ * source SA's). NULL: every copy's key is unique.
+ */
+VISIBLE_IF_KUNIT const struct mif_key *mif_key_reused(struct mif_key *k,
+						      unsigned int n,
+						      const struct mif_key **other)
+{
+	unsigned int i, j;
+
+	sort(k, n, sizeof(*k), mif_key_cmp, NULL);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && !mif_key_bytes_cmp(&k[i], &k[j]); j++)
+			;
+		if (j - i > 1 && k[i].ent) {
+			*other = &k[i + 1];
+			return &k[i];
+		}
+	}
+	return NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(mif_key_reused);
+
+static void mif_key_add(struct mif_key *k, unsigned int *n, const char *key,
+			unsigned int bits, const struct mif_clone_ent *e,
+			const struct nlattr *nla)
+{
+	if (!bits)
+		return;
+	k[*n].key = key;
+	k[*n].len = (bits + 7) / 8;
+	k[*n].ent = e;
+	k[*n].nla = nla;
+	(*n)++;
+}
+
+/* x's keys into k: a copy's (e set) or a source SA's; 3 at most. */
+static void mif_state_keys(struct mif_key *k, unsigned int *n,
+			   const struct xfrm_state *x,
+			   const struct mif_clone_ent *e)
+{
+	if (x->aead)
+		mif_key_add(k, n, x->aead->alg_key, x->aead->alg_key_len, e,
+			    e ? e->enc : NULL);
+	if (x->ealg)
+		mif_key_add(k, n, x->ealg->alg_key, x->ealg->alg_key_len, e,
+			    e ? e->enc : NULL);
+	if (x->aalg)
+		mif_key_add(k, n, x->aalg->alg_key, x->aalg->alg_key_len, e,
+			    e ? e->auth : NULL);
+}
+
+/*
+ * No copy shares a key with another copy or with a source SA: a copy
+ * starts its sequence numbers, and with them AEAD nonces, from zero.
+ */
+static int mif_check_keys(struct mif_clone *c)
+{
+	const struct mif_key *k, *other;
+	struct mif_key *keys;
+	unsigned int i, n = 0;
+	int err = 0;
+
+	if (!c->sas.n)
+		return 0;
+	keys = kvmalloc_array(c->sas.n, 6 * sizeof(*keys), GFP_KERNEL_ACCOUNT);
+	if (!keys)
+		return -ENOMEM;
+	for (i = 0; i < c->sas.n; i++) {
+		mif_state_keys(keys, &n, c->sas.v[i].obj, c->sas.v[i].ent);
+		mif_state_keys(keys, &n, c->sas.v[i].src, NULL);
+	}
+	k = mif_key_reused(keys, n, &other);
+	if (k) {
+		mif_err(c->extack, k->nla, be32_to_cpu(k->ent->spi),
+			other->ent ? "new key given twice in the request" :
+				     "new key is the key of another source SA");
+		err = -EINVAL;
+	}
+	kvfree(keys);
+	return err;
+}
+
+/*
+ * Is every new SPI free, or reserved by a larval SA to take over? Is every
+ * new key unique? Which policy copies exist already?
+ */
 static int mif_check(struct mif_clone *c)
 {
 	unsigned int i, j;
+	int err;
 
 	sort(c->sas.v, c->sas.n, sizeof(*c->sas.v), mif_sa_cmp, NULL);
 	for (i = 0; i < c->sas.n; i++) {
@@ -509,13 +683,18 @@ static int mif_check(struct mif_clone *c)
 		other = xfrm_state_lookup(c->w.net, xc->mark.v & xc->mark.m,
 					  &xc->id.daddr, xc->id.spi,
 					  xc->id.proto, xc->props.family);
-		if (other) {
+		if (other && other->km.state == XFRM_STATE_ACQ) {
+			c->sas.v[i].larval = other;	/* XFRM_MSG_ALLOCSPI */
+		} else if (other) {
 			xfrm_state_put(other);
 			mif_err(c->extack, NULL, be32_to_cpu(xc->id.spi),
 				"new SPI is in use at its destination");
 			return -EEXIST;
 		}
 	}
+	err = mif_check_keys(c);
+	if (err)
+		return err;
 
 	sort(c->pols.v, c->pols.n, sizeof(*c->pols.v), mif_pol_cmp, NULL);
 	for (i = 0; i < c->pols.n; i++) {
@@ -538,6 +717,28 @@ static int mif_check(struct mif_clone *c)
 	return 0;
 }
 
+/*
+ * Add xc to XFRM's tables. Where its SPI is reserved by a larval SA, xc goes
+ * in ahead of it, as xfrm_state_update() does for XFRM_MSG_UPDSA, so that
+ * lookups find xc and the SPI is never free; the larval SA is deleted once
+ * the whole clone has succeeded. A larval SA that expired meanwhile (the
+ * only change possible under xfrm_cfg_mutex) has left the SPI free.
+ */
+static int mif_add_state(struct xfrm_state *xc, struct xfrm_state *larval)
+{
+	bool inserted = false;
+
+	if (larval) {
+		spin_lock_bh(&larval->lock);	/* it cannot expire meanwhile */
+		if (larval->km.state == XFRM_STATE_ACQ) {
+			xfrm_state_insert(xc);
+			inserted = true;
+		}
+		spin_unlock_bh(&larval->lock);
+	}
+	return inserted ? 0 : xfrm_state_add(xc);
+}
+
 /* Publish the SA copies, then insert the policy copies. */
 static int mif_publish(struct mif_clone *c)
 {
@@ -548,7 +749,7 @@ static int mif_publish(struct mif_clone *c)
 		struct xfrm_state *xc = c->sas.v[i].obj;
 
 		xfrm_state_hold(xc);	/* ours; the tables get the other */
-		err = xfrm_state_add(xc);
+		err = mif_add_state(xc, c->sas.v[i].larval);
 		if (err) {
 			xfrm_state_put(xc);
 			mif_err(c->extack, NULL, be32_to_cpu(xc->id.spi),
@@ -601,17 +802,22 @@ static void mif_finish(struct mif_clone *c, bool commit)
 		struct mif_copy *s = &c->sas.v[i];
 		struct xfrm_state *xc = s->obj;
 
+		if (s->src)
+			xfrm_state_put(s->src);
 		if (!s->published) {
 			mif_state_discard(xc);
-			continue;
-		}
-		if (commit) {
+		} else if (commit) {
 			xfrm_audit_state_add(xc, 1, true);
 			mif_notify_state(xc, XFRM_MSG_NEWSA);
+			if (s->larval)
+				xfrm_state_delete(s->larval);
+			xfrm_state_put(xc);
 		} else {
 			xfrm_state_delete(xc);
+			xfrm_state_put(xc);
 		}
-		xfrm_state_put(xc);
+		if (s->larval)
+			xfrm_state_put(s->larval);
 	}
 }
 

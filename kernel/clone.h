@@ -10,11 +10,21 @@
 
 #define MIF_KEY_MAX	512	/* bytes; XFRM's largest keys are far smaller */
 
+/*
+ * UDP-encapsulation ports on the new path, ours (at NEW_ADDR) and the
+ * peer's; one not given stays the source SA's.
+ */
+struct mif_ports {
+	__be16 port, peer_port;
+	bool has_port, has_peer_port;
+};
+
 /* One XFRM_MIF_A_CLONE entry: which SA, and its copy's SPI and keys. */
 struct mif_clone_ent {
 	const struct nlattr *nla;
 	const struct nlattr *enc, *auth;
 	struct mif_addr dst;
+	struct mif_ports ports;	/* the entry's, else the request's */
 	__be32 spi, new_spi;
 	u8 proto;
 	bool has_dst;
@@ -24,6 +34,9 @@ struct mif_clone_ent {
 /* An unpublished copy, and where it came from. */
 struct mif_copy {
 	void *obj;		/* struct xfrm_state or struct xfrm_policy */
+	struct xfrm_state *src;	/* an SA copy's source, held */
+	struct mif_clone_ent *ent;	/* an SA copy's entry */
+	struct xfrm_state *larval;	/* the SPI's reservation, held */
 	unsigned int from;	/* index in FROM */
 	unsigned int seq;	/* walk order */
 	int dir;		/* policies */
@@ -43,6 +56,7 @@ struct mif_clone {
 	unsigned int nfrom;
 	struct mif_addr to, peer, inner, peer_inner;
 	bool has_peer, has_inner, has_peer_inner;
+	struct mif_ports ports;	/* the request's, for ESP SAs */
 	struct mif_clone_ent *ent;	/* sorted by SPI, protocol */
 	unsigned int nent;
 	struct mif_copies sas, pols;
@@ -55,5 +69,20 @@ void mif_clone_init(struct mif_clone *c, struct net *net,
 		    struct netlink_ext_ack *extack);
 int mif_clone(struct mif_clone *c, bool dry_run, struct mif_counts *counts);
 void mif_clone_free(struct mif_clone *c);
+
+/* A key of the request: a copy's (ent set) or a source SA's. */
+struct mif_key {
+	const u8 *key;
+	unsigned int len;		/* bytes */
+	const struct mif_clone_ent *ent;	/* NULL: a source SA's */
+	const struct nlattr *nla;	/* the attribute that gave it */
+};
+
+#if IS_ENABLED(CONFIG_KUNIT)
+int mif_clone_encap(struct xfrm_state *xc, bool out,
+		    const struct mif_ports *p, const char **why);
+const struct mif_key *mif_key_reused(struct mif_key *k, unsigned int n,
+				     const struct mif_key **other);
+#endif
 
 #endif

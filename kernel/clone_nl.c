@@ -19,7 +19,23 @@ static const struct nla_policy mif_ent_policy[XFRM_MIF_CLONE_A_MAX + 1] = {
 					    .len = MIF_KEY_MAX },
 	[XFRM_MIF_CLONE_A_AUTH_KEY]	= { .type = NLA_BINARY,
 					    .len = MIF_KEY_MAX },
+	[XFRM_MIF_CLONE_A_ENCAP_PORT]	= { .type = NLA_BE16 },
+	[XFRM_MIF_CLONE_A_ENCAP_PEER_PORT] = { .type = NLA_BE16 },
 };
+
+/* The ports of attributes port and peer (NULL: not given) into p. */
+static void mif_parse_ports(struct mif_ports *p, const struct nlattr *port,
+			    const struct nlattr *peer)
+{
+	if (port) {
+		p->port = nla_get_be16(port);
+		p->has_port = true;
+	}
+	if (peer) {
+		p->peer_port = nla_get_be16(peer);
+		p->has_peer_port = true;
+	}
+}
 
 static int mif_parse_ent(struct mif_clone *c, const struct nlattr *nla,
 			 struct mif_clone_ent *e)
@@ -52,6 +68,25 @@ static int mif_parse_ent(struct mif_clone *c, const struct nlattr *nla,
 				    "protocol is not ESP, AH or IPcomp");
 		return -EINVAL;
 	}
+	/* IPcomp's header carries 16 bits: a larger CPI is never found */
+	if (e->proto == IPPROTO_COMP && be32_to_cpu(e->new_spi) > 0xffff) {
+		mif_err(extack, tb[XFRM_MIF_CLONE_A_NEW_SPI],
+			be32_to_cpu(e->spi),
+			"new IPcomp CPI above 0xffff (a CPI has 16 bits)");
+		return -EINVAL;
+	}
+	if (e->proto == IPPROTO_ESP) {
+		e->ports = c->ports;
+		mif_parse_ports(&e->ports, tb[XFRM_MIF_CLONE_A_ENCAP_PORT],
+				tb[XFRM_MIF_CLONE_A_ENCAP_PEER_PORT]);
+	} else if (tb[XFRM_MIF_CLONE_A_ENCAP_PORT] ||
+		   tb[XFRM_MIF_CLONE_A_ENCAP_PEER_PORT]) {
+		mif_err(extack, tb[XFRM_MIF_CLONE_A_ENCAP_PORT] ?:
+				tb[XFRM_MIF_CLONE_A_ENCAP_PEER_PORT],
+			be32_to_cpu(e->spi),
+			"UDP encapsulation ports for an SA that is not ESP");
+		return -EINVAL;
+	}
 	if (tb[XFRM_MIF_CLONE_A_DST]) {
 		err = mif_addr_parse(tb[XFRM_MIF_CLONE_A_DST], &e->dst, extack);
 		if (err)
@@ -79,7 +114,7 @@ static int mif_parse_ents(struct mif_clone *c, const struct nlattr *list)
 	}
 	if (!n)
 		return 0;
-	c->ent = kvcalloc(n, sizeof(*c->ent), GFP_KERNEL);
+	c->ent = kvcalloc(n, sizeof(*c->ent), GFP_KERNEL_ACCOUNT);
 	if (!c->ent)
 		return -ENOMEM;
 	nla_for_each_nested(nla, list, rem) {
@@ -104,7 +139,10 @@ static int mif_parse_addr_attr(struct mif_clone *c, struct genl_info *info,
 	return err;
 }
 
-/* FROM, NEW_ADDR, NEW_PEER, NEW_INNER, NEW_PEER_INNER and the filters. */
+/*
+ * FROM, NEW_ADDR, NEW_PEER, NEW_INNER, NEW_PEER_INNER, the ports and the
+ * filters, then the entries.
+ */
 static int mif_clone_parse(struct mif_clone *c, struct genl_info *info)
 {
 	struct netlink_ext_ack *extack = info->extack;
@@ -164,6 +202,8 @@ static int mif_clone_parse(struct mif_clone *c, struct genl_info *info)
 		f.has_reqid = true;
 		f.reqid = nla_get_u32(attrs[XFRM_MIF_A_REQID]);
 	}
+	mif_parse_ports(&c->ports, attrs[XFRM_MIF_A_ENCAP_PORT],
+			attrs[XFRM_MIF_A_ENCAP_PEER_PORT]);
 
 	nla_for_each_nested(nla, attrs[XFRM_MIF_A_FROM], rem) {
 		struct mif_filter *fi = &c->f[c->nfrom];

@@ -1,13 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Failover: when an address that has alternates disappears, or the link
- * that carries it loses its carrier or goes down, every SA and policy
- * bound to it moves to the first alternate that is present on a working
- * link, and the events group hears what moved. Nothing moves back when the
- * address returns: that is the key manager's call.
+ * that carries it loses its carrier or goes down, the SAs and policies
+ * bound to it move to the first alternate that is present on a working
+ * link, and the events group hears what moved. Each alternate set moves
+ * only the SAs of its scope (mark, if_id); scoped sets go first, the
+ * unscoped set of the address, if any, moves what is left. A failover that
+ * cannot move anything (no alternate usable, or the move refused) is
+ * announced too, with its reason. Nothing moves back when the address
+ * returns: that is the key manager's call.
  *
- * The notifiers only queue work (the inet6addr chain is atomic, and a
- * rewrite sleeps); an ordered workqueue runs failovers one at a time.
+ * The notifiers only record the loss and queue work (the inet6addr chain
+ * is atomic, and a rewrite sleeps). Each network namespace has its own
+ * work item and its own bounded list of pending losses: failovers of one
+ * namespace run one at a time, in order, and never wait for another
+ * namespace's.
  */
 #include <linux/inetdevice.h>
 #include <linux/netdevice.h>
@@ -15,14 +22,29 @@
 #include <linux/workqueue.h>
 #include <linux/xfrm_mif.h>
 #include <net/addrconf.h>
+#include <net/net_namespace.h>
 
 #include "mif.h"
 
+/* Losses pending per namespace; past that, one check of every set. */
+#define MIF_LOSSES	16
+
+/*
+ * What was lost: an address (addr set), or the link ifindex; neither: any
+ * address of a set may be lost (the pending list overflowed).
+ */
 struct mif_loss {
+	struct mif_addr addr;
+	int ifindex;
+};
+
+struct mif_failover {
 	struct work_struct work;
-	struct net *net;		/* held */
-	struct mif_addr addr;		/* an address went away, or */
-	int ifindex;			/* a link went down (addr unset) */
+	struct net *net;		/* whose mif_net holds this */
+	spinlock_t lock;		/* n, pending, rescan */
+	unsigned int n;
+	struct mif_loss pending[MIF_LOSSES];
+	bool rescan;
 };
 
 static struct workqueue_struct *mif_wq;
@@ -41,6 +63,11 @@ static struct net_device *mif_addr_dev(struct net *net,
 #endif
 }
 
+static bool mif_dev_up(const struct net_device *dev)
+{
+	return netif_running(dev) && netif_carrier_ok(dev);
+}
+
 /* Is a a local address on a link that is up and has carrier? */
 static bool mif_addr_usable(struct net *net, const struct mif_addr *a)
 {
@@ -49,89 +76,211 @@ static bool mif_addr_usable(struct net *net, const struct mif_addr *a)
 
 	rcu_read_lock();
 	dev = mif_addr_dev(net, a);
-	ok = dev && netif_running(dev) && netif_carrier_ok(dev);
+	ok = dev && mif_dev_up(dev);
 	rcu_read_unlock();
 	return ok;
 }
 
-/* Has a been lost: gone, or on link loss, carried by that link? */
+/* Has a been lost, as far as loss l tells? */
 static bool mif_addr_lost(struct net *net, const struct mif_addr *a,
-			  int ifindex)
+			  const struct mif_loss *l)
 {
 	struct net_device *dev;
 	bool lost;
 
 	rcu_read_lock();
 	dev = mif_addr_dev(net, a);
-	if (ifindex)
-		lost = dev && dev->ifindex == ifindex &&
-		       !(netif_running(dev) && netif_carrier_ok(dev));
-	else
+	if (l->ifindex)
+		lost = dev && dev->ifindex == l->ifindex && !mif_dev_up(dev);
+	else if (l->addr.family)
 		lost = !dev;
+	else
+		lost = !dev || !mif_dev_up(dev);
 	rcu_read_unlock();
 	return lost;
 }
 
-static void mif_fail_over(struct net *net, struct mif_alt *e)
+static void mif_failover_log(const struct mif_alt *e, const char *why)
 {
-	struct mif_filter f = { .addr = e->addr };
+	if (e->f.addr.family == AF_INET)
+		net_info_ratelimited("xfrm_mif: no failover for %pI4: %s\n",
+				     &e->f.addr.a.a4, why);
+	else
+		net_info_ratelimited("xfrm_mif: no failover for %pI6c: %s\n",
+				     &e->f.addr.a.in6, why);
+}
+
+/*
+ * Tell the events group about a failover of set e: the alternate it moved
+ * to (or tried), the counts, and for a failure its reason, error and
+ * message, the counts then being what stays bound to the lost address.
+ */
+static void mif_failover_event(struct net *net, const struct mif_alt *e,
+			       const struct mif_addr *to,
+			       const struct mif_counts *counts, u32 reason,
+			       int err, const char *msg)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (!genl_has_listeners(&mif_genl_family, net, 0))
+		return;
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		return;
+	hdr = genlmsg_put(skb, 0, 0, &mif_genl_family, 0,
+			  XFRM_MIF_CMD_FAILOVER);
+	if (!hdr || mif_addr_put(skb, XFRM_MIF_A_ADDR, &e->f.addr) ||
+	    (to && mif_addr_put(skb, XFRM_MIF_A_NEW_ADDR, to)) ||
+	    nla_put_u32(skb, XFRM_MIF_A_STATES, counts->states) ||
+	    nla_put_u32(skb, XFRM_MIF_A_POLICIES, counts->policies) ||
+	    mif_alt_put_scope(skb, e) ||
+	    (reason && nla_put_u32(skb, XFRM_MIF_A_REASON, reason)) ||
+	    (err && nla_put_s32(skb, XFRM_MIF_A_ERROR, err)) ||
+	    (msg && nla_put_string(skb, XFRM_MIF_A_MESSAGE, msg))) {
+		nlmsg_free(skb);
+		return;
+	}
+	genlmsg_end(skb, hdr);
+	genlmsg_multicast_netns(&mif_genl_family, net, skb, 0, 0, GFP_KERNEL);
+}
+
+/* A failover of e that moved nothing: said, if anything is left behind. */
+static void mif_failover_failed(struct net *net, const struct mif_alt *e,
+				const struct mif_addr *to, u32 reason,
+				int err, const char *msg)
+{
+	struct mif_counts left;
+
+	if (mif_delete(net, &e->f, true, &left) ||
+	    (!left.states && !left.policies))
+		return;
+	mif_failover_log(e, msg);
+	mif_failover_event(net, e, to, &left, reason, err, msg);
+}
+
+static void mif_fail_over(struct net *net, const struct mif_alt *e)
+{
+	struct netlink_ext_ack extack = { };
 	struct mif_counts counts;
 	struct mif_move m = { };
 	unsigned int i;
+	int err;
 
 	for (i = 0; i < e->n; i++) {
 		if (mif_addr_usable(net, &e->alts[i]))
 			break;
 	}
-	if (i == e->n)
-		return;		/* none usable: the SAs stay, dormant */
+	if (i == e->n) {	/* the SAs stay, dormant */
+		mif_failover_failed(net, e, NULL,
+				    XFRM_MIF_FAILOVER_NO_ALTERNATE, 0,
+				    "no alternate is up with carrier");
+		return;
+	}
 	m.to = e->alts[i];
-	if (mif_rewrite(net, &f, &m, false, &counts, NULL))
+	err = mif_rewrite(net, &e->f, &m, false, &counts, &extack);
+	if (err) {
+		mif_failover_failed(net, e, &m.to, XFRM_MIF_FAILOVER_REFUSED,
+				    err, extack._msg ?: "the move failed");
 		return;
+	}
 	if (counts.states || counts.policies)
-		mif_event_moved(net, XFRM_MIF_CMD_FAILOVER, &e->addr, &m.to,
-				&counts);
+		mif_failover_event(net, e, &m.to, &counts, 0, 0, NULL);
 }
 
-static void mif_loss_work(struct work_struct *work)
+/* Fail over the sets that l lost: the scoped ones first. */
+static void mif_loss_handle(struct net *net, struct mif_net *mn,
+			    const struct mif_loss *l)
 {
-	struct mif_loss *l = container_of(work, struct mif_loss, work);
-	struct mif_net *mn = mif_pernet(l->net);
 	struct mif_alt *e;
+	int scoped;
 
-	mutex_lock(&mn->lock);
-	list_for_each_entry(e, &mn->alts, list) {
-		if (l->addr.family &&
-		    !mif_addr_equal(&l->addr, &e->addr.a, e->addr.family))
-			continue;
-		if (mif_addr_lost(l->net, &e->addr, l->ifindex))
-			mif_fail_over(l->net, e);
+	for (scoped = 1; scoped >= 0; scoped--) {
+		list_for_each_entry(e, &mn->alts, list) {
+			if (mif_alt_scoped(e) != scoped)
+				continue;
+			if (l->addr.family &&
+			    !mif_addr_equal(&l->addr, &e->f.addr.a,
+					    e->f.addr.family))
+				continue;
+			if (mif_addr_lost(net, &e->f.addr, l))
+				mif_fail_over(net, e);
+		}
 	}
-	mutex_unlock(&mn->lock);
-	put_net(l->net);
-	kfree(l);
 }
 
-static void mif_loss_queue(struct net *net, const struct mif_addr *addr,
-			   int ifindex, gfp_t gfp)
+/* The oldest pending loss, or a rescan, which covers them all. */
+static bool mif_loss_pop(struct mif_failover *fo, struct mif_loss *l)
 {
-	struct mif_loss *l;
+	bool found = true;
 
-	if (READ_ONCE(mif_stopping) || list_empty(&mif_pernet(net)->alts))
-		return;
-	l = kzalloc(sizeof(*l), gfp);
-	if (!l)
-		return;
-	l->net = maybe_get_net(net);
-	if (!l->net) {			/* the namespace is going away */
-		kfree(l);
-		return;
+	spin_lock_bh(&fo->lock);
+	if (fo->rescan) {
+		memset(l, 0, sizeof(*l));
+		fo->rescan = false;
+		fo->n = 0;
+	} else if (fo->n) {
+		*l = fo->pending[0];
+		fo->n--;
+		memmove(&fo->pending[0], &fo->pending[1],
+			fo->n * sizeof(fo->pending[0]));
+	} else {
+		found = false;
 	}
+	spin_unlock_bh(&fo->lock);
+	return found;
+}
+
+static void mif_failover_work(struct work_struct *work)
+{
+	struct mif_failover *fo = container_of(work, struct mif_failover, work);
+	struct mif_net *mn = mif_pernet(fo->net);
+	struct mif_loss l;
+
+	while (mif_loss_pop(fo, &l)) {
+		mutex_lock(&mn->lock);
+		mif_loss_handle(fo->net, mn, &l);
+		mutex_unlock(&mn->lock);
+	}
+}
+
+static bool mif_loss_equal(const struct mif_loss *a, const struct mif_loss *b)
+{
+	return a->ifindex == b->ifindex && a->addr.family == b->addr.family &&
+	       (!a->addr.family ||
+		mif_addr_equal(&a->addr, &b->addr.a, b->addr.family));
+}
+
+/* Record a loss in net and queue its work. Any context but hard IRQ. */
+static void mif_loss_queue(struct net *net, const struct mif_addr *addr,
+			   int ifindex)
+{
+	struct mif_loss l = { .ifindex = ifindex };
+	struct mif_failover *fo;
+	struct mif_net *mn;
+	unsigned int i;
+
+	/* a namespace on its way out has nothing left to move */
+	if (READ_ONCE(mif_stopping) || !check_net(net))
+		return;
+	mn = mif_pernet(net);
+	if (list_empty(&mn->alts))
+		return;
 	if (addr)
-		l->addr = *addr;
-	l->ifindex = ifindex;
-	INIT_WORK(&l->work, mif_loss_work);
-	queue_work(mif_wq, &l->work);
+		l.addr = *addr;
+	fo = mn->fo;
+	spin_lock_bh(&fo->lock);
+	for (i = 0; i < fo->n; i++)
+		if (mif_loss_equal(&fo->pending[i], &l))
+			break;
+	if (i == fo->n) {
+		if (fo->n < MIF_LOSSES)
+			fo->pending[fo->n++] = l;
+		else
+			fo->rescan = true;
+	}
+	spin_unlock_bh(&fo->lock);
+	queue_work(mif_wq, &fo->work);
 }
 
 static int mif_inetaddr_event(struct notifier_block *nb, unsigned long event,
@@ -143,7 +292,7 @@ static int mif_inetaddr_event(struct notifier_block *nb, unsigned long event,
 	if (event != NETDEV_DOWN)
 		return NOTIFY_DONE;
 	a.a.a4 = ifa->ifa_local;
-	mif_loss_queue(dev_net(ifa->ifa_dev->dev), &a, 0, GFP_KERNEL);
+	mif_loss_queue(dev_net(ifa->ifa_dev->dev), &a, 0);
 	return NOTIFY_DONE;
 }
 
@@ -161,7 +310,7 @@ static int mif_inet6addr_event(struct notifier_block *nb, unsigned long event,
 	if (event != NETDEV_DOWN)
 		return NOTIFY_DONE;
 	a.a.in6 = ifa->addr;
-	mif_loss_queue(dev_net(ifa->idev->dev), &a, 0, GFP_ATOMIC);
+	mif_loss_queue(dev_net(ifa->idev->dev), &a, 0);
 	return NOTIFY_DONE;
 }
 
@@ -177,7 +326,7 @@ static int mif_netdev_event(struct notifier_block *nb, unsigned long event,
 
 	if (event == NETDEV_DOWN ||
 	    (event == NETDEV_CHANGE && !netif_carrier_ok(dev)))
-		mif_loss_queue(dev_net(dev), NULL, dev->ifindex, GFP_KERNEL);
+		mif_loss_queue(dev_net(dev), NULL, dev->ifindex);
 	return NOTIFY_DONE;
 }
 
@@ -185,11 +334,40 @@ static struct notifier_block mif_netdev_nb = {
 	.notifier_call = mif_netdev_event,
 };
 
+/* Before the notifiers: every namespace has its mif_failover. */
+int mif_failover_net_init(struct net *net)
+{
+	struct mif_failover *fo;
+
+	fo = kzalloc(sizeof(*fo), GFP_KERNEL_ACCOUNT);
+	if (!fo)
+		return -ENOMEM;
+	fo->net = net;
+	spin_lock_init(&fo->lock);
+	INIT_WORK(&fo->work, mif_failover_work);
+	mif_pernet(net)->fo = fo;
+	return 0;
+}
+
+/*
+ * The namespace's devices are gone (their exits run before this one), so
+ * nothing queues more: wait for a failover that runs, drop the pending.
+ */
+void mif_failover_net_exit(struct net *net)
+{
+	struct mif_net *mn = mif_pernet(net);
+
+	cancel_work_sync(&mn->fo->work);
+	kfree(mn->fo);
+	mn->fo = NULL;
+}
+
 int __init mif_failover_init(void)
 {
 	int err;
 
-	mif_wq = alloc_ordered_workqueue("xfrm_mif", 0);
+	/* unbound: namespaces fail over side by side */
+	mif_wq = alloc_workqueue("xfrm_mif", WQ_UNBOUND, 0);
 	if (!mif_wq)
 		return -ENOMEM;
 	err = register_inetaddr_notifier(&mif_inetaddr_nb);

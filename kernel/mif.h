@@ -114,10 +114,13 @@ int mif_nl_clone(struct sk_buff *skb, struct genl_info *info);
 int mif_delete(struct net *net, const struct mif_filter *f, bool dry_run,
 	       struct mif_counts *counts);
 
-/* alt.c: per-address alternates. */
+/*
+ * alt.c: alternate sets. An address, the scope of the SAs its owner moves
+ * (mark, if_id; none: every SA), and where they go.
+ */
 struct mif_alt {
 	struct list_head list;		/* in mif_net.alts */
-	struct mif_addr addr;
+	struct mif_filter f;		/* the address and the scope */
 	unsigned int n;
 	struct mif_addr alts[XFRM_MIF_MAX_ALTS];
 };
@@ -127,15 +130,25 @@ int mif_nl_alt_set(struct sk_buff *skb, struct genl_info *info);
 int mif_nl_alt_del(struct sk_buff *skb, struct genl_info *info);
 int mif_nl_alt_dump(struct sk_buff *skb, struct netlink_callback *cb);
 void mif_alt_flush(struct mif_net *mn);
+bool mif_alt_scoped(const struct mif_alt *e);
+int mif_alt_put_scope(struct sk_buff *skb, const struct mif_alt *e);
+#if IS_ENABLED(CONFIG_KUNIT)
+bool mif_alt_same(const struct mif_filter *a, const struct mif_filter *b);
+#endif
 
-/* failover.c: moving SAs off lost addresses. */
+/* failover.c: moving SAs off lost addresses, one work item per netns. */
+struct mif_failover;
 int mif_failover_init(void);
 void mif_failover_exit(void);
+int mif_failover_net_init(struct net *net);
+void mif_failover_net_exit(struct net *net);
 
 /* netns.c: per network namespace state. */
 struct mif_net {
 	struct mutex lock;		/* serialises this module's writers */
-	struct list_head alts;		/* struct mif_alt, by address */
+	struct list_head alts;		/* struct mif_alt, in the order set */
+	unsigned int nalts;
+	struct mif_failover *fo;	/* lost addresses, and their work */
 };
 
 struct mif_net *mif_pernet(const struct net *net);

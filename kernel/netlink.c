@@ -33,6 +33,9 @@ static const struct nla_policy mif_policy[XFRM_MIF_A_MAX + 1] = {
 	[XFRM_MIF_A_CLONE]	= { .type = NLA_NESTED },
 	[XFRM_MIF_A_NEW_PEER_INNER] = { .type = NLA_NESTED },
 	[XFRM_MIF_A_SKIPPED]	= { .type = NLA_U32 },
+	[XFRM_MIF_A_REASON]	= { .type = NLA_U32 },
+	[XFRM_MIF_A_ERROR]	= { .type = NLA_S32 },
+	[XFRM_MIF_A_MESSAGE]	= { .type = NLA_NUL_STRING },
 };
 
 #define MIF_FEATURES (XFRM_MIF_F_REWRITE | XFRM_MIF_F_CLONE | \

@@ -21,11 +21,12 @@ static int __net_init mif_net_init(struct net *net)
 
 	mutex_init(&mn->lock);
 	INIT_LIST_HEAD(&mn->alts);
-	return 0;
+	return mif_failover_net_init(net);
 }
 
 static void __net_exit mif_net_exit(struct net *net)
 {
+	mif_failover_net_exit(net);
 	mif_alt_flush(mif_pernet(net));
 }
 

@@ -1,8 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# mifctl alt: per-address alternates are kept per network namespace,
-# replaced, deleted, checked, and freed with the namespace and on unload.
+# mifctl alt: alternate sets, per address and scope (mark, if_id), are kept
+# per network namespace, replaced, deleted, checked, limited per address
+# and per namespace, and freed with the namespace and on unload.
 source "$(dirname "$0")/lib.sh"
+
+NLRAW=${NLRAW:-$REPO_DIR/build/selftests/nlraw}
 
 require_root
 require_cmd ip
@@ -31,8 +34,39 @@ check "refusals changed nothing" test "$(mc "$A" alt show | wc -l)" = 2
 
 check "delete" mc "$A" alt del 10.1.3.1
 check "deleted" test "$(mc "$A" alt show)" = "fd01:3::1 alternates fd01:2::1"
+
+# Scopes: one set per address and (mark, mask, if_id), each replaced and
+# deleted on its own; the mark is kept masked.
+check "scoped by mark" mc "$A" alt set 10.1.3.1 10.1.2.1 mark 0x11 mask 0xf0
+check "scoped by if_id" mc "$A" alt set 10.1.3.1 10.1.1.1 if_id 7
+check "scoped by both" mc "$A" alt set 10.1.3.1 10.1.1.1 10.1.2.1 mark 1 if_id 7
+check "unscoped beside them" mc "$A" alt set 10.1.3.1 10.1.2.1
+check "four sets" test "$(mc "$A" alt show | grep -c '^10.1.3.1 ')" = 4
+check "scope shown, mark masked" sh -c 'ip netns exec "$0" "$1" alt show | grep -qx "10.1.3.1 mark 0x10/0xf0 alternates 10.1.2.1"' "$A" "$MIFCTL"
+check "scope in JSON" sh -c 'ip netns exec "$0" "$1" -j alt show | grep -q "{\"address\":\"10.1.3.1\",\"mark\":1,\"mask\":4294967295,\"if_id\":7,\"alternates\":\[\"10.1.1.1\",\"10.1.2.1\"\]}"' "$A" "$MIFCTL"
+check "same scope replaced" mc "$A" alt set 10.1.3.1 10.1.2.1 if_id 7
+check "still four sets" test "$(mc "$A" alt show | grep -c '^10.1.3.1 ')" = 4
+check "if_id 7 replaced" sh -c 'ip netns exec "$0" "$1" alt show | grep -qx "10.1.3.1 if_id 7 alternates 10.1.2.1"' "$A" "$MIFCTL"
+check "scoped set deleted" mc "$A" alt del 10.1.3.1 mark 1 if_id 7
+check_fails "its scope only" mc "$A" alt del 10.1.3.1 mark 1
+check "three sets" test "$(mc "$A" alt show | grep -c '^10.1.3.1 ')" = 3
+if [ -x "$NLRAW" ]; then
+	check "reqid is no scope" sh -c 'ip netns exec "$0" "$1" alt_set addr=ip:10.1.3.1 alts=ips:10.1.2.1 reqid=u32:3 | grep -q "^error: alternates are scoped by mark and if_id"' "$A" "$NLRAW"
+else
+	skip "reqid is no scope" "$NLRAW not built"
+fi
+
+# Limits: XFRM_MIF_MAX_ALT_SCOPES (16) sets per address, XFRM_MIF_MAX_ALT_SETS
+# (256) per namespace, then -ENOSPC with the reason.
+check "16 sets for one address" sh -c 'for i in $(seq 1 16); do ip netns exec "$0" "$1" alt set 10.1.4.1 10.1.2.1 mark $i || exit 1; done' "$A" "$MIFCTL"
+check "a 17th refused" sh -c 'ip netns exec "$0" "$1" alt set 10.1.4.1 10.1.2.1 mark 17 2>&1 | grep -q "too many alternate sets (scopes) for this address (No space left on device)"' "$A" "$MIFCTL"
+check "replacing one of the 16 still works" mc "$A" alt set 10.1.4.1 10.1.1.1 mark 16
 check "namespace with entries deleted" ip netns del "$A"
 check "many entries" sh -c 'for i in $(seq 1 200); do ip netns exec "$0" "$1" alt set 10.2.0.$((i % 250 + 1)) 10.3.0.1 || exit 1; done' "$B" "$MIFCTL"
+check "256 sets in a namespace" sh -c 'for i in $(seq 1 56); do ip netns exec "$0" "$1" alt set 10.4.0.$i 10.3.0.1 || exit 1; done' "$B" "$MIFCTL"
+check "a 257th refused" sh -c 'ip netns exec "$0" "$1" alt set 10.4.1.1 10.3.0.1 2>&1 | grep -q "too many alternate sets in this network namespace (No space left on device)"' "$B" "$MIFCTL"
+check "replacing within the limit" mc "$B" alt set 10.4.0.1 10.3.0.2
+check "after a delete, room for one" sh -c 'ip netns exec "$0" "$1" alt del 10.4.0.2 && ip netns exec "$0" "$1" alt set 10.4.1.1 10.3.0.1' "$B" "$MIFCTL"
 check "module unloads with entries" unload_module
 
 ksft_exit

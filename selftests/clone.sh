@@ -31,6 +31,8 @@ refused() {
 	check "$name" sh -c '! out=$("$@" 2>&1) || { echo "not refused: $out"; exit 1; }
 		echo "$out" | grep -q -- "$0" || { echo "$out"; exit 1; }' "$msg" "$@"
 }
+# states_are N OUT: the JSON reply OUT counts N states.
+states_are() { [ "$(json_field states <<<"$2")" = "$1" ] || { echo "$2"; return 1; }; }
 # packets_grew NS SPI BEFORE: the SA counted more packets than BEFORE.
 packets_grew() { [ "$(topo_esp_packets "$1" "$2")" -gt "$3" ]; }
 
@@ -134,6 +136,90 @@ check "two sources: the first address's policy was copied" sh -c 'ip -n "$0" xfr
 check "two sources: 8 states, 6 policies" test "$(nstates "$EU")/$(npolicies "$EU")" = 8/6
 out=$(in_eu -j delete 10.1.3.21)
 check "two sources: copies deleted" test "$(json_field states <<<"$out")/$(json_field policies <<<"$out")" = 4/2
+
+# Keys are unique across the whole request: no two copies share one, and no
+# copy has the key of another source SA (fresh counters on a shared key
+# would repeat AEAD nonces).
+refused "one new key for two copies refused" "new key given twice in the request" \
+	ip netns exec "$EU" "$MIFCTL" clone 10.1.3.31 from "$eu1" dry-run \
+	sa 0x1001 0x1501 enc "$(key 0x1501)" sa 0x2001 0x2501 enc "$(key 0x1501)"
+refused "another source SA's key refused" "new key is the key of another source SA" \
+	ip netns exec "$EU" "$MIFCTL" clone 10.1.3.31 from "$eu1" dry-run \
+	sa 0x1001 0x1501 enc "$(key 0x2001)" sa 0x2001 0x2501 enc "$(key 0x2501)"
+
+# An inbound SPI reserved with XFRM_MSG_ALLOCSPI (a larval SA) is taken over
+# by the clone, as XFRM_MSG_UPDSA would; a refused clone leaves it alone.
+# (a larval SA lives net.core.xfrm_acq_expires seconds: long enough here)
+ip netns exec "$EU" sysctl -qw net.core.xfrm_acq_expires=600
+check "SPI reserved with allocspi" ip -n "$EU" xfrm state allocspi src 10.1.3.32 dst 10.1.3.31 \
+	proto esp mode tunnel reqid 1 min 0x2401 max 0x2401
+check "the reservation is a larval SA" sh -c 'ip -n "$0" xfrm state list spi 0x2401 | grep -q "^src 10.1.3.32 dst 10.1.3.31" &&
+	! ip -n "$0" xfrm state list spi 0x2401 | grep -q aead' "$EU"
+larval_clone=(clone 10.1.3.31 from "$eu1" peer 10.1.3.32
+	sa 0x1001 0x1401 enc "$(key 0x1401)" sa 0x2001 0x2401 enc "$(key 0x2401)")
+refused "refused clone onto a reserved SPI" "new key given twice in the request" \
+	ip netns exec "$EU" "$MIFCTL" clone 10.1.3.31 from "$eu1" peer 10.1.3.32 \
+	sa 0x1001 0x1401 enc "$(key 0x2401)" sa 0x2001 0x2401 enc "$(key 0x2401)"
+check "a refused clone leaves the reservation" sh -c '[ "$(ip -n "$0" xfrm state list spi 0x2401 | grep -c "^src")" = 1 ] &&
+	! ip -n "$0" xfrm state list spi 0x2401 | grep -q aead' "$EU"
+out=$(in_eu -j "${larval_clone[@]}" dry-run 2>&1)
+check "dry run onto a reserved SPI: 2 states" states_are 2 "$out"
+out=$(in_eu -j "${larval_clone[@]}" 2>&1)
+check "clone onto a reserved SPI: 2 states" states_are 2 "$out"
+check "the copy took the reservation's place" sh -c '[ "$(ip -n "$0" xfrm state list spi 0x2401 | grep -c "^src")" = 1 ] &&
+	ip -n "$0" xfrm state list spi 0x2401 | grep -q "$1"' "$EU" "$(key 0x2401)"
+check "reserved-SPI copies deleted" sh -c 'ip netns exec "$0" "$1" delete 10.1.3.31 | grep -q "2 states"' "$EU" "$MIFCTL"
+
+# UDP encapsulation on the new path: ports for every ESP copy, per entry,
+# or none at all; an SA without encapsulation needs both ports to gain it.
+encap_of() { ip -n "$EU" xfrm state list spi "$1" | grep -o 'encap type espinudp sport [0-9]* dport [0-9]*'; }
+refused "one port cannot add encapsulation" "needs both ports to gain it" \
+	ip netns exec "$EU" "$MIFCTL" clone 10.1.3.31 from "$eu1" port 4500 dry-run \
+	sa 0x1001 0x1601 enc "$(key 0x1601)" sa 0x2001 0x2601 enc "$(key 0x2601)"
+out=$(in_eu -j clone 10.1.3.31 from "$eu1" peer 10.1.3.32 port 4500 peer-port 4501 \
+	sa 0x1001 0x1601 enc "$(key 0x1601)" sa 0x2001 0x2601 enc "$(key 0x2601)" port 4600 2>&1)
+check "clone with encapsulation: 2 states" states_are 2 "$out"
+check "outbound copy: our port is its source" test "$(encap_of 0x1601)" = "encap type espinudp sport 4500 dport 4501"
+check "inbound copy: its entry's port" test "$(encap_of 0x2601)" = "encap type espinudp sport 4501 dport 4600"
+out=$(in_eu -j clone 10.1.3.33 from 10.1.3.31 port 0 peer-port 0 \
+	sa 0x1601 0x1701 enc "$(key 0x1701)" sa 0x2601 0x2701 enc "$(key 0x2701)" 2>&1)
+check "clone without encapsulation: 2 states" states_are 2 "$out"
+check "ports 0 drop the encapsulation" sh -c '! ip -n "$0" xfrm state list spi 0x1701 | grep -q encap &&
+	ip -n "$0" xfrm state list spi 0x1701 | grep -q "^src 10.1.3.33"' "$EU"
+check "encapsulated copies deleted" sh -c 'ip netns exec "$0" "$1" delete 10.1.3.31 >/dev/null &&
+	ip netns exec "$0" "$1" delete 10.1.3.33 | grep -q "2 states"' "$EU" "$MIFCTL"
+
+# IPcomp: a CPI has 16 bits.
+modprobe -q ipcomp 2>/dev/null
+if ip -n "$EU" xfrm state add src 10.1.3.41 dst 10.1.3.42 proto comp spi 0x4001 \
+		mode transport comp deflate 2>/dev/null; then
+	refused "IPcomp CPI above 0xffff refused" "CPI above 0xffff" \
+		ip netns exec "$EU" "$MIFCTL" clone 10.1.3.43 from 10.1.3.41 dry-run \
+		sa 0x4001 0x14001 proto comp
+	out=$(in_eu -j clone 10.1.3.43 from 10.1.3.41 sa 0x4001 0x4101 proto comp 2>&1)
+	check "IPcomp clone: 1 state" states_are 1 "$out"
+	check "IPcomp copy has its CPI" sh -c 'ip -n "$0" xfrm state list proto comp spi 0x4101 | grep -q "^src 10.1.3.43 dst 10.1.3.42"' "$EU"
+	ip -n "$EU" xfrm state flush proto comp
+else
+	skip "IPcomp CPI above 0xffff refused" "no IPcomp"
+fi
+check "nothing left of these clones" test "$(nstates "$EU")" = 4
+
+# An interface with many SAs is cloned in one request (larger than libnl's
+# default message and socket buffer).
+for ((i = 1; i <= 400; i++)); do
+	echo "xfrm state add src 10.1.3.51 dst 10.1.3.52 proto esp spi $((0x50000 + i)) mode tunnel aead 'rfc4106(gcm(aes))' $(key $((0x50000 + i))) 128"
+done >/tmp/mif-clone-many.$$
+check "400 SAs on one address" ip -n "$EU" -batch /tmp/mif-clone-many.$$
+rm -f /tmp/mif-clone-many.$$
+many=()
+for ((i = 1; i <= 400; i++)); do
+	many+=(sa $((0x50000 + i)) $((0x60000 + i)) enc "$(key $((0x60000 + i)))")
+done
+out=$(in_eu -j clone 10.1.3.53 from 10.1.3.51 "${many[@]}" 2>&1)
+check "400 SAs cloned in one request" states_are 400 "$out"
+in_eu delete 10.1.3.51 >/dev/null
+in_eu delete 10.1.3.53 >/dev/null
 
 # Transport mode, IPv4 and IPv6: selectors name the outer addresses.
 # transport NS SRC DST SPI_OUT SPI_IN LEN: SAs and policies of one side.

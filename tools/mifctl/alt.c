@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mifctl alt: the alternates of an address (set, show, del).
+ * mifctl alt: the alternate sets of an address (set, show, del), each for
+ * a scope: the mark and if_id of the SAs that fail over with it.
  */
 #include <errno.h>
 #include <linux/xfrm_mif.h>
@@ -9,26 +10,84 @@
 
 #include "mifctl.h"
 
+/* A scope: mark N [mask N], if_id N. */
+struct scope {
+	uint32_t v[3];			/* mark, mask, if_id */
+	bool has[3];
+};
+
+static const struct {
+	const char *kw;
+	int attr;
+} scope_kws[3] = {
+	{ "mark", XFRM_MIF_A_MARK },
+	{ "mask", XFRM_MIF_A_MARK_MASK },
+	{ "if_id", XFRM_MIF_A_IF_ID },
+};
+
+/*
+ * A scope keyword and its number at argv[*i]: 1 (with *i on the number),
+ * 0 when argv[*i] is none, or EXIT_USAGE.
+ */
+static int parse_scope(struct scope *s, const char *cmd, int argc, char **argv,
+		       int *i)
+{
+	int k;
+
+	for (k = 0; k < 3; k++)
+		if (!strcmp(argv[*i], scope_kws[k].kw))
+			break;
+	if (k == 3)
+		return 0;
+	if (*i + 1 >= argc || parse_u32(argv[*i + 1], &s->v[k]))
+		return usage_error("%s: %s needs a number from 0 to %u", cmd,
+				   argv[*i], UINT32_MAX);
+	s->has[k] = true;
+	(*i)++;
+	return 1;
+}
+
+static int put_scope(struct nl_msg *msg, const struct scope *s)
+{
+	for (int k = 0; k < 3; k++)
+		if (s->has[k] && nla_put_u32(msg, scope_kws[k].attr, s->v[k]))
+			return -ENOMEM;
+	return 0;
+}
+
 static int alt_set(struct mifctl *ctl, int argc, char **argv)
 {
 	struct ip_addr addr, alts[XFRM_MIF_MAX_ALTS];
+	struct scope scope = { 0 };
 	struct nlattr *list;
 	struct nl_msg *msg;
-	int err, n = argc - 2;
+	int err, n = 0;
 
 	if (argc < 3)
-		return usage_error("usage: mifctl alt set ADDR ALT [ALT...]");
-	if (n > XFRM_MIF_MAX_ALTS)
-		return usage_error("at most %d alternates", XFRM_MIF_MAX_ALTS);
+		return usage_error("usage: mifctl alt set ADDR ALT [ALT...] "
+				   "[mark N [mask N]] [if_id N]");
 	err = parse_addr_arg(argv[1], &addr);
-	for (int i = 0; i < n && !err; i++)
-		err = parse_addr_arg(argv[i + 2], &alts[i]);
+	for (int i = 2; i < argc && !err; i++) {
+		err = parse_scope(&scope, "alt set", argc, argv, &i);
+		if (err == 1) {
+			err = 0;
+			continue;
+		}
+		if (err)
+			break;
+		if (n == XFRM_MIF_MAX_ALTS)
+			return usage_error("at most %d alternates", XFRM_MIF_MAX_ALTS);
+		err = parse_addr_arg(argv[i], &alts[n++]);
+	}
+	if (!err && !n)
+		return usage_error("alt set: no alternate given");
 	if (!err)
 		err = connect_module(ctl);
 	if (err)
 		return err;
 	msg = mifnl_msg(&ctl->nl, XFRM_MIF_CMD_ALT_SET, 0);
-	if (!msg || mifnl_put_addr(msg, XFRM_MIF_A_ADDR, &addr))
+	if (!msg || mifnl_put_addr(msg, XFRM_MIF_A_ADDR, &addr) ||
+	    put_scope(msg, &scope))
 		return kernel_error(ctl, "alt set", -ENOMEM);
 	list = nla_nest_start(msg, XFRM_MIF_A_ALTS);
 	for (int i = 0; i < n; i++) {
@@ -44,19 +103,28 @@ static int alt_set(struct mifctl *ctl, int argc, char **argv)
 
 static int alt_del(struct mifctl *ctl, int argc, char **argv)
 {
+	struct scope scope = { 0 };
 	struct ip_addr addr;
 	struct nl_msg *msg;
 	int err;
 
-	if (argc != 2)
-		return usage_error("usage: mifctl alt del ADDR");
+	if (argc < 2)
+		return usage_error("usage: mifctl alt del ADDR [mark N [mask N]] [if_id N]");
 	err = parse_addr_arg(argv[1], &addr);
+	for (int i = 2; i < argc && !err; i++) {
+		err = parse_scope(&scope, "alt del", argc, argv, &i);
+		if (err == 1)
+			err = 0;
+		else if (!err)
+			return usage_error("alt del: unknown keyword \"%s\"", argv[i]);
+	}
 	if (!err)
 		err = connect_module(ctl);
 	if (err)
 		return err;
 	msg = mifnl_msg(&ctl->nl, XFRM_MIF_CMD_ALT_DEL, 0);
-	if (!msg || mifnl_put_addr(msg, XFRM_MIF_A_ADDR, &addr))
+	if (!msg || mifnl_put_addr(msg, XFRM_MIF_A_ADDR, &addr) ||
+	    put_scope(msg, &scope))
 		return kernel_error(ctl, "alt del", -ENOMEM);
 	err = mifnl_request(&ctl->nl, msg, NULL, NULL);
 	return err ? kernel_error(ctl, "alt del", err) : EXIT_OK;
@@ -82,8 +150,16 @@ static int on_alt(struct nlattr **attrs, uint8_t cmd, void *arg)
 		json_object_put(alts);
 		return -EBADMSG;
 	}
-	if (!ctl->json)
-		printf("%s alternates", ip_addr_str(&addr, buf, sizeof(buf)));
+	if (!ctl->json) {
+		printf("%s", ip_addr_str(&addr, buf, sizeof(buf)));
+		if (attrs[XFRM_MIF_A_MARK])
+			printf(" mark 0x%x/0x%x", nla_get_u32(attrs[XFRM_MIF_A_MARK]),
+			       attrs[XFRM_MIF_A_MARK_MASK] ?
+			       nla_get_u32(attrs[XFRM_MIF_A_MARK_MASK]) : UINT32_MAX);
+		if (attrs[XFRM_MIF_A_IF_ID])
+			printf(" if_id %u", nla_get_u32(attrs[XFRM_MIF_A_IF_ID]));
+		printf(" alternates");
+	}
 	nla_for_each_nested(nla, attrs[XFRM_MIF_A_ALTS], rem) {
 		if (mifnl_get_addr(nla, &alt))
 			continue;
@@ -100,6 +176,10 @@ static int on_alt(struct nlattr **attrs, uint8_t cmd, void *arg)
 	o = json_object_new_object();
 	json_object_object_add(o, "address",
 			       json_object_new_string(ip_addr_str(&addr, buf, sizeof(buf))));
+	for (int k = 0; k < 3; k++)
+		if (attrs[scope_kws[k].attr])
+			json_object_object_add(o, scope_kws[k].kw,
+					       json_object_new_int64(nla_get_u32(attrs[scope_kws[k].attr])));
 	json_object_object_add(o, "alternates", alts);
 	json_object_array_add(al->list, o);
 	return 0;

@@ -21,6 +21,7 @@ struct sa_arg {
 	struct ip_addr dst;
 	uint8_t enc[KEY_MAX], auth[KEY_MAX];
 	int enc_len, auth_len;		/* -1: not given */
+	int port, peer_port;		/* UDP encapsulation; -1: not given */
 };
 
 struct clone_reply {
@@ -96,6 +97,22 @@ static int parse_proto(const char *s, uint8_t *proto)
 	return 0;
 }
 
+/* A UDP port, 0 included (both 0: no encapsulation on the new path). */
+static int parse_port(const char *s, int *port)
+{
+	uint32_t v;
+
+	if (parse_num(s, &v) || v > 65535)
+		return -EINVAL;
+	*port = (int)v;
+	return 0;
+}
+
+static int put_port(struct nl_msg *msg, int attr, int port)
+{
+	return port < 0 ? 0 : nla_put_u16(msg, attr, htons((uint16_t)port));
+}
+
 static int put_sa(struct nl_msg *msg, const struct sa_arg *sa)
 {
 	struct nlattr *e = nla_nest_start(msg, XFRM_MIF_A_CLONE);
@@ -107,7 +124,9 @@ static int put_sa(struct nl_msg *msg, const struct sa_arg *sa)
 	    (sa->enc_len >= 0 &&
 	     nla_put(msg, XFRM_MIF_CLONE_A_ENC_KEY, sa->enc_len, sa->enc)) ||
 	    (sa->auth_len >= 0 &&
-	     nla_put(msg, XFRM_MIF_CLONE_A_AUTH_KEY, sa->auth_len, sa->auth)))
+	     nla_put(msg, XFRM_MIF_CLONE_A_AUTH_KEY, sa->auth_len, sa->auth)) ||
+	    put_port(msg, XFRM_MIF_CLONE_A_ENCAP_PORT, sa->port) ||
+	    put_port(msg, XFRM_MIF_CLONE_A_ENCAP_PEER_PORT, sa->peer_port))
 		return -ENOMEM;
 	nla_nest_end(msg, e);
 	return 0;
@@ -120,6 +139,7 @@ struct clone_args {
 	uint32_t num[4];		/* reqid, if_id, mark, mask */
 	bool has_num[4];
 	uint32_t flags;
+	int port, peer_port;		/* for every ESP SA; -1: not given */
 	struct sa_arg *sa;
 	int nsa;
 };
@@ -193,10 +213,23 @@ static int parse_args(struct clone_args *a, int argc, char **argv)
 			sa = &a->sa[a->nsa++];
 			sa->proto = IPPROTO_ESP;
 			sa->enc_len = sa->auth_len = -1;
+			sa->port = sa->peer_port = -1;
 			if (i + 2 >= argc || parse_num(argv[i + 1], &sa->spi) ||
 			    parse_num(argv[i + 2], &sa->new_spi))
 				return usage_error("clone: sa needs an SPI and a new SPI");
 			i += 2;
+			continue;
+		}
+		if (!strcmp(kw, "port") || !strcmp(kw, "peer-port")) {
+			/* before the first sa: every SA's; after one: its own */
+			int *port = sa ? &sa->port : &a->port;
+
+			if (kw[1] == 'e')
+				port = sa ? &sa->peer_port : &a->peer_port;
+			if (i + 1 >= argc || parse_port(argv[i + 1], port))
+				return usage_error("clone: %s needs a UDP port from 0 to 65535",
+						   kw);
+			i++;
 			continue;
 		}
 		if (!strcmp(kw, "enc") || !strcmp(kw, "auth") ||
@@ -264,6 +297,9 @@ static struct nl_msg *build_msg(struct mifctl *ctl, const struct clone_args *a)
 			goto nomem;
 	if (a->flags && nla_put_u32(msg, XFRM_MIF_A_FLAGS, a->flags))
 		goto nomem;
+	if (put_port(msg, XFRM_MIF_A_ENCAP_PORT, a->port) ||
+	    put_port(msg, XFRM_MIF_A_ENCAP_PEER_PORT, a->peer_port))
+		goto nomem;
 	if (a->nsa) {
 		list = nla_nest_start(msg, XFRM_MIF_A_CLONES);
 		if (!list)
@@ -280,9 +316,25 @@ nomem:
 	return NULL;
 }
 
+/*
+ * Room for the request: a clone of an interface's SAs is one message,
+ * larger than libnl's default message and socket buffer of 32 KiB. The
+ * kernel takes what fits its socket's limit (net.core.wmem_max).
+ */
+static size_t msg_size(const struct clone_args *a)
+{
+	size_t size = 1024;
+
+	for (int i = 0; i < a->nsa; i++)
+		size += 96 + (size_t)(a->sa[i].enc_len > 0 ? a->sa[i].enc_len : 0) +
+			(size_t)(a->sa[i].auth_len > 0 ? a->sa[i].auth_len : 0);
+	return size;
+}
+
 int cmd_clone(struct mifctl *ctl, int argc, char **argv)
 {
-	struct clone_args a = { 0 };
+	size_t size;
+	struct clone_args a = { .port = -1, .peer_port = -1 };
 	struct clone_reply r = { 0 };
 	char buf[IP_ADDR_STRLEN];
 	struct json_object *o;
@@ -299,6 +351,11 @@ int cmd_clone(struct mifctl *ctl, int argc, char **argv)
 	if (rc) {
 		free(a.sa);
 		return rc;
+	}
+	size = msg_size(&a);
+	if (size > 32768) {
+		nlmsg_set_default_size(size);
+		nl_socket_set_buffer_size(ctl->nl.sk, 0, (int)size);
 	}
 	msg = build_msg(ctl, &a);
 	memset(a.sa, 0, argc * sizeof(*a.sa));	/* keys */

@@ -21,10 +21,13 @@ static const struct command commands[] = {
 	  "                 [mark N [mask N]] [dry-run]" },
 	{ "clone", cmd_clone,
 	  "clone NEWADDR from ADDR [ADDR...] [peer ADDR] [inner ADDR] [peer-inner ADDR]\n"
-	  "        [reqid N] [if_id N] [mark N [mask N]] [dry-run]\n"
-	  "        sa SPI NEWSPI [proto esp|ah|comp] [dst ADDR] [enc HEXKEY] [auth HEXKEY] [sa ...]" },
+	  "        [port P] [peer-port P] [reqid N] [if_id N] [mark N [mask N]] [dry-run]\n"
+	  "        sa SPI NEWSPI [proto esp|ah|comp] [dst ADDR] [enc HEXKEY] [auth HEXKEY]\n"
+	  "           [port P] [peer-port P] [sa ...]" },
 	{ "show", cmd_show, "show [ADDR]" },
-	{ "alt", cmd_alt, "alt set ADDR ALT [ALT...] | alt show | alt del ADDR" },
+	{ "alt", cmd_alt,
+	  "alt set ADDR ALT [ALT...] [mark N [mask N]] [if_id N] | alt show\n"
+	  "        | alt del ADDR [mark N [mask N]] [if_id N]" },
 	{ "monitor", cmd_monitor, "monitor [count N]" },
 	{ "ike", cmd_ike,
 	  "ike [-s SOCKET] list [NAME] | status | up NAME [-w SECS] | down NAME\n"

@@ -52,9 +52,9 @@ enum xfrm_mif_attr {
 	XFRM_MIF_A_NEW_INNER,		/* nest: new inner address (selector) */
 	XFRM_MIF_A_FROM,		/* nest of XFRM_MIF_A_ADDR: ordered list */
 	XFRM_MIF_A_ALTS,		/* nest of XFRM_MIF_A_ADDR: ordered list */
-	XFRM_MIF_A_MARK,		/* u32 */
+	XFRM_MIF_A_MARK,		/* u32: filter; an alternate set's scope */
 	XFRM_MIF_A_MARK_MASK,		/* u32 */
-	XFRM_MIF_A_IF_ID,		/* u32 */
+	XFRM_MIF_A_IF_ID,		/* u32: filter; an alternate set's scope */
 	XFRM_MIF_A_REQID,		/* u32 */
 	XFRM_MIF_A_FLAGS,		/* u32: XFRM_MIF_OPF_* */
 	XFRM_MIF_A_ENCAP_PORT,		/* be16: UDP-encap port at NEW_ADDR */
@@ -68,6 +68,9 @@ enum xfrm_mif_attr {
 	XFRM_MIF_A_CLONE,		/* nest: XFRM_MIF_CLONE_A_* */
 	XFRM_MIF_A_NEW_PEER_INNER,	/* nest: new inner address of the peer */
 	XFRM_MIF_A_SKIPPED,		/* u32: policies not copied (existed) */
+	XFRM_MIF_A_REASON,		/* u32: XFRM_MIF_FAILOVER_*, a failed failover */
+	XFRM_MIF_A_ERROR,		/* s32: negative errno of a refused failover */
+	XFRM_MIF_A_MESSAGE,		/* string: why a failover failed, in words */
 
 	__XFRM_MIF_A_MAX,
 	XFRM_MIF_A_MAX = __XFRM_MIF_A_MAX - 1
@@ -110,9 +113,11 @@ enum xfrm_mif_clone_attr {
 	XFRM_MIF_CLONE_A_SPI,		/* be32: the source SA's SPI */
 	XFRM_MIF_CLONE_A_PROTO,		/* u8: IPPROTO_ESP (default), _AH, _COMP */
 	XFRM_MIF_CLONE_A_DST,		/* nest: the source SA's destination */
-	XFRM_MIF_CLONE_A_NEW_SPI,	/* be32: the copy's SPI */
+	XFRM_MIF_CLONE_A_NEW_SPI,	/* be32: the copy's SPI (IPcomp: < 0x10000) */
 	XFRM_MIF_CLONE_A_ENC_KEY,	/* binary: the copy's cipher/AEAD key */
 	XFRM_MIF_CLONE_A_AUTH_KEY,	/* binary: the copy's integrity key */
+	XFRM_MIF_CLONE_A_ENCAP_PORT,	/* be16: its UDP-encap port at NEW_ADDR */
+	XFRM_MIF_CLONE_A_ENCAP_PEER_PORT, /* be16: its UDP-encap port at the peer */
 
 	__XFRM_MIF_CLONE_A_MAX,
 	XFRM_MIF_CLONE_A_MAX = __XFRM_MIF_CLONE_A_MAX - 1
@@ -121,8 +126,21 @@ enum xfrm_mif_clone_attr {
 /* Most addresses XFRM_MIF_A_FROM may list. */
 #define XFRM_MIF_MAX_FROM	16
 
-/* Most alternates one address may have. */
+/* Most alternates one alternate set (an address and a scope) may list. */
 #define XFRM_MIF_MAX_ALTS	8
+
+/* Most alternate sets (scopes) one address may have. */
+#define XFRM_MIF_MAX_ALT_SCOPES	16
+
+/* Most alternate sets one network namespace may hold. */
+#define XFRM_MIF_MAX_ALT_SETS	256
+
+/* XFRM_MIF_A_REASON: why a failover moved nothing. */
+enum xfrm_mif_failover_reason {
+	XFRM_MIF_FAILOVER_MOVED,	/* not sent: the failover succeeded */
+	XFRM_MIF_FAILOVER_NO_ALTERNATE,	/* no alternate is up with carrier */
+	XFRM_MIF_FAILOVER_REFUSED,	/* the move was refused: A_ERROR says why */
+};
 
 /* XFRM_MIF_A_FLAGS */
 #define XFRM_MIF_OPF_DRY_RUN	0x01	/* list what would change */
