@@ -28,14 +28,10 @@ static int mif_alt_parse(struct genl_info *info, struct mif_alt *e)
 	int rem, err;
 	unsigned int i;
 
+	/* the policy lets only XFRM_MIF_A_ADDR nests in */
 	nla_for_each_nested(nla, list, rem) {
 		struct mif_addr *alt = &e->alts[e->n];
 
-		if (nla_type(nla) != XFRM_MIF_A_ADDR) {
-			NL_SET_ERR_MSG_ATTR(info->extack, nla,
-					    "alternates hold only addresses");
-			return -EINVAL;
-		}
 		if (e->n == XFRM_MIF_MAX_ALTS) {
 			NL_SET_ERR_MSG_ATTR(info->extack, nla,
 					    "too many alternates");
@@ -76,8 +72,8 @@ int mif_nl_alt_set(struct sk_buff *skb, struct genl_info *info)
 	struct mif_alt *e, *old;
 	int err;
 
-	if (mif_missing(info, XFRM_MIF_A_ADDR, "missing address") ||
-	    mif_missing(info, XFRM_MIF_A_ALTS, "missing alternates"))
+	if (MIF_REQ_ATTR_CHECK(info, XFRM_MIF_A_ADDR, "missing address") ||
+	    MIF_REQ_ATTR_CHECK(info, XFRM_MIF_A_ALTS, "missing alternates"))
 		return -EINVAL;
 	e = kzalloc(sizeof(*e), GFP_KERNEL);
 	if (!e)
@@ -109,7 +105,7 @@ int mif_nl_alt_del(struct sk_buff *skb, struct genl_info *info)
 	struct mif_alt *e;
 	int err;
 
-	if (mif_missing(info, XFRM_MIF_A_ADDR, "missing address"))
+	if (MIF_REQ_ATTR_CHECK(info, XFRM_MIF_A_ADDR, "missing address"))
 		return -EINVAL;
 	err = mif_addr_parse(info->attrs[XFRM_MIF_A_ADDR], &addr,
 			     info->extack);

@@ -18,25 +18,6 @@
 
 #include "clone.h"
 
-/*
- * An error about one SA: a literal message, the offending attribute if any,
- * and the SA's SPI (be32) as the acknowledgement's cookie, which mifctl
- * prints. (6.1 has no NL_SET_ERR_MSG_FMT to put the SPI in the message.)
- */
-void mif_err(struct netlink_ext_ack *extack, const struct nlattr *nla,
-	     u32 spi, const char *msg)
-{
-	__be32 cookie = cpu_to_be32(spi);
-
-	if (!extack)
-		return;
-	extack->_msg = msg;
-	if (nla)
-		extack->bad_attr = nla;
-	memcpy(extack->cookie, &cookie, sizeof(cookie));
-	extack->cookie_len = sizeof(cookie);
-}
-
 static int mif_copies_add(struct mif_copies *c, void *obj, int dir,
 			  unsigned int from)
 {
@@ -249,9 +230,12 @@ static int mif_key(struct mif_clone *c, const struct mif_clone_ent *e,
 	if (!nla) {
 		if (!len)
 			return 0;
-		mif_err(c->extack, e->nla, spi, enc ?
-			"no new encryption key for an SA" :
-			"no new authentication key for an SA");
+		if (enc)
+			mif_err(c->extack, e->nla, spi,
+				"no new encryption key for an SA");
+		else
+			mif_err(c->extack, e->nla, spi,
+				"no new authentication key for an SA");
 		return -EINVAL;
 	}
 	if (nla_len(nla) != len) {

@@ -16,6 +16,9 @@ struct mif_addr {
 	unsigned short family;		/* AF_INET or AF_INET6 */
 };
 
+/* The policy of an address nest, for the policies of nests that hold one. */
+extern const struct nla_policy mif_addr_policy[XFRM_MIF_ADDR_A_MAX + 1];
+
 int mif_addr_parse(const struct nlattr *nla, struct mif_addr *addr,
 		   struct netlink_ext_ack *extack);
 int mif_addr_put(struct sk_buff *skb, int attrtype,
@@ -53,6 +56,7 @@ int mif_walk_policies(struct mif_walk *w);
 struct mif_counts {
 	u32 states;
 	u32 policies;
+	u32 skipped;		/* clone: policy copies not made, selector taken */
 };
 
 /* state.c: copies of SAs, for rewrite and clone. */
@@ -81,7 +85,6 @@ struct mif_move {
 int mif_rewrite(struct net *net, const struct mif_filter *f,
 		const struct mif_move *m, bool dry_run,
 		struct mif_counts *counts, struct netlink_ext_ack *extack);
-int mif_nl_rewrite(struct sk_buff *skb, struct genl_info *info);
 #if IS_ENABLED(CONFIG_KUNIT)
 bool mif_swap(xfrm_address_t *a, unsigned short family,
 	      const struct mif_addr *from, const struct mif_addr *to);
@@ -136,10 +139,23 @@ int mif_nl_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int mif_nl_dump_done(struct netlink_callback *cb);
 
 /* netlink.c: the generic netlink family. */
-bool mif_missing(struct genl_info *info, int attr, const char *msg);
-
 extern struct genl_family mif_genl_family;
+
+/*
+ * True if the request lacks attribute attr: the extended ack then names
+ * the missing attribute and says msg, a string literal.
+ */
+#define MIF_REQ_ATTR_CHECK(info, attr, msg) ({				\
+	struct genl_info *__mif_info = (info);				\
+	bool __missing = GENL_REQ_ATTR_CHECK(__mif_info, attr);		\
+									\
+	if (__missing)							\
+		NL_SET_ERR_MSG(__mif_info->extack, msg);		\
+	__missing;							\
+})
+
 int mif_filter_parse(struct genl_info *info, struct mif_filter *f);
+int mif_narrow_parse(struct genl_info *info, struct mif_filter *f);
 bool mif_dry_run(struct genl_info *info);
 int mif_reply_counts(struct genl_info *info, u8 cmd,
 		     const struct mif_addr *addr,

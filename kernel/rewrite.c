@@ -472,35 +472,3 @@ int mif_rewrite(struct net *net, const struct mif_filter *f,
 	*counts = rw.counts;
 	return err;
 }
-
-int mif_nl_rewrite(struct sk_buff *skb, struct genl_info *info)
-{
-	struct nlattr **attrs = info->attrs;
-	struct net *net = genl_info_net(info);
-	bool dry_run = mif_dry_run(info);
-	struct mif_counts counts;
-	struct mif_filter f;
-	struct mif_move m = { };
-	int err;
-
-	err = mif_filter_parse(info, &f);
-	if (err)
-		return err;
-	if (mif_missing(info, XFRM_MIF_A_NEW_ADDR, "missing new address"))
-		return -EINVAL;
-	err = mif_addr_parse(attrs[XFRM_MIF_A_NEW_ADDR], &m.to, info->extack);
-	if (err)
-		return err;
-	if (attrs[XFRM_MIF_A_ENCAP_PORT])
-		m.port = nla_get_be16(attrs[XFRM_MIF_A_ENCAP_PORT]);
-	if (attrs[XFRM_MIF_A_ENCAP_PEER_PORT])
-		m.peer_port = nla_get_be16(attrs[XFRM_MIF_A_ENCAP_PEER_PORT]);
-
-	err = mif_rewrite(net, &f, &m, dry_run, &counts, info->extack);
-	if (err)
-		return err;
-	if (!dry_run)
-		mif_event_moved(net, XFRM_MIF_CMD_REWRITE, &f.addr, &m.to,
-				&counts);
-	return mif_reply_counts(info, XFRM_MIF_CMD_REWRITE, &f.addr, &counts);
-}
