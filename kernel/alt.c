@@ -2,7 +2,8 @@
 /*
  * Alternates: per address, an ordered list of addresses to move its SAs to
  * when it fails. This file keeps the lists (per network namespace, under
- * mif_net.lock); they are freed with the namespace and on module unload.
+ * mif_net.lock, which the family's pre_doit takes for ALT_SET and ALT_DEL);
+ * they are freed with the namespace and on module unload.
  */
 #include <linux/slab.h>
 #include <linux/xfrm_mif.h>
@@ -86,7 +87,7 @@ int mif_nl_alt_set(struct sk_buff *skb, struct genl_info *info)
 		kfree(e);
 		return err;
 	}
-	mutex_lock(&mn->lock);
+	lockdep_assert_held(&mn->lock);
 	old = mif_alt_find(mn, &e->addr);
 	if (old) {
 		list_replace(&old->list, &e->list);
@@ -94,7 +95,6 @@ int mif_nl_alt_set(struct sk_buff *skb, struct genl_info *info)
 	} else {
 		list_add_tail(&e->list, &mn->alts);
 	}
-	mutex_unlock(&mn->lock);
 	return 0;
 }
 
@@ -111,15 +111,13 @@ int mif_nl_alt_del(struct sk_buff *skb, struct genl_info *info)
 			     info->extack);
 	if (err)
 		return err;
-	mutex_lock(&mn->lock);
+	lockdep_assert_held(&mn->lock);
 	e = mif_alt_find(mn, &addr);
-	if (e)
-		list_del(&e->list);
-	mutex_unlock(&mn->lock);
 	if (!e) {
 		NL_SET_ERR_MSG(info->extack, "address has no alternates");
 		return -ENOENT;
 	}
+	list_del(&e->list);
 	kfree(e);
 	return 0;
 }

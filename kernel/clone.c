@@ -618,6 +618,7 @@ int mif_clone(struct mif_clone *c, bool dry_run, struct mif_counts *counts)
 
 	memset(counts, 0, sizeof(*counts));
 	sort(c->ent, c->nent, sizeof(*c->ent), mif_ent_cmp, NULL);
+	lockdep_assert_held(&mif_pernet(c->w.net)->lock);
 	mutex_lock(&c->w.net->xfrm.xfrm_cfg_mutex);
 	err = mif_collect(c);
 	if (!err)

@@ -10,6 +10,28 @@
 #include <net/genetlink.h>
 #include <net/xfrm.h>
 
+/*
+ * Locking. Each network namespace has one mutex, mif_net.lock, which
+ * serialises what the module does to that namespace: the requests that
+ * walk or change its XFRM state or its alternates hold it (the family's
+ * pre_doit takes it for the operations marked MIF_NL_LOCKED in netlink.c,
+ * post_doit drops it; a dump takes it in each call), and so does failover
+ * work. The family is parallel_ops: no operation holds the host-wide
+ * genl_mutex, so a long operation in one namespace delays no other
+ * namespace and no other generic netlink family.
+ *
+ * Lock order:
+ *
+ *   mif_net.lock
+ *     net->xfrm.xfrm_cfg_mutex	(rewrite, clone, delete; as xfrm_user)
+ *       XFRM's spinlocks		(the walkers, x->lock, xp->lock)
+ *
+ * The module takes RTNL under neither mutex, and neither mutex under RTNL:
+ * the address and device notifiers, called under RTNL (or atomically),
+ * take no lock of the module's and only queue failover work, which takes
+ * mif_net.lock from a workqueue, without RTNL.
+ */
+
 /* addr.c: one outer address, as carried in XFRM_MIF_ADDR_A_* nests. */
 struct mif_addr {
 	xfrm_address_t a;
@@ -125,7 +147,7 @@ void mif_failover_exit(void);
 
 /* netns.c: per network namespace state. */
 struct mif_net {
-	struct mutex lock;		/* serialises this module's writers */
+	struct mutex lock;		/* see "Locking" above */
 	struct list_head alts;		/* struct mif_alt, by address */
 };
 

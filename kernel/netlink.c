@@ -12,7 +12,9 @@
  * naming it. Nests are validated by their policies, down to each address.
  *
  * Every operation requires CAP_NET_ADMIN in the user namespace owning the
- * caller's network namespace, as XFRM itself does.
+ * caller's network namespace, as XFRM itself does. The family is
+ * parallel_ops: operations serialise per network namespace only (mif.h,
+ * "Locking").
  */
 #include <kunit/visibility.h>
 #include <linux/xfrm_mif.h>
@@ -299,6 +301,25 @@ static int mif_nl_delete(struct sk_buff *skb, struct genl_info *info)
 	return mif_reply_counts(info, XFRM_MIF_CMD_DELETE, &f.addr, &counts);
 }
 
+/* The handler runs holding its network namespace's lock (mif.h). */
+#define MIF_NL_LOCKED	BIT(0)
+
+static int mif_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
+			struct genl_info *info)
+{
+	if (ops->internal_flags & MIF_NL_LOCKED)
+		mutex_lock(&mif_pernet(genl_info_net(info))->lock);
+	return 0;
+}
+
+static void mif_post_doit(const struct genl_ops *ops, struct sk_buff *skb,
+			  struct genl_info *info)
+{
+	if (ops->internal_flags & MIF_NL_LOCKED)
+		mutex_unlock(&mif_pernet(genl_info_net(info))->lock);
+}
+
+/* The dumps take the lock themselves, in each call. */
 static const struct genl_ops mif_ops[] = {
 	{
 		.cmd = XFRM_MIF_CMD_GET_INFO,
@@ -312,6 +333,7 @@ static const struct genl_ops mif_ops[] = {
 		.doit = mif_nl_rewrite,
 		.policy = mif_rewrite_policy,
 		.maxattr = ARRAY_SIZE(mif_rewrite_policy) - 1,
+		.internal_flags = MIF_NL_LOCKED,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
@@ -319,6 +341,7 @@ static const struct genl_ops mif_ops[] = {
 		.doit = mif_nl_clone,
 		.policy = mif_clone_policy,
 		.maxattr = ARRAY_SIZE(mif_clone_policy) - 1,
+		.internal_flags = MIF_NL_LOCKED,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
@@ -326,6 +349,7 @@ static const struct genl_ops mif_ops[] = {
 		.doit = mif_nl_delete,
 		.policy = mif_delete_policy,
 		.maxattr = ARRAY_SIZE(mif_delete_policy) - 1,
+		.internal_flags = MIF_NL_LOCKED,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
@@ -333,6 +357,7 @@ static const struct genl_ops mif_ops[] = {
 		.doit = mif_nl_alt_set,
 		.policy = mif_alt_set_policy,
 		.maxattr = ARRAY_SIZE(mif_alt_set_policy) - 1,
+		.internal_flags = MIF_NL_LOCKED,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
@@ -347,6 +372,7 @@ static const struct genl_ops mif_ops[] = {
 		.doit = mif_nl_alt_del,
 		.policy = mif_addr_only_policy,
 		.maxattr = ARRAY_SIZE(mif_addr_only_policy) - 1,
+		.internal_flags = MIF_NL_LOCKED,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
@@ -369,6 +395,9 @@ struct genl_family mif_genl_family __ro_after_init = {
 	.version = XFRM_MIF_GENL_VERSION,
 	.maxattr = XFRM_MIF_A_MAX,
 	.netnsok = true,
+	.parallel_ops = true,
+	.pre_doit = mif_pre_doit,
+	.post_doit = mif_post_doit,
 	.module = THIS_MODULE,
 	.ops = mif_ops,
 	.n_ops = ARRAY_SIZE(mif_ops),

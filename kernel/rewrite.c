@@ -462,6 +462,7 @@ int mif_rewrite(struct net *net, const struct mif_filter *f,
 		NL_SET_ERR_MSG(extack, "old and new address are the same");
 		return -EINVAL;
 	}
+	lockdep_assert_held(&mif_pernet(net)->lock);
 	mutex_lock(&net->xfrm.xfrm_cfg_mutex);
 	err = mif_check(&rw);
 	if (!err && !dry_run) {

@@ -57,6 +57,7 @@ static void netlink_every_op_has_a_policy(struct kunit *test)
 	unsigned int i;
 
 	KUNIT_EXPECT_EQ(test, mif_genl_family.n_small_ops, 0);
+	KUNIT_EXPECT_TRUE(test, mif_genl_family.parallel_ops);
 	for (i = 0; i < mif_genl_family.n_ops; i++) {
 		const struct genl_ops *op = &mif_genl_family.ops[i];
 
