@@ -92,6 +92,16 @@ refused "clone without FROM names it" "\[missing attr from\]" clone new_addr=ip:
 check "nothing changed" test "$before" = "$(snapshot)"
 check "the module still answers" raw get_info
 
+# The spec says what each operation takes: so do the module's policies.
+if command -v genl >/dev/null && python3 -c 'import yaml' 2>/dev/null; then
+	policies=$(mktemp /tmp/mif-policies.XXXXXX)
+	check "each operation takes what docs/xfrm_mif.yaml says" sh -c \
+		'genl ctrl policy name xfrm_mif >"$0" && "$1" --policy "$0"' \
+		"$policies" "$REPO_DIR/tools/ynl-check"
+	rm -f "$policies"
+else
+	skip "each operation takes what docs/xfrm_mif.yaml says" "no genl or python3-yaml"
+fi
 check "a well-formed dry run passes" raw rewrite addr=ip:10.1.1.1 new_addr=ip:10.1.1.11 flags=u32:1
 
 # --- who may write ---
