@@ -10,11 +10,16 @@
 
 #include "mif.h"
 
-static const struct nla_policy mif_addr_policy[XFRM_MIF_ADDR_A_MAX + 1] = {
+const struct nla_policy mif_addr_policy[XFRM_MIF_ADDR_A_MAX + 1] = {
 	[XFRM_MIF_ADDR_A_INET]	= NLA_POLICY_EXACT_LEN(sizeof(struct in_addr)),
 	[XFRM_MIF_ADDR_A_INET6]	= NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
 };
 
+/*
+ * The address in nest nla. A request's policy has validated the nest
+ * already (NLA_POLICY_NESTED(mif_addr_policy)); parsing checks it again,
+ * for callers that hold a nest no policy has seen.
+ */
 int mif_addr_parse(const struct nlattr *nla, struct mif_addr *addr,
 		   struct netlink_ext_ack *extack)
 {

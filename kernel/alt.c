@@ -7,8 +7,9 @@
  * each keep their own list and move only their own SAs.
  *
  * This file keeps the sets (per network namespace, under mif_net.lock,
- * with limits per address and per namespace, charged to the memory cgroup
- * of the caller); they are freed with the namespace and on module unload.
+ * which the family's pre_doit takes for ALT_SET and ALT_DEL; with limits
+ * per address and per namespace, charged to the memory cgroup of the
+ * caller); they are freed with the namespace and on module unload.
  */
 #include <kunit/visibility.h>
 #include <linux/slab.h>
@@ -155,7 +156,7 @@ int mif_nl_alt_set(struct sk_buff *skb, struct genl_info *info)
 	struct mif_alt *e;
 	int err;
 
-	if (mif_missing(info, XFRM_MIF_A_ALTS, "missing alternates"))
+	if (MIF_REQ_ATTR_CHECK(info, XFRM_MIF_A_ALTS, "missing alternates"))
 		return -EINVAL;
 	e = kzalloc(sizeof(*e), GFP_KERNEL_ACCOUNT);
 	if (!e)
@@ -164,9 +165,8 @@ int mif_nl_alt_set(struct sk_buff *skb, struct genl_info *info)
 	if (!err)
 		err = mif_alt_parse(info, e);
 	if (!err) {
-		mutex_lock(&mn->lock);
+		lockdep_assert_held(&mn->lock);
 		err = mif_alt_insert(mn, e, info->extack);
-		mutex_unlock(&mn->lock);
 	}
 	if (err)
 		kfree(e);
@@ -183,13 +183,12 @@ int mif_nl_alt_del(struct sk_buff *skb, struct genl_info *info)
 	err = mif_alt_key(info, &f);
 	if (err)
 		return err;
-	mutex_lock(&mn->lock);
+	lockdep_assert_held(&mn->lock);
 	e = mif_alt_find(mn, &f);
 	if (e) {
 		list_del(&e->list);
 		mn->nalts--;
 	}
-	mutex_unlock(&mn->lock);
 	if (!e) {
 		NL_SET_ERR_MSG(info->extack,
 			       "address has no alternates in this scope");

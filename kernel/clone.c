@@ -21,25 +21,6 @@
 
 #include "clone.h"
 
-/*
- * An error about one SA: a literal message, the offending attribute if any,
- * and the SA's SPI (be32) as the acknowledgement's cookie, which mifctl
- * prints. (6.1 has no NL_SET_ERR_MSG_FMT to put the SPI in the message.)
- */
-void mif_err(struct netlink_ext_ack *extack, const struct nlattr *nla,
-	     u32 spi, const char *msg)
-{
-	__be32 cookie = cpu_to_be32(spi);
-
-	if (!extack)
-		return;
-	extack->_msg = msg;
-	if (nla)
-		extack->bad_attr = nla;
-	memcpy(extack->cookie, &cookie, sizeof(cookie));
-	extack->cookie_len = sizeof(cookie);
-}
-
 static int mif_copies_add(struct mif_copies *c, void *obj, int dir,
 			  unsigned int from)
 {
@@ -307,9 +288,12 @@ static int mif_key(struct mif_clone *c, const struct mif_clone_ent *e,
 	if (!nla) {
 		if (!len)
 			return 0;
-		mif_err(c->extack, e->nla, spi, enc ?
-			"no new encryption key for an SA" :
-			"no new authentication key for an SA");
+		if (enc)
+			mif_err(c->extack, e->nla, spi,
+				"no new encryption key for an SA");
+		else
+			mif_err(c->extack, e->nla, spi,
+				"no new authentication key for an SA");
 		return -EINVAL;
 	}
 	if (nla_len(nla) != len) {
@@ -393,7 +377,7 @@ static int mif_clone_state(struct mif_walk *w, struct xfrm_state *x)
 	if (!err) {
 		err = mif_clone_encap(xc, out, &e->ports, &why);
 		if (err == -EINVAL)
-			mif_err(c->extack, e->nla, spi, why);
+			mif_err_str(c->extack, e->nla, spi, why);
 	}
 	if (!err)
 		err = mif_keys(c, e, xc);
@@ -653,9 +637,12 @@ static int mif_check_keys(struct mif_clone *c)
 	}
 	k = mif_key_reused(keys, n, &other);
 	if (k) {
-		mif_err(c->extack, k->nla, be32_to_cpu(k->ent->spi),
-			other->ent ? "new key given twice in the request" :
-				     "new key is the key of another source SA");
+		if (other->ent)
+			mif_err(c->extack, k->nla, be32_to_cpu(k->ent->spi),
+				"new key given twice in the request");
+		else
+			mif_err(c->extack, k->nla, be32_to_cpu(k->ent->spi),
+				"new key is the key of another source SA");
 		err = -EINVAL;
 	}
 	kvfree(keys);
@@ -840,6 +827,7 @@ int mif_clone(struct mif_clone *c, bool dry_run, struct mif_counts *counts)
 
 	memset(counts, 0, sizeof(*counts));
 	sort(c->ent, c->nent, sizeof(*c->ent), mif_ent_cmp, NULL);
+	lockdep_assert_held(&mif_pernet(c->w.net)->lock);
 	mutex_lock(&c->w.net->xfrm.xfrm_cfg_mutex);
 	err = mif_collect(c);
 	if (!err)

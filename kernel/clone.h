@@ -63,8 +63,45 @@ struct mif_clone {
 	u32 skipped;
 };
 
-void mif_err(struct netlink_ext_ack *extack, const struct nlattr *nla,
-	     u32 spi, const char *msg);
+/* XFRM_MIF_A_CLONE: an entry's attributes (clone_nl.c). */
+extern const struct nla_policy mif_clone_ent_policy[XFRM_MIF_CLONE_A_MAX + 1];
+
+/*
+ * The SA an error is about, as the acknowledgement's cookie: its SPI, 4
+ * bytes in network order, which mifctl prints. (6.1 has neither formatted
+ * extack messages, to put the SPI in the message, nor a helper for a
+ * 4-byte cookie.)
+ */
+static inline void mif_extack_spi(struct netlink_ext_ack *extack, u32 spi)
+{
+	__be32 cookie = cpu_to_be32(spi);
+
+	if (!extack)
+		return;
+	BUILD_BUG_ON(sizeof(cookie) > NETLINK_MAX_COOKIE_LEN);
+	memcpy(extack->cookie, &cookie, sizeof(cookie));
+	extack->cookie_len = sizeof(cookie);
+}
+
+/* An error about one SA: msg (a literal), the attribute at fault or NULL. */
+#define mif_err(extack, nla, spi, msg) do {				\
+	struct netlink_ext_ack *__ack = (extack);			\
+									\
+	NL_SET_ERR_MSG_ATTR(__ack, nla, msg);				\
+	mif_extack_spi(__ack, spi);					\
+} while (0)
+
+/* The same for a message chosen at run time, a string that stays. */
+static inline void mif_err_str(struct netlink_ext_ack *extack,
+			       const struct nlattr *nla, u32 spi,
+			       const char *msg)
+{
+	if (extack)
+		extack->_msg = msg;
+	NL_SET_BAD_ATTR(extack, nla);
+	mif_extack_spi(extack, spi);
+}
+
 void mif_clone_init(struct mif_clone *c, struct net *net,
 		    struct netlink_ext_ack *extack);
 int mif_clone(struct mif_clone *c, bool dry_run, struct mif_counts *counts);

@@ -10,10 +10,10 @@
 
 #include "clone.h"
 
-static const struct nla_policy mif_ent_policy[XFRM_MIF_CLONE_A_MAX + 1] = {
+const struct nla_policy mif_clone_ent_policy[XFRM_MIF_CLONE_A_MAX + 1] = {
 	[XFRM_MIF_CLONE_A_SPI]		= { .type = NLA_BE32 },
 	[XFRM_MIF_CLONE_A_PROTO]	= { .type = NLA_U8 },
-	[XFRM_MIF_CLONE_A_DST]		= { .type = NLA_NESTED },
+	[XFRM_MIF_CLONE_A_DST]		= NLA_POLICY_NESTED(mif_addr_policy),
 	[XFRM_MIF_CLONE_A_NEW_SPI]	= { .type = NLA_BE32 },
 	[XFRM_MIF_CLONE_A_ENC_KEY]	= { .type = NLA_BINARY,
 					    .len = MIF_KEY_MAX },
@@ -44,12 +44,13 @@ static int mif_parse_ent(struct mif_clone *c, const struct nlattr *nla,
 	struct nlattr *tb[XFRM_MIF_CLONE_A_MAX + 1];
 	int err;
 
-	err = nla_parse_nested(tb, XFRM_MIF_CLONE_A_MAX, nla, mif_ent_policy,
-			       extack);
+	err = nla_parse_nested(tb, XFRM_MIF_CLONE_A_MAX, nla,
+			       mif_clone_ent_policy, extack);
 	if (err)
 		return err;
 	e->nla = nla;
-	if (!tb[XFRM_MIF_CLONE_A_SPI] || !tb[XFRM_MIF_CLONE_A_NEW_SPI]) {
+	if (NL_REQ_ATTR_CHECK(extack, nla, tb, XFRM_MIF_CLONE_A_SPI) ||
+	    NL_REQ_ATTR_CHECK(extack, nla, tb, XFRM_MIF_CLONE_A_NEW_SPI)) {
 		NL_SET_ERR_MSG_ATTR(extack, nla,
 				    "a clone entry needs the SPI and the new SPI");
 		return -EINVAL;
@@ -104,14 +105,9 @@ static int mif_parse_ents(struct mif_clone *c, const struct nlattr *list)
 	unsigned int n = 0;
 	int rem, err;
 
-	nla_for_each_nested(nla, list, rem) {
-		if (nla_type(nla) != XFRM_MIF_A_CLONE) {
-			NL_SET_ERR_MSG_ATTR(c->extack, nla,
-					    "XFRM_MIF_A_CLONES holds only XFRM_MIF_A_CLONE entries");
-			return -EINVAL;
-		}
+	/* the policy lets only XFRM_MIF_A_CLONE entries in */
+	nla_for_each_nested(nla, list, rem)
 		n++;
-	}
 	if (!n)
 		return 0;
 	c->ent = kvcalloc(n, sizeof(*c->ent), GFP_KERNEL_ACCOUNT);
@@ -153,14 +149,9 @@ static int mif_clone_parse(struct mif_clone *c, struct genl_info *info)
 	unsigned int i;
 	int rem, err;
 
-	if (GENL_REQ_ATTR_CHECK(info, XFRM_MIF_A_NEW_ADDR) ||
-	    GENL_REQ_ATTR_CHECK(info, XFRM_MIF_A_FROM))
+	if (MIF_REQ_ATTR_CHECK(info, XFRM_MIF_A_NEW_ADDR, "missing new address") ||
+	    MIF_REQ_ATTR_CHECK(info, XFRM_MIF_A_FROM, "missing source addresses"))
 		return -EINVAL;
-	if (attrs[XFRM_MIF_A_ADDR]) {
-		NL_SET_ERR_MSG_ATTR(extack, attrs[XFRM_MIF_A_ADDR],
-				    "clone takes its source addresses in XFRM_MIF_A_FROM");
-		return -EINVAL;
-	}
 	err = mif_parse_addr_attr(c, info, XFRM_MIF_A_NEW_ADDR, &c->to, &has_to);
 	if (!err)
 		err = mif_parse_addr_attr(c, info, XFRM_MIF_A_NEW_PEER,
@@ -184,35 +175,16 @@ static int mif_clone_parse(struct mif_clone *c, struct genl_info *info)
 		return -EINVAL;
 	}
 
-	if (attrs[XFRM_MIF_A_MARK]) {
-		f.has_mark = true;
-		f.mark = nla_get_u32(attrs[XFRM_MIF_A_MARK]);
-		f.mark_mask = attrs[XFRM_MIF_A_MARK_MASK] ?
-			      nla_get_u32(attrs[XFRM_MIF_A_MARK_MASK]) : ~0U;
-	} else if (attrs[XFRM_MIF_A_MARK_MASK]) {
-		NL_SET_ERR_MSG_ATTR(extack, attrs[XFRM_MIF_A_MARK_MASK],
-				    "mark mask without a mark");
-		return -EINVAL;
-	}
-	if (attrs[XFRM_MIF_A_IF_ID]) {
-		f.has_if_id = true;
-		f.if_id = nla_get_u32(attrs[XFRM_MIF_A_IF_ID]);
-	}
-	if (attrs[XFRM_MIF_A_REQID]) {
-		f.has_reqid = true;
-		f.reqid = nla_get_u32(attrs[XFRM_MIF_A_REQID]);
-	}
+	err = mif_narrow_parse(info, &f);
+	if (err)
+		return err;
 	mif_parse_ports(&c->ports, attrs[XFRM_MIF_A_ENCAP_PORT],
 			attrs[XFRM_MIF_A_ENCAP_PEER_PORT]);
 
+	/* the policy lets only XFRM_MIF_A_ADDR nests in */
 	nla_for_each_nested(nla, attrs[XFRM_MIF_A_FROM], rem) {
 		struct mif_filter *fi = &c->f[c->nfrom];
 
-		if (nla_type(nla) != XFRM_MIF_A_ADDR) {
-			NL_SET_ERR_MSG_ATTR(extack, nla,
-					    "XFRM_MIF_A_FROM holds only addresses");
-			return -EINVAL;
-		}
 		if (c->nfrom == XFRM_MIF_MAX_FROM) {
 			NL_SET_ERR_MSG_ATTR(extack, nla,
 					    "too many source addresses");
@@ -254,28 +226,6 @@ static int mif_clone_parse(struct mif_clone *c, struct genl_info *info)
 	return mif_parse_ents(c, attrs[XFRM_MIF_A_CLONES]);
 }
 
-static int mif_clone_reply(struct genl_info *info, const struct mif_clone *c,
-			   const struct mif_counts *counts)
-{
-	struct sk_buff *msg;
-	void *hdr;
-
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &mif_genl_family, 0,
-				XFRM_MIF_CMD_CLONE);
-	if (!hdr || mif_addr_put(msg, XFRM_MIF_A_ADDR, &c->to) ||
-	    nla_put_u32(msg, XFRM_MIF_A_STATES, counts->states) ||
-	    nla_put_u32(msg, XFRM_MIF_A_POLICIES, counts->policies) ||
-	    nla_put_u32(msg, XFRM_MIF_A_SKIPPED, c->skipped)) {
-		nlmsg_free(msg);
-		return -EMSGSIZE;
-	}
-	genlmsg_end(msg, hdr);
-	return genlmsg_reply(msg, info);
-}
-
 int mif_nl_clone(struct sk_buff *skb, struct genl_info *info)
 {
 	struct net *net = genl_info_net(info);
@@ -292,9 +242,11 @@ int mif_nl_clone(struct sk_buff *skb, struct genl_info *info)
 	if (!err)
 		err = mif_clone(c, dry_run, &counts);
 	if (!err) {
+		counts.skipped = c->skipped;
 		if (!dry_run)
 			mif_event(net, XFRM_MIF_CMD_CLONE, &c->to, &counts);
-		err = mif_clone_reply(info, c, &counts);
+		err = mif_reply_counts(info, XFRM_MIF_CMD_CLONE, &c->to,
+				       &counts);
 	}
 	mif_clone_free(c);
 	return err;

@@ -58,6 +58,7 @@ int mif_delete(struct net *net, const struct mif_filter *f, bool dry_run,
 	};
 	int err;
 
+	lockdep_assert_held(&mif_pernet(net)->lock);
 	mutex_lock(&net->xfrm.xfrm_cfg_mutex);
 	err = mif_walk_policies(&d.w);
 	if (!err)

@@ -7,7 +7,8 @@
  * The XFRM walkers fill the dump skb from their callbacks; when it is full
  * the walker parks on the object that did not fit and the next dump call
  * resumes there. The walkers live in memory allocated by .start and are
- * unlinked by .done, also when the socket closes mid-dump.
+ * unlinked by .done, also when the socket closes mid-dump. Each call holds
+ * the namespace's lock, so that none sees an operation half done.
  */
 #include <linux/slab.h>
 #include <linux/xfrm_mif.h>
@@ -150,18 +151,21 @@ int mif_nl_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct mif_dump *d = mif_dump_ctx(cb);
 	struct net *net = sock_net(skb->sk);
+	struct mif_net *mn = mif_pernet(net);
 	int err;
 
 	d->skb = skb;
 	d->cb = cb;
+	mutex_lock(&mn->lock);
 	if (!d->states_done) {
 		err = xfrm_state_walk(net, &d->sw, mif_dump_state, d);
-		if (err == -EMSGSIZE)
-			return skb->len;
-		d->states_done = true;
+		if (err != -EMSGSIZE)
+			d->states_done = true;
 	}
 	/* A full skb parks the walker; an empty one ends the dump. */
-	xfrm_policy_walk(net, &d->pw, mif_dump_policy, d);
+	if (d->states_done)
+		xfrm_policy_walk(net, &d->pw, mif_dump_policy, d);
+	mutex_unlock(&mn->lock);
 	return skb->len;
 }
 

@@ -10,11 +10,36 @@
 #include <net/genetlink.h>
 #include <net/xfrm.h>
 
+/*
+ * Locking. Each network namespace has one mutex, mif_net.lock, which
+ * serialises what the module does to that namespace: the requests that
+ * walk or change its XFRM state or its alternates hold it (the family's
+ * pre_doit takes it for the operations marked MIF_NL_LOCKED in netlink.c,
+ * post_doit drops it; a dump takes it in each call), and so does failover
+ * work. The family is parallel_ops: no operation holds the host-wide
+ * genl_mutex, so a long operation in one namespace delays no other
+ * namespace and no other generic netlink family.
+ *
+ * Lock order:
+ *
+ *   mif_net.lock
+ *     net->xfrm.xfrm_cfg_mutex	(rewrite, clone, delete; as xfrm_user)
+ *       XFRM's spinlocks		(the walkers, x->lock, xp->lock)
+ *
+ * The module takes RTNL under neither mutex, and neither mutex under RTNL:
+ * the address and device notifiers, called under RTNL (or atomically),
+ * take no lock of the module's and only queue failover work, which takes
+ * mif_net.lock from a workqueue, without RTNL.
+ */
+
 /* addr.c: one outer address, as carried in XFRM_MIF_ADDR_A_* nests. */
 struct mif_addr {
 	xfrm_address_t a;
 	unsigned short family;		/* AF_INET or AF_INET6 */
 };
+
+/* The policy of an address nest, for the policies of nests that hold one. */
+extern const struct nla_policy mif_addr_policy[XFRM_MIF_ADDR_A_MAX + 1];
 
 int mif_addr_parse(const struct nlattr *nla, struct mif_addr *addr,
 		   struct netlink_ext_ack *extack);
@@ -53,6 +78,7 @@ int mif_walk_policies(struct mif_walk *w);
 struct mif_counts {
 	u32 states;
 	u32 policies;
+	u32 skipped;		/* clone: policy copies not made, selector taken */
 };
 
 /* state.c: copies of SAs, for rewrite and clone. */
@@ -80,8 +106,6 @@ struct mif_move {
 int mif_rewrite(struct net *net, const struct mif_filter *f,
 		const struct mif_move *m, bool dry_run,
 		struct mif_counts *counts, struct netlink_ext_ack *extack);
-int mif_nl_rewrite(struct sk_buff *skb, struct genl_info *info);
-
 /*
  * The steps of a rewrite's commit at which a test may act (KUnit only),
  * with the object concerned; a non-zero return makes a step that can fail
@@ -145,7 +169,7 @@ void mif_failover_net_exit(struct net *net);
 
 /* netns.c: per network namespace state. */
 struct mif_net {
-	struct mutex lock;		/* serialises this module's writers */
+	struct mutex lock;		/* see "Locking" above */
 	struct list_head alts;		/* struct mif_alt, in the order set */
 	unsigned int nalts;
 	struct mif_failover *fo;	/* lost addresses, and their work */
@@ -161,16 +185,29 @@ int mif_nl_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int mif_nl_dump_done(struct netlink_callback *cb);
 
 /* netlink.c: the generic netlink family. */
-bool mif_missing(struct genl_info *info, int attr, const char *msg);
-
 extern struct genl_family mif_genl_family;
+
+/*
+ * True if the request lacks attribute attr: the extended ack then names
+ * the missing attribute and says msg, a string literal.
+ */
+#define MIF_REQ_ATTR_CHECK(info, attr, msg) ({				\
+	struct genl_info *__mif_info = (info);				\
+	bool __missing = GENL_REQ_ATTR_CHECK(__mif_info, attr);		\
+									\
+	if (__missing)							\
+		NL_SET_ERR_MSG(__mif_info->extack, msg);		\
+	__missing;							\
+})
+
 int mif_filter_parse(struct genl_info *info, struct mif_filter *f);
+int mif_narrow_parse(struct genl_info *info, struct mif_filter *f);
 bool mif_dry_run(struct genl_info *info);
 int mif_reply_counts(struct genl_info *info, u8 cmd,
 		     const struct mif_addr *addr,
 		     const struct mif_counts *counts);
 struct sk_buff *mif_reply_new(struct genl_info *info, u8 cmd);
-void mif_reply_send(struct sk_buff *msg, struct genl_info *info,
+void mif_reply_send(struct sk_buff *msg, struct genl_info *info, u8 cmd,
 		    const struct mif_addr *addr,
 		    const struct mif_counts *counts);
 void mif_event(struct net *net, u8 cmd, const struct mif_addr *addr,

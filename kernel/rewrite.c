@@ -676,6 +676,7 @@ int mif_rewrite(struct net *net, const struct mif_filter *f,
 		NL_SET_ERR_MSG(extack, "old and new address are the same");
 		return -EINVAL;
 	}
+	lockdep_assert_held(&mif_pernet(net)->lock);
 	mutex_lock(&net->xfrm.xfrm_cfg_mutex);
 	err = mif_check(&rw);
 	if (!err && !dry_run)
@@ -685,43 +686,3 @@ int mif_rewrite(struct net *net, const struct mif_filter *f,
 	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(mif_rewrite);
-
-int mif_nl_rewrite(struct sk_buff *skb, struct genl_info *info)
-{
-	struct nlattr **attrs = info->attrs;
-	struct net *net = genl_info_net(info);
-	bool dry_run = mif_dry_run(info);
-	struct mif_counts counts;
-	struct sk_buff *reply;
-	struct mif_filter f;
-	struct mif_move m = { };
-	int err;
-
-	err = mif_filter_parse(info, &f);
-	if (err)
-		return err;
-	if (mif_missing(info, XFRM_MIF_A_NEW_ADDR, "missing new address"))
-		return -EINVAL;
-	err = mif_addr_parse(attrs[XFRM_MIF_A_NEW_ADDR], &m.to, info->extack);
-	if (err)
-		return err;
-	if (attrs[XFRM_MIF_A_ENCAP_PORT])
-		m.port = nla_get_be16(attrs[XFRM_MIF_A_ENCAP_PORT]);
-	if (attrs[XFRM_MIF_A_ENCAP_PEER_PORT])
-		m.peer_port = nla_get_be16(attrs[XFRM_MIF_A_ENCAP_PEER_PORT]);
-
-	/* before anything changes: a rewrite done is never reported failed */
-	reply = mif_reply_new(info, XFRM_MIF_CMD_REWRITE);
-	if (!reply)
-		return -ENOMEM;
-	err = mif_rewrite(net, &f, &m, dry_run, &counts, info->extack);
-	if (err) {
-		nlmsg_free(reply);
-		return err;
-	}
-	if (!dry_run)
-		mif_event_moved(net, XFRM_MIF_CMD_REWRITE, &f.addr, &m.to,
-				&counts);
-	mif_reply_send(reply, info, &f.addr, &counts);
-	return 0;
-}

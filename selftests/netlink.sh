@@ -20,7 +20,8 @@ raw() { ip netns exec "$EU" "$NLRAW" "$@"; }
 snapshot() { ip -n "$EU" xfrm state; ip -n "$EU" xfrm policy; ip netns exec "$EU" "$MIFCTL" alt show; }
 before=$(snapshot)
 
-# refused NAME MESSAGE CMD ATTRS...: refused, with MESSAGE in the reply.
+# refused NAME MESSAGE CMD ATTRS...: refused, with MESSAGE (a grep pattern)
+# in the reply.
 refused() {
 	local name=$1 msg=$2 out rc
 	shift 2
@@ -49,8 +50,58 @@ refused "nine alternates" "too many alternates" alt_set addr=ip:10.1.1.1 alts=ip
 refused "alternate of another family" "another address family" alt_set addr=ip:10.1.1.1 alts=ips:fd01::1
 refused "alternates without the nested flag" "NLA_F_NESTED is missing" alt_set addr=ip:10.1.1.1 "alts=hex:080002800a010101"
 refused "unknown command" "" 99
+
+# --- each operation takes only its own attributes ---
+# (10.9.9.9 binds nothing: a request that got through would change nothing)
+refused "get_info takes no address" "Unsupported attribute.*\[attr addr\]" get_info addr=ip:10.9.9.9
+refused "rewrite takes no FROM list" "Unsupported attribute.*\[attr from\]" rewrite addr=ip:10.9.9.9 new_addr=ip:10.9.9.8 flags=u32:1 from=ips:10.9.9.7
+refused "clone takes no address" "Unsupported attribute.*\[attr addr\]" clone addr=ip:10.9.9.9 new_addr=ip:10.9.9.8 from=ips:10.9.9.7
+refused "delete takes no new address" "Unsupported attribute.*\[attr new_addr\]" delete addr=ip:10.9.9.9 flags=u32:1 new_addr=ip:10.9.9.8
+refused "delete takes no port" "Unsupported attribute.*\[attr port\]" delete addr=ip:10.9.9.9 flags=u32:1 port=u16:4500
+refused "alt_set takes no mark" "Unsupported attribute.*\[attr mark\]" alt_set addr=ip:10.9.9.9 alts=ips:10.9.9.8 mark=u32:1
+refused "alt_del takes no flags" "Unsupported attribute.*\[attr flags\]" alt_del addr=ip:10.9.9.9 flags=u32:1
+refused "alt_get dump takes no address" "Unsupported attribute.*\[attr addr\]" -d alt_get addr=ip:10.9.9.9
+refused "dump takes no reqid" "Unsupported attribute.*\[attr reqid\]" -d dump addr=ip:10.9.9.9 reqid=u32:1
+refused "padding is no request attribute" "Unsupported attribute.*\[attr pad\]" delete addr=ip:10.9.9.9 flags=u32:1 pad=u32:0
+
+# The numbers only the kernel sends are refused in every request, by name
+# (each operation here with one of them; KUnit tries every pair); the
+# dump's nests as any attribute an operation does not take.
+reply_only=(version features states policies skipped)
+i=0
+for op in get_info rewrite clone delete alt_set alt_del "-d alt_get" "-d dump"; do
+	a=${reply_only[i++ % ${#reply_only[@]}]}
+	# shellcheck disable=SC2086
+	refused "${op#-d } refuses $a by name" "XFRM_MIF_A_${a^^} is only sent by the kernel .*\[attr $a\]" $op "$a=u32:1"
+done
+refused "an SA entry sent back" "Unsupported attribute.*\[attr state\]" delete addr=ip:10.9.9.9 flags=u32:1 state=ip:10.9.9.9
+refused "a policy entry sent back" "Unsupported attribute.*\[attr policy\]" -d dump policy=ip:10.9.9.9
+
+# --- nests are checked by their policies, down to each address ---
+# nla TYPE HEX: one attribute, TYPE in hex (8003: ADDR with NLA_F_NESTED).
+nla() { printf '%02x%02x%s%s' $(((${#2} / 2 + 4) & 255)) $(((${#2} / 2 + 4) >> 8)) "${1:2:2}${1:0:2}" "$2"; }
+inet=$(nla 0001 0a090909)
+refused "alternates holding a non-address" "Unsupported attribute.*\[attr alts.1\]" alt_set addr=ip:10.9.9.9 "alts=nest:$(nla 8001 "$inet")"
+refused "FROM holding a non-address" "Unsupported attribute.*\[attr from.2\]" clone new_addr=ip:10.9.9.8 "from=nest:$(nla 8002 "$inet")"
+refused "an alternate of 3 bytes" "\[attr alts.3.1\]" alt_set addr=ip:10.9.9.9 "alts=nest:$(nla 8003 "$(nla 0001 0a0909)")"
+refused "CLONES holding a non-entry" "Unsupported attribute.*\[attr clones.3\]" clone new_addr=ip:10.9.9.8 from=ips:10.9.9.7 "clones=nest:$(nla 8003 "$inet")"
+refused "a clone entry's destination of 5 bytes" "\[attr clones.22.3.1\]" clone new_addr=ip:10.9.9.8 from=ips:10.9.9.7 "clones=nest:$(nla 8016 "$(nla 8003 "$(nla 0001 0a09090900)")")"
+refused "a clone entry without its SPI" "needs the SPI.*\[missing attr 1 in clones.22\]" clone new_addr=ip:10.9.9.8 from=ips:10.9.9.7 "clones=nest:$(nla 8016 "$(nla 0004 00001234)")"
+refused "rewrite without a new address names it" "missing new address.*\[missing attr new_addr\]" rewrite addr=ip:10.9.9.9
+refused "clone without FROM names it" "\[missing attr from\]" clone new_addr=ip:10.9.9.8
 check "nothing changed" test "$before" = "$(snapshot)"
 check "the module still answers" raw get_info
+
+# The spec says what each operation takes: so do the module's policies.
+if command -v genl >/dev/null && python3 -c 'import yaml' 2>/dev/null; then
+	policies=$(mktemp /tmp/mif-policies.XXXXXX)
+	check "each operation takes what docs/xfrm_mif.yaml says" sh -c \
+		'genl ctrl policy name xfrm_mif >"$0" && "$1" --policy "$0"' \
+		"$policies" "$REPO_DIR/tools/ynl-check"
+	rm -f "$policies"
+else
+	skip "each operation takes what docs/xfrm_mif.yaml says" "no genl or python3-yaml"
+fi
 check "a well-formed dry run passes" raw rewrite addr=ip:10.1.1.1 new_addr=ip:10.1.1.11 flags=u32:1
 
 # --- who may write ---

@@ -7,12 +7,19 @@
  *   nlraw [-d] CMD [ATTR=TYPE:VALUE ...]
  *
  * CMD: get_info rewrite clone delete alt_set alt_get alt_del dump, or a
- * number. ATTR: addr new_addr new_peer new_inner from alts mark mark_mask
- * if_id reqid flags port peer_port clones, or a number. TYPE:VALUE is one
- * of u8:N u16:N u32:N hex:HEX zeros:LEN ip:ADDR (a well-formed address
- * nest) ips:ADDR,ADDR... (a nest of address nests) flag: (no payload).
- * -d sends a dump request. Prints "ok" or "error: MESSAGE (errno text)";
- * exits 0, 1 on a refusal, 2 on a bad command line.
+ * number. ATTR: the name of an XFRM_MIF_A_* attribute in lower case
+ * without the prefix (addr, states, ...; encap ports as port, peer_port),
+ * or a number. TYPE:VALUE is one of u8:N u16:N u32:N hex:HEX nest:HEX (HEX
+ * as the payload of a nest, NLA_F_NESTED set) zeros:LEN ip:ADDR (a
+ * well-formed address nest) ips:ADDR,ADDR... (a nest of address nests)
+ * flag: (no payload). -d sends a dump request.
+ *
+ * Prints "ok", or "error: MESSAGE (errno text)" followed by what the
+ * acknowledgement names: " [attr PATH]" for the attribute at fault and
+ * " [missing attr TYPE in PATH]" for a missing one, where PATH is the
+ * attribute's name at the top level and the types of the nests that hold
+ * it below, joined by dots ("clones.22.3"). Exits 0, 1 on a refusal, 2 on
+ * a bad command line.
  */
 #include <errno.h>
 #include <linux/xfrm_mif.h>
@@ -36,13 +43,19 @@ static const struct name cmds[] = {
 };
 
 static const struct name attrs[] = {
+	{ "version", XFRM_MIF_A_VERSION }, { "features", XFRM_MIF_A_FEATURES },
 	{ "addr", XFRM_MIF_A_ADDR }, { "new_addr", XFRM_MIF_A_NEW_ADDR },
 	{ "new_peer", XFRM_MIF_A_NEW_PEER }, { "new_inner", XFRM_MIF_A_NEW_INNER },
 	{ "from", XFRM_MIF_A_FROM }, { "alts", XFRM_MIF_A_ALTS },
 	{ "mark", XFRM_MIF_A_MARK }, { "mark_mask", XFRM_MIF_A_MARK_MASK },
 	{ "if_id", XFRM_MIF_A_IF_ID }, { "reqid", XFRM_MIF_A_REQID },
 	{ "flags", XFRM_MIF_A_FLAGS }, { "port", XFRM_MIF_A_ENCAP_PORT },
-	{ "peer_port", XFRM_MIF_A_ENCAP_PEER_PORT }, { "clones", XFRM_MIF_A_CLONES },
+	{ "peer_port", XFRM_MIF_A_ENCAP_PEER_PORT }, { "states", XFRM_MIF_A_STATES },
+	{ "policies", XFRM_MIF_A_POLICIES }, { "state", XFRM_MIF_A_STATE },
+	{ "policy", XFRM_MIF_A_POLICY }, { "clones", XFRM_MIF_A_CLONES },
+	{ "pad", XFRM_MIF_A_PAD }, { "clone", XFRM_MIF_A_CLONE },
+	{ "new_peer_inner", XFRM_MIF_A_NEW_PEER_INNER },
+	{ "skipped", XFRM_MIF_A_SKIPPED },
 	{ NULL, 0 }
 };
 
@@ -73,7 +86,7 @@ static int put_ips(struct nl_msg *msg, int type, char *list)
 	return 0;
 }
 
-static int put_hex(struct nl_msg *msg, int type, const char *hex)
+static int put_hex(struct nl_msg *msg, int type, const char *hex, int nested)
 {
 	size_t n = strlen(hex) / 2, i;
 	unsigned char *b;
@@ -93,7 +106,7 @@ static int put_hex(struct nl_msg *msg, int type, const char *hex)
 		}
 		b[i] = (unsigned char)v;
 	}
-	err = nla_put(msg, type, (int)n, b);
+	err = nla_put(msg, nested ? type | NLA_F_NESTED : type, (int)n, b);
 	free(b);
 	return err;
 }
@@ -120,7 +133,9 @@ static int put_attr(struct nl_msg *msg, char *spec)
 	if (!strcmp(eq + 1, "u32"))
 		return nla_put_u32(msg, type, (uint32_t)n);
 	if (!strcmp(eq + 1, "hex"))
-		return put_hex(msg, type, val);
+		return put_hex(msg, type, val, 0);
+	if (!strcmp(eq + 1, "nest"))
+		return put_hex(msg, type, val, 1);
 	if (!strcmp(eq + 1, "flag"))
 		return nla_put_flag(msg, type);
 	if (!strcmp(eq + 1, "zeros")) {
@@ -142,9 +157,82 @@ static int on_reply(struct nlattr **a, uint8_t cmd, void *arg)
 	return 0;
 }
 
+/*
+ * Append to path the attribute that starts at offset off of the request
+ * req (from its nlmsghdr), or that contains it: its name at the top level,
+ * the nests' types below. Returns 0 if found.
+ */
+static int attr_path(const struct nlmsghdr *req, uint32_t off, char *path,
+		     size_t size)
+{
+	const struct nlattr *nla = (const void *)((const char *)req +
+						  NLMSG_HDRLEN + GENL_HDRLEN);
+	int rem = (int)req->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
+	size_t n = 0;
+	int depth = 0;
+
+	if (off >= req->nlmsg_len)
+		return -1;
+	while (nla_ok(nla, rem)) {
+		uint32_t at = (uint32_t)((const char *)nla - (const char *)req);
+		const char *name = NULL;
+		const struct name *t;
+
+		if (off < at || off >= at + nla->nla_len) {
+			nla = nla_next(nla, &rem);
+			continue;
+		}
+		for (t = attrs; depth == 0 && t->name; t++)
+			if (t->value == nla_type(nla))
+				name = t->name;
+		if (name)
+			n += (size_t)snprintf(path + n, size - n, "%s%s",
+					      depth ? "." : "", name);
+		else
+			n += (size_t)snprintf(path + n, size - n, "%s%d",
+					      depth ? "." : "", nla_type(nla));
+		if (n >= size)
+			return -1;
+		if (off == at)
+			return 0;
+		rem = nla_len(nla);
+		nla = nla_data(nla);
+		depth++;
+	}
+	return -1;
+}
+
+/* What the acknowledgement of refused request req names, if anything. */
+static void print_ack(const struct nlmsghdr *req, const struct extack *ack)
+{
+	char path[128] = "";
+
+	if (ack->offs && !attr_path(req, ack->offs, path, sizeof(path)))
+		printf(" [attr %s]", path);
+	if (ack->miss_type) {
+		const struct name *t;
+
+		if (!ack->miss_nest) {
+			for (t = attrs; t->name; t++)
+				if (t->value == ack->miss_type)
+					break;
+			if (t->name) {
+				printf(" [missing attr %s]", t->name);
+				return;
+			}
+		}
+		printf(" [missing attr %u", ack->miss_type);
+		if (ack->miss_nest &&
+		    !attr_path(req, ack->miss_nest, path, sizeof(path)))
+			printf(" in %s", path);
+		printf("]");
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct mifnl nl = { 0 };
+	struct nlmsghdr *req;
 	struct nl_msg *msg;
 	int i = 1, flags = 0, cmd, err;
 
@@ -171,13 +259,24 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	/* a copy, to name the attributes the acknowledgement points at */
+	req = malloc(nlmsg_hdr(msg)->nlmsg_len);
+	if (!req) {
+		nlmsg_free(msg);
+		return 1;
+	}
+	memcpy(req, nlmsg_hdr(msg), nlmsg_hdr(msg)->nlmsg_len);
 	err = mifnl_request(&nl, msg, on_reply, NULL);
 	if (err) {
-		printf("error: %s (%s)\n", nl.err[0] ? nl.err : "-", strerror(-err));
+		printf("error: %s (%s)", nl.err[0] ? nl.err : "-", strerror(-err));
+		print_ack(req, &nl.ack);
+		printf("\n");
+		free(req);
 		mifnl_close(&nl);
 		return 1;
 	}
 	puts("ok");
+	free(req);
 	mifnl_close(&nl);
 	return 0;
 }

@@ -15,7 +15,7 @@ libgnutls28-dev nettle-dev libgmp-dev
 libcmocka-dev libinih-dev libjson-c-dev
 strongswan-charon strongswan-swanctl libcharon-extra-plugins
 libstrongswan-extra-plugins libstrongswan-standard-plugins
-openssl jq
+openssl jq python3-yaml
 tcpdump nftables
 clang libclang-rt-14-dev
 "

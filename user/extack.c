@@ -31,6 +31,15 @@ void extack_parse(const struct nlmsghdr *nlh, const struct nlmsgerr *e,
 	if (tb[NLMSGERR_ATTR_MSG])
 		snprintf(ack->msg, sizeof(ack->msg), "%s",
 			 nla_get_string(tb[NLMSGERR_ATTR_MSG]));
+	if (tb[NLMSGERR_ATTR_OFFS] &&
+	    nla_len(tb[NLMSGERR_ATTR_OFFS]) == sizeof(uint32_t))
+		ack->offs = nla_get_u32(tb[NLMSGERR_ATTR_OFFS]);
+	if (tb[NLMSGERR_ATTR_MISS_TYPE] &&
+	    nla_len(tb[NLMSGERR_ATTR_MISS_TYPE]) == sizeof(uint32_t))
+		ack->miss_type = (uint16_t)nla_get_u32(tb[NLMSGERR_ATTR_MISS_TYPE]);
+	if (tb[NLMSGERR_ATTR_MISS_NEST] &&
+	    nla_len(tb[NLMSGERR_ATTR_MISS_NEST]) == sizeof(uint32_t))
+		ack->miss_nest = nla_get_u32(tb[NLMSGERR_ATTR_MISS_NEST]);
 	if (tb[NLMSGERR_ATTR_COOKIE] &&
 	    nla_len(tb[NLMSGERR_ATTR_COOKIE]) == sizeof(ack->cookie)) {
 		memcpy(&ack->cookie, nla_data(tb[NLMSGERR_ATTR_COOKIE]),

@@ -112,6 +112,7 @@ static void take_extack(struct mifnl *nl, struct nlmsghdr *nlh,
 	size_t n;
 
 	extack_parse(nlh, e, &ack);
+	nl->ack = ack;
 	if (ack.msg[0])
 		snprintf(nl->err, sizeof(nl->err), "%s", ack.msg);
 	if (ack.has_cookie) {
@@ -150,6 +151,7 @@ int mifnl_request(struct mifnl *nl, struct nl_msg *msg, mifnl_reply_fn fn,
 	int err;
 
 	nl->err[0] = '\0';
+	memset(&nl->ack, 0, sizeof(nl->ack));
 	nlmsg_hdr(msg)->nlmsg_flags |= NLM_F_ACK;
 	cb = nl_cb_alloc(NL_CB_CUSTOM);
 	if (!cb) {

@@ -11,11 +11,13 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "extack.h"
 
 struct mifnl {
 	struct nl_sock *sk;
 	int family;
 	char err[256];			/* kernel's extack message, if any */
+	struct extack ack;		/* the last error's whole extack */
 };
 
 /* Called for every reply message; return 0 to go on, <0 to stop. */
