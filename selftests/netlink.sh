@@ -58,7 +58,8 @@ refused "rewrite takes no FROM list" "Unsupported attribute.*\[attr from\]" rewr
 refused "clone takes no address" "Unsupported attribute.*\[attr addr\]" clone addr=ip:10.9.9.9 new_addr=ip:10.9.9.8 from=ips:10.9.9.7
 refused "delete takes no new address" "Unsupported attribute.*\[attr new_addr\]" delete addr=ip:10.9.9.9 flags=u32:1 new_addr=ip:10.9.9.8
 refused "delete takes no port" "Unsupported attribute.*\[attr port\]" delete addr=ip:10.9.9.9 flags=u32:1 port=u16:4500
-refused "alt_set takes no mark" "Unsupported attribute.*\[attr mark\]" alt_set addr=ip:10.9.9.9 alts=ips:10.9.9.8 mark=u32:1
+refused "alt_set takes no flags" "Unsupported attribute.*\[attr flags\]" alt_set addr=ip:10.9.9.9 alts=ips:10.9.9.8 flags=u32:1
+refused "alt_set is scoped by mark, not by reqid" "not by reqid.*\[attr reqid\]" alt_set addr=ip:10.9.9.9 alts=ips:10.9.9.8 reqid=u32:1
 refused "alt_del takes no flags" "Unsupported attribute.*\[attr flags\]" alt_del addr=ip:10.9.9.9 flags=u32:1
 refused "alt_get dump takes no address" "Unsupported attribute.*\[attr addr\]" -d alt_get addr=ip:10.9.9.9
 refused "dump takes no reqid" "Unsupported attribute.*\[attr reqid\]" -d dump addr=ip:10.9.9.9 reqid=u32:1
