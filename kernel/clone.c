@@ -235,7 +235,7 @@ static int mif_state_addrs(struct mif_clone *c, const struct mif_addr *from,
  */
 VISIBLE_IF_KUNIT int mif_clone_encap(struct xfrm_state *xc, bool out,
 				     const struct mif_ports *p,
-				     const char **why)
+				     enum mif_encap_err *why)
 {
 	struct xfrm_encap_tmpl *e = xc->encap;
 
@@ -247,12 +247,12 @@ VISIBLE_IF_KUNIT int mif_clone_encap(struct xfrm_state *xc, bool out,
 		return 0;
 	}
 	if ((p->has_port && !p->port) || (p->has_peer_port && !p->peer_port)) {
-		*why = "UDP port 0 only as both ports, for no encapsulation";
+		*why = MIF_ENCAP_ZERO_PORT;
 		return -EINVAL;
 	}
 	if (!e) {
 		if (!p->has_port || !p->has_peer_port) {
-			*why = "an SA without UDP encapsulation needs both ports to gain it";
+			*why = MIF_ENCAP_NEEDS_BOTH;
 			return -EINVAL;
 		}
 		e = kzalloc(sizeof(*e), GFP_KERNEL);
@@ -344,7 +344,7 @@ static int mif_clone_state(struct mif_walk *w, struct xfrm_state *x)
 	struct mif_clone_ent *e;
 	struct xfrm_state *xc;
 	struct mif_copy *v;
-	const char *why;
+	enum mif_encap_err why = MIF_ENCAP_OK;
 	unsigned int n;
 	int from, err;
 	bool out;
@@ -376,8 +376,12 @@ static int mif_clone_state(struct mif_walk *w, struct xfrm_state *x)
 	xc->id.spi = e->new_spi;
 	if (!err) {
 		err = mif_clone_encap(xc, out, &e->ports, &why);
-		if (err == -EINVAL)
-			mif_err_str(c->extack, e->nla, spi, why);
+		if (err == -EINVAL && why == MIF_ENCAP_ZERO_PORT)
+			mif_err(c->extack, e->nla, spi,
+				"UDP port 0 only as both ports, for no encapsulation");
+		else if (err == -EINVAL)
+			mif_err(c->extack, e->nla, spi,
+				"an SA without UDP encapsulation needs both ports to gain it");
 	}
 	if (!err)
 		err = mif_keys(c, e, xc);

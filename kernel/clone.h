@@ -91,16 +91,12 @@ static inline void mif_extack_spi(struct netlink_ext_ack *extack, u32 spi)
 	mif_extack_spi(__ack, spi);					\
 } while (0)
 
-/* The same for a message chosen at run time, a string that stays. */
-static inline void mif_err_str(struct netlink_ext_ack *extack,
-			       const struct nlattr *nla, u32 spi,
-			       const char *msg)
-{
-	if (extack)
-		extack->_msg = msg;
-	NL_SET_BAD_ATTR(extack, nla);
-	mif_extack_spi(extack, spi);
-}
+/* Why mif_clone_encap() refused the ports of an entry. */
+enum mif_encap_err {
+	MIF_ENCAP_OK,
+	MIF_ENCAP_ZERO_PORT,	/* port 0 but not as both ports */
+	MIF_ENCAP_NEEDS_BOTH,	/* one port for an SA without encapsulation */
+};
 
 void mif_clone_init(struct mif_clone *c, struct net *net,
 		    struct netlink_ext_ack *extack);
@@ -117,7 +113,7 @@ struct mif_key {
 
 #if IS_ENABLED(CONFIG_KUNIT)
 int mif_clone_encap(struct xfrm_state *xc, bool out,
-		    const struct mif_ports *p, const char **why);
+		    const struct mif_ports *p, enum mif_encap_err *why);
 const struct mif_key *mif_key_reused(struct mif_key *k, unsigned int n,
 				     const struct mif_key **other);
 #endif

@@ -25,7 +25,7 @@ static void encap_untouched_without_ports(struct kunit *test)
 {
 	struct xfrm_state *x = new_state(test);
 	struct mif_ports none = { };
-	const char *why = NULL;
+	enum mif_encap_err why = MIF_ENCAP_OK;
 
 	KUNIT_EXPECT_EQ(test, mif_clone_encap(x, true, &none, &why), 0);
 	KUNIT_EXPECT_NULL(test, x->encap);
@@ -34,7 +34,7 @@ static void encap_untouched_without_ports(struct kunit *test)
 static void encap_gained_with_both_ports(struct kunit *test)
 {
 	struct xfrm_state *out = new_state(test), *in = new_state(test);
-	const char *why = NULL;
+	enum mif_encap_err why = MIF_ENCAP_OK;
 
 	KUNIT_EXPECT_EQ(test, mif_clone_encap(out, true, &both, &why), 0);
 	KUNIT_ASSERT_NOT_NULL(test, out->encap);
@@ -54,10 +54,10 @@ static void encap_one_port_needs_encap(struct kunit *test)
 	struct mif_ports one = { .port = htons(4500), .has_port = true };
 	struct xfrm_encap_tmpl *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
 	struct xfrm_state *x = new_state(test);
-	const char *why = NULL;
+	enum mif_encap_err why = MIF_ENCAP_OK;
 
 	KUNIT_EXPECT_EQ(test, mif_clone_encap(x, true, &one, &why), -EINVAL);
-	KUNIT_EXPECT_NOT_NULL(test, why);
+	KUNIT_EXPECT_NE(test, why, MIF_ENCAP_OK);
 	KUNIT_EXPECT_NULL(test, x->encap);
 
 	/* with encapsulation, one port changes one side only */
@@ -77,7 +77,7 @@ static void encap_dropped_with_both_zero(struct kunit *test)
 	struct mif_ports half = { .peer_port = htons(4501), .has_port = true,
 				  .has_peer_port = true };
 	struct xfrm_state *x = new_state(test);
-	const char *why = NULL;
+	enum mif_encap_err why = MIF_ENCAP_OK;
 
 	x->encap = kzalloc(sizeof(*x->encap), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, x->encap);
