@@ -52,7 +52,10 @@ enum ike_payload_type {
 	IKE_PL_SKF	= 53,	/* RFC 7383 */
 };
 
-/* Notify message types (RFC 7296 §3.10.1, RFC 4555, RFC 7383, RFC 7427). */
+/*
+ * Notify message types (RFC 7296 §3.10.1, RFC 4555, RFC 7383, RFC 7427,
+ * and the private-use types of the MIF extension, docs/protocol/mif.md).
+ */
 enum ike_notify_type {
 	/* Errors. */
 	IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD	= 1,
@@ -74,6 +77,8 @@ enum ike_notify_type {
 	IKE_N_UNEXPECTED_NAT_DETECTED		= 41,	/* RFC 4555 */
 	IKE_N_TEMPORARY_FAILURE			= 43,
 	IKE_N_CHILD_SA_NOT_FOUND		= 44,
+	IKE_N_MIF_INVALID_INTERFACES		= 8200,	/* MIF */
+	IKE_N_MIF_UNACCEPTABLE_PATH		= 8201,	/* MIF */
 	/* Status. */
 	IKE_N_INITIAL_CONTACT			= 16384,
 	IKE_N_SET_WINDOW_SIZE			= 16385,
@@ -96,6 +101,9 @@ enum ike_notify_type {
 	IKE_N_NO_NATS_ALLOWED			= 16402,
 	IKE_N_IKEV2_FRAGMENTATION_SUPPORTED	= 16430,	/* RFC 7383 */
 	IKE_N_SIGNATURE_HASH_ALGORITHMS		= 16431,	/* RFC 7427 */
+	IKE_N_MIF_SUPPORTED			= 41000,	/* MIF */
+	IKE_N_MIF_INTERFACES			= 41001,	/* MIF */
+	IKE_N_MIF_CHILD_PATH			= 41002,	/* MIF */
 };
 
 /* Notify types below this are errors, at or above it status (§3.10.1). */
