@@ -16,6 +16,8 @@
  * INVALID_KE_PAYLOAD), the rekeying of a Child SA by either side and of
  * the IKE SA, Deletes of a Child SA and of the IKE SA, and liveness
  * checks. Keys, nonces and SPIs are random: every run writes other bytes.
+ * The MIF notifies, which the engines do not send yet, are written out
+ * below in messages of their own (fixed bytes), for the codec.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -28,6 +30,7 @@
 #include "engine/ike_sa.h"
 #include "ike/delete.h"
 #include "ike/message.h"
+#include "ike/mif.h"
 #include "ike/notify.h"
 #include "ike/sa.h"
 #include "engine_input.h"
@@ -519,6 +522,96 @@ static void files(void)
 	}
 }
 
+/* A MIF notify's data, built into w; the notify points at it. */
+static void mif_notify(struct ike_chain *c, struct ike_notify *n,
+		       uint16_t type, struct ike_writer *w, int built)
+{
+	struct ike_error err;
+
+	check(built == 0 && ike_writer_ok(w), "a MIF notify builds");
+	memset(n, 0, sizeof(*n));
+	n->type = type;
+	n->data = w->p;
+	n->len = w->len;
+	check(!ike_chain_add(c, IKE_PL_NOTIFY, n, &err), "a notify is added");
+}
+
+/*
+ * A request in the clear carrying MIF notifies (the codec does not care
+ * that they belong inside SK): MIF_SUPPORTED, n interfaces with a
+ * addresses of each family (the third, when not full, down and without
+ * address), and an IPv4 and an IPv6 path.
+ */
+static void mif_message(const char *name, unsigned int n, unsigned int a)
+{
+	struct mif_supported sup = { .version = MIF_PROTO_VERSION };
+	static struct mif_interfaces ifs;
+	struct mif_child_path path4 = { .req_id = 1, .resp_id = 0,
+					.family = MIF_AF_IPV4,
+					.req_addr = { 192, 0, 2, 1 },
+					.resp_addr = { 198, 51, 100, 1 } };
+	struct mif_child_path path6 = { .req_id = 2, .resp_id = 7,
+					.family = MIF_AF_IPV6,
+					.req_addr = { 0x20, 0x01, 0x0d, 0xb8,
+						      [15] = 1 },
+					.resp_addr = { 0x20, 0x01, 0x0d, 0xb8,
+						       [15] = 2 } };
+	struct ike_message m = {
+		.hdr = { .spi_i = 0x0123456789abcdefULL,
+			 .spi_r = 0xfedcba9876543210ULL,
+			 .exchange = IKE_EXCH_INFORMATIONAL,
+			 .flags = IKE_FLAG_INITIATOR, .msg_id = 2 },
+	};
+	struct ike_writer w[4], out;
+	struct ike_notify nt[4];
+	struct ike_error err;
+
+	memset(&ifs, 0, sizeof(ifs));
+	ifs.n = n;
+	for (unsigned int i = 0; i < n; i++) {
+		ifs.iface[i].id = (uint16_t)(i + 1);
+		ifs.iface[i].prio = (uint8_t)(10 * i);
+		if (i == 2 && n < MIF_MAX_IFACES) {
+			ifs.iface[i].flags = MIF_IFACE_DOWN;	/* no address */
+			continue;
+		}
+		ifs.iface[i].n4 = (uint8_t)a;
+		ifs.iface[i].n6 = (uint8_t)a;
+		for (unsigned int k = 0; k < a; k++) {
+			uint8_t *v4 = ifs.iface[i].addr4[k];
+			uint8_t *v6 = ifs.iface[i].addr6[k];
+
+			v4[0] = 10;
+			v4[2] = (uint8_t)i;
+			v4[3] = (uint8_t)(k + 1);
+			v6[0] = 0x20;
+			v6[1] = 0x01;
+			v6[2] = 0x0d;
+			v6[3] = 0xb8;
+			v6[14] = (uint8_t)i;
+			v6[15] = (uint8_t)(k + 1);
+		}
+	}
+	for (int i = 0; i < 4; i++)
+		ike_writer_init(&w[i]);
+	ike_writer_init(&out);
+	mif_notify(&m.chain, &nt[0], IKE_N_MIF_SUPPORTED, &w[0],
+		   mif_supported_build(&w[0], &sup, &err));
+	mif_notify(&m.chain, &nt[1], IKE_N_MIF_INTERFACES, &w[1],
+		   mif_interfaces_build(&w[1], &ifs, &err));
+	mif_notify(&m.chain, &nt[2], IKE_N_MIF_CHILD_PATH, &w[2],
+		   mif_child_path_build(&w[2], &path4, &err));
+	mif_notify(&m.chain, &nt[3], IKE_N_MIF_CHILD_PATH, &w[3],
+		   mif_child_path_build(&w[3], &path6, &err));
+	check(!ike_message_build(&out, &m, &err) && ike_writer_ok(&out),
+	      "a MIF message builds");
+	save("codec", out.p, out.len, "%s", name);
+	ike_chain_free(&m.chain);
+	ike_writer_free(&out);
+	for (int i = 0; i < 4; i++)
+		ike_writer_free(&w[i]);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -534,6 +627,8 @@ int main(int argc, char **argv)
 		exchanges((enum world_kind)k);
 	detours();
 	files();
+	mif_message("mif-notifies", 3, 2);
+	mif_message("mif-interfaces-full", MIF_MAX_IFACES, MIF_MAX_ADDRS);
 	printf("gen-corpus: %u files in %s\n", rec.files, out_dir);
 	return 0;
 }
