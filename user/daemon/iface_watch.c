@@ -89,6 +89,17 @@ static bool usable_addr(struct rtnl_addr *a, struct ip_addr *out)
 	       !IN6_IS_ADDR_LINKLOCAL(&out->v6);
 }
 
+static bool has_addr(const struct iface *ifc, const struct ip_addr *a)
+{
+	const struct ip_addr *list = a->family == AF_INET ? ifc->v4 : ifc->v6;
+	unsigned int n = a->family == AF_INET ? ifc->n_v4 : ifc->n_v6;
+
+	for (unsigned int i = 0; i < n; i++)
+		if (ip_addr_equal(&list[i], a))
+			return true;
+	return false;
+}
+
 static void log_addr(const struct iface_watch *w, int ifindex,
 		     const struct ip_addr *a, bool add)
 {
@@ -130,7 +141,7 @@ static void feed_addr(struct iface_watch *w, struct rtnl_addr *ra,
 		return;
 	}
 	ifc = engine_iface_by_ifindex(w->engine, ifindex);
-	if (!ifc || engine_iface_by_addr(w->engine, &a) == ifc)
+	if (!ifc || has_addr(ifc, &a))
 		return;		/* an interface left out, or known */
 	if (!engine_iface_addr(w->engine, ifindex, &a, true))
 		log_addr(w, ifindex, &a, true);
@@ -281,7 +292,7 @@ void iface_watch_process(struct iface_watch *w)
 		     "links and addresses again", nl_geterror(ret));
 		close_mngr(w);
 		if (open_mngr(w))
-			return;		/* logged; the table stays as it is */
+			return;	/* logged; the table stays as it is */
 		w->resync = true;
 	}
 	if (w->resync)

@@ -30,7 +30,7 @@
  *				lists, each matched once per offer
  *	sa_table.c		hash tables for the SA lookups
  *	cookie.c		COOKIEs and their secret
- *	iface.c			the local interfaces and their addresses
+ *	iface.c			local interfaces and their addresses
  *	auth_method.c, auth_psk.c	authentication methods
  *	conn.h			the configuration of one peer
  */

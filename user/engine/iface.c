@@ -223,7 +223,8 @@ int iface_pattern_priority(const struct iface_pattern *p, unsigned int n,
 /* The engine's side: its table, with every refusal logged. */
 
 static void iface_log(struct engine *e, enum engine_log_level level,
-		      const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+		      const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static void iface_log(struct engine *e, enum engine_log_level level,
 		      const char *fmt, ...)
