@@ -133,6 +133,7 @@ int iface_table_del(struct iface_table *t, int ifindex)
 	memmove(&t->ifaces[i], &t->ifaces[i + 1],
 		(t->n - i - 1) * sizeof(t->ifaces[0]));
 	t->n--;
+	t->full_warned = false;
 	return 0;
 }
 
@@ -163,6 +164,7 @@ int iface_table_addr(struct iface_table *t, int ifindex,
 			return 0;
 		memmove(&a[i], &a[i + 1], (*n - i - 1) * sizeof(*a));
 		(*n)--;
+		ifc->addrs_warned = false;
 		return 0;
 	}
 	if (!add)
@@ -220,7 +222,11 @@ int iface_pattern_priority(const struct iface_pattern *p, unsigned int n,
 	return IFACE_PRIO_NONE;
 }
 
-/* The engine's side: its table, with every refusal logged. */
+/*
+ * The engine's side: its table, with every refusal logged: the first at
+ * level warning, the next ones at level debug until room is made (a
+ * host with many interfaces would otherwise log each of their changes).
+ */
 
 static void iface_log(struct engine *e, enum engine_log_level level,
 		      const char *fmt, ...)
@@ -278,22 +284,29 @@ int engine_iface_update(struct engine *e, const struct iface *ifc)
 	int err;
 
 	cur = iface_table_update(&e->ifaces, ifc, &err);
-	if (!cur) {
-		if (err == -ENOSPC)
-			iface_log(e, ENGINE_LOG_WARNING, "interface %.*s "
-				  "(index %d) ignored: %u interfaces already "
-				  "(%lu ignored so far)", IFACE_NAME_MAX - 1,
-				  ifc->name, ifc->ifindex, IFACE_MAX,
-				  e->ifaces.ignored_ifaces);
-		else if (err == -EOVERFLOW)
-			iface_log(e, ENGINE_LOG_WARNING, "interface %.*s "
-				  "(index %d) ignored: %u interface names "
-				  "have had an id already", IFACE_NAME_MAX - 1,
-				  ifc->name, ifc->ifindex, IFACE_ID_MAX);
-		else
-			iface_log(e, ENGINE_LOG_ERR, "interface %.*s (index "
-				  "%d) ignored: %s", IFACE_NAME_MAX - 1,
-				  ifc->name, ifc->ifindex, strerror(-err));
+	switch (err) {
+	case 0:
+		break;
+	case -ENOSPC:
+		iface_log(e, e->ifaces.full_warned ? ENGINE_LOG_DEBUG :
+			  ENGINE_LOG_WARNING, "interface %.*s (index %d) "
+			  "ignored: %u interfaces already (%lu ignored so far)",
+			  IFACE_NAME_MAX - 1, ifc->name, ifc->ifindex,
+			  IFACE_MAX, e->ifaces.ignored_ifaces);
+		e->ifaces.full_warned = true;
+		return err;
+	case -EOVERFLOW:
+		/* Ids are never given back: warned once for good. */
+		iface_log(e, e->ifaces.ignored_names > 1 ? ENGINE_LOG_DEBUG :
+			  ENGINE_LOG_WARNING, "interface %.*s (index %d) "
+			  "ignored: %u interface names have had an id already",
+			  IFACE_NAME_MAX - 1, ifc->name, ifc->ifindex,
+			  IFACE_ID_MAX);
+		return err;
+	default:
+		iface_log(e, ENGINE_LOG_ERR, "interface %.*s (index %d) "
+			  "ignored: %s", IFACE_NAME_MAX - 1, ifc->name,
+			  ifc->ifindex, strerror(-err));
 		return err;
 	}
 	cur->priority = conns_priority(e, cur->name);
@@ -308,7 +321,7 @@ int engine_iface_del(struct engine *e, int ifindex)
 int engine_iface_addr(struct engine *e, int ifindex,
 		      const struct ip_addr *addr, bool add)
 {
-	const struct iface *ifc;
+	struct iface *ifc;
 	char a[IP_ADDR_STRLEN];
 	int ret;
 
@@ -316,11 +329,13 @@ int engine_iface_addr(struct engine *e, int ifindex,
 	if (ret != -ENOSPC)
 		return ret;
 	ifc = iface_by_ifindex(&e->ifaces, ifindex);
-	iface_log(e, ENGINE_LOG_WARNING, "interface %s: address %s ignored: "
+	iface_log(e, ifc->addrs_warned ? ENGINE_LOG_DEBUG : ENGINE_LOG_WARNING,
+		  "interface %s: address %s ignored: "
 		  "%u %s addresses already (%lu ignored so far)", ifc->name,
 		  ip_addr_str(addr, a, sizeof(a)), IFACE_MAX_ADDRS,
 		  addr->family == AF_INET ? "IPv4" : "IPv6",
 		  ifc->ignored_addrs);
+	ifc->addrs_warned = true;
 	return ret;
 }
 

@@ -13,7 +13,8 @@
  *
  * Bounds: at most IFACE_MAX interfaces and IFACE_MAX_ADDRS addresses of
  * each family per interface are taken into account; more are ignored,
- * and counted (iface_table.ignored_ifaces, iface.ignored_addrs).
+ * and counted (iface_table.ignored_ifaces, iface.ignored_addrs). The
+ * names seen are kept: IFACE_ID_MAX of IFACE_NAME_MAX bytes at most.
  */
 #ifndef MIF_ENGINE_IFACE_H
 #define MIF_ENGINE_IFACE_H
@@ -47,6 +48,7 @@ struct iface {
 	unsigned int n_v4, n_v6;
 	struct ip_addr v4[IFACE_MAX_ADDRS], v6[IFACE_MAX_ADDRS];
 	unsigned long ignored_addrs;	/* beyond IFACE_MAX_ADDRS, ever */
+	bool addrs_warned;		/* logged; until one is removed */
 };
 
 struct iface_table {
@@ -57,6 +59,7 @@ struct iface_table {
 	unsigned int n_names, max_names;
 	unsigned long ignored_ifaces;	/* updates refused: table full */
 	unsigned long ignored_names;	/* updates refused: ids used up */
+	bool full_warned;		/* logged; until one is deleted */
 };
 
 void iface_table_init(struct iface_table *t);

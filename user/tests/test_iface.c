@@ -257,12 +257,14 @@ static void patterns(void **state)
 }
 
 static unsigned int n_logged;
+static enum engine_log_level last_level;
 static char last_log[256];
 
 static void log_cb(void *ctx, enum engine_log_level level,
 		   const struct ikesa *sa, const char *msg)
 {
 	n_logged++;
+	last_level = level;
 	snprintf(last_log, sizeof(last_log), "%s", msg);
 }
 
@@ -325,8 +327,19 @@ static void engine_events(void **state)
 	ifc = link_of("late", 99, true);
 	assert_int_equal(engine_iface_update(&e, &ifc), -ENOSPC);
 	assert_int_equal(n_logged, 1);
+	assert_int_equal(last_level, ENGINE_LOG_WARNING);
 	assert_non_null(strstr(last_log, "late"));
 	assert_non_null(strstr(last_log, "32 interfaces already"));
+	/* Once warned, the next ones at debug, until room is made. */
+	assert_int_equal(engine_iface_update(&e, &ifc), -ENOSPC);
+	assert_int_equal(last_level, ENGINE_LOG_DEBUG);
+	assert_non_null(strstr(last_log, "(2 ignored so far)"));
+	assert_int_equal(engine_iface_del(&e, 100), 0);
+	assert_int_equal(engine_iface_update(&e, &ifc), 0);
+	ifc = link_of("later", 98, true);
+	assert_int_equal(engine_iface_update(&e, &ifc), -ENOSPC);
+	assert_int_equal(last_level, ENGINE_LOG_WARNING);
+	n_logged = 0;
 	for (int i = 0; i <= IFACE_MAX_ADDRS; i++) {
 		char text[32];
 
@@ -335,8 +348,18 @@ static void engine_events(void **state)
 		assert_int_equal(engine_iface_addr(&e, 2, &a, true),
 				 i < IFACE_MAX_ADDRS ? 0 : -ENOSPC);
 	}
-	assert_int_equal(n_logged, 2);
+	assert_int_equal(n_logged, 1);
+	assert_int_equal(last_level, ENGINE_LOG_WARNING);
 	assert_non_null(strstr(last_log, "10.0.0.9 ignored"));
+	assert_int_equal(engine_iface_addr(&e, 2, &a, true), -ENOSPC);
+	assert_int_equal(last_level, ENGINE_LOG_DEBUG);
+	a = addr("10.0.0.1");
+	assert_int_equal(engine_iface_addr(&e, 2, &a, false), 0);
+	a = addr("10.0.0.9");
+	assert_int_equal(engine_iface_addr(&e, 2, &a, true), 0);
+	a = addr("10.0.0.10");
+	assert_int_equal(engine_iface_addr(&e, 2, &a, true), -ENOSPC);
+	assert_int_equal(last_level, ENGINE_LOG_WARNING);
 	engine_free(&e);
 }
 
