@@ -189,7 +189,6 @@ static void feed_all(struct iface_watch *w)
 	int ifindex[IFACE_MAX];
 	unsigned int n = t->n;
 
-	w->resync = false;
 	for (unsigned int i = 0; i < n; i++)
 		ifindex[i] = t->ifaces[i].ifindex;
 	for (unsigned int i = 0; i < n; i++) {
