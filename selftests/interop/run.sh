@@ -5,8 +5,9 @@
 #   tools/vm/run -k debian -m 3072 -t 900 -- selftests/interop/run.sh [CASEFILE...]
 #
 # A harness: it runs the case files of this directory, mifd.sh (mifd
-# against mifd), charon.sh (mifd against strongSwan) and reconnect.sh (a
-# peer that reboots under traffic) when present and executable, or the
+# against mifd), charon.sh (mifd against strongSwan), reconnect.sh (a
+# peer that reboots under traffic) and iface.sh (mifd's table of local
+# interfaces follows the kernel) when present and executable, or the
 # files named on the command line, and merges their
 # TAP into one stream, numbering the cases anew and prefixing each name
 # with its file's. Other files here (lib.sh, helpers) are not run.
@@ -33,6 +34,7 @@ else
 	[ -x "$dir/mifd.sh" ] && files+=("$dir/mifd.sh")
 	[ -x "$dir/charon.sh" ] && files+=("$dir/charon.sh")
 	[ -x "$dir/reconnect.sh" ] && files+=("$dir/reconnect.sh")
+	[ -x "$dir/iface.sh" ] && files+=("$dir/iface.sh")
 fi
 
 echo "TAP version 13"

@@ -2,7 +2,7 @@
 /*
  * mifctl ike: talk to mifd over its control socket.
  *
- *	mifctl [-j] ike [-s SOCKET] list [NAME] | status |
+ *	mifctl [-j] ike [-s SOCKET] list [NAME] | status | interfaces |
  *			up NAME [-w SECONDS] | down NAME | reload | raw LINE
  *
  * up returns at once, or with -w once the IKE SA is established with a
@@ -245,6 +245,44 @@ static void print_status(struct json_object *r)
 	}
 }
 
+/* The local interfaces: one line each, then its addresses. */
+static void print_interfaces(struct json_object *r)
+{
+	struct json_object *ifs, *addrs;
+	size_t n;
+
+	if (!json_object_object_get_ex(r, "interfaces", &ifs) ||
+	    !(n = json_object_array_length(ifs)))
+		printf("no interfaces\n");
+	for (size_t i = 0; ifs && i < n; i++) {
+		struct json_object *f = json_object_array_get_idx(ifs, i);
+		int64_t prio = jint(f, "priority", -1);
+		size_t na;
+
+		printf("%lld: %s (index %lld), %s, priority ",
+		       (long long)jint(f, "id", 0), or(jstr(f, "name"), "?"),
+		       (long long)jint(f, "ifindex", 0),
+		       or(jstr(f, "state"), "?"));
+		if (jstr(f, "priority"))
+			printf("%lld", (long long)prio);
+		else
+			printf("-");
+		if (jint(f, "ignored_addresses", 0))
+			printf(", %lld addresses ignored",
+			       (long long)jint(f, "ignored_addresses", 0));
+		printf("\n");
+		if (!json_object_object_get_ex(f, "addresses", &addrs))
+			continue;
+		na = json_object_array_length(addrs);
+		for (size_t j = 0; j < na; j++)
+			printf("  %s\n", json_object_get_string(
+				json_object_array_get_idx(addrs, j)));
+	}
+	if (jint(r, "ignored_interfaces", 0))
+		printf("%lld interfaces ignored (table full)\n",
+		       (long long)jint(r, "ignored_interfaces", 0));
+}
+
 /*
  * The state of name's newest IKE SA: 2 established with an installed
  * Child SA, 1 on its way, 0 none; -1 if mifd cannot be asked.
@@ -384,8 +422,8 @@ int cmd_ike(struct mifctl *ctl, int argc, char **argv)
 		}
 	}
 	if (!cmd)
-		return usage_error("ike needs a command: list, status, up, "
-				   "down, reload, raw");
+		return usage_error("ike needs a command: list, status, "
+				   "interfaces, up, down, reload, raw");
 	if (!strcmp(cmd, "up") || !strcmp(cmd, "down")) {
 		if (!name)
 			return usage_error("ike %s needs a connection name",
@@ -396,12 +434,13 @@ int cmd_ike(struct mifctl *ctl, int argc, char **argv)
 		/* Debugging: send the line as it is, print the reply. */
 		if (!name)
 			return usage_error("ike raw needs a request line");
-	} else if (!strcmp(cmd, "status") || !strcmp(cmd, "reload")) {
+	} else if (!strcmp(cmd, "status") || !strcmp(cmd, "reload") ||
+		   !strcmp(cmd, "interfaces")) {
 		if (name)
 			return usage_error("ike %s takes no argument", cmd);
 	} else {
 		return usage_error("ike: unknown command \"%s\" (list, status, "
-				   "up, down, reload, raw)", cmd);
+				   "interfaces, up, down, reload, raw)", cmd);
 	}
 
 	fd = ike_connect(sock);
@@ -446,6 +485,8 @@ int cmd_ike(struct mifctl *ctl, int argc, char **argv)
 		print_list(reply);
 	} else if (!strcmp(cmd, "status")) {
 		print_status(reply);
+	} else if (!strcmp(cmd, "interfaces")) {
+		print_interfaces(reply);
 	} else if (!strcmp(cmd, "up")) {
 		printf("%s: %s", name, or(jstr(reply, "state"), "?"));
 		if (jstr(reply, "note"))

@@ -31,7 +31,7 @@ static const struct command commands[] = {
 	{ "monitor", cmd_monitor, "monitor [count N]" },
 	{ "ike", cmd_ike,
 	  "ike [-s SOCKET] list [NAME] | status | up NAME [-w SECS] | down NAME\n"
-	  "        | reload | raw LINE" },
+	  "        | reload | interfaces | raw LINE" },
 };
 
 static void usage(FILE *f)

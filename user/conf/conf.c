@@ -32,7 +32,7 @@ enum conn_key {
 	K_REMOTE_ID, K_AUTH, K_PSK, K_IKE, K_ESP, K_LOCAL_TS, K_REMOTE_TS,
 	K_MODE, K_DPD, K_IKE_LIFETIME, K_CHILD_LIFETIME, K_RETRANS_BASE,
 	K_RETRANS_TRIES, K_START, K_CERT, K_KEY, K_CA_DIR, K_CACERT,
-	K_RSA_PSS, K_UNIQUE, K_IKE_REAUTH, K_RSA_SHA1, K_N
+	K_RSA_PSS, K_UNIQUE, K_IKE_REAUTH, K_RSA_SHA1, K_INTERFACES, K_N
 };
 
 static const char *const conn_keys[K_N] = {
@@ -49,7 +49,7 @@ static const char *const conn_keys[K_N] = {
 	[K_CERT] = "cert", [K_KEY] = "key", [K_CA_DIR] = "ca_dir",
 	[K_CACERT] = "cacert", [K_RSA_PSS] = "rsa_pss",
 	[K_UNIQUE] = "unique", [K_IKE_REAUTH] = "ike_reauth",
-	[K_RSA_SHA1] = "rsa_sha1",
+	[K_RSA_SHA1] = "rsa_sha1", [K_INTERFACES] = "interfaces",
 };
 
 enum mifd_key {
@@ -781,6 +781,49 @@ static int parse_ts(struct ctx *x, const char *key, const char *v,
 			  "traffic selector", ts_item, out, n);
 }
 
+/* Interfaces: NAME[:PRIO], a name or fnmatch(3) pattern. */
+
+static int iface_item(struct ctx *x, const char *key, char *text,
+		      unsigned int i, void *arg)
+{
+	struct iface_pattern *out = arg;
+	char *colon = strchr(text, ':');
+	unsigned long long prio = IFACE_PRIO_DEFAULT;
+
+	if (colon) {
+		*colon = '\0';
+		if (parse_ulong(trim(colon + 1), IFACE_PRIO_MAX, &prio)) {
+			error(x, "%s: \"%s\": priority \"%s\" is not a number "
+			      "from 0 to %d", key, text, trim(colon + 1),
+			      IFACE_PRIO_MAX);
+			return -EINVAL;
+		}
+		text = trim(text);
+	}
+	if (!*text || strlen(text) >= IFACE_NAME_MAX ||
+	    strpbrk(text, "/ \t")) {
+		error(x, "%s: \"%s\" is not an interface name or pattern "
+		      "(1 to %d characters, no '/' or space)", key, text,
+		      IFACE_NAME_MAX - 1);
+		return -EINVAL;
+	}
+	for (unsigned int j = 0; j < i; j++)
+		if (!strcmp(out[j].pattern, text)) {
+			error(x, "%s: \"%s\" listed twice", key, text);
+			return -EINVAL;
+		}
+	strcpy(out[i].pattern, text);
+	out[i].priority = (int)prio;
+	return 0;
+}
+
+static int parse_ifaces(struct ctx *x, const char *key, const char *v,
+			struct iface_pattern *out, unsigned int *n)
+{
+	return parse_list(x, key, v, CONN_MAX_IFACES, "interfaces",
+			  "interface", iface_item, out, n);
+}
+
 /* Sections. */
 
 static void conn_defaults(struct conf_conn *cc)
@@ -1400,6 +1443,10 @@ static void conn_key(struct ctx *x, const char *name, const char *v)
 		else
 			error(x, "unique: \"%s\" is none of replace, no, "
 			      "never", v);
+		break;
+	case K_INTERFACES:
+		if (parse_ifaces(x, name, v, c->ifaces, &c->n_ifaces))
+			c->n_ifaces = 0;
 		break;
 	}
 }

@@ -747,6 +747,43 @@ static struct json_object *cmd_status(struct daemon *d)
 	return o;
 }
 
+static struct json_object *iface_json(const struct iface *ifc)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *a = json_object_new_array();
+	char buf[IP_ADDR_STRLEN];
+
+	jadd_int(o, "id", ifc->id);
+	jadd_str(o, "name", ifc->name);
+	jadd_int(o, "ifindex", ifc->ifindex);
+	json_object_object_add(o, "priority", ifc->priority == IFACE_PRIO_NONE ?
+			       NULL : json_object_new_int(ifc->priority));
+	jadd_str(o, "state", ifc->up ? "up" : "down");
+	for (unsigned int i = 0; i < ifc->n_v4; i++)
+		json_object_array_add(a, json_object_new_string(
+			ip_addr_str(&ifc->v4[i], buf, sizeof(buf))));
+	for (unsigned int i = 0; i < ifc->n_v6; i++)
+		json_object_array_add(a, json_object_new_string(
+			ip_addr_str(&ifc->v6[i], buf, sizeof(buf))));
+	json_object_object_add(o, "addresses", a);
+	jadd_int(o, "ignored_addresses", (int64_t)ifc->ignored_addrs);
+	return o;
+}
+
+/* The engine's table of local interfaces, in id order. */
+static struct json_object *cmd_interfaces(struct daemon *d)
+{
+	const struct iface_table *t = &d->engine.ifaces;
+	struct json_object *o = json_object_new_object();
+	struct json_object *a = json_object_new_array();
+
+	for (unsigned int i = 0; i < t->n; i++)
+		json_object_array_add(a, iface_json(&t->ifaces[i]));
+	json_object_object_add(o, "interfaces", a);
+	jadd_int(o, "ignored_interfaces", (int64_t)t->ignored_ifaces);
+	return o;
+}
+
 static struct json_object *ok_reply(const char *conn, unsigned int n)
 {
 	struct json_object *o = json_object_new_object();
@@ -810,7 +847,8 @@ static struct json_object *cmd_down(struct daemon *d, const char *name)
 /* What a member of the control group may ask: nothing that changes. */
 static bool read_only(const char *cmd)
 {
-	return !strcmp(cmd, "list") || !strcmp(cmd, "status");
+	return !strcmp(cmd, "list") || !strcmp(cmd, "status") ||
+	       !strcmp(cmd, "interfaces");
 }
 
 struct json_object *daemon_request(void *ctx, const struct control_peer *peer,
@@ -822,7 +860,8 @@ struct json_object *daemon_request(void *ctx, const struct control_peer *peer,
 
 	if (!json_object_object_get_ex(req, "cmd", &jcmd) ||
 	    !json_object_is_type(jcmd, json_type_string))
-		return jerr("missing \"cmd\" (list, up, down, reload, status)");
+		return jerr("missing \"cmd\" (list, up, down, reload, status, "
+			    "interfaces)");
 	cmd = json_object_get_string(jcmd);
 	if (json_object_object_get_ex(req, "conn", &jconn)) {
 		if (!json_object_is_type(jconn, json_type_string))
@@ -833,15 +872,19 @@ struct json_object *daemon_request(void *ctx, const struct control_peer *peer,
 	     conn ? conn : "", (unsigned int)peer->uid);
 	if (!peer->admin && !read_only(cmd)) {
 		mlog(LOG_WARNING, "control: uid %u (pid %d) refused \"%s\": "
-		     "the control group may only list and status",
+		     "the control group may only list, status and "
+		     "interfaces",
 		     (unsigned int)peer->uid, (int)peer->pid, cmd);
 		return jerr("permission denied: \"%s\" is for root; the "
-			    "control group may list and status", cmd);
+			    "control group may list, status and interfaces",
+			    cmd);
 	}
 	if (!strcmp(cmd, "list"))
 		return cmd_list(d, conn);
 	if (!strcmp(cmd, "status"))
 		return cmd_status(d);
+	if (!strcmp(cmd, "interfaces"))
+		return cmd_interfaces(d);
 	if (!strcmp(cmd, "up") || !strcmp(cmd, "down")) {
 		if (!conn)
 			return jerr("%s needs \"conn\"", cmd);
@@ -863,8 +906,8 @@ struct json_object *daemon_request(void *ctx, const struct control_peer *peer,
 		jadd_int(o, "conns", d->conf->n_conns);
 		return o;
 	}
-	return jerr("unknown command \"%s\" (list, up, down, reload, status)",
-		    cmd);
+	return jerr("unknown command \"%s\" (list, up, down, reload, status, "
+		    "interfaces)", cmd);
 }
 
 /* Start and stop. */
@@ -935,6 +978,10 @@ int daemon_start(struct daemon *d, const char *conf_path,
 	engine_set_refusals(&d->engine, &refusals);
 	engine_set_log(&d->engine, &lg);
 	d->have_engine = true;
+	/* Without it mifd still works: only the interface table is empty. */
+	if (iface_watch_open(&d->ifw, &d->engine))
+		mlog(LOG_ERR, "interfaces: not followed; the table stays "
+		     "empty");
 	socket_path = d->socket_override[0] ? d->socket_override : c->socket;
 	ret = control_open(&d->ctl, socket_path, c->have_control_group ?
 			   &c->control_gid : NULL, daemon_request, d);
@@ -953,6 +1000,7 @@ void daemon_stop(struct daemon *d)
 	uint64_t now = daemon_now();
 	unsigned int n = 0;
 
+	iface_watch_close(&d->ifw);
 	if (d->have_engine) {
 		/* Tell the peers, once; then remove everything. */
 		for (struct ikesa *sa = d->engine.sas; sa; sa = sa->next)
@@ -1037,8 +1085,8 @@ static void read_ike(struct daemon *d, unsigned int i)
 
 int daemon_run_once(struct daemon *d)
 {
-	struct pollfd pfd[1 + SOCKETS_MAX + 1 + CONTROL_MAX_CLIENTS];
-	unsigned int n = 0, n_socks, ctl_at, n_ctl;
+	struct pollfd pfd[1 + SOCKETS_MAX + 1 + CONTROL_MAX_CLIENTS + 1];
+	unsigned int n = 0, n_socks, ctl_at, n_ctl, ifw_at = 0;
 	uint64_t now = daemon_now(), deadline;
 	int timeout = 1000, ret;
 
@@ -1059,6 +1107,12 @@ int daemon_run_once(struct daemon *d)
 	ctl_at = n;
 	n_ctl = control_pollfds(&d->ctl, pfd + n);
 	n += n_ctl;
+	if (iface_watch_fd(&d->ifw) >= 0) {
+		ifw_at = n;
+		pfd[n].fd = iface_watch_fd(&d->ifw);
+		pfd[n].events = POLLIN;
+		pfd[n++].revents = 0;
+	}
 
 	ret = poll(pfd, n, timeout);
 	if (ret < 0 && errno != EINTR)
@@ -1076,6 +1130,8 @@ int daemon_run_once(struct daemon *d)
 					break;
 				}
 		}
+		if (ifw_at && pfd[ifw_at].revents)
+			iface_watch_process(&d->ifw);
 	}
 	/* Also without events: clients that stopped reading are dropped. */
 	control_process(&d->ctl, pfd + ctl_at, n_ctl, daemon_now());

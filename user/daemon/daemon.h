@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * mifd's state: the configuration, the engine with its kernel backend,
- * the IKE sockets and the control socket; what main() drives.
+ * the IKE sockets, the control socket and the watch on the local
+ * interfaces; what main() drives.
  */
 #ifndef MIF_DAEMON_DAEMON_H
 #define MIF_DAEMON_DAEMON_H
@@ -12,6 +13,7 @@
 
 #include "conf/conf.h"
 #include "daemon/control.h"
+#include "daemon/iface_watch.h"
 #include "daemon/log.h"
 #include "daemon/sockets.h"
 #include "engine/engine.h"
@@ -39,6 +41,7 @@ struct daemon {
 	bool have_engine;
 	struct sockets socks;
 	struct control ctl;
+	struct iface_watch ifw;			/* the local interfaces */
 	/* Log lines of refused IKE_SA_INIT requests, by reason; of sends. */
 	struct log_limit refusal_log[ENGINE_REF_N], send_log;
 

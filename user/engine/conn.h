@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "engine/iface.h"
 #include "ike/sa.h"
 #include "ike/ts.h"
 #include "kernel/backend.h"
@@ -20,6 +21,7 @@
 #define CONN_MAX_TS		4
 #define CONN_MAX_ID		128
 #define CONN_MAX_PSK		128
+#define CONN_MAX_IFACES		16
 
 /*
  * What to do with another IKE SA of the same connection and identities
@@ -80,6 +82,14 @@ struct conn {
 	bool ike_reauth;
 	uint32_t retrans_base_ms;	/* first retransmission timeout */
 	unsigned int retrans_tries;	/* retransmissions before giving up */
+
+	/*
+	 * The local interfaces this connection may use at once (MIF), in
+	 * order, each a name or pattern with its priority; none: the
+	 * connection uses its local address only.
+	 */
+	unsigned int n_ifaces;
+	struct iface_pattern ifaces[CONN_MAX_IFACES];
 
 	/*
 	 * Certificates (engine/auth_sig.c), used when auth_method is a

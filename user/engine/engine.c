@@ -49,6 +49,7 @@ int engine_init(struct engine *e, struct backend *b,
 	e->half_open_max_peer = ENGINE_HALF_OPEN_MAX_PEER;
 	e->cookie_threshold = ENGINE_COOKIE_THRESHOLD;
 	e->cookie_modp = true;
+	iface_table_init(&e->ifaces);
 	return cookie_init(&e->cookies);
 }
 
@@ -206,6 +207,7 @@ void engine_free(struct engine *e)
 	e->n_conns = e->max_conns = 0;
 	proposal_sets_free(&e->psets);
 	cookie_wipe(&e->cookies);
+	iface_table_free(&e->ifaces);
 }
 
 int engine_add_conn(struct engine *e, const struct conn *c)
@@ -232,6 +234,7 @@ int engine_add_conn(struct engine *e, const struct conn *c)
 	if (proposal_sets_add(&e->psets, c, &e->conn_set[e->n_conns]))
 		return -ENOMEM;
 	e->conns[e->n_conns++] = c;
+	iface_conn_added(e, c);
 	return 0;
 }
 
@@ -239,6 +242,7 @@ void engine_clear_conns(struct engine *e)
 {
 	e->n_conns = 0;
 	proposal_sets_clear(&e->psets);
+	iface_conns_cleared(e);
 }
 
 bool engine_id_matches(const struct conn_id *want, const struct ike_id *id)

@@ -30,6 +30,7 @@
  *				lists, each matched once per offer
  *	sa_table.c		hash tables for the SA lookups
  *	cookie.c		COOKIEs and their secret
+ *	iface.c			local interfaces and their addresses
  *	auth_method.c, auth_psk.c	authentication methods
  *	conn.h			the configuration of one peer
  */
@@ -44,6 +45,7 @@
 #include "engine/conn.h"
 #include "engine/policy_table.h"
 #include "engine/cookie.h"
+#include "engine/iface.h"
 #include "engine/proposal_set.h"
 #include "engine/sa_table.h"
 #include "kernel/backend.h"
@@ -228,6 +230,8 @@ struct engine {
 	struct cookie_secrets cookies;
 
 	unsigned long refused[ENGINE_REF_N];	/* requests, by reason */
+
+	struct iface_table ifaces;	/* local interfaces (iface.h) */
 };
 
 /* Returns 0 or -errno (the cookie secret is random). */
@@ -278,6 +282,32 @@ int engine_delete_child(struct engine *e, struct ikesa *sa,
 			struct childsa *c, uint64_t now);
 int engine_delete_ike(struct engine *e, struct ikesa *sa, uint64_t now);
 int engine_dpd(struct engine *e, struct ikesa *sa, uint64_t now);
+
+/*
+ * The local interfaces, as the caller reads them from the kernel: each
+ * change as it happens (nothing is negotiated with peers yet). Every
+ * refusal is also logged, with its reason.
+ *
+ * engine_iface_update: add or change the interface ifc->ifindex (name,
+ * up; the other fields are ignored, its addresses kept). Returns 0,
+ * -EINVAL, -ENOSPC (IFACE_MAX interfaces already: ignored),
+ * -EOVERFLOW (IFACE_ID_MAX names seen already: ignored) or -ENOMEM.
+ * engine_iface_del: it is gone; 0 or -ENOENT.
+ * engine_iface_addr: addr added to or removed from ifindex; 0, -ENOENT
+ * (an interface not in the table), -ENOSPC (IFACE_MAX_ADDRS of its
+ * family already: ignored) or -EAFNOSUPPORT.
+ */
+int engine_iface_update(struct engine *e, const struct iface *ifc);
+int engine_iface_del(struct engine *e, int ifindex);
+int engine_iface_addr(struct engine *e, int ifindex,
+		      const struct ip_addr *addr, bool add);
+/* Lookups; NULL if none. The entries move on every change. */
+const struct iface *engine_iface_by_id(const struct engine *e, uint16_t id);
+const struct iface *engine_iface_by_ifindex(const struct engine *e,
+					    int ifindex);
+/* Which interface has this address. */
+const struct iface *engine_iface_by_addr(const struct engine *e,
+					 const struct ip_addr *addr);
 
 /* Lookup by our SPI; initiator: we started the IKE SA. */
 struct ikesa *engine_find_sa(const struct engine *e, uint64_t spi,

@@ -1085,6 +1085,57 @@ static void control_group(void **state)
 		  2, "control_group: no group \"no-such-group-here\"");
 }
 
+/* interfaces: names and patterns with a priority each, in order. */
+static void interfaces(void **state)
+{
+	struct conf *c = load_ok(CONN_A "interfaces = eth0:200, wlan*, "
+				 "ww[a-z]n0 : 7, eth1:0\n");
+	const struct conn *k = &c->conns[0].conn;
+	struct conf *d;
+
+	assert_int_equal(k->n_ifaces, 4);
+	assert_string_equal(k->ifaces[0].pattern, "eth0");
+	assert_int_equal(k->ifaces[0].priority, 200);
+	assert_string_equal(k->ifaces[1].pattern, "wlan*");
+	assert_int_equal(k->ifaces[1].priority, IFACE_PRIO_DEFAULT);
+	assert_string_equal(k->ifaces[2].pattern, "ww[a-z]n0");
+	assert_int_equal(k->ifaces[2].priority, 7);
+	assert_int_equal(k->ifaces[3].priority, 0);
+	assert_int_equal(iface_pattern_priority(k->ifaces, k->n_ifaces,
+						"wlan3"), IFACE_PRIO_DEFAULT);
+	/* A changed list is a changed connection. */
+	d = load_ok(CONN_A "interfaces = eth0:200, wlan*, ww[a-z]n0:7, "
+		    "eth1:1\n");
+	assert_false(conf_conn_equal(&c->conns[0], &d->conns[0]));
+	conf_free(d);
+	conf_free(c);
+	/* None listed: none configured. */
+	c = load_ok(CONN_A);
+	assert_int_equal(c->conns[0].conn.n_ifaces, 0);
+	conf_free(c);
+
+	one_error(CONN_A "interfaces = eth0:256\n", 5,
+		  "interfaces: \"eth0\": priority \"256\" is not a number "
+		  "from 0 to 255");
+	one_error(CONN_A "interfaces = eth0:high\n", 5,
+		  "priority \"high\" is not a number");
+	one_error(CONN_A "interfaces = eth0:\n", 5,
+		  "priority \"\" is not a number");
+	one_error(CONN_A "interfaces = :5\n", 5,
+		  "interfaces: \"\" is not an interface name or pattern");
+	one_error(CONN_A "interfaces = a-name-far-too-long\n", 5,
+		  "\"a-name-far-too-long\" is not an interface name");
+	one_error(CONN_A "interfaces = eth/0\n", 5,
+		  "\"eth/0\" is not an interface name");
+	one_error(CONN_A "interfaces = eth 0\n", 5,
+		  "\"eth 0\" is not an interface name");
+	one_error(CONN_A "interfaces = eth0, eth1:3, eth0:9\n", 5,
+		  "interfaces: \"eth0\" listed twice");
+	one_error(CONN_A "interfaces = ,\n", 5, "interfaces: no interface");
+	one_error(CONN_A "interfaces = a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q\n",
+		  5, "interfaces: more than 16 interfaces");
+}
+
 static void several_errors(void **state)
 {
 	/* Every problem is reported, not only the first. */
@@ -1233,6 +1284,7 @@ int main(void)
 		cmocka_unit_test(example_file),
 		cmocka_unit_test(psk_length),
 		cmocka_unit_test(control_group),
+		cmocka_unit_test(interfaces),
 		cmocka_unit_test_setup_teardown(rsa_sha1, pki_setup,
 						pki_teardown),
 	};

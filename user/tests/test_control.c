@@ -544,9 +544,49 @@ static void group_commands(void **state)
 	json_object_put(rep);
 }
 
+/* interfaces: the engine's table, for the control group too. */
+static void interfaces_reply(void **state)
+{
+	static struct daemon d;
+	struct control_peer member = { .pid = 1, .uid = NOBODY };
+	struct iface ifc = { .name = "eth1", .ifindex = 3, .up = true };
+	struct json_object *req, *rep, *a, *f, *v;
+	struct ip_addr addr;
+
+	assert_int_equal(engine_iface_update(&d.engine, &ifc), 0);
+	ifc = (struct iface){ .name = "eth0", .ifindex = 2 };
+	assert_int_equal(engine_iface_update(&d.engine, &ifc), 0);
+	assert_int_equal(ip_addr_parse("2001:db8::1", &addr), 0);
+	assert_int_equal(engine_iface_addr(&d.engine, 2, &addr, true), 0);
+	assert_int_equal(ip_addr_parse("192.0.2.1", &addr), 0);
+	assert_int_equal(engine_iface_addr(&d.engine, 2, &addr, true), 0);
+
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd",
+			       json_object_new_string("interfaces"));
+	rep = daemon_request(&d, &member, req);
+	assert_false(json_object_object_get_ex(rep, "error", &v));
+	assert_true(json_object_object_get_ex(rep, "interfaces", &a));
+	assert_int_equal(json_object_array_length(a), 2);
+	f = json_object_array_get_idx(a, 1);
+	assert_string_equal(json_object_to_json_string_ext(f,
+				JSON_C_TO_STRING_PLAIN),
+			    "{\"id\":2,\"name\":\"eth0\",\"ifindex\":2,"
+			    "\"priority\":null,\"state\":\"down\","
+			    "\"addresses\":[\"192.0.2.1\",\"2001:db8::1\"],"
+			    "\"ignored_addresses\":0}");
+	f = json_object_array_get_idx(a, 0);
+	assert_true(json_object_object_get_ex(f, "state", &v));
+	assert_string_equal(json_object_get_string(v), "up");
+	json_object_put(req);
+	json_object_put(rep);
+	iface_table_free(&d.engine.ifaces);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(interfaces_reply),
 		cmocka_unit_test_setup_teardown(socket_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(unsafe_dir, setup, teardown),
 		cmocka_unit_test_setup_teardown(not_a_socket, setup, teardown),
