@@ -13,6 +13,10 @@
 #      aes128gcm16, transport); and ECDSA P-256 certificates (cert2:
 #      auth = pubkey, aes256gcm16-prfsha256-ecp256 / aes256gcm16, tunnel
 #      over secondary addresses of eu2).
+#   4. mifd (EU, initiator) -> charon (SG) in each of the groups modp3072,
+#      modp4096, ecp521 and curve448 (g15, g16, g21, g32: PSK, transport
+#      over secondary addresses of eu1): IKE_SA_INIT in the group, then
+#      charon rekeys the Child SA with PFS in the same group.
 #
 # Every case checks the SPIs on both sides (the daemons' view and the
 # kernel's) and pings through ESP both ways with the SA counters rising.
@@ -82,10 +86,35 @@ ip -n "$EU" route replace "$TOPO_SG_INNER/32" dev eu1
 # address pair matches the IKE_SA_INIT request (and switches at IKE_AUTH by
 # the peer's ID only), so the mifd<->charon certificate connection cert2,
 # with the same IDs as cbc2, runs between addresses of its own on eu2.
-outer_eu() { if [ "$1" = cert2 ]; then echo "10.1.$2.11"; else topo_eu_outer "$2"; fi; }
-outer_sg() { if [ "$1" = cert2 ]; then echo "10.1.$2.12"; else topo_sg_outer "$2"; fi; }
+# The group connections g15... run over 10.1.1.115 <-> 10.1.1.215 and so on.
+outer_eu() {
+	case $1 in
+	cert2) echo "10.1.$2.11" ;;
+	g[0-9]*) echo "10.1.$2.1${1#g}" ;;
+	*) topo_eu_outer "$2" ;;
+	esac
+}
+outer_sg() {
+	case $1 in
+	cert2) echo "10.1.$2.12" ;;
+	g[0-9]*) echo "10.1.$2.2${1#g}" ;;
+	*) topo_sg_outer "$2" ;;
+	esac
+}
 ip -n "$EU" addr add "$(outer_eu cert2 2)/24" dev eu2
 ip -n "$SG" addr add "$(outer_sg cert2 2)/24" dev sg2
+
+# The groups of section 4: NAME KEYWORD CHARON_NAME.
+DH_GROUPS="g15 modp3072 MODP_3072
+g16 modp4096 MODP_4096
+g21 ecp521 ECP_521
+g32 curve448 CURVE_448"
+while read -r g _; do
+	ip -n "$EU" addr add "$(outer_eu "$g" 1)/24" dev eu1
+	ip -n "$SG" addr add "$(outer_sg "$g" 1)/24" dev sg1
+done <<<"$DH_GROUPS"
+GROUP_CHECKS="IKE SA up, Child SA rekeyed with PFS in it, ping, delete"
+group_field() { awk -v n="$1" -v f="$2" '$1 == n { print $f }' <<<"$DH_GROUPS"; }
 
 PSK=0x6d69662d696e7465726f702d746573742d6b6579
 CERTS=$T/certs
@@ -303,7 +332,14 @@ mifd_skip_all() {	# mifd_skip_all WHY
 	each_case skip_one
 	skip "mifd->charon ecdsa: certificates" "$WHY"
 	skip "charon->mifd ecdsa: certificates" "$WHY"
+	group_skip_all
 	skip "$STOP_CASE" "$WHY"
+}
+group_skip_all() {
+	local g kw
+	while read -r g kw _; do
+		skip "mifd->charon $g: group $kw: $GROUP_CHECKS" "$WHY"
+	done <<<"$DH_GROUPS"
 }
 START_CASE="mifd-charon: mifd starts in EU, SG's charon loads the same connections"
 STOP_CASE="mifd-charon: both daemons stop cleanly"
@@ -378,6 +414,10 @@ mifd_write_conf() {	# mifd_write_conf SIDE FILE [ecdsa]
 		done
 		[ "${3:-}" = ecdsa ] && mifd_section "$1" cert2 2 tunnel \
 			aes256gcm16-prfsha256-ecp256 aes256gcm16 pubkey
+		while read -r c kw _; do
+			mifd_section "$1" "$c" 1 transport \
+				"aes128gcm16-prfsha256-$kw" "aes128gcm16-$kw"
+		done <<<"$DH_GROUPS"
 	} >"$2"
 }
 
@@ -506,6 +546,10 @@ for c in $MIFD_CASES; do
 done
 [ -n "$ecdsa" ] && charon_side "$CSG" sg cert2 2 tunnel \
 	aes256gcm16-prfsha256-ecp256 aes256gcm16 pubkey
+while read -r c kw _; do
+	charon_side "$CSG" sg "$c" 1 transport "aes128gcm16-prfsha256-$kw" \
+		"aes128gcm16-$kw" psk
+done <<<"$DH_GROUPS"
 
 start_pair() {
 	if [ -z "${charon_pids[$CSG]:-}" ]; then
@@ -519,6 +563,7 @@ if ! ccase "$START_CASE" start_pair; then
 	each_case skip_one
 	skip "mifd->charon ecdsa: certificates" "$WHY"
 	skip "charon->mifd ecdsa: certificates" "$WHY"
+	group_skip_all
 	skip "$STOP_CASE" "$WHY"
 	ksft_exit
 fi
@@ -571,6 +616,55 @@ for d in "mifd->charon" "charon->mifd"; do
 		skip "$d ecdsa: certificates" "$ecdsa_why"
 	fi
 done
+
+# group_rekeyed NAME WANT OLD: charon rekeyed NAME's Child SA with PFS in
+# group WANT (a child dh-group as well as the IKE SA's), mifd shows Child
+# SPIs other than those of OLD (its mifd_view), each kernel the new pair
+# alone. Sets NEW (mifd_view) and RAW (charon's --raw list).
+group_rekeyed() {
+	NEW=$(mifd_view "$1")
+	RAW=$(charon_swanctl "$SG" "$CSG" --list-sas --ike "$1" --raw)
+	[ "${NEW#* * * }" != "${3#* * * }" ] &&
+		[ "$(grep -o "dh-group=$2" <<<"$RAW" | wc -l)" -eq 2 ] &&
+		[ "$(grep -o "state=INSTALLED" <<<"$RAW" | wc -l)" -eq 1 ] &&
+		[ "$(kernel_spis "$EU" 1 | wc -w)" -eq 2 ] &&
+		[ "$(kernel_spis "$SG" 1 | wc -w)" -eq 2 ]
+}
+
+# mc_group NAME: mifd initiates NAME; charon shows the IKE SA in NAME's
+# group, rekeys the Child SA with a KE payload in it; ESP ping through the
+# new SAs; mifd deletes.
+mc_group() {
+	local g=$1 want old got i ok=no
+	want=$(group_field "$g" 3)
+	mc_up "mifd->charon" "$g" || { mifd_log "$MSOCK" | tail -n 30; return 1; }
+	CHARON_SAS=$(charon_sas "$SG" "$CSG")
+	got=$(awk -v n="$g" '$1 == "ike" && $2 == n { print $11 }' \
+		<<<"$CHARON_SAS")
+	echo "charon: IKE SA $g in $got, want $want; mifd: $(meu -j ike list |
+		jq -r --arg c "$g" '.ike_sas[] | select(.conn == $c) | .dh')"
+	[ "$got" = "$want" ] || return 1
+	old=$(mifd_view "$g")
+	charon_swanctl "$SG" "$CSG" --rekey --child "$g" >/dev/null || return 1
+	for i in $(seq 50); do
+		group_rekeyed "$g" "$want" "$old" && { ok=yes; break; }
+		sleep 0.2
+	done
+	echo "mifd before the rekey: $old"
+	echo "mifd after:            $NEW"
+	echo "charon: $(grep -o 'dh-group=[A-Z_0-9]*' <<<"$RAW" | tr '\n' ' ')"
+	[ $ok = yes ] || { charon_log "$CSG" 20; return 1; }
+	MIFD_VIEW="$g $NEW"
+	# shellcheck disable=SC2046
+	mc_spis "$g" 1 &&
+		ping_esp "$(outer_eu "$g" 1)" "$(outer_sg "$g" 1)" \
+			$(awk '{ print $5, $4 }' <<<"$NEW") &&
+		mc_down "mifd->charon" "$g" 1
+}
+
+while read -r g kw _; do
+	ccase "mifd->charon $g: group $kw: $GROUP_CHECKS" mc_group "$g"
+done <<<"$DH_GROUPS"
 
 ccase "$STOP_CASE" eval \
 	'mifd_stop "$EU" "$MSOCK" && charon_stop "$SG" "$CSG"'

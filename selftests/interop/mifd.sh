@@ -222,7 +222,7 @@ bad_conf() {
 	local = 10.1.1.1
 	remote = 10.1.1.300
 	psk = secret
-	ike = aes256gcm16-prf_sha256-x448
+	ike = aes256gcm16-prf_sha256-modp1024
 	colour = blue
 	EOC
 }
@@ -239,7 +239,7 @@ config_refused() {
 	echo "$out"
 	grep -q "bad.conf:6: remote" <<<"$out" &&
 		grep -q "bad.conf:7: psk: shorter than 16 bytes" <<<"$out" &&
-		grep -q "bad.conf:8: ike: unknown algorithm \"x448\"" <<<"$out" &&
+		grep -q "bad.conf:8: ike: unknown algorithm \"modp1024\"" <<<"$out" &&
 		grep -q "bad.conf:9: unknown key \"colour\"" <<<"$out"
 }
 

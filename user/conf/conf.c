@@ -399,6 +399,7 @@ static const struct alias aliases[] = {
 	{ "prf_sha512", "prfsha512" }, { "prfsha2_256", "prfsha256" },
 	{ "sha2_256", "sha256" }, { "sha2_384", "sha384" },
 	{ "sha2_512", "sha512" }, { "x25519", "curve25519" },
+	{ "x448", "curve448" },
 	{ "ecp256", "ecp256" }, { "modp2048", "modp2048" },
 };
 

@@ -13,12 +13,17 @@ static int keygen(struct dh *dh)
 {
 	switch (dh->group->id) {
 	case IKE_DH_MODP_2048:
+	case IKE_DH_MODP_3072:
+	case IKE_DH_MODP_4096:
 		return dh_modp_keygen(dh);
 	case IKE_DH_ECP_256:
 	case IKE_DH_ECP_384:
+	case IKE_DH_ECP_521:
 		return dh_ecp_keygen(dh);
 	case IKE_DH_CURVE25519:
 		return dh_x25519_keygen(dh);
+	case IKE_DH_CURVE448:
+		return dh_x448_keygen(dh);
 	default:
 		return -EINVAL;
 	}
@@ -68,14 +73,20 @@ int dh_shared(const struct dh *dh, const uint8_t *peer, size_t peer_len,
 	}
 	switch (dh->group->id) {
 	case IKE_DH_MODP_2048:
+	case IKE_DH_MODP_3072:
+	case IKE_DH_MODP_4096:
 		err = dh_modp_shared(dh, peer, out);
 		break;
 	case IKE_DH_ECP_256:
 	case IKE_DH_ECP_384:
+	case IKE_DH_ECP_521:
 		err = dh_ecp_shared(dh, peer, out);
 		break;
 	case IKE_DH_CURVE25519:
 		err = dh_x25519_shared(dh, peer, out);
+		break;
+	case IKE_DH_CURVE448:
+		err = dh_x448_shared(dh, peer, out);
 		break;
 	default:
 		err = -EINVAL;
@@ -109,4 +120,13 @@ void dh_mpz_wipe(mpz_t z)
 	if (n)
 		gnutls_memset(mpz_limbs_modify(z, n), 0, n * sizeof(mp_limb_t));
 	mpz_clear(z);
+}
+
+int dh_check_nonzero(const uint8_t *secret, size_t len)
+{
+	uint8_t acc = 0;
+
+	for (size_t i = 0; i < len; i++)
+		acc |= secret[i];
+	return acc ? 0 : -EINVAL;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Elliptic-curve Diffie-Hellman over NIST P-256 and P-384 (RFC 5903),
- * with Nettle's ecc_point/ecc_scalar interface.
+ * Elliptic-curve Diffie-Hellman over NIST P-256, P-384 and P-521
+ * (RFC 5903), with Nettle's ecc_point/ecc_scalar interface.
  */
 #include <errno.h>
 #include <nettle/ecc.h>
@@ -17,8 +17,14 @@
 static const struct ecc_curve *curve_of(const struct dh *dh, size_t *len)
 {
 	*len = dh->group->dh_shared_len;
-	return dh->group->id == IKE_DH_ECP_256 ? nettle_get_secp_256r1() :
-						 nettle_get_secp_384r1();
+	switch (dh->group->id) {
+	case IKE_DH_ECP_256:
+		return nettle_get_secp_256r1();
+	case IKE_DH_ECP_384:
+		return nettle_get_secp_384r1();
+	default:
+		return nettle_get_secp_521r1();
+	}
 }
 
 static void scalar_wipe(struct ecc_scalar *s, const struct ecc_curve *ecc)
@@ -47,14 +53,20 @@ static int scalar_load(struct ecc_scalar *s, const struct dh *dh)
 	return ok ? 0 : -EINVAL;
 }
 
-/* A random private scalar in [1, n-1], by rejection sampling. */
+/*
+ * A random private scalar in [1, n-1], by rejection sampling over the
+ * bit length of n (P-521's 66 bytes hold 7 bits more).
+ */
 static int scalar_random(struct ecc_scalar *s, struct dh *dh, size_t len)
 {
+	unsigned int excess = 8 * len - ecc_bit_size(s->ecc);
+
 	for (int i = 0; i < SCALAR_TRIES; i++) {
 		int err = random_key(dh->priv, len);
 
 		if (err)
 			return err;
+		dh->priv[0] &= 0xff >> excess;
 		dh->priv_len = len;
 		if (!scalar_load(s, dh))
 			return 0;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Diffie-Hellman over the 2048-bit MODP group 14 (RFC 3526 §3), with GMP.
- * The private exponent is as long as the prime and is used through
- * mpz_powm_sec(), GMP's side-channel silent modular exponentiation.
+ * Diffie-Hellman over the MODP groups 14, 15 and 16 (RFC 3526 §3, §4 and
+ * §5: 2048, 3072 and 4096 bits), with GMP. The private exponent is as
+ * long as the prime and is used through mpz_powm_sec(), GMP's
+ * side-channel silent modular exponentiation.
  */
 #include <errno.h>
 #include <gnutls/gnutls.h>
@@ -10,10 +11,14 @@
 #include "crypto/dh.h"
 #include "crypto/random.h"
 
-#define MODP_LEN	256
 #define MODP_GENERATOR	2
 
-/* p = 2^2048 - 2^1984 - 1 + 2^64 * { [2^1918 pi] + 124476 } */
+/*
+ * The primes, as RFC 3526 prints them; no Debian library exports them
+ * (GnuTLS holds the RFC 7919 groups only).
+ */
+
+/* 2^2048 - 2^1984 - 1 + 2^64 * { [2^1918 pi] + 124476 } */
 static const char modp2048_p[] =
 	"FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1"
 	"29024E088A67CC74020BBEA63B139B22514A08798E3404DD"
@@ -27,9 +32,67 @@ static const char modp2048_p[] =
 	"DE2BCBF6955817183995497CEA956AE515D2261898FA0510"
 	"15728E5A8AACAA68FFFFFFFFFFFFFFFF";
 
+/* 2^3072 - 2^3008 - 1 + 2^64 * { [2^2942 pi] + 1690314 } */
+static const char modp3072_p[] =
+	"FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1"
+	"29024E088A67CC74020BBEA63B139B22514A08798E3404DD"
+	"EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245"
+	"E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
+	"EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3D"
+	"C2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F"
+	"83655D23DCA3AD961C62F356208552BB9ED529077096966D"
+	"670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B"
+	"E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9"
+	"DE2BCBF6955817183995497CEA956AE515D2261898FA0510"
+	"15728E5A8AAAC42DAD33170D04507A33A85521ABDF1CBA64"
+	"ECFB850458DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7"
+	"ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6B"
+	"F12FFA06D98A0864D87602733EC86A64521F2B18177B200C"
+	"BBE117577A615D6C770988C0BAD946E208E24FA074E5AB31"
+	"43DB5BFCE0FD108E4B82D120A93AD2CAFFFFFFFFFFFFFFFF";
+
+/* 2^4096 - 2^4032 - 1 + 2^64 * { [2^3966 pi] + 240904 } */
+static const char modp4096_p[] =
+	"FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1"
+	"29024E088A67CC74020BBEA63B139B22514A08798E3404DD"
+	"EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245"
+	"E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
+	"EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3D"
+	"C2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F"
+	"83655D23DCA3AD961C62F356208552BB9ED529077096966D"
+	"670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B"
+	"E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9"
+	"DE2BCBF6955817183995497CEA956AE515D2261898FA0510"
+	"15728E5A8AAAC42DAD33170D04507A33A85521ABDF1CBA64"
+	"ECFB850458DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7"
+	"ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6B"
+	"F12FFA06D98A0864D87602733EC86A64521F2B18177B200C"
+	"BBE117577A615D6C770988C0BAD946E208E24FA074E5AB31"
+	"43DB5BFCE0FD108E4B82D120A92108011A723C12A787E6D7"
+	"88719A10BDBA5B2699C327186AF4E23C1A946834B6150BDA"
+	"2583E9CA2AD44CE8DBBBC2DB04DE8EF92E8EFC141FBECAA6"
+	"287C59474E6BC05D99B2964FA090C3A2233BA186515BE7ED"
+	"1F612970CEE2D7AFB81BDD762170481CD0069127D5B05AA9"
+	"93B4EA988D8FDDC186FFB7DC90A6C08F4DF435C934063199"
+	"FFFFFFFFFFFFFFFF";
+
+/* The prime of the group, and its length in bytes. */
+static const char *prime_of(const struct dh *dh, size_t *len)
+{
+	*len = dh->group->dh_public_len;
+	switch (dh->group->id) {
+	case IKE_DH_MODP_3072:
+		return modp3072_p;
+	case IKE_DH_MODP_4096:
+		return modp4096_p;
+	default:
+		return modp2048_p;
+	}
+}
+
 /* out = base^x mod p, padded to the prime's length. */
 static int modp_pow(const struct dh *dh, const mpz_t base, const mpz_t p,
-		    uint8_t *out)
+		    uint8_t *out, size_t len)
 {
 	mpz_t x, r;
 	int err;
@@ -40,7 +103,7 @@ static int modp_pow(const struct dh *dh, const mpz_t base, const mpz_t p,
 		err = -EINVAL;
 	} else {
 		mpz_powm_sec(r, base, x, p);
-		err = dh_mpz_export(r, out, MODP_LEN);
+		err = dh_mpz_export(r, out, len);
 	}
 	dh_mpz_wipe(x);
 	dh_mpz_wipe(r);
@@ -49,37 +112,41 @@ static int modp_pow(const struct dh *dh, const mpz_t base, const mpz_t p,
 
 int dh_modp_keygen(struct dh *dh)
 {
+	size_t len;
+	const char *hex = prime_of(dh, &len);
 	mpz_t p, g;
 	int err;
 
 	if (!dh->priv_len) {
-		err = random_key(dh->priv, MODP_LEN);
+		err = random_key(dh->priv, len);
 		if (err)
 			return err;
-		dh->priv_len = MODP_LEN;
+		dh->priv_len = len;
 	}
-	mpz_init_set_str(p, modp2048_p, 16);
+	mpz_init_set_str(p, hex, 16);
 	mpz_init_set_ui(g, MODP_GENERATOR);
-	err = modp_pow(dh, g, p, dh->pub);
+	err = modp_pow(dh, g, p, dh->pub, len);
 	mpz_clears(p, g, NULL);
 	return err;
 }
 
 int dh_modp_shared(const struct dh *dh, const uint8_t *peer, uint8_t *out)
 {
+	size_t len;
+	const char *hex = prime_of(dh, &len);
 	mpz_t p, y, limit;
 	int err;
 
-	mpz_init_set_str(p, modp2048_p, 16);
+	mpz_init_set_str(p, hex, 16);
 	mpz_inits(y, limit, NULL);
-	mpz_import(y, MODP_LEN, 1, 1, 1, 0, peer);
+	mpz_import(y, len, 1, 1, 1, 0, peer);
 
 	/* 1 < y < p-1: refuse 0, 1, p-1 and anything not reduced mod p. */
 	mpz_sub_ui(limit, p, 1);
 	if (mpz_cmp_ui(y, 1) <= 0 || mpz_cmp(y, limit) >= 0)
 		err = -EINVAL;
 	else
-		err = modp_pow(dh, y, p, out);
+		err = modp_pow(dh, y, p, out, len);
 	mpz_clears(p, y, limit, NULL);
 	return err;
 }

@@ -28,15 +28,6 @@ int dh_x25519_keygen(struct dh *dh)
 
 int dh_x25519_shared(const struct dh *dh, const uint8_t *peer, uint8_t *out)
 {
-	uint8_t acc = 0;
-
 	curve25519_mul(out, dh->priv, peer);
-
-	/*
-	 * A low-order peer point gives all zeroes; RFC 8031 §2.2 and
-	 * RFC 7748 §6.1 say to reject it. Checked without early exit.
-	 */
-	for (size_t i = 0; i < CURVE25519_SIZE; i++)
-		acc |= out[i];
-	return acc ? 0 : -EINVAL;
+	return dh_check_nonzero(out, CURVE25519_SIZE);
 }

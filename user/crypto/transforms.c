@@ -4,8 +4,8 @@
  *
  * Sources: RFC 3602 (AES-CBC), RFC 4106 and RFC 5282 (AES-GCM in ESP and
  * IKEv2), RFC 7634 (ChaCha20-Poly1305 in IKEv2 and ESP), RFC 4868
- * (HMAC-SHA2 PRFs and integrity), RFC 3526 (MODP group 14), RFC 5903
- * (ECP groups 19 and 20), RFC 8031 (Curve25519).
+ * (HMAC-SHA2 PRFs and integrity), RFC 3526 (MODP groups 14, 15 and 16),
+ * RFC 5903 (ECP groups 19, 20 and 21), RFC 8031 (Curve25519 and Curve448).
  */
 #include <stddef.h>
 
@@ -64,7 +64,11 @@ static const struct transform table[] = {
 	DH(IKE_DH_CURVE25519, "curve25519", 32, 32),
 	DH(IKE_DH_ECP_256, "ecp256", 64, 32),
 	DH(IKE_DH_ECP_384, "ecp384", 96, 48),
+	DH(IKE_DH_CURVE448, "curve448", 56, 56),
+	DH(IKE_DH_ECP_521, "ecp521", 132, 66),
 	DH(IKE_DH_MODP_2048, "modp2048", 256, 256),
+	DH(IKE_DH_MODP_3072, "modp3072", 384, 384),
+	DH(IKE_DH_MODP_4096, "modp4096", 512, 512),
 };
 
 #define TABLE_LEN (sizeof(table) / sizeof(table[0]))

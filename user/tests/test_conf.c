@@ -303,8 +303,8 @@ static void errors(void **state)
 	load_bad("[conn a]\nlocal = 192.0.2.300\nremote = 198.51.100.2\n"
 		 PSK_LINE, 2, "not an IPv4 or IPv6 address");
 	load_bad("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
-		 PSK_LINE "ike = aes256-sha256-x448\n", 5,
-		 "unknown algorithm \"x448\"");
+		 PSK_LINE "ike = aes256-sha256-modp1024\n", 5,
+		 "unknown algorithm \"modp1024\"");
 	load_bad("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
 		 PSK_LINE "ike = aes256gcm16-prfsha256\n", 5,
 		 "needs a Diffie-Hellman group");
@@ -490,10 +490,38 @@ static void missing_key(void **state)
 		  "[conn a]: remote = %any needs remote_ts");
 }
 
+/*
+ * Every DH group by its strongSwan keyword, x448 as curve448's alias; one
+ * group per proposal, in the order written.
+ */
+static void dh_groups(void **state)
+{
+	static const unsigned int want[][2] = {
+		{ IKE_DH_MODP_3072, IKE_DH_MODP_4096 },
+		{ IKE_DH_ECP_521, IKE_DH_CURVE448 },
+		{ IKE_DH_CURVE448, IKE_DH_ECP_384 },
+	};
+	struct conf *c = load_ok(CONN_A
+		"ike = aes128-sha256-modp3072, aes128-sha256-modp4096, "
+		"aes256gcm16-prfsha384-ecp521, aes256gcm16-prfsha256-curve448\n"
+		"esp = aes256gcm16-x448, aes128gcm16-ecp384\n");
+	const struct conn *cn = &conf_find(c, "a")->conn;
+
+	assert_int_equal(cn->n_ike, 4);
+	for (unsigned int i = 0; i < 4; i++)
+		assert_int_equal(find_xf(&cn->ike[i], IKE_XF_DH)->id,
+				 want[i / 2][i % 2]);
+	assert_int_equal(cn->n_esp, 2);
+	for (unsigned int i = 0; i < 2; i++)
+		assert_int_equal(find_xf(&cn->esp[i], IKE_XF_DH)->id,
+				 want[2][i]);
+	conf_free(c);
+}
+
 static void bad_proposal(void **state)
 {
-	one_error(CONN_A "ike = aes256-sha256-x448\n", 5,
-		  "ike: unknown algorithm \"x448\"");
+	one_error(CONN_A "ike = aes256-sha256-modp1024\n", 5,
+		  "ike: unknown algorithm \"modp1024\"");
 	one_error(CONN_A "ike = aes256gcm16-prfsha256\n", 5,
 		  "ike: an IKE proposal needs a Diffie-Hellman group");
 	one_error(CONN_A "ike = aes256gcm16-sha256-x25519\n", 5,
@@ -1268,6 +1296,7 @@ int main(void)
 		cmocka_unit_test(unknown_key),
 		cmocka_unit_test(bad_value),
 		cmocka_unit_test(missing_key),
+		cmocka_unit_test(dh_groups),
 		cmocka_unit_test(bad_proposal),
 		cmocka_unit_test(bad_address),
 		cmocka_unit_test(bad_address_no_family),

@@ -4,8 +4,8 @@
  * vectors where they exist, and tamper and invalid-input tests.
  *
  * Published vectors: RFC 4231 (HMAC-SHA2), RFC 4868 §2.7.1 (PRF-HMAC-
- * SHA-256), RFC 7748 §6.1 (X25519), RFC 5903 §8.1 and §8.2 (P-256 and
- * P-384 ECDH), the GCM specification (McGrew and Viega, test cases 2, 4,
+ * SHA-256), RFC 7748 §6.1 and §6.2 (X25519, X448), RFC 5903 §8.1 to §8.3
+ * (P-256, P-384 and P-521 ECDH), the GCM specification (McGrew and Viega, test cases 2, 4,
  * 14 and 16) and RFC 7539 §2.8.2 (ChaCha20-Poly1305 AEAD).
  *
  * There are no published IKEv2 prf+ or key schedule vectors. The "kat_"
@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <gnutls/crypto.h>
 
 #include "crypto/dh.h"
 #include "crypto/keys.h"
@@ -126,11 +127,21 @@ static void transforms_lookup(void **state)
 	assert_int_equal(xf(IKE_XF_DH, IKE_DH_ECP_384, 0)->dh_shared_len, 48);
 	assert_int_equal(xf(IKE_XF_DH, IKE_DH_CURVE25519, 0)->dh_public_len,
 			 32);
+	assert_int_equal(xf(IKE_XF_DH, IKE_DH_MODP_3072, 0)->dh_public_len,
+			 384);
+	assert_int_equal(xf(IKE_XF_DH, IKE_DH_MODP_4096, 0)->dh_shared_len,
+			 512);
+	assert_int_equal(xf(IKE_XF_DH, IKE_DH_ECP_521, 0)->dh_public_len, 132);
+	assert_int_equal(xf(IKE_XF_DH, IKE_DH_ECP_521, 0)->dh_shared_len, 66);
+	assert_int_equal(xf(IKE_XF_DH, IKE_DH_CURVE448, 0)->dh_public_len,
+			 56);
+	assert_string_equal(xf(IKE_XF_DH, IKE_DH_CURVE448, 0)->name,
+			    "curve448");
 	assert_null(transform_find(IKE_XF_DH, 2, 0));
 	assert_null(transform_find(IKE_XF_PRF, 2, 0));
 
 	t = transform_table(&n);
-	assert_int_equal(n, 15);
+	assert_int_equal(n, 19);
 	for (size_t i = 0; i < n; i++)
 		assert_ptr_equal(transform_find(t[i].type, t[i].id,
 						t[i].key_bits), &t[i]);
@@ -629,12 +640,200 @@ static void dh_ecp384_rfc5903(void **state)
 	dh_check(IKE_DH_ECP_384, r, gr, gi, girx);
 }
 
+/* RFC 5903 §8.3 */
+static void dh_ecp521_rfc5903(void **state)
+{
+	static const char i[] =
+		"0037ADE9 319A89F4 DABDB3EF 411AACCC A5123C61 ACAB57B5 393DCE47 608172A0"
+		"95AA85A3 0FE1C295 2C6771D9 37BA9777 F5957B26 39BAB072 462F68C2 7A57382D"
+		"4A52";
+	static const char gi[] =
+		"0015417E 84DBF28C 0AD3C278 713349DC 7DF153C8 97A1891B D98BAB43 57C9ECBE"
+		"E1E3BF42 E00B8E38 0AEAE57C 2D107564 94188594 2AF5A7F4 601723C4 195D176C"
+		"ED3E"
+		"017CAE20 B6641D2E EB695786 D8C94614 6239D099 E18E1D5A 514C739D 7CB4A10A"
+		"D8A78801 5AC405D7 799DC75E 7B7D5B6C F2261A6A 7F150743 8BF01BEB 6CA3926F"
+		"9582";
+	static const char r[] =
+		"0145BA99 A847AF43 793FDD0E 872E7CDF A16BE30F DC780F97 BCCC3F07 8380201E"
+		"9C677D60 0B343757 A3BDBF2A 3163E4C2 F869CCA7 458AA4A4 EFFC311F 5CB15168"
+		"5EB9";
+	static const char gr[] =
+		"00D0B397 5AC4B799 F5BEA16D 5E13E9AF 971D5E9B 984C9F39 728B5E57 39735A21"
+		"9B97C356 436ADC6E 95BB0352 F6BE64A6 C2912D4E F2D0433C ED2B6171 640012D9"
+		"460F"
+		"015C6822 6383956E 3BD066E7 97B623C2 7CE0EAC2 F551A10C 2C724D98 52077B87"
+		"220B6536 C5C408A1 D2AEBB8E 86D678AE 49CB5709 1F473229 6579AB44 FCD17F0F"
+		"C56A";
+	static const char girx[] =
+		"01144C7D 79AE6956 BC8EDB8E 7C787C45 21CB086F A64407F9 7894E5E6 B2D79B04"
+		"D1427E73 CA4BAA24 0A347868 59810C06 B3C715A3 A8CC3151 F2BEE417 996D19F3"
+		"DDEA";
+
+	dh_check(IKE_DH_ECP_521, i, gi, gr, girx);
+	dh_check(IKE_DH_ECP_521, r, gr, gi, girx);
+}
+
+/* RFC 7748 §6.2 */
+static void dh_x448_rfc7748(void **state)
+{
+	static const char a[] =
+		"9a8f4925d1519f5775cf46b04b5800d4ee9ee8bae8bc5565d498c28d"
+		"d9c9baf574a9419744897391006382a6f127ab1d9ac2d8c0a598726b";
+	static const char a_pub[] =
+		"9b08f7cc31b7e3e67d22d5aea121074a273bd2b83de09c63faa73d2c"
+		"22c5d9bbc836647241d953d40c5b12da88120d53177f80e532c41fa0";
+	static const char b[] =
+		"1c306a7ac2a0e2e0990b294470cba339e6453772b075811d8fad0d1d"
+		"6927c120bb5ee8972b0d3e21374c9c921b09d1b0366f10b65173992d";
+	static const char b_pub[] =
+		"3eb7a829b0cd20f5bcfc0b599b6feccf6da4627107bdb0d4f345b430"
+		"27d8b972fc3e34fb4232a13ca706dcb57aec3dae07bdc1c67bf33609";
+	static const char k[] =
+		"07fff4181ac6cc95ec1c16a94a0f74d12da232ce40a77552281d282b"
+		"b60c0b56fd2464c335543936521c24403085d59a449a5037514a879d";
+
+	dh_check(IKE_DH_CURVE448, a, a_pub, b_pub, k);
+	dh_check(IKE_DH_CURVE448, b, b_pub, a_pub, k);
+}
+
+/*
+ * MODP 3072 and 4096 (RFC 3526 §4, §5). There are no published vectors:
+ * two parties with fixed 32-byte exponents agree, and their public values
+ * and the shared secret hash (SHA-256) to what Python 3.11's pow(2, a, p)
+ * and pow(g^b, a, p) give. Then the range checks: y = 0, 1, p-1, p, all
+ * ones and a wrong length are refused, y = 2 and p-2 taken.
+ */
+struct modp_vector {
+	unsigned int group;
+	size_t len;
+	const char *p;
+	const char *sha_ga, *sha_gb, *sha_gab;
+};
+
+static const char modp3072_p[] =
+	"FFFFFFFF FFFFFFFF C90FDAA2 2168C234 C4C6628B 80DC1CD1"
+	"29024E08 8A67CC74 020BBEA6 3B139B22 514A0879 8E3404DD"
+	"EF9519B3 CD3A431B 302B0A6D F25F1437 4FE1356D 6D51C245"
+	"E485B576 625E7EC6 F44C42E9 A637ED6B 0BFF5CB6 F406B7ED"
+	"EE386BFB 5A899FA5 AE9F2411 7C4B1FE6 49286651 ECE45B3D"
+	"C2007CB8 A163BF05 98DA4836 1C55D39A 69163FA8 FD24CF5F"
+	"83655D23 DCA3AD96 1C62F356 208552BB 9ED52907 7096966D"
+	"670C354E 4ABC9804 F1746C08 CA18217C 32905E46 2E36CE3B"
+	"E39E772C 180E8603 9B2783A2 EC07A28F B5C55DF0 6F4C52C9"
+	"DE2BCBF6 95581718 3995497C EA956AE5 15D22618 98FA0510"
+	"15728E5A 8AAAC42D AD33170D 04507A33 A85521AB DF1CBA64"
+	"ECFB8504 58DBEF0A 8AEA7157 5D060C7D B3970F85 A6E1E4C7"
+	"ABF5AE8C DB0933D7 1E8C94E0 4A25619D CEE3D226 1AD2EE6B"
+	"F12FFA06 D98A0864 D8760273 3EC86A64 521F2B18 177B200C"
+	"BBE11757 7A615D6C 770988C0 BAD946E2 08E24FA0 74E5AB31"
+	"43DB5BFC E0FD108E 4B82D120 A93AD2CA FFFFFFFF FFFFFFFF";
+
+static const char modp4096_p[] =
+	"FFFFFFFF FFFFFFFF C90FDAA2 2168C234 C4C6628B 80DC1CD1"
+	"29024E08 8A67CC74 020BBEA6 3B139B22 514A0879 8E3404DD"
+	"EF9519B3 CD3A431B 302B0A6D F25F1437 4FE1356D 6D51C245"
+	"E485B576 625E7EC6 F44C42E9 A637ED6B 0BFF5CB6 F406B7ED"
+	"EE386BFB 5A899FA5 AE9F2411 7C4B1FE6 49286651 ECE45B3D"
+	"C2007CB8 A163BF05 98DA4836 1C55D39A 69163FA8 FD24CF5F"
+	"83655D23 DCA3AD96 1C62F356 208552BB 9ED52907 7096966D"
+	"670C354E 4ABC9804 F1746C08 CA18217C 32905E46 2E36CE3B"
+	"E39E772C 180E8603 9B2783A2 EC07A28F B5C55DF0 6F4C52C9"
+	"DE2BCBF6 95581718 3995497C EA956AE5 15D22618 98FA0510"
+	"15728E5A 8AAAC42D AD33170D 04507A33 A85521AB DF1CBA64"
+	"ECFB8504 58DBEF0A 8AEA7157 5D060C7D B3970F85 A6E1E4C7"
+	"ABF5AE8C DB0933D7 1E8C94E0 4A25619D CEE3D226 1AD2EE6B"
+	"F12FFA06 D98A0864 D8760273 3EC86A64 521F2B18 177B200C"
+	"BBE11757 7A615D6C 770988C0 BAD946E2 08E24FA0 74E5AB31"
+	"43DB5BFC E0FD108E 4B82D120 A9210801 1A723C12 A787E6D7"
+	"88719A10 BDBA5B26 99C32718 6AF4E23C 1A946834 B6150BDA"
+	"2583E9CA 2AD44CE8 DBBBC2DB 04DE8EF9 2E8EFC14 1FBECAA6"
+	"287C5947 4E6BC05D 99B2964F A090C3A2 233BA186 515BE7ED"
+	"1F612970 CEE2D7AF B81BDD76 2170481C D0069127 D5B05AA9"
+	"93B4EA98 8D8FDDC1 86FFB7DC 90A6C08F 4DF435C9 34063199"
+	"FFFFFFFF FFFFFFFF";
+
+static const struct modp_vector modp_vectors[] = {
+	{ IKE_DH_MODP_3072, 384, modp3072_p,
+	  "35f2a08ec85ec5803d29c51f4702b435b325cc668af4e53d4676cb5a54888155",
+	  "b28d6c648cd5f1c179026e628c8ab70f14641ab4d82905c8c0036cd5523142ed",
+	  "2a72e99e526df86990d2b9f89afea8c51085a2acc90150021f9b1d08314a877a" },
+	{ IKE_DH_MODP_4096, 512, modp4096_p,
+	  "1c919ba811b68be96bcb817a490372f870ff505ea5c80f0b817ba04a96e91637",
+	  "f560cea2ac850ac904cbdcad2dd75c0ffc9563851b141b7cff0b3754a399fb0f",
+	  "a56c1af4400f4e1a031d88bbf5e193f453af1f91b0736365ae8b82917afc8599" },
+};
+
+static void assert_sha256(const uint8_t *data, size_t len, const char *want)
+{
+	uint8_t md[32];
+
+	assert_int_equal(gnutls_hash_fast(GNUTLS_DIG_SHA256, data, len, md), 0);
+	assert_hex(md, sizeof(md), want);
+}
+
+static void dh_modp_large(void **state)
+{
+	static const char a_hex[] =
+		"a5a5a5a5 a5a5a5a5 a5a5a5a5 a5a5a5a5 a5a5a5a5 a5a5a5a5"
+		"a5a5a5a5 a5a5a501";
+	static const char b_hex[] =
+		"3c3c3c3c 3c3c3c3c 3c3c3c3c 3c3c3c3c 3c3c3c3c 3c3c3c3c"
+		"3c3c3c3c 3c3c3c02";
+
+	for (size_t v = 0; v < sizeof(modp_vectors) / sizeof(modp_vectors[0]);
+	     v++) {
+		const struct modp_vector *tv = &modp_vectors[v];
+		uint8_t a[32], b[32], peer[DH_PUBLIC_MAX + 1];
+		uint8_t s1[DH_SHARED_MAX], s2[DH_SHARED_MAX];
+		const uint8_t *ga, *gb;
+		size_t la, lb, n = tv->len;
+		struct dh da, db;
+
+		unhex(a_hex, a, sizeof(a));
+		unhex(b_hex, b, sizeof(b));
+		assert_int_equal(dh_set_private(&da, tv->group, a, 32), 0);
+		assert_int_equal(dh_set_private(&db, tv->group, b, 32), 0);
+		ga = dh_public(&da, &la);
+		gb = dh_public(&db, &lb);
+		assert_int_equal(la, n);
+		assert_int_equal(lb, n);
+		assert_int_equal(dh_shared_len(&da), n);
+		assert_sha256(ga, la, tv->sha_ga);
+		assert_sha256(gb, lb, tv->sha_gb);
+		assert_int_equal(dh_shared(&da, gb, lb, s1), 0);
+		assert_int_equal(dh_shared(&db, ga, la, s2), 0);
+		assert_memory_equal(s1, s2, n);
+		assert_sha256(s1, n, tv->sha_gab);
+
+		memset(peer, 0, n);
+		assert_int_equal(dh_shared(&da, peer, n, s1), -EINVAL);
+		peer[n - 1] = 1;
+		assert_int_equal(dh_shared(&da, peer, n, s1), -EINVAL);
+		peer[n - 1] = 2;
+		assert_int_equal(dh_shared(&da, peer, n, s1), 0);
+		assert_int_equal(unhex(tv->p, peer, sizeof(peer)), n);	/* p */
+		assert_int_equal(dh_shared(&da, peer, n, s1), -EINVAL);
+		peer[n - 1]--;		/* p-1 */
+		assert_int_equal(dh_shared(&da, peer, n, s1), -EINVAL);
+		peer[n - 1]--;		/* p-2 */
+		assert_int_equal(dh_shared(&da, peer, n, s1), 0);
+		memset(peer, 0xff, n + 1);
+		assert_int_equal(dh_shared(&da, peer, n, s1), -EINVAL);
+		assert_int_equal(dh_shared(&da, gb, n - 1, s1), -EINVAL);
+		assert_int_equal(dh_shared(&da, peer, n + 1, s1), -EINVAL);
+		dh_destroy(&da);
+		dh_destroy(&db);
+	}
+}
+
 /* Two generated key pairs agree, in every group. */
 static void dh_generated_agree(void **state)
 {
 	static const unsigned int groups[] = {
-		IKE_DH_MODP_2048, IKE_DH_ECP_256, IKE_DH_ECP_384,
-		IKE_DH_CURVE25519,
+		IKE_DH_MODP_2048, IKE_DH_MODP_3072, IKE_DH_MODP_4096,
+		IKE_DH_ECP_256, IKE_DH_ECP_384, IKE_DH_ECP_521,
+		IKE_DH_CURVE25519, IKE_DH_CURVE448,
 	};
 
 	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
@@ -730,6 +929,29 @@ static void dh_rejects(void **state)
 	      peer, sizeof(peer));
 	assert_int_equal(dh_shared(&dh, peer, 32, out), -EINVAL);
 	assert_int_equal(dh_shared(&dh, peer, 31, out), -EINVAL);
+	dh_destroy(&dh);
+
+	/* P-521: off the curve, x >= p, the point (0, 0), wrong length. */
+	assert_int_equal(dh_generate(&dh, IKE_DH_ECP_521), 0);
+	memset(peer, 0, 132);
+	assert_int_equal(dh_shared(&dh, peer, 132, out), -EINVAL);
+	memset(peer, 0xff, 66);
+	peer[0] = 0x01;		/* 2^521 - 1 = p */
+	assert_int_equal(dh_shared(&dh, peer, 132, out), -EINVAL);
+	peer[65] = 0xfe;	/* p - 1 with y = 0: not on the curve */
+	assert_int_equal(dh_shared(&dh, peer, 132, out), -EINVAL);
+	assert_int_equal(dh_shared(&dh, peer, 131, out), -EINVAL);
+	dh_destroy(&dh);
+
+	/* X448: u = 0 and u = 1 (orders 2 and 4) give an all-zero secret. */
+	assert_int_equal(dh_generate(&dh, IKE_DH_CURVE448), 0);
+	memset(peer, 0, 56);
+	assert_int_equal(dh_shared(&dh, peer, 56, out), -EINVAL);
+	peer[0] = 1;
+	assert_int_equal(dh_shared(&dh, peer, 56, out), -EINVAL);
+	assert_int_equal(dh_shared(&dh, peer, 32, out), -EINVAL);
+	assert_int_equal(dh_set_private(&dh, IKE_DH_CURVE448, peer, 32),
+			 -EINVAL);
 	dh_destroy(&dh);
 }
 
@@ -1058,6 +1280,9 @@ int main(void)
 		cmocka_unit_test(dh_x25519_rfc7748),
 		cmocka_unit_test(dh_ecp256_rfc5903),
 		cmocka_unit_test(dh_ecp384_rfc5903),
+		cmocka_unit_test(dh_ecp521_rfc5903),
+		cmocka_unit_test(dh_x448_rfc7748),
+		cmocka_unit_test(dh_modp_large),
 		cmocka_unit_test(dh_generated_agree),
 		cmocka_unit_test(dh_rejects),
 		cmocka_unit_test(sk_gcm_spec_zero),

@@ -2448,6 +2448,52 @@ static void pfs_child(void **state)
 	world_free(w);
 }
 
+/*
+ * The groups beyond the first four (RFC 3526 MODP 3072 and 4096, RFC
+ * 5903 P-521, RFC 8031 Curve448): IKE_SA_INIT in the group (a COOKIE
+ * first for MODP), then a Child SA with PFS in it; both sides install
+ * the same keys.
+ */
+static void more_groups(void **state)
+{
+	static const uint16_t groups[] = {
+		IKE_DH_MODP_3072, IKE_DH_MODP_4096, IKE_DH_ECP_521,
+		IKE_DH_CURVE448,
+	};
+
+	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+		bool modp = groups[g] == IKE_DH_MODP_3072 ||
+			    groups[g] == IKE_DH_MODP_4096;
+		struct world *w = world_new(groups[g], true);
+		struct ikesa *sa, *b;
+		struct dgram d;
+
+		for (int i = 0; i < 2; i++)
+			xf(&w->c[i].esp[0], IKE_XF_DH, groups[g], 0);
+		sa = establish(w, 0);
+		b = only_sa(w, 1);
+		assert_int_equal(sa->ike.dh->id, groups[g]);
+		assert_int_equal(b->ike.dh->id, groups[g]);
+		assert_int_equal(w->sent, modp ? 6 : 4);
+		assert_int_equal(sa->cookie_len, modp ? COOKIE_LEN : 0);
+		check_child(w, sa->children);
+
+		assert_int_equal(engine_create_child(&w->e[0], sa, 1), 0);
+		d = pop(w);
+		assert_true(sk_has_payload(b, &d, IKE_PL_KE));
+		deliver(w, &d, 1);
+		free(d.buf);
+		d = pop(w);
+		assert_true(sk_has_payload(sa, &d, IKE_PL_KE));
+		deliver(w, &d, 1);
+		free(d.buf);
+		assert_int_equal(n_children(sa), 2);
+		assert_int_equal(n_children(b), 2);
+		check_child(w, sa->children);
+		world_free(w);
+	}
+}
+
 static void pfs_invalid_ke(void **state)
 {
 	struct world *w = world_new(IKE_DH_ECP_256, true);
@@ -4228,6 +4274,7 @@ int main(void)
 		cmocka_unit_test(second_child),
 		cmocka_unit_test(rekey_child),
 		cmocka_unit_test(pfs_child),
+		cmocka_unit_test(more_groups),
 		cmocka_unit_test(pfs_invalid_ke),
 		cmocka_unit_test(pfs_bad_ke),
 		cmocka_unit_test(rekey_ike),
