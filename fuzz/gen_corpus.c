@@ -472,7 +472,7 @@ static const char *const configs[][2] = {
 	  "[mifd]\nlog_level = loud\nsocket = relative\n"
 	  "cookie_threshold = -1\n[mifd]\n"
 	  "[conn a]\nlocal = 192.0.2.300\nremote = 198.51.100.2\n"
-	  "psk = s\ncolour = blue\nike = aes256-sha256-x448\n"
+	  "psk = s\ncolour = blue\nike = aes256-sha256-modp1024\n"
 	  "esp = aes256\nlocal_ts = 10.0.0.0/33\nmode = sideways\n"
 	  "dpd = -1\nike_lifetime = 0.5\nretransmit_base = 1ms\n"
 	  "retransmit_tries = 21\nstart = maybe\ncacert = /x\n"
