@@ -95,7 +95,7 @@ $(BUILD)/tests/%: $(BUILD)/san/user/tests/%.o $(TEST_HELPERS) $(BUILD)/libmif-sa
 check: deps
 	tools/check
 
-tests: deps $(TESTS)
+tests: deps $(TESTS) $(BUILD)/mifctl
 
 unit: deps
 	tools/check unit
