@@ -8,11 +8,14 @@
 #   make demo       boot a VM and show what mif does
 #   make install    install all three (module with DKMS where available)
 #
-# KDIR selects the kernel the module is built against (default: Debian's
-# installed 6.1 headers).
+# KDIR selects the kernel the module is built against: by default the running
+# kernel's headers where they are installed, else Debian's 6.1 ones (as on a
+# host whose kernel has no module support, where the module is only loaded
+# in the test VM; tools/check and tools/demo pass the VM kernel's KDIR).
 
 VERSION := 0.1.0
-KDIR ?= $(lastword $(sort $(wildcard /lib/modules/6.1*/build)))
+KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
+	$(lastword $(sort $(wildcard /lib/modules/6.1*/build))))
 PREFIX ?= /usr/local
 DESTDIR ?=
 BUILD := build
@@ -92,7 +95,7 @@ $(BUILD)/tests/%: $(BUILD)/san/user/tests/%.o $(TEST_HELPERS) $(BUILD)/libmif-sa
 check: deps
 	tools/check
 
-tests: deps $(TESTS)
+tests: deps $(TESTS) $(BUILD)/mifctl
 
 unit: deps
 	tools/check unit
@@ -144,7 +147,7 @@ fuzz: fuzz-build
 fuzz-corpus: deps $(BUILD)/fuzz/gen-corpus
 	$(BUILD)/fuzz/gen-corpus fuzz/corpus
 
-demo: deps all
+demo: deps user tools
 	tools/demo
 
 install: all

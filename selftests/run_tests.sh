@@ -10,6 +10,10 @@ tests=("$@")
 [ -n "${MIF_INJECT_FAILURE:-}" ] && tests+=(injected_failure.sh)
 # Last, a pseudo-test: the kernel logged no warning, bug or oops meanwhile.
 tests+=(kernel_log.sh)
+# Each script gets KSFT_TIMEOUT seconds: twice what the slowest took on a
+# loaded 2-core machine under emulation, and far below tools/check's timeout
+# for the whole VM, so that a hung script is reported here by name.
+KSFT_TIMEOUT=${KSFT_TIMEOUT:-600}
 [ ${#tests[@]} -gt 0 ] || { echo "run_tests: no tests found" >&2; exit 1; }
 echo "TAP version 13"
 echo "1..${#tests[@]}"
@@ -33,7 +37,7 @@ for t in "${tests[@]}"; do
 			printf '# ok 1 no kernel warnings\n# 1..1\n'
 		fi
 	else
-		timeout "${KSFT_TIMEOUT:-300}" bash "./$(basename "$t")" 2>&1 | sed 's/^/# /'
+		timeout "$KSFT_TIMEOUT" bash "./$(basename "$t")" 2>&1 | sed 's/^/# /'
 	fi
 	rc=${PIPESTATUS[0]}
 	case $rc in

@@ -3,6 +3,7 @@
  * mifctl: command-line tool for the xfrm_mif kernel module.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,33 +14,73 @@
 #include "mifctl.h"
 
 static const struct command commands[] = {
-	{ "info", cmd_info, "info" },
+	{ "info", cmd_info, "info",
+	  "The module's netlink API version and the operations it supports." },
 	{ "delete", cmd_delete,
-	  "delete ADDR [reqid N] [if_id N] [mark N [mask N]] [dry-run]" },
+	  "delete ADDR [reqid N] [if_id N] [mark N [mask N]] [dry-run]",
+	  "Delete every SA and policy bound to ADDR." },
 	{ "rewrite", cmd_rewrite,
 	  "rewrite OLD NEW [port P] [peer-port P] [reqid N] [if_id N]\n"
-	  "                 [mark N [mask N]] [dry-run]" },
+	  "                 [mark N [mask N]] [dry-run]",
+	  "Move every SA and policy bound to OLD to NEW." },
 	{ "clone", cmd_clone,
 	  "clone NEWADDR from ADDR [ADDR...] [peer ADDR] [inner ADDR] [peer-inner ADDR]\n"
 	  "        [port P] [peer-port P] [reqid N] [if_id N] [mark N [mask N]] [dry-run]\n"
 	  "        sa SPI NEWSPI [proto esp|ah|comp] [dst ADDR] [enc HEXKEY] [auth HEXKEY]\n"
-	  "           [port P] [peer-port P] [sa ...]" },
-	{ "show", cmd_show, "show [ADDR]" },
+	  "           [port P] [peer-port P] [sa ...]",
+	  "Copy the SAs and policies bound to the ADDRs onto NEWADDR." },
+	{ "show", cmd_show, "show [ADDR]",
+	  "The SAs and policies, grouped by the address they are bound to." },
 	{ "alt", cmd_alt,
 	  "alt set ADDR ALT [ALT...] [mark N [mask N]] [if_id N] | alt show\n"
-	  "        | alt del ADDR [mark N [mask N]] [if_id N]" },
-	{ "monitor", cmd_monitor, "monitor [count N]" },
+	  "        | alt del ADDR [mark N [mask N]] [if_id N]",
+	  "The alternate addresses the module fails over to when ADDR goes." },
+	{ "monitor", cmd_monitor, "monitor [count N]",
+	  "Print the module's events as they come." },
 	{ "ike", cmd_ike,
 	  "ike [-s SOCKET] list [NAME] | status | up NAME [-w SECS] | down NAME\n"
-	  "        | reload | interfaces | raw LINE" },
+	  "        | reload | interfaces | raw LINE",
+	  "Ask mifd, over its control socket; needs no kernel module." },
 };
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: mifctl [-j] [-p] COMMAND [ARGS]\n"
-		   "       mifctl -V | -h\n\nCommands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		   "       mifctl help [COMMAND]\n"
+		   "       mifctl -V | --version | -h | --help\n\nCommands:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++)
 		fprintf(f, "  mifctl %s\n", commands[i].usage);
+	fprintf(f, "\nSee mifctl(8).\n");
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (!strcmp(name, commands[i].name))
+			return &commands[i];
+	return NULL;
+}
+
+/* mifctl help [COMMAND]: the usage of all commands or of one. */
+static int help(int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc == 1) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (argc > 2)
+		return usage_error("help takes at most one command");
+	c = find_command(argv[1]);
+	if (!c)
+		return usage_error("help: unknown command \"%s\" (try mifctl help)",
+				   argv[1]);
+	printf("Usage: mifctl %s\n\n%s\n\nSee mifctl(8).\n", c->usage,
+	       c->summary);
+	return EXIT_OK;
 }
 
 int usage_error(const char *fmt, ...)
@@ -149,38 +190,53 @@ int parse_u32(const char *s, uint32_t *v)
 	return 0;
 }
 
+static const struct {
+	const char *kw;
+	int attr;
+} filter_kws[FILTER_NUMS] = {
+	{ "reqid", XFRM_MIF_A_REQID },
+	{ "if_id", XFRM_MIF_A_IF_ID },
+	{ "mark", XFRM_MIF_A_MARK },
+	{ "mask", XFRM_MIF_A_MARK_MASK },
+};
+
 /*
  * The filter keywords shared by the operations (reqid, if_id, mark, mask,
- * dry-run), at argv[*i]. Returns 1 when one was put into msg (with *i on
+ * dry-run), at argv[*i]. Returns 1 when one was read into @f (with *i on
  * its last word), 0 when argv[*i] is not one, or EXIT_USAGE.
  */
-int put_filter_arg(struct nl_msg *msg, const char *cmd, int argc, char **argv,
-		   int *i, uint32_t *flags)
+int parse_filter_arg(struct filter *f, const char *cmd, int argc, char **argv,
+		     int *i)
 {
 	const char *kw = argv[*i];
-	uint32_t v;
-	int attr;
+	int k;
 
 	if (!strcmp(kw, "dry-run")) {
-		*flags |= XFRM_MIF_OPF_DRY_RUN;
+		f->flags |= XFRM_MIF_OPF_DRY_RUN;
 		return 1;
 	}
-	if (!strcmp(kw, "reqid"))
-		attr = XFRM_MIF_A_REQID;
-	else if (!strcmp(kw, "if_id"))
-		attr = XFRM_MIF_A_IF_ID;
-	else if (!strcmp(kw, "mark"))
-		attr = XFRM_MIF_A_MARK;
-	else if (!strcmp(kw, "mask"))
-		attr = XFRM_MIF_A_MARK_MASK;
-	else
+	for (k = 0; k < FILTER_NUMS; k++)
+		if (!strcmp(kw, filter_kws[k].kw))
+			break;
+	if (k == FILTER_NUMS)
 		return 0;
-	if (*i + 1 >= argc || parse_u32(argv[*i + 1], &v))
+	if (*i + 1 >= argc || parse_u32(argv[*i + 1], &f->num[k]))
 		return usage_error("%s: %s needs a number from 0 to %u", cmd, kw,
 				   UINT32_MAX);
-	nla_put_u32(msg, attr, v);
+	f->has_num[k] = true;
 	(*i)++;
 	return 1;
+}
+
+/* What parse_filter_arg read, into the request: 0 or -ENOMEM. */
+int put_filter(struct nl_msg *msg, const struct filter *f)
+{
+	for (int k = 0; k < FILTER_NUMS; k++)
+		if (f->has_num[k] && nla_put_u32(msg, filter_kws[k].attr, f->num[k]))
+			return -ENOMEM;
+	if (f->flags && nla_put_u32(msg, XFRM_MIF_A_FLAGS, f->flags))
+		return -ENOMEM;
+	return 0;
 }
 
 void print_json(struct mifctl *ctl, struct json_object *obj)
@@ -192,10 +248,16 @@ void print_json(struct mifctl *ctl, struct json_object *obj)
 
 int main(int argc, char **argv)
 {
+	static const struct option long_opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct command *c;
 	struct mifctl ctl = { 0 };
 	int opt, rc;
 
-	while ((opt = getopt(argc, argv, "+jpVh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "+jpVh", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			ctl.json = true;
@@ -220,12 +282,13 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(argv[0], commands[i].name))
-			continue;
-		rc = commands[i].run(&ctl, argc, argv);
-		mifnl_close(&ctl.nl);
-		return rc;
-	}
-	return usage_error("unknown command \"%s\" (try mifctl -h)", argv[0]);
+	if (!strcmp(argv[0], "help"))
+		return help(argc, argv);
+	c = find_command(argv[0]);
+	if (!c)
+		return usage_error("unknown command \"%s\" (try mifctl help)",
+				   argv[0]);
+	rc = c->run(&ctl, argc, argv);
+	mifnl_close(&ctl.nl);
+	return rc;
 }

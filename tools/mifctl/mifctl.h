@@ -28,6 +28,7 @@ struct command {
 	const char *name;
 	int (*run)(struct mifctl *ctl, int argc, char **argv);
 	const char *usage;
+	const char *summary;	/* for mifctl help COMMAND */
 };
 
 int cmd_info(struct mifctl *ctl, int argc, char **argv);
@@ -45,6 +46,18 @@ struct counts {
 	uint32_t policies;
 };
 
+/*
+ * The filter keywords of delete and rewrite (reqid, if_id, mark, mask,
+ * dry-run), read in full before the module is asked anything: a bad command
+ * line gets the same error whether or not the module is loaded.
+ */
+#define FILTER_NUMS 4
+struct filter {
+	uint32_t flags;			/* XFRM_MIF_OPF_* */
+	uint32_t num[FILTER_NUMS];	/* reqid, if_id, mark, mask */
+	bool has_num[FILTER_NUMS];
+};
+
 /* Helpers of mifctl.c. */
 int parse_addr_arg(const char *arg, struct ip_addr *addr);
 void read_counts(struct nlattr **attrs, struct counts *c);
@@ -54,8 +67,9 @@ void print_move(struct mifctl *ctl, struct json_object *obj, const char *label,
 		const struct ip_addr *from, const struct ip_addr *to,
 		const struct counts *c);
 int parse_u32(const char *s, uint32_t *v);
-int put_filter_arg(struct nl_msg *msg, const char *cmd, int argc, char **argv,
-		   int *i, uint32_t *flags);
+int parse_filter_arg(struct filter *f, const char *cmd, int argc, char **argv,
+		     int *i);
+int put_filter(struct nl_msg *msg, const struct filter *f);
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int kernel_error(struct mifctl *ctl, const char *what, int err);
 int connect_module(struct mifctl *ctl);

@@ -1079,6 +1079,20 @@ static void example_file(void **state)
 	conf_free(c);
 }
 
+/* What make install puts in /etc: it loads, and calls no peer. */
+static void installed_file(void **state)
+{
+	static const char installed[] = "tools/mifd.conf";
+	struct conf *c = NULL;
+
+	if (access(installed, R_OK))
+		skip();
+	if (conf_load(installed, &c, err, sizeof(err)))
+		fail_msg("refused: %s", err);
+	assert_int_equal(c->n_conns, 0);
+	conf_free(c);
+}
+
 /* A psk of fewer than CONF_PSK_MIN bytes is refused, text or hex. */
 static void psk_length(void **state)
 {
@@ -1311,6 +1325,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(shared_creds, pki_setup,
 						pki_teardown),
 		cmocka_unit_test(example_file),
+		cmocka_unit_test(installed_file),
 		cmocka_unit_test(psk_length),
 		cmocka_unit_test(control_group),
 		cmocka_unit_test(interfaces),

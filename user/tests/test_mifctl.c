@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of mifctl's command line: the built tools/mifctl (build/mifctl, or
+ * $MIFCTL) run with help and with bad arguments. A bad command line is
+ * refused with exit status 2 and a message before anything is asked of the
+ * module or of mifd, so these hold whether or not xfrm_mif is loaded and
+ * mifd runs; on a host without the module, an argument checked only after
+ * connecting would give 3, "not loaded", instead.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_ARGS 16
+
+struct run {
+	int status;		/* exit status, or -1 if it did not exit */
+	char out[16384];	/* standard output */
+	char err[4096];		/* standard error */
+};
+
+static const char *mifctl(void)
+{
+	const char *p = getenv("MIFCTL");
+
+	return p && *p ? p : "build/mifctl";
+}
+
+static void slurp(FILE *f, char *buf, size_t size)
+{
+	size_t n;
+
+	rewind(f);
+	n = fread(buf, 1, size - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+/* Run mifctl with the arguments of @line (split at spaces). */
+static void run(struct run *r, const char *line)
+{
+	char copy[256], *argv[MAX_ARGS + 2], *save = NULL, *w;
+	FILE *out = tmpfile(), *err = tmpfile();
+	int argc = 0, status;
+	pid_t pid;
+
+	assert_non_null(out);
+	assert_non_null(err);
+	assert_true(strlen(line) < sizeof(copy));
+	strcpy(copy, line);
+	argv[argc++] = (char *)mifctl();
+	for (w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		assert_true(argc <= MAX_ARGS);
+		argv[argc++] = w;
+	}
+	argv[argc] = NULL;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		/* Neither the module nor mifd is reachable from here. */
+		setenv("MIFD_SOCKET", "/nonexistent/mifd.sock", 1);
+		if (dup2(fileno(out), 1) < 0 || dup2(fileno(err), 2) < 0)
+			_exit(126);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	r->status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	slurp(out, r->out, sizeof(r->out));
+	slurp(err, r->err, sizeof(r->err));
+}
+
+static int setup(void **state)
+{
+	if (access(mifctl(), X_OK)) {
+		fprintf(stderr, "%s: not built (make tools)\n", mifctl());
+		return -1;
+	}
+	return 0;
+}
+
+/* Exit 2 with @msg on standard error and nothing on standard output. */
+static void refused(const char *line, const char *msg)
+{
+	struct run r;
+
+	run(&r, line);
+	if (r.status != 2 || !strstr(r.err, msg) || r.out[0])
+		fail_msg("mifctl %s: exit %d, stderr \"%s\", stdout \"%s\"; "
+			 "want exit 2 and \"%s\"", line, r.status, r.err, r.out,
+			 msg);
+}
+
+/* Exit 0 with @text on standard output and nothing on standard error. */
+static void helped(const char *line, const char *text)
+{
+	struct run r;
+
+	run(&r, line);
+	if (r.status != 0 || !strstr(r.out, text) || r.err[0])
+		fail_msg("mifctl %s: exit %d, stdout \"%s\", stderr \"%s\"; "
+			 "want exit 0 and \"%s\"", line, r.status, r.out, r.err,
+			 text);
+}
+
+/* --help, -h and help print every command's usage on standard output. */
+static void help_all(void **state)
+{
+	static const char *const lines[] = { "--help", "-h", "help" };
+	static const char *const cmds[] = {
+		"mifctl info", "mifctl delete ADDR", "mifctl rewrite OLD NEW",
+		"mifctl clone NEWADDR", "mifctl show", "mifctl alt set",
+		"mifctl monitor", "mifctl ike", "mifctl help [COMMAND]",
+	};
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		for (size_t j = 0; j < sizeof(cmds) / sizeof(cmds[0]); j++)
+			helped(lines[i], cmds[j]);
+}
+
+/* help COMMAND prints that command's usage and what it does. */
+static void help_command(void **state)
+{
+	struct run r;
+
+	helped("help delete", "Usage: mifctl delete ADDR [reqid N]");
+	helped("help delete", "Delete every SA and policy bound to ADDR.");
+	helped("help ike", "Usage: mifctl ike [-s SOCKET] list");
+	run(&r, "help rewrite");
+	assert_null(strstr(r.out, "mifctl delete"));
+	helped("--version", "mifctl ");
+	helped("-V", "mifctl ");
+}
+
+static void help_errors(void **state)
+{
+	refused("help nosuch", "help: unknown command \"nosuch\"");
+	refused("help delete rewrite", "help takes at most one command");
+	refused("--bogus", "unrecognized option");
+	refused("", "Usage: mifctl");
+	refused("nosuch", "unknown command \"nosuch\" (try mifctl help)");
+}
+
+/* Keywords and their values are checked before the module is asked. */
+static void bad_keywords(void **state)
+{
+	refused("delete 192.0.2.1 reqd 5", "delete: unknown keyword \"reqd\"");
+	refused("delete 192.0.2.1 reqid", "delete: reqid needs a number");
+	refused("delete 192.0.2.1 mark -1", "delete: mark needs a number");
+	refused("delete 192.0.2.1 dry-run if_id 4294967296",
+		"delete: if_id needs a number");
+	refused("delete 192.0.2.x", "\"192.0.2.x\" is not an IPv4 or IPv6 address");
+	refused("delete", "delete needs an address");
+	refused("rewrite 192.0.2.1 192.0.2.2 prot 4500",
+		"rewrite: unknown keyword \"prot\"");
+	refused("rewrite 192.0.2.1 192.0.2.2 port 0",
+		"rewrite: port needs a UDP port from 1 to 65535");
+	refused("rewrite 192.0.2.1 192.0.2.2 peer-port 65536",
+		"rewrite: peer-port needs a UDP port");
+	refused("rewrite 192.0.2.1 192.0.2.2 port 4500 mask x",
+		"rewrite: mask needs a number");
+	refused("rewrite 192.0.2.1 2001:db8::1", "are not of one family");
+	refused("clone 192.0.2.9 from 192.0.2.1 reqidd 1",
+		"clone: unknown keyword \"reqidd\"");
+	refused("clone 192.0.2.9", "clone: from needs at least one address");
+	refused("show 192.0.2.1 extra", "usage: mifctl show [ADDR]");
+	refused("alt set 192.0.2.1 192.0.2.2 mrak 1", "\"mrak\" is not an IPv4");
+	refused("alt del 192.0.2.1 iface 3", "alt del: unknown keyword \"iface\"");
+	refused("alt sett", "alt: unknown subcommand \"sett\"");
+	refused("monitor count 0", "monitor: count needs a positive number");
+	refused("info now", "info takes no arguments");
+}
+
+/* The same for mifd's commands: checked before the socket is opened. */
+static void bad_ike_commands(void **state)
+{
+	refused("ike", "ike needs a command");
+	refused("ike stat", "ike: unknown command \"stat\"");
+	refused("ike up", "ike up needs a connection name");
+	refused("ike status extra", "ike status takes no argument");
+	refused("ike up a b", "ike: unexpected \"b\"");
+	refused("ike up a -w 3601", "ike: -w needs seconds");
+	refused("ike -s", "ike: -s needs a socket path");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(help_all),
+		cmocka_unit_test(help_command),
+		cmocka_unit_test(help_errors),
+		cmocka_unit_test(bad_keywords),
+		cmocka_unit_test(bad_ike_commands),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
