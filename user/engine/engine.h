@@ -93,6 +93,24 @@ enum engine_event_type {
 	ENGINE_EV_CHILD_DOWN,	/* installed Child SA removed: reason */
 	ENGINE_EV_CHILD_REKEYED,	/* child replaces old (after its UP) */
 	ENGINE_EV_REFUSED,	/* a peer's message refused by policy: why */
+	ENGINE_EV_FAILED,	/* an IKE or Child SA of conn not set up */
+};
+
+/*
+ * FAILED: why an IKE SA of a connection, or a Child SA of one, could not
+ * be set up or kept: the error notify we sent or received (0: none, as
+ * for a peer that does not answer) and a line that says it all. final:
+ * the IKE SA is given up (or, child set, the Child SA); clear for an
+ * unauthenticated error answering IKE_SA_INIT, after which the request
+ * is still retransmitted (RFC 7296 §2.21.1) in case a valid answer
+ * comes. The engine logs the line too, at notice or above.
+ */
+struct engine_failure {
+	uint16_t notify;
+	bool sent;		/* we sent the notify, else received it */
+	bool final;
+	bool child;		/* a Child SA failed; the IKE SA stands */
+	const char *why;
 };
 
 /*
@@ -109,7 +127,8 @@ struct engine_event {
 	/* REFUSED: what was refused and why, whose, for which conn. */
 	const char *why;
 	const struct ip_addr *peer;
-	const struct conn *conn;
+	const struct conn *conn;	/* REFUSED, FAILED */
+	const struct engine_failure *failure;	/* FAILED; sa may be NULL */
 };
 
 /*

@@ -4,6 +4,7 @@
  * with the COOKIE (§2.6) and INVALID_KE_PAYLOAD (§1.2) detours.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -429,6 +430,18 @@ fail:
 	free(pc);
 }
 
+/* A DH group's name, or its number. */
+static const char *dh_text(uint16_t g, char *out, size_t len)
+{
+	const struct transform *t = transform_find(IKE_XF_DH, g, 0);
+
+	if (t)
+		snprintf(out, len, "%s (%u)", t->name, g);
+	else
+		snprintf(out, len, "%u", g);
+	return out;
+}
+
 /*
  * An error in an answer to IKE_SA_INIT is not protected: anyone on the
  * path can forge one (§2.21.1). Only COOKIE and INVALID_KE_PAYLOAD have
@@ -439,12 +452,23 @@ fail:
  */
 static void not_yet(struct ikesa *sa, uint16_t type, const char *what)
 {
-	if (type) {
+	char offer[160];
+
+	if (type == IKE_N_NO_PROPOSAL_CHOSEN) {
 		sa->init_error = type;
-		engine_logf(sa->engine, engine_notify_level(type), sa,
-			    "IKE_SA_INIT: received %s%s, unauthenticated: "
-			    "waiting for a valid answer", ike_notify_name(type),
-			    what);
+		engine_failed(sa->engine, sa, NULL, type, 0, "IKE_SA_INIT: "
+			      "received %s, unauthenticated: waiting for a "
+			      "valid answer; we offered %s",
+			      ike_notify_name(type),
+			      engine_conf_proposals_text(sa->conn->ike,
+							 sa->conn->n_ike,
+							 offer,
+							 sizeof(offer)));
+	} else if (type) {
+		sa->init_error = type;
+		engine_failed(sa->engine, sa, NULL, type, 0, "IKE_SA_INIT: "
+			      "received %s%s, unauthenticated: waiting for a "
+			      "valid answer", ike_notify_name(type), what);
 	} else {
 		engine_logf(sa->engine, ENGINE_LOG_WARNING, sa,
 			    "IKE_SA_INIT: an answer %s, unauthenticated: "
@@ -458,6 +482,7 @@ static void response(struct engine *e, struct ikesa *sa,
 	const struct ike_payload *psa, *pke, *pnr, *pl;
 	const struct ike_notify *n;
 	struct proposal_choice *pc;
+	char what[80], gname[24];
 	uint16_t g;
 
 	if (sa->state != IKESA_INIT)
@@ -468,11 +493,11 @@ static void response(struct engine *e, struct ikesa *sa,
 		if (n->type == IKE_N_COOKIE ||
 		    n->type == IKE_N_INVALID_KE_PAYLOAD) {
 			if (++sa->init_retries > MAX_RETRIES) {
-				engine_logf(e, ENGINE_LOG_WARNING, sa,
-					    "IKE_SA_INIT: still %s after %d "
-					    "tries: giving up",
-					    ike_notify_name(n->type),
-					    MAX_RETRIES);
+				engine_failed(e, sa, NULL, n->type,
+					      ENGINE_FAIL_FINAL, "IKE_SA_INIT: "
+					      "still %s after %d tries: giving "
+					      "up", ike_notify_name(n->type),
+					      MAX_RETRIES);
 				ikesa_kill(sa);
 				return;
 			}
@@ -493,8 +518,10 @@ static void response(struct engine *e, struct ikesa *sa,
 			if (g == sa->ke_group ||
 			    !proposal_has_dh(sa->conn->ike, sa->conn->n_ike,
 					     g)) {
-				not_yet(sa, n->type,
-					" for a group we do not offer");
+				snprintf(what, sizeof(what), " asking for DH "
+					 "group %s, which we do not offer",
+					 dh_text(g, gname, sizeof(gname)));
+				not_yet(sa, n->type, what);
 				return;
 			}
 			engine_logf(e, ENGINE_LOG_INFO, sa,
