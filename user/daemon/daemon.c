@@ -244,6 +244,8 @@ static void apply_conf(struct daemon *d, struct conf *nc, uint64_t now)
 		     ncc ? "changed" : "removed");
 		delete_sa(d, sa, now);
 	}
+	if (failures_renew(&d->failures, old, nc))
+		failures_free(&d->failures);	/* what they were is lost */
 	engine_clear_conns(e);
 	for (unsigned int i = 0; i < nc->n_conns; i++)
 		engine_add_conn(e, &nc->conns[i].conn);
@@ -421,11 +423,14 @@ static void log_refused(const struct engine_event *ev)
 
 static void on_event(void *ctx, const struct engine_event *ev)
 {
-	(void)ctx;
+	struct daemon *d = ctx;
+
 	if (ev->type == ENGINE_EV_IKE_UP || ev->type == ENGINE_EV_IKE_DOWN)
 		log_ike(ev);
 	else if (ev->type == ENGINE_EV_REFUSED)
 		log_refused(ev);
+	else if (ev->type == ENGINE_EV_FAILED)	/* the engine logged it */
+		failures_record(&d->failures, d->conf, ev, daemon_now());
 	else
 		log_child(ev);
 }
@@ -666,6 +671,26 @@ static struct json_object *sa_json(struct daemon *d, const struct ikesa *sa,
 	return o;
 }
 
+/* The last failures of conn (NULL: of every connection), by name. */
+static struct json_object *last_errors(struct daemon *d, const char *conn,
+				       uint64_t now)
+{
+	struct json_object *a = json_object_new_array(), *o;
+	const struct conn_failure *f;
+
+	for (unsigned int i = 0; d->conf && i < d->conf->n_conns; i++) {
+		const char *name = d->conf->conns[i].name;
+
+		f = failures_get(&d->failures, i);
+		if (!f || (conn && strcmp(name, conn)))
+			continue;
+		o = failure_json(f, now);
+		jadd_str(o, "conn", name);
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 static struct json_object *cmd_list(struct daemon *d, const char *conn)
 {
 	struct json_object *o = json_object_new_object();
@@ -680,6 +705,7 @@ static struct json_object *cmd_list(struct daemon *d, const char *conn)
 		json_object_array_add(a, sa_json(d, sa, now));
 	}
 	json_object_object_add(o, "ike_sas", a);
+	json_object_object_add(o, "last_errors", last_errors(d, conn, now));
 	return o;
 }
 
@@ -731,6 +757,9 @@ static struct json_object *cmd_status(struct daemon *d)
 		json_object_object_add(c, "start",
 				       json_object_new_boolean(cc->start));
 		jadd_int(c, "ike_sas", n);
+		if (failures_get(&d->failures, i))
+			json_object_object_add(c, "last_error", failure_json(
+				failures_get(&d->failures, i), daemon_now()));
 		json_object_array_add(conns, c);
 	}
 	json_object_object_add(o, "conns", conns);
@@ -776,6 +805,7 @@ static struct json_object *cmd_up(struct daemon *d, const char *name)
 			o = ok_reply(name, 1);
 			jadd_str(o, "state", state_name(sa->state));
 			jadd_str(o, "note", "already up");
+			jadd_hex(o, "spi_i", sa->spi_i, 16);
 			return o;
 		}
 	mlog(LOG_INFO, "conn %s: initiating (control)", name);
@@ -829,8 +859,14 @@ struct json_object *daemon_request(void *ctx, const struct control_peer *peer,
 			return jerr("\"conn\" must be a string");
 		conn = json_object_get_string(jconn);
 	}
-	mlog(LOG_DEBUG, "control: %s%s%s (uid %u)", cmd, conn ? " " : "",
-	     conn ? conn : "", (unsigned int)peer->uid);
+	/*
+	 * Not the queries: ike up -w asks ten times a second, which would
+	 * drown the debug log.
+	 */
+	if (!read_only(cmd))
+		mlog(LOG_DEBUG, "control: %s%s%s (uid %u)", cmd,
+		     conn ? " " : "", conn ? conn : "",
+		     (unsigned int)peer->uid);
 	if (!peer->admin && !read_only(cmd)) {
 		mlog(LOG_WARNING, "control: uid %u (pid %d) refused \"%s\": "
 		     "the control group may only list and status",
@@ -977,6 +1013,7 @@ void daemon_stop(struct daemon *d)
 	}
 	conf_free(d->conf);
 	d->conf = NULL;
+	failures_free(&d->failures);
 	if (sig_fd >= 0) {
 		close(sig_fd);
 		sig_fd = -1;

@@ -12,6 +12,7 @@
 
 #include "conf/conf.h"
 #include "daemon/control.h"
+#include "daemon/failures.h"
 #include "daemon/log.h"
 #include "daemon/sockets.h"
 #include "engine/engine.h"
@@ -39,6 +40,7 @@ struct daemon {
 	bool have_engine;
 	struct sockets socks;
 	struct control ctl;
+	struct failures failures;		/* of d->conf's connections */
 	/* Log lines of refused IKE_SA_INIT requests, by reason; of sends. */
 	struct log_limit refusal_log[ENGINE_REF_N], send_log;
 
