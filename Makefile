@@ -93,6 +93,8 @@ check: deps
 	tools/check
 
 tests: deps $(TESTS)
+# test_start runs the daemon itself.
+$(BUILD)/tests/test_start: | $(BUILD)/mifd
 
 unit: deps
 	tools/check unit

@@ -209,26 +209,43 @@ static void delete_sa(struct daemon *d, struct ikesa *sa, uint64_t now)
 		ikesa_kill_why(sa, ENGINE_R_LOCAL);
 }
 
-static void open_sockets(struct daemon *d)
+/*
+ * The sockets of the configuration's addresses and ports. Returns 0, or
+ * the first failure (logged with its address and port); with strict
+ * set (at start-up), at once: a daemon that cannot listen on port 500
+ * must not run on 4500 alone.
+ */
+static int open_sockets(struct daemon *d, bool strict)
 {
+	int ret = 0, r;
+
 	sockets_begin(&d->socks);
 	for (unsigned int i = 0; i < d->conf->n_conns; i++) {
 		const struct conn *c = &d->conf->conns[i].conn;
 
-		sockets_want(&d->socks, &c->local, c->local_port);
-		sockets_want(&d->socks, &c->local, IKE_NATT_PORT);
+		r = sockets_want(&d->socks, &c->local, c->local_port);
+		if (!r)
+			r = sockets_want(&d->socks, &c->local, IKE_NATT_PORT);
+		if (r && !ret)
+			ret = r;
+		if (ret && strict)
+			break;
 	}
 	sockets_end(&d->socks);
+	return ret;
 }
 
 /*
  * Make nc the configuration: connections unchanged keep their IKE SAs,
  * the others' are deleted; new ones with start = yes are initiated.
+ * Returns 0, or at start-up (no configuration before) the failure to
+ * open a socket, having initiated nothing.
  */
-static void apply_conf(struct daemon *d, struct conf *nc, uint64_t now)
+static int apply_conf(struct daemon *d, struct conf *nc, uint64_t now)
 {
 	struct conf *old = d->conf;
 	struct engine *e = &d->engine;
+	int ret;
 
 	for (struct ikesa *sa = e->sas; sa; sa = sa->next) {
 		struct conf_conn *oc = conn_of(old, sa->conn), *ncc;
@@ -280,7 +297,9 @@ static void apply_conf(struct daemon *d, struct conf *nc, uint64_t now)
 	}
 	engine_tick(e, now);
 	free_retired(d);
-	open_sockets(d);
+	ret = open_sockets(d, !old);
+	if (ret && !old)
+		return ret;
 
 	for (unsigned int i = 0; i < nc->n_conns; i++) {
 		struct conf_conn *cc = &nc->conns[i];
@@ -297,6 +316,7 @@ static void apply_conf(struct daemon *d, struct conf *nc, uint64_t now)
 		if (!engine_initiate(e, &cc->conn, now))
 			mlog(LOG_ERR, "conn %s: cannot initiate", cc->name);
 	}
+	return 0;
 }
 
 static void log_conf_errors(const char *err)
@@ -462,8 +482,17 @@ static void on_refused(void *ctx, const struct engine_refusal *r)
 		snprintf(detail, sizeof(detail), ": %u bytes", r->detail);
 	else if (r->reason == ENGINE_REF_VERSION)
 		snprintf(detail, sizeof(detail), ": %u", r->detail);
+	/*
+	 * Notice: what keeps a peer's IKE SA from coming up (no proposal,
+	 * a short nonce, a version we do not speak) and the limits; the
+	 * routine detours (COOKIE, INVALID_KE_PAYLOAD) and requests from
+	 * strangers are info.
+	 */
 	mlog(r->reason == ENGINE_REF_HALF_OPEN ||
-	     r->reason == ENGINE_REF_HALF_OPEN_PEER ? LOG_NOTICE : LOG_INFO,
+	     r->reason == ENGINE_REF_HALF_OPEN_PEER ||
+	     r->reason == ENGINE_REF_NO_PROPOSAL ||
+	     r->reason == ENGINE_REF_SHORT_NONCE ||
+	     r->reason == ENGINE_REF_VERSION ? LOG_NOTICE : LOG_INFO,
 	     "IKE_SA_INIT from %s:%u refused: %s%s%s", addr,
 	     r->remote_port, engine_refusal_name(r->reason), detail, more);
 }
@@ -978,9 +1007,11 @@ int daemon_start(struct daemon *d, const char *conf_path,
 		conf_free(c);	/* control_open() said why */
 		return ret;
 	}
+	ret = apply_conf(d, c, daemon_now());
+	if (ret)
+		return ret;	/* d->conf is c: daemon_stop() frees it */
 	mlog(LOG_NOTICE, "mifd %s: %s, %u connections, control socket %s",
 	     MIF_VERSION, conf_path, c->n_conns, socket_path);
-	apply_conf(d, c, daemon_now());
 	return 0;
 }
 
