@@ -450,7 +450,9 @@ static void on_event(void *ctx, const struct engine_event *ev)
 	else if (ev->type == ENGINE_EV_REFUSED)
 		log_refused(ev);
 	else if (ev->type == ENGINE_EV_FAILED)	/* the engine logged it */
-		failures_record(&d->failures, d->conf, ev, daemon_now());
+		failures_record(&d->failures, d->conf, ev->conn,
+				ev->sa ? ev->sa->spi_i : 0, ev->failure,
+				daemon_now());
 	else
 		log_child(ev);
 }
@@ -459,9 +461,24 @@ static void on_refused(void *ctx, const struct engine_refusal *r)
 {
 	struct daemon *d = ctx;
 	struct log_limit *l = &d->refusal_log[r->reason];
-	char addr[IP_ADDR_STRLEN], more[64] = "", detail[32] = "";
+	char addr[IP_ADDR_STRLEN], more[64] = "", detail[300] = "";
+	char why[300];
 	unsigned long held;
 
+	if (r->conn && r->why) {
+		/* Unauthenticated, as the request: recorded all the same. */
+		struct engine_failure f = {
+			.notify = IKE_N_NO_PROPOSAL_CHOSEN, .sent = true,
+			.final = true, .why = why,
+		};
+
+		snprintf(why, sizeof(why), "IKE_SA_INIT from %s: sent "
+			 "NO_PROPOSAL_CHOSEN: %s", ip_addr_str(r->remote, addr,
+							       sizeof(addr)),
+			 r->why);
+		failures_record(&d->failures, d->conf, r->conn, 0, &f,
+				daemon_now());
+	}
 	if (!log_limit_pass(l, daemon_now(), &held))
 		return;
 	if (held)
@@ -482,6 +499,9 @@ static void on_refused(void *ctx, const struct engine_refusal *r)
 		snprintf(detail, sizeof(detail), ": %u bytes", r->detail);
 	else if (r->reason == ENGINE_REF_VERSION)
 		snprintf(detail, sizeof(detail), ": %u", r->detail);
+	else if (r->why)
+		snprintf(detail, sizeof(detail), " (conn %s): %s",
+			 r->conn->name, r->why);
 	/*
 	 * Notice: what keeps a peer's IKE SA from coming up (no proposal,
 	 * a short nonce, a version we do not speak) and the limits; the

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "daemon/failures.h"
-#include "engine/ike_sa.h"
 #include "ike/constants.h"
 
 int failures_renew(struct failures *old, const struct conf *prev,
@@ -43,7 +42,7 @@ void failures_free(struct failures *t)
 	t->n = 0;
 }
 
-/* The index in conf of the connection of ev, or -1. */
+/* The index in conf of connection c, or -1. */
 static long conn_index(struct conf *conf, const struct conn *c)
 {
 	const struct conf_conn *cc;
@@ -59,10 +58,10 @@ static long conn_index(struct conf *conf, const struct conn *c)
 }
 
 void failures_record(struct failures *t, struct conf *conf,
-		     const struct engine_event *ev, uint64_t now)
+		     const struct conn *c, uint64_t spi_i,
+		     const struct engine_failure *ef, uint64_t now)
 {
-	const struct engine_failure *ef = ev->failure;
-	long i = conn_index(conf, ev->conn);
+	long i = conn_index(conf, c);
 	struct conn_failure *f;
 
 	if (i < 0 || (unsigned long)i >= t->n || !ef)
@@ -72,7 +71,7 @@ void failures_record(struct failures *t, struct conf *conf,
 	f->set = true;
 	f->when = time(NULL);
 	f->at_ms = now;
-	f->spi_i = ev->sa ? ev->sa->spi_i : 0;
+	f->spi_i = spi_i;
 	f->notify = ef->notify;
 	f->sent = ef->sent;
 	f->final = ef->final;

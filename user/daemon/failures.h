@@ -41,11 +41,13 @@ int failures_renew(struct failures *old, const struct conf *prev,
 void failures_free(struct failures *t);
 
 /*
- * Record a FAILED event at now (ms) for its connection, one of conf's
- * (or a retired configuration's, found by name in conf).
+ * Record failure f of connection c at now (ms); c is one of conf's, or
+ * a retired configuration's (found by name in conf); spi_i: the IKE
+ * SA's, 0 for none.
  */
 void failures_record(struct failures *t, struct conf *conf,
-		     const struct engine_event *ev, uint64_t now);
+		     const struct conn *c, uint64_t spi_i,
+		     const struct engine_failure *f, uint64_t now);
 
 /* Connection i's failure, or NULL. */
 const struct conn_failure *failures_get(const struct failures *t,

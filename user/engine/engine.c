@@ -98,9 +98,17 @@ const char *engine_refusal_name(enum engine_refusal_reason r)
 void engine_refuse(struct engine *e, const struct engine_msg *m,
 		   enum engine_refusal_reason why, unsigned int detail)
 {
+	engine_refuse_conn(e, m, why, detail, NULL, NULL);
+}
+
+void engine_refuse_conn(struct engine *e, const struct engine_msg *m,
+			enum engine_refusal_reason why, unsigned int detail,
+			const struct conn *c, const char *text)
+{
 	struct engine_refusal r = {
 		.reason = why, .remote = m->remote,
 		.remote_port = m->remote_port, .detail = detail,
+		.conn = c, .why = text,
 	};
 
 	e->refused[why]++;

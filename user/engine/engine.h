@@ -165,6 +165,12 @@ struct engine_refusal {
 	uint16_t remote_port;
 	unsigned int detail;	/* INVALID_KE: the group asked for;
 				 * OFFER_LIMIT: proposals ignored */
+	/*
+	 * NO_PROPOSAL: the first connection for the addresses, and "peer
+	 * offered ..., we accept ..." (its IKE proposals); else NULL.
+	 */
+	const struct conn *conn;
+	const char *why;
 };
 
 /* A short text for a reason, for logs. */

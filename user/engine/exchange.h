@@ -47,6 +47,10 @@ struct exchange_ops {
  */
 void engine_refuse(struct engine *e, const struct engine_msg *m,
 		   enum engine_refusal_reason why, unsigned int detail);
+/* The same, with a connection and a text (struct engine_refusal). */
+void engine_refuse_conn(struct engine *e, const struct engine_msg *m,
+			enum engine_refusal_reason why, unsigned int detail,
+			const struct conn *c, const char *text);
 
 /*
  * Whether an IKE_SA_INIT request may be parsed and answered, from its

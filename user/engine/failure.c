@@ -90,6 +90,9 @@ static void put_xf(char *out, size_t len, size_t *at,
 	const char *sep = *at && out[*at - 1] != ' ' ? "-" : "";
 	int n;
 
+	if (*at + 1 >= len)
+		return;		/* full: a long offer costs no more */
+
 	if (t->type == IKE_XF_ESN) {
 		if (!t->id)
 			return;	/* no ESN: the default, not worth a word */

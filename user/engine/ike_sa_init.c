@@ -334,6 +334,29 @@ bool ike_sa_init_admit(struct engine *e, const struct engine_msg *m)
 	return false;
 }
 
+/*
+ * NO_PROPOSAL_CHOSEN answered: what the peer offered, and what the first
+ * connection for its address accepts. Only when someone listens: a
+ * stranger causes this at will (the text stops at its buffer).
+ */
+static void no_proposal(struct engine *e, const struct engine_msg *m,
+			const struct ike_sa *offer)
+{
+	const struct conn *c = engine_match_conn(e, m->local, m->remote,
+						 NULL);
+	char why[256], peer[112], ours[112];
+
+	if (!e->refusals.fn || !c) {
+		engine_refuse(e, m, ENGINE_REF_NO_PROPOSAL, 0);
+		return;
+	}
+	snprintf(why, sizeof(why), "peer offered %s, we accept %s",
+		 engine_offer_text(offer, peer, sizeof(peer)),
+		 engine_conf_proposals_text(c->ike, c->n_ike, ours,
+					    sizeof(ours)));
+	engine_refuse_conn(e, m, ENGINE_REF_NO_PROPOSAL, 0, c, why);
+}
+
 static void request(struct engine *e, struct ikesa *unused,
 		    const struct engine_msg *m)
 {
@@ -373,7 +396,7 @@ static void request(struct engine *e, struct ikesa *unused,
 	}
 	if (!c) {
 		reply_stateless(e, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
-		engine_refuse(e, m, ENGINE_REF_NO_PROPOSAL, 0);
+		no_proposal(e, m, psa->sa);
 		goto out;
 	}
 	/*

@@ -900,6 +900,8 @@ struct ref_log {
 	uint16_t port;
 	unsigned int detail;
 	unsigned int ignored;	/* of the last OFFER_LIMIT */
+	const struct conn *conn;	/* of the last one naming one */
+	char why[256];
 };
 
 static void ref_record(void *ctx, const struct engine_refusal *r)
@@ -914,6 +916,10 @@ static void ref_record(void *ctx, const struct engine_refusal *r)
 	l->detail = r->detail;
 	if (r->reason == ENGINE_REF_OFFER_LIMIT)
 		l->ignored = r->detail;
+	if (r->why) {
+		l->conn = r->conn;
+		snprintf(l->why, sizeof(l->why), "%s", r->why);
+	}
 }
 
 static void ref_attach(struct world *w, struct ref_log *l)
@@ -3813,11 +3819,19 @@ static void fail_ike_proposal(void **state)
 	struct world *w = world_new(IKE_DH_ECP_256, true);
 	struct fail_log f[2];
 	struct log_rec l[2];
+	struct ref_log ref;
 
 	fail_attach(w, f, l);
+	ref_attach(w, &ref);
 	set_ike(&w->c[1], IKE_DH_ECP_256, false);	/* CBC vs GCM */
 	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
 	pump(w, 0);
+	/* B, unauthenticated and keeping nothing, says what did not meet. */
+	assert_int_equal(ref.n[ENGINE_REF_NO_PROPOSAL], 1);
+	assert_ptr_equal(ref.conn, &w->c[1]);
+	assert_string_equal(ref.why, "peer offered "
+			    "aes256gcm16-prfsha256-ecp256, we accept "
+			    "aes256-sha256-prfsha256-ecp256");
 	check_fail(&f[0], IKE_N_NO_PROPOSAL_CHOSEN, false, false, false,
 		   "received NO_PROPOSAL_CHOSEN", "unauthenticated",
 		   "we offered aes256gcm16-prfsha256-ecp256", NULL);
