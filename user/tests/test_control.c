@@ -559,9 +559,6 @@ static void last_error(void **state)
 	struct engine_failure ef = {
 		.notify = 24, .final = true, .why = "IKE_AUTH refused",
 	};
-	struct engine_event ev = {
-		.type = ENGINE_EV_FAILED, .failure = &ef,
-	};
 	struct json_object *req, *rep, *a, *e;
 	char buf[4096];
 	int level = log_get_level();
@@ -578,8 +575,7 @@ static void last_error(void **state)
 	c2.n_conns = 1;
 	assert_int_equal(failures_renew(&d.failures, NULL, &c1), 0);
 	d.conf = &c1;
-	ev.conn = &cc1[1].conn;
-	failures_record(&d.failures, d.conf, ev.conn, 0, &ef, 5000);
+	failures_record(&d.failures, d.conf, &cc1[1].conn, 0, &ef, 5000);
 	assert_null(failures_get(&d.failures, 0));
 	assert_non_null(failures_get(&d.failures, 1));
 	/* Reloaded: "two" keeps it, now the first. */
@@ -590,7 +586,7 @@ static void last_error(void **state)
 			    "IKE_AUTH refused");
 	/* An IKE SA of the old configuration: by name. */
 	ef.why = "again";
-	failures_record(&d.failures, d.conf, ev.conn, 0, &ef, 6000);
+	failures_record(&d.failures, d.conf, &cc1[1].conn, 0, &ef, 6000);
 	assert_string_equal(failures_get(&d.failures, 0)->why, "again");
 
 	log_set_level(LOG_DEBUG);
