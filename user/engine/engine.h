@@ -31,6 +31,8 @@
  *	sa_table.c		hash tables for the SA lookups
  *	cookie.c		COOKIEs and their secret
  *	auth_method.c, auth_psk.c	authentication methods
+ *	failure.c		FAILED events: why a connection's SA did
+ *				not come up, in words (IDs, proposals)
  *	conn.h			the configuration of one peer
  */
 #ifndef MIF_ENGINE_ENGINE_H
