@@ -315,14 +315,19 @@ struct ev_log {
 	unsigned int total;
 	uint32_t rekeyed_old, rekeyed_new;	/* spi_in of the last */
 	const struct ikesa *up_old;	/* old_sa of the last IKE_UP */
+	unsigned int failed;		/* FAILED events */
+	uint16_t failed_notify;		/* of the last */
 };
 
 static void ev_record(void *ctx, const struct engine_event *ev)
 {
 	struct ev_log *l = ctx;
 
-	if (ev->type == ENGINE_EV_FAILED)
-		return;		/* fail_attach() looks at those */
+	if (ev->type == ENGINE_EV_FAILED) {	/* fail_attach() for more */
+		l->failed++;
+		l->failed_notify = ev->failure->notify;
+		return;
+	}
 	assert_true(ev->type < N_EV && ev->reason < N_WHY);
 	assert_non_null(ev->sa);
 	if (ev->type >= ENGINE_EV_CHILD_UP)
@@ -690,6 +695,10 @@ static void auth_failed_informational(void **state)
 	assert_true(logged(&l[1], "received AUTHENTICATION_FAILED", NULL));
 	assert_int_equal(ev[1].n[ENGINE_EV_IKE_DOWN][ENGINE_R_AUTH_FAILED], 1);
 	assert_int_equal(ev[0].total, 0);
+	/* Both sides keep it as a failure of the connection. */
+	assert_int_equal(ev[0].failed_notify, IKE_N_AUTHENTICATION_FAILED);
+	assert_int_equal(ev[1].failed, 1);
+	assert_int_equal(ev[1].failed_notify, IKE_N_AUTHENTICATION_FAILED);
 	world_free(w);
 }
 
@@ -3967,6 +3976,32 @@ static void fail_ts(void **state)
 	world_free(w);
 }
 
+/* A Child SA more, refused: both sides record it, the IKE SA stands. */
+static void fail_create_child(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct fail_log f[2];
+	struct log_rec l[2];
+	struct ikesa *sa;
+
+	sa = establish(w, 0);
+	fail_attach(w, f, l);
+	set_esp(&w->c[1], false);	/* B now takes CBC only */
+	assert_int_equal(engine_create_child(&w->e[0], sa, 0), 0);
+	pump(w, 0);
+	assert_int_equal(n_children(sa), 1);
+	assert_int_equal(sa->state, IKESA_ESTABLISHED);
+	check_fail(&f[1], IKE_N_NO_PROPOSAL_CHOSEN, true, true, true,
+		   "CREATE_CHILD_SA: no Child SA: sent NO_PROPOSAL_CHOSEN",
+		   "peer offered aes256gcm16, we accept aes128-sha256", NULL);
+	check_fail(&f[0], IKE_N_NO_PROPOSAL_CHOSEN, false, true, true,
+		   "CREATE_CHILD_SA (new Child SA) refused: received "
+		   "NO_PROPOSAL_CHOSEN", NULL);
+	check_fail_logged(&l[0], &f[0]);
+	check_fail_logged(&l[1], &f[1]);
+	world_free(w);
+}
+
 static void fail_no_answer(void **state)
 {
 	struct world *w = world_new(IKE_DH_ECP_256, true);
@@ -4504,6 +4539,7 @@ int main(void)
 		cmocka_unit_test(fail_esp_proposal),
 		cmocka_unit_test(fail_ts),
 		cmocka_unit_test(fail_no_answer),
+		cmocka_unit_test(fail_create_child),
 		cmocka_unit_test(proposal_pick),
 		cmocka_unit_test(proposal_prefers_ke),
 		cmocka_unit_test(proposal_unknown_type),
