@@ -96,6 +96,8 @@ check: deps
 	tools/check
 
 tests: deps $(TESTS) $(BUILD)/mifctl
+# test_start runs the daemon itself.
+$(BUILD)/tests/test_start: | $(BUILD)/mifd
 
 unit: deps
 	tools/check unit

@@ -96,6 +96,7 @@ static void on_event(void *ctx, const struct engine_event *ev)
 		break;
 	case ENGINE_EV_CHILD_REKEYED:
 	case ENGINE_EV_REFUSED:
+	case ENGINE_EV_FAILED:
 		break;
 	}
 }

@@ -93,7 +93,8 @@ int main(int argc, char **argv)
 
 	/*
 	 * Without -d mifd still runs in the foreground (systemd's
-	 * Type=simple), but logs to syslog.
+	 * Type=simple), but logs to syslog; errors before it has started
+	 * also go to stderr (log.h).
 	 */
 	log_open(foreground, verbose ? LOG_DEBUG : LOG_INFO);
 	ret = daemon_start(&d, conf_path, sock);
@@ -102,6 +103,7 @@ int main(int argc, char **argv)
 		daemon_stop(&d);
 		return EXIT_FAILURE;
 	}
+	log_started();
 	if (verbose)
 		log_set_level(LOG_DEBUG);
 	while (!d.stop) {

@@ -95,6 +95,13 @@ write_conf() {	# write_conf SIDE FILE
 		conn_section "$1" cbc2 2 tunnel aes128-sha256-modp2048 aes128-sha256
 		conn_section "$1" tr3 3 transport aes128gcm16-prf_sha256-ecp256 aes128gcm16
 		conn_section "$1" v6 3 tunnel aes256gcm16-prf_sha384-x25519 aes256gcm16 6
+		# Told apart from cbc2 by its proposal; EU's key is wrong.
+		conn_section "$1" wpsk 2 tunnel aes256gcm16-prf_sha256-ecp256 aes256gcm16 |
+			if [ "$1" = eu ]; then
+				sed "s/^psk = .*/psk = 0x77726f6e672d7073$(printf %032d 0)/"
+			else
+				cat
+			fi
 	} >"$2"
 }
 write_conf eu "$EU_CONF"
@@ -392,7 +399,27 @@ reload_good() {
 tcase "reload: bad file refused with file:line, SAs untouched" reload_bad
 tcase "reload: same file (control and SIGHUP) keeps the SAs" reload_good
 
-# 7. DPD: cut eu1; EU (dpd = 2 s, 3 retransmissions from 300 ms) notices
+# 7. A wrong pre-shared key: ike up -w says why at once, and both sides
+# keep it as the connection's last error.
+last_error() {	# last_error SIDE CONN JQ: a test on CONN's last_error
+	"$1" -j ike status | jq -e --arg c "$2" \
+		".conns[] | select(.name == \$c) | .last_error | $3" >/dev/null
+}
+wrong_psk() {
+	local out rc start=$SECONDS
+	out=$(eu ike up wpsk -w 20 2>&1)
+	rc=$?
+	echo "$out (exit $rc, $((SECONDS - start)) s)"
+	eu ike status | grep -A1 "^conn wpsk"
+	[ $rc -eq 1 ] && [ $((SECONDS - start)) -lt 10 ] &&
+		grep -q "wpsk: failed: IKE_AUTH refused: received AUTHENTICATION_FAILED" <<<"$out" &&
+		last_error eu wpsk '.notify == 24 and .notify_name == "AUTHENTICATION_FAILED" and .final and (.notify_sent | not)' &&
+		last_error sg wpsk '.notify_sent and (.reason | test("pre-shared keys differ"))' &&
+		eu ike status | grep -A1 "^conn wpsk" | grep -q "last error .* s ago): IKE_AUTH refused"
+}
+tcase "wpsk: wrong PSK, ike up -w fails at once with the reason, kept in status" wrong_psk
+
+# 8. DPD: cut eu1; EU (dpd = 2 s, 3 retransmissions from 300 ms) notices
 # and removes gcm1; cbc2 over eu2 is not affected.
 dpd_cut() {
 	ip -n "$EU" link set eu1 down
@@ -412,7 +439,7 @@ dpd_cut() {
 }
 tcase "dpd: link cut, EU removes the dead IKE SA and its Child SAs" dpd_cut
 
-# 8. SIGTERM: every SA deleted, the peer told.
+# 9. SIGTERM: every SA deleted, the peer told.
 sigterm() {
 	mifd_stop "$EU" "$EU_SOCK" || { echo "EU exited non-zero"; return 1; }
 	no_kernel_state "$EU" || return 1

@@ -6,7 +6,9 @@
  *			up NAME [-w SECONDS] | down NAME | reload | raw LINE
  *
  * up returns at once, or with -w once the IKE SA is established with a
- * Child SA (exit 0), has failed or the time is up (exit 1).
+ * Child SA (exit 0), or once mifd records a failure of it or of its
+ * first Child SA, it is gone, or the time is up (exit 1, the failure's
+ * reason on stderr).
  *
  * The socket is -s, else $MIFD_SOCKET, else /run/mifd/mifd.sock. One JSON
  * request per line, one JSON reply per line (see mifd(8)).
@@ -142,7 +144,29 @@ static void print_ts(struct json_object *a)
 		printf("-");
 }
 
-static void print_list(struct json_object *r)
+/* "last error 2026-12-04T10:05:37Z (12 s ago): REASON", indented. */
+static void print_error(const char *indent, struct json_object *e)
+{
+	printf("%slast error %s (%lld s ago): %s\n", indent,
+	       or(jstr(e, "time"), "?"), (long long)jint(e, "age_s", 0),
+	       or(jstr(e, "reason"), "?"));
+}
+
+static void print_errors(struct json_object *r)
+{
+	struct json_object *errs;
+
+	if (!json_object_object_get_ex(r, "last_errors", &errs))
+		return;
+	for (size_t i = 0; i < json_object_array_length(errs); i++) {
+		struct json_object *e = json_object_array_get_idx(errs, i);
+
+		printf("%s: ", or(jstr(e, "conn"), "?"));
+		print_error("", e);
+	}
+}
+
+static void print_sas(struct json_object *r)
 {
 	struct json_object *sas, *children, *lts, *rts;
 	size_t n;
@@ -211,6 +235,12 @@ static void print_list(struct json_object *r)
 	}
 }
 
+static void print_list(struct json_object *r)
+{
+	print_sas(r);
+	print_errors(r);
+}
+
 static void print_status(struct json_object *r)
 {
 	struct json_object *conns, *socks;
@@ -237,11 +267,15 @@ static void print_status(struct json_object *r)
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *c = json_object_array_get_idx(conns, i);
 
+		struct json_object *e;
+
 		printf("conn %s: %s, %s <-> %s, %s, ike %s, esp %s\n",
 		       or(jstr(c, "name"), "?"), or(jstr(c, "state"), "?"),
 		       or(jstr(c, "local"), "?"), or(jstr(c, "remote"), "?"),
 		       or(jstr(c, "mode"), "?"), or(jstr(c, "ike"), "?"),
 		       or(jstr(c, "esp"), "?"));
+		if (json_object_object_get_ex(c, "last_error", &e))
+			print_error("  ", e);
 	}
 }
 
@@ -288,9 +322,9 @@ static void print_interfaces(struct json_object *r)
  * Child SA, 1 on its way, 0 none; -1 if mifd cannot be asked.
  */
 static int conn_state(const char *sock, const char *name,
-		      struct json_object **sa_out)
+		      struct json_object **sa_out, struct json_object **err_out)
 {
-	struct json_object *req, *reply, *sas, *children, *inst;
+	struct json_object *req, *reply, *sas, *children, *inst, *errs;
 	int fd, best = 0;
 
 	fd = ike_connect(sock);
@@ -328,22 +362,66 @@ static int conn_state(const char *sock, const char *name,
 			}
 		}
 	}
+	if (json_object_object_get_ex(reply, "last_errors", &errs))
+		for (size_t i = 0; i < json_object_array_length(errs); i++) {
+			struct json_object *e =
+				json_object_array_get_idx(errs, i);
+
+			if (or(jstr(e, "conn"), "")[0] &&
+			    !strcmp(jstr(e, "conn"), name)) {
+				json_object_put(*err_out);
+				*err_out = json_object_get(e);
+			}
+		}
 	json_object_put(reply);
 	return best;
 }
 
-/* up -w: wait until the IKE SA is established with a Child SA. */
-static int wait_up(struct mifctl *ctl, const char *sock, const char *name,
-		   int wait_s)
+/* Whether err is a failure of the IKE SA spi_i (hex) or its Child SA. */
+static bool failed_here(struct json_object *err, const char *spi_i)
 {
-	struct json_object *sa = NULL;
-	int seen = 0;
+	return err && spi_i && jstr(err, "spi_i") &&
+	       !strcmp(jstr(err, "spi_i"), spi_i);
+}
+
+/* up -w gave up: why, on stderr; as JSON on stdout with -j. */
+static int up_failed(struct mifctl *ctl, const char *name,
+		     struct json_object *err, const char *fallback)
+{
+	if (ctl->json && err)
+		print_json(ctl, err);
+	if (!err) {
+		fprintf(stderr, "mifctl: ike up %s: %s (see mifd's log)\n",
+			name, fallback);
+		return EXIT_FAILED;
+	}
+	fprintf(stderr, "mifctl: ike up %s: failed: %s\n", name,
+		or(jstr(err, "reason"), "?"));
+	if (!json_object_get_boolean(json_object_object_get(err, "final")))
+		fprintf(stderr, "mifctl: ike up %s: mifd goes on retransmitting "
+			"its request until its retransmissions run out\n",
+			name);
+	return EXIT_FAILED;
+}
+
+/*
+ * up -w: wait until the IKE SA spi_i (of the reply to up) is established
+ * with a Child SA, or has failed: a failure of it recorded by mifd ends
+ * the wait at once, with its reason.
+ */
+static int wait_up(struct mifctl *ctl, const char *sock, const char *name,
+		   const char *spi_i, int wait_s)
+{
+	struct json_object *sa = NULL, *err = NULL;
+	int seen = 0, rc;
 
 	for (int t = 0; t <= wait_s * 10; t++) {
-		int s = conn_state(sock, name, &sa);
+		int s = conn_state(sock, name, &sa, &err);
 
-		if (s < 0)
-			return EXIT_UNREACHABLE;
+		if (s < 0) {
+			rc = EXIT_UNREACHABLE;
+			goto out;
+		}
 		if (s == 2) {
 			if (ctl->json)
 				print_json(ctl, sa);
@@ -351,8 +429,12 @@ static int wait_up(struct mifctl *ctl, const char *sock, const char *name,
 				printf("%s: established, spi_i %s spi_r %s\n",
 				       name, or(jstr(sa, "spi_i"), "?"),
 				       or(jstr(sa, "spi_r"), "?"));
-			json_object_put(sa);
-			return EXIT_OK;
+			rc = EXIT_OK;
+			goto out;
+		}
+		if (failed_here(err, spi_i)) {
+			rc = up_failed(ctl, name, err, NULL);
+			goto out;
 		}
 		if (s == 1) {
 			seen = 1;
@@ -363,14 +445,19 @@ static int wait_up(struct mifctl *ctl, const char *sock, const char *name,
 		}
 		usleep(100000);
 	}
+	if (seen) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "no Child SA within %d s", wait_s);
+		rc = up_failed(ctl, name, NULL, what);
+	} else {
+		rc = up_failed(ctl, name, failed_here(err, spi_i) ? err : NULL,
+			       "failed");
+	}
+out:
 	json_object_put(sa);
-	if (seen)
-		fprintf(stderr, "mifctl: ike up %s: no Child SA within %d s "
-			"(see mifd's log)\n", name, wait_s);
-	else
-		fprintf(stderr, "mifctl: ike up %s: failed (see mifd's "
-			"log)\n", name);
-	return EXIT_FAILED;
+	json_object_put(err);
+	return rc;
 }
 
 /* ike raw: the reply line as mifd sent it, -j or not. */
@@ -476,8 +563,11 @@ int cmd_ike(struct mifctl *ctl, int argc, char **argv)
 		return EXIT_FAILED;
 	}
 	if (wait_s >= 0 && !strcmp(cmd, "up")) {
+		char spi[24];
+
+		snprintf(spi, sizeof(spi), "%s", or(jstr(reply, "spi_i"), ""));
 		json_object_put(reply);
-		return wait_up(ctl, sock, name, wait_s);
+		return wait_up(ctl, sock, name, spi, wait_s);
 	}
 	if (ctl->json) {
 		print_json(ctl, reply);

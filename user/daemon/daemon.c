@@ -209,26 +209,43 @@ static void delete_sa(struct daemon *d, struct ikesa *sa, uint64_t now)
 		ikesa_kill_why(sa, ENGINE_R_LOCAL);
 }
 
-static void open_sockets(struct daemon *d)
+/*
+ * The sockets of the configuration's addresses and ports. Returns 0, or
+ * the first failure (logged with its address and port); with strict
+ * set (at start-up), at once: a daemon that cannot listen on port 500
+ * must not run on 4500 alone.
+ */
+static int open_sockets(struct daemon *d, bool strict)
 {
+	int ret = 0, r;
+
 	sockets_begin(&d->socks);
 	for (unsigned int i = 0; i < d->conf->n_conns; i++) {
 		const struct conn *c = &d->conf->conns[i].conn;
 
-		sockets_want(&d->socks, &c->local, c->local_port);
-		sockets_want(&d->socks, &c->local, IKE_NATT_PORT);
+		r = sockets_want(&d->socks, &c->local, c->local_port);
+		if (!r)
+			r = sockets_want(&d->socks, &c->local, IKE_NATT_PORT);
+		if (r && !ret)
+			ret = r;
+		if (ret && strict)
+			break;
 	}
 	sockets_end(&d->socks);
+	return ret;
 }
 
 /*
  * Make nc the configuration: connections unchanged keep their IKE SAs,
  * the others' are deleted; new ones with start = yes are initiated.
+ * Returns 0, or at start-up (no configuration before) the failure to
+ * open a socket, having initiated nothing.
  */
-static void apply_conf(struct daemon *d, struct conf *nc, uint64_t now)
+static int apply_conf(struct daemon *d, struct conf *nc, uint64_t now)
 {
 	struct conf *old = d->conf;
 	struct engine *e = &d->engine;
+	int ret;
 
 	for (struct ikesa *sa = e->sas; sa; sa = sa->next) {
 		struct conf_conn *oc = conn_of(old, sa->conn), *ncc;
@@ -244,6 +261,8 @@ static void apply_conf(struct daemon *d, struct conf *nc, uint64_t now)
 		     ncc ? "changed" : "removed");
 		delete_sa(d, sa, now);
 	}
+	if (failures_renew(&d->failures, old, nc))
+		failures_free(&d->failures);	/* what they were is lost */
 	engine_clear_conns(e);
 	for (unsigned int i = 0; i < nc->n_conns; i++)
 		engine_add_conn(e, &nc->conns[i].conn);
@@ -278,7 +297,9 @@ static void apply_conf(struct daemon *d, struct conf *nc, uint64_t now)
 	}
 	engine_tick(e, now);
 	free_retired(d);
-	open_sockets(d);
+	ret = open_sockets(d, !old);
+	if (ret && !old)
+		return ret;
 
 	for (unsigned int i = 0; i < nc->n_conns; i++) {
 		struct conf_conn *cc = &nc->conns[i];
@@ -295,6 +316,7 @@ static void apply_conf(struct daemon *d, struct conf *nc, uint64_t now)
 		if (!engine_initiate(e, &cc->conn, now))
 			mlog(LOG_ERR, "conn %s: cannot initiate", cc->name);
 	}
+	return 0;
 }
 
 static void log_conf_errors(const char *err)
@@ -421,11 +443,16 @@ static void log_refused(const struct engine_event *ev)
 
 static void on_event(void *ctx, const struct engine_event *ev)
 {
-	(void)ctx;
+	struct daemon *d = ctx;
+
 	if (ev->type == ENGINE_EV_IKE_UP || ev->type == ENGINE_EV_IKE_DOWN)
 		log_ike(ev);
 	else if (ev->type == ENGINE_EV_REFUSED)
 		log_refused(ev);
+	else if (ev->type == ENGINE_EV_FAILED)	/* the engine logged it */
+		failures_record(&d->failures, d->conf, ev->conn,
+				ev->sa ? ev->sa->spi_i : 0, ev->failure,
+				daemon_now());
 	else
 		log_child(ev);
 }
@@ -434,9 +461,24 @@ static void on_refused(void *ctx, const struct engine_refusal *r)
 {
 	struct daemon *d = ctx;
 	struct log_limit *l = &d->refusal_log[r->reason];
-	char addr[IP_ADDR_STRLEN], more[64] = "", detail[32] = "";
+	char addr[IP_ADDR_STRLEN], more[64] = "", detail[300] = "";
+	char why[300];
 	unsigned long held;
 
+	if (r->conn && r->why) {
+		/* Unauthenticated, as the request: recorded all the same. */
+		struct engine_failure f = {
+			.notify = IKE_N_NO_PROPOSAL_CHOSEN, .sent = true,
+			.final = true, .why = why,
+		};
+
+		snprintf(why, sizeof(why), "IKE_SA_INIT from %s: sent "
+			 "NO_PROPOSAL_CHOSEN: %s", ip_addr_str(r->remote, addr,
+							       sizeof(addr)),
+			 r->why);
+		failures_record(&d->failures, d->conf, r->conn, 0, &f,
+				daemon_now());
+	}
 	if (!log_limit_pass(l, daemon_now(), &held))
 		return;
 	if (held)
@@ -457,8 +499,20 @@ static void on_refused(void *ctx, const struct engine_refusal *r)
 		snprintf(detail, sizeof(detail), ": %u bytes", r->detail);
 	else if (r->reason == ENGINE_REF_VERSION)
 		snprintf(detail, sizeof(detail), ": %u", r->detail);
+	else if (r->why)
+		snprintf(detail, sizeof(detail), " (conn %s): %s",
+			 r->conn->name, r->why);
+	/*
+	 * Notice: what keeps a peer's IKE SA from coming up (no proposal,
+	 * a short nonce, a version we do not speak) and the limits; the
+	 * routine detours (COOKIE, INVALID_KE_PAYLOAD) and requests from
+	 * strangers are info.
+	 */
 	mlog(r->reason == ENGINE_REF_HALF_OPEN ||
-	     r->reason == ENGINE_REF_HALF_OPEN_PEER ? LOG_NOTICE : LOG_INFO,
+	     r->reason == ENGINE_REF_HALF_OPEN_PEER ||
+	     r->reason == ENGINE_REF_NO_PROPOSAL ||
+	     r->reason == ENGINE_REF_SHORT_NONCE ||
+	     r->reason == ENGINE_REF_VERSION ? LOG_NOTICE : LOG_INFO,
 	     "IKE_SA_INIT from %s:%u refused: %s%s%s", addr,
 	     r->remote_port, engine_refusal_name(r->reason), detail, more);
 }
@@ -666,6 +720,26 @@ static struct json_object *sa_json(struct daemon *d, const struct ikesa *sa,
 	return o;
 }
 
+/* The last failures of conn (NULL: of every connection), by name. */
+static struct json_object *last_errors(struct daemon *d, const char *conn,
+				       uint64_t now)
+{
+	struct json_object *a = json_object_new_array(), *o;
+	const struct conn_failure *f;
+
+	for (unsigned int i = 0; d->conf && i < d->conf->n_conns; i++) {
+		const char *name = d->conf->conns[i].name;
+
+		f = failures_get(&d->failures, i);
+		if (!f || (conn && strcmp(name, conn)))
+			continue;
+		o = failure_json(f, now);
+		jadd_str(o, "conn", name);
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 static struct json_object *cmd_list(struct daemon *d, const char *conn)
 {
 	struct json_object *o = json_object_new_object();
@@ -680,6 +754,7 @@ static struct json_object *cmd_list(struct daemon *d, const char *conn)
 		json_object_array_add(a, sa_json(d, sa, now));
 	}
 	json_object_object_add(o, "ike_sas", a);
+	json_object_object_add(o, "last_errors", last_errors(d, conn, now));
 	return o;
 }
 
@@ -731,6 +806,9 @@ static struct json_object *cmd_status(struct daemon *d)
 		json_object_object_add(c, "start",
 				       json_object_new_boolean(cc->start));
 		jadd_int(c, "ike_sas", n);
+		if (failures_get(&d->failures, i))
+			json_object_object_add(c, "last_error", failure_json(
+				failures_get(&d->failures, i), daemon_now()));
 		json_object_array_add(conns, c);
 	}
 	json_object_object_add(o, "conns", conns);
@@ -813,6 +891,7 @@ static struct json_object *cmd_up(struct daemon *d, const char *name)
 			o = ok_reply(name, 1);
 			jadd_str(o, "state", state_name(sa->state));
 			jadd_str(o, "note", "already up");
+			jadd_hex(o, "spi_i", sa->spi_i, 16);
 			return o;
 		}
 	mlog(LOG_INFO, "conn %s: initiating (control)", name);
@@ -868,8 +947,14 @@ struct json_object *daemon_request(void *ctx, const struct control_peer *peer,
 			return jerr("\"conn\" must be a string");
 		conn = json_object_get_string(jconn);
 	}
-	mlog(LOG_DEBUG, "control: %s%s%s (uid %u)", cmd, conn ? " " : "",
-	     conn ? conn : "", (unsigned int)peer->uid);
+	/*
+	 * Not the queries: ike up -w asks ten times a second, which would
+	 * drown the debug log.
+	 */
+	if (!read_only(cmd))
+		mlog(LOG_DEBUG, "control: %s%s%s (uid %u)", cmd,
+		     conn ? " " : "", conn ? conn : "",
+		     (unsigned int)peer->uid);
 	if (!peer->admin && !read_only(cmd)) {
 		mlog(LOG_WARNING, "control: uid %u (pid %d) refused \"%s\": "
 		     "the control group may only list, status and "
@@ -989,9 +1074,11 @@ int daemon_start(struct daemon *d, const char *conf_path,
 		conf_free(c);	/* control_open() said why */
 		return ret;
 	}
+	ret = apply_conf(d, c, daemon_now());
+	if (ret)
+		return ret;	/* d->conf is c: daemon_stop() frees it */
 	mlog(LOG_NOTICE, "mifd %s: %s, %u connections, control socket %s",
 	     MIF_VERSION, conf_path, c->n_conns, socket_path);
-	apply_conf(d, c, daemon_now());
 	return 0;
 }
 
@@ -1025,6 +1112,7 @@ void daemon_stop(struct daemon *d)
 	}
 	conf_free(d->conf);
 	d->conf = NULL;
+	failures_free(&d->failures);
 	if (sig_fd >= 0) {
 		close(sig_fd);
 		sig_fd = -1;

@@ -14,6 +14,7 @@
 #include "conf/conf.h"
 #include "daemon/control.h"
 #include "daemon/iface_watch.h"
+#include "daemon/failures.h"
 #include "daemon/log.h"
 #include "daemon/sockets.h"
 #include "engine/engine.h"
@@ -42,6 +43,7 @@ struct daemon {
 	struct sockets socks;
 	struct control ctl;
 	struct iface_watch ifw;			/* the local interfaces */
+	struct failures failures;		/* of d->conf's connections */
 	/* Log lines of refused IKE_SA_INIT requests, by reason; of sends. */
 	struct log_limit refusal_log[ENGINE_REF_N], send_log;
 

@@ -5,6 +5,7 @@
  * §2.9, §3.13).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -150,6 +151,18 @@ static uint16_t respond_ke(const struct proposal_choice *pc,
 	return 0;
 }
 
+/* Why an ESP offer was refused: what it held, and what we take. */
+static void offer_refused(struct child_nego *nego, const struct ike_sa *offer,
+			  const struct conn *conn)
+{
+	char peer[96], ours[96];
+
+	snprintf(nego->why, sizeof(nego->why), "; peer offered %s, we "
+		 "accept %s", engine_offer_text(offer, peer, sizeof(peer)),
+		 engine_conf_proposals_text(conn->esp, conn->n_esp, ours,
+					    sizeof(ours)));
+}
+
 struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 			      struct child_nego *nego,
 			      struct proposal_choice *pc, uint16_t *notify)
@@ -172,6 +185,7 @@ struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 	if (proposal_select(psa->sa, conn->esp, conn->n_esp, IKE_PROTO_ESP,
 			    ke_group, pc)) {
 		*notify = IKE_N_NO_PROPOSAL_CHOSEN;
+		offer_refused(nego, psa->sa, conn);
 		return NULL;
 	}
 	c = childsa_new(&sa->local, sa->local_port, &sa->remote,
@@ -187,6 +201,9 @@ struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 	c->n_local_ts = ts_narrow(ptsr->ts, conn->local_ts, conn->n_local_ts,
 				  c->local_ts, CONN_MAX_TS);
 	if (!c->n_remote_ts || !c->n_local_ts) {
+		snprintf(nego->why, sizeof(nego->why), "; the peer's %s fit "
+			 "none of our %s", !c->n_remote_ts ? "TSi" : "TSr",
+			 !c->n_remote_ts ? "remote_ts" : "local_ts");
 		childsa_free(c);
 		*notify = IKE_N_TS_UNACCEPTABLE;
 		return NULL;

@@ -297,6 +297,12 @@ static void request(struct engine *e, struct ikesa *sa,
 	if (!random_nonce(cm->nr, sizeof(cm->nr)))
 		c = child_respond(sa, m->chain, &nego, &pc, &notify);
 	if (!c) {
+		if (engine_notify_level(notify) <= ENGINE_LOG_NOTICE)
+			engine_failed(sa->engine, sa, NULL, notify,
+				      ENGINE_FAIL_SENT | ENGINE_FAIL_FINAL |
+				      ENGINE_FAIL_CHILD, "CREATE_CHILD_SA: no "
+				      "Child SA: sent %s%s",
+				      ike_notify_name(notify), nego.why);
 		respond_error(sa, id, notify, nego.want_group);
 		goto out;
 	}
@@ -392,10 +398,18 @@ static void log_failed(struct ikesa *sa, const struct childsa *c,
 			 c->rekey_spi);
 	else
 		snprintf(what, sizeof(what), "new Child SA");
-	engine_logf(sa->engine, engine_notify_level(n), sa,
-		    from_peer ? "CREATE_CHILD_SA (%s) refused: received %s" :
-		    "CREATE_CHILD_SA (%s): answer not acceptable (%s)", what,
-		    ike_notify_name(n));
+	/* The routine detours (engine_notify_level()) are no failure. */
+	if (engine_notify_level(n) > ENGINE_LOG_NOTICE)
+		engine_logf(sa->engine, engine_notify_level(n), sa,
+			    from_peer ? "CREATE_CHILD_SA (%s) refused: "
+			    "received %s" : "CREATE_CHILD_SA (%s): answer not "
+			    "acceptable (%s)", what, ike_notify_name(n));
+	else
+		engine_failed(sa->engine, sa, NULL, n, ENGINE_FAIL_FINAL |
+			      ENGINE_FAIL_CHILD, from_peer ?
+			      "CREATE_CHILD_SA (%s) refused: received %s" :
+			      "CREATE_CHILD_SA (%s): answer not acceptable "
+			      "(%s)", what, ike_notify_name(n));
 }
 
 static void response(struct engine *e, struct ikesa *sa,

@@ -99,9 +99,17 @@ const char *engine_refusal_name(enum engine_refusal_reason r)
 void engine_refuse(struct engine *e, const struct engine_msg *m,
 		   enum engine_refusal_reason why, unsigned int detail)
 {
+	engine_refuse_conn(e, m, why, detail, NULL, NULL);
+}
+
+void engine_refuse_conn(struct engine *e, const struct engine_msg *m,
+			enum engine_refusal_reason why, unsigned int detail,
+			const struct conn *c, const char *text)
+{
 	struct engine_refusal r = {
 		.reason = why, .remote = m->remote,
 		.remote_port = m->remote_port, .detail = detail,
+		.conn = c, .why = text,
 	};
 
 	e->refused[why]++;
@@ -713,17 +721,27 @@ void engine_reauth(struct ikesa *sa, uint64_t now)
 static void gave_up(struct ikesa *sa)
 {
 	const char *x = ike_exchange_name(sa->req.exchange);
+	char r[IP_ADDR_STRLEN];
 
 	if (sa->init_error && sa->state == IKESA_INIT)
-		engine_logf(sa->engine, ENGINE_LOG_WARNING, sa,
-			    "%s: no valid answer after %u retransmissions; "
-			    "the last error received was %s", x,
-			    sa->req.tries, ike_notify_name(sa->init_error));
+		engine_failed(sa->engine, sa, NULL, sa->init_error,
+			      ENGINE_FAIL_FINAL, "%s: no valid answer after "
+			      "%u retransmissions; the last error received "
+			      "was %s", x, sa->req.tries,
+			      ike_notify_name(sa->init_error));
+	else if (sa->state == IKESA_INIT)
+		engine_failed(sa->engine, sa, NULL, 0, ENGINE_FAIL_FINAL,
+			      "%s request not answered after %u "
+			      "retransmissions: no IKE daemon answers at "
+			      "%s port %u, or the path drops it", x,
+			      sa->req.tries, ip_addr_str(&sa->remote, r,
+							 sizeof(r)),
+			      sa->remote_port);
 	else
-		engine_logf(sa->engine, ENGINE_LOG_WARNING, sa,
-			    "%s request not answered after %u "
-			    "retransmissions: the peer is gone", x,
-			    sa->req.tries);
+		engine_failed(sa->engine, sa, NULL, 0, ENGINE_FAIL_FINAL,
+			      "%s request not answered after %u "
+			      "retransmissions: the peer is gone", x,
+			      sa->req.tries);
 }
 
 static void sa_tick(struct ikesa *sa, uint64_t now)

@@ -32,6 +32,8 @@
  *	cookie.c		COOKIEs and their secret
  *	iface.c			local interfaces and their addresses
  *	auth_method.c, auth_psk.c	authentication methods
+ *	failure.c		FAILED events: why a connection's SA did
+ *				not come up, in words (IDs, proposals)
  *	conn.h			the configuration of one peer
  */
 #ifndef MIF_ENGINE_ENGINE_H
@@ -95,6 +97,24 @@ enum engine_event_type {
 	ENGINE_EV_CHILD_DOWN,	/* installed Child SA removed: reason */
 	ENGINE_EV_CHILD_REKEYED,	/* child replaces old (after its UP) */
 	ENGINE_EV_REFUSED,	/* a peer's message refused by policy: why */
+	ENGINE_EV_FAILED,	/* an IKE or Child SA of conn not set up */
+};
+
+/*
+ * FAILED: why an IKE SA of a connection, or a Child SA of one, could not
+ * be set up or kept: the error notify we sent or received (0: none, as
+ * for a peer that does not answer) and a line that says it all. final:
+ * the IKE SA is given up (or, child set, the Child SA); clear for an
+ * unauthenticated error answering IKE_SA_INIT, after which the request
+ * is still retransmitted (RFC 7296 §2.21.1) in case a valid answer
+ * comes. The engine logs the line too, at notice or above.
+ */
+struct engine_failure {
+	uint16_t notify;
+	bool sent;		/* we sent the notify, else received it */
+	bool final;
+	bool child;		/* a Child SA failed; the IKE SA stands */
+	const char *why;
 };
 
 /*
@@ -111,7 +131,8 @@ struct engine_event {
 	/* REFUSED: what was refused and why, whose, for which conn. */
 	const char *why;
 	const struct ip_addr *peer;
-	const struct conn *conn;
+	const struct conn *conn;	/* REFUSED, FAILED */
+	const struct engine_failure *failure;	/* FAILED; sa may be NULL */
 };
 
 /*
@@ -148,6 +169,12 @@ struct engine_refusal {
 	uint16_t remote_port;
 	unsigned int detail;	/* INVALID_KE: the group asked for;
 				 * OFFER_LIMIT: proposals ignored */
+	/*
+	 * NO_PROPOSAL: the first connection for the addresses, and "peer
+	 * offered ..., we accept ..." (its IKE proposals); else NULL.
+	 */
+	const struct conn *conn;
+	const char *why;
 };
 
 /* A short text for a reason, for logs. */

@@ -47,6 +47,10 @@ struct exchange_ops {
  */
 void engine_refuse(struct engine *e, const struct engine_msg *m,
 		   enum engine_refusal_reason why, unsigned int detail);
+/* The same, with a connection and a text (struct engine_refusal). */
+void engine_refuse_conn(struct engine *e, const struct engine_msg *m,
+			enum engine_refusal_reason why, unsigned int detail,
+			const struct conn *c, const char *text);
 
 /*
  * Whether an IKE_SA_INIT request may be parsed and answered, from its
@@ -105,6 +109,25 @@ enum engine_log_level engine_notify_level(uint16_t type);
 void engine_refused(struct engine *e, const struct conn *c,
 		    const struct ip_addr *peer, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/*
+ * A FAILED event (engine.h) for an IKE SA or Child SA of sa (NULL: a
+ * request that left no state) and of connection c (NULL: sa's), with
+ * its line logged at notice or above. flags: ENGINE_FAIL_*.
+ */
+#define ENGINE_FAIL_SENT	1u	/* we sent notify */
+#define ENGINE_FAIL_FINAL	2u	/* given up */
+#define ENGINE_FAIL_CHILD	4u	/* a Child SA; the IKE SA stands */
+void engine_failed(struct engine *e, struct ikesa *sa, const struct conn *c,
+		   uint16_t notify, unsigned int flags, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+/* An ID as text, for such lines (failure.c). Returns out. */
+const char *engine_id_text(uint8_t type, const uint8_t *data, size_t n,
+			   char *out, size_t len);
+/* Proposals as text, "aes256gcm16-prfsha256-ecp256, ...". Return out. */
+const char *engine_conf_proposals_text(const struct conn_proposal *p,
+				       unsigned int n, char *out, size_t len);
+const char *engine_offer_text(const struct ike_sa *sa, char *out,
+			      size_t len);
 /* Link sa into the responder table (its spi_i is the peer's). */
 int engine_hash_peer(struct engine *e, struct ikesa *sa);
 
@@ -196,6 +219,11 @@ struct child_nego {
 	uint16_t want_group;	/* responder: for INVALID_KE_PAYLOAD */
 	struct childsa *prev;	/* the Child SA being rekeyed, or NULL */
 	uint64_t now;		/* the new SA's timers start here */
+	/*
+	 * Responder: what child_respond() refused, for the log line of
+	 * its notify ("; peer offered ..., we accept ..."), or "".
+	 */
+	char why[200];
 };
 
 /*

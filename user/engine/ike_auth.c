@@ -4,6 +4,7 @@
  * Child SA.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -155,25 +156,44 @@ static bool id_ok(const struct conn_id *want, const struct ike_payload *pl)
 	       memcmp(pl->id->data, want->data, want->len) == 0;
 }
 
-/* Check the peer's ID and AUTH payloads. */
-static bool peer_authentic(struct ikesa *sa, const struct ike_chain *ch)
+/*
+ * Check the peer's ID and AUTH payloads: NULL when they are good, else
+ * why not ("the initiator's ..." follows), in why.
+ */
+static const char *peer_check(struct ikesa *sa, const struct ike_chain *ch,
+			      char *why, size_t len)
 {
+	const struct conn_id *want = &sa->conn->remote_id;
 	const struct ike_payload *pid, *pauth;
-	size_t len;
+	char got[CONN_MAX_ID + 1], id[CONN_MAX_ID + 1];
+	size_t alen;
 
 	pid = ike_chain_find(ch, sa->initiator ? IKE_PL_IDR : IKE_PL_IDI,
 			     NULL);
 	pauth = ike_chain_find(ch, IKE_PL_AUTH, NULL);
-	if (!pid || !pauth || !id_ok(&sa->conn->remote_id, pid))
-		return false;
+	if (!pid || !pauth)
+		return "message has no ID or no AUTH payload";
+	if (!id_ok(want, pid)) {
+		snprintf(why, len, "ID %s is not remote_id %s",
+			 engine_id_text(pid->id->type, pid->id->data,
+					pid->id->len, got, sizeof(got)),
+			 engine_id_text(want->type, want->data, want->len,
+					id, sizeof(id)));
+		return why;
+	}
 	if (sig_method(pauth->auth->method))
-		return auth_sig_peer_authentic(sa, ch, pid, pauth);
-	if (!our_method(sa) || pauth->auth->method != our_method(sa)->method)
-		return false;
-	len = pauth->auth->len;
-	return auth_compute(sa, !sa->initiator, true, pid->body,
-			    pid->body_len, (uint8_t *)pauth->auth->data,
-			    &len) == 0;
+		return auth_sig_peer_authentic(sa, ch, pid, pauth) ? NULL :
+		       "certificate or signature does not verify";
+	if (!our_method(sa) || pauth->auth->method != our_method(sa)->method) {
+		snprintf(why, len, "AUTH method %u is not ours",
+			 pauth->auth->method);
+		return why;
+	}
+	alen = pauth->auth->len;
+	if (auth_compute(sa, !sa->initiator, true, pid->body, pid->body_len,
+			 (uint8_t *)pauth->auth->data, &alen))
+		return "AUTH does not verify: the pre-shared keys differ";
+	return NULL;
 }
 
 /*
@@ -269,6 +289,27 @@ static const struct conn *select_conn(struct engine *e, struct ikesa *sa,
 	return best;
 }
 
+/* Why no connection takes an IKE_AUTH request: its IDs, named. */
+static const char *no_conn_why(const struct ike_chain *ch, char *why,
+			       size_t len)
+{
+	const struct ike_payload *pidi = ike_chain_find(ch, IKE_PL_IDI, NULL);
+	const struct ike_payload *pidr = ike_chain_find(ch, IKE_PL_IDR, NULL);
+	char idi[CONN_MAX_ID + 1], idr[CONN_MAX_ID + 1] = "";
+
+	if (!pidi || !ike_chain_find(ch, IKE_PL_AUTH, NULL))
+		return "message has no ID or no AUTH payload";
+	if (pidr)
+		engine_id_text(pidr->id->type, pidr->id->data, pidr->id->len,
+			       idr, sizeof(idr));
+	snprintf(why, len, "ID %s%s%s and AUTH method fit no connection "
+		 "(remote_id, local_id, auth)",
+		 engine_id_text(pidi->id->type, pidi->id->data, pidi->id->len,
+				idi, sizeof(idi)),
+		 pidr ? ", the ID it asks of us " : "", idr);
+	return why;
+}
+
 static void request(struct engine *e, struct ikesa *sa,
 		    const struct engine_msg *m)
 {
@@ -283,6 +324,8 @@ static void request(struct engine *e, struct ikesa *sa,
 	struct ike_error err;
 	uint16_t notify = 0;
 	uint32_t id = m->hdr->msg_id;
+	const char *bad;
+	char why[2 * CONN_MAX_ID + 64];
 
 	if (sa->initiator || sa->state != IKESA_AUTH || id != 1) {
 		ikesa_respond_notify(sa, IKE_EXCH_IKE_AUTH, id,
@@ -292,11 +335,12 @@ static void request(struct engine *e, struct ikesa *sa,
 	conn = select_conn(e, sa, m->chain);
 	if (conn)
 		sa->conn = conn;
-	if (!conn || !peer_authentic(sa, m->chain)) {
-		engine_logf(e, ENGINE_LOG_WARNING, sa, "IKE_AUTH: %s",
-			    conn ? "the initiator's AUTH does not verify" :
-			    "no connection takes the initiator's IDs and "
-			    "AUTH method");
+	bad = conn ? peer_check(sa, m->chain, why, sizeof(why)) :
+		     no_conn_why(m->chain, why, sizeof(why));
+	if (bad) {
+		engine_failed(e, sa, NULL, IKE_N_AUTHENTICATION_FAILED,
+			      ENGINE_FAIL_SENT | ENGINE_FAIL_FINAL,
+			      "IKE_AUTH: the initiator's %s", bad);
 		ikesa_respond_notify(sa, IKE_EXCH_IKE_AUTH, id,
 				     IKE_N_AUTHENTICATION_FAILED);
 		ikesa_kill(sa);
@@ -318,8 +362,10 @@ static void request(struct engine *e, struct ikesa *sa,
 		child_response_payloads(c, &am->chain, &am->sap, &pc,
 					&am->tsi, &am->tsr, &am->mode);
 	} else {
-		engine_logf(e, engine_notify_level(notify), sa, "IKE_AUTH: "
-			    "no Child SA: sent %s", ike_notify_name(notify));
+		engine_failed(e, sa, NULL, notify, ENGINE_FAIL_SENT |
+			      ENGINE_FAIL_FINAL | ENGINE_FAIL_CHILD,
+			      "IKE_AUTH: no Child SA: sent %s%s",
+			      ike_notify_name(notify), nego.why);
 		ikesa_notify(&am->err, notify, NULL, 0);
 		ike_chain_add(&am->chain, IKE_PL_NOTIFY, &am->err, &err);
 	}
@@ -340,6 +386,8 @@ static void response(struct engine *e, struct ikesa *sa,
 		.nr = sa->nr, .nr_len = sa->nr_len, .now = m->now,
 	};
 	struct childsa *c = sa->req.child;
+	char why[2 * CONN_MAX_ID + 64];
+	const char *bad;
 	uint16_t n;
 
 	if (!sa->initiator || sa->state != IKESA_AUTH || !c)
@@ -348,21 +396,26 @@ static void response(struct engine *e, struct ikesa *sa,
 	if (!ike_chain_find(m->chain, IKE_PL_AUTH, NULL) ||
 	    n == IKE_N_AUTHENTICATION_FAILED) {
 		/* The responder refused us: nothing to wait for. */
-		engine_logf(e, ENGINE_LOG_WARNING, sa,
-			    "IKE_AUTH refused: received %s",
-			    n ? ike_notify_name(n) : "no AUTH payload");
+		engine_failed(e, sa, NULL, n, ENGINE_FAIL_FINAL,
+			      "IKE_AUTH refused: received %s%s",
+			      n ? ike_notify_name(n) : "no AUTH payload",
+			      n == IKE_N_AUTHENTICATION_FAILED ?
+			      ": the peer does not accept our ID or AUTH "
+			      "(pre-shared key, certificate)" : "");
 		ikesa_kill(sa);
 		return;
 	}
-	if (!peer_authentic(sa, m->chain)) {
+	bad = peer_check(sa, m->chain, why, sizeof(why));
+	if (bad) {
 		/*
 		 * A responder we cannot trust. Its answer is in, so the
 		 * error goes in an INFORMATIONAL request of its own
 		 * (§2.21.2); the IKE SA goes without waiting for the reply.
 		 */
-		engine_logf(e, ENGINE_LOG_WARNING, sa, "IKE_AUTH: the "
-			    "responder's ID or AUTH is not acceptable: sending "
-			    "AUTHENTICATION_FAILED");
+		engine_failed(e, sa, NULL, IKE_N_AUTHENTICATION_FAILED,
+			      ENGINE_FAIL_SENT | ENGINE_FAIL_FINAL,
+			      "IKE_AUTH: the responder's %s, not acceptable: "
+			      "sending AUTHENTICATION_FAILED", bad);
 		ikesa_request_done(sa);
 		informational_notify(sa, IKE_N_AUTHENTICATION_FAILED);
 		ikesa_kill(sa);
@@ -376,10 +429,10 @@ static void response(struct engine *e, struct ikesa *sa,
 	n = child_complete(sa, c, m->chain, &nego);
 	if (n) {
 		/* The IKE SA stands without its first Child SA. */
-		engine_logf(e, engine_notify_level(n), sa, "IKE_AUTH: no "
-			    "Child SA: %s %s", engine_error_notify(m->chain) ==
-			    n ? "received" : "answer not acceptable,",
-			    ike_notify_name(n));
+		engine_failed(e, sa, NULL, n, ENGINE_FAIL_FINAL |
+			      ENGINE_FAIL_CHILD, "IKE_AUTH: no Child SA: %s %s",
+			      engine_error_notify(m->chain) == n ? "received" :
+			      "answer not acceptable,", ike_notify_name(n));
 		child_reject(sa, c, m->chain, m->now);
 	} else {
 		ikesa_add_child(sa, c);

@@ -4,6 +4,7 @@
  * with the COOKIE (§2.6) and INVALID_KE_PAYLOAD (§1.2) detours.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -333,6 +334,29 @@ bool ike_sa_init_admit(struct engine *e, const struct engine_msg *m)
 	return false;
 }
 
+/*
+ * NO_PROPOSAL_CHOSEN answered: what the peer offered, and what the first
+ * connection for its address accepts. Only when someone listens: a
+ * stranger causes this at will (the text stops at its buffer).
+ */
+static void no_proposal(struct engine *e, const struct engine_msg *m,
+			const struct ike_sa *offer)
+{
+	const struct conn *c = engine_match_conn(e, m->local, m->remote,
+						 NULL);
+	char why[256], peer[112], ours[112];
+
+	if (!e->refusals.fn || !c) {
+		engine_refuse(e, m, ENGINE_REF_NO_PROPOSAL, 0);
+		return;
+	}
+	snprintf(why, sizeof(why), "peer offered %s, we accept %s",
+		 engine_offer_text(offer, peer, sizeof(peer)),
+		 engine_conf_proposals_text(c->ike, c->n_ike, ours,
+					    sizeof(ours)));
+	engine_refuse_conn(e, m, ENGINE_REF_NO_PROPOSAL, 0, c, why);
+}
+
 static void request(struct engine *e, struct ikesa *unused,
 		    const struct engine_msg *m)
 {
@@ -372,7 +396,7 @@ static void request(struct engine *e, struct ikesa *unused,
 	}
 	if (!c) {
 		reply_stateless(e, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
-		engine_refuse(e, m, ENGINE_REF_NO_PROPOSAL, 0);
+		no_proposal(e, m, psa->sa);
 		goto out;
 	}
 	/*
@@ -429,6 +453,18 @@ fail:
 	free(pc);
 }
 
+/* A DH group's name, or its number. */
+static const char *dh_text(uint16_t g, char *out, size_t len)
+{
+	const struct transform *t = transform_find(IKE_XF_DH, g, 0);
+
+	if (t)
+		snprintf(out, len, "%s (%u)", t->name, g);
+	else
+		snprintf(out, len, "%u", g);
+	return out;
+}
+
 /*
  * An error in an answer to IKE_SA_INIT is not protected: anyone on the
  * path can forge one (§2.21.1). Only COOKIE and INVALID_KE_PAYLOAD have
@@ -439,12 +475,23 @@ fail:
  */
 static void not_yet(struct ikesa *sa, uint16_t type, const char *what)
 {
-	if (type) {
+	char offer[160];
+
+	if (type == IKE_N_NO_PROPOSAL_CHOSEN) {
 		sa->init_error = type;
-		engine_logf(sa->engine, engine_notify_level(type), sa,
-			    "IKE_SA_INIT: received %s%s, unauthenticated: "
-			    "waiting for a valid answer", ike_notify_name(type),
-			    what);
+		engine_failed(sa->engine, sa, NULL, type, 0, "IKE_SA_INIT: "
+			      "received %s, unauthenticated: waiting for a "
+			      "valid answer; we offered %s",
+			      ike_notify_name(type),
+			      engine_conf_proposals_text(sa->conn->ike,
+							 sa->conn->n_ike,
+							 offer,
+							 sizeof(offer)));
+	} else if (type) {
+		sa->init_error = type;
+		engine_failed(sa->engine, sa, NULL, type, 0, "IKE_SA_INIT: "
+			      "received %s%s, unauthenticated: waiting for a "
+			      "valid answer", ike_notify_name(type), what);
 	} else {
 		engine_logf(sa->engine, ENGINE_LOG_WARNING, sa,
 			    "IKE_SA_INIT: an answer %s, unauthenticated: "
@@ -458,6 +505,7 @@ static void response(struct engine *e, struct ikesa *sa,
 	const struct ike_payload *psa, *pke, *pnr, *pl;
 	const struct ike_notify *n;
 	struct proposal_choice *pc;
+	char what[80], gname[24];
 	uint16_t g;
 
 	if (sa->state != IKESA_INIT)
@@ -468,11 +516,11 @@ static void response(struct engine *e, struct ikesa *sa,
 		if (n->type == IKE_N_COOKIE ||
 		    n->type == IKE_N_INVALID_KE_PAYLOAD) {
 			if (++sa->init_retries > MAX_RETRIES) {
-				engine_logf(e, ENGINE_LOG_WARNING, sa,
-					    "IKE_SA_INIT: still %s after %d "
-					    "tries: giving up",
-					    ike_notify_name(n->type),
-					    MAX_RETRIES);
+				engine_failed(e, sa, NULL, n->type,
+					      ENGINE_FAIL_FINAL, "IKE_SA_INIT: "
+					      "still %s after %d tries: giving "
+					      "up", ike_notify_name(n->type),
+					      MAX_RETRIES);
 				ikesa_kill(sa);
 				return;
 			}
@@ -493,8 +541,10 @@ static void response(struct engine *e, struct ikesa *sa,
 			if (g == sa->ke_group ||
 			    !proposal_has_dh(sa->conn->ike, sa->conn->n_ike,
 					     g)) {
-				not_yet(sa, n->type,
-					" for a group we do not offer");
+				snprintf(what, sizeof(what), " asking for DH "
+					 "group %s, which we do not offer",
+					 dh_text(g, gname, sizeof(gname)));
+				not_yet(sa, n->type, what);
 				return;
 			}
 			engine_logf(e, ENGINE_LOG_INFO, sa,

@@ -124,9 +124,11 @@ static void request(struct engine *e, struct ikesa *sa,
 		return;
 	if (ike_chain_find_notify(m->chain, IKE_N_AUTHENTICATION_FAILED)) {
 		/* The initiator refused our AUTH after all (§2.21.2). */
-		engine_logf(e, ENGINE_LOG_WARNING, sa, "received "
-			    "AUTHENTICATION_FAILED: the peer refused our "
-			    "authentication");
+		engine_failed(e, sa, NULL, IKE_N_AUTHENTICATION_FAILED,
+			      ENGINE_FAIL_FINAL, "received "
+			      "AUTHENTICATION_FAILED: the peer refused our "
+			      "authentication (pre-shared key, certificate, "
+			      "ID)");
 		ikesa_respond(sa, IKE_EXCH_INFORMATIONAL, m->hdr->msg_id,
 			      &im->chain);
 		ikesa_kill_why(sa, ENGINE_R_AUTH_FAILED);

@@ -583,6 +583,78 @@ static void interfaces_reply(void **state)
 	iface_table_free(&d.engine.ifaces);
 }
 
+/*
+ * The last failure of each connection: recorded from the engine's
+ * FAILED event, kept across a reload for a connection of the same name,
+ * shown by list and status; and list, which ike up -w asks ten times a
+ * second, writes nothing to the debug log.
+ */
+static void last_error(void **state)
+{
+	static struct daemon d;
+	static struct conf c1, c2;
+	static struct conf_conn cc1[2], cc2[1];
+	struct control_peer admin = { .pid = 1, .uid = 0, .admin = true };
+	struct engine_failure ef = {
+		.notify = 24, .final = true, .why = "IKE_AUTH refused",
+	};
+	struct json_object *req, *rep, *a, *e;
+	char buf[4096];
+	int level = log_get_level();
+
+	snprintf(cc1[0].name, sizeof(cc1[0].name), "one");
+	snprintf(cc1[1].name, sizeof(cc1[1].name), "two");
+	snprintf(cc2[0].name, sizeof(cc2[0].name), "two");
+	for (int i = 0; i < 2; i++)
+		cc1[i].conn.name = cc1[i].name;
+	cc2[0].conn.name = cc2[0].name;
+	c1.conns = cc1;
+	c1.n_conns = 2;
+	c2.conns = cc2;
+	c2.n_conns = 1;
+	assert_int_equal(failures_renew(&d.failures, NULL, &c1), 0);
+	d.conf = &c1;
+	failures_record(&d.failures, d.conf, &cc1[1].conn, 0, &ef, 5000);
+	assert_null(failures_get(&d.failures, 0));
+	assert_non_null(failures_get(&d.failures, 1));
+	/* Reloaded: "two" keeps it, now the first. */
+	assert_int_equal(failures_renew(&d.failures, &c1, &c2), 0);
+	d.conf = &c2;
+	assert_non_null(failures_get(&d.failures, 0));
+	assert_string_equal(failures_get(&d.failures, 0)->why,
+			    "IKE_AUTH refused");
+	/* An IKE SA of the old configuration: by name. */
+	ef.why = "again";
+	failures_record(&d.failures, d.conf, &cc1[1].conn, 0, &ef, 6000);
+	assert_string_equal(failures_get(&d.failures, 0)->why, "again");
+
+	log_set_level(LOG_DEBUG);
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string("list"));
+	json_object_object_add(req, "conn", json_object_new_string("two"));
+	log_begin();
+	rep = daemon_request(&d, &admin, req);
+	log_end(buf, sizeof(buf));
+	log_set_level(level);
+	assert_string_equal(buf, "");
+	assert_true(json_object_object_get_ex(rep, "last_errors", &a));
+	assert_int_equal(json_object_array_length(a), 1);
+	e = json_object_array_get_idx(a, 0);
+	assert_string_equal(json_object_get_string(
+		json_object_object_get(e, "conn")), "two");
+	assert_string_equal(json_object_get_string(
+		json_object_object_get(e, "reason")), "again");
+	assert_int_equal(json_object_get_int(
+		json_object_object_get(e, "notify")), 24);
+	assert_string_equal(json_object_get_string(
+		json_object_object_get(e, "notify_name")),
+		"AUTHENTICATION_FAILED");
+	assert_non_null(json_object_object_get(e, "time"));
+	json_object_put(req);
+	json_object_put(rep);
+	failures_free(&d.failures);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -598,6 +670,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(who_may_connect, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(last_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(group_commands, setup,
 						teardown),
 	};

@@ -261,6 +261,7 @@ static void deliver_from(struct world *w, const struct dgram *d, int k,
 struct log_rec {
 	unsigned int n;
 	char line[LOG_LINES][256];
+	enum engine_log_level level[LOG_LINES];
 };
 
 static void log_record(void *ctx, enum engine_log_level level,
@@ -269,8 +270,10 @@ static void log_record(void *ctx, enum engine_log_level level,
 	struct log_rec *l = ctx;
 
 	assert_true(level >= ENGINE_LOG_ERR && level <= ENGINE_LOG_DEBUG);
-	if (l->n < LOG_LINES)
+	if (l->n < LOG_LINES) {
 		snprintf(l->line[l->n], sizeof(l->line[0]), "%s", msg);
+		l->level[l->n] = level;
+	}
 	l->n++;
 }
 
@@ -312,12 +315,19 @@ struct ev_log {
 	unsigned int total;
 	uint32_t rekeyed_old, rekeyed_new;	/* spi_in of the last */
 	const struct ikesa *up_old;	/* old_sa of the last IKE_UP */
+	unsigned int failed;		/* FAILED events */
+	uint16_t failed_notify;		/* of the last */
 };
 
 static void ev_record(void *ctx, const struct engine_event *ev)
 {
 	struct ev_log *l = ctx;
 
+	if (ev->type == ENGINE_EV_FAILED) {	/* fail_attach() for more */
+		l->failed++;
+		l->failed_notify = ev->failure->notify;
+		return;
+	}
 	assert_true(ev->type < N_EV && ev->reason < N_WHY);
 	assert_non_null(ev->sa);
 	if (ev->type >= ENGINE_EV_CHILD_UP)
@@ -685,6 +695,10 @@ static void auth_failed_informational(void **state)
 	assert_true(logged(&l[1], "received AUTHENTICATION_FAILED", NULL));
 	assert_int_equal(ev[1].n[ENGINE_EV_IKE_DOWN][ENGINE_R_AUTH_FAILED], 1);
 	assert_int_equal(ev[0].total, 0);
+	/* Both sides keep it as a failure of the connection. */
+	assert_int_equal(ev[0].failed_notify, IKE_N_AUTHENTICATION_FAILED);
+	assert_int_equal(ev[1].failed, 1);
+	assert_int_equal(ev[1].failed_notify, IKE_N_AUTHENTICATION_FAILED);
 	world_free(w);
 }
 
@@ -895,6 +909,8 @@ struct ref_log {
 	uint16_t port;
 	unsigned int detail;
 	unsigned int ignored;	/* of the last OFFER_LIMIT */
+	const struct conn *conn;	/* of the last one naming one */
+	char why[256];
 };
 
 static void ref_record(void *ctx, const struct engine_refusal *r)
@@ -909,6 +925,10 @@ static void ref_record(void *ctx, const struct engine_refusal *r)
 	l->detail = r->detail;
 	if (r->reason == ENGINE_REF_OFFER_LIMIT)
 		l->ignored = r->detail;
+	if (r->why) {
+		l->conn = r->conn;
+		snprintf(l->why, sizeof(l->why), "%s", r->why);
+	}
 }
 
 static void ref_attach(struct world *w, struct ref_log *l)
@@ -3728,6 +3748,325 @@ static void many_sas(void **state)
 	world_free(w);
 }
 
+/*
+ * Failures: what each side records of a connection that does not come
+ * up (FAILED events), one reason each.
+ */
+struct fail_log {
+	unsigned int n;
+	const struct conn *conn;
+	uint64_t spi_i;
+	struct engine_failure last;
+	char why[256];
+};
+
+static void fail_record(void *ctx, const struct engine_event *ev)
+{
+	struct fail_log *l = ctx;
+
+	if (ev->type != ENGINE_EV_FAILED)
+		return;
+	assert_non_null(ev->failure);
+	assert_non_null(ev->conn);
+	l->n++;
+	l->conn = ev->conn;
+	l->spi_i = ev->sa ? ev->sa->spi_i : 0;
+	l->last = *ev->failure;
+	snprintf(l->why, sizeof(l->why), "%s", ev->failure->why);
+	l->last.why = l->why;
+}
+
+static void fail_attach(struct world *w, struct fail_log *l,
+			struct log_rec *lines)
+{
+	for (int i = 0; i < 2; i++) {
+		struct engine_events ev = { fail_record, &l[i] };
+
+		memset(&l[i], 0, sizeof(l[i]));
+		engine_set_events(&w->e[i], &ev);
+	}
+	log_attach(w, lines);
+}
+
+/* The last failure recorded: its notify, and the words of its line. */
+static void check_fail(const struct fail_log *l, uint16_t notify,
+		       bool sent, bool final, bool child, ...)
+{
+	const char *word;
+	va_list ap;
+
+	assert_true(l->n > 0);
+	assert_int_equal(l->last.notify, notify);
+	assert_int_equal(l->last.sent, sent);
+	assert_int_equal(l->last.final, final);
+	assert_int_equal(l->last.child, child);
+	va_start(ap, child);
+	while ((word = va_arg(ap, const char *))) {
+		if (!strstr(l->why, word))
+			fail_msg("\"%s\" not in \"%s\"", word, l->why);
+	}
+	va_end(ap);
+}
+
+/* Every line of a failure is logged at notice or above. */
+static void check_fail_logged(const struct log_rec *l,
+			      const struct fail_log *f)
+{
+	for (unsigned int i = 0; i < l->n && i < LOG_LINES; i++)
+		if (!strcmp(l->line[i], f->why)) {
+			assert_true(l->level[i] <= ENGINE_LOG_NOTICE);
+			return;
+		}
+	fail_msg("not logged: %s", f->why);
+}
+
+/* Run A's timers until nothing is left to do, dropping what it sends. */
+static void run_out(struct world *w, bool answer)
+{
+	uint64_t t = engine_next_deadline(&w->e[0]);
+
+	for (int i = 0; i < 20 && t; i++) {
+		engine_tick(&w->e[0], t);
+		if (answer)
+			pump(w, t);
+		else
+			drop_all(w);
+		t = engine_next_deadline(&w->e[0]);
+	}
+	assert_int_equal(t, 0);
+}
+
+static void fail_psk(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct fail_log f[2];
+	struct log_rec l[2];
+	struct ikesa *sa;
+	uint64_t spi;
+
+	fail_attach(w, f, l);
+	w->c[1].psk[0] ^= 1;
+	sa = engine_initiate(&w->e[0], &w->c[0], 0);
+	spi = sa->spi_i;
+	pump(w, 0);
+	assert_null(w->e[0].sas);
+	check_fail(&f[0], IKE_N_AUTHENTICATION_FAILED, false, true, false,
+		   "IKE_AUTH refused: received AUTHENTICATION_FAILED",
+		   "pre-shared key", NULL);
+	assert_ptr_equal(f[0].conn, &w->c[0]);
+	assert_int_equal(f[0].spi_i, spi);
+	check_fail(&f[1], IKE_N_AUTHENTICATION_FAILED, true, true, false,
+		   "the initiator's AUTH does not verify",
+		   "pre-shared keys differ", NULL);
+	assert_ptr_equal(f[1].conn, &w->c[1]);
+	check_fail_logged(&l[0], &f[0]);
+	check_fail_logged(&l[1], &f[1]);
+	world_free(w);
+}
+
+/*
+ * IKE proposals that do not meet: at once an unauthenticated error
+ * naming our offer (not final: the request is still retransmitted),
+ * then, retransmissions run out, the final word.
+ */
+static void fail_ike_proposal(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct fail_log f[2];
+	struct log_rec l[2];
+	struct ref_log ref;
+
+	fail_attach(w, f, l);
+	ref_attach(w, &ref);
+	set_ike(&w->c[1], IKE_DH_ECP_256, false);	/* CBC vs GCM */
+	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
+	pump(w, 0);
+	/* B, unauthenticated and keeping nothing, says what did not meet. */
+	assert_int_equal(ref.n[ENGINE_REF_NO_PROPOSAL], 1);
+	assert_ptr_equal(ref.conn, &w->c[1]);
+	assert_string_equal(ref.why, "peer offered "
+			    "aes256gcm16-prfsha256-ecp256, we accept "
+			    "aes256-sha256-prfsha256-ecp256");
+	check_fail(&f[0], IKE_N_NO_PROPOSAL_CHOSEN, false, false, false,
+		   "received NO_PROPOSAL_CHOSEN", "unauthenticated",
+		   "we offered aes256gcm16-prfsha256-ecp256", NULL);
+	check_fail_logged(&l[0], &f[0]);
+	assert_int_equal(f[0].n, 1);
+	run_out(w, true);
+	assert_null(w->e[0].sas);
+	check_fail(&f[0], IKE_N_NO_PROPOSAL_CHOSEN, false, true, false,
+		   "no valid answer after 3 retransmissions",
+		   "NO_PROPOSAL_CHOSEN", NULL);
+	world_free(w);
+}
+
+/*
+ * Diffie-Hellman groups that do not meet: NO_PROPOSAL_CHOSEN naming the
+ * group we offered; a peer asking for a group we do not offer is named
+ * too.
+ */
+static void fail_dh(void **state)
+{
+	static const uint8_t group[2] = { 0, IKE_DH_CURVE25519 };
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct fail_log f[2];
+	struct log_rec l[2];
+	struct ikesa *sa;
+
+	fail_attach(w, f, l);
+	set_ike(&w->c[1], IKE_DH_CURVE25519, true);
+	sa = engine_initiate(&w->e[0], &w->c[0], 0);
+	forge_init_answer(w, sa, IKE_N_INVALID_KE_PAYLOAD, group, 2);
+	check_fail(&f[0], IKE_N_INVALID_KE_PAYLOAD, false, false, false,
+		   "DH group curve25519 (31), which we do not offer", NULL);
+	check_fail_logged(&l[0], &f[0]);
+	pump(w, 0);
+	check_fail(&f[0], IKE_N_NO_PROPOSAL_CHOSEN, false, false, false,
+		   "we offered aes256gcm16-prfsha256-ecp256", NULL);
+	run_out(w, true);
+	check_fail(&f[0], IKE_N_NO_PROPOSAL_CHOSEN, false, true, false,
+		   "no valid answer", NULL);
+	world_free(w);
+}
+
+/* B takes only x.example as the initiator's ID: it names the one sent. */
+static void fail_remote_id(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct fail_log f[2];
+	struct log_rec l[2];
+
+	fail_attach(w, f, l);
+	set_id(&w->c[1].remote_id, "x.example");
+	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
+	pump(w, 0);
+	assert_null(w->e[0].sas);
+	assert_null(w->e[1].sas);
+	check_fail(&f[1], IKE_N_AUTHENTICATION_FAILED, true, true, false,
+		   "ID a.example, the ID it asks of us b.example",
+		   "fit no connection", NULL);
+	check_fail(&f[0], IKE_N_AUTHENTICATION_FAILED, false, true, false,
+		   "received AUTHENTICATION_FAILED", NULL);
+	check_fail_logged(&l[1], &f[1]);
+	world_free(w);
+}
+
+/*
+ * A responder that does not send the ID we asked for: the initiator
+ * names it and the remote_id it wanted.
+ */
+static void fail_responder_id(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct fail_log f[2];
+	struct log_rec l[2];
+	struct dgram d;
+
+	fail_attach(w, f, l);
+	/* A asks for no ID, but takes only x.example. */
+	w->c[0].remote_id.len = 0;
+	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
+	for (int i = 0; i < 2; i++) {	/* IKE_SA_INIT; then IKE_AUTH goes */
+		d = pop(w);
+		deliver(w, &d, 0);
+		free(d.buf);
+	}
+	set_id(&w->c[0].remote_id, "x.example");
+	pump(w, 0);
+	assert_null(w->e[0].sas);
+	check_fail(&f[0], IKE_N_AUTHENTICATION_FAILED, true, true, false,
+		   "the responder's ID b.example is not remote_id x.example",
+		   NULL);
+	check_fail_logged(&l[0], &f[0]);
+	world_free(w);
+}
+
+static void fail_esp_proposal(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct fail_log f[2];
+	struct log_rec l[2];
+	struct ikesa *sa;
+
+	fail_attach(w, f, l);
+	set_esp(&w->c[1], false);	/* ESP: CBC vs GCM */
+	sa = establish(w, 0);
+	assert_null(sa->children);
+	check_fail(&f[1], IKE_N_NO_PROPOSAL_CHOSEN, true, true, true,
+		   "no Child SA: sent NO_PROPOSAL_CHOSEN",
+		   "peer offered aes256gcm16, we accept aes128-sha256", NULL);
+	check_fail(&f[0], IKE_N_NO_PROPOSAL_CHOSEN, false, true, true,
+		   "no Child SA: received NO_PROPOSAL_CHOSEN", NULL);
+	assert_int_equal(f[0].spi_i, sa->spi_i);
+	check_fail_logged(&l[0], &f[0]);
+	check_fail_logged(&l[1], &f[1]);
+	world_free(w);
+}
+
+static void fail_ts(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct fail_log f[2];
+	struct log_rec l[2];
+	struct ikesa *sa;
+
+	fail_attach(w, f, l);
+	sel4(&w->c[1].local_ts[0], "10.9.0.0", "10.9.255.255");
+	sa = establish(w, 0);
+	assert_null(sa->children);
+	check_fail(&f[1], IKE_N_TS_UNACCEPTABLE, true, true, true,
+		   "sent TS_UNACCEPTABLE", "TSr fit none of our local_ts",
+		   NULL);
+	check_fail(&f[0], IKE_N_TS_UNACCEPTABLE, false, true, true,
+		   "received TS_UNACCEPTABLE", NULL);
+	world_free(w);
+}
+
+/* A Child SA more, refused: both sides record it, the IKE SA stands. */
+static void fail_create_child(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct fail_log f[2];
+	struct log_rec l[2];
+	struct ikesa *sa;
+
+	sa = establish(w, 0);
+	fail_attach(w, f, l);
+	set_esp(&w->c[1], false);	/* B now takes CBC only */
+	assert_int_equal(engine_create_child(&w->e[0], sa, 0), 0);
+	pump(w, 0);
+	assert_int_equal(n_children(sa), 1);
+	assert_int_equal(sa->state, IKESA_ESTABLISHED);
+	check_fail(&f[1], IKE_N_NO_PROPOSAL_CHOSEN, true, true, true,
+		   "CREATE_CHILD_SA: no Child SA: sent NO_PROPOSAL_CHOSEN",
+		   "peer offered aes256gcm16, we accept aes128-sha256", NULL);
+	check_fail(&f[0], IKE_N_NO_PROPOSAL_CHOSEN, false, true, true,
+		   "CREATE_CHILD_SA (new Child SA) refused: received "
+		   "NO_PROPOSAL_CHOSEN", NULL);
+	check_fail_logged(&l[0], &f[0]);
+	check_fail_logged(&l[1], &f[1]);
+	world_free(w);
+}
+
+static void fail_no_answer(void **state)
+{
+	struct world *w = world_new(IKE_DH_ECP_256, true);
+	struct fail_log f[2];
+	struct log_rec l[2];
+
+	fail_attach(w, f, l);
+	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
+	drop_all(w);
+	run_out(w, false);
+	assert_null(w->e[0].sas);
+	assert_int_equal(f[0].n, 1);
+	check_fail(&f[0], 0, false, true, false,
+		   "IKE_SA_INIT request not answered after 3 retransmissions",
+		   "no IKE daemon answers at 198.51.100.2 port 500", NULL);
+	check_fail_logged(&l[0], &f[0]);
+	world_free(w);
+}
+
 static void offer(struct ike_sa *sa, const struct conn *c)
 {
 	ike_sa_free(sa);
@@ -4238,6 +4577,15 @@ static void half_open_count(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(fail_psk),
+		cmocka_unit_test(fail_ike_proposal),
+		cmocka_unit_test(fail_dh),
+		cmocka_unit_test(fail_remote_id),
+		cmocka_unit_test(fail_responder_id),
+		cmocka_unit_test(fail_esp_proposal),
+		cmocka_unit_test(fail_ts),
+		cmocka_unit_test(fail_no_answer),
+		cmocka_unit_test(fail_create_child),
 		cmocka_unit_test(proposal_pick),
 		cmocka_unit_test(proposal_prefers_ke),
 		cmocka_unit_test(proposal_unknown_type),
