@@ -52,15 +52,6 @@ struct pair {
 static unsigned int reuse = REUSE;
 static struct pair established[WORLD_KINDS], half_open[WORLD_KINDS];
 
-static unsigned int n_children(const struct ikesa *sa)
-{
-	unsigned int n = 0;
-
-	for (const struct childsa *c = sa->children; c; c = c->next)
-		n++;
-	return n;
-}
-
 /* Both SAs up and idle, and room in the fake kernels. */
 static bool idle(struct world *w)
 {

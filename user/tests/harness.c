@@ -291,6 +291,37 @@ bool dgram_has_notify(struct ikesa *sa, const struct dgram *d,
 	return found;
 }
 
+bool plain_has_notify(const struct dgram *d, uint16_t type)
+{
+	struct ike_message m;
+	struct ike_error err;
+	bool found;
+
+	if (ike_message_parse(&m, d->buf, d->len, &err))
+		return false;
+	found = ike_chain_find_notify(&m.chain, type) != NULL;
+	ike_message_free(&m);
+	return found;
+}
+
+struct ikesa *only_sa(struct world *w, int side)
+{
+	struct ikesa *sa = w->e[side].sas;
+
+	assert_non_null(sa);
+	assert_null(sa->next);
+	return sa;
+}
+
+unsigned int n_children(const struct ikesa *sa)
+{
+	unsigned int n = 0;
+
+	for (const struct childsa *c = sa->children; c; c = c->next)
+		n++;
+	return n;
+}
+
 /* Configuration. */
 
 void xf(struct conn_proposal *p, uint8_t type, uint16_t id,

@@ -91,6 +91,12 @@ void drop_all(struct world *w);
 struct ikesa;
 bool dgram_has_notify(struct ikesa *sa, const struct dgram *d,
 		      uint16_t type);
+/* Whether a plain (IKE_SA_INIT) datagram carries a notify. */
+bool plain_has_notify(const struct dgram *d, uint16_t type);
+/* The one IKE SA of a side, asserted to be the only one. */
+struct ikesa *only_sa(struct world *w, int side);
+/* How many Child SAs sa has. */
+unsigned int n_children(const struct ikesa *sa);
 void xf(struct conn_proposal *p, uint8_t type, uint16_t id,
 	       uint16_t bits);
 void sel4(struct ike_selector *s, const char *start, const char *end);

@@ -64,24 +64,6 @@ static void world_free(struct world *w)
 	free(w);
 }
 
-static struct ikesa *only_sa(struct world *w, int side)
-{
-	struct ikesa *sa = w->e[side].sas;
-
-	assert_non_null(sa);
-	assert_null(sa->next);
-	return sa;
-}
-
-static unsigned int n_children(const struct ikesa *sa)
-{
-	unsigned int n = 0;
-
-	for (const struct childsa *c = sa->children; c; c = c->next)
-		n++;
-	return n;
-}
-
 /* The kernel SA of f with this SPI, live. */
 static const struct kernel_sa *find_ksa(const struct fake *f, uint32_t spi)
 {
@@ -200,39 +182,6 @@ static void full_31_cbc(void **state) { full(IKE_DH_CURVE25519, false); }
 static void full_14_gcm(void **state) { full(IKE_DH_MODP_2048, true); }
 static void full_14_cbc(void **state) { full(IKE_DH_MODP_2048, false); }
 static void full_20_gcm(void **state) { full(IKE_DH_ECP_384, true); }
-
-/* Whether a plain (IKE_SA_INIT) datagram carries a notify. */
-static bool plain_has_notify(const struct dgram *d, uint16_t type)
-{
-	struct ike_message m;
-	struct ike_error err;
-	bool found;
-
-	if (ike_message_parse(&m, d->buf, d->len, &err))
-		return false;
-	found = ike_chain_find_notify(&m.chain, type) != NULL;
-	ike_message_free(&m);
-	return found;
-}
-
-/* Whether an SK datagram to sa carries a notify. */
-static bool sk_has_notify(struct ikesa *sa, const struct dgram *d,
-			  uint16_t type)
-{
-	struct ike_chain *c = calloc(1, sizeof(*c));
-	struct ike_error err;
-	struct ikesa_plain plain;
-	bool found = false;
-
-	assert_non_null(c);
-	if (!ikesa_decrypt(sa, d->buf, d->len, c, &plain, &err)) {
-		found = ike_chain_find_notify(c, type) != NULL;
-		ike_chain_free(c);
-		ikesa_plain_free(&plain);
-	}
-	free(c);
-	return found;
-}
 
 /* A send callback that counts, for a responder that answers anyone. */
 static void count_send(void *ctx, const struct ip_addr *local,
@@ -603,7 +552,7 @@ static void wrong_psk(void **state)
 	free(d.buf);
 	assert_null(w->e[1].sas);	/* responder gave up */
 	d = pop(w);		/* AUTH response */
-	assert_true(sk_has_notify(sa, &d, IKE_N_AUTHENTICATION_FAILED));
+	assert_true(dgram_has_notify(sa, &d, IKE_N_AUTHENTICATION_FAILED));
 	deliver(w, &d, 0);
 	free(d.buf);
 	assert_null(w->e[0].sas);
@@ -685,7 +634,7 @@ static void auth_failed_informational(void **state)
 	assert_int_equal(w->q[0].buf[18], IKE_EXCH_INFORMATIONAL);
 	assert_int_equal(w->q[0].buf[19], IKE_FLAG_INITIATOR);
 	assert_int_equal(w->q[0].buf[23], 2);
-	assert_true(sk_has_notify(b, &w->q[0], IKE_N_AUTHENTICATION_FAILED));
+	assert_true(dgram_has_notify(b, &w->q[0], IKE_N_AUTHENTICATION_FAILED));
 	/* Not retransmitted: nothing is left to do so. */
 	assert_int_equal(engine_next_deadline(&w->e[0]), 0);
 	pump(w, 0);
@@ -1959,7 +1908,7 @@ static void auth_refused(struct world *w)
 	}
 	assert_null(w->e[1].sas);
 	d = pop(w);
-	assert_true(sk_has_notify(sa, &d, IKE_N_AUTHENTICATION_FAILED));
+	assert_true(dgram_has_notify(sa, &d, IKE_N_AUTHENTICATION_FAILED));
 	deliver(w, &d, 0);
 	free(d.buf);
 	assert_null(w->e[0].sas);
@@ -3044,7 +2993,7 @@ static void rekey_on_timer(int side, bool pfs)
 	assert_true(me->req.active);
 	assert_int_equal(me->req.exchange, IKE_EXCH_CREATE_CHILD_SA);
 	d = pop(w);
-	assert_true(sk_has_notify(s[!side], &d, IKE_N_REKEY_SA));
+	assert_true(dgram_has_notify(s[!side], &d, IKE_N_REKEY_SA));
 	assert_int_equal(sk_has_payload(s[!side], &d, IKE_PL_KE), pfs);
 	deliver(w, &d, t);
 	free(d.buf);
@@ -4252,11 +4201,11 @@ static void child_rekey_not_found(void **state)
 	t = a->children->rekey_at;
 	engine_tick(&w->e[0], t);
 	d = pop(w);
-	assert_true(sk_has_notify(b, &d, IKE_N_REKEY_SA));
+	assert_true(dgram_has_notify(b, &d, IKE_N_REKEY_SA));
 	deliver(w, &d, t);
 	free(d.buf);
 	d = pop(w);
-	assert_true(sk_has_notify(a, &d, IKE_N_CHILD_SA_NOT_FOUND));
+	assert_true(dgram_has_notify(a, &d, IKE_N_CHILD_SA_NOT_FOUND));
 	deliver(w, &d, t);
 	free(d.buf);
 
@@ -4275,7 +4224,7 @@ static void child_rekey_not_found(void **state)
 	assert_true(a->req.active);
 	assert_int_equal(a->req.exchange, IKE_EXCH_CREATE_CHILD_SA);
 	assert_int_equal(w->n, 1);
-	assert_false(sk_has_notify(b, &w->q[0], IKE_N_REKEY_SA));
+	assert_false(dgram_has_notify(b, &w->q[0], IKE_N_REKEY_SA));
 	pump(w, t);
 
 	for (int i = 0; i < 2; i++) {
@@ -4430,7 +4379,7 @@ static void child_rekey_error_retry(void **state)
 	deliver(w, &d, t);
 	free(d.buf);
 	d = pop(w);
-	assert_true(sk_has_notify(a, &d, IKE_N_NO_PROPOSAL_CHOSEN));
+	assert_true(dgram_has_notify(a, &d, IKE_N_NO_PROPOSAL_CHOSEN));
 	deliver(w, &d, t);
 	free(d.buf);
 	assert_int_equal(w->n, 0);
@@ -4463,7 +4412,7 @@ static void child_rekey_error_retry(void **state)
 	set_esp(&w->c[1], true);
 	engine_tick(&w->e[0], t + 5000);
 	d = pop(w);
-	assert_true(sk_has_notify(b, &d, IKE_N_REKEY_SA));
+	assert_true(dgram_has_notify(b, &d, IKE_N_REKEY_SA));
 	deliver(w, &d, t + 5000);
 	free(d.buf);
 	pump(w, t + 5000);

@@ -38,24 +38,6 @@
 
 #include "harness.h"
 
-static struct ikesa *only_sa(struct world *w, int side)
-{
-	struct ikesa *sa = w->e[side].sas;
-
-	assert_non_null(sa);
-	assert_null(sa->next);
-	return sa;
-}
-
-static unsigned int n_children(const struct ikesa *sa)
-{
-	unsigned int n = 0;
-
-	for (const struct childsa *c = sa->children; c; c = c->next)
-		n++;
-	return n;
-}
-
 /* The kernel SA of f with this SPI, live. */
 static const struct kernel_sa *find_ksa(const struct fake *f, uint32_t spi)
 {
@@ -103,25 +85,6 @@ static void check_child(struct world *w, const struct childsa *a)
 	/* Outbound SA uses the child's own outer addresses. */
 	assert_true(ip_addr_equal(&find_ksa(&w->f[0], a->spi_out)->dst,
 				  &a->remote));
-}
-
-/* Whether an SK datagram to sa carries a notify. */
-static bool sk_has_notify(struct ikesa *sa, const struct dgram *d,
-			  uint16_t type)
-{
-	struct ike_chain *c = calloc(1, sizeof(*c));
-	struct ike_error err;
-	struct ikesa_plain plain;
-	bool found = false;
-
-	assert_non_null(c);
-	if (!ikesa_decrypt(sa, d->buf, d->len, c, &plain, &err)) {
-		found = ike_chain_find_notify(c, type) != NULL;
-		ike_chain_free(c);
-		ikesa_plain_free(&plain);
-	}
-	free(c);
-	return found;
 }
 
 /* Certificates, made once for the whole run. */
@@ -741,7 +704,7 @@ static void no_common_hash(void **state)
 	step(w);
 	assert_null(w->e[1].sas);
 	d = pop(w);
-	assert_true(sk_has_notify(sa, &d, IKE_N_AUTHENTICATION_FAILED));
+	assert_true(dgram_has_notify(sa, &d, IKE_N_AUTHENTICATION_FAILED));
 	deliver(w, &d, 0);
 	free(d.buf);
 	assert_null(w->e[0].sas);
@@ -827,7 +790,7 @@ static void refused_by_responder(struct world *w)
 	step(w);			/* AUTH request */
 	assert_null(w->e[1].sas);
 	d = pop(w);
-	assert_true(sk_has_notify(sa, &d, IKE_N_AUTHENTICATION_FAILED));
+	assert_true(dgram_has_notify(sa, &d, IKE_N_AUTHENTICATION_FAILED));
 	deliver(w, &d, 0);
 	free(d.buf);
 	assert_null(w->e[0].sas);
@@ -1052,7 +1015,7 @@ static void tampered(const char *cert, uint8_t method)
 	reseal_auth_request(w, true);
 	assert_null(w->e[1].sas);
 	d = pop(w);
-	assert_true(sk_has_notify(sa, &d, IKE_N_AUTHENTICATION_FAILED));
+	assert_true(dgram_has_notify(sa, &d, IKE_N_AUTHENTICATION_FAILED));
 	deliver(w, &d, 0);
 	free(d.buf);
 	assert_null(w->e[0].sas);
