@@ -114,8 +114,9 @@ void mif_local_list(const struct engine *e, const struct conn *c,
 int mif_add_ours(struct ikesa *sa, struct mif_payloads *p,
 		 struct ike_chain *out, uint64_t now);
 /*
- * The peer's MIF_INTERFACES of data/len: replace its list, or refuse it
- * (logged with the reason; the previous list stays). 0 or -1.
+ * The peer's MIF_INTERFACES n: replace its list, or refuse it (logged
+ * with the reason; the previous list stays). 0, or -1 when refused: the
+ * caller answers MIF_INVALID_INTERFACES where it can.
  */
 int mif_take_peer(struct ikesa *sa, const struct ike_notify *n,
 		  const char *where);

@@ -113,8 +113,8 @@ int mif_take_peer(struct ikesa *sa, const struct ike_notify *n,
 	}
 	if (mif_interfaces_parse(l, n->data, n->len, &err)) {
 		engine_logf(sa->engine, ENGINE_LOG_WARNING, sa, "%s: the "
-			    "peer's MIF_INTERFACES refused (%s): "
-			    "MIF_INVALID_INTERFACES", where, err.reason);
+			    "peer's MIF_INTERFACES refused (%s)", where,
+			    err.reason);
 		free(l);
 		return -1;
 	}

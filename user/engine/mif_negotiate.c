@@ -224,10 +224,10 @@ void mif_auth_response(struct ikesa *sa, const struct ike_chain *resp)
 		return;
 	}
 	on(sa, &s);
+	/* Refused, there is no response to answer in: no list yet. */
 	pl = ike_chain_find_notify(resp, IKE_N_MIF_INTERFACES);
-	if (pl && mif_take_peer(sa, pl->notify, "IKE_AUTH response"))
-		/* No response to answer in: no list until it announces. */
-		sa->mif->have_peer = false;
+	if (pl)
+		mif_take_peer(sa, pl->notify, "IKE_AUTH response");
 	if (ike_chain_find_notify(resp, IKE_N_MIF_INVALID_INTERFACES))
 		mif_refused(sa, "IKE_AUTH");
 }
