@@ -166,6 +166,59 @@ static void print_errors(struct json_object *r)
 	}
 }
 
+/* One side's MIF announcement: an interface a line. */
+static void print_mif_list(struct json_object *mif, const char *key,
+			   const char *side)
+{
+	struct json_object *l, *f, *addrs, *down;
+	size_t n;
+
+	if (!json_object_object_get_ex(mif, key, &l))
+		return;
+	n = json_object_array_length(l);
+	if (!n)
+		printf("    %s: no interfaces\n", side);
+	for (size_t i = 0; i < n; i++) {
+		f = json_object_array_get_idx(l, i);
+		printf("    %s #%lld prio %lld%s:", side,
+		       (long long)jint(f, "id", 0),
+		       (long long)jint(f, "priority", 0),
+		       json_object_object_get_ex(f, "down", &down) &&
+		       json_object_get_boolean(down) ? " down" : "");
+		if (json_object_object_get_ex(f, "addresses", &addrs))
+			for (size_t j = 0; j < json_object_array_length(addrs);
+			     j++)
+				printf(" %s", json_object_get_string(
+				       json_object_array_get_idx(addrs, j)));
+		printf("\n");
+	}
+}
+
+/* MIF on an IKE SA: negotiated or why not, then both lists. */
+static void print_mif(struct json_object *sa)
+{
+	struct json_object *mif, *v;
+
+	if (!json_object_object_get_ex(sa, "mif", &mif))
+		return;
+	if (!json_object_object_get_ex(mif, "negotiated", &v) ||
+	    !json_object_get_boolean(v)) {
+		printf("  mif: not negotiated (%s)\n", or(jstr(mif, "why"),
+							  "?"));
+		return;
+	}
+	printf("  mif: version %lld", (long long)jint(mif, "version", 0));
+	if (json_object_object_get_ex(mif, "local_refused", &v) &&
+	    json_object_get_boolean(v))
+		printf(", our list refused by the peer");
+	if (json_object_object_get_ex(mif, "announce_pending", &v) &&
+	    json_object_get_boolean(v))
+		printf(", announcing");
+	printf("\n");
+	print_mif_list(mif, "local_interfaces", "local");
+	print_mif_list(mif, "peer_interfaces", "peer");
+}
+
 static void print_sas(struct json_object *r)
 {
 	struct json_object *sas, *children, *lts, *rts;
@@ -196,6 +249,7 @@ static void print_sas(struct json_object *r)
 			       or(jstr(sa, "dh"), "?"));
 		}
 		printf("\n");
+		print_mif(sa);
 		if (!json_object_object_get_ex(sa, "children", &children))
 			continue;
 		nc = json_object_array_length(children);

@@ -32,7 +32,7 @@ enum conn_key {
 	K_REMOTE_ID, K_AUTH, K_PSK, K_IKE, K_ESP, K_LOCAL_TS, K_REMOTE_TS,
 	K_MODE, K_DPD, K_IKE_LIFETIME, K_CHILD_LIFETIME, K_RETRANS_BASE,
 	K_RETRANS_TRIES, K_START, K_CERT, K_KEY, K_CA_DIR, K_CACERT,
-	K_RSA_PSS, K_UNIQUE, K_IKE_REAUTH, K_RSA_SHA1, K_INTERFACES, K_N
+	K_RSA_PSS, K_UNIQUE, K_IKE_REAUTH, K_RSA_SHA1, K_INTERFACES, K_MIF, K_N
 };
 
 static const char *const conn_keys[K_N] = {
@@ -50,6 +50,7 @@ static const char *const conn_keys[K_N] = {
 	[K_CACERT] = "cacert", [K_RSA_PSS] = "rsa_pss",
 	[K_UNIQUE] = "unique", [K_IKE_REAUTH] = "ike_reauth",
 	[K_RSA_SHA1] = "rsa_sha1", [K_INTERFACES] = "interfaces",
+	[K_MIF] = "mif",
 };
 
 enum mifd_key {
@@ -840,6 +841,7 @@ static void conn_defaults(struct conf_conn *cc)
 	c->child_lifetime_s = 3600;
 	c->retrans_base_ms = 2000;
 	c->retrans_tries = 5;
+	c->mif = true;
 }
 
 static const char default_ike[] =
@@ -1345,6 +1347,10 @@ static void conn_key(struct ctx *x, const char *name, const char *v)
 	case K_RSA_SHA1:
 		if (parse_bool(v, &c->rsa_sha1))
 			error(x, "rsa_sha1: \"%s\" is neither yes nor no", v);
+		break;
+	case K_MIF:
+		if (parse_bool(v, &c->mif))
+			error(x, "mif: \"%s\" is neither yes nor no", v);
 		break;
 	case K_PSK:
 		if (!strncasecmp(v, "0x", 2)) {

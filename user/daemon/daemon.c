@@ -690,6 +690,65 @@ static struct json_object *child_json(struct daemon *d,
 	return o;
 }
 
+/* A MIF announcement: id, priority (as sent: lower preferred), down. */
+static struct json_object *mif_list_json(const struct mif_interfaces *l)
+{
+	struct json_object *a = json_object_new_array();
+	struct ip_addr ip;
+
+	for (unsigned int i = 0; i < l->n; i++) {
+		const struct mif_iface *f = &l->iface[i];
+		struct json_object *o = json_object_new_object();
+		struct json_object *addrs = json_object_new_array();
+		char buf[IP_ADDR_STRLEN];
+
+		jadd_int(o, "id", f->id);
+		jadd_int(o, "priority", f->prio);
+		json_object_object_add(o, "down", json_object_new_boolean(
+				       f->flags & MIF_IFACE_DOWN));
+		for (unsigned int j = 0; j < f->n4; j++)
+			if (!ip_addr_from_bytes(&ip, f->addr4[j], 4))
+				json_object_array_add(addrs,
+					json_object_new_string(ip_addr_str(&ip,
+						buf, sizeof(buf))));
+		for (unsigned int j = 0; j < f->n6; j++)
+			if (!ip_addr_from_bytes(&ip, f->addr6[j], 16))
+				json_object_array_add(addrs,
+					json_object_new_string(ip_addr_str(&ip,
+						buf, sizeof(buf))));
+		json_object_object_add(o, "addresses", addrs);
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+/* MIF on sa: negotiated or why not, and both announcements. */
+static struct json_object *mif_json(const struct ikesa *sa)
+{
+	struct json_object *o = json_object_new_object();
+	const struct mif_sa *m = sa->mif_status == MIF_ON ? sa->mif : NULL;
+
+	json_object_object_add(o, "negotiated",
+			       json_object_new_boolean(m != NULL));
+	if (!m) {
+		jadd_str(o, "why", mif_status_name(sa->mif_status));
+		return o;
+	}
+	jadd_int(o, "version", m->version);
+	if (m->sent)
+		json_object_object_add(o, "local_interfaces",
+				       mif_list_json(&m->ours));
+	json_object_object_add(o, "local_refused",
+			       json_object_new_boolean(m->refused));
+	json_object_object_add(o, "announce_pending",
+			       json_object_new_boolean(m->pending ||
+						       m->in_flight));
+	if (m->have_peer)
+		json_object_object_add(o, "peer_interfaces",
+				       mif_list_json(&m->peer));
+	return o;
+}
+
 static struct json_object *sa_json(struct daemon *d, const struct ikesa *sa,
 				   uint64_t now)
 {
@@ -714,6 +773,7 @@ static struct json_object *sa_json(struct daemon *d, const struct ikesa *sa,
 	}
 	if (sa->state == IKESA_ESTABLISHED && now >= sa->last_heard)
 		jadd_int(o, "last_heard_ms", (int64_t)(now - sa->last_heard));
+	json_object_object_add(o, "mif", mif_json(sa));
 	for (const struct childsa *c = sa->children; c; c = c->next)
 		json_object_array_add(ch, child_json(d, c));
 	json_object_object_add(o, "children", ch);

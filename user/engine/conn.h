@@ -90,6 +90,11 @@ struct conn {
 	 */
 	unsigned int n_ifaces;
 	struct iface_pattern ifaces[CONN_MAX_IFACES];
+	/*
+	 * Offer and accept the MIF extension (engine/mif.h); without it
+	 * the IKE SA is plain IKEv2.
+	 */
+	bool mif;
 
 	/*
 	 * Certificates (engine/auth_sig.c), used when auth_method is a

@@ -15,6 +15,7 @@
 #include "crypto/random.h"
 #include "engine/engine.h"
 #include "engine/exchange.h"
+#include "engine/mif.h"
 
 /* Adding an exchange: one file and one line here. */
 static const struct exchange_ops *const exchanges[] = {
@@ -143,8 +144,10 @@ uint16_t engine_error_notify(const struct ike_chain *c)
 {
 	const struct ike_payload *pl = NULL;
 
+	/* MIF_INVALID_INTERFACES fails nothing (engine/mif.h). */
 	while ((pl = ike_chain_find(c, IKE_PL_NOTIFY, pl)))
-		if (pl->notify->type < IKE_N_FIRST_STATUS)
+		if (pl->notify->type < IKE_N_FIRST_STATUS &&
+		    pl->notify->type != IKE_N_MIF_INVALID_INTERFACES)
 			return pl->notify->type;
 	return 0;
 }
@@ -641,6 +644,7 @@ static uint64_t sa_deadline(const struct ikesa *sa)
 	d = earliest(d, sa->unique_delete_at);
 	if (sa->conn->dpd_ms)
 		d = earliest(d, sa->last_heard + sa->conn->dpd_ms);
+	d = earliest(d, mif_announce_deadline(sa));
 	return earliest(d, sa->rekey_at);
 }
 
@@ -809,6 +813,8 @@ static void sa_tick(struct ikesa *sa, uint64_t now)
 		return;
 	}
 	if (children_rekey(sa, now))
+		return;
+	if (mif_announce_tick(sa, now))
 		return;
 	if (c->dpd_ms && now >= sa->last_heard + c->dpd_ms)
 		informational_start(sa, NULL, false, now);

@@ -31,6 +31,9 @@
  *	sa_table.c		hash tables for the SA lookups
  *	cookie.c		COOKIEs and their secret
  *	iface.c			local interfaces and their addresses
+ *	mif_negotiate.c		MIF: MIF_SUPPORTED in IKE_AUTH (mif.h)
+ *	mif_announce.c		MIF: our interfaces and the peer's,
+ *				MIF_INTERFACES in IKE_AUTH and INFORMATIONAL
  *	auth_method.c, auth_psk.c	authentication methods
  *	failure.c		FAILED events: why a connection's SA did
  *				not come up, in words (IDs, proposals)
@@ -312,8 +315,9 @@ int engine_dpd(struct engine *e, struct ikesa *sa, uint64_t now);
 
 /*
  * The local interfaces, as the caller reads them from the kernel: each
- * change as it happens (nothing is negotiated with peers yet). Every
- * refusal is also logged, with its reason.
+ * change as it happens. An IKE SA with MIF whose announcement a change
+ * alters announces again (engine/mif.h), from engine_tick(): the next
+ * deadline says when. Every refusal is also logged, with its reason.
  *
  * engine_iface_update: add or change the interface ifc->ifindex (name,
  * up; the other fields are ignored, its addresses kept). Returns 0,

@@ -14,6 +14,7 @@
 
 #include "engine/engine.h"
 #include "engine/iface.h"
+#include "engine/mif.h"
 
 void iface_table_init(struct iface_table *t)
 {
@@ -310,12 +311,17 @@ int engine_iface_update(struct engine *e, const struct iface *ifc)
 		return err;
 	}
 	cur->priority = conns_priority(e, cur->name);
+	mif_ifaces_changed(e);
 	return 0;
 }
 
 int engine_iface_del(struct engine *e, int ifindex)
 {
-	return iface_table_del(&e->ifaces, ifindex);
+	int ret = iface_table_del(&e->ifaces, ifindex);
+
+	if (!ret)
+		mif_ifaces_changed(e);
+	return ret;
 }
 
 int engine_iface_addr(struct engine *e, int ifindex,
@@ -326,6 +332,8 @@ int engine_iface_addr(struct engine *e, int ifindex,
 	int ret;
 
 	ret = iface_table_addr(&e->ifaces, ifindex, addr, add);
+	if (!ret)
+		mif_ifaces_changed(e);
 	if (ret != -ENOSPC)
 		return ret;
 	ifc = iface_by_ifindex(&e->ifaces, ifindex);

@@ -13,6 +13,7 @@
 #include "engine/auth_sig.h"
 #include "engine/auth_method.h"
 #include "engine/exchange.h"
+#include "engine/mif.h"
 #include "engine/proposal.h"
 #include "ike/auth.h"
 #include "ike/id.h"
@@ -31,6 +32,7 @@ struct auth_msg {
 	uint8_t id_body[4 + CONN_MAX_ID];
 	uint8_t auth_data[AUTH_DATA_MAX];
 	struct sig_payloads sig;	/* CERT, CERTREQ */
+	struct mif_payloads mif;	/* MIF_SUPPORTED, MIF_INTERFACES */
 };
 
 static const struct auth_method *our_method(const struct ikesa *sa)
@@ -110,6 +112,7 @@ static void wipe_free(struct auth_msg *am)
 	gnutls_memset(am->auth_data, 0, sizeof(am->auth_data));
 	ike_chain_free(&am->chain);
 	ike_sa_free(&am->sap);
+	mif_payloads_free(&am->mif);
 	free(am);
 }
 
@@ -141,6 +144,7 @@ int ike_auth_start(struct ikesa *sa, uint64_t now)
 	}
 	child_request_payloads(sa, c, &am->chain, &am->sap, &am->tsi,
 			       &am->tsr, &am->mode, PROPOSAL_NO_DH);
+	mif_auth_offer(sa, &am->mif, &am->chain, now);
 	ret = ikesa_request(sa, now, IKE_EXCH_IKE_AUTH, &am->chain);
 out:
 	wipe_free(am);
@@ -356,6 +360,7 @@ static void request(struct engine *e, struct ikesa *sa,
 		return;
 	}
 	authenticated(sa, m->chain);
+	mif_auth_request(sa, m->chain, &am->mif, &am->chain, m->now);
 	ikesa_established(sa, m->now, NULL);
 	c = child_respond(sa, m->chain, &nego, &pc, &notify);
 	if (c) {
@@ -423,6 +428,7 @@ static void response(struct engine *e, struct ikesa *sa,
 	}
 	ikesa_request_done(sa);
 	authenticated(sa, m->chain);
+	mif_auth_response(sa, m->chain);
 	ikesa_established(sa, m->now, NULL);
 	done_init_msgs(sa);
 	sa->req.child = NULL;

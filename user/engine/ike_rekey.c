@@ -111,6 +111,9 @@ static struct ikesa *make_new(struct ikesa *old, bool initiator,
 	if (!ret && old->peer_id)
 		ret = ikesa_set_peer_id(sa, old->peer_id[0], old->peer_id + 1,
 					old->peer_id_len - 1);
+	/* Its MIF negotiation and announcements too (mif.md). */
+	if (!ret)
+		ret = mif_inherit(sa, old);
 	if (!ret)
 		ret = dh_shared(dh, peer->data, peer->len, g_ir);
 	if (!ret)

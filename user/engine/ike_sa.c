@@ -261,6 +261,7 @@ void ikesa_destroy(struct ikesa *sa)
 		childsa_free(sa->req.standin);
 	}
 	free(sa->peer_id);
+	mif_sa_free(sa);
 	free_buf(&sa->req.buf, &sa->req.len);
 	free_buf(&sa->resp_buf, &sa->resp_len);
 	free_buf(&sa->init_req, &sa->init_req_len);

@@ -17,6 +17,7 @@
 #include "engine/child_sa.h"
 #include "engine/conn.h"
 #include "engine/engine.h"
+#include "engine/mif.h"
 #include "engine/proposal.h"
 #include "ike/message.h"
 #include "ike/nonce.h"
@@ -154,6 +155,10 @@ struct ikesa {
 	uint32_t del_pending[IKESA_DEL_PENDING];
 	unsigned int n_del_pending;
 	uint64_t del_pending_at;	/* ms; when the first was queued */
+
+	/* MIF (engine/mif.h): in force or why not; its state if offered. */
+	enum mif_status mif_status;
+	struct mif_sa *mif;
 };
 
 /* A new IKE SA in state INIT, linked into e. */

@@ -442,6 +442,7 @@ static void request(struct engine *e, struct ikesa *unused,
 	sa->init_req_len = m->len;
 	ikesa_half_open(sa);
 	sa->resp_next = 1;
+	mif_check_notifies(sa, m->chain, IKE_EXCH_IKE_SA_INIT, false, true);
 out:
 	proposal_peer_free(&offer);
 	free(pc);
@@ -606,6 +607,7 @@ static void response(struct engine *e, struct ikesa *sa,
 	sa->last_heard = m->now;
 	ikesa_request_done(sa);
 	sa->state = IKESA_AUTH;
+	mif_check_notifies(sa, m->chain, IKE_EXCH_IKE_SA_INIT, true, true);
 	if (ike_auth_start(sa, m->now))
 		ikesa_kill(sa);
 out:

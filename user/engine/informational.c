@@ -8,12 +8,14 @@
 #include <string.h>
 
 #include "engine/exchange.h"
+#include "engine/mif.h"
 #include "ike/delete.h"
 
 struct info_msg {
 	struct ike_chain chain;
 	struct ike_delete del;
 	uint32_t spis[IKE_DELETE_MAX_SPIS];
+	struct mif_payloads mif;	/* MIF_INVALID_INTERFACES */
 };
 
 static struct info_msg *info_msg_new(void)
@@ -28,6 +30,7 @@ static struct info_msg *info_msg_new(void)
 static void info_msg_free(struct info_msg *im)
 {
 	ike_chain_free(&im->chain);
+	mif_payloads_free(&im->mif);
 	free(im);
 }
 
@@ -166,6 +169,7 @@ static void request(struct engine *e, struct ikesa *sa,
 	}
 	if (!del_ike && im->del.n_spis)
 		ike_chain_add(&im->chain, IKE_PL_DELETE, &im->del, &err);
+	mif_info_request(sa, m->chain, &im->mif, &im->chain);
 	ikesa_respond(sa, IKE_EXCH_INFORMATIONAL, m->hdr->msg_id, &im->chain);
 	if (del_ike)
 		ikesa_kill_why(sa, ENGINE_R_PEER);
@@ -177,6 +181,7 @@ static void response(struct engine *e, struct ikesa *sa,
 {
 	struct childsa *c;
 
+	mif_info_response(sa, m->chain);
 	if (sa->state == IKESA_DELETING) {
 		ikesa_kill_why(sa, ENGINE_R_LOCAL);
 		engine_reauth(sa, m->now);

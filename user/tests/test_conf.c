@@ -417,6 +417,8 @@ static void bad_value(void **state)
 		  "auth = kerberos\n" PSK_LINE, 4,
 		  "auth: unknown method \"kerberos\"");
 	one_error(CONN_A "retransmit_base = 601s\n", 5, "retransmit_base");
+	one_error(CONN_A "mif = perhaps\n", 5,
+		  "mif: \"perhaps\" is neither yes nor no");
 	one_error(CONN_A "local_port = -1\n", 5, "local_port: \"-1\"");
 	one_error(CONN_A "remote_port = 500x\n", 5, "remote_port: \"500x\"");
 	/* psk: at most 128 bytes, as text or hex. */
@@ -955,6 +957,7 @@ static void good_full(void **state)
 		"dpd = 30s\n"
 		"ike_lifetime = 4h\n"
 		"ike_reauth = yes\n"
+		"mif = no\n"
 		"child_lifetime = 1h\n"
 		"retransmit_base = 2\n"
 		"retransmit_tries = 0\n"
@@ -993,6 +996,8 @@ static void good_full(void **state)
 	assert_true(a->conn.rsa_pss);
 	assert_true(a->conn.ike_reauth);
 	assert_false(conf_find(c, "classic")->conn.ike_reauth);
+	assert_false(a->conn.mif);
+	assert_true(conf_find(c, "classic")->conn.mif);
 	assert_non_null(a->conn.sig_creds);
 	assert_non_null(a->conn.cert_file);
 	assert_non_null(strstr(a->conn.cert_file, "/eu.pem"));

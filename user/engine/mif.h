@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The MIF extension in the engine (docs/protocol/mif.md), part one:
+ * negotiation with MIF_SUPPORTED in IKE_AUTH (mif_negotiate.c), and the
+ * interface announcements with MIF_INTERFACES, in IKE_AUTH and then in
+ * INFORMATIONAL requests whenever the local list changes
+ * (mif_announce.c). The exchanges call the hooks below; the notify data
+ * is decoded and encoded by ike/mif.c.
+ */
+#ifndef MIF_ENGINE_MIF_H
+#define MIF_ENGINE_MIF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ike/buf.h"
+#include "ike/message.h"
+#include "ike/mif.h"
+#include "ike/notify.h"
+
+struct engine;
+struct ikesa;
+
+/* At most one announcement per IKE SA in this many ms (mif.md). */
+#define MIF_ANNOUNCE_INTERVAL_MS	1000
+
+/* Whether MIF is in force on an IKE SA, or why not. */
+enum mif_status {
+	MIF_UNKNOWN,		/* IKE_AUTH not done yet */
+	MIF_ON,			/* negotiated: sa->mif holds the lists */
+	MIF_OFF_PEER,		/* the peer did not offer it */
+	MIF_OFF_LOCAL,		/* our connection disables it (mif = no) */
+	MIF_OFF_FAILED,		/* out of memory when it was to begin */
+};
+
+/* A short name ("negotiated", "peer_not_offered", ...), for replies. */
+const char *mif_status_name(enum mif_status s);
+/* Why, in words, for logs and mifctl. */
+const char *mif_status_why(enum mif_status s);
+
+/*
+ * The MIF state of an IKE SA, malloc'ed from the IKE_AUTH request we
+ * send with MIF_SUPPORTED (initiator) or from the negotiation
+ * (responder), and kept while MIF is on. A rekeyed IKE SA gets a copy.
+ */
+struct mif_sa {
+	uint8_t version;	/* agreed: the lower of both */
+	uint8_t peer_version;	/* as the peer sent it */
+	bool have_peer;		/* the peer's list is in force */
+	bool sent;		/* ours was sent (in IKE_AUTH, or later) */
+	bool refused;		/* ...and the peer refused it */
+	bool pending;		/* ours changed since, to be announced */
+	bool in_flight;		/* our INFORMATIONAL msg_id carries it */
+	uint32_t msg_id;
+	uint64_t sent_at;	/* ms */
+	struct mif_interfaces peer, ours;
+};
+
+/* Room for the MIF notifies of one message we build. */
+struct mif_payloads {
+	struct ike_notify supported, ifaces, invalid;
+	uint8_t supported_data[MIF_SUPPORTED_LEN];
+	struct ike_writer w;	/* MIF_INTERFACES data */
+};
+
+void mif_payloads_free(struct mif_payloads *p);
+
+/*
+ * Log and leave alone every MIF notify of ch that the table of mif.md
+ * does not expect in this exchange and direction (plain: outside SK,
+ * logged at debug), and every second copy of a status type.
+ */
+void mif_check_notifies(struct ikesa *sa, const struct ike_chain *ch,
+			uint8_t exchange, bool response, bool plain);
+
+/*
+ * IKE_AUTH (mif_negotiate.c). Initiator: offer MIF in the request if
+ * the connection allows it (MIF_SUPPORTED, MIF_INTERFACES), then read
+ * the responder's answer. Responder: decide from the request, record
+ * the peer's list, and answer in the response. Each logs, once, at
+ * notice, why MIF is not negotiated.
+ */
+void mif_auth_offer(struct ikesa *sa, struct mif_payloads *p,
+		    struct ike_chain *out, uint64_t now);
+void mif_auth_response(struct ikesa *sa, const struct ike_chain *resp);
+void mif_auth_request(struct ikesa *sa, const struct ike_chain *req,
+		      struct mif_payloads *p, struct ike_chain *out,
+		      uint64_t now);
+
+/*
+ * IKE SA rekey: sa takes over old's negotiation and both lists; an
+ * announcement of ours still in flight on old is made again on sa.
+ * 0 or -ENOMEM.
+ */
+int mif_inherit(struct ikesa *sa, struct ikesa *old);
+/* sa goes: free its MIF state. */
+void mif_sa_free(struct ikesa *sa);
+
+/* Announcements (mif_announce.c). */
+
+/*
+ * The list c would announce now: the interfaces of the engine's table
+ * that its "interfaces" key lists, with their usable addresses (each
+ * once) and the down flag. Wire priority: lower preferred, so
+ * IFACE_PRIO_MAX minus the configured one.
+ */
+struct conn;
+void mif_local_list(const struct engine *e, const struct conn *c,
+		    struct mif_interfaces *out);
+/*
+ * Add our list to out (MIF_INTERFACES) and note it as sent at now.
+ * 0, or -1 (logged) when it cannot be built.
+ */
+int mif_add_ours(struct ikesa *sa, struct mif_payloads *p,
+		 struct ike_chain *out, uint64_t now);
+/*
+ * The peer's MIF_INTERFACES n: replace its list, or refuse it (logged
+ * with the reason; the previous list stays). 0, or -1 when refused: the
+ * caller answers MIF_INVALID_INTERFACES where it can.
+ */
+int mif_take_peer(struct ikesa *sa, const struct ike_notify *n,
+		  const char *where);
+/* Add MIF_INVALID_INTERFACES to a response. */
+void mif_add_invalid(struct mif_payloads *p, struct ike_chain *out);
+/* The peer answered with MIF_INVALID_INTERFACES: log, note. */
+void mif_refused(struct ikesa *sa, const char *where);
+
+/*
+ * The local interface table changed: every IKE SA whose announcement it
+ * changes announces again (coalesced, MIF_ANNOUNCE_INTERVAL_MS apart,
+ * when its request window is free).
+ */
+void mif_ifaces_changed(struct engine *e);
+/* When sa's next announcement is due, 0 for none. */
+uint64_t mif_announce_deadline(const struct ikesa *sa);
+/* Send it if due: true if a request went out. */
+bool mif_announce_tick(struct ikesa *sa, uint64_t now);
+/*
+ * INFORMATIONAL: a request from the peer (its MIF_INTERFACES, answered
+ * in out), and the answer to ours.
+ */
+void mif_info_request(struct ikesa *sa, const struct ike_chain *req,
+		      struct mif_payloads *p, struct ike_chain *out);
+void mif_info_response(struct ikesa *sa, const struct ike_chain *resp);
+
+#endif

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MIF negotiation (docs/protocol/mif.md, MIF_SUPPORTED): the initiator
+ * offers it in its IKE_AUTH request when its connection has mif = yes;
+ * the responder answers when the connection it chose has it too. Both
+ * then announce their interfaces in the same exchange (mif_announce.c).
+ * Otherwise the IKE SA is plain IKEv2 and each side says why, once.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/exchange.h"
+#include "engine/ike_sa.h"
+#include "engine/mif.h"
+#include "ike/constants.h"
+
+const char *mif_status_name(enum mif_status s)
+{
+	switch (s) {
+	case MIF_UNKNOWN:
+		return "unknown";
+	case MIF_ON:
+		return "negotiated";
+	case MIF_OFF_PEER:
+		return "peer_not_offered";
+	case MIF_OFF_LOCAL:
+		return "local_disabled";
+	case MIF_OFF_FAILED:
+		return "failed";
+	}
+	return "?";
+}
+
+const char *mif_status_why(enum mif_status s)
+{
+	switch (s) {
+	case MIF_UNKNOWN:
+		return "IKE_AUTH not done";
+	case MIF_ON:
+		return "negotiated";
+	case MIF_OFF_PEER:
+		return "the peer did not offer it";
+	case MIF_OFF_LOCAL:
+		return "our connection disables it (mif = no)";
+	case MIF_OFF_FAILED:
+		return "out of memory";
+	}
+	return "?";
+}
+
+void mif_payloads_free(struct mif_payloads *p)
+{
+	ike_writer_free(&p->w);
+}
+
+/* Where each MIF notify may appear (mif.md's table), as a bit set. */
+#define IN_AUTH_REQ	0x1
+#define IN_AUTH_RESP	0x2
+#define IN_INFO_REQ	0x4
+#define IN_INFO_RESP	0x8
+#define IN_CHILD_REQ	0x10
+#define IN_CHILD_RESP	0x20
+
+static unsigned int allowed(uint16_t type)
+{
+	switch (type) {
+	case IKE_N_MIF_SUPPORTED:
+		return IN_AUTH_REQ | IN_AUTH_RESP;
+	case IKE_N_MIF_INTERFACES:
+		return IN_AUTH_REQ | IN_AUTH_RESP | IN_INFO_REQ;
+	case IKE_N_MIF_CHILD_PATH:
+		return IN_AUTH_REQ | IN_AUTH_RESP | IN_CHILD_REQ |
+		       IN_CHILD_RESP;
+	case IKE_N_MIF_INVALID_INTERFACES:
+		return IN_AUTH_RESP | IN_INFO_RESP;
+	case IKE_N_MIF_UNACCEPTABLE_PATH:
+		return IN_AUTH_RESP | IN_CHILD_RESP;
+	}
+	return 0;
+}
+
+static bool is_mif(uint16_t type)
+{
+	return type == IKE_N_MIF_SUPPORTED || type == IKE_N_MIF_INTERFACES ||
+	       type == IKE_N_MIF_CHILD_PATH ||
+	       type == IKE_N_MIF_INVALID_INTERFACES ||
+	       type == IKE_N_MIF_UNACCEPTABLE_PATH;
+}
+
+static unsigned int place(uint8_t exchange, bool response)
+{
+	switch (exchange) {
+	case IKE_EXCH_IKE_AUTH:
+		return response ? IN_AUTH_RESP : IN_AUTH_REQ;
+	case IKE_EXCH_INFORMATIONAL:
+		return response ? IN_INFO_RESP : IN_INFO_REQ;
+	case IKE_EXCH_CREATE_CHILD_SA:
+		return response ? IN_CHILD_RESP : IN_CHILD_REQ;
+	}
+	return 0;
+}
+
+void mif_check_notifies(struct ikesa *sa, const struct ike_chain *ch,
+			uint8_t exchange, bool response, bool plain)
+{
+	unsigned int here = plain ? 0 : place(exchange, response);
+	const struct ike_payload *pl = NULL;
+	bool seen[3] = { false, false, false };
+	const char *x = ike_exchange_name(exchange);
+	const char *dir = response ? "response" : "request";
+	uint16_t t;
+
+	while ((pl = ike_chain_find(ch, IKE_PL_NOTIFY, pl))) {
+		t = pl->notify->type;
+		if (!is_mif(t))
+			continue;
+		if (!(allowed(t) & here)) {
+			engine_logf(sa->engine, plain ? ENGINE_LOG_DEBUG :
+				    ENGINE_LOG_INFO, sa, "%s %s: %s %s: "
+				    "ignored", x, dir, ike_notify_name(t),
+				    plain ? "outside SK" : "not expected here");
+			continue;
+		}
+		if (t < IKE_N_MIF_SUPPORTED || t > IKE_N_MIF_CHILD_PATH)
+			continue;
+		if (seen[t - IKE_N_MIF_SUPPORTED])
+			engine_logf(sa->engine, ENGINE_LOG_INFO, sa, "%s %s: "
+				    "a second %s: ignored", x, dir,
+				    ike_notify_name(t));
+		seen[t - IKE_N_MIF_SUPPORTED] = true;
+	}
+}
+
+/*
+ * The peer's MIF_SUPPORTED in ch, parsed into *s: false if absent or
+ * malformed (logged: treated as absent).
+ */
+static bool peer_supports(struct ikesa *sa, const struct ike_chain *ch,
+			  struct mif_supported *s)
+{
+	const struct ike_payload *pl;
+	struct ike_error err;
+
+	pl = ike_chain_find_notify(ch, IKE_N_MIF_SUPPORTED);
+	if (!pl)
+		return false;
+	if (mif_supported_parse(s, pl->notify->data, pl->notify->len, &err)) {
+		engine_logf(sa->engine, ENGINE_LOG_INFO, sa, "IKE_AUTH: "
+			    "MIF_SUPPORTED malformed (%s): treated as absent",
+			    err.reason);
+		return false;
+	}
+	return true;
+}
+
+static void add_supported(struct mif_payloads *p, struct ike_chain *out)
+{
+	struct mif_supported s = { .version = MIF_PROTO_VERSION };
+	struct ike_writer w;
+	struct ike_error err;
+
+	ike_writer_init(&w);
+	if (!mif_supported_build(&w, &s, &err) && ike_writer_ok(&w) &&
+	    w.len == sizeof(p->supported_data)) {
+		memcpy(p->supported_data, w.p, w.len);
+		ikesa_notify(&p->supported, IKE_N_MIF_SUPPORTED,
+			     p->supported_data, sizeof(p->supported_data));
+		ike_chain_add(out, IKE_PL_NOTIFY, &p->supported, &err);
+	}
+	ike_writer_free(&w);
+}
+
+/* MIF is off for sa: record why, and say it once. */
+static void off(struct ikesa *sa, enum mif_status why)
+{
+	sa->mif_status = why;
+	mif_sa_free(sa);
+	engine_logf(sa->engine, why == MIF_OFF_FAILED ? ENGINE_LOG_ERR :
+		    ENGINE_LOG_NOTICE, sa, "MIF not negotiated: %s",
+		    mif_status_why(why));
+}
+
+static void on(struct ikesa *sa, const struct mif_supported *peer)
+{
+	sa->mif_status = MIF_ON;
+	sa->mif->peer_version = peer->version;
+	sa->mif->version = peer->version < MIF_PROTO_VERSION ?
+			   peer->version : MIF_PROTO_VERSION;
+	engine_logf(sa->engine, ENGINE_LOG_INFO, sa, "MIF negotiated, "
+		    "version %u", sa->mif->version);
+}
+
+void mif_auth_offer(struct ikesa *sa, struct mif_payloads *p,
+		    struct ike_chain *out, uint64_t now)
+{
+	if (!sa->conn->mif) {
+		sa->mif_status = MIF_OFF_LOCAL;
+		return;
+	}
+	if (!sa->mif)
+		sa->mif = calloc(1, sizeof(*sa->mif));
+	if (!sa->mif) {
+		sa->mif_status = MIF_OFF_FAILED;
+		return;
+	}
+	add_supported(p, out);
+	mif_add_ours(sa, p, out, now);
+}
+
+void mif_auth_response(struct ikesa *sa, const struct ike_chain *resp)
+{
+	const struct ike_payload *pl;
+	struct mif_supported s;
+
+	mif_check_notifies(sa, resp, IKE_EXCH_IKE_AUTH, true, false);
+	if (!sa->mif) {
+		/* Not offered: MIF_OFF_LOCAL or _FAILED since the request. */
+		off(sa, sa->mif_status);
+		return;
+	}
+	if (!peer_supports(sa, resp, &s)) {
+		off(sa, MIF_OFF_PEER);
+		return;
+	}
+	on(sa, &s);
+	/* Refused, there is no response to answer in: no list yet. */
+	pl = ike_chain_find_notify(resp, IKE_N_MIF_INTERFACES);
+	if (pl)
+		mif_take_peer(sa, pl->notify, "IKE_AUTH response");
+	if (ike_chain_find_notify(resp, IKE_N_MIF_INVALID_INTERFACES))
+		mif_refused(sa, "IKE_AUTH");
+}
+
+void mif_auth_request(struct ikesa *sa, const struct ike_chain *req,
+		      struct mif_payloads *p, struct ike_chain *out,
+		      uint64_t now)
+{
+	const struct ike_payload *pl;
+	struct mif_supported s;
+	bool offered;
+
+	mif_check_notifies(sa, req, IKE_EXCH_IKE_AUTH, false, false);
+	offered = peer_supports(sa, req, &s);
+	if (!sa->conn->mif) {
+		off(sa, MIF_OFF_LOCAL);
+		return;
+	}
+	if (!offered) {
+		off(sa, MIF_OFF_PEER);
+		return;
+	}
+	sa->mif = calloc(1, sizeof(*sa->mif));
+	if (!sa->mif) {
+		off(sa, MIF_OFF_FAILED);
+		return;
+	}
+	on(sa, &s);
+	add_supported(p, out);
+	mif_add_ours(sa, p, out, now);
+	pl = ike_chain_find_notify(req, IKE_N_MIF_INTERFACES);
+	if (pl && mif_take_peer(sa, pl->notify, "IKE_AUTH request"))
+		mif_add_invalid(p, out);
+}
+
+int mif_inherit(struct ikesa *sa, struct ikesa *old)
+{
+	if (old->mif) {
+		sa->mif = malloc(sizeof(*sa->mif));
+		if (!sa->mif)
+			return -ENOMEM;
+	}
+	sa->mif_status = old->mif_status;
+	if (!old->mif)
+		return 0;
+	*sa->mif = *old->mif;
+	/*
+	 * The peer may have stored an announcement of ours in flight on
+	 * old in old only: make it again on the new IKE SA.
+	 */
+	sa->mif->pending = old->mif->pending || old->mif->in_flight;
+	sa->mif->in_flight = false;
+	old->mif->pending = false;
+	return 0;
+}
+
+void mif_sa_free(struct ikesa *sa)
+{
+	free(sa->mif);
+	sa->mif = NULL;
+}
