@@ -23,6 +23,7 @@
 #include "conf/conf.h"
 #include "crypto/sign.h"
 #include "crypto/transforms.h"
+#include "engine/identity.h"
 #include "engine/selector.h"
 #include "ike/constants.h"
 
@@ -242,90 +243,6 @@ static int parse_hex(const char *v, uint8_t *out, size_t max, size_t *len)
 
 /* Identities. */
 
-/* A minimal DER encoder for "CN=x, O=y, ..." (RFC 4514 order as written). */
-static const struct {
-	const char *name;
-	uint8_t oid[3];		/* 2.5.4.x: 55 04 x */
-} dn_attrs[] = {
-	{ "CN", { 0x55, 0x04, 0x03 } }, { "SN", { 0x55, 0x04, 0x04 } },
-	{ "serialNumber", { 0x55, 0x04, 0x05 } },
-	{ "C", { 0x55, 0x04, 0x06 } }, { "L", { 0x55, 0x04, 0x07 } },
-	{ "ST", { 0x55, 0x04, 0x08 } }, { "O", { 0x55, 0x04, 0x0a } },
-	{ "OU", { 0x55, 0x04, 0x0b } },
-};
-
-static size_t der_len(uint8_t *p, size_t len)
-{
-	if (len < 128) {
-		if (p)
-			p[0] = (uint8_t)len;
-		return 1;
-	}
-	if (p) {
-		p[0] = 0x81;
-		p[1] = (uint8_t)len;
-	}
-	return 2;
-}
-
-static int parse_dn(const char *text, struct conn_id *id)
-{
-	uint8_t body[CONN_MAX_ID];
-	size_t blen = 0, hdr;
-	char buf[CONN_MAX_ID * 2];
-	char *save = NULL, *rdn;
-
-	if (strlen(text) >= sizeof(buf))
-		return -E2BIG;
-	strcpy(buf, text);
-	for (rdn = strtok_r(buf, ",", &save); rdn;
-	     rdn = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(rdn, '='), *attr, *val;
-		size_t vlen, i, atv, set;
-
-		if (!eq)
-			return -EINVAL;
-		*eq = '\0';
-		attr = trim(rdn);
-		val = trim(eq + 1);
-		vlen = strlen(val);
-		for (i = 0; i < sizeof(dn_attrs) / sizeof(dn_attrs[0]); i++)
-			if (!strcasecmp(attr, dn_attrs[i].name))
-				break;
-		if (i == sizeof(dn_attrs) / sizeof(dn_attrs[0]) || !vlen ||
-		    vlen > 64)
-			return -EINVAL;
-		/* SET { SEQUENCE { OID, UTF8String } } */
-		atv = 2 + 3 + 1 + der_len(NULL, vlen) + vlen;
-		set = 1 + der_len(NULL, atv) + atv;
-		if (blen + 1 + der_len(NULL, set) + set > sizeof(body) - 4)
-			return -E2BIG;
-		body[blen++] = 0x31;
-		blen += der_len(body + blen, set);
-		body[blen++] = 0x30;
-		blen += der_len(body + blen, atv);
-		body[blen++] = 0x06;
-		body[blen++] = 3;
-		memcpy(body + blen, dn_attrs[i].oid, 3);
-		blen += 3;
-		body[blen++] = 0x0c;
-		blen += der_len(body + blen, vlen);
-		memcpy(body + blen, val, vlen);
-		blen += vlen;
-	}
-	if (!blen)
-		return -EINVAL;
-	hdr = 1 + der_len(NULL, blen);
-	if (hdr + blen > sizeof(id->data))
-		return -E2BIG;
-	id->data[0] = 0x30;
-	der_len(id->data + 1, blen);
-	memcpy(id->data + hdr, body, blen);
-	id->len = hdr + blen;
-	id->type = IKE_ID_DER_ASN1_DN;
-	return 0;
-}
-
 static void id_from_addr(struct conn_id *id, const struct ip_addr *a)
 {
 	id->type = a->family == AF_INET ? IKE_ID_IPV4_ADDR : IKE_ID_IPV6_ADDR;
@@ -350,12 +267,13 @@ static int parse_id(struct ctx *x, const char *key, const char *v,
 		return 0;
 	}
 	if (!strncmp(v, "dn:", 3)) {
-		int ret = parse_dn(v + 3, id);
+		int ret = identity_dn_parse(v + 3, id);
 
 		if (ret)
 			error(x, "%s: \"%s\" is not a distinguished name "
-			      "(ATTR=VALUE, ... with ATTR one of CN, SN, "
-			      "serialNumber, C, L, ST, O, OU)%s", key, v + 3,
+			      "(ATTR=VALUE, ... with ATTR one of C, ST, L, O, "
+			      "OU, CN, SN, GN, title, serialNumber, UID, DC, "
+			      "E)%s", key, v + 3,
 			      ret == -E2BIG ? ", or it is too long" : "");
 		return ret;
 	}

@@ -493,65 +493,6 @@ void sig_peer_free(struct sig_peer *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* Whether the certificate has a subjectAltName of type san equal to id. */
-static bool has_san(gnutls_x509_crt_t crt, gnutls_x509_subject_alt_name_t san,
-		    const uint8_t *id, size_t len, bool nocase)
-{
-	char buf[256];
-	size_t size;
-	int type;
-
-	for (unsigned int i = 0;; i++) {
-		size = sizeof(buf);
-		type = gnutls_x509_crt_get_subject_alt_name(crt, i, buf, &size,
-							    NULL);
-		if (type == GNUTLS_E_SHORT_MEMORY_BUFFER)
-			continue;
-		if (type < 0)
-			return false;
-		if ((gnutls_x509_subject_alt_name_t)type != san ||
-		    size != len)
-			continue;
-		if (nocase ? !strncasecmp(buf, (const char *)id, len) :
-			     !memcmp(buf, id, len))
-			return true;
-	}
-}
-
-int sig_peer_id_ok(const struct sig_peer *p, uint8_t id_type,
-		   const uint8_t *id, size_t len)
-{
-	gnutls_x509_crt_t crt = p->certs[0];
-	gnutls_datum_t dn = { NULL, 0 };
-	bool ok = false;
-
-	if (!p->n || !len)
-		return -EACCES;
-	switch (id_type) {
-	case IKE_ID_IPV4_ADDR:
-	case IKE_ID_IPV6_ADDR:
-		ok = has_san(crt, GNUTLS_SAN_IPADDRESS, id, len, false);
-		break;
-	case IKE_ID_FQDN:
-		ok = !memchr(id, 0, len) &&
-		     has_san(crt, GNUTLS_SAN_DNSNAME, id, len, true);
-		break;
-	case IKE_ID_RFC822_ADDR:
-		ok = !memchr(id, 0, len) &&
-		     has_san(crt, GNUTLS_SAN_RFC822NAME, id, len, true);
-		break;
-	case IKE_ID_DER_ASN1_DN:
-		if (gnutls_x509_crt_get_raw_dn(crt, &dn) < 0)
-			return -EACCES;
-		ok = dn.size == len && !memcmp(dn.data, id, len);
-		gnutls_free(dn.data);
-		break;
-	default:
-		break;
-	}
-	return ok ? 0 : -EACCES;
-}
-
 /* r | s (n bytes each) to a DER ECDSA-Sig-Value, allocated by GnuTLS. */
 static int rs_to_der(const uint8_t *data, size_t n, gnutls_datum_t *der)
 {

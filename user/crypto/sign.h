@@ -18,7 +18,8 @@
  * never offered nor used to sign; with method 14 a peer's
  * sha1WithRSAEncryption is verified only when allowed, like method 1.
  *
- * The hooks the exchanges call are in engine/auth_sig.h.
+ * The hooks the exchanges call are in engine/auth_sig.h; whether a
+ * certificate names the peer's ID is engine/identity.c's.
  */
 #ifndef MIF_CRYPTO_SIGN_H
 #define MIF_CRYPTO_SIGN_H
@@ -116,16 +117,6 @@ struct sig_peer {
 int sig_peer_load(struct sig_peer *p, const struct sig_creds *c,
 		  const gnutls_datum_t *der, unsigned int n);
 void sig_peer_free(struct sig_peer *p);
-
-/*
- * 0 when the ID (IKE_ID_* type and data, as in the ID payload) is one of
- * the end entity's names: IPV4/IPV6_ADDR a subjectAltName iPAddress,
- * FQDN a dNSName and RFC822_ADDR an rfc822Name (both compared without
- * regard to case), DER_ASN1_DN the subject DN (DER, byte for byte).
- * Other ID types are refused. Returns 0 or -EACCES.
- */
-int sig_peer_id_ok(const struct sig_peer *p, uint8_t id_type,
-		   const uint8_t *id, size_t len);
 
 /*
  * 0 when data is a valid AUTH of method over octets by the peer's key;

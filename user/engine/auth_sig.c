@@ -22,6 +22,7 @@
  * peer's refused signature is logged (a REFUSED event).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,7 @@
 #include "engine/auth_sig.h"
 #include "engine/auth_method.h"
 #include "engine/exchange.h"
+#include "engine/identity.h"
 #include "engine/ike_sa.h"
 #include "ike/auth.h"
 #include "ike/id.h"
@@ -224,7 +226,8 @@ void auth_sig_add_merged(struct sig_payloads *sp, struct ike_chain *ch)
 
 bool auth_sig_peer_authentic(struct ikesa *sa, const struct ike_chain *ch,
 			     const struct ike_payload *pid,
-			     const struct ike_payload *pauth)
+			     const struct ike_payload *pauth, char *why,
+			     size_t why_len)
 {
 	const struct sig_creds *cr = sa->conn->sig_creds;
 	const bool pi = !sa->initiator;		/* the peer is initiator */
@@ -236,6 +239,7 @@ bool auth_sig_peer_authentic(struct ikesa *sa, const struct ike_chain *ch,
 	size_t olen = 0;
 	int ret;
 
+	snprintf(why, why_len, "certificate or signature does not verify");
 	if (!cr || !cr->trust || !sig_method(pauth->auth->method))
 		return false;
 	while ((pl = ike_chain_find(ch, IKE_PL_CERT, pl))) {
@@ -248,8 +252,8 @@ bool auth_sig_peer_authentic(struct ikesa *sa, const struct ike_chain *ch,
 	}
 	if (sig_peer_load(&peer, cr, der, n))
 		return false;
-	ret = sig_peer_id_ok(&peer, pid->id->type, pid->id->data,
-			     pid->id->len);
+	ret = identity_in_cert(&peer, pid->id->type, pid->id->data,
+			       pid->id->len, why, why_len);
 	if (!ret)
 		ret = auth_signed_octets(&sa->keys, pi,
 					 pi ? sa->init_req : sa->init_resp,

@@ -66,12 +66,14 @@ void auth_sig_add_merged(struct sig_payloads *sp, struct ike_chain *ch);
 /*
  * The peer's AUTH of a signature method (sig_method()): verify its CERT
  * payloads in ch against our CAs, bind the ID payload pid to the
- * certificate and check the signature. The configured remote ID is
- * checked by the caller.
+ * certificate (identity_in_cert()) and check the signature. The
+ * configured remote ID is checked by the caller. When false, why says
+ * what failed.
  */
 bool auth_sig_peer_authentic(struct ikesa *sa, const struct ike_chain *ch,
 			     const struct ike_payload *pid,
-			     const struct ike_payload *pauth);
+			     const struct ike_payload *pauth, char *why,
+			     size_t why_len);
 
 /* The signature methods (14, 1, 9, 10), for engine/auth_method.c. */
 struct auth_method;

@@ -15,6 +15,7 @@
 #include "crypto/random.h"
 #include "engine/engine.h"
 #include "engine/exchange.h"
+#include "engine/identity.h"
 #include "engine/mif.h"
 
 /* Adding an exchange: one file and one line here. */
@@ -258,9 +259,7 @@ void engine_clear_conns(struct engine *e)
 
 bool engine_id_matches(const struct conn_id *want, const struct ike_id *id)
 {
-	return !want->len || (id->type == want->type &&
-			      id->len == want->len &&
-			      memcmp(id->data, want->data, want->len) == 0);
+	return identity_match(want, id->type, id->data, id->len);
 }
 
 /* How closely c's addresses match: -1 not at all, else how many are set. */

@@ -120,9 +120,6 @@ void engine_refused(struct engine *e, const struct conn *c,
 void engine_failed(struct engine *e, struct ikesa *sa, const struct conn *c,
 		   uint16_t notify, unsigned int flags, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
-/* An ID as text, for such lines (failure.c). Returns out. */
-const char *engine_id_text(uint8_t type, const uint8_t *data, size_t n,
-			   char *out, size_t len);
 /* Proposals as text, "aes256gcm16-prfsha256-ecp256, ...". Return out. */
 const char *engine_conf_proposals_text(const struct conn_proposal *p,
 				       unsigned int n, char *out, size_t len);
@@ -131,7 +128,7 @@ const char *engine_offer_text(const struct ike_sa *sa, char *out,
 /* Link sa into the responder table (its spi_i is the peer's). */
 int engine_hash_peer(struct engine *e, struct ikesa *sa);
 
-/* An ID matches a configured one (any, if none is configured). */
+/* An ID matches a configured one (any, if none is; identity.h). */
 bool engine_id_matches(const struct conn_id *want, const struct ike_id *id);
 
 /*

@@ -2,7 +2,7 @@
 /*
  * Why a connection's IKE SA or Child SA did not come up: the FAILED
  * event with its line for the log, and the texts that make the line
- * useful (IDs, proposals) without a second look at the configuration.
+ * useful (proposals; IDs are identity.c's) without a second look at the configuration.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -42,41 +42,6 @@ void engine_failed(struct engine *e, struct ikesa *sa, const struct conn *c,
 		level = ENGINE_LOG_NOTICE;
 	engine_logf(e, level, sa, "%s", why);
 	engine_event(e, &ev);
-}
-
-/* Printable bytes as they are, others as '?'. */
-static void text_bytes(char *out, size_t len, const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n && i + 1 < len; i++)
-		out[i] = p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '?';
-	if (len)
-		out[i] = '\0';
-}
-
-const char *engine_id_text(uint8_t type, const uint8_t *data, size_t n,
-			   char *out, size_t len)
-{
-	struct ip_addr a;
-	char buf[IP_ADDR_STRLEN];
-
-	switch (type) {
-	case IKE_ID_FQDN:
-	case IKE_ID_RFC822_ADDR:
-		text_bytes(out, len, data, n);
-		return out;
-	case IKE_ID_IPV4_ADDR:
-	case IKE_ID_IPV6_ADDR:
-		if (!ip_addr_from_bytes(&a, data, n)) {
-			snprintf(out, len, "%s", ip_addr_str(&a, buf,
-							     sizeof(buf)));
-			return out;
-		}
-		break;
-	}
-	snprintf(out, len, "(ID type %u, %zu bytes)", type, n);
-	return out;
 }
 
 /* Append one transform's name, "-" between two. */

@@ -13,6 +13,7 @@
 #include "engine/auth_sig.h"
 #include "engine/auth_method.h"
 #include "engine/exchange.h"
+#include "engine/identity.h"
 #include "engine/mif.h"
 #include "engine/proposal.h"
 #include "ike/auth.h"
@@ -98,7 +99,9 @@ static int add_id_auth(struct ikesa *sa, struct auth_msg *am)
 		      &am->id, &err);
 	auth_sig_add_payloads(c, IKE_EXCH_IKE_AUTH, sa->initiator, &am->chain,
 			      &am->sig);
-	if (sa->initiator && c->remote_id.len) {
+	/* The ID we want of the responder, unless it names no one. */
+	if (sa->initiator && c->remote_id.len &&
+	    !identity_is_wildcard(&c->remote_id)) {
 		am->peer_id.type = c->remote_id.type;
 		am->peer_id.data = c->remote_id.data;
 		am->peer_id.len = c->remote_id.len;
@@ -151,15 +154,6 @@ out:
 	return ret;
 }
 
-/* The peer's ID matches the configured one (any, if none is). */
-static bool id_ok(const struct conn_id *want, const struct ike_payload *pl)
-{
-	if (!want->len)
-		return true;
-	return pl->id->type == want->type && pl->id->len == want->len &&
-	       memcmp(pl->id->data, want->data, want->len) == 0;
-}
-
 /*
  * Check the peer's ID and AUTH payloads: NULL when they are good, else
  * why not ("the initiator's ..." follows), in why.
@@ -169,7 +163,7 @@ static const char *peer_check(struct ikesa *sa, const struct ike_chain *ch,
 {
 	const struct conn_id *want = &sa->conn->remote_id;
 	const struct ike_payload *pid, *pauth;
-	char got[CONN_MAX_ID + 1], id[CONN_MAX_ID + 1];
+	char got[IDENTITY_TEXT_MAX], id[IDENTITY_TEXT_MAX];
 	size_t alen;
 
 	pid = ike_chain_find(ch, sa->initiator ? IKE_PL_IDR : IKE_PL_IDI,
@@ -177,17 +171,17 @@ static const char *peer_check(struct ikesa *sa, const struct ike_chain *ch,
 	pauth = ike_chain_find(ch, IKE_PL_AUTH, NULL);
 	if (!pid || !pauth)
 		return "message has no ID or no AUTH payload";
-	if (!id_ok(want, pid)) {
+	if (!engine_id_matches(want, pid->id)) {
 		snprintf(why, len, "ID %s is not remote_id %s",
-			 engine_id_text(pid->id->type, pid->id->data,
-					pid->id->len, got, sizeof(got)),
-			 engine_id_text(want->type, want->data, want->len,
-					id, sizeof(id)));
+			 identity_text(pid->id->type, pid->id->data,
+				       pid->id->len, got, sizeof(got)),
+			 identity_text(want->type, want->data, want->len,
+				       id, sizeof(id)));
 		return why;
 	}
 	if (sig_method(pauth->auth->method))
-		return auth_sig_peer_authentic(sa, ch, pid, pauth) ? NULL :
-		       "certificate or signature does not verify";
+		return auth_sig_peer_authentic(sa, ch, pid, pauth, why, len) ?
+		       NULL : why;
 	if (!our_method(sa) || pauth->auth->method != our_method(sa)->method) {
 		snprintf(why, len, "AUTH method %u is not ours",
 			 pauth->auth->method);
@@ -299,17 +293,17 @@ static const char *no_conn_why(const struct ike_chain *ch, char *why,
 {
 	const struct ike_payload *pidi = ike_chain_find(ch, IKE_PL_IDI, NULL);
 	const struct ike_payload *pidr = ike_chain_find(ch, IKE_PL_IDR, NULL);
-	char idi[CONN_MAX_ID + 1], idr[CONN_MAX_ID + 1] = "";
+	char idi[IDENTITY_TEXT_MAX], idr[IDENTITY_TEXT_MAX] = "";
 
 	if (!pidi || !ike_chain_find(ch, IKE_PL_AUTH, NULL))
 		return "message has no ID or no AUTH payload";
 	if (pidr)
-		engine_id_text(pidr->id->type, pidr->id->data, pidr->id->len,
-			       idr, sizeof(idr));
+		identity_text(pidr->id->type, pidr->id->data, pidr->id->len,
+			      idr, sizeof(idr));
 	snprintf(why, len, "ID %s%s%s and AUTH method fit no connection "
 		 "(remote_id, local_id, auth)",
-		 engine_id_text(pidi->id->type, pidi->id->data, pidi->id->len,
-				idi, sizeof(idi)),
+		 identity_text(pidi->id->type, pidi->id->data, pidi->id->len,
+			       idi, sizeof(idi)),
 		 pidr ? ", the ID it asks of us " : "", idr);
 	return why;
 }
@@ -329,7 +323,7 @@ static void request(struct engine *e, struct ikesa *sa,
 	uint16_t notify = 0;
 	uint32_t id = m->hdr->msg_id;
 	const char *bad;
-	char why[2 * CONN_MAX_ID + 64];
+	char why[2 * IDENTITY_TEXT_MAX + 64];
 
 	if (sa->initiator || sa->state != IKESA_AUTH || id != 1) {
 		ikesa_respond_notify(sa, IKE_EXCH_IKE_AUTH, id,
@@ -391,7 +385,7 @@ static void response(struct engine *e, struct ikesa *sa,
 		.nr = sa->nr, .nr_len = sa->nr_len, .now = m->now,
 	};
 	struct childsa *c = sa->req.child;
-	char why[2 * CONN_MAX_ID + 64];
+	char why[2 * IDENTITY_TEXT_MAX + 64];
 	const char *bad;
 	uint16_t n;
 

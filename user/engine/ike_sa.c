@@ -13,6 +13,7 @@
 #include "crypto/random.h"
 #include "engine/ike_sa.h"
 #include "engine/exchange.h"
+#include "engine/identity.h"
 #include "ike/sk.h"
 
 struct ikesa *ikesa_new(struct engine *e, const struct conn *c,
@@ -51,6 +52,7 @@ struct ikesa *ikesa_new(struct engine *e, const struct conn *c,
 	e->sas = sa;
 	/* Whom we mean to talk to, for INITIAL_CONTACT (unique.c). */
 	if (initiator && c->remote_id.len &&
+	    !identity_is_wildcard(&c->remote_id) &&
 	    ikesa_set_peer_id(sa, c->remote_id.type, c->remote_id.data,
 			      c->remote_id.len)) {
 		ikesa_destroy(sa);

@@ -3892,7 +3892,7 @@ static void fail_remote_id(void **state)
 	assert_null(w->e[0].sas);
 	assert_null(w->e[1].sas);
 	check_fail(&f[1], IKE_N_AUTHENTICATION_FAILED, true, true, false,
-		   "ID a.example, the ID it asks of us b.example",
+		   "ID fqdn:a.example, the ID it asks of us fqdn:b.example",
 		   "fit no connection", NULL);
 	check_fail(&f[0], IKE_N_AUTHENTICATION_FAILED, false, true, false,
 		   "received AUTHENTICATION_FAILED", NULL);
@@ -3924,7 +3924,8 @@ static void fail_responder_id(void **state)
 	pump(w, 0);
 	assert_null(w->e[0].sas);
 	check_fail(&f[0], IKE_N_AUTHENTICATION_FAILED, true, true, false,
-		   "the responder's ID b.example is not remote_id x.example",
+		   "the responder's ID fqdn:b.example is not remote_id "
+		   "fqdn:x.example",
 		   NULL);
 	check_fail_logged(&l[0], &f[0]);
 	world_free(w);

@@ -28,6 +28,7 @@
 #include "engine/auth_method.h"
 #include "engine/conn.h"
 #include "engine/engine.h"
+#include "engine/identity.h"
 #include "engine/ike_sa.h"
 #include "ike/auth.h"
 #include "ike/cert.h"
@@ -799,6 +800,65 @@ static void refused_by_responder(struct world *w)
 	world_free(w);
 }
 
+/* side's subject DN (GnuTLS's encoding: UTF8String) into id. */
+static void subject_id(struct conn_id *id, int side)
+{
+	gnutls_datum_t dn;
+
+	assert_int_equal(gnutls_x509_crt_get_raw_dn(pki.ee[side][KT_P256],
+						    &dn), 0);
+	set_id_raw(id, IKE_ID_DER_ASN1_DN, dn.data, dn.size);
+	gnutls_free(dn.data);
+}
+
+/* A configured DN, as a user writes it, into id. */
+static void dn_id(struct conn_id *id, const char *text)
+{
+	memset(id, 0, sizeof(*id));
+	assert_int_equal(identity_dn_parse(text, id), 0);
+}
+
+/*
+ * remote_id = dn:... written by hand (PrintableString, other case) for
+ * a certificate whose subject GnuTLS encoded (UTF8String), and with
+ * CN=* on both sides; the initiator sends no IDr for a wildcard.
+ */
+static void id_dn_by_meaning(void **state)
+{
+	struct world *w = world_new("p256-a", DS, "p256-b", DS);
+	struct ikesa *sa;
+
+	subject_id(&w->c[0].local_id, 0);
+	dn_id(&w->c[1].remote_id, "o=MIF Test, CN=A.Example");
+	assert_false(w->c[1].remote_id.len == w->c[0].local_id.len &&
+		     !memcmp(w->c[1].remote_id.data, w->c[0].local_id.data,
+			     w->c[0].local_id.len));
+	sa = engine_initiate(&w->e[0], &w->c[0], 0);
+	assert_non_null(sa);
+	pump(w, 0);
+	assert_int_equal(sa->state, IKESA_ESTABLISHED);
+	assert_int_equal(only_sa(w, 1)->state, IKESA_ESTABLISHED);
+	world_free(w);
+
+	w = world_new("p256-a", DS, "p256-b", DS);
+	subject_id(&w->c[0].local_id, 0);
+	subject_id(&w->c[1].local_id, 1);
+	dn_id(&w->c[0].remote_id, "O=mif test, CN=*");
+	dn_id(&w->c[1].remote_id, "O=mif test, CN=*");
+	sa = engine_initiate(&w->e[0], &w->c[0], 0);
+	assert_non_null(sa);
+	pump(w, 0);
+	assert_int_equal(sa->state, IKESA_ESTABLISHED);
+	assert_int_equal(only_sa(w, 1)->state, IKESA_ESTABLISHED);
+	world_free(w);
+
+	/* Another O: refused. */
+	w = world_new("p256-a", DS, "p256-b", DS);
+	subject_id(&w->c[0].local_id, 0);
+	dn_id(&w->c[1].remote_id, "O=other, CN=*");
+	refused_by_responder(w);
+}
+
 static void untrusted_ca(void **state)
 {
 	refused_by_responder(world_new("rogue-a", DS, "p256-b", DS));
@@ -853,22 +913,40 @@ static void no_trust(void **state)
 	refused_by_responder(w);
 }
 
-/* What the engines refused, as the daemon would log it. */
-static char refused[512];
+/* What the engines refused, and why they failed, as the daemon logs it. */
+static char refused[512], failed[512];
 
 static void on_event(void *ctx, const struct engine_event *ev)
 {
 	if (ev->type == ENGINE_EV_REFUSED)
 		snprintf(refused, sizeof(refused), "%s", ev->why);
+	if (ev->type == ENGINE_EV_FAILED && ctx)	/* the responder's */
+		snprintf(failed, sizeof(failed), "%s", ev->failure->why);
 }
 
 static void watch_refusals(struct world *w)
 {
 	struct engine_events ev = { on_event, NULL };
+	struct engine_events responder = { on_event, failed };
 
-	refused[0] = '\0';
+	refused[0] = failed[0] = '\0';
 	engine_set_events(&w->e[0], &ev);
-	engine_set_events(&w->e[1], &ev);
+	engine_set_events(&w->e[1], &responder);
+}
+
+/* An ID the certificate does not vouch for: the log line names both. */
+static void id_not_in_cert_why(void **state)
+{
+	struct world *w = world_new("p256-a", DS, "p256-b", DS);
+
+	set_id_raw(&w->c[0].local_id, IKE_ID_FQDN, "c.example", 9);
+	w->c[1].remote_id.len = 0;
+	watch_refusals(w);
+	refused_by_responder(w);
+	assert_non_null(strstr(failed, "peer ID fqdn:c.example not in "
+			       "certificate O=mif test, CN=a.example, SANs: "
+			       "fqdn:a.example, email:a@example.org, "
+			       "ip:192.0.2.1, ip:2001:db8::1"));
 }
 
 /*
@@ -1276,6 +1354,13 @@ static void wrong_key(void **state)
 	sig_creds_free(t);
 }
 
+/* Whether the peer's certificate vouches for the ID (identity.c). */
+static int cert_id_ok(const struct sig_peer *p, uint8_t type,
+		      const uint8_t *id, size_t len)
+{
+	return identity_in_cert(p, type, id, len, NULL, 0);
+}
+
 static void peer_ids(void **state)
 {
 	struct sig_creds *a = load("rsa-a", false);
@@ -1285,43 +1370,43 @@ static void peer_ids(void **state)
 	struct ip_addr ip;
 
 	assert_int_equal(sig_peer_load(&p, t, a->der, a->n_certs), 0);
-	assert_int_equal(sig_peer_id_ok(&p, IKE_ID_FQDN,
+	assert_int_equal(cert_id_ok(&p, IKE_ID_FQDN,
 					(const uint8_t *)"A.EXAMPLE", 9), 0);
-	assert_int_equal(sig_peer_id_ok(&p, IKE_ID_FQDN,
+	assert_int_equal(cert_id_ok(&p, IKE_ID_FQDN,
 					(const uint8_t *)"a.exampl", 8),
 			 -EACCES);
-	assert_int_equal(sig_peer_id_ok(&p, IKE_ID_FQDN,
+	assert_int_equal(cert_id_ok(&p, IKE_ID_FQDN,
 					(const uint8_t *)"a.example\0", 10),
 			 -EACCES);
-	assert_int_equal(sig_peer_id_ok(&p, IKE_ID_RFC822_ADDR,
+	assert_int_equal(cert_id_ok(&p, IKE_ID_RFC822_ADDR,
 					(const uint8_t *)"a@example.org", 13),
 			 0);
 	/* A name of the right kind only. */
-	assert_int_equal(sig_peer_id_ok(&p, IKE_ID_FQDN,
+	assert_int_equal(cert_id_ok(&p, IKE_ID_FQDN,
 					(const uint8_t *)"a@example.org", 13),
 			 -EACCES);
-	assert_int_equal(sig_peer_id_ok(&p, IKE_ID_RFC822_ADDR,
+	assert_int_equal(cert_id_ok(&p, IKE_ID_RFC822_ADDR,
 					(const uint8_t *)"a.example", 9),
 			 -EACCES);
 	assert_int_equal(ip_addr_parse("192.0.2.1", &ip), 0);
-	assert_int_equal(sig_peer_id_ok(&p, IKE_ID_IPV4_ADDR, ip.bytes, 4), 0);
+	assert_int_equal(cert_id_ok(&p, IKE_ID_IPV4_ADDR, ip.bytes, 4), 0);
 	assert_int_equal(ip_addr_parse("198.51.100.2", &ip), 0);
-	assert_int_equal(sig_peer_id_ok(&p, IKE_ID_IPV4_ADDR, ip.bytes, 4),
+	assert_int_equal(cert_id_ok(&p, IKE_ID_IPV4_ADDR, ip.bytes, 4),
 			 -EACCES);
 	assert_int_equal(ip_addr_parse("2001:db8::1", &ip), 0);
-	assert_int_equal(sig_peer_id_ok(&p, IKE_ID_IPV6_ADDR, ip.bytes, 16),
+	assert_int_equal(cert_id_ok(&p, IKE_ID_IPV6_ADDR, ip.bytes, 16),
 			 0);
-	assert_int_equal(sig_peer_id_ok(&p, IKE_ID_KEY_ID,
+	assert_int_equal(cert_id_ok(&p, IKE_ID_KEY_ID,
 					(const uint8_t *)"a.example", 9),
 			 -EACCES);
 	assert_int_equal(gnutls_x509_crt_get_raw_dn(pki.ee[0][KT_RSA], &dn),
 			 0);
-	assert_int_equal(sig_peer_id_ok(&p, IKE_ID_DER_ASN1_DN, dn.data,
+	assert_int_equal(cert_id_ok(&p, IKE_ID_DER_ASN1_DN, dn.data,
 					dn.size), 0);
 	gnutls_free(dn.data);
 	assert_int_equal(gnutls_x509_crt_get_raw_dn(pki.ee[1][KT_RSA], &dn),
 			 0);
-	assert_int_equal(sig_peer_id_ok(&p, IKE_ID_DER_ASN1_DN, dn.data,
+	assert_int_equal(cert_id_ok(&p, IKE_ID_DER_ASN1_DN, dn.data,
 					dn.size), -EACCES);
 	gnutls_free(dn.data);
 	sig_peer_free(&p);
@@ -1401,6 +1486,7 @@ int main(void)
 		cmocka_unit_test(id_ipv6),
 		cmocka_unit_test(id_rfc822),
 		cmocka_unit_test(id_dn),
+		cmocka_unit_test(id_dn_by_meaning),
 		cmocka_unit_test(untrusted_ca),
 		cmocka_unit_test(expired_cert),
 		cmocka_unit_test(key_usage),
@@ -1410,6 +1496,7 @@ int main(void)
 		cmocka_unit_test(tampered_signature),
 		cmocka_unit_test(responder_untrusted),
 		cmocka_unit_test(sha1_refused),
+		cmocka_unit_test(id_not_in_cert_why),
 		cmocka_unit_test(sha1_not_signed),
 		cmocka_unit_test(sha1_in_method14),
 	};
