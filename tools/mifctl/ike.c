@@ -219,6 +219,25 @@ static void print_mif(struct json_object *sa)
 	print_mif_list(mif, "peer_interfaces", "peer");
 }
 
+/* "  ID <-> ID" and "  established N s ago, rekey in N s". */
+static void print_ids_times(struct json_object *sa)
+{
+	const char *next = jint(sa, "reauth_s", -1) >= 0 ? "reauth" : "rekey";
+	char key[16];
+
+	if (jstr(sa, "local_id") || jstr(sa, "remote_id"))
+		printf("  %s <-> %s\n", or(jstr(sa, "local_id"), "?"),
+		       or(jstr(sa, "remote_id"), "?"));
+	if (jint(sa, "established_s", -1) < 0)
+		return;
+	printf("  established %lld s ago",
+	       (long long)jint(sa, "established_s", 0));
+	snprintf(key, sizeof(key), "%s_s", next);
+	if (jint(sa, key, -1) >= 0)
+		printf(", %s in %lld s", next, (long long)jint(sa, key, 0));
+	printf("\n");
+}
+
 static void print_sas(struct json_object *r)
 {
 	struct json_object *sas, *children, *lts, *rts;
@@ -249,6 +268,7 @@ static void print_sas(struct json_object *r)
 			       or(jstr(sa, "dh"), "?"));
 		}
 		printf("\n");
+		print_ids_times(sa);
 		print_mif(sa);
 		if (!json_object_object_get_ex(sa, "children", &children))
 			continue;

@@ -18,6 +18,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/log.h"
+#include "engine/identity.h"
 #include "engine/ike_sa.h"
 #include "kernel/xfrm.h"
 
@@ -749,6 +750,43 @@ static struct json_object *mif_json(const struct ikesa *sa)
 	return o;
 }
 
+/* The IDs of sa as text (identity.h): ours, and the peer's once known. */
+static void add_ids(struct json_object *o, const struct ikesa *sa)
+{
+	const struct conn_id *l = &sa->conn->local_id;
+	char buf[IDENTITY_TEXT_MAX];
+
+	if (l->len)
+		jadd_str(o, "local_id", identity_text(l->type, l->data, l->len,
+						      buf, sizeof(buf)));
+	if (sa->peer_id && sa->peer_id_len)
+		jadd_str(o, "remote_id", identity_text(sa->peer_id[0],
+						       sa->peer_id + 1,
+						       sa->peer_id_len - 1,
+						       buf, sizeof(buf)));
+}
+
+/*
+ * A moment at (ms, daemon_now()'s clock) as KEY_s, seconds from now
+ * (after: to come; else since), and KEY_time, UTC wall-clock time.
+ */
+static void add_time(struct json_object *o, const char *key, uint64_t at,
+		     uint64_t now, bool after)
+{
+	int64_t s = after ? (int64_t)(at > now ? at - now : 0) / 1000 :
+			    (int64_t)(now > at ? now - at : 0) / 1000;
+	time_t t = time(NULL) + (after ? s : -s);
+	char k[32], buf[32];
+	struct tm tm;
+
+	snprintf(k, sizeof(k), "%s_s", key);
+	jadd_int(o, k, s);
+	snprintf(k, sizeof(k), "%s_time", key);
+	if (gmtime_r(&t, &tm) &&
+	    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		jadd_str(o, k, buf);
+}
+
 static struct json_object *sa_json(struct daemon *d, const struct ikesa *sa,
 				   uint64_t now)
 {
@@ -771,8 +809,15 @@ static struct json_object *sa_json(struct daemon *d, const struct ikesa *sa,
 		jadd_str(o, "prf", xf_name(sa->ike.prf));
 		jadd_str(o, "dh", xf_name(sa->ike.dh));
 	}
+	if (sa->conn)
+		add_ids(o, sa);
 	if (sa->state == IKESA_ESTABLISHED && now >= sa->last_heard)
 		jadd_int(o, "last_heard_ms", (int64_t)(now - sa->last_heard));
+	if (sa->established_at)
+		add_time(o, "established", sa->established_at, now, false);
+	if (sa->state == IKESA_ESTABLISHED && sa->rekey_at)
+		add_time(o, sa->conn && sa->conn->ike_reauth ? "reauth" :
+			 "rekey", sa->rekey_at, now, true);
 	json_object_object_add(o, "mif", mif_json(sa));
 	for (const struct childsa *c = sa->children; c; c = c->next)
 		json_object_array_add(ch, child_json(d, c));

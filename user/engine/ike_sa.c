@@ -197,6 +197,8 @@ void ikesa_established(struct ikesa *sa, uint64_t now,
 	half_open_done(sa);
 	sa->state = IKESA_ESTABLISHED;
 	sa->expire = 0;
+	if (!sa->established_at)
+		sa->established_at = now;
 	sa->last_heard = now;
 	sa->rekey_at = 0;
 	if (life && sa->initiator)

@@ -28,6 +28,8 @@
 
 #include "daemon/control.h"
 #include "daemon/daemon.h"
+#include "engine/ike_sa.h"
+#include "ike/constants.h"
 
 #define NOBODY		65534
 #define SOME_GROUP	4242
@@ -544,6 +546,74 @@ static void group_commands(void **state)
 	json_object_put(rep);
 }
 
+static const char *member_str(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) :
+						     NULL;
+}
+
+static int64_t member_int(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) :
+						     -1;
+}
+
+/* list: each IKE SA's identities as text, when it came up, its rekey. */
+static void list_ids_times(void **state)
+{
+	static struct daemon d;
+	static struct conn c = { .name = "x" };
+	static struct ikesa sa;
+	struct control_peer member = { .pid = 1, .uid = NOBODY };
+	static const uint8_t peer[] = {
+		IKE_ID_DER_ASN1_DN, 0x30, 0x0d, 0x31, 0x0b, 0x30, 0x09, 0x06,
+		0x03, 0x55, 0x04, 0x06, 0x13, 0x02, 'C', 'H',
+	};
+	struct json_object *req, *rep, *a, *o;
+	uint64_t now = daemon_now();
+
+	c.local_id.type = IKE_ID_FQDN;
+	c.local_id.len = 10;
+	memcpy(c.local_id.data, "eu.example", 10);
+	sa.conn = &c;
+	sa.state = IKESA_ESTABLISHED;
+	sa.peer_id = (uint8_t *)peer;
+	sa.peer_id_len = sizeof(peer);
+	sa.established_at = now - 5000;
+	sa.last_heard = now;
+	sa.rekey_at = now + 100000;
+	d.engine.sas = &sa;
+
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string("list"));
+	rep = daemon_request(&d, &member, req);
+	assert_true(json_object_object_get_ex(rep, "ike_sas", &a));
+	o = json_object_array_get_idx(a, 0);
+	assert_non_null(o);
+	assert_string_equal(member_str(o, "local_id"), "fqdn:eu.example");
+	assert_string_equal(member_str(o, "remote_id"), "dn:C=CH");
+	assert_in_range(member_int(o, "established_s"), 4, 6);
+	assert_in_range(member_int(o, "rekey_s"), 98, 100);
+	assert_int_equal(member_int(o, "reauth_s"), -1);
+	assert_int_equal(strlen(member_str(o, "established_time")), 20);
+	assert_int_equal(strlen(member_str(o, "rekey_time")), 20);
+	json_object_put(rep);
+
+	c.ike_reauth = true;
+	rep = daemon_request(&d, &member, req);
+	assert_true(json_object_object_get_ex(rep, "ike_sas", &a));
+	o = json_object_array_get_idx(a, 0);
+	assert_in_range(member_int(o, "reauth_s"), 98, 100);
+	assert_int_equal(member_int(o, "rekey_s"), -1);
+	json_object_put(rep);
+	json_object_put(req);
+	d.engine.sas = NULL;
+}
+
 /* interfaces: the engine's table, for the control group too. */
 static void interfaces_reply(void **state)
 {
@@ -671,6 +741,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(who_may_connect, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(last_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(list_ids_times, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(group_commands, setup,
 						teardown),
 	};
