@@ -14,7 +14,7 @@ libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libnl-xfrm-3-dev
 libgnutls28-dev nettle-dev libgmp-dev
 libcmocka-dev libinih-dev libjson-c-dev
 strongswan-charon strongswan-swanctl libcharon-extra-plugins
-libstrongswan-extra-plugins libstrongswan-standard-plugins
+libstrongswan-extra-plugins libstrongswan-standard-plugins strongswan-pki
 openssl jq python3-yaml
 tcpdump nftables
 clang libclang-rt-14-dev
