@@ -334,11 +334,18 @@ static bool ava_match(const gnutls_x509_ava_st *want,
 	return a.len == b.len && !memcmp(a.s, b.s, a.len);
 }
 
+/*
+ * Longer DNs than any real one are refused unread: GnuTLS finds each
+ * attribute from the start, so a DN of n RDNs costs n^2 to compare, and
+ * a peer's ID reaches here before it is authenticated.
+ */
+#define DN_MAX_LEN	2048
+
 static int dn_import(gnutls_x509_dn_t *dn, const uint8_t *der, size_t len)
 {
 	gnutls_datum_t d = { (unsigned char *)der, (unsigned int)len };
 
-	if (!len || gnutls_x509_dn_init(dn) < 0)
+	if (!len || len > DN_MAX_LEN || gnutls_x509_dn_init(dn) < 0)
 		return -EINVAL;
 	if (gnutls_x509_dn_import(*dn, &d) < 0) {
 		gnutls_x509_dn_deinit(*dn);

@@ -44,7 +44,7 @@ int identity_dn_parse(const char *text, struct conn_id *id);
 /*
  * Whether the DER DNs mean the same name; values "*" in want (a
  * configured ID) match any value. A malformed DER on either side never
- * matches.
+ * matches, nor one over 2048 bytes (the work it would cost is bounded).
  */
 bool identity_dn_match(const uint8_t *want, size_t want_len,
 		       const uint8_t *dn, size_t len);

@@ -260,6 +260,42 @@ static void dn_malformed(void **state)
 			    "(ID type 9, 5 bytes)");
 }
 
+/* A DN of n RDNs "CN=" in big; returns its length. */
+static size_t many_rdns(uint8_t *big, size_t n)
+{
+	static const uint8_t rdn[] = {
+		0x31, 0x09, 0x30, 0x07, 0x06, 0x03, 0x55, 0x04, 0x03, 0x13,
+		0x00,
+	};
+	size_t body = n * sizeof(rdn);
+
+	big[0] = 0x30;
+	big[1] = 0x82;
+	big[2] = (uint8_t)(body >> 8);
+	big[3] = (uint8_t)body;
+	for (size_t i = 0; i < n; i++)
+		memcpy(big + 4 + i * sizeof(rdn), rdn, sizeof(rdn));
+	return 4 + body;
+}
+
+/* 300 RDNs (3304 bytes), well-formed, are refused unread; 100 are not. */
+static void dn_too_long(void **state)
+{
+	uint8_t *big = malloc(4 + 300 * 11);
+	char text[IDENTITY_TEXT_MAX];
+	size_t len;
+
+	assert_non_null(big);
+	len = many_rdns(big, 100);
+	assert_true(identity_dn_match(big, len, big, len));
+	len = many_rdns(big, 300);
+	assert_false(identity_dn_match(big, len, big, len));
+	assert_string_equal(identity_text(IKE_ID_DER_ASN1_DN, big, len, text,
+					  sizeof(text)),
+			    "(ID type 9, 3304 bytes)");
+	free(big);
+}
+
 static void names_match(void **state)
 {
 	struct conn_id f = name(IKE_ID_FQDN, "Moon.StrongSwan.org");
@@ -408,6 +444,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(dn_case_spaces_order),
 		cmocka_unit_test(dn_wildcard),
 		cmocka_unit_test(dn_malformed),
+		cmocka_unit_test(dn_too_long),
 		cmocka_unit_test(names_match),
 		cmocka_unit_test(text),
 		cmocka_unit_test(cert_names),
