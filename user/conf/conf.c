@@ -26,7 +26,10 @@
 #include "engine/selector.h"
 #include "ike/constants.h"
 
-/* The keys of a [conn] section, as bits of conn_ctx.seen. */
+/*
+ * The keys of a [conn] section, as bits of ctx.seen, and of [mifd]. Their
+ * names, parsers and fields are in conn_keys[] and mifd_keys[] below.
+ */
 enum conn_key {
 	K_LOCAL, K_REMOTE, K_LOCAL_PORT, K_REMOTE_PORT, K_LOCAL_ID,
 	K_REMOTE_ID, K_AUTH, K_PSK, K_IKE, K_ESP, K_LOCAL_TS, K_REMOTE_TS,
@@ -35,36 +38,12 @@ enum conn_key {
 	K_RSA_PSS, K_UNIQUE, K_IKE_REAUTH, K_RSA_SHA1, K_INTERFACES, K_MIF, K_N
 };
 
-static const char *const conn_keys[K_N] = {
-	[K_LOCAL] = "local", [K_REMOTE] = "remote",
-	[K_LOCAL_PORT] = "local_port", [K_REMOTE_PORT] = "remote_port",
-	[K_LOCAL_ID] = "local_id", [K_REMOTE_ID] = "remote_id",
-	[K_AUTH] = "auth", [K_PSK] = "psk", [K_IKE] = "ike", [K_ESP] = "esp",
-	[K_LOCAL_TS] = "local_ts", [K_REMOTE_TS] = "remote_ts",
-	[K_MODE] = "mode", [K_DPD] = "dpd",
-	[K_IKE_LIFETIME] = "ike_lifetime",
-	[K_CHILD_LIFETIME] = "child_lifetime",
-	[K_RETRANS_BASE] = "retransmit_base",
-	[K_RETRANS_TRIES] = "retransmit_tries", [K_START] = "start",
-	[K_CERT] = "cert", [K_KEY] = "key", [K_CA_DIR] = "ca_dir",
-	[K_CACERT] = "cacert", [K_RSA_PSS] = "rsa_pss",
-	[K_UNIQUE] = "unique", [K_IKE_REAUTH] = "ike_reauth",
-	[K_RSA_SHA1] = "rsa_sha1", [K_INTERFACES] = "interfaces",
-	[K_MIF] = "mif",
-};
+#define KEY_BIT(k)	(UINT64_C(1) << (k))
+_Static_assert(K_N <= 64, "ctx.seen holds a bit per [conn] key");
 
 enum mifd_key {
 	M_LOG_LEVEL, M_SOCKET, M_COOKIE_THRESHOLD, M_COOKIE_MODP,
 	M_HALF_OPEN_MAX, M_HALF_OPEN_MAX_PEER, M_CONTROL_GROUP, M_N
-};
-
-static const char *const mifd_keys[M_N] = {
-	[M_LOG_LEVEL] = "log_level", [M_SOCKET] = "socket",
-	[M_COOKIE_THRESHOLD] = "cookie_threshold",
-	[M_COOKIE_MODP] = "cookie_modp",
-	[M_HALF_OPEN_MAX] = "half_open_max",
-	[M_HALF_OPEN_MAX_PEER] = "half_open_max_peer",
-	[M_CONTROL_GROUP] = "control_group",
 };
 
 enum section_kind { SEC_NONE, SEC_MIFD, SEC_CONN, SEC_BAD };
@@ -83,8 +62,8 @@ struct ctx {
 	char section[CONF_NAME_MAX + 8];
 	unsigned int section_line;
 	struct conf_conn *cc;		/* SEC_CONN */
-	unsigned int seen;		/* keys given, bits */
-	unsigned int bad;		/* keys given a value not parsed */
+	uint64_t seen;			/* keys given, KEY_BIT()s */
+	uint64_t bad;			/* keys given a value not parsed */
 	unsigned int key_line[K_N];
 	bool mifd_seen;
 	bool peer_any;			/* remote = %any */
@@ -981,7 +960,7 @@ static void conn_certs(struct ctx *x, unsigned int line)
 /* Key k was given, and its value parsed. */
 static bool addr_parsed(const struct ctx *x, enum conn_key k)
 {
-	return (x->seen & (1u << k)) && !(x->bad & (1u << k));
+	return (x->seen & KEY_BIT(k)) && !(x->bad & KEY_BIT(k));
 }
 
 /* The end of a [conn] section: required keys and defaults. */
@@ -992,14 +971,14 @@ static void conn_finish(struct ctx *x)
 	char buf[sizeof(default_ike)];
 	unsigned int line = x->section_line;
 
-	if (!(x->seen & (1u << K_LOCAL)))
+	if (!(x->seen & KEY_BIT(K_LOCAL)))
 		error_at(x, line, "[conn %s]: missing required key \"local\"",
 			 cc->name);
-	if (!(x->seen & (1u << K_REMOTE)))
+	if (!(x->seen & KEY_BIT(K_REMOTE)))
 		error_at(x, line, "[conn %s]: missing required key \"remote\"",
 			 cc->name);
 	if (c->auth_method == IKE_AUTH_SHARED_KEY_MIC &&
-	    !(x->seen & (1u << K_PSK)))
+	    !(x->seen & KEY_BIT(K_PSK)))
 		error_at(x, line, "[conn %s]: auth = psk needs a \"psk\" key",
 			 cc->name);
 	conn_certs(x, line);
@@ -1010,7 +989,7 @@ static void conn_finish(struct ctx *x)
 	if (x->peer_any && cc->start)
 		error_at(x, x->key_line[K_START], "[conn %s]: start = yes "
 			 "needs a remote address, not %%any", cc->name);
-	if (!(x->seen & (1u << K_IKE))) {
+	if (!(x->seen & KEY_BIT(K_IKE))) {
 		struct ctx quiet = *x;
 
 		strcpy(buf, default_ike);
@@ -1018,7 +997,7 @@ static void conn_finish(struct ctx *x)
 		parse_proposals(&quiet, "ike", buf, false, c->ike, &c->n_ike);
 		snprintf(cc->ike_text, sizeof(cc->ike_text), "%s", default_ike);
 	}
-	if (!(x->seen & (1u << K_ESP))) {
+	if (!(x->seen & KEY_BIT(K_ESP))) {
 		struct ctx quiet = *x;
 
 		strcpy(buf, default_esp);
@@ -1026,9 +1005,9 @@ static void conn_finish(struct ctx *x)
 		parse_proposals(&quiet, "esp", buf, true, c->esp, &c->n_esp);
 		snprintf(cc->esp_text, sizeof(cc->esp_text), "%s", default_esp);
 	}
-	if (!(x->seen & (1u << K_LOCAL_ID)) && c->local.family)
+	if (!(x->seen & KEY_BIT(K_LOCAL_ID)) && c->local.family)
 		id_from_addr(&c->local_id, &c->local);
-	if (!(x->seen & (1u << K_REMOTE_ID)) && c->remote.family)
+	if (!(x->seen & KEY_BIT(K_REMOTE_ID)) && c->remote.family)
 		id_from_addr(&c->remote_id, &c->remote);
 	if (!c->n_local_ts && c->local.family) {
 		sel_from_prefix(&c->local_ts[0], &c->local,
@@ -1041,7 +1020,7 @@ static void conn_finish(struct ctx *x)
 		c->n_remote_ts = 1;
 	}
 	if (!c->n_remote_ts && x->peer_any &&
-	    (x->seen & (1u << K_REMOTE)))
+	    (x->seen & KEY_BIT(K_REMOTE)))
 		error_at(x, line, "[conn %s]: remote = %%any needs remote_ts",
 			 cc->name);
 }
@@ -1176,286 +1155,463 @@ static void section_start(struct ctx *x, const char *line)
 	x->kind = SEC_CONN;
 }
 
-static int key_index(const char *const *keys, int n, const char *name)
+/*
+ * Keys. Each key is a line of a table: its name, its parser and where its
+ * value goes (the offset of a field in struct conf_conn for a [conn] key,
+ * in struct conf for a [mifd] key), with bounds for numbers. A parser gets
+ * the key, the value (not empty) and the field; it reports a bad value
+ * itself, with the key's name, and returns -EINVAL.
+ */
+
+struct key;
+typedef int key_parser(struct ctx *x, const struct key *k, const char *v,
+		       void *field);
+
+struct key {
+	const char *name;
+	key_parser *parse;
+	size_t off;
+	unsigned long long min, max;	/* numbers, durations (ms), paths */
+	const char *hint;		/* durations: what is wanted */
+};
+
+#define CC(f)	offsetof(struct conf_conn, f)
+#define CONN(f)	offsetof(struct conf_conn, conn.f)
+#define CONF(f)	offsetof(struct conf, f)
+
+static int key_bool(struct ctx *x, const struct key *k, const char *v,
+		    void *field)
+{
+	if (!parse_bool(v, field))
+		return 0;
+	error(x, "%s: \"%s\" is neither yes nor no", k->name, v);
+	return -EINVAL;
+}
+
+/* An unsigned int from min to max. */
+static int key_uint(struct ctx *x, const struct key *k, const char *v,
+		    void *field)
+{
+	unsigned long long n;
+
+	if (parse_ulong(v, k->max, &n) || n < k->min) {
+		error(x, "%s: \"%s\" is not a number from %llu to %llu",
+		      k->name, v, k->min, k->max);
+		return -EINVAL;
+	}
+	*(unsigned int *)field = (unsigned int)n;
+	return 0;
+}
+
+static int key_port(struct ctx *x, const struct key *k, const char *v,
+		    void *field)
+{
+	unsigned long long n;
+
+	if (parse_ulong(v, 65535, &n) || !n) {
+		error(x, "%s: \"%s\" is not a port (1 to 65535)", k->name, v);
+		return -EINVAL;
+	}
+	*(uint16_t *)field = (uint16_t)n;
+	return 0;
+}
+
+/* A uint32_t of milliseconds, from min to max; seconds without a unit. */
+static int key_ms(struct ctx *x, const struct key *k, const char *v,
+		  void *field)
+{
+	uint64_t ms;
+
+	if (parse_duration(v, 1000, &ms) || ms < k->min || ms > k->max) {
+		error(x, "%s: \"%s\" is not a duration%s", k->name, v,
+		      k->hint);
+		return -EINVAL;
+	}
+	*(uint32_t *)field = (uint32_t)ms;
+	return 0;
+}
+
+/* A lifetime: a uint64_t of whole seconds, at least 1 or 0 (unlimited). */
+static int key_lifetime(struct ctx *x, const struct key *k, const char *v,
+			void *field)
+{
+	uint64_t ms;
+
+	if (parse_duration(v, 1000, &ms) || (ms && ms < 1000)) {
+		error(x, "%s: \"%s\" is not a duration of at least 1 s (or 0 "
+		      "for unlimited)", k->name, v);
+		return -EINVAL;
+	}
+	*(uint64_t *)field = ms / 1000;
+	return 0;
+}
+
+/* An absolute path into a char[max]. */
+static int key_path(struct ctx *x, const struct key *k, const char *v,
+		    void *field)
+{
+	if (v[0] != '/' || strlen(v) >= k->max) {
+		error(x, "%s: must be an absolute path shorter than %llu bytes",
+		      k->name, k->max);
+		return -EINVAL;
+	}
+	snprintf(field, k->max, "%s", v);
+	return 0;
+}
+
+/* cert, key, ca_dir: a path, and the line that names it. */
+static int key_cred_path(struct ctx *x, const struct key *k, const char *v,
+			 void *field)
+{
+	if (key_path(x, k, v, field))
+		return -EINVAL;
+	x->cc->cert_line = x->line;
+	return 0;
+}
+
+/* A name out of a list (case-insensitive) to its value; -1 if none. */
+struct choice {
+	const char *name;
+	int value;
+};
+
+static int choose(const struct choice *c, const char *v)
+{
+	for (; c->name; c++)
+		if (!strcasecmp(v, c->name))
+			return c->value;
+	return -1;
+}
+
+static int key_local(struct ctx *x, const struct key *k, const char *v,
+		     void *field)
+{
+	if (!ip_addr_parse(v, field))
+		return 0;
+	error(x, "%s: \"%s\" is not an IPv4 or IPv6 address", k->name, v);
+	return -EINVAL;
+}
+
+static int key_remote(struct ctx *x, const struct key *k, const char *v,
+		      void *field)
+{
+	if (!strcmp(v, "%any")) {
+		x->peer_any = true;
+		memset(field, 0, sizeof(struct ip_addr));
+		return 0;
+	}
+	if (!ip_addr_parse(v, field))
+		return 0;
+	error(x, "%s: \"%s\" is not an IPv4 or IPv6 address (or %%any)",
+	      k->name, v);
+	return -EINVAL;
+}
+
+static int key_id(struct ctx *x, const struct key *k, const char *v,
+		  void *field)
+{
+	return parse_id(x, k->name, v, field);
+}
+
+/* remote_id: an identity, or %any for any the peer proves. */
+static int key_remote_id(struct ctx *x, const struct key *k, const char *v,
+			 void *field)
+{
+	if (!strcmp(v, "%any")) {
+		memset(field, 0, sizeof(struct conn_id));
+		return 0;
+	}
+	return parse_id(x, k->name, v, field);
+}
+
+static int key_auth(struct ctx *x, const struct key *k, const char *v,
+		    void *field)
+{
+	static const struct choice methods[] = {
+		{ "psk", IKE_AUTH_SHARED_KEY_MIC },
+		{ "pubkey", IKE_AUTH_DIGITAL_SIGNATURE },
+		{ "rsa", IKE_AUTH_RSA_SIG },
+		{ "ecdsa256", IKE_AUTH_ECDSA_256 },
+		{ "ecdsa384", IKE_AUTH_ECDSA_384 },
+		{ NULL, 0 }
+	};
+	int m = choose(methods, v);
+
+	if (m < 0) {
+		error(x, "%s: unknown method \"%s\" (psk, pubkey, rsa, "
+		      "ecdsa256, ecdsa384)", k->name, v);
+		return -EINVAL;
+	}
+	*(uint8_t *)field = (uint8_t)m;
+	return 0;
+}
+
+static int key_mode(struct ctx *x, const struct key *k, const char *v,
+		    void *field)
+{
+	static const struct choice modes[] = {
+		{ "tunnel", KERNEL_MODE_TUNNEL },
+		{ "transport", KERNEL_MODE_TRANSPORT },
+		{ NULL, 0 }
+	};
+	int m = choose(modes, v);
+
+	if (m < 0) {
+		error(x, "%s: \"%s\" is neither tunnel nor transport",
+		      k->name, v);
+		return -EINVAL;
+	}
+	*(enum kernel_mode *)field = (enum kernel_mode)m;
+	return 0;
+}
+
+static int key_unique(struct ctx *x, const struct key *k, const char *v,
+		      void *field)
+{
+	static const struct choice policies[] = {
+		{ "replace", CONN_UNIQUE_REPLACE },
+		{ "no", CONN_UNIQUE_NO },
+		{ "never", CONN_UNIQUE_NEVER },
+		{ NULL, 0 }
+	};
+	int u = choose(policies, v);
+
+	if (u < 0) {
+		error(x, "%s: \"%s\" is none of replace, no, never", k->name,
+		      v);
+		return -EINVAL;
+	}
+	*(enum conn_unique *)field = (enum conn_unique)u;
+	return 0;
+}
+
+/* psk: text, or 0x and hex digits; CONF_PSK_MIN to CONN_MAX_PSK bytes. */
+static int key_psk(struct ctx *x, const struct key *k, const char *v,
+		   void *field)
+{
+	struct conn *c = field;
+
+	if (!strncasecmp(v, "0x", 2)) {
+		int ret = parse_hex(v + 2, c->psk, sizeof(c->psk),
+				    &c->psk_len);
+
+		if (ret == -E2BIG) {
+			error(x, "%s: longer than %zu bytes", k->name,
+			      sizeof(c->psk));
+			return ret;
+		}
+		if (ret || !c->psk_len) {
+			error(x, "%s: \"0x\" must be followed by an even "
+			      "number of hex digits", k->name);
+			return -EINVAL;
+		}
+	} else {
+		size_t len = strlen(v);
+
+		if (len > sizeof(c->psk)) {
+			error(x, "%s: longer than %zu bytes", k->name,
+			      sizeof(c->psk));
+			return -E2BIG;
+		}
+		memcpy(c->psk, v, len);
+		c->psk_len = len;
+	}
+	if (c->psk_len < CONF_PSK_MIN) {
+		error(x, "%s: shorter than %d bytes; use a random key of 128 "
+		      "bits or more (0x and 32 random hex digits)", k->name,
+		      CONF_PSK_MIN);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int key_cacert(struct ctx *x, const struct key *k, const char *v,
+		      void *field)
+{
+	(void)k, (void)v, (void)field;
+	error(x, "cacert: not supported; use ca_dir = a directory holding "
+	      "the CA certificates (PEM)");
+	return -EINVAL;
+}
+
+static int key_ike(struct ctx *x, const struct key *k, const char *v,
+		   void *field)
+{
+	struct conf_conn *cc = field;
+	int ret;
+
+	ret = parse_proposals(x, k->name, v, false, cc->conn.ike,
+			      &cc->conn.n_ike);
+	snprintf(cc->ike_text, sizeof(cc->ike_text), "%s", v);
+	return ret;
+}
+
+static int key_esp(struct ctx *x, const struct key *k, const char *v,
+		   void *field)
+{
+	struct conf_conn *cc = field;
+	int ret;
+
+	ret = parse_proposals(x, k->name, v, true, cc->conn.esp,
+			      &cc->conn.n_esp);
+	snprintf(cc->esp_text, sizeof(cc->esp_text), "%s", v);
+	return ret;
+}
+
+static int key_local_ts(struct ctx *x, const struct key *k, const char *v,
+			void *field)
+{
+	struct conn *c = field;
+
+	return parse_ts(x, k->name, v, c->local_ts, &c->n_local_ts);
+}
+
+static int key_remote_ts(struct ctx *x, const struct key *k, const char *v,
+			 void *field)
+{
+	struct conn *c = field;
+
+	return parse_ts(x, k->name, v, c->remote_ts, &c->n_remote_ts);
+}
+
+static int key_interfaces(struct ctx *x, const struct key *k, const char *v,
+			  void *field)
+{
+	struct conn *c = field;
+
+	if (!parse_ifaces(x, k->name, v, c->ifaces, &c->n_ifaces))
+		return 0;
+	c->n_ifaces = 0;
+	return -EINVAL;
+}
+
+static int key_log_level(struct ctx *x, const struct key *k, const char *v,
+			 void *field)
+{
+	int *level = field;
+
+	*level = conf_log_level_parse(v);
+	if (*level >= 0)
+		return 0;
+	error(x, "%s: unknown level \"%s\" (error, warning, notice, info or "
+	      "debug)", k->name, v);
+	*level = CONF_LOG_INFO;
+	return -EINVAL;
+}
+
+static int key_control_group(struct ctx *x, const struct key *k,
+			     const char *v, void *field)
+{
+	struct conf *c = field;
+	const struct group *g = getgrnam(v);
+
+	if (!g) {
+		error(x, "%s: no group \"%s\"", k->name, v);
+		return -EINVAL;
+	}
+	c->have_control_group = true;
+	c->control_gid = g->gr_gid;
+	return 0;
+}
+
+#define PATH_KEY(f)	CC(f), 0, sizeof(((struct conf_conn *)0)->f)
+
+static const struct key conn_keys[K_N] = {
+	[K_LOCAL] = { "local", key_local, CONN(local) },
+	[K_REMOTE] = { "remote", key_remote, CONN(remote) },
+	[K_LOCAL_PORT] = { "local_port", key_port, CONN(local_port) },
+	[K_REMOTE_PORT] = { "remote_port", key_port, CONN(remote_port) },
+	[K_LOCAL_ID] = { "local_id", key_id, CONN(local_id) },
+	[K_REMOTE_ID] = { "remote_id", key_remote_id, CONN(remote_id) },
+	[K_AUTH] = { "auth", key_auth, CONN(auth_method) },
+	[K_PSK] = { "psk", key_psk, CC(conn) },
+	[K_IKE] = { "ike", key_ike, 0 },
+	[K_ESP] = { "esp", key_esp, 0 },
+	[K_LOCAL_TS] = { "local_ts", key_local_ts, CC(conn) },
+	[K_REMOTE_TS] = { "remote_ts", key_remote_ts, CC(conn) },
+	[K_MODE] = { "mode", key_mode, CONN(mode) },
+	[K_DPD] = { "dpd", key_ms, CONN(dpd_ms), 0, UINT32_MAX,
+		    " (seconds, or with unit ms, s, m, h)" },
+	[K_IKE_LIFETIME] = { "ike_lifetime", key_lifetime,
+			     CONN(ike_lifetime_s) },
+	[K_CHILD_LIFETIME] = { "child_lifetime", key_lifetime,
+			       CONN(child_lifetime_s) },
+	[K_RETRANS_BASE] = { "retransmit_base", key_ms,
+			     CONN(retrans_base_ms), 10, 600000,
+			     " from 10ms to 600s" },
+	[K_RETRANS_TRIES] = { "retransmit_tries", key_uint,
+			      CONN(retrans_tries), 0, 20 },
+	[K_START] = { "start", key_bool, CC(start) },
+	[K_CERT] = { "cert", key_cred_path, PATH_KEY(cert_file) },
+	[K_KEY] = { "key", key_cred_path, PATH_KEY(key_file) },
+	[K_CA_DIR] = { "ca_dir", key_cred_path, PATH_KEY(ca_dir) },
+	[K_CACERT] = { "cacert", key_cacert, 0 },
+	[K_RSA_PSS] = { "rsa_pss", key_bool, CONN(rsa_pss) },
+	[K_UNIQUE] = { "unique", key_unique, CONN(unique) },
+	[K_IKE_REAUTH] = { "ike_reauth", key_bool, CONN(ike_reauth) },
+	[K_RSA_SHA1] = { "rsa_sha1", key_bool, CONN(rsa_sha1) },
+	[K_INTERFACES] = { "interfaces", key_interfaces, CC(conn) },
+	[K_MIF] = { "mif", key_bool, CONN(mif) },
+};
+
+static const struct key mifd_keys[M_N] = {
+	[M_LOG_LEVEL] = { "log_level", key_log_level, CONF(log_level) },
+	[M_SOCKET] = { "socket", key_path, CONF(socket), 0,
+		       sizeof(((struct conf *)0)->socket) },
+	[M_COOKIE_THRESHOLD] = { "cookie_threshold", key_uint,
+				 CONF(cookie_threshold), 0, 1000000 },
+	[M_COOKIE_MODP] = { "cookie_modp", key_bool, CONF(cookie_modp) },
+	[M_HALF_OPEN_MAX] = { "half_open_max", key_uint,
+			      CONF(half_open_max), 0, 1000000 },
+	[M_HALF_OPEN_MAX_PEER] = { "half_open_max_peer", key_uint,
+				   CONF(half_open_max_peer), 0, 1000000 },
+	[M_CONTROL_GROUP] = { "control_group", key_control_group, 0 },
+};
+
+static int key_index(const struct key *keys, int n, const char *name)
 {
 	for (int i = 0; i < n; i++)
-		if (!strcmp(keys[i], name))
+		if (!strcmp(keys[i].name, name))
 			return i;
 	return -1;
 }
 
 static void mifd_key(struct ctx *x, const char *name, const char *v)
 {
-	int key = key_index(mifd_keys, M_N, name);
-	unsigned long long n;
+	int k = key_index(mifd_keys, M_N, name);
 
-	switch (key) {
-	case M_LOG_LEVEL:
-		x->conf->log_level = conf_log_level_parse(v);
-		if (x->conf->log_level < 0) {
-			error(x, "log_level: unknown level \"%s\" (error, "
-			      "warning, notice, info or debug)", v);
-			x->conf->log_level = CONF_LOG_INFO;
-		}
-		break;
-	case M_SOCKET:
-		if (v[0] != '/' || strlen(v) >= sizeof(x->conf->socket))
-			error(x, "socket: must be an absolute path shorter "
-			      "than %zu bytes", sizeof(x->conf->socket));
-		else
-			snprintf(x->conf->socket, sizeof(x->conf->socket),
-				 "%s", v);
-		break;
-	case M_COOKIE_THRESHOLD:
-	case M_HALF_OPEN_MAX:
-	case M_HALF_OPEN_MAX_PEER:
-		if (parse_ulong(v, 1000000, &n)) {
-			error(x, "%s: \"%s\" is not a number from 0 to "
-			      "1000000", name, v);
-			break;
-		}
-		*(key == M_COOKIE_THRESHOLD ? &x->conf->cookie_threshold :
-		  key == M_HALF_OPEN_MAX ? &x->conf->half_open_max :
-		  &x->conf->half_open_max_peer) = (unsigned int)n;
-		break;
-	case M_COOKIE_MODP:
-		if (parse_bool(v, &x->conf->cookie_modp))
-			error(x, "cookie_modp: \"%s\" is neither yes nor no",
-			      v);
-		break;
-	case M_CONTROL_GROUP: {
-		const struct group *g = getgrnam(v);
-
-		if (!g) {
-			error(x, "control_group: no group \"%s\"", v);
-			break;
-		}
-		x->conf->have_control_group = true;
-		x->conf->control_gid = g->gr_gid;
-		break;
-	}
-	default:
+	if (k < 0) {
 		error(x, "unknown key \"%s\" in [mifd]", name);
+		return;
 	}
+	mifd_keys[k].parse(x, &mifd_keys[k], v,
+			   (char *)x->conf + mifd_keys[k].off);
 }
 
 static void conn_key(struct ctx *x, const char *name, const char *v)
 {
 	struct conf_conn *cc = x->cc;
-	struct conn *c = &cc->conn;
-	unsigned long long n;
-	uint64_t ms;
 	int k = key_index(conn_keys, K_N, name);
 
 	if (k < 0) {
 		error(x, "unknown key \"%s\" in [conn %s]", name, cc->name);
 		return;
 	}
-	if (x->seen & (1u << k)) {
+	if (x->seen & KEY_BIT(k)) {
 		error(x, "duplicate key \"%s\" in [conn %s] (first at line %u)",
 		      name, cc->name, x->key_line[k]);
 		return;
 	}
-	x->seen |= 1u << k;
+	x->seen |= KEY_BIT(k);
 	x->key_line[k] = x->line;
 	if (!*v) {
-		x->bad |= 1u << k;
+		x->bad |= KEY_BIT(k);
 		error(x, "%s: empty value", name);
 		return;
 	}
-	switch (k) {
-	case K_LOCAL:
-		if (ip_addr_parse(v, &c->local)) {
-			x->bad |= 1u << k;
-			error(x, "local: \"%s\" is not an IPv4 or IPv6 address",
-			      v);
-		}
-		break;
-	case K_REMOTE:
-		if (!strcmp(v, "%any")) {
-			x->peer_any = true;
-			memset(&c->remote, 0, sizeof(c->remote));
-		} else if (ip_addr_parse(v, &c->remote)) {
-			x->bad |= 1u << k;
-			error(x, "remote: \"%s\" is not an IPv4 or IPv6 "
-			      "address (or %%any)", v);
-		}
-		break;
-	case K_LOCAL_PORT:
-	case K_REMOTE_PORT:
-		if (parse_ulong(v, 65535, &n) || !n)
-			error(x, "%s: \"%s\" is not a port (1 to 65535)", name,
-			      v);
-		else if (k == K_LOCAL_PORT)
-			c->local_port = (uint16_t)n;
-		else
-			c->remote_port = (uint16_t)n;
-		break;
-	case K_LOCAL_ID:
-		parse_id(x, name, v, &c->local_id);
-		break;
-	case K_REMOTE_ID:
-		if (!strcmp(v, "%any")) {
-			memset(&c->remote_id, 0, sizeof(c->remote_id));
-			break;
-		}
-		parse_id(x, name, v, &c->remote_id);
-		break;
-	case K_AUTH:
-		if (!strcasecmp(v, "psk"))
-			c->auth_method = IKE_AUTH_SHARED_KEY_MIC;
-		else if (!strcasecmp(v, "pubkey"))
-			c->auth_method = IKE_AUTH_DIGITAL_SIGNATURE;
-		else if (!strcasecmp(v, "rsa"))
-			c->auth_method = IKE_AUTH_RSA_SIG;
-		else if (!strcasecmp(v, "ecdsa256"))
-			c->auth_method = IKE_AUTH_ECDSA_256;
-		else if (!strcasecmp(v, "ecdsa384"))
-			c->auth_method = IKE_AUTH_ECDSA_384;
-		else
-			error(x, "auth: unknown method \"%s\" (psk, pubkey, "
-			      "rsa, ecdsa256, ecdsa384)", v);
-		break;
-	case K_CERT:
-	case K_KEY:
-	case K_CA_DIR: {
-		char *dst = k == K_CERT ? cc->cert_file :
-			    k == K_KEY ? cc->key_file : cc->ca_dir;
-
-		if (v[0] != '/' || strlen(v) >= sizeof(cc->cert_file)) {
-			error(x, "%s: must be an absolute path shorter than "
-			      "%zu bytes", name, sizeof(cc->cert_file));
-			break;
-		}
-		snprintf(dst, sizeof(cc->cert_file), "%s", v);
-		cc->cert_line = x->line;
-		break;
-	}
-	case K_CACERT:
-		error(x, "cacert: not supported; use ca_dir = a directory "
-		      "holding the CA certificates (PEM)");
-		break;
-	case K_RSA_PSS:
-		if (parse_bool(v, &c->rsa_pss))
-			error(x, "rsa_pss: \"%s\" is neither yes nor no", v);
-		break;
-	case K_IKE_REAUTH:
-		if (parse_bool(v, &c->ike_reauth))
-			error(x, "ike_reauth: \"%s\" is neither yes nor no",
-			      v);
-		break;
-	case K_RSA_SHA1:
-		if (parse_bool(v, &c->rsa_sha1))
-			error(x, "rsa_sha1: \"%s\" is neither yes nor no", v);
-		break;
-	case K_MIF:
-		if (parse_bool(v, &c->mif))
-			error(x, "mif: \"%s\" is neither yes nor no", v);
-		break;
-	case K_PSK:
-		if (!strncasecmp(v, "0x", 2)) {
-			int ret = parse_hex(v + 2, c->psk, sizeof(c->psk),
-					    &c->psk_len);
-
-			if (ret == -E2BIG)
-				error(x, "psk: longer than %zu bytes",
-				      sizeof(c->psk));
-			else if (ret || !c->psk_len)
-				error(x, "psk: \"0x\" must be followed by an "
-				      "even number of hex digits");
-		} else {
-			size_t len = strlen(v);
-
-			if (len > sizeof(c->psk)) {
-				error(x, "psk: longer than %zu bytes",
-				      sizeof(c->psk));
-				break;
-			}
-			memcpy(c->psk, v, len);
-			c->psk_len = len;
-		}
-		if (c->psk_len && c->psk_len < CONF_PSK_MIN)
-			error(x, "psk: shorter than %d bytes; use a random "
-			      "key of 128 bits or more (0x and 32 random hex "
-			      "digits)", CONF_PSK_MIN);
-		break;
-	case K_IKE:
-		parse_proposals(x, name, v, false, c->ike, &c->n_ike);
-		snprintf(cc->ike_text, sizeof(cc->ike_text), "%s", v);
-		break;
-	case K_ESP:
-		parse_proposals(x, name, v, true, c->esp, &c->n_esp);
-		snprintf(cc->esp_text, sizeof(cc->esp_text), "%s", v);
-		break;
-	case K_LOCAL_TS:
-		parse_ts(x, name, v, c->local_ts, &c->n_local_ts);
-		break;
-	case K_REMOTE_TS:
-		parse_ts(x, name, v, c->remote_ts, &c->n_remote_ts);
-		break;
-	case K_MODE:
-		if (!strcasecmp(v, "tunnel"))
-			c->mode = KERNEL_MODE_TUNNEL;
-		else if (!strcasecmp(v, "transport"))
-			c->mode = KERNEL_MODE_TRANSPORT;
-		else
-			error(x, "mode: \"%s\" is neither tunnel nor "
-			      "transport", v);
-		break;
-	case K_DPD:
-		if (parse_duration(v, 1000, &ms) || ms > UINT32_MAX)
-			error(x, "dpd: \"%s\" is not a duration (seconds, "
-			      "or with unit ms, s, m, h)", v);
-		else
-			c->dpd_ms = (uint32_t)ms;
-		break;
-	case K_IKE_LIFETIME:
-	case K_CHILD_LIFETIME:
-		if (parse_duration(v, 1000, &ms) || (ms && ms < 1000)) {
-			error(x, "%s: \"%s\" is not a duration of at least "
-			      "1 s (or 0 for unlimited)", name, v);
-			break;
-		}
-		if (k == K_IKE_LIFETIME)
-			c->ike_lifetime_s = ms / 1000;
-		else
-			c->child_lifetime_s = ms / 1000;
-		break;
-	case K_RETRANS_BASE:
-		if (parse_duration(v, 1000, &ms) || ms < 10 ||
-		    ms > 600000)
-			error(x, "retransmit_base: \"%s\" is not a duration "
-			      "from 10ms to 600s", v);
-		else
-			c->retrans_base_ms = (uint32_t)ms;
-		break;
-	case K_RETRANS_TRIES:
-		if (parse_ulong(v, 20, &n))
-			error(x, "retransmit_tries: \"%s\" is not a number "
-			      "from 0 to 20", v);
-		else
-			c->retrans_tries = (unsigned int)n;
-		break;
-	case K_START:
-		if (parse_bool(v, &cc->start))
-			error(x, "start: \"%s\" is neither yes nor no", v);
-		break;
-	case K_UNIQUE:
-		if (!strcasecmp(v, "replace"))
-			c->unique = CONN_UNIQUE_REPLACE;
-		else if (!strcasecmp(v, "no"))
-			c->unique = CONN_UNIQUE_NO;
-		else if (!strcasecmp(v, "never"))
-			c->unique = CONN_UNIQUE_NEVER;
-		else
-			error(x, "unique: \"%s\" is none of replace, no, "
-			      "never", v);
-		break;
-	case K_INTERFACES:
-		if (parse_ifaces(x, name, v, c->ifaces, &c->n_ifaces))
-			c->n_ifaces = 0;
-		break;
-	}
+	if (conn_keys[k].parse(x, &conn_keys[k], v,
+			       (char *)cc + conn_keys[k].off))
+		x->bad |= KEY_BIT(k);
 }
 
 static int handler(void *user, const char *section, const char *name,
