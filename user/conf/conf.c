@@ -1417,9 +1417,9 @@ static int key_psk(struct ctx *x, const struct key *k, const char *v,
 		c->psk_len = len;
 	}
 	if (c->psk_len < CONF_PSK_MIN) {
-		error(x, "%s: shorter than %d bytes; use a random key of 128 "
-		      "bits or more (0x and 32 random hex digits)", k->name,
-		      CONF_PSK_MIN);
+		error(x, "%s: shorter than %d bytes (%zu given); use a random "
+		      "key of 128 bits or more (0x and 32 random hex digits)",
+		      k->name, CONF_PSK_MIN, c->psk_len);
 		return -EINVAL;
 	}
 	return 0;

@@ -1105,12 +1105,12 @@ static void psk_length(void **state)
 
 	one_error("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
 		  "psk = fifteen-bytes!\n", 4,
-		  "psk: shorter than 16 bytes");
+		  "psk: shorter than 16 bytes (14 given)");
 	one_error("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
 		  "psk = 0x000102030405060708090a0b0c0d0e\n", 4,
 		  "psk: shorter than 16 bytes");
 	one_error("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
-		  "psk = s\n", 4, "psk: shorter than 16 bytes");
+		  "psk = s\n", 4, "psk: shorter than 16 bytes (1 given)");
 	c = load_ok("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
 		    "psk = 0x000102030405060708090a0b0c0d0e0f\n");
 	assert_int_equal(c->conns[0].conn.psk_len, CONF_PSK_MIN);
