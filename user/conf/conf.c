@@ -4,7 +4,9 @@
  *
  * inih does the INI syntax. It does not tell the handler the line number,
  * so the reader we give it counts lines, and also notes every section
- * header itself (inih only reports sections through their keys).
+ * header itself (inih only reports sections through their keys). The
+ * handler takes the quotes and comments off a value (unquote()), then
+ * gives it to the key's parser (conn_keys[], mifd_keys[]).
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -110,6 +112,56 @@ static char *trim(char *s)
 	while (e > s && isspace((unsigned char)e[-1]))
 		*--e = '\0';
 	return s;
+}
+
+/*
+ * A value as written after "key =" (inih took the spaces around it): in
+ * double quotes, which are removed, with \" and \\ for a quote and a
+ * backslash and ; and # kept, or plain. Either may be followed by a
+ * comment, from a space or tab and ; or # on. Into out, of room for
+ * strlen(v) + 1. -EINVAL, reported, for an open quote, an unknown
+ * escape or text after the closing quote.
+ */
+static int unquote(struct ctx *x, const char *name, const char *v, char *out)
+{
+	const char *p = v, *rest;
+	char *o = out;
+
+	if (*p != '"') {
+		for (; *p; p++) {
+			if ((*p == ';' || *p == '#') &&
+			    (p == v || isblank((unsigned char)p[-1])))
+				break;
+			*o++ = *p;
+		}
+		*o = '\0';
+		trim(out);	/* the blanks before a comment */
+		return 0;
+	}
+	for (p++; *p && *p != '"'; p++) {
+		if (*p == '\\') {
+			if (p[1] != '"' && p[1] != '\\') {
+				error(x, "%s: unknown escape \"\\%.1s\" in "
+				      "quotes (\\\" and \\\\ only)", name,
+				      p + 1);
+				return -EINVAL;
+			}
+			p++;
+		}
+		*o++ = *p;
+	}
+	*o = '\0';
+	if (*p != '"') {
+		error(x, "%s: no closing quote", name);
+		return -EINVAL;
+	}
+	/* After it: nothing, or blanks and a comment. */
+	rest = p + 1 + strspn(p + 1, " \t");
+	if (*rest && (rest == p + 1 || !strchr(";#", *rest))) {
+		error(x, "%s: text after the closing quote", name);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static int parse_bool(const char *v, bool *out)
@@ -577,7 +629,7 @@ static int parse_list(struct ctx *x, const char *key, const char *v,
 				  unsigned int i, void *arg),
 		      void *arg, unsigned int *n)
 {
-	char buf[512];
+	char buf[CONF_LINE_MAX + 1];
 	char *save = NULL, *tok;
 
 	if (strlen(v) >= sizeof(buf)) {
@@ -1614,27 +1666,47 @@ static void conn_key(struct ctx *x, const char *name, const char *v)
 		x->bad |= KEY_BIT(k);
 }
 
+/*
+ * A key whose value could not be read (a line too long, a bad quote),
+ * reported already: given, so that no "missing key" follows.
+ */
+static void key_lost(struct ctx *x, const char *name)
+{
+	int k = key_index(conn_keys, K_N, name);
+
+	if (x->kind != SEC_CONN || k < 0 || (x->seen & KEY_BIT(k)))
+		return;
+	x->seen |= KEY_BIT(k);
+	x->bad |= KEY_BIT(k);
+	x->key_line[k] = x->line;
+}
+
 static int handler(void *user, const char *section, const char *name,
 		   const char *value)
 {
 	struct ctx *x = user;
-	char v[512];
+	char raw[CONF_LINE_MAX + 1], v[CONF_LINE_MAX + 1];
 
-	snprintf(v, sizeof(v), "%s", value ? value : "");
+	snprintf(raw, sizeof(raw), "%s", value ? value : "");
 	switch (x->kind) {
 	case SEC_NONE:
 		error(x, "key \"%s\" outside of a section", name);
 		break;
 	case SEC_MIFD:
-		mifd_key(x, name, trim(v));
+		if (!unquote(x, name, trim(raw), v))
+			mifd_key(x, name, v);
 		break;
 	case SEC_CONN:
-		conn_key(x, name, trim(v));
+		if (unquote(x, name, trim(raw), v))
+			key_lost(x, name);
+		else
+			conn_key(x, name, v);
 		break;
 	case SEC_BAD:
 		break;		/* already reported */
 	}
-	gnutls_memset(v, 0, sizeof(v));	/* a psk, maybe */
+	gnutls_memset(raw, 0, sizeof(raw));	/* a psk, maybe */
+	gnutls_memset(v, 0, sizeof(v));
 	return 1;
 }
 
@@ -1645,6 +1717,7 @@ static int handler(void *user, const char *section, const char *name,
 static char *reader(char *str, int num, void *stream)
 {
 	struct ctx *x = stream;
+	bool newline;
 	char *s;
 	size_t len;
 
@@ -1655,13 +1728,19 @@ static char *reader(char *str, int num, void *stream)
 		return NULL;
 	x->line++;
 	len = strlen(s);
-	if (len && s[len - 1] != '\n' && !feof(x->f)) {
+	newline = len && s[len - 1] == '\n';
+	len -= newline;
+	if (len && s[len - 1] == '\r')
+		len--;
+	if (len > CONF_LINE_MAX || (!newline && !feof(x->f))) {
 		int ch;
 
-		error(x, "line longer than %d characters", num - 2);
-		while ((ch = fgetc(x->f)) != EOF && ch != '\n')
+		error(x, "line longer than %d characters", CONF_LINE_MAX);
+		while (!newline && (ch = fgetc(x->f)) != EOF && ch != '\n')
 			;
-		/* Make inih ignore the rest: a comment. */
+		s[strcspn(s, "=:")] = '\0';
+		key_lost(x, trim(s));
+		/* Make inih ignore it: a comment. */
 		s[0] = ';';
 		return s;
 	}
@@ -1671,6 +1750,32 @@ static char *reader(char *str, int num, void *stream)
 	if (*s == '[')
 		section_start(x, s);
 	return str;
+}
+
+/*
+ * inih, with lines up to CONF_LINE_MAX on the heap (the reader wipes
+ * them) and without its inline comments: unquote() knows the quotes
+ * they may be in. These settings are Debian's inih's, and global: ours
+ * for the file, then back as they were.
+ */
+static int parse(struct ctx *x)
+{
+	bool use_stack = ini_use_stack, allow_realloc = ini_allow_realloc;
+	bool inline_comments = ini_allow_inline_comments;
+	int max_line = ini_max_line, initial = ini_initial_alloc;
+	int ret;
+
+	ini_use_stack = false;
+	ini_allow_realloc = false;
+	ini_max_line = ini_initial_alloc = CONF_LINE_MAX + 3;
+	ini_allow_inline_comments = false;
+	ret = ini_parse_stream(reader, x, handler, x);
+	ini_use_stack = use_stack;
+	ini_allow_realloc = allow_realloc;
+	ini_max_line = max_line;
+	ini_initial_alloc = initial;
+	ini_allow_inline_comments = inline_comments;
+	return ret;
 }
 
 int conf_load(const char *path, struct conf **out, char *err, size_t errlen)
@@ -1707,7 +1812,7 @@ int conf_load(const char *path, struct conf **out, char *err, size_t errlen)
 		return ret;
 	}
 	setvbuf(x.f, iobuf, _IOFBF, BUFSIZ);
-	ret = ini_parse_stream(reader, &x, handler, &x);
+	ret = parse(&x);
 	fclose(x.f);
 	gnutls_memset(iobuf, 0, BUFSIZ);
 	free(iobuf);

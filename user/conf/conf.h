@@ -27,6 +27,8 @@
  * from which shorter keys can be guessed offline.
  */
 #define CONF_PSK_MIN		16
+/* The longest line, newline not counted: room for any value. */
+#define CONF_LINE_MAX		4096
 
 /* Log levels, as syslog(3) numbers them. */
 enum conf_log_level {
