@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include <gnutls/gnutls.h>
 
@@ -70,6 +71,9 @@ struct ctx {
 	bool mifd_seen;
 	bool peer_any;			/* remote = %any */
 	bool auto_local_id, auto_remote_id, any_remote_id;
+
+	bool holds_secrets;		/* a psk, or names a key file */
+	mode_t mode;			/* of the file */
 };
 
 static void __attribute__((format(printf, 3, 4)))
@@ -99,6 +103,28 @@ error_at(struct ctx *x, unsigned int line, const char *fmt, ...)
 }
 
 #define error(x, ...) error_at(x, (x)->line, __VA_ARGS__)
+
+/*
+ * A file holding secrets (the configuration with a psk, a key file)
+ * that others than its owner may read: a warning, as WireGuard
+ * gives, not a refusal. The secret has been readable already; refusing
+ * would take connections down on a restart or reload, not take it back.
+ * Once per file.
+ */
+static void check_secret_mode(struct ctx *x, const char *file, mode_t mode)
+{
+	char *w = x->conf->warnings, line[640];
+	size_t used = strlen(w);
+
+	if (!(mode & (S_IRGRP | S_IROTH)))
+		return;
+	snprintf(line, sizeof(line), "%s: holds secrets and is readable by "
+		 "others (mode %04o); chmod 600 %s\n", file,
+		 (unsigned int)(mode & 07777), file);
+	if (!strstr(w, line))
+		snprintf(w + used, sizeof(x->conf->warnings) - used, "%s",
+			 line);
+}
 
 /* Values. */
 
@@ -1321,6 +1347,20 @@ static int key_cred_path(struct ctx *x, const struct key *k, const char *v,
 	return 0;
 }
 
+/* key: the private key's file, which others should not read. */
+static int key_private_key(struct ctx *x, const struct key *k,
+			   const char *v, void *field)
+{
+	struct stat st;
+
+	if (key_cred_path(x, k, v, field))
+		return -EINVAL;
+	x->holds_secrets = true;
+	if (!stat(v, &st))
+		check_secret_mode(x, v, st.st_mode);
+	return 0;
+}
+
 /* A name out of a list (case-insensitive) to its value; -1 if none. */
 struct choice {
 	const char *name;
@@ -1443,6 +1483,7 @@ static int key_psk(struct ctx *x, const struct key *k, const char *v,
 {
 	struct conn *c = field;
 
+	x->holds_secrets = true;
 	if (!strncasecmp(v, "0x", 2)) {
 		int ret = parse_hex(v + 2, c->psk, sizeof(c->psk),
 				    &c->psk_len);
@@ -1595,7 +1636,7 @@ static const struct key conn_keys[K_N] = {
 			      CONN(retrans_tries), 0, 20 },
 	[K_START] = { "start", key_bool, CC(start) },
 	[K_CERT] = { "cert", key_cred_path, PATH_KEY(cert_file) },
-	[K_KEY] = { "key", key_cred_path, PATH_KEY(key_file) },
+	[K_KEY] = { "key", key_private_key, PATH_KEY(key_file) },
 	[K_CA_DIR] = { "ca_dir", key_cred_path, PATH_KEY(ca_dir) },
 	[K_CACERT] = { "cacert", key_cacert, 0 },
 	[K_RSA_PSS] = { "rsa_pss", key_bool, CONN(rsa_pss) },
@@ -1783,6 +1824,7 @@ int conf_load(const char *path, struct conf **out, char *err, size_t errlen)
 	struct ctx x = {
 		.path = path, .err = err, .errlen = errlen,
 	};
+	struct stat st;
 	char *iobuf;
 	struct conf *c;
 	int ret;
@@ -1812,11 +1854,14 @@ int conf_load(const char *path, struct conf **out, char *err, size_t errlen)
 		return ret;
 	}
 	setvbuf(x.f, iobuf, _IOFBF, BUFSIZ);
+	x.mode = fstat(fileno(x.f), &st) ? 0 : st.st_mode;
 	ret = parse(&x);
 	fclose(x.f);
 	gnutls_memset(iobuf, 0, BUFSIZ);
 	free(iobuf);
 	section_end(&x);
+	if (x.holds_secrets)
+		check_secret_mode(&x, path, x.mode);
 	if (ret > 0)
 		error_at(&x, (unsigned int)ret, "syntax error (expected "
 			 "[section] or key = value)");

@@ -78,6 +78,12 @@ struct conf {
 	struct conf_conn *conns;
 	unsigned int n_creds, max_creds;
 	struct conf_creds *creds;
+
+	/*
+	 * What loading found but did not refuse (a file of secrets that
+	 * others may read): one "path: problem" line each, "" if none.
+	 */
+	char warnings[4096];
 };
 
 /*

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1380,7 +1381,105 @@ static void quoting(void **state)
 		  "socket: no closing quote");
 }
 
+static char sec_dir[64];
 
+/* name in sec_dir, holding text, at mode; its path in out. */
+static void sec_write(char *out, size_t len, const char *name,
+		      const char *text, mode_t mode)
+{
+	int fd;
+
+	snprintf(out, len, "%s/%s", sec_dir, name);
+	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+static int sec_setup(void **state)
+{
+	snprintf(sec_dir, sizeof(sec_dir), "/tmp/test_conf_sec.XXXXXX");
+	assert_non_null(mkdtemp(sec_dir));
+	return 0;
+}
+
+static int sec_teardown(void **state)
+{
+	static const char *const files[] = { "mifd.conf" };
+	char p[128];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", sec_dir, files[i]);
+		unlink(p);
+	}
+	rmdir(sec_dir);
+	return 0;
+}
+
+/* Load text from sec_dir/mifd.conf, written at mode. */
+static struct conf *sec_load(const char *text, mode_t mode)
+{
+	struct conf *c = NULL;
+	char p[128];
+
+	sec_write(p, sizeof(p), "mifd.conf", text, mode);
+	if (conf_load(p, &c, err, sizeof(err)))
+		fail_msg("refused: %s", err);
+	return c;
+}
+
+/* The warning a file of secrets readable by others gets. */
+static void want_warning(const struct conf *c, const char *file,
+			 const char *mode)
+{
+	char want[512];
+
+	snprintf(want, sizeof(want), "%s: holds secrets and is readable by "
+		 "others (mode %s); chmod 600 %s\n", file, mode, file);
+	if (!strstr(c->warnings, want))
+		fail_msg("want \"%s\" in:\n%s", want, c->warnings);
+}
+
+/* A file holding a psk, or naming a key, readable by others: a warning. */
+static void secret_modes(void **state)
+{
+	char conf_path[128];
+	struct conf *c;
+
+	snprintf(conf_path, sizeof(conf_path), "%s/mifd.conf", sec_dir);
+	c = sec_load(CONN_A, 0644);
+	want_warning(c, conf_path, "0644");
+	conf_free(c);
+	c = sec_load(CONN_A, 0640);
+	want_warning(c, conf_path, "0640");
+	conf_free(c);
+	c = sec_load(CONN_A, 0600);
+	assert_string_equal(c->warnings, "");
+	conf_free(c);
+	/* No secret in it: any mode. */
+	c = sec_load("[mifd]\nlog_level = debug\n", 0644);
+	assert_string_equal(c->warnings, "");
+	conf_free(c);
+}
+
+/* A private key file readable by others: a warning too. */
+static void key_file_mode(void **state)
+{
+	char text[1024], key[128];
+	struct conf *c;
+
+	pki_path(key, sizeof(key), "eu.key");
+	cert_conn(text, sizeof(text), "pubkey", "eu.pem", "eu.key", "ca");
+	assert_int_equal(chmod(key, 0644), 0);
+	c = load_ok(text);
+	want_warning(c, key, "0644");
+	conf_free(c);
+	assert_int_equal(chmod(key, 0600), 0);
+	c = load_ok(text);
+	assert_string_equal(c->warnings, "");
+	conf_free(c);
+}
 
 
 int main(void)
@@ -1419,6 +1518,10 @@ int main(void)
 						pki_teardown),
 		cmocka_unit_test(long_lines),
 		cmocka_unit_test(quoting),
+		cmocka_unit_test_setup_teardown(secret_modes, sec_setup,
+						sec_teardown),
+		cmocka_unit_test_setup_teardown(key_file_mode, pki_setup,
+						pki_teardown),
 	};
 
 	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);
