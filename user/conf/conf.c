@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <ini.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <gnutls/gnutls.h>
 
@@ -38,7 +40,8 @@ enum conn_key {
 	K_REMOTE_ID, K_AUTH, K_PSK, K_IKE, K_ESP, K_LOCAL_TS, K_REMOTE_TS,
 	K_MODE, K_DPD, K_IKE_LIFETIME, K_CHILD_LIFETIME, K_RETRANS_BASE,
 	K_RETRANS_TRIES, K_START, K_CERT, K_KEY, K_CA_DIR, K_CACERT,
-	K_RSA_PSS, K_UNIQUE, K_IKE_REAUTH, K_RSA_SHA1, K_INTERFACES, K_MIF, K_N
+	K_RSA_PSS, K_UNIQUE, K_IKE_REAUTH, K_RSA_SHA1, K_INTERFACES, K_MIF,
+	K_PSK_FILE, K_N
 };
 
 #define KEY_BIT(k)	(UINT64_C(1) << (k))
@@ -105,8 +108,8 @@ error_at(struct ctx *x, unsigned int line, const char *fmt, ...)
 #define error(x, ...) error_at(x, (x)->line, __VA_ARGS__)
 
 /*
- * A file holding secrets (the configuration with a psk, a key file)
- * that others than its owner may read: a warning, as WireGuard
+ * A file holding secrets (the configuration with a psk, a key file, a
+ * psk_file) that others than its owner may read: a warning, as WireGuard
  * gives, not a refusal. The secret has been readable already; refusing
  * would take connections down on a restart or reload, not take it back.
  * Once per file.
@@ -1056,8 +1059,13 @@ static void conn_finish(struct ctx *x)
 		error_at(x, line, "[conn %s]: missing required key \"remote\"",
 			 cc->name);
 	if (c->auth_method == IKE_AUTH_SHARED_KEY_MIC &&
-	    !(x->seen & KEY_BIT(K_PSK)))
-		error_at(x, line, "[conn %s]: auth = psk needs a \"psk\" key",
+	    !(x->seen & (KEY_BIT(K_PSK) | KEY_BIT(K_PSK_FILE))))
+		error_at(x, line, "[conn %s]: auth = psk needs a \"psk\" key "
+			 "(or \"psk_file\")", cc->name);
+	if ((x->seen & KEY_BIT(K_PSK)) && (x->seen & KEY_BIT(K_PSK_FILE)))
+		error_at(x, x->key_line[K_PSK] > x->key_line[K_PSK_FILE] ?
+			 x->key_line[K_PSK] : x->key_line[K_PSK_FILE],
+			 "[conn %s]: psk and psk_file both given; keep one",
 			 cc->name);
 	conn_certs(x, line);
 	if (addr_parsed(x, K_LOCAL) && addr_parsed(x, K_REMOTE) &&
@@ -1477,13 +1485,10 @@ static int key_unique(struct ctx *x, const struct key *k, const char *v,
 	return 0;
 }
 
-/* psk: text, or 0x and hex digits; CONF_PSK_MIN to CONN_MAX_PSK bytes. */
-static int key_psk(struct ctx *x, const struct key *k, const char *v,
-		   void *field)
+/* A psk: text, or 0x and hex digits; CONF_PSK_MIN to CONN_MAX_PSK bytes. */
+static int set_psk(struct ctx *x, const struct key *k, const char *v,
+		   struct conn *c)
 {
-	struct conn *c = field;
-
-	x->holds_secrets = true;
 	if (!strncasecmp(v, "0x", 2)) {
 		int ret = parse_hex(v + 2, c->psk, sizeof(c->psk),
 				    &c->psk_len);
@@ -1516,6 +1521,75 @@ static int key_psk(struct ctx *x, const struct key *k, const char *v,
 		return -EINVAL;
 	}
 	return 0;
+}
+
+static int key_psk(struct ctx *x, const struct key *k, const char *v,
+		   void *field)
+{
+	x->holds_secrets = true;
+	return set_psk(x, k, v, field);
+}
+
+/*
+ * psk_file: a file of one line (its newline optional) holding the psk as
+ * psk = takes it, quotes and comment included. Read without stdio, whose
+ * buffer would keep it; wiped after.
+ */
+static int key_psk_file(struct ctx *x, const struct key *k, const char *v,
+			void *field)
+{
+	char buf[CONF_LINE_MAX + 2], val[CONF_LINE_MAX + 1];
+	size_t len = 0;
+	struct stat st;
+	ssize_t n = 0;
+	int fd, ret = -EINVAL;
+
+	if (v[0] != '/' || strlen(v) >= k->max) {
+		error(x, "%s: must be an absolute path shorter than %llu bytes",
+		      k->name, k->max);
+		return -EINVAL;
+	}
+	fd = open(v, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		error(x, "%s: cannot open %s: %s", k->name, v, strerror(errno));
+		return -EINVAL;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		error(x, "%s: %s is not a regular file", k->name, v);
+		close(fd);
+		return -EINVAL;
+	}
+	check_secret_mode(x, v, st.st_mode);
+	while (len < sizeof(buf) &&
+	       (n = read(fd, buf + len, sizeof(buf) - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	if (n < 0) {
+		error(x, "%s: cannot read %s: %s", k->name, v, strerror(errno));
+		goto out;
+	}
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (len && buf[len - 1] == '\r')
+		len--;
+	if (len > CONF_LINE_MAX || memchr(buf, '\n', len) ||
+	    memchr(buf, '\0', len)) {
+		error(x, "%s: %s must hold the key alone, on one line of at "
+		      "most %d characters", k->name, v, CONF_LINE_MAX);
+		goto out;
+	}
+	buf[len] = '\0';
+	if (unquote(x, k->name, trim(buf), val))
+		goto out;
+	if (!*val) {
+		error(x, "%s: %s holds no key", k->name, v);
+		goto out;
+	}
+	ret = set_psk(x, k, val, field);
+out:
+	gnutls_memset(buf, 0, sizeof(buf));
+	gnutls_memset(val, 0, sizeof(val));
+	return ret;
 }
 
 static int key_cacert(struct ctx *x, const struct key *k, const char *v,
@@ -1645,6 +1719,7 @@ static const struct key conn_keys[K_N] = {
 	[K_RSA_SHA1] = { "rsa_sha1", key_bool, CONN(rsa_sha1) },
 	[K_INTERFACES] = { "interfaces", key_interfaces, CC(conn) },
 	[K_MIF] = { "mif", key_bool, CONN(mif) },
+	[K_PSK_FILE] = { "psk_file", key_psk_file, CC(conn), 0, 256 },
 };
 
 static const struct key mifd_keys[M_N] = {

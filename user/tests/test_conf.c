@@ -1406,7 +1406,8 @@ static int sec_setup(void **state)
 
 static int sec_teardown(void **state)
 {
-	static const char *const files[] = { "mifd.conf" };
+	static const char *const files[] = { "psk", "open.psk", "two",
+					     "empty", "short", "mifd.conf" };
 	char p[128];
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -1481,6 +1482,55 @@ static void key_file_mode(void **state)
 	conf_free(c);
 }
 
+#define CONN_NO_PSK "[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
+
+/* psk_file = PATH: the psk from a file of its own. */
+static void psk_file(void **state)
+{
+	char p[128], text[512];
+	struct conf *c;
+
+	sec_write(p, sizeof(p), "psk",
+		  "0x000102030405060708090a0b0c0d0e0f\n", 0600);
+	snprintf(text, sizeof(text), CONN_NO_PSK "psk_file = %s\n", p);
+	c = sec_load(text, 0644);
+	assert_int_equal(c->conns[0].conn.psk_len, 16);
+	assert_memory_equal(c->conns[0].conn.psk, "\x00\x01\x02\x03", 4);
+	/* The main file holds no secret: no warning at 0644. */
+	assert_string_equal(c->warnings, "");
+	conf_free(c);
+
+	/* Quotes and a comment, as psk = takes them; readable: warned. */
+	sec_write(p, sizeof(p), "open.psk", "\"sixteen ;byte key\" # k\n",
+		  0644);
+	snprintf(text, sizeof(text), CONN_NO_PSK "psk_file = %s\n", p);
+	c = sec_load(text, 0600);
+	assert_int_equal(c->conns[0].conn.psk_len, 17);
+	assert_memory_equal(c->conns[0].conn.psk, "sixteen ;byte key", 17);
+	want_warning(c, p, "0644");
+	conf_free(c);
+
+	/* Not both. */
+	snprintf(text, sizeof(text), CONN_A "psk_file = %s/psk\n", sec_dir);
+	one_error(text, 5, "[conn a]: psk and psk_file both given");
+	/* Files that do not hold one key. */
+	snprintf(text, sizeof(text), CONN_NO_PSK "psk_file = %s/none\n",
+		 sec_dir);
+	one_error(text, 4, "psk_file: cannot open");
+	one_error(CONN_NO_PSK "psk_file = psk\n", 4,
+		  "psk_file: must be an absolute path shorter than 256");
+	sec_write(p, sizeof(p), "two", "sixteen-byte-key\nmore\n", 0600);
+	snprintf(text, sizeof(text), CONN_NO_PSK "psk_file = %s\n", p);
+	one_error(text, 4, "must hold the key alone, on one line");
+	sec_write(p, sizeof(p), "empty", "", 0600);
+	snprintf(text, sizeof(text), CONN_NO_PSK "psk_file = %s\n", p);
+	one_error(text, 4, "holds no key");
+	sec_write(p, sizeof(p), "short", "abc\n", 0600);
+	snprintf(text, sizeof(text), CONN_NO_PSK "psk_file = %s\n", p);
+	one_error(text, 4, "psk_file: shorter than 16 bytes (3 given)");
+	snprintf(text, sizeof(text), CONN_NO_PSK "psk_file = %s\n", sec_dir);
+	one_error(text, 4, "is not a regular file");
+}
 
 int main(void)
 {
@@ -1522,6 +1572,8 @@ int main(void)
 						sec_teardown),
 		cmocka_unit_test_setup_teardown(key_file_mode, pki_setup,
 						pki_teardown),
+		cmocka_unit_test_setup_teardown(psk_file, sec_setup,
+						sec_teardown),
 	};
 
 	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);
