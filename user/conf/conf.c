@@ -856,7 +856,8 @@ static int key_psk_file(struct ctx *x, const struct key *k, const char *v,
 		      k->name, k->max);
 		return -EINVAL;
 	}
-	fd = open(v, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO would hang the open; it is refused below. */
+	fd = open(v, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		error(x, "%s: cannot open %s: %s", k->name, v, strerror(errno));
 		return -EINVAL;

@@ -1407,7 +1407,8 @@ static int sec_setup(void **state)
 static int sec_teardown(void **state)
 {
 	static const char *const files[] = { "psk", "open.psk", "two",
-					     "empty", "short", "mifd.conf" };
+					     "empty", "short", "fifo",
+					     "mifd.conf" };
 	char p[128];
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -1529,6 +1530,11 @@ static void psk_file(void **state)
 	snprintf(text, sizeof(text), CONN_NO_PSK "psk_file = %s\n", p);
 	one_error(text, 4, "psk_file: shorter than 16 bytes (3 given)");
 	snprintf(text, sizeof(text), CONN_NO_PSK "psk_file = %s\n", sec_dir);
+	one_error(text, 4, "is not a regular file");
+	/* A FIFO without a writer: refused, not waited on. */
+	snprintf(p, sizeof(p), "%s/fifo", sec_dir);
+	assert_int_equal(mkfifo(p, 0600), 0);
+	snprintf(text, sizeof(text), CONN_NO_PSK "psk_file = %s\n", p);
 	one_error(text, 4, "is not a regular file");
 }
 
