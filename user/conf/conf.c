@@ -563,7 +563,8 @@ typedef int key_parser(struct ctx *x, const struct key *k, const char *v,
 struct key {
 	const char *name;
 	key_parser *parse;
-	size_t off;
+	size_t off;			/* 0: the whole struct, for keys
+					 * that set several fields */
 	unsigned long long min, max;	/* numbers, durations (ms), paths */
 	const char *hint;		/* durations: what is wanted */
 };
