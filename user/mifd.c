@@ -39,6 +39,7 @@ static int check_only(const char *path)
 		fputs(err, stderr);
 		return EXIT_FAILURE;
 	}
+	fputs(c->warnings, stderr);
 	printf("%s: %u connections, OK\n", path, c->n_conns);
 	conf_free(c);
 	return EXIT_SUCCESS;

@@ -4,11 +4,13 @@
  *
  * inih does the INI syntax. It does not tell the handler the line number,
  * so the reader we give it counts lines, and also notes every section
- * header itself (inih only reports sections through their keys).
+ * header itself (inih only reports sections through their keys). The
+ * handler takes the quotes and comments off a value (unquote()), then
+ * gives it to the key's parser (conn_keys[], mifd_keys[]).
  */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <ini.h>
 #include <stdarg.h>
@@ -17,55 +19,35 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <gnutls/gnutls.h>
 
 #include "conf/conf.h"
+#include "conf/values.h"
 #include "crypto/sign.h"
-#include "crypto/transforms.h"
-#include "engine/identity.h"
-#include "engine/selector.h"
 #include "ike/constants.h"
 
-/* The keys of a [conn] section, as bits of conn_ctx.seen. */
+/*
+ * The keys of a [conn] section, as bits of ctx.seen, and of [mifd]. Their
+ * names, parsers and fields are in conn_keys[] and mifd_keys[] below.
+ */
 enum conn_key {
 	K_LOCAL, K_REMOTE, K_LOCAL_PORT, K_REMOTE_PORT, K_LOCAL_ID,
 	K_REMOTE_ID, K_AUTH, K_PSK, K_IKE, K_ESP, K_LOCAL_TS, K_REMOTE_TS,
 	K_MODE, K_DPD, K_IKE_LIFETIME, K_CHILD_LIFETIME, K_RETRANS_BASE,
 	K_RETRANS_TRIES, K_START, K_CERT, K_KEY, K_CA_DIR, K_CACERT,
-	K_RSA_PSS, K_UNIQUE, K_IKE_REAUTH, K_RSA_SHA1, K_INTERFACES, K_MIF, K_N
+	K_RSA_PSS, K_UNIQUE, K_IKE_REAUTH, K_RSA_SHA1, K_INTERFACES, K_MIF,
+	K_PSK_FILE, K_N
 };
 
-static const char *const conn_keys[K_N] = {
-	[K_LOCAL] = "local", [K_REMOTE] = "remote",
-	[K_LOCAL_PORT] = "local_port", [K_REMOTE_PORT] = "remote_port",
-	[K_LOCAL_ID] = "local_id", [K_REMOTE_ID] = "remote_id",
-	[K_AUTH] = "auth", [K_PSK] = "psk", [K_IKE] = "ike", [K_ESP] = "esp",
-	[K_LOCAL_TS] = "local_ts", [K_REMOTE_TS] = "remote_ts",
-	[K_MODE] = "mode", [K_DPD] = "dpd",
-	[K_IKE_LIFETIME] = "ike_lifetime",
-	[K_CHILD_LIFETIME] = "child_lifetime",
-	[K_RETRANS_BASE] = "retransmit_base",
-	[K_RETRANS_TRIES] = "retransmit_tries", [K_START] = "start",
-	[K_CERT] = "cert", [K_KEY] = "key", [K_CA_DIR] = "ca_dir",
-	[K_CACERT] = "cacert", [K_RSA_PSS] = "rsa_pss",
-	[K_UNIQUE] = "unique", [K_IKE_REAUTH] = "ike_reauth",
-	[K_RSA_SHA1] = "rsa_sha1", [K_INTERFACES] = "interfaces",
-	[K_MIF] = "mif",
-};
+#define KEY_BIT(k)	(UINT64_C(1) << (k))
+_Static_assert(K_N <= 64, "ctx.seen holds a bit per [conn] key");
 
 enum mifd_key {
 	M_LOG_LEVEL, M_SOCKET, M_COOKIE_THRESHOLD, M_COOKIE_MODP,
 	M_HALF_OPEN_MAX, M_HALF_OPEN_MAX_PEER, M_CONTROL_GROUP, M_N
-};
-
-static const char *const mifd_keys[M_N] = {
-	[M_LOG_LEVEL] = "log_level", [M_SOCKET] = "socket",
-	[M_COOKIE_THRESHOLD] = "cookie_threshold",
-	[M_COOKIE_MODP] = "cookie_modp",
-	[M_HALF_OPEN_MAX] = "half_open_max",
-	[M_HALF_OPEN_MAX_PEER] = "half_open_max_peer",
-	[M_CONTROL_GROUP] = "control_group",
 };
 
 enum section_kind { SEC_NONE, SEC_MIFD, SEC_CONN, SEC_BAD };
@@ -84,18 +66,20 @@ struct ctx {
 	char section[CONF_NAME_MAX + 8];
 	unsigned int section_line;
 	struct conf_conn *cc;		/* SEC_CONN */
-	unsigned int seen;		/* keys given, bits */
-	unsigned int bad;		/* keys given a value not parsed */
+	uint64_t seen;			/* keys given, KEY_BIT()s */
+	uint64_t bad;			/* keys given a value not parsed */
 	unsigned int key_line[K_N];
 	bool mifd_seen;
 	bool peer_any;			/* remote = %any */
 	bool auto_local_id, auto_remote_id, any_remote_id;
+
+	bool holds_secrets;		/* a psk, or names a key file */
+	mode_t mode;			/* of the file */
 };
 
-static void __attribute__((format(printf, 3, 4)))
-error_at(struct ctx *x, unsigned int line, const char *fmt, ...)
+static void __attribute__((format(printf, 3, 0)))
+verror_at(struct ctx *x, unsigned int line, const char *fmt, va_list ap)
 {
-	va_list ap;
 	int n;
 
 	x->n_errors++;
@@ -106,9 +90,7 @@ error_at(struct ctx *x, unsigned int line, const char *fmt, ...)
 	if (n > 0)
 		x->errpos = x->errpos + (size_t)n < x->errlen ?
 			    x->errpos + (size_t)n : x->errlen - 1;
-	va_start(ap, fmt);
 	n = vsnprintf(x->err + x->errpos, x->errlen - x->errpos, fmt, ap);
-	va_end(ap);
 	if (n > 0)
 		x->errpos = x->errpos + (size_t)n < x->errlen ?
 			    x->errpos + (size_t)n : x->errlen - 1;
@@ -118,630 +100,97 @@ error_at(struct ctx *x, unsigned int line, const char *fmt, ...)
 	}
 }
 
+static void __attribute__((format(printf, 3, 4)))
+error_at(struct ctx *x, unsigned int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror_at(x, line, fmt, ap);
+	va_end(ap);
+}
+
 #define error(x, ...) error_at(x, (x)->line, __VA_ARGS__)
 
-/* Values. */
-
-static char *trim(char *s)
+void conf_error(struct ctx *x, const char *fmt, ...)
 {
-	char *e;
+	va_list ap;
 
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
-
-static int parse_bool(const char *v, bool *out)
-{
-	if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") ||
-	    !strcmp(v, "1") || !strcasecmp(v, "on")) {
-		*out = true;
-		return 0;
-	}
-	if (!strcasecmp(v, "no") || !strcasecmp(v, "false") ||
-	    !strcmp(v, "0") || !strcasecmp(v, "off")) {
-		*out = false;
-		return 0;
-	}
-	return -EINVAL;
-}
-
-static int parse_ulong(const char *v, unsigned long long max,
-		       unsigned long long *out)
-{
-	char *end;
-	unsigned long long n;
-
-	if (!isdigit((unsigned char)*v))
-		return -EINVAL;
-	errno = 0;
-	n = strtoull(v, &end, 10);
-	if (errno || *end || n > max)
-		return -EINVAL;
-	*out = n;
-	return 0;
+	va_start(ap, fmt);
+	verror_at(x, x->line, fmt, ap);
+	va_end(ap);
 }
 
 /*
- * A duration: decimal digits, with a fraction after a point if any
- * ("0.5"), then an optional unit ms, s, m, h or d (the default unit is
- * unit_ms). No sign, spaces, exponent or hexadecimal. Into milliseconds.
+ * A file holding secrets (the configuration with a psk, a key file, a
+ * psk_file) that others than its owner may read: a warning, as WireGuard
+ * gives, not a refusal. The secret has been readable already; refusing
+ * would take connections down on a restart or reload, not take it back.
+ * Once per file.
  */
-static int parse_duration(const char *v, uint64_t unit_ms, uint64_t *ms)
+static void check_secret_mode(struct ctx *x, const char *file, mode_t mode)
 {
-	const char *p = v;
-	char *end;
-	double d;
-	uint64_t mult = unit_ms;
+	char *w = x->conf->warnings, line[640];
+	size_t used = strlen(w);
 
-	if (!isdigit((unsigned char)*p))
-		return -EINVAL;
-	while (isdigit((unsigned char)*p))
-		p++;
-	if (*p == '.') {
-		if (!isdigit((unsigned char)*++p))
-			return -EINVAL;
-		while (isdigit((unsigned char)*p))
+	if (!(mode & (S_IRGRP | S_IROTH)))
+		return;
+	snprintf(line, sizeof(line), "%s: holds secrets and is readable by "
+		 "others (mode %04o); chmod 600 %s\n", file,
+		 (unsigned int)(mode & 07777), file);
+	if (!strstr(w, line))
+		snprintf(w + used, sizeof(x->conf->warnings) - used, "%s",
+			 line);
+}
+
+/*
+ * A value as written after "key =" (inih took the spaces around it): in
+ * double quotes, which are removed, with \" and \\ for a quote and a
+ * backslash and ; and # kept, or plain. Either may be followed by a
+ * comment, from a space or tab and ; or # on. Into out, of room for
+ * strlen(v) + 1. -EINVAL, reported, for an open quote, an unknown
+ * escape or text after the closing quote.
+ */
+static int unquote(struct ctx *x, const char *name, const char *v, char *out)
+{
+	const char *p = v, *rest;
+	char *o = out;
+
+	if (*p != '"') {
+		for (; *p; p++) {
+			if ((*p == ';' || *p == '#') &&
+			    (p == v || isblank((unsigned char)p[-1])))
+				break;
+			*o++ = *p;
+		}
+		*o = '\0';
+		trim(out);	/* the blanks before a comment */
+		return 0;
+	}
+	for (p++; *p && *p != '"'; p++) {
+		if (*p == '\\') {
+			if (p[1] != '"' && p[1] != '\\') {
+				error(x, "%s: unknown escape \"\\%.1s\" in "
+				      "quotes (\\\" and \\\\ only)", name,
+				      p + 1);
+				return -EINVAL;
+			}
 			p++;
-	}
-	errno = 0;
-	d = strtod(v, &end);
-	if (errno || d < 0 || end != p)
-		return -EINVAL;
-	if (!strcmp(end, "ms"))
-		mult = 1;
-	else if (!strcmp(end, "s"))
-		mult = 1000;
-	else if (!strcmp(end, "m"))
-		mult = 60000;
-	else if (!strcmp(end, "h"))
-		mult = 3600000;
-	else if (!strcmp(end, "d"))
-		mult = 86400000;
-	else if (*end)
-		return -EINVAL;
-	d *= (double)mult;
-	if (d > 1e15)
-		return -EINVAL;
-	*ms = (uint64_t)(d + 0.5);
-	return 0;
-}
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* "0x..." into bytes; -EINVAL if not hex, -E2BIG if longer than max. */
-static int parse_hex(const char *v, uint8_t *out, size_t max, size_t *len)
-{
-	size_t n = strlen(v);
-
-	if (n % 2)
-		return -EINVAL;
-	if (n / 2 > max)
-		return -E2BIG;
-	for (size_t i = 0; i < n; i += 2) {
-		int hi = hexval((unsigned char)v[i]);
-		int lo = hexval((unsigned char)v[i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		out[i / 2] = (uint8_t)(hi << 4 | lo);
-	}
-	*len = n / 2;
-	return 0;
-}
-
-/* Identities. */
-
-static void id_from_addr(struct conn_id *id, const struct ip_addr *a)
-{
-	id->type = a->family == AF_INET ? IKE_ID_IPV4_ADDR : IKE_ID_IPV6_ADDR;
-	id->len = ip_addr_len(a);
-	memcpy(id->data, a->bytes, id->len);
-}
-
-static int parse_id(struct ctx *x, const char *key, const char *v,
-		    struct conn_id *id)
-{
-	const char *colon = strchr(v, ':');
-	struct ip_addr a;
-	size_t len;
-
-	memset(id, 0, sizeof(*id));
-	if (!strncmp(v, "ip:", 3)) {
-		if (ip_addr_parse(v + 3, &a)) {
-			error(x, "%s: \"%s\" is not an IP address", key, v + 3);
-			return -EINVAL;
 		}
-		id_from_addr(id, &a);
-		return 0;
+		*o++ = *p;
 	}
-	if (!strncmp(v, "dn:", 3)) {
-		int ret = identity_dn_parse(v + 3, id);
-
-		if (ret)
-			error(x, "%s: \"%s\" is not a distinguished name "
-			      "(ATTR=VALUE, ... with ATTR one of C, ST, L, O, "
-			      "OU, CN, SN, GN, title, serialNumber, UID, DC, "
-			      "E)%s", key, v + 3,
-			      ret == -E2BIG ? ", or it is too long" : "");
-		return ret;
-	}
-	if (!strncmp(v, "fqdn:", 5)) {
-		id->type = IKE_ID_FQDN;
-		v += 5;
-	} else if (!strncmp(v, "email:", 6)) {
-		id->type = IKE_ID_RFC822_ADDR;
-		v += 6;
-	} else if (!ip_addr_parse(v, &a)) {
-		id_from_addr(id, &a);
-		return 0;
-	} else if (colon && !strchr(v, '@')) {
-		error(x, "%s: unknown identity type \"%.*s:\" (ip:, fqdn:, "
-		      "email: or dn:)", key, (int)(colon - v), v);
-		return -EINVAL;
-	} else {
-		id->type = strchr(v, '@') ? IKE_ID_RFC822_ADDR : IKE_ID_FQDN;
-	}
-	len = strlen(v);
-	if (!len || len > sizeof(id->data)) {
-		error(x, "%s: identity must be 1 to %zu characters", key,
-		      sizeof(id->data));
+	*o = '\0';
+	if (*p != '"') {
+		error(x, "%s: no closing quote", name);
 		return -EINVAL;
 	}
-	memcpy(id->data, v, len);
-	id->len = len;
-	return 0;
-}
-
-/* Proposals. */
-
-struct alias {
-	const char *name;
-	const char *canon;
-};
-
-static const struct alias aliases[] = {
-	{ "aes128gcm", "aes128gcm16" }, { "aes256gcm", "aes256gcm16" },
-	{ "aes128gcm128", "aes128gcm16" }, { "aes256gcm128", "aes256gcm16" },
-	{ "prf_sha256", "prfsha256" }, { "prf_sha384", "prfsha384" },
-	{ "prf_sha512", "prfsha512" }, { "prfsha2_256", "prfsha256" },
-	{ "sha2_256", "sha256" }, { "sha2_384", "sha384" },
-	{ "sha2_512", "sha512" }, { "x25519", "curve25519" },
-	{ "x448", "curve448" },
-	{ "ecp256", "ecp256" }, { "modp2048", "modp2048" },
-};
-
-static const struct transform *find_transform(const char *name)
-{
-	size_t n;
-	const struct transform *t = transform_table(&n);
-
-	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
-		if (!strcasecmp(name, aliases[i].name)) {
-			name = aliases[i].canon;
-			break;
-		}
-	for (size_t i = 0; i < n; i++)
-		if (!strcasecmp(t[i].name, name))
-			return &t[i];
-	return NULL;
-}
-
-static const struct transform *prf_for_integ(const struct transform *integ)
-{
-	unsigned int id;
-
-	switch (integ->id) {
-	case IKE_INTEG_HMAC_SHA2_384_192:
-		id = IKE_PRF_HMAC_SHA2_384;
-		break;
-	case IKE_INTEG_HMAC_SHA2_512_256:
-		id = IKE_PRF_HMAC_SHA2_512;
-		break;
-	default:
-		id = IKE_PRF_HMAC_SHA2_256;
-	}
-	return transform_find(IKE_XF_PRF, id, 0);
-}
-
-static int add_xf(struct ctx *x, const char *key, struct conn_proposal *p,
-		  uint8_t type, uint16_t id, uint16_t bits)
-{
-	for (unsigned int i = 0; i < p->n; i++)
-		if (p->xf[i].type == type && p->xf[i].id == id &&
-		    p->xf[i].key_len == bits)
-			return 0;
-	if (p->n == CONN_MAX_TRANSFORMS) {
-		error(x, "%s: more than %d algorithms in one proposal", key,
-		      CONN_MAX_TRANSFORMS);
-		return -E2BIG;
-	}
-	p->xf[p->n].type = type;
-	p->xf[p->n].id = id;
-	p->xf[p->n].key_len = bits;
-	p->xf[p->n].unknown_attr = false;
-	p->n++;
-	return 0;
-}
-
-static bool has_type(const struct conn_proposal *p, uint8_t type)
-{
-	for (unsigned int i = 0; i < p->n; i++)
-		if (p->xf[i].type == type)
-			return true;
-	return false;
-}
-
-/* One proposal "alg-alg-...", for IKE or ESP. */
-static int parse_proposal(struct ctx *x, const char *key, char *text,
-			  bool esp, struct conn_proposal *p)
-{
-	const struct transform *ts[CONN_MAX_TRANSFORMS];
-	unsigned int n = 0, n_aead = 0, n_cipher = 0, n_integ = 0;
-	unsigned int n_prf = 0, n_dh = 0;
-	int esn = -1;
-	char *save = NULL, *tok;
-
-	memset(p, 0, sizeof(*p));
-	for (tok = strtok_r(text, "-", &save); tok;
-	     tok = strtok_r(NULL, "-", &save)) {
-		const struct transform *t;
-
-		tok = trim(tok);
-		if (esp && (!strcasecmp(tok, "esn") || !strcasecmp(tok, "noesn"))) {
-			if (esn >= 0 && esn != !strcasecmp(tok, "esn"))
-				esn = 2;	/* both */
-			else
-				esn = !strcasecmp(tok, "esn");
-			continue;
-		}
-		t = find_transform(tok);
-		if (!t) {
-			error(x, "%s: unknown algorithm \"%s\"", key, tok);
-			return -EINVAL;
-		}
-		if (esp && t->type == IKE_XF_PRF) {
-			error(x, "%s: \"%s\" is a PRF, which ESP does not use",
-			      key, tok);
-			return -EINVAL;
-		}
-		if (n == CONN_MAX_TRANSFORMS) {
-			error(x, "%s: too many algorithms in one proposal", key);
-			return -E2BIG;
-		}
-		ts[n++] = t;
-		switch (t->type) {
-		case IKE_XF_ENCR:
-			if (t->aead)
-				n_aead++;
-			else
-				n_cipher++;
-			break;
-		case IKE_XF_INTEG:
-			n_integ++;
-			break;
-		case IKE_XF_PRF:
-			n_prf++;
-			break;
-		case IKE_XF_DH:
-			n_dh++;
-			break;
-		default:
-			break;
-		}
-	}
-	if (!n_aead && !n_cipher) {
-		error(x, "%s: proposal without an encryption algorithm", key);
-		return -EINVAL;
-	}
-	if (n_aead && n_cipher) {
-		error(x, "%s: a proposal cannot mix AEAD (GCM, ChaCha20-Poly1305) "
-		      "and plain ciphers; write two proposals", key);
-		return -EINVAL;
-	}
-	if (n_aead && n_integ) {
-		error(x, "%s: an AEAD cipher takes no integrity algorithm", key);
-		return -EINVAL;
-	}
-	if (n_cipher && !n_integ) {
-		error(x, "%s: a cipher without AEAD needs an integrity "
-		      "algorithm (e.g. aes128-sha256)", key);
-		return -EINVAL;
-	}
-	if (!esp && !n_dh) {
-		error(x, "%s: an IKE proposal needs a Diffie-Hellman group "
-		      "(e.g. x25519, ecp256, modp2048)", key);
-		return -EINVAL;
-	}
-	for (unsigned int i = 0; i < n; i++)
-		if (ts[i]->type == IKE_XF_ENCR &&
-		    add_xf(x, key, p, IKE_XF_ENCR, ts[i]->id, ts[i]->key_bits))
-			return -E2BIG;
-	if (!esp) {
-		for (unsigned int i = 0; i < n; i++)
-			if (ts[i]->type == IKE_XF_PRF &&
-			    add_xf(x, key, p, IKE_XF_PRF, ts[i]->id, 0))
-				return -E2BIG;
-		if (!n_prf) {
-			/* As strongSwan: the PRF follows the integrity
-			 * algorithm, or is HMAC-SHA-256 for an AEAD. */
-			for (unsigned int i = 0; i < n; i++)
-				if (ts[i]->type == IKE_XF_INTEG &&
-				    add_xf(x, key, p, IKE_XF_PRF,
-					   prf_for_integ(ts[i])->id, 0))
-					return -E2BIG;
-			if (!has_type(p, IKE_XF_PRF) &&
-			    add_xf(x, key, p, IKE_XF_PRF,
-				   IKE_PRF_HMAC_SHA2_256, 0))
-				return -E2BIG;
-		}
-	}
-	for (unsigned int i = 0; i < n; i++)
-		if (ts[i]->type == IKE_XF_INTEG &&
-		    add_xf(x, key, p, IKE_XF_INTEG, ts[i]->id, 0))
-			return -E2BIG;
-	for (unsigned int i = 0; i < n; i++)
-		if (ts[i]->type == IKE_XF_DH &&
-		    add_xf(x, key, p, IKE_XF_DH, ts[i]->id, 0))
-			return -E2BIG;
-	if (esp) {
-		if (esn == 1 || esn == 2) {
-			if (add_xf(x, key, p, IKE_XF_ESN, IKE_ESN_YES, 0))
-				return -E2BIG;
-		}
-		if (esn != 1 && add_xf(x, key, p, IKE_XF_ESN, IKE_ESN_NO, 0))
-			return -E2BIG;
-	}
-	return 0;
-}
-
-/*
- * A comma-separated list: each item, trimmed, to item(); empty items are
- * skipped; at most max items (many names them), at least one (one does).
- */
-static int parse_list(struct ctx *x, const char *key, const char *v,
-		      unsigned int max, const char *many, const char *one,
-		      int (*item)(struct ctx *x, const char *key, char *text,
-				  unsigned int i, void *arg),
-		      void *arg, unsigned int *n)
-{
-	char buf[512];
-	char *save = NULL, *tok;
-
-	if (strlen(v) >= sizeof(buf)) {
-		error(x, "%s: value too long", key);
-		return -E2BIG;
-	}
-	strcpy(buf, v);
-	*n = 0;
-	for (tok = strtok_r(buf, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		tok = trim(tok);
-		if (!*tok)
-			continue;
-		if (*n == max) {
-			error(x, "%s: more than %u %s", key, max, many);
-			return -E2BIG;
-		}
-		if (item(x, key, tok, *n, arg))
-			return -EINVAL;
-		(*n)++;
-	}
-	if (!*n) {
-		error(x, "%s: no %s", key, one);
+	/* After it: nothing, or blanks and a comment. */
+	rest = p + 1 + strspn(p + 1, " \t");
+	if (*rest && (rest == p + 1 || !strchr(";#", *rest))) {
+		error(x, "%s: text after the closing quote", name);
 		return -EINVAL;
 	}
 	return 0;
-}
-
-struct proposals_arg {
-	bool esp;
-	struct conn_proposal *out;
-};
-
-static int proposal_item(struct ctx *x, const char *key, char *text,
-			 unsigned int i, void *arg)
-{
-	struct proposals_arg *pa = arg;
-
-	return parse_proposal(x, key, text, pa->esp, &pa->out[i]);
-}
-
-static int parse_proposals(struct ctx *x, const char *key, const char *v,
-			   bool esp, struct conn_proposal *out,
-			   unsigned int *n)
-{
-	struct proposals_arg pa = { .esp = esp, .out = out };
-
-	return parse_list(x, key, v, CONN_MAX_PROPOSALS, "proposals",
-			  "proposal", proposal_item, &pa, n);
-}
-
-/* Traffic selectors. */
-
-static void sel_from_prefix(struct ike_selector *s, const struct ip_addr *a,
-			    unsigned int plen)
-{
-	size_t alen = ip_addr_len(a);
-
-	memset(s, 0, sizeof(*s));
-	s->type = a->family == AF_INET ? IKE_TS_IPV4_ADDR_RANGE :
-					 IKE_TS_IPV6_ADDR_RANGE;
-	s->end_port = 65535;
-	for (size_t i = 0; i < alen; i++) {
-		unsigned int bits = plen > i * 8 ? plen - i * 8 : 0;
-		uint8_t mask = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
-
-		s->start[i] = a->bytes[i] & mask;
-		s->end[i] = a->bytes[i] | (uint8_t)~mask;
-	}
-}
-
-static int parse_proto(const char *p, uint8_t *proto)
-{
-	unsigned long long n;
-
-	if (!strcasecmp(p, "any") || !*p)
-		*proto = 0;
-	else if (!strcasecmp(p, "tcp"))
-		*proto = 6;
-	else if (!strcasecmp(p, "udp"))
-		*proto = 17;
-	else if (!strcasecmp(p, "icmp"))
-		*proto = 1;
-	else if (!strcasecmp(p, "ipv6-icmp") || !strcasecmp(p, "icmp6"))
-		*proto = 58;
-	else if (!strcasecmp(p, "sctp"))
-		*proto = 132;
-	else if (!parse_ulong(p, 255, &n))
-		*proto = (uint8_t)n;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-/* "PREFIX[/LEN][[PROTO[/PORT[-PORT]]]]" */
-static int parse_selector(struct ctx *x, const char *key, char *text,
-			  struct ike_selector *s)
-{
-	struct port_block blocks[SEL_PORT_BLOCKS];
-	char *br = strchr(text, '['), *slash;
-	struct ip_addr a;
-	unsigned long long plen, lo = 0, hi = 65535;
-	uint8_t proto = 0;
-
-	if (br) {
-		char *close = strchr(br, ']'), *port;
-
-		if (!close || close[1]) {
-			error(x, "%s: \"%s\": expected PREFIX[PROTO/PORT]", key,
-			      text);
-			return -EINVAL;
-		}
-		*close = '\0';
-		*br = '\0';
-		port = strchr(br + 1, '/');
-		if (port)
-			*port++ = '\0';
-		if (parse_proto(trim(br + 1), &proto)) {
-			error(x, "%s: unknown protocol \"%s\"", key, br + 1);
-			return -EINVAL;
-		}
-		if (port && *port && strcasecmp(port, "any")) {
-			char *dash = strchr(port, '-');
-
-			if (dash)
-				*dash = '\0';
-			if (parse_ulong(port, 65535, &lo) ||
-			    (dash && parse_ulong(dash + 1, 65535, &hi)) ||
-			    (dash && hi < lo)) {
-				error(x, "%s: bad port or port range", key);
-				return -EINVAL;
-			}
-			if (!dash)
-				hi = lo;
-			if (proto != 6 && proto != 17 && proto != 132) {
-				error(x, "%s: ports need protocol tcp, udp "
-				      "or sctp", key);
-				return -EINVAL;
-			}
-			if (!port_blocks((uint16_t)lo, (uint16_t)hi, blocks,
-					 SEL_PORT_BLOCKS)) {
-				error(x, "%s: port range %llu-%llu takes more "
-				      "than %u kernel policies (aligned "
-				      "blocks)", key, lo, hi,
-				      SEL_PORT_BLOCKS);
-				return -EINVAL;
-			}
-		}
-		text = trim(text);
-	}
-	slash = strchr(text, '/');
-	if (slash)
-		*slash = '\0';
-	if (ip_addr_parse(text, &a)) {
-		error(x, "%s: \"%s\" is not an IP address", key, text);
-		return -EINVAL;
-	}
-	plen = a.family == AF_INET ? 32 : 128;
-	if (slash && parse_ulong(slash + 1, plen, &plen)) {
-		error(x, "%s: bad prefix length \"%s\"", key, slash + 1);
-		return -EINVAL;
-	}
-	sel_from_prefix(s, &a, (unsigned int)plen);
-	s->ip_proto = proto;
-	s->start_port = (uint16_t)lo;
-	s->end_port = (uint16_t)hi;
-	return 0;
-}
-
-static int ts_item(struct ctx *x, const char *key, char *text,
-		   unsigned int i, void *arg)
-{
-	struct ike_selector *out = arg;
-
-	return parse_selector(x, key, text, &out[i]);
-}
-
-static int parse_ts(struct ctx *x, const char *key, const char *v,
-		    struct ike_selector *out, unsigned int *n)
-{
-	return parse_list(x, key, v, CONN_MAX_TS, "selectors",
-			  "traffic selector", ts_item, out, n);
-}
-
-/* Interfaces: NAME[:PRIO], a name or fnmatch(3) pattern. */
-
-static int iface_item(struct ctx *x, const char *key, char *text,
-		      unsigned int i, void *arg)
-{
-	struct iface_pattern *out = arg;
-	char *colon = strchr(text, ':');
-	unsigned long long prio = IFACE_PRIO_DEFAULT;
-
-	if (colon) {
-		*colon = '\0';
-		if (parse_ulong(trim(colon + 1), IFACE_PRIO_MAX, &prio)) {
-			error(x, "%s: \"%s\": priority \"%s\" is not a number "
-			      "from 0 to %d", key, text, trim(colon + 1),
-			      IFACE_PRIO_MAX);
-			return -EINVAL;
-		}
-		text = trim(text);
-	}
-	if (!*text || strlen(text) >= IFACE_NAME_MAX ||
-	    strpbrk(text, "/ \t")) {
-		error(x, "%s: \"%s\" is not an interface name or pattern "
-		      "(1 to %d characters, no '/' or space)", key, text,
-		      IFACE_NAME_MAX - 1);
-		return -EINVAL;
-	}
-	for (unsigned int j = 0; j < i; j++)
-		if (!strcmp(out[j].pattern, text)) {
-			error(x, "%s: \"%s\" listed twice", key, text);
-			return -EINVAL;
-		}
-	strcpy(out[i].pattern, text);
-	out[i].priority = (int)prio;
-	return 0;
-}
-
-static int parse_ifaces(struct ctx *x, const char *key, const char *v,
-			struct iface_pattern *out, unsigned int *n)
-{
-	return parse_list(x, key, v, CONN_MAX_IFACES, "interfaces",
-			  "interface", iface_item, out, n);
 }
 
 /* Sections. */
@@ -899,7 +348,7 @@ static void conn_certs(struct ctx *x, unsigned int line)
 /* Key k was given, and its value parsed. */
 static bool addr_parsed(const struct ctx *x, enum conn_key k)
 {
-	return (x->seen & (1u << k)) && !(x->bad & (1u << k));
+	return (x->seen & KEY_BIT(k)) && !(x->bad & KEY_BIT(k));
 }
 
 /* The end of a [conn] section: required keys and defaults. */
@@ -910,15 +359,20 @@ static void conn_finish(struct ctx *x)
 	char buf[sizeof(default_ike)];
 	unsigned int line = x->section_line;
 
-	if (!(x->seen & (1u << K_LOCAL)))
+	if (!(x->seen & KEY_BIT(K_LOCAL)))
 		error_at(x, line, "[conn %s]: missing required key \"local\"",
 			 cc->name);
-	if (!(x->seen & (1u << K_REMOTE)))
+	if (!(x->seen & KEY_BIT(K_REMOTE)))
 		error_at(x, line, "[conn %s]: missing required key \"remote\"",
 			 cc->name);
 	if (c->auth_method == IKE_AUTH_SHARED_KEY_MIC &&
-	    !(x->seen & (1u << K_PSK)))
-		error_at(x, line, "[conn %s]: auth = psk needs a \"psk\" key",
+	    !(x->seen & (KEY_BIT(K_PSK) | KEY_BIT(K_PSK_FILE))))
+		error_at(x, line, "[conn %s]: auth = psk needs a \"psk\" key "
+			 "(or \"psk_file\")", cc->name);
+	if ((x->seen & KEY_BIT(K_PSK)) && (x->seen & KEY_BIT(K_PSK_FILE)))
+		error_at(x, x->key_line[K_PSK] > x->key_line[K_PSK_FILE] ?
+			 x->key_line[K_PSK] : x->key_line[K_PSK_FILE],
+			 "[conn %s]: psk and psk_file both given; keep one",
 			 cc->name);
 	conn_certs(x, line);
 	if (addr_parsed(x, K_LOCAL) && addr_parsed(x, K_REMOTE) &&
@@ -928,7 +382,7 @@ static void conn_finish(struct ctx *x)
 	if (x->peer_any && cc->start)
 		error_at(x, x->key_line[K_START], "[conn %s]: start = yes "
 			 "needs a remote address, not %%any", cc->name);
-	if (!(x->seen & (1u << K_IKE))) {
+	if (!(x->seen & KEY_BIT(K_IKE))) {
 		struct ctx quiet = *x;
 
 		strcpy(buf, default_ike);
@@ -936,7 +390,7 @@ static void conn_finish(struct ctx *x)
 		parse_proposals(&quiet, "ike", buf, false, c->ike, &c->n_ike);
 		snprintf(cc->ike_text, sizeof(cc->ike_text), "%s", default_ike);
 	}
-	if (!(x->seen & (1u << K_ESP))) {
+	if (!(x->seen & KEY_BIT(K_ESP))) {
 		struct ctx quiet = *x;
 
 		strcpy(buf, default_esp);
@@ -944,9 +398,9 @@ static void conn_finish(struct ctx *x)
 		parse_proposals(&quiet, "esp", buf, true, c->esp, &c->n_esp);
 		snprintf(cc->esp_text, sizeof(cc->esp_text), "%s", default_esp);
 	}
-	if (!(x->seen & (1u << K_LOCAL_ID)) && c->local.family)
+	if (!(x->seen & KEY_BIT(K_LOCAL_ID)) && c->local.family)
 		id_from_addr(&c->local_id, &c->local);
-	if (!(x->seen & (1u << K_REMOTE_ID)) && c->remote.family)
+	if (!(x->seen & KEY_BIT(K_REMOTE_ID)) && c->remote.family)
 		id_from_addr(&c->remote_id, &c->remote);
 	if (!c->n_local_ts && c->local.family) {
 		sel_from_prefix(&c->local_ts[0], &c->local,
@@ -959,7 +413,7 @@ static void conn_finish(struct ctx *x)
 		c->n_remote_ts = 1;
 	}
 	if (!c->n_remote_ts && x->peer_any &&
-	    (x->seen & (1u << K_REMOTE)))
+	    (x->seen & KEY_BIT(K_REMOTE)))
 		error_at(x, line, "[conn %s]: remote = %%any needs remote_ts",
 			 cc->name);
 }
@@ -1094,309 +548,590 @@ static void section_start(struct ctx *x, const char *line)
 	x->kind = SEC_CONN;
 }
 
-static int key_index(const char *const *keys, int n, const char *name)
+/*
+ * Keys. Each key is a line of a table: its name, its parser and where its
+ * value goes (the offset of a field in struct conf_conn for a [conn] key,
+ * in struct conf for a [mifd] key), with bounds for numbers. A parser gets
+ * the key, the value (not empty) and the field; it reports a bad value
+ * itself, with the key's name, and returns -EINVAL.
+ */
+
+struct key;
+typedef int key_parser(struct ctx *x, const struct key *k, const char *v,
+		       void *field);
+
+struct key {
+	const char *name;
+	key_parser *parse;
+	size_t off;			/* 0: the whole struct, for keys
+					 * that set several fields */
+	unsigned long long min, max;	/* numbers, durations (ms), paths */
+	const char *hint;		/* durations: what is wanted */
+};
+
+#define CC(f)	offsetof(struct conf_conn, f)
+#define CONN(f)	offsetof(struct conf_conn, conn.f)
+#define CONF(f)	offsetof(struct conf, f)
+
+static int key_bool(struct ctx *x, const struct key *k, const char *v,
+		    void *field)
+{
+	if (!parse_bool(v, field))
+		return 0;
+	error(x, "%s: \"%s\" is neither yes nor no", k->name, v);
+	return -EINVAL;
+}
+
+/* An unsigned int from min to max. */
+static int key_uint(struct ctx *x, const struct key *k, const char *v,
+		    void *field)
+{
+	unsigned long long n;
+
+	if (parse_ulong(v, k->max, &n) || n < k->min) {
+		error(x, "%s: \"%s\" is not a number from %llu to %llu",
+		      k->name, v, k->min, k->max);
+		return -EINVAL;
+	}
+	*(unsigned int *)field = (unsigned int)n;
+	return 0;
+}
+
+static int key_port(struct ctx *x, const struct key *k, const char *v,
+		    void *field)
+{
+	unsigned long long n;
+
+	if (parse_ulong(v, 65535, &n) || !n) {
+		error(x, "%s: \"%s\" is not a port (1 to 65535)", k->name, v);
+		return -EINVAL;
+	}
+	*(uint16_t *)field = (uint16_t)n;
+	return 0;
+}
+
+/* A uint32_t of milliseconds, from min to max; seconds without a unit. */
+static int key_ms(struct ctx *x, const struct key *k, const char *v,
+		  void *field)
+{
+	uint64_t ms;
+
+	if (parse_duration(v, 1000, &ms) || ms < k->min || ms > k->max) {
+		error(x, "%s: \"%s\" is not a duration%s", k->name, v,
+		      k->hint);
+		return -EINVAL;
+	}
+	*(uint32_t *)field = (uint32_t)ms;
+	return 0;
+}
+
+/* A lifetime: a uint64_t of whole seconds, at least 1 or 0 (unlimited). */
+static int key_lifetime(struct ctx *x, const struct key *k, const char *v,
+			void *field)
+{
+	uint64_t ms;
+
+	if (parse_duration(v, 1000, &ms) || (ms && ms < 1000)) {
+		error(x, "%s: \"%s\" is not a duration of at least 1 s (or 0 "
+		      "for unlimited)", k->name, v);
+		return -EINVAL;
+	}
+	*(uint64_t *)field = ms / 1000;
+	return 0;
+}
+
+/* An absolute path into a char[max]. */
+static int key_path(struct ctx *x, const struct key *k, const char *v,
+		    void *field)
+{
+	if (v[0] != '/' || strlen(v) >= k->max) {
+		error(x, "%s: must be an absolute path shorter than %llu bytes",
+		      k->name, k->max);
+		return -EINVAL;
+	}
+	snprintf(field, k->max, "%s", v);
+	return 0;
+}
+
+/* cert, key, ca_dir: a path, and the line that names it. */
+static int key_cred_path(struct ctx *x, const struct key *k, const char *v,
+			 void *field)
+{
+	if (key_path(x, k, v, field))
+		return -EINVAL;
+	x->cc->cert_line = x->line;
+	return 0;
+}
+
+/* key: the private key's file, which others should not read. */
+static int key_private_key(struct ctx *x, const struct key *k,
+			   const char *v, void *field)
+{
+	struct stat st;
+
+	if (key_cred_path(x, k, v, field))
+		return -EINVAL;
+	x->holds_secrets = true;
+	if (!stat(v, &st))
+		check_secret_mode(x, v, st.st_mode);
+	return 0;
+}
+
+/* A name out of a list (case-insensitive) to its value; -1 if none. */
+struct choice {
+	const char *name;
+	int value;
+};
+
+static int choose(const struct choice *c, const char *v)
+{
+	for (; c->name; c++)
+		if (!strcasecmp(v, c->name))
+			return c->value;
+	return -1;
+}
+
+static int key_local(struct ctx *x, const struct key *k, const char *v,
+		     void *field)
+{
+	if (!ip_addr_parse(v, field))
+		return 0;
+	error(x, "%s: \"%s\" is not an IPv4 or IPv6 address", k->name, v);
+	return -EINVAL;
+}
+
+static int key_remote(struct ctx *x, const struct key *k, const char *v,
+		      void *field)
+{
+	if (!strcmp(v, "%any")) {
+		x->peer_any = true;
+		memset(field, 0, sizeof(struct ip_addr));
+		return 0;
+	}
+	if (!ip_addr_parse(v, field))
+		return 0;
+	error(x, "%s: \"%s\" is not an IPv4 or IPv6 address (or %%any)",
+	      k->name, v);
+	return -EINVAL;
+}
+
+static int key_id(struct ctx *x, const struct key *k, const char *v,
+		  void *field)
+{
+	return parse_id(x, k->name, v, field);
+}
+
+/* remote_id: an identity, or %any for any the peer proves. */
+static int key_remote_id(struct ctx *x, const struct key *k, const char *v,
+			 void *field)
+{
+	if (!strcmp(v, "%any")) {
+		memset(field, 0, sizeof(struct conn_id));
+		return 0;
+	}
+	return parse_id(x, k->name, v, field);
+}
+
+static int key_auth(struct ctx *x, const struct key *k, const char *v,
+		    void *field)
+{
+	static const struct choice methods[] = {
+		{ "psk", IKE_AUTH_SHARED_KEY_MIC },
+		{ "pubkey", IKE_AUTH_DIGITAL_SIGNATURE },
+		{ "rsa", IKE_AUTH_RSA_SIG },
+		{ "ecdsa256", IKE_AUTH_ECDSA_256 },
+		{ "ecdsa384", IKE_AUTH_ECDSA_384 },
+		{ NULL, 0 }
+	};
+	int m = choose(methods, v);
+
+	if (m < 0) {
+		error(x, "%s: unknown method \"%s\" (psk, pubkey, rsa, "
+		      "ecdsa256, ecdsa384)", k->name, v);
+		return -EINVAL;
+	}
+	*(uint8_t *)field = (uint8_t)m;
+	return 0;
+}
+
+static int key_mode(struct ctx *x, const struct key *k, const char *v,
+		    void *field)
+{
+	static const struct choice modes[] = {
+		{ "tunnel", KERNEL_MODE_TUNNEL },
+		{ "transport", KERNEL_MODE_TRANSPORT },
+		{ NULL, 0 }
+	};
+	int m = choose(modes, v);
+
+	if (m < 0) {
+		error(x, "%s: \"%s\" is neither tunnel nor transport",
+		      k->name, v);
+		return -EINVAL;
+	}
+	*(enum kernel_mode *)field = (enum kernel_mode)m;
+	return 0;
+}
+
+static int key_unique(struct ctx *x, const struct key *k, const char *v,
+		      void *field)
+{
+	static const struct choice policies[] = {
+		{ "replace", CONN_UNIQUE_REPLACE },
+		{ "no", CONN_UNIQUE_NO },
+		{ "never", CONN_UNIQUE_NEVER },
+		{ NULL, 0 }
+	};
+	int u = choose(policies, v);
+
+	if (u < 0) {
+		error(x, "%s: \"%s\" is none of replace, no, never", k->name,
+		      v);
+		return -EINVAL;
+	}
+	*(enum conn_unique *)field = (enum conn_unique)u;
+	return 0;
+}
+
+/* A psk: text, or 0x and hex digits; CONF_PSK_MIN to CONN_MAX_PSK bytes. */
+static int set_psk(struct ctx *x, const struct key *k, const char *v,
+		   struct conn *c)
+{
+	if (!strncasecmp(v, "0x", 2)) {
+		int ret = parse_hex(v + 2, c->psk, sizeof(c->psk),
+				    &c->psk_len);
+
+		if (ret == -E2BIG) {
+			error(x, "%s: longer than %zu bytes", k->name,
+			      sizeof(c->psk));
+			return ret;
+		}
+		if (ret || !c->psk_len) {
+			error(x, "%s: \"0x\" must be followed by an even "
+			      "number of hex digits", k->name);
+			return -EINVAL;
+		}
+	} else {
+		size_t len = strlen(v);
+
+		if (len > sizeof(c->psk)) {
+			error(x, "%s: longer than %zu bytes", k->name,
+			      sizeof(c->psk));
+			return -E2BIG;
+		}
+		memcpy(c->psk, v, len);
+		c->psk_len = len;
+	}
+	if (c->psk_len < CONF_PSK_MIN) {
+		error(x, "%s: shorter than %d bytes (%zu given); use a random "
+		      "key of 128 bits or more (0x and 32 random hex digits)",
+		      k->name, CONF_PSK_MIN, c->psk_len);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int key_psk(struct ctx *x, const struct key *k, const char *v,
+		   void *field)
+{
+	x->holds_secrets = true;
+	return set_psk(x, k, v, field);
+}
+
+/*
+ * psk_file: a file of one line (its newline optional) holding the psk as
+ * psk = takes it, quotes and comment included. Read without stdio, whose
+ * buffer would keep it; wiped after.
+ */
+static int key_psk_file(struct ctx *x, const struct key *k, const char *v,
+			void *field)
+{
+	char buf[CONF_LINE_MAX + 2], val[CONF_LINE_MAX + 1];
+	size_t len = 0;
+	struct stat st;
+	ssize_t n = 0;
+	int fd, ret = -EINVAL;
+
+	if (v[0] != '/' || strlen(v) >= k->max) {
+		error(x, "%s: must be an absolute path shorter than %llu bytes",
+		      k->name, k->max);
+		return -EINVAL;
+	}
+	/* O_NONBLOCK: a FIFO would hang the open; it is refused below. */
+	fd = open(v, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		error(x, "%s: cannot open %s: %s", k->name, v, strerror(errno));
+		return -EINVAL;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		error(x, "%s: %s is not a regular file", k->name, v);
+		close(fd);
+		return -EINVAL;
+	}
+	check_secret_mode(x, v, st.st_mode);
+	while (len < sizeof(buf) &&
+	       (n = read(fd, buf + len, sizeof(buf) - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	if (n < 0) {
+		error(x, "%s: cannot read %s: %s", k->name, v, strerror(errno));
+		goto out;
+	}
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (len && buf[len - 1] == '\r')
+		len--;
+	if (len > CONF_LINE_MAX || memchr(buf, '\n', len) ||
+	    memchr(buf, '\0', len)) {
+		error(x, "%s: %s must hold the key alone, on one line of at "
+		      "most %d characters", k->name, v, CONF_LINE_MAX);
+		goto out;
+	}
+	buf[len] = '\0';
+	if (unquote(x, k->name, trim(buf), val))
+		goto out;
+	if (!*val) {
+		error(x, "%s: %s holds no key", k->name, v);
+		goto out;
+	}
+	ret = set_psk(x, k, val, field);
+out:
+	gnutls_memset(buf, 0, sizeof(buf));
+	gnutls_memset(val, 0, sizeof(val));
+	return ret;
+}
+
+static int key_cacert(struct ctx *x, const struct key *k, const char *v,
+		      void *field)
+{
+	(void)k, (void)v, (void)field;
+	error(x, "cacert: not supported; use ca_dir = a directory holding "
+	      "the CA certificates (PEM)");
+	return -EINVAL;
+}
+
+static int key_ike(struct ctx *x, const struct key *k, const char *v,
+		   void *field)
+{
+	struct conf_conn *cc = field;
+	int ret;
+
+	ret = parse_proposals(x, k->name, v, false, cc->conn.ike,
+			      &cc->conn.n_ike);
+	snprintf(cc->ike_text, sizeof(cc->ike_text), "%s", v);
+	return ret;
+}
+
+static int key_esp(struct ctx *x, const struct key *k, const char *v,
+		   void *field)
+{
+	struct conf_conn *cc = field;
+	int ret;
+
+	ret = parse_proposals(x, k->name, v, true, cc->conn.esp,
+			      &cc->conn.n_esp);
+	snprintf(cc->esp_text, sizeof(cc->esp_text), "%s", v);
+	return ret;
+}
+
+static int key_local_ts(struct ctx *x, const struct key *k, const char *v,
+			void *field)
+{
+	struct conn *c = field;
+
+	return parse_ts(x, k->name, v, c->local_ts, &c->n_local_ts);
+}
+
+static int key_remote_ts(struct ctx *x, const struct key *k, const char *v,
+			 void *field)
+{
+	struct conn *c = field;
+
+	return parse_ts(x, k->name, v, c->remote_ts, &c->n_remote_ts);
+}
+
+static int key_interfaces(struct ctx *x, const struct key *k, const char *v,
+			  void *field)
+{
+	struct conn *c = field;
+
+	if (!parse_ifaces(x, k->name, v, c->ifaces, &c->n_ifaces))
+		return 0;
+	c->n_ifaces = 0;
+	return -EINVAL;
+}
+
+static int key_log_level(struct ctx *x, const struct key *k, const char *v,
+			 void *field)
+{
+	int *level = field;
+
+	*level = conf_log_level_parse(v);
+	if (*level >= 0)
+		return 0;
+	error(x, "%s: unknown level \"%s\" (error, warning, notice, info or "
+	      "debug)", k->name, v);
+	*level = CONF_LOG_INFO;
+	return -EINVAL;
+}
+
+static int key_control_group(struct ctx *x, const struct key *k,
+			     const char *v, void *field)
+{
+	struct conf *c = field;
+	const struct group *g = getgrnam(v);
+
+	if (!g) {
+		error(x, "%s: no group \"%s\"", k->name, v);
+		return -EINVAL;
+	}
+	c->have_control_group = true;
+	c->control_gid = g->gr_gid;
+	return 0;
+}
+
+#define PATH_KEY(f)	CC(f), 0, sizeof(((struct conf_conn *)0)->f)
+
+static const struct key conn_keys[K_N] = {
+	[K_LOCAL] = { "local", key_local, CONN(local) },
+	[K_REMOTE] = { "remote", key_remote, CONN(remote) },
+	[K_LOCAL_PORT] = { "local_port", key_port, CONN(local_port) },
+	[K_REMOTE_PORT] = { "remote_port", key_port, CONN(remote_port) },
+	[K_LOCAL_ID] = { "local_id", key_id, CONN(local_id) },
+	[K_REMOTE_ID] = { "remote_id", key_remote_id, CONN(remote_id) },
+	[K_AUTH] = { "auth", key_auth, CONN(auth_method) },
+	[K_PSK] = { "psk", key_psk, CC(conn) },
+	[K_IKE] = { "ike", key_ike, 0 },
+	[K_ESP] = { "esp", key_esp, 0 },
+	[K_LOCAL_TS] = { "local_ts", key_local_ts, CC(conn) },
+	[K_REMOTE_TS] = { "remote_ts", key_remote_ts, CC(conn) },
+	[K_MODE] = { "mode", key_mode, CONN(mode) },
+	[K_DPD] = { "dpd", key_ms, CONN(dpd_ms), 0, UINT32_MAX,
+		    " (seconds, or with unit ms, s, m, h)" },
+	[K_IKE_LIFETIME] = { "ike_lifetime", key_lifetime,
+			     CONN(ike_lifetime_s) },
+	[K_CHILD_LIFETIME] = { "child_lifetime", key_lifetime,
+			       CONN(child_lifetime_s) },
+	[K_RETRANS_BASE] = { "retransmit_base", key_ms,
+			     CONN(retrans_base_ms), 10, 600000,
+			     " from 10ms to 600s" },
+	[K_RETRANS_TRIES] = { "retransmit_tries", key_uint,
+			      CONN(retrans_tries), 0, 20 },
+	[K_START] = { "start", key_bool, CC(start) },
+	[K_CERT] = { "cert", key_cred_path, PATH_KEY(cert_file) },
+	[K_KEY] = { "key", key_private_key, PATH_KEY(key_file) },
+	[K_CA_DIR] = { "ca_dir", key_cred_path, PATH_KEY(ca_dir) },
+	[K_CACERT] = { "cacert", key_cacert, 0 },
+	[K_RSA_PSS] = { "rsa_pss", key_bool, CONN(rsa_pss) },
+	[K_UNIQUE] = { "unique", key_unique, CONN(unique) },
+	[K_IKE_REAUTH] = { "ike_reauth", key_bool, CONN(ike_reauth) },
+	[K_RSA_SHA1] = { "rsa_sha1", key_bool, CONN(rsa_sha1) },
+	[K_INTERFACES] = { "interfaces", key_interfaces, CC(conn) },
+	[K_MIF] = { "mif", key_bool, CONN(mif) },
+	[K_PSK_FILE] = { "psk_file", key_psk_file, CC(conn), 0, 256 },
+};
+
+static const struct key mifd_keys[M_N] = {
+	[M_LOG_LEVEL] = { "log_level", key_log_level, CONF(log_level) },
+	[M_SOCKET] = { "socket", key_path, CONF(socket), 0,
+		       sizeof(((struct conf *)0)->socket) },
+	[M_COOKIE_THRESHOLD] = { "cookie_threshold", key_uint,
+				 CONF(cookie_threshold), 0, 1000000 },
+	[M_COOKIE_MODP] = { "cookie_modp", key_bool, CONF(cookie_modp) },
+	[M_HALF_OPEN_MAX] = { "half_open_max", key_uint,
+			      CONF(half_open_max), 0, 1000000 },
+	[M_HALF_OPEN_MAX_PEER] = { "half_open_max_peer", key_uint,
+				   CONF(half_open_max_peer), 0, 1000000 },
+	[M_CONTROL_GROUP] = { "control_group", key_control_group, 0 },
+};
+
+static int key_index(const struct key *keys, int n, const char *name)
 {
 	for (int i = 0; i < n; i++)
-		if (!strcmp(keys[i], name))
+		if (!strcmp(keys[i].name, name))
 			return i;
 	return -1;
 }
 
 static void mifd_key(struct ctx *x, const char *name, const char *v)
 {
-	int key = key_index(mifd_keys, M_N, name);
-	unsigned long long n;
+	int k = key_index(mifd_keys, M_N, name);
 
-	switch (key) {
-	case M_LOG_LEVEL:
-		x->conf->log_level = conf_log_level_parse(v);
-		if (x->conf->log_level < 0) {
-			error(x, "log_level: unknown level \"%s\" (error, "
-			      "warning, notice, info or debug)", v);
-			x->conf->log_level = CONF_LOG_INFO;
-		}
-		break;
-	case M_SOCKET:
-		if (v[0] != '/' || strlen(v) >= sizeof(x->conf->socket))
-			error(x, "socket: must be an absolute path shorter "
-			      "than %zu bytes", sizeof(x->conf->socket));
-		else
-			snprintf(x->conf->socket, sizeof(x->conf->socket),
-				 "%s", v);
-		break;
-	case M_COOKIE_THRESHOLD:
-	case M_HALF_OPEN_MAX:
-	case M_HALF_OPEN_MAX_PEER:
-		if (parse_ulong(v, 1000000, &n)) {
-			error(x, "%s: \"%s\" is not a number from 0 to "
-			      "1000000", name, v);
-			break;
-		}
-		*(key == M_COOKIE_THRESHOLD ? &x->conf->cookie_threshold :
-		  key == M_HALF_OPEN_MAX ? &x->conf->half_open_max :
-		  &x->conf->half_open_max_peer) = (unsigned int)n;
-		break;
-	case M_COOKIE_MODP:
-		if (parse_bool(v, &x->conf->cookie_modp))
-			error(x, "cookie_modp: \"%s\" is neither yes nor no",
-			      v);
-		break;
-	case M_CONTROL_GROUP: {
-		const struct group *g = getgrnam(v);
-
-		if (!g) {
-			error(x, "control_group: no group \"%s\"", v);
-			break;
-		}
-		x->conf->have_control_group = true;
-		x->conf->control_gid = g->gr_gid;
-		break;
-	}
-	default:
+	if (k < 0) {
 		error(x, "unknown key \"%s\" in [mifd]", name);
+		return;
 	}
+	mifd_keys[k].parse(x, &mifd_keys[k], v,
+			   (char *)x->conf + mifd_keys[k].off);
 }
 
 static void conn_key(struct ctx *x, const char *name, const char *v)
 {
 	struct conf_conn *cc = x->cc;
-	struct conn *c = &cc->conn;
-	unsigned long long n;
-	uint64_t ms;
 	int k = key_index(conn_keys, K_N, name);
 
 	if (k < 0) {
 		error(x, "unknown key \"%s\" in [conn %s]", name, cc->name);
 		return;
 	}
-	if (x->seen & (1u << k)) {
+	if (x->seen & KEY_BIT(k)) {
 		error(x, "duplicate key \"%s\" in [conn %s] (first at line %u)",
 		      name, cc->name, x->key_line[k]);
 		return;
 	}
-	x->seen |= 1u << k;
+	x->seen |= KEY_BIT(k);
 	x->key_line[k] = x->line;
 	if (!*v) {
-		x->bad |= 1u << k;
+		x->bad |= KEY_BIT(k);
 		error(x, "%s: empty value", name);
 		return;
 	}
-	switch (k) {
-	case K_LOCAL:
-		if (ip_addr_parse(v, &c->local)) {
-			x->bad |= 1u << k;
-			error(x, "local: \"%s\" is not an IPv4 or IPv6 address",
-			      v);
-		}
-		break;
-	case K_REMOTE:
-		if (!strcmp(v, "%any")) {
-			x->peer_any = true;
-			memset(&c->remote, 0, sizeof(c->remote));
-		} else if (ip_addr_parse(v, &c->remote)) {
-			x->bad |= 1u << k;
-			error(x, "remote: \"%s\" is not an IPv4 or IPv6 "
-			      "address (or %%any)", v);
-		}
-		break;
-	case K_LOCAL_PORT:
-	case K_REMOTE_PORT:
-		if (parse_ulong(v, 65535, &n) || !n)
-			error(x, "%s: \"%s\" is not a port (1 to 65535)", name,
-			      v);
-		else if (k == K_LOCAL_PORT)
-			c->local_port = (uint16_t)n;
-		else
-			c->remote_port = (uint16_t)n;
-		break;
-	case K_LOCAL_ID:
-		parse_id(x, name, v, &c->local_id);
-		break;
-	case K_REMOTE_ID:
-		if (!strcmp(v, "%any")) {
-			memset(&c->remote_id, 0, sizeof(c->remote_id));
-			break;
-		}
-		parse_id(x, name, v, &c->remote_id);
-		break;
-	case K_AUTH:
-		if (!strcasecmp(v, "psk"))
-			c->auth_method = IKE_AUTH_SHARED_KEY_MIC;
-		else if (!strcasecmp(v, "pubkey"))
-			c->auth_method = IKE_AUTH_DIGITAL_SIGNATURE;
-		else if (!strcasecmp(v, "rsa"))
-			c->auth_method = IKE_AUTH_RSA_SIG;
-		else if (!strcasecmp(v, "ecdsa256"))
-			c->auth_method = IKE_AUTH_ECDSA_256;
-		else if (!strcasecmp(v, "ecdsa384"))
-			c->auth_method = IKE_AUTH_ECDSA_384;
-		else
-			error(x, "auth: unknown method \"%s\" (psk, pubkey, "
-			      "rsa, ecdsa256, ecdsa384)", v);
-		break;
-	case K_CERT:
-	case K_KEY:
-	case K_CA_DIR: {
-		char *dst = k == K_CERT ? cc->cert_file :
-			    k == K_KEY ? cc->key_file : cc->ca_dir;
+	if (conn_keys[k].parse(x, &conn_keys[k], v,
+			       (char *)cc + conn_keys[k].off))
+		x->bad |= KEY_BIT(k);
+}
 
-		if (v[0] != '/' || strlen(v) >= sizeof(cc->cert_file)) {
-			error(x, "%s: must be an absolute path shorter than "
-			      "%zu bytes", name, sizeof(cc->cert_file));
-			break;
-		}
-		snprintf(dst, sizeof(cc->cert_file), "%s", v);
-		cc->cert_line = x->line;
-		break;
-	}
-	case K_CACERT:
-		error(x, "cacert: not supported; use ca_dir = a directory "
-		      "holding the CA certificates (PEM)");
-		break;
-	case K_RSA_PSS:
-		if (parse_bool(v, &c->rsa_pss))
-			error(x, "rsa_pss: \"%s\" is neither yes nor no", v);
-		break;
-	case K_IKE_REAUTH:
-		if (parse_bool(v, &c->ike_reauth))
-			error(x, "ike_reauth: \"%s\" is neither yes nor no",
-			      v);
-		break;
-	case K_RSA_SHA1:
-		if (parse_bool(v, &c->rsa_sha1))
-			error(x, "rsa_sha1: \"%s\" is neither yes nor no", v);
-		break;
-	case K_MIF:
-		if (parse_bool(v, &c->mif))
-			error(x, "mif: \"%s\" is neither yes nor no", v);
-		break;
-	case K_PSK:
-		if (!strncasecmp(v, "0x", 2)) {
-			int ret = parse_hex(v + 2, c->psk, sizeof(c->psk),
-					    &c->psk_len);
+/*
+ * A key whose value could not be read (a line too long, a bad quote),
+ * reported already: given, so that no "missing key" follows.
+ */
+static void key_lost(struct ctx *x, const char *name)
+{
+	int k = key_index(conn_keys, K_N, name);
 
-			if (ret == -E2BIG)
-				error(x, "psk: longer than %zu bytes",
-				      sizeof(c->psk));
-			else if (ret || !c->psk_len)
-				error(x, "psk: \"0x\" must be followed by an "
-				      "even number of hex digits");
-		} else {
-			size_t len = strlen(v);
-
-			if (len > sizeof(c->psk)) {
-				error(x, "psk: longer than %zu bytes",
-				      sizeof(c->psk));
-				break;
-			}
-			memcpy(c->psk, v, len);
-			c->psk_len = len;
-		}
-		if (c->psk_len && c->psk_len < CONF_PSK_MIN)
-			error(x, "psk: shorter than %d bytes; use a random "
-			      "key of 128 bits or more (0x and 32 random hex "
-			      "digits)", CONF_PSK_MIN);
-		break;
-	case K_IKE:
-		parse_proposals(x, name, v, false, c->ike, &c->n_ike);
-		snprintf(cc->ike_text, sizeof(cc->ike_text), "%s", v);
-		break;
-	case K_ESP:
-		parse_proposals(x, name, v, true, c->esp, &c->n_esp);
-		snprintf(cc->esp_text, sizeof(cc->esp_text), "%s", v);
-		break;
-	case K_LOCAL_TS:
-		parse_ts(x, name, v, c->local_ts, &c->n_local_ts);
-		break;
-	case K_REMOTE_TS:
-		parse_ts(x, name, v, c->remote_ts, &c->n_remote_ts);
-		break;
-	case K_MODE:
-		if (!strcasecmp(v, "tunnel"))
-			c->mode = KERNEL_MODE_TUNNEL;
-		else if (!strcasecmp(v, "transport"))
-			c->mode = KERNEL_MODE_TRANSPORT;
-		else
-			error(x, "mode: \"%s\" is neither tunnel nor "
-			      "transport", v);
-		break;
-	case K_DPD:
-		if (parse_duration(v, 1000, &ms) || ms > UINT32_MAX)
-			error(x, "dpd: \"%s\" is not a duration (seconds, "
-			      "or with unit ms, s, m, h)", v);
-		else
-			c->dpd_ms = (uint32_t)ms;
-		break;
-	case K_IKE_LIFETIME:
-	case K_CHILD_LIFETIME:
-		if (parse_duration(v, 1000, &ms) || (ms && ms < 1000)) {
-			error(x, "%s: \"%s\" is not a duration of at least "
-			      "1 s (or 0 for unlimited)", name, v);
-			break;
-		}
-		if (k == K_IKE_LIFETIME)
-			c->ike_lifetime_s = ms / 1000;
-		else
-			c->child_lifetime_s = ms / 1000;
-		break;
-	case K_RETRANS_BASE:
-		if (parse_duration(v, 1000, &ms) || ms < 10 ||
-		    ms > 600000)
-			error(x, "retransmit_base: \"%s\" is not a duration "
-			      "from 10ms to 600s", v);
-		else
-			c->retrans_base_ms = (uint32_t)ms;
-		break;
-	case K_RETRANS_TRIES:
-		if (parse_ulong(v, 20, &n))
-			error(x, "retransmit_tries: \"%s\" is not a number "
-			      "from 0 to 20", v);
-		else
-			c->retrans_tries = (unsigned int)n;
-		break;
-	case K_START:
-		if (parse_bool(v, &cc->start))
-			error(x, "start: \"%s\" is neither yes nor no", v);
-		break;
-	case K_UNIQUE:
-		if (!strcasecmp(v, "replace"))
-			c->unique = CONN_UNIQUE_REPLACE;
-		else if (!strcasecmp(v, "no"))
-			c->unique = CONN_UNIQUE_NO;
-		else if (!strcasecmp(v, "never"))
-			c->unique = CONN_UNIQUE_NEVER;
-		else
-			error(x, "unique: \"%s\" is none of replace, no, "
-			      "never", v);
-		break;
-	case K_INTERFACES:
-		if (parse_ifaces(x, name, v, c->ifaces, &c->n_ifaces))
-			c->n_ifaces = 0;
-		break;
-	}
+	if (x->kind != SEC_CONN || k < 0 || (x->seen & KEY_BIT(k)))
+		return;
+	x->seen |= KEY_BIT(k);
+	x->bad |= KEY_BIT(k);
+	x->key_line[k] = x->line;
 }
 
 static int handler(void *user, const char *section, const char *name,
 		   const char *value)
 {
 	struct ctx *x = user;
-	char v[512];
+	char raw[CONF_LINE_MAX + 1], v[CONF_LINE_MAX + 1];
 
-	snprintf(v, sizeof(v), "%s", value ? value : "");
+	snprintf(raw, sizeof(raw), "%s", value ? value : "");
 	switch (x->kind) {
 	case SEC_NONE:
 		error(x, "key \"%s\" outside of a section", name);
 		break;
 	case SEC_MIFD:
-		mifd_key(x, name, trim(v));
+		if (!unquote(x, name, trim(raw), v))
+			mifd_key(x, name, v);
 		break;
 	case SEC_CONN:
-		conn_key(x, name, trim(v));
+		if (unquote(x, name, trim(raw), v))
+			key_lost(x, name);
+		else
+			conn_key(x, name, v);
 		break;
 	case SEC_BAD:
 		break;		/* already reported */
 	}
-	gnutls_memset(v, 0, sizeof(v));	/* a psk, maybe */
+	gnutls_memset(raw, 0, sizeof(raw));	/* a psk, maybe */
+	gnutls_memset(v, 0, sizeof(v));
 	return 1;
 }
 
@@ -1407,6 +1142,7 @@ static int handler(void *user, const char *section, const char *name,
 static char *reader(char *str, int num, void *stream)
 {
 	struct ctx *x = stream;
+	bool newline;
 	char *s;
 	size_t len;
 
@@ -1417,13 +1153,19 @@ static char *reader(char *str, int num, void *stream)
 		return NULL;
 	x->line++;
 	len = strlen(s);
-	if (len && s[len - 1] != '\n' && !feof(x->f)) {
+	newline = len && s[len - 1] == '\n';
+	len -= newline;
+	if (len && s[len - 1] == '\r')
+		len--;
+	if (len > CONF_LINE_MAX || (!newline && !feof(x->f))) {
 		int ch;
 
-		error(x, "line longer than %d characters", num - 2);
-		while ((ch = fgetc(x->f)) != EOF && ch != '\n')
+		error(x, "line longer than %d characters", CONF_LINE_MAX);
+		while (!newline && (ch = fgetc(x->f)) != EOF && ch != '\n')
 			;
-		/* Make inih ignore the rest: a comment. */
+		s[strcspn(s, "=:")] = '\0';
+		key_lost(x, trim(s));
+		/* Make inih ignore it: a comment. */
 		s[0] = ';';
 		return s;
 	}
@@ -1435,11 +1177,38 @@ static char *reader(char *str, int num, void *stream)
 	return str;
 }
 
+/*
+ * inih, with lines up to CONF_LINE_MAX on the heap (the reader wipes
+ * them) and without its inline comments: unquote() knows the quotes
+ * they may be in. These settings are Debian's inih's, and global: ours
+ * for the file, then back as they were.
+ */
+static int parse(struct ctx *x)
+{
+	bool use_stack = ini_use_stack, allow_realloc = ini_allow_realloc;
+	bool inline_comments = ini_allow_inline_comments;
+	int max_line = ini_max_line, initial = ini_initial_alloc;
+	int ret;
+
+	ini_use_stack = false;
+	ini_allow_realloc = false;
+	ini_max_line = ini_initial_alloc = CONF_LINE_MAX + 3;
+	ini_allow_inline_comments = false;
+	ret = ini_parse_stream(reader, x, handler, x);
+	ini_use_stack = use_stack;
+	ini_allow_realloc = allow_realloc;
+	ini_max_line = max_line;
+	ini_initial_alloc = initial;
+	ini_allow_inline_comments = inline_comments;
+	return ret;
+}
+
 int conf_load(const char *path, struct conf **out, char *err, size_t errlen)
 {
 	struct ctx x = {
 		.path = path, .err = err, .errlen = errlen,
 	};
+	struct stat st;
 	char *iobuf;
 	struct conf *c;
 	int ret;
@@ -1469,11 +1238,14 @@ int conf_load(const char *path, struct conf **out, char *err, size_t errlen)
 		return ret;
 	}
 	setvbuf(x.f, iobuf, _IOFBF, BUFSIZ);
-	ret = ini_parse_stream(reader, &x, handler, &x);
+	x.mode = fstat(fileno(x.f), &st) ? 0 : st.st_mode;
+	ret = parse(&x);
 	fclose(x.f);
 	gnutls_memset(iobuf, 0, BUFSIZ);
 	free(iobuf);
 	section_end(&x);
+	if (x.holds_secrets)
+		check_secret_mode(&x, path, x.mode);
 	if (ret > 0)
 		error_at(&x, (unsigned int)ret, "syntax error (expected "
 			 "[section] or key = value)");

@@ -27,6 +27,8 @@
  * from which shorter keys can be guessed offline.
  */
 #define CONF_PSK_MIN		16
+/* The longest line, newline not counted: room for any value. */
+#define CONF_LINE_MAX		4096
 
 /* Log levels, as syslog(3) numbers them. */
 enum conf_log_level {
@@ -76,6 +78,12 @@ struct conf {
 	struct conf_conn *conns;
 	unsigned int n_creds, max_creds;
 	struct conf_creds *creds;
+
+	/*
+	 * What loading found but did not refuse (a file of secrets that
+	 * others may read): one "path: problem" line each, "" if none.
+	 */
+	char warnings[4096];
 };
 
 /*

@@ -320,15 +320,21 @@ static int apply_conf(struct daemon *d, struct conf *nc, uint64_t now)
 	return 0;
 }
 
-static void log_conf_errors(const char *err)
+/* conf_load's errors or warnings, a log line each. */
+static void log_conf_lines(int level, const char *text)
 {
 	char buf[4096];
 	char *save = NULL, *line;
 
-	snprintf(buf, sizeof(buf), "%s", err);
+	snprintf(buf, sizeof(buf), "%s", text);
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save))
-		mlog(LOG_ERR, "%s", line);
+		mlog(level, "%s", line);
+}
+
+static void log_conf_errors(const char *err)
+{
+	log_conf_lines(LOG_ERR, err);
 }
 
 int daemon_reload(struct daemon *d, char *err, size_t errlen)
@@ -343,6 +349,7 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 		     d->conf_path);
 		return ret;
 	}
+	log_conf_lines(LOG_WARNING, nc->warnings);
 	if (strcmp(nc->socket, d->conf->socket) && !d->socket_override[0])
 		mlog(LOG_WARNING, "the control socket moves only on restart");
 	if (nc->have_control_group != d->conf->have_control_group ||
@@ -1132,6 +1139,7 @@ int daemon_start(struct daemon *d, const char *conf_path,
 		log_conf_errors(err);
 		return ret;
 	}
+	log_conf_lines(LOG_WARNING, c->warnings);
 	log_set_level(c->log_level);
 
 	sigemptyset(&mask);

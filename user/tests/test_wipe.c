@@ -353,6 +353,37 @@ static void conf_psk(void **state)
 	unlink(path);
 }
 
+/* The same for a psk read from psk_file, quoted. */
+static void conf_psk_file(void **state)
+{
+	static const char psk[] = "wipe me: a psk file's key";
+	char path[] = "/tmp/mif-wipe-XXXXXX", key[] = "/tmp/mif-wipe-XXXXXX";
+	int fd = mkstemp(key);
+	FILE *f;
+
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fprintf(f, "\"%s\"\n", psk);
+	assert_int_equal(fclose(f), 0);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 40; i++)
+		fprintf(f, "[conn c%d]\nlocal = 192.0.2.1\nremote = 10.0.0.%d\n"
+			"psk_file = %s\n\n", i, i + 1, key);
+	assert_int_equal(fclose(f), 0);
+	needle("the psk", psk, strlen(psk));
+	watch.armed = true;
+	load(path);
+	nothing_left();
+	if (on_stack(psk, strlen(psk)))
+		fail_msg("the psk stays on the stack after conf_load");
+	unlink(path);
+	unlink(key);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -361,6 +392,7 @@ int main(void)
 		cmocka_unit_test(sig_auth),
 		cmocka_unit_test(aead_nonce),
 		cmocka_unit_test(conf_psk),
+		cmocka_unit_test(conf_psk_file),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
