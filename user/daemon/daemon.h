@@ -59,6 +59,12 @@ int daemon_start(struct daemon *d, const char *conf_path,
 /* Delete every SA (telling the peers), close everything. */
 void daemon_stop(struct daemon *d);
 
+/*
+ * Delete an IKE SA of d's engine: with a Delete to the peer if it is
+ * established and the request window is free, else at once.
+ */
+void daemon_delete_sa(struct ikesa *sa, uint64_t now);
+
 /* Re-read the configuration; err gets the problems. 0 or -errno. */
 int daemon_reload(struct daemon *d, char *err, size_t errlen);
 
