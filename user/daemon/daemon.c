@@ -301,16 +301,46 @@ static void log_conf_errors(const char *err)
 		mlog(LOG_ERR, "%s", line);
 }
 
+void daemon_notify(struct daemon *d, const char *state)
+{
+	char status[sizeof(d->status)], msg[sizeof(d->status) + 64];
+	unsigned int n = 0;
+
+	if (!d->notify)
+		return;
+	for (const struct ikesa *sa = d->engine.sas; sa; sa = sa->next)
+		n += sa->state == IKESA_ESTABLISHED;
+	snprintf(status, sizeof(status), "%u connections, %u IKE SAs up",
+		 d->conf ? d->conf->n_conns : 0, n);
+	if (!state && !strcmp(status, d->status))
+		return;
+	memcpy(d->status, status, sizeof(status));
+	snprintf(msg, sizeof(msg), "%s%sSTATUS=%s", state ? state : "",
+		 state ? "\n" : "", status);
+	d->notify(msg);
+}
+
 int daemon_reload(struct daemon *d, char *err, size_t errlen)
 {
+	struct timespec ts;
 	struct conf *nc;
+	char msg[64];
 	int ret;
 
+	if (d->notify) {
+		/* MONOTONIC_USEC: for Type=notify-reload (systemd 253). */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
+			 (unsigned long long)ts.tv_sec * 1000000 +
+			 (unsigned long long)ts.tv_nsec / 1000);
+		d->notify(msg);
+	}
 	ret = conf_load(d->conf_path, &nc, err, errlen);
 	if (ret) {
 		log_conf_errors(err);
 		mlog(LOG_ERR, "configuration %s refused; keeping the old one",
 		     d->conf_path);
+		daemon_notify(d, "READY=1");
 		return ret;
 	}
 	if (strcmp(nc->socket, d->conf->socket) && !d->socket_override[0])
@@ -321,6 +351,7 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	mlog(LOG_NOTICE, "reloaded %s: %u connections", d->conf_path,
 	     nc->n_conns);
 	apply_conf(d, nc, daemon_now());
+	daemon_notify(d, "READY=1");
 	return 0;
 }
 
@@ -1256,5 +1287,6 @@ int daemon_run_once(struct daemon *d)
 	control_process(&d->ctl, pfd + ctl_at, n_ctl, daemon_now());
 	engine_tick(&d->engine, daemon_now());
 	free_retired(d);
+	daemon_notify(d, NULL);
 	return 0;
 }
