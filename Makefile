@@ -75,8 +75,10 @@ $(BUILD)/libmif-san.a: $(SAN_LIB_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
+# Only mifd talks to systemd (sd_notify).
+$(BUILD)/obj/user/mifd.o: MIF_CFLAGS += $(shell pkg-config --cflags libsystemd 2>/dev/null)
 $(BUILD)/mifd: $(BUILD)/obj/user/mifd.o $(BUILD)/libmif.a
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs libsystemd 2>/dev/null)
 
 $(BUILD)/mifctl: $(MIFCTL_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/libmif.a
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -96,8 +98,8 @@ check: deps
 	tools/check
 
 tests: deps $(TESTS) $(BUILD)/mifctl
-# test_start runs the daemon itself.
-$(BUILD)/tests/test_start: | $(BUILD)/mifd
+# test_start and test_notify run the daemon itself.
+$(BUILD)/tests/test_start $(BUILD)/tests/test_notify: | $(BUILD)/mifd
 
 unit: deps
 	tools/check unit

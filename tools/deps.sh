@@ -12,7 +12,7 @@ sparse dkms
 iproute2 iputils-ping procps
 libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libnl-xfrm-3-dev
 libgnutls28-dev nettle-dev libgmp-dev
-libcmocka-dev libinih-dev libjson-c-dev
+libcmocka-dev libinih-dev libjson-c-dev libsystemd-dev
 strongswan-charon strongswan-swanctl libcharon-extra-plugins
 libstrongswan-extra-plugins libstrongswan-standard-plugins strongswan-pki
 openssl jq python3-yaml

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "conf/conf.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
@@ -43,6 +45,19 @@ static int check_only(const char *path)
 	printf("%s: %u connections, OK\n", path, c->n_conns);
 	conf_free(c);
 	return EXIT_SUCCESS;
+}
+
+/* sd_notify(3); without NOTIFY_SOCKET it does nothing. */
+static void notify(const char *state)
+{
+	static bool said;
+	int ret = sd_notify(0, state);
+
+	if (ret < 0 && !said) {
+		said = true;
+		mlog(LOG_WARNING, "cannot notify the service manager: %s",
+		     strerror(-ret));
+	}
 }
 
 int main(int argc, char **argv)
@@ -94,7 +109,7 @@ int main(int argc, char **argv)
 
 	/*
 	 * Without -d mifd still runs in the foreground (systemd's
-	 * Type=simple), but logs to syslog; errors before it has started
+	 * Type=notify), but logs to syslog; errors before it has started
 	 * also go to stderr (log.h).
 	 */
 	log_open(foreground, verbose ? LOG_DEBUG : LOG_INFO);
@@ -107,6 +122,9 @@ int main(int argc, char **argv)
 	log_started();
 	if (verbose)
 		log_set_level(LOG_DEBUG);
+	/* Control socket, configuration and IKE sockets: all there. */
+	d.notify = notify;
+	daemon_notify(&d, "READY=1");
 	while (!d.stop) {
 		ret = daemon_run_once(&d);
 		if (ret) {
@@ -114,6 +132,7 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
+	daemon_notify(&d, "STOPPING=1");
 	daemon_stop(&d);
 	return ret ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -375,7 +375,8 @@ v6_down() {
 tcase "v6: down" v6_down
 
 # 6. Reload: a bad file is refused and changes nothing; a good one keeps
-# the SAs of unchanged connections.
+# the SAs of unchanged connections, and of those where only settings not
+# negotiated (dpd) changed.
 reload_bad() {
 	local out rc
 	cp "$EU_CONF" "$T/eu.good"
@@ -396,8 +397,28 @@ reload_good() {
 	echo "gcm1 spi_i $before -> $after"
 	[ "$before" = "$after" ] && spis_match gcm1
 }
+# A change of dpd only: the SAs stay, with the SPIs the kernel has.
+kernel_spis() { ip -n "$1" xfrm state | awk '$3 == "spi" { print $4 }' | sort; }
+reload_dpd() {
+	local before after rc=0
+	before=$(kernel_spis "$EU")
+	cp "$EU_CONF" "$T/eu.good"
+	sed -i 's/^dpd = 2$/dpd = 3/' "$EU_CONF"
+	eu ike reload || rc=1
+	cp "$T/eu.good" "$EU_CONF"
+	sleep 0.5
+	after=$(kernel_spis "$EU")
+	echo "EU SPIs before:" $before
+	echo "EU SPIs after: " $after
+	grep "conn gcm1: updated" "$EU_SOCK.log"
+	[ $rc -eq 0 ] && [ -n "$before" ] && [ "$before" = "$after" ] &&
+		spis_match gcm1 && spis_match cbc2 &&
+		grep -q "conn gcm1: updated (dpd), 1 IKE SAs kept" "$EU_SOCK.log" &&
+		eu ike reload >/dev/null	# dpd = 2 s again
+}
 tcase "reload: bad file refused with file:line, SAs untouched" reload_bad
 tcase "reload: same file (control and SIGHUP) keeps the SAs" reload_good
+tcase "reload: dpd changed, the SAs and their kernel SPIs kept" reload_dpd
 
 # 7. A wrong pre-shared key: ike up -w says why at once, and both sides
 # keep it as the connection's last error.

@@ -18,6 +18,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/log.h"
+#include "daemon/reload.h"
 #include "engine/identity.h"
 #include "engine/ike_sa.h"
 #include "kernel/xfrm.h"
@@ -200,11 +201,10 @@ static struct conf_conn *conn_of(struct conf *c, const struct conn *conn)
 	return NULL;
 }
 
-/* Delete an IKE SA: politely if we can, else at once. */
-static void delete_sa(struct daemon *d, struct ikesa *sa, uint64_t now)
+void daemon_delete_sa(struct ikesa *sa, uint64_t now)
 {
 	if (sa->state == IKESA_ESTABLISHED &&
-	    !engine_delete_ike(&d->engine, sa, now))
+	    !engine_delete_ike(sa->engine, sa, now))
 		return;
 	if (sa->state != IKESA_DELETING)
 		ikesa_kill_why(sa, ENGINE_R_LOCAL);
@@ -237,8 +237,9 @@ static int open_sockets(struct daemon *d, bool strict)
 }
 
 /*
- * Make nc the configuration: connections unchanged keep their IKE SAs,
- * the others' are deleted; new ones with start = yes are initiated.
+ * Make nc the configuration: the IKE SAs of connections whose
+ * negotiated settings are unchanged are kept, the others' deleted
+ * (reload.c); connections with start = yes and no IKE SA are initiated.
  * Returns 0, or at start-up (no configuration before) the failure to
  * open a socket, having initiated nothing.
  */
@@ -248,25 +249,9 @@ static int apply_conf(struct daemon *d, struct conf *nc, uint64_t now)
 	struct engine *e = &d->engine;
 	int ret;
 
-	for (struct ikesa *sa = e->sas; sa; sa = sa->next) {
-		struct conf_conn *oc = conn_of(old, sa->conn), *ncc;
-
-		if (!oc)
-			continue;	/* of a retired configuration */
-		ncc = conf_find(nc, oc->name);
-		if (ncc && conf_conn_equal(oc, ncc)) {
-			sa->conn = &ncc->conn;
-			continue;
-		}
-		mlog(LOG_NOTICE, "conn %s %s: deleting its IKE SA", oc->name,
-		     ncc ? "changed" : "removed");
-		delete_sa(d, sa, now);
-	}
+	reload_conns(e, old, nc, now);
 	if (failures_renew(&d->failures, old, nc))
 		failures_free(&d->failures);	/* what they were is lost */
-	engine_clear_conns(e);
-	for (unsigned int i = 0; i < nc->n_conns; i++)
-		engine_add_conn(e, &nc->conns[i].conn);
 	e->cookie_threshold = nc->cookie_threshold;
 	e->cookie_modp = nc->cookie_modp;
 	e->half_open_max = nc->half_open_max;
@@ -302,21 +287,7 @@ static int apply_conf(struct daemon *d, struct conf *nc, uint64_t now)
 	if (ret && !old)
 		return ret;
 
-	for (unsigned int i = 0; i < nc->n_conns; i++) {
-		struct conf_conn *cc = &nc->conns[i];
-		bool up = false;
-
-		if (!cc->start)
-			continue;
-		for (struct ikesa *sa = e->sas; sa; sa = sa->next)
-			if (sa->conn == &cc->conn && sa->state != IKESA_DEAD)
-				up = true;
-		if (up)
-			continue;
-		mlog(LOG_INFO, "conn %s: initiating", cc->name);
-		if (!engine_initiate(e, &cc->conn, now))
-			mlog(LOG_ERR, "conn %s: cannot initiate", cc->name);
-	}
+	reload_start(e, nc, now);
 	return 0;
 }
 
@@ -337,16 +308,46 @@ static void log_conf_errors(const char *err)
 	log_conf_lines(LOG_ERR, err);
 }
 
+void daemon_notify(struct daemon *d, const char *state)
+{
+	char status[sizeof(d->status)], msg[sizeof(d->status) + 64];
+	unsigned int n = 0;
+
+	if (!d->notify)
+		return;
+	for (const struct ikesa *sa = d->engine.sas; sa; sa = sa->next)
+		n += sa->state == IKESA_ESTABLISHED;
+	snprintf(status, sizeof(status), "%u connections, %u IKE SAs up",
+		 d->conf ? d->conf->n_conns : 0, n);
+	if (!state && !strcmp(status, d->status))
+		return;
+	memcpy(d->status, status, sizeof(status));
+	snprintf(msg, sizeof(msg), "%s%sSTATUS=%s", state ? state : "",
+		 state ? "\n" : "", status);
+	d->notify(msg);
+}
+
 int daemon_reload(struct daemon *d, char *err, size_t errlen)
 {
+	struct timespec ts;
 	struct conf *nc;
+	char msg[64];
 	int ret;
 
+	if (d->notify) {
+		/* MONOTONIC_USEC: for Type=notify-reload (systemd 253). */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
+			 (unsigned long long)ts.tv_sec * 1000000 +
+			 (unsigned long long)ts.tv_nsec / 1000);
+		d->notify(msg);
+	}
 	ret = conf_load(d->conf_path, &nc, err, errlen);
 	if (ret) {
 		log_conf_errors(err);
 		mlog(LOG_ERR, "configuration %s refused; keeping the old one",
 		     d->conf_path);
+		daemon_notify(d, "READY=1");
 		return ret;
 	}
 	log_conf_lines(LOG_WARNING, nc->warnings);
@@ -358,6 +359,7 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen)
 	mlog(LOG_NOTICE, "reloaded %s: %u connections", d->conf_path,
 	     nc->n_conns);
 	apply_conf(d, nc, daemon_now());
+	daemon_notify(d, "READY=1");
 	return 0;
 }
 
@@ -1028,7 +1030,7 @@ static struct json_object *cmd_down(struct daemon *d, const char *name)
 		if (sa->conn != &cc->conn || sa->state == IKESA_DEAD)
 			continue;
 		n++;
-		delete_sa(d, sa, now);
+		daemon_delete_sa(sa, now);
 	}
 	mlog(LOG_INFO, "conn %s: down (control), %u IKE SAs", name, n);
 	engine_tick(&d->engine, now);
@@ -1338,5 +1340,6 @@ int daemon_run_once(struct daemon *d)
 	control_process(&d->ctl, pfd + ctl_at, n_ctl, daemon_now());
 	engine_tick(&d->engine, daemon_now());
 	free_retired(d);
+	daemon_notify(d, NULL);
 	return 0;
 }

@@ -49,6 +49,13 @@ struct daemon {
 
 	uint64_t start_ms;
 	bool stop;				/* leave the main loop */
+
+	/*
+	 * The service manager, if any (mifd sets it to sd_notify(3)): told
+	 * of reloads and, in STATUS=, how many IKE SAs are up; NULL: none.
+	 */
+	void (*notify)(const char *state);
+	char status[64];			/* the last STATUS= sent */
 };
 
 uint64_t daemon_now(void);
@@ -59,7 +66,22 @@ int daemon_start(struct daemon *d, const char *conf_path,
 /* Delete every SA (telling the peers), close everything. */
 void daemon_stop(struct daemon *d);
 
-/* Re-read the configuration; err gets the problems. 0 or -errno. */
+/*
+ * Delete an IKE SA of d's engine: with a Delete to the peer if it is
+ * established and the request window is free, else at once.
+ */
+void daemon_delete_sa(struct ikesa *sa, uint64_t now);
+
+/*
+ * Tell the service manager state ("READY=1", "STOPPING=1"; NULL: only
+ * a STATUS= that changed) with a STATUS= line: connections, IKE SAs up.
+ */
+void daemon_notify(struct daemon *d, const char *state);
+
+/*
+ * Re-read the configuration; err gets the problems. 0 or -errno. The
+ * service manager sees RELOADING=1, then READY=1 (refused or not).
+ */
 int daemon_reload(struct daemon *d, char *err, size_t errlen);
 
 /* One round of the main loop: poll, act, run the timers. */

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Reloading the configuration without losing SAs needlessly.
+ *
+ * A connection's IKE and Child SAs were negotiated from some of its
+ * settings (addresses, identities, proposals, selectors, ...): when one
+ * of those changes, the SAs no longer say what the file says, and are
+ * replaced. The other settings are read by the engine each time it
+ * needs them, or copied into the next SA it makes: a change of those
+ * keeps the SAs, which take them over. The table below names the latter;
+ * every other difference replaces the SAs, so that a setting added to
+ * struct conn later errs on the safe side until it is listed here.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <gnutls/gnutls.h>
+
+#include "daemon/daemon.h"
+#include "daemon/log.h"
+#include "daemon/reload.h"
+#include "engine/ike_sa.h"
+
+struct reload_key {
+	const char *name;	/* as mifd.conf(5) spells it */
+	size_t off, len;	/* the field in struct conf_conn */
+};
+
+#define FIELD(f)	offsetof(struct conf_conn, f), \
+			sizeof(((struct conf_conn *)0)->f)
+
+/*
+ * Settings the SAs may take over: the engine reads dpd_ms, retrans_*,
+ * unique and ike_reauth from sa->conn when it acts; the lifetimes were
+ * turned into the SAs' rekey times when they were made, and the new
+ * ones apply from the next rekey; start is mifd's alone.
+ */
+static const struct reload_key updatable[] = {
+	{ "dpd", FIELD(conn.dpd_ms) },
+	{ "ike_lifetime", FIELD(conn.ike_lifetime_s) },
+	{ "child_lifetime", FIELD(conn.child_lifetime_s) },
+	{ "ike_reauth", FIELD(conn.ike_reauth) },
+	{ "retransmit_base", FIELD(conn.retrans_base_ms) },
+	{ "retransmit_tries", FIELD(conn.retrans_tries) },
+	{ "unique", FIELD(conn.unique) },
+	{ "start", FIELD(start) },
+};
+
+/*
+ * Settings negotiated with the peer or authenticated by it, to name
+ * what changed (a difference found elsewhere is "other settings").
+ */
+static const struct reload_key negotiated[] = {
+	{ "local", FIELD(conn.local) },
+	{ "remote", FIELD(conn.remote) },
+	{ "local_port", FIELD(conn.local_port) },
+	{ "remote_port", FIELD(conn.remote_port) },
+	{ "local_id", FIELD(conn.local_id) },
+	{ "remote_id", FIELD(conn.remote_id) },
+	{ "auth", FIELD(conn.auth_method) },
+	{ "psk", FIELD(conn.psk) },
+	{ "psk", FIELD(conn.psk_len) },
+	{ "ike", FIELD(conn.n_ike) },
+	{ "ike", FIELD(conn.ike) },
+	{ "esp", FIELD(conn.n_esp) },
+	{ "esp", FIELD(conn.esp) },
+	{ "local_ts", FIELD(conn.n_local_ts) },
+	{ "local_ts", FIELD(conn.local_ts) },
+	{ "remote_ts", FIELD(conn.n_remote_ts) },
+	{ "remote_ts", FIELD(conn.remote_ts) },
+	{ "mode", FIELD(conn.mode) },
+	{ "interfaces", FIELD(conn.n_ifaces) },
+	{ "interfaces", FIELD(conn.ifaces) },
+	{ "mif", FIELD(conn.mif) },
+	{ "cert", FIELD(cert_file) },
+	{ "key", FIELD(key_file) },
+	{ "ca_dir", FIELD(ca_dir) },
+	{ "rsa_pss", FIELD(conn.rsa_pss) },
+	{ "rsa_sha1", FIELD(conn.rsa_sha1) },
+};
+
+#define N(a)	(sizeof(a) / sizeof((a)[0]))
+
+static bool differs(const struct conf_conn *a, const struct conf_conn *b,
+		    const struct reload_key *k)
+{
+	return memcmp((const char *)a + k->off, (const char *)b + k->off,
+		      k->len) != 0;
+}
+
+/* Append the names of the keys of t (n of them) that differ. */
+static void list_keys(const struct conf_conn *a, const struct conf_conn *b,
+		      const struct reload_key *t, size_t n, char *keys,
+		      size_t len)
+{
+	const char *last = NULL;
+	size_t at = strlen(keys);
+
+	for (size_t i = 0; i < n; i++) {
+		if (!differs(a, b, &t[i]) || (last && !strcmp(last, t[i].name)))
+			continue;
+		last = t[i].name;
+		snprintf(keys + at, len - at, "%s%s", at ? ", " : "",
+			 t[i].name);
+		at += strlen(keys + at);
+	}
+}
+
+enum reload_change reload_compare(const struct conf_conn *a,
+				  const struct conf_conn *b, char *keys,
+				  size_t len)
+{
+	/* Static: a struct conn is several kilobytes. */
+	static struct conf_conn mix;
+	bool same_rest;
+
+	if (!len)
+		return RELOAD_REPLACED;
+	keys[0] = '\0';
+	if (conf_conn_equal(a, b))
+		return RELOAD_KEPT;
+	/* b with a's updatable settings: equal unless more changed. */
+	mix = *b;
+	for (size_t i = 0; i < N(updatable); i++)
+		memcpy((char *)&mix + updatable[i].off,
+		       (const char *)a + updatable[i].off, updatable[i].len);
+	same_rest = conf_conn_equal(a, &mix);
+	gnutls_memset(&mix, 0, sizeof(mix));
+	if (same_rest) {
+		list_keys(a, b, updatable, N(updatable), keys, len);
+		return RELOAD_UPDATED;
+	}
+	list_keys(a, b, negotiated, N(negotiated), keys, len);
+	if (!keys[0])
+		snprintf(keys, len, "other settings");
+	return RELOAD_REPLACED;
+}
+
+/* Whether the engine has an IKE SA of c that is not on its way out. */
+static bool has_sa(const struct engine *e, const struct conn *c)
+{
+	for (const struct ikesa *sa = e->sas; sa; sa = sa->next)
+		if (sa->conn == c && sa->state != IKESA_DEAD)
+			return true;
+	return false;
+}
+
+void reload_conns(struct engine *e, struct conf *old, struct conf *nc,
+		  uint64_t now)
+{
+	char keys[256];
+
+	for (unsigned int i = 0; old && i < old->n_conns; i++) {
+		const struct conf_conn *oc = &old->conns[i];
+		struct conf_conn *ncc = conf_find(nc, oc->name);
+		enum reload_change ch = RELOAD_REPLACED;
+		unsigned int n = 0;
+
+		if (ncc)
+			ch = reload_compare(oc, ncc, keys, sizeof(keys));
+		for (struct ikesa *sa = e->sas; sa; sa = sa->next) {
+			if (sa->conn != &oc->conn || sa->state == IKESA_DEAD)
+				continue;
+			n++;
+			if (ch == RELOAD_REPLACED)
+				daemon_delete_sa(sa, now);
+			else
+				sa->conn = &ncc->conn;
+		}
+		if (!ncc)
+			mlog(LOG_NOTICE, "conn %s: removed, %u IKE SAs deleted",
+			     oc->name, n);
+		else if (ch == RELOAD_REPLACED)
+			mlog(LOG_NOTICE, "conn %s: replaced (%s), %u IKE SAs "
+			     "deleted", oc->name, keys, n);
+		else if (ch == RELOAD_UPDATED)
+			mlog(LOG_NOTICE, "conn %s: updated (%s), %u IKE SAs "
+			     "kept", oc->name, keys, n);
+		else
+			mlog(LOG_INFO, "conn %s: kept, %u IKE SAs", oc->name,
+			     n);
+	}
+	for (unsigned int i = 0; old && i < nc->n_conns; i++)
+		if (!conf_find(old, nc->conns[i].name))
+			mlog(LOG_NOTICE, "conn %s: added", nc->conns[i].name);
+
+	engine_clear_conns(e);
+	for (unsigned int i = 0; i < nc->n_conns; i++) {
+		int ret = engine_add_conn(e, &nc->conns[i].conn);
+
+		if (ret)
+			mlog(LOG_ERR, "conn %s: not accepted by the engine, it "
+			     "does not respond: %s", nc->conns[i].name,
+			     strerror(-ret));
+	}
+}
+
+void reload_start(struct engine *e, struct conf *nc, uint64_t now)
+{
+	for (unsigned int i = 0; i < nc->n_conns; i++) {
+		struct conf_conn *cc = &nc->conns[i];
+
+		if (!cc->start || has_sa(e, &cc->conn))
+			continue;
+		mlog(LOG_INFO, "conn %s: initiating", cc->name);
+		if (!engine_initiate(e, &cc->conn, now))
+			mlog(LOG_ERR, "conn %s: cannot initiate", cc->name);
+	}
+}
