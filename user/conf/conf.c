@@ -32,7 +32,8 @@ enum conn_key {
 	K_REMOTE_ID, K_AUTH, K_PSK, K_IKE, K_ESP, K_LOCAL_TS, K_REMOTE_TS,
 	K_MODE, K_DPD, K_IKE_LIFETIME, K_CHILD_LIFETIME, K_RETRANS_BASE,
 	K_RETRANS_TRIES, K_START, K_CERT, K_KEY, K_CA_DIR, K_CACERT,
-	K_RSA_PSS, K_UNIQUE, K_IKE_REAUTH, K_RSA_SHA1, K_INTERFACES, K_MIF, K_N
+	K_RSA_PSS, K_UNIQUE, K_IKE_REAUTH, K_RSA_SHA1, K_INTERFACES, K_MIF,
+	K_KEYINGTRIES, K_DPD_ACTION, K_CLOSE_ACTION, K_N
 };
 
 static const char *const conn_keys[K_N] = {
@@ -51,6 +52,8 @@ static const char *const conn_keys[K_N] = {
 	[K_UNIQUE] = "unique", [K_IKE_REAUTH] = "ike_reauth",
 	[K_RSA_SHA1] = "rsa_sha1", [K_INTERFACES] = "interfaces",
 	[K_MIF] = "mif",
+	[K_KEYINGTRIES] = "keyingtries", [K_DPD_ACTION] = "dpd_action",
+	[K_CLOSE_ACTION] = "close_action",
 };
 
 enum mifd_key {
@@ -826,6 +829,21 @@ static int parse_ifaces(struct ctx *x, const char *key, const char *v,
 			  "interface", iface_item, out, n);
 }
 
+/* dpd_action, close_action: none or restart (clear: strongSwan's none). */
+static void parse_action(struct ctx *x, const char *key, const char *v,
+			 enum conf_action *out)
+{
+	if (!strcasecmp(v, "none") || !strcasecmp(v, "clear"))
+		*out = CONF_ACTION_NONE;
+	else if (!strcasecmp(v, "restart"))
+		*out = CONF_ACTION_RESTART;
+	else if (!strcasecmp(v, "trap"))
+		error(x, "%s: \"trap\" is not supported yet (it needs "
+		      "on-demand tunnels); none or restart", key);
+	else
+		error(x, "%s: \"%s\" is neither none nor restart", key, v);
+}
+
 /* Sections. */
 
 static void conn_defaults(struct conf_conn *cc)
@@ -1440,6 +1458,18 @@ static void conn_key(struct ctx *x, const char *name, const char *v)
 		if (parse_bool(v, &cc->start))
 			error(x, "start: \"%s\" is neither yes nor no", v);
 		break;
+	case K_KEYINGTRIES:
+		if (parse_ulong(v, 1000000, &n))
+			error(x, "keyingtries: \"%s\" is not a number from 0 "
+			      "(forever) to 1000000", v);
+		else
+			cc->keyingtries = (unsigned int)n;
+		break;
+	case K_DPD_ACTION:
+	case K_CLOSE_ACTION:
+		parse_action(x, name, v, k == K_DPD_ACTION ? &cc->dpd_action :
+			     &cc->close_action);
+		break;
 	case K_UNIQUE:
 		if (!strcasecmp(v, "replace"))
 			c->unique = CONN_UNIQUE_REPLACE;
@@ -1595,6 +1625,19 @@ struct conf_conn *conf_find(struct conf *c, const char *name)
 		if (!strcmp(c->conns[i].name, name))
 			return &c->conns[i];
 	return NULL;
+}
+
+long conf_index(struct conf *c, const struct conn *conn)
+{
+	const struct conf_conn *cc;
+
+	if (!c || !conn)
+		return -1;
+	for (unsigned int i = 0; i < c->n_conns; i++)
+		if (&c->conns[i].conn == conn)
+			return i;
+	cc = conn->name ? conf_find(c, conn->name) : NULL;
+	return cc ? cc - c->conns : -1;
 }
 
 bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b)
