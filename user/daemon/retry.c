@@ -146,13 +146,22 @@ struct ikesa *retry_start(struct retries *t, struct conf *conf,
 			  const char *how)
 {
 	struct conn_retry *r;
+	struct ikesa *sa;
 
-	if (i >= t->n || i >= conf->n_conns)
+	if (i >= conf->n_conns)
 		return NULL;
+	mlog(LOG_INFO, "conn %s: initiating%s", conf->conns[i].name, how);
+	if (i >= t->n) {
+		/* No table (out of memory on reload): one attempt. */
+		sa = engine_initiate(e, &conf->conns[i].conn, now);
+		if (!sa)
+			mlog(LOG_ERR, "conn %s: cannot initiate",
+			     conf->conns[i].name);
+		return sa;
+	}
 	r = &t->r[i];
 	r->attempt = 0;
 	r->why[0] = '\0';
-	mlog(LOG_INFO, "conn %s: initiating%s", conf->conns[i].name, how);
 	return attempt(t, &conf->conns[i], r, e, now);
 }
 
@@ -162,7 +171,7 @@ bool retry_cancel(struct retries *t, struct conf *conf, unsigned int i)
 
 	if (!r || r->state == RETRY_IDLE)
 		return false;
-	mlog(LOG_NOTICE, "conn %s: no more attempts (ike down) after %u",
+	mlog(LOG_NOTICE, "conn %s: ike down: no more attempts (%u made)",
 	     conf->conns[i].name, r->attempt);
 	set_state(t, r, RETRY_IDLE);
 	return true;

@@ -101,9 +101,9 @@ static uint64_t earliest(uint64_t a, uint64_t b)
 /* Count an attempt that has just started. */
 static void count_attempt(struct rig *r)
 {
-	const struct conn_retry *e = &r->t.r[0];
+	const struct conn_retry *e = r->t.n ? &r->t.r[0] : NULL;
 
-	if (e->state != RETRY_TRYING || e->spi_i == r->last_spi)
+	if (!e || e->state != RETRY_TRYING || e->spi_i == r->last_spi)
 		return;
 	r->last_spi = e->spi_i;
 	if (r->inits < 64)
@@ -478,6 +478,19 @@ static void renew(void **state)
 	rig_free(r);
 }
 
+/* Without a table (out of memory on reload): one attempt all the same. */
+static void no_table(void **state)
+{
+	struct rig *r = rig_new();
+
+	retries_free(&r->t);
+	assert_non_null(retry_start(&r->t, &r->conf, 0, &r->w.e[0], 0, ""));
+	assert_null(retry_start(&r->t, &r->conf, 1, &r->w.e[0], 0, ""));
+	run_until(r, 100);
+	assert_non_null(established(r));
+	rig_free(r);
+}
+
 /* status and list show a connection trying; JSON as mifd(8) says. */
 static void shown(void **state)
 {
@@ -545,6 +558,7 @@ int main(void)
 		cmocka_unit_test(close_none),
 		cmocka_unit_test(local_delete),
 		cmocka_unit_test(renew),
+		cmocka_unit_test(no_table),
 		cmocka_unit_test(shown),
 	};
 
