@@ -309,10 +309,37 @@ static void print_sas(struct json_object *r)
 	}
 }
 
+/* "NAME: connecting, attempt 3, next in 8 s, last error: REASON". */
+static void print_retry(const char *prefix, struct json_object *t)
+{
+	printf("%sconnecting, attempt %lld", prefix,
+	       (long long)jint(t, "attempt", 0));
+	if (jint(t, "keyingtries", 0))
+		printf(" of %lld", (long long)jint(t, "keyingtries", 0));
+	if (jint(t, "next_in_ms", -1) >= 0)
+		printf(", next in %lld s",
+		       (long long)(jint(t, "next_in_ms", 0) + 999) / 1000);
+	if (jstr(t, "last_error"))
+		printf(", last error: %s", jstr(t, "last_error"));
+	printf("\n");
+}
+
 static void print_list(struct json_object *r)
 {
+	struct json_object *a;
+	char prefix[80];
+
 	print_sas(r);
 	print_errors(r);
+	if (!json_object_object_get_ex(r, "retries", &a))
+		return;
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		struct json_object *t = json_object_array_get_idx(a, i);
+
+		snprintf(prefix, sizeof(prefix), "%s: ",
+			 or(jstr(t, "conn"), "?"));
+		print_retry(prefix, t);
+	}
 }
 
 static void print_status(struct json_object *r)
@@ -350,6 +377,8 @@ static void print_status(struct json_object *r)
 		       or(jstr(c, "esp"), "?"));
 		if (json_object_object_get_ex(c, "last_error", &e))
 			print_error("  ", e);
+		if (json_object_object_get_ex(c, "retry", &e))
+			print_retry("  ", e);
 	}
 }
 
@@ -460,20 +489,25 @@ static bool failed_here(struct json_object *err, const char *spi_i)
 
 /* up -w gave up: why, on stderr; as JSON on stdout with -j. */
 static int up_failed(struct mifctl *ctl, const char *name,
-		     struct json_object *err, const char *fallback)
+		     struct json_object *err, const char *fallback,
+		     bool again)
 {
 	if (ctl->json && err)
 		print_json(ctl, err);
-	if (!err) {
+	if (!err)
 		fprintf(stderr, "mifctl: ike up %s: %s (see mifd's log)\n",
 			name, fallback);
-		return EXIT_FAILED;
-	}
-	fprintf(stderr, "mifctl: ike up %s: failed: %s\n", name,
-		or(jstr(err, "reason"), "?"));
-	if (!json_object_get_boolean(json_object_object_get(err, "final")))
+	else
+		fprintf(stderr, "mifctl: ike up %s: failed: %s\n", name,
+			or(jstr(err, "reason"), "?"));
+	if (err &&
+	    !json_object_get_boolean(json_object_object_get(err, "final")))
 		fprintf(stderr, "mifctl: ike up %s: mifd goes on retransmitting "
 			"its request until its retransmissions run out\n",
+			name);
+	else if (again)
+		fprintf(stderr, "mifctl: ike up %s: mifd tries again "
+			"(keyingtries); mifctl ike down %s stops it\n", name,
 			name);
 	return EXIT_FAILED;
 }
@@ -484,7 +518,7 @@ static int up_failed(struct mifctl *ctl, const char *name,
  * the wait at once, with its reason.
  */
 static int wait_up(struct mifctl *ctl, const char *sock, const char *name,
-		   const char *spi_i, int wait_s)
+		   const char *spi_i, int wait_s, bool again)
 {
 	struct json_object *sa = NULL, *err = NULL;
 	int seen = 0, rc;
@@ -507,7 +541,7 @@ static int wait_up(struct mifctl *ctl, const char *sock, const char *name,
 			goto out;
 		}
 		if (failed_here(err, spi_i)) {
-			rc = up_failed(ctl, name, err, NULL);
+			rc = up_failed(ctl, name, err, NULL, again);
 			goto out;
 		}
 		if (s == 1) {
@@ -523,10 +557,10 @@ static int wait_up(struct mifctl *ctl, const char *sock, const char *name,
 		char what[64];
 
 		snprintf(what, sizeof(what), "no Child SA within %d s", wait_s);
-		rc = up_failed(ctl, name, NULL, what);
+		rc = up_failed(ctl, name, NULL, what, false);
 	} else {
 		rc = up_failed(ctl, name, failed_here(err, spi_i) ? err : NULL,
-			       "failed");
+			       "failed", again);
 	}
 out:
 	json_object_put(sa);
@@ -637,11 +671,14 @@ int cmd_ike(struct mifctl *ctl, int argc, char **argv)
 		return EXIT_FAILED;
 	}
 	if (wait_s >= 0 && !strcmp(cmd, "up")) {
+		struct json_object *v;
+		bool again = json_object_object_get_ex(reply, "retry", &v) &&
+			     json_object_get_boolean(v);
 		char spi[24];
 
 		snprintf(spi, sizeof(spi), "%s", or(jstr(reply, "spi_i"), ""));
 		json_object_put(reply);
-		return wait_up(ctl, sock, name, spi, wait_s);
+		return wait_up(ctl, sock, name, spi, wait_s, again);
 	}
 	if (ctl->json) {
 		print_json(ctl, reply);

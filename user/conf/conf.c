@@ -39,7 +39,7 @@ enum conn_key {
 	K_MODE, K_DPD, K_IKE_LIFETIME, K_CHILD_LIFETIME, K_RETRANS_BASE,
 	K_RETRANS_TRIES, K_START, K_CERT, K_KEY, K_CA_DIR, K_CACERT,
 	K_RSA_PSS, K_UNIQUE, K_IKE_REAUTH, K_RSA_SHA1, K_INTERFACES, K_MIF,
-	K_PSK_FILE, K_N
+	K_PSK_FILE, K_KEYINGTRIES, K_DPD_ACTION, K_CLOSE_ACTION, K_N
 };
 
 #define KEY_BIT(k)	(UINT64_C(1) << (k))
@@ -566,7 +566,8 @@ struct key {
 	size_t off;			/* 0: the whole struct, for keys
 					 * that set several fields */
 	unsigned long long min, max;	/* numbers, durations (ms), paths */
-	const char *hint;		/* durations: what is wanted */
+	const char *hint;		/* durations: what is wanted;
+					 * numbers: what min means */
 };
 
 #define CC(f)	offsetof(struct conf_conn, f)
@@ -582,15 +583,15 @@ static int key_bool(struct ctx *x, const struct key *k, const char *v,
 	return -EINVAL;
 }
 
-/* An unsigned int from min to max. */
+/* An unsigned int from min to max; hint: what min means, if anything. */
 static int key_uint(struct ctx *x, const struct key *k, const char *v,
 		    void *field)
 {
 	unsigned long long n;
 
 	if (parse_ulong(v, k->max, &n) || n < k->min) {
-		error(x, "%s: \"%s\" is not a number from %llu to %llu",
-		      k->name, v, k->min, k->max);
+		error(x, "%s: \"%s\" is not a number from %llu%s to %llu",
+		      k->name, v, k->min, k->hint ? k->hint : "", k->max);
 		return -EINVAL;
 	}
 	*(unsigned int *)field = (unsigned int)n;
@@ -771,6 +772,30 @@ static int key_mode(struct ctx *x, const struct key *k, const char *v,
 	}
 	*(enum kernel_mode *)field = (enum kernel_mode)m;
 	return 0;
+}
+
+/* dpd_action, close_action: none or restart (clear: strongSwan's none). */
+static int key_action(struct ctx *x, const struct key *k, const char *v,
+		      void *field)
+{
+	static const struct choice actions[] = {
+		{ "none", CONF_ACTION_NONE },
+		{ "clear", CONF_ACTION_NONE },
+		{ "restart", CONF_ACTION_RESTART },
+		{ NULL, 0 }
+	};
+	int a = choose(actions, v);
+
+	if (a >= 0) {
+		*(enum conf_action *)field = (enum conf_action)a;
+		return 0;
+	}
+	if (!strcasecmp(v, "trap"))
+		error(x, "%s: \"trap\" is not supported yet (it needs "
+		      "on-demand tunnels); none or restart", k->name);
+	else
+		error(x, "%s: \"%s\" is neither none nor restart", k->name, v);
+	return -EINVAL;
 }
 
 static int key_unique(struct ctx *x, const struct key *k, const char *v,
@@ -1029,6 +1054,10 @@ static const struct key conn_keys[K_N] = {
 	[K_INTERFACES] = { "interfaces", key_interfaces, CC(conn) },
 	[K_MIF] = { "mif", key_bool, CONN(mif) },
 	[K_PSK_FILE] = { "psk_file", key_psk_file, CC(conn), 0, 256 },
+	[K_KEYINGTRIES] = { "keyingtries", key_uint, CC(keyingtries), 0,
+			    1000000, " (forever)" },
+	[K_DPD_ACTION] = { "dpd_action", key_action, CC(dpd_action) },
+	[K_CLOSE_ACTION] = { "close_action", key_action, CC(close_action) },
 };
 
 static const struct key mifd_keys[M_N] = {
@@ -1298,6 +1327,9 @@ bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b)
 	 * changed file under the same name is seen on restart only).
 	 */
 	return !strcmp(a->name, b->name) && a->start == b->start &&
+	       a->keyingtries == b->keyingtries &&
+	       a->dpd_action == b->dpd_action &&
+	       a->close_action == b->close_action &&
 	       !memcmp((const char *)&a->conn + off,
 		       (const char *)&b->conn + off, end - off) &&
 	       !strcmp(a->cert_file, b->cert_file) &&
@@ -1330,4 +1362,17 @@ int conf_log_level_parse(const char *name)
 	if (!strcasecmp(name, "warn"))
 		return CONF_LOG_WARNING;
 	return -1;
+}
+
+long conf_index(struct conf *c, const struct conn *conn)
+{
+	const struct conf_conn *cc;
+
+	if (!c || !conn)
+		return -1;
+	for (unsigned int i = 0; i < c->n_conns; i++)
+		if (&c->conns[i].conn == conn)
+			return i;
+	cc = conn->name ? conf_find(c, conn->name) : NULL;
+	return cc ? cc - c->conns : -1;
 }

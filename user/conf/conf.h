@@ -39,10 +39,18 @@ enum conf_log_level {
 	CONF_LOG_DEBUG = 7,
 };
 
+/* dpd_action, close_action: what mifd does then (daemon/retry.h). */
+enum conf_action {
+	CONF_ACTION_NONE,
+	CONF_ACTION_RESTART,
+};
+
 struct conf_conn {
 	struct conn conn;		/* conn.name points at name */
 	char name[CONF_NAME_MAX];
 	bool start;			/* initiate at startup */
+	unsigned int keyingtries;	/* attempts per start; 0: forever */
+	enum conf_action dpd_action, close_action;
 	unsigned int line;		/* of the section header */
 	/* Certificates: conn.cert_file etc. point here ("" none). */
 	char cert_file[256], key_file[256], ca_dir[256];
@@ -96,6 +104,11 @@ int conf_load(const char *path, struct conf **out, char *err, size_t errlen);
 void conf_free(struct conf *c);
 
 struct conf_conn *conf_find(struct conf *c, const char *name);
+/*
+ * The index in c of connection conn: one of c's, or of a replaced
+ * configuration's (then the one of the same name); -1 if none.
+ */
+long conf_index(struct conf *c, const struct conn *conn);
 
 /* Whether two connections say exactly the same (names included). */
 bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b);

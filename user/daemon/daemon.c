@@ -252,6 +252,8 @@ static int apply_conf(struct daemon *d, struct conf *nc, uint64_t now)
 	reload_conns(e, old, nc, now);
 	if (failures_renew(&d->failures, old, nc))
 		failures_free(&d->failures);	/* what they were is lost */
+	if (retries_renew(&d->retries, old, nc))
+		retries_free(&d->retries);	/* runs stop; start = yes below */
 	e->cookie_threshold = nc->cookie_threshold;
 	e->cookie_modp = nc->cookie_modp;
 	e->half_open_max = nc->half_open_max;
@@ -287,7 +289,7 @@ static int apply_conf(struct daemon *d, struct conf *nc, uint64_t now)
 	if (ret && !old)
 		return ret;
 
-	reload_start(e, nc, now);
+	reload_start(e, nc, now, &d->retries);
 	return 0;
 }
 
@@ -455,6 +457,7 @@ static void on_event(void *ctx, const struct engine_event *ev)
 {
 	struct daemon *d = ctx;
 
+	retry_event(&d->retries, d->conf, ev, daemon_now());
 	if (ev->type == ENGINE_EV_IKE_UP || ev->type == ENGINE_EV_IKE_DOWN)
 		log_ike(ev);
 	else if (ev->type == ENGINE_EV_REFUSED)
@@ -854,6 +857,26 @@ static struct json_object *last_errors(struct daemon *d, const char *conn,
 	return a;
 }
 
+/* The connections trying to come up (conn: that one only), by name. */
+static struct json_object *retries(struct daemon *d, const char *conn,
+				   uint64_t now)
+{
+	struct json_object *a = json_object_new_array(), *o;
+	const struct conn_retry *r;
+
+	for (unsigned int i = 0; d->conf && i < d->conf->n_conns; i++) {
+		const struct conf_conn *cc = &d->conf->conns[i];
+
+		r = retry_get(&d->retries, i);
+		if (!r || (conn && strcmp(cc->name, conn)))
+			continue;
+		o = retry_json(r, cc, now);
+		jadd_str(o, "conn", cc->name);
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 static struct json_object *cmd_list(struct daemon *d, const char *conn)
 {
 	struct json_object *o = json_object_new_object();
@@ -869,6 +892,7 @@ static struct json_object *cmd_list(struct daemon *d, const char *conn)
 	}
 	json_object_object_add(o, "ike_sas", a);
 	json_object_object_add(o, "last_errors", last_errors(d, conn, now));
+	json_object_object_add(o, "retries", retries(d, conn, now));
 	return o;
 }
 
@@ -906,6 +930,8 @@ static struct json_object *cmd_status(struct daemon *d)
 				else if (strcmp(state, "up"))
 					state = state_name(sa->state);
 			}
+		if (!n && retry_get(&d->retries, i))
+			state = "connecting";
 		jadd_str(c, "name", cc->name);
 		jadd_str(c, "state", state);
 		jadd_addr(c, "local", &cc->conn.local);
@@ -923,6 +949,9 @@ static struct json_object *cmd_status(struct daemon *d)
 		if (failures_get(&d->failures, i))
 			json_object_object_add(c, "last_error", failure_json(
 				failures_get(&d->failures, i), daemon_now()));
+		if (retry_get(&d->retries, i))
+			json_object_object_add(c, "retry", retry_json(
+				retry_get(&d->retries, i), cc, daemon_now()));
 		json_object_array_add(conns, c);
 	}
 	json_object_object_add(o, "conns", conns);
@@ -1008,13 +1037,16 @@ static struct json_object *cmd_up(struct daemon *d, const char *name)
 			jadd_hex(o, "spi_i", sa->spi_i, 16);
 			return o;
 		}
-	mlog(LOG_INFO, "conn %s: initiating (control)", name);
-	sa = engine_initiate(&d->engine, &cc->conn, now);
+	sa = retry_start(&d->retries, d->conf, (unsigned int)(cc -
+			 d->conf->conns), &d->engine, now, " (control)");
 	if (!sa)
 		return jerr("conn %s: cannot initiate", name);
 	o = ok_reply(name, 1);
 	jadd_str(o, "state", state_name(sa->state));
 	jadd_hex(o, "spi_i", sa->spi_i, 16);
+	/* Whether a failure of it is followed by another attempt. */
+	json_object_object_add(o, "retry",
+			       json_object_new_boolean(cc->keyingtries != 1));
 	return o;
 }
 
@@ -1023,9 +1055,13 @@ static struct json_object *cmd_down(struct daemon *d, const char *name)
 	struct conf_conn *cc = conf_find(d->conf, name);
 	uint64_t now = daemon_now();
 	unsigned int n = 0;
+	struct json_object *o;
+	bool cancelled;
 
 	if (!cc)
 		return jerr("no connection \"%s\"", name);
+	cancelled = retry_cancel(&d->retries, d->conf,
+				 (unsigned int)(cc - d->conf->conns));
 	for (struct ikesa *sa = d->engine.sas; sa; sa = sa->next) {
 		if (sa->conn != &cc->conn || sa->state == IKESA_DEAD)
 			continue;
@@ -1034,7 +1070,10 @@ static struct json_object *cmd_down(struct daemon *d, const char *name)
 	}
 	mlog(LOG_INFO, "conn %s: down (control), %u IKE SAs", name, n);
 	engine_tick(&d->engine, now);
-	return ok_reply(name, n);
+	o = ok_reply(name, n);
+	if (cancelled)
+		jadd_str(o, "note", "no more attempts");
+	return o;
 }
 
 /* What a member of the control group may ask: nothing that changes. */
@@ -1228,6 +1267,7 @@ void daemon_stop(struct daemon *d)
 	conf_free(d->conf);
 	d->conf = NULL;
 	failures_free(&d->failures);
+	retries_free(&d->retries);
 	if (sig_fd >= 0) {
 		close(sig_fd);
 		sig_fd = -1;
@@ -1294,6 +1334,9 @@ int daemon_run_once(struct daemon *d)
 	int timeout = 1000, ret;
 
 	deadline = engine_next_deadline(&d->engine);
+	if (retry_next_deadline(&d->retries) &&
+	    (!deadline || retry_next_deadline(&d->retries) < deadline))
+		deadline = retry_next_deadline(&d->retries);
 	if (deadline)
 		timeout = deadline <= now ? 0 :
 			  deadline - now < 1000 ? (int)(deadline - now) : 1000;
@@ -1339,6 +1382,7 @@ int daemon_run_once(struct daemon *d)
 	/* Also without events: clients that stopped reading are dropped. */
 	control_process(&d->ctl, pfd + ctl_at, n_ctl, daemon_now());
 	engine_tick(&d->engine, daemon_now());
+	retry_run(&d->retries, d->conf, &d->engine, daemon_now());
 	free_retired(d);
 	daemon_notify(d, NULL);
 	return 0;

@@ -16,6 +16,7 @@
 #include "daemon/iface_watch.h"
 #include "daemon/failures.h"
 #include "daemon/log.h"
+#include "daemon/retry.h"
 #include "daemon/sockets.h"
 #include "engine/engine.h"
 #include "kernel/backend.h"
@@ -44,6 +45,7 @@ struct daemon {
 	struct control ctl;
 	struct iface_watch ifw;			/* the local interfaces */
 	struct failures failures;		/* of d->conf's connections */
+	struct retries retries;			/* their runs of attempts */
 	/* Log lines of refused IKE_SA_INIT requests, by reason; of sends. */
 	struct log_limit refusal_log[ENGINE_REF_N], send_log;
 

@@ -42,26 +42,11 @@ void failures_free(struct failures *t)
 	t->n = 0;
 }
 
-/* The index in conf of connection c, or -1. */
-static long conn_index(struct conf *conf, const struct conn *c)
-{
-	const struct conf_conn *cc;
-
-	if (!conf || !c)
-		return -1;
-	for (unsigned int i = 0; i < conf->n_conns; i++)
-		if (&conf->conns[i].conn == c)
-			return i;
-	/* Of a retired configuration: the connection of the same name. */
-	cc = c->name ? conf_find(conf, c->name) : NULL;
-	return cc ? cc - conf->conns : -1;
-}
-
 void failures_record(struct failures *t, struct conf *conf,
 		     const struct conn *c, uint64_t spi_i,
 		     const struct engine_failure *ef, uint64_t now)
 {
-	long i = conn_index(conf, c);
+	long i = conf_index(conf, c);
 	struct conn_failure *f;
 
 	if (i < 0 || (unsigned long)i >= t->n || !ef)

@@ -20,6 +20,7 @@
 #include "daemon/daemon.h"
 #include "daemon/log.h"
 #include "daemon/reload.h"
+#include "daemon/retry.h"
 #include "engine/ike_sa.h"
 
 struct reload_key {
@@ -45,6 +46,9 @@ static const struct reload_key updatable[] = {
 	{ "retransmit_tries", FIELD(conn.retrans_tries) },
 	{ "unique", FIELD(conn.unique) },
 	{ "start", FIELD(start) },
+	{ "keyingtries", FIELD(keyingtries) },
+	{ "dpd_action", FIELD(dpd_action) },
+	{ "close_action", FIELD(close_action) },
 };
 
 /*
@@ -196,13 +200,18 @@ void reload_conns(struct engine *e, struct conf *old, struct conf *nc,
 	}
 }
 
-void reload_start(struct engine *e, struct conf *nc, uint64_t now)
+void reload_start(struct engine *e, struct conf *nc, uint64_t now,
+		  struct retries *r)
 {
 	for (unsigned int i = 0; i < nc->n_conns; i++) {
 		struct conf_conn *cc = &nc->conns[i];
 
 		if (!cc->start || has_sa(e, &cc->conn))
 			continue;
+		if (r) {
+			retry_start(r, nc, i, e, now, "");
+			continue;
+		}
 		mlog(LOG_INFO, "conn %s: initiating", cc->name);
 		if (!engine_initiate(e, &cc->conn, now))
 			mlog(LOG_ERR, "conn %s: cannot initiate", cc->name);

@@ -13,6 +13,8 @@
 #include "conf/conf.h"
 #include "engine/engine.h"
 
+struct retries;
+
 enum reload_change {
 	RELOAD_KEPT,		/* the same in every setting */
 	/*
@@ -49,7 +51,11 @@ enum reload_change reload_compare(const struct conf_conn *a,
 void reload_conns(struct engine *e, struct conf *old, struct conf *nc,
 		  uint64_t now);
 
-/* Initiate nc's connections with start = yes that have no IKE SA. */
-void reload_start(struct engine *e, struct conf *nc, uint64_t now);
+/*
+ * Start nc's connections with start = yes that have no IKE SA: through
+ * r's attempts (retry.h) when given, else one engine_initiate() each.
+ */
+void reload_start(struct engine *e, struct conf *nc, uint64_t now,
+		  struct retries *r);
 
 #endif

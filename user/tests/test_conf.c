@@ -705,6 +705,39 @@ static void bad_lifetime_dpd(void **state)
 	}
 }
 
+/* keyingtries, dpd_action, close_action: defaults, values, refusals. */
+static void retry_keys(void **state)
+{
+	struct conf *c = load_ok(minimal);
+
+	assert_int_equal(c->conns[0].keyingtries, 0);
+	assert_int_equal(c->conns[0].dpd_action, CONF_ACTION_NONE);
+	assert_int_equal(c->conns[0].close_action, CONF_ACTION_NONE);
+	conf_free(c);
+	c = load_ok(CONN_A "keyingtries = 3\ndpd_action = restart\n"
+		    "close_action = Restart\n");
+	assert_int_equal(c->conns[0].keyingtries, 3);
+	assert_int_equal(c->conns[0].dpd_action, CONF_ACTION_RESTART);
+	assert_int_equal(c->conns[0].close_action, CONF_ACTION_RESTART);
+	conf_free(c);
+	c = load_ok(CONN_A "keyingtries = 0\ndpd_action = clear\n"
+		    "close_action = none\n");
+	assert_int_equal(c->conns[0].keyingtries, 0);
+	assert_int_equal(c->conns[0].dpd_action, CONF_ACTION_NONE);
+	assert_int_equal(c->conns[0].close_action, CONF_ACTION_NONE);
+	conf_free(c);
+
+	one_error(CONN_A "keyingtries = -1\n", 5,
+		  "keyingtries: \"-1\" is not a number from 0 (forever)");
+	one_error(CONN_A "keyingtries = %forever\n", 5, "keyingtries: ");
+	one_error(CONN_A "keyingtries = 1000001\n", 5, "keyingtries: ");
+	one_error(CONN_A "dpd_action = trap\n", 5, "dpd_action: \"trap\" is "
+		  "not supported yet (it needs on-demand tunnels)");
+	one_error(CONN_A "close_action = trap\n", 5, "close_action: \"trap\"");
+	one_error(CONN_A "dpd_action = hold\n", 5, "dpd_action: \"hold\" is "
+		  "neither none nor restart");
+}
+
 /*
  * A duration is decimal digits, an optional fraction and an optional
  * unit (mifd.conf(5)): nothing strtod() alone would take.
@@ -1559,6 +1592,7 @@ int main(void)
 		cmocka_unit_test(many_conns),
 		cmocka_unit_test(bad_lifetime_dpd),
 		cmocka_unit_test(duration_syntax),
+		cmocka_unit_test(retry_keys),
 		cmocka_unit_test_setup_teardown(cert_errors, pki_setup,
 						pki_teardown),
 		cmocka_unit_test_setup_teardown(good_full, pki_setup,

@@ -176,7 +176,7 @@ static void reload(struct conf *old, struct conf *c, uint64_t now,
 {
 	log_begin();
 	reload_conns(&w->e[0], old, c, now);
-	reload_start(&w->e[0], c, now);
+	reload_start(&w->e[0], c, now, NULL);
 	log_end(buf, len);
 }
 
