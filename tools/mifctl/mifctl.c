@@ -26,8 +26,10 @@ static const struct command commands[] = {
 	{ "clone", cmd_clone,
 	  "clone NEWADDR from ADDR [ADDR...] [peer ADDR] [inner ADDR] [peer-inner ADDR]\n"
 	  "        [port P] [peer-port P] [reqid N] [if_id N] [mark N [mask N]] [dry-run]\n"
-	  "        sa SPI NEWSPI [proto esp|ah|comp] [dst ADDR] [enc HEXKEY] [auth HEXKEY]\n"
-	  "           [port P] [peer-port P] [sa ...]",
+	  "        keys-file FILE|- [sa SPI NEWSPI [proto esp|ah|comp] [dst ADDR]\n"
+	  "           [port P] [peer-port P] [sa ...]]\n"
+	  "        FILE: sa SPI NEWSPI [proto P] [dst ADDR] [enc HEXKEY] [auth HEXKEY]\n"
+	  "           [port P] [peer-port P], one a line",
 	  "Copy the SAs and policies bound to the ADDRs onto NEWADDR." },
 	{ "show", cmd_show, "show [ADDR]",
 	  "The SAs and policies, grouped by the address they are bound to." },

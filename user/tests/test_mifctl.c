@@ -43,16 +43,20 @@ static void slurp(FILE *f, char *buf, size_t size)
 	fclose(f);
 }
 
-/* Run mifctl with the arguments of @line (split at spaces). */
-static void run(struct run *r, const char *line)
+/* Run mifctl with the arguments of @line (split at spaces), @input on its
+ * standard input. */
+static void run_in(struct run *r, const char *line, const char *input)
 {
 	char copy[256], *argv[MAX_ARGS + 2], *save = NULL, *w;
-	FILE *out = tmpfile(), *err = tmpfile();
+	FILE *out = tmpfile(), *err = tmpfile(), *in = tmpfile();
 	int argc = 0, status;
 	pid_t pid;
 
 	assert_non_null(out);
 	assert_non_null(err);
+	assert_non_null(in);
+	assert_int_equal(fputs(input, in) < 0, 0);
+	rewind(in);
 	assert_true(strlen(line) < sizeof(copy));
 	strcpy(copy, line);
 	argv[argc++] = (char *)mifctl();
@@ -68,7 +72,8 @@ static void run(struct run *r, const char *line)
 	if (!pid) {
 		/* Neither the module nor mifd is reachable from here. */
 		setenv("MIFD_SOCKET", "/nonexistent/mifd.sock", 1);
-		if (dup2(fileno(out), 1) < 0 || dup2(fileno(err), 2) < 0)
+		if (dup2(fileno(in), 0) < 0 || dup2(fileno(out), 1) < 0 ||
+		    dup2(fileno(err), 2) < 0)
 			_exit(126);
 		execv(argv[0], argv);
 		_exit(127);
@@ -77,6 +82,12 @@ static void run(struct run *r, const char *line)
 	r->status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	slurp(out, r->out, sizeof(r->out));
 	slurp(err, r->err, sizeof(r->err));
+	fclose(in);
+}
+
+static void run(struct run *r, const char *line)
+{
+	run_in(r, line, "");
 }
 
 static int setup(void **state)
@@ -98,6 +109,17 @@ static void refused(const char *line, const char *msg)
 		fail_msg("mifctl %s: exit %d, stderr \"%s\", stdout \"%s\"; "
 			 "want exit 2 and \"%s\"", line, r.status, r.err, r.out,
 			 msg);
+}
+
+/* As refused, with @input on standard input. */
+static void refused_in(const char *line, const char *input, const char *msg)
+{
+	struct run r;
+
+	run_in(&r, line, input);
+	if (r.status != 2 || !strstr(r.err, msg) || r.out[0])
+		fail_msg("mifctl %s < \"%s\": exit %d, stderr \"%s\"; want exit 2 "
+			 "and \"%s\"", line, input, r.status, r.err, msg);
 }
 
 /* Exit 0 with @text on standard output and nothing on standard error. */
@@ -180,6 +202,43 @@ static void bad_keywords(void **state)
 	refused("info now", "info takes no arguments");
 }
 
+#define CLONE "clone 192.0.2.9 from 192.0.2.1 "
+#define KEY16 "0x00112233445566778899aabbccddeeff"
+
+/*
+ * clone takes keys from a file or standard input only, each line an sa
+ * entry; a key on the command line, which ps and the shell's history would
+ * show, is refused. All checked before the module is asked.
+ */
+static void clone_keys(void **state)
+{
+	struct run r;
+
+	refused(CLONE "sa 1 2 enc " KEY16, "clone: no keys on the command line");
+	refused(CLONE "auth " KEY16, "keys-file FILE (- for standard input)");
+	refused(CLONE "keys-file", "clone: keys-file needs a file");
+	refused(CLONE "keys-file - keys-file -", "keys-file given twice");
+	refused(CLONE "keys-file /nonexistent/keys",
+		"clone: keys-file /nonexistent/keys: No such file or directory");
+	refused_in(CLONE "keys-file -", "sa 1 2 enc 0xzz\n",
+		   "keys-file (standard input) line 1: enc needs a key of "
+		   "hexadecimal digits");
+	refused_in(CLONE "keys-file -", "# a comment\n\nenc " KEY16 "\n",
+		   "line 3: \"enc\": a line is one sa entry");
+	refused_in(CLONE "keys-file -", "sa 1 2 enc " KEY16 " reqid 3\n",
+		   "line 1: unknown keyword \"reqid\" in an sa entry");
+	refused_in(CLONE "keys-file -", "sa 1\n",
+		   "line 1: sa needs an SPI and a new SPI");
+	refused_in(CLONE "keys-file -", "sa 1 2 dst 192.0.2.300\n",
+		   "\"192.0.2.300\" is not an IPv4 or IPv6 address");
+	/* Good entries get as far as the module, which is not here. */
+	run_in(&r, CLONE "sa 5 6 proto comp keys-file - dry-run",
+	       "sa 1 2 enc " KEY16 " auth " KEY16 "00112233445566778899aabbccddeeff  # out\n"
+	       "\tsa 3 4 dst 192.0.2.2 enc " KEY16 " port 4500\r\n");
+	assert_int_not_equal(r.status, 2);
+	assert_null(strstr(r.err, "keys-file"));
+}
+
 /* The same for mifd's commands: checked before the socket is opened. */
 static void bad_ike_commands(void **state)
 {
@@ -200,6 +259,7 @@ int main(void)
 		cmocka_unit_test(help_errors),
 		cmocka_unit_test(bad_keywords),
 		cmocka_unit_test(bad_ike_commands),
+		cmocka_unit_test(clone_keys),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
