@@ -214,6 +214,7 @@ int cmd_alt(struct mifctl *ctl, int argc, char **argv)
 		int (*run)(struct mifctl *ctl, int argc, char **argv);
 	} subs[] = {
 		{ "set", alt_set }, { "show", alt_show }, { "del", alt_del },
+		{ "delete", alt_del },
 	};
 	if (argc < 2)
 		return usage_error("usage: mifctl alt set|show|del ...");

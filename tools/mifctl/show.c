@@ -262,7 +262,7 @@ int cmd_show(struct mifctl *ctl, int argc, char **argv)
 	int rc, err;
 
 	if (argc > 2)
-		return usage_error("usage: mifctl show [ADDR]");
+		return usage_error("usage: mifctl sa show [ADDR]");
 	if (argc == 2) {
 		rc = parse_addr_arg(argv[1], &addr);
 		if (rc)

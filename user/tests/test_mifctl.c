@@ -139,9 +139,11 @@ static void help_all(void **state)
 {
 	static const char *const lines[] = { "--help", "-h", "help" };
 	static const char *const cmds[] = {
-		"mifctl info", "mifctl delete ADDR", "mifctl rewrite OLD NEW",
-		"mifctl clone NEWADDR", "mifctl show", "mifctl alt set",
-		"mifctl monitor", "mifctl ike", "mifctl help [COMMAND]",
+		"mifctl info", "mifctl sa delete ADDR", "mifctl sa rewrite OLD NEW",
+		"mifctl sa clone NEWADDR", "mifctl sa show [ADDR]",
+		"mifctl alt set", "mifctl alt show", "mifctl alt del ADDR",
+		"mifctl monitor", "mifctl ike", "mifctl help [OBJECT [VERB]]",
+		"mifctl [-j] [-p] OBJECT [VERB] [ARGS]",
 	};
 
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
@@ -154,11 +156,14 @@ static void help_command(void **state)
 {
 	struct run r;
 
-	helped("help delete", "Usage: mifctl delete ADDR [reqid N]");
-	helped("help delete", "Delete every SA and policy bound to ADDR.");
+	helped("help sa delete", "Usage: mifctl sa delete ADDR [reqid N]");
+	helped("help sa delete", "Delete every SA and policy bound to ADDR.");
+	helped("help delete", "Usage: mifctl sa delete ADDR [reqid N]");
+	helped("help sa", "mifctl sa rewrite OLD NEW");
+	helped("help sa", "mifctl sa clone NEWADDR");
 	helped("help ike", "Usage: mifctl ike [-s SOCKET] list");
-	run(&r, "help rewrite");
-	assert_null(strstr(r.out, "mifctl delete"));
+	run(&r, "help sa rewrite");
+	assert_null(strstr(r.out, "delete"));
 	helped("--version", "mifctl ");
 	helped("-V", "mifctl ");
 }
@@ -170,33 +175,51 @@ static void help_errors(void **state)
 	refused("--bogus", "unrecognized option");
 	refused("", "Usage: mifctl");
 	refused("nosuch", "unknown command \"nosuch\" (try mifctl help)");
+	refused("help sa nosuch", "help: sa has no verb \"nosuch\"");
+	refused("help alt set", "help takes at most one command");
+	refused("sa", "sa needs a verb: show, delete, rewrite, clone");
+	refused("sa info", "sa: unknown verb \"info\"");
+}
+
+/*
+ * A line of the sa object's, refused the same as mifctl sa LINE and as
+ * mifctl LINE (its verb alone, as mifctl had it before the sa object).
+ */
+static void sa_refused(const char *line, const char *msg)
+{
+	char sa[256];
+
+	snprintf(sa, sizeof(sa), "sa %s", line);
+	refused(sa, msg);
+	refused(line, msg);
 }
 
 /* Keywords and their values are checked before the module is asked. */
 static void bad_keywords(void **state)
 {
-	refused("delete 192.0.2.1 reqd 5", "delete: unknown keyword \"reqd\"");
-	refused("delete 192.0.2.1 reqid", "delete: reqid needs a number");
-	refused("delete 192.0.2.1 mark -1", "delete: mark needs a number");
-	refused("delete 192.0.2.1 dry-run if_id 4294967296",
+	sa_refused("delete 192.0.2.1 reqd 5", "delete: unknown keyword \"reqd\"");
+	sa_refused("delete 192.0.2.1 reqid", "delete: reqid needs a number");
+	sa_refused("delete 192.0.2.1 mark -1", "delete: mark needs a number");
+	sa_refused("delete 192.0.2.1 dry-run if_id 4294967296",
 		"delete: if_id needs a number");
-	refused("delete 192.0.2.x", "\"192.0.2.x\" is not an IPv4 or IPv6 address");
-	refused("delete", "delete needs an address");
-	refused("rewrite 192.0.2.1 192.0.2.2 prot 4500",
+	sa_refused("delete 192.0.2.x", "\"192.0.2.x\" is not an IPv4 or IPv6 address");
+	sa_refused("delete", "delete needs an address");
+	sa_refused("rewrite 192.0.2.1 192.0.2.2 prot 4500",
 		"rewrite: unknown keyword \"prot\"");
-	refused("rewrite 192.0.2.1 192.0.2.2 port 0",
+	sa_refused("rewrite 192.0.2.1 192.0.2.2 port 0",
 		"rewrite: port needs a UDP port from 1 to 65535");
-	refused("rewrite 192.0.2.1 192.0.2.2 peer-port 65536",
+	sa_refused("rewrite 192.0.2.1 192.0.2.2 peer-port 65536",
 		"rewrite: peer-port needs a UDP port");
-	refused("rewrite 192.0.2.1 192.0.2.2 port 4500 mask x",
+	sa_refused("rewrite 192.0.2.1 192.0.2.2 port 4500 mask x",
 		"rewrite: mask needs a number");
-	refused("rewrite 192.0.2.1 2001:db8::1", "are not of one family");
-	refused("clone 192.0.2.9 from 192.0.2.1 reqidd 1",
+	sa_refused("rewrite 192.0.2.1 2001:db8::1", "are not of one family");
+	sa_refused("clone 192.0.2.9 from 192.0.2.1 reqidd 1",
 		"clone: unknown keyword \"reqidd\"");
-	refused("clone 192.0.2.9", "clone: from needs at least one address");
-	refused("show 192.0.2.1 extra", "usage: mifctl show [ADDR]");
+	sa_refused("clone 192.0.2.9", "clone: from needs at least one address");
+	sa_refused("show 192.0.2.1 extra", "usage: mifctl sa show [ADDR]");
 	refused("alt set 192.0.2.1 192.0.2.2 mrak 1", "\"mrak\" is not an IPv4");
 	refused("alt del 192.0.2.1 iface 3", "alt del: unknown keyword \"iface\"");
+	refused("alt delete 192.0.2.1 iface 3", "alt del: unknown keyword \"iface\"");
 	refused("alt sett", "alt: unknown subcommand \"sett\"");
 	refused("monitor count 0", "monitor: count needs a positive number");
 	refused("info now", "info takes no arguments");
