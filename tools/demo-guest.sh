@@ -26,7 +26,7 @@ say() { printf '\n%s== %s%s\n' "$bold" "$*" "$off"; }
 run() {
 	local w line=
 	for w in "$@"; do
-		[[ $w =~ ^[][A-Za-z0-9_./:=,+@%-]+$ ]] || w=$(printf '%q' "$w")
+		[[ $w =~ ^[][A-Za-z0-9_./:=,+@%-]+$ ]] || w="'${w//\'/\'\\\'\'}'"
 		line+=" $w"
 	done
 	printf '%s+%s%s\n' "$cyan" "$line" "$off"
@@ -123,10 +123,12 @@ eu ike up -w 30 mail
 
 say "5. Traffic through web's tunnel: ESP on the link, counted by the kernel"
 printf '%s+ ip netns exec sg tcpdump -n -i sg1 -c 4 esp &%s\n' "$cyan" "$off"
-ip netns exec sg tcpdump -l -n -i sg1 -c 4 esp 2>/dev/null &
+# (given 15 s at most: on a loaded machine it may start after the first
+# packets)
+timeout 15 ip netns exec sg tcpdump -l -n -i sg1 -c 4 esp 2>/dev/null &
 tcpdump=$!
-sleep 1
-run ip netns exec eu ping -q -c 2 -I "$(topo_eu_inner 1)" "$TOPO_SG_INNER"
+sleep 2
+run ip netns exec eu ping -q -c 3 -I "$(topo_eu_inner 1)" "$TOPO_SG_INNER"
 wait "$tcpdump" || true
 eu ike list web
 
