@@ -20,16 +20,39 @@ nstates() { ip -n "$1" xfrm state | grep -c '^src'; }
 npolicies() { ip -n "$1" xfrm policy | grep -c '^src'; }
 has_spi() { ip -n "$1" xfrm state | grep -q "spi $2 "; }
 json_field() { sed -E "s/.*\"$1\":([0-9a-z]+).*/\1/"; }
-in_eu() { ip netns exec "$EU" "$MIFCTL" "$@"; }
-in_sg() { ip netns exec "$SG" "$MIFCTL" "$@"; }
+# mifctl_in NS ARGS...: mifctl ARGS in NS; the sa entries of a clone, with
+# their keys, go on standard input (keys-file -), one a line, never on the
+# command line. Run as ${MIFCTL_AS[@]}, if set.
+mifctl_in() {
+	local ns=$1 argv=() lines=""
+	shift
+	while [ $# -gt 0 ]; do
+		case $1 in
+		sa)	lines+=$'\n'"sa $2 $3"; shift 3 ;;
+		proto|dst|enc|auth|port|peer-port)
+			if [ -n "$lines" ]; then lines+=" $1 $2"; else argv+=("$1" "$2"); fi
+			shift 2 ;;
+		*)	argv+=("$1"); shift ;;
+		esac
+	done
+	[ -n "$lines" ] && argv+=(keys-file -)
+	ip netns exec "$ns" "${MIFCTL_AS[@]}" "$MIFCTL" "${argv[@]}" <<<"$lines"
+}
+in_eu() { mifctl_in "$EU" "$@"; }
+in_sg() { mifctl_in "$SG" "$@"; }
 snapshot() { ip -n "$1" xfrm state; ip -n "$1" xfrm policy; }
 key() { topo_key "$1"; }
 # refused NAME MESSAGE CMD...: CMD fails, saying MESSAGE.
 refused() {
 	local name=$1 msg=$2
 	shift 2
-	check "$name" sh -c '! out=$("$@" 2>&1) || { echo "not refused: $out"; exit 1; }
-		echo "$out" | grep -q -- "$0" || { echo "$out"; exit 1; }' "$msg" "$@"
+	check "$name" refused_with "$msg" "$@"
+}
+refused_with() {
+	local msg=$1 out
+	shift
+	! out=$("$@" 2>&1) || { echo "not refused: $out"; return 1; }
+	grep -q -- "$msg" <<<"$out" || { echo "$out"; return 1; }
 }
 # states_are N OUT: the JSON reply OUT counts N states.
 states_are() { [ "$(json_field states <<<"$2")" = "$1" ] || { echo "$2"; return 1; }; }
@@ -57,30 +80,46 @@ check "dry run counts 1 skipped" test "$(json_field skipped <<<"$out")" = 1
 check "dry run changes nothing" test "$before" = "$(snapshot "$EU")"
 
 refused "missing entry refused" "no clone entry for an SA: SA 0x00002001" \
-	ip netns exec "$EU" "$MIFCTL" clone "$eu2" from "$eu1" peer "$sg2" inner "$in2" \
+	in_eu clone "$eu2" from "$eu1" peer "$sg2" inner "$in2" \
 	sa 0x1001 0x1102 enc "$(key 0x1102)"
 refused "missing key refused" "no new encryption key for an SA: SA 0x00002001" \
-	ip netns exec "$EU" "$MIFCTL" clone "$eu2" from "$eu1" peer "$sg2" inner "$in2" \
+	in_eu clone "$eu2" from "$eu1" peer "$sg2" inner "$in2" \
 	sa 0x1001 0x1102 enc "$(key 0x1102)" sa 0x2001 0x2102
 refused "wrong key length refused" "new key of another length than the SA's" \
-	ip netns exec "$EU" "$MIFCTL" clone "$eu2" from "$eu1" peer "$sg2" inner "$in2" \
+	in_eu clone "$eu2" from "$eu1" peer "$sg2" inner "$in2" \
 	sa 0x1001 0x1102 enc 0x0011 sa 0x2001 0x2102 enc "$(key 0x2102)"
 refused "key of the source refused" "is the SA's own key" \
-	ip netns exec "$EU" "$MIFCTL" clone "$eu2" from "$eu1" peer "$sg2" inner "$in2" \
+	in_eu clone "$eu2" from "$eu1" peer "$sg2" inner "$in2" \
 	sa 0x1001 0x1102 enc "$(key 0x1001)" sa 0x2001 0x2102 enc "$(key 0x2102)"
 refused "SPI in use refused" "new SPI is in use at its destination: SA 0x00001001" \
-	ip netns exec "$EU" "$MIFCTL" clone "$eu2" from "$eu1" inner "$in2" \
+	in_eu clone "$eu2" from "$eu1" inner "$in2" \
 	sa 0x1001 0x1001 enc "$(key 0x1102)" sa 0x2001 0x2102 enc "$(key 0x2102)"
 refused "entry without SA refused" "entry matches no SA bound to the FROM addresses: SA 0x00009999" \
-	ip netns exec "$EU" "$MIFCTL" "${eu_clone[@]}" sa 0x9999 0x9998 enc "$(key 0x9998)"
+	in_eu "${eu_clone[@]}" sa 0x9999 0x9998 enc "$(key 0x9998)"
 refused "two entries for one SA refused" "two clone entries for one SA: SA 0x00001001" \
-	ip netns exec "$EU" "$MIFCTL" "${eu_clone[@]}" sa 0x1001 0x1103 enc "$(key 0x1103)"
+	in_eu "${eu_clone[@]}" sa 0x1001 0x1103 enc "$(key 0x1103)"
 refused "new address in FROM refused" "source address is the new address" \
-	ip netns exec "$EU" "$MIFCTL" clone "$eu1" from "$eu1"
-check "unprivileged caller refused" sh -c '! ip netns exec "$0" setpriv --reuid=65534 --regid=65534 --clear-groups "$@"' \
-	"$EU" "$MIFCTL" "${eu_clone[@]}"
-check "usage error exits 2" sh -c 'ip netns exec "$0" "$1" clone "$2" from "$3" sa 1 2 enc 0xabc; [ $? -eq 2 ]' \
+	in_eu clone "$eu1" from "$eu1"
+unprivileged() {
+	local MIFCTL_AS=(setpriv --reuid=65534 --regid=65534 --clear-groups) out
+	! out=$(mifctl_in "$EU" "$@" 2>&1) || return 1
+	echo "$out"
+	grep -q "Operation not permitted" <<<"$out"
+}
+check "unprivileged caller refused" unprivileged "${eu_clone[@]}"
+check "usage error exits 2" sh -c 'echo "sa 1 2 enc 0xabc" | ip netns exec "$0" "$1" clone "$2" from "$3" keys-file -; [ $? -eq 2 ]' \
 	"$EU" "$MIFCTL" "$eu2" "$eu1"
+refused "a key on the command line refused" "no keys on the command line" \
+	ip netns exec "$EU" "$MIFCTL" clone "$eu2" from "$eu1" sa 0x1001 0x1102 enc "$(key 0x1102)"
+check "a key on the command line: exit 2" sh -c 'ip netns exec "$0" "$1" clone "$2" from "$3" sa 1 2 enc 0x00; [ $? -eq 2 ]' \
+	"$EU" "$MIFCTL" "$eu2" "$eu1"
+keys=$(mktemp /tmp/mif-clone-keys.XXXXXX)
+printf '# SA 0x1001 out, 0x2001 in\nsa 0x1001 0x1102 enc %s\n\nsa 0x2001 0x2102 enc %s  # in\n' \
+	"$(key 0x1102)" "$(key 0x2102)" >"$keys"
+out=$(ip netns exec "$EU" "$MIFCTL" -j clone "$eu2" from "$eu1" peer "$sg2" inner "$in2" \
+	keys-file "$keys" dry-run)
+check "keys from a file, comments and blank lines: dry run 2 states" states_are 2 "$out"
+rm -f "$keys"
 check "nothing changed by refusals" test "$before" = "$(snapshot "$EU")"
 
 ip netns exec "$EU" "$MIFCTL" -j monitor count 1 >/tmp/mif-clone-events.$$ &
@@ -101,7 +140,7 @@ check "EU copy has the new key" sh -c 'ip -n "$0" xfrm state list spi 0x2102 | g
 check "EU inbound policy copy" sh -c 'ip -n "$0" xfrm policy list dir in | grep -A2 "dst $1/32" | grep -q "src $2 dst $3"' \
 	"$EU" "$in2" "$sg2" "$eu2"
 refused "SPI in use on a second clone" "new SPI is in use at its destination: SA 0x00001102" \
-	ip netns exec "$EU" "$MIFCTL" "${eu_clone[@]}"
+	in_eu "${eu_clone[@]}"
 
 # SG clones the mirror image: its peer's inner address changes.
 out=$(in_sg -j clone "$sg2" from "$sg1" peer "$eu2" peer-inner "$in2" \
@@ -141,10 +180,10 @@ check "two sources: copies deleted" test "$(json_field states <<<"$out")/$(json_
 # copy has the key of another source SA (fresh counters on a shared key
 # would repeat AEAD nonces).
 refused "one new key for two copies refused" "new key given twice in the request" \
-	ip netns exec "$EU" "$MIFCTL" clone 10.1.3.31 from "$eu1" dry-run \
+	in_eu clone 10.1.3.31 from "$eu1" dry-run \
 	sa 0x1001 0x1501 enc "$(key 0x1501)" sa 0x2001 0x2501 enc "$(key 0x1501)"
 refused "another source SA's key refused" "new key is the key of another source SA" \
-	ip netns exec "$EU" "$MIFCTL" clone 10.1.3.31 from "$eu1" dry-run \
+	in_eu clone 10.1.3.31 from "$eu1" dry-run \
 	sa 0x1001 0x1501 enc "$(key 0x2001)" sa 0x2001 0x2501 enc "$(key 0x2501)"
 
 # An inbound SPI reserved with XFRM_MSG_ALLOCSPI (a larval SA) is taken over
@@ -158,7 +197,7 @@ check "the reservation is a larval SA" sh -c 'ip -n "$0" xfrm state list spi 0x2
 larval_clone=(clone 10.1.3.31 from "$eu1" peer 10.1.3.32
 	sa 0x1001 0x1401 enc "$(key 0x1401)" sa 0x2001 0x2401 enc "$(key 0x2401)")
 refused "refused clone onto a reserved SPI" "new key given twice in the request" \
-	ip netns exec "$EU" "$MIFCTL" clone 10.1.3.31 from "$eu1" peer 10.1.3.32 \
+	in_eu clone 10.1.3.31 from "$eu1" peer 10.1.3.32 \
 	sa 0x1001 0x1401 enc "$(key 0x2401)" sa 0x2001 0x2401 enc "$(key 0x2401)"
 check "a refused clone leaves the reservation" sh -c '[ "$(ip -n "$0" xfrm state list spi 0x2401 | grep -c "^src")" = 1 ] &&
 	! ip -n "$0" xfrm state list spi 0x2401 | grep -q aead' "$EU"
@@ -174,7 +213,7 @@ check "reserved-SPI copies deleted" sh -c 'ip netns exec "$0" "$1" delete 10.1.3
 # or none at all; an SA without encapsulation needs both ports to gain it.
 encap_of() { ip -n "$EU" xfrm state list spi "$1" | grep -o 'encap type espinudp sport [0-9]* dport [0-9]*'; }
 refused "one port cannot add encapsulation" "needs both ports to gain it" \
-	ip netns exec "$EU" "$MIFCTL" clone 10.1.3.31 from "$eu1" port 4500 dry-run \
+	in_eu clone 10.1.3.31 from "$eu1" port 4500 dry-run \
 	sa 0x1001 0x1601 enc "$(key 0x1601)" sa 0x2001 0x2601 enc "$(key 0x2601)"
 out=$(in_eu -j clone 10.1.3.31 from "$eu1" peer 10.1.3.32 port 4500 peer-port 4501 \
 	sa 0x1001 0x1601 enc "$(key 0x1601)" sa 0x2001 0x2601 enc "$(key 0x2601)" port 4600 2>&1)
@@ -194,7 +233,7 @@ modprobe -q ipcomp 2>/dev/null
 if ip -n "$EU" xfrm state add src 10.1.3.41 dst 10.1.3.42 proto comp spi 0x4001 \
 		mode transport comp deflate 2>/dev/null; then
 	refused "IPcomp CPI above 0xffff refused" "CPI above 0xffff" \
-		ip netns exec "$EU" "$MIFCTL" clone 10.1.3.43 from 10.1.3.41 dry-run \
+		in_eu clone 10.1.3.43 from 10.1.3.41 dry-run \
 		sa 0x4001 0x14001 proto comp
 	out=$(in_eu -j clone 10.1.3.43 from 10.1.3.41 sa 0x4001 0x4101 proto comp 2>&1)
 	check "IPcomp clone: 1 state" states_are 1 "$out"

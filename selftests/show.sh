@@ -21,6 +21,12 @@ check "filtered group lists 2 policies" test "$(show show "$(topo_eu_outer 1)" |
 check "filter leaves other interfaces out" sh -c '! ip netns exec "$0" "$1" show "$2" | grep -q 10.1.2.' "$EU" "$MIFCTL" "$(topo_eu_outer 1)"
 check "unfiltered: one group per outer address" test "$(show show | grep -c '^[0-9]')" = 4
 check "json groups" sh -c 'ip netns exec "$0" "$1" -j show "$2" | grep -q "^\[{\"address\":\"$2\",\"states\":\[{"' "$EU" "$MIFCTL" "$(topo_eu_outer 2)"
+spi_forms() {	# the SPI as ip xfrm prints it, in text and in JSON
+	ip -n "$EU" xfrm state list spi 0x1001 | grep -q 'spi 0x00001001 ' &&
+		show show "$(topo_eu_outer 1)" | grep -q 'spi 0x00001001 ' &&
+		show -j show "$(topo_eu_outer 1)" | grep -q '"spi":"0x00001001"'
+}
+check "SPIs as ip xfrm prints them, text and JSON" spi_forms
 check "no key material" sh -c '! ip netns exec "$0" "$1" -j show | grep -q -i -e "$(printf %040x 0x1001)" -e key' "$EU" "$MIFCTL"
 check "unknown address: empty" test "$(show -j show 10.9.9.9)" = "[]"
 

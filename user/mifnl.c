@@ -3,6 +3,7 @@
  * Client of the xfrm_mif generic netlink family.
  */
 #include <errno.h>
+#include <gnutls/gnutls.h>
 #include <linux/netlink.h>
 #include <linux/xfrm_mif.h>
 #include <netlink/genl/ctrl.h>
@@ -164,6 +165,8 @@ int mifnl_request(struct mifnl *nl, struct nl_msg *msg, mifnl_reply_fn fn,
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &req);
 
 	err = nl_send_auto(nl->sk, msg);
+	/* A request may carry keys (clone): none is left in freed memory. */
+	gnutls_memset(nlmsg_hdr(msg), 0, nlmsg_hdr(msg)->nlmsg_len);
 	nlmsg_free(msg);
 	if (err < 0) {
 		nl_cb_put(cb);

@@ -435,11 +435,13 @@ MSOCK=$T/mifd-eu.sock
 MCONF=$T/mifd-eu.conf
 meu() { mifd_ctl "$EU" "$MSOCK" "$@"; }
 
-# mifd's view of CONN: "state spi_i spi_r child_spi_in child_spi_out"
+# mifd's view of CONN: "state spi_i spi_r child_spi_in child_spi_out",
+# the SPIs without mifd's 0x, as swanctl prints them
 mifd_view() {
 	meu -j ike list | jq -r --arg c "$1" \
 		'[.ike_sas[] | select(.conn == $c)][0] |
-		 "\(.state) \(.spi_i) \(.spi_r) \(.children[0].spi_in) \(.children[0].spi_out)"'
+		 [.state, .spi_i, .spi_r, .children[0].spi_in, .children[0].spi_out] |
+		 map(tostring | ltrimstr("0x")) | join(" ")'
 }
 
 swap64() { sed -E 's/(..)(..)(..)(..)(..)(..)(..)(..)/\8\7\6\5\4\3\2\1/' <<<"$1"; }

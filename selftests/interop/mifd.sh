@@ -145,9 +145,9 @@ child_on_iface() {
 	[ "$got" = "$want" ]
 }
 
-esp_packets() {	# esp_packets NS SPI(hex, no 0x)
+esp_packets() {	# esp_packets NS SPI (0x and hex, as ike list -j gives it)
 	local p
-	p=$(topo_esp_packets "$1" "0x$2")
+	p=$(topo_esp_packets "$1" "$2")
 	echo "${p:-0}"
 }
 

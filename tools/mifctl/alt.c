@@ -139,49 +139,40 @@ static int on_alt(struct nlattr **attrs, uint8_t cmd, void *arg)
 {
 	struct alt_list *al = arg;
 	struct mifctl *ctl = al->ctl;
-	struct json_object *o, *alts = json_object_new_array();
+	struct json_object *o = NULL, *alts = NULL;
 	struct ip_addr addr, alt;
 	char buf[IP_ADDR_STRLEN];
 	struct nlattr *nla;
 	int rem;
 
 	if (!attrs[XFRM_MIF_A_ADDR] || !attrs[XFRM_MIF_A_ALTS] ||
-	    mifnl_get_addr(attrs[XFRM_MIF_A_ADDR], &addr)) {
-		json_object_put(alts);
+	    mifnl_get_addr(attrs[XFRM_MIF_A_ADDR], &addr))
 		return -EBADMSG;
+	if (ctl->json) {
+		o = json_object_new_object();
+		alts = json_object_new_array();
+		json_object_array_add(al->list, o);
 	}
-	if (!ctl->json) {
-		printf("%s", ip_addr_str(&addr, buf, sizeof(buf)));
-		if (attrs[XFRM_MIF_A_MARK])
-			printf(" mark 0x%x/0x%x", nla_get_u32(attrs[XFRM_MIF_A_MARK]),
-			       attrs[XFRM_MIF_A_MARK_MASK] ?
-			       nla_get_u32(attrs[XFRM_MIF_A_MARK_MASK]) : UINT32_MAX);
-		if (attrs[XFRM_MIF_A_IF_ID])
-			printf(" if_id %u", nla_get_u32(attrs[XFRM_MIF_A_IF_ID]));
+	print_str(ctl, o, "address", "%s", ip_addr_str(&addr, buf, sizeof(buf)));
+	if (attrs[XFRM_MIF_A_MARK]) {
+		print_u32(ctl, o, "mark", " mark 0x%x",
+			  nla_get_u32(attrs[XFRM_MIF_A_MARK]));
+		print_u32(ctl, o, "mask", "/0x%x", attrs[XFRM_MIF_A_MARK_MASK] ?
+			  nla_get_u32(attrs[XFRM_MIF_A_MARK_MASK]) : UINT32_MAX);
+	}
+	if (attrs[XFRM_MIF_A_IF_ID])
+		print_u32(ctl, o, "if_id", " if_id %u",
+			  nla_get_u32(attrs[XFRM_MIF_A_IF_ID]));
+	if (!ctl->json)
 		printf(" alternates");
-	}
-	nla_for_each_nested(nla, attrs[XFRM_MIF_A_ALTS], rem) {
-		if (mifnl_get_addr(nla, &alt))
-			continue;
-		ip_addr_str(&alt, buf, sizeof(buf));
-		json_object_array_add(alts, json_object_new_string(buf));
-		if (!ctl->json)
-			printf(" %s", buf);
-	}
-	if (!ctl->json) {
+	nla_for_each_nested(nla, attrs[XFRM_MIF_A_ALTS], rem)
+		if (!mifnl_get_addr(nla, &alt))
+			print_str(ctl, alts, NULL, " %s",
+				  ip_addr_str(&alt, buf, sizeof(buf)));
+	if (ctl->json)
+		json_object_object_add(o, "alternates", alts);
+	else
 		printf("\n");
-		json_object_put(alts);
-		return 0;
-	}
-	o = json_object_new_object();
-	json_object_object_add(o, "address",
-			       json_object_new_string(ip_addr_str(&addr, buf, sizeof(buf))));
-	for (int k = 0; k < 3; k++)
-		if (attrs[scope_kws[k].attr])
-			json_object_object_add(o, scope_kws[k].kw,
-					       json_object_new_int64(nla_get_u32(attrs[scope_kws[k].attr])));
-	json_object_object_add(o, "alternates", alts);
-	json_object_array_add(al->list, o);
 	return 0;
 }
 
@@ -214,6 +205,7 @@ int cmd_alt(struct mifctl *ctl, int argc, char **argv)
 		int (*run)(struct mifctl *ctl, int argc, char **argv);
 	} subs[] = {
 		{ "set", alt_set }, { "show", alt_show }, { "del", alt_del },
+		{ "delete", alt_del },
 	};
 	if (argc < 2)
 		return usage_error("usage: mifctl alt set|show|del ...");

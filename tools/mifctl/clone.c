@@ -4,6 +4,7 @@
  * one, each SA with a new SPI and new keys.
  */
 #include <errno.h>
+#include <gnutls/gnutls.h>
 #include <linux/xfrm_mif.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -13,6 +14,8 @@
 #include "mifctl.h"
 
 #define KEY_MAX 512
+#define KEYS_FILE_MAX (64u << 20)	/* 300,000 entries with two keys */
+#define LINE_WORDS 32
 
 struct sa_arg {
 	uint32_t spi, new_spi;
@@ -140,8 +143,9 @@ struct clone_args {
 	bool has_num[4];
 	uint32_t flags;
 	int port, peer_port;		/* for every ESP SA; -1: not given */
-	struct sa_arg *sa;
-	int nsa;
+	const char *keys_file;		/* "-": standard input */
+	struct sa_arg *sa;		/* nsa of cap, keys wiped before freed */
+	int nsa, cap;
 };
 
 static const struct {
@@ -155,11 +159,79 @@ static const struct {
 };
 
 /* An address after keyword argv[i]: EXIT_OK or EXIT_USAGE. */
-static int addr_after(int argc, char **argv, int i, struct ip_addr *a)
+static int addr_after(const char *where, int argc, char **argv, int i,
+		      struct ip_addr *a)
 {
 	if (i + 1 >= argc)
-		return usage_error("clone: %s needs an address", argv[i]);
+		return usage_error("%s: %s needs an address", where, argv[i]);
 	return parse_addr_arg(argv[i + 1], a);
+}
+
+/* "sa SPI NEWSPI" at argv[*i]: a new entry, *i on NEWSPI. */
+static int new_sa(struct clone_args *a, const char *where, int argc,
+		  char **argv, int *i, struct sa_arg **out)
+{
+	struct sa_arg *sa;
+
+	if (a->nsa == a->cap)
+		return usage_error("%s: too many sa entries", where);
+	sa = &a->sa[a->nsa++];
+	sa->proto = IPPROTO_ESP;
+	sa->enc_len = sa->auth_len = -1;
+	sa->port = sa->peer_port = -1;
+	if (*i + 2 >= argc || parse_num(argv[*i + 1], &sa->spi) ||
+	    parse_num(argv[*i + 2], &sa->new_spi))
+		return usage_error("%s: sa needs an SPI and a new SPI", where);
+	*i += 2;
+	*out = sa;
+	return EXIT_OK;
+}
+
+/*
+ * A keyword of an sa entry at argv[*i] (proto, dst, enc, auth, port,
+ * peer-port): 1 with *i on its value, 0 if argv[*i] is none, or
+ * EXIT_USAGE. Keys only where @keys (in the keys file).
+ */
+static int sa_keyword(struct sa_arg *sa, const char *where, bool keys,
+		      int argc, char **argv, int *i)
+{
+	const char *kw = argv[*i], *v;
+	int *len, rc;
+
+	if (strcmp(kw, "proto") && strcmp(kw, "dst") && strcmp(kw, "enc") &&
+	    strcmp(kw, "auth") && strcmp(kw, "port") && strcmp(kw, "peer-port"))
+		return 0;
+	if ((!strcmp(kw, "enc") || !strcmp(kw, "auth")) && !keys)
+		return usage_error("%s: no keys on the command line, where ps "
+				   "and the shell's history show them: put the "
+				   "sa entries with their keys in a file, "
+				   "keys-file FILE (- for standard input)", where);
+	if (!sa)
+		return usage_error("%s: %s belongs to an sa", where, kw);
+	if (*i + 1 >= argc)
+		return usage_error("%s: %s needs a value", where, kw);
+	v = argv[++*i];
+	if (!strcmp(kw, "dst")) {
+		rc = parse_addr_arg(v, &sa->dst);
+		if (rc)
+			return rc;
+		sa->has_dst = true;
+	} else if (!strcmp(kw, "proto")) {
+		if (parse_proto(v, &sa->proto))
+			return usage_error("%s: proto is esp, ah or comp", where);
+	} else if (!strcmp(kw, "port") || !strcmp(kw, "peer-port")) {
+		if (parse_port(v, kw[1] == 'e' ? &sa->peer_port : &sa->port))
+			return usage_error("%s: %s needs a UDP port from 0 to 65535",
+					   where, kw);
+	} else {
+		len = kw[0] == 'e' ? &sa->enc_len : &sa->auth_len;
+		*len = parse_hex(v, kw[0] == 'e' ? sa->enc : sa->auth);
+		if (*len < 0)
+			return usage_error("%s: %s needs a key of hexadecimal "
+					   "digits, at most %d bytes", where, kw,
+					   KEY_MAX);
+	}
+	return 1;
 }
 
 static int parse_args(struct clone_args *a, int argc, char **argv)
@@ -203,59 +275,42 @@ static int parse_args(struct clone_args *a, int argc, char **argv)
 				x = &a->peer_inner;
 				has = &a->has_peer_inner;
 			}
-			rc = addr_after(argc, argv, i++, x);
+			rc = addr_after("clone", argc, argv, i++, x);
 			if (rc)
 				return rc;
 			*has = true;
 			continue;
 		}
-		if (!strcmp(kw, "sa")) {
-			sa = &a->sa[a->nsa++];
-			sa->proto = IPPROTO_ESP;
-			sa->enc_len = sa->auth_len = -1;
-			sa->port = sa->peer_port = -1;
-			if (i + 2 >= argc || parse_num(argv[i + 1], &sa->spi) ||
-			    parse_num(argv[i + 2], &sa->new_spi))
-				return usage_error("clone: sa needs an SPI and a new SPI");
-			i += 2;
+		if (!strcmp(kw, "keys-file")) {
+			if (a->keys_file)
+				return usage_error("clone: keys-file given twice");
+			if (i + 1 >= argc)
+				return usage_error("clone: keys-file needs a file, "
+						   "or - for standard input");
+			a->keys_file = argv[++i];
 			continue;
 		}
-		if (!strcmp(kw, "port") || !strcmp(kw, "peer-port")) {
+		if (!strcmp(kw, "sa")) {
+			rc = new_sa(a, "clone", argc, argv, &i, &sa);
+			if (rc)
+				return rc;
+			continue;
+		}
+		if (!sa && (!strcmp(kw, "port") || !strcmp(kw, "peer-port"))) {
 			/* before the first sa: every SA's; after one: its own */
-			int *port = sa ? &sa->port : &a->port;
+			int *port = kw[1] == 'e' ? &a->peer_port : &a->port;
 
-			if (kw[1] == 'e')
-				port = sa ? &sa->peer_port : &a->peer_port;
 			if (i + 1 >= argc || parse_port(argv[i + 1], port))
 				return usage_error("clone: %s needs a UDP port from 0 to 65535",
 						   kw);
 			i++;
 			continue;
 		}
-		if (!strcmp(kw, "enc") || !strcmp(kw, "auth") ||
-		    !strcmp(kw, "dst") || !strcmp(kw, "proto")) {
-			if (!sa)
-				return usage_error("clone: %s belongs to an sa", kw);
-			if (i + 1 >= argc)
-				return usage_error("clone: %s needs a value", kw);
-			i++;
-			if (kw[0] == 'd') {
-				rc = parse_addr_arg(argv[i], &sa->dst);
-				if (rc)
-					return rc;
-				sa->has_dst = true;
-			} else if (kw[0] == 'p') {
-				if (parse_proto(argv[i], &sa->proto))
-					return usage_error("clone: proto is esp, ah or comp");
-			} else {
-				int *len = kw[0] == 'e' ? &sa->enc_len : &sa->auth_len;
-
-				*len = parse_hex(argv[i], kw[0] == 'e' ? sa->enc : sa->auth);
-				if (*len < 0)
-					return usage_error("clone: \"%s\" is not a hex key", argv[i]);
-			}
+		rc = sa_keyword(sa, "clone", false, argc, argv, &i);
+		if (rc == 1)
 			continue;
-		}
+		if (rc)
+			return rc;
 		for (k = 0; k < 4; k++)
 			if (!strcmp(kw, num_kws[k].kw))
 				break;
@@ -270,6 +325,135 @@ static int parse_args(struct clone_args *a, int argc, char **argv)
 	if (!a->nfrom)
 		return usage_error("clone: from needs at least one address");
 	return EXIT_OK;
+}
+
+/*
+ * The whole of @f, NUL-terminated, in *buf (wipe and free it), its length
+ * in *len: 0, -EFBIG, -ENOMEM or -errno. A grown buffer is copied and the
+ * old one wiped, never realloc()ed: no copy of a key is left behind.
+ */
+static int read_secret(FILE *f, char **buf, size_t *len)
+{
+	size_t cap = 4096, n = 0, r;
+	char *b = malloc(cap), *nb;
+
+	if (!b)
+		return -ENOMEM;
+	while ((r = fread(b + n, 1, cap - 1 - n, f)) > 0) {
+		n += r;
+		if (n < cap - 1)
+			continue;
+		if (cap >= KEYS_FILE_MAX) {
+			gnutls_memset(b, 0, cap);
+			free(b);
+			return -EFBIG;
+		}
+		nb = malloc(cap * 2);
+		if (!nb) {
+			gnutls_memset(b, 0, cap);
+			free(b);
+			return -ENOMEM;
+		}
+		memcpy(nb, b, n);
+		gnutls_memset(b, 0, cap);
+		free(b);
+		b = nb;
+		cap *= 2;
+	}
+	if (ferror(f)) {
+		gnutls_memset(b, 0, cap);
+		free(b);
+		return -EIO;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+/* One line of the keys file: "sa SPI NEWSPI [keyword value]...". */
+static int keys_line(struct clone_args *a, char *line, const char *where)
+{
+	char *argv[LINE_WORDS], *save = NULL, *w;
+	struct sa_arg *sa = NULL;
+	int argc = 0, i, rc;
+
+	*strchrnul(line, '#') = '\0';
+	for (w = strtok_r(line, " \t\r", &save); w;
+	     w = strtok_r(NULL, " \t\r", &save)) {
+		if (argc == LINE_WORDS)
+			return usage_error("%s: more than %d words", where,
+					   LINE_WORDS);
+		argv[argc++] = w;
+	}
+	if (!argc)
+		return EXIT_OK;
+	if (strcmp(argv[0], "sa"))
+		return usage_error("%s: \"%s\": a line is one sa entry, "
+				   "sa SPI NEWSPI ...", where, argv[0]);
+	i = 0;
+	rc = new_sa(a, where, argc, argv, &i, &sa);
+	for (i++; !rc && i < argc; i++) {
+		rc = sa_keyword(sa, where, true, argc, argv, &i);
+		if (!rc)
+			return usage_error("%s: unknown keyword \"%s\" in an sa "
+					   "entry", where, argv[i]);
+		if (rc == 1)
+			rc = EXIT_OK;
+	}
+	return rc;
+}
+
+/*
+ * keys-file FILE: its sa entries, one a line, after those of the command
+ * line; the file is wiped once read.
+ */
+static int read_keys_file(struct clone_args *a)
+{
+	const char *name = a->keys_file;
+	bool std = !strcmp(name, "-");
+	char where[256], *buf, *line, *next;
+	struct sa_arg *sa;
+	size_t len;
+	int n = 1, rc = EXIT_OK, err;
+	FILE *f;
+
+	f = std ? stdin : fopen(name, "re");
+	if (!f)
+		return usage_error("clone: keys-file %s: %s", name,
+				   strerror(errno));
+	err = read_secret(f, &buf, &len);
+	if (!std)
+		fclose(f);
+	if (err)
+		return usage_error("clone: keys-file %s: %s", name,
+				   err == -EFBIG ? "larger than 64 MiB" :
+				   strerror(-err));
+	/* Room for every line, as an sa entry at most. */
+	for (line = buf; line; line = strchr(line + 1, '\n'))
+		n++;
+	sa = calloc((size_t)(a->cap + n), sizeof(*sa));
+	if (!sa) {
+		rc = usage_error("clone: keys-file %s: %s", name,
+				 strerror(ENOMEM));
+		goto out;
+	}
+	memcpy(sa, a->sa, (size_t)a->nsa * sizeof(*sa));	/* no keys yet */
+	free(a->sa);
+	a->sa = sa;
+	a->cap += n;
+	for (line = buf, n = 1; line && !rc; line = next, n++) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		snprintf(where, sizeof(where), "clone: keys-file %s line %d",
+			 std ? "(standard input)" : name, n);
+		rc = keys_line(a, line, where);
+	}
+out:
+	gnutls_memset(buf, 0, len);
+	free(buf);
+	return rc;
 }
 
 static struct nl_msg *build_msg(struct mifctl *ctl, const struct clone_args *a)
@@ -342,13 +526,17 @@ int cmd_clone(struct mifctl *ctl, int argc, char **argv)
 	bool dry_run;
 	int rc, err;
 
-	a.sa = calloc(argc, sizeof(*a.sa));
+	a.cap = argc;
+	a.sa = calloc(a.cap, sizeof(*a.sa));
 	if (!a.sa)
 		return kernel_error(ctl, "clone", -ENOMEM);
 	rc = parse_args(&a, argc, argv);
+	if (!rc && a.keys_file)
+		rc = read_keys_file(&a);
 	if (!rc)
 		rc = connect_module(ctl);
 	if (rc) {
+		gnutls_memset(a.sa, 0, (size_t)a.cap * sizeof(*a.sa));
 		free(a.sa);
 		return rc;
 	}
@@ -358,7 +546,7 @@ int cmd_clone(struct mifctl *ctl, int argc, char **argv)
 		nl_socket_set_buffer_size(ctl->nl.sk, 0, (int)size);
 	}
 	msg = build_msg(ctl, &a);
-	memset(a.sa, 0, argc * sizeof(*a.sa));	/* keys */
+	gnutls_memset(a.sa, 0, (size_t)a.cap * sizeof(*a.sa));	/* keys */
 	free(a.sa);
 	if (!msg)
 		return kernel_error(ctl, "clone", -ENOMEM);

@@ -38,6 +38,7 @@ static const struct {
 int cmd_info(struct mifctl *ctl, int argc, char **argv)
 {
 	struct info info = { 0 };
+	struct json_object *o, *f;
 	struct nl_msg *msg;
 	int rc, err;
 
@@ -53,23 +54,18 @@ int cmd_info(struct mifctl *ctl, int argc, char **argv)
 	if (err)
 		return kernel_error(ctl, "info", err);
 
+	o = ctl->json ? json_object_new_object() : NULL;
+	f = ctl->json ? json_object_new_array() : NULL;
+	print_u32(ctl, o, "version", "xfrm_mif version %u\nfeatures:", info.version);
+	for (size_t i = 0; i < sizeof(feature_names) / sizeof(feature_names[0]); i++)
+		if (info.features & feature_names[i].bit)
+			print_str(ctl, f, NULL, " %s", feature_names[i].name);
 	if (ctl->json) {
-		struct json_object *o = json_object_new_object();
-		struct json_object *f = json_object_new_array();
-
-		json_object_object_add(o, "version", json_object_new_int64(info.version));
-		for (size_t i = 0; i < sizeof(feature_names) / sizeof(feature_names[0]); i++)
-			if (info.features & feature_names[i].bit)
-				json_object_array_add(f, json_object_new_string(feature_names[i].name));
 		json_object_object_add(o, "features", f);
 		print_json(ctl, o);
 		json_object_put(o);
-		return EXIT_OK;
+	} else {
+		printf("\n");
 	}
-	printf("xfrm_mif version %u\nfeatures:", info.version);
-	for (size_t i = 0; i < sizeof(feature_names) / sizeof(feature_names[0]); i++)
-		if (info.features & feature_names[i].bit)
-			printf(" %s", feature_names[i].name);
-	printf("\n");
 	return EXIT_OK;
 }

@@ -13,27 +13,42 @@
 
 #include "mifctl.h"
 
-static const struct command commands[] = {
-	{ "info", cmd_info, "info",
-	  "The module's netlink API version and the operations it supports." },
+/* The verbs of the sa object: what the module does to SAs and policies. */
+static const struct command sa_verbs[] = {
+	{ "show", cmd_show, "show [ADDR]",
+	  "The SAs and policies, grouped by the address they are bound to." },
 	{ "delete", cmd_delete,
 	  "delete ADDR [reqid N] [if_id N] [mark N [mask N]] [dry-run]",
 	  "Delete every SA and policy bound to ADDR." },
 	{ "rewrite", cmd_rewrite,
 	  "rewrite OLD NEW [port P] [peer-port P] [reqid N] [if_id N]\n"
-	  "                 [mark N [mask N]] [dry-run]",
+	  "           [mark N [mask N]] [dry-run]",
 	  "Move every SA and policy bound to OLD to NEW." },
 	{ "clone", cmd_clone,
 	  "clone NEWADDR from ADDR [ADDR...] [peer ADDR] [inner ADDR] [peer-inner ADDR]\n"
-	  "        [port P] [peer-port P] [reqid N] [if_id N] [mark N [mask N]] [dry-run]\n"
-	  "        sa SPI NEWSPI [proto esp|ah|comp] [dst ADDR] [enc HEXKEY] [auth HEXKEY]\n"
-	  "           [port P] [peer-port P] [sa ...]",
+	  "           [port P] [peer-port P] [reqid N] [if_id N] [mark N [mask N]] [dry-run]\n"
+	  "           keys-file FILE|- [sa SPI NEWSPI [proto esp|ah|comp] [dst ADDR]\n"
+	  "              [port P] [peer-port P] [sa ...]]\n"
+	  "           FILE: sa SPI NEWSPI [proto P] [dst ADDR] [enc HEXKEY] [auth HEXKEY]\n"
+	  "              [port P] [peer-port P], one a line",
 	  "Copy the SAs and policies bound to the ADDRs onto NEWADDR." },
-	{ "show", cmd_show, "show [ADDR]",
-	  "The SAs and policies, grouped by the address they are bound to." },
+};
+
+#define N_SA_VERBS (sizeof(sa_verbs) / sizeof(sa_verbs[0]))
+
+static int cmd_sa(struct mifctl *ctl, int argc, char **argv);
+
+/* The objects, as ip's: mifctl OBJECT [VERB] [ARGS]. */
+static const struct command commands[] = {
+	{ "info", cmd_info, "info",
+	  "The module's netlink API version and the operations it supports." },
+	{ "sa", cmd_sa, NULL,
+	  "The SAs and policies bound to an address: show, delete, move\n"
+	  "(rewrite) or copy (clone) them in one call." },
 	{ "alt", cmd_alt,
-	  "alt set ADDR ALT [ALT...] [mark N [mask N]] [if_id N] | alt show\n"
-	  "        | alt del ADDR [mark N [mask N]] [if_id N]",
+	  "alt set ADDR ALT [ALT...] [mark N [mask N]] [if_id N]\n"
+	  "  mifctl alt show\n"
+	  "  mifctl alt del ADDR [mark N [mask N]] [if_id N]",
 	  "The alternate addresses the module fails over to when ADDR goes." },
 	{ "monitor", cmd_monitor, "monitor [count N]",
 	  "Print the module's events as they come." },
@@ -45,41 +60,84 @@ static const struct command commands[] = {
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
-static void usage(FILE *f)
+static const struct command *find(const struct command *t, size_t n,
+				  const char *name)
 {
-	fprintf(f, "Usage: mifctl [-j] [-p] COMMAND [ARGS]\n"
-		   "       mifctl help [COMMAND]\n"
-		   "       mifctl -V | --version | -h | --help\n\nCommands:\n");
-	for (size_t i = 0; i < N_COMMANDS; i++)
-		fprintf(f, "  mifctl %s\n", commands[i].usage);
-	fprintf(f, "\nSee mifctl(8).\n");
-}
-
-static const struct command *find_command(const char *name)
-{
-	for (size_t i = 0; i < N_COMMANDS; i++)
-		if (!strcmp(name, commands[i].name))
-			return &commands[i];
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(name, t[i].name))
+			return &t[i];
 	return NULL;
 }
 
-/* mifctl help [COMMAND]: the usage of all commands or of one. */
+/* The usage of one command, the sa object's a verb a line. */
+static void print_usage(FILE *f, const char *indent, const struct command *c)
+{
+	if (c->usage) {
+		fprintf(f, "%smifctl %s\n", indent, c->usage);
+		return;
+	}
+	for (size_t i = 0; i < N_SA_VERBS; i++)
+		fprintf(f, "%smifctl sa %s\n", indent, sa_verbs[i].usage);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: mifctl [-j] [-p] OBJECT [VERB] [ARGS]\n"
+		   "       mifctl help [OBJECT [VERB]]\n"
+		   "       mifctl -V | --version | -h | --help\n\nObjects and verbs:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		print_usage(f, "  ", &commands[i]);
+	fprintf(f, "\nmifctl show|delete|rewrite|clone ARGS, without sa, is still\n"
+		   "mifctl sa show|delete|rewrite|clone ARGS.\n\nSee mifctl(8).\n");
+}
+
+/*
+ * mifctl sa VERB ARGS; and the verbs alone, mifctl VERB ARGS, as mifctl
+ * had them before the sa object: the same command then.
+ */
+static int cmd_sa(struct mifctl *ctl, int argc, char **argv)
+{
+	const struct command *v;
+
+	if (argc < 2)
+		return usage_error("sa needs a verb: show, delete, rewrite, clone");
+	v = find(sa_verbs, N_SA_VERBS, argv[1]);
+	if (!v)
+		return usage_error("sa: unknown verb \"%s\" (show, delete, "
+				   "rewrite, clone)", argv[1]);
+	return v->run(ctl, argc - 1, argv + 1);
+}
+
+/* mifctl help [OBJECT [VERB]]: the usage of all commands or of one. */
 static int help(int argc, char **argv)
 {
-	const struct command *c;
+	const struct command *c, *v = NULL;
 
 	if (argc == 1) {
 		usage(stdout);
 		return EXIT_OK;
 	}
-	if (argc > 2)
+	c = find(commands, N_COMMANDS, argv[1]);
+	if (!c)
+		v = find(sa_verbs, N_SA_VERBS, argv[1]);	/* old form */
+	if (c == &commands[1] && argc == 3) {
+		v = find(sa_verbs, N_SA_VERBS, argv[2]);
+		if (!v)
+			return usage_error("help: sa has no verb \"%s\" (show, "
+					   "delete, rewrite, clone)", argv[2]);
+	} else if (argc > 2) {
 		return usage_error("help takes at most one command");
-	c = find_command(argv[1]);
+	}
+	if (v) {
+		printf("Usage: mifctl sa %s\n\n%s\n\nSee mifctl(8).\n", v->usage,
+		       v->summary);
+		return EXIT_OK;
+	}
 	if (!c)
 		return usage_error("help: unknown command \"%s\" (try mifctl help)",
 				   argv[1]);
-	printf("Usage: mifctl %s\n\n%s\n\nSee mifctl(8).\n", c->usage,
-	       c->summary);
+	print_usage(stdout, c == &commands[1] ? "" : "Usage: ", c);
+	printf("\n%s\n\nSee mifctl(8).\n", c->summary);
 	return EXIT_OK;
 }
 
@@ -284,7 +342,9 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[0], "help"))
 		return help(argc, argv);
-	c = find_command(argv[0]);
+	c = find(commands, N_COMMANDS, argv[0]);
+	if (!c)
+		c = find(sa_verbs, N_SA_VERBS, argv[0]);
 	if (!c)
 		return usage_error("unknown command \"%s\" (try mifctl help)",
 				   argv[0]);

@@ -58,6 +58,12 @@ struct filter {
 	bool has_num[FILTER_NUMS];
 };
 
+/* Output, print.c: one call per field for text and -j alike. */
+void print_str(struct mifctl *ctl, struct json_object *o, const char *key,
+	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void print_u32(struct mifctl *ctl, struct json_object *o, const char *key,
+	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 /* Helpers of mifctl.c. */
 int parse_addr_arg(const char *arg, struct ip_addr *addr);
 void read_counts(struct nlattr **attrs, struct counts *c);

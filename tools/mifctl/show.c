@@ -84,7 +84,7 @@ static int sa_item(struct item *it, struct nlattr *nest)
 {
 	struct nlattr *tb[XFRM_MIF_SA_A_MAX + 1];
 	struct ip_addr src = { 0 }, dst = { 0 };
-	char s[IP_ADDR_STRLEN], d[IP_ADDR_STRLEN];
+	char s[IP_ADDR_STRLEN], d[IP_ADDR_STRLEN], spi_hex[11];
 	uint32_t spi, reqid;
 	uint8_t proto, mode;
 
@@ -98,15 +98,17 @@ static int sa_item(struct item *it, struct nlattr *nest)
 	mode = tb[XFRM_MIF_SA_A_MODE] ? nla_get_u8(tb[XFRM_MIF_SA_A_MODE]) : 0;
 	reqid = tb[XFRM_MIF_SA_A_REQID] ? nla_get_u32(tb[XFRM_MIF_SA_A_REQID]) : 0;
 
+	/* As ip xfrm prints an SPI, and as mifctl ike list does. */
+	snprintf(spi_hex, sizeof(spi_hex), "0x%08x", spi);
 	it->obj = json_object_new_object();
 	json_object_object_add(it->obj, "proto", json_object_new_string(proto_name(proto)));
-	json_object_object_add(it->obj, "spi", json_object_new_int64(spi));
+	json_object_object_add(it->obj, "spi", json_object_new_string(spi_hex));
 	json_object_object_add(it->obj, "mode", json_object_new_string(mode_name(mode)));
 	json_addr(it->obj, "src", &src);
 	json_addr(it->obj, "dst", &dst);
 	json_object_object_add(it->obj, "reqid", json_object_new_int64(reqid));
-	snprintf(it->line, sizeof(it->line), "sa %s spi 0x%08x %s %s -> %s reqid %u",
-		 proto_name(proto), spi, mode_name(mode),
+	snprintf(it->line, sizeof(it->line), "sa %s spi %s %s %s -> %s reqid %u",
+		 proto_name(proto), spi_hex, mode_name(mode),
 		 ip_addr_str(&src, s, sizeof(s)), ip_addr_str(&dst, d, sizeof(d)), reqid);
 	bind_addr(it, &src);
 	bind_addr(it, &dst);
@@ -260,7 +262,7 @@ int cmd_show(struct mifctl *ctl, int argc, char **argv)
 	int rc, err;
 
 	if (argc > 2)
-		return usage_error("usage: mifctl show [ADDR]");
+		return usage_error("usage: mifctl sa show [ADDR]");
 	if (argc == 2) {
 		rc = parse_addr_arg(argv[1], &addr);
 		if (rc)

@@ -588,12 +588,13 @@ static void jadd_addr(struct json_object *o, const char *k,
 	jadd_str(o, k, ip_addr_str(a, buf, sizeof(buf)));
 }
 
+/* An SPI as ip xfrm prints one: "0x" and width hex digits. */
 static void jadd_hex(struct json_object *o, const char *k, uint64_t v,
 		     int width)
 {
 	char buf[24];
 
-	snprintf(buf, sizeof(buf), "%0*llx", width, (unsigned long long)v);
+	snprintf(buf, sizeof(buf), "0x%0*llx", width, (unsigned long long)v);
 	jadd_str(o, k, buf);
 }
 

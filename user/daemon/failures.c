@@ -93,7 +93,7 @@ struct json_object *failure_json(const struct conn_failure *f, uint64_t now)
 	json_object_object_add(o, "final", json_object_new_boolean(f->final));
 	json_object_object_add(o, "child", json_object_new_boolean(f->child));
 	if (f->spi_i) {
-		snprintf(buf, sizeof(buf), "%016llx",
+		snprintf(buf, sizeof(buf), "0x%016llx",
 			 (unsigned long long)f->spi_i);
 		json_object_object_add(o, "spi_i", json_object_new_string(buf));
 	}

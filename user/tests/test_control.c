@@ -695,7 +695,8 @@ static void last_error(void **state)
 			    "IKE_AUTH refused");
 	/* An IKE SA of the old configuration: by name. */
 	ef.why = "again";
-	failures_record(&d.failures, d.conf, &cc1[1].conn, 0, &ef, 6000);
+	failures_record(&d.failures, d.conf, &cc1[1].conn, 0x0123456789abcdefULL,
+			&ef, 6000);
 	assert_string_equal(failures_get(&d.failures, 0)->why, "again");
 
 	log_set_level(LOG_DEBUG);
@@ -720,6 +721,9 @@ static void last_error(void **state)
 		json_object_object_get(e, "notify_name")),
 		"AUTHENTICATION_FAILED");
 	assert_non_null(json_object_object_get(e, "time"));
+	/* SPIs as ip xfrm prints them, and mifctl show -j too. */
+	assert_string_equal(json_object_get_string(
+		json_object_object_get(e, "spi_i")), "0x0123456789abcdef");
 	json_object_put(req);
 	json_object_put(rep);
 	failures_free(&d.failures);
