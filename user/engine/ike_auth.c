@@ -12,6 +12,7 @@
 
 #include "engine/auth_sig.h"
 #include "engine/auth_method.h"
+#include "engine/children.h"
 #include "engine/exchange.h"
 #include "engine/mif.h"
 #include "engine/proposal.h"
@@ -131,6 +132,7 @@ int ike_auth_start(struct ikesa *sa, uint64_t now)
 	if (!c)
 		goto out;
 	sa->req.child = c;
+	c->tmpl = children_start(sa);
 	ret = childsa_alloc_spi(c, e->backend);
 	if (ret)
 		goto out;
