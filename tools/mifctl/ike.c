@@ -261,7 +261,8 @@ static void print_sas(struct json_object *r)
 					"installed", &inst) &&
 					json_object_get_boolean(inst);
 
-			printf("  child %s_i %s_o %s%s, %s <-> %s, %s",
+			printf("  child %s %s_i %s_o %s%s, %s <-> %s, %s",
+			       or(jstr(c, "name"), "?"),
 			       or(jstr(c, "spi_in"), "?"),
 			       or(jstr(c, "spi_out"), "?"),
 			       or(jstr(c, "mode"), "?"),
