@@ -175,7 +175,8 @@ static int choose_child(const struct conn *conn, const struct ike_chain *req,
 			const struct ike_payload *ptsi,
 			const struct ike_payload *ptsr, struct child_nego *nego)
 {
-	bool transport = ike_chain_find_notify(req, IKE_N_USE_TRANSPORT_MODE);
+	bool transport = ike_chain_find_notify(req, IKE_N_USE_TRANSPORT_MODE) !=
+			 NULL;
 	int i;
 
 	if (nego->prev)
