@@ -222,6 +222,33 @@ static void one_refused(void **state)
 	free(l);
 }
 
+/* B refuses the first child, the one IKE_AUTH carries: the others follow. */
+static void first_refused(void **state)
+{
+	struct world *w = world_new();
+	struct kids *k = calloc(1, sizeof(*k));
+	struct log_rec *l = calloc(1, sizeof(*l));
+	struct engine_log lg = { log_record, l };
+	struct ikesa *sa;
+
+	assert_non_null(k);
+	assert_non_null(l);
+	engine_set_log(&w->e[0], &lg);
+	services(w, k, 3);
+	k->c[1][0].local_ts[0].start_port = 9999;
+	k->c[1][0].local_ts[0].end_port = 9999;
+	sa = establish(w, 0);
+	assert_int_equal(n_children(sa), 2);
+	assert_null(of_child(w, 0, 0));
+	check_service(w, 1);
+	check_service(w, 2);
+	assert_true(logged(l, "IKE_AUTH: no Child SA: received "
+			   "TS_UNACCEPTABLE for child s0", NULL));
+	world_free(w);
+	free(k);
+	free(l);
+}
+
 /* A rekeyed Child SA keeps its child, on both sides. */
 static void rekey_keeps_child(void **state)
 {
@@ -444,6 +471,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ten_children),
 		cmocka_unit_test(one_refused),
+		cmocka_unit_test(first_refused),
 		cmocka_unit_test(rekey_keeps_child),
 		cmocka_unit_test(responder_picks),
 		cmocka_unit_test(conf_children),
