@@ -90,8 +90,10 @@ int children_match(const struct conn *c, const struct ike_ts *tsi,
 }
 
 /*
- * The i-th Child SA an initiator starts, in the order of the templates:
- * its template in *tmpl; false past the last.
+ * The i-th Child SA an initiator starts: its child in *tmpl; false past
+ * the last. One Child SA per child, in the order of the children; a
+ * child that expands into several Child SAs (one per interface, say)
+ * does so here, and only here.
  */
 static bool children_order(const struct ikesa *sa, unsigned int i,
 			   unsigned int *tmpl)
