@@ -9,8 +9,9 @@
 # peer that reboots under traffic), iface.sh (mifd's table of local
 # interfaces follows the kernel), announce.sh (MIF negotiation and
 # interface announcements between two mifd), dn.sh (distinguished names
-# against charon) and retry.sh (a connection that comes up by itself once
-# its peer does) when present and executable, or the
+# against charon), retry.sh (a connection that comes up by itself once
+# its peer does) and children.sh (several children per connection, with
+# mifd and with charon) when present and executable, or the
 # files named on the command line, and merges their
 # TAP into one stream, numbering the cases anew and prefixing each name
 # with its file's. Other files here (lib.sh, helpers) are not run.
@@ -43,6 +44,7 @@ else
 	[ -x "$dir/announce.sh" ] && files+=("$dir/announce.sh")
 	[ -x "$dir/dn.sh" ] && files+=("$dir/dn.sh")
 	[ -x "$dir/retry.sh" ] && files+=("$dir/retry.sh")
+	[ -x "$dir/children.sh" ] && files+=("$dir/children.sh")
 fi
 
 echo "TAP version 13"

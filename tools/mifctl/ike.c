@@ -281,7 +281,8 @@ static void print_sas(struct json_object *r)
 					"installed", &inst) &&
 					json_object_get_boolean(inst);
 
-			printf("  child in %s out %s %s%s, %s <-> %s, %s",
+			printf("  child %s in %s out %s %s%s, %s <-> %s, %s",
+			       or(jstr(c, "name"), "?"),
 			       or(jstr(c, "spi_in"), "?"),
 			       or(jstr(c, "spi_out"), "?"),
 			       or(jstr(c, "mode"), "?"),

@@ -50,7 +50,26 @@ enum mifd_key {
 	M_HALF_OPEN_MAX, M_HALF_OPEN_MAX_PEER, M_CONTROL_GROUP, M_N
 };
 
-enum section_kind { SEC_NONE, SEC_MIFD, SEC_CONN, SEC_BAD };
+/* The keys of a [child CONN/NAME] section. */
+enum child_key { C_LOCAL_TS, C_REMOTE_TS, C_MODE, C_ESP, C_LIFETIME, C_N };
+
+static const char *const child_keys[C_N] = {
+	[C_LOCAL_TS] = "local_ts", [C_REMOTE_TS] = "remote_ts",
+	[C_MODE] = "mode", [C_ESP] = "esp", [C_LIFETIME] = "child_lifetime",
+};
+
+/*
+ * A [child CONN/NAME] section as read: its values are parsed once every
+ * connection is known, on top of its connection's (children_finish()).
+ */
+struct child_sec {
+	char conn[CONF_NAME_MAX], name[CONF_NAME_MAX];
+	unsigned int line;
+	char *val[C_N];			/* NULL: not given */
+	unsigned int key_line[C_N];
+};
+
+enum section_kind { SEC_NONE, SEC_MIFD, SEC_CONN, SEC_CHILD, SEC_BAD };
 
 struct ctx {
 	const char *path;
@@ -75,6 +94,9 @@ struct ctx {
 
 	bool holds_secrets;		/* a psk, or names a key file */
 	mode_t mode;			/* of the file */
+	/* The [child] sections, malloc'ed; the last one is SEC_CHILD's. */
+	struct child_sec *childs;
+	unsigned int n_childs, max_childs;
 };
 
 static void __attribute__((format(printf, 3, 0)))
@@ -482,6 +504,54 @@ static void fix_pointers(struct conf *c)
 	}
 }
 
+/*
+ * Child sections: [child CONN/NAME], in any order with the [conn]
+ * sections. Their keys are kept as text until the end of the file, then
+ * parsed over a copy of their connection's own child.
+ */
+
+static void child_start(struct ctx *x, char *n)
+{
+	char *slash = strchr(n, '/');
+	struct child_sec *cs;
+
+	x->kind = SEC_BAD;
+	if (slash)
+		*slash = '\0';
+	if (!slash || !valid_name(n) || !valid_name(slash + 1)) {
+		error(x, "bad child section name \"%s%s%s\" (CONN/NAME, each "
+		      "letters, digits, _ . -; at most %d)", n,
+		      slash ? "/" : "", slash ? slash + 1 : "",
+		      CONF_NAME_MAX - 1);
+		return;
+	}
+	for (unsigned int i = 0; i < x->n_childs; i++) {
+		if (strcmp(x->childs[i].conn, n) ||
+		    strcmp(x->childs[i].name, slash + 1))
+			continue;
+		error(x, "duplicate child \"%s/%s\" (first defined at line "
+		      "%u)", n, slash + 1, x->childs[i].line);
+		return;
+	}
+	if (x->n_childs == x->max_childs) {
+		unsigned int max = x->max_childs ? x->max_childs * 2 : 16;
+
+		cs = realloc(x->childs, max * sizeof(*cs));
+		if (!cs) {
+			error(x, "out of memory");
+			return;
+		}
+		x->childs = cs;
+		x->max_childs = max;
+	}
+	cs = &x->childs[x->n_childs++];
+	memset(cs, 0, sizeof(*cs));
+	snprintf(cs->conn, sizeof(cs->conn), "%s", n);
+	snprintf(cs->name, sizeof(cs->name), "%s", slash + 1);
+	cs->line = x->line;
+	x->kind = SEC_CHILD;
+}
+
 /* A "[...]" line, seen by the reader before inih. */
 static void section_start(struct ctx *x, const char *line)
 {
@@ -511,9 +581,13 @@ static void section_start(struct ctx *x, const char *line)
 		x->kind = SEC_MIFD;
 		return;
 	}
+	if (!strncmp(n, "child", 5) && isspace((unsigned char)n[5])) {
+		child_start(x, trim(n + 5));
+		return;
+	}
 	if (strncmp(n, "conn", 4) || !isspace((unsigned char)n[4])) {
-		error(x, "unknown section [%s] (expected [mifd] or [conn NAME])",
-		      n);
+		error(x, "unknown section [%s] (expected [mifd], [conn NAME] "
+		      "or [child CONN/NAME])", n);
 		x->kind = SEC_BAD;
 		return;
 	}
@@ -1135,6 +1209,152 @@ static void key_lost(struct ctx *x, const char *name)
 	x->key_line[k] = x->line;
 }
 
+static void child_key(struct ctx *x, const char *name, const char *v)
+{
+	struct child_sec *cs = &x->childs[x->n_childs - 1];
+	int k = -1;
+
+	for (int i = 0; i < C_N && k < 0; i++)
+		if (!strcmp(child_keys[i], name))
+			k = i;
+
+	if (k < 0) {
+		error(x, "unknown key \"%s\" in [child %s/%s] (a child takes "
+		      "local_ts, remote_ts, mode, esp, child_lifetime)", name,
+		      cs->conn, cs->name);
+		return;
+	}
+	if (cs->val[k]) {
+		error(x, "duplicate key \"%s\" in [child %s/%s] (first at "
+		      "line %u)", name, cs->conn, cs->name, cs->key_line[k]);
+		return;
+	}
+	if (!*v) {
+		error(x, "%s: empty value", name);
+		return;
+	}
+	cs->val[k] = strdup(v);
+	if (!cs->val[k])
+		error(x, "out of memory");
+	cs->key_line[k] = x->line;
+}
+
+/* One value of a child section, at its own line, into t. */
+static void child_value(struct ctx *x, enum child_key k, const char *v,
+			struct conn_child *t)
+{
+	const char *name = child_keys[k];
+	uint64_t ms;
+
+	switch (k) {
+	case C_LOCAL_TS:
+		parse_ts(x, name, v, t->local_ts, &t->n_local_ts);
+		break;
+	case C_REMOTE_TS:
+		parse_ts(x, name, v, t->remote_ts, &t->n_remote_ts);
+		break;
+	case C_MODE:
+		if (!strcasecmp(v, "tunnel"))
+			t->mode = KERNEL_MODE_TUNNEL;
+		else if (!strcasecmp(v, "transport"))
+			t->mode = KERNEL_MODE_TRANSPORT;
+		else
+			error(x, "mode: \"%s\" is neither tunnel nor "
+			      "transport", v);
+		break;
+	case C_ESP:
+		parse_proposals(x, name, v, true, t->esp, &t->n_esp);
+		break;
+	case C_LIFETIME:
+		if (parse_duration(v, 1000, &ms) || (ms && ms < 1000))
+			error(x, "%s: \"%s\" is not a duration of at least "
+			      "1 s (or 0 for unlimited)", name, v);
+		else
+			t->lifetime_s = ms / 1000;
+		break;
+	case C_N:
+		break;
+	}
+}
+
+/* Room for the children of cc: its arrays, sized once. */
+static int children_alloc(struct conf_conn *cc, unsigned int n)
+{
+	cc->children = calloc(n, sizeof(*cc->children));
+	cc->child_names = calloc(n, sizeof(*cc->child_names));
+	return cc->children && cc->child_names ? 0 : -ENOMEM;
+}
+
+/* The end of the file: each child section onto its connection. */
+static void children_finish(struct ctx *x)
+{
+	struct conf *conf = x->conf;
+
+	for (unsigned int i = 0; i < x->n_childs; i++) {
+		struct child_sec *cs = &x->childs[i];
+		struct conf_conn *cc = conf_find(conf, cs->conn);
+		struct conn_child *t;
+		unsigned int n = 0;
+
+		if (!cc) {
+			error_at(x, cs->line, "[child %s/%s]: no connection "
+				 "\"%s\"", cs->conn, cs->name, cs->conn);
+			continue;
+		}
+		if (cc->n_children == CONN_MAX_CHILDREN) {
+			error_at(x, cs->line, "[child %s/%s]: more than %d "
+				 "children in [conn %s]", cs->conn, cs->name,
+				 CONN_MAX_CHILDREN, cs->conn);
+			continue;
+		}
+		if (!cc->children) {
+			for (unsigned int j = i; j < x->n_childs; j++)
+				n += !strcmp(x->childs[j].conn, cs->conn);
+			if (n > CONN_MAX_CHILDREN)
+				n = CONN_MAX_CHILDREN;
+			if (children_alloc(cc, n)) {
+				error_at(x, cs->line, "out of memory");
+				return;
+			}
+		}
+		t = &cc->children[cc->n_children];
+		snprintf(cc->child_names[cc->n_children], CONF_NAME_MAX, "%s",
+			 cs->name);
+		/* What it does not say, its connection does. */
+		t->name = cc->child_names[cc->n_children];
+		t->n_esp = cc->conn.n_esp;
+		memcpy(t->esp, cc->conn.esp, sizeof(t->esp));
+		t->n_local_ts = cc->conn.n_local_ts;
+		t->n_remote_ts = cc->conn.n_remote_ts;
+		memcpy(t->local_ts, cc->conn.local_ts, sizeof(t->local_ts));
+		memcpy(t->remote_ts, cc->conn.remote_ts, sizeof(t->remote_ts));
+		t->mode = cc->conn.mode;
+		t->lifetime_s = cc->conn.child_lifetime_s;
+		for (unsigned int k = 0; k < C_N; k++) {
+			if (!cs->val[k])
+				continue;
+			x->line = cs->key_line[k];
+			child_value(x, k, cs->val[k], t);
+		}
+		if (!t->n_local_ts || !t->n_remote_ts)
+			error_at(x, cs->line, "[child %s/%s]: no %s (and none "
+				 "in [conn %s])", cs->conn, cs->name,
+				 !t->n_local_ts ? "local_ts" : "remote_ts",
+				 cs->conn);
+		cc->n_children++;
+		cc->conn.n_children = cc->n_children;
+		cc->conn.children = cc->children;
+	}
+}
+
+static void childs_free(struct ctx *x)
+{
+	for (unsigned int i = 0; i < x->n_childs; i++)
+		for (unsigned int k = 0; k < C_N; k++)
+			free(x->childs[i].val[k]);
+	free(x->childs);
+}
+
 static int handler(void *user, const char *section, const char *name,
 		   const char *value)
 {
@@ -1155,6 +1375,10 @@ static int handler(void *user, const char *section, const char *name,
 			key_lost(x, name);
 		else
 			conn_key(x, name, v);
+		break;
+	case SEC_CHILD:
+		if (!unquote(x, name, trim(raw), v))
+			child_key(x, name, v);
 		break;
 	case SEC_BAD:
 		break;		/* already reported */
@@ -1275,6 +1499,8 @@ int conf_load(const char *path, struct conf **out, char *err, size_t errlen)
 	section_end(&x);
 	if (x.holds_secrets)
 		check_secret_mode(&x, path, x.mode);
+	children_finish(&x);
+	childs_free(&x);
 	if (ret > 0)
 		error_at(&x, (unsigned int)ret, "syntax error (expected "
 			 "[section] or key = value)");
@@ -1298,6 +1524,8 @@ void conf_free(struct conf *c)
 			      sizeof(c->conns[i].conn.psk));
 		creds_put(c, c->conns[i].conn.sig_creds);
 		c->conns[i].conn.sig_creds = NULL;
+		free(c->conns[i].children);
+		free(c->conns[i].child_names);
 	}
 	/* Those no connection took (failed, or never handed out). */
 	for (unsigned int i = 0; i < c->n_creds; i++)
@@ -1314,6 +1542,23 @@ struct conf_conn *conf_find(struct conf *c, const char *name)
 		if (!strcmp(c->conns[i].name, name))
 			return &c->conns[i];
 	return NULL;
+}
+
+/* The same children, in the same order (zeroed before filling in). */
+static bool children_equal(const struct conf_conn *a,
+			   const struct conf_conn *b)
+{
+	size_t off = offsetof(struct conn_child, n_esp);
+
+	if (a->n_children != b->n_children)
+		return false;
+	for (unsigned int i = 0; i < a->n_children; i++)
+		if (strcmp(a->child_names[i], b->child_names[i]) ||
+		    memcmp((const char *)&a->children[i] + off,
+			   (const char *)&b->children[i] + off,
+			   sizeof(a->children[i]) - off))
+			return false;
+	return true;
 }
 
 bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b)
@@ -1336,7 +1581,8 @@ bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b)
 	       !strcmp(a->key_file, b->key_file) &&
 	       !strcmp(a->ca_dir, b->ca_dir) &&
 	       a->conn.rsa_pss == b->conn.rsa_pss &&
-	       a->conn.rsa_sha1 == b->conn.rsa_sha1;
+	       a->conn.rsa_sha1 == b->conn.rsa_sha1 &&
+	       children_equal(a, b);
 }
 
 static const char *const level_names[] = {

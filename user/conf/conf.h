@@ -57,6 +57,14 @@ struct conf_conn {
 	unsigned int cert_line;		/* of cert, key or ca_dir */
 	/* The configured text of the proposals, for display. */
 	char ike_text[256], esp_text[256];
+	/*
+	 * Its [child CONN/NAME] sections, in file order: conn.children
+	 * points at children, each child's name at its child_names entry
+	 * (malloc'ed, n_children of each; none: NULL).
+	 */
+	unsigned int n_children;
+	struct conn_child *children;
+	char (*child_names)[CONF_NAME_MAX];
 };
 
 /*

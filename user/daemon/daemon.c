@@ -19,6 +19,7 @@
 #include "daemon/daemon.h"
 #include "daemon/log.h"
 #include "daemon/reload.h"
+#include "engine/children.h"
 #include "engine/identity.h"
 #include "engine/ike_sa.h"
 #include "kernel/xfrm.h"
@@ -675,10 +676,14 @@ static void add_stats(struct daemon *d, struct json_object *o,
 }
 
 static struct json_object *child_json(struct daemon *d,
+				      const struct conn *conn,
 				      const struct childsa *c)
 {
 	struct json_object *o = json_object_new_object();
+	struct conn_child own;
 
+	/* The child it is made from (engine/children.h). */
+	jadd_str(o, "name", conn_child(conn, c->tmpl, &own)->name);
 	jadd_hex(o, "spi_in", c->spi_in, 8);
 	jadd_hex(o, "spi_out", c->spi_out, 8);
 	jadd_int(o, "reqid", c->reqid);
@@ -833,7 +838,7 @@ static struct json_object *sa_json(struct daemon *d, const struct ikesa *sa,
 			 "rekey", sa->rekey_at, now, true);
 	json_object_object_add(o, "mif", mif_json(sa));
 	for (const struct childsa *c = sa->children; c; c = c->next)
-		json_object_array_add(ch, child_json(d, c));
+		json_object_array_add(ch, child_json(d, sa->conn, c));
 	json_object_object_add(o, "children", ch);
 	return o;
 }

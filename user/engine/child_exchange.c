@@ -11,6 +11,7 @@
 
 #include <gnutls/gnutls.h>
 
+#include "engine/children.h"
 #include "engine/exchange.h"
 #include "engine/selector.h"
 #include "ike/notify.h"
@@ -37,25 +38,26 @@ int child_request_payloads(struct ikesa *sa, struct childsa *c,
 			   struct ike_ts *tsi, struct ike_ts *tsr,
 			   struct ike_notify *mode, uint16_t dh_group)
 {
-	const struct conn *conn = sa->conn;
+	struct conn_child own;
+	const struct conn_child *t = conn_child(sa->conn, c->tmpl, &own);
 	struct ike_error err;
 	uint8_t spi[4];
 
 	spi_bytes(c->spi_in, spi);
-	c->mode = conn->mode;
+	c->mode = t->mode;
 	if (!c->n_local_ts || !c->n_remote_ts) {
-		c->n_local_ts = conn->n_local_ts;
-		c->n_remote_ts = conn->n_remote_ts;
-		memcpy(c->local_ts, conn->local_ts, sizeof(c->local_ts));
-		memcpy(c->remote_ts, conn->remote_ts, sizeof(c->remote_ts));
+		c->n_local_ts = t->n_local_ts;
+		c->n_remote_ts = t->n_remote_ts;
+		memcpy(c->local_ts, t->local_ts, sizeof(c->local_ts));
+		memcpy(c->remote_ts, t->remote_ts, sizeof(c->remote_ts));
 	}
-	c->lifetime_s = conn->child_lifetime_s;
+	c->lifetime_s = t->lifetime_s;
 
-	if (conn->mode == KERNEL_MODE_TRANSPORT) {
+	if (t->mode == KERNEL_MODE_TRANSPORT) {
 		ikesa_notify(mode, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
 		ike_chain_add(chain, IKE_PL_NOTIFY, mode, &err);
 	}
-	if (proposal_offer(sap, conn->esp, conn->n_esp, IKE_PROTO_ESP, spi,
+	if (proposal_offer(sap, t->esp, t->n_esp, IKE_PROTO_ESP, spi,
 			   4, dh_group))
 		return -ENOMEM;
 	fill_ts(tsi, c->local_ts, c->n_local_ts);
@@ -153,25 +155,51 @@ static uint16_t respond_ke(const struct proposal_choice *pc,
 
 /* Why an ESP offer was refused: what it held, and what we take. */
 static void offer_refused(struct child_nego *nego, const struct ike_sa *offer,
-			  const struct conn *conn)
+			  const struct conn_child *t)
 {
 	char peer[96], ours[96];
 
 	snprintf(nego->why, sizeof(nego->why), "; peer offered %s, we "
 		 "accept %s", engine_offer_text(offer, peer, sizeof(peer)),
-		 engine_conf_proposals_text(conn->esp, conn->n_esp, ours,
+		 engine_conf_proposals_text(t->esp, t->n_esp, ours,
 					    sizeof(ours)));
+}
+
+/*
+ * Responder: the child a request is for, or -1 with nego->why set. A
+ * rekey keeps the child of the SA it replaces. With one child, a
+ * request that fits it in part only is left to the narrowing, which
+ * says which side did not fit.
+ */
+static int choose_child(const struct conn *conn, const struct ike_chain *req,
+			const struct ike_payload *ptsi,
+			const struct ike_payload *ptsr, struct child_nego *nego)
+{
+	bool transport = ike_chain_find_notify(req, IKE_N_USE_TRANSPORT_MODE) !=
+			 NULL;
+	int i;
+
+	if (nego->prev)
+		return (int)nego->prev->tmpl;
+	i = children_match(conn, ptsi->ts, ptsr->ts, transport);
+	if (i < 0 && conn_n_children(conn) == 1)
+		return 0;
+	if (i < 0)
+		snprintf(nego->why, sizeof(nego->why), "; the peer's TSi and "
+			 "TSr fit none of our %u children", conn->n_children);
+	return i;
 }
 
 struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 			      struct child_nego *nego,
 			      struct proposal_choice *pc, uint16_t *notify)
 {
-	const struct conn *conn = sa->conn;
 	const struct ike_payload *psa, *ptsi, *ptsr, *pke;
+	const struct conn_child *t;
+	struct conn_child own;
 	struct childsa *c;
 	uint16_t ke_group;
-	int ret;
+	int ret, tmpl;
 
 	psa = ike_chain_find(req, IKE_PL_SA, NULL);
 	ptsi = ike_chain_find(req, IKE_PL_TSI, NULL);
@@ -180,12 +208,18 @@ struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 		*notify = IKE_N_INVALID_SYNTAX;
 		return NULL;
 	}
+	tmpl = choose_child(sa->conn, req, ptsi, ptsr, nego);
+	if (tmpl < 0) {
+		*notify = IKE_N_TS_UNACCEPTABLE;
+		return NULL;
+	}
+	t = conn_child(sa->conn, (unsigned int)tmpl, &own);
 	pke = nego->pfs ? ike_chain_find(req, IKE_PL_KE, NULL) : NULL;
 	ke_group = !nego->pfs ? PROPOSAL_NO_DH : pke ? pke->ke->group : 0;
-	if (proposal_select(psa->sa, conn->esp, conn->n_esp, IKE_PROTO_ESP,
+	if (proposal_select(psa->sa, t->esp, t->n_esp, IKE_PROTO_ESP,
 			    ke_group, pc)) {
 		*notify = IKE_N_NO_PROPOSAL_CHOSEN;
-		offer_refused(nego, psa->sa, conn);
+		offer_refused(nego, psa->sa, t);
 		return NULL;
 	}
 	c = childsa_new(&sa->local, sa->local_port, &sa->remote,
@@ -195,10 +229,10 @@ struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 		*notify = IKE_N_TEMPORARY_FAILURE;
 		return NULL;
 	}
-	c->n_remote_ts = ts_narrow(ptsi->ts, conn->remote_ts,
-				   conn->n_remote_ts, c->remote_ts,
-				   CONN_MAX_TS);
-	c->n_local_ts = ts_narrow(ptsr->ts, conn->local_ts, conn->n_local_ts,
+	c->tmpl = (unsigned int)tmpl;
+	c->n_remote_ts = ts_narrow(ptsi->ts, t->remote_ts, t->n_remote_ts,
+				   c->remote_ts, CONN_MAX_TS);
+	c->n_local_ts = ts_narrow(ptsr->ts, t->local_ts, t->n_local_ts,
 				  c->local_ts, CONN_MAX_TS);
 	if (!c->n_remote_ts || !c->n_local_ts) {
 		snprintf(nego->why, sizeof(nego->why), "; the peer's %s fit "
@@ -214,7 +248,7 @@ struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 	for (unsigned int i = 0; i < c->n_local_ts; i++)
 		sel_ports_narrow(&c->local_ts[i]);
 	c->mode = KERNEL_MODE_TUNNEL;
-	if (conn->mode == KERNEL_MODE_TRANSPORT &&
+	if (t->mode == KERNEL_MODE_TRANSPORT &&
 	    ike_chain_find_notify(req, IKE_N_USE_TRANSPORT_MODE))
 		c->mode = KERNEL_MODE_TRANSPORT;
 	if (!same_traffic(nego->prev, c)) {
@@ -222,7 +256,7 @@ struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 		*notify = IKE_N_TS_UNACCEPTABLE;
 		return NULL;
 	}
-	c->lifetime_s = conn->child_lifetime_s;
+	c->lifetime_s = t->lifetime_s;
 	*notify = respond_ke(pc, pke, nego);
 	if (*notify) {
 		childsa_free(c);
@@ -274,6 +308,8 @@ uint16_t child_complete(struct ikesa *sa, struct childsa *c,
 			const struct child_nego *nego)
 {
 	const struct ike_payload *psa, *ptsi, *ptsr, *pke;
+	struct conn_child own;
+	const struct conn_child *t = conn_child(sa->conn, c->tmpl, &own);
 	struct proposal_choice pc;
 	uint16_t n = engine_error_notify(resp);
 
@@ -284,8 +320,7 @@ uint16_t child_complete(struct ikesa *sa, struct childsa *c,
 	ptsr = ike_chain_find(resp, IKE_PL_TSR, NULL);
 	if (!psa || !ptsi || !ptsr)
 		return IKE_N_INVALID_SYNTAX;
-	if (proposal_check_reply(psa->sa, sa->conn->esp, sa->conn->n_esp,
-				 IKE_PROTO_ESP,
+	if (proposal_check_reply(psa->sa, t->esp, t->n_esp, IKE_PROTO_ESP,
 				 nego->pfs ? 0 : PROPOSAL_NO_DH, &pc))
 		return IKE_N_NO_PROPOSAL_CHOSEN;
 	/* A group must be the one of the KE payload we sent. */
@@ -312,7 +347,7 @@ uint16_t child_complete(struct ikesa *sa, struct childsa *c,
 	       ptsr->ts->n * sizeof(c->remote_ts[0]));
 	c->mode = KERNEL_MODE_TUNNEL;
 	if (ike_chain_find_notify(resp, IKE_N_USE_TRANSPORT_MODE)) {
-		if (sa->conn->mode != KERNEL_MODE_TRANSPORT)
+		if (t->mode != KERNEL_MODE_TRANSPORT)
 			return IKE_N_NO_PROPOSAL_CHOSEN;
 		c->mode = KERNEL_MODE_TRANSPORT;
 	}

@@ -31,6 +31,8 @@ struct childsa {
 	uint32_t spi_out;		/* the peer's */
 	uint32_t reqid;
 	enum kernel_mode mode;
+	/* Its connection's child it is made from (engine/children.h). */
+	unsigned int tmpl;
 
 	unsigned int n_local_ts, n_remote_ts;
 	struct ike_selector local_ts[CONN_MAX_TS];

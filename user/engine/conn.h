@@ -22,6 +22,7 @@
 #define CONN_MAX_ID		128
 #define CONN_MAX_PSK		128
 #define CONN_MAX_IFACES		16
+#define CONN_MAX_CHILDREN	64
 
 /*
  * What to do with another IKE SA of the same connection and identities
@@ -39,6 +40,24 @@ enum conn_unique {
 struct conn_proposal {
 	unsigned int n;
 	struct ike_transform xf[CONN_MAX_TRANSFORMS];
+};
+
+/*
+ * A child: the template of the Child SAs of one service (engine/children.h),
+ * as strongSwan's children { NAME { ... } }. Its Child SAs keep it through
+ * their rekeys.
+ */
+struct conn_child {
+	const char *name;
+	/* ESP proposals, in order of preference. */
+	unsigned int n_esp;
+	struct conn_proposal esp[CONN_MAX_PROPOSALS];
+	/* Ours and the peer's side of its Child SAs. */
+	unsigned int n_local_ts, n_remote_ts;
+	struct ike_selector local_ts[CONN_MAX_TS];
+	struct ike_selector remote_ts[CONN_MAX_TS];
+	enum kernel_mode mode;
+	uint64_t lifetime_s;		/* 0: unlimited */
 };
 
 struct conn_id {
@@ -64,7 +83,10 @@ struct conn {
 	struct conn_proposal ike[CONN_MAX_PROPOSALS];
 	struct conn_proposal esp[CONN_MAX_PROPOSALS];
 
-	/* Ours and the peer's side of the Child SAs. */
+	/*
+	 * Ours and the peer's side of the Child SAs: n_esp, esp and these
+	 * make the connection's one child when it has no others.
+	 */
 	unsigned int n_local_ts, n_remote_ts;
 	struct ike_selector local_ts[CONN_MAX_TS];
 	struct ike_selector remote_ts[CONN_MAX_TS];
@@ -122,6 +144,15 @@ struct conn {
 	 * 14 with sha1WithRSAEncryption): refused unless set.
 	 */
 	bool rsa_sha1;
+
+	/*
+	 * The children, in the order the initiator starts them (at most
+	 * CONN_MAX_CHILDREN); none: one, made of the connection's own n_esp,
+	 * esp, local_ts, remote_ts, mode and child_lifetime_s and named as
+	 * the connection (conn_child(), engine/children.h).
+	 */
+	unsigned int n_children;
+	const struct conn_child *children;
 };
 
 #endif

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "crypto/random.h"
+#include "engine/children.h"
 #include "engine/exchange.h"
 #include "ike/ke.h"
 #include "ike/nonce.h"
@@ -74,13 +75,31 @@ static int request_keying(struct ikesa *sa, struct ccs_msg *cm,
 	return ike_chain_add(&cm->chain, IKE_PL_KE, &cm->ke, &err);
 }
 
+/* The first DH group of the ESP proposals of c's child. */
+static uint16_t first_dh(const struct ikesa *sa, unsigned int child)
+{
+	struct conn_child own;
+	const struct conn_child *t = conn_child(sa->conn, child, &own);
+
+	return proposal_first_dh(t->esp, t->n_esp);
+}
+
+/* Whether the ESP proposals of the child name group g. */
+static bool has_dh(const struct ikesa *sa, unsigned int child, uint16_t g)
+{
+	struct conn_child own;
+	const struct conn_child *t = conn_child(sa->conn, child, &own);
+
+	return proposal_has_dh(t->esp, t->n_esp, g);
+}
+
 /*
- * A new Child SA. tmpl: the one whose reqid and traffic selectors it
- * takes (§2.8), or NULL for the connection's; rekey: it replaces tmpl
- * (REKEY_SA).
+ * A new Child SA of the connection's child (children.h). tmpl: the one
+ * whose child, reqid and traffic selectors it takes (§2.8), or NULL for
+ * new ones; rekey: it replaces tmpl (REKEY_SA).
  */
-static int start(struct ikesa *sa, const struct childsa *tmpl, bool rekey,
-		 uint16_t group, uint64_t now)
+static int start(struct ikesa *sa, const struct childsa *tmpl,
+		 unsigned int child, bool rekey, uint16_t group, uint64_t now)
 {
 	struct engine *e = sa->engine;
 	struct ccs_msg *cm = calloc(1, sizeof(*cm));
@@ -94,6 +113,7 @@ static int start(struct ikesa *sa, const struct childsa *tmpl, bool rekey,
 			sa->remote_port, tmpl ? tmpl->reqid : e->next_reqid++);
 	if (!c)
 		goto out;
+	c->tmpl = tmpl ? tmpl->tmpl : child;
 	if (tmpl) {
 		/* The new SA carries the same traffic (§2.8). */
 		c->n_local_ts = tmpl->n_local_ts;
@@ -132,8 +152,14 @@ out:
 int create_child_sa_start(struct ikesa *sa, struct childsa *old,
 			  uint64_t now)
 {
-	return start(sa, old, true, proposal_first_dh(sa->conn->esp,
-						      sa->conn->n_esp), now);
+	unsigned int child = old ? old->tmpl : 0;
+
+	return start(sa, old, child, true, first_dh(sa, child), now);
+}
+
+int create_child_sa_new(struct ikesa *sa, unsigned int tmpl, uint64_t now)
+{
+	return start(sa, NULL, tmpl, false, first_dh(sa, tmpl), now);
 }
 
 static void respond_error(struct ikesa *sa, uint32_t id, uint16_t notify,
@@ -374,8 +400,7 @@ static void recreate(struct ikesa *sa, struct childsa *old,
 
 	ikesa_take_child(sa, old, ENGINE_R_PEER);
 	childsa_remove_sas(old, e);
-	if (!start(sa, c, false, proposal_first_dh(sa->conn->esp,
-						   sa->conn->n_esp), now)) {
+	if (!start(sa, c, c->tmpl, false, first_dh(sa, c->tmpl), now)) {
 		sa->req.standin = old;
 		old = NULL;
 	}
@@ -391,13 +416,20 @@ static void recreate(struct ikesa *sa, struct childsa *old,
 static void log_failed(struct ikesa *sa, const struct childsa *c,
 		       uint16_t n, bool from_peer)
 {
-	char what[32];
+	struct conn_child own;
+	const char *name = conn_child(sa->conn, c->tmpl, &own)->name;
+	char what[48 + CONN_MAX_ID];
+	int len;
 
 	if (c->rekey_spi)
-		snprintf(what, sizeof(what), "rekey of Child SA %08x",
-			 c->rekey_spi);
+		len = snprintf(what, sizeof(what), "rekey of Child SA %08x",
+			       c->rekey_spi);
 	else
-		snprintf(what, sizeof(what), "new Child SA");
+		len = snprintf(what, sizeof(what), "new Child SA");
+	/* A connection with children says which one. */
+	if (sa->conn->n_children && len > 0 && (size_t)len < sizeof(what))
+		snprintf(what + len, sizeof(what) - (size_t)len,
+			 " of child %s", name);
 	/* The routine detours (engine_notify_level()) are no failure. */
 	if (engine_notify_level(n) > ENGINE_LOG_NOTICE)
 		engine_logf(sa->engine, engine_notify_level(n), sa,
@@ -426,6 +458,7 @@ static void response(struct engine *e, struct ikesa *sa,
 	struct childsa *standin = sa->req.standin;
 	uint16_t n = IKE_N_INVALID_SYNTAX, sent, g;
 	uint32_t coll = sa->req.coll_spi;
+	unsigned int child;
 	bool redundant, retry;
 
 	if (sa->req.rekey_ike) {
@@ -471,19 +504,20 @@ static void response(struct engine *e, struct ikesa *sa,
 			       pinv->notify->data[1]);
 		/* Unless the peer has rekeyed it meanwhile. */
 		retry = g != sent && !(old && old->replaced) &&
-			proposal_has_dh(sa->conn->esp, sa->conn->n_esp, g);
+			has_dh(sa, c->tmpl, g);
 		if (retry && standin) {
 			/* In place of the stand-in: c's reqid, selectors. */
-			if (!start(sa, c, false, g, m->now)) {
+			if (!start(sa, c, c->tmpl, false, g, m->now)) {
 				sa->req.standin = standin;
 				standin = NULL;
 			}
 			retry = false;
 		}
+		child = c->tmpl;
 		child_reject(sa, c, m->chain, m->now);
 		peer_replaces(sa, coll, old);
 		if (retry)
-			start(sa, old, true, g, m->now);
+			start(sa, old, child, true, g, m->now);
 		standin_done(sa, standin);
 		return;
 	}

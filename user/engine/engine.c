@@ -13,6 +13,7 @@
 #include <gnutls/gnutls.h>
 
 #include "crypto/random.h"
+#include "engine/children.h"
 #include "engine/engine.h"
 #include "engine/exchange.h"
 #include "engine/identity.h"
@@ -413,6 +414,8 @@ static void input_response(struct engine *e, const struct exchange_ops *x,
 		m->chain = inner;
 		sa->last_heard = m->now;
 		x->response(e, sa, m);
+		/* The window is free again: the next child, if one is due. */
+		children_next(sa, m->now);
 		ike_chain_free(inner);
 		ikesa_plain_free(&plain);
 	}
@@ -796,6 +799,8 @@ static void sa_tick(struct ikesa *sa, uint64_t now)
 		informational_delete_pending(sa, now);
 		return;
 	}
+	if (children_next(sa, now))
+		return;
 	if (sa->rekey_at && now >= sa->rekey_at) {
 		if (c->ike_reauth) {
 			reauth(sa, now);

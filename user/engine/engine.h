@@ -24,6 +24,9 @@
  *				one exchange each (exchange.h)
  *	child_exchange.c	Child SA payloads shared by IKE_AUTH and
  *				CREATE_CHILD_SA
+ *	children.c		a connection's children (Child SA
+ *				templates): which one a request is for,
+ *				which ones an initiator starts
  *	ike_rekey.c		the IKE SA rekeyed by CREATE_CHILD_SA
  *	proposal.c		offering and choosing proposals
  *	proposal_set.c		the connections' distinct IKE proposal

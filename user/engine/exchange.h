@@ -155,6 +155,8 @@ int ike_sa_init_start(struct ikesa *sa, uint64_t now);
 int ike_auth_start(struct ikesa *sa, uint64_t now);
 int create_child_sa_start(struct ikesa *sa, struct childsa *old,
 			  uint64_t now);
+/* A new Child SA of the connection's child tmpl (children.h). */
+int create_child_sa_new(struct ikesa *sa, unsigned int tmpl, uint64_t now);
 int informational_start(struct ikesa *sa, struct childsa *del_child,
 			bool del_ike, uint64_t now);
 /* Delete the Child SAs of sa->del_pending, already gone on our side. */
@@ -224,8 +226,9 @@ struct child_nego {
 };
 
 /*
- * Initiator: SA (ESP, our new SPI), TSi, TSr and mode notify. The
- * selectors are c's if it has some (a rekey), else the connection's.
+ * Initiator: SA (ESP, our new SPI), TSi, TSr and mode notify, of c's
+ * child (c->tmpl). The selectors are c's if it has some (a rekey), else
+ * the child's.
  * dh_group: the KE group sent, 0 for none, PROPOSAL_NO_DH in IKE_AUTH.
  */
 int child_request_payloads(struct ikesa *sa, struct childsa *c,
@@ -233,8 +236,9 @@ int child_request_payloads(struct ikesa *sa, struct childsa *c,
 			   struct ike_ts *tsi, struct ike_ts *tsr,
 			   struct ike_notify *mode, uint16_t dh_group);
 /*
- * Responder: choose a proposal, narrow selectors and install a new
- * Child SA from the request in m. Returns the child or NULL with
+ * Responder: choose the connection's child (children_match(); a rekey
+ * keeps nego->prev's), a proposal of it, narrow selectors and install a
+ * new Child SA from the request in m. Returns the child or NULL with
  * *notify set to the error to answer with.
  */
 struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,

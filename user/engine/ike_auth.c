@@ -12,6 +12,7 @@
 
 #include "engine/auth_sig.h"
 #include "engine/auth_method.h"
+#include "engine/children.h"
 #include "engine/exchange.h"
 #include "engine/identity.h"
 #include "engine/mif.h"
@@ -134,6 +135,7 @@ int ike_auth_start(struct ikesa *sa, uint64_t now)
 	if (!c)
 		goto out;
 	sa->req.child = c;
+	c->tmpl = children_start(sa);
 	ret = childsa_alloc_spi(c, e->backend);
 	if (ret)
 		goto out;
@@ -428,11 +430,19 @@ static void response(struct engine *e, struct ikesa *sa,
 	sa->req.child = NULL;
 	n = child_complete(sa, c, m->chain, &nego);
 	if (n) {
-		/* The IKE SA stands without its first Child SA. */
+		struct conn_child own;
+
+		/*
+		 * The IKE SA stands without its first Child SA; the
+		 * connection's other children follow all the same.
+		 */
 		engine_failed(e, sa, NULL, n, ENGINE_FAIL_FINAL |
-			      ENGINE_FAIL_CHILD, "IKE_AUTH: no Child SA: %s %s",
-			      engine_error_notify(m->chain) == n ? "received" :
-			      "answer not acceptable,", ike_notify_name(n));
+			      ENGINE_FAIL_CHILD, "IKE_AUTH: no Child SA: %s "
+			      "%s%s%s", engine_error_notify(m->chain) == n ?
+			      "received" : "answer not acceptable,",
+			      ike_notify_name(n), sa->conn->n_children ?
+			      " for child " : "", sa->conn->n_children ?
+			      conn_child(sa->conn, c->tmpl, &own)->name : "");
 		child_reject(sa, c, m->chain, m->now);
 	} else {
 		ikesa_add_child(sa, c);

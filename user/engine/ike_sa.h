@@ -152,6 +152,11 @@ struct ikesa {
 	bool reauth;		/* deleted to set up a new one: initiate it */
 
 	struct childsa *children;
+	/*
+	 * Initiator: the next of the connection's children to create
+	 * (children.c); 0: none, as on a responder.
+	 */
+	unsigned int next_child;
 	/* spi_in of expired Child SAs, for a Delete once the window opens */
 	uint32_t del_pending[IKESA_DEL_PENDING];
 	unsigned int n_del_pending;

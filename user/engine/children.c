@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A connection's children: which template a Child SA is made from, on
+ * either side, and which ones an initiator starts, in which order.
+ */
+#include <string.h>
+
+#include "engine/children.h"
+#include "engine/exchange.h"
+
+unsigned int conn_n_children(const struct conn *c)
+{
+	return c->n_children ? c->n_children : 1;
+}
+
+const struct conn_child *conn_child(const struct conn *c, unsigned int i,
+				    struct conn_child *own)
+{
+	if (c->n_children)
+		return &c->children[i < c->n_children ? i : 0];
+	own->name = c->name;
+	own->n_esp = c->n_esp;
+	memcpy(own->esp, c->esp, sizeof(own->esp));
+	own->n_local_ts = c->n_local_ts;
+	own->n_remote_ts = c->n_remote_ts;
+	memcpy(own->local_ts, c->local_ts, sizeof(own->local_ts));
+	memcpy(own->remote_ts, c->remote_ts, sizeof(own->remote_ts));
+	own->mode = c->mode;
+	own->lifetime_s = c->child_lifetime_s;
+	return own;
+}
+
+/* Whether every selector of a is one of b's. */
+static bool all_in(const struct ike_selector *a, unsigned int na,
+		   const struct ike_selector *b, unsigned int nb)
+{
+	for (unsigned int i = 0; i < na; i++) {
+		bool found = false;
+
+		for (unsigned int j = 0; j < nb && !found; j++)
+			found = !memcmp(&a[i], &b[j], sizeof(a[i]));
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * How well the peer's selectors fit ours on one side: 3 the same, 2 a
+ * part of ours, 1 something in common (we narrow), 0 nothing.
+ */
+static unsigned int side_fit(const struct ike_ts *peer,
+			     const struct ike_selector *mine, unsigned int n)
+{
+	struct ike_selector scratch[CONN_MAX_TS];
+
+	if (peer->n <= CONN_MAX_TS && all_in(peer->sel, peer->n, mine, n) &&
+	    all_in(mine, n, peer->sel, peer->n))
+		return 3;
+	if (ts_within(peer, mine, n))
+		return 2;
+	return ts_narrow(peer, mine, n, scratch, CONN_MAX_TS) ? 1 : 0;
+}
+
+int children_match(const struct conn *c, const struct ike_ts *tsi,
+		   const struct ike_ts *tsr, bool transport)
+{
+	enum kernel_mode want = transport ? KERNEL_MODE_TRANSPORT :
+					    KERNEL_MODE_TUNNEL;
+	unsigned int best_score = 0;
+	int best = -1;
+
+	for (unsigned int i = 0; i < conn_n_children(c); i++) {
+		struct conn_child own;
+		const struct conn_child *t = conn_child(c, i, &own);
+		unsigned int r = side_fit(tsi, t->remote_ts, t->n_remote_ts);
+		unsigned int l = side_fit(tsr, t->local_ts, t->n_local_ts);
+		unsigned int score;
+
+		if (!r || !l)
+			continue;
+		/* Fit first, the mode breaks ties. */
+		score = ((r < l ? r : l) * 8 + r + l) * 2 + (t->mode == want);
+		if (score > best_score) {
+			best_score = score;
+			best = (int)i;
+		}
+	}
+	return best;
+}
+
+/*
+ * The i-th Child SA an initiator starts: its child in *tmpl; false past
+ * the last. One Child SA per child, in the order of the children; a
+ * child that expands into several Child SAs (one per interface, say)
+ * does so here, and only here.
+ */
+static bool children_order(const struct ikesa *sa, unsigned int i,
+			   unsigned int *tmpl)
+{
+	if (i >= conn_n_children(sa->conn))
+		return false;
+	*tmpl = i;
+	return true;
+}
+
+unsigned int children_start(struct ikesa *sa)
+{
+	unsigned int tmpl = 0;
+
+	children_order(sa, 0, &tmpl);
+	sa->next_child = 1;
+	return tmpl;
+}
+
+bool children_next(struct ikesa *sa, uint64_t now)
+{
+	unsigned int tmpl;
+	int ret;
+
+	if (!sa->next_child || sa->req.active ||
+	    sa->state != IKESA_ESTABLISHED || sa->replaced)
+		return false;
+	while (children_order(sa, sa->next_child, &tmpl)) {
+		struct conn_child own;
+
+		sa->next_child++;
+		ret = create_child_sa_new(sa, tmpl, now);
+		if (!ret)
+			return true;
+		engine_failed(sa->engine, sa, NULL, 0, ENGINE_FAIL_FINAL |
+			      ENGINE_FAIL_CHILD, "CREATE_CHILD_SA (new Child "
+			      "SA %s) not sent: %s",
+			      conn_child(sa->conn, tmpl, &own)->name,
+			      strerror(-ret));
+	}
+	return false;
+}
