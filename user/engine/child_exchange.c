@@ -11,6 +11,7 @@
 
 #include <gnutls/gnutls.h>
 
+#include "engine/cfg.h"
 #include "engine/exchange.h"
 #include "engine/selector.h"
 #include "ike/notify.h"
@@ -48,6 +49,10 @@ int child_request_payloads(struct ikesa *sa, struct childsa *c,
 		c->n_remote_ts = conn->n_remote_ts;
 		memcpy(c->local_ts, conn->local_ts, sizeof(c->local_ts));
 		memcpy(c->remote_ts, conn->remote_ts, sizeof(c->remote_ts));
+		/* No local_ts: our inner addresses (cfg.h), if we ask. */
+		if (!c->n_local_ts)
+			c->n_local_ts = cfg_local_ts(sa, c->local_ts,
+						     CONN_MAX_TS);
 	}
 	c->lifetime_s = conn->child_lifetime_s;
 
@@ -198,6 +203,8 @@ struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 	c->n_remote_ts = ts_narrow(ptsi->ts, conn->remote_ts,
 				   conn->n_remote_ts, c->remote_ts,
 				   CONN_MAX_TS);
+	/* Only the addresses leased to the peer, if it has a pool. */
+	c->n_remote_ts = cfg_narrow_tsi(sa, c->remote_ts, c->n_remote_ts);
 	c->n_local_ts = ts_narrow(ptsr->ts, conn->local_ts, conn->n_local_ts,
 				  c->local_ts, CONN_MAX_TS);
 	if (!c->n_remote_ts || !c->n_local_ts) {
