@@ -83,8 +83,8 @@ struct ctx {
 	char section[CONF_NAME_MAX + 8];
 	unsigned int section_line;
 	struct conf_conn *cc;		/* SEC_CONN */
-	unsigned int seen;		/* keys given, bits */
-	unsigned int bad;		/* keys given a value not parsed */
+	uint64_t seen;			/* keys given, bits */
+	uint64_t bad;			/* keys given a value not parsed */
 	unsigned int key_line[K_N];
 	bool mifd_seen;
 	bool peer_any;			/* remote = %any */
@@ -981,7 +981,7 @@ static void conn_certs(struct ctx *x, unsigned int line)
 /* Key k was given, and its value parsed. */
 static bool addr_parsed(const struct ctx *x, enum conn_key k)
 {
-	return (x->seen & (1u << k)) && !(x->bad & (1u << k));
+	return (x->seen & (1ull << k)) && !(x->bad & (1ull << k));
 }
 
 /* The end of a [conn] section: required keys and defaults. */
@@ -992,14 +992,14 @@ static void conn_finish(struct ctx *x)
 	char buf[sizeof(default_ike)];
 	unsigned int line = x->section_line;
 
-	if (!(x->seen & (1u << K_LOCAL)))
+	if (!(x->seen & (1ull << K_LOCAL)))
 		error_at(x, line, "[conn %s]: missing required key \"local\"",
 			 cc->name);
-	if (!(x->seen & (1u << K_REMOTE)))
+	if (!(x->seen & (1ull << K_REMOTE)))
 		error_at(x, line, "[conn %s]: missing required key \"remote\"",
 			 cc->name);
 	if (c->auth_method == IKE_AUTH_SHARED_KEY_MIC &&
-	    !(x->seen & (1u << K_PSK)))
+	    !(x->seen & (1ull << K_PSK)))
 		error_at(x, line, "[conn %s]: auth = psk needs a \"psk\" key",
 			 cc->name);
 	conn_certs(x, line);
@@ -1010,7 +1010,7 @@ static void conn_finish(struct ctx *x)
 	if (x->peer_any && cc->start)
 		error_at(x, x->key_line[K_START], "[conn %s]: start = yes "
 			 "needs a remote address, not %%any", cc->name);
-	if (!(x->seen & (1u << K_IKE))) {
+	if (!(x->seen & (1ull << K_IKE))) {
 		struct ctx quiet = *x;
 
 		strcpy(buf, default_ike);
@@ -1018,7 +1018,7 @@ static void conn_finish(struct ctx *x)
 		parse_proposals(&quiet, "ike", buf, false, c->ike, &c->n_ike);
 		snprintf(cc->ike_text, sizeof(cc->ike_text), "%s", default_ike);
 	}
-	if (!(x->seen & (1u << K_ESP))) {
+	if (!(x->seen & (1ull << K_ESP))) {
 		struct ctx quiet = *x;
 
 		strcpy(buf, default_esp);
@@ -1026,9 +1026,9 @@ static void conn_finish(struct ctx *x)
 		parse_proposals(&quiet, "esp", buf, true, c->esp, &c->n_esp);
 		snprintf(cc->esp_text, sizeof(cc->esp_text), "%s", default_esp);
 	}
-	if (!(x->seen & (1u << K_LOCAL_ID)) && c->local.family)
+	if (!(x->seen & (1ull << K_LOCAL_ID)) && c->local.family)
 		id_from_addr(&c->local_id, &c->local);
-	if (!(x->seen & (1u << K_REMOTE_ID)) && c->remote.family)
+	if (!(x->seen & (1ull << K_REMOTE_ID)) && c->remote.family)
 		id_from_addr(&c->remote_id, &c->remote);
 	if (!c->n_local_ts && c->local.family) {
 		sel_from_prefix(&c->local_ts[0], &c->local,
@@ -1041,7 +1041,7 @@ static void conn_finish(struct ctx *x)
 		c->n_remote_ts = 1;
 	}
 	if (!c->n_remote_ts && x->peer_any &&
-	    (x->seen & (1u << K_REMOTE)))
+	    (x->seen & (1ull << K_REMOTE)))
 		error_at(x, line, "[conn %s]: remote = %%any needs remote_ts",
 			 cc->name);
 }
@@ -1251,22 +1251,22 @@ static void conn_key(struct ctx *x, const char *name, const char *v)
 		error(x, "unknown key \"%s\" in [conn %s]", name, cc->name);
 		return;
 	}
-	if (x->seen & (1u << k)) {
+	if (x->seen & (1ull << k)) {
 		error(x, "duplicate key \"%s\" in [conn %s] (first at line %u)",
 		      name, cc->name, x->key_line[k]);
 		return;
 	}
-	x->seen |= 1u << k;
+	x->seen |= 1ull << k;
 	x->key_line[k] = x->line;
 	if (!*v) {
-		x->bad |= 1u << k;
+		x->bad |= 1ull << k;
 		error(x, "%s: empty value", name);
 		return;
 	}
 	switch (k) {
 	case K_LOCAL:
 		if (ip_addr_parse(v, &c->local)) {
-			x->bad |= 1u << k;
+			x->bad |= 1ull << k;
 			error(x, "local: \"%s\" is not an IPv4 or IPv6 address",
 			      v);
 		}
@@ -1276,7 +1276,7 @@ static void conn_key(struct ctx *x, const char *name, const char *v)
 			x->peer_any = true;
 			memset(&c->remote, 0, sizeof(c->remote));
 		} else if (ip_addr_parse(v, &c->remote)) {
-			x->bad |= 1u << k;
+			x->bad |= 1ull << k;
 			error(x, "remote: \"%s\" is not an IPv4 or IPv6 "
 			      "address (or %%any)", v);
 		}
