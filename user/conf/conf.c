@@ -32,7 +32,8 @@ enum conn_key {
 	K_REMOTE_ID, K_AUTH, K_PSK, K_IKE, K_ESP, K_LOCAL_TS, K_REMOTE_TS,
 	K_MODE, K_DPD, K_IKE_LIFETIME, K_CHILD_LIFETIME, K_RETRANS_BASE,
 	K_RETRANS_TRIES, K_START, K_CERT, K_KEY, K_CA_DIR, K_CACERT,
-	K_RSA_PSS, K_UNIQUE, K_IKE_REAUTH, K_RSA_SHA1, K_INTERFACES, K_MIF, K_N
+	K_RSA_PSS, K_UNIQUE, K_IKE_REAUTH, K_RSA_SHA1, K_INTERFACES, K_MIF,
+	K_POOL, K_DNS, K_VIPS, K_VIP_DEVICE, K_N
 };
 
 static const char *const conn_keys[K_N] = {
@@ -51,6 +52,8 @@ static const char *const conn_keys[K_N] = {
 	[K_UNIQUE] = "unique", [K_IKE_REAUTH] = "ike_reauth",
 	[K_RSA_SHA1] = "rsa_sha1", [K_INTERFACES] = "interfaces",
 	[K_MIF] = "mif",
+	[K_POOL] = "pool", [K_DNS] = "dns", [K_VIPS] = "vips",
+	[K_VIP_DEVICE] = "vip_device",
 };
 
 enum mifd_key {
@@ -826,6 +829,65 @@ static int parse_ifaces(struct ctx *x, const char *key, const char *v,
 			  "interface", iface_item, out, n);
 }
 
+/* Inner addresses: pool, dns, vips (engine/cfg.h). */
+
+static int pool_item(struct ctx *x, const char *key, char *text,
+		     unsigned int i, void *arg)
+{
+	struct pool_range *out = arg;
+	const char *why;
+
+	if (pool_range_parse(text, &out[i], &why)) {
+		error(x, "%s: \"%s\" %s", key, text, why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int dns_item(struct ctx *x, const char *key, char *text,
+		    unsigned int i, void *arg)
+{
+	struct ip_addr *out = arg;
+
+	if (ip_addr_parse(text, &out[i])) {
+		error(x, "%s: \"%s\" is not an IP address", key, text);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* "0.0.0.0" asks for an IPv4 address, "::" for an IPv6 one. */
+static int vip_item(struct ctx *x, const char *key, char *text,
+		    unsigned int i, void *arg)
+{
+	static const uint8_t zero[16];
+	struct conn *c = arg;
+	struct ip_addr a;
+
+	if (ip_addr_parse(text, &a) ||
+	    memcmp(a.bytes, zero, ip_addr_len(&a))) {
+		error(x, "%s: \"%s\" is neither 0.0.0.0 nor :: (one "
+		      "address of that family from the peer)", key, text);
+		return -EINVAL;
+	}
+	if (a.family == AF_INET)
+		c->vips4++;
+	else
+		c->vips6++;
+	return 0;
+}
+
+static void parse_vips(struct ctx *x, const char *key, const char *v,
+		       struct conn *c)
+{
+	unsigned int n;
+
+	c->vips4 = c->vips6 = 0;
+	if (parse_list(x, key, v, CONN_MAX_VIPS, "addresses", "address",
+		       vip_item, c, &n))
+		c->vips4 = c->vips6 = 0;
+}
+
 /* Sections. */
 
 static void conn_defaults(struct conf_conn *cc)
@@ -984,6 +1046,23 @@ static bool addr_parsed(const struct ctx *x, enum conn_key k)
 	return (x->seen & (1ull << k)) && !(x->bad & (1ull << k));
 }
 
+/* remote_ts for a pool: every address of each family it has. */
+static void pool_any_ts(struct conn *c)
+{
+	static const struct ip_addr any4 = { .family = AF_INET };
+	static const struct ip_addr any6 = { .family = AF_INET6 };
+	bool v4 = false, v6 = false;
+
+	for (unsigned int i = 0; i < c->n_pools; i++) {
+		v4 |= c->pools[i].first.family == AF_INET;
+		v6 |= c->pools[i].first.family == AF_INET6;
+	}
+	if (v4)
+		sel_from_prefix(&c->remote_ts[c->n_remote_ts++], &any4, 0);
+	if (v6)
+		sel_from_prefix(&c->remote_ts[c->n_remote_ts++], &any6, 0);
+}
+
 /* The end of a [conn] section: required keys and defaults. */
 static void conn_finish(struct ctx *x)
 {
@@ -1030,11 +1109,15 @@ static void conn_finish(struct ctx *x)
 		id_from_addr(&c->local_id, &c->local);
 	if (!(x->seen & (1ull << K_REMOTE_ID)) && c->remote.family)
 		id_from_addr(&c->remote_id, &c->remote);
-	if (!c->n_local_ts && c->local.family) {
+	/* Asking for inner addresses: they are our side (cfg.h). */
+	if (!c->n_local_ts && c->local.family && !c->vips4 && !c->vips6) {
 		sel_from_prefix(&c->local_ts[0], &c->local,
 				c->local.family == AF_INET ? 32 : 128);
 		c->n_local_ts = 1;
 	}
+	/* A pool: the peer's inner addresses, narrowed to its leases. */
+	if (!c->n_remote_ts && c->n_pools)
+		pool_any_ts(c);
 	if (!c->n_remote_ts && !x->peer_any && c->remote.family) {
 		sel_from_prefix(&c->remote_ts[0], &c->remote,
 				c->remote.family == AF_INET ? 32 : 128);
@@ -1454,6 +1537,26 @@ static void conn_key(struct ctx *x, const char *name, const char *v)
 	case K_INTERFACES:
 		if (parse_ifaces(x, name, v, c->ifaces, &c->n_ifaces))
 			c->n_ifaces = 0;
+		break;
+	case K_POOL:
+		if (parse_list(x, name, v, CONN_MAX_POOLS, "ranges", "range",
+			       pool_item, c->pools, &c->n_pools))
+			c->n_pools = 0;
+		break;
+	case K_DNS:
+		if (parse_list(x, name, v, CONN_MAX_DNS, "addresses",
+			       "address", dns_item, c->dns, &c->n_dns))
+			c->n_dns = 0;
+		break;
+	case K_VIPS:
+		parse_vips(x, name, v, c);
+		break;
+	case K_VIP_DEVICE:
+		if (strlen(v) >= IFACE_NAME_MAX || strpbrk(v, "/ \t"))
+			error(x, "vip_device: \"%s\" is not an interface "
+			      "name", v);
+		else
+			strcpy(c->vip_device, v);
 		break;
 	}
 }
