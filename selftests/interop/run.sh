@@ -8,8 +8,9 @@
 # against mifd), charon.sh (mifd against strongSwan), reconnect.sh (a
 # peer that reboots under traffic), iface.sh (mifd's table of local
 # interfaces follows the kernel), announce.sh (MIF negotiation and
-# interface announcements between two mifd) and vip.sh (inner addresses
-# from a pool) when present and executable, or the
+# interface announcements between two mifd), vip.sh and charon_vip.sh
+# (inner addresses from a pool, between two mifd and with charon) when
+# present and executable, or the
 # files named on the command line, and merges their
 # TAP into one stream, numbering the cases anew and prefixing each name
 # with its file's. Other files here (lib.sh, helpers) are not run.
@@ -41,6 +42,7 @@ else
 	[ -x "$dir/iface.sh" ] && files+=("$dir/iface.sh")
 	[ -x "$dir/announce.sh" ] && files+=("$dir/announce.sh")
 	[ -x "$dir/vip.sh" ] && files+=("$dir/vip.sh")
+	[ -x "$dir/charon_vip.sh" ] && files+=("$dir/charon_vip.sh")
 fi
 
 echo "TAP version 13"
