@@ -174,6 +174,7 @@ struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 {
 	const struct conn *conn = sa->conn;
 	const struct ike_payload *psa, *ptsi, *ptsr, *pke;
+	bool leased = false;
 	struct childsa *c;
 	uint16_t ke_group;
 	int ret;
@@ -204,9 +205,20 @@ struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 				   conn->n_remote_ts, c->remote_ts,
 				   CONN_MAX_TS);
 	/* Only the addresses leased to the peer, if it has a pool. */
-	c->n_remote_ts = cfg_narrow_tsi(sa, c->remote_ts, c->n_remote_ts);
+	if (c->n_remote_ts) {
+		c->n_remote_ts = cfg_narrow_tsi(sa, c->remote_ts,
+						c->n_remote_ts);
+		leased = !c->n_remote_ts;
+	}
 	c->n_local_ts = ts_narrow(ptsr->ts, conn->local_ts, conn->n_local_ts,
 				  c->local_ts, CONN_MAX_TS);
+	if (leased) {
+		snprintf(nego->why, sizeof(nego->why), "; the peer's TSi "
+			 "holds none of the inner addresses leased to it");
+		childsa_free(c);
+		*notify = IKE_N_TS_UNACCEPTABLE;
+		return NULL;
+	}
 	if (!c->n_remote_ts || !c->n_local_ts) {
 		snprintf(nego->why, sizeof(nego->why), "; the peer's %s fit "
 			 "none of our %s", !c->n_remote_ts ? "TSi" : "TSr",

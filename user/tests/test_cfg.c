@@ -261,6 +261,7 @@ static void no_request_no_child(void **state)
 	assert_int_equal(only_sa(w, 1)->state, IKESA_ESTABLISHED);
 	assert_null(only_sa(w, 1)->children);
 	assert_true(logged("TS_UNACCEPTABLE"));
+	assert_true(logged("holds none of the inner addresses leased to it"));
 	world_free(w);
 }
 
