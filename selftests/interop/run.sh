@@ -10,8 +10,10 @@
 # interfaces follows the kernel), announce.sh (MIF negotiation and
 # interface announcements between two mifd), dn.sh (distinguished names
 # against charon), retry.sh (a connection that comes up by itself once
-# its peer does) and children.sh (several children per connection, with
-# mifd and with charon) when present and executable, or the
+# its peer does), children.sh (several children per connection, with
+# mifd and with charon), vip.sh and charon_vip.sh (inner addresses from a
+# pool, between two mifd and with charon) when present and executable, or
+# the
 # files named on the command line, and merges their
 # TAP into one stream, numbering the cases anew and prefixing each name
 # with its file's. Other files here (lib.sh, helpers) are not run.
@@ -45,6 +47,8 @@ else
 	[ -x "$dir/dn.sh" ] && files+=("$dir/dn.sh")
 	[ -x "$dir/retry.sh" ] && files+=("$dir/retry.sh")
 	[ -x "$dir/children.sh" ] && files+=("$dir/children.sh")
+	[ -x "$dir/vip.sh" ] && files+=("$dir/vip.sh")
+	[ -x "$dir/charon_vip.sh" ] && files+=("$dir/charon_vip.sh")
 fi
 
 echo "TAP version 13"

@@ -238,6 +238,44 @@ static void print_ids_times(struct json_object *sa)
 	printf("\n");
 }
 
+/* Inner addresses: ours (initiator) or the peer's (responder). */
+static void print_vips(struct json_object *sa)
+{
+	struct json_object *a;
+	bool ours = json_object_object_get_ex(sa, "local_vips", &a);
+	size_t n;
+
+	if (!ours && !json_object_object_get_ex(sa, "peer_vips", &a))
+		return;
+	n = json_object_array_length(a);
+	if (!n)
+		return;
+	printf("  inner addresses (%s):", ours ? "ours" : "the peer's");
+	for (size_t i = 0; i < n; i++)
+		printf(" %s", json_object_get_string(
+		       json_object_array_get_idx(a, i)));
+	if (jstr(sa, "pool"))
+		printf(", pool %s", jstr(sa, "pool"));
+	printf("\n");
+}
+
+/* Each pool: addresses in all, remembered, leased now. */
+static void print_pools(struct json_object *r)
+{
+	struct json_object *pools;
+
+	if (!json_object_object_get_ex(r, "pools", &pools))
+		return;
+	for (size_t i = 0; i < json_object_array_length(pools); i++) {
+		struct json_object *p = json_object_array_get_idx(pools, i);
+
+		printf("pool %s: %lld addresses, %lld leased, %lld online\n",
+		       or(jstr(p, "name"), "?"), (long long)jint(p, "size", 0),
+		       (long long)jint(p, "leased", 0),
+		       (long long)jint(p, "online", 0));
+	}
+}
+
 static void print_sas(struct json_object *r)
 {
 	struct json_object *sas, *children, *lts, *rts;
@@ -270,6 +308,7 @@ static void print_sas(struct json_object *r)
 		printf("\n");
 		print_ids_times(sa);
 		print_mif(sa);
+		print_vips(sa);
 		if (!json_object_object_get_ex(sa, "children", &children))
 			continue;
 		nc = json_object_array_length(children);
@@ -331,6 +370,7 @@ static void print_list(struct json_object *r)
 	char prefix[80];
 
 	print_sas(r);
+	print_pools(r);
 	print_errors(r);
 	if (!json_object_object_get_ex(r, "retries", &a))
 		return;

@@ -39,7 +39,8 @@ enum conn_key {
 	K_MODE, K_DPD, K_IKE_LIFETIME, K_CHILD_LIFETIME, K_RETRANS_BASE,
 	K_RETRANS_TRIES, K_START, K_CERT, K_KEY, K_CA_DIR, K_CACERT,
 	K_RSA_PSS, K_UNIQUE, K_IKE_REAUTH, K_RSA_SHA1, K_INTERFACES, K_MIF,
-	K_PSK_FILE, K_KEYINGTRIES, K_DPD_ACTION, K_CLOSE_ACTION, K_N
+	K_PSK_FILE, K_KEYINGTRIES, K_DPD_ACTION, K_CLOSE_ACTION,
+	K_POOL, K_DNS, K_VIPS, K_VIP_DEVICE, K_N
 };
 
 #define KEY_BIT(k)	(UINT64_C(1) << (k))
@@ -374,6 +375,23 @@ static bool addr_parsed(const struct ctx *x, enum conn_key k)
 }
 
 /* The end of a [conn] section: required keys and defaults. */
+/* remote_ts for a pool: every address of each family it has. */
+static void pool_any_ts(struct conn *c)
+{
+	static const struct ip_addr any4 = { .family = AF_INET };
+	static const struct ip_addr any6 = { .family = AF_INET6 };
+	bool v4 = false, v6 = false;
+
+	for (unsigned int i = 0; i < c->n_pools; i++) {
+		v4 |= c->pools[i].first.family == AF_INET;
+		v6 |= c->pools[i].first.family == AF_INET6;
+	}
+	if (v4)
+		sel_from_prefix(&c->remote_ts[c->n_remote_ts++], &any4, 0);
+	if (v6)
+		sel_from_prefix(&c->remote_ts[c->n_remote_ts++], &any6, 0);
+}
+
 static void conn_finish(struct ctx *x)
 {
 	struct conf_conn *cc = x->cc;
@@ -424,11 +442,15 @@ static void conn_finish(struct ctx *x)
 		id_from_addr(&c->local_id, &c->local);
 	if (!(x->seen & KEY_BIT(K_REMOTE_ID)) && c->remote.family)
 		id_from_addr(&c->remote_id, &c->remote);
-	if (!c->n_local_ts && c->local.family) {
+	/* Asking for inner addresses: they are our side (cfg.h). */
+	if (!c->n_local_ts && c->local.family && !c->vips4 && !c->vips6) {
 		sel_from_prefix(&c->local_ts[0], &c->local,
 				c->local.family == AF_INET ? 32 : 128);
 		c->n_local_ts = 1;
 	}
+	/* A pool: the peer's inner addresses, narrowed to its leases. */
+	if (!c->n_remote_ts && c->n_pools)
+		pool_any_ts(c);
 	if (!c->n_remote_ts && !x->peer_any && c->remote.family) {
 		sel_from_prefix(&c->remote_ts[0], &c->remote,
 				c->remote.family == AF_INET ? 32 : 128);
@@ -1060,6 +1082,45 @@ static int key_interfaces(struct ctx *x, const struct key *k, const char *v,
 	return -EINVAL;
 }
 
+static int key_pool(struct ctx *x, const struct key *k, const char *v,
+		    void *field)
+{
+	struct conn *c = field;
+
+	if (!parse_pools(x, k->name, v, c->pools, &c->n_pools))
+		return 0;
+	c->n_pools = 0;
+	return -EINVAL;
+}
+
+static int key_dns(struct ctx *x, const struct key *k, const char *v,
+		   void *field)
+{
+	struct conn *c = field;
+
+	if (!parse_dns(x, k->name, v, c->dns, &c->n_dns))
+		return 0;
+	c->n_dns = 0;
+	return -EINVAL;
+}
+
+static int key_vips(struct ctx *x, const struct key *k, const char *v,
+		    void *field)
+{
+	return parse_vips(x, k->name, v, field);
+}
+
+static int key_vip_device(struct ctx *x, const struct key *k, const char *v,
+			  void *field)
+{
+	if (strlen(v) >= IFACE_NAME_MAX || strpbrk(v, "/ \t")) {
+		error(x, "%s: \"%s\" is not an interface name", k->name, v);
+		return -EINVAL;
+	}
+	strcpy(field, v);
+	return 0;
+}
+
 static int key_log_level(struct ctx *x, const struct key *k, const char *v,
 			 void *field)
 {
@@ -1132,6 +1193,10 @@ static const struct key conn_keys[K_N] = {
 			    1000000, " (forever)" },
 	[K_DPD_ACTION] = { "dpd_action", key_action, CC(dpd_action) },
 	[K_CLOSE_ACTION] = { "close_action", key_action, CC(close_action) },
+	[K_POOL] = { "pool", key_pool, CC(conn) },
+	[K_DNS] = { "dns", key_dns, CC(conn) },
+	[K_VIPS] = { "vips", key_vips, CC(conn) },
+	[K_VIP_DEVICE] = { "vip_device", key_vip_device, CONN(vip_device) },
 };
 
 static const struct key mifd_keys[M_N] = {

@@ -644,3 +644,78 @@ int parse_ifaces(struct ctx *x, const char *key, const char *v,
 	return parse_list(x, key, v, CONN_MAX_IFACES, "interfaces",
 			  "interface", iface_item, out, n);
 }
+
+/* Inner addresses: pool, dns, vips (engine/cfg.h). */
+
+static int pool_item(struct ctx *x, const char *key, char *text,
+		     unsigned int i, void *arg)
+{
+	struct pool_range *out = arg;
+	const char *why;
+
+	if (pool_range_parse(text, &out[i], &why)) {
+		error(x, "%s: \"%s\" %s", key, text, why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int parse_pools(struct ctx *x, const char *key, const char *v,
+		struct pool_range *out, unsigned int *n)
+{
+	return parse_list(x, key, v, CONN_MAX_POOLS, "ranges", "range",
+			  pool_item, out, n);
+}
+
+static int dns_item(struct ctx *x, const char *key, char *text,
+		    unsigned int i, void *arg)
+{
+	struct ip_addr *out = arg;
+
+	if (ip_addr_parse(text, &out[i])) {
+		error(x, "%s: \"%s\" is not an IP address", key, text);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int parse_dns(struct ctx *x, const char *key, const char *v,
+	      struct ip_addr *out, unsigned int *n)
+{
+	return parse_list(x, key, v, CONN_MAX_DNS, "addresses", "address",
+			  dns_item, out, n);
+}
+
+/* "0.0.0.0" asks for an IPv4 address, "::" for an IPv6 one. */
+static int vip_item(struct ctx *x, const char *key, char *text,
+		    unsigned int i, void *arg)
+{
+	static const uint8_t zero[16];
+	struct conn *c = arg;
+	struct ip_addr a;
+
+	if (ip_addr_parse(text, &a) ||
+	    memcmp(a.bytes, zero, ip_addr_len(&a))) {
+		error(x, "%s: \"%s\" is neither 0.0.0.0 nor :: (one "
+		      "address of that family from the peer)", key, text);
+		return -EINVAL;
+	}
+	if (a.family == AF_INET)
+		c->vips4++;
+	else
+		c->vips6++;
+	return 0;
+}
+
+int parse_vips(struct ctx *x, const char *key, const char *v,
+	       struct conn *c)
+{
+	unsigned int n;
+
+	c->vips4 = c->vips6 = 0;
+	if (!parse_list(x, key, v, CONN_MAX_VIPS, "addresses", "address",
+			vip_item, c, &n))
+		return 0;
+	c->vips4 = c->vips6 = 0;
+	return -EINVAL;
+}

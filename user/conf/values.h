@@ -51,4 +51,15 @@ void sel_from_prefix(struct ike_selector *s, const struct ip_addr *a,
 int parse_ifaces(struct ctx *x, const char *key, const char *v,
 		 struct iface_pattern *out, unsigned int *n);
 
+/*
+ * Inner addresses (engine/cfg.h): a list of pool ranges, of DNS servers,
+ * and vips (0.0.0.0 and :: entries, counted into c->vips4 and vips6).
+ */
+int parse_pools(struct ctx *x, const char *key, const char *v,
+		struct pool_range *out, unsigned int *n);
+int parse_dns(struct ctx *x, const char *key, const char *v,
+	      struct ip_addr *out, unsigned int *n);
+int parse_vips(struct ctx *x, const char *key, const char *v,
+	       struct conn *c);
+
 #endif

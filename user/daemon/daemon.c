@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "daemon/daemon.h"
+#include "daemon/vip.h"
 #include "daemon/log.h"
 #include "daemon/reload.h"
 #include "engine/children.h"
@@ -459,8 +460,10 @@ static void on_event(void *ctx, const struct engine_event *ev)
 	struct daemon *d = ctx;
 
 	retry_event(&d->retries, d->conf, ev, daemon_now());
-	if (ev->type == ENGINE_EV_IKE_UP || ev->type == ENGINE_EV_IKE_DOWN)
+	if (ev->type == ENGINE_EV_IKE_UP || ev->type == ENGINE_EV_IKE_DOWN) {
 		log_ike(ev);
+		vip_event(ev);
+	}
 	else if (ev->type == ENGINE_EV_REFUSED)
 		log_refused(ev);
 	else if (ev->type == ENGINE_EV_FAILED)	/* the engine logged it */
@@ -805,6 +808,43 @@ static void add_time(struct json_object *o, const char *key, uint64_t at,
 		jadd_str(o, k, buf);
 }
 
+/*
+ * Inner addresses (engine/cfg.h): ours as initiator, the peer's as
+ * responder, with the pool they are leased from.
+ */
+static void vips_json(struct json_object *o, const struct ikesa *sa)
+{
+	struct json_object *a = json_object_new_array();
+	char buf[IP_ADDR_STRLEN];
+
+	for (unsigned int i = 0; i < sa->n_vips; i++)
+		json_object_array_add(a, json_object_new_string(
+			ip_addr_str(&sa->vips[i], buf, sizeof(buf))));
+	json_object_object_add(o, sa->initiator ? "local_vips" : "peer_vips",
+			       a);
+	if (sa->pool)
+		jadd_str(o, "pool", pool_name(sa->pool));
+}
+
+/* Each pool's size and use. */
+static struct json_object *pools_json(const struct engine *e)
+{
+	struct json_object *a = json_object_new_array(), *o;
+	const struct pool *p;
+	struct pool_stats st;
+
+	for (unsigned int i = 0; (p = engine_pool_at(e, i)); i++) {
+		pool_stats(p, &st);
+		o = json_object_new_object();
+		jadd_str(o, "name", pool_name(p));
+		jadd_int(o, "size", (int64_t)st.size);
+		jadd_int(o, "leased", st.leased);
+		jadd_int(o, "online", st.online);
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 static struct json_object *sa_json(struct daemon *d, const struct ikesa *sa,
 				   uint64_t now)
 {
@@ -837,6 +877,7 @@ static struct json_object *sa_json(struct daemon *d, const struct ikesa *sa,
 		add_time(o, sa->conn && sa->conn->ike_reauth ? "reauth" :
 			 "rekey", sa->rekey_at, now, true);
 	json_object_object_add(o, "mif", mif_json(sa));
+	vips_json(o, sa);
 	for (const struct childsa *c = sa->children; c; c = c->next)
 		json_object_array_add(ch, child_json(d, sa->conn, c));
 	json_object_object_add(o, "children", ch);
@@ -897,6 +938,7 @@ static struct json_object *cmd_list(struct daemon *d, const char *conn)
 		json_object_array_add(a, sa_json(d, sa, now));
 	}
 	json_object_object_add(o, "ike_sas", a);
+	json_object_object_add(o, "pools", pools_json(&d->engine));
 	json_object_object_add(o, "last_errors", last_errors(d, conn, now));
 	json_object_object_add(o, "retries", retries(d, conn, now));
 	return o;

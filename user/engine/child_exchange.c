@@ -11,6 +11,7 @@
 
 #include <gnutls/gnutls.h>
 
+#include "engine/cfg.h"
 #include "engine/children.h"
 #include "engine/exchange.h"
 #include "engine/selector.h"
@@ -50,6 +51,10 @@ int child_request_payloads(struct ikesa *sa, struct childsa *c,
 		c->n_remote_ts = t->n_remote_ts;
 		memcpy(c->local_ts, t->local_ts, sizeof(c->local_ts));
 		memcpy(c->remote_ts, t->remote_ts, sizeof(c->remote_ts));
+		/* No local_ts: our inner addresses (cfg.h), if we ask. */
+		if (!c->n_local_ts)
+			c->n_local_ts = cfg_local_ts(sa, c->local_ts,
+						     CONN_MAX_TS);
 	}
 	c->lifetime_s = t->lifetime_s;
 
@@ -197,6 +202,7 @@ struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 	const struct ike_payload *psa, *ptsi, *ptsr, *pke;
 	const struct conn_child *t;
 	struct conn_child own;
+	bool leased = false;
 	struct childsa *c;
 	uint16_t ke_group;
 	int ret, tmpl;
@@ -232,8 +238,21 @@ struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 	c->tmpl = (unsigned int)tmpl;
 	c->n_remote_ts = ts_narrow(ptsi->ts, t->remote_ts, t->n_remote_ts,
 				   c->remote_ts, CONN_MAX_TS);
+	/* Only the addresses leased to the peer, if it has a pool. */
+	if (c->n_remote_ts) {
+		c->n_remote_ts = cfg_narrow_tsi(sa, c->remote_ts,
+						c->n_remote_ts);
+		leased = !c->n_remote_ts;
+	}
 	c->n_local_ts = ts_narrow(ptsr->ts, t->local_ts, t->n_local_ts,
 				  c->local_ts, CONN_MAX_TS);
+	if (leased) {
+		snprintf(nego->why, sizeof(nego->why), "; the peer's TSi "
+			 "holds none of the inner addresses leased to it");
+		childsa_free(c);
+		*notify = IKE_N_TS_UNACCEPTABLE;
+		return NULL;
+	}
 	if (!c->n_remote_ts || !c->n_local_ts) {
 		snprintf(nego->why, sizeof(nego->why), "; the peer's %s fit "
 			 "none of our %s", !c->n_remote_ts ? "TSi" : "TSr",

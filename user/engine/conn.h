@@ -12,6 +12,7 @@
 
 #include "addr.h"
 #include "engine/iface.h"
+#include "engine/pool.h"
 #include "ike/sa.h"
 #include "ike/ts.h"
 #include "kernel/backend.h"
@@ -23,6 +24,9 @@
 #define CONN_MAX_PSK		128
 #define CONN_MAX_IFACES		16
 #define CONN_MAX_CHILDREN	64
+#define CONN_MAX_POOLS		4
+#define CONN_MAX_DNS		4
+#define CONN_MAX_VIPS		8
 
 /*
  * What to do with another IKE SA of the same connection and identities
@@ -117,6 +121,22 @@ struct conn {
 	 * the IKE SA is plain IKEv2.
 	 */
 	bool mif;
+
+	/*
+	 * Inner addresses (CFG, engine/cfg.c). Responder: the ranges it
+	 * leases addresses from, and the name servers it tells a peer that
+	 * asks. The pool is the connection's own; the engine keeps it, and
+	 * what it remembers, across reloads that keep the connection's
+	 * name and ranges. Initiator: how many addresses of each family to
+	 * ask for (vips4 + vips6 <= CONN_MAX_VIPS), and the device the
+	 * daemon puts them on ("" for lo).
+	 */
+	unsigned int n_pools;
+	struct pool_range pools[CONN_MAX_POOLS];
+	unsigned int n_dns;
+	struct ip_addr dns[CONN_MAX_DNS];
+	uint8_t vips4, vips6;
+	char vip_device[IFACE_NAME_MAX];
 
 	/*
 	 * Certificates (engine/auth_sig.c), used when auth_method is a

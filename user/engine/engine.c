@@ -13,6 +13,7 @@
 #include <gnutls/gnutls.h>
 
 #include "crypto/random.h"
+#include "engine/cfg.h"
 #include "engine/children.h"
 #include "engine/engine.h"
 #include "engine/exchange.h"
@@ -208,6 +209,7 @@ void engine_free(struct engine *e)
 {
 	while (e->sas)
 		ikesa_destroy(e->sas);
+	cfg_pools_free(e);
 	sa_table_free(&e->by_spi);
 	sa_table_free(&e->by_peer);
 	sa_table_free(&e->by_id);
@@ -244,7 +246,8 @@ int engine_add_conn(struct engine *e, const struct conn *c)
 		e->conn_set = set;
 		e->max_conns = max;
 	}
-	if (proposal_sets_add(&e->psets, c, &e->conn_set[e->n_conns]))
+	if (proposal_sets_add(&e->psets, c, &e->conn_set[e->n_conns]) ||
+	    cfg_conn_added(e, c))
 		return -ENOMEM;
 	e->conns[e->n_conns++] = c;
 	iface_conn_added(e, c);
@@ -256,6 +259,7 @@ void engine_clear_conns(struct engine *e)
 	e->n_conns = 0;
 	proposal_sets_clear(&e->psets);
 	iface_conns_cleared(e);
+	cfg_conns_cleared(e);
 }
 
 bool engine_id_matches(const struct conn_id *want, const struct ike_id *id)

@@ -38,6 +38,9 @@
  *	mif_announce.c		MIF: our interfaces and the peer's,
  *				MIF_INTERFACES in IKE_AUTH and INFORMATIONAL
  *	auth_method.c, auth_psk.c	authentication methods
+ *	pool.c			address pools and their leases
+ *	cfg.c			CFG: inner addresses asked for, leased
+ *				from the pools and received (CP payload)
  *	failure.c		FAILED events: why a connection's SA did
  *				not come up, in words (IDs, proposals)
  *	conn.h			the configuration of one peer
@@ -265,6 +268,17 @@ struct engine {
 	unsigned long refused[ENGINE_REF_N];	/* requests, by reason */
 
 	struct iface_table ifaces;	/* local interfaces (iface.h) */
+
+	/*
+	 * The pools of the connections with one (cfg.c), kept across
+	 * engine_clear_conns(): those of the connections added again, and
+	 * those that still lease addresses, until they are released.
+	 */
+	struct engine_pool {
+		struct pool *pool;
+		bool in_use;		/* a connection added names it */
+	} *pools;
+	unsigned int n_pools;
 };
 
 /* Returns 0 or -errno (the cookie secret is random). */
@@ -342,6 +356,13 @@ const struct iface *engine_iface_by_ifindex(const struct engine *e,
 /* Which interface has this address. */
 const struct iface *engine_iface_by_addr(const struct engine *e,
 					 const struct ip_addr *addr);
+
+/*
+ * The pool of conn c (NULL: it has none) and, for mifctl, each pool in
+ * turn: i from 0, NULL at the end.
+ */
+struct pool *engine_conn_pool(const struct engine *e, const struct conn *c);
+const struct pool *engine_pool_at(const struct engine *e, unsigned int i);
 
 /* Lookup by our SPI; initiator: we started the IKE SA. */
 struct ikesa *engine_find_sa(const struct engine *e, uint64_t spi,

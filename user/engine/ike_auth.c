@@ -12,6 +12,7 @@
 
 #include "engine/auth_sig.h"
 #include "engine/auth_method.h"
+#include "engine/cfg.h"
 #include "engine/children.h"
 #include "engine/exchange.h"
 #include "engine/identity.h"
@@ -35,6 +36,7 @@ struct auth_msg {
 	uint8_t auth_data[AUTH_DATA_MAX];
 	struct sig_payloads sig;	/* CERT, CERTREQ */
 	struct mif_payloads mif;	/* MIF_SUPPORTED, MIF_INTERFACES */
+	struct cfg_payload cfg;		/* CP: inner addresses */
 };
 
 static const struct auth_method *our_method(const struct ikesa *sa)
@@ -147,6 +149,7 @@ int ike_auth_start(struct ikesa *sa, uint64_t now)
 		ikesa_notify(&am->contact, IKE_N_INITIAL_CONTACT, NULL, 0);
 		ike_chain_add(&am->chain, IKE_PL_NOTIFY, &am->contact, &err);
 	}
+	cfg_request(sa, &am->cfg, &am->chain);
 	child_request_payloads(sa, c, &am->chain, &am->sap, &am->tsi,
 			       &am->tsr, &am->mode, PROPOSAL_NO_DH);
 	mif_auth_offer(sa, &am->mif, &am->chain, now);
@@ -358,7 +361,9 @@ static void request(struct engine *e, struct ikesa *sa,
 	authenticated(sa, m->chain);
 	mif_auth_request(sa, m->chain, &am->mif, &am->chain, m->now);
 	ikesa_established(sa, m->now, NULL);
-	c = child_respond(sa, m->chain, &nego, &pc, &notify);
+	/* No inner address to give: no Child SA, the IKE SA stands. */
+	notify = cfg_respond(sa, m->chain, &am->cfg, &am->chain);
+	c = notify ? NULL : child_respond(sa, m->chain, &nego, &pc, &notify);
 	if (c) {
 		child_response_payloads(c, &am->chain, &am->sap, &pc,
 					&am->tsi, &am->tsr, &am->mode);
@@ -425,6 +430,7 @@ static void response(struct engine *e, struct ikesa *sa,
 	ikesa_request_done(sa);
 	authenticated(sa, m->chain);
 	mif_auth_response(sa, m->chain);
+	cfg_response(sa, m->chain);
 	ikesa_established(sa, m->now, NULL);
 	done_init_msgs(sa);
 	sa->req.child = NULL;

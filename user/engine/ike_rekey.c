@@ -12,6 +12,7 @@
 #include <gnutls/gnutls.h>
 
 #include "crypto/random.h"
+#include "engine/cfg.h"
 #include "engine/exchange.h"
 #include "ike/ke.h"
 #include "ike/nonce.h"
@@ -114,6 +115,9 @@ static struct ikesa *make_new(struct ikesa *old, bool initiator,
 	/* Its MIF negotiation and announcements too (mif.md). */
 	if (!ret)
 		ret = mif_inherit(sa, old);
+	/* And its inner addresses, with their leases (cfg.h). */
+	if (!ret)
+		cfg_inherit(sa, old);
 	if (!ret)
 		ret = dh_shared(dh, peer->data, peer->len, g_ir);
 	if (!ret)

@@ -11,6 +11,7 @@
 #include <gnutls/gnutls.h>
 
 #include "crypto/random.h"
+#include "engine/cfg.h"
 #include "engine/ike_sa.h"
 #include "engine/exchange.h"
 #include "engine/identity.h"
@@ -265,6 +266,7 @@ void ikesa_destroy(struct ikesa *sa)
 		childsa_free(sa->req.standin);
 	}
 	free(sa->peer_id);
+	cfg_release(sa);
 	mif_sa_free(sa);
 	free_buf(&sa->req.buf, &sa->req.len);
 	free_buf(&sa->resp_buf, &sa->resp_len);

@@ -165,6 +165,14 @@ struct ikesa {
 	/* MIF (engine/mif.h): in force or why not; its state if offered. */
 	enum mif_status mif_status;
 	struct mif_sa *mif;
+
+	/*
+	 * Inner addresses (cfg.c), in the order of the CFG_REPLY: leased
+	 * to the peer from pool (responder), or given to us (initiator).
+	 */
+	struct pool *pool;
+	unsigned int n_vips;
+	struct ip_addr vips[CONN_MAX_VIPS];
 };
 
 /* A new IKE SA in state INIT, linked into e. */

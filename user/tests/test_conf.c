@@ -1210,6 +1210,55 @@ static void interfaces(void **state)
 		  5, "interfaces: more than 16 interfaces");
 }
 
+/* Inner addresses: pool, dns, vips, vip_device. */
+static void inner_addresses(void **state)
+{
+	struct conf *c = load_ok(CONN_A "pool = 10.9.0.0/24, "
+				 "10.9.1.10-10.9.1.50, 2001:db8:9::/112\n"
+				 "dns = 192.0.2.53, 2001:db8::53\n");
+	const struct conn *k = &c->conns[0].conn;
+	char text[IP_ADDR_STRLEN];
+
+	assert_int_equal(k->n_pools, 3);
+	assert_string_equal(ip_addr_str(&k->pools[0].first, text,
+					sizeof(text)), "10.9.0.1");
+	assert_int_equal(k->pools[0].size, 254);
+	assert_int_equal(k->pools[1].size, 41);
+	assert_int_equal(k->pools[2].first.family, AF_INET6);
+	assert_int_equal(k->n_dns, 2);
+	/* The peer's side: any address of each family, narrowed later. */
+	assert_int_equal(k->n_remote_ts, 2);
+	assert_int_equal(k->remote_ts[0].type, IKE_TS_IPV4_ADDR_RANGE);
+	assert_int_equal(k->remote_ts[0].end[0], 255);
+	assert_int_equal(k->remote_ts[1].type, IKE_TS_IPV6_ADDR_RANGE);
+	conf_free(c);
+
+	c = load_ok(CONN_A "vips = 0.0.0.0, 0.0.0.0, ::\n"
+		    "vip_device = dummy0\n");
+	k = &c->conns[0].conn;
+	assert_int_equal(k->vips4, 2);
+	assert_int_equal(k->vips6, 1);
+	assert_string_equal(k->vip_device, "dummy0");
+	/* Our side is what we are given. */
+	assert_int_equal(k->n_local_ts, 0);
+	conf_free(c);
+
+	one_error(CONN_A "pool = 10.9.0.0/33\n", 5,
+		  "pool: \"10.9.0.0/33\" has a bad prefix length");
+	one_error(CONN_A "pool = 10.9.0.9-10.9.0.1\n", 5,
+		  "pool: \"10.9.0.9-10.9.0.1\" ends before it starts");
+	one_error(CONN_A "pool = a, b, c, d, e\n", 5,
+		  "pool: \"a\" is not a prefix");
+	one_error(CONN_A "dns = ns.example\n", 5,
+		  "dns: \"ns.example\" is not an IP address");
+	one_error(CONN_A "vips = 10.0.0.1\n", 5,
+		  "vips: \"10.0.0.1\" is neither 0.0.0.0 nor ::");
+	one_error(CONN_A "vips = ::,::,::,::,::,::,::,::,::\n", 5,
+		  "vips: more than 8 addresses");
+	one_error(CONN_A "vip_device = a-name-far-too-long\n", 5,
+		  "vip_device: \"a-name-far-too-long\" is not an interface");
+}
+
 static void several_errors(void **state)
 {
 	/* Every problem is reported, not only the first. */
@@ -1577,6 +1626,7 @@ int main(void)
 		cmocka_unit_test(defaults),
 		cmocka_unit_test(full),
 		cmocka_unit_test(errors),
+		cmocka_unit_test(inner_addresses),
 		cmocka_unit_test(several_errors),
 		cmocka_unit_test(missing_file),
 		cmocka_unit_test(equal),
