@@ -12,6 +12,7 @@
 #include <gnutls/gnutls.h>
 
 #include "engine/exchange.h"
+#include "engine/mif_path.h"
 #include "engine/selector.h"
 #include "ike/notify.h"
 #include "ike/sa.h"
@@ -169,8 +170,13 @@ struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 {
 	const struct conn *conn = sa->conn;
 	const struct ike_payload *psa, *ptsi, *ptsr, *pke;
+	const struct ike_selector *mine_l = conn->local_ts;
+	const struct ike_selector *mine_r = conn->remote_ts;
+	unsigned int n_l = conn->n_local_ts, n_r = conn->n_remote_ts;
+	struct ike_selector pair_l, pair_r;
 	struct childsa *c;
 	uint16_t ke_group;
+	bool transport;
 	int ret;
 
 	psa = ike_chain_find(req, IKE_PL_SA, NULL);
@@ -195,11 +201,27 @@ struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 		*notify = IKE_N_TEMPORARY_FAILURE;
 		return NULL;
 	}
-	c->n_remote_ts = ts_narrow(ptsi->ts, conn->remote_ts,
-				   conn->n_remote_ts, c->remote_ts,
+	/* Its outer pair: a rekey keeps it, a new one may name it (MIF). */
+	if (nego->prev) {
+		mif_path_inherit(c, nego->prev, false);
+	} else if (mif_path_request(sa, req, c)) {
+		childsa_free(c);
+		*notify = IKE_N_MIF_UNACCEPTABLE_PATH;
+		return NULL;
+	}
+	transport = conn->mode == KERNEL_MODE_TRANSPORT &&
+		    ike_chain_find_notify(req, IKE_N_USE_TRANSPORT_MODE);
+	if (transport && c->has_path) {
+		/* Its traffic is that of its own pair (use case 3). */
+		mif_path_pair_ts(c, &pair_l, &pair_r);
+		mine_l = &pair_l;
+		mine_r = &pair_r;
+		n_l = n_r = 1;
+	}
+	c->n_remote_ts = ts_narrow(ptsi->ts, mine_r, n_r, c->remote_ts,
 				   CONN_MAX_TS);
-	c->n_local_ts = ts_narrow(ptsr->ts, conn->local_ts, conn->n_local_ts,
-				  c->local_ts, CONN_MAX_TS);
+	c->n_local_ts = ts_narrow(ptsr->ts, mine_l, n_l, c->local_ts,
+				  CONN_MAX_TS);
 	if (!c->n_remote_ts || !c->n_local_ts) {
 		snprintf(nego->why, sizeof(nego->why), "; the peer's %s fit "
 			 "none of our %s", !c->n_remote_ts ? "TSi" : "TSr",
@@ -213,10 +235,7 @@ struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 		sel_ports_narrow(&c->remote_ts[i]);
 	for (unsigned int i = 0; i < c->n_local_ts; i++)
 		sel_ports_narrow(&c->local_ts[i]);
-	c->mode = KERNEL_MODE_TUNNEL;
-	if (conn->mode == KERNEL_MODE_TRANSPORT &&
-	    ike_chain_find_notify(req, IKE_N_USE_TRANSPORT_MODE))
-		c->mode = KERNEL_MODE_TRANSPORT;
+	c->mode = transport ? KERNEL_MODE_TRANSPORT : KERNEL_MODE_TUNNEL;
 	if (!same_traffic(nego->prev, c)) {
 		childsa_free(c);
 		*notify = IKE_N_TS_UNACCEPTABLE;
@@ -284,6 +303,10 @@ uint16_t child_complete(struct ikesa *sa, struct childsa *c,
 	ptsr = ike_chain_find(resp, IKE_PL_TSR, NULL);
 	if (!psa || !ptsi || !ptsr)
 		return IKE_N_INVALID_SYNTAX;
+	/* The pair it goes on: the one named, if echoed (MIF). */
+	n = mif_path_response(sa, c, resp);
+	if (n)
+		return n;
 	if (proposal_check_reply(psa->sa, sa->conn->esp, sa->conn->n_esp,
 				 IKE_PROTO_ESP,
 				 nego->pfs ? 0 : PROPOSAL_NO_DH, &pc))

@@ -15,6 +15,7 @@
 
 #include "crypto/random.h"
 #include "engine/exchange.h"
+#include "engine/mif_path.h"
 #include "ike/ke.h"
 #include "ike/nonce.h"
 #include "ike/notify.h"
@@ -28,6 +29,7 @@ struct ccs_msg {
 	struct ike_nonce nonce;
 	struct ike_ke ke;
 	struct ike_notify rekey, mode;
+	struct mif_path_msg path;
 	uint8_t nr[RANDOM_NONCE_LEN];
 	struct dh dh;
 };
@@ -75,12 +77,13 @@ static int request_keying(struct ikesa *sa, struct ccs_msg *cm,
 }
 
 /*
- * A new Child SA. tmpl: the one whose reqid and traffic selectors it
- * takes (§2.8), or NULL for the connection's; rekey: it replaces tmpl
- * (REKEY_SA).
+ * A new Child SA. tmpl: the one whose reqid, traffic selectors and outer
+ * pair it takes (§2.8), or NULL for the connection's; rekey: it
+ * replaces tmpl (REKEY_SA). place: where to put a new one (MIF), or
+ * NULL for the IKE SA's pair.
  */
 static int start(struct ikesa *sa, const struct childsa *tmpl, bool rekey,
-		 uint16_t group, uint64_t now)
+		 const struct mif_place *place, uint16_t group, uint64_t now)
 {
 	struct engine *e = sa->engine;
 	struct ccs_msg *cm = calloc(1, sizeof(*cm));
@@ -100,6 +103,10 @@ static int start(struct ikesa *sa, const struct childsa *tmpl, bool rekey,
 		c->n_remote_ts = tmpl->n_remote_ts;
 		memcpy(c->local_ts, tmpl->local_ts, sizeof(c->local_ts));
 		memcpy(c->remote_ts, tmpl->remote_ts, sizeof(c->remote_ts));
+		/* ...on the same pair; named again unless it is a rekey. */
+		mif_path_inherit(c, tmpl, !rekey);
+	} else if (place) {
+		mif_path_bind(sa, c, place);
 	}
 	if (tmpl && rekey) {
 		c->rekey_spi = tmpl->spi_in;
@@ -112,6 +119,7 @@ static int start(struct ikesa *sa, const struct childsa *tmpl, bool rekey,
 	if (!ret) {
 		child_request_payloads(sa, c, &cm->chain, &cm->sap, &cm->tsi,
 				       &cm->tsr, &cm->mode, group);
+		mif_path_add(c, &cm->path, &cm->chain);
 		ret = ikesa_request(sa, now, IKE_EXCH_CREATE_CHILD_SA,
 				    &cm->chain);
 	}
@@ -132,8 +140,16 @@ out:
 int create_child_sa_start(struct ikesa *sa, struct childsa *old,
 			  uint64_t now)
 {
-	return start(sa, old, true, proposal_first_dh(sa->conn->esp,
-						      sa->conn->n_esp), now);
+	return start(sa, old, true, NULL, proposal_first_dh(sa->conn->esp,
+							    sa->conn->n_esp),
+		     now);
+}
+
+int create_child_sa_place(struct ikesa *sa, const struct mif_place *place,
+			  uint64_t now)
+{
+	return start(sa, NULL, false, place,
+		     proposal_first_dh(sa->conn->esp, sa->conn->n_esp), now);
 }
 
 static void respond_error(struct ikesa *sa, uint32_t id, uint16_t notify,
@@ -318,6 +334,7 @@ static void request(struct engine *e, struct ikesa *sa,
 	}
 	child_response_payloads(c, &cm->chain, &cm->sap, &pc, &cm->tsi,
 				&cm->tsr, &cm->mode);
+	mif_path_add(c, &cm->path, &cm->chain);
 	ikesa_respond(sa, IKE_EXCH_CREATE_CHILD_SA, id, &cm->chain);
 out:
 	if (nego.have_dh)
@@ -374,8 +391,9 @@ static void recreate(struct ikesa *sa, struct childsa *old,
 
 	ikesa_take_child(sa, old, ENGINE_R_PEER);
 	childsa_remove_sas(old, e);
-	if (!start(sa, c, false, proposal_first_dh(sa->conn->esp,
-						   sa->conn->n_esp), now)) {
+	if (!start(sa, c, false, NULL, proposal_first_dh(sa->conn->esp,
+							 sa->conn->n_esp),
+		   now)) {
 		sa->req.standin = old;
 		old = NULL;
 	}
@@ -474,7 +492,7 @@ static void response(struct engine *e, struct ikesa *sa,
 			proposal_has_dh(sa->conn->esp, sa->conn->n_esp, g);
 		if (retry && standin) {
 			/* In place of the stand-in: c's reqid, selectors. */
-			if (!start(sa, c, false, g, m->now)) {
+			if (!start(sa, c, false, NULL, g, m->now)) {
 				sa->req.standin = standin;
 				standin = NULL;
 			}
@@ -483,7 +501,7 @@ static void response(struct engine *e, struct ikesa *sa,
 		child_reject(sa, c, m->chain, m->now);
 		peer_replaces(sa, coll, old);
 		if (retry)
-			start(sa, old, true, g, m->now);
+			start(sa, old, true, NULL, g, m->now);
 		standin_done(sa, standin);
 		return;
 	}

@@ -645,6 +645,8 @@ static uint64_t sa_deadline(const struct ikesa *sa)
 	if (sa->conn->dpd_ms)
 		d = earliest(d, sa->last_heard + sa->conn->dpd_ms);
 	d = earliest(d, mif_announce_deadline(sa));
+	if (mif_path_pending(sa))
+		d = earliest(d, 1);
 	return earliest(d, sa->rekey_at);
 }
 
@@ -815,6 +817,8 @@ static void sa_tick(struct ikesa *sa, uint64_t now)
 	if (children_rekey(sa, now))
 		return;
 	if (mif_announce_tick(sa, now))
+		return;
+	if (mif_path_next(sa, now))
 		return;
 	if (c->dpd_ms && now >= sa->last_heard + c->dpd_ms)
 		informational_start(sa, NULL, false, now);

@@ -158,6 +158,10 @@ int ike_sa_init_start(struct ikesa *sa, uint64_t now);
 int ike_auth_start(struct ikesa *sa, uint64_t now);
 int create_child_sa_start(struct ikesa *sa, struct childsa *old,
 			  uint64_t now);
+/* A new Child SA of the connection on a MIF placement (mif_path.h). */
+struct mif_place;
+int create_child_sa_place(struct ikesa *sa, const struct mif_place *place,
+			  uint64_t now);
 int informational_start(struct ikesa *sa, struct childsa *del_child,
 			bool del_ike, uint64_t now);
 /* Delete the Child SAs of sa->del_pending, already gone on our side. */

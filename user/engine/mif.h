@@ -17,6 +17,7 @@
 #include "ike/message.h"
 #include "ike/mif.h"
 #include "ike/notify.h"
+#include "engine/mif_path.h"
 
 struct engine;
 struct ikesa;
@@ -54,6 +55,9 @@ struct mif_sa {
 	uint32_t msg_id;
 	uint64_t sent_at;	/* ms */
 	struct mif_interfaces peer, ours;
+	/* Child SAs still to place after IKE_AUTH (mif_path.c). */
+	unsigned int n_places, next_place;
+	struct mif_place places[MIF_PLACES_MAX];
 };
 
 /* Room for the MIF notifies of one message we build. */
