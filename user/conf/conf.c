@@ -32,7 +32,8 @@ enum conn_key {
 	K_REMOTE_ID, K_AUTH, K_PSK, K_IKE, K_ESP, K_LOCAL_TS, K_REMOTE_TS,
 	K_MODE, K_DPD, K_IKE_LIFETIME, K_CHILD_LIFETIME, K_RETRANS_BASE,
 	K_RETRANS_TRIES, K_START, K_CERT, K_KEY, K_CA_DIR, K_CACERT,
-	K_RSA_PSS, K_UNIQUE, K_IKE_REAUTH, K_RSA_SHA1, K_INTERFACES, K_MIF, K_N
+	K_RSA_PSS, K_UNIQUE, K_IKE_REAUTH, K_RSA_SHA1, K_INTERFACES, K_MIF,
+	K_PER_INTERFACE, K_N
 };
 
 static const char *const conn_keys[K_N] = {
@@ -50,7 +51,7 @@ static const char *const conn_keys[K_N] = {
 	[K_CACERT] = "cacert", [K_RSA_PSS] = "rsa_pss",
 	[K_UNIQUE] = "unique", [K_IKE_REAUTH] = "ike_reauth",
 	[K_RSA_SHA1] = "rsa_sha1", [K_INTERFACES] = "interfaces",
-	[K_MIF] = "mif",
+	[K_MIF] = "mif", [K_PER_INTERFACE] = "per_interface",
 };
 
 enum mifd_key {
@@ -1351,6 +1352,11 @@ static void conn_key(struct ctx *x, const char *name, const char *v)
 	case K_MIF:
 		if (parse_bool(v, &c->mif))
 			error(x, "mif: \"%s\" is neither yes nor no", v);
+		break;
+	case K_PER_INTERFACE:
+		if (parse_bool(v, &c->per_interface))
+			error(x, "per_interface: \"%s\" is neither yes nor "
+			      "no", v);
 		break;
 	case K_PSK:
 		if (!strncasecmp(v, "0x", 2)) {
