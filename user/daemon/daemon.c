@@ -19,6 +19,7 @@
 #include "daemon/daemon.h"
 #include "daemon/log.h"
 #include "engine/ike_sa.h"
+#include "engine/mif_path.h"
 #include "kernel/xfrm.h"
 
 static int sig_fd = -1;
@@ -661,9 +662,11 @@ static void add_stats(struct daemon *d, struct json_object *o,
 }
 
 static struct json_object *child_json(struct daemon *d,
+				      const struct ikesa *sa,
 				      const struct childsa *c)
 {
 	struct json_object *o = json_object_new_object();
+	const char *ifname = mif_path_ifname(sa, c);
 
 	jadd_hex(o, "spi_in", c->spi_in, 8);
 	jadd_hex(o, "spi_out", c->spi_out, 8);
@@ -674,6 +677,11 @@ static struct json_object *child_json(struct daemon *d,
 			       json_object_new_boolean(c->installed));
 	jadd_addr(o, "local", &c->local);
 	jadd_addr(o, "remote", &c->remote);
+	/* The interfaces of its pair (MIF): ours by name, both by ID. */
+	json_object_object_add(o, "interface", ifname ?
+			       json_object_new_string(ifname) : NULL);
+	jadd_int(o, "local_iface", c->local_iface);
+	jadd_int(o, "remote_iface", c->remote_iface);
 	if (c->encr)
 		jadd_str(o, "encr", c->encr->name);
 	if (c->integ)
@@ -775,7 +783,7 @@ static struct json_object *sa_json(struct daemon *d, const struct ikesa *sa,
 		jadd_int(o, "last_heard_ms", (int64_t)(now - sa->last_heard));
 	json_object_object_add(o, "mif", mif_json(sa));
 	for (const struct childsa *c = sa->children; c; c = c->next)
-		json_object_array_add(ch, child_json(d, c));
+		json_object_array_add(ch, child_json(d, sa, c));
 	json_object_object_add(o, "children", ch);
 	return o;
 }
