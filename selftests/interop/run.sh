@@ -7,8 +7,9 @@
 # A harness: it runs the case files of this directory, mifd.sh (mifd
 # against mifd), charon.sh (mifd against strongSwan), reconnect.sh (a
 # peer that reboots under traffic), iface.sh (mifd's table of local
-# interfaces follows the kernel) and announce.sh (MIF negotiation and
-# interface announcements between two mifd) when present and executable, or the
+# interfaces follows the kernel), announce.sh (MIF negotiation and
+# interface announcements between two mifd) and fig1_paths.sh (one Child
+# SA per interface, each on its own pair) when present and executable, or the
 # files named on the command line, and merges their
 # TAP into one stream, numbering the cases anew and prefixing each name
 # with its file's. Other files here (lib.sh, helpers) are not run.
@@ -39,6 +40,7 @@ else
 	[ -x "$dir/reconnect.sh" ] && files+=("$dir/reconnect.sh")
 	[ -x "$dir/iface.sh" ] && files+=("$dir/iface.sh")
 	[ -x "$dir/announce.sh" ] && files+=("$dir/announce.sh")
+	[ -x "$dir/fig1_paths.sh" ] && files+=("$dir/fig1_paths.sh")
 fi
 
 echo "TAP version 13"
