@@ -8,13 +8,15 @@
 # traffic of that pair. nftables counts the ESP packets leaving and
 # entering each veth of EU: a ping over each pair is ESP on that pair's
 # link only. Then figure 2: SG with mif = no; EU gets one Child SA on the
-# IKE SA's pair, no error, and says why.
+# IKE SA's pair, no error, and says why; and the same against
+# strongSwan's charon when it is installed.
 #
 #   tools/vm/run -k debian -m 3072 -t 1500 -- selftests/interop/run.sh fig1_paths.sh
 TEST_NAME=fig1_paths
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/../lib.sh"
 source "$here/lib.sh"
+source "$here/charon_lib.sh"
 
 require_root
 require_cmd ip jq nft ping
@@ -25,6 +27,12 @@ echo "TAP version 13"
 modprobe -q xfrm_user 2>/dev/null
 modprobe -q esp4 2>/dev/null
 T=$(mifd_tmpdir)
+CSG=$T/charon-sg
+cleanup() {
+	charon_stop_all >/dev/null 2>&1
+	_mifd_interop_cleanup
+}
+trap cleanup EXIT
 make_netns EU && make_netns SG ||
 	{ echo "1..0 # SKIP cannot make namespaces"; exit $KSFT_SKIP; }
 
@@ -71,7 +79,7 @@ packets() {
 PSK=0x6d69662d696e7465726f702d746573742d6b6579
 EU_SOCK=$T/eu.sock
 SG_SOCK=$T/sg.sock
-conf() {	# conf ME PEER PATTERN EXTRA...
+conf() {	# conf ME PEER PATTERN MY_ID PEER_ID EXTRA...
 	cat <<-CONF
 	[mifd]
 	log_level = debug
@@ -79,7 +87,11 @@ conf() {	# conf ME PEER PATTERN EXTRA...
 	[conn a]
 	local = $1
 	remote = $2
+	local_id = fqdn:$4
+	remote_id = fqdn:$5
 	psk = $PSK
+	ike = aes256gcm16-prfsha256-x25519
+	esp = aes256gcm16
 	local_ts = $1/32
 	remote_ts = $2/32
 	mode = transport
@@ -88,14 +100,15 @@ conf() {	# conf ME PEER PATTERN EXTRA...
 	dpd = 0
 	interfaces = $3
 	CONF
-	shift 3
+	shift 5
 	printf '%s\n' "$@"
 }
-conf 10.88.0.1 10.88.0.2 "mif0:200, mif1:150, mif2:100" \
-	"per_interface = yes" >"$T/eu.conf"
-conf 10.88.0.2 10.88.0.1 "pmif0:200, pmif1:150, pmif2:100" >"$T/sg.conf"
-conf 10.88.0.2 10.88.0.1 "pmif0:200, pmif1:150, pmif2:100" \
-	"mif = no" >"$T/sg-plain.conf"
+conf 10.88.0.1 10.88.0.2 "mif0:200, mif1:150, mif2:100" eu.example \
+	sg.example "per_interface = yes" >"$T/eu.conf"
+conf 10.88.0.2 10.88.0.1 "pmif0:200, pmif1:150, pmif2:100" sg.example \
+	eu.example >"$T/sg.conf"
+conf 10.88.0.2 10.88.0.1 "pmif0:200, pmif1:150, pmif2:100" sg.example \
+	eu.example "mif = no" >"$T/sg-plain.conf"
 
 eu() { mifd_ctl "$EU" "$EU_SOCK" "$@"; }
 sg() { mifd_ctl "$SG" "$SG_SOCK" "$@"; }
@@ -216,4 +229,34 @@ tcase "fig2: EU says why, and logs no error" plain_log
 
 plain_down() { mifd_stop; }
 tcase "fig2: both mifd exit 0" plain_down
+
+# Figure 2 against strongSwan, which knows nothing of MIF.
+if ! charon_available; then
+	for c in "IKE SA up" "one Child SA, on the IKE SA's pair" \
+		"EU says why, and logs no error"; do
+		skip "fig2 charon: $c" "charon or swanctl not installed"
+	done
+	ksft_exit
+fi
+charon_conf "$CSG" a local=10.88.0.2 remote=10.88.0.1 \
+	local_id=fqdn:sg.example remote_id=fqdn:eu.example psk="$PSK" \
+	ike=aes256gcm16-prfsha256-x25519 esp=aes256gcm16 mode=transport
+
+charon_sg_up() {
+	: >"$EU_SOCK.log"
+	charon_start "$SG" "$CSG" && charon_load "$SG" "$CSG" &&
+		mifd_start "$EU" "$T/eu.conf" "$EU_SOCK" &&
+		eu ike up a -w 20 >/dev/null
+}
+charon_one() {
+	want "$EU" "$EU_SOCK" "(.mif.negotiated | not) and
+		$pairs == [\"10.88.0.1-10.88.0.2\"]" &&
+		sleep 2 &&
+		want "$EU" "$EU_SOCK" "(.children | length) == 1" &&
+		[ "$(charon_sas "$SG" "$CSG" | grep -c '^child a a INSTALLED')" -eq 1 ] ||
+		{ charon_sas "$SG" "$CSG"; charon_log "$CSG"; return 1; }
+}
+tcase "fig2 charon: IKE SA up" charon_sg_up
+tcase "fig2 charon: one Child SA, on the IKE SA's pair" charon_one
+tcase "fig2 charon: EU says why, and logs no error" plain_log
 ksft_exit
