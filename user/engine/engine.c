@@ -646,7 +646,7 @@ static uint64_t sa_deadline(const struct ikesa *sa)
 		d = earliest(d, sa->last_heard + sa->conn->dpd_ms);
 	d = earliest(d, mif_announce_deadline(sa));
 	if (mif_path_pending(sa))
-		d = earliest(d, 1);
+		d = earliest(d, 1);	/* a Child SA to place: at once */
 	return earliest(d, sa->rekey_at);
 }
 
