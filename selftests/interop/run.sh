@@ -12,8 +12,9 @@
 # against charon), retry.sh (a connection that comes up by itself once
 # its peer does), children.sh (several children per connection, with
 # mifd and with charon), vip.sh and charon_vip.sh (inner addresses from a
-# pool, between two mifd and with charon) when present and executable, or
-# the
+# pool, between two mifd and with charon) and fig1_paths.sh (a Child SA
+# per interface, figure 1; figure 2 without MIF) when present and
+# executable, or the
 # files named on the command line, and merges their
 # TAP into one stream, numbering the cases anew and prefixing each name
 # with its file's. Other files here (lib.sh, helpers) are not run.
@@ -49,6 +50,7 @@ else
 	[ -x "$dir/children.sh" ] && files+=("$dir/children.sh")
 	[ -x "$dir/vip.sh" ] && files+=("$dir/vip.sh")
 	[ -x "$dir/charon_vip.sh" ] && files+=("$dir/charon_vip.sh")
+	[ -x "$dir/fig1_paths.sh" ] && files+=("$dir/fig1_paths.sh")
 fi
 
 echo "TAP version 13"

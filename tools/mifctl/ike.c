@@ -320,15 +320,17 @@ static void print_sas(struct json_object *r)
 					"installed", &inst) &&
 					json_object_get_boolean(inst);
 
-			printf("  child %s in %s out %s %s%s, %s <-> %s, %s",
+			printf("  child %s in %s out %s %s%s, %s <-> %s",
 			       or(jstr(c, "name"), "?"),
 			       or(jstr(c, "spi_in"), "?"),
 			       or(jstr(c, "spi_out"), "?"),
 			       or(jstr(c, "mode"), "?"),
 			       installed ? "" : " (not installed)",
 			       or(jstr(c, "local"), "?"),
-			       or(jstr(c, "remote"), "?"),
-			       or(jstr(c, "encr"), "?"));
+			       or(jstr(c, "remote"), "?"));
+			if (jstr(c, "interface"))
+				printf(" on %s", jstr(c, "interface"));
+			printf(", %s", or(jstr(c, "encr"), "?"));
 			if (jstr(c, "integ"))
 				printf("/%s", jstr(c, "integ"));
 			printf("\n    ");

@@ -40,7 +40,7 @@ enum conn_key {
 	K_RETRANS_TRIES, K_START, K_CERT, K_KEY, K_CA_DIR, K_CACERT,
 	K_RSA_PSS, K_UNIQUE, K_IKE_REAUTH, K_RSA_SHA1, K_INTERFACES, K_MIF,
 	K_PSK_FILE, K_KEYINGTRIES, K_DPD_ACTION, K_CLOSE_ACTION,
-	K_POOL, K_DNS, K_VIPS, K_VIP_DEVICE, K_N
+	K_POOL, K_DNS, K_VIPS, K_VIP_DEVICE, K_PER_INTERFACE, K_N
 };
 
 #define KEY_BIT(k)	(UINT64_C(1) << (k))
@@ -1197,6 +1197,8 @@ static const struct key conn_keys[K_N] = {
 	[K_DNS] = { "dns", key_dns, CC(conn) },
 	[K_VIPS] = { "vips", key_vips, CC(conn) },
 	[K_VIP_DEVICE] = { "vip_device", key_vip_device, CONN(vip_device) },
+	[K_PER_INTERFACE] = { "per_interface", key_bool,
+			      CONN(per_interface) },
 };
 
 static const struct key mifd_keys[M_N] = {

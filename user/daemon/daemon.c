@@ -23,6 +23,7 @@
 #include "engine/children.h"
 #include "engine/identity.h"
 #include "engine/ike_sa.h"
+#include "engine/mif_path.h"
 #include "kernel/xfrm.h"
 
 static int sig_fd = -1;
@@ -679,10 +680,12 @@ static void add_stats(struct daemon *d, struct json_object *o,
 }
 
 static struct json_object *child_json(struct daemon *d,
-				      const struct conn *conn,
+				      const struct ikesa *sa,
 				      const struct childsa *c)
 {
 	struct json_object *o = json_object_new_object();
+	const char *ifname = mif_path_ifname(sa, c);
+	const struct conn *conn = sa->conn;
 	struct conn_child own;
 
 	/* The child it is made from (engine/children.h). */
@@ -696,6 +699,11 @@ static struct json_object *child_json(struct daemon *d,
 			       json_object_new_boolean(c->installed));
 	jadd_addr(o, "local", &c->local);
 	jadd_addr(o, "remote", &c->remote);
+	/* The interfaces of its pair (MIF): ours by name, both by ID. */
+	json_object_object_add(o, "interface", ifname ?
+			       json_object_new_string(ifname) : NULL);
+	jadd_int(o, "local_iface", c->local_iface);
+	jadd_int(o, "remote_iface", c->remote_iface);
 	if (c->encr)
 		jadd_str(o, "encr", c->encr->name);
 	if (c->integ)
@@ -879,7 +887,7 @@ static struct json_object *sa_json(struct daemon *d, const struct ikesa *sa,
 	json_object_object_add(o, "mif", mif_json(sa));
 	vips_json(o, sa);
 	for (const struct childsa *c = sa->children; c; c = c->next)
-		json_object_array_add(ch, child_json(d, sa->conn, c));
+		json_object_array_add(ch, child_json(d, sa, c));
 	json_object_object_add(o, "children", ch);
 	return o;
 }

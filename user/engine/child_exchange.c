@@ -14,6 +14,7 @@
 #include "engine/cfg.h"
 #include "engine/children.h"
 #include "engine/exchange.h"
+#include "engine/mif_path.h"
 #include "engine/selector.h"
 #include "ike/notify.h"
 #include "ike/sa.h"
@@ -174,11 +175,13 @@ static void offer_refused(struct child_nego *nego, const struct ike_sa *offer,
  * Responder: the child a request is for, or -1 with nego->why set. A
  * rekey keeps the child of the SA it replaces. With one child, a
  * request that fits it in part only is left to the narrowing, which
- * says which side did not fit.
+ * says which side did not fit. pair: the selectors of the request's MIF
+ * path (ours, the peer's), which a transport-mode child carries, or NULL.
  */
 static int choose_child(const struct conn *conn, const struct ike_chain *req,
 			const struct ike_payload *ptsi,
-			const struct ike_payload *ptsr, struct child_nego *nego)
+			const struct ike_payload *ptsr, struct child_nego *nego,
+			const struct ike_selector *pair)
 {
 	bool transport = ike_chain_find_notify(req, IKE_N_USE_TRANSPORT_MODE) !=
 			 NULL;
@@ -186,7 +189,7 @@ static int choose_child(const struct conn *conn, const struct ike_chain *req,
 
 	if (nego->prev)
 		return (int)nego->prev->tmpl;
-	i = children_match(conn, ptsi->ts, ptsr->ts, transport);
+	i = children_match(conn, ptsi->ts, ptsr->ts, transport, pair);
 	if (i < 0 && conn_n_children(conn) == 1)
 		return 0;
 	if (i < 0)
@@ -200,9 +203,12 @@ struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 			      struct proposal_choice *pc, uint16_t *notify)
 {
 	const struct ike_payload *psa, *ptsi, *ptsr, *pke;
+	const struct ike_selector *mine_l, *mine_r;
+	struct ike_selector pair[2];
 	const struct conn_child *t;
 	struct conn_child own;
-	bool leased = false;
+	unsigned int n_l, n_r;
+	bool leased = false, transport;
 	struct childsa *c;
 	uint16_t ke_group;
 	int ret, tmpl;
@@ -214,20 +220,6 @@ struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 		*notify = IKE_N_INVALID_SYNTAX;
 		return NULL;
 	}
-	tmpl = choose_child(sa->conn, req, ptsi, ptsr, nego);
-	if (tmpl < 0) {
-		*notify = IKE_N_TS_UNACCEPTABLE;
-		return NULL;
-	}
-	t = conn_child(sa->conn, (unsigned int)tmpl, &own);
-	pke = nego->pfs ? ike_chain_find(req, IKE_PL_KE, NULL) : NULL;
-	ke_group = !nego->pfs ? PROPOSAL_NO_DH : pke ? pke->ke->group : 0;
-	if (proposal_select(psa->sa, t->esp, t->n_esp, IKE_PROTO_ESP,
-			    ke_group, pc)) {
-		*notify = IKE_N_NO_PROPOSAL_CHOSEN;
-		offer_refused(nego, psa->sa, t);
-		return NULL;
-	}
 	c = childsa_new(&sa->local, sa->local_port, &sa->remote,
 			sa->remote_port, nego->prev ? nego->prev->reqid :
 						      sa->engine->next_reqid);
@@ -235,17 +227,56 @@ struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 		*notify = IKE_N_TEMPORARY_FAILURE;
 		return NULL;
 	}
+	/* Its outer pair: a rekey keeps it, a new one may name it (MIF). */
+	if (nego->prev) {
+		mif_path_inherit(c, nego->prev, false);
+	} else if (mif_path_request(sa, req, c)) {
+		childsa_free(c);
+		*notify = IKE_N_MIF_UNACCEPTABLE_PATH;
+		return NULL;
+	}
+	/* In transport mode on a path, the pair's traffic (use case 3). */
+	if (c->has_path)
+		mif_path_pair_ts(c, &pair[0], &pair[1]);
+	tmpl = choose_child(sa->conn, req, ptsi, ptsr, nego,
+			    c->has_path ? pair : NULL);
+	if (tmpl < 0) {
+		childsa_free(c);
+		*notify = IKE_N_TS_UNACCEPTABLE;
+		return NULL;
+	}
+	t = conn_child(sa->conn, (unsigned int)tmpl, &own);
 	c->tmpl = (unsigned int)tmpl;
-	c->n_remote_ts = ts_narrow(ptsi->ts, t->remote_ts, t->n_remote_ts,
-				   c->remote_ts, CONN_MAX_TS);
+	pke = nego->pfs ? ike_chain_find(req, IKE_PL_KE, NULL) : NULL;
+	ke_group = !nego->pfs ? PROPOSAL_NO_DH : pke ? pke->ke->group : 0;
+	if (proposal_select(psa->sa, t->esp, t->n_esp, IKE_PROTO_ESP,
+			    ke_group, pc)) {
+		childsa_free(c);
+		*notify = IKE_N_NO_PROPOSAL_CHOSEN;
+		offer_refused(nego, psa->sa, t);
+		return NULL;
+	}
+	transport = t->mode == KERNEL_MODE_TRANSPORT &&
+		    ike_chain_find_notify(req, IKE_N_USE_TRANSPORT_MODE);
+	mine_l = t->local_ts;
+	mine_r = t->remote_ts;
+	n_l = t->n_local_ts;
+	n_r = t->n_remote_ts;
+	if (transport && c->has_path) {
+		mine_l = &pair[0];
+		mine_r = &pair[1];
+		n_l = n_r = 1;
+	}
+	c->n_remote_ts = ts_narrow(ptsi->ts, mine_r, n_r, c->remote_ts,
+				   CONN_MAX_TS);
 	/* Only the addresses leased to the peer, if it has a pool. */
 	if (c->n_remote_ts) {
 		c->n_remote_ts = cfg_narrow_tsi(sa, c->remote_ts,
 						c->n_remote_ts);
 		leased = !c->n_remote_ts;
 	}
-	c->n_local_ts = ts_narrow(ptsr->ts, t->local_ts, t->n_local_ts,
-				  c->local_ts, CONN_MAX_TS);
+	c->n_local_ts = ts_narrow(ptsr->ts, mine_l, n_l, c->local_ts,
+				  CONN_MAX_TS);
 	if (leased) {
 		snprintf(nego->why, sizeof(nego->why), "; the peer's TSi "
 			 "holds none of the inner addresses leased to it");
@@ -266,10 +297,7 @@ struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 		sel_ports_narrow(&c->remote_ts[i]);
 	for (unsigned int i = 0; i < c->n_local_ts; i++)
 		sel_ports_narrow(&c->local_ts[i]);
-	c->mode = KERNEL_MODE_TUNNEL;
-	if (t->mode == KERNEL_MODE_TRANSPORT &&
-	    ike_chain_find_notify(req, IKE_N_USE_TRANSPORT_MODE))
-		c->mode = KERNEL_MODE_TRANSPORT;
+	c->mode = transport ? KERNEL_MODE_TRANSPORT : KERNEL_MODE_TUNNEL;
 	if (!same_traffic(nego->prev, c)) {
 		childsa_free(c);
 		*notify = IKE_N_TS_UNACCEPTABLE;
@@ -339,6 +367,10 @@ uint16_t child_complete(struct ikesa *sa, struct childsa *c,
 	ptsr = ike_chain_find(resp, IKE_PL_TSR, NULL);
 	if (!psa || !ptsi || !ptsr)
 		return IKE_N_INVALID_SYNTAX;
+	/* The pair it goes on: the one named, if echoed (MIF). */
+	n = mif_path_response(sa, c, resp);
+	if (n)
+		return n;
 	if (proposal_check_reply(psa->sa, t->esp, t->n_esp, IKE_PROTO_ESP,
 				 nego->pfs ? 0 : PROPOSAL_NO_DH, &pc))
 		return IKE_N_NO_PROPOSAL_CHOSEN;

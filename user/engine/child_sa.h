@@ -16,6 +16,7 @@
 #include "crypto/keys.h"
 #include "engine/conn.h"
 #include "engine/proposal.h"
+#include "ike/mif.h"
 #include "ike/ts.h"
 #include "kernel/backend.h"
 
@@ -26,6 +27,16 @@ struct childsa {
 
 	struct ip_addr local, remote;	/* outer addresses */
 	uint16_t local_port, remote_port;
+	/*
+	 * MIF (engine/mif_path.h): the interfaces its pair is on, as each
+	 * side announced them (0: the IKE SA's own address), and our
+	 * interface's ifindex (0: none known). has_path: path names the
+	 * pair, sent in our request or accepted from the peer's.
+	 */
+	uint16_t local_iface, remote_iface;
+	int ifindex;
+	bool has_path;
+	struct mif_child_path path;
 
 	uint32_t spi_in;		/* ours, host order; 0: none yet */
 	uint32_t spi_out;		/* the peer's */

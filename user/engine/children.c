@@ -7,6 +7,7 @@
 
 #include "engine/children.h"
 #include "engine/exchange.h"
+#include "engine/mif_path.h"
 
 unsigned int conn_n_children(const struct conn *c)
 {
@@ -63,7 +64,8 @@ static unsigned int side_fit(const struct ike_ts *peer,
 }
 
 int children_match(const struct conn *c, const struct ike_ts *tsi,
-		   const struct ike_ts *tsr, bool transport)
+		   const struct ike_ts *tsr, bool transport,
+		   const struct ike_selector *pair)
 {
 	enum kernel_mode want = transport ? KERNEL_MODE_TRANSPORT :
 					    KERNEL_MODE_TUNNEL;
@@ -73,8 +75,12 @@ int children_match(const struct conn *c, const struct ike_ts *tsi,
 	for (unsigned int i = 0; i < conn_n_children(c); i++) {
 		struct conn_child own;
 		const struct conn_child *t = conn_child(c, i, &own);
-		unsigned int r = side_fit(tsi, t->remote_ts, t->n_remote_ts);
-		unsigned int l = side_fit(tsr, t->local_ts, t->n_local_ts);
+		bool on_pair = pair && transport &&
+			       t->mode == KERNEL_MODE_TRANSPORT;
+		unsigned int r = on_pair ? side_fit(tsi, &pair[1], 1) :
+				 side_fit(tsi, t->remote_ts, t->n_remote_ts);
+		unsigned int l = on_pair ? side_fit(tsr, &pair[0], 1) :
+				 side_fit(tsr, t->local_ts, t->n_local_ts);
 		unsigned int score;
 
 		if (!r || !l)
@@ -95,37 +101,51 @@ int children_match(const struct conn *c, const struct ike_ts *tsi,
  * child that expands into several Child SAs (one per interface, say)
  * does so here, and only here.
  */
+/*
+ * The i-th Child SA the initiator asks for: child *tmpl, on *place (NULL:
+ * the IKE SA's pair). With MIF placements (mif_path.h), each child once
+ * per placement, placement 0 being the IKE SA's pair: entry 0 is always
+ * the Child SA of IKE_AUTH.
+ */
 static bool children_order(const struct ikesa *sa, unsigned int i,
-			   unsigned int *tmpl)
+			   unsigned int *tmpl, const struct mif_place **place)
 {
-	if (i >= conn_n_children(sa->conn))
-		return false;
-	*tmpl = i;
-	return true;
+	unsigned int per = mif_path_n_places(sa);
+
+	if (!per) {
+		*place = NULL;
+		*tmpl = i;
+		return i < conn_n_children(sa->conn);
+	}
+	*tmpl = i / per;
+	*place = mif_path_place(sa, i % per);
+	return *tmpl < conn_n_children(sa->conn);
 }
 
 unsigned int children_start(struct ikesa *sa)
 {
+	const struct mif_place *place;
 	unsigned int tmpl = 0;
 
-	children_order(sa, 0, &tmpl);
+	children_order(sa, 0, &tmpl, &place);
 	sa->next_child = 1;
 	return tmpl;
 }
 
 bool children_next(struct ikesa *sa, uint64_t now)
 {
+	const struct mif_place *place;
 	unsigned int tmpl;
 	int ret;
 
 	if (!sa->next_child || sa->req.active ||
 	    sa->state != IKESA_ESTABLISHED || sa->replaced)
 		return false;
-	while (children_order(sa, sa->next_child, &tmpl)) {
+	while (children_order(sa, sa->next_child, &tmpl, &place)) {
 		struct conn_child own;
 
 		sa->next_child++;
-		ret = create_child_sa_new(sa, tmpl, now);
+		ret = create_child_sa_new(sa, tmpl, place, now);
 		if (!ret)
 			return true;
 		engine_failed(sa->engine, sa, NULL, 0, ENGINE_FAIL_FINAL |

@@ -30,11 +30,14 @@ const struct conn_child *conn_child(const struct conn *c, unsigned int i,
  * Responder: the child of c whose selectors fit the peer's TSi (our
  * remote_ts) and TSr (our local_ts) best: selectors equal to ours over
  * a part of ours, over selectors we narrow; at equal fit, the one in the
- * mode asked for (transport: USE_TRANSPORT_MODE), then the first.
+ * mode asked for (transport: USE_TRANSPORT_MODE), then the first. pair:
+ * a MIF path's selectors (ours, the peer's), or NULL: a transport-mode
+ * child on a path carries the pair's traffic, not its own selectors.
  * Returns its index, or -1 if none fits.
  */
 int children_match(const struct conn *c, const struct ike_ts *tsi,
-		   const struct ike_ts *tsr, bool transport);
+		   const struct ike_ts *tsr, bool transport,
+		   const struct ike_selector *pair);
 
 /*
  * Initiator. children_start(): the child IKE_AUTH carries; the others

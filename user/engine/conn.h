@@ -121,6 +121,11 @@ struct conn {
 	 * the IKE SA is plain IKEv2.
 	 */
 	bool mif;
+	/*
+	 * With MIF negotiated, one Child SA per usable interface of
+	 * ifaces, each on its own outer pair (engine/mif_path.h).
+	 */
+	bool per_interface;
 
 	/*
 	 * Inner addresses (CFG, engine/cfg.c). Responder: the ranges it

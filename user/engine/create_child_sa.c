@@ -16,6 +16,7 @@
 #include "crypto/random.h"
 #include "engine/children.h"
 #include "engine/exchange.h"
+#include "engine/mif_path.h"
 #include "ike/ke.h"
 #include "ike/nonce.h"
 #include "ike/notify.h"
@@ -29,6 +30,7 @@ struct ccs_msg {
 	struct ike_nonce nonce;
 	struct ike_ke ke;
 	struct ike_notify rekey, mode;
+	struct mif_path_msg path;
 	uint8_t nr[RANDOM_NONCE_LEN];
 	struct dh dh;
 };
@@ -95,11 +97,13 @@ static bool has_dh(const struct ikesa *sa, unsigned int child, uint16_t g)
 
 /*
  * A new Child SA of the connection's child (children.h). tmpl: the one
- * whose child, reqid and traffic selectors it takes (§2.8), or NULL for
- * new ones; rekey: it replaces tmpl (REKEY_SA).
+ * whose child, reqid, traffic selectors and outer pair it takes (§2.8),
+ * or NULL for new ones; rekey: it replaces tmpl (REKEY_SA). place: where
+ * to put a new one (MIF), or NULL for the IKE SA's pair.
  */
 static int start(struct ikesa *sa, const struct childsa *tmpl,
-		 unsigned int child, bool rekey, uint16_t group, uint64_t now)
+		 unsigned int child, bool rekey, const struct mif_place *place,
+		 uint16_t group, uint64_t now)
 {
 	struct engine *e = sa->engine;
 	struct ccs_msg *cm = calloc(1, sizeof(*cm));
@@ -120,6 +124,10 @@ static int start(struct ikesa *sa, const struct childsa *tmpl,
 		c->n_remote_ts = tmpl->n_remote_ts;
 		memcpy(c->local_ts, tmpl->local_ts, sizeof(c->local_ts));
 		memcpy(c->remote_ts, tmpl->remote_ts, sizeof(c->remote_ts));
+		/* ...on the same pair; named again unless it is a rekey. */
+		mif_path_inherit(c, tmpl, !rekey);
+	} else if (place) {
+		mif_path_bind(sa, c, place);
 	}
 	if (tmpl && rekey) {
 		c->rekey_spi = tmpl->spi_in;
@@ -132,6 +140,7 @@ static int start(struct ikesa *sa, const struct childsa *tmpl,
 	if (!ret) {
 		child_request_payloads(sa, c, &cm->chain, &cm->sap, &cm->tsi,
 				       &cm->tsr, &cm->mode, group);
+		mif_path_add(c, &cm->path, &cm->chain);
 		ret = ikesa_request(sa, now, IKE_EXCH_CREATE_CHILD_SA,
 				    &cm->chain);
 	}
@@ -154,12 +163,13 @@ int create_child_sa_start(struct ikesa *sa, struct childsa *old,
 {
 	unsigned int child = old ? old->tmpl : 0;
 
-	return start(sa, old, child, true, first_dh(sa, child), now);
+	return start(sa, old, child, true, NULL, first_dh(sa, child), now);
 }
 
-int create_child_sa_new(struct ikesa *sa, unsigned int tmpl, uint64_t now)
+int create_child_sa_new(struct ikesa *sa, unsigned int tmpl,
+			const struct mif_place *place, uint64_t now)
 {
-	return start(sa, NULL, tmpl, false, first_dh(sa, tmpl), now);
+	return start(sa, NULL, tmpl, false, place, first_dh(sa, tmpl), now);
 }
 
 static void respond_error(struct ikesa *sa, uint32_t id, uint16_t notify,
@@ -344,6 +354,7 @@ static void request(struct engine *e, struct ikesa *sa,
 	}
 	child_response_payloads(c, &cm->chain, &cm->sap, &pc, &cm->tsi,
 				&cm->tsr, &cm->mode);
+	mif_path_add(c, &cm->path, &cm->chain);
 	ikesa_respond(sa, IKE_EXCH_CREATE_CHILD_SA, id, &cm->chain);
 out:
 	if (nego.have_dh)
@@ -400,7 +411,7 @@ static void recreate(struct ikesa *sa, struct childsa *old,
 
 	ikesa_take_child(sa, old, ENGINE_R_PEER);
 	childsa_remove_sas(old, e);
-	if (!start(sa, c, c->tmpl, false, first_dh(sa, c->tmpl), now)) {
+	if (!start(sa, c, c->tmpl, false, NULL, first_dh(sa, c->tmpl), now)) {
 		sa->req.standin = old;
 		old = NULL;
 	}
@@ -507,17 +518,22 @@ static void response(struct engine *e, struct ikesa *sa,
 			has_dh(sa, c->tmpl, g);
 		if (retry && standin) {
 			/* In place of the stand-in: c's reqid, selectors. */
-			if (!start(sa, c, c->tmpl, false, g, m->now)) {
+			if (!start(sa, c, c->tmpl, false, NULL, g, m->now)) {
 				sa->req.standin = standin;
 				standin = NULL;
 			}
 			retry = false;
 		}
 		child = c->tmpl;
+		if (retry && !old) {
+			/* A new one: c's child, selectors and outer pair. */
+			start(sa, c, child, false, NULL, g, m->now);
+			retry = false;
+		}
 		child_reject(sa, c, m->chain, m->now);
 		peer_replaces(sa, coll, old);
 		if (retry)
-			start(sa, old, child, true, g, m->now);
+			start(sa, old, child, true, NULL, g, m->now);
 		standin_done(sa, standin);
 		return;
 	}

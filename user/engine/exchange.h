@@ -155,8 +155,13 @@ int ike_sa_init_start(struct ikesa *sa, uint64_t now);
 int ike_auth_start(struct ikesa *sa, uint64_t now);
 int create_child_sa_start(struct ikesa *sa, struct childsa *old,
 			  uint64_t now);
-/* A new Child SA of the connection's child tmpl (children.h). */
-int create_child_sa_new(struct ikesa *sa, unsigned int tmpl, uint64_t now);
+/*
+ * A new Child SA of the connection's child tmpl (children.h), on a MIF
+ * placement (mif_path.h), or NULL: on the IKE SA's pair.
+ */
+struct mif_place;
+int create_child_sa_new(struct ikesa *sa, unsigned int tmpl,
+			const struct mif_place *place, uint64_t now);
 int informational_start(struct ikesa *sa, struct childsa *del_child,
 			bool del_ike, uint64_t now);
 /* Delete the Child SAs of sa->del_pending, already gone on our side. */

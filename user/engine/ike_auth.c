@@ -17,6 +17,7 @@
 #include "engine/exchange.h"
 #include "engine/identity.h"
 #include "engine/mif.h"
+#include "engine/mif_path.h"
 #include "engine/proposal.h"
 #include "ike/auth.h"
 #include "ike/id.h"
@@ -37,6 +38,7 @@ struct auth_msg {
 	struct sig_payloads sig;	/* CERT, CERTREQ */
 	struct mif_payloads mif;	/* MIF_SUPPORTED, MIF_INTERFACES */
 	struct cfg_payload cfg;		/* CP: inner addresses */
+	struct mif_path_msg path;	/* MIF_CHILD_PATH */
 };
 
 static const struct auth_method *our_method(const struct ikesa *sa)
@@ -138,6 +140,7 @@ int ike_auth_start(struct ikesa *sa, uint64_t now)
 		goto out;
 	sa->req.child = c;
 	c->tmpl = children_start(sa);
+	mif_path_auth_bind(sa, c);
 	ret = childsa_alloc_spi(c, e->backend);
 	if (ret)
 		goto out;
@@ -153,6 +156,7 @@ int ike_auth_start(struct ikesa *sa, uint64_t now)
 	child_request_payloads(sa, c, &am->chain, &am->sap, &am->tsi,
 			       &am->tsr, &am->mode, PROPOSAL_NO_DH);
 	mif_auth_offer(sa, &am->mif, &am->chain, now);
+	mif_path_add(c, &am->path, &am->chain);
 	ret = ikesa_request(sa, now, IKE_EXCH_IKE_AUTH, &am->chain);
 out:
 	wipe_free(am);
@@ -367,6 +371,7 @@ static void request(struct engine *e, struct ikesa *sa,
 	if (c) {
 		child_response_payloads(c, &am->chain, &am->sap, &pc,
 					&am->tsi, &am->tsr, &am->mode);
+		mif_path_add(c, &am->path, &am->chain);
 	} else {
 		engine_failed(e, sa, NULL, notify, ENGINE_FAIL_SENT |
 			      ENGINE_FAIL_FINAL | ENGINE_FAIL_CHILD,
@@ -455,6 +460,8 @@ static void response(struct engine *e, struct ikesa *sa,
 	}
 	/* Its Child SA is in (or not to be had): older IKE SAs may go. */
 	unique_settle(sa, initial_contact(m->chain), m->now);
+	/* The Child SAs on the other interfaces follow (MIF). */
+	mif_path_queue(sa);
 }
 
 const struct exchange_ops xchg_ike_auth = {

@@ -17,6 +17,7 @@
 #include "ike/message.h"
 #include "ike/mif.h"
 #include "ike/notify.h"
+#include "engine/mif_path.h"
 
 struct engine;
 struct ikesa;
@@ -54,6 +55,12 @@ struct mif_sa {
 	uint32_t msg_id;
 	uint64_t sent_at;	/* ms */
 	struct mif_interfaces peer, ours;
+	/*
+	 * Where each child's Child SAs go after IKE_AUTH (mif_path.c):
+	 * places[0] is the IKE SA's own pair, the others one per interface.
+	 */
+	unsigned int n_places;
+	struct mif_place places[MIF_PLACES_MAX];
 };
 
 /* Room for the MIF notifies of one message we build. */

@@ -44,6 +44,7 @@ static int fake_alloc_spi(struct backend *b, const struct ip_addr *src,
 	assert_true(f->n_alloc < FAKE_MAX);
 	*spi = f->next_spi++;
 	f->allocs[f->n_alloc] = *spi;
+	f->alloc_dst[f->n_alloc] = *dst;
 	f->alloc_live[f->n_alloc++] = true;
 	return 0;
 }

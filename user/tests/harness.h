@@ -36,6 +36,7 @@ struct fake {
 	struct kernel_policy pols[FAKE_MAX];
 	bool pol_live[FAKE_MAX];
 	uint32_t allocs[FAKE_MAX];
+	struct ip_addr alloc_dst[FAKE_MAX];	/* what each SPI is for */
 	bool alloc_live[FAKE_MAX];
 };
 

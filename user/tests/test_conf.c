@@ -420,6 +420,8 @@ static void bad_value(void **state)
 	one_error(CONN_A "retransmit_base = 601s\n", 5, "retransmit_base");
 	one_error(CONN_A "mif = perhaps\n", 5,
 		  "mif: \"perhaps\" is neither yes nor no");
+	one_error(CONN_A "per_interface = 3\n", 5,
+		  "per_interface: \"3\" is neither yes nor no");
 	one_error(CONN_A "local_port = -1\n", 5, "local_port: \"-1\"");
 	one_error(CONN_A "remote_port = 500x\n", 5, "remote_port: \"500x\"");
 	/* psk: at most 128 bytes, as text or hex. */
@@ -998,6 +1000,7 @@ static void good_full(void **state)
 		"key = %s/eu.key\n"
 		"ca_dir = %s/ca\n"
 		"start = true\n"
+		"per_interface = yes\n"
 		"\n"
 		"[conn roaming-1.x]\n"
 		"  local = fd01:1::1  \n"
@@ -1025,6 +1028,8 @@ static void good_full(void **state)
 	assert_false(conf_find(c, "classic")->conn.ike_reauth);
 	assert_false(a->conn.mif);
 	assert_true(conf_find(c, "classic")->conn.mif);
+	assert_false(a->conn.per_interface);
+	assert_true(conf_find(c, "classic")->conn.per_interface);
 	assert_non_null(a->conn.sig_creds);
 	assert_non_null(a->conn.cert_file);
 	assert_non_null(strstr(a->conn.cert_file, "/eu.pem"));

@@ -1,0 +1,732 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-Child SA outer addresses (docs/protocol/mif.md, MIF_CHILD_PATH):
+ * the placement of one Child SA per interface (per_interface = yes), the
+ * responder's rules, the requester's check of the echo, and rekeys that
+ * keep the pair; two engines on the in-memory network of harness.c.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine.h"
+#include "engine/exchange.h"
+#include "engine/ike_sa.h"
+#include "engine/mif.h"
+#include "engine/mif_path.h"
+#include "ike/constants.h"
+#include "ike/message.h"
+#include "ike/mif.h"
+#include "ike/nonce.h"
+#include "ike/sa.h"
+#include "ike/ts.h"
+
+#include "harness.h"
+
+#define LOG_MAX	128
+static struct {
+	int level[LOG_MAX];
+	char line[LOG_MAX][256];
+	unsigned int n;
+} logs;
+
+static void log_fn(void *ctx, enum engine_log_level level,
+		   const struct ikesa *sa, const char *msg)
+{
+	if (logs.n == LOG_MAX)
+		return;
+	logs.level[logs.n] = level;
+	snprintf(logs.line[logs.n++], sizeof(logs.line[0]), "%s", msg);
+}
+
+static unsigned int logged(int level, const char *s)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < logs.n; i++)
+		n += logs.level[i] == level && strstr(logs.line[i], s);
+	return n;
+}
+
+static void iface(struct engine *e, int ifindex, const char *name, bool up,
+		  const char *a)
+{
+	struct iface ifc;
+	struct ip_addr ip;
+
+	memset(&ifc, 0, sizeof(ifc));
+	snprintf(ifc.name, sizeof(ifc.name), "%s", name);
+	ifc.ifindex = ifindex;
+	ifc.up = up;
+	assert_int_equal(engine_iface_update(e, &ifc), 0);
+	assert_int_equal(ip_addr_parse(a, &ip), 0);
+	assert_int_equal(engine_iface_addr(e, ifindex, &ip, true), 0);
+}
+
+static void pattern(struct conn *c, const char *p, int prio)
+{
+	snprintf(c->ifaces[c->n_ifaces].pattern, IFACE_NAME_MAX, "%s", p);
+	c->ifaces[c->n_ifaces++].priority = prio;
+}
+
+static uint16_t id_of(struct world *w, int side, int ifindex)
+{
+	const struct iface *f = engine_iface_by_ifindex(&w->e[side], ifindex);
+
+	assert_non_null(f);
+	return f->id;
+}
+
+static struct ip_addr ip(const char *s)
+{
+	struct ip_addr a;
+
+	assert_int_equal(ip_addr_parse(s, &a), 0);
+	return a;
+}
+
+static void host_ts(struct conn *c, int side)
+{
+	const char *addr[2] = { "192.0.2.1", "198.51.100.2" };
+
+	sel4(&c->local_ts[0], addr[side], addr[side]);
+	sel4(&c->remote_ts[0], addr[!side], addr[!side]);
+}
+
+/*
+ * Figure 1: A, the end user, has eth0, eth1, eth2 (priorities 200, 150,
+ * 100; the IKE SA on eth0), wlan0 (down) and lo, unlisted. B, the
+ * security gateway: eth0, eth1, eth2 likewise, and eth3, which its
+ * connection does not list.
+ */
+static struct world *world_new(bool mif_b, bool per_if, enum kernel_mode m)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	struct engine_log log = { log_fn, NULL };
+
+	assert_non_null(w);
+	memset(&logs, 0, sizeof(logs));
+	for (int i = 0; i < 2; i++) {
+		struct engine_send s = { net_send, &w->p[i] };
+
+		w->f[i].b.ops = &fake_ops;
+		w->f[i].b.priv = &w->f[i];
+		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
+		w->p[i].w = w;
+		w->p[i].id = i;
+		make_conn(&w->c[i], i, IKE_DH_CURVE25519, true);
+		w->c[i].mode = m;
+		if (m == KERNEL_MODE_TRANSPORT)
+			host_ts(&w->c[i], i);
+		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
+		engine_set_log(&w->e[i], &log);
+		pattern(&w->c[i], "eth0", 200);
+		pattern(&w->c[i], "eth1", 150);
+		pattern(&w->c[i], "eth2", 100);
+	}
+	pattern(&w->c[0], "wlan0", 50);
+	w->c[0].mif = true;
+	w->c[0].per_interface = per_if;
+	w->c[1].mif = mif_b;
+	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
+
+	iface(&w->e[0], 1, "lo", true, "127.0.0.1");
+	iface(&w->e[0], 4, "eth2", true, "192.0.2.21");
+	iface(&w->e[0], 2, "eth0", true, "192.0.2.1");
+	iface(&w->e[0], 3, "eth1", true, "192.0.2.11");
+	iface(&w->e[0], 5, "wlan0", false, "203.0.113.5");
+	iface(&w->e[1], 7, "eth0", true, "198.51.100.2");
+	iface(&w->e[1], 8, "eth1", true, "198.51.100.12");
+	iface(&w->e[1], 9, "eth2", true, "198.51.100.22");
+	iface(&w->e[1], 10, "eth3", true, "198.51.100.32");
+	return w;
+}
+
+static void world_free(struct world *w)
+{
+	drop_all(w);
+	engine_free(&w->e[0]);
+	engine_free(&w->e[1]);
+	free(w);
+}
+
+/* Both engines' timers and the exchanges they start, until quiet. */
+static void settle(struct world *w, uint64_t now)
+{
+	for (int i = 0; i < 16; i++) {
+		unsigned int sent = w->sent;
+
+		engine_tick(&w->e[0], now);
+		engine_tick(&w->e[1], now);
+		pump(w, now);
+		if (w->sent == sent)
+			return;
+	}
+	fail_msg("the engines do not settle");
+}
+
+static void establish(struct world *w)
+{
+	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
+	pump(w, 0);
+	settle(w, 0);
+	assert_int_equal(only_sa(w, 0)->state, IKESA_ESTABLISHED);
+	assert_int_equal(only_sa(w, 1)->state, IKESA_ESTABLISHED);
+}
+
+static struct childsa *child_on(struct ikesa *sa, const char *local,
+				const char *remote)
+{
+	struct ip_addr l = ip(local), r = ip(remote);
+
+	for (struct childsa *c = sa->children; c; c = c->next)
+		if (ip_addr_equal(&c->local, &l) &&
+		    ip_addr_equal(&c->remote, &r))
+			return c;
+	return NULL;
+}
+
+/* c's SAs are in f's kernel on c's pair, its SPI reserved for its address. */
+static void check_kernel(const struct fake *f, const struct childsa *c)
+{
+	bool in = false, out = false, spi = false;
+
+	for (unsigned int i = 0; i < f->n_sas; i++) {
+		const struct kernel_sa *s = &f->sas[i];
+
+		if (!f->sa_live[i])
+			continue;
+		in |= s->spi == c->spi_in && ip_addr_equal(&s->dst, &c->local) &&
+		      ip_addr_equal(&s->src, &c->remote);
+		out |= s->spi == c->spi_out &&
+		       ip_addr_equal(&s->dst, &c->remote) &&
+		       ip_addr_equal(&s->src, &c->local);
+	}
+	for (unsigned int i = 0; i < f->n_alloc; i++)
+		spi |= f->allocs[i] == c->spi_in &&
+		       ip_addr_equal(&f->alloc_dst[i], &c->local);
+	assert_true(in);
+	assert_true(out);
+	assert_true(spi);
+	/* Its policies' templates (tunnel mode) name its pair. */
+	for (unsigned int i = 0; i < f->n_pols; i++) {
+		const struct kernel_policy *p = &f->pols[i];
+		bool o = p->dir == KERNEL_DIR_OUT;
+
+		if (!f->pol_live[i] || p->reqid != c->reqid ||
+		    c->mode != KERNEL_MODE_TUNNEL)
+			continue;
+		assert_true(ip_addr_equal(&p->tmpl_src, o ? &c->local :
+							    &c->remote));
+		assert_true(ip_addr_equal(&p->tmpl_dst, o ? &c->remote :
+							    &c->local));
+	}
+}
+
+static const char *const pairs[3][2] = {
+	{ "192.0.2.1", "198.51.100.2" },
+	{ "192.0.2.11", "198.51.100.12" },
+	{ "192.0.2.21", "198.51.100.22" },
+};
+
+static const char *const names[3] = { "eth0", "eth1", "eth2" };
+
+static void per_interface(enum kernel_mode m)
+{
+	struct world *w = world_new(true, true, m);
+	struct ikesa *a, *b;
+
+	establish(w);
+	a = only_sa(w, 0);
+	b = only_sa(w, 1);
+	assert_int_equal(n_children(a), 3);
+	assert_int_equal(n_children(b), 3);
+	for (int i = 0; i < 3; i++) {
+		struct childsa *ca = child_on(a, pairs[i][0], pairs[i][1]);
+		struct childsa *cb = child_on(b, pairs[i][1], pairs[i][0]);
+
+		assert_non_null(ca);
+		assert_non_null(cb);
+		assert_int_equal(ca->local_iface, id_of(w, 0, 2 + i));
+		assert_int_equal(ca->ifindex, 2 + i);
+		assert_int_equal(cb->ifindex, 7 + i);
+		assert_int_equal(cb->remote_iface, id_of(w, 0, 2 + i));
+		/* The first one, in IKE_AUTH: the IKE SA's address, ID 0. */
+		assert_int_equal(ca->remote_iface, i ? id_of(w, 1, 7 + i) : 0);
+		assert_int_equal(cb->local_iface, ca->remote_iface);
+		assert_string_equal(mif_path_ifname(a, ca), names[i]);
+		check_kernel(&w->f[0], ca);
+		check_kernel(&w->f[1], cb);
+		if (m == KERNEL_MODE_TRANSPORT) {
+			/* Use case 3: its traffic is that of its pair. */
+			assert_int_equal(ca->n_local_ts, 1);
+			assert_memory_equal(ca->local_ts[0].start,
+					    ca->local.bytes, 4);
+			assert_memory_equal(ca->remote_ts[0].end,
+					    ca->remote.bytes, 4);
+			assert_memory_equal(cb->local_ts[0].start,
+					    cb->local.bytes, 4);
+		}
+	}
+	assert_int_equal(live_sas(&w->f[0]), 6);
+	assert_int_equal(live_sas(&w->f[1]), 6);
+	assert_int_equal(logged(ENGINE_LOG_WARNING, ""), 0);
+	world_free(w);
+}
+
+static void three_tunnels(void **state) { per_interface(KERNEL_MODE_TUNNEL); }
+static void three_transport(void **state)
+{
+	per_interface(KERNEL_MODE_TRANSPORT);
+}
+
+/* The peer announced fewer interfaces: the rest face its preferred one. */
+static void peer_fewer(void **state)
+{
+	struct world *w = world_new(true, true, KERNEL_MODE_TUNNEL);
+
+	w->c[1].n_ifaces = 1;	/* B offers eth0 only */
+	establish(w);
+	assert_int_equal(n_children(only_sa(w, 0)), 3);
+	assert_non_null(child_on(only_sa(w, 0), "192.0.2.11",
+				 "198.51.100.2"));
+	assert_non_null(child_on(only_sa(w, 0), "192.0.2.21",
+				 "198.51.100.2"));
+	world_free(w);
+}
+
+/* Figure 2: a peer without MIF; one child on the IKE SA's pair. */
+static void fig2_plain(void **state)
+{
+	struct world *w = world_new(false, true, KERNEL_MODE_TUNNEL);
+	struct ikesa *sa;
+	struct dgram d;
+
+	sa = engine_initiate(&w->e[0], &w->c[0], 0);
+	for (int i = 0; i < 2; i++) {
+		d = pop(w);
+		deliver(w, &d, 0);
+		free(d.buf);
+	}
+	/* IKE_AUTH names the first child's path; B ignores it. */
+	d = pop(w);
+	assert_true(dgram_has_notify(only_sa(w, 1), &d, IKE_N_MIF_CHILD_PATH));
+	deliver(w, &d, 0);
+	free(d.buf);
+	d = pop(w);
+	assert_false(dgram_has_notify(sa, &d, IKE_N_MIF_CHILD_PATH));
+	deliver(w, &d, 0);
+	free(d.buf);
+	settle(w, 0);
+	assert_int_equal(n_children(sa), 1);
+	assert_non_null(child_on(sa, pairs[0][0], pairs[0][1]));
+	check_kernel(&w->f[0], sa->children);
+	assert_int_equal(logged(ENGINE_LOG_INFO, "MIF not negotiated with "
+				"198.51.100.2: Child SAs on the IKE SA's "
+				"addresses"), 1);
+	assert_int_equal(logged(ENGINE_LOG_WARNING, ""), 0);
+	world_free(w);
+}
+
+/* mif = no on our side: the same, and no path sent. */
+static void fig2_local_off(void **state)
+{
+	struct world *w = world_new(true, true, KERNEL_MODE_TUNNEL);
+	struct dgram d;
+
+	w->c[0].mif = false;
+	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
+	for (int i = 0; i < 2; i++) {
+		d = pop(w);
+		deliver(w, &d, 0);
+		free(d.buf);
+	}
+	d = pop(w);
+	assert_false(dgram_has_notify(only_sa(w, 1), &d,
+				      IKE_N_MIF_CHILD_PATH));
+	deliver(w, &d, 0);
+	free(d.buf);
+	settle(w, 0);
+	assert_int_equal(n_children(only_sa(w, 0)), 1);
+	assert_int_equal(logged(ENGINE_LOG_INFO, "MIF not negotiated with "
+				"198.51.100.2"), 1);
+	world_free(w);
+}
+
+static size_t path_bytes(uint16_t req_id, const char *req, uint16_t resp_id,
+			 const char *resp, uint8_t *out)
+{
+	struct mif_child_path p = { .req_id = req_id, .resp_id = resp_id };
+	struct ip_addr a = ip(req), b = ip(resp);
+	struct ike_writer wr;
+	struct ike_error err;
+	size_t len;
+
+	p.family = a.family == AF_INET6 ? MIF_AF_IPV6 : MIF_AF_IPV4;
+	memcpy(p.req_addr, a.bytes, ip_addr_len(&a));
+	memcpy(p.resp_addr, b.bytes, ip_addr_len(&b));
+	ike_writer_init(&wr);
+	assert_int_equal(mif_child_path_build(&wr, &p, &err), 0);
+	len = wr.len;
+	memcpy(out, wr.p, len);
+	ike_writer_free(&wr);
+	return len;
+}
+
+struct answer {
+	bool refused, echoed;
+};
+
+/*
+ * A asks B for a Child SA with MIF_CHILD_PATH data of its own (rekey:
+ * of that Child SA of A's), and drops what it gets.
+ */
+static struct answer ask(struct world *w, const uint8_t *data, size_t len,
+			 const struct childsa *rekey)
+{
+	struct ikesa *sa = only_sa(w, 0);
+	struct ike_chain *ch = calloc(1, sizeof(*ch));
+	struct ike_notify mode, path, rk;
+	struct ike_nonce nonce;
+	struct ike_error err;
+	struct ike_ts tsi, tsr;
+	struct ike_sa sap;
+	struct childsa *c;
+	struct answer ans;
+	uint8_t ni[32];
+	struct dgram d;
+
+	assert_non_null(ch);
+	memset(&sap, 0, sizeof(sap));
+	memset(ni, 0x5a, sizeof(ni));
+	c = childsa_new(&sa->local, 500, &sa->remote, 500, 77);
+	assert_non_null(c);
+	assert_int_equal(childsa_alloc_spi(c, &w->f[0].b), 0);
+	nonce.data = ni;
+	nonce.len = sizeof(ni);
+	ike_chain_add(ch, IKE_PL_NONCE, &nonce, &err);
+	if (rekey) {
+		ikesa_notify(&rk, IKE_N_REKEY_SA, NULL, 0);
+		rk.protocol = IKE_PROTO_ESP;
+		rk.spi_size = 4;
+		for (int i = 0; i < 4; i++)
+			rk.spi[i] = (uint8_t)(rekey->spi_in >> (24 - 8 * i));
+		ike_chain_add(ch, IKE_PL_NOTIFY, &rk, &err);
+	}
+	assert_int_equal(child_request_payloads(sa, c, ch, &sap, &tsi, &tsr,
+						&mode, 0), 0);
+	ikesa_notify(&path, IKE_N_MIF_CHILD_PATH, data, len);
+	ike_chain_add(ch, IKE_PL_NOTIFY, &path, &err);
+	assert_int_equal(ikesa_request(sa, 100, IKE_EXCH_CREATE_CHILD_SA, ch),
+			 0);
+	d = pop(w);
+	deliver(w, &d, 100);
+	free(d.buf);
+	d = pop(w);
+	ans.refused = dgram_has_notify(sa, &d, IKE_N_MIF_UNACCEPTABLE_PATH);
+	ans.echoed = dgram_has_notify(sa, &d, IKE_N_MIF_CHILD_PATH);
+	deliver(w, &d, 100);
+	free(d.buf);
+	assert_false(sa->req.active);
+	childsa_uninstall(c, &w->e[0]);
+	childsa_free(c);
+	ike_chain_free(ch);
+	ike_sa_free(&sap);
+	free(ch);
+	return ans;
+}
+
+/* Refused: nothing installed or reserved at B, nothing else touched. */
+static void refused(struct world *w, const uint8_t *data, size_t len,
+		    const char *why)
+{
+	struct ikesa *b = only_sa(w, 1);
+	unsigned int kids = n_children(b), allocs = live_allocs(&w->f[1]);
+	unsigned int sas = live_sas(&w->f[1]), pols = live_pols(&w->f[1]);
+	unsigned int before = logged(ENGINE_LOG_WARNING, why);
+	struct answer a = ask(w, data, len, NULL);
+
+	assert_true(a.refused);
+	assert_false(a.echoed);
+	assert_int_equal(only_sa(w, 1)->state, IKESA_ESTABLISHED);
+	assert_ptr_equal(only_sa(w, 1), b);
+	assert_int_equal(n_children(b), kids);
+	assert_int_equal(live_allocs(&w->f[1]), allocs);
+	assert_int_equal(live_sas(&w->f[1]), sas);
+	assert_int_equal(live_pols(&w->f[1]), pols);
+	assert_int_equal(logged(ENGINE_LOG_WARNING, why), before + 1);
+}
+
+static void responder_rules(void **state)
+{
+	struct world *w = world_new(true, false, KERNEL_MODE_TUNNEL);
+	uint16_t a0, a1, a2, wl, b0, b1, b3;
+	uint8_t buf[64];
+	struct answer ans;
+	size_t n;
+
+	establish(w);
+	assert_int_equal(n_children(only_sa(w, 1)), 1);
+	a0 = id_of(w, 0, 2);
+	a1 = id_of(w, 0, 3);
+	a2 = id_of(w, 0, 4);
+	wl = id_of(w, 0, 5);
+	b0 = id_of(w, 1, 7);
+	b1 = id_of(w, 1, 8);
+	b3 = id_of(w, 1, 10);
+	(void)a0;
+
+	/* Malformed (rule 2): the codec's rows. */
+	n = path_bytes(a1, "192.0.2.11", b1, "198.51.100.12", buf);
+	refused(w, buf, 7, "MIF_CHILD_PATH malformed");
+	buf[4] = 3;
+	refused(w, buf, n, "MIF_CHILD_PATH malformed");
+	buf[4] = MIF_AF_IPV4;
+	refused(w, buf, n - 1, "MIF_CHILD_PATH malformed");
+	buf[8] = 127;
+	refused(w, buf, n, "MIF_CHILD_PATH malformed");
+	memcpy(buf + 8, buf + 12, 4);
+	refused(w, buf, n, "MIF_CHILD_PATH malformed");
+	/* Rule 3: the requester's side. */
+	n = path_bytes(999, "192.0.2.11", b1, "198.51.100.12", buf);
+	refused(w, buf, n, "requester interface ID not announced");
+	n = path_bytes(a1, "192.0.2.21", b1, "198.51.100.12", buf);
+	refused(w, buf, n, "requester address not listed");
+	n = path_bytes(wl, "203.0.113.5", b1, "198.51.100.12", buf);
+	refused(w, buf, n, "requester interface is down");
+	n = path_bytes(0, "192.0.2.11", b1, "198.51.100.12", buf);
+	refused(w, buf, n, "requester address with ID 0");
+	/* Rules 4 and 5: ours. */
+	n = path_bytes(a1, "192.0.2.11", 999, "198.51.100.12", buf);
+	refused(w, buf, n, "responder interface ID not announced");
+	n = path_bytes(a1, "192.0.2.11", b1, "198.51.100.99", buf);
+	refused(w, buf, n, "responder address not listed");
+	n = path_bytes(a1, "192.0.2.11", b0, "198.51.100.12", buf);
+	refused(w, buf, n, "responder address not listed");
+	n = path_bytes(a1, "192.0.2.11", 0, "198.51.100.12", buf);
+	refused(w, buf, n, "responder address with ID 0");
+	/* eth3 is not the connection's: not announced, not accepted. */
+	n = path_bytes(a1, "192.0.2.11", b3, "198.51.100.32", buf);
+	refused(w, buf, n, "responder interface ID not announced");
+	/* B's address gone since it announced it: not current. */
+	{
+		struct ip_addr gone = ip("198.51.100.12");
+
+		assert_int_equal(engine_iface_addr(&w->e[1], 8, &gone, false),
+				 0);
+		n = path_bytes(a1, "192.0.2.11", b1, "198.51.100.12", buf);
+		refused(w, buf, n, "not a current local address");
+		assert_int_equal(engine_iface_addr(&w->e[1], 8, &gone, true),
+				 0);
+	}
+
+	/* A good one: installed on that pair and echoed. */
+	n = path_bytes(a2, "192.0.2.21", b1, "198.51.100.12", buf);
+	ans = ask(w, buf, n, NULL);
+	assert_false(ans.refused);
+	assert_true(ans.echoed);
+	assert_int_equal(n_children(only_sa(w, 1)), 2);
+	{
+		struct childsa *c = child_on(only_sa(w, 1), "198.51.100.12",
+					     "192.0.2.21");
+
+		assert_non_null(c);
+		assert_int_equal(c->local_iface, b1);
+		assert_int_equal(c->remote_iface, a2);
+		assert_int_equal(c->ifindex, 8);
+		check_kernel(&w->f[1], c);
+	}
+	world_free(w);
+}
+
+/* Without MIF the responder ignores a path: the IKE SA's pair (rule 1). */
+static void ignored_without_mif(void **state)
+{
+	struct world *w = world_new(false, false, KERNEL_MODE_TUNNEL);
+	struct answer ans;
+	uint8_t buf[64];
+	size_t n;
+
+	establish(w);
+	n = path_bytes(3, "192.0.2.11", 4, "198.51.100.12", buf);
+	ans = ask(w, buf, n, NULL);
+	assert_false(ans.refused);
+	assert_false(ans.echoed);
+	assert_int_equal(n_children(only_sa(w, 1)), 2);
+	assert_non_null(child_on(only_sa(w, 1), pairs[0][1], pairs[0][0]));
+	for (struct childsa *c = only_sa(w, 1)->children; c; c = c->next) {
+		assert_false(c->has_path);
+		assert_true(ip_addr_equal(&c->local, &only_sa(w, 1)->local));
+	}
+	world_free(w);
+}
+
+/* A path in a rekey is ignored: the new SA keeps the old one's pair. */
+static void rekey_ignores_path(void **state)
+{
+	struct world *w = world_new(true, true, KERNEL_MODE_TUNNEL);
+	struct childsa *old, *c;
+	struct answer ans;
+	uint8_t buf[64];
+	size_t n;
+
+	establish(w);
+	old = child_on(only_sa(w, 0), pairs[1][0], pairs[1][1]);
+	assert_non_null(old);
+	n = path_bytes(id_of(w, 0, 4), "192.0.2.21", id_of(w, 1, 9),
+		       "198.51.100.22", buf);
+	ans = ask(w, buf, n, old);
+	assert_false(ans.refused);
+	assert_false(ans.echoed);
+	/* B's new SA for old's traffic is on old's pair. */
+	c = only_sa(w, 1)->children;
+	assert_non_null(c);
+	assert_true(ip_addr_equal(&c->local, &old->remote));
+	assert_true(ip_addr_equal(&c->remote, &old->local));
+	world_free(w);
+}
+
+/* Our own rekeys, either side: the pair is kept, and not named. */
+static void rekey_keeps_pair(void **state)
+{
+	struct world *w = world_new(true, true, KERNEL_MODE_TUNNEL);
+
+	establish(w);
+	for (int side = 0; side < 2; side++) {
+		struct ikesa *sa = only_sa(w, side);
+		const char *l = pairs[2][side], *r = pairs[2][!side];
+		struct childsa *old = child_on(sa, l, r);
+		uint32_t spi = old->spi_in;
+		struct dgram d;
+
+		assert_int_equal(engine_rekey_child(&w->e[side], sa, old, 10),
+				 0);
+		d = pop(w);
+		assert_false(dgram_has_notify(only_sa(w, !side), &d,
+					      IKE_N_MIF_CHILD_PATH));
+		deliver(w, &d, 10);
+		free(d.buf);
+		pump(w, 10);
+		settle(w, 10);
+		assert_int_equal(n_children(only_sa(w, 0)), 3);
+		assert_int_equal(n_children(only_sa(w, 1)), 3);
+		old = child_on(sa, l, r);
+		assert_non_null(old);
+		assert_int_not_equal(old->spi_in, spi);
+		assert_int_equal(old->ifindex, side ? 9 : 4);
+		check_kernel(&w->f[side], old);
+	}
+	world_free(w);
+}
+
+/* MIF_UNACCEPTABLE_PATH: A logs it, releases its SPI, drops the child. */
+static void requester_refused(void **state)
+{
+	struct world *w = world_new(true, false, KERNEL_MODE_TUNNEL);
+	struct mif_place p;
+	unsigned int allocs;
+
+	establish(w);
+	memset(&p, 0, sizeof(p));
+	p.local = ip("192.0.2.11");
+	p.remote = ip("198.51.100.99");
+	p.local_id = id_of(w, 0, 3);
+	p.remote_id = id_of(w, 1, 8);
+	p.ifindex = 3;
+	allocs = live_allocs(&w->f[0]);
+	assert_int_equal(create_child_sa_new(only_sa(w, 0), 0, &p, 10), 0);
+	pump(w, 10);
+	assert_int_equal(n_children(only_sa(w, 0)), 1);
+	assert_int_equal(n_children(only_sa(w, 1)), 1);
+	assert_int_equal(live_allocs(&w->f[0]), allocs);
+	assert_int_equal(logged(ENGINE_LOG_WARNING, "refused: received "
+				"MIF_UNACCEPTABLE_PATH"), 1);
+	world_free(w);
+}
+
+/* The echo, as the requester checks it. */
+static uint16_t answer_with(struct ikesa *sa, struct childsa *c,
+			    const uint8_t *data, size_t len)
+{
+	struct ike_chain ch;
+	struct ike_notify n;
+	struct ike_error err;
+	uint16_t r;
+
+	memset(&ch, 0, sizeof(ch));
+	if (data) {
+		ikesa_notify(&n, IKE_N_MIF_CHILD_PATH, data, len);
+		ike_chain_add(&ch, IKE_PL_NOTIFY, &n, &err);
+	}
+	r = mif_path_response(sa, c, &ch);
+	ike_chain_free(&ch);
+	return r;
+}
+
+static void echo_checked(void **state)
+{
+	struct world *w = world_new(true, false, KERNEL_MODE_TUNNEL);
+	struct ikesa *sa;
+	struct childsa *c;
+	struct mif_place p;
+	uint8_t buf[64];
+	size_t n;
+
+	establish(w);
+	sa = only_sa(w, 0);
+	c = childsa_new(&sa->local, 500, &sa->remote, 500, 5);
+	assert_non_null(c);
+	memset(&p, 0, sizeof(p));
+	p.local = ip("192.0.2.11");
+	p.remote = ip("198.51.100.12");
+	p.local_id = id_of(w, 0, 3);
+	p.remote_id = id_of(w, 1, 8);
+	mif_path_bind(sa, c, &p);
+	/* Equal: taken. */
+	n = path_bytes(p.local_id, "192.0.2.11", p.remote_id, "198.51.100.12",
+		       buf);
+	assert_int_equal(answer_with(sa, c, buf, n), 0);
+	assert_true(ip_addr_equal(&c->remote, &p.remote));
+	/* Another one, a malformed one, none: deleted. */
+	n = path_bytes(p.local_id, "192.0.2.11", p.remote_id, "198.51.100.22",
+		       buf);
+	assert_int_equal(answer_with(sa, c, buf, n), IKE_N_INVALID_SYNTAX);
+	assert_int_equal(logged(ENGINE_LOG_WARNING, "is not the one sent"), 1);
+	assert_int_equal(answer_with(sa, c, buf, 7), IKE_N_INVALID_SYNTAX);
+	assert_int_equal(logged(ENGINE_LOG_WARNING, "malformed"), 1);
+	assert_int_equal(answer_with(sa, c, NULL, 0), IKE_N_INVALID_SYNTAX);
+	assert_int_equal(logged(ENGINE_LOG_WARNING, "its SPI is for "
+				"192.0.2.11"), 1);
+	/* No echo for a child on our IKE SA address: on the IKE SA's pair. */
+	mif_path_auth_bind(sa, c);
+	c->local = sa->local;
+	assert_int_equal(answer_with(sa, c, NULL, 0), 0);
+	assert_true(ip_addr_equal(&c->remote, &sa->remote));
+	assert_false(c->has_path);
+	childsa_free(c);
+	world_free(w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(three_tunnels),
+		cmocka_unit_test(three_transport),
+		cmocka_unit_test(peer_fewer),
+		cmocka_unit_test(fig2_plain),
+		cmocka_unit_test(fig2_local_off),
+		cmocka_unit_test(responder_rules),
+		cmocka_unit_test(ignored_without_mif),
+		cmocka_unit_test(rekey_ignores_path),
+		cmocka_unit_test(rekey_keeps_pair),
+		cmocka_unit_test(requester_refused),
+		cmocka_unit_test(echo_checked),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
