@@ -285,6 +285,67 @@ static void three_transport(void **state)
 	per_interface(KERNEL_MODE_TRANSPORT);
 }
 
+/*
+ * Figure 11: two services (children distinguished by protocol) on each
+ * of three interfaces, from one IKE SA: every child on every pair.
+ */
+static void services_per_interface(void **state)
+{
+	static struct conn_child svc[2][2];
+	static const uint8_t proto[2] = { 1, 6 };	/* ICMP, TCP */
+	struct world *w = world_new(true, true, KERNEL_MODE_TUNNEL);
+	struct ikesa *a, *b;
+
+	for (int i = 0; i < 2; i++) {
+		const struct conn *c = &w->c[i];
+
+		for (int k = 0; k < 2; k++) {
+			struct conn_child *t = &svc[i][k];
+
+			memset(t, 0, sizeof(*t));
+			t->name = k ? "tcp" : "icmp";
+			t->n_esp = c->n_esp;
+			memcpy(t->esp, c->esp, sizeof(t->esp));
+			t->n_local_ts = c->n_local_ts;
+			t->n_remote_ts = c->n_remote_ts;
+			memcpy(t->local_ts, c->local_ts, sizeof(t->local_ts));
+			memcpy(t->remote_ts, c->remote_ts,
+			       sizeof(t->remote_ts));
+			t->local_ts[0].ip_proto = proto[k];
+			t->remote_ts[0].ip_proto = proto[k];
+			t->mode = KERNEL_MODE_TUNNEL;
+		}
+		w->c[i].children = svc[i];
+		w->c[i].n_children = 2;
+	}
+	establish(w);
+	a = only_sa(w, 0);
+	b = only_sa(w, 1);
+	assert_int_equal(n_children(a), 6);
+	assert_int_equal(n_children(b), 6);
+	for (int i = 0; i < 3; i++) {
+		unsigned int seen = 0;
+
+		for (struct childsa *c = a->children; c; c = c->next) {
+			struct ip_addr l = ip(pairs[i][0]);
+
+			if (!ip_addr_equal(&c->local, &l))
+				continue;
+			seen |= 1u << c->tmpl;
+			assert_int_equal(c->local_ts[0].ip_proto,
+					 proto[c->tmpl]);
+			check_kernel(&w->f[0], c);
+		}
+		/* Both services on this interface's pair. */
+		assert_int_equal(seen, 3);
+		assert_non_null(child_on(b, pairs[i][1], pairs[i][0]));
+	}
+	assert_int_equal(live_sas(&w->f[0]), 12);
+	assert_int_equal(live_sas(&w->f[1]), 12);
+	assert_int_equal(logged(ENGINE_LOG_WARNING, ""), 0);
+	world_free(w);
+}
+
 /* The peer announced fewer interfaces: the rest face its preferred one. */
 static void peer_fewer(void **state)
 {
@@ -717,6 +778,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(three_tunnels),
 		cmocka_unit_test(three_transport),
+		cmocka_unit_test(services_per_interface),
 		cmocka_unit_test(peer_fewer),
 		cmocka_unit_test(fig2_plain),
 		cmocka_unit_test(fig2_local_off),
