@@ -131,11 +131,11 @@ ping_icmp() {
 	q='[.ike_sas[] | select(.conn == "svc")][0].children[] | select(.name == "icmp")'
 	out=$(eu -j ike list | jq -r "$q | .spi_out")
 	in=$(eu -j ike list | jq -r "$q | .spi_in")
-	o0=$(topo_esp_packets "$EU" "0x$out")
-	i0=$(topo_esp_packets "$EU" "0x$in")
+	o0=$(topo_esp_packets "$EU" "0x${out#0x}")
+	i0=$(topo_esp_packets "$EU" "0x${in#0x}")
 	ip netns exec "$EU" ping -q -c 3 -i 0.2 -W 2 "$SG_ADDR" || return 1
-	o1=$(topo_esp_packets "$EU" "0x$out")
-	i1=$(topo_esp_packets "$EU" "0x$in")
+	o1=$(topo_esp_packets "$EU" "0x${out#0x}")
+	i1=$(topo_esp_packets "$EU" "0x${in#0x}")
 	echo "icmp child on EU: out $out ${o0:-0} -> ${o1:-0}, in $in ${i0:-0} -> ${i1:-0}"
 	[ "${o1:-0}" -ge $((${o0:-0} + 3)) ] && [ "${i1:-0}" -ge $((${i0:-0} + 3)) ]
 }

@@ -42,6 +42,8 @@ mifd_tmpdir() {
 mifd_start() {
 	local ns=$1 conf=$2 sock=$3 pid i
 	rm -f "$sock"
+	# As a user keeps a file of secrets: else mifd warns (mifd.conf(5)).
+	chmod 600 "$conf"
 	mkdir -p "$(dirname "$sock")"
 	ip netns exec "$ns" "$MIFD" -d -f "$conf" -s "$sock" \
 		</dev/null >>"$sock.log" 2>&1 &

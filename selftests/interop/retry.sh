@@ -72,12 +72,22 @@ retrying() {
 	return 1
 }
 
+# logged TEXT: poll (10 s) until EU's log has TEXT; the status may show
+# an attempt scheduled before its line is logged.
+logged() {
+	local i
+	for i in $(seq 50); do
+		grep -q "$1" "$EU_SOCK.log" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 alone() {
 	mifd_start "$EU" "$T/eu.conf" "$EU_SOCK" &&
 		retrying '.attempt >= 2 and .keyingtries == 0 and
 			(.last_error | test("not answered"))' &&
-		grep -q "conn r: attempt 2; last error: IKE_SA_INIT request not answered" \
-			"$EU_SOCK.log" &&
+		logged "conn r: attempt 2; last error: IKE_SA_INIT request not answered" &&
 		eu ike status | grep -q "^  connecting, attempt [0-9]*, .*last error: " &&
 		eu ike list | grep -q "^r: connecting, attempt "
 }

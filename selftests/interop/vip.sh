@@ -113,7 +113,7 @@ tcase "SG narrowed the Child SA's TSi to the leases" narrowed
 esp_out() {	# ESP packets of EU's outbound SA
 	local spi p
 	spi=$(field "$EU" "$EU_SOCK" '.children[0].spi_out' | tr -d '"')
-	p=$(ip -n "$EU" -s xfrm state list spi "0x$spi" 2>/dev/null | awk \
+	p=$(ip -n "$EU" -s xfrm state list spi "0x${spi#0x}" 2>/dev/null | awk \
 		'/lifetime current:/ { getline; sub(/\(packets\)/, "", $2); print $2; exit }')
 	echo "${p:-0}"
 }
