@@ -106,21 +106,6 @@ static int derive_install(struct ikesa *sa, struct childsa *c,
 	return ret;
 }
 
-/* Whether every selector of a is one of b's. */
-static bool sels_in(const struct ike_selector *a, unsigned int na,
-		    const struct ike_selector *b, unsigned int nb)
-{
-	for (unsigned int i = 0; i < na; i++) {
-		bool found = false;
-
-		for (unsigned int j = 0; j < nb && !found; j++)
-			found = !memcmp(&a[i], &b[j], sizeof(a[i]));
-		if (!found)
-			return false;
-	}
-	return true;
-}
-
 /*
  * A rekey replaces prev (NULL: not a rekey) with c for the same traffic
  * (RFC 7296 §2.9.2), in the same mode: what the two sides would install
@@ -129,13 +114,13 @@ static bool sels_in(const struct ike_selector *a, unsigned int na,
 static bool same_traffic(const struct childsa *h, const struct childsa *c)
 {
 	return !h || (h->mode == c->mode &&
-		      sels_in(c->local_ts, c->n_local_ts, h->local_ts,
+		      ts_sels_in(c->local_ts, c->n_local_ts, h->local_ts,
 			      h->n_local_ts) &&
-		      sels_in(h->local_ts, h->n_local_ts, c->local_ts,
+		      ts_sels_in(h->local_ts, h->n_local_ts, c->local_ts,
 			      c->n_local_ts) &&
-		      sels_in(c->remote_ts, c->n_remote_ts, h->remote_ts,
+		      ts_sels_in(c->remote_ts, c->n_remote_ts, h->remote_ts,
 			      h->n_remote_ts) &&
-		      sels_in(h->remote_ts, h->n_remote_ts, c->remote_ts,
+		      ts_sels_in(h->remote_ts, h->n_remote_ts, c->remote_ts,
 			      c->n_remote_ts));
 }
 

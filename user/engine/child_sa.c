@@ -296,6 +296,20 @@ static bool sel_within(const struct ike_selector *s,
 	       cmp_addr(s->start, s->end, len) <= 0;
 }
 
+bool ts_sels_in(const struct ike_selector *a, unsigned int na,
+		const struct ike_selector *b, unsigned int nb)
+{
+	for (unsigned int i = 0; i < na; i++) {
+		bool found = false;
+
+		for (unsigned int j = 0; j < nb && !found; j++)
+			found = !memcmp(&a[i], &b[j], sizeof(a[i]));
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
 bool ts_within(const struct ike_ts *ts, const struct ike_selector *mine,
 	       unsigned int n)
 {

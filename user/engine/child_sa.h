@@ -121,6 +121,9 @@ void childsa_free(struct childsa *c);
 unsigned int ts_narrow(const struct ike_ts *peer,
 		       const struct ike_selector *mine, unsigned int n,
 		       struct ike_selector *out, unsigned int max);
+/* Whether every selector of a is one of b's, byte for byte. */
+bool ts_sels_in(const struct ike_selector *a, unsigned int na,
+		const struct ike_selector *b, unsigned int nb);
 /* Whether every selector of ts lies within one of mine. */
 bool ts_within(const struct ike_ts *ts, const struct ike_selector *mine,
 	       unsigned int n);

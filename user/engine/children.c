@@ -31,21 +31,6 @@ const struct conn_child *conn_child(const struct conn *c, unsigned int i,
 	return own;
 }
 
-/* Whether every selector of a is one of b's. */
-static bool all_in(const struct ike_selector *a, unsigned int na,
-		   const struct ike_selector *b, unsigned int nb)
-{
-	for (unsigned int i = 0; i < na; i++) {
-		bool found = false;
-
-		for (unsigned int j = 0; j < nb && !found; j++)
-			found = !memcmp(&a[i], &b[j], sizeof(a[i]));
-		if (!found)
-			return false;
-	}
-	return true;
-}
-
 /*
  * How well the peer's selectors fit ours on one side: 3 the same, 2 a
  * part of ours, 1 something in common (we narrow), 0 nothing.
@@ -55,8 +40,8 @@ static unsigned int side_fit(const struct ike_ts *peer,
 {
 	struct ike_selector scratch[CONN_MAX_TS];
 
-	if (peer->n <= CONN_MAX_TS && all_in(peer->sel, peer->n, mine, n) &&
-	    all_in(mine, n, peer->sel, peer->n))
+	if (peer->n <= CONN_MAX_TS && ts_sels_in(peer->sel, peer->n, mine, n) &&
+	    ts_sels_in(mine, n, peer->sel, peer->n))
 		return 3;
 	if (ts_within(peer, mine, n))
 		return 2;
