@@ -326,20 +326,49 @@ unsigned int cfg_local_ts(const struct ikesa *sa, struct ike_selector *out,
 	return n;
 }
 
+unsigned int cfg_rank_ts(const struct ikesa *sa, unsigned int k,
+			 unsigned int n_ifaces, struct ike_selector *out,
+			 unsigned int max)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	unsigned int n = 0;
+
+	if (k >= n_ifaces)
+		return 0;
+	for (unsigned int i = 0; i < 2; i++) {
+		const struct ip_addr *a;
+
+		if (!cfg_vip_for_rank(sa, families[i], 0))
+			continue;
+		/* As many addresses of the family as interfaces, no more. */
+		a = cfg_vip_for_rank(sa, families[i], k);
+		if (!cfg_vip_for_rank(sa, families[i], n_ifaces - 1) ||
+		    cfg_vip_for_rank(sa, families[i], n_ifaces) || n == max)
+			return 0;
+		sel_of(&out[n++], families[i], a);
+	}
+	return n;
+}
+
 unsigned int cfg_narrow_tsi(const struct ikesa *sa, struct ike_selector *ts,
-			    unsigned int n)
+			    unsigned int n, unsigned int peer_ifaces)
 {
 	struct ike_selector vips[CONN_MAX_VIPS], copy[CONN_MAX_TS];
 	struct ike_ts peer = { .n = n, .sel = copy };
+	unsigned int nv = 0;
 
 	if (!sa->pool)
 		return n;
 	if (!n || n > CONN_MAX_TS || !sa->n_vips)
 		return 0;
-	for (unsigned int i = 0; i < sa->n_vips; i++)
-		sel_of(&vips[i], sa->vips[i].family, &sa->vips[i]);
+	nv = cfg_rank_ts(sa, 0, peer_ifaces, vips, CONN_MAX_VIPS);
+	if (!nv) {
+		for (unsigned int i = 0; i < sa->n_vips; i++)
+			sel_of(&vips[i], sa->vips[i].family, &sa->vips[i]);
+		nv = sa->n_vips;
+	}
 	memcpy(copy, ts, n * sizeof(*copy));
-	return ts_narrow(&peer, vips, sa->n_vips, ts, CONN_MAX_TS);
+	return ts_narrow(&peer, vips, nv, ts, CONN_MAX_TS);
 }
 
 void cfg_inherit(struct ikesa *new_sa, struct ikesa *old)

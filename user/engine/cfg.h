@@ -61,10 +61,15 @@ unsigned int cfg_local_ts(const struct ikesa *sa, struct ike_selector *out,
 			  unsigned int max);
 /*
  * Responder: narrow a Child SA's TSi (ts, n) to the addresses leased to
- * the peer, if its connection has a pool. Returns the new n (0: none).
+ * the peer, if its connection has a pool. peer_ifaces: in IKE_AUTH, for
+ * a Child SA the peer places on an interface (MIF_CHILD_PATH), how many
+ * interfaces it announced up; else 0. When each family has as many
+ * leases as that, the Child SA gets the addresses of rank 0 alone,
+ * the others going to the Child SAs the peer places on its other
+ * interfaces (mif.md, "Inner addresses"). Returns the new n (0: none).
  */
 unsigned int cfg_narrow_tsi(const struct ikesa *sa, struct ike_selector *ts,
-			    unsigned int n);
+			    unsigned int n, unsigned int peer_ifaces);
 /* sa rekeyed into new_sa: the addresses and their leases go with it. */
 void cfg_inherit(struct ikesa *new_sa, struct ikesa *old);
 /* sa goes: release its leases. */
@@ -77,5 +82,14 @@ void cfg_release(struct ikesa *sa);
  */
 const struct ip_addr *cfg_vip_for_rank(const struct ikesa *sa, int family,
 				       unsigned int k);
+/*
+ * The selectors of our interface of rank k of n_ifaces: for each family
+ * we hold an inner address of, its address of rank k. 0 unless every
+ * such family has exactly n_ifaces addresses: with fewer or more, each
+ * Child SA takes every address (cfg_local_ts()). At most max.
+ */
+unsigned int cfg_rank_ts(const struct ikesa *sa, unsigned int k,
+			 unsigned int n_ifaces, struct ike_selector *out,
+			 unsigned int max);
 
 #endif

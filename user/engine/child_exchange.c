@@ -14,6 +14,7 @@
 #include "engine/cfg.h"
 #include "engine/children.h"
 #include "engine/exchange.h"
+#include "engine/mif.h"
 #include "engine/mif_path.h"
 #include "engine/selector.h"
 #include "ike/notify.h"
@@ -183,6 +184,28 @@ static int choose_child(const struct conn *conn, const struct ike_chain *req,
 	return i;
 }
 
+/*
+ * IKE_AUTH's Child SA placed on an interface (MIF_CHILD_PATH): how many
+ * interfaces the peer will place Child SAs on, those it announced up
+ * with an address of the IKE SA's family, for cfg_narrow_tsi(); else 0.
+ */
+static unsigned int auth_ifaces(const struct ikesa *sa,
+				const struct childsa *c,
+				const struct child_nego *nego)
+{
+	const struct mif_interfaces *m;
+	unsigned int n = 0;
+
+	if (!nego->auth || !c->has_path || !sa->mif || !sa->mif->have_peer)
+		return 0;
+	m = &sa->mif->peer;
+	for (unsigned int i = 0; i < m->n; i++)
+		n += !(m->iface[i].flags & MIF_IFACE_DOWN) &&
+		     (sa->remote.family == AF_INET6 ? m->iface[i].n6 :
+						      m->iface[i].n4);
+	return n;
+}
+
 struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 			      struct child_nego *nego,
 			      struct proposal_choice *pc, uint16_t *notify)
@@ -257,7 +280,8 @@ struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 	/* Only the addresses leased to the peer, if it has a pool. */
 	if (c->n_remote_ts) {
 		c->n_remote_ts = cfg_narrow_tsi(sa, c->remote_ts,
-						c->n_remote_ts);
+						c->n_remote_ts,
+						auth_ifaces(sa, c, nego));
 		leased = !c->n_remote_ts;
 	}
 	c->n_local_ts = ts_narrow(ptsr->ts, mine_l, n_l, c->local_ts,

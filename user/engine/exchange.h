@@ -222,6 +222,7 @@ struct child_nego {
 	bool have_dh;
 	uint16_t want_group;	/* responder: for INVALID_KE_PAYLOAD */
 	struct childsa *prev;	/* the Child SA being rekeyed, or NULL */
+	bool auth;		/* responder: the Child SA of IKE_AUTH */
 	uint64_t now;		/* the new SA's timers start here */
 	/*
 	 * Responder: what child_respond() refused, for the log line of

@@ -323,6 +323,7 @@ static void request(struct engine *e, struct ikesa *sa,
 	struct child_nego nego = {
 		.ni = sa->ni, .ni_len = sa->ni_len,
 		.nr = sa->nr, .nr_len = sa->nr_len, .now = m->now,
+		.auth = true,
 	};
 	struct proposal_choice pc;
 	const struct conn *conn;

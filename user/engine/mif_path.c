@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/cfg.h"
 #include "engine/children.h"
 #include "engine/exchange.h"
 #include "engine/ike_sa.h"
@@ -186,6 +187,30 @@ static void pair_selectors(const struct ikesa *sa, struct childsa *c)
 	host_sel(&c->remote_ts[0], &c->remote);
 }
 
+/*
+ * Tunnel mode, no local_ts, inner addresses: the Child SA on placement k
+ * carries the inner addresses of rank k (mif.md, "Inner addresses"), or
+ * all of them when a family has fewer or more addresses than placements.
+ */
+static void rank_selectors(const struct ikesa *sa, struct childsa *c,
+			   const struct mif_place *p)
+{
+	struct conn_child own;
+	const struct conn_child *t = conn_child(sa->conn, c->tmpl, &own);
+	unsigned int n;
+
+	if (t->mode != KERNEL_MODE_TUNNEL || t->n_local_ts || !sa->mif ||
+	    p < sa->mif->places || p >= sa->mif->places + sa->mif->n_places)
+		return;
+	n = cfg_rank_ts(sa, (unsigned int)(p - sa->mif->places),
+			sa->mif->n_places, c->local_ts, CONN_MAX_TS);
+	if (!n)
+		return;
+	c->n_local_ts = n;
+	c->n_remote_ts = t->n_remote_ts;
+	memcpy(c->remote_ts, t->remote_ts, sizeof(c->remote_ts));
+}
+
 void mif_path_bind(struct ikesa *sa, struct childsa *c,
 		   const struct mif_place *p)
 {
@@ -196,6 +221,7 @@ void mif_path_bind(struct ikesa *sa, struct childsa *c,
 	c->ifindex = p->ifindex;
 	set_path(c);
 	pair_selectors(sa, c);
+	rank_selectors(sa, c, p);
 }
 
 void mif_path_auth_bind(struct ikesa *sa, struct childsa *c)

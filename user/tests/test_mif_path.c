@@ -19,6 +19,7 @@
 #include "engine/ike_sa.h"
 #include "engine/mif.h"
 #include "engine/mif_path.h"
+#include "engine/pool.h"
 #include "ike/constants.h"
 #include "ike/message.h"
 #include "ike/mif.h"
@@ -102,9 +103,11 @@ static void host_ts(struct conn *c, int side)
  * Figure 1: A, the end user, has eth0, eth1, eth2 (priorities 200, 150,
  * 100; the IKE SA on eth0), wlan0 (down) and lo, unlisted. B, the
  * security gateway: eth0, eth1, eth2 likewise, and eth3, which its
- * connection does not list.
+ * connection does not list. vips: A asks for that many IPv4 inner
+ * addresses, with no local_ts, from B's pool 10.9.0.0/24.
  */
-static struct world *world_new(bool mif_b, bool per_if, enum kernel_mode m)
+static struct world *world_make(bool mif_b, bool per_if, enum kernel_mode m,
+				unsigned int vips)
 {
 	struct world *w = calloc(1, sizeof(*w));
 	struct engine_log log = { log_fn, NULL };
@@ -133,6 +136,16 @@ static struct world *world_new(bool mif_b, bool per_if, enum kernel_mode m)
 	w->c[0].mif = true;
 	w->c[0].per_interface = per_if;
 	w->c[1].mif = mif_b;
+	if (vips) {
+		const char *why;
+
+		w->c[0].vips4 = (uint8_t)vips;
+		w->c[0].n_local_ts = 0;
+		assert_int_equal(pool_range_parse("10.9.0.0/24",
+						  &w->c[1].pools[0], &why), 0);
+		w->c[1].n_pools = 1;
+		sel4(&w->c[1].remote_ts[0], "0.0.0.0", "255.255.255.255");
+	}
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
 
 	iface(&w->e[0], 1, "lo", true, "127.0.0.1");
@@ -145,6 +158,11 @@ static struct world *world_new(bool mif_b, bool per_if, enum kernel_mode m)
 	iface(&w->e[1], 9, "eth2", true, "198.51.100.22");
 	iface(&w->e[1], 10, "eth3", true, "198.51.100.32");
 	return w;
+}
+
+static struct world *world_new(bool mif_b, bool per_if, enum kernel_mode m)
+{
+	return world_make(mif_b, per_if, m, 0);
 }
 
 static void world_free(struct world *w)
@@ -283,6 +301,106 @@ static void three_tunnels(void **state) { per_interface(KERNEL_MODE_TUNNEL); }
 static void three_transport(void **state)
 {
 	per_interface(KERNEL_MODE_TRANSPORT);
+}
+
+/* s is the selector of the host a. */
+static void host_is(const struct ike_selector *s, const struct ip_addr *a)
+{
+	assert_int_equal(s->type, IKE_TS_IPV4_ADDR_RANGE);
+	assert_memory_equal(s->start, a->bytes, 4);
+	assert_memory_equal(s->end, a->bytes, 4);
+}
+
+/*
+ * f's live policies of traffic from (out) or to (in, fwd) inner address
+ * vip: exactly one per direction, through the tunnel of pair.
+ */
+static void policies_of(const struct fake *f, const struct ip_addr *vip,
+			const char *const pair[2], bool initiator)
+{
+	struct ip_addr l = ip(pair[initiator ? 0 : 1]);
+	struct ip_addr r = ip(pair[initiator ? 1 : 0]);
+	unsigned int n[3] = { 0 };
+
+	for (unsigned int i = 0; i < f->n_pols; i++) {
+		const struct kernel_policy *p = &f->pols[i];
+		bool o = p->dir == KERNEL_DIR_OUT;
+		/* The initiator sends from vip, the responder to it. */
+		const struct ip_addr *inner = o == initiator ? &p->sel.src :
+							       &p->sel.dst;
+
+		if (!f->pol_live[i] || !ip_addr_equal(inner, vip))
+			continue;
+		n[p->dir]++;
+		assert_true(ip_addr_equal(&p->tmpl_src, o ? &l : &r));
+		assert_true(ip_addr_equal(&p->tmpl_dst, o ? &r : &l));
+	}
+	assert_int_equal(n[KERNEL_DIR_OUT], 1);
+	assert_int_equal(n[KERNEL_DIR_IN], 1);
+	assert_int_equal(n[KERNEL_DIR_FWD], 1);
+}
+
+/*
+ * Figure 1 in tunnel mode: three inner addresses over one IKE SA, one per
+ * interface by rank, each in its own tunnel on its own pair. IKE_AUTH's
+ * Child SA, which asks for every address, is narrowed to the first.
+ */
+static void fig1_inner_per_interface(void **state)
+{
+	struct world *w = world_make(true, true, KERNEL_MODE_TUNNEL, 3);
+	struct ikesa *a, *b;
+
+	establish(w);
+	a = only_sa(w, 0);
+	b = only_sa(w, 1);
+	assert_int_equal(a->n_vips, 3);
+	assert_int_equal(b->n_vips, 3);
+	assert_int_equal(n_children(a), 3);
+	assert_int_equal(n_children(b), 3);
+	for (int i = 0; i < 3; i++) {
+		struct childsa *ca = child_on(a, pairs[i][0], pairs[i][1]);
+		struct childsa *cb = child_on(b, pairs[i][1], pairs[i][0]);
+
+		assert_non_null(ca);
+		assert_non_null(cb);
+		assert_int_equal(ca->n_local_ts, 1);
+		host_is(&ca->local_ts[0], &a->vips[i]);
+		assert_int_equal(cb->n_remote_ts, 1);
+		host_is(&cb->remote_ts[0], &a->vips[i]);
+		check_kernel(&w->f[0], ca);
+		check_kernel(&w->f[1], cb);
+		policies_of(&w->f[0], &a->vips[i], pairs[i], true);
+		policies_of(&w->f[1], &a->vips[i], pairs[i], false);
+	}
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < i; j++)
+			assert_false(ip_addr_equal(&a->vips[i], &a->vips[j]));
+	assert_int_equal(logged(ENGINE_LOG_WARNING, ""), 0);
+	world_free(w);
+}
+
+/*
+ * Two inner addresses for three interfaces: IKE_AUTH's Child SA and the
+ * others ask for both, as without per_interface.
+ */
+static void fig1_fewer_addresses(void **state)
+{
+	struct world *w = world_make(true, true, KERNEL_MODE_TUNNEL, 2);
+	struct ikesa *a;
+
+	establish(w);
+	a = only_sa(w, 0);
+	assert_int_equal(a->n_vips, 2);
+	assert_int_equal(n_children(a), 3);
+	for (int i = 0; i < 3; i++) {
+		struct childsa *ca = child_on(a, pairs[i][0], pairs[i][1]);
+
+		assert_non_null(ca);
+		assert_int_equal(ca->n_local_ts, 2);
+		host_is(&ca->local_ts[0], &a->vips[0]);
+		host_is(&ca->local_ts[1], &a->vips[1]);
+	}
+	world_free(w);
 }
 
 /*
@@ -779,6 +897,8 @@ int main(void)
 		cmocka_unit_test(three_tunnels),
 		cmocka_unit_test(three_transport),
 		cmocka_unit_test(services_per_interface),
+		cmocka_unit_test(fig1_inner_per_interface),
+		cmocka_unit_test(fig1_fewer_addresses),
 		cmocka_unit_test(peer_fewer),
 		cmocka_unit_test(fig2_plain),
 		cmocka_unit_test(fig2_local_off),
