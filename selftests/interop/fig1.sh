@@ -46,36 +46,12 @@ for d in all mif0 mif1 mif2; do
 	ip netns exec "$EU" sysctl -qw "net.ipv4.conf.$d.rp_filter=0"
 done
 
-# ESP counters per veth of EU, each way.
-ip netns exec "$EU" nft -f - <<'NFT' ||
-table inet fig1 {
-	counter out0 { }
-	counter out1 { }
-	counter out2 { }
-	counter in0 { }
-	counter in1 { }
-	counter in2 { }
-	chain output {
-		type filter hook output priority 0; policy accept;
-		oifname "mif0" meta l4proto esp counter name "out0"
-		oifname "mif1" meta l4proto esp counter name "out1"
-		oifname "mif2" meta l4proto esp counter name "out2"
-	}
-	chain input {
-		type filter hook input priority 0; policy accept;
-		iifname "mif0" meta l4proto esp counter name "in0"
-		iifname "mif1" meta l4proto esp counter name "in1"
-		iifname "mif2" meta l4proto esp counter name "in2"
-	}
-}
-NFT
+# ESP counters per veth of EU, each way (esp_counters, lib.sh).
+esp_counters "$EU" ||
 	{ echo "1..0 # SKIP cannot load the nftables counters"; exit $KSFT_SKIP; }
 
 # packets NAME: the packets counted by EU's counter NAME.
-packets() {
-	ip netns exec "$EU" nft -j list counter inet fig1 "$1" |
-		jq '.nftables[] | select(.counter) | .counter.packets'
-}
+packets() { esp_packets "$EU" "$1"; }
 
 PSK=0x6d69662d696e7465726f702d746573742d6b6579
 EU_SOCK=$T/eu.sock

@@ -141,6 +141,39 @@ mifd_wait_established() {
 	return 1
 }
 
+# esp_counters NS: nftables counters outK and inK of the ESP packets that
+# leave and enter NS's veths mif0, mif1 and mif2 (figures 1 and 2).
+esp_counters() {
+	ip netns exec "$1" nft -f - <<'NFT'
+table inet fig1 {
+	counter out0 { }
+	counter out1 { }
+	counter out2 { }
+	counter in0 { }
+	counter in1 { }
+	counter in2 { }
+	chain output {
+		type filter hook output priority 0; policy accept;
+		oifname "mif0" meta l4proto esp counter name "out0"
+		oifname "mif1" meta l4proto esp counter name "out1"
+		oifname "mif2" meta l4proto esp counter name "out2"
+	}
+	chain input {
+		type filter hook input priority 0; policy accept;
+		iifname "mif0" meta l4proto esp counter name "in0"
+		iifname "mif1" meta l4proto esp counter name "in1"
+		iifname "mif2" meta l4proto esp counter name "in2"
+	}
+}
+NFT
+}
+
+# esp_packets NS NAME: the packets counted by NS's counter NAME.
+esp_packets() {
+	ip netns exec "$1" nft -j list counter inet fig1 "$2" |
+		jq '.nftables[] | select(.counter) | .counter.packets'
+}
+
 _mifd_interop_cleanup() {
 	mifd_stop >/dev/null 2>&1
 	[ -n "$MIFD_TMP" ] && rm -rf "$MIFD_TMP"
