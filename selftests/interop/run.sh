@@ -12,8 +12,8 @@
 # against charon), retry.sh (a connection that comes up by itself once
 # its peer does), children.sh (several children per connection, with
 # mifd and with charon), vip.sh and charon_vip.sh (inner addresses from a
-# pool, between two mifd and with charon), fig1_paths.sh (a Child SA
-# per interface, figure 1; figure 2 without MIF) and fig1.sh (figure 1 in
+# pool, between two mifd and with charon), fig12.sh (a Child SA
+# per interface, figure 12; figure 2 without MIF) and fig1.sh (figure 1 in
 # tunnel mode: an inner address and a tunnel per interface) when present and
 # executable, or the
 # files named on the command line, and merges their
@@ -51,7 +51,7 @@ else
 	[ -x "$dir/children.sh" ] && files+=("$dir/children.sh")
 	[ -x "$dir/vip.sh" ] && files+=("$dir/vip.sh")
 	[ -x "$dir/charon_vip.sh" ] && files+=("$dir/charon_vip.sh")
-	[ -x "$dir/fig1_paths.sh" ] && files+=("$dir/fig1_paths.sh")
+	[ -x "$dir/fig12.sh" ] && files+=("$dir/fig12.sh")
 	[ -x "$dir/fig1.sh" ] && files+=("$dir/fig1.sh")
 fi
 

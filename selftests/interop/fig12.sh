@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# One Child SA per interface (use case 1, figure 1; use case 3, figure 12):
+# One Child SA per interface (use case 3, figure 12):
 # EU and SG joined side by side by three veth pairs (mifI in EU,
 # 10.88.I.1; pmifI in SG, 10.88.I.2). EU's connection has per_interface =
 # yes in transport mode: over its one IKE SA (on pair 0) it brings up three
@@ -11,8 +11,8 @@
 # IKE SA's pair, no error, and says why; and the same against
 # strongSwan's charon when it is installed.
 #
-#   tools/vm/run -k debian -m 3072 -t 1500 -- selftests/interop/run.sh fig1_paths.sh
-TEST_NAME=fig1_paths
+#   tools/vm/run -k debian -m 3072 -t 1500 -- selftests/interop/run.sh fig12.sh
+TEST_NAME=fig12
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/../lib.sh"
 source "$here/lib.sh"
@@ -113,7 +113,7 @@ up() {
 		eu ike up a -w 20 >/dev/null &&
 		mifd_wait_established "$SG" "$SG_SOCK" a 10
 }
-tcase "fig1: one IKE SA between EU and SG" up
+tcase "fig12: one IKE SA between EU and SG" up
 
 three() {
 	want "$EU" "$EU_SOCK" ".mif.negotiated and .local == \"10.88.0.1\" and
@@ -122,7 +122,7 @@ three() {
 		want "$SG" "$SG_SOCK" "$pairs == [\"10.88.0.2-10.88.0.1\",
 			\"10.88.1.2-10.88.1.1\", \"10.88.2.2-10.88.2.1\"]"
 }
-tcase "fig1: three Child SAs, each on its own pair" three
+tcase "fig12: three Child SAs, each on its own pair" three
 
 named() {
 	want "$EU" "$EU_SOCK" "([.children[] | \"\(.interface) \(.local)\"] | sort) ==
@@ -131,7 +131,7 @@ named() {
 			[\"pmif0\", \"pmif1\", \"pmif2\"]" &&
 		eu ike list | grep -q "10.88.1.1 <-> 10.88.1.2 on mif1"
 }
-tcase "fig1: mifctl ike list names each Child SA's interface" named
+tcase "fig12: mifctl ike list names each Child SA's interface" named
 
 kernel() {
 	local i
@@ -143,7 +143,7 @@ kernel() {
 	[ "$(ip -n "$EU" xfrm state | grep -c '^src')" -eq 6 ] ||
 		{ ip -n "$EU" xfrm state; return 1; }
 }
-tcase "fig1: EU's kernel holds an SA pair on each pair, no more" kernel
+tcase "fig12: EU's kernel holds an SA pair on each pair, no more" kernel
 
 # Each pair's traffic is ESP on its own link, on that link only.
 per_link() {
@@ -172,10 +172,10 @@ per_link() {
 	b=$(eu -j ike list | jq '[.ike_sas[0].children[] | select(.packets_out >= 3)] | length')
 	[ "$b" -eq 3 ] || { echo "$b Child SAs carried traffic"; return 1; }
 }
-tcase "fig1: a ping over each pair is ESP on its link only" per_link
+tcase "fig12: a ping over each pair is ESP on its link only" per_link
 
 fig1_down() { mifd_stop; }
-tcase "fig1: both mifd exit 0" fig1_down
+tcase "fig12: both mifd exit 0" fig1_down
 
 # Figure 2: the same EU against a peer without MIF.
 plain_up() {
