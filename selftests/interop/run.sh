@@ -12,9 +12,10 @@
 # against charon), retry.sh (a connection that comes up by itself once
 # its peer does), children.sh (several children per connection, with
 # mifd and with charon), vip.sh and charon_vip.sh (inner addresses from a
-# pool, between two mifd and with charon), fig12.sh (a Child SA
-# per interface, figure 12; figure 2 without MIF) and fig1.sh (figure 1 in
-# tunnel mode: an inner address and a tunnel per interface) when present and
+# pool, between two mifd and with charon), the draft's figures: fig1.sh
+# (an inner address and a tunnel per interface), fig2.sh (a peer without
+# MIF: every Child SA on the IKE SA's pair, with mifd and with charon) and
+# fig12.sh (a Child SA per interface in transport mode) when present and
 # executable, or the
 # files named on the command line, and merges their
 # TAP into one stream, numbering the cases anew and prefixing each name
@@ -51,8 +52,9 @@ else
 	[ -x "$dir/children.sh" ] && files+=("$dir/children.sh")
 	[ -x "$dir/vip.sh" ] && files+=("$dir/vip.sh")
 	[ -x "$dir/charon_vip.sh" ] && files+=("$dir/charon_vip.sh")
-	[ -x "$dir/fig12.sh" ] && files+=("$dir/fig12.sh")
 	[ -x "$dir/fig1.sh" ] && files+=("$dir/fig1.sh")
+	[ -x "$dir/fig2.sh" ] && files+=("$dir/fig2.sh")
+	[ -x "$dir/fig12.sh" ] && files+=("$dir/fig12.sh")
 fi
 
 echo "TAP version 13"
