@@ -14,9 +14,10 @@
 # mifd and with charon), vip.sh and charon_vip.sh (inner addresses from a
 # pool, between two mifd and with charon), the draft's figures: fig1.sh
 # (an inner address and a tunnel per interface), fig2.sh (a peer without
-# MIF: every Child SA on the IKE SA's pair, with mifd and with charon) and
-# fig12.sh (a Child SA per interface in transport mode) when present and
-# executable, or the
+# MIF: every Child SA on the IKE SA's pair, with mifd and with charon),
+# fig11.sh (ten services on each of three interfaces, 30 Child SAs from
+# one IKE SA) and fig12.sh (a Child SA per interface in transport mode)
+# when present and executable, or the
 # files named on the command line, and merges their
 # TAP into one stream, numbering the cases anew and prefixing each name
 # with its file's. Other files here (lib.sh, helpers) are not run.
@@ -54,6 +55,7 @@ else
 	[ -x "$dir/charon_vip.sh" ] && files+=("$dir/charon_vip.sh")
 	[ -x "$dir/fig1.sh" ] && files+=("$dir/fig1.sh")
 	[ -x "$dir/fig2.sh" ] && files+=("$dir/fig2.sh")
+	[ -x "$dir/fig11.sh" ] && files+=("$dir/fig11.sh")
 	[ -x "$dir/fig12.sh" ] && files+=("$dir/fig12.sh")
 fi
 
