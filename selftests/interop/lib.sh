@@ -142,7 +142,7 @@ mifd_wait_established() {
 }
 
 # esp_counters NS: nftables counters outK and inK of the ESP packets that
-# leave and enter NS's veths mif0, mif1 and mif2 (figures 1 and 2).
+# leave and enter NS's veths mif0, mif1 and mif2 (figures 1, 2, 11, 12).
 esp_counters() {
 	ip netns exec "$1" nft -f - <<'NFT'
 table inet fig1 {

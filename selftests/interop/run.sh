@@ -12,10 +12,12 @@
 # against charon), retry.sh (a connection that comes up by itself once
 # its peer does), children.sh (several children per connection, with
 # mifd and with charon), vip.sh and charon_vip.sh (inner addresses from a
-# pool, between two mifd and with charon), fig1_paths.sh (a Child SA
-# per interface, figure 1; figure 2 without MIF) and fig1.sh (figure 1 in
-# tunnel mode: an inner address and a tunnel per interface) when present and
-# executable, or the
+# pool, between two mifd and with charon), the draft's figures: fig1.sh
+# (an inner address and a tunnel per interface), fig2.sh (a peer without
+# MIF: every Child SA on the IKE SA's pair, with mifd and with charon),
+# fig11.sh (ten services on each of three interfaces, 30 Child SAs from
+# one IKE SA) and fig12.sh (a Child SA per interface in transport mode)
+# when present and executable, or the
 # files named on the command line, and merges their
 # TAP into one stream, numbering the cases anew and prefixing each name
 # with its file's. Other files here (lib.sh, helpers) are not run.
@@ -51,9 +53,11 @@ else
 	[ -x "$dir/children.sh" ] && files+=("$dir/children.sh")
 	[ -x "$dir/vip.sh" ] && files+=("$dir/vip.sh")
 	[ -x "$dir/charon_vip.sh" ] && files+=("$dir/charon_vip.sh")
-	[ -x "$dir/fig1_paths.sh" ] && files+=("$dir/fig1_paths.sh")
 	[ -x "$dir/fig1.sh" ] && files+=("$dir/fig1.sh")
 	[ -x "$dir/families.sh" ] && files+=("$dir/families.sh")
+	[ -x "$dir/fig2.sh" ] && files+=("$dir/fig2.sh")
+	[ -x "$dir/fig11.sh" ] && files+=("$dir/fig11.sh")
+	[ -x "$dir/fig12.sh" ] && files+=("$dir/fig12.sh")
 fi
 
 echo "TAP version 13"

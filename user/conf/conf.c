@@ -1362,6 +1362,7 @@ static void children_finish(struct ctx *x)
 		struct conf_conn *cc = conf_find(conf, cs->conn);
 		struct conn_child *t;
 		unsigned int n = 0;
+		bool vips;
 
 		if (!cc) {
 			error_at(x, cs->line, "[child %s/%s]: no connection "
@@ -1403,10 +1404,13 @@ static void children_finish(struct ctx *x)
 			x->line = cs->key_line[k];
 			child_value(x, k, cs->val[k], t);
 		}
-		if (!t->n_local_ts || !t->n_remote_ts)
+		/* Asking for inner addresses: they are its side (cfg.h). */
+		vips = cc->conn.vips4 || cc->conn.vips6;
+		if ((!t->n_local_ts && !vips) || !t->n_remote_ts)
 			error_at(x, cs->line, "[child %s/%s]: no %s (and none "
 				 "in [conn %s])", cs->conn, cs->name,
-				 !t->n_local_ts ? "local_ts" : "remote_ts",
+				 !t->n_local_ts && !vips ? "local_ts" :
+							  "remote_ts",
 				 cs->conn);
 		cc->n_children++;
 		cc->conn.n_children = cc->n_children;

@@ -419,6 +419,25 @@ static void conf_children(void **state)
 	assert_true(conf_conn_equal(cc, cc));
 	conf_free(c);
 
+	/*
+	 * Asking for inner addresses (vips), without local_ts: they are
+	 * each child's side, as they are the connection's.
+	 */
+	c = load("[conn a]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
+		 "psk = 0123456789abcdef0123\n"
+		 "vips = 0.0.0.0, 0.0.0.0\nremote_ts = 10.2.0.0/16\n"
+		 "[child a/web]\nremote_ts = 10.2.0.0/16[tcp/443]\n"
+		 "[child a/any]\n", 0);
+	assert_non_null(c);
+	cc = conf_find(c, "a");
+	assert_int_equal(cc->conn.n_local_ts, 0);
+	assert_int_equal(cc->conn.n_children, 2);
+	assert_int_equal(cc->conn.children[0].n_local_ts, 0);
+	assert_int_equal(cc->conn.children[0].remote_ts[0].start_port, 443);
+	assert_int_equal(cc->conn.children[1].n_local_ts, 0);
+	assert_int_equal(cc->conn.children[1].n_remote_ts, 1);
+	conf_free(c);
+
 	/* Without child sections: none, the connection's own is used. */
 	c = load(CONN_A, 0);
 	assert_int_equal(conf_find(c, "a")->conn.n_children, 0);

@@ -464,6 +464,86 @@ static void services_per_interface(void **state)
 	world_free(w);
 }
 
+/*
+ * Figure 11 with its inner addresses: A asks for three (vips, no
+ * local_ts) and has two services, TCP ports 5001 and 5002 on B's side.
+ * From one IKE SA, each service on each interface, the Child SA on
+ * interface k carrying inner address k and the service's port alone.
+ */
+static void services_inner_per_interface(void **state)
+{
+	static struct conn_child svc[2][2];
+	struct world *w = world_make(true, true, KERNEL_MODE_TUNNEL, 3);
+	struct ikesa *a, *b;
+
+	for (int i = 0; i < 2; i++) {
+		const struct conn *c = &w->c[i];
+
+		for (int k = 0; k < 2; k++) {
+			struct conn_child *t = &svc[i][k];
+			struct ike_selector *mine = i ? t->local_ts :
+							t->remote_ts;
+
+			memset(t, 0, sizeof(*t));
+			t->name = k ? "t5002" : "t5001";
+			t->n_esp = c->n_esp;
+			memcpy(t->esp, c->esp, sizeof(t->esp));
+			t->n_local_ts = c->n_local_ts;
+			t->n_remote_ts = c->n_remote_ts;
+			memcpy(t->local_ts, c->local_ts, sizeof(t->local_ts));
+			memcpy(t->remote_ts, c->remote_ts,
+			       sizeof(t->remote_ts));
+			/* The service is B's port. */
+			mine[0].ip_proto = 6;
+			mine[0].start_port = mine[0].end_port =
+				(uint16_t)(5001 + k);
+			t->mode = KERNEL_MODE_TUNNEL;
+		}
+		w->c[i].children = svc[i];
+		w->c[i].n_children = 2;
+	}
+	establish(w);
+	a = only_sa(w, 0);
+	b = only_sa(w, 1);
+	assert_int_equal(a->n_vips, 3);
+	assert_int_equal(n_children(a), 6);
+	assert_int_equal(n_children(b), 6);
+	for (int i = 0; i < 3; i++) {
+		unsigned int seen = 0;
+
+		for (struct childsa *c = a->children; c; c = c->next) {
+			struct ip_addr l = ip(pairs[i][0]);
+			struct childsa *cb;
+
+			if (!ip_addr_equal(&c->local, &l))
+				continue;
+			seen |= 1u << c->tmpl;
+			assert_int_equal(c->n_local_ts, 1);
+			host_is(&c->local_ts[0], &a->vips[i]);
+			assert_int_equal(c->n_remote_ts, 1);
+			assert_int_equal(c->remote_ts[0].ip_proto, 6);
+			assert_int_equal(c->remote_ts[0].start_port,
+					 5001 + c->tmpl);
+			assert_int_equal(c->remote_ts[0].end_port,
+					 5001 + c->tmpl);
+			check_kernel(&w->f[0], c);
+			cb = ikesa_find_child(b, c->spi_out, true);
+			assert_non_null(cb);
+			assert_int_equal(cb->tmpl, c->tmpl);
+			assert_true(ip_addr_equal(&cb->local, &c->remote));
+			assert_int_equal(cb->n_remote_ts, 1);
+			host_is(&cb->remote_ts[0], &a->vips[i]);
+			check_kernel(&w->f[1], cb);
+		}
+		/* Both services on this interface's pair. */
+		assert_int_equal(seen, 3);
+	}
+	assert_int_equal(live_sas(&w->f[0]), 12);
+	assert_int_equal(live_sas(&w->f[1]), 12);
+	assert_int_equal(logged(ENGINE_LOG_WARNING, ""), 0);
+	world_free(w);
+}
+
 /* The peer announced fewer interfaces: the rest face its preferred one. */
 static void peer_fewer(void **state)
 {
@@ -897,6 +977,7 @@ int main(void)
 		cmocka_unit_test(three_tunnels),
 		cmocka_unit_test(three_transport),
 		cmocka_unit_test(services_per_interface),
+		cmocka_unit_test(services_inner_per_interface),
 		cmocka_unit_test(fig1_inner_per_interface),
 		cmocka_unit_test(fig1_fewer_addresses),
 		cmocka_unit_test(peer_fewer),

@@ -1,18 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# One Child SA per interface (use case 1, figure 1; use case 3, figure 12):
-# EU and SG joined side by side by three veth pairs (mifI in EU,
-# 10.88.I.1; pmifI in SG, 10.88.I.2). EU's connection has per_interface =
-# yes in transport mode: over its one IKE SA (on pair 0) it brings up three
-# Child SAs, each on its own pair (MIF_CHILD_PATH), each protecting the
-# traffic of that pair. nftables counts the ESP packets leaving and
-# entering each veth of EU: a ping over each pair is ESP on that pair's
-# link only. Then figure 2: SG with mif = no; EU gets one Child SA on the
-# IKE SA's pair, no error, and says why; and the same against
-# strongSwan's charon when it is installed.
+# Figure 2 (use case 1 under current IKEv2): the EU of figures 1 and 12,
+# with per_interface = yes, against a peer without MIF. EU and SG joined by
+# three veth pairs (mifI in EU, 10.88.I.1; pmifI in SG, 10.88.I.2); the IKE
+# SA on pair 0. Without MIF nothing names another pair, so every Child SA
+# is on the IKE SA's addresses, with no error, and EU says why.
 #
-#   tools/vm/run -k debian -m 3072 -t 1500 -- selftests/interop/run.sh fig1_paths.sh
-TEST_NAME=fig1_paths
+#   1. tunnel mode, as figure 2 draws it: SG (mifd, mif = no) leases three
+#      inner addresses from its pool; one Child SA on pair 0 carries all
+#      three, and a ping from each is ESP on mif0 only.
+#   2. transport mode (the EU of figure 12): SG with mif = no; one Child SA,
+#      on the IKE SA's pair.
+#   3. the same against strongSwan's charon, when it is installed.
+#
+#   tools/vm/run -k debian -m 3072 -t 1500 -- selftests/interop/run.sh fig2.sh
+TEST_NAME=fig2
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/../lib.sh"
 source "$here/lib.sh"
@@ -42,7 +44,10 @@ pair() {
 		ip -n "$SG" addr add "10.88.$1.2/24" dev "pmif$1" &&
 		ip -n "$EU" link set "mif$1" up && ip -n "$SG" link set "pmif$1" up
 }
-pair 0 && pair 1 && pair 2 ||
+pair 0 && pair 1 && pair 2 &&
+	ip -n "$SG" addr add 10.99.0.1/32 dev lo &&
+	ip -n "$EU" route add 10.99.0.0/24 via 10.88.0.2 &&
+	ip -n "$SG" route add 10.9.0.0/24 via 10.88.0.1 ||
 	{ echo "1..0 # SKIP cannot set up the veths"; exit $KSFT_SKIP; }
 
 # ESP counters per veth of EU, each way (esp_counters, lib.sh).
@@ -68,9 +73,6 @@ conf() {	# conf ME PEER PATTERN MY_ID PEER_ID EXTRA...
 	psk = $PSK
 	ike = aes256gcm16-prfsha256-x25519
 	esp = aes256gcm16
-	local_ts = $1/32
-	remote_ts = $2/32
-	mode = transport
 	retransmit_base = 500ms
 	retransmit_tries = 4
 	dpd = 0
@@ -79,15 +81,22 @@ conf() {	# conf ME PEER PATTERN MY_ID PEER_ID EXTRA...
 	shift 5
 	printf '%s\n' "$@"
 }
+# Tunnel mode with inner addresses (figure 1's EU, fig1.sh).
 conf 10.88.0.1 10.88.0.2 "mif0:200, mif1:150, mif2:100" eu.example \
-	sg.example "per_interface = yes" >"$T/eu.conf"
+	sg.example "vips = 0.0.0.0, 0.0.0.0, 0.0.0.0" "remote_ts = 10.99.0.1/32" \
+	"per_interface = yes" >"$T/eu-tunnel.conf"
 conf 10.88.0.2 10.88.0.1 "pmif0:200, pmif1:150, pmif2:100" sg.example \
-	eu.example >"$T/sg.conf"
+	eu.example "pool = 10.9.0.0/24" "local_ts = 10.99.0.1/32" \
+	"mif = no" >"$T/sg-tunnel.conf"
+# Transport mode (figure 12's EU, fig12.sh).
+conf 10.88.0.1 10.88.0.2 "mif0:200, mif1:150, mif2:100" eu.example \
+	sg.example "local_ts = 10.88.0.1/32" "remote_ts = 10.88.0.2/32" \
+	"mode = transport" "per_interface = yes" >"$T/eu.conf"
 conf 10.88.0.2 10.88.0.1 "pmif0:200, pmif1:150, pmif2:100" sg.example \
-	eu.example "mif = no" >"$T/sg-plain.conf"
+	eu.example "local_ts = 10.88.0.2/32" "remote_ts = 10.88.0.1/32" \
+	"mode = transport" "mif = no" >"$T/sg-plain.conf"
 
 eu() { mifd_ctl "$EU" "$EU_SOCK" "$@"; }
-sg() { mifd_ctl "$SG" "$SG_SOCK" "$@"; }
 
 # want NS SOCK JQ: poll (30 s) until conn a's IKE SA passes the jq test.
 want() {
@@ -107,85 +116,76 @@ want() {
 # The installed children's pairs, "local-remote", sorted.
 pairs='([.children[] | select(.installed) | "\(.local)-\(.remote)"] | sort)'
 
-up() {
-	mifd_start "$EU" "$T/eu.conf" "$EU_SOCK" &&
-		mifd_start "$SG" "$T/sg.conf" "$SG_SOCK" &&
+# start EUCONF SGCONF: both mifd, and EU brings conn a up.
+start() {
+	: >"$EU_SOCK.log"
+	: >"$SG_SOCK.log"
+	mifd_start "$EU" "$T/$1" "$EU_SOCK" &&
+		mifd_start "$SG" "$T/$2" "$SG_SOCK" &&
 		eu ike up a -w 20 >/dev/null &&
 		mifd_wait_established "$SG" "$SG_SOCK" a 10
 }
-tcase "fig1: one IKE SA between EU and SG" up
 
-three() {
-	want "$EU" "$EU_SOCK" ".mif.negotiated and .local == \"10.88.0.1\" and
-		$pairs == [\"10.88.0.1-10.88.0.2\", \"10.88.1.1-10.88.1.2\",
-			   \"10.88.2.1-10.88.2.2\"]" &&
-		want "$SG" "$SG_SOCK" "$pairs == [\"10.88.0.2-10.88.0.1\",
-			\"10.88.1.2-10.88.1.1\", \"10.88.2.2-10.88.2.1\"]"
+plain_log() {
+	grep -q "MIF not negotiated with 10.88.0.2: Child SAs on the IKE SA's addresses" \
+		"$EU_SOCK.log" || { mifd_log "$EU_SOCK"; return 1; }
+	! grep -E " (error|warning): " "$EU_SOCK.log"
 }
-tcase "fig1: three Child SAs, each on its own pair" three
 
-named() {
-	want "$EU" "$EU_SOCK" "([.children[] | \"\(.interface) \(.local)\"] | sort) ==
-		[\"mif0 10.88.0.1\", \"mif1 10.88.1.1\", \"mif2 10.88.2.1\"]" &&
-		want "$SG" "$SG_SOCK" "([.children[] | .interface] | sort) ==
-			[\"pmif0\", \"pmif1\", \"pmif2\"]" &&
-		eu ike list | grep -q "10.88.1.1 <-> 10.88.1.2 on mif1"
-}
-tcase "fig1: mifctl ike list names each Child SA's interface" named
+down() { mifd_stop; }
 
-kernel() {
-	local i
-	for i in 0 1 2; do
-		ip -n "$EU" xfrm state | grep -q "src 10.88.$i.1 dst 10.88.$i.2" &&
-			ip -n "$EU" xfrm state | grep -q "src 10.88.$i.2 dst 10.88.$i.1" ||
-			{ echo "no SA pair on 10.88.$i.x"; ip -n "$EU" xfrm state; return 1; }
-	done
-	[ "$(ip -n "$EU" xfrm state | grep -c '^src')" -eq 6 ] ||
+# --- 1. tunnel mode, inner addresses -------------------------------------
+
+tcase "fig2: EU and a SG with mif = no set up an IKE SA (tunnel)" \
+	start eu-tunnel.conf sg-tunnel.conf
+
+vips='["10.9.0.1","10.9.0.2","10.9.0.3"]'
+# The installed children, "local-remote TSi", TSi EU's inner side.
+eu_children='([.children[] | select(.installed) |
+	"\(.local)-\(.remote) \(.local_ts | map(split("/")[0]) | sort | join(","))"])'
+tunnel_one() {
+	want "$EU" "$EU_SOCK" "(.mif.negotiated | not) and .local_vips == $vips and
+		$eu_children == [\"10.88.0.1-10.88.0.2 10.9.0.1,10.9.0.2,10.9.0.3\"]" &&
+		sleep 2 &&
+		want "$EU" "$EU_SOCK" "(.children | length) == 1" &&
+		want "$SG" "$SG_SOCK" "$pairs == [\"10.88.0.2-10.88.0.1\"]" &&
+		[ "$(ip -n "$EU" xfrm state | grep -c '^src ')" -eq 2 ] ||
 		{ ip -n "$EU" xfrm state; return 1; }
 }
-tcase "fig1: EU's kernel holds an SA pair on each pair, no more" kernel
+tcase "fig2: one Child SA on the IKE SA's pair carries the three inner addresses" tunnel_one
 
-# Each pair's traffic is ESP on its own link, on that link only.
-per_link() {
-	local i j o i0 b
-	for i in 0 1 2; do
+# Every inner address's traffic is ESP on mif0, none on mif1 or mif2.
+one_link() {
+	local k j o i0
+	for k in 1 2 3; do
 		declare -A before=()
 		for j in 0 1 2; do
 			before[out$j]=$(packets "out$j")
 			before[in$j]=$(packets "in$j")
 		done
-		ip netns exec "$EU" ping -q -c 3 -W 2 -I "10.88.$i.1" "10.88.$i.2" >/dev/null ||
-			{ echo "no answer over pair $i"; return 1; }
+		ip netns exec "$EU" ping -q -c 3 -i 0.2 -W 2 -I "10.9.0.$k" 10.99.0.1 >/dev/null ||
+			{ echo "no answer from 10.9.0.$k"; return 1; }
 		for j in 0 1 2; do
 			o=$(( $(packets "out$j") - ${before[out$j]} ))
 			i0=$(( $(packets "in$j") - ${before[in$j]} ))
-			if [ "$j" -eq "$i" ]; then
+			if [ "$j" -eq 0 ]; then
 				[ "$o" -ge 3 ] && [ "$i0" -ge 3 ] ||
-					{ echo "pair $i: $o ESP out, $i0 in on mif$j"; return 1; }
+					{ echo "10.9.0.$k: $o ESP out, $i0 in on mif0"; return 1; }
 			else
 				[ "$o" -eq 0 ] && [ "$i0" -eq 0 ] ||
-					{ echo "pair $i: ESP on mif$j ($o out, $i0 in)"; return 1; }
+					{ echo "10.9.0.$k: ESP on mif$j ($o out, $i0 in)"; return 1; }
 			fi
 		done
 		unset before
 	done
-	b=$(eu -j ike list | jq '[.ike_sas[0].children[] | select(.packets_out >= 3)] | length')
-	[ "$b" -eq 3 ] || { echo "$b Child SAs carried traffic"; return 1; }
 }
-tcase "fig1: a ping over each pair is ESP on its link only" per_link
+tcase "fig2: a ping from each inner address is ESP on the IKE SA's link" one_link
+tcase "fig2: EU says why, and logs no error (tunnel)" plain_log
+tcase "fig2: both mifd exit 0 (tunnel)" down
 
-fig1_down() { mifd_stop; }
-tcase "fig1: both mifd exit 0" fig1_down
+# --- 2. transport mode ---------------------------------------------------
 
-# Figure 2: the same EU against a peer without MIF.
-plain_up() {
-	: >"$EU_SOCK.log"
-	mifd_start "$EU" "$T/eu.conf" "$EU_SOCK" &&
-		mifd_start "$SG" "$T/sg-plain.conf" "$SG_SOCK" &&
-		eu ike up a -w 20 >/dev/null &&
-		mifd_wait_established "$SG" "$SG_SOCK" a 10
-}
-tcase "fig2: EU and a SG with mif = no set up an IKE SA" plain_up
+tcase "fig2: EU and a SG with mif = no set up an IKE SA" start eu.conf sg-plain.conf
 
 plain_one() {
 	want "$EU" "$EU_SOCK" "(.mif.negotiated | not) and
@@ -195,18 +195,11 @@ plain_one() {
 		want "$SG" "$SG_SOCK" "$pairs == [\"10.88.0.2-10.88.0.1\"]"
 }
 tcase "fig2: one Child SA, on the IKE SA's pair" plain_one
-
-plain_log() {
-	grep -q "MIF not negotiated with 10.88.0.2: Child SAs on the IKE SA's addresses" \
-		"$EU_SOCK.log" || { mifd_log "$EU_SOCK"; return 1; }
-	! grep -E " (error|warning): " "$EU_SOCK.log"
-}
 tcase "fig2: EU says why, and logs no error" plain_log
+tcase "fig2: both mifd exit 0" down
 
-plain_down() { mifd_stop; }
-tcase "fig2: both mifd exit 0" plain_down
+# --- 3. against strongSwan, which knows nothing of MIF -------------------
 
-# Figure 2 against strongSwan, which knows nothing of MIF.
 if ! charon_available; then
 	for c in "IKE SA up" "one Child SA, on the IKE SA's pair" \
 		"EU says why, and logs no error"; do
