@@ -53,6 +53,7 @@ else
 	[ -x "$dir/charon_vip.sh" ] && files+=("$dir/charon_vip.sh")
 	[ -x "$dir/fig1_paths.sh" ] && files+=("$dir/fig1_paths.sh")
 	[ -x "$dir/fig1.sh" ] && files+=("$dir/fig1.sh")
+	[ -x "$dir/refuse.sh" ] && files+=("$dir/refuse.sh")
 fi
 
 echo "TAP version 13"
