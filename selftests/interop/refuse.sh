@@ -14,9 +14,10 @@
 # interfaces stay; traffic still flows on every pair. For a Child SA whose
 # MIF_CHILD_PATH names an address EU never announced, or a bad family: SG
 # answers MIF_UNACCEPTABLE_PATH and installs nothing on that pair; the
-# other Child SAs are up. MIF notifies in IKE_SA_INIT (outside SK) are
-# ignored: MIF is negotiated in IKE_AUTH alone. SG is one process
-# throughout, EU a new one per case.
+# other Child SAs are up. A broken list in IKE_AUTH leaves the IKE SA up
+# and SG without EU's list, so that every path EU names is refused. MIF
+# notifies in IKE_SA_INIT (outside SK) are ignored: MIF is negotiated in
+# IKE_AUTH alone. SG is one process throughout, EU a new one per case.
 #
 #   tools/vm/run -k debian -m 3072 -t 1800 -- selftests/interop/run.sh refuse.sh
 TEST_NAME=refuse
@@ -129,9 +130,9 @@ sg_start() {
 }
 tcase "refuse: SG's mifd starts" sg_start
 
-# eu_up MODE AFTER [CONF]: a new EU mangling MODE after AFTER right
-# encodings, and its IKE SA with SG; SG's IKE SA before it has gone.
-eu_up() {
+# eu_start MODE AFTER [CONF]: a new EU mangling MODE after AFTER right
+# encodings, once SG's IKE SA with the one before has gone.
+eu_start() {
 	local mode=$1 after=$2 conf=${3:-$T/eu.conf} i
 	mifd_stop "$EU" "$EU_SOCK"
 	for i in $(seq 100); do
@@ -141,7 +142,12 @@ eu_up() {
 	ip -n "$EU" addr del 10.88.1.11/24 dev mif1 2>/dev/null
 	: >"$EU_SOCK.log"
 	MIF_MANGLE=$mode MIF_MANGLE_AFTER=$after MIFD=$MANGLE \
-		mifd_start "$EU" "$conf" "$EU_SOCK" &&
+		mifd_start "$EU" "$conf" "$EU_SOCK"
+}
+
+# eu_up MODE AFTER [CONF]: that, and its IKE SA with SG.
+eu_up() {
+	eu_start "$@" &&
 		eu ike up a -w 20 >/dev/null &&
 		mifd_wait_established "$SG" "$SG_SOCK" a 10
 }
@@ -243,6 +249,33 @@ tcase "refuse: a Child SA on an address EU never announced: MIF_UNACCEPTABLE_PAT
 	refused_path unannounced "refused: requester address not listed under its interface"
 tcase "refuse: a Child SA with MIF_CHILD_PATH of family 3: MIF_UNACCEPTABLE_PATH, nothing installed" \
 	refused_path pathfamily "MIF_CHILD_PATH malformed (MIF_CHILD_PATH address family not 1 or 2)"
+
+# The same broken list in IKE_AUTH: SG sets up the IKE SA all the same,
+# with MIF_INVALID_INTERFACES in its response, and holds no list for EU.
+# Every path EU names on its interfaces is then refused, the first Child
+# SA's (in IKE_AUTH) included: MIF_UNACCEPTABLE_PATH, nothing installed.
+auth_list() {
+	local i n
+	eu_start truncated 0 || return 1
+	eu ike up a -w 20 >/dev/null
+	want "$SG" "$SG_SOCK" '.mif.negotiated and .mif.peer_interfaces == null' &&
+		want "$EU" "$EU_SOCK" '.mif.negotiated and .mif.local_refused' ||
+		return 1
+	grep_log "$EU_SOCK" "IKE_AUTH: the peer refused our MIF_INTERFACES (MIF_INVALID_INTERFACES)" &&
+		grep_log "$SG_SOCK" "IKE_AUTH request: the peer's MIF_INTERFACES refused (interface addresses run past the payload)" &&
+		grep_log "$EU_SOCK" "IKE_AUTH: no Child SA: received MIF_UNACCEPTABLE_PATH" ||
+		return 1
+	for i in $(seq 100); do
+		n=$(grep -c "CREATE_CHILD_SA (new Child SA) refused: received MIF_UNACCEPTABLE_PATH" "$EU_SOCK.log")
+		[ "$n" -ge 2 ] && break
+		sleep 0.1
+	done
+	[ "$n" -eq 2 ] || { echo "$n Child SAs after IKE_AUTH refused, not 2"; return 1; }
+	want "$SG" "$SG_SOCK" '(.children | length) == 0' &&
+		[ -z "$(sg_sas)" ] || { sg_sas; return 1; }
+}
+tcase "refuse: MIF_INTERFACES refused in IKE_AUTH: IKE SA up, no list held, no path taken" \
+	auth_list
 
 # MIF notifies in IKE_SA_INIT are ignored: with MIF on, SG negotiates it
 # in IKE_AUTH and holds the list of IKE_AUTH, not the plain one.
