@@ -41,6 +41,9 @@ TEST_HELPERS := $(BUILD)/san/user/tests/harness.o
 # Helper programs of the kselftests, built on the host (the VM's root is
 # read-only) into build/selftests/.
 SELFTEST_PROGS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(sort $(wildcard selftests/*.c)))
+# mifd with its MIF encoders wrapped, the peer of selftests/interop/refuse.sh.
+MANGLE := $(BUILD)/tests/mifd-mangle
+MANGLE_WRAPS := mif_interfaces_build mif_child_path_build ike_message_build
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
@@ -83,11 +86,19 @@ $(BUILD)/mifd: $(BUILD)/obj/user/mifd.o $(BUILD)/libmif.a
 $(BUILD)/mifctl: $(MIFCTL_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/libmif.a
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
-selftest-progs: deps $(SELFTEST_PROGS)
+selftest-progs: deps $(SELFTEST_PROGS) $(MANGLE)
 
 $(BUILD)/selftests/%: $(BUILD)/obj/selftests/%.o $(BUILD)/libmif.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The peer of selftests/interop/refuse.sh: mifd from the same objects, its
+# MIF encoders wrapped by selftests/interop/mangle.c to send what a correct
+# mifd never sends when MIF_MANGLE says so. mifd itself has no test hook.
+$(MANGLE): $(BUILD)/obj/user/mifd.o $(BUILD)/obj/selftests/interop/mangle.o $(BUILD)/libmif.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(MANGLE_WRAPS:%=-Wl,--wrap=%) $(PKG_LIBS) \
+		$(shell pkg-config --libs libsystemd 2>/dev/null)
 
 $(BUILD)/tests/%: $(BUILD)/san/user/tests/%.o $(TEST_HELPERS) $(BUILD)/libmif-san.a
 	@mkdir -p $(@D)
@@ -97,7 +108,7 @@ $(BUILD)/tests/%: $(BUILD)/san/user/tests/%.o $(TEST_HELPERS) $(BUILD)/libmif-sa
 check: deps
 	tools/check
 
-tests: deps $(TESTS) $(BUILD)/mifctl
+tests: deps $(TESTS) $(BUILD)/mifctl $(MANGLE)
 # test_start and test_notify run the daemon itself.
 $(BUILD)/tests/test_start $(BUILD)/tests/test_notify: | $(BUILD)/mifd
 

@@ -58,6 +58,7 @@ else
 	[ -x "$dir/fig2.sh" ] && files+=("$dir/fig2.sh")
 	[ -x "$dir/fig11.sh" ] && files+=("$dir/fig11.sh")
 	[ -x "$dir/fig12.sh" ] && files+=("$dir/fig12.sh")
+	[ -x "$dir/refuse.sh" ] && files+=("$dir/refuse.sh")
 fi
 
 echo "TAP version 13"
