@@ -495,6 +495,31 @@ static void total_changes(void **state)
 	world_free(w);
 }
 
+/* A rekeyed IKE SA keeps fragmentation, and its messages go in fragments. */
+static void rekey_keeps(void **state)
+{
+	struct ikesa *old;
+	struct world *w = up_with_frag(&old);
+	struct ikesa *sa;
+
+	(void)state;
+	w->c[0].fragment_size = 200;
+	w->c[1].fragment_size = 200;
+	assert_int_equal(engine_rekey_ike(&w->e[0], old, 10), 0);
+	assert_true(w->n > 1);
+	assert_int_equal(first_payload(&w->q[0]), IKE_PL_SKF);
+	pump(w, 10);	/* CREATE_CHILD_SA, then Delete of the old SA */
+	sa = only_sa(w, 0);
+	assert_ptr_not_equal(sa, old);
+	assert_int_equal(sa->state, IKESA_ESTABLISHED);
+	assert_true(sa->frag);
+	assert_true(only_sa(w, 1)->frag);
+	assert_int_equal(engine_dpd(&w->e[0], sa, 20), 0);
+	pump(w, 20);
+	assert_false(sa->req.active);
+	world_free(w);
+}
+
 /* Fragments to an IKE SA without fragmentation are dropped. */
 static void unwanted(void **state)
 {
@@ -574,6 +599,7 @@ int main(void)
 		cmocka_unit_test(too_big),
 		cmocka_unit_test(timeout),
 		cmocka_unit_test(total_changes),
+		cmocka_unit_test(rekey_keeps),
 		cmocka_unit_test(unwanted),
 		cmocka_unit_test(codec),
 	};
