@@ -43,6 +43,12 @@ static void set_kind(struct conn *c, int side, enum world_kind k)
 		c->psk_len = 0;
 		c->auth_method = IKE_AUTH_DIGITAL_SIGNATURE;
 		c->sig_creds = creds[side];
+		/*
+		 * And IKE fragmentation (engine/fragment.h): IKE_AUTH, with
+		 * its certificates, and every large input go in fragments
+		 * of IPv4's 576 bytes, put back together by the receiver.
+		 */
+		c->fragmentation = true;
 		break;
 	case WORLD_PFS:
 		xf(&c->esp[0], IKE_XF_DH, IKE_DH_CURVE25519, 0);

@@ -11,6 +11,9 @@
 #
 #   charon_start NS DIR		start charon in netns NS; waits until vici
 #				answers (10 s). Returns 0 or 1.
+#				CHARON_FRAGMENT_SIZE, when set, is its
+#				charon.fragment_size (strongSwan's default:
+#				1280 bytes, for IPv4 and IPv6 alike).
 #   charon_stop NS DIR		SIGTERM it, wait (5 s, then SIGKILL)
 #   charon_stop_all		stop every instance charon_start started
 #   charon_conf DIR NAME KEY=VALUE...
@@ -78,6 +81,7 @@ _charon_write_conf() {
 		retransmit_base = 1.4
 		retransmit_tries = 3
 		half_open_timeout = 10
+		${CHARON_FRAGMENT_SIZE:+fragment_size = $CHARON_FRAGMENT_SIZE}
 		filelog {
 			test {
 				path = $dir/charon.log

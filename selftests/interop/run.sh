@@ -12,12 +12,8 @@
 # against charon), retry.sh (a connection that comes up by itself once
 # its peer does), children.sh (several children per connection, with
 # mifd and with charon), vip.sh and charon_vip.sh (inner addresses from a
-# pool, between two mifd and with charon), the draft's figures: fig1.sh
-# (an inner address and a tunnel per interface), fig2.sh (a peer without
-# MIF: every Child SA on the IKE SA's pair, with mifd and with charon),
-# fig11.sh (ten services on each of three interfaces, 30 Child SAs from
-# one IKE SA) and fig12.sh (a Child SA per interface in transport mode)
-# when present and executable, or the
+# pool, between two mifd and with charon), and the rest of the list below
+# (each file's header says what it covers) when present and executable, or the
 # files named on the command line, and merges their
 # TAP into one stream, numbering the cases anew and prefixing each name
 # with its file's. Other files here (lib.sh, helpers) are not run.
@@ -59,6 +55,7 @@ else
 	[ -x "$dir/fig11.sh" ] && files+=("$dir/fig11.sh")
 	[ -x "$dir/fig12.sh" ] && files+=("$dir/fig12.sh")
 	[ -x "$dir/refuse.sh" ] && files+=("$dir/refuse.sh")
+	[ -x "$dir/frag.sh" ] && files+=("$dir/frag.sh")
 fi
 
 echo "TAP version 13"

@@ -40,7 +40,8 @@ enum conn_key {
 	K_RETRANS_TRIES, K_START, K_CERT, K_KEY, K_CA_DIR, K_CACERT,
 	K_RSA_PSS, K_UNIQUE, K_IKE_REAUTH, K_RSA_SHA1, K_INTERFACES, K_MIF,
 	K_PSK_FILE, K_KEYINGTRIES, K_DPD_ACTION, K_CLOSE_ACTION,
-	K_POOL, K_DNS, K_VIPS, K_VIP_DEVICE, K_PER_INTERFACE, K_N
+	K_POOL, K_DNS, K_VIPS, K_VIP_DEVICE, K_PER_INTERFACE,
+	K_FRAGMENTATION, K_FRAGMENT_SIZE, K_N
 };
 
 #define KEY_BIT(k)	(UINT64_C(1) << (k))
@@ -232,6 +233,7 @@ static void conn_defaults(struct conf_conn *cc)
 	c->retrans_base_ms = 2000;
 	c->retrans_tries = 5;
 	c->mif = true;
+	c->fragmentation = true;
 }
 
 static const char default_ike[] =
@@ -1199,6 +1201,10 @@ static const struct key conn_keys[K_N] = {
 	[K_VIP_DEVICE] = { "vip_device", key_vip_device, CONN(vip_device) },
 	[K_PER_INTERFACE] = { "per_interface", key_bool,
 			      CONN(per_interface) },
+	[K_FRAGMENTATION] = { "fragmentation", key_bool,
+			      CONN(fragmentation) },
+	[K_FRAGMENT_SIZE] = { "fragment_size", key_uint, CONN(fragment_size),
+			      576, 65535 },
 };
 
 static const struct key mifd_keys[M_N] = {

@@ -33,9 +33,9 @@ struct reload_key {
 
 /*
  * Settings the SAs may take over: the engine reads dpd_ms, retrans_*,
- * unique and ike_reauth from sa->conn when it acts; the lifetimes were
- * turned into the SAs' rekey times when they were made, and the new
- * ones apply from the next rekey; start is mifd's alone.
+ * unique, ike_reauth and fragment_size from sa->conn when it acts; the
+ * lifetimes were turned into the SAs' rekey times when they were made,
+ * and the new ones apply from the next rekey; start is mifd's alone.
  */
 static const struct reload_key updatable[] = {
 	{ "dpd", FIELD(conn.dpd_ms) },
@@ -45,6 +45,7 @@ static const struct reload_key updatable[] = {
 	{ "retransmit_base", FIELD(conn.retrans_base_ms) },
 	{ "retransmit_tries", FIELD(conn.retrans_tries) },
 	{ "unique", FIELD(conn.unique) },
+	{ "fragment_size", FIELD(conn.fragment_size) },
 	{ "start", FIELD(start) },
 	{ "keyingtries", FIELD(keyingtries) },
 	{ "dpd_action", FIELD(dpd_action) },
@@ -77,6 +78,7 @@ static const struct reload_key negotiated[] = {
 	{ "interfaces", FIELD(conn.n_ifaces) },
 	{ "interfaces", FIELD(conn.ifaces) },
 	{ "mif", FIELD(conn.mif) },
+	{ "fragmentation", FIELD(conn.fragmentation) },
 	{ "cert", FIELD(cert_file) },
 	{ "key", FIELD(key_file) },
 	{ "ca_dir", FIELD(ca_dir) },

@@ -11,7 +11,12 @@
 
 struct ikesa;
 
-#define AUTH_DATA_MAX	512
+/*
+ * The most AUTH data we make or take: an RFC 7427 signature, its
+ * AlgorithmIdentifier (one length octet, at most 255 bytes) and the
+ * signature of an RSA key of up to 8192 bits.
+ */
+#define AUTH_DATA_MAX	(1 + 255 + 1024)
 
 struct auth_method {
 	uint8_t method;		/* IKE_AUTH_* */

@@ -122,6 +122,13 @@ struct conn {
 	 */
 	bool mif;
 	/*
+	 * IKE fragmentation (RFC 7383, engine/fragment.h): offer and
+	 * accept it; fragments of at most fragment_size bytes as IP
+	 * datagrams (0: 576 over IPv4, 1280 over IPv6).
+	 */
+	bool fragmentation;
+	unsigned int fragment_size;
+	/*
 	 * With MIF negotiated, one Child SA per usable interface of
 	 * ifaces, each on its own outer pair (engine/mif_path.h).
 	 */

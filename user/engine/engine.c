@@ -17,6 +17,7 @@
 #include "engine/children.h"
 #include "engine/engine.h"
 #include "engine/exchange.h"
+#include "engine/fragment.h"
 #include "engine/identity.h"
 #include "engine/mif.h"
 
@@ -414,7 +415,7 @@ static void input_response(struct engine *e, const struct exchange_ops *x,
 	if (!inner)
 		return;
 	/* A malformed response cannot be answered: drop it. */
-	if (!ikesa_decrypt(sa, m->buf, m->len, inner, &plain, &err)) {
+	if (!fragment_open(sa, m, inner, &plain, &err)) {
 		m->chain = inner;
 		sa->last_heard = m->now;
 		x->response(e, sa, m);
@@ -462,8 +463,8 @@ static void input_request(struct engine *e, const struct exchange_ops *x,
 	inner = calloc(1, sizeof(*inner));
 	if (!inner)
 		return;
-	ret = ikesa_decrypt(sa, m->buf, m->len, inner, &plain, &err);
-	if (ret == -EBADMSG)
+	ret = fragment_open(sa, m, inner, &plain, &err);
+	if (ret == -EBADMSG || ret == -EINPROGRESS)
 		goto out;
 	sa->last_heard = m->now;
 	if (h->msg_id + 1 == sa->resp_next) {
@@ -639,6 +640,7 @@ static uint64_t sa_deadline(const struct ikesa *sa)
 	if (sa->state == IKESA_DEAD)
 		return 0;
 	d = earliest(sa->expire, children_deadline(sa, idle));
+	d = earliest(d, fragment_deadline(sa));
 	if (sa->req.active)
 		return earliest(d, sa->req.deadline);
 	if (sa->state != IKESA_ESTABLISHED)
@@ -766,6 +768,7 @@ static void sa_tick(struct ikesa *sa, uint64_t now)
 		return;
 	}
 	children_expire(sa, now);
+	fragment_expire(sa, now);
 	if (sa->req.active && now >= sa->req.deadline) {
 		if (sa->req.tries >= c->retrans_tries) {
 			/* The peer is gone (§2.4): forget everything. */

@@ -33,6 +33,9 @@
  *				lists, each matched once per offer
  *	sa_table.c		hash tables for the SA lookups
  *	cookie.c		COOKIEs and their secret
+ *	fragment.c		IKE fragmentation (RFC 7383): negotiated
+ *				in IKE_SA_INIT, messages split and put
+ *				back together
  *	iface.c			local interfaces and their addresses
  *	mif_negotiate.c		MIF: MIF_SUPPORTED in IKE_AUTH (mif.h)
  *	mif_announce.c		MIF: our interfaces and the peer's,

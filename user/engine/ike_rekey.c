@@ -112,6 +112,8 @@ static struct ikesa *make_new(struct ikesa *old, bool initiator,
 	if (!ret && old->peer_id)
 		ret = ikesa_set_peer_id(sa, old->peer_id[0], old->peer_id + 1,
 					old->peer_id_len - 1);
+	/* Its fragmentation, negotiated in IKE_SA_INIT (fragment.h). */
+	sa->frag = old->frag;
 	/* Its MIF negotiation and announcements too (mif.md). */
 	if (!ret)
 		ret = mif_inherit(sa, old);

@@ -14,6 +14,7 @@
 #include "engine/cfg.h"
 #include "engine/ike_sa.h"
 #include "engine/exchange.h"
+#include "engine/fragment.h"
 #include "engine/identity.h"
 #include "ike/sk.h"
 
@@ -266,6 +267,7 @@ void ikesa_destroy(struct ikesa *sa)
 		childsa_free(sa->req.standin);
 	}
 	free(sa->peer_id);
+	fragment_free(sa);
 	cfg_release(sa);
 	mif_sa_free(sa);
 	free_buf(&sa->req.buf, &sa->req.len);
@@ -333,40 +335,52 @@ int ikesa_derive_keys(struct ikesa *sa, const struct ikesa *old,
 	return 0;
 }
 
+int ikesa_encrypt_tail(struct ikesa *sa, struct ike_writer *w, size_t start,
+		       const uint8_t *plain, size_t len)
+{
+	size_t body = len + sk_overhead(&sa->sk_out, len), olen = body;
+	uint8_t *out;
+	int ret;
+
+	if (!ike_writer_ok(w) || w->len < start + body)
+		return -EINVAL;
+	out = malloc(body);
+	if (!out)
+		return -ENOMEM;
+	ret = sk_encrypt(&sa->sk_out, w->p + start, w->len - start - body,
+			 plain, len, out, &olen);
+	if (!ret && olen != body)
+		ret = -EINVAL;
+	if (!ret)
+		memcpy(w->p + w->len - body, out, body);
+	free(out);
+	return ret;
+}
+
 static int seal(struct ikesa *sa, struct ike_message *m,
 		const struct ike_chain *inner, struct ike_writer *w)
 {
+	uint8_t first = inner->count ? inner->pl[0].type : IKE_PL_NONE;
 	struct ike_writer pw;
 	struct ike_sk sk = { NULL, 0 };
 	struct ike_error err;
-	uint8_t *out = NULL;
-	size_t olen;
 	int ret = -EINVAL;
 
 	ike_writer_init_secret(&pw);
 	if (ike_chain_build(&pw, inner, &err) || !ike_writer_ok(&pw))
 		goto out;
+	if (fragment_wanted(sa, pw.len)) {
+		ret = fragment_seal(sa, &m->hdr, first, pw.p, pw.len, w);
+		goto out;
+	}
 	sk.len = pw.len + sk_overhead(&sa->sk_out, pw.len);
 	if (ike_chain_add(&m->chain, IKE_PL_SK, &sk, &err))
 		goto out;
-	m->chain.pl[m->chain.count - 1].next =
-		inner->count ? inner->pl[0].type : IKE_PL_NONE;
+	m->chain.pl[m->chain.count - 1].next = first;
 	if (ike_message_build(w, m, &err))
 		goto out;
-	olen = sk.len;
-	out = malloc(olen);
-	if (!out) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	ret = sk_encrypt(&sa->sk_out, w->p, w->len - sk.len, pw.p, pw.len,
-			 out, &olen);
-	if (!ret && olen != sk.len)
-		ret = -EINVAL;
-	if (!ret)
-		memcpy(w->p + w->len - sk.len, out, olen);
+	ret = ikesa_encrypt_tail(sa, w, 0, pw.p, pw.len);
 out:
-	free(out);
 	ike_writer_free(&pw);
 	return ret;
 }
@@ -411,10 +425,15 @@ int ikesa_build(struct ikesa *sa, uint8_t exchange, bool response,
 void ikesa_send(struct ikesa *sa, const uint8_t *buf, size_t len)
 {
 	struct engine_send *s = &sa->engine->send;
+	size_t n;
 
-	if (s->fn)
-		s->fn(s->ctx, &sa->local, sa->local_port, &sa->remote,
-		      sa->remote_port, buf, len);
+	/* A message, or its fragments back to back (fragment.h). */
+	for (; len; buf += n, len -= n) {
+		n = fragment_dgram_len(buf, len);
+		if (s->fn)
+			s->fn(s->ctx, &sa->local, sa->local_port, &sa->remote,
+			      sa->remote_port, buf, n);
+	}
 }
 
 int ikesa_request(struct ikesa *sa, uint64_t now, uint8_t exchange,

@@ -162,6 +162,13 @@ struct ikesa {
 	unsigned int n_del_pending;
 	uint64_t del_pending_at;	/* ms; when the first was queued */
 
+	/*
+	 * IKE fragmentation (fragment.h): negotiated; the request and the
+	 * response being reassembled, or NULL.
+	 */
+	bool frag;
+	struct reassembly *reasm[2];
+
 	/* MIF (engine/mif.h): in force or why not; its state if offered. */
 	enum mif_status mif_status;
 	struct mif_sa *mif;
@@ -234,11 +241,19 @@ uint64_t ikesa_spi_value(const uint8_t in[8]);
 
 /*
  * Build a message of sa: plain payloads for IKE_SA_INIT, an SK payload
- * around them otherwise. *out is malloc'ed.
+ * around them otherwise, or its fragments (fragment.h). *out is
+ * malloc'ed.
  */
 int ikesa_build(struct ikesa *sa, uint8_t exchange, bool response,
 		uint32_t msg_id, const struct ike_chain *inner,
 		uint8_t **out, size_t *out_len);
+/*
+ * Encrypt plain (len bytes) into the body of the SK or SKF payload that
+ * ends the message built from start to the end of w: its last
+ * len + sk_overhead() bytes, all before them its AAD. 0 or -errno.
+ */
+int ikesa_encrypt_tail(struct ikesa *sa, struct ike_writer *w, size_t start,
+		       const uint8_t *plain, size_t len);
 /* Send a new request with the next message ID and arm retransmission. */
 int ikesa_request(struct ikesa *sa, uint64_t now, uint8_t exchange,
 		  const struct ike_chain *inner);
@@ -253,6 +268,7 @@ int ikesa_respond_notify_data(struct ikesa *sa, uint8_t exchange,
 			      const void *data, size_t len);
 /* The request got its answer: stop retransmitting. */
 void ikesa_request_done(struct ikesa *sa);
+/* Send a message built by ikesa_build(): one datagram per fragment. */
 void ikesa_send(struct ikesa *sa, const uint8_t *buf, size_t len);
 
 /* Decrypted payload bytes. */

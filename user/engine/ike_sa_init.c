@@ -13,6 +13,7 @@
 #include "crypto/random.h"
 #include "engine/auth_sig.h"
 #include "engine/exchange.h"
+#include "engine/fragment.h"
 #include "ike/ke.h"
 #include "ike/nonce.h"
 #include "ike/notify.h"
@@ -36,7 +37,7 @@ int ike_sa_init_start(struct ikesa *sa, uint64_t now)
 	struct ike_chain *chain = calloc(1, sizeof(*chain));
 	struct ike_sa *sap = calloc(1, sizeof(*sap));
 	struct sig_payloads sig;
-	struct ike_notify cookie;
+	struct ike_notify cookie, frag;
 	struct ike_nonce nonce;
 	struct ike_ke ke;
 	struct ike_error err;
@@ -75,6 +76,7 @@ int ike_sa_init_start(struct ikesa *sa, uint64_t now)
 	nonce.len = sa->ni_len;
 	ike_chain_add(chain, IKE_PL_NONCE, &nonce, &err);
 	auth_sig_add_payloads(c, IKE_EXCH_IKE_SA_INIT, true, chain, &sig);
+	fragment_add_notify(sa, chain, &frag);
 
 	sa->req_next = 0;
 	sa->spi_r = 0;
@@ -218,6 +220,7 @@ static int respond(struct ikesa *sa, const struct proposal_choice *pc)
 	struct ike_sa *sap = calloc(1, sizeof(*sap));
 	struct sig_payloads *sig = calloc(1, sizeof(*sig));
 	struct ike_nonce nonce = { sa->nr, sa->nr_len };
+	struct ike_notify frag;
 	struct ike_ke ke;
 	struct ike_error err;
 	int ret = -ENOMEM;
@@ -233,6 +236,7 @@ static int respond(struct ikesa *sa, const struct proposal_choice *pc)
 	ike_chain_add(chain, IKE_PL_KE, &ke, &err);
 	ike_chain_add(chain, IKE_PL_NONCE, &nonce, &err);
 	add_sig_payloads(sa, chain, sig);
+	fragment_add_notify(sa, chain, &frag);
 	ret = ikesa_respond(sa, IKE_EXCH_IKE_SA_INIT, 0, chain);
 	if (!ret) {
 		sa->init_resp = malloc(sa->resp_len);
@@ -431,6 +435,7 @@ static void request(struct engine *e, struct ikesa *unused,
 	    dh_generate(&sa->dh, sa->ke_group))
 		goto fail;
 	sa->have_dh = true;
+	fragment_check_notify(sa, m->chain);
 	/* A bad public value: forget the SA, the peer will time out. */
 	if (agree(sa, pke->ke) || respond(sa, pc))
 		goto fail;
@@ -607,6 +612,7 @@ static void response(struct engine *e, struct ikesa *sa,
 	sa->last_heard = m->now;
 	ikesa_request_done(sa);
 	sa->state = IKESA_AUTH;
+	fragment_check_notify(sa, m->chain);
 	mif_check_notifies(sa, m->chain, IKE_EXCH_IKE_SA_INIT, true, true);
 	if (ike_auth_start(sa, m->now))
 		ikesa_kill(sa);

@@ -422,6 +422,11 @@ static void bad_value(void **state)
 		  "mif: \"perhaps\" is neither yes nor no");
 	one_error(CONN_A "per_interface = 3\n", 5,
 		  "per_interface: \"3\" is neither yes nor no");
+	one_error(CONN_A "fragmentation = maybe\n", 5,
+		  "fragmentation: \"maybe\" is neither yes nor no");
+	one_error(CONN_A "fragment_size = 575\n", 5,
+		  "fragment_size: \"575\" is not a number from 576 to 65535");
+	one_error(CONN_A "fragment_size = 65536\n", 5, "fragment_size");
 	one_error(CONN_A "local_port = -1\n", 5, "local_port: \"-1\"");
 	one_error(CONN_A "remote_port = 500x\n", 5, "remote_port: \"500x\"");
 	/* psk: at most 128 bytes, as text or hex. */
@@ -991,6 +996,7 @@ static void good_full(void **state)
 		"retransmit_base = 2\n"
 		"retransmit_tries = 0\n"
 		"start = no\n"
+		"fragmentation = no\n"
 		"\n"
 		"[conn classic]\n"
 		"local = 10.1.2.1\n"
@@ -1001,6 +1007,7 @@ static void good_full(void **state)
 		"ca_dir = %s/ca\n"
 		"start = true\n"
 		"per_interface = yes\n"
+		"fragment_size = 1400\n"
 		"\n"
 		"[conn roaming-1.x]\n"
 		"  local = fd01:1::1  \n"
@@ -1030,6 +1037,11 @@ static void good_full(void **state)
 	assert_true(conf_find(c, "classic")->conn.mif);
 	assert_false(a->conn.per_interface);
 	assert_true(conf_find(c, "classic")->conn.per_interface);
+	/* Fragmentation by default, fragments by address family. */
+	assert_false(a->conn.fragmentation);
+	assert_int_equal(a->conn.fragment_size, 0);
+	assert_true(conf_find(c, "classic")->conn.fragmentation);
+	assert_int_equal(conf_find(c, "classic")->conn.fragment_size, 1400);
 	assert_non_null(a->conn.sig_creds);
 	assert_non_null(a->conn.cert_file);
 	assert_non_null(strstr(a->conn.cert_file, "/eu.pem"));

@@ -90,9 +90,11 @@ static void check_child(struct world *w, const struct childsa *a)
 
 /* Certificates, made once for the whole run. */
 
-enum kt { KT_RSA, KT_P256, KT_P384, KT_ED25519, KT_N };
+enum kt { KT_RSA, KT_P256, KT_P384, KT_ED25519, KT_RSA4096, KT_N };
 
-static const char *const kt_name[KT_N] = { "rsa", "p256", "p384", "ed25519" };
+static const char *const kt_name[KT_N] = {
+	"rsa", "p256", "p384", "ed25519", "rsa4096",
+};
 
 struct names {
 	const char *cn, *dns, *email, *ip4, *ip6;
@@ -149,6 +151,7 @@ static gnutls_x509_privkey_t genkey(enum kt t)
 		  GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP384R1) },
 		{ GNUTLS_PK_EDDSA_ED25519,
 		  GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_ED25519) },
+		{ GNUTLS_PK_RSA, 4096 },
 	};
 	gnutls_x509_privkey_t k;
 
@@ -604,6 +607,13 @@ static void ds_rsa(void **state)
 static void ds_rsa_pss(void **state)
 {
 	run("rsa-a", DS, "rsa-b", DS, true, pss256, pss256);
+}
+
+/* A 512-byte signature and its AlgorithmIdentifier: more than 512 bytes. */
+static void ds_rsa4096(void **state)
+{
+	run("rsa4096-a", DS, "rsa4096-b", DS, false, rsa256, rsa256);
+	run("rsa4096-a", DS, "rsa4096-b", DS, true, pss256, pss256);
 }
 
 static void ds_p256(void **state)
@@ -1472,6 +1482,7 @@ int main(void)
 		cmocka_unit_test(chain_checks),
 		cmocka_unit_test(ds_rsa),
 		cmocka_unit_test(ds_rsa_pss),
+		cmocka_unit_test(ds_rsa4096),
 		cmocka_unit_test(ds_p256),
 		cmocka_unit_test(ds_p384),
 		cmocka_unit_test(ds_ed25519),
