@@ -1403,10 +1403,12 @@ static void children_finish(struct ctx *x)
 			x->line = cs->key_line[k];
 			child_value(x, k, cs->val[k], t);
 		}
-		if (!t->n_local_ts || !t->n_remote_ts)
+		/* Asking for inner addresses: they are our side (cfg.h). */
+		if ((!t->n_local_ts && !cc->conn.vips4 && !cc->conn.vips6) ||
+		    !t->n_remote_ts)
 			error_at(x, cs->line, "[child %s/%s]: no %s (and none "
 				 "in [conn %s])", cs->conn, cs->name,
-				 !t->n_local_ts ? "local_ts" : "remote_ts",
+				 t->n_remote_ts ? "local_ts" : "remote_ts",
 				 cs->conn);
 		cc->n_children++;
 		cc->conn.n_children = cc->n_children;

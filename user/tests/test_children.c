@@ -455,6 +455,19 @@ static void conf_children(void **state)
 	assert_true(conf_conn_equal(cc, cc));
 	conf_free(c);
 
+	/*
+	 * A connection asking for inner addresses has them as our side:
+	 * its children need no local_ts either (engine/cfg.h).
+	 */
+	c = load("[conn v]\nlocal = 192.0.2.1\nremote = 198.51.100.2\n"
+		 "psk = 0123456789abcdef0123\nvips = 0.0.0.0\n"
+		 "remote_ts = 10.2.0.0/16\n"
+		 "[child v/web]\nremote_ts = 10.2.1.0/24\n", 0);
+	assert_non_null(c);
+	assert_int_equal(conf_find(c, "v")->conn.n_children, 1);
+	assert_int_equal(conf_find(c, "v")->conn.children[0].n_local_ts, 0);
+	conf_free(c);
+
 	/* Without child sections: none, the connection's own is used. */
 	c = load(CONN_A, 0);
 	assert_int_equal(conf_find(c, "a")->conn.n_children, 0);
