@@ -26,7 +26,10 @@
 #           connections' first children first): the three IKE SAs come up
 #           side by side, each child after the first by CREATE_CHILD_SA
 #           (window 1, charon's default). No reuse_ikesa change: charon
-#           queues a connection's children on its one IKE SA.
+#           queues a connection's children on its one IKE SA. unique =
+#           never: the three IKE SAs share their identities and come up
+#           at once, each with INITIAL_CONTACT, which with unique = no
+#           would make SG delete the others as stale.
 # Each daemon runs with its defaults otherwise, except logging at one line
 # or so per SA (mifd log_level = notice, charon's file logger at level 0)
 # and the same retransmission timers, the first after 5 s (under a loaded
@@ -376,7 +379,7 @@ swanctl_conf() {	# swanctl_conf FIG eu|sg DIR
 			echo "		dpd_delay = 0"
 			echo "		rekey_time = 0"
 			echo "		reauth_time = 0"
-			echo "		unique = no"
+			echo "		unique = never"
 			if [ "$side" = eu ]; then
 				echo "		vips = 0.0.0.0"
 				echo "		local { auth = psk"
