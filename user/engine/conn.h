@@ -23,7 +23,13 @@
 #define CONN_MAX_ID		128
 #define CONN_MAX_PSK		128
 #define CONN_MAX_IFACES		16
-#define CONN_MAX_CHILDREN	64
+/*
+ * Children (services) of one connection: figure 11's s services, each
+ * of them once per interface with per_interface. A bound on what a
+ * configuration may ask for, not on what a peer can cause; the
+ * responder's children_match() walks them once per request.
+ */
+#define CONN_MAX_CHILDREN	1024
 #define CONN_MAX_POOLS		4
 #define CONN_MAX_DNS		4
 #define CONN_MAX_VIPS		8

@@ -28,11 +28,13 @@
 #include "harness.h"
 
 #define N_SERVICES	10
+/* Figure 11's s: services on each interface of a host. */
+#define N_MANY		100
 
 /* Both sides, children[side][i]. */
 struct kids {
-	struct conn_child c[2][CONN_MAX_CHILDREN];
-	char name[CONN_MAX_CHILDREN][16];
+	struct conn_child c[2][N_MANY];
+	char name[N_MANY][16];
 };
 
 #define LOG_LINES	64
@@ -183,6 +185,40 @@ static void ten_children(void **state)
 		check_service(w, i);
 	/* Nothing more to start. */
 	assert_false(children_next(sa, 1));
+	world_free(w);
+	free(k);
+}
+
+/*
+ * Figure 11's hundred services, one after the other over one IKE SA:
+ * more exchanges than one pump() delivers, so delivered here until quiet
+ * (at most four datagrams per Child SA, each one delivered once).
+ */
+static void hundred_children(void **state)
+{
+	struct world *w = world_new();
+	struct kids *k = calloc(1, sizeof(*k));
+	struct ikesa *sa;
+
+	assert_non_null(k);
+	services(w, k, N_MANY);
+	sa = engine_initiate(&w->e[0], &w->c[0], 0);
+	assert_non_null(sa);
+	for (int i = 0; i < 4 * N_MANY && w->n; i++) {
+		struct dgram d = pop(w);
+
+		deliver(w, &d, 0);
+		free(d.buf);
+	}
+	assert_int_equal(w->n, 0);
+	assert_int_equal(sa->state, IKESA_ESTABLISHED);
+	assert_int_equal(n_children(sa), N_MANY);
+	assert_int_equal(n_children(only_sa(w, 1)), N_MANY);
+	assert_null(w->e[0].sas->next);
+	assert_int_equal(live_sas(&w->f[0]), 2 * N_MANY);
+	assert_int_equal(live_sas(&w->f[1]), 2 * N_MANY);
+	for (unsigned int i = 0; i < N_MANY; i++)
+		check_service(w, i);
 	world_free(w);
 	free(k);
 }
@@ -448,7 +484,7 @@ static void conf_children(void **state)
 
 static void conf_children_bad(void **state)
 {
-	char *text;
+	char *text, want[64];
 	size_t len = 0;
 	FILE *f;
 
@@ -481,20 +517,60 @@ static void conf_children_bad(void **state)
 		fprintf(f, "[child a/c%d]\n", i);
 	fclose(f);
 	assert_null(load(text, -EINVAL));
-	assert_true(err_has(8 + CONN_MAX_CHILDREN, "more than 64 children"));
+	snprintf(want, sizeof(want), "more than %d children",
+		 CONN_MAX_CHILDREN);
+	assert_true(err_has(8 + CONN_MAX_CHILDREN, want));
 	free(text);
+}
+
+/*
+ * Figure 11: a hundred services on each of three interfaces, 300 Child
+ * SAs from one connection of a hundred children, each on its own port.
+ */
+static void conf_hundred_children(void **state)
+{
+	const struct conf_conn *cc;
+	struct conf *c;
+	char *text;
+	size_t len;
+	FILE *f;
+
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	fputs(CONN_A, f);
+	for (int i = 0; i < N_MANY; i++)
+		fprintf(f, "[child a/s%d]\nremote_ts = 10.2.0.0/16[tcp/%d]\n",
+			i, 8000 + i);
+	fclose(f);
+	c = load(text, 0);
+	free(text);
+	assert_non_null(c);
+	cc = conf_find(c, "a");
+	assert_non_null(cc);
+	assert_int_equal(cc->conn.n_children, N_MANY);
+	for (int i = 0; i < N_MANY; i++) {
+		const struct conn_child *t = &cc->conn.children[i];
+		char name[16];
+
+		snprintf(name, sizeof(name), "s%d", i);
+		assert_string_equal(t->name, name);
+		assert_int_equal(t->remote_ts[0].start_port, 8000 + i);
+	}
+	conf_free(c);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ten_children),
+		cmocka_unit_test(hundred_children),
 		cmocka_unit_test(one_refused),
 		cmocka_unit_test(first_refused),
 		cmocka_unit_test(rekey_keeps_child),
 		cmocka_unit_test(responder_picks),
 		cmocka_unit_test(conf_children),
 		cmocka_unit_test(conf_children_bad),
+		cmocka_unit_test(conf_hundred_children),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
