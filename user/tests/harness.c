@@ -60,6 +60,24 @@ static int fake_add_sa(struct backend *b, const struct kernel_sa *sa)
 	return 0;
 }
 
+/* XFRM_MSG_UPDSA in place: the live SA of dst and SPI takes the ports. */
+static int fake_update_sa(struct backend *b, const struct kernel_sa *sa)
+{
+	struct fake *f = b->priv;
+
+	for (unsigned int i = 0; i < f->n_sas; i++)
+		if (f->sa_live[i] && f->sas[i].spi == sa->spi &&
+		    ip_addr_equal(&f->sas[i].dst, &sa->dst)) {
+			if (!f->sas[i].encap_sport)
+				return -EINVAL;
+			f->sas[i].encap_sport = sa->encap_sport;
+			f->sas[i].encap_dport = sa->encap_dport;
+			f->n_update_sa++;
+			return 0;
+		}
+	return -ESRCH;
+}
+
 static int fake_del_sa(struct backend *b, const struct ip_addr *dst,
 		       uint32_t spi, uint32_t mark, uint32_t mask)
 {
@@ -180,6 +198,7 @@ bool fake_points_at(const struct fake *f, const struct childsa *c)
 const struct backend_ops fake_ops = {
 	.alloc_spi = fake_alloc_spi,
 	.add_sa = fake_add_sa,
+	.update_sa = fake_update_sa,
 	.del_sa = fake_del_sa,
 	.add_policy = fake_add_policy,
 	.del_policy = fake_del_policy,

@@ -28,7 +28,7 @@ struct fake {
 	struct backend b;
 	uint32_t next_spi;
 	unsigned int n_alloc, n_add_sa, n_del_sa, n_add_pol, n_del_pol;
-	unsigned int n_upd_pol;
+	unsigned int n_upd_pol, n_update_sa;
 	int fail_add_pol;	/* add_policy fails with it (-errno); 0: no */
 	unsigned int n_sas, n_pols;
 	struct kernel_sa sas[FAKE_MAX];
