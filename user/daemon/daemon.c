@@ -877,6 +877,7 @@ static struct json_object *sa_json(struct daemon *d, const struct ikesa *sa,
 	jadd_int(o, "local_port", sa->local_port);
 	jadd_addr(o, "remote", &sa->remote);
 	jadd_int(o, "remote_port", sa->remote_port);
+	jadd_str(o, "nat", nat_name(sa));
 	if (sa->ike.encr) {
 		jadd_str(o, "encr", xf_name(sa->ike.encr));
 		if (sa->ike.integ)
