@@ -13,8 +13,9 @@
 # its peer does), children.sh (several children per connection, with
 # mifd and with charon), vip.sh and charon_vip.sh (inner addresses from a
 # pool, between two mifd and with charon), fig1_paths.sh (a Child SA
-# per interface, figure 1; figure 2 without MIF) and fig1.sh (figure 1 in
-# tunnel mode: an inner address and a tunnel per interface) when present and
+# per interface, figure 1; figure 2 without MIF), fig1.sh (figure 1 in
+# tunnel mode: an inner address and a tunnel per interface) and nat.sh
+# (NAT traversal, with mifd and with charon) when present and
 # executable, or the
 # files named on the command line, and merges their
 # TAP into one stream, numbering the cases anew and prefixing each name
@@ -53,6 +54,7 @@ else
 	[ -x "$dir/charon_vip.sh" ] && files+=("$dir/charon_vip.sh")
 	[ -x "$dir/fig1_paths.sh" ] && files+=("$dir/fig1_paths.sh")
 	[ -x "$dir/fig1.sh" ] && files+=("$dir/fig1.sh")
+	[ -x "$dir/nat.sh" ] && files+=("$dir/nat.sh")
 fi
 
 echo "TAP version 13"
