@@ -56,6 +56,7 @@ else
 	[ -x "$dir/fig12.sh" ] && files+=("$dir/fig12.sh")
 	[ -x "$dir/refuse.sh" ] && files+=("$dir/refuse.sh")
 	[ -x "$dir/frag.sh" ] && files+=("$dir/frag.sh")
+	[ -x "$dir/nat.sh" ] && files+=("$dir/nat.sh")
 fi
 
 echo "TAP version 13"

@@ -27,6 +27,7 @@
 #include "conf/conf.h"
 #include "conf/values.h"
 #include "crypto/sign.h"
+#include "engine/nat.h"
 #include "ike/constants.h"
 
 /*
@@ -41,7 +42,7 @@ enum conn_key {
 	K_RSA_PSS, K_UNIQUE, K_IKE_REAUTH, K_RSA_SHA1, K_INTERFACES, K_MIF,
 	K_PSK_FILE, K_KEYINGTRIES, K_DPD_ACTION, K_CLOSE_ACTION,
 	K_POOL, K_DNS, K_VIPS, K_VIP_DEVICE, K_PER_INTERFACE,
-	K_FRAGMENTATION, K_FRAGMENT_SIZE, K_N
+	K_FRAGMENTATION, K_FRAGMENT_SIZE, K_ENCAP, K_NAT_KEEPALIVE, K_N
 };
 
 #define KEY_BIT(k)	(UINT64_C(1) << (k))
@@ -228,6 +229,7 @@ static void conn_defaults(struct conf_conn *cc)
 	c->auth_method = IKE_AUTH_SHARED_KEY_MIC;
 	c->mode = KERNEL_MODE_TUNNEL;
 	c->dpd_ms = 30000;
+	c->nat_keepalive_ms = NAT_KEEPALIVE_MS;
 	c->ike_lifetime_s = 14400;
 	c->child_lifetime_s = 3600;
 	c->retrans_base_ms = 2000;
@@ -1205,6 +1207,10 @@ static const struct key conn_keys[K_N] = {
 			      CONN(fragmentation) },
 	[K_FRAGMENT_SIZE] = { "fragment_size", key_uint, CONN(fragment_size),
 			      576, 65535 },
+	[K_ENCAP] = { "encap", key_bool, CONN(encap) },
+	[K_NAT_KEEPALIVE] = { "nat_keepalive", key_ms,
+			      CONN(nat_keepalive_ms), 0, UINT32_MAX,
+			      " (seconds, or with unit ms, s, m, h)" },
 };
 
 static const struct key mifd_keys[M_N] = {

@@ -122,6 +122,14 @@ static int lb_add_sa(struct backend *b, const struct kernel_sa *sa)
 	return logged(d, "add SA", sa->spi, d->xfrm.ops->add_sa(&d->xfrm, sa));
 }
 
+static int lb_update_sa(struct backend *b, const struct kernel_sa *sa)
+{
+	struct daemon *d = of_backend(b);
+
+	return logged(d, "update SA", sa->spi,
+		      d->xfrm.ops->update_sa(&d->xfrm, sa));
+}
+
 static int lb_del_sa(struct backend *b, const struct ip_addr *dst,
 		     uint32_t spi, uint32_t mark, uint32_t mark_mask)
 {
@@ -169,6 +177,7 @@ static void lb_destroy(struct backend *b)
 static const struct backend_ops logging_ops = {
 	.alloc_spi = lb_alloc_spi,
 	.add_sa = lb_add_sa,
+	.update_sa = lb_update_sa,
 	.del_sa = lb_del_sa,
 	.sa_stats = lb_sa_stats,
 	.add_policy = lb_add_policy,
@@ -868,6 +877,7 @@ static struct json_object *sa_json(struct daemon *d, const struct ikesa *sa,
 	jadd_int(o, "local_port", sa->local_port);
 	jadd_addr(o, "remote", &sa->remote);
 	jadd_int(o, "remote_port", sa->remote_port);
+	jadd_str(o, "nat", nat_name(sa));
 	if (sa->ike.encr) {
 		jadd_str(o, "encr", xf_name(sa->ike.encr));
 		if (sa->ike.integ)

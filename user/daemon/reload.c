@@ -33,12 +33,14 @@ struct reload_key {
 
 /*
  * Settings the SAs may take over: the engine reads dpd_ms, retrans_*,
- * unique, ike_reauth and fragment_size from sa->conn when it acts; the
- * lifetimes were turned into the SAs' rekey times when they were made,
- * and the new ones apply from the next rekey; start is mifd's alone.
+ * unique, ike_reauth, fragment_size and nat_keepalive_ms from sa->conn
+ * when it acts; the lifetimes were turned into the SAs' rekey times when
+ * they were made, and the new ones apply from the next rekey; start is
+ * mifd's alone.
  */
 static const struct reload_key updatable[] = {
 	{ "dpd", FIELD(conn.dpd_ms) },
+	{ "nat_keepalive", FIELD(conn.nat_keepalive_ms) },
 	{ "ike_lifetime", FIELD(conn.ike_lifetime_s) },
 	{ "child_lifetime", FIELD(conn.child_lifetime_s) },
 	{ "ike_reauth", FIELD(conn.ike_reauth) },
@@ -79,6 +81,7 @@ static const struct reload_key negotiated[] = {
 	{ "interfaces", FIELD(conn.ifaces) },
 	{ "mif", FIELD(conn.mif) },
 	{ "fragmentation", FIELD(conn.fragmentation) },
+	{ "encap", FIELD(conn.encap) },
 	{ "cert", FIELD(cert_file) },
 	{ "key", FIELD(key_file) },
 	{ "ca_dir", FIELD(ca_dir) },

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <linux/ipsec.h>
 #include <linux/xfrm.h>
 #include <string.h>
@@ -108,6 +109,20 @@ static int open_socket(const struct ip_addr *a, uint16_t port)
 	if (ret)
 		mlog(LOG_WARNING, "no IPsec bypass policy on the IKE socket: "
 		     "%s", strerror(-ret));
+	/*
+	 * Port 4500 carries ESP in UDP too (RFC 3948): the kernel takes
+	 * the ESP packets and keepalives off this socket and leaves it
+	 * those with the non-ESP marker, IKE.
+	 */
+	if (port == IKE_NATT_PORT) {
+		int encap = UDP_ENCAP_ESPINUDP;
+
+		if (setsockopt(fd, IPPROTO_UDP, UDP_ENCAP, &encap,
+			       sizeof(encap)) < 0)
+			mlog(LOG_WARNING, "UDP port %u: no ESP-in-UDP "
+			     "decapsulation (UDP_ENCAP): %s", port,
+			     strerror(errno));
+	}
 	to_sockaddr(a, port, &sa, &len);
 	if (bind(fd, (struct sockaddr *)&sa, len) < 0) {
 		ret = -errno;
@@ -181,7 +196,8 @@ int sockets_send(struct sockets *ss, const struct ip_addr *local,
 	if (!s)
 		return -ENOTCONN;
 	to_sockaddr(remote, rport, &sa, &salen);
-	if (lport == IKE_NATT_PORT) {
+	/* A NAT keepalive (one 0xff byte, RFC 3948 §2.3) goes bare. */
+	if (lport == IKE_NATT_PORT && !(len == 1 && buf[0] == 0xff)) {
 		iov[n].iov_base = (void *)marker;
 		iov[n++].iov_len = sizeof(marker);
 	}

@@ -3,7 +3,9 @@
  * mifd's IKE sockets: one UDP socket per local address and port (500 and
  * 4500) of the configured connections. On port 4500 IKE messages carry
  * the 4-byte non-ESP marker (RFC 3948), added on send and checked and
- * removed on receipt.
+ * removed on receipt; the kernel decapsulates the ESP that arrives there
+ * (UDP_ENCAP_ESPINUDP), and a NAT keepalive, one 0xff byte, is sent
+ * without the marker.
  */
 #ifndef MIF_DAEMON_SOCKETS_H
 #define MIF_DAEMON_SOCKETS_H

@@ -235,6 +235,7 @@ struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 		*notify = IKE_N_TEMPORARY_FAILURE;
 		return NULL;
 	}
+	nat_child(sa, c);
 	/* Its outer pair: a rekey keeps it, a new one may name it (MIF). */
 	if (nego->prev) {
 		mif_path_inherit(c, nego->prev, false);

@@ -59,6 +59,10 @@ static void make_sa(struct kernel_sa *s, const struct childsa *c, bool out,
 	s->replay_window = 32;
 	s->hard_seconds = c->lifetime_s;
 	s->soft_seconds = c->lifetime_s - c->lifetime_s / 10;
+	if (c->encap) {
+		s->encap_sport = out ? c->local_port : c->remote_port;
+		s->encap_dport = out ? c->remote_port : c->local_port;
+	}
 }
 
 typedef int (*policy_fn)(struct policy_table *t,
@@ -166,6 +170,25 @@ int childsa_install(struct childsa *c, struct engine *e,
 	ret = each_policy(c, &e->policies, policy_table_get, true);
 	if (ret)
 		childsa_uninstall(c, e);
+	return ret;
+}
+
+int childsa_update_encap(struct childsa *c, struct engine *e)
+{
+	/* The SAs keep theirs: update_sa ignores the keys it is given. */
+	static const uint8_t none[KERNEL_KEY_MAX];
+	struct backend *b = e->backend;
+	struct kernel_sa s;
+	int ret;
+
+	if (!b->ops->update_sa)
+		return -EOPNOTSUPP;
+	make_sa(&s, c, false, none, none);
+	ret = b->ops->update_sa(b, &s);
+	if (!ret) {
+		make_sa(&s, c, true, none, none);
+		ret = b->ops->update_sa(b, &s);
+	}
 	return ret;
 }
 

@@ -27,6 +27,8 @@ struct childsa {
 
 	struct ip_addr local, remote;	/* outer addresses */
 	uint16_t local_port, remote_port;
+	/* ESP in UDP between these ports (NAT traversal, engine/nat.h). */
+	bool encap;
 	/*
 	 * MIF (engine/mif_path.h): the interfaces its pair is on, as each
 	 * side announced them (0: the IKE SA's own address), and our
@@ -98,6 +100,13 @@ int childsa_install(struct childsa *c, struct engine *e,
  * addresses (c moved, or takes the traffic back from another SA).
  */
 int childsa_point_policies(struct childsa *c, struct engine *e);
+
+/*
+ * c's ports changed (the peer's NAT mapped it elsewhere): change the UDP
+ * encapsulation of both its SAs in place, keeping keys and counters.
+ * 0, or -errno (-EOPNOTSUPP: the backend cannot).
+ */
+int childsa_update_encap(struct childsa *c, struct engine *e);
 
 /* Arm the rekey and expiry timers of a Child SA installed at now. */
 void childsa_timers(struct childsa *c, uint64_t now);

@@ -112,6 +112,13 @@ struct conn {
 	 * sets up a new one (ike_sa.h).
 	 */
 	bool ike_reauth;
+	/*
+	 * NAT traversal (engine/nat.h): encap makes ESP go in UDP even
+	 * without a NAT; behind a NAT, a keepalive every nat_keepalive_ms
+	 * (0: none).
+	 */
+	bool encap;
+	uint32_t nat_keepalive_ms;
 	uint32_t retrans_base_ms;	/* first retransmission timeout */
 	unsigned int retrans_tries;	/* retransmissions before giving up */
 

@@ -117,6 +117,7 @@ static int start(struct ikesa *sa, const struct childsa *tmpl,
 			sa->remote_port, tmpl ? tmpl->reqid : e->next_reqid++);
 	if (!c)
 		goto out;
+	nat_child(sa, c);
 	c->tmpl = tmpl ? tmpl->tmpl : child;
 	if (tmpl) {
 		/* The new SA carries the same traffic (§2.8). */

@@ -20,6 +20,7 @@
 #include "engine/fragment.h"
 #include "engine/identity.h"
 #include "engine/mif.h"
+#include "engine/nat.h"
 
 /* Adding an exchange: one file and one line here. */
 static const struct exchange_ops *const exchanges[] = {
@@ -467,6 +468,8 @@ static void input_request(struct engine *e, const struct exchange_ops *x,
 	if (ret == -EBADMSG || ret == -EINPROGRESS)
 		goto out;
 	sa->last_heard = m->now;
+	/* Authenticated: where the peer is now, behind its NAT. */
+	nat_follow(sa, m);
 	if (h->msg_id + 1 == sa->resp_next) {
 		/* A retransmission: answer from the cache. */
 		if (sa->resp_buf)
@@ -641,6 +644,7 @@ static uint64_t sa_deadline(const struct ikesa *sa)
 		return 0;
 	d = earliest(sa->expire, children_deadline(sa, idle));
 	d = earliest(d, fragment_deadline(sa));
+	d = earliest(d, nat_deadline(sa));
 	if (sa->req.active)
 		return earliest(d, sa->req.deadline);
 	if (sa->state != IKESA_ESTABLISHED)
@@ -769,6 +773,7 @@ static void sa_tick(struct ikesa *sa, uint64_t now)
 	}
 	children_expire(sa, now);
 	fragment_expire(sa, now);
+	nat_tick(sa, now);
 	if (sa->req.active && now >= sa->req.deadline) {
 		if (sa->req.tries >= c->retrans_tries) {
 			/* The peer is gone (§2.4): forget everything. */

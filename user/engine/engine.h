@@ -42,6 +42,8 @@
  *				MIF_INTERFACES in IKE_AUTH and INFORMATIONAL
  *	auth_method.c, auth_psk.c	authentication methods
  *	pool.c			address pools and their leases
+ *	nat.c			NAT traversal: detection, port 4500, ESP
+ *				in UDP, keepalives, the peer's new mapping
  *	cfg.c			CFG: inner addresses asked for, leased
  *				from the pools and received (CP payload)
  *	failure.c		FAILED events: why a connection's SA did

@@ -138,6 +138,7 @@ int ike_auth_start(struct ikesa *sa, uint64_t now)
 			sa->remote_port, e->next_reqid++);
 	if (!c)
 		goto out;
+	nat_child(sa, c);
 	sa->req.child = c;
 	c->tmpl = children_start(sa);
 	mif_path_auth_bind(sa, c);

@@ -103,6 +103,8 @@ static struct ikesa *make_new(struct ikesa *old, bool initiator,
 		return NULL;
 	sa->ike = *pc;
 	sa->ke_group = pc->dh->id;
+	/* The same path, through the same NATs. */
+	sa->nat = old->nat;
 	memcpy(sa->ni, ni, ni_len);
 	sa->ni_len = ni_len;
 	memcpy(sa->nr, nr, nr_len);

@@ -18,6 +18,7 @@
 #include "engine/conn.h"
 #include "engine/engine.h"
 #include "engine/mif.h"
+#include "engine/nat.h"
 #include "engine/proposal.h"
 #include "ike/message.h"
 #include "ike/nonce.h"
@@ -102,8 +103,14 @@ struct ikesa {
 	enum ikesa_state state;
 	uint64_t spi_i, spi_r;
 
+	/*
+	 * Where its messages go and come from: the initiator's local and
+	 * remote ports move to 4500 behind a NAT, the remote address and
+	 * port follow the peer's NAT (nat.h).
+	 */
 	struct ip_addr local, remote;
 	uint16_t local_port, remote_port;
+	struct nat_state nat;
 	/*
 	 * The peer's ID (type, then the data), malloc'ed: the configured
 	 * remote_id from the start when we initiate, the authenticated one

@@ -38,6 +38,7 @@ int ike_sa_init_start(struct ikesa *sa, uint64_t now)
 	struct ike_sa *sap = calloc(1, sizeof(*sap));
 	struct sig_payloads sig;
 	struct ike_notify cookie, frag;
+	struct nat_notifies natd;
 	struct ike_nonce nonce;
 	struct ike_ke ke;
 	struct ike_error err;
@@ -75,11 +76,14 @@ int ike_sa_init_start(struct ikesa *sa, uint64_t now)
 	nonce.data = sa->ni;
 	nonce.len = sa->ni_len;
 	ike_chain_add(chain, IKE_PL_NONCE, &nonce, &err);
+	sa->spi_r = 0;
+	ret = nat_add_notifies(sa, chain, &natd);
+	if (ret)
+		goto out;
 	auth_sig_add_payloads(c, IKE_EXCH_IKE_SA_INIT, true, chain, &sig);
 	fragment_add_notify(sa, chain, &frag);
 
 	sa->req_next = 0;
-	sa->spi_r = 0;
 	ret = ikesa_request(sa, now, IKE_EXCH_IKE_SA_INIT, chain);
 	if (ret)
 		goto out;
@@ -221,6 +225,7 @@ static int respond(struct ikesa *sa, const struct proposal_choice *pc)
 	struct sig_payloads *sig = calloc(1, sizeof(*sig));
 	struct ike_nonce nonce = { sa->nr, sa->nr_len };
 	struct ike_notify frag;
+	struct nat_notifies natd;
 	struct ike_ke ke;
 	struct ike_error err;
 	int ret = -ENOMEM;
@@ -235,6 +240,9 @@ static int respond(struct ikesa *sa, const struct proposal_choice *pc)
 	ke.data = dh_public(&sa->dh, &ke.len);
 	ike_chain_add(chain, IKE_PL_KE, &ke, &err);
 	ike_chain_add(chain, IKE_PL_NONCE, &nonce, &err);
+	ret = nat_add_notifies(sa, chain, &natd);
+	if (ret)
+		goto out;
 	add_sig_payloads(sa, chain, sig);
 	fragment_add_notify(sa, chain, &frag);
 	ret = ikesa_respond(sa, IKE_EXCH_IKE_SA_INIT, 0, chain);
@@ -424,6 +432,7 @@ static void request(struct engine *e, struct ikesa *unused,
 	sa->spi_i = m->hdr->spi_i;
 	if (engine_hash_peer(e, sa))
 		goto fail;
+	nat_check(sa, m);
 	sa->ike = *pc;
 	sa->ke_group = pke->ke->group;
 	memcpy(sa->ni, pni->nonce->data, pni->nonce->len);
@@ -614,6 +623,8 @@ static void response(struct engine *e, struct ikesa *sa,
 	sa->state = IKESA_AUTH;
 	fragment_check_notify(sa, m->chain);
 	mif_check_notifies(sa, m->chain, IKE_EXCH_IKE_SA_INIT, true, true);
+	nat_check(sa, m);
+	nat_float(sa);
 	if (ike_auth_start(sa, m->now))
 		ikesa_kill(sa);
 out:

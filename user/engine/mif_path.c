@@ -248,6 +248,7 @@ void mif_path_inherit(struct childsa *c, const struct childsa *old,
 	c->remote = old->remote;
 	c->local_port = old->local_port;
 	c->remote_port = old->remote_port;
+	c->encap = old->encap;
 	c->local_iface = old->local_iface;
 	c->remote_iface = old->remote_iface;
 	c->ifindex = old->ifindex;

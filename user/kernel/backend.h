@@ -112,6 +112,13 @@ struct backend_ops {
 			 const struct ip_addr *dst, uint32_t reqid,
 			 uint32_t *spi);
 	int (*add_sa)(struct backend *b, const struct kernel_sa *sa);
+	/*
+	 * Change an installed SA in place, found by dst and SPI: its UDP
+	 * encapsulation ports (a NAT's mapping changed) and lifetimes,
+	 * keeping its keys, replay state and counters; the keys in sa are
+	 * ignored, the rest must be the SA's. Optional (NULL: cannot).
+	 */
+	int (*update_sa)(struct backend *b, const struct kernel_sa *sa);
 	int (*del_sa)(struct backend *b, const struct ip_addr *dst,
 		      uint32_t spi, uint32_t mark, uint32_t mark_mask);
 	int (*sa_stats)(struct backend *b, const struct ip_addr *dst,

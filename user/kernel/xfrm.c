@@ -686,6 +686,29 @@ static int xfrm_add_sa(struct backend *b, const struct kernel_sa *sa)
 	return send_sa(p, sa, XFRM_MSG_NEWSA);
 }
 
+/*
+ * XFRM_MSG_UPDSA on an SA in place (xfrm_state_update()): the kernel
+ * builds a state from the message, takes from it the encapsulation (of
+ * the same type as the SA's), lifetimes and care-of address, and drops
+ * it with its keys; the SA keeps its own keys and replay state.
+ */
+static int xfrm_update_sa(struct backend *b, const struct kernel_sa *sa)
+{
+	struct xfrm_priv *p = priv_of(b);
+
+	p->err[0] = '\0';
+	if (!family_ok(sa->dst.family) || sa->src.family != sa->dst.family ||
+	    !sa->spi) {
+		set_err(p, "SA update without an SPI or an address family");
+		return -EINVAL;
+	}
+	if (!sa->encap_sport || !sa->encap_dport) {
+		set_err(p, "SA update without UDP encapsulation ports");
+		return -EINVAL;
+	}
+	return send_sa(p, sa, XFRM_MSG_UPDSA);
+}
+
 /* ---- del_sa, sa_stats -------------------------------------------------- */
 
 static int xfrm_del_sa(struct backend *b, const struct ip_addr *dst,
@@ -935,6 +958,7 @@ static void xfrm_destroy(struct backend *b)
 static const struct backend_ops xfrm_ops = {
 	.alloc_spi = xfrm_alloc_spi,
 	.add_sa = xfrm_add_sa,
+	.update_sa = xfrm_update_sa,
 	.del_sa = xfrm_del_sa,
 	.sa_stats = xfrm_sa_stats,
 	.add_policy = xfrm_add_policy,

@@ -60,6 +60,24 @@ static int fake_add_sa(struct backend *b, const struct kernel_sa *sa)
 	return 0;
 }
 
+/* XFRM_MSG_UPDSA in place: the live SA of dst and SPI takes the ports. */
+static int fake_update_sa(struct backend *b, const struct kernel_sa *sa)
+{
+	struct fake *f = b->priv;
+
+	for (unsigned int i = 0; i < f->n_sas; i++)
+		if (f->sa_live[i] && f->sas[i].spi == sa->spi &&
+		    ip_addr_equal(&f->sas[i].dst, &sa->dst)) {
+			if (!f->sas[i].encap_sport)
+				return -EINVAL;
+			f->sas[i].encap_sport = sa->encap_sport;
+			f->sas[i].encap_dport = sa->encap_dport;
+			f->n_update_sa++;
+			return 0;
+		}
+	return -ESRCH;
+}
+
 static int fake_del_sa(struct backend *b, const struct ip_addr *dst,
 		       uint32_t spi, uint32_t mark, uint32_t mask)
 {
@@ -180,6 +198,7 @@ bool fake_points_at(const struct fake *f, const struct childsa *c)
 const struct backend_ops fake_ops = {
 	.alloc_spi = fake_alloc_spi,
 	.add_sa = fake_add_sa,
+	.update_sa = fake_update_sa,
 	.del_sa = fake_del_sa,
 	.add_policy = fake_add_policy,
 	.del_policy = fake_del_policy,
@@ -229,6 +248,8 @@ void net_send(void *ctx, const struct ip_addr *local, uint16_t lport,
 	assert_non_null(w->q[w->n].buf);
 	memcpy(w->q[w->n].buf, buf, len);
 	w->q[w->n].len = len;
+	w->q[w->n].lport = lport;
+	w->q[w->n].rport = rport;
 	w->n++;
 	w->sent++;
 }
@@ -245,12 +266,32 @@ struct dgram pop(struct world *w)
 	return d;
 }
 
+/* The NAT's port for A's port lport; 0: none. */
+static uint16_t nat_out(const struct world_nat *n, uint16_t lport)
+{
+	return lport == 500 ? n->port[0] : lport == 4500 ? n->port[1] : 0;
+}
+
+/* A's port behind the NAT's port; 0: no mapping. */
+static uint16_t nat_in(const struct world_nat *n, uint16_t port)
+{
+	return port == n->port[0] ? 500 : port == n->port[1] ? 4500 : 0;
+}
+
 void deliver(struct world *w, const struct dgram *d, uint64_t now)
 {
 	int to = !d->from;
+	uint16_t lport = d->rport ? d->rport : w->c[to].local_port;
+	uint16_t rport = d->lport ? d->lport : w->c[to].remote_port;
 
-	engine_input(&w->e[to], now, &w->c[to].local, w->c[to].local_port,
-		     &w->c[to].remote, w->c[to].remote_port, d->buf, d->len);
+	if (w->nat.on && d->from == 0)
+		rport = nat_out(&w->nat, rport);
+	else if (w->nat.on)
+		lport = nat_in(&w->nat, lport);
+	if (!lport || !rport)
+		return;
+	engine_input(&w->e[to], now, &w->c[to].local, lport,
+		     &w->c[to].remote, rport, d->buf, d->len);
 }
 
 /* Deliver until the network is quiet. */

@@ -28,7 +28,7 @@ struct fake {
 	struct backend b;
 	uint32_t next_spi;
 	unsigned int n_alloc, n_add_sa, n_del_sa, n_add_pol, n_del_pol;
-	unsigned int n_upd_pol;
+	unsigned int n_upd_pol, n_update_sa;
 	int fail_add_pol;	/* add_policy fails with it (-errno); 0: no */
 	unsigned int n_sas, n_pols;
 	struct kernel_sa sas[FAKE_MAX];
@@ -63,6 +63,18 @@ struct dgram {
 	int from;		/* 0: A, 1: B */
 	uint8_t *buf;
 	size_t len;
+	uint16_t lport, rport;	/* as sent; 0: the sender's conn's */
+};
+
+/*
+ * A NAT in front of A (on): B sees A's datagrams come from addr (to be
+ * B's c[1].remote), port port[0] for A's port 500 and port[1] for 4500;
+ * B's answers to those ports reach A's, to others are dropped.
+ */
+struct world_nat {
+	bool on;
+	struct ip_addr addr;
+	uint16_t port[2];
 };
 
 struct world;
@@ -79,12 +91,14 @@ struct world {
 	struct dgram q[NET_MAX];
 	unsigned int n;
 	unsigned int sent;	/* datagrams ever sent */
+	struct world_nat nat;
 };
 
 void net_send(void *ctx, const struct ip_addr *local, uint16_t lport,
 		     const struct ip_addr *remote, uint16_t rport,
 		     const uint8_t *buf, size_t len);
 struct dgram pop(struct world *w);
+/* Hand d to its receiver, through the NAT if there is one. */
 void deliver(struct world *w, const struct dgram *d, uint64_t now);
 void pump(struct world *w, uint64_t now);
 void drop_all(struct world *w);

@@ -745,6 +745,27 @@ static void retry_keys(void **state)
 		  "neither none nor restart");
 }
 
+/* NAT traversal: encap and nat_keepalive (engine/nat.h). */
+static void nat_keys(void **state)
+{
+	struct conf *c = load_ok(minimal);
+
+	assert_false(c->conns[0].conn.encap);
+	assert_int_equal(c->conns[0].conn.nat_keepalive_ms, 20000);
+	conf_free(c);
+	c = load_ok(CONN_A "encap = yes\nnat_keepalive = 500ms\n");
+	assert_true(c->conns[0].conn.encap);
+	assert_int_equal(c->conns[0].conn.nat_keepalive_ms, 500);
+	conf_free(c);
+	c = load_ok(CONN_A "nat_keepalive = 0\n");
+	assert_int_equal(c->conns[0].conn.nat_keepalive_ms, 0);
+	conf_free(c);
+
+	one_error(CONN_A "encap = always\n", 5,
+		  "encap: \"always\" is neither yes nor no");
+	one_error(CONN_A "nat_keepalive = -1\n", 5, "nat_keepalive: ");
+}
+
 /*
  * A duration is decimal digits, an optional fraction and an optional
  * unit (mifd.conf(5)): nothing strtod() alone would take.
@@ -1660,6 +1681,7 @@ int main(void)
 		cmocka_unit_test(bad_lifetime_dpd),
 		cmocka_unit_test(duration_syntax),
 		cmocka_unit_test(retry_keys),
+		cmocka_unit_test(nat_keys),
 		cmocka_unit_test_setup_teardown(cert_errors, pki_setup,
 						pki_teardown),
 		cmocka_unit_test_setup_teardown(good_full, pki_setup,

@@ -339,6 +339,18 @@ static void compare(void **state)
 	assert_string_equal(keys, "esp, mode, mif");
 	conf_free(b);
 
+	/* Keepalives change on the SAs; encapsulation is negotiated. */
+	b = load("ike = " IKE1 "\nnat_keepalive = 5s\n", NULL);
+	assert_int_equal(reload_compare(&a->conns[0], &b->conns[0], keys,
+					sizeof(keys)), RELOAD_UPDATED);
+	assert_string_equal(keys, "nat_keepalive");
+	conf_free(b);
+	b = load("ike = " IKE1 "\nencap = yes\n", NULL);
+	assert_int_equal(reload_compare(&a->conns[0], &b->conns[0], keys,
+					sizeof(keys)), RELOAD_REPLACED);
+	assert_string_equal(keys, "encap");
+	conf_free(b);
+
 	b = load("ike = " IKE1 "\nremote_port = 600\nunique = no\n", NULL);
 	assert_int_equal(reload_compare(&a->conns[0], &b->conns[0], keys,
 					sizeof(keys)), RELOAD_REPLACED);
