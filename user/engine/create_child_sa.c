@@ -13,8 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gnutls/gnutls.h>
+
 #include "crypto/random.h"
 #include "engine/children.h"
+#include "engine/create_child_sa.h"
 #include "engine/exchange.h"
 #include "engine/mif_path.h"
 #include "ike/ke.h"
@@ -52,28 +55,62 @@ static uint32_t get_spi(const struct ike_notify *n)
 	       (uint32_t)n->spi[2] << 8 | n->spi[3];
 }
 
-/* Our Ni and, with PFS, our key pair, kept in sa->req for the answer. */
-static int request_keying(struct ikesa *sa, struct ccs_msg *cm,
+static void ccs_request_free(struct ikesa *sa, struct request_state *st)
+{
+	struct ccs_request *cr = request_of(st, struct ccs_request, rs);
+
+	if (cr->child) {
+		childsa_uninstall(cr->child, sa->engine);
+		childsa_free(cr->child);
+	}
+	if (cr->standin) {
+		childsa_uninstall(cr->standin, sa->engine);
+		childsa_free(cr->standin);
+	}
+	if (cr->have_dh)
+		dh_destroy(&cr->dh);
+	gnutls_memset(cr, 0, sizeof(*cr));
+	free(cr);
+}
+
+static const struct request_ops ccs_request_ops = {
+	.free = ccs_request_free,
+};
+
+struct ccs_request *create_child_sa_request(const struct ikesa *sa)
+{
+	struct request_state *st = request_get(sa, &ccs_request_ops);
+
+	return st ? request_of(st, struct ccs_request, rs) : NULL;
+}
+
+bool create_child_sa_in_flight(const struct ikesa *sa)
+{
+	return create_child_sa_request(sa) != NULL;
+}
+
+/* Our Ni and, with PFS, our key pair, kept in cr for the answer. */
+static int request_keying(struct ccs_request *cr, struct ccs_msg *cm,
 			  uint16_t group)
 {
 	struct ike_error err;
 	int ret;
 
-	ret = random_nonce(sa->req.nonce, RANDOM_NONCE_LEN);
+	ret = random_nonce(cr->nonce, RANDOM_NONCE_LEN);
 	if (ret)
 		return ret;
-	sa->req.nonce_len = RANDOM_NONCE_LEN;
-	cm->nonce.data = sa->req.nonce;
-	cm->nonce.len = sa->req.nonce_len;
+	cr->nonce_len = RANDOM_NONCE_LEN;
+	cm->nonce.data = cr->nonce;
+	cm->nonce.len = cr->nonce_len;
 	ike_chain_add(&cm->chain, IKE_PL_NONCE, &cm->nonce, &err);
 	if (!group)
 		return 0;
-	ret = dh_generate(&sa->req.dh, group);
+	ret = dh_generate(&cr->dh, group);
 	if (ret)
 		return ret;
-	sa->req.have_dh = true;
+	cr->have_dh = true;
 	cm->ke.group = group;
-	cm->ke.data = dh_public(&sa->req.dh, &cm->ke.len);
+	cm->ke.data = dh_public(&cr->dh, &cm->ke.len);
 	return ike_chain_add(&cm->chain, IKE_PL_KE, &cm->ke, &err);
 }
 
@@ -107,12 +144,14 @@ static int start(struct ikesa *sa, const struct childsa *tmpl,
 {
 	struct engine *e = sa->engine;
 	struct ccs_msg *cm = calloc(1, sizeof(*cm));
+	struct ccs_request *cr = calloc(1, sizeof(*cr));
 	struct ike_error err;
 	struct childsa *c;
 	int ret = -ENOMEM;
 
-	if (!cm)
-		return ret;
+	if (!cm || !cr)
+		goto out;
+	cr->rs.ops = &ccs_request_ops;
 	c = childsa_new(&sa->local, sa->local_port, &sa->remote,
 			sa->remote_port, tmpl ? tmpl->reqid : e->next_reqid++);
 	if (!c)
@@ -136,7 +175,7 @@ static int start(struct ikesa *sa, const struct childsa *tmpl,
 	}
 	ret = childsa_alloc_spi(c, e->backend);
 	if (!ret)
-		ret = request_keying(sa, cm, group);
+		ret = request_keying(cr, cm, group);
 	if (!ret) {
 		child_request_payloads(sa, c, &cm->chain, &cm->sap, &cm->tsi,
 				       &cm->tsr, &cm->mode, group);
@@ -150,10 +189,16 @@ static int start(struct ikesa *sa, const struct childsa *tmpl,
 		childsa_free(c);
 		goto out;
 	}
-	sa->req.child = c;
+	cr->child = c;
+	request_set(sa, &cr->rs);
+	cr = NULL;
 out:
-	ike_chain_free(&cm->chain);
-	ike_sa_free(&cm->sap);
+	if (cr)
+		ccs_request_free(sa, &cr->rs);
+	if (cm) {
+		ike_chain_free(&cm->chain);
+		ike_sa_free(&cm->sap);
+	}
 	free(cm);
 	return ret;
 }
@@ -213,15 +258,15 @@ static void lower_nonce(const uint8_t *a, size_t alen, const uint8_t *b,
  */
 static bool closing(const struct ikesa *sa, const struct childsa *c)
 {
-	return c->replaced || (sa->req.active && sa->req.del_spi &&
-			       sa->req.del_spi == c->spi_in);
+	return c->replaced || informational_deletes(sa, c->spi_in);
 }
 
 /* Whether our request in flight rekeys c. */
 static bool rekeying(const struct ikesa *sa, const struct childsa *c)
 {
-	return sa->req.active && sa->req.child &&
-	       sa->req.child->rekey_spi == c->spi_in;
+	const struct ccs_request *cr = create_child_sa_request(sa);
+
+	return cr && cr->child && cr->child->rekey_spi == c->spi_in;
 }
 
 /*
@@ -234,15 +279,16 @@ static void peer_rekeyed(struct ikesa *sa, struct childsa *prev,
 			 struct childsa *c, const struct child_nego *nego)
 {
 	const uint8_t *low;
+	struct ccs_request *cr = create_child_sa_request(sa);
 	size_t len;
 
 	prev->replaced = true;
 	if (rekeying(sa, prev)) {
 		lower_nonce(nego->ni, nego->ni_len, nego->nr, nego->nr_len,
 			    &low, &len);
-		sa->req.coll_spi = c->spi_in;
-		memcpy(sa->req.coll_nonce, low, len);
-		sa->req.coll_nonce_len = len;
+		cr->coll_spi = c->spi_in;
+		memcpy(cr->coll_nonce, low, len);
+		cr->coll_nonce_len = len;
 		return;
 	}
 	ikesa_child_rekeyed(sa, c, prev);
@@ -265,7 +311,7 @@ static void peer_replaces(struct ikesa *sa, uint32_t coll,
 void create_child_sa_deleted(struct ikesa *sa, const struct childsa *c)
 {
 	if (rekeying(sa, c))
-		peer_replaces(sa, sa->req.coll_spi, c);
+		peer_replaces(sa, create_child_sa_request(sa)->coll_spi, c);
 }
 
 static void request(struct engine *e, struct ikesa *sa,
@@ -289,7 +335,7 @@ static void request(struct engine *e, struct ikesa *sa,
 		ike_rekey_request(e, sa, m);
 		return;
 	}
-	if (sa->req.active && sa->req.rekey_ike) {
+	if (ike_rekey_in_flight(sa)) {
 		/* Our rekey of the IKE SA would leave it behind (§2.25.2). */
 		respond_error(sa, id, IKE_N_TEMPORARY_FAILURE, 0);
 		return;
@@ -366,9 +412,9 @@ out:
 
 /*
  * After a rekey collision: whether the lowest of the four nonces is in
- * our exchange (nego), not in the peer's (sa->req.coll_nonce).
+ * our exchange (nego), not in the peer's (cr->coll_nonce).
  */
-static bool ours_redundant(const struct ikesa *sa,
+static bool ours_redundant(const struct ccs_request *cr,
 			   const struct child_nego *nego)
 {
 	const uint8_t *low;
@@ -376,12 +422,11 @@ static bool ours_redundant(const struct ikesa *sa,
 
 	lower_nonce(nego->ni, nego->ni_len, nego->nr, nego->nr_len, &low,
 		    &len);
-	return nonce_cmp(low, len, sa->req.coll_nonce,
-			 sa->req.coll_nonce_len) < 0;
+	return nonce_cmp(low, len, cr->coll_nonce, cr->coll_nonce_len) < 0;
 }
 
 /*
- * Done with a stand-in (sa->req.standin): drop its policy references
+ * Done with a stand-in (ccs_request's standin): drop its policy references
  * (after the new Child SA took them, or with nothing to take them).
  */
 static void standin_done(struct ikesa *sa, struct childsa *standin)
@@ -412,7 +457,7 @@ static void recreate(struct ikesa *sa, struct childsa *old,
 	ikesa_take_child(sa, old, ENGINE_R_PEER);
 	childsa_remove_sas(old, e);
 	if (!start(sa, c, c->tmpl, false, NULL, first_dh(sa, c->tmpl), now)) {
-		sa->req.standin = old;
+		create_child_sa_request(sa)->standin = old;
 		old = NULL;
 	}
 	standin_done(sa, old);
@@ -459,31 +504,35 @@ static void response(struct engine *e, struct ikesa *sa,
 		     const struct engine_msg *m)
 {
 	const struct ike_payload *pnr, *pinv;
-	struct child_nego nego = {
-		.ni = sa->req.nonce, .ni_len = sa->req.nonce_len,
-		.pfs = true, .dh = sa->req.have_dh ? &sa->req.dh : NULL,
-		.now = m->now,
-	};
-	struct childsa *c = sa->req.child, *old;
-	/* Whoever ends this exchange releases it, or passes it on. */
-	struct childsa *standin = sa->req.standin;
+	struct ccs_request *cr;
+	struct child_nego nego = { .pfs = true, .now = m->now };
+	struct childsa *c, *old, *standin;
 	uint16_t n = IKE_N_INVALID_SYNTAX, sent, g;
-	uint32_t coll = sa->req.coll_spi;
+	uint32_t coll;
 	unsigned int child;
 	bool redundant, retry;
 
-	if (sa->req.rekey_ike) {
+	if (ike_rekey_in_flight(sa)) {
 		ike_rekey_response(e, sa, m);
 		return;
 	}
-	sa->req.standin = NULL;
-	if (!c) {
+	cr = create_child_sa_request(sa);
+	if (!cr) {
 		ikesa_request_done(sa);
-		standin_done(sa, standin);
 		return;
 	}
+	/*
+	 * The Child SA and the stand-in are this handler's now: whoever
+	 * ends this exchange releases them, or passes them on.
+	 */
+	c = cr->child;
+	standin = cr->standin;
+	cr->child = cr->standin = NULL;
+	coll = cr->coll_spi;
+	nego.ni = cr->nonce;
+	nego.ni_len = cr->nonce_len;
+	nego.dh = cr->have_dh ? &cr->dh : NULL;
 	pnr = ike_chain_find(m->chain, IKE_PL_NONCE, NULL);
-	sa->req.child = NULL;
 	old = c->rekey_spi ? ikesa_find_child(sa, c->rekey_spi, true) : NULL;
 	if (pnr && !ike_nonce_len_ok(pnr->nonce->len, sa->ike.prf->key_len)) {
 		engine_refused(e, sa->conn, &sa->remote, "CREATE_CHILD_SA: Nr "
@@ -505,8 +554,9 @@ static void response(struct engine *e, struct ikesa *sa,
 	}
 	if (n)
 		log_failed(sa, c, n, engine_error_notify(m->chain) == n);
-	sent = sa->req.have_dh ? sa->req.dh.group->id : 0;
-	redundant = !n && sa->req.coll_spi && ours_redundant(sa, &nego);
+	sent = cr->have_dh ? cr->dh.group->id : 0;
+	redundant = !n && coll && ours_redundant(cr, &nego);
+	/* cr goes with the request. */
 	ikesa_request_done(sa);
 	pinv = ike_chain_find_notify(m->chain, IKE_N_INVALID_KE_PAYLOAD);
 	if (pinv) {
@@ -519,7 +569,7 @@ static void response(struct engine *e, struct ikesa *sa,
 		if (retry && standin) {
 			/* In place of the stand-in: c's reqid, selectors. */
 			if (!start(sa, c, c->tmpl, false, NULL, g, m->now)) {
-				sa->req.standin = standin;
+				create_child_sa_request(sa)->standin = standin;
 				standin = NULL;
 			}
 			retry = false;

@@ -668,7 +668,7 @@ static void children_expire(struct ikesa *sa, uint64_t now)
 			continue;
 		/* A Delete of it in flight says it already. */
 		if (sa->state == IKESA_ESTABLISHED &&
-		    !(sa->req.active && sa->req.del_spi == c->spi_in))
+		    !informational_deletes(sa, c->spi_in))
 			ikesa_queue_delete(sa, c->spi_in, now);
 		ikesa_del_child(sa, c, ENGINE_R_EXPIRED);
 	}

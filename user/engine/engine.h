@@ -22,6 +22,8 @@
  *				INITIAL_CONTACT
  *	ike_sa_init.c, ike_auth.c, create_child_sa.c, informational.c
  *				one exchange each (exchange.h)
+ *	request.c		our request in flight: the state each
+ *				exchange keeps for its answer
  *	child_exchange.c	Child SA payloads shared by IKE_AUTH and
  *				CREATE_CHILD_SA
  *	children.c		a connection's children (Child SA

@@ -41,6 +41,27 @@ struct auth_msg {
 	struct mif_path_msg path;	/* MIF_CHILD_PATH */
 };
 
+/* Our IKE_AUTH request: the Child SA it creates. */
+struct auth_request {
+	struct request_state rs;
+	struct childsa *child;
+};
+
+static void auth_request_free(struct ikesa *sa, struct request_state *st)
+{
+	struct auth_request *ar = request_of(st, struct auth_request, rs);
+
+	if (ar->child) {
+		childsa_uninstall(ar->child, sa->engine);
+		childsa_free(ar->child);
+	}
+	free(ar);
+}
+
+static const struct request_ops auth_request_ops = {
+	.free = auth_request_free,
+};
+
 static const struct auth_method *our_method(const struct ikesa *sa)
 {
 	return auth_method_find(sa->conn->auth_method ? sa->conn->auth_method :
@@ -128,17 +149,19 @@ int ike_auth_start(struct ikesa *sa, uint64_t now)
 {
 	struct engine *e = sa->engine;
 	struct auth_msg *am = calloc(1, sizeof(*am));
+	struct auth_request *ar = calloc(1, sizeof(*ar));
 	struct ike_error err;
 	struct childsa *c;
 	int ret = -ENOMEM;
 
-	if (!am)
-		return ret;
+	if (!am || !ar)
+		goto out;
+	ar->rs.ops = &auth_request_ops;
 	c = childsa_new(&sa->local, sa->local_port, &sa->remote,
 			sa->remote_port, e->next_reqid++);
 	if (!c)
 		goto out;
-	sa->req.child = c;
+	ar->child = c;
 	c->tmpl = children_start(sa);
 	mif_path_auth_bind(sa, c);
 	ret = childsa_alloc_spi(c, e->backend);
@@ -158,8 +181,15 @@ int ike_auth_start(struct ikesa *sa, uint64_t now)
 	mif_auth_offer(sa, &am->mif, &am->chain, now);
 	mif_path_add(c, &am->path, &am->chain);
 	ret = ikesa_request(sa, now, IKE_EXCH_IKE_AUTH, &am->chain);
+	if (!ret) {
+		request_set(sa, &ar->rs);
+		ar = NULL;
+	}
 out:
-	wipe_free(am);
+	if (ar)
+		auth_request_free(sa, &ar->rs);
+	if (am)
+		wipe_free(am);
 	return ret;
 }
 
@@ -397,13 +427,18 @@ static void response(struct engine *e, struct ikesa *sa,
 		.ni = sa->ni, .ni_len = sa->ni_len,
 		.nr = sa->nr, .nr_len = sa->nr_len, .now = m->now,
 	};
-	struct childsa *c = sa->req.child;
+	struct auth_request *ar;
+	struct request_state *st;
+	struct childsa *c;
 	char why[2 * IDENTITY_TEXT_MAX + 64];
 	const char *bad;
 	uint16_t n;
 
-	if (!sa->initiator || sa->state != IKESA_AUTH || !c)
+	st = request_get(sa, &auth_request_ops);
+	if (!sa->initiator || sa->state != IKESA_AUTH || !st)
 		return;
+	ar = request_of(st, struct auth_request, rs);
+	c = ar->child;
 	n = engine_error_notify(m->chain);
 	if (!ike_chain_find(m->chain, IKE_PL_AUTH, NULL) ||
 	    n == IKE_N_AUTHENTICATION_FAILED) {
@@ -433,13 +468,14 @@ static void response(struct engine *e, struct ikesa *sa,
 		ikesa_kill(sa);
 		return;
 	}
+	/* The Child SA is this handler's now. */
+	ar->child = NULL;
 	ikesa_request_done(sa);
 	authenticated(sa, m->chain);
 	mif_auth_response(sa, m->chain);
 	cfg_response(sa, m->chain);
 	ikesa_established(sa, m->now, NULL);
 	done_init_msgs(sa);
-	sa->req.child = NULL;
 	n = child_complete(sa, c, m->chain, &nego);
 	if (n) {
 		struct conn_child own;

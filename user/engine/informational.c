@@ -18,6 +18,35 @@ struct info_msg {
 	struct mif_payloads mif;	/* MIF_INVALID_INTERFACES */
 };
 
+/* Our INFORMATIONAL request: the Child SA it deletes. */
+struct info_request {
+	struct request_state rs;
+	uint32_t del_spi;	/* spi_in */
+};
+
+static void info_request_free(struct ikesa *sa, struct request_state *st)
+{
+	free(request_of(st, struct info_request, rs));
+}
+
+static const struct request_ops info_request_ops = {
+	.free = info_request_free,
+};
+
+static struct info_request *info_request(const struct ikesa *sa)
+{
+	struct request_state *st = request_get(sa, &info_request_ops);
+
+	return st ? request_of(st, struct info_request, rs) : NULL;
+}
+
+bool informational_deletes(const struct ikesa *sa, uint32_t spi)
+{
+	const struct info_request *ir = info_request(sa);
+
+	return ir && ir->del_spi && (!spi || ir->del_spi == spi);
+}
+
 static struct info_msg *info_msg_new(void)
 {
 	struct info_msg *im = calloc(1, sizeof(*im));
@@ -38,11 +67,17 @@ int informational_start(struct ikesa *sa, struct childsa *del_child,
 			bool del_ike, uint64_t now)
 {
 	struct info_msg *im = info_msg_new();
+	struct info_request *ir = NULL;
 	struct ike_error err;
 	int ret;
 
-	if (!im)
+	if (del_child)
+		ir = calloc(1, sizeof(*ir));
+	if (!im || (del_child && !ir)) {
+		free(ir);
+		free(im);
 		return -ENOMEM;
+	}
 	if (del_ike) {
 		im->del.protocol = IKE_PROTO_IKE;
 		ike_chain_add(&im->chain, IKE_PL_DELETE, &im->del, &err);
@@ -56,9 +91,14 @@ int informational_start(struct ikesa *sa, struct childsa *del_child,
 	if (!ret) {
 		if (del_ike)
 			sa->state = IKESA_DELETING;
-		if (del_child)
-			sa->req.del_spi = del_child->spi_in;
+		if (ir) {
+			ir->rs.ops = &info_request_ops;
+			ir->del_spi = del_child->spi_in;
+			request_set(sa, &ir->rs);
+			ir = NULL;
+		}
 	}
+	free(ir);
 	info_msg_free(im);
 	return ret;
 }
@@ -161,7 +201,7 @@ static void request(struct engine *e, struct ikesa *sa,
 			if (!c || im->del.n_spis == IKE_DELETE_MAX_SPIS)
 				continue;
 			/* We are deleting it too: leave it out (§1.4.1). */
-			if (!(sa->req.active && sa->req.del_spi == c->spi_in))
+			if (!informational_deletes(sa, c->spi_in))
 				im->del.spis[im->del.n_spis++] = c->spi_in;
 			create_child_sa_deleted(sa, c);
 			ikesa_del_child(sa, c, ENGINE_R_PEER);
@@ -179,6 +219,7 @@ static void request(struct engine *e, struct ikesa *sa,
 static void response(struct engine *e, struct ikesa *sa,
 		     const struct engine_msg *m)
 {
+	const struct info_request *ir;
 	struct childsa *c;
 
 	mif_info_response(sa, m->chain);
@@ -187,8 +228,9 @@ static void response(struct engine *e, struct ikesa *sa,
 		engine_reauth(sa, m->now);
 		return;
 	}
-	if (sa->req.del_spi) {
-		c = ikesa_find_child(sa, sa->req.del_spi, true);
+	ir = info_request(sa);
+	if (ir && ir->del_spi) {
+		c = ikesa_find_child(sa, ir->del_spi, true);
 		if (c)
 			ikesa_del_child(sa, c, ENGINE_R_LOCAL);
 	}
