@@ -59,10 +59,7 @@ static void ccs_request_free(struct ikesa *sa, struct request_state *st)
 {
 	struct ccs_request *cr = request_of(st, struct ccs_request, rs);
 
-	if (cr->child) {
-		childsa_uninstall(cr->child, sa->engine);
-		childsa_free(cr->child);
-	}
+	request_children_free(sa, &cr->children);
 	if (cr->standin) {
 		childsa_uninstall(cr->standin, sa->engine);
 		childsa_free(cr->standin);
@@ -189,7 +186,7 @@ static int start(struct ikesa *sa, const struct childsa *tmpl,
 		childsa_free(c);
 		goto out;
 	}
-	cr->child = c;
+	request_children_add(&cr->children, c);
 	request_set(sa, &cr->rs);
 	cr = NULL;
 out:
@@ -266,7 +263,12 @@ static bool rekeying(const struct ikesa *sa, const struct childsa *c)
 {
 	const struct ccs_request *cr = create_child_sa_request(sa);
 
-	return cr && cr->child && cr->child->rekey_spi == c->spi_in;
+	if (!cr)
+		return false;
+	for (unsigned int i = 0; i < cr->children.n; i++)
+		if (cr->children.c[i]->rekey_spi == c->spi_in)
+			return true;
+	return false;
 }
 
 /*
@@ -500,95 +502,50 @@ static void log_failed(struct ikesa *sa, const struct childsa *c,
 			      "(%s)", what, ike_notify_name(n));
 }
 
-static void response(struct engine *e, struct ikesa *sa,
-		     const struct engine_msg *m)
+/*
+ * The responder asks for another KE group (INVALID_KE_PAYLOAD, g) for
+ * c, made by our request cr, whose KE was of group sent: ask again for
+ * it with g, unless the peer has rekeyed it meanwhile; c goes. A
+ * stand-in passes on to the new request, or is released.
+ */
+static void retry_group(struct ikesa *sa, struct ccs_request *cr,
+			struct childsa *c, struct childsa *old, uint16_t g,
+			uint16_t sent, const struct engine_msg *m)
 {
-	const struct ike_payload *pnr, *pinv;
-	struct ccs_request *cr;
-	struct child_nego nego = { .pfs = true, .now = m->now };
-	struct childsa *c, *old, *standin;
-	uint16_t n = IKE_N_INVALID_SYNTAX, sent, g;
-	uint32_t coll;
-	unsigned int child;
-	bool redundant, retry;
+	unsigned int child = c->tmpl;
+	bool retry = g != sent && !(old && old->replaced) &&
+		     has_dh(sa, c->tmpl, g);
 
-	if (ike_rekey_in_flight(sa)) {
-		ike_rekey_response(e, sa, m);
-		return;
-	}
-	cr = create_child_sa_request(sa);
-	if (!cr) {
-		ikesa_request_done(sa);
-		return;
-	}
-	/*
-	 * The Child SA and the stand-in are this handler's now: whoever
-	 * ends this exchange releases them, or passes them on.
-	 */
-	c = cr->child;
-	standin = cr->standin;
-	cr->child = cr->standin = NULL;
-	coll = cr->coll_spi;
-	nego.ni = cr->nonce;
-	nego.ni_len = cr->nonce_len;
-	nego.dh = cr->have_dh ? &cr->dh : NULL;
-	pnr = ike_chain_find(m->chain, IKE_PL_NONCE, NULL);
-	old = c->rekey_spi ? ikesa_find_child(sa, c->rekey_spi, true) : NULL;
-	if (pnr && !ike_nonce_len_ok(pnr->nonce->len, sa->ike.prf->key_len)) {
-		engine_refused(e, sa->conn, &sa->remote, "CREATE_CHILD_SA: Nr "
-			       "of %zu bytes, less than half the key of %s "
-			       "(RFC 7296 2.10)", pnr->nonce->len,
-			       sa->ike.prf->name);
-		pnr = NULL;	/* as if missing: the exchange fails */
-	}
-	if (pnr) {
-		nego.nr = pnr->nonce->data;
-		nego.nr_len = pnr->nonce->len;
-		nego.prev = old;
-		n = child_complete(sa, c, m->chain, &nego);
-	} else {
-		/* An error answer has no Nonce: keep the peer's notify. */
-		n = engine_error_notify(m->chain);
-		if (!n)
-			n = IKE_N_INVALID_SYNTAX;
-	}
-	if (n)
-		log_failed(sa, c, n, engine_error_notify(m->chain) == n);
-	sent = cr->have_dh ? cr->dh.group->id : 0;
-	redundant = !n && coll && ours_redundant(cr, &nego);
-	/* cr goes with the request. */
-	ikesa_request_done(sa);
-	pinv = ike_chain_find_notify(m->chain, IKE_N_INVALID_KE_PAYLOAD);
-	if (pinv) {
-		/* Once more with the group the responder asks for. */
-		g = (uint16_t)(pinv->notify->data[0] << 8 |
-			       pinv->notify->data[1]);
-		/* Unless the peer has rekeyed it meanwhile. */
-		retry = g != sent && !(old && old->replaced) &&
-			has_dh(sa, c->tmpl, g);
-		if (retry && standin) {
-			/* In place of the stand-in: c's reqid, selectors. */
-			if (!start(sa, c, c->tmpl, false, NULL, g, m->now)) {
-				create_child_sa_request(sa)->standin = standin;
-				standin = NULL;
-			}
-			retry = false;
+	if (retry && cr->standin) {
+		/* In place of the stand-in: c's reqid, selectors. */
+		if (!start(sa, c, c->tmpl, false, NULL, g, m->now)) {
+			create_child_sa_request(sa)->standin = cr->standin;
+			cr->standin = NULL;
 		}
-		child = c->tmpl;
-		if (retry && !old) {
-			/* A new one: c's child, selectors and outer pair. */
-			start(sa, c, child, false, NULL, g, m->now);
-			retry = false;
-		}
-		child_reject(sa, c, m->chain, m->now);
-		peer_replaces(sa, coll, old);
-		if (retry)
-			start(sa, old, child, true, NULL, g, m->now);
-		standin_done(sa, standin);
-		return;
+		retry = false;
 	}
-	/* c took the stand-in's policies, or failed: it goes either way. */
-	standin_done(sa, standin);
+	if (retry && !old) {
+		/* A new one: c's child, selectors and outer pair. */
+		start(sa, c, child, false, NULL, g, m->now);
+		retry = false;
+	}
+	child_reject(sa, c, m->chain, m->now);
+	peer_replaces(sa, cr->coll_spi, old);
+	if (retry)
+		start(sa, old, child, true, NULL, g, m->now);
+}
+
+/*
+ * c, made by our request cr, has its answer n (0: installed, else the
+ * error): keep it, or recreate, reject or delete what it stands for.
+ * A rekey deletes old, the SA it replaces.
+ */
+static void settle(struct ikesa *sa, struct ccs_request *cr,
+		   struct childsa *c, struct childsa *old, uint16_t n,
+		   const struct child_nego *nego, const struct engine_msg *m)
+{
+	uint32_t coll = cr->coll_spi;
+
 	if (n && old && !old->replaced &&
 	    ike_chain_find_notify(m->chain, IKE_N_CHILD_SA_NOT_FOUND)) {
 		recreate(sa, old, c, m->now);
@@ -600,7 +557,7 @@ static void response(struct engine *e, struct ikesa *sa,
 		return;
 	}
 	ikesa_add_child(sa, c);
-	if (redundant) {
+	if (coll && ours_redundant(cr, nego)) {
 		/*
 		 * Both sides rekeyed old, and our exchange had the lowest
 		 * nonce: our new SA is the redundant one, we delete it; the
@@ -617,6 +574,91 @@ static void response(struct engine *e, struct ikesa *sa,
 		ikesa_child_rekeyed(sa, c, old);
 		informational_start(sa, old, false, m->now);
 	}
+}
+
+static void response(struct engine *e, struct ikesa *sa,
+		     const struct engine_msg *m)
+{
+	const struct ike_payload *pnr, *pinv;
+	struct child_nego nego = { .pfs = true, .now = m->now };
+	uint16_t n[REQUEST_MAX_CHILDREN];
+	struct request_children *kids;
+	struct request_state *st;
+	struct ccs_request *cr;
+	struct childsa *c;
+	uint16_t sent, g;
+
+	if (ike_rekey_in_flight(sa)) {
+		ike_rekey_response(e, sa, m);
+		return;
+	}
+	/*
+	 * The request's Child SAs and stand-in are this handler's now:
+	 * whoever ends this exchange releases them, or passes them on.
+	 */
+	st = request_take(sa, &ccs_request_ops);
+	ikesa_request_done(sa);
+	if (!st)
+		return;
+	cr = request_of(st, struct ccs_request, rs);
+	kids = &cr->children;
+	nego.ni = cr->nonce;
+	nego.ni_len = cr->nonce_len;
+	nego.dh = cr->have_dh ? &cr->dh : NULL;
+	sent = cr->have_dh ? cr->dh.group->id : 0;
+	pnr = ike_chain_find(m->chain, IKE_PL_NONCE, NULL);
+	if (pnr && !ike_nonce_len_ok(pnr->nonce->len, sa->ike.prf->key_len)) {
+		engine_refused(e, sa->conn, &sa->remote, "CREATE_CHILD_SA: Nr "
+			       "of %zu bytes, less than half the key of %s "
+			       "(RFC 7296 2.10)", pnr->nonce->len,
+			       sa->ike.prf->name);
+		pnr = NULL;	/* as if missing: the exchange fails */
+	}
+	if (pnr) {
+		nego.nr = pnr->nonce->data;
+		nego.nr_len = pnr->nonce->len;
+	}
+	for (unsigned int i = 0; i < kids->n; i++) {
+		c = kids->c[i];
+		nego.prev = c->rekey_spi ?
+			    ikesa_find_child(sa, c->rekey_spi, true) : NULL;
+		if (pnr) {
+			n[i] = child_complete(sa, c, m->chain, &nego);
+		} else {
+			/* An error answer has no Nonce: the peer's notify. */
+			n[i] = engine_error_notify(m->chain);
+			if (!n[i])
+				n[i] = IKE_N_INVALID_SYNTAX;
+		}
+		if (n[i])
+			log_failed(sa, c, n[i],
+				   engine_error_notify(m->chain) == n[i]);
+	}
+	pinv = ike_chain_find_notify(m->chain, IKE_N_INVALID_KE_PAYLOAD);
+	if (pinv) {
+		/* Once more with the group the responder asks for. */
+		g = (uint16_t)(pinv->notify->data[0] << 8 |
+			       pinv->notify->data[1]);
+		for (unsigned int i = 0; i < kids->n; i++) {
+			c = kids->c[i];
+			retry_group(sa, cr, c, c->rekey_spi ?
+				    ikesa_find_child(sa, c->rekey_spi, true) :
+				    NULL, g, sent, m);
+		}
+	} else {
+		/* c took the stand-in's policies, or failed: it goes. */
+		standin_done(sa, cr->standin);
+		cr->standin = NULL;
+		for (unsigned int i = 0; i < kids->n; i++) {
+			c = kids->c[i];
+			settle(sa, cr, c, c->rekey_spi ?
+			       ikesa_find_child(sa, c->rekey_spi, true) : NULL,
+			       n[i], &nego, m);
+		}
+	}
+	/* Every Child SA is in, or gone. */
+	kids->n = 0;
+	request_free(sa, st);
 }
 
 const struct exchange_ops xchg_create_child_sa = {

@@ -19,7 +19,7 @@ struct childsa;
 
 struct ccs_request {
 	struct request_state rs;
-	struct childsa *child;		/* being created */
+	struct request_children children;	/* being created */
 	uint8_t nonce[IKE_NONCE_MAX];	/* our Ni */
 	size_t nonce_len;
 	struct dh dh;			/* our KE (PFS) */
@@ -35,8 +35,8 @@ struct ccs_request {
 	size_t coll_nonce_len;
 	/*
 	 * Made after CHILD_SA_NOT_FOUND: the old Child SA, out of the IKE
-	 * SA and the kernel but for its policies, held until child takes
-	 * them, so that its traffic is never sent in clear meanwhile.
+	 * SA and the kernel but for its policies, held until the new
+	 * Child SA takes them, so that its traffic is never sent in clear meanwhile.
 	 */
 	struct childsa *standin;
 };

@@ -165,6 +165,13 @@ int create_child_sa_new(struct ikesa *sa, unsigned int tmpl,
 int informational_start(struct ikesa *sa, struct childsa *del_child,
 			bool del_ike, uint64_t now);
 /*
+ * Delete the n Child SAs cs, at most IKE_DELETE_MAX_SPIS (one Delete
+ * payload), in one request; each goes on our side when it is answered.
+ */
+int informational_delete_children(struct ikesa *sa,
+				  struct childsa *const *cs, unsigned int n,
+				  uint64_t now);
+/*
  * Whether our INFORMATIONAL request in flight deletes the Child SA whose
  * spi_in is spi (0: any Child SA).
  */

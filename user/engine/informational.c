@@ -18,10 +18,11 @@ struct info_msg {
 	struct mif_payloads mif;	/* MIF_INVALID_INTERFACES */
 };
 
-/* Our INFORMATIONAL request: the Child SA it deletes. */
+/* Our INFORMATIONAL request: the Child SAs it deletes. */
 struct info_request {
 	struct request_state rs;
-	uint32_t del_spi;	/* spi_in */
+	unsigned int n_spis;
+	uint32_t spis[IKE_DELETE_MAX_SPIS];	/* their spi_in */
 };
 
 static void info_request_free(struct ikesa *sa, struct request_state *st)
@@ -44,7 +45,10 @@ bool informational_deletes(const struct ikesa *sa, uint32_t spi)
 {
 	const struct info_request *ir = info_request(sa);
 
-	return ir && ir->del_spi && (!spi || ir->del_spi == spi);
+	for (unsigned int i = 0; ir && i < ir->n_spis; i++)
+		if (!spi || ir->spis[i] == spi)
+			return true;
+	return false;
 }
 
 static struct info_msg *info_msg_new(void)
@@ -63,42 +67,58 @@ static void info_msg_free(struct info_msg *im)
 	free(im);
 }
 
+int informational_delete_children(struct ikesa *sa,
+				  struct childsa *const *cs, unsigned int n,
+				  uint64_t now)
+{
+	struct info_msg *im;
+	struct info_request *ir;
+	struct ike_error err;
+	int ret = -ENOMEM;
+
+	if (!n || n > IKE_DELETE_MAX_SPIS)
+		return -EINVAL;
+	im = info_msg_new();
+	ir = calloc(1, sizeof(*ir));
+	if (!im || !ir)
+		goto out;
+	ir->rs.ops = &info_request_ops;
+	im->del.protocol = IKE_PROTO_ESP;
+	for (unsigned int i = 0; i < n; i++)
+		im->del.spis[i] = ir->spis[i] = cs[i]->spi_in;
+	im->del.n_spis = ir->n_spis = n;
+	ike_chain_add(&im->chain, IKE_PL_DELETE, &im->del, &err);
+	ret = ikesa_request(sa, now, IKE_EXCH_INFORMATIONAL, &im->chain);
+	if (!ret) {
+		request_set(sa, &ir->rs);
+		ir = NULL;
+	}
+out:
+	free(ir);
+	if (im)
+		info_msg_free(im);
+	return ret;
+}
+
 int informational_start(struct ikesa *sa, struct childsa *del_child,
 			bool del_ike, uint64_t now)
 {
-	struct info_msg *im = info_msg_new();
-	struct info_request *ir = NULL;
+	struct info_msg *im;
 	struct ike_error err;
 	int ret;
 
-	if (del_child)
-		ir = calloc(1, sizeof(*ir));
-	if (!im || (del_child && !ir)) {
-		free(ir);
-		free(im);
+	if (del_child && !del_ike)
+		return informational_delete_children(sa, &del_child, 1, now);
+	im = info_msg_new();
+	if (!im)
 		return -ENOMEM;
-	}
 	if (del_ike) {
 		im->del.protocol = IKE_PROTO_IKE;
 		ike_chain_add(&im->chain, IKE_PL_DELETE, &im->del, &err);
-	} else if (del_child) {
-		im->del.protocol = IKE_PROTO_ESP;
-		im->del.n_spis = 1;
-		im->del.spis[0] = del_child->spi_in;
-		ike_chain_add(&im->chain, IKE_PL_DELETE, &im->del, &err);
 	}
 	ret = ikesa_request(sa, now, IKE_EXCH_INFORMATIONAL, &im->chain);
-	if (!ret) {
-		if (del_ike)
-			sa->state = IKESA_DELETING;
-		if (ir) {
-			ir->rs.ops = &info_request_ops;
-			ir->del_spi = del_child->spi_in;
-			request_set(sa, &ir->rs);
-			ir = NULL;
-		}
-	}
-	free(ir);
+	if (!ret && del_ike)
+		sa->state = IKESA_DELETING;
 	info_msg_free(im);
 	return ret;
 }
@@ -229,8 +249,8 @@ static void response(struct engine *e, struct ikesa *sa,
 		return;
 	}
 	ir = info_request(sa);
-	if (ir && ir->del_spi) {
-		c = ikesa_find_child(sa, ir->del_spi, true);
+	for (unsigned int i = 0; ir && i < ir->n_spis; i++) {
+		c = ikesa_find_child(sa, ir->spis[i], true);
 		if (c)
 			ikesa_del_child(sa, c, ENGINE_R_LOCAL);
 	}

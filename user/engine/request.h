@@ -8,6 +8,10 @@
  * ops. The IKE SA frees it when the request is done or the SA goes; a
  * response handler may take it over (request_take()) to keep it while
  * it starts the next request.
+ *
+ * A request may create many Child SAs (MIF: one per child and interface
+ * when an interface is added) and delete many: the lists it carries are
+ * bounded below.
  */
 #ifndef MIF_ENGINE_REQUEST_H
 #define MIF_ENGINE_REQUEST_H
@@ -46,5 +50,29 @@ struct request_state *request_take(struct ikesa *sa,
 				   const struct request_ops *ops);
 /* Free st (NULL: nothing). */
 void request_free(struct ikesa *sa, struct request_state *st);
+
+/*
+ * The most Child SAs one request creates: every child of a connection
+ * (CONN_MAX_CHILDREN) on a few pairs of interfaces at once.
+ */
+#define REQUEST_MAX_CHILDREN	256
+
+/*
+ * The Child SAs a request (IKE_AUTH, CREATE_CHILD_SA) creates, in the
+ * order of its payloads. The list owns them until its response handler
+ * takes them over (request_children_take()).
+ */
+struct request_children {
+	unsigned int n;
+	struct childsa *c[REQUEST_MAX_CHILDREN];
+};
+
+/* Add c. 0, or -ENOSPC with REQUEST_MAX_CHILDREN in l: c stays yours. */
+int request_children_add(struct request_children *l, struct childsa *c);
+/* Move l's Child SAs to *out, leaving l empty. */
+void request_children_take(struct request_children *l,
+			   struct request_children *out);
+/* Uninstall and free the Child SAs still in l; l is left empty. */
+void request_children_free(struct ikesa *sa, struct request_children *l);
 
 #endif

@@ -3087,7 +3087,7 @@ static void collide_once(void)
 		cr = create_child_sa_request(s[i]);
 		memcpy(ni[i], cr->nonce, cr->nonce_len);
 		len = cr->nonce_len;
-		made[i] = cr->child->spi_in;
+		made[i] = cr->children.c[0]->spi_in;
 	}
 	d[0] = pop(w);
 	d[1] = pop(w);
@@ -3239,7 +3239,7 @@ static void child_rekey_collision_late(void **state)
 		s[0]->children->rekey_at : s[1]->children->rekey_at;
 	engine_tick(&w->e[0], t);
 	engine_tick(&w->e[1], t);
-	made = create_child_sa_request(s[0])->child->spi_in;
+	made = create_child_sa_request(s[0])->children.c[0]->spi_in;
 	ra = pop(w);
 	rb = pop(w);
 	deliver(w, &ra, t);
