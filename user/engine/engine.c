@@ -19,6 +19,7 @@
 #include "engine/exchange.h"
 #include "engine/identity.h"
 #include "engine/mif.h"
+#include "engine/notify_table.h"
 
 /* Adding an exchange: one file and one line here. */
 static const struct exchange_ops *const exchanges[] = {
@@ -147,10 +148,9 @@ uint16_t engine_error_notify(const struct ike_chain *c)
 {
 	const struct ike_payload *pl = NULL;
 
-	/* MIF_INVALID_INTERFACES fails nothing (engine/mif.h). */
+	/* Some report and fail nothing (notify_table.h). */
 	while ((pl = ike_chain_find(c, IKE_PL_NOTIFY, pl)))
-		if (pl->notify->type < IKE_N_FIRST_STATUS &&
-		    pl->notify->type != IKE_N_MIF_INVALID_INTERFACES)
+		if (notify_fails(pl->notify->type))
 			return pl->notify->type;
 	return 0;
 }

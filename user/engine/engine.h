@@ -24,6 +24,8 @@
  *				one exchange each (exchange.h)
  *	request.c		our request in flight: the state each
  *				exchange keeps for its answer
+ *	notify_table.c		notify dispatch by type: where each is
+ *				accepted, and its handler
  *	child_exchange.c	Child SA payloads shared by IKE_AUTH and
  *				CREATE_CHILD_SA
  *	children.c		a connection's children (Child SA

@@ -13,6 +13,7 @@
 #include "crypto/random.h"
 #include "engine/auth_sig.h"
 #include "engine/exchange.h"
+#include "engine/notify_table.h"
 #include "ike/ke.h"
 #include "ike/nonce.h"
 #include "ike/notify.h"
@@ -442,7 +443,7 @@ static void request(struct engine *e, struct ikesa *unused,
 	sa->init_req_len = m->len;
 	ikesa_half_open(sa);
 	sa->resp_next = 1;
-	mif_check_notifies(sa, m->chain, IKE_EXCH_IKE_SA_INIT, false, true);
+	notify_check(sa, m->chain, IKE_EXCH_IKE_SA_INIT, false, true);
 out:
 	proposal_peer_free(&offer);
 	free(pc);
@@ -607,7 +608,7 @@ static void response(struct engine *e, struct ikesa *sa,
 	sa->last_heard = m->now;
 	ikesa_request_done(sa);
 	sa->state = IKESA_AUTH;
-	mif_check_notifies(sa, m->chain, IKE_EXCH_IKE_SA_INIT, true, true);
+	notify_check(sa, m->chain, IKE_EXCH_IKE_SA_INIT, true, true);
 	if (ike_auth_start(sa, m->now))
 		ikesa_kill(sa);
 out:

@@ -9,6 +9,7 @@
 
 #include "engine/exchange.h"
 #include "engine/mif.h"
+#include "engine/notify_table.h"
 #include "ike/delete.h"
 
 struct info_msg {
@@ -176,6 +177,9 @@ int informational_notify(struct ikesa *sa, uint16_t type)
 static void request(struct engine *e, struct ikesa *sa,
 		    const struct engine_msg *m)
 {
+	struct notify_ctx ctx = {
+		.sa = sa, .exchange = IKE_EXCH_INFORMATIONAL, .response = false,
+	};
 	const struct ike_payload *pl = NULL;
 	struct info_msg *im;
 	struct childsa *c;
@@ -229,7 +233,10 @@ static void request(struct engine *e, struct ikesa *sa,
 	}
 	if (!del_ike && im->del.n_spis)
 		ike_chain_add(&im->chain, IKE_PL_DELETE, &im->del, &err);
-	mif_info_request(sa, m->chain, &im->mif, &im->chain);
+	/* The notifies of the table (notify_table.h), answered in im. */
+	ctx.out = &im->chain;
+	ctx.mif = &im->mif;
+	notify_dispatch(&ctx, m->chain);
 	ikesa_respond(sa, IKE_EXCH_INFORMATIONAL, m->hdr->msg_id, &im->chain);
 	if (del_ike)
 		ikesa_kill_why(sa, ENGINE_R_PEER);
@@ -239,10 +246,15 @@ static void request(struct engine *e, struct ikesa *sa,
 static void response(struct engine *e, struct ikesa *sa,
 		     const struct engine_msg *m)
 {
+	struct notify_ctx ctx = {
+		.sa = sa, .exchange = IKE_EXCH_INFORMATIONAL, .response = true,
+	};
 	const struct info_request *ir;
 	struct childsa *c;
 
-	mif_info_response(sa, m->chain);
+	notify_dispatch(&ctx, m->chain);
+	/* Our announcement, if it rode on this request, is answered. */
+	mif_info_response(sa);
 	if (sa->state == IKESA_DELETING) {
 		ikesa_kill_why(sa, ENGINE_R_LOCAL);
 		engine_reauth(sa, m->now);
