@@ -421,6 +421,9 @@ int ikesa_request(struct ikesa *sa, uint64_t now, uint8_t exchange,
 	if (ret)
 		return ret;
 	free(sa->req.buf);
+	/* A new request: nothing of the last one's state applies to it. */
+	request_free(sa, sa->req.state);
+	sa->req.state = NULL;
 	sa->req.active = true;
 	sa->req.exchange = exchange;
 	sa->req.msg_id = sa->req_next++;
