@@ -20,10 +20,7 @@
 #include "daemon/vip.h"
 #include "daemon/log.h"
 #include "daemon/reload.h"
-#include "engine/children.h"
-#include "engine/identity.h"
 #include "engine/ike_sa.h"
-#include "engine/mif_path.h"
 #include "kernel/xfrm.h"
 
 static int sig_fd = -1;
@@ -219,7 +216,7 @@ void daemon_delete_sa(struct ikesa *sa, uint64_t now)
 	    !engine_delete_ike(sa->engine, sa, now))
 		return;
 	if (sa->state != IKESA_DELETING)
-		ikesa_kill_why(sa, ENGINE_R_LOCAL);
+		engine_drop_sa(sa, ENGINE_R_LOCAL);
 }
 
 /*
@@ -283,7 +280,7 @@ static int apply_conf(struct daemon *d, struct conf *nc, uint64_t now)
 			/* Too many reloads in flight: drop the SAs. */
 			for (struct ikesa *sa = e->sas; sa; sa = sa->next)
 				if (conn_of(old, sa->conn))
-					ikesa_kill_why(sa, ENGINE_R_LOCAL);
+					engine_drop_sa(sa, ENGINE_R_LOCAL);
 			engine_tick(e, now);
 			for (i = 0; i < DAEMON_RETIRED_MAX; i++) {
 				if (d->retired[i] &&
@@ -693,12 +690,10 @@ static struct json_object *child_json(struct daemon *d,
 				      const struct childsa *c)
 {
 	struct json_object *o = json_object_new_object();
-	const char *ifname = mif_path_ifname(sa, c);
-	const struct conn *conn = sa->conn;
-	struct conn_child own;
+	const char *ifname = engine_child_ifname(sa, c);
 
-	/* The child it is made from (engine/children.h). */
-	jadd_str(o, "name", conn_child(conn, c->tmpl, &own)->name);
+	/* The child it is made from. */
+	jadd_str(o, "name", engine_child_name(sa, c));
 	jadd_hex(o, "spi_in", c->spi_in, 8);
 	jadd_hex(o, "spi_out", c->spi_out, 8);
 	jadd_int(o, "reqid", c->reqid);
@@ -788,20 +783,15 @@ static struct json_object *mif_json(const struct ikesa *sa)
 	return o;
 }
 
-/* The IDs of sa as text (identity.h): ours, and the peer's once known. */
+/* The IDs of sa as text: ours, and the peer's once known. */
 static void add_ids(struct json_object *o, const struct ikesa *sa)
 {
-	const struct conn_id *l = &sa->conn->local_id;
-	char buf[IDENTITY_TEXT_MAX];
+	char buf[ENGINE_ID_TEXT_MAX];
 
-	if (l->len)
-		jadd_str(o, "local_id", identity_text(l->type, l->data, l->len,
-						      buf, sizeof(buf)));
-	if (sa->peer_id && sa->peer_id_len)
-		jadd_str(o, "remote_id", identity_text(sa->peer_id[0],
-						       sa->peer_id + 1,
-						       sa->peer_id_len - 1,
-						       buf, sizeof(buf)));
+	if (engine_local_id_text(sa, buf, sizeof(buf)))
+		jadd_str(o, "local_id", buf);
+	if (engine_peer_id_text(sa, buf, sizeof(buf)))
+		jadd_str(o, "remote_id", buf);
 }
 
 /*
@@ -1314,8 +1304,6 @@ void daemon_stop(struct daemon *d)
 			if (sa->state == IKESA_ESTABLISHED &&
 			    !engine_delete_ike(&d->engine, sa, now))
 				n++;
-		while (d->engine.sas)
-			ikesa_destroy(d->engine.sas);
 		engine_free(&d->engine);
 		d->have_engine = false;
 		mlog(LOG_NOTICE, "stopped; sent %u Deletes", n);

@@ -13,8 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gnutls/gnutls.h>
+
 #include "crypto/random.h"
 #include "engine/children.h"
+#include "engine/create_child_sa.h"
 #include "engine/exchange.h"
 #include "engine/mif_path.h"
 #include "ike/ke.h"
@@ -52,28 +55,59 @@ static uint32_t get_spi(const struct ike_notify *n)
 	       (uint32_t)n->spi[2] << 8 | n->spi[3];
 }
 
-/* Our Ni and, with PFS, our key pair, kept in sa->req for the answer. */
-static int request_keying(struct ikesa *sa, struct ccs_msg *cm,
+static void ccs_request_free(struct ikesa *sa, struct request_state *st)
+{
+	struct ccs_request *cr = request_of(st, struct ccs_request, rs);
+
+	request_children_free(sa, &cr->children);
+	if (cr->standin) {
+		childsa_uninstall(cr->standin, sa->engine);
+		childsa_free(cr->standin);
+	}
+	if (cr->have_dh)
+		dh_destroy(&cr->dh);
+	gnutls_memset(cr, 0, sizeof(*cr));
+	free(cr);
+}
+
+static const struct request_ops ccs_request_ops = {
+	.free = ccs_request_free,
+};
+
+struct ccs_request *create_child_sa_request(const struct ikesa *sa)
+{
+	struct request_state *st = request_get(sa, &ccs_request_ops);
+
+	return st ? request_of(st, struct ccs_request, rs) : NULL;
+}
+
+bool create_child_sa_in_flight(const struct ikesa *sa)
+{
+	return create_child_sa_request(sa) != NULL;
+}
+
+/* Our Ni and, with PFS, our key pair, kept in cr for the answer. */
+static int request_keying(struct ccs_request *cr, struct ccs_msg *cm,
 			  uint16_t group)
 {
 	struct ike_error err;
 	int ret;
 
-	ret = random_nonce(sa->req.nonce, RANDOM_NONCE_LEN);
+	ret = random_nonce(cr->nonce, RANDOM_NONCE_LEN);
 	if (ret)
 		return ret;
-	sa->req.nonce_len = RANDOM_NONCE_LEN;
-	cm->nonce.data = sa->req.nonce;
-	cm->nonce.len = sa->req.nonce_len;
+	cr->nonce_len = RANDOM_NONCE_LEN;
+	cm->nonce.data = cr->nonce;
+	cm->nonce.len = cr->nonce_len;
 	ike_chain_add(&cm->chain, IKE_PL_NONCE, &cm->nonce, &err);
 	if (!group)
 		return 0;
-	ret = dh_generate(&sa->req.dh, group);
+	ret = dh_generate(&cr->dh, group);
 	if (ret)
 		return ret;
-	sa->req.have_dh = true;
+	cr->have_dh = true;
 	cm->ke.group = group;
-	cm->ke.data = dh_public(&sa->req.dh, &cm->ke.len);
+	cm->ke.data = dh_public(&cr->dh, &cm->ke.len);
 	return ike_chain_add(&cm->chain, IKE_PL_KE, &cm->ke, &err);
 }
 
@@ -107,12 +141,14 @@ static int start(struct ikesa *sa, const struct childsa *tmpl,
 {
 	struct engine *e = sa->engine;
 	struct ccs_msg *cm = calloc(1, sizeof(*cm));
+	struct ccs_request *cr = calloc(1, sizeof(*cr));
 	struct ike_error err;
 	struct childsa *c;
 	int ret = -ENOMEM;
 
-	if (!cm)
-		return ret;
+	if (!cm || !cr)
+		goto out;
+	cr->rs.ops = &ccs_request_ops;
 	c = childsa_new(&sa->local, sa->local_port, &sa->remote,
 			sa->remote_port, tmpl ? tmpl->reqid : e->next_reqid++);
 	if (!c)
@@ -137,7 +173,7 @@ static int start(struct ikesa *sa, const struct childsa *tmpl,
 	}
 	ret = childsa_alloc_spi(c, e->backend);
 	if (!ret)
-		ret = request_keying(sa, cm, group);
+		ret = request_keying(cr, cm, group);
 	if (!ret) {
 		child_request_payloads(sa, c, &cm->chain, &cm->sap, &cm->tsi,
 				       &cm->tsr, &cm->mode, group);
@@ -151,10 +187,16 @@ static int start(struct ikesa *sa, const struct childsa *tmpl,
 		childsa_free(c);
 		goto out;
 	}
-	sa->req.child = c;
+	request_children_add(&cr->children, c);
+	request_set(sa, &cr->rs);
+	cr = NULL;
 out:
-	ike_chain_free(&cm->chain);
-	ike_sa_free(&cm->sap);
+	if (cr)
+		ccs_request_free(sa, &cr->rs);
+	if (cm) {
+		ike_chain_free(&cm->chain);
+		ike_sa_free(&cm->sap);
+	}
 	free(cm);
 	return ret;
 }
@@ -214,15 +256,20 @@ static void lower_nonce(const uint8_t *a, size_t alen, const uint8_t *b,
  */
 static bool closing(const struct ikesa *sa, const struct childsa *c)
 {
-	return c->replaced || (sa->req.active && sa->req.del_spi &&
-			       sa->req.del_spi == c->spi_in);
+	return c->replaced || informational_deletes(sa, c->spi_in);
 }
 
 /* Whether our request in flight rekeys c. */
 static bool rekeying(const struct ikesa *sa, const struct childsa *c)
 {
-	return sa->req.active && sa->req.child &&
-	       sa->req.child->rekey_spi == c->spi_in;
+	const struct ccs_request *cr = create_child_sa_request(sa);
+
+	if (!cr)
+		return false;
+	for (unsigned int i = 0; i < cr->children.n; i++)
+		if (cr->children.c[i]->rekey_spi == c->spi_in)
+			return true;
+	return false;
 }
 
 /*
@@ -235,15 +282,16 @@ static void peer_rekeyed(struct ikesa *sa, struct childsa *prev,
 			 struct childsa *c, const struct child_nego *nego)
 {
 	const uint8_t *low;
+	struct ccs_request *cr = create_child_sa_request(sa);
 	size_t len;
 
 	prev->replaced = true;
 	if (rekeying(sa, prev)) {
 		lower_nonce(nego->ni, nego->ni_len, nego->nr, nego->nr_len,
 			    &low, &len);
-		sa->req.coll_spi = c->spi_in;
-		memcpy(sa->req.coll_nonce, low, len);
-		sa->req.coll_nonce_len = len;
+		cr->coll_spi = c->spi_in;
+		memcpy(cr->coll_nonce, low, len);
+		cr->coll_nonce_len = len;
 		return;
 	}
 	ikesa_child_rekeyed(sa, c, prev);
@@ -266,7 +314,7 @@ static void peer_replaces(struct ikesa *sa, uint32_t coll,
 void create_child_sa_deleted(struct ikesa *sa, const struct childsa *c)
 {
 	if (rekeying(sa, c))
-		peer_replaces(sa, sa->req.coll_spi, c);
+		peer_replaces(sa, create_child_sa_request(sa)->coll_spi, c);
 }
 
 static void request(struct engine *e, struct ikesa *sa,
@@ -290,7 +338,7 @@ static void request(struct engine *e, struct ikesa *sa,
 		ike_rekey_request(e, sa, m);
 		return;
 	}
-	if (sa->req.active && sa->req.rekey_ike) {
+	if (ike_rekey_in_flight(sa)) {
 		/* Our rekey of the IKE SA would leave it behind (§2.25.2). */
 		respond_error(sa, id, IKE_N_TEMPORARY_FAILURE, 0);
 		return;
@@ -367,9 +415,9 @@ out:
 
 /*
  * After a rekey collision: whether the lowest of the four nonces is in
- * our exchange (nego), not in the peer's (sa->req.coll_nonce).
+ * our exchange (nego), not in the peer's (cr->coll_nonce).
  */
-static bool ours_redundant(const struct ikesa *sa,
+static bool ours_redundant(const struct ccs_request *cr,
 			   const struct child_nego *nego)
 {
 	const uint8_t *low;
@@ -377,12 +425,11 @@ static bool ours_redundant(const struct ikesa *sa,
 
 	lower_nonce(nego->ni, nego->ni_len, nego->nr, nego->nr_len, &low,
 		    &len);
-	return nonce_cmp(low, len, sa->req.coll_nonce,
-			 sa->req.coll_nonce_len) < 0;
+	return nonce_cmp(low, len, cr->coll_nonce, cr->coll_nonce_len) < 0;
 }
 
 /*
- * Done with a stand-in (sa->req.standin): drop its policy references
+ * Done with a stand-in (ccs_request's standin): drop its policy references
  * (after the new Child SA took them, or with nothing to take them).
  */
 static void standin_done(struct ikesa *sa, struct childsa *standin)
@@ -413,7 +460,7 @@ static void recreate(struct ikesa *sa, struct childsa *old,
 	ikesa_take_child(sa, old, ENGINE_R_PEER);
 	childsa_remove_sas(old, e);
 	if (!start(sa, c, c->tmpl, false, NULL, first_dh(sa, c->tmpl), now)) {
-		sa->req.standin = old;
+		create_child_sa_request(sa)->standin = old;
 		old = NULL;
 	}
 	standin_done(sa, old);
@@ -456,90 +503,50 @@ static void log_failed(struct ikesa *sa, const struct childsa *c,
 			      "(%s)", what, ike_notify_name(n));
 }
 
-static void response(struct engine *e, struct ikesa *sa,
-		     const struct engine_msg *m)
+/*
+ * The responder asks for another KE group (INVALID_KE_PAYLOAD, g) for
+ * c, made by our request cr, whose KE was of group sent: ask again for
+ * it with g, unless the peer has rekeyed it meanwhile; c goes. A
+ * stand-in passes on to the new request, or is released.
+ */
+static void retry_group(struct ikesa *sa, struct ccs_request *cr,
+			struct childsa *c, struct childsa *old, uint16_t g,
+			uint16_t sent, const struct engine_msg *m)
 {
-	const struct ike_payload *pnr, *pinv;
-	struct child_nego nego = {
-		.ni = sa->req.nonce, .ni_len = sa->req.nonce_len,
-		.pfs = true, .dh = sa->req.have_dh ? &sa->req.dh : NULL,
-		.now = m->now,
-	};
-	struct childsa *c = sa->req.child, *old;
-	/* Whoever ends this exchange releases it, or passes it on. */
-	struct childsa *standin = sa->req.standin;
-	uint16_t n = IKE_N_INVALID_SYNTAX, sent, g;
-	uint32_t coll = sa->req.coll_spi;
-	unsigned int child;
-	bool redundant, retry;
+	unsigned int child = c->tmpl;
+	bool retry = g != sent && !(old && old->replaced) &&
+		     has_dh(sa, c->tmpl, g);
 
-	if (sa->req.rekey_ike) {
-		ike_rekey_response(e, sa, m);
-		return;
-	}
-	sa->req.standin = NULL;
-	if (!c) {
-		ikesa_request_done(sa);
-		standin_done(sa, standin);
-		return;
-	}
-	pnr = ike_chain_find(m->chain, IKE_PL_NONCE, NULL);
-	sa->req.child = NULL;
-	old = c->rekey_spi ? ikesa_find_child(sa, c->rekey_spi, true) : NULL;
-	if (pnr && !ike_nonce_len_ok(pnr->nonce->len, sa->ike.prf->key_len)) {
-		engine_refused(e, sa->conn, &sa->remote, "CREATE_CHILD_SA: Nr "
-			       "of %zu bytes, less than half the key of %s "
-			       "(RFC 7296 2.10)", pnr->nonce->len,
-			       sa->ike.prf->name);
-		pnr = NULL;	/* as if missing: the exchange fails */
-	}
-	if (pnr) {
-		nego.nr = pnr->nonce->data;
-		nego.nr_len = pnr->nonce->len;
-		nego.prev = old;
-		n = child_complete(sa, c, m->chain, &nego);
-	} else {
-		/* An error answer has no Nonce: keep the peer's notify. */
-		n = engine_error_notify(m->chain);
-		if (!n)
-			n = IKE_N_INVALID_SYNTAX;
-	}
-	if (n)
-		log_failed(sa, c, n, engine_error_notify(m->chain) == n);
-	sent = sa->req.have_dh ? sa->req.dh.group->id : 0;
-	redundant = !n && sa->req.coll_spi && ours_redundant(sa, &nego);
-	ikesa_request_done(sa);
-	pinv = ike_chain_find_notify(m->chain, IKE_N_INVALID_KE_PAYLOAD);
-	if (pinv) {
-		/* Once more with the group the responder asks for. */
-		g = (uint16_t)(pinv->notify->data[0] << 8 |
-			       pinv->notify->data[1]);
-		/* Unless the peer has rekeyed it meanwhile. */
-		retry = g != sent && !(old && old->replaced) &&
-			has_dh(sa, c->tmpl, g);
-		if (retry && standin) {
-			/* In place of the stand-in: c's reqid, selectors. */
-			if (!start(sa, c, c->tmpl, false, NULL, g, m->now)) {
-				sa->req.standin = standin;
-				standin = NULL;
-			}
-			retry = false;
+	if (retry && cr->standin) {
+		/* In place of the stand-in: c's reqid, selectors. */
+		if (!start(sa, c, c->tmpl, false, NULL, g, m->now)) {
+			create_child_sa_request(sa)->standin = cr->standin;
+			cr->standin = NULL;
 		}
-		child = c->tmpl;
-		if (retry && !old) {
-			/* A new one: c's child, selectors and outer pair. */
-			start(sa, c, child, false, NULL, g, m->now);
-			retry = false;
-		}
-		child_reject(sa, c, m->chain, m->now);
-		peer_replaces(sa, coll, old);
-		if (retry)
-			start(sa, old, child, true, NULL, g, m->now);
-		standin_done(sa, standin);
-		return;
+		retry = false;
 	}
-	/* c took the stand-in's policies, or failed: it goes either way. */
-	standin_done(sa, standin);
+	if (retry && !old) {
+		/* A new one: c's child, selectors and outer pair. */
+		start(sa, c, child, false, NULL, g, m->now);
+		retry = false;
+	}
+	child_reject(sa, c, m->chain, m->now);
+	peer_replaces(sa, cr->coll_spi, old);
+	if (retry)
+		start(sa, old, child, true, NULL, g, m->now);
+}
+
+/*
+ * c, made by our request cr, has its answer n (0: installed, else the
+ * error): keep it, or recreate, reject or delete what it stands for.
+ * A rekey deletes old, the SA it replaces.
+ */
+static void settle(struct ikesa *sa, struct ccs_request *cr,
+		   struct childsa *c, struct childsa *old, uint16_t n,
+		   const struct child_nego *nego, const struct engine_msg *m)
+{
+	uint32_t coll = cr->coll_spi;
+
 	if (n && old && !old->replaced &&
 	    ike_chain_find_notify(m->chain, IKE_N_CHILD_SA_NOT_FOUND)) {
 		recreate(sa, old, c, m->now);
@@ -551,7 +558,7 @@ static void response(struct engine *e, struct ikesa *sa,
 		return;
 	}
 	ikesa_add_child(sa, c);
-	if (redundant) {
+	if (coll && ours_redundant(cr, nego)) {
 		/*
 		 * Both sides rekeyed old, and our exchange had the lowest
 		 * nonce: our new SA is the redundant one, we delete it; the
@@ -568,6 +575,91 @@ static void response(struct engine *e, struct ikesa *sa,
 		ikesa_child_rekeyed(sa, c, old);
 		informational_start(sa, old, false, m->now);
 	}
+}
+
+static void response(struct engine *e, struct ikesa *sa,
+		     const struct engine_msg *m)
+{
+	const struct ike_payload *pnr, *pinv;
+	struct child_nego nego = { .pfs = true, .now = m->now };
+	uint16_t n[REQUEST_MAX_CHILDREN];
+	struct request_children *kids;
+	struct request_state *st;
+	struct ccs_request *cr;
+	struct childsa *c;
+	uint16_t sent, g;
+
+	if (ike_rekey_in_flight(sa)) {
+		ike_rekey_response(e, sa, m);
+		return;
+	}
+	/*
+	 * The request's Child SAs and stand-in are this handler's now:
+	 * whoever ends this exchange releases them, or passes them on.
+	 */
+	st = request_take(sa, &ccs_request_ops);
+	ikesa_request_done(sa);
+	if (!st)
+		return;
+	cr = request_of(st, struct ccs_request, rs);
+	kids = &cr->children;
+	nego.ni = cr->nonce;
+	nego.ni_len = cr->nonce_len;
+	nego.dh = cr->have_dh ? &cr->dh : NULL;
+	sent = cr->have_dh ? cr->dh.group->id : 0;
+	pnr = ike_chain_find(m->chain, IKE_PL_NONCE, NULL);
+	if (pnr && !ike_nonce_len_ok(pnr->nonce->len, sa->ike.prf->key_len)) {
+		engine_refused(e, sa->conn, &sa->remote, "CREATE_CHILD_SA: Nr "
+			       "of %zu bytes, less than half the key of %s "
+			       "(RFC 7296 2.10)", pnr->nonce->len,
+			       sa->ike.prf->name);
+		pnr = NULL;	/* as if missing: the exchange fails */
+	}
+	if (pnr) {
+		nego.nr = pnr->nonce->data;
+		nego.nr_len = pnr->nonce->len;
+	}
+	for (unsigned int i = 0; i < kids->n; i++) {
+		c = kids->c[i];
+		nego.prev = c->rekey_spi ?
+			    ikesa_find_child(sa, c->rekey_spi, true) : NULL;
+		if (pnr) {
+			n[i] = child_complete(sa, c, m->chain, &nego);
+		} else {
+			/* An error answer has no Nonce: the peer's notify. */
+			n[i] = engine_error_notify(m->chain);
+			if (!n[i])
+				n[i] = IKE_N_INVALID_SYNTAX;
+		}
+		if (n[i])
+			log_failed(sa, c, n[i],
+				   engine_error_notify(m->chain) == n[i]);
+	}
+	pinv = ike_chain_find_notify(m->chain, IKE_N_INVALID_KE_PAYLOAD);
+	if (pinv) {
+		/* Once more with the group the responder asks for. */
+		g = (uint16_t)(pinv->notify->data[0] << 8 |
+			       pinv->notify->data[1]);
+		for (unsigned int i = 0; i < kids->n; i++) {
+			c = kids->c[i];
+			retry_group(sa, cr, c, c->rekey_spi ?
+				    ikesa_find_child(sa, c->rekey_spi, true) :
+				    NULL, g, sent, m);
+		}
+	} else {
+		/* c took the stand-in's policies, or failed: it goes. */
+		standin_done(sa, cr->standin);
+		cr->standin = NULL;
+		for (unsigned int i = 0; i < kids->n; i++) {
+			c = kids->c[i];
+			settle(sa, cr, c, c->rekey_spi ?
+			       ikesa_find_child(sa, c->rekey_spi, true) : NULL,
+			       n[i], &nego, m);
+		}
+	}
+	/* Every Child SA is in, or gone. */
+	kids->n = 0;
+	request_free(sa, st);
 }
 
 const struct exchange_ops xchg_create_child_sa = {

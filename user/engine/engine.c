@@ -21,6 +21,7 @@
 #include "engine/identity.h"
 #include "engine/mif.h"
 #include "engine/nat.h"
+#include "engine/notify_table.h"
 
 /* Adding an exchange: one file and one line here. */
 static const struct exchange_ops *const exchanges[] = {
@@ -149,10 +150,9 @@ uint16_t engine_error_notify(const struct ike_chain *c)
 {
 	const struct ike_payload *pl = NULL;
 
-	/* MIF_INVALID_INTERFACES fails nothing (engine/mif.h). */
+	/* Some report and fail nothing (notify_table.h). */
 	while ((pl = ike_chain_find(c, IKE_PL_NOTIFY, pl)))
-		if (pl->notify->type < IKE_N_FIRST_STATUS &&
-		    pl->notify->type != IKE_N_MIF_INVALID_INTERFACES)
+		if (notify_fails(pl->notify->type))
 			return pl->notify->type;
 	return 0;
 }
@@ -674,7 +674,7 @@ static void children_expire(struct ikesa *sa, uint64_t now)
 			continue;
 		/* A Delete of it in flight says it already. */
 		if (sa->state == IKESA_ESTABLISHED &&
-		    !(sa->req.active && sa->req.del_spi == c->spi_in))
+		    !informational_deletes(sa, c->spi_in))
 			ikesa_queue_delete(sa, c->spi_in, now);
 		ikesa_del_child(sa, c, ENGINE_R_EXPIRED);
 	}

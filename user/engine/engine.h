@@ -22,6 +22,10 @@
  *				INITIAL_CONTACT
  *	ike_sa_init.c, ike_auth.c, create_child_sa.c, informational.c
  *				one exchange each (exchange.h)
+ *	request.c		our request in flight: the state each
+ *				exchange keeps for its answer
+ *	notify_table.c		notify dispatch by type: where each is
+ *				accepted, and its handler
  *	child_exchange.c	Child SA payloads shared by IKE_AUTH and
  *				CREATE_CHILD_SA
  *	children.c		a connection's children (Child SA
@@ -48,6 +52,8 @@
  *				from the pools and received (CP payload)
  *	failure.c		FAILED events: why a connection's SA did
  *				not come up, in words (IDs, proposals)
+ *	sa_report.c		what the caller reads of an SA for its
+ *				reports, beyond its fields
  *	conn.h			the configuration of one peer
  */
 #ifndef MIF_ENGINE_ENGINE_H
@@ -372,5 +378,27 @@ const struct pool *engine_pool_at(const struct engine *e, unsigned int i);
 /* Lookup by our SPI; initiator: we started the IKE SA. */
 struct ikesa *engine_find_sa(const struct engine *e, uint64_t spi,
 			     bool initiator);
+
+/*
+ * For the caller's reports and commands, what it needs of an SA beyond
+ * its fields (sa_report.c).
+ *
+ * engine_drop_sa: forget sa without a word to the peer, saying why; it
+ * goes at the next engine_input() or engine_tick().
+ * engine_child_name: the name of the connection's child c is made from.
+ * engine_child_ifname: the local interface of c's pair (MIF), or NULL.
+ * engine_local_id_text, engine_peer_id_text: our ID and the peer's as
+ * text in out (ENGINE_ID_TEXT_MAX is room for any), or NULL if none.
+ */
+#define ENGINE_ID_TEXT_MAX	(4 * CONN_MAX_ID + 8)
+void engine_drop_sa(struct ikesa *sa, enum engine_reason why);
+const char *engine_child_name(const struct ikesa *sa,
+			      const struct childsa *c);
+const char *engine_child_ifname(const struct ikesa *sa,
+				const struct childsa *c);
+const char *engine_local_id_text(const struct ikesa *sa, char *out,
+				 size_t len);
+const char *engine_peer_id_text(const struct ikesa *sa, char *out,
+				size_t len);
 
 #endif

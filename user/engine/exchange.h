@@ -164,6 +164,18 @@ int create_child_sa_new(struct ikesa *sa, unsigned int tmpl,
 			const struct mif_place *place, uint64_t now);
 int informational_start(struct ikesa *sa, struct childsa *del_child,
 			bool del_ike, uint64_t now);
+/*
+ * Delete the n Child SAs cs, at most IKE_DELETE_MAX_SPIS (one Delete
+ * payload), in one request; each goes on our side when it is answered.
+ */
+int informational_delete_children(struct ikesa *sa,
+				  struct childsa *const *cs, unsigned int n,
+				  uint64_t now);
+/*
+ * Whether our INFORMATIONAL request in flight deletes the Child SA whose
+ * spi_in is spi (0: any Child SA).
+ */
+bool informational_deletes(const struct ikesa *sa, uint32_t spi);
 /* Delete the Child SAs of sa->del_pending, already gone on our side. */
 int informational_delete_pending(struct ikesa *sa, uint64_t now);
 /*
@@ -183,9 +195,11 @@ void create_child_sa_deleted(struct ikesa *sa, const struct childsa *c);
 /*
  * Rekeying the IKE SA (§1.3.2, §2.18) rides on CREATE_CHILD_SA; its
  * handlers pass on requests whose SA payload is for IKE, and answers to
- * our sa->req.rekey_ike request.
+ * our rekey request.
  */
 int ike_rekey_start(struct ikesa *sa, uint16_t group, uint64_t now);
+/* Whether our rekey of the IKE SA is in flight. */
+bool ike_rekey_in_flight(const struct ikesa *sa);
 void ike_rekey_request(struct engine *e, struct ikesa *sa,
 		       const struct engine_msg *m);
 void ike_rekey_response(struct engine *e, struct ikesa *sa,

@@ -41,6 +41,24 @@ struct auth_msg {
 	struct mif_path_msg path;	/* MIF_CHILD_PATH */
 };
 
+/* Our IKE_AUTH request: the Child SAs it creates. */
+struct auth_request {
+	struct request_state rs;
+	struct request_children children;
+};
+
+static void auth_request_free(struct ikesa *sa, struct request_state *st)
+{
+	struct auth_request *ar = request_of(st, struct auth_request, rs);
+
+	request_children_free(sa, &ar->children);
+	free(ar);
+}
+
+static const struct request_ops auth_request_ops = {
+	.free = auth_request_free,
+};
+
 static const struct auth_method *our_method(const struct ikesa *sa)
 {
 	return auth_method_find(sa->conn->auth_method ? sa->conn->auth_method :
@@ -128,18 +146,20 @@ int ike_auth_start(struct ikesa *sa, uint64_t now)
 {
 	struct engine *e = sa->engine;
 	struct auth_msg *am = calloc(1, sizeof(*am));
+	struct auth_request *ar = calloc(1, sizeof(*ar));
 	struct ike_error err;
 	struct childsa *c;
 	int ret = -ENOMEM;
 
-	if (!am)
-		return ret;
+	if (!am || !ar)
+		goto out;
+	ar->rs.ops = &auth_request_ops;
 	c = childsa_new(&sa->local, sa->local_port, &sa->remote,
 			sa->remote_port, e->next_reqid++);
 	if (!c)
 		goto out;
 	nat_child(sa, c);
-	sa->req.child = c;
+	request_children_add(&ar->children, c);
 	c->tmpl = children_start(sa);
 	mif_path_auth_bind(sa, c);
 	ret = childsa_alloc_spi(c, e->backend);
@@ -159,8 +179,15 @@ int ike_auth_start(struct ikesa *sa, uint64_t now)
 	mif_auth_offer(sa, &am->mif, &am->chain, now);
 	mif_path_add(c, &am->path, &am->chain);
 	ret = ikesa_request(sa, now, IKE_EXCH_IKE_AUTH, &am->chain);
+	if (!ret) {
+		request_set(sa, &ar->rs);
+		ar = NULL;
+	}
 out:
-	wipe_free(am);
+	if (ar)
+		auth_request_free(sa, &ar->rs);
+	if (am)
+		wipe_free(am);
 	return ret;
 }
 
@@ -391,20 +418,51 @@ static void request(struct engine *e, struct ikesa *sa,
 	wipe_free(am);
 }
 
-static void response(struct engine *e, struct ikesa *sa,
-		     const struct engine_msg *m)
+/*
+ * Initiator: install c, one of the Child SAs of our IKE_AUTH request,
+ * from the response; or, if it cannot be had, log why and drop it. The
+ * IKE SA stands either way.
+ */
+static void child_answered(struct ikesa *sa, struct childsa *c,
+			   const struct engine_msg *m)
 {
 	struct child_nego nego = {
 		.ni = sa->ni, .ni_len = sa->ni_len,
 		.nr = sa->nr, .nr_len = sa->nr_len, .now = m->now,
 	};
-	struct childsa *c = sa->req.child;
+	struct conn_child own;
+	uint16_t n;
+
+	n = child_complete(sa, c, m->chain, &nego);
+	if (!n) {
+		ikesa_add_child(sa, c);
+		return;
+	}
+	/* The connection's other children follow all the same. */
+	engine_failed(sa->engine, sa, NULL, n, ENGINE_FAIL_FINAL |
+		      ENGINE_FAIL_CHILD, "IKE_AUTH: no Child SA: %s %s%s%s",
+		      engine_error_notify(m->chain) == n ? "received" :
+		      "answer not acceptable,", ike_notify_name(n),
+		      sa->conn->n_children ? " for child " : "",
+		      sa->conn->n_children ?
+		      conn_child(sa->conn, c->tmpl, &own)->name : "");
+	child_reject(sa, c, m->chain, m->now);
+}
+
+static void response(struct engine *e, struct ikesa *sa,
+		     const struct engine_msg *m)
+{
+	struct request_children kids;
+	struct auth_request *ar;
+	struct request_state *st;
 	char why[2 * IDENTITY_TEXT_MAX + 64];
 	const char *bad;
 	uint16_t n;
 
-	if (!sa->initiator || sa->state != IKESA_AUTH || !c)
+	st = request_get(sa, &auth_request_ops);
+	if (!sa->initiator || sa->state != IKESA_AUTH || !st)
 		return;
+	ar = request_of(st, struct auth_request, rs);
 	n = engine_error_notify(m->chain);
 	if (!ike_chain_find(m->chain, IKE_PL_AUTH, NULL) ||
 	    n == IKE_N_AUTHENTICATION_FAILED) {
@@ -434,33 +492,17 @@ static void response(struct engine *e, struct ikesa *sa,
 		ikesa_kill(sa);
 		return;
 	}
+	/* The Child SAs are this handler's now. */
+	request_children_take(&ar->children, &kids);
 	ikesa_request_done(sa);
 	authenticated(sa, m->chain);
 	mif_auth_response(sa, m->chain);
 	cfg_response(sa, m->chain);
 	ikesa_established(sa, m->now, NULL);
 	done_init_msgs(sa);
-	sa->req.child = NULL;
-	n = child_complete(sa, c, m->chain, &nego);
-	if (n) {
-		struct conn_child own;
-
-		/*
-		 * The IKE SA stands without its first Child SA; the
-		 * connection's other children follow all the same.
-		 */
-		engine_failed(e, sa, NULL, n, ENGINE_FAIL_FINAL |
-			      ENGINE_FAIL_CHILD, "IKE_AUTH: no Child SA: %s "
-			      "%s%s%s", engine_error_notify(m->chain) == n ?
-			      "received" : "answer not acceptable,",
-			      ike_notify_name(n), sa->conn->n_children ?
-			      " for child " : "", sa->conn->n_children ?
-			      conn_child(sa->conn, c->tmpl, &own)->name : "");
-		child_reject(sa, c, m->chain, m->now);
-	} else {
-		ikesa_add_child(sa, c);
-	}
-	/* Its Child SA is in (or not to be had): older IKE SAs may go. */
+	for (unsigned int i = 0; i < kids.n; i++)
+		child_answered(sa, kids.c[i], m);
+	/* Its Child SAs are in (or not to be had): older IKE SAs may go. */
 	unique_settle(sa, initial_contact(m->chain), m->now);
 	/* The Child SAs on the other interfaces follow (MIF). */
 	mif_path_queue(sa);

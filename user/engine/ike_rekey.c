@@ -13,6 +13,7 @@
 
 #include "crypto/random.h"
 #include "engine/cfg.h"
+#include "engine/create_child_sa.h"
 #include "engine/exchange.h"
 #include "ike/ke.h"
 #include "ike/nonce.h"
@@ -29,6 +30,35 @@ struct rekey_msg {
 	struct proposal_choice pc;
 };
 
+/* Our rekey request: the new IKE SA's keying inputs. */
+struct rekey_request {
+	struct request_state rs;
+	uint8_t nonce[IKE_NONCE_MAX];	/* Ni */
+	size_t nonce_len;
+	struct dh dh;			/* our KE */
+	bool have_dh;
+	uint64_t new_spi;		/* our SPI for the new IKE SA */
+};
+
+static void rekey_request_free(struct ikesa *sa, struct request_state *st)
+{
+	struct rekey_request *rr = request_of(st, struct rekey_request, rs);
+
+	if (rr->have_dh)
+		dh_destroy(&rr->dh);
+	gnutls_memset(rr, 0, sizeof(*rr));
+	free(rr);
+}
+
+static const struct request_ops rekey_request_ops = {
+	.free = rekey_request_free,
+};
+
+bool ike_rekey_in_flight(const struct ikesa *sa)
+{
+	return request_get(sa, &rekey_request_ops) != NULL;
+}
+
 bool ike_rekey_requested(const struct ike_chain *req)
 {
 	const struct ike_payload *psa = ike_chain_find(req, IKE_PL_SA, NULL);
@@ -41,42 +71,49 @@ int ike_rekey_start(struct ikesa *sa, uint16_t group, uint64_t now)
 {
 	const struct conn *c = sa->conn;
 	struct rekey_msg *rm = calloc(1, sizeof(*rm));
+	struct rekey_request *rr = calloc(1, sizeof(*rr));
 	struct ike_error err;
 	uint8_t spi[8];
 	int ret = -ENOMEM;
 
-	if (!rm)
-		return ret;
+	if (!rm || !rr)
+		goto out;
+	rr->rs.ops = &rekey_request_ops;
 	ret = random_ike_spi(spi);
 	if (!ret)
-		ret = random_nonce(sa->req.nonce, RANDOM_NONCE_LEN);
+		ret = random_nonce(rr->nonce, RANDOM_NONCE_LEN);
 	if (!ret)
-		ret = dh_generate(&sa->req.dh, group);
+		ret = dh_generate(&rr->dh, group);
 	if (ret)
 		goto out;
-	sa->req.have_dh = true;
-	sa->req.nonce_len = RANDOM_NONCE_LEN;
+	rr->have_dh = true;
+	rr->nonce_len = RANDOM_NONCE_LEN;
 	ret = proposal_offer(&rm->sap, c->ike, c->n_ike, IKE_PROTO_IKE, spi,
 			     8, group);
 	if (ret)
 		goto out;
-	rm->nonce.data = sa->req.nonce;
-	rm->nonce.len = sa->req.nonce_len;
+	rm->nonce.data = rr->nonce;
+	rm->nonce.len = rr->nonce_len;
 	rm->ke.group = group;
-	rm->ke.data = dh_public(&sa->req.dh, &rm->ke.len);
+	rm->ke.data = dh_public(&rr->dh, &rm->ke.len);
 	ike_chain_add(&rm->chain, IKE_PL_SA, &rm->sap, &err);
 	ike_chain_add(&rm->chain, IKE_PL_NONCE, &rm->nonce, &err);
 	ike_chain_add(&rm->chain, IKE_PL_KE, &rm->ke, &err);
 	ret = ikesa_request(sa, now, IKE_EXCH_CREATE_CHILD_SA, &rm->chain);
 	if (!ret) {
-		sa->req.rekey_ike = true;
-		sa->req.new_spi = ikesa_spi_value(spi);
+		rr->new_spi = ikesa_spi_value(spi);
+		request_set(sa, &rr->rs);
+		rr = NULL;
 	}
 out:
 	if (ret)
 		ikesa_request_done(sa);
-	ike_chain_free(&rm->chain);
-	ike_sa_free(&rm->sap);
+	if (rr)
+		rekey_request_free(sa, &rr->rs);
+	if (rm) {
+		ike_chain_free(&rm->chain);
+		ike_sa_free(&rm->sap);
+	}
 	free(rm);
 	return ret;
 }
@@ -198,8 +235,8 @@ void ike_rekey_request(struct engine *e, struct ikesa *sa,
 		respond_error(sa, id, IKE_N_INVALID_SYNTAX, 0);
 		return;
 	}
-	if (sa->req.active && (sa->req.rekey_ike || sa->req.child ||
-			       sa->req.del_spi)) {
+	if (ike_rekey_in_flight(sa) || create_child_sa_in_flight(sa) ||
+	    informational_deletes(sa, 0)) {
 		/*
 		 * Both sides at once, or a Child SA of ours being created,
 		 * rekeyed or deleted (§2.25.2): let the peer try later.
@@ -261,7 +298,10 @@ void ike_rekey_response(struct engine *e, struct ikesa *sa,
 			const struct engine_msg *m)
 {
 	const struct ike_payload *psa, *pnr, *pke, *pinv;
-	uint16_t sent = sa->req.dh.group->id, g, n;
+	struct rekey_request *rr = request_of(request_get(sa,
+						&rekey_request_ops),
+					      struct rekey_request, rs);
+	uint16_t sent = rr->dh.group->id, g, n;
 	struct proposal_choice *pc;
 	struct ikesa *nsa = NULL;
 
@@ -275,11 +315,11 @@ void ike_rekey_response(struct engine *e, struct ikesa *sa,
 				  IKE_PROTO_IKE, 0, pc) &&
 	    pc->prop.spi_size == 8 && pc->dh->id == sent &&
 	    pke->ke->group == sent && nonce_ok(sa, pc->prf, pnr, "Nr"))
-		nsa = make_new(sa, true, sa->req.new_spi,
+		nsa = make_new(sa, true, rr->new_spi,
 			       ikesa_spi_value(pc->prop.spi), pc,
-			       sa->req.nonce, sa->req.nonce_len,
+			       rr->nonce, rr->nonce_len,
 			       pnr->nonce->data, pnr->nonce->len,
-			       &sa->req.dh, pke->ke, m->now);
+			       &rr->dh, pke->ke, m->now);
 	free(pc);
 	ikesa_request_done(sa);
 	n = engine_error_notify(m->chain);

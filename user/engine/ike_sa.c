@@ -258,14 +258,8 @@ void ikesa_destroy(struct ikesa *sa)
 	while (sa->children)
 		ikesa_del_child(sa, sa->children, ENGINE_R_IKE_GONE);
 	announce_down(sa);
-	if (sa->req.child) {
-		childsa_uninstall(sa->req.child, e);
-		childsa_free(sa->req.child);
-	}
-	if (sa->req.standin) {
-		childsa_uninstall(sa->req.standin, e);
-		childsa_free(sa->req.standin);
-	}
+	request_free(sa, sa->req.state);
+	sa->req.state = NULL;
 	free(sa->peer_id);
 	fragment_free(sa);
 	cfg_release(sa);
@@ -276,8 +270,6 @@ void ikesa_destroy(struct ikesa *sa)
 	free_buf(&sa->init_resp, &sa->init_resp_len);
 	if (sa->have_dh)
 		dh_destroy(&sa->dh);
-	if (sa->req.have_dh)
-		dh_destroy(&sa->req.dh);
 	if (sa->keyed) {
 		ike_keys_destroy(&sa->keys);
 		sk_keys_destroy(&sa->sk_in);
@@ -448,6 +440,9 @@ int ikesa_request(struct ikesa *sa, uint64_t now, uint8_t exchange,
 	if (ret)
 		return ret;
 	free(sa->req.buf);
+	/* A new request: nothing of the last one's state applies to it. */
+	request_free(sa, sa->req.state);
+	sa->req.state = NULL;
 	sa->req.active = true;
 	sa->req.exchange = exchange;
 	sa->req.msg_id = sa->req_next++;
@@ -461,17 +456,11 @@ int ikesa_request(struct ikesa *sa, uint64_t now, uint8_t exchange,
 
 void ikesa_request_done(struct ikesa *sa)
 {
-	if (sa->req.have_dh)
-		dh_destroy(&sa->req.dh);
-	sa->req.have_dh = false;
+	request_free(sa, sa->req.state);
+	sa->req.state = NULL;
 	free_buf(&sa->req.buf, &sa->req.len);
 	sa->req.active = false;
 	sa->req.deadline = 0;
-	sa->req.del_spi = 0;
-	sa->req.rekey_ike = false;
-	sa->req.coll_spi = 0;
-	gnutls_memset(sa->req.coll_nonce, 0, sizeof(sa->req.coll_nonce));
-	sa->req.coll_nonce_len = 0;
 }
 
 int ikesa_respond(struct ikesa *sa, uint8_t exchange, uint32_t msg_id,

@@ -20,6 +20,7 @@
 #include "engine/mif.h"
 #include "engine/nat.h"
 #include "engine/proposal.h"
+#include "engine/request.h"
 #include "ike/message.h"
 #include "ike/nonce.h"
 #include "ike/notify.h"
@@ -32,7 +33,11 @@ enum ikesa_state {
 	IKESA_DEAD,		/* to be freed by the engine */
 };
 
-/* Our one outstanding request (window size 1). */
+/*
+ * Our one outstanding request (window size 1): what every exchange's
+ * request has. What it is about, for its response handler, is the
+ * exchange's own state (request.h).
+ */
 struct ikesa_request {
 	bool active;
 	uint8_t exchange;
@@ -41,32 +46,7 @@ struct ikesa_request {
 	size_t len;
 	unsigned int tries;	/* retransmissions so far */
 	uint64_t deadline;
-
-	/* What the request is about, for its response handler. */
-	struct childsa *child;	/* being created */
-	uint32_t del_spi;	/* INFORMATIONAL: Child SA deleted (spi_in) */
-	uint8_t nonce[IKE_NONCE_MAX];	/* CREATE_CHILD_SA: our Ni */
-	size_t nonce_len;
-	struct dh dh;			/* CREATE_CHILD_SA: our KE (PFS) */
-	bool have_dh;
-	bool rekey_ike;			/* CREATE_CHILD_SA: of the IKE SA */
-	uint64_t new_spi;		/* our SPI for the new IKE SA */
-	/*
-	 * Rekey collision (§2.8.1): the peer rekeyed the Child SA this
-	 * request rekeys, in an exchange that made our SA coll_spi
-	 * (spi_in, 0: no collision) with coll_nonce the lower of its two
-	 * nonces.
-	 */
-	uint32_t coll_spi;
-	uint8_t coll_nonce[IKE_NONCE_MAX];
-	size_t coll_nonce_len;
-	/*
-	 * CREATE_CHILD_SA made after CHILD_SA_NOT_FOUND: the old Child
-	 * SA, out of the IKE SA and the kernel but for its policies, held
-	 * until child takes them (create_child_sa.c), so that its traffic
-	 * is never sent in clear meanwhile.
-	 */
-	struct childsa *standin;
+	struct request_state *state;	/* NULL: nothing to remember */
 };
 
 /*

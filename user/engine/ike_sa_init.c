@@ -14,6 +14,7 @@
 #include "engine/auth_sig.h"
 #include "engine/exchange.h"
 #include "engine/fragment.h"
+#include "engine/notify_table.h"
 #include "ike/ke.h"
 #include "ike/nonce.h"
 #include "ike/notify.h"
@@ -456,7 +457,7 @@ static void request(struct engine *e, struct ikesa *unused,
 	sa->init_req_len = m->len;
 	ikesa_half_open(sa);
 	sa->resp_next = 1;
-	mif_check_notifies(sa, m->chain, IKE_EXCH_IKE_SA_INIT, false, true);
+	notify_check(sa, m->chain, IKE_EXCH_IKE_SA_INIT, false, true);
 out:
 	proposal_peer_free(&offer);
 	free(pc);
@@ -622,7 +623,7 @@ static void response(struct engine *e, struct ikesa *sa,
 	ikesa_request_done(sa);
 	sa->state = IKESA_AUTH;
 	fragment_check_notify(sa, m->chain);
-	mif_check_notifies(sa, m->chain, IKE_EXCH_IKE_SA_INIT, true, true);
+	notify_check(sa, m->chain, IKE_EXCH_IKE_SA_INIT, true, true);
 	nat_check(sa, m);
 	nat_float(sa);
 	if (ike_auth_start(sa, m->now))

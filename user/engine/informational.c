@@ -9,6 +9,7 @@
 
 #include "engine/exchange.h"
 #include "engine/mif.h"
+#include "engine/notify_table.h"
 #include "ike/delete.h"
 
 struct info_msg {
@@ -17,6 +18,39 @@ struct info_msg {
 	uint32_t spis[IKE_DELETE_MAX_SPIS];
 	struct mif_payloads mif;	/* MIF_INVALID_INTERFACES */
 };
+
+/* Our INFORMATIONAL request: the Child SAs it deletes. */
+struct info_request {
+	struct request_state rs;
+	unsigned int n_spis;
+	uint32_t spis[IKE_DELETE_MAX_SPIS];	/* their spi_in */
+};
+
+static void info_request_free(struct ikesa *sa, struct request_state *st)
+{
+	free(request_of(st, struct info_request, rs));
+}
+
+static const struct request_ops info_request_ops = {
+	.free = info_request_free,
+};
+
+static struct info_request *info_request(const struct ikesa *sa)
+{
+	struct request_state *st = request_get(sa, &info_request_ops);
+
+	return st ? request_of(st, struct info_request, rs) : NULL;
+}
+
+bool informational_deletes(const struct ikesa *sa, uint32_t spi)
+{
+	const struct info_request *ir = info_request(sa);
+
+	for (unsigned int i = 0; ir && i < ir->n_spis; i++)
+		if (!spi || ir->spis[i] == spi)
+			return true;
+	return false;
+}
 
 static struct info_msg *info_msg_new(void)
 {
@@ -34,31 +68,58 @@ static void info_msg_free(struct info_msg *im)
 	free(im);
 }
 
+int informational_delete_children(struct ikesa *sa,
+				  struct childsa *const *cs, unsigned int n,
+				  uint64_t now)
+{
+	struct info_msg *im;
+	struct info_request *ir;
+	struct ike_error err;
+	int ret = -ENOMEM;
+
+	if (!n || n > IKE_DELETE_MAX_SPIS)
+		return -EINVAL;
+	im = info_msg_new();
+	ir = calloc(1, sizeof(*ir));
+	if (!im || !ir)
+		goto out;
+	ir->rs.ops = &info_request_ops;
+	im->del.protocol = IKE_PROTO_ESP;
+	for (unsigned int i = 0; i < n; i++)
+		im->del.spis[i] = ir->spis[i] = cs[i]->spi_in;
+	im->del.n_spis = ir->n_spis = n;
+	ike_chain_add(&im->chain, IKE_PL_DELETE, &im->del, &err);
+	ret = ikesa_request(sa, now, IKE_EXCH_INFORMATIONAL, &im->chain);
+	if (!ret) {
+		request_set(sa, &ir->rs);
+		ir = NULL;
+	}
+out:
+	free(ir);
+	if (im)
+		info_msg_free(im);
+	return ret;
+}
+
 int informational_start(struct ikesa *sa, struct childsa *del_child,
 			bool del_ike, uint64_t now)
 {
-	struct info_msg *im = info_msg_new();
+	struct info_msg *im;
 	struct ike_error err;
 	int ret;
 
+	if (del_child && !del_ike)
+		return informational_delete_children(sa, &del_child, 1, now);
+	im = info_msg_new();
 	if (!im)
 		return -ENOMEM;
 	if (del_ike) {
 		im->del.protocol = IKE_PROTO_IKE;
 		ike_chain_add(&im->chain, IKE_PL_DELETE, &im->del, &err);
-	} else if (del_child) {
-		im->del.protocol = IKE_PROTO_ESP;
-		im->del.n_spis = 1;
-		im->del.spis[0] = del_child->spi_in;
-		ike_chain_add(&im->chain, IKE_PL_DELETE, &im->del, &err);
 	}
 	ret = ikesa_request(sa, now, IKE_EXCH_INFORMATIONAL, &im->chain);
-	if (!ret) {
-		if (del_ike)
-			sa->state = IKESA_DELETING;
-		if (del_child)
-			sa->req.del_spi = del_child->spi_in;
-	}
+	if (!ret && del_ike)
+		sa->state = IKESA_DELETING;
 	info_msg_free(im);
 	return ret;
 }
@@ -116,6 +177,9 @@ int informational_notify(struct ikesa *sa, uint16_t type)
 static void request(struct engine *e, struct ikesa *sa,
 		    const struct engine_msg *m)
 {
+	struct notify_ctx ctx = {
+		.sa = sa, .exchange = IKE_EXCH_INFORMATIONAL, .response = false,
+	};
 	const struct ike_payload *pl = NULL;
 	struct info_msg *im;
 	struct childsa *c;
@@ -161,7 +225,7 @@ static void request(struct engine *e, struct ikesa *sa,
 			if (!c || im->del.n_spis == IKE_DELETE_MAX_SPIS)
 				continue;
 			/* We are deleting it too: leave it out (§1.4.1). */
-			if (!(sa->req.active && sa->req.del_spi == c->spi_in))
+			if (!informational_deletes(sa, c->spi_in))
 				im->del.spis[im->del.n_spis++] = c->spi_in;
 			create_child_sa_deleted(sa, c);
 			ikesa_del_child(sa, c, ENGINE_R_PEER);
@@ -169,7 +233,10 @@ static void request(struct engine *e, struct ikesa *sa,
 	}
 	if (!del_ike && im->del.n_spis)
 		ike_chain_add(&im->chain, IKE_PL_DELETE, &im->del, &err);
-	mif_info_request(sa, m->chain, &im->mif, &im->chain);
+	/* The notifies of the table (notify_table.h), answered in im. */
+	ctx.out = &im->chain;
+	ctx.mif = &im->mif;
+	notify_dispatch(&ctx, m->chain);
 	ikesa_respond(sa, IKE_EXCH_INFORMATIONAL, m->hdr->msg_id, &im->chain);
 	if (del_ike)
 		ikesa_kill_why(sa, ENGINE_R_PEER);
@@ -179,16 +246,23 @@ static void request(struct engine *e, struct ikesa *sa,
 static void response(struct engine *e, struct ikesa *sa,
 		     const struct engine_msg *m)
 {
+	struct notify_ctx ctx = {
+		.sa = sa, .exchange = IKE_EXCH_INFORMATIONAL, .response = true,
+	};
+	const struct info_request *ir;
 	struct childsa *c;
 
-	mif_info_response(sa, m->chain);
+	notify_dispatch(&ctx, m->chain);
+	/* Our announcement, if it rode on this request, is answered. */
+	mif_info_response(sa);
 	if (sa->state == IKESA_DELETING) {
 		ikesa_kill_why(sa, ENGINE_R_LOCAL);
 		engine_reauth(sa, m->now);
 		return;
 	}
-	if (sa->req.del_spi) {
-		c = ikesa_find_child(sa, sa->req.del_spi, true);
+	ir = info_request(sa);
+	for (unsigned int i = 0; ir && i < ir->n_spis; i++) {
+		c = ikesa_find_child(sa, ir->spis[i], true);
 		if (c)
 			ikesa_del_child(sa, c, ENGINE_R_LOCAL);
 	}

@@ -4,8 +4,9 @@
  * negotiation with MIF_SUPPORTED in IKE_AUTH (mif_negotiate.c), and the
  * interface announcements with MIF_INTERFACES, in IKE_AUTH and then in
  * INFORMATIONAL requests whenever the local list changes
- * (mif_announce.c). The exchanges call the hooks below; the notify data
- * is decoded and encoded by ike/mif.c.
+ * (mif_announce.c). The exchanges call the hooks below, and the notify
+ * table (notify_table.h) the handlers of the MIF notifies; the notify
+ * data is decoded and encoded by ike/mif.c.
  */
 #ifndef MIF_ENGINE_MIF_H
 #define MIF_ENGINE_MIF_H
@@ -73,14 +74,6 @@ struct mif_payloads {
 void mif_payloads_free(struct mif_payloads *p);
 
 /*
- * Log and leave alone every MIF notify of ch that the table of mif.md
- * does not expect in this exchange and direction (plain: outside SK,
- * logged at debug), and every second copy of a status type.
- */
-void mif_check_notifies(struct ikesa *sa, const struct ike_chain *ch,
-			uint8_t exchange, bool response, bool plain);
-
-/*
  * IKE_AUTH (mif_negotiate.c). Initiator: offer MIF in the request if
  * the connection allows it (MIF_SUPPORTED, MIF_INTERFACES), then read
  * the responder's answer. Responder: decide from the request, record
@@ -143,11 +136,10 @@ uint64_t mif_announce_deadline(const struct ikesa *sa);
 /* Send it if due: true if a request went out. */
 bool mif_announce_tick(struct ikesa *sa, uint64_t now);
 /*
- * INFORMATIONAL: a request from the peer (its MIF_INTERFACES, answered
- * in out), and the answer to ours.
+ * INFORMATIONAL: the answer to our request has come; if it carried our
+ * announcement, that is answered (its MIF_INVALID_INTERFACES, if any,
+ * handled before, notify_table.h).
  */
-void mif_info_request(struct ikesa *sa, const struct ike_chain *req,
-		      struct mif_payloads *p, struct ike_chain *out);
-void mif_info_response(struct ikesa *sa, const struct ike_chain *resp);
+void mif_info_response(struct ikesa *sa);
 
 #endif

@@ -13,6 +13,7 @@
 #include "engine/exchange.h"
 #include "engine/ike_sa.h"
 #include "engine/mif.h"
+#include "engine/notify_table.h"
 #include "ike/constants.h"
 
 _Static_assert(IFACE_MAX <= MIF_MAX_IFACES, "a table fits a list");
@@ -213,38 +214,58 @@ bool mif_announce_tick(struct ikesa *sa, uint64_t now)
 	return sent;
 }
 
-void mif_info_request(struct ikesa *sa, const struct ike_chain *req,
-		      struct mif_payloads *p, struct ike_chain *out)
+/* INFORMATIONAL request: the peer's new list, or a refusal. */
+static void interfaces_request(struct notify_ctx *ctx,
+			       const struct ike_notify *n)
 {
-	const struct ike_payload *pl;
+	struct ikesa *sa = ctx->sa;
 
-	mif_check_notifies(sa, req, IKE_EXCH_INFORMATIONAL, false, false);
-	pl = ike_chain_find_notify(req, IKE_N_MIF_INTERFACES);
-	if (!pl)
-		return;
 	if (sa->mif_status != MIF_ON) {
 		engine_logf(sa->engine, ENGINE_LOG_INFO, sa, "INFORMATIONAL: "
 			    "MIF_INTERFACES without MIF negotiated: ignored");
 		return;
 	}
-	if (mif_take_peer(sa, pl->notify, "INFORMATIONAL"))
-		mif_add_invalid(p, out);
+	if (mif_take_peer(sa, n, "INFORMATIONAL"))
+		mif_add_invalid(ctx->mif, ctx->out);
 }
 
-void mif_info_response(struct ikesa *sa, const struct ike_chain *resp)
-{
-	bool ours = sa->mif && sa->mif->in_flight &&
-		    sa->mif->msg_id == sa->req.msg_id;
+const struct notify_entry notify_mif_interfaces = {
+	.type = IKE_N_MIF_INTERFACES,
+	.where = NOTIFY_IN_AUTH_REQ | NOTIFY_IN_AUTH_RESP |
+		 NOTIFY_IN_INFO_REQ,
+	.handle = interfaces_request,
+};
 
-	mif_check_notifies(sa, resp, IKE_EXCH_INFORMATIONAL, true, false);
-	if (ours)
-		sa->mif->in_flight = false;
-	if (!ike_chain_find_notify(resp, IKE_N_MIF_INVALID_INTERFACES))
-		return;
-	if (ours)
+/* Whether our INFORMATIONAL request in flight carries our list. */
+static bool announced(const struct ikesa *sa)
+{
+	return sa->mif && sa->mif->in_flight &&
+	       sa->mif->msg_id == sa->req.msg_id;
+}
+
+/* INFORMATIONAL response: the peer refuses the list we announced. */
+static void invalid_response(struct notify_ctx *ctx,
+			     const struct ike_notify *n)
+{
+	struct ikesa *sa = ctx->sa;
+
+	if (announced(sa))
 		mif_refused(sa, "INFORMATIONAL");
 	else
 		engine_logf(sa->engine, ENGINE_LOG_INFO, sa, "INFORMATIONAL: "
 			    "MIF_INVALID_INTERFACES answers no announcement: "
 			    "ignored");
+}
+
+const struct notify_entry notify_mif_invalid_interfaces = {
+	.type = IKE_N_MIF_INVALID_INTERFACES,
+	.where = NOTIFY_IN_AUTH_RESP | NOTIFY_IN_INFO_RESP,
+	.informs = true,
+	.handle = invalid_response,
+};
+
+void mif_info_response(struct ikesa *sa)
+{
+	if (announced(sa))
+		sa->mif->in_flight = false;
 }

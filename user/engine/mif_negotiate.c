@@ -13,6 +13,7 @@
 #include "engine/exchange.h"
 #include "engine/ike_sa.h"
 #include "engine/mif.h"
+#include "engine/notify_table.h"
 #include "ike/constants.h"
 
 const char *mif_status_name(enum mif_status s)
@@ -54,83 +55,11 @@ void mif_payloads_free(struct mif_payloads *p)
 	ike_writer_free(&p->w);
 }
 
-/* Where each MIF notify may appear (mif.md's table), as a bit set. */
-#define IN_AUTH_REQ	0x1
-#define IN_AUTH_RESP	0x2
-#define IN_INFO_REQ	0x4
-#define IN_INFO_RESP	0x8
-#define IN_CHILD_REQ	0x10
-#define IN_CHILD_RESP	0x20
-
-static unsigned int allowed(uint16_t type)
-{
-	switch (type) {
-	case IKE_N_MIF_SUPPORTED:
-		return IN_AUTH_REQ | IN_AUTH_RESP;
-	case IKE_N_MIF_INTERFACES:
-		return IN_AUTH_REQ | IN_AUTH_RESP | IN_INFO_REQ;
-	case IKE_N_MIF_CHILD_PATH:
-		return IN_AUTH_REQ | IN_AUTH_RESP | IN_CHILD_REQ |
-		       IN_CHILD_RESP;
-	case IKE_N_MIF_INVALID_INTERFACES:
-		return IN_AUTH_RESP | IN_INFO_RESP;
-	case IKE_N_MIF_UNACCEPTABLE_PATH:
-		return IN_AUTH_RESP | IN_CHILD_RESP;
-	}
-	return 0;
-}
-
-static bool is_mif(uint16_t type)
-{
-	return type == IKE_N_MIF_SUPPORTED || type == IKE_N_MIF_INTERFACES ||
-	       type == IKE_N_MIF_CHILD_PATH ||
-	       type == IKE_N_MIF_INVALID_INTERFACES ||
-	       type == IKE_N_MIF_UNACCEPTABLE_PATH;
-}
-
-static unsigned int place(uint8_t exchange, bool response)
-{
-	switch (exchange) {
-	case IKE_EXCH_IKE_AUTH:
-		return response ? IN_AUTH_RESP : IN_AUTH_REQ;
-	case IKE_EXCH_INFORMATIONAL:
-		return response ? IN_INFO_RESP : IN_INFO_REQ;
-	case IKE_EXCH_CREATE_CHILD_SA:
-		return response ? IN_CHILD_RESP : IN_CHILD_REQ;
-	}
-	return 0;
-}
-
-void mif_check_notifies(struct ikesa *sa, const struct ike_chain *ch,
-			uint8_t exchange, bool response, bool plain)
-{
-	unsigned int here = plain ? 0 : place(exchange, response);
-	const struct ike_payload *pl = NULL;
-	bool seen[3] = { false, false, false };
-	const char *x = ike_exchange_name(exchange);
-	const char *dir = response ? "response" : "request";
-	uint16_t t;
-
-	while ((pl = ike_chain_find(ch, IKE_PL_NOTIFY, pl))) {
-		t = pl->notify->type;
-		if (!is_mif(t))
-			continue;
-		if (!(allowed(t) & here)) {
-			engine_logf(sa->engine, plain ? ENGINE_LOG_DEBUG :
-				    ENGINE_LOG_INFO, sa, "%s %s: %s %s: "
-				    "ignored", x, dir, ike_notify_name(t),
-				    plain ? "outside SK" : "not expected here");
-			continue;
-		}
-		if (t < IKE_N_MIF_SUPPORTED || t > IKE_N_MIF_CHILD_PATH)
-			continue;
-		if (seen[t - IKE_N_MIF_SUPPORTED])
-			engine_logf(sa->engine, ENGINE_LOG_INFO, sa, "%s %s: "
-				    "a second %s: ignored", x, dir,
-				    ike_notify_name(t));
-		seen[t - IKE_N_MIF_SUPPORTED] = true;
-	}
-}
+/* Read by the IKE_AUTH handlers below. */
+const struct notify_entry notify_mif_supported = {
+	.type = IKE_N_MIF_SUPPORTED,
+	.where = NOTIFY_IN_AUTH_REQ | NOTIFY_IN_AUTH_RESP,
+};
 
 /*
  * The peer's MIF_SUPPORTED in ch, parsed into *s: false if absent or
@@ -213,7 +142,7 @@ void mif_auth_response(struct ikesa *sa, const struct ike_chain *resp)
 	const struct ike_payload *pl;
 	struct mif_supported s;
 
-	mif_check_notifies(sa, resp, IKE_EXCH_IKE_AUTH, true, false);
+	notify_check(sa, resp, IKE_EXCH_IKE_AUTH, true, false);
 	if (!sa->mif) {
 		/* Not offered: MIF_OFF_LOCAL or _FAILED since the request. */
 		off(sa, sa->mif_status);
@@ -240,7 +169,7 @@ void mif_auth_request(struct ikesa *sa, const struct ike_chain *req,
 	struct mif_supported s;
 	bool offered;
 
-	mif_check_notifies(sa, req, IKE_EXCH_IKE_AUTH, false, false);
+	notify_check(sa, req, IKE_EXCH_IKE_AUTH, false, false);
 	offered = peer_supports(sa, req, &s);
 	if (!sa->conn->mif) {
 		off(sa, MIF_OFF_LOCAL);

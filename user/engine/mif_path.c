@@ -14,7 +14,21 @@
 #include "engine/ike_sa.h"
 #include "engine/mif.h"
 #include "engine/mif_path.h"
+#include "engine/notify_table.h"
 #include "ike/constants.h"
+
+/* Read by the Child SA negotiation below (child_exchange.c). */
+const struct notify_entry notify_mif_child_path = {
+	.type = IKE_N_MIF_CHILD_PATH,
+	.where = NOTIFY_IN_AUTH_REQ | NOTIFY_IN_AUTH_RESP |
+		 NOTIFY_IN_CHILD_REQ | NOTIFY_IN_CHILD_RESP,
+};
+
+/* The responder's refusal of a path: the Child SA fails. */
+const struct notify_entry notify_mif_unacceptable_path = {
+	.type = IKE_N_MIF_UNACCEPTABLE_PATH,
+	.where = NOTIFY_IN_AUTH_RESP | NOTIFY_IN_CHILD_RESP,
+};
 
 static uint8_t mif_family(int family)
 {

@@ -17,6 +17,7 @@
 #include "crypto/sign.h"
 #include "crypto/sk_cipher.h"
 #include "engine/conn.h"
+#include "engine/create_child_sa.h"
 #include "engine/engine.h"
 #include "engine/exchange.h"
 #include "engine/ike_sa.h"
@@ -2413,7 +2414,7 @@ static void pfs_child(void **state)
 	free(d.buf);
 	assert_int_equal(n_children(sa), 2);
 	check_child(w, sa->children);
-	assert_false(sa->req.have_dh);
+	assert_null(create_child_sa_request(sa));
 	world_free(w);
 }
 
@@ -2485,7 +2486,8 @@ static void pfs_invalid_ke(void **state)
 	free(d.buf);
 	/* A retried with group 19. */
 	assert_true(sa->req.active);
-	assert_int_equal(sa->req.dh.group->id, IKE_DH_ECP_256);
+	assert_int_equal(create_child_sa_request(sa)->dh.group->id,
+			 IKE_DH_ECP_256);
 	pump(w, 1);
 	assert_int_equal(n_children(sa), 2);
 	assert_int_equal(n_children(b), 2);
@@ -3063,6 +3065,7 @@ static const uint8_t *lower(const uint8_t *a, const uint8_t *b, size_t len)
 static void collide_once(void)
 {
 	struct world *w = world_life(100, IKE_DH_ECP_256, true);
+	const struct ccs_request *cr;
 	struct ikesa *s[2];
 	uint8_t ni[2][IKE_NONCE_MAX], nr[2][IKE_NONCE_MAX];
 	uint32_t made[2], old_in[2];
@@ -3081,9 +3084,10 @@ static void collide_once(void)
 		old_in[i] = s[i]->children->spi_in;
 		engine_tick(&w->e[i], t);
 		assert_true(s[i]->req.active);
-		memcpy(ni[i], s[i]->req.nonce, s[i]->req.nonce_len);
-		len = s[i]->req.nonce_len;
-		made[i] = s[i]->req.child->spi_in;
+		cr = create_child_sa_request(s[i]);
+		memcpy(ni[i], cr->nonce, cr->nonce_len);
+		len = cr->nonce_len;
+		made[i] = cr->children.c[0]->spi_in;
 	}
 	d[0] = pop(w);
 	d[1] = pop(w);
@@ -3148,6 +3152,7 @@ static void child_rekey_collision(void **state)
 static void collide_reordered(void)
 {
 	struct world *w = world_life(100, IKE_DH_ECP_256, true);
+	const struct ccs_request *cr;
 	uint8_t ni[2][IKE_NONCE_MAX], nr[2][IKE_NONCE_MAX];
 	struct dgram d[2], r[2], del;
 	struct ikesa *s[2];
@@ -3165,8 +3170,9 @@ static void collide_reordered(void)
 	for (int i = 0; i < 2; i++) {
 		old_in[i] = s[i]->children->spi_in;
 		engine_tick(&w->e[i], t);
-		memcpy(ni[i], s[i]->req.nonce, s[i]->req.nonce_len);
-		len = s[i]->req.nonce_len;
+		cr = create_child_sa_request(s[i]);
+		memcpy(ni[i], cr->nonce, cr->nonce_len);
+		len = cr->nonce_len;
 	}
 	d[0] = pop(w);
 	d[1] = pop(w);
@@ -3233,7 +3239,7 @@ static void child_rekey_collision_late(void **state)
 		s[0]->children->rekey_at : s[1]->children->rekey_at;
 	engine_tick(&w->e[0], t);
 	engine_tick(&w->e[1], t);
-	made = s[0]->req.child->spi_in;
+	made = create_child_sa_request(s[0])->children.c[0]->spi_in;
 	ra = pop(w);
 	rb = pop(w);
 	deliver(w, &ra, t);

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Our request in flight: the state its exchange keeps for the answer,
+ * and the Child SAs it creates (request.h).
+ */
+#include <errno.h>
+
+#include "engine/ike_sa.h"
+#include "engine/request.h"
+
+void request_set(struct ikesa *sa, struct request_state *st)
+{
+	request_free(sa, sa->req.state);
+	sa->req.state = st;
+}
+
+struct request_state *request_get(const struct ikesa *sa,
+				  const struct request_ops *ops)
+{
+	struct request_state *st = sa->req.state;
+
+	return sa->req.active && st && st->ops == ops ? st : NULL;
+}
+
+struct request_state *request_take(struct ikesa *sa,
+				   const struct request_ops *ops)
+{
+	struct request_state *st = request_get(sa, ops);
+
+	if (st)
+		sa->req.state = NULL;
+	return st;
+}
+
+void request_free(struct ikesa *sa, struct request_state *st)
+{
+	if (st)
+		st->ops->free(sa, st);
+}
+
+int request_children_add(struct request_children *l, struct childsa *c)
+{
+	if (l->n == REQUEST_MAX_CHILDREN)
+		return -ENOSPC;
+	l->c[l->n++] = c;
+	return 0;
+}
+
+void request_children_take(struct request_children *l,
+			   struct request_children *out)
+{
+	out->n = l->n;
+	for (unsigned int i = 0; i < l->n; i++)
+		out->c[i] = l->c[i];
+	l->n = 0;
+}
+
+void request_children_free(struct ikesa *sa, struct request_children *l)
+{
+	for (unsigned int i = 0; i < l->n; i++) {
+		childsa_uninstall(l->c[i], sa->engine);
+		childsa_free(l->c[i]);
+	}
+	l->n = 0;
+}

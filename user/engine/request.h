@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Our request in flight, as its exchange sees it. struct ikesa_request
+ * (ike_sa.h) holds what every request has: exchange, message ID, the
+ * datagram and its retransmission. What a request is about, for its
+ * response handler, is a state of the exchange's own: a type defined
+ * beside the exchange, struct request_state its first member, with its
+ * ops. The IKE SA frees it when the request is done or the SA goes; a
+ * response handler may take it over (request_take()) to keep it while
+ * it starts the next request.
+ *
+ * A request may create many Child SAs (MIF: one per child and interface
+ * when an interface is added) and delete many: the lists it carries are
+ * bounded below.
+ */
+#ifndef MIF_ENGINE_REQUEST_H
+#define MIF_ENGINE_REQUEST_H
+
+#include <stddef.h>
+
+struct ikesa;
+struct request_state;
+
+struct request_ops {
+	/*
+	 * Release what st holds (Child SAs still in it, key pairs), wipe
+	 * and free it. sa may be on its way out.
+	 */
+	void (*free)(struct ikesa *sa, struct request_state *st);
+};
+
+struct request_state {
+	const struct request_ops *ops;
+};
+
+/* The exchange's state around st. */
+#define request_of(st, type, member) \
+	((type *)((char *)(st) - offsetof(type, member)))
+
+/*
+ * Attach st to the request just sent (after ikesa_request()): it is
+ * sa's until the answer comes or the SA goes.
+ */
+void request_set(struct ikesa *sa, struct request_state *st);
+/* The state of sa's request in flight if it is of ops, else NULL. */
+struct request_state *request_get(const struct ikesa *sa,
+				  const struct request_ops *ops);
+/* The same, detached from sa: the caller frees it (request_free()). */
+struct request_state *request_take(struct ikesa *sa,
+				   const struct request_ops *ops);
+/* Free st (NULL: nothing). */
+void request_free(struct ikesa *sa, struct request_state *st);
+
+/*
+ * The most Child SAs one request creates: every child of a connection
+ * (CONN_MAX_CHILDREN) on a few pairs of interfaces at once.
+ */
+#define REQUEST_MAX_CHILDREN	256
+
+/*
+ * The Child SAs a request (IKE_AUTH, CREATE_CHILD_SA) creates, in the
+ * order of its payloads. The list owns them until its response handler
+ * takes them over (request_children_take()).
+ */
+struct request_children {
+	unsigned int n;
+	struct childsa *c[REQUEST_MAX_CHILDREN];
+};
+
+/* Add c. 0, or -ENOSPC with REQUEST_MAX_CHILDREN in l: c stays yours. */
+int request_children_add(struct request_children *l, struct childsa *c);
+/* Move l's Child SAs to *out, leaving l empty. */
+void request_children_take(struct request_children *l,
+			   struct request_children *out);
+/* Uninstall and free the Child SAs still in l; l is left empty. */
+void request_children_free(struct ikesa *sa, struct request_children *l);
+
+#endif
