@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The XFRM netlink backend (user/kernel/xfrm.c) against a real kernel: SAs
+# The XFRM netlink backend (user/backend/xfrm.c) against a real kernel: SAs
 # and policies it installs on both peers of topo.sh are exactly what was
 # asked for (algorithms, SPIs, reqid, mark, if_id), carry ESP traffic, are
 # counted by sa_stats, and are gone after del_sa/del_policy.

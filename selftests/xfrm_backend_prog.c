@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Drive the XFRM backend (user/kernel/xfrm.c) from the command line, for
+ * Drive the XFRM backend (user/backend/xfrm.c) from the command line, for
  * selftests/xfrm_backend.sh. Commands, separated by a lone ",", run in
  * order on one backend:
  *
@@ -28,7 +28,7 @@
 #include <string.h>
 
 #include "ike/constants.h"
-#include "kernel/xfrm.h"
+#include "backend/xfrm.h"
 
 static uint32_t last_spi;
 

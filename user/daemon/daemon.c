@@ -21,7 +21,7 @@
 #include "daemon/log.h"
 #include "daemon/reload.h"
 #include "engine/ike_sa.h"
-#include "kernel/xfrm.h"
+#include "backend/xfrm.h"
 
 static int sig_fd = -1;
 

@@ -19,7 +19,7 @@
 #include "daemon/retry.h"
 #include "daemon/sockets.h"
 #include "engine/engine.h"
-#include "kernel/backend.h"
+#include "backend/backend.h"
 
 #define DAEMON_RETIRED_MAX	16
 /*

@@ -37,7 +37,7 @@ static void fill_ts(struct ike_ts *ts, struct ike_selector *s,
 }
 
 int child_request_payloads(struct ikesa *sa, struct childsa *c,
-			   struct ike_chain *chain, struct ike_sa *sap,
+			   struct ike_chain *chain, struct ike_sa_payload *sap,
 			   struct ike_ts *tsi, struct ike_ts *tsr,
 			   struct ike_notify *mode, uint16_t dh_group)
 {
@@ -146,7 +146,8 @@ static uint16_t respond_ke(const struct proposal_choice *pc,
 }
 
 /* Why an ESP offer was refused: what it held, and what we take. */
-static void offer_refused(struct child_nego *nego, const struct ike_sa *offer,
+static void offer_refused(struct child_nego *nego,
+			  const struct ike_sa_payload *offer,
 			  const struct conn_child *t)
 {
 	char peer[96], ours[96];
@@ -338,7 +339,7 @@ struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 }
 
 int child_response_payloads(struct childsa *c, struct ike_chain *chain,
-			    struct ike_sa *sap,
+			    struct ike_sa_payload *sap,
 			    const struct proposal_choice *pc,
 			    struct ike_ts *tsi, struct ike_ts *tsr,
 			    struct ike_notify *mode)

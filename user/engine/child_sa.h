@@ -18,7 +18,7 @@
 #include "engine/proposal.h"
 #include "ike/mif.h"
 #include "ike/ts.h"
-#include "kernel/backend.h"
+#include "backend/backend.h"
 
 struct engine;
 

@@ -15,7 +15,7 @@
 #include "engine/pool.h"
 #include "ike/sa.h"
 #include "ike/ts.h"
-#include "kernel/backend.h"
+#include "backend/backend.h"
 
 #define CONN_MAX_PROPOSALS	4
 #define CONN_MAX_TRANSFORMS	16

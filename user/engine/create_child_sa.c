@@ -28,7 +28,7 @@
 
 struct ccs_msg {
 	struct ike_chain chain;
-	struct ike_sa sap;
+	struct ike_sa_payload sap;
 	struct ike_ts tsi, tsr;
 	struct ike_nonce nonce;
 	struct ike_ke ke;
@@ -195,7 +195,7 @@ out:
 		ccs_request_free(sa, &cr->rs);
 	if (cm) {
 		ike_chain_free(&cm->chain);
-		ike_sa_free(&cm->sap);
+		ike_sa_payload_free(&cm->sap);
 	}
 	free(cm);
 	return ret;
@@ -409,7 +409,7 @@ out:
 	if (nego.have_dh)
 		dh_destroy(&cm->dh);
 	ike_chain_free(&cm->chain);
-	ike_sa_free(&cm->sap);
+	ike_sa_payload_free(&cm->sap);
 	free(cm);
 }
 

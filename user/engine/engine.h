@@ -70,7 +70,7 @@
 #include "engine/iface.h"
 #include "engine/proposal_set.h"
 #include "engine/sa_table.h"
-#include "kernel/backend.h"
+#include "backend/backend.h"
 
 struct ikesa;
 struct childsa;

@@ -123,7 +123,7 @@ void engine_failed(struct engine *e, struct ikesa *sa, const struct conn *c,
 /* Proposals as text, "aes256gcm16-prfsha256-ecp256, ...". Return out. */
 const char *engine_conf_proposals_text(const struct conn_proposal *p,
 				       unsigned int n, char *out, size_t len);
-const char *engine_offer_text(const struct ike_sa *sa, char *out,
+const char *engine_offer_text(const struct ike_sa_payload *sa, char *out,
 			      size_t len);
 /* Link sa into the responder table (its spi_i is the peer's). */
 int engine_hash_peer(struct engine *e, struct ikesa *sa);
@@ -252,7 +252,7 @@ struct child_nego {
  * dh_group: the KE group sent, 0 for none, PROPOSAL_NO_DH in IKE_AUTH.
  */
 int child_request_payloads(struct ikesa *sa, struct childsa *c,
-			   struct ike_chain *chain, struct ike_sa *sap,
+			   struct ike_chain *chain, struct ike_sa_payload *sap,
 			   struct ike_ts *tsi, struct ike_ts *tsr,
 			   struct ike_notify *mode, uint16_t dh_group);
 /*
@@ -266,7 +266,7 @@ struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 			      struct proposal_choice *pc, uint16_t *notify);
 /* Append SA, TSi, TSr (and mode notify) for a child to a response. */
 int child_response_payloads(struct childsa *c, struct ike_chain *chain,
-			    struct ike_sa *sap,
+			    struct ike_sa_payload *sap,
 			    const struct proposal_choice *pc,
 			    struct ike_ts *tsi, struct ike_ts *tsr,
 			    struct ike_notify *mode);

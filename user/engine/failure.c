@@ -111,7 +111,8 @@ const char *engine_conf_proposals_text(const struct conn_proposal *p,
 	return out;
 }
 
-const char *engine_offer_text(const struct ike_sa *sa, char *out, size_t len)
+const char *engine_offer_text(const struct ike_sa_payload *sa, char *out,
+			      size_t len)
 {
 	size_t at = 0;
 

@@ -28,7 +28,7 @@
 /* The payloads of one IKE_AUTH message we send. */
 struct auth_msg {
 	struct ike_chain chain;
-	struct ike_sa sap;
+	struct ike_sa_payload sap;
 	struct ike_ts tsi, tsr;
 	struct ike_id id, peer_id;
 	struct ike_auth auth;
@@ -137,7 +137,7 @@ static void wipe_free(struct auth_msg *am)
 {
 	gnutls_memset(am->auth_data, 0, sizeof(am->auth_data));
 	ike_chain_free(&am->chain);
-	ike_sa_free(&am->sap);
+	ike_sa_payload_free(&am->sap);
 	mif_payloads_free(&am->mif);
 	free(am);
 }

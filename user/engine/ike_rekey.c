@@ -22,7 +22,7 @@
 
 struct rekey_msg {
 	struct ike_chain chain;
-	struct ike_sa sap;
+	struct ike_sa_payload sap;
 	struct ike_nonce nonce;
 	struct ike_ke ke;
 	uint8_t nr[RANDOM_NONCE_LEN];
@@ -112,7 +112,7 @@ out:
 		rekey_request_free(sa, &rr->rs);
 	if (rm) {
 		ike_chain_free(&rm->chain);
-		ike_sa_free(&rm->sap);
+		ike_sa_payload_free(&rm->sap);
 	}
 	free(rm);
 	return ret;
@@ -290,7 +290,7 @@ wipe:
 	dh_destroy(&rm->dh);
 out:
 	ike_chain_free(&rm->chain);
-	ike_sa_free(&rm->sap);
+	ike_sa_payload_free(&rm->sap);
 	free(rm);
 }
 

@@ -36,7 +36,7 @@ int ike_sa_init_start(struct ikesa *sa, uint64_t now)
 {
 	const struct conn *c = sa->conn;
 	struct ike_chain *chain = calloc(1, sizeof(*chain));
-	struct ike_sa *sap = calloc(1, sizeof(*sap));
+	struct ike_sa_payload *sap = calloc(1, sizeof(*sap));
 	struct sig_payloads sig;
 	struct ike_notify cookie, frag;
 	struct nat_notifies natd;
@@ -100,7 +100,7 @@ out:
 	if (chain)
 		ike_chain_free(chain);
 	if (sap)
-		ike_sa_free(sap);
+		ike_sa_payload_free(sap);
 	free(chain);
 	free(sap);
 	return ret;
@@ -222,7 +222,7 @@ static void add_sig_payloads(struct ikesa *sa, struct ike_chain *chain,
 static int respond(struct ikesa *sa, const struct proposal_choice *pc)
 {
 	struct ike_chain *chain = calloc(1, sizeof(*chain));
-	struct ike_sa *sap = calloc(1, sizeof(*sap));
+	struct ike_sa_payload *sap = calloc(1, sizeof(*sap));
 	struct sig_payloads *sig = calloc(1, sizeof(*sig));
 	struct ike_nonce nonce = { sa->nr, sa->nr_len };
 	struct ike_notify frag;
@@ -260,7 +260,7 @@ out:
 	if (chain)
 		ike_chain_free(chain);
 	if (sap)
-		ike_sa_free(sap);
+		ike_sa_payload_free(sap);
 	free(chain);
 	free(sap);
 	free(sig);
@@ -353,7 +353,7 @@ bool ike_sa_init_admit(struct engine *e, const struct engine_msg *m)
  * stranger causes this at will (the text stops at its buffer).
  */
 static void no_proposal(struct engine *e, const struct engine_msg *m,
-			const struct ike_sa *offer)
+			const struct ike_sa_payload *offer)
 {
 	const struct conn *c = engine_match_conn(e, m->local, m->remote,
 						 NULL);

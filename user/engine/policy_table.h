@@ -44,7 +44,7 @@
 #include <stdint.h>
 
 #include "engine/sa_table.h"
-#include "kernel/backend.h"
+#include "backend/backend.h"
 
 struct childsa;
 

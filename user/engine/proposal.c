@@ -228,8 +228,8 @@ static void compact(const struct ike_proposal *p, struct ike_proposal *q,
 	q->n_transforms = n;
 }
 
-int proposal_peer_read(struct proposal_peer *pp, const struct ike_sa *offered,
-		       uint8_t protocol)
+int proposal_peer_read(struct proposal_peer *pp,
+		       const struct ike_sa_payload *offered, uint8_t protocol)
 {
 	const struct ike_proposal *p;
 	struct ike_transform *xf;
@@ -243,7 +243,7 @@ int proposal_peer_read(struct proposal_peer *pp, const struct ike_sa *offered,
 		n_xf += p->n_transforms;
 	}
 	pp->ignored = offered->n_proposals - n;
-	xf = ike_sa_alloc(&pp->sa, n, n_xf);
+	xf = ike_sa_payload_alloc(&pp->sa, n, n_xf);
 	if (!xf)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < n; i++) {
@@ -259,7 +259,7 @@ int proposal_peer_read(struct proposal_peer *pp, const struct ike_sa *offered,
 
 void proposal_peer_free(struct proposal_peer *pp)
 {
-	ike_sa_free(&pp->sa);
+	ike_sa_payload_free(&pp->sa);
 	pp->ignored = 0;
 }
 
@@ -277,7 +277,7 @@ int proposal_peer_select(const struct proposal_peer *pp,
 	return -1;
 }
 
-int proposal_select(const struct ike_sa *offered,
+int proposal_select(const struct ike_sa_payload *offered,
 		    const struct conn_proposal *mine, unsigned int n,
 		    uint8_t protocol, uint16_t ke_group,
 		    struct proposal_choice *out)
@@ -293,7 +293,7 @@ int proposal_select(const struct ike_sa *offered,
 	return ret;
 }
 
-int proposal_check_reply(const struct ike_sa *reply,
+int proposal_check_reply(const struct ike_sa_payload *reply,
 			 const struct conn_proposal *mine, unsigned int n,
 			 uint8_t protocol, uint16_t ke_group,
 			 struct proposal_choice *out)
@@ -319,7 +319,7 @@ int proposal_check_reply(const struct ike_sa *reply,
 	return match(p, &mine[p->num - 1], protocol, ke_group, out);
 }
 
-int proposal_offer(struct ike_sa *sa, const struct conn_proposal *mine,
+int proposal_offer(struct ike_sa_payload *sa, const struct conn_proposal *mine,
 		   unsigned int n, uint8_t protocol, const uint8_t *spi,
 		   size_t spi_len, uint16_t dh_first)
 {
@@ -330,7 +330,7 @@ int proposal_offer(struct ike_sa *sa, const struct conn_proposal *mine,
 		n = IKE_SA_MAX_PROPOSALS;
 	for (unsigned int i = 0; i < n; i++)
 		n_xf += mine[i].n;
-	xf = ike_sa_alloc(sa, n, n_xf);
+	xf = ike_sa_payload_alloc(sa, n, n_xf);
 	if (!xf)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < n; i++) {
@@ -362,13 +362,13 @@ int proposal_offer(struct ike_sa *sa, const struct conn_proposal *mine,
 	return 0;
 }
 
-int proposal_reply(struct ike_sa *sa, const struct proposal_choice *pc,
+int proposal_reply(struct ike_sa_payload *sa, const struct proposal_choice *pc,
 		   const uint8_t *spi, size_t spi_len)
 {
 	struct ike_transform *xf;
 	struct ike_proposal *p;
 
-	xf = ike_sa_alloc(sa, 1, pc->prop.n_transforms);
+	xf = ike_sa_payload_alloc(sa, 1, pc->prop.n_transforms);
 	if (!xf)
 		return -ENOMEM;
 	p = &sa->proposals[0];

@@ -52,7 +52,7 @@ struct proposal_choice {
  * offer would.
  */
 struct proposal_peer {
-	struct ike_sa sa;
+	struct ike_sa_payload sa;
 	unsigned int ignored;		/* proposals beyond the limits */
 };
 
@@ -68,20 +68,20 @@ struct proposal_peer {
  * non-zero) is moved to the front of each proposal holding it, so the
  * responder knows which KE payload we sent.
  */
-int proposal_offer(struct ike_sa *sa, const struct conn_proposal *mine,
+int proposal_offer(struct ike_sa_payload *sa, const struct conn_proposal *mine,
 		   unsigned int n, uint8_t protocol, const uint8_t *spi,
 		   size_t spi_len, uint16_t dh_first);
 /*
  * Fill sa with the one proposal of a reply: the choice, with our SPI
  * (spi_len 4 or 8) or, spi NULL, the proposal's own. 0 or -ENOMEM.
- * Both allocate sa's arrays: release them with ike_sa_free().
+ * Both allocate sa's arrays: release them with ike_sa_payload_free().
  */
-int proposal_reply(struct ike_sa *sa, const struct proposal_choice *pc,
+int proposal_reply(struct ike_sa_payload *sa, const struct proposal_choice *pc,
 		   const uint8_t *spi, size_t spi_len);
 
 /* Read offered (see struct proposal_peer). 0 or -ENOMEM. */
-int proposal_peer_read(struct proposal_peer *pp, const struct ike_sa *offered,
-		       uint8_t protocol);
+int proposal_peer_read(struct proposal_peer *pp,
+		       const struct ike_sa_payload *offered, uint8_t protocol);
 void proposal_peer_free(struct proposal_peer *pp);
 
 /*
@@ -92,7 +92,7 @@ void proposal_peer_free(struct proposal_peer *pp);
  * accepted. Returns 0, or -1 when nothing fits (NO_PROPOSAL_CHOSEN). An
  * ESP choice may hold a DH group (PFS in CREATE_CHILD_SA), never a PRF.
  */
-int proposal_select(const struct ike_sa *offered,
+int proposal_select(const struct ike_sa_payload *offered,
 		    const struct conn_proposal *mine, unsigned int n,
 		    uint8_t protocol, uint16_t ke_group,
 		    struct proposal_choice *out);
@@ -106,7 +106,7 @@ int proposal_peer_select(const struct proposal_peer *pp,
  * Initiator: check the responder's reply is one proposal with one
  * transform per type, all from our offer. Returns 0 or -1.
  */
-int proposal_check_reply(const struct ike_sa *reply,
+int proposal_check_reply(const struct ike_sa_payload *reply,
 			 const struct conn_proposal *mine, unsigned int n,
 			 uint8_t protocol, uint16_t ke_group,
 			 struct proposal_choice *out);

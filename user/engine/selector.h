@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "ike/ts.h"
-#include "kernel/backend.h"
+#include "backend/backend.h"
 
 /*
  * At most this many blocks (kernel policies) for the port range of one

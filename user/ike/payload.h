@@ -19,7 +19,7 @@
 #include "ike/constants.h"
 #include "ike/error.h"
 
-struct ike_sa;
+struct ike_sa_payload;
 struct ike_ke;
 struct ike_id;
 struct ike_cert;
@@ -60,7 +60,7 @@ struct ike_payload {
 	size_t body_len;
 	union {
 		void *any;
-		struct ike_sa *sa;
+		struct ike_sa_payload *sa;
 		struct ike_ke *ke;
 		struct ike_id *id;
 		struct ike_cert *cert;

@@ -192,8 +192,8 @@ static int count(struct ike_reader r, unsigned int *n, unsigned int *xf,
 	return ret;
 }
 
-struct ike_transform *ike_sa_alloc(struct ike_sa *sa, unsigned int n,
-				   unsigned int xf)
+struct ike_transform *ike_sa_payload_alloc(struct ike_sa_payload *sa,
+					   unsigned int n, unsigned int xf)
 {
 	size_t head = (size_t)n * sizeof(*sa->proposals);
 
@@ -207,13 +207,13 @@ struct ike_transform *ike_sa_alloc(struct ike_sa *sa, unsigned int n,
 	return (struct ike_transform *)((char *)sa->owned + head);
 }
 
-void ike_sa_free(struct ike_sa *sa)
+void ike_sa_payload_free(struct ike_sa_payload *sa)
 {
 	free(sa->owned);
 	memset(sa, 0, sizeof(*sa));
 }
 
-int ike_sa_parse(struct ike_sa *sa, struct ike_reader *r,
+int ike_sa_payload_parse(struct ike_sa_payload *sa, struct ike_reader *r,
 		 struct ike_error *err)
 {
 	struct ike_transform *xf;
@@ -226,7 +226,7 @@ int ike_sa_parse(struct ike_sa *sa, struct ike_reader *r,
 	memset(sa, 0, sizeof(*sa));
 	if (count(*r, &n, &n_xf, err))
 		return -1;
-	xf = ike_sa_alloc(sa, n, n_xf);
+	xf = ike_sa_payload_alloc(sa, n, n_xf);
 	if (!xf)
 		return ike_fail(err, IKE_ERR_NOMEM, 0, "out of memory");
 	while ((ret = next_proposal(r, &more, &body, err)) > 0) {
@@ -250,7 +250,7 @@ int ike_sa_parse(struct ike_sa *sa, struct ike_reader *r,
 	if (!ret)
 		return 0;
 fail:
-	ike_sa_free(sa);
+	ike_sa_payload_free(sa);
 	return -1;
 }
 
@@ -296,7 +296,7 @@ static int build_proposal(struct ike_writer *w, const struct ike_proposal *p,
 	return 0;
 }
 
-int ike_sa_build(struct ike_writer *w, const struct ike_sa *sa,
+int ike_sa_payload_build(struct ike_writer *w, const struct ike_sa_payload *sa,
 		 struct ike_error *err)
 {
 	if (!sa->n_proposals || sa->n_proposals > IKE_SA_MAX_PROPOSALS)
@@ -311,22 +311,22 @@ int ike_sa_build(struct ike_writer *w, const struct ike_sa *sa,
 static int sa_parse(struct ike_payload *pl, struct ike_reader *r,
 		    struct ike_error *err)
 {
-	return ike_sa_parse(pl->sa, r, err);
+	return ike_sa_payload_parse(pl->sa, r, err);
 }
 
 static int sa_build(struct ike_writer *w, const struct ike_payload *pl,
 		    struct ike_error *err)
 {
-	return ike_sa_build(w, pl->sa, err);
+	return ike_sa_payload_build(w, pl->sa, err);
 }
 
 static void sa_release(struct ike_payload *pl)
 {
-	ike_sa_free(pl->sa);
+	ike_sa_payload_free(pl->sa);
 }
 
 const struct ike_payload_ops ike_sa_ops = {
-	.size = sizeof(struct ike_sa),
+	.size = sizeof(struct ike_sa_payload),
 	.parse = sa_parse,
 	.build = sa_build,
 	.release = sa_release,

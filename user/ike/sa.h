@@ -4,8 +4,9 @@
  * protocol, an SPI and a list of transforms.
  *
  * The proposals and their transforms are arrays of their real length.
- * Parsed, they are one allocation (ike_sa_alloc) that ike_sa_free()
- * releases; built, they are the caller's, or ike_sa_alloc()'s.
+ * Parsed, they are one allocation (ike_sa_payload_alloc) that
+ * ike_sa_payload_free() releases; built, they are the caller's, or
+ * ike_sa_payload_alloc()'s.
  */
 #ifndef MIF_IKE_SA_H
 #define MIF_IKE_SA_H
@@ -41,10 +42,10 @@ struct ike_proposal {
 	struct ike_transform *transforms;
 };
 
-struct ike_sa {
+struct ike_sa_payload {
 	unsigned int n_proposals;
 	struct ike_proposal *proposals;
-	void *owned;		/* what ike_sa_free() releases, or NULL */
+	void *owned;	/* what ike_sa_payload_free() releases, or NULL */
 };
 
 /*
@@ -52,19 +53,22 @@ struct ike_sa {
  * zeroed, in one allocation owned by sa; returns the transforms, for the
  * caller to hand out to the proposals, or NULL when out of memory.
  */
-struct ike_transform *ike_sa_alloc(struct ike_sa *sa, unsigned int n,
-				   unsigned int xf);
-/* Release what ike_sa_alloc() or ike_sa_parse() allocated; sa is empty. */
-void ike_sa_free(struct ike_sa *sa);
+struct ike_transform *ike_sa_payload_alloc(struct ike_sa_payload *sa,
+					   unsigned int n, unsigned int xf);
+/*
+ * Release what ike_sa_payload_alloc() or ike_sa_payload_parse() allocated;
+ * sa is empty afterwards.
+ */
+void ike_sa_payload_free(struct ike_sa_payload *sa);
 
 /*
  * Parse an SA payload body into sa, its arrays allocated as large as the
- * body holds (release with ike_sa_free(); on failure nothing stays
+ * body holds (release with ike_sa_payload_free(); on failure nothing stays
  * allocated).
  */
-int ike_sa_parse(struct ike_sa *sa, struct ike_reader *r,
+int ike_sa_payload_parse(struct ike_sa_payload *sa, struct ike_reader *r,
 		 struct ike_error *err);
-int ike_sa_build(struct ike_writer *w, const struct ike_sa *sa,
+int ike_sa_payload_build(struct ike_writer *w, const struct ike_sa_payload *sa,
 		 struct ike_error *err);
 
 #endif

@@ -32,7 +32,7 @@
 #include "ike/nonce.h"
 #include "ike/sk.h"
 #include "ike/notify.h"
-#include "kernel/backend.h"
+#include "backend/backend.h"
 #include "harness.h"
 
 static int fake_alloc_spi(struct backend *b, const struct ip_addr *src,

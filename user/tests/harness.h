@@ -13,7 +13,7 @@
 
 #include "engine/conn.h"
 #include "engine/engine.h"
-#include "kernel/backend.h"
+#include "backend/backend.h"
 
 /* Fake backend. */
 

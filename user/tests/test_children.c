@@ -23,7 +23,7 @@
 #include "engine/ike_sa.h"
 #include "ike/constants.h"
 #include "ike/notify.h"
-#include "kernel/backend.h"
+#include "backend/backend.h"
 
 #include "harness.h"
 

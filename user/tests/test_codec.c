@@ -122,7 +122,7 @@ static void expect_bad(uint8_t type, const void *body, size_t len,
 
 /* Fixtures: a realistic IKE_SA_INIT request. */
 
-static struct ike_sa init_sa;
+static struct ike_sa_payload init_sa;
 static struct ike_proposal init_props[2];
 static struct ike_transform init_xf[2][4];
 static struct ike_ke init_ke;
@@ -152,7 +152,7 @@ static void init_fixtures(void)
 	struct ike_proposal *p;
 
 	memset(init_props, 0, sizeof(init_props));
-	init_sa = (struct ike_sa){ .proposals = init_props };
+	init_sa = (struct ike_sa_payload){ .proposals = init_props };
 	init_props[0].transforms = init_xf[0];
 	init_props[1].transforms = init_xf[1];
 	p = &init_sa.proposals[0];
@@ -298,7 +298,7 @@ static void sa_init_round_trip(void **state)
 
 static struct ike_id auth_id;
 static struct ike_auth auth_auth;
-static struct ike_sa auth_sa;
+static struct ike_sa_payload auth_sa;
 static struct ike_proposal auth_prop;
 static struct ike_transform auth_xf[2];
 static struct ike_ts auth_tsi, auth_tsr;
@@ -323,7 +323,7 @@ static void init_auth_fixtures(void)
 
 	memset(&auth_prop, 0, sizeof(auth_prop));
 	auth_prop.transforms = auth_xf;
-	auth_sa = (struct ike_sa){ .proposals = &auth_prop };
+	auth_sa = (struct ike_sa_payload){ .proposals = &auth_prop };
 	p = &auth_sa.proposals[0];
 	p->num = 1;
 	p->protocol = IKE_PROTO_ESP;
@@ -1164,7 +1164,7 @@ static void sa_unknown_attr_flagged(void **state)
 {
 	struct ike_reader r;
 	struct ike_error err;
-	struct ike_sa *sa = calloc(1, sizeof(*sa));
+	struct ike_sa_payload *sa = calloc(1, sizeof(*sa));
 	struct sa_body b;
 
 	assert_non_null(sa);
@@ -1173,10 +1173,10 @@ static void sa_unknown_attr_flagged(void **state)
 	sa_attr(&b, IKE_ATTR_FORMAT_TV | IKE_ATTR_KEY_LENGTH, 192);
 	sa_close(&b);
 	ike_reader_init(&r, b.w.p, b.w.len);
-	assert_int_equal(ike_sa_parse(sa, &r, &err), 0);
+	assert_int_equal(ike_sa_payload_parse(sa, &r, &err), 0);
 	assert_true(sa->proposals[0].transforms[0].unknown_attr);
 	assert_int_equal(sa->proposals[0].transforms[0].key_len, 192);
-	ike_sa_free(sa);
+	ike_sa_payload_free(sa);
 	ike_writer_free(&b.w);
 	free(sa);
 }

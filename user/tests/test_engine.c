@@ -32,7 +32,7 @@
 #include "ike/notify.h"
 #include "ike/sa.h"
 #include "ike/ts.h"
-#include "kernel/backend.h"
+#include "backend/backend.h"
 
 #include "harness.h"
 
@@ -893,7 +893,7 @@ static void ref_attach(struct world *w, struct ref_log *l)
  * B's answer to an IKE_SA_INIT request with this offer, a KE payload of
  * group and initiator SPI spi, left in w->q (if B answers).
  */
-static void send_offer(struct world *w, const struct ike_sa *offer,
+static void send_offer(struct world *w, const struct ike_sa_payload *offer,
 		       uint16_t group, uint64_t spi)
 {
 	struct ike_message m = {
@@ -926,16 +926,16 @@ static void send_offer(struct world *w, const struct ike_sa *offer,
  * An offer of n IKE proposals, the last one c's first, the others n_xf
  * transforms of 3DES (which mif does not take) each.
  */
-static void long_offer(struct ike_sa *sa, const struct conn *c,
+static void long_offer(struct ike_sa_payload *sa, const struct conn *c,
 		       unsigned int n, unsigned int n_xf)
 {
-	struct ike_sa mine;
+	struct ike_sa_payload mine;
 	struct ike_transform *t;
 	struct ike_proposal *p;
 
 	assert_int_equal(proposal_offer(&mine, c->ike, 1, IKE_PROTO_IKE, NULL,
 					0, 0), 0);
-	t = ike_sa_alloc(sa, n, (n - 1) * n_xf +
+	t = ike_sa_payload_alloc(sa, n, (n - 1) * n_xf +
 			 mine.proposals[0].n_transforms);
 	assert_non_null(t);
 	for (unsigned int i = 0; i < n; i++) {
@@ -956,7 +956,7 @@ static void long_offer(struct ike_sa *sa, const struct conn *c,
 		t += p->n_transforms;
 	}
 	sa->n_proposals = n;
-	ike_sa_free(&mine);
+	ike_sa_payload_free(&mine);
 }
 
 /*
@@ -978,14 +978,14 @@ static void offer_limits(void **state)
 		{ 5, 64, false, 1 },	/* 4 x 64 + 4 */
 	};
 	struct world *w = world_new(IKE_DH_CURVE25519, true);
-	struct ike_sa offer;
+	struct ike_sa_payload offer;
 	struct ref_log l;
 
 	ref_attach(w, &l);
 	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		long_offer(&offer, &w->c[0], cases[i].n, cases[i].n_xf);
 		send_offer(w, &offer, IKE_DH_CURVE25519, 0x100 + i);
-		ike_sa_free(&offer);
+		ike_sa_payload_free(&offer);
 		assert_int_equal(w->n, 1);
 		assert_int_equal(plain_has_notify(&w->q[0],
 						  IKE_N_NO_PROPOSAL_CHOSEN),
@@ -1008,8 +1008,8 @@ static void offer_limits(void **state)
  */
 static void offer_compacted(void **state)
 {
-	struct ike_sa sa;
-	struct ike_transform *t = ike_sa_alloc(&sa, 1, 64);
+	struct ike_sa_payload sa;
+	struct ike_transform *t = ike_sa_payload_alloc(&sa, 1, 64);
 	struct proposal_choice a, b;
 	struct proposal_peer pp;
 	struct conn c;
@@ -1047,7 +1047,7 @@ static void offer_compacted(void **state)
 	assert_ptr_equal(a.encr, b.encr);
 	assert_ptr_equal(a.dh, b.dh);
 	proposal_peer_free(&pp);
-	ike_sa_free(&sa);
+	ike_sa_payload_free(&sa);
 }
 
 /*
@@ -1059,7 +1059,7 @@ static void offer_matched_per_set(void **state)
 {
 	struct world *w = world_new(IKE_DH_CURVE25519, true);
 	struct conn *c = calloc(101, sizeof(*c));
-	struct ike_sa offer;
+	struct ike_sa_payload offer;
 	char id[32];
 	struct ikesa *sa;
 
@@ -1079,7 +1079,7 @@ static void offer_matched_per_set(void **state)
 	/* A's offer fits the first set: IKE_SA_INIT is answered. */
 	long_offer(&offer, &w->c[0], 1, 0);
 	send_offer(w, &offer, IKE_DH_CURVE25519, 0x200);
-	ike_sa_free(&offer);
+	ike_sa_payload_free(&offer);
 	assert_int_equal(w->n, 1);
 	assert_false(plain_has_notify(&w->q[0], IKE_N_NO_PROPOSAL_CHOSEN));
 	sa = w->e[1].sas;
@@ -1762,7 +1762,7 @@ static void bad_requests(void **state)
 	struct world *w = world_new(IKE_DH_ECP_256, true);
 	struct ikesa *sa = establish(w, 0), *b = only_sa(w, 1);
 	struct ike_chain *c = calloc(1, sizeof(*c));
-	struct ike_sa *sap = calloc(1, sizeof(*sap));
+	struct ike_sa_payload *sap = calloc(1, sizeof(*sap));
 	struct ike_nonce nonce = { (const uint8_t *)"0123456789abcdef", 16 };
 	struct ike_notify rekey;
 	struct ike_ke ke = { IKE_DH_ECP_256, (const uint8_t *)"x", 1 };
@@ -1839,7 +1839,7 @@ static void bad_requests(void **state)
 	assert_int_equal(b->state, IKESA_ESTABLISHED);
 	assert_int_equal(b->resp_next, sa->req_next);
 	ike_chain_free(c);
-	ike_sa_free(sap);
+	ike_sa_payload_free(sap);
 	free(tsi);
 	free(tsr);
 	free(del);
@@ -2553,7 +2553,7 @@ static void pfs_bad_ke(void **state)
 	static const uint8_t zero[32];
 	struct world *w = world_new(IKE_DH_ECP_256, true);
 	struct ike_chain *c = calloc(1, sizeof(*c));
-	struct ike_sa *sap = calloc(1, sizeof(*sap));
+	struct ike_sa_payload *sap = calloc(1, sizeof(*sap));
 	struct ike_ts *tsi = calloc(1, sizeof(*tsi));
 	struct ike_ts *tsr = calloc(1, sizeof(*tsr));
 	struct ike_nonce nonce = { (const uint8_t *)"0123456789abcdef", 16 };
@@ -2591,7 +2591,7 @@ static void pfs_bad_ke(void **state)
 	assert_int_equal(w->f[1].n_add_sa, 2);
 	assert_int_equal(live_allocs(&w->f[1]), 1);
 	ike_chain_free(c);
-	ike_sa_free(sap);
+	ike_sa_payload_free(sap);
 	free(c);
 	free(sap);
 	free(tsi);
@@ -4023,16 +4023,16 @@ static void fail_no_answer(void **state)
 	world_free(w);
 }
 
-static void offer(struct ike_sa *sa, const struct conn *c)
+static void offer(struct ike_sa_payload *sa, const struct conn *c)
 {
-	ike_sa_free(sa);
+	ike_sa_payload_free(sa);
 	assert_int_equal(proposal_offer(sa, c->ike, c->n_ike, IKE_PROTO_IKE,
 					NULL, 0, 0), 0);
 }
 
 static void proposal_pick(void **state)
 {
-	struct ike_sa *sa = calloc(1, sizeof(*sa));
+	struct ike_sa_payload *sa = calloc(1, sizeof(*sa));
 	struct proposal_choice pc;
 	struct conn a, b;
 
@@ -4055,7 +4055,7 @@ static void proposal_pick(void **state)
 	assert_int_equal(pc.dh->id, IKE_DH_ECP_256);
 	assert_int_equal(pc.prop.n_transforms, 4);
 	/* The reply is checked against what was offered. */
-	ike_sa_free(sa);
+	ike_sa_payload_free(sa);
 	assert_int_equal(proposal_reply(sa, &pc, NULL, 0), 0);
 	assert_int_equal(proposal_check_reply(sa, a.ike, a.n_ike,
 					      IKE_PROTO_IKE, 0, &pc), 0);
@@ -4069,13 +4069,13 @@ static void proposal_pick(void **state)
 	sa->proposals[0].transforms[0].unknown_attr = true;
 	assert_int_equal(proposal_select(sa, b.ike, b.n_ike, IKE_PROTO_IKE, 0,
 					 &pc), -1);
-	ike_sa_free(sa);
+	ike_sa_payload_free(sa);
 	free(sa);
 }
 
 static void proposal_prefers_ke(void **state)
 {
-	struct ike_sa *sa = calloc(1, sizeof(*sa));
+	struct ike_sa_payload *sa = calloc(1, sizeof(*sa));
 	struct proposal_choice pc;
 	struct conn a;
 
@@ -4093,14 +4093,14 @@ static void proposal_prefers_ke(void **state)
 	assert_false(proposal_has_dh(a.ike, a.n_ike, IKE_DH_MODP_2048));
 	assert_int_equal(proposal_first_dh(a.ike, a.n_ike), IKE_DH_CURVE25519);
 	/* ESP with ESN. */
-	ike_sa_free(sa);
+	ike_sa_payload_free(sa);
 	proposal_offer(sa, a.esp, a.n_esp, IKE_PROTO_ESP,
 		       (const uint8_t *)"\x01\x02\x03\x04", 4, 0);
 	assert_int_equal(proposal_select(sa, a.esp, a.n_esp, IKE_PROTO_ESP, 0,
 					 &pc), 0);
 	assert_int_equal(pc.spi, 0x01020304);
 	assert_false(pc.esn);
-	ike_sa_free(sa);
+	ike_sa_payload_free(sa);
 	free(sa);
 }
 
@@ -4111,16 +4111,16 @@ static void proposal_prefers_ke(void **state)
  * known type is only not chosen.
  */
 /* Append t to proposal pi of sa, in a new allocation of one more room. */
-static void add_transform(struct ike_sa *sa, unsigned int pi,
+static void add_transform(struct ike_sa_payload *sa, unsigned int pi,
 			  const struct ike_transform *t)
 {
-	struct ike_sa n = { 0 };
+	struct ike_sa_payload n = { 0 };
 	struct ike_transform *x;
 	unsigned int total = 1;
 
 	for (unsigned int i = 0; i < sa->n_proposals; i++)
 		total += sa->proposals[i].n_transforms;
-	x = ike_sa_alloc(&n, sa->n_proposals, total);
+	x = ike_sa_payload_alloc(&n, sa->n_proposals, total);
 	assert_non_null(x);
 	for (unsigned int i = 0; i < sa->n_proposals; i++) {
 		const struct ike_proposal *o = &sa->proposals[i];
@@ -4135,7 +4135,7 @@ static void add_transform(struct ike_sa *sa, unsigned int pi,
 		}
 	}
 	n.n_proposals = sa->n_proposals;
-	ike_sa_free(sa);
+	ike_sa_payload_free(sa);
 	*sa = n;
 }
 
@@ -4144,7 +4144,7 @@ static void proposal_unknown_type(void **state)
 	const struct ike_transform addke = { .type = 6, .id = 36 };
 	const struct ike_transform odd_encr = { .type = IKE_XF_ENCR,
 						.id = 1234 };
-	struct ike_sa *sa = calloc(1, sizeof(*sa));
+	struct ike_sa_payload *sa = calloc(1, sizeof(*sa));
 	struct ike_proposal *p;
 	struct proposal_choice pc;
 	struct conn a;
@@ -4172,13 +4172,13 @@ static void proposal_unknown_type(void **state)
 	assert_int_equal(pc.prop.num, 1);
 	assert_int_equal(pc.encr->id, IKE_ENCR_AES_GCM_16);
 	/* ESP the same. */
-	ike_sa_free(sa);
+	ike_sa_payload_free(sa);
 	proposal_offer(sa, a.esp, a.n_esp, IKE_PROTO_ESP,
 		       (const uint8_t *)"\x01\x02\x03\x04", 4, 0);
 	add_transform(sa, 0, &addke);
 	assert_int_equal(proposal_select(sa, a.esp, a.n_esp, IKE_PROTO_ESP, 0,
 					 &pc), -1);
-	ike_sa_free(sa);
+	ike_sa_payload_free(sa);
 	free(sa);
 }
 
@@ -4266,7 +4266,7 @@ static void child_rekey_not_found(void **state)
  */
 struct rekey_msg {
 	struct ike_chain chain;
-	struct ike_sa sap;
+	struct ike_sa_payload sap;
 	struct ike_ts tsi, tsr;
 	struct ike_selector sel[2];
 	struct ike_notify rekey;
@@ -4276,7 +4276,7 @@ struct rekey_msg {
 static void rekey_msg_free(struct rekey_msg *m)
 {
 	ike_chain_free(&m->chain);
-	ike_sa_free(&m->sap);
+	ike_sa_payload_free(&m->sap);
 	free(m);
 }
 

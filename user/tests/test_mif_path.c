@@ -654,7 +654,7 @@ static struct answer ask(struct world *w, const uint8_t *data, size_t len,
 	struct ike_nonce nonce;
 	struct ike_error err;
 	struct ike_ts tsi, tsr;
-	struct ike_sa sap;
+	struct ike_sa_payload sap;
 	struct childsa *c;
 	struct answer ans;
 	uint8_t ni[32];
@@ -695,7 +695,7 @@ static struct answer ask(struct world *w, const uint8_t *data, size_t len,
 	childsa_uninstall(c, &w->e[0]);
 	childsa_free(c);
 	ike_chain_free(ch);
-	ike_sa_free(&sap);
+	ike_sa_payload_free(&sap);
 	free(ch);
 	return ans;
 }

@@ -26,7 +26,7 @@
 #include "ike/notify.h"
 #include "ike/sa.h"
 #include "ike/ts.h"
-#include "kernel/backend.h"
+#include "backend/backend.h"
 
 #include "harness.h"
 
@@ -1042,7 +1042,7 @@ static void port_range_refused(void **state)
 	struct ikesa *a = up(w, 0);
 	struct childsa *c;
 	struct ike_chain *ch = calloc(1, sizeof(*ch));
-	struct ike_sa *sap = calloc(1, sizeof(*sap));
+	struct ike_sa_payload *sap = calloc(1, sizeof(*sap));
 	struct ike_ts *tsi = calloc(1, sizeof(*tsi)), *tsr;
 	struct ike_error err;
 	struct child_nego nego = { .ni = a->ni, .ni_len = a->ni_len,
@@ -1088,7 +1088,7 @@ static void port_range_refused(void **state)
 	assert_int_equal(live_pols(&w->f[0]), 3);
 	ike_chain_free(ch);
 	free(ch);
-	ike_sa_free(sap);
+	ike_sa_payload_free(sap);
 	free(sap);
 	free(tsi);
 	free(tsr);

@@ -35,7 +35,7 @@
 #include "ike/id.h"
 #include "ike/message.h"
 #include "ike/notify.h"
-#include "kernel/backend.h"
+#include "backend/backend.h"
 
 #include "harness.h"
 

@@ -2,13 +2,13 @@
 /*
  * The one door from mifd to the kernel: every SA, policy and interface-wide
  * change the daemon makes goes through a struct backend. The XFRM netlink
- * implementation is kernel/xfrm.c; tests use a recording fake.
+ * implementation is backend/xfrm.c; tests use a recording fake.
  *
  * A child SA owns its outer address pair: each kernel_sa names its own
  * src/dst, never "the IKE SA's addresses".
  */
-#ifndef MIF_KERNEL_BACKEND_H
-#define MIF_KERNEL_BACKEND_H
+#ifndef MIF_BACKEND_BACKEND_H
+#define MIF_BACKEND_BACKEND_H
 
 #include <stdbool.h>
 #include <stddef.h>

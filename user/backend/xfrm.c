@@ -36,7 +36,7 @@
 #include "crypto/transforms.h"
 #include "extack.h"
 #include "ike/constants.h"
-#include "kernel/xfrm.h"
+#include "backend/xfrm.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270

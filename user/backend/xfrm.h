@@ -3,10 +3,10 @@
  * The XFRM netlink backend: struct backend over a NETLINK_XFRM socket
  * (libnl-3, libnl-xfrm-3), in the caller's network namespace.
  */
-#ifndef MIF_KERNEL_XFRM_H
-#define MIF_KERNEL_XFRM_H
+#ifndef MIF_BACKEND_XFRM_H
+#define MIF_BACKEND_XFRM_H
 
-#include "kernel/backend.h"
+#include "backend/backend.h"
 
 /* Open the socket and fill @b; 0 or -errno. b->ops->destroy undoes it. */
 int xfrm_backend_open(struct backend *b);
