@@ -3,7 +3,7 @@
  * nlfuzz: feed the xfrm_mif family random and mutated requests, and see
  * that it answers every one of them and is still there afterwards.
  *
- *   nlfuzz [-s SEED] [-n COUNT] [-a ADDRS] [-p SPI-BASE]
+ *   nlfuzz [-v] [-s SEED] [-n COUNT] [-a ADDRS] [-p SPI-BASE]
  *
  * Each request is first built well formed for a command chosen at random
  * (every command, dumps, numbers past the last one), over the addresses of
@@ -26,7 +26,8 @@
  * on what else changes meanwhile). The seed is printed first: rerun with
  * -s to replay. At the end it prints how many requests were answered with
  * each error, and a well-formed GET_INFO must still be answered with the
- * family's version. Exits 0 if so, 1 if not or if a request went
+ * family's version; -v also names each request refused without a message
+ * or an attribute at fault (command, mutation, error). Exits 0 if so, 1 if not or if a request went
  * unanswered, 2 on a bad command line or set-up.
  */
 #include <errno.h>
@@ -101,6 +102,9 @@ struct stats {
 
 static struct stats st;
 static int family;
+static int verbose;
+static uint8_t cur_cmd;		/* of the request in flight, for -v */
+static const char *cur_mut;
 
 /* An address of the topology, now and then one it does not have. */
 static void pick_addr(struct ip_addr *a)
@@ -454,6 +458,7 @@ static size_t build(unsigned char *buf, uint32_t seq, enum mutation mut)
 		flags ^= one_in(2) ? NLM_F_DUMP : NLM_F_ACK;
 	genlmsg_put(m, NL_AUTO_PORT, seq, family, 0, flags, cmd,
 		    XFRM_MIF_GENL_VERSION);
+	cur_cmd = cmd;
 	put_request(m, cmd, mut == MUT_TYPES, mut == MUT_HUGE);
 	if (mut == MUT_STRAYS)
 		put_strays(m);
@@ -518,7 +523,7 @@ static size_t build(unsigned char *buf, uint32_t seq, enum mutation mut)
 	}
 	case MUT_GENL:
 		if (one_in(2))
-			gh->cmd = (uint8_t)rnd();
+			gh->cmd = cur_cmd = (uint8_t)rnd();
 		else
 			gh->version = (uint8_t)rnd();
 		break;
@@ -553,8 +558,12 @@ static int account(struct nlmsghdr *nlh, uint32_t seq)
 				err = 0;
 			st.err[err]++;
 			extack_parse(nlh, e, &ack);
-			if (!ack.msg[0] && !ack.offs && !ack.miss_type)
+			if (!ack.msg[0] && !ack.offs && !ack.miss_type) {
 				st.no_msg[err]++;
+				if (verbose)
+					printf("nlfuzz: request %u, command %u, %s: %s without a message\n",
+					       seq, cur_cmd, cur_mut, strerror(err));
+			}
 		}
 		return 1;
 	}
@@ -673,7 +682,7 @@ static int parse_addrs(char *list)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: nlfuzz [-s SEED] [-n COUNT] [-a ADDR,...] [-p SPI-BASE]\n");
+	fprintf(stderr, "usage: nlfuzz [-v] [-s SEED] [-n COUNT] [-a ADDR,...] [-p SPI-BASE]\n");
 	exit(2);
 }
 
@@ -688,8 +697,11 @@ int main(int argc, char **argv)
 	int opt, grp, ok;
 	unsigned int e;
 
-	while ((opt = getopt(argc, argv, "s:n:a:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "vs:n:a:p:")) != -1) {
 		switch (opt) {
+		case 'v':
+			verbose = 1;
+			break;
 		case 's':
 			seed = strtoull(optarg, NULL, 0);
 			break;
@@ -739,6 +751,7 @@ int main(int argc, char **argv)
 
 		if (!len)
 			return 2;
+		cur_mut = mut_names[mut];
 		mut_sent[mut]++;
 		st.sent++;
 		if (nl_sendto(sk, buf, len) < 0) {
