@@ -5,6 +5,7 @@
 #   make            the xfrm_mif module, mifd and mifctl
 #   make check      every test layer (see README.md)
 #   make fuzz       run each fuzz target FUZZ_SECONDS (default 300) seconds
+#   make nlfuzz     the module's netlink fuzzer at length, in the debug kernel
 #   make demo       boot a VM and show what mif does
 #   make install    install all three (module with DKMS where available)
 #
@@ -50,7 +51,7 @@ SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
 TESTS := $(TEST_SRCS:user/tests/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps module user tools selftest-progs tests check unit lint fuzz kunit kselftest \
-	interop fuzz-build fuzz-corpus demo install clean
+	debug interop fuzz-build fuzz-corpus nlfuzz demo install clean
 all: module user tools
 
 deps:
@@ -115,8 +116,15 @@ $(BUILD)/tests/test_start $(BUILD)/tests/test_notify: | $(BUILD)/mifd
 unit: deps
 	tools/check unit
 
-lint kunit kselftest interop: deps
+lint kunit kselftest debug interop: deps
 	tools/check $@
+
+# The module's netlink fuzzer (selftests/nlfuzz.sh) at length, in the debug
+# kernel: NLFUZZ_COUNT requests per fuzzer, NLFUZZ_SEED to replay a run.
+NLFUZZ_COUNT ?= 300000
+nlfuzz: deps
+	NLFUZZ_COUNT=$(NLFUZZ_COUNT) DEBUG_TESTS=nlfuzz.sh KSFT_TIMEOUT=43200 \
+		DEBUG_TIMEOUT=43500 tools/check debug
 
 # Fuzzing (fuzz/, see README.md): libFuzzer targets built with clang under
 # ASan and UBSan into build/fuzz/bin/; make fuzz grows their corpora in

@@ -14,6 +14,10 @@ tests+=(kernel_log.sh)
 # loaded 2-core machine under emulation, and far below tools/check's timeout
 # for the whole VM, so that a hung script is reported here by name.
 KSFT_TIMEOUT=${KSFT_TIMEOUT:-600}
+# MIF_AFTER_EACH="CMD [ARG...]": run it with the script's name after each
+# script (the debug kernel's leak scan and log check), its output shown as
+# the script's. Split into words: no white space in its paths.
+after_each=${MIF_AFTER_EACH:-}
 [ ${#tests[@]} -gt 0 ] || { echo "run_tests: no tests found" >&2; exit 1; }
 echo "TAP version 13"
 echo "1..${#tests[@]}"
@@ -27,7 +31,8 @@ for t in "${tests[@]}"; do
 		printf 'not ok 1 failure injected on purpose\n1..1\n' | sed 's/^/# /'
 		(exit 1)
 	elif [ "$name" = kernel_log ]; then
-		bad=$(dmesg | grep -E 'WARNING:|BUG:|Oops|leak')
+		bad=$(dmesg | grep -E 'WARNING:|BUG:|Oops|leak' |
+			grep -v 'kmemleak: Kernel memory leak detector')
 		if [ -n "$bad" ]; then
 			printf '# not ok 1 no kernel warnings\n'
 			printf '%s\n' "$bad" | sed 's/^/# #   /'
@@ -37,7 +42,12 @@ for t in "${tests[@]}"; do
 			printf '# ok 1 no kernel warnings\n# 1..1\n'
 		fi
 	else
+		t0=$(date +%s)
 		timeout "$KSFT_TIMEOUT" bash "./$(basename "$t")" 2>&1 | sed 's/^/# /'
+		rc=${PIPESTATUS[0]}
+		echo "# $name took $(( $(date +%s) - t0 )) s"
+		[ -z "$after_each" ] || $after_each "$name" 2>&1 | sed 's/^/# /'
+		(exit "$rc")
 	fi
 	rc=${PIPESTATUS[0]}
 	case $rc in
