@@ -33,6 +33,7 @@
 
 #include "engine/exchange.h"
 #include "engine/ike_sa.h"
+#include "engine/request.h"
 #include "engine_input.h"
 #include "world.h"
 
@@ -125,6 +126,7 @@ static void check(struct pair *p)
 		/* Policies: one per entry of the table, however shared. */
 		size_t pols = w->e[i].policies.entries.n;
 		unsigned int sas = 0;
+		const struct request_children *l;
 		int ike = 0, child = 0;
 
 		for (const struct ikesa *sa = w->e[i].sas; sa; sa = sa->next) {
@@ -134,8 +136,9 @@ static void check(struct pair *p)
 				held(c, &sas);
 				child += c->installed;
 			}
-			if (sa->req.child)
-				held(sa->req.child, &sas);
+			l = request_children_of(sa);
+			for (unsigned int k = 0; l && k < l->n; k++)
+				held(l->c[k], &sas);
 		}
 		if (sas != live_sas(&w->f[i]) || pols != live_pols(&w->f[i]))
 			fail(i, "the engine holds %u kernel SAs and %zu "

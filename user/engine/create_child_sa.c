@@ -70,8 +70,15 @@ static void ccs_request_free(struct ikesa *sa, struct request_state *st)
 	free(cr);
 }
 
+static const struct request_children *
+ccs_request_children(const struct request_state *st)
+{
+	return &request_of(st, const struct ccs_request, rs)->children;
+}
+
 static const struct request_ops ccs_request_ops = {
 	.free = ccs_request_free,
+	.children = ccs_request_children,
 };
 
 struct ccs_request *create_child_sa_request(const struct ikesa *sa)

@@ -55,8 +55,15 @@ static void auth_request_free(struct ikesa *sa, struct request_state *st)
 	free(ar);
 }
 
+static const struct request_children *
+auth_request_children(const struct request_state *st)
+{
+	return &request_of(st, const struct auth_request, rs)->children;
+}
+
 static const struct request_ops auth_request_ops = {
 	.free = auth_request_free,
+	.children = auth_request_children,
 };
 
 static const struct auth_method *our_method(const struct ikesa *sa)

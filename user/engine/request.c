@@ -63,3 +63,12 @@ void request_children_free(struct ikesa *sa, struct request_children *l)
 	}
 	l->n = 0;
 }
+
+const struct request_children *request_children_of(const struct ikesa *sa)
+{
+	const struct request_state *st = sa->req.state;
+
+	if (!sa->req.active || !st || !st->ops->children)
+		return NULL;
+	return st->ops->children(st);
+}

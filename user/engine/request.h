@@ -27,6 +27,9 @@ struct request_ops {
 	 * and free it. sa may be on its way out.
 	 */
 	void (*free)(struct ikesa *sa, struct request_state *st);
+	/* The Child SAs st creates (NULL: an exchange that makes none). */
+	const struct request_children *(*children)(
+		const struct request_state *st);
 };
 
 struct request_state {
@@ -50,6 +53,11 @@ struct request_state *request_take(struct ikesa *sa,
 				   const struct request_ops *ops);
 /* Free st (NULL: nothing). */
 void request_free(struct ikesa *sa, struct request_state *st);
+/*
+ * The Child SAs that sa's request in flight creates, whatever its
+ * exchange, or NULL: for those who check the engine from outside.
+ */
+const struct request_children *request_children_of(const struct ikesa *sa);
 
 /*
  * The most Child SAs one request creates: every child of a connection
