@@ -529,6 +529,16 @@ static void response(struct engine *e, struct ikesa *sa,
 	pl = NULL;
 	while ((pl = ike_chain_find(m->chain, IKE_PL_NOTIFY, pl))) {
 		n = pl->notify;
+		/*
+		 * The COOKIE we already sent back: an answer to a
+		 * retransmission of the request before it. Starting again
+		 * would make a second key pair for a request the responder
+		 * takes as a retransmission of our first with this cookie.
+		 */
+		if (n->type == IKE_N_COOKIE && sa->cookie_len &&
+		    n->len == sa->cookie_len &&
+		    !memcmp(n->data, sa->cookie, n->len))
+			return;
 		if (n->type == IKE_N_COOKIE ||
 		    n->type == IKE_N_INVALID_KE_PAYLOAD) {
 			if (++sa->init_retries > MAX_RETRIES) {

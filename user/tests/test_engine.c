@@ -356,6 +356,35 @@ static void cookie_round_trip(void **state)
 }
 
 /*
+ * Our first request retransmitted, both copies answered with the same
+ * COOKIE: the second answer is one we have already followed. Starting
+ * again on it would make a second key pair for a request the responder
+ * takes as a retransmission of the first, and the keys would differ.
+ */
+static void cookie_answered_twice(void **state)
+{
+	struct world *w = world_new(IKE_DH_CURVE25519, true);
+	struct ikesa *sa;
+	struct dgram d;
+
+	w->e[1].cookie_required = true;
+	sa = engine_initiate(&w->e[0], &w->c[0], 0);
+	assert_non_null(sa);
+	d = pop(w);
+	deliver(w, &d, 0);
+	free(d.buf);
+	d = pop(w);
+	assert_true(plain_has_notify(&d, IKE_N_COOKIE));
+	deliver(w, &d, 0);
+	deliver(w, &d, 0);
+	free(d.buf);
+	pump(w, 0);
+	assert_int_equal(sa->state, IKESA_ESTABLISHED);
+	check_child(w, sa->children);
+	world_free(w);
+}
+
+/*
  * By default a responder asks for a COOKIE once 10 IKE SAs are half
  * open, and before any MODP key exchange; neither, if told so.
  */
@@ -4553,6 +4582,7 @@ int main(void)
 		cmocka_unit_test(full_14_cbc),
 		cmocka_unit_test(full_20_gcm),
 		cmocka_unit_test(cookie_round_trip),
+		cmocka_unit_test(cookie_answered_twice),
 		cmocka_unit_test(cookie_threshold),
 		cmocka_unit_test(cookie_defaults),
 		cmocka_unit_test(cookie_secret_rotation),
