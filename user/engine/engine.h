@@ -52,8 +52,8 @@
  *				from the pools and received (CP payload)
  *	failure.c		FAILED events: why a connection's SA did
  *				not come up, in words (IDs, proposals)
- *	sa_report.c		what the caller reads of an SA for its
- *				reports, beyond its fields
+ *	sa_report.c		what the caller sees of the SAs: views
+ *				of them for its reports, iterators
  *	conn.h			the configuration of one peer
  */
 #ifndef MIF_ENGINE_ENGINE_H
@@ -68,6 +68,7 @@
 #include "engine/policy_table.h"
 #include "engine/cookie.h"
 #include "engine/iface.h"
+#include "engine/proposal.h"	/* the limits of ENGINE_REF_OFFER_LIMIT */
 #include "engine/proposal_set.h"
 #include "engine/sa_table.h"
 #include "backend/backend.h"
@@ -380,9 +381,21 @@ struct ikesa *engine_find_sa(const struct engine *e, uint64_t spi,
 			     bool initiator);
 
 /*
- * For the caller's reports and commands, what it needs of an SA beyond
- * its fields (sa_report.c).
+ * What the caller sees of the SAs, for its reports and commands
+ * (sa_report.c): struct ikesa and struct childsa stay opaque to it; it
+ * walks them with the iterators and reads each through a view, a copy
+ * of what it may know, valid until the engine next runs (the pointers
+ * in it point into the SA).
  *
+ * engine_sa_next: the IKE SA after sa (NULL: the first), in any state;
+ * NULL at the end. engine_child_next: the same for sa's Child SAs.
+ * engine_for_each_sa, engine_for_each_child: loops over them; the SA in
+ * hand may be deleted or dropped, it is freed only by the engine's next
+ * run.
+ * engine_ike_view, engine_child_view: fill v from sa, or from its
+ * Child SA c.
+ * engine_sa_set_conn: sa belongs to c from now on (a reload that keeps
+ * it: c says nothing different of what was negotiated).
  * engine_drop_sa: forget sa without a word to the peer, saying why; it
  * goes at the next engine_input() or engine_tick().
  * engine_child_name: the name of the connection's child c is made from.
@@ -390,7 +403,80 @@ struct ikesa *engine_find_sa(const struct engine *e, uint64_t spi,
  * engine_local_id_text, engine_peer_id_text: our ID and the peer's as
  * text in out (ENGINE_ID_TEXT_MAX is room for any), or NULL if none.
  */
+enum ikesa_state {
+	IKESA_INIT,		/* IKE_SA_INIT in progress */
+	IKESA_AUTH,		/* keys derived, IKE_AUTH in progress */
+	IKESA_ESTABLISHED,
+	IKESA_DELETING,		/* our Delete of the IKE SA is in flight */
+	IKESA_DEAD,		/* to be freed by the engine */
+};
+
+struct mif_interfaces;
+
+/* MIF on an IKE SA (engine/mif.h): in force, or why not. */
+struct engine_mif_view {
+	bool on;
+	const char *why;	/* !on: mif_status_name() */
+	/* on: */
+	unsigned int version;	/* agreed */
+	const struct mif_interfaces *ours;	/* as sent; NULL: not yet */
+	bool refused;		/* the peer refused ours */
+	bool pending;		/* ours changed, or is on its way */
+	const struct mif_interfaces *peer;	/* NULL: none in force */
+};
+
+struct engine_ike_view {
+	const struct conn *conn;	/* NULL: none */
+	enum ikesa_state state;
+	bool initiator;
+	uint64_t spi_i, spi_r;
+	struct ip_addr local, remote;	/* where its messages go */
+	uint16_t local_port, remote_port;
+	const char *nat;	/* "off", "none", "local", ... (nat.h) */
+	/* Negotiated transforms by name; encr NULL: none yet. */
+	const char *encr, *integ, *prf, *dh;
+	/* ms, the engine's clock; 0: not (yet) */
+	uint64_t established_at, last_heard, rekey_at;
+	struct engine_mif_view mif;
+	/*
+	 * Inner addresses (cfg.c): leased to the peer from pool (NULL:
+	 * none) as responder, given to us as initiator.
+	 */
+	const char *pool;
+	unsigned int n_vips;
+	const struct ip_addr *vips;
+	unsigned int n_installed;	/* Child SAs in the kernel */
+};
+
+struct engine_child_view {
+	const char *name;	/* of the connection's child it is made from */
+	const char *ifname;	/* our interface of its pair (MIF), or NULL */
+	uint32_t spi_in, spi_out, reqid;
+	enum kernel_mode mode;
+	bool installed;
+	struct ip_addr local, remote;	/* outer addresses */
+	/* The interfaces of its pair, as announced (0: the IKE SA's). */
+	uint16_t local_iface, remote_iface;
+	const char *encr, *integ;	/* NULL: none */
+	bool esn;
+	unsigned int n_local_ts, n_remote_ts;
+	const struct ike_selector *local_ts, *remote_ts;
+};
+
 #define ENGINE_ID_TEXT_MAX	(4 * CONN_MAX_ID + 8)
+struct ikesa *engine_sa_next(const struct engine *e, const struct ikesa *sa);
+const struct childsa *engine_child_next(const struct ikesa *sa,
+					const struct childsa *c);
+#define engine_for_each_sa(sa, e) \
+	for ((sa) = engine_sa_next((e), NULL); (sa); \
+	     (sa) = engine_sa_next((e), (sa)))
+#define engine_for_each_child(c, sa) \
+	for ((c) = engine_child_next((sa), NULL); (c); \
+	     (c) = engine_child_next((sa), (c)))
+void engine_ike_view(const struct ikesa *sa, struct engine_ike_view *v);
+void engine_child_view(const struct ikesa *sa, const struct childsa *c,
+		       struct engine_child_view *v);
+void engine_sa_set_conn(struct ikesa *sa, const struct conn *c);
 void engine_drop_sa(struct ikesa *sa, enum engine_reason why);
 const char *engine_child_name(const struct ikesa *sa,
 			      const struct childsa *c);

@@ -25,14 +25,6 @@
 #include "ike/nonce.h"
 #include "ike/notify.h"
 
-enum ikesa_state {
-	IKESA_INIT,		/* IKE_SA_INIT in progress */
-	IKESA_AUTH,		/* keys derived, IKE_AUTH in progress */
-	IKESA_ESTABLISHED,
-	IKESA_DELETING,		/* our Delete of the IKE SA is in flight */
-	IKESA_DEAD,		/* to be freed by the engine */
-};
-
 /*
  * Our one outstanding request (window size 1): what every exchange's
  * request has. What it is about, for its response handler, is the

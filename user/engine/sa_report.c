@@ -1,17 +1,110 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What the engine's caller reads of its SAs for reports and commands
- * (mifctl), beyond their fields: names and texts made from engine
- * internals (engine.h).
+ * What the engine's caller sees of its SAs for reports and commands
+ * (mifctl): views of them, the iterators that find them, and names and
+ * texts made from engine internals (engine.h).
  */
 #include "engine/children.h"
 #include "engine/engine.h"
 #include "engine/identity.h"
 #include "engine/ike_sa.h"
+#include "engine/mif.h"
 #include "engine/mif_path.h"
+#include "engine/nat.h"
 
 _Static_assert(ENGINE_ID_TEXT_MAX >= IDENTITY_TEXT_MAX,
 	       "an ID's text fits");
+
+struct ikesa *engine_sa_next(const struct engine *e, const struct ikesa *sa)
+{
+	return sa ? sa->next : e->sas;
+}
+
+const struct childsa *engine_child_next(const struct ikesa *sa,
+					const struct childsa *c)
+{
+	return c ? c->next : sa->children;
+}
+
+static const char *xf_name(const struct transform *t)
+{
+	return t ? t->name : NULL;
+}
+
+static void mif_view(const struct ikesa *sa, struct engine_mif_view *v)
+{
+	const struct mif_sa *m = sa->mif_status == MIF_ON ? sa->mif : NULL;
+
+	*v = (struct engine_mif_view){ .on = m != NULL };
+	if (!m) {
+		v->why = mif_status_name(sa->mif_status);
+		return;
+	}
+	v->version = m->version;
+	v->ours = m->sent ? &m->ours : NULL;
+	v->refused = m->refused;
+	v->pending = m->pending || m->in_flight;
+	v->peer = m->have_peer ? &m->peer : NULL;
+}
+
+void engine_ike_view(const struct ikesa *sa, struct engine_ike_view *v)
+{
+	*v = (struct engine_ike_view){
+		.conn = sa->conn,
+		.state = sa->state,
+		.initiator = sa->initiator,
+		.spi_i = sa->spi_i,
+		.spi_r = sa->spi_r,
+		.local = sa->local,
+		.remote = sa->remote,
+		.local_port = sa->local_port,
+		.remote_port = sa->remote_port,
+		.nat = nat_name(sa),
+		.encr = xf_name(sa->ike.encr),
+		.integ = xf_name(sa->ike.integ),
+		.prf = xf_name(sa->ike.prf),
+		.dh = xf_name(sa->ike.dh),
+		.established_at = sa->established_at,
+		.last_heard = sa->last_heard,
+		.rekey_at = sa->rekey_at,
+		.pool = sa->pool ? pool_name(sa->pool) : NULL,
+		.n_vips = sa->n_vips,
+		.vips = sa->vips,
+	};
+	mif_view(sa, &v->mif);
+	for (const struct childsa *c = sa->children; c; c = c->next)
+		v->n_installed += c->installed;
+}
+
+void engine_child_view(const struct ikesa *sa, const struct childsa *c,
+		       struct engine_child_view *v)
+{
+	*v = (struct engine_child_view){
+		.name = engine_child_name(sa, c),
+		.ifname = engine_child_ifname(sa, c),
+		.spi_in = c->spi_in,
+		.spi_out = c->spi_out,
+		.reqid = c->reqid,
+		.mode = c->mode,
+		.installed = c->installed,
+		.local = c->local,
+		.remote = c->remote,
+		.local_iface = c->local_iface,
+		.remote_iface = c->remote_iface,
+		.encr = xf_name(c->encr),
+		.integ = xf_name(c->integ),
+		.esn = c->esn,
+		.n_local_ts = c->n_local_ts,
+		.n_remote_ts = c->n_remote_ts,
+		.local_ts = c->local_ts,
+		.remote_ts = c->remote_ts,
+	};
+}
+
+void engine_sa_set_conn(struct ikesa *sa, const struct conn *c)
+{
+	sa->conn = c;
+}
 
 void engine_drop_sa(struct ikesa *sa, enum engine_reason why)
 {
