@@ -20,8 +20,9 @@
 #include "daemon/vip.h"
 #include "daemon/log.h"
 #include "daemon/reload.h"
-#include "engine/ike_sa.h"
 #include "backend/xfrm.h"
+#include "ike/constants.h"
+#include "ike/mif.h"
 
 static int sig_fd = -1;
 
@@ -186,10 +187,15 @@ static const struct backend_ops logging_ops = {
 
 static bool conf_in_use(const struct daemon *d, const struct conf *c)
 {
-	for (const struct ikesa *sa = d->engine.sas; sa; sa = sa->next)
+	const struct ikesa *sa;
+	struct engine_ike_view v;
+
+	engine_for_each_sa(sa, &d->engine) {
+		engine_ike_view(sa, &v);
 		for (unsigned int i = 0; i < c->n_conns; i++)
-			if (sa->conn == &c->conns[i].conn)
+			if (v.conn == &c->conns[i].conn)
 				return true;
+	}
 	return false;
 }
 
@@ -210,12 +216,14 @@ static struct conf_conn *conn_of(struct conf *c, const struct conn *conn)
 	return NULL;
 }
 
-void daemon_delete_sa(struct ikesa *sa, uint64_t now)
+void daemon_delete_sa(struct engine *e, struct ikesa *sa, uint64_t now)
 {
-	if (sa->state == IKESA_ESTABLISHED &&
-	    !engine_delete_ike(sa->engine, sa, now))
+	struct engine_ike_view v;
+
+	engine_ike_view(sa, &v);
+	if (v.state == IKESA_ESTABLISHED && !engine_delete_ike(e, sa, now))
 		return;
-	if (sa->state != IKESA_DELETING)
+	if (v.state != IKESA_DELETING)
 		engine_drop_sa(sa, ENGINE_R_LOCAL);
 }
 
@@ -278,9 +286,14 @@ static int apply_conf(struct daemon *d, struct conf *nc, uint64_t now)
 			d->retired[i] = old;
 		} else {
 			/* Too many reloads in flight: drop the SAs. */
-			for (struct ikesa *sa = e->sas; sa; sa = sa->next)
-				if (conn_of(old, sa->conn))
+			struct engine_ike_view v;
+			struct ikesa *sa;
+
+			engine_for_each_sa(sa, e) {
+				engine_ike_view(sa, &v);
+				if (conn_of(old, v.conn))
 					engine_drop_sa(sa, ENGINE_R_LOCAL);
+			}
 			engine_tick(e, now);
 			for (i = 0; i < DAEMON_RETIRED_MAX; i++) {
 				if (d->retired[i] &&
@@ -322,12 +335,16 @@ static void log_conf_errors(const char *err)
 void daemon_notify(struct daemon *d, const char *state)
 {
 	char status[sizeof(d->status)], msg[sizeof(d->status) + 64];
+	const struct ikesa *sa;
+	struct engine_ike_view v;
 	unsigned int n = 0;
 
 	if (!d->notify)
 		return;
-	for (const struct ikesa *sa = d->engine.sas; sa; sa = sa->next)
-		n += sa->state == IKESA_ESTABLISHED;
+	engine_for_each_sa(sa, &d->engine) {
+		engine_ike_view(sa, &v);
+		n += v.state == IKESA_ESTABLISHED;
+	}
 	snprintf(status, sizeof(status), "%u connections, %u IKE SAs up",
 		 d->conf ? d->conf->n_conns : 0, n);
 	if (!state && !strcmp(status, d->status))
@@ -403,50 +420,57 @@ static const char *reason_name(enum engine_reason r)
 	return "?";
 }
 
-static const char *conn_name(const struct ikesa *sa)
+static const char *conn_name(const struct engine_ike_view *v)
 {
-	return sa->conn && sa->conn->name ? sa->conn->name : "?";
+	return v->conn && v->conn->name ? v->conn->name : "?";
 }
 
 static void log_ike(const struct engine_event *ev)
 {
-	const struct ikesa *sa = ev->sa;
+	struct engine_ike_view v;
 
+	engine_ike_view(ev->sa, &v);
 	if (ev->type == ENGINE_EV_IKE_UP)
 		mlog(LOG_NOTICE, "conn %s: IKE SA %016llx_i %016llx_r (%s) "
-		     "established%s", conn_name(sa),
-		     (unsigned long long)sa->spi_i,
-		     (unsigned long long)sa->spi_r,
-		     sa->initiator ? "initiator" : "responder",
+		     "established%s", conn_name(&v),
+		     (unsigned long long)v.spi_i,
+		     (unsigned long long)v.spi_r,
+		     v.initiator ? "initiator" : "responder",
 		     ev->old_sa ? ", rekeyed" : "");
 	else
 		mlog(LOG_NOTICE, "conn %s: IKE SA %016llx_i %016llx_r gone "
-		     "(%s)", conn_name(sa), (unsigned long long)sa->spi_i,
-		     (unsigned long long)sa->spi_r, reason_name(ev->reason));
+		     "(%s)", conn_name(&v), (unsigned long long)v.spi_i,
+		     (unsigned long long)v.spi_r, reason_name(ev->reason));
 }
 
 static void log_child(const struct engine_event *ev)
 {
-	const struct childsa *c = ev->child;
+	struct engine_ike_view v;
+	struct engine_child_view c, old;
 	char l[IP_ADDR_STRLEN], r[IP_ADDR_STRLEN];
 
+	if (!ev->child)
+		return;
+	engine_ike_view(ev->sa, &v);
+	engine_child_view(ev->sa, ev->child, &c);
 	switch (ev->type) {
 	case ENGINE_EV_CHILD_UP:
 		mlog(LOG_NOTICE, "conn %s: Child SA %08x_i %08x_o %s %s <-> "
-		     "%s installed", conn_name(ev->sa), c->spi_in, c->spi_out,
-		     c->mode == KERNEL_MODE_TUNNEL ? "tunnel" : "transport",
-		     ip_addr_str(&c->local, l, sizeof(l)),
-		     ip_addr_str(&c->remote, r, sizeof(r)));
+		     "%s installed", conn_name(&v), c.spi_in, c.spi_out,
+		     c.mode == KERNEL_MODE_TUNNEL ? "tunnel" : "transport",
+		     ip_addr_str(&c.local, l, sizeof(l)),
+		     ip_addr_str(&c.remote, r, sizeof(r)));
 		break;
 	case ENGINE_EV_CHILD_DOWN:
 		mlog(LOG_NOTICE, "conn %s: Child SA %08x_i %08x_o removed "
-		     "(%s)", conn_name(ev->sa), c->spi_in, c->spi_out,
+		     "(%s)", conn_name(&v), c.spi_in, c.spi_out,
 		     reason_name(ev->reason));
 		break;
 	case ENGINE_EV_CHILD_REKEYED:
+		engine_child_view(ev->sa, ev->old, &old);
 		mlog(LOG_INFO, "conn %s: Child SA %08x_i %08x_o rekeyed as "
-		     "%08x_i %08x_o", conn_name(ev->sa), ev->old->spi_in,
-		     ev->old->spi_out, c->spi_in, c->spi_out);
+		     "%08x_i %08x_o", conn_name(&v), old.spi_in,
+		     old.spi_out, c.spi_in, c.spi_out);
 		break;
 	default:
 		break;
@@ -465,20 +489,23 @@ static void log_refused(const struct engine_event *ev)
 static void on_event(void *ctx, const struct engine_event *ev)
 {
 	struct daemon *d = ctx;
+	struct engine_ike_view v = { 0 };
 
-	retry_event(&d->retries, d->conf, ev, daemon_now());
+	retry_event(&d->retries, d->conf, &d->engine, ev, daemon_now());
 	if (ev->type == ENGINE_EV_IKE_UP || ev->type == ENGINE_EV_IKE_DOWN) {
 		log_ike(ev);
 		vip_event(ev);
-	}
-	else if (ev->type == ENGINE_EV_REFUSED)
+	} else if (ev->type == ENGINE_EV_REFUSED) {
 		log_refused(ev);
-	else if (ev->type == ENGINE_EV_FAILED)	/* the engine logged it */
-		failures_record(&d->failures, d->conf, ev->conn,
-				ev->sa ? ev->sa->spi_i : 0, ev->failure,
-				daemon_now());
-	else
+	} else if (ev->type == ENGINE_EV_FAILED) {
+		/* The engine logged it. */
+		if (ev->sa)
+			engine_ike_view(ev->sa, &v);
+		failures_record(&d->failures, d->conf, ev->conn, v.spi_i,
+				ev->failure, daemon_now());
+	} else {
 		log_child(ev);
+	}
 }
 
 static void on_refused(void *ctx, const struct engine_refusal *r)
@@ -545,25 +572,20 @@ static void on_refused(void *ctx, const struct engine_refusal *r)
 static void on_log(void *ctx, enum engine_log_level level,
 		   const struct ikesa *sa, const char *msg)
 {
+	struct engine_ike_view v;
+
 	(void)ctx;
-	if (!sa)
+	if (!sa) {
 		mlog((int)level, "%s", msg);
-	else
-		mlog((int)level, "conn %s: IKE SA %016llx_i %016llx_r: %s",
-		     conn_name(sa), (unsigned long long)sa->spi_i,
-		     (unsigned long long)sa->spi_r, msg);
+		return;
+	}
+	engine_ike_view(sa, &v);
+	mlog((int)level, "conn %s: IKE SA %016llx_i %016llx_r: %s",
+	     conn_name(&v), (unsigned long long)v.spi_i,
+	     (unsigned long long)v.spi_r, msg);
 }
 
 /* Control requests. */
-
-static unsigned int count_children(const struct ikesa *sa)
-{
-	unsigned int n = 0;
-
-	for (const struct childsa *c = sa->children; c; c = c->next)
-		n += c->installed;
-	return n;
-}
 
 static struct json_object *jerr(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
@@ -665,11 +687,6 @@ static struct json_object *ts_array(const struct ike_selector *s,
 	return a;
 }
 
-static const char *xf_name(const struct transform *t)
-{
-	return t ? t->name : NULL;
-}
-
 static void add_stats(struct daemon *d, struct json_object *o,
 		      const char *dir, const struct ip_addr *dst, uint32_t spi)
 {
@@ -687,39 +704,40 @@ static void add_stats(struct daemon *d, struct json_object *o,
 
 static struct json_object *child_json(struct daemon *d,
 				      const struct ikesa *sa,
-				      const struct childsa *c)
+				      const struct childsa *child)
 {
 	struct json_object *o = json_object_new_object();
-	const char *ifname = engine_child_ifname(sa, c);
+	struct engine_child_view c;
 
+	engine_child_view(sa, child, &c);
 	/* The child it is made from. */
-	jadd_str(o, "name", engine_child_name(sa, c));
-	jadd_hex(o, "spi_in", c->spi_in, 8);
-	jadd_hex(o, "spi_out", c->spi_out, 8);
-	jadd_int(o, "reqid", c->reqid);
-	jadd_str(o, "mode", c->mode == KERNEL_MODE_TUNNEL ? "tunnel" :
+	jadd_str(o, "name", c.name);
+	jadd_hex(o, "spi_in", c.spi_in, 8);
+	jadd_hex(o, "spi_out", c.spi_out, 8);
+	jadd_int(o, "reqid", c.reqid);
+	jadd_str(o, "mode", c.mode == KERNEL_MODE_TUNNEL ? "tunnel" :
 		 "transport");
 	json_object_object_add(o, "installed",
-			       json_object_new_boolean(c->installed));
-	jadd_addr(o, "local", &c->local);
-	jadd_addr(o, "remote", &c->remote);
+			       json_object_new_boolean(c.installed));
+	jadd_addr(o, "local", &c.local);
+	jadd_addr(o, "remote", &c.remote);
 	/* The interfaces of its pair (MIF): ours by name, both by ID. */
-	json_object_object_add(o, "interface", ifname ?
-			       json_object_new_string(ifname) : NULL);
-	jadd_int(o, "local_iface", c->local_iface);
-	jadd_int(o, "remote_iface", c->remote_iface);
-	if (c->encr)
-		jadd_str(o, "encr", c->encr->name);
-	if (c->integ)
-		jadd_str(o, "integ", c->integ->name);
-	json_object_object_add(o, "esn", json_object_new_boolean(c->esn));
+	json_object_object_add(o, "interface", c.ifname ?
+			       json_object_new_string(c.ifname) : NULL);
+	jadd_int(o, "local_iface", c.local_iface);
+	jadd_int(o, "remote_iface", c.remote_iface);
+	if (c.encr)
+		jadd_str(o, "encr", c.encr);
+	if (c.integ)
+		jadd_str(o, "integ", c.integ);
+	json_object_object_add(o, "esn", json_object_new_boolean(c.esn));
 	json_object_object_add(o, "local_ts",
-			       ts_array(c->local_ts, c->n_local_ts));
+			       ts_array(c.local_ts, c.n_local_ts));
 	json_object_object_add(o, "remote_ts",
-			       ts_array(c->remote_ts, c->n_remote_ts));
-	if (c->installed) {
-		add_stats(d, o, "in", &c->local, c->spi_in);
-		add_stats(d, o, "out", &c->remote, c->spi_out);
+			       ts_array(c.remote_ts, c.n_remote_ts));
+	if (c.installed) {
+		add_stats(d, o, "in", &c.local, c.spi_in);
+		add_stats(d, o, "out", &c.remote, c.spi_out);
 	}
 	return o;
 }
@@ -756,30 +774,28 @@ static struct json_object *mif_list_json(const struct mif_interfaces *l)
 	return a;
 }
 
-/* MIF on sa: negotiated or why not, and both announcements. */
-static struct json_object *mif_json(const struct ikesa *sa)
+/* MIF on an IKE SA: negotiated or why not, and both announcements. */
+static struct json_object *mif_json(const struct engine_mif_view *m)
 {
 	struct json_object *o = json_object_new_object();
-	const struct mif_sa *m = sa->mif_status == MIF_ON ? sa->mif : NULL;
 
 	json_object_object_add(o, "negotiated",
-			       json_object_new_boolean(m != NULL));
-	if (!m) {
-		jadd_str(o, "why", mif_status_name(sa->mif_status));
+			       json_object_new_boolean(m->on));
+	if (!m->on) {
+		jadd_str(o, "why", m->why);
 		return o;
 	}
 	jadd_int(o, "version", m->version);
-	if (m->sent)
+	if (m->ours)
 		json_object_object_add(o, "local_interfaces",
-				       mif_list_json(&m->ours));
+				       mif_list_json(m->ours));
 	json_object_object_add(o, "local_refused",
 			       json_object_new_boolean(m->refused));
 	json_object_object_add(o, "announce_pending",
-			       json_object_new_boolean(m->pending ||
-						       m->in_flight));
-	if (m->have_peer)
+			       json_object_new_boolean(m->pending));
+	if (m->peer)
 		json_object_object_add(o, "peer_interfaces",
-				       mif_list_json(&m->peer));
+				       mif_list_json(m->peer));
 	return o;
 }
 
@@ -819,18 +835,19 @@ static void add_time(struct json_object *o, const char *key, uint64_t at,
  * Inner addresses (engine/cfg.h): ours as initiator, the peer's as
  * responder, with the pool they are leased from.
  */
-static void vips_json(struct json_object *o, const struct ikesa *sa)
+static void vips_json(struct json_object *o,
+		      const struct engine_ike_view *v)
 {
 	struct json_object *a = json_object_new_array();
 	char buf[IP_ADDR_STRLEN];
 
-	for (unsigned int i = 0; i < sa->n_vips; i++)
+	for (unsigned int i = 0; i < v->n_vips; i++)
 		json_object_array_add(a, json_object_new_string(
-			ip_addr_str(&sa->vips[i], buf, sizeof(buf))));
-	json_object_object_add(o, sa->initiator ? "local_vips" : "peer_vips",
+			ip_addr_str(&v->vips[i], buf, sizeof(buf))));
+	json_object_object_add(o, v->initiator ? "local_vips" : "peer_vips",
 			       a);
-	if (sa->pool)
-		jadd_str(o, "pool", pool_name(sa->pool));
+	if (v->pool)
+		jadd_str(o, "pool", v->pool);
 }
 
 /* Each pool's size and use. */
@@ -857,36 +874,39 @@ static struct json_object *sa_json(struct daemon *d, const struct ikesa *sa,
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *ch = json_object_new_array();
+	const struct childsa *c;
+	struct engine_ike_view v;
 
-	jadd_str(o, "conn", sa->conn ? sa->conn->name : NULL);
-	jadd_str(o, "state", state_name(sa->state));
-	jadd_str(o, "role", sa->initiator ? "initiator" : "responder");
-	jadd_hex(o, "spi_i", sa->spi_i, 16);
-	jadd_hex(o, "spi_r", sa->spi_r, 16);
-	jadd_addr(o, "local", &sa->local);
-	jadd_int(o, "local_port", sa->local_port);
-	jadd_addr(o, "remote", &sa->remote);
-	jadd_int(o, "remote_port", sa->remote_port);
-	jadd_str(o, "nat", nat_name(sa));
-	if (sa->ike.encr) {
-		jadd_str(o, "encr", xf_name(sa->ike.encr));
-		if (sa->ike.integ)
-			jadd_str(o, "integ", xf_name(sa->ike.integ));
-		jadd_str(o, "prf", xf_name(sa->ike.prf));
-		jadd_str(o, "dh", xf_name(sa->ike.dh));
+	engine_ike_view(sa, &v);
+	jadd_str(o, "conn", v.conn ? v.conn->name : NULL);
+	jadd_str(o, "state", state_name(v.state));
+	jadd_str(o, "role", v.initiator ? "initiator" : "responder");
+	jadd_hex(o, "spi_i", v.spi_i, 16);
+	jadd_hex(o, "spi_r", v.spi_r, 16);
+	jadd_addr(o, "local", &v.local);
+	jadd_int(o, "local_port", v.local_port);
+	jadd_addr(o, "remote", &v.remote);
+	jadd_int(o, "remote_port", v.remote_port);
+	jadd_str(o, "nat", v.nat);
+	if (v.encr) {
+		jadd_str(o, "encr", v.encr);
+		if (v.integ)
+			jadd_str(o, "integ", v.integ);
+		jadd_str(o, "prf", v.prf);
+		jadd_str(o, "dh", v.dh);
 	}
-	if (sa->conn)
+	if (v.conn)
 		add_ids(o, sa);
-	if (sa->state == IKESA_ESTABLISHED && now >= sa->last_heard)
-		jadd_int(o, "last_heard_ms", (int64_t)(now - sa->last_heard));
-	if (sa->established_at)
-		add_time(o, "established", sa->established_at, now, false);
-	if (sa->state == IKESA_ESTABLISHED && sa->rekey_at)
-		add_time(o, sa->conn && sa->conn->ike_reauth ? "reauth" :
-			 "rekey", sa->rekey_at, now, true);
-	json_object_object_add(o, "mif", mif_json(sa));
-	vips_json(o, sa);
-	for (const struct childsa *c = sa->children; c; c = c->next)
+	if (v.state == IKESA_ESTABLISHED && now >= v.last_heard)
+		jadd_int(o, "last_heard_ms", (int64_t)(now - v.last_heard));
+	if (v.established_at)
+		add_time(o, "established", v.established_at, now, false);
+	if (v.state == IKESA_ESTABLISHED && v.rekey_at)
+		add_time(o, v.conn && v.conn->ike_reauth ? "reauth" :
+			 "rekey", v.rekey_at, now, true);
+	json_object_object_add(o, "mif", mif_json(&v.mif));
+	vips_json(o, &v);
+	engine_for_each_child(c, sa)
 		json_object_array_add(ch, child_json(d, sa, c));
 	json_object_object_add(o, "children", ch);
 	return o;
@@ -937,11 +957,14 @@ static struct json_object *cmd_list(struct daemon *d, const char *conn)
 	struct json_object *o = json_object_new_object();
 	struct json_object *a = json_object_new_array();
 	uint64_t now = daemon_now();
+	const struct ikesa *sa;
+	struct engine_ike_view v;
 
-	for (const struct ikesa *sa = d->engine.sas; sa; sa = sa->next) {
-		if (sa->state == IKESA_DEAD)
+	engine_for_each_sa(sa, &d->engine) {
+		engine_ike_view(sa, &v);
+		if (v.state == IKESA_DEAD)
 			continue;
-		if (conn && (!sa->conn || strcmp(sa->conn->name, conn)))
+		if (conn && (!v.conn || strcmp(v.conn->name, conn)))
 			continue;
 		json_object_array_add(a, sa_json(d, sa, now));
 	}
@@ -958,17 +981,20 @@ static struct json_object *cmd_status(struct daemon *d)
 	struct json_object *conns = json_object_new_array();
 	struct json_object *socks = json_object_new_array();
 	unsigned int n_ike = 0, n_child = 0;
+	const struct ikesa *sa;
+	struct engine_ike_view v;
 
 	jadd_str(o, "version", MIF_VERSION);
 	jadd_int(o, "pid", getpid());
 	jadd_int(o, "uptime_s", (int64_t)((daemon_now() - d->start_ms) / 1000));
 	jadd_str(o, "config", d->conf_path);
 	jadd_str(o, "log_level", conf_log_level_name(log_get_level()));
-	for (const struct ikesa *sa = d->engine.sas; sa; sa = sa->next) {
-		if (sa->state == IKESA_DEAD)
+	engine_for_each_sa(sa, &d->engine) {
+		engine_ike_view(sa, &v);
+		if (v.state == IKESA_DEAD)
 			continue;
 		n_ike++;
-		n_child += count_children(sa);
+		n_child += v.n_installed;
 	}
 	jadd_int(o, "ike_sas", n_ike);
 	jadd_int(o, "child_sas", n_child);
@@ -978,14 +1004,16 @@ static struct json_object *cmd_status(struct daemon *d)
 		unsigned int n = 0;
 		const char *state = "down";
 
-		for (const struct ikesa *sa = d->engine.sas; sa; sa = sa->next)
-			if (sa->conn == &cc->conn && sa->state != IKESA_DEAD) {
-				n++;
-				if (sa->state == IKESA_ESTABLISHED)
-					state = "up";
-				else if (strcmp(state, "up"))
-					state = state_name(sa->state);
-			}
+		engine_for_each_sa(sa, &d->engine) {
+			engine_ike_view(sa, &v);
+			if (v.conn != &cc->conn || v.state == IKESA_DEAD)
+				continue;
+			n++;
+			if (v.state == IKESA_ESTABLISHED)
+				state = "up";
+			else if (strcmp(state, "up"))
+				state = state_name(v.state);
+		}
 		if (!n && retry_get(&d->retries, i))
 			state = "connecting";
 		jadd_str(c, "name", cc->name);
@@ -1076,6 +1104,7 @@ static struct json_object *cmd_up(struct daemon *d, const char *name)
 {
 	struct conf_conn *cc = conf_find(d->conf, name);
 	uint64_t now = daemon_now();
+	struct engine_ike_view v;
 	struct ikesa *sa;
 	struct json_object *o;
 
@@ -1084,22 +1113,25 @@ static struct json_object *cmd_up(struct daemon *d, const char *name)
 	if (!cc->conn.remote.family)
 		return jerr("conn %s has remote = %%any: it only responds",
 			    name);
-	for (sa = d->engine.sas; sa; sa = sa->next)
-		if (sa->conn == &cc->conn && sa->state != IKESA_DEAD &&
-		    sa->state != IKESA_DELETING) {
+	engine_for_each_sa(sa, &d->engine) {
+		engine_ike_view(sa, &v);
+		if (v.conn == &cc->conn && v.state != IKESA_DEAD &&
+		    v.state != IKESA_DELETING) {
 			o = ok_reply(name, 1);
-			jadd_str(o, "state", state_name(sa->state));
+			jadd_str(o, "state", state_name(v.state));
 			jadd_str(o, "note", "already up");
-			jadd_hex(o, "spi_i", sa->spi_i, 16);
+			jadd_hex(o, "spi_i", v.spi_i, 16);
 			return o;
 		}
+	}
 	sa = retry_start(&d->retries, d->conf, (unsigned int)(cc -
 			 d->conf->conns), &d->engine, now, " (control)");
 	if (!sa)
 		return jerr("conn %s: cannot initiate", name);
+	engine_ike_view(sa, &v);
 	o = ok_reply(name, 1);
-	jadd_str(o, "state", state_name(sa->state));
-	jadd_hex(o, "spi_i", sa->spi_i, 16);
+	jadd_str(o, "state", state_name(v.state));
+	jadd_hex(o, "spi_i", v.spi_i, 16);
 	/* Whether a failure of it is followed by another attempt. */
 	json_object_object_add(o, "retry",
 			       json_object_new_boolean(cc->keyingtries != 1));
@@ -1111,18 +1143,21 @@ static struct json_object *cmd_down(struct daemon *d, const char *name)
 	struct conf_conn *cc = conf_find(d->conf, name);
 	uint64_t now = daemon_now();
 	unsigned int n = 0;
+	struct engine_ike_view v;
 	struct json_object *o;
+	struct ikesa *sa;
 	bool cancelled;
 
 	if (!cc)
 		return jerr("no connection \"%s\"", name);
 	cancelled = retry_cancel(&d->retries, d->conf,
 				 (unsigned int)(cc - d->conf->conns));
-	for (struct ikesa *sa = d->engine.sas; sa; sa = sa->next) {
-		if (sa->conn != &cc->conn || sa->state == IKESA_DEAD)
+	engine_for_each_sa(sa, &d->engine) {
+		engine_ike_view(sa, &v);
+		if (v.conn != &cc->conn || v.state == IKESA_DEAD)
 			continue;
 		n++;
-		daemon_delete_sa(sa, now);
+		daemon_delete_sa(&d->engine, sa, now);
 	}
 	mlog(LOG_INFO, "conn %s: down (control), %u IKE SAs", name, n);
 	engine_tick(&d->engine, now);
@@ -1295,15 +1330,19 @@ int daemon_start(struct daemon *d, const char *conf_path,
 void daemon_stop(struct daemon *d)
 {
 	uint64_t now = daemon_now();
+	struct engine_ike_view v;
+	struct ikesa *sa;
 	unsigned int n = 0;
 
 	iface_watch_close(&d->ifw);
 	if (d->have_engine) {
 		/* Tell the peers, once; then remove everything. */
-		for (struct ikesa *sa = d->engine.sas; sa; sa = sa->next)
-			if (sa->state == IKESA_ESTABLISHED &&
+		engine_for_each_sa(sa, &d->engine) {
+			engine_ike_view(sa, &v);
+			if (v.state == IKESA_ESTABLISHED &&
 			    !engine_delete_ike(&d->engine, sa, now))
 				n++;
+		}
 		engine_free(&d->engine);
 		d->have_engine = false;
 		mlog(LOG_NOTICE, "stopped; sent %u Deletes", n);

@@ -69,10 +69,10 @@ int daemon_start(struct daemon *d, const char *conf_path,
 void daemon_stop(struct daemon *d);
 
 /*
- * Delete an IKE SA of d's engine: with a Delete to the peer if it is
+ * Delete an IKE SA of engine e: with a Delete to the peer if it is
  * established and the request window is free, else at once.
  */
-void daemon_delete_sa(struct ikesa *sa, uint64_t now);
+void daemon_delete_sa(struct engine *e, struct ikesa *sa, uint64_t now);
 
 /*
  * Tell the service manager state ("READY=1", "STOPPING=1"; NULL: only

@@ -21,7 +21,7 @@
 #include "daemon/log.h"
 #include "daemon/reload.h"
 #include "daemon/retry.h"
-#include "engine/ike_sa.h"
+#include "engine/engine.h"
 
 struct reload_key {
 	const char *name;	/* as mifd.conf(5) spells it */
@@ -149,9 +149,14 @@ enum reload_change reload_compare(const struct conf_conn *a,
 /* Whether the engine has an IKE SA of c that is not on its way out. */
 static bool has_sa(const struct engine *e, const struct conn *c)
 {
-	for (const struct ikesa *sa = e->sas; sa; sa = sa->next)
-		if (sa->conn == c && sa->state != IKESA_DEAD)
+	const struct ikesa *sa;
+	struct engine_ike_view v;
+
+	engine_for_each_sa(sa, e) {
+		engine_ike_view(sa, &v);
+		if (v.conn == c && v.state != IKESA_DEAD)
 			return true;
+	}
 	return false;
 }
 
@@ -164,18 +169,21 @@ void reload_conns(struct engine *e, struct conf *old, struct conf *nc,
 		const struct conf_conn *oc = &old->conns[i];
 		struct conf_conn *ncc = conf_find(nc, oc->name);
 		enum reload_change ch = RELOAD_REPLACED;
+		struct engine_ike_view v;
+		struct ikesa *sa;
 		unsigned int n = 0;
 
 		if (ncc)
 			ch = reload_compare(oc, ncc, keys, sizeof(keys));
-		for (struct ikesa *sa = e->sas; sa; sa = sa->next) {
-			if (sa->conn != &oc->conn || sa->state == IKESA_DEAD)
+		engine_for_each_sa(sa, e) {
+			engine_ike_view(sa, &v);
+			if (v.conn != &oc->conn || v.state == IKESA_DEAD)
 				continue;
 			n++;
 			if (ch == RELOAD_REPLACED)
-				daemon_delete_sa(sa, now);
+				daemon_delete_sa(e, sa, now);
 			else
-				sa->conn = &ncc->conn;
+				engine_sa_set_conn(sa, &ncc->conn);
 		}
 		if (!ncc)
 			mlog(LOG_NOTICE, "conn %s: removed, %u IKE SAs deleted",

@@ -10,7 +10,7 @@
 #include "crypto/random.h"
 #include "daemon/log.h"
 #include "daemon/retry.h"
-#include "engine/ike_sa.h"
+#include "engine/engine.h"
 
 int retries_renew(struct retries *t, const struct conf *prev,
 		  struct conf *nc)
@@ -126,6 +126,7 @@ static struct ikesa *attempt(struct retries *t, struct conf_conn *cc,
 			     struct conn_retry *r, struct engine *e,
 			     uint64_t now)
 {
+	struct engine_ike_view v;
 	struct ikesa *sa;
 
 	r->attempt++;
@@ -137,7 +138,8 @@ static struct ikesa *attempt(struct retries *t, struct conf_conn *cc,
 		       "local address)", now);
 		return NULL;
 	}
-	r->spi_i = sa->spi_i;
+	engine_ike_view(sa, &v);
+	r->spi_i = v.spi_i;
 	return sa;
 }
 
@@ -179,9 +181,11 @@ bool retry_cancel(struct retries *t, struct conf *conf, unsigned int i)
 
 /* An established IKE SA went: start anew if the connection says so. */
 static void gone(struct retries *t, struct conf_conn *cc,
-		 struct conn_retry *r, const struct engine_event *ev,
-		 uint64_t now)
+		 struct conn_retry *r, const struct engine *e,
+		 const struct engine_event *ev, uint64_t now)
 {
+	struct engine_ike_view v, other;
+	const struct ikesa *sa;
 	const char *key, *what;
 
 	if (ev->reason == ENGINE_R_TIMEOUT &&
@@ -196,10 +200,14 @@ static void gone(struct retries *t, struct conf_conn *cc,
 		return;
 	}
 	/* Another IKE SA of it (a rekey's, the peer's) stands: enough. */
-	for (const struct ikesa *sa = ev->sa->engine->sas; sa; sa = sa->next)
-		if (sa != ev->sa && sa->conn == ev->sa->conn &&
-		    sa->state == IKESA_ESTABLISHED)
+	engine_ike_view(ev->sa, &v);
+	engine_for_each_sa(sa, e) {
+		if (sa == ev->sa)
+			continue;
+		engine_ike_view(sa, &other);
+		if (other.conn == v.conn && other.state == IKESA_ESTABLISHED)
 			return;
+	}
 	mlog(LOG_NOTICE, "conn %s: %s: restarting (%s = restart)", cc->name,
 	     what, key);
 	snprintf(r->why, sizeof(r->why), "%s", what);
@@ -210,12 +218,17 @@ static void gone(struct retries *t, struct conf_conn *cc,
 }
 
 void retry_event(struct retries *t, struct conf *conf,
-		 const struct engine_event *ev, uint64_t now)
+		 const struct engine *e, const struct engine_event *ev,
+		 uint64_t now)
 {
-	const struct conn *c = ev->sa ? ev->sa->conn : ev->conn;
+	struct engine_ike_view v = { .conn = ev->conn };
+	const struct conn *c;
 	struct conn_retry *r;
 	unsigned int i;
 
+	if (ev->sa)
+		engine_ike_view(ev->sa, &v);
+	c = v.conn;
 	if (ev->type == ENGINE_EV_FAILED && ev->conn)
 		c = ev->conn;
 	r = entry(t, conf, c, &i);
@@ -230,13 +243,13 @@ void retry_event(struct retries *t, struct conf *conf,
 		r->why[0] = '\0';
 		break;
 	case ENGINE_EV_IKE_DOWN:
-		gone(t, &conf->conns[i], r, ev, now);
+		gone(t, &conf->conns[i], r, e, ev, now);
 		break;
 	case ENGINE_EV_FAILED:
 		/* The IKE SA of this attempt given up; not a Child SA. */
 		if (r->state != RETRY_TRYING || !ev->failure ||
 		    !ev->failure->final || ev->failure->child || !ev->sa ||
-		    !ev->sa->initiator || ev->sa->spi_i != r->spi_i)
+		    !v.initiator || v.spi_i != r->spi_i)
 			break;
 		failed(t, &conf->conns[i], r, ev->failure->why ?
 		       ev->failure->why : "failed", now);
@@ -246,22 +259,32 @@ void retry_event(struct retries *t, struct conf *conf,
 	}
 }
 
-/* Connection c's IKE SA that is up, else one of ours on its way. */
-static const struct ikesa *live_sa(const struct engine *e,
-				   const struct conn *c)
+/*
+ * Connection c's IKE SA that is up, else one of ours on its way, in
+ * *out; false if none.
+ */
+static bool live_sa(const struct engine *e, const struct conn *c,
+		    struct engine_ike_view *out)
 {
-	const struct ikesa *best = NULL;
+	const struct ikesa *sa;
+	struct engine_ike_view v;
+	bool found = false;
 
-	for (const struct ikesa *sa = e->sas; sa; sa = sa->next) {
-		if (sa->conn != c)
+	engine_for_each_sa(sa, e) {
+		engine_ike_view(sa, &v);
+		if (v.conn != c)
 			continue;
-		if (sa->state == IKESA_ESTABLISHED)
-			return sa;
-		if (sa->initiator && sa->state != IKESA_DEAD &&
-		    sa->state != IKESA_DELETING)
-			best = sa;
+		if (v.state == IKESA_ESTABLISHED) {
+			*out = v;
+			return true;
+		}
+		if (v.initiator && v.state != IKESA_DEAD &&
+		    v.state != IKESA_DELETING) {
+			*out = v;
+			found = true;
+		}
 	}
-	return best;
+	return found;
 }
 
 void retry_run(struct retries *t, struct conf *conf, struct engine *e,
@@ -273,27 +296,29 @@ void retry_run(struct retries *t, struct conf *conf, struct engine *e,
 		struct conn_retry *r = &t->r[i];
 		struct conf_conn *cc = &conf->conns[i];
 		const struct ikesa *sa;
+		struct engine_ike_view v;
 
 		if (r->state == RETRY_TRYING) {
 			/* Gone without a FAILED event: a failure all the same. */
 			sa = engine_find_sa(e, r->spi_i, true);
-			if (!sa || sa->state == IKESA_DEAD ||
-			    sa->state == IKESA_DELETING)
+			if (sa)
+				engine_ike_view(sa, &v);
+			if (!sa || v.state == IKESA_DEAD ||
+			    v.state == IKESA_DELETING)
 				failed(t, cc, r, "the IKE SA went away before "
 				       "it was established", now);
 			continue;
 		}
 		if (r->state != RETRY_WAITING || now < r->next_at)
 			continue;
-		sa = live_sa(e, &cc->conn);
-		if (sa && sa->state == IKESA_ESTABLISHED) {
-			set_state(t, r, RETRY_IDLE);
-			continue;
-		}
-		if (sa) {
+		if (live_sa(e, &cc->conn, &v)) {
+			if (v.state == IKESA_ESTABLISHED) {
+				set_state(t, r, RETRY_IDLE);
+				continue;
+			}
 			/* Ours already under way (a reauthentication's). */
 			r->attempt++;
-			r->spi_i = sa->spi_i;
+			r->spi_i = v.spi_i;
 			set_state(t, r, RETRY_TRYING);
 			continue;
 		}

@@ -75,9 +75,13 @@ struct ikesa *retry_start(struct retries *t, struct conf *conf,
 /* Stop connection i's run (ike down); whether there was one (logged). */
 bool retry_cancel(struct retries *t, struct conf *conf, unsigned int i);
 
-/* An engine event (on any connection of conf, or a replaced one's). */
+/*
+ * An event of engine e (on any connection of conf, or a replaced
+ * one's).
+ */
 void retry_event(struct retries *t, struct conf *conf,
-		 const struct engine_event *ev, uint64_t now);
+		 const struct engine *e, const struct engine_event *ev,
+		 uint64_t now);
 
 /* Start the attempts due at now. */
 void retry_run(struct retries *t, struct conf *conf, struct engine *e,

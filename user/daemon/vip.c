@@ -14,11 +14,11 @@
 
 #include "daemon/log.h"
 #include "daemon/vip.h"
-#include "engine/ike_sa.h"
+#include "engine/engine.h"
 
-static const char *device(const struct ikesa *sa)
+static const char *device(const struct engine_ike_view *v)
 {
-	return sa->conn->vip_device[0] ? sa->conn->vip_device : "lo";
+	return v->conn->vip_device[0] ? v->conn->vip_device : "lo";
 }
 
 /* Add or delete one host address a on ifindex. 0 or a libnl error. */
@@ -47,9 +47,9 @@ out:
 	return ret;
 }
 
-static void apply(const struct ikesa *sa, bool add)
+static void apply(const struct engine_ike_view *v, bool add)
 {
-	const char *dev = device(sa);
+	const char *dev = device(v);
 	char text[IP_ADDR_STRLEN];
 	struct nl_sock *sk;
 	int ifindex, ret;
@@ -57,40 +57,43 @@ static void apply(const struct ikesa *sa, bool add)
 	ifindex = (int)if_nametoindex(dev);
 	if (!ifindex) {
 		mlog(LOG_ERR, "conn %s: inner addresses: no device %s "
-		     "(vip_device)", sa->conn->name, dev);
+		     "(vip_device)", v->conn->name, dev);
 		return;
 	}
 	sk = nl_socket_alloc();
 	ret = sk ? nl_connect(sk, NETLINK_ROUTE) : -NLE_NOMEM;
 	if (ret) {
 		mlog(LOG_ERR, "conn %s: inner addresses: rtnetlink: %s",
-		     sa->conn->name, nl_geterror(ret));
+		     v->conn->name, nl_geterror(ret));
 		nl_socket_free(sk);
 		return;
 	}
-	for (unsigned int i = 0; i < sa->n_vips; i++) {
-		ip_addr_str(&sa->vips[i], text, sizeof(text));
-		ret = change(sk, ifindex, &sa->vips[i], add);
+	for (unsigned int i = 0; i < v->n_vips; i++) {
+		ip_addr_str(&v->vips[i], text, sizeof(text));
+		ret = change(sk, ifindex, &v->vips[i], add);
 		if (ret && !(!add && ret == -NLE_NOADDR))
 			mlog(LOG_ERR, "conn %s: inner address %s not %s %s: "
-			     "%s", sa->conn->name, text,
+			     "%s", v->conn->name, text,
 			     add ? "added to" : "removed from", dev,
 			     nl_geterror(ret));
 		else
 			mlog(LOG_INFO, "conn %s: inner address %s %s %s",
-			     sa->conn->name, text, add ? "on" : "off", dev);
+			     v->conn->name, text, add ? "on" : "off", dev);
 	}
 	nl_socket_free(sk);
 }
 
 void vip_event(const struct engine_event *ev)
 {
-	const struct ikesa *sa = ev->sa;
+	struct engine_ike_view v;
 
-	if (!sa || !sa->initiator || !sa->n_vips)
+	if (!ev->sa)
+		return;
+	engine_ike_view(ev->sa, &v);
+	if (!v.initiator || !v.n_vips)
 		return;
 	if (ev->type == ENGINE_EV_IKE_UP && !ev->old_sa)
-		apply(sa, true);
+		apply(&v, true);
 	else if (ev->type == ENGINE_EV_IKE_DOWN)
-		apply(sa, false);
+		apply(&v, false);
 }

@@ -43,7 +43,7 @@ static void on_event(void *ctx, const struct engine_event *ev)
 {
 	struct rig *r = ctx;
 
-	retry_event(&r->t, &r->conf, ev, r->now);
+	retry_event(&r->t, &r->conf, &r->w.e[0], ev, r->now);
 }
 
 static struct rig *rig_new(void)
