@@ -52,6 +52,10 @@ pair 0 && pair 1 && pair 2 ||
 PSK=0x6d69662d696e7465726f702d746573742d6b6579
 EU_SOCK=$T/eu.sock
 SG_SOCK=$T/sg.sock
+# Without IKE fragmentation: the lists below are refused by MIF's own
+# limits, in a datagram the kernel reassembles. Fragmented, the 64 KB list
+# would pass mifd's reassembly limit (32 fragments) and be dropped
+# unanswered, before MIF reads it (mifd.8, IKE fragmentation).
 conf() {	# conf ME PEER PATTERN MY_ID PEER_ID EXTRA...
 	cat <<-CONF
 	[mifd]
@@ -72,6 +76,7 @@ conf() {	# conf ME PEER PATTERN MY_ID PEER_ID EXTRA...
 	retransmit_tries = 4
 	dpd = 0
 	interfaces = $3
+	fragmentation = no
 	CONF
 	shift 5
 	printf '%s\n' "$@"
