@@ -335,16 +335,11 @@ static void log_conf_errors(const char *err)
 void daemon_notify(struct daemon *d, const char *state)
 {
 	char status[sizeof(d->status)], msg[sizeof(d->status) + 64];
-	const struct ikesa *sa;
-	struct engine_ike_view v;
-	unsigned int n = 0;
+	unsigned int n;
 
 	if (!d->notify)
 		return;
-	engine_for_each_sa(sa, &d->engine) {
-		engine_ike_view(sa, &v);
-		n += v.state == IKESA_ESTABLISHED;
-	}
+	n = engine_n_established(&d->engine);
 	snprintf(status, sizeof(status), "%u connections, %u IKE SAs up",
 		 d->conf ? d->conf->n_conns : 0, n);
 	if (!state && !strcmp(status, d->status))

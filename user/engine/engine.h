@@ -478,6 +478,8 @@ void engine_child_view(const struct ikesa *sa, const struct childsa *c,
 		       struct engine_child_view *v);
 void engine_sa_set_conn(struct ikesa *sa, const struct conn *c);
 void engine_drop_sa(struct ikesa *sa, enum engine_reason why);
+/* How many IKE SAs of e are established, without filling views. */
+unsigned int engine_n_established(const struct engine *e);
 const char *engine_child_name(const struct ikesa *sa,
 			      const struct childsa *c);
 const char *engine_child_ifname(const struct ikesa *sa,

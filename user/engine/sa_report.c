@@ -145,3 +145,12 @@ const char *engine_peer_id_text(const struct ikesa *sa, char *out,
 	return identity_text(sa->peer_id[0], sa->peer_id + 1,
 			     sa->peer_id_len - 1, out, len);
 }
+
+unsigned int engine_n_established(const struct engine *e)
+{
+	unsigned int n = 0;
+
+	for (const struct ikesa *sa = e->sas; sa; sa = sa->next)
+		n += sa->state == IKESA_ESTABLISHED;
+	return n;
+}
