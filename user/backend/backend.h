@@ -97,6 +97,86 @@ struct kernel_sa_stats {
 	uint64_t use_time;		/* seconds since the epoch; 0: never */
 };
 
+/*
+ * Which SAs and policies an interface-wide operation may touch: those
+ * bound to its address (docs/netlink.md, "What an address binds") with
+ * (reqid & reqid_mask) == reqid (a policy: its template's reqid), and,
+ * where mark or if_id is not 0, that mark under mark_mask and that if_id.
+ * An IKE SA's scope is its block of reqids (ikesa_kernel_scope()), so
+ * an operation it starts never touches another IKE SA's SAs on the same
+ * address. reqid_mask 0: any reqid.
+ */
+struct kernel_scope {
+	uint32_t reqid, reqid_mask;
+	uint32_t mark, mark_mask;
+	uint32_t if_id;
+};
+
+/* What an interface-wide operation did: SAs, policies, policies skipped. */
+struct kernel_iface_result {
+	unsigned int states, policies, skipped;
+};
+
+/*
+ * Move every SA and policy in scope bound to old to new (same family):
+ * outer addresses, and transport-mode selectors naming old as a host.
+ * SPIs, keys, counters kept. encap_port/encap_peer_port (host order, 0:
+ * keep): the UDP encapsulation ports at new and at the peer.
+ */
+struct kernel_move {
+	struct ip_addr old, new;
+	uint16_t encap_port, encap_peer_port;
+};
+
+/* One SA to copy for a new interface: the source, and the copy's SPI and keys. */
+struct kernel_clone_sa {
+	uint32_t spi;			/* the source SA's, host order */
+	struct ip_addr dst;		/* the source SA's destination */
+	uint32_t new_spi;		/* host order */
+	uint8_t encr_key[KERNEL_KEY_MAX];	/* as kernel_sa's */
+	size_t encr_key_len;
+	uint8_t integ_key[KERNEL_KEY_MAX];
+	size_t integ_key_len;
+};
+
+#define KERNEL_CLONE_MAX_FROM	16
+
+/*
+ * Copy the SAs and policies in scope bound to from[0..n_from) (in order
+ * of preference) onto the local address new_addr (and the peer's
+ * new_peer, new inner addresses, if given), each SA with the SPI and
+ * keys of its entry in sas (one entry per source SA), as the module's
+ * XFRM_MIF_CMD_CLONE does (docs/netlink.md). A policy whose copy would
+ * have a selector that exists already is skipped.
+ */
+struct kernel_clone {
+	struct ip_addr from[KERNEL_CLONE_MAX_FROM];
+	unsigned int n_from;
+	struct ip_addr new_addr;
+	struct ip_addr new_peer;		/* family 0: the peer's stays */
+	struct ip_addr new_inner, new_peer_inner;	/* family 0: kept */
+	uint16_t encap_port, encap_peer_port;	/* host order; 0: kept */
+	const struct kernel_clone_sa *sas;
+	unsigned int n_sas;
+};
+
+/* What the kernel did outside our own calls (read_events). */
+enum kernel_event_type {
+	KERNEL_EV_MOVED,	/* addr's SAs moved to new_addr (rewrite, failover) */
+	KERNEL_EV_FAILOVER_FAILED,	/* addr lost, nothing could move */
+	KERNEL_EV_DELETED,	/* addr's SAs deleted */
+	KERNEL_EV_CLONED,	/* SAs copied onto new_addr */
+};
+
+struct kernel_event {
+	enum kernel_event_type type;
+	struct ip_addr addr, new_addr;
+	bool failover;		/* MOVED by the module's own failover */
+	unsigned int states, policies;
+};
+
+typedef void (*kernel_event_fn)(const struct kernel_event *ev, void *arg);
+
 struct backend {
 	const struct backend_ops *ops;
 	void *priv;
@@ -126,6 +206,36 @@ struct backend_ops {
 			struct kernel_sa_stats *st);
 	int (*add_policy)(struct backend *b, const struct kernel_policy *p);
 	int (*del_policy)(struct backend *b, const struct kernel_policy *p);
+
+	/*
+	 * Interface-wide operations, each all or nothing: through the
+	 * xfrm_mif module (one call) when it is loaded, else per SA and
+	 * policy through XFRM with the same result. Optional (NULL: cannot).
+	 */
+	int (*move_addr)(struct backend *b, const struct kernel_move *m,
+			 const struct kernel_scope *s,
+			 struct kernel_iface_result *r);
+	int (*delete_addr)(struct backend *b, const struct ip_addr *addr,
+			   const struct kernel_scope *s,
+			   struct kernel_iface_result *r);
+	int (*clone_addr)(struct backend *b, const struct kernel_clone *c,
+			  const struct kernel_scope *s,
+			  struct kernel_iface_result *r);
+	/*
+	 * The ordered alternates of addr for the kernel's own failover (at
+	 * most 8), for the SAs in scope; n 0 removes them. -EOPNOTSUPP
+	 * without the module: the daemon then fails over itself (move_addr).
+	 */
+	int (*set_alts)(struct backend *b, const struct ip_addr *addr,
+			const struct ip_addr *alts, unsigned int n,
+			const struct kernel_scope *s);
+	/*
+	 * Kernel events: a descriptor to poll (-1: none), and a read of
+	 * what is pending, each event passed to fn. Optional.
+	 */
+	int (*event_fd)(struct backend *b);
+	int (*read_events)(struct backend *b, kernel_event_fn fn, void *arg);
+
 	void (*destroy)(struct backend *b);
 };
 

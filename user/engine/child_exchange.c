@@ -220,6 +220,7 @@ struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 	bool leased = false, transport;
 	struct childsa *c;
 	uint16_t ke_group;
+	uint32_t reqid;
 	int ret, tmpl;
 
 	psa = ike_chain_find(req, IKE_PL_SA, NULL);
@@ -229,9 +230,13 @@ struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 		*notify = IKE_N_INVALID_SYNTAX;
 		return NULL;
 	}
+	reqid = nego->prev ? nego->prev->reqid : ikesa_reqid(sa);
+	if (!reqid) {
+		*notify = IKE_N_NO_ADDITIONAL_SAS;
+		return NULL;
+	}
 	c = childsa_new(&sa->local, sa->local_port, &sa->remote,
-			sa->remote_port, nego->prev ? nego->prev->reqid :
-						      sa->engine->next_reqid);
+			sa->remote_port, reqid);
 	if (!c) {
 		*notify = IKE_N_TEMPORARY_FAILURE;
 		return NULL;
@@ -331,8 +336,6 @@ struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 					    IKE_N_TEMPORARY_FAILURE;
 		return NULL;
 	}
-	if (!nego->prev)
-		sa->engine->next_reqid++;
 	ikesa_add_child(sa, c);
 	childsa_timers(c, nego->now);
 	return c;

@@ -151,13 +151,15 @@ static int start(struct ikesa *sa, const struct childsa *tmpl,
 	struct ccs_request *cr = calloc(1, sizeof(*cr));
 	struct ike_error err;
 	struct childsa *c;
+	uint32_t reqid;
 	int ret = -ENOMEM;
 
 	if (!cm || !cr)
 		goto out;
 	cr->rs.ops = &ccs_request_ops;
-	c = childsa_new(&sa->local, sa->local_port, &sa->remote,
-			sa->remote_port, tmpl ? tmpl->reqid : e->next_reqid++);
+	reqid = tmpl ? tmpl->reqid : ikesa_reqid(sa);
+	c = reqid ? childsa_new(&sa->local, sa->local_port, &sa->remote,
+				sa->remote_port, reqid) : NULL;
 	if (!c)
 		goto out;
 	nat_child(sa, c);

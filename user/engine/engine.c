@@ -46,7 +46,7 @@ int engine_init(struct engine *e, struct backend *b,
 	e->backend = b;
 	if (send)
 		e->send = *send;
-	e->next_reqid = 1;
+	e->next_reqid_block = 1;
 	sa_table_init(&e->by_spi);
 	sa_table_init(&e->by_peer);
 	sa_table_init(&e->by_id);

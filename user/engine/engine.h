@@ -259,7 +259,7 @@ struct engine {
 	struct sa_table by_id;		/* IKE SAs by identities (unique.c) */
 	struct policy_table policies;	/* of every installed Child SA */
 	struct sa_table half_open;	/* half-open SAs, by peer address */
-	uint32_t next_reqid;
+	uint32_t next_reqid_block;	/* the next IKE SA's, ike_sa.h */
 
 	/*
 	 * Responder DoS protection (RFC 7296 §2.6): demand a COOKIE when

@@ -162,7 +162,7 @@ int ike_auth_start(struct ikesa *sa, uint64_t now)
 		goto out;
 	ar->rs.ops = &auth_request_ops;
 	c = childsa_new(&sa->local, sa->local_port, &sa->remote,
-			sa->remote_port, e->next_reqid++);
+			sa->remote_port, ikesa_reqid(sa));	/* the first */
 	if (!c)
 		goto out;
 	nat_child(sa, c);

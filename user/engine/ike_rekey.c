@@ -170,6 +170,15 @@ static struct ikesa *make_new(struct ikesa *old, bool initiator,
 	}
 	sa->children = old->children;
 	old->children = NULL;
+	/* Its children's reqids are of old's block: swap the blocks. */
+	{
+		uint32_t base = sa->reqid_base, next = sa->reqid_next;
+
+		sa->reqid_base = old->reqid_base;
+		sa->reqid_next = old->reqid_next;
+		old->reqid_base = base;
+		old->reqid_next = next;
+	}
 	/* And creates the children the old one had not come to. */
 	sa->next_child = old->next_child;
 	old->next_child = 0;

@@ -18,6 +18,66 @@
 #include "engine/identity.h"
 #include "ike/sk.h"
 
+/* Whether an IKE SA of e other than sa has the block base. */
+static bool block_taken(const struct engine *e, const struct ikesa *sa,
+			uint32_t base)
+{
+	for (const struct ikesa *o = e->sas; o; o = o->next)
+		if (o != sa && o->reqid_base == base)
+			return true;
+	return false;
+}
+
+/*
+ * The next free block of reqids. After 2^20 - 1 IKE SAs the counter
+ * wraps and skips the blocks still in use; there are never that many at
+ * once (each IKE SA costs far more than 4 KiB).
+ */
+static void reqid_block(struct engine *e, struct ikesa *sa)
+{
+	const uint32_t n_blocks = 1u << (32 - IKESA_REQID_BITS);
+
+	for (uint32_t i = 0; i < n_blocks; i++) {
+		uint32_t b = e->next_reqid_block;
+
+		e->next_reqid_block = b + 1 < n_blocks ? b + 1 : 1;
+		if (b && !block_taken(e, sa, b << IKESA_REQID_BITS)) {
+			sa->reqid_base = b << IKESA_REQID_BITS;
+			sa->reqid_next = 1;
+			return;
+		}
+	}
+}
+
+static bool reqid_in_use(const struct ikesa *sa, uint32_t reqid)
+{
+	for (const struct childsa *c = sa->children; c; c = c->next)
+		if (c->reqid == reqid)
+			return true;
+	return false;
+}
+
+uint32_t ikesa_reqid(struct ikesa *sa)
+{
+	const uint32_t n = 1u << IKESA_REQID_BITS;
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t r = sa->reqid_base | sa->reqid_next;
+
+		sa->reqid_next = (sa->reqid_next + 1) % n ?: 1;
+		if (!reqid_in_use(sa, r))
+			return r;
+	}
+	return 0;
+}
+
+void ikesa_kernel_scope(const struct ikesa *sa, struct kernel_scope *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->reqid = sa->reqid_base;
+	s->reqid_mask = IKESA_REQID_MASK;
+}
+
 struct ikesa *ikesa_new(struct engine *e, const struct conn *c,
 			bool initiator, const struct ip_addr *local,
 			uint16_t lport, const struct ip_addr *remote,
@@ -52,6 +112,7 @@ struct ikesa *ikesa_new(struct engine *e, const struct conn *c,
 	}
 	sa->next = e->sas;
 	e->sas = sa;
+	reqid_block(e, sa);
 	/* Whom we mean to talk to, for INITIAL_CONTACT (unique.c). */
 	if (initiator && c->remote_id.len &&
 	    !identity_is_wildcard(&c->remote_id) &&

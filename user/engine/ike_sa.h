@@ -132,6 +132,14 @@ struct ikesa {
 
 	struct childsa *children;
 	/*
+	 * Its block of reqids (IKESA_REQID_BITS low bits free): every Child
+	 * SA of this IKE SA has a reqid of the block, so one interface-wide
+	 * kernel operation scoped to the block touches this IKE SA's SAs and
+	 * policies only (ikesa_kernel_scope()). reqid_next: the next one
+	 * to try. A rekeyed IKE SA takes its predecessor's block.
+	 */
+	uint32_t reqid_base, reqid_next;
+	/*
 	 * Initiator: the next of the connection's children to create
 	 * (children.c); 0: none, as on a responder.
 	 */
@@ -271,6 +279,20 @@ void ikesa_plain_free(struct ikesa_plain *plain);
 
 /* Child SAs of sa; adding an installed one reports it. */
 void ikesa_add_child(struct ikesa *sa, struct childsa *c);
+
+/* 2^12 reqids per IKE SA, 2^20 - 1 blocks (block 0 is never used). */
+#define IKESA_REQID_BITS	12
+#define IKESA_REQID_MASK	(~((1u << IKESA_REQID_BITS) - 1))
+/*
+ * A reqid of sa's block that none of its Child SAs has (never the
+ * block's own base); 0 when all 4095 are taken: no more Child SAs.
+ */
+uint32_t ikesa_reqid(struct ikesa *sa);
+/*
+ * The scope of an interface-wide kernel operation started by sa: its
+ * block of reqids (and nothing else today: mifd sets no mark or if_id).
+ */
+void ikesa_kernel_scope(const struct ikesa *sa, struct kernel_scope *s);
 struct childsa *ikesa_find_child(struct ikesa *sa, uint32_t spi, bool in);
 /*
  * Unlink, uninstall and free one Child SA, reporting why. The policies

@@ -79,6 +79,8 @@ enum ike_notify_type {
 	IKE_N_CHILD_SA_NOT_FOUND		= 44,
 	IKE_N_MIF_INVALID_INTERFACES		= 8200,	/* MIF */
 	IKE_N_MIF_UNACCEPTABLE_PATH		= 8201,	/* MIF */
+	IKE_N_MIF_UNACCEPTABLE_MOVE		= 8202,	/* MIF part two */
+	IKE_N_MIF_UNACCEPTABLE_ADD		= 8203,	/* MIF part two */
 	/* Status. */
 	IKE_N_INITIAL_CONTACT			= 16384,
 	IKE_N_SET_WINDOW_SIZE			= 16385,
@@ -104,6 +106,10 @@ enum ike_notify_type {
 	IKE_N_MIF_SUPPORTED			= 41000,	/* MIF */
 	IKE_N_MIF_INTERFACES			= 41001,	/* MIF */
 	IKE_N_MIF_CHILD_PATH			= 41002,	/* MIF */
+	IKE_N_MIF_MOVE				= 41003,	/* MIF part two */
+	IKE_N_MIF_ALTERNATES			= 41004,	/* MIF part two */
+	IKE_N_MIF_ADD_INTERFACE			= 41005,	/* MIF part two */
+	IKE_N_MIF_DELETE_INTERFACE		= 41006,	/* MIF part two */
 };
 
 /* Notify types below this are errors, at or above it status (§3.10.1). */

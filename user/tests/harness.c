@@ -195,6 +195,234 @@ bool fake_points_at(const struct fake *f, const struct childsa *c)
 	return n > 0;
 }
 
+/*
+ * The interface-wide operations, as the module does them (docs/netlink.md,
+ * "What an address binds"), on the fake's tables; marks and if_ids are not
+ * modelled.
+ */
+static bool in_scope(uint32_t reqid, const struct kernel_scope *s)
+{
+	return (reqid & s->reqid_mask) == (s->reqid & s->reqid_mask);
+}
+
+static bool host_is(const struct ip_addr *a, uint8_t len, const struct ip_addr *x)
+{
+	return len == (x->family == AF_INET ? 32 : 128) && ip_addr_equal(a, x);
+}
+
+static bool sa_bound(const struct kernel_sa *sa, const struct ip_addr *a)
+{
+	return ip_addr_equal(&sa->src, a) || ip_addr_equal(&sa->dst, a) ||
+	       (sa->mode == KERNEL_MODE_TRANSPORT && sa->has_sel &&
+		(host_is(&sa->sel.src, sa->sel.src_len, a) ||
+		 host_is(&sa->sel.dst, sa->sel.dst_len, a)));
+}
+
+static bool pol_bound(const struct kernel_policy *p, const struct ip_addr *a)
+{
+	if (p->mode == KERNEL_MODE_TUNNEL)
+		return ip_addr_equal(&p->tmpl_src, a) ||
+		       ip_addr_equal(&p->tmpl_dst, a);
+	return host_is(&p->sel.src, p->sel.src_len, a) ||
+	       host_is(&p->sel.dst, p->sel.dst_len, a);
+}
+
+static void swap_addr(struct ip_addr *x, const struct ip_addr *from,
+		      const struct ip_addr *to)
+{
+	if (to && to->family && ip_addr_equal(x, from))
+		*x = *to;
+}
+
+static int fake_move_addr(struct backend *b, const struct kernel_move *m,
+			  const struct kernel_scope *s,
+			  struct kernel_iface_result *r)
+{
+	struct fake *f = b->priv;
+
+	memset(r, 0, sizeof(*r));
+	f->n_move++;
+	if (m->old.family != m->new.family || ip_addr_equal(&m->old, &m->new))
+		return -EINVAL;
+	for (unsigned int i = 0; i < f->n_sas; i++) {
+		struct kernel_sa *sa = &f->sas[i];
+
+		if (!f->sa_live[i] || !in_scope(sa->reqid, s) ||
+		    !sa_bound(sa, &m->old))
+			continue;
+		swap_addr(&sa->src, &m->old, &m->new);
+		swap_addr(&sa->dst, &m->old, &m->new);
+		if (sa->mode == KERNEL_MODE_TRANSPORT) {
+			swap_addr(&sa->sel.src, &m->old, &m->new);
+			swap_addr(&sa->sel.dst, &m->old, &m->new);
+		}
+		r->states++;
+	}
+	for (unsigned int i = 0; i < f->n_pols; i++) {
+		struct kernel_policy *p = &f->pols[i];
+
+		if (!f->pol_live[i] || !in_scope(p->reqid, s) ||
+		    !pol_bound(p, &m->old))
+			continue;
+		swap_addr(&p->tmpl_src, &m->old, &m->new);
+		swap_addr(&p->tmpl_dst, &m->old, &m->new);
+		if (p->mode == KERNEL_MODE_TRANSPORT) {
+			swap_addr(&p->sel.src, &m->old, &m->new);
+			swap_addr(&p->sel.dst, &m->old, &m->new);
+		}
+		r->policies++;
+	}
+	return 0;
+}
+
+static int fake_delete_addr(struct backend *b, const struct ip_addr *a,
+			    const struct kernel_scope *s,
+			    struct kernel_iface_result *r)
+{
+	struct fake *f = b->priv;
+
+	memset(r, 0, sizeof(*r));
+	f->n_delete++;
+	for (unsigned int i = 0; i < f->n_pols; i++)
+		if (f->pol_live[i] && in_scope(f->pols[i].reqid, s) &&
+		    pol_bound(&f->pols[i], a)) {
+			f->pol_live[i] = false;
+			r->policies++;
+		}
+	for (unsigned int i = 0; i < f->n_sas; i++)
+		if (f->sa_live[i] && in_scope(f->sas[i].reqid, s) &&
+		    sa_bound(&f->sas[i], a)) {
+			f->sa_live[i] = false;
+			r->states++;
+		}
+	return 0;
+}
+
+/* The clone entry for the live SA i, or NULL. */
+static const struct kernel_clone_sa *clone_entry(const struct kernel_clone *c,
+						 const struct kernel_sa *sa)
+{
+	for (unsigned int j = 0; j < c->n_sas; j++)
+		if (c->sas[j].spi == sa->spi &&
+		    (!c->sas[j].dst.family ||
+		     ip_addr_equal(&c->sas[j].dst, &sa->dst)))
+			return &c->sas[j];
+	return NULL;
+}
+
+/* Which from address sa (or p) is bound to first; -1: none. */
+static int first_from(const struct kernel_clone *c, const struct kernel_sa *sa,
+		      const struct kernel_policy *p)
+{
+	for (unsigned int k = 0; k < c->n_from; k++)
+		if (sa ? sa_bound(sa, &c->from[k]) : pol_bound(p, &c->from[k]))
+			return (int)k;
+	return -1;
+}
+
+static int fake_clone_addr(struct backend *b, const struct kernel_clone *c,
+			   const struct kernel_scope *s,
+			   struct kernel_iface_result *r)
+{
+	struct fake *f = b->priv;
+	unsigned int n_sas = f->n_sas, n_pols = f->n_pols, used = 0;
+
+	memset(r, 0, sizeof(*r));
+	f->n_clone++;
+	/* Check first: every bound SA has its entry, every entry its SA. */
+	for (unsigned int i = 0; i < n_sas; i++) {
+		if (!f->sa_live[i] || !in_scope(f->sas[i].reqid, s) ||
+		    first_from(c, &f->sas[i], NULL) < 0)
+			continue;
+		if (!clone_entry(c, &f->sas[i]))
+			return -ENOENT;
+		used++;
+	}
+	if (used != c->n_sas)
+		return -ENOENT;
+	for (unsigned int i = 0; i < n_sas; i++) {
+		const struct kernel_clone_sa *e;
+		struct kernel_sa cp;
+		int k;
+
+		if (!f->sa_live[i] || !in_scope(f->sas[i].reqid, s))
+			continue;
+		k = first_from(c, &f->sas[i], NULL);
+		if (k < 0)
+			continue;
+		e = clone_entry(c, &f->sas[i]);
+		cp = f->sas[i];
+		swap_addr(&cp.src, &c->from[k], &c->new_addr);
+		swap_addr(&cp.dst, &c->from[k], &c->new_addr);
+		if (c->new_peer.family) {
+			if (!ip_addr_equal(&cp.src, &c->new_addr))
+				cp.src = c->new_peer;
+			else
+				cp.dst = c->new_peer;
+		}
+		cp.spi = e->new_spi;
+		memcpy(cp.encr_key, e->encr_key, e->encr_key_len);
+		cp.encr_key_len = e->encr_key_len;
+		memcpy(cp.integ_key, e->integ_key, e->integ_key_len);
+		cp.integ_key_len = e->integ_key_len;
+		assert_true(f->n_sas < FAKE_MAX);
+		f->sas[f->n_sas] = cp;
+		f->sa_live[f->n_sas++] = true;
+		r->states++;
+	}
+	for (unsigned int i = 0; i < n_pols; i++) {
+		struct kernel_policy cp;
+		bool out;
+		int k;
+
+		if (!f->pol_live[i] || !in_scope(f->pols[i].reqid, s))
+			continue;
+		k = first_from(c, NULL, &f->pols[i]);
+		if (k < 0)
+			continue;
+		cp = f->pols[i];
+		out = ip_addr_equal(&cp.tmpl_src, &c->from[k]);
+		if (cp.mode == KERNEL_MODE_TUNNEL) {
+			swap_addr(&cp.tmpl_src, &c->from[k], &c->new_addr);
+			swap_addr(&cp.tmpl_dst, &c->from[k], &c->new_addr);
+			if (c->new_peer.family)
+				*(out ? &cp.tmpl_dst : &cp.tmpl_src) = c->new_peer;
+			if (c->new_inner.family)
+				*(out ? &cp.sel.src : &cp.sel.dst) = c->new_inner;
+			if (c->new_peer_inner.family)
+				*(out ? &cp.sel.dst : &cp.sel.src) = c->new_peer_inner;
+		} else {
+			swap_addr(&cp.sel.src, &c->from[k], &c->new_addr);
+			swap_addr(&cp.sel.dst, &c->from[k], &c->new_addr);
+		}
+		if (live_policy(f, &cp) >= 0) {
+			r->skipped++;
+			continue;
+		}
+		assert_true(f->n_pols < FAKE_MAX);
+		f->pols[f->n_pols] = cp;
+		f->pol_live[f->n_pols++] = true;
+		r->policies++;
+	}
+	return 0;
+}
+
+static int fake_set_alts(struct backend *b, const struct ip_addr *a,
+			 const struct ip_addr *alts, unsigned int n,
+			 const struct kernel_scope *s)
+{
+	struct fake *f = b->priv;
+
+	if (n > FAKE_MAX_ALTS)
+		return -E2BIG;
+	f->n_set_alts++;
+	f->alts_of = *a;
+	f->alts_scope = *s;
+	memcpy(f->alts, alts, n * sizeof(*alts));
+	f->n_alts = n;
+	return 0;
+}
+
 const struct backend_ops fake_ops = {
 	.alloc_spi = fake_alloc_spi,
 	.add_sa = fake_add_sa,
@@ -202,6 +430,10 @@ const struct backend_ops fake_ops = {
 	.del_sa = fake_del_sa,
 	.add_policy = fake_add_policy,
 	.del_policy = fake_del_policy,
+	.move_addr = fake_move_addr,
+	.delete_addr = fake_delete_addr,
+	.clone_addr = fake_clone_addr,
+	.set_alts = fake_set_alts,
 };
 
 unsigned int live_sas(const struct fake *f)

@@ -24,6 +24,7 @@
  * its template.
  */
 #define FAKE_MAX	1024
+#define FAKE_MAX_ALTS	8
 struct fake {
 	struct backend b;
 	uint32_t next_spi;
@@ -35,6 +36,11 @@ struct fake {
 	bool sa_live[FAKE_MAX];
 	struct kernel_policy pols[FAKE_MAX];
 	bool pol_live[FAKE_MAX];
+	/* Interface-wide calls, and the last alternates set. */
+	unsigned int n_move, n_delete, n_clone, n_set_alts;
+	struct ip_addr alts_of, alts[FAKE_MAX_ALTS];
+	unsigned int n_alts;
+	struct kernel_scope alts_scope;
 	uint32_t allocs[FAKE_MAX];
 	struct ip_addr alloc_dst[FAKE_MAX];	/* what each SPI is for */
 	bool alloc_live[FAKE_MAX];

@@ -132,7 +132,7 @@ static void children_go_with_request(void **state)
 	for (unsigned int i = 0; i < 4; i++) {
 		struct childsa *c = childsa_new(&sa->local, sa->local_port,
 						&sa->remote, sa->remote_port,
-						w->e[0].next_reqid++);
+						ikesa_reqid(sa));
 
 		assert_non_null(c);
 		assert_int_equal(childsa_alloc_spi(c, &w->f[0].b), 0);
