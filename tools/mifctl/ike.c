@@ -630,7 +630,7 @@ static int print_raw(struct json_object *reply, char *line)
 int cmd_ike(struct mifctl *ctl, int argc, char **argv)
 {
 	const char *sock = getenv("MIFD_SOCKET"), *cmd = NULL, *name = NULL;
-	struct json_object *req, *reply;
+	struct json_object *req, *reply, *iface_args = NULL;
 	char *line = NULL;
 	const char *err;
 	int fd, i, wait_s = -1;
@@ -653,6 +653,19 @@ int cmd_ike(struct mifctl *ctl, int argc, char **argv)
 			ctl->json = true;
 		} else if (!cmd) {
 			cmd = argv[i];
+		} else if (!strcmp(cmd, "iface")) {
+			/* iface OP ARG...: the daemon parses the arguments. */
+			if (!name) {
+				name = argv[i];
+				iface_args = json_object_new_array();
+			} else if (json_object_array_length(iface_args) >= 32) {
+				json_object_put(iface_args);
+				return usage_error("ike iface: at most 32 "
+						   "arguments");
+			} else {
+				json_object_array_add(iface_args,
+					json_object_new_string(argv[i]));
+			}
 		} else if (!name) {
 			name = argv[i];
 		} else {
@@ -661,11 +674,15 @@ int cmd_ike(struct mifctl *ctl, int argc, char **argv)
 	}
 	if (!cmd)
 		return usage_error("ike needs a command: list, status, "
-				   "interfaces, up, down, reload, raw");
+				   "interfaces, up, down, reload, iface, raw");
 	if (!strcmp(cmd, "up") || !strcmp(cmd, "down")) {
 		if (!name)
 			return usage_error("ike %s needs a connection name",
 					   cmd);
+	} else if (!strcmp(cmd, "iface")) {
+		if (!name)
+			return usage_error("ike iface needs an operation: move, "
+					   "add, del, alt");
 	} else if (!strcmp(cmd, "list")) {
 		/* optional NAME */
 	} else if (!strcmp(cmd, "raw")) {
@@ -678,18 +695,25 @@ int cmd_ike(struct mifctl *ctl, int argc, char **argv)
 			return usage_error("ike %s takes no argument", cmd);
 	} else {
 		return usage_error("ike: unknown command \"%s\" (list, status, "
-				   "interfaces, up, down, reload, raw)", cmd);
+				   "interfaces, up, down, reload, iface, raw)",
+				   cmd);
 	}
 
 	fd = ike_connect(sock);
-	if (fd < 0)
+	if (fd < 0) {
+		json_object_put(iface_args);
 		return EXIT_UNREACHABLE;
+	}
 	if (!strcmp(cmd, "raw")) {
 		reply = ike_call_line(fd, name, &line);
 	} else {
 		req = json_object_new_object();
 		json_object_object_add(req, "cmd", json_object_new_string(cmd));
-		if (name)
+		if (iface_args) {
+			json_object_object_add(req, "op",
+					       json_object_new_string(name));
+			json_object_object_add(req, "args", iface_args);
+		} else if (name)
 			json_object_object_add(req, "conn",
 					       json_object_new_string(name));
 		reply = ike_call(fd, req);
@@ -739,6 +763,9 @@ int cmd_ike(struct mifctl *ctl, int argc, char **argv)
 	} else if (!strcmp(cmd, "down")) {
 		printf("%s: deleting %lld IKE SAs\n", name,
 		       (long long)jint(reply, "ike_sas", 0));
+	} else if (!strcmp(cmd, "iface")) {
+		/* Each operation's reply says what it started. */
+		printf("%s\n", or(jstr(reply, "summary"), "ok"));
 	} else {
 		printf("reloaded: %lld connections\n",
 		       (long long)jint(reply, "conns", 0));

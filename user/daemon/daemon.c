@@ -20,6 +20,8 @@
 #include "daemon/vip.h"
 #include "daemon/log.h"
 #include "daemon/reload.h"
+#include "daemon/reply.h"
+#include "daemon/iface_cmd.h"
 #include "backend/xfrm.h"
 #include "ike/constants.h"
 #include "ike/mif.h"
@@ -581,50 +583,6 @@ static void on_log(void *ctx, enum engine_log_level level,
 }
 
 /* Control requests. */
-
-static struct json_object *jerr(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-static struct json_object *jerr(const char *fmt, ...)
-{
-	struct json_object *o = json_object_new_object();
-	char buf[4096];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	json_object_object_add(o, "error", json_object_new_string(buf));
-	return o;
-}
-
-static void jadd_str(struct json_object *o, const char *k, const char *v)
-{
-	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
-}
-
-static void jadd_int(struct json_object *o, const char *k, int64_t v)
-{
-	json_object_object_add(o, k, json_object_new_int64(v));
-}
-
-static void jadd_addr(struct json_object *o, const char *k,
-		      const struct ip_addr *a)
-{
-	char buf[IP_ADDR_STRLEN];
-
-	jadd_str(o, k, ip_addr_str(a, buf, sizeof(buf)));
-}
-
-/* An SPI as ip xfrm prints one: "0x" and width hex digits. */
-static void jadd_hex(struct json_object *o, const char *k, uint64_t v,
-		     int width)
-{
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "0x%0*llx", width, (unsigned long long)v);
-	jadd_str(o, k, buf);
-}
 
 /* A selector as PREFIX/LEN when it is one, else START-END; [proto/ports]. */
 static void sel_str(const struct ike_selector *s, char *out, size_t len)
@@ -1214,6 +1172,8 @@ struct json_object *daemon_request(void *ctx, const struct control_peer *peer,
 			return jerr("%s needs \"conn\"", cmd);
 		return cmd[0] == 'u' ? cmd_up(d, conn) : cmd_down(d, conn);
 	}
+	if (!strcmp(cmd, "iface"))
+		return iface_cmd(d, req);
 	if (!strcmp(cmd, "reload")) {
 		char err[4096];
 		struct json_object *o;
