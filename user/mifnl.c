@@ -189,10 +189,8 @@ static int no_seq_check(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-int mifnl_monitor(struct mifnl *nl, mifnl_reply_fn fn, void *arg)
+static int join(struct mifnl *nl)
 {
-	struct request req = { .nl = nl, .fn = fn, .arg = arg };
-	struct nl_cb *cb;
 	int grp, err;
 
 	grp = genl_ctrl_resolve_grp(nl->sk, XFRM_MIF_GENL_NAME,
@@ -202,12 +200,33 @@ int mifnl_monitor(struct mifnl *nl, mifnl_reply_fn fn, void *arg)
 	err = nl_socket_add_membership(nl->sk, grp);
 	if (err < 0)
 		return err == -NLE_PERM ? -EPERM : -EIO;
-	cb = nl_cb_alloc(NL_CB_CUSTOM);
+	return 0;
+}
+
+/* A callback set for events: they are not answers, with no sequence of ours. */
+static struct nl_cb *events_cb(struct request *req)
+{
+	struct nl_cb *cb = nl_cb_alloc(NL_CB_CUSTOM);
+
+	if (!cb)
+		return NULL;
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, no_seq_check, NULL);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, req);
+	return cb;
+}
+
+int mifnl_monitor(struct mifnl *nl, mifnl_reply_fn fn, void *arg)
+{
+	struct request req = { .nl = nl, .fn = fn, .arg = arg };
+	struct nl_cb *cb;
+	int err;
+
+	err = join(nl);
+	if (err)
+		return err;
+	cb = events_cb(&req);
 	if (!cb)
 		return -ENOMEM;
-	/* Events are not answers: they carry no sequence number of ours. */
-	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, no_seq_check, NULL);
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &req);
 	while (!req.err) {
 		err = nl_recvmsgs(nl->sk, cb);
 		if (err < 0 && !req.err)
@@ -215,6 +234,42 @@ int mifnl_monitor(struct mifnl *nl, mifnl_reply_fn fn, void *arg)
 	}
 	nl_cb_put(cb);
 	return req.err == 1 ? 0 : req.err;
+}
+
+int mifnl_join_events(struct mifnl *nl)
+{
+	int err = join(nl);
+
+	if (err)
+		return err;
+	return nl_socket_set_nonblocking(nl->sk) < 0 ? -EIO : 0;
+}
+
+int mifnl_read_events(struct mifnl *nl, mifnl_reply_fn fn, void *arg)
+{
+	struct request req = { .nl = nl, .fn = fn, .arg = arg };
+	struct nl_cb *cb = events_cb(&req);
+	int err = 0;
+
+	if (!cb)
+		return -ENOMEM;
+	/*
+	 * Until the socket is empty (-NLE_AGAIN). A message that does not
+	 * parse is dropped, not an end: the next ones are read. An overrun
+	 * (-NLE_NOMEM from ENOBUFS) lost events: reported, after the rest.
+	 */
+	do {
+		req.err = 0;
+		err = nl_recvmsgs_report(nl->sk, cb);
+	} while (err > 0);
+	if (err == -NLE_AGAIN)
+		err = 0;
+	else if (err == -NLE_NOMEM)
+		err = -ENOBUFS;
+	else if (err < 0)
+		err = -EIO;
+	nl_cb_put(cb);
+	return err;
 }
 
 int mifnl_put_addr(struct nl_msg *msg, int attrtype, const struct ip_addr *a)

@@ -35,6 +35,12 @@ int mifnl_request(struct mifnl *nl, struct nl_msg *msg, mifnl_reply_fn fn,
 /* Join the events group and pass each event to @fn until it returns < 0
  * (that value is returned; 1 from @fn means "stop, success"). */
 int mifnl_monitor(struct mifnl *nl, mifnl_reply_fn fn, void *arg);
+/* Join the events group, the socket made non-blocking for
+ * mifnl_read_events(): 0 or -errno. */
+int mifnl_join_events(struct mifnl *nl);
+/* Pass each pending event to @fn without blocking; 0 when none is left,
+ * or -errno. */
+int mifnl_read_events(struct mifnl *nl, mifnl_reply_fn fn, void *arg);
 int mifnl_put_addr(struct nl_msg *msg, int attrtype, const struct ip_addr *a);
 int mifnl_get_addr(struct nlattr *nla, struct ip_addr *a);
 

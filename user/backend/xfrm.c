@@ -36,7 +36,10 @@
 #include "crypto/transforms.h"
 #include "extack.h"
 #include "ike/constants.h"
+#include "backend/module.h"
 #include "backend/xfrm.h"
+#include "backend/xfrm_iface.h"
+#include "mifnl.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -72,6 +75,9 @@ struct larval {
 struct xfrm_priv {
 	struct nl_sock *sk;
 	char err[256];
+	bool has_module;	/* xfrm_mif is loaded: mod is open */
+	struct mifnl mod;
+	struct mifnl events;	/* the module's events group; sk NULL: none */
 	struct larval *larval;
 	size_t nlarval, larval_cap;
 };
@@ -116,7 +122,7 @@ static void msg_free(struct nl_msg *msg)
 
 /* ---- Requests ---------------------------------------------------------- */
 
-typedef int (*reply_fn)(struct nlmsghdr *nlh, void *arg);
+typedef xfrm_reply_fn reply_fn;
 
 struct request {
 	struct xfrm_priv *p;
@@ -186,6 +192,7 @@ static int request(struct xfrm_priv *p, struct nl_msg *msg, reply_fn fn,
 		   void *arg)
 {
 	struct request req = { .p = p, .fn = fn, .arg = arg };
+	bool dump = nlmsg_hdr(msg)->nlmsg_flags & NLM_F_DUMP;
 	struct nl_cb *cb;
 	int err;
 
@@ -217,12 +224,31 @@ static int request(struct xfrm_priv *p, struct nl_msg *msg, reply_fn fn,
 			break;
 		}
 	}
-	if (!req.err && fn && !req.replies) {
+	if (!req.err && fn && !req.replies && !dump) {
 		req.err = -EBADMSG;
 		set_err(p, "no reply from the kernel");
 	}
 	nl_cb_put(cb);
 	return req.err;
+}
+
+int xfrm_request(struct backend *b, const struct nlmsghdr *nlh,
+		 xfrm_reply_fn fn, void *arg)
+{
+	struct nl_msg *msg = nlmsg_convert((struct nlmsghdr *)nlh);
+
+	if (!msg) {
+		set_err(priv_of(b), "out of memory");
+		return -ENOMEM;
+	}
+	nlmsg_hdr(msg)->nlmsg_seq = NL_AUTO_SEQ;
+	nlmsg_hdr(msg)->nlmsg_pid = NL_AUTO_PORT;
+	return request(priv_of(b), msg, fn, arg);
+}
+
+void xfrm_set_error(struct backend *b, const char *why)
+{
+	set_err(priv_of(b), why);
 }
 
 /* ---- Conversions ------------------------------------------------------- */
@@ -939,6 +965,80 @@ static int xfrm_del_policy(struct backend *b, const struct kernel_policy *pol)
 	return send_policy(b, pol, false);
 }
 
+/* ---- Interface-wide operations ---------------------------------------- */
+
+/* The module's message of the last failure, as ours. */
+static int module_err(struct xfrm_priv *p, int err)
+{
+	if (err)
+		set_err(p, p->mod.err[0] ? p->mod.err : "xfrm_mif refused");
+	return err;
+}
+
+static int xfrm_move_addr(struct backend *b, const struct kernel_move *m,
+			  const struct kernel_scope *s,
+			  struct kernel_iface_result *r)
+{
+	struct xfrm_priv *p = priv_of(b);
+
+	p->err[0] = '\0';
+	if (p->has_module)
+		return module_err(p, module_move(&p->mod, m, s, r));
+	return xfrm_iface_move(b, m, s, r);
+}
+
+static int xfrm_delete_addr(struct backend *b, const struct ip_addr *addr,
+			    const struct kernel_scope *s,
+			    struct kernel_iface_result *r)
+{
+	struct xfrm_priv *p = priv_of(b);
+
+	p->err[0] = '\0';
+	if (p->has_module)
+		return module_err(p, module_delete(&p->mod, addr, s, r));
+	return xfrm_iface_delete(b, addr, s, r);
+}
+
+static int xfrm_clone_addr(struct backend *b, const struct kernel_clone *c,
+			   const struct kernel_scope *s,
+			   struct kernel_iface_result *r)
+{
+	struct xfrm_priv *p = priv_of(b);
+
+	p->err[0] = '\0';
+	if (p->has_module)
+		return module_err(p, module_clone(&p->mod, c, s, r));
+	set_err(p, "cloning needs the xfrm_mif module");
+	return -EOPNOTSUPP;
+}
+
+static int xfrm_set_alts(struct backend *b, const struct ip_addr *addr,
+			 const struct ip_addr *alts, unsigned int n,
+			 const struct kernel_scope *s)
+{
+	struct xfrm_priv *p = priv_of(b);
+
+	p->err[0] = '\0';
+	if (p->has_module)
+		return module_err(p, module_set_alts(&p->mod, addr, alts, n, s));
+	set_err(p, "failover in the kernel needs the xfrm_mif module");
+	return -EOPNOTSUPP;
+}
+
+static int xfrm_event_fd(struct backend *b)
+{
+	struct xfrm_priv *p = priv_of(b);
+
+	return p->events.sk ? nl_socket_get_fd(p->events.sk) : -1;
+}
+
+static int xfrm_read_events(struct backend *b, kernel_event_fn fn, void *arg)
+{
+	struct xfrm_priv *p = priv_of(b);
+
+	return p->events.sk ? module_events_read(&p->events, fn, arg) : 0;
+}
+
 /* ---- Life cycle -------------------------------------------------------- */
 
 static void xfrm_destroy(struct backend *b)
@@ -949,6 +1049,8 @@ static void xfrm_destroy(struct backend *b)
 		return;
 	if (p->sk)
 		nl_socket_free(p->sk);
+	mifnl_close(&p->mod);
+	mifnl_close(&p->events);
 	free(p->larval);
 	free(p);
 	b->priv = NULL;
@@ -963,6 +1065,12 @@ static const struct backend_ops xfrm_ops = {
 	.sa_stats = xfrm_sa_stats,
 	.add_policy = xfrm_add_policy,
 	.del_policy = xfrm_del_policy,
+	.move_addr = xfrm_move_addr,
+	.delete_addr = xfrm_delete_addr,
+	.clone_addr = xfrm_clone_addr,
+	.set_alts = xfrm_set_alts,
+	.event_fd = xfrm_event_fd,
+	.read_events = xfrm_read_events,
 	.destroy = xfrm_destroy,
 };
 
@@ -993,6 +1101,14 @@ int xfrm_backend_open(struct backend *b)
 	}
 	setsockopt(nl_socket_get_fd(p->sk), SOL_NETLINK, NETLINK_EXT_ACK,
 		   &one, sizeof(one));
+	/*
+	 * The module if it is loaded (-ENOENT: it is not; any other failure
+	 * leaves the per-SA fallback too). Its events come on a socket of
+	 * their own, so that they never mix with the answers to requests.
+	 */
+	p->has_module = !mifnl_open(&p->mod);
+	if (p->has_module && module_events_open(&p->events))
+		memset(&p->events, 0, sizeof(p->events));
 	b->ops = &xfrm_ops;
 	b->priv = p;
 	return 0;
@@ -1001,6 +1117,13 @@ fail:
 	nl_socket_free(p->sk);
 	free(p);
 	return err;
+}
+
+bool xfrm_backend_uses_module(const struct backend *b)
+{
+	const struct xfrm_priv *p = b->priv;
+
+	return p && p->has_module;
 }
 
 const char *xfrm_backend_error(const struct backend *b)

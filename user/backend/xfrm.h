@@ -8,8 +8,19 @@
 
 #include "backend/backend.h"
 
-/* Open the socket and fill @b; 0 or -errno. b->ops->destroy undoes it. */
+/*
+ * Open the socket and fill @b; 0 or -errno. b->ops->destroy undoes it.
+ * The interface-wide operations go through the xfrm_mif module when it is
+ * loaded at that time (backend/module.c), else per SA and policy
+ * (backend/xfrm_iface.c, which neither clones nor sets alternates).
+ */
 int xfrm_backend_open(struct backend *b);
+
+/*
+ * Whether the interface-wide operations go through the xfrm_mif module
+ * (loaded when the backend was opened), or per SA and policy through XFRM.
+ */
+bool xfrm_backend_uses_module(const struct backend *b);
 
 /*
  * The kernel's extended-ack message for the last failed operation on @b
