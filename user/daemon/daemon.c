@@ -167,6 +167,69 @@ static int lb_del_policy(struct backend *b, const struct kernel_policy *p)
 	return logged(d, "delete policy", p->reqid, ret == -ENOENT ? 0 : ret);
 }
 
+/* An interface-wide operation's outcome, logged as the others are. */
+static int iface_logged(struct daemon *d, const char *what,
+			const struct ip_addr *addr,
+			const struct kernel_iface_result *r, int ret)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	ip_addr_str(addr, a, sizeof(a));
+	if (ret)
+		mlog(LOG_ERR, "kernel: %s %s: %s%s%s", what, a, strerror(-ret),
+		     *xfrm_backend_error(&d->xfrm) ? ": " : "",
+		     xfrm_backend_error(&d->xfrm));
+	else if (r)
+		mlog(LOG_DEBUG, "kernel: %s %s: %u SAs, %u policies", what, a,
+		     r->states, r->policies);
+	else
+		mlog(LOG_DEBUG, "kernel: %s %s", what, a);
+	return ret;
+}
+
+static int lb_move_addr(struct backend *b, const struct kernel_move *m,
+			const struct kernel_scope *s,
+			struct kernel_iface_result *r)
+{
+	struct daemon *d = of_backend(b);
+
+	return iface_logged(d, "move", &m->old, r,
+			    d->xfrm.ops->move_addr(&d->xfrm, m, s, r));
+}
+
+static int lb_delete_addr(struct backend *b, const struct ip_addr *addr,
+			  const struct kernel_scope *s,
+			  struct kernel_iface_result *r)
+{
+	struct daemon *d = of_backend(b);
+
+	return iface_logged(d, "delete", addr, r,
+			    d->xfrm.ops->delete_addr(&d->xfrm, addr, s, r));
+}
+
+static int lb_clone_addr(struct backend *b, const struct kernel_clone *c,
+			 const struct kernel_scope *s,
+			 struct kernel_iface_result *r)
+{
+	struct daemon *d = of_backend(b);
+
+	return iface_logged(d, "clone onto", &c->new_addr, r,
+			    d->xfrm.ops->clone_addr(&d->xfrm, c, s, r));
+}
+
+static int lb_set_alts(struct backend *b, const struct ip_addr *addr,
+		       const struct ip_addr *alts, unsigned int n,
+		       const struct kernel_scope *s)
+{
+	struct daemon *d = of_backend(b);
+	int ret = d->xfrm.ops->set_alts(&d->xfrm, addr, alts, n, s);
+
+	/* Without the module the daemon fails over itself: no error. */
+	if (ret == -EOPNOTSUPP)
+		return ret;
+	return iface_logged(d, "set alternates of", addr, NULL, ret);
+}
+
 static void lb_destroy(struct backend *b)
 {
 	struct daemon *d = of_backend(b);
@@ -182,6 +245,10 @@ static const struct backend_ops logging_ops = {
 	.sa_stats = lb_sa_stats,
 	.add_policy = lb_add_policy,
 	.del_policy = lb_del_policy,
+	.move_addr = lb_move_addr,
+	.delete_addr = lb_delete_addr,
+	.clone_addr = lb_clone_addr,
+	.set_alts = lb_set_alts,
 	.destroy = lb_destroy,
 };
 
@@ -1250,6 +1317,9 @@ int daemon_start(struct daemon *d, const char *conf_path,
 		conf_free(c);
 		return ret;
 	}
+	mlog(LOG_INFO, "kernel: interface-wide operations %s",
+	     xfrm_backend_uses_module(&d->xfrm) ? "through xfrm_mif" :
+	     "per SA through XFRM (xfrm_mif is not loaded)");
 	d->have_backend = true;
 	d->backend.ops = &logging_ops;
 	d->backend.priv = d;
@@ -1374,10 +1444,39 @@ static void read_ike(struct daemon *d, unsigned int i)
 	}
 }
 
+/* What the kernel did outside our own calls (the module's events). */
+void daemon_kernel_event(const struct kernel_event *ev, void *arg)
+{
+	static const char *const what[] = {
+		[KERNEL_EV_MOVED] = "moved",
+		[KERNEL_EV_FAILOVER_FAILED] = "failover failed",
+		[KERNEL_EV_DELETED] = "deleted",
+		[KERNEL_EV_CLONED] = "cloned",
+	};
+	char a[INET6_ADDRSTRLEN] = "-", n[INET6_ADDRSTRLEN] = "-";
+
+	(void)arg;
+	if (ev->addr.family)
+		ip_addr_str(&ev->addr, a, sizeof(a));
+	if (ev->new_addr.family)
+		ip_addr_str(&ev->new_addr, n, sizeof(n));
+	mlog(LOG_DEBUG, "kernel event: %s%s %s -> %s, %u SAs, %u policies",
+	     what[ev->type], ev->failover ? " (failover)" : "", a, n,
+	     ev->states, ev->policies);
+}
+
+static void read_kernel_events(struct daemon *d)
+{
+	int ret = d->xfrm.ops->read_events(&d->xfrm, daemon_kernel_event, d);
+
+	if (ret)
+		mlog(LOG_WARNING, "kernel events: %s", strerror(-ret));
+}
+
 int daemon_run_once(struct daemon *d)
 {
-	struct pollfd pfd[1 + SOCKETS_MAX + 1 + CONTROL_MAX_CLIENTS + 1];
-	unsigned int n = 0, n_socks, ctl_at, n_ctl, ifw_at = 0;
+	struct pollfd pfd[1 + SOCKETS_MAX + 1 + CONTROL_MAX_CLIENTS + 1 + 1];
+	unsigned int n = 0, n_socks, ctl_at, n_ctl, ifw_at = 0, kev_at = 0;
 	uint64_t now = daemon_now(), deadline;
 	int timeout = 1000, ret;
 
@@ -1407,6 +1506,12 @@ int daemon_run_once(struct daemon *d)
 		pfd[n].events = POLLIN;
 		pfd[n++].revents = 0;
 	}
+	if (d->have_backend && d->xfrm.ops->event_fd(&d->xfrm) >= 0) {
+		kev_at = n;
+		pfd[n].fd = d->xfrm.ops->event_fd(&d->xfrm);
+		pfd[n].events = POLLIN;
+		pfd[n++].revents = 0;
+	}
 
 	ret = poll(pfd, n, timeout);
 	if (ret < 0 && errno != EINTR)
@@ -1426,6 +1531,8 @@ int daemon_run_once(struct daemon *d)
 		}
 		if (ifw_at && pfd[ifw_at].revents)
 			iface_watch_process(&d->ifw);
+		if (kev_at && pfd[kev_at].revents)
+			read_kernel_events(d);
 	}
 	/* Also without events: clients that stopped reading are dropped. */
 	control_process(&d->ctl, pfd + ctl_at, n_ctl, daemon_now());

@@ -90,6 +90,14 @@ int daemon_reload(struct daemon *d, char *err, size_t errlen);
 int daemon_run_once(struct daemon *d);
 
 /*
+ * A kernel event (the xfrm_mif module's: a move, failover, delete or clone
+ * done outside our own calls), read by the main loop; arg is the daemon.
+ * Logged at debug level only, today.
+ */
+struct kernel_event;
+void daemon_kernel_event(const struct kernel_event *ev, void *arg);
+
+/*
  * The control requests (also for tests): every command for an admin
  * peer, list and status for the others (the control group).
  */
