@@ -2,7 +2,9 @@
 /*
  * The one door from mifd to the kernel: every SA, policy and interface-wide
  * change the daemon makes goes through a struct backend. The XFRM netlink
- * implementation is backend/xfrm.c; tests use a recording fake.
+ * implementation is backend/xfrm.c, its interface-wide operations
+ * backend/module.c (through xfrm_mif) and backend/xfrm_iface.c (per SA,
+ * without it); tests use a recording fake.
  *
  * A child SA owns its outer address pair: each kernel_sa names its own
  * src/dst, never "the IKE SA's addresses".

@@ -141,7 +141,7 @@ static bool in_scope(const struct kernel_scope *s, const struct nlmsghdr *nlh,
 		     size_t hdrlen, uint32_t reqid)
 {
 	struct nlattr *a;
-	uint32_t if_id = 0, mark = 0;
+	uint32_t if_id = 0, mark = 0, mask;
 
 	if (!s)
 		return true;
@@ -153,7 +153,9 @@ static bool in_scope(const struct kernel_scope *s, const struct nlmsghdr *nlh,
 		if_id = nla_get_u32(a);
 	if ((reqid & s->reqid_mask) != (s->reqid & s->reqid_mask))
 		return false;
-	if (s->mark && (mark & s->mark_mask) != (s->mark & s->mark_mask))
+	/* A mark without a mask is the whole mark, as module.c sends it. */
+	mask = s->mark_mask ? s->mark_mask : UINT32_MAX;
+	if (s->mark && (mark & mask) != (s->mark & mask))
 		return false;
 	return !s->if_id || if_id == s->if_id;
 }
