@@ -254,9 +254,10 @@ int mifnl_read_events(struct mifnl *nl, mifnl_reply_fn fn, void *arg)
 	if (!cb)
 		return -ENOMEM;
 	/*
-	 * Until the socket is empty (-NLE_AGAIN). A message that does not
-	 * parse is dropped, not an end: the next ones are read. An overrun
-	 * (-NLE_NOMEM from ENOBUFS) lost events: reported, after the rest.
+	 * Until the socket is empty (-NLE_AGAIN, or nothing read with an
+	 * older libnl). A message that does not parse is dropped, not an
+	 * end: the next ones are read. An overrun (ENOBUFS, which libnl
+	 * calls -NLE_NOMEM) lost events: -ENOBUFS.
 	 */
 	do {
 		req.err = 0;
