@@ -123,48 +123,102 @@ counts() { grep -q "^module states $2 skipped 0" "$TMP/$1.module.out" &&
 # gone NAME ADDR: ADDR (as an outer address or a host) is left nowhere.
 gone() { ! grep -e " $2 " -e " $2/" "$TMP/$1.xfrm"; }
 
-both() {	# NAME OP ARGS...
-	run module "$@" && run xfrm "$@"
+# Cases are queued, then run on one path after the other, so that the
+# module is loaded and unloaded once, not per case (slow under emulation).
+CASES=()
+both() {	# NAME OP ARGS...: queued with the current $PRE
+	CASES+=("$PRE"$'\t'"$*")
+}
+run_cases() {
+	local path c
+	for path in module xfrm; do
+		for c in "${CASES[@]}"; do
+			PRE=${c%%$'\t'*}
+			# shellcheck disable=SC2086
+			run "$path" ${c#*$'\t'} || return 1
+		done
+	done
+	PRE=
 }
 
-# ---- Unscoped: every SA and policy of L moves or goes, both blocks.
+# ---- Every case on both paths, then the checks.
 PRE=
 both move4 move "$L4" "$N4"
+both move6 move "$L6" "$N6"
+both del4 delete "$L4"
+both del6 delete "$L6"
+both rq4 move "$L4" "$N4" reqid=0x1001
+both rqd6 delete "$L6" reqid=0x1002
+PRE='sa "$(peer4 1)" "$N4" 0x102 0x1001 tunnel | ip -n "$ns" -batch -'
+both taken move "$L4" "$N4"
+PRE=
+run_cases || log "a case could not be set up"
+
+# ---- Unscoped: every SA and policy of L moves or goes, both blocks.
 check "move4: same on both paths" same_both move4
 check "move4: 8 SAs, 10 policies" counts move4 "8 policies 10"
 check "move4: nothing left on $L4" gone move4 "$L4"
-both move6 move "$L6" "$N6"
 check "move6: same on both paths" same_both move6
 check "move6: 8 SAs, 10 policies" counts move6 "8 policies 10"
 check "move6: nothing left on $L6" gone move6 "$L6"
-both del4 delete "$L4"
 check "del4: same on both paths" same_both del4
 check "del4: 8 SAs, 10 policies" counts del4 "8 policies 10"
 check "del4: nothing left on $L4" gone del4 "$L4"
 v6_kept() { diff -u <(grep : "$TMP/$1.before") <(grep : "$TMP/$1.$2"); }
 check "del4: IPv6 untouched (module)" v6_kept del4 module
 check "del4: IPv6 untouched (xfrm)" v6_kept del4 xfrm
-both del6 delete "$L6"
 check "del6: same on both paths" same_both del6
 check "del6: nothing left on $L6" gone del6 "$L6"
 
 # ---- One reqid: block A's tunnel only, B untouched (every module knows it).
-both rq4 move "$L4" "$N4" reqid=0x1001
 check "reqid move4: same on both paths" same_both rq4
 check "reqid move4: 2 SAs, 3 policies" counts rq4 "2 policies 3"
 check "reqid move4: block B untouched" untouched rq4 2
-both rqd6 delete "$L6" reqid=0x1002
 check "reqid del6: same on both paths" same_both rqd6
 check "reqid del6: 2 SAs, 2 policies" counts rqd6 "2 policies 2"
 check "reqid del6: block B untouched" untouched rqd6 2
 
 # ---- Refused: block A's inbound tunnel SPI taken at the new address.
-PRE='sa "$(peer4 1)" "$N4" 0x102 0x1001 tunnel | ip -n "$ns" -batch -'
-both taken move "$L4" "$N4"
 check "taken: refused on both paths" sh -c 'grep -q "^error: -17" "$0.module.out" && grep -q "^error: -17" "$0.xfrm.out"' "$TMP/taken"
 check "taken: nothing changed (module)" diff -u "$TMP/taken.before" "$TMP/taken.module"
 check "taken: nothing changed (xfrm)" diff -u "$TMP/taken.before" "$TMP/taken.xfrm"
-PRE=
+
+# ---- Through the module only: clone, alternates, events.
+module_only() {
+	local ns out pid i
+	load_module || return 1
+	make_netns ns || return 1
+	setup "$ns" || return 1
+	out=$(ip netns exec "$ns" "$PROG" clone "$L4" "$N4" reqid=0x1001 \
+		0x101:0x901:0x2122232425262728292a2b2c2d2e2f3031323334 \
+		0x102:0x902:0x4142434445464748494a4b4c4d4e4f5051525354)
+	check "clone: block A's tunnel SAs copied, its policies there already" \
+		test "$out" = "module states 2 policies 0 skipped 3"
+	check "clone: the copy's addresses" sh -c \
+		'ip -n "$0" xfrm state list spi 0x901 | grep -q "^src $1 dst $2"' "$ns" "$N4" "$(peer4 1)"
+	check "clone: the copy's key" sh -c \
+		'ip -n "$0" xfrm state list spi 0x902 | grep -q 0x4142434445464748494a4b4c4d4e4f5051525354' "$ns"
+	check "alts: set" test "$(ip netns exec "$ns" "$PROG" alts "$L4" "$N4")" = "module ok"
+	check "alts: removed" test "$(ip netns exec "$ns" "$PROG" alts "$L4")" = "module ok"
+	check "alts: removing none is no error" test "$(ip netns exec "$ns" "$PROG" alts "$L4")" = "module ok"
+
+	ip netns exec "$ns" "$PROG" watch 1 >"$TMP/watch" 2>&1 &
+	pid=$!
+	for i in $(seq 100); do grep -q watching "$TMP/watch" && break; sleep 0.1; done
+	check "events: a move through the module" ip netns exec "$ns" "$PROG" move "$L4" "$N4" reqid=0x2001
+	wait "$pid"
+	check "events: the move is told" grep -q "^moved $L4 $N4 states 2 policies 3" "$TMP/watch"
+
+	unload_module
+	check "without the module: clone is not supported" sh -c \
+		'ip netns exec "$0" "$1" clone "$2" "$3" 0x201:0x903:0x00 2>&1 | grep -q "^error: -95"' "$ns" "$PROG" "$L4" 192.0.2.10
+	check "without the module: alternates are not supported" sh -c \
+		'ip netns exec "$0" "$1" alts "$2" "$3" 2>&1 | grep -q "^error: -95"' "$ns" "$PROG" "$L4" "$N4"
+	check "without the module: no events" sh -c \
+		'ip netns exec "$0" "$1" watch 1 2>&1 | grep -q "^error: -2"' "$ns" "$PROG"
+	ip netns del "$ns"
+}
+module_only
 
 # ---- A block of reqids (an IKE SA's scope): XFRM_MIF_A_REQID_MASK.
 block_scope() {
