@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Alternates: per address, an ordered list of addresses to move its SAs to
- * when it fails. A list belongs to a scope, the mark and if_id of the SAs
- * its owner moves (no scope: every SA bound to the address), so that key
- * managers that share an address, each with its marks or XFRM interface,
- * each keep their own list and move only their own SAs.
+ * when it fails. A list belongs to a scope, the mark, if_id and reqid of
+ * the SAs its owner moves (no scope: every SA bound to the address), so
+ * that key managers that share an address, each with its marks or XFRM
+ * interface, each keep their own list and move only their own SAs; and so
+ * that one key manager, with a block of reqids for each IKE SA, keeps one
+ * list for each IKE SA.
  *
  * This file keeps the sets (per network namespace, under mif_net.lock,
  * which the family's pre_doit takes for ALT_SET and ALT_DEL; with limits
@@ -20,18 +22,22 @@
 
 bool mif_alt_scoped(const struct mif_alt *e)
 {
-	return e->f.has_mark || e->f.has_if_id;
+	return e->f.has_mark || e->f.has_if_id || e->f.has_reqid;
 }
 
-/* Same address and scope? Marks are stored masked. */
+/* Same address and scope? Marks and reqids are stored masked. */
 VISIBLE_IF_KUNIT bool mif_alt_same(const struct mif_filter *a,
 				   const struct mif_filter *b)
 {
 	if (!mif_addr_equal(&a->addr, &b->addr.a, b->addr.family) ||
-	    a->has_mark != b->has_mark || a->has_if_id != b->has_if_id)
+	    a->has_mark != b->has_mark || a->has_if_id != b->has_if_id ||
+	    a->has_reqid != b->has_reqid)
 		return false;
 	if (a->has_mark &&
 	    (a->mark != b->mark || a->mark_mask != b->mark_mask))
+		return false;
+	if (a->has_reqid &&
+	    (a->reqid != b->reqid || a->reqid_mask != b->reqid_mask))
 		return false;
 	return !a->has_if_id || a->if_id == b->if_id;
 }
@@ -58,19 +64,15 @@ static unsigned int mif_alt_count(struct mif_net *mn, const struct mif_addr *a)
 	return n;
 }
 
-/* The address and the scope of @info: the filters, but no reqid. */
+/* The address and the scope of @info: its filters, values masked. */
 static int mif_alt_key(struct genl_info *info, struct mif_filter *f)
 {
 	int err = mif_filter_parse(info, f);
 
 	if (err)
 		return err;
-	if (f->has_reqid) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[XFRM_MIF_A_REQID],
-				    "alternates are scoped by mark and if_id, not by reqid");
-		return -EINVAL;
-	}
 	f->mark &= f->mark_mask;
+	f->reqid &= f->reqid_mask;
 	return 0;
 }
 
@@ -198,7 +200,10 @@ int mif_nl_alt_del(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
-/* The scope of e, if it has one: XFRM_MIF_A_MARK, _MARK_MASK, _IF_ID. */
+/*
+ * The scope of e, if it has one: XFRM_MIF_A_MARK and _MARK_MASK, _IF_ID,
+ * XFRM_MIF_A_REQID and _REQID_MASK.
+ */
 int mif_alt_put_scope(struct sk_buff *skb, const struct mif_alt *e)
 {
 	if (e->f.has_mark &&
@@ -206,6 +211,10 @@ int mif_alt_put_scope(struct sk_buff *skb, const struct mif_alt *e)
 	     nla_put_u32(skb, XFRM_MIF_A_MARK_MASK, e->f.mark_mask)))
 		return -EMSGSIZE;
 	if (e->f.has_if_id && nla_put_u32(skb, XFRM_MIF_A_IF_ID, e->f.if_id))
+		return -EMSGSIZE;
+	if (e->f.has_reqid &&
+	    (nla_put_u32(skb, XFRM_MIF_A_REQID, e->f.reqid) ||
+	     nla_put_u32(skb, XFRM_MIF_A_REQID_MASK, e->f.reqid_mask)))
 		return -EMSGSIZE;
 	return 0;
 }

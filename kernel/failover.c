@@ -4,7 +4,7 @@
  * that carries it loses its carrier or goes down, the SAs and policies
  * bound to it move to the first alternate that is present on a working
  * link, and the events group hears what moved. Each alternate set moves
- * only the SAs of its scope (mark, if_id); scoped sets go first, the
+ * only the SAs of its scope (mark, if_id, reqid); scoped sets go first, the
  * unscoped set of the address, if any, moves what is left. A failover that
  * cannot move anything (no alternate usable, or the move refused) is
  * announced too, with its reason. Nothing moves back when the address

@@ -8,6 +8,8 @@
  * transport mode, the host address of its selector. A policy is bound when
  * one of its templates has the address as an endpoint or, for a transport
  * mode policy, when its selector names the address as a host (/32, /128).
+ * The filters narrow that: the mark under its mask, the if_id, and the
+ * reqid (a policy's: its first template's) under its mask.
  */
 #include <kunit/visibility.h>
 #include <net/xfrm.h>
@@ -21,7 +23,7 @@ static bool mif_filter_ok(const struct mif_filter *f, u32 mark_v, u32 if_id,
 		return false;
 	if (f->has_if_id && if_id != f->if_id)
 		return false;
-	if (f->has_reqid && reqid != f->reqid)
+	if (f->has_reqid && ((reqid ^ f->reqid) & f->reqid_mask))
 		return false;
 	return true;
 }

@@ -48,10 +48,14 @@ int mif_addr_put(struct sk_buff *skb, int attrtype,
 bool mif_addr_equal(const struct mif_addr *x, const xfrm_address_t *a,
 		    unsigned short family);
 
-/* match.c: which SAs and policies an operation touches. */
+/*
+ * match.c: which SAs and policies an operation touches. A reqid matches
+ * when it equals f->reqid in the bits of f->reqid_mask (all ones: exactly),
+ * so that one call can select a block of reqids, those of one IKE SA.
+ */
 struct mif_filter {
 	struct mif_addr addr;
-	u32 mark, mark_mask, if_id, reqid;
+	u32 mark, mark_mask, if_id, reqid, reqid_mask;
 	bool has_mark, has_if_id, has_reqid;
 };
 
@@ -140,7 +144,7 @@ int mif_delete(struct net *net, const struct mif_filter *f, bool dry_run,
 
 /*
  * alt.c: alternate sets. An address, the scope of the SAs its owner moves
- * (mark, if_id; none: every SA), and where they go.
+ * (mark, if_id, reqid; none: every SA), and where they go.
  */
 struct mif_alt {
 	struct list_head list;		/* in mif_net.alts */

@@ -49,7 +49,8 @@
 	[XFRM_MIF_A_MARK]	= { .type = NLA_U32 },			\
 	[XFRM_MIF_A_MARK_MASK]	= { .type = NLA_U32 },			\
 	[XFRM_MIF_A_IF_ID]	= { .type = NLA_U32 },			\
-	[XFRM_MIF_A_REQID]	= { .type = NLA_U32 }
+	[XFRM_MIF_A_REQID]	= { .type = NLA_U32 },			\
+	[XFRM_MIF_A_REQID_MASK]	= { .type = NLA_U32 }
 
 #define MIF_FLAGS_ATTR	NLA_POLICY_MASK(NLA_U32, XFRM_MIF_OPF_DRY_RUN)
 
@@ -99,7 +100,7 @@ static const struct nla_policy mif_delete_policy[XFRM_MIF_A_MAX + 1] = {
 	MIF_REPLY_ATTRS,
 };
 
-/* An alternate set's scope is a filter (REQID refused: alt.c). */
+/* An alternate set's scope is a filter. */
 static const struct nla_policy mif_alt_set_policy[XFRM_MIF_A_MAX + 1] = {
 	[XFRM_MIF_A_ADDR]	= NLA_POLICY_NESTED(mif_addr_policy),
 	[XFRM_MIF_A_ALTS]	= NLA_POLICY_NESTED(mif_addr_list_policy),
@@ -126,7 +127,11 @@ static const struct nla_policy mif_addr_only_policy[XFRM_MIF_A_MAX + 1] = {
 #define MIF_FEATURES (XFRM_MIF_F_REWRITE | XFRM_MIF_F_CLONE | \
 		      XFRM_MIF_F_DELETE | XFRM_MIF_F_ALTERNATES | XFRM_MIF_F_DUMP)
 
-/* The filters that narrow what an address selects: mark, if_id, reqid. */
+/*
+ * The filters that narrow what an address selects: mark and its mask,
+ * if_id, reqid and its mask (each mask all ones unless given, and refused
+ * without its value).
+ */
 int mif_narrow_parse(struct genl_info *info, struct mif_filter *f)
 {
 	struct nlattr **attrs = info->attrs;
@@ -148,9 +153,16 @@ int mif_narrow_parse(struct genl_info *info, struct mif_filter *f)
 	if (attrs[XFRM_MIF_A_REQID]) {
 		f->has_reqid = true;
 		f->reqid = nla_get_u32(attrs[XFRM_MIF_A_REQID]);
+		f->reqid_mask = attrs[XFRM_MIF_A_REQID_MASK] ?
+				nla_get_u32(attrs[XFRM_MIF_A_REQID_MASK]) : ~0U;
+	} else if (attrs[XFRM_MIF_A_REQID_MASK]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[XFRM_MIF_A_REQID_MASK],
+				    "reqid mask without a reqid");
+		return -EINVAL;
 	}
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(mif_narrow_parse);
 
 /* The address to operate on, which is required, and its filters. */
 int mif_filter_parse(struct genl_info *info, struct mif_filter *f)

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# mifctl alt: alternate sets, per address and scope (mark, if_id), are kept
-# per network namespace, replaced, deleted, checked, limited per address
-# and per namespace, and freed with the namespace and on unload.
+# mifctl alt: alternate sets, per address and scope (mark, if_id, reqid
+# block), are kept per network namespace, replaced, deleted, checked,
+# limited per address and per namespace, and freed with the namespace and
+# on unload.
 source "$(dirname "$0")/lib.sh"
 
 NLRAW=${NLRAW:-$REPO_DIR/build/selftests/nlraw}
@@ -50,11 +51,29 @@ check "if_id 7 replaced" sh -c 'ip netns exec "$0" "$1" alt show | grep -qx "10.
 check "scoped set deleted" mc "$A" alt del 10.1.3.1 mark 1 if_id 7
 check_fails "its scope only" mc "$A" alt del 10.1.3.1 mark 1
 check "three sets" test "$(mc "$A" alt show | grep -c '^10.1.3.1 ')" = 3
+
+# A reqid with its mask is a scope too: one set per IKE SA, each a block of
+# reqids; the reqid is kept masked, and the mask is part of the scope.
+check "scoped by reqid block 0x1000" mc "$A" alt set 10.1.5.1 10.1.2.1 reqid 0x1000/0xfffff000
+check "scoped by reqid block 0x2000" mc "$A" alt set 10.1.5.1 10.1.1.1 reqid 0x2000/0xfffff000
+check "scoped by an exact reqid" mc "$A" alt set 10.1.5.1 10.1.1.1 reqid 0x1001
+check "three sets for 10.1.5.1" test "$(mc "$A" alt show | grep -c '^10.1.5.1 ')" = 3
+check "reqid scope shown" sh -c 'ip netns exec "$0" "$1" alt show | grep -qx "10.1.5.1 reqid 0x1000/0xfffff000 alternates 10.1.2.1" &&
+	ip netns exec "$0" "$1" alt show | grep -qx "10.1.5.1 reqid 0x1001/0xffffffff alternates 10.1.1.1"' "$A" "$MIFCTL"
+check "reqid scope in JSON" sh -c 'ip netns exec "$0" "$1" -j alt show | grep -q "{\"address\":\"10.1.5.1\",\"reqid\":8192,\"reqid_mask\":4294963200,\"alternates\":\[\"10.1.1.1\"\]}"' "$A" "$MIFCTL"
+check "same block, kept masked: replaced" mc "$A" alt set 10.1.5.1 10.1.3.1 reqid 0x1234/0xfffff000
+check "still three sets" test "$(mc "$A" alt show | grep -c '^10.1.5.1 ')" = 3
+check "block 0x1000 replaced" sh -c 'ip netns exec "$0" "$1" alt show | grep -qx "10.1.5.1 reqid 0x1000/0xfffff000 alternates 10.1.3.1"' "$A" "$MIFCTL"
+check_fails "another mask is another scope" mc "$A" alt del 10.1.5.1 reqid 0x1000/0xffff0000
+check "block 0x1000 deleted" mc "$A" alt del 10.1.5.1 reqid 0x1000/0xfffff000
+check "block 0x2000 and reqid 0x1001 left" sh -c '[ "$(ip netns exec "$0" "$1" alt show | grep "^10.1.5.1 " | cut -d" " -f3 | sort | tr "\n" " ")" = "0x1001/0xffffffff 0x2000/0xfffff000 " ]' "$A" "$MIFCTL"
 if [ -x "$NLRAW" ]; then
-	check "reqid is no scope" sh -c 'ip netns exec "$0" "$1" alt_set addr=ip:10.1.3.1 alts=ips:10.1.2.1 reqid=u32:3 | grep -q "^error: alternates are scoped by mark and if_id"' "$A" "$NLRAW"
+	check "reqid mask without a reqid refused, saying why" sh -c 'ip netns exec "$0" "$1" alt_set addr=ip:10.1.5.1 alts=ips:10.1.2.1 reqid_mask=u32:0xfffff000 | grep -q "^error: reqid mask without a reqid (Invalid argument) \[attr reqid_mask\]"' "$A" "$NLRAW"
+	check "and for alt del" sh -c 'ip netns exec "$0" "$1" alt_del addr=ip:10.1.5.1 reqid_mask=u32:0xfffff000 | grep -q "^error: reqid mask without a reqid"' "$A" "$NLRAW"
 else
-	skip "reqid is no scope" "$NLRAW not built"
+	skip "reqid mask without a reqid refused" "$NLRAW not built"
 fi
+check "refusals changed nothing" test "$(mc "$A" alt show | grep -c '^10.1.5.1 ')" = 2
 
 # Limits: XFRM_MIF_MAX_ALT_SCOPES (16) sets per address, XFRM_MIF_MAX_ALT_SETS
 # (256) per namespace, then -ENOSPC with the reason.

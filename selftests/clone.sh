@@ -260,6 +260,40 @@ check "400 SAs cloned in one request" states_are 400 "$out"
 in_eu delete 10.1.3.51 >/dev/null
 in_eu delete 10.1.3.53 >/dev/null
 
+# One IKE SA's SAs and policies are cloned, another's on the same address
+# are not: reqid N/MASK selects an IKE SA's block of reqids. Copies of the
+# block's SAs get SPIs 0x30000 + reqid (out) and 0x40000 + reqid (in); the
+# children's policies share their copies' selector (inner 172.20.9.1), so
+# one copy each way is made, the other skipped.
+NLRAW=${NLRAW:-$REPO_DIR/build/selftests/nlraw}
+counts_before="$(nstates "$EU")/$(npolicies "$EU")"
+check "two IKE SAs on 10.1.9.1" topo_ike_blocks "$EU" 10.1.9.1 10.1.9.2
+block1=()
+for r in 0x1001 0x1002; do
+	block1+=(sa $((0x10000 + r)) $((0x30000 + r)) enc "$(key $((0x30000 + r)))"
+		sa $((0x20000 + r)) $((0x40000 + r)) enc "$(key $((0x40000 + r)))")
+done
+other=$(topo_block_ends "$EU" 2)
+before=$(snapshot "$EU")
+refused "without the block, the other IKE SA's SAs need entries" "no clone entry for an SA: SA 0x000" \
+	in_eu clone 10.1.9.21 from 10.1.9.1 inner 172.20.9.1 "${block1[@]}"
+if [ -x "$NLRAW" ]; then
+	check "reqid mask without a reqid refused, saying why" sh -c 'ip netns exec "$0" "$1" clone from=ips:10.1.9.1 new_addr=ip:10.1.9.21 reqid_mask=u32:0xfffff000 | grep -q "^error: reqid mask without a reqid (Invalid argument) \[attr reqid_mask\]"' "$EU" "$NLRAW"
+else
+	skip "reqid mask without a reqid refused" "$NLRAW not built"
+fi
+check "the refusals changed nothing" test "$before" = "$(snapshot "$EU")"
+out=$(in_eu -j clone 10.1.9.21 from 10.1.9.1 inner 172.20.9.1 reqid 0x1000/0xfffff000 "${block1[@]}")
+check "block 0x1000: 4 states, 2 policies, 2 skipped" \
+	test "$(json_field states <<<"$out")/$(json_field policies <<<"$out")/$(json_field skipped <<<"$out")" = 4/2/2
+check "block 0x1000's copies on 10.1.9.21" sh -c '[ "$(ip -n "$0" xfrm state | grep -c "^src 10.1.9.21 \|dst 10.1.9.21$")" = 4 ] &&
+	[ "$(ip -n "$0" xfrm state list reqid 4097 | grep -c "10.1.9.21")" = 2 ] &&
+	[ "$(ip -n "$0" xfrm state list reqid 4098 | grep -c "10.1.9.21")" = 2 ]' "$EU"
+check "block 0x2000 untouched, and not cloned" test "$other" = "$(topo_block_ends "$EU" 2)"
+in_eu delete 10.1.9.1 >/dev/null
+in_eu delete 10.1.9.21 >/dev/null
+check "nothing left of the IKE SAs" test "$(nstates "$EU")/$(npolicies "$EU")" = "$counts_before"
+
 # Transport mode, IPv4 and IPv6: selectors name the outer addresses.
 # transport NS SRC DST SPI_OUT SPI_IN LEN: SAs and policies of one side.
 transport() {

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # mifctl delete: every SA and policy bound to one interface's address goes,
 # in one call; nothing else changes and the other interfaces keep carrying
-# ESP traffic.
+# ESP traffic. With a reqid block, only one IKE SA's SAs go.
 source "$(dirname "$0")/lib.sh"
 source "$SELFTEST_DIR/topo.sh"
 
@@ -68,6 +68,24 @@ check "transport policy" ip -n "$SG" xfrm policy add src "$(topo_sg_outer 1)/32"
 out=$(ip netns exec "$SG" "$MIFCTL" -j delete 10.9.9.9)
 check "transport: 1 state, 1 policy" test "$(json_field states <<<"$out")/$(json_field policies <<<"$out")" = 1/1
 check "tunnel SAs on the peer kept" test "$(nstates "$SG")" = 6
+
+# One IKE SA's SAs and policies go, another's on the same address stay:
+# reqid N/MASK selects an IKE SA's block of reqids.
+NLRAW=${NLRAW:-$REPO_DIR/build/selftests/nlraw}
+check "two IKE SAs on 10.1.9.1" topo_ike_blocks "$EU" 10.1.9.1 10.1.9.2
+other=$(topo_block_ends "$EU" 2)
+if [ -x "$NLRAW" ]; then
+	check "reqid mask without a reqid refused, saying why" sh -c 'ip netns exec "$0" "$1" delete addr=ip:10.1.9.1 reqid_mask=u32:0xfffff000 | grep -q "^error: reqid mask without a reqid (Invalid argument) \[attr reqid_mask\]"' "$EU" "$NLRAW"
+else
+	skip "reqid mask without a reqid refused" "$NLRAW not built"
+fi
+check "the refusal deleted nothing" topo_block_on "$EU" 1 10.1.9.1
+out=$(in_eu -j delete 10.1.9.1 reqid 0x1000/0xfffff000)
+check "block 0x1000: 4 states, 4 policies deleted" test "$(json_field states <<<"$out")/$(json_field policies <<<"$out")" = 4/4
+check "block 0x1000 gone" test -z "$(topo_block_ends "$EU" 1)"
+check "block 0x2000 untouched" test "$other" = "$(topo_block_ends "$EU" 2)"
+out=$(in_eu -j delete 10.1.9.1)
+check "the rest: block 0x2000" test "$(json_field states <<<"$out")/$(json_field policies <<<"$out")" = 4/4
 
 # Many SAs: batches larger than one walk.
 check "600 SAs added" sh -c 'for i in $(seq 1 600); do echo "xfrm state add src 10.1.3.1 dst 10.1.3.2 proto esp spi $((0x10000 + i)) mode tunnel enc cbc(aes) 0x00112233445566778899aabbccddeeff"; done | ip -n "$0" -batch -' "$EU"

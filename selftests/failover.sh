@@ -5,10 +5,10 @@
 # the module moves their SAs to 10.1.2.1 by itself and tells the events
 # group; SG then follows (as its key manager would on UPDATE_SA_ADDRESSES)
 # and ESP flows over eu2. Nothing moves back when the link returns. Sets
-# scoped by mark or if_id move only their own SAs, and a failover that
-# cannot move says why. A long failover in one namespace does not hold up
-# another namespace's; unloading the module with alternates and live SAs
-# moves nothing.
+# scoped by mark, if_id or reqid block (one IKE SA's) move only their own
+# SAs, and a failover that cannot move says why. A long failover in one
+# namespace does not hold up another namespace's; unloading the module with
+# alternates and live SAs moves nothing.
 source "$(dirname "$0")/lib.sh"
 source "$SELFTEST_DIR/topo.sh"
 
@@ -180,6 +180,23 @@ check "the short one moved its SA" grep -q '"new_address":"10.8.9.1","address":"
 kill "$mon_slow" "$mon_fast" "$ip_mon" "$ip_slow" "$ip_fast" 2>/dev/null
 rm -f /tmp/mif-fo-slow.$$ /tmp/mif-fo-fast.$$ /tmp/mif-fo-slow-cmd.$$ /tmp/mif-fo-fast-cmd.$$ \
 	/tmp/mif-fo-slow-addr.$$
+
+# --- a set scoped by a reqid block moves one IKE SA's SAs and policies;
+# another IKE SA's on the same address, without a set, stay ---
+tcase "namespace of two IKE SAs" side BLK 10.6.0.1 10.6.9.1
+check "without its unscoped set" ip netns exec "$BLK" "$MIFCTL" alt del 10.6.0.1
+check "two IKE SAs on 10.6.0.1" topo_ike_blocks "$BLK" 10.6.0.1 10.6.0.2
+check "alternates of block 0x1000" ip netns exec "$BLK" "$MIFCTL" alt set 10.6.0.1 10.6.9.1 reqid 0x1000/0xfffff000
+other=$(topo_block_ends "$BLK" 2)
+ip netns exec "$BLK" "$MIFCTL" -j monitor count 1 >/tmp/mif-fo-block.$$ &
+monitor=$!
+sleep 1
+ip -n "$BLK" addr del 10.6.0.1/24 dev d0
+check "block 0x1000 moved to 10.6.9.1" wait_for topo_block_on "$BLK" 1 10.6.9.1
+check "block 0x2000 stayed" test "$other" = "$(topo_block_ends "$BLK" 2)"
+check "event: block 0x1000 moved, with its scope" sh -c 'for i in $(seq 50); do grep -q "\"event\":\"failover\",\"new_address\":\"10.6.9.1\",\"address\":\"10.6.0.1\",\"states\":4,\"policies\":4,\"reqid\":4096,\"reqid_mask\":4294963200}" "$0" && exit 0; sleep 0.1; done; cat "$0"; exit 1' /tmp/mif-fo-block.$$
+kill "$monitor" 2>/dev/null
+rm -f /tmp/mif-fo-block.$$
 
 # --- unloading with alternates and SAs moves nothing ---
 check "alternate for eu2" in_eu alt set 10.1.2.1 10.1.3.1

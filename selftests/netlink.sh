@@ -43,6 +43,7 @@ refused "new address of another family" "families differ" rewrite addr=ip:10.1.1
 refused "unknown flag bit" "" delete addr=ip:10.1.1.1 flags=u32:0x80
 refused "mark of 2 bytes" "" delete addr=ip:10.1.1.1 mark=u16:1
 refused "mask without mark" "mark mask without a mark" delete addr=ip:10.1.1.1 mark_mask=u32:255
+refused "reqid mask without reqid" "reqid mask without a reqid.*\[attr reqid_mask\]" delete addr=ip:10.1.1.1 reqid_mask=u32:0xfffff000
 refused "unknown top-level attribute" "" delete addr=ip:10.1.1.1 250=u32:1
 refused "oversized address attribute" "" delete addr=zeros:3000
 refused "port of 4 bytes" "" rewrite addr=ip:10.1.1.1 new_addr=ip:10.1.1.11 port=u32:4500
@@ -59,10 +60,11 @@ refused "clone takes no address" "Unsupported attribute.*\[attr addr\]" clone ad
 refused "delete takes no new address" "Unsupported attribute.*\[attr new_addr\]" delete addr=ip:10.9.9.9 flags=u32:1 new_addr=ip:10.9.9.8
 refused "delete takes no port" "Unsupported attribute.*\[attr port\]" delete addr=ip:10.9.9.9 flags=u32:1 port=u16:4500
 refused "alt_set takes no flags" "Unsupported attribute.*\[attr flags\]" alt_set addr=ip:10.9.9.9 alts=ips:10.9.9.8 flags=u32:1
-refused "alt_set is scoped by mark, not by reqid" "not by reqid.*\[attr reqid\]" alt_set addr=ip:10.9.9.9 alts=ips:10.9.9.8 reqid=u32:1
+refused "alt_set's reqid scope needs its reqid" "reqid mask without a reqid.*\[attr reqid_mask\]" alt_set addr=ip:10.9.9.9 alts=ips:10.9.9.8 reqid_mask=u32:0xfffff000
 refused "alt_del takes no flags" "Unsupported attribute.*\[attr flags\]" alt_del addr=ip:10.9.9.9 flags=u32:1
 refused "alt_get dump takes no address" "Unsupported attribute.*\[attr addr\]" -d alt_get addr=ip:10.9.9.9
 refused "dump takes no reqid" "Unsupported attribute.*\[attr reqid\]" -d dump addr=ip:10.9.9.9 reqid=u32:1
+refused "dump takes no reqid mask" "Unsupported attribute.*\[attr reqid_mask\]" -d dump addr=ip:10.9.9.9 reqid_mask=u32:1
 refused "padding is no request attribute" "Unsupported attribute.*\[attr pad\]" delete addr=ip:10.9.9.9 flags=u32:1 pad=u32:0
 
 # The numbers only the kernel sends are refused in every request, by name

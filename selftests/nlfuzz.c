@@ -232,6 +232,9 @@ static void put_filters(struct nl_msg *m, int bad)
 		put_num(m, XFRM_MIF_A_IF_ID, 4, below(3), bad);
 	if (one_in(6))
 		put_num(m, XFRM_MIF_A_REQID, 4, below(4), bad);
+	if (one_in(6))
+		put_num(m, XFRM_MIF_A_REQID_MASK, 4,
+			one_in(2) ? 0xfffff000 : ~0U, bad);
 }
 
 static void put_flags(struct nl_msg *m, int bad)

@@ -55,7 +55,7 @@ static const struct name attrs[] = {
 	{ "policy", XFRM_MIF_A_POLICY }, { "clones", XFRM_MIF_A_CLONES },
 	{ "pad", XFRM_MIF_A_PAD }, { "clone", XFRM_MIF_A_CLONE },
 	{ "new_peer_inner", XFRM_MIF_A_NEW_PEER_INNER },
-	{ "skipped", XFRM_MIF_A_SKIPPED },
+	{ "skipped", XFRM_MIF_A_SKIPPED }, { "reqid_mask", XFRM_MIF_A_REQID_MASK },
 	{ NULL, 0 }
 };
 

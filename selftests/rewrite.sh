@@ -3,7 +3,8 @@
 # mifctl rewrite: an interface's address changes; every SA and policy bound
 # to it moves in one call on each peer, keeping SPIs, keys and counters, and
 # ESP keeps flowing. Interface 1 carries a tunnel, interface 2 an IPv4
-# transport-mode SA pair, interface 3 an IPv6 transport-mode SA pair.
+# transport-mode SA pair, interface 3 an IPv6 transport-mode SA pair. With
+# a reqid block, only one IKE SA's SAs move.
 source "$(dirname "$0")/lib.sh"
 source "$SELFTEST_DIR/topo.sh"
 
@@ -198,5 +199,27 @@ sleep 3	# the copy's lifetime timer first runs a second after it is added
 kill "$mon"; wait "$mon" 2>/dev/null || true
 check "no second soft expiry" sh -c '[ "$(grep -c "hard 0" "$0")" = 1 ] || { cat "$0"; exit 1; }' /tmp/rewrite-expire.$$
 rm -f /tmp/rewrite-expire.$$
+
+# --- one IKE SA's SAs and policies move, another's on the same address
+# stay: reqid N/MASK selects an IKE SA's block of reqids ---
+NLRAW=${NLRAW:-$REPO_DIR/build/selftests/nlraw}
+check "two IKE SAs on 10.1.9.1" topo_ike_blocks "$EU" 10.1.9.1 10.1.9.2
+other=$(topo_block_ends "$EU" 2)
+out=$(in_eu -j rewrite 10.1.9.1 10.1.9.11 reqid 0x1000/0xfffff000 dry-run)
+check "block 0x1000: dry run counts 4 states, 4 policies" test "$(json_field states <<<"$out")/$(json_field policies <<<"$out")" = 4/4
+check "dry run moved nothing" topo_block_on "$EU" 1 10.1.9.1
+out=$(in_eu -j rewrite 10.1.9.1 10.1.9.11 reqid 0x1000/0xfffff000)
+check "block 0x1000: 4 states, 4 policies moved" test "$(json_field states <<<"$out")/$(json_field policies <<<"$out")" = 4/4
+check "block 0x1000 on 10.1.9.11" topo_block_on "$EU" 1 10.1.9.11
+check "block 0x2000 untouched" test "$other" = "$(topo_block_ends "$EU" 2)"
+out=$(in_eu -j rewrite 10.1.9.1 10.1.9.12 reqid 0x2002)
+check "an exact reqid: one child, 2 states, 2 policies" test "$(json_field states <<<"$out")/$(json_field policies <<<"$out")" = 2/2
+before=$(ip -n "$EU" xfrm state; ip -n "$EU" xfrm policy)
+if [ -x "$NLRAW" ]; then
+	check "reqid mask without a reqid refused, saying why" sh -c 'ip netns exec "$0" "$1" rewrite addr=ip:10.1.9.1 new_addr=ip:10.1.9.13 reqid_mask=u32:0xfffff000 | grep -q "^error: reqid mask without a reqid (Invalid argument) \[attr reqid_mask\]"' "$EU" "$NLRAW"
+else
+	skip "reqid mask without a reqid refused" "$NLRAW not built"
+fi
+check "the refusal moved nothing" test "$before" = "$(ip -n "$EU" xfrm state; ip -n "$EU" xfrm policy)"
 
 ksft_exit

@@ -80,3 +80,53 @@ topo_esp_packets() {
 	ip -n "$1" -s xfrm state list spi "$2" 2>/dev/null |
 		awk '/lifetime current:/ { getline; sub(/\(packets\)/, "", $2); print $2; exit }'
 }
+
+# topo_ike_blocks NS LOCAL PEER: the Child SAs of two IKE SAs on one
+# address, their reqids numbered as mifd numbers them, a block per IKE SA:
+# reqids 0x1001 and 0x1002 (block 0x1000), 0x2001 and 0x2002 (block
+# 0x2000). Each child is an ESP tunnel between LOCAL and PEER: SAs out
+# (SPI 0x10000 + reqid) and in (SPI 0x20000 + reqid), policies out and in
+# between 172.20.B.C (block B, child C) and 172.21.0.1.
+topo_ike_blocks() {
+	local ns=$1 lo=$2 pe=$3 b c r inner alg="aead rfc4106(gcm(aes))"
+	for b in 1 2; do
+		for c in 1 2; do
+			r=$((b << 12 | c))
+			inner=172.20.$b.$c/32
+			ip -n "$ns" xfrm state add src "$lo" dst "$pe" proto esp \
+				spi $((0x10000 + r)) reqid "$r" mode tunnel \
+				$alg "$(topo_key $((0x10000 + r)))" 128 || return 1
+			ip -n "$ns" xfrm state add src "$pe" dst "$lo" proto esp \
+				spi $((0x20000 + r)) reqid "$r" mode tunnel \
+				$alg "$(topo_key $((0x20000 + r)))" 128 || return 1
+			ip -n "$ns" xfrm policy add src "$inner" dst 172.21.0.1/32 \
+				dir out tmpl src "$lo" dst "$pe" proto esp reqid "$r" \
+				mode tunnel || return 1
+			ip -n "$ns" xfrm policy add src 172.21.0.1/32 dst "$inner" \
+				dir in tmpl src "$pe" dst "$lo" proto esp reqid "$r" \
+				mode tunnel || return 1
+		done
+	done
+}
+
+# topo_block_ends NS B: "REQID SRC DST" of each SA and each policy template
+# of NS whose reqid is in block B (1: 0x1000, 2: 0x2000), sorted.
+topo_block_ends() {
+	{ ip -n "$1" xfrm state; ip -n "$1" xfrm policy; } | awk -v b="$2" '
+		/^src / { s = $2; d = $4 }
+		/^[ \t]*tmpl src / { s = $3; d = $5 }
+		/ reqid / { for (i = 1; i < NF; i++)
+				if ($i == "reqid" && int($(i + 1) / 4096) == b)
+					print $(i + 1), s, d }' | sort
+}
+
+# topo_block_on NS B ADDR: the 4 SAs and 4 policies of block B all have ADDR
+# as an endpoint; else what they have, on standard output.
+topo_block_on() {
+	local ends
+	ends=$(topo_block_ends "$1" "$2")
+	[ "$(grep -cw -- "$3" <<<"$ends")" = 8 ] && return 0
+	echo "block $2, not all on $3:"
+	echo "$ends"
+	return 1
+}

@@ -51,9 +51,42 @@ static void alt_scopes_differ(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, mif_alt_same(&ifid, &both));
 }
 
+/* A reqid scope is its value and its mask: one IKE SA's block of reqids. */
+static void alt_reqid_scopes_differ(struct kunit *test)
+{
+	struct mif_filter none = scope(htonl(0x0a010301));
+	struct mif_filter one = none, two, wide, exact, ifid = none;
+
+	one.has_reqid = true;
+	one.reqid = 0x1000;
+	one.reqid_mask = 0xfffff000;
+	two = one;
+	two.reqid = 0x2000;
+	wide = one;
+	wide.reqid_mask = 0xffff0000;
+	wide.reqid = 0;
+	exact = one;
+	exact.reqid_mask = ~0U;
+	ifid.has_if_id = true;
+	ifid.if_id = 0x1000;
+
+	KUNIT_EXPECT_TRUE(test, mif_alt_same(&one, &one));
+	KUNIT_EXPECT_FALSE(test, mif_alt_same(&none, &one));
+	KUNIT_EXPECT_FALSE(test, mif_alt_same(&one, &two));
+	KUNIT_EXPECT_FALSE(test, mif_alt_same(&one, &wide));
+	KUNIT_EXPECT_FALSE(test, mif_alt_same(&one, &exact));
+	KUNIT_EXPECT_FALSE(test, mif_alt_same(&one, &ifid));
+	/* a reqid outside the scope does not count */
+	two = ifid;
+	two.reqid = 0x1000;
+	two.reqid_mask = 0xfffff000;
+	KUNIT_EXPECT_TRUE(test, mif_alt_same(&ifid, &two));
+}
+
 static struct kunit_case mif_alt_cases[] = {
 	KUNIT_CASE(alt_same_address_and_scope),
 	KUNIT_CASE(alt_scopes_differ),
+	KUNIT_CASE(alt_reqid_scopes_differ),
 	{}
 };
 

@@ -107,6 +107,7 @@ static void state_filters(struct kunit *test)
 	filter_for(&f, A(0x0101));
 	f.has_reqid = true;
 	f.reqid = 2;
+	f.reqid_mask = ~0U;
 	KUNIT_EXPECT_FALSE(test, mif_state_bound(&f, x));
 	f.reqid = 1;
 	KUNIT_EXPECT_TRUE(test, mif_state_bound(&f, x));
@@ -120,6 +121,39 @@ static void state_filters(struct kunit *test)
 	f.if_id = 8;
 	KUNIT_EXPECT_FALSE(test, mif_state_bound(&f, x));
 	f.if_id = 7;
+	KUNIT_EXPECT_TRUE(test, mif_state_bound(&f, x));
+}
+
+/* A reqid mask selects a block of reqids: one IKE SA's Child SAs. */
+static void state_reqid_block(struct kunit *test)
+{
+	struct xfrm_state *x = new_state(test, XFRM_MODE_TUNNEL, A(0x0101), A(0x0102));
+	struct mif_filter f;
+
+	filter_for(&f, A(0x0101));
+	f.has_reqid = true;
+	f.reqid = 0x1000;
+	f.reqid_mask = 0xfffff000;
+	x->props.reqid = 0x1001;
+	KUNIT_EXPECT_TRUE(test, mif_state_bound(&f, x));
+	x->props.reqid = 0x1fff;
+	KUNIT_EXPECT_TRUE(test, mif_state_bound(&f, x));
+	x->props.reqid = 0x2001;
+	KUNIT_EXPECT_FALSE(test, mif_state_bound(&f, x));
+	x->props.reqid = 0x11001;
+	KUNIT_EXPECT_FALSE(test, mif_state_bound(&f, x));
+	/* bits of the filter's reqid outside the mask do not count */
+	f.reqid = 0x1234;
+	x->props.reqid = 0x1001;
+	KUNIT_EXPECT_TRUE(test, mif_state_bound(&f, x));
+	/* all ones: the exact reqid */
+	f.reqid_mask = ~0U;
+	KUNIT_EXPECT_FALSE(test, mif_state_bound(&f, x));
+	f.reqid = 0x1001;
+	KUNIT_EXPECT_TRUE(test, mif_state_bound(&f, x));
+	/* no bit: any reqid */
+	f.reqid = 0x2000;
+	f.reqid_mask = 0;
 	KUNIT_EXPECT_TRUE(test, mif_state_bound(&f, x));
 }
 
@@ -150,6 +184,26 @@ static void policy_transport_selector(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, mif_policy_bound(&f, xp));
 }
 
+/* A policy's reqid is its first template's. */
+static void policy_reqid_block(struct kunit *test)
+{
+	struct xfrm_policy *xp = new_policy(test, XFRM_MODE_TUNNEL, A(0x0101), A(0x0102));
+	struct mif_filter f;
+
+	filter_for(&f, A(0x0101));
+	f.has_reqid = true;
+	f.reqid = 0x1000;
+	f.reqid_mask = 0xfffff000;
+	xp->xfrm_vec[0].reqid = 0x1002;
+	KUNIT_EXPECT_TRUE(test, mif_policy_bound(&f, xp));
+	xp->xfrm_vec[0].reqid = 0x2002;
+	KUNIT_EXPECT_FALSE(test, mif_policy_bound(&f, xp));
+	xp->xfrm_nr = 2;
+	xp->xfrm_vec[1] = xp->xfrm_vec[0];
+	xp->xfrm_vec[1].reqid = 0x1002;
+	KUNIT_EXPECT_FALSE(test, mif_policy_bound(&f, xp));
+}
+
 static void policy_without_template(struct kunit *test)
 {
 	struct xfrm_policy *xp = new_policy(test, XFRM_MODE_TUNNEL, A(0x0101), A(0x0102));
@@ -166,8 +220,10 @@ static struct kunit_case mif_match_cases[] = {
 	KUNIT_CASE(state_transport_selector),
 	KUNIT_CASE(state_family_must_match),
 	KUNIT_CASE(state_filters),
+	KUNIT_CASE(state_reqid_block),
 	KUNIT_CASE(policy_tunnel_template),
 	KUNIT_CASE(policy_transport_selector),
+	KUNIT_CASE(policy_reqid_block),
 	KUNIT_CASE(policy_without_template),
 	{}
 };

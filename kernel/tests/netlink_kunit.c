@@ -165,11 +165,86 @@ static void netlink_alts_checked_by_policy(struct kunit *test)
 	kfree_skb(skb);
 }
 
+/* The filters take a reqid mask where they take a reqid; DUMP neither. */
+static void netlink_reqid_mask_where_reqid(struct kunit *test)
+{
+	static const u8 cmds[] = {
+		XFRM_MIF_CMD_REWRITE, XFRM_MIF_CMD_CLONE, XFRM_MIF_CMD_DELETE,
+		XFRM_MIF_CMD_ALT_SET, XFRM_MIF_CMD_ALT_DEL,
+	};
+	const struct genl_ops *op;
+	struct sk_buff *skb;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		op = op_of(test, cmds[i]);
+		KUNIT_ASSERT_NOT_NULL(test, op);
+		skb = new_skb(test);
+		KUNIT_ASSERT_EQ(test, nla_put_u32(skb, XFRM_MIF_A_REQID, 0x1000), 0);
+		KUNIT_ASSERT_EQ(test, nla_put_u32(skb, XFRM_MIF_A_REQID_MASK,
+						  0xfffff000), 0);
+		KUNIT_EXPECT_EQ_MSG(test, validate(op, skb, NULL), 0, "op %u",
+				    op->cmd);
+		kfree_skb(skb);
+	}
+	op = op_of(test, XFRM_MIF_CMD_DUMP);
+	KUNIT_ASSERT_NOT_NULL(test, op);
+	skb = new_skb(test);
+	KUNIT_ASSERT_EQ(test, nla_put_u32(skb, XFRM_MIF_A_REQID_MASK, 1), 0);
+	KUNIT_EXPECT_EQ(test, validate(op, skb, NULL), -EINVAL);
+	kfree_skb(skb);
+}
+
+/* mif_narrow_parse() of the attributes in @skb, into @f. */
+static int narrow(struct kunit *test, struct sk_buff *skb,
+		  struct mif_filter *f, struct netlink_ext_ack *extack)
+{
+	struct nlattr *attrs[XFRM_MIF_A_MAX + 1];
+	struct genl_info info = { .attrs = attrs, .extack = extack };
+
+	KUNIT_ASSERT_EQ(test, nla_parse(attrs, XFRM_MIF_A_MAX,
+					(struct nlattr *)skb->data, skb->len,
+					NULL, NULL), 0);
+	memset(f, 0, sizeof(*f));
+	return mif_narrow_parse(&info, f);
+}
+
+/* A reqid mask is all ones unless given, and refused without a reqid. */
+static void netlink_reqid_mask_parsed(struct kunit *test)
+{
+	struct netlink_ext_ack extack = {};
+	struct sk_buff *skb = new_skb(test);
+	struct mif_filter f;
+
+	KUNIT_ASSERT_EQ(test, nla_put_u32(skb, XFRM_MIF_A_REQID, 0x1001), 0);
+	KUNIT_EXPECT_EQ(test, narrow(test, skb, &f, NULL), 0);
+	KUNIT_EXPECT_TRUE(test, f.has_reqid);
+	KUNIT_EXPECT_EQ(test, f.reqid, 0x1001U);
+	KUNIT_EXPECT_EQ(test, f.reqid_mask, ~0U);
+	KUNIT_ASSERT_EQ(test, nla_put_u32(skb, XFRM_MIF_A_REQID_MASK,
+					  0xfffff000), 0);
+	KUNIT_EXPECT_EQ(test, narrow(test, skb, &f, NULL), 0);
+	KUNIT_EXPECT_EQ(test, f.reqid_mask, 0xfffff000U);
+	kfree_skb(skb);
+
+	skb = new_skb(test);
+	KUNIT_ASSERT_EQ(test, nla_put_u32(skb, XFRM_MIF_A_REQID_MASK,
+					  0xfffff000), 0);
+	KUNIT_EXPECT_EQ(test, narrow(test, skb, &f, &extack), -EINVAL);
+	KUNIT_EXPECT_FALSE(test, f.has_reqid);
+	KUNIT_EXPECT_PTR_EQ(test, extack.bad_attr,
+			    (const struct nlattr *)skb->data);
+	KUNIT_EXPECT_STREQ(test, extack._msg ?: "", "reqid mask without a reqid");
+	kfree_skb(skb);
+}
+
 static struct kunit_case mif_netlink_cases[] = {
 	KUNIT_CASE(netlink_every_op_has_a_policy),
 	KUNIT_CASE(netlink_reply_only_refused_by_name),
 	KUNIT_CASE(netlink_foreign_attr_refused),
 	KUNIT_CASE(netlink_alts_checked_by_policy),
+	KUNIT_CASE(netlink_reqid_mask_where_reqid),
+	KUNIT_CASE(netlink_reqid_mask_parsed),
 	{}
 };
 

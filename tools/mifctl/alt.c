@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mifctl alt: the alternate sets of an address (set, show, del), each for
- * a scope: the mark and if_id of the SAs that fail over with it.
+ * a scope: the mark, if_id and reqid of the SAs that fail over with it.
  */
 #include <errno.h>
 #include <linux/xfrm_mif.h>
@@ -10,62 +10,32 @@
 
 #include "mifctl.h"
 
-/* A scope: mark N [mask N], if_id N. */
-struct scope {
-	uint32_t v[3];			/* mark, mask, if_id */
-	bool has[3];
-};
-
-static const struct {
-	const char *kw;
-	int attr;
-} scope_kws[3] = {
-	{ "mark", XFRM_MIF_A_MARK },
-	{ "mask", XFRM_MIF_A_MARK_MASK },
-	{ "if_id", XFRM_MIF_A_IF_ID },
-};
-
 /*
- * A scope keyword and its number at argv[*i]: 1 (with *i on the number),
- * 0 when argv[*i] is none, or EXIT_USAGE.
+ * A scope keyword (mark N, mask N, if_id N, reqid N[/MASK]: the filters of
+ * the operations, dry-run aside) and its number at argv[*i]: 1 (with *i on
+ * the number), 0 when argv[*i] is none, or EXIT_USAGE.
  */
-static int parse_scope(struct scope *s, const char *cmd, int argc, char **argv,
-		       int *i)
+static int parse_scope(struct filter *s, const char *cmd, int argc,
+		       char **argv, int *i)
 {
-	int k;
+	int rc = parse_filter_arg(s, cmd, argc, argv, i);
 
-	for (k = 0; k < 3; k++)
-		if (!strcmp(argv[*i], scope_kws[k].kw))
-			break;
-	if (k == 3)
-		return 0;
-	if (*i + 1 >= argc || parse_u32(argv[*i + 1], &s->v[k]))
-		return usage_error("%s: %s needs a number from 0 to %u", cmd,
-				   argv[*i], UINT32_MAX);
-	s->has[k] = true;
-	(*i)++;
-	return 1;
-}
-
-static int put_scope(struct nl_msg *msg, const struct scope *s)
-{
-	for (int k = 0; k < 3; k++)
-		if (s->has[k] && nla_put_u32(msg, scope_kws[k].attr, s->v[k]))
-			return -ENOMEM;
-	return 0;
+	if (rc == 1 && s->flags)
+		return usage_error("%s: an alternate set has no dry-run", cmd);
+	return rc;
 }
 
 static int alt_set(struct mifctl *ctl, int argc, char **argv)
 {
 	struct ip_addr addr, alts[XFRM_MIF_MAX_ALTS];
-	struct scope scope = { 0 };
+	struct filter scope = { 0 };
 	struct nlattr *list;
 	struct nl_msg *msg;
 	int err, n = 0;
 
 	if (argc < 3)
 		return usage_error("usage: mifctl alt set ADDR ALT [ALT...] "
-				   "[mark N [mask N]] [if_id N]");
+				   "[mark N [mask N]] [if_id N] [reqid N[/MASK]]");
 	err = parse_addr_arg(argv[1], &addr);
 	for (int i = 2; i < argc && !err; i++) {
 		err = parse_scope(&scope, "alt set", argc, argv, &i);
@@ -87,7 +57,7 @@ static int alt_set(struct mifctl *ctl, int argc, char **argv)
 		return err;
 	msg = mifnl_msg(&ctl->nl, XFRM_MIF_CMD_ALT_SET, 0);
 	if (!msg || mifnl_put_addr(msg, XFRM_MIF_A_ADDR, &addr) ||
-	    put_scope(msg, &scope))
+	    put_filter(msg, &scope))
 		return kernel_error(ctl, "alt set", -ENOMEM);
 	list = nla_nest_start(msg, XFRM_MIF_A_ALTS);
 	for (int i = 0; i < n; i++) {
@@ -103,13 +73,14 @@ static int alt_set(struct mifctl *ctl, int argc, char **argv)
 
 static int alt_del(struct mifctl *ctl, int argc, char **argv)
 {
-	struct scope scope = { 0 };
+	struct filter scope = { 0 };
 	struct ip_addr addr;
 	struct nl_msg *msg;
 	int err;
 
 	if (argc < 2)
-		return usage_error("usage: mifctl alt del ADDR [mark N [mask N]] [if_id N]");
+		return usage_error("usage: mifctl alt del ADDR [mark N [mask N]] "
+				   "[if_id N] [reqid N[/MASK]]");
 	err = parse_addr_arg(argv[1], &addr);
 	for (int i = 2; i < argc && !err; i++) {
 		err = parse_scope(&scope, "alt del", argc, argv, &i);
@@ -124,7 +95,7 @@ static int alt_del(struct mifctl *ctl, int argc, char **argv)
 		return err;
 	msg = mifnl_msg(&ctl->nl, XFRM_MIF_CMD_ALT_DEL, 0);
 	if (!msg || mifnl_put_addr(msg, XFRM_MIF_A_ADDR, &addr) ||
-	    put_scope(msg, &scope))
+	    put_filter(msg, &scope))
 		return kernel_error(ctl, "alt del", -ENOMEM);
 	err = mifnl_request(&ctl->nl, msg, NULL, NULL);
 	return err ? kernel_error(ctl, "alt del", err) : EXIT_OK;
@@ -163,6 +134,13 @@ static int on_alt(struct nlattr **attrs, uint8_t cmd, void *arg)
 	if (attrs[XFRM_MIF_A_IF_ID])
 		print_u32(ctl, o, "if_id", " if_id %u",
 			  nla_get_u32(attrs[XFRM_MIF_A_IF_ID]));
+	if (attrs[XFRM_MIF_A_REQID]) {
+		print_u32(ctl, o, "reqid", " reqid 0x%x",
+			  nla_get_u32(attrs[XFRM_MIF_A_REQID]));
+		print_u32(ctl, o, "reqid_mask", "/0x%x",
+			  attrs[XFRM_MIF_A_REQID_MASK] ?
+			  nla_get_u32(attrs[XFRM_MIF_A_REQID_MASK]) : UINT32_MAX);
+	}
 	if (!ctl->json)
 		printf(" alternates");
 	nla_for_each_nested(nla, attrs[XFRM_MIF_A_ALTS], rem)

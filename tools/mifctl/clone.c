@@ -139,23 +139,11 @@ struct clone_args {
 	struct ip_addr to, from[XFRM_MIF_MAX_FROM], peer, inner, peer_inner;
 	int nfrom;
 	bool has_peer, has_inner, has_peer_inner;
-	uint32_t num[4];		/* reqid, if_id, mark, mask */
-	bool has_num[4];
-	uint32_t flags;
+	struct filter f;		/* reqid, if_id, mark, mask, dry-run */
 	int port, peer_port;		/* for every ESP SA; -1: not given */
 	const char *keys_file;		/* "-": standard input */
 	struct sa_arg *sa;		/* nsa of cap, keys wiped before freed */
 	int nsa, cap;
-};
-
-static const struct {
-	const char *kw;
-	int attr;
-} num_kws[4] = {
-	{ "reqid", XFRM_MIF_A_REQID },
-	{ "if_id", XFRM_MIF_A_IF_ID },
-	{ "mark", XFRM_MIF_A_MARK },
-	{ "mask", XFRM_MIF_A_MARK_MASK },
 };
 
 /* An address after keyword argv[i]: EXIT_OK or EXIT_USAGE. */
@@ -237,7 +225,7 @@ static int sa_keyword(struct sa_arg *sa, const char *where, bool keys,
 static int parse_args(struct clone_args *a, int argc, char **argv)
 {
 	struct sa_arg *sa = NULL;
-	int i, k, rc;
+	int i, rc;
 
 	if (argc < 2)
 		return usage_error("clone needs the new address");
@@ -247,10 +235,6 @@ static int parse_args(struct clone_args *a, int argc, char **argv)
 	for (i = 2; i < argc; i++) {
 		const char *kw = argv[i];
 
-		if (!strcmp(kw, "dry-run")) {
-			a->flags |= XFRM_MIF_OPF_DRY_RUN;
-			continue;
-		}
 		if (!strcmp(kw, "from")) {
 			struct ip_addr x;
 
@@ -311,16 +295,12 @@ static int parse_args(struct clone_args *a, int argc, char **argv)
 			continue;
 		if (rc)
 			return rc;
-		for (k = 0; k < 4; k++)
-			if (!strcmp(kw, num_kws[k].kw))
-				break;
-		if (k == 4)
-			return usage_error("clone: unknown keyword \"%s\"", kw);
-		if (i + 1 >= argc || parse_num(argv[i + 1], &a->num[k]))
-			return usage_error("clone: %s needs a number from 0 to %u",
-					   kw, UINT32_MAX);
-		a->has_num[k] = true;
-		i++;
+		rc = parse_filter_arg(&a->f, "clone", argc, argv, &i);
+		if (rc == 1)
+			continue;
+		if (rc)
+			return rc;
+		return usage_error("clone: unknown keyword \"%s\"", kw);
 	}
 	if (!a->nfrom)
 		return usage_error("clone: from needs at least one address");
@@ -476,10 +456,7 @@ static struct nl_msg *build_msg(struct mifctl *ctl, const struct clone_args *a)
 	if (!list)
 		goto nomem;
 	nla_nest_end(msg, list);
-	for (i = 0; i < 4; i++)
-		if (a->has_num[i] && nla_put_u32(msg, num_kws[i].attr, a->num[i]))
-			goto nomem;
-	if (a->flags && nla_put_u32(msg, XFRM_MIF_A_FLAGS, a->flags))
+	if (put_filter(msg, &a->f))
 		goto nomem;
 	if (put_port(msg, XFRM_MIF_A_ENCAP_PORT, a->port) ||
 	    put_port(msg, XFRM_MIF_A_ENCAP_PEER_PORT, a->peer_port))
@@ -554,7 +531,7 @@ int cmd_clone(struct mifctl *ctl, int argc, char **argv)
 	if (err)
 		return kernel_error(ctl, "clone", err);
 
-	dry_run = a.flags & XFRM_MIF_OPF_DRY_RUN;
+	dry_run = a.f.flags & XFRM_MIF_OPF_DRY_RUN;
 	if (!ctl->json) {
 		printf("%s %s: %u states, %u policies, %u policies skipped\n",
 		       dry_run ? "would clone onto" : "cloned onto",

@@ -18,15 +18,16 @@ static const struct command sa_verbs[] = {
 	{ "show", cmd_show, "show [ADDR]",
 	  "The SAs and policies, grouped by the address they are bound to." },
 	{ "delete", cmd_delete,
-	  "delete ADDR [reqid N] [if_id N] [mark N [mask N]] [dry-run]",
+	  "delete ADDR [reqid N[/MASK]] [if_id N] [mark N [mask N]] [dry-run]",
 	  "Delete every SA and policy bound to ADDR." },
 	{ "rewrite", cmd_rewrite,
-	  "rewrite OLD NEW [port P] [peer-port P] [reqid N] [if_id N]\n"
+	  "rewrite OLD NEW [port P] [peer-port P] [reqid N[/MASK]] [if_id N]\n"
 	  "           [mark N [mask N]] [dry-run]",
 	  "Move every SA and policy bound to OLD to NEW." },
 	{ "clone", cmd_clone,
 	  "clone NEWADDR from ADDR [ADDR...] [peer ADDR] [inner ADDR] [peer-inner ADDR]\n"
-	  "           [port P] [peer-port P] [reqid N] [if_id N] [mark N [mask N]] [dry-run]\n"
+	  "           [port P] [peer-port P] [reqid N[/MASK]] [if_id N] [mark N [mask N]]\n"
+	  "           [dry-run]\n"
 	  "           keys-file FILE|- [sa SPI NEWSPI [proto esp|ah|comp] [dst ADDR]\n"
 	  "              [port P] [peer-port P] [sa ...]]\n"
 	  "           FILE: sa SPI NEWSPI [proto P] [dst ADDR] [enc HEXKEY] [auth HEXKEY]\n"
@@ -46,9 +47,9 @@ static const struct command commands[] = {
 	  "The SAs and policies bound to an address: show, delete, move\n"
 	  "(rewrite) or copy (clone) them in one call." },
 	{ "alt", cmd_alt,
-	  "alt set ADDR ALT [ALT...] [mark N [mask N]] [if_id N]\n"
+	  "alt set ADDR ALT [ALT...] [mark N [mask N]] [if_id N] [reqid N[/MASK]]\n"
 	  "  mifctl alt show\n"
-	  "  mifctl alt del ADDR [mark N [mask N]] [if_id N]",
+	  "  mifctl alt del ADDR [mark N [mask N]] [if_id N] [reqid N[/MASK]]",
 	  "The alternate addresses the module fails over to when ADDR goes." },
 	{ "monitor", cmd_monitor, "monitor [count N]",
 	  "Print the module's events as they come." },
@@ -248,20 +249,41 @@ int parse_u32(const char *s, uint32_t *v)
 	return 0;
 }
 
+/* The attribute of each F_* number; the reqid mask has no keyword. */
 static const struct {
 	const char *kw;
 	int attr;
 } filter_kws[FILTER_NUMS] = {
-	{ "reqid", XFRM_MIF_A_REQID },
-	{ "if_id", XFRM_MIF_A_IF_ID },
-	{ "mark", XFRM_MIF_A_MARK },
-	{ "mask", XFRM_MIF_A_MARK_MASK },
+	[F_REQID] = { "reqid", XFRM_MIF_A_REQID },
+	[F_IF_ID] = { "if_id", XFRM_MIF_A_IF_ID },
+	[F_MARK] = { "mark", XFRM_MIF_A_MARK },
+	[F_MASK] = { "mask", XFRM_MIF_A_MARK_MASK },
+	[F_REQID_MASK] = { NULL, XFRM_MIF_A_REQID_MASK },
 };
 
+/* "N" or "N/MASK", each as parse_u32 reads it: 0 or -EINVAL. */
+static int parse_u32_masked(const char *s, uint32_t *v, uint32_t *mask,
+			    bool *has_mask)
+{
+	const char *slash = strchr(s, '/');
+	char num[32];
+
+	*has_mask = slash != NULL;
+	if (!slash)
+		return parse_u32(s, v);
+	if ((size_t)(slash - s) >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, s, (size_t)(slash - s));
+	num[slash - s] = '\0';
+	if (parse_u32(num, v) || parse_u32(slash + 1, mask))
+		return -EINVAL;
+	return 0;
+}
+
 /*
- * The filter keywords shared by the operations (reqid, if_id, mark, mask,
- * dry-run), at argv[*i]. Returns 1 when one was read into @f (with *i on
- * its last word), 0 when argv[*i] is not one, or EXIT_USAGE.
+ * The filter keywords shared by the operations (reqid N[/MASK], if_id,
+ * mark, mask, dry-run), at argv[*i]. Returns 1 when one was read into @f
+ * (with *i on its last word), 0 when argv[*i] is not one, or EXIT_USAGE.
  */
 int parse_filter_arg(struct filter *f, const char *cmd, int argc, char **argv,
 		     int *i)
@@ -274,13 +296,21 @@ int parse_filter_arg(struct filter *f, const char *cmd, int argc, char **argv,
 		return 1;
 	}
 	for (k = 0; k < FILTER_NUMS; k++)
-		if (!strcmp(kw, filter_kws[k].kw))
+		if (filter_kws[k].kw && !strcmp(kw, filter_kws[k].kw))
 			break;
 	if (k == FILTER_NUMS)
 		return 0;
-	if (*i + 1 >= argc || parse_u32(argv[*i + 1], &f->num[k]))
+	if (k == F_REQID) {
+		if (*i + 1 >= argc ||
+		    parse_u32_masked(argv[*i + 1], &f->num[k],
+				     &f->num[F_REQID_MASK],
+				     &f->has_num[F_REQID_MASK]))
+			return usage_error("%s: reqid needs a number from 0 to %u, "
+					   "or NUMBER/MASK", cmd, UINT32_MAX);
+	} else if (*i + 1 >= argc || parse_u32(argv[*i + 1], &f->num[k])) {
 		return usage_error("%s: %s needs a number from 0 to %u", cmd, kw,
 				   UINT32_MAX);
+	}
 	f->has_num[k] = true;
 	(*i)++;
 	return 1;

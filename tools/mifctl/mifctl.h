@@ -47,14 +47,15 @@ struct counts {
 };
 
 /*
- * The filter keywords of delete and rewrite (reqid, if_id, mark, mask,
+ * The filter keywords of delete, rewrite and clone (reqid N[/MASK], if_id,
+ * mark, mask, dry-run), and the scope of an alternate set (the same but
  * dry-run), read in full before the module is asked anything: a bad command
  * line gets the same error whether or not the module is loaded.
  */
-#define FILTER_NUMS 4
+enum { F_REQID, F_IF_ID, F_MARK, F_MASK, F_REQID_MASK, FILTER_NUMS };
 struct filter {
 	uint32_t flags;			/* XFRM_MIF_OPF_* */
-	uint32_t num[FILTER_NUMS];	/* reqid, if_id, mark, mask */
+	uint32_t num[FILTER_NUMS];	/* by F_* */
 	bool has_num[FILTER_NUMS];
 };
 

@@ -57,6 +57,8 @@ static void print_failover(struct mifctl *ctl, struct nlattr **attrs,
 		{ "mark", XFRM_MIF_A_MARK },
 		{ "mask", XFRM_MIF_A_MARK_MASK },
 		{ "if_id", XFRM_MIF_A_IF_ID },
+		{ "reqid", XFRM_MIF_A_REQID },
+		{ "reqid_mask", XFRM_MIF_A_REQID_MASK },
 	};
 	struct nlattr *reason = attrs[XFRM_MIF_A_REASON];
 	struct nlattr *error = attrs[XFRM_MIF_A_ERROR];
@@ -87,6 +89,9 @@ static void print_failover(struct mifctl *ctl, struct nlattr **attrs,
 			       nla_get_u32(attrs[XFRM_MIF_A_MARK_MASK]));
 		if (attrs[XFRM_MIF_A_IF_ID])
 			printf(" if_id %u", nla_get_u32(attrs[XFRM_MIF_A_IF_ID]));
+		if (attrs[XFRM_MIF_A_REQID] && attrs[XFRM_MIF_A_REQID_MASK])
+			printf(" reqid 0x%x/0x%x", nla_get_u32(attrs[XFRM_MIF_A_REQID]),
+			       nla_get_u32(attrs[XFRM_MIF_A_REQID_MASK]));
 		printf("\n");
 		return;
 	}

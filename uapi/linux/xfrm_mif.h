@@ -55,7 +55,7 @@ enum xfrm_mif_attr {
 	XFRM_MIF_A_MARK,		/* u32: filter; an alternate set's scope */
 	XFRM_MIF_A_MARK_MASK,		/* u32 */
 	XFRM_MIF_A_IF_ID,		/* u32: filter; an alternate set's scope */
-	XFRM_MIF_A_REQID,		/* u32 */
+	XFRM_MIF_A_REQID,		/* u32: filter; an alternate set's scope */
 	XFRM_MIF_A_FLAGS,		/* u32: XFRM_MIF_OPF_* */
 	XFRM_MIF_A_ENCAP_PORT,		/* be16: UDP-encap port at NEW_ADDR */
 	XFRM_MIF_A_ENCAP_PEER_PORT,	/* be16: UDP-encap port at the peer */

@@ -156,9 +156,10 @@ static void help_command(void **state)
 {
 	struct run r;
 
-	helped("help sa delete", "Usage: mifctl sa delete ADDR [reqid N]");
+	helped("help sa delete", "Usage: mifctl sa delete ADDR [reqid N[/MASK]]");
 	helped("help sa delete", "Delete every SA and policy bound to ADDR.");
-	helped("help delete", "Usage: mifctl sa delete ADDR [reqid N]");
+	helped("help delete", "Usage: mifctl sa delete ADDR [reqid N[/MASK]]");
+	helped("help alt", "mifctl alt del ADDR [mark N [mask N]] [if_id N] [reqid N[/MASK]]");
 	helped("help sa", "mifctl sa rewrite OLD NEW");
 	helped("help sa", "mifctl sa clone NEWADDR");
 	helped("help ike", "Usage: mifctl ike [-s SOCKET] list");
@@ -225,6 +226,55 @@ static void bad_keywords(void **state)
 	refused("info now", "info takes no arguments");
 }
 
+/*
+ * reqid N/MASK, a block of reqids (one IKE SA's), where reqid N is taken:
+ * each half a number as reqid N takes it, nothing more.
+ */
+static void reqid_masks(void **state)
+{
+	static const char *const bad[] = {
+		"0x1000/", "/0xfffff000", "0x1000/0xfffff000/0", "4096/-1",
+		"0x1000/4294967296", "0x1000/0xfffff00g",
+	};
+	static const struct {
+		const char *verb, *args;
+	} cmds[] = {
+		{ "delete", "192.0.2.1" },
+		{ "rewrite", "192.0.2.1 192.0.2.2 dry-run" },
+		{ "clone", "192.0.2.9 from 192.0.2.1" },
+	};
+	char line[256], msg[64];
+	struct run r;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		for (size_t j = 0; j < sizeof(cmds) / sizeof(cmds[0]); j++) {
+			snprintf(line, sizeof(line), "%s %s reqid %s", cmds[j].verb,
+				 cmds[j].args, bad[i]);
+			snprintf(msg, sizeof(msg), "%s: reqid needs a number",
+				 cmds[j].verb);
+			sa_refused(line, msg);
+		}
+		snprintf(line, sizeof(line), "alt set 192.0.2.1 192.0.2.2 reqid %s",
+			 bad[i]);
+		refused(line, "alt set: reqid needs a number from 0 to 4294967295, "
+			"or NUMBER/MASK");
+		snprintf(line, sizeof(line), "alt del 192.0.2.1 reqid %s", bad[i]);
+		refused(line, "alt del: reqid needs a number");
+	}
+	refused("alt set 192.0.2.1 192.0.2.2 dry-run",
+		"alt set: an alternate set has no dry-run");
+	/*
+	 * Good ones get as far as the module (changing nothing, should it be
+	 * there).
+	 */
+	run(&r, "delete 192.0.2.1 reqid 0x1000/0xfffff000 dry-run");
+	assert_int_not_equal(r.status, 2);
+	run(&r, "alt del 192.0.2.1 reqid 4096/4294963200 mark 1");
+	assert_int_not_equal(r.status, 2);
+	run(&r, "sa clone 192.0.2.9 from 192.0.2.1 reqid 0x1000/0 dry-run");
+	assert_int_not_equal(r.status, 2);
+}
+
 #define CLONE "clone 192.0.2.9 from 192.0.2.1 "
 #define KEY16 "0x00112233445566778899aabbccddeeff"
 
@@ -281,6 +331,7 @@ int main(void)
 		cmocka_unit_test(help_command),
 		cmocka_unit_test(help_errors),
 		cmocka_unit_test(bad_keywords),
+		cmocka_unit_test(reqid_masks),
 		cmocka_unit_test(bad_ike_commands),
 		cmocka_unit_test(clone_keys),
 	};
