@@ -1374,10 +1374,31 @@ static void read_ike(struct daemon *d, unsigned int i)
 	}
 }
 
+/*
+ * What the kernel did outside our calls (xfrm_mif's failover, a mifctl
+ * rewrite or delete): into the engine's view, which tells the peer.
+ */
+static void daemon_kernel_event(const struct kernel_event *ev, void *arg)
+{
+	struct daemon *d = arg;
+
+	engine_kernel_event(&d->engine, ev, daemon_now());
+}
+
+/* The backend's event descriptor, -1 if it has none. */
+static int kernel_event_fd(struct daemon *d)
+{
+	const struct backend_ops *ops = d->backend.ops;
+
+	if (!d->have_backend || !ops->event_fd || !ops->read_events)
+		return -1;
+	return ops->event_fd(&d->backend);
+}
+
 int daemon_run_once(struct daemon *d)
 {
-	struct pollfd pfd[1 + SOCKETS_MAX + 1 + CONTROL_MAX_CLIENTS + 1];
-	unsigned int n = 0, n_socks, ctl_at, n_ctl, ifw_at = 0;
+	struct pollfd pfd[1 + SOCKETS_MAX + 1 + CONTROL_MAX_CLIENTS + 1 + 1];
+	unsigned int n = 0, n_socks, ctl_at, n_ctl, ifw_at = 0, kev_at = 0;
 	uint64_t now = daemon_now(), deadline;
 	int timeout = 1000, ret;
 
@@ -1407,6 +1428,12 @@ int daemon_run_once(struct daemon *d)
 		pfd[n].events = POLLIN;
 		pfd[n++].revents = 0;
 	}
+	if (kernel_event_fd(d) >= 0) {
+		kev_at = n;
+		pfd[n].fd = kernel_event_fd(d);
+		pfd[n].events = POLLIN;
+		pfd[n++].revents = 0;
+	}
 
 	ret = poll(pfd, n, timeout);
 	if (ret < 0 && errno != EINTR)
@@ -1426,6 +1453,9 @@ int daemon_run_once(struct daemon *d)
 		}
 		if (ifw_at && pfd[ifw_at].revents)
 			iface_watch_process(&d->ifw);
+		if (kev_at && pfd[kev_at].revents)
+			d->backend.ops->read_events(&d->backend,
+						    daemon_kernel_event, d);
 	}
 	/* Also without events: clients that stopped reading are dropped. */
 	control_process(&d->ctl, pfd + ctl_at, n_ctl, daemon_now());
