@@ -212,8 +212,23 @@ static void moved_event(void **state)
 				"192.0.2.9"), 1);
 	/* The new address gets its alternates. */
 	assert_addr(&w->f[0].alts_of, "192.0.2.9");
+	world_free(w);
+}
 
-	/* ike down removes the SAs where they are now. */
+/* ike down after a rewrite (mifctl sa rewrite) removes the moved SAs. */
+static void down_after_rewrite(void **state)
+{
+	struct world *w = world_new(true);
+	struct ikesa *sa = establish(w, 0);
+	struct kernel_move m = { .old = ip("192.0.2.1"),
+				 .new = ip("203.0.113.5") };
+	struct kernel_event ev = { .type = KERNEL_EV_MOVED,
+				   .addr = m.old, .new_addr = m.new };
+	struct kernel_iface_result r;
+	struct kernel_scope scope = { 0 };	/* mifctl: no scope */
+
+	assert_int_equal(fake_ops.move_addr(&w->f[0].b, &m, &scope, &r), 0);
+	engine_kernel_event(&w->e[0], &ev, 10);
 	assert_int_equal(engine_delete_ike(&w->e[0], sa, 20), 0);
 	pump(w, 20);
 	engine_tick(&w->e[0], 20);
@@ -339,6 +354,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(alts_default),
 		cmocka_unit_test(moved_event),
+		cmocka_unit_test(down_after_rewrite),
 		cmocka_unit_test(deleted_event),
 		cmocka_unit_test(scoped),
 		cmocka_unit_test(own_failover),
