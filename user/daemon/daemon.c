@@ -1454,8 +1454,8 @@ void daemon_kernel_event(const struct kernel_event *ev, void *arg)
 		[KERNEL_EV_CLONED] = "cloned",
 	};
 	char a[INET6_ADDRSTRLEN] = "-", n[INET6_ADDRSTRLEN] = "-";
+	struct daemon *d = arg;
 
-	(void)arg;
 	if (ev->addr.family)
 		ip_addr_str(&ev->addr, a, sizeof(a));
 	if (ev->new_addr.family)
@@ -1463,6 +1463,8 @@ void daemon_kernel_event(const struct kernel_event *ev, void *arg)
 	mlog(LOG_DEBUG, "kernel event: %s%s %s -> %s, %u SAs, %u policies",
 	     what[ev->type], ev->failover ? " (failover)" : "", a, n,
 	     ev->states, ev->policies);
+	/* Into the engine's view, which tells the peer. */
+	engine_kernel_event(&d->engine, ev, daemon_now());
 }
 
 static void read_kernel_events(struct daemon *d)

@@ -20,6 +20,7 @@
 #include "engine/fragment.h"
 #include "engine/identity.h"
 #include "engine/mif.h"
+#include "engine/mif_failover.h"
 #include "engine/nat.h"
 #include "engine/notify_table.h"
 
@@ -842,11 +843,14 @@ uint64_t engine_next_deadline(const struct engine *e)
 
 	for (const struct ikesa *sa = e->sas; sa; sa = sa->next)
 		d = earliest(d, sa_deadline(sa));
+	if (e->n_failover_lost && !e->kernel_failover)
+		d = 1;		/* at once (mif_failover.h) */
 	return d;
 }
 
 uint64_t engine_tick(struct engine *e, uint64_t now)
 {
+	mif_failover_tick(e, now);
 	for (struct ikesa *sa = e->sas; sa; sa = sa->next)
 		if (sa->state != IKESA_DEAD)
 			sa_tick(sa, now);

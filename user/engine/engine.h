@@ -44,6 +44,9 @@
  *	mif_negotiate.c		MIF: MIF_SUPPORTED in IKE_AUTH (mif.h)
  *	mif_announce.c		MIF: our interfaces and the peer's,
  *				MIF_INTERFACES in IKE_AUTH and INFORMATIONAL
+ *	mif_failover.c		MIF: the kernel's alternates of our
+ *				addresses, failover without them, and
+ *				the kernel's own moves and deletes
  *	auth_method.c, auth_psk.c	authentication methods
  *	pool.c			address pools and their leases
  *	nat.c			NAT traversal: detection, port 4500, ESP
@@ -85,6 +88,8 @@ struct childsa;
 /* Defaults: most half-open IKE SAs in all, and from one address. */
 #define ENGINE_HALF_OPEN_MAX		1000
 #define ENGINE_HALF_OPEN_MAX_PEER	5
+/* Lost local addresses waiting for the next tick to be failed over. */
+#define ENGINE_FAILOVER_LOST_MAX	(2 * IFACE_MAX_ADDRS)
 
 /* Where outgoing datagrams go: from local/lport to remote/rport. */
 struct engine_send {
@@ -280,6 +285,14 @@ struct engine {
 	unsigned long refused[ENGINE_REF_N];	/* requests, by reason */
 
 	struct iface_table ifaces;	/* local interfaces (iface.h) */
+	/*
+	 * Failover (mif_failover.h): kernel_failover, the kernel took our
+	 * alternates (xfrm_mif) and fails over by itself; else our lost
+	 * addresses, to fail over at the next tick.
+	 */
+	bool kernel_failover;
+	struct ip_addr failover_lost[ENGINE_FAILOVER_LOST_MAX];
+	unsigned int n_failover_lost;
 
 	/*
 	 * The pools of the connections with one (cfg.c), kept across
@@ -375,6 +388,15 @@ const struct iface *engine_iface_by_addr(const struct engine *e,
  */
 struct pool *engine_conn_pool(const struct engine *e, const struct conn *c);
 const struct pool *engine_pool_at(const struct engine *e, unsigned int i);
+
+/*
+ * What the kernel did outside our own calls (the backend's read_events):
+ * a move (mifctl sa rewrite, or xfrm_mif's failover) or a delete of the
+ * SAs bound to an address. The Child SAs concerned take the kernel's
+ * addresses, or are dropped, and the peer is told (mif_failover.c).
+ */
+void engine_kernel_event(struct engine *e, const struct kernel_event *ev,
+			 uint64_t now);
 
 /* Lookup by our SPI; initiator: we started the IKE SA. */
 struct ikesa *engine_find_sa(const struct engine *e, uint64_t spi,

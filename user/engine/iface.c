@@ -15,6 +15,7 @@
 #include "engine/engine.h"
 #include "engine/iface.h"
 #include "engine/mif.h"
+#include "engine/mif_failover.h"
 
 void iface_table_init(struct iface_table *t)
 {
@@ -281,7 +282,8 @@ void iface_conns_cleared(struct engine *e)
 
 int engine_iface_update(struct engine *e, const struct iface *ifc)
 {
-	struct iface *cur;
+	struct iface *cur = iface_by_ifindex(&e->ifaces, ifc->ifindex);
+	bool was_up = cur && cur->up;
 	int err;
 
 	cur = iface_table_update(&e->ifaces, ifc, &err);
@@ -312,28 +314,42 @@ int engine_iface_update(struct engine *e, const struct iface *ifc)
 	}
 	cur->priority = conns_priority(e, cur->name);
 	mif_ifaces_changed(e);
+	if (was_up && !cur->up)
+		mif_failover_iface_lost(e, cur);
+	mif_failover_changed(e);
 	return 0;
 }
 
 int engine_iface_del(struct engine *e, int ifindex)
 {
-	int ret = iface_table_del(&e->ifaces, ifindex);
+	const struct iface *ifc = iface_by_ifindex(&e->ifaces, ifindex);
+	int ret;
 
-	if (!ret)
+	if (ifc && ifc->up)
+		mif_failover_iface_lost(e, ifc);
+	ret = iface_table_del(&e->ifaces, ifindex);
+	if (!ret) {
 		mif_ifaces_changed(e);
+		mif_failover_changed(e);
+	}
 	return ret;
 }
 
 int engine_iface_addr(struct engine *e, int ifindex,
 		      const struct ip_addr *addr, bool add)
 {
-	struct iface *ifc;
+	struct iface *ifc = iface_by_ifindex(&e->ifaces, ifindex);
+	bool lost = !add && ifc && ifc->up;	/* a failover's business */
 	char a[IP_ADDR_STRLEN];
 	int ret;
 
 	ret = iface_table_addr(&e->ifaces, ifindex, addr, add);
 	if (!ret)
 		mif_ifaces_changed(e);
+	if (!ret && lost)
+		mif_failover_addr_lost(e, addr);
+	if (!ret)
+		mif_failover_changed(e);
 	if (ret != -ENOSPC)
 		return ret;
 	ifc = iface_by_ifindex(&e->ifaces, ifindex);

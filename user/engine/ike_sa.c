@@ -16,6 +16,7 @@
 #include "engine/exchange.h"
 #include "engine/fragment.h"
 #include "engine/identity.h"
+#include "engine/mif_failover.h"
 #include "ike/sk.h"
 
 /* Whether an IKE SA of e other than sa has the block base. */
@@ -659,8 +660,10 @@ void ikesa_add_child(struct ikesa *sa, struct childsa *c)
 {
 	c->next = sa->children;
 	sa->children = c;
-	if (c->installed)
+	if (c->installed) {
 		child_event(sa, ENGINE_EV_CHILD_UP, ENGINE_R_NONE, c, NULL);
+		mif_failover_refresh(sa);	/* its address's alternates */
+	}
 }
 
 void ikesa_child_rekeyed(struct ikesa *sa, const struct childsa *c,

@@ -96,6 +96,22 @@ static int fake_del_sa(struct backend *b, const struct ip_addr *dst,
 	return -ESRCH;
 }
 
+/* A live SA by dst and SPI, as XFRM finds one: no counters kept. */
+static int fake_sa_stats(struct backend *b, const struct ip_addr *dst,
+			 uint32_t spi, uint32_t mark, uint32_t mask,
+			 struct kernel_sa_stats *st)
+{
+	struct fake *f = b->priv;
+
+	for (unsigned int i = 0; i < f->n_sas; i++)
+		if (f->sa_live[i] && f->sas[i].spi == spi &&
+		    ip_addr_equal(&f->sas[i].dst, dst)) {
+			memset(st, 0, sizeof(*st));
+			return 0;
+		}
+	return -ESRCH;
+}
+
 bool fake_sel_equal(const struct kernel_sel *a, const struct kernel_sel *b)
 {
 	return ip_addr_equal(&a->src, &b->src) &&
@@ -428,6 +444,7 @@ const struct backend_ops fake_ops = {
 	.add_sa = fake_add_sa,
 	.update_sa = fake_update_sa,
 	.del_sa = fake_del_sa,
+	.sa_stats = fake_sa_stats,
 	.add_policy = fake_add_policy,
 	.del_policy = fake_del_policy,
 	.move_addr = fake_move_addr,

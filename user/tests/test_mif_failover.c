@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MIF part two, multihoming and failover (engine/mif_failover.c): the
+ * kernel's alternates from the default rule, the engine's own failover
+ * without them, and the kernel's events (MOVED, DELETED) taken into
+ * mifd's view; two engines on the in-memory network of harness.c.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine.h"
+#include "engine/ike_sa.h"
+#include "engine/mif_failover.h"
+#include "ike/constants.h"
+
+#include "harness.h"
+
+#define LOG_MAX	64
+static struct {
+	int level[LOG_MAX];
+	char line[LOG_MAX][256];
+	unsigned int n;
+} logs;
+
+static void log_fn(void *ctx, enum engine_log_level level,
+		   const struct ikesa *sa, const char *msg)
+{
+	if (logs.n == LOG_MAX)
+		return;
+	logs.level[logs.n] = level;
+	snprintf(logs.line[logs.n++], sizeof(logs.line[0]), "%s", msg);
+}
+
+static unsigned int logged(const char *s)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < logs.n; i++)
+		n += strstr(logs.line[i], s) != NULL;
+	return n;
+}
+
+static struct ip_addr ip(const char *s)
+{
+	struct ip_addr a;
+
+	assert_int_equal(ip_addr_parse(s, &a), 0);
+	return a;
+}
+
+static void iface(struct engine *e, int ifindex, const char *name, bool up,
+		  const char *a)
+{
+	struct iface ifc;
+	struct ip_addr addr = ip(a);
+
+	memset(&ifc, 0, sizeof(ifc));
+	snprintf(ifc.name, sizeof(ifc.name), "%s", name);
+	ifc.ifindex = ifindex;
+	ifc.up = up;
+	assert_int_equal(engine_iface_update(e, &ifc), 0);
+	assert_int_equal(engine_iface_addr(e, ifindex, &addr, true), 0);
+}
+
+static void pattern(struct conn *c, const char *p, int prio)
+{
+	snprintf(c->ifaces[c->n_ifaces].pattern, IFACE_NAME_MAX, "%s", p);
+	c->ifaces[c->n_ifaces++].priority = prio;
+}
+
+/* The fake kernel without the module: no alternates. */
+static struct backend_ops no_module_ops;
+
+/*
+ * A (the EU): eth0 192.0.2.1 (its IKE address, priority 200), eth1
+ * 192.0.2.9 (150), wlan0 203.0.113.5 (100), and lte0 192.0.2.17, which
+ * its connection does not list. B (the SG): eth0 198.51.100.2.
+ */
+static struct world *world_new(bool module)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	struct engine_log log = { log_fn, NULL };
+
+	assert_non_null(w);
+	memset(&logs, 0, sizeof(logs));
+	no_module_ops = fake_ops;
+	no_module_ops.set_alts = NULL;
+	for (int i = 0; i < 2; i++) {
+		struct engine_send s = { net_send, &w->p[i] };
+
+		w->f[i].b.ops = module ? &fake_ops : &no_module_ops;
+		w->f[i].b.priv = &w->f[i];
+		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
+		w->p[i].w = w;
+		w->p[i].id = i;
+		make_conn(&w->c[i], i, IKE_DH_CURVE25519, true);
+		w->c[i].mif = true;
+		w->c[i].unique = CONN_UNIQUE_NEVER;
+		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
+		engine_set_log(&w->e[i], &log);
+	}
+	pattern(&w->c[0], "eth0", 200);
+	pattern(&w->c[0], "eth1", 150);
+	pattern(&w->c[0], "wlan0", 100);
+	pattern(&w->c[1], "eth*", 128);
+	assert_int_equal(engine_add_conn(&w->e[0], &w->c[0]), 0);
+	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
+	iface(&w->e[0], 2, "eth0", true, "192.0.2.1");
+	iface(&w->e[0], 3, "wlan0", true, "203.0.113.5");
+	iface(&w->e[0], 4, "eth1", true, "192.0.2.9");
+	iface(&w->e[0], 5, "lte0", true, "192.0.2.17");
+	iface(&w->e[1], 7, "eth0", true, "198.51.100.2");
+	return w;
+}
+
+static void world_free(struct world *w)
+{
+	drop_all(w);
+	engine_free(&w->e[0]);
+	engine_free(&w->e[1]);
+	free(w);
+}
+
+/* One more IKE SA between A and B, with its Child SA; A's returned. */
+static struct ikesa *establish(struct world *w, uint64_t now)
+{
+	struct ikesa *sa = engine_initiate(&w->e[0], &w->c[0], now);
+
+	assert_non_null(sa);
+	pump(w, now);
+	engine_tick(&w->e[0], now);
+	engine_tick(&w->e[1], now);
+	pump(w, now);
+	assert_int_equal(sa->state, IKESA_ESTABLISHED);
+	assert_int_equal(sa->mif_status, MIF_ON);
+	assert_non_null(sa->children);
+	assert_true(sa->children->installed);
+	return sa;
+}
+
+static void assert_addr(const struct ip_addr *a, const char *s)
+{
+	struct ip_addr b = ip(s);
+
+	assert_true(ip_addr_equal(a, &b));
+}
+
+/* The default rule: the other listed interfaces that are up, best first. */
+static void alts_default(void **state)
+{
+	struct world *w = world_new(true);
+	struct ikesa *sa = establish(w, 0);
+	struct kernel_scope scope;
+	struct iface eth1 = { .name = "eth1", .ifindex = 4, .up = false };
+	unsigned int n;
+
+	assert_int_equal(w->f[0].n_set_alts, 1);
+	assert_addr(&w->f[0].alts_of, "192.0.2.1");
+	assert_int_equal(w->f[0].n_alts, 2);
+	assert_addr(&w->f[0].alts[0], "192.0.2.9");
+	assert_addr(&w->f[0].alts[1], "203.0.113.5");
+	ikesa_kernel_scope(sa, &scope);
+	assert_memory_equal(&w->f[0].alts_scope, &scope, sizeof(scope));
+	assert_true(w->e[0].kernel_failover);
+
+	/* eth1 goes down: the kernel's alternates follow, nothing else. */
+	assert_int_equal(engine_iface_update(&w->e[0], &eth1), 0);
+	assert_int_not_equal(engine_next_deadline(&w->e[0]), 1);
+	assert_int_equal(w->f[0].n_set_alts, 2);
+	assert_int_equal(w->f[0].n_alts, 1);
+	assert_addr(&w->f[0].alts[0], "203.0.113.5");
+
+	/* An IPv6 address has IPv6 alternates only: none here. */
+	{
+		struct ip_addr v6 = ip("2001:db8::1"), alts[8];
+
+		n = mif_failover_alts(&w->e[0], &w->c[0], &v6, alts, 8);
+		assert_int_equal(n, 0);
+	}
+	world_free(w);
+}
+
+/* The kernel moved our SAs (xfrm_mif's failover): the view follows. */
+static void moved_event(void **state)
+{
+	struct world *w = world_new(true);
+	struct ikesa *sa = establish(w, 0);
+	struct kernel_move m = { .old = ip("192.0.2.1"),
+				 .new = ip("192.0.2.9") };
+	struct kernel_event ev = { .type = KERNEL_EV_MOVED,
+				   .addr = m.old, .new_addr = m.new,
+				   .failover = true };
+	struct kernel_iface_result r;
+	struct kernel_scope scope;
+
+	ikesa_kernel_scope(sa, &scope);
+	assert_int_equal(fake_ops.move_addr(&w->f[0].b, &m, &scope, &r), 0);
+	assert_int_equal(r.states, 2);
+	engine_kernel_event(&w->e[0], &ev, 10);
+	assert_addr(&sa->children->local, "192.0.2.9");
+	assert_int_equal(sa->children->ifindex, 4);
+	assert_true(fake_points_at(&w->f[0], sa->children));
+	/* The peer is told (a stub on this branch: its error logged). */
+	assert_int_equal(logged("the kernel moved its SAs (failover)"), 1);
+	assert_int_equal(logged("is not told of the move of 192.0.2.1 to "
+				"192.0.2.9"), 1);
+	/* The new address gets its alternates. */
+	assert_addr(&w->f[0].alts_of, "192.0.2.9");
+	world_free(w);
+}
+
+/* ike down after a rewrite (mifctl sa rewrite) removes the moved SAs. */
+static void down_after_rewrite(void **state)
+{
+	struct world *w = world_new(true);
+	struct ikesa *sa = establish(w, 0);
+	struct kernel_move m = { .old = ip("192.0.2.1"),
+				 .new = ip("203.0.113.5") };
+	struct kernel_event ev = { .type = KERNEL_EV_MOVED,
+				   .addr = m.old, .new_addr = m.new };
+	struct kernel_iface_result r;
+	struct kernel_scope scope = { 0 };	/* mifctl: no scope */
+
+	assert_int_equal(fake_ops.move_addr(&w->f[0].b, &m, &scope, &r), 0);
+	engine_kernel_event(&w->e[0], &ev, 10);
+	assert_int_equal(engine_delete_ike(&w->e[0], sa, 20), 0);
+	pump(w, 20);
+	engine_tick(&w->e[0], 20);
+	assert_int_equal(live_sas(&w->f[0]), 0);
+	assert_int_equal(live_pols(&w->f[0]), 0);
+	world_free(w);
+}
+
+/* The kernel deleted the address's SAs: dropped, the peer told. */
+static void deleted_event(void **state)
+{
+	struct world *w = world_new(true);
+	struct ikesa *sa = establish(w, 0);
+	struct ip_addr a = ip("192.0.2.1");
+	struct kernel_event ev = { .type = KERNEL_EV_DELETED, .addr = a };
+	struct kernel_iface_result r;
+	struct kernel_scope scope;
+
+	ikesa_kernel_scope(sa, &scope);
+	assert_int_equal(fake_ops.delete_addr(&w->f[0].b, &a, &scope, &r), 0);
+	engine_kernel_event(&w->e[0], &ev, 10);
+	assert_null(sa->children);
+	assert_int_equal(sa->n_del_pending, 1);
+	engine_tick(&w->e[0], 10);
+	pump(w, 10);
+	assert_null(only_sa(w, 1)->children);
+	assert_int_equal(live_sas(&w->f[1]), 0);
+	assert_int_equal(sa->state, IKESA_ESTABLISHED);
+	world_free(w);
+}
+
+/* Two IKE SAs on one address: a move scoped to one leaves the other. */
+static void scoped(void **state)
+{
+	struct world *w = world_new(true);
+	struct ikesa *one = establish(w, 0);
+	struct ikesa *two = establish(w, 0);
+	struct kernel_move m = { .old = ip("192.0.2.1"),
+				 .new = ip("203.0.113.5") };
+	struct kernel_event ev = { .type = KERNEL_EV_MOVED,
+				   .addr = m.old, .new_addr = m.new };
+	struct kernel_iface_result r;
+	struct kernel_scope scope;
+
+	assert_ptr_not_equal(one, two);
+	ikesa_kernel_scope(two, &scope);
+	assert_int_equal(fake_ops.move_addr(&w->f[0].b, &m, &scope, &r), 0);
+	engine_kernel_event(&w->e[0], &ev, 10);
+	assert_addr(&two->children->local, "203.0.113.5");
+	assert_addr(&one->children->local, "192.0.2.1");
+	assert_int_equal(logged("(rewrite)"), 1);
+
+	/* A delete of the address in one's scope drops one's only. */
+	ev.type = KERNEL_EV_DELETED;
+	ev.new_addr = (struct ip_addr){ 0 };
+	ikesa_kernel_scope(one, &scope);
+	assert_int_equal(fake_ops.delete_addr(&w->f[0].b, &m.old, &scope,
+					      &r), 0);
+	engine_kernel_event(&w->e[0], &ev, 20);
+	assert_null(one->children);
+	assert_non_null(two->children);
+	world_free(w);
+}
+
+/* Without the module, a lost address makes the engine move itself. */
+static void own_failover(void **state)
+{
+	struct world *w = world_new(false);
+	struct ikesa *sa = establish(w, 0);
+	struct ip_addr a = ip("192.0.2.1");
+
+	assert_false(w->e[0].kernel_failover);
+	assert_int_equal(w->f[0].n_set_alts, 0);
+	assert_int_equal(engine_iface_addr(&w->e[0], 2, &a, false), 0);
+	assert_int_equal(engine_next_deadline(&w->e[0]), 1);
+	engine_tick(&w->e[0], 10);
+	assert_int_equal(w->f[0].n_move, 1);
+	assert_addr(&sa->children->local, "192.0.2.9");
+	assert_true(fake_points_at(&w->f[0], sa->children));
+	assert_int_equal(logged("address 192.0.2.1 lost: 2 SAs and"), 1);
+	assert_int_equal(logged("is not told of the move"), 1);
+	/* Once only. */
+	engine_tick(&w->e[0], 20);
+	assert_int_equal(w->f[0].n_move, 1);
+	world_free(w);
+}
+
+/* A link down without the module: the same, to the next best link. */
+static void own_failover_link(void **state)
+{
+	struct world *w = world_new(false);
+	struct ikesa *sa = establish(w, 0);
+	struct iface eth0 = { .name = "eth0", .ifindex = 2, .up = false };
+	struct iface eth1 = { .name = "eth1", .ifindex = 4, .up = false };
+
+	/* eth1 down first: no SA of ours there, nothing moves. */
+	assert_int_equal(engine_iface_update(&w->e[0], &eth1), 0);
+	engine_tick(&w->e[0], 5);
+	assert_int_equal(w->f[0].n_move, 0);
+	assert_int_equal(engine_iface_update(&w->e[0], &eth0), 0);
+	engine_tick(&w->e[0], 10);
+	assert_int_equal(w->f[0].n_move, 1);
+	assert_addr(&sa->children->local, "203.0.113.5");
+	world_free(w);
+}
+
+/* With the module, a lost address is the kernel's to fail over. */
+static void kernel_fails_over(void **state)
+{
+	struct world *w = world_new(true);
+	struct ikesa *sa = establish(w, 0);
+	struct ip_addr a = ip("192.0.2.1");
+
+	assert_int_equal(engine_iface_addr(&w->e[0], 2, &a, false), 0);
+	engine_tick(&w->e[0], 10);
+	assert_int_equal(w->f[0].n_move, 0);
+	assert_addr(&sa->children->local, "192.0.2.1");
+	world_free(w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(alts_default),
+		cmocka_unit_test(moved_event),
+		cmocka_unit_test(down_after_rewrite),
+		cmocka_unit_test(deleted_event),
+		cmocka_unit_test(scoped),
+		cmocka_unit_test(own_failover),
+		cmocka_unit_test(own_failover_link),
+		cmocka_unit_test(kernel_fails_over),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
