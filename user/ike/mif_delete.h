@@ -24,8 +24,8 @@
 #define MIF_AF_ALL		0
 
 struct mif_delete {
-	uint16_t id;		/* requester's interface; 0: wherever listed */
-	uint8_t family;		/* MIF_AF_IPV4, MIF_AF_IPV6 or MIF_AF_ALL */
+	uint16_t id;		/* requester's interface; 0: any */
+	uint8_t family;		/* MIF_AF_IPV4, _IPV6 or MIF_AF_ALL */
 	uint8_t addr[16];	/* IPv4 uses the first 4 bytes */
 };
 

@@ -44,8 +44,6 @@ static void log_fn(void *ctx, enum engine_log_level level,
 		return;
 	logs.level[logs.n] = level;
 	snprintf(logs.line[logs.n++], sizeof(logs.line[0]), "%s", msg);
-	if (getenv("LOGS"))
-		fprintf(stderr, "%d %s\n", level, msg);
 }
 
 static unsigned int logged(int level, const char *s)
@@ -377,8 +375,10 @@ static void deleted(struct world *w, int k, int kept)
 	table_consistent(w, 1);
 	/* The shared policies now point at the newest Child SA left. */
 	if (kept >= 0) {
-		assert_true(fake_points_at(&w->f[0], child_on(a, pairs[kept][0])));
-		assert_true(fake_points_at(&w->f[1], child_on(b, pairs[kept][1])));
+		assert_true(fake_points_at(&w->f[0],
+					   child_on(a, pairs[kept][0])));
+		assert_true(fake_points_at(&w->f[1],
+					   child_on(b, pairs[kept][1])));
 	}
 }
 
@@ -393,6 +393,7 @@ static void tunnel_owner(void **state)
 	struct world *w = world_new(true, KERNEL_MODE_TUNNEL);
 	unsigned int pols0, pols1, del_sa0, del_sa1, del_pol0, del_pol1;
 	unsigned int add_pol0, add_pol1;
+	const struct mif_interfaces *peer;
 
 	establish(w, 3);
 	assert_true(fake_points_at(&w->f[0], child_on(only_sa(w, 0),
@@ -422,9 +423,9 @@ static void tunnel_owner(void **state)
 	assert_int_equal(logged(ENGINE_LOG_WARNING, ""), 0);
 	assert_int_equal(logged(ENGINE_LOG_ERR, ""), 0);
 	/* The peer's list of A's interfaces no longer has the address. */
-	for (unsigned int i = 0; i < only_sa(w, 1)->mif->peer.n; i++)
-		assert_false(mif_iface_has_addr(&only_sa(w, 1)->mif->peer.iface[i],
-						MIF_AF_IPV4,
+	peer = &only_sa(w, 1)->mif->peer;
+	for (unsigned int i = 0; i < peer->n; i++)
+		assert_false(mif_iface_has_addr(&peer->iface[i], MIF_AF_IPV4,
 						ip(pairs[2][0]).bytes));
 	world_free(w);
 }
@@ -546,6 +547,7 @@ static void refused(void **state)
 	struct ip_addr a;
 	uint16_t eth1, eth2;
 	struct mif_delete d;
+	const struct mif_iface *f;
 
 	/* A second address on A's eth1, which no Child SA uses. */
 	a = ip("192.0.2.12");
@@ -593,9 +595,10 @@ static void refused(void **state)
 	d = del_of(eth1, "192.0.2.12");
 	assert_false(crafted(w, &d));
 	assert_int_equal(w->f[1].n_delete, 0);
-	assert_false(mif_iface_has_addr(mif_iface_find(&only_sa(w, 1)->mif->peer,
-						       eth1),
-					MIF_AF_IPV4, ip("192.0.2.12").bytes));
+	f = mif_iface_find(&only_sa(w, 1)->mif->peer, eth1);
+	assert_non_null(f);
+	assert_false(mif_iface_has_addr(f, MIF_AF_IPV4,
+					ip("192.0.2.12").bytes));
 
 	/* A whole interface, by its ID (family 0): accepted. */
 	memset(&d, 0, sizeof(d));
