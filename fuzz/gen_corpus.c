@@ -31,6 +31,7 @@
 #include "ike/delete.h"
 #include "ike/message.h"
 #include "ike/mif.h"
+#include "ike/mif_delete.h"
 #include "ike/notify.h"
 #include "ike/sa.h"
 #include "engine_input.h"
@@ -612,6 +613,40 @@ static void mif_message(const char *name, unsigned int n, unsigned int a)
 		ike_writer_free(&w[i]);
 }
 
+/* MIF_DELETE_INTERFACE: an IPv4 address, an IPv6 one, a whole interface. */
+static void mif_delete_message(const char *name)
+{
+	static const struct mif_delete d[3] = {
+		{ .id = 2, .family = MIF_AF_IPV4, .addr = { 192, 0, 2, 11 } },
+		{ .id = 0, .family = MIF_AF_IPV6,
+		  .addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 11 } },
+		{ .id = 3, .family = MIF_AF_ALL },
+	};
+	struct ike_message m = {
+		.hdr = { .spi_i = 0x0123456789abcdefULL,
+			 .spi_r = 0xfedcba9876543210ULL,
+			 .exchange = IKE_EXCH_INFORMATIONAL,
+			 .flags = IKE_FLAG_INITIATOR, .msg_id = 3 },
+	};
+	struct ike_writer w[3], out;
+	struct ike_notify nt[3];
+	struct ike_error err;
+
+	ike_writer_init(&out);
+	for (int i = 0; i < 3; i++) {
+		ike_writer_init(&w[i]);
+		mif_notify(&m.chain, &nt[i], IKE_N_MIF_DELETE_INTERFACE, &w[i],
+			   mif_delete_build(&w[i], &d[i], &err));
+	}
+	check(!ike_message_build(&out, &m, &err) && ike_writer_ok(&out),
+	      "a MIF_DELETE_INTERFACE message builds");
+	save("codec", out.p, out.len, "%s", name);
+	ike_chain_free(&m.chain);
+	ike_writer_free(&out);
+	for (int i = 0; i < 3; i++)
+		ike_writer_free(&w[i]);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -629,6 +664,7 @@ int main(int argc, char **argv)
 	files();
 	mif_message("mif-notifies", 3, 2);
 	mif_message("mif-interfaces-full", MIF_MAX_IFACES, MIF_MAX_ADDRS);
+	mif_delete_message("mif-delete");
 	printf("gen-corpus: %u files in %s\n", rec.files, out_dir);
 	return 0;
 }

@@ -57,6 +57,7 @@ else
 	[ -x "$dir/refuse.sh" ] && files+=("$dir/refuse.sh")
 	[ -x "$dir/frag.sh" ] && files+=("$dir/frag.sh")
 	[ -x "$dir/nat.sh" ] && files+=("$dir/nat.sh")
+	[ -x "$dir/del.sh" ] && files+=("$dir/del.sh")
 fi
 
 echo "TAP version 13"

@@ -4,6 +4,8 @@
  * parses its own arguments (strings, as mifctl passed them) and hands
  * the work to the engine.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "daemon/daemon.h"
@@ -32,11 +34,60 @@ static struct json_object *op_add(struct daemon *d,
 	return jerr("iface add: not implemented");
 }
 
-/* mifctl ike iface del ADDR ... (mif_delete.c) */
+/* Why engine_mif_delete() started nothing. */
+static const char *del_why(int err)
+{
+	switch (err) {
+	case -ENOENT:
+		return "no IKE SA has it (no Child SA on it, not announced)";
+	case -EADDRINUSE:
+		return "it is the IKE SA's own address: delete the IKE SA "
+		       "instead (ike down)";
+	case -EBUSY:
+		return "a delete is waiting already, or a request is in "
+		       "flight: try again";
+	}
+	return strerror(-err);
+}
+
+/*
+ * mifctl ike iface del ADDR [conn NAME] (mif_delete.c): withdraw our
+ * address ADDR, and every Child SA bound to it, from the IKE SAs that
+ * have it.
+ */
 static struct json_object *op_del(struct daemon *d,
 				  const struct iface_args *a)
 {
-	return jerr("iface del: not implemented");
+	struct engine_mif_delete r;
+	struct json_object *o;
+	const char *conn = a->conn;
+	struct ip_addr addr;
+	char sum[160];
+	int ret;
+
+	if (a->argc == 3 && !strcmp(a->argv[1], "conn"))
+		conn = a->argv[2];
+	else if (a->argc != 1)
+		return jerr("iface del needs ADDR [conn NAME]");
+	if (ip_addr_parse(a->argv[0], &addr))
+		return jerr("iface del: \"%s\" is not an IP address",
+			    a->argv[0]);
+	ret = engine_mif_delete(&d->engine, conn, &addr, daemon_now(), &r);
+	if (ret)
+		return jerr("iface del %s: %s", a->argv[0], del_why(ret));
+	snprintf(sum, sizeof(sum), "%s: deleting %u Child SAs on %u IKE SAs "
+		 "(%u with MIF_DELETE_INTERFACE, %u with Delete payloads)%s",
+		 a->argv[0], r.children, r.sent + r.plain, r.sent, r.plain,
+		 r.refused ? "; some IKE SAs refused, see the log" : "");
+	o = json_object_new_object();
+	jadd_str(o, "summary", sum);
+	jadd_addr(o, "addr", &addr);
+	jadd_int(o, "ike_sas", r.sent + r.plain);
+	jadd_int(o, "mif", r.sent);
+	jadd_int(o, "plain", r.plain);
+	jadd_int(o, "children", r.children);
+	jadd_int(o, "refused", r.refused);
+	return o;
 }
 
 /* mifctl ike iface alt ADDR ALT... (mif_failover.c) */

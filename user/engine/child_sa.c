@@ -67,16 +67,48 @@ static void make_sa(struct kernel_sa *s, const struct childsa *c, bool out,
 
 typedef int (*policy_fn)(struct policy_table *t,
 			 const struct kernel_policy *p,
-			 const struct childsa *c);
+			 const struct childsa *c, const void *arg);
+
+static int get_fn(struct policy_table *t, const struct kernel_policy *p,
+		  const struct childsa *c, const void *arg)
+{
+	return policy_table_get(t, p, c);
+}
+
+static int put_fn(struct policy_table *t, const struct kernel_policy *p,
+		  const struct childsa *c, const void *arg)
+{
+	return policy_table_put(t, p, c);
+}
+
+static int point_fn(struct policy_table *t, const struct kernel_policy *p,
+		    const struct childsa *c, const void *arg)
+{
+	return policy_table_point(t, p, c);
+}
+
+/* What an interface-wide delete removed: policy_table_forget()'s. */
+struct forget_arg {
+	const struct ip_addr *addr;
+	const struct kernel_scope *scope;
+};
+
+static int forget_fn(struct policy_table *t, const struct kernel_policy *p,
+		     const struct childsa *c, const void *arg)
+{
+	const struct forget_arg *f = arg;
+
+	return policy_table_forget(t, p, c, f->addr, f->scope);
+}
 
 /*
  * Each policy of c, handed to fn: for every pair of a local and a
  * remote selector of one family, out, in and (in tunnel mode) fwd, and
- * one policy per pair of port blocks (selector.h). stop: at the first
- * error, else go on and return the first.
+ * one policy per pair of port blocks (selector.h), with arg. stop: at
+ * the first error, else go on and return the first.
  */
 static int each_policy(const struct childsa *c, struct policy_table *t,
-		       policy_fn fn, bool stop)
+		       policy_fn fn, const void *arg, bool stop)
 {
 	struct port_block lb[SEL_PORT_BLOCKS], rb[SEL_PORT_BLOCKS];
 	const struct ike_selector *l, *r;
@@ -126,7 +158,7 @@ static int each_policy(const struct childsa *c, struct policy_table *t,
 								   &lb[a]);
 						p.priority =
 							sel_priority(&p.sel);
-						err = fn(t, &p, c);
+						err = fn(t, &p, c, arg);
 						if (err && !ret)
 							ret = err;
 						if (err && stop)
@@ -167,7 +199,7 @@ int childsa_install(struct childsa *c, struct engine *e,
 		return ret;
 	c->installed = true;
 	/* The SAs are in: the policies may point at them. */
-	ret = each_policy(c, &e->policies, policy_table_get, true);
+	ret = each_policy(c, &e->policies, get_fn, NULL, true);
 	if (ret)
 		childsa_uninstall(c, e);
 	return ret;
@@ -194,7 +226,7 @@ int childsa_update_encap(struct childsa *c, struct engine *e)
 
 int childsa_point_policies(struct childsa *c, struct engine *e)
 {
-	return each_policy(c, &e->policies, policy_table_point, false);
+	return each_policy(c, &e->policies, point_fn, NULL, false);
 }
 
 static uint32_t random_u32(void)
@@ -243,8 +275,20 @@ void childsa_remove_sas(struct childsa *c, struct engine *e)
 void childsa_uninstall(struct childsa *c, struct engine *e)
 {
 	/* Policies first: passed to another SA, or gone, before ours go. */
-	each_policy(c, &e->policies, policy_table_put, false);
+	each_policy(c, &e->policies, put_fn, NULL, false);
 	childsa_remove_sas(c, e);
+}
+
+int childsa_forget(struct childsa *c, struct engine *e,
+		   const struct ip_addr *addr, const struct kernel_scope *s)
+{
+	struct forget_arg f = { addr, s };
+	int ret;
+
+	ret = each_policy(c, &e->policies, forget_fn, &f, false);
+	c->installed = false;
+	c->spi_in = 0;
+	return ret;
 }
 
 void childsa_free(struct childsa *c)

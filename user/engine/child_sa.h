@@ -121,6 +121,15 @@ uint64_t childsa_retry_at(const struct childsa *c, uint64_t now);
 void childsa_uninstall(struct childsa *c, struct engine *e);
 /* Delete c's SAs only; it keeps its policy references. */
 void childsa_remove_sas(struct childsa *c, struct engine *e);
+/*
+ * c's SAs, and the policies bound to addr in scope s, are gone from the
+ * kernel already (an interface-wide delete, c bound to addr): drop its
+ * policy references without deleting anything, a policy it shares with
+ * a Child SA elsewhere staying for that one (policy_table_forget()),
+ * and forget its SAs. 0, or the first error of re-adding a shared policy.
+ */
+int childsa_forget(struct childsa *c, struct engine *e,
+		   const struct ip_addr *addr, const struct kernel_scope *s);
 void childsa_free(struct childsa *c);
 
 /*

@@ -21,6 +21,7 @@
 #include "engine/identity.h"
 #include "engine/mif.h"
 #include "engine/mif_failover.h"
+#include "engine/mif_delete.h"
 #include "engine/nat.h"
 #include "engine/notify_table.h"
 
@@ -657,6 +658,7 @@ static uint64_t sa_deadline(const struct ikesa *sa)
 	d = earliest(d, sa->unique_delete_at);
 	if (sa->conn->dpd_ms)
 		d = earliest(d, sa->last_heard + sa->conn->dpd_ms);
+	d = earliest(d, mif_delete_deadline(sa));
 	d = earliest(d, mif_announce_deadline(sa));
 	return earliest(d, sa->rekey_at);
 }
@@ -829,6 +831,8 @@ static void sa_tick(struct ikesa *sa, uint64_t now)
 		ike_rekey_start(sa, sa->ike.dh->id, now);
 		return;
 	}
+	if (mif_delete_tick(sa, now))
+		return;
 	if (children_rekey(sa, now))
 		return;
 	if (mif_announce_tick(sa, now))

@@ -355,6 +355,27 @@ int engine_delete_child(struct engine *e, struct ikesa *sa,
 int engine_delete_ike(struct engine *e, struct ikesa *sa, uint64_t now);
 int engine_dpd(struct engine *e, struct ikesa *sa, uint64_t now);
 
+/* What engine_mif_delete() started, over the IKE SAs it looked at. */
+struct engine_mif_delete {
+	unsigned int sent;	/* with MIF: MIF_DELETE_INTERFACE sent or queued */
+	unsigned int plain;	/* without: an INFORMATIONAL Delete sent */
+	unsigned int children;	/* Child SAs bound to the address in those */
+	unsigned int refused;	/* IKE SAs using it that cannot now */
+};
+
+/*
+ * Withdraw our address addr (mifctl ike iface del) from every
+ * established IKE SA of connection conn (NULL: all) that has it
+ * (docs/protocol/mif.md, MIF_DELETE_INTERFACE): its Child SAs bound to
+ * addr go on both sides once the peer answers. 0 if one IKE SA at least
+ * started; -ENOENT: none uses addr; else the error of the last refused
+ * one: -EADDRINUSE (the IKE SA's own address: delete the IKE SA), -EBUSY
+ * (a delete waits already, or, without MIF, a request is in flight).
+ */
+int engine_mif_delete(struct engine *e, const char *conn,
+		      const struct ip_addr *addr, uint64_t now,
+		      struct engine_mif_delete *r);
+
 /*
  * The local interfaces, as the caller reads them from the kernel: each
  * change as it happens. An IKE SA with MIF whose announcement a change

@@ -9,6 +9,7 @@
 
 #include "engine/exchange.h"
 #include "engine/mif.h"
+#include "engine/mif_delete.h"
 #include "engine/notify_table.h"
 #include "ike/delete.h"
 
@@ -255,6 +256,8 @@ static void response(struct engine *e, struct ikesa *sa,
 	notify_dispatch(&ctx, m->chain);
 	/* Our announcement, if it rode on this request, is answered. */
 	mif_info_response(sa);
+	/* Our MIF_DELETE_INTERFACE, if this answers it. */
+	mif_delete_response(sa, m->chain);
 	if (sa->state == IKESA_DELETING) {
 		ikesa_kill_why(sa, ENGINE_R_LOCAL);
 		engine_reauth(sa, m->now);

@@ -62,6 +62,9 @@ struct mif_sa {
 	 */
 	unsigned int n_places;
 	struct mif_place places[MIF_PLACES_MAX];
+	/* Our MIF_DELETE_INTERFACE waiting for the window (mif_delete.c). */
+	bool del_pending;
+	struct ip_addr del_addr;
 };
 
 /* Room for the MIF notifies of one message we build. */

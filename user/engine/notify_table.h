@@ -80,5 +80,7 @@ extern const struct notify_entry notify_mif_interfaces;	/* mif_announce.c */
 extern const struct notify_entry notify_mif_invalid_interfaces;
 extern const struct notify_entry notify_mif_child_path;	/* mif_path.c */
 extern const struct notify_entry notify_mif_unacceptable_path;
+/* mif_delete.c */
+extern const struct notify_entry notify_mif_delete_interface;
 
 #endif

@@ -244,6 +244,84 @@ int policy_table_put(struct policy_table *t, const struct kernel_policy *p,
 	return t->backend->ops->del_policy(t->backend, &k);
 }
 
+static bool in_scope(uint32_t reqid, uint32_t mark,
+		     const struct kernel_scope *s)
+{
+	return (reqid & s->reqid_mask) == s->reqid &&
+	       (!s->mark || (mark & s->mark_mask) == s->mark);
+}
+
+/* Whether the selector names a as a host, source or destination. */
+static bool sel_names(const struct kernel_sel *sel, const struct ip_addr *a)
+{
+	uint8_t host = (uint8_t)(8 * ip_addr_len(a));
+
+	return (sel->src_len == host && ip_addr_equal(&sel->src, a)) ||
+	       (sel->dst_len == host && ip_addr_equal(&sel->dst, a));
+}
+
+/*
+ * Whether a policy of sel with u's template is bound to a: a tunnel's
+ * endpoint, or a transport-mode selector naming it.
+ */
+static bool user_bound(const struct kernel_sel *sel,
+		       const struct policy_user *u, const struct ip_addr *a)
+{
+	if (u->mode == KERNEL_MODE_TUNNEL)
+		return ip_addr_equal(&u->src, a) || ip_addr_equal(&u->dst, a);
+	return sel_names(sel, a);
+}
+
+int policy_table_forget(struct policy_table *t, const struct kernel_policy *p,
+			const struct childsa *c, const struct ip_addr *addr,
+			const struct kernel_scope *s)
+{
+	struct policy_entry *e = find(t, p);
+	struct policy_user kernel;
+	struct kernel_policy k;
+	int i, ret;
+
+	if (!e)
+		return 0;
+	i = user_index(e, c);
+	if (i < 0)
+		return 0;
+	user_of(&kernel, &e->pol, NULL);
+	if (!in_scope(e->pol.reqid, e->pol.mark, s) ||
+	    !user_bound(&e->pol.sel, &kernel, addr))
+		return policy_table_put(t, p, c);
+	/* The kernel's policy is gone: nothing to delete. */
+	memmove(&e->users[i], &e->users[i + 1],
+		(e->n_users - (unsigned int)i - 1) * sizeof(e->users[0]));
+	if (!--e->n_users) {
+		sa_table_remove(&t->entries, &e->node);
+		entry_free(e);
+		return 0;
+	}
+	e->owner = NULL;
+	for (i = (int)e->n_users - 1; i >= 0; i--) {
+		const struct policy_user *u = &e->users[i];
+
+		if (in_scope(u->reqid, e->pol.mark, s) &&
+		    user_bound(&e->pol.sel, u, addr))
+			continue;
+		/* Added again, whatever the template: none is there. */
+		k = e->pol;
+		k.mode = u->mode;
+		k.tmpl_src = u->src;
+		k.tmpl_dst = u->dst;
+		k.reqid = u->reqid;
+		ret = t->backend->ops->add_policy(t->backend, &k);
+		if (ret)
+			return ret;
+		e->pol = k;
+		e->owner = u->child;
+		return 0;
+	}
+	/* Every user left goes with this delete too. */
+	return 0;
+}
+
 int policy_table_point(struct policy_table *t, const struct kernel_policy *p,
 		       const struct childsa *c)
 {

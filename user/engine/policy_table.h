@@ -102,6 +102,22 @@ int policy_table_put(struct policy_table *t, const struct kernel_policy *p,
  */
 int policy_table_point(struct policy_table *t, const struct kernel_policy *p,
 		       const struct childsa *c);
+/*
+ * The kernel has removed every policy bound to addr in scope s (an
+ * interface-wide delete: backend delete_addr, docs/netlink.md "What an
+ * address binds"), and c, bound to addr, goes with them: drop c's
+ * reference to the policy of p's key. If the kernel's policy was one of
+ * those removed, nothing is deleted; when a user remains that the delete
+ * does not concern (its template elsewhere, or out of scope), the policy
+ * is added again with the newest such user's template, so a policy that
+ * a Child SA on another address shares survives; the entry goes with its
+ * last user. If the kernel's policy was not removed, as
+ * policy_table_put(). Returns 0 or the backend's error (the policy has
+ * no owner then, as for a failed hand-over).
+ */
+int policy_table_forget(struct policy_table *t, const struct kernel_policy *p,
+			const struct childsa *c, const struct ip_addr *addr,
+			const struct kernel_scope *s);
 
 /* The entry of p's key, or NULL. */
 const struct policy_entry *policy_table_find(const struct policy_table *t,

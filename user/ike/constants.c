@@ -72,6 +72,7 @@ static const struct name notifies[] = {
 	NAME(IKE_N_, CHILD_SA_NOT_FOUND),
 	NAME(IKE_N_, MIF_INVALID_INTERFACES),
 	NAME(IKE_N_, MIF_UNACCEPTABLE_PATH),
+	NAME(IKE_N_, MIF_UNACCEPTABLE_MOVE),
 	NAME(IKE_N_, INITIAL_CONTACT),
 	NAME(IKE_N_, SET_WINDOW_SIZE),
 	NAME(IKE_N_, ADDITIONAL_TS_POSSIBLE),
@@ -96,6 +97,7 @@ static const struct name notifies[] = {
 	NAME(IKE_N_, MIF_SUPPORTED),
 	NAME(IKE_N_, MIF_INTERFACES),
 	NAME(IKE_N_, MIF_CHILD_PATH),
+	NAME(IKE_N_, MIF_DELETE_INTERFACE),
 };
 
 const char *ike_exchange_name(unsigned int exchange)

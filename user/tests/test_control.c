@@ -653,6 +653,48 @@ static void interfaces_reply(void **state)
 	iface_table_free(&d.engine.ifaces);
 }
 
+/* iface del ADDR [conn NAME]: its arguments, and an address no IKE SA has. */
+static void iface_del_reply(void **state)
+{
+	static struct daemon d;
+	struct control_peer admin = { .pid = 1, .uid = 0, .admin = true };
+	static const char *const bad[][3] = {
+		{ NULL }, { "192.0.2.1", "conn" }, { "192.0.2.1", "x", "y" },
+		{ "eth1" },
+	};
+	static const char *const why[] = {
+		"iface del needs ADDR [conn NAME]",
+		"iface del needs ADDR [conn NAME]",
+		"iface del needs ADDR [conn NAME]",
+		"iface del: \"eth1\" is not an IP address",
+	};
+	static const char *const none[] = { "192.0.2.11", "conn", "c" };
+	struct json_object *req, *rep, *args, *v;
+
+	for (size_t i = 0; i <= sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *const *argv = i < sizeof(bad) / sizeof(bad[0]) ?
+					  bad[i] : none;
+
+		req = json_object_new_object();
+		args = json_object_new_array();
+		json_object_object_add(req, "cmd",
+				       json_object_new_string("iface"));
+		json_object_object_add(req, "op", json_object_new_string("del"));
+		for (int k = 0; k < 3 && argv[k]; k++)
+			json_object_array_add(args,
+					      json_object_new_string(argv[k]));
+		json_object_object_add(req, "args", args);
+		rep = daemon_request(&d, &admin, req);
+		assert_true(json_object_object_get_ex(rep, "error", &v));
+		assert_string_equal(json_object_get_string(v),
+				    i < sizeof(bad) / sizeof(bad[0]) ? why[i] :
+				    "iface del 192.0.2.11: no IKE SA has it (no "
+				    "Child SA on it, not announced)");
+		json_object_put(req);
+		json_object_put(rep);
+	}
+}
+
 /*
  * The last failure of each connection: recorded from the engine's
  * FAILED event, kept across a reload for a connection of the same name,
@@ -733,6 +775,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(interfaces_reply),
+		cmocka_unit_test(iface_del_reply),
 		cmocka_unit_test_setup_teardown(socket_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(unsafe_dir, setup, teardown),
 		cmocka_unit_test_setup_teardown(not_a_socket, setup, teardown),

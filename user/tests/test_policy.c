@@ -6,7 +6,7 @@
  * replaces, DELPOLICY deletes whatever the template): a reconnecting
  * peer, rekeys, rekey collisions, CHILD_SA_NOT_FOUND recovery; duplicate
  * IKE SAs (INITIAL_CONTACT, uniqueness); port ranges as port blocks and
- * policy priorities.
+ * policy priorities; the references an interface-wide delete removed.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -739,6 +739,94 @@ static void table(void **state)
 	free(f);
 }
 
+/* p with reqid and its template's source src. */
+static struct kernel_policy from(struct kernel_policy p, uint32_t reqid,
+				 const char *src)
+{
+	p.reqid = reqid;
+	assert_int_equal(ip_addr_parse(src, &p.tmpl_src), 0);
+	return p;
+}
+
+/*
+ * An interface-wide delete of 192.0.2.11 by the IKE SA of reqid block
+ * 0x1000 (MIF_DELETE_INTERFACE) removed the kernel's policy, whose
+ * template was its Child SA c3's: forgetting c3 deletes nothing and
+ * hands the policy, added again, to the newest user the delete did not
+ * concern: not c4 (same address, same IKE SA, going too) but c2 (same
+ * address, another IKE SA). Forgetting c4 then changes nothing in the
+ * kernel, and a last user forgotten leaves no entry and no call.
+ */
+static void table_forget(void **state)
+{
+	struct fake *f = calloc(1, sizeof(*f));
+	struct policy_table t;
+	const struct childsa *c1 = (const void *)&f->sas[1];
+	const struct childsa *c2 = (const void *)&f->sas[2];
+	const struct childsa *c3 = (const void *)&f->sas[3];
+	const struct childsa *c4 = (const void *)&f->sas[4];
+	struct kernel_scope scope = { .reqid = 0x1000,
+				      .reqid_mask = 0xfffff000u };
+	struct kernel_policy base = tpol(1, "10.2.0.1");
+	struct kernel_policy other = tpol(1, "10.3.0.1");
+	struct kernel_policy p1 = from(base, 0x1001, "192.0.2.1");
+	struct kernel_policy p2 = from(base, 0x2001, "192.0.2.11");
+	struct kernel_policy p3 = from(base, 0x1002, "192.0.2.11");
+	struct kernel_policy p4 = from(base, 0x1003, "192.0.2.11");
+	struct kernel_policy p5 = from(other, 0x1004, "192.0.2.11");
+	struct kernel_iface_result r;
+	struct ip_addr gone;
+	unsigned int adds, dels;
+
+	assert_non_null(f);
+	f->b.ops = &fake_ops;
+	f->b.priv = f;
+	policy_table_init(&t, &f->b);
+	assert_int_equal(ip_addr_parse("192.0.2.11", &gone), 0);
+	assert_int_equal(policy_table_get(&t, &p1, c1), 0);
+	assert_int_equal(policy_table_get(&t, &p2, c2), 0);
+	assert_int_equal(policy_table_get(&t, &p4, c4), 0);
+	assert_int_equal(policy_table_get(&t, &p3, c3), 0);
+	assert_int_equal(policy_table_get(&t, &p5, c3), 0);
+	assert_ptr_equal(policy_table_owner(&t, &p1), c3);
+	assert_int_equal(live_pols(f), 2);
+
+	assert_int_equal(f->b.ops->delete_addr(&f->b, &gone, &scope, &r), 0);
+	assert_int_equal(r.policies, 2);
+	assert_int_equal(live_pols(f), 0);
+	adds = f->n_add_pol;
+	dels = f->n_del_pol;
+
+	assert_int_equal(policy_table_forget(&t, &p3, c3, &gone, &scope), 0);
+	assert_ptr_equal(policy_table_owner(&t, &p1), c2);
+	assert_int_equal(policy_table_find(&t, &p1)->n_users, 3);
+	assert_int_equal(live_pols(f), 1);
+	assert_int_equal(fake_policy(f, &p1.sel, KERNEL_DIR_OUT)->reqid,
+			 0x2001);
+	assert_int_equal(f->n_add_pol, adds + 1);
+
+	assert_int_equal(policy_table_forget(&t, &p4, c4, &gone, &scope), 0);
+	assert_ptr_equal(policy_table_owner(&t, &p1), c2);
+	assert_int_equal(policy_table_find(&t, &p1)->n_users, 2);
+	assert_int_equal(f->n_add_pol, adds + 1);
+
+	/* Its only user: the entry goes, the kernel is not asked. */
+	assert_int_equal(policy_table_forget(&t, &p5, c3, &gone, &scope), 0);
+	assert_null(policy_table_find(&t, &p5));
+	assert_int_equal(policy_table_count(&t), 1);
+	assert_int_equal(f->n_del_pol, dels);
+
+	/* Not a user, or no entry: nothing. */
+	assert_int_equal(policy_table_forget(&t, &p3, c3, &gone, &scope), 0);
+	assert_int_equal(policy_table_forget(&t, &p5, c3, &gone, &scope), 0);
+	assert_int_equal(policy_table_put(&t, &p2, c2), 0);
+	assert_int_equal(policy_table_put(&t, &p1, c1), 0);
+	assert_int_equal(live_pols(f), 0);
+	assert_int_equal(policy_table_count(&t), 0);
+	policy_table_free(&t);
+	free(f);
+}
+
 /*
  * The kernel refuses: a take-over leaves the policy to its owner, a
  * hand-over leaves it ownerless until a user comes or goes.
@@ -1102,6 +1190,7 @@ int main(void)
 		cmocka_unit_test(table),
 		cmocka_unit_test(table_many),
 		cmocka_unit_test(table_refused),
+		cmocka_unit_test(table_forget),
 		cmocka_unit_test(install_refused),
 		cmocka_unit_test(reconnect_old_removed),
 		cmocka_unit_test(reconnect_new_removed),
