@@ -192,6 +192,12 @@ int childsa_update_encap(struct childsa *c, struct engine *e)
 	return ret;
 }
 
+int childsa_adopt_policies(struct childsa *c, struct engine *e)
+{
+	c->installed = true;
+	return each_policy(c, &e->policies, policy_table_adopt, false);
+}
+
 int childsa_point_policies(struct childsa *c, struct engine *e)
 {
 	return each_policy(c, &e->policies, policy_table_point, false);

@@ -96,6 +96,12 @@ int childsa_install(struct childsa *c, struct engine *e,
 		    const struct proposal_choice *pc,
 		    const struct child_keys *k, bool initiator);
 /*
+ * The kernel installed c's SAs and policies itself (an interface-wide
+ * clone, engine/mif_add.c): mark it installed and record it as a user
+ * of its policies (policy_table_adopt()).
+ */
+int childsa_adopt_policies(struct childsa *c, struct engine *e);
+/*
  * Point every policy c shares at c again, with its current outer
  * addresses (c moved, or takes the traffic back from another SA).
  */

@@ -9,6 +9,7 @@
 
 #include "engine/exchange.h"
 #include "engine/mif.h"
+#include "engine/mif_add.h"
 #include "engine/notify_table.h"
 #include "ike/delete.h"
 
@@ -236,6 +237,8 @@ static void request(struct engine *e, struct ikesa *sa,
 	/* The notifies of the table (notify_table.h), answered in im. */
 	ctx.out = &im->chain;
 	ctx.mif = &im->mif;
+	ctx.in = m->chain;
+	ctx.now = m->now;
 	notify_dispatch(&ctx, m->chain);
 	ikesa_respond(sa, IKE_EXCH_INFORMATIONAL, m->hdr->msg_id, &im->chain);
 	if (del_ike)
@@ -255,6 +258,8 @@ static void response(struct engine *e, struct ikesa *sa,
 	notify_dispatch(&ctx, m->chain);
 	/* Our announcement, if it rode on this request, is answered. */
 	mif_info_response(sa);
+	/* So is our add of an interface, if it was one. */
+	mif_add_response(sa, m->chain, m->now);
 	if (sa->state == IKESA_DELETING) {
 		ikesa_kill_why(sa, ENGINE_R_LOCAL);
 		engine_reauth(sa, m->now);

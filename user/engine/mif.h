@@ -22,6 +22,7 @@
 
 struct engine;
 struct ikesa;
+struct mif_add_out;
 
 /* At most one announcement per IKE SA in this many ms (mif.md). */
 #define MIF_ANNOUNCE_INTERVAL_MS	1000
@@ -69,6 +70,9 @@ struct mif_payloads {
 	struct ike_notify supported, ifaces, invalid;
 	uint8_t supported_data[MIF_SUPPORTED_LEN];
 	struct ike_writer w;	/* MIF_INTERFACES data */
+	/* MIF_ADD_INTERFACE answered (mif_add.c): refused, or accepted. */
+	struct ike_notify add_refused;
+	struct mif_add_out *add;
 };
 
 void mif_payloads_free(struct mif_payloads *p);
