@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "crypto/keys.h"
+#include "daemon/daemon.h"
+#include "daemon/iface_cmd.h"
 #include "engine/engine.h"
 #include "engine/exchange.h"
 #include "engine/ike_sa.h"
@@ -454,6 +456,51 @@ static void add_ten(void **state)
 	add(10, true);
 }
 
+/* The command's arguments, refused with a reason. */
+static const char *cmd_error(struct daemon *d, const char *const *args,
+			     unsigned int n)
+{
+	static char msg[256];
+	struct json_object *req = json_object_new_object();
+	struct json_object *a = json_object_new_array(), *rep, *v;
+
+	json_object_object_add(req, "cmd", json_object_new_string("iface"));
+	json_object_object_add(req, "op", json_object_new_string("add"));
+	for (unsigned int i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_string(args[i]));
+	json_object_object_add(req, "args", a);
+	rep = iface_cmd(d, req);
+	msg[0] = 0;
+	if (json_object_object_get_ex(rep, "error", &v))
+		snprintf(msg, sizeof(msg), "%s", json_object_get_string(v));
+	json_object_put(rep);
+	json_object_put(req);
+	return msg;
+}
+
+static void command(void **state)
+{
+	static struct daemon d;
+	static const char *const none[] = { "x" };
+	static const char *const bad_from[] = { "192.0.2.11", "from" };
+	static const char *const bad_peer[] = { "192.0.2.11", "peer", "x" };
+	static const char *const word[] = { "192.0.2.11", "via", "eth0" };
+	static const char *const cfg[] = { "192.0.2.11", "cfg" };
+	static const char *const other[] = { "192.0.2.11", "from",
+					     "192.0.2.1" };
+	static const char *const ok[] = { "192.0.2.11", "peer",
+					  "198.51.100.2", "conn", "eu" };
+
+	assert_non_null(strstr(cmd_error(&d, none, 1), "new local address"));
+	assert_non_null(strstr(cmd_error(&d, bad_from, 2), "from needs"));
+	assert_non_null(strstr(cmd_error(&d, bad_peer, 3), "peer needs"));
+	assert_non_null(strstr(cmd_error(&d, word, 3), "unexpected \"via\""));
+	assert_non_null(strstr(cmd_error(&d, cfg, 2), "not supported"));
+	assert_non_null(strstr(cmd_error(&d, other, 3), "none of our"));
+	assert_non_null(strstr(cmd_error(&d, ok, 5),
+			       "no established IKE SA of eu"));
+}
+
 /* A replayed request gets the stored response, and no second clone. */
 static void replay(void **state)
 {
@@ -563,6 +610,7 @@ int main(void)
 		cmocka_unit_test(refused_by_peer),
 		cmocka_unit_test(refused_locally),
 		cmocka_unit_test(without_mif),
+		cmocka_unit_test(command),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
