@@ -15,6 +15,7 @@
 #include "engine/engine.h"
 #include "engine/iface.h"
 #include "engine/mif.h"
+#include "engine/mif_add.h"
 
 void iface_table_init(struct iface_table *t)
 {
@@ -334,6 +335,8 @@ int engine_iface_addr(struct engine *e, int ifindex,
 	ret = iface_table_addr(&e->ifaces, ifindex, addr, add);
 	if (!ret)
 		mif_ifaces_changed(e);
+	if (!ret && add)
+		mif_add_address(e, addr);
 	if (ret != -ENOSPC)
 		return ret;
 	ifc = iface_by_ifindex(&e->ifaces, ifindex);

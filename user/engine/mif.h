@@ -56,6 +56,9 @@ struct mif_sa {
 	bool in_flight;		/* our INFORMATIONAL msg_id carries it */
 	uint32_t msg_id;
 	uint64_t sent_at;	/* ms */
+	/* A new local address to add (add_interfaces), once the window opens. */
+	bool add_pending;
+	struct ip_addr add_addr;
 	struct mif_interfaces peer, ours;
 	/*
 	 * Where each child's Child SAs go after IKE_AUTH (mif_path.c):

@@ -600,6 +600,44 @@ void mif_add_response(struct ikesa *sa, const struct ike_chain *resp,
 	request_free(sa, st);
 }
 
+void mif_add_address(struct engine *e, const struct ip_addr *addr)
+{
+	const struct iface *f = engine_iface_by_addr(e, addr);
+
+	for (struct ikesa *sa = e->sas; f && sa; sa = sa->next) {
+		if (sa->mif_status != MIF_ON || !sa->conn->add_interfaces ||
+		    sa->state != IKESA_ESTABLISHED || sa->replaced ||
+		    sa->local.family != addr->family ||
+		    ip_addr_equal(addr, &sa->local) ||
+		    iface_pattern_priority(sa->conn->ifaces,
+					   sa->conn->n_ifaces,
+					   f->name) == IFACE_PRIO_NONE)
+			continue;
+		/* A later address replaces one not added yet. */
+		sa->mif->add_pending = true;
+		sa->mif->add_addr = *addr;
+	}
+}
+
+bool mif_add_due(const struct ikesa *sa)
+{
+	return sa->mif_status == MIF_ON && sa->mif->add_pending &&
+	       sa->state == IKESA_ESTABLISHED && !sa->replaced &&
+	       !sa->req.active;
+}
+
+bool mif_add_tick(struct ikesa *sa, uint64_t now)
+{
+	int ret;
+
+	if (!mif_add_due(sa))
+		return false;
+	ret = mif_add_start(sa, &sa->mif->add_addr, NULL, 0, NULL, now);
+	/* Done, or not to be done (logged): either way, not again. */
+	sa->mif->add_pending = false;
+	return !ret;
+}
+
 int engine_iface_add(struct engine *e, const char *conn,
 		     const struct ip_addr *addr, const struct ip_addr *from,
 		     unsigned int n_from, const struct ip_addr *peer,

@@ -9,6 +9,7 @@
 #ifndef MIF_ENGINE_MIF_ADD_H
 #define MIF_ENGINE_MIF_ADD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "addr.h"
@@ -29,6 +30,18 @@ struct mif_add_out;
 int mif_add_start(struct ikesa *sa, const struct ip_addr *addr,
 		  const uint16_t *from, unsigned int n_from,
 		  const struct ip_addr *peer, uint64_t now);
+
+/*
+ * A local address was added: every established IKE SA with MIF whose
+ * connection has add_interfaces, of its family, on an interface the
+ * connection allows, adds it when its request window is free.
+ */
+struct engine;
+void mif_add_address(struct engine *e, const struct ip_addr *addr);
+/* Whether sa has an address to add and may send the request now. */
+bool mif_add_due(const struct ikesa *sa);
+/* Send it: true if a request went out. */
+bool mif_add_tick(struct ikesa *sa, uint64_t now);
 
 /* INFORMATIONAL response to our request, if it was an add. */
 void mif_add_response(struct ikesa *sa, const struct ike_chain *resp,

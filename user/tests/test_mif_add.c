@@ -501,6 +501,34 @@ static void command(void **state)
 			       "no established IKE SA of eu"));
 }
 
+/*
+ * add_interfaces = yes: an address that comes up on eth1 starts the add
+ * by itself, once; its announcement follows in a second exchange.
+ */
+static void automatic(void **state)
+{
+	struct kids *k = calloc(1, sizeof(*k));
+	struct world *w = world_new(k, 3, true);
+	struct ip_addr na = ip("192.0.2.11");
+
+	w->c[0].add_interfaces = true;
+	assert_int_equal(engine_iface_addr(&w->e[0], 3, &na, false), 0);
+	establish(w, 3);
+	assert_int_equal(w->f[0].n_clone, 0);
+	/* Not on an interface the connection allows: nothing. */
+	iface(&w->e[0], 4, "wlan0", "203.0.113.7");
+	settle(w, 5000);
+	assert_int_equal(w->f[0].n_clone, 0);
+	assert_int_equal(engine_iface_addr(&w->e[0], 3, &na, true), 0);
+	settle(w, 10000);
+	assert_int_equal(w->f[0].n_clone, 1);
+	assert_int_equal(w->f[1].n_clone, 1);
+	check_derived(w, 3);
+	assert_false(only_sa(w, 0)->mif->add_pending);
+	world_free(w);
+	free(k);
+}
+
 /* A replayed request gets the stored response, and no second clone. */
 static void replay(void **state)
 {
@@ -606,6 +634,7 @@ int main(void)
 		cmocka_unit_test(keys_vector),
 		cmocka_unit_test(add_one),
 		cmocka_unit_test(add_ten),
+		cmocka_unit_test(automatic),
 		cmocka_unit_test(replay),
 		cmocka_unit_test(refused_by_peer),
 		cmocka_unit_test(refused_locally),
