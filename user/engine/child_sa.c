@@ -139,9 +139,9 @@ static int each_policy(const struct childsa *c, struct policy_table *t,
 	return ret;
 }
 
-int childsa_install(struct childsa *c, struct engine *e,
-		    const struct proposal_choice *pc,
-		    const struct child_keys *k, bool initiator)
+static int install(struct childsa *c, struct engine *e,
+		   const struct proposal_choice *pc,
+		   const struct child_keys *k, bool initiator, policy_fn fn)
 {
 	struct backend *b = e->backend;
 	struct kernel_sa s;
@@ -167,10 +167,24 @@ int childsa_install(struct childsa *c, struct engine *e,
 		return ret;
 	c->installed = true;
 	/* The SAs are in: the policies may point at them. */
-	ret = each_policy(c, &e->policies, policy_table_get, true);
+	ret = each_policy(c, &e->policies, fn, true);
 	if (ret)
 		childsa_uninstall(c, e);
 	return ret;
+}
+
+int childsa_install(struct childsa *c, struct engine *e,
+		    const struct proposal_choice *pc,
+		    const struct child_keys *k, bool initiator)
+{
+	return install(c, e, pc, k, initiator, policy_table_get);
+}
+
+int childsa_install_beside(struct childsa *c, struct engine *e,
+			   const struct proposal_choice *pc,
+			   const struct child_keys *k, bool initiator)
+{
+	return install(c, e, pc, k, initiator, policy_table_join);
 }
 
 int childsa_update_encap(struct childsa *c, struct engine *e)

@@ -362,8 +362,8 @@ static int install(struct ikesa *sa, struct add_job *j,
 				.esn = s->esn, .spi = c->spi_out,
 			};
 
-			ret = childsa_install(c, sa->engine, &pc, &k,
-					      j->requester);
+			ret = childsa_install_beside(c, sa->engine, &pc, &k,
+						     j->requester);
 		}
 		child_keys_destroy(&k);
 	}

@@ -216,8 +216,12 @@ int policy_table_get(struct policy_table *t, const struct kernel_policy *p,
 	return 0;
 }
 
-int policy_table_adopt(struct policy_table *t, const struct kernel_policy *p,
-		       const struct childsa *c)
+/*
+ * c becomes a user of p's entry without taking it over; a new entry is
+ * added to the kernel too (kernel), or was made there already.
+ */
+static int join(struct policy_table *t, const struct kernel_policy *p,
+		const struct childsa *c, bool kernel)
 {
 	uint8_t key[POLICY_KEY_LEN];
 	uint64_t hash;
@@ -228,7 +232,7 @@ int policy_table_adopt(struct policy_table *t, const struct kernel_policy *p,
 	hash = sa_hash_bytes(0, key, sizeof(key));
 	e = lookup(t, key, hash);
 	if (!e)
-		return add(t, p, c, key, hash, false);
+		return add(t, p, c, key, hash, kernel);
 	if (user_index(e, c) >= 0)
 		return 0;
 	if (e->n_users == e->max_users) {
@@ -242,6 +246,18 @@ int policy_table_adopt(struct policy_table *t, const struct kernel_policy *p,
 	/* A user, not the owner: the kernel's policy keeps its template. */
 	user_of(&e->users[e->n_users++], p, c);
 	return 0;
+}
+
+int policy_table_adopt(struct policy_table *t, const struct kernel_policy *p,
+		       const struct childsa *c)
+{
+	return join(t, p, c, false);
+}
+
+int policy_table_join(struct policy_table *t, const struct kernel_policy *p,
+		      const struct childsa *c)
+{
+	return join(t, p, c, true);
 }
 
 int policy_table_put(struct policy_table *t, const struct kernel_policy *p,

@@ -415,6 +415,7 @@ static void add(unsigned int s, bool by_cmd)
 	struct ikesa *a = establish(w, s);
 	struct ip_addr na = ip("192.0.2.11"), eth0 = ip("192.0.2.1");
 	unsigned int sent = w->sent, allocs = live_allocs(&w->f[0]);
+	unsigned int pols[2] = { live_pols(&w->f[0]), live_pols(&w->f[1]) };
 	struct engine_iface_op r;
 
 	assert_int_equal(a->mif_status, MIF_ON);
@@ -437,6 +438,10 @@ static void add(unsigned int s, bool by_cmd)
 	assert_int_equal(w->f[1].n_clone, 1);
 	assert_int_equal(w->f[0].n_add_sa + w->f[1].n_add_sa, 4 * s);
 	check_derived(w, s);
+	/* The tunnels' policies stay where they were: no traffic moves. */
+	assert_int_equal(live_pols(&w->f[0]), pols[0]);
+	assert_int_equal(live_pols(&w->f[1]), pols[1]);
+	assert_int_equal(w->f[0].n_upd_pol + w->f[1].n_upd_pol, 0);
 	/*
 	 * The skip rule: every selector has a Child SA on the new pair
 	 * now, so a second add derives nothing.
@@ -499,6 +504,39 @@ static void command(void **state)
 	assert_non_null(strstr(cmd_error(&d, other, 3), "none of our"));
 	assert_non_null(strstr(cmd_error(&d, ok, 5),
 			       "no established IKE SA of eu"));
+}
+
+/*
+ * A backend without clone_addr: the same Child SAs, installed one by
+ * one, the policies left with the Child SAs they had, as a clone does.
+ */
+static void without_clone(void **state)
+{
+	static struct backend_ops noclone;
+	struct kids *k = calloc(1, sizeof(*k));
+	struct world *w = world_new(k, 4, true);
+	struct ikesa *a;
+	struct ip_addr na = ip("192.0.2.11");
+	unsigned int pols[2], upd[2];
+
+	noclone = fake_ops;
+	noclone.clone_addr = NULL;
+	w->f[0].b.ops = w->f[1].b.ops = &noclone;
+	a = establish(w, 4);
+	pols[0] = live_pols(&w->f[0]);
+	pols[1] = live_pols(&w->f[1]);
+	upd[0] = w->f[0].n_upd_pol;
+	upd[1] = w->f[1].n_upd_pol;
+	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, 10), 0);
+	pump(w, 10);
+	assert_int_equal(w->f[0].n_clone + w->f[1].n_clone, 0);
+	check_derived(w, 4);
+	assert_int_equal(live_pols(&w->f[0]), pols[0]);
+	assert_int_equal(live_pols(&w->f[1]), pols[1]);
+	assert_int_equal(w->f[0].n_upd_pol, upd[0]);
+	assert_int_equal(w->f[1].n_upd_pol, upd[1]);
+	world_free(w);
+	free(k);
 }
 
 /*
@@ -634,6 +672,7 @@ int main(void)
 		cmocka_unit_test(keys_vector),
 		cmocka_unit_test(add_one),
 		cmocka_unit_test(add_ten),
+		cmocka_unit_test(without_clone),
 		cmocka_unit_test(automatic),
 		cmocka_unit_test(replay),
 		cmocka_unit_test(refused_by_peer),
