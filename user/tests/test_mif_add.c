@@ -375,7 +375,7 @@ static void check_derived(struct world *w, unsigned int s)
 	assert_int_equal(n_children(b), 2 * s);
 	for (const struct childsa *c = a->children; c; c = c->next) {
 		const struct childsa *p;
-		const struct kernel_sa *in, *pout;
+		const struct kernel_sa *in, *pout, *out, *pin;
 
 		if (!ip_addr_equal(&c->local, &na))
 			continue;
@@ -395,6 +395,15 @@ static void check_derived(struct world *w, unsigned int s)
 		assert_int_equal(in->encr_key_len, pout->encr_key_len);
 		assert_memory_equal(in->encr_key, pout->encr_key,
 				    in->encr_key_len);
+		/* And the other way: A's outbound is B's inbound. */
+		out = sa_of(&w->f[0], c->spi_out, &gw);
+		pin = sa_of(&w->f[1], c->spi_out, &gw);
+		assert_non_null(out);
+		assert_non_null(pin);
+		assert_memory_equal(out->encr_key, pin->encr_key,
+				    out->encr_key_len);
+		assert_memory_not_equal(out->encr_key, in->encr_key,
+					in->encr_key_len);
 		/* No other live SA of A has that key. */
 		for (unsigned int i = 0; i < w->f[0].n_sas; i++) {
 			const struct kernel_sa *o = &w->f[0].sas[i];
