@@ -10,7 +10,8 @@
  * building, parsing and building again gives the same bytes (what parsing
  * drops on the way, such as unknown payloads, reserved bits and unknown
  * attributes, is gone after the first build). The data of MIF notifies,
- * in either chain, is held to the same promise by the MIF codec.
+ * in either chain, is held to the same promise by the MIF codec
+ * (MIF_ADD_INTERFACE both as a request's and as a response's).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "ike/message.h"
 #include "ike/mif.h"
 #include "ike/mif_delete.h"
+#include "ike/mif_add.h"
 #include "ike/notify.h"
 #include "ike/sk.h"
 
@@ -70,7 +72,12 @@ union mif_data {
 	struct mif_interfaces interfaces;
 	struct mif_child_path path;
 	struct mif_delete del;
+	struct mif_add add;
+	struct mif_add_reply add_reply;
 };
+
+/* MIF_ADD_INTERFACE's data as a response's (type 0 is no MIF notify). */
+#define MIF_ADD_REPLY	0
 
 static int mif_parse(uint16_t type, union mif_data *d, const uint8_t *p,
 		     size_t len, struct ike_error *err)
@@ -82,6 +89,10 @@ static int mif_parse(uint16_t type, union mif_data *d, const uint8_t *p,
 		return mif_interfaces_parse(&d->interfaces, p, len, err);
 	case IKE_N_MIF_DELETE_INTERFACE:
 		return mif_delete_parse(&d->del, p, len, err);
+	case IKE_N_MIF_ADD_INTERFACE:
+		return mif_add_parse(&d->add, p, len, err);
+	case MIF_ADD_REPLY:
+		return mif_add_reply_parse(&d->add_reply, p, len, err);
 	}
 	return mif_child_path_parse(&d->path, p, len, err);
 }
@@ -96,6 +107,10 @@ static int mif_build(struct ike_writer *w, uint16_t type,
 		return mif_interfaces_build(w, &d->interfaces, err);
 	case IKE_N_MIF_DELETE_INTERFACE:
 		return mif_delete_build(w, &d->del, err);
+	case IKE_N_MIF_ADD_INTERFACE:
+		return mif_add_build(w, &d->add, err);
+	case MIF_ADD_REPLY:
+		return mif_add_reply_build(w, &d->add_reply, err);
 	}
 	return mif_child_path_build(w, &d->path, err);
 }
@@ -143,7 +158,10 @@ static void mif_notifies(const struct ike_chain *c)
 		    n->type == IKE_N_MIF_INTERFACES ||
 		    n->type == IKE_N_MIF_CHILD_PATH ||
 		    n->type == IKE_N_MIF_DELETE_INTERFACE)
+		    n->type == IKE_N_MIF_ADD_INTERFACE)
 			mif_notify(n->type, n->data, n->len);
+		if (n->type == IKE_N_MIF_ADD_INTERFACE)
+			mif_notify(MIF_ADD_REPLY, n->data, n->len);
 	}
 }
 

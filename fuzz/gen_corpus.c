@@ -32,6 +32,7 @@
 #include "ike/message.h"
 #include "ike/mif.h"
 #include "ike/mif_delete.h"
+#include "ike/mif_add.h"
 #include "ike/notify.h"
 #include "ike/sa.h"
 #include "engine_input.h"
@@ -622,6 +623,16 @@ static void mif_delete_message(const char *name)
 		  .addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 11 } },
 		{ .id = 3, .family = MIF_AF_ALL },
 	};
+/*
+ * MIF_ADD_INTERFACE, an IPv6 request naming the peer's address and two
+ * sources, and a response, each in an INFORMATIONAL with its Nonce.
+ */
+static void mif_add_message(const char *name, bool response)
+{
+	static struct mif_add a;
+	static struct mif_add_reply r;
+	static const uint8_t nonce[32] = { 1, 2, 3 };
+	struct ike_nonce nn = { .data = nonce, .len = sizeof(nonce) };
 	struct ike_message m = {
 		.hdr = { .spi_i = 0x0123456789abcdefULL,
 			 .spi_r = 0xfedcba9876543210ULL,
@@ -645,6 +656,46 @@ static void mif_delete_message(const char *name)
 	ike_writer_free(&out);
 	for (int i = 0; i < 3; i++)
 		ike_writer_free(&w[i]);
+			 .flags = response ? IKE_FLAG_RESPONSE :
+					     IKE_FLAG_INITIATOR,
+			 .msg_id = 3 },
+	};
+	struct ike_writer w, out;
+	struct ike_notify nt;
+	struct ike_error err;
+
+	memset(&a, 0, sizeof(a));
+	memset(&r, 0, sizeof(r));
+	a.id = 4;
+	a.prio = 100;
+	a.flags = MIF_ADD_PEER;
+	a.family = MIF_AF_IPV6;
+	a.addr[0] = a.peer[0] = 0x20;
+	a.addr[1] = a.peer[1] = 0x01;
+	a.addr[15] = 4;
+	a.peer[15] = 9;
+	a.n_from = 2;
+	a.from[0] = 1;
+	a.from[1] = 2;
+	a.n_sas = r.n_sas = 3;
+	for (unsigned int i = 0; i < 3; i++) {
+		a.sa[i].src_spi = r.sa[i].src_spi = 0xc0000100u + i;
+		a.sa[i].new_spi = 0xc0000200u + i;
+		r.sa[i].new_spi = 0xd0000200u + i;
+	}
+	ike_writer_init(&w);
+	ike_writer_init(&out);
+	check(!ike_chain_add(&m.chain, IKE_PL_NONCE, &nn, &err),
+	      "a nonce is added");
+	mif_notify(&m.chain, &nt, IKE_N_MIF_ADD_INTERFACE, &w,
+		   response ? mif_add_reply_build(&w, &r, &err) :
+			      mif_add_build(&w, &a, &err));
+	check(!ike_message_build(&out, &m, &err) && ike_writer_ok(&out),
+	      "a MIF_ADD_INTERFACE message builds");
+	save("codec", out.p, out.len, "%s", name);
+	ike_chain_free(&m.chain);
+	ike_writer_free(&out);
+	ike_writer_free(&w);
 }
 
 int main(int argc, char **argv)
@@ -665,6 +716,8 @@ int main(int argc, char **argv)
 	mif_message("mif-notifies", 3, 2);
 	mif_message("mif-interfaces-full", MIF_MAX_IFACES, MIF_MAX_ADDRS);
 	mif_delete_message("mif-delete");
+	mif_add_message("mif-add-request", false);
+	mif_add_message("mif-add-response", true);
 	printf("gen-corpus: %u files in %s\n", rec.files, out_dir);
 	return 0;
 }

@@ -12,7 +12,8 @@
 # against charon), retry.sh (a connection that comes up by itself once
 # its peer does), children.sh (several children per connection, with
 # mifd and with charon), vip.sh and charon_vip.sh (inner addresses from a
-# pool, between two mifd and with charon), and the rest of the list below
+# pool, between two mifd and with charon), fig7.sh and fig10.sh (adding an
+# interface, its Child SAs derived in one exchange), and the rest of the list below
 # (each file's header says what it covers) when present and executable, or the
 # files named on the command line, and merges their
 # TAP into one stream, numbering the cases anew and prefixing each name
@@ -58,6 +59,8 @@ else
 	[ -x "$dir/frag.sh" ] && files+=("$dir/frag.sh")
 	[ -x "$dir/nat.sh" ] && files+=("$dir/nat.sh")
 	[ -x "$dir/del.sh" ] && files+=("$dir/del.sh")
+	[ -x "$dir/fig7.sh" ] && files+=("$dir/fig7.sh")
+	[ -x "$dir/fig10.sh" ] && files+=("$dir/fig10.sh")
 fi
 
 echo "TAP version 13"

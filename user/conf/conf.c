@@ -42,7 +42,8 @@ enum conn_key {
 	K_RSA_PSS, K_UNIQUE, K_IKE_REAUTH, K_RSA_SHA1, K_INTERFACES, K_MIF,
 	K_PSK_FILE, K_KEYINGTRIES, K_DPD_ACTION, K_CLOSE_ACTION,
 	K_POOL, K_DNS, K_VIPS, K_VIP_DEVICE, K_PER_INTERFACE,
-	K_FRAGMENTATION, K_FRAGMENT_SIZE, K_ENCAP, K_NAT_KEEPALIVE, K_N
+	K_FRAGMENTATION, K_FRAGMENT_SIZE, K_ENCAP, K_NAT_KEEPALIVE,
+	K_ADD_INTERFACES, K_N
 };
 
 #define KEY_BIT(k)	(UINT64_C(1) << (k))
@@ -1203,6 +1204,8 @@ static const struct key conn_keys[K_N] = {
 	[K_VIP_DEVICE] = { "vip_device", key_vip_device, CONN(vip_device) },
 	[K_PER_INTERFACE] = { "per_interface", key_bool,
 			      CONN(per_interface) },
+	[K_ADD_INTERFACES] = { "add_interfaces", key_bool,
+			       CONN(add_interfaces) },
 	[K_FRAGMENTATION] = { "fragmentation", key_bool,
 			      CONN(fragmentation) },
 	[K_FRAGMENT_SIZE] = { "fragment_size", key_uint, CONN(fragment_size),

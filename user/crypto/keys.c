@@ -201,6 +201,44 @@ int child_keys_derive(struct child_keys *c, const struct ike_keys *ike,
 	return err;
 }
 
+int child_keys_derive_mif(struct child_keys *c, const struct ike_keys *ike,
+			  const struct transform *encr,
+			  const struct transform *integ,
+			  const uint8_t *ni, size_t ni_len,
+			  const uint8_t *nr, size_t nr_len, uint32_t j)
+{
+	const uint8_t idx[4] = {
+		(uint8_t)(j >> 24), (uint8_t)(j >> 16), (uint8_t)(j >> 8),
+		(uint8_t)j,
+	};
+	const struct prf_chunk seed[] = {
+		{ "MIF", 3 }, { ni, ni_len }, { nr, nr_len }, { idx, 4 },
+	};
+	uint8_t keymat[2 * TRANSFORM_ENCR_KEY_MAX + 2 * TRANSFORM_INTEG_KEY_MAX];
+	size_t encr_len = transform_keymat_len(encr);
+	size_t integ_len = transform_keymat_len(integ);
+	const uint8_t *p = keymat;
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	if (!ike->prf || check_ciphers(encr, integ))
+		return -EINVAL;
+	c->encr = encr;
+	c->integ = integ;
+	err = prf_plus(ike->prf, ike->sk_d, ike_keys_prf_len(ike), seed, 4,
+		       keymat, 2 * (encr_len + integ_len));
+	if (!err) {
+		p = take(c->encr_i, p, encr_len);
+		p = take(c->integ_i, p, integ_len);
+		p = take(c->encr_r, p, encr_len);
+		take(c->integ_r, p, integ_len);
+	} else {
+		child_keys_destroy(c);
+	}
+	gnutls_memset(keymat, 0, sizeof(keymat));
+	return err;
+}
+
 void child_keys_destroy(struct child_keys *c)
 {
 	gnutls_memset(c, 0, sizeof(*c));

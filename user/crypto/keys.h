@@ -108,6 +108,17 @@ int child_keys_derive(struct child_keys *c, const struct ike_keys *ike,
 		      const uint8_t *ni, size_t ni_len,
 		      const uint8_t *nr, size_t nr_len);
 
+/*
+ * Keys of the j-th Child SA derived by a MIF_ADD_INTERFACE exchange
+ * (docs/protocol/crypto.md): KEYMAT = prf+(SK_d, "MIF" | Ni | Nr | j),
+ * j as 4 octets, Ni and Nr the nonces of that exchange, split as
+ * child_keys_derive() does ("i": the exchange's requester).
+ */
+int child_keys_derive_mif(struct child_keys *c, const struct ike_keys *ike,
+			  const struct transform *encr,
+			  const struct transform *integ,
+			  const uint8_t *ni, size_t ni_len,
+			  const uint8_t *nr, size_t nr_len, uint32_t j);
 void child_keys_destroy(struct child_keys *c);
 
 /*

@@ -27,11 +27,79 @@ static struct json_object *op_move(struct daemon *d,
 	return jerr("iface move: not implemented");
 }
 
-/* mifctl ike iface add ... (mif_add.c) */
+/*
+ * mifctl ike iface add ADDR [from ADDR...] [peer ADDR] [cfg] [conn NAME]
+ * (engine/mif_add.c).
+ */
 static struct json_object *op_add(struct daemon *d,
 				  const struct iface_args *a)
 {
-	return jerr("iface add: not implemented");
+	struct ip_addr addr, peer, from[KERNEL_CLONE_MAX_FROM];
+	const char *conn = a->conn;
+	struct engine_iface_op r;
+	struct json_object *o;
+	unsigned int n_from = 0;
+	bool has_peer = false;
+	char summary[256];
+	int i = 1, ret;
+
+	if (a->argc < 1 || ip_addr_parse(a->argv[0], &addr))
+		return jerr("iface add needs the new local address: ADDR "
+			    "[from ADDR...] [peer ADDR] [conn NAME]");
+	while (i < a->argc) {
+		const char *k = a->argv[i++];
+
+		if (!strcmp(k, "from")) {
+			struct ip_addr f;
+
+			while (i < a->argc && !ip_addr_parse(a->argv[i], &f)) {
+				if (n_from == KERNEL_CLONE_MAX_FROM)
+					return jerr("iface add: at most %d "
+						    "from addresses",
+						    KERNEL_CLONE_MAX_FROM);
+				from[n_from++] = f;
+				i++;
+			}
+			if (!n_from)
+				return jerr("iface add: from needs addresses");
+		} else if (!strcmp(k, "peer")) {
+			if (i == a->argc || ip_addr_parse(a->argv[i], &peer))
+				return jerr("iface add: peer needs an address");
+			has_peer = true;
+			i++;
+		} else if (!strcmp(k, "conn")) {
+			if (i == a->argc)
+				return jerr("iface add: conn needs a name");
+			conn = a->argv[i++];
+		} else if (!strcmp(k, "cfg")) {
+			return jerr("iface add: cfg (a new inner address in "
+				    "the same exchange) is not supported yet");
+		} else {
+			return jerr("iface add: unexpected \"%s\"", k);
+		}
+	}
+	ret = engine_iface_add(&d->engine, conn, &addr, from, n_from,
+			       has_peer ? &peer : NULL, daemon_now(), &r);
+	if (ret == -EINVAL)
+		return jerr("iface add: a from address is on none of our "
+			    "interfaces");
+	if (ret == -ENOENT)
+		return jerr("iface add: no established IKE SA%s%s of that "
+			    "address family", conn ? " of " : "",
+			    conn ? conn : "");
+	snprintf(summary, sizeof(summary), "add %s: %u started, %u busy "
+		 "(try again), %u without MIF (nothing to do), %u with "
+		 "nothing to derive, %u refused (see the log)", a->argv[0],
+		 r.started, r.busy, r.no_mif, r.nothing, r.failed);
+	o = json_object_new_object();
+	jadd_str(o, "summary", summary);
+	jadd_addr(o, "addr", &addr);
+	jadd_int(o, "started", r.started);
+	jadd_int(o, "busy", r.busy);
+	jadd_int(o, "no_mif", r.no_mif);
+	jadd_int(o, "nothing", r.nothing);
+	jadd_int(o, "failed", r.failed);
+	return o;
 }
 
 /* Why engine_mif_delete() started nothing. */

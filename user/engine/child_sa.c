@@ -75,6 +75,18 @@ static int get_fn(struct policy_table *t, const struct kernel_policy *p,
 	return policy_table_get(t, p, c);
 }
 
+static int join_fn(struct policy_table *t, const struct kernel_policy *p,
+		   const struct childsa *c, const void *arg)
+{
+	return policy_table_join(t, p, c);
+}
+
+static int adopt_fn(struct policy_table *t, const struct kernel_policy *p,
+		    const struct childsa *c, const void *arg)
+{
+	return policy_table_adopt(t, p, c);
+}
+
 static int put_fn(struct policy_table *t, const struct kernel_policy *p,
 		  const struct childsa *c, const void *arg)
 {
@@ -171,9 +183,9 @@ static int each_policy(const struct childsa *c, struct policy_table *t,
 	return ret;
 }
 
-int childsa_install(struct childsa *c, struct engine *e,
-		    const struct proposal_choice *pc,
-		    const struct child_keys *k, bool initiator)
+static int install(struct childsa *c, struct engine *e,
+		   const struct proposal_choice *pc,
+		   const struct child_keys *k, bool initiator, policy_fn fn)
 {
 	struct backend *b = e->backend;
 	struct kernel_sa s;
@@ -199,10 +211,24 @@ int childsa_install(struct childsa *c, struct engine *e,
 		return ret;
 	c->installed = true;
 	/* The SAs are in: the policies may point at them. */
-	ret = each_policy(c, &e->policies, get_fn, NULL, true);
+	ret = each_policy(c, &e->policies, fn, NULL, true);
 	if (ret)
 		childsa_uninstall(c, e);
 	return ret;
+}
+
+int childsa_install(struct childsa *c, struct engine *e,
+		    const struct proposal_choice *pc,
+		    const struct child_keys *k, bool initiator)
+{
+	return install(c, e, pc, k, initiator, get_fn);
+}
+
+int childsa_install_beside(struct childsa *c, struct engine *e,
+			   const struct proposal_choice *pc,
+			   const struct child_keys *k, bool initiator)
+{
+	return install(c, e, pc, k, initiator, join_fn);
 }
 
 int childsa_update_encap(struct childsa *c, struct engine *e)
@@ -222,6 +248,12 @@ int childsa_update_encap(struct childsa *c, struct engine *e)
 		ret = b->ops->update_sa(b, &s);
 	}
 	return ret;
+}
+
+int childsa_adopt_policies(struct childsa *c, struct engine *e)
+{
+	c->installed = true;
+	return each_policy(c, &e->policies, adopt_fn, NULL, false);
 }
 
 int childsa_point_policies(struct childsa *c, struct engine *e)

@@ -96,6 +96,20 @@ int childsa_install(struct childsa *c, struct engine *e,
 		    const struct proposal_choice *pc,
 		    const struct child_keys *k, bool initiator);
 /*
+ * The same, beside the Child SAs it shares policies with: those keep
+ * the traffic (policy_table_join()), as a clone leaves it
+ * (engine/mif_add.c, one Child SA at a time).
+ */
+int childsa_install_beside(struct childsa *c, struct engine *e,
+			   const struct proposal_choice *pc,
+			   const struct child_keys *k, bool initiator);
+/*
+ * The kernel installed c's SAs and policies itself (an interface-wide
+ * clone, engine/mif_add.c): mark it installed and record it as a user
+ * of its policies (policy_table_adopt()).
+ */
+int childsa_adopt_policies(struct childsa *c, struct engine *e);
+/*
  * Point every policy c shares at c again, with its current outer
  * addresses (c moved, or takes the traffic back from another SA).
  */

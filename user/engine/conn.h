@@ -146,6 +146,11 @@ struct conn {
 	 * ifaces, each on its own outer pair (engine/mif_path.h).
 	 */
 	bool per_interface;
+	/*
+	 * With MIF negotiated, a new address on an interface of ifaces
+	 * starts MIF_ADD_INTERFACE by itself (engine/mif_add.h).
+	 */
+	bool add_interfaces;
 
 	/*
 	 * Inner addresses (CFG, engine/cfg.c). Responder: the ranges it

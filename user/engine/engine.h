@@ -404,6 +404,32 @@ const struct iface *engine_iface_by_addr(const struct engine *e,
 					 const struct ip_addr *addr);
 
 /*
+ * What an interface operation by command (mifctl ike iface ...) did,
+ * counted over the IKE SAs it concerned.
+ */
+struct engine_iface_op {
+	unsigned int started;	/* exchanges sent */
+	unsigned int busy;	/* a request was in flight: try again */
+	unsigned int no_mif;	/* MIF not negotiated: nothing to do */
+	unsigned int nothing;	/* no Child SA to derive */
+	unsigned int failed;	/* refused here, logged */
+};
+
+/*
+ * Add the local address addr (of an interface its connection allows) to
+ * every established IKE SA of the address's family (of connection conn;
+ * NULL: every one): each derives Child SAs on it from those on the
+ * interfaces of the addresses from[0..n_from) (0: the default order),
+ * towards the peer's address peer (NULL: the IKE SA's), in one
+ * MIF_ADD_INTERFACE exchange (engine/mif_add.h). 0, or -EINVAL (a from
+ * address on none of our interfaces), -ENOENT (no such IKE SA).
+ */
+int engine_iface_add(struct engine *e, const char *conn,
+		     const struct ip_addr *addr, const struct ip_addr *from,
+		     unsigned int n_from, const struct ip_addr *peer,
+		     uint64_t now, struct engine_iface_op *r);
+
+/*
  * The pool of conn c (NULL: it has none) and, for mifctl, each pool in
  * turn: i from 0, NULL at the end.
  */

@@ -16,6 +16,7 @@
 #include "engine/iface.h"
 #include "engine/mif.h"
 #include "engine/mif_failover.h"
+#include "engine/mif_add.h"
 
 void iface_table_init(struct iface_table *t)
 {
@@ -350,6 +351,8 @@ int engine_iface_addr(struct engine *e, int ifindex,
 		mif_failover_addr_lost(e, addr);
 	if (!ret)
 		mif_failover_changed(e);
+	if (!ret && add)
+		mif_add_address(e, addr);
 	if (ret != -ENOSPC)
 		return ret;
 	ifc = iface_by_ifindex(&e->ifaces, ifindex);

@@ -10,6 +10,7 @@
 #include "engine/exchange.h"
 #include "engine/mif.h"
 #include "engine/mif_delete.h"
+#include "engine/mif_add.h"
 #include "engine/notify_table.h"
 #include "ike/delete.h"
 
@@ -237,6 +238,8 @@ static void request(struct engine *e, struct ikesa *sa,
 	/* The notifies of the table (notify_table.h), answered in im. */
 	ctx.out = &im->chain;
 	ctx.mif = &im->mif;
+	ctx.in = m->chain;
+	ctx.now = m->now;
 	notify_dispatch(&ctx, m->chain);
 	ikesa_respond(sa, IKE_EXCH_INFORMATIONAL, m->hdr->msg_id, &im->chain);
 	if (del_ike)
@@ -258,6 +261,8 @@ static void response(struct engine *e, struct ikesa *sa,
 	mif_info_response(sa);
 	/* Our MIF_DELETE_INTERFACE, if this answers it. */
 	mif_delete_response(sa, m->chain);
+	/* So is our add of an interface, if it was one. */
+	mif_add_response(sa, m->chain, m->now);
 	if (sa->state == IKESA_DELETING) {
 		ikesa_kill_why(sa, ENGINE_R_LOCAL);
 		engine_reauth(sa, m->now);

@@ -22,6 +22,7 @@
 
 struct engine;
 struct ikesa;
+struct mif_add_out;
 
 /* At most one announcement per IKE SA in this many ms (mif.md). */
 #define MIF_ANNOUNCE_INTERVAL_MS	1000
@@ -55,6 +56,9 @@ struct mif_sa {
 	bool in_flight;		/* our INFORMATIONAL msg_id carries it */
 	uint32_t msg_id;
 	uint64_t sent_at;	/* ms */
+	/* A new local address to add (add_interfaces), once the window opens. */
+	bool add_pending;
+	struct ip_addr add_addr;
 	struct mif_interfaces peer, ours;
 	/*
 	 * Where each child's Child SAs go after IKE_AUTH (mif_path.c):
@@ -72,6 +76,9 @@ struct mif_payloads {
 	struct ike_notify supported, ifaces, invalid;
 	uint8_t supported_data[MIF_SUPPORTED_LEN];
 	struct ike_writer w;	/* MIF_INTERFACES data */
+	/* MIF_ADD_INTERFACE answered (mif_add.c): refused, or accepted. */
+	struct ike_notify add_refused;
+	struct mif_add_out *add;
 };
 
 void mif_payloads_free(struct mif_payloads *p);

@@ -13,6 +13,7 @@
 #include "engine/exchange.h"
 #include "engine/ike_sa.h"
 #include "engine/mif.h"
+#include "engine/mif_add.h"
 #include "engine/notify_table.h"
 #include "ike/constants.h"
 
@@ -167,6 +168,8 @@ void mif_ifaces_changed(struct engine *e)
 
 uint64_t mif_announce_deadline(const struct ikesa *sa)
 {
+	if (mif_add_due(sa))
+		return 1;	/* at once */
 	if (sa->mif_status != MIF_ON || !sa->mif->pending ||
 	    sa->state != IKESA_ESTABLISHED || sa->replaced || sa->req.active)
 		return 0;
@@ -181,6 +184,9 @@ bool mif_announce_tick(struct ikesa *sa, uint64_t now)
 	struct ike_chain *chain;
 	bool sent = false;
 
+	/* A new interface to add announces itself: first. */
+	if (mif_add_due(sa))
+		return mif_add_tick(sa, now);
 	if (!due || now < due)
 		return false;
 	/* Changed back meanwhile: nothing to say. */

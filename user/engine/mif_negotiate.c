@@ -13,6 +13,7 @@
 #include "engine/exchange.h"
 #include "engine/ike_sa.h"
 #include "engine/mif.h"
+#include "engine/mif_add.h"
 #include "engine/notify_table.h"
 #include "ike/constants.h"
 
@@ -53,6 +54,8 @@ const char *mif_status_why(enum mif_status s)
 void mif_payloads_free(struct mif_payloads *p)
 {
 	ike_writer_free(&p->w);
+	mif_add_out_free(p->add);
+	p->add = NULL;
 }
 
 /* Read by the IKE_AUTH handlers below. */

@@ -15,6 +15,8 @@ static const struct notify_entry *const table[] = {
 	&notify_mif_invalid_interfaces,
 	&notify_mif_unacceptable_path,
 	&notify_mif_delete_interface,
+	&notify_mif_add_interface,
+	&notify_mif_unacceptable_add,
 };
 
 #define N_ENTRIES	(sizeof(table) / sizeof(table[0]))

@@ -37,6 +37,9 @@ struct notify_ctx {
 	/* A request: its response, being built, and room for notifies. */
 	struct ike_chain *out;
 	struct mif_payloads *mif;
+	/* The message's payloads (a Nonce beside a notify), and its time. */
+	const struct ike_chain *in;
+	uint64_t now;
 };
 
 struct notify_entry {
@@ -82,5 +85,7 @@ extern const struct notify_entry notify_mif_child_path;	/* mif_path.c */
 extern const struct notify_entry notify_mif_unacceptable_path;
 /* mif_delete.c */
 extern const struct notify_entry notify_mif_delete_interface;
+extern const struct notify_entry notify_mif_add_interface;	/* mif_add.c */
+extern const struct notify_entry notify_mif_unacceptable_add;
 
 #endif

@@ -3,6 +3,7 @@
  * The engine's kernel policies, shared by reference: see policy_table.h.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,9 +141,13 @@ static void entry_free(struct policy_entry *e)
 	free(e);
 }
 
-/* The first user: a new entry and a new kernel policy. */
+/*
+ * The first user: a new entry and (kernel) a new kernel policy; without
+ * kernel, the policy is in the kernel already.
+ */
 static int add(struct policy_table *t, const struct kernel_policy *p,
-	       const struct childsa *c, const uint8_t *key, uint64_t hash)
+	       const struct childsa *c, const uint8_t *key, uint64_t hash,
+	       bool kernel)
 {
 	struct policy_entry *e = calloc(1, sizeof(*e));
 	int ret = -ENOMEM;
@@ -153,12 +158,13 @@ static int add(struct policy_table *t, const struct kernel_policy *p,
 	if (!e->users)
 		goto fail;
 	e->max_users = 2;
-	ret = t->backend->ops->add_policy(t->backend, p);
+	ret = kernel ? t->backend->ops->add_policy(t->backend, p) : 0;
 	if (ret)
 		goto fail;
 	ret = sa_table_insert(&t->entries, &e->node, hash);
 	if (ret) {
-		t->backend->ops->del_policy(t->backend, p);
+		if (kernel)
+			t->backend->ops->del_policy(t->backend, p);
 		goto fail;
 	}
 	memcpy(e->key, key, POLICY_KEY_LEN);
@@ -186,7 +192,7 @@ int policy_table_get(struct policy_table *t, const struct kernel_policy *p,
 	hash = sa_hash_bytes(0, key, sizeof(key));
 	e = lookup(t, key, hash);
 	if (!e)
-		return add(t, p, c, key, hash);
+		return add(t, p, c, key, hash, true);
 	user_of(&u, p, c);
 	i = user_index(e, c);
 	if (i < 0 && e->n_users == e->max_users) {
@@ -208,6 +214,50 @@ int policy_table_get(struct policy_table *t, const struct kernel_policy *p,
 	}
 	e->users[e->n_users++] = u;
 	return 0;
+}
+
+/*
+ * c becomes a user of p's entry without taking it over; a new entry is
+ * added to the kernel too (kernel), or was made there already.
+ */
+static int join(struct policy_table *t, const struct kernel_policy *p,
+		const struct childsa *c, bool kernel)
+{
+	uint8_t key[POLICY_KEY_LEN];
+	uint64_t hash;
+	struct policy_entry *e;
+	struct policy_user *users;
+
+	make_key(p, key);
+	hash = sa_hash_bytes(0, key, sizeof(key));
+	e = lookup(t, key, hash);
+	if (!e)
+		return add(t, p, c, key, hash, kernel);
+	if (user_index(e, c) >= 0)
+		return 0;
+	if (e->n_users == e->max_users) {
+		users = reallocarray(e->users, e->max_users * 2,
+				     sizeof(*users));
+		if (!users)
+			return -ENOMEM;
+		e->users = users;
+		e->max_users *= 2;
+	}
+	/* A user, not the owner: the kernel's policy keeps its template. */
+	user_of(&e->users[e->n_users++], p, c);
+	return 0;
+}
+
+int policy_table_adopt(struct policy_table *t, const struct kernel_policy *p,
+		       const struct childsa *c)
+{
+	return join(t, p, c, false);
+}
+
+int policy_table_join(struct policy_table *t, const struct kernel_policy *p,
+		      const struct childsa *c)
+{
+	return join(t, p, c, true);
 }
 
 int policy_table_put(struct policy_table *t, const struct kernel_policy *p,

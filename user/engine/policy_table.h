@@ -89,6 +89,20 @@ void policy_table_free(struct policy_table *t);
 int policy_table_get(struct policy_table *t, const struct kernel_policy *p,
 		     const struct childsa *c);
 /*
+ * The kernel made c's policy p itself (an interface-wide clone): record
+ * c as a user, without a word to the kernel. A new key gets an entry
+ * owned by c, as the kernel has it; an existing one (the clone skipped
+ * its copy) keeps its owner and template, c the newest user.
+ */
+int policy_table_adopt(struct policy_table *t, const struct kernel_policy *p,
+		       const struct childsa *c);
+/*
+ * The same where the kernel has not made p: a new key is added to the
+ * kernel as policy_table_get() adds it, an existing one keeps its owner.
+ */
+int policy_table_join(struct policy_table *t, const struct kernel_policy *p,
+		      const struct childsa *c);
+/*
  * c no longer needs the policy of p's key: drop its reference, hand the
  * policy to the newest remaining user or delete it with the last one.
  * Nothing if c is not a user. Returns 0 or the backend's error.

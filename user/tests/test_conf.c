@@ -1028,6 +1028,7 @@ static void good_full(void **state)
 		"ca_dir = %s/ca\n"
 		"start = true\n"
 		"per_interface = yes\n"
+		"add_interfaces = yes\n"
 		"fragment_size = 1400\n"
 		"\n"
 		"[conn roaming-1.x]\n"
@@ -1058,6 +1059,8 @@ static void good_full(void **state)
 	assert_true(conf_find(c, "classic")->conn.mif);
 	assert_false(a->conn.per_interface);
 	assert_true(conf_find(c, "classic")->conn.per_interface);
+	assert_false(a->conn.add_interfaces);
+	assert_true(conf_find(c, "classic")->conn.add_interfaces);
 	/* Fragmentation by default, fragments by address family. */
 	assert_false(a->conn.fragmentation);
 	assert_int_equal(a->conn.fragment_size, 0);

@@ -1,0 +1,694 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Adding an interface (docs/protocol/mif.md, MIF_ADD_INTERFACE): the
+ * codec, the keys of the derived Child SAs, and the exchange between two
+ * engines on the in-memory network of harness.c with the fake backend.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/keys.h"
+#include "daemon/daemon.h"
+#include "daemon/iface_cmd.h"
+#include "engine/engine.h"
+#include "engine/exchange.h"
+#include "engine/ike_sa.h"
+#include "engine/mif.h"
+#include "engine/mif_add.h"
+#include "ike/constants.h"
+#include "ike/mif.h"
+#include "ike/mif_add.h"
+
+#include "harness.h"
+
+/* The codec. */
+
+static const uint8_t req4[] = {
+	0x00, 0x02, 0x96, 0x01,		/* ID 2, priority 150, P */
+	0x01, 0x01, 0x00, 0x02,		/* IPv4, 1 source, 2 SAs */
+	192, 0, 2, 11,			/* new address */
+	198, 51, 100, 12,		/* peer address */
+	0x00, 0x01,			/* from interface 1 */
+	0xa0, 0x00, 0x00, 0x01, 0xa0, 0x00, 0x00, 0x10,
+	0xa0, 0x00, 0x00, 0x02, 0xa0, 0x00, 0x00, 0x11,
+};
+
+static void codec_request(void **state)
+{
+	struct mif_add *a = malloc(sizeof(*a));
+	struct ike_writer w;
+	struct ike_error err;
+
+	assert_non_null(a);
+	assert_int_equal(mif_add_parse(a, req4, sizeof(req4), &err), 0);
+	assert_int_equal(a->id, 2);
+	assert_int_equal(a->prio, 150);
+	assert_int_equal(a->flags, MIF_ADD_PEER);
+	assert_int_equal(a->n_from, 1);
+	assert_int_equal(a->from[0], 1);
+	assert_int_equal(a->n_sas, 2);
+	assert_int_equal(a->sa[1].src_spi, 0xa0000002u);
+	assert_int_equal(a->sa[1].new_spi, 0xa0000011u);
+	ike_writer_init(&w);
+	assert_int_equal(mif_add_build(&w, a, &err), 0);
+	assert_int_equal(w.len, sizeof(req4));
+	assert_memory_equal(w.p, req4, sizeof(req4));
+	ike_writer_free(&w);
+	free(a);
+}
+
+/* req4 with one octet changed (at off, to v), or shortened by cut. */
+static void refused(size_t off, uint8_t v, size_t cut, enum ike_err code)
+{
+	struct mif_add *a = malloc(sizeof(*a));
+	uint8_t d[sizeof(req4)];
+	struct ike_error err;
+
+	assert_non_null(a);
+	memcpy(d, req4, sizeof(d));
+	d[off] = v;
+	assert_int_equal(mif_add_parse(a, d, sizeof(d) - cut, &err), -1);
+	assert_int_equal(err.code, code);
+	assert_int_equal(err.notify, IKE_N_MIF_UNACCEPTABLE_ADD);
+	assert_int_equal(a->n_sas, 0);
+	free(a);
+}
+
+static void codec_refusals(void **state)
+{
+	refused(0, 0, sizeof(req4) - 7, IKE_ERR_TRUNCATED);
+	refused(4, 3, 0, IKE_ERR_SYNTAX);		/* family */
+	refused(1, 0, 0, IKE_ERR_SYNTAX);		/* ID 0 */
+	refused(8, 127, 0, IKE_ERR_SYNTAX);		/* loopback */
+	refused(17, 2, 0, IKE_ERR_SYNTAX);		/* from = new */
+	refused(5, 17, 0, IKE_ERR_LIMIT);		/* 17 sources */
+	refused(6, 0x04, 0, IKE_ERR_LIMIT);		/* 1025 SAs */
+	refused(7, 3, 0, IKE_ERR_LENGTH);		/* count */
+	refused(0, 0, 1, IKE_ERR_LENGTH);
+	refused(29, 0x01, 0, IKE_ERR_SYNTAX);		/* source twice */
+	refused(33, 0x10, 0, IKE_ERR_SYNTAX);		/* new SPI twice */
+}
+
+/* The builder checks what the parser does. */
+static void codec_build_checks(void **state)
+{
+	struct mif_add *a = malloc(sizeof(*a));
+	struct ike_writer w;
+	struct ike_error err;
+
+	assert_non_null(a);
+	assert_int_equal(mif_add_parse(a, req4, sizeof(req4), &err), 0);
+	a->sa[0].new_spi = 255;
+	ike_writer_init(&w);
+	assert_int_equal(mif_add_build(&w, a, &err), -1);
+	a->sa[0].new_spi = 0x1000;
+	memcpy(a->peer, a->addr, 4);
+	assert_int_equal(mif_add_build(&w, a, &err), -1);
+	a->flags = 0;
+	a->n_sas = 0;
+	assert_int_equal(mif_add_build(&w, a, &err), -1);
+	ike_writer_free(&w);
+	free(a);
+}
+
+static void codec_reply(void **state)
+{
+	static const uint8_t rep[] = {
+		0x00, 0x01, 0xff, 0xff,
+		0xa0, 0x00, 0x00, 0x01, 0xb0, 0x00, 0x00, 0x10,
+	};
+	struct mif_add_reply *r = malloc(sizeof(*r));
+	struct ike_writer w;
+	struct ike_error err;
+	uint8_t d[sizeof(rep)];
+
+	assert_non_null(r);
+	assert_int_equal(mif_add_reply_parse(r, rep, sizeof(rep), &err), 0);
+	assert_int_equal(r->n_sas, 1);
+	assert_int_equal(r->sa[0].new_spi, 0xb0000010u);
+	ike_writer_init(&w);
+	assert_int_equal(mif_add_reply_build(&w, r, &err), 0);
+	/* RESERVED is sent as zero. */
+	assert_int_equal(w.len, sizeof(rep));
+	assert_int_equal(w.p[2], 0);
+	ike_writer_free(&w);
+	memcpy(d, rep, sizeof(d));
+	d[1] = 0;
+	assert_int_equal(mif_add_reply_parse(r, d, sizeof(d), &err), -1);
+	assert_int_equal(mif_add_reply_parse(r, rep, 3, &err), -1);
+	assert_int_equal(err.code, IKE_ERR_TRUNCATED);
+	free(r);
+}
+
+/*
+ * The keys of derived Child SA j, against values computed apart with
+ * Python's hmac module: SK_d = 00 01 .. 1f, Ni = 40 .. 5f, Nr = 80 .. 9f,
+ * PRF_HMAC_SHA2_256, AES-GCM-16 with 128-bit keys (20 octets with the
+ * salt each way):
+ *	KEYMAT_j = prf+(SK_d, "MIF" | Ni | Nr | j), j as 4 octets.
+ */
+static const char *const kat_mif[] = {
+	"6d3e9aa07a91da9193877bc962cae43ce27fed18df225d15001e89a7dbf91b5f662007a8f2eae832",
+	"2f8e88da51bba02f14156d2952a11c5b8ad2a3d2bdfe39e0e4074ded84215ee821beeb272832033b",
+	"784619320c227413074557f5d16dd43eb779543b3a2ac6c4bad89be74f7e27970921d6256294f264",
+};
+
+static void unhex(const char *s, uint8_t *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(sscanf(s + 2 * i, "%2hhx", &out[i]), 1);
+}
+
+static void keys_vector(void **state)
+{
+	static const uint32_t js[] = { 1, 2, 1000 };
+	const struct transform *gcm = transform_find(IKE_XF_ENCR,
+						     IKE_ENCR_AES_GCM_16, 128);
+	struct ike_keys ike;
+	struct child_keys k;
+	uint8_t ni[32], nr[32], km[40];
+
+	memset(&ike, 0, sizeof(ike));
+	ike.prf = transform_find(IKE_XF_PRF, IKE_PRF_HMAC_SHA2_256, 0);
+	assert_non_null(ike.prf);
+	assert_non_null(gcm);
+	for (int i = 0; i < 32; i++) {
+		ike.sk_d[i] = (uint8_t)i;
+		ni[i] = (uint8_t)(0x40 + i);
+		nr[i] = (uint8_t)(0x80 + i);
+	}
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(child_keys_derive_mif(&k, &ike, gcm, NULL,
+						       ni, 32, nr, 32, js[i]),
+				 0);
+		unhex(kat_mif[i], km, sizeof(km));
+		assert_memory_equal(k.encr_i, km, 20);
+		assert_memory_equal(k.encr_r, km + 20, 20);
+		child_keys_destroy(&k);
+	}
+}
+
+/* The exchange. */
+
+static void log_fn(void *ctx, enum engine_log_level level,
+		   const struct ikesa *sa, const char *msg)
+{
+	if (getenv("TEST_LOG"))
+		fprintf(stderr, "%s: %s\n", (const char *)ctx, msg);
+}
+
+#define N_MAX	10
+
+struct kids {
+	struct conn_child c[2][N_MAX];
+	char name[N_MAX][16];
+};
+
+static void iface(struct engine *e, int ifindex, const char *name,
+		  const char *a)
+{
+	struct iface ifc;
+	struct ip_addr ip;
+
+	memset(&ifc, 0, sizeof(ifc));
+	snprintf(ifc.name, sizeof(ifc.name), "%s", name);
+	ifc.ifindex = ifindex;
+	ifc.up = true;
+	assert_int_equal(engine_iface_update(e, &ifc), 0);
+	assert_int_equal(ip_addr_parse(a, &ip), 0);
+	assert_int_equal(engine_iface_addr(e, ifindex, &ip, true), 0);
+}
+
+static void pattern(struct conn *c, const char *p, int prio)
+{
+	snprintf(c->ifaces[c->n_ifaces].pattern, IFACE_NAME_MAX, "%s", p);
+	c->ifaces[c->n_ifaces++].priority = prio;
+}
+
+static struct ip_addr ip(const char *s)
+{
+	struct ip_addr a;
+
+	assert_int_equal(ip_addr_parse(s, &a), 0);
+	return a;
+}
+
+/* s services, TCP to port 8000 + i, as test_children.c makes them. */
+static void services(struct world *w, struct kids *k, unsigned int s)
+{
+	for (unsigned int i = 0; i < s; i++) {
+		snprintf(k->name[i], sizeof(k->name[i]), "s%u", i);
+		for (int side = 0; side < 2; side++) {
+			struct conn_child *t = &k->c[side][i];
+			const struct conn *c = &w->c[side];
+			struct ike_selector *b = side ? &t->local_ts[0] :
+							&t->remote_ts[0];
+
+			memset(t, 0, sizeof(*t));
+			t->name = k->name[i];
+			t->n_esp = c->n_esp;
+			memcpy(t->esp, c->esp, sizeof(t->esp));
+			t->n_local_ts = t->n_remote_ts = 1;
+			t->local_ts[0] = c->local_ts[0];
+			t->remote_ts[0] = c->remote_ts[0];
+			b->ip_proto = 6;
+			b->start_port = b->end_port = (uint16_t)(8000 + i);
+			t->mode = KERNEL_MODE_TUNNEL;
+			t->lifetime_s = 3600;
+		}
+	}
+	for (int side = 0; side < 2; side++) {
+		w->c[side].n_children = s;
+		w->c[side].children = k->c[side];
+	}
+}
+
+/*
+ * Figure 10: A, the end user, with eth0 (192.0.2.1, the IKE SA's) and
+ * eth1 (192.0.2.11), s services on eth0; B, the gateway, eth0 only.
+ */
+static struct world *world_new(struct kids *k, unsigned int s, bool mif_b)
+{
+	struct world *w = calloc(1, sizeof(*w));
+
+	assert_non_null(w);
+	for (int i = 0; i < 2; i++) {
+		struct engine_send snd = { net_send, &w->p[i] };
+
+		w->f[i].b.ops = &fake_ops;
+		w->f[i].b.priv = &w->f[i];
+		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
+		w->p[i].w = w;
+		w->p[i].id = i;
+		make_conn(&w->c[i], i, IKE_DH_CURVE25519, true);
+		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &snd), 0);
+		engine_set_log(&w->e[i], &(struct engine_log){
+			log_fn, (void *)(i ? "B" : "A") });
+		pattern(&w->c[i], "eth0", 200);
+		pattern(&w->c[i], "eth1", 150);
+	}
+	w->c[0].mif = true;
+	w->c[1].mif = mif_b;
+	services(w, k, s);
+	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
+	iface(&w->e[0], 2, "eth0", "192.0.2.1");
+	iface(&w->e[0], 3, "eth1", "192.0.2.11");
+	iface(&w->e[1], 7, "eth0", "198.51.100.2");
+	return w;
+}
+
+static void world_free(struct world *w)
+{
+	drop_all(w);
+	engine_free(&w->e[0]);
+	engine_free(&w->e[1]);
+	free(w);
+}
+
+static void settle(struct world *w, uint64_t now)
+{
+	for (int i = 0; i < 64; i++) {
+		unsigned int sent = w->sent;
+
+		engine_tick(&w->e[0], now);
+		engine_tick(&w->e[1], now);
+		pump(w, now);
+		if (w->sent == sent)
+			return;
+	}
+	fail_msg("the engines do not settle");
+}
+
+static struct ikesa *establish(struct world *w, unsigned int s)
+{
+	struct ikesa *a;
+
+	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
+	pump(w, 0);
+	settle(w, 0);
+	a = only_sa(w, 0);
+	assert_int_equal(a->state, IKESA_ESTABLISHED);
+	assert_int_equal(n_children(a), s);
+	assert_int_equal(n_children(only_sa(w, 1)), s);
+	return a;
+}
+
+static unsigned int on_addr(const struct ikesa *sa, const char *local)
+{
+	struct ip_addr l = ip(local);
+	unsigned int n = 0;
+
+	for (const struct childsa *c = sa->children; c; c = c->next)
+		n += ip_addr_equal(&c->local, &l);
+	return n;
+}
+
+/* The live SA of f with SPI spi at dst, or NULL. */
+static const struct kernel_sa *sa_of(const struct fake *f, uint32_t spi,
+				     const struct ip_addr *dst)
+{
+	for (unsigned int i = 0; i < f->n_sas; i++)
+		if (f->sa_live[i] && f->sas[i].spi == spi &&
+		    ip_addr_equal(&f->sas[i].dst, dst))
+			return &f->sas[i];
+	return NULL;
+}
+
+/*
+ * Every derived Child SA of A is B's too, mirrored, on the new pair; its
+ * keys are those of B's SA of the same direction and no other SA's.
+ */
+static void check_derived(struct world *w, unsigned int s)
+{
+	struct ikesa *a = only_sa(w, 0), *b = only_sa(w, 1);
+	struct ip_addr na = ip("192.0.2.11"), gw = ip("198.51.100.2");
+
+	assert_int_equal(on_addr(a, "192.0.2.11"), s);
+	assert_int_equal(n_children(a), 2 * s);
+	assert_int_equal(n_children(b), 2 * s);
+	for (const struct childsa *c = a->children; c; c = c->next) {
+		const struct childsa *p;
+		const struct kernel_sa *in, *pout, *out, *pin;
+
+		if (!ip_addr_equal(&c->local, &na))
+			continue;
+		assert_true(c->installed);
+		assert_true(ip_addr_equal(&c->remote, &gw));
+		assert_true(c->rekey_at > 0);
+		p = ikesa_find_child(b, c->spi_out, true);
+		assert_non_null(p);
+		assert_int_equal(p->spi_out, c->spi_in);
+		assert_true(ip_addr_equal(&p->remote, &na));
+		assert_int_equal(p->remote_iface, c->local_iface);
+		assert_int_equal(c->reqid & IKESA_REQID_MASK, a->reqid_base);
+		in = sa_of(&w->f[0], c->spi_in, &na);
+		pout = sa_of(&w->f[1], c->spi_in, &na);
+		assert_non_null(in);
+		assert_non_null(pout);
+		assert_int_equal(in->encr_key_len, pout->encr_key_len);
+		assert_memory_equal(in->encr_key, pout->encr_key,
+				    in->encr_key_len);
+		/* And the other way: A's outbound is B's inbound. */
+		out = sa_of(&w->f[0], c->spi_out, &gw);
+		pin = sa_of(&w->f[1], c->spi_out, &gw);
+		assert_non_null(out);
+		assert_non_null(pin);
+		assert_memory_equal(out->encr_key, pin->encr_key,
+				    out->encr_key_len);
+		assert_memory_not_equal(out->encr_key, in->encr_key,
+					in->encr_key_len);
+		/* No other live SA of A has that key. */
+		for (unsigned int i = 0; i < w->f[0].n_sas; i++) {
+			const struct kernel_sa *o = &w->f[0].sas[i];
+
+			if (!w->f[0].sa_live[i] || o == in)
+				continue;
+			assert_memory_not_equal(o->encr_key, in->encr_key,
+						in->encr_key_len);
+		}
+	}
+}
+
+/* s services; by_cmd: as mifctl's command does it, from eth0 by name. */
+static void add(unsigned int s, bool by_cmd)
+{
+	struct kids *k = calloc(1, sizeof(*k));
+	struct world *w = world_new(k, s, true);
+	struct ikesa *a = establish(w, s);
+	struct ip_addr na = ip("192.0.2.11"), eth0 = ip("192.0.2.1");
+	unsigned int sent = w->sent, allocs = live_allocs(&w->f[0]);
+	unsigned int pols[2] = { live_pols(&w->f[0]), live_pols(&w->f[1]) };
+	struct engine_iface_op r;
+
+	assert_int_equal(a->mif_status, MIF_ON);
+	if (by_cmd) {
+		assert_int_equal(engine_iface_add(&w->e[0], "none", &na, &eth0,
+						  1, NULL, 10, &r), -ENOENT);
+		assert_int_equal(engine_iface_add(&w->e[0], NULL, &na, &eth0,
+						  1, NULL, 10, &r), 0);
+		assert_int_equal(r.started, 1);
+	} else {
+		assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, 10), 0);
+	}
+	/* A second one waits for the window. */
+	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, 10), -EAGAIN);
+	assert_int_equal(live_allocs(&w->f[0]), allocs + s);
+	pump(w, 10);
+	/* One exchange, one clone each side. */
+	assert_int_equal(w->sent - sent, 2);
+	assert_int_equal(w->f[0].n_clone, 1);
+	assert_int_equal(w->f[1].n_clone, 1);
+	assert_int_equal(w->f[0].n_add_sa + w->f[1].n_add_sa, 4 * s);
+	check_derived(w, s);
+	/* The tunnels' policies stay where they were: no traffic moves. */
+	assert_int_equal(live_pols(&w->f[0]), pols[0]);
+	assert_int_equal(live_pols(&w->f[1]), pols[1]);
+	assert_int_equal(w->f[0].n_upd_pol + w->f[1].n_upd_pol, 0);
+	/*
+	 * The skip rule: every selector has a Child SA on the new pair
+	 * now, so a second add derives nothing.
+	 */
+	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, 20), -ENOENT);
+	world_free(w);
+	free(k);
+}
+
+static void add_one(void **state)
+{
+	add(1, false);
+}
+
+static void add_ten(void **state)
+{
+	add(10, true);
+}
+
+/* The command's arguments, refused with a reason. */
+static const char *cmd_error(struct daemon *d, const char *const *args,
+			     unsigned int n)
+{
+	static char msg[256];
+	struct json_object *req = json_object_new_object();
+	struct json_object *a = json_object_new_array(), *rep, *v;
+
+	json_object_object_add(req, "cmd", json_object_new_string("iface"));
+	json_object_object_add(req, "op", json_object_new_string("add"));
+	for (unsigned int i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_string(args[i]));
+	json_object_object_add(req, "args", a);
+	rep = iface_cmd(d, req);
+	msg[0] = 0;
+	if (json_object_object_get_ex(rep, "error", &v))
+		snprintf(msg, sizeof(msg), "%s", json_object_get_string(v));
+	json_object_put(rep);
+	json_object_put(req);
+	return msg;
+}
+
+static void command(void **state)
+{
+	static struct daemon d;
+	static const char *const none[] = { "x" };
+	static const char *const bad_from[] = { "192.0.2.11", "from" };
+	static const char *const bad_peer[] = { "192.0.2.11", "peer", "x" };
+	static const char *const word[] = { "192.0.2.11", "via", "eth0" };
+	static const char *const cfg[] = { "192.0.2.11", "cfg" };
+	static const char *const other[] = { "192.0.2.11", "from",
+					     "192.0.2.1" };
+	static const char *const ok[] = { "192.0.2.11", "peer",
+					  "198.51.100.2", "conn", "eu" };
+
+	assert_non_null(strstr(cmd_error(&d, none, 1), "new local address"));
+	assert_non_null(strstr(cmd_error(&d, bad_from, 2), "from needs"));
+	assert_non_null(strstr(cmd_error(&d, bad_peer, 3), "peer needs"));
+	assert_non_null(strstr(cmd_error(&d, word, 3), "unexpected \"via\""));
+	assert_non_null(strstr(cmd_error(&d, cfg, 2), "not supported"));
+	assert_non_null(strstr(cmd_error(&d, other, 3), "none of our"));
+	assert_non_null(strstr(cmd_error(&d, ok, 5),
+			       "no established IKE SA of eu"));
+}
+
+/*
+ * A backend without clone_addr: the same Child SAs, installed one by
+ * one, the policies left with the Child SAs they had, as a clone does.
+ */
+static void without_clone(void **state)
+{
+	static struct backend_ops noclone;
+	struct kids *k = calloc(1, sizeof(*k));
+	struct world *w = world_new(k, 4, true);
+	struct ikesa *a;
+	struct ip_addr na = ip("192.0.2.11");
+	unsigned int pols[2], upd[2];
+
+	noclone = fake_ops;
+	noclone.clone_addr = NULL;
+	w->f[0].b.ops = w->f[1].b.ops = &noclone;
+	a = establish(w, 4);
+	pols[0] = live_pols(&w->f[0]);
+	pols[1] = live_pols(&w->f[1]);
+	upd[0] = w->f[0].n_upd_pol;
+	upd[1] = w->f[1].n_upd_pol;
+	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, 10), 0);
+	pump(w, 10);
+	assert_int_equal(w->f[0].n_clone + w->f[1].n_clone, 0);
+	check_derived(w, 4);
+	assert_int_equal(live_pols(&w->f[0]), pols[0]);
+	assert_int_equal(live_pols(&w->f[1]), pols[1]);
+	assert_int_equal(w->f[0].n_upd_pol, upd[0]);
+	assert_int_equal(w->f[1].n_upd_pol, upd[1]);
+	world_free(w);
+	free(k);
+}
+
+/*
+ * add_interfaces = yes: an address that comes up on eth1 starts the add
+ * by itself, once; its announcement follows in a second exchange.
+ */
+static void automatic(void **state)
+{
+	struct kids *k = calloc(1, sizeof(*k));
+	struct world *w = world_new(k, 3, true);
+	struct ip_addr na = ip("192.0.2.11");
+
+	w->c[0].add_interfaces = true;
+	assert_int_equal(engine_iface_addr(&w->e[0], 3, &na, false), 0);
+	establish(w, 3);
+	assert_int_equal(w->f[0].n_clone, 0);
+	/* Not on an interface the connection allows: nothing. */
+	iface(&w->e[0], 4, "wlan0", "203.0.113.7");
+	settle(w, 5000);
+	assert_int_equal(w->f[0].n_clone, 0);
+	assert_int_equal(engine_iface_addr(&w->e[0], 3, &na, true), 0);
+	settle(w, 10000);
+	assert_int_equal(w->f[0].n_clone, 1);
+	assert_int_equal(w->f[1].n_clone, 1);
+	check_derived(w, 3);
+	assert_false(only_sa(w, 0)->mif->add_pending);
+	world_free(w);
+	free(k);
+}
+
+/* A replayed request gets the stored response, and no second clone. */
+static void replay(void **state)
+{
+	struct kids *k = calloc(1, sizeof(*k));
+	struct world *w = world_new(k, 2, true);
+	struct ikesa *a = establish(w, 2);
+	struct ip_addr na = ip("192.0.2.11");
+	struct dgram d, copy;
+
+	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, 10), 0);
+	d = pop(w);
+	copy = d;
+	copy.buf = malloc(d.len);
+	assert_non_null(copy.buf);
+	memcpy(copy.buf, d.buf, d.len);
+	deliver(w, &d, 10);
+	free(d.buf);
+	pump(w, 10);
+	assert_int_equal(w->f[1].n_clone, 1);
+	deliver(w, &copy, 11);
+	free(copy.buf);
+	/* The stored response went out again; A drops it as old. */
+	assert_int_equal(w->n, 1);
+	pump(w, 11);
+	assert_int_equal(w->f[1].n_clone, 1);
+	assert_int_equal(w->f[0].n_clone, 1);
+	check_derived(w, 2);
+	world_free(w);
+	free(k);
+}
+
+/*
+ * B refuses (A's view of the sources differs: one is being rekeyed):
+ * MIF_UNACCEPTABLE_ADD, nothing installed, A's SPIs released.
+ */
+static void refused_by_peer(void **state)
+{
+	struct kids *k = calloc(1, sizeof(*k));
+	struct world *w = world_new(k, 3, true);
+	struct ikesa *a = establish(w, 3);
+	struct ip_addr na = ip("192.0.2.11");
+	unsigned int allocs = live_allocs(&w->f[0]);
+	unsigned int sas[2] = { live_sas(&w->f[0]), live_sas(&w->f[1]) };
+
+	a->children->replaced = true;
+	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, 10), 0);
+	assert_int_equal(live_allocs(&w->f[0]), allocs + 2);
+	pump(w, 10);
+	assert_int_equal(w->f[0].n_clone, 0);
+	assert_int_equal(w->f[1].n_clone, 0);
+	assert_int_equal(live_allocs(&w->f[0]), allocs);
+	assert_int_equal(live_sas(&w->f[0]), sas[0]);
+	assert_int_equal(live_sas(&w->f[1]), sas[1]);
+	assert_int_equal(n_children(a), 3);
+	assert_int_equal(n_children(only_sa(w, 1)), 3);
+	assert_int_equal(only_sa(w, 1)->state, IKESA_ESTABLISHED);
+	assert_false(a->req.active);
+	world_free(w);
+	free(k);
+}
+
+/* Refused before sending: an address of no announced interface. */
+static void refused_locally(void **state)
+{
+	struct kids *k = calloc(1, sizeof(*k));
+	struct world *w = world_new(k, 1, true);
+	struct ikesa *a = establish(w, 1);
+	struct ip_addr other = ip("203.0.113.9"), v6 = ip("2001:db8::1");
+	unsigned int sent = w->sent, allocs = live_allocs(&w->f[0]);
+
+	assert_int_equal(mif_add_start(a, &other, NULL, 0, NULL, 10),
+			 -EINVAL);
+	assert_int_equal(mif_add_start(a, &v6, NULL, 0, NULL, 10), -EINVAL);
+	assert_int_equal(w->sent, sent);
+	assert_int_equal(live_allocs(&w->f[0]), allocs);
+	world_free(w);
+	free(k);
+}
+
+/* Without MIF: nothing to do, no error to the peer, no exchange. */
+static void without_mif(void **state)
+{
+	struct kids *k = calloc(1, sizeof(*k));
+	struct world *w = world_new(k, 2, false);
+	struct ikesa *a = establish(w, 2);
+	struct ip_addr na = ip("192.0.2.11");
+	unsigned int sent = w->sent;
+
+	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, 10),
+			 -EOPNOTSUPP);
+	assert_int_equal(w->sent, sent);
+	world_free(w);
+	free(k);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(codec_request),
+		cmocka_unit_test(codec_refusals),
+		cmocka_unit_test(codec_build_checks),
+		cmocka_unit_test(codec_reply),
+		cmocka_unit_test(keys_vector),
+		cmocka_unit_test(add_one),
+		cmocka_unit_test(add_ten),
+		cmocka_unit_test(without_clone),
+		cmocka_unit_test(automatic),
+		cmocka_unit_test(replay),
+		cmocka_unit_test(refused_by_peer),
+		cmocka_unit_test(refused_locally),
+		cmocka_unit_test(without_mif),
+		cmocka_unit_test(command),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
