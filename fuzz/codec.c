@@ -157,7 +157,7 @@ static void mif_notifies(const struct ike_chain *c)
 		if (n->type == IKE_N_MIF_SUPPORTED ||
 		    n->type == IKE_N_MIF_INTERFACES ||
 		    n->type == IKE_N_MIF_CHILD_PATH ||
-		    n->type == IKE_N_MIF_DELETE_INTERFACE)
+		    n->type == IKE_N_MIF_DELETE_INTERFACE ||
 		    n->type == IKE_N_MIF_ADD_INTERFACE)
 			mif_notify(n->type, n->data, n->len);
 		if (n->type == IKE_N_MIF_ADD_INTERFACE)
