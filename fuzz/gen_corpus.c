@@ -244,7 +244,12 @@ static void record(struct world *w, const struct dgram *d)
 		 h.flags & IKE_FLAG_RESPONSE ? "response" : "request");
 	if (codec_wants(h.exchange, false))
 		save("codec", d->buf, d->len, "%s", name);
-	if (h.exchange != IKE_EXCH_IKE_SA_INIT) {
+	/*
+	 * A fragment (RFC 7383, the cert world's IKE_AUTH) holds part of
+	 * an inner chain: the codec has it whole above, the engine target
+	 * the messages that are whole.
+	 */
+	if (h.exchange != IKE_EXCH_IKE_SA_INIT && h.next != IKE_PL_SKF) {
 		record_inner(w, d, to, &h, name);
 		return;
 	}
@@ -623,16 +628,6 @@ static void mif_delete_message(const char *name)
 		  .addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 11 } },
 		{ .id = 3, .family = MIF_AF_ALL },
 	};
-/*
- * MIF_ADD_INTERFACE, an IPv6 request naming the peer's address and two
- * sources, and a response, each in an INFORMATIONAL with its Nonce.
- */
-static void mif_add_message(const char *name, bool response)
-{
-	static struct mif_add a;
-	static struct mif_add_reply r;
-	static const uint8_t nonce[32] = { 1, 2, 3 };
-	struct ike_nonce nn = { .data = nonce, .len = sizeof(nonce) };
 	struct ike_message m = {
 		.hdr = { .spi_i = 0x0123456789abcdefULL,
 			 .spi_r = 0xfedcba9876543210ULL,
@@ -656,6 +651,22 @@ static void mif_add_message(const char *name, bool response)
 	ike_writer_free(&out);
 	for (int i = 0; i < 3; i++)
 		ike_writer_free(&w[i]);
+}
+
+/*
+ * MIF_ADD_INTERFACE, an IPv6 request naming the peer's address and two
+ * sources, and a response, each in an INFORMATIONAL with its Nonce.
+ */
+static void mif_add_message(const char *name, bool response)
+{
+	static struct mif_add a;
+	static struct mif_add_reply r;
+	static const uint8_t nonce[32] = { 1, 2, 3 };
+	struct ike_nonce nn = { .data = nonce, .len = sizeof(nonce) };
+	struct ike_message m = {
+		.hdr = { .spi_i = 0x0123456789abcdefULL,
+			 .spi_r = 0xfedcba9876543210ULL,
+			 .exchange = IKE_EXCH_INFORMATIONAL,
 			 .flags = response ? IKE_FLAG_RESPONSE :
 					     IKE_FLAG_INITIATOR,
 			 .msg_id = 3 },
