@@ -83,7 +83,7 @@ port=5000
 # mif0..2 during the run).
 measure() {
 	local out k src line
-	local -a before=() after=() pids=() flows=()
+	local -a before=() after=() pids=() fl=()
 	port=$((port + 1))
 	for k in 0 1 2; do before[k]=$(esp_packets "$EU" "out$k"); done
 	ip netns exec "$SG" "$TG" recv 10.99.0.1 "$port" 3 "$warmup" "$secs" >"$T/recv.out" 2>&1 &
@@ -99,14 +99,14 @@ measure() {
 	for k in 0 1 2; do after[k]=$(esp_packets "$EU" "out$k"); done
 	out=$(grep '^total ' "$T/recv.out" | sed 's/.*mbit=\([0-9.]*\).*/\1/')
 	while read -r line; do
-		flows+=("$(sed 's/.*mbit=//' <<<"$line")")
+		fl+=("${line##*mbit=}")
 	done < <(grep '^flow ' "$T/recv.out")
-	if [ -z "$out" ] || [ ${#flows[@]} -ne 3 ]; then
+	if [ -z "$out" ] || [ ${#fl[@]} -ne 3 ]; then
 		echo "# run from $*: $(cat "$T/recv.out" "$T/send.err" 2>/dev/null | tr '\n' ' ')" >&2
 		echo "n/a n/a n/a n/a 0 0 0"
 		return
 	fi
-	echo "$out ${flows[*]} $((after[0] - before[0])) $((after[1] - before[1])) $((after[2] - before[2]))"
+	echo "$out ${fl[*]} $((after[0] - before[0])) $((after[1] - before[1])) $((after[2] - before[2]))"
 }
 
 declare -A total flows esp
