@@ -135,8 +135,8 @@ fig1_up() {
 
 # fig1_mifd_up DIR [KEY = VALUE...]: start mifd in SG and EU with DIR's
 # sockets (DIR/eu.sock, DIR/sg.sock) and configurations, the extra lines
-# in EU's, bring the connection up and wait (120 s) for its three Child
-# SAs in both kernels.
+# in EU's, bring the connection up and wait (180 s: a loaded emulator is
+# slow) for its three Child SAs in both kernels.
 fig1_mifd_up() {
 	local dir=$1 i
 	shift
@@ -144,8 +144,8 @@ fig1_mifd_up() {
 	fig1_conf sg >"$dir/sg.conf"
 	mifd_start "$SG" "$dir/sg.conf" "$dir/sg.sock" &&
 		mifd_start "$EU" "$dir/eu.conf" "$dir/eu.sock" &&
-		mifd_ctl "$EU" "$dir/eu.sock" ike up a -w 60 >/dev/null || return 1
-	for ((i = 0; i < 600; i++)); do
+		mifd_ctl "$EU" "$dir/eu.sock" ike up a >/dev/null || return 1
+	for ((i = 0; i < 900; i++)); do
 		[ "$(ip -n "$EU" xfrm state | grep -c '^src 10\.88\.')" -eq 6 ] &&
 			[ "$(ip -n "$SG" xfrm state | grep -c '^src 10\.88\.')" -eq 6 ] &&
 			ip -n "$EU" xfrm policy list dir out src 10.9.0.3/32 | grep -q 'tmpl src 10.88.2.1' &&
