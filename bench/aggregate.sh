@@ -88,12 +88,14 @@ measure() {
 	local -a before=() after=() pids=() fl=()
 	port=$((port + 1))
 	for k in 0 1 2; do before[k]=$(esp_packets "$EU" "out$k"); done
-	ip netns exec "$SG" "$TG" recv 10.99.0.1 "$port" 3 "$warmup" "$secs" >"$T/recv.out" 2>&1 &
+	# Bounded: a flow whose connection never comes must not hold the run.
+	ip netns exec "$SG" timeout $((warmup + secs + 60)) \
+		"$TG" recv 10.99.0.1 "$port" 3 "$warmup" "$secs" >"$T/recv.out" 2>&1 &
 	local rpid=$!
 	sleep 0.5
 	for src in "$@"; do
-		ip netns exec "$EU" "$TG" send "$src" 10.99.0.1 "$port" $((warmup + secs + 10)) \
-			2>>"$T/send.err" &
+		ip netns exec "$EU" timeout -k 5 $((warmup + secs + 60)) \
+			"$TG" send "$src" 10.99.0.1 "$port" $((warmup + secs + 10)) 2>>"$T/send.err" &
 		pids+=($!)
 	done
 	wait "$rpid"
