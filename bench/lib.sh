@@ -60,3 +60,107 @@ spis() {
 		}
 	}' >"$2"
 }
+
+# ---- figure 1 with two mifd (bench/aggregate.sh, bench/failover.sh) ----
+# As selftests/interop/fig1.sh: namespaces EU and SG (set by fig1_up)
+# joined by three veth pairs, mifK in EU (10.88.K.1/24) to pmifK in SG
+# (10.88.K.2/24), K = 0, 1, 2; SG's side of the tunnels is 10.99.0.1 on
+# its lo. One connection, its IKE SA on pair 0, per_interface = yes and
+# three vips: a Child SA on each pair, the one on mifK carrying EU's inner
+# address 10.9.0.(K+1) alone. IKE aes256gcm16-prfsha256-x25519, ESP
+# aes256gcm16, tunnel mode, PSK.
+
+FIG1_PSK=0x6d69662d62656e63682d616767726567617465
+
+# fig1_conf eu|sg [KEY = VALUE...]: the configuration of one side, with
+# the extra lines given (dpd = 0 and retransmissions after 5 s unless
+# they are among them).
+fig1_conf() {
+	local side=$1 me=1 peer=2
+	shift
+	[ "$side" = eu ] || { me=2 peer=1; }
+	echo "[mifd]"
+	echo "log_level = notice"
+	echo
+	echo "[conn a]"
+	echo "local = 10.88.0.$me"
+	echo "remote = 10.88.0.$peer"
+	if [ "$side" = eu ]; then
+		echo "local_id = fqdn:eu.example"
+		echo "remote_id = fqdn:sg.example"
+		echo "vips = 0.0.0.0, 0.0.0.0, 0.0.0.0"
+		echo "remote_ts = 10.99.0.0/16"
+		echo "interfaces = mif0:200, mif1:150, mif2:100"
+		echo "per_interface = yes"
+	else
+		echo "local_id = fqdn:sg.example"
+		echo "remote_id = fqdn:eu.example"
+		echo "pool = 10.9.0.0/24"
+		echo "local_ts = 10.99.0.0/16"
+		echo "interfaces = pmif0:200, pmif1:150, pmif2:100"
+	fi
+	echo "psk = $FIG1_PSK"
+	echo "ike = aes256gcm16-prfsha256-x25519"
+	echo "esp = aes256gcm16"
+	echo "mode = tunnel"
+	printf '%s\n' "$@" | grep -q '^dpd ' || echo "dpd = 0"
+	printf '%s\n' "$@" | grep -q '^retransmit_base ' || echo "retransmit_base = 5s"
+	[ $# -eq 0 ] || printf '%s\n' "$@"
+}
+
+# fig1_up: the namespaces and their links, routes to the inner networks
+# (10.99.0.0/24 from EU over mif0, 10.9.0.0/24 from SG over pmif0; the
+# tunnels' policies pick the SA, so the route only has to exist), no
+# reverse path filter (replies to 10.9.0.2 come out of the tunnel on
+# pmif1).
+fig1_up() {
+	local k ns d
+	make_netns EU && make_netns SG || return 1
+	for k in 0 1 2; do
+		ip -n "$EU" link add "mif$k" type veth peer name "pmif$k" netns "$SG" &&
+			ip -n "$EU" addr add "10.88.$k.1/24" dev "mif$k" &&
+			ip -n "$SG" addr add "10.88.$k.2/24" dev "pmif$k" &&
+			ip -n "$EU" link set "mif$k" up && ip -n "$SG" link set "pmif$k" up ||
+			return 1
+	done
+	ip -n "$SG" addr add 10.99.0.1/32 dev lo &&
+		ip -n "$EU" route add 10.99.0.0/24 via 10.88.0.2 &&
+		ip -n "$SG" route add 10.9.0.0/24 via 10.88.0.1 || return 1
+	for ns in "$EU" "$SG"; do
+		for d in all default; do
+			ip netns exec "$ns" sysctl -qw "net.ipv4.conf.$d.rp_filter=0" || return 1
+		done
+	done
+}
+
+# fig1_mifd_up DIR [KEY = VALUE...]: start mifd in SG and EU with DIR's
+# sockets (DIR/eu.sock, DIR/sg.sock) and configurations, the extra lines
+# in EU's, bring the connection up and wait (180 s: a loaded emulator is
+# slow) for its three Child SAs in both kernels.
+fig1_mifd_up() {
+	local dir=$1 i
+	shift
+	fig1_conf eu "$@" >"$dir/eu.conf"
+	fig1_conf sg >"$dir/sg.conf"
+	mifd_start "$SG" "$dir/sg.conf" "$dir/sg.sock" &&
+		mifd_start "$EU" "$dir/eu.conf" "$dir/eu.sock" &&
+		mifd_ctl "$EU" "$dir/eu.sock" ike up a >/dev/null || return 1
+	for ((i = 0; i < 900; i++)); do
+		[ "$(ip -n "$EU" xfrm state | grep -c '^src 10\.88\.')" -eq 6 ] &&
+			[ "$(ip -n "$SG" xfrm state | grep -c '^src 10\.88\.')" -eq 6 ] &&
+			ip -n "$EU" xfrm policy list dir out src 10.9.0.3/32 | grep -q 'tmpl src 10.88.2.1' &&
+			return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# fig1_mifd_down: stop both mifd, empty both kernels' SAD and SPD.
+fig1_mifd_down() {
+	local ns
+	mifd_stop >/dev/null 2>&1
+	for ns in "$EU" "$SG"; do
+		ip -n "$ns" xfrm state flush
+		ip -n "$ns" xfrm policy flush
+	done
+}

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A paced UDP stream and its receiver, for bench/failover.sh:
+ *
+ *   udp_stream send SRC DST PORT RATE SECONDS
+ *   udp_stream recv ADDR PORT RATE SECONDS
+ *
+ * The sender sends RATE datagrams a second for SECONDS from SRC to
+ * DST:PORT, datagram k due k / RATE seconds after the first and carrying
+ * k. When it runs late (the emulator was descheduled), the slots already
+ * past are skipped, not sent in a burst that would overflow queues and
+ * count as losses of the path; the last one is always sent. A send that
+ * fails (no route, the address gone) is counted and the stream goes on.
+ * At the end it prints
+ *
+ *   sent=N send_errors=E skipped=S late_max_ms=L
+ *
+ * N + E datagrams were handed to the kernel or tried to be.
+ *
+ * The receiver takes the datagrams numbered below RATE * SECONDS on
+ * ADDR:PORT; it stops shortly after the last one came, or SECONDS + 3 s
+ * after the first one (30 s if none comes), and prints
+ *
+ *   received=R duplicates=D gap_ms=G gap_from_ms=F recovered=yes|no
+ *
+ * received counts distinct sequence numbers: the datagrams lost are the
+ * sender's N + E minus R. Its socket buffer is made large (as root), so
+ * that a late reader loses nothing. gap is the longest time without a
+ * datagram: between two arrivals, or, when the stream's last datagrams
+ * never came, from the last arrival to when the last one was due (when
+ * that is the longest, recovered=no: the stream did not come back).
+ * gap_from is when that gap began, from the first arrival.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_COUNT (1u << 24)
+
+struct datagram {
+	uint64_t seq;	/* network order */
+	uint8_t pad[56];
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t be64(uint64_t v)
+{
+	return ((uint64_t)htonl((uint32_t)v) << 32) | htonl((uint32_t)(v >> 32));
+}
+
+static int addr_of(const char *s, uint16_t port, struct sockaddr_in *sin)
+{
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(port);
+	if (inet_pton(AF_INET, s, &sin->sin_addr) != 1) {
+		fprintf(stderr, "udp_stream: not an IPv4 address: %s\n", s);
+		return -1;
+	}
+	return 0;
+}
+
+static int number(const char *s, unsigned long max, unsigned long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *v == 0 || *v > max) {
+		fprintf(stderr, "udp_stream: not a number from 1 to %lu: %s\n", max, s);
+		return -1;
+	}
+	return 0;
+}
+
+static int do_send(const char *src, const char *dst, uint16_t port,
+		   unsigned long rate, unsigned long secs)
+{
+	struct sockaddr_in from, to;
+	struct datagram d = { 0 };
+	uint64_t n = (uint64_t)rate * secs, k, t0, due, t, late_max = 0;
+	uint64_t sent = 0, errors = 0, skipped = 0, now_slot;
+	struct timespec ts;
+	int fd;
+
+	if (addr_of(src, 0, &from) || addr_of(dst, port, &to))
+		return 2;
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&from, sizeof(from))) {
+		perror("udp_stream: socket or bind");
+		return 1;
+	}
+	t0 = now_ns();
+	for (k = 0; k < n; k++) {
+		due = t0 + k * 1000000000u / rate;
+		t = now_ns();
+		if (t < due) {
+			ts.tv_sec = (time_t)(due / 1000000000u);
+			ts.tv_nsec = (long)(due % 1000000000u);
+			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+				;
+		} else {
+			if (t - due > late_max)
+				late_max = t - due;
+			/* Skip the slots already past, but never the last. */
+			now_slot = (t - t0) * rate / 1000000000u;
+			if (now_slot > k) {
+				if (now_slot > n - 1)
+					now_slot = n - 1;
+				skipped += now_slot - k;
+				k = now_slot;
+			}
+		}
+		d.seq = be64(k);
+		if (sendto(fd, &d, sizeof(d), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+			errors++;
+		else
+			sent++;
+	}
+	printf("sent=%" PRIu64 " send_errors=%" PRIu64 " skipped=%" PRIu64
+	       " late_max_ms=%.1f\n", sent, errors, skipped, late_max / 1e6);
+	close(fd);
+	return 0;
+}
+
+static int do_recv(const char *addr, uint16_t port, unsigned long rate,
+		   unsigned long secs)
+{
+	uint64_t n = (uint64_t)rate * secs, got = 0, dups = 0, seq;
+	uint64_t first = 0, last = 0, t, end, gap = 0, gap_from = 0, last_seq = 0;
+	int tail = 0;
+	struct sockaddr_in sin;
+	struct datagram d;
+	struct pollfd p;
+	uint8_t *seen;
+	ssize_t len;
+	int fd, timeout, size = 8 << 20;
+
+	if (addr_of(addr, port, &sin))
+		return 2;
+	if (n > MAX_COUNT) {
+		fprintf(stderr, "udp_stream: at most %u datagrams\n", MAX_COUNT);
+		return 2;
+	}
+	seen = calloc(n, 1);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (!seen || fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin))) {
+		perror("udp_stream: socket or bind");
+		return 1;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	end = now_ns() + 30000000000u;
+	p.fd = fd;
+	p.events = POLLIN;
+	while (got < n) {
+		t = now_ns();
+		if (t >= end)
+			break;
+		timeout = (int)((end - t) / 1000000u) + 1;
+		if (poll(&p, 1, timeout) <= 0)
+			continue;
+		len = recv(fd, &d, sizeof(d), 0);
+		if (len != (ssize_t)sizeof(d))
+			continue;
+		t = now_ns();
+		seq = be64(d.seq);
+		if (seq >= n)
+			continue;
+		if (seen[seq]) {
+			dups++;
+			continue;
+		}
+		seen[seq] = 1;
+		if (!got) {
+			first = t;
+			end = t + (secs + 3) * 1000000000u;
+		} else if (t - last > gap) {
+			gap = t - last;
+			gap_from = last - first;
+		}
+		last = t;
+		if (seq > last_seq)
+			last_seq = seq;
+		got++;
+		/* The last one: wait a little for any overtaken. */
+		if (seq == n - 1 && end > t + 200000000u)
+			end = t + 200000000u;
+	}
+	/* The tail that never came: from the last arrival to when it was due. */
+	if (got && last_seq < n - 1) {
+		t = first + (n - 1) * 1000000000u / rate;
+		if (t > last && t - last > gap) {
+			gap = t - last;
+			gap_from = last - first;
+			tail = 1;
+		}
+	}
+	printf("received=%" PRIu64 " duplicates=%" PRIu64
+	       " gap_ms=%.1f gap_from_ms=%.1f recovered=%s\n",
+	       got, dups, gap / 1e6, gap_from / 1e6,
+	       got && !tail ? "yes" : "no");
+	free(seen);
+	close(fd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long port, rate, secs;
+
+	if (argc == 7 && !strcmp(argv[1], "send")) {
+		if (number(argv[4], 65535, &port) || number(argv[5], 1000000, &rate) ||
+		    number(argv[6], 3600, &secs))
+			return 2;
+		return do_send(argv[2], argv[3], (uint16_t)port, rate, secs);
+	}
+	if (argc == 6 && !strcmp(argv[1], "recv")) {
+		if (number(argv[3], 65535, &port) || number(argv[4], 1000000, &rate) ||
+		    number(argv[5], 3600, &secs))
+			return 2;
+		return do_recv(argv[2], (uint16_t)port, rate, secs);
+	}
+	fprintf(stderr, "usage: udp_stream send SRC DST PORT RATE SECONDS\n"
+			"       udp_stream recv ADDR PORT RATE SECONDS\n");
+	return 2;
+}
