@@ -288,11 +288,11 @@ static int make_copies(struct ikesa *sa, struct add_job *j)
 
 /*
  * Install every copy: one clone of the source addresses when it copies
- * exactly the derived Child SAs, else one Child SA at a time. The
- * copies' spi_out must be set. Keys wiped.
+ * exactly the derived Child SAs (clone), else one Child SA at a time.
+ * The copies' spi_out must be set. Keys wiped.
  */
-static int install(struct ikesa *sa, struct add_job *j,
-		   const struct add_nonces *nn, uint64_t now)
+static int install_as(struct ikesa *sa, struct add_job *j,
+		      const struct add_nonces *nn, uint64_t now, bool clone)
 {
 	struct backend *b = sa->engine->backend;
 	struct kernel_clone_sa *e = NULL;
@@ -300,7 +300,6 @@ static int install(struct ikesa *sa, struct add_job *j,
 	struct kernel_scope scope;
 	struct kernel_iface_result res;
 	struct child_keys k;
-	bool clone = b->ops->clone_addr && !j->partial;
 	int ret = 0;
 
 	memset(&kc, 0, sizeof(kc));
@@ -393,6 +392,26 @@ static int install(struct ikesa *sa, struct add_job *j,
 		j->copy[i] = NULL;
 	}
 	return 0;
+}
+
+/*
+ * A backend that cannot clone (no xfrm_mif, its per-SA path has no
+ * clone: -EOPNOTSUPP) gets the Child SAs one at a time.
+ */
+static int install(struct ikesa *sa, struct add_job *j,
+		   const struct add_nonces *nn, uint64_t now)
+{
+	struct backend *b = sa->engine->backend;
+	int ret;
+
+	if (b->ops->clone_addr && !j->partial) {
+		ret = install_as(sa, j, nn, now, true);
+		if (ret != -EOPNOTSUPP)
+			return ret;
+		engine_logf(sa->engine, ENGINE_LOG_DEBUG, sa, "clone: not "
+			    "supported here, one Child SA at a time");
+	}
+	return install_as(sa, j, nn, now, false);
 }
 
 static int note_iface(struct mif_interfaces *l, const struct mif_add *a);

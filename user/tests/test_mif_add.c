@@ -549,6 +549,36 @@ static void without_clone(void **state)
 }
 
 /*
+ * A backend whose clone_addr cannot (mifd's without xfrm_mif: the per-SA
+ * path has no clone) gives the same result as one without it.
+ */
+static int clone_unsupported(struct backend *b, const struct kernel_clone *c,
+			     const struct kernel_scope *s,
+			     struct kernel_iface_result *r)
+{
+	return -EOPNOTSUPP;
+}
+
+static void clone_not_supported(void **state)
+{
+	static struct backend_ops nope;
+	struct kids *k = calloc(1, sizeof(*k));
+	struct world *w = world_new(k, 4, true);
+	struct ikesa *a;
+	struct ip_addr na = ip("192.0.2.11");
+
+	nope = fake_ops;
+	nope.clone_addr = clone_unsupported;
+	w->f[0].b.ops = w->f[1].b.ops = &nope;
+	a = establish(w, 4);
+	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, 10), 0);
+	pump(w, 10);
+	check_derived(w, 4);
+	world_free(w);
+	free(k);
+}
+
+/*
  * add_interfaces = yes: an address that comes up on eth1 starts the add
  * by itself, once; its announcement follows in a second exchange.
  */
@@ -682,6 +712,7 @@ int main(void)
 		cmocka_unit_test(add_one),
 		cmocka_unit_test(add_ten),
 		cmocka_unit_test(without_clone),
+		cmocka_unit_test(clone_not_supported),
 		cmocka_unit_test(automatic),
 		cmocka_unit_test(replay),
 		cmocka_unit_test(refused_by_peer),
