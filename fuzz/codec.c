@@ -18,6 +18,7 @@
 
 #include "ike/message.h"
 #include "ike/mif.h"
+#include "ike/mif_move.h"
 #include "ike/notify.h"
 #include "ike/sk.h"
 
@@ -68,6 +69,7 @@ union mif_data {
 	struct mif_supported supported;
 	struct mif_interfaces interfaces;
 	struct mif_child_path path;
+	struct mif_move move;
 };
 
 static int mif_parse(uint16_t type, union mif_data *d, const uint8_t *p,
@@ -78,6 +80,8 @@ static int mif_parse(uint16_t type, union mif_data *d, const uint8_t *p,
 		return mif_supported_parse(&d->supported, p, len, err);
 	case IKE_N_MIF_INTERFACES:
 		return mif_interfaces_parse(&d->interfaces, p, len, err);
+	case IKE_N_MIF_MOVE:
+		return mif_move_parse(&d->move, p, len, err);
 	}
 	return mif_child_path_parse(&d->path, p, len, err);
 }
@@ -90,6 +94,8 @@ static int mif_build(struct ike_writer *w, uint16_t type,
 		return mif_supported_build(w, &d->supported, err);
 	case IKE_N_MIF_INTERFACES:
 		return mif_interfaces_build(w, &d->interfaces, err);
+	case IKE_N_MIF_MOVE:
+		return mif_move_build(w, &d->move, err);
 	}
 	return mif_child_path_build(w, &d->path, err);
 }
@@ -135,7 +141,8 @@ static void mif_notifies(const struct ike_chain *c)
 		n = c->pl[i].notify;
 		if (n->type == IKE_N_MIF_SUPPORTED ||
 		    n->type == IKE_N_MIF_INTERFACES ||
-		    n->type == IKE_N_MIF_CHILD_PATH)
+		    n->type == IKE_N_MIF_CHILD_PATH ||
+		    n->type == IKE_N_MIF_MOVE)
 			mif_notify(n->type, n->data, n->len);
 	}
 }
