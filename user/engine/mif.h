@@ -18,6 +18,7 @@
 #include "ike/message.h"
 #include "ike/mif.h"
 #include "ike/notify.h"
+#include "engine/mif_move.h"
 #include "engine/mif_path.h"
 
 struct engine;
@@ -62,12 +63,18 @@ struct mif_sa {
 	 */
 	unsigned int n_places;
 	struct mif_place places[MIF_PLACES_MAX];
+	/* Moves (mif_move.c): ours waiting for the window, the rate limit. */
+	struct mif_move_sa move;
 };
 
 /* Room for the MIF notifies of one message we build. */
 struct mif_payloads {
 	struct ike_notify supported, ifaces, invalid;
 	uint8_t supported_data[MIF_SUPPORTED_LEN];
+	/* An INFORMATIONAL response's MIF_MOVE answer, COOKIE2 echo. */
+	struct ike_notify move, cookie2;
+	uint8_t move_data[MIF_MOVE_MAX_LEN];
+	uint8_t cookie2_data[IKE_COOKIE_MAX];
 	struct ike_writer w;	/* MIF_INTERFACES data */
 };
 

@@ -14,6 +14,9 @@ static const struct notify_entry *const table[] = {
 	&notify_mif_child_path,
 	&notify_mif_invalid_interfaces,
 	&notify_mif_unacceptable_path,
+	&notify_mif_move,
+	&notify_mif_unacceptable_move,
+	&notify_cookie2,
 };
 
 #define N_ENTRIES	(sizeof(table) / sizeof(table[0]))

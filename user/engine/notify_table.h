@@ -18,6 +18,7 @@
 
 #include "ike/message.h"
 
+struct engine_msg;
 struct ikesa;
 struct mif_payloads;
 
@@ -37,6 +38,14 @@ struct notify_ctx {
 	/* A request: its response, being built, and room for notifies. */
 	struct ike_chain *out;
 	struct mif_payloads *mif;
+	/* The message itself (its addresses). */
+	const struct engine_msg *msg;
+	/*
+	 * Set by a handler that answers the request later itself (a move
+	 * waiting for its return-routability check, mif_move.h): the
+	 * exchange sends no response now.
+	 */
+	bool defer;
 };
 
 struct notify_entry {
@@ -80,5 +89,8 @@ extern const struct notify_entry notify_mif_interfaces;	/* mif_announce.c */
 extern const struct notify_entry notify_mif_invalid_interfaces;
 extern const struct notify_entry notify_mif_child_path;	/* mif_path.c */
 extern const struct notify_entry notify_mif_unacceptable_path;
+extern const struct notify_entry notify_mif_move;	/* mif_move.c */
+extern const struct notify_entry notify_mif_unacceptable_move;
+extern const struct notify_entry notify_cookie2;
 
 #endif
