@@ -150,8 +150,14 @@ static int carry_out(struct ikesa *sa, const struct ip_addr *old,
 			    "updating the policy table");
 	if (local && ip_addr_equal(&sa->local, old))
 		sa->local = *new;
-	if (!local && ip_addr_equal(&sa->remote, old))
+	if (!local && ip_addr_equal(&sa->remote, old)) {
 		sa->remote = *new;
+		/* Filed by the peer's address, as nat_follow() does. */
+		if (!sa->initiator) {
+			sa_table_remove(&e->by_peer, &sa->by_peer);
+			engine_hash_peer(e, sa);
+		}
+	}
 	snprintf(n, sizeof(n), "moved %s (%u SAs, %u policies)",
 		 local ? "ours" : "the peer's", r.states, r.policies);
 	log_move(sa, ENGINE_LOG_NOTICE, n, old, new, NULL);
