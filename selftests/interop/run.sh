@@ -57,6 +57,10 @@ else
 	[ -x "$dir/refuse.sh" ] && files+=("$dir/refuse.sh")
 	[ -x "$dir/frag.sh" ] && files+=("$dir/frag.sh")
 	[ -x "$dir/nat.sh" ] && files+=("$dir/nat.sh")
+	[ -x "$dir/fig3.sh" ] && files+=("$dir/fig3.sh")
+	[ -x "$dir/fig6.sh" ] && files+=("$dir/fig6.sh")
+	[ -x "$dir/fig13.sh" ] && files+=("$dir/fig13.sh")
+	[ -x "$dir/forged.sh" ] && files+=("$dir/forged.sh")
 fi
 
 echo "TAP version 13"
