@@ -50,6 +50,8 @@ struct mif_move_sa {
  * usable address of its owner), -EBUSY (too many moves queued).
  * Without MIF, a move of our IKE SA's own address re-establishes the
  * IKE SA (we initiated it: break-before-make, as ike_reauth does).
+ * Called after a kernel failover, before the Child SAs' view is
+ * updated: the view must still name old (the exchange updates it).
  */
 int mif_move_start(struct ikesa *sa, const struct ip_addr *old,
 		   const struct ip_addr *new, bool local, uint64_t now);
