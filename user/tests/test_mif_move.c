@@ -491,6 +491,44 @@ static void refuse_failed_check(void **state)
 	world_free(w);
 }
 
+/*
+ * The check's answer must come from the new address: one that comes
+ * from elsewhere (here A's old address, where A answers a check that
+ * reached it there) refuses the move, even with the right cookie.
+ */
+static void refuse_answer_elsewhere(void **state)
+{
+	struct world *w = world_new(true, KERNEL_MODE_TUNNEL, false);
+	struct ip_addr o = ip("192.0.2.11"), n = ip("192.0.2.111");
+	struct dgram d;
+	struct ikesa *a;
+
+	establish(w);
+	renumber_eth1(w, 2000);
+	a = only_sa(w, 0);
+	assert_int_equal(mif_move_start(a, &o, &n, true, 3000), 0);
+	d = pop(w);			/* A's MIF_MOVE, to B */
+	deliver(w, &d, 3000);
+	free(d.buf);
+	assert_int_equal(w->n, 1);	/* B's check, to the new address */
+	d = pop(w);
+	assert_true(ip_addr_equal(&d.dst, &n));
+	d.dst = o;
+	deliver(w, &d, 3000);
+	free(d.buf);
+	settle(w, 3000);
+	assert_int_equal(logged(ENGINE_LOG_WARNING, "the answer came from "
+				"192.0.2.11"), 1);
+	assert_int_equal(logged(ENGINE_LOG_WARNING, "MIF_UNACCEPTABLE_MOVE"),
+			 1);
+	assert_int_equal(w->f[0].n_move, 0);
+	assert_int_equal(w->f[1].n_move, 0);
+	assert_non_null(child_on(a, "192.0.2.11", "198.51.100.12"));
+	assert_false(a->req.active);
+	assert_false(only_sa(w, 1)->req.active);
+	world_free(w);
+}
+
 /* A replayed MIF_MOVE gets the stored answer, never a second move. */
 static void replay(void **state)
 {
@@ -593,6 +631,7 @@ int main(void)
 		cmocka_unit_test(refuse_without_mif),
 		cmocka_unit_test(refuse_rate),
 		cmocka_unit_test(refuse_failed_check),
+		cmocka_unit_test(refuse_answer_elsewhere),
 		cmocka_unit_test(replay),
 	};
 
