@@ -21,6 +21,7 @@
 #include "ike/mif.h"
 #include "ike/mif_delete.h"
 #include "ike/mif_add.h"
+#include "ike/mif_move.h"
 #include "ike/notify.h"
 #include "ike/sk.h"
 
@@ -74,6 +75,7 @@ union mif_data {
 	struct mif_delete del;
 	struct mif_add add;
 	struct mif_add_reply add_reply;
+	struct mif_move move;
 };
 
 /* MIF_ADD_INTERFACE's data as a response's (type 0 is no MIF notify). */
@@ -93,6 +95,8 @@ static int mif_parse(uint16_t type, union mif_data *d, const uint8_t *p,
 		return mif_add_parse(&d->add, p, len, err);
 	case MIF_ADD_REPLY:
 		return mif_add_reply_parse(&d->add_reply, p, len, err);
+	case IKE_N_MIF_MOVE:
+		return mif_move_parse(&d->move, p, len, err);
 	}
 	return mif_child_path_parse(&d->path, p, len, err);
 }
@@ -111,6 +115,8 @@ static int mif_build(struct ike_writer *w, uint16_t type,
 		return mif_add_build(w, &d->add, err);
 	case MIF_ADD_REPLY:
 		return mif_add_reply_build(w, &d->add_reply, err);
+	case IKE_N_MIF_MOVE:
+		return mif_move_build(w, &d->move, err);
 	}
 	return mif_child_path_build(w, &d->path, err);
 }
@@ -158,7 +164,8 @@ static void mif_notifies(const struct ike_chain *c)
 		    n->type == IKE_N_MIF_INTERFACES ||
 		    n->type == IKE_N_MIF_CHILD_PATH ||
 		    n->type == IKE_N_MIF_DELETE_INTERFACE ||
-		    n->type == IKE_N_MIF_ADD_INTERFACE)
+		    n->type == IKE_N_MIF_ADD_INTERFACE ||
+		    n->type == IKE_N_MIF_MOVE)
 			mif_notify(n->type, n->data, n->len);
 		if (n->type == IKE_N_MIF_ADD_INTERFACE)
 			mif_notify(MIF_ADD_REPLY, n->data, n->len);

@@ -61,6 +61,10 @@ else
 	[ -x "$dir/del.sh" ] && files+=("$dir/del.sh")
 	[ -x "$dir/fig7.sh" ] && files+=("$dir/fig7.sh")
 	[ -x "$dir/fig10.sh" ] && files+=("$dir/fig10.sh")
+	[ -x "$dir/fig3.sh" ] && files+=("$dir/fig3.sh")
+	[ -x "$dir/fig6.sh" ] && files+=("$dir/fig6.sh")
+	[ -x "$dir/fig13.sh" ] && files+=("$dir/fig13.sh")
+	[ -x "$dir/forged.sh" ] && files+=("$dir/forged.sh")
 fi
 
 echo "TAP version 13"

@@ -20,11 +20,103 @@ struct iface_args {
 	const char *conn;	/* NULL: every connection */
 };
 
-/* mifctl ike iface move OLD NEW ... (mif_move.c) */
+/* Why a move could not start, in words (mif_move_start()'s errors). */
+static const char *move_error(int err)
+{
+	switch (err) {
+	case -EOPNOTSUPP:
+		return "MIF not negotiated with this peer, or no kernel support";
+	case -ENOENT:
+		return "no Child SA on the old address";
+	case -EADDRNOTAVAIL:
+		return "the new address is not announced on an interface up";
+	case -EBUSY:
+		return "too many moves waiting";
+	case -EAGAIN:
+		return "the IKE SA is not established";
+	}
+	return strerror(-err);
+}
+
+/* Whether sa has a Child SA on addr, as our (or the peer's) address. */
+static bool holds(const struct ikesa *sa, const struct ip_addr *addr,
+		  bool local)
+{
+	const struct childsa *c;
+	struct engine_child_view cv;
+
+	engine_for_each_child(c, sa) {
+		engine_child_view(sa, c, &cv);
+		if (ip_addr_equal(local ? &cv.local : &cv.remote, addr))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * mifctl ike iface move OLD NEW [peer] (engine/mif_move.c): every IKE SA
+ * with Child SAs on OLD (ours; with "peer", the peer's address) moves
+ * them to NEW. The reply lists the IKE SAs started, and those that
+ * could not start with the reason.
+ */
 static struct json_object *op_move(struct daemon *d,
 				   const struct iface_args *a)
 {
-	return jerr("iface move: not implemented");
+	struct json_object *o, *started, *failed, *e;
+	struct engine_ike_view v;
+	struct ip_addr old, new;
+	struct ikesa *sa;
+	char buf[160];
+	bool local = true;
+	unsigned int n = 0, nf = 0;
+	int ret;
+
+	if (a->argc < 2 || a->argc > 3 ||
+	    (a->argc == 3 && strcmp(a->argv[2], "peer")))
+		return jerr("iface move: usage: move OLD NEW [peer]");
+	if (ip_addr_parse(a->argv[0], &old) || ip_addr_parse(a->argv[1], &new))
+		return jerr("iface move: OLD and NEW must be IP addresses");
+	if (old.family != new.family || ip_addr_equal(&old, &new))
+		return jerr("iface move: OLD and NEW must be two addresses "
+			    "of one family");
+	if (a->argc == 3)
+		local = false;
+	if (!d->have_engine)
+		return jerr("iface move: the engine is not running");
+	started = json_object_new_array();
+	failed = json_object_new_array();
+	engine_for_each_sa(sa, &d->engine) {
+		engine_ike_view(sa, &v);
+		if (v.state != IKESA_ESTABLISHED ||
+		    (a->conn && (!v.conn || strcmp(v.conn->name, a->conn))) ||
+		    !holds(sa, &old, local))
+			continue;
+		ret = engine_iface_move(sa, &old, &new, local, daemon_now());
+		e = json_object_new_object();
+		jadd_str(e, "conn", v.conn ? v.conn->name : "");
+		jadd_hex(e, "spi_i", v.spi_i, 16);
+		jadd_hex(e, "spi_r", v.spi_r, 16);
+		jadd_addr(e, "remote", &v.remote);
+		if (ret) {
+			jadd_str(e, "error", move_error(ret));
+			json_object_array_add(failed, e);
+			nf++;
+		} else {
+			json_object_array_add(started, e);
+			n++;
+		}
+	}
+	o = json_object_new_object();
+	snprintf(buf, sizeof(buf), "move %s -> %s%s: started on %u IKE SAs"
+		 "%s", a->argv[0], a->argv[1], local ? "" : " (the peer's)",
+		 n, nf ? ", failed on some (see -j)" : "");
+	jadd_str(o, "summary", buf);
+	jadd_addr(o, "old", &old);
+	jadd_addr(o, "new", &new);
+	json_object_object_add(o, "peer", json_object_new_boolean(!local));
+	json_object_object_add(o, "started", started);
+	json_object_object_add(o, "failed", failed);
+	return o;
 }
 
 /*

@@ -473,9 +473,11 @@ static void input_request(struct engine *e, const struct exchange_ops *x,
 	/* Authenticated: where the peer is now, behind its NAT. */
 	nat_follow(sa, m);
 	if (h->msg_id + 1 == sa->resp_next) {
-		/* A retransmission: answer from the cache. */
+		/* A retransmission: answer from the cache, where it came from. */
 		if (sa->resp_buf)
-			ikesa_send(sa, sa->resp_buf, sa->resp_len);
+			ikesa_send_to(sa, m->local, m->local_port, m->remote,
+				      m->remote_port, sa->resp_buf,
+				      sa->resp_len);
 		goto out;
 	}
 	sa->resp_next++;
@@ -660,6 +662,7 @@ static uint64_t sa_deadline(const struct ikesa *sa)
 		d = earliest(d, sa->last_heard + sa->conn->dpd_ms);
 	d = earliest(d, mif_delete_deadline(sa));
 	d = earliest(d, mif_announce_deadline(sa));
+	d = earliest(d, mif_move_deadline(sa));
 	return earliest(d, sa->rekey_at);
 }
 
@@ -778,6 +781,9 @@ static void sa_tick(struct ikesa *sa, uint64_t now)
 	fragment_expire(sa, now);
 	nat_tick(sa, now);
 	if (sa->req.active && now >= sa->req.deadline) {
+		/* A return-routability check gives up sooner (mif_move.h). */
+		if (mif_move_check_timeout(sa, now))
+			return;
 		if (sa->req.tries >= c->retrans_tries) {
 			/* The peer is gone (§2.4): forget everything. */
 			gave_up(sa);
@@ -788,7 +794,7 @@ static void sa_tick(struct ikesa *sa, uint64_t now)
 		sa->req.tries++;
 		sa->req.deadline = now +
 			((uint64_t)c->retrans_base_ms << sa->req.tries);
-		ikesa_send(sa, sa->req.buf, sa->req.len);
+		ikesa_resend_request(sa);
 		return;
 	}
 	/* One request at a time: what is due waits for the next tick. */
@@ -836,6 +842,8 @@ static void sa_tick(struct ikesa *sa, uint64_t now)
 	if (children_rekey(sa, now))
 		return;
 	if (mif_announce_tick(sa, now))
+		return;
+	if (mif_move_tick(sa, now))
 		return;
 	if (c->dpd_ms && now >= sa->last_heard + c->dpd_ms)
 		informational_start(sa, NULL, false, now);

@@ -547,6 +547,13 @@ void engine_child_view(const struct ikesa *sa, const struct childsa *c,
 		       struct engine_child_view *v);
 void engine_sa_set_conn(struct ikesa *sa, const struct conn *c);
 void engine_drop_sa(struct ikesa *sa, enum engine_reason why);
+/*
+ * Move sa's SAs and policies bound to old (ours if local, else the
+ * peer's) to new, by MIF_MOVE (engine/mif_move.h, mif_move_start()).
+ * 0: started or queued, else -errno.
+ */
+int engine_iface_move(struct ikesa *sa, const struct ip_addr *old,
+		      const struct ip_addr *new, bool local, uint64_t now);
 /* How many IKE SAs of e are established, without filling views. */
 unsigned int engine_n_established(const struct engine *e);
 const char *engine_child_name(const struct ikesa *sa,

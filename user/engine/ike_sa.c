@@ -476,7 +476,9 @@ int ikesa_build(struct ikesa *sa, uint8_t exchange, bool response,
 	return 0;
 }
 
-void ikesa_send(struct ikesa *sa, const uint8_t *buf, size_t len)
+void ikesa_send_to(struct ikesa *sa, const struct ip_addr *local,
+		   uint16_t lport, const struct ip_addr *remote,
+		   uint16_t rport, const uint8_t *buf, size_t len)
 {
 	struct engine_send *s = &sa->engine->send;
 	size_t n;
@@ -485,13 +487,36 @@ void ikesa_send(struct ikesa *sa, const uint8_t *buf, size_t len)
 	for (; len; buf += n, len -= n) {
 		n = fragment_dgram_len(buf, len);
 		if (s->fn)
-			s->fn(s->ctx, &sa->local, sa->local_port, &sa->remote,
-			      sa->remote_port, buf, n);
+			s->fn(s->ctx, local, lport, remote, rport, buf, n);
 	}
+}
+
+void ikesa_send(struct ikesa *sa, const uint8_t *buf, size_t len)
+{
+	ikesa_send_to(sa, &sa->local, sa->local_port, &sa->remote,
+		      sa->remote_port, buf, len);
+}
+
+void ikesa_resend_request(struct ikesa *sa)
+{
+	if (sa->req.away)
+		ikesa_send_to(sa, &sa->req.local, sa->local_port,
+			      &sa->req.remote, sa->remote_port, sa->req.buf,
+			      sa->req.len);
+	else
+		ikesa_send(sa, sa->req.buf, sa->req.len);
 }
 
 int ikesa_request(struct ikesa *sa, uint64_t now, uint8_t exchange,
 		  const struct ike_chain *inner)
+{
+	return ikesa_request_away(sa, now, exchange, inner, NULL, NULL);
+}
+
+int ikesa_request_away(struct ikesa *sa, uint64_t now, uint8_t exchange,
+		       const struct ike_chain *inner,
+		       const struct ip_addr *local,
+		       const struct ip_addr *remote)
 {
 	uint8_t *buf;
 	size_t len;
@@ -512,7 +537,12 @@ int ikesa_request(struct ikesa *sa, uint64_t now, uint8_t exchange,
 	sa->req.len = len;
 	sa->req.tries = 0;
 	sa->req.deadline = now + sa->conn->retrans_base_ms;
-	ikesa_send(sa, buf, len);
+	sa->req.away = local && remote;
+	if (sa->req.away) {
+		sa->req.local = *local;
+		sa->req.remote = *remote;
+	}
+	ikesa_resend_request(sa);
 	return 0;
 }
 
@@ -528,6 +558,15 @@ void ikesa_request_done(struct ikesa *sa)
 int ikesa_respond(struct ikesa *sa, uint8_t exchange, uint32_t msg_id,
 		  const struct ike_chain *inner)
 {
+	return ikesa_respond_to(sa, exchange, msg_id, inner, &sa->local,
+				sa->local_port, &sa->remote, sa->remote_port);
+}
+
+int ikesa_respond_to(struct ikesa *sa, uint8_t exchange, uint32_t msg_id,
+		     const struct ike_chain *inner,
+		     const struct ip_addr *local, uint16_t lport,
+		     const struct ip_addr *remote, uint16_t rport)
+{
 	uint8_t *buf;
 	size_t len;
 	int ret;
@@ -538,7 +577,7 @@ int ikesa_respond(struct ikesa *sa, uint8_t exchange, uint32_t msg_id,
 	free(sa->resp_buf);
 	sa->resp_buf = buf;
 	sa->resp_len = len;
-	ikesa_send(sa, buf, len);
+	ikesa_send_to(sa, local, lport, remote, rport, buf, len);
 	return 0;
 }
 

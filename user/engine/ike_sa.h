@@ -39,6 +39,12 @@ struct ikesa_request {
 	unsigned int tries;	/* retransmissions so far */
 	uint64_t deadline;
 	struct request_state *state;	/* NULL: nothing to remember */
+	/*
+	 * Sent, and resent, from local to remote instead of the IKE SA's
+	 * pair (a return-routability check, mif_move.h); ports the SA's.
+	 */
+	bool away;
+	struct ip_addr local, remote;
 };
 
 /*
@@ -244,9 +250,27 @@ int ikesa_encrypt_tail(struct ikesa *sa, struct ike_writer *w, size_t start,
 /* Send a new request with the next message ID and arm retransmission. */
 int ikesa_request(struct ikesa *sa, uint64_t now, uint8_t exchange,
 		  const struct ike_chain *inner);
+/*
+ * The same, sent (and resent) from local to remote, at the IKE SA's
+ * ports, instead of the IKE SA's own pair.
+ */
+int ikesa_request_away(struct ikesa *sa, uint64_t now, uint8_t exchange,
+		       const struct ike_chain *inner,
+		       const struct ip_addr *local,
+		       const struct ip_addr *remote);
+/* Send our request in flight again, where it went. */
+void ikesa_resend_request(struct ikesa *sa);
 /* Answer request msg_id; the answer is kept for replays. */
 int ikesa_respond(struct ikesa *sa, uint8_t exchange, uint32_t msg_id,
 		  const struct ike_chain *inner);
+/*
+ * The same, sent from local to remote: where the request came from
+ * (RFC 7296 §2.11), when that is not the IKE SA's pair.
+ */
+int ikesa_respond_to(struct ikesa *sa, uint8_t exchange, uint32_t msg_id,
+		     const struct ike_chain *inner,
+		     const struct ip_addr *local, uint16_t lport,
+		     const struct ip_addr *remote, uint16_t rport);
 /* Answer with one notify (errors). */
 int ikesa_respond_notify(struct ikesa *sa, uint8_t exchange, uint32_t msg_id,
 			 uint16_t type);
@@ -257,6 +281,10 @@ int ikesa_respond_notify_data(struct ikesa *sa, uint8_t exchange,
 void ikesa_request_done(struct ikesa *sa);
 /* Send a message built by ikesa_build(): one datagram per fragment. */
 void ikesa_send(struct ikesa *sa, const uint8_t *buf, size_t len);
+/* The same, from local to remote instead of the IKE SA's pair. */
+void ikesa_send_to(struct ikesa *sa, const struct ip_addr *local,
+		   uint16_t lport, const struct ip_addr *remote,
+		   uint16_t rport, const uint8_t *buf, size_t len);
 
 /* Decrypted payload bytes. */
 struct ikesa_plain {

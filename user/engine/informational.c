@@ -240,8 +240,19 @@ static void request(struct engine *e, struct ikesa *sa,
 	ctx.mif = &im->mif;
 	ctx.in = m->chain;
 	ctx.now = m->now;
+	ctx.msg = m;
 	notify_dispatch(&ctx, m->chain);
-	ikesa_respond(sa, IKE_EXCH_INFORMATIONAL, m->hdr->msg_id, &im->chain);
+	if (ctx.defer) {
+		/* Answered later: a retransmission meanwhile gets nothing. */
+		free(sa->resp_buf);
+		sa->resp_buf = NULL;
+		sa->resp_len = 0;
+	} else {
+		/* Where the request came from (a check reaches a new address). */
+		ikesa_respond_to(sa, IKE_EXCH_INFORMATIONAL, m->hdr->msg_id,
+				 &im->chain, m->local, m->local_port,
+				 m->remote, m->remote_port);
+	}
 	if (del_ike)
 		ikesa_kill_why(sa, ENGINE_R_PEER);
 	info_msg_free(im);
@@ -256,6 +267,7 @@ static void response(struct engine *e, struct ikesa *sa,
 	const struct info_request *ir;
 	struct childsa *c;
 
+	ctx.msg = m;
 	notify_dispatch(&ctx, m->chain);
 	/* Our announcement, if it rode on this request, is answered. */
 	mif_info_response(sa);
@@ -263,6 +275,8 @@ static void response(struct engine *e, struct ikesa *sa,
 	mif_delete_response(sa, m->chain);
 	/* So is our add of an interface, if it was one. */
 	mif_add_response(sa, m->chain, m->now);
+	/* So is our move, or our return-routability check. */
+	mif_move_info_response(sa);
 	if (sa->state == IKESA_DELETING) {
 		ikesa_kill_why(sa, ENGINE_R_LOCAL);
 		engine_reauth(sa, m->now);

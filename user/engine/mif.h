@@ -18,6 +18,7 @@
 #include "ike/message.h"
 #include "ike/mif.h"
 #include "ike/notify.h"
+#include "engine/mif_move.h"
 #include "engine/mif_path.h"
 
 struct engine;
@@ -69,12 +70,18 @@ struct mif_sa {
 	/* Our MIF_DELETE_INTERFACE waiting for the window (mif_delete.c). */
 	bool del_pending;
 	struct ip_addr del_addr;
+	/* Moves (mif_move.c): ours waiting for the window, the rate limit. */
+	struct mif_move_sa move;
 };
 
 /* Room for the MIF notifies of one message we build. */
 struct mif_payloads {
 	struct ike_notify supported, ifaces, invalid;
 	uint8_t supported_data[MIF_SUPPORTED_LEN];
+	/* An INFORMATIONAL response's MIF_MOVE answer, COOKIE2 echo. */
+	struct ike_notify move, cookie2;
+	uint8_t move_data[MIF_MOVE_MAX_LEN];
+	uint8_t cookie2_data[IKE_COOKIE_MAX];
 	struct ike_writer w;	/* MIF_INTERFACES data */
 	/* MIF_ADD_INTERFACE answered (mif_add.c): refused, or accepted. */
 	struct ike_notify add_refused;

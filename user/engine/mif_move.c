@@ -1,13 +1,728 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * MIF part two: moving an interface. See mif_move.h.
+ * MIF part two: moving an interface (docs/protocol/mif.md, "Moving an
+ * interface" and "Return routability"). See mif_move.h.
+ *
+ * Requester: the move waits in the IKE SA's queue for the request
+ * window, goes out as an INFORMATIONAL request with MIF_MOVE (from the
+ * new address when it moves the IKE SA's own), and is carried out when
+ * the response echoes it. Responder: checks the move; for a new address
+ * of the requester, sends a COOKIE2 request there first and answers
+ * only once it is echoed from there; then one kernel call, its view of
+ * the Child SAs, the answer.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
 
+#include "crypto/random.h"
+#include "engine/exchange.h"
+#include "engine/ike_sa.h"
+#include "engine/mif.h"
 #include "engine/mif_move.h"
+#include "engine/notify_table.h"
+#include "ike/constants.h"
+
+static uint8_t mif_family(int family)
+{
+	return family == AF_INET6 ? MIF_AF_IPV6 : MIF_AF_IPV4;
+}
+
+static void move_addrs(const struct mif_move *mv, struct ip_addr *old,
+		       struct ip_addr *new)
+{
+	size_t alen = mif_addr_len(mv->family);
+
+	ip_addr_from_bytes(old, mv->old_addr, alen);
+	ip_addr_from_bytes(new, mv->new_addr, alen);
+}
+
+/* The interface of list m listing a (not down, if up), 0: none. */
+static uint16_t listed_on(const struct mif_interfaces *m,
+			  const struct ip_addr *a, bool up)
+{
+	for (unsigned int i = 0; i < m->n; i++)
+		if (mif_iface_has_addr(&m->iface[i], mif_family(a->family),
+				       a->bytes) &&
+		    (!up || !(m->iface[i].flags & MIF_IFACE_DOWN)))
+			return m->iface[i].id;
+	return 0;
+}
+
+/* A Child SA of sa with a as its local (or remote) outer address. */
+static struct childsa *holder(const struct ikesa *sa,
+			      const struct ip_addr *a, bool local)
+{
+	for (struct childsa *c = sa->children; c; c = c->next)
+		if (ip_addr_equal(local ? &c->local : &c->remote, a))
+			return c;
+	return NULL;
+}
+
+static void log_move(struct ikesa *sa, int level, const char *what,
+		     const struct ip_addr *old, const struct ip_addr *new,
+		     const char *why)
+{
+	char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN];
+
+	engine_logf(sa->engine, level, sa, "%s %s -> %s%s%s", what,
+		    ip_addr_str(old, a, sizeof(a)),
+		    ip_addr_str(new, b, sizeof(b)), why ? ": " : "",
+		    why ? why : "");
+}
+
+/* A transport-mode selector naming old as one host names new. */
+static void move_sels(struct ike_selector *s, unsigned int n,
+		      const struct ip_addr *old, const struct ip_addr *new)
+{
+	size_t alen = ip_addr_len(old);
+	uint8_t type = old->family == AF_INET6 ? IKE_TS_IPV6_ADDR_RANGE :
+						 IKE_TS_IPV4_ADDR_RANGE;
+
+	for (unsigned int i = 0; i < n; i++)
+		if (s[i].type == type && !memcmp(s[i].start, old->bytes, alen) &&
+		    !memcmp(s[i].end, old->bytes, alen)) {
+			memcpy(s[i].start, new->bytes, alen);
+			memcpy(s[i].end, new->bytes, alen);
+		}
+}
+
+static void move_path_addr(struct childsa *c, const struct ip_addr *old,
+			   const struct ip_addr *new)
+{
+	size_t alen = ip_addr_len(old);
+
+	if (!c->has_path || c->path.family != mif_family(old->family))
+		return;
+	if (!memcmp(c->path.req_addr, old->bytes, alen))
+		memcpy(c->path.req_addr, new->bytes, alen);
+	if (!memcmp(c->path.resp_addr, old->bytes, alen))
+		memcpy(c->path.resp_addr, new->bytes, alen);
+}
+
+/*
+ * One kernel call moving old (ours if local, else the peer's) to new in
+ * sa's scope, then the same in our view: the Child SAs' outer addresses
+ * and interfaces, transport-mode selectors, the policy table, and the
+ * IKE SA's own address. 0 or -errno (nothing moved).
+ */
+static int carry_out(struct ikesa *sa, const struct ip_addr *old,
+		     const struct ip_addr *new, bool local, uint16_t new_id)
+{
+	struct engine *e = sa->engine;
+	struct kernel_iface_result r;
+	struct kernel_move km = { .old = *old, .new = *new };
+	struct kernel_scope scope;
+	const struct iface *ifc = local ? iface_by_addr(&e->ifaces, new) :
+					  NULL;
+	char n[64];
+	int ret;
+
+	if (!e->backend->ops->move_addr)
+		return -EOPNOTSUPP;
+	/* Moved already, kernel and view (a failover): nothing to do. */
+	if (!holder(sa, old, local))
+		return 0;
+	ikesa_kernel_scope(sa, &scope);
+	ret = e->backend->ops->move_addr(e->backend, &km, &scope, &r);
+	if (ret)
+		return ret;
+	for (struct childsa *c = sa->children; c; c = c->next) {
+		struct ip_addr *a = local ? &c->local : &c->remote;
+		bool transport = c->mode == KERNEL_MODE_TRANSPORT;
+
+		if (!ip_addr_equal(a, old))
+			continue;
+		*a = *new;
+		if (local) {
+			c->local_iface = new_id;
+			c->ifindex = ifc ? ifc->ifindex : 0;
+		} else {
+			c->remote_iface = new_id;
+		}
+		move_path_addr(c, old, new);
+		if (transport && local)
+			move_sels(c->local_ts, c->n_local_ts, old, new);
+		else if (transport)
+			move_sels(c->remote_ts, c->n_remote_ts, old, new);
+	}
+	if (policy_table_move(&e->policies, old, new, &scope))
+		engine_logf(e, ENGINE_LOG_ERR, sa, "move: out of memory "
+			    "updating the policy table");
+	if (local && ip_addr_equal(&sa->local, old))
+		sa->local = *new;
+	if (!local && ip_addr_equal(&sa->remote, old)) {
+		sa->remote = *new;
+		/* Filed by the peer's address, as nat_follow() does. */
+		if (!sa->initiator) {
+			sa_table_remove(&e->by_peer, &sa->by_peer);
+			engine_hash_peer(e, sa);
+		}
+	}
+	snprintf(n, sizeof(n), "moved %s (%u SAs, %u policies)",
+		 local ? "ours" : "the peer's", r.states, r.policies);
+	log_move(sa, ENGINE_LOG_NOTICE, n, old, new, NULL);
+	return 0;
+}
+
+/* Requester. */
+
+struct move_req {
+	struct request_state rs;
+	struct mif_move mv;
+	bool answered;
+};
+
+static void move_req_free(struct ikesa *sa, struct request_state *st)
+{
+	(void)sa;
+	free(request_of(st, struct move_req, rs));
+}
+
+static const struct request_ops move_req_ops = {
+	.free = move_req_free,
+};
+
+static struct move_req *move_req(const struct ikesa *sa)
+{
+	struct request_state *st = request_get(sa, &move_req_ops);
+
+	return st ? request_of(st, struct move_req, rs) : NULL;
+}
+
+/* Without MIF: only our IKE SA's own address moves, by a new IKE SA. */
+static int fallback(struct ikesa *sa, const struct ip_addr *old,
+		    const struct ip_addr *new, bool local, uint64_t now)
+{
+	if (!local || !ip_addr_equal(old, &sa->local) || !sa->initiator) {
+		log_move(sa, ENGINE_LOG_WARNING, "cannot move", old, new,
+			 "MIF is not negotiated with this peer, and only the "
+			 "initiator's own IKE SA address can move without it");
+		return -EOPNOTSUPP;
+	}
+	log_move(sa, ENGINE_LOG_NOTICE, "moving", old, new, "MIF is not "
+		 "negotiated and mifd has no MOBIKE: deleting the IKE SA and "
+		 "setting it up again (break-before-make)");
+	sa->reauth = true;
+	ikesa_why(sa, ENGINE_R_LOCAL);
+	if (informational_start(sa, NULL, true, now)) {
+		ikesa_kill(sa);
+		engine_reauth(sa, now);
+	}
+	return 0;
+}
 
 int mif_move_start(struct ikesa *sa, const struct ip_addr *old,
 		   const struct ip_addr *new, bool local, uint64_t now)
 {
-	return -EOPNOTSUPP;
+	struct mif_move_sa *q;
+	struct mif_move mv;
+	const struct mif_interfaces *owner;
+
+	if (sa->state != IKESA_ESTABLISHED || sa->replaced)
+		return -EAGAIN;
+	if (old->family != new->family || ip_addr_equal(old, new) ||
+	    !mif_addr_usable(mif_family(new->family), new->bytes))
+		return -EINVAL;
+	if (sa->mif_status != MIF_ON)
+		return fallback(sa, old, new, local, now);
+	if (!sa->engine->backend->ops->move_addr)
+		return -EOPNOTSUPP;
+	/*
+	 * Our side may have moved already (the kernel's failover, and
+	 * engine_kernel_event() moved our view with it): the peer is told
+	 * all the same, and our kernel call then moves nothing.
+	 */
+	if (!holder(sa, old, local) && !(local && holder(sa, new, true)))
+		return -ENOENT;
+	owner = local ? &sa->mif->ours : &sa->mif->peer;
+	memset(&mv, 0, sizeof(mv));
+	mv.flags = local ? 0 : MIF_MOVE_RESPONDER;
+	mv.family = mif_family(old->family);
+	mv.old_id = listed_on(owner, old, false);
+	mv.new_id = listed_on(owner, new, true);
+	if (!mv.new_id) {
+		log_move(sa, ENGINE_LOG_WARNING, "cannot move", old, new, local ?
+			 "the new address is not in our announced list (or "
+			 "its interface is down)" : "the peer has not "
+			 "announced the new address on an interface up");
+		return -EADDRNOTAVAIL;
+	}
+	memcpy(mv.old_addr, old->bytes, ip_addr_len(old));
+	memcpy(mv.new_addr, new->bytes, ip_addr_len(new));
+	q = &sa->mif->move;
+	if (q->n_queued == MIF_MOVE_QUEUE)
+		return -EBUSY;
+	q->queued[q->n_queued++] = mv;
+	mif_move_tick(sa, now);
+	return 0;
+}
+
+int engine_iface_move(struct ikesa *sa, const struct ip_addr *old,
+		      const struct ip_addr *new, bool local, uint64_t now)
+{
+	return mif_move_start(sa, old, new, local, now);
+}
+
+uint64_t mif_move_deadline(const struct ikesa *sa)
+{
+	if (sa->mif_status != MIF_ON || !sa->mif->move.n_queued ||
+	    sa->state != IKESA_ESTABLISHED || sa->replaced || sa->req.active)
+		return 0;
+	return 1;	/* due at once */
+}
+
+static int send_move(struct ikesa *sa, const struct mif_move *mv,
+		     uint64_t now)
+{
+	struct ike_chain *chain = calloc(1, sizeof(*chain));
+	struct move_req *st = calloc(1, sizeof(*st));
+	struct ip_addr old, new;
+	struct ike_writer w;
+	struct ike_notify n;
+	struct ike_error err;
+	int ret = -ENOMEM;
+
+	ike_writer_init(&w);
+	if (!chain || !st)
+		goto out;
+	ret = -EINVAL;
+	if (mif_move_build(&w, mv, &err) || !ike_writer_ok(&w))
+		goto out;
+	ikesa_notify(&n, IKE_N_MIF_MOVE, w.p, w.len);
+	ike_chain_add(chain, IKE_PL_NOTIFY, &n, &err);
+	move_addrs(mv, &old, &new);
+	/* Our IKE SA address moves: talk from the new one (MOBIKE does). */
+	if (!(mv->flags & MIF_MOVE_RESPONDER) &&
+	    ip_addr_equal(&old, &sa->local))
+		ret = ikesa_request_away(sa, now, IKE_EXCH_INFORMATIONAL,
+					 chain, &new, &sa->remote);
+	else
+		ret = ikesa_request(sa, now, IKE_EXCH_INFORMATIONAL, chain);
+	if (!ret) {
+		st->rs.ops = &move_req_ops;
+		st->mv = *mv;
+		request_set(sa, &st->rs);
+		st = NULL;
+		log_move(sa, ENGINE_LOG_INFO, mv->flags & MIF_MOVE_RESPONDER ?
+			 "asking the peer to move its" : "moving our", &old,
+			 &new, "MIF_MOVE sent");
+	}
+out:
+	ike_writer_free(&w);
+	if (chain)
+		ike_chain_free(chain);
+	free(chain);
+	free(st);
+	return ret;
+}
+
+bool mif_move_tick(struct ikesa *sa, uint64_t now)
+{
+	struct mif_move_sa *q;
+	struct mif_move mv;
+
+	if (!mif_move_deadline(sa))
+		return false;
+	q = &sa->mif->move;
+	mv = q->queued[0];
+	q->n_queued--;
+	memmove(q->queued, q->queued + 1, q->n_queued * sizeof(q->queued[0]));
+	if (send_move(sa, &mv, now)) {
+		engine_logf(sa->engine, ENGINE_LOG_ERR, sa, "MIF_MOVE: cannot "
+			    "send the request: move dropped");
+		return false;
+	}
+	return true;
+}
+
+/* The response echoes our move: carry it out on our side. */
+static void move_response(struct notify_ctx *ctx, const struct ike_notify *n)
+{
+	struct ikesa *sa = ctx->sa;
+	struct move_req *st = move_req(sa);
+	struct ip_addr old, new;
+	struct mif_move mv;
+	struct ike_error err;
+	int ret;
+
+	if (!st) {
+		engine_logf(sa->engine, ENGINE_LOG_INFO, sa, "INFORMATIONAL: "
+			    "MIF_MOVE answers no move of ours: ignored");
+		return;
+	}
+	st->answered = true;
+	move_addrs(&st->mv, &old, &new);
+	if (mif_move_parse(&mv, n->data, n->len, &err) ||
+	    !mif_move_equal(&mv, &st->mv)) {
+		log_move(sa, ENGINE_LOG_ERR, "move", &old, &new, "the peer's "
+			 "MIF_MOVE answer is not our request: nothing moved");
+		return;
+	}
+	ret = carry_out(sa, &old, &new, !(mv.flags & MIF_MOVE_RESPONDER),
+			mv.new_id);
+	if (ret)
+		log_move(sa, ENGINE_LOG_ERR, "move", &old, &new, "the peer "
+			 "moved, but our kernel refused: the SAs on the old "
+			 "address will fail until the next move");
+}
+
+static void unacceptable_response(struct notify_ctx *ctx,
+				  const struct ike_notify *n)
+{
+	struct ikesa *sa = ctx->sa;
+	struct move_req *st = move_req(sa);
+	struct ip_addr old, new;
+
+	(void)n;
+	if (!st) {
+		engine_logf(sa->engine, ENGINE_LOG_INFO, sa, "INFORMATIONAL: "
+			    "MIF_UNACCEPTABLE_MOVE answers no move: ignored");
+		return;
+	}
+	st->answered = true;
+	move_addrs(&st->mv, &old, &new);
+	log_move(sa, ENGINE_LOG_WARNING, "move", &old, &new, "refused by "
+		 "the peer (MIF_UNACCEPTABLE_MOVE): nothing moved");
+}
+
+/* Responder. */
+
+struct move_check {
+	struct request_state rs;
+	struct mif_move mv;
+	uint32_t msg_id;		/* the MIF_MOVE request to answer */
+	struct ip_addr req_local, req_remote;	/* where it came */
+	uint16_t req_lport, req_rport;
+	uint8_t cookie[MIF_MOVE_COOKIE2_LEN];
+	bool failed;			/* answered: refused */
+};
+
+static void move_check_free(struct ikesa *sa, struct request_state *st)
+{
+	struct move_check *ck = request_of(st, struct move_check, rs);
+
+	(void)sa;
+	free(ck);
+}
+
+static const struct request_ops move_check_ops = {
+	.free = move_check_free,
+};
+
+static struct move_check *move_check(const struct ikesa *sa)
+{
+	struct request_state *st = request_get(sa, &move_check_ops);
+
+	return st ? request_of(st, struct move_check, rs) : NULL;
+}
+
+/* Answer a checked move later: its echo, or MIF_UNACCEPTABLE_MOVE. */
+static void answer_later(struct ikesa *sa, struct move_check *ck, bool ok)
+{
+	struct ike_chain *chain = calloc(1, sizeof(*chain));
+	struct ike_writer w;
+	struct ike_notify n;
+	struct ike_error err;
+
+	ike_writer_init(&w);
+	if (!chain)
+		return;
+	if (ok && !mif_move_build(&w, &ck->mv, &err) && ike_writer_ok(&w))
+		ikesa_notify(&n, IKE_N_MIF_MOVE, w.p, w.len);
+	else
+		ikesa_notify(&n, IKE_N_MIF_UNACCEPTABLE_MOVE, NULL, 0);
+	ike_chain_add(chain, IKE_PL_NOTIFY, &n, &err);
+	ikesa_respond_to(sa, IKE_EXCH_INFORMATIONAL, ck->msg_id, chain,
+			 &ck->req_local, ck->req_lport, &ck->req_remote,
+			 ck->req_rport);
+	ike_writer_free(&w);
+	ike_chain_free(chain);
+	free(chain);
+}
+
+static void refuse(struct notify_ctx *ctx, const struct ip_addr *old,
+		   const struct ip_addr *new, const char *why)
+{
+	struct ike_error err;
+
+	if (old && new)
+		log_move(ctx->sa, ENGINE_LOG_WARNING, "the peer's MIF_MOVE",
+			 old, new, why);
+	else
+		engine_logf(ctx->sa->engine, ENGINE_LOG_WARNING, ctx->sa,
+			    "the peer's MIF_MOVE refused: %s", why);
+	ikesa_notify(&ctx->mif->move, IKE_N_MIF_UNACCEPTABLE_MOVE, NULL, 0);
+	ike_chain_add(ctx->out, IKE_PL_NOTIFY, &ctx->mif->move, &err);
+}
+
+static void echo(struct notify_ctx *ctx, const struct mif_move *mv)
+{
+	struct ike_writer w;
+	struct ike_error err;
+
+	ike_writer_init(&w);
+	if (!mif_move_build(&w, mv, &err) && ike_writer_ok(&w) &&
+	    w.len <= sizeof(ctx->mif->move_data)) {
+		memcpy(ctx->mif->move_data, w.p, w.len);
+		ikesa_notify(&ctx->mif->move, IKE_N_MIF_MOVE,
+			     ctx->mif->move_data, w.len);
+		ike_chain_add(ctx->out, IKE_PL_NOTIFY, &ctx->mif->move, &err);
+	}
+	ike_writer_free(&w);
+}
+
+/* Whether the peer may move once more now (MIF_MOVE_RATE per second). */
+static bool rate_ok(struct mif_move_sa *q, uint64_t now)
+{
+	if (now >= q->window_start + MIF_MOVE_RATE_MS) {
+		q->window_start = now;
+		q->in_window = 0;
+	}
+	if (q->in_window >= MIF_MOVE_RATE)
+		return false;
+	q->in_window++;
+	return true;
+}
+
+/* Send the COOKIE2 check to the requester's new address; defer. */
+static int start_check(struct notify_ctx *ctx, const struct mif_move *mv,
+		       const struct ip_addr *old, const struct ip_addr *new)
+{
+	struct ikesa *sa = ctx->sa;
+	const struct engine_msg *m = ctx->msg;
+	struct ike_chain *chain = calloc(1, sizeof(*chain));
+	struct move_check *ck = calloc(1, sizeof(*ck));
+	const struct childsa *c = holder(sa, old, false);
+	struct ike_notify n;
+	struct ike_error err;
+	int ret = -ENOMEM;
+
+	if (!chain || !ck || !c ||
+	    random_key(ck->cookie, sizeof(ck->cookie)))
+		goto out;
+	ck->rs.ops = &move_check_ops;
+	ck->mv = *mv;
+	ck->msg_id = m->hdr->msg_id;
+	ck->req_local = *m->local;
+	ck->req_remote = *m->remote;
+	ck->req_lport = m->local_port;
+	ck->req_rport = m->remote_port;
+	ikesa_notify(&n, IKE_N_COOKIE2, ck->cookie, sizeof(ck->cookie));
+	ike_chain_add(chain, IKE_PL_NOTIFY, &n, &err);
+	/* From our address of the pair, to the new one. */
+	ret = ikesa_request_away(sa, m->now, IKE_EXCH_INFORMATIONAL, chain,
+				 &c->local, new);
+	if (!ret) {
+		request_set(sa, &ck->rs);
+		ck = NULL;
+		ctx->defer = true;
+		log_move(sa, ENGINE_LOG_INFO, "the peer moves", old, new,
+			 "checking the new address (COOKIE2)");
+	}
+out:
+	if (chain)
+		ike_chain_free(chain);
+	free(chain);
+	free(ck);
+	return ret;
+}
+
+/* INFORMATIONAL request: the peer's move. */
+static void move_request(struct notify_ctx *ctx, const struct ike_notify *n)
+{
+	struct ikesa *sa = ctx->sa;
+	struct mif_interfaces *ours = NULL;
+	struct ip_addr old, new;
+	struct mif_move mv;
+	struct ike_error err;
+	bool theirs;
+	int ret;
+
+	if (sa->mif_status != MIF_ON) {
+		engine_logf(sa->engine, ENGINE_LOG_INFO, sa, "INFORMATIONAL: "
+			    "MIF_MOVE without MIF negotiated: ignored");
+		return;
+	}
+	if (mif_move_parse(&mv, n->data, n->len, &err)) {
+		refuse(ctx, NULL, NULL, err.reason);
+		return;
+	}
+	move_addrs(&mv, &old, &new);
+	theirs = !(mv.flags & MIF_MOVE_RESPONDER);
+	if (!rate_ok(&sa->mif->move, ctx->msg->now)) {
+		refuse(ctx, &old, &new, "more than 4 moves in a second");
+		return;
+	}
+	if (!holder(sa, &old, !theirs)) {
+		refuse(ctx, &old, &new, "no Child SA of this IKE SA is on "
+		       "the old address");
+		return;
+	}
+	if (theirs) {
+		const struct mif_iface *f = mif_iface_find(&sa->mif->peer,
+							   mv.new_id);
+
+		if (!f || (f->flags & MIF_IFACE_DOWN) ||
+		    !mif_iface_has_addr(f, mv.family, mv.new_addr)) {
+			refuse(ctx, &old, &new, "the new address is not "
+			       "announced under that interface, or it is "
+			       "down");
+			return;
+		}
+		if (ctx->out->count) {
+			refuse(ctx, &old, &new, "a move to be checked must "
+			       "travel alone");
+			return;
+		}
+		if (sa->req.active) {
+			refuse(ctx, &old, &new, "our own request is in "
+			       "flight: cannot check the new address now");
+			return;
+		}
+		if (start_check(ctx, &mv, &old, &new))
+			refuse(ctx, &old, &new, "cannot send the check");
+		return;
+	}
+	/* Our own addresses: the new one must be ours, announced, up. */
+	ours = malloc(sizeof(*ours));
+	if (!ours) {
+		refuse(ctx, &old, &new, "out of memory");
+		return;
+	}
+	mif_local_list(sa->engine, sa->conn, ours);
+	if (listed_on(ours, &new, true) != mv.new_id) {
+		refuse(ctx, &old, &new, "the new address is not ours on an "
+		       "interface up with that ID");
+	} else {
+		ret = carry_out(sa, &old, &new, true, mv.new_id);
+		if (ret)
+			refuse(ctx, &old, &new, "the kernel refused");
+		else
+			echo(ctx, &mv);
+	}
+	free(ours);
+}
+
+/* Dispatch by direction: the table holds one handler per type. */
+static void move_notify(struct notify_ctx *ctx, const struct ike_notify *n)
+{
+	if (ctx->response)
+		move_response(ctx, n);
+	else
+		move_request(ctx, n);
+}
+
+const struct notify_entry notify_mif_move = {
+	.type = IKE_N_MIF_MOVE,
+	.where = NOTIFY_IN_INFO_REQ | NOTIFY_IN_INFO_RESP,
+	.handle = move_notify,
+};
+
+const struct notify_entry notify_mif_unacceptable_move = {
+	.type = IKE_N_MIF_UNACCEPTABLE_MOVE,
+	.where = NOTIFY_IN_INFO_RESP,
+	.informs = true,
+	.handle = unacceptable_response,
+};
+
+/*
+ * COOKIE2 in a request: echo it (RFC 4555 §3.5), from where the request
+ * came. In a response: the answer to our check, from the new address.
+ */
+static void cookie2_request(struct notify_ctx *ctx,
+			    const struct ike_notify *n)
+{
+	struct ike_error err;
+
+	if (n->len > sizeof(ctx->mif->cookie2_data))
+		return;
+	memcpy(ctx->mif->cookie2_data, n->data, n->len);
+	ikesa_notify(&ctx->mif->cookie2, IKE_N_COOKIE2,
+		     ctx->mif->cookie2_data, n->len);
+	ike_chain_add(ctx->out, IKE_PL_NOTIFY, &ctx->mif->cookie2, &err);
+}
+
+static void cookie2_response(struct notify_ctx *ctx,
+			     const struct ike_notify *n)
+{
+	struct ikesa *sa = ctx->sa;
+	struct move_check *ck = move_check(sa);
+	struct ip_addr old, new;
+	char from[IP_ADDR_STRLEN];
+
+	if (!ck || ck->failed)
+		return;
+	move_addrs(&ck->mv, &old, &new);
+	ck->failed = true;	/* answered, one way or the other */
+	if (n->len != sizeof(ck->cookie) ||
+	    memcmp(n->data, ck->cookie, sizeof(ck->cookie)) ||
+	    !ip_addr_equal(ctx->msg->remote, &new)) {
+		ip_addr_str(ctx->msg->remote, from, sizeof(from));
+		engine_logf(sa->engine, ENGINE_LOG_WARNING, sa, "return-"
+			    "routability check failed: the answer came from "
+			    "%s, or with another cookie", from);
+		log_move(sa, ENGINE_LOG_WARNING, "the peer's MIF_MOVE", &old,
+			 &new, "refused: the new address did not answer");
+		answer_later(sa, ck, false);
+		return;
+	}
+	if (carry_out(sa, &old, &new, false, ck->mv.new_id)) {
+		log_move(sa, ENGINE_LOG_WARNING, "the peer's MIF_MOVE", &old,
+			 &new, "refused: the kernel refused");
+		answer_later(sa, ck, false);
+		return;
+	}
+	answer_later(sa, ck, true);
+}
+
+static void cookie2_notify(struct notify_ctx *ctx, const struct ike_notify *n)
+{
+	if (ctx->response)
+		cookie2_response(ctx, n);
+	else
+		cookie2_request(ctx, n);
+}
+
+const struct notify_entry notify_cookie2 = {
+	.type = IKE_N_COOKIE2,
+	.where = NOTIFY_IN_INFO_REQ | NOTIFY_IN_INFO_RESP,
+	.handle = cookie2_notify,
+};
+
+bool mif_move_check_timeout(struct ikesa *sa, uint64_t now)
+{
+	struct move_check *ck = move_check(sa);
+	struct ip_addr old, new;
+
+	if (!ck || ck->failed ||
+	    (sa->req.tries + 1 < MIF_MOVE_CHECK_SENDS &&
+	     sa->req.tries < sa->conn->retrans_tries))
+		return false;
+	move_addrs(&ck->mv, &old, &new);
+	log_move(sa, ENGINE_LOG_WARNING, "the peer's MIF_MOVE", &old, &new,
+		 "refused: the new address did not answer the "
+		 "return-routability check");
+	ck->failed = true;
+	answer_later(sa, ck, false);
+	/* The message ID must still be answered: on the IKE SA's pair. */
+	sa->req.away = false;
+	sa->req.tries = 0;
+	sa->req.deadline = now + sa->conn->retrans_base_ms;
+	ikesa_resend_request(sa);
+	return true;
+}
+
+void mif_move_info_response(struct ikesa *sa)
+{
+	struct move_req *st = move_req(sa);
+	struct ip_addr old, new;
+
+	if (!st || st->answered)
+		return;
+	move_addrs(&st->mv, &old, &new);
+	log_move(sa, ENGINE_LOG_WARNING, "move", &old, &new, "the peer's "
+		 "answer has no MIF_MOVE: nothing moved");
 }

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * MIF part two: moving an interface (docs/protocol/mif.md, MIF_MOVE).
+ * MIF part two: moving an interface (docs/protocol/mif.md, MIF_MOVE, and
+ * its return-routability check). The requester names one move of an
+ * outer address, its own or the responder's; the responder checks it,
+ * checks first that a new address of the requester answers (COOKIE2,
+ * as RFC 4555 §5.2), moves its side in one kernel call and echoes the
+ * move; the requester then moves its side in one kernel call.
  */
 #ifndef MIF_ENGINE_MIF_MOVE_H
 #define MIF_ENGINE_MIF_MOVE_H
@@ -9,17 +14,60 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "ike/mif_move.h"
 
 struct ikesa;
+
+/* Our moves waiting for the request window, per IKE SA. */
+#define MIF_MOVE_QUEUE		4
+/* The responder takes at most this many moves per IKE SA per second. */
+#define MIF_MOVE_RATE		4
+#define MIF_MOVE_RATE_MS	1000
+/*
+ * A return-routability check is sent this many times to the new
+ * address (the IKE SA's retransmission intervals) before it fails.
+ */
+#define MIF_MOVE_CHECK_SENDS	3
+#define MIF_MOVE_COOKIE2_LEN	16
+
+/* In struct mif_sa (engine/mif.h). */
+struct mif_move_sa {
+	unsigned int n_queued;
+	struct mif_move queued[MIF_MOVE_QUEUE];
+	/* The responder's rate limit: moves taken since window_start. */
+	uint64_t window_start;
+	unsigned int in_window;
+};
 
 /*
  * Move every SA and policy of sa bound to the address old (ours when
  * local, else the peer's) to new: one INFORMATIONAL exchange with the
  * peer, one kernel call on each side. Our side may have moved already
  * (the kernel's own failover): the call then moves nothing and the peer
- * is told all the same. 0: started (or queued), else -errno.
+ * is told all the same. 0: started (or queued), else -errno:
+ * -EOPNOTSUPP (MIF not negotiated, no kernel support), -ENOENT (no
+ * Child SA of sa on old), -EADDRNOTAVAIL (new is not an announced,
+ * usable address of its owner), -EBUSY (too many moves queued).
+ * Without MIF, a move of our IKE SA's own address re-establishes the
+ * IKE SA (we initiated it: break-before-make, as ike_reauth does).
+ * Called after a kernel failover, before the Child SAs' view is
+ * updated: the view must still name old (the exchange updates it).
  */
 int mif_move_start(struct ikesa *sa, const struct ip_addr *old,
 		   const struct ip_addr *new, bool local, uint64_t now);
+
+/* A queued move is due when the window is free: when, 0 for none. */
+uint64_t mif_move_deadline(const struct ikesa *sa);
+/* Send the next queued move if the window is free: true if sent. */
+bool mif_move_tick(struct ikesa *sa, uint64_t now);
+/*
+ * The retransmission timer of sa's request fired: if it is a
+ * return-routability check that has had its sends, refuse the move and
+ * send the check on to the IKE SA's own pair (the message ID must be
+ * answered); true if handled.
+ */
+bool mif_move_check_timeout(struct ikesa *sa, uint64_t now);
+/* INFORMATIONAL: the answer to our request came; after its notifies. */
+void mif_move_info_response(struct ikesa *sa);
 
 #endif

@@ -17,6 +17,9 @@ static const struct notify_entry *const table[] = {
 	&notify_mif_delete_interface,
 	&notify_mif_add_interface,
 	&notify_mif_unacceptable_add,
+	&notify_mif_move,
+	&notify_mif_unacceptable_move,
+	&notify_cookie2,
 };
 
 #define N_ENTRIES	(sizeof(table) / sizeof(table[0]))

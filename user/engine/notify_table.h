@@ -18,6 +18,7 @@
 
 #include "ike/message.h"
 
+struct engine_msg;
 struct ikesa;
 struct mif_payloads;
 
@@ -40,6 +41,14 @@ struct notify_ctx {
 	/* The message's payloads (a Nonce beside a notify), and its time. */
 	const struct ike_chain *in;
 	uint64_t now;
+	/* The message itself (its addresses). */
+	const struct engine_msg *msg;
+	/*
+	 * Set by a handler that answers the request later itself (a move
+	 * waiting for its return-routability check, mif_move.h): the
+	 * exchange sends no response now.
+	 */
+	bool defer;
 };
 
 struct notify_entry {
@@ -87,5 +96,8 @@ extern const struct notify_entry notify_mif_unacceptable_path;
 extern const struct notify_entry notify_mif_delete_interface;
 extern const struct notify_entry notify_mif_add_interface;	/* mif_add.c */
 extern const struct notify_entry notify_mif_unacceptable_add;
+extern const struct notify_entry notify_mif_move;	/* mif_move.c */
+extern const struct notify_entry notify_mif_unacceptable_move;
+extern const struct notify_entry notify_cookie2;
 
 #endif

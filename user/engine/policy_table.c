@@ -297,7 +297,7 @@ int policy_table_put(struct policy_table *t, const struct kernel_policy *p,
 static bool in_scope(uint32_t reqid, uint32_t mark,
 		     const struct kernel_scope *s)
 {
-	return (reqid & s->reqid_mask) == s->reqid &&
+	return (reqid & s->reqid_mask) == (s->reqid & s->reqid_mask) &&
 	       (!s->mark || (mark & s->mark_mask) == s->mark);
 }
 
@@ -399,6 +399,72 @@ const struct childsa *policy_table_owner(const struct policy_table *t,
 size_t policy_table_count(const struct policy_table *t)
 {
 	return t->entries.n;
+}
+
+static bool swap(struct ip_addr *x, const struct ip_addr *old,
+		 const struct ip_addr *new)
+{
+	if (!ip_addr_equal(x, old))
+		return false;
+	*x = *new;
+	return true;
+}
+
+/* A selector side naming a as one host. */
+static bool sel_host(const struct ip_addr *x, uint8_t len,
+		     const struct ip_addr *a)
+{
+	return len == ip_addr_len(a) * 8 && ip_addr_equal(x, a);
+}
+
+int policy_table_move(struct policy_table *t, const struct ip_addr *old,
+		      const struct ip_addr *new, const struct kernel_scope *s)
+{
+	struct policy_entry **rekey = NULL, *e;
+	size_t n = 0, max = t->entries.n;
+	struct kernel_sel *sel;
+	int ret = 0;
+
+	if (max) {
+		rekey = calloc(max, sizeof(*rekey));
+		if (!rekey)
+			return -ENOMEM;
+	}
+	for (size_t b = 0; t->entries.b && b <= t->entries.mask; b++) {
+		for (struct sa_node *nd = t->entries.b[b]; nd; nd = nd->next) {
+			e = of_node(nd);
+			for (unsigned int i = 0; i < e->n_users; i++)
+				if (in_scope(e->users[i].reqid, e->pol.mark, s) &&
+				    e->users[i].mode == KERNEL_MODE_TUNNEL) {
+					swap(&e->users[i].src, old, new);
+					swap(&e->users[i].dst, old, new);
+				}
+			if (!in_scope(e->pol.reqid, e->pol.mark, s))
+				continue;
+			if (e->pol.mode == KERNEL_MODE_TUNNEL) {
+				swap(&e->pol.tmpl_src, old, new);
+				swap(&e->pol.tmpl_dst, old, new);
+				continue;
+			}
+			sel = &e->pol.sel;
+			if ((sel_host(&sel->src, sel->src_len, old) ||
+			     sel_host(&sel->dst, sel->dst_len, old)) && n < max)
+				rekey[n++] = e;
+		}
+	}
+	/* Re-keyed apart: an insertion may grow the buckets walked above. */
+	for (size_t i = 0; i < n; i++) {
+		e = rekey[i];
+		sa_table_remove(&t->entries, &e->node);
+		swap(&e->pol.sel.src, old, new);
+		swap(&e->pol.sel.dst, old, new);
+		make_key(&e->pol, e->key);
+		if (sa_table_insert(&t->entries, &e->node,
+				    sa_hash_bytes(0, e->key, POLICY_KEY_LEN)))
+			ret = -ENOMEM;
+	}
+	free(rekey);
+	return ret;
 }
 
 void policy_table_free(struct policy_table *t)

@@ -142,4 +142,15 @@ const struct childsa *policy_table_owner(const struct policy_table *t,
 /* Entries (distinct kernel policies). */
 size_t policy_table_count(const struct policy_table *t);
 
+/*
+ * The kernel moved the policies in scope bound to old onto new (one
+ * interface-wide call, backend.h's move_addr): make the table's view the
+ * same, without a word to the kernel. Templates of those policies and of
+ * their users in scope, and transport-mode selectors naming old as a
+ * host, which re-keys their entries. 0 or -ENOMEM (the view is then
+ * partly moved: the entries not re-keyed keep their old key).
+ */
+int policy_table_move(struct policy_table *t, const struct ip_addr *old,
+		      const struct ip_addr *new, const struct kernel_scope *s);
+
 #endif

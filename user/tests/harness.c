@@ -490,8 +490,12 @@ void net_send(void *ctx, const struct ip_addr *local, uint16_t lport,
 	struct world *w = p->w;
 
 	assert_true(w->n < NET_MAX);
-	assert_true(ip_addr_equal(local, &w->c[p->id].local));
-	assert_true(ip_addr_equal(remote, &w->c[p->id].remote));
+	if (!w->any_addr) {
+		assert_true(ip_addr_equal(local, &w->c[p->id].local));
+		assert_true(ip_addr_equal(remote, &w->c[p->id].remote));
+	}
+	w->q[w->n].src = *local;
+	w->q[w->n].dst = *remote;
 	w->q[w->n].from = p->id;
 	w->q[w->n].buf = malloc(len);
 	assert_non_null(w->q[w->n].buf);
@@ -539,6 +543,16 @@ void deliver(struct world *w, const struct dgram *d, uint64_t now)
 		lport = nat_in(&w->nat, lport);
 	if (!lport || !rport)
 		return;
+	if (w->any_addr && w->unreachable.family &&
+	    ip_addr_equal(&d->dst, &w->unreachable))
+		return;
+	if (w->any_addr && !w->nat.on &&
+	    (!ip_addr_equal(&d->src, &w->c[d->from].local) ||
+	     !ip_addr_equal(&d->dst, &w->c[d->from].remote))) {
+		engine_input(&w->e[to], now, &d->dst, lport, &d->src, rport,
+			     d->buf, d->len);
+		return;
+	}
 	engine_input(&w->e[to], now, &w->c[to].local, lport,
 		     &w->c[to].remote, rport, d->buf, d->len);
 }

@@ -70,6 +70,7 @@ struct dgram {
 	uint8_t *buf;
 	size_t len;
 	uint16_t lport, rport;	/* as sent; 0: the sender's conn's */
+	struct ip_addr src, dst;	/* as sent */
 };
 
 /*
@@ -98,6 +99,13 @@ struct world {
 	unsigned int n;
 	unsigned int sent;	/* datagrams ever sent */
 	struct world_nat nat;
+	/*
+	 * Other addresses than the connections' may be used (moves): a
+	 * datagram goes to the other side whatever its addresses, and is
+	 * delivered with them; one sent to unreachable is lost.
+	 */
+	bool any_addr;
+	struct ip_addr unreachable;
 };
 
 void net_send(void *ctx, const struct ip_addr *local, uint16_t lport,

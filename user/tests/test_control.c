@@ -695,6 +695,56 @@ static void iface_del_reply(void **state)
 	}
 }
 
+/* iface move: its arguments, and the reply of a move with no IKE SA. */
+static struct json_object *iface_move(struct daemon *d, const char *a0,
+				      const char *a1, const char *a2)
+{
+	struct control_peer admin = { .pid = 1, .uid = 0, .admin = true };
+	struct json_object *req = json_object_new_object();
+	struct json_object *args = json_object_new_array();
+	struct json_object *rep;
+	const char *argv[3] = { a0, a1, a2 };
+
+	json_object_object_add(req, "cmd", json_object_new_string("iface"));
+	json_object_object_add(req, "op", json_object_new_string("move"));
+	for (int i = 0; i < 3 && argv[i]; i++)
+		json_object_array_add(args, json_object_new_string(argv[i]));
+	json_object_object_add(req, "args", args);
+	rep = daemon_request(d, &admin, req);
+	json_object_put(req);
+	return rep;
+}
+
+static void iface_move_reply(void **state)
+{
+	static struct daemon d;
+	struct json_object *rep, *v;
+
+	d.have_engine = true;
+	rep = iface_move(&d, "192.0.2.11", NULL, NULL);
+	assert_string_equal(member_str(rep, "error"),
+			    "iface move: usage: move OLD NEW [peer]");
+	json_object_put(rep);
+	rep = iface_move(&d, "192.0.2.11", "192.0.2.111", "theirs");
+	assert_true(json_object_object_get_ex(rep, "error", &v));
+	json_object_put(rep);
+	rep = iface_move(&d, "192.0.2.11", "2001:db8::1", NULL);
+	assert_string_equal(member_str(rep, "error"), "iface move: OLD and "
+			    "NEW must be two addresses of one family");
+	json_object_put(rep);
+	rep = iface_move(&d, "192.0.2.11", "eth1", NULL);
+	assert_true(json_object_object_get_ex(rep, "error", &v));
+	json_object_put(rep);
+	rep = iface_move(&d, "198.51.100.12", "198.51.100.42", "peer");
+	assert_false(json_object_object_get_ex(rep, "error", &v));
+	assert_string_equal(member_str(rep, "summary"), "move 198.51.100.12 "
+			    "-> 198.51.100.42 (the peer's): started on 0 IKE "
+			    "SAs");
+	assert_true(json_object_object_get_ex(rep, "started", &v));
+	assert_int_equal(json_object_array_length(v), 0);
+	json_object_put(rep);
+}
+
 /*
  * The last failure of each connection: recorded from the engine's
  * FAILED event, kept across a reload for a connection of the same name,
@@ -776,6 +826,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(interfaces_reply),
 		cmocka_unit_test(iface_del_reply),
+		cmocka_unit_test(iface_move_reply),
 		cmocka_unit_test_setup_teardown(socket_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(unsafe_dir, setup, teardown),
 		cmocka_unit_test_setup_teardown(not_a_socket, setup, teardown),

@@ -88,6 +88,8 @@ static struct world *world_new(bool module)
 	struct engine_log log = { log_fn, NULL };
 
 	assert_non_null(w);
+	/* A move of the IKE SA's own address sends from the new one. */
+	w->any_addr = true;
 	memset(&logs, 0, sizeof(logs));
 	no_module_ops = fake_ops;
 	no_module_ops.set_alts = NULL;
@@ -206,10 +208,12 @@ static void moved_event(void **state)
 	assert_addr(&sa->children->local, "192.0.2.9");
 	assert_int_equal(sa->children->ifindex, 4);
 	assert_true(fake_points_at(&w->f[0], sa->children));
-	/* The peer is told (a stub on this branch: its error logged). */
+	/* The peer is told, with MIF_MOVE, and moves its side. */
 	assert_int_equal(logged("the kernel moved its SAs (failover)"), 1);
-	assert_int_equal(logged("is not told of the move of 192.0.2.1 to "
-				"192.0.2.9"), 1);
+	assert_int_equal(logged("is not told of the move"), 0);
+	pump(w, 20);
+	assert_int_equal(w->f[1].n_move, 1);
+	assert_addr(&only_sa(w, 1)->children->remote, "192.0.2.9");
 	/* The new address gets its alternates. */
 	assert_addr(&w->f[0].alts_of, "192.0.2.9");
 	world_free(w);
@@ -229,6 +233,7 @@ static void down_after_rewrite(void **state)
 
 	assert_int_equal(fake_ops.move_addr(&w->f[0].b, &m, &scope, &r), 0);
 	engine_kernel_event(&w->e[0], &ev, 10);
+	pump(w, 15);	/* the peer is told first */
 	assert_int_equal(engine_delete_ike(&w->e[0], sa, 20), 0);
 	pump(w, 20);
 	engine_tick(&w->e[0], 20);
@@ -309,10 +314,12 @@ static void own_failover(void **state)
 	assert_addr(&sa->children->local, "192.0.2.9");
 	assert_true(fake_points_at(&w->f[0], sa->children));
 	assert_int_equal(logged("address 192.0.2.1 lost: 2 SAs and"), 1);
-	assert_int_equal(logged("is not told of the move"), 1);
-	/* Once only. */
+	/* The peer is told, and moves its side; ours moved once only. */
+	assert_int_equal(logged("is not told of the move"), 0);
+	pump(w, 20);
 	engine_tick(&w->e[0], 20);
 	assert_int_equal(w->f[0].n_move, 1);
+	assert_int_equal(w->f[1].n_move, 1);
 	world_free(w);
 }
 
