@@ -65,6 +65,7 @@ else
 	[ -x "$dir/fig6.sh" ] && files+=("$dir/fig6.sh")
 	[ -x "$dir/fig13.sh" ] && files+=("$dir/fig13.sh")
 	[ -x "$dir/forged.sh" ] && files+=("$dir/forged.sh")
+	[ -x "$dir/fig4.sh" ] && files+=("$dir/fig4.sh")
 fi
 
 echo "TAP version 13"
