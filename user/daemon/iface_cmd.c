@@ -254,7 +254,8 @@ static struct json_object *op_del(struct daemon *d,
 static struct json_object *op_alt(struct daemon *d,
 				  const struct iface_args *a)
 {
-	return jerr("iface alt: not implemented");
+	return jerr("iface alt: not implemented; the alternates follow the "
+		    "interfaces' priorities (mif_failover.c)");
 }
 
 static const struct {
