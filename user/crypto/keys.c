@@ -164,16 +164,15 @@ void ike_keys_destroy(struct ike_keys *k)
 	gnutls_memset(k, 0, sizeof(*k));
 }
 
-int child_keys_derive(struct child_keys *c, const struct ike_keys *ike,
-		      const struct transform *encr,
-		      const struct transform *integ,
-		      const uint8_t *g_ir, size_t g_ir_len,
-		      const uint8_t *ni, size_t ni_len,
-		      const uint8_t *nr, size_t nr_len)
+/*
+ * KEYMAT = prf+(SK_d, seed), split as §2.17 says: all i->r keys first,
+ * encryption before integrity, then the r->i keys.
+ */
+static int keymat_split(struct child_keys *c, const struct ike_keys *ike,
+			const struct transform *encr,
+			const struct transform *integ,
+			const struct prf_chunk *seed, unsigned int n_seed)
 {
-	const struct prf_chunk seed[] = {
-		{ g_ir, g_ir_len }, { ni, ni_len }, { nr, nr_len },
-	};
 	uint8_t keymat[2 * TRANSFORM_ENCR_KEY_MAX + 2 * TRANSFORM_INTEG_KEY_MAX];
 	size_t encr_len = transform_keymat_len(encr);
 	size_t integ_len = transform_keymat_len(integ);
@@ -185,10 +184,8 @@ int child_keys_derive(struct child_keys *c, const struct ike_keys *ike,
 		return -EINVAL;
 	c->encr = encr;
 	c->integ = integ;
-
-	/* All i->r keys first, encryption before integrity (§2.17). */
-	err = prf_plus(ike->prf, ike->sk_d, ike_keys_prf_len(ike), seed, 3,
-		       keymat, 2 * (encr_len + integ_len));
+	err = prf_plus(ike->prf, ike->sk_d, ike_keys_prf_len(ike), seed,
+		       n_seed, keymat, 2 * (encr_len + integ_len));
 	if (!err) {
 		p = take(c->encr_i, p, encr_len);
 		p = take(c->integ_i, p, integ_len);
@@ -199,6 +196,20 @@ int child_keys_derive(struct child_keys *c, const struct ike_keys *ike,
 	}
 	gnutls_memset(keymat, 0, sizeof(keymat));
 	return err;
+}
+
+int child_keys_derive(struct child_keys *c, const struct ike_keys *ike,
+		      const struct transform *encr,
+		      const struct transform *integ,
+		      const uint8_t *g_ir, size_t g_ir_len,
+		      const uint8_t *ni, size_t ni_len,
+		      const uint8_t *nr, size_t nr_len)
+{
+	const struct prf_chunk seed[] = {
+		{ g_ir, g_ir_len }, { ni, ni_len }, { nr, nr_len },
+	};
+
+	return keymat_split(c, ike, encr, integ, seed, 3);
 }
 
 int child_keys_derive_mif(struct child_keys *c, const struct ike_keys *ike,
@@ -214,29 +225,8 @@ int child_keys_derive_mif(struct child_keys *c, const struct ike_keys *ike,
 	const struct prf_chunk seed[] = {
 		{ "MIF", 3 }, { ni, ni_len }, { nr, nr_len }, { idx, 4 },
 	};
-	uint8_t keymat[2 * TRANSFORM_ENCR_KEY_MAX + 2 * TRANSFORM_INTEG_KEY_MAX];
-	size_t encr_len = transform_keymat_len(encr);
-	size_t integ_len = transform_keymat_len(integ);
-	const uint8_t *p = keymat;
-	int err;
 
-	memset(c, 0, sizeof(*c));
-	if (!ike->prf || check_ciphers(encr, integ))
-		return -EINVAL;
-	c->encr = encr;
-	c->integ = integ;
-	err = prf_plus(ike->prf, ike->sk_d, ike_keys_prf_len(ike), seed, 4,
-		       keymat, 2 * (encr_len + integ_len));
-	if (!err) {
-		p = take(c->encr_i, p, encr_len);
-		p = take(c->integ_i, p, integ_len);
-		p = take(c->encr_r, p, encr_len);
-		take(c->integ_r, p, integ_len);
-	} else {
-		child_keys_destroy(c);
-	}
-	gnutls_memset(keymat, 0, sizeof(keymat));
-	return err;
+	return keymat_split(c, ike, encr, integ, seed, 4);
 }
 
 void child_keys_destroy(struct child_keys *c)
