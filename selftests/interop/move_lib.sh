@@ -16,7 +16,8 @@ PSK=0x6d69662d696e7465726f702d746573742d6b6579
 # both mifd, the IKE SA up. MODE: tunnel or transport.
 move_setup() {
 	local mode=$1 sg_ifaces=${2:-"pmif0:200, pmif1:150, pmif2:100"} i
-	T=$(mifd_tmpdir)
+	T=$(mifd_tmpdir)/move
+	mkdir -p "$T" || return 1
 	EU_SOCK=$T/eu.sock
 	SG_SOCK=$T/sg.sock
 	make_netns EU && make_netns SG || return 1

@@ -297,6 +297,34 @@ void daemon_delete_sa(struct engine *e, struct ikesa *sa, uint64_t now)
 }
 
 /*
+ * With MIF, IKE messages also go from and to the addresses of the
+ * interfaces the connections list (a return-routability check of a
+ * moved address, MIF_MOVE): a socket on each, ports 500 and 4500, kept
+ * as the interfaces change. A failure is logged by sockets_want() and
+ * costs only that address.
+ */
+static void want_iface_sockets(struct daemon *d)
+{
+	const struct iface_table *t = &d->engine.ifaces;
+
+	if (!d->have_engine)
+		return;
+	for (unsigned int i = 0; i < t->n; i++) {
+		const struct iface *ifc = &t->ifaces[i];
+
+		if (ifc->priority == IFACE_PRIO_NONE)
+			continue;
+		for (unsigned int k = 0; k < ifc->n_v4 + ifc->n_v6; k++) {
+			const struct ip_addr *a = k < ifc->n_v4 ?
+				&ifc->v4[k] : &ifc->v6[k - ifc->n_v4];
+
+			if (!sockets_want(&d->socks, a, 500))
+				sockets_want(&d->socks, a, IKE_NATT_PORT);
+		}
+	}
+}
+
+/*
  * The sockets of the configuration's addresses and ports. Returns 0, or
  * the first failure (logged with its address and port); with strict
  * set (at start-up), at once: a daemon that cannot listen on port 500
@@ -304,12 +332,14 @@ void daemon_delete_sa(struct engine *e, struct ikesa *sa, uint64_t now)
  */
 static int open_sockets(struct daemon *d, bool strict)
 {
+	bool mif = false;
 	int ret = 0, r;
 
 	sockets_begin(&d->socks);
 	for (unsigned int i = 0; i < d->conf->n_conns; i++) {
 		const struct conn *c = &d->conf->conns[i].conn;
 
+		mif |= c->mif && c->n_ifaces;
 		r = sockets_want(&d->socks, &c->local, c->local_port);
 		if (!r)
 			r = sockets_want(&d->socks, &c->local, IKE_NATT_PORT);
@@ -318,6 +348,8 @@ static int open_sockets(struct daemon *d, bool strict)
 		if (ret && strict)
 			break;
 	}
+	if (mif && !(ret && strict))
+		want_iface_sockets(d);
 	sockets_end(&d->socks);
 	return ret;
 }
@@ -1531,8 +1563,11 @@ int daemon_run_once(struct daemon *d)
 					break;
 				}
 		}
-		if (ifw_at && pfd[ifw_at].revents)
+		if (ifw_at && pfd[ifw_at].revents) {
 			iface_watch_process(&d->ifw);
+			/* The sockets of the interfaces' addresses follow. */
+			open_sockets(d, false);
+		}
 		if (kev_at && pfd[kev_at].revents)
 			read_kernel_events(d);
 	}
