@@ -32,6 +32,9 @@ move_setup() {
 		ip netns exec "$EU" sysctl -qw "net.ipv4.conf.$i.rp_filter=0"
 	done
 	ip netns exec "$SG" sysctl -qw net.ipv4.conf.all.rp_filter=0
+	# A moved-to address is a secondary one: it must outlive the old.
+	ip netns exec "$EU" sysctl -qw net.ipv4.conf.all.promote_secondaries=1
+	ip netns exec "$SG" sysctl -qw net.ipv4.conf.all.promote_secondaries=1
 	esp_counters "$EU" || return 1
 	_move_conf "$mode" 10.88.0.1 10.88.0.2 eu.example sg.example \
 		"mif0:200, mif1:150, mif2:100" >"$T/eu.conf"
