@@ -268,6 +268,8 @@ static void response(struct engine *e, struct ikesa *sa,
 	struct childsa *c;
 
 	ctx.msg = m;
+	ctx.in = m->chain;
+	ctx.now = m->now;
 	notify_dispatch(&ctx, m->chain);
 	/* Our announcement, if it rode on this request, is answered. */
 	mif_info_response(sa);

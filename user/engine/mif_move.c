@@ -172,6 +172,7 @@ static int carry_out(struct ikesa *sa, const struct ip_addr *old,
 struct move_req {
 	struct request_state rs;
 	struct mif_move mv;
+	unsigned int tries;	/* sent before this one */
 	bool answered;
 };
 
@@ -255,6 +256,7 @@ int mif_move_start(struct ikesa *sa, const struct ip_addr *old,
 	q = &sa->mif->move;
 	if (q->n_queued == MIF_MOVE_QUEUE)
 		return -EBUSY;
+	q->tries[q->n_queued] = 0;
 	q->queued[q->n_queued++] = mv;
 	mif_move_tick(sa, now);
 	return 0;
@@ -271,11 +273,12 @@ uint64_t mif_move_deadline(const struct ikesa *sa)
 	if (sa->mif_status != MIF_ON || !sa->mif->move.n_queued ||
 	    sa->state != IKESA_ESTABLISHED || sa->replaced || sa->req.active)
 		return 0;
-	return 1;	/* due at once */
+	/* Due at once, or when a refused one is tried again. */
+	return sa->mif->move.not_before ? sa->mif->move.not_before : 1;
 }
 
 static int send_move(struct ikesa *sa, const struct mif_move *mv,
-		     uint64_t now)
+		     unsigned int tries, uint64_t now)
 {
 	struct ike_chain *chain = calloc(1, sizeof(*chain));
 	struct move_req *st = calloc(1, sizeof(*st));
@@ -304,6 +307,7 @@ static int send_move(struct ikesa *sa, const struct mif_move *mv,
 	if (!ret) {
 		st->rs.ops = &move_req_ops;
 		st->mv = *mv;
+		st->tries = tries;
 		request_set(sa, &st->rs);
 		st = NULL;
 		log_move(sa, ENGINE_LOG_INFO, mv->flags & MIF_MOVE_RESPONDER ?
@@ -323,14 +327,19 @@ bool mif_move_tick(struct ikesa *sa, uint64_t now)
 {
 	struct mif_move_sa *q;
 	struct mif_move mv;
+	unsigned int tries;
+	uint64_t due = mif_move_deadline(sa);
 
-	if (!mif_move_deadline(sa))
+	if (!due || due > now)
 		return false;
 	q = &sa->mif->move;
+	q->not_before = 0;
 	mv = q->queued[0];
+	tries = q->tries[0];
 	q->n_queued--;
 	memmove(q->queued, q->queued + 1, q->n_queued * sizeof(q->queued[0]));
-	if (send_move(sa, &mv, now)) {
+	memmove(q->tries, q->tries + 1, q->n_queued * sizeof(q->tries[0]));
+	if (send_move(sa, &mv, tries, now)) {
 		engine_logf(sa->engine, ENGINE_LOG_ERR, sa, "MIF_MOVE: cannot "
 			    "send the request: move dropped");
 		return false;
@@ -369,6 +378,35 @@ static void move_response(struct notify_ctx *ctx, const struct ike_notify *n)
 			 "address will fail until the next move");
 }
 
+/*
+ * Queue st's move again, first, 1 to 2 s from now (a random point, so
+ * that two crossing moves do not cross again). Whether it was queued.
+ */
+static bool retry(struct ikesa *sa, const struct move_req *st, uint64_t now)
+{
+	struct mif_move_sa *q = &sa->mif->move;
+	struct ip_addr old, new;
+	uint8_t r[2] = { 0 };
+	unsigned int wait;
+	char why[64];
+
+	if (q->n_queued == MIF_MOVE_QUEUE)
+		return false;
+	random_nonce(r, sizeof(r));
+	wait = 1000 + (((unsigned int)r[0] << 8 | r[1]) % 1000);
+	memmove(q->queued + 1, q->queued, q->n_queued * sizeof(q->queued[0]));
+	memmove(q->tries + 1, q->tries, q->n_queued * sizeof(q->tries[0]));
+	q->queued[0] = st->mv;
+	q->tries[0] = st->tries + 1;
+	q->n_queued++;
+	q->not_before = now + wait;
+	move_addrs(&st->mv, &old, &new);
+	snprintf(why, sizeof(why), "refused by the peer: tried again in %u "
+		 "ms", wait);
+	log_move(sa, ENGINE_LOG_INFO, "move", &old, &new, why);
+	return true;
+}
+
 static void unacceptable_response(struct notify_ctx *ctx,
 				  const struct ike_notify *n)
 {
@@ -384,6 +422,8 @@ static void unacceptable_response(struct notify_ctx *ctx,
 	}
 	st->answered = true;
 	move_addrs(&st->mv, &old, &new);
+	if (st->tries < MIF_MOVE_RETRIES && retry(sa, st, ctx->now))
+		return;
 	log_move(sa, ENGINE_LOG_WARNING, "move", &old, &new, "refused by "
 		 "the peer (MIF_UNACCEPTABLE_MOVE): nothing moved");
 }

@@ -31,9 +31,18 @@ struct ikesa;
 #define MIF_MOVE_COOKIE2_LEN	16
 
 /* In struct mif_sa (engine/mif.h). */
+/*
+ * A move the peer refused is tried again MIF_MOVE_RETRIES times, 1 to 2 s
+ * later: two peers that fail over at once cross their moves, and each
+ * refuses the other's while its own is in flight.
+ */
+#define MIF_MOVE_RETRIES	2
+
 struct mif_move_sa {
 	unsigned int n_queued;
 	struct mif_move queued[MIF_MOVE_QUEUE];
+	unsigned int tries[MIF_MOVE_QUEUE];	/* each one's, so far */
+	uint64_t not_before;	/* ms: the head waits until then; 0: no */
 	/* The responder's rate limit: moves taken since window_start. */
 	uint64_t window_start;
 	unsigned int in_window;

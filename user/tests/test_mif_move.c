@@ -391,8 +391,10 @@ static void refuse_unannounced(void **state)
 	/* The peer's, for a requester that does not check. */
 	send_raw(a, "192.0.2.11", "192.0.2.99",
 		 a->mif->ours.iface[1].id, false, 1000);
-	settle(w, 1000);
-	assert_int_equal(logged(ENGINE_LOG_WARNING, "not announced"), 1);
+	/* Refused, tried again twice (MIF_MOVE_RETRIES), refused each time. */
+	for (uint64_t t = 1000; t <= 8000; t += 250)
+		settle(w, t);
+	assert_int_equal(logged(ENGINE_LOG_WARNING, "not announced"), 3);
 	assert_int_equal(logged(ENGINE_LOG_WARNING, "MIF_UNACCEPTABLE_MOVE"),
 			 1);
 	assert_int_equal(w->f[0].n_move, 0);
@@ -447,10 +449,11 @@ static void refuse_rate(void **state)
 	assert_int_equal(w->f[1].n_move, MIF_MOVE_RATE);
 	assert_int_equal(w->f[0].n_move, MIF_MOVE_RATE);
 	assert_int_equal(logged(ENGINE_LOG_WARNING, "moves in a second"), 1);
-	/* A second later, the peer takes moves again. */
-	assert_int_equal(mif_move_start(a, &x, &y, false, 2000), 0);
-	settle(w, 2000);
+	/* The refused one is tried again 1 to 2 s later, and taken. */
+	for (uint64_t t = 1250; t <= 4000; t += 250)
+		settle(w, t);
 	assert_int_equal(w->f[1].n_move, MIF_MOVE_RATE + 1);
+	assert_int_equal(w->f[0].n_move, MIF_MOVE_RATE + 1);
 	world_free(w);
 }
 
@@ -472,10 +475,11 @@ static void refuse_failed_check(void **state)
 	w->unreachable = n;
 	assert_int_equal(mif_move_start(a, &o, &n, true, 3000), 0);
 	settle(w, 3000);
-	for (t = 3000; t <= 12000; t += 500)
+	/* Each try fails its check: the move is tried three times. */
+	for (t = 3000; t <= 30000; t += 500)
 		settle(w, t);
 	assert_int_equal(logged(ENGINE_LOG_WARNING, "did not answer the "
-				"return-routability check"), 1);
+				"return-routability check"), 1 + MIF_MOVE_RETRIES);
 	assert_int_equal(logged(ENGINE_LOG_WARNING, "MIF_UNACCEPTABLE_MOVE"),
 			 1);
 	assert_int_equal(w->f[0].n_move, 0);
@@ -519,8 +523,9 @@ static void refuse_answer_elsewhere(void **state)
 	settle(w, 3000);
 	assert_int_equal(logged(ENGINE_LOG_WARNING, "the answer came from "
 				"192.0.2.11"), 1);
-	assert_int_equal(logged(ENGINE_LOG_WARNING, "MIF_UNACCEPTABLE_MOVE"),
-			 1);
+	/* Refused; A tries again later (a move may have crossed ours). */
+	assert_int_equal(logged(ENGINE_LOG_INFO, "refused by the peer: tried "
+				"again in"), 1);
 	assert_int_equal(w->f[0].n_move, 0);
 	assert_int_equal(w->f[1].n_move, 0);
 	assert_non_null(child_on(a, "192.0.2.11", "198.51.100.12"));
