@@ -150,6 +150,29 @@ static void child_local(struct engine *e, struct childsa *c,
 		c->local_iface = ifc->id;
 }
 
+/*
+ * Our address old is gone and new replaces it: a request of sa in
+ * flight from old (the IKE SA's own address, or one sent away from
+ * it) is sent again from new, so that its retransmissions, and the
+ * MIF_MOVE queued behind it, reach the peer.
+ */
+static void requests_from(struct ikesa *sa, const struct ip_addr *old,
+			  const struct ip_addr *new)
+{
+	if (!sa->req.active)
+		return;
+	if (sa->req.away) {
+		if (ip_addr_equal(&sa->req.local, old))
+			sa->req.local = *new;
+		return;
+	}
+	if (!ip_addr_equal(&sa->local, old))
+		return;
+	sa->req.away = true;
+	sa->req.local = *new;
+	sa->req.remote = sa->remote;
+}
+
 /* Tell the peer that sa's SAs on old are on new now. */
 static void tell_peer(struct ikesa *sa, const struct ip_addr *old,
 		      const struct ip_addr *new, bool local, uint64_t now)
@@ -203,6 +226,7 @@ static void fail_over(struct ikesa *sa, const struct ip_addr *old,
 			child_local(e, c, &m.new);
 			childsa_point_policies(c, e);
 		}
+	requests_from(sa, old, &m.new);
 	tell_peer(sa, old, &m.new, true, now);
 }
 
@@ -317,6 +341,8 @@ static void kernel_moved(struct engine *e, const struct kernel_event *ev,
 		if (!failover_sa(sa))
 			continue;
 		mif_failover_refresh(sa);	/* of the new address */
+		if (local)
+			requests_from(sa, &ev->addr, &ev->new_addr);
 		tell_peer(sa, &ev->addr, &ev->new_addr, local, now);
 	}
 }

@@ -219,6 +219,44 @@ static void moved_event(void **state)
 	world_free(w);
 }
 
+/*
+ * The IKE SA's own address fails over while a request is in flight (the
+ * announcement of the loss, figure 5): the request goes on from the new
+ * address, and the move queued behind it follows.
+ */
+static void moved_in_flight(void **state)
+{
+	struct world *w = world_new(true);
+	struct ikesa *sa = establish(w, 0);
+	struct kernel_move m = { .old = ip("192.0.2.1"),
+				 .new = ip("192.0.2.9") };
+	struct kernel_event ev = { .type = KERNEL_EV_MOVED,
+				   .addr = m.old, .new_addr = m.new,
+				   .failover = true };
+	struct kernel_iface_result r;
+	struct kernel_scope scope;
+	struct dgram d;
+
+	assert_int_equal(engine_dpd(&w->e[0], sa, 5), 0);
+	assert_true(sa->req.active);
+	d = pop(w);		/* lost with the address */
+	free(d.buf);
+	ikesa_kernel_scope(sa, &scope);
+	assert_int_equal(fake_ops.move_addr(&w->f[0].b, &m, &scope, &r), 0);
+	engine_kernel_event(&w->e[0], &ev, 10);
+	assert_true(sa->req.away);
+	assert_addr(&sa->req.local, "192.0.2.9");
+	engine_tick(&w->e[0], 10000);	/* its retransmission */
+	assert_true(w->n > 0);
+	assert_addr(&w->q[0].src, "192.0.2.9");
+	pump(w, 10000);
+	engine_tick(&w->e[0], 10001);	/* the move, queued behind it */
+	pump(w, 10001);
+	assert_int_equal(w->f[1].n_move, 1);
+	assert_addr(&only_sa(w, 1)->children->remote, "192.0.2.9");
+	world_free(w);
+}
+
 /* ike down after a rewrite (mifctl sa rewrite) removes the moved SAs. */
 static void down_after_rewrite(void **state)
 {
@@ -361,6 +399,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(alts_default),
 		cmocka_unit_test(moved_event),
+		cmocka_unit_test(moved_in_flight),
 		cmocka_unit_test(down_after_rewrite),
 		cmocka_unit_test(deleted_event),
 		cmocka_unit_test(scoped),
