@@ -102,6 +102,24 @@ static void move_path_addr(struct childsa *c, const struct ip_addr *old,
 		memcpy(c->path.resp_addr, new->bytes, alen);
 }
 
+/* The IKE SA's own address, if it is old, is new from now on. */
+static void ike_addr_follow(struct ikesa *sa, const struct ip_addr *old,
+			    const struct ip_addr *new, bool local)
+{
+	struct engine *e = sa->engine;
+
+	if (local && ip_addr_equal(&sa->local, old))
+		sa->local = *new;
+	if (!local && ip_addr_equal(&sa->remote, old)) {
+		sa->remote = *new;
+		/* Filed by the peer's address, as nat_follow() does. */
+		if (!sa->initiator) {
+			sa_table_remove(&e->by_peer, &sa->by_peer);
+			engine_hash_peer(e, sa);
+		}
+	}
+}
+
 /*
  * One kernel call moving old (ours if local, else the peer's) to new in
  * sa's scope, then the same in our view: the Child SAs' outer addresses
@@ -122,9 +140,11 @@ static int carry_out(struct ikesa *sa, const struct ip_addr *old,
 
 	if (!e->backend->ops->move_addr)
 		return -EOPNOTSUPP;
-	/* Moved already, kernel and view (a failover): nothing to do. */
-	if (!holder(sa, old, local))
+	/* Moved already, kernel and view (a failover): the IKE SA follows. */
+	if (!holder(sa, old, local)) {
+		ike_addr_follow(sa, old, new, local);
 		return 0;
+	}
 	ikesa_kernel_scope(sa, &scope);
 	ret = e->backend->ops->move_addr(e->backend, &km, &scope, &r);
 	if (ret)
@@ -151,16 +171,7 @@ static int carry_out(struct ikesa *sa, const struct ip_addr *old,
 	if (policy_table_move(&e->policies, old, new, &scope))
 		engine_logf(e, ENGINE_LOG_ERR, sa, "move: out of memory "
 			    "updating the policy table");
-	if (local && ip_addr_equal(&sa->local, old))
-		sa->local = *new;
-	if (!local && ip_addr_equal(&sa->remote, old)) {
-		sa->remote = *new;
-		/* Filed by the peer's address, as nat_follow() does. */
-		if (!sa->initiator) {
-			sa_table_remove(&e->by_peer, &sa->by_peer);
-			engine_hash_peer(e, sa);
-		}
-	}
+	ike_addr_follow(sa, old, new, local);
 	snprintf(n, sizeof(n), "moved %s (%u SAs, %u policies)",
 		 local ? "ours" : "the peer's", r.states, r.policies);
 	log_move(sa, ENGINE_LOG_NOTICE, n, old, new, NULL);

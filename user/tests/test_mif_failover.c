@@ -254,6 +254,9 @@ static void moved_in_flight(void **state)
 	pump(w, 10001);
 	assert_int_equal(w->f[1].n_move, 1);
 	assert_addr(&only_sa(w, 1)->children->remote, "192.0.2.9");
+	/* The IKE SA itself talks from the new address from now on. */
+	assert_addr(&sa->local, "192.0.2.9");
+	assert_false(sa->req.active);
 	world_free(w);
 }
 
