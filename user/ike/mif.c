@@ -9,9 +9,8 @@
 #include "ike/constants.h"
 #include "ike/mif.h"
 
-/* Record a failure of a MIF notify's data, answered with notify. */
-static int bad(struct ike_error *err, enum ike_err code, uint16_t notify,
-	       const char *reason)
+int mif_fail(struct ike_error *err, enum ike_err code, uint16_t notify,
+	     const char *reason)
 {
 	ike_fail(err, code, notify, reason);
 	if (err)
@@ -71,12 +70,12 @@ int mif_supported_parse(struct mif_supported *s, const uint8_t *data,
 {
 	memset(s, 0, sizeof(*s));
 	if (!data || len < MIF_SUPPORTED_LEN)
-		return bad(err, IKE_ERR_TRUNCATED, 0,
+		return mif_fail(err, IKE_ERR_TRUNCATED, 0,
 			   "MIF_SUPPORTED truncated");
 	if (!data[0])
-		return bad(err, IKE_ERR_SYNTAX, 0, "MIF_SUPPORTED version 0");
+		return mif_fail(err, IKE_ERR_SYNTAX, 0, "MIF_SUPPORTED version 0");
 	if (data[0] == MIF_PROTO_VERSION && len != MIF_SUPPORTED_LEN)
-		return bad(err, IKE_ERR_LENGTH, 0,
+		return mif_fail(err, IKE_ERR_LENGTH, 0,
 			   "MIF_SUPPORTED version 1 not 2 bytes");
 	s->version = data[0];
 	return 0;
@@ -197,7 +196,7 @@ static int parse_iface(struct mif_iface *f, struct ike_reader *r,
 	const uint16_t n = IKE_N_MIF_INVALID_INTERFACES;
 
 	if (ike_left(r) < MIF_IFACE_HDR_LEN)
-		return bad(err, IKE_ERR_TRUNCATED, n,
+		return mif_fail(err, IKE_ERR_TRUNCATED, n,
 			   "interface entry truncated");
 	f->id = ike_get_u16(r);
 	f->prio = ike_get_u8(r);
@@ -206,10 +205,10 @@ static int parse_iface(struct mif_iface *f, struct ike_reader *r,
 	f->n6 = ike_get_u8(r);
 	ike_skip(r, 2);
 	if (f->n4 > MIF_MAX_ADDRS || f->n6 > MIF_MAX_ADDRS)
-		return bad(err, IKE_ERR_LIMIT, n,
+		return mif_fail(err, IKE_ERR_LIMIT, n,
 			   "more than 8 addresses of a family");
 	if ((size_t)f->n4 * 4 + (size_t)f->n6 * 16 > ike_left(r))
-		return bad(err, IKE_ERR_LENGTH, n,
+		return mif_fail(err, IKE_ERR_LENGTH, n,
 			   "interface addresses run past the payload");
 	for (unsigned int k = 0; k < f->n4; k++)
 		ike_get_copy(r, f->addr4[k], 4);
@@ -228,7 +227,7 @@ int mif_interfaces_parse(struct mif_interfaces *m, const uint8_t *data,
 	ike_reader_init(&r, data, len);
 	while (ike_left(&r)) {
 		if (m->n == MIF_MAX_IFACES) {
-			bad(err, IKE_ERR_LIMIT, IKE_N_MIF_INVALID_INTERFACES,
+			mif_fail(err, IKE_ERR_LIMIT, IKE_N_MIF_INVALID_INTERFACES,
 			    "more than 32 interfaces");
 			goto fail;
 		}
@@ -238,7 +237,7 @@ int mif_interfaces_parse(struct mif_interfaces *m, const uint8_t *data,
 	}
 	why = check_interfaces(m);
 	if (why) {
-		bad(err, IKE_ERR_SYNTAX, IKE_N_MIF_INVALID_INTERFACES, why);
+		mif_fail(err, IKE_ERR_SYNTAX, IKE_N_MIF_INVALID_INTERFACES, why);
 		goto fail;
 	}
 	return 0;
@@ -299,7 +298,7 @@ int mif_child_path_parse(struct mif_child_path *p, const uint8_t *data,
 	memset(p, 0, sizeof(*p));
 	ike_reader_init(&r, data, len);
 	if (ike_left(&r) < MIF_CHILD_PATH_HDR_LEN)
-		return bad(err, IKE_ERR_TRUNCATED, IKE_N_MIF_UNACCEPTABLE_PATH,
+		return mif_fail(err, IKE_ERR_TRUNCATED, IKE_N_MIF_UNACCEPTABLE_PATH,
 			   "MIF_CHILD_PATH truncated");
 	p->req_id = ike_get_u16(&r);
 	p->resp_id = ike_get_u16(&r);
@@ -319,7 +318,7 @@ int mif_child_path_parse(struct mif_child_path *p, const uint8_t *data,
 	return 0;
 fail:
 	memset(p, 0, sizeof(*p));
-	return bad(err, code, IKE_N_MIF_UNACCEPTABLE_PATH, why);
+	return mif_fail(err, code, IKE_N_MIF_UNACCEPTABLE_PATH, why);
 }
 
 int mif_child_path_build(struct ike_writer *w, const struct mif_child_path *p,

@@ -122,4 +122,11 @@ int mif_child_path_build(struct ike_writer *w, const struct mif_child_path *p,
 bool mif_child_path_equal(const struct mif_child_path *a,
 			  const struct mif_child_path *b);
 
+/*
+ * Record a failure of a MIF notify's data in err (payload Notify,
+ * answered with notify); returns -1. Every MIF codec reports this way.
+ */
+int mif_fail(struct ike_error *err, enum ike_err code, uint16_t notify,
+	     const char *reason);
+
 #endif

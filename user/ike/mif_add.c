@@ -10,14 +10,6 @@
 #include "ike/mif.h"
 #include "ike/mif_add.h"
 
-static int bad(struct ike_error *err, enum ike_err code, const char *reason)
-{
-	ike_fail(err, code, IKE_N_MIF_UNACCEPTABLE_ADD, reason);
-	if (err)
-		err->payload = IKE_PL_NOTIFY;
-	return -1;
-}
-
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -118,7 +110,9 @@ int mif_add_parse(struct mif_add *a, const uint8_t *data, size_t len,
 	memset(a, 0, sizeof(*a));
 	ike_reader_init(&r, data, len);
 	if (ike_left(&r) < MIF_ADD_HDR_LEN)
-		return bad(err, IKE_ERR_TRUNCATED, "MIF_ADD_INTERFACE truncated");
+		return mif_fail(err, IKE_ERR_TRUNCATED,
+				IKE_N_MIF_UNACCEPTABLE_ADD,
+				"MIF_ADD_INTERFACE truncated");
 	a->id = ike_get_u16(&r);
 	a->prio = ike_get_u8(&r);
 	a->flags = ike_get_u8(&r) & MIF_ADD_FLAGS_KNOWN;
@@ -156,7 +150,7 @@ int mif_add_parse(struct mif_add *a, const uint8_t *data, size_t len,
 	return 0;
 fail:
 	memset(a, 0, sizeof(*a));
-	return bad(err, code, why);
+	return mif_fail(err, code, IKE_N_MIF_UNACCEPTABLE_ADD, why);
 }
 
 int mif_add_build(struct ike_writer *w, const struct mif_add *a,
@@ -192,8 +186,9 @@ int mif_add_reply_parse(struct mif_add_reply *rp, const uint8_t *data,
 	memset(rp, 0, sizeof(*rp));
 	ike_reader_init(&r, data, len);
 	if (ike_left(&r) < MIF_ADD_REPLY_HDR_LEN)
-		return bad(err, IKE_ERR_TRUNCATED,
-			   "MIF_ADD_INTERFACE answer truncated");
+		return mif_fail(err, IKE_ERR_TRUNCATED,
+				IKE_N_MIF_UNACCEPTABLE_ADD,
+				"MIF_ADD_INTERFACE answer truncated");
 	rp->n_sas = ike_get_u16(&r);
 	ike_skip(&r, 2);
 	if (rp->n_sas > MIF_ADD_MAX_SAS) {
@@ -213,7 +208,7 @@ int mif_add_reply_parse(struct mif_add_reply *rp, const uint8_t *data,
 	return 0;
 fail:
 	memset(rp, 0, sizeof(*rp));
-	return bad(err, code, why);
+	return mif_fail(err, code, IKE_N_MIF_UNACCEPTABLE_ADD, why);
 }
 
 int mif_add_reply_build(struct ike_writer *w, const struct mif_add_reply *rp,

@@ -9,14 +9,6 @@
 #include "ike/mif.h"
 #include "ike/mif_alternates.h"
 
-static int bad(struct ike_error *err, enum ike_err code, const char *reason)
-{
-	ike_fail(err, code, IKE_N_MIF_UNACCEPTABLE_MOVE, reason);
-	if (err)
-		err->payload = IKE_PL_NOTIFY;
-	return -1;
-}
-
 /* What is wrong with a, or NULL. At most 9 * 8 / 2 comparisons. */
 static const char *check(const struct mif_alternates *a)
 {
@@ -54,7 +46,9 @@ int mif_alternates_parse(struct mif_alternates *a, const uint8_t *data,
 	memset(a, 0, sizeof(*a));
 	ike_reader_init(&r, data, len);
 	if (ike_left(&r) < MIF_ALTERNATES_HDR_LEN)
-		return bad(err, IKE_ERR_TRUNCATED, "MIF_ALTERNATES truncated");
+		return mif_fail(err, IKE_ERR_TRUNCATED,
+				IKE_N_MIF_UNACCEPTABLE_MOVE,
+				"MIF_ALTERNATES truncated");
 	a->family = ike_get_u8(&r);
 	a->n = ike_get_u8(&r);
 	ike_skip(&r, 2);
@@ -76,7 +70,7 @@ int mif_alternates_parse(struct mif_alternates *a, const uint8_t *data,
 	return 0;
 fail:
 	memset(a, 0, sizeof(*a));
-	return bad(err, code, why);
+	return mif_fail(err, code, IKE_N_MIF_UNACCEPTABLE_MOVE, why);
 }
 
 int mif_alternates_build(struct ike_writer *w, const struct mif_alternates *a,

@@ -52,10 +52,7 @@ int mif_delete_parse(struct mif_delete *d, const uint8_t *data, size_t len,
 	return 0;
 fail:
 	memset(d, 0, sizeof(*d));
-	ike_fail(err, code, IKE_N_MIF_UNACCEPTABLE_MOVE, why);
-	if (err)
-		err->payload = IKE_PL_NOTIFY;
-	return -1;
+	return mif_fail(err, code, IKE_N_MIF_UNACCEPTABLE_MOVE, why);
 }
 
 int mif_delete_build(struct ike_writer *w, const struct mif_delete *d,

@@ -60,10 +60,7 @@ int mif_move_parse(struct mif_move *mv, const uint8_t *data, size_t len,
 		return 0;
 fail:
 	memset(mv, 0, sizeof(*mv));
-	ike_fail(err, code, IKE_N_MIF_UNACCEPTABLE_MOVE, why);
-	if (err)
-		err->payload = IKE_PL_NOTIFY;
-	return -1;
+	return mif_fail(err, code, IKE_N_MIF_UNACCEPTABLE_MOVE, why);
 }
 
 int mif_move_build(struct ike_writer *w, const struct mif_move *mv,
