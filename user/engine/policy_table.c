@@ -106,14 +106,17 @@ static bool same_tmpl(const struct kernel_policy *k,
 		ip_addr_equal(&k->tmpl_dst, &u->dst));
 }
 
-/* Point the kernel's policy of e at u's template (UPDPOLICY if it differs). */
-static int point(struct policy_table *t, struct policy_entry *e,
-		 const struct policy_user *u)
+/*
+ * Install e's policy with u's template (UPDPOLICY), u its owner; always
+ * when the kernel may not have it, else only if the template differs.
+ */
+static int install_for(struct policy_table *t, struct policy_entry *e,
+		       const struct policy_user *u, bool always)
 {
 	struct kernel_policy k = e->pol;
 	int ret;
 
-	if (!same_tmpl(&k, u)) {
+	if (always || !same_tmpl(&k, u)) {
 		k.mode = u->mode;
 		k.tmpl_src = u->src;
 		k.tmpl_dst = u->dst;
@@ -125,6 +128,13 @@ static int point(struct policy_table *t, struct policy_entry *e,
 	}
 	e->owner = u->child;
 	return 0;
+}
+
+/* Point the kernel's policy of e at u's template (UPDPOLICY if it differs). */
+static int point(struct policy_table *t, struct policy_entry *e,
+		 const struct policy_user *u)
+{
+	return install_for(t, e, u, false);
 }
 
 static int user_index(const struct policy_entry *e, const struct childsa *c)
@@ -328,8 +338,7 @@ int policy_table_forget(struct policy_table *t, const struct kernel_policy *p,
 {
 	struct policy_entry *e = find(t, p);
 	struct policy_user kernel;
-	struct kernel_policy k;
-	int i, ret;
+	int i;
 
 	if (!e)
 		return 0;
@@ -356,17 +365,7 @@ int policy_table_forget(struct policy_table *t, const struct kernel_policy *p,
 		    user_bound(&e->pol.sel, u, addr))
 			continue;
 		/* Added again, whatever the template: none is there. */
-		k = e->pol;
-		k.mode = u->mode;
-		k.tmpl_src = u->src;
-		k.tmpl_dst = u->dst;
-		k.reqid = u->reqid;
-		ret = t->backend->ops->add_policy(t->backend, &k);
-		if (ret)
-			return ret;
-		e->pol = k;
-		e->owner = u->child;
-		return 0;
+		return install_for(t, e, u, true);
 	}
 	/* Every user left goes with this delete too. */
 	return 0;
