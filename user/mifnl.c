@@ -3,7 +3,6 @@
  * Client of the xfrm_mif generic netlink family.
  */
 #include <errno.h>
-#include <gnutls/gnutls.h>
 #include <linux/netlink.h>
 #include <linux/xfrm_mif.h>
 #include <netlink/genl/ctrl.h>
@@ -14,6 +13,7 @@
 
 #include "extack.h"
 #include "mifnl.h"
+#include "nlreq.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -68,120 +68,61 @@ struct nl_msg *mifnl_msg(struct mifnl *nl, uint8_t cmd, int flags)
 	return msg;
 }
 
-struct request {
-	struct mifnl *nl;
+/* A reply or an event: its attributes parsed for the caller's fn. */
+struct reply {
 	mifnl_reply_fn fn;
 	void *arg;
 	int err;
-	int done;
 };
 
-static int on_valid(struct nl_msg *msg, void *arg)
+static int parse_reply(struct nlmsghdr *nlh, mifnl_reply_fn fn, void *arg)
 {
-	struct request *req = arg;
-	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
+	struct genlmsghdr *gh = nlmsg_data(nlh);
 	struct nlattr *attrs[XFRM_MIF_A_MAX + 1];
-	int err;
 
-	/*
-	 * After a failure the rest of a reply is read and dropped, so that
-	 * the acknowledgement does not stay queued for the next request.
-	 */
-	if (req->err)
-		return NL_SKIP;
-	err = genlmsg_parse(nlmsg_hdr(msg), 0, attrs, XFRM_MIF_A_MAX, NULL);
-	if (err < 0) {
-		req->err = -EBADMSG;
-		return NL_SKIP;
-	}
-	if (req->fn) {
-		err = req->fn(attrs, gh->cmd, req->arg);
-		if (err)
-			req->err = err;
-	}
-	return NL_OK;
+	if (genlmsg_parse(nlh, 0, attrs, XFRM_MIF_A_MAX, NULL) < 0)
+		return -EBADMSG;
+	return fn ? fn(attrs, gh->cmd, arg) : 0;
+}
+
+static int on_reply(struct nlmsghdr *nlh, void *arg)
+{
+	struct reply *r = arg;
+
+	return parse_reply(nlh, r->fn, r->arg);
 }
 
 /*
  * Take the kernel's extended-ack message from an error reply. An error
  * about one SA carries its SPI (be32) as the cookie.
  */
-static void take_extack(struct mifnl *nl, struct nlmsghdr *nlh,
-			struct nlmsgerr *e)
+static void take_extack(struct mifnl *nl, const struct extack *ack)
 {
-	struct extack ack;
 	size_t n;
 
-	extack_parse(nlh, e, &ack);
-	nl->ack = ack;
-	if (ack.msg[0])
-		snprintf(nl->err, sizeof(nl->err), "%s", ack.msg);
-	if (ack.has_cookie) {
+	nl->ack = *ack;
+	if (ack->msg[0])
+		snprintf(nl->err, sizeof(nl->err), "%s", ack->msg);
+	if (ack->has_cookie) {
 		n = strlen(nl->err);
 		snprintf(nl->err + n, sizeof(nl->err) - n, "%sSA 0x%08x",
-			 n ? ": " : "", ntohl(ack.cookie));
+			 n ? ": " : "", ntohl(ack->cookie));
 	}
-}
-
-static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
-{
-	struct request *req = arg;
-	struct nlmsghdr *nlh = (struct nlmsghdr *)e - 1;
-
-	req->err = e->error;
-	req->done = 1;
-	if (e->error)
-		take_extack(req->nl, nlh, e);
-	return NL_STOP;
-}
-
-/* The end of a dump (NLMSG_DONE) or the acknowledgement of a request. */
-static int on_done(struct nl_msg *msg, void *arg)
-{
-	struct request *req = arg;
-
-	req->done = 1;
-	return NL_STOP;
 }
 
 int mifnl_request(struct mifnl *nl, struct nl_msg *msg, mifnl_reply_fn fn,
 		  void *arg)
 {
-	struct request req = { .nl = nl, .fn = fn, .arg = arg };
-	struct nl_cb *cb;
+	struct reply r = { .fn = fn, .arg = arg };
+	struct nlreq_result res;
 	int err;
 
 	nl->err[0] = '\0';
 	memset(&nl->ack, 0, sizeof(nl->ack));
-	nlmsg_hdr(msg)->nlmsg_flags |= NLM_F_ACK;
-	cb = nl_cb_alloc(NL_CB_CUSTOM);
-	if (!cb) {
-		nlmsg_free(msg);
-		return -ENOMEM;
-	}
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &req);
-	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_done, &req);
-	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_done, &req);
-	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &req);
-
-	err = nl_send_auto(nl->sk, msg);
-	/* A request may carry keys (clone): none is left in freed memory. */
-	gnutls_memset(nlmsg_hdr(msg), 0, nlmsg_hdr(msg)->nlmsg_len);
-	nlmsg_free(msg);
-	if (err < 0) {
-		nl_cb_put(cb);
-		return -EIO;
-	}
-	while (!req.done) {
-		err = nl_recvmsgs(nl->sk, cb);
-		if (err < 0) {
-			if (!req.err)
-				req.err = -EIO;
-			break;
-		}
-	}
-	nl_cb_put(cb);
-	return req.err;
+	/* A request may carry keys (clone): nlreq_run wipes what it sends. */
+	err = nlreq_run(nl->sk, msg, on_reply, &r, &res);
+	take_extack(nl, &res.ack);
+	return err;
 }
 
 static int no_seq_check(struct nl_msg *msg, void *arg)
@@ -204,20 +145,34 @@ static int join(struct mifnl *nl)
 }
 
 /* A callback set for events: they are not answers, with no sequence of ours. */
-static struct nl_cb *events_cb(struct request *req)
+static int on_event(struct nl_msg *msg, void *arg)
+{
+	struct reply *r = arg;
+	int err;
+
+	/* A message that does not parse is dropped; the next ones are read. */
+	if (r->err)
+		return NL_SKIP;
+	err = parse_reply(nlmsg_hdr(msg), r->fn, r->arg);
+	if (err && err != -EBADMSG)
+		r->err = err;
+	return NL_OK;
+}
+
+static struct nl_cb *events_cb(struct reply *req)
 {
 	struct nl_cb *cb = nl_cb_alloc(NL_CB_CUSTOM);
 
 	if (!cb)
 		return NULL;
 	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, no_seq_check, NULL);
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, req);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_event, req);
 	return cb;
 }
 
 int mifnl_monitor(struct mifnl *nl, mifnl_reply_fn fn, void *arg)
 {
-	struct request req = { .nl = nl, .fn = fn, .arg = arg };
+	struct reply req = { .fn = fn, .arg = arg };
 	struct nl_cb *cb;
 	int err;
 
@@ -247,7 +202,7 @@ int mifnl_join_events(struct mifnl *nl)
 
 int mifnl_read_events(struct mifnl *nl, mifnl_reply_fn fn, void *arg)
 {
-	struct request req = { .nl = nl, .fn = fn, .arg = arg };
+	struct reply req = { .fn = fn, .arg = arg };
 	struct nl_cb *cb = events_cb(&req);
 	int err = 0;
 

@@ -40,6 +40,7 @@
 #include "backend/xfrm.h"
 #include "backend/xfrm_iface.h"
 #include "mifnl.h"
+#include "nlreq.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -92,144 +93,33 @@ static void set_err(struct xfrm_priv *p, const char *why)
 	snprintf(p->err, sizeof(p->err), "%s", why);
 }
 
-/* -errno for a libnl error code. */
-static int nlerr(int err)
-{
-	switch (-err) {
-	case NLE_NOMEM:
-		return -ENOMEM;
-	case NLE_MSGSIZE:
-		return -EMSGSIZE;
-	case NLE_INVAL:
-	case NLE_MISSING_ATTR:
-	case NLE_AF_MISMATCH:
-		return -EINVAL;
-	case NLE_PERM:
-		return -EPERM;
-	default:
-		return -EIO;
-	}
-}
-
-/* Free @msg, wiping all of its buffer first: it may have held keys. */
-static void msg_free(struct nl_msg *msg)
-{
-	if (!msg)
-		return;
-	explicit_bzero(nlmsg_hdr(msg), nlmsg_get_max_size(msg));
-	nlmsg_free(msg);
-}
-
 /* ---- Requests ---------------------------------------------------------- */
 
 typedef xfrm_reply_fn reply_fn;
 
-struct request {
-	struct xfrm_priv *p;
-	reply_fn fn;
-	void *arg;
-	int err;
-	int done;
-	int replies;
-};
-
-static int on_valid(struct nl_msg *msg, void *arg)
-{
-	struct request *req = arg;
-	int err;
-
-	if (!req->fn || req->err)
-		return NL_SKIP;
-	req->replies++;
-	err = req->fn(nlmsg_hdr(msg), req->arg);
-	if (err) {
-		/* Keep reading: the acknowledgement must not stay queued. */
-		req->err = err;
-		set_err(req->p, "unexpected reply from the kernel");
-	}
-	return NL_OK;
-}
-
-/* Take the kernel's extended-ack message from an error reply. */
-static void take_extack(struct xfrm_priv *p, struct nlmsghdr *nlh,
-			struct nlmsgerr *e)
-{
-	struct extack ack;
-
-	extack_parse(nlh, e, &ack);
-	if (ack.msg[0])
-		set_err(p, ack.msg);
-}
-
-static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
-{
-	struct request *req = arg;
-	struct nlmsghdr *nlh = (struct nlmsghdr *)e - 1;
-
-	(void)who;
-	if (!req->err)
-		req->err = e->error;
-	req->done = 1;
-	if (e->error)
-		take_extack(req->p, nlh, e);
-	return NL_STOP;
-}
-
-static int on_done(struct nl_msg *msg, void *arg)
-{
-	struct request *req = arg;
-
-	(void)msg;
-	req->done = 1;
-	return NL_STOP;
-}
-
 /*
  * Send @msg (consumed: wiped and freed), pass each reply to @fn, wait for
- * the acknowledgement. 0 or -errno.
+ * the acknowledgement (user/nlreq.c). 0 or -errno, the reason in p->err.
  */
 static int request(struct xfrm_priv *p, struct nl_msg *msg, reply_fn fn,
 		   void *arg)
 {
-	struct request req = { .p = p, .fn = fn, .arg = arg };
 	bool dump = nlmsg_hdr(msg)->nlmsg_flags & NLM_F_DUMP;
-	struct nl_cb *cb;
+	struct nlreq_result res;
 	int err;
 
-	nlmsg_hdr(msg)->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-	cb = nl_cb_alloc(NL_CB_CUSTOM);
-	if (!cb) {
-		msg_free(msg);
-		return -ENOMEM;
-	}
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &req);
-	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_done, &req);
-	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_done, &req);
-	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &req);
-
-	err = nl_send_auto(p->sk, msg);
-	msg_free(msg);
-	if (err < 0) {
-		nl_cb_put(cb);
-		set_err(p, "netlink send failed");
-		return nlerr(err);
-	}
-	while (!req.done) {
-		err = nl_recvmsgs(p->sk, cb);
-		if (err < 0) {
-			if (!req.err) {
-				req.err = nlerr(err);
-				set_err(p, "netlink receive failed");
-			}
-			break;
-		}
-	}
-	if (!req.err && fn && !req.replies && !dump) {
-		req.err = -EBADMSG;
+	err = nlreq_run(p->sk, msg, fn, arg, &res);
+	if (res.ack.msg[0])
+		set_err(p, res.ack.msg);
+	else if (res.why)
+		set_err(p, res.why);
+	else if (res.refused)
+		set_err(p, "unexpected reply from the kernel");
+	if (!err && fn && !res.replies && !dump) {
+		err = -EBADMSG;
 		set_err(p, "no reply from the kernel");
 	}
-	nl_cb_put(cb);
-	return req.err;
+	return err;
 }
 
 int xfrm_request(struct backend *b, const struct nlmsghdr *nlh,
@@ -465,7 +355,7 @@ static int xfrm_alloc_spi(struct backend *b, const struct ip_addr *src,
 	if (!msg)
 		return -ENOMEM;
 	if (nlmsg_append(msg, &req, sizeof(req), NLMSG_ALIGNTO) < 0) {
-		msg_free(msg);
+		nlreq_msg_free(msg);
 		return -EMSGSIZE;
 	}
 	err = request(p, msg, parse_allocspi, &got);
@@ -670,14 +560,14 @@ static int send_sa(struct xfrm_priv *p, const struct kernel_sa *sa, int cmd)
 				      xfrmnl_sa_build_add_request(o, 0, &msg);
 	xfrmnl_sa_put(o);
 	if (err < 0)
-		return nlerr(err);
+		return nlreq_errno(err);
 	err = put_algs(p, msg, sa);
 	if (!err && needs_esn_attr(sa))
 		err = put_replay_esn(msg, sa);
 	if (!err && sa->if_id && nla_put_u32(msg, XFRMA_IF_ID, sa->if_id) < 0)
 		err = -EMSGSIZE;
 	if (err) {
-		msg_free(msg);
+		nlreq_msg_free(msg);
 		return err;
 	}
 	return request(p, msg, NULL, NULL);
@@ -762,7 +652,7 @@ static int xfrm_del_sa(struct backend *b, const struct ip_addr *dst,
 	if (mark || mask)
 		xfrmnl_sa_set_mark(o, mark, mark_mask(mark, mask));
 	err = xfrmnl_sa_build_delete_request(o, 0, &msg);
-	err = err < 0 ? nlerr(err) : request(p, msg, NULL, NULL);
+	err = err < 0 ? nlreq_errno(err) : request(p, msg, NULL, NULL);
 out:
 	if (d)
 		nl_addr_put(d);
@@ -813,7 +703,7 @@ static int xfrm_sa_stats(struct backend *b, const struct ip_addr *dst,
 		return -ENOMEM;
 	if (nlmsg_append(msg, &id, sizeof(id), NLMSG_ALIGNTO) < 0 ||
 	    put_mark(msg, mark, mask) < 0) {
-		msg_free(msg);
+		nlreq_msg_free(msg);
 		return -EMSGSIZE;
 	}
 	return request(p, msg, parse_ae, st);
@@ -946,10 +836,10 @@ static int send_policy(struct backend *b, const struct kernel_policy *pol,
 		    xfrmnl_sp_build_delete_request(o, 0, &msg);
 	xfrmnl_sp_put(o);
 	if (err < 0)
-		return nlerr(err);
+		return nlreq_errno(err);
 	/* libnl-xfrm 3.7 knows no XFRMA_IF_ID. */
 	if (pol->if_id && nla_put_u32(msg, XFRMA_IF_ID, pol->if_id) < 0) {
-		msg_free(msg);
+		nlreq_msg_free(msg);
 		return -EMSGSIZE;
 	}
 	return request(p, msg, NULL, NULL);
@@ -1090,7 +980,7 @@ int xfrm_backend_open(struct backend *b)
 	}
 	err = nl_connect(p->sk, NETLINK_XFRM);
 	if (err < 0) {
-		err = err == -NLE_PROTO_MISMATCH ? -EPROTONOSUPPORT : nlerr(err);
+		err = err == -NLE_PROTO_MISMATCH ? -EPROTONOSUPPORT : nlreq_errno(err);
 		goto fail;
 	}
 	/* Error replies must not echo our requests, keys and all. */
