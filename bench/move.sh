@@ -66,8 +66,10 @@
 #   make -j2 user tools && make -C bench
 #   tools/vm/run -k debian -m 3072 -t 2400 -- bench/move.sh
 # Environment, given inside the VM (tools/vm/run -- env N="10 100"
-# bench/move.sh): N (default "10 100 1000", each 1..1024), MIF_BENCH_TIMEOUT
-# (seconds, default 600) bounds each set-up and each move.
+# bench/move.sh): N (default "10 100 1000", each 1..1024), METHODS (default
+# "MIF CCSA+Delete MOBIKE", the rows to run), MIF_BENCH_TIMEOUT
+# (seconds, default 600) bounds each set-up and each move; MIF_BENCH_DEBUG=1
+# keeps charon's log levels and prints its SAs and logs after a MOBIKE move.
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/../selftests/lib.sh"
 source "$here/../selftests/interop/charon_lib.sh"
@@ -81,11 +83,16 @@ for n in "${ns_list[@]}"; do
 		{ echo "bench: each of N must be 1..1024: $n" >&2; exit 2; }
 done
 [[ $limit =~ ^[1-9][0-9]*$ ]] || { echo "bench: MIF_BENCH_TIMEOUT must be seconds" >&2; exit 2; }
+read -r -a methods <<<"${METHODS:-MIF CCSA+Delete MOBIKE}"
+for m in "${methods[@]}"; do
+	case $m in MIF | CCSA+Delete | MOBIKE) ;;
+	*) echo "bench: METHODS: MIF, CCSA+Delete, MOBIKE: $m" >&2; exit 2 ;; esac
+done
 
 UP=$REPO_DIR/build/bench/fig_up
 MOVE=$REPO_DIR/build/bench/move_up
 IKE=aes256gcm16-prfsha256-x25519 ESP=aes256gcm16
-PSK=0x6d69662d62656e63682d6d6f7665
+PSK=0x6d69662d62656e63682d6d6f76652d616e2d696e74657266616365
 A=10.88.0.1 B=10.88.1.1 SGA=10.88.0.2
 
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root (run it in the VM)" >&2; exit 2; }
@@ -327,11 +334,17 @@ run_mif() {
 
 # charon_lib.sh's strongswan.conf, with logging at level 0 and the
 # retransmission timers of the mifd configuration (first after 5 s).
+charon_kind=
 eval "$(declare -f _charon_write_conf | sed '1s/_charon_write_conf/_charon_write_conf_lib/')"
 _charon_write_conf() {
 	_charon_write_conf_lib "$@"
-	sed -i -e 's/^\(\t*\)\(default\|ike\|cfg\|knl\|chd\|net\|enc\) = [0-9]*$/\1\2 = 0/' \
-		-e 's/^\(\t*\)retransmit_timeout = .*/\1retransmit_timeout = 5.0/' \
+	[ -n "${MIF_BENCH_DEBUG:-}" ] ||
+		sed -i 's/^\(\t*\)\(default\|ike\|cfg\|knl\|chd\|net\|enc\) = [0-9]*$/\1\2 = 0/' \
+			"$1/strongswan.conf"
+	# MOBIKE: an IKE SA per connection, though their configurations are
+	# alike (charon would otherwise put every child on the first).
+	[ "$charon_kind" != mobike ] || sed -i 's/^charon {$/&\n\treuse_ikesa = no/' "$1/strongswan.conf"
+	sed -i -e 's/^\(\t*\)retransmit_timeout = .*/\1retransmit_timeout = 5.0/' \
 		-e 's/^\(\t*\)retransmit_tries = .*/\1retransmit_tries = 5/' \
 		-e 's/^\(\t*\)retransmit_base = .*/\1retransmit_base = 2/' \
 		"$1/strongswan.conf"
@@ -437,6 +450,7 @@ swanctl_mobike() {
 # charon_pair N ccsa|mobike: start both charon with their configuration.
 charon_pair() {
 	local n=$1 kind=$2
+	charon_kind=$kind
 	rm -rf "$T/charon-eu" "$T/charon-sg"
 	"swanctl_$kind" "$n" "$T/charon-eu" eu && "swanctl_$kind" "$n" "$T/charon-sg" sg &&
 		charon_start "$SG" "$T/charon-sg" >&2 && charon_start "$EU" "$T/charon-eu" >&2 &&
@@ -490,6 +504,11 @@ run_mobike() {
 	elif measure "$n" "$m" "$(charon_pids_both)" exec ip -n "$EU" addr del "$A/24" dev mif0; then
 		ike=$(charon_sas "$EU" "$T/charon-eu" | awk -v b="$B" '$1 == "ike" && $3 == "ESTABLISHED" && $6 == b' | wc -l)
 		[ "$ike" -eq "$n" ] || notes+=("n = $n, MOBIKE: charon shows $ike of $n IKE SAs on $B")
+		if [ -n "${MIF_BENCH_DEBUG:-}" ]; then
+			charon_sas "$EU" "$T/charon-eu" >&2
+			charon_log "$T/charon-eu" 60 >&2
+			charon_log "$T/charon-sg" 30 >&2
+		fi
 	else
 		charon_log "$T/charon-eu" 10 >&2
 	fi
@@ -499,9 +518,13 @@ run_mobike() {
 
 for n in "${ns_list[@]}"; do
 	echo "# n = $n" >&2
-	run_mif "$n"
-	run_ccsa "$n"
-	run_mobike "$n"
+	for m in "${methods[@]}"; do
+		case $m in
+		MIF) run_mif "$n" ;;
+		CCSA+Delete) run_ccsa "$n" ;;
+		MOBIKE) run_mobike "$n" ;;
+		esac
+	done
 done
 
 echo
@@ -513,14 +536,14 @@ echo "MOBIKE: charon to charon, n IKE SAs of one Child SA each, A removed, UPDAT
 echo "messages and bytes (IP): both ways, nftables in EU; wall ms: to every SA on B in both kernels; CPU ms: both daemons"
 printf '%5s  %-12s  %8s  %9s  %11s  %8s  %7s\n' n method messages bytes "round trips" "wall ms" "CPU ms"
 for n in "${ns_list[@]}"; do
-	for m in MIF "CCSA+Delete" MOBIKE; do
+	for m in "${methods[@]}"; do
 		read -r -a r <<<"${res[$n,$m]:-n/a}"
 		printf '%5s  %-12s  %8s  %9s  %11s  %8s  %7s\n' "$n" "$m" "${r[0]}" "${r[1]:-}" \
 			"${r[2]:-}" "${r[3]:-}" "${r[4]:-}"
 	done
 done
 for n in "${ns_list[@]}"; do
-	for m in MIF "CCSA+Delete" MOBIKE; do
+	for m in "${methods[@]}"; do
 		echo "requests: n = $n, $m: ${res[$n,$m,x]:-none}"
 	done
 done

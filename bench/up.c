@@ -71,16 +71,15 @@ static void read_all(int fd, void *buf, size_t len)
 
 /* ---- mifd: one JSON object per line each way ---- */
 
-/* Send req (one line); 0 if the answer says "ok": true, else -1 and it. */
-static int mifd_request(int fd, const char *req, size_t len, char *err,
-			size_t errlen)
+/* Send req (one line) and read the answer (one line) into rep. */
+static void mifd_request(int fd, const char *req, size_t len, char *rep,
+			 size_t replen)
 {
-	char rep[4096];
 	size_t n = 0;
 
 	write_all(fd, req, len);
 	for (;;) {
-		if (n == sizeof(rep) - 1)
+		if (n == replen - 1)
 			die("%s", "reply line too long");
 		read_all(fd, rep + n, 1);
 		if (rep[n] == '\n')
@@ -88,28 +87,28 @@ static int mifd_request(int fd, const char *req, size_t len, char *err,
 		n++;
 	}
 	rep[n] = '\0';
-	if (strstr(rep, "\"ok\":true") || strstr(rep, "\"ok\": true"))
-		return 0;
-	snprintf(err, errlen, "%s", rep);
-	return -1;
 }
 
 int mifd_up(int fd, const char *name, char *err, size_t errlen)
 {
-	char req[256];
+	char req[256], rep[4096];
 	int len;
 
 	len = snprintf(req, sizeof(req), "{\"cmd\":\"up\",\"conn\":\"%s\"}\n",
 		       name);
 	if (len < 0 || (size_t)len >= sizeof(req))
 		die("connection name too long: %s", name);
-	return mifd_request(fd, req, (size_t)len, err, errlen);
+	mifd_request(fd, req, (size_t)len, rep, sizeof(rep));
+	if (strstr(rep, "\"ok\":true") || strstr(rep, "\"ok\": true"))
+		return 0;
+	snprintf(err, errlen, "%s", rep);
+	return -1;
 }
 
 int mifd_iface(int fd, const char *op, char *const *args, size_t n_args,
 	       char *err, size_t errlen)
 {
-	char req[1024];
+	char req[1024], rep[16384];
 	size_t len;
 	int k;
 
@@ -128,7 +127,12 @@ int mifd_iface(int fd, const char *op, char *const *args, size_t n_args,
 	k = snprintf(req + len, sizeof(req) - len, "]}\n");
 	if (k < 0 || (size_t)k >= sizeof(req) - len)
 		die("arguments too long: %s", op);
-	return mifd_request(fd, req, len + (size_t)k, err, errlen);
+	mifd_request(fd, req, len + (size_t)k, rep, sizeof(rep));
+	/* Refused, or refused on an IKE SA (in "failed"): "error" names why. */
+	if (!strstr(rep, "\"error\""))
+		return 0;
+	snprintf(err, errlen, "%s", rep);
+	return -1;
 }
 
 /*

@@ -23,8 +23,9 @@ int mifd_up(int fd, const char *name, char *err, size_t errlen);
 int vici_up(int fd, const char *name, char *err, size_t errlen);
 /*
  * mifd's {"cmd":"iface","op":OP,"args":[ARG...]}, as `mifctl ike iface OP
- * ARG...` sends it (arguments are addresses and words: no quoting). As
- * mifd_up.
+ * ARG...` sends it (arguments are addresses and words: no quoting). 0
+ * when the answer names no error (the operation started on every IKE SA
+ * it concerns), else -1 with the answer in err.
  */
 int mifd_iface(int fd, const char *op, char *const *args, size_t n_args,
 	       char *err, size_t errlen);
