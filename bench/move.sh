@@ -52,15 +52,17 @@
 #
 # Columns:
 #   messages  IKE datagrams both ways, counted by nftables in EU (UDP 500
-#             and 4500, in and out), from the move's start to a second
-#             after both kernels were done; retransmissions included (none
-#             in a quiet run)
+#             and 4500, in and out), from the move's start until none came
+#             for a second after both kernels were done (charon moves its
+#             own SAs before it sends UPDATE_SA_ADDRESSES, so its
+#             exchanges end after); retransmissions included (none in a
+#             quiet run)
 #   bytes     the same datagrams as IP packets (UDP payload plus 28)
 #   round trips  requests among the messages (Response flag clear), each
 #             way; their exchanges are listed below the table
 #   wall ms   from the move's start to both kernels done
-#   CPU ms    both daemons' CPU time over the same (all threads,
-#             /proc/PID/task/*/schedstat), to a second after
+#   CPU ms    both daemons' CPU time from the start to when the messages
+#             were counted (all threads, /proc/PID/task/*/schedstat)
 #
 # Build on the host first (the VM's root is read-only), then run in the VM:
 #   make -j2 user tools && make -C bench
@@ -243,9 +245,18 @@ measure() {
 	for p in $pids; do c0=$((c0 + $(cpu_all "$p"))); done
 	out=$("$MOVE" "$EU" "$SG" "$A" "$B" $((2 * n)) "$limit" "$@")
 	rc=$?
-	sleep 1
+	# The exchanges may end after the kernels are done (charon moves its
+	# own SAs before it sends UPDATE_SA_ADDRESSES): count until no IKE
+	# message came for a second (at most 60 s).
+	local prev="" cur i
+	for ((i = 0; i < 60; i++)); do
+		sleep 1
+		cur=$(counters_read)
+		[ "$cur" != "$prev" ] || break
+		prev=$cur
+	done
 	for p in $pids; do c1=$((c1 + $(cpu_all "$p"))); done
-	read -r -a c <<<"$(counters_read)"
+	read -r -a c <<<"$cur"
 	echo "# n = $n, $m: $out; counters ${c[*]}" >&2
 	if [ $rc -ne 0 ] || ! grep -q " failed=0 " <<<"$out"; then
 		fail_row "$n" "$m" "not moved: $out"
