@@ -354,7 +354,11 @@ _charon_write_conf() {
 			"$1/strongswan.conf"
 	# MOBIKE: an IKE SA per connection, though their configurations are
 	# alike (charon would otherwise put every child on the first).
-	[ "$charon_kind" != mobike ] || sed -i 's/^charon {$/&\n\treuse_ikesa = no/' "$1/strongswan.conf"
+	# All n come up at once from one address: no blocking of more than 5
+	# half-open IKE SAs from one peer (block_threshold), no COOKIEs.
+	[ "$charon_kind" != mobike ] ||
+		sed -i 's/^charon {$/&\n\treuse_ikesa = no\n\tblock_threshold = 100000\n\tcookie_threshold = 100000/' \
+			"$1/strongswan.conf"
 	sed -i -e 's/^\(\t*\)retransmit_timeout = .*/\1retransmit_timeout = 5.0/' \
 		-e 's/^\(\t*\)retransmit_tries = .*/\1retransmit_tries = 5/' \
 		-e 's/^\(\t*\)retransmit_base = .*/\1retransmit_base = 2/' \
