@@ -19,7 +19,9 @@
 #                 10.88.1.1` (sent on the control socket as mifctl does):
 #                 one MIF_MOVE exchange, SG checks EU's new address first
 #                 (a COOKIE2 request to it), each side moves its SAs with
-#                 one kernel call, the IKE SA's own address included.
+#                 one kernel call (xfrm_mif, loaded by the script; without
+#                 it mifd moves them one by one, and the header says so),
+#                 the IKE SA's own address included.
 #   CCSA+Delete   charon to charon (mifd cannot place a new Child SA on
 #                 another address of an IKE SA: its Child SAs go where its
 #                 interfaces and the peer's announcement put them): the
@@ -65,7 +67,7 @@
 #             were counted (all threads, /proc/PID/task/*/schedstat)
 #
 # Build on the host first (the VM's root is read-only), then run in the VM:
-#   make -j2 user tools && make -C bench
+#   make -j2 module user tools && make -C bench
 #   tools/vm/run -k debian -m 3072 -t 2400 -- bench/move.sh
 # Environment, given inside the VM (tools/vm/run -- env N="10 100"
 # bench/move.sh): N (default "10 100 1000", each 1..1024), METHODS (default
@@ -123,6 +125,10 @@ trap cleanup EXIT
 
 modprobe -q xfrm_user 2>/dev/null
 modprobe -q esp4 2>/dev/null
+# mifd moves with one kernel call through xfrm_mif; without it, per SA
+# (user/backend/xfrm_iface.c), which the MIF row then measures.
+mif_kernel="xfrm_mif"
+load_module 2>/dev/null || { mif_kernel="per-SA fallback, xfrm_mif not loaded"; echo "# cannot load $MODULE (make module): $mif_kernel" >&2; }
 # Load the ESP cipher now rather than at the first SA.
 ip xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x101 mode tunnel \
 	aead 'rfc4106(gcm(aes))' "0x$(printf '%072d' 0)" 128 2>/dev/null
@@ -545,7 +551,7 @@ done
 echo
 echo "move: an interface carrying n SAs moves, EU's 10.88.0.1 (A) to 10.88.1.1 (B); SG stays on 10.88.0.2"
 echo "IKE $IKE, ESP $ESP, PSK, tunnel mode"
-echo "MIF: mifd to mifd, one IKE SA with n Child SAs, one MIF_MOVE (mifctl ike iface move)"
+echo "MIF: mifd to mifd, one IKE SA with n Child SAs, one MIF_MOVE (mifctl ike iface move); kernel: $mif_kernel"
 echo "CCSA+Delete: charon to charon, n Child SAs made anew on B (a new IKE SA there) and the old ones deleted, one exchange pair each"
 echo "MOBIKE: charon to charon, n IKE SAs of one Child SA each, A removed, UPDATE_SA_ADDRESSES each"
 echo "messages and bytes (IP): both ways, nftables in EU; wall ms: to every SA on B in both kernels; CPU ms: both daemons"
