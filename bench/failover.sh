@@ -170,13 +170,13 @@ repair() {
 }
 
 # log_ms LOG PATTERN T0: when mifd logged the first line matching
-# PATTERN, in ms after T0 (ns, as now() gives it), by the line's own time
-# stamp; "never" if no line matches.
+# PATTERN, after T0 (ns, as now() gives it), by the line's own time
+# stamp: "N ms", or "never" if no line matches.
 log_ms() {
 	local ts
 	ts=$(grep -m 1 -e "$2" "$1" 2>/dev/null | cut -c 1-23)
 	[ -n "$ts" ] && ts=$(date -d "$ts" +%s%3N 2>/dev/null) || { echo never; return; }
-	echo $((ts - $3 / 1000000))
+	echo "$((ts - $3 / 1000000)) ms"
 }
 
 declare -A res note
@@ -261,9 +261,9 @@ run() {
 	if [ "$response" = peer ]; then
 		# ms after the failure, by mifd's log time stamps (a watcher
 		# polling the log adds its own delay under a loaded emulator).
-		more="SG's mifd logged the kernel's failover at $(log_ms "$T/sg.sock.log" 'the kernel moved its SAs' "$t0") ms"
-		more+=" (its own failover, without the module: $(log_ms "$T/sg.sock.log" 'address .* lost: .* moved' "$t0") ms);"
-		more+=" EU moved SG's address at $(log_ms "$T/eu.sock.log" "moved the peer's .* 10\.88\.0\.2 -> 10\.88\.1\.2" "$t0") ms"
+		more="SG's mifd logged the kernel's failover at $(log_ms "$T/sg.sock.log" 'the kernel moved its SAs' "$t0")"
+		more+=" (its own failover, without the module: $(log_ms "$T/sg.sock.log" 'address .* lost: .* moved' "$t0"));"
+		more+=" EU moved SG's address at $(log_ms "$T/eu.sock.log" "moved the peer's .* 10\.88\.0\.2 -> 10\.88\.1\.2" "$t0")"
 		more+=": $(grep -o "moved the peer's.*" "$T/eu.sock.log" | head -n 1)"
 		more+="; EU's SAs to 10.88.1.2: $(ip -n "$EU" xfrm state | grep -c '^src 10\.88\.0\.1 dst 10\.88\.1\.2')"
 	fi
