@@ -33,13 +33,30 @@
 #                   10.88.0.1 to 10.88.1.1; SG's SAs stay as they are
 #   dpd             no alternate; EU's mifd with dpd = 1s, dpd_action =
 #                   restart, retransmit_base = 500ms, retransmit_tries = 2
-#   peer update     the draft's MIF update from the peer: not implemented
+#   peer update     the draft's MIF update from the peer: the failure is
+#                   SG's (see below), SG sees its link go down, fails over
+#                   (the module, as "kernel" in EU) and tells EU with
+#                   MIF_MOVE (10.88.0.2 -> 10.88.1.2); EU checks that SG's
+#                   new address answers (COOKIE2), then moves its SAs to
+#                   10.88.0.2's alternate, and the stream follows; dpd = 0
+#
+# The peer update case runs last, on pair 0 rebuilt through a switch (a
+# bridge in a third namespace, veths to EU's mif0 and SG's pmif0), so that
+# SG's link going down (ip link set pmif0 down in SG) is SG's alone: EU's
+# mif0 keeps its carrier and EU sees nothing but the update. For it, EU
+# reaches SG's other links' networks over those links whatever the source
+# address (table 10K routes 10.88.J.0/24 on mifJ, J != K: a host's
+# on-link networks), and SG reaches 10.88.0.0/24 over pmif1 once pmif0 is
+# down (a route of a higher metric): SG's update and EU's answers and ESP
+# to 10.88.1.2 go over pair 1.
 #
 # Build on the host first (the VM's root is read-only), then run in the VM:
 #   make -j2 module user tools && make -C bench
 #   tools/vm/run -k debian -m 3072 -t 1800 -- bench/failover.sh
 # (MIF_BENCH_SECONDS=S, 10 or more, inside the VM: tools/vm/run -- env
-# MIF_BENCH_SECONDS=20 bench/failover.sh).
+# MIF_BENCH_SECONDS=20 bench/failover.sh; MIF_BENCH_CASES="none,none
+# peer,peer" runs only the cases named, as FAILURE,RESPONSE keys: none,none
+# down,none down,kernel loss,kernel down,dpd loss,dpd peer,peer).
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/../selftests/lib.sh"
 source "$here/../selftests/interop/lib.sh"	# mifd_*; sets an EXIT trap
@@ -109,9 +126,35 @@ sg_sa_packets() {
 		END { print (n == "" ? 0 : n), spi }'
 }
 
-fail() {	# fail down|loss
+# peer_topology: pair 0 through a switch, and the routes of the peer
+# update case (see the top).
+peer_topology() {
+	local k j
+	make_netns SW || return 1
+	ip -n "$EU" link del mif0 &&
+		ip -n "$EU" link add mif0 type veth peer name sw0 netns "$SW" &&
+		ip -n "$SG" link add pmif0 type veth peer name sw1 netns "$SW" &&
+		ip -n "$SW" link add br0 type bridge &&
+		ip -n "$SW" link set sw0 master br0 && ip -n "$SW" link set sw1 master br0 &&
+		ip -n "$SW" link set sw0 up && ip -n "$SW" link set sw1 up &&
+		ip -n "$SW" link set br0 up &&
+		ip -n "$EU" addr add 10.88.0.1/24 dev mif0 && ip -n "$SG" addr add 10.88.0.2/24 dev pmif0 &&
+		ip -n "$EU" link set mif0 up && ip -n "$SG" link set pmif0 up || return 1
+	eu_routes && ip -n "$SG" route replace 10.9.0.0/24 via 10.88.0.1 &&
+		ip -n "$SG" route add 10.88.0.0/24 dev pmif1 metric 500 || return 1
+	for k in 0 1 2; do
+		for j in 0 1 2; do
+			[ "$j" -eq "$k" ] || ip -n "$EU" route replace "10.88.$j.0/24" dev "mif$j" table "10$k" ||
+				return 1
+		done
+	done
+}
+
+fail() {	# fail down|loss|peer
 	if [ "$1" = down ]; then
 		ip -n "$EU" link set mif0 down
+	elif [ "$1" = peer ]; then
+		ip -n "$SG" link set pmif0 down
 	else
 		tc -n "$EU" qdisc replace dev mif0 root netem loss 100% &&
 			tc -n "$SG" qdisc replace dev pmif0 root netem loss 100%
@@ -121,7 +164,19 @@ repair() {
 	tc -n "$EU" qdisc del dev mif0 root 2>/dev/null
 	tc -n "$SG" qdisc del dev pmif0 root 2>/dev/null
 	ip -n "$EU" link set mif0 up
+	ip -n "$SG" link set pmif0 up
 	eu_routes
+	ip -n "$SG" route replace 10.9.0.0/24 via 10.88.0.1
+}
+
+# log_ms LOG PATTERN T0: when mifd logged the first line matching
+# PATTERN, after T0 (ns, as now() gives it), by the line's own time
+# stamp: "N ms", or "never" if no line matches.
+log_ms() {
+	local ts
+	ts=$(grep -m 1 -e "$2" "$1" 2>/dev/null | cut -c 1-23)
+	[ -n "$ts" ] && ts=$(date -d "$ts" +%s%3N 2>/dev/null) || { echo never; return; }
+	echo "$((ts - $3 / 1000000)) ms"
 }
 
 declare -A res note
@@ -203,6 +258,15 @@ run() {
 		more+="; EU's IKE SAs established: $(mifd_ctl "$EU" "$T/eu.sock" -j ike list 2>/dev/null |
 			jq '[.ike_sas[] | select(.state == "established")] | length')"
 	fi
+	if [ "$response" = peer ]; then
+		# ms after the failure, by mifd's log time stamps (a watcher
+		# polling the log adds its own delay under a loaded emulator).
+		more="SG's mifd logged the kernel's failover at $(log_ms "$T/sg.sock.log" 'the kernel moved its SAs' "$t0")"
+		more+=" (its own failover, without the module: $(log_ms "$T/sg.sock.log" 'address .* lost: .* moved' "$t0"));"
+		more+=" EU moved SG's address at $(log_ms "$T/eu.sock.log" "moved the peer's .* 10\.88\.0\.2 -> 10\.88\.1\.2" "$t0")"
+		more+=": $(grep -o "moved the peer's.*" "$T/eu.sock.log" | head -n 1)"
+		more+="; EU's SAs to 10.88.1.2: $(ip -n "$EU" xfrm state | grep -c '^src 10\.88\.0\.1 dst 10\.88\.1\.2')"
+	fi
 	more+="${more:+; }send errors: $(sed -n 's/.*send_errors=\([0-9]*\).*/\1/p' <<<"$s")"
 	note[$key]=$more
 	[ "$response" != kernel ] || ip netns exec "$EU" "$MIFCTL" alt del 10.88.0.1 >/dev/null 2>&1
@@ -211,12 +275,23 @@ run() {
 	sleep 1
 }
 
-run none,none none none
-run down,none down none
-run down,kernel down kernel
-run loss,kernel loss kernel
-run down,dpd down dpd
-run loss,dpd loss dpd
+# wanted KEY: whether MIF_BENCH_CASES (default: all) names the case.
+wanted() { [ -z "${MIF_BENCH_CASES:-}" ] || [[ " $MIF_BENCH_CASES " == *" $1 "* ]]; }
+case_run() { if wanted "$1"; then run "$@"; else res[$1]="n/a" note[$1]="not run"; fi; }
+
+case_run none,none none none
+case_run down,none down none
+case_run down,kernel down kernel
+case_run loss,kernel loss kernel
+case_run down,dpd down dpd
+case_run loss,dpd loss dpd
+if ! wanted peer,peer; then
+	res[peer,peer]="n/a" note[peer,peer]="not run"
+elif peer_topology; then
+	run peer,peer peer peer
+else
+	res[peer,peer]="n/a" note[peer,peer]="cannot rebuild pair 0 through a switch"
+fi
 
 row() {	# row FAILURE RESPONSE KEY
 	local -a r
@@ -236,8 +311,8 @@ row "link down" "kernel failover" down,kernel
 row "silent loss" "kernel failover" loss,kernel
 row "link down" "DPD, restart" down,dpd
 row "silent loss" "DPD, restart" loss,dpd
-printf '%-12s  %-22s  %s\n' "link down" "MIF update from peer" "n/a (not implemented yet)"
-for key in none,none down,none down,kernel loss,kernel down,dpd loss,dpd; do
+row "SG link down" "MIF update from peer" peer,peer
+for key in none,none down,none down,kernel loss,kernel down,dpd loss,dpd peer,peer; do
 	echo "$key: ${note[$key]}"
 done
 exit 0

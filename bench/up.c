@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What ike_up and fig_up share: asking mifd (its JSON control socket) or
- * charon (vici) to bring a connection up, and the kernel's SA and policy
+ * What ike_up, fig_up and move_up share: asking mifd (its JSON control
+ * socket) or charon (vici) to bring a connection up or do an interface
+ * operation, charon to delete a child, and the kernel's SA and policy
  * counts. See up.h.
  */
 #define _GNU_SOURCE
@@ -70,19 +71,15 @@ static void read_all(int fd, void *buf, size_t len)
 
 /* ---- mifd: one JSON object per line each way ---- */
 
-int mifd_up(int fd, const char *name, char *err, size_t errlen)
+/* Send req (one line) and read the answer (one line) into rep. */
+static void mifd_request(int fd, const char *req, size_t len, char *rep,
+			 size_t replen)
 {
-	char req[256], rep[4096];
 	size_t n = 0;
-	int len;
 
-	len = snprintf(req, sizeof(req), "{\"cmd\":\"up\",\"conn\":\"%s\"}\n",
-		       name);
-	if (len < 0 || (size_t)len >= sizeof(req))
-		die("connection name too long: %s", name);
-	write_all(fd, req, (size_t)len);
+	write_all(fd, req, len);
 	for (;;) {
-		if (n == sizeof(rep) - 1)
+		if (n == replen - 1)
 			die("%s", "reply line too long");
 		read_all(fd, rep + n, 1);
 		if (rep[n] == '\n')
@@ -90,7 +87,49 @@ int mifd_up(int fd, const char *name, char *err, size_t errlen)
 		n++;
 	}
 	rep[n] = '\0';
+}
+
+int mifd_up(int fd, const char *name, char *err, size_t errlen)
+{
+	char req[256], rep[4096];
+	int len;
+
+	len = snprintf(req, sizeof(req), "{\"cmd\":\"up\",\"conn\":\"%s\"}\n",
+		       name);
+	if (len < 0 || (size_t)len >= sizeof(req))
+		die("connection name too long: %s", name);
+	mifd_request(fd, req, (size_t)len, rep, sizeof(rep));
 	if (strstr(rep, "\"ok\":true") || strstr(rep, "\"ok\": true"))
+		return 0;
+	snprintf(err, errlen, "%s", rep);
+	return -1;
+}
+
+int mifd_iface(int fd, const char *op, char *const *args, size_t n_args,
+	       char *err, size_t errlen)
+{
+	char req[1024], rep[16384];
+	size_t len;
+	int k;
+
+	k = snprintf(req, sizeof(req), "{\"cmd\":\"iface\",\"op\":\"%s\","
+		     "\"args\":[", op);
+	if (k < 0 || (size_t)k >= sizeof(req))
+		die("operation too long: %s", op);
+	len = (size_t)k;
+	for (size_t i = 0; i < n_args; i++) {
+		k = snprintf(req + len, sizeof(req) - len, "%s\"%s\"",
+			     i ? "," : "", args[i]);
+		if (k < 0 || (size_t)k >= sizeof(req) - len)
+			die("arguments too long: %s", args[i]);
+		len += (size_t)k;
+	}
+	k = snprintf(req + len, sizeof(req) - len, "]}\n");
+	if (k < 0 || (size_t)k >= sizeof(req) - len)
+		die("arguments too long: %s", op);
+	mifd_request(fd, req, len + (size_t)k, rep, sizeof(rep));
+	/* Refused, or refused on an IKE SA (in "failed"): "error" names why. */
+	if (!strstr(rep, "\"error\""))
 		return 0;
 	snprintf(err, errlen, "%s", rep);
 	return -1;
@@ -170,28 +209,24 @@ static void get_kv(const uint8_t *p, size_t len, const char *key, char *out,
 	}
 }
 
-/* name: "IKE/CHILD". */
-int vici_up(int fd, const char *name, char *err, size_t errlen)
+/*
+ * One vici command with the key-values kv[0] = kv[1], ... (n pairs) and
+ * timeout = -1 (charon answers at once, not waiting for the exchange).
+ */
+static int vici_request(int fd, const char *cmd, const char *const *kv,
+			size_t n_kv, char *err, size_t errlen)
 {
-	static const char cmd[] = "initiate";
-	const char *slash = strchr(name, '/');
 	uint8_t pkt[1024], hdr[4], *rep;
-	char ike[256], ok[16];
-	size_t n = 0;
+	size_t n = 0, cl = strlen(cmd);
+	char ok[16];
 	uint32_t len;
 
-	if (!slash || slash == name || !slash[1] ||
-	    (size_t)(slash - name) >= sizeof(ike) || strlen(slash) > 256)
-		die("not IKE/CHILD: %s", name);
-	memcpy(ike, name, (size_t)(slash - name));
-	ike[slash - name] = '\0';
-
 	pkt[n++] = VICI_CMD_REQUEST;
-	pkt[n++] = sizeof(cmd) - 1;
-	memcpy(pkt + n, cmd, sizeof(cmd) - 1);
-	n += sizeof(cmd) - 1;
-	n += put_kv(pkt + n, "child", slash + 1);
-	n += put_kv(pkt + n, "ike", ike);
+	pkt[n++] = (uint8_t)cl;
+	memcpy(pkt + n, cmd, cl);
+	n += cl;
+	for (size_t i = 0; i < n_kv; i++)
+		n += put_kv(pkt + n, kv[2 * i], kv[2 * i + 1]);
 	n += put_kv(pkt + n, "timeout", "-1");
 	hdr[0] = (uint8_t)(n >> 24);
 	hdr[1] = (uint8_t)(n >> 16);
@@ -209,8 +244,8 @@ int vici_up(int fd, const char *name, char *err, size_t errlen)
 		die("%s", "out of memory");
 	read_all(fd, rep, len);
 	if (rep[0] != VICI_CMD_RESPONSE) {
-		snprintf(err, errlen, "vici packet type %u (initiate unknown?)",
-			 rep[0]);
+		snprintf(err, errlen, "vici packet type %u (%s unknown?)",
+			 rep[0], cmd);
 		free(rep);
 		return -1;
 	}
@@ -222,6 +257,35 @@ int vici_up(int fd, const char *name, char *err, size_t errlen)
 	get_kv(rep + 1, len - 1, "errmsg", err, errlen);
 	free(rep);
 	return -1;
+}
+
+/* name: "IKE/CHILD". */
+int vici_up(int fd, const char *name, char *err, size_t errlen)
+{
+	const char *slash = strchr(name, '/');
+	const char *kv[4];
+	char ike[256];
+
+	if (!slash || slash == name || !slash[1] ||
+	    (size_t)(slash - name) >= sizeof(ike) || strlen(slash) > 256)
+		die("not IKE/CHILD: %s", name);
+	memcpy(ike, name, (size_t)(slash - name));
+	ike[slash - name] = '\0';
+	kv[0] = "child";
+	kv[1] = slash + 1;
+	kv[2] = "ike";
+	kv[3] = ike;
+	return vici_request(fd, "initiate", kv, 2, err, errlen);
+}
+
+/* child: a child's name; every Child SA of that name is deleted. */
+int vici_down(int fd, const char *child, char *err, size_t errlen)
+{
+	const char *kv[2] = { "child", child };
+
+	if (!*child || strlen(child) > 256)
+		die("bad child name: %s", child);
+	return vici_request(fd, "terminate", kv, 1, err, errlen);
 }
 
 /* ---- the kernel's counts ---- */
