@@ -149,7 +149,14 @@ no_clear() {
 	s=$(wire_count "$SG" leaked)
 	[ "$e" -eq 0 ] && [ "$s" -eq 0 ] ||
 		{ echo "in clear on the wire: $e from EU, $s from SG"; return 1; }
-	echo "ESP on the wire: $(wire_count "$EU" sealed) from EU, $(wire_count "$SG" sealed) from SG"
+	echo "ESP on the wire: $(wire_count "$EU" sealed) from EU, $(wire_count "$SG" sealed) from SG" |
+		tee "$T/summary"
+}
+
+# summary: what the last case wrote for the log, as a TAP comment.
+summary() {
+	[ -s "$T/summary" ] && log "$(cat "$T/summary")"
+	rm -f "$T/summary"
 }
 
 # want NS SOCK JQ: poll (40 s) until conn a's IKE SA passes the jq test.
@@ -344,7 +351,8 @@ flap() {
 	kill -INT "$PING_PID" 2>/dev/null
 	wait "$PING_PID" 2>/dev/null
 	PING_PID=
-	echo "$i flaps; ping: $(grep -o '[0-9]* packets transmitted.*loss' "$T/ping")"
+	echo "$i flaps; ping: $(grep -o '[0-9]* packets transmitted.*loss' "$T/ping")" |
+		tee "$T/summary"
 	for pid in "$(mifd_pid "$EU_SOCK")" "$(mifd_pid "$SG_SOCK")"; do
 		kill -0 "$pid" || { echo "mifd $pid died"; return 1; }
 	done
@@ -444,16 +452,19 @@ tcase "crash: up, one Child SA on mif0" eval 'topology && up' &&
 	tcase "crash: a new mifd in EU, SG replaces the IKE SA (INITIAL_CONTACT)" restart &&
 	{
 		tcase "crash: SG holds only the new Child SA, traffic ESP" recovered
+		summary
 		tcase "crash: EU's only leftovers are the SAs of before the crash, removable by reqid range" leftovers
 	}
 
 tcase "flap: up, one Child SA on mif0" eval 'topology && up' &&
 	tcase "flap: 30 s of mif0 down/up every 300 ms under ping, both mifd alive" flap &&
+		summary &&
 	{
 		tcase "flap: the Child SA ends on the up pair (mif1), kernels agree" on_mif1
 		tcase "flap: as many SAs and policies as before" counts_back
 		tcase "flap: traffic ESP afterwards" ping_esp
 		tcase "flap: no packet of the inner addresses in clear on the wire" no_clear
+		summary
 	}
 
 tcase "loss: netem 20% loss, 50+-20 ms delay, both ways; up" eval 'topology && lossy && up' &&
@@ -463,6 +474,7 @@ tcase "loss: netem 20% loss, 50+-20 ms delay, both ways; up" eval 'topology && l
 			tcase "loss: MIF_DELETE_INTERFACE completes, kernels agree" lossy_del
 		tcase "loss: traffic ESP" ping_esp
 		tcase "loss: no packet of the inner addresses in clear on the wire" no_clear
+		summary
 		tcase "loss: ike down leaves no SA or policy" down_clean
 	}
 
