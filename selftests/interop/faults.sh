@@ -21,6 +21,8 @@
 #    the number of SAs and policies on each side is what it was before,
 #    and nftables egress counters on all four veths (at the device: what
 #    goes on the wire) saw no packet of the inner addresses in clear.
+#    Each change is one "ip" process: under a loaded emulator the flaps
+#    come seconds apart, not 300 ms (docs/security.md, Gaps).
 # 3. loss: netem drops 20% and delays 50 ms (+-20 ms, so reordered too) on
 #    every veth, both ways, from before the IKE SA comes up: an
 #    interface add (MIF_ADD_INTERFACE), a move (MIF_MOVE, with its return
