@@ -20,6 +20,13 @@ check_fails "unprivileged caller refused" setpriv --reuid=65534 --regid=65534 --
 check "unprivileged caller gets EPERM" sh -c 'setpriv --reuid=65534 --regid=65534 --clear-groups "$0" info 2>&1 | grep -q "Operation not permitted"' "$MIFCTL"
 check_fails "user namespace without its netns refused" unshare -U -r "$MIFCTL" info
 check "user namespace owning its netns allowed" unshare -U -r -n "$MIFCTL" info
+# Its root reaches no network namespace of the initial user namespace:
+# not its dumps, nor its events (docs/security.md).
+check "user namespace: another's netns dump refused with EPERM" sh -c \
+	'ip netns exec "$0" unshare -U -r "$1" show 2>&1 | grep -q "Operation not permitted"' "$ns" "$MIFCTL"
+check "user namespace: another's netns events refused" sh -c \
+	'timeout 5 ip netns exec "$0" unshare -U -r "$1" monitor count 1 >/dev/null 2>&1
+	 rc=$?; [ $rc -ne 0 ] && [ $rc -ne 124 ]' "$ns" "$MIFCTL"
 
 check "module unloads" unload_module
 check "family gone after unload" sh -c '"$0" info; [ $? -eq 3 ]' "$MIFCTL"
