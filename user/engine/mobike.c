@@ -373,7 +373,8 @@ static bool pick_new(const struct ikesa *sa, const struct ip_addr *old,
 		unsigned int n = old->family == AF_INET ? ifc->n_v4 :
 							  ifc->n_v6;
 
-		if (!ifc->up)
+		/* The loopback device holds inner addresses, no path. */
+		if (!ifc->up || !strcmp(ifc->name, "lo"))
 			continue;
 		for (unsigned int j = 0; j < n; j++)
 			if (usable(&l[j]) && !ip_addr_equal(&l[j], old)) {

@@ -87,7 +87,8 @@ bool mobike_tick(struct ikesa *sa, uint64_t now);
  * Our addresses lost (rtnetlink, engine/mif_failover.h): each IKE SA
  * with MOBIKE whose own address is among them, and that we initiated,
  * moves to a usable address of ours of the same family on an interface
- * the connection allows (any interface up, if it lists none).
+ * the connection allows, the best by its priorities (if it lists none:
+ * the first of any interface up but lo).
  */
 void mobike_addrs_lost(struct engine *e, const struct ip_addr *lost,
 		       unsigned int n, uint64_t now);
