@@ -861,8 +861,13 @@ uint64_t engine_next_deadline(const struct engine *e)
 
 	for (const struct ikesa *sa = e->sas; sa; sa = sa->next)
 		d = earliest(d, sa_deadline(sa));
-	if (e->n_failover_lost)
-		d = 1;		/* at once (mif_failover.h, mobike.h) */
+	if (e->n_failover_lost && !e->kernel_failover)
+		d = 1;		/* at once (mif_failover.h) */
+	/* An IKE SA with MOBIKE moves by itself: at once (mobike.h). */
+	for (const struct ikesa *sa = e->sas; e->n_failover_lost && sa;
+	     sa = sa->next)
+		if (sa->mobike.on && sa->mif_status != MIF_ON)
+			d = 1;
 	return d;
 }
 
