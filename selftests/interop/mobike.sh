@@ -87,7 +87,8 @@ RSOCK=$(mifd_tmpdir)/sg.sock RCONF=$(mifd_tmpdir)/sg.conf
 
 mifd_conf() {	# mifd_conf SIDE FILE
 	local me=$EU_A peer=$SG_A mid=eu.example pid=sg.example
-	local mts=$(topo_eu_inner 1)/32 pts=$TOPO_SG_INNER/32
+	local mts pts=$TOPO_SG_INNER/32
+	mts=$(topo_eu_inner 1)/32
 	if [ "$1" = sg ]; then
 		me=$SG_A peer=$EU_A mid=sg.example pid=eu.example
 		mts=$TOPO_SG_INNER/32 pts=$(topo_eu_inner 1)/32
