@@ -67,6 +67,7 @@ else
 	[ -x "$dir/forged.sh" ] && files+=("$dir/forged.sh")
 	[ -x "$dir/fig4.sh" ] && files+=("$dir/fig4.sh")
 	[ -x "$dir/faults.sh" ] && files+=("$dir/faults.sh")
+	[ -x "$dir/mobike.sh" ] && files+=("$dir/mobike.sh")
 fi
 
 echo "TAP version 13"

@@ -219,6 +219,29 @@ static void print_mif(struct json_object *sa)
 	print_mif_list(mif, "peer_interfaces", "peer");
 }
 
+/* MOBIKE: on or off, and the peer's other addresses. */
+static void print_mobike(struct json_object *sa)
+{
+	struct json_object *v, *a;
+	size_t n;
+
+	if (!json_object_object_get_ex(sa, "mobike", &v))
+		return;
+	if (!json_object_get_boolean(v)) {
+		printf("  mobike: off\n");
+		return;
+	}
+	printf("  mobike: on");
+	if (json_object_object_get_ex(sa, "mobike_peer_addresses", &a) &&
+	    (n = json_object_array_length(a))) {
+		printf(", peer addresses");
+		for (size_t i = 0; i < n; i++)
+			printf(" %s", json_object_get_string(
+			       json_object_array_get_idx(a, i)));
+	}
+	printf("\n");
+}
+
 /* "  ID <-> ID" and "  established N s ago, rekey in N s". */
 static void print_ids_times(struct json_object *sa)
 {
@@ -308,6 +331,7 @@ static void print_sas(struct json_object *r)
 		printf("\n");
 		print_ids_times(sa);
 		print_mif(sa);
+		print_mobike(sa);
 		print_vips(sa);
 		if (!json_object_object_get_ex(sa, "children", &children))
 			continue;

@@ -902,6 +902,20 @@ static void vips_json(struct json_object *o,
 		jadd_str(o, "pool", v->pool);
 }
 
+/* MOBIKE (RFC 4555): negotiated, and the peer's other addresses. */
+static void mobike_json(struct json_object *o,
+			const struct engine_ike_view *v)
+{
+	struct json_object *a = json_object_new_array();
+	char buf[IP_ADDR_STRLEN];
+
+	json_object_object_add(o, "mobike", json_object_new_boolean(v->mobike));
+	for (unsigned int i = 0; i < v->n_mobike_peer; i++)
+		json_object_array_add(a, json_object_new_string(
+			ip_addr_str(&v->mobike_peer[i], buf, sizeof(buf))));
+	json_object_object_add(o, "mobike_peer_addresses", a);
+}
+
 /* Each pool's size and use. */
 static struct json_object *pools_json(const struct engine *e)
 {
@@ -957,6 +971,7 @@ static struct json_object *sa_json(struct daemon *d, const struct ikesa *sa,
 		add_time(o, v.conn && v.conn->ike_reauth ? "reauth" :
 			 "rekey", v.rekey_at, now, true);
 	json_object_object_add(o, "mif", mif_json(&v.mif));
+	mobike_json(o, &v);
 	vips_json(o, &v);
 	engine_for_each_child(c, sa)
 		json_object_array_add(ch, child_json(d, sa, c));

@@ -80,6 +80,7 @@ static const struct reload_key negotiated[] = {
 	{ "interfaces", FIELD(conn.n_ifaces) },
 	{ "interfaces", FIELD(conn.ifaces) },
 	{ "mif", FIELD(conn.mif) },
+	{ "mobike", FIELD(conn.mobike) },
 	{ "fragmentation", FIELD(conn.fragmentation) },
 	{ "encap", FIELD(conn.encap) },
 	{ "cert", FIELD(cert_file) },

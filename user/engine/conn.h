@@ -134,6 +134,8 @@ struct conn {
 	 * the IKE SA is plain IKEv2.
 	 */
 	bool mif;
+	/* Offer and accept MOBIKE (RFC 4555, engine/mobike.h). */
+	bool mobike;
 	/*
 	 * IKE fragmentation (RFC 7383, engine/fragment.h): offer and
 	 * accept it; fragments of at most fragment_size bytes as IP

@@ -22,6 +22,7 @@
 #include "engine/mif.h"
 #include "engine/mif_failover.h"
 #include "engine/mif_delete.h"
+#include "engine/mobike.h"
 #include "engine/nat.h"
 #include "engine/notify_table.h"
 
@@ -663,6 +664,7 @@ static uint64_t sa_deadline(const struct ikesa *sa)
 	d = earliest(d, mif_delete_deadline(sa));
 	d = earliest(d, mif_announce_deadline(sa));
 	d = earliest(d, mif_move_deadline(sa));
+	d = earliest(d, mobike_deadline(sa));
 	return earliest(d, sa->rekey_at);
 }
 
@@ -782,7 +784,8 @@ static void sa_tick(struct ikesa *sa, uint64_t now)
 	nat_tick(sa, now);
 	if (sa->req.active && now >= sa->req.deadline) {
 		/* A return-routability check gives up sooner (mif_move.h). */
-		if (mif_move_check_timeout(sa, now))
+		if (mif_move_check_timeout(sa, now) ||
+		    mobike_check_timeout(sa, now))
 			return;
 		if (sa->req.tries >= c->retrans_tries) {
 			/* The peer is gone (§2.4): forget everything. */
@@ -799,6 +802,9 @@ static void sa_tick(struct ikesa *sa, uint64_t now)
 	}
 	/* One request at a time: what is due waits for the next tick. */
 	if (sa->req.active || sa->state != IKESA_ESTABLISHED)
+		return;
+	/* Our address went (MOBIKE): before anything else. */
+	if (mobike_tick(sa, now))
 		return;
 	if (sa->unique_delete_at) {
 		/* Replaced (unique.c): the Delete waited for the window. */
@@ -857,6 +863,11 @@ uint64_t engine_next_deadline(const struct engine *e)
 		d = earliest(d, sa_deadline(sa));
 	if (e->n_failover_lost && !e->kernel_failover)
 		d = 1;		/* at once (mif_failover.h) */
+	/* An IKE SA with MOBIKE moves by itself: at once (mobike.h). */
+	for (const struct ikesa *sa = e->sas; e->n_failover_lost && sa;
+	     sa = sa->next)
+		if (sa->mobike.on && sa->mif_status != MIF_ON)
+			d = 1;
 	return d;
 }
 

@@ -515,6 +515,10 @@ struct engine_ike_view {
 	unsigned int n_vips;
 	const struct ip_addr *vips;
 	unsigned int n_installed;	/* Child SAs in the kernel */
+	/* MOBIKE negotiated; the peer's other addresses (mobike.h). */
+	bool mobike;
+	unsigned int n_mobike_peer;
+	const struct ip_addr *mobike_peer;
 };
 
 struct engine_child_view {

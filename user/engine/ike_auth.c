@@ -39,6 +39,7 @@ struct auth_msg {
 	struct mif_payloads mif;	/* MIF_SUPPORTED, MIF_INTERFACES */
 	struct cfg_payload cfg;		/* CP: inner addresses */
 	struct mif_path_msg path;	/* MIF_CHILD_PATH */
+	struct mobike_payloads mobike;	/* MOBIKE_SUPPORTED, addresses */
 };
 
 /* Our IKE_AUTH request: the Child SAs it creates. */
@@ -184,6 +185,7 @@ int ike_auth_start(struct ikesa *sa, uint64_t now)
 	child_request_payloads(sa, c, &am->chain, &am->sap, &am->tsi,
 			       &am->tsr, &am->mode, PROPOSAL_NO_DH);
 	mif_auth_offer(sa, &am->mif, &am->chain, now);
+	mobike_auth_offer(sa, &am->mobike, &am->chain);
 	mif_path_add(c, &am->path, &am->chain);
 	ret = ikesa_request(sa, now, IKE_EXCH_IKE_AUTH, &am->chain);
 	if (!ret) {
@@ -400,6 +402,7 @@ static void request(struct engine *e, struct ikesa *sa,
 	}
 	authenticated(sa, m->chain);
 	mif_auth_request(sa, m->chain, &am->mif, &am->chain, m->now);
+	mobike_auth_request(sa, m->chain, &am->mobike, &am->chain);
 	ikesa_established(sa, m->now, NULL);
 	/* No inner address to give: no Child SA, the IKE SA stands. */
 	notify = cfg_respond(sa, m->chain, &am->cfg, &am->chain);
@@ -504,6 +507,7 @@ static void response(struct engine *e, struct ikesa *sa,
 	ikesa_request_done(sa);
 	authenticated(sa, m->chain);
 	mif_auth_response(sa, m->chain);
+	mobike_auth_response(sa, m->chain);
 	cfg_response(sa, m->chain);
 	ikesa_established(sa, m->now, NULL);
 	done_init_msgs(sa);

@@ -153,6 +153,10 @@ static struct ikesa *make_new(struct ikesa *old, bool initiator,
 					old->peer_id_len - 1);
 	/* Its fragmentation, negotiated in IKE_SA_INIT (fragment.h). */
 	sa->frag = old->frag;
+	/* MOBIKE and the peer's addresses (RFC 4555 §3.2); no update due. */
+	sa->mobike = old->mobike;
+	sa->mobike.pending = false;
+	sa->mobike.updated = false;
 	/* Its MIF negotiation and announcements too (mif.md). */
 	if (!ret)
 		ret = mif_inherit(sa, old);

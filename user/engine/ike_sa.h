@@ -18,6 +18,7 @@
 #include "engine/conn.h"
 #include "engine/engine.h"
 #include "engine/mif.h"
+#include "engine/mobike.h"
 #include "engine/nat.h"
 #include "engine/proposal.h"
 #include "engine/request.h"
@@ -165,6 +166,8 @@ struct ikesa {
 	/* MIF (engine/mif.h): in force or why not; its state if offered. */
 	enum mif_status mif_status;
 	struct mif_sa *mif;
+	/* MOBIKE (engine/mobike.h). */
+	struct mobike_sa mobike;
 
 	/*
 	 * Inner addresses (cfg.c), in the order of the CFG_REPLY: leased

@@ -11,6 +11,7 @@
 #include "engine/mif.h"
 #include "engine/mif_delete.h"
 #include "engine/mif_add.h"
+#include "engine/mobike.h"
 #include "engine/notify_table.h"
 #include "ike/delete.h"
 
@@ -235,6 +236,8 @@ static void request(struct engine *e, struct ikesa *sa,
 	}
 	if (!del_ike && im->del.n_spis)
 		ike_chain_add(&im->chain, IKE_PL_DELETE, &im->del, &err);
+	/* The peer's other addresses, if it lists them anew (MOBIKE). */
+	mobike_info_addrs(sa, m->chain);
 	/* The notifies of the table (notify_table.h), answered in im. */
 	ctx.out = &im->chain;
 	ctx.mif = &im->mif;
@@ -279,6 +282,8 @@ static void response(struct engine *e, struct ikesa *sa,
 	mif_add_response(sa, m->chain, m->now);
 	/* So is our move, or our return-routability check. */
 	mif_move_info_response(sa);
+	/* Our UPDATE_SA_ADDRESSES, or our check of the peer's (MOBIKE). */
+	mobike_info_response(sa, m);
 	if (sa->state == IKESA_DELETING) {
 		ikesa_kill_why(sa, ENGINE_R_LOCAL);
 		engine_reauth(sa, m->now);

@@ -20,6 +20,7 @@
 #include "ike/notify.h"
 #include "engine/mif_move.h"
 #include "engine/mif_path.h"
+#include "engine/nat.h"
 
 struct engine;
 struct ikesa;
@@ -86,6 +87,9 @@ struct mif_payloads {
 	/* MIF_ADD_INTERFACE answered (mif_add.c): refused, or accepted. */
 	struct ike_notify add_refused;
 	struct mif_add_out *add;
+	/* MOBIKE's answer (mobike.c): NAT detection, or a refusal. */
+	struct nat_notifies natd;
+	struct ike_notify unacceptable;
 };
 
 void mif_payloads_free(struct mif_payloads *p);

@@ -12,6 +12,7 @@
 #include "engine/ike_sa.h"
 #include "engine/mif_failover.h"
 #include "engine/mif_move.h"
+#include "engine/mobike.h"
 
 static int addr_family_mif(const struct ip_addr *a)
 {
@@ -250,6 +251,9 @@ void mif_failover_tick(struct engine *e, uint64_t now)
 	unsigned int n_lost = e->n_failover_lost;
 
 	e->n_failover_lost = 0;
+	/* IKE SAs without MIF: their own address moves by MOBIKE. */
+	if (n_lost)
+		mobike_addrs_lost(e, e->failover_lost, n_lost, now);
 	if (!n_lost || e->kernel_failover)
 		return;		/* the kernel's MOVED events will come */
 	for (struct ikesa *sa = e->sas; sa; sa = sa->next) {

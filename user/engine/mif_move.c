@@ -22,6 +22,7 @@
 #include "engine/ike_sa.h"
 #include "engine/mif.h"
 #include "engine/mif_move.h"
+#include "engine/mobike.h"
 #include "engine/notify_table.h"
 #include "ike/constants.h"
 
@@ -178,6 +179,12 @@ static int carry_out(struct ikesa *sa, const struct ip_addr *old,
 	return 0;
 }
 
+int mif_move_carry_out(struct ikesa *sa, const struct ip_addr *old,
+		       const struct ip_addr *new, bool local, uint16_t new_id)
+{
+	return carry_out(sa, old, new, local, new_id);
+}
+
 /* Requester. */
 
 struct move_req {
@@ -204,18 +211,24 @@ static struct move_req *move_req(const struct ikesa *sa)
 	return st ? request_of(st, struct move_req, rs) : NULL;
 }
 
-/* Without MIF: only our IKE SA's own address moves, by a new IKE SA. */
+/*
+ * Without MIF: only our IKE SA's own address moves, by MOBIKE if it is
+ * negotiated, else by a new IKE SA.
+ */
 static int fallback(struct ikesa *sa, const struct ip_addr *old,
 		    const struct ip_addr *new, bool local, uint64_t now)
 {
+	if (sa->mobike.on && local && sa->initiator &&
+	    ip_addr_equal(old, &sa->local))
+		return mobike_update(sa, old, new, now);
 	if (!local || !ip_addr_equal(old, &sa->local) || !sa->initiator) {
 		log_move(sa, ENGINE_LOG_WARNING, "cannot move", old, new,
 			 "MIF is not negotiated with this peer, and only the "
 			 "initiator's own IKE SA address can move without it");
 		return -EOPNOTSUPP;
 	}
-	log_move(sa, ENGINE_LOG_NOTICE, "moving", old, new, "MIF is not "
-		 "negotiated and mifd has no MOBIKE: deleting the IKE SA and "
+	log_move(sa, ENGINE_LOG_NOTICE, "moving", old, new, "neither MIF "
+		 "nor MOBIKE is negotiated: deleting the IKE SA and "
 		 "setting it up again (break-before-make)");
 	sa->reauth = true;
 	ikesa_why(sa, ENGINE_R_LOCAL);

@@ -57,13 +57,24 @@ struct mif_move_sa {
  * -EOPNOTSUPP (MIF not negotiated, no kernel support), -ENOENT (no
  * Child SA of sa on old), -EADDRNOTAVAIL (new is not an announced,
  * usable address of its owner), -EBUSY (too many moves queued).
- * Without MIF, a move of our IKE SA's own address re-establishes the
- * IKE SA (we initiated it: break-before-make, as ike_reauth does).
+ * Without MIF, a move of our IKE SA's own address (we initiated it)
+ * is MOBIKE's UPDATE_SA_ADDRESSES when MOBIKE is negotiated, else it
+ * re-establishes the IKE SA (break-before-make, as ike_reauth does).
  * Called after a kernel failover, before the Child SAs' view is
  * updated: the view must still name old (the exchange updates it).
  */
 int mif_move_start(struct ikesa *sa, const struct ip_addr *old,
 		   const struct ip_addr *new, bool local, uint64_t now);
+
+/*
+ * Move old (ours if local, else the peer's) to new in sa's scope now:
+ * one kernel call, then our view (Child SAs, selectors, policy table,
+ * the IKE SA's own address). new_id: the interface of the Child SAs
+ * on new (0: none announced). 0 or -errno, nothing moved. MOBIKE's
+ * UPDATE_SA_ADDRESSES moves the same way (mobike.c).
+ */
+int mif_move_carry_out(struct ikesa *sa, const struct ip_addr *old,
+		       const struct ip_addr *new, bool local, uint16_t new_id);
 
 /* A queued move is due when the window is free: when, 0 for none. */
 uint64_t mif_move_deadline(const struct ikesa *sa);

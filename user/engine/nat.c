@@ -165,8 +165,18 @@ void nat_follow(struct ikesa *sa, const struct engine_msg *m)
 	bool established = sa->state == IKESA_ESTABLISHED;
 	char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN];
 
-	if (!nat_encap(sa))
+	if (!nat_encap(sa)) {
+		/*
+		 * A MOBIKE initiator moves to 4500 without a NAT (RFC 4555
+		 * §3.1, as charon does): answer there too.
+		 */
+		if (!sa->initiator && m->local_port == NAT_NATT_PORT &&
+		    sa->local_port != NAT_NATT_PORT) {
+			sa->local_port = m->local_port;
+			sa->remote_port = m->remote_port;
+		}
 		return;
+	}
 	/* The initiator moved to 4500 with IKE_AUTH: answer there. */
 	if (m->local_port == NAT_NATT_PORT)
 		sa->local_port = m->local_port;

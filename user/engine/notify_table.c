@@ -20,6 +20,9 @@ static const struct notify_entry *const table[] = {
 	&notify_mif_move,
 	&notify_mif_unacceptable_move,
 	&notify_cookie2,
+	&notify_mobike_supported,
+	&notify_no_additional_addresses,
+	&notify_update_sa_addresses,
 };
 
 #define N_ENTRIES	(sizeof(table) / sizeof(table[0]))

@@ -99,5 +99,9 @@ extern const struct notify_entry notify_mif_unacceptable_add;
 extern const struct notify_entry notify_mif_move;	/* mif_move.c */
 extern const struct notify_entry notify_mif_unacceptable_move;
 extern const struct notify_entry notify_cookie2;
+/* mobike.c */
+extern const struct notify_entry notify_mobike_supported;
+extern const struct notify_entry notify_no_additional_addresses;
+extern const struct notify_entry notify_update_sa_addresses;
 
 #endif

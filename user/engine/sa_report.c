@@ -70,6 +70,9 @@ void engine_ike_view(const struct ikesa *sa, struct engine_ike_view *v)
 		.pool = sa->pool ? pool_name(sa->pool) : NULL,
 		.n_vips = sa->n_vips,
 		.vips = sa->vips,
+		.mobike = sa->mobike.on,
+		.n_mobike_peer = sa->mobike.n_peer,
+		.mobike_peer = sa->mobike.peer,
 	};
 	mif_view(sa, &v->mif);
 	for (const struct childsa *c = sa->children; c; c = c->next)

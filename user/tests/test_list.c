@@ -85,6 +85,7 @@ static const char golden[] =
 	"\"down\":true,\"addresses\":[]}],\"local_refused\":false,"
 	"\"announce_pending\":true,\"peer_interfaces\":[{\"id\":7,"
 	"\"priority\":1,\"down\":false,\"addresses\":[\"198.51.100.2\"]}]},"
+	"\"mobike\":false,\"mobike_peer_addresses\":[],"
 	"\"local_vips\":[\"10.9.0.5\",\"2001:db8:9::5\"],\"pool\":\"p\","
 	"\"children\":[{\"name\":\"gw\",\"spi_in\":\"0xc1000102\","
 	"\"spi_out\":\"0x0c000304\",\"reqid\":7,\"mode\":\"tunnel\","

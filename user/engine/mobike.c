@@ -1,0 +1,702 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MOBIKE (RFC 4555): see mobike.h.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "crypto/random.h"
+#include "engine/exchange.h"
+#include "engine/ike_sa.h"
+#include "engine/mif_failover.h"
+#include "engine/mif_move.h"
+#include "engine/mobike.h"
+#include "engine/notify_table.h"
+#include "ike/constants.h"
+#include "ike/mobike.h"
+
+/* Negotiation. */
+
+/* Whether a is ours on an interface up that the connection allows. */
+static bool allowed_iface(const struct conn *c, const struct iface *ifc)
+{
+	return ifc->up && (!c->n_ifaces ||
+			   iface_pattern_priority(c->ifaces, c->n_ifaces,
+						  ifc->name) != IFACE_PRIO_NONE);
+}
+
+static bool usable(const struct ip_addr *a)
+{
+	return mif_addr_usable(a->family == AF_INET6 ? MIF_AF_IPV6 :
+			       MIF_AF_IPV4, a->bytes);
+}
+
+/*
+ * Our addresses besides the IKE SA's own (RFC 4555 §3.6): those of the
+ * interfaces the connection lists, up; none if it lists none (it uses
+ * its local address only).
+ */
+static unsigned int our_addrs(const struct ikesa *sa, struct ip_addr *out,
+			      unsigned int max)
+{
+	const struct iface_table *t = &sa->engine->ifaces;
+	unsigned int n = 0;
+
+	if (!sa->conn->n_ifaces)
+		return 0;
+	for (unsigned int i = 0; i < t->n; i++) {
+		const struct iface *ifc = &t->ifaces[i];
+		const struct ip_addr *lists[2] = { ifc->v4, ifc->v6 };
+		unsigned int counts[2] = { ifc->n_v4, ifc->n_v6 };
+
+		if (!allowed_iface(sa->conn, ifc))
+			continue;
+		for (unsigned int f = 0; f < 2; f++)
+			for (unsigned int j = 0; j < counts[f]; j++) {
+				const struct ip_addr *a = &lists[f][j];
+
+				if (n == max)
+					return n;
+				if (usable(a) && !ip_addr_equal(a, &sa->local))
+					out[n++] = *a;
+			}
+	}
+	return n;
+}
+
+static void add_ours(struct ikesa *sa, struct mobike_payloads *p,
+		     struct ike_chain *out)
+{
+	unsigned int n = our_addrs(sa, p->addrs, MOBIKE_MAX_ADDRS);
+	struct ike_error err;
+
+	ikesa_notify(&p->n[0], IKE_N_MOBIKE_SUPPORTED, NULL, 0);
+	ike_chain_add(out, IKE_PL_NOTIFY, &p->n[0], &err);
+	if (!n) {
+		ikesa_notify(&p->n[1], IKE_N_NO_ADDITIONAL_ADDRESSES, NULL, 0);
+		ike_chain_add(out, IKE_PL_NOTIFY, &p->n[1], &err);
+		return;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		ikesa_notify(&p->n[1 + i], mobike_addr_type(&p->addrs[i]),
+			     p->addrs[i].bytes, ip_addr_len(&p->addrs[i]));
+		ike_chain_add(out, IKE_PL_NOTIFY, &p->n[1 + i], &err);
+	}
+}
+
+/* The peer's list in ch, if ch has one: it replaces the one we had. */
+static void take_peer_list(struct ikesa *sa, const struct ike_chain *ch)
+{
+	struct mobike_sa *mb = &sa->mobike;
+	const struct ike_payload *pl = NULL;
+	struct ip_addr list[MOBIKE_MAX_ADDRS];
+	unsigned int n = 0;
+	bool any = false;
+
+	while ((pl = ike_chain_find(ch, IKE_PL_NOTIFY, pl))) {
+		const struct ike_notify *nt = pl->notify;
+		struct ike_error err;
+		struct ip_addr a;
+
+		if (nt->type == IKE_N_NO_ADDITIONAL_ADDRESSES) {
+			any = true;
+			continue;
+		}
+		if (nt->type != IKE_N_ADDITIONAL_IP4_ADDRESS &&
+		    nt->type != IKE_N_ADDITIONAL_IP6_ADDRESS)
+			continue;
+		any = true;
+		if (mobike_addr_parse(nt->type, nt->data, nt->len, &a, &err)) {
+			engine_logf(sa->engine, ENGINE_LOG_INFO, sa, "MOBIKE: "
+				    "%s: %s: left out", ike_notify_name(nt->type),
+				    err.reason);
+			continue;
+		}
+		if (n < MOBIKE_MAX_ADDRS)
+			list[n++] = a;
+	}
+	if (!any)
+		return;
+	mb->peer_listed = true;
+	mb->n_peer = n;
+	memcpy(mb->peer, list, n * sizeof(list[0]));
+}
+
+static void negotiated(struct ikesa *sa, const struct ike_chain *ch)
+{
+	sa->mobike.on = true;
+	take_peer_list(sa, ch);
+	engine_logf(sa->engine, ENGINE_LOG_INFO, sa, "MOBIKE negotiated, the "
+		    "peer lists %u other address%s", sa->mobike.n_peer,
+		    sa->mobike.n_peer == 1 ? "" : "es");
+}
+
+void mobike_auth_offer(struct ikesa *sa, struct mobike_payloads *p,
+		       struct ike_chain *out)
+{
+	if (sa->conn->mobike)
+		add_ours(sa, p, out);
+}
+
+void mobike_auth_request(struct ikesa *sa, const struct ike_chain *req,
+			 struct mobike_payloads *p, struct ike_chain *out)
+{
+	if (!sa->conn->mobike ||
+	    !ike_chain_find_notify(req, IKE_N_MOBIKE_SUPPORTED))
+		return;
+	add_ours(sa, p, out);
+	negotiated(sa, req);
+}
+
+void mobike_auth_response(struct ikesa *sa, const struct ike_chain *resp)
+{
+	if (sa->conn->mobike &&
+	    ike_chain_find_notify(resp, IKE_N_MOBIKE_SUPPORTED))
+		negotiated(sa, resp);
+}
+
+void mobike_info_addrs(struct ikesa *sa, const struct ike_chain *ch)
+{
+	if (sa->mobike.on)
+		take_peer_list(sa, ch);
+}
+
+/* NAT detection (RFC 4555 §3.5), over the IKE SA's SPIs. */
+
+static int natd_add(const struct ikesa *sa, struct ike_chain *out,
+		    struct nat_notifies *nn, const struct ip_addr *src,
+		    uint16_t sport, const struct ip_addr *dst, uint16_t dport)
+{
+	struct ike_error err;
+
+	if (ike_natd_hash(sa->spi_i, sa->spi_r, src, sport, nn->hash[0]) ||
+	    ike_natd_hash(sa->spi_i, sa->spi_r, dst, dport, nn->hash[1]))
+		return -EINVAL;
+	ikesa_notify(&nn->n[0], IKE_N_NAT_DETECTION_SOURCE_IP, nn->hash[0],
+		     IKE_NAT_DETECTION_LEN);
+	ikesa_notify(&nn->n[1], IKE_N_NAT_DETECTION_DESTINATION_IP,
+		     nn->hash[1], IKE_NAT_DETECTION_LEN);
+	ike_chain_add(out, IKE_PL_NOTIFY, &nn->n[0], &err);
+	ike_chain_add(out, IKE_PL_NOTIFY, &nn->n[1], &err);
+	return 0;
+}
+
+static bool has_natd(const struct ike_chain *ch)
+{
+	return ike_chain_find_notify(ch, IKE_N_NAT_DETECTION_SOURCE_IP) &&
+	       ike_chain_find_notify(ch, IKE_N_NAT_DETECTION_DESTINATION_IP);
+}
+
+/*
+ * What m's NAT detection says of the new path, logged. The Child SAs'
+ * encapsulation is that of IKE_SA_INIT: a NAT that appears or goes with
+ * the move is logged, not followed.
+ */
+static void natd_check(struct ikesa *sa, const struct engine_msg *m)
+{
+	const struct ike_payload *pl = NULL;
+	uint8_t src[IKE_NAT_DETECTION_LEN], dst[IKE_NAT_DETECTION_LEN];
+	bool src_ok = false, dst_ok = false, remote, local;
+
+	if (!has_natd(m->chain) ||
+	    ike_natd_hash(sa->spi_i, sa->spi_r, m->remote, m->remote_port,
+			  src) ||
+	    ike_natd_hash(sa->spi_i, sa->spi_r, m->local, m->local_port, dst))
+		return;
+	while ((pl = ike_chain_find(m->chain, IKE_PL_NOTIFY, pl))) {
+		const struct ike_notify *n = pl->notify;
+		bool len_ok = n->len == IKE_NAT_DETECTION_LEN;
+
+		if (n->type == IKE_N_NAT_DETECTION_SOURCE_IP)
+			src_ok |= len_ok && !memcmp(n->data, src, sizeof(src));
+		else if (n->type == IKE_N_NAT_DETECTION_DESTINATION_IP)
+			dst_ok |= len_ok && !memcmp(n->data, dst, sizeof(dst));
+	}
+	remote = !src_ok;
+	local = !dst_ok;
+	if (remote == sa->nat.remote && local == sa->nat.local)
+		return;
+	engine_logf(sa->engine, ENGINE_LOG_WARNING, sa, "MOBIKE: the new path "
+		    "has %s NAT than IKE_SA_INIT found (we %s behind one, the "
+		    "peer %s): the Child SAs' UDP encapsulation stays as it "
+		    "was", remote || local ? "a" : "no",
+		    local ? "are" : "are not", remote ? "is" : "is not");
+}
+
+/* Initiator. */
+
+struct update_req {
+	struct request_state rs;
+	struct ip_addr old, new;
+	uint8_t cookie[MOBIKE_COOKIE2_LEN];
+};
+
+static void update_req_free(struct ikesa *sa, struct request_state *st)
+{
+	struct update_req *u = request_of(st, struct update_req, rs);
+
+	(void)sa;
+	free(u);
+}
+
+static const struct request_ops update_req_ops = {
+	.free = update_req_free,
+};
+
+static void log_pair(struct ikesa *sa, int level, const char *what,
+		     const struct ip_addr *old, const struct ip_addr *new,
+		     const char *why)
+{
+	char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN];
+
+	engine_logf(sa->engine, level, sa, "MOBIKE: %s %s -> %s%s%s", what,
+		    ip_addr_str(old, a, sizeof(a)),
+		    ip_addr_str(new, b, sizeof(b)), why ? ": " : "",
+		    why ? why : "");
+}
+
+static int send_update(struct ikesa *sa, const struct ip_addr *new,
+		       uint64_t now)
+{
+	struct ike_chain *chain = calloc(1, sizeof(*chain));
+	struct update_req *u = calloc(1, sizeof(*u));
+	struct nat_notifies nn;
+	struct ike_notify n[2];
+	struct ike_error err;
+	int ret = -ENOMEM;
+
+	if (!chain || !u || random_nonce(u->cookie, sizeof(u->cookie)))
+		goto out;
+	u->rs.ops = &update_req_ops;
+	u->old = sa->local;
+	u->new = *new;
+	ikesa_notify(&n[0], IKE_N_UPDATE_SA_ADDRESSES, NULL, 0);
+	ike_chain_add(chain, IKE_PL_NOTIFY, &n[0], &err);
+	ret = natd_add(sa, chain, &nn, new, sa->local_port, &sa->remote,
+		       sa->remote_port);
+	if (ret)
+		goto out;
+	ikesa_notify(&n[1], IKE_N_COOKIE2, u->cookie, sizeof(u->cookie));
+	ike_chain_add(chain, IKE_PL_NOTIFY, &n[1], &err);
+	/* Sent, and resent, from the new address (§3.5). */
+	ret = ikesa_request_away(sa, now, IKE_EXCH_INFORMATIONAL, chain, new,
+				 &sa->remote);
+	if (!ret) {
+		log_pair(sa, ENGINE_LOG_INFO, "updating our address", &u->old,
+			 new, "UPDATE_SA_ADDRESSES sent");
+		request_set(sa, &u->rs);
+		u = NULL;
+	}
+out:
+	if (chain)
+		ike_chain_free(chain);
+	free(chain);
+	free(u);
+	return ret;
+}
+
+int mobike_update(struct ikesa *sa, const struct ip_addr *old,
+		  const struct ip_addr *new, uint64_t now)
+{
+	const struct iface *ifc = iface_by_addr(&sa->engine->ifaces, new);
+	struct mobike_sa *mb = &sa->mobike;
+
+	if (!mb->on || !sa->initiator)
+		return -EOPNOTSUPP;
+	if (sa->state != IKESA_ESTABLISHED || sa->replaced)
+		return -EAGAIN;
+	if (!ip_addr_equal(old, &sa->local) || old->family != new->family ||
+	    ip_addr_equal(old, new))
+		return -EINVAL;
+	if (!ifc || !ifc->up || !usable(new)) {
+		log_pair(sa, ENGINE_LOG_WARNING, "cannot move", old, new,
+			 "the new address is not ours on an interface up");
+		return -EADDRNOTAVAIL;
+	}
+	if (!sa->req.active)
+		return send_update(sa, new, now);
+	/*
+	 * The window is busy: the request in flight goes on from the new
+	 * address (so that its answer can come), the update after it.
+	 */
+	if (!sa->req.away) {
+		sa->req.away = true;
+		sa->req.local = *new;
+		sa->req.remote = sa->remote;
+	} else if (ip_addr_equal(&sa->req.local, old)) {
+		sa->req.local = *new;
+	}
+	mb->pending = true;
+	mb->pending_new = *new;
+	log_pair(sa, ENGINE_LOG_INFO, "updating our address", old, new,
+		 "after the request in flight");
+	return 0;
+}
+
+uint64_t mobike_deadline(const struct ikesa *sa)
+{
+	return sa->mobike.pending && !sa->req.active &&
+	       sa->state == IKESA_ESTABLISHED ? 1 : 0;
+}
+
+bool mobike_tick(struct ikesa *sa, uint64_t now)
+{
+	struct mobike_sa *mb = &sa->mobike;
+
+	if (!mobike_deadline(sa) || sa->replaced)
+		return false;
+	mb->pending = false;
+	if (ip_addr_equal(&mb->pending_new, &sa->local))
+		return false;
+	if (send_update(sa, &mb->pending_new, now)) {
+		engine_logf(sa->engine, ENGINE_LOG_ERR, sa, "MOBIKE: cannot "
+			    "send UPDATE_SA_ADDRESSES: update dropped");
+		return false;
+	}
+	return true;
+}
+
+/* A usable address of ours to move from old to, of its family. */
+static bool pick_new(const struct ikesa *sa, const struct ip_addr *old,
+		     struct ip_addr *new)
+{
+	const struct iface_table *t = &sa->engine->ifaces;
+
+	if (sa->conn->n_ifaces)
+		return mif_failover_alts(sa->engine, sa->conn, old, new, 1);
+	for (unsigned int i = 0; i < t->n; i++) {
+		const struct iface *ifc = &t->ifaces[i];
+		const struct ip_addr *l = old->family == AF_INET ? ifc->v4 :
+								   ifc->v6;
+		unsigned int n = old->family == AF_INET ? ifc->n_v4 :
+							  ifc->n_v6;
+
+		/* The loopback device holds inner addresses, no path. */
+		if (!ifc->up || !strcmp(ifc->name, "lo"))
+			continue;
+		for (unsigned int j = 0; j < n; j++)
+			if (usable(&l[j]) && !ip_addr_equal(&l[j], old)) {
+				*new = l[j];
+				return true;
+			}
+	}
+	return false;
+}
+
+void mobike_addrs_lost(struct engine *e, const struct ip_addr *lost,
+		       unsigned int n, uint64_t now)
+{
+	for (struct ikesa *sa = e->sas; sa; sa = sa->next) {
+		const struct iface *ifc;
+		struct ip_addr new;
+		char o[IP_ADDR_STRLEN];
+		bool gone = false;
+
+		if (!sa->mobike.on || !sa->initiator ||
+		    sa->mif_status == MIF_ON ||
+		    sa->state != IKESA_ESTABLISHED || sa->replaced)
+			continue;
+		for (unsigned int i = 0; i < n; i++)
+			gone |= ip_addr_equal(&lost[i], &sa->local);
+		ifc = iface_by_addr(&e->ifaces, &sa->local);
+		if (!gone || (ifc && ifc->up))
+			continue;
+		ip_addr_str(&sa->local, o, sizeof(o));
+		if (!pick_new(sa, &sa->local, &new)) {
+			engine_logf(e, ENGINE_LOG_WARNING, sa, "MOBIKE: our "
+				    "address %s lost, and no other to move "
+				    "to", o);
+			continue;
+		}
+		mobike_update(sa, &sa->local, &new, now);
+	}
+}
+
+/* Responder: the return-routability check of a new address. */
+
+struct update_check {
+	struct request_state rs;
+	uint32_t msg_id;		/* the UPDATE_SA_ADDRESSES to answer */
+	struct ip_addr req_local, req_remote;	/* where it came */
+	uint16_t req_lport, req_rport;
+	uint8_t cookie[MOBIKE_COOKIE2_LEN];	/* ours, in the check */
+	uint8_t echo[MOBIKE_COOKIE2_MAX];	/* the initiator's COOKIE2 */
+	size_t echo_len;
+	bool natd;		/* the request had NAT detection */
+	bool done;		/* answered */
+};
+
+static void update_check_free(struct ikesa *sa, struct request_state *st)
+{
+	(void)sa;
+	free(request_of(st, struct update_check, rs));
+}
+
+static const struct request_ops update_check_ops = {
+	.free = update_check_free,
+};
+
+/* Answer the UPDATE_SA_ADDRESSES of ck: done, or UNACCEPTABLE_ADDRESSES. */
+static void answer(struct ikesa *sa, struct update_check *ck, bool ok)
+{
+	struct ike_chain *chain = calloc(1, sizeof(*chain));
+	struct nat_notifies nn;
+	struct ike_notify n[2];
+	struct ike_error err;
+
+	ck->done = true;
+	if (!chain)
+		return;
+	if (!ok) {
+		ikesa_notify(&n[0], IKE_N_UNACCEPTABLE_ADDRESSES, NULL, 0);
+		ike_chain_add(chain, IKE_PL_NOTIFY, &n[0], &err);
+	}
+	if (ck->natd)
+		natd_add(sa, chain, &nn, &ck->req_local, ck->req_lport,
+			 &ck->req_remote, ck->req_rport);
+	if (ck->echo_len) {
+		ikesa_notify(&n[1], IKE_N_COOKIE2, ck->echo, ck->echo_len);
+		ike_chain_add(chain, IKE_PL_NOTIFY, &n[1], &err);
+	}
+	ikesa_respond_to(sa, IKE_EXCH_INFORMATIONAL, ck->msg_id, chain,
+			 &ck->req_local, ck->req_lport, &ck->req_remote,
+			 ck->req_rport);
+	ike_chain_free(chain);
+	free(chain);
+}
+
+/* Send the COOKIE2 check to where the update came from; defer. */
+static int start_check(struct notify_ctx *ctx)
+{
+	struct ikesa *sa = ctx->sa;
+	const struct engine_msg *m = ctx->msg;
+	const struct ike_payload *pl;
+	struct ike_chain *chain = calloc(1, sizeof(*chain));
+	struct update_check *ck = calloc(1, sizeof(*ck));
+	struct ike_notify n;
+	struct ike_error err;
+	int ret = -ENOMEM;
+
+	if (!chain || !ck || random_key(ck->cookie, sizeof(ck->cookie)))
+		goto out;
+	ck->rs.ops = &update_check_ops;
+	ck->msg_id = m->hdr->msg_id;
+	ck->req_local = *m->local;
+	ck->req_remote = *m->remote;
+	ck->req_lport = m->local_port;
+	ck->req_rport = m->remote_port;
+	ck->natd = has_natd(m->chain);
+	pl = ike_chain_find_notify(m->chain, IKE_N_COOKIE2);
+	if (pl && mobike_cookie2_len_ok(pl->notify->len)) {
+		memcpy(ck->echo, pl->notify->data, pl->notify->len);
+		ck->echo_len = pl->notify->len;
+	}
+	ikesa_notify(&n, IKE_N_COOKIE2, ck->cookie, sizeof(ck->cookie));
+	ike_chain_add(chain, IKE_PL_NOTIFY, &n, &err);
+	ret = ikesa_request_away(sa, m->now, IKE_EXCH_INFORMATIONAL, chain,
+				 m->local, m->remote);
+	if (!ret) {
+		request_set(sa, &ck->rs);
+		ck = NULL;
+		ctx->defer = true;
+		log_pair(sa, ENGINE_LOG_INFO, "the peer moves", &sa->remote,
+			 m->remote, "checking the new address (COOKIE2)");
+	}
+out:
+	if (chain)
+		ike_chain_free(chain);
+	free(chain);
+	free(ck);
+	return ret;
+}
+
+static void refuse(struct notify_ctx *ctx, const char *why)
+{
+	struct ike_error err;
+
+	log_pair(ctx->sa, ENGINE_LOG_WARNING, "the peer's update refused",
+		 &ctx->sa->remote, ctx->msg->remote, why);
+	ikesa_notify(&ctx->mif->unacceptable, IKE_N_UNACCEPTABLE_ADDRESSES,
+		     NULL, 0);
+	ike_chain_add(ctx->out, IKE_PL_NOTIFY, &ctx->mif->unacceptable, &err);
+}
+
+/* INFORMATIONAL request with UPDATE_SA_ADDRESSES. */
+static void update_request(struct notify_ctx *ctx, const struct ike_notify *n)
+{
+	struct ikesa *sa = ctx->sa;
+	const struct engine_msg *m = ctx->msg;
+	struct mobike_sa *mb = &sa->mobike;
+	uint32_t id = m->hdr->msg_id;
+
+	(void)n;
+	if (!mb->on || sa->initiator) {
+		engine_logf(sa->engine, ENGINE_LOG_INFO, sa, "INFORMATIONAL: "
+			    "UPDATE_SA_ADDRESSES %s: ignored", !mb->on ?
+			    "without MOBIKE negotiated" : "from the responder "
+			    "of the IKE SA");
+		return;
+	}
+	/* §3.11: an older request than one processed moves nothing. */
+	if (mb->updated && id < mb->update_id) {
+		engine_logf(sa->engine, ENGINE_LOG_INFO, sa, "INFORMATIONAL: "
+			    "UPDATE_SA_ADDRESSES %u older than %u, processed: "
+			    "ignored", id, mb->update_id);
+		return;
+	}
+	mb->updated = true;
+	mb->update_id = id;
+	natd_check(sa, m);
+	if (ip_addr_equal(m->remote, &sa->remote) &&
+	    ip_addr_equal(m->local, &sa->local)) {
+		/* Same pair (a new port behind a NAT: nat_follow() took it). */
+		sa->remote_port = m->remote_port;
+		if (has_natd(m->chain))
+			natd_add(sa, ctx->out, &ctx->mif->natd, m->local,
+				 m->local_port, m->remote, m->remote_port);
+		return;
+	}
+	if (m->remote->family != sa->remote.family) {
+		refuse(ctx, "another address family");
+		return;
+	}
+	if (sa->req.active) {
+		refuse(ctx, "our own request is in flight: cannot check the "
+		       "new address now");
+		return;
+	}
+	if (start_check(ctx))
+		refuse(ctx, "cannot send the return-routability check");
+}
+
+const struct notify_entry notify_update_sa_addresses = {
+	.type = IKE_N_UPDATE_SA_ADDRESSES,
+	.where = NOTIFY_IN_INFO_REQ,
+	.handle = update_request,
+};
+
+/* Read by mobike_auth_*() and take_peer_list(). */
+const struct notify_entry notify_mobike_supported = {
+	.type = IKE_N_MOBIKE_SUPPORTED,
+	.where = NOTIFY_IN_AUTH_REQ | NOTIFY_IN_AUTH_RESP,
+};
+
+const struct notify_entry notify_no_additional_addresses = {
+	.type = IKE_N_NO_ADDITIONAL_ADDRESSES,
+	.where = NOTIFY_IN_AUTH_REQ | NOTIFY_IN_AUTH_RESP | NOTIFY_IN_INFO_REQ,
+};
+
+/* The check answered: move the IKE SA and its Child SAs, then answer. */
+static void check_response(struct ikesa *sa, struct update_check *ck,
+			   const struct engine_msg *m)
+{
+	const struct ike_payload *pl = ike_chain_find_notify(m->chain,
+							     IKE_N_COOKIE2);
+	struct ip_addr old_remote = sa->remote, old_local = sa->local;
+
+	if (!pl || pl->notify->len != sizeof(ck->cookie) ||
+	    memcmp(pl->notify->data, ck->cookie, sizeof(ck->cookie)) ||
+	    !ip_addr_equal(m->remote, &ck->req_remote)) {
+		log_pair(sa, ENGINE_LOG_WARNING, "the peer's update refused",
+			 &old_remote, &ck->req_remote, "the return-"
+			 "routability check failed (no COOKIE2, another one, "
+			 "or from another address)");
+		answer(sa, ck, false);
+		return;
+	}
+	if (!ip_addr_equal(&old_remote, &ck->req_remote) &&
+	    mif_move_carry_out(sa, &old_remote, &ck->req_remote, false, 0)) {
+		log_pair(sa, ENGINE_LOG_WARNING, "the peer's update refused",
+			 &old_remote, &ck->req_remote, "the kernel refused");
+		answer(sa, ck, false);
+		return;
+	}
+	/* It may have written to another address of ours, too. */
+	if (!ip_addr_equal(&old_local, &ck->req_local) &&
+	    mif_move_carry_out(sa, &old_local, &ck->req_local, true, 0))
+		log_pair(sa, ENGINE_LOG_WARNING, "our address not moved",
+			 &old_local, &ck->req_local, "the kernel refused");
+	sa->remote_port = ck->req_rport;
+	log_pair(sa, ENGINE_LOG_NOTICE, "the peer moved", &old_remote,
+		 &ck->req_remote, "IKE SA and Child SAs follow");
+	answer(sa, ck, true);
+}
+
+/* Our update answered: move our side. */
+static void update_response(struct ikesa *sa, struct update_req *u,
+			    const struct engine_msg *m)
+{
+	const struct ike_payload *pl = ike_chain_find_notify(m->chain,
+							     IKE_N_COOKIE2);
+	uint16_t n = engine_error_notify(m->chain);
+	int ret;
+
+	if (n) {
+		log_pair(sa, ENGINE_LOG_WARNING, "update", &u->old, &u->new, n ==
+			 IKE_N_UNACCEPTABLE_ADDRESSES ? "refused by the peer "
+			 "(UNACCEPTABLE_ADDRESSES): nothing moved" :
+			 "refused by the peer: nothing moved");
+		return;
+	}
+	/* §3.5: the answer must echo our COOKIE2. */
+	if (!pl || pl->notify->len != sizeof(u->cookie) ||
+	    memcmp(pl->notify->data, u->cookie, sizeof(u->cookie))) {
+		log_pair(sa, ENGINE_LOG_WARNING, "update", &u->old, &u->new,
+			 "the answer does not echo our COOKIE2: nothing "
+			 "moved");
+		return;
+	}
+	natd_check(sa, m);
+	ret = mif_move_carry_out(sa, &u->old, &u->new, true, 0);
+	if (ret) {
+		log_pair(sa, ENGINE_LOG_ERR, "update", &u->old, &u->new, "the "
+			 "peer moved, but our kernel refused: the Child SAs "
+			 "stay on the old address");
+		sa->local = u->new;	/* the peer talks to the new one */
+		return;
+	}
+	log_pair(sa, ENGINE_LOG_NOTICE, "moved our side", &u->old, &u->new,
+		 "IKE SA and Child SAs");
+}
+
+void mobike_info_response(struct ikesa *sa, const struct engine_msg *m)
+{
+	struct request_state *st = request_get(sa, &update_req_ops);
+	struct update_check *ck;
+
+	if (st) {
+		update_response(sa, request_of(st, struct update_req, rs), m);
+		return;
+	}
+	st = request_get(sa, &update_check_ops);
+	if (!st)
+		return;
+	ck = request_of(st, struct update_check, rs);
+	if (!ck->done)
+		check_response(sa, ck, m);
+}
+
+bool mobike_check_timeout(struct ikesa *sa, uint64_t now)
+{
+	struct request_state *st = request_get(sa, &update_check_ops);
+	struct update_check *ck;
+
+	if (!st)
+		return false;
+	ck = request_of(st, struct update_check, rs);
+	if (ck->done || (sa->req.tries + 1 < MOBIKE_CHECK_SENDS &&
+			 sa->req.tries < sa->conn->retrans_tries))
+		return false;
+	log_pair(sa, ENGINE_LOG_WARNING, "the peer's update refused",
+		 &sa->remote, &ck->req_remote, "the new address did not "
+		 "answer the return-routability check");
+	answer(sa, ck, false);
+	/* The message ID must still be answered: on the IKE SA's pair. */
+	sa->req.away = false;
+	sa->req.tries = 0;
+	sa->req.deadline = now + sa->conn->retrans_base_ms;
+	ikesa_resend_request(sa);
+	return true;
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * MOBIKE (RFC 4555): the IKE SA's own addresses move, and every Child
+ * SA with them, with a peer that has no MIF (with MIF, MIF_MOVE does
+ * it, mif_move.h).
+ *
+ * Negotiation: MOBIKE_SUPPORTED in both IKE_AUTH messages when the
+ * connection has mobike = yes, with our other addresses (ADDITIONAL_IP4/
+ * IP6_ADDRESS from the connection's interfaces, or NO_ADDITIONAL_
+ * ADDRESSES). The peer's list is kept for mifctl.
+ *
+ * Initiator of the IKE SA (§3.5): when its address goes (rtnetlink) or
+ * on `mifctl ike iface move`, an INFORMATIONAL request with
+ * UPDATE_SA_ADDRESSES, NAT detection for the new pair and a COOKIE2,
+ * sent and resent from the new address; on the answer (COOKIE2 echoed)
+ * one kernel call moves the Child SAs, scoped to the IKE SA.
+ *
+ * Responder (§3.11, §5.2): an UPDATE_SA_ADDRESSES from a new address of
+ * the peer is checked first (a COOKIE2 request to that address, from
+ * ours, that must be echoed from there), and only then are the IKE SA
+ * and its Child SAs moved and the request answered, with NAT detection
+ * as the request had it. A request older than the newest one processed
+ * moves nothing. NO_NATS_ALLOWED is not implemented.
+ */
+#ifndef MIF_ENGINE_MOBIKE_H
+#define MIF_ENGINE_MOBIKE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "ike/natd.h"
+#include "ike/notify.h"
+
+struct engine;
+struct engine_msg;
+struct ike_chain;
+struct ikesa;
+struct notify_ctx;
+
+/* Addresses of either side's list kept or sent. */
+#define MOBIKE_MAX_ADDRS	8
+#define MOBIKE_COOKIE2_LEN	16
+/* Sends of the responder's return-routability check before it fails. */
+#define MOBIKE_CHECK_SENDS	3
+
+/* In struct ikesa. */
+struct mobike_sa {
+	bool on;		/* MOBIKE_SUPPORTED both ways */
+	/* The peer's other addresses (ADDITIONAL_*), none: n_peer 0. */
+	bool peer_listed;	/* it sent a list, or NO_ADDITIONAL_ADDRESSES */
+	unsigned int n_peer;
+	struct ip_addr peer[MOBIKE_MAX_ADDRS];
+	/* Initiator: an update waiting for the request window. */
+	bool pending;
+	struct ip_addr pending_old, pending_new;
+	/* Responder: the newest UPDATE_SA_ADDRESSES processed (§3.11). */
+	bool updated;
+	uint32_t update_id;
+};
+
+/* The notifies of one IKE_AUTH message: support and our addresses. */
+struct mobike_payloads {
+	struct ike_notify n[2 + MOBIKE_MAX_ADDRS];
+	struct ip_addr addrs[MOBIKE_MAX_ADDRS];
+};
+
+/* IKE_AUTH: initiator's offer, responder's answer, initiator's end. */
+void mobike_auth_offer(struct ikesa *sa, struct mobike_payloads *p,
+		       struct ike_chain *out);
+void mobike_auth_request(struct ikesa *sa, const struct ike_chain *req,
+			 struct mobike_payloads *p, struct ike_chain *out);
+void mobike_auth_response(struct ikesa *sa, const struct ike_chain *resp);
+
+/*
+ * Initiator: move the IKE SA from our address old to new (ours, on an
+ * interface up) with UPDATE_SA_ADDRESSES, now or when the window is
+ * free. 0, or -errno: -EOPNOTSUPP (MOBIKE off, or we are not the IKE
+ * SA's initiator), -EINVAL (old is not its address), -EADDRNOTAVAIL.
+ */
+int mobike_update(struct ikesa *sa, const struct ip_addr *old,
+		  const struct ip_addr *new, uint64_t now);
+/* The waiting update: when due (0: none), and send it (true if sent). */
+uint64_t mobike_deadline(const struct ikesa *sa);
+bool mobike_tick(struct ikesa *sa, uint64_t now);
+/*
+ * Our addresses lost (rtnetlink, engine/mif_failover.h): each IKE SA
+ * with MOBIKE whose own address is among them, and that we initiated,
+ * moves to a usable address of ours of the same family on an interface
+ * the connection allows, the best by its priorities (if it lists none:
+ * the first of any interface up but lo).
+ */
+void mobike_addrs_lost(struct engine *e, const struct ip_addr *lost,
+		       unsigned int n, uint64_t now);
+
+/* INFORMATIONAL request: the peer's list of addresses, if it has one. */
+void mobike_info_addrs(struct ikesa *sa, const struct ike_chain *ch);
+/* INFORMATIONAL response: our update, or our check, answered. */
+void mobike_info_response(struct ikesa *sa, const struct engine_msg *m);
+/*
+ * The retransmission timer of sa's request fired: if it is our
+ * return-routability check and has had its sends, refuse the update;
+ * true if handled (as mif_move_check_timeout()).
+ */
+bool mobike_check_timeout(struct ikesa *sa, uint64_t now);
+
+#endif

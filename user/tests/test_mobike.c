@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MOBIKE (RFC 4555, engine/mobike.h): both engines on the in-memory
+ * network of harness.c without MIF, A the IKE SA's initiator on eth0
+ * 192.0.2.1 and eth1 192.0.2.11, B on 198.51.100.2; the fake backend
+ * counts the interface-wide kernel calls.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine.h"
+#include "engine/exchange.h"
+#include "engine/ike_sa.h"
+#include "engine/mif_move.h"
+#include "engine/mobike.h"
+#include "ike/constants.h"
+#include "ike/mobike.h"
+
+#include "harness.h"
+
+#define LOG_MAX	256
+static struct {
+	int level[LOG_MAX];
+	char line[LOG_MAX][256];
+	unsigned int n;
+} logs;
+
+static void log_fn(void *ctx, enum engine_log_level level,
+		   const struct ikesa *sa, const char *msg)
+{
+	if (logs.n == LOG_MAX)
+		return;
+	logs.level[logs.n] = level;
+	snprintf(logs.line[logs.n++], sizeof(logs.line[0]), "%s", msg);
+}
+
+static unsigned int logged(const char *s)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < logs.n; i++)
+		n += strstr(logs.line[i], s) != NULL;
+	return n;
+}
+
+static struct ip_addr ip(const char *s)
+{
+	struct ip_addr a;
+
+	assert_int_equal(ip_addr_parse(s, &a), 0);
+	return a;
+}
+
+static void iface(struct engine *e, int ifindex, const char *name,
+		  const char *a)
+{
+	struct iface ifc;
+	struct ip_addr x = ip(a);
+
+	memset(&ifc, 0, sizeof(ifc));
+	snprintf(ifc.name, sizeof(ifc.name), "%s", name);
+	ifc.ifindex = ifindex;
+	ifc.up = true;
+	assert_int_equal(engine_iface_update(e, &ifc), 0);
+	assert_int_equal(engine_iface_addr(e, ifindex, &x, true), 0);
+}
+
+static void pattern(struct conn *c, const char *p, int prio)
+{
+	snprintf(c->ifaces[c->n_ifaces].pattern, IFACE_NAME_MAX, "%s", p);
+	c->ifaces[c->n_ifaces++].priority = prio;
+}
+
+/* mobike_b: B's connection has mobike = yes. A lists eth0 and eth1. */
+static struct world *world_new(bool mobike_b)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	struct engine_log log = { log_fn, NULL };
+
+	assert_non_null(w);
+	memset(&logs, 0, sizeof(logs));
+	w->any_addr = true;
+	for (int i = 0; i < 2; i++) {
+		struct engine_send s = { net_send, &w->p[i] };
+
+		w->f[i].b.ops = &fake_ops;
+		w->f[i].b.priv = &w->f[i];
+		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
+		w->p[i].w = w;
+		w->p[i].id = i;
+		make_conn(&w->c[i], i, IKE_DH_CURVE25519, true);
+		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
+		engine_set_log(&w->e[i], &log);
+	}
+	pattern(&w->c[0], "eth0", 200);
+	pattern(&w->c[0], "eth1", 100);
+	w->c[0].mobike = true;
+	w->c[1].mobike = mobike_b;
+	assert_int_equal(engine_add_conn(&w->e[0], &w->c[0]), 0);
+	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
+	iface(&w->e[0], 2, "eth0", "192.0.2.1");
+	iface(&w->e[0], 3, "eth1", "192.0.2.11");
+	iface(&w->e[1], 7, "eth0", "198.51.100.2");
+	return w;
+}
+
+static void world_free(struct world *w)
+{
+	drop_all(w);
+	engine_free(&w->e[0]);
+	engine_free(&w->e[1]);
+	free(w);
+}
+
+static void settle(struct world *w, uint64_t now)
+{
+	for (int i = 0; i < 16; i++) {
+		unsigned int sent = w->sent;
+
+		engine_tick(&w->e[0], now);
+		engine_tick(&w->e[1], now);
+		pump(w, now);
+		if (w->sent == sent)
+			return;
+	}
+	fail_msg("the engines do not settle");
+}
+
+static void establish(struct world *w)
+{
+	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
+	pump(w, 0);
+	settle(w, 0);
+	assert_int_equal(only_sa(w, 0)->state, IKESA_ESTABLISHED);
+	assert_int_equal(only_sa(w, 1)->state, IKESA_ESTABLISHED);
+}
+
+static bool child_on(const struct ikesa *sa, const char *local,
+		     const char *remote)
+{
+	struct ip_addr l = ip(local), r = ip(remote);
+
+	for (const struct childsa *c = sa->children; c; c = c->next)
+		if (ip_addr_equal(&c->local, &l) &&
+		    ip_addr_equal(&c->remote, &r))
+			return true;
+	return false;
+}
+
+static void codec(void **state)
+{
+	static const uint8_t v4[4] = { 192, 0, 2, 7 };
+	static const uint8_t lo[4] = { 127, 0, 0, 1 };
+	struct ip_addr a;
+	struct ike_error err;
+
+	assert_int_equal(mobike_addr_parse(IKE_N_ADDITIONAL_IP4_ADDRESS, v4,
+					   4, &a, &err), 0);
+	assert_true(ip_addr_equal(&a, &(struct ip_addr){ 0 }) == false);
+	assert_int_equal(mobike_addr_type(&a), IKE_N_ADDITIONAL_IP4_ADDRESS);
+	assert_int_equal(mobike_addr_parse(IKE_N_ADDITIONAL_IP6_ADDRESS, v4,
+					   4, &a, &err), -EINVAL);
+	assert_int_equal(err.code, IKE_ERR_LENGTH);
+	assert_int_equal(mobike_addr_parse(IKE_N_ADDITIONAL_IP4_ADDRESS, lo,
+					   4, &a, &err), -EINVAL);
+	assert_int_equal(err.code, IKE_ERR_SYNTAX);
+	assert_int_equal(mobike_addr_parse(IKE_N_COOKIE2, v4, 4, &a, &err),
+			 -EINVAL);
+	assert_false(mobike_cookie2_len_ok(7));
+	assert_true(mobike_cookie2_len_ok(8));
+	assert_true(mobike_cookie2_len_ok(64));
+	assert_false(mobike_cookie2_len_ok(65));
+}
+
+/* Both sides on: negotiated, and B keeps A's other address. */
+static void negotiate(void **state)
+{
+	struct world *w = world_new(true);
+	struct ip_addr eth1 = ip("192.0.2.11");
+	struct ikesa *a, *b;
+
+	establish(w);
+	a = only_sa(w, 0);
+	b = only_sa(w, 1);
+	assert_true(a->mobike.on);
+	assert_true(b->mobike.on);
+	assert_int_equal(b->mobike.n_peer, 1);
+	assert_true(ip_addr_equal(&b->mobike.peer[0], &eth1));
+	/* B lists no interfaces: NO_ADDITIONAL_ADDRESSES. */
+	assert_true(a->mobike.peer_listed);
+	assert_int_equal(a->mobike.n_peer, 0);
+	world_free(w);
+
+	/* B with mobike = no: off on both sides, the fallback stays. */
+	w = world_new(false);
+	establish(w);
+	assert_false(only_sa(w, 0)->mobike.on);
+	assert_false(only_sa(w, 1)->mobike.on);
+	world_free(w);
+}
+
+/* The move command: UPDATE_SA_ADDRESSES from the new address. */
+static void update_by_command(void **state)
+{
+	struct world *w = world_new(true);
+	struct ip_addr o = ip("192.0.2.1"), n = ip("192.0.2.11");
+	struct ikesa *a, *b;
+
+	establish(w);
+	a = only_sa(w, 0);
+	b = only_sa(w, 1);
+	assert_int_equal(engine_iface_move(a, &o, &n, true, 1000), 0);
+	assert_int_equal(w->n, 1);
+	assert_true(ip_addr_equal(&w->q[0].src, &n));
+	assert_true(dgram_has_notify(b, &w->q[0], IKE_N_UPDATE_SA_ADDRESSES));
+	assert_true(dgram_has_notify(b, &w->q[0], IKE_N_COOKIE2));
+	assert_true(dgram_has_notify(b, &w->q[0],
+				     IKE_N_NAT_DETECTION_SOURCE_IP));
+	settle(w, 1000);
+	/* B checked the new address (COOKIE2), then moved, then A. */
+	assert_int_equal(logged("checking the new address"), 1);
+	assert_true(ip_addr_equal(&a->local, &n));
+	assert_true(ip_addr_equal(&b->remote, &n));
+	assert_true(child_on(a, "192.0.2.11", "198.51.100.2"));
+	assert_true(child_on(b, "198.51.100.2", "192.0.2.11"));
+	assert_int_equal(w->f[0].n_move, 1);
+	assert_int_equal(w->f[1].n_move, 1);
+	assert_int_equal(a->state, IKESA_ESTABLISHED);
+	/* No new IKE SA: the same one moved. */
+	assert_ptr_equal(only_sa(w, 0), a);
+	/* The next exchange goes between the new pair. */
+	assert_int_equal(informational_start(b, NULL, false, 2000), 0);
+	assert_true(ip_addr_equal(&w->q[0].dst, &n));
+	settle(w, 2000);
+	assert_false(b->req.active);
+	world_free(w);
+}
+
+/* Our IKE SA's address removed: the engine moves by itself. */
+static void update_on_loss(void **state)
+{
+	struct world *w = world_new(true);
+	struct ip_addr o = ip("192.0.2.1"), n = ip("192.0.2.11");
+	struct ikesa *a, *b;
+
+	establish(w);
+	a = only_sa(w, 0);
+	b = only_sa(w, 1);
+	assert_int_equal(engine_iface_addr(&w->e[0], 2, &o, false), 0);
+	assert_int_equal(engine_next_deadline(&w->e[0]), 1);
+	settle(w, 1000);
+	assert_true(ip_addr_equal(&a->local, &n));
+	assert_true(ip_addr_equal(&b->remote, &n));
+	assert_true(child_on(b, "198.51.100.2", "192.0.2.11"));
+	assert_int_equal(w->f[1].n_move, 1);
+	world_free(w);
+}
+
+/* A datagram that does not authenticate moves nothing. */
+static void forged_ignored(void **state)
+{
+	struct world *w = world_new(true);
+	struct ip_addr o = ip("192.0.2.1"), n = ip("192.0.2.11");
+	struct ip_addr x = ip("203.0.113.9");
+	struct ikesa *a, *b;
+	struct dgram d;
+
+	establish(w);
+	a = only_sa(w, 0);
+	b = only_sa(w, 1);
+	assert_int_equal(engine_iface_move(a, &o, &n, true, 1000), 0);
+	d = pop(w);
+	d.buf[d.len - 1] ^= 0x01;	/* the ICV */
+	d.src = x;
+	deliver(w, &d, 1000);
+	free(d.buf);
+	assert_int_equal(w->n, 0);	/* no check, no answer */
+	assert_true(ip_addr_equal(&b->remote, &o));
+	assert_int_equal(w->f[1].n_move, 0);
+	world_free(w);
+}
+
+/* A copy of a processed update from elsewhere moves nothing (§3.11). */
+static void old_id_ignored(void **state)
+{
+	struct world *w = world_new(true);
+	struct ip_addr o = ip("192.0.2.1"), n = ip("192.0.2.11");
+	struct ip_addr x = ip("203.0.113.9");
+	struct ikesa *a, *b;
+	struct dgram d, copy;
+
+	establish(w);
+	a = only_sa(w, 0);
+	b = only_sa(w, 1);
+	assert_int_equal(engine_iface_move(a, &o, &n, true, 1000), 0);
+	d = pop(w);
+	copy = d;
+	copy.buf = malloc(d.len);
+	assert_non_null(copy.buf);
+	memcpy(copy.buf, d.buf, d.len);
+	deliver(w, &d, 1000);
+	free(d.buf);
+	settle(w, 1000);
+	assert_true(ip_addr_equal(&b->remote, &n));
+	/* Replayed from a third address: answered from the cache only. */
+	copy.src = x;
+	deliver(w, &copy, 1500);
+	free(copy.buf);
+	drop_all(w);
+	assert_true(ip_addr_equal(&b->remote, &n));
+	assert_int_equal(w->f[1].n_move, 1);
+	assert_int_equal(logged("checking the new address"), 1);
+	world_free(w);
+}
+
+/* The new address does not answer B's check: B moves nothing. */
+static void failed_check_refuses(void **state)
+{
+	struct world *w = world_new(true);
+	struct ip_addr o = ip("192.0.2.1"), n = ip("192.0.2.11");
+	struct ikesa *a, *b;
+
+	establish(w);
+	a = only_sa(w, 0);
+	b = only_sa(w, 1);
+	w->unreachable = n;	/* A's request leaves, nothing comes back */
+	assert_int_equal(engine_iface_move(a, &o, &n, true, 1000), 0);
+	pump(w, 1000);
+	assert_true(b->req.active);
+	for (uint64_t t = 2000; t <= 8000; t += 1000) {
+		engine_tick(&w->e[1], t);
+		drop_all(w);
+	}
+	assert_int_equal(logged("did not answer the return-routability "
+				"check"), 1);
+	assert_true(ip_addr_equal(&b->remote, &o));
+	assert_true(child_on(b, "198.51.100.2", "192.0.2.1"));
+	assert_int_equal(w->f[1].n_move, 0);
+	world_free(w);
+}
+
+/* A wrong COOKIE2 in the answer to B's check refuses the move. */
+static void wrong_cookie_refuses(void **state)
+{
+	struct world *w = world_new(true);
+	struct ip_addr o = ip("192.0.2.1"), n = ip("192.0.2.11");
+	struct ikesa *a, *b;
+	struct dgram d;
+
+	establish(w);
+	a = only_sa(w, 0);
+	b = only_sa(w, 1);
+	assert_int_equal(engine_iface_move(a, &o, &n, true, 1000), 0);
+	d = pop(w);
+	deliver(w, &d, 1000);
+	free(d.buf);
+	/* B's check, to A's new address: A answers from its old one. */
+	assert_int_equal(w->n, 1);
+	assert_true(ip_addr_equal(&w->q[0].dst, &n));
+	w->q[0].dst = o;
+	d = pop(w);
+	deliver(w, &d, 1000);
+	free(d.buf);
+	assert_int_equal(w->n, 1);
+	w->q[0].src = o;
+	d = pop(w);
+	deliver(w, &d, 1000);
+	free(d.buf);
+	assert_int_equal(logged("return-routability check failed"), 1);
+	assert_true(ip_addr_equal(&b->remote, &o));
+	assert_int_equal(w->f[1].n_move, 0);
+	/* A hears UNACCEPTABLE_ADDRESSES: nothing moved on its side. */
+	settle(w, 1000);
+	assert_true(ip_addr_equal(&a->local, &o));
+	assert_int_equal(w->f[0].n_move, 0);
+	world_free(w);
+}
+
+/* Without MOBIKE the move of the IKE SA's address sets it up again. */
+static void fallback_reauth(void **state)
+{
+	struct world *w = world_new(false);
+	struct ip_addr o = ip("192.0.2.1"), n = ip("192.0.2.11");
+	struct ikesa *a;
+
+	establish(w);
+	a = only_sa(w, 0);
+	assert_int_equal(engine_iface_move(a, &o, &n, true, 1000), 0);
+	assert_int_equal(logged("break-before-make"), 1);
+	world_free(w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(codec),
+		cmocka_unit_test(negotiate),
+		cmocka_unit_test(update_by_command),
+		cmocka_unit_test(update_on_loss),
+		cmocka_unit_test(forged_ignored),
+		cmocka_unit_test(old_id_ignored),
+		cmocka_unit_test(failed_check_refuses),
+		cmocka_unit_test(wrong_cookie_refuses),
+		cmocka_unit_test(fallback_reauth),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
