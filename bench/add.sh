@@ -57,8 +57,12 @@
 # same span (/proc/PID/schedstat); ratio is the row's wall time over
 # MIF_ADD_INTERFACE's at the same s.
 #
+# mifd installs the added SAs with the xfrm_mif module where it is built
+# (kernel/xfrm_mif.ko, loaded here), else through XFRM SA by SA; the
+# output says which.
+#
 # Build on the host first (the VM's root is read-only), then run in the VM:
-#   make -j2 user tools && make -C bench
+#   make -j2 module user tools && make -C bench
 #   tools/vm/run -k debian -m 3072 -t 2400 -- bench/add.sh
 # Environment, given inside the VM (tools/vm/run -- env S="1 10 100"
 # bench/add.sh): S (default "1 10 100 1000", each 1..1000),
@@ -114,6 +118,16 @@ modprobe -q esp4 2>/dev/null
 ip xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x101 mode tunnel \
 	aead 'rfc4106(gcm(aes))' "0x$(printf '%072d' 0)" 128 2>/dev/null
 ip xfrm state delete src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x101 2>/dev/null
+# mifd's clone of the added interface's SAs: one xfrm_mif call, or without
+# the module the same through XFRM, SA by SA.
+kernel="XFRM, SA by SA (no $MODULE)"
+if [ -f "$MODULE" ]; then
+	if load_module; then
+		kernel="the xfrm_mif module"
+	else
+		kernel="XFRM, SA by SA ($MODULE does not load)"
+	fi
+fi
 
 make_netns EU || exit 1
 make_netns SG || exit 1
@@ -206,11 +220,14 @@ reset_kernels() {
 	settle
 }
 
-# cpu PID...: their CPU time so far, ns.
+# cpu PID...: their CPU time so far, ns, every thread's (charon's work is
+# done by its thread pool; /proc/PID/schedstat is the main thread's alone).
 cpu() {
-	local p t=0
+	local p f v t=0
 	for p in "$@"; do
-		t=$((t + $(cpu_ns "$p")))
+		for f in /proc/"$p"/task/*/schedstat; do
+			read -r v _ <"$f" 2>/dev/null && t=$((t + v))
+		done
 	done
 	echo "$t"
 }
@@ -358,7 +375,7 @@ run_ccsa() {
 	setups[$s]+=" one ${a[1]}s ${a[0]// /\/} two ${b[1]}s ${b[0]// /\/};"
 	# shellcheck disable=SC2086
 	d=$(paste -d ' ' <(tr ' ' '\n' <<<"${b[0]}") <(tr ' ' '\n' <<<"${a[0]}") |
-		awk '{ printf "%s%d", NR > 1 ? " " : "", $1 - $2 }')
+		awk '{ printf "%s%d", (NR > 1 ? " " : ""), $1 - $2 }')
 	result CREATE_CHILD_SA "$s" "$d" "$(awk -v x="${b[1]}" -v y="${a[1]}" 'BEGIN { printf "%.3f", x - y }')" \
 		$((b[2] - a[2]))
 }
@@ -554,6 +571,7 @@ echo "IKE $IKE, ESP $ESP, PSK, tunnel mode; a child per service (TCP port)"
 echo "MIF_ADD_INTERFACE: mifd to mifd, one exchange; CREATE_CHILD_SA: mifd to mifd, s exchanges"
 echo "  (two set-ups' difference, see bench/add.sh); charon: charon to charon, an IKE SA on B with the s children"
 echo "messages, IP bytes, round trips: nftables in EU, both ways; wall: request to the last SA in both kernels"
+echo "mifd's kernel calls: $kernel"
 echo "CPU: both daemons; ratio: wall over MIF_ADD_INTERFACE's; each figure the median of $rounds runs"
 printf '%5s  %-17s  %8s  %9s  %11s  %9s  %8s  %7s\n' s method messages "IP bytes" "round trips" "wall ms" "CPU ms" ratio
 for s in "${sizes[@]}"; do
