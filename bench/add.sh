@@ -66,6 +66,8 @@
 #   tools/vm/run -k debian -m 3072 -t 2400 -- bench/add.sh
 # Environment, given inside the VM (tools/vm/run -- env S="1 10 100"
 # bench/add.sh): S (default "1 10 100 1000", each 1..1000),
+# MIF_BENCH_ROWS (default "mif ccsa charon": MIF_ADD_INTERFACE,
+# CREATE_CHILD_SA, charon; the rows to run, in that order),
 # MIF_BENCH_ROUNDS (default 1; each figure the median of that many runs),
 # MIF_BENCH_TIMEOUT=SECONDS (default 1200) bounds each wait.
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -75,6 +77,10 @@ source "$here/../selftests/interop/lib.sh"	# mifd_*; sets an EXIT trap
 source "$here/lib.sh"
 
 read -r -a sizes <<<"${S:-1 10 100 1000}"
+read -r -a rows <<<"${MIF_BENCH_ROWS:-mif ccsa charon}"
+for m in "${rows[@]}"; do
+	case $m in mif | ccsa | charon) ;; *) echo "bench: MIF_BENCH_ROWS: mif, ccsa, charon: $m" >&2; exit 2 ;; esac
+done
 rounds=${MIF_BENCH_ROUNDS:-1}
 limit=${MIF_BENCH_TIMEOUT:-1200}
 for s in "${sizes[@]}"; do
@@ -552,9 +558,9 @@ declare -A setups
 for s in "${sizes[@]}"; do
 	for ((round = 1; round <= rounds; round++)); do
 		echo "# s=$s, round $round of $rounds" >&2
-		run_mif "$s"
-		run_ccsa "$s"
-		run_charon "$s"
+		for m in "${rows[@]}"; do
+			"run_$m" "$s"
+		done
 	done
 done
 
