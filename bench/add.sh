@@ -49,8 +49,9 @@
 #           first child, s - 1 CREATE_CHILD_SA queued on it. unique =
 #           never: both IKE SAs share their identities.
 #
-# Columns: messages, IP bytes (UDP payload plus 28 per message) and round
-# trips (requests: the IKE header's Response flag clear) are counted by
+# Columns: messages (datagrams: each IKE fragment counts), IP bytes (UDP
+# payload plus 28 per message) and round trips (requests: the IKE
+# header's Response flag clear, a fragmented one once) are counted by
 # nftables in EU on UDP 500 and 4500 both ways, from just before the timed
 # request to its end; wall ms from the request to the last SA in whichever
 # kernel (polled every 5 ms); CPU ms is both daemons' CPU time over the
@@ -154,8 +155,12 @@ addr_b() {
 # ---- counting IKE messages: nftables in EU (as bench/fig.sh) ----
 
 # IKE's header after the UDP header (8 bytes; 12 on port 4500, after the
-# non-ESP marker): flags at byte 19 (0x20: Response). Offsets in bits
-# from the UDP header.
+# non-ESP marker): next payload at byte 16, flags at byte 19 (0x20:
+# Response). A message sent in IKE fragments (RFC 7383; mifd's default
+# fragment_size is 576 over IPv4, which an add of 100 Child SAs exceeds)
+# is one request, counted at its first fragment: next payload 53
+# (Encrypted Fragment), whose Fragment Number follows the generic payload
+# header at byte 32. Offsets in bits from the UDP header.
 counters_load() {
 	ip netns exec "$EU" nft delete table inet addbench 2>/dev/null
 	ip netns exec "$EU" nft -f - <<-'NFT'
@@ -166,10 +171,12 @@ counters_load() {
 		counter requests { }
 		chain ike500 {
 			@th,216,8 & 0x20 == 0x20 counter name "responses" return
+			@th,192,8 53 @th,320,16 != 1 return
 			counter name "requests"
 		}
 		chain ike4500 {
 			@th,248,8 & 0x20 == 0x20 counter name "responses" return
+			@th,224,8 53 @th,352,16 != 1 return
 			counter name "requests"
 		}
 		chain output {
