@@ -55,7 +55,7 @@
 # nftables in EU on UDP 500 and 4500 both ways, from just before the timed
 # request to its end; wall ms from the request to the last SA in whichever
 # kernel (polled every 5 ms); CPU ms is both daemons' CPU time over the
-# same span (/proc/PID/schedstat); ratio is the row's wall time over
+# same span (/proc/PID/task/*/schedstat); ratio is the row's wall time over
 # MIF_ADD_INTERFACE's at the same s.
 #
 # mifd installs the added SAs with the xfrm_mif module where it is built
@@ -598,7 +598,7 @@ for s in "${sizes[@]}"; do
 			"$(median ${res_m[$m,$s]})" "$(median ${res_b[$m,$s]})" \
 			"$(median ${res_r[$m,$s]})" "$w" "$(median ${res_c[$m,$s]})" \
 			"$(awk -v a="$w" -v b="$w0" 'BEGIN {
-				if (a ~ /^-?[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0)
+				if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0)
 					printf "%.1fx", a / b; else print "n/a" }')"
 	done
 done
