@@ -25,6 +25,7 @@
 #include "backend/xfrm.h"
 #include "ike/constants.h"
 #include "ike/mif.h"
+#include "engine/mif_alt.h"
 
 static int sig_fd = -1;
 
@@ -827,6 +828,50 @@ static struct json_object *mif_list_json(const struct mif_interfaces *l)
 }
 
 /* MIF on an IKE SA: negotiated or why not, and both announcements. */
+/* Lists of alternates: [{"addr": A, "alternates": [...]}, ...]. */
+static struct json_object *alt_lists_json(const struct mif_alt_list *l,
+					  unsigned int n)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+		struct json_object *alts = json_object_new_array();
+		char buf[IP_ADDR_STRLEN];
+
+		jadd_addr(o, "addr", &l[i].addr);
+		for (unsigned int j = 0; j < l[i].n; j++)
+			json_object_array_add(alts, json_object_new_string(
+				ip_addr_str(&l[i].alts[j], buf, sizeof(buf))));
+		json_object_object_add(o, "alternates", alts);
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+/* Ours by hand, the peer's, and the failovers failback may undo. */
+static struct json_object *alt_json(const struct mif_alt_sa *as)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *fb = json_object_new_array();
+
+	json_object_object_add(o, "ours", alt_lists_json(as->ours,
+							  as->n_ours));
+	json_object_object_add(o, "peer", alt_lists_json(as->peer,
+							  as->n_peer));
+	for (unsigned int i = 0; i < as->n_failback; i++) {
+		struct json_object *f = json_object_new_object();
+
+		jadd_addr(f, "from", &as->failback[i].from);
+		jadd_addr(f, "to", &as->failback[i].to);
+		json_object_object_add(f, "back", json_object_new_boolean(
+			as->failback[i].back));
+		json_object_array_add(fb, f);
+	}
+	json_object_object_add(o, "failed_over", fb);
+	return o;
+}
+
 static struct json_object *mif_json(const struct engine_mif_view *m)
 {
 	struct json_object *o = json_object_new_object();
@@ -848,6 +893,8 @@ static struct json_object *mif_json(const struct engine_mif_view *m)
 	if (m->peer)
 		json_object_object_add(o, "peer_interfaces",
 				       mif_list_json(m->peer));
+	if (m->alt)
+		json_object_object_add(o, "alternates", alt_json(m->alt));
 	return o;
 }
 

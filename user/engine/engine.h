@@ -430,6 +430,18 @@ int engine_iface_add(struct engine *e, const char *conn,
 		     uint64_t now, struct engine_iface_op *r);
 
 /*
+ * Our address addr gets the alternates alts[0..n) (0: back to the
+ * default rule) on every established IKE SA that uses it (of connection
+ * conn; NULL: every one), each told to its peer with one MIF_ALTERNATES
+ * (engine/mif_alt.h); counted in r (nothing: the list fails the checks,
+ * logged, is in failed). 0, or -EINVAL (more than 8, or of two
+ * families), -ENOENT (no such IKE SA).
+ */
+int engine_iface_alt(struct engine *e, const char *conn,
+		     const struct ip_addr *addr, const struct ip_addr *alts,
+		     unsigned int n, uint64_t now, struct engine_iface_op *r);
+
+/*
  * The pool of conn c (NULL: it has none) and, for mifctl, each pool in
  * turn: i from 0, NULL at the end.
  */
@@ -481,6 +493,7 @@ enum ikesa_state {
 };
 
 struct mif_interfaces;
+struct mif_alt_sa;
 
 /* MIF on an IKE SA (engine/mif.h): in force, or why not. */
 struct engine_mif_view {
@@ -492,6 +505,8 @@ struct engine_mif_view {
 	bool refused;		/* the peer refused ours */
 	bool pending;		/* ours changed, or is on its way */
 	const struct mif_interfaces *peer;	/* NULL: none in force */
+	/* Alternates by hand, the peer's lists, failback (mif_alt.h). */
+	const struct mif_alt_sa *alt;
 };
 
 struct engine_ike_view {

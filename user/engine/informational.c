@@ -279,6 +279,8 @@ static void response(struct engine *e, struct ikesa *sa,
 	mif_add_response(sa, m->chain, m->now);
 	/* So is our move, or our return-routability check. */
 	mif_move_info_response(sa);
+	/* Or our MIF_ALTERNATES. */
+	mif_alt_response(sa, m->chain);
 	if (sa->state == IKESA_DELETING) {
 		ikesa_kill_why(sa, ENGINE_R_LOCAL);
 		engine_reauth(sa, m->now);

@@ -20,6 +20,7 @@ static const struct notify_entry *const table[] = {
 	&notify_mif_move,
 	&notify_mif_unacceptable_move,
 	&notify_cookie2,
+	&notify_mif_alternates,
 };
 
 #define N_ENTRIES	(sizeof(table) / sizeof(table[0]))

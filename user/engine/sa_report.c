@@ -45,6 +45,7 @@ static void mif_view(const struct ikesa *sa, struct engine_mif_view *v)
 	v->refused = m->refused;
 	v->pending = m->pending || m->in_flight;
 	v->peer = m->have_peer ? &m->peer : NULL;
+	v->alt = &m->alt;
 }
 
 void engine_ike_view(const struct ikesa *sa, struct engine_ike_view *v)
