@@ -421,8 +421,7 @@ void mif_alt_peer_announced(struct ikesa *sa)
 /* Whether interface a is before b among alternates: priority, then id. */
 static bool better(const struct mif_iface *a, const struct mif_iface *b)
 {
-	/* On the wire, a lower priority is preferred (mif_local_list()). */
-	return a->prio != b->prio ? a->prio < b->prio : a->id < b->id;
+	return a->prio != b->prio ? a->prio > b->prio : a->id < b->id;
 }
 
 /* The first address of f in family, or false. */
