@@ -893,7 +893,9 @@ static struct json_object *mif_json(const struct engine_mif_view *m)
 	if (m->peer)
 		json_object_object_add(o, "peer_interfaces",
 				       mif_list_json(m->peer));
-	if (m->alt)
+	/* Only when there is something: most IKE SAs have none. */
+	if (m->alt && (m->alt->n_ours || m->alt->n_peer ||
+		       m->alt->n_failback))
 		json_object_object_add(o, "alternates", alt_json(m->alt));
 	return o;
 }
