@@ -493,7 +493,6 @@ enum ikesa_state {
 };
 
 struct mif_interfaces;
-struct mif_alt_sa;
 
 /* MIF on an IKE SA (engine/mif.h): in force, or why not. */
 struct engine_mif_view {
@@ -505,9 +504,24 @@ struct engine_mif_view {
 	bool refused;		/* the peer refused ours */
 	bool pending;		/* ours changed, or is on its way */
 	const struct mif_interfaces *peer;	/* NULL: none in force */
-	/* Alternates by hand, the peer's lists, failback (mif_alt.h). */
-	const struct mif_alt_sa *alt;
+	/*
+	 * Alternates by hand, the peer's lists, failback (mif_alt.h): how
+	 * many; each through engine_mif_alt() and engine_mif_failback().
+	 */
+	unsigned int n_alt_ours, n_alt_peer, n_failback;
 };
+
+/*
+ * List i of sa's alternates: ours (by hand) or the peer's. Fills addr
+ * and alts[0..*n) (at most 8); false past the end.
+ */
+struct ikesa;
+bool engine_mif_alt(const struct ikesa *sa, bool ours, unsigned int i,
+		    struct ip_addr *addr, struct ip_addr *alts,
+		    unsigned int *n);
+/* Failover i of sa noted for failback: from, to, whether from is back. */
+bool engine_mif_failback(const struct ikesa *sa, unsigned int i,
+			 struct ip_addr *from, struct ip_addr *to, bool *back);
 
 struct engine_ike_view {
 	const struct conn *conn;	/* NULL: none */
