@@ -68,6 +68,7 @@ else
 	[ -x "$dir/fig4.sh" ] && files+=("$dir/fig4.sh")
 	[ -x "$dir/faults.sh" ] && files+=("$dir/faults.sh")
 	[ -x "$dir/mobike.sh" ] && files+=("$dir/mobike.sh")
+	[ -x "$dir/alternates.sh" ] && files+=("$dir/alternates.sh")
 fi
 
 echo "TAP version 13"

@@ -43,7 +43,7 @@ enum conn_key {
 	K_PSK_FILE, K_KEYINGTRIES, K_DPD_ACTION, K_CLOSE_ACTION,
 	K_POOL, K_DNS, K_VIPS, K_VIP_DEVICE, K_PER_INTERFACE,
 	K_FRAGMENTATION, K_FRAGMENT_SIZE, K_ENCAP, K_NAT_KEEPALIVE,
-	K_ADD_INTERFACES, K_MOBIKE, K_N
+	K_ADD_INTERFACES, K_MOBIKE, K_FAILBACK, K_N
 };
 
 #define KEY_BIT(k)	(UINT64_C(1) << (k))
@@ -1207,6 +1207,7 @@ static const struct key conn_keys[K_N] = {
 			      CONN(per_interface) },
 	[K_ADD_INTERFACES] = { "add_interfaces", key_bool,
 			       CONN(add_interfaces) },
+	[K_FAILBACK] = { "failback", key_bool, CONN(failback) },
 	[K_FRAGMENTATION] = { "fragmentation", key_bool,
 			      CONN(fragmentation) },
 	[K_FRAGMENT_SIZE] = { "fragment_size", key_uint, CONN(fragment_size),

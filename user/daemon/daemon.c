@@ -827,7 +827,55 @@ static struct json_object *mif_list_json(const struct mif_interfaces *l)
 }
 
 /* MIF on an IKE SA: negotiated or why not, and both announcements. */
-static struct json_object *mif_json(const struct engine_mif_view *m)
+/* sa's lists of alternates: [{"addr": A, "alternates": [...]}, ...]. */
+static struct json_object *alt_lists_json(const struct ikesa *sa, bool ours)
+{
+	struct json_object *a = json_object_new_array();
+	struct ip_addr addr, alts[8];
+	unsigned int n;
+
+	for (unsigned int i = 0; engine_mif_alt(sa, ours, i, &addr, alts, &n);
+	     i++) {
+		struct json_object *o = json_object_new_object();
+		struct json_object *l = json_object_new_array();
+		char buf[IP_ADDR_STRLEN];
+
+		jadd_addr(o, "addr", &addr);
+		for (unsigned int j = 0; j < n; j++)
+			json_object_array_add(l, json_object_new_string(
+				ip_addr_str(&alts[j], buf, sizeof(buf))));
+		json_object_object_add(o, "alternates", l);
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+/* Ours by hand, the peer's, and the failovers failback may undo. */
+static struct json_object *alt_json(const struct ikesa *sa)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *fb = json_object_new_array();
+	struct ip_addr from, to;
+	bool back;
+
+	json_object_object_add(o, "ours", alt_lists_json(sa, true));
+	json_object_object_add(o, "peer", alt_lists_json(sa, false));
+	for (unsigned int i = 0; engine_mif_failback(sa, i, &from, &to, &back);
+	     i++) {
+		struct json_object *f = json_object_new_object();
+
+		jadd_addr(f, "from", &from);
+		jadd_addr(f, "to", &to);
+		json_object_object_add(f, "back",
+				       json_object_new_boolean(back));
+		json_object_array_add(fb, f);
+	}
+	json_object_object_add(o, "failed_over", fb);
+	return o;
+}
+
+static struct json_object *mif_json(const struct ikesa *sa,
+				    const struct engine_mif_view *m)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -848,6 +896,9 @@ static struct json_object *mif_json(const struct engine_mif_view *m)
 	if (m->peer)
 		json_object_object_add(o, "peer_interfaces",
 				       mif_list_json(m->peer));
+	/* Only when there is something: most IKE SAs have none. */
+	if (m->n_alt_ours || m->n_alt_peer || m->n_failback)
+		json_object_object_add(o, "alternates", alt_json(sa));
 	return o;
 }
 
@@ -970,7 +1021,7 @@ static struct json_object *sa_json(struct daemon *d, const struct ikesa *sa,
 	if (v.state == IKESA_ESTABLISHED && v.rekey_at)
 		add_time(o, v.conn && v.conn->ike_reauth ? "reauth" :
 			 "rekey", v.rekey_at, now, true);
-	json_object_object_add(o, "mif", mif_json(&v.mif));
+	json_object_object_add(o, "mif", mif_json(sa, &v.mif));
 	mobike_json(o, &v);
 	vips_json(o, &v);
 	engine_for_each_child(c, sa)

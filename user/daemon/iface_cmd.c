@@ -11,6 +11,7 @@
 #include "daemon/daemon.h"
 #include "daemon/iface_cmd.h"
 #include "daemon/reply.h"
+#include "ike/mif_alternates.h"
 
 #define IFACE_MAX_ARGS	32
 
@@ -250,12 +251,81 @@ static struct json_object *op_del(struct daemon *d,
 	return o;
 }
 
-/* mifctl ike iface alt ADDR ALT... (mif_failover.c) */
+/*
+ * mifctl ike iface alt ADDR ALT...|none [conn NAME] (engine/mif_alt.c):
+ * our address ADDR fails over to ALT... (best first) on the IKE SAs that
+ * use it; "none" gives it back to the default rule.
+ */
 static struct json_object *op_alt(struct daemon *d,
 				  const struct iface_args *a)
 {
-	return jerr("iface alt: not implemented; the alternates follow the "
-		    "interfaces' priorities (mif_failover.c)");
+	struct ip_addr addr, alts[MIF_MAX_ALTS];
+	const char *conn = a->conn;
+	struct engine_iface_op r;
+	struct json_object *o, *ja;
+	unsigned int n = 0;
+	bool none = false;
+	char summary[256];
+	int i = 1, ret;
+
+	if (a->argc < 2 || ip_addr_parse(a->argv[0], &addr))
+		return jerr("iface alt needs ADDR ALT... or ADDR none "
+			    "[conn NAME]");
+	if (!strcmp(a->argv[1], "none")) {
+		none = true;
+		i = 2;
+	}
+	while (i < a->argc) {
+		const char *k = a->argv[i++];
+		struct ip_addr x;
+
+		if (!strcmp(k, "conn")) {
+			if (i == a->argc)
+				return jerr("iface alt: conn needs a name");
+			conn = a->argv[i++];
+		} else if (none || ip_addr_parse(k, &x)) {
+			return jerr("iface alt: unexpected \"%s\"", k);
+		} else if (n == MIF_MAX_ALTS) {
+			return jerr("iface alt: at most %d alternates",
+				    MIF_MAX_ALTS);
+		} else if (x.family != addr.family) {
+			return jerr("iface alt: %s is not of %s's address "
+				    "family", k, a->argv[0]);
+		} else {
+			alts[n++] = x;
+		}
+	}
+	if (!none && !n)
+		return jerr("iface alt: give the alternates, or none");
+	if (!d->have_engine)
+		return jerr("iface alt: the engine is not running");
+	ret = engine_iface_alt(&d->engine, conn, &addr, alts, n, daemon_now(),
+			       &r);
+	if (ret == -ENOENT)
+		return jerr("iface alt: no established IKE SA%s%s uses %s",
+			    conn ? " of " : "", conn ? conn : "", a->argv[0]);
+	if (ret)
+		return jerr("iface alt: %s", strerror(-ret));
+	snprintf(summary, sizeof(summary), "alt %s: %u started, %u busy "
+		 "(try again), %u without MIF (nothing to do), %u refused "
+		 "(see the log)", a->argv[0], r.started, r.busy, r.no_mif,
+		 r.failed);
+	o = json_object_new_object();
+	jadd_str(o, "summary", summary);
+	jadd_addr(o, "addr", &addr);
+	ja = json_object_new_array();
+	for (unsigned int k = 0; k < n; k++) {
+		char buf[IP_ADDR_STRLEN];
+
+		json_object_array_add(ja, json_object_new_string(
+			ip_addr_str(&alts[k], buf, sizeof(buf))));
+	}
+	json_object_object_add(o, "alternates", ja);
+	jadd_int(o, "started", r.started);
+	jadd_int(o, "busy", r.busy);
+	jadd_int(o, "no_mif", r.no_mif);
+	jadd_int(o, "failed", r.failed);
+	return o;
 }
 
 static const struct {

@@ -153,6 +153,11 @@ struct conn {
 	 * starts MIF_ADD_INTERFACE by itself (engine/mif_add.h).
 	 */
 	bool add_interfaces;
+	/*
+	 * With MIF negotiated, an address this IKE SA failed over from
+	 * takes its SAs back when it returns (engine/mif_alt.h).
+	 */
+	bool failback;
 
 	/*
 	 * Inner addresses (CFG, engine/cfg.c). Responder: the ranges it

@@ -665,6 +665,7 @@ static uint64_t sa_deadline(const struct ikesa *sa)
 	d = earliest(d, mif_announce_deadline(sa));
 	d = earliest(d, mif_move_deadline(sa));
 	d = earliest(d, mobike_deadline(sa));
+	d = earliest(d, mif_failback_deadline(sa));
 	return earliest(d, sa->rekey_at);
 }
 
@@ -850,6 +851,8 @@ static void sa_tick(struct ikesa *sa, uint64_t now)
 	if (mif_announce_tick(sa, now))
 		return;
 	if (mif_move_tick(sa, now))
+		return;
+	if (mif_failback_tick(sa, now))
 		return;
 	if (c->dpd_ms && now >= sa->last_heard + c->dpd_ms)
 		informational_start(sa, NULL, false, now);

@@ -430,6 +430,18 @@ int engine_iface_add(struct engine *e, const char *conn,
 		     uint64_t now, struct engine_iface_op *r);
 
 /*
+ * Our address addr gets the alternates alts[0..n) (0: back to the
+ * default rule) on every established IKE SA that uses it (of connection
+ * conn; NULL: every one), each told to its peer with one MIF_ALTERNATES
+ * (engine/mif_alt.h); counted in r (nothing: the list fails the checks,
+ * logged, is in failed). 0, or -EINVAL (more than 8, or of two
+ * families), -ENOENT (no such IKE SA).
+ */
+int engine_iface_alt(struct engine *e, const char *conn,
+		     const struct ip_addr *addr, const struct ip_addr *alts,
+		     unsigned int n, uint64_t now, struct engine_iface_op *r);
+
+/*
  * The pool of conn c (NULL: it has none) and, for mifctl, each pool in
  * turn: i from 0, NULL at the end.
  */
@@ -492,7 +504,24 @@ struct engine_mif_view {
 	bool refused;		/* the peer refused ours */
 	bool pending;		/* ours changed, or is on its way */
 	const struct mif_interfaces *peer;	/* NULL: none in force */
+	/*
+	 * Alternates by hand, the peer's lists, failback (mif_alt.h): how
+	 * many; each through engine_mif_alt() and engine_mif_failback().
+	 */
+	unsigned int n_alt_ours, n_alt_peer, n_failback;
 };
+
+/*
+ * List i of sa's alternates: ours (by hand) or the peer's. Fills addr
+ * and alts[0..*n) (at most 8); false past the end.
+ */
+struct ikesa;
+bool engine_mif_alt(const struct ikesa *sa, bool ours, unsigned int i,
+		    struct ip_addr *addr, struct ip_addr *alts,
+		    unsigned int *n);
+/* Failover i of sa noted for failback: from, to, whether from is back. */
+bool engine_mif_failback(const struct ikesa *sa, unsigned int i,
+			 struct ip_addr *from, struct ip_addr *to, bool *back);
 
 struct engine_ike_view {
 	const struct conn *conn;	/* NULL: none */

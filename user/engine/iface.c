@@ -317,6 +317,8 @@ int engine_iface_update(struct engine *e, const struct iface *ifc)
 	mif_ifaces_changed(e);
 	if (was_up && !cur->up)
 		mif_failover_iface_lost(e, cur);
+	if (!was_up && cur->up)
+		mif_failback_iface(e, cur);
 	mif_failover_changed(e);
 	return 0;
 }
@@ -351,6 +353,9 @@ int engine_iface_addr(struct engine *e, int ifindex,
 		mif_failover_addr_lost(e, addr);
 	if (!ret)
 		mif_failover_changed(e);
+	if (!ret && add && iface_by_ifindex(&e->ifaces, ifindex) &&
+	    iface_by_ifindex(&e->ifaces, ifindex)->up)
+		mif_failback_addr(e, addr, true);
 	if (!ret && add)
 		mif_add_address(e, addr);
 	if (ret != -ENOSPC)

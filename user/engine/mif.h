@@ -18,6 +18,7 @@
 #include "ike/message.h"
 #include "ike/mif.h"
 #include "ike/notify.h"
+#include "engine/mif_alt.h"
 #include "engine/mif_move.h"
 #include "engine/mif_path.h"
 #include "engine/nat.h"
@@ -73,6 +74,8 @@ struct mif_sa {
 	struct ip_addr del_addr;
 	/* Moves (mif_move.c): ours waiting for the window, the rate limit. */
 	struct mif_move_sa move;
+	/* Alternates by hand, the peer's, and failback (mif_alt.c). */
+	struct mif_alt_sa alt;
 };
 
 /* Room for the MIF notifies of one message we build. */

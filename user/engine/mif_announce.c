@@ -122,6 +122,7 @@ int mif_take_peer(struct ikesa *sa, const struct ike_notify *n,
 	}
 	sa->mif->peer = *l;
 	sa->mif->have_peer = true;
+	mif_alt_peer_announced(sa);
 	engine_logf(sa->engine, ENGINE_LOG_INFO, sa, "%s: the peer "
 		    "announces %u interfaces", where, l->n);
 	free(l);

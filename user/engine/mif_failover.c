@@ -10,6 +10,7 @@
 
 #include "engine/exchange.h"
 #include "engine/ike_sa.h"
+#include "engine/mif.h"
 #include "engine/mif_failover.h"
 #include "engine/mif_move.h"
 #include "engine/mobike.h"
@@ -73,6 +74,20 @@ unsigned int mif_failover_alts(const struct engine *e, const struct conn *c,
 	return n;
 }
 
+/*
+ * The alternates of our address addr on sa: its list by hand (mifctl ike
+ * iface alt, mif_alt.c) if it has one, else the default rule.
+ */
+static unsigned int sa_alts(const struct ikesa *sa, const struct ip_addr *addr,
+			    struct ip_addr *alts, unsigned int max)
+{
+	int n = mif_alt_ours(sa, addr, alts, max);
+
+	if (n >= 0)
+		return (unsigned int)n;
+	return mif_failover_alts(sa->engine, sa->conn, addr, alts, max);
+}
+
 /* Whether a is on an interface of the table that is up. */
 static bool addr_usable(const struct engine *e, const struct ip_addr *a)
 {
@@ -120,8 +135,7 @@ void mif_failover_refresh(struct ikesa *sa)
 		if (!c->installed || seen_before(sa, c) ||
 		    !addr_usable(e, &c->local))
 			continue;
-		n = mif_failover_alts(e, sa->conn, &c->local, alts,
-				      MIF_FAILOVER_MAX_ALTS);
+		n = sa_alts(sa, &c->local, alts, MIF_FAILOVER_MAX_ALTS);
 		ret = b->ops->set_alts(b, &c->local, alts, n, &scope);
 		if (ret == -EOPNOTSUPP) {
 			e->kernel_failover = false;
@@ -206,7 +220,7 @@ static void fail_over(struct ikesa *sa, const struct ip_addr *old,
 	ip_addr_str(old, o, sizeof(o));
 	memset(&m, 0, sizeof(m));
 	m.old = *old;
-	if (!mif_failover_alts(e, sa->conn, old, &m.new, 1)) {
+	if (!sa_alts(sa, old, &m.new, 1)) {
 		engine_logf(e, ENGINE_LOG_WARNING, sa, "address %s lost, "
 			    "and no other interface to fail over to", o);
 		return;
@@ -228,6 +242,7 @@ static void fail_over(struct ikesa *sa, const struct ip_addr *old,
 			childsa_point_policies(c, e);
 		}
 	requests_from(sa, old, &m.new);
+	mif_failback_note(sa, old, &m.new);
 	tell_peer(sa, old, &m.new, true, now);
 }
 
@@ -274,6 +289,7 @@ void mif_failover_addr_lost(struct engine *e, const struct ip_addr *a)
 {
 	char s[IP_ADDR_STRLEN];
 
+	mif_failback_addr(e, a, false);
 	for (unsigned int i = 0; i < e->n_failover_lost; i++)
 		if (ip_addr_equal(&e->failover_lost[i], a))
 			return;
@@ -347,6 +363,8 @@ static void kernel_moved(struct engine *e, const struct kernel_event *ev,
 		mif_failover_refresh(sa);	/* of the new address */
 		if (local)
 			requests_from(sa, &ev->addr, &ev->new_addr);
+		if (local && ev->failover)
+			mif_failback_note(sa, &ev->addr, &ev->new_addr);
 		tell_peer(sa, &ev->addr, &ev->new_addr, local, now);
 	}
 }

@@ -23,6 +23,7 @@ static const struct notify_entry *const table[] = {
 	&notify_mobike_supported,
 	&notify_no_additional_addresses,
 	&notify_update_sa_addresses,
+	&notify_mif_alternates,
 };
 
 #define N_ENTRIES	(sizeof(table) / sizeof(table[0]))

@@ -98,6 +98,7 @@ extern const struct notify_entry notify_mif_add_interface;	/* mif_add.c */
 extern const struct notify_entry notify_mif_unacceptable_add;
 extern const struct notify_entry notify_mif_move;	/* mif_move.c */
 extern const struct notify_entry notify_mif_unacceptable_move;
+extern const struct notify_entry notify_mif_alternates;	/* mif_alt.c */
 extern const struct notify_entry notify_cookie2;
 /* mobike.c */
 extern const struct notify_entry notify_mobike_supported;

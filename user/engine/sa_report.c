@@ -4,6 +4,8 @@
  * (mifctl): views of them, the iterators that find them, and names and
  * texts made from engine internals (engine.h).
  */
+#include <string.h>
+
 #include "engine/children.h"
 #include "engine/engine.h"
 #include "engine/identity.h"
@@ -45,6 +47,42 @@ static void mif_view(const struct ikesa *sa, struct engine_mif_view *v)
 	v->refused = m->refused;
 	v->pending = m->pending || m->in_flight;
 	v->peer = m->have_peer ? &m->peer : NULL;
+	v->n_alt_ours = m->alt.n_ours;
+	v->n_alt_peer = m->alt.n_peer;
+	v->n_failback = m->alt.n_failback;
+}
+
+bool engine_mif_alt(const struct ikesa *sa, bool ours, unsigned int i,
+		    struct ip_addr *addr, struct ip_addr *alts,
+		    unsigned int *n)
+{
+	const struct mif_alt_sa *as;
+	const struct mif_alt_list *l;
+
+	if (sa->mif_status != MIF_ON)
+		return false;
+	as = &sa->mif->alt;
+	if (i >= (ours ? as->n_ours : as->n_peer))
+		return false;
+	l = ours ? &as->ours[i] : &as->peer[i];
+	*addr = l->addr;
+	*n = l->n;
+	memcpy(alts, l->alts, l->n * sizeof(*alts));
+	return true;
+}
+
+bool engine_mif_failback(const struct ikesa *sa, unsigned int i,
+			 struct ip_addr *from, struct ip_addr *to, bool *back)
+{
+	const struct mif_failback *f;
+
+	if (sa->mif_status != MIF_ON || i >= sa->mif->alt.n_failback)
+		return false;
+	f = &sa->mif->alt.failback[i];
+	*from = f->from;
+	*to = f->to;
+	*back = f->back;
+	return true;
 }
 
 void engine_ike_view(const struct ikesa *sa, struct engine_ike_view *v)

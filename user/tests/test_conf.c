@@ -1029,6 +1029,7 @@ static void good_full(void **state)
 		"start = true\n"
 		"per_interface = yes\n"
 		"add_interfaces = yes\n"
+		"failback = yes\n"
 		"fragment_size = 1400\n"
 		"\n"
 		"[conn roaming-1.x]\n"
@@ -1061,6 +1062,8 @@ static void good_full(void **state)
 	assert_true(conf_find(c, "classic")->conn.per_interface);
 	assert_false(a->conn.add_interfaces);
 	assert_true(conf_find(c, "classic")->conn.add_interfaces);
+	assert_false(a->conn.failback);
+	assert_true(conf_find(c, "classic")->conn.failback);
 	/* Fragmentation by default, fragments by address family. */
 	assert_false(a->conn.fragmentation);
 	assert_int_equal(a->conn.fragment_size, 0);
