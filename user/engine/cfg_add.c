@@ -29,7 +29,9 @@ static unsigned int n_fams(unsigned int fams)
 
 int cfg_add_families(const struct ikesa *sa, unsigned int *fams)
 {
-	*fams = (sa->conn->vips4 ? CFG_ADD_IPV4 : 0) |
+	/* The IKE SA's inner addresses are its initiator's. */
+	*fams = !sa->initiator ? 0 :
+		(sa->conn->vips4 ? CFG_ADD_IPV4 : 0) |
 		(sa->conn->vips6 ? CFG_ADD_IPV6 : 0);
 	if (*fams && sa->n_vips + n_fams(*fams) > CONN_MAX_VIPS)
 		return -ENOSPC;

@@ -29,7 +29,7 @@ struct cfg_add_vips {
 
 /*
  * Requester: the families to ask for (its connection's vips4/vips6), 0
- * if it asks for none. -ENOSPC when the IKE SA has no room for one more
+ * if it asks for none or is not the IKE SA's initiator. -ENOSPC when the IKE SA has no room for one more
  * address of each (CONN_MAX_VIPS).
  */
 int cfg_add_families(const struct ikesa *sa, unsigned int *fams);

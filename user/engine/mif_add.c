@@ -544,7 +544,8 @@ int mif_add_start(struct ikesa *sa, const struct ip_addr *addr,
 	if (cfg && !fams) {
 		engine_logf(sa->engine, ENGINE_LOG_WARNING, sa, "add interface:"
 			    " cfg: connection %s asks for no inner address "
-			    "(vips)", sa->conn->name);
+			    "(vips), or we are not the IKE SA's initiator",
+			    sa->conn->name);
 		return -ENODATA;
 	}
 	r = calloc(1, sizeof(*r));
