@@ -18,6 +18,7 @@
 #include "daemon/daemon.h"
 #include "daemon/iface_cmd.h"
 #include "engine/engine.h"
+#include "engine/cfg_add.h"
 #include "engine/exchange.h"
 #include "engine/ike_sa.h"
 #include "engine/mif.h"
@@ -431,15 +432,18 @@ static void add(unsigned int s, bool by_cmd)
 	assert_int_equal(a->mif_status, MIF_ON);
 	if (by_cmd) {
 		assert_int_equal(engine_iface_add(&w->e[0], "none", &na, &eth0,
-						  1, NULL, false, 10, &r), -ENOENT);
+						  1, NULL, false, 10, &r),
+				 -ENOENT);
 		assert_int_equal(engine_iface_add(&w->e[0], NULL, &na, &eth0,
 						  1, NULL, false, 10, &r), 0);
 		assert_int_equal(r.started, 1);
 	} else {
-		assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, false, 10), 0);
+		assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, false,
+					       10), 0);
 	}
 	/* A second one waits for the window. */
-	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, false, 10), -EAGAIN);
+	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, false, 10),
+			 -EAGAIN);
 	assert_int_equal(live_allocs(&w->f[0]), allocs + s);
 	pump(w, 10);
 	/* One exchange, one clone each side. */
@@ -456,7 +460,8 @@ static void add(unsigned int s, bool by_cmd)
 	 * The skip rule: every selector has a Child SA on the new pair
 	 * now, so a second add derives nothing.
 	 */
-	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, false, 20), -ENOENT);
+	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, false, 20),
+			 -ENOENT);
 	world_free(w);
 	free(k);
 }
@@ -679,7 +684,8 @@ static void refused_locally(void **state)
 
 	assert_int_equal(mif_add_start(a, &other, NULL, 0, NULL, false, 10),
 			 -EINVAL);
-	assert_int_equal(mif_add_start(a, &v6, NULL, 0, NULL, false, 10), -EINVAL);
+	assert_int_equal(mif_add_start(a, &v6, NULL, 0, NULL, false, 10),
+			 -EINVAL);
 	assert_int_equal(w->sent, sent);
 	assert_int_equal(live_allocs(&w->f[0]), allocs);
 	world_free(w);
@@ -931,6 +937,58 @@ static void cfg_not_asked(void **state)
 	free(k);
 }
 
+static struct ike_selector sel(const char *lo, const char *hi,
+			       uint8_t proto, uint16_t port)
+{
+	struct ike_selector t = { .type = IKE_TS_IPV4_ADDR_RANGE,
+				  .ip_proto = proto };
+	struct ip_addr l = ip(lo), h = ip(hi);
+
+	t.start_port = port;
+	t.end_port = port ? port : 65535;
+	memcpy(t.start, l.bytes, 4);
+	memcpy(t.end, h.bytes, 4);
+	return t;
+}
+
+/*
+ * The rules of mif.md: a single inner address stands for any other in
+ * the skip rule, ports and protocol kept; only such selectors take the
+ * new address.
+ */
+static void cfg_selectors(void **state)
+{
+	struct ikesa *sa = calloc(1, sizeof(*sa));
+	struct cfg_add_vips got = { 1, { ip("10.9.0.3") } };
+	struct ike_selector a = sel("10.9.0.1", "10.9.0.1", 6, 80);
+	struct ike_selector b = sel("10.9.0.2", "10.9.0.2", 6, 80);
+	struct ike_selector c = sel("10.9.0.2", "10.9.0.2", 6, 81);
+	struct ike_selector d = sel("10.9.0.9", "10.9.0.9", 6, 80);
+	struct ike_selector r = sel("10.9.0.0", "10.9.0.255", 0, 0);
+	struct ike_selector ts[3] = { a, r, d };
+
+	assert_non_null(sa);
+	sa->vips[0] = ip("10.9.0.1");
+	sa->vips[1] = ip("10.9.0.2");
+	sa->n_vips = 2;
+	assert_true(cfg_add_same_ts(sa, CFG_ADD_IPV4, &a, 1, &b, 1));
+	assert_false(cfg_add_same_ts(sa, 0, &a, 1, &b, 1));
+	assert_false(cfg_add_same_ts(sa, CFG_ADD_IPV6, &a, 1, &b, 1));
+	assert_false(cfg_add_same_ts(sa, CFG_ADD_IPV4, &a, 1, &c, 1));
+	assert_false(cfg_add_same_ts(sa, CFG_ADD_IPV4, &a, 1, &d, 1));
+	assert_false(cfg_add_same_ts(sa, CFG_ADD_IPV4, &a, 1, &r, 1));
+	assert_true(cfg_add_same_ts(sa, CFG_ADD_IPV4, &r, 1, &r, 1));
+	assert_false(cfg_add_same_ts(sa, CFG_ADD_IPV4, ts, 2, ts, 3));
+	cfg_add_substitute(sa, &got, ts, 3);
+	host_is(&ts[0], "10.9.0.3");
+	assert_int_equal(ts[0].ip_proto, 6);
+	assert_int_equal(ts[0].start_port, 80);
+	assert_int_equal(ts[0].end_port, 80);
+	assert_memory_equal(&ts[1], &r, sizeof(r));
+	assert_memory_equal(&ts[2], &d, sizeof(d));
+	free(sa);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -953,6 +1011,7 @@ int main(void)
 		cmocka_unit_test(cfg_pool_exhausted),
 		cmocka_unit_test(cfg_no_cp),
 		cmocka_unit_test(cfg_not_asked),
+		cmocka_unit_test(cfg_selectors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
