@@ -13,7 +13,8 @@
 # its peer does), children.sh (several children per connection, with
 # mifd and with charon), vip.sh and charon_vip.sh (inner addresses from a
 # pool, between two mifd and with charon), fig7.sh and fig10.sh (adding an
-# interface, its Child SAs derived in one exchange), and the rest of the list below
+# interface, its Child SAs derived in one exchange; fig8.sh with a new
+# inner address), and the rest of the list below
 # (each file's header says what it covers) when present and executable, or the
 # files named on the command line, and merges their
 # TAP into one stream, numbering the cases anew and prefixing each name
@@ -69,6 +70,7 @@ else
 	[ -x "$dir/faults.sh" ] && files+=("$dir/faults.sh")
 	[ -x "$dir/mobike.sh" ] && files+=("$dir/mobike.sh")
 	[ -x "$dir/alternates.sh" ] && files+=("$dir/alternates.sh")
+	[ -x "$dir/fig8.sh" ] && files+=("$dir/fig8.sh")
 fi
 
 echo "TAP version 13"

@@ -591,6 +591,8 @@ static void on_event(void *ctx, const struct engine_event *ev)
 	if (ev->type == ENGINE_EV_IKE_UP || ev->type == ENGINE_EV_IKE_DOWN) {
 		log_ike(ev);
 		vip_event(ev);
+	} else if (ev->type == ENGINE_EV_VIP_ADDED) {
+		vip_event(ev);
 	} else if (ev->type == ENGINE_EV_REFUSED) {
 		log_refused(ev);
 	} else if (ev->type == ENGINE_EV_FAILED) {

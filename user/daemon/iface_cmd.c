@@ -132,13 +132,13 @@ static struct json_object *op_add(struct daemon *d,
 	struct engine_iface_op r;
 	struct json_object *o;
 	unsigned int n_from = 0;
-	bool has_peer = false;
-	char summary[256];
+	bool has_peer = false, cfg = false;
+	char summary[320];
 	int i = 1, ret;
 
 	if (a->argc < 1 || ip_addr_parse(a->argv[0], &addr))
 		return jerr("iface add needs the new local address: ADDR "
-			    "[from ADDR...] [peer ADDR] [conn NAME]");
+			    "[from ADDR...] [peer ADDR] [cfg] [conn NAME]");
 	while (i < a->argc) {
 		const char *k = a->argv[i++];
 
@@ -165,14 +165,13 @@ static struct json_object *op_add(struct daemon *d,
 				return jerr("iface add: conn needs a name");
 			conn = a->argv[i++];
 		} else if (!strcmp(k, "cfg")) {
-			return jerr("iface add: cfg (a new inner address in "
-				    "the same exchange) is not supported yet");
+			cfg = true;
 		} else {
 			return jerr("iface add: unexpected \"%s\"", k);
 		}
 	}
 	ret = engine_iface_add(&d->engine, conn, &addr, from, n_from,
-			       has_peer ? &peer : NULL, daemon_now(), &r);
+			       has_peer ? &peer : NULL, cfg, daemon_now(), &r);
 	if (ret == -EINVAL)
 		return jerr("iface add: a from address is on none of our "
 			    "interfaces");
@@ -182,8 +181,10 @@ static struct json_object *op_add(struct daemon *d,
 			    conn ? conn : "");
 	snprintf(summary, sizeof(summary), "add %s: %u started, %u busy "
 		 "(try again), %u without MIF (nothing to do), %u with "
-		 "nothing to derive, %u refused (see the log)", a->argv[0],
-		 r.started, r.busy, r.no_mif, r.nothing, r.failed);
+		 "nothing to derive, %u refused (see the log)%s", a->argv[0],
+		 r.started, r.busy, r.no_mif, r.nothing, r.failed,
+		 r.no_cfg ? "; cfg: the connection asks for no inner "
+			    "address (vips)" : "");
 	o = json_object_new_object();
 	jadd_str(o, "summary", summary);
 	jadd_addr(o, "addr", &addr);
@@ -192,6 +193,7 @@ static struct json_object *op_add(struct daemon *d,
 	jadd_int(o, "no_mif", r.no_mif);
 	jadd_int(o, "nothing", r.nothing);
 	jadd_int(o, "failed", r.failed);
+	jadd_int(o, "no_cfg", r.no_cfg);
 	return o;
 }
 

@@ -47,7 +47,8 @@ out:
 	return ret;
 }
 
-static void apply(const struct engine_ike_view *v, bool add)
+static void apply(const struct engine_ike_view *v, const struct ip_addr *vips,
+		  unsigned int n_vips, bool add)
 {
 	const char *dev = device(v);
 	char text[IP_ADDR_STRLEN];
@@ -68,9 +69,9 @@ static void apply(const struct engine_ike_view *v, bool add)
 		nl_socket_free(sk);
 		return;
 	}
-	for (unsigned int i = 0; i < v->n_vips; i++) {
-		ip_addr_str(&v->vips[i], text, sizeof(text));
-		ret = change(sk, ifindex, &v->vips[i], add);
+	for (unsigned int i = 0; i < n_vips; i++) {
+		ip_addr_str(&vips[i], text, sizeof(text));
+		ret = change(sk, ifindex, &vips[i], add);
 		if (ret && !(!add && ret == -NLE_NOADDR))
 			mlog(LOG_ERR, "conn %s: inner address %s not %s %s: "
 			     "%s", v->conn->name, text,
@@ -93,7 +94,9 @@ void vip_event(const struct engine_event *ev)
 	if (!v.initiator || !v.n_vips)
 		return;
 	if (ev->type == ENGINE_EV_IKE_UP && !ev->old_sa)
-		apply(&v, true);
+		apply(&v, v.vips, v.n_vips, true);
+	else if (ev->type == ENGINE_EV_VIP_ADDED && ev->vip)
+		apply(&v, ev->vip, 1, true);
 	else if (ev->type == ENGINE_EV_IKE_DOWN)
-		apply(&v, false);
+		apply(&v, v.vips, v.n_vips, false);
 }

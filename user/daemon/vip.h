@@ -11,7 +11,11 @@
 
 #include "engine/engine.h"
 
-/* On ENGINE_EV_IKE_UP and ENGINE_EV_IKE_DOWN: add or remove, logged. */
+/*
+ * On ENGINE_EV_IKE_UP and ENGINE_EV_IKE_DOWN: add or remove, logged; on
+ * ENGINE_EV_VIP_ADDED (a new inner address got in MIF_ADD_INTERFACE),
+ * add that one, which then goes with the IKE SA's others.
+ */
 void vip_event(const struct engine_event *ev);
 
 #endif

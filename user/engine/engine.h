@@ -124,6 +124,7 @@ enum engine_event_type {
 	ENGINE_EV_CHILD_REKEYED,	/* child replaces old (after its UP) */
 	ENGINE_EV_REFUSED,	/* a peer's message refused by policy: why */
 	ENGINE_EV_FAILED,	/* an IKE or Child SA of conn not set up */
+	ENGINE_EV_VIP_ADDED,	/* we got one more inner address: vip */
 };
 
 /*
@@ -159,6 +160,7 @@ struct engine_event {
 	const struct ip_addr *peer;
 	const struct conn *conn;	/* REFUSED, FAILED */
 	const struct engine_failure *failure;	/* FAILED; sa may be NULL */
+	const struct ip_addr *vip;	/* VIP_ADDED: the address */
 };
 
 /*
@@ -413,6 +415,8 @@ struct engine_iface_op {
 	unsigned int no_mif;	/* MIF not negotiated: nothing to do */
 	unsigned int nothing;	/* no Child SA to derive */
 	unsigned int failed;	/* refused here, logged */
+	unsigned int no_cfg;	/* cfg: the connection asks for no
+				 * inner address */
 };
 
 /*
@@ -421,13 +425,14 @@ struct engine_iface_op {
  * NULL: every one): each derives Child SAs on it from those on the
  * interfaces of the addresses from[0..n_from) (0: the default order),
  * towards the peer's address peer (NULL: the IKE SA's), in one
- * MIF_ADD_INTERFACE exchange (engine/mif_add.h). 0, or -EINVAL (a from
+ * MIF_ADD_INTERFACE exchange (engine/mif_add.h), with cfg asking for a
+ * new inner address in it (engine/cfg_add.h). 0, or -EINVAL (a from
  * address on none of our interfaces), -ENOENT (no such IKE SA).
  */
 int engine_iface_add(struct engine *e, const char *conn,
 		     const struct ip_addr *addr, const struct ip_addr *from,
 		     unsigned int n_from, const struct ip_addr *peer,
-		     uint64_t now, struct engine_iface_op *r);
+		     bool cfg, uint64_t now, struct engine_iface_op *r);
 
 /*
  * Our address addr gets the alternates alts[0..n) (0: back to the

@@ -15,6 +15,7 @@
 #include <gnutls/gnutls.h>
 
 #include "crypto/random.h"
+#include "engine/cfg_add.h"
 #include "engine/exchange.h"
 #include "engine/ike_sa.h"
 #include "engine/mif.h"
@@ -33,6 +34,9 @@ struct add_job {
 	uint16_t peer_id;	/* the responder's interface of peer, 0: IKE SA */
 	/* A Child SA bound to a source address is not derived. */
 	bool partial;
+	/* CFG: the families asked for (CFG_ADD_*), the addresses got. */
+	unsigned int cfg;
+	struct cfg_add_vips vips;
 	unsigned int n;
 	struct childsa *src[MIF_ADD_MAX_SAS];
 	struct childsa *copy[MIF_ADD_MAX_SAS];
@@ -45,6 +49,7 @@ struct mif_add_out {
 	uint8_t nonce_buf[RANDOM_NONCE_LEN];
 	struct ike_writer w;
 	struct mif_add_reply reply;
+	struct cfg_payload cp;
 };
 
 /* Our request in flight. */
@@ -100,14 +105,26 @@ static bool on_iface(const struct ikesa *sa, const struct add_job *j,
 	       mif_iface_has_addr(f, af_mif(a), a->bytes);
 }
 
-static bool same_sels(const struct childsa *a, const struct childsa *b)
+/*
+ * With CFG, the requester's selectors compare with its inner addresses
+ * taken as one: the derived copies will all have the new one.
+ */
+static bool same_sels(const struct ikesa *sa, const struct add_job *j,
+		      const struct childsa *a, const struct childsa *b)
 {
-	return a->mode == b->mode && a->n_local_ts == b->n_local_ts &&
-	       a->n_remote_ts == b->n_remote_ts &&
-	       !memcmp(a->local_ts, b->local_ts,
-		       a->n_local_ts * sizeof(a->local_ts[0])) &&
-	       !memcmp(a->remote_ts, b->remote_ts,
-		       a->n_remote_ts * sizeof(a->remote_ts[0]));
+	unsigned int fams = a->mode == KERNEL_MODE_TUNNEL ? j->cfg : 0;
+
+	if (a->mode != b->mode)
+		return false;
+	if (j->requester)
+		return cfg_add_same_ts(sa, fams, a->local_ts, a->n_local_ts,
+				       b->local_ts, b->n_local_ts) &&
+		       cfg_add_same_ts(sa, 0, a->remote_ts, a->n_remote_ts,
+				       b->remote_ts, b->n_remote_ts);
+	return cfg_add_same_ts(sa, 0, a->local_ts, a->n_local_ts,
+			       b->local_ts, b->n_local_ts) &&
+	       cfg_add_same_ts(sa, fams, a->remote_ts, a->n_remote_ts,
+			       b->remote_ts, b->n_remote_ts);
 }
 
 /* Whether c is on the new pair already. */
@@ -125,10 +142,10 @@ static bool skipped(const struct ikesa *sa, const struct add_job *j,
 		    const struct childsa *c)
 {
 	for (const struct childsa *o = sa->children; o; o = o->next)
-		if (on_new_pair(j, o) && same_sels(o, c))
+		if (on_new_pair(j, o) && same_sels(sa, j, o, c))
 			return true;
 	for (unsigned int i = 0; i < j->n; i++)
-		if (same_sels(j->src[i], c))
+		if (same_sels(sa, j, j->src[i], c))
 			return true;
 	return false;
 }
@@ -404,7 +421,8 @@ static int install(struct ikesa *sa, struct add_job *j,
 	struct backend *b = sa->engine->backend;
 	int ret;
 
-	if (b->ops->clone_addr && !j->partial) {
+	/* The clone copies the sources' selectors: not with new ones. */
+	if (b->ops->clone_addr && !j->partial && !j->vips.n) {
 		ret = install_as(sa, j, nn, now, true);
 		if (ret != -EOPNOTSUPP)
 			return ret;
@@ -415,6 +433,23 @@ static int install(struct ikesa *sa, struct add_job *j,
 }
 
 static int note_iface(struct mif_interfaces *l, const struct mif_add *a);
+
+/* The new inner addresses in the requester's selectors of the copies. */
+static void apply_vips(const struct ikesa *sa, struct add_job *j)
+{
+	for (unsigned int i = 0; j->vips.n && i < j->n; i++) {
+		struct childsa *c = j->copy[i];
+
+		if (c->mode != KERNEL_MODE_TUNNEL)
+			continue;
+		if (j->requester)
+			cfg_add_substitute(sa, &j->vips, c->local_ts,
+					   c->n_local_ts);
+		else
+			cfg_add_substitute(sa, &j->vips, c->remote_ts,
+					   c->n_remote_ts);
+	}
+}
 
 static void add_request_free(struct ikesa *sa, struct request_state *st)
 {
@@ -429,10 +464,11 @@ static const struct request_ops add_request_ops = {
 	.free = add_request_free,
 };
 
-/* The build of our request: the notify and the nonce. */
+/* The build of our request: the notify, the nonce, and a CP with CFG. */
 static int send_request(struct ikesa *sa, struct add_request *r,
 			const struct mif_add *a, uint64_t now)
 {
+	struct cfg_payload *cp = NULL;
 	struct ike_chain chain = { 0 };
 	struct ike_notify n;
 	struct ike_nonce nonce = { .data = r->ni, .len = sizeof(r->ni) };
@@ -451,8 +487,15 @@ static int send_request(struct ikesa *sa, struct add_request *r,
 	if (ike_chain_add(&chain, IKE_PL_NONCE, &nonce, &err) ||
 	    ike_chain_add(&chain, IKE_PL_NOTIFY, &n, &err))
 		goto out;
+	if (r->job->cfg) {
+		cp = malloc(sizeof(*cp));
+		if (!cp)
+			goto out;
+		cfg_add_request(cp, r->job->cfg, &chain);
+	}
 	ret = ikesa_request(sa, now, IKE_EXCH_INFORMATIONAL, &chain);
 out:
+	free(cp);
 	ike_chain_free(&chain);
 	ike_writer_free(&w);
 	return ret;
@@ -460,9 +503,10 @@ out:
 
 int mif_add_start(struct ikesa *sa, const struct ip_addr *addr,
 		  const uint16_t *from, unsigned int n_from,
-		  const struct ip_addr *peer, uint64_t now)
+		  const struct ip_addr *peer, bool cfg, uint64_t now)
 {
 	const struct iface *f = engine_iface_by_addr(sa->engine, addr);
+	unsigned int fams = 0;
 	struct add_request *r = NULL;
 	struct mif_add *a = NULL;
 	uint16_t dflt[MIF_ADD_MAX_FROM];
@@ -492,6 +536,18 @@ int mif_add_start(struct ikesa *sa, const struct ip_addr *addr,
 			    "the peer address does not fit");
 		return -EINVAL;
 	}
+	if (cfg && cfg_add_families(sa, &fams)) {
+		engine_logf(sa->engine, ENGINE_LOG_WARNING, sa, "add interface:"
+			    " cfg: the IKE SA holds its most inner addresses");
+		return -ENOSPC;
+	}
+	if (cfg && !fams) {
+		engine_logf(sa->engine, ENGINE_LOG_WARNING, sa, "add interface:"
+			    " cfg: connection %s asks for no inner address "
+			    "(vips), or we are not the IKE SA's initiator",
+			    sa->conn->name);
+		return -ENODATA;
+	}
 	r = calloc(1, sizeof(*r));
 	a = calloc(1, sizeof(*a));
 	if (r)
@@ -505,6 +561,7 @@ int mif_add_start(struct ikesa *sa, const struct ip_addr *addr,
 	r->job->peer = peer ? *peer : sa->remote;
 	r->job->id = f->id;
 	r->job->prio = (uint8_t)prio;
+	r->job->cfg = fams;
 	r->job->peer_id = id_of(sa->mif->have_peer ? &sa->mif->peer : NULL,
 				&r->job->peer);
 	if (!n_from) {
@@ -543,8 +600,8 @@ int mif_add_start(struct ikesa *sa, const struct ip_addr *addr,
 	/* Announced by the request: ours, as the peer now has it. */
 	note_iface(&sa->mif->ours, a);
 	engine_logf(sa->engine, ENGINE_LOG_INFO, sa, "add interface %u: "
-		    "deriving %u Child SAs (MIF_ADD_INTERFACE)", f->id,
-		    r->job->n);
+		    "deriving %u Child SAs (MIF_ADD_INTERFACE%s)", f->id,
+		    r->job->n, fams ? ", asking for an inner address" : "");
 	free(a);
 	return 0;
 fail:
@@ -599,6 +656,9 @@ void mif_add_response(struct ikesa *sa, const struct ike_chain *resp,
 			r->ni, pn->nonce->data, sizeof(r->ni), pn->nonce->len,
 		};
 
+		if (j->cfg)
+			cfg_add_response(sa, j->cfg, resp, &j->vips);
+		apply_vips(sa, j);
 		ret = install(sa, j, &nn, now);
 		if (ret)
 			why = strerror(-ret);
@@ -606,6 +666,17 @@ void mif_add_response(struct ikesa *sa, const struct ike_chain *resp,
 			engine_logf(sa->engine, ENGINE_LOG_INFO, sa, "add "
 				    "interface %u: %u Child SAs derived", j->id,
 				    j->n);
+	}
+	if (!why && j->vips.n) {
+		cfg_add_keep(sa, &j->vips);
+		for (unsigned int i = 0; i < j->vips.n; i++) {
+			struct engine_event ev = {
+				.type = ENGINE_EV_VIP_ADDED, .sa = sa,
+				.vip = &j->vips.a[i],
+			};
+
+			engine_event(sa->engine, &ev);
+		}
 	}
 	if (why) {
 		engine_logf(sa->engine, ENGINE_LOG_WARNING, sa, "add interface "
@@ -651,7 +722,8 @@ bool mif_add_tick(struct ikesa *sa, uint64_t now)
 
 	if (!mif_add_due(sa))
 		return false;
-	ret = mif_add_start(sa, &sa->mif->add_addr, NULL, 0, NULL, now);
+	ret = mif_add_start(sa, &sa->mif->add_addr, NULL, 0, NULL, false,
+			    now);
 	/* Done, or not to be done (logged): either way, not again. */
 	sa->mif->add_pending = false;
 	return !ret;
@@ -660,7 +732,7 @@ bool mif_add_tick(struct ikesa *sa, uint64_t now)
 int engine_iface_add(struct engine *e, const char *conn,
 		     const struct ip_addr *addr, const struct ip_addr *from,
 		     unsigned int n_from, const struct ip_addr *peer,
-		     uint64_t now, struct engine_iface_op *r)
+		     bool cfg, uint64_t now, struct engine_iface_op *r)
 {
 	uint16_t ids[MIF_ADD_MAX_FROM];
 	bool any = false;
@@ -684,13 +756,15 @@ int engine_iface_add(struct engine *e, const char *conn,
 			      strcmp(sa->conn->name, conn))))
 			continue;
 		any = true;
-		ret = mif_add_start(sa, addr, ids, n_from, peer, now);
+		ret = mif_add_start(sa, addr, ids, n_from, peer, cfg, now);
 		if (!ret)
 			r->started++;
 		else if (ret == -EAGAIN)
 			r->busy++;
 		else if (ret == -EOPNOTSUPP)
 			r->no_mif++;
+		else if (ret == -ENODATA)
+			r->no_cfg++;
 		else if (ret == -ENOENT)
 			r->nothing++;
 		else
@@ -829,10 +903,16 @@ static void add_request(struct notify_ctx *ctx, const struct ike_notify *n)
 		why = "the new interface does not fit the peer's list";
 	if (!why) {
 		sa->mif->have_peer = true;
+		/* The skip rule depends on whether it asks (same_sels()). */
+		j->cfg = cfg_add_asked(sa, ctx->in);
 		why = accept_request(sa, a, j);
 	}
 	if (!why) {
 		ret = make_copies(sa, j);
+		if (!ret) {
+			cfg_add_respond(sa, j->cfg, &j->vips, &o->cp);
+			apply_vips(sa, j);
+		}
 		if (!ret)
 			ret = random_nonce(o->nonce_buf, sizeof(o->nonce_buf));
 		for (unsigned int i = 0; !ret && i < j->n; i++) {
@@ -853,8 +933,10 @@ static void add_request(struct notify_ctx *ctx, const struct ike_notify *n)
 			why = strerror(-ret);
 	}
 	if (why) {
-		if (j)
+		if (j) {
+			cfg_add_unlease(sa, &j->vips);
 			release(sa, j);
+		}
 		sa->mif->peer = saved;
 		sa->mif->have_peer = had_peer;
 		refuse(ctx, why);
@@ -867,8 +949,11 @@ static void add_request(struct notify_ctx *ctx, const struct ike_notify *n)
 	o->nonce.len = sizeof(o->nonce_buf);
 	ike_chain_add(ctx->out, IKE_PL_NONCE, &o->nonce, &err);
 	ike_chain_add(ctx->out, IKE_PL_NOTIFY, &o->n, &err);
+	if (j->vips.n)
+		ike_chain_add(ctx->out, IKE_PL_CP, &o->cp.cp, &err);
 	engine_logf(sa->engine, ENGINE_LOG_INFO, sa, "the peer adds interface "
-		    "%u: %u Child SAs derived", j->id, j->n);
+		    "%u: %u Child SAs derived%s", j->id, j->n,
+		    j->vips.n ? ", with a new inner address" : "");
 	ctx->mif->add = o;
 	o = NULL;
 out:

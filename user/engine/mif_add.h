@@ -22,14 +22,18 @@ struct mif_add_out;
  * Derive Child SAs on our new local address addr from those on our
  * interfaces from[0..n_from) (IDs, in order; n_from 0: every other
  * interface of our list, in its order), to the peer's address peer
- * (NULL: the IKE SA's). 0: the request is sent; -EAGAIN: a request is
- * in flight, try later; -EOPNOTSUPP: MIF not negotiated (nothing to
- * do: every Child SA is on the IKE SA's pair); -ENOENT: nothing to
- * derive; -EINVAL: addr or peer not usable; else -errno. Logged.
+ * (NULL: the IKE SA's). cfg: ask in the same exchange for one new
+ * inner address per family the connection asks for (cfg_add.h), which
+ * the derived Child SAs then use. 0: the request is sent; -EAGAIN: a
+ * request is in flight, try later; -EOPNOTSUPP: MIF not negotiated
+ * (nothing to do: every Child SA is on the IKE SA's pair); -ENOENT:
+ * nothing to derive; -EINVAL: addr or peer not usable; -ENODATA: cfg,
+ * and the connection asks for no inner address; -ENOSPC: cfg, and the
+ * IKE SA holds its most; else -errno. Logged.
  */
 int mif_add_start(struct ikesa *sa, const struct ip_addr *addr,
 		  const uint16_t *from, unsigned int n_from,
-		  const struct ip_addr *peer, uint64_t now);
+		  const struct ip_addr *peer, bool cfg, uint64_t now);
 
 /*
  * A local address was added: every established IKE SA with MIF whose

@@ -291,6 +291,18 @@ void pool_release(struct pool *p, const void *owner)
 		}
 }
 
+void pool_release_addr(struct pool *p, const void *owner,
+		       const struct ip_addr *a)
+{
+	for (unsigned int i = 0; i < p->n_leases; i++)
+		if (p->leases[i].owner == owner &&
+		    ip_addr_equal(&p->leases[i].addr, a)) {
+			p->leases[i].owner = NULL;
+			p->leases[i].seq = ++p->seq;
+			p->online--;
+		}
+}
+
 void pool_move(struct pool *p, const void *from, const void *to)
 {
 	for (unsigned int i = 0; i < p->n_leases; i++)

@@ -68,6 +68,9 @@ int pool_acquire(struct pool *p, int family, const void *owner,
 		 const uint8_t *id, size_t id_len, struct ip_addr *out);
 /* Release every address of owner, remembering them. */
 void pool_release(struct pool *p, const void *owner);
+/* Release the address a of owner alone, if it has it. */
+void pool_release_addr(struct pool *p, const void *owner,
+		       const struct ip_addr *a);
 /* The leases of from go to to (an IKE SA rekeyed). */
 void pool_move(struct pool *p, const void *from, const void *to);
 

@@ -18,10 +18,12 @@
 #include "daemon/daemon.h"
 #include "daemon/iface_cmd.h"
 #include "engine/engine.h"
+#include "engine/cfg_add.h"
 #include "engine/exchange.h"
 #include "engine/ike_sa.h"
 #include "engine/mif.h"
 #include "engine/mif_add.h"
+#include "engine/pool.h"
 #include "ike/constants.h"
 #include "ike/mif.h"
 #include "ike/mif_add.h"
@@ -430,15 +432,18 @@ static void add(unsigned int s, bool by_cmd)
 	assert_int_equal(a->mif_status, MIF_ON);
 	if (by_cmd) {
 		assert_int_equal(engine_iface_add(&w->e[0], "none", &na, &eth0,
-						  1, NULL, 10, &r), -ENOENT);
+						  1, NULL, false, 10, &r),
+				 -ENOENT);
 		assert_int_equal(engine_iface_add(&w->e[0], NULL, &na, &eth0,
-						  1, NULL, 10, &r), 0);
+						  1, NULL, false, 10, &r), 0);
 		assert_int_equal(r.started, 1);
 	} else {
-		assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, 10), 0);
+		assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, false,
+					       10), 0);
 	}
 	/* A second one waits for the window. */
-	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, 10), -EAGAIN);
+	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, false, 10),
+			 -EAGAIN);
 	assert_int_equal(live_allocs(&w->f[0]), allocs + s);
 	pump(w, 10);
 	/* One exchange, one clone each side. */
@@ -455,7 +460,8 @@ static void add(unsigned int s, bool by_cmd)
 	 * The skip rule: every selector has a Child SA on the new pair
 	 * now, so a second add derives nothing.
 	 */
-	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, 20), -ENOENT);
+	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, false, 20),
+			 -ENOENT);
 	world_free(w);
 	free(k);
 }
@@ -509,7 +515,7 @@ static void command(void **state)
 	assert_non_null(strstr(cmd_error(&d, bad_from, 2), "from needs"));
 	assert_non_null(strstr(cmd_error(&d, bad_peer, 3), "peer needs"));
 	assert_non_null(strstr(cmd_error(&d, word, 3), "unexpected \"via\""));
-	assert_non_null(strstr(cmd_error(&d, cfg, 2), "not supported"));
+	assert_non_null(strstr(cmd_error(&d, cfg, 2), "no established"));
 	assert_non_null(strstr(cmd_error(&d, other, 3), "none of our"));
 	assert_non_null(strstr(cmd_error(&d, ok, 5),
 			       "no established IKE SA of eu"));
@@ -536,7 +542,7 @@ static void without_clone(void **state)
 	pols[1] = live_pols(&w->f[1]);
 	upd[0] = w->f[0].n_upd_pol;
 	upd[1] = w->f[1].n_upd_pol;
-	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, 10), 0);
+	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, false, 10), 0);
 	pump(w, 10);
 	assert_int_equal(w->f[0].n_clone + w->f[1].n_clone, 0);
 	check_derived(w, 4);
@@ -571,7 +577,7 @@ static void clone_not_supported(void **state)
 	nope.clone_addr = clone_unsupported;
 	w->f[0].b.ops = w->f[1].b.ops = &nope;
 	a = establish(w, 4);
-	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, 10), 0);
+	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, false, 10), 0);
 	pump(w, 10);
 	check_derived(w, 4);
 	world_free(w);
@@ -615,7 +621,7 @@ static void replay(void **state)
 	struct ip_addr na = ip("192.0.2.11");
 	struct dgram d, copy;
 
-	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, 10), 0);
+	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, false, 10), 0);
 	d = pop(w);
 	copy = d;
 	copy.buf = malloc(d.len);
@@ -651,7 +657,7 @@ static void refused_by_peer(void **state)
 	unsigned int sas[2] = { live_sas(&w->f[0]), live_sas(&w->f[1]) };
 
 	a->children->replaced = true;
-	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, 10), 0);
+	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, false, 10), 0);
 	assert_int_equal(live_allocs(&w->f[0]), allocs + 2);
 	pump(w, 10);
 	assert_int_equal(w->f[0].n_clone, 0);
@@ -676,9 +682,10 @@ static void refused_locally(void **state)
 	struct ip_addr other = ip("203.0.113.9"), v6 = ip("2001:db8::1");
 	unsigned int sent = w->sent, allocs = live_allocs(&w->f[0]);
 
-	assert_int_equal(mif_add_start(a, &other, NULL, 0, NULL, 10),
+	assert_int_equal(mif_add_start(a, &other, NULL, 0, NULL, false, 10),
 			 -EINVAL);
-	assert_int_equal(mif_add_start(a, &v6, NULL, 0, NULL, 10), -EINVAL);
+	assert_int_equal(mif_add_start(a, &v6, NULL, 0, NULL, false, 10),
+			 -EINVAL);
 	assert_int_equal(w->sent, sent);
 	assert_int_equal(live_allocs(&w->f[0]), allocs);
 	world_free(w);
@@ -694,11 +701,292 @@ static void without_mif(void **state)
 	struct ip_addr na = ip("192.0.2.11");
 	unsigned int sent = w->sent;
 
-	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, 10),
+	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, false, 10),
 			 -EOPNOTSUPP);
 	assert_int_equal(w->sent, sent);
 	world_free(w);
 	free(k);
+}
+
+/* CFG in the add (cfg_add.h). */
+
+/*
+ * Figure 8: A asks for one IPv4 inner address (no local_ts, no
+ * services); B leases from range (NULL: B has no pool) to any TSi.
+ */
+static struct world *world_cfg(struct kids *k, const char *range)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	const char *why;
+
+	assert_non_null(w);
+	for (int i = 0; i < 2; i++) {
+		struct engine_send snd = { net_send, &w->p[i] };
+
+		w->f[i].b.ops = &fake_ops;
+		w->f[i].b.priv = &w->f[i];
+		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
+		w->p[i].w = w;
+		w->p[i].id = i;
+		make_conn(&w->c[i], i, IKE_DH_CURVE25519, true);
+		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &snd), 0);
+		engine_set_log(&w->e[i], &(struct engine_log){
+			log_fn, (void *)(i ? "B" : "A") });
+		pattern(&w->c[i], "eth0", 200);
+		pattern(&w->c[i], "eth1", 150);
+		w->c[i].mif = true;
+	}
+	services(w, k, 0);
+	w->c[0].vips4 = 1;
+	w->c[0].n_local_ts = 0;
+	memset(&w->c[1].remote_ts[0], 0, sizeof(w->c[1].remote_ts[0]));
+	w->c[1].remote_ts[0].type = IKE_TS_IPV4_ADDR_RANGE;
+	w->c[1].remote_ts[0].end_port = 65535;
+	memset(w->c[1].remote_ts[0].end, 0xff, 4);
+	if (range)
+		assert_int_equal(pool_range_parse(range,
+			&w->c[1].pools[w->c[1].n_pools++], &why), 0);
+	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
+	iface(&w->e[0], 2, "eth0", "192.0.2.1");
+	iface(&w->e[0], 3, "eth1", "192.0.2.11");
+	iface(&w->e[1], 7, "eth0", "198.51.100.2");
+	return w;
+}
+
+static void host_is(const struct ike_selector *s, const char *addr)
+{
+	struct ip_addr a = ip(addr);
+
+	assert_int_equal(s->type, IKE_TS_IPV4_ADDR_RANGE);
+	assert_memory_equal(s->start, a.bytes, 4);
+	assert_memory_equal(s->end, a.bytes, 4);
+}
+
+static void pool_is(struct world *w, unsigned int leased,
+		    unsigned int online)
+{
+	struct pool_stats st;
+
+	pool_stats(engine_conn_pool(&w->e[1], &w->c[1]), &st);
+	assert_int_equal(st.leased, leased);
+	assert_int_equal(st.online, online);
+}
+
+/* A's Child SA on local (and B's mirror): its TSi. */
+static void tsi_is(struct world *w, const char *local, const char *addr)
+{
+	struct ip_addr l = ip(local);
+	const struct childsa *c, *p;
+
+	for (c = only_sa(w, 0)->children; c; c = c->next)
+		if (ip_addr_equal(&c->local, &l))
+			break;
+	assert_non_null(c);
+	assert_true(c->installed);
+	p = ikesa_find_child(only_sa(w, 1), c->spi_out, true);
+	assert_non_null(p);
+	assert_int_equal(c->n_local_ts, 1);
+	assert_int_equal(p->n_remote_ts, 1);
+	if (addr) {
+		host_is(&c->local_ts[0], addr);
+		host_is(&p->remote_ts[0], addr);
+	} else {
+		assert_memory_equal(&c->local_ts[0], &p->remote_ts[0],
+				    sizeof(c->local_ts[0]));
+	}
+	assert_memory_equal(&c->remote_ts[0], &p->local_ts[0],
+			    sizeof(c->remote_ts[0]));
+}
+
+/* An out policy of f with source selector addr towards tmpl_dst. */
+static bool pol_from(const struct fake *f, const char *addr,
+		     const char *tmpl_src)
+{
+	struct ip_addr a = ip(addr), t = ip(tmpl_src);
+
+	for (unsigned int i = 0; i < f->n_pols; i++)
+		if (f->pol_live[i] && f->pols[i].dir == KERNEL_DIR_OUT &&
+		    ip_addr_equal(&f->pols[i].sel.src, &a) &&
+		    ip_addr_equal(&f->pols[i].tmpl_src, &t))
+			return true;
+	return false;
+}
+
+static bool pol_to(const struct fake *f, const char *addr,
+		   const char *tmpl_dst)
+{
+	struct ip_addr a = ip(addr), t = ip(tmpl_dst);
+
+	for (unsigned int i = 0; i < f->n_pols; i++)
+		if (f->pol_live[i] && f->pols[i].dir == KERNEL_DIR_OUT &&
+		    ip_addr_equal(&f->pols[i].sel.dst, &a) &&
+		    ip_addr_equal(&f->pols[i].tmpl_dst, &t))
+			return true;
+	return false;
+}
+
+/*
+ * The peer leases 10.9.0.2: the Child SA derived on eth1 has it as TSi
+ * on both sides, installed SA by SA with its own policies; the source
+ * keeps 10.9.0.1. Deleted, the IKE SA releases both leases.
+ */
+static void cfg_assigned(void **state)
+{
+	struct kids *k = calloc(1, sizeof(*k));
+	struct world *w = world_cfg(k, "10.9.0.0/24");
+	struct ip_addr na = ip("192.0.2.11");
+	struct ikesa *a = establish(w, 1), *b = only_sa(w, 1);
+
+	assert_int_equal(a->n_vips, 1);
+	tsi_is(w, "192.0.2.1", "10.9.0.1");
+	pool_is(w, 1, 1);
+	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, true, 10), 0);
+	pump(w, 10);
+	assert_false(a->req.active);
+	assert_int_equal(n_children(a), 2);
+	assert_int_equal(n_children(b), 2);
+	assert_int_equal(a->n_vips, 2);
+	assert_int_equal(b->n_vips, 2);
+	assert_true(ip_addr_equal(&a->vips[1], &b->vips[1]));
+	tsi_is(w, "192.0.2.11", "10.9.0.2");
+	tsi_is(w, "192.0.2.1", "10.9.0.1");
+	pool_is(w, 2, 2);
+	/* Own selectors: no clone, each side's policies of 10.9.0.2. */
+	assert_int_equal(w->f[0].n_clone + w->f[1].n_clone, 0);
+	assert_true(pol_from(&w->f[0], "10.9.0.2", "192.0.2.11"));
+	assert_true(pol_from(&w->f[0], "10.9.0.1", "192.0.2.1"));
+	assert_true(pol_to(&w->f[1], "10.9.0.2", "192.0.2.11"));
+	assert_true(pol_to(&w->f[1], "10.9.0.1", "192.0.2.1"));
+	check_derived(w, 1);
+	/* Deleted: both leases released (and remembered). */
+	assert_int_equal(engine_delete_ike(&w->e[0], a, 20), 0);
+	pump(w, 20);
+	pool_is(w, 2, 0);
+	world_free(w);
+	free(k);
+}
+
+/*
+ * The pool has one address, IKE_AUTH's: the peer answers without a CP,
+ * the add goes on with the source's selectors.
+ */
+static void cfg_pool_exhausted(void **state)
+{
+	struct kids *k = calloc(1, sizeof(*k));
+	struct world *w = world_cfg(k, "10.9.0.1/32");
+	struct ip_addr na = ip("192.0.2.11");
+	struct ikesa *a = establish(w, 1), *b = only_sa(w, 1);
+
+	assert_int_equal(a->n_vips, 1);
+	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, true, 10), 0);
+	pump(w, 10);
+	assert_int_equal(n_children(a), 2);
+	assert_int_equal(n_children(b), 2);
+	assert_int_equal(a->n_vips, 1);
+	assert_int_equal(b->n_vips, 1);
+	tsi_is(w, "192.0.2.11", "10.9.0.1");
+	pool_is(w, 1, 1);
+	/* The same selectors: one clone each side, as without CFG. */
+	assert_int_equal(w->f[0].n_clone, 1);
+	assert_int_equal(w->f[1].n_clone, 1);
+	check_derived(w, 1);
+	world_free(w);
+	free(k);
+}
+
+/* A peer without a pool answers no CP: the add goes on without. */
+static void cfg_no_cp(void **state)
+{
+	struct kids *k = calloc(1, sizeof(*k));
+	struct world *w = world_cfg(k, NULL);
+	struct ip_addr na = ip("192.0.2.11");
+	struct ikesa *a = establish(w, 1), *b = only_sa(w, 1);
+
+	assert_int_equal(a->n_vips, 0);
+	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, true, 10), 0);
+	pump(w, 10);
+	assert_int_equal(n_children(a), 2);
+	assert_int_equal(n_children(b), 2);
+	assert_int_equal(a->n_vips, 0);
+	assert_int_equal(b->n_vips, 0);
+	tsi_is(w, "192.0.2.11", NULL);
+	check_derived(w, 1);
+	world_free(w);
+	free(k);
+}
+
+/* cfg where the connection asks for no inner address: refused here. */
+static void cfg_not_asked(void **state)
+{
+	struct kids *k = calloc(1, sizeof(*k));
+	struct world *w = world_new(k, 1, true);
+	struct ikesa *a = establish(w, 1);
+	struct ip_addr na = ip("192.0.2.11"), eth0 = ip("192.0.2.1");
+	unsigned int sent = w->sent, allocs = live_allocs(&w->f[0]);
+	struct engine_iface_op r;
+
+	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, true, 10),
+			 -ENODATA);
+	assert_int_equal(engine_iface_add(&w->e[0], NULL, &na, &eth0, 1,
+					  NULL, true, 10, &r), 0);
+	assert_int_equal(r.no_cfg, 1);
+	assert_int_equal(r.started, 0);
+	assert_int_equal(w->sent, sent);
+	assert_int_equal(live_allocs(&w->f[0]), allocs);
+	world_free(w);
+	free(k);
+}
+
+static struct ike_selector sel(const char *lo, const char *hi,
+			       uint8_t proto, uint16_t port)
+{
+	struct ike_selector t = { .type = IKE_TS_IPV4_ADDR_RANGE,
+				  .ip_proto = proto };
+	struct ip_addr l = ip(lo), h = ip(hi);
+
+	t.start_port = port;
+	t.end_port = port ? port : 65535;
+	memcpy(t.start, l.bytes, 4);
+	memcpy(t.end, h.bytes, 4);
+	return t;
+}
+
+/*
+ * The rules of mif.md: a single inner address stands for any other in
+ * the skip rule, ports and protocol kept; only such selectors take the
+ * new address.
+ */
+static void cfg_selectors(void **state)
+{
+	struct ikesa *sa = calloc(1, sizeof(*sa));
+	struct cfg_add_vips got = { 1, { ip("10.9.0.3") } };
+	struct ike_selector a = sel("10.9.0.1", "10.9.0.1", 6, 80);
+	struct ike_selector b = sel("10.9.0.2", "10.9.0.2", 6, 80);
+	struct ike_selector c = sel("10.9.0.2", "10.9.0.2", 6, 81);
+	struct ike_selector d = sel("10.9.0.9", "10.9.0.9", 6, 80);
+	struct ike_selector r = sel("10.9.0.0", "10.9.0.255", 0, 0);
+	struct ike_selector ts[3] = { a, r, d };
+
+	assert_non_null(sa);
+	sa->vips[0] = ip("10.9.0.1");
+	sa->vips[1] = ip("10.9.0.2");
+	sa->n_vips = 2;
+	assert_true(cfg_add_same_ts(sa, CFG_ADD_IPV4, &a, 1, &b, 1));
+	assert_false(cfg_add_same_ts(sa, 0, &a, 1, &b, 1));
+	assert_false(cfg_add_same_ts(sa, CFG_ADD_IPV6, &a, 1, &b, 1));
+	assert_false(cfg_add_same_ts(sa, CFG_ADD_IPV4, &a, 1, &c, 1));
+	assert_false(cfg_add_same_ts(sa, CFG_ADD_IPV4, &a, 1, &d, 1));
+	assert_false(cfg_add_same_ts(sa, CFG_ADD_IPV4, &a, 1, &r, 1));
+	assert_true(cfg_add_same_ts(sa, CFG_ADD_IPV4, &r, 1, &r, 1));
+	assert_false(cfg_add_same_ts(sa, CFG_ADD_IPV4, ts, 2, ts, 3));
+	cfg_add_substitute(sa, &got, ts, 3);
+	host_is(&ts[0], "10.9.0.3");
+	assert_int_equal(ts[0].ip_proto, 6);
+	assert_int_equal(ts[0].start_port, 80);
+	assert_int_equal(ts[0].end_port, 80);
+	assert_memory_equal(&ts[1], &r, sizeof(r));
+	assert_memory_equal(&ts[2], &d, sizeof(d));
+	free(sa);
 }
 
 int main(void)
@@ -719,6 +1007,11 @@ int main(void)
 		cmocka_unit_test(refused_locally),
 		cmocka_unit_test(without_mif),
 		cmocka_unit_test(command),
+		cmocka_unit_test(cfg_assigned),
+		cmocka_unit_test(cfg_pool_exhausted),
+		cmocka_unit_test(cfg_no_cp),
+		cmocka_unit_test(cfg_not_asked),
+		cmocka_unit_test(cfg_selectors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
