@@ -66,6 +66,7 @@ else
 	[ -x "$dir/fig13.sh" ] && files+=("$dir/fig13.sh")
 	[ -x "$dir/forged.sh" ] && files+=("$dir/forged.sh")
 	[ -x "$dir/fig4.sh" ] && files+=("$dir/fig4.sh")
+	[ -x "$dir/scope.sh" ] && files+=("$dir/scope.sh")
 fi
 
 echo "TAP version 13"
