@@ -67,6 +67,7 @@ else
 	[ -x "$dir/forged.sh" ] && files+=("$dir/forged.sh")
 	[ -x "$dir/fig4.sh" ] && files+=("$dir/fig4.sh")
 	[ -x "$dir/scope.sh" ] && files+=("$dir/scope.sh")
+	[ -x "$dir/scope_twice.sh" ] && files+=("$dir/scope_twice.sh")
 	[ -x "$dir/fallback.sh" ] && files+=("$dir/fallback.sh")
 fi
 
