@@ -369,11 +369,12 @@ peers_round() {
 	tcase "$r: B untouched after A's move of SG's address" b_untouched
 	tcase "$r: A deletes 10.88.2.1" a_deletes
 	tcase "$r: B untouched after A's delete" b_untouched
-	skip "$r: A adds 10.88.2.1 again, SG clones from 10.88.0.2" \
-		"a run hung in the add (SCOPE_ADD=1 runs it)"
 	if [ -n "${SCOPE_ADD:-}" ]; then
 		tcase "$r: A adds 10.88.2.1 again, SG clones from 10.88.0.2" a_adds
 		tcase "$r: B untouched after A's add" b_untouched
+	else
+		skip "$r: A adds 10.88.2.1 again, SG clones from 10.88.0.2" \
+			"a run hung in the add (SCOPE_ADD=1 runs it)"
 	fi
 	tcase "$r: no error or warning in any log" \
 		no_errors "$A_SOCK.log" "$B_SOCK.log" "$SG_SOCK.log"
