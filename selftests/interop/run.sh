@@ -71,6 +71,9 @@ else
 	[ -x "$dir/mobike.sh" ] && files+=("$dir/mobike.sh")
 	[ -x "$dir/alternates.sh" ] && files+=("$dir/alternates.sh")
 	[ -x "$dir/fig8.sh" ] && files+=("$dir/fig8.sh")
+	[ -x "$dir/scope.sh" ] && files+=("$dir/scope.sh")
+	[ -x "$dir/scope_twice.sh" ] && files+=("$dir/scope_twice.sh")
+	[ -x "$dir/fallback.sh" ] && files+=("$dir/fallback.sh")
 fi
 
 echo "TAP version 13"

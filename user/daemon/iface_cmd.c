@@ -55,10 +55,11 @@ static bool holds(const struct ikesa *sa, const struct ip_addr *addr,
 }
 
 /*
- * mifctl ike iface move OLD NEW [peer] (engine/mif_move.c): every IKE SA
- * with Child SAs on OLD (ours; with "peer", the peer's address) moves
- * them to NEW. The reply lists the IKE SAs started, and those that
- * could not start with the reason.
+ * mifctl ike iface move OLD NEW [peer] [conn NAME] (engine/mif_move.c):
+ * every IKE SA with Child SAs on OLD (ours; with "peer", the peer's
+ * address) moves them to NEW; with "conn", only the IKE SAs of that
+ * connection. The reply lists the IKE SAs started, and those that could
+ * not start with the reason.
  */
 static struct json_object *op_move(struct daemon *d,
 				   const struct iface_args *a)
@@ -66,22 +67,31 @@ static struct json_object *op_move(struct daemon *d,
 	struct json_object *o, *started, *failed, *e;
 	struct engine_ike_view v;
 	struct ip_addr old, new;
+	const char *conn = a->conn;
 	struct ikesa *sa;
 	char buf[160];
 	bool local = true;
 	unsigned int n = 0, nf = 0;
-	int ret;
+	int i, ret;
 
-	if (a->argc < 2 || a->argc > 3 ||
-	    (a->argc == 3 && strcmp(a->argv[2], "peer")))
-		return jerr("iface move: usage: move OLD NEW [peer]");
+	if (a->argc < 2)
+		return jerr("iface move: usage: move OLD NEW [peer] "
+			    "[conn NAME]");
+	for (i = 2; i < a->argc; i++) {
+		if (!strcmp(a->argv[i], "peer") && local) {
+			local = false;
+		} else if (!strcmp(a->argv[i], "conn") && i + 1 < a->argc) {
+			conn = a->argv[++i];
+		} else {
+			return jerr("iface move: usage: move OLD NEW [peer] "
+				    "[conn NAME]");
+		}
+	}
 	if (ip_addr_parse(a->argv[0], &old) || ip_addr_parse(a->argv[1], &new))
 		return jerr("iface move: OLD and NEW must be IP addresses");
 	if (old.family != new.family || ip_addr_equal(&old, &new))
 		return jerr("iface move: OLD and NEW must be two addresses "
 			    "of one family");
-	if (a->argc == 3)
-		local = false;
 	if (!d->have_engine)
 		return jerr("iface move: the engine is not running");
 	started = json_object_new_array();
@@ -89,7 +99,7 @@ static struct json_object *op_move(struct daemon *d,
 	engine_for_each_sa(sa, &d->engine) {
 		engine_ike_view(sa, &v);
 		if (v.state != IKESA_ESTABLISHED ||
-		    (a->conn && (!v.conn || strcmp(v.conn->name, a->conn))) ||
+		    (conn && (!v.conn || strcmp(v.conn->name, conn))) ||
 		    !holds(sa, &old, local))
 			continue;
 		ret = engine_iface_move(sa, &old, &new, local, daemon_now());

@@ -74,6 +74,34 @@ static unsigned int count_bound(const struct ikesa *sa,
 }
 
 /*
+ * Whether c is on our address a: its local outer address, or in
+ * transport mode a local selector naming it. What "iface del" withdraws
+ * is an address of ours: the peer's, which each Child SA has as its
+ * remote one, names none.
+ */
+static bool ours_bound(const struct childsa *c, const struct ip_addr *a)
+{
+	if (ip_addr_equal(&c->local, a))
+		return true;
+	if (c->mode != KERNEL_MODE_TRANSPORT)
+		return false;
+	for (unsigned int i = 0; i < c->n_local_ts; i++)
+		if (sel_host(&c->local_ts[i], a))
+			return true;
+	return false;
+}
+
+static unsigned int count_ours(const struct ikesa *sa,
+			       const struct ip_addr *a)
+{
+	unsigned int n = 0;
+
+	for (const struct childsa *c = sa->children; c; c = c->next)
+		n += ours_bound(c, a);
+	return n;
+}
+
+/*
  * Our side of a delete: every Child SA of sa bound to a goes, with one
  * interface-wide kernel call scoped to sa, which removes their SAs and
  * the policies bound to a; the policies they share with Child SAs
@@ -223,7 +251,7 @@ int mif_delete_start(struct ikesa *sa, const struct ip_addr *addr,
 		return -EINVAL;
 	if (ip_addr_equal(addr, &sa->local))
 		return -EADDRINUSE;
-	*n = count_bound(sa, addr);
+	*n = count_ours(sa, addr);
 	if (sa->mif_status != MIF_ON)
 		return *n ? delete_plain(sa, addr, *n, now) : -ENOENT;
 	if (!*n && !our_id(sa, addr))

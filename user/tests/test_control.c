@@ -696,23 +696,30 @@ static void iface_del_reply(void **state)
 }
 
 /* iface move: its arguments, and the reply of a move with no IKE SA. */
-static struct json_object *iface_move(struct daemon *d, const char *a0,
-				      const char *a1, const char *a2)
+static struct json_object *iface_move_argv(struct daemon *d,
+					   const char *const *argv, int n)
 {
 	struct control_peer admin = { .pid = 1, .uid = 0, .admin = true };
 	struct json_object *req = json_object_new_object();
 	struct json_object *args = json_object_new_array();
 	struct json_object *rep;
-	const char *argv[3] = { a0, a1, a2 };
 
 	json_object_object_add(req, "cmd", json_object_new_string("iface"));
 	json_object_object_add(req, "op", json_object_new_string("move"));
-	for (int i = 0; i < 3 && argv[i]; i++)
+	for (int i = 0; i < n && argv[i]; i++)
 		json_object_array_add(args, json_object_new_string(argv[i]));
 	json_object_object_add(req, "args", args);
 	rep = daemon_request(d, &admin, req);
 	json_object_put(req);
 	return rep;
+}
+
+static struct json_object *iface_move(struct daemon *d, const char *a0,
+				      const char *a1, const char *a2)
+{
+	const char *argv[3] = { a0, a1, a2 };
+
+	return iface_move_argv(d, argv, 3);
 }
 
 static void iface_move_reply(void **state)
@@ -723,7 +730,24 @@ static void iface_move_reply(void **state)
 	d.have_engine = true;
 	rep = iface_move(&d, "192.0.2.11", NULL, NULL);
 	assert_string_equal(member_str(rep, "error"),
-			    "iface move: usage: move OLD NEW [peer]");
+			    "iface move: usage: move OLD NEW [peer] "
+			    "[conn NAME]");
+	json_object_put(rep);
+	/* conn needs its name; peer is said once. */
+	rep = iface_move_argv(&d, (const char *const[]){ "192.0.2.11",
+			      "192.0.2.111", "conn" }, 3);
+	assert_true(json_object_object_get_ex(rep, "error", &v));
+	json_object_put(rep);
+	rep = iface_move_argv(&d, (const char *const[]){ "192.0.2.11",
+			      "192.0.2.111", "peer", "peer" }, 4);
+	assert_true(json_object_object_get_ex(rep, "error", &v));
+	json_object_put(rep);
+	rep = iface_move_argv(&d, (const char *const[]){ "198.51.100.12",
+			      "198.51.100.42", "conn", "a", "peer" }, 5);
+	assert_false(json_object_object_get_ex(rep, "error", &v));
+	assert_string_equal(member_str(rep, "summary"), "move 198.51.100.12 "
+			    "-> 198.51.100.42 (the peer's): started on 0 IKE "
+			    "SAs");
 	json_object_put(rep);
 	rep = iface_move(&d, "192.0.2.11", "192.0.2.111", "theirs");
 	assert_true(json_object_object_get_ex(rep, "error", &v));

@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -197,6 +198,32 @@ static void scope_moves_one_ike_sa(void **state)
 	world_free(w);
 }
 
+/*
+ * "iface del" withdraws an address of ours: the peer's, which every
+ * Child SA has as its remote address, is not one, and nothing is sent
+ * or deleted (without MIF it would be a plain Delete of them all).
+ */
+static void delete_takes_our_address_only(void **state)
+{
+	struct world *w = world_new();
+	struct ikesa *sa = establish(w, 0);
+	struct engine_mif_delete r;
+	unsigned int sent = w->sent, del_sa = w->f[0].n_del_sa;
+	struct ip_addr peer = sa->remote;
+
+	assert_true(ip_addr_equal(&sa->children->remote, &peer));
+	assert_int_equal(engine_mif_delete(&w->e[0], NULL, &peer, 10, &r),
+			 -ENOENT);
+	assert_int_equal(r.sent + r.plain + r.children, 0);
+	pump(w, 10);
+	assert_int_equal(w->sent, sent);
+	assert_int_equal(w->f[0].n_del_sa, del_sa);
+	assert_int_equal(w->f[0].n_delete, 0);
+	assert_int_equal(n_children(sa), 1);
+	assert_int_equal(n_children(only_sa(w, 1)), 1);
+	world_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -204,6 +231,7 @@ int main(void)
 		cmocka_unit_test(two_ike_sas_two_blocks),
 		cmocka_unit_test(rekey_keeps_block),
 		cmocka_unit_test(scope_moves_one_ike_sa),
+		cmocka_unit_test(delete_takes_our_address_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
