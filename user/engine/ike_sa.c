@@ -762,3 +762,8 @@ size_t ikesa_id_body(const struct conn_id *id, uint8_t *out, size_t max)
 	memcpy(out + 4, id->data, id->len);
 	return id->len + 4;
 }
+
+bool ikesa_of_conn(const struct ikesa *sa, const char *conn)
+{
+	return !conn || (sa->conn->name && !strcmp(sa->conn->name, conn));
+}

@@ -324,6 +324,8 @@ uint32_t ikesa_reqid(struct ikesa *sa);
  * block of reqids (and nothing else today: mifd sets no mark or if_id).
  */
 void ikesa_kernel_scope(const struct ikesa *sa, struct kernel_scope *s);
+/* Whether sa is of the connection named conn; any, with conn NULL. */
+bool ikesa_of_conn(const struct ikesa *sa, const char *conn);
 struct childsa *ikesa_find_child(struct ikesa *sa, uint32_t spi, bool in);
 /*
  * Unlink, uninstall and free one Child SA, reporting why. The policies

@@ -752,8 +752,7 @@ int engine_iface_add(struct engine *e, const char *conn,
 
 		if (sa->state != IKESA_ESTABLISHED || sa->replaced ||
 		    sa->local.family != addr->family ||
-		    (conn && (!sa->conn->name ||
-			      strcmp(sa->conn->name, conn))))
+		    !ikesa_of_conn(sa, conn))
 			continue;
 		any = true;
 		ret = mif_add_start(sa, addr, ids, n_from, peer, cfg, now);

@@ -317,8 +317,7 @@ int engine_iface_alt(struct engine *e, const char *conn,
 
 		if (sa->state != IKESA_ESTABLISHED || sa->replaced ||
 		    !uses(sa, addr) ||
-		    (conn && (!sa->conn->name ||
-			      strcmp(sa->conn->name, conn))))
+		    !ikesa_of_conn(sa, conn))
 			continue;
 		any = true;
 		ret = mif_alt_start(sa, addr, alts, n, now);

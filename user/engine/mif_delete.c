@@ -459,7 +459,7 @@ int engine_mif_delete(struct engine *e, const char *conn,
 
 	memset(r, 0, sizeof(*r));
 	for (struct ikesa *sa = e->sas; sa; sa = sa->next) {
-		if (conn && strcmp(sa->conn->name, conn))
+		if (!ikesa_of_conn(sa, conn))
 			continue;
 		if (sa->state != IKESA_ESTABLISHED || sa->replaced)
 			continue;
