@@ -89,6 +89,7 @@ static void on_event(void *ctx, const struct engine_event *ev)
 	case ENGINE_EV_CHILD_REKEYED:
 	case ENGINE_EV_REFUSED:
 	case ENGINE_EV_FAILED:
+	case ENGINE_EV_VIP_ADDED:
 		break;
 	}
 }
