@@ -223,12 +223,14 @@ consistent() {
 down_clean() {
 	local ns n
 	eu ike down a >/dev/null || return 1
+	# Under loss the Delete may wait behind a request in flight and be
+	# retransmitted itself: 0.5 s doubling over 6 tries is 31.5 s each.
 	for ns in "$EU" "$SG"; do
-		for n in $(seq 100); do
+		for n in $(seq 350); do
 			[ "$(nsas "$ns")" -eq 0 ] && [ "$(npolicies "$ns")" -eq 0 ] && break
 			sleep 0.2
 		done
-		[ "$n" -lt 100 ] || { echo "$ns keeps SAs or policies"; ip -n "$ns" xfrm state; ip -n "$ns" xfrm policy; return 1; }
+		[ "$n" -lt 350 ] || { echo "$ns keeps SAs or policies"; ip -n "$ns" xfrm state; ip -n "$ns" xfrm policy; return 1; }
 	done
 }
 
