@@ -175,7 +175,11 @@ static int iface_logged(struct daemon *d, const char *what,
 	char a[INET6_ADDRSTRLEN];
 
 	ip_addr_str(addr, a, sizeof(a));
-	if (ret)
+	/* Without the module the engine does it per SA: no error. */
+	if (ret == -EOPNOTSUPP)
+		mlog(LOG_DEBUG, "kernel: %s %s: needs the xfrm_mif module; "
+		     "done per SA instead", what, a);
+	else if (ret)
 		mlog(LOG_ERR, "kernel: %s %s: %s%s%s", what, a, strerror(-ret),
 		     *xfrm_backend_error(&d->xfrm) ? ": " : "",
 		     xfrm_backend_error(&d->xfrm));
