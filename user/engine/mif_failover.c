@@ -177,15 +177,21 @@ static void requests_from(struct ikesa *sa, const struct ip_addr *old,
 	if (!sa->req.active)
 		return;
 	if (sa->req.away) {
-		if (ip_addr_equal(&sa->req.local, old))
-			sa->req.local = *new;
-		return;
+		if (!ip_addr_equal(&sa->req.local, old))
+			return;
+	} else {
+		if (!ip_addr_equal(&sa->local, old))
+			return;
+		sa->req.away = true;
+		sa->req.remote = sa->remote;
 	}
-	if (!ip_addr_equal(&sa->local, old))
-		return;
-	sa->req.away = true;
 	sa->req.local = *new;
-	sa->req.remote = sa->remote;
+	/*
+	 * What was sent from old went into a failed link: send it again
+	 * now rather than at its retransmission time (its schedule is
+	 * kept), or everything queued behind it waits that long.
+	 */
+	ikesa_resend_request(sa);
 }
 
 /* Tell the peer that sa's SAs on old are on new now. */
