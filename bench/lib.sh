@@ -164,3 +164,65 @@ fig1_mifd_down() {
 		ip -n "$ns" xfrm policy flush
 	done
 }
+
+# ---- counting IKE messages (fig.sh, move.sh): nftables in one namespace ----
+
+# IKE's header after the UDP header (8 bytes; 12 on port 4500, after the
+# non-ESP marker): exchange type at byte 18, flags at 19 (0x20: Response).
+# Offsets in bits from the UDP header.
+# ike_counters_load NS TABLE: IKE message counters in NS's table inet TABLE.
+ike_counters_load() {
+	ip netns exec "$1" nft delete table inet "$2" 2>/dev/null
+	{ echo "table inet $2 {"; cat <<-'NFT'; } | ip netns exec "$1" nft -f -
+		counter msgs_out { }
+		counter msgs_in { }
+		counter responses { }
+		counter IKE_SA_INIT { }
+		counter IKE_AUTH { }
+		counter CREATE_CHILD_SA { }
+		counter INFORMATIONAL { }
+		counter other { }
+		chain ike500 {
+			@th,216,8 & 0x20 == 0x20 counter name "responses" return
+			@th,208,8 34 counter name "IKE_SA_INIT" return
+			@th,208,8 35 counter name "IKE_AUTH" return
+			@th,208,8 36 counter name "CREATE_CHILD_SA" return
+			@th,208,8 37 counter name "INFORMATIONAL" return
+			counter name "other"
+		}
+		chain ike4500 {
+			@th,248,8 & 0x20 == 0x20 counter name "responses" return
+			@th,240,8 34 counter name "IKE_SA_INIT" return
+			@th,240,8 35 counter name "IKE_AUTH" return
+			@th,240,8 36 counter name "CREATE_CHILD_SA" return
+			@th,240,8 37 counter name "INFORMATIONAL" return
+			counter name "other"
+		}
+		chain output {
+			type filter hook output priority 0; policy accept;
+			udp dport { 500, 4500 } counter name "msgs_out"
+			udp dport 500 jump ike500
+			udp dport 4500 @th,64,32 0 jump ike4500
+		}
+		chain input {
+			type filter hook input priority 0; policy accept;
+			udp sport { 500, 4500 } counter name "msgs_in"
+			udp sport 500 jump ike500
+			udp sport 4500 @th,64,32 0 jump ike4500
+		}
+	}
+	NFT
+}
+
+# ike_counters_read NS TABLE: "messages bytes requests IKE_SA_INIT IKE_AUTH
+# CREATE_CHILD_SA INFORMATIONAL other", requests per exchange type.
+ike_counters_read() {
+	ip netns exec "$1" nft -j list counters table inet "$2" | jq -r '
+		[.nftables[] | select(.counter) | .counter |
+		 {key: .name, value: {p: .packets, b: .bytes}}] | from_entries |
+		[.msgs_out.p + .msgs_in.p, .msgs_out.b + .msgs_in.b,
+		 .IKE_SA_INIT.p + .IKE_AUTH.p + .CREATE_CHILD_SA.p +
+		 .INFORMATIONAL.p + .other.p,
+		 .IKE_SA_INIT.p, .IKE_AUTH.p, .CREATE_CHILD_SA.p,
+		 .INFORMATIONAL.p, .other.p] | map(tostring) | join(" ")'
+}

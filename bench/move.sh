@@ -152,67 +152,10 @@ for ns in "$EU" "$SG"; do
 	done
 done
 
-# ---- counting IKE messages: nftables in EU (as bench/fig.sh) ----
+# ---- counting IKE messages: nftables in EU (lib.sh) ----
 
-# IKE's header after the UDP header (8 bytes; 12 on port 4500, after the
-# non-ESP marker): exchange type at byte 18, flags at 19 (0x20: Response).
-# Offsets in bits from the UDP header.
-counters_load() {
-	ip netns exec "$EU" nft delete table inet movebench 2>/dev/null
-	ip netns exec "$EU" nft -f - <<-'NFT'
-	table inet movebench {
-		counter msgs_out { }
-		counter msgs_in { }
-		counter responses { }
-		counter IKE_SA_INIT { }
-		counter IKE_AUTH { }
-		counter CREATE_CHILD_SA { }
-		counter INFORMATIONAL { }
-		counter other { }
-		chain ike500 {
-			@th,216,8 & 0x20 == 0x20 counter name "responses" return
-			@th,208,8 34 counter name "IKE_SA_INIT" return
-			@th,208,8 35 counter name "IKE_AUTH" return
-			@th,208,8 36 counter name "CREATE_CHILD_SA" return
-			@th,208,8 37 counter name "INFORMATIONAL" return
-			counter name "other"
-		}
-		chain ike4500 {
-			@th,248,8 & 0x20 == 0x20 counter name "responses" return
-			@th,240,8 34 counter name "IKE_SA_INIT" return
-			@th,240,8 35 counter name "IKE_AUTH" return
-			@th,240,8 36 counter name "CREATE_CHILD_SA" return
-			@th,240,8 37 counter name "INFORMATIONAL" return
-			counter name "other"
-		}
-		chain output {
-			type filter hook output priority 0; policy accept;
-			udp dport { 500, 4500 } counter name "msgs_out"
-			udp dport 500 jump ike500
-			udp dport 4500 @th,64,32 0 jump ike4500
-		}
-		chain input {
-			type filter hook input priority 0; policy accept;
-			udp sport { 500, 4500 } counter name "msgs_in"
-			udp sport 500 jump ike500
-			udp sport 4500 @th,64,32 0 jump ike4500
-		}
-	}
-	NFT
-}
-
-# counters_read: "messages bytes requests IKE_SA_INIT IKE_AUTH
-# CREATE_CHILD_SA INFORMATIONAL other", requests per exchange type.
-counters_read() {
-	ip netns exec "$EU" nft -j list counters table inet movebench | jq -r '
-		[.nftables[] | select(.counter) | .counter |
-		 {key: .name, value: {p: .packets, b: .bytes}}] | from_entries |
-		[.msgs_out.p + .msgs_in.p, .msgs_out.b + .msgs_in.b,
-		 .IKE_SA_INIT.p + .IKE_AUTH.p + .CREATE_CHILD_SA.p +
-		 .INFORMATIONAL.p + .other.p,
-		 .IKE_SA_INIT.p, .IKE_AUTH.p, .CREATE_CHILD_SA.p,
-		 .INFORMATIONAL.p, .other.p] | map(tostring) | join(" ")'
-}
+counters_load() { ike_counters_load "$EU" movebench; }
+counters_read() { ike_counters_read "$EU" movebench; }
 
 # cpu_all PID: CPU time of all the process's threads so far, in ns
 # (charon works in a pool of threads; lib.sh's cpu_ns reads one).
