@@ -33,8 +33,8 @@ struct reload_key {
 
 /*
  * Settings the SAs may take over: the engine reads dpd_ms, retrans_*,
- * unique, ike_reauth, fragment_size and nat_keepalive_ms from sa->conn
- * when it acts; the lifetimes were turned into the SAs' rekey times when
+ * unique, ike_reauth, fragment_size, nat_keepalive_ms, add_interfaces and
+ * failback from sa->conn when it acts; the lifetimes were turned into the SAs' rekey times when
  * they were made, and the new ones apply from the next rekey; start is
  * mifd's alone.
  */
@@ -48,6 +48,8 @@ static const struct reload_key updatable[] = {
 	{ "retransmit_tries", FIELD(conn.retrans_tries) },
 	{ "unique", FIELD(conn.unique) },
 	{ "fragment_size", FIELD(conn.fragment_size) },
+	{ "add_interfaces", FIELD(conn.add_interfaces) },
+	{ "failback", FIELD(conn.failback) },
 	{ "start", FIELD(start) },
 	{ "keyingtries", FIELD(keyingtries) },
 	{ "dpd_action", FIELD(dpd_action) },

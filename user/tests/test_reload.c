@@ -339,6 +339,14 @@ static void compare(void **state)
 	assert_string_equal(keys, "esp, mode, mif");
 	conf_free(b);
 
+	/* What mifd does by itself on interface changes: on the SAs. */
+	b = load("ike = " IKE1 "\nfailback = yes\nadd_interfaces = yes\n",
+		 NULL);
+	assert_int_equal(reload_compare(&a->conns[0], &b->conns[0], keys,
+					sizeof(keys)), RELOAD_UPDATED);
+	assert_string_equal(keys, "add_interfaces, failback");
+	conf_free(b);
+
 	/* Keepalives change on the SAs; encapsulation is negotiated. */
 	b = load("ike = " IKE1 "\nnat_keepalive = 5s\n", NULL);
 	assert_int_equal(reload_compare(&a->conns[0], &b->conns[0], keys,
