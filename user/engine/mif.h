@@ -11,6 +11,7 @@
 #ifndef MIF_ENGINE_MIF_H
 #define MIF_ENGINE_MIF_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -18,6 +19,7 @@
 #include "ike/message.h"
 #include "ike/mif.h"
 #include "ike/notify.h"
+#include "engine/engine.h"
 #include "engine/mif_alt.h"
 #include "engine/mif_move.h"
 #include "engine/mif_path.h"
@@ -165,5 +167,25 @@ bool mif_announce_tick(struct ikesa *sa, uint64_t now);
  * handled before, notify_table.h).
  */
 void mif_info_response(struct ikesa *sa);
+
+/*
+ * Count one IKE SA's outcome of an interface operation started by a
+ * command (engine_iface_add(), engine_iface_alt()): 0 or its -errno.
+ */
+static inline void mif_op_count(struct engine_iface_op *r, int ret)
+{
+	if (!ret)
+		r->started++;
+	else if (ret == -EAGAIN)
+		r->busy++;
+	else if (ret == -EOPNOTSUPP)
+		r->no_mif++;
+	else if (ret == -ENODATA)
+		r->no_cfg++;
+	else if (ret == -ENOENT)
+		r->nothing++;
+	else
+		r->failed++;
+}
 
 #endif

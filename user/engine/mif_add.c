@@ -748,26 +748,13 @@ int engine_iface_add(struct engine *e, const char *conn,
 		ids[i] = f->id;
 	}
 	for (struct ikesa *sa = e->sas; sa; sa = sa->next) {
-		int ret;
-
 		if (sa->state != IKESA_ESTABLISHED || sa->replaced ||
 		    sa->local.family != addr->family ||
 		    !ikesa_of_conn(sa, conn))
 			continue;
 		any = true;
-		ret = mif_add_start(sa, addr, ids, n_from, peer, cfg, now);
-		if (!ret)
-			r->started++;
-		else if (ret == -EAGAIN)
-			r->busy++;
-		else if (ret == -EOPNOTSUPP)
-			r->no_mif++;
-		else if (ret == -ENODATA)
-			r->no_cfg++;
-		else if (ret == -ENOENT)
-			r->nothing++;
-		else
-			r->failed++;
+		mif_op_count(r, mif_add_start(sa, addr, ids, n_from, peer,
+					      cfg, now));
 	}
 	return any ? 0 : -ENOENT;
 }

@@ -313,22 +313,11 @@ int engine_iface_alt(struct engine *e, const char *conn,
 		if (alts[i].family != addr->family)
 			return -EINVAL;
 	for (struct ikesa *sa = e->sas; sa; sa = sa->next) {
-		int ret;
-
 		if (sa->state != IKESA_ESTABLISHED || sa->replaced ||
-		    !uses(sa, addr) ||
-		    !ikesa_of_conn(sa, conn))
+		    !uses(sa, addr) || !ikesa_of_conn(sa, conn))
 			continue;
 		any = true;
-		ret = mif_alt_start(sa, addr, alts, n, now);
-		if (!ret)
-			r->started++;
-		else if (ret == -EAGAIN)
-			r->busy++;
-		else if (ret == -EOPNOTSUPP)
-			r->no_mif++;
-		else
-			r->failed++;
+		mif_op_count(r, mif_alt_start(sa, addr, alts, n, now));
 	}
 	return any ? 0 : -ENOENT;
 }
