@@ -103,53 +103,76 @@ static bool failover_sa(const struct ikesa *sa)
 	       !sa->replaced;
 }
 
-/* Whether a Child SA before c of sa has the same local address. */
-static bool seen_before(const struct ikesa *sa, const struct childsa *c)
+/* Whether an installed Child SA of sa has the local address a. */
+static bool addr_in_use(const struct ikesa *sa, const struct ip_addr *a)
 {
-	for (const struct childsa *o = sa->children; o != c; o = o->next)
-		if (o->installed && ip_addr_equal(&o->local, &c->local))
+	for (const struct childsa *c = sa->children; c; c = c->next)
+		if (c->installed && ip_addr_equal(&c->local, a))
 			return true;
 	return false;
 }
 
-/* Set the kernel's alternates of every local address of sa's SAs. */
-void mif_failover_refresh(struct ikesa *sa)
+/*
+ * Give the kernel the alternates of a, one of our addresses that is up;
+ * false when the kernel cannot keep them (mifd then fails over by itself).
+ */
+static bool refresh_addr(struct ikesa *sa, const struct ip_addr *a,
+			 const struct kernel_scope *scope)
 {
 	struct engine *e = sa->engine;
 	struct backend *b = e->backend;
 	struct ip_addr alts[MIF_FAILOVER_MAX_ALTS];
+	char s[IP_ADDR_STRLEN];
+	unsigned int n;
+	int ret;
+
+	n = sa_alts(sa, a, alts, MIF_FAILOVER_MAX_ALTS);
+	ret = b->ops->set_alts(b, a, alts, n, scope);
+	if (ret == -EOPNOTSUPP) {
+		e->kernel_failover = false;
+		return false;
+	}
+	if (ret) {
+		engine_logf(e, ENGINE_LOG_WARNING, sa, "alternates of %s not "
+			    "set in the kernel: %s; mifd fails over by itself",
+			    ip_addr_str(a, s, sizeof(s)), strerror(-ret));
+		e->kernel_failover = false;
+		return false;
+	}
+	e->kernel_failover = true;
+	return true;
+}
+
+/*
+ * Set the kernel's alternates of every local address of sa's SAs: a walk
+ * of our addresses that are up, each looked for among the Child SAs, so a
+ * refresh costs the Child SAs times our few addresses (it runs at each
+ * Child SA installed: an add of s of them stays linear per SA).
+ */
+void mif_failover_refresh(struct ikesa *sa)
+{
+	const struct iface_table *t = &sa->engine->ifaces;
 	struct kernel_scope scope;
-	char a[IP_ADDR_STRLEN];
 
 	if (!failover_sa(sa))
 		return;
-	if (!b->ops->set_alts) {
-		e->kernel_failover = false;
+	if (!sa->engine->backend->ops->set_alts) {
+		sa->engine->kernel_failover = false;
 		return;
 	}
 	ikesa_kernel_scope(sa, &scope);
-	for (struct childsa *c = sa->children; c; c = c->next) {
-		unsigned int n;
-		int ret;
+	for (unsigned int i = 0; i < t->n; i++) {
+		const struct iface *ifc = &t->ifaces[i];
 
-		if (!c->installed || seen_before(sa, c) ||
-		    !addr_usable(e, &c->local))
+		if (!ifc->up)
 			continue;
-		n = sa_alts(sa, &c->local, alts, MIF_FAILOVER_MAX_ALTS);
-		ret = b->ops->set_alts(b, &c->local, alts, n, &scope);
-		if (ret == -EOPNOTSUPP) {
-			e->kernel_failover = false;
-			return;
+		for (unsigned int j = 0; j < ifc->n_v4 + ifc->n_v6; j++) {
+			const struct ip_addr *a = j < ifc->n_v4 ?
+				&ifc->v4[j] : &ifc->v6[j - ifc->n_v4];
+
+			if (addr_in_use(sa, a) && !refresh_addr(sa, a, &scope))
+				return;
 		}
-		if (ret) {
-			engine_logf(e, ENGINE_LOG_WARNING, sa, "alternates of "
-				    "%s not set in the kernel: %s; mifd fails "
-				    "over by itself", ip_addr_str(&c->local, a,
-				    sizeof(a)), strerror(-ret));
-			e->kernel_failover = false;
-			return;
-		}
-		e->kernel_failover = true;
 	}
 }
 
