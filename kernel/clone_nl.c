@@ -99,25 +99,37 @@ static int mif_parse_ent(struct mif_clone *c, const struct nlattr *nla,
 	return 0;
 }
 
-static int mif_parse_ents(struct mif_clone *c, const struct nlattr *list)
+/*
+ * The entries: those of every XFRM_MIF_A_CLONES of the request, in order.
+ * A nest holds at most 64 KiB, so a clone of more than a few hundred SAs
+ * spans several. Genetlink validated each against the policy, which lets
+ * only XFRM_MIF_A_CLONE entries in.
+ */
+static int mif_parse_ents(struct mif_clone *c, const struct genl_info *info)
 {
-	const struct nlattr *nla;
+	const struct nlattr *list, *nla;
 	unsigned int n = 0;
-	int rem, err;
+	int rem, lrem, err;
 
-	/* the policy lets only XFRM_MIF_A_CLONE entries in */
-	nla_for_each_nested(nla, list, rem)
-		n++;
+	nlmsg_for_each_attr(list, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(list) == XFRM_MIF_A_CLONES)
+			nla_for_each_nested(nla, list, lrem)
+				n++;
+	}
 	if (!n)
 		return 0;
 	c->ent = kvcalloc(n, sizeof(*c->ent), GFP_KERNEL_ACCOUNT);
 	if (!c->ent)
 		return -ENOMEM;
-	nla_for_each_nested(nla, list, rem) {
-		err = mif_parse_ent(c, nla, &c->ent[c->nent]);
-		if (err)
-			return err;
-		c->nent++;
+	nlmsg_for_each_attr(list, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(list) != XFRM_MIF_A_CLONES)
+			continue;
+		nla_for_each_nested(nla, list, lrem) {
+			err = mif_parse_ent(c, nla, &c->ent[c->nent]);
+			if (err)
+				return err;
+			c->nent++;
+		}
 	}
 	return 0;
 }
@@ -221,9 +233,7 @@ static int mif_clone_parse(struct mif_clone *c, struct genl_info *info)
 				    "no source address given");
 		return -EINVAL;
 	}
-	if (!attrs[XFRM_MIF_A_CLONES])
-		return 0;
-	return mif_parse_ents(c, attrs[XFRM_MIF_A_CLONES]);
+	return mif_parse_ents(c, info);
 }
 
 int mif_nl_clone(struct sk_buff *skb, struct genl_info *info)

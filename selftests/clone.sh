@@ -377,6 +377,23 @@ check "v6 tunnel: EU copy's selector has the new inner address" sh -c 'ip -n "$0
 check "v6 tunnel: SG copy's selector has the peer's new inner address" sh -c 'ip -n "$0" xfrm state list spi 0x7102 | grep -q "sel src $2/32 dst $1/32"' \
 	"$SG" "$in4" "$TOPO_SG_INNER"
 
+# A clone larger than one attribute holds (a nest's length has 16 bits):
+# 2,000 SAs with their keys are one request of several XFRM_MIF_A_CLONES
+# nests (mifctl starts a new one every 256 entries), taken as one list.
+big=2000
+for ((i = 1; i <= big; i++)); do
+	printf 'xfrm state add src 10.1.8.1 dst 10.1.8.2 proto esp spi %d mode tunnel reqid 99 aead rfc4106(gcm(aes)) 0x%040x 128\n' \
+		$((0x80000 + i)) $((0x80000 + i))
+done | ip -n "$EU" -batch -
+check "2,000 SAs on 10.1.8.1" test "$(ip -n "$EU" xfrm state list reqid 99 | grep -c '^src 10.1.8.1 ')" = $big
+out=$(for ((i = 1; i <= big; i++)); do
+	printf 'sa %d %d enc 0x%040x\n' $((0x80000 + i)) $((0x90000 + i)) $((0x90000 + i))
+done | ip netns exec "$EU" "$MIFCTL" -j clone 10.1.8.21 from 10.1.8.1 keys-file -)
+check "2,000 SAs cloned in one request" test "$(json_field states <<<"$out")" = $big
+check "2,000 copies on 10.1.8.21, the last entry's too" sh -c '[ "$(ip -n "$0" xfrm state list reqid 99 | grep -c "^src 10.1.8.21 ")" = "$1" ] &&
+	ip -n "$0" xfrm state list spi $((0x90000 + $1)) | grep -q "^src 10.1.8.21 "' "$EU" $big
+ip -n "$EU" xfrm state deleteall reqid 99
+
 check "module unloads with SAs live" rmmod xfrm_mif
 
 ksft_exit

@@ -3,6 +3,7 @@
  * Client of the xfrm_mif generic netlink family.
  */
 #include <errno.h>
+#include <limits.h>
 #include <linux/netlink.h>
 #include <linux/xfrm_mif.h>
 #include <netlink/genl/ctrl.h>
@@ -66,6 +67,45 @@ struct nl_msg *mifnl_msg(struct mifnl *nl, uint8_t cmd, int flags)
 		return NULL;
 	}
 	return msg;
+}
+
+struct nl_msg *mifnl_msg_size(struct mifnl *nl, uint8_t cmd, size_t size)
+{
+	int buf = size > INT_MAX / 2 ? INT_MAX / 2 : (int)size;
+	struct nl_msg *msg = nlmsg_alloc_size(size);
+
+	if (!msg)
+		return NULL;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0, 0,
+			 cmd, XFRM_MIF_GENL_VERSION)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	/* The kernel doubles it, and refuses a message above it less 32. */
+	setsockopt(nl_socket_get_fd(nl->sk), SOL_SOCKET, SO_SNDBUF, &buf,
+		   sizeof(buf));
+	return msg;
+}
+
+int mifnl_clones_next(struct nl_msg *msg, struct mifnl_clones *l)
+{
+	if (l->nest && l->n < MIFNL_CLONES_PER_NEST) {
+		l->n++;
+		return 0;
+	}
+	if (l->nest)
+		nla_nest_end(msg, l->nest);
+	l->nest = nla_nest_start(msg, XFRM_MIF_A_CLONES);
+	l->n = 1;
+	return l->nest ? 0 : -EMSGSIZE;
+}
+
+int mifnl_clones_end(struct nl_msg *msg, struct mifnl_clones *l)
+{
+	if (l->nest && nla_nest_end(msg, l->nest) < 0)
+		return -EMSGSIZE;
+	l->nest = NULL;
+	return 0;
 }
 
 /* A reply or an event: its attributes parsed for the caller's fn. */

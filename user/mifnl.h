@@ -28,6 +28,25 @@ int mifnl_open(struct mifnl *nl);
 void mifnl_close(struct mifnl *nl);
 /* A request for @cmd; NLM_F_DUMP in @flags for a dump. NULL on ENOMEM. */
 struct nl_msg *mifnl_msg(struct mifnl *nl, uint8_t cmd, int flags);
+/*
+ * A request of @size bytes or more, for a clone of many SAs: libnl's
+ * default message and socket buffer are 32 KiB. The socket's send buffer
+ * grows to match, within net.core.wmem_max. NULL on ENOMEM.
+ */
+struct nl_msg *mifnl_msg_size(struct mifnl *nl, uint8_t cmd, size_t size);
+/*
+ * A clone request's entries, XFRM_MIF_A_CLONES: an attribute holds at most
+ * 64 KiB, so the entries go in nests of MIFNL_CLONES_PER_NEST, the module
+ * taking them in order as one list. Call mifnl_clones_next() before each
+ * entry and mifnl_clones_end() after the last; each 0 or -EMSGSIZE.
+ */
+#define MIFNL_CLONES_PER_NEST	256
+struct mifnl_clones {
+	struct nlattr *nest;
+	unsigned int n;
+};
+int mifnl_clones_next(struct nl_msg *msg, struct mifnl_clones *l);
+int mifnl_clones_end(struct nl_msg *msg, struct mifnl_clones *l);
 /* Send @msg (consumed), wait for the acknowledgement, pass each reply to
  * @fn. Returns 0 or -errno, with the kernel's message in nl->err. */
 int mifnl_request(struct mifnl *nl, struct nl_msg *msg, mifnl_reply_fn fn,

@@ -436,13 +436,29 @@ out:
 	return rc;
 }
 
+/*
+ * Room for the request: a clone of an interface's SAs is one message,
+ * larger than libnl's default message and socket buffer of 32 KiB. The
+ * kernel takes what fits its socket's limit (net.core.wmem_max).
+ */
+static size_t msg_size(const struct clone_args *a)
+{
+	size_t size = 1024;
+
+	for (int i = 0; i < a->nsa; i++)
+		size += 96 + (size_t)(a->sa[i].enc_len > 0 ? a->sa[i].enc_len : 0) +
+			(size_t)(a->sa[i].auth_len > 0 ? a->sa[i].auth_len : 0);
+	return size;
+}
+
 static struct nl_msg *build_msg(struct mifctl *ctl, const struct clone_args *a)
 {
+	struct mifnl_clones clones = { 0 };
 	struct nlattr *list;
 	struct nl_msg *msg;
 	int i;
 
-	msg = mifnl_msg(&ctl->nl, XFRM_MIF_CMD_CLONE, 0);
+	msg = mifnl_msg_size(&ctl->nl, XFRM_MIF_CMD_CLONE, msg_size(a));
 	if (!msg || mifnl_put_addr(msg, XFRM_MIF_A_NEW_ADDR, &a->to) ||
 	    (a->has_peer && mifnl_put_addr(msg, XFRM_MIF_A_NEW_PEER, &a->peer)) ||
 	    (a->has_inner && mifnl_put_addr(msg, XFRM_MIF_A_NEW_INNER, &a->inner)) ||
@@ -461,15 +477,11 @@ static struct nl_msg *build_msg(struct mifctl *ctl, const struct clone_args *a)
 	if (put_port(msg, XFRM_MIF_A_ENCAP_PORT, a->port) ||
 	    put_port(msg, XFRM_MIF_A_ENCAP_PEER_PORT, a->peer_port))
 		goto nomem;
-	if (a->nsa) {
-		list = nla_nest_start(msg, XFRM_MIF_A_CLONES);
-		if (!list)
+	for (i = 0; i < a->nsa; i++)
+		if (mifnl_clones_next(msg, &clones) || put_sa(msg, &a->sa[i]))
 			goto nomem;
-		for (i = 0; i < a->nsa; i++)
-			if (put_sa(msg, &a->sa[i]))
-				goto nomem;
-		nla_nest_end(msg, list);
-	}
+	if (mifnl_clones_end(msg, &clones))
+		goto nomem;
 	return msg;
 
 nomem:
@@ -477,24 +489,8 @@ nomem:
 	return NULL;
 }
 
-/*
- * Room for the request: a clone of an interface's SAs is one message,
- * larger than libnl's default message and socket buffer of 32 KiB. The
- * kernel takes what fits its socket's limit (net.core.wmem_max).
- */
-static size_t msg_size(const struct clone_args *a)
-{
-	size_t size = 1024;
-
-	for (int i = 0; i < a->nsa; i++)
-		size += 96 + (size_t)(a->sa[i].enc_len > 0 ? a->sa[i].enc_len : 0) +
-			(size_t)(a->sa[i].auth_len > 0 ? a->sa[i].auth_len : 0);
-	return size;
-}
-
 int cmd_clone(struct mifctl *ctl, int argc, char **argv)
 {
-	size_t size;
 	struct clone_args a = { .port = -1, .peer_port = -1 };
 	struct clone_reply r = { 0 };
 	char buf[IP_ADDR_STRLEN];
@@ -516,11 +512,6 @@ int cmd_clone(struct mifctl *ctl, int argc, char **argv)
 		gnutls_memset(a.sa, 0, (size_t)a.cap * sizeof(*a.sa));
 		free(a.sa);
 		return rc;
-	}
-	size = msg_size(&a);
-	if (size > 32768) {
-		nlmsg_set_default_size(size);
-		nl_socket_set_buffer_size(ctl->nl.sk, 0, (int)size);
 	}
 	msg = build_msg(ctl, &a);
 	gnutls_memset(a.sa, 0, (size_t)a.cap * sizeof(*a.sa));	/* keys */

@@ -63,7 +63,7 @@ enum xfrm_mif_attr {
 	XFRM_MIF_A_POLICIES,		/* u32: number of policies affected */
 	XFRM_MIF_A_STATE,		/* nest: XFRM_MIF_SA_A_* */
 	XFRM_MIF_A_POLICY,		/* nest: XFRM_MIF_POL_A_* */
-	XFRM_MIF_A_CLONES,		/* nest of XFRM_MIF_A_CLONE */
+	XFRM_MIF_A_CLONES,		/* nest of XFRM_MIF_A_CLONE; repeatable */
 	XFRM_MIF_A_PAD,
 	XFRM_MIF_A_CLONE,		/* nest: XFRM_MIF_CLONE_A_* */
 	XFRM_MIF_A_NEW_PEER_INNER,	/* nest: new inner address of the peer */

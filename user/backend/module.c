@@ -148,20 +148,25 @@ static int put_opt_addr(struct nl_msg *msg, int type, const struct ip_addr *a)
 	return a->family ? mifnl_put_addr(msg, type, a) : 0;
 }
 
+/* Room for a clone request: a little for each entry and its keys. */
+static size_t clone_size(const struct kernel_clone *c)
+{
+	size_t size = 1024;
+
+	for (unsigned int i = 0; i < c->n_sas; i++)
+		size += 96 + c->sas[i].encr_key_len + c->sas[i].integ_key_len;
+	return size;
+}
+
 int module_clone(struct mifnl *nl, const struct kernel_clone *c,
 		 const struct kernel_scope *s, struct kernel_iface_result *r)
 {
-	struct nl_msg *msg = nlmsg_alloc_size(65536);
-	struct nlattr *nest;
+	struct nl_msg *msg = mifnl_msg_size(nl, XFRM_MIF_CMD_CLONE,
+					    clone_size(c));
+	struct mifnl_clones list = { 0 };
 	unsigned int i;
 	int err;
 
-	/* Hundreds of entries with keys do not fit libnl's default page. */
-	if (msg && !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0,
-				0, XFRM_MIF_CMD_CLONE, XFRM_MIF_GENL_VERSION)) {
-		nlmsg_free(msg);
-		msg = NULL;
-	}
 	err = msg ? 0 : -ENOMEM;
 	if (msg && (put_addr_list(msg, XFRM_MIF_A_FROM, c->from, c->n_from) ||
 		    mifnl_put_addr(msg, XFRM_MIF_A_NEW_ADDR, &c->new_addr) ||
@@ -174,15 +179,13 @@ int module_clone(struct mifnl *nl, const struct kernel_clone *c,
 			     c->encap_peer_port) ||
 		    put_scope(msg, s)))
 		err = -EMSGSIZE;
-	if (!err && c->n_sas) {
-		nest = nla_nest_start(msg, XFRM_MIF_A_CLONES);
-		if (!nest)
-			err = -EMSGSIZE;
-		for (i = 0; !err && i < c->n_sas; i++)
-			err = put_clone_sa(msg, &c->sas[i]);
+	for (i = 0; !err && i < c->n_sas; i++) {
+		err = mifnl_clones_next(msg, &list);
 		if (!err)
-			nla_nest_end(msg, nest);
+			err = put_clone_sa(msg, &c->sas[i]);
 	}
+	if (!err)
+		err = mifnl_clones_end(msg, &list);
 	/* Keys may be in it: mifnl_request wipes what it sends, we the rest. */
 	if (err && msg)
 		gnutls_memset(nlmsg_hdr(msg), 0, nlmsg_hdr(msg)->nlmsg_len);
