@@ -78,6 +78,7 @@
 
 struct ikesa;
 struct childsa;
+struct trap;
 
 /* Connections: the table grows as they are added, up to this many. */
 #define ENGINE_MAX_CONNS	16384
@@ -265,6 +266,8 @@ struct engine {
 	struct sa_table by_peer;	/* responder SAs, by the peer's SPI */
 	struct sa_table by_id;		/* IKE SAs by identities (unique.c) */
 	struct policy_table policies;	/* of every installed Child SA */
+	struct trap *traps;		/* engine/trap.h */
+	uint32_t next_trap_reqid;
 	struct sa_table half_open;	/* half-open SAs, by peer address */
 	uint32_t next_reqid_block;	/* the next IKE SA's, ike_sa.h */
 
