@@ -8,7 +8,6 @@
 
 #include "daemon/log.h"
 #include "daemon/on_demand.h"
-#include "engine/trap.h"
 
 /* Whether the action of a connection leaves a trap behind its SAs. */
 static bool action_trap(const struct conf_conn *cc)
@@ -41,9 +40,9 @@ static void install(struct engine *e, const struct conf_conn *cc,
 {
 	int n;
 
-	if (trap_installed(e, &cc->conn))
+	if (engine_trap_installed(e, &cc->conn))
 		return;
-	n = trap_install(e, &cc->conn);
+	n = engine_trap_install(e, &cc->conn);
 	if (n < 0)
 		mlog(LOG_ERR, "conn %s: cannot install its trap policies: %s",
 		     cc->name, strerror(-n));
@@ -55,16 +54,16 @@ static void install(struct engine *e, const struct conf_conn *cc,
 static void remove_traps(struct engine *e, const struct conf_conn *cc,
 			 const char *why)
 {
-	if (!trap_installed(e, &cc->conn))
+	if (!engine_trap_installed(e, &cc->conn))
 		return;
-	trap_remove(e, &cc->conn);
+	engine_trap_remove(e, &cc->conn);
 	mlog(LOG_INFO, "conn %s: trap policies removed (%s)", cc->name, why);
 }
 
 void on_demand_apply(struct engine *e, struct conf *nc)
 {
 	/* The new ones beside the old, then the old go: no gap. */
-	trap_retire(e);
+	engine_traps_retire(e);
 	for (unsigned int i = 0; i < nc->n_conns; i++) {
 		const struct conf_conn *cc = &nc->conns[i];
 
@@ -74,7 +73,7 @@ void on_demand_apply(struct engine *e, struct conf *nc)
 			 has_sa(e, &cc->conn, NULL, IKESA_ESTABLISHED))
 			install(e, cc, "behind its SAs");
 	}
-	trap_remove_retired(e);
+	engine_traps_remove_retired(e);
 }
 
 void on_demand_event(struct engine *e, struct conf *conf,
@@ -100,7 +99,7 @@ void on_demand_event(struct engine *e, struct conf *conf,
 			install(e, cc, "behind its SAs");
 		return;
 	}
-	if (cc->trap || !trap_installed(e, &cc->conn))
+	if (cc->trap || !engine_trap_installed(e, &cc->conn))
 		return;
 	if ((ev->reason == ENGINE_R_TIMEOUT &&
 	     cc->dpd_action == CONF_ACTION_TRAP) ||
@@ -128,27 +127,27 @@ struct ikesa *on_demand_acquire(struct engine *e, struct conf *conf,
 {
 	char s[IP_ADDR_STRLEN], d[IP_ADDR_STRLEN];
 	const struct conn_retry *run;
-	const struct trap *t = trap_find(e, ev->reqid);
+	const struct conn *c = engine_trap_conn(e, ev->reqid);
 	long i;
 
 	ip_addr_str(&ev->sel.src, s, sizeof(s));
 	ip_addr_str(&ev->sel.dst, d, sizeof(d));
-	if (!t) {
+	if (!c) {
 		mlog(LOG_DEBUG, "acquire %s -> %s, reqid %u: not ours", s, d,
 		     ev->reqid);
 		return NULL;
 	}
-	i = conf_index(conf, t->conn);
-	if (i < 0 || &conf->conns[i].conn != t->conn)
+	i = conf_index(conf, c);
+	if (i < 0 || &conf->conns[i].conn != c)
 		return NULL;
 	run = retry_get(r, (unsigned int)i);
-	if (has_sa(e, t->conn, NULL, -1) ||
+	if (has_sa(e, c, NULL, -1) ||
 	    (run && run->state != RETRY_IDLE)) {
 		mlog(LOG_DEBUG, "conn %s: acquire %s -> %s: under way already",
-		     t->conn->name, s, d);
+		     c->name, s, d);
 		return NULL;
 	}
-	mlog(LOG_INFO, "conn %s: acquire %s -> %s (proto %u)", t->conn->name,
+	mlog(LOG_INFO, "conn %s: acquire %s -> %s (proto %u)", c->name,
 	     s, d, ev->sel.proto);
 	return retry_start(r, conf, (unsigned int)i, e, now, " on demand");
 }

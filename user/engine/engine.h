@@ -457,6 +457,30 @@ struct pool *engine_conn_pool(const struct engine *e, const struct conn *c);
 const struct pool *engine_pool_at(const struct engine *e, unsigned int i);
 
 /*
+ * Trap policies (engine/trap.h): each child of a connection as policies
+ * without SAs, behind its Child SAs, whose acquires start it.
+ *
+ * engine_trap_install(): trap every child of conn (those with selectors
+ * both ways) not trapped yet. Returns the number trapped now, or the
+ * first error (-ENOSPC: out of trap reqids; the backend's), the
+ * children trapped before it staying. engine_trap_remove(): remove
+ * conn's traps; a policy a Child SA still needs stays its.
+ * engine_trap_conn(): the connection of the trap of reqid (an
+ * acquire's), or NULL.
+ *
+ * Reloading: engine_traps_retire() marks every trap retired; the new
+ * configuration's are installed beside them (its connections are other
+ * pointers), and engine_traps_remove_retired() removes the old ones, so
+ * that a flow trapped in both never loses its policy.
+ */
+int engine_trap_install(struct engine *e, const struct conn *conn);
+void engine_trap_remove(struct engine *e, const struct conn *conn);
+bool engine_trap_installed(const struct engine *e, const struct conn *conn);
+const struct conn *engine_trap_conn(const struct engine *e, uint32_t reqid);
+void engine_traps_retire(struct engine *e);
+void engine_traps_remove_retired(struct engine *e);
+
+/*
  * What the kernel did outside our own calls (the backend's read_events):
  * a move (mifctl sa rewrite, or xfrm_mif's failover) or a delete of the
  * SAs bound to an address. The Child SAs concerned take the kernel's

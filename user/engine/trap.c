@@ -82,7 +82,7 @@ static void destroy(struct engine *e, struct trap *t)
 	free(t);
 }
 
-int trap_install(struct engine *e, const struct conn *conn)
+int engine_trap_install(struct engine *e, const struct conn *conn)
 {
 	struct conn_child own;
 	int n = 0, ret;
@@ -125,7 +125,7 @@ int trap_install(struct engine *e, const struct conn *conn)
 	return n;
 }
 
-void trap_remove(struct engine *e, const struct conn *conn)
+void engine_trap_remove(struct engine *e, const struct conn *conn)
 {
 	struct trap *t = e->traps, *next;
 
@@ -136,7 +136,7 @@ void trap_remove(struct engine *e, const struct conn *conn)
 	}
 }
 
-bool trap_installed(const struct engine *e, const struct conn *conn)
+bool engine_trap_installed(const struct engine *e, const struct conn *conn)
 {
 	for (const struct trap *t = e->traps; t; t = t->next)
 		if (t->conn == conn && !t->retired)
@@ -152,13 +152,20 @@ const struct trap *trap_find(const struct engine *e, uint32_t reqid)
 	return NULL;
 }
 
-void trap_retire(struct engine *e)
+const struct conn *engine_trap_conn(const struct engine *e, uint32_t reqid)
+{
+	const struct trap *t = trap_find(e, reqid);
+
+	return t ? t->conn : NULL;
+}
+
+void engine_traps_retire(struct engine *e)
 {
 	for (struct trap *t = e->traps; t; t = t->next)
 		t->retired = true;
 }
 
-void trap_remove_retired(struct engine *e)
+void engine_traps_remove_retired(struct engine *e)
 {
 	struct trap *t = e->traps, *next;
 

@@ -9,7 +9,7 @@
  * connection's peer with a reqid of its own. A packet that matches the
  * outbound one finds no SA: the kernel holds or drops it and sends
  * XFRM_MSG_ACQUIRE with the template's reqid (backend.h's
- * KERNEL_EV_ACQUIRE), which trap_find() maps back to the connection.
+ * KERNEL_EV_ACQUIRE), which engine_trap_conn() maps back to the connection.
  *
  * The trap shares its policies with the Child SAs of the same selectors
  * through the policy table (policy_table.h): a Child SA takes a trapped
@@ -44,27 +44,13 @@ struct trap {
 };
 
 /*
- * Trap every child of conn (those with selectors both ways) that is
- * not trapped yet. Returns the number of children trapped now, or the
- * first error (-ENOSPC: out of trap reqids; the backend's): the
- * children trapped before it stay.
+ * engine_trap_install(), engine_trap_remove(), engine_trap_installed(),
+ * engine_trap_conn(), engine_traps_retire() and
+ * engine_traps_remove_retired(): the daemon's, in engine.h.
  */
-int trap_install(struct engine *e, const struct conn *conn);
-/* Remove conn's traps; a policy a Child SA still needs stays its. */
-void trap_remove(struct engine *e, const struct conn *conn);
-/* Whether conn has a trap. */
-bool trap_installed(const struct engine *e, const struct conn *conn);
+
 /* The trap of reqid (an acquire's), or NULL. */
 const struct trap *trap_find(const struct engine *e, uint32_t reqid);
-
-/*
- * Reloading: trap_retire() marks every trap retired; the new
- * configuration's are then installed beside them (its connections are
- * other pointers), and trap_remove_retired() removes the old ones, so
- * that a flow trapped in both never loses its policy.
- */
-void trap_retire(struct engine *e);
-void trap_remove_retired(struct engine *e);
 /* Remove every trap (the engine's end). */
 void trap_remove_all(struct engine *e);
 

@@ -163,7 +163,7 @@ static void acquire_once(void **state)
 
 	r->cc.trap = true;
 	on_demand_apply(&r->w.e[0], &r->conf);
-	assert_true(trap_installed(&r->w.e[0], &r->cc.conn));
+	assert_true(engine_trap_installed(&r->w.e[0], &r->cc.conn));
 	assert_null(r->w.e[0].sas);
 	reqid = trap_reqid(r);
 	assert_null(acquire(r, reqid + 1));
@@ -182,7 +182,7 @@ static void acquire_once(void **state)
 
 	/* ike down: the trap goes with the SA's policies. */
 	on_demand_down(&r->w.e[0], &r->cc);
-	assert_false(trap_installed(&r->w.e[0], &r->cc.conn));
+	assert_false(engine_trap_installed(&r->w.e[0], &r->cc.conn));
 	assert_int_equal(engine_delete_ike(&r->w.e[0], established(r),
 					   r->now), 0);
 	run_until(r, 5000);
@@ -204,7 +204,7 @@ static void start_trap_peer_dies(void **state)
 	r->peer_up = false;
 	run_until(r, 5400);
 	assert_null(established(r));
-	assert_true(trap_installed(&r->w.e[0], &r->cc.conn));
+	assert_true(engine_trap_installed(&r->w.e[0], &r->cc.conn));
 	assert_int_equal(live_pols(&r->w.f[0]), 3);
 	assert_true(fake_points_at(&r->w.f[0], &r->w.e[0].traps->tmpl));
 	/* The peer is back: the next packet brings it up again. */
@@ -223,16 +223,16 @@ static void dpd_trap(void **state)
 	r->cc.dpd_action = CONF_ACTION_TRAP;
 	r->cc.conn.dpd_ms = 5000;
 	on_demand_apply(&r->w.e[0], &r->conf);
-	assert_false(trap_installed(&r->w.e[0], &r->cc.conn));
+	assert_false(engine_trap_installed(&r->w.e[0], &r->cc.conn));
 	retry_start(&r->t, &r->conf, 0, &r->w.e[0], r->now, "");
 	run_until(r, 100);
 	assert_non_null(established(r));
-	assert_true(trap_installed(&r->w.e[0], &r->cc.conn));
+	assert_true(engine_trap_installed(&r->w.e[0], &r->cc.conn));
 	assert_true(fake_points_at(&r->w.f[0], established(r)->children));
 	r->peer_up = false;
 	run_until(r, 5400);
 	assert_null(established(r));
-	assert_true(trap_installed(&r->w.e[0], &r->cc.conn));
+	assert_true(engine_trap_installed(&r->w.e[0], &r->cc.conn));
 	assert_int_equal(r->w.f[0].n_del_pol, 0);
 	assert_true(fake_points_at(&r->w.f[0], &r->w.e[0].traps->tmpl));
 	rig_free(r);
@@ -250,12 +250,12 @@ static void peer_close(enum conf_action close, bool kept)
 	r->cc.close_action = close;
 	retry_start(&r->t, &r->conf, 0, &r->w.e[0], r->now, "");
 	run_until(r, 100);
-	assert_true(trap_installed(&r->w.e[0], &r->cc.conn));
+	assert_true(engine_trap_installed(&r->w.e[0], &r->cc.conn));
 	assert_int_equal(engine_delete_ike(&r->w.e[1], only_sa(&r->w, 1),
 					   r->now), 0);
 	run_until(r, 5000);
 	assert_null(established(r));
-	assert_int_equal(trap_installed(&r->w.e[0], &r->cc.conn), kept);
+	assert_int_equal(engine_trap_installed(&r->w.e[0], &r->cc.conn), kept);
 	assert_int_equal(live_pols(&r->w.f[0]), kept ? 3 : 0);
 	rig_free(r);
 }
@@ -279,11 +279,11 @@ static void local_delete(void **state)
 	r->cc.close_action = CONF_ACTION_TRAP;
 	retry_start(&r->t, &r->conf, 0, &r->w.e[0], r->now, "");
 	run_until(r, 100);
-	assert_true(trap_installed(&r->w.e[0], &r->cc.conn));
+	assert_true(engine_trap_installed(&r->w.e[0], &r->cc.conn));
 	assert_int_equal(engine_delete_ike(&r->w.e[0], established(r),
 					   r->now), 0);
 	run_until(r, 5000);
-	assert_false(trap_installed(&r->w.e[0], &r->cc.conn));
+	assert_false(engine_trap_installed(&r->w.e[0], &r->cc.conn));
 	assert_int_equal(live_pols(&r->w.f[0]), 0);
 	rig_free(r);
 }

@@ -77,8 +77,8 @@ static void install_and_find(void **state)
 	struct fake *f = &w->f[0];
 	const struct trap *t;
 
-	assert_int_equal(trap_install(&w->e[0], &w->c[0]), 1);
-	assert_true(trap_installed(&w->e[0], &w->c[0]));
+	assert_int_equal(engine_trap_install(&w->e[0], &w->c[0]), 1);
+	assert_true(engine_trap_installed(&w->e[0], &w->c[0]));
 	t = w->e[0].traps;
 	assert_non_null(t);
 	assert_true(t->tmpl.reqid >= TRAP_REQID_MIN &&
@@ -92,11 +92,11 @@ static void install_and_find(void **state)
 	assert_null(trap_find(&w->e[0], t->tmpl.reqid + 1));
 	assert_ptr_equal(trap_find(&w->e[0], t->tmpl.reqid)->conn, &w->c[0]);
 	/* Installing again does nothing. */
-	assert_int_equal(trap_install(&w->e[0], &w->c[0]), 0);
+	assert_int_equal(engine_trap_install(&w->e[0], &w->c[0]), 0);
 	assert_int_equal(live_pols(f), 3);
 
-	trap_remove(&w->e[0], &w->c[0]);
-	assert_false(trap_installed(&w->e[0], &w->c[0]));
+	engine_trap_remove(&w->e[0], &w->c[0]);
+	assert_false(engine_trap_installed(&w->e[0], &w->c[0]));
 	assert_int_equal(live_pols(f), 0);
 	world_free(w);
 }
@@ -112,7 +112,7 @@ static void child_over_trap(void **state)
 	const struct trap *t;
 	struct ikesa *sa;
 
-	assert_int_equal(trap_install(&w->e[0], &w->c[0]), 1);
+	assert_int_equal(engine_trap_install(&w->e[0], &w->c[0]), 1);
 	t = w->e[0].traps;
 	sa = establish(w, 0);
 	assert_int_equal(f->n_del_pol, 0);
@@ -130,7 +130,7 @@ static void child_over_trap(void **state)
 	/* Up again over the trap, and down by an unload of the trap. */
 	sa = establish(w, 2000);
 	assert_true(fake_points_at(f, sa->children));
-	trap_remove(&w->e[0], &w->c[0]);
+	engine_trap_remove(&w->e[0], &w->c[0]);
 	assert_true(fake_points_at(f, sa->children));
 	assert_int_equal(live_pols(f), 3);
 	engine_drop_sa(sa, ENGINE_R_LOCAL);
@@ -147,7 +147,7 @@ static void trap_behind_child(void **state)
 	struct ikesa *sa = establish(w, 0);
 	unsigned int upd = f->n_upd_pol;
 
-	assert_int_equal(trap_install(&w->e[0], &w->c[0]), 1);
+	assert_int_equal(engine_trap_install(&w->e[0], &w->c[0]), 1);
 	assert_true(fake_points_at(f, sa->children));
 	assert_int_equal(f->n_upd_pol, upd);
 	/* The peer deletes the IKE SA: the policies fall back to the trap. */
@@ -166,16 +166,16 @@ static void reload_no_gap(void **state)
 	struct conn next = w->c[0];
 	uint32_t old_reqid;
 
-	assert_int_equal(trap_install(&w->e[0], &w->c[0]), 1);
+	assert_int_equal(engine_trap_install(&w->e[0], &w->c[0]), 1);
 	old_reqid = w->e[0].traps->tmpl.reqid;
-	trap_retire(&w->e[0]);
-	assert_false(trap_installed(&w->e[0], &w->c[0]));
+	engine_traps_retire(&w->e[0]);
+	assert_false(engine_trap_installed(&w->e[0], &w->c[0]));
 	assert_null(trap_find(&w->e[0], old_reqid));
-	assert_int_equal(trap_install(&w->e[0], &next), 1);
-	trap_remove_retired(&w->e[0]);
+	assert_int_equal(engine_trap_install(&w->e[0], &next), 1);
+	engine_traps_remove_retired(&w->e[0]);
 	assert_int_equal(f->n_del_pol, 0);
 	assert_int_equal(live_pols(f), 3);
-	assert_true(trap_installed(&w->e[0], &next));
+	assert_true(engine_trap_installed(&w->e[0], &next));
 	assert_true(w->e[0].traps->tmpl.reqid != old_reqid);
 	assert_true(points_at_trap(f, w->e[0].traps));
 	assert_null(w->e[0].traps->next);
@@ -197,11 +197,11 @@ static void no_selectors(void **state)
 	struct world *w = world_new();
 
 	w->c[0].n_remote_ts = 0;
-	assert_int_equal(trap_install(&w->e[0], &w->c[0]), 0);
-	assert_false(trap_installed(&w->e[0], &w->c[0]));
+	assert_int_equal(engine_trap_install(&w->e[0], &w->c[0]), 0);
+	assert_false(engine_trap_installed(&w->e[0], &w->c[0]));
 	assert_int_equal(live_pols(&w->f[0]), 0);
 	w->c[0].remote.family = 0;
-	assert_true(trap_install(&w->e[0], &w->c[0]) < 0);
+	assert_true(engine_trap_install(&w->e[0], &w->c[0]) < 0);
 	world_free(w);
 }
 
