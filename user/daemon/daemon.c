@@ -1156,6 +1156,8 @@ static struct json_object *cmd_status(struct daemon *d)
 		jadd_str(c, "esp", cc->esp_text);
 		json_object_object_add(c, "start",
 				       json_object_new_boolean(cc->start));
+		json_object_object_add(c, "trapped", json_object_new_boolean(
+			engine_trap_installed(&d->engine, &cc->conn)));
 		jadd_int(c, "ike_sas", n);
 		if (failures_get(&d->failures, i))
 			json_object_object_add(c, "last_error", failure_json(
