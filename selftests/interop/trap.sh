@@ -42,14 +42,14 @@ ip -n "$EU" link add rt0 type veth peer name prt0 netns "$SG" &&
 # The wire, as SG receives it: IKE, ESP, and EU's traffic in clear.
 ip netns exec "$SG" nft -f - <<'NFT' ||
 table netdev wire {
-	counter ike { }
-	counter esp { }
-	counter clear { }
+	counter ike_in { }
+	counter esp_in { }
+	counter clear_in { }
 	chain in {
 		type filter hook ingress device "prt0" priority 0; policy accept;
-		udp dport { 500, 4500 } counter name "ike"
-		ip protocol esp counter name "esp"
-		ip protocol icmp ip daddr 172.31.2.0/24 counter name "clear"
+		udp dport { 500, 4500 } counter name "ike_in"
+		ip protocol esp counter name "esp_in"
+		ip protocol icmp ip daddr 172.31.2.0/24 counter name "clear_in"
 	}
 }
 NFT
@@ -114,7 +114,7 @@ quiet() {
 		sleep 3 &&
 		out_policy | grep -q "tmpl src 10.91.0.1 dst 10.91.0.2" &&
 		trap_reqid &&
-		[ "$(wire ike)" -eq 0 ] &&
+		[ "$(wire ike_in)" -eq 0 ] &&
 		eu -j ike list | jq -e '.ike_sas | length == 0' >/dev/null
 }
 tcase "start = trap: trap policies installed, no IKE before a packet" quiet
@@ -125,7 +125,7 @@ on_demand() {
 	logged "conn r: acquire 172.31.1.1 -> 172.31.2.1" &&
 		mifd_wait_established "$EU" "$EU_SOCK" r 30 &&
 		ip netns exec "$EU" ping -q -c 3 -W 2 172.31.2.1 >/dev/null &&
-		[ "$(wire esp)" -ge 3 ] &&
+		[ "$(wire esp_in)" -ge 3 ] &&
 		! trap_reqid &&
 		[ "$(grep -c "conn r: initiating" "$EU_SOCK.log")" -eq 1 ]
 }
@@ -137,12 +137,12 @@ no_clear() {
 		ip -n "$SG" xfrm state flush && ip -n "$SG" xfrm policy flush &&
 		logged "conn r: peer not answering (DPD): its traffic waits on the trap" 30 &&
 		trap_reqid &&
-		ip netns exec "$SG" nft reset counter netdev wire clear >/dev/null &&
-		before=$(wire ike) &&
+		ip netns exec "$SG" nft reset counter netdev wire clear_in >/dev/null &&
+		before=$(wire ike_in) &&
 		! ip netns exec "$EU" ping -q -c 5 -i 0.5 -W 1 172.31.2.1 >/dev/null &&
-		echo "clear: $(wire clear), IKE before: $before, after: $(wire ike)" &&
-		[ "$(wire clear)" -eq 0 ] &&
-		[ "$(wire ike)" -gt "$before" ] &&
+		echo "clear: $(wire clear_in), IKE before: $before, after: $(wire ike_in)" &&
+		[ "$(wire clear_in)" -eq 0 ] &&
+		[ "$(wire ike_in)" -gt "$before" ] &&
 		trap_reqid
 }
 tcase "SG killed: DPD leaves the trap, pings are not sent in clear" no_clear
