@@ -157,7 +157,7 @@ tcase "ike down removes the trap policies" unload
 
 stop() {
 	# start = trap again (reload), then mifd's exit removes it.
-	eu reload >/dev/null &&
+	eu ike reload >/dev/null &&
 		sleep 1 &&
 		trap_reqid &&
 		mifd_stop &&

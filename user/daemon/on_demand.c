@@ -99,17 +99,22 @@ void on_demand_event(struct engine *e, struct conf *conf,
 			install(e, cc, "behind its SAs");
 		return;
 	}
-	if (cc->trap || !engine_trap_installed(e, &cc->conn))
+	if (!engine_trap_installed(e, &cc->conn))
 		return;
-	if ((ev->reason == ENGINE_R_TIMEOUT &&
+	if (cc->trap ||
+	    (ev->reason == ENGINE_R_TIMEOUT &&
 	     cc->dpd_action == CONF_ACTION_TRAP) ||
 	    (ev->reason == ENGINE_R_PEER &&
 	     cc->close_action == CONF_ACTION_TRAP)) {
-		mlog(LOG_NOTICE, "conn %s: %s: its traffic waits on the trap "
-		     "(%s = trap)", cc->name, ev->reason == ENGINE_R_TIMEOUT ?
-		     "peer not answering (DPD)" : "IKE SA deleted by the peer",
-		     ev->reason == ENGINE_R_TIMEOUT ? "dpd_action" :
-		     "close_action");
+		if (ev->reason == ENGINE_R_TIMEOUT || ev->reason == ENGINE_R_PEER)
+			mlog(LOG_NOTICE, "conn %s: %s: its traffic waits on "
+			     "the trap (%s = trap)", cc->name,
+			     ev->reason == ENGINE_R_TIMEOUT ?
+			     "peer not answering (DPD)" :
+			     "IKE SA deleted by the peer",
+			     cc->trap ? "start" :
+			     ev->reason == ENGINE_R_TIMEOUT ? "dpd_action" :
+			     "close_action");
 		return;
 	}
 	/* Rekeyed, reauthenticated, replaced: another IKE SA carries on. */
