@@ -91,6 +91,7 @@ static const char *const ev_name[] = {
 	[KERNEL_EV_FAILOVER_FAILED] = "failover-failed",
 	[KERNEL_EV_DELETED] = "deleted",
 	[KERNEL_EV_CLONED] = "cloned",
+	[KERNEL_EV_ACQUIRE] = "acquire",
 };
 
 static void print_event(const struct kernel_event *ev, void *arg)

@@ -168,6 +168,11 @@ enum kernel_event_type {
 	KERNEL_EV_FAILOVER_FAILED,	/* addr lost, nothing could move */
 	KERNEL_EV_DELETED,	/* addr's SAs deleted */
 	KERNEL_EV_CLONED,	/* SAs copied onto new_addr */
+	/*
+	 * A packet of flow sel matched a policy of template reqid that no
+	 * SA fills: a trap (engine/trap.h). XFRM's own, module or not.
+	 */
+	KERNEL_EV_ACQUIRE,
 };
 
 struct kernel_event {
@@ -175,6 +180,8 @@ struct kernel_event {
 	struct ip_addr addr, new_addr;
 	bool failover;		/* MOVED by the module's own failover */
 	unsigned int states, policies;
+	uint32_t reqid;		/* ACQUIRE */
+	struct kernel_sel sel;	/* ACQUIRE: the packet's flow */
 };
 
 typedef void (*kernel_event_fn)(const struct kernel_event *ev, void *arg);

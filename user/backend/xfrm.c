@@ -30,14 +30,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "crypto/transforms.h"
 #include "extack.h"
 #include "ike/constants.h"
 #include "backend/module.h"
 #include "backend/xfrm.h"
+#include "backend/xfrm_acquire.h"
 #include "backend/xfrm_iface.h"
 #include "mifnl.h"
 #include "nlreq.h"
@@ -79,6 +82,8 @@ struct xfrm_priv {
 	bool has_module;	/* xfrm_mif is loaded: mod is open */
 	struct mifnl mod;
 	struct mifnl events;	/* the module's events group; sk NULL: none */
+	struct nl_sock *acquire;	/* XFRM's acquires; NULL: none */
+	int epfd;		/* both event sockets, for event_fd; -1: none */
 	struct larval *larval;
 	size_t nlarval, larval_cap;
 };
@@ -917,16 +922,40 @@ static int xfrm_set_alts(struct backend *b, const struct ip_addr *addr,
 
 static int xfrm_event_fd(struct backend *b)
 {
-	struct xfrm_priv *p = priv_of(b);
-
-	return p->events.sk ? nl_socket_get_fd(p->events.sk) : -1;
+	return priv_of(b)->epfd;
 }
 
 static int xfrm_read_events(struct backend *b, kernel_event_fn fn, void *arg)
 {
 	struct xfrm_priv *p = priv_of(b);
+	int err = 0, e2 = 0;
 
-	return p->events.sk ? module_events_read(&p->events, fn, arg) : 0;
+	if (p->events.sk)
+		err = module_events_read(&p->events, fn, arg);
+	if (p->acquire)
+		e2 = xfrm_acquire_read(p->acquire, fn, arg);
+	return err ? err : e2;
+}
+
+/*
+ * One descriptor for the daemon to poll: an epoll set of the module's
+ * events and the acquires, whichever are open.
+ */
+static void events_poll_open(struct xfrm_priv *p)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct nl_sock *socks[2] = { p->events.sk, p->acquire };
+
+	p->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (p->epfd < 0)
+		return;
+	for (int i = 0; i < 2; i++)
+		if (socks[i] && epoll_ctl(p->epfd, EPOLL_CTL_ADD,
+					  nl_socket_get_fd(socks[i]), &ev)) {
+			close(p->epfd);
+			p->epfd = -1;
+			return;
+		}
 }
 
 /* ---- Life cycle -------------------------------------------------------- */
@@ -941,6 +970,9 @@ static void xfrm_destroy(struct backend *b)
 		nl_socket_free(p->sk);
 	mifnl_close(&p->mod);
 	mifnl_close(&p->events);
+	xfrm_acquire_close(p->acquire);
+	if (p->epfd >= 0)
+		close(p->epfd);
 	free(p->larval);
 	free(p);
 	b->priv = NULL;
@@ -973,6 +1005,7 @@ int xfrm_backend_open(struct backend *b)
 	b->priv = NULL;
 	if (!p)
 		return -ENOMEM;
+	p->epfd = -1;
 	p->sk = nl_socket_alloc();
 	if (!p->sk) {
 		free(p);
@@ -999,6 +1032,9 @@ int xfrm_backend_open(struct backend *b)
 	p->has_module = !mifnl_open(&p->mod);
 	if (p->has_module && module_events_open(&p->events))
 		memset(&p->events, 0, sizeof(p->events));
+	/* Trap policies need the acquires; without them none start. */
+	p->acquire = xfrm_acquire_open();
+	events_poll_open(p);
 	b->ops = &xfrm_ops;
 	b->priv = p;
 	return 0;

@@ -425,9 +425,14 @@ static void conn_finish(struct ctx *x)
 	    !x->peer_any && c->local.family != c->remote.family)
 		error_at(x, line, "[conn %s]: local and remote are not of the "
 			 "same address family", cc->name);
-	if (x->peer_any && cc->start)
-		error_at(x, x->key_line[K_START], "[conn %s]: start = yes "
-			 "needs a remote address, not %%any", cc->name);
+	if (x->peer_any && (cc->start || cc->trap))
+		error_at(x, x->key_line[K_START], "[conn %s]: start = %s "
+			 "needs a remote address, not %%any", cc->name,
+			 cc->trap ? "trap" : "yes");
+	if (x->peer_any && (cc->dpd_action == CONF_ACTION_TRAP ||
+			    cc->close_action == CONF_ACTION_TRAP))
+		error_at(x, line, "[conn %s]: dpd_action or close_action = "
+			 "trap needs a remote address, not %%any", cc->name);
 	if (!(x->seen & KEY_BIT(K_IKE))) {
 		struct ctx quiet = *x;
 
@@ -462,6 +467,10 @@ static void conn_finish(struct ctx *x)
 				c->remote.family == AF_INET ? 32 : 128);
 		c->n_remote_ts = 1;
 	}
+	if (cc->trap && (!c->n_local_ts || !c->n_remote_ts))
+		error_at(x, x->key_line[K_START], "[conn %s]: start = trap "
+			 "needs local_ts and remote_ts (a virtual IP is not "
+			 "known before the IKE SA)", cc->name);
 	if (!c->n_remote_ts && x->peer_any &&
 	    (x->seen & KEY_BIT(K_REMOTE)))
 		error_at(x, line, "[conn %s]: remote = %%any needs remote_ts",
@@ -685,6 +694,24 @@ static int key_bool(struct ctx *x, const struct key *k, const char *v,
 	return -EINVAL;
 }
 
+/* start: yes, no, or trap (strongSwan's start_action = trap). */
+static int key_start(struct ctx *x, const struct key *k, const char *v,
+		     void *field)
+{
+	struct conf_conn *cc = (struct conf_conn *)((char *)field -
+		offsetof(struct conf_conn, start));
+
+	cc->trap = !strcasecmp(v, "trap");
+	if (cc->trap) {
+		cc->start = false;
+		return 0;
+	}
+	if (!parse_bool(v, field))
+		return 0;
+	error(x, "%s: \"%s\" is yes, no or trap", k->name, v);
+	return -EINVAL;
+}
+
 /* An unsigned int from min to max; hint: what min means, if anything. */
 static int key_uint(struct ctx *x, const struct key *k, const char *v,
 		    void *field)
@@ -876,7 +903,10 @@ static int key_mode(struct ctx *x, const struct key *k, const char *v,
 	return 0;
 }
 
-/* dpd_action, close_action: none or restart (clear: strongSwan's none). */
+/*
+ * dpd_action, close_action: none, restart or trap (clear: strongSwan's
+ * none).
+ */
 static int key_action(struct ctx *x, const struct key *k, const char *v,
 		      void *field)
 {
@@ -884,6 +914,7 @@ static int key_action(struct ctx *x, const struct key *k, const char *v,
 		{ "none", CONF_ACTION_NONE },
 		{ "clear", CONF_ACTION_NONE },
 		{ "restart", CONF_ACTION_RESTART },
+		{ "trap", CONF_ACTION_TRAP },
 		{ NULL, 0 }
 	};
 	int a = choose(actions, v);
@@ -892,11 +923,7 @@ static int key_action(struct ctx *x, const struct key *k, const char *v,
 		*(enum conf_action *)field = (enum conf_action)a;
 		return 0;
 	}
-	if (!strcasecmp(v, "trap"))
-		error(x, "%s: \"trap\" is not supported yet (it needs "
-		      "on-demand tunnels); none or restart", k->name);
-	else
-		error(x, "%s: \"%s\" is neither none nor restart", k->name, v);
+	error(x, "%s: \"%s\" is none, restart or trap", k->name, v);
 	return -EINVAL;
 }
 
@@ -1183,7 +1210,7 @@ static const struct key conn_keys[K_N] = {
 			     " from 10ms to 600s" },
 	[K_RETRANS_TRIES] = { "retransmit_tries", key_uint,
 			      CONN(retrans_tries), 0, 20 },
-	[K_START] = { "start", key_bool, CC(start) },
+	[K_START] = { "start", key_start, CC(start) },
 	[K_CERT] = { "cert", key_cred_path, PATH_KEY(cert_file) },
 	[K_KEY] = { "key", key_private_key, PATH_KEY(key_file) },
 	[K_CA_DIR] = { "ca_dir", key_cred_path, PATH_KEY(ca_dir) },
@@ -1661,6 +1688,7 @@ bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b)
 	 * changed file under the same name is seen on restart only).
 	 */
 	return !strcmp(a->name, b->name) && a->start == b->start &&
+	       a->trap == b->trap &&
 	       a->keyingtries == b->keyingtries &&
 	       a->dpd_action == b->dpd_action &&
 	       a->close_action == b->close_action &&

@@ -39,16 +39,21 @@ enum conf_log_level {
 	CONF_LOG_DEBUG = 7,
 };
 
-/* dpd_action, close_action: what mifd does then (daemon/retry.h). */
+/*
+ * dpd_action, close_action: what mifd does then (daemon/retry.h; trap:
+ * engine/trap.h).
+ */
 enum conf_action {
 	CONF_ACTION_NONE,
 	CONF_ACTION_RESTART,
+	CONF_ACTION_TRAP,
 };
 
 struct conf_conn {
 	struct conn conn;		/* conn.name points at name */
 	char name[CONF_NAME_MAX];
 	bool start;			/* initiate at startup */
+	bool trap;			/* start = trap: on the first packet */
 	unsigned int keyingtries;	/* attempts per start; 0: forever */
 	enum conf_action dpd_action, close_action;
 	unsigned int line;		/* of the section header */

@@ -19,6 +19,7 @@
 #include "daemon/daemon.h"
 #include "daemon/vip.h"
 #include "daemon/log.h"
+#include "daemon/on_demand.h"
 #include "daemon/reload.h"
 #include "daemon/reply.h"
 #include "daemon/iface_cmd.h"
@@ -416,6 +417,7 @@ static int apply_conf(struct daemon *d, struct conf *nc, uint64_t now)
 	if (ret && !old)
 		return ret;
 
+	on_demand_apply(e, nc);
 	reload_start(e, nc, now, &d->retries);
 	return 0;
 }
@@ -592,6 +594,7 @@ static void on_event(void *ctx, const struct engine_event *ev)
 	struct engine_ike_view v = { 0 };
 
 	retry_event(&d->retries, d->conf, &d->engine, ev, daemon_now());
+	on_demand_event(&d->engine, d->conf, ev);
 	if (ev->type == ENGINE_EV_IKE_UP || ev->type == ENGINE_EV_IKE_DOWN) {
 		log_ike(ev);
 		vip_event(ev);
@@ -1153,6 +1156,8 @@ static struct json_object *cmd_status(struct daemon *d)
 		jadd_str(c, "esp", cc->esp_text);
 		json_object_object_add(c, "start",
 				       json_object_new_boolean(cc->start));
+		json_object_object_add(c, "trapped", json_object_new_boolean(
+			engine_trap_installed(&d->engine, &cc->conn)));
 		jadd_int(c, "ike_sas", n);
 		if (failures_get(&d->failures, i))
 			json_object_object_add(c, "last_error", failure_json(
@@ -1276,6 +1281,7 @@ static struct json_object *cmd_down(struct daemon *d, const char *name)
 		return jerr("no connection \"%s\"", name);
 	cancelled = retry_cancel(&d->retries, d->conf,
 				 (unsigned int)(cc - d->conf->conns));
+	on_demand_down(&d->engine, cc);
 	engine_for_each_sa(sa, &d->engine) {
 		engine_ike_view(sa, &v);
 		if (v.conn != &cc->conn || v.state == IKESA_DEAD)
@@ -1556,10 +1562,17 @@ void daemon_kernel_event(const struct kernel_event *ev, void *arg)
 		[KERNEL_EV_FAILOVER_FAILED] = "failover failed",
 		[KERNEL_EV_DELETED] = "deleted",
 		[KERNEL_EV_CLONED] = "cloned",
+		[KERNEL_EV_ACQUIRE] = "acquire",
 	};
 	char a[INET6_ADDRSTRLEN] = "-", n[INET6_ADDRSTRLEN] = "-";
 	struct daemon *d = arg;
 
+	if (ev->type == KERNEL_EV_ACQUIRE) {
+		if (d->have_engine && d->conf)
+			on_demand_acquire(&d->engine, d->conf, &d->retries, ev,
+					  daemon_now());
+		return;
+	}
 	if (ev->addr.family)
 		ip_addr_str(&ev->addr, a, sizeof(a));
 	if (ev->new_addr.family)

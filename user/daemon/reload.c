@@ -51,6 +51,7 @@ static const struct reload_key updatable[] = {
 	{ "add_interfaces", FIELD(conn.add_interfaces) },
 	{ "failback", FIELD(conn.failback) },
 	{ "start", FIELD(start) },
+	{ "start", FIELD(trap) },
 	{ "keyingtries", FIELD(keyingtries) },
 	{ "dpd_action", FIELD(dpd_action) },
 	{ "close_action", FIELD(close_action) },

@@ -250,6 +250,26 @@ int childsa_update_encap(struct childsa *c, struct engine *e)
 	return ret;
 }
 
+static int trap_fn(struct policy_table *t, const struct kernel_policy *p,
+		   const struct childsa *c, const void *arg)
+{
+	return policy_table_trap(t, p, c);
+}
+
+int childsa_trap(struct childsa *c, struct engine *e)
+{
+	int ret = each_policy(c, &e->policies, trap_fn, NULL, true);
+
+	if (ret)
+		each_policy(c, &e->policies, put_fn, NULL, false);
+	return ret;
+}
+
+void childsa_untrap(struct childsa *c, struct engine *e)
+{
+	each_policy(c, &e->policies, put_fn, NULL, false);
+}
+
 int childsa_adopt_policies(struct childsa *c, struct engine *e)
 {
 	c->installed = true;

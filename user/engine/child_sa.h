@@ -133,6 +133,13 @@ uint64_t childsa_retry_at(const struct childsa *c, uint64_t now);
  * pointing at that SA), then delete its SAs.
  */
 void childsa_uninstall(struct childsa *c, struct engine *e);
+/*
+ * c is a template without SAs (engine/trap.h): stand behind each of
+ * its policies as a trap (policy_table_trap()), all or none; 0 or the
+ * first error. childsa_untrap() drops them.
+ */
+int childsa_trap(struct childsa *c, struct engine *e);
+void childsa_untrap(struct childsa *c, struct engine *e);
 /* Delete c's SAs only; it keeps its policy references. */
 void childsa_remove_sas(struct childsa *c, struct engine *e);
 /*

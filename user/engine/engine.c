@@ -25,6 +25,7 @@
 #include "engine/mobike.h"
 #include "engine/nat.h"
 #include "engine/notify_table.h"
+#include "engine/trap.h"
 
 /* Adding an exchange: one file and one line here. */
 static const struct exchange_ops *const exchanges[] = {
@@ -50,6 +51,7 @@ int engine_init(struct engine *e, struct backend *b,
 	if (send)
 		e->send = *send;
 	e->next_reqid_block = 1;
+	e->next_trap_reqid = TRAP_REQID_MIN;
 	sa_table_init(&e->by_spi);
 	sa_table_init(&e->by_peer);
 	sa_table_init(&e->by_id);
@@ -212,6 +214,7 @@ static void reap(struct engine *e)
 
 void engine_free(struct engine *e)
 {
+	trap_remove_all(e);
 	while (e->sas)
 		ikesa_destroy(e->sas);
 	cfg_pools_free(e);

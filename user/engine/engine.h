@@ -78,6 +78,7 @@
 
 struct ikesa;
 struct childsa;
+struct trap;
 
 /* Connections: the table grows as they are added, up to this many. */
 #define ENGINE_MAX_CONNS	16384
@@ -265,6 +266,8 @@ struct engine {
 	struct sa_table by_peer;	/* responder SAs, by the peer's SPI */
 	struct sa_table by_id;		/* IKE SAs by identities (unique.c) */
 	struct policy_table policies;	/* of every installed Child SA */
+	struct trap *traps;		/* engine/trap.h */
+	uint32_t next_trap_reqid;
 	struct sa_table half_open;	/* half-open SAs, by peer address */
 	uint32_t next_reqid_block;	/* the next IKE SA's, ike_sa.h */
 
@@ -452,6 +455,30 @@ int engine_iface_alt(struct engine *e, const char *conn,
  */
 struct pool *engine_conn_pool(const struct engine *e, const struct conn *c);
 const struct pool *engine_pool_at(const struct engine *e, unsigned int i);
+
+/*
+ * Trap policies (engine/trap.h): each child of a connection as policies
+ * without SAs, behind its Child SAs, whose acquires start it.
+ *
+ * engine_trap_install(): trap every child of conn (those with selectors
+ * both ways) not trapped yet. Returns the number trapped now, or the
+ * first error (-ENOSPC: out of trap reqids; the backend's), the
+ * children trapped before it staying. engine_trap_remove(): remove
+ * conn's traps; a policy a Child SA still needs stays its.
+ * engine_trap_conn(): the connection of the trap of reqid (an
+ * acquire's), or NULL.
+ *
+ * Reloading: engine_traps_retire() marks every trap retired; the new
+ * configuration's are installed beside them (its connections are other
+ * pointers), and engine_traps_remove_retired() removes the old ones, so
+ * that a flow trapped in both never loses its policy.
+ */
+int engine_trap_install(struct engine *e, const struct conn *conn);
+void engine_trap_remove(struct engine *e, const struct conn *conn);
+bool engine_trap_installed(const struct engine *e, const struct conn *conn);
+const struct conn *engine_trap_conn(const struct engine *e, uint32_t reqid);
+void engine_traps_retire(struct engine *e);
+void engine_traps_remove_retired(struct engine *e);
 
 /*
  * What the kernel did outside our own calls (the backend's read_events):

@@ -444,6 +444,7 @@ void engine_kernel_event(struct engine *e, const struct kernel_event *ev,
 			    ip_addr_str(&ev->addr, a, sizeof(a)));
 		break;
 	case KERNEL_EV_CLONED:
+	case KERNEL_EV_ACQUIRE:		/* the daemon's: it starts connections */
 		break;
 	}
 }

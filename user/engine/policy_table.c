@@ -137,6 +137,15 @@ static int point(struct policy_table *t, struct policy_entry *e,
 	return install_for(t, e, u, false);
 }
 
+/* Who takes the policy over when its owner goes: the newest SA, else a trap. */
+static const struct policy_user *heir(const struct policy_entry *e)
+{
+	for (unsigned int i = e->n_users; i-- > 0;)
+		if (!e->users[i].trap)
+			return &e->users[i];
+	return &e->users[e->n_users - 1];
+}
+
 static int user_index(const struct policy_entry *e, const struct childsa *c)
 {
 	for (unsigned int i = 0; i < e->n_users; i++)
@@ -231,7 +240,7 @@ int policy_table_get(struct policy_table *t, const struct kernel_policy *p,
  * added to the kernel too (kernel), or was made there already.
  */
 static int join(struct policy_table *t, const struct kernel_policy *p,
-		const struct childsa *c, bool kernel)
+		const struct childsa *c, bool kernel, bool trap)
 {
 	uint8_t key[POLICY_KEY_LEN];
 	uint64_t hash;
@@ -241,8 +250,13 @@ static int join(struct policy_table *t, const struct kernel_policy *p,
 	make_key(p, key);
 	hash = sa_hash_bytes(0, key, sizeof(key));
 	e = lookup(t, key, hash);
-	if (!e)
-		return add(t, p, c, key, hash, kernel);
+	if (!e) {
+		int ret = add(t, p, c, key, hash, kernel);
+
+		if (!ret)
+			lookup(t, key, hash)->users[0].trap = trap;
+		return ret;
+	}
 	if (user_index(e, c) >= 0)
 		return 0;
 	if (e->n_users == e->max_users) {
@@ -254,20 +268,27 @@ static int join(struct policy_table *t, const struct kernel_policy *p,
 		e->max_users *= 2;
 	}
 	/* A user, not the owner: the kernel's policy keeps its template. */
-	user_of(&e->users[e->n_users++], p, c);
+	user_of(&e->users[e->n_users], p, c);
+	e->users[e->n_users++].trap = trap;
 	return 0;
 }
 
 int policy_table_adopt(struct policy_table *t, const struct kernel_policy *p,
 		       const struct childsa *c)
 {
-	return join(t, p, c, false);
+	return join(t, p, c, false, false);
 }
 
 int policy_table_join(struct policy_table *t, const struct kernel_policy *p,
 		      const struct childsa *c)
 {
-	return join(t, p, c, true);
+	return join(t, p, c, true, false);
+}
+
+int policy_table_trap(struct policy_table *t, const struct kernel_policy *p,
+		      const struct childsa *c)
+{
+	return join(t, p, c, true, true);
 }
 
 int policy_table_put(struct policy_table *t, const struct kernel_policy *p,
@@ -293,7 +314,7 @@ int policy_table_put(struct policy_table *t, const struct kernel_policy *p,
 		 * clear) and has no owner: the next user to come or go
 		 * tries again.
 		 */
-		ret = point(t, e, &e->users[e->n_users - 1]);
+		ret = point(t, e, heir(e));
 		if (ret)
 			e->owner = NULL;
 		return ret;
@@ -358,14 +379,18 @@ int policy_table_forget(struct policy_table *t, const struct kernel_policy *p,
 		return 0;
 	}
 	e->owner = NULL;
-	for (i = (int)e->n_users - 1; i >= 0; i--) {
-		const struct policy_user *u = &e->users[i];
+	/* An SA the delete does not concern first, else a trap. */
+	for (int trap = 0; trap < 2; trap++) {
+		for (i = (int)e->n_users - 1; i >= 0; i--) {
+			const struct policy_user *u = &e->users[i];
 
-		if (in_scope(u->reqid, e->pol.mark, s) &&
-		    user_bound(&e->pol.sel, u, addr))
-			continue;
-		/* Added again, whatever the template: none is there. */
-		return install_for(t, e, u, true);
+			if (u->trap != trap ||
+			    (in_scope(u->reqid, e->pol.mark, s) &&
+			     user_bound(&e->pol.sel, u, addr)))
+				continue;
+			/* Added again, whatever the template: none is there. */
+			return install_for(t, e, u, true);
+		}
 	}
 	/* Every user left goes with this delete too. */
 	return 0;

@@ -40,6 +40,7 @@
 #ifndef MIF_ENGINE_POLICY_TABLE_H
 #define MIF_ENGINE_POLICY_TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,9 +49,15 @@
 
 struct childsa;
 
-/* What a policy points at, as one user wants it. */
+/*
+ * What a policy points at, as one user wants it. A trap (engine/trap.h)
+ * is a user whose template no SA fills: the policy falls back to it
+ * when the last Child SA goes, and it never takes the policy over from
+ * one.
+ */
 struct policy_user {
 	const struct childsa *child;
+	bool trap;
 	enum kernel_mode mode;
 	struct ip_addr src, dst;	/* tunnel endpoints */
 	uint32_t reqid;
@@ -101,6 +108,15 @@ int policy_table_adopt(struct policy_table *t, const struct kernel_policy *p,
  * kernel as policy_table_get() adds it, an existing one keeps its owner.
  */
 int policy_table_join(struct policy_table *t, const struct kernel_policy *p,
+		      const struct childsa *c);
+/*
+ * Trap c (engine/trap.h) stands behind the policy of p's key: a new key
+ * is added to the kernel with p's template, c its owner; an existing
+ * one keeps its owner, and falls back to c when its last Child SA goes
+ * (the newest Child SA left is always preferred to a trap). Dropped
+ * with policy_table_put().
+ */
+int policy_table_trap(struct policy_table *t, const struct kernel_policy *p,
 		      const struct childsa *c);
 /*
  * c no longer needs the policy of p's key: drop its reference, hand the

@@ -403,7 +403,7 @@ static void bad_value(void **state)
 		"local_ts =\n"
 		"ike_reauth = sometimes\n"), 11);
 	has_error(5, "mode: \"tunnnel\" is neither tunnel nor transport");
-	has_error(6, "start: \"maybe\" is neither yes nor no");
+	has_error(6, "start: \"maybe\" is yes, no or trap");
 	has_error(7, "rsa_pss: \"perhaps\" is neither yes nor no");
 	has_error(8, "local_port: \"0\" is not a port");
 	has_error(9, "remote_port: \"65536\" is not a port");
@@ -738,11 +738,41 @@ static void retry_keys(void **state)
 		  "keyingtries: \"-1\" is not a number from 0 (forever)");
 	one_error(CONN_A "keyingtries = %forever\n", 5, "keyingtries: ");
 	one_error(CONN_A "keyingtries = 1000001\n", 5, "keyingtries: ");
-	one_error(CONN_A "dpd_action = trap\n", 5, "dpd_action: \"trap\" is "
-		  "not supported yet (it needs on-demand tunnels)");
-	one_error(CONN_A "close_action = trap\n", 5, "close_action: \"trap\"");
 	one_error(CONN_A "dpd_action = hold\n", 5, "dpd_action: \"hold\" is "
-		  "neither none nor restart");
+		  "none, restart or trap");
+}
+
+/* start = trap, dpd_action = trap, close_action = trap (engine/trap.h). */
+static void trap_keys(void **state)
+{
+	struct conf *c = load_ok(CONN_A "start = trap\ndpd_action = trap\n"
+				 "close_action = TRAP\n");
+
+	assert_true(c->conns[0].trap);
+	assert_false(c->conns[0].start);
+	assert_int_equal(c->conns[0].dpd_action, CONF_ACTION_TRAP);
+	assert_int_equal(c->conns[0].close_action, CONF_ACTION_TRAP);
+	conf_free(c);
+	c = load_ok(CONN_A "start = yes\n");
+	assert_true(c->conns[0].start);
+	assert_false(c->conns[0].trap);
+	conf_free(c);
+	c = load_ok(CONN_A "start = no\n");
+	assert_false(c->conns[0].start);
+	assert_false(c->conns[0].trap);
+	conf_free(c);
+
+	one_error(CONN_A "start = hold\n", 5, "start: \"hold\" is yes, no "
+		  "or trap");
+	one_error("[conn a]\nlocal = 192.0.2.1\nremote = %any\n" PSK_LINE
+		  "remote_ts = 10.0.0.0/8\nstart = trap\n", 6,
+		  "start = trap needs a remote address, not %any");
+	one_error("[conn a]\nlocal = 192.0.2.1\nremote = %any\n" PSK_LINE
+		  "remote_ts = 10.0.0.0/8\ndpd_action = trap\n", 1,
+		  "dpd_action or close_action = trap needs a remote address");
+	one_error(CONN_A "vips = 0.0.0.0\nremote_ts = 10.0.0.0/8\n"
+		  "start = trap\n", 7,
+		  "start = trap needs local_ts and remote_ts");
 }
 
 /* NAT traversal: encap and nat_keepalive (engine/nat.h). */
@@ -1687,6 +1717,7 @@ int main(void)
 		cmocka_unit_test(bad_lifetime_dpd),
 		cmocka_unit_test(duration_syntax),
 		cmocka_unit_test(retry_keys),
+		cmocka_unit_test(trap_keys),
 		cmocka_unit_test(nat_keys),
 		cmocka_unit_test_setup_teardown(cert_errors, pki_setup,
 						pki_teardown),

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * On-demand connections: see on_demand.h.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon/log.h"
+#include "daemon/on_demand.h"
+
+/* Whether the action of a connection leaves a trap behind its SAs. */
+static bool action_trap(const struct conf_conn *cc)
+{
+	return cc->dpd_action == CONF_ACTION_TRAP ||
+	       cc->close_action == CONF_ACTION_TRAP;
+}
+
+/* An IKE SA of c other than skip in state, or any live one (state < 0). */
+static bool has_sa(const struct engine *e, const struct conn *c,
+		   const struct ikesa *skip, int state)
+{
+	const struct ikesa *sa;
+	struct engine_ike_view v;
+
+	engine_for_each_sa(sa, e) {
+		if (sa == skip)
+			continue;
+		engine_ike_view(sa, &v);
+		if (v.conn != c || v.state == IKESA_DEAD)
+			continue;
+		if (state < 0 || (int)v.state == state)
+			return true;
+	}
+	return false;
+}
+
+static void install(struct engine *e, const struct conf_conn *cc,
+		    const char *why)
+{
+	int n;
+
+	if (engine_trap_installed(e, &cc->conn))
+		return;
+	n = engine_trap_install(e, &cc->conn);
+	if (n < 0)
+		mlog(LOG_ERR, "conn %s: cannot install its trap policies: %s",
+		     cc->name, strerror(-n));
+	else if (n)
+		mlog(LOG_INFO, "conn %s: trap policies installed (%s)",
+		     cc->name, why);
+}
+
+static void remove_traps(struct engine *e, const struct conf_conn *cc,
+			 const char *why)
+{
+	if (!engine_trap_installed(e, &cc->conn))
+		return;
+	engine_trap_remove(e, &cc->conn);
+	mlog(LOG_INFO, "conn %s: trap policies removed (%s)", cc->name, why);
+}
+
+void on_demand_apply(struct engine *e, struct conf *nc)
+{
+	/* The new ones beside the old, then the old go: no gap. */
+	engine_traps_retire(e);
+	for (unsigned int i = 0; i < nc->n_conns; i++) {
+		const struct conf_conn *cc = &nc->conns[i];
+
+		if (cc->trap)
+			install(e, cc, "start = trap");
+		else if (action_trap(cc) &&
+			 has_sa(e, &cc->conn, NULL, IKESA_ESTABLISHED))
+			install(e, cc, "behind its SAs");
+	}
+	engine_traps_remove_retired(e);
+}
+
+void on_demand_event(struct engine *e, struct conf *conf,
+		     const struct engine_event *ev)
+{
+	struct engine_ike_view v;
+	const struct conf_conn *cc;
+	long i;
+
+	if ((ev->type != ENGINE_EV_IKE_UP && ev->type != ENGINE_EV_IKE_DOWN) ||
+	    !ev->sa)
+		return;
+	engine_ike_view(ev->sa, &v);
+	i = conf_index(conf, v.conn);
+	/* A connection of a replaced configuration: its traps went. */
+	if (i < 0 || &conf->conns[i].conn != v.conn)
+		return;
+	cc = &conf->conns[i];
+	if (ev->type == ENGINE_EV_IKE_UP) {
+		if (cc->trap)
+			install(e, cc, "start = trap");
+		else if (action_trap(cc))
+			install(e, cc, "behind its SAs");
+		return;
+	}
+	if (!engine_trap_installed(e, &cc->conn))
+		return;
+	if (cc->trap ||
+	    (ev->reason == ENGINE_R_TIMEOUT &&
+	     cc->dpd_action == CONF_ACTION_TRAP) ||
+	    (ev->reason == ENGINE_R_PEER &&
+	     cc->close_action == CONF_ACTION_TRAP)) {
+		if (ev->reason == ENGINE_R_TIMEOUT || ev->reason == ENGINE_R_PEER)
+			mlog(LOG_NOTICE, "conn %s: %s: its traffic waits on "
+			     "the trap (%s = trap)", cc->name,
+			     ev->reason == ENGINE_R_TIMEOUT ?
+			     "peer not answering (DPD)" :
+			     "IKE SA deleted by the peer",
+			     cc->trap ? "start" :
+			     ev->reason == ENGINE_R_TIMEOUT ? "dpd_action" :
+			     "close_action");
+		return;
+	}
+	/* Rekeyed, reauthenticated, replaced: another IKE SA carries on. */
+	if (ev->reason != ENGINE_R_LOCAL && ev->reason != ENGINE_R_TIMEOUT &&
+	    ev->reason != ENGINE_R_PEER)
+		return;
+	if (has_sa(e, v.conn, ev->sa, IKESA_ESTABLISHED))
+		return;
+	remove_traps(e, cc, "its IKE SA is gone");
+}
+
+struct ikesa *on_demand_acquire(struct engine *e, struct conf *conf,
+				struct retries *r,
+				const struct kernel_event *ev, uint64_t now)
+{
+	char s[IP_ADDR_STRLEN], d[IP_ADDR_STRLEN];
+	const struct conn_retry *run;
+	const struct conn *c = engine_trap_conn(e, ev->reqid);
+	long i;
+
+	ip_addr_str(&ev->sel.src, s, sizeof(s));
+	ip_addr_str(&ev->sel.dst, d, sizeof(d));
+	if (!c) {
+		mlog(LOG_DEBUG, "acquire %s -> %s, reqid %u: not ours", s, d,
+		     ev->reqid);
+		return NULL;
+	}
+	i = conf_index(conf, c);
+	if (i < 0 || &conf->conns[i].conn != c)
+		return NULL;
+	run = retry_get(r, (unsigned int)i);
+	if (has_sa(e, c, NULL, -1) ||
+	    (run && run->state != RETRY_IDLE)) {
+		mlog(LOG_DEBUG, "conn %s: acquire %s -> %s: under way already",
+		     c->name, s, d);
+		return NULL;
+	}
+	mlog(LOG_INFO, "conn %s: acquire %s -> %s (proto %u)", c->name,
+	     s, d, ev->sel.proto);
+	return retry_start(r, conf, (unsigned int)i, e, now, " on demand");
+}
+
+void on_demand_down(struct engine *e, const struct conf_conn *cc)
+{
+	remove_traps(e, cc, "ike down");
+}

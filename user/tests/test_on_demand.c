@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * On-demand connections (daemon/on_demand.c) on the harness's two
+ * engines and its clock: an acquire of the trap's reqid starts the
+ * connection once, whatever the acquires that follow while it comes up;
+ * an acquire of another reqid starts nothing; dpd_action = trap and
+ * close_action = trap put the trap behind the Child SAs when the IKE SA
+ * comes up and leave the policies to it when the peer dies or closes,
+ * where our own delete removes it; ike down removes start = trap's.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "daemon/on_demand.h"
+#include "daemon/retry.h"
+#include "engine/ike_sa.h"
+#include "engine/trap.h"
+#include "ike/constants.h"
+#include "harness.h"
+
+/* Side 0 is mifd, its one connection "home"; side 1 the peer. */
+struct rig {
+	struct world w;
+	struct conf conf;
+	struct conf_conn cc;
+	struct retries t;
+	uint64_t now;
+	bool peer_up;
+};
+
+static void on_event(void *ctx, const struct engine_event *ev)
+{
+	struct rig *r = ctx;
+
+	retry_event(&r->t, &r->conf, &r->w.e[0], ev, r->now);
+	on_demand_event(&r->w.e[0], &r->conf, ev);
+}
+
+static struct rig *rig_new(void)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+	struct engine_events ev;
+
+	assert_non_null(r);
+	for (int i = 0; i < 2; i++) {
+		struct world *w = &r->w;
+		struct engine_send s = { net_send, &w->p[i] };
+
+		w->f[i].b.ops = &fake_ops;
+		w->f[i].b.priv = &w->f[i];
+		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
+		w->p[i].w = w;
+		w->p[i].id = i;
+		make_conn(&w->c[i], i, IKE_DH_CURVE25519, true);
+		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
+	}
+	assert_int_equal(engine_add_conn(&r->w.e[1], &r->w.c[1]), 0);
+	r->w.c[0].retrans_base_ms = 100;
+	r->w.c[0].retrans_tries = 1;
+	r->cc.conn = r->w.c[0];
+	snprintf(r->cc.name, sizeof(r->cc.name), "home");
+	r->cc.conn.name = r->cc.name;
+	r->conf.conns = &r->cc;
+	r->conf.n_conns = 1;
+	assert_int_equal(engine_add_conn(&r->w.e[0], &r->cc.conn), 0);
+	assert_int_equal(retries_renew(&r->t, NULL, &r->conf), 0);
+	ev = (struct engine_events){ on_event, r };
+	engine_set_events(&r->w.e[0], &ev);
+	r->peer_up = true;
+	return r;
+}
+
+static void rig_free(struct rig *r)
+{
+	drop_all(&r->w);
+	engine_set_events(&r->w.e[0], NULL);
+	engine_free(&r->w.e[0]);
+	engine_free(&r->w.e[1]);
+	retries_free(&r->t);
+	free(r);
+}
+
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+	return !a ? b : !b ? a : a < b ? a : b;
+}
+
+static struct ikesa *established(struct rig *r)
+{
+	for (struct ikesa *sa = r->w.e[0].sas; sa; sa = sa->next)
+		if (sa->state == IKESA_ESTABLISHED)
+			return sa;
+	return NULL;
+}
+
+/* What the daemon's main loop does, until the clock reads until. */
+static void run_until(struct rig *r, uint64_t until)
+{
+	struct world *w = &r->w;
+
+	for (int guard = 0; guard < 100000; guard++) {
+		uint64_t d;
+
+		if (r->peer_up)
+			pump(w, r->now);
+		else
+			drop_all(w);
+		engine_tick(&w->e[0], r->now);
+		engine_tick(&w->e[1], r->now);
+		retry_run(&r->t, &r->conf, &w->e[0], r->now);
+		if (w->n)
+			continue;
+		d = earliest(engine_next_deadline(&w->e[0]),
+			     engine_next_deadline(&w->e[1]));
+		d = earliest(d, retry_next_deadline(&r->t));
+		if (!d || d > until) {
+			r->now = until;
+			return;
+		}
+		if (d > r->now)
+			r->now = d;
+	}
+	fail_msg("no end in sight");
+}
+
+/* The kernel's acquire of reqid, for a packet 10.1.0.1 -> 10.2.0.1. */
+static struct ikesa *acquire(struct rig *r, uint32_t reqid)
+{
+	struct kernel_event ev = { .type = KERNEL_EV_ACQUIRE, .reqid = reqid };
+
+	ev.sel.src.family = ev.sel.dst.family = AF_INET;
+	ev.sel.src.bytes[0] = ev.sel.dst.bytes[0] = 10;
+	return on_demand_acquire(&r->w.e[0], &r->conf, &r->t, &ev, r->now);
+}
+
+static uint32_t trap_reqid(struct rig *r)
+{
+	assert_non_null(r->w.e[0].traps);
+	return r->w.e[0].traps->tmpl.reqid;
+}
+
+static unsigned int n_ike(struct rig *r)
+{
+	unsigned int n = 0;
+
+	for (const struct ikesa *sa = r->w.e[0].sas; sa; sa = sa->next)
+		n += sa->state != IKESA_DEAD;
+	return n;
+}
+
+/* start = trap: one acquire starts it; the others, and strangers, nothing. */
+static void acquire_once(void **state)
+{
+	struct rig *r = rig_new();
+	uint32_t reqid;
+
+	r->cc.trap = true;
+	on_demand_apply(&r->w.e[0], &r->conf);
+	assert_true(engine_trap_installed(&r->w.e[0], &r->cc.conn));
+	assert_null(r->w.e[0].sas);
+	reqid = trap_reqid(r);
+	assert_null(acquire(r, reqid + 1));
+	assert_null(r->w.e[0].sas);
+
+	assert_non_null(acquire(r, reqid));
+	/* Held packets while it comes up: nothing more. */
+	assert_null(acquire(r, reqid));
+	assert_null(acquire(r, reqid));
+	assert_int_equal(n_ike(r), 1);
+	run_until(r, 100);
+	assert_non_null(established(r));
+	assert_null(acquire(r, reqid));
+	assert_int_equal(n_ike(r), 1);
+	assert_true(fake_points_at(&r->w.f[0], established(r)->children));
+
+	/* ike down: the trap goes with the SA's policies. */
+	on_demand_down(&r->w.e[0], &r->cc);
+	assert_false(engine_trap_installed(&r->w.e[0], &r->cc.conn));
+	assert_int_equal(engine_delete_ike(&r->w.e[0], established(r),
+					   r->now), 0);
+	run_until(r, 5000);
+	assert_int_equal(live_pols(&r->w.f[0]), 0);
+	rig_free(r);
+}
+
+/* A start = trap connection whose peer dies keeps its trap. */
+static void start_trap_peer_dies(void **state)
+{
+	struct rig *r = rig_new();
+
+	r->cc.trap = true;
+	r->cc.conn.dpd_ms = 5000;
+	on_demand_apply(&r->w.e[0], &r->conf);
+	assert_non_null(acquire(r, trap_reqid(r)));
+	run_until(r, 100);
+	assert_non_null(established(r));
+	r->peer_up = false;
+	run_until(r, 5400);
+	assert_null(established(r));
+	assert_true(engine_trap_installed(&r->w.e[0], &r->cc.conn));
+	assert_int_equal(live_pols(&r->w.f[0]), 3);
+	assert_true(fake_points_at(&r->w.f[0], &r->w.e[0].traps->tmpl));
+	/* The peer is back: the next packet brings it up again. */
+	r->peer_up = true;
+	assert_non_null(acquire(r, trap_reqid(r)));
+	run_until(r, 6000);
+	assert_non_null(established(r));
+	rig_free(r);
+}
+
+/* dpd_action = trap: behind the SAs once up, the policies' after DPD. */
+static void dpd_trap(void **state)
+{
+	struct rig *r = rig_new();
+
+	r->cc.dpd_action = CONF_ACTION_TRAP;
+	r->cc.conn.dpd_ms = 5000;
+	on_demand_apply(&r->w.e[0], &r->conf);
+	assert_false(engine_trap_installed(&r->w.e[0], &r->cc.conn));
+	retry_start(&r->t, &r->conf, 0, &r->w.e[0], r->now, "");
+	run_until(r, 100);
+	assert_non_null(established(r));
+	assert_true(engine_trap_installed(&r->w.e[0], &r->cc.conn));
+	assert_true(fake_points_at(&r->w.f[0], established(r)->children));
+	r->peer_up = false;
+	run_until(r, 5400);
+	assert_null(established(r));
+	assert_true(engine_trap_installed(&r->w.e[0], &r->cc.conn));
+	assert_int_equal(r->w.f[0].n_del_pol, 0);
+	assert_true(fake_points_at(&r->w.f[0], &r->w.e[0].traps->tmpl));
+	rig_free(r);
+}
+
+/*
+ * close_action = trap: the peer's Delete leaves the trap; with
+ * close_action = none it is removed (dpd_action = trap put it there).
+ */
+static void peer_close(enum conf_action close, bool kept)
+{
+	struct rig *r = rig_new();
+
+	r->cc.dpd_action = CONF_ACTION_TRAP;
+	r->cc.close_action = close;
+	retry_start(&r->t, &r->conf, 0, &r->w.e[0], r->now, "");
+	run_until(r, 100);
+	assert_true(engine_trap_installed(&r->w.e[0], &r->cc.conn));
+	assert_int_equal(engine_delete_ike(&r->w.e[1], only_sa(&r->w, 1),
+					   r->now), 0);
+	run_until(r, 5000);
+	assert_null(established(r));
+	assert_int_equal(engine_trap_installed(&r->w.e[0], &r->cc.conn), kept);
+	assert_int_equal(live_pols(&r->w.f[0]), kept ? 3 : 0);
+	rig_free(r);
+}
+
+static void close_trap(void **state)
+{
+	peer_close(CONF_ACTION_TRAP, true);
+}
+
+static void close_none(void **state)
+{
+	peer_close(CONF_ACTION_NONE, false);
+}
+
+/* Our own delete removes an action's trap. */
+static void local_delete(void **state)
+{
+	struct rig *r = rig_new();
+
+	r->cc.dpd_action = CONF_ACTION_TRAP;
+	r->cc.close_action = CONF_ACTION_TRAP;
+	retry_start(&r->t, &r->conf, 0, &r->w.e[0], r->now, "");
+	run_until(r, 100);
+	assert_true(engine_trap_installed(&r->w.e[0], &r->cc.conn));
+	assert_int_equal(engine_delete_ike(&r->w.e[0], established(r),
+					   r->now), 0);
+	run_until(r, 5000);
+	assert_false(engine_trap_installed(&r->w.e[0], &r->cc.conn));
+	assert_int_equal(live_pols(&r->w.f[0]), 0);
+	rig_free(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(acquire_once),
+		cmocka_unit_test(start_trap_peer_dies),
+		cmocka_unit_test(dpd_trap),
+		cmocka_unit_test(close_trap),
+		cmocka_unit_test(close_none),
+		cmocka_unit_test(local_delete),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
