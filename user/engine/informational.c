@@ -281,7 +281,7 @@ static void response(struct engine *e, struct ikesa *sa,
 	/* So is our add of an interface, if it was one. */
 	mif_add_response(sa, m->chain, m->now);
 	/* So is our move, or our return-routability check. */
-	mif_move_info_response(sa);
+	mif_move_info_response(sa, m);
 	/* Our UPDATE_SA_ADDRESSES, or our check of the peer's (MOBIKE). */
 	mobike_info_response(sa, m);
 	/* Or our MIF_ALTERNATES. */
