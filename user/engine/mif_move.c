@@ -595,7 +595,7 @@ static int start_check(struct notify_ctx *ctx, const struct mif_move *mv,
 	ck->mv = *mv;
 	/* From our address of the pair, to the new one. */
 	ret = rr_check_start(sa, &ck->rr, &move_rr_ops, ctx->msg, &c->local,
-			     new);
+			     sa->local_port, new, sa->remote_port);
 	if (!ret) {
 		request_set(sa, &ck->rs);
 		ck = NULL;

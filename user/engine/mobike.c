@@ -482,8 +482,9 @@ static int start_check(struct notify_ctx *ctx)
 		memcpy(ck->echo, pl->notify->data, pl->notify->len);
 		ck->echo_len = pl->notify->len;
 	}
+	/* Where it came from, address and port (a NAT's new mapping). */
 	ret = rr_check_start(sa, &ck->rr, &update_rr_ops, m, m->local,
-			     m->remote);
+			     m->local_port, m->remote, m->remote_port);
 	if (ret) {
 		free(ck);
 		return ret;

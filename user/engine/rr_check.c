@@ -18,7 +18,8 @@
 
 int rr_check_start(struct ikesa *sa, struct rr_check *ck,
 		   const struct rr_check_ops *ops, const struct engine_msg *m,
-		   const struct ip_addr *from, const struct ip_addr *to)
+		   const struct ip_addr *from, uint16_t from_port,
+		   const struct ip_addr *to, uint16_t to_port)
 {
 	struct ike_chain *chain = calloc(1, sizeof(*chain));
 	struct ike_notify n;
@@ -34,11 +35,12 @@ int rr_check_start(struct ikesa *sa, struct rr_check *ck,
 	ck->req_lport = m->local_port;
 	ck->req_rport = m->remote_port;
 	ck->to = *to;
+	ck->to_port = to_port;
 	ck->done = false;
 	ikesa_notify(&n, IKE_N_COOKIE2, ck->cookie, sizeof(ck->cookie));
 	ike_chain_add(chain, IKE_PL_NOTIFY, &n, &err);
-	ret = ikesa_request_away(sa, m->now, IKE_EXCH_INFORMATIONAL, chain,
-				 from, to);
+	ret = ikesa_request_to(sa, m->now, IKE_EXCH_INFORMATIONAL, chain,
+			       from, from_port, to, to_port);
 out:
 	if (chain)
 		ike_chain_free(chain);
@@ -59,10 +61,13 @@ void rr_check_response(struct ikesa *sa, struct rr_check *ck,
 	ck->done = true;	/* answered, one way or the other */
 	if (!pl || pl->notify->len != sizeof(ck->cookie) ||
 	    memcmp(pl->notify->data, ck->cookie, sizeof(ck->cookie)) ||
-	    !ip_addr_equal(m->remote, &ck->to)) {
+	    !ip_addr_equal(m->remote, &ck->to) ||
+	    m->remote_port != ck->to_port) {
 		snprintf(why, sizeof(why), "the return-routability check "
-			 "failed: the answer came from %s, or without our "
-			 "COOKIE2", ip_addr_str(m->remote, from, sizeof(from)));
+			 "failed: the answer came from %s port %u, or without "
+			 "our COOKIE2", ip_addr_str(m->remote, from,
+						    sizeof(from)),
+			 m->remote_port);
 		ck->ops->failed(sa, ck, why);
 		return;
 	}

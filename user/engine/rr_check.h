@@ -6,8 +6,9 @@
  *
  * The peer's request that names the new address is held, unanswered:
  * an INFORMATIONAL request with a COOKIE2 of ours goes to the new
- * address, sent and resent there RR_CHECK_SENDS times. Its answer must
- * echo the cookie and come from where the check went: the new address
+ * address and port, sent and resent there RR_CHECK_SENDS times. Its
+ * answer must echo the cookie and come from where the check went (a
+ * NAT's new port as much as a new address): the new address
  * is routable, else the check failed. Either way the held request is
  * then answered where it came from. A check that goes unanswered is
  * sent on to the IKE SA's own pair, where it is answered in time (its
@@ -54,6 +55,7 @@ struct rr_check {
 	uint16_t req_lport, req_rport;
 	/* Where the check goes: its answer must come from there. */
 	struct ip_addr to;
+	uint16_t to_port;
 	uint8_t cookie[RR_CHECK_COOKIE_LEN];
 	bool done;			/* routable or failed, answered */
 };
@@ -62,14 +64,16 @@ struct rr_check {
 #define rr_check_owner(ck, type, member) request_of(ck, type, member)
 
 /*
- * Hold the request m and send the check from our address from to the
- * peer's address to. 0, or -errno (nothing sent). On 0 the check is
+ * Hold the request m and send the check from our address and port
+ * from, from_port to the peer's to, to_port (where its answer must come
+ * from). 0, or -errno (nothing sent). On 0 the check is
  * sa's request in flight: the caller attaches its state (request_set())
  * and defers its answer to m.
  */
 int rr_check_start(struct ikesa *sa, struct rr_check *ck,
 		   const struct rr_check_ops *ops, const struct engine_msg *m,
-		   const struct ip_addr *from, const struct ip_addr *to);
+		   const struct ip_addr *from, uint16_t from_port,
+		   const struct ip_addr *to, uint16_t to_port);
 /* The answer m to the check: routable or failed (once). */
 void rr_check_response(struct ikesa *sa, struct rr_check *ck,
 		       const struct engine_msg *m);
