@@ -189,27 +189,19 @@ int mif_move_carry_out(struct ikesa *sa, const struct ip_addr *old,
 /* Requester. */
 
 struct move_req {
-	struct request_state rs;
+	struct request_state rs;	/* first: request_free_plain() */
 	struct mif_move mv;
 	unsigned int tries;	/* sent before this one */
 	bool answered;
 };
 
-static void move_req_free(struct ikesa *sa, struct request_state *st)
-{
-	(void)sa;
-	free(request_of(st, struct move_req, rs));
-}
-
 static const struct request_ops move_req_ops = {
-	.free = move_req_free,
+	.free = request_free_plain,
 };
 
 static struct move_req *move_req(const struct ikesa *sa)
 {
-	struct request_state *st = request_get(sa, &move_req_ops);
-
-	return st ? request_of(st, struct move_req, rs) : NULL;
+	return request_get_as(sa, &move_req_ops, struct move_req);
 }
 
 /*
@@ -457,26 +449,18 @@ static void unacceptable_response(struct notify_ctx *ctx,
 
 /* The peer's move to a new address of its own, while it is checked. */
 struct move_check {
-	struct request_state rs;
+	struct request_state rs;	/* first: request_free_plain() */
 	struct rr_check rr;
 	struct mif_move mv;
 };
 
-static void move_check_free(struct ikesa *sa, struct request_state *st)
-{
-	(void)sa;
-	free(request_of(st, struct move_check, rs));
-}
-
 static const struct request_ops move_check_ops = {
-	.free = move_check_free,
+	.free = request_free_plain,
 };
 
 static struct move_check *move_check(const struct ikesa *sa)
 {
-	struct request_state *st = request_get(sa, &move_check_ops);
-
-	return st ? request_of(st, struct move_check, rs) : NULL;
+	return request_get_as(sa, &move_check_ops, struct move_check);
 }
 
 /* Answer a checked move: its echo, or MIF_UNACCEPTABLE_MOVE. */

@@ -229,21 +229,13 @@ static void natd_check(struct ikesa *sa, const struct engine_msg *m)
 /* Initiator. */
 
 struct update_req {
-	struct request_state rs;
+	struct request_state rs;	/* first: request_free_plain() */
 	struct ip_addr old, new;
 	uint8_t cookie[MOBIKE_COOKIE2_LEN];
 };
 
-static void update_req_free(struct ikesa *sa, struct request_state *st)
-{
-	struct update_req *u = request_of(st, struct update_req, rs);
-
-	(void)sa;
-	free(u);
-}
-
 static const struct request_ops update_req_ops = {
-	.free = update_req_free,
+	.free = request_free_plain,
 };
 
 static void log_pair(struct ikesa *sa, int level, const char *what,
@@ -418,21 +410,15 @@ void mobike_addrs_lost(struct engine *e, const struct ip_addr *lost,
 /* Responder: the return-routability check of a new address. */
 
 struct update_check {
-	struct request_state rs;
+	struct request_state rs;	/* first: request_free_plain() */
 	struct rr_check rr;	/* of the UPDATE_SA_ADDRESSES it holds */
 	uint8_t echo[MOBIKE_COOKIE2_MAX];	/* the initiator's COOKIE2 */
 	size_t echo_len;
 	bool natd;		/* the request had NAT detection */
 };
 
-static void update_check_free(struct ikesa *sa, struct request_state *st)
-{
-	(void)sa;
-	free(request_of(st, struct update_check, rs));
-}
-
 static const struct request_ops update_check_ops = {
-	.free = update_check_free,
+	.free = request_free_plain,
 };
 
 /* Answer the UPDATE_SA_ADDRESSES of ck: done, or UNACCEPTABLE_ADDRESSES. */
@@ -652,22 +638,21 @@ static void update_response(struct ikesa *sa, struct update_req *u,
 
 void mobike_info_response(struct ikesa *sa, const struct engine_msg *m)
 {
-	struct request_state *st = request_get(sa, &update_req_ops);
+	struct update_req *u = request_get_as(sa, &update_req_ops,
+					      struct update_req);
+	struct update_check *ck = request_get_as(sa, &update_check_ops,
+						 struct update_check);
 
-	if (st) {
-		update_response(sa, request_of(st, struct update_req, rs), m);
-		return;
-	}
-	st = request_get(sa, &update_check_ops);
-	if (st)
-		rr_check_response(sa, &request_of(st, struct update_check,
-						  rs)->rr, m);
+	if (u)
+		update_response(sa, u, m);
+	else if (ck)
+		rr_check_response(sa, &ck->rr, m);
 }
 
 bool mobike_check_timeout(struct ikesa *sa, uint64_t now)
 {
-	struct request_state *st = request_get(sa, &update_check_ops);
+	struct update_check *ck = request_get_as(sa, &update_check_ops,
+						 struct update_check);
 
-	return st && rr_check_timeout(sa, &request_of(st, struct update_check,
-						      rs)->rr, now);
+	return ck && rr_check_timeout(sa, &ck->rr, now);
 }
