@@ -550,7 +550,7 @@ static void check_failed(struct ikesa *sa, struct rr_check *rr,
 {
 	struct move_check *ck = rr_check_owner(rr, struct move_check, rr);
 	struct ip_addr old, new;
-	char refused[160];
+	char refused[224];
 
 	move_addrs(&ck->mv, &old, &new);
 	snprintf(refused, sizeof(refused), "refused: %s", why);

@@ -53,9 +53,8 @@ void rr_check_response(struct ikesa *sa, struct rr_check *ck,
 {
 	const struct ike_payload *pl = ike_chain_find_notify(m->chain,
 							     IKE_N_COOKIE2);
-	char from[IP_ADDR_STRLEN], why[128];
+	char from[IP_ADDR_STRLEN], why[192];
 
-	(void)sa;
 	if (ck->done)
 		return;
 	ck->done = true;	/* answered, one way or the other */
