@@ -42,10 +42,12 @@ struct ikesa_request {
 	struct request_state *state;	/* NULL: nothing to remember */
 	/*
 	 * Sent, and resent, from local to remote instead of the IKE SA's
-	 * pair (a return-routability check, mif_move.h); ports the SA's.
+	 * pair (a return-routability check, rr_check.h); at lport and
+	 * rport, 0: the IKE SA's.
 	 */
 	bool away;
 	struct ip_addr local, remote;
+	uint16_t lport, rport;
 };
 
 /*
@@ -261,6 +263,11 @@ int ikesa_request_away(struct ikesa *sa, uint64_t now, uint8_t exchange,
 		       const struct ike_chain *inner,
 		       const struct ip_addr *local,
 		       const struct ip_addr *remote);
+/* The same, at the ports lport and rport (0: the IKE SA's). */
+int ikesa_request_to(struct ikesa *sa, uint64_t now, uint8_t exchange,
+		     const struct ike_chain *inner,
+		     const struct ip_addr *local, uint16_t lport,
+		     const struct ip_addr *remote, uint16_t rport);
 /* Send our request in flight again, where it went. */
 void ikesa_resend_request(struct ikesa *sa);
 /* Answer request msg_id; the answer is kept for replays. */

@@ -24,25 +24,18 @@ struct info_msg {
 
 /* Our INFORMATIONAL request: the Child SAs it deletes. */
 struct info_request {
-	struct request_state rs;
+	struct request_state rs;	/* first: request_free_plain() */
 	unsigned int n_spis;
 	uint32_t spis[IKE_DELETE_MAX_SPIS];	/* their spi_in */
 };
 
-static void info_request_free(struct ikesa *sa, struct request_state *st)
-{
-	free(request_of(st, struct info_request, rs));
-}
-
 static const struct request_ops info_request_ops = {
-	.free = info_request_free,
+	.free = request_free_plain,
 };
 
 static struct info_request *info_request(const struct ikesa *sa)
 {
-	struct request_state *st = request_get(sa, &info_request_ops);
-
-	return st ? request_of(st, struct info_request, rs) : NULL;
+	return request_get_as(sa, &info_request_ops, struct info_request);
 }
 
 bool informational_deletes(const struct ikesa *sa, uint32_t spi)
@@ -281,7 +274,7 @@ static void response(struct engine *e, struct ikesa *sa,
 	/* So is our add of an interface, if it was one. */
 	mif_add_response(sa, m->chain, m->now);
 	/* So is our move, or our return-routability check. */
-	mif_move_info_response(sa);
+	mif_move_info_response(sa, m);
 	/* Our UPDATE_SA_ADDRESSES, or our check of the peer's (MOBIKE). */
 	mobike_info_response(sa, m);
 	/* Or our MIF_ALTERNATES. */

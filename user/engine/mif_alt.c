@@ -127,18 +127,12 @@ static bool uses(const struct ikesa *sa, const struct ip_addr *a)
 
 /* Our MIF_ALTERNATES in flight: the list it tells. */
 struct alt_request {
-	struct request_state rs;
+	struct request_state rs;	/* first: request_free_plain() */
 	struct mif_alt_list l;
 };
 
-static void alt_request_free(struct ikesa *sa, struct request_state *st)
-{
-	(void)sa;
-	free(request_of(st, struct alt_request, rs));
-}
-
 static const struct request_ops alt_request_ops = {
-	.free = alt_request_free,
+	.free = request_free_plain,
 };
 
 /* The checks of our list: NULL, or why it is refused. */
@@ -279,13 +273,12 @@ int mif_alt_ours(const struct ikesa *sa, const struct ip_addr *addr,
 
 void mif_alt_response(struct ikesa *sa, const struct ike_chain *resp)
 {
-	struct request_state *st = request_get(sa, &alt_request_ops);
-	struct alt_request *ar;
+	struct alt_request *ar = request_get_as(sa, &alt_request_ops,
+						struct alt_request);
 	char a[IP_ADDR_STRLEN];
 
-	if (!st)
+	if (!ar)
 		return;
-	ar = request_of(st, struct alt_request, rs);
 	ip_addr_str(&ar->l.addr, a, sizeof(a));
 	/*
 	 * Refused: our kernel keeps the list all the same (it is ours to

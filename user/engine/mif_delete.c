@@ -19,17 +19,12 @@
 
 /* Our MIF_DELETE_INTERFACE in flight: the address it withdraws. */
 struct del_request {
-	struct request_state rs;
+	struct request_state rs;	/* first: request_free_plain() */
 	struct ip_addr addr;
 };
 
-static void del_request_free(struct ikesa *sa, struct request_state *st)
-{
-	free(request_of(st, struct del_request, rs));
-}
-
 static const struct request_ops del_request_ops = {
-	.free = del_request_free,
+	.free = request_free_plain,
 };
 
 static uint8_t mif_family(const struct ip_addr *a)
@@ -322,13 +317,12 @@ bool mif_delete_tick(struct ikesa *sa, uint64_t now)
 
 void mif_delete_response(struct ikesa *sa, const struct ike_chain *resp)
 {
-	struct request_state *st = request_get(sa, &del_request_ops);
-	struct del_request *dr;
+	struct del_request *dr = request_get_as(sa, &del_request_ops,
+						struct del_request);
 	char buf[IP_ADDR_STRLEN];
 
-	if (!st)
+	if (!dr)
 		return;
-	dr = request_of(st, struct del_request, rs);
 	ip_addr_str(&dr->addr, buf, sizeof(buf));
 	if (ike_chain_find_notify(resp, IKE_N_MIF_UNACCEPTABLE_MOVE)) {
 		engine_logf(sa->engine, ENGINE_LOG_WARNING, sa, "the peer "

@@ -24,6 +24,7 @@
 #include "engine/mif_move.h"
 #include "engine/mobike.h"
 #include "engine/notify_table.h"
+#include "engine/rr_check.h"
 #include "ike/constants.h"
 
 static uint8_t mif_family(int family)
@@ -188,27 +189,19 @@ int mif_move_carry_out(struct ikesa *sa, const struct ip_addr *old,
 /* Requester. */
 
 struct move_req {
-	struct request_state rs;
+	struct request_state rs;	/* first: request_free_plain() */
 	struct mif_move mv;
 	unsigned int tries;	/* sent before this one */
 	bool answered;
 };
 
-static void move_req_free(struct ikesa *sa, struct request_state *st)
-{
-	(void)sa;
-	free(request_of(st, struct move_req, rs));
-}
-
 static const struct request_ops move_req_ops = {
-	.free = move_req_free,
+	.free = request_free_plain,
 };
 
 static struct move_req *move_req(const struct ikesa *sa)
 {
-	struct request_state *st = request_get(sa, &move_req_ops);
-
-	return st ? request_of(st, struct move_req, rs) : NULL;
+	return request_get_as(sa, &move_req_ops, struct move_req);
 }
 
 /*
@@ -454,36 +447,23 @@ static void unacceptable_response(struct notify_ctx *ctx,
 
 /* Responder. */
 
+/* The peer's move to a new address of its own, while it is checked. */
 struct move_check {
-	struct request_state rs;
+	struct request_state rs;	/* first: request_free_plain() */
+	struct rr_check rr;
 	struct mif_move mv;
-	uint32_t msg_id;		/* the MIF_MOVE request to answer */
-	struct ip_addr req_local, req_remote;	/* where it came */
-	uint16_t req_lport, req_rport;
-	uint8_t cookie[MIF_MOVE_COOKIE2_LEN];
-	bool failed;			/* answered: refused */
 };
 
-static void move_check_free(struct ikesa *sa, struct request_state *st)
-{
-	struct move_check *ck = request_of(st, struct move_check, rs);
-
-	(void)sa;
-	free(ck);
-}
-
 static const struct request_ops move_check_ops = {
-	.free = move_check_free,
+	.free = request_free_plain,
 };
 
 static struct move_check *move_check(const struct ikesa *sa)
 {
-	struct request_state *st = request_get(sa, &move_check_ops);
-
-	return st ? request_of(st, struct move_check, rs) : NULL;
+	return request_get_as(sa, &move_check_ops, struct move_check);
 }
 
-/* Answer a checked move later: its echo, or MIF_UNACCEPTABLE_MOVE. */
+/* Answer a checked move: its echo, or MIF_UNACCEPTABLE_MOVE. */
 static void answer_later(struct ikesa *sa, struct move_check *ck, bool ok)
 {
 	struct ike_chain *chain = calloc(1, sizeof(*chain));
@@ -499,9 +479,7 @@ static void answer_later(struct ikesa *sa, struct move_check *ck, bool ok)
 	else
 		ikesa_notify(&n, IKE_N_MIF_UNACCEPTABLE_MOVE, NULL, 0);
 	ike_chain_add(chain, IKE_PL_NOTIFY, &n, &err);
-	ikesa_respond_to(sa, IKE_EXCH_INFORMATIONAL, ck->msg_id, chain,
-			 &ck->req_local, ck->req_lport, &ck->req_remote,
-			 ck->req_rport);
+	rr_check_answer(sa, &ck->rr, chain);
 	ike_writer_free(&w);
 	ike_chain_free(chain);
 	free(chain);
@@ -551,34 +529,57 @@ static bool rate_ok(struct mif_move_sa *q, uint64_t now)
 	return true;
 }
 
+/* The new address answered the check: move, and echo the move. */
+static void check_routable(struct ikesa *sa, struct rr_check *rr)
+{
+	struct move_check *ck = rr_check_owner(rr, struct move_check, rr);
+	struct ip_addr old, new;
+
+	move_addrs(&ck->mv, &old, &new);
+	if (carry_out(sa, &old, &new, false, ck->mv.new_id)) {
+		log_move(sa, ENGINE_LOG_WARNING, "the peer's MIF_MOVE", &old,
+			 &new, "refused: the kernel refused");
+		answer_later(sa, ck, false);
+		return;
+	}
+	answer_later(sa, ck, true);
+}
+
+static void check_failed(struct ikesa *sa, struct rr_check *rr,
+			 const char *why)
+{
+	struct move_check *ck = rr_check_owner(rr, struct move_check, rr);
+	struct ip_addr old, new;
+	char refused[224];
+
+	move_addrs(&ck->mv, &old, &new);
+	snprintf(refused, sizeof(refused), "refused: %s", why);
+	log_move(sa, ENGINE_LOG_WARNING, "the peer's MIF_MOVE", &old, &new,
+		 refused);
+	answer_later(sa, ck, false);
+}
+
+static const struct rr_check_ops move_rr_ops = {
+	.routable = check_routable,
+	.failed = check_failed,
+};
+
 /* Send the COOKIE2 check to the requester's new address; defer. */
 static int start_check(struct notify_ctx *ctx, const struct mif_move *mv,
 		       const struct ip_addr *old, const struct ip_addr *new)
 {
 	struct ikesa *sa = ctx->sa;
-	const struct engine_msg *m = ctx->msg;
-	struct ike_chain *chain = calloc(1, sizeof(*chain));
 	struct move_check *ck = calloc(1, sizeof(*ck));
 	const struct childsa *c = holder(sa, old, false);
-	struct ike_notify n;
-	struct ike_error err;
 	int ret = -ENOMEM;
 
-	if (!chain || !ck || !c ||
-	    random_key(ck->cookie, sizeof(ck->cookie)))
+	if (!ck || !c)
 		goto out;
 	ck->rs.ops = &move_check_ops;
 	ck->mv = *mv;
-	ck->msg_id = m->hdr->msg_id;
-	ck->req_local = *m->local;
-	ck->req_remote = *m->remote;
-	ck->req_lport = m->local_port;
-	ck->req_rport = m->remote_port;
-	ikesa_notify(&n, IKE_N_COOKIE2, ck->cookie, sizeof(ck->cookie));
-	ike_chain_add(chain, IKE_PL_NOTIFY, &n, &err);
 	/* From our address of the pair, to the new one. */
-	ret = ikesa_request_away(sa, m->now, IKE_EXCH_INFORMATIONAL, chain,
-				 &c->local, new);
+	ret = rr_check_start(sa, &ck->rr, &move_rr_ops, ctx->msg, &c->local,
+			     sa->local_port, new, sa->remote_port);
 	if (!ret) {
 		request_set(sa, &ck->rs);
 		ck = NULL;
@@ -587,9 +588,6 @@ static int start_check(struct notify_ctx *ctx, const struct mif_move *mv,
 			 "checking the new address (COOKIE2)");
 	}
 out:
-	if (chain)
-		ike_chain_free(chain);
-	free(chain);
 	free(ck);
 	return ret;
 }
@@ -692,98 +690,23 @@ const struct notify_entry notify_mif_unacceptable_move = {
 	.handle = unacceptable_response,
 };
 
-/*
- * COOKIE2 in a request: echo it (RFC 4555 §3.5), from where the request
- * came. In a response: the answer to our check, from the new address.
- */
-static void cookie2_request(struct notify_ctx *ctx,
-			    const struct ike_notify *n)
-{
-	struct ike_error err;
-
-	if (n->len > sizeof(ctx->mif->cookie2_data))
-		return;
-	memcpy(ctx->mif->cookie2_data, n->data, n->len);
-	ikesa_notify(&ctx->mif->cookie2, IKE_N_COOKIE2,
-		     ctx->mif->cookie2_data, n->len);
-	ike_chain_add(ctx->out, IKE_PL_NOTIFY, &ctx->mif->cookie2, &err);
-}
-
-static void cookie2_response(struct notify_ctx *ctx,
-			     const struct ike_notify *n)
-{
-	struct ikesa *sa = ctx->sa;
-	struct move_check *ck = move_check(sa);
-	struct ip_addr old, new;
-	char from[IP_ADDR_STRLEN];
-
-	if (!ck || ck->failed)
-		return;
-	move_addrs(&ck->mv, &old, &new);
-	ck->failed = true;	/* answered, one way or the other */
-	if (n->len != sizeof(ck->cookie) ||
-	    memcmp(n->data, ck->cookie, sizeof(ck->cookie)) ||
-	    !ip_addr_equal(ctx->msg->remote, &new)) {
-		ip_addr_str(ctx->msg->remote, from, sizeof(from));
-		engine_logf(sa->engine, ENGINE_LOG_WARNING, sa, "return-"
-			    "routability check failed: the answer came from "
-			    "%s, or with another cookie", from);
-		log_move(sa, ENGINE_LOG_WARNING, "the peer's MIF_MOVE", &old,
-			 &new, "refused: the new address did not answer");
-		answer_later(sa, ck, false);
-		return;
-	}
-	if (carry_out(sa, &old, &new, false, ck->mv.new_id)) {
-		log_move(sa, ENGINE_LOG_WARNING, "the peer's MIF_MOVE", &old,
-			 &new, "refused: the kernel refused");
-		answer_later(sa, ck, false);
-		return;
-	}
-	answer_later(sa, ck, true);
-}
-
-static void cookie2_notify(struct notify_ctx *ctx, const struct ike_notify *n)
-{
-	if (ctx->response)
-		cookie2_response(ctx, n);
-	else
-		cookie2_request(ctx, n);
-}
-
-const struct notify_entry notify_cookie2 = {
-	.type = IKE_N_COOKIE2,
-	.where = NOTIFY_IN_INFO_REQ | NOTIFY_IN_INFO_RESP,
-	.handle = cookie2_notify,
-};
-
 bool mif_move_check_timeout(struct ikesa *sa, uint64_t now)
 {
 	struct move_check *ck = move_check(sa);
-	struct ip_addr old, new;
 
-	if (!ck || ck->failed ||
-	    (sa->req.tries + 1 < MIF_MOVE_CHECK_SENDS &&
-	     sa->req.tries < sa->conn->retrans_tries))
-		return false;
-	move_addrs(&ck->mv, &old, &new);
-	log_move(sa, ENGINE_LOG_WARNING, "the peer's MIF_MOVE", &old, &new,
-		 "refused: the new address did not answer the "
-		 "return-routability check");
-	ck->failed = true;
-	answer_later(sa, ck, false);
-	/* The message ID must still be answered: on the IKE SA's pair. */
-	sa->req.away = false;
-	sa->req.tries = 0;
-	sa->req.deadline = now + sa->conn->retrans_base_ms;
-	ikesa_resend_request(sa);
-	return true;
+	return ck && rr_check_timeout(sa, &ck->rr, now);
 }
 
-void mif_move_info_response(struct ikesa *sa)
+void mif_move_info_response(struct ikesa *sa, const struct engine_msg *m)
 {
+	struct move_check *ck = move_check(sa);
 	struct move_req *st = move_req(sa);
 	struct ip_addr old, new;
 
+	if (ck) {
+		rr_check_response(sa, &ck->rr, m);
+		return;
+	}
 	if (!st || st->answered)
 		return;
 	move_addrs(&st->mv, &old, &new);

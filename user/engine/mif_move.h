@@ -16,6 +16,7 @@
 #include "addr.h"
 #include "ike/mif_move.h"
 
+struct engine_msg;
 struct ikesa;
 
 /* Our moves waiting for the request window, per IKE SA. */
@@ -23,12 +24,6 @@ struct ikesa;
 /* The responder takes at most this many moves per IKE SA per second. */
 #define MIF_MOVE_RATE		4
 #define MIF_MOVE_RATE_MS	1000
-/*
- * A return-routability check is sent this many times to the new
- * address (the IKE SA's retransmission intervals) before it fails.
- */
-#define MIF_MOVE_CHECK_SENDS	3
-#define MIF_MOVE_COOKIE2_LEN	16
 
 /* In struct mif_sa (engine/mif.h). */
 /*
@@ -81,13 +76,15 @@ uint64_t mif_move_deadline(const struct ikesa *sa);
 /* Send the next queued move if the window is free: true if sent. */
 bool mif_move_tick(struct ikesa *sa, uint64_t now);
 /*
- * The retransmission timer of sa's request fired: if it is a
- * return-routability check that has had its sends, refuse the move and
- * send the check on to the IKE SA's own pair (the message ID must be
- * answered); true if handled.
+ * The retransmission timer of sa's request fired: if it is the
+ * return-routability check of a move (rr_check.h) that has had its
+ * sends, refuse the move; true if handled.
  */
 bool mif_move_check_timeout(struct ikesa *sa, uint64_t now);
-/* INFORMATIONAL: the answer to our request came; after its notifies. */
-void mif_move_info_response(struct ikesa *sa);
+/*
+ * INFORMATIONAL: the answer m to our request came (our move, or our
+ * check of the peer's); after its notifies.
+ */
+void mif_move_info_response(struct ikesa *sa, const struct engine_msg *m);
 
 #endif

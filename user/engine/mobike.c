@@ -14,6 +14,7 @@
 #include "engine/mif_move.h"
 #include "engine/mobike.h"
 #include "engine/notify_table.h"
+#include "engine/rr_check.h"
 #include "ike/constants.h"
 #include "ike/mobike.h"
 
@@ -228,21 +229,13 @@ static void natd_check(struct ikesa *sa, const struct engine_msg *m)
 /* Initiator. */
 
 struct update_req {
-	struct request_state rs;
+	struct request_state rs;	/* first: request_free_plain() */
 	struct ip_addr old, new;
 	uint8_t cookie[MOBIKE_COOKIE2_LEN];
 };
 
-static void update_req_free(struct ikesa *sa, struct request_state *st)
-{
-	struct update_req *u = request_of(st, struct update_req, rs);
-
-	(void)sa;
-	free(u);
-}
-
 static const struct request_ops update_req_ops = {
-	.free = update_req_free,
+	.free = request_free_plain,
 };
 
 static void log_pair(struct ikesa *sa, int level, const char *what,
@@ -417,36 +410,26 @@ void mobike_addrs_lost(struct engine *e, const struct ip_addr *lost,
 /* Responder: the return-routability check of a new address. */
 
 struct update_check {
-	struct request_state rs;
-	uint32_t msg_id;		/* the UPDATE_SA_ADDRESSES to answer */
-	struct ip_addr req_local, req_remote;	/* where it came */
-	uint16_t req_lport, req_rport;
-	uint8_t cookie[MOBIKE_COOKIE2_LEN];	/* ours, in the check */
+	struct request_state rs;	/* first: request_free_plain() */
+	struct rr_check rr;	/* of the UPDATE_SA_ADDRESSES it holds */
 	uint8_t echo[MOBIKE_COOKIE2_MAX];	/* the initiator's COOKIE2 */
 	size_t echo_len;
 	bool natd;		/* the request had NAT detection */
-	bool done;		/* answered */
 };
 
-static void update_check_free(struct ikesa *sa, struct request_state *st)
-{
-	(void)sa;
-	free(request_of(st, struct update_check, rs));
-}
-
 static const struct request_ops update_check_ops = {
-	.free = update_check_free,
+	.free = request_free_plain,
 };
 
 /* Answer the UPDATE_SA_ADDRESSES of ck: done, or UNACCEPTABLE_ADDRESSES. */
 static void answer(struct ikesa *sa, struct update_check *ck, bool ok)
 {
+	const struct rr_check *rr = &ck->rr;
 	struct ike_chain *chain = calloc(1, sizeof(*chain));
 	struct nat_notifies nn;
 	struct ike_notify n[2];
 	struct ike_error err;
 
-	ck->done = true;
 	if (!chain)
 		return;
 	if (!ok) {
@@ -454,18 +437,18 @@ static void answer(struct ikesa *sa, struct update_check *ck, bool ok)
 		ike_chain_add(chain, IKE_PL_NOTIFY, &n[0], &err);
 	}
 	if (ck->natd)
-		natd_add(sa, chain, &nn, &ck->req_local, ck->req_lport,
-			 &ck->req_remote, ck->req_rport);
+		natd_add(sa, chain, &nn, &rr->req_local, rr->req_lport,
+			 &rr->req_remote, rr->req_rport);
 	if (ck->echo_len) {
 		ikesa_notify(&n[1], IKE_N_COOKIE2, ck->echo, ck->echo_len);
 		ike_chain_add(chain, IKE_PL_NOTIFY, &n[1], &err);
 	}
-	ikesa_respond_to(sa, IKE_EXCH_INFORMATIONAL, ck->msg_id, chain,
-			 &ck->req_local, ck->req_lport, &ck->req_remote,
-			 ck->req_rport);
+	rr_check_answer(sa, rr, chain);
 	ike_chain_free(chain);
 	free(chain);
 }
+
+static const struct rr_check_ops update_rr_ops;
 
 /* Send the COOKIE2 check to where the update came from; defer. */
 static int start_check(struct notify_ctx *ctx)
@@ -473,43 +456,30 @@ static int start_check(struct notify_ctx *ctx)
 	struct ikesa *sa = ctx->sa;
 	const struct engine_msg *m = ctx->msg;
 	const struct ike_payload *pl;
-	struct ike_chain *chain = calloc(1, sizeof(*chain));
 	struct update_check *ck = calloc(1, sizeof(*ck));
-	struct ike_notify n;
-	struct ike_error err;
-	int ret = -ENOMEM;
+	int ret;
 
-	if (!chain || !ck || random_key(ck->cookie, sizeof(ck->cookie)))
-		goto out;
+	if (!ck)
+		return -ENOMEM;
 	ck->rs.ops = &update_check_ops;
-	ck->msg_id = m->hdr->msg_id;
-	ck->req_local = *m->local;
-	ck->req_remote = *m->remote;
-	ck->req_lport = m->local_port;
-	ck->req_rport = m->remote_port;
 	ck->natd = has_natd(m->chain);
 	pl = ike_chain_find_notify(m->chain, IKE_N_COOKIE2);
 	if (pl && mobike_cookie2_len_ok(pl->notify->len)) {
 		memcpy(ck->echo, pl->notify->data, pl->notify->len);
 		ck->echo_len = pl->notify->len;
 	}
-	ikesa_notify(&n, IKE_N_COOKIE2, ck->cookie, sizeof(ck->cookie));
-	ike_chain_add(chain, IKE_PL_NOTIFY, &n, &err);
-	ret = ikesa_request_away(sa, m->now, IKE_EXCH_INFORMATIONAL, chain,
-				 m->local, m->remote);
-	if (!ret) {
-		request_set(sa, &ck->rs);
-		ck = NULL;
-		ctx->defer = true;
-		log_pair(sa, ENGINE_LOG_INFO, "the peer moves", &sa->remote,
-			 m->remote, "checking the new address (COOKIE2)");
+	/* Where it came from, address and port (a NAT's new mapping). */
+	ret = rr_check_start(sa, &ck->rr, &update_rr_ops, m, m->local,
+			     m->local_port, m->remote, m->remote_port);
+	if (ret) {
+		free(ck);
+		return ret;
 	}
-out:
-	if (chain)
-		ike_chain_free(chain);
-	free(chain);
-	free(ck);
-	return ret;
+	request_set(sa, &ck->rs);
+	ctx->defer = true;
+	log_pair(sa, ENGINE_LOG_INFO, "the peer moves", &sa->remote,
+		 m->remote, "checking the new address (COOKIE2)");
+	return 0;
 }
 
 static void refuse(struct notify_ctx *ctx, const char *why)
@@ -588,41 +558,46 @@ const struct notify_entry notify_no_additional_addresses = {
 	.where = NOTIFY_IN_AUTH_REQ | NOTIFY_IN_AUTH_RESP | NOTIFY_IN_INFO_REQ,
 };
 
-/* The check answered: move the IKE SA and its Child SAs, then answer. */
-static void check_response(struct ikesa *sa, struct update_check *ck,
-			   const struct engine_msg *m)
+/* The new address answered: move the IKE SA and its Child SAs, answer. */
+static void check_routable(struct ikesa *sa, struct rr_check *rr)
 {
-	const struct ike_payload *pl = ike_chain_find_notify(m->chain,
-							     IKE_N_COOKIE2);
+	struct update_check *ck = rr_check_owner(rr, struct update_check,
+						 rr);
 	struct ip_addr old_remote = sa->remote, old_local = sa->local;
 
-	if (!pl || pl->notify->len != sizeof(ck->cookie) ||
-	    memcmp(pl->notify->data, ck->cookie, sizeof(ck->cookie)) ||
-	    !ip_addr_equal(m->remote, &ck->req_remote)) {
+	if (!ip_addr_equal(&old_remote, &rr->req_remote) &&
+	    mif_move_carry_out(sa, &old_remote, &rr->req_remote, false, 0)) {
 		log_pair(sa, ENGINE_LOG_WARNING, "the peer's update refused",
-			 &old_remote, &ck->req_remote, "the return-"
-			 "routability check failed (no COOKIE2, another one, "
-			 "or from another address)");
-		answer(sa, ck, false);
-		return;
-	}
-	if (!ip_addr_equal(&old_remote, &ck->req_remote) &&
-	    mif_move_carry_out(sa, &old_remote, &ck->req_remote, false, 0)) {
-		log_pair(sa, ENGINE_LOG_WARNING, "the peer's update refused",
-			 &old_remote, &ck->req_remote, "the kernel refused");
+			 &old_remote, &rr->req_remote, "the kernel refused");
 		answer(sa, ck, false);
 		return;
 	}
 	/* It may have written to another address of ours, too. */
-	if (!ip_addr_equal(&old_local, &ck->req_local) &&
-	    mif_move_carry_out(sa, &old_local, &ck->req_local, true, 0))
+	if (!ip_addr_equal(&old_local, &rr->req_local) &&
+	    mif_move_carry_out(sa, &old_local, &rr->req_local, true, 0))
 		log_pair(sa, ENGINE_LOG_WARNING, "our address not moved",
-			 &old_local, &ck->req_local, "the kernel refused");
-	sa->remote_port = ck->req_rport;
+			 &old_local, &rr->req_local, "the kernel refused");
+	sa->remote_port = rr->req_rport;
 	log_pair(sa, ENGINE_LOG_NOTICE, "the peer moved", &old_remote,
-		 &ck->req_remote, "IKE SA and Child SAs follow");
+		 &rr->req_remote, "IKE SA and Child SAs follow");
 	answer(sa, ck, true);
 }
+
+static void check_failed(struct ikesa *sa, struct rr_check *rr,
+			 const char *why)
+{
+	struct update_check *ck = rr_check_owner(rr, struct update_check,
+						 rr);
+
+	log_pair(sa, ENGINE_LOG_WARNING, "the peer's update refused",
+		 &sa->remote, &rr->req_remote, why);
+	answer(sa, ck, false);
+}
+
+static const struct rr_check_ops update_rr_ops = {
+	.routable = check_routable,
+	.failed = check_failed,
+};
 
 /* Our update answered: move our side. */
 static void update_response(struct ikesa *sa, struct update_req *u,
@@ -663,40 +638,21 @@ static void update_response(struct ikesa *sa, struct update_req *u,
 
 void mobike_info_response(struct ikesa *sa, const struct engine_msg *m)
 {
-	struct request_state *st = request_get(sa, &update_req_ops);
-	struct update_check *ck;
+	struct update_req *u = request_get_as(sa, &update_req_ops,
+					      struct update_req);
+	struct update_check *ck = request_get_as(sa, &update_check_ops,
+						 struct update_check);
 
-	if (st) {
-		update_response(sa, request_of(st, struct update_req, rs), m);
-		return;
-	}
-	st = request_get(sa, &update_check_ops);
-	if (!st)
-		return;
-	ck = request_of(st, struct update_check, rs);
-	if (!ck->done)
-		check_response(sa, ck, m);
+	if (u)
+		update_response(sa, u, m);
+	else if (ck)
+		rr_check_response(sa, &ck->rr, m);
 }
 
 bool mobike_check_timeout(struct ikesa *sa, uint64_t now)
 {
-	struct request_state *st = request_get(sa, &update_check_ops);
-	struct update_check *ck;
+	struct update_check *ck = request_get_as(sa, &update_check_ops,
+						 struct update_check);
 
-	if (!st)
-		return false;
-	ck = request_of(st, struct update_check, rs);
-	if (ck->done || (sa->req.tries + 1 < MOBIKE_CHECK_SENDS &&
-			 sa->req.tries < sa->conn->retrans_tries))
-		return false;
-	log_pair(sa, ENGINE_LOG_WARNING, "the peer's update refused",
-		 &sa->remote, &ck->req_remote, "the new address did not "
-		 "answer the return-routability check");
-	answer(sa, ck, false);
-	/* The message ID must still be answered: on the IKE SA's pair. */
-	sa->req.away = false;
-	sa->req.tries = 0;
-	sa->req.deadline = now + sa->conn->retrans_base_ms;
-	ikesa_resend_request(sa);
-	return true;
+	return ck && rr_check_timeout(sa, &ck->rr, now);
 }

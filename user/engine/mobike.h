@@ -41,8 +41,6 @@ struct notify_ctx;
 /* Addresses of either side's list kept or sent. */
 #define MOBIKE_MAX_ADDRS	8
 #define MOBIKE_COOKIE2_LEN	16
-/* Sends of the responder's return-routability check before it fails. */
-#define MOBIKE_CHECK_SENDS	3
 
 /* In struct ikesa. */
 struct mobike_sa {
@@ -99,8 +97,8 @@ void mobike_info_addrs(struct ikesa *sa, const struct ike_chain *ch);
 void mobike_info_response(struct ikesa *sa, const struct engine_msg *m);
 /*
  * The retransmission timer of sa's request fired: if it is our
- * return-routability check and has had its sends, refuse the update;
- * true if handled (as mif_move_check_timeout()).
+ * return-routability check (rr_check.h) and has had its sends, refuse
+ * the update; true if handled.
  */
 bool mobike_check_timeout(struct ikesa *sa, uint64_t now);
 

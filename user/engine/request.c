@@ -4,6 +4,7 @@
  * and the Child SAs it creates (request.h).
  */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "engine/ike_sa.h"
 #include "engine/request.h"
@@ -36,6 +37,12 @@ void request_free(struct ikesa *sa, struct request_state *st)
 {
 	if (st)
 		st->ops->free(sa, st);
+}
+
+void request_free_plain(struct ikesa *sa, struct request_state *st)
+{
+	(void)sa;
+	free(st);
 }
 
 int request_children_add(struct request_children *l, struct childsa *c)

@@ -40,6 +40,16 @@ struct request_state {
 #define request_of(st, type, member) \
 	((type *)((char *)(st) - offsetof(type, member)))
 
+/* The state around st (NULL: none), its st off bytes in. */
+static inline void *request_around(struct request_state *st, size_t off)
+{
+	return st ? (char *)st - off : NULL;
+}
+
+/* The state of sa's request in flight as type (st its member rs), or NULL. */
+#define request_get_as(sa, ops, type) \
+	((type *)request_around(request_get(sa, ops), offsetof(type, rs)))
+
 /*
  * Attach st to the request just sent (after ikesa_request()): it is
  * sa's until the answer comes or the SA goes.
@@ -53,6 +63,11 @@ struct request_state *request_take(struct ikesa *sa,
 				   const struct request_ops *ops);
 /* Free st (NULL: nothing). */
 void request_free(struct ikesa *sa, struct request_state *st);
+/*
+ * The free of a state that holds nothing to release but itself: a
+ * malloc'ed struct with its struct request_state first.
+ */
+void request_free_plain(struct ikesa *sa, struct request_state *st);
 /*
  * The Child SAs that sa's request in flight creates, whatever its
  * exchange, or NULL: for those who check the engine from outside.

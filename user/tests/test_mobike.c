@@ -383,6 +383,94 @@ static void wrong_cookie_refuses(void **state)
 	world_free(w);
 }
 
+/*
+ * A's update reaches B through a NAT that maps A's new address to
+ * another port: B's check goes to that address and port, and its
+ * answer must come from there. through: the answer comes back
+ * through the NAT (else from A's own port: refused).
+ */
+#define NAT_PORT	31234
+
+static struct dgram pop_from(struct world *w, int from)
+{
+	struct dgram d = pop(w);
+
+	assert_int_equal(d.from, from);
+	return d;
+}
+
+static void update_behind_nat(struct world *w, bool through)
+{
+	struct ip_addr o = ip("192.0.2.1"), n = ip("192.0.2.11");
+	struct ikesa *a = only_sa(w, 0), *b = only_sa(w, 1);
+	uint16_t port = a->local_port;
+	struct dgram d;
+
+	assert_int_equal(engine_iface_move(a, &o, &n, true, 1000), 0);
+	d = pop_from(w, 0);		/* the update, out of the NAT */
+	d.lport = NAT_PORT;
+	deliver(w, &d, 1000);
+	free(d.buf);
+	d = pop_from(w, 1);		/* B's check, to the NAT's mapping */
+	assert_true(ip_addr_equal(&d.dst, &n));
+	assert_int_equal(d.rport, NAT_PORT);
+	d.rport = port;
+	deliver(w, &d, 1000);
+	free(d.buf);
+	d = pop_from(w, 0);		/* A's answer */
+	d.lport = through ? NAT_PORT : port;
+	deliver(w, &d, 1000);
+	free(d.buf);
+	d = pop_from(w, 1);		/* B's answer to the update */
+	assert_true(ip_addr_equal(&d.dst, &n));
+	assert_int_equal(d.rport, NAT_PORT);
+	d.rport = port;
+	deliver(w, &d, 1000);
+	free(d.buf);
+	assert_int_equal(w->n, 0);
+	assert_false(b->req.active);
+}
+
+static void update_nat_port(void **state)
+{
+	struct world *w = world_new(true);
+	struct ip_addr n = ip("192.0.2.11");
+	struct ikesa *a, *b;
+
+	establish(w);
+	a = only_sa(w, 0);
+	b = only_sa(w, 1);
+	update_behind_nat(w, true);
+	assert_int_equal(logged("the peer moved"), 1);
+	assert_true(ip_addr_equal(&b->remote, &n));
+	assert_int_equal(b->remote_port, NAT_PORT);
+	assert_true(child_on(b, "198.51.100.2", "192.0.2.11"));
+	assert_int_equal(w->f[1].n_move, 1);
+	assert_true(ip_addr_equal(&a->local, &n));
+	assert_int_equal(w->f[0].n_move, 1);
+	world_free(w);
+}
+
+/* The right address, but not the NAT's port: not where the check went. */
+static void nat_port_answer_elsewhere(void **state)
+{
+	struct world *w = world_new(true);
+	struct ip_addr o = ip("192.0.2.1");
+	struct ikesa *a, *b;
+
+	establish(w);
+	a = only_sa(w, 0);
+	b = only_sa(w, 1);
+	update_behind_nat(w, false);
+	assert_int_equal(logged("return-routability check failed: the answer "
+				"came from 192.0.2.11 port 500"), 1);
+	assert_true(ip_addr_equal(&b->remote, &o));
+	assert_int_equal(w->f[1].n_move, 0);
+	assert_true(ip_addr_equal(&a->local, &o));
+	assert_int_equal(w->f[0].n_move, 0);
+	world_free(w);
+}
+
 /* Without MOBIKE the move of the IKE SA's address sets it up again. */
 static void fallback_reauth(void **state)
 {
@@ -408,6 +496,8 @@ int main(void)
 		cmocka_unit_test(old_id_ignored),
 		cmocka_unit_test(failed_check_refuses),
 		cmocka_unit_test(wrong_cookie_refuses),
+		cmocka_unit_test(update_nat_port),
+		cmocka_unit_test(nat_port_answer_elsewhere),
 		cmocka_unit_test(fallback_reauth),
 	};
 
