@@ -49,14 +49,15 @@ SERVICE=2001:db8:99::1
 VIPS='["2001:db8:9::1","2001:db8:9::2","2001:db8:9::3"]'
 vip() { echo "2001:db8:9::$(($1 + 1))"; }
 
-# The outer addresses of a layout: eu_outer I, sg_outer I, PREFIX.
+# The outer addresses of a layout: OUTER (4 or 6), eu_outer I, sg_outer I,
+# PREFIX.
 layout_v6() {
-	PREFIX=64
+	OUTER=6 PREFIX=64
 	eu_outer() { echo "2001:db8:8$1::1"; }
 	sg_outer() { echo "2001:db8:8$1::2"; }
 }
 layout_v4() {
-	PREFIX=24
+	OUTER=4 PREFIX=24
 	eu_outer() { echo "10.88.$1.1"; }
 	sg_outer() { echo "10.88.$1.2"; }
 }
@@ -90,7 +91,7 @@ setup() {
 		ip -n "$SG" addr add "$SERVICE/128" dev lo &&
 		ip -n "$EU" route add "$SERVICE/128" dev mif0 &&
 		ip -n "$SG" route add "$POOL" dev pmif0 &&
-		ip -n "$EU" rule add from "$(eu_outer 2)" lookup 102 &&
+		ip -n "$EU" "-$OUTER" rule add from "$(eu_outer 2)" lookup 102 &&
 		ip -n "$EU" route add "$(sg_outer 0)" via "$(sg_outer 2)" \
 			dev mif2 onlink table 102 || return 1
 	for d in all default mif0 mif1 mif2; do
