@@ -14,7 +14,8 @@
 # mifd and with charon), vip.sh and charon_vip.sh (inner addresses from a
 # pool, between two mifd and with charon), fig7.sh and fig10.sh (adding an
 # interface, its Child SAs derived in one exchange; fig8.sh with a new
-# inner address), and the rest of the list below
+# inner address, fig8v6.sh with an IPv6 one, by command and by itself),
+# and the rest of the list below
 # (each file's header says what it covers) when present and executable, or the
 # files named on the command line, and merges their
 # TAP into one stream, numbering the cases anew and prefixing each name
@@ -75,6 +76,7 @@ else
 	[ -x "$dir/scope_twice.sh" ] && files+=("$dir/scope_twice.sh")
 	[ -x "$dir/fallback.sh" ] && files+=("$dir/fallback.sh")
 	[ -x "$dir/trap.sh" ] && files+=("$dir/trap.sh")
+	[ -x "$dir/fig8v6.sh" ] && files+=("$dir/fig8v6.sh")
 fi
 
 echo "TAP version 13"

@@ -453,6 +453,11 @@ static void conn_finish(struct ctx *x)
 		id_from_addr(&c->local_id, &c->local);
 	if (!(x->seen & KEY_BIT(K_REMOTE_ID)) && c->remote.family)
 		id_from_addr(&c->remote_id, &c->remote);
+	if (c->add_interfaces == CONN_ADD_CFG && !c->vips4 && !c->vips6)
+		error_at(x, x->key_line[K_ADD_INTERFACES], "[conn %s]: "
+			 "add_interfaces = cfg asks for new inner addresses "
+			 "of the families of vips: give vips, or say yes",
+			 cc->name);
 	/* Asking for inner addresses: they are our side (cfg.h). */
 	if (!c->n_local_ts && c->local.family && !c->vips4 && !c->vips6) {
 		sel_from_prefix(&c->local_ts[0], &c->local,
@@ -947,6 +952,24 @@ static int key_unique(struct ctx *x, const struct key *k, const char *v,
 	return 0;
 }
 
+/* add_interfaces: yes, no (and parse_bool's other words), or cfg. */
+static int key_add_interfaces(struct ctx *x, const struct key *k,
+			      const char *v, void *field)
+{
+	bool yes;
+
+	if (!parse_bool(v, &yes)) {
+		*(enum conn_add *)field = yes ? CONN_ADD_YES : CONN_ADD_NO;
+		return 0;
+	}
+	if (!strcasecmp(v, "cfg")) {
+		*(enum conn_add *)field = CONN_ADD_CFG;
+		return 0;
+	}
+	error(x, "%s: \"%s\" is none of yes, no, cfg", k->name, v);
+	return -EINVAL;
+}
+
 /* A psk: text, or 0x and hex digits; CONF_PSK_MIN to CONN_MAX_PSK bytes. */
 static int set_psk(struct ctx *x, const struct key *k, const char *v,
 		   struct conn *c)
@@ -1232,7 +1255,7 @@ static const struct key conn_keys[K_N] = {
 	[K_VIP_DEVICE] = { "vip_device", key_vip_device, CONN(vip_device) },
 	[K_PER_INTERFACE] = { "per_interface", key_bool,
 			      CONN(per_interface) },
-	[K_ADD_INTERFACES] = { "add_interfaces", key_bool,
+	[K_ADD_INTERFACES] = { "add_interfaces", key_add_interfaces,
 			       CONN(add_interfaces) },
 	[K_FAILBACK] = { "failback", key_bool, CONN(failback) },
 	[K_FRAGMENTATION] = { "fragmentation", key_bool,

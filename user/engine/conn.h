@@ -46,6 +46,17 @@ enum conn_unique {
 	CONN_UNIQUE_NEVER,
 };
 
+/*
+ * What a new local address does (add_interfaces, engine/mif_add.h): NO
+ * nothing but its announcement; YES MIF_ADD_INTERFACE by itself; CFG the
+ * same, asking in it for a new inner address (engine/cfg_add.h).
+ */
+enum conn_add {
+	CONN_ADD_NO,
+	CONN_ADD_YES,
+	CONN_ADD_CFG,
+};
+
 /* One proposal: a list of transforms, several per type allowed. */
 struct conn_proposal {
 	unsigned int n;
@@ -150,9 +161,10 @@ struct conn {
 	bool per_interface;
 	/*
 	 * With MIF negotiated, a new address on an interface of ifaces
-	 * starts MIF_ADD_INTERFACE by itself (engine/mif_add.h).
+	 * starts MIF_ADD_INTERFACE by itself (engine/mif_add.h), with CFG
+	 * asking for a new inner address.
 	 */
-	bool add_interfaces;
+	enum conn_add add_interfaces;
 	/*
 	 * With MIF negotiated, an address this IKE SA failed over from
 	 * takes its SAs back when it returns (engine/mif_alt.h).

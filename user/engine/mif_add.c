@@ -716,14 +716,38 @@ bool mif_add_due(const struct ikesa *sa)
 	       !sa->req.active;
 }
 
+/*
+ * add_interfaces = cfg: whether the automatic add asks for a new inner
+ * address. Where it cannot (the IKE SA's responder, whose inner
+ * addresses are the peer's; an IKE SA that holds its most), the add goes
+ * without, as one the peer answers without a CP.
+ */
+static bool auto_cfg(struct ikesa *sa)
+{
+	unsigned int fams;
+	int ret;
+
+	if (sa->conn->add_interfaces != CONN_ADD_CFG)
+		return false;
+	ret = cfg_add_families(sa, &fams);
+	if (!ret && fams)
+		return true;
+	engine_logf(sa->engine, ENGINE_LOG_NOTICE, sa, "add interface: "
+		    "add_interfaces = cfg, but %s: added without a new inner "
+		    "address", ret ? "the IKE SA holds its most inner "
+		    "addresses" : !sa->initiator ? "we are not the IKE SA's "
+		    "initiator" : "the connection asks for none (vips)");
+	return false;
+}
+
 bool mif_add_tick(struct ikesa *sa, uint64_t now)
 {
 	int ret;
 
 	if (!mif_add_due(sa))
 		return false;
-	ret = mif_add_start(sa, &sa->mif->add_addr, NULL, 0, NULL, false,
-			    now);
+	ret = mif_add_start(sa, &sa->mif->add_addr, NULL, 0, NULL,
+			    auto_cfg(sa), now);
 	/* Done, or not to be done (logged): either way, not again. */
 	sa->mif->add_pending = false;
 	return !ret;

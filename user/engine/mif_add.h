@@ -38,7 +38,9 @@ int mif_add_start(struct ikesa *sa, const struct ip_addr *addr,
 /*
  * A local address was added: every established IKE SA with MIF whose
  * connection has add_interfaces, of its family, on an interface the
- * connection allows, adds it when its request window is free.
+ * connection allows, adds it when its request window is free; with
+ * add_interfaces = cfg asking for a new inner address where its
+ * initiator may (else without, logged).
  */
 struct engine;
 void mif_add_address(struct engine *e, const struct ip_addr *addr);

@@ -1090,8 +1090,9 @@ static void good_full(void **state)
 	assert_true(conf_find(c, "classic")->conn.mif);
 	assert_false(a->conn.per_interface);
 	assert_true(conf_find(c, "classic")->conn.per_interface);
-	assert_false(a->conn.add_interfaces);
-	assert_true(conf_find(c, "classic")->conn.add_interfaces);
+	assert_int_equal(a->conn.add_interfaces, CONN_ADD_NO);
+	assert_int_equal(conf_find(c, "classic")->conn.add_interfaces,
+			 CONN_ADD_YES);
 	assert_false(a->conn.failback);
 	assert_true(conf_find(c, "classic")->conn.failback);
 	/* Fragmentation by default, fragments by address family. */
@@ -1331,6 +1332,19 @@ static void inner_addresses(void **state)
 		  "vips: more than 8 addresses");
 	one_error(CONN_A "vip_device = a-name-far-too-long\n", 5,
 		  "vip_device: \"a-name-far-too-long\" is not an interface");
+
+	/* add_interfaces = cfg: new inner addresses of vips' families. */
+	c = load_ok(CONN_A "vips = ::\nadd_interfaces = cfg\n");
+	assert_int_equal(c->conns[0].conn.add_interfaces, CONN_ADD_CFG);
+	conf_free(c);
+	c = load_ok(CONN_A "add_interfaces = off\n");
+	assert_int_equal(c->conns[0].conn.add_interfaces, CONN_ADD_NO);
+	conf_free(c);
+	one_error(CONN_A "add_interfaces = CFG\n", 5,
+		  "[conn a]: add_interfaces = cfg asks for new inner "
+		  "addresses of the families of vips");
+	one_error(CONN_A "add_interfaces = dhcp\n", 5,
+		  "add_interfaces: \"dhcp\" is none of yes, no, cfg");
 }
 
 static void several_errors(void **state)

@@ -710,11 +710,25 @@ static void without_mif(void **state)
 
 /* CFG in the add (cfg_add.h). */
 
+/* An IPv6 selector from lo to hi, any protocol and port. */
+static void sel6(struct ike_selector *t, const char *lo, const char *hi)
+{
+	struct ip_addr l = ip(lo), h = ip(hi);
+
+	memset(t, 0, sizeof(*t));
+	t->type = IKE_TS_IPV6_ADDR_RANGE;
+	t->end_port = 65535;
+	memcpy(t->start, l.bytes, 16);
+	memcpy(t->end, h.bytes, 16);
+}
+
 /*
- * Figure 8: A asks for one IPv4 inner address (no local_ts, no
- * services); B leases from range (NULL: B has no pool) to any TSi.
+ * Figure 8: A asks for one inner address (no local_ts, no services), of
+ * IPv6 with v6 (the services behind B then IPv6 too), else of IPv4; B
+ * leases from range (NULL: B has no pool) to any TSi.
  */
-static struct world *world_cfg(struct kids *k, const char *range)
+static struct world *world_cfg_af(struct kids *k, const char *range,
+				  bool v6)
 {
 	struct world *w = calloc(1, sizeof(*w));
 	const char *why;
@@ -737,12 +751,20 @@ static struct world *world_cfg(struct kids *k, const char *range)
 		w->c[i].mif = true;
 	}
 	services(w, k, 0);
-	w->c[0].vips4 = 1;
 	w->c[0].n_local_ts = 0;
-	memset(&w->c[1].remote_ts[0], 0, sizeof(w->c[1].remote_ts[0]));
-	w->c[1].remote_ts[0].type = IKE_TS_IPV4_ADDR_RANGE;
-	w->c[1].remote_ts[0].end_port = 65535;
-	memset(w->c[1].remote_ts[0].end, 0xff, 4);
+	if (v6) {
+		w->c[0].vips6 = 1;
+		sel6(&w->c[1].remote_ts[0], "::", "ffff:ffff:ffff:ffff:"
+		     "ffff:ffff:ffff:ffff");
+		sel6(&w->c[0].remote_ts[0], "2001:db8:99::", "2001:db8:99::ff");
+		w->c[1].local_ts[0] = w->c[0].remote_ts[0];
+	} else {
+		w->c[0].vips4 = 1;
+		memset(&w->c[1].remote_ts[0], 0, sizeof(w->c[1].remote_ts[0]));
+		w->c[1].remote_ts[0].type = IKE_TS_IPV4_ADDR_RANGE;
+		w->c[1].remote_ts[0].end_port = 65535;
+		memset(w->c[1].remote_ts[0].end, 0xff, 4);
+	}
 	if (range)
 		assert_int_equal(pool_range_parse(range,
 			&w->c[1].pools[w->c[1].n_pools++], &why), 0);
@@ -753,13 +775,19 @@ static struct world *world_cfg(struct kids *k, const char *range)
 	return w;
 }
 
+static struct world *world_cfg(struct kids *k, const char *range)
+{
+	return world_cfg_af(k, range, false);
+}
+
 static void host_is(const struct ike_selector *s, const char *addr)
 {
 	struct ip_addr a = ip(addr);
 
-	assert_int_equal(s->type, IKE_TS_IPV4_ADDR_RANGE);
-	assert_memory_equal(s->start, a.bytes, 4);
-	assert_memory_equal(s->end, a.bytes, 4);
+	assert_int_equal(s->type, a.family == AF_INET6 ?
+			 IKE_TS_IPV6_ADDR_RANGE : IKE_TS_IPV4_ADDR_RANGE);
+	assert_memory_equal(s->start, a.bytes, ip_addr_len(&a));
+	assert_memory_equal(s->end, a.bytes, ip_addr_len(&a));
 }
 
 static void pool_is(struct world *w, unsigned int leased,
@@ -915,6 +943,102 @@ static void cfg_no_cp(void **state)
 	free(k);
 }
 
+/*
+ * The same over IPv6 inside (IPv4 outside): INTERNAL_IP6_ADDRESS asked
+ * for and leased (2001:db8:9::2, after IKE_AUTH's ::1), the derived
+ * Child SA's TSi that /128 on both sides, its own policies.
+ */
+static void cfg_assigned_v6(void **state)
+{
+	struct kids *k = calloc(1, sizeof(*k));
+	struct world *w = world_cfg_af(k, "2001:db8:9::/112", true);
+	struct ip_addr na = ip("192.0.2.11");
+	struct ikesa *a = establish(w, 1), *b = only_sa(w, 1);
+	char text[IP_ADDR_STRLEN];
+
+	assert_int_equal(a->n_vips, 1);
+	tsi_is(w, "192.0.2.1", "2001:db8:9::1");
+	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, true, 10), 0);
+	pump(w, 10);
+	assert_false(a->req.active);
+	assert_int_equal(n_children(a), 2);
+	assert_int_equal(n_children(b), 2);
+	assert_int_equal(a->n_vips, 2);
+	assert_string_equal(ip_addr_str(&a->vips[1], text, sizeof(text)),
+			    "2001:db8:9::2");
+	assert_true(ip_addr_equal(&a->vips[1], &b->vips[1]));
+	tsi_is(w, "192.0.2.11", "2001:db8:9::2");
+	tsi_is(w, "192.0.2.1", "2001:db8:9::1");
+	pool_is(w, 2, 2);
+	assert_int_equal(w->f[0].n_clone + w->f[1].n_clone, 0);
+	assert_true(pol_from(&w->f[0], "2001:db8:9::2", "192.0.2.11"));
+	assert_true(pol_to(&w->f[1], "2001:db8:9::2", "192.0.2.11"));
+	assert_true(pol_from(&w->f[0], "2001:db8:9::1", "192.0.2.1"));
+	check_derived(w, 1);
+	world_free(w);
+	free(k);
+}
+
+/*
+ * add_interfaces = cfg: the address that comes up on eth1 is added by
+ * itself with a CFG request; the Child SA derived there has the leased
+ * 10.9.0.2. An IKE SA the connection's side did not initiate adds
+ * without asking (its inner addresses are the peer's).
+ */
+static void cfg_automatic(void **state)
+{
+	struct kids *k = calloc(1, sizeof(*k));
+	struct world *w = world_cfg(k, "10.9.0.0/24");
+	struct ip_addr na = ip("192.0.2.11");
+	struct ikesa *a;
+
+	w->c[0].add_interfaces = CONN_ADD_CFG;
+	assert_int_equal(engine_iface_addr(&w->e[0], 3, &na, false), 0);
+	a = establish(w, 1);
+	assert_int_equal(a->n_vips, 1);
+	assert_int_equal(engine_iface_addr(&w->e[0], 3, &na, true), 0);
+	settle(w, 10000);
+	assert_false(a->mif->add_pending);
+	assert_int_equal(n_children(a), 2);
+	assert_int_equal(a->n_vips, 2);
+	tsi_is(w, "192.0.2.11", "10.9.0.2");
+	tsi_is(w, "192.0.2.1", "10.9.0.1");
+	pool_is(w, 2, 2);
+	check_derived(w, 1);
+	world_free(w);
+	free(k);
+}
+
+/*
+ * add_interfaces = cfg on the IKE SA's responder, B: its inner addresses
+ * would be A's to ask for, so B's new address is added without a CFG
+ * request, with one clone each side.
+ */
+static void cfg_automatic_responder(void **state)
+{
+	struct kids *k = calloc(1, sizeof(*k));
+	struct world *w = world_new(k, 2, true);
+	struct ikesa *b;
+	unsigned int sent;
+
+	establish(w, 2);
+	b = only_sa(w, 1);
+	w->c[1].add_interfaces = CONN_ADD_CFG;
+	w->c[1].vips4 = 1;
+	sent = w->sent;
+	iface(&w->e[1], 8, "eth1", "198.51.100.12");
+	settle(w, 10000);
+	assert_true(w->sent > sent);
+	assert_false(b->mif->add_pending);
+	assert_int_equal(w->f[0].n_clone, 1);
+	assert_int_equal(w->f[1].n_clone, 1);
+	assert_int_equal(n_children(b), 4);
+	assert_int_equal(n_children(only_sa(w, 0)), 4);
+	assert_int_equal(b->n_vips, 0);
+	world_free(w);
+	free(k);
+}
+
 /* cfg where the connection asks for no inner address: refused here. */
 static void cfg_not_asked(void **state)
 {
@@ -1010,6 +1134,9 @@ int main(void)
 		cmocka_unit_test(cfg_assigned),
 		cmocka_unit_test(cfg_pool_exhausted),
 		cmocka_unit_test(cfg_no_cp),
+		cmocka_unit_test(cfg_assigned_v6),
+		cmocka_unit_test(cfg_automatic),
+		cmocka_unit_test(cfg_automatic_responder),
 		cmocka_unit_test(cfg_not_asked),
 		cmocka_unit_test(cfg_selectors),
 	};

@@ -320,7 +320,7 @@ static void removed_and_added(void **state)
 static void compare(void **state)
 {
 	struct conf *a = load("ike = " IKE1 "\n", NULL);
-	struct conf *b;
+	struct conf *b, *v;
 	char keys[256];
 
 	b = load("ike = " IKE1 "\nchild_lifetime = 2h\nike_reauth = yes\n"
@@ -345,6 +345,14 @@ static void compare(void **state)
 	assert_int_equal(reload_compare(&a->conns[0], &b->conns[0], keys,
 					sizeof(keys)), RELOAD_UPDATED);
 	assert_string_equal(keys, "add_interfaces, failback");
+	conf_free(b);
+	b = load("ike = " IKE1 "\nadd_interfaces = cfg\nvips = 0.0.0.0\n",
+		 NULL);
+	v = load("ike = " IKE1 "\nvips = 0.0.0.0\n", NULL);
+	assert_int_equal(reload_compare(&v->conns[0], &b->conns[0], keys,
+					sizeof(keys)), RELOAD_UPDATED);
+	assert_string_equal(keys, "add_interfaces");
+	conf_free(v);
 	conf_free(b);
 
 	/* Keepalives change on the SAs; encapsulation is negotiated. */
