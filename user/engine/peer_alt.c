@@ -83,6 +83,8 @@ static void give_up(struct ikesa *sa, struct peer_alt_sa *p, uint64_t now)
 		sa->req.tries = 0;
 		sa->req.deadline = now + c->retrans_base_ms;
 	} else {
+		/* This send stands for the retransmission the probe put off. */
+		sa->req.tries++;
 		sa->req.deadline = now +
 			((uint64_t)c->retrans_base_ms << sa->req.tries);
 	}
