@@ -22,7 +22,6 @@
 #include "engine/engine.h"
 #include "engine/mif_alt.h"
 #include "engine/mif_move.h"
-#include "engine/peer_alt.h"
 #include "engine/mif_path.h"
 #include "engine/nat.h"
 
@@ -79,8 +78,6 @@ struct mif_sa {
 	struct mif_move_sa move;
 	/* Alternates by hand, the peer's, and failback (mif_alt.c). */
 	struct mif_alt_sa alt;
-	/* The peer's address stopped answering (peer_alt.c). */
-	struct peer_alt_sa peer_alt;
 };
 
 /* Room for the MIF notifies of one message we build. */

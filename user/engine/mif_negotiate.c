@@ -213,7 +213,6 @@ int mif_inherit(struct ikesa *sa, struct ikesa *old)
 	sa->mif->pending = old->mif->pending || old->mif->in_flight;
 	sa->mif->in_flight = false;
 	old->mif->pending = false;
-	memset(&sa->mif->peer_alt, 0, sizeof(sa->mif->peer_alt));
 	return 0;
 }
 

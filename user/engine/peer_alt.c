@@ -16,6 +16,7 @@
 #include "engine/mif.h"
 #include "engine/mif_alt.h"
 #include "engine/mif_move.h"
+#include "engine/mobike.h"
 #include "engine/peer_alt.h"
 #include "ike/constants.h"
 
@@ -35,11 +36,17 @@ static struct two_addrs *strs(struct two_addrs *t, const struct ip_addr *a,
 	return t;
 }
 
-static struct peer_alt_sa *state(const struct ikesa *sa)
+static bool mif_on(const struct ikesa *sa)
 {
-	if (sa->mif_status != MIF_ON || !sa->mif)
+	return sa->mif_status == MIF_ON && sa->mif;
+}
+
+/* With MIF, or with MOBIKE as the IKE SA's initiator (RFC 4555 §3.5). */
+static struct peer_alt_sa *state(struct ikesa *sa)
+{
+	if (!mif_on(sa) && !(sa->mobike.on && sa->initiator))
 		return NULL;
-	return &sa->mif->peer_alt;
+	return &sa->peer_alt;
 }
 
 /* The return-routability check in flight. */
@@ -95,13 +102,21 @@ static void give_up(struct ikesa *sa, struct peer_alt_sa *p, uint64_t now)
 	ikesa_resend_request(sa);
 }
 
-/* The alternates of the peer's address a (not a itself, same family). */
+/*
+ * The alternates of the peer's address a (not a itself, same family):
+ * with MIF its list or default rule, else its MOBIKE addresses.
+ */
 static unsigned int alternates(const struct ikesa *sa,
 			       const struct ip_addr *a, struct ip_addr *out)
 {
 	struct ip_addr l[MIF_MAX_ALTS];
-	unsigned int n = mif_alt_peer(sa, a, l, MIF_MAX_ALTS), k = 0;
+	unsigned int n = 0, k = 0;
 
+	if (mif_on(sa))
+		n = mif_alt_peer(sa, a, l, MIF_MAX_ALTS);
+	else
+		for (; n < sa->mobike.n_peer && n < MIF_MAX_ALTS; n++)
+			l[n] = sa->mobike.peer[n];
 	for (unsigned int i = 0; i < n; i++)
 		if (l[i].family == a->family && !ip_addr_equal(&l[i], a))
 			out[k++] = l[i];
@@ -210,12 +225,36 @@ void peer_alt_heard(struct ikesa *sa, const struct engine_msg *m)
 
 uint64_t peer_alt_deadline(const struct ikesa *sa)
 {
-	const struct peer_alt_sa *p = state(sa);
+	const struct peer_alt_sa *p = &sa->peer_alt;
 
-	if (!p || p->phase != PEER_ALT_CHECK_DUE || sa->req.active ||
+	if (p->phase != PEER_ALT_CHECK_DUE || sa->req.active ||
 	    sa->state != IKESA_ESTABLISHED)
 		return 0;
 	return 1;
+}
+
+/*
+ * Without MIF (MOBIKE): UPDATE_SA_ADDRESSES with COOKIE2 to alts[i] is
+ * the check and the move in one (mobike.c).
+ */
+static bool mobike_probe_done(struct ikesa *sa, struct peer_alt_sa *p,
+			      uint64_t now)
+{
+	struct two_addrs t;
+	int ret;
+
+	p->phase = PEER_ALT_IDLE;
+	ret = mobike_update_peer(sa, &p->alts[p->i], now);
+	strs(&t, &p->dead, &p->alts[p->i]);
+	if (ret)
+		engine_logf(sa->engine, ENGINE_LOG_WARNING, sa, "the peer's "
+			    "address %s does not answer, %s does: cannot send "
+			    "UPDATE_SA_ADDRESSES there (%d)", t.a, t.b, ret);
+	else
+		engine_logf(sa->engine, ENGINE_LOG_NOTICE, sa, "the peer's "
+			    "address %s does not answer, %s does: MOBIKE "
+			    "path probing moves the IKE SA there", t.a, t.b);
+	return !ret;
 }
 
 /* The return-routability check of alts[i]: COOKIE2, sent there. */
@@ -228,8 +267,10 @@ bool peer_alt_tick(struct ikesa *sa, uint64_t now)
 	struct ike_error err;
 	int ret = -ENOMEM;
 
-	if (!peer_alt_deadline(sa))
+	if (!p || !peer_alt_deadline(sa))
 		return false;
+	if (!mif_on(sa))
+		return mobike_probe_done(sa, p, now);
 	chain = calloc(1, sizeof(*chain));
 	ck = calloc(1, sizeof(*ck));
 	if (!chain || !ck || random_key(ck->cookie, sizeof(ck->cookie)))

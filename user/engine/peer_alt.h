@@ -22,6 +22,12 @@
  *    then MIF_MOVE naming the peer's address, sent there, so that the
  *    peer moves its side too (its inbound SAs are found by destination).
  *
+ * Without MIF, with MOBIKE, as the IKE SA's initiator (RFC 4555 §3.5,
+ * path probing): the same trigger and resends, to the peer's
+ * ADDITIONAL_IP4/6_ADDRESS list; the one that answers gets
+ * UPDATE_SA_ADDRESSES with COOKIE2 from our address (mobike.c), which
+ * is the check and, echoed, the move.
+ *
  * An alternate that does not answer, or fails the check, gives way to
  * the next. When none is left the request goes back to the IKE SA's
  * pair on its schedule, and the IKE SA is given up as without MIF; the
@@ -53,7 +59,7 @@ enum peer_alt_phase {
 	PEER_ALT_CHECK,		/* the COOKIE2 check goes to alts[i] */
 };
 
-/* In struct mif_sa (engine/mif.h). */
+/* In struct ikesa. */
 struct peer_alt_sa {
 	enum peer_alt_phase phase;
 	struct ip_addr dead;	/* the peer's address that went silent */

@@ -122,7 +122,7 @@ static void step(struct net *t, uint64_t now)
  * when alts, so its default rule for .2 is .12 then .22. One Child SA.
  * A checks liveness every 10 s, retransmits at 2, 4, 8, 16, 32 s.
  */
-static struct world *world_new(bool alts)
+static struct world *world_with(bool alts, bool mif)
 {
 	struct world *w = calloc(1, sizeof(*w));
 	struct engine_log log = { log_fn, NULL };
@@ -139,7 +139,8 @@ static struct world *world_new(bool alts)
 		w->p[i].w = w;
 		w->p[i].id = i;
 		make_conn(&w->c[i], i, IKE_DH_CURVE25519, true);
-		w->c[i].mif = true;
+		w->c[i].mif = mif;
+		w->c[i].mobike = !mif;
 		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
 		engine_set_log(&w->e[i], &log);
 		pattern(&w->c[i], "eth0", 200);
@@ -158,6 +159,11 @@ static struct world *world_new(bool alts)
 	iface(&w->e[1], 8, "eth1", "198.51.100.12");
 	iface(&w->e[1], 9, "eth2", "198.51.100.22");
 	return w;
+}
+
+static struct world *world_new(bool alts)
+{
+	return world_with(alts, true);
 }
 
 static void world_free(struct world *w)
@@ -223,7 +229,7 @@ static void moves_to_first_alternate(void **state)
 	run(&t, 100, 23900);
 	/* The trigger: not before the second retransmission's deadline. */
 	assert_int_equal(a->req.tries, 2);
-	assert_int_equal(a->mif->peer_alt.phase, PEER_ALT_IDLE);
+	assert_int_equal(a->peer_alt.phase, PEER_ALT_IDLE);
 	assert_int_equal(t.to_12, 0);
 	run(&t, 24000, 30000);
 	assert_int_equal(logged("trying its alternate 198.51.100.12"), 1);
@@ -284,7 +290,7 @@ static void no_alternates(void **state)
 	t.dead[t.n_dead++] = ip("198.51.100.2");
 	run(&t, 100, 30000);
 	assert_int_equal(logged("it has no alternate"), 1);
-	assert_int_equal(a->mif->peer_alt.phase, PEER_ALT_IDLE);
+	assert_int_equal(a->peer_alt.phase, PEER_ALT_IDLE);
 	assert_int_equal(t.to_12 + t.to_22, 0);
 	/* Given up on its schedule: 10 + 2 + 4 + 8 + 16 + 32 + 64 s. */
 	run(&t, 30100, 135900);
@@ -337,13 +343,47 @@ static void check_fails(void **state)
 	t.dead[t.n_dead++] = ip("198.51.100.2");
 	run(&t, 100, 24000);
 	/* The request went to .12, was answered: the check is next. */
-	assert_int_equal(a->mif->peer_alt.phase, PEER_ALT_CHECK_DUE);
+	assert_int_equal(a->peer_alt.phase, PEER_ALT_CHECK_DUE);
 	t.dead[t.n_dead++] = ip("198.51.100.12");
 	run(&t, 24100, 40000);
 	assert_int_equal(logged("moved to its alternate 198.51.100.12"), 0);
 	assert_int_equal(logged("moved to its alternate 198.51.100.22"), 1);
 	assert_true(addr_is(&a->remote, "198.51.100.22"));
 	assert_int_equal(w->f[0].n_move, 1);
+	world_free(w);
+}
+
+/*
+ * Without MIF, with MOBIKE (RFC 4555 §3.5): B lists .12 and .22 as
+ * ADDITIONAL_IP4_ADDRESS; A's request goes on to .12 after the same
+ * two retransmissions, then UPDATE_SA_ADDRESSES with COOKIE2 there: B
+ * checks A's address, both sides move.
+ */
+static void mobike_path_probing(void **state)
+{
+	struct world *w = world_with(true, false);
+	struct net t = { .w = w };
+	struct ikesa *a, *b;
+
+	establish(w);
+	a = only_sa(w, 0);
+	b = only_sa(w, 1);
+	assert_true(a->mobike.on);
+	assert_int_equal(a->mobike.n_peer, 2);
+	t.dead[t.n_dead++] = ip("198.51.100.2");
+	run(&t, 100, 23900);
+	assert_int_equal(t.to_12 + t.to_22, 0);
+	run(&t, 24000, 30000);
+	assert_int_equal(logged("MOBIKE path probing moves the IKE SA there"),
+			 1);
+	assert_true(addr_is(&a->remote, "198.51.100.12"));
+	assert_true(addr_is(&a->children->remote, "198.51.100.12"));
+	assert_true(addr_is(&b->local, "198.51.100.12"));
+	assert_true(addr_is(&b->children->local, "198.51.100.12"));
+	assert_int_equal(w->f[0].n_move, 1);
+	assert_int_equal(w->f[1].n_move, 1);
+	run(&t, 30100, 200000);
+	assert_int_equal(a->state, IKESA_ESTABLISHED);
 	world_free(w);
 }
 
@@ -355,6 +395,7 @@ int main(void)
 		cmocka_unit_test(no_alternates),
 		cmocka_unit_test(no_alternate_answers),
 		cmocka_unit_test(check_fails),
+		cmocka_unit_test(mobike_path_probing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
