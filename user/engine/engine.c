@@ -790,7 +790,7 @@ static void sa_tick(struct ikesa *sa, uint64_t now)
 		if (mif_move_check_timeout(sa, now) ||
 		    mobike_check_timeout(sa, now))
 			return;
-		/* The peer's address is silent: its alternates (MIF). */
+		/* The peer's address is silent: its other ones (peer_alt.h). */
 		if (peer_alt_timeout(sa, now))
 			return;
 		if (sa->req.tries >= c->retrans_tries) {
