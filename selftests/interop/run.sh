@@ -77,6 +77,7 @@ else
 	[ -x "$dir/fallback.sh" ] && files+=("$dir/fallback.sh")
 	[ -x "$dir/trap.sh" ] && files+=("$dir/trap.sh")
 	[ -x "$dir/fig8v6.sh" ] && files+=("$dir/fig8v6.sh")
+	[ -x "$dir/peer_dead.sh" ] && files+=("$dir/peer_dead.sh")
 fi
 
 echo "TAP version 13"

@@ -425,6 +425,7 @@ static void input_response(struct engine *e, const struct exchange_ops *x,
 	if (!fragment_open(sa, m, inner, &plain, &err)) {
 		m->chain = inner;
 		sa->last_heard = m->now;
+		peer_alt_heard(sa, m);
 		x->response(e, sa, m);
 		/* The window is free again: the next child, if one is due. */
 		children_next(sa, m->now);
@@ -668,6 +669,7 @@ static uint64_t sa_deadline(const struct ikesa *sa)
 	d = earliest(d, mif_announce_deadline(sa));
 	d = earliest(d, mif_move_deadline(sa));
 	d = earliest(d, mobike_deadline(sa));
+	d = earliest(d, peer_alt_deadline(sa));
 	d = earliest(d, mif_failback_deadline(sa));
 	return earliest(d, sa->rekey_at);
 }
@@ -791,6 +793,9 @@ static void sa_tick(struct ikesa *sa, uint64_t now)
 		if (mif_move_check_timeout(sa, now) ||
 		    mobike_check_timeout(sa, now))
 			return;
+		/* The peer's address is silent: its other ones (peer_alt.h). */
+		if (peer_alt_timeout(sa, now))
+			return;
 		if (sa->req.tries >= c->retrans_tries) {
 			/* The peer is gone (§2.4): forget everything. */
 			gave_up(sa);
@@ -809,6 +814,9 @@ static void sa_tick(struct ikesa *sa, uint64_t now)
 		return;
 	/* Our address went (MOBIKE): before anything else. */
 	if (mobike_tick(sa, now))
+		return;
+	/* The peer answered from an alternate: check it before all else. */
+	if (peer_alt_tick(sa, now))
 		return;
 	if (sa->unique_delete_at) {
 		/* Replaced (unique.c): the Delete waited for the window. */

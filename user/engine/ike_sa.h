@@ -20,6 +20,7 @@
 #include "engine/mif.h"
 #include "engine/mobike.h"
 #include "engine/nat.h"
+#include "engine/peer_alt.h"
 #include "engine/proposal.h"
 #include "engine/request.h"
 #include "ike/message.h"
@@ -170,6 +171,8 @@ struct ikesa {
 	struct mif_sa *mif;
 	/* MOBIKE (engine/mobike.h). */
 	struct mobike_sa mobike;
+	/* The peer's address stopped answering (peer_alt.h). */
+	struct peer_alt_sa peer_alt;
 
 	/*
 	 * Inner addresses (cfg.c), in the order of the CFG_REPLY: leased

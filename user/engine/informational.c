@@ -277,6 +277,8 @@ static void response(struct engine *e, struct ikesa *sa,
 	mif_move_info_response(sa, m);
 	/* Our UPDATE_SA_ADDRESSES, or our check of the peer's (MOBIKE). */
 	mobike_info_response(sa, m);
+	/* Our check of the peer's alternate (its address went silent). */
+	peer_alt_info_response(sa, m);
 	/* Or our MIF_ALTERNATES. */
 	mif_alt_response(sa, m->chain);
 	if (sa->state == IKESA_DELETING) {

@@ -250,10 +250,11 @@ int mif_move_start(struct ikesa *sa, const struct ip_addr *old,
 		return -EOPNOTSUPP;
 	/*
 	 * Our side may have moved already (the kernel's failover, and
-	 * engine_kernel_event() moved our view with it): the peer is told
-	 * all the same, and our kernel call then moves nothing.
+	 * engine_kernel_event() moved our view with it; or, the peer's
+	 * address, peer_alt.c after its check): the peer is told all the
+	 * same, and our kernel call then moves nothing.
 	 */
-	if (!holder(sa, old, local) && !(local && holder(sa, new, true)))
+	if (!holder(sa, old, local) && !holder(sa, new, local))
 		return -ENOENT;
 	owner = local ? &sa->mif->ours : &sa->mif->peer;
 	memset(&mv, 0, sizeof(mv));

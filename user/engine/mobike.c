@@ -231,6 +231,8 @@ static void natd_check(struct ikesa *sa, const struct engine_msg *m)
 struct update_req {
 	struct request_state rs;	/* first: request_free_plain() */
 	struct ip_addr old, new;
+	/* The peer's address, new if path probing moves it (§3.5). */
+	struct ip_addr old_remote, new_remote;
 	uint8_t cookie[MOBIKE_COOKIE2_LEN];
 };
 
@@ -251,7 +253,7 @@ static void log_pair(struct ikesa *sa, int level, const char *what,
 }
 
 static int send_update(struct ikesa *sa, const struct ip_addr *new,
-		       uint64_t now)
+		       const struct ip_addr *remote, uint64_t now)
 {
 	struct ike_chain *chain = calloc(1, sizeof(*chain));
 	struct update_req *u = calloc(1, sizeof(*u));
@@ -265,9 +267,11 @@ static int send_update(struct ikesa *sa, const struct ip_addr *new,
 	u->rs.ops = &update_req_ops;
 	u->old = sa->local;
 	u->new = *new;
+	u->old_remote = sa->remote;
+	u->new_remote = *remote;
 	ikesa_notify(&n[0], IKE_N_UPDATE_SA_ADDRESSES, NULL, 0);
 	ike_chain_add(chain, IKE_PL_NOTIFY, &n[0], &err);
-	ret = natd_add(sa, chain, &nn, new, sa->local_port, &sa->remote,
+	ret = natd_add(sa, chain, &nn, new, sa->local_port, remote,
 		       sa->remote_port);
 	if (ret)
 		goto out;
@@ -275,10 +279,15 @@ static int send_update(struct ikesa *sa, const struct ip_addr *new,
 	ike_chain_add(chain, IKE_PL_NOTIFY, &n[1], &err);
 	/* Sent, and resent, from the new address (§3.5). */
 	ret = ikesa_request_away(sa, now, IKE_EXCH_INFORMATIONAL, chain, new,
-				 &sa->remote);
+				 remote);
 	if (!ret) {
-		log_pair(sa, ENGINE_LOG_INFO, "updating our address", &u->old,
-			 new, "UPDATE_SA_ADDRESSES sent");
+		if (ip_addr_equal(&u->old, new))
+			log_pair(sa, ENGINE_LOG_INFO, "updating the peer's "
+				 "address", &u->old_remote, remote,
+				 "UPDATE_SA_ADDRESSES sent");
+		else
+			log_pair(sa, ENGINE_LOG_INFO, "updating our address",
+				 &u->old, new, "UPDATE_SA_ADDRESSES sent");
 		request_set(sa, &u->rs);
 		u = NULL;
 	}
@@ -309,7 +318,7 @@ int mobike_update(struct ikesa *sa, const struct ip_addr *old,
 		return -EADDRNOTAVAIL;
 	}
 	if (!sa->req.active)
-		return send_update(sa, new, now);
+		return send_update(sa, new, &sa->remote, now);
 	/*
 	 * The window is busy: the request in flight goes on from the new
 	 * address (so that its answer can come), the update after it.
@@ -328,6 +337,21 @@ int mobike_update(struct ikesa *sa, const struct ip_addr *old,
 	return 0;
 }
 
+int mobike_update_peer(struct ikesa *sa, const struct ip_addr *remote,
+		       uint64_t now)
+{
+	if (!sa->mobike.on || !sa->initiator)
+		return -EOPNOTSUPP;
+	if (sa->state != IKESA_ESTABLISHED || sa->replaced)
+		return -EAGAIN;
+	if (sa->req.active)
+		return -EBUSY;
+	if (remote->family != sa->remote.family ||
+	    ip_addr_equal(remote, &sa->remote))
+		return -EINVAL;
+	return send_update(sa, &sa->local, remote, now);
+}
+
 uint64_t mobike_deadline(const struct ikesa *sa)
 {
 	return sa->mobike.pending && !sa->req.active &&
@@ -343,7 +367,7 @@ bool mobike_tick(struct ikesa *sa, uint64_t now)
 	mb->pending = false;
 	if (ip_addr_equal(&mb->pending_new, &sa->local))
 		return false;
-	if (send_update(sa, &mb->pending_new, now)) {
+	if (send_update(sa, &mb->pending_new, &sa->remote, now)) {
 		engine_logf(sa->engine, ENGINE_LOG_ERR, sa, "MOBIKE: cannot "
 			    "send UPDATE_SA_ADDRESSES: update dropped");
 		return false;
@@ -624,6 +648,24 @@ static void update_response(struct ikesa *sa, struct update_req *u,
 		return;
 	}
 	natd_check(sa, m);
+	if (!ip_addr_equal(&u->old_remote, &u->new_remote)) {
+		/* Path probing (§3.5): the peer's address moves. */
+		ret = mif_move_carry_out(sa, &u->old_remote, &u->new_remote,
+					 false, 0);
+		if (ret) {
+			log_pair(sa, ENGINE_LOG_ERR, "update", &u->old_remote,
+				 &u->new_remote, "the peer moved, but our "
+				 "kernel refused: the Child SAs stay on its "
+				 "old address");
+			sa->remote = u->new_remote;
+			return;
+		}
+		log_pair(sa, ENGINE_LOG_NOTICE, "moved to the peer's address",
+			 &u->old_remote, &u->new_remote, "IKE SA and Child "
+			 "SAs");
+		if (ip_addr_equal(&u->old, &u->new))
+			return;
+	}
 	ret = mif_move_carry_out(sa, &u->old, &u->new, true, 0);
 	if (ret) {
 		log_pair(sa, ENGINE_LOG_ERR, "update", &u->old, &u->new, "the "

@@ -78,6 +78,15 @@ void mobike_auth_response(struct ikesa *sa, const struct ike_chain *resp);
  */
 int mobike_update(struct ikesa *sa, const struct ip_addr *old,
 		  const struct ip_addr *new, uint64_t now);
+/*
+ * Initiator, path probing (§3.5): the peer's address stopped answering
+ * and remote (in its list) answered our request (peer_alt.h): move the
+ * IKE SA there, UPDATE_SA_ADDRESSES and COOKIE2 sent from our address to
+ * remote. 0, or -errno: -EOPNOTSUPP, -EAGAIN, -EBUSY (the window),
+ * -EINVAL (another family, or the current address).
+ */
+int mobike_update_peer(struct ikesa *sa, const struct ip_addr *remote,
+		       uint64_t now);
 /* The waiting update: when due (0: none), and send it (true if sent). */
 uint64_t mobike_deadline(const struct ikesa *sa);
 bool mobike_tick(struct ikesa *sa, uint64_t now);
