@@ -13,6 +13,7 @@
 #include "engine/mif_failover.h"
 #include "engine/mif_move.h"
 #include "engine/mobike.h"
+#include "engine/nat.h"
 #include "engine/notify_table.h"
 #include "ike/constants.h"
 #include "ike/mobike.h"
@@ -189,17 +190,21 @@ static bool has_natd(const struct ike_chain *ch)
 	       ike_chain_find_notify(ch, IKE_N_NAT_DETECTION_DESTINATION_IP);
 }
 
-/*
- * What m's NAT detection says of the new path, logged. The Child SAs'
- * encapsulation is that of IKE_SA_INIT: a NAT that appears or goes with
- * the move is logged, not followed.
- */
-static void natd_check(struct ikesa *sa, const struct engine_msg *m)
+/* What the NAT detection of a message says of the path it came on. */
+struct path_nat {
+	bool natd;		/* it had NAT detection */
+	bool local;		/* we are behind a NAT on that path */
+	bool remote;		/* the peer is (or fakes it: encap = yes) */
+};
+
+static void natd_read(const struct ikesa *sa, const struct engine_msg *m,
+		      struct path_nat *pn)
 {
 	const struct ike_payload *pl = NULL;
 	uint8_t src[IKE_NAT_DETECTION_LEN], dst[IKE_NAT_DETECTION_LEN];
-	bool src_ok = false, dst_ok = false, remote, local;
+	bool src_ok = false, dst_ok = false;
 
+	memset(pn, 0, sizeof(*pn));
 	if (!has_natd(m->chain) ||
 	    ike_natd_hash(sa->spi_i, sa->spi_r, m->remote, m->remote_port,
 			  src) ||
@@ -214,15 +219,97 @@ static void natd_check(struct ikesa *sa, const struct engine_msg *m)
 		else if (n->type == IKE_N_NAT_DETECTION_DESTINATION_IP)
 			dst_ok |= len_ok && !memcmp(n->data, dst, sizeof(dst));
 	}
-	remote = !src_ok;
-	local = !dst_ok;
-	if (remote == sa->nat.remote && local == sa->nat.local)
+	pn->natd = true;
+	pn->remote = !src_ok;
+	pn->local = !dst_ok;
+}
+
+/* Port 4500 for 500 (RFC 7296 §2.23: IKE moves there with a NAT). */
+static uint16_t natt_port(uint16_t port)
+{
+	return port == NAT_IKE_PORT ? NAT_NATT_PORT : port;
+}
+
+/*
+ * The Child SAs' UDP encapsulation on the new path of a move (RFC 4555
+ * §3.5): into enc, and enc, when the path has NAT detection and the
+ * encapsulation is or becomes ESP in UDP (its ports may change with the
+ * path), or goes; NULL when it stays plain ESP, or without NAT
+ * detection (kept as it is). lport, rport: the IKE SA's ports on the
+ * new path, 500 standing for 4500.
+ */
+static const struct mif_move_encap *
+encap_after(const struct ikesa *sa, const struct path_nat *pn,
+	    uint16_t lport, uint16_t rport, struct mif_move_encap *enc)
+{
+	bool was = nat_encap(sa);
+
+	if (!pn->natd)
+		return NULL;
+	enc->on = pn->local || pn->remote || sa->nat.fake;
+	enc->port = natt_port(lport);
+	enc->peer_port = natt_port(rport);
+	return enc->on || was ? enc : NULL;
+}
+
+/*
+ * The move is done: sa's NAT state is the new path's, logged when it
+ * changed; keepalives from now if we are behind a NAT (nat_deadline()
+ * stops them otherwise); the initiator on port 4500 with a NAT (RFC 7296
+ * §2.23), the responder following it there (nat_follow()).
+ */
+static void nat_moved(struct ikesa *sa, const struct path_nat *pn,
+		      uint64_t now)
+{
+	struct nat_state *s = &sa->nat;
+	bool was = nat_encap(sa), was_local = s->local;
+
+	if (!pn->natd)
 		return;
-	engine_logf(sa->engine, ENGINE_LOG_WARNING, sa, "MOBIKE: the new path "
-		    "has %s NAT than IKE_SA_INIT found (we %s behind one, the "
-		    "peer %s): the Child SAs' UDP encapsulation stays as it "
-		    "was", remote || local ? "a" : "no",
-		    local ? "are" : "are not", remote ? "is" : "is not");
+	s->natd = true;
+	s->local = pn->local;
+	s->remote = pn->remote;
+	if (s->local && !was_local && sa->conn->nat_keepalive_ms)
+		s->keepalive_at = now + sa->conn->nat_keepalive_ms;
+	if (!s->local)
+		s->keepalive_at = 0;
+	if (nat_encap(sa) && sa->initiator &&
+	    (sa->local_port == NAT_IKE_PORT || sa->remote_port == NAT_IKE_PORT)) {
+		sa->local_port = natt_port(sa->local_port);
+		sa->remote_port = natt_port(sa->remote_port);
+		sa->mobike.floated = true;
+	}
+	if (was == nat_encap(sa) && was_local == s->local)
+		return;
+	engine_logf(sa->engine, ENGINE_LOG_NOTICE, sa, "MOBIKE: the new path "
+		    "has %s NAT (we %s behind one, the peer %s): the Child "
+		    "SAs carry %s", s->local || s->remote ? "a" : "no",
+		    s->local ? "are" : "are not", s->remote ? "is" : "is not",
+		    nat_encap(sa) ? "ESP in UDP" : "plain ESP");
+}
+
+/*
+ * NO_NATS_ALLOWED (RFC 4555 §3.9) in m, if any: whether the addresses
+ * and ports it names are those m came from and to. A malformed one
+ * names none.
+ */
+static bool no_nats_ok(struct ikesa *sa, const struct engine_msg *m)
+{
+	const struct ike_payload *pl = ike_chain_find_notify(
+		m->chain, IKE_N_NO_NATS_ALLOWED);
+	struct mobike_path p;
+	struct ike_error err;
+
+	if (!pl)
+		return true;
+	if (mobike_no_nats_parse(pl->notify->data, pl->notify->len, &p,
+				 &err)) {
+		engine_logf(sa->engine, ENGINE_LOG_WARNING, sa, "MOBIKE: %s",
+			    err.reason);
+		return false;
+	}
+	return ip_addr_equal(&p.src, m->remote) && p.sport == m->remote_port &&
+	       ip_addr_equal(&p.dst, m->local) && p.dport == m->local_port;
 }
 
 /* Initiator. */
@@ -263,7 +350,13 @@ static int send_update(struct ikesa *sa, const struct ip_addr *new,
 	struct ike_chain *chain = calloc(1, sizeof(*chain));
 	struct update_req *u = calloc(1, sizeof(*u));
 	struct nat_notifies nn;
-	struct ike_notify n[2];
+	struct ike_notify n[3];
+	struct mobike_path path = {
+		.src = *new, .dst = sa->remote,
+		.sport = sa->local_port, .dport = sa->remote_port,
+	};
+	uint8_t no_nats[MOBIKE_NO_NATS_MAX];
+	size_t no_nats_len;
 	struct ike_error err;
 	int ret = -ENOMEM;
 
@@ -280,6 +373,14 @@ static int send_update(struct ikesa *sa, const struct ip_addr *new,
 		goto out;
 	ikesa_notify(&n[1], IKE_N_COOKIE2, u->cookie, sizeof(u->cookie));
 	ike_chain_add(chain, IKE_PL_NOTIFY, &n[1], &err);
+	/* §3.9: the path as we send it; a NAT on the way changes it. */
+	no_nats_len = sa->conn->mobike_no_nats ?
+		      mobike_no_nats_build(&path, no_nats) : 0;
+	if (no_nats_len) {
+		ikesa_notify(&n[2], IKE_N_NO_NATS_ALLOWED, no_nats,
+			     no_nats_len);
+		ike_chain_add(chain, IKE_PL_NOTIFY, &n[2], &err);
+	}
 	/* Sent, and resent, from the new address (§3.5). */
 	ret = ikesa_request_away(sa, now, IKE_EXCH_INFORMATIONAL, chain, new,
 				 &sa->remote);
@@ -337,8 +438,8 @@ int mobike_update(struct ikesa *sa, const struct ip_addr *old,
 
 uint64_t mobike_deadline(const struct ikesa *sa)
 {
-	return sa->mobike.pending && !sa->req.active &&
-	       sa->state == IKESA_ESTABLISHED ? 1 : 0;
+	return (sa->mobike.pending || sa->mobike.floated) &&
+	       !sa->req.active && sa->state == IKESA_ESTABLISHED ? 1 : 0;
 }
 
 bool mobike_tick(struct ikesa *sa, uint64_t now)
@@ -346,6 +447,16 @@ bool mobike_tick(struct ikesa *sa, uint64_t now)
 	struct mobike_sa *mb = &sa->mobike;
 
 	if (!mobike_deadline(sa) || sa->replaced)
+		return false;
+	if (mb->floated) {
+		mb->floated = false;
+		if (!informational_start(sa, NULL, false, now))
+			return true;
+		engine_logf(sa->engine, ENGINE_LOG_WARNING, sa, "MOBIKE: cannot "
+			    "send the INFORMATIONAL from port 4500: the peer "
+			    "learns it from our next request");
+	}
+	if (!mb->pending)
 		return false;
 	mb->pending = false;
 	if (ip_addr_equal(&mb->pending_new, &sa->local))
@@ -425,6 +536,7 @@ struct update_check {
 	uint8_t echo[MOBIKE_COOKIE2_MAX];	/* the initiator's COOKIE2 */
 	size_t echo_len;
 	bool natd;		/* the request had NAT detection */
+	struct path_nat pn;	/* what it said of the new path */
 	bool done;		/* answered */
 };
 
@@ -488,6 +600,7 @@ static int start_check(struct notify_ctx *ctx)
 	ck->req_lport = m->local_port;
 	ck->req_rport = m->remote_port;
 	ck->natd = has_natd(m->chain);
+	natd_read(sa, m, &ck->pn);
 	pl = ike_chain_find_notify(m->chain, IKE_N_COOKIE2);
 	if (pl && mobike_cookie2_len_ok(pl->notify->len)) {
 		memcpy(ck->echo, pl->notify->data, pl->notify->len);
@@ -548,7 +661,19 @@ static void update_request(struct notify_ctx *ctx, const struct ike_notify *n)
 	}
 	mb->updated = true;
 	mb->update_id = id;
-	natd_check(sa, m);
+	if (!no_nats_ok(sa, m)) {
+		struct ike_error err;
+
+		log_pair(sa, ENGINE_LOG_WARNING, "the peer's update refused",
+			 &sa->remote, m->remote, "NO_NATS_ALLOWED names "
+			 "another path than the one it came on "
+			 "(UNEXPECTED_NAT_DETECTED)");
+		ikesa_notify(&ctx->mif->unacceptable,
+			     IKE_N_UNEXPECTED_NAT_DETECTED, NULL, 0);
+		ike_chain_add(ctx->out, IKE_PL_NOTIFY, &ctx->mif->unacceptable,
+			      &err);
+		return;
+	}
 	if (ip_addr_equal(m->remote, &sa->remote) &&
 	    ip_addr_equal(m->local, &sa->local)) {
 		/* Same pair (a new port behind a NAT: nat_follow() took it). */
@@ -583,6 +708,12 @@ const struct notify_entry notify_mobike_supported = {
 	.where = NOTIFY_IN_AUTH_REQ | NOTIFY_IN_AUTH_RESP,
 };
 
+/* Read by update_request(). */
+const struct notify_entry notify_no_nats_allowed = {
+	.type = IKE_N_NO_NATS_ALLOWED,
+	.where = NOTIFY_IN_INFO_REQ,
+};
+
 const struct notify_entry notify_no_additional_addresses = {
 	.type = IKE_N_NO_ADDITIONAL_ADDRESSES,
 	.where = NOTIFY_IN_AUTH_REQ | NOTIFY_IN_AUTH_RESP | NOTIFY_IN_INFO_REQ,
@@ -595,7 +726,14 @@ static void check_response(struct ikesa *sa, struct update_check *ck,
 	const struct ike_payload *pl = ike_chain_find_notify(m->chain,
 							     IKE_N_COOKIE2);
 	struct ip_addr old_remote = sa->remote, old_local = sa->local;
+	bool peer_moves = !ip_addr_equal(&old_remote, &ck->req_remote);
+	struct mif_move_encap e;
+	const struct mif_move_encap *enc = encap_after(sa, &ck->pn,
+						       ck->req_lport,
+						       ck->req_rport, &e);
 
+	/* The port the initiator sent from is its own: no 500 for 4500. */
+	e.peer_port = ck->req_rport;
 	if (!pl || pl->notify->len != sizeof(ck->cookie) ||
 	    memcmp(pl->notify->data, ck->cookie, sizeof(ck->cookie)) ||
 	    !ip_addr_equal(m->remote, &ck->req_remote)) {
@@ -606,8 +744,9 @@ static void check_response(struct ikesa *sa, struct update_check *ck,
 		answer(sa, ck, false);
 		return;
 	}
-	if (!ip_addr_equal(&old_remote, &ck->req_remote) &&
-	    mif_move_carry_out(sa, &old_remote, &ck->req_remote, false, 0)) {
+	if (peer_moves &&
+	    mif_move_carry_out_encap(sa, &old_remote, &ck->req_remote, false,
+				     0, enc)) {
 		log_pair(sa, ENGINE_LOG_WARNING, "the peer's update refused",
 			 &old_remote, &ck->req_remote, "the kernel refused");
 		answer(sa, ck, false);
@@ -615,10 +754,13 @@ static void check_response(struct ikesa *sa, struct update_check *ck,
 	}
 	/* It may have written to another address of ours, too. */
 	if (!ip_addr_equal(&old_local, &ck->req_local) &&
-	    mif_move_carry_out(sa, &old_local, &ck->req_local, true, 0))
+	    mif_move_carry_out_encap(sa, &old_local, &ck->req_local, true, 0,
+				     peer_moves ? NULL : enc))
 		log_pair(sa, ENGINE_LOG_WARNING, "our address not moved",
 			 &old_local, &ck->req_local, "the kernel refused");
 	sa->remote_port = ck->req_rport;
+	sa->local_port = ck->req_lport;
+	nat_moved(sa, &ck->pn, m->now);
 	log_pair(sa, ENGINE_LOG_NOTICE, "the peer moved", &old_remote,
 		 &ck->req_remote, "IKE SA and Child SAs follow");
 	answer(sa, ck, true);
@@ -633,10 +775,17 @@ static void update_response(struct ikesa *sa, struct update_req *u,
 	uint16_t n = engine_error_notify(m->chain);
 	int ret;
 
+	struct path_nat pn;
+	struct mif_move_encap e;
+	const struct mif_move_encap *enc;
+
 	if (n) {
 		log_pair(sa, ENGINE_LOG_WARNING, "update", &u->old, &u->new, n ==
 			 IKE_N_UNACCEPTABLE_ADDRESSES ? "refused by the peer "
 			 "(UNACCEPTABLE_ADDRESSES): nothing moved" :
+			 n == IKE_N_UNEXPECTED_NAT_DETECTED ? "refused by the "
+			 "peer: a NAT on the new path, and mobike_no_nats = "
+			 "yes (UNEXPECTED_NAT_DETECTED): nothing moved" :
 			 "refused by the peer: nothing moved");
 		return;
 	}
@@ -648,8 +797,9 @@ static void update_response(struct ikesa *sa, struct update_req *u,
 			 "moved");
 		return;
 	}
-	natd_check(sa, m);
-	ret = mif_move_carry_out(sa, &u->old, &u->new, true, 0);
+	natd_read(sa, m, &pn);
+	enc = encap_after(sa, &pn, sa->local_port, sa->remote_port, &e);
+	ret = mif_move_carry_out_encap(sa, &u->old, &u->new, true, 0, enc);
 	if (ret) {
 		log_pair(sa, ENGINE_LOG_ERR, "update", &u->old, &u->new, "the "
 			 "peer moved, but our kernel refused: the Child SAs "
@@ -657,6 +807,7 @@ static void update_response(struct ikesa *sa, struct update_req *u,
 		sa->local = u->new;	/* the peer talks to the new one */
 		return;
 	}
+	nat_moved(sa, &pn, m->now);
 	log_pair(sa, ENGINE_LOG_NOTICE, "moved our side", &u->old, &u->new,
 		 "IKE SA and Child SAs");
 }

@@ -54,6 +54,12 @@ struct mobike_sa {
 	/* Initiator: an update waiting for the request window. */
 	bool pending;
 	struct ip_addr pending_old, pending_new;
+	/*
+	 * Initiator: moved to port 4500 by a NAT the move found, an empty
+	 * INFORMATIONAL due from there, that the peer learns the NAT's
+	 * mapping of our 4500 (its Child SAs' encapsulation follows it).
+	 */
+	bool floated;
 	/* Responder: the newest UPDATE_SA_ADDRESSES processed (§3.11). */
 	bool updated;
 	uint32_t update_id;
