@@ -501,8 +501,9 @@ void ikesa_resend_request(struct ikesa *sa)
 {
 	if (sa->req.away)
 		ikesa_send_to(sa, &sa->req.local, sa->local_port,
-			      &sa->req.remote, sa->remote_port, sa->req.buf,
-			      sa->req.len);
+			      &sa->req.remote, sa->req.remote_port ?
+			      sa->req.remote_port : sa->remote_port,
+			      sa->req.buf, sa->req.len);
 	else
 		ikesa_send(sa, sa->req.buf, sa->req.len);
 }
@@ -517,6 +518,15 @@ int ikesa_request_away(struct ikesa *sa, uint64_t now, uint8_t exchange,
 		       const struct ike_chain *inner,
 		       const struct ip_addr *local,
 		       const struct ip_addr *remote)
+{
+	return ikesa_request_away_port(sa, now, exchange, inner, local, remote,
+				       0);
+}
+
+int ikesa_request_away_port(struct ikesa *sa, uint64_t now, uint8_t exchange,
+			    const struct ike_chain *inner,
+			    const struct ip_addr *local,
+			    const struct ip_addr *remote, uint16_t rport)
 {
 	uint8_t *buf;
 	size_t len;
@@ -538,6 +548,7 @@ int ikesa_request_away(struct ikesa *sa, uint64_t now, uint8_t exchange,
 	sa->req.tries = 0;
 	sa->req.deadline = now + sa->conn->retrans_base_ms;
 	sa->req.away = local && remote;
+	sa->req.remote_port = sa->req.away ? rport : 0;
 	if (sa->req.away) {
 		sa->req.local = *local;
 		sa->req.remote = *remote;

@@ -42,10 +42,12 @@ struct ikesa_request {
 	struct request_state *state;	/* NULL: nothing to remember */
 	/*
 	 * Sent, and resent, from local to remote instead of the IKE SA's
-	 * pair (a return-routability check, mif_move.h); ports the SA's.
+	 * pair (a return-routability check, mif_move.h); ports the SA's,
+	 * but remote_port when it is not 0 (the peer came through a NAT).
 	 */
 	bool away;
 	struct ip_addr local, remote;
+	uint16_t remote_port;
 };
 
 /*
@@ -261,6 +263,11 @@ int ikesa_request_away(struct ikesa *sa, uint64_t now, uint8_t exchange,
 		       const struct ike_chain *inner,
 		       const struct ip_addr *local,
 		       const struct ip_addr *remote);
+/* ikesa_request_away() to remote's port rport (0: the IKE SA's). */
+int ikesa_request_away_port(struct ikesa *sa, uint64_t now, uint8_t exchange,
+			    const struct ike_chain *inner,
+			    const struct ip_addr *local,
+			    const struct ip_addr *remote, uint16_t rport);
 /* Send our request in flight again, where it went. */
 void ikesa_resend_request(struct ikesa *sa);
 /* Answer request msg_id; the answer is kept for replays. */

@@ -525,6 +525,15 @@ void mobike_addrs_lost(struct engine *e, const struct ip_addr *lost,
 	}
 }
 
+bool mobike_update_elsewhere(const struct ikesa *sa,
+			     const struct engine_msg *m,
+			     const struct ike_chain *inner)
+{
+	return sa->mobike.on && !sa->initiator &&
+	       !ip_addr_equal(&sa->remote, m->remote) &&
+	       ike_chain_find_notify(inner, IKE_N_UPDATE_SA_ADDRESSES);
+}
+
 /* Responder: the return-routability check of a new address. */
 
 struct update_check {
@@ -608,8 +617,10 @@ static int start_check(struct notify_ctx *ctx)
 	}
 	ikesa_notify(&n, IKE_N_COOKIE2, ck->cookie, sizeof(ck->cookie));
 	ike_chain_add(chain, IKE_PL_NOTIFY, &n, &err);
-	ret = ikesa_request_away(sa, m->now, IKE_EXCH_INFORMATIONAL, chain,
-				 m->local, m->remote);
+	/* To the port it came from: a NAT's, perhaps, on the new path. */
+	ret = ikesa_request_away_port(sa, m->now, IKE_EXCH_INFORMATIONAL,
+				      chain, m->local, m->remote,
+				      m->remote_port);
 	if (!ret) {
 		request_set(sa, &ck->rs);
 		ck = NULL;

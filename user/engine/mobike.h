@@ -71,6 +71,18 @@ struct mobike_payloads {
 	struct ip_addr addrs[MOBIKE_MAX_ADDRS];
 };
 
+/*
+ * Whether the authenticated request m of sa (its payloads: inner) is a
+ * MOBIKE UPDATE_SA_ADDRESSES from another address than the IKE SA's: it
+ * moves after its return-routability check, NAT detection and all
+ * (RFC 4555 §3.5), not by nat_follow().
+ */
+struct engine_msg;
+struct ike_chain;
+bool mobike_update_elsewhere(const struct ikesa *sa,
+			     const struct engine_msg *m,
+			     const struct ike_chain *inner);
+
 /* IKE_AUTH: initiator's offer, responder's answer, initiator's end. */
 void mobike_auth_offer(struct ikesa *sa, struct mobike_payloads *p,
 		       struct ike_chain *out);
