@@ -74,6 +74,7 @@ else
 	[ -x "$dir/scope.sh" ] && files+=("$dir/scope.sh")
 	[ -x "$dir/scope_twice.sh" ] && files+=("$dir/scope_twice.sh")
 	[ -x "$dir/fallback.sh" ] && files+=("$dir/fallback.sh")
+	[ -x "$dir/nat_mobike.sh" ] && files+=("$dir/nat_mobike.sh")
 fi
 
 echo "TAP version 13"
