@@ -256,7 +256,9 @@ encap_after(const struct ikesa *sa, const struct path_nat *pn,
  * The move is done: sa's NAT state is the new path's, logged when it
  * changed; keepalives from now if we are behind a NAT (nat_deadline()
  * stops them otherwise); the initiator on port 4500 with a NAT (RFC 7296
- * §2.23), the responder following it there (nat_follow()).
+ * §2.23), and a second UPDATE_SA_ADDRESSES due from there (mobike_tick())
+ * that the responder follows to the NAT's mapping of that port (ours by
+ * nat_follow(), charon's by its update).
  */
 static void nat_moved(struct ikesa *sa, const struct path_nat *pn,
 		      uint64_t now)
@@ -450,10 +452,10 @@ bool mobike_tick(struct ikesa *sa, uint64_t now)
 		return false;
 	if (mb->floated) {
 		mb->floated = false;
-		if (!informational_start(sa, NULL, false, now))
+		if (!send_update(sa, &sa->local, now))
 			return true;
 		engine_logf(sa->engine, ENGINE_LOG_WARNING, sa, "MOBIKE: cannot "
-			    "send the INFORMATIONAL from port 4500: the peer "
+			    "send UPDATE_SA_ADDRESSES from port 4500: the peer "
 			    "learns it from our next request");
 	}
 	if (!mb->pending)
@@ -809,6 +811,12 @@ static void update_response(struct ikesa *sa, struct update_req *u,
 		return;
 	}
 	natd_read(sa, m, &pn);
+	/* The update from port 4500 (nat_moved()): nothing else moves. */
+	if (ip_addr_equal(&u->old, &u->new)) {
+		log_pair(sa, ENGINE_LOG_INFO, "IKE on port 4500", &u->old,
+			 &u->new, "the peer follows");
+		return;
+	}
 	enc = encap_after(sa, &pn, sa->local_port, sa->remote_port, &e);
 	ret = mif_move_carry_out_encap(sa, &u->old, &u->new, true, 0, enc);
 	if (ret) {

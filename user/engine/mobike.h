@@ -55,9 +55,9 @@ struct mobike_sa {
 	bool pending;
 	struct ip_addr pending_old, pending_new;
 	/*
-	 * Initiator: moved to port 4500 by a NAT the move found, an empty
-	 * INFORMATIONAL due from there, that the peer learns the NAT's
-	 * mapping of our 4500 (its Child SAs' encapsulation follows it).
+	 * Initiator: moved to port 4500 by a NAT the move found, an
+	 * UPDATE_SA_ADDRESSES due from there, that the peer learns the
+	 * NAT's mapping of our 4500 (its Child SAs' encapsulation follows).
 	 */
 	bool floated;
 	/* Responder: the newest UPDATE_SA_ADDRESSES processed (§3.11). */

@@ -283,6 +283,8 @@ static void into_nat(void **state)
 	children_encap(b, true, 4500, NAT_P4500);
 	kernel_encap(&w->f[1], true);
 	assert_int_equal(logged("the Child SAs carry ESP in UDP"), 2);
+	/* A's second update, from 4500, told B the NAT's 4500 mapping. */
+	assert_int_equal(logged("IKE on port 4500"), 1);
 	/* The next exchange goes through the NAT both ways. */
 	assert_int_equal(informational_start(b, NULL, false, 2000), 0);
 	settle(w, 2000);
