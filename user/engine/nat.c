@@ -188,7 +188,6 @@ void nat_follow(struct ikesa *sa, const struct engine_msg *m)
 	    (ip_addr_equal(&sa->remote, m->remote) &&
 	     sa->remote_port == m->remote_port))
 		return;
-
 	if (established)
 		engine_logf(e, ENGINE_LOG_NOTICE, sa, "the peer's NAT mapping "
 			    "changed: %s port %u -> %s port %u",
