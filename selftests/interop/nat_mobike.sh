@@ -9,8 +9,9 @@
 #
 # NAT masquerades EU's UDP behind 10.78.3.254, ports 31000-31999, and
 # routes 10.78.1.0/24 to SG's s2. The IKE SA runs between 10.78.1.1 and
-# 10.78.1.2 (no NAT: IKE on 500, plain ESP). Inner addresses 10.9.1.1 (EU)
-# and 10.9.2.1 (SG), on lo, tunnel mode.
+# 10.78.1.2 (no NAT: IKE on 500, plain ESP), mif = no on both sides (so
+# that the IKE SA moves by MOBIKE, as with a peer without MIF). Inner
+# addresses 10.9.1.1 (EU) and 10.9.2.1 (SG), on lo, tunnel mode.
 #
 #   1. EU's 10.78.1.1 removed: mifd moves the IKE SA to 10.78.2.1; the
 #      update's NAT detection finds the NAT, both sides put the Child SAs
@@ -148,6 +149,7 @@ mifd_conf() {	# mifd_conf SIDE: EU's or SG's configuration
 	retransmit_tries = 4
 	dpd = 0
 	nat_keepalive = 2
+	mif = no
 	EOC
 }
 
