@@ -78,6 +78,7 @@ else
 	[ -x "$dir/trap.sh" ] && files+=("$dir/trap.sh")
 	[ -x "$dir/fig8v6.sh" ] && files+=("$dir/fig8v6.sh")
 	[ -x "$dir/peer_dead.sh" ] && files+=("$dir/peer_dead.sh")
+	[ -x "$dir/nat_mobike.sh" ] && files+=("$dir/nat_mobike.sh")
 fi
 
 echo "TAP version 13"

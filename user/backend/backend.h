@@ -123,11 +123,16 @@ struct kernel_iface_result {
  * Move every SA and policy in scope bound to old to new (same family):
  * outer addresses, and transport-mode selectors naming old as a host.
  * SPIs, keys, counters kept. encap_port/encap_peer_port (host order, 0:
- * keep): the UDP encapsulation ports at new and at the peer.
+ * keep): the UDP encapsulation ports at new and at the peer; both given,
+ * an ESP SA without UDP encapsulation gains it (a NAT on the new path).
+ * encap_off: the SAs lose their UDP encapsulation (no NAT on the new
+ * path; the ports are then ignored). The xfrm_mif module's rewrite cannot
+ * take encapsulation away: the backend then moves per SA through XFRM.
  */
 struct kernel_move {
 	struct ip_addr old, new;
 	uint16_t encap_port, encap_peer_port;
+	bool encap_off;
 };
 
 /* One SA to copy for a new interface: the source, and the copy's SPI and keys. */

@@ -877,7 +877,8 @@ static int xfrm_move_addr(struct backend *b, const struct kernel_move *m,
 	struct xfrm_priv *p = priv_of(b);
 
 	p->err[0] = '\0';
-	if (p->has_module)
+	/* The module's rewrite keeps an SA's encapsulation: per SA then. */
+	if (p->has_module && !m->encap_off)
 		return module_err(p, module_move(&p->mod, m, s, r));
 	return xfrm_iface_move(b, m, s, r);
 }

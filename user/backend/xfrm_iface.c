@@ -30,6 +30,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <gnutls/gnutls.h>
+#include <linux/udp.h>
 #include <linux/xfrm.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
@@ -435,9 +436,54 @@ static void move_sel(struct xfrm_selector *sel, const struct kernel_move *m)
 		set_addr(&sel->daddr, &m->new);
 }
 
+/* The SA message @c without its XFRMA_ENCAP (no NAT on the new path). */
+static void drop_encap(struct nlmsghdr *c)
+{
+	struct nlattr *a = attr(c, sizeof(struct xfrm_usersa_info),
+				XFRMA_ENCAP);
+	size_t at, len;
+
+	if (!a)
+		return;
+	at = (size_t)((uint8_t *)a - (uint8_t *)c);
+	len = NLA_ALIGN(a->nla_len);
+	if (at + len > c->nlmsg_len)
+		len = c->nlmsg_len - at;
+	memmove(a, (uint8_t *)a + len, c->nlmsg_len - at - len);
+	c->nlmsg_len -= (uint32_t)len;
+}
+
 /*
- * The moved copy of the SA @nlh (NULL on ENOMEM); -EOPNOTSUPP in *err for
- * ports that would need an encapsulation the SA has not.
+ * The SA message @c (freed) with an XFRMA_ENCAP of ESP in UDP appended,
+ * ports to fill in: a NAT on the new path. NULL on ENOMEM.
+ */
+static struct nlmsghdr *add_encap(struct nlmsghdr *c)
+{
+	size_t len = NLA_HDRLEN + sizeof(struct xfrm_encap_tmpl);
+	size_t at = NLMSG_ALIGN(c->nlmsg_len);
+	struct nlmsghdr *g = calloc(1, at + NLA_ALIGN(len));
+	struct xfrm_encap_tmpl *e;
+	struct nlattr *a;
+
+	if (g)
+		memcpy(g, c, c->nlmsg_len);
+	wipe_free(c);
+	if (!g)
+		return NULL;
+	a = (struct nlattr *)((uint8_t *)g + at);
+	a->nla_type = XFRMA_ENCAP;
+	a->nla_len = (uint16_t)len;
+	e = nla_data(a);
+	e->encap_type = UDP_ENCAP_ESPINUDP;
+	g->nlmsg_len = (uint32_t)(at + NLA_ALIGN(len));
+	return g;
+}
+
+/*
+ * The moved copy of the SA @nlh (NULL on ENOMEM): its addresses, and its
+ * UDP encapsulation as the module's rewrite would (ports given: set; both
+ * given, an ESP SA without one gains it), or dropped (encap_off).
+ * -EOPNOTSUPP in *err for one port given to an SA without encapsulation.
  */
 static struct nlmsghdr *moved_sa(const struct nlmsghdr *nlh,
 				 const struct kernel_move *m, int *err)
@@ -456,9 +502,23 @@ static struct nlmsghdr *moved_sa(const struct nlmsghdr *nlh,
 	move_addr(&x->id.daddr, x->family, m);
 	if (x->mode == XFRM_MODE_TRANSPORT)
 		move_sel(&x->sel, m);
+	if (m->encap_off) {
+		drop_encap(c);
+		return c;
+	}
 	if (!m->encap_port && !m->encap_peer_port)
 		return c;
 	a = attr(c, sizeof(*x), XFRMA_ENCAP);
+	if (!a && x->id.proto == IPPROTO_ESP && m->encap_port &&
+	    m->encap_peer_port) {
+		c = add_encap(c);
+		if (!c)
+			return NULL;
+		x = nlmsg_data(c);
+		a = attr(c, sizeof(*x), XFRMA_ENCAP);
+	}
+	if (!a && x->id.proto != IPPROTO_ESP)
+		return c;	/* IPcomp, AH: as the module, not carried in UDP */
 	if (!a || nla_len(a) < (int)sizeof(*e)) {
 		*err = -EOPNOTSUPP;
 		return c;
@@ -600,7 +660,7 @@ int xfrm_iface_move(struct backend *b, const struct kernel_move *m,
 	}
 	err = pl.err;
 	if (err == -EOPNOTSUPP)
-		xfrm_set_error(b, "new UDP encapsulation needs the xfrm_mif module");
+		xfrm_set_error(b, "an SA without UDP encapsulation gains it only with both ports");
 	else if (err)
 		xfrm_set_error(b, "out of memory");
 	else

@@ -43,7 +43,7 @@ enum conn_key {
 	K_PSK_FILE, K_KEYINGTRIES, K_DPD_ACTION, K_CLOSE_ACTION,
 	K_POOL, K_DNS, K_VIPS, K_VIP_DEVICE, K_PER_INTERFACE,
 	K_FRAGMENTATION, K_FRAGMENT_SIZE, K_ENCAP, K_NAT_KEEPALIVE,
-	K_ADD_INTERFACES, K_MOBIKE, K_FAILBACK, K_N
+	K_ADD_INTERFACES, K_MOBIKE, K_FAILBACK, K_MOBIKE_NO_NATS, K_N
 };
 
 #define KEY_BIT(k)	(UINT64_C(1) << (k))
@@ -1264,6 +1264,8 @@ static const struct key conn_keys[K_N] = {
 			      576, 65535 },
 	[K_ENCAP] = { "encap", key_bool, CONN(encap) },
 	[K_MOBIKE] = { "mobike", key_bool, CONN(mobike) },
+	[K_MOBIKE_NO_NATS] = { "mobike_no_nats", key_bool,
+			       CONN(mobike_no_nats) },
 	[K_NAT_KEEPALIVE] = { "nat_keepalive", key_ms,
 			      CONN(nat_keepalive_ms), 0, UINT32_MAX,
 			      " (seconds, or with unit ms, s, m, h)" },

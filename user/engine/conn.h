@@ -148,6 +148,11 @@ struct conn {
 	/* Offer and accept MOBIKE (RFC 4555, engine/mobike.h). */
 	bool mobike;
 	/*
+	 * MOBIKE initiator: NO_NATS_ALLOWED in UPDATE_SA_ADDRESSES, a move
+	 * through a NAT refused (RFC 4555 §3.9).
+	 */
+	bool mobike_no_nats;
+	/*
 	 * IKE fragmentation (RFC 7383, engine/fragment.h): offer and
 	 * accept it; fragments of at most fragment_size bytes as IP
 	 * datagrams (0: 576 over IPv4, 1280 over IPv6).

@@ -475,8 +475,12 @@ static void input_request(struct engine *e, const struct exchange_ops *x,
 	if (ret == -EBADMSG || ret == -EINPROGRESS)
 		goto out;
 	sa->last_heard = m->now;
-	/* Authenticated: where the peer is now, behind its NAT. */
-	nat_follow(sa, m);
+	/*
+	 * Authenticated: where the peer is now, behind its NAT; a MOBIKE
+	 * update from elsewhere moves after its own check.
+	 */
+	if (!mobike_update_elsewhere(sa, m, inner))
+		nat_follow(sa, m);
 	if (h->msg_id + 1 == sa->resp_next) {
 		/* A retransmission: answer from the cache, where it came from. */
 		if (sa->resp_buf)

@@ -129,7 +129,8 @@ static void ike_addr_follow(struct ikesa *sa, const struct ip_addr *old,
  * IKE SA's own address. 0 or -errno (nothing moved).
  */
 static int carry_out(struct ikesa *sa, const struct ip_addr *old,
-		     const struct ip_addr *new, bool local, uint16_t new_id)
+		     const struct ip_addr *new, bool local, uint16_t new_id,
+		     const struct mif_move_encap *enc)
 {
 	struct engine *e = sa->engine;
 	struct kernel_iface_result r;
@@ -147,6 +148,13 @@ static int carry_out(struct ikesa *sa, const struct ip_addr *old,
 		ike_addr_follow(sa, old, new, local);
 		return 0;
 	}
+	/* The kernel's ports: at the moved address, at the other end. */
+	if (enc && enc->on) {
+		km.encap_port = local ? enc->port : enc->peer_port;
+		km.encap_peer_port = local ? enc->peer_port : enc->port;
+	} else if (enc) {
+		km.encap_off = true;
+	}
 	ikesa_kernel_scope(sa, &scope);
 	ret = e->backend->ops->move_addr(e->backend, &km, &scope, &r);
 	if (ret)
@@ -158,6 +166,13 @@ static int carry_out(struct ikesa *sa, const struct ip_addr *old,
 		if (!ip_addr_equal(a, old))
 			continue;
 		*a = *new;
+		if (enc) {
+			c->encap = enc->on;
+			if (enc->on) {
+				c->local_port = enc->port;
+				c->remote_port = enc->peer_port;
+			}
+		}
 		if (local) {
 			c->local_iface = new_id;
 			c->ifindex = ifc ? ifc->ifindex : 0;
@@ -183,7 +198,14 @@ static int carry_out(struct ikesa *sa, const struct ip_addr *old,
 int mif_move_carry_out(struct ikesa *sa, const struct ip_addr *old,
 		       const struct ip_addr *new, bool local, uint16_t new_id)
 {
-	return carry_out(sa, old, new, local, new_id);
+	return carry_out(sa, old, new, local, new_id, NULL);
+}
+
+int mif_move_carry_out_encap(struct ikesa *sa, const struct ip_addr *old,
+			     const struct ip_addr *new, bool local,
+			     uint16_t new_id, const struct mif_move_encap *enc)
+{
+	return carry_out(sa, old, new, local, new_id, enc);
 }
 
 /* Requester. */
@@ -389,7 +411,7 @@ static void move_response(struct notify_ctx *ctx, const struct ike_notify *n)
 		return;
 	}
 	ret = carry_out(sa, &old, &new, !(mv.flags & MIF_MOVE_RESPONDER),
-			mv.new_id);
+			mv.new_id, NULL);
 	if (ret)
 		log_move(sa, ENGINE_LOG_ERR, "move", &old, &new, "the peer "
 			 "moved, but our kernel refused: the SAs on the old "
@@ -531,13 +553,14 @@ static bool rate_ok(struct mif_move_sa *q, uint64_t now)
 }
 
 /* The new address answered the check: move, and echo the move. */
-static void check_routable(struct ikesa *sa, struct rr_check *rr)
+static void check_routable(struct ikesa *sa, struct rr_check *rr,
+			   uint64_t now)
 {
 	struct move_check *ck = rr_check_owner(rr, struct move_check, rr);
 	struct ip_addr old, new;
 
 	move_addrs(&ck->mv, &old, &new);
-	if (carry_out(sa, &old, &new, false, ck->mv.new_id)) {
+	if (carry_out(sa, &old, &new, false, ck->mv.new_id, NULL)) {
 		log_move(sa, ENGINE_LOG_WARNING, "the peer's MIF_MOVE", &old,
 			 &new, "refused: the kernel refused");
 		answer_later(sa, ck, false);
@@ -660,7 +683,7 @@ static void move_request(struct notify_ctx *ctx, const struct ike_notify *n)
 		refuse(ctx, &old, &new, "the new address is not ours on an "
 		       "interface up with that ID");
 	} else {
-		ret = carry_out(sa, &old, &new, true, mv.new_id);
+		ret = carry_out(sa, &old, &new, true, mv.new_id, NULL);
 		if (ret)
 			refuse(ctx, &old, &new, "the kernel refused");
 		else

@@ -71,6 +71,24 @@ int mif_move_start(struct ikesa *sa, const struct ip_addr *old,
 int mif_move_carry_out(struct ikesa *sa, const struct ip_addr *old,
 		       const struct ip_addr *new, bool local, uint16_t new_id);
 
+/*
+ * The Child SAs' UDP encapsulation after a move: on (ESP in UDP between
+ * port, ours, and peer_port, the peer's) or off, as the new path's NAT
+ * detection says.
+ */
+struct mif_move_encap {
+	bool on;
+	uint16_t port, peer_port;
+};
+
+/*
+ * mif_move_carry_out(), the moved Child SAs also taking enc (NULL: they
+ * keep their encapsulation) in the same kernel call.
+ */
+int mif_move_carry_out_encap(struct ikesa *sa, const struct ip_addr *old,
+			     const struct ip_addr *new, bool local,
+			     uint16_t new_id, const struct mif_move_encap *enc);
+
 /* A queued move is due when the window is free: when, 0 for none. */
 uint64_t mif_move_deadline(const struct ikesa *sa);
 /* Send the next queued move if the window is free: true if sent. */

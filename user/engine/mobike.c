@@ -13,6 +13,7 @@
 #include "engine/mif_failover.h"
 #include "engine/mif_move.h"
 #include "engine/mobike.h"
+#include "engine/nat.h"
 #include "engine/notify_table.h"
 #include "engine/rr_check.h"
 #include "ike/constants.h"
@@ -190,17 +191,21 @@ static bool has_natd(const struct ike_chain *ch)
 	       ike_chain_find_notify(ch, IKE_N_NAT_DETECTION_DESTINATION_IP);
 }
 
-/*
- * What m's NAT detection says of the new path, logged. The Child SAs'
- * encapsulation is that of IKE_SA_INIT: a NAT that appears or goes with
- * the move is logged, not followed.
- */
-static void natd_check(struct ikesa *sa, const struct engine_msg *m)
+/* What the NAT detection of a message says of the path it came on. */
+struct path_nat {
+	bool natd;		/* it had NAT detection */
+	bool local;		/* we are behind a NAT on that path */
+	bool remote;		/* the peer is (or fakes it: encap = yes) */
+};
+
+static void natd_read(const struct ikesa *sa, const struct engine_msg *m,
+		      struct path_nat *pn)
 {
 	const struct ike_payload *pl = NULL;
 	uint8_t src[IKE_NAT_DETECTION_LEN], dst[IKE_NAT_DETECTION_LEN];
-	bool src_ok = false, dst_ok = false, remote, local;
+	bool src_ok = false, dst_ok = false;
 
+	memset(pn, 0, sizeof(*pn));
 	if (!has_natd(m->chain) ||
 	    ike_natd_hash(sa->spi_i, sa->spi_r, m->remote, m->remote_port,
 			  src) ||
@@ -215,15 +220,99 @@ static void natd_check(struct ikesa *sa, const struct engine_msg *m)
 		else if (n->type == IKE_N_NAT_DETECTION_DESTINATION_IP)
 			dst_ok |= len_ok && !memcmp(n->data, dst, sizeof(dst));
 	}
-	remote = !src_ok;
-	local = !dst_ok;
-	if (remote == sa->nat.remote && local == sa->nat.local)
+	pn->natd = true;
+	pn->remote = !src_ok;
+	pn->local = !dst_ok;
+}
+
+/* Port 4500 for 500 (RFC 7296 §2.23: IKE moves there with a NAT). */
+static uint16_t natt_port(uint16_t port)
+{
+	return port == NAT_IKE_PORT ? NAT_NATT_PORT : port;
+}
+
+/*
+ * The Child SAs' UDP encapsulation on the new path of a move (RFC 4555
+ * §3.5): into enc, and enc, when the path has NAT detection and the
+ * encapsulation is or becomes ESP in UDP (its ports may change with the
+ * path), or goes; NULL when it stays plain ESP, or without NAT
+ * detection (kept as it is). lport, rport: the IKE SA's ports on the
+ * new path, 500 standing for 4500.
+ */
+static const struct mif_move_encap *
+encap_after(const struct ikesa *sa, const struct path_nat *pn,
+	    uint16_t lport, uint16_t rport, struct mif_move_encap *enc)
+{
+	bool was = nat_encap(sa);
+
+	if (!pn->natd)
+		return NULL;
+	enc->on = pn->local || pn->remote || sa->nat.fake;
+	enc->port = natt_port(lport);
+	enc->peer_port = natt_port(rport);
+	return enc->on || was ? enc : NULL;
+}
+
+/*
+ * The move is done: sa's NAT state is the new path's, logged when it
+ * changed; keepalives from now if we are behind a NAT (nat_deadline()
+ * stops them otherwise); the initiator on port 4500 with a NAT (RFC 7296
+ * §2.23), and a second UPDATE_SA_ADDRESSES due from there (mobike_tick())
+ * that the responder follows to the NAT's mapping of that port (ours by
+ * nat_follow(), charon's by its update).
+ */
+static void nat_moved(struct ikesa *sa, const struct path_nat *pn,
+		      uint64_t now)
+{
+	struct nat_state *s = &sa->nat;
+	bool was = nat_encap(sa), was_local = s->local;
+
+	if (!pn->natd)
 		return;
-	engine_logf(sa->engine, ENGINE_LOG_WARNING, sa, "MOBIKE: the new path "
-		    "has %s NAT than IKE_SA_INIT found (we %s behind one, the "
-		    "peer %s): the Child SAs' UDP encapsulation stays as it "
-		    "was", remote || local ? "a" : "no",
-		    local ? "are" : "are not", remote ? "is" : "is not");
+	s->natd = true;
+	s->local = pn->local;
+	s->remote = pn->remote;
+	if (s->local && !was_local && sa->conn->nat_keepalive_ms)
+		s->keepalive_at = now + sa->conn->nat_keepalive_ms;
+	if (!s->local)
+		s->keepalive_at = 0;
+	if (nat_encap(sa) && sa->initiator &&
+	    (sa->local_port == NAT_IKE_PORT || sa->remote_port == NAT_IKE_PORT)) {
+		sa->local_port = natt_port(sa->local_port);
+		sa->remote_port = natt_port(sa->remote_port);
+		sa->mobike.floated = true;
+	}
+	if (was == nat_encap(sa) && was_local == s->local)
+		return;
+	engine_logf(sa->engine, ENGINE_LOG_NOTICE, sa, "MOBIKE: the new path "
+		    "has %s NAT (we %s behind one, the peer %s): the Child "
+		    "SAs carry %s", s->local || s->remote ? "a" : "no",
+		    s->local ? "are" : "are not", s->remote ? "is" : "is not",
+		    nat_encap(sa) ? "ESP in UDP" : "plain ESP");
+}
+
+/*
+ * NO_NATS_ALLOWED (RFC 4555 §3.9) in m, if any: whether the addresses
+ * and ports it names are those m came from and to. A malformed one
+ * names none.
+ */
+static bool no_nats_ok(struct ikesa *sa, const struct engine_msg *m)
+{
+	const struct ike_payload *pl = ike_chain_find_notify(
+		m->chain, IKE_N_NO_NATS_ALLOWED);
+	struct mobike_path p;
+	struct ike_error err;
+
+	if (!pl)
+		return true;
+	if (mobike_no_nats_parse(pl->notify->data, pl->notify->len, &p,
+				 &err)) {
+		engine_logf(sa->engine, ENGINE_LOG_WARNING, sa, "MOBIKE: %s",
+			    err.reason);
+		return false;
+	}
+	return ip_addr_equal(&p.src, m->remote) && p.sport == m->remote_port &&
+	       ip_addr_equal(&p.dst, m->local) && p.dport == m->local_port;
 }
 
 /* Initiator. */
@@ -258,7 +347,13 @@ static int send_update(struct ikesa *sa, const struct ip_addr *new,
 	struct ike_chain *chain = calloc(1, sizeof(*chain));
 	struct update_req *u = calloc(1, sizeof(*u));
 	struct nat_notifies nn;
-	struct ike_notify n[2];
+	struct ike_notify n[3];
+	struct mobike_path path = {
+		.src = *new, .dst = sa->remote,
+		.sport = sa->local_port, .dport = sa->remote_port,
+	};
+	uint8_t no_nats[MOBIKE_NO_NATS_MAX];
+	size_t no_nats_len;
 	struct ike_error err;
 	int ret = -ENOMEM;
 
@@ -277,16 +372,27 @@ static int send_update(struct ikesa *sa, const struct ip_addr *new,
 		goto out;
 	ikesa_notify(&n[1], IKE_N_COOKIE2, u->cookie, sizeof(u->cookie));
 	ike_chain_add(chain, IKE_PL_NOTIFY, &n[1], &err);
+	/* §3.9: the path as we send it; a NAT on the way changes it. */
+	no_nats_len = sa->conn->mobike_no_nats ?
+		      mobike_no_nats_build(&path, no_nats) : 0;
+	if (no_nats_len) {
+		ikesa_notify(&n[2], IKE_N_NO_NATS_ALLOWED, no_nats,
+			     no_nats_len);
+		ike_chain_add(chain, IKE_PL_NOTIFY, &n[2], &err);
+	}
 	/* Sent, and resent, from the new address (§3.5). */
 	ret = ikesa_request_away(sa, now, IKE_EXCH_INFORMATIONAL, chain, new,
 				 remote);
 	if (!ret) {
-		if (ip_addr_equal(&u->old, new))
+		if (!ip_addr_equal(&u->old_remote, remote))
 			log_pair(sa, ENGINE_LOG_INFO, "updating the peer's "
 				 "address", &u->old_remote, remote,
 				 "UPDATE_SA_ADDRESSES sent");
-		else
+		else if (!ip_addr_equal(&u->old, new))
 			log_pair(sa, ENGINE_LOG_INFO, "updating our address",
+				 &u->old, new, "UPDATE_SA_ADDRESSES sent");
+		else
+			log_pair(sa, ENGINE_LOG_INFO, "IKE on port 4500",
 				 &u->old, new, "UPDATE_SA_ADDRESSES sent");
 		request_set(sa, &u->rs);
 		u = NULL;
@@ -354,8 +460,8 @@ int mobike_update_peer(struct ikesa *sa, const struct ip_addr *remote,
 
 uint64_t mobike_deadline(const struct ikesa *sa)
 {
-	return sa->mobike.pending && !sa->req.active &&
-	       sa->state == IKESA_ESTABLISHED ? 1 : 0;
+	return (sa->mobike.pending || sa->mobike.floated) &&
+	       !sa->req.active && sa->state == IKESA_ESTABLISHED ? 1 : 0;
 }
 
 bool mobike_tick(struct ikesa *sa, uint64_t now)
@@ -363,6 +469,16 @@ bool mobike_tick(struct ikesa *sa, uint64_t now)
 	struct mobike_sa *mb = &sa->mobike;
 
 	if (!mobike_deadline(sa) || sa->replaced)
+		return false;
+	if (mb->floated) {
+		mb->floated = false;
+		if (!send_update(sa, &sa->local, &sa->remote, now))
+			return true;
+		engine_logf(sa->engine, ENGINE_LOG_WARNING, sa, "MOBIKE: cannot "
+			    "send UPDATE_SA_ADDRESSES from port 4500: the peer "
+			    "learns it from our next request");
+	}
+	if (!mb->pending)
 		return false;
 	mb->pending = false;
 	if (ip_addr_equal(&mb->pending_new, &sa->local))
@@ -431,6 +547,15 @@ void mobike_addrs_lost(struct engine *e, const struct ip_addr *lost,
 	}
 }
 
+bool mobike_update_elsewhere(const struct ikesa *sa,
+			     const struct engine_msg *m,
+			     const struct ike_chain *inner)
+{
+	return sa->mobike.on && !sa->initiator &&
+	       !ip_addr_equal(&sa->remote, m->remote) &&
+	       ike_chain_find_notify(inner, IKE_N_UPDATE_SA_ADDRESSES);
+}
+
 /* Responder: the return-routability check of a new address. */
 
 struct update_check {
@@ -439,6 +564,7 @@ struct update_check {
 	uint8_t echo[MOBIKE_COOKIE2_MAX];	/* the initiator's COOKIE2 */
 	size_t echo_len;
 	bool natd;		/* the request had NAT detection */
+	struct path_nat pn;	/* what it said of the new path */
 };
 
 static const struct request_ops update_check_ops = {
@@ -487,6 +613,7 @@ static int start_check(struct notify_ctx *ctx)
 		return -ENOMEM;
 	ck->rs.ops = &update_check_ops;
 	ck->natd = has_natd(m->chain);
+	natd_read(sa, m, &ck->pn);
 	pl = ike_chain_find_notify(m->chain, IKE_N_COOKIE2);
 	if (pl && mobike_cookie2_len_ok(pl->notify->len)) {
 		memcpy(ck->echo, pl->notify->data, pl->notify->len);
@@ -542,7 +669,19 @@ static void update_request(struct notify_ctx *ctx, const struct ike_notify *n)
 	}
 	mb->updated = true;
 	mb->update_id = id;
-	natd_check(sa, m);
+	if (!no_nats_ok(sa, m)) {
+		struct ike_error err;
+
+		log_pair(sa, ENGINE_LOG_WARNING, "the peer's update refused",
+			 &sa->remote, m->remote, "NO_NATS_ALLOWED names "
+			 "another path than the one it came on "
+			 "(UNEXPECTED_NAT_DETECTED)");
+		ikesa_notify(&ctx->mif->unacceptable,
+			     IKE_N_UNEXPECTED_NAT_DETECTED, NULL, 0);
+		ike_chain_add(ctx->out, IKE_PL_NOTIFY, &ctx->mif->unacceptable,
+			      &err);
+		return;
+	}
 	if (ip_addr_equal(m->remote, &sa->remote) &&
 	    ip_addr_equal(m->local, &sa->local)) {
 		/* Same pair (a new port behind a NAT: nat_follow() took it). */
@@ -577,20 +716,35 @@ const struct notify_entry notify_mobike_supported = {
 	.where = NOTIFY_IN_AUTH_REQ | NOTIFY_IN_AUTH_RESP,
 };
 
+/* Read by update_request(). */
+const struct notify_entry notify_no_nats_allowed = {
+	.type = IKE_N_NO_NATS_ALLOWED,
+	.where = NOTIFY_IN_INFO_REQ,
+};
+
 const struct notify_entry notify_no_additional_addresses = {
 	.type = IKE_N_NO_ADDITIONAL_ADDRESSES,
 	.where = NOTIFY_IN_AUTH_REQ | NOTIFY_IN_AUTH_RESP | NOTIFY_IN_INFO_REQ,
 };
 
 /* The new address answered: move the IKE SA and its Child SAs, answer. */
-static void check_routable(struct ikesa *sa, struct rr_check *rr)
+static void check_routable(struct ikesa *sa, struct rr_check *rr,
+			   uint64_t now)
 {
 	struct update_check *ck = rr_check_owner(rr, struct update_check,
 						 rr);
 	struct ip_addr old_remote = sa->remote, old_local = sa->local;
+	bool peer_moves = !ip_addr_equal(&old_remote, &rr->req_remote);
+	struct mif_move_encap e;
+	const struct mif_move_encap *enc = encap_after(sa, &ck->pn,
+						       rr->req_lport,
+						       rr->req_rport, &e);
 
-	if (!ip_addr_equal(&old_remote, &rr->req_remote) &&
-	    mif_move_carry_out(sa, &old_remote, &rr->req_remote, false, 0)) {
+	/* The port the initiator sent from is its own: no 500 for 4500. */
+	e.peer_port = rr->req_rport;
+	if (peer_moves &&
+	    mif_move_carry_out_encap(sa, &old_remote, &rr->req_remote, false,
+				     0, enc)) {
 		log_pair(sa, ENGINE_LOG_WARNING, "the peer's update refused",
 			 &old_remote, &rr->req_remote, "the kernel refused");
 		answer(sa, ck, false);
@@ -598,10 +752,13 @@ static void check_routable(struct ikesa *sa, struct rr_check *rr)
 	}
 	/* It may have written to another address of ours, too. */
 	if (!ip_addr_equal(&old_local, &rr->req_local) &&
-	    mif_move_carry_out(sa, &old_local, &rr->req_local, true, 0))
+	    mif_move_carry_out_encap(sa, &old_local, &rr->req_local, true, 0,
+				     peer_moves ? NULL : enc))
 		log_pair(sa, ENGINE_LOG_WARNING, "our address not moved",
 			 &old_local, &rr->req_local, "the kernel refused");
 	sa->remote_port = rr->req_rport;
+	sa->local_port = rr->req_lport;
+	nat_moved(sa, &ck->pn, now);
 	log_pair(sa, ENGINE_LOG_NOTICE, "the peer moved", &old_remote,
 		 &rr->req_remote, "IKE SA and Child SAs follow");
 	answer(sa, ck, true);
@@ -630,12 +787,18 @@ static void update_response(struct ikesa *sa, struct update_req *u,
 	const struct ike_payload *pl = ike_chain_find_notify(m->chain,
 							     IKE_N_COOKIE2);
 	uint16_t n = engine_error_notify(m->chain);
+	const struct mif_move_encap *enc;
+	struct mif_move_encap e;
+	struct path_nat pn;
 	int ret;
 
 	if (n) {
 		log_pair(sa, ENGINE_LOG_WARNING, "update", &u->old, &u->new, n ==
 			 IKE_N_UNACCEPTABLE_ADDRESSES ? "refused by the peer "
 			 "(UNACCEPTABLE_ADDRESSES): nothing moved" :
+			 n == IKE_N_UNEXPECTED_NAT_DETECTED ? "refused by the "
+			 "peer: a NAT on the new path, and mobike_no_nats = "
+			 "yes (UNEXPECTED_NAT_DETECTED): nothing moved" :
 			 "refused by the peer: nothing moved");
 		return;
 	}
@@ -647,11 +810,14 @@ static void update_response(struct ikesa *sa, struct update_req *u,
 			 "moved");
 		return;
 	}
-	natd_check(sa, m);
+	natd_read(sa, m, &pn);
+	enc = encap_after(sa, &pn, sa->local_port, sa->remote_port, &e);
 	if (!ip_addr_equal(&u->old_remote, &u->new_remote)) {
 		/* Path probing (§3.5): the peer's address moves. */
-		ret = mif_move_carry_out(sa, &u->old_remote, &u->new_remote,
-					 false, 0);
+		ret = mif_move_carry_out_encap(sa, &u->old_remote,
+					       &u->new_remote, false, 0,
+					       ip_addr_equal(&u->old, &u->new) ?
+					       enc : NULL);
 		if (ret) {
 			log_pair(sa, ENGINE_LOG_ERR, "update", &u->old_remote,
 				 &u->new_remote, "the peer moved, but our "
@@ -663,10 +829,17 @@ static void update_response(struct ikesa *sa, struct update_req *u,
 		log_pair(sa, ENGINE_LOG_NOTICE, "moved to the peer's address",
 			 &u->old_remote, &u->new_remote, "IKE SA and Child "
 			 "SAs");
-		if (ip_addr_equal(&u->old, &u->new))
+		if (ip_addr_equal(&u->old, &u->new)) {
+			nat_moved(sa, &pn, m->now);
 			return;
+		}
+	} else if (ip_addr_equal(&u->old, &u->new)) {
+		/* The update from port 4500 (nat_moved()): nothing else moves. */
+		log_pair(sa, ENGINE_LOG_INFO, "IKE on port 4500", &u->old,
+			 &u->new, "the peer follows");
+		return;
 	}
-	ret = mif_move_carry_out(sa, &u->old, &u->new, true, 0);
+	ret = mif_move_carry_out_encap(sa, &u->old, &u->new, true, 0, enc);
 	if (ret) {
 		log_pair(sa, ENGINE_LOG_ERR, "update", &u->old, &u->new, "the "
 			 "peer moved, but our kernel refused: the Child SAs "
@@ -674,6 +847,7 @@ static void update_response(struct ikesa *sa, struct update_req *u,
 		sa->local = u->new;	/* the peer talks to the new one */
 		return;
 	}
+	nat_moved(sa, &pn, m->now);
 	log_pair(sa, ENGINE_LOG_NOTICE, "moved our side", &u->old, &u->new,
 		 "IKE SA and Child SAs");
 }

@@ -52,6 +52,12 @@ struct mobike_sa {
 	/* Initiator: an update waiting for the request window. */
 	bool pending;
 	struct ip_addr pending_old, pending_new;
+	/*
+	 * Initiator: moved to port 4500 by a NAT the move found, an
+	 * UPDATE_SA_ADDRESSES due from there, that the peer learns the
+	 * NAT's mapping of our 4500 (its Child SAs' encapsulation follows).
+	 */
+	bool floated;
 	/* Responder: the newest UPDATE_SA_ADDRESSES processed (§3.11). */
 	bool updated;
 	uint32_t update_id;
@@ -62,6 +68,18 @@ struct mobike_payloads {
 	struct ike_notify n[2 + MOBIKE_MAX_ADDRS];
 	struct ip_addr addrs[MOBIKE_MAX_ADDRS];
 };
+
+/*
+ * Whether the authenticated request m of sa (its payloads: inner) is a
+ * MOBIKE UPDATE_SA_ADDRESSES from another address than the IKE SA's: it
+ * moves after its return-routability check, NAT detection and all
+ * (RFC 4555 §3.5), not by nat_follow().
+ */
+struct engine_msg;
+struct ike_chain;
+bool mobike_update_elsewhere(const struct ikesa *sa,
+			     const struct engine_msg *m,
+			     const struct ike_chain *inner);
 
 /* IKE_AUTH: initiator's offer, responder's answer, initiator's end. */
 void mobike_auth_offer(struct ikesa *sa, struct mobike_payloads *p,

@@ -24,6 +24,7 @@ static const struct notify_entry *const table[] = {
 	&notify_no_additional_addresses,
 	&notify_update_sa_addresses,
 	&notify_mif_alternates,
+	&notify_no_nats_allowed,
 };
 
 #define N_ENTRIES	(sizeof(table) / sizeof(table[0]))

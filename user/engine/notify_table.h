@@ -104,5 +104,6 @@ extern const struct notify_entry notify_cookie2;
 extern const struct notify_entry notify_mobike_supported;
 extern const struct notify_entry notify_no_additional_addresses;
 extern const struct notify_entry notify_update_sa_addresses;
+extern const struct notify_entry notify_no_nats_allowed;
 
 #endif

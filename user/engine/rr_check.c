@@ -70,7 +70,7 @@ void rr_check_response(struct ikesa *sa, struct rr_check *ck,
 		ck->ops->failed(sa, ck, why);
 		return;
 	}
-	ck->ops->routable(sa, ck);
+	ck->ops->routable(sa, ck, m->now);
 }
 
 bool rr_check_timeout(struct ikesa *sa, struct rr_check *ck, uint64_t now)

@@ -40,8 +40,8 @@ struct rr_check;
 #define RR_CHECK_COOKIE_LEN	16
 
 struct rr_check_ops {
-	/* The new address answered: carry out the request, answer it. */
-	void (*routable)(struct ikesa *sa, struct rr_check *ck);
+	/* The new address answered (at now): carry out the request, answer it. */
+	void (*routable)(struct ikesa *sa, struct rr_check *ck, uint64_t now);
 	/* It did not (why, for the log): refuse the request. */
 	void (*failed)(struct ikesa *sa, struct rr_check *ck,
 		       const char *why);

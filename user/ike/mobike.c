@@ -50,3 +50,36 @@ bool mobike_cookie2_len_ok(size_t len)
 {
 	return len >= MOBIKE_COOKIE2_MIN && len <= MOBIKE_COOKIE2_MAX;
 }
+
+size_t mobike_no_nats_build(const struct mobike_path *p, uint8_t *out)
+{
+	size_t alen = ip_addr_len(&p->src);
+
+	if (!alen || p->src.family != p->dst.family)
+		return 0;
+	memcpy(out, p->src.bytes, alen);
+	memcpy(out + alen, p->dst.bytes, alen);
+	out[2 * alen] = (uint8_t)(p->sport >> 8);
+	out[2 * alen + 1] = (uint8_t)p->sport;
+	out[2 * alen + 2] = (uint8_t)(p->dport >> 8);
+	out[2 * alen + 3] = (uint8_t)p->dport;
+	return 2 * alen + 4;
+}
+
+int mobike_no_nats_parse(const uint8_t *data, size_t len,
+			 struct mobike_path *p, struct ike_error *err)
+{
+	size_t alen = len == 2 * 4 + 4 ? 4 : len == 2 * 16 + 4 ? 16 : 0;
+
+	memset(p, 0, sizeof(*p));
+	if (!alen) {
+		ike_fail_length(err, "NO_NATS_ALLOWED is neither 12 (IPv4) "
+				"nor 36 (IPv6) octets");
+		return -EINVAL;
+	}
+	ip_addr_from_bytes(&p->src, data, alen);
+	ip_addr_from_bytes(&p->dst, data + alen, alen);
+	p->sport = (uint16_t)(data[2 * alen] << 8 | data[2 * alen + 1]);
+	p->dport = (uint16_t)(data[2 * alen + 2] << 8 | data[2 * alen + 3]);
+	return 0;
+}

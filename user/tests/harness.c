@@ -250,6 +250,23 @@ static void swap_addr(struct ip_addr *x, const struct ip_addr *from,
 		*x = *to;
 }
 
+/* A moved SA's UDP encapsulation, as the module's rewrite sets it. */
+static void move_encap(struct kernel_sa *sa, const struct kernel_move *m,
+		       bool out)
+{
+	if (m->encap_off) {
+		sa->encap_sport = sa->encap_dport = 0;
+		return;
+	}
+	if (!sa->encap_sport && !(m->encap_port && m->encap_peer_port))
+		return;
+	if (m->encap_port)
+		*(out ? &sa->encap_sport : &sa->encap_dport) = m->encap_port;
+	if (m->encap_peer_port)
+		*(out ? &sa->encap_dport : &sa->encap_sport) =
+			m->encap_peer_port;
+}
+
 static int fake_move_addr(struct backend *b, const struct kernel_move *m,
 			  const struct kernel_scope *s,
 			  struct kernel_iface_result *r)
@@ -258,6 +275,7 @@ static int fake_move_addr(struct backend *b, const struct kernel_move *m,
 
 	memset(r, 0, sizeof(*r));
 	f->n_move++;
+	f->last_move = *m;
 	if (m->old.family != m->new.family || ip_addr_equal(&m->old, &m->new))
 		return -EINVAL;
 	for (unsigned int i = 0; i < f->n_sas; i++) {
@@ -266,6 +284,7 @@ static int fake_move_addr(struct backend *b, const struct kernel_move *m,
 		if (!f->sa_live[i] || !in_scope(sa->reqid, s) ||
 		    !sa_bound(sa, &m->old))
 			continue;
+		move_encap(sa, m, ip_addr_equal(&sa->src, &m->old));
 		swap_addr(&sa->src, &m->old, &m->new);
 		swap_addr(&sa->dst, &m->old, &m->new);
 		if (sa->mode == KERNEL_MODE_TRANSPORT) {

@@ -41,6 +41,7 @@ struct fake {
 	struct ip_addr alts_of, alts[FAKE_MAX_ALTS];
 	unsigned int n_alts;
 	struct kernel_scope alts_scope;
+	struct kernel_move last_move;
 	uint32_t allocs[FAKE_MAX];
 	struct ip_addr alloc_dst[FAKE_MAX];	/* what each SPI is for */
 	bool alloc_live[FAKE_MAX];
