@@ -13,7 +13,7 @@
 #
 # In the debug kernel (tools/check debug) KASAN, lockdep, debug objects and
 # the netns reference tracker watch each step, and kmemleak scans after the
-# script. MIF_TEARDOWN_SAS sets the SAs a failover moves (default 1000).
+# script. MIF_TEARDOWN_SAS sets the SAs a failover moves (default 500).
 source "$(dirname "$0")/lib.sh"
 source "$SELFTEST_DIR/topo.sh"
 
@@ -21,7 +21,7 @@ require_root
 require_cmd ip ping
 modprobe -q xfrm_user && modprobe -q esp4 && modprobe -q ah4 ||
 	{ echo "1..0 # SKIP no ESP or AH"; exit $KSFT_SKIP; }
-N=${MIF_TEARDOWN_SAS:-1000}
+N=${MIF_TEARDOWN_SAS:-500}
 
 wait_for() { local i; for i in $(seq 300); do "$@" && return 0; sleep 0.1; done; return 1; }
 
@@ -121,6 +121,6 @@ check "module unloads while the namespace goes" unload_module
 wait "$deleter"
 check "namespace deleted, its devices gone" wait_for gone_netns "$EU"
 check "module loads again" load_module
-check "and answers in another namespace" ip netns exec "$SG" "$MIFCTL" alt set 10.1.1.2 10.1.2.2
+check "and answers in another namespace" ip netns exec "$SG" "$MIFCTL" alt set 10.1.2.2 10.1.3.2
 
 ksft_exit
