@@ -392,8 +392,9 @@ static int send_update(struct ikesa *sa, const struct ip_addr *new,
 			log_pair(sa, ENGINE_LOG_INFO, "updating our address",
 				 &u->old, new, "UPDATE_SA_ADDRESSES sent");
 		else
-			log_pair(sa, ENGINE_LOG_INFO, "IKE on port 4500",
-				 &u->old, new, "UPDATE_SA_ADDRESSES sent");
+			log_pair(sa, ENGINE_LOG_INFO, "our port moves to "
+				 "4500", &u->old, new, "UPDATE_SA_ADDRESSES "
+				 "sent");
 		request_set(sa, &u->rs);
 		u = NULL;
 	}
