@@ -125,11 +125,13 @@ count() {
 }
 
 mifd_conf() {	# mifd_conf SIDE: EU's or SG's configuration
-	local me peer mid pid mts pts
+	local me peer mid pid mts pts ifs
 	if [ "$1" = eu ]; then
 		me=$EU_A peer=$SG_A mid=eu.example pid=sg.example mts=$EU_IN pts=$SG_IN
+		ifs="e1:200, e2:100"
 	else
 		me=$SG_A peer=$EU_A mid=sg.example pid=eu.example mts=$SG_IN pts=$EU_IN
+		ifs="s1:200, s2:100"
 	fi
 	cat <<-EOC
 	[mifd]
@@ -145,6 +147,9 @@ mifd_conf() {	# mifd_conf SIDE: EU's or SG's configuration
 	esp = aes256gcm16
 	local_ts = $mts/32
 	remote_ts = $pts/32
+	# mifd listens on the addresses of the interfaces it is given (and
+	# on local): EU's on e2 is where the move goes.
+	interfaces = $ifs
 	retransmit_base = 500ms
 	retransmit_tries = 4
 	dpd = 0
