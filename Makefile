@@ -50,7 +50,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
 TESTS := $(TEST_SRCS:user/tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps module user tools selftest-progs tests check unit lint fuzz kunit kselftest \
+.PHONY: all deps module user tools selftest-progs tests check check-debug unit lint fuzz kunit kselftest \
 	debug interop fuzz-build fuzz-corpus nlfuzz demo install clean
 all: module user tools
 
@@ -108,6 +108,10 @@ $(BUILD)/tests/%: $(BUILD)/san/user/tests/%.o $(TEST_HELPERS) $(BUILD)/libmif-sa
 # Test layers; tools/check runs them all and prints the summary line.
 check: deps
 	tools/check
+
+# Every layer, the debug kernel's too (beside the others).
+check-debug: deps
+	tools/check lint unit fuzz kunit kselftest debug interop
 
 tests: deps $(TESTS) $(BUILD)/mifctl $(MANGLE)
 # test_start and test_notify run the daemon itself.
