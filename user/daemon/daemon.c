@@ -302,10 +302,10 @@ void daemon_delete_sa(struct engine *e, struct ikesa *sa, uint64_t now)
 }
 
 /*
- * With MIF, IKE messages also go from and to the addresses of the
- * interfaces the connections list (a return-routability check of a
- * moved address, MIF_MOVE): a socket on each, ports 500 and 4500, kept
- * as the interfaces change. A failure is logged by sockets_want() and
+ * With MIF or MOBIKE, IKE messages also go from and to the addresses of
+ * the interfaces the connections list (a return-routability check of a
+ * moved address, MIF_MOVE, UPDATE_SA_ADDRESSES from the new address): a
+ * socket on each, ports 500 and 4500, kept as the interfaces change. A failure is logged by sockets_want() and
  * costs only that address.
  */
 static void want_iface_sockets(struct daemon *d)
@@ -337,14 +337,14 @@ static void want_iface_sockets(struct daemon *d)
  */
 static int open_sockets(struct daemon *d, bool strict)
 {
-	bool mif = false;
+	bool ifaces = false;
 	int ret = 0, r;
 
 	sockets_begin(&d->socks);
 	for (unsigned int i = 0; i < d->conf->n_conns; i++) {
 		const struct conn *c = &d->conf->conns[i].conn;
 
-		mif |= c->mif && c->n_ifaces;
+		ifaces |= (c->mif || c->mobike) && c->n_ifaces;
 		r = sockets_want(&d->socks, &c->local, c->local_port);
 		if (!r)
 			r = sockets_want(&d->socks, &c->local, IKE_NATT_PORT);
@@ -353,7 +353,7 @@ static int open_sockets(struct daemon *d, bool strict)
 		if (ret && strict)
 			break;
 	}
-	if (mif && !(ret && strict))
+	if (ifaces && !(ret && strict))
 		want_iface_sockets(d);
 	sockets_end(&d->socks);
 	return ret;
