@@ -267,7 +267,10 @@ static int run(struct rw_case *c, struct mif_counts *counts)
 
 	running = c;
 	mif_rewrite_set_hook(hook);
+	/* What the family's pre_doit takes for every request. */
+	mutex_lock(&mif_pernet(&init_net)->lock);
 	err = mif_rewrite(&init_net, &f, &m, false, counts, NULL);
+	mutex_unlock(&mif_pernet(&init_net)->lock);
 	mif_rewrite_set_hook(NULL);
 	running = NULL;
 	return err;
