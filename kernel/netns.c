@@ -2,6 +2,7 @@
 /*
  * Per network namespace state of the module.
  */
+#include <kunit/visibility.h>
 #include <linux/slab.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
@@ -14,6 +15,7 @@ struct mif_net *mif_pernet(const struct net *net)
 {
 	return net_generic(net, mif_net_id);
 }
+EXPORT_SYMBOL_IF_KUNIT(mif_pernet);
 
 static int __net_init mif_net_init(struct net *net)
 {
