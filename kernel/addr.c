@@ -18,7 +18,9 @@ const struct nla_policy mif_addr_policy[XFRM_MIF_ADDR_A_MAX + 1] = {
 /*
  * The address in nest nla. A request's policy has validated the nest
  * already (NLA_POLICY_NESTED(mif_addr_policy)); parsing checks it again,
- * for callers that hold a nest no policy has seen.
+ * for callers that hold a nest no policy has seen. The unspecified address
+ * (0.0.0.0, ::) is refused: it is no outer address, and a rewrite, clone or
+ * alternate to it would leave tunnel templates and SAs without an endpoint.
  */
 int mif_addr_parse(const struct nlattr *nla, struct mif_addr *addr,
 		   struct netlink_ext_ack *extack)
@@ -45,6 +47,11 @@ int mif_addr_parse(const struct nlattr *nla, struct mif_addr *addr,
 		addr->a.in6 = nla_get_in6_addr(tb[XFRM_MIF_ADDR_A_INET6]);
 	} else {
 		NL_SET_ERR_MSG_ATTR(extack, nla, "address has no value");
+		return -EINVAL;
+	}
+	if (xfrm_addr_any(&addr->a, addr->family)) {
+		NL_SET_ERR_MSG_ATTR(extack, nla,
+				    "unspecified address (0.0.0.0 or ::)");
 		return -EINVAL;
 	}
 	return 0;

@@ -93,6 +93,25 @@ static void addr_rejects_empty(struct kunit *test)
 	kfree_skb(skb);
 }
 
+static void addr_rejects_unspecified(struct kunit *test)
+{
+	u8 v4[4] = { }, v6[16] = { };
+	struct sk_buff *skb = new_skb(test);
+	struct netlink_ext_ack extack = {};
+	struct mif_addr out;
+	struct nlattr *nest;
+
+	nest = put_nest(test, skb, XFRM_MIF_ADDR_A_INET, v4, 4, 0, NULL, 0);
+	KUNIT_EXPECT_EQ(test, mif_addr_parse(nest, &out, &extack), -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, extack._msg);
+	kfree_skb(skb);
+
+	skb = new_skb(test);
+	nest = put_nest(test, skb, 0, NULL, 0, XFRM_MIF_ADDR_A_INET6, v6, 16);
+	KUNIT_EXPECT_EQ(test, mif_addr_parse(nest, &out, NULL), -EINVAL);
+	kfree_skb(skb);
+}
+
 static void addr_rejects_bad_length(struct kunit *test)
 {
 	u8 v[16] = { 10, 0, 0, 1 };
@@ -124,6 +143,7 @@ static struct kunit_case mif_addr_cases[] = {
 	KUNIT_CASE(addr_roundtrip_v6),
 	KUNIT_CASE(addr_rejects_both),
 	KUNIT_CASE(addr_rejects_empty),
+	KUNIT_CASE(addr_rejects_unspecified),
 	KUNIT_CASE(addr_rejects_bad_length),
 #ifdef MIF_INJECT_FAILURE
 	KUNIT_CASE(injected_failure),
