@@ -51,7 +51,7 @@ link_setup() {
 check "topology" link_setup
 
 # xfrm_batch N [flush]: N random ip xfrm commands over the topology's
-# addresses and the fuzzers' SPIs, for ip -batch: SAs of each protocol and
+# addresses and the fuzzers' SPIs, for xfrm_run: SAs of each protocol and
 # mode, both families, with and without UDP encapsulation; policies with
 # templates; deletions, and with "flush" now and then a flush.
 xfrm_batch() {
@@ -89,7 +89,19 @@ xfrm_batch() {
 		esac
 	done
 }
-ip -n "$F" -force -batch - <<<"$(xfrm_batch 60)" >/dev/null 2>&1
+
+# xfrm_run NS: the commands on stdin, each its own ip. Not ip -batch: ip
+# xfrm exits at a command the kernel refuses (a delete of no SA), -force
+# or not, and the commands after it would never run.
+xfrm_run() {
+	local line
+	while read -r line; do
+		# shellcheck disable=SC2086
+		ip -n "$1" $line
+	done >/dev/null 2>&1
+}
+
+xfrm_batch 60 | xfrm_run "$F"
 check "some SAs to start from" sh -c '[ -n "$(ip -n "$0" xfrm state)" ]' "$F"
 
 stop=$(mktemp /tmp/mif-nlfuzz.XXXXXX)
@@ -98,7 +110,7 @@ running() { [ ! -e "$stop" ]; }
 
 churn_xfrm() {
 	while running; do
-		xfrm_batch 20 flush | ip -n "$F" -force -batch - >/dev/null 2>&1
+		xfrm_batch 20 flush | xfrm_run "$F"
 	done
 }
 
@@ -131,7 +143,7 @@ churn_netns() {
 		ip -n "$ns" addr add 10.99.2.1/24 dev z2
 		ip -n "$ns" link set z1 up
 		ip -n "$ns" link set z2 up
-		xfrm_batch 10 | ip -n "$ns" -force -batch -
+		xfrm_batch 10 | xfrm_run "$ns"
 		ip netns exec "$ns" "$PROG" -s "$((SEED + 1000 + k))" -n 100 -a "$ADDRS" -p "$SPI_BASE" |
 			grep -e 'NOT answered' -e ' [1-9][0-9]* unanswered' | sed "s/^/# netns $k: /"
 		((k % 2)) && ip -n "$ns" link set z1 down
