@@ -191,6 +191,9 @@ static struct ikesa *make_new(struct ikesa *old, bool initiator,
 	sa->del_pending_at = old->del_pending_at;
 	old->n_del_pending = 0;
 	old->del_pending_at = 0;
+	/* A newer IKE SA with the peer wanted old gone (unique.c). */
+	sa->unique_delete_at = old->unique_delete_at;
+	old->unique_delete_at = 0;
 	ikesa_why(old, ENGINE_R_REKEYED);
 	ikesa_established(sa, now, old);
 	return sa;
@@ -355,6 +358,9 @@ void ike_rekey_response(struct engine *e, struct ikesa *sa,
 		if (g != sent &&
 		    proposal_has_dh(sa->conn->ike, sa->conn->n_ike, g))
 			ike_rekey_start(sa, g, m->now);
+	} else if (n == IKE_N_TEMPORARY_FAILURE) {
+		/* Both sides at once, most likely: not in step again. */
+		ikesa_rekey_later(sa, m->now);
 	}
 	/* Otherwise the old SA stays; rekeying may be tried again. */
 }

@@ -284,8 +284,23 @@ void ikesa_replaced(struct ikesa *sa, uint64_t now)
 	for (unsigned int i = 0; i <= c->retrans_tries; i++)
 		span += (uint64_t)c->retrans_base_ms << i;
 	sa->replaced = true;
-	sa->rekey_at = 0;
 	sa->delete_at = now + span;
+	/*
+	 * Its successor does everything from now on: no rekey or
+	 * reauthentication here. Nor liveness checks, MIF or MOBIKE
+	 * updates, path checks or NAT keepalives: their deadlines ask
+	 * for replaced (engine.c, mobike.c, peer_alt.c, nat.c).
+	 */
+	sa->rekey_at = 0;
+	sa->reauth = false;
+}
+
+void ikesa_rekey_later(struct ikesa *sa, uint64_t now)
+{
+	uint64_t retry = IKE_REKEY_RETRY(sa->conn->ike_lifetime_s * 1000);
+
+	if (sa->rekey_at && retry)
+		sa->rekey_at = now + retry / 2 + jitter(retry - retry / 2);
 }
 
 /* The last word on an established IKE SA. */

@@ -218,6 +218,13 @@ void ikesa_established(struct ikesa *sa, uint64_t now,
  * (our own retransmission settings), unless the peer does it first.
  */
 void ikesa_replaced(struct ikesa *sa, uint64_t now);
+/*
+ * Our rekey of sa met the peer's own (TEMPORARY_FAILURE, RFC 7296
+ * §2.25): if its timer started it, try again after a random half to
+ * whole IKE_REKEY_RETRY, so that two peers that started at once do not
+ * meet again.
+ */
+void ikesa_rekey_later(struct ikesa *sa, uint64_t now);
 /* Set the SPIs, keeping the engine's lookup tables right. 0 or -ENOMEM. */
 int ikesa_set_spis(struct ikesa *sa, uint64_t spi_i, uint64_t spi_r);
 /*

@@ -462,7 +462,8 @@ int mobike_update_peer(struct ikesa *sa, const struct ip_addr *remote,
 uint64_t mobike_deadline(const struct ikesa *sa)
 {
 	return (sa->mobike.pending || sa->mobike.floated) &&
-	       !sa->req.active && sa->state == IKESA_ESTABLISHED ? 1 : 0;
+	       !sa->req.active && sa->state == IKESA_ESTABLISHED &&
+	       !sa->replaced ? 1 : 0;
 }
 
 bool mobike_tick(struct ikesa *sa, uint64_t now)

@@ -223,8 +223,9 @@ const char *nat_name(const struct ikesa *sa)
 
 uint64_t nat_deadline(const struct ikesa *sa)
 {
+	/* A rekeyed IKE SA leaves them to its successor. */
 	if (!sa->nat.local || !sa->conn->nat_keepalive_ms ||
-	    sa->state != IKESA_ESTABLISHED)
+	    sa->state != IKESA_ESTABLISHED || sa->replaced)
 		return 0;
 	/* None planned yet (keepalives just turned on by a reload): now. */
 	return sa->nat.keepalive_at ? sa->nat.keepalive_at : 1;

@@ -228,7 +228,7 @@ uint64_t peer_alt_deadline(const struct ikesa *sa)
 	const struct peer_alt_sa *p = &sa->peer_alt;
 
 	if (p->phase != PEER_ALT_CHECK_DUE || sa->req.active ||
-	    sa->state != IKESA_ESTABLISHED)
+	    sa->state != IKESA_ESTABLISHED || sa->replaced)
 		return 0;
 	return 1;
 }
