@@ -658,6 +658,55 @@ static void mixed(void **state)
 }
 
 /*
+ * B's connection for A's IKE_SA_INIT (the first for the addresses) is
+ * not the one IKE_AUTH chooses for A's ID: what B sends in IKE_AUTH,
+ * its CERT payloads, AUTH method and signature, is of the connection
+ * finally chosen, and it signs with a hash of A's
+ * SIGNATURE_HASH_ALGORITHMS. The IKE_SA_INIT answer offered the CAs of
+ * both (init_certreq_candidates in test_engine.c).
+ */
+static void final_conn_payloads(void **state)
+{
+	struct world *w = world_new("p256-a", DS, "p256-b", DS);
+	struct conn *first = malloc(sizeof(*first));
+	struct ikesa *sa;
+	struct seen s;
+
+	assert_non_null(first);
+	*first = w->c[1];
+	first->name = "first";
+	first->sig_creds = load("rsa-b", true);
+	first->auth_method = IKE_AUTH_RSA_SIG;
+	first->rsa_sha1 = true;
+	set_id(&first->remote_id, "c.example");	/* not A */
+	engine_clear_conns(&w->e[1]);
+	assert_int_equal(engine_add_conn(&w->e[1], first), 0);
+	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
+	sa = engine_initiate(&w->e[0], &w->c[0], 0);
+	assert_non_null(sa);
+	step(w);			/* INIT request */
+	assert_ptr_equal(only_sa(w, 1)->conn, first);
+	inspect_init(&w->q[0], true);
+	step(w);			/* INIT response */
+	step(w);			/* AUTH request */
+	assert_ptr_equal(only_sa(w, 1)->conn, &w->c[1]);
+	inspect(sa, &w->q[0], &s);	/* AUTH response */
+	assert_false(s.auth_failed);
+	assert_int_equal(s.method, DS);
+	assert_int_equal(s.algid_len, ec256.algid_len);
+	assert_int_equal(s.algid[s.algid_len - 1], ec256.algid_last);
+	assert_int_equal(s.n_cert, w->c[1].sig_creds->n_certs);
+	assert_int_equal(s.n_certreq, 0);
+	step(w);
+	assert_int_equal(sa->state, IKESA_ESTABLISHED);
+	assert_int_equal(only_sa(w, 1)->state, IKESA_ESTABLISHED);
+	check_child(w, sa->children);
+	world_free(w);
+	sig_creds_free(first->sig_creds);
+	free(first);
+}
+
+/*
  * Make the SIGNATURE_HASH_ALGORITHMS notify in an IKE_SA_INIT message
  * list hash h only (four times). The sender's own copy is patched too,
  * as AUTH signs the message.
@@ -1490,6 +1539,7 @@ int main(void)
 		cmocka_unit_test(classic_p256),
 		cmocka_unit_test(classic_p384),
 		cmocka_unit_test(mixed),
+		cmocka_unit_test(final_conn_payloads),
 		cmocka_unit_test(intermediate),
 		cmocka_unit_test(peer_hashes_honoured),
 		cmocka_unit_test(no_common_hash),
