@@ -68,6 +68,7 @@
 
 #include "addr.h"
 #include "engine/conn.h"
+#include "engine/conn_index.h"
 #include "engine/policy_table.h"
 #include "engine/cookie.h"
 #include "engine/iface.h"
@@ -258,6 +259,7 @@ struct engine {
 	const struct conn **conns;	/* malloc'ed, max_conns of room */
 	unsigned int *conn_set;		/* each one's IKE proposal set */
 	unsigned int n_conns, max_conns;
+	struct conn_index conn_index;	/* conns by their addresses */
 	struct proposal_sets psets;
 
 	struct ikesa *sas;		/* every IKE SA, any state */
