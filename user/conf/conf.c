@@ -28,6 +28,7 @@
 #include "conf/values.h"
 #include "crypto/sign.h"
 #include "engine/nat.h"
+#include "engine/sa_table.h"
 #include "ike/constants.h"
 
 /*
@@ -101,6 +102,7 @@ struct ctx {
 	/* The [child] sections, malloc'ed; the last one is SEC_CHILD's. */
 	struct child_sec *childs;
 	unsigned int n_childs, max_childs;
+	struct hindex childs_by_name;	/* by CONN/NAME */
 };
 
 static void __attribute__((format(printf, 3, 0)))
@@ -546,6 +548,17 @@ static void fix_pointers(struct conf *c)
 	}
 }
 
+/* Hashes of the names, for the indexes by name. */
+static uint64_t name_hash(const char *name)
+{
+	return sa_hash_bytes(0, name, strlen(name));
+}
+
+static uint64_t child_hash(const char *conn, const char *name)
+{
+	return sa_hash_bytes(name_hash(conn), name, strlen(name));
+}
+
 /*
  * Child sections: [child CONN/NAME], in any order with the [conn]
  * sections. Their keys are kept as text until the end of the file, then
@@ -556,6 +569,9 @@ static void child_start(struct ctx *x, char *n)
 {
 	char *slash = strchr(n, '/');
 	struct child_sec *cs;
+	uint64_t h;
+	uint32_t i;
+	size_t cur;
 
 	x->kind = SEC_BAD;
 	if (slash)
@@ -567,7 +583,9 @@ static void child_start(struct ctx *x, char *n)
 		      CONF_NAME_MAX - 1);
 		return;
 	}
-	for (unsigned int i = 0; i < x->n_childs; i++) {
+	h = child_hash(n, slash + 1);
+	for (i = hindex_first(&x->childs_by_name, h, &cur); i != HINDEX_END;
+	     i = hindex_next(&x->childs_by_name, h, &cur)) {
 		if (strcmp(x->childs[i].conn, n) ||
 		    strcmp(x->childs[i].name, slash + 1))
 			continue;
@@ -585,6 +603,10 @@ static void child_start(struct ctx *x, char *n)
 		}
 		x->childs = cs;
 		x->max_childs = max;
+	}
+	if (hindex_add(&x->childs_by_name, h, x->n_childs)) {
+		error(x, "out of memory");
+		return;
 	}
 	cs = &x->childs[x->n_childs++];
 	memset(cs, 0, sizeof(*cs));
@@ -652,6 +674,11 @@ static void section_start(struct ctx *x, const char *line)
 		return;
 	}
 	if (more_conns(x->conf)) {
+		error(x, "out of memory");
+		x->kind = SEC_BAD;
+		return;
+	}
+	if (hindex_add(&x->conf->by_name, name_hash(n), x->conf->n_conns)) {
 		error(x, "out of memory");
 		x->kind = SEC_BAD;
 		return;
@@ -1426,13 +1453,29 @@ static int children_alloc(struct conf_conn *cc, unsigned int n)
 static void children_finish(struct ctx *x)
 {
 	struct conf *conf = x->conf;
+	unsigned int *count;
+	struct conf_conn *cc;
 
+	if (!x->n_childs)
+		return;
+	/* How many each connection has, for its arrays. */
+	count = calloc(conf->n_conns + 1, sizeof(*count));
+	if (!count) {
+		error(x, "out of memory");
+		return;
+	}
+	for (unsigned int i = 0; i < x->n_childs; i++) {
+		cc = conf_find(conf, x->childs[i].conn);
+		if (cc)
+			count[cc - conf->conns]++;
+	}
 	for (unsigned int i = 0; i < x->n_childs; i++) {
 		struct child_sec *cs = &x->childs[i];
-		struct conf_conn *cc = conf_find(conf, cs->conn);
 		struct conn_child *t;
-		unsigned int n = 0;
+		unsigned int n;
 		bool vips;
+
+		cc = conf_find(conf, cs->conn);
 
 		if (!cc) {
 			error_at(x, cs->line, "[child %s/%s]: no connection "
@@ -1446,13 +1489,12 @@ static void children_finish(struct ctx *x)
 			continue;
 		}
 		if (!cc->children) {
-			for (unsigned int j = i; j < x->n_childs; j++)
-				n += !strcmp(x->childs[j].conn, cs->conn);
+			n = count[cc - conf->conns];
 			if (n > CONN_MAX_CHILDREN)
 				n = CONN_MAX_CHILDREN;
 			if (children_alloc(cc, n)) {
 				error_at(x, cs->line, "out of memory");
-				return;
+				break;
 			}
 		}
 		t = &cc->children[cc->n_children];
@@ -1486,6 +1528,7 @@ static void children_finish(struct ctx *x)
 		cc->conn.n_children = cc->n_children;
 		cc->conn.children = cc->children;
 	}
+	free(count);
 }
 
 static void childs_free(struct ctx *x)
@@ -1494,6 +1537,7 @@ static void childs_free(struct ctx *x)
 		for (unsigned int k = 0; k < C_N; k++)
 			free(x->childs[i].val[k]);
 	free(x->childs);
+	hindex_free(&x->childs_by_name);
 }
 
 static int handler(void *user, const char *section, const char *name,
@@ -1674,15 +1718,41 @@ void conf_free(struct conf *c)
 			sig_creds_free(c->creds[i].creds);
 	free(c->creds);
 	free(c->conns);
+	hindex_free(&c->by_name);
 	free(c);
 }
 
 struct conf_conn *conf_find(struct conf *c, const char *name)
 {
-	for (unsigned int i = 0; i < c->n_conns; i++)
-		if (!strcmp(c->conns[i].name, name))
+	uint64_t h;
+	uint32_t i;
+	size_t cur;
+
+	if (c->by_name.n != c->n_conns) {
+		for (i = 0; i < c->n_conns; i++)
+			if (!strcmp(c->conns[i].name, name))
+				return &c->conns[i];
+		return NULL;
+	}
+	h = name_hash(name);
+	for (i = hindex_first(&c->by_name, h, &cur); i != HINDEX_END;
+	     i = hindex_next(&c->by_name, h, &cur))
+		if (i < c->n_conns && !strcmp(c->conns[i].name, name))
 			return &c->conns[i];
 	return NULL;
+}
+
+struct conf_conn *conf_conn_of(const struct conf *c, const struct conn *conn)
+{
+	uintptr_t p = (uintptr_t)conn, first, end;
+
+	if (!c || !c->n_conns || !conn)
+		return NULL;
+	first = (uintptr_t)&c->conns[0].conn;
+	end = first + c->n_conns * sizeof(c->conns[0]);
+	if (p < first || p >= end || (p - first) % sizeof(c->conns[0]))
+		return NULL;
+	return &c->conns[(p - first) / sizeof(c->conns[0])];
 }
 
 /* The same children, in the same order (zeroed before filling in). */
@@ -1758,9 +1828,9 @@ long conf_index(struct conf *c, const struct conn *conn)
 
 	if (!c || !conn)
 		return -1;
-	for (unsigned int i = 0; i < c->n_conns; i++)
-		if (&c->conns[i].conn == conn)
-			return i;
+	cc = conf_conn_of(c, conn);
+	if (cc)
+		return cc - c->conns;
 	cc = conn->name ? conf_find(c, conn->name) : NULL;
 	return cc ? cc - c->conns : -1;
 }

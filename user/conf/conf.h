@@ -15,6 +15,7 @@
 
 #include "engine/conn.h"
 #include "engine/engine.h"
+#include "engine/hindex.h"
 
 #define CONF_NAME_MAX		64
 #define CONF_PATH_MAX		108	/* sun_path */
@@ -97,6 +98,12 @@ struct conf {
 	/* malloc'ed, room for max_conns; grows while loading only. */
 	unsigned int n_conns, max_conns;
 	struct conf_conn *conns;
+	/*
+	 * conns by name, for conf_find(): filled by conf_load(). A conf put
+	 * together otherwise (n_conns without as many names here) is
+	 * searched name by name.
+	 */
+	struct hindex by_name;
 	unsigned int n_creds, max_creds;
 	struct conf_creds *creds;
 
@@ -116,7 +123,10 @@ struct conf {
 int conf_load(const char *path, struct conf **out, char *err, size_t errlen);
 void conf_free(struct conf *c);
 
+/* The connection of that name, or NULL. */
 struct conf_conn *conf_find(struct conf *c, const char *name);
+/* conn's own conf_conn if conn is one of c's, else NULL. */
+struct conf_conn *conf_conn_of(const struct conf *c, const struct conn *conn);
 /*
  * The index in c of connection conn: one of c's, or of a replaced
  * configuration's (then the one of the same name); -1 if none.

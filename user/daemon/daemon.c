@@ -266,9 +266,8 @@ static bool conf_in_use(const struct daemon *d, const struct conf *c)
 
 	engine_for_each_sa(sa, &d->engine) {
 		engine_ike_view(sa, &v);
-		for (unsigned int i = 0; i < c->n_conns; i++)
-			if (v.conn == &c->conns[i].conn)
-				return true;
+		if (conf_conn_of(c, v.conn))
+			return true;
 	}
 	return false;
 }
@@ -280,14 +279,6 @@ static void free_retired(struct daemon *d)
 			conf_free(d->retired[i]);
 			d->retired[i] = NULL;
 		}
-}
-
-static struct conf_conn *conn_of(struct conf *c, const struct conn *conn)
-{
-	for (unsigned int i = 0; c && i < c->n_conns; i++)
-		if (&c->conns[i].conn == conn)
-			return &c->conns[i];
-	return NULL;
 }
 
 void daemon_delete_sa(struct engine *e, struct ikesa *sa, uint64_t now)
@@ -397,7 +388,7 @@ static int apply_conf(struct daemon *d, struct conf *nc, uint64_t now)
 
 			engine_for_each_sa(sa, e) {
 				engine_ike_view(sa, &v);
-				if (conn_of(old, v.conn))
+				if (conf_conn_of(old, v.conn))
 					engine_drop_sa(sa, ENGINE_R_LOCAL);
 			}
 			engine_tick(e, now);

@@ -13,6 +13,7 @@
  */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gnutls/gnutls.h>
@@ -150,58 +151,114 @@ enum reload_change reload_compare(const struct conf_conn *a,
 	return RELOAD_REPLACED;
 }
 
-/* Whether the engine has an IKE SA of c that is not on its way out. */
-static bool has_sa(const struct engine *e, const struct conn *c)
+/*
+ * Each IKE SA that is not on its way out and belongs to a connection of
+ * c: mark[] of that connection set, n[] counted (either may be NULL).
+ * One walk of the SAs, however many connections.
+ */
+static void sas_of(const struct engine *e, const struct conf *c, bool *mark,
+		   unsigned int *n)
 {
 	const struct ikesa *sa;
 	struct engine_ike_view v;
+	struct conf_conn *cc;
 
 	engine_for_each_sa(sa, e) {
 		engine_ike_view(sa, &v);
-		if (v.conn == c && v.state != IKESA_DEAD)
-			return true;
+		cc = conf_conn_of(c, v.conn);
+		if (!cc || v.state == IKESA_DEAD)
+			continue;
+		if (mark)
+			mark[cc - c->conns] = true;
+		if (n)
+			n[cc - c->conns]++;
 	}
-	return false;
+}
+
+/*
+ * What becomes of each old connection's SAs (ch[], by the index in old),
+ * done in one walk of the SAs.
+ */
+static void act(struct engine *e, struct conf *old, struct conf *nc,
+		const enum reload_change *ch, uint64_t now)
+{
+	struct engine_ike_view v;
+	struct conf_conn *oc;
+	struct ikesa *sa;
+
+	engine_for_each_sa(sa, e) {
+		engine_ike_view(sa, &v);
+		oc = conf_conn_of(old, v.conn);
+		if (!oc || v.state == IKESA_DEAD)
+			continue;
+		if (ch[oc - old->conns] == RELOAD_REPLACED)
+			daemon_delete_sa(e, sa, now);
+		else
+			engine_sa_set_conn(sa, &conf_find(nc, oc->name)->conn);
+	}
 }
 
 void reload_conns(struct engine *e, struct conf *old, struct conf *nc,
 		  uint64_t now)
 {
+	unsigned int n_old = old ? old->n_conns : 0, *n = NULL;
+	enum reload_change *ch = NULL;
 	char keys[256];
 
-	for (unsigned int i = 0; old && i < old->n_conns; i++) {
-		const struct conf_conn *oc = &old->conns[i];
-		struct conf_conn *ncc = conf_find(nc, oc->name);
-		enum reload_change ch = RELOAD_REPLACED;
+	if (n_old) {
+		n = calloc(n_old, sizeof(*n));
+		ch = calloc(n_old, sizeof(*ch));
+		if (!n || !ch) {
+			/* Out of memory: every SA goes, the safe side. */
+			free(n);
+			free(ch);
+			n = NULL;
+			ch = NULL;
+			mlog(LOG_ERR, "reload: out of memory, every IKE SA "
+			     "deleted");
+		}
+	}
+	for (unsigned int i = 0; ch && i < n_old; i++) {
+		struct conf_conn *ncc = conf_find(nc, old->conns[i].name);
+
+		ch[i] = ncc ? reload_compare(&old->conns[i], ncc, keys,
+					     sizeof(keys)) : RELOAD_REPLACED;
+	}
+	if (ch) {
+		sas_of(e, old, NULL, n);
+		act(e, old, nc, ch, now);
+	} else if (old) {
 		struct engine_ike_view v;
 		struct ikesa *sa;
-		unsigned int n = 0;
 
-		if (ncc)
-			ch = reload_compare(oc, ncc, keys, sizeof(keys));
 		engine_for_each_sa(sa, e) {
 			engine_ike_view(sa, &v);
-			if (v.conn != &oc->conn || v.state == IKESA_DEAD)
-				continue;
-			n++;
-			if (ch == RELOAD_REPLACED)
+			if (conf_conn_of(old, v.conn) &&
+			    v.state != IKESA_DEAD)
 				daemon_delete_sa(e, sa, now);
-			else
-				engine_sa_set_conn(sa, &ncc->conn);
 		}
+	}
+	for (unsigned int i = 0; ch && i < n_old; i++) {
+		const struct conf_conn *oc = &old->conns[i];
+		struct conf_conn *ncc = conf_find(nc, oc->name);
+
+		if (ncc && ch[i] != RELOAD_KEPT)
+			reload_compare(oc, ncc, keys, sizeof(keys));
 		if (!ncc)
 			mlog(LOG_NOTICE, "conn %s: removed, %u IKE SAs deleted",
-			     oc->name, n);
-		else if (ch == RELOAD_REPLACED)
+			     oc->name, n[i]);
+		else if (ch[i] == RELOAD_REPLACED)
 			mlog(LOG_NOTICE, "conn %s: replaced (%s), %u IKE SAs "
-			     "deleted", oc->name, keys, n);
-		else if (ch == RELOAD_UPDATED)
+			     "deleted", oc->name, keys, n[i]);
+		else if (ch[i] == RELOAD_UPDATED)
 			mlog(LOG_NOTICE, "conn %s: updated (%s), %u IKE SAs "
-			     "kept", oc->name, keys, n);
+			     "kept", oc->name, keys, n[i]);
 		else
 			mlog(LOG_INFO, "conn %s: kept, %u IKE SAs", oc->name,
-			     n);
+			     n[i]);
 	}
+	free(n);
+	free(ch);
 	for (unsigned int i = 0; old && i < nc->n_conns; i++)
 		if (!conf_find(old, nc->conns[i].name))
 			mlog(LOG_NOTICE, "conn %s: added", nc->conns[i].name);
@@ -220,10 +277,18 @@ void reload_conns(struct engine *e, struct conf *old, struct conf *nc,
 void reload_start(struct engine *e, struct conf *nc, uint64_t now,
 		  struct retries *r)
 {
+	bool *up = nc->n_conns ? calloc(nc->n_conns, sizeof(*up)) : NULL;
+
+	if (nc->n_conns && !up) {
+		mlog(LOG_ERR, "reload: out of memory, nothing initiated");
+		return;
+	}
+	/* Before any is initiated: each initiation adds its own SA only. */
+	sas_of(e, nc, up, NULL);
 	for (unsigned int i = 0; i < nc->n_conns; i++) {
 		struct conf_conn *cc = &nc->conns[i];
 
-		if (!cc->start || has_sa(e, &cc->conn))
+		if (!cc->start || up[i])
 			continue;
 		if (r) {
 			retry_start(r, nc, i, e, now, "");
@@ -233,4 +298,5 @@ void reload_start(struct engine *e, struct conf *nc, uint64_t now,
 		if (!engine_initiate(e, &cc->conn, now))
 			mlog(LOG_ERR, "conn %s: cannot initiate", cc->name);
 	}
+	free(up);
 }

@@ -15,6 +15,7 @@
 #include "crypto/random.h"
 #include "engine/cfg.h"
 #include "engine/children.h"
+#include "engine/conn_index.h"
 #include "engine/engine.h"
 #include "engine/exchange.h"
 #include "engine/fragment.h"
@@ -57,6 +58,7 @@ int engine_init(struct engine *e, struct backend *b,
 	sa_table_init(&e->by_id);
 	policy_table_init(&e->policies, b);
 	sa_table_init(&e->half_open);
+	conn_index_init(&e->conn_index);
 	e->half_open_max = ENGINE_HALF_OPEN_MAX;
 	e->half_open_max_peer = ENGINE_HALF_OPEN_MAX_PEER;
 	e->cookie_threshold = ENGINE_COOKIE_THRESHOLD;
@@ -225,6 +227,7 @@ void engine_free(struct engine *e)
 	sa_table_free(&e->half_open);
 	free(e->conns);
 	free(e->conn_set);
+	conn_index_free(&e->conn_index);
 	e->conns = NULL;
 	e->conn_set = NULL;
 	e->n_conns = e->max_conns = 0;
@@ -255,7 +258,7 @@ int engine_add_conn(struct engine *e, const struct conn *c)
 		e->max_conns = max;
 	}
 	if (proposal_sets_add(&e->psets, c, &e->conn_set[e->n_conns]) ||
-	    cfg_conn_added(e, c))
+	    cfg_conn_added(e, c) || conn_index_add(&e->conn_index, c))
 		return -ENOMEM;
 	e->conns[e->n_conns++] = c;
 	iface_conn_added(e, c);
@@ -265,6 +268,7 @@ int engine_add_conn(struct engine *e, const struct conn *c)
 void engine_clear_conns(struct engine *e)
 {
 	e->n_conns = 0;
+	conn_index_clear(&e->conn_index);
 	proposal_sets_clear(&e->psets);
 	iface_conns_cleared(e);
 	cfg_conns_cleared(e);
@@ -275,45 +279,50 @@ bool engine_id_matches(const struct conn_id *want, const struct ike_id *id)
 	return identity_match(want, id->type, id->data, id->len);
 }
 
-/* How closely c's addresses match: -1 not at all, else how many are set. */
-static int addr_rank(const struct conn *c, const struct ip_addr *local,
-		     const struct ip_addr *remote)
-{
-	int rank = 0;
-
-	if (c->local.family) {
-		if (!ip_addr_equal(&c->local, local))
-			return -1;
-		rank++;
-	}
-	if (c->remote.family) {
-		if (!ip_addr_equal(&c->remote, remote))
-			return -1;
-		rank++;
-	}
-	return rank;
-}
-
+/*
+ * The connections of the pass (by rank: both addresses, one, none) come
+ * from the index, one chain or two (local alone, remote alone), each in
+ * the order they were added: of two, the earlier first. A position at or
+ * past n_conns ends the pass, as it would have ended a scan of e->conns.
+ */
 const struct conn *engine_match_next(const struct engine *e,
 				     const struct ip_addr *local,
 				     const struct ip_addr *remote,
 				     struct engine_match *it)
 {
-	const struct conn *c;
+	const struct conn_index *x = &e->conn_index;
+	uint32_t pos;
 
-	for (; it->pass < 3; it->pass++, it->i = 0)
-		while (it->i < e->n_conns) {
-			c = e->conns[it->i++];
-			if (addr_rank(c, local, remote) == 2 - (int)it->pass)
-				return c;
+	for (; it->pass < 3; it->pass++, it->begun = false) {
+		if (!it->begun) {
+			it->begun = true;
+			it->b = CONN_INDEX_END;
+			if (it->pass == 0) {
+				it->a = conn_index_both(x, local, remote);
+			} else if (it->pass == 1) {
+				it->a = conn_index_local(x, local);
+				it->b = conn_index_remote(x, remote);
+			} else {
+				it->a = conn_index_any(x);
+			}
 		}
+		pos = it->a < it->b ? it->a : it->b;
+		if (pos >= e->n_conns)
+			continue;
+		if (pos == it->a)
+			it->a = conn_index_next(x, pos);
+		else
+			it->b = conn_index_next(x, pos);
+		it->last = pos;
+		return e->conns[pos];
+	}
 	return NULL;
 }
 
 unsigned int engine_match_set(const struct engine *e,
 			      const struct engine_match *it)
 {
-	return e->conn_set[it->i - 1];
+	return e->conn_set[it->last];
 }
 
 const struct conn *engine_match_conn(const struct engine *e,
@@ -321,7 +330,7 @@ const struct conn *engine_match_conn(const struct engine *e,
 				     const struct ip_addr *remote,
 				     const struct ike_id *id)
 {
-	struct engine_match it = { 0, 0 };
+	struct engine_match it = { 0 };
 	const struct conn *c;
 
 	while ((c = engine_match_next(e, local, remote, &it)))

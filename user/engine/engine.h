@@ -68,6 +68,7 @@
 
 #include "addr.h"
 #include "engine/conn.h"
+#include "engine/conn_index.h"
 #include "engine/policy_table.h"
 #include "engine/cookie.h"
 #include "engine/iface.h"
@@ -258,6 +259,7 @@ struct engine {
 	const struct conn **conns;	/* malloc'ed, max_conns of room */
 	unsigned int *conn_set;		/* each one's IKE proposal set */
 	unsigned int n_conns, max_conns;
+	struct conn_index conn_index;	/* conns by their addresses */
 	struct proposal_sets psets;
 
 	struct ikesa *sas;		/* every IKE SA, any state */
@@ -322,7 +324,11 @@ void engine_set_refusals(struct engine *e, const struct engine_refusals *r);
 void engine_set_log(struct engine *e, const struct engine_log *log);
 /* Tear down every SA, uninstalling its Child SAs, and wipe secrets. */
 void engine_free(struct engine *e);
-/* Accept IKE_SA_INIT requests for c. Returns 0, -ENOMEM or -ENOSPC. */
+/*
+ * Accept IKE_SA_INIT requests for c. Returns 0, -ENOMEM or -ENOSPC. Its
+ * addresses are indexed now (conn_index.h): to change them, clear the
+ * connections and add them again, as a reload does.
+ */
 int engine_add_conn(struct engine *e, const struct conn *c);
 /* Forget every connection (before adding those of a new configuration). */
 void engine_clear_conns(struct engine *e);

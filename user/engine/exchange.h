@@ -68,10 +68,13 @@ extern const struct exchange_ops xchg_informational;
  * The connections for these addresses (an unset address in the
  * connection matches any), most specific first: both addresses set,
  * then one, then none; in the order they were added among equals. One
- * per call, NULL at the end; it starts zeroed.
+ * per call, NULL at the end; it starts zeroed ({ 0 }).
  */
 struct engine_match {
-	unsigned int pass, i;
+	unsigned int pass;	/* 0: both addresses, 1: one, 2: none */
+	bool begun;		/* a and b were set for the pass */
+	uint32_t a, b;		/* the next of each chain (conn_index.h) */
+	uint32_t last;		/* the position last returned */
 };
 
 const struct conn *engine_match_next(const struct engine *e,

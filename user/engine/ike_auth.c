@@ -318,7 +318,7 @@ static const struct conn *select_conn(struct engine *e, struct ikesa *sa,
 	const struct ike_payload *pauth = ike_chain_find(ch, IKE_PL_AUTH,
 							 NULL);
 	const struct conn *c, *best = NULL;
-	struct engine_match it = { 0, 0 };
+	struct engine_match it = { 0 };
 
 	if (!pidi || !pauth)
 		return NULL;

@@ -207,7 +207,7 @@ static bool cookie_ok(struct engine *e, const struct engine_msg *m,
 static void add_sig_payloads(struct ikesa *sa, struct ike_chain *chain,
 			     struct sig_payloads *sig)
 {
-	struct engine_match it = { 0, 0 };
+	struct engine_match it = { 0 };
 	const struct conn *c;
 
 	while ((c = engine_match_next(sa->engine, &sa->local, &sa->remote,
@@ -301,7 +301,7 @@ static const struct conn *choose_conn(struct engine *e,
 				      uint16_t *notify, uint16_t *group)
 {
 	uint32_t stamp = proposal_sets_new_offer(&e->psets);
-	struct engine_match it = { 0, 0 };
+	struct engine_match it = { 0 };
 	struct proposal_set *s;
 	const struct conn *c;
 

@@ -400,6 +400,9 @@ static void cookie_defaults(void **state)
 	assert_int_equal(b->cookie_threshold, 10);
 	b->send = (struct engine_send){ count_send, &sent };
 	memset(&w->c[1].remote, 0, sizeof(w->c[1].remote));	/* %any */
+	/* Its addresses are indexed when it is added: again. */
+	engine_clear_conns(b);
+	assert_int_equal(engine_add_conn(b, &w->c[1]), 0);
 	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
 	d = pop(w);
 	for (k = 1; k <= 10; k++)
@@ -1145,6 +1148,9 @@ static void half_open_limits(void **state)
 	b->half_open_max = 3;
 	b->send = (struct engine_send){ count_send, &sent };
 	memset(&w->c[1].remote, 0, sizeof(w->c[1].remote));	/* %any */
+	/* Its addresses are indexed when it is added: again. */
+	engine_clear_conns(b);
+	assert_int_equal(engine_add_conn(b, &w->c[1]), 0);
 	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
 	d = pop(w);
 	/* Two from 10.0.0.1, the third dropped. */
