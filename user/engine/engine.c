@@ -62,6 +62,7 @@ int engine_init(struct engine *e, struct backend *b,
 	e->cookie_threshold = ENGINE_COOKIE_THRESHOLD;
 	e->cookie_modp = true;
 	iface_table_init(&e->ifaces);
+	timer_heap_init(&e->timers);
 	return cookie_init(&e->cookies);
 }
 
@@ -200,11 +201,17 @@ int engine_hash_peer(struct engine *e, struct ikesa *sa)
 					    sa->spi_i));
 }
 
+static void timers_flush(struct engine *e);
+
 static void reap(struct engine *e)
 {
 	struct ikesa *sa = e->sas, *next;
 
 	/* After most messages nothing died: no walk of every SA. */
+	if (!e->n_dead)
+		return;
+	/* Filed again first, the dead out: the touched list is empty. */
+	timers_flush(e);
 	for (; sa && e->n_dead; sa = next) {
 		next = sa->next;
 		if (sa->state == IKESA_DEAD)
@@ -217,6 +224,8 @@ void engine_free(struct engine *e)
 	trap_remove_all(e);
 	while (e->sas)
 		ikesa_destroy(e->sas);
+	timer_heap_free(&e->timers);
+	e->touched = NULL;
 	cfg_pools_free(e);
 	sa_table_free(&e->by_spi);
 	sa_table_free(&e->by_peer);
@@ -259,12 +268,15 @@ int engine_add_conn(struct engine *e, const struct conn *c)
 		return -ENOMEM;
 	e->conns[e->n_conns++] = c;
 	iface_conn_added(e, c);
+	/* A reload: the SAs' connections may change with it. */
+	engine_touch_all(e);
 	return 0;
 }
 
 void engine_clear_conns(struct engine *e)
 {
 	e->n_conns = 0;
+	engine_touch_all(e);
 	proposal_sets_clear(&e->psets);
 	iface_conns_cleared(e);
 	cfg_conns_cleared(e);
@@ -411,6 +423,7 @@ static void input_response(struct engine *e, const struct exchange_ops *x,
 	if (!sa || !sa->req.active || sa->req.msg_id != h->msg_id ||
 	    sa->req.exchange != h->exchange)
 		return;
+	ikesa_touch(sa);
 	if (x->plain) {
 		/* Unprotected: a malformed one is dropped. */
 		plain_input(e, sa, x->response, m, &err);
@@ -466,6 +479,7 @@ static void input_request(struct engine *e, const struct exchange_ops *x,
 	sa = engine_find_sa(e, we_init ? h->spi_i : h->spi_r, we_init);
 	if (!sa || h->spi_i != sa->spi_i || h->spi_r != sa->spi_r)
 		return;
+	ikesa_touch(sa);
 	if (h->msg_id + 1 != sa->resp_next && h->msg_id != sa->resp_next)
 		return;		/* outside the window: drop (§2.3) */
 	inner = calloc(1, sizeof(*inner));
@@ -564,6 +578,8 @@ static bool usable(const struct ikesa *sa)
 
 int engine_create_child(struct engine *e, struct ikesa *sa, uint64_t now)
 {
+	if (sa)
+		ikesa_touch(sa);
 	if (!usable(sa))
 		return -EINVAL;
 	if (sa->req.active)
@@ -574,6 +590,8 @@ int engine_create_child(struct engine *e, struct ikesa *sa, uint64_t now)
 int engine_rekey_child(struct engine *e, struct ikesa *sa,
 		       struct childsa *old, uint64_t now)
 {
+	if (sa)
+		ikesa_touch(sa);
 	if (!usable(sa) || !old)
 		return -EINVAL;
 	if (sa->req.active)
@@ -583,6 +601,8 @@ int engine_rekey_child(struct engine *e, struct ikesa *sa,
 
 int engine_rekey_ike(struct engine *e, struct ikesa *sa, uint64_t now)
 {
+	if (sa)
+		ikesa_touch(sa);
 	if (!usable(sa))
 		return -EINVAL;
 	if (sa->req.active)
@@ -593,6 +613,8 @@ int engine_rekey_ike(struct engine *e, struct ikesa *sa, uint64_t now)
 int engine_delete_child(struct engine *e, struct ikesa *sa,
 			struct childsa *c, uint64_t now)
 {
+	if (sa)
+		ikesa_touch(sa);
 	if (!usable(sa) || !c)
 		return -EINVAL;
 	if (sa->req.active)
@@ -604,6 +626,8 @@ int engine_delete_ike(struct engine *e, struct ikesa *sa, uint64_t now)
 {
 	int ret;
 
+	if (sa)
+		ikesa_touch(sa);
 	if (!sa || sa->state != IKESA_ESTABLISHED)
 		return -EINVAL;
 	if (sa->req.active)
@@ -616,6 +640,8 @@ int engine_delete_ike(struct engine *e, struct ikesa *sa, uint64_t now)
 
 int engine_dpd(struct engine *e, struct ikesa *sa, uint64_t now)
 {
+	if (sa)
+		ikesa_touch(sa);
 	if (!usable(sa))
 		return -EINVAL;
 	if (sa->req.active)
@@ -675,6 +701,9 @@ static uint64_t sa_deadline(const struct ikesa *sa)
 	d = earliest(d, mobike_deadline(sa));
 	d = earliest(d, peer_alt_deadline(sa));
 	d = earliest(d, mif_failback_deadline(sa));
+	/* Children not created yet, the window free again: at once. */
+	if (children_pending(sa))
+		d = earliest(d, 1);
 	return earliest(d, sa->rekey_at);
 }
 
@@ -873,28 +902,86 @@ static void sa_tick(struct ikesa *sa, uint64_t now)
 		informational_start(sa, NULL, false, now);
 }
 
-uint64_t engine_next_deadline(const struct engine *e)
+/* Whether MOBIKE moves sa at once when an address of ours is lost. */
+static bool mobike_plain(const struct ikesa *sa)
 {
-	uint64_t d = 0;
+	return sa->mobike.on && sa->mif_status != MIF_ON;
+}
 
-	for (const struct ikesa *sa = e->sas; sa; sa = sa->next)
-		d = earliest(d, sa_deadline(sa));
+/* File sa again under its deadline (out of the heap if none). */
+static void refile(struct engine *e, struct ikesa *sa)
+{
+	bool plain = mobike_plain(sa);
+
+	sa->touched = false;
+	timer_heap_set(&e->timers, &sa->timer, sa_deadline(sa));
+	if (plain != sa->mobike_plain) {
+		sa->mobike_plain = plain;
+		if (plain)
+			e->n_mobike_plain++;
+		else
+			e->n_mobike_plain--;
+	}
+}
+
+/* The SAs touched since the heap was last read, filed again. */
+static void timers_flush(struct engine *e)
+{
+	struct ikesa *sa;
+
+	if (e->touched_all) {
+		e->touched_all = false;
+		e->touched = NULL;
+		for (sa = e->sas; sa; sa = sa->next)
+			refile(e, sa);
+		return;
+	}
+	while ((sa = e->touched)) {
+		e->touched = sa->touched_next;
+		refile(e, sa);
+	}
+}
+
+#define of_timer(t) \
+	((struct ikesa *)((char *)(t) - offsetof(struct ikesa, timer)))
+
+uint64_t engine_next_deadline(struct engine *e)
+{
+	const struct timer_node *t;
+	uint64_t d;
+
+	timers_flush(e);
+	t = timer_heap_top(&e->timers);
+	d = t ? t->key : 0;
 	if (e->n_failover_lost && !e->kernel_failover)
 		d = 1;		/* at once (mif_failover.h) */
 	/* An IKE SA with MOBIKE moves by itself: at once (mobike.h). */
-	for (const struct ikesa *sa = e->sas; e->n_failover_lost && sa;
-	     sa = sa->next)
-		if (sa->mobike.on && sa->mif_status != MIF_ON)
-			d = 1;
+	if (e->n_failover_lost && e->n_mobike_plain)
+		d = 1;
 	return d;
 }
 
 uint64_t engine_tick(struct engine *e, uint64_t now)
 {
+	struct timer_node *t;
+	struct ikesa *sa;
+
+	/* A failover changes every IKE SA that had the address. */
+	if (e->n_failover_lost)
+		engine_touch_all(e);
 	mif_failover_tick(e, now);
-	for (struct ikesa *sa = e->sas; sa; sa = sa->next)
-		if (sa->state != IKESA_DEAD)
-			sa_tick(sa, now);
+	timers_flush(e);
+	/*
+	 * Only the SAs due, each once: out of the heap and touched, to be
+	 * filed again under their next deadline once all have run.
+	 */
+	while ((t = timer_heap_top(&e->timers)) && t->key <= now) {
+		sa = of_timer(t);
+		timer_heap_remove(&e->timers, t);
+		ikesa_touch(sa);
+		e->n_sa_ticks++;
+		sa_tick(sa, now);
+	}
 	reap(e);
 	return engine_next_deadline(e);
 }

@@ -105,7 +105,9 @@ struct ikesa *ikesa_new(struct engine *e, const struct conn *c,
 	sa->remote = *remote;
 	sa->local_port = lport;
 	sa->remote_port = rport;
-	if (sa_table_insert(&e->by_spi, &sa->by_spi,
+	/* Room in the timer heap for every SA: filing it never fails. */
+	if (timer_heap_reserve(&e->timers, e->n_sas + 1) ||
+	    sa_table_insert(&e->by_spi, &sa->by_spi,
 			    sa_hash_spi(initiator ? sa->spi_i : sa->spi_r,
 					initiator))) {
 		free(sa);
@@ -113,6 +115,8 @@ struct ikesa *ikesa_new(struct engine *e, const struct conn *c,
 	}
 	sa->next = e->sas;
 	e->sas = sa;
+	e->n_sas++;
+	ikesa_touch(sa);
 	reqid_block(e, sa);
 	/* Whom we mean to talk to, for INITIAL_CONTACT (unique.c). */
 	if (initiator && c->remote_id.len &&
@@ -219,8 +223,44 @@ unsigned int ikesa_half_open_from(const struct engine *e,
 	return count;
 }
 
+void ikesa_touch(struct ikesa *sa)
+{
+	struct engine *e = sa->engine;
+
+	if (sa->touched)
+		return;
+	sa->touched = true;
+	sa->touched_next = e->touched;
+	e->touched = sa;
+}
+
+void engine_touch_all(struct engine *e)
+{
+	e->touched_all = true;
+}
+
+/* Off the engine's timers: out of the heap, the touched list, the count. */
+static void timers_leave(struct ikesa *sa)
+{
+	struct engine *e = sa->engine;
+	struct ikesa **pp;
+
+	timer_heap_remove(&e->timers, &sa->timer);
+	if (sa->mobike_plain)
+		e->n_mobike_plain--;
+	sa->mobike_plain = false;
+	/* The list holds what one entry point touched: a few SAs. */
+	for (pp = &e->touched; sa->touched && *pp; pp = &(*pp)->touched_next)
+		if (*pp == sa) {
+			*pp = sa->touched_next;
+			sa->touched = false;
+			break;
+		}
+}
+
 void ikesa_kill(struct ikesa *sa)
 {
+	ikesa_touch(sa);
 	half_open_done(sa);
 	if (sa->state != IKESA_DEAD)
 		sa->engine->n_dead++;
@@ -309,6 +349,7 @@ void ikesa_destroy(struct ikesa *sa)
 	for (pp = &e->sas; *pp; pp = &(*pp)->next)
 		if (*pp == sa) {
 			*pp = sa->next;
+			e->n_sas--;
 			break;
 		}
 	sa_table_remove(&e->by_spi, &sa->by_spi);
@@ -337,6 +378,8 @@ void ikesa_destroy(struct ikesa *sa)
 		sk_keys_destroy(&sa->sk_in);
 		sk_keys_destroy(&sa->sk_out);
 	}
+	/* Last: nothing above may file it again. */
+	timers_leave(sa);
 	gnutls_memset(sa, 0, sizeof(*sa));
 	free(sa);
 }
