@@ -674,7 +674,7 @@ static uint64_t children_deadline(const struct ikesa *sa, bool idle)
 	return d;
 }
 
-static uint64_t sa_deadline(const struct ikesa *sa)
+uint64_t engine_sa_deadline(const struct ikesa *sa)
 {
 	bool idle = !sa->req.active && sa->state == IKESA_ESTABLISHED;
 	uint64_t d;
@@ -807,7 +807,7 @@ static void gave_up(struct ikesa *sa)
 			      sa->req.tries);
 }
 
-static void sa_tick(struct ikesa *sa, uint64_t now)
+void engine_sa_tick(struct ikesa *sa, uint64_t now)
 {
 	const struct conn *c = sa->conn;
 
@@ -914,7 +914,7 @@ static void refile(struct engine *e, struct ikesa *sa)
 	bool plain = mobike_plain(sa);
 
 	sa->touched = false;
-	timer_heap_set(&e->timers, &sa->timer, sa_deadline(sa));
+	timer_heap_set(&e->timers, &sa->timer, engine_sa_deadline(sa));
 	if (plain != sa->mobike_plain) {
 		sa->mobike_plain = plain;
 		if (plain)
@@ -945,12 +945,43 @@ static void timers_flush(struct engine *e)
 #define of_timer(t) \
 	((struct ikesa *)((char *)(t) - offsetof(struct ikesa, timer)))
 
+#ifdef MIF_TIMER_AUDIT
+/*
+ * Built with -DMIF_TIMER_AUDIT: every read of the heap checks it against
+ * a walk of every SA, and aborts on an SA filed under a stale deadline
+ * (an entry point that changed it without touching it).
+ */
+static void timers_audit(const struct engine *e)
+{
+	unsigned int plain = 0;
+
+	for (const struct ikesa *sa = e->sas; sa; sa = sa->next) {
+		plain += sa->mobike_plain;
+		if (sa->timer.key == engine_sa_deadline(sa) &&
+		    sa->mobike_plain == mobike_plain(sa))
+			continue;
+		fprintf(stderr, "timer audit: SA %016llx filed at %llu, "
+			"due at %llu\n", (unsigned long long)sa->spi_i,
+			(unsigned long long)sa->timer.key,
+			(unsigned long long)engine_sa_deadline(sa));
+		abort();
+	}
+	if (plain != e->n_mobike_plain)
+		abort();
+}
+#else
+static void timers_audit(const struct engine *e)
+{
+}
+#endif
+
 uint64_t engine_next_deadline(struct engine *e)
 {
 	const struct timer_node *t;
 	uint64_t d;
 
 	timers_flush(e);
+	timers_audit(e);
 	t = timer_heap_top(&e->timers);
 	d = t ? t->key : 0;
 	if (e->n_failover_lost && !e->kernel_failover)
@@ -971,6 +1002,7 @@ uint64_t engine_tick(struct engine *e, uint64_t now)
 		engine_touch_all(e);
 	mif_failover_tick(e, now);
 	timers_flush(e);
+	timers_audit(e);
 	/*
 	 * Only the SAs due, each once: out of the heap and touched, to be
 	 * filed again under their next deadline once all have run.
@@ -980,7 +1012,7 @@ uint64_t engine_tick(struct engine *e, uint64_t now)
 		timer_heap_remove(&e->timers, t);
 		ikesa_touch(sa);
 		e->n_sa_ticks++;
-		sa_tick(sa, now);
+		engine_sa_tick(sa, now);
 	}
 	reap(e);
 	return engine_next_deadline(e);

@@ -269,7 +269,8 @@ struct engine {
 	 * touched since the heap was last read, to be re-filed (or, with
 	 * touched_all, every one); of the SAs as filed, how many have
 	 * MOBIKE without MIF (they move at once when an address is lost);
-	 * and how many SA ticks ran (sa_tick(), for tests and benchmarks).
+	 * and how many SA ticks ran (engine_sa_tick(), for tests and
+	 * benchmarks).
 	 */
 	struct timer_heap timers;
 	struct ikesa *touched;

@@ -10,8 +10,8 @@
  * may be filed, so that filing never allocates and never fails.
  *
  * How the engine keeps the keys right (engine.c): an IKE SA's deadline
- * is a pure function of its state (sa_deadline()). Every engine entry
- * point that may change an SA's state touches it (ikesa_touch()): the
+ * is a pure function of its state (engine_sa_deadline()). Every engine
+ * entry point that may change an SA's state touches it (ikesa_touch()): the
  * SA of a received message, of a command (engine_delete_ike(), ...), of
  * a tick; an SA made (ikesa_new()) or killed (ikesa_kill()); one that
  * an exchange of another changes (unique.c's replace). The entry points
