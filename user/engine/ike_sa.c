@@ -298,6 +298,7 @@ void ikesa_established(struct ikesa *sa, uint64_t now,
 		.reason = old ? ENGINE_R_REKEYED : ENGINE_R_NONE,
 	};
 
+	ikesa_touch(sa);
 	half_open_done(sa);
 	sa->state = IKESA_ESTABLISHED;
 	sa->expire = 0;
@@ -323,6 +324,7 @@ void ikesa_replaced(struct ikesa *sa, uint64_t now)
 
 	for (unsigned int i = 0; i <= c->retrans_tries; i++)
 		span += (uint64_t)c->retrans_base_ms << i;
+	ikesa_touch(sa);
 	sa->replaced = true;
 	sa->rekey_at = 0;
 	sa->delete_at = now + span;
@@ -542,6 +544,7 @@ void ikesa_send(struct ikesa *sa, const uint8_t *buf, size_t len)
 
 void ikesa_resend_request(struct ikesa *sa)
 {
+	ikesa_touch(sa);	/* sent anew: its deadline, reset or not */
 	if (sa->req.away)
 		ikesa_send_to(sa, &sa->req.local,
 			      sa->req.lport ? sa->req.lport : sa->local_port,
@@ -584,6 +587,7 @@ int ikesa_request_to(struct ikesa *sa, uint64_t now, uint8_t exchange,
 	/* A new request: nothing of the last one's state applies to it. */
 	request_free(sa, sa->req.state);
 	sa->req.state = NULL;
+	ikesa_touch(sa);
 	sa->req.active = true;
 	sa->req.exchange = exchange;
 	sa->req.msg_id = sa->req_next++;
@@ -604,6 +608,7 @@ int ikesa_request_to(struct ikesa *sa, uint64_t now, uint8_t exchange,
 
 void ikesa_request_done(struct ikesa *sa)
 {
+	ikesa_touch(sa);
 	request_free(sa, sa->req.state);
 	sa->req.state = NULL;
 	free_buf(&sa->req.buf, &sa->req.len);
@@ -753,6 +758,7 @@ static void child_event(struct ikesa *sa, enum engine_event_type type,
 
 void ikesa_add_child(struct ikesa *sa, struct childsa *c)
 {
+	ikesa_touch(sa);
 	c->next = sa->children;
 	sa->children = c;
 	if (c->installed) {
@@ -780,6 +786,7 @@ void ikesa_take_child(struct ikesa *sa, struct childsa *c,
 {
 	struct childsa **pp;
 
+	ikesa_touch(sa);
 	for (pp = &sa->children; *pp; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
@@ -801,6 +808,7 @@ void ikesa_del_child(struct ikesa *sa, struct childsa *c,
 
 void ikesa_queue_delete(struct ikesa *sa, uint32_t spi, uint64_t now)
 {
+	ikesa_touch(sa);
 	/* Full: the peer learns of it from its own expiry instead. */
 	if (!spi || sa->n_del_pending == IKESA_DEL_PENDING)
 		return;

@@ -10,18 +10,23 @@
  * may be filed, so that filing never allocates and never fails.
  *
  * How the engine keeps the keys right (engine.c): an IKE SA's deadline
- * is a pure function of its state (engine_sa_deadline()). Every engine
- * entry point that may change an SA's state touches it (ikesa_touch()): the
- * SA of a received message, of a command (engine_delete_ike(), ...), of
- * a tick; an SA made (ikesa_new()) or killed (ikesa_kill()); one that
- * an exchange of another changes (unique.c's replace). The entry points
- * that may change many touch them all (engine_touch_all()): interface
- * and address changes, kernel events, interface commands over every IKE
- * SA, a configuration reload (engine_add_conn(), engine_clear_conns()),
- * and a failover at the tick. The touched SAs are re-filed under their
- * new deadline when the heap is next read, by engine_next_deadline() or
- * engine_tick(), so an entry point may touch an SA before or after it
- * changes it. An SA leaves the heap before it is freed (ikesa_destroy()).
+ * is a pure function of its state (engine_sa_deadline()), and every
+ * engine entry point that may change an SA touches it (ikesa_touch()):
+ * the SA of a received message, of a command (engine_delete_ike(),
+ * ...), of a tick; an SA made (ikesa_new()) or killed (ikesa_kill());
+ * one that an exchange of another changes (unique.c's replace). The
+ * helpers most changes go through touch it as well (a request sent,
+ * resent or done, a Child SA added or taken, established, replaced),
+ * so that a path that starts a request by itself is filed again too.
+ * The entry points that may change many SAs touch them all
+ * (engine_touch_all()): interface and address changes, kernel events,
+ * a configuration reload (engine_add_conn(), engine_clear_conns()), and
+ * a failover at the tick. The touched SAs are filed again under their
+ * new deadline when the heap is next read (engine_next_deadline(),
+ * engine_tick()), so an entry point may touch an SA before or after it
+ * changes it. An SA leaves the heap before it is freed
+ * (ikesa_destroy()). Built with -DMIF_TIMER_AUDIT, each read of the
+ * heap checks every SA's key against its deadline.
  */
 #ifndef MIF_ENGINE_TIMER_HEAP_H
 #define MIF_ENGINE_TIMER_HEAP_H
