@@ -36,6 +36,8 @@
  *	proposal_set.c		the connections' distinct IKE proposal
  *				lists, each matched once per offer
  *	sa_table.c		hash tables for the SA lookups
+ *	timer_heap.c		the IKE SAs by their next deadline: the
+ *				timers run only the SAs due
  *	cookie.c		COOKIEs and their secret
  *	fragment.c		IKE fragmentation (RFC 7383): negotiated
  *				in IKE_SA_INIT, messages split and put
