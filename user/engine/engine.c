@@ -1011,6 +1011,9 @@ uint64_t engine_tick(struct engine *e, uint64_t now)
 		sa = of_timer(t);
 		timer_heap_remove(&e->timers, t);
 		ikesa_touch(sa);
+		/* Killed by the tick of another since it was filed: not run. */
+		if (sa->state == IKESA_DEAD)
+			continue;
 		e->n_sa_ticks++;
 		engine_sa_tick(sa, now);
 	}
