@@ -117,6 +117,16 @@ unsigned int children_start(struct ikesa *sa)
 	return tmpl;
 }
 
+bool children_pending(const struct ikesa *sa)
+{
+	const struct mif_place *place;
+	unsigned int tmpl;
+
+	return sa->next_child && !sa->req.active &&
+	       sa->state == IKESA_ESTABLISHED && !sa->replaced &&
+	       children_order(sa, sa->next_child, &tmpl, &place);
+}
+
 bool children_next(struct ikesa *sa, uint64_t now)
 {
 	const struct mif_place *place;

@@ -48,5 +48,10 @@ int children_match(const struct conn *c, const struct ike_ts *tsi,
  */
 unsigned int children_start(struct ikesa *sa);
 bool children_next(struct ikesa *sa, uint64_t now);
+/*
+ * Whether children_next() would start one now: one is left to create
+ * and the window is free (a deadline at once, engine.c).
+ */
+bool children_pending(const struct ikesa *sa);
 
 #endif

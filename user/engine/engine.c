@@ -64,6 +64,7 @@ int engine_init(struct engine *e, struct backend *b,
 	e->cookie_threshold = ENGINE_COOKIE_THRESHOLD;
 	e->cookie_modp = true;
 	iface_table_init(&e->ifaces);
+	timer_heap_init(&e->timers);
 	return cookie_init(&e->cookies);
 }
 
@@ -202,11 +203,17 @@ int engine_hash_peer(struct engine *e, struct ikesa *sa)
 					    sa->spi_i));
 }
 
+static void timers_flush(struct engine *e);
+
 static void reap(struct engine *e)
 {
 	struct ikesa *sa = e->sas, *next;
 
 	/* After most messages nothing died: no walk of every SA. */
+	if (!e->n_dead)
+		return;
+	/* Filed again first, the dead out: the touched list is empty. */
+	timers_flush(e);
 	for (; sa && e->n_dead; sa = next) {
 		next = sa->next;
 		if (sa->state == IKESA_DEAD)
@@ -219,6 +226,8 @@ void engine_free(struct engine *e)
 	trap_remove_all(e);
 	while (e->sas)
 		ikesa_destroy(e->sas);
+	timer_heap_free(&e->timers);
+	e->touched = NULL;
 	cfg_pools_free(e);
 	sa_table_free(&e->by_spi);
 	sa_table_free(&e->by_peer);
@@ -262,6 +271,8 @@ int engine_add_conn(struct engine *e, const struct conn *c)
 		return -ENOMEM;
 	e->conns[e->n_conns++] = c;
 	iface_conn_added(e, c);
+	/* A reload: the SAs' connections may change with it. */
+	engine_touch_all(e);
 	return 0;
 }
 
@@ -269,6 +280,7 @@ void engine_clear_conns(struct engine *e)
 {
 	e->n_conns = 0;
 	conn_index_clear(&e->conn_index);
+	engine_touch_all(e);
 	proposal_sets_clear(&e->psets);
 	iface_conns_cleared(e);
 	cfg_conns_cleared(e);
@@ -420,6 +432,7 @@ static void input_response(struct engine *e, const struct exchange_ops *x,
 	if (!sa || !sa->req.active || sa->req.msg_id != h->msg_id ||
 	    sa->req.exchange != h->exchange)
 		return;
+	ikesa_touch(sa);
 	if (x->plain) {
 		/* Unprotected: a malformed one is dropped. */
 		plain_input(e, sa, x->response, m, &err);
@@ -475,6 +488,7 @@ static void input_request(struct engine *e, const struct exchange_ops *x,
 	sa = engine_find_sa(e, we_init ? h->spi_i : h->spi_r, we_init);
 	if (!sa || h->spi_i != sa->spi_i || h->spi_r != sa->spi_r)
 		return;
+	ikesa_touch(sa);
 	if (h->msg_id + 1 != sa->resp_next && h->msg_id != sa->resp_next)
 		return;		/* outside the window: drop (§2.3) */
 	inner = calloc(1, sizeof(*inner));
@@ -573,6 +587,8 @@ static bool usable(const struct ikesa *sa)
 
 int engine_create_child(struct engine *e, struct ikesa *sa, uint64_t now)
 {
+	if (sa)
+		ikesa_touch(sa);
 	if (!usable(sa))
 		return -EINVAL;
 	if (sa->req.active)
@@ -583,6 +599,8 @@ int engine_create_child(struct engine *e, struct ikesa *sa, uint64_t now)
 int engine_rekey_child(struct engine *e, struct ikesa *sa,
 		       struct childsa *old, uint64_t now)
 {
+	if (sa)
+		ikesa_touch(sa);
 	if (!usable(sa) || !old)
 		return -EINVAL;
 	if (sa->req.active)
@@ -592,6 +610,8 @@ int engine_rekey_child(struct engine *e, struct ikesa *sa,
 
 int engine_rekey_ike(struct engine *e, struct ikesa *sa, uint64_t now)
 {
+	if (sa)
+		ikesa_touch(sa);
 	if (!usable(sa))
 		return -EINVAL;
 	if (sa->req.active)
@@ -602,6 +622,8 @@ int engine_rekey_ike(struct engine *e, struct ikesa *sa, uint64_t now)
 int engine_delete_child(struct engine *e, struct ikesa *sa,
 			struct childsa *c, uint64_t now)
 {
+	if (sa)
+		ikesa_touch(sa);
 	if (!usable(sa) || !c)
 		return -EINVAL;
 	if (sa->req.active)
@@ -613,6 +635,8 @@ int engine_delete_ike(struct engine *e, struct ikesa *sa, uint64_t now)
 {
 	int ret;
 
+	if (sa)
+		ikesa_touch(sa);
 	if (!sa || sa->state != IKESA_ESTABLISHED)
 		return -EINVAL;
 	if (sa->req.active)
@@ -625,6 +649,8 @@ int engine_delete_ike(struct engine *e, struct ikesa *sa, uint64_t now)
 
 int engine_dpd(struct engine *e, struct ikesa *sa, uint64_t now)
 {
+	if (sa)
+		ikesa_touch(sa);
 	if (!usable(sa))
 		return -EINVAL;
 	if (sa->req.active)
@@ -657,7 +683,7 @@ static uint64_t children_deadline(const struct ikesa *sa, bool idle)
 	return d;
 }
 
-static uint64_t sa_deadline(const struct ikesa *sa)
+uint64_t engine_sa_deadline(const struct ikesa *sa)
 {
 	bool idle = !sa->req.active && sa->state == IKESA_ESTABLISHED;
 	uint64_t d;
@@ -684,6 +710,9 @@ static uint64_t sa_deadline(const struct ikesa *sa)
 	d = earliest(d, mobike_deadline(sa));
 	d = earliest(d, peer_alt_deadline(sa));
 	d = earliest(d, mif_failback_deadline(sa));
+	/* Children not created yet, the window free again: at once. */
+	if (children_pending(sa))
+		d = earliest(d, 1);
 	return earliest(d, sa->rekey_at);
 }
 
@@ -787,7 +816,7 @@ static void gave_up(struct ikesa *sa)
 			      sa->req.tries);
 }
 
-static void sa_tick(struct ikesa *sa, uint64_t now)
+void engine_sa_tick(struct ikesa *sa, uint64_t now)
 {
 	const struct conn *c = sa->conn;
 
@@ -882,28 +911,121 @@ static void sa_tick(struct ikesa *sa, uint64_t now)
 		informational_start(sa, NULL, false, now);
 }
 
-uint64_t engine_next_deadline(const struct engine *e)
+/* Whether MOBIKE moves sa at once when an address of ours is lost. */
+static bool mobike_plain(const struct ikesa *sa)
 {
-	uint64_t d = 0;
+	return sa->mobike.on && sa->mif_status != MIF_ON;
+}
 
-	for (const struct ikesa *sa = e->sas; sa; sa = sa->next)
-		d = earliest(d, sa_deadline(sa));
+/* File sa again under its deadline (out of the heap if none). */
+static void refile(struct engine *e, struct ikesa *sa)
+{
+	bool plain = mobike_plain(sa);
+
+	sa->touched = false;
+	timer_heap_set(&e->timers, &sa->timer, engine_sa_deadline(sa));
+	if (plain != sa->mobike_plain) {
+		sa->mobike_plain = plain;
+		if (plain)
+			e->n_mobike_plain++;
+		else
+			e->n_mobike_plain--;
+	}
+}
+
+/* The SAs touched since the heap was last read, filed again. */
+static void timers_flush(struct engine *e)
+{
+	struct ikesa *sa;
+
+	if (e->touched_all) {
+		e->touched_all = false;
+		e->touched = NULL;
+		for (sa = e->sas; sa; sa = sa->next)
+			refile(e, sa);
+		return;
+	}
+	while ((sa = e->touched)) {
+		e->touched = sa->touched_next;
+		refile(e, sa);
+	}
+}
+
+#define of_timer(t) \
+	((struct ikesa *)((char *)(t) - offsetof(struct ikesa, timer)))
+
+#ifdef MIF_TIMER_AUDIT
+/*
+ * Built with -DMIF_TIMER_AUDIT: every read of the heap checks it against
+ * a walk of every SA, and aborts on an SA filed under a stale deadline
+ * (an entry point that changed it without touching it).
+ */
+static void timers_audit(const struct engine *e)
+{
+	unsigned int plain = 0;
+
+	for (const struct ikesa *sa = e->sas; sa; sa = sa->next) {
+		plain += sa->mobike_plain;
+		if (sa->timer.key == engine_sa_deadline(sa) &&
+		    sa->mobike_plain == mobike_plain(sa))
+			continue;
+		fprintf(stderr, "timer audit: SA %016llx filed at %llu, "
+			"due at %llu\n", (unsigned long long)sa->spi_i,
+			(unsigned long long)sa->timer.key,
+			(unsigned long long)engine_sa_deadline(sa));
+		abort();
+	}
+	if (plain != e->n_mobike_plain)
+		abort();
+}
+#else
+static void timers_audit(const struct engine *e)
+{
+}
+#endif
+
+uint64_t engine_next_deadline(struct engine *e)
+{
+	const struct timer_node *t;
+	uint64_t d;
+
+	timers_flush(e);
+	timers_audit(e);
+	t = timer_heap_top(&e->timers);
+	d = t ? t->key : 0;
 	if (e->n_failover_lost && !e->kernel_failover)
 		d = 1;		/* at once (mif_failover.h) */
 	/* An IKE SA with MOBIKE moves by itself: at once (mobike.h). */
-	for (const struct ikesa *sa = e->sas; e->n_failover_lost && sa;
-	     sa = sa->next)
-		if (sa->mobike.on && sa->mif_status != MIF_ON)
-			d = 1;
+	if (e->n_failover_lost && e->n_mobike_plain)
+		d = 1;
 	return d;
 }
 
 uint64_t engine_tick(struct engine *e, uint64_t now)
 {
+	struct timer_node *t;
+	struct ikesa *sa;
+
+	/* A failover changes every IKE SA that had the address. */
+	if (e->n_failover_lost)
+		engine_touch_all(e);
 	mif_failover_tick(e, now);
-	for (struct ikesa *sa = e->sas; sa; sa = sa->next)
-		if (sa->state != IKESA_DEAD)
-			sa_tick(sa, now);
+	timers_flush(e);
+	timers_audit(e);
+	/*
+	 * Only the SAs due, each once: out of the heap and touched, to be
+	 * filed again under their next deadline once all have run.
+	 */
+	while ((t = timer_heap_top(&e->timers)) && t->key <= now) {
+		sa = of_timer(t);
+		timer_heap_remove(&e->timers, t);
+		ikesa_touch(sa);
+		/* Killed by the tick of another since it was filed: not run. */
+		if (sa->state == IKESA_DEAD)
+			continue;
+		e->n_sa_ticks++;
+		engine_sa_tick(sa, now);
+	}
 	reap(e);
 	return engine_next_deadline(e);
 }

@@ -36,6 +36,8 @@
  *	proposal_set.c		the connections' distinct IKE proposal
  *				lists, each matched once per offer
  *	sa_table.c		hash tables for the SA lookups
+ *	timer_heap.c		the IKE SAs by their next deadline: the
+ *				timers run only the SAs due
  *	cookie.c		COOKIEs and their secret
  *	fragment.c		IKE fragmentation (RFC 7383): negotiated
  *				in IKE_SA_INIT, messages split and put
@@ -75,6 +77,7 @@
 #include "engine/proposal.h"	/* the limits of ENGINE_REF_OFFER_LIMIT */
 #include "engine/proposal_set.h"
 #include "engine/sa_table.h"
+#include "engine/timer_heap.h"
 #include "backend/backend.h"
 
 struct ikesa;
@@ -263,7 +266,21 @@ struct engine {
 	struct proposal_sets psets;
 
 	struct ikesa *sas;		/* every IKE SA, any state */
+	unsigned int n_sas;
 	unsigned int n_dead;		/* of them DEAD, for reap() */
+	/*
+	 * Timers (timer_heap.h): the IKE SAs by their next deadline; those
+	 * touched since the heap was last read, to be re-filed (or, with
+	 * touched_all, every one); of the SAs as filed, how many have
+	 * MOBIKE without MIF (they move at once when an address is lost);
+	 * and how many SA ticks ran (engine_sa_tick(), for tests and
+	 * benchmarks).
+	 */
+	struct timer_heap timers;
+	struct ikesa *touched;
+	bool touched_all;
+	unsigned int n_mobike_plain;
+	unsigned long n_sa_ticks;
 	struct sa_table by_spi;		/* every IKE SA, by our SPI */
 	struct sa_table by_peer;	/* responder SAs, by the peer's SPI */
 	struct sa_table by_id;		/* IKE SAs by identities (unique.c) */
@@ -350,7 +367,11 @@ struct ikesa *engine_initiate(struct engine *e, const struct conn *c,
  * (work that waited for the request window) asks for a tick at once.
  */
 uint64_t engine_tick(struct engine *e, uint64_t now);
-uint64_t engine_next_deadline(const struct engine *e);
+/*
+ * The next deadline, 0 if none (the top of the timer heap, after the SAs
+ * changed since the last call are filed again: e is not const).
+ */
+uint64_t engine_next_deadline(struct engine *e);
 
 /*
  * Requests on an established IKE SA. Each returns 0, -EBUSY while

@@ -153,6 +153,16 @@ void ike_sa_init_version(struct engine *e, const struct engine_msg *m);
  */
 void engine_reauth(struct ikesa *sa, uint64_t now);
 
+/*
+ * One IKE SA's timers: its next deadline (0: none), a pure function of
+ * its state, and what is due of them at now. engine_tick() runs the
+ * second for the SAs the first files as due (timer_heap.h); the
+ * benchmark bench/tick.c walks every SA with them, as engine_tick() once
+ * did, for comparison.
+ */
+uint64_t engine_sa_deadline(const struct ikesa *sa);
+void engine_sa_tick(struct ikesa *sa, uint64_t now);
+
 /* Starters, for engine.c. */
 int ike_sa_init_start(struct ikesa *sa, uint64_t now);
 int ike_auth_start(struct ikesa *sa, uint64_t now);

@@ -14,6 +14,7 @@
 
 #include "engine/engine.h"
 #include "engine/iface.h"
+#include "engine/ike_sa.h"
 #include "engine/mif.h"
 #include "engine/mif_failover.h"
 #include "engine/mif_add.h"
@@ -287,6 +288,8 @@ int engine_iface_update(struct engine *e, const struct iface *ifc)
 	bool was_up = cur && cur->up;
 	int err;
 
+	/* Announcements, failovers, failbacks: any IKE SA may change. */
+	engine_touch_all(e);
 	cur = iface_table_update(&e->ifaces, ifc, &err);
 	switch (err) {
 	case 0:
@@ -328,6 +331,7 @@ int engine_iface_del(struct engine *e, int ifindex)
 	const struct iface *ifc = iface_by_ifindex(&e->ifaces, ifindex);
 	int ret;
 
+	engine_touch_all(e);
 	if (ifc && ifc->up)
 		mif_failover_iface_lost(e, ifc);
 	ret = iface_table_del(&e->ifaces, ifindex);
@@ -346,6 +350,7 @@ int engine_iface_addr(struct engine *e, int ifindex,
 	char a[IP_ADDR_STRLEN];
 	int ret;
 
+	engine_touch_all(e);
 	ret = iface_table_addr(&e->ifaces, ifindex, addr, add);
 	if (!ret)
 		mif_ifaces_changed(e);

@@ -105,7 +105,9 @@ struct ikesa *ikesa_new(struct engine *e, const struct conn *c,
 	sa->remote = *remote;
 	sa->local_port = lport;
 	sa->remote_port = rport;
-	if (sa_table_insert(&e->by_spi, &sa->by_spi,
+	/* Room in the timer heap for every SA: filing it never fails. */
+	if (timer_heap_reserve(&e->timers, e->n_sas + 1) ||
+	    sa_table_insert(&e->by_spi, &sa->by_spi,
 			    sa_hash_spi(initiator ? sa->spi_i : sa->spi_r,
 					initiator))) {
 		free(sa);
@@ -113,6 +115,8 @@ struct ikesa *ikesa_new(struct engine *e, const struct conn *c,
 	}
 	sa->next = e->sas;
 	e->sas = sa;
+	e->n_sas++;
+	ikesa_touch(sa);
 	reqid_block(e, sa);
 	/* Whom we mean to talk to, for INITIAL_CONTACT (unique.c). */
 	if (initiator && c->remote_id.len &&
@@ -219,8 +223,44 @@ unsigned int ikesa_half_open_from(const struct engine *e,
 	return count;
 }
 
+void ikesa_touch(struct ikesa *sa)
+{
+	struct engine *e = sa->engine;
+
+	if (sa->touched)
+		return;
+	sa->touched = true;
+	sa->touched_next = e->touched;
+	e->touched = sa;
+}
+
+void engine_touch_all(struct engine *e)
+{
+	e->touched_all = true;
+}
+
+/* Off the engine's timers: out of the heap, the touched list, the count. */
+static void timers_leave(struct ikesa *sa)
+{
+	struct engine *e = sa->engine;
+	struct ikesa **pp;
+
+	timer_heap_remove(&e->timers, &sa->timer);
+	if (sa->mobike_plain)
+		e->n_mobike_plain--;
+	sa->mobike_plain = false;
+	/* The list holds what one entry point touched: a few SAs. */
+	for (pp = &e->touched; sa->touched && *pp; pp = &(*pp)->touched_next)
+		if (*pp == sa) {
+			*pp = sa->touched_next;
+			sa->touched = false;
+			break;
+		}
+}
+
 void ikesa_kill(struct ikesa *sa)
 {
+	ikesa_touch(sa);
 	half_open_done(sa);
 	if (sa->state != IKESA_DEAD)
 		sa->engine->n_dead++;
@@ -258,6 +298,7 @@ void ikesa_established(struct ikesa *sa, uint64_t now,
 		.reason = old ? ENGINE_R_REKEYED : ENGINE_R_NONE,
 	};
 
+	ikesa_touch(sa);
 	half_open_done(sa);
 	sa->state = IKESA_ESTABLISHED;
 	sa->expire = 0;
@@ -283,6 +324,7 @@ void ikesa_replaced(struct ikesa *sa, uint64_t now)
 
 	for (unsigned int i = 0; i <= c->retrans_tries; i++)
 		span += (uint64_t)c->retrans_base_ms << i;
+	ikesa_touch(sa);
 	sa->replaced = true;
 	sa->delete_at = now + span;
 	/*
@@ -324,6 +366,7 @@ void ikesa_destroy(struct ikesa *sa)
 	for (pp = &e->sas; *pp; pp = &(*pp)->next)
 		if (*pp == sa) {
 			*pp = sa->next;
+			e->n_sas--;
 			break;
 		}
 	sa_table_remove(&e->by_spi, &sa->by_spi);
@@ -352,6 +395,8 @@ void ikesa_destroy(struct ikesa *sa)
 		sk_keys_destroy(&sa->sk_in);
 		sk_keys_destroy(&sa->sk_out);
 	}
+	/* Last: nothing above may file it again. */
+	timers_leave(sa);
 	gnutls_memset(sa, 0, sizeof(*sa));
 	free(sa);
 }
@@ -514,6 +559,7 @@ void ikesa_send(struct ikesa *sa, const uint8_t *buf, size_t len)
 
 void ikesa_resend_request(struct ikesa *sa)
 {
+	ikesa_touch(sa);	/* sent anew: its deadline, reset or not */
 	if (sa->req.away)
 		ikesa_send_to(sa, &sa->req.local,
 			      sa->req.lport ? sa->req.lport : sa->local_port,
@@ -556,6 +602,7 @@ int ikesa_request_to(struct ikesa *sa, uint64_t now, uint8_t exchange,
 	/* A new request: nothing of the last one's state applies to it. */
 	request_free(sa, sa->req.state);
 	sa->req.state = NULL;
+	ikesa_touch(sa);
 	sa->req.active = true;
 	sa->req.exchange = exchange;
 	sa->req.msg_id = sa->req_next++;
@@ -576,6 +623,7 @@ int ikesa_request_to(struct ikesa *sa, uint64_t now, uint8_t exchange,
 
 void ikesa_request_done(struct ikesa *sa)
 {
+	ikesa_touch(sa);
 	request_free(sa, sa->req.state);
 	sa->req.state = NULL;
 	free_buf(&sa->req.buf, &sa->req.len);
@@ -725,6 +773,7 @@ static void child_event(struct ikesa *sa, enum engine_event_type type,
 
 void ikesa_add_child(struct ikesa *sa, struct childsa *c)
 {
+	ikesa_touch(sa);
 	c->next = sa->children;
 	sa->children = c;
 	if (c->installed) {
@@ -752,6 +801,7 @@ void ikesa_take_child(struct ikesa *sa, struct childsa *c,
 {
 	struct childsa **pp;
 
+	ikesa_touch(sa);
 	for (pp = &sa->children; *pp; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
@@ -773,6 +823,7 @@ void ikesa_del_child(struct ikesa *sa, struct childsa *c,
 
 void ikesa_queue_delete(struct ikesa *sa, uint32_t spi, uint64_t now)
 {
+	ikesa_touch(sa);
 	/* Full: the peer learns of it from its own expiry instead. */
 	if (!spi || sa->n_del_pending == IKESA_DEL_PENDING)
 		return;

@@ -73,6 +73,14 @@ struct ikesa_request {
 struct ikesa {
 	struct ikesa *next;
 	struct engine *engine;
+	/*
+	 * In the engine's timer heap under its deadline (timer_heap.h);
+	 * touched: on the engine's list of SAs to file again, by
+	 * touched_next; mobike_plain: counted in e->n_mobike_plain.
+	 */
+	struct timer_node timer;
+	struct ikesa *touched_next;
+	bool touched, mobike_plain;
 	const struct conn *conn;
 	struct sa_node by_spi, by_peer;	/* in the engine's tables */
 	struct sa_node by_id;		/* once the peer's ID is known */
@@ -200,6 +208,12 @@ void ikesa_half_open(struct ikesa *sa);
 unsigned int ikesa_half_open_from(const struct engine *e,
 				  const struct ip_addr *addr,
 				  unsigned int max);
+/*
+ * sa's deadline may change, or has: file it again before the timer heap
+ * is next read (the rule in timer_heap.h). engine_touch_all: every SA.
+ */
+void ikesa_touch(struct ikesa *sa);
+void engine_touch_all(struct engine *e);
 /* Mark for destruction by the engine. */
 void ikesa_kill(struct ikesa *sa);
 /* The same, saying why (unless a reason was given before). */

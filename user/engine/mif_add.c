@@ -777,6 +777,7 @@ int engine_iface_add(struct engine *e, const char *conn,
 		    !ikesa_of_conn(sa, conn))
 			continue;
 		any = true;
+		ikesa_touch(sa);
 		mif_op_count(r, mif_add_start(sa, addr, ids, n_from, peer,
 					      cfg, now));
 	}

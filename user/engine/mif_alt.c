@@ -310,6 +310,7 @@ int engine_iface_alt(struct engine *e, const char *conn,
 		    !uses(sa, addr) || !ikesa_of_conn(sa, conn))
 			continue;
 		any = true;
+		ikesa_touch(sa);
 		mif_op_count(r, mif_alt_start(sa, addr, alts, n, now));
 	}
 	return any ? 0 : -ENOENT;

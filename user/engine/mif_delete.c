@@ -457,6 +457,7 @@ int engine_mif_delete(struct engine *e, const char *conn,
 			continue;
 		if (sa->state != IKESA_ESTABLISHED || sa->replaced)
 			continue;
+		ikesa_touch(sa);
 		ret = mif_delete_start(sa, addr, &n, now);
 		if (ret == -ENOENT)
 			continue;

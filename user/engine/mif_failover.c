@@ -431,6 +431,8 @@ void engine_kernel_event(struct engine *e, const struct kernel_event *ev,
 {
 	char a[IP_ADDR_STRLEN];
 
+	/* The Child SAs of any IKE SA may have moved or gone. */
+	engine_touch_all(e);
 	switch (ev->type) {
 	case KERNEL_EV_MOVED:
 		kernel_moved(e, ev, now);

@@ -305,6 +305,7 @@ int mif_move_start(struct ikesa *sa, const struct ip_addr *old,
 int engine_iface_move(struct ikesa *sa, const struct ip_addr *old,
 		      const struct ip_addr *new, bool local, uint64_t now)
 {
+	ikesa_touch(sa);
 	return mif_move_start(sa, old, new, local, now);
 }
 

@@ -144,6 +144,7 @@ void engine_child_view(const struct ikesa *sa, const struct childsa *c,
 
 void engine_sa_set_conn(struct ikesa *sa, const struct conn *c)
 {
+	ikesa_touch(sa);	/* its DPD and keepalive intervals */
 	sa->conn = c;
 }
 

@@ -75,6 +75,7 @@ bool unique_initial_contact(const struct ikesa *sa)
 /* Delete old, replaced by a new IKE SA; quiet: the peer forgot it. */
 static void replace(struct ikesa *old, bool quiet, uint64_t now)
 {
+	ikesa_touch(old);	/* not the SA of the message at hand */
 	ikesa_why(old, ENGINE_R_REPLACED);
 	if (quiet) {
 		ikesa_kill(old);
