@@ -30,12 +30,26 @@
 # under emulation, and well below the VM's timeout (tools/check), so that a
 # hung case file is reported here by name.
 #
+# Several VMs can share the list (tools/check interop runs INTEROP_VMS of
+# them): with MIF_INTEROP_QUEUE=DIR, a directory every VM mounts read-write
+# (tools/vm/run -s), the case files are taken from DIR instead, one at a
+# time, each by whichever VM is free first. DIR holds an empty file
+# NNN-FILE.sh.todo per case file, in the order to run them; a VM takes one
+# by renaming it to NNN-FILE.sh.MIF_INTEROP_RUNNER (a rename is atomic on
+# the host's file system, so each is taken once), and afterwards renames
+# it to NNN-FILE.sh.done. run.sh --list prints the default list's file
+# names, one a line, to fill DIR.
+#
+# Each file's cases are followed by "# FILE took N s".
+#
 # Exit status: 0 when every case passed or was skipped, 1 otherwise.
 set -u
 
 dir=$(cd "$(dirname "$0")" && pwd)
 CASE_TIMEOUT=${CASE_TIMEOUT:-1200}
 
+list=
+[ "${1:-}" = --list ] && { list=1; shift; }
 files=()
 if [ $# -gt 0 ]; then
 	for f in "$@"; do
@@ -80,6 +94,10 @@ else
 	[ -x "$dir/peer_dead.sh" ] && files+=("$dir/peer_dead.sh")
 	[ -x "$dir/nat_mobike.sh" ] && files+=("$dir/nat_mobike.sh")
 fi
+if [ -n "$list" ]; then
+	for f in "${files[@]}"; do echo "${f##*/}"; done
+	exit 0
+fi
 
 echo "TAP version 13"
 n=0
@@ -112,7 +130,11 @@ done
 
 rcfile=$(mktemp /tmp/mif-interop-rc.XXXXXX)
 trap 'rm -f "$rcfile"' EXIT
-for f in "${files[@]}"; do
+
+# run_file PATH: one case file, its cases merged into the stream.
+run_file() {
+	local f=$1 name cases fails skipped line rest rc t0
+	t0=$(date +%s)
 	name=${f##*/}
 	name=${name%.sh}
 	echo "# ==== $name ===="
@@ -153,8 +175,39 @@ for f in "${files[@]}"; do
 	elif [ "$rc" -ne 0 ] && [ "$rc" -ne 4 ] && [ $fails -eq 0 ]; then
 		emit "not ok" "$name: exit status $rc"
 	fi
-done
+	echo "# $name took $(( $(date +%s) - t0 )) s"
+}
 
-[ ${#files[@]} -gt 0 ] || emit "ok" "interop # SKIP no case files"
+# claim: the queue's next entry, renamed to this runner's; its path on
+# stdout. False when the queue is empty.
+claim() {
+	local e
+	for e in "$MIF_INTEROP_QUEUE"/*.todo; do
+		[ -e "$e" ] || return 1
+		if mv "$e" "${e%.todo}.${MIF_INTEROP_RUNNER:-$$}" 2>/dev/null; then
+			echo "${e%.todo}.${MIF_INTEROP_RUNNER:-$$}"
+			return 0
+		fi
+	done
+	return 1
+}
+
+ran=0
+if [ -n "${MIF_INTEROP_QUEUE:-}" ]; then
+	while e=$(claim); do
+		f=${e##*/}
+		f=${f#[0-9][0-9][0-9]-}
+		run_file "$dir/${f%.*}"
+		mv "$e" "${e%.*}.done"
+		ran=$((ran + 1))
+	done
+else
+	for f in "${files[@]}"; do
+		run_file "$f"
+		ran=$((ran + 1))
+	done
+fi
+
+[ $ran -gt 0 ] || emit "ok" "interop # SKIP no case files"
 echo "1..$n"
 [ $nfail -eq 0 ]
