@@ -2,6 +2,7 @@
 /*
  * On-demand connections: see on_demand.h.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -126,6 +127,55 @@ void on_demand_event(struct engine *e, struct conf *conf,
 	remove_traps(e, cc, "its IKE SA is gone");
 }
 
+/* An established IKE SA of c (the newest), or NULL. */
+static struct ikesa *established(const struct engine *e, const struct conn *c)
+{
+	struct ikesa *sa, *found = NULL;
+	struct engine_ike_view v;
+
+	engine_for_each_sa(sa, e) {
+		engine_ike_view(sa, &v);
+		if (v.conn == c && v.state == IKESA_ESTABLISHED)
+			found = sa;
+	}
+	return found;
+}
+
+/*
+ * The acquire of a trapped child whose IKE SA is up: the Child SA went
+ * (the peer deleted it, a rekey failed) and the trap holds its traffic;
+ * bring it up again on that IKE SA. Returns sa if a CREATE_CHILD_SA was
+ * sent or queued, else NULL.
+ */
+static struct ikesa *child_up(struct engine *e, const struct conn *c,
+			      struct ikesa *sa, const struct kernel_event *ev,
+			      const char *s, const char *d, uint64_t now)
+{
+	int child = engine_trap_child(e, ev->reqid);
+	struct engine_ike_view v;
+	int ret;
+
+	if (child < 0)
+		return NULL;
+	ret = engine_child_up(e, sa, (unsigned int)child, now);
+	engine_ike_view(sa, &v);
+	if (ret == -EALREADY || ret == -EEXIST) {
+		mlog(LOG_DEBUG, "conn %s: acquire %s -> %s: child under way "
+		     "already", c->name, s, d);
+		return NULL;
+	}
+	if (ret) {
+		mlog(LOG_WARNING, "conn %s: acquire %s -> %s: cannot bring "
+		     "its child up on IKE SA %016llx: %s", c->name, s, d,
+		     (unsigned long long)v.spi_i, strerror(-ret));
+		return NULL;
+	}
+	mlog(LOG_INFO, "conn %s: acquire %s -> %s (proto %u): child up on "
+	     "IKE SA %016llx", c->name, s, d, ev->sel.proto,
+	     (unsigned long long)v.spi_i);
+	return sa;
+}
+
 struct ikesa *on_demand_acquire(struct engine *e, struct conf *conf,
 				struct retries *r,
 				const struct kernel_event *ev, uint64_t now)
@@ -133,6 +183,7 @@ struct ikesa *on_demand_acquire(struct engine *e, struct conf *conf,
 	char s[IP_ADDR_STRLEN], d[IP_ADDR_STRLEN];
 	const struct conn_retry *run;
 	const struct conn *c = engine_trap_conn(e, ev->reqid);
+	struct ikesa *up;
 	long i;
 
 	ip_addr_str(&ev->sel.src, s, sizeof(s));
@@ -145,6 +196,9 @@ struct ikesa *on_demand_acquire(struct engine *e, struct conf *conf,
 	i = conf_index(conf, c);
 	if (i < 0 || &conf->conns[i].conn != c)
 		return NULL;
+	up = established(e, c);
+	if (up)
+		return child_up(e, c, up, ev, s, d, now);
 	run = retry_get(r, (unsigned int)i);
 	if (has_sa(e, c, NULL, -1) ||
 	    (run && run->state != RETRY_IDLE)) {

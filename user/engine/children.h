@@ -48,5 +48,10 @@ int children_match(const struct conn *c, const struct ike_ts *tsi,
  */
 unsigned int children_start(struct ikesa *sa);
 bool children_next(struct ikesa *sa, uint64_t now);
+/*
+ * engine_child_up() (engine.h) queues a child in sa->want; children_next()
+ * creates the queued ones, after the initiator's own, one request each,
+ * on the IKE SA's pair, as it creates those.
+ */
 
 #endif

@@ -159,6 +159,13 @@ const struct conn *engine_trap_conn(const struct engine *e, uint32_t reqid)
 	return t ? t->conn : NULL;
 }
 
+int engine_trap_child(const struct engine *e, uint32_t reqid)
+{
+	const struct trap *t = trap_find(e, reqid);
+
+	return t ? (int)t->child : -1;
+}
+
 void engine_traps_retire(struct engine *e)
 {
 	for (struct trap *t = e->traps; t; t = t->next)
