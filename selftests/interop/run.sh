@@ -79,6 +79,7 @@ else
 	[ -x "$dir/fig8v6.sh" ] && files+=("$dir/fig8v6.sh")
 	[ -x "$dir/peer_dead.sh" ] && files+=("$dir/peer_dead.sh")
 	[ -x "$dir/nat_mobike.sh" ] && files+=("$dir/nat_mobike.sh")
+	[ -x "$dir/child_up.sh" ] && files+=("$dir/child_up.sh")
 fi
 
 echo "TAP version 13"
