@@ -17,6 +17,17 @@ static bool action_trap(const struct conf_conn *cc)
 	       cc->close_action == CONF_ACTION_TRAP;
 }
 
+/*
+ * Whether cc's traffic is dropped once its Child SAs failed: no trap
+ * stands behind them, failure_shunt is drop, and a peer address gives
+ * the policies their template.
+ */
+static bool wants_drop(const struct conf_conn *cc)
+{
+	return !cc->trap && !action_trap(cc) && !cc->shunt_pass &&
+	       cc->conn.remote.family;
+}
+
 /* An IKE SA of c other than skip in state, or any live one (state < 0). */
 static bool has_sa(const struct engine *e, const struct conn *c,
 		   const struct ikesa *skip, int state)
@@ -36,20 +47,22 @@ static bool has_sa(const struct engine *e, const struct conn *c,
 	return false;
 }
 
-static void install(struct engine *e, const struct conf_conn *cc,
+static void install(struct engine *e, const struct conf_conn *cc, bool drop,
 		    const char *why)
 {
+	const char *what = drop ? "drop" : "trap";
 	int n;
 
 	if (engine_trap_installed(e, &cc->conn))
 		return;
-	n = engine_trap_install(e, &cc->conn);
+	n = drop ? engine_drop_install(e, &cc->conn) :
+		   engine_trap_install(e, &cc->conn);
 	if (n < 0)
-		mlog(LOG_ERR, "conn %s: cannot install its trap policies: %s",
-		     cc->name, strerror(-n));
+		mlog(LOG_ERR, "conn %s: cannot install its %s policies: %s",
+		     cc->name, what, strerror(-n));
 	else if (n)
-		mlog(LOG_INFO, "conn %s: trap policies installed (%s)",
-		     cc->name, why);
+		mlog(LOG_INFO, "conn %s: %s policies installed (%s)",
+		     cc->name, what, why);
 }
 
 static void remove_traps(struct engine *e, const struct conf_conn *cc,
@@ -69,10 +82,13 @@ void on_demand_apply(struct engine *e, struct conf *nc)
 		const struct conf_conn *cc = &nc->conns[i];
 
 		if (cc->trap)
-			install(e, cc, "start = trap");
+			install(e, cc, false, "start = trap");
 		else if (action_trap(cc) &&
 			 has_sa(e, &cc->conn, NULL, IKESA_ESTABLISHED))
-			install(e, cc, "behind its SAs");
+			install(e, cc, false, "behind its SAs");
+		else if (wants_drop(cc) &&
+			 has_sa(e, &cc->conn, NULL, IKESA_ESTABLISHED))
+			install(e, cc, true, "behind its SAs");
 	}
 	engine_traps_remove_retired(e);
 }
@@ -95,13 +111,27 @@ void on_demand_event(struct engine *e, struct conf *conf,
 	cc = &conf->conns[i];
 	if (ev->type == ENGINE_EV_IKE_UP) {
 		if (cc->trap)
-			install(e, cc, "start = trap");
+			install(e, cc, false, "start = trap");
 		else if (action_trap(cc))
-			install(e, cc, "behind its SAs");
+			install(e, cc, false, "behind its SAs");
+		else if (wants_drop(cc))
+			install(e, cc, true, "behind its SAs");
 		return;
 	}
 	if (!engine_trap_installed(e, &cc->conn))
 		return;
+	/*
+	 * A drop stays unless we or the peer closed the connection: after
+	 * DPD, a failed re-establishment, an expiry, its traffic is dropped.
+	 */
+	if (wants_drop(cc) && ev->reason != ENGINE_R_LOCAL &&
+	    ev->reason != ENGINE_R_PEER) {
+		if (ev->reason == ENGINE_R_TIMEOUT)
+			mlog(LOG_NOTICE, "conn %s: peer not answering (DPD): "
+			     "its traffic is dropped (failure_shunt = drop)",
+			     cc->name);
+		return;
+	}
 	if (cc->trap ||
 	    (ev->reason == ENGINE_R_TIMEOUT &&
 	     cc->dpd_action == CONF_ACTION_TRAP) ||
@@ -191,6 +221,11 @@ struct ikesa *on_demand_acquire(struct engine *e, struct conf *conf,
 	if (!c) {
 		mlog(LOG_DEBUG, "acquire %s -> %s, reqid %u: not ours", s, d,
 		     ev->reqid);
+		return NULL;
+	}
+	if (engine_trap_is_drop(e, ev->reqid)) {
+		mlog(LOG_DEBUG, "conn %s: acquire %s -> %s: dropped "
+		     "(failure_shunt = drop)", c->name, s, d);
 		return NULL;
 	}
 	i = conf_index(conf, c);

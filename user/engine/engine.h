@@ -495,6 +495,14 @@ const struct pool *engine_pool_at(const struct engine *e, unsigned int i);
  * that a flow trapped in both never loses its policy.
  */
 int engine_trap_install(struct engine *e, const struct conn *conn);
+/*
+ * engine_drop_install(): the same as drops, whose acquires start nothing
+ * (engine_trap_is_drop()): what the policies fall back to when the last
+ * Child SA goes, so that the traffic is dropped, not sent in clear.
+ * engine_trap_installed() and engine_trap_remove() cover drops too.
+ */
+int engine_drop_install(struct engine *e, const struct conn *conn);
+bool engine_trap_is_drop(const struct engine *e, uint32_t reqid);
 void engine_trap_remove(struct engine *e, const struct conn *conn);
 bool engine_trap_installed(const struct engine *e, const struct conn *conn);
 const struct conn *engine_trap_conn(const struct engine *e, uint32_t reqid);
