@@ -80,6 +80,7 @@ else
 	[ -x "$dir/peer_dead.sh" ] && files+=("$dir/peer_dead.sh")
 	[ -x "$dir/nat_mobike.sh" ] && files+=("$dir/nat_mobike.sh")
 	[ -x "$dir/child_up.sh" ] && files+=("$dir/child_up.sh")
+	[ -x "$dir/drop.sh" ] && files+=("$dir/drop.sh")
 fi
 
 echo "TAP version 13"
