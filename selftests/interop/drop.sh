@@ -150,7 +150,7 @@ round() {
 
 	unload() {
 		eu ike down r >/dev/null &&
-			logged "conn r: trap policies removed (ike down)" &&
+			logged "conn r: drop policies removed (ike down)" &&
 			sleep 1 && [ -z "$(out_policy)" ] &&
 			pings 3 &&
 			echo "clear after ike down: $(wire clear_in)" &&

@@ -71,7 +71,8 @@ static void remove_traps(struct engine *e, const struct conf_conn *cc,
 	if (!engine_trap_installed(e, &cc->conn))
 		return;
 	engine_trap_remove(e, &cc->conn);
-	mlog(LOG_INFO, "conn %s: trap policies removed (%s)", cc->name, why);
+	mlog(LOG_INFO, "conn %s: %s policies removed (%s)", cc->name,
+	     wants_drop(cc) ? "drop" : "trap", why);
 }
 
 void on_demand_apply(struct engine *e, struct conf *nc)
