@@ -123,11 +123,13 @@ logged() {
 	return 1
 }
 
-# pings_until_answered SECS: ping until one is answered.
+# pings_until_answered SECS: ping until one is answered; each failed
+# one notes the time, EU's SAs (larval ones too) and the wire's count.
 pings_until_answered() {
 	local i
 	for i in $(seq "$1"); do
 		ip netns exec "$EU" ping -q -c 1 -W 1 172.31.2.1 >/dev/null && return 0
+		echo "$(date +%T.%N | cut -c1-12) no answer; EU states: $(ip -n "$EU" xfrm state | grep -c '^src'), clear: $(wire clear_in), out policy reqid: $(ip -n "$EU" xfrm policy list dir out src 172.31.1.0/24 dst 172.31.2.0/24 | sed -n 's/.*reqid \([0-9]*\).*/\1/p')"
 	done
 	return 1
 }
@@ -151,6 +153,8 @@ round() {
 			sleep 0.2
 		done
 		[ "$(n_child)" -eq 0 ] && trapped || { echo "child not gone"; return 1; }
+		echo "$(date +%T.%N | cut -c1-12) child gone; clear: $(wire clear_in); acq_expires: $(ip netns exec "$EU" sysctl -n net.core.xfrm_acq_expires)"
+		ip -n "$EU" xfrm state
 		esp=$(wire esp_in)
 		pings_until_answered 40 &&
 			logged "$EU_SOCK" "child up on IKE SA" 5 &&
@@ -164,7 +168,8 @@ round() {
 	tcase "$r: deleted by the peer, the next packet brings the child back on the same IKE SA, none in clear" tcase_back
 
 	tcase_by_hand() {
-		! eu ike child up r 2>/dev/null &&
+		ip netns exec "$SG" nft reset counter netdev wire clear_in >/dev/null &&
+			! eu ike child up r 2>/dev/null &&
 			eu ike child up nosuch 2>&1 | grep -q "no established IKE SA" &&
 			sg ike child down r || return 1
 		for _ in $(seq 25); do
@@ -174,7 +179,7 @@ round() {
 		[ "$(n_child)" -eq 0 ] &&
 			sg -j ike child up r | jq -e '.started | length == 1' >/dev/null ||
 			return 1
-		for _ in $(seq 50); do
+		for _ in $(seq 100); do
 			[ "$(n_child)" -eq 1 ] && break
 			sleep 0.2
 		done
