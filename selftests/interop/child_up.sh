@@ -47,6 +47,8 @@ setup() {
 	# of the flow while it lives (30 s by default): keep it short.
 	ip netns exec "$EU" sysctl -qw net.core.xfrm_acq_expires=3
 	# The wire, as SG receives it: IKE, ESP, and EU's pings in clear.
+	# A tunnel-mode packet ESP brought is received again on prt0 once
+	# decapsulated, with a secpath: clear is only what came without one.
 	ip netns exec "$SG" nft -f - <<-'NFT' || return 1
 	table netdev wire {
 		counter ike_in { }
@@ -56,7 +58,7 @@ setup() {
 			type filter hook ingress device "prt0" priority 0; policy accept;
 			udp dport { 500, 4500 } counter name "ike_in"
 			ip protocol esp counter name "esp_in"
-			ip protocol icmp ip daddr 172.31.2.0/24 counter name "clear_in"
+			meta secpath missing ip protocol icmp ip daddr 172.31.2.0/24 counter name "clear_in"
 		}
 	}
 	NFT
