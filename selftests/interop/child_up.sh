@@ -54,11 +54,13 @@ setup() {
 		counter ike_in { }
 		counter esp_in { }
 		counter clear_in { }
+		counter icmp_in { }
 		chain in {
 			type filter hook ingress device "prt0" priority 0; policy accept;
 			udp dport { 500, 4500 } counter name "ike_in"
 			ip protocol esp counter name "esp_in"
 			meta secpath missing ip protocol icmp ip daddr 172.31.2.0/24 counter name "clear_in"
+			ip protocol icmp ip daddr 172.31.2.0/24 counter name "icmp_in"
 		}
 	}
 	NFT
@@ -160,7 +162,7 @@ round() {
 		esp=$(wire esp_in)
 		pings_until_answered 40 &&
 			logged "$EU_SOCK" "child up on IKE SA" 5 &&
-			echo "SPIs before: $spis, after: $(ike_spis); clear: $(wire clear_in)" &&
+			echo "SPIs before: $spis, after: $(ike_spis); clear: $(wire clear_in), ICMP with or without ESP: $(wire icmp_in)" &&
 			[ "$(ike_spis)" = "$spis" ] &&
 			[ "$(grep -c "conn r: initiating" "$EU_SOCK.log")" -eq 1 ] &&
 			! trapped && [ "$(n_child)" -eq 1 ] &&
