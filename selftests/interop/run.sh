@@ -93,6 +93,8 @@ else
 	[ -x "$dir/fig8v6.sh" ] && files+=("$dir/fig8v6.sh")
 	[ -x "$dir/peer_dead.sh" ] && files+=("$dir/peer_dead.sh")
 	[ -x "$dir/nat_mobike.sh" ] && files+=("$dir/nat_mobike.sh")
+	[ -x "$dir/child_up.sh" ] && files+=("$dir/child_up.sh")
+	[ -x "$dir/drop.sh" ] && files+=("$dir/drop.sh")
 fi
 if [ -n "$list" ]; then
 	for f in "${files[@]}"; do echo "${f##*/}"; done

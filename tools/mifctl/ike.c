@@ -677,15 +677,18 @@ int cmd_ike(struct mifctl *ctl, int argc, char **argv)
 			ctl->json = true;
 		} else if (!cmd) {
 			cmd = argv[i];
-		} else if (!strcmp(cmd, "iface")) {
-			/* iface OP ARG...: the daemon parses the arguments. */
+		} else if (!strcmp(cmd, "iface") || !strcmp(cmd, "child")) {
+			/*
+			 * iface OP ARG..., child OP ARG...: the daemon
+			 * parses the arguments.
+			 */
 			if (!name) {
 				name = argv[i];
 				iface_args = json_object_new_array();
 			} else if (json_object_array_length(iface_args) >= 32) {
 				json_object_put(iface_args);
-				return usage_error("ike iface: at most 32 "
-						   "arguments");
+				return usage_error("ike %s: at most 32 "
+						   "arguments", cmd);
 			} else {
 				json_object_array_add(iface_args,
 					json_object_new_string(argv[i]));
@@ -698,7 +701,7 @@ int cmd_ike(struct mifctl *ctl, int argc, char **argv)
 	}
 	if (!cmd)
 		return usage_error("ike needs a command: list, status, "
-				   "interfaces, up, down, reload, iface, raw");
+				   "interfaces, up, down, reload, iface, child, raw");
 	if (!strcmp(cmd, "up") || !strcmp(cmd, "down")) {
 		if (!name)
 			return usage_error("ike %s needs a connection name",
@@ -707,6 +710,13 @@ int cmd_ike(struct mifctl *ctl, int argc, char **argv)
 		if (!name)
 			return usage_error("ike iface needs an operation: move, "
 					   "add, del, alt");
+	} else if (!strcmp(cmd, "child")) {
+		if (!name || (strcmp(name, "up") && strcmp(name, "down")) ||
+		    json_object_array_length(iface_args) < 1) {
+			json_object_put(iface_args);
+			return usage_error("ike child: up|down NAME "
+					   "[conn CONN]");
+		}
 	} else if (!strcmp(cmd, "list")) {
 		/* optional NAME */
 	} else if (!strcmp(cmd, "raw")) {
@@ -719,7 +729,8 @@ int cmd_ike(struct mifctl *ctl, int argc, char **argv)
 			return usage_error("ike %s takes no argument", cmd);
 	} else {
 		return usage_error("ike: unknown command \"%s\" (list, status, "
-				   "interfaces, up, down, reload, iface, raw)",
+				   "interfaces, up, down, reload, iface, child, "
+				   "raw)",
 				   cmd);
 	}
 
@@ -787,7 +798,7 @@ int cmd_ike(struct mifctl *ctl, int argc, char **argv)
 	} else if (!strcmp(cmd, "down")) {
 		printf("%s: deleting %lld IKE SAs\n", name,
 		       (long long)jint(reply, "ike_sas", 0));
-	} else if (!strcmp(cmd, "iface")) {
+	} else if (!strcmp(cmd, "iface") || !strcmp(cmd, "child")) {
 		/* Each operation's reply says what it started. */
 		printf("%s\n", or(jstr(reply, "summary"), "ok"));
 	} else {

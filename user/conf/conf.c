@@ -44,7 +44,8 @@ enum conn_key {
 	K_PSK_FILE, K_KEYINGTRIES, K_DPD_ACTION, K_CLOSE_ACTION,
 	K_POOL, K_DNS, K_VIPS, K_VIP_DEVICE, K_PER_INTERFACE,
 	K_FRAGMENTATION, K_FRAGMENT_SIZE, K_ENCAP, K_NAT_KEEPALIVE,
-	K_ADD_INTERFACES, K_MOBIKE, K_FAILBACK, K_MOBIKE_NO_NATS, K_N
+	K_ADD_INTERFACES, K_MOBIKE, K_FAILBACK, K_MOBIKE_NO_NATS,
+	K_FAILURE_SHUNT, K_N
 };
 
 #define KEY_BIT(k)	(UINT64_C(1) << (k))
@@ -959,6 +960,22 @@ static int key_action(struct ctx *x, const struct key *k, const char *v,
 	return -EINVAL;
 }
 
+/*
+ * failure_shunt: drop (the default) or pass, what a connection's
+ * traffic meets once its Child SAs failed without a trap behind them
+ * (daemon/on_demand.h).
+ */
+static int key_shunt(struct ctx *x, const struct key *k, const char *v,
+		     void *field)
+{
+	if (!strcasecmp(v, "drop") || !strcasecmp(v, "pass")) {
+		*(bool *)field = !strcasecmp(v, "pass");
+		return 0;
+	}
+	error(x, "%s: \"%s\" is drop or pass", k->name, v);
+	return -EINVAL;
+}
+
 static int key_unique(struct ctx *x, const struct key *k, const char *v,
 		      void *field)
 {
@@ -1276,6 +1293,7 @@ static const struct key conn_keys[K_N] = {
 			    1000000, " (forever)" },
 	[K_DPD_ACTION] = { "dpd_action", key_action, CC(dpd_action) },
 	[K_CLOSE_ACTION] = { "close_action", key_action, CC(close_action) },
+	[K_FAILURE_SHUNT] = { "failure_shunt", key_shunt, CC(shunt_pass) },
 	[K_POOL] = { "pool", key_pool, CC(conn) },
 	[K_DNS] = { "dns", key_dns, CC(conn) },
 	[K_VIPS] = { "vips", key_vips, CC(conn) },
@@ -1787,6 +1805,7 @@ bool conf_conn_equal(const struct conf_conn *a, const struct conf_conn *b)
 	       a->keyingtries == b->keyingtries &&
 	       a->dpd_action == b->dpd_action &&
 	       a->close_action == b->close_action &&
+	       a->shunt_pass == b->shunt_pass &&
 	       !memcmp((const char *)&a->conn + off,
 		       (const char *)&b->conn + off, end - off) &&
 	       !strcmp(a->cert_file, b->cert_file) &&

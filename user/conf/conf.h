@@ -57,6 +57,12 @@ struct conf_conn {
 	bool trap;			/* start = trap: on the first packet */
 	unsigned int keyingtries;	/* attempts per start; 0: forever */
 	enum conf_action dpd_action, close_action;
+	/*
+	 * failure_shunt = pass: once its Child SAs failed (DPD, a hard
+	 * expiry, a failed re-establishment) with no trap behind them, its
+	 * traffic is left to the routing table; else (drop) it is dropped.
+	 */
+	bool shunt_pass;
 	unsigned int line;		/* of the section header */
 	/* Certificates: conn.cert_file etc. point here ("" none). */
 	char cert_file[256], key_file[256], ca_dir[256];

@@ -22,6 +22,7 @@
 #include "daemon/on_demand.h"
 #include "daemon/reload.h"
 #include "daemon/reply.h"
+#include "daemon/child_cmd.h"
 #include "daemon/iface_cmd.h"
 #include "backend/xfrm.h"
 #include "ike/constants.h"
@@ -1305,7 +1306,7 @@ struct json_object *daemon_request(void *ctx, const struct control_peer *peer,
 	if (!json_object_object_get_ex(req, "cmd", &jcmd) ||
 	    !json_object_is_type(jcmd, json_type_string))
 		return jerr("missing \"cmd\" (list, up, down, reload, status, "
-			    "interfaces)");
+			    "interfaces, iface, child)");
 	cmd = json_object_get_string(jcmd);
 	if (json_object_object_get_ex(req, "conn", &jconn)) {
 		if (!json_object_is_type(jconn, json_type_string))
@@ -1342,6 +1343,8 @@ struct json_object *daemon_request(void *ctx, const struct control_peer *peer,
 	}
 	if (!strcmp(cmd, "iface"))
 		return iface_cmd(d, req);
+	if (!strcmp(cmd, "child"))
+		return child_cmd(d, req);
 	if (!strcmp(cmd, "reload")) {
 		char err[4096];
 		struct json_object *o;
@@ -1359,7 +1362,7 @@ struct json_object *daemon_request(void *ctx, const struct control_peer *peer,
 		return o;
 	}
 	return jerr("unknown command \"%s\" (list, up, down, reload, status, "
-		    "interfaces)", cmd);
+		    "interfaces, iface, child)", cmd);
 }
 
 /* Start and stop. */

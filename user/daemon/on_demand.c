@@ -2,6 +2,7 @@
 /*
  * On-demand connections: see on_demand.h.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +15,17 @@ static bool action_trap(const struct conf_conn *cc)
 {
 	return cc->dpd_action == CONF_ACTION_TRAP ||
 	       cc->close_action == CONF_ACTION_TRAP;
+}
+
+/*
+ * Whether cc's traffic is dropped once its Child SAs failed: no trap
+ * stands behind them, failure_shunt is drop, and a peer address gives
+ * the policies their template.
+ */
+static bool wants_drop(const struct conf_conn *cc)
+{
+	return !cc->trap && !action_trap(cc) && !cc->shunt_pass &&
+	       cc->conn.remote.family;
 }
 
 /* An IKE SA of c other than skip in state, or any live one (state < 0). */
@@ -35,20 +47,22 @@ static bool has_sa(const struct engine *e, const struct conn *c,
 	return false;
 }
 
-static void install(struct engine *e, const struct conf_conn *cc,
+static void install(struct engine *e, const struct conf_conn *cc, bool drop,
 		    const char *why)
 {
+	const char *what = drop ? "drop" : "trap";
 	int n;
 
 	if (engine_trap_installed(e, &cc->conn))
 		return;
-	n = engine_trap_install(e, &cc->conn);
+	n = drop ? engine_drop_install(e, &cc->conn) :
+		   engine_trap_install(e, &cc->conn);
 	if (n < 0)
-		mlog(LOG_ERR, "conn %s: cannot install its trap policies: %s",
-		     cc->name, strerror(-n));
+		mlog(LOG_ERR, "conn %s: cannot install its %s policies: %s",
+		     cc->name, what, strerror(-n));
 	else if (n)
-		mlog(LOG_INFO, "conn %s: trap policies installed (%s)",
-		     cc->name, why);
+		mlog(LOG_INFO, "conn %s: %s policies installed (%s)",
+		     cc->name, what, why);
 }
 
 static void remove_traps(struct engine *e, const struct conf_conn *cc,
@@ -57,7 +71,8 @@ static void remove_traps(struct engine *e, const struct conf_conn *cc,
 	if (!engine_trap_installed(e, &cc->conn))
 		return;
 	engine_trap_remove(e, &cc->conn);
-	mlog(LOG_INFO, "conn %s: trap policies removed (%s)", cc->name, why);
+	mlog(LOG_INFO, "conn %s: %s policies removed (%s)", cc->name,
+	     wants_drop(cc) ? "drop" : "trap", why);
 }
 
 void on_demand_apply(struct engine *e, struct conf *nc)
@@ -68,10 +83,13 @@ void on_demand_apply(struct engine *e, struct conf *nc)
 		const struct conf_conn *cc = &nc->conns[i];
 
 		if (cc->trap)
-			install(e, cc, "start = trap");
+			install(e, cc, false, "start = trap");
 		else if (action_trap(cc) &&
 			 has_sa(e, &cc->conn, NULL, IKESA_ESTABLISHED))
-			install(e, cc, "behind its SAs");
+			install(e, cc, false, "behind its SAs");
+		else if (wants_drop(cc) &&
+			 has_sa(e, &cc->conn, NULL, IKESA_ESTABLISHED))
+			install(e, cc, true, "behind its SAs");
 	}
 	engine_traps_remove_retired(e);
 }
@@ -94,13 +112,27 @@ void on_demand_event(struct engine *e, struct conf *conf,
 	cc = &conf->conns[i];
 	if (ev->type == ENGINE_EV_IKE_UP) {
 		if (cc->trap)
-			install(e, cc, "start = trap");
+			install(e, cc, false, "start = trap");
 		else if (action_trap(cc))
-			install(e, cc, "behind its SAs");
+			install(e, cc, false, "behind its SAs");
+		else if (wants_drop(cc))
+			install(e, cc, true, "behind its SAs");
 		return;
 	}
 	if (!engine_trap_installed(e, &cc->conn))
 		return;
+	/*
+	 * A drop stays unless we or the peer closed the connection: after
+	 * DPD, a failed re-establishment, an expiry, its traffic is dropped.
+	 */
+	if (wants_drop(cc) && ev->reason != ENGINE_R_LOCAL &&
+	    ev->reason != ENGINE_R_PEER) {
+		if (ev->reason == ENGINE_R_TIMEOUT)
+			mlog(LOG_NOTICE, "conn %s: peer not answering (DPD): "
+			     "its traffic is dropped (failure_shunt = drop)",
+			     cc->name);
+		return;
+	}
 	if (cc->trap ||
 	    (ev->reason == ENGINE_R_TIMEOUT &&
 	     cc->dpd_action == CONF_ACTION_TRAP) ||
@@ -126,6 +158,55 @@ void on_demand_event(struct engine *e, struct conf *conf,
 	remove_traps(e, cc, "its IKE SA is gone");
 }
 
+/* An established IKE SA of c (the newest), or NULL. */
+static struct ikesa *established(const struct engine *e, const struct conn *c)
+{
+	struct ikesa *sa, *found = NULL;
+	struct engine_ike_view v;
+
+	engine_for_each_sa(sa, e) {
+		engine_ike_view(sa, &v);
+		if (v.conn == c && v.state == IKESA_ESTABLISHED)
+			found = sa;
+	}
+	return found;
+}
+
+/*
+ * The acquire of a trapped child whose IKE SA is up: the Child SA went
+ * (the peer deleted it, a rekey failed) and the trap holds its traffic;
+ * bring it up again on that IKE SA. Returns sa if a CREATE_CHILD_SA was
+ * sent or queued, else NULL.
+ */
+static struct ikesa *child_up(struct engine *e, const struct conn *c,
+			      struct ikesa *sa, const struct kernel_event *ev,
+			      const char *s, const char *d, uint64_t now)
+{
+	int child = engine_trap_child(e, ev->reqid);
+	struct engine_ike_view v;
+	int ret;
+
+	if (child < 0)
+		return NULL;
+	ret = engine_child_up(e, sa, (unsigned int)child, now);
+	engine_ike_view(sa, &v);
+	if (ret == -EALREADY || ret == -EEXIST) {
+		mlog(LOG_DEBUG, "conn %s: acquire %s -> %s: child under way "
+		     "already", c->name, s, d);
+		return NULL;
+	}
+	if (ret) {
+		mlog(LOG_WARNING, "conn %s: acquire %s -> %s: cannot bring "
+		     "its child up on IKE SA %016llx: %s", c->name, s, d,
+		     (unsigned long long)v.spi_i, strerror(-ret));
+		return NULL;
+	}
+	mlog(LOG_INFO, "conn %s: acquire %s -> %s (proto %u): child up on "
+	     "IKE SA %016llx", c->name, s, d, ev->sel.proto,
+	     (unsigned long long)v.spi_i);
+	return sa;
+}
+
 struct ikesa *on_demand_acquire(struct engine *e, struct conf *conf,
 				struct retries *r,
 				const struct kernel_event *ev, uint64_t now)
@@ -133,6 +214,7 @@ struct ikesa *on_demand_acquire(struct engine *e, struct conf *conf,
 	char s[IP_ADDR_STRLEN], d[IP_ADDR_STRLEN];
 	const struct conn_retry *run;
 	const struct conn *c = engine_trap_conn(e, ev->reqid);
+	struct ikesa *up;
 	long i;
 
 	ip_addr_str(&ev->sel.src, s, sizeof(s));
@@ -142,9 +224,17 @@ struct ikesa *on_demand_acquire(struct engine *e, struct conf *conf,
 		     ev->reqid);
 		return NULL;
 	}
+	if (engine_trap_is_drop(e, ev->reqid)) {
+		mlog(LOG_DEBUG, "conn %s: acquire %s -> %s: dropped "
+		     "(failure_shunt = drop)", c->name, s, d);
+		return NULL;
+	}
 	i = conf_index(conf, c);
 	if (i < 0 || &conf->conns[i].conn != c)
 		return NULL;
+	up = established(e, c);
+	if (up)
+		return child_up(e, c, up, ev, s, d, now);
 	run = retry_get(r, (unsigned int)i);
 	if (has_sa(e, c, NULL, -1) ||
 	    (run && run->state != RETRY_IDLE)) {

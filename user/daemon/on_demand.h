@@ -16,9 +16,22 @@
  * - An acquire of a trap starts its connection as ike up does (retry.h,
  *   keyingtries), unless an IKE SA of it exists (coming up, or up) or
  *   an attempt is under way or waiting: the acquires of every packet
- *   held meanwhile do nothing.
+ *   held meanwhile do nothing. If an IKE SA of it is up, the trapped
+ *   child is brought up on it with one CREATE_CHILD_SA
+ *   (engine_child_up()), unless a Child SA of that child is up or on
+ *   its way already.
+ * - Drops (engine_drop_install()): a connection with no trap and
+ *   failure_shunt = drop (the default) gets drop policies behind its
+ *   Child SAs when an IKE SA of it comes up. When the IKE SA goes for
+ *   DPD, a failed rekey or any other failure, they stay, and its
+ *   traffic is dropped, not sent in clear, until the connection comes
+ *   up again (its Child SAs take the policies over) or is unloaded;
+ *   when we or the peer delete it, they go. Their acquires start
+ *   nothing. failure_shunt = pass leaves the traffic to the routing
+ *   table instead.
  * - ike down and a reload that removes or replaces the connection
- *   remove its traps; mifd's exit removes all (engine_free()).
+ *   remove its traps and drops; mifd's exit removes all
+ *   (engine_free()).
  */
 #ifndef MIF_DAEMON_ON_DEMAND_H
 #define MIF_DAEMON_ON_DEMAND_H
@@ -42,7 +55,8 @@ void on_demand_event(struct engine *e, struct conf *conf,
 
 /*
  * An acquire (KERNEL_EV_ACQUIRE): start the trap's connection through
- * r if nothing of it is under way. Returns the IKE SA started, or NULL.
+ * r if nothing of it is under way, or its child on the IKE SA that is
+ * up. Returns the IKE SA started or used, or NULL.
  */
 struct ikesa *on_demand_acquire(struct engine *e, struct conf *conf,
 				struct retries *r,

@@ -56,6 +56,7 @@ static const struct reload_key updatable[] = {
 	{ "keyingtries", FIELD(keyingtries) },
 	{ "dpd_action", FIELD(dpd_action) },
 	{ "close_action", FIELD(close_action) },
+	{ "failure_shunt", FIELD(shunt_pass) },
 };
 
 /*

@@ -3,11 +3,14 @@
  * A connection's children: which template a Child SA is made from, on
  * either side, and which ones an initiator starts, in which order.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "engine/children.h"
 #include "engine/exchange.h"
 #include "engine/mif_path.h"
+#include "engine/request.h"
+#include "ike/delete.h"
 
 unsigned int conn_n_children(const struct conn *c)
 {
@@ -122,9 +125,21 @@ bool children_pending(const struct ikesa *sa)
 	const struct mif_place *place;
 	unsigned int tmpl;
 
-	return sa->next_child && !sa->req.active &&
-	       sa->state == IKESA_ESTABLISHED && !sa->replaced &&
-	       children_order(sa, sa->next_child, &tmpl, &place);
+	if (sa->req.active || sa->state != IKESA_ESTABLISHED || sa->replaced)
+		return false;
+	return sa->n_want ||
+	       (sa->next_child &&
+		children_order(sa, sa->next_child, &tmpl, &place));
+}
+
+static void not_sent(struct ikesa *sa, unsigned int tmpl, int ret)
+{
+	struct conn_child own;
+
+	engine_failed(sa->engine, sa, NULL, 0, ENGINE_FAIL_FINAL |
+		      ENGINE_FAIL_CHILD, "CREATE_CHILD_SA (new Child SA %s) "
+		      "not sent: %s", conn_child(sa->conn, tmpl, &own)->name,
+		      strerror(-ret));
 }
 
 bool children_next(struct ikesa *sa, uint64_t now)
@@ -133,21 +148,109 @@ bool children_next(struct ikesa *sa, uint64_t now)
 	unsigned int tmpl;
 	int ret;
 
-	if (!sa->next_child || sa->req.active ||
-	    sa->state != IKESA_ESTABLISHED || sa->replaced)
+	if (sa->req.active || sa->state != IKESA_ESTABLISHED || sa->replaced)
 		return false;
-	while (children_order(sa, sa->next_child, &tmpl, &place)) {
-		struct conn_child own;
-
+	while (sa->next_child &&
+	       children_order(sa, sa->next_child, &tmpl, &place)) {
 		sa->next_child++;
 		ret = create_child_sa_new(sa, tmpl, place, now);
 		if (!ret)
 			return true;
-		engine_failed(sa->engine, sa, NULL, 0, ENGINE_FAIL_FINAL |
-			      ENGINE_FAIL_CHILD, "CREATE_CHILD_SA (new Child "
-			      "SA %s) not sent: %s",
-			      conn_child(sa->conn, tmpl, &own)->name,
-			      strerror(-ret));
+		not_sent(sa, tmpl, ret);
+	}
+	/* Then those asked for one by one, on the IKE SA's pair. */
+	while (sa->n_want) {
+		tmpl = sa->want[0];
+		memmove(sa->want, sa->want + 1,
+			--sa->n_want * sizeof(sa->want[0]));
+		ret = create_child_sa_new(sa, tmpl, NULL, now);
+		if (!ret)
+			return true;
+		not_sent(sa, tmpl, ret);
 	}
 	return false;
+}
+
+int engine_child_index(const struct conn *c, const char *name)
+{
+	for (unsigned int i = 0; i < conn_n_children(c); i++) {
+		struct conn_child own;
+
+		if (!strcmp(conn_child(c, i, &own)->name, name))
+			return (int)i;
+	}
+	return -1;
+}
+
+/* Whether a Child SA of child tmpl carries traffic on sa. */
+static bool child_is_up(const struct ikesa *sa, unsigned int tmpl)
+{
+	for (const struct childsa *c = sa->children; c; c = c->next)
+		if (c->tmpl == tmpl && c->installed && !c->replaced &&
+		    !informational_deletes(sa, c->spi_in))
+			return true;
+	return false;
+}
+
+/*
+ * Whether one of child tmpl is on its way: in our request in flight,
+ * waiting in sa->want, or still due in the initiator's order.
+ */
+static bool child_coming(const struct ikesa *sa, unsigned int tmpl)
+{
+	const struct request_children *rc = request_children_of(sa);
+	unsigned int per = mif_path_n_places(sa);
+
+	for (unsigned int i = 0; rc && i < rc->n; i++)
+		if (rc->c[i]->tmpl == tmpl && !rc->c[i]->rekey_spi)
+			return true;
+	for (unsigned int i = 0; i < sa->n_want; i++)
+		if (sa->want[i] == tmpl)
+			return true;
+	return sa->next_child &&
+	       tmpl >= sa->next_child / (per ? per : 1);
+}
+
+int engine_child_up(struct engine *e, struct ikesa *sa, unsigned int tmpl,
+		    uint64_t now)
+{
+	(void)e;
+	if (!sa || sa->state != IKESA_ESTABLISHED || sa->replaced)
+		return -EINVAL;
+	ikesa_touch(sa);	/* its deadline may change (timer_heap.h) */
+	if (tmpl >= conn_n_children(sa->conn))
+		return -ENOENT;
+	if (child_is_up(sa, tmpl))
+		return -EEXIST;
+	if (child_coming(sa, tmpl))
+		return -EALREADY;
+	if (sa->n_want >= IKESA_WANT_MAX)
+		return -EBUSY;
+	sa->want[sa->n_want++] = tmpl;
+	children_next(sa, now);
+	return 0;
+}
+
+int engine_child_down(struct engine *e, struct ikesa *sa, unsigned int tmpl,
+		      uint64_t now)
+{
+	struct childsa *cs[IKE_DELETE_MAX_SPIS];
+	unsigned int n = 0;
+	int ret;
+
+	(void)e;
+	if (!sa || sa->state != IKESA_ESTABLISHED || sa->replaced)
+		return -EINVAL;
+	ikesa_touch(sa);	/* its deadline may change (timer_heap.h) */
+	for (struct childsa *c = sa->children; c && n < IKE_DELETE_MAX_SPIS;
+	     c = c->next)
+		if (c->tmpl == tmpl && c->installed && !c->replaced &&
+		    !informational_deletes(sa, c->spi_in))
+			cs[n++] = c;
+	if (!n)
+		return -ENOENT;
+	if (sa->req.active)
+		return -EBUSY;
+	ret = informational_delete_children(sa, cs, n, now);
+	return ret ? ret : (int)n;
 }

@@ -50,8 +50,14 @@ unsigned int children_start(struct ikesa *sa);
 bool children_next(struct ikesa *sa, uint64_t now);
 /*
  * Whether children_next() would start one now: one is left to create
- * and the window is free (a deadline at once, engine.c).
+ * (in the initiator's order or in sa->want) and the window is free (a
+ * deadline at once, engine.c).
  */
 bool children_pending(const struct ikesa *sa);
+/*
+ * engine_child_up() (engine.h) queues a child in sa->want; children_next()
+ * creates the queued ones, after the initiator's own, one request each,
+ * on the IKE SA's pair, as it creates those.
+ */
 
 #endif

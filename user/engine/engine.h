@@ -380,6 +380,27 @@ uint64_t engine_next_deadline(struct engine *e);
 int engine_create_child(struct engine *e, struct ikesa *sa, uint64_t now);
 int engine_rekey_child(struct engine *e, struct ikesa *sa,
 		       struct childsa *old, uint64_t now);
+/*
+ * One child of sa's connection (its index, engine_child_index()) on an
+ * established IKE SA, by hand or on an acquire of its trap (children.c).
+ *
+ * engine_child_up(): a new Child SA of child tmpl, with one
+ * CREATE_CHILD_SA on the IKE SA's pair, as the initiator creates its
+ * further children: sent now if the request window is free, else when
+ * it is. 0, or -EINVAL (sa not established, or replaced), -ENOENT (no
+ * such child), -EEXIST (a Child SA of it carries traffic), -EALREADY
+ * (one is on its way: in flight, queued, or still due), -EBUSY
+ * (IKESA_WANT_MAX children queued already).
+ * engine_child_down(): delete sa's Child SAs of child tmpl, in one
+ * INFORMATIONAL. Their number, or -EINVAL, -ENOENT (none), -EBUSY (a
+ * request in flight: try again), -errno.
+ * engine_child_index(): the index of c's child called name, or -1.
+ */
+int engine_child_up(struct engine *e, struct ikesa *sa, unsigned int tmpl,
+		    uint64_t now);
+int engine_child_down(struct engine *e, struct ikesa *sa, unsigned int tmpl,
+		      uint64_t now);
+int engine_child_index(const struct conn *c, const char *name);
 /* Replace sa by a new IKE SA, which takes over its Child SAs. */
 int engine_rekey_ike(struct engine *e, struct ikesa *sa, uint64_t now);
 int engine_delete_child(struct engine *e, struct ikesa *sa,
@@ -501,9 +522,19 @@ const struct pool *engine_pool_at(const struct engine *e, unsigned int i);
  * that a flow trapped in both never loses its policy.
  */
 int engine_trap_install(struct engine *e, const struct conn *conn);
+/*
+ * engine_drop_install(): the same as drops, whose acquires start nothing
+ * (engine_trap_is_drop()): what the policies fall back to when the last
+ * Child SA goes, so that the traffic is dropped, not sent in clear.
+ * engine_trap_installed() and engine_trap_remove() cover drops too.
+ */
+int engine_drop_install(struct engine *e, const struct conn *conn);
+bool engine_trap_is_drop(const struct engine *e, uint32_t reqid);
 void engine_trap_remove(struct engine *e, const struct conn *conn);
 bool engine_trap_installed(const struct engine *e, const struct conn *conn);
 const struct conn *engine_trap_conn(const struct engine *e, uint32_t reqid);
+/* The child index of the trap of reqid, or -1. */
+int engine_trap_child(const struct engine *e, uint32_t reqid);
 void engine_traps_retire(struct engine *e);
 void engine_traps_remove_retired(struct engine *e);
 

@@ -186,6 +186,9 @@ static struct ikesa *make_new(struct ikesa *old, bool initiator,
 	/* And creates the children the old one had not come to. */
 	sa->next_child = old->next_child;
 	old->next_child = 0;
+	memcpy(sa->want, old->want, sizeof(sa->want));
+	sa->n_want = old->n_want;
+	old->n_want = 0;
 	memcpy(sa->del_pending, old->del_pending, sizeof(sa->del_pending));
 	sa->n_del_pending = old->n_del_pending;
 	sa->del_pending_at = old->del_pending_at;

@@ -69,6 +69,8 @@ struct ikesa_request {
 
 /* Child SAs gone on our side that the peer still has to hear about. */
 #define IKESA_DEL_PENDING	8
+/* Children waiting for the window to be created (engine_child_up()). */
+#define IKESA_WANT_MAX		8
 
 struct ikesa {
 	struct ikesa *next;
@@ -162,6 +164,13 @@ struct ikesa {
 	 * (children.c); 0: none, as on a responder.
 	 */
 	unsigned int next_child;
+	/*
+	 * Children asked for one by one on the established IKE SA
+	 * (engine_child_up(): an acquire, mifctl ike child up), in order;
+	 * each is created when the request window is free.
+	 */
+	unsigned int want[IKESA_WANT_MAX];
+	unsigned int n_want;
 	/* spi_in of expired Child SAs, for a Delete once the window opens */
 	uint32_t del_pending[IKESA_DEL_PENDING];
 	unsigned int n_del_pending;

@@ -82,7 +82,7 @@ static void destroy(struct engine *e, struct trap *t)
 	free(t);
 }
 
-int engine_trap_install(struct engine *e, const struct conn *conn)
+static int install(struct engine *e, const struct conn *conn, bool drop)
 {
 	struct conn_child own;
 	int n = 0, ret;
@@ -106,6 +106,7 @@ int engine_trap_install(struct engine *e, const struct conn *conn)
 			return -ENOMEM;
 		t->conn = conn;
 		t->child = i;
+		t->drop = drop;
 		make_tmpl(&t->tmpl, conn, ch, i);
 		t->tmpl.reqid = trap_reqid(e);
 		if (!t->tmpl.reqid) {
@@ -123,6 +124,23 @@ int engine_trap_install(struct engine *e, const struct conn *conn)
 		n++;
 	}
 	return n;
+}
+
+int engine_trap_install(struct engine *e, const struct conn *conn)
+{
+	return install(e, conn, false);
+}
+
+int engine_drop_install(struct engine *e, const struct conn *conn)
+{
+	return install(e, conn, true);
+}
+
+bool engine_trap_is_drop(const struct engine *e, uint32_t reqid)
+{
+	const struct trap *t = trap_find(e, reqid);
+
+	return t && t->drop;
 }
 
 void engine_trap_remove(struct engine *e, const struct conn *conn)
@@ -157,6 +175,13 @@ const struct conn *engine_trap_conn(const struct engine *e, uint32_t reqid)
 	const struct trap *t = trap_find(e, reqid);
 
 	return t ? t->conn : NULL;
+}
+
+int engine_trap_child(const struct engine *e, uint32_t reqid)
+{
+	const struct trap *t = trap_find(e, reqid);
+
+	return t ? (int)t->child : -1;
 }
 
 void engine_traps_retire(struct engine *e)

@@ -18,6 +18,12 @@
  * out in clear between an SA and the next. Removing the trap (unload)
  * deletes the policies that no Child SA still needs.
  *
+ * A drop (engine_drop_install()) is the same policies, whose acquires
+ * start nothing: the kernel finds no SA for the template and drops the
+ * packets (net.core.xfrm_larval_drop), so a connection whose Child SAs
+ * failed without a trap leaks nothing in clear (daemon/on_demand.h).
+ * A trap without the acquire, in short, sharing the trap's owner count.
+ *
  * Trap reqids come from reqid block 0, which no IKE SA has
  * (ike_sa.h), so no interface-wide operation of an IKE SA touches a
  * trap's policy.
@@ -39,6 +45,7 @@ struct trap {
 	const struct conn *conn;
 	unsigned int child;	/* its conn_child's index */
 	bool retired;		/* of a replaced configuration */
+	bool drop;		/* a drop: its acquires start nothing */
 	/* The policies' template: selectors, mode, addresses, reqid. */
 	struct childsa tmpl;
 };

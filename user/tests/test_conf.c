@@ -740,6 +740,19 @@ static void retry_keys(void **state)
 	one_error(CONN_A "keyingtries = 1000001\n", 5, "keyingtries: ");
 	one_error(CONN_A "dpd_action = hold\n", 5, "dpd_action: \"hold\" is "
 		  "none, restart or trap");
+
+	/* failure_shunt: drop by default, or pass. */
+	c = load_ok(minimal);
+	assert_false(c->conns[0].shunt_pass);
+	conf_free(c);
+	c = load_ok(CONN_A "failure_shunt = pass\n");
+	assert_true(c->conns[0].shunt_pass);
+	conf_free(c);
+	c = load_ok(CONN_A "failure_shunt = Drop\n");
+	assert_false(c->conns[0].shunt_pass);
+	conf_free(c);
+	one_error(CONN_A "failure_shunt = clear\n", 5, "failure_shunt: "
+		  "\"clear\" is drop or pass");
 }
 
 /* start = trap, dpd_action = trap, close_action = trap (engine/trap.h). */

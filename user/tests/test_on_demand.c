@@ -6,7 +6,11 @@
  * an acquire of another reqid starts nothing; dpd_action = trap and
  * close_action = trap put the trap behind the Child SAs when the IKE SA
  * comes up and leave the policies to it when the peer dies or closes,
- * where our own delete removes it; ike down removes start = trap's.
+ * where our own delete removes it; ike down removes start = trap's. An
+ * acquire with the IKE SA up brings the lost child up on it. Without a
+ * trap, a drop stands behind the Child SAs (failure_shunt = drop) and
+ * stays after DPD, its acquires starting nothing; failure_shunt = pass
+ * leaves nothing; the peer's close removes the drop.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -288,6 +292,123 @@ static void local_delete(void **state)
 	rig_free(r);
 }
 
+/*
+ * start = trap, the IKE SA up, the Child SA deleted by the peer: the
+ * acquire brings the child up on that IKE SA, and only once.
+ */
+static void acquire_child_on_ike_sa(void **state)
+{
+	struct rig *r = rig_new();
+	struct ikesa *sa;
+	uint32_t reqid;
+
+	r->cc.trap = true;
+	on_demand_apply(&r->w.e[0], &r->conf);
+	reqid = trap_reqid(r);
+	assert_non_null(acquire(r, reqid));
+	run_until(r, 100);
+	sa = established(r);
+	assert_non_null(sa);
+	assert_int_equal(engine_child_down(&r->w.e[1], only_sa(&r->w, 1), 0,
+					   r->now), 1);
+	run_until(r, 200);
+	assert_int_equal(n_children(sa), 0);
+	assert_true(fake_points_at(&r->w.f[0], &r->w.e[0].traps->tmpl));
+
+	assert_ptr_equal(acquire(r, reqid), sa);
+	assert_null(acquire(r, reqid));
+	run_until(r, 300);
+	assert_ptr_equal(established(r), sa);
+	assert_int_equal(n_ike(r), 1);
+	assert_int_equal(n_children(sa), 1);
+	assert_true(fake_points_at(&r->w.f[0], sa->children));
+	assert_null(acquire(r, reqid));
+	assert_int_equal(r->w.f[0].n_del_pol, 0);
+	rig_free(r);
+}
+
+/*
+ * No trap, failure_shunt = drop (the default): the drop stands behind
+ * the Child SAs; after DPD the policies are its, the acquires start
+ * nothing, and the connection up again takes them over.
+ */
+static void drop_after_dpd(void **state)
+{
+	struct rig *r = rig_new();
+
+	r->cc.conn.dpd_ms = 5000;
+	on_demand_apply(&r->w.e[0], &r->conf);
+	assert_false(engine_trap_installed(&r->w.e[0], &r->cc.conn));
+	retry_start(&r->t, &r->conf, 0, &r->w.e[0], r->now, "");
+	run_until(r, 100);
+	assert_non_null(established(r));
+	assert_true(engine_trap_installed(&r->w.e[0], &r->cc.conn));
+	assert_true(r->w.e[0].traps->drop);
+	assert_true(fake_points_at(&r->w.f[0], established(r)->children));
+	r->peer_up = false;
+	run_until(r, 5400);
+	assert_null(established(r));
+	assert_true(engine_trap_installed(&r->w.e[0], &r->cc.conn));
+	assert_int_equal(live_pols(&r->w.f[0]), 3);
+	assert_int_equal(r->w.f[0].n_del_pol, 0);
+	assert_true(fake_points_at(&r->w.f[0], &r->w.e[0].traps->tmpl));
+	assert_true(engine_trap_is_drop(&r->w.e[0], trap_reqid(r)));
+	assert_null(acquire(r, trap_reqid(r)));
+	assert_int_equal(n_ike(r), 0);
+
+	/* Up again (ike up): its Child SA takes the policies over. */
+	r->peer_up = true;
+	retry_start(&r->t, &r->conf, 0, &r->w.e[0], r->now, "");
+	run_until(r, 6000);
+	assert_non_null(established(r));
+	assert_true(fake_points_at(&r->w.f[0], established(r)->children));
+	assert_int_equal(r->w.f[0].n_del_pol, 0);
+
+	/* Unloaded (ike down): the drop goes, and the policies with the SA. */
+	on_demand_down(&r->w.e[0], &r->cc);
+	assert_false(engine_trap_installed(&r->w.e[0], &r->cc.conn));
+	assert_int_equal(engine_delete_ike(&r->w.e[0], established(r),
+					   r->now), 0);
+	run_until(r, 9000);
+	assert_int_equal(live_pols(&r->w.f[0]), 0);
+	rig_free(r);
+}
+
+/* failure_shunt = pass: no drop; after DPD the policies are gone. */
+static void pass_after_dpd(void **state)
+{
+	struct rig *r = rig_new();
+
+	r->cc.shunt_pass = true;
+	r->cc.conn.dpd_ms = 5000;
+	retry_start(&r->t, &r->conf, 0, &r->w.e[0], r->now, "");
+	run_until(r, 100);
+	assert_non_null(established(r));
+	assert_false(engine_trap_installed(&r->w.e[0], &r->cc.conn));
+	r->peer_up = false;
+	run_until(r, 5400);
+	assert_null(established(r));
+	assert_int_equal(live_pols(&r->w.f[0]), 0);
+	rig_free(r);
+}
+
+/* The peer closes the connection: the drop goes with it. */
+static void drop_peer_close(void **state)
+{
+	struct rig *r = rig_new();
+
+	retry_start(&r->t, &r->conf, 0, &r->w.e[0], r->now, "");
+	run_until(r, 100);
+	assert_true(engine_trap_installed(&r->w.e[0], &r->cc.conn));
+	assert_int_equal(engine_delete_ike(&r->w.e[1], only_sa(&r->w, 1),
+					   r->now), 0);
+	run_until(r, 5000);
+	assert_null(established(r));
+	assert_false(engine_trap_installed(&r->w.e[0], &r->cc.conn));
+	assert_int_equal(live_pols(&r->w.f[0]), 0);
+	rig_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,6 +418,10 @@ int main(void)
 		cmocka_unit_test(close_trap),
 		cmocka_unit_test(close_none),
 		cmocka_unit_test(local_delete),
+		cmocka_unit_test(acquire_child_on_ike_sa),
+		cmocka_unit_test(drop_after_dpd),
+		cmocka_unit_test(pass_after_dpd),
+		cmocka_unit_test(drop_peer_close),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,8 +6,10 @@
  * when it goes, they fall back to the trap instead of being deleted; a
  * trap put behind a Child SA that came first does not take its policies;
  * a reload replaces the traps without a moment without the policies;
- * removing the trap deletes what no Child SA needs.
+ * removing the trap deletes what no Child SA needs; a Child SA the peer
+ * deleted comes back on its IKE SA (engine_child_up()).
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -205,6 +207,84 @@ static void no_selectors(void **state)
 	world_free(w);
 }
 
+/*
+ * The peer deletes the Child SA; the IKE SA stays. The policies fall
+ * back to the trap, and engine_child_up() (what an acquire of it does)
+ * brings the child up again with one CREATE_CHILD_SA on the same IKE
+ * SA, the policies handed from the trap to it without being deleted.
+ */
+static void child_up_on_ike_sa(void **state)
+{
+	struct world *w = world_new();
+	struct fake *f = &w->f[0];
+	struct ikesa *sa, *peer;
+	uint64_t spi_i, spi_r;
+	const struct trap *t;
+
+	assert_int_equal(engine_trap_install(&w->e[0], &w->c[0]), 1);
+	t = w->e[0].traps;
+	sa = establish(w, 0);
+	spi_i = sa->spi_i;
+	spi_r = sa->spi_r;
+	peer = only_sa(w, 1);
+	assert_int_equal(engine_child_up(&w->e[0], sa, 0, 10), -EEXIST);
+	assert_int_equal(engine_child_up(&w->e[0], sa, 1, 10), -ENOENT);
+
+	/* mifctl ike child down on the peer: one Delete. */
+	assert_int_equal(engine_child_down(&w->e[1], peer, 0, 100), 1);
+	assert_int_equal(engine_child_down(&w->e[1], peer, 0, 100), -ENOENT);
+	pump(w, 100);
+	assert_int_equal(n_children(sa), 0);
+	assert_int_equal(live_sas(f), 0);
+	assert_int_equal(live_pols(f), 3);
+	assert_int_equal(f->n_del_pol, 0);
+	assert_true(points_at_trap(f, t));
+	assert_int_equal(engine_trap_child(&w->e[0], t->tmpl.reqid), 0);
+	assert_int_equal(engine_trap_child(&w->e[0], t->tmpl.reqid + 1), -1);
+
+	/* The acquire: one request; those of the packets after it, none. */
+	assert_int_equal(engine_child_up(&w->e[0], sa, 0, 200), 0);
+	assert_int_equal(engine_child_up(&w->e[0], sa, 0, 200), -EALREADY);
+	pump(w, 200);
+	assert_ptr_equal(only_sa(w, 0), sa);
+	assert_int_equal(sa->spi_i, spi_i);
+	assert_int_equal(sa->spi_r, spi_r);
+	assert_int_equal(sa->state, IKESA_ESTABLISHED);
+	assert_int_equal(n_children(sa), 1);
+	assert_int_equal(n_children(peer), 1);
+	assert_true(sa->children->installed);
+	assert_true(fake_points_at(f, sa->children));
+	assert_int_equal(live_pols(f), 3);
+	assert_int_equal(f->n_del_pol, 0);
+	assert_int_equal(sa->n_want, 0);
+	assert_int_equal(engine_child_up(&w->e[0], sa, 0, 300), -EEXIST);
+
+	/* The IKE SA goes (DPD): back to the trap. */
+	engine_drop_sa(sa, ENGINE_R_TIMEOUT);
+	engine_tick(&w->e[0], 1000);
+	assert_true(points_at_trap(f, t));
+	world_free(w);
+}
+
+/* Asked for while a request is in flight: queued, sent after it. */
+static void child_up_queued(void **state)
+{
+	struct world *w = world_new();
+	struct ikesa *sa = establish(w, 0), *peer = only_sa(w, 1);
+
+	assert_int_equal(engine_child_down(&w->e[1], peer, 0, 100), 1);
+	pump(w, 100);
+	assert_int_equal(n_children(sa), 0);
+	assert_int_equal(engine_dpd(&w->e[0], sa, 200), 0);
+	assert_int_equal(engine_child_up(&w->e[0], sa, 0, 200), 0);
+	assert_int_equal(sa->n_want, 1);
+	pump(w, 200);
+	assert_int_equal(sa->n_want, 0);
+	assert_int_equal(n_children(sa), 1);
+	assert_true(sa->children->installed);
+	world_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -213,6 +293,8 @@ int main(void)
 		cmocka_unit_test(trap_behind_child),
 		cmocka_unit_test(reload_no_gap),
 		cmocka_unit_test(no_selectors),
+		cmocka_unit_test(child_up_on_ike_sa),
+		cmocka_unit_test(child_up_queued),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
