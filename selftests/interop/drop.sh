@@ -17,14 +17,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/../lib.sh"
 source "$here/lib.sh"
 
-require_root
-require_cmd ip jq nft ping
-[ -x "$MIFD" ] || { echo "1..0 # SKIP $MIFD not built (make)"; exit $KSFT_SKIP; }
-[ -x "$MIFCTL" ] || { echo "1..0 # SKIP $MIFCTL not built (make tools)"; exit $KSFT_SKIP; }
-
-echo "TAP version 13"
-modprobe -q xfrm_user 2>/dev/null
-modprobe -q esp4 2>/dev/null
+interop_start ip jq nft ping
 
 PSK=0x6d69662d696e7465726f702d746573742d6b6579
 

@@ -39,6 +39,19 @@ mifd_tmpdir() {
 	echo "$MIFD_TMP"
 }
 
+# interop_start CMD...: what a case file between two mifd checks first
+# (root, the commands it needs, mifd and mifctl built: else it skips),
+# then TAP's header, with XFRM and ESP loaded.
+interop_start() {
+	require_root
+	require_cmd "$@"
+	[ -x "$MIFD" ] || { echo "1..0 # SKIP $MIFD not built (make)"; exit "$KSFT_SKIP"; }
+	[ -x "$MIFCTL" ] || { echo "1..0 # SKIP $MIFCTL not built (make tools)"; exit "$KSFT_SKIP"; }
+	echo "TAP version 13"
+	modprobe -q xfrm_user 2>/dev/null
+	modprobe -q esp4 2>/dev/null
+}
+
 mifd_start() {
 	local ns=$1 conf=$2 sock=$3 pid i
 	rm -f "$sock"

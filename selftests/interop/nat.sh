@@ -26,14 +26,7 @@ source "$here/../lib.sh"
 source "$here/lib.sh"
 source "$here/charon_lib.sh"
 
-require_root
-require_cmd ip jq nft ping
-[ -x "$MIFD" ] || { echo "1..0 # SKIP $MIFD not built (make)"; exit $KSFT_SKIP; }
-[ -x "$MIFCTL" ] || { echo "1..0 # SKIP $MIFCTL not built (make tools)"; exit $KSFT_SKIP; }
-
-echo "TAP version 13"
-modprobe -q xfrm_user 2>/dev/null
-modprobe -q esp4 2>/dev/null
+interop_start ip jq nft ping
 T=$(mifd_tmpdir)
 cleanup() {
 	charon_stop_all >/dev/null 2>&1

@@ -36,14 +36,7 @@ source "$here/../topo.sh"
 source "$here/charon_lib.sh"
 source "$here/lib.sh"
 
-require_root
-require_cmd ip jq ping tcpdump
-[ -x "$MIFD" ] || { echo "1..0 # SKIP $MIFD not built (make)"; exit $KSFT_SKIP; }
-[ -x "$MIFCTL" ] || { echo "1..0 # SKIP $MIFCTL not built (make tools)"; exit $KSFT_SKIP; }
-
-echo "TAP version 13"
-modprobe -q xfrm_user 2>/dev/null
-modprobe -q esp4 2>/dev/null
+interop_start ip jq ping tcpdump
 
 T=$(mifd_tmpdir)
 cleanup() {

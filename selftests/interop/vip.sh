@@ -12,14 +12,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/../lib.sh"
 source "$here/lib.sh"
 
-require_root
-require_cmd ip jq ping
-[ -x "$MIFD" ] || { echo "1..0 # SKIP $MIFD not built (make)"; exit $KSFT_SKIP; }
-[ -x "$MIFCTL" ] || { echo "1..0 # SKIP $MIFCTL not built (make tools)"; exit $KSFT_SKIP; }
-
-echo "TAP version 13"
-modprobe -q xfrm_user 2>/dev/null
-modprobe -q esp4 2>/dev/null
+interop_start ip jq ping
 T=$(mifd_tmpdir)
 make_netns EU && make_netns SG ||
 	{ echo "1..0 # SKIP cannot make namespaces"; exit $KSFT_SKIP; }
