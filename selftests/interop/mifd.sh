@@ -8,6 +8,8 @@
 #   tr3   eu3  transport  aes128gcm16-prfsha256-ecp256 / aes128gcm16
 #   v6    eu3  tunnel     over IPv6 (fd01:3::1 <-> fd01:3::2), IPv4 inside
 #
+# Also: memory locked (VmLck), no core dump of a crashed mifd, lock_memory.
+#
 # Timers are short (QEMU is slow, the run must stay short): retransmission
 # from 300 ms, 3 tries; DPD every 2 s on EU only.
 TEST_NAME=mifd
@@ -282,6 +284,20 @@ control_errors() {
 }
 tcase "control: malformed requests get an error, mifd keeps running" control_errors
 
+# Keys out of swap: mlockall at start (lock_memory = yes, the default), so
+# /proc/PID/status shows locked memory.
+vm_locked_kb() { awk '$1 == "VmLck:" { print $2 }' "/proc/$1/status"; }
+memory_locked() {
+	local s pid kb
+	for s in "$EU_SOCK" "$SG_SOCK"; do
+		pid=$(mifd_pid "$s")
+		kb=$(vm_locked_kb "$pid")
+		echo "mifd $pid ($s): VmLck ${kb:-?} kB"
+		[ "${kb:-0}" -gt 0 ] || return 1
+	done
+}
+tcase "memory: both mifd locked in memory (VmLck > 0 kB)" memory_locked
+
 # A second mifd on EU's socket stops there; EU's own keeps it and answers.
 control_taken() {
 	local out rc
@@ -476,6 +492,50 @@ sigterm_sg() {
 }
 tcase "sigterm: EU exits 0, no SA or policy left, SG told" sigterm
 tcase "sigterm: SG exits 0, no SA or policy left" sigterm_sg
+
+# 10. Keys out of core dumps: mifd makes itself undumpable at start, so a
+# crash leaves no core even with an unlimited core limit; sleep, started
+# the same way, shows that this host writes cores. The daemon started here
+# has lock_memory = no: nothing locked, undumpable all the same.
+core_count() { find "$T/cores" -name 'core.*' | wc -l; }
+no_core_dump() {
+	local pattern pid i rc=0 kb n
+	pattern=$(cat /proc/sys/kernel/core_pattern)
+	mkdir -p "$T/cores"
+	sed 's/^\[mifd\]$/[mifd]\nlock_memory = no/' "$EU_CONF" >"$T/nolock.conf"
+	chmod 600 "$T/nolock.conf"
+	echo "$T/cores/core.%e.%p" >/proc/sys/kernel/core_pattern
+	bash -c 'ulimit -c unlimited; exec sleep 30' &
+	pid=$!
+	sleep 0.5
+	kill -SEGV "$pid"
+	wait "$pid" 2>/dev/null
+	n=$(core_count)
+	echo "sleep killed by SIGSEGV: $n core files"
+	[ "$n" -ge 1 ] || rc=1
+	ip netns exec "$EU" bash -c 'ulimit -c unlimited; exec "$0" -d -f "$1" -s "$2"' \
+		"$MIFD" "$T/nolock.conf" "$T/nolock.sock" >"$T/nolock.log" 2>&1 &
+	pid=$!
+	for i in $(seq 100); do
+		[ -S "$T/nolock.sock" ] && break
+		sleep 0.1
+	done
+	kb=$(vm_locked_kb "$pid")
+	echo "mifd $pid with lock_memory = no: VmLck ${kb:-?} kB"
+	[ "${kb:-1}" = 0 ] || rc=1
+	kill -SEGV "$pid"
+	wait "$pid" 2>/dev/null
+	sleep 0.5
+	echo "$pattern" >/proc/sys/kernel/core_pattern
+	echo "mifd killed by SIGSEGV: $(($(core_count) - n)) core files"
+	ls -l "$T/cores"
+	[ "$(core_count)" = "$n" ] || rc=1
+	rm -rf "$T/cores"
+	ip -n "$EU" xfrm state flush
+	ip -n "$EU" xfrm policy flush
+	return $rc
+}
+tcase "memory: a crashed mifd leaves no core dump; lock_memory = no locks nothing" no_core_dump
 
 if [ $ksft_nfail -gt 0 ]; then
 	log "EU log:"

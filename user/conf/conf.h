@@ -100,6 +100,13 @@ struct conf {
 	/* control_group: its members may list and status. */
 	bool have_control_group;
 	gid_t control_gid;
+	/* mlockall(2) at start, keys kept out of swap (daemon/memory.h). */
+	bool lock_memory;
+	/*
+	 * Established IKE SAs at most per pair of identities, beyond which
+	 * IKE_AUTH is refused (engine/id_cap.c); 0: any.
+	 */
+	unsigned int max_ike_sas_per_id;
 
 	/* malloc'ed, room for max_conns; grows while loading only. */
 	unsigned int n_conns, max_conns;

@@ -24,6 +24,7 @@
 #include "daemon/reply.h"
 #include "daemon/child_cmd.h"
 #include "daemon/iface_cmd.h"
+#include "daemon/memory.h"
 #include "backend/xfrm.h"
 #include "ike/constants.h"
 #include "ike/mif.h"
@@ -373,6 +374,7 @@ static int apply_conf(struct daemon *d, struct conf *nc, uint64_t now)
 	e->cookie_modp = nc->cookie_modp;
 	e->half_open_max = nc->half_open_max;
 	e->half_open_max_peer = nc->half_open_max_peer;
+	e->max_ike_sas_per_id = nc->max_ike_sas_per_id;
 	d->conf = nc;
 	log_set_level(nc->log_level);
 	if (old) {
@@ -1399,6 +1401,8 @@ int daemon_start(struct daemon *d, const char *conf_path,
 	}
 	log_conf_lines(LOG_WARNING, c->warnings);
 	log_set_level(c->log_level);
+	/* Before any key but the configuration's (which it locks too). */
+	memory_protect(c->lock_memory);
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);

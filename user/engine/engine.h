@@ -20,6 +20,7 @@
  *				priorities from traffic selectors
  *	unique.c		one IKE SA per connection and identities;
  *				INITIAL_CONTACT
+ *	id_cap.c		a cap on the IKE SAs per pair of identities
  *	ike_sa_init.c, ike_auth.c, create_child_sa.c, informational.c
  *				one exchange each (exchange.h)
  *	request.c		our request in flight: the state each
@@ -304,6 +305,11 @@ struct engine {
 	 * address, are dropped before any work (0: no limit).
 	 */
 	unsigned int half_open_max, half_open_max_peer;
+	/*
+	 * Established IKE SAs at most per pair of identities: IKE_AUTH
+	 * beyond is refused (id_cap.c); 0: no limit.
+	 */
+	unsigned int max_ike_sas_per_id;
 	struct cookie_secrets cookies;
 
 	unsigned long refused[ENGINE_REF_N];	/* requests, by reason */

@@ -228,6 +228,14 @@ bool ike_rekey_requested(const struct ike_chain *req);
  */
 bool unique_initial_contact(const struct ikesa *sa);
 void unique_settle(struct ikesa *sa, bool initial_contact, uint64_t now);
+/*
+ * The cap on established IKE SAs per pair of identities (id_cap.c):
+ * whether sa, authenticated and its peer's ID set, would be one too
+ * many (initial_contact: the peer sent it, see unique.c). Then *log
+ * says whether to log it (once a second per pair of identities).
+ */
+bool id_cap_reached(struct ikesa *sa, bool initial_contact, uint64_t now,
+		    bool *log);
 
 /* IKE_AUTH and CREATE_CHILD_SA share the Child SA negotiation. */
 

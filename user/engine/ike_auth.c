@@ -371,6 +371,7 @@ static void request(struct engine *e, struct ikesa *sa,
 	uint32_t id = m->hdr->msg_id;
 	const char *bad;
 	char why[2 * IDENTITY_TEXT_MAX + 64];
+	bool log;
 
 	if (sa->initiator || sa->state != IKESA_AUTH || id != 1) {
 		ikesa_respond_notify(sa, IKE_EXCH_IKE_AUTH, id,
@@ -391,6 +392,19 @@ static void request(struct engine *e, struct ikesa *sa,
 		ikesa_kill(sa);
 		return;
 	}
+	authenticated(sa, m->chain);
+	if (id_cap_reached(sa, initial_contact(m->chain), m->now, &log)) {
+		if (log)
+			engine_failed(e, sa, NULL, IKE_N_AUTHENTICATION_FAILED,
+				      ENGINE_FAIL_SENT | ENGINE_FAIL_FINAL,
+				      "IKE_AUTH: the initiator's identities "
+				      "hold max_ike_sas_per_id = %u IKE SAs "
+				      "already", e->max_ike_sas_per_id);
+		ikesa_respond_notify(sa, IKE_EXCH_IKE_AUTH, id,
+				     IKE_N_AUTHENTICATION_FAILED);
+		ikesa_kill(sa);
+		return;
+	}
 	am = calloc(1, sizeof(*am));
 	if (!am || add_id_auth(sa, am)) {
 		ikesa_respond_notify(sa, IKE_EXCH_IKE_AUTH, id,
@@ -400,7 +414,6 @@ static void request(struct engine *e, struct ikesa *sa,
 			wipe_free(am);
 		return;
 	}
-	authenticated(sa, m->chain);
 	mif_auth_request(sa, m->chain, &am->mif, &am->chain, m->now);
 	mobike_auth_request(sa, m->chain, &am->mobike, &am->chain);
 	ikesa_established(sa, m->now, NULL);

@@ -138,6 +138,8 @@ struct ikesa {
 	uint64_t unique_delete_at;	/* ms; send a Delete of it once the
 					 * window is free (unique.c); 0: no */
 	uint64_t established_at;	/* ms; first established; 0: not */
+	uint64_t id_cap_logged;		/* ms; an IKE_AUTH refused over its
+					 * identities' cap was logged, id_cap.c */
 	uint64_t last_heard;		/* ms; for liveness checks */
 	uint64_t expire;		/* ms; 0: none */
 	uint64_t rekey_at;		/* ms; 0: none */

@@ -1232,6 +1232,36 @@ static void psk_length(void **state)
 	conf_free(c);
 }
 
+/*
+ * lock_memory (default yes) and max_ike_sas_per_id (default 0: no cap),
+ * both of [mifd].
+ */
+static void memory_and_cap(void **state)
+{
+	struct conf *c = load_ok(minimal);
+
+	assert_true(c->lock_memory);
+	assert_int_equal(c->max_ike_sas_per_id, 0);
+	conf_free(c);
+	c = load_ok("[mifd]\nlock_memory = no\nmax_ike_sas_per_id = 3\n\n"
+		    CONN_A);
+	assert_false(c->lock_memory);
+	assert_int_equal(c->max_ike_sas_per_id, 3);
+	conf_free(c);
+	c = load_ok("[mifd]\nlock_memory = yes\nmax_ike_sas_per_id = 0\n\n"
+		    CONN_A);
+	assert_true(c->lock_memory);
+	assert_int_equal(c->max_ike_sas_per_id, 0);
+	conf_free(c);
+	one_error("[mifd]\nlock_memory = sometimes\n", 2,
+		  "lock_memory: \"sometimes\" is neither yes nor no");
+	one_error("[mifd]\nmax_ike_sas_per_id = -1\n", 2,
+		  "max_ike_sas_per_id: \"-1\" is not a number");
+	one_error("[mifd]\nmax_ike_sas_per_id = 1000001\n", 2,
+		  "max_ike_sas_per_id: \"1000001\"");
+	one_error(CONN_A "lock_memory = no\n", 5, "lock_memory");
+}
+
 /* control_group names a group; its gid is kept. */
 static void control_group(void **state)
 {
@@ -1756,6 +1786,7 @@ int main(void)
 		cmocka_unit_test(installed_file),
 		cmocka_unit_test(psk_length),
 		cmocka_unit_test(control_group),
+		cmocka_unit_test(memory_and_cap),
 		cmocka_unit_test(interfaces),
 		cmocka_unit_test_setup_teardown(rsa_sha1, pki_setup,
 						pki_teardown),
