@@ -180,12 +180,12 @@ run_round() {	# run_round NAME FN [LINE...]
 }
 
 if load_module 2>/dev/null; then
-	run_round module round
+	run_round module round "failure_shunt = drop"
 	run_round "module pass" pass_round "failure_shunt = pass"
 else
 	skip "$TEST_NAME module: all cases" "cannot load $MODULE"
 fi
 unload_module 2>/dev/null
-run_round xfrm round
+run_round xfrm round "failure_shunt = drop"
 run_round "xfrm pass" pass_round "failure_shunt = pass"
 ksft_exit

@@ -230,6 +230,7 @@ static void conn_defaults(struct conf_conn *cc)
 	struct conn *c = &cc->conn;
 
 	memset(cc, 0, sizeof(*cc));
+	cc->shunt_pass = true;		/* failure_shunt = pass, as charon */
 	c->local_port = c->remote_port = 500;
 	c->auth_method = IKE_AUTH_SHARED_KEY_MIC;
 	c->mode = KERNEL_MODE_TUNNEL;
@@ -962,7 +963,7 @@ static int key_action(struct ctx *x, const struct key *k, const char *v,
 }
 
 /*
- * failure_shunt: drop (the default) or pass, what a connection's
+ * failure_shunt: pass (the default) or drop, what a connection's
  * traffic meets once its Child SAs failed without a trap behind them
  * (daemon/on_demand.h).
  */

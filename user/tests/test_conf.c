@@ -741,9 +741,9 @@ static void retry_keys(void **state)
 	one_error(CONN_A "dpd_action = hold\n", 5, "dpd_action: \"hold\" is "
 		  "none, restart or trap");
 
-	/* failure_shunt: drop by default, or pass. */
+	/* failure_shunt: pass by default (as charon), or drop. */
 	c = load_ok(minimal);
-	assert_false(c->conns[0].shunt_pass);
+	assert_true(c->conns[0].shunt_pass);
 	conf_free(c);
 	c = load_ok(CONN_A "failure_shunt = pass\n");
 	assert_true(c->conns[0].shunt_pass);
