@@ -96,9 +96,14 @@ static int install(struct engine *e, const struct conn *conn, bool drop)
 		if (trapped(e, conn, i))
 			continue;
 		if (!ch->n_local_ts || !ch->n_remote_ts) {
-			engine_logf(e, ENGINE_LOG_WARNING, NULL, "conn %s: "
-				    "child %u has no selectors to trap",
-				    conn->name, i);
+			/*
+			 * Selectors that come with an inner address: a
+			 * trap cannot work, a drop simply has none.
+			 */
+			engine_logf(e, drop ? ENGINE_LOG_INFO :
+				    ENGINE_LOG_WARNING, NULL, "conn %s: "
+				    "child %u has no selectors to %s",
+				    conn->name, i, drop ? "drop" : "trap");
 			continue;
 		}
 		t = calloc(1, sizeof(*t));
