@@ -226,6 +226,11 @@ bool ike_rekey_requested(const struct ike_chain *req);
  * installed, what becomes of the other IKE SAs of its connection with
  * its identities (initial_contact: the peer sent it).
  */
+/*
+ * The first live IKE SA after n (NULL: the first) with sa's identities,
+ * through the engine's by_id table (unique.c; id_cap.c counts with it).
+ */
+struct ikesa *unique_next_same(const struct ikesa *sa, struct sa_node *n);
 bool unique_initial_contact(const struct ikesa *sa);
 void unique_settle(struct ikesa *sa, bool initial_contact, uint64_t now);
 /*

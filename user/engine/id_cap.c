@@ -22,30 +22,13 @@
  * refused for the SA it forgot. A rekey is a CREATE_CHILD_SA, never
  * refused here.
  *
- * The IKE SAs of the pair are found through the by_id table (unique.c);
+ * The IKE SAs of the pair are found by unique_next_same() (unique.c);
  * the last time a refusal was logged is kept on the first of them, so
  * at most one line a second per pair.
  */
-#include <stddef.h>
-#include <string.h>
-
 #include "engine/exchange.h"
 
 #define ID_CAP_LOG_MS	1000
-
-#define of_id(n) \
-	((struct ikesa *)((char *)(n) - offsetof(struct ikesa, by_id)))
-
-static bool same_ids(const struct ikesa *a, const struct ikesa *b)
-{
-	const struct conn_id *la = &a->conn->local_id;
-	const struct conn_id *lb = &b->conn->local_id;
-
-	return la->type == lb->type && la->len == lb->len &&
-	       !memcmp(la->data, lb->data, la->len) &&
-	       a->peer_id_len == b->peer_id_len &&
-	       !memcmp(a->peer_id, b->peer_id, a->peer_id_len);
-}
 
 /* Whether o, of sa's identities, stays once sa is up: see above. */
 static bool counted(const struct ikesa *sa, const struct ikesa *o,
@@ -68,17 +51,14 @@ bool id_cap_reached(struct ikesa *sa, bool initial_contact, uint64_t now,
 	struct engine *e = sa->engine;
 	struct ikesa *first = NULL;
 	unsigned int n = 0;
-	struct sa_node *node;
+	struct ikesa *o;
 
 	*log = false;
 	if (!e->max_ike_sas_per_id || !sa->peer_id)
 		return false;
-	for (node = sa_table_first(&e->by_id, ikesa_hash_ids(sa)); node;
-	     node = sa_table_next(node)) {
-		struct ikesa *o = of_id(node);
-
-		if (o == sa || !o->peer_id || !same_ids(sa, o) ||
-		    !counted(sa, o, initial_contact))
+	for (o = unique_next_same(sa, NULL); o;
+	     o = unique_next_same(sa, &o->by_id)) {
+		if (!counted(sa, o, initial_contact))
 			continue;
 		if (!first)
 			first = o;

@@ -50,8 +50,7 @@ static bool same_ids(const struct ikesa *a, const struct ikesa *b)
 	       !memcmp(a->peer_id, b->peer_id, a->peer_id_len);
 }
 
-/* The first IKE SA after n (NULL: the first) with sa's identities. */
-static struct ikesa *next_same(const struct ikesa *sa, struct sa_node *n)
+struct ikesa *unique_next_same(const struct ikesa *sa, struct sa_node *n)
 {
 	struct engine *e = sa->engine;
 
@@ -69,7 +68,7 @@ static struct ikesa *next_same(const struct ikesa *sa, struct sa_node *n)
 bool unique_initial_contact(const struct ikesa *sa)
 {
 	return sa->conn->unique != CONN_UNIQUE_NEVER && sa->peer_id &&
-	       sa->conn->remote_id.len && !next_same(sa, NULL);
+	       sa->conn->remote_id.len && !unique_next_same(sa, NULL);
 }
 
 /* Delete old, replaced by a new IKE SA; quiet: the peer forgot it. */
@@ -98,8 +97,8 @@ void unique_settle(struct ikesa *sa, bool initial_contact, uint64_t now)
 	if (!sa->peer_id || policy == CONN_UNIQUE_NEVER ||
 	    (policy == CONN_UNIQUE_NO && !initial_contact))
 		return;
-	for (o = next_same(sa, NULL); o; o = next) {
-		next = next_same(sa, &o->by_id);
+	for (o = unique_next_same(sa, NULL); o; o = next) {
+		next = unique_next_same(sa, &o->by_id);
 		/* Established ones only: others are not up yet, or going. */
 		if (o->conn != sa->conn || o->state != IKESA_ESTABLISHED)
 			continue;
