@@ -219,6 +219,11 @@ void ike_rekey_response(struct engine *e, struct ikesa *sa,
 			const struct engine_msg *m);
 /* Whether a request's SA payload proposes an IKE SA. */
 bool ike_rekey_requested(const struct ike_chain *req);
+/*
+ * The peer deletes sa (INFORMATIONAL): if its rekey of sa crossed ours
+ * and we answered it, the new IKE SA it made takes sa's place first.
+ */
+void ike_rekey_deleted(struct ikesa *sa, uint64_t now);
 
 /*
  * Uniqueness (unique.c). Whether our IKE_AUTH request for sa carries

@@ -4,6 +4,17 @@
  * SA (IKE proposals with the new SPI), nonce and KE each way. The new
  * IKE SA takes over the Child SAs, with the initiator of the rekey as
  * its initiator; the initiator then deletes the old one.
+ *
+ * Both peers may rekey at once (§2.8.2). We answer the peer's rekey
+ * while ours is in flight, and hold the new IKE SA it makes apart,
+ * until our own is answered: the new IKE SA made with the lowest of
+ * the four nonces is redundant, and the side that started its rekey
+ * deletes it; the other takes over, and the side that started that
+ * one deletes the old IKE SA. The answer to ours may come after the
+ * peer deleted the old IKE SA (it saw no collision: its rekey stands),
+ * or be TEMPORARY_FAILURE (the same, or a peer that refuses crossed
+ * rekeys, as mifd did): the peer's takes over then. Without a rekey of
+ * the peer's in hand, TEMPORARY_FAILURE makes ours wait and try again.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -119,16 +130,16 @@ out:
 }
 
 /*
- * The new IKE SA, keyed from the old one; on success it owns the Child
- * SAs of old.
+ * The new IKE SA, keyed from old (§2.18): established, but holding
+ * nothing of old yet (take_over()), nor reported.
  */
-static struct ikesa *make_new(struct ikesa *old, bool initiator,
-			      uint64_t spi_i, uint64_t spi_r,
-			      const struct proposal_choice *pc,
-			      const uint8_t *ni, size_t ni_len,
-			      const uint8_t *nr, size_t nr_len,
-			      const struct dh *dh, const struct ike_ke *peer,
-			      uint64_t now)
+static struct ikesa *keyed_new(struct ikesa *old, bool initiator,
+			       uint64_t spi_i, uint64_t spi_r,
+			       const struct proposal_choice *pc,
+			       const uint8_t *ni, size_t ni_len,
+			       const uint8_t *nr, size_t nr_len,
+			       const struct dh *dh, const struct ike_ke *peer,
+			       uint64_t now)
 {
 	uint8_t g_ir[DH_SHARED_MAX];
 	struct ikesa *sa;
@@ -153,16 +164,6 @@ static struct ikesa *make_new(struct ikesa *old, bool initiator,
 					old->peer_id_len - 1);
 	/* Its fragmentation, negotiated in IKE_SA_INIT (fragment.h). */
 	sa->frag = old->frag;
-	/* MOBIKE and the peer's addresses (RFC 4555 §3.2); no update due. */
-	sa->mobike = old->mobike;
-	sa->mobike.pending = false;
-	sa->mobike.updated = false;
-	/* Its MIF negotiation and announcements too (mif.md). */
-	if (!ret)
-		ret = mif_inherit(sa, old);
-	/* And its inner addresses, with their leases (cfg.h). */
-	if (!ret)
-		cfg_inherit(sa, old);
 	if (!ret)
 		ret = dh_shared(dh, peer->data, peer->len, g_ir);
 	if (!ret)
@@ -172,17 +173,40 @@ static struct ikesa *make_new(struct ikesa *old, bool initiator,
 		ikesa_kill(sa);
 		return NULL;
 	}
+	ikesa_touch(sa);
+	sa->state = IKESA_ESTABLISHED;
+	sa->last_heard = now;
+	return sa;
+}
+
+/*
+ * sa, made by keyed_new(), takes old's place: its Child SAs, their
+ * reqid block, its MIF, MOBIKE and inner address state, what it had
+ * still to do; then it is reported, rekeying old. 0 or -ENOMEM (sa
+ * is left to be killed, old has all it had).
+ */
+static int take_over(struct ikesa *sa, struct ikesa *old, uint64_t now)
+{
+	uint32_t base = sa->reqid_base, next = sa->reqid_next;
+
+	/* Its MIF negotiation and announcements (mif.md). */
+	if (mif_inherit(sa, old))
+		return -ENOMEM;
+	ikesa_touch(sa);
+	ikesa_touch(old);
+	/* MOBIKE and the peer's addresses (RFC 4555 §3.2); no update due. */
+	sa->mobike = old->mobike;
+	sa->mobike.pending = false;
+	sa->mobike.updated = false;
+	/* Its inner addresses, with their leases (cfg.h). */
+	cfg_inherit(sa, old);
 	sa->children = old->children;
 	old->children = NULL;
 	/* Its children's reqids are of old's block: swap the blocks. */
-	{
-		uint32_t base = sa->reqid_base, next = sa->reqid_next;
-
-		sa->reqid_base = old->reqid_base;
-		sa->reqid_next = old->reqid_next;
-		old->reqid_base = base;
-		old->reqid_next = next;
-	}
+	sa->reqid_base = old->reqid_base;
+	sa->reqid_next = old->reqid_next;
+	old->reqid_base = base;
+	old->reqid_next = next;
 	/* And creates the children the old one had not come to. */
 	sa->next_child = old->next_child;
 	old->next_child = 0;
@@ -197,9 +221,11 @@ static struct ikesa *make_new(struct ikesa *old, bool initiator,
 	/* A newer IKE SA with the peer wanted old gone (unique.c). */
 	sa->unique_delete_at = old->unique_delete_at;
 	old->unique_delete_at = 0;
+	sa->replaced = false;
+	sa->delete_at = 0;
 	ikesa_why(old, ENGINE_R_REKEYED);
 	ikesa_established(sa, now, old);
-	return sa;
+	return 0;
 }
 
 /*
@@ -232,6 +258,95 @@ static void respond_error(struct ikesa *sa, uint32_t id, uint16_t notify,
 				  sizeof(data) : 0);
 }
 
+/* The lower of the two nonces of sa's rekey (§2.8.2). */
+static void lower_nonce(const struct ikesa *sa, const uint8_t **out,
+			size_t *out_len)
+{
+	bool ni = ike_nonce_cmp(sa->ni, sa->ni_len, sa->nr, sa->nr_len) < 0;
+
+	*out = ni ? sa->ni : sa->nr;
+	*out_len = ni ? sa->ni_len : sa->nr_len;
+}
+
+/*
+ * Whether the lowest of the four nonces of two crossed rekeys, ours
+ * (made mine) and the peer's (made theirs), is in ours: then mine is
+ * the redundant one (§2.8.2).
+ */
+static bool mine_redundant(const struct ikesa *mine,
+			   const struct ikesa *theirs)
+{
+	const uint8_t *a, *b;
+	size_t alen, blen;
+
+	lower_nonce(mine, &a, &alen);
+	lower_nonce(theirs, &b, &blen);
+	return ike_nonce_cmp(a, alen, b, blen) < 0;
+}
+
+/*
+ * The peer's rekey of old made sa while our own rekey of old is in
+ * flight: hold sa, quiet, until ours is answered (or the peer deletes
+ * old, or sa). If nothing settles it, sa deletes itself as a replaced
+ * IKE SA does.
+ */
+static void hold(struct ikesa *sa, struct ikesa *old, uint64_t now)
+{
+	ikesa_replaced(sa, now);
+	sa->rekey_of = old;
+	old->rekey_coll = sa;
+	engine_logf(sa->engine, ENGINE_LOG_INFO, old, "IKE SA rekey "
+		    "collision: answered the peer's rekey; the nonces settle "
+		    "which new IKE SA stays once ours is answered");
+}
+
+/* The new IKE SA the peer's crossed rekey of old made, unlinked; or NULL. */
+static struct ikesa *collided(struct ikesa *old)
+{
+	struct ikesa *theirs = old->rekey_coll;
+
+	if (!theirs)
+		return NULL;
+	old->rekey_coll = NULL;
+	theirs->rekey_of = NULL;
+	/* The peer deleted it meanwhile: there is no collision left. */
+	return theirs->state == IKESA_ESTABLISHED ? theirs : NULL;
+}
+
+/*
+ * theirs, the peer's new IKE SA, takes old's place; the peer deletes
+ * old. If that fails (memory), old stays as it is.
+ */
+static void adopt(struct ikesa *theirs, struct ikesa *old, uint64_t now)
+{
+	if (take_over(theirs, old, now)) {
+		ikesa_kill(theirs);
+		return;
+	}
+	ikesa_replaced(old, now);
+}
+
+/* We delete sa, a new IKE SA that is redundant (§2.8.2), at once. */
+static void delete_redundant(struct ikesa *sa, uint64_t now)
+{
+	ikesa_touch(sa);
+	if (informational_start(sa, NULL, true, now))
+		ikesa_kill(sa);
+}
+
+void ike_rekey_deleted(struct ikesa *sa, uint64_t now)
+{
+	struct ikesa *theirs = collided(sa);
+
+	if (!theirs)
+		return;
+	/* The peer saw no collision, or won it: its rekey stands. */
+	engine_logf(sa->engine, ENGINE_LOG_INFO, sa, "IKE SA rekey "
+		    "collision: the peer deleted the old IKE SA, its rekey "
+		    "stands");
+	adopt(theirs, sa, now);
+}
+
 void ike_rekey_request(struct engine *e, struct ikesa *sa,
 		       const struct engine_msg *m)
 {
@@ -242,6 +357,7 @@ void ike_rekey_request(struct engine *e, struct ikesa *sa,
 	struct ike_error err;
 	uint32_t id = m->hdr->msg_id;
 	uint8_t spi[8];
+	bool crossed;
 
 	psa = ike_chain_find(m->chain, IKE_PL_SA, NULL);
 	pni = ike_chain_find(m->chain, IKE_PL_NONCE, NULL);
@@ -254,15 +370,17 @@ void ike_rekey_request(struct engine *e, struct ikesa *sa,
 		respond_error(sa, id, IKE_N_INVALID_SYNTAX, 0);
 		return;
 	}
-	if (ike_rekey_in_flight(sa) || create_child_sa_in_flight(sa) ||
+	if (sa->rekey_coll || create_child_sa_in_flight(sa) ||
 	    informational_deletes(sa, 0)) {
 		/*
-		 * Both sides at once, or a Child SA of ours being created,
-		 * rekeyed or deleted (§2.25.2): let the peer try later.
+		 * A second rekey from the peer, or a Child SA of ours being
+		 * created, rekeyed or deleted (§2.25.2): let the peer try
+		 * later. Our own rekey in flight is no reason (§2.8.2).
 		 */
 		respond_error(sa, id, IKE_N_TEMPORARY_FAILURE, 0);
 		return;
 	}
+	crossed = ike_rekey_in_flight(sa);
 	rm = calloc(1, sizeof(*rm));
 	if (!rm)
 		return;
@@ -286,10 +404,15 @@ void ike_rekey_request(struct engine *e, struct ikesa *sa,
 		respond_error(sa, id, IKE_N_TEMPORARY_FAILURE, 0);
 		goto out;
 	}
-	nsa = make_new(sa, false, ikesa_spi_value(rm->pc.prop.spi),
-		       ikesa_spi_value(spi), &rm->pc, pni->nonce->data,
-		       pni->nonce->len, rm->nr, sizeof(rm->nr), &rm->dh,
-		       pke->ke, m->now);
+	nsa = keyed_new(sa, false, ikesa_spi_value(rm->pc.prop.spi),
+			ikesa_spi_value(spi), &rm->pc, pni->nonce->data,
+			pni->nonce->len, rm->nr, sizeof(rm->nr), &rm->dh,
+			pke->ke, m->now);
+	/* Crossed with ours, it is held until ours is answered. */
+	if (nsa && !crossed && take_over(nsa, sa, m->now)) {
+		ikesa_kill(nsa);
+		nsa = NULL;
+	}
 	if (!nsa) {
 		respond_error(sa, id, IKE_N_INVALID_SYNTAX, 0);
 		goto wipe;
@@ -303,14 +426,48 @@ void ike_rekey_request(struct engine *e, struct ikesa *sa,
 	ike_chain_add(&rm->chain, IKE_PL_NONCE, &rm->nonce, &err);
 	ike_chain_add(&rm->chain, IKE_PL_KE, &rm->ke, &err);
 	ikesa_respond(sa, IKE_EXCH_CREATE_CHILD_SA, id, &rm->chain);
-	/* The old SA stays until the peer deletes it, for a while. */
-	ikesa_replaced(sa, m->now);
+	if (crossed)
+		hold(nsa, sa, m->now);
+	else
+		/* The old SA stays until the peer deletes it, for a while. */
+		ikesa_replaced(sa, m->now);
 wipe:
 	dh_destroy(&rm->dh);
 out:
 	ike_chain_free(&rm->chain);
 	ike_sa_payload_free(&rm->sap);
 	free(rm);
+}
+
+/*
+ * Both rekeys of sa are done (§2.8.2): ours made mine (NULL: it failed),
+ * the peer's theirs. The new IKE SA with the lowest nonce is redundant,
+ * deleted by the side that started its rekey; the other one takes sa's
+ * place, and the side that started it deletes sa.
+ */
+static void settle(struct ikesa *sa, struct ikesa *mine,
+		   struct ikesa *theirs, uint64_t now)
+{
+	if (mine && !mine_redundant(mine, theirs) &&
+	    !take_over(mine, sa, now)) {
+		engine_logf(sa->engine, ENGINE_LOG_INFO, sa, "IKE SA rekey "
+			    "collision won: waiting for the peer to delete "
+			    "its new IKE SA");
+		/* As long as the peer may take to delete it, from now. */
+		ikesa_replaced(theirs, now);
+		if (informational_start(sa, NULL, true, now))
+			ikesa_kill(sa);
+		return;
+	}
+	if (mine) {
+		engine_logf(sa->engine, ENGINE_LOG_INFO, sa, "IKE SA rekey "
+			    "collision lost: deleting our new IKE SA");
+		delete_redundant(mine, now);
+	} else {
+		engine_logf(sa->engine, ENGINE_LOG_INFO, sa, "IKE SA rekey "
+			    "collision: ours failed, the peer's stands");
+	}
+	adopt(theirs, sa, now);
 }
 
 void ike_rekey_response(struct engine *e, struct ikesa *sa,
@@ -321,6 +478,7 @@ void ike_rekey_response(struct engine *e, struct ikesa *sa,
 						&rekey_request_ops),
 					      struct rekey_request, rs);
 	uint16_t sent = rr->dh.group->id, g, n;
+	struct ikesa *theirs = collided(sa);
 	struct proposal_choice *pc;
 	struct ikesa *nsa = NULL;
 
@@ -334,12 +492,16 @@ void ike_rekey_response(struct engine *e, struct ikesa *sa,
 				  IKE_PROTO_IKE, 0, pc) &&
 	    pc->prop.spi_size == 8 && pc->dh->id == sent &&
 	    pke->ke->group == sent && nonce_ok(sa, pc->prf, pnr, "Nr"))
-		nsa = make_new(sa, true, rr->new_spi,
-			       ikesa_spi_value(pc->prop.spi), pc,
-			       rr->nonce, rr->nonce_len,
-			       pnr->nonce->data, pnr->nonce->len,
-			       &rr->dh, pke->ke, m->now);
+		nsa = keyed_new(sa, true, rr->new_spi,
+				ikesa_spi_value(pc->prop.spi), pc,
+				rr->nonce, rr->nonce_len, pnr->nonce->data,
+				pnr->nonce->len, &rr->dh, pke->ke, m->now);
 	free(pc);
+	/* Crossed with the peer's, it takes over once settled, below. */
+	if (nsa && !theirs && take_over(nsa, sa, m->now)) {
+		ikesa_kill(nsa);
+		nsa = NULL;
+	}
 	ikesa_request_done(sa);
 	n = engine_error_notify(m->chain);
 	if (!nsa && n)
@@ -349,6 +511,11 @@ void ike_rekey_response(struct engine *e, struct ikesa *sa,
 	else if (!nsa)
 		engine_logf(e, ENGINE_LOG_WARNING, sa,
 			    "IKE SA rekey: answer not acceptable");
+	if (theirs) {
+		/* Whatever became of ours, the peer's is done: no retry. */
+		settle(sa, nsa, theirs, m->now);
+		return;
+	}
 	if (nsa) {
 		/* The old SA has handed everything over: delete it. */
 		if (informational_start(sa, NULL, true, m->now))
@@ -362,7 +529,11 @@ void ike_rekey_response(struct engine *e, struct ikesa *sa,
 		    proposal_has_dh(sa->conn->ike, sa->conn->n_ike, g))
 			ike_rekey_start(sa, g, m->now);
 	} else if (n == IKE_N_TEMPORARY_FAILURE) {
-		/* Both sides at once, most likely: not in step again. */
+		/*
+		 * The peer refused ours while its own was in flight (one
+		 * that does not settle crossed rekeys by the nonces), or
+		 * something else of the IKE SA was: not in step again.
+		 */
 		ikesa_rekey_later(sa, m->now);
 	}
 	/* Otherwise the old SA stays; rekeying may be tried again. */

@@ -375,6 +375,10 @@ void ikesa_destroy(struct ikesa *sa)
 	if (sa->state == IKESA_DEAD)
 		e->n_dead--;
 	half_open_done(sa);
+	if (sa->rekey_coll)
+		sa->rekey_coll->rekey_of = NULL;
+	if (sa->rekey_of)
+		sa->rekey_of->rekey_coll = NULL;
 	while (sa->children)
 		ikesa_del_child(sa, sa->children, ENGINE_R_IKE_GONE);
 	announce_down(sa);

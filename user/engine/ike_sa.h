@@ -150,6 +150,15 @@ struct ikesa {
 	 */
 	bool replaced;
 	uint64_t delete_at;
+	/*
+	 * Two rekeys of one IKE SA that crossed (§2.8.2, ike_rekey.c): on
+	 * the old IKE SA, while our rekey of it is in flight, the new IKE SA
+	 * the peer's rekey made (rekey_coll), held (replaced, holding
+	 * nothing of the old one) until ours is answered and the nonces
+	 * say which of the two stays; on that new IKE SA, the old one
+	 * (rekey_of). NULL: none. Each clears the other's when it goes.
+	 */
+	struct ikesa *rekey_coll, *rekey_of;
 	bool reauth;		/* deleted to set up a new one: initiate it */
 
 	struct childsa *children;

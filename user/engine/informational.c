@@ -249,8 +249,10 @@ static void request(struct engine *e, struct ikesa *sa,
 				 &im->chain, m->local, m->local_port,
 				 m->remote, m->remote_port);
 	}
-	if (del_ike)
+	if (del_ike) {
+		ike_rekey_deleted(sa, m->now);
 		ikesa_kill_why(sa, ENGINE_R_PEER);
+	}
 	info_msg_free(im);
 }
 

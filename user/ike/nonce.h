@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "ike/payload.h"
 
@@ -27,6 +28,21 @@ static inline bool ike_nonce_len_ok(size_t len, size_t prf_key_len)
 {
 	return len >= IKE_NONCE_MIN && len <= IKE_NONCE_MAX &&
 	       2 * len >= prf_key_len;
+}
+
+/*
+ * RFC 7296 §2.8.1 orders nonces as byte strings, a prefix of a longer
+ * one first: below, equal to or above 0 as a is below, equal to or
+ * above b.
+ */
+static inline int ike_nonce_cmp(const uint8_t *a, size_t alen,
+				const uint8_t *b, size_t blen)
+{
+	int r = memcmp(a, b, alen < blen ? alen : blen);
+
+	if (r)
+		return r;
+	return alen < blen ? -1 : alen > blen;
 }
 
 int ike_nonce_parse(struct ike_nonce *nonce, struct ike_reader *r,

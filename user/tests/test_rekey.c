@@ -3,7 +3,9 @@
  * Rekeying, as the events and timers see it: the old IKE SA on the side
  * that answers a rekey starts nothing any more, and every rekey of an
  * IKE SA or a Child SA is one event on each side, whoever starts it and
- * when both start at once (RFC 7296 §2.8, §2.8.1, §2.25). Both engines
+ * when both start at once (RFC 7296 §2.8, §2.8.1, §2.8.2, §2.25), with
+ * crossed rekeys of the IKE SA settled by the nonces in every order
+ * their messages can take. Both engines
  * on the in-memory network of harness.c, A the IKE SA's initiator.
  */
 #include <stdarg.h>
@@ -244,50 +246,250 @@ static void rekey_ike_either_side(void **state)
 }
 
 /*
- * Both sides' timers rekey the IKE SA at once: each refuses the other
- * with TEMPORARY_FAILURE (§2.25.2), reports nothing, and tries again
- * after a random delay, so that the two are not in step again; the
- * next rekey goes through, one event on each side.
+ * Two rekeys of the IKE SA that cross (§2.8.2): both sides started one
+ * by hand at 10, A's request is q[0], B's q[1]. Before: the old IKE SA
+ * of each side, its Child SA, reqid block and live kernel SAs.
+ */
+struct crossing {
+	struct ev_log ev[2];
+	struct world *w;
+	struct ikesa *s[2];
+	struct childsa *child[2];
+	uint32_t reqid_base[2];
+	unsigned int sas[2];
+};
+
+static void cross(struct crossing *x, uint32_t ike_s)
+{
+	x->w = world_new(ike_s, 0, x->ev);
+	x->s[0] = establish(x->w, x->ev);
+	x->s[1] = only_sa(x->w, 1);
+	for (int i = 0; i < 2; i++) {
+		x->child[i] = x->s[i]->children;
+		assert_non_null(x->child[i]);
+		x->reqid_base[i] = x->s[i]->reqid_base;
+		x->sas[i] = live_sas(&x->w->f[i]);
+		assert_int_equal(engine_rekey_ike(&x->w->e[i], x->s[i], 10),
+				 0);
+	}
+	assert_int_equal(x->w->n, 2);
+	assert_int_equal(x->w->q[0].from, 0);
+}
+
+/* The datagram from side from that was sent first, or last, taken out. */
+static struct dgram take(struct world *w, int from, bool last)
+{
+	struct dgram d;
+	int k = -1;
+
+	for (unsigned int i = 0; i < w->n; i++)
+		if (w->q[i].from == from && (k < 0 || last))
+			k = (int)i;
+	assert_true(k >= 0);
+	d = w->q[k];
+	memmove(w->q + k, w->q + k + 1, (w->n - (unsigned int)k - 1) *
+		sizeof(w->q[0]));
+	w->n--;
+	return d;
+}
+
+static void send_one(struct world *w, int from, bool last, uint64_t now)
+{
+	struct dgram d = take(w, from, last);
+
+	deliver(w, &d, now);
+	free(d.buf);
+}
+
+/* Deliver all, and run both engines' timers, until nothing is due. */
+static void run_out(struct world *w, uint64_t now)
+{
+	uint64_t t = now;
+
+	pump(w, t);
+	for (int i = 0; i < 200 && (t = next_deadline(w)) &&
+	     (w->e[0].n_sas > 1 || w->e[1].n_sas > 1); i++) {
+		engine_tick(&w->e[0], t);
+		engine_tick(&w->e[1], t);
+		pump(w, t);
+	}
+}
+
+/*
+ * Settled: on each side one IKE SA, the same on both, started by
+ * winner's rekey; it has the old one's Child SA (the same kernel SAs,
+ * nothing added or left behind) and reqid block; one rekey reported.
+ * Its keys agree: a rekey of the Child SA through it goes through.
+ * Returns the winner.
+ */
+static int settled(struct crossing *x, int winner)
+{
+	struct world *w = x->w;
+	struct ikesa *n[2];
+
+	for (int i = 0; i < 2; i++) {
+		assert_false(sa_alive(&w->e[i], x->s[i]));
+		n[i] = only_sa(w, i);
+		assert_int_equal(n[i]->state, IKESA_ESTABLISHED);
+		assert_false(n[i]->replaced);
+		assert_null(n[i]->rekey_coll);
+		assert_null(n[i]->rekey_of);
+		assert_ptr_equal(n[i]->children, x->child[i]);
+		assert_int_equal(n_children(n[i]), 1);
+		assert_int_equal(n[i]->reqid_base, x->reqid_base[i]);
+		assert_int_equal(live_sas(&w->f[i]), x->sas[i]);
+	}
+	assert_true(n[0]->spi_i == n[1]->spi_i && n[0]->spi_r == n[1]->spi_r);
+	assert_true(n[0]->initiator != n[1]->initiator);
+	if (winner >= 0)
+		assert_true(n[winner]->initiator);
+	one_ike_rekey(x->ev);
+	assert_int_equal(engine_rekey_child(&w->e[0], n[0], n[0]->children,
+					    100000), 0);
+	pump(w, 100000);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(n_children(n[i]), 1);
+		assert_int_equal(x->ev[i].n[ENGINE_EV_CHILD_REKEYED]
+				 [ENGINE_R_NONE], 1);
+		assert_int_equal(live_sas(&w->f[i]), x->sas[i]);
+	}
+	return n[0]->initiator ? 0 : 1;
+}
+
+/*
+ * Both sides answer the other's rekey before their own is answered;
+ * then the answers come in either order, and the first side's Delete
+ * (of the old IKE SA, or of its redundant new one) may overtake the
+ * other's answer (k 2, 3). Whichever rekey has the lowest nonce, the
+ * other's new IKE SA stays: tried until each side has won.
+ */
+static void rekey_ike_crossed(void **state)
+{
+	for (int k = 0; k < 4; k++) {
+		bool won[2] = { false, false };
+
+		for (int run = 0; run < 64 && !(won[0] && won[1]); run++) {
+			struct crossing x;
+			int first = k & 1;
+
+			cross(&x, 0);
+			send_one(x.w, 0, false, 10);	/* A's request */
+			send_one(x.w, 1, false, 10);	/* B's request */
+			assert_non_null(x.s[0]->rekey_coll);
+			assert_non_null(x.s[1]->rekey_coll);
+			assert_true(x.s[0]->rekey_coll->replaced);
+			/* Nothing is reported before it is settled. */
+			assert_int_equal(x.ev[0].total + x.ev[1].total, 0);
+			/* The answer to first's request, from !first. */
+			send_one(x.w, !first, false, 10);
+			if (k >= 2)	/* first's Delete, before its answer */
+				send_one(x.w, first, true, 10);
+			run_out(x.w, 10);
+			won[settled(&x, -1)] = true;
+			world_free(x.w);
+		}
+		assert_true(won[0] && won[1]);
+	}
+}
+
+/*
+ * B answers A's rekey before its own is answered; A's is answered
+ * before B's request reaches A: A deletes the old IKE SA, and answers
+ * B's rekey of it with TEMPORARY_FAILURE. B's rekey failed; the
+ * Delete and that answer reach B in either order: A's new IKE SA stays.
+ */
+static void rekey_ike_crossed_unseen(void **state)
+{
+	for (int j = 0; j < 2; j++) {
+		struct crossing x;
+		struct dgram d;
+
+		cross(&x, 0);
+		send_one(x.w, 0, false, 10);	/* A's request, B holds */
+		send_one(x.w, 1, true, 10);	/* B's answer to it */
+		assert_null(x.s[0]->rekey_coll);
+		assert_int_equal(x.s[0]->state, IKESA_DELETING);
+		send_one(x.w, 1, false, 10);	/* B's request, late */
+		d = take(x.w, 0, true);
+		assert_true(dgram_has_notify(x.s[1], &d,
+					     IKE_N_TEMPORARY_FAILURE));
+		if (j) {
+			deliver(x.w, &d, 10);
+			assert_null(x.s[1]->rekey_coll);
+			assert_true(x.s[1]->replaced);
+			free(d.buf);
+		} else {
+			x.w->q[x.w->n++] = d;	/* after A's Delete */
+		}
+		run_out(x.w, 10);
+		settled(&x, 0);
+		world_free(x.w);
+	}
+}
+
+/*
+ * A peer that refuses crossed rekeys (here: B, busy with a Child SA of
+ * its own, §2.25.2) answers TEMPORARY_FAILURE: with no rekey of the
+ * peer's in hand, A reports nothing and tries again after a random half
+ * to whole tenth of the lifetime; that one goes through.
+ */
+static void rekey_ike_refused_retry(void **state)
+{
+	struct ev_log ev[2];
+	struct world *w = world_new(100, 0, ev);
+	struct ikesa *s[2];
+	uint64_t t = 50000, retry;
+
+	s[0] = establish(w, ev);
+	s[1] = only_sa(w, 1);
+	s[0]->rekey_at = t;
+	engine_tick(&w->e[0], t);
+	assert_true(s[0]->req.active);
+	assert_int_equal(engine_create_child(&w->e[1], s[1], t), 0);
+	send_one(w, 0, false, t);	/* A's rekey reaches B, busy */
+	send_one(w, 1, true, t);	/* TEMPORARY_FAILURE */
+	assert_true(sa_alive(&w->e[0], s[0]));
+	assert_false(ike_rekey_in_flight(s[0]));
+	assert_null(s[0]->rekey_coll);
+	retry = s[0]->rekey_at;
+	assert_true(retry >= t + 5000 && retry < t + 10000);
+	assert_int_equal(ev[0].total, 0);
+	pump(w, t);
+	memset(ev, 0, 2 * sizeof(*ev));	/* B's Child SA */
+	assert_int_equal(engine_tick(&w->e[0], retry) != 0, 1);
+	pump(w, retry);
+	assert_false(sa_alive(&w->e[0], s[0]));
+	assert_false(sa_alive(&w->e[1], s[1]));
+	assert_int_equal(n_children(only_sa(w, 0)), 2);
+	assert_int_equal(n_children(only_sa(w, 1)), 2);
+	one_ike_rekey(ev);
+	world_free(w);
+}
+
+/*
+ * Both sides' timers rekey the IKE SA at once: settled at the first go,
+ * one rekey on each side, nothing retried.
  */
 static void rekey_ike_both_at_once(void **state)
 {
 	for (int run = 0; run < 4; run++) {
-		struct ev_log ev[2];
-		struct world *w = world_new(100, 0, ev);
-		struct ikesa *s[2];
-		uint64_t t = 50000, first[2];
-		unsigned int rounds = 0;
+		struct crossing x;
+		uint64_t t = 50000;
 
-		s[0] = establish(w, ev);
-		s[1] = only_sa(w, 1);
+		x.w = world_new(100, 0, x.ev);
+		x.s[0] = establish(x.w, x.ev);
+		x.s[1] = only_sa(x.w, 1);
 		for (int i = 0; i < 2; i++) {
-			s[i]->rekey_at = t;
-			engine_tick(&w->e[i], t);
-			assert_true(s[i]->req.active);
+			x.child[i] = x.s[i]->children;
+			x.reqid_base[i] = x.s[i]->reqid_base;
+			x.sas[i] = live_sas(&x.w->f[i]);
+			x.s[i]->rekey_at = t;
+			engine_tick(&x.w->e[i], t);
+			assert_true(x.s[i]->req.active);
 		}
-		pump(w, t);
-		for (int i = 0; i < 2; i++) {
-			assert_true(sa_alive(&w->e[i], s[i]));
-			assert_false(s[i]->req.active);
-			assert_int_equal(ev[i].total, 0);
-			/* Half to all of a tenth of the lifetime later. */
-			first[i] = s[i]->rekey_at;
-			assert_true(first[i] >= t + 5000 &&
-				    first[i] < t + 10000);
-		}
-		/* Until one goes first (equal draws meet again). */
-		while (sa_alive(&w->e[0], s[0]) && rounds++ < 20) {
-			t = next_deadline(w);
-			engine_tick(&w->e[0], t);
-			engine_tick(&w->e[1], t);
-			pump(w, t);
-		}
-		assert_false(sa_alive(&w->e[0], s[0]));
-		assert_false(sa_alive(&w->e[1], s[1]));
-		assert_int_equal(n_children(only_sa(w, 0)), 1);
-		assert_int_equal(n_children(only_sa(w, 1)), 1);
-		one_ike_rekey(ev);
-		world_free(w);
+		run_out(x.w, t);
+		settled(&x, -1);
+		world_free(x.w);
 	}
 }
 
@@ -342,6 +544,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rekey_ike_answer_quiet),
 		cmocka_unit_test(rekey_ike_either_side),
+		cmocka_unit_test(rekey_ike_crossed),
+		cmocka_unit_test(rekey_ike_crossed_unseen),
+		cmocka_unit_test(rekey_ike_refused_retry),
 		cmocka_unit_test(rekey_ike_both_at_once),
 		cmocka_unit_test(rekey_child_either_side),
 	};
