@@ -3,7 +3,8 @@
  * mifctl ike: talk to mifd over its control socket.
  *
  *	mifctl [-j] ike [-s SOCKET] list [NAME] | status | interfaces |
- *			up NAME [-w SECONDS] | down NAME | reload | raw LINE
+ *			up NAME [-w SECONDS] | down NAME | rekey NAME | reload |
+ *			raw LINE
  *
  * up returns at once, or with -w once the IKE SA is established with a
  * Child SA (exit 0), or once mifd records a failure of it or of its
@@ -701,8 +702,10 @@ int cmd_ike(struct mifctl *ctl, int argc, char **argv)
 	}
 	if (!cmd)
 		return usage_error("ike needs a command: list, status, "
-				   "interfaces, up, down, reload, iface, child, raw");
-	if (!strcmp(cmd, "up") || !strcmp(cmd, "down")) {
+				   "interfaces, up, down, rekey, reload, iface, "
+				   "child, raw");
+	if (!strcmp(cmd, "up") || !strcmp(cmd, "down") ||
+	    !strcmp(cmd, "rekey")) {
 		if (!name)
 			return usage_error("ike %s needs a connection name",
 					   cmd);
@@ -729,8 +732,8 @@ int cmd_ike(struct mifctl *ctl, int argc, char **argv)
 			return usage_error("ike %s takes no argument", cmd);
 	} else {
 		return usage_error("ike: unknown command \"%s\" (list, status, "
-				   "interfaces, up, down, reload, iface, child, "
-				   "raw)",
+				   "interfaces, up, down, rekey, reload, iface, "
+				   "child, raw)",
 				   cmd);
 	}
 
@@ -797,6 +800,9 @@ int cmd_ike(struct mifctl *ctl, int argc, char **argv)
 		printf("\n");
 	} else if (!strcmp(cmd, "down")) {
 		printf("%s: deleting %lld IKE SAs\n", name,
+		       (long long)jint(reply, "ike_sas", 0));
+	} else if (!strcmp(cmd, "rekey")) {
+		printf("%s: rekeying %lld IKE SAs\n", name,
 		       (long long)jint(reply, "ike_sas", 0));
 	} else if (!strcmp(cmd, "iface") || !strcmp(cmd, "child")) {
 		/* Each operation's reply says what it started. */

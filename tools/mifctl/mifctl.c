@@ -55,7 +55,7 @@ static const struct command commands[] = {
 	  "Print the module's events as they come." },
 	{ "ike", cmd_ike,
 	  "ike [-s SOCKET] list [NAME] | status | up NAME [-w SECS] | down NAME\n"
-	  "        | reload | interfaces | raw LINE",
+	  "        | rekey NAME | reload | interfaces | raw LINE",
 	  "Ask mifd, over its control socket; needs no kernel module." },
 };
 

@@ -23,6 +23,7 @@
 #include "daemon/reload.h"
 #include "daemon/reply.h"
 #include "daemon/child_cmd.h"
+#include "daemon/rekey_cmd.h"
 #include "daemon/iface_cmd.h"
 #include "daemon/memory.h"
 #include "backend/xfrm.h"
@@ -1343,6 +1344,11 @@ struct json_object *daemon_request(void *ctx, const struct control_peer *peer,
 			return jerr("%s needs \"conn\"", cmd);
 		return cmd[0] == 'u' ? cmd_up(d, conn) : cmd_down(d, conn);
 	}
+	if (!strcmp(cmd, "rekey")) {
+		if (!conn)
+			return jerr("rekey needs \"conn\"");
+		return rekey_cmd(d, conn);
+	}
 	if (!strcmp(cmd, "iface"))
 		return iface_cmd(d, req);
 	if (!strcmp(cmd, "child"))
@@ -1363,8 +1369,8 @@ struct json_object *daemon_request(void *ctx, const struct control_peer *peer,
 		jadd_int(o, "conns", d->conf->n_conns);
 		return o;
 	}
-	return jerr("unknown command \"%s\" (list, up, down, reload, status, "
-		    "interfaces, iface, child)", cmd);
+	return jerr("unknown command \"%s\" (list, up, down, rekey, reload, "
+		    "status, interfaces, iface, child)", cmd);
 }
 
 /* Start and stop. */
