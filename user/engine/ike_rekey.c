@@ -13,8 +13,8 @@
  * one deletes the old IKE SA. The answer to ours may come after the
  * peer deleted the old IKE SA (it saw no collision: its rekey stands),
  * or be TEMPORARY_FAILURE (the same, or a peer that refuses crossed
- * rekeys, as mifd did): the peer's takes over then. Without a rekey of
- * the peer's in hand, TEMPORARY_FAILURE makes ours wait and try again.
+ * rekeys): the peer's takes over then. Without a rekey of the peer's
+ * in hand, TEMPORARY_FAILURE makes ours wait and try again.
  */
 #include <errno.h>
 #include <stdlib.h>
