@@ -1308,8 +1308,8 @@ struct json_object *daemon_request(void *ctx, const struct control_peer *peer,
 
 	if (!json_object_object_get_ex(req, "cmd", &jcmd) ||
 	    !json_object_is_type(jcmd, json_type_string))
-		return jerr("missing \"cmd\" (list, up, down, reload, status, "
-			    "interfaces, iface, child)");
+		return jerr("missing \"cmd\" (list, up, down, rekey, reload, "
+			    "status, interfaces, iface, child)");
 	cmd = json_object_get_string(jcmd);
 	if (json_object_object_get_ex(req, "conn", &jconn)) {
 		if (!json_object_is_type(jconn, json_type_string))

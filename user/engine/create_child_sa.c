@@ -236,24 +236,10 @@ static void respond_error(struct ikesa *sa, uint32_t id, uint16_t notify,
 		ikesa_respond_notify(sa, IKE_EXCH_CREATE_CHILD_SA, id, notify);
 }
 
-/*
- * RFC 7296 §2.8.1 orders nonces as byte strings; a shorter one that is a
- * prefix of a longer one comes first.
- */
-static int nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b,
-		     size_t blen)
-{
-	int r = memcmp(a, b, alen < blen ? alen : blen);
-
-	if (r)
-		return r;
-	return alen < blen ? -1 : alen > blen;
-}
-
 static void lower_nonce(const uint8_t *a, size_t alen, const uint8_t *b,
 			size_t blen, const uint8_t **out, size_t *out_len)
 {
-	bool first = nonce_cmp(a, alen, b, blen) < 0;
+	bool first = ike_nonce_cmp(a, alen, b, blen) < 0;
 
 	*out = first ? a : b;
 	*out_len = first ? alen : blen;
@@ -434,7 +420,7 @@ static bool ours_redundant(const struct ccs_request *cr,
 
 	lower_nonce(nego->ni, nego->ni_len, nego->nr, nego->nr_len, &low,
 		    &len);
-	return nonce_cmp(low, len, cr->coll_nonce, cr->coll_nonce_len) < 0;
+	return ike_nonce_cmp(low, len, cr->coll_nonce, cr->coll_nonce_len) < 0;
 }
 
 /*

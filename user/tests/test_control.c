@@ -517,7 +517,7 @@ static void group_commands(void **state)
 {
 	static struct daemon d;
 	struct control_peer member = { .pid = 1, .uid = NOBODY };
-	const char *reqs[] = { "up", "down", "reload", "whatever" };
+	const char *reqs[] = { "up", "down", "rekey", "reload", "whatever" };
 	struct json_object *req, *rep, *e;
 	char buf[4096];
 

@@ -318,6 +318,8 @@ static void bad_ike_commands(void **state)
 	refused("ike", "ike needs a command");
 	refused("ike stat", "ike: unknown command \"stat\"");
 	refused("ike up", "ike up needs a connection name");
+	refused("ike rekey", "ike rekey needs a connection name");
+	refused("ike rekey a b", "ike: unexpected \"b\"");
 	refused("ike status extra", "ike status takes no argument");
 	refused("ike up a b", "ike: unexpected \"b\"");
 	refused("ike up a -w 3601", "ike: -w needs seconds");
