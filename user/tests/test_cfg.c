@@ -225,6 +225,41 @@ static void rekey_keeps_leases(void **state)
 	world_free(w);
 }
 
+/*
+ * Both sides rekey the IKE SA at once (RFC 7296 §2.8.2): whichever new
+ * IKE SA stays, it has the addresses and the lease, the pool counts it
+ * once. Tried until each side's rekey has stayed.
+ */
+static void crossed_rekey_keeps_leases(void **state)
+{
+	bool won[2] = { false, false };
+
+	(void)state;
+	for (int run = 0; run < 64 && !(won[0] && won[1]); run++) {
+		struct world *w = world_new(1, 0, "10.9.0.0/24", NULL);
+		struct ikesa *a;
+
+		assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
+		pump(w, 0);
+		assert_int_equal(engine_rekey_ike(&w->e[0], only_sa(w, 0), 10),
+				 0);
+		assert_int_equal(engine_rekey_ike(&w->e[1], only_sa(w, 1), 10),
+				 0);
+		pump(w, 10);
+		engine_tick(&w->e[0], 20);
+		engine_tick(&w->e[1], 20);
+		pump(w, 20);
+		a = only_sa(w, 0);
+		won[a->initiator ? 0 : 1] = true;
+		assert_int_equal(a->n_vips, 1);
+		assert_string_equal(str(&a->vips[0]), "10.9.0.1");
+		assert_int_equal(only_sa(w, 1)->n_vips, 1);
+		pool_use(w, 1, 1);
+		world_free(w);
+	}
+	assert_true(won[0] && won[1]);
+}
+
 /* Nothing to lease: INTERNAL_ADDRESS_FAILURE, the IKE SA stands. */
 static void address_failure(void **state)
 {
@@ -324,6 +359,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(three_and_one),
 		cmocka_unit_test(rekey_keeps_leases),
+		cmocka_unit_test(crossed_rekey_keeps_leases),
 		cmocka_unit_test(address_failure),
 		cmocka_unit_test(no_request_no_child),
 		cmocka_unit_test(respond_by_hand),

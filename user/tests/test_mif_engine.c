@@ -476,6 +476,46 @@ static void rekey_keeps(void **state)
 	world_free(w);
 }
 
+/*
+ * Both sides rekey the IKE SA at once (RFC 7296 §2.8.2): whichever new
+ * IKE SA stays, it has the MIF negotiation and both sides' interface
+ * lists; the other two IKE SAs are gone. Tried until each side's rekey
+ * has stayed.
+ */
+static void rekey_crossed_keeps(void **state)
+{
+	bool won[2] = { false, false };
+
+	for (int run = 0; run < 64 && !(won[0] && won[1]); run++) {
+		struct world *w = world_new(true, true);
+		struct ikesa *old[2];
+		struct mif_sa before[2];
+
+		establish(w, 0);
+		for (int i = 0; i < 2; i++) {
+			old[i] = only_sa(w, i);
+			before[i] = *old[i]->mif;
+		}
+		for (int i = 0; i < 2; i++)
+			assert_int_equal(engine_rekey_ike(&w->e[i], old[i],
+							  2000), 0);
+		pump(w, 2000);
+		for (int i = 0; i < 2; i++) {
+			struct ikesa *sa = only_sa(w, i);
+
+			assert_ptr_not_equal(sa, old[i]);
+			assert_int_equal(sa->mif_status, MIF_ON);
+			assert_int_equal(sa->mif->version, before[i].version);
+			assert_true(sa->mif->have_peer);
+			assert_memory_equal(&sa->mif->peer, &before[i].peer,
+					    sizeof(before[i].peer));
+		}
+		won[only_sa(w, 0)->initiator ? 0 : 1] = true;
+		world_free(w);
+	}
+	assert_true(won[0] && won[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -488,6 +528,7 @@ int main(void)
 		cmocka_unit_test(malformed_refused),
 		cmocka_unit_test(plain_ignored),
 		cmocka_unit_test(rekey_keeps),
+		cmocka_unit_test(rekey_crossed_keeps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
