@@ -102,10 +102,9 @@ wait_for() {
 	return 1
 }
 
-collided() {	# in either mifd's log
-	grep -h "IKE SA rekey collision" "$EU_SOCK.log" "$SG_SOCK.log" 2>/dev/null |
-		sed 's/^/# /'
-	grep -q "IKE SA rekey collision" "$EU_SOCK.log" "$SG_SOCK.log" 2>/dev/null
+collided() {	# collided LOG...: in one of these mifd logs
+	grep -h "IKE SA rekey collision" "$@" 2>/dev/null | sed 's/^/# /'
+	grep -q "IKE SA rekey collision" "$@" 2>/dev/null
 }
 
 # A ping, and EU's outbound policy that sends it through ESP (no SA: no
@@ -140,11 +139,13 @@ cross1() {
 		wait_for 20 one_new "$SG" "$SG_SOCK" "$OLD" || return 1
 	a=$(one_new "$EU" "$EU_SOCK" "$OLD")
 	b=$(one_new "$SG" "$SG_SOCK" "$OLD")
-	echo "EU: $a, SG: $b"
+	echo "EU: $a, SG: $b; EU's rekey stayed:" \
+		"$(mifd_ctl "$EU" "$EU_SOCK" -j ike list | jq -r '.ike_sas[0].role == "initiator"')"
 	[ "$a" = "$b" ]
 }
 tcase "both rekey at once: one new IKE SA on each side, the same" cross1
-tcase "the rekeys crossed (a side logged the collision)" collided
+tcase "the rekeys crossed (a side logged the collision)" \
+	collided "$EU_SOCK.log" "$SG_SOCK.log"
 # Nothing left that goes later: the redundant SA is gone for good.
 settle1() {
 	sleep 3
@@ -191,7 +192,8 @@ cross2() {
 		wait_for 20 charon_one || return 1
 	a=$(one_new "$EU" "$EU_SOCK" "$OLD")
 	b=$(charon_one)
-	echo "mifd: $a, charon: $b"
+	echo "mifd: $a, charon: $b; mifd's rekey stayed:" \
+		"$(mifd_ctl "$EU" "$EU_SOCK" -j ike list | jq -r '.ike_sas[0].role == "initiator"')"
 	[ "$a" = "$b" ]
 }
 ccase() {
@@ -201,7 +203,8 @@ ccase() {
 	return 1
 }
 ccase "both rekey at once: one new IKE SA in mifd and in charon, the same" cross2
-tcase "the rekeys crossed (mifd logged the collision)" collided
+tcase "the rekeys crossed (mifd logged the collision)" \
+	collided "$EU_SOCK.log"
 settle2() {
 	sleep 3
 	one_new "$EU" "$EU_SOCK" "$OLD" && charon_one
