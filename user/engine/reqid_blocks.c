@@ -83,6 +83,12 @@ static uint32_t free_from(const struct reqid_blocks *rb, uint32_t b)
 	return w * 64 + (uint32_t)__builtin_ctzll(open);
 }
 
+/* The block after b in the cycle 1 to n - 1. */
+static uint32_t succ(const struct reqid_blocks *rb, uint32_t b)
+{
+	return b + 1 < rb->n ? b + 1 : 1;
+}
+
 uint32_t reqid_blocks_take(struct reqid_blocks *rb)
 {
 	uint32_t b;
@@ -92,11 +98,18 @@ uint32_t reqid_blocks_take(struct reqid_blocks *rb)
 	b = free_from(rb, rb->next);
 	if (b >= rb->n) {
 		b = free_from(rb, 1);
-		if (b >= rb->next)	/* rb->n included: none at all */
+		if (b >= rb->next) {
+			/*
+			 * None at all (rb->n included). The cursor moves
+			 * one on, as a search of every block one by one
+			 * would leave it (n steps round a cycle of n - 1).
+			 */
+			rb->next = succ(rb, rb->next);
 			return 0;
+		}
 	}
 	set_bit(rb, b);
-	rb->next = b + 1 < rb->n ? b + 1 : 1;
+	rb->next = succ(rb, b);
 	return b;
 }
 
