@@ -409,6 +409,11 @@ const struct conn *engine_match_conn(const struct engine *e,
 #define of_node(n, field) \
 	((struct ikesa *)((char *)(n) - offsetof(struct ikesa, field)))
 
+unsigned long engine_sa_gone(const struct engine *e)
+{
+	return e->sa_gone;
+}
+
 struct ikesa *engine_find_sa(const struct engine *e, uint64_t spi,
 			     bool initiator)
 {

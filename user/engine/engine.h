@@ -277,6 +277,7 @@ struct engine {
 	uint64_t sa_seq;
 	struct ikesa *dead;
 	unsigned int n_dead;
+	unsigned long sa_gone;	/* IKE SAs killed, freed or deleting */
 	/*
 	 * Timers (timer_heap.h): the IKE SAs by their next deadline; those
 	 * touched since the heap was last read, to be re-filed (or, with
@@ -561,6 +562,12 @@ void engine_traps_remove_retired(struct engine *e);
 void engine_kernel_event(struct engine *e, const struct kernel_event *ev,
 			 uint64_t now);
 
+/*
+ * A count that moves whenever an IKE SA is killed, freed, or starts
+ * its deletion: while it stands still, one found by engine_find_sa()
+ * still is, in the same state or a further one of its set-up.
+ */
+unsigned long engine_sa_gone(const struct engine *e);
 /* Lookup by our SPI; initiator: we started the IKE SA. */
 struct ikesa *engine_find_sa(const struct engine *e, uint64_t spi,
 			     bool initiator);

@@ -248,11 +248,13 @@ static void timers_leave(struct ikesa *sa)
 
 void ikesa_kill(struct ikesa *sa)
 {
+	struct engine *e = sa->engine;
+
 	ikesa_touch(sa);
 	half_open_done(sa);
-	if (sa->state != IKESA_DEAD && !sa->dead_pprev) {
-		struct engine *e = sa->engine;
-
+	if (sa->state != IKESA_DEAD)
+		e->sa_gone++;
+	if (!sa->dead_pprev) {
 		sa->dead_next = e->dead;
 		if (sa->dead_next)
 			sa->dead_next->dead_pprev = &sa->dead_next;
@@ -380,6 +382,7 @@ void ikesa_destroy(struct ikesa *sa)
 	sa_table_remove(&e->by_peer, &sa->by_peer);
 	sa_table_remove(&e->by_id, &sa->by_id);
 	ikesa_undead(sa);
+	e->sa_gone++;
 	reqid_blocks_put(&e->reqid_blocks, sa->reqid_base >> IKESA_REQID_BITS);
 	half_open_done(sa);
 	while (sa->children)
