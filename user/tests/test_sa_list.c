@@ -137,6 +137,7 @@ static void reaped_in_list_order(void **state)
 {
 	struct world *w = world_new();
 	struct ikesa *v[100];
+	unsigned long gone;
 
 	(void)state;
 	srand(12);
@@ -158,9 +159,13 @@ static void reaped_in_list_order(void **state)
 	for (unsigned int i = 1; i < 60; i++)
 		assert_true(w->down[i - 1] > w->down[i]);
 	/* A dead SA destroyed directly leaves the dead list. */
+	gone = engine_sa_gone(&w->e);
 	ikesa_kill(v[60]);
 	ikesa_kill(v[61]);
+	ikesa_kill(v[61]);	/* dead already: not counted again */
+	assert_int_equal(engine_sa_gone(&w->e), gone + 2);
 	ikesa_destroy(v[60]);
+	assert_int_equal(engine_sa_gone(&w->e), gone + 3);
 	assert_int_equal(w->e.n_dead, 1);
 	assert_ptr_equal(w->e.dead, v[61]);
 	engine_tick(&w->e, 3);
