@@ -22,7 +22,6 @@
 
 #include "conf/conf.h"
 #include "engine/engine.h"
-#include "engine/timer_heap.h"
 
 #define RETRY_FIRST_MS	1000
 #define RETRY_MAX_MS	300000

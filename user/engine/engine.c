@@ -1022,10 +1022,11 @@ static void timers_flush(struct engine *e)
  */
 static void timers_audit(const struct engine *e)
 {
-	unsigned int plain = 0;
+	unsigned int plain = 0, established = 0;
 
 	for (const struct ikesa *sa = e->sas; sa; sa = sa->next) {
 		plain += sa->mobike_plain;
+		established += sa->state == IKESA_ESTABLISHED;
 		if (sa->timer.key == engine_sa_deadline(sa) &&
 		    sa->mobike_plain == mobike_plain(sa))
 			continue;
@@ -1037,6 +1038,12 @@ static void timers_audit(const struct engine *e)
 	}
 	if (plain != e->n_mobike_plain)
 		abort();
+	/* And the count of established SAs (engine_n_established()). */
+	if (established != e->n_established) {
+		fprintf(stderr, "timer audit: %u IKE SAs established, %u "
+			"counted\n", established, e->n_established);
+		abort();
+	}
 }
 #else
 static void timers_audit(const struct engine *e)

@@ -278,6 +278,7 @@ struct engine {
 	struct ikesa *dead;
 	unsigned int n_dead;
 	unsigned long sa_gone;	/* IKE SAs killed, freed or deleting */
+	unsigned int n_established;	/* IKE SAs in state ESTABLISHED */
 	/*
 	 * Timers (timer_heap.h): the IKE SAs by their next deadline; those
 	 * touched since the heap was last read, to be re-filed (or, with

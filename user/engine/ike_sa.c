@@ -254,6 +254,7 @@ void ikesa_kill(struct ikesa *sa)
 	half_open_done(sa);
 	if (sa->state != IKESA_DEAD)
 		e->sa_gone++;
+	ikesa_leave_established(sa);
 	if (!sa->dead_pprev) {
 		sa->dead_next = e->dead;
 		if (sa->dead_next)
@@ -263,6 +264,12 @@ void ikesa_kill(struct ikesa *sa)
 		e->n_dead++;
 	}
 	sa->state = IKESA_DEAD;
+}
+
+void ikesa_leave_established(struct ikesa *sa)
+{
+	if (sa->state == IKESA_ESTABLISHED)
+		sa->engine->n_established--;
 }
 
 void ikesa_undead(struct ikesa *sa)
@@ -310,6 +317,8 @@ void ikesa_established(struct ikesa *sa, uint64_t now,
 
 	ikesa_touch(sa);
 	half_open_done(sa);
+	if (sa->state != IKESA_ESTABLISHED)
+		sa->engine->n_established++;
 	sa->state = IKESA_ESTABLISHED;
 	sa->expire = 0;
 	if (!sa->established_at)
@@ -382,6 +391,7 @@ void ikesa_destroy(struct ikesa *sa)
 	sa_table_remove(&e->by_peer, &sa->by_peer);
 	sa_table_remove(&e->by_id, &sa->by_id);
 	ikesa_undead(sa);
+	ikesa_leave_established(sa);
 	e->sa_gone++;
 	reqid_blocks_put(&e->reqid_blocks, sa->reqid_base >> IKESA_REQID_BITS);
 	half_open_done(sa);

@@ -236,6 +236,11 @@ void engine_touch_all(struct engine *e);
 void ikesa_kill(struct ikesa *sa);
 /* Off the engine's dead list, if on it (reap(), ikesa_destroy()). */
 void ikesa_undead(struct ikesa *sa);
+/*
+ * sa leaves state ESTABLISHED (if in it) for another: out of the
+ * engine's count. Called before the state changes.
+ */
+void ikesa_leave_established(struct ikesa *sa);
 /* The same, saying why (unless a reason was given before). */
 void ikesa_kill_why(struct ikesa *sa, enum engine_reason why);
 /* Record why sa goes, unless a reason was given before. */

@@ -115,6 +115,7 @@ int informational_start(struct ikesa *sa, struct childsa *del_child,
 	}
 	ret = ikesa_request(sa, now, IKE_EXCH_INFORMATIONAL, &im->chain);
 	if (!ret && del_ike) {
+		ikesa_leave_established(sa);
 		sa->state = IKESA_DELETING;
 		sa->engine->sa_gone++;
 	}
