@@ -275,8 +275,16 @@ static bool conf_in_use(const struct daemon *d, const struct conf *c)
 	return false;
 }
 
-static void free_retired(struct daemon *d)
+/*
+ * The retired configurations no IKE SA uses any more, freed. all: look
+ * in any case (a reload); else only once an IKE SA went since the last
+ * look, not a walk of every SA at each loop pass.
+ */
+static void free_retired(struct daemon *d, bool all)
 {
+	if (!all && engine_sa_gone(&d->engine) == d->retired_gone)
+		return;
+	d->retired_gone = engine_sa_gone(&d->engine);
 	for (unsigned int i = 0; i < DAEMON_RETIRED_MAX; i++)
 		if (d->retired[i] && !conf_in_use(d, d->retired[i])) {
 			conf_free(d->retired[i]);
@@ -407,7 +415,7 @@ static int apply_conf(struct daemon *d, struct conf *nc, uint64_t now)
 		}
 	}
 	engine_tick(e, now);
-	free_retired(d);
+	free_retired(d, true);
 	ret = open_sockets(d, !old);
 	if (ret && !old)
 		return ret;
@@ -1664,7 +1672,7 @@ int daemon_run_once(struct daemon *d)
 	control_process(&d->ctl, pfd + ctl_at, n_ctl, daemon_now());
 	engine_tick(&d->engine, daemon_now());
 	retry_run(&d->retries, d->conf, &d->engine, daemon_now());
-	free_retired(d);
+	free_retired(d, false);
 	daemon_notify(d, NULL);
 	return 0;
 }

@@ -35,6 +35,7 @@ struct daemon {
 	struct conf *conf;
 	/* Replaced configurations, kept while an IKE SA uses them. */
 	struct conf *retired[DAEMON_RETIRED_MAX];
+	unsigned long retired_gone;	/* engine_sa_gone() at the last look */
 
 	struct backend xfrm;			/* the kernel */
 	struct backend backend;			/* what the engine uses */

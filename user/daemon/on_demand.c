@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "daemon/log.h"
@@ -75,23 +76,51 @@ static void remove_traps(struct engine *e, const struct conf_conn *cc,
 	     wants_drop(cc) ? "drop" : "trap", why);
 }
 
+/*
+ * Which connections of nc have an established IKE SA, up[i] for the
+ * i-th: one walk of every SA, not one per connection. False when out
+ * of memory (then ask has_sa() each time).
+ */
+static bool established_of(const struct engine *e, const struct conf *nc,
+			   bool *up)
+{
+	const struct ikesa *sa;
+	const struct conf_conn *cc;
+	struct engine_ike_view v;
+
+	if (!up)
+		return false;
+	engine_for_each_sa(sa, e) {
+		engine_ike_view(sa, &v);
+		cc = v.state == IKESA_ESTABLISHED ?
+		     conf_conn_of(nc, v.conn) : NULL;
+		if (cc)
+			up[cc - nc->conns] = true;
+	}
+	return true;
+}
+
 void on_demand_apply(struct engine *e, struct conf *nc)
 {
+	bool *up = nc->n_conns ? calloc(nc->n_conns, sizeof(*up)) : NULL;
+	bool walked = established_of(e, nc, up);
+
 	/* The new ones beside the old, then the old go: no gap. */
 	engine_traps_retire(e);
 	for (unsigned int i = 0; i < nc->n_conns; i++) {
 		const struct conf_conn *cc = &nc->conns[i];
+		bool has = walked ? up[i] : (action_trap(cc) || wants_drop(cc)) &&
+			   has_sa(e, &cc->conn, NULL, IKESA_ESTABLISHED);
 
 		if (cc->trap)
 			install(e, cc, false, "start = trap");
-		else if (action_trap(cc) &&
-			 has_sa(e, &cc->conn, NULL, IKESA_ESTABLISHED))
+		else if (action_trap(cc) && has)
 			install(e, cc, false, "behind its SAs");
-		else if (wants_drop(cc) &&
-			 has_sa(e, &cc->conn, NULL, IKESA_ESTABLISHED))
+		else if (wants_drop(cc) && has)
 			install(e, cc, true, "behind its SAs");
 	}
 	engine_traps_remove_retired(e);
+	free(up);
 }
 
 void on_demand_event(struct engine *e, struct conf *conf,

@@ -3,6 +3,7 @@
  * Connections kept trying: the schedule of attempts, per connection.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,18 +13,54 @@
 #include "daemon/retry.h"
 #include "engine/engine.h"
 
+#define of_due(n) \
+	((struct conn_retry *)((char *)(n) - offsetof(struct conn_retry, due)))
+
+/* r where its state says: in the heap if WAITING, on the list if TRYING. */
+static void file(struct retries *t, struct conn_retry *r)
+{
+	uint64_t key = r->next_at ? r->next_at : 1;
+
+	/* Room for every run is reserved: this never fails. */
+	timer_heap_set(&t->due, &r->due, r->state == RETRY_WAITING ? key : 0);
+	if (r->state == RETRY_TRYING && !r->try_pprev) {
+		r->try_next = t->trying;
+		if (r->try_next)
+			r->try_next->try_pprev = &r->try_next;
+		r->try_pprev = &t->trying;
+		t->trying = r;
+		t->recheck = true;
+	} else if (r->state != RETRY_TRYING && r->try_pprev) {
+		*r->try_pprev = r->try_next;
+		if (r->try_next)
+			r->try_next->try_pprev = r->try_pprev;
+		r->try_next = NULL;
+		r->try_pprev = NULL;
+	}
+}
+
 int retries_renew(struct retries *t, const struct conf *prev,
 		  struct conf *nc)
 {
 	struct conn_retry *r = NULL;
+	unsigned int *batch = NULL;
 	struct conf_conn *cc;
 	unsigned int active = 0;
 
 	if (nc->n_conns) {
 		r = calloc(nc->n_conns, sizeof(*r));
-		if (!r)
+		batch = calloc(nc->n_conns, sizeof(*batch));
+		if (!r || !batch ||
+		    timer_heap_reserve(&t->due, nc->n_conns)) {
+			free(r);
+			free(batch);
 			return -ENOMEM;
+		}
 	}
+	/* The old runs out of the heap and the list, kept ones copied. */
+	for (unsigned int i = 0; i < t->n; i++)
+		timer_heap_remove(&t->due, &t->r[i].due);
+	t->trying = NULL;
 	for (unsigned int i = 0; prev && t->n_active && i < t->n; i++) {
 		if (t->r[i].state == RETRY_IDLE)
 			continue;
@@ -34,16 +71,27 @@ int retries_renew(struct retries *t, const struct conf *prev,
 		}
 	}
 	free(t->r);
+	free(t->batch);
 	t->r = r;
+	t->batch = batch;
 	t->n = nc->n_conns;
 	t->n_active = active;
+	for (unsigned int i = 0; i < t->n; i++) {
+		r[i].try_next = NULL;
+		r[i].try_pprev = NULL;
+		file(t, &r[i]);
+	}
 	return 0;
 }
 
 void retries_free(struct retries *t)
 {
+	timer_heap_free(&t->due);
 	free(t->r);
+	free(t->batch);
 	t->r = NULL;
+	t->batch = NULL;
+	t->trying = NULL;
 	t->n = t->n_active = 0;
 }
 
@@ -68,6 +116,7 @@ static void set_state(struct retries *t, struct conn_retry *r,
 	else if (r->state != RETRY_IDLE && s == RETRY_IDLE)
 		t->n_active--;
 	r->state = s;
+	file(t, r);
 }
 
 static struct conn_retry *entry(struct retries *t, struct conf *conf,
@@ -287,61 +336,96 @@ static bool live_sa(const struct engine *e, const struct conn *c,
 	return found;
 }
 
+/* Run i of a pass: what the loop does with it, if anything. */
+static void run_one(struct retries *t, struct conf *conf, struct engine *e,
+		    unsigned int i, uint64_t now)
+{
+	struct conn_retry *r = &t->r[i];
+	struct conf_conn *cc = &conf->conns[i];
+	const struct ikesa *sa;
+	struct engine_ike_view v;
+	char n[32];
+
+	if (r->state == RETRY_TRYING) {
+		/* Gone without a FAILED event: a failure all the same. */
+		sa = engine_find_sa(e, r->spi_i, true);
+		if (sa)
+			engine_ike_view(sa, &v);
+		if (!sa || v.state == IKESA_DEAD ||
+		    v.state == IKESA_DELETING)
+			failed(t, cc, r, "the IKE SA went away before "
+			       "it was established", now);
+		return;
+	}
+	if (r->state != RETRY_WAITING || now < r->next_at)
+		return;
+	if (live_sa(e, &cc->conn, &v)) {
+		if (v.state == IKESA_ESTABLISHED) {
+			set_state(t, r, RETRY_IDLE);
+			return;
+		}
+		/* Ours already under way (a reauthentication's). */
+		r->attempt++;
+		r->spi_i = v.spi_i;
+		set_state(t, r, RETRY_TRYING);
+		return;
+	}
+	if (!r->attempt)
+		mlog(LOG_NOTICE, "conn %s: initiating (restart)", cc->name);
+	else
+		mlog(LOG_NOTICE, "conn %s: attempt %s; last error: %s",
+		     cc->name, attempt_text(r->attempt + 1, cc, n, sizeof(n)),
+		     r->why);
+	attempt(t, cc, r, e, now);
+}
+
+static int by_index(const void *a, const void *b)
+{
+	unsigned int x = *(const unsigned int *)a;
+	unsigned int y = *(const unsigned int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The runs that may have something to do, in connection order: the
+ * TRYING ones if an IKE SA went since they were last looked at (or one
+ * was just started), and the WAITING ones due. A run that becomes due
+ * during the pass waits for the next, which comes at once.
+ */
 void retry_run(struct retries *t, struct conf *conf, struct engine *e,
 	       uint64_t now)
 {
-	char n[32];
+	const struct timer_node *d;
+	struct conn_retry *r;
+	unsigned int k = 0;
 
-	for (unsigned int i = 0; t->n_active && i < t->n; i++) {
-		struct conn_retry *r = &t->r[i];
-		struct conf_conn *cc = &conf->conns[i];
-		const struct ikesa *sa;
-		struct engine_ike_view v;
-
-		if (r->state == RETRY_TRYING) {
-			/* Gone without a FAILED event: a failure all the same. */
-			sa = engine_find_sa(e, r->spi_i, true);
-			if (sa)
-				engine_ike_view(sa, &v);
-			if (!sa || v.state == IKESA_DEAD ||
-			    v.state == IKESA_DELETING)
-				failed(t, cc, r, "the IKE SA went away before "
-				       "it was established", now);
-			continue;
-		}
-		if (r->state != RETRY_WAITING || now < r->next_at)
-			continue;
-		if (live_sa(e, &cc->conn, &v)) {
-			if (v.state == IKESA_ESTABLISHED) {
-				set_state(t, r, RETRY_IDLE);
-				continue;
-			}
-			/* Ours already under way (a reauthentication's). */
-			r->attempt++;
-			r->spi_i = v.spi_i;
-			set_state(t, r, RETRY_TRYING);
-			continue;
-		}
-		if (!r->attempt)
-			mlog(LOG_NOTICE, "conn %s: initiating (restart)",
-			     cc->name);
-		else
-			mlog(LOG_NOTICE, "conn %s: attempt %s; last error: %s",
-			     cc->name, attempt_text(r->attempt + 1, cc, n,
-						    sizeof(n)), r->why);
-		attempt(t, cc, r, e, now);
+	if (!t->n_active)
+		return;
+	if (t->recheck || engine_sa_gone(e) != t->gone_seen)
+		for (r = t->trying; r; r = r->try_next)
+			t->batch[k++] = (unsigned int)(r - t->r);
+	t->recheck = false;
+	t->gone_seen = engine_sa_gone(e);
+	while ((d = timer_heap_top(&t->due)) && now >= of_due(d)->next_at) {
+		r = of_due(d);
+		timer_heap_remove(&t->due, &r->due);
+		t->batch[k++] = (unsigned int)(r - t->r);
+	}
+	if (k > 1)
+		qsort(t->batch, k, sizeof(*t->batch), by_index);
+	for (unsigned int j = 0; j < k; j++) {
+		run_one(t, conf, e, t->batch[j], now);
+		/* Filed again, whatever it became (or stayed). */
+		file(t, &t->r[t->batch[j]]);
 	}
 }
 
 uint64_t retry_next_deadline(const struct retries *t)
 {
-	uint64_t d = 0;
+	const struct timer_node *d = timer_heap_top(&t->due);
 
-	for (unsigned int i = 0; t->n_active && i < t->n; i++)
-		if (t->r[i].state == RETRY_WAITING &&
-		    (!d || t->r[i].next_at < d))
-			d = t->r[i].next_at;
-	return d;
+	return d ? of_due(d)->next_at : 0;
 }
 
 const struct conn_retry *retry_get(const struct retries *t, unsigned int i)

@@ -38,6 +38,12 @@ struct conn_retry {
 	uint64_t spi_i;		/* TRYING: our SPI of the attempt's IKE SA */
 	uint64_t next_at;	/* WAITING: ms, as daemon_now() */
 	char why[256];		/* the last failure of this run, or "" */
+	/*
+	 * WAITING: in the table's heap under next_at; TRYING: on its list
+	 * (try_pprev: what points at it).
+	 */
+	struct timer_node due;
+	struct conn_retry *try_next, **try_pprev;
 };
 
 /* One per connection of a configuration, in its order. */
@@ -45,6 +51,18 @@ struct retries {
 	struct conn_retry *r;
 	unsigned int n;
 	unsigned int n_active;	/* not IDLE */
+	/*
+	 * So that a loop pass looks at what may have changed only: the
+	 * WAITING runs by next_at; the TRYING ones, checked again only when
+	 * an IKE SA went since they last were (engine_sa_gone(): gone_seen,
+	 * or recheck for one just started); room for the indexes of the
+	 * runs of one pass, in connection order.
+	 */
+	struct timer_heap due;
+	struct conn_retry *trying;
+	unsigned long gone_seen;
+	bool recheck;
+	unsigned int *batch;
 };
 
 /*

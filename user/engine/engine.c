@@ -47,11 +47,12 @@ static const struct exchange_ops *find_exchange(uint8_t type)
 int engine_init(struct engine *e, struct backend *b,
 		const struct engine_send *send)
 {
+	int ret;
+
 	memset(e, 0, sizeof(*e));
 	e->backend = b;
 	if (send)
 		e->send = *send;
-	e->next_reqid_block = 1;
 	e->next_trap_reqid = TRAP_REQID_MIN;
 	sa_table_init(&e->by_spi);
 	sa_table_init(&e->by_peer);
@@ -65,7 +66,10 @@ int engine_init(struct engine *e, struct backend *b,
 	e->cookie_modp = true;
 	iface_table_init(&e->ifaces);
 	timer_heap_init(&e->timers);
-	return cookie_init(&e->cookies);
+	ret = cookie_init(&e->cookies);
+	if (!ret)
+		ret = reqid_blocks_init(&e->reqid_blocks, IKESA_REQID_BLOCKS);
+	return ret;
 }
 
 void engine_set_events(struct engine *e, const struct engine_events *ev)
@@ -205,19 +209,69 @@ int engine_hash_peer(struct engine *e, struct ikesa *sa)
 
 static void timers_flush(struct engine *e);
 
+/* Dead SAs linked by dead_next, merged newest (highest seq) first. */
+static struct ikesa *merge_dead(struct ikesa *a, struct ikesa *b)
+{
+	struct ikesa *head = NULL, **tail = &head;
+
+	while (a && b) {
+		struct ikesa **from = a->seq > b->seq ? &a : &b;
+
+		*tail = *from;
+		tail = &(*from)->dead_next;
+		*from = (*from)->dead_next;
+	}
+	*tail = a ? a : b;
+	return head;
+}
+
+/*
+ * The dead list in the order of the list of every SA, newest first (a
+ * merge sort: O(d log d) for d dead, d mostly 1), its head at *head.
+ */
+static void sort_dead(struct ikesa **head)
+{
+	struct ikesa *parts[64] = { NULL }, *sa = *head, *next, **pp;
+	unsigned int i;
+
+	for (; sa; sa = next) {
+		next = sa->dead_next;
+		sa->dead_next = NULL;
+		for (i = 0; i < 63 && parts[i]; i++) {
+			sa = merge_dead(parts[i], sa);
+			parts[i] = NULL;
+		}
+		parts[i] = sa;
+	}
+	for (sa = NULL, i = 0; i < 64; i++)
+		if (parts[i])
+			sa = merge_dead(parts[i], sa);
+	*head = sa;
+	for (pp = head; *pp; pp = &(*pp)->dead_next)
+		(*pp)->dead_pprev = pp;
+}
+
+/*
+ * The dead destroyed, in the order of the list of every SA (the order
+ * of their last events); any that die meanwhile, after them.
+ */
 static void reap(struct engine *e)
 {
-	struct ikesa *sa = e->sas, *next;
+	struct ikesa *batch, *sa;
 
-	/* After most messages nothing died: no walk of every SA. */
-	if (!e->n_dead)
-		return;
-	/* Filed again first, the dead out: the touched list is empty. */
-	timers_flush(e);
-	for (; sa && e->n_dead; sa = next) {
-		next = sa->next;
-		if (sa->state == IKESA_DEAD)
-			ikesa_destroy(sa);
+	/* After most messages nothing died: nothing to do. */
+	while (e->dead) {
+		/* Filed again first, the dead out: the touched list is empty. */
+		timers_flush(e);
+		batch = e->dead;
+		e->dead = NULL;
+		sort_dead(&batch);
+		while ((sa = batch)) {
+			if (sa->state == IKESA_DEAD)
+				ikesa_destroy(sa);
+			else
+				ikesa_undead(sa);
+		}
 	}
 }
 
@@ -228,6 +282,7 @@ void engine_free(struct engine *e)
 		ikesa_destroy(e->sas);
 	timer_heap_free(&e->timers);
 	e->touched = NULL;
+	reqid_blocks_free(&e->reqid_blocks);
 	cfg_pools_free(e);
 	sa_table_free(&e->by_spi);
 	sa_table_free(&e->by_peer);
@@ -353,6 +408,11 @@ const struct conn *engine_match_conn(const struct engine *e,
 
 #define of_node(n, field) \
 	((struct ikesa *)((char *)(n) - offsetof(struct ikesa, field)))
+
+unsigned long engine_sa_gone(const struct engine *e)
+{
+	return e->sa_gone;
+}
 
 struct ikesa *engine_find_sa(const struct engine *e, uint64_t spi,
 			     bool initiator)
@@ -962,10 +1022,11 @@ static void timers_flush(struct engine *e)
  */
 static void timers_audit(const struct engine *e)
 {
-	unsigned int plain = 0;
+	unsigned int plain = 0, established = 0;
 
 	for (const struct ikesa *sa = e->sas; sa; sa = sa->next) {
 		plain += sa->mobike_plain;
+		established += sa->state == IKESA_ESTABLISHED;
 		if (sa->timer.key == engine_sa_deadline(sa) &&
 		    sa->mobike_plain == mobike_plain(sa))
 			continue;
@@ -977,6 +1038,12 @@ static void timers_audit(const struct engine *e)
 	}
 	if (plain != e->n_mobike_plain)
 		abort();
+	/* And the count of established SAs (engine_n_established()). */
+	if (established != e->n_established) {
+		fprintf(stderr, "timer audit: %u IKE SAs established, %u "
+			"counted\n", established, e->n_established);
+		abort();
+	}
 }
 #else
 static void timers_audit(const struct engine *e)

@@ -77,6 +77,7 @@
 #include "engine/iface.h"
 #include "engine/proposal.h"	/* the limits of ENGINE_REF_OFFER_LIMIT */
 #include "engine/proposal_set.h"
+#include "engine/reqid_blocks.h"
 #include "engine/sa_table.h"
 #include "engine/timer_heap.h"
 #include "backend/backend.h"
@@ -266,9 +267,18 @@ struct engine {
 	struct conn_index conn_index;	/* conns by their addresses */
 	struct proposal_sets psets;
 
-	struct ikesa *sas;		/* every IKE SA, any state */
+	/*
+	 * Every IKE SA, any state, the newest first; sa_seq: the number
+	 * the next one made is given (its place in that order). The DEAD
+	 * ones, linked as they died, for reap(), and how many.
+	 */
+	struct ikesa *sas;
 	unsigned int n_sas;
-	unsigned int n_dead;		/* of them DEAD, for reap() */
+	uint64_t sa_seq;
+	struct ikesa *dead;
+	unsigned int n_dead;
+	unsigned long sa_gone;	/* IKE SAs killed, freed or deleting */
+	unsigned int n_established;	/* IKE SAs in state ESTABLISHED */
 	/*
 	 * Timers (timer_heap.h): the IKE SAs by their next deadline; those
 	 * touched since the heap was last read, to be re-filed (or, with
@@ -289,7 +299,7 @@ struct engine {
 	struct trap *traps;		/* engine/trap.h */
 	uint32_t next_trap_reqid;
 	struct sa_table half_open;	/* half-open SAs, by peer address */
-	uint32_t next_reqid_block;	/* the next IKE SA's, ike_sa.h */
+	struct reqid_blocks reqid_blocks;	/* of the IKE SAs, ike_sa.h */
 
 	/*
 	 * Responder DoS protection (RFC 7296 §2.6): demand a COOKIE when
@@ -553,6 +563,12 @@ void engine_traps_remove_retired(struct engine *e);
 void engine_kernel_event(struct engine *e, const struct kernel_event *ev,
 			 uint64_t now);
 
+/*
+ * A count that moves whenever an IKE SA is killed, freed, or starts
+ * its deletion: while it stands still, one found by engine_find_sa()
+ * still is, in the same state or a further one of its set-up.
+ */
+unsigned long engine_sa_gone(const struct engine *e);
 /* Lookup by our SPI; initiator: we started the IKE SA. */
 struct ikesa *engine_find_sa(const struct engine *e, uint64_t spi,
 			     bool initiator);

@@ -19,34 +19,18 @@
 #include "engine/mif_failover.h"
 #include "ike/sk.h"
 
-/* Whether an IKE SA of e other than sa has the block base. */
-static bool block_taken(const struct engine *e, const struct ikesa *sa,
-			uint32_t base)
-{
-	for (const struct ikesa *o = e->sas; o; o = o->next)
-		if (o != sa && o->reqid_base == base)
-			return true;
-	return false;
-}
-
 /*
- * The next free block of reqids. After 2^20 - 1 IKE SAs the counter
- * wraps and skips the blocks still in use; there are never that many at
- * once (each IKE SA costs far more than 4 KiB).
+ * The next free block of reqids (reqid_blocks.h: in a cycle, skipping
+ * those in use); none when all 2^20 - 1 are, which never happens (each
+ * IKE SA costs far more than 4 KiB).
  */
 static void reqid_block(struct engine *e, struct ikesa *sa)
 {
-	const uint32_t n_blocks = 1u << (32 - IKESA_REQID_BITS);
+	uint32_t b = reqid_blocks_take(&e->reqid_blocks);
 
-	for (uint32_t i = 0; i < n_blocks; i++) {
-		uint32_t b = e->next_reqid_block;
-
-		e->next_reqid_block = b + 1 < n_blocks ? b + 1 : 1;
-		if (b && !block_taken(e, sa, b << IKESA_REQID_BITS)) {
-			sa->reqid_base = b << IKESA_REQID_BITS;
-			sa->reqid_next = 1;
-			return;
-		}
+	if (b) {
+		sa->reqid_base = b << IKESA_REQID_BITS;
+		sa->reqid_next = 1;
 	}
 }
 
@@ -114,7 +98,11 @@ struct ikesa *ikesa_new(struct engine *e, const struct conn *c,
 		return NULL;
 	}
 	sa->next = e->sas;
+	if (sa->next)
+		sa->next->pprev = &sa->next;
+	sa->pprev = &e->sas;
 	e->sas = sa;
+	sa->seq = e->sa_seq++;
 	e->n_sas++;
 	ikesa_touch(sa);
 	reqid_block(e, sa);
@@ -260,11 +248,40 @@ static void timers_leave(struct ikesa *sa)
 
 void ikesa_kill(struct ikesa *sa)
 {
+	struct engine *e = sa->engine;
+
 	ikesa_touch(sa);
 	half_open_done(sa);
 	if (sa->state != IKESA_DEAD)
-		sa->engine->n_dead++;
+		e->sa_gone++;
+	ikesa_leave_established(sa);
+	if (!sa->dead_pprev) {
+		sa->dead_next = e->dead;
+		if (sa->dead_next)
+			sa->dead_next->dead_pprev = &sa->dead_next;
+		sa->dead_pprev = &e->dead;
+		e->dead = sa;
+		e->n_dead++;
+	}
 	sa->state = IKESA_DEAD;
+}
+
+void ikesa_leave_established(struct ikesa *sa)
+{
+	if (sa->state == IKESA_ESTABLISHED)
+		sa->engine->n_established--;
+}
+
+void ikesa_undead(struct ikesa *sa)
+{
+	if (!sa->dead_pprev)
+		return;
+	*sa->dead_pprev = sa->dead_next;
+	if (sa->dead_next)
+		sa->dead_next->dead_pprev = sa->dead_pprev;
+	sa->dead_next = NULL;
+	sa->dead_pprev = NULL;
+	sa->engine->n_dead--;
 }
 
 void ikesa_why(struct ikesa *sa, enum engine_reason why)
@@ -300,6 +317,8 @@ void ikesa_established(struct ikesa *sa, uint64_t now,
 
 	ikesa_touch(sa);
 	half_open_done(sa);
+	if (sa->state != IKESA_ESTABLISHED)
+		sa->engine->n_established++;
 	sa->state = IKESA_ESTABLISHED;
 	sa->expire = 0;
 	if (!sa->established_at)
@@ -361,19 +380,20 @@ static void announce_down(struct ikesa *sa)
 void ikesa_destroy(struct ikesa *sa)
 {
 	struct engine *e = sa->engine;
-	struct ikesa **pp;
 
-	for (pp = &e->sas; *pp; pp = &(*pp)->next)
-		if (*pp == sa) {
-			*pp = sa->next;
-			e->n_sas--;
-			break;
-		}
+	if (sa->pprev) {
+		*sa->pprev = sa->next;
+		if (sa->next)
+			sa->next->pprev = sa->pprev;
+		e->n_sas--;
+	}
 	sa_table_remove(&e->by_spi, &sa->by_spi);
 	sa_table_remove(&e->by_peer, &sa->by_peer);
 	sa_table_remove(&e->by_id, &sa->by_id);
-	if (sa->state == IKESA_DEAD)
-		e->n_dead--;
+	ikesa_undead(sa);
+	ikesa_leave_established(sa);
+	e->sa_gone++;
+	reqid_blocks_put(&e->reqid_blocks, sa->reqid_base >> IKESA_REQID_BITS);
 	half_open_done(sa);
 	if (sa->rekey_coll)
 		sa->rekey_coll->rekey_of = NULL;

@@ -73,7 +73,14 @@ struct ikesa_request {
 #define IKESA_WANT_MAX		8
 
 struct ikesa {
-	struct ikesa *next;
+	/*
+	 * On the engine's list of every SA (next, and pprev: what points
+	 * at it), after seq, its number in it; once DEAD, on its dead list
+	 * too, till reaped (dead_pprev NULL: not on it).
+	 */
+	struct ikesa *next, **pprev;
+	uint64_t seq;
+	struct ikesa *dead_next, **dead_pprev;
 	struct engine *engine;
 	/*
 	 * In the engine's timer heap under its deadline (timer_heap.h);
@@ -236,6 +243,13 @@ void ikesa_touch(struct ikesa *sa);
 void engine_touch_all(struct engine *e);
 /* Mark for destruction by the engine. */
 void ikesa_kill(struct ikesa *sa);
+/* Off the engine's dead list, if on it (reap(), ikesa_destroy()). */
+void ikesa_undead(struct ikesa *sa);
+/*
+ * sa leaves state ESTABLISHED (if in it) for another: out of the
+ * engine's count. Called before the state changes.
+ */
+void ikesa_leave_established(struct ikesa *sa);
 /* The same, saying why (unless a reason was given before). */
 void ikesa_kill_why(struct ikesa *sa, enum engine_reason why);
 /* Record why sa goes, unless a reason was given before. */
@@ -365,6 +379,7 @@ void ikesa_add_child(struct ikesa *sa, struct childsa *c);
 /* 2^12 reqids per IKE SA, 2^20 - 1 blocks (block 0 is never used). */
 #define IKESA_REQID_BITS	12
 #define IKESA_REQID_MASK	(~((1u << IKESA_REQID_BITS) - 1))
+#define IKESA_REQID_BLOCKS	(1u << (32 - IKESA_REQID_BITS))
 /*
  * A reqid of sa's block that none of its Child SAs has (never the
  * block's own base); 0 when all 4095 are taken: no more Child SAs.

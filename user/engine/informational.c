@@ -114,8 +114,11 @@ int informational_start(struct ikesa *sa, struct childsa *del_child,
 		ike_chain_add(&im->chain, IKE_PL_DELETE, &im->del, &err);
 	}
 	ret = ikesa_request(sa, now, IKE_EXCH_INFORMATIONAL, &im->chain);
-	if (!ret && del_ike)
+	if (!ret && del_ike) {
+		ikesa_leave_established(sa);
 		sa->state = IKESA_DELETING;
+		sa->engine->sa_gone++;
+	}
 	info_msg_free(im);
 	return ret;
 }

@@ -190,9 +190,6 @@ const char *engine_peer_id_text(const struct ikesa *sa, char *out,
 
 unsigned int engine_n_established(const struct engine *e)
 {
-	unsigned int n = 0;
-
-	for (const struct ikesa *sa = e->sas; sa; sa = sa->next)
-		n += sa->state == IKESA_ESTABLISHED;
-	return n;
+	/* Counted as they come and go (ike_sa.c): no walk per loop pass. */
+	return e->n_established;
 }
