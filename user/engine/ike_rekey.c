@@ -174,7 +174,7 @@ static struct ikesa *keyed_new(struct ikesa *old, bool initiator,
 		return NULL;
 	}
 	ikesa_touch(sa);
-	sa->state = IKESA_ESTABLISHED;
+	ikesa_enter_established(sa);
 	sa->last_heard = now;
 	return sa;
 }

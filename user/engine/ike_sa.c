@@ -272,6 +272,13 @@ void ikesa_leave_established(struct ikesa *sa)
 		sa->engine->n_established--;
 }
 
+void ikesa_enter_established(struct ikesa *sa)
+{
+	if (sa->state != IKESA_ESTABLISHED)
+		sa->engine->n_established++;
+	sa->state = IKESA_ESTABLISHED;
+}
+
 void ikesa_undead(struct ikesa *sa)
 {
 	if (!sa->dead_pprev)
@@ -317,9 +324,7 @@ void ikesa_established(struct ikesa *sa, uint64_t now,
 
 	ikesa_touch(sa);
 	half_open_done(sa);
-	if (sa->state != IKESA_ESTABLISHED)
-		sa->engine->n_established++;
-	sa->state = IKESA_ESTABLISHED;
+	ikesa_enter_established(sa);
 	sa->expire = 0;
 	if (!sa->established_at)
 		sa->established_at = now;

@@ -250,6 +250,8 @@ void ikesa_undead(struct ikesa *sa);
  * engine's count. Called before the state changes.
  */
 void ikesa_leave_established(struct ikesa *sa);
+/* sa enters state ESTABLISHED: into the engine's count, once. */
+void ikesa_enter_established(struct ikesa *sa);
 /* The same, saying why (unless a reason was given before). */
 void ikesa_kill_why(struct ikesa *sa, enum engine_reason why);
 /* Record why sa goes, unless a reason was given before. */
