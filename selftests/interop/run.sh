@@ -95,6 +95,7 @@ else
 	[ -x "$dir/nat_mobike.sh" ] && files+=("$dir/nat_mobike.sh")
 	[ -x "$dir/child_up.sh" ] && files+=("$dir/child_up.sh")
 	[ -x "$dir/drop.sh" ] && files+=("$dir/drop.sh")
+	[ -x "$dir/window.sh" ] && files+=("$dir/window.sh")
 fi
 if [ -n "$list" ]; then
 	for f in "${files[@]}"; do echo "${f##*/}"; done
