@@ -250,6 +250,7 @@ charon_installed() {
 
 mifd_charon() {
 	local i
+	: >"$EU_SOCK.log"	# part 1's lines are not charon's
 	charon_six "$CSG" "$SG_ADDR" "$EU_ADDR" sg.example eu.example &&
 		charon_start "$SG" "$CSG" && charon_load "$SG" "$CSG" &&
 		mifd_start "$EU" "$T/eu6.conf" "$EU_SOCK" &&
