@@ -144,6 +144,7 @@ for w in "${windows[@]}"; do
 	secs=$(run "$w") || { printf '%-8s %10s %10s\n' "$w" "$s" failed; continue; }
 	[ -n "$base" ] || base=$secs
 	awk -v w="$w" -v s="$s" -v t="$secs" -v b="$base" 'BEGIN {
-		printf "%-8s %10d %10.3f %10.1f %9.2fx\n", w, s, t,
-			t > 0 ? s / t : 0, t > 0 ? b / t : 0 }'
+		r = 0; x = 0
+		if (t > 0) { r = s / t; x = b / t }
+		printf "%-8s %10d %10.3f %10.1f %9.2fx\n", w, s, t, r, x }'
 done
