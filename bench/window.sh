@@ -12,6 +12,12 @@
 # within a run), the first retransmission after 5 s (none in a quiet
 # run), logging at notice.
 #
+# Each window runs on the bare veth pair (a round trip of microseconds:
+# the set-up is bound by CPU, the two daemons and the kernel sharing the
+# VM's) and with netem delaying each direction by 10 ms (DELAY= lists the
+# one-way delays in ms, "0 10" by default), as on a real path, where the
+# window saves round trips.
+#
 # Method: both mifd started afresh for each row, then `mifctl ike up`;
 # both kernels' SA counts polled (`ip xfrm state count`, every 10 ms or
 # as fast as the shell goes). The time runs from IKE_AUTH's end (the
@@ -20,15 +26,16 @@
 #
 # Columns:
 #   window    window_size of both sides (what each offers the other)
+#   RTT ms    the round trip netem adds (twice DELAY)
 #   Child SAs  s
 #   seconds   the time above
 #   per s     Child SAs installed per second after IKE_AUTH
-#   speed-up  window 1's seconds over the row's
+#   speed-up  window 1's seconds (same RTT) over the row's
 #
 # Build on the host first (the VM's root is read-only), then run in the VM:
 #   make
 #   tools/vm/run -k debian -m 3072 -t 2400 -- bench/window.sh
-#   S=200 W="1 4 16" tools/vm/run ... -- bench/window.sh
+#   tools/vm/run ... -- env S=200 W="1 4 16" DELAY="0 10" bench/window.sh
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/../selftests/lib.sh"
 source "$here/../selftests/interop/lib.sh"	# mifd_*; sets an EXIT trap
@@ -36,12 +43,17 @@ source "$here/lib.sh"
 
 s=${S:-1000}
 read -r -a windows <<<"${W:-1 4 16}"
+read -r -a delays <<<"${DELAY:-0 10}"
 limit=${MIF_BENCH_TIMEOUT:-1800}
 [[ $s =~ ^[1-9][0-9]*$ ]] && [ "$s" -le 1000 ] ||
 	{ echo "bench: S: 1..1000: $s" >&2; exit 2; }
 for w in "${windows[@]}"; do
 	[[ $w =~ ^[1-9][0-9]*$ ]] && [ "$w" -le 32 ] ||
 		{ echo "bench: W: each 1..32: $w" >&2; exit 2; }
+done
+for d in "${delays[@]}"; do
+	[[ $d =~ ^[0-9]+$ ]] && [ "$d" -le 1000 ] ||
+		{ echo "bench: DELAY: each 0..1000 ms: $d" >&2; exit 2; }
 done
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root (run it in the VM)" >&2; exit 2; }
 [ -x "$MIFD" ] && [ -x "$MIFCTL" ] ||
@@ -137,14 +149,36 @@ run() {
 	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", (b - a) / 1e9 }'
 }
 
+# delay MS: netem's delay of MS each way on the veth pair (0: none).
+delay() {
+	local ns dev
+	for ns in "$EU:bw0" "$SG:pbw0"; do
+		dev=${ns#*:}
+		ns=${ns%%:*}
+		ip netns exec "$ns" tc qdisc del dev "$dev" root 2>/dev/null
+		[ "$1" -eq 0 ] && continue
+		ip netns exec "$ns" tc qdisc add dev "$dev" root netem \
+			delay "${1}ms" limit 100000 || return 1
+	done
+}
+
 printf '# one IKE SA, %s Child SAs, mifd to mifd (%s)\n' "$s" "$(uname -r)"
-printf '%-8s %10s %10s %10s %10s\n' window "Child SAs" seconds "per s" speed-up
-base=
-for w in "${windows[@]}"; do
-	secs=$(run "$w") || { printf '%-8s %10s %10s\n' "$w" "$s" failed; continue; }
-	[ -n "$base" ] || base=$secs
-	awk -v w="$w" -v s="$s" -v t="$secs" -v b="$base" 'BEGIN {
-		r = 0; x = 0
-		if (t > 0) { r = s / t; x = b / t }
-		printf "%-8s %10d %10.3f %10.1f %9.2fx\n", w, s, t, r, x }'
+printf '%-8s %8s %10s %10s %10s %10s\n' window "RTT ms" "Child SAs" \
+	seconds "per s" speed-up
+for d in "${delays[@]}"; do
+	if ! delay "$d"; then
+		echo "# netem not available: no rows with a delay of $d ms"
+		continue
+	fi
+	base=
+	for w in "${windows[@]}"; do
+		secs=$(run "$w") ||
+			{ printf '%-8s %8s %10s %10s\n' "$w" $((2 * d)) "$s" failed; continue; }
+		[ -n "$base" ] || base=$secs
+		awk -v w="$w" -v d=$((2 * d)) -v s="$s" -v t="$secs" -v b="$base" 'BEGIN {
+			r = 0; x = 0
+			if (t > 0) { r = s / t; x = b / t }
+			printf "%-8s %8d %10d %10.3f %10.1f %9.2fx\n", w, d, s, t, r, x }'
+	done
 done
+delay 0
