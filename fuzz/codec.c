@@ -11,7 +11,8 @@
  * drops on the way, such as unknown payloads, reserved bits and unknown
  * attributes, is gone after the first build). The data of MIF notifies,
  * in either chain, is held to the same promise by the MIF codec
- * (MIF_ADD_INTERFACE both as a request's and as a response's).
+ * (MIF_ADD_INTERFACE both as a request's and as a response's), and
+ * SET_WINDOW_SIZE's by its own (ike/window.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include "ike/mif_move.h"
 #include "ike/notify.h"
 #include "ike/sk.h"
+#include "ike/window.h"
 
 static void fail(const char *what, const struct ike_error *err)
 {
@@ -152,6 +154,21 @@ out:
 	free(b);
 }
 
+/* SET_WINDOW_SIZE's data: what parses builds to the same octets. */
+static void window_notify(const uint8_t *p, size_t len)
+{
+	uint8_t *copy = dup_exact(p, len), out[IKE_WINDOW_LEN];
+	struct ike_error err;
+	uint32_t w;
+
+	if (!ike_window_parse(copy, len, &w, &err)) {
+		ike_window_build(w, out);
+		if (len != sizeof(out) || memcmp(out, copy, len))
+			fail("SET_WINDOW_SIZE rebuilt differs", &err);
+	}
+	free(copy);
+}
+
 static void mif_notifies(const struct ike_chain *c)
 {
 	const struct ike_notify *n;
@@ -169,6 +186,8 @@ static void mif_notifies(const struct ike_chain *c)
 			mif_notify(n->type, n->data, n->len);
 		if (n->type == IKE_N_MIF_ADD_INTERFACE)
 			mif_notify(MIF_ADD_REPLY, n->data, n->len);
+		if (n->type == IKE_N_SET_WINDOW_SIZE)
+			window_notify(n->data, n->len);
 	}
 }
 

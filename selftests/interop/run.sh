@@ -96,6 +96,7 @@ else
 	[ -x "$dir/child_up.sh" ] && files+=("$dir/child_up.sh")
 	[ -x "$dir/drop.sh" ] && files+=("$dir/drop.sh")
 	[ -x "$dir/ike_rekey.sh" ] && files+=("$dir/ike_rekey.sh")
+	[ -x "$dir/window.sh" ] && files+=("$dir/window.sh")
 fi
 if [ -n "$list" ]; then
 	for f in "${files[@]}"; do echo "${f##*/}"; done

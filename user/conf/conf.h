@@ -20,6 +20,7 @@
 #define CONF_NAME_MAX		64
 #define CONF_PATH_MAX		108	/* sun_path */
 #define CONF_MAX_CONNS		ENGINE_MAX_CONNS
+#define CONF_WINDOW_MAX		ENGINE_WINDOW_MAX
 #define CONF_DEFAULT_PATH	"/etc/mifd.conf"
 #define CONF_DEFAULT_SOCKET	"/run/mifd/mifd.sock"
 /*
@@ -107,6 +108,11 @@ struct conf {
 	 * IKE_AUTH is refused (engine/id_cap.c); 0: any.
 	 */
 	unsigned int max_ike_sas_per_id;
+	/*
+	 * Requests of the peer we process side by side on an IKE SA, as
+	 * SET_WINDOW_SIZE offers them (engine/window.h): 1..CONF_WINDOW_MAX.
+	 */
+	unsigned int window_size;
 
 	/* malloc'ed, room for max_conns; grows while loading only. */
 	unsigned int n_conns, max_conns;

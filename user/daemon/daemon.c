@@ -384,6 +384,7 @@ static int apply_conf(struct daemon *d, struct conf *nc, uint64_t now)
 	e->half_open_max = nc->half_open_max;
 	e->half_open_max_peer = nc->half_open_max_peer;
 	e->max_ike_sas_per_id = nc->max_ike_sas_per_id;
+	e->window_size = nc->window_size;
 	d->conf = nc;
 	log_set_level(nc->log_level);
 	if (old) {

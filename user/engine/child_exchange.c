@@ -427,9 +427,14 @@ uint16_t child_complete(struct ikesa *sa, struct childsa *c,
 void child_reject(struct ikesa *sa, struct childsa *c,
 		  const struct ike_chain *resp, uint64_t now)
 {
-	if (ike_chain_find(resp, IKE_PL_SA, NULL) && !sa->req.active &&
-	    sa->state == IKESA_ESTABLISHED)
+	bool made = ike_chain_find(resp, IKE_PL_SA, NULL) &&
+		    sa->state == IKESA_ESTABLISHED;
+
+	if (made && !sa->req.active)
 		informational_start(sa, c, false, now);
+	else if (made && sa->req.parallel)
+		/* Other new Child SAs in flight: the Delete waits for them. */
+		ikesa_queue_delete(sa, c->spi_in, now);
 	childsa_uninstall(c, sa->engine);
 	childsa_free(c);
 }

@@ -10,6 +10,7 @@
 #include "engine/exchange.h"
 #include "engine/mif_path.h"
 #include "engine/request.h"
+#include "engine/window.h"
 #include "ike/delete.h"
 
 unsigned int conn_n_children(const struct conn *c)
@@ -125,7 +126,8 @@ bool children_pending(const struct ikesa *sa)
 	const struct mif_place *place;
 	unsigned int tmpl;
 
-	if (sa->req.active || sa->state != IKESA_ESTABLISHED || sa->replaced)
+	if (!window_room(sa) || sa->state != IKESA_ESTABLISHED ||
+	    sa->replaced)
 		return false;
 	return sa->n_want ||
 	       (sa->next_child &&
@@ -142,14 +144,13 @@ static void not_sent(struct ikesa *sa, unsigned int tmpl, int ret)
 		      strerror(-ret));
 }
 
-bool children_next(struct ikesa *sa, uint64_t now)
+/* The next Child SA due, if one is: true if its request went out. */
+static bool child_next(struct ikesa *sa, uint64_t now)
 {
 	const struct mif_place *place;
 	unsigned int tmpl;
 	int ret;
 
-	if (sa->req.active || sa->state != IKESA_ESTABLISHED || sa->replaced)
-		return false;
 	while (sa->next_child &&
 	       children_order(sa, sa->next_child, &tmpl, &place)) {
 		sa->next_child++;
@@ -169,6 +170,17 @@ bool children_next(struct ikesa *sa, uint64_t now)
 		not_sent(sa, tmpl, ret);
 	}
 	return false;
+}
+
+bool children_next(struct ikesa *sa, uint64_t now)
+{
+	bool sent = false;
+
+	/* As many as the peer's window takes (window.h). */
+	while (window_room(sa) && sa->state == IKESA_ESTABLISHED &&
+	       !sa->replaced && child_next(sa, now))
+		sent = true;
+	return sent;
 }
 
 int engine_child_index(const struct conn *c, const char *name)
@@ -198,12 +210,10 @@ static bool child_is_up(const struct ikesa *sa, unsigned int tmpl)
  */
 static bool child_coming(const struct ikesa *sa, unsigned int tmpl)
 {
-	const struct request_children *rc = request_children_of(sa);
 	unsigned int per = mif_path_n_places(sa);
 
-	for (unsigned int i = 0; rc && i < rc->n; i++)
-		if (rc->c[i]->tmpl == tmpl && !rc->c[i]->rekey_spi)
-			return true;
+	if (window_creates(sa, tmpl))
+		return true;
 	for (unsigned int i = 0; i < sa->n_want; i++)
 		if (sa->want[i] == tmpl)
 			return true;

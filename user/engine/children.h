@@ -41,8 +41,9 @@ int children_match(const struct conn *c, const struct ike_ts *tsi,
 
 /*
  * Initiator. children_start(): the child IKE_AUTH carries; the others
- * are due from now on. children_next(): if the request window is free,
- * create the next one due; true if a request went out. A child that
+ * are due from now on. children_next(): while the peer's window has
+ * room (window.h), create the next one due; true if a request went
+ * out. A child that
  * cannot be asked for is logged and skipped; one the peer refuses is
  * logged (create_child_sa.c); the others still come up.
  */
@@ -50,7 +51,7 @@ unsigned int children_start(struct ikesa *sa);
 bool children_next(struct ikesa *sa, uint64_t now);
 /*
  * Whether children_next() would start one now: one is left to create
- * (in the initiator's order or in sa->want) and the window is free (a
+ * (in the initiator's order or in sa->want) and the window has room (a
  * deadline at once, engine.c).
  */
 bool children_pending(const struct ikesa *sa);

@@ -20,6 +20,7 @@
 #include "engine/create_child_sa.h"
 #include "engine/exchange.h"
 #include "engine/mif_path.h"
+#include "engine/window.h"
 #include "ike/ke.h"
 #include "ike/nonce.h"
 #include "ike/notify.h"
@@ -156,6 +157,16 @@ static int start(struct ikesa *sa, const struct childsa *tmpl,
 
 	if (!cm || !cr)
 		goto out;
+	/*
+	 * A new Child SA may join others in flight (window.h): the request
+	 * there makes way. Should this one not go, it comes back.
+	 */
+	if (!rekey && window_room(sa)) {
+		ret = window_open(sa);
+		if (ret)
+			goto out;
+	}
+	ret = -ENOMEM;
 	cr->rs.ops = &ccs_request_ops;
 	reqid = tmpl ? tmpl->reqid : ikesa_reqid(sa);
 	c = reqid ? childsa_new(&sa->local, sa->local_port, &sa->remote,
@@ -198,8 +209,10 @@ static int start(struct ikesa *sa, const struct childsa *tmpl,
 	}
 	request_children_add(&cr->children, c);
 	request_set(sa, &cr->rs);
+	sa->req.parallel = !rekey;
 	cr = NULL;
 out:
+	window_pop(sa);		/* made way for nothing: it comes back */
 	if (cr)
 		ccs_request_free(sa, &cr->rs);
 	if (cm) {

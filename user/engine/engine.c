@@ -27,6 +27,7 @@
 #include "engine/nat.h"
 #include "engine/notify_table.h"
 #include "engine/trap.h"
+#include "engine/window.h"
 
 /* Adding an exchange: one file and one line here. */
 static const struct exchange_ops *const exchanges[] = {
@@ -489,8 +490,7 @@ static void input_response(struct engine *e, const struct exchange_ops *x,
 	struct ikesa_plain plain = { NULL, 0 };
 
 	sa = engine_find_sa(e, we_init ? h->spi_i : h->spi_r, we_init);
-	if (!sa || !sa->req.active || sa->req.msg_id != h->msg_id ||
-	    sa->req.exchange != h->exchange)
+	if (!sa || !window_match(sa, h->msg_id, h->exchange))
 		return;
 	ikesa_touch(sa);
 	if (x->plain) {
@@ -508,6 +508,7 @@ static void input_response(struct engine *e, const struct exchange_ops *x,
 		m->chain = inner;
 		sa->last_heard = m->now;
 		peer_alt_heard(sa, m);
+		window_heard(sa, inner);
 		x->response(e, sa, m);
 		/* The window is free again: the next child, if one is due. */
 		children_next(sa, m->now);
@@ -526,6 +527,7 @@ static void input_request(struct engine *e, const struct exchange_ops *x,
 	struct ike_chain *inner;
 	struct ike_error err;
 	struct ikesa_plain plain = { NULL, 0 };
+	enum window_verdict verdict;
 	int ret;
 
 	if (x->plain) {
@@ -549,7 +551,8 @@ static void input_request(struct engine *e, const struct exchange_ops *x,
 	if (!sa || h->spi_i != sa->spi_i || h->spi_r != sa->spi_r)
 		return;
 	ikesa_touch(sa);
-	if (h->msg_id + 1 != sa->resp_next && h->msg_id != sa->resp_next)
+	verdict = window_verdict(sa, h->msg_id);
+	if (verdict == WINDOW_DROP)
 		return;		/* outside the window: drop (§2.3) */
 	inner = calloc(1, sizeof(*inner));
 	if (!inner)
@@ -564,15 +567,12 @@ static void input_request(struct engine *e, const struct exchange_ops *x,
 	 */
 	if (!mobike_update_elsewhere(sa, m, inner))
 		nat_follow(sa, m);
-	if (h->msg_id + 1 == sa->resp_next) {
+	if (verdict == WINDOW_AGAIN) {
 		/* A retransmission: answer from the cache, where it came from. */
-		if (sa->resp_buf)
-			ikesa_send_to(sa, m->local, m->local_port, m->remote,
-				      m->remote_port, sa->resp_buf,
-				      sa->resp_len);
+		window_replay(sa, h->msg_id, m);
 		goto out;
 	}
-	sa->resp_next++;
+	window_accept(sa, h->msg_id);
 	if (ret) {
 		if (err.notify == IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD)
 			ikesa_respond_notify_data(sa, h->exchange, h->msg_id,
@@ -585,6 +585,7 @@ static void input_request(struct engine *e, const struct exchange_ops *x,
 		goto out;
 	}
 	m->chain = inner;
+	window_heard(sa, inner);
 	x->request(e, sa, m);
 out:
 	ike_chain_free(inner);
@@ -754,7 +755,8 @@ uint64_t engine_sa_deadline(const struct ikesa *sa)
 	d = earliest(d, fragment_deadline(sa));
 	d = earliest(d, nat_deadline(sa));
 	if (sa->req.active)
-		return earliest(d, sa->req.deadline);
+		return earliest(d, earliest(sa->req.deadline,
+					    window_deadline(sa)));
 	if (sa->state != IKESA_ESTABLISHED)
 		return d;
 	if (sa->replaced)
@@ -890,6 +892,8 @@ void engine_sa_tick(struct ikesa *sa, uint64_t now)
 	children_expire(sa, now);
 	fragment_expire(sa, now);
 	nat_tick(sa, now);
+	/* The other new Child SAs' requests in flight (window.h). */
+	window_due(sa, now);
 	if (sa->req.active && now >= sa->req.deadline) {
 		/* A return-routability check gives up sooner (mif_move.h). */
 		if (mif_move_check_timeout(sa, now) ||

@@ -88,6 +88,8 @@ struct trap;
 
 /* Connections: the table grows as they are added, up to this many. */
 #define ENGINE_MAX_CONNS	16384
+/* The largest window of requests, ours or the peer's (window.h). */
+#define ENGINE_WINDOW_MAX	32
 /* Default: half-open IKE SAs from which on COOKIEs are demanded. */
 #define ENGINE_COOKIE_THRESHOLD	10
 /* How long a responder keeps an IKE SA that has not authenticated. */
@@ -320,6 +322,11 @@ struct engine {
 	 * beyond is refused (id_cap.c); 0: no limit.
 	 */
 	unsigned int max_ike_sas_per_id;
+	/*
+	 * Our window as responder, offered with SET_WINDOW_SIZE in IKE_AUTH
+	 * (window.h): 1 (or 0) offers nothing.
+	 */
+	unsigned int window_size;
 	struct cookie_secrets cookies;
 
 	unsigned long refused[ENGINE_REF_N];	/* requests, by reason */

@@ -13,6 +13,7 @@
 #include "engine/exchange.h"
 #include "engine/fragment.h"
 #include "engine/ike_sa.h"
+#include "engine/window.h"
 #include "ike/sk.h"
 
 #define IKE_UDP_PORT	500
@@ -289,7 +290,7 @@ static int take(struct ikesa *sa, const struct engine_msg *m,
 			    kind(response), h->msg_id, f->total, FRAGMENT_MAX);
 		return -EBADMSG;
 	}
-	if (!response && h->msg_id + 1 == sa->resp_next)
+	if (!response && window_verdict(sa, h->msg_id) == WINDOW_AGAIN)
 		return again(sa, m, f);
 	/* The window moved on: what was held of another message goes. */
 	r = sa->reasm[response];

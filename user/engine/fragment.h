@@ -95,7 +95,7 @@ size_t fragment_dgram_len(const uint8_t *buf, size_t len);
  * then decrypted into inner and plain as ikesa_decrypt() says. Returns
  * 0, -EBADMSG and -EINVAL as ikesa_decrypt() does, and -EINPROGRESS
  * for a fragment held or ignored. The first fragment of a request
- * already answered (m's message ID one below sa->resp_next) returns 0
+ * already answered (window_verdict() WINDOW_AGAIN) returns 0
  * with inner empty, once its ICV holds: the caller sends its response
  * again.
  */

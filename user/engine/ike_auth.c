@@ -19,6 +19,7 @@
 #include "engine/mif.h"
 #include "engine/mif_path.h"
 #include "engine/proposal.h"
+#include "engine/window.h"
 #include "ike/auth.h"
 #include "ike/id.h"
 #include "ike/notify.h"
@@ -40,6 +41,7 @@ struct auth_msg {
 	struct cfg_payload cfg;		/* CP: inner addresses */
 	struct mif_path_msg path;	/* MIF_CHILD_PATH */
 	struct mobike_payloads mobike;	/* MOBIKE_SUPPORTED, addresses */
+	struct window_payload window;	/* SET_WINDOW_SIZE */
 };
 
 /* Our IKE_AUTH request: the Child SAs it creates. */
@@ -186,6 +188,7 @@ int ike_auth_start(struct ikesa *sa, uint64_t now)
 			       &am->tsr, &am->mode, PROPOSAL_NO_DH);
 	mif_auth_offer(sa, &am->mif, &am->chain, now);
 	mobike_auth_offer(sa, &am->mobike, &am->chain);
+	window_offer(sa, &am->window, &am->chain);
 	mif_path_add(c, &am->path, &am->chain);
 	ret = ikesa_request(sa, now, IKE_EXCH_IKE_AUTH, &am->chain);
 	if (!ret) {
@@ -416,6 +419,7 @@ static void request(struct engine *e, struct ikesa *sa,
 	}
 	mif_auth_request(sa, m->chain, &am->mif, &am->chain, m->now);
 	mobike_auth_request(sa, m->chain, &am->mobike, &am->chain);
+	window_offer(sa, &am->window, &am->chain);
 	ikesa_established(sa, m->now, NULL);
 	/* No inner address to give: no Child SA, the IKE SA stands. */
 	notify = cfg_respond(sa, m->chain, &am->cfg, &am->chain);

@@ -17,6 +17,7 @@
 #include "engine/fragment.h"
 #include "engine/identity.h"
 #include "engine/mif_failover.h"
+#include "engine/window.h"
 #include "ike/sk.h"
 
 /*
@@ -409,6 +410,7 @@ void ikesa_destroy(struct ikesa *sa)
 	announce_down(sa);
 	request_free(sa, sa->req.state);
 	sa->req.state = NULL;
+	window_free(sa);
 	free(sa->peer_id);
 	fragment_free(sa);
 	cfg_release(sa);
@@ -586,17 +588,22 @@ void ikesa_send(struct ikesa *sa, const uint8_t *buf, size_t len)
 		      sa->remote_port, buf, len);
 }
 
-void ikesa_resend_request(struct ikesa *sa)
+void ikesa_resend(struct ikesa *sa, const struct ikesa_request *r)
 {
 	ikesa_touch(sa);	/* sent anew: its deadline, reset or not */
-	if (sa->req.away)
-		ikesa_send_to(sa, &sa->req.local,
-			      sa->req.lport ? sa->req.lport : sa->local_port,
-			      &sa->req.remote,
-			      sa->req.rport ? sa->req.rport : sa->remote_port,
-			      sa->req.buf, sa->req.len);
+	if (r->away)
+		ikesa_send_to(sa, &r->local,
+			      r->lport ? r->lport : sa->local_port,
+			      &r->remote,
+			      r->rport ? r->rport : sa->remote_port,
+			      r->buf, r->len);
 	else
-		ikesa_send(sa, sa->req.buf, sa->req.len);
+		ikesa_send(sa, r->buf, r->len);
+}
+
+void ikesa_resend_request(struct ikesa *sa)
+{
+	ikesa_resend(sa, &sa->req);
 }
 
 int ikesa_request(struct ikesa *sa, uint64_t now, uint8_t exchange,
@@ -633,6 +640,7 @@ int ikesa_request_to(struct ikesa *sa, uint64_t now, uint8_t exchange,
 	sa->req.state = NULL;
 	ikesa_touch(sa);
 	sa->req.active = true;
+	sa->req.parallel = false;
 	sa->req.exchange = exchange;
 	sa->req.msg_id = sa->req_next++;
 	sa->req.buf = buf;
@@ -657,7 +665,14 @@ void ikesa_request_done(struct ikesa *sa)
 	sa->req.state = NULL;
 	free_buf(&sa->req.buf, &sa->req.len);
 	sa->req.active = false;
+	sa->req.parallel = false;
 	sa->req.deadline = 0;
+	window_pop(sa);
+}
+
+void ikesa_response_forget(struct ikesa *sa, uint32_t msg_id)
+{
+	window_forget(sa, msg_id);
 }
 
 int ikesa_respond(struct ikesa *sa, uint8_t exchange, uint32_t msg_id,
@@ -679,9 +694,7 @@ int ikesa_respond_to(struct ikesa *sa, uint8_t exchange, uint32_t msg_id,
 	ret = ikesa_build(sa, exchange, true, msg_id, inner, &buf, &len);
 	if (ret)
 		return ret;
-	free(sa->resp_buf);
-	sa->resp_buf = buf;
-	sa->resp_len = len;
+	window_keep(sa, msg_id, buf, len);
 	ikesa_send_to(sa, local, lport, remote, rport, buf, len);
 	return 0;
 }

@@ -28,12 +28,14 @@
 #include "ike/notify.h"
 
 /*
- * Our one outstanding request (window size 1): what every exchange's
- * request has. What it is about, for its response handler, is the
- * exchange's own state (request.h).
+ * A request of ours in flight: what every exchange's request has. What
+ * it is about, for its response handler, is the exchange's own state
+ * (request.h). One at a time but for new Child SAs, which may fill the
+ * peer's window side by side (window.h).
  */
 struct ikesa_request {
 	bool active;
+	bool parallel;		/* a new Child SA's: others may join it */
 	uint8_t exchange;
 	uint32_t msg_id;
 	uint8_t *buf;
@@ -137,10 +139,21 @@ struct ikesa {
 	bool keyed;
 
 	uint32_t req_next;		/* message ID of our next request */
+	/*
+	 * Our request in flight, the one every exchange reads; with a
+	 * window above 1, the other new Child SAs' requests in flight
+	 * wait in parked (window.h), n_parked of room for max_parked.
+	 */
 	struct ikesa_request req;
-	uint32_t resp_next;		/* message ID of the next request */
+	struct ikesa_request *parked;
+	unsigned int n_parked, max_parked;
+	/* The peer's window (SET_WINDOW_SIZE) and ours; 0 is 1. */
+	unsigned int peer_window, resp_window;
+	uint32_t resp_next;		/* lowest request not yet processed */
 	uint8_t *resp_buf;		/* our last response, for replays */
 	size_t resp_len;
+	/* Our window above 1: the last resp_window responses (window.h). */
+	struct ikesa_response *resps;
 
 	uint64_t unique_delete_at;	/* ms; send a Delete of it once the
 					 * window is free (unique.c); 0: no */
@@ -330,6 +343,8 @@ int ikesa_request_to(struct ikesa *sa, uint64_t now, uint8_t exchange,
 		     const struct ip_addr *remote, uint16_t rport);
 /* Send our request in flight again, where it went. */
 void ikesa_resend_request(struct ikesa *sa);
+/* The same for request r of sa. */
+void ikesa_resend(struct ikesa *sa, const struct ikesa_request *r);
 /* Answer request msg_id; the answer is kept for replays. */
 int ikesa_respond(struct ikesa *sa, uint8_t exchange, uint32_t msg_id,
 		  const struct ike_chain *inner);
@@ -347,8 +362,16 @@ int ikesa_respond_notify(struct ikesa *sa, uint8_t exchange, uint32_t msg_id,
 int ikesa_respond_notify_data(struct ikesa *sa, uint8_t exchange,
 			      uint32_t msg_id, uint16_t type,
 			      const void *data, size_t len);
-/* The request got its answer: stop retransmitting. */
+/*
+ * The request got its answer: stop retransmitting. Another request of
+ * the window still in flight takes its place in sa->req.
+ */
 void ikesa_request_done(struct ikesa *sa);
+/*
+ * Request msg_id is answered later (or never): a retransmission of it
+ * meanwhile gets no response.
+ */
+void ikesa_response_forget(struct ikesa *sa, uint32_t msg_id);
 /* Send a message built by ikesa_build(): one datagram per fragment. */
 void ikesa_send(struct ikesa *sa, const uint8_t *buf, size_t len);
 /* The same, from local to remote instead of the IKE SA's pair. */

@@ -243,9 +243,7 @@ static void request(struct engine *e, struct ikesa *sa,
 	notify_dispatch(&ctx, m->chain);
 	if (ctx.defer) {
 		/* Answered later: a retransmission meanwhile gets nothing. */
-		free(sa->resp_buf);
-		sa->resp_buf = NULL;
-		sa->resp_len = 0;
+		ikesa_response_forget(sa, m->hdr->msg_id);
 	} else {
 		/* Where the request came from (a check reaches a new address). */
 		ikesa_respond_to(sa, IKE_EXCH_INFORMATIONAL, m->hdr->msg_id,

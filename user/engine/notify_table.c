@@ -25,6 +25,7 @@ static const struct notify_entry *const table[] = {
 	&notify_update_sa_addresses,
 	&notify_mif_alternates,
 	&notify_no_nats_allowed,
+	&notify_set_window_size,
 };
 
 #define N_ENTRIES	(sizeof(table) / sizeof(table[0]))

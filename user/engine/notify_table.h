@@ -105,5 +105,7 @@ extern const struct notify_entry notify_mobike_supported;
 extern const struct notify_entry notify_no_additional_addresses;
 extern const struct notify_entry notify_update_sa_addresses;
 extern const struct notify_entry notify_no_nats_allowed;
+/* window.c */
+extern const struct notify_entry notify_set_window_size;
 
 #endif

@@ -71,11 +71,17 @@ void request_children_free(struct ikesa *sa, struct request_children *l)
 	l->n = 0;
 }
 
-const struct request_children *request_children_of(const struct ikesa *sa)
+const struct request_children *
+request_children_in(const struct ikesa_request *r)
 {
-	const struct request_state *st = sa->req.state;
+	const struct request_state *st = r->state;
 
-	if (!sa->req.active || !st || !st->ops->children)
+	if (!r->active || !st || !st->ops->children)
 		return NULL;
 	return st->ops->children(st);
+}
+
+const struct request_children *request_children_of(const struct ikesa *sa)
+{
+	return request_children_in(&sa->req);
 }

@@ -73,6 +73,10 @@ void request_free_plain(struct ikesa *sa, struct request_state *st);
  * exchange, or NULL: for those who check the engine from outside.
  */
 const struct request_children *request_children_of(const struct ikesa *sa);
+/* The same of request r of sa (sa->req or one in the window). */
+struct ikesa_request;
+const struct request_children *
+request_children_in(const struct ikesa_request *r);
 
 /*
  * The most Child SAs one request creates: every child of a connection

@@ -23,8 +23,6 @@ static const char *check(const struct ike_notify *n)
 		       "COOKIE2 not 8 to 64 bytes";
 	case IKE_N_INVALID_KE_PAYLOAD:
 		return len == 2 ? NULL : "INVALID_KE_PAYLOAD data not 2 bytes";
-	case IKE_N_SET_WINDOW_SIZE:
-		return len == 4 ? NULL : "SET_WINDOW_SIZE data not 4 bytes";
 	case IKE_N_ADDITIONAL_IP4_ADDRESS:
 		return len == 4 ? NULL : "ADDITIONAL_IP4_ADDRESS not 4 bytes";
 	case IKE_N_ADDITIONAL_IP6_ADDRESS:

@@ -27,9 +27,10 @@ struct ike_notify {
 /*
  * Besides the SPI size, the data length of the types whose data has a
  * fixed shape is checked: NAT detection hashes (20), COOKIE (1..64),
- * COOKIE2 (8..64), INVALID_KE_PAYLOAD (2), SET_WINDOW_SIZE (4),
- * ADDITIONAL_IP4/IP6_ADDRESS (4/16), UNSUPPORTED_CRITICAL_PAYLOAD (1)
- * and SIGNATURE_HASH_ALGORITHMS (a list of 16-bit identifiers).
+ * COOKIE2 (8..64), INVALID_KE_PAYLOAD (2), ADDITIONAL_IP4/IP6_ADDRESS
+ * (4/16), UNSUPPORTED_CRITICAL_PAYLOAD (1) and SIGNATURE_HASH_ALGORITHMS
+ * (a list of 16-bit identifiers). SET_WINDOW_SIZE's is its reader's
+ * (ike/window.h): a malformed one is ignored, not the message.
  */
 int ike_notify_parse(struct ike_notify *n, struct ike_reader *r,
 		     struct ike_error *err);

@@ -1262,6 +1262,21 @@ static void memory_and_cap(void **state)
 	one_error(CONN_A "lock_memory = no\n", 5, "lock_memory");
 }
 
+/* window_size of [mifd]: 1 by default, 1..32. */
+static void window_size(void **state)
+{
+	struct conf *c = load_ok(minimal);
+
+	assert_int_equal(c->window_size, 1);
+	conf_free(c);
+	c = load_ok("[mifd]\nwindow_size = 32\n\n" CONN_A);
+	assert_int_equal(c->window_size, 32);
+	conf_free(c);
+	one_error("[mifd]\nwindow_size = 0\n", 2,
+		  "window_size: \"0\" is not a number from 1");
+	one_error("[mifd]\nwindow_size = 33\n", 2, "window_size: \"33\"");
+}
+
 /* control_group names a group; its gid is kept. */
 static void control_group(void **state)
 {
@@ -1787,6 +1802,7 @@ int main(void)
 		cmocka_unit_test(psk_length),
 		cmocka_unit_test(control_group),
 		cmocka_unit_test(memory_and_cap),
+		cmocka_unit_test(window_size),
 		cmocka_unit_test(interfaces),
 		cmocka_unit_test_setup_teardown(rsa_sha1, pki_setup,
 						pki_teardown),
