@@ -46,11 +46,9 @@ trap _mifd_interop_cleanup EXIT
 # quiet NS: no reverse-path filter (tunnelled traffic comes in on another
 # pair than its inner source's route), secondaries outlive their primary.
 quiet() {
-	local k
-	for k in all default; do
-		ip netns exec "$1" sysctl -qw "net.ipv4.conf.$k.rp_filter=0" || return 1
-	done
-	ip netns exec "$1" sysctl -qw net.ipv4.conf.all.promote_secondaries=1
+	ip netns exec "$1" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
+		net.ipv4.conf.default.rp_filter=0 \
+		net.ipv4.conf.all.promote_secondaries=1
 }
 
 # section CONN ME PEER MY_ID PEER_ID INTERFACES LINE...: one [conn].
@@ -155,10 +153,15 @@ inner() {
 }
 
 # counters NS: "NAME PACKETS" of each of NS's ESP counters, in one call
-# (each process is slow under emulation).
+# (each process is slow under emulation), nft's text read by bash.
 counters() {
-	ip netns exec "$1" nft -j list counters table inet fig1 |
-		jq -r '.nftables[] | select(.counter) | "\(.counter.name) \(.counter.packets)"'
+	local k v _ name=
+	while read -r k v _; do
+		case $k in
+		counter) name=$v ;;
+		packets) echo "$name $v" ;;
+		esac
+	done < <(ip netns exec "$1" nft list counters table inet fig1)
 }
 
 # esp_only NS I CMD...: CMD's traffic is ESP both ways on NS's mifI, and
@@ -199,7 +202,7 @@ no_errors() {
 # --- 1. another peer: A and B on SG's addresses ------------------------------
 
 peers_setup() {
-	local i x n
+	local i x n k
 	T=$(mifd_tmpdir)/scope
 	mkdir -p "$T" || return 1
 	A_SOCK=$T/a.sock
@@ -207,26 +210,35 @@ peers_setup() {
 	SG_SOCK=$T/sg.sock
 	make_netns A && make_netns B && make_netns SG || return 1
 	quiet "$A" && quiet "$B" && quiet "$SG" || return 1
+	# One ip process per namespace and step (ip -batch): under emulation
+	# each process costs a tenth of a second or more.
 	for i in 0 1 2; do
-		ip -n "$SG" link add "br$i" type bridge &&
-			ip -n "$SG" addr add "10.88.$i.2/24" dev "br$i" &&
-			ip -n "$SG" link set "br$i" up || return 1
-		for x in a b; do
-			if [ $x = a ]; then n=$A; else n=$B; fi
-			ip -n "$n" link add "mif$i" type veth peer name "$x$i" netns "$SG" &&
-				ip -n "$SG" link set "$x$i" master "br$i" &&
-				ip -n "$SG" link set "$x$i" up &&
-				ip -n "$n" link set "mif$i" up || return 1
-		done
-		ip -n "$A" addr add "10.88.$i.1/24" dev "mif$i" &&
-			ip -n "$B" addr add "10.88.$i.3/24" dev "mif$i" || return 1
+		echo "link add br$i type bridge"
+		echo "addr add 10.88.$i.2/24 dev br$i"
+		echo "link set br$i up"
+	done | ip -n "$SG" -batch - || return 1
+	for x in a b; do
+		if [ $x = a ]; then n=$A k=1; else n=$B k=3; fi
+		for i in 0 1 2; do
+			echo "link add mif$i type veth peer name $x$i netns $SG"
+			echo "addr add 10.88.$i.$k/24 dev mif$i"
+			echo "link set mif$i up"
+		done | ip -n "$n" -batch - || return 1
 	done
-	ip -n "$SG" addr add 10.99.0.1/32 dev lo &&
-		ip -n "$SG" addr add 10.99.0.2/32 dev lo &&
-		ip -n "$A" route add 10.99.0.0/24 via 10.88.0.2 &&
-		ip -n "$B" route add 10.99.0.0/24 via 10.88.0.2 &&
-		ip -n "$SG" route add 10.9.0.0/24 via 10.88.0.1 &&
-		ip -n "$SG" route add 10.10.0.0/24 via 10.88.0.3 || return 1
+	{
+		for i in 0 1 2; do
+			for x in a b; do
+				echo "link set $x$i master br$i"
+				echo "link set $x$i up"
+			done
+		done
+		echo "addr add 10.99.0.1/32 dev lo"
+		echo "addr add 10.99.0.2/32 dev lo"
+		echo "route add 10.9.0.0/24 via 10.88.0.1"
+		echo "route add 10.10.0.0/24 via 10.88.0.3"
+	} | ip -n "$SG" -batch - || return 1
+	ip -n "$A" route add 10.99.0.0/24 via 10.88.0.2 &&
+		ip -n "$B" route add 10.99.0.0/24 via 10.88.0.2 || return 1
 	esp_counters "$A" && esp_counters "$B" || return 1
 	{
 		header
@@ -379,18 +391,23 @@ twice_setup() {
 	SG_SOCK=$T/sg.sock
 	make_netns EU && make_netns SG || return 1
 	quiet "$EU" && quiet "$SG" || return 1
+	# One ip process per namespace and step, as in peers_setup.
 	for i in 0 1 2; do
-		ip -n "$EU" link add "mif$i" type veth peer name "pmif$i" netns "$SG" &&
-			ip -n "$EU" addr add "10.88.$i.1/24" dev "mif$i" &&
-			ip -n "$SG" addr add "10.88.$i.2/24" dev "pmif$i" &&
-			ip -n "$EU" link set "mif$i" up &&
-			ip -n "$SG" link set "pmif$i" up || return 1
-	done
-	ip -n "$SG" addr add 10.99.0.1/32 dev lo &&
-		ip -n "$SG" addr add 10.99.0.2/32 dev lo &&
-		ip -n "$EU" route add 10.99.0.0/24 via 10.88.0.2 &&
-		ip -n "$SG" route add 10.9.0.0/24 via 10.88.0.1 &&
-		ip -n "$SG" route add 10.10.0.0/24 via 10.88.0.1 || return 1
+		echo "link add mif$i type veth peer name pmif$i netns $SG"
+		echo "addr add 10.88.$i.1/24 dev mif$i"
+		echo "link set mif$i up"
+	done | ip -n "$EU" -batch - || return 1
+	{
+		for i in 0 1 2; do
+			echo "addr add 10.88.$i.2/24 dev pmif$i"
+			echo "link set pmif$i up"
+		done
+		echo "addr add 10.99.0.1/32 dev lo"
+		echo "addr add 10.99.0.2/32 dev lo"
+		echo "route add 10.9.0.0/24 via 10.88.0.1"
+		echo "route add 10.10.0.0/24 via 10.88.0.1"
+	} | ip -n "$SG" -batch - || return 1
+	ip -n "$EU" route add 10.99.0.0/24 via 10.88.0.2 || return 1
 	esp_counters "$EU" || return 1
 	{
 		header
