@@ -137,7 +137,7 @@ keep() {
 # same NAME NS SOCK CONN: both still as keep found them.
 same() {
 	local b
-	b=$(cat "$T/$1.block")
+	read -r b <"$T/$1.block"
 	diff -u "$T/$1.kernel" <(kernel_block "$2" "$b") ||
 		{ echo "$1: the kernel's SAs or policies of block $b changed"; return 1; }
 	diff -u "$T/$1.view" <(view "$2" "$3" "$4") ||
@@ -150,6 +150,36 @@ inner() {
 		select(.conn == \"$3\" and .state == \"established\") |
 		.children[] | select(.installed and .local == \"$4\") |
 		.local_ts[0]][0] | sub(\"/32$\"; \"\")"
+}
+
+# inners NS SOCK CONN VAR: VAR[LOCAL] is the inner address of CONN's
+# Child SA on LOCAL (the first, as inner), for each LOCAL, from one list.
+inners() {
+	local -n _in=$4
+	local l a
+	_in=()
+	while read -r l a; do
+		[ -n "${_in[$l]:-}" ] || _in[$l]=$a
+	done < <(mifd_ctl "$1" "$2" -j ike list | jq -r ".ike_sas[] |
+		select(.conn == \"$3\" and .state == \"established\") |
+		.children[] | select(.installed) |
+		\"\\(.local) \\(.local_ts[0] | sub(\"/32$\"; \"\"))\"")
+	[ ${#_in[@]} -gt 0 ]
+}
+
+# talks_all NS SOCK CONN DST LOCAL...: talks for each LOCAL (on mifI, I
+# its place in the list), the inner addresses from one list.
+talks_all() {
+	local ns=$1 sock=$2 conn=$3 dst=$4 i=0 l
+	local -A src=()
+	shift 4
+	inners "$ns" "$sock" "$conn" src || { echo "$conn: no Child SA"; return 1; }
+	for l in "$@"; do
+		[ -n "${src[$l]:-}" ] || { echo "$conn: no Child SA on $l"; return 1; }
+		esp_only "$ns" "$i" ip netns exec "$ns" ping -q -c 3 -i 0.2 -W 2 \
+			-I "${src[$l]}" "$dst" || return 1
+		i=$((i + 1))
+	done
 }
 
 # counters NS: "NAME PACKETS" of each of NS's ESP counters, in one call
@@ -290,11 +320,8 @@ peers_up() {
 
 # B is as it was, in SG's kernel and its own, and talks on each pair.
 b_untouched() {
-	local i
-	same sg-b "$SG" "$SG_SOCK" b && same b "$B" "$B_SOCK" b || return 1
-	for i in 0 1 2; do
-		talks "$B" "$B_SOCK" b "10.88.$i.3" "$i" 10.99.0.2 || return 1
-	done
+	same sg-b "$SG" "$SG_SOCK" b && same b "$B" "$B_SOCK" b &&
+		talks_all "$B" "$B_SOCK" b 10.99.0.2 10.88.0.3 10.88.1.3 10.88.2.3
 }
 
 a_moves() {
@@ -454,11 +481,8 @@ twice_up() {
 
 # b is as it was in both kernels, and talks on each pair.
 b_same() {
-	local i
-	same sg-b "$SG" "$SG_SOCK" b && same eu-b "$EU" "$EU_SOCK" b || return 1
-	for i in 0 1 2; do
-		talks "$EU" "$EU_SOCK" b "10.88.$i.1" "$i" 10.99.0.2 || return 1
-	done
+	same sg-b "$SG" "$SG_SOCK" b && same eu-b "$EU" "$EU_SOCK" b &&
+		talks_all "$EU" "$EU_SOCK" b 10.99.0.2 10.88.0.1 10.88.1.1 10.88.2.1
 }
 
 twice_moves() {
