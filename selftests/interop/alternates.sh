@@ -70,27 +70,36 @@ topology() {
 	local i
 	ksft_cleanup >/dev/null 2>&1
 	make_netns EU && make_netns SG || return 1
-	for i in 0 1 2; do
-		ip -n "$EU" link add "mif$i" type veth peer name "pmif$i" netns "$SG" &&
-			ip -n "$EU" addr add "10.88.$i.1/24" dev "mif$i" &&
-			ip -n "$SG" addr add "10.88.$i.2/24" dev "pmif$i" &&
-			ip -n "$EU" link set "mif$i" up &&
-			ip -n "$SG" link set "pmif$i" up || return 1
-	done
-	ip -n "$EU" link set lo up && ip -n "$SG" link set lo up &&
-		ip -n "$EU" addr add 10.9.0.1/32 dev lo &&
-		ip -n "$SG" addr add 10.99.0.1/32 dev lo &&
-		ip -n "$EU" route add 10.99.0.0/24 dev mif0 &&
-		ip -n "$EU" route add 10.99.0.0/24 dev mif1 metric 100 &&
-		ip -n "$EU" route add 10.99.0.0/24 dev mif2 metric 200 &&
-		ip -n "$SG" route add 10.9.0.0/24 dev pmif0 &&
-		ip -n "$SG" route add 10.9.0.0/24 dev pmif1 metric 100 &&
-		ip -n "$SG" route add 10.9.0.0/24 dev pmif2 metric 200 &&
-		ip -n "$EU" route add 10.88.0.0/24 dev mif1 metric 100 &&
-		ip -n "$SG" route add 10.88.0.0/24 dev pmif1 metric 100 || return 1
+	# One ip process per namespace (ip -batch): under emulation each
+	# process costs a tenth of a second or more.
+	{
+		for i in 0 1 2; do
+			echo "link add mif$i type veth peer name pmif$i netns $SG"
+			echo "addr add 10.88.$i.1/24 dev mif$i"
+			echo "link set mif$i up"
+		done
+		echo "link set lo up"
+		echo "addr add 10.9.0.1/32 dev lo"
+		echo "route add 10.99.0.0/24 dev mif0"
+		echo "route add 10.99.0.0/24 dev mif1 metric 100"
+		echo "route add 10.99.0.0/24 dev mif2 metric 200"
+		echo "route add 10.88.0.0/24 dev mif1 metric 100"
+	} | ip -n "$EU" -batch - || return 1
+	{
+		for i in 0 1 2; do
+			echo "addr add 10.88.$i.2/24 dev pmif$i"
+			echo "link set pmif$i up"
+		done
+		echo "link set lo up"
+		echo "addr add 10.99.0.1/32 dev lo"
+		echo "route add 10.9.0.0/24 dev pmif0"
+		echo "route add 10.9.0.0/24 dev pmif1 metric 100"
+		echo "route add 10.9.0.0/24 dev pmif2 metric 200"
+		echo "route add 10.88.0.0/24 dev pmif1 metric 100"
+	} | ip -n "$SG" -batch - || return 1
 	for i in EU SG; do
-		ip netns exec "${!i}" sysctl -qw net.ipv4.conf.all.rp_filter=0
-		ip netns exec "${!i}" sysctl -qw net.ipv4.conf.all.ignore_routes_with_linkdown=1
+		ip netns exec "${!i}" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
+			net.ipv4.conf.all.ignore_routes_with_linkdown=1
 	done
 	esp_counters "$EU"
 }

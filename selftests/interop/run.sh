@@ -40,6 +40,13 @@
 # it to NNN-FILE.sh.done. run.sh --list prints the default list's file
 # names, one a line, to fill DIR.
 #
+# --list prints them longest first, by the times in took[] below (seconds
+# per file in a loaded make check): the VMs take files in that order, and
+# a long file taken last would run alone while the other VMs sit idle
+# (longest first, each VM ends within about one short file of the others).
+# A file not in took[] comes first, as if it were long, until it is
+# measured; the list itself, and a run without a queue, keep their order.
+#
 # Each file's cases are followed by "# FILE took N s".
 #
 # Exit status: 0 when every case passed or was skipped, 1 otherwise.
@@ -98,8 +105,25 @@ else
 	[ -x "$dir/ike_rekey.sh" ] && files+=("$dir/ike_rekey.sh")
 	[ -x "$dir/window.sh" ] && files+=("$dir/window.sh")
 fi
+# Seconds per file, from "# FILE took N s" of a loaded make check (two
+# interop VMs beside the debug VM), for --list's order: refresh them when
+# a file's time changes much.
+declare -A took=(
+	[scope]=601 [alternates]=379 [fig8v6]=365 [charon]=363
+	[scope_twice]=324 [del]=258 [nat_mobike]=255 [child_up]=224
+	[mifd]=208 [alt]=199 [faults]=190 [reconnect]=176 [peer_dead]=173
+	[drop]=173 [fig4]=151 [backend_iface]=121 [refuse]=120 [fig8]=120
+	[fig1]=114 [forged]=109 [fig7]=100 [dn]=99 [nat]=95 [frag]=95
+	[families]=92 [fig2]=88 [fig10]=88 [trap]=79 [announce]=79
+	[mobike]=77 [fig3]=77 [fallback]=73 [fig13]=72 [fig11]=72 [fig6]=71
+	[fig12]=53 [children]=47 [retry]=43 [charon_vip]=39 [vip]=38
+	[iface]=10
+)
 if [ -n "$list" ]; then
-	for f in "${files[@]}"; do echo "${f##*/}"; done
+	for f in "${files[@]}"; do
+		f=${f##*/}
+		echo "${took[${f%.sh}]:-100000} $f"
+	done | sort -s -k1,1nr | cut -d' ' -f2
 	exit 0
 fi
 

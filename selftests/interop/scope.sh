@@ -46,11 +46,9 @@ trap _mifd_interop_cleanup EXIT
 # quiet NS: no reverse-path filter (tunnelled traffic comes in on another
 # pair than its inner source's route), secondaries outlive their primary.
 quiet() {
-	local k
-	for k in all default; do
-		ip netns exec "$1" sysctl -qw "net.ipv4.conf.$k.rp_filter=0" || return 1
-	done
-	ip netns exec "$1" sysctl -qw net.ipv4.conf.all.promote_secondaries=1
+	ip netns exec "$1" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
+		net.ipv4.conf.default.rp_filter=0 \
+		net.ipv4.conf.all.promote_secondaries=1
 }
 
 # section CONN ME PEER MY_ID PEER_ID INTERFACES LINE...: one [conn].
@@ -139,7 +137,7 @@ keep() {
 # same NAME NS SOCK CONN: both still as keep found them.
 same() {
 	local b
-	b=$(cat "$T/$1.block")
+	read -r b <"$T/$1.block"
 	diff -u "$T/$1.kernel" <(kernel_block "$2" "$b") ||
 		{ echo "$1: the kernel's SAs or policies of block $b changed"; return 1; }
 	diff -u "$T/$1.view" <(view "$2" "$3" "$4") ||
@@ -154,11 +152,46 @@ inner() {
 		.local_ts[0]][0] | sub(\"/32$\"; \"\")"
 }
 
+# inners NS SOCK CONN VAR: VAR[LOCAL] is the inner address of CONN's
+# Child SA on LOCAL (the first, as inner), for each LOCAL, from one list.
+inners() {
+	local -n _in=$4
+	local l a
+	_in=()
+	while read -r l a; do
+		[ -n "${_in[$l]:-}" ] || _in[$l]=$a
+	done < <(mifd_ctl "$1" "$2" -j ike list | jq -r ".ike_sas[] |
+		select(.conn == \"$3\" and .state == \"established\") |
+		.children[] | select(.installed) |
+		\"\\(.local) \\(.local_ts[0] | sub(\"/32$\"; \"\"))\"")
+	[ ${#_in[@]} -gt 0 ]
+}
+
+# talks_all NS SOCK CONN DST LOCAL...: talks for each LOCAL (on mifI, I
+# its place in the list), the inner addresses from one list.
+talks_all() {
+	local ns=$1 sock=$2 conn=$3 dst=$4 i=0 l
+	local -A src=()
+	shift 4
+	inners "$ns" "$sock" "$conn" src || { echo "$conn: no Child SA"; return 1; }
+	for l in "$@"; do
+		[ -n "${src[$l]:-}" ] || { echo "$conn: no Child SA on $l"; return 1; }
+		esp_only "$ns" "$i" ip netns exec "$ns" ping -q -c 3 -i 0.2 -W 2 \
+			-I "${src[$l]}" "$dst" || return 1
+		i=$((i + 1))
+	done
+}
+
 # counters NS: "NAME PACKETS" of each of NS's ESP counters, in one call
-# (each process is slow under emulation).
+# (each process is slow under emulation), nft's text read by bash.
 counters() {
-	ip netns exec "$1" nft -j list counters table inet fig1 |
-		jq -r '.nftables[] | select(.counter) | "\(.counter.name) \(.counter.packets)"'
+	local k v _ name=
+	while read -r k v _; do
+		case $k in
+		counter) name=$v ;;
+		packets) echo "$name $v" ;;
+		esac
+	done < <(ip netns exec "$1" nft list counters table inet fig1)
 }
 
 # esp_only NS I CMD...: CMD's traffic is ESP both ways on NS's mifI, and
@@ -199,7 +232,7 @@ no_errors() {
 # --- 1. another peer: A and B on SG's addresses ------------------------------
 
 peers_setup() {
-	local i x n
+	local i x n k
 	T=$(mifd_tmpdir)/scope
 	mkdir -p "$T" || return 1
 	A_SOCK=$T/a.sock
@@ -207,26 +240,35 @@ peers_setup() {
 	SG_SOCK=$T/sg.sock
 	make_netns A && make_netns B && make_netns SG || return 1
 	quiet "$A" && quiet "$B" && quiet "$SG" || return 1
+	# One ip process per namespace and step (ip -batch): under emulation
+	# each process costs a tenth of a second or more.
 	for i in 0 1 2; do
-		ip -n "$SG" link add "br$i" type bridge &&
-			ip -n "$SG" addr add "10.88.$i.2/24" dev "br$i" &&
-			ip -n "$SG" link set "br$i" up || return 1
-		for x in a b; do
-			if [ $x = a ]; then n=$A; else n=$B; fi
-			ip -n "$n" link add "mif$i" type veth peer name "$x$i" netns "$SG" &&
-				ip -n "$SG" link set "$x$i" master "br$i" &&
-				ip -n "$SG" link set "$x$i" up &&
-				ip -n "$n" link set "mif$i" up || return 1
-		done
-		ip -n "$A" addr add "10.88.$i.1/24" dev "mif$i" &&
-			ip -n "$B" addr add "10.88.$i.3/24" dev "mif$i" || return 1
+		echo "link add br$i type bridge"
+		echo "addr add 10.88.$i.2/24 dev br$i"
+		echo "link set br$i up"
+	done | ip -n "$SG" -batch - || return 1
+	for x in a b; do
+		if [ $x = a ]; then n=$A k=1; else n=$B k=3; fi
+		for i in 0 1 2; do
+			echo "link add mif$i type veth peer name $x$i netns $SG"
+			echo "addr add 10.88.$i.$k/24 dev mif$i"
+			echo "link set mif$i up"
+		done | ip -n "$n" -batch - || return 1
 	done
-	ip -n "$SG" addr add 10.99.0.1/32 dev lo &&
-		ip -n "$SG" addr add 10.99.0.2/32 dev lo &&
-		ip -n "$A" route add 10.99.0.0/24 via 10.88.0.2 &&
-		ip -n "$B" route add 10.99.0.0/24 via 10.88.0.2 &&
-		ip -n "$SG" route add 10.9.0.0/24 via 10.88.0.1 &&
-		ip -n "$SG" route add 10.10.0.0/24 via 10.88.0.3 || return 1
+	{
+		for i in 0 1 2; do
+			for x in a b; do
+				echo "link set $x$i master br$i"
+				echo "link set $x$i up"
+			done
+		done
+		echo "addr add 10.99.0.1/32 dev lo"
+		echo "addr add 10.99.0.2/32 dev lo"
+		echo "route add 10.9.0.0/24 via 10.88.0.1"
+		echo "route add 10.10.0.0/24 via 10.88.0.3"
+	} | ip -n "$SG" -batch - || return 1
+	ip -n "$A" route add 10.99.0.0/24 via 10.88.0.2 &&
+		ip -n "$B" route add 10.99.0.0/24 via 10.88.0.2 || return 1
 	esp_counters "$A" && esp_counters "$B" || return 1
 	{
 		header
@@ -278,11 +320,8 @@ peers_up() {
 
 # B is as it was, in SG's kernel and its own, and talks on each pair.
 b_untouched() {
-	local i
-	same sg-b "$SG" "$SG_SOCK" b && same b "$B" "$B_SOCK" b || return 1
-	for i in 0 1 2; do
-		talks "$B" "$B_SOCK" b "10.88.$i.3" "$i" 10.99.0.2 || return 1
-	done
+	same sg-b "$SG" "$SG_SOCK" b && same b "$B" "$B_SOCK" b &&
+		talks_all "$B" "$B_SOCK" b 10.99.0.2 10.88.0.3 10.88.1.3 10.88.2.3
 }
 
 a_moves() {
@@ -437,11 +476,8 @@ twice_up() {
 
 # b is as it was in both kernels, and talks on each pair.
 b_same() {
-	local i
-	same sg-b "$SG" "$SG_SOCK" b && same eu-b "$EU" "$EU_SOCK" b || return 1
-	for i in 0 1 2; do
-		talks "$EU" "$EU_SOCK" b "10.88.$i.1" "$i" 10.99.0.2 || return 1
-	done
+	same sg-b "$SG" "$SG_SOCK" b && same eu-b "$EU" "$EU_SOCK" b &&
+		talks_all "$EU" "$EU_SOCK" b 10.99.0.2 10.88.0.1 10.88.1.1 10.88.2.1
 }
 
 twice_moves() {
