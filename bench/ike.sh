@@ -77,7 +77,8 @@
 # bounds each wait; MIF_BENCH_WINDOW (default 100, 0: no bound) the set-ups
 # in flight; MIF_BENCH_FLOOR_SECONDS (default 3) the CPU time of each floor
 # row;
-# MIF_BENCH_AUTH="psk ecdsa" (the default) chooses the rows;
+# MIF_BENCH_AUTH="psk ecdsa" (the default) chooses the rows,
+# MIF_BENCH_METHODS="mifd charon" (the default) the daemons;
 # MIF_BENCH_ROUNDS (default 3): each figure is the median of that many runs,
 # mifd and charon taking turns, each run with freshly started daemons (QEMU's
 # software emulation makes single runs vary by a factor of two or more).
@@ -94,6 +95,7 @@ window=${MIF_BENCH_WINDOW:-100}
 floor_seconds=${MIF_BENCH_FLOOR_SECONDS:-3}
 [[ $window =~ ^[0-9]+$ ]] || { echo "bench: MIF_BENCH_WINDOW must be 0 or more" >&2; exit 2; }
 read -r -a auths <<<"${MIF_BENCH_AUTH:-psk ecdsa}"
+read -r -a methods <<<"${MIF_BENCH_METHODS:-mifd charon}"
 rounds=${MIF_BENCH_ROUNDS:-3}
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "bench: MIF_BENCH_ROUNDS must be 1 or more" >&2; exit 2; }
 UP=$REPO_DIR/build/bench/ike_up
@@ -103,6 +105,9 @@ IKE=aes256gcm16-prfsha256-x25519 ESP=aes256gcm16
 PSK=0x6d69662d62656e63682d696b652d7365742d7570
 for a in "${auths[@]}"; do
 	case $a in psk | ecdsa) ;; *) echo "bench: MIF_BENCH_AUTH: psk, ecdsa: $a" >&2; exit 2 ;; esac
+done
+for m in "${methods[@]}"; do
+	case $m in mifd | charon) ;; *) echo "bench: MIF_BENCH_METHODS: mifd, charon: $m" >&2; exit 2 ;; esac
 done
 for n in "${sizes[@]}"; do
 	[[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le 60000 ] ||
@@ -367,15 +372,19 @@ run_mifd() {
 # ---- charon ----
 
 # charon_lib.sh's strongswan.conf, with logging at level 0, the
-# retransmission timers of the mifd configuration, no half-open limits, and
-# reuse_ikesa = no: with the same identities on every connection (ecdsa),
-# charon would otherwise add the Child SAs to the first IKE SA by
-# CREATE_CHILD_SA instead of setting up an IKE SA for each.
+# retransmission timers of the mifd configuration, no half-open limits,
+# half-open IKE SAs kept 30 s as mifd keeps them (and charon by default;
+# charon_lib.sh's 10 s lost 22 of 1,000 IKE SAs under load), the IKE SA
+# table hashed (see above), and reuse_ikesa = no: with the same identities
+# on every connection (ecdsa), charon would otherwise add the Child SAs to
+# the first IKE SA by CREATE_CHILD_SA instead of setting up an IKE SA for
+# each.
 eval "$(declare -f _charon_write_conf | sed '1s/_charon_write_conf/_charon_write_conf_lib/')"
 _charon_write_conf() {
 	_charon_write_conf_lib "$@"
 	sed -i -e 's/^\(\t*\)\(default\|ike\|cfg\|knl\|chd\|net\|enc\) = [0-9]*$/\1\2 = 0/' \
 		-e 's/^\(\t*\)retransmit_tries = .*/\1retransmit_tries = 5/' \
+		-e 's/^\(\t*\)half_open_timeout = .*/\1half_open_timeout = 30/' \
 		-e 's/^\(\t*\)retransmit_base = .*/\1retransmit_base = 2\n\1cookie_threshold = 1000000\n\1block_threshold = 1000000\n\1reuse_ikesa = no\n\1ikesa_table_size = 4096\n\1ikesa_table_segments = 4/' \
 		"$1/strongswan.conf"
 }
@@ -463,11 +472,14 @@ for n in "${sizes[@]}"; do
 	for auth in "${auths[@]}"; do
 		for ((round = 1; round <= rounds; round++)); do
 			echo "# N=$n $auth, round $round of $rounds ($(date +%T))" >&2
-			if [ $((round % 2)) -eq 1 ]; then
-				run_mifd "$n"; run_charon "$n"
-			else
-				run_charon "$n"; run_mifd "$n"
-			fi
+			# Taking turns: the odd rounds in MIF_BENCH_METHODS' order.
+			order=()
+			for m in "${methods[@]}"; do
+				if [ $((round % 2)) -eq 1 ]; then order+=("$m"); else order=("$m" "${order[@]}"); fi
+			done
+			for m in "${order[@]}"; do
+				"run_$m" "$n"
+			done
 		done
 	done
 done
