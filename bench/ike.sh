@@ -43,11 +43,12 @@
 # With N = 100 that is all at once, as always; at N = 1,000 and 10,000 it
 # keeps the queues in front of both daemons as deep as at 100, so that the
 # rows compare a daemon holding 100, 1,000 or 10,000 IKE SAs and not queues
-# that grow with N (all 10,000 at once: the last requests wait minutes
-# behind the others, are retransmitted every few seconds, and the responders'
-# half-open IKE SAs time out, charon's after the 10 s of charon_lib.sh, mifd's
-# after 30 s). What else the large rows need, for both daemons alike:
+# that grow with N (with all 10,000 at once the last requests would wait
+# minutes behind the others, be retransmitted every few seconds, give up
+# after 63 s, and the responders' half-open IKE SAs would time out after
+# 30 s). What else the large rows need, for both daemons alike:
 # mifd's half_open_max lifted (default 1000) beside half_open_max_peer;
+# charon's half-open IKE SAs kept 30 s as mifd's (charon_lib.sh's 10 s);
 # charon's IKE SA table hashed (ikesa_table_size 4096 in 4 segments, the
 # tuning strongSwan documents for many SAs, instead of its default single
 # list); UDP receive buffers of 8 MiB (net.core.rmem_default and rmem_max,
@@ -72,7 +73,8 @@
 # Build on the host first (the VM's root is read-only), then run in the VM:
 #   make && make -C bench
 #   tools/vm/run -m 3072 -t 1800 -- bench/ike.sh [N...]     (default N: 100)
-# (10 to 15 minutes under QEMU: 12 daemon pairs started, charon slowly)
+# (10 to 15 minutes under QEMU: 12 daemon pairs started, charon slowly;
+# one PSK round at N = 100 and 1,000 took 18 minutes on a loaded host)
 # Environment: MIF_BENCH_TIMEOUT=SECONDS (default 600, or N / 5 if more)
 # bounds each wait; MIF_BENCH_WINDOW (default 100, 0: no bound) the set-ups
 # in flight; MIF_BENCH_FLOOR_SECONDS (default 3) the CPU time of each floor
