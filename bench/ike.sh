@@ -376,7 +376,7 @@ run_mifd() {
 # charon_lib.sh's strongswan.conf, with logging at level 0, the
 # retransmission timers of the mifd configuration, no half-open limits,
 # half-open IKE SAs kept 30 s as mifd keeps them (and charon by default;
-# charon_lib.sh's 10 s lost 22 of 1,000 IKE SAs under load), the IKE SA
+# charon_lib.sh's 10 s is a test's setting), the IKE SA
 # table hashed (see above), and reuse_ikesa = no: with the same identities
 # on every connection (ecdsa), charon would otherwise add the Child SAs to
 # the first IKE SA by CREATE_CHILD_SA instead of setting up an IKE SA for
