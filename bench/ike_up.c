@@ -3,8 +3,8 @@
  * ike_up: initiate N IKE SAs through a daemon's control socket and time
  * until every one has its first Child SA in the kernel, for bench/ike.sh.
  *
- *   ike_up mifd SOCKET PREFIX FIRST N [SECONDS]
- *   ike_up vici SOCKET PREFIX FIRST N [SECONDS]
+ *   ike_up mifd SOCKET PREFIX FIRST N [SECONDS [WINDOW]]
+ *   ike_up vici SOCKET PREFIX FIRST N [SECONDS [WINDOW]]
  *
  * Connections PREFIX<FIRST> .. PREFIX<FIRST+N-1> are initiated one request
  * after the other over one connection to SOCKET:
@@ -15,6 +15,12 @@
  *         to wait: charon answers at once)
  * One client process, one socket, one request in flight for both daemons:
  * neither pays a command-line client's start-up per SA.
+ *
+ * WINDOW (default 0: none) bounds the set-ups in flight: a request is sent
+ * only while fewer than WINDOW of those already sent lack their outbound
+ * policy, so that the queues in front of both daemons stay as deep at
+ * N = 10,000 as at N = WINDOW instead of growing with N (with every request
+ * at once, the last ones wait for thousands ahead of them and time out).
  *
  * Then, from the network namespace it runs in (the initiator's), it polls the
  * kernel's SA and policy counts (XFRM_MSG_GETSADINFO, XFRM_MSG_GETSPDINFO,
@@ -57,19 +63,27 @@ static uint32_t spd_out_count(void)
 	return xfrm_count(xfrm_fd, XFRM_MSG_GETSPDINFO);
 }
 
+/* Set-ups sent and not yet up: requests without an outbound policy. */
+static unsigned long in_flight(unsigned long sent, uint32_t pol0)
+{
+	uint32_t up = spd_out_count() - pol0;
+
+	return sent > up ? sent - up : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int (*up)(int, const char *, char *, size_t);
-	unsigned long first, n, sent = 0;
+	unsigned long first, n, sent = 0, window = 0;
 	double limit = 600, t0, t_req, t_end;
 	uint32_t sa0, pol0, sas, pols;
 	char name[264], err[512];
 	int fd;
 
-	if (argc < 6 || argc > 7) {
+	if (argc < 6 || argc > 8) {
 		fprintf(stderr, "usage: %s mifd|vici SOCKET PREFIX FIRST N "
-			"[SECONDS]\n", prog);
+			"[SECONDS [WINDOW]]\n", prog);
 		return 2;
 	}
 	if (!strcmp(argv[1], "mifd"))
@@ -80,8 +94,10 @@ int main(int argc, char **argv)
 		die("unknown daemon \"%s\" (mifd, vici)", argv[1]);
 	first = strtoul(argv[4], NULL, 10);
 	n = strtoul(argv[5], NULL, 10);
-	if (argc == 7)
+	if (argc >= 7)
 		limit = strtod(argv[6], NULL);
+	if (argc == 8)
+		window = strtoul(argv[7], NULL, 10);
 	if (strlen(argv[2]) >= sizeof(sun.sun_path))
 		die("socket path too long: %s", argv[2]);
 	strcpy(sun.sun_path, argv[2]);
@@ -97,6 +113,12 @@ int main(int argc, char **argv)
 	pol0 = spd_out_count();
 	t0 = now();
 	for (unsigned long i = first; i < first + n; i++) {
+		while (window && in_flight(sent, pol0) >= window &&
+		       now() - t0 <= limit) {
+			struct timespec ts = { 0, 2000000 };
+
+			nanosleep(&ts, NULL);
+		}
 		/* vici names IKE/CHILD: both are the connection's name. */
 		if (!strcmp(argv[1], "vici"))
 			snprintf(name, sizeof(name), "%s%lu/%s%lu", argv[3], i,
