@@ -4,8 +4,13 @@
  *
  * PR_SET_DUMPABLE 0 turns core dumps off whatever the core limit, and
  * keeps a process of mifd's user (other than root) from reading its
- * memory. mlockall(MCL_CURRENT | MCL_FUTURE) keeps every page, the ones
- * that will hold keys included, out of swap; it fails with EPERM
+ * memory. mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) keeps every
+ * page that holds data, the ones that hold keys included, out of swap:
+ * each is locked as it is first touched. Without MCL_ONFAULT every page
+ * mapped would be made resident at once, touched or not (a heap's spare
+ * room, a thread's whole stack): several times the memory mifd uses. A
+ * kernel older than 4.4 refuses it (EINVAL); mifd then locks without
+ * it. mlockall fails with EPERM
  * without CAP_IPC_LOCK, or ENOMEM when RLIMIT_MEMLOCK is lower than
  * mifd's memory. mifd runs on without: the keys are wiped after use
  * either way, so only a window is lost.
@@ -25,7 +30,8 @@ void memory_protect(bool lock)
 		     "dumps may hold keys", strerror(errno));
 	if (!lock)
 		return;
-	if (mlockall(MCL_CURRENT | MCL_FUTURE))
+	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) &&
+	    (errno != EINVAL || mlockall(MCL_CURRENT | MCL_FUTURE)))
 		mlog(LOG_WARNING, "memory not locked: mlockall: %s%s; keys "
 		     "may reach swap (lock_memory = no turns this off)",
 		     strerror(errno), errno == ENOMEM ?
