@@ -569,6 +569,8 @@ static void input_request(struct engine *e, const struct exchange_ops *x,
 		nat_follow(sa, m);
 	if (verdict == WINDOW_AGAIN) {
 		/* A retransmission: answer from the cache, where it came from. */
+		m->chain = inner;
+		mobike_update_again(sa, m);
 		window_replay(sa, h->msg_id, m);
 		goto out;
 	}

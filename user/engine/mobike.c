@@ -635,6 +635,24 @@ static int start_check(struct notify_ctx *ctx)
 	return 0;
 }
 
+void mobike_update_again(struct ikesa *sa, const struct engine_msg *m)
+{
+	struct update_check *ck = request_get_as(sa, &update_check_ops,
+						 struct update_check);
+	struct ip_addr to;
+
+	if (!ck)
+		return;
+	to = ck->rr.to;
+	if (!rr_check_follow(sa, &ck->rr, m))
+		return;
+	/* What this copy's NAT detection says of the path it took. */
+	ck->natd = has_natd(m->chain);
+	natd_read(sa, m, &ck->pn);
+	log_pair(sa, ENGINE_LOG_INFO, "the peer's update came again", &to,
+		 m->remote, "checking where it came from now (COOKIE2)");
+}
+
 static void refuse(struct notify_ctx *ctx, const char *why)
 {
 	struct ike_error err;

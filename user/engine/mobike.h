@@ -80,6 +80,14 @@ struct ike_chain;
 bool mobike_update_elsewhere(const struct ikesa *sa,
 			     const struct engine_msg *m,
 			     const struct ike_chain *inner);
+/*
+ * Responder: m is a retransmission of a request already taken, its
+ * decrypted payloads in m->chain. If it is
+ * the UPDATE_SA_ADDRESSES whose return-routability check is under way,
+ * and it came from elsewhere than the check went, the check follows it
+ * (rr_check_follow()).
+ */
+void mobike_update_again(struct ikesa *sa, const struct engine_msg *m);
 
 /* IKE_AUTH: initiator's offer, responder's answer, initiator's end. */
 void mobike_auth_offer(struct ikesa *sa, struct mobike_payloads *p,

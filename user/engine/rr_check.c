@@ -48,6 +48,33 @@ out:
 	return ret;
 }
 
+bool rr_check_follow(struct ikesa *sa, struct rr_check *ck,
+		     const struct engine_msg *m)
+{
+	if (ck->done || m->hdr->msg_id != ck->msg_id ||
+	    ck->follows >= RR_CHECK_FOLLOWS || !sa->req.active ||
+	    !sa->req.away || m->remote->family != ck->to.family ||
+	    (ip_addr_equal(m->remote, &ck->to) &&
+	     m->remote_port == ck->to_port))
+		return false;
+	ck->follows++;
+	ck->req_local = *m->local;
+	ck->req_lport = m->local_port;
+	ck->req_remote = *m->remote;
+	ck->req_rport = m->remote_port;
+	ck->to = *m->remote;
+	ck->to_port = m->remote_port;
+	sa->req.local = *m->local;
+	sa->req.lport = m->local_port;
+	sa->req.remote = *m->remote;
+	sa->req.rport = m->remote_port;
+	sa->req.tries = 0;
+	sa->req.deadline = m->now + sa->conn->retrans_base_ms;
+	ikesa_touch(sa);
+	ikesa_resend_request(sa);
+	return true;
+}
+
 void rr_check_response(struct ikesa *sa, struct rr_check *ck,
 		       const struct engine_msg *m)
 {

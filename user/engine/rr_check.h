@@ -37,6 +37,8 @@ struct rr_check;
 
 /* Sends of a check (at the IKE SA's retransmission intervals). */
 #define RR_CHECK_SENDS		3
+/* Times a check follows its request, retransmitted from elsewhere. */
+#define RR_CHECK_FOLLOWS	2
 #define RR_CHECK_COOKIE_LEN	16
 
 struct rr_check_ops {
@@ -58,6 +60,7 @@ struct rr_check {
 	uint16_t to_port;
 	uint8_t cookie[RR_CHECK_COOKIE_LEN];
 	bool done;			/* routable or failed, answered */
+	unsigned int follows;		/* rr_check_follow() so far */
 };
 
 /* The owner's state around ck. */
@@ -74,6 +77,18 @@ int rr_check_start(struct ikesa *sa, struct rr_check *ck,
 		   const struct rr_check_ops *ops, const struct engine_msg *m,
 		   const struct ip_addr *from, uint16_t from_port,
 		   const struct ip_addr *to, uint16_t to_port);
+/*
+ * m, a retransmission of the held request, came from another address or
+ * port than the check went to: the peer's first copy took a path that
+ * does not lead back (its old link, in the moment before its kernel drops
+ * the route, or around a NAT), or a NAT gave it a new mapping. The check,
+ * still unanswered, goes there instead, with the same cookie, its sends
+ * counted afresh, and the request will be answered there; at most
+ * RR_CHECK_FOLLOWS times per check, so that copies replayed from forged
+ * addresses cannot keep it going. Whether it did.
+ */
+bool rr_check_follow(struct ikesa *sa, struct rr_check *ck,
+		     const struct engine_msg *m);
 /* The answer m to the check: routable or failed (once). */
 void rr_check_response(struct ikesa *sa, struct rr_check *ck,
 		       const struct engine_msg *m);

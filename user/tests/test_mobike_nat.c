@@ -292,6 +292,42 @@ static void into_nat(void **state)
 	world_free(w);
 }
 
+/*
+ * A's update first reaches B by a path that does not lead back (its old
+ * link, just before A's kernel drops the route): B's check to A's new
+ * address is lost. A's retransmission comes through the NAT: B's check
+ * follows it there, A answers, and B moves to the NAT's mapping.
+ */
+static void check_follows_retransmission(void **state)
+{
+	struct world *w = world_new(false, false);
+	struct ikesa *a, *b;
+
+	establish(w);
+	a = only_sa(w, 0);
+	b = only_sa(w, 1);
+	w->unreachable = ip("192.0.2.11");
+	move_a(w, 1000);
+	pump(w, 1000);
+	assert_true(ip_addr_equal(&b->remote, &w->c[0].remote) ||
+		    !ip_addr_equal(&b->remote, &w->nat.addr));
+	assert_int_equal(logged("checking the new address"), 1);
+	/* From now on A's datagrams cross the NAT. */
+	nat(w, true);
+	for (uint64_t t = 2000; t <= 6000; t += 1000)
+		settle(w, t);
+	assert_int_equal(logged("the peer's update came again"), 1);
+	assert_true(ip_addr_equal(&b->remote, &w->nat.addr));
+	assert_true(ip_addr_equal(&a->local, &w->c[0].local));
+	assert_true(b->nat.remote);
+	assert_int_equal(logged("refused"), 0);
+	/* The next exchange goes through the NAT both ways. */
+	assert_int_equal(informational_start(b, NULL, false, 7000), 0);
+	settle(w, 7000);
+	assert_false(b->req.active);
+	world_free(w);
+}
+
 /* The NAT goes with the move: plain ESP again, keepalives stop. */
 static void out_of_nat(void **state)
 {
@@ -390,6 +426,7 @@ int main(void)
 		cmocka_unit_test(codec),
 		cmocka_unit_test(into_nat),
 		cmocka_unit_test(out_of_nat),
+		cmocka_unit_test(check_follows_retransmission),
 		cmocka_unit_test(no_nats_refused),
 		cmocka_unit_test(no_nats_direct),
 	};
