@@ -124,22 +124,20 @@ _charon_env() {
 }
 
 # NS is not needed (vici is a file system socket): no ip netns exec, whose
-# mounts cost time under QEMU.
+# mounts cost time under QEMU; no env(1) either (timeout passes the
+# environment on).
 charon_swanctl() {
 	local dir=$2
-	shift 2
-	timeout -k 2 30 env STRONGSWAN_CONF="$dir/strongswan.conf" \
-		SWANCTL_DIR="$dir/swanctl" "$SWANCTL" "$@" --uri "unix://$dir/charon.vici"
+	STRONGSWAN_CONF=$dir/strongswan.conf SWANCTL_DIR=$dir/swanctl \
+		timeout -k 2 30 "$SWANCTL" "${@:3}" --uri "unix://$dir/charon.vici"
 }
 
 charon_start() {
 	local ns=$1 dir=$2 pid i
-	mkdir -p "$dir/run" "$dir/swanctl/conf.d" || return 1
+	local sub=(conf.d x509 x509ca x509ocsp x509aa x509ac x509crl pubkey private
+		rsa ecdsa bliss pkcs8 pkcs12)
+	mkdir -p "$dir/run" "${sub[@]/#/$dir/swanctl/}" || return 1
 	dir=$(cd "$dir" && pwd)
-	for i in x509 x509ca x509ocsp x509aa x509ac x509crl pubkey private rsa \
-		ecdsa bliss pkcs8 pkcs12; do
-		mkdir -p "$dir/swanctl/$i"
-	done
 	rm -f "$dir/charon.vici" "$dir/run/charon.pid"
 	_charon_write_conf "$dir"
 	[ -e "$dir/swanctl/swanctl.conf" ] ||

@@ -90,10 +90,17 @@ conf() {	# conf ME PEER LOCAL_TS REMOTE_TS [LINE...]
 	printf '%s\n' "$@"
 }
 
+# wire NAME: SG's counter NAME, nft's text read by bash (no jq: each
+# process is slow under emulation, and the ping loop below asks often).
 wire() {
-	ip netns exec "$SG" nft -j list counter netdev wire "$1" |
-		jq '.nftables[] | select(.counter) | .counter.packets'
+	local k v _
+	while read -r k v _; do
+		[ "$k" = packets ] && { echo "$v"; return 0; }
+	done < <(ip netns exec "$SG" nft list counter netdev wire "$1")
+	return 1
 }
+# now: the time as HH:MM:SS.mmm, without date(1).
+now() { printf '%(%T)T.%s' -1 "${EPOCHREALTIME: -6:3}"; }
 eu() { mifd_ctl "$EU" "$EU_SOCK" "$@"; }
 sg() { mifd_ctl "$SG" "$SG_SOCK" "$@"; }
 
@@ -126,7 +133,7 @@ pings_until_answered() {
 	local i
 	for i in $(seq "$1"); do
 		ip netns exec "$EU" ping -q -c 1 -W 1 172.31.2.1 >/dev/null && return 0
-		echo "$(date +%T.%N | cut -c1-12) no answer; EU states: $(ip -n "$EU" xfrm state | grep -c '^src'), clear: $(wire clear_in), out policy reqid: $(ip -n "$EU" xfrm policy list dir out src 172.31.1.0/24 dst 172.31.2.0/24 | sed -n 's/.*reqid \([0-9]*\).*/\1/p')"
+		echo "$(now) no answer; EU states: $(ip -n "$EU" xfrm state | grep -c '^src'), clear: $(wire clear_in), out policy reqid: $(ip -n "$EU" xfrm policy list dir out src 172.31.1.0/24 dst 172.31.2.0/24 | sed -n 's/.*reqid \([0-9]*\).*/\1/p')"
 	done
 	return 1
 }
@@ -150,7 +157,7 @@ round() {
 			sleep 0.2
 		done
 		[ "$(n_child)" -eq 0 ] && trapped || { echo "child not gone"; return 1; }
-		echo "$(date +%T.%N | cut -c1-12) child gone; clear: $(wire clear_in); acq_expires: $(ip netns exec "$EU" sysctl -n net.core.xfrm_acq_expires)"
+		echo "$(now) child gone; clear: $(wire clear_in); acq_expires: $(ip netns exec "$EU" sysctl -n net.core.xfrm_acq_expires)"
 		ip -n "$EU" xfrm state
 		esp=$(wire esp_in)
 		pings_until_answered 40 &&

@@ -174,16 +174,14 @@ ping_from() {
 # ESP on mif1 any more, whatever the ping over it gives.
 per_link() {
 	local mode=$1 i j o i0
+	local -A before=() after=()
 	for i in 0 2; do
-		declare -A before=()
-		for j in 0 1 2; do
-			before[out$j]=$(packets "out$j")
-			before[in$j]=$(packets "in$j")
-		done
+		esp_counts "$EU" before || return 1
 		ping_from "$mode" "$i" || { echo "no answer over pair $i"; return 1; }
+		esp_counts "$EU" after || return 1
 		for j in 0 1 2; do
-			o=$(( $(packets "out$j") - ${before[out$j]} ))
-			i0=$(( $(packets "in$j") - ${before[in$j]} ))
+			o=$((after[out$j] - before[out$j]))
+			i0=$((after[in$j] - before[in$j]))
 			if [ "$j" -eq "$i" ]; then
 				[ "$o" -ge 3 ] && [ "$i0" -ge 3 ] ||
 					{ echo "pair $i: $o ESP out, $i0 in on mif$j"; return 1; }
@@ -192,7 +190,6 @@ per_link() {
 					{ echo "pair $i: ESP on mif$j ($o out, $i0 in)"; return 1; }
 			fi
 		done
-		unset before
 	done
 	o=$(packets out1)
 	ping_from "$mode" 1

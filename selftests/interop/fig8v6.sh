@@ -40,7 +40,6 @@ EU_SOCK=$T/eu.sock
 SG_SOCK=$T/sg.sock
 POOL=2001:db8:9::/112
 SERVICE=2001:db8:99::1
-VIPS='["2001:db8:9::1","2001:db8:9::2","2001:db8:9::3"]'
 vip() { echo "2001:db8:9::$(($1 + 1))"; }
 
 # The outer addresses of a layout: OUTER (4 or 6), eu_outer I, sg_outer I,
@@ -88,11 +87,14 @@ setup() {
 		ip -n "$EU" "-$OUTER" rule add from "$(eu_outer 2)" lookup 102 &&
 		ip -n "$EU" route add "$(sg_outer 0)" via "$(sg_outer 2)" \
 			dev mif2 onlink table 102 || return 1
+	# One sysctl per namespace: each process is slow under emulation.
+	local eu_rp=() sg_rp=()
 	for d in all default mif0 mif1 mif2; do
-		ip netns exec "$EU" sysctl -qw "net.ipv4.conf.$d.rp_filter=0" &&
-			ip netns exec "$SG" sysctl -qw \
-				"net.ipv4.conf.${d/mif/pmif}.rp_filter=0" || return 1
+		eu_rp+=("net.ipv4.conf.$d.rp_filter=0")
+		sg_rp+=("net.ipv4.conf.${d/mif/pmif}.rp_filter=0")
 	done
+	ip netns exec "$EU" sysctl -qw "${eu_rp[@]}" &&
+		ip netns exec "$SG" sysctl -qw "${sg_rp[@]}" || return 1
 	esp_counters "$EU"
 }
 
@@ -152,8 +154,12 @@ want() {
 	return 1
 }
 
-# The first N inner addresses, as a JSON array.
-vips() { jq -c ".[:$1]" <<<"$VIPS"; }
+# The first N inner addresses (vip 0 to N - 1), as a JSON array.
+vips() {
+	local a=() k
+	for ((k = 0; k < $1; k++)); do a+=("\"$(vip "$k")\""); done
+	(IFS=,; echo "[${a[*]}]")
+}
 
 # "local-remote TSi" of each installed Child SA, sorted; TSi is EU's
 # local_ts and SG's remote_ts.

@@ -25,6 +25,8 @@
 #				with at least one installed Child SA
 #   mifd_tmpdir			a directory under /tmp for configs and
 #				sockets, removed at exit ($MIFD_TMP)
+#   esp_counts NS VAR		the ESP counters of esp_counters NS into the
+#				associative array VAR (NAME -> packets)
 #   tcase_diag			what lib.sh's tcase prints after a failed
 #				case: each mifd's state and log
 
@@ -190,6 +192,22 @@ esp_packets() {
 		[ "$k" = packets ] && { echo "$v"; return 0; }
 	done < <(ip netns exec "$1" nft list counter inet fig1 "$2")
 	return 1
+}
+
+# esp_counts NS VAR: each counter of NS's table (esp_counters) into the
+# associative array VAR, NAME -> packets, from one nft call, where six
+# esp_packets would start six (each process is slow under emulation).
+esp_counts() {
+	local -n _ec=$2
+	local k v _ name=
+	_ec=()
+	while read -r k v _; do
+		case $k in
+		counter) name=$v ;;
+		packets) _ec[$name]=$v ;;
+		esac
+	done < <(ip netns exec "$1" nft list counters table inet fig1)
+	[ ${#_ec[@]} -gt 0 ]
 }
 
 _mifd_interop_cleanup() {

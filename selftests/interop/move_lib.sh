@@ -21,20 +21,24 @@ move_setup() {
 	EU_SOCK=$T/eu.sock
 	SG_SOCK=$T/sg.sock
 	make_netns EU && make_netns SG || return 1
+	# One ip process per namespace (ip -batch), one sysctl: under
+	# emulation each process costs a tenth of a second or more.
 	for i in 0 1 2; do
-		ip -n "$EU" link add "mif$i" type veth peer name "pmif$i" netns "$SG" &&
-			ip -n "$EU" addr add "10.88.$i.1/24" dev "mif$i" &&
-			ip -n "$SG" addr add "10.88.$i.2/24" dev "pmif$i" &&
-			ip -n "$EU" link set "mif$i" up &&
-			ip -n "$SG" link set "pmif$i" up || return 1
-	done
-	for i in all mif0 mif1 mif2; do
-		ip netns exec "$EU" sysctl -qw "net.ipv4.conf.$i.rp_filter=0"
-	done
-	ip netns exec "$SG" sysctl -qw net.ipv4.conf.all.rp_filter=0
+		echo "link add mif$i type veth peer name pmif$i netns $SG"
+		echo "addr add 10.88.$i.1/24 dev mif$i"
+		echo "link set mif$i up"
+	done | ip -n "$EU" -batch - || return 1
+	for i in 0 1 2; do
+		echo "addr add 10.88.$i.2/24 dev pmif$i"
+		echo "link set pmif$i up"
+	done | ip -n "$SG" -batch - || return 1
 	# A moved-to address is a secondary one: it must outlive the old.
-	ip netns exec "$EU" sysctl -qw net.ipv4.conf.all.promote_secondaries=1
-	ip netns exec "$SG" sysctl -qw net.ipv4.conf.all.promote_secondaries=1
+	ip netns exec "$EU" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
+		net.ipv4.conf.mif0.rp_filter=0 net.ipv4.conf.mif1.rp_filter=0 \
+		net.ipv4.conf.mif2.rp_filter=0 \
+		net.ipv4.conf.all.promote_secondaries=1
+	ip netns exec "$SG" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
+		net.ipv4.conf.all.promote_secondaries=1
 	esp_counters "$EU" || return 1
 	_move_conf "$mode" 10.88.0.1 10.88.0.2 eu.example sg.example \
 		"mif0:200, mif1:150, mif2:100" >"$T/eu.conf"
@@ -88,7 +92,7 @@ packets() { esp_packets "$EU" "$1"; }
 # want NS SOCK JQ: poll (30 s) until conn a's IKE SA passes the jq test.
 want() {
 	local i
-	for i in $(seq 300); do
+	for ((i = 0; i < 300; i++)); do
 		mifd_ctl "$1" "$2" -j ike list |
 			jq -e "[.ike_sas[] | select(.conn == \"a\" and
 				.state == \"established\")][0] | $3" \

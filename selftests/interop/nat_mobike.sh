@@ -228,11 +228,16 @@ into_nat() {
 		{ ip -n "$EU" xfrm state; ip -n "$SG" xfrm state; return 1; }
 }
 
+# keepalive: one within 5 s (nat_keepalive = 2), polled, not slept for
+# ($SECONDS counts whole seconds: 6 leaves at least 5).
 keepalive() {
-	local k0 k1
+	local k0 k1 end=$((SECONDS + 6))
 	k0=$(count "$NAT" natc keepalive)
-	sleep 5
-	k1=$(count "$NAT" natc keepalive)
+	while :; do
+		k1=$(count "$NAT" natc keepalive)
+		[ "$k1" -ge $((k0 + 1)) ] || [ "$SECONDS" -ge "$end" ] && break
+		sleep 0.5
+	done
 	echo "keepalives through the NAT: $k0 -> $k1"
 	[ "$k1" -ge $((k0 + 1)) ]
 }

@@ -418,18 +418,23 @@ twice_setup() {
 	SG_SOCK=$T/sg.sock
 	make_netns EU && make_netns SG || return 1
 	quiet "$EU" && quiet "$SG" || return 1
+	# One ip process per namespace and step, as in peers_setup.
 	for i in 0 1 2; do
-		ip -n "$EU" link add "mif$i" type veth peer name "pmif$i" netns "$SG" &&
-			ip -n "$EU" addr add "10.88.$i.1/24" dev "mif$i" &&
-			ip -n "$SG" addr add "10.88.$i.2/24" dev "pmif$i" &&
-			ip -n "$EU" link set "mif$i" up &&
-			ip -n "$SG" link set "pmif$i" up || return 1
-	done
-	ip -n "$SG" addr add 10.99.0.1/32 dev lo &&
-		ip -n "$SG" addr add 10.99.0.2/32 dev lo &&
-		ip -n "$EU" route add 10.99.0.0/24 via 10.88.0.2 &&
-		ip -n "$SG" route add 10.9.0.0/24 via 10.88.0.1 &&
-		ip -n "$SG" route add 10.10.0.0/24 via 10.88.0.1 || return 1
+		echo "link add mif$i type veth peer name pmif$i netns $SG"
+		echo "addr add 10.88.$i.1/24 dev mif$i"
+		echo "link set mif$i up"
+	done | ip -n "$EU" -batch - || return 1
+	{
+		for i in 0 1 2; do
+			echo "addr add 10.88.$i.2/24 dev pmif$i"
+			echo "link set pmif$i up"
+		done
+		echo "addr add 10.99.0.1/32 dev lo"
+		echo "addr add 10.99.0.2/32 dev lo"
+		echo "route add 10.9.0.0/24 via 10.88.0.1"
+		echo "route add 10.10.0.0/24 via 10.88.0.1"
+	} | ip -n "$SG" -batch - || return 1
+	ip -n "$EU" route add 10.99.0.0/24 via 10.88.0.2 || return 1
 	esp_counters "$EU" || return 1
 	{
 		header
