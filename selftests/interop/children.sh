@@ -18,6 +18,7 @@ source "$here/../lib.sh"
 source "$here/../topo.sh"
 source "$here/charon_lib.sh"
 source "$here/lib.sh"
+source "$here/svc_lib.sh"
 
 require_root
 require_cmd ip jq ping
@@ -56,74 +57,12 @@ CHARON_SERVICES="icmp [icmp]
 t5001 [tcp/5001]
 u5002 [udp/5002]"
 
-# conf ME PEER SERVICES: a [conn svc] and one [child svc/NAME] per service.
-conf() {
-	local me=$1 peer=$2 name sel
-	cat <<-CONF
-	[mifd]
-	log_level = debug
-
-	[conn svc]
-	local = $me
-	remote = $peer
-	local_id = fqdn:$([ "$me" = "$EU_ADDR" ] && echo eu || echo sg).example
-	remote_id = fqdn:$([ "$me" = "$EU_ADDR" ] && echo sg || echo eu).example
-	psk = $PSK
-	mode = transport
-	esp = aes256gcm16
-	ike = aes256gcm16-prf_sha256-x25519
-	retransmit_base = 500ms
-	retransmit_tries = 3
-	dpd = 0
-	CONF
-	while read -r name sel; do
-		echo
-		echo "[child svc/$name]"
-		if [ "$me" = "$EU_ADDR" ]; then
-			echo "local_ts = $me/32${sel/\/*]/]}"
-			echo "remote_ts = $peer/32$sel"
-		else
-			echo "local_ts = $me/32$sel"
-			echo "remote_ts = $peer/32${sel/\/*]/]}"
-		fi
-	done <<<"$3"
-}
-conf "$EU_ADDR" "$SG_ADDR" "$SERVICES" >"$T/eu.conf"
-conf "$SG_ADDR" "$EU_ADDR" "$SERVICES" >"$T/sg.conf"
-conf "$EU_ADDR" "$SG_ADDR" "$CHARON_SERVICES" >"$T/eu3.conf"
+svc_conf "$EU_ADDR" "$SG_ADDR" "$SERVICES" >"$T/eu.conf"
+svc_conf "$SG_ADDR" "$EU_ADDR" "$SERVICES" >"$T/sg.conf"
+svc_conf "$EU_ADDR" "$SG_ADDR" "$CHARON_SERVICES" >"$T/eu3.conf"
 
 eu() { mifd_ctl "$EU" "$EU_SOCK" "$@"; }
 sg() { mifd_ctl "$SG" "$SG_SOCK" "$@"; }
-
-# n_states NS: the ESP states in NS's kernel.
-n_states() {
-	ip -n "$1" xfrm state | grep -c '^src '
-}
-
-# children NS SOCK N: svc has one established IKE SA with N installed
-# Child SAs, each named after one child, all different.
-children() {
-	local i
-	for i in $(seq 100); do
-		mifd_ctl "$1" "$2" -j ike list | jq -e --argjson n "$3" \
-			'[.ike_sas[] | select(.conn == "svc" and .state == "established")] |
-			 length == 1 and
-			 ([.[0].children[] | select(.installed) | .name] | unique | length) == $n' \
-			>/dev/null && return 0
-		sleep 0.2
-	done
-	mifd_ctl "$1" "$2" ike list
-	return 1
-}
-
-# states N: N pairs of ESP SAs in each namespace.
-states() {
-	local a b
-	a=$(n_states "$EU")
-	b=$(n_states "$SG")
-	echo "ESP states: EU $a, SG $b, want $((2 * $1)) each"
-	[ "$a" -eq $((2 * $1)) ] && [ "$b" -eq $((2 * $1)) ]
-}
 
 # ping_icmp: a ping goes through the icmp child's SAs on EU.
 ping_icmp() {
@@ -146,10 +85,10 @@ up() {
 	mifd_start "$EU" "$T/eu.conf" "$EU_SOCK" &&
 		mifd_start "$SG" "$T/sg.conf" "$SG_SOCK" &&
 		eu ike up svc -w 30 >/dev/null &&
-		children "$EU" "$EU_SOCK" 10 && children "$SG" "$SG_SOCK" 10
+		svc_children "$EU" "$EU_SOCK" 10 && svc_children "$SG" "$SG_SOCK" 10
 }
 tcase "mifd-mifd: ten children up over one IKE SA, named on both sides" up
-tcase "mifd-mifd: ten pairs of ESP SAs in each kernel" states 10
+tcase "mifd-mifd: ten pairs of ESP SAs in each kernel" svc_states 10
 tcase "mifd-mifd: a ping goes through the icmp child" ping_icmp
 
 down() {
@@ -231,7 +170,7 @@ charon_up3() {
 	local i
 	charon_svc && charon_start "$SG" "$CSG" && charon_load "$SG" "$CSG" &&
 		mifd_start "$EU" "$T/eu3.conf" "$EU_SOCK" &&
-		eu ike up svc -w 30 >/dev/null && children "$EU" "$EU_SOCK" 3 || return 1
+		eu ike up svc -w 30 >/dev/null && svc_children "$EU" "$EU_SOCK" 3 || return 1
 	for i in $(seq 50); do
 		[ "$(charon_children)" -eq 3 ] && return 0
 		sleep 0.2
@@ -241,7 +180,7 @@ charon_up3() {
 	return 1
 }
 tcase "mifd-charon: three children up over one IKE SA" charon_up3
-tcase "mifd-charon: three pairs of ESP SAs in each kernel" states 3
+tcase "mifd-charon: three pairs of ESP SAs in each kernel" svc_states 3
 tcase "mifd-charon: a ping goes through the icmp child" ping_icmp
 
 charon_down3() {

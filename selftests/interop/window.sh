@@ -25,6 +25,7 @@ source "$here/../lib.sh"
 source "$here/../topo.sh"
 source "$here/charon_lib.sh"
 source "$here/lib.sh"
+source "$here/svc_lib.sh"
 
 interop_start ip jq ping
 
@@ -58,74 +59,13 @@ $(for p in $(seq 5001 5019); do echo "t$p [tcp/$p]"; done)"
 SIX="icmp [icmp]
 $(for p in $(seq 5001 5005); do echo "t$p [tcp/$p]"; done)"
 
-# conf ME PEER SERVICES: a [conn svc] and one [child svc/NAME] each.
-conf() {
-	local me=$1 peer=$2 name sel
-	cat <<-CONF
-	[mifd]
-	log_level = debug
-	window_size = 4
-
-	[conn svc]
-	local = $me
-	remote = $peer
-	local_id = fqdn:$([ "$me" = "$EU_ADDR" ] && echo eu || echo sg).example
-	remote_id = fqdn:$([ "$me" = "$EU_ADDR" ] && echo sg || echo eu).example
-	psk = $PSK
-	mode = transport
-	esp = aes256gcm16
-	ike = aes256gcm16-prf_sha256-x25519
-	retransmit_base = 500ms
-	retransmit_tries = 4
-	dpd = 0
-	CONF
-	while read -r name sel; do
-		echo
-		echo "[child svc/$name]"
-		if [ "$me" = "$EU_ADDR" ]; then
-			echo "local_ts = $me/32${sel/\/*]/]}"
-			echo "remote_ts = $peer/32$sel"
-		else
-			echo "local_ts = $me/32$sel"
-			echo "remote_ts = $peer/32${sel/\/*]/]}"
-		fi
-	done <<<"$3"
-}
-conf "$EU_ADDR" "$SG_ADDR" "$SERVICES" >"$T/eu.conf"
-conf "$SG_ADDR" "$EU_ADDR" "$SERVICES" >"$T/sg.conf"
-conf "$EU_ADDR" "$SG_ADDR" "$SIX" >"$T/eu6.conf"
-conf "$SG_ADDR" "$EU_ADDR" "$SIX" >"$T/sg6.conf"
+svc_conf "$EU_ADDR" "$SG_ADDR" "$SERVICES" "window_size = 4" >"$T/eu.conf"
+svc_conf "$SG_ADDR" "$EU_ADDR" "$SERVICES" "window_size = 4" >"$T/sg.conf"
+svc_conf "$EU_ADDR" "$SG_ADDR" "$SIX" "window_size = 4" >"$T/eu6.conf"
+svc_conf "$SG_ADDR" "$EU_ADDR" "$SIX" "window_size = 4" >"$T/sg6.conf"
 
 eu() { mifd_ctl "$EU" "$EU_SOCK" "$@"; }
 sg() { mifd_ctl "$SG" "$SG_SOCK" "$@"; }
-
-n_states() {
-	ip -n "$1" xfrm state | grep -c '^src '
-}
-
-# children NS SOCK N: svc has one established IKE SA with N installed
-# Child SAs, each named after one child, all different.
-children() {
-	local i
-	for i in $(seq 200); do
-		mifd_ctl "$1" "$2" -j ike list | jq -e --argjson n "$3" \
-			'[.ike_sas[] | select(.conn == "svc" and .state == "established")] |
-			 length == 1 and
-			 ([.[0].children[] | select(.installed) | .name] | unique | length) == $n' \
-			>/dev/null && return 0
-		sleep 0.2
-	done
-	mifd_ctl "$1" "$2" ike list
-	return 1
-}
-
-states() {
-	local a b
-	a=$(n_states "$EU")
-	b=$(n_states "$SG")
-	echo "ESP states: EU $a, SG $b, want $((2 * $1)) each"
-	[ "$a" -eq $((2 * $1)) ] && [ "$b" -eq $((2 * $1)) ]
-}
 
 # through NAME CMD...: CMD sends over child NAME of EU's IKE SA: its
 # outbound SA counts more packets after it.
@@ -151,7 +91,7 @@ up20() {
 	mifd_start "$EU" "$T/eu.conf" "$EU_SOCK" &&
 		mifd_start "$SG" "$T/sg.conf" "$SG_SOCK" &&
 		eu ike up svc -w 60 >/dev/null &&
-		children "$EU" "$EU_SOCK" 20 && children "$SG" "$SG_SOCK" 20
+		svc_children "$EU" "$EU_SOCK" 20 && svc_children "$SG" "$SG_SOCK" 20
 }
 tcase "mifd-mifd: twenty children up over one IKE SA, on both sides" up20
 
@@ -161,7 +101,7 @@ heard() {
 		grep -q "the peer's window: 4 requests" "$SG_SOCK.log"
 }
 tcase "mifd-mifd: each side heard the other's SET_WINDOW_SIZE of 4" heard
-tcase "mifd-mifd: twenty pairs of ESP SAs in each kernel" states 20
+tcase "mifd-mifd: twenty pairs of ESP SAs in each kernel" svc_states 20
 tcase "mifd-mifd: a ping goes through the icmp child" through icmp ping3
 tcase "mifd-mifd: TCP to 5007 goes through its child" through t5007 tcp_to 5007
 tcase "mifd-mifd: TCP to 5019 goes through its child" through t5019 tcp_to 5019
@@ -254,7 +194,7 @@ mifd_charon() {
 	charon_six "$CSG" "$SG_ADDR" "$EU_ADDR" sg.example eu.example &&
 		charon_start "$SG" "$CSG" && charon_load "$SG" "$CSG" &&
 		mifd_start "$EU" "$T/eu6.conf" "$EU_SOCK" &&
-		eu ike up svc -w 60 >/dev/null && children "$EU" "$EU_SOCK" 6 ||
+		eu ike up svc -w 60 >/dev/null && svc_children "$EU" "$EU_SOCK" 6 ||
 		return 1
 	for i in $(seq 100); do
 		[ "$(charon_installed "$SG" "$CSG")" -eq 6 ] && break
@@ -294,7 +234,7 @@ charon_mifd() {
 			return 1
 		}
 	done <<<"$SIX"
-	children "$SG" "$SG_SOCK" 6 &&
+	svc_children "$SG" "$SG_SOCK" 6 &&
 		[ "$(charon_installed "$EU" "$CEU")" -eq 6 ]
 }
 tcase "charon-mifd: six children up, mifd answering with its window" charon_mifd
