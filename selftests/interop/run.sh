@@ -41,7 +41,7 @@
 # names, one a line, to fill DIR.
 #
 # --list prints them longest first, by the times in took[] below (seconds
-# per file in a loaded make check): the VMs take files in that order, and
+# per file in a make check): the VMs take files in that order, and
 # a long file taken last would run alone while the other VMs sit idle
 # (longest first, each VM ends within about one short file of the others).
 # A file not in took[] comes first, as if it were long, until it is
@@ -105,19 +105,19 @@ else
 	[ -x "$dir/ike_rekey.sh" ] && files+=("$dir/ike_rekey.sh")
 	[ -x "$dir/window.sh" ] && files+=("$dir/window.sh")
 fi
-# Seconds per file, from "# FILE took N s" of a loaded make check (two
-# interop VMs beside the debug VM), for --list's order: refresh them when
-# a file's time changes much.
+# Seconds per file, from "# FILE took N s" of a make check on a quiet
+# 2-core machine (two interop VMs: 1,850 and 1,854 s of files each), for
+# --list's order: refresh them when a file's time changes much.
 declare -A took=(
-	[scope]=601 [alternates]=379 [fig8v6]=365 [charon]=363
-	[scope_twice]=324 [del]=258 [nat_mobike]=255 [child_up]=224
-	[mifd]=208 [alt]=199 [faults]=190 [reconnect]=176 [peer_dead]=173
-	[drop]=173 [fig4]=151 [backend_iface]=121 [refuse]=120 [fig8]=120
-	[fig1]=114 [forged]=109 [fig7]=100 [dn]=99 [nat]=95 [frag]=95
-	[families]=92 [fig2]=88 [fig10]=88 [trap]=79 [announce]=79
-	[mobike]=77 [fig3]=77 [fallback]=73 [fig13]=72 [fig11]=72 [fig6]=71
-	[fig12]=53 [children]=47 [retry]=43 [charon_vip]=39 [vip]=38
-	[iface]=10
+	[charon]=336 [fig8v6]=207 [scope]=184 [faults]=177
+	[alternates]=170 [refuse]=150 [mifd]=147 [reconnect]=144
+	[del]=139 [drop]=107 [fig8]=103 [fig4]=101 [peer_dead]=100
+	[nat_mobike]=97 [scope_twice]=92 [frag]=88 [fig1]=88
+	[ike_rekey]=86 [fig7]=86 [child_up]=86 [fig2]=76 [window]=75
+	[forged]=70 [fig10]=64 [dn]=63 [families]=62 [nat]=59
+	[fig11]=58 [announce]=55 [trap]=54 [fig12]=48 [fig13]=44
+	[mobike]=43 [fig6]=42 [retry]=39 [fallback]=35 [children]=34
+	[vip]=29 [charon_vip]=28 [fig3]=23 [iface]=15
 )
 if [ -n "$list" ]; then
 	for f in "${files[@]}"; do
