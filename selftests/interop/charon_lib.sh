@@ -125,11 +125,12 @@ _charon_env() {
 
 # NS is not needed (vici is a file system socket): no ip netns exec, whose
 # mounts cost time under QEMU; no env(1) either (timeout passes the
-# environment on).
+# environment on). Each call may take SWANCTL_TIMEOUT seconds (30).
 charon_swanctl() {
 	local dir=$2
 	STRONGSWAN_CONF=$dir/strongswan.conf SWANCTL_DIR=$dir/swanctl \
-		timeout -k 2 30 "$SWANCTL" "${@:3}" --uri "unix://$dir/charon.vici"
+		timeout -k 2 "${SWANCTL_TIMEOUT:-30}" "$SWANCTL" "${@:3}" \
+		--uri "unix://$dir/charon.vici"
 }
 
 charon_start() {

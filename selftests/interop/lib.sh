@@ -64,7 +64,7 @@ mifd_start() {
 		</dev/null >>"$sock.log" 2>&1 &
 	pid=$!
 	mifd_pids[$sock]=$pid
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < ${MIFD_START_TRIES:-100}; i++)); do
 		if ! kill -0 "$pid" 2>/dev/null; then
 			unset "mifd_pids[$sock]"
 			return 1
@@ -109,10 +109,13 @@ mifd_crash() {
 }
 
 # Called hundreds of times a file: three processes (ip netns exec and
-# timeout pass the environment on), not four with env(1).
+# timeout pass the environment on), not four with env(1). Each call may
+# take MIFD_CTL_TIMEOUT seconds (20; a benchmark's commands over
+# thousands of SAs take longer).
 mifd_ctl() {
 	local ns=$1
-	MIFD_SOCKET=$2 timeout -k 2 20 ip netns exec "$ns" "$MIFCTL" "${@:3}"
+	MIFD_SOCKET=$2 timeout -k 2 "${MIFD_CTL_TIMEOUT:-20}" \
+		ip netns exec "$ns" "$MIFCTL" "${@:3}"
 }
 
 # mifd_diag SOCK: what the daemon is doing (for hangs).
