@@ -8,9 +8,8 @@
  * page that holds data, the ones that hold keys included, out of swap:
  * each is locked as it is first touched. Without MCL_ONFAULT every page
  * mapped would be made resident at once, touched or not (a heap's spare
- * room, a thread's whole stack): several times the memory mifd uses. A
- * kernel older than 4.4 refuses it (EINVAL); mifd then locks without
- * it. mlockall fails with EPERM
+ * room, a thread's whole stack). A kernel older than 4.4 refuses it
+ * (EINVAL); mifd then locks without it. mlockall fails with EPERM
  * without CAP_IPC_LOCK, or ENOMEM when RLIMIT_MEMLOCK is lower than
  * mifd's memory. mifd runs on without: the keys are wiped after use
  * either way, so only a window is lost.
