@@ -889,3 +889,21 @@ void certs_remove(void)
 	rmdir(certs.ca_dir);
 	rmdir(certs.dir);
 }
+
+void service_child(struct conn_child *t, const struct conn *c, int side,
+		   const char *name, uint16_t port)
+{
+	struct ike_selector *b = side ? &t->local_ts[0] : &t->remote_ts[0];
+
+	memset(t, 0, sizeof(*t));
+	t->name = name;
+	t->n_esp = c->n_esp;
+	memcpy(t->esp, c->esp, sizeof(t->esp));
+	t->n_local_ts = t->n_remote_ts = 1;
+	t->local_ts[0] = c->local_ts[0];
+	t->remote_ts[0] = c->remote_ts[0];
+	b->ip_proto = 6;
+	b->start_port = b->end_port = port;
+	t->mode = KERNEL_MODE_TUNNEL;
+	t->lifetime_s = 3600;
+}

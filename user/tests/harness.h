@@ -134,6 +134,12 @@ void set_id(struct conn_id *id, const char *fqdn);
 void set_ike(struct conn *c, uint16_t group, bool gcm);
 void set_esp(struct conn *c, bool gcm);
 void make_conn(struct conn *c, int side, uint16_t group, bool gcm);
+/*
+ * t, side's child named name of its connection c: c's own selectors and
+ * ESP proposals, tunnel mode, TCP to port on side B's (side 1's) end.
+ */
+void service_child(struct conn_child *t, const struct conn *c, int side,
+		   const char *name, uint16_t port);
 
 /*
  * Certificates: certs_make() writes a CA and, for each side of

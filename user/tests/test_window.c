@@ -68,24 +68,9 @@ static void services(struct world *w, struct kids *k)
 {
 	for (unsigned int i = 0; i < N_KIDS; i++) {
 		snprintf(k->name[i], sizeof(k->name[i]), "s%u", i);
-		for (int side = 0; side < 2; side++) {
-			struct conn_child *t = &k->c[side][i];
-			const struct conn *c = &w->c[side];
-			struct ike_selector *b = side ? &t->local_ts[0] :
-							&t->remote_ts[0];
-
-			memset(t, 0, sizeof(*t));
-			t->name = k->name[i];
-			t->n_esp = c->n_esp;
-			memcpy(t->esp, c->esp, sizeof(t->esp));
-			t->n_local_ts = t->n_remote_ts = 1;
-			t->local_ts[0] = c->local_ts[0];
-			t->remote_ts[0] = c->remote_ts[0];
-			b->ip_proto = 6;
-			b->start_port = b->end_port = (uint16_t)(8000 + i);
-			t->mode = KERNEL_MODE_TUNNEL;
-			t->lifetime_s = 3600;
-		}
+		for (int side = 0; side < 2; side++)
+			service_child(&k->c[side][i], &w->c[side], side,
+				      k->name[i], (uint16_t)(8000 + i));
 	}
 	for (int side = 0; side < 2; side++) {
 		w->c[side].n_children = N_KIDS;
