@@ -30,6 +30,21 @@
  * never came, from the last arrival to when the last one was due (when
  * that is the longest, recovered=no: the stream did not come back).
  * gap_from is when that gap began, from the first arrival.
+ *
+ * For bench/load_move.sh, whose operations take as long as they take:
+ * SIGTERM or SIGINT ends the sender early. It then sends, five times, an
+ * end datagram carrying the count it sent (sequence number with the top
+ * bit set), and prints seconds=T as well: the rate it achieved is sent / T.
+ * The receiver takes that count as the stream's length. SIGTERM ends the
+ * receiver too (when no end datagram came through); then the tail is
+ * counted to the signal. SIGUSR1 to the receiver marks a moment (a link
+ * going down); it then also prints
+ *
+ *   mark_gap_ms=G mark_resumed_ms=R
+ *
+ * G: the longest time without a datagram in an interval that ends after
+ * the mark; R: when that interval ended, ms after the mark (the first
+ * datagram after the outage; -1 when none came).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -37,6 +52,7 @@
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +62,32 @@
 #include <unistd.h>
 
 #define MAX_COUNT (1u << 24)
+#define END_MARK (1ull << 63)
+
+static volatile sig_atomic_t stop, marked;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void on_mark(int sig)
+{
+	(void)sig;
+	marked = 1;
+}
+
+/* Signal handlers without SA_RESTART, so that poll and sleeps return. */
+static void catch(int sig, void (*fn)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+}
 
 struct datagram {
 	uint64_t seq;	/* network order */
@@ -107,15 +149,20 @@ static int do_send(const char *src, const char *dst, uint16_t port,
 		perror("udp_stream: socket or bind");
 		return 1;
 	}
+	catch(SIGTERM, on_stop);
+	catch(SIGINT, on_stop);
 	t0 = now_ns();
-	for (k = 0; k < n; k++) {
+	for (k = 0; k < n && !stop; k++) {
 		due = t0 + k * 1000000000u / rate;
 		t = now_ns();
 		if (t < due) {
 			ts.tv_sec = (time_t)(due / 1000000000u);
 			ts.tv_nsec = (long)(due % 1000000000u);
-			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR &&
+			       !stop)
 				;
+			if (stop)
+				break;
 		} else {
 			if (t - due > late_max)
 				late_max = t - due;
@@ -134,8 +181,18 @@ static int do_send(const char *src, const char *dst, uint16_t port,
 		else
 			sent++;
 	}
+	t = now_ns();
+	if (stop) {
+		/* The slots sent or tried: the receiver's stream length. */
+		d.seq = be64(END_MARK | k);
+		for (int i = 0; i < 5; i++) {
+			sendto(fd, &d, sizeof(d), 0, (struct sockaddr *)&to, sizeof(to));
+			usleep(10000);
+		}
+	}
 	printf("sent=%" PRIu64 " send_errors=%" PRIu64 " skipped=%" PRIu64
-	       " late_max_ms=%.1f\n", sent, errors, skipped, late_max / 1e6);
+	       " late_max_ms=%.1f seconds=%.3f\n", sent, errors, skipped,
+	       late_max / 1e6, (t - t0) / 1e9);
 	close(fd);
 	return 0;
 }
@@ -145,7 +202,8 @@ static int do_recv(const char *addr, uint16_t port, unsigned long rate,
 {
 	uint64_t n = (uint64_t)rate * secs, got = 0, dups = 0, seq;
 	uint64_t first = 0, last = 0, t, end, gap = 0, gap_from = 0, last_seq = 0;
-	int tail = 0;
+	uint64_t mark = 0, mark_gap = 0, mark_resumed = 0;
+	int tail = 0, ended = 0;
 	struct sockaddr_in sin;
 	struct datagram d;
 	struct pollfd p;
@@ -167,12 +225,19 @@ static int do_recv(const char *addr, uint16_t port, unsigned long rate,
 	}
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	catch(SIGTERM, on_stop);
+	catch(SIGUSR1, on_mark);
 	end = now_ns() + 30000000000u;
 	p.fd = fd;
 	p.events = POLLIN;
 	while (got < n) {
 		t = now_ns();
-		if (t >= end)
+		if (marked && !mark) {
+			mark = t;
+			if (got)	/* the interval in progress ends after it */
+				mark_gap = t - last;
+		}
+		if (t >= end || stop)
 			break;
 		timeout = (int)((end - t) / 1000000u) + 1;
 		if (poll(&p, 1, timeout) <= 0)
@@ -182,6 +247,15 @@ static int do_recv(const char *addr, uint16_t port, unsigned long rate,
 			continue;
 		t = now_ns();
 		seq = be64(d.seq);
+		if (seq & END_MARK) {
+			seq &= ~END_MARK;
+			if (!ended && seq && seq <= n) {
+				ended = 1;
+				n = seq;
+				end = t + 200000000u;
+			}
+			continue;
+		}
 		if (seq >= n)
 			continue;
 		if (seen[seq]) {
@@ -196,6 +270,10 @@ static int do_recv(const char *addr, uint16_t port, unsigned long rate,
 			gap = t - last;
 			gap_from = last - first;
 		}
+		if (mark && got && t - last >= mark_gap && t > mark) {
+			mark_gap = t - last;
+			mark_resumed = t;
+		}
 		last = t;
 		if (seq > last_seq)
 			last_seq = seq;
@@ -204,9 +282,15 @@ static int do_recv(const char *addr, uint16_t port, unsigned long rate,
 		if (seq == n - 1 && end > t + 200000000u)
 			end = t + 200000000u;
 	}
-	/* The tail that never came: from the last arrival to when it was due. */
+	/* Datagrams counted past the end datagram's count. */
+	if (got > n)
+		got = n;
+	/*
+	 * The tail that never came: from the last arrival to when it was due,
+	 * or to the signal that ended the receiver.
+	 */
 	if (got && last_seq < n - 1) {
-		t = first + (n - 1) * 1000000000u / rate;
+		t = stop && !ended ? now_ns() : first + (n - 1) * 1000000000u / rate;
 		if (t > last && t - last > gap) {
 			gap = t - last;
 			gap_from = last - first;
@@ -217,6 +301,10 @@ static int do_recv(const char *addr, uint16_t port, unsigned long rate,
 	       " gap_ms=%.1f gap_from_ms=%.1f recovered=%s\n",
 	       got, dups, gap / 1e6, gap_from / 1e6,
 	       got && !tail ? "yes" : "no");
+	if (mark)
+		printf("mark_gap_ms=%.1f mark_resumed_ms=%.1f\n",
+		       (mark_resumed ? mark_gap : now_ns() - mark) / 1e6,
+		       mark_resumed ? (mark_resumed - mark) / 1e6 : -1.0);
 	free(seen);
 	close(fd);
 	return 0;
