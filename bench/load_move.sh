@@ -16,7 +16,8 @@
 #
 # The stream: bench/udp_stream.c at MIF_BENCH_PPS (default 10,000)
 # datagrams a second from 172.16.0.1 in A to 172.17.0.1 in B over pair 1's
-# SA, from 2 s before the operation to 3 s after it; the rate it achieved
+# SA, from 2 s before the operation to 3 s after it, sent in bursts of
+# MIF_BENCH_BURST (default 50: one wake-up each 5 ms); the rate it achieved
 # is printed (an emulated sender falls short and skips the slots it
 # missed, which are not losses). Lost: sent that never arrived; gap: the
 # longest time without a datagram at the receiver.
@@ -26,7 +27,8 @@
 #                     XFRM_MIF_CMD_REWRITE in its owner's namespace and
 #                     then one in the peer's (as MIF_MOVE does: the owner
 #                     moves, then tells the peer): four calls, each timed
-#                     in-process (build/bench/xfrm_move mif)
+#                     in-process (build/bench/xfrm_move mif), started
+#                     ahead and released back to back
 #   per SA            the same four moves by build/bench/xfrm_move
 #                     strongswan: per SA GETSA, GETAE, DELSA, NEWSA, then
 #                     one UPDPOLICY per policy (the dump that stands in for
@@ -53,7 +55,8 @@
 #   tools/vm/run -k debian -m 8192 -t 3000 -- bench/load_move.sh [N]
 # Environment: MIF_BENCH_CIPHER=null|gcm (default null: ecb(cipher_null);
 # gcm: rfc4106(gcm(aes)), 128-bit key), MIF_BENCH_PPS (default 10000),
-# MIF_BENCH_ROWS (default "rewrite persa failover").
+# MIF_BENCH_BURST (default 50), MIF_BENCH_ROWS (default "rewrite persa
+# failover").
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/../selftests/lib.sh"
 source "$here/lib.sh"
@@ -61,6 +64,7 @@ trap ksft_cleanup EXIT
 
 n=${1:-100000}
 pps=${MIF_BENCH_PPS:-10000}
+burst=${MIF_BENCH_BURST:-50}
 cipher=${MIF_BENCH_CIPHER:-null}
 rows=${MIF_BENCH_ROWS:-rewrite persa failover}
 MOVE=$REPO_DIR/build/bench/xfrm_move
@@ -198,15 +202,15 @@ tables() {
 		BEGIN { split(old, o, " "); for (k in o) bad[o[k]] = 1 }
 		$1 == "src" && $3 == "dst" { n++ }
 		$1 == "src" && $3 == "dst" && ($2 == x && $4 == y || $2 == y && $4 == x) { ok++ }
-		$1 == "src" && $3 == "dst" && ($2 in bad || $4 in bad) { old++ }
-		END { printf "%d %d %d", n, ok, old }' "$T/state")
+		$1 == "src" && $3 == "dst" && ($2 in bad || $4 in bad) { on_old++ }
+		END { printf "%d %d %d", n, ok, on_old }' "$T/state")
 	got+=" $(awk -v x="$x" -v y="$y" -v old="$*" '
 		BEGIN { split(old, o, " "); for (k in o) bad[o[k]] = 1 }
-		$1 == "src" && / dir / { n++ }
+		$1 == "dir" && $2 != "" { n++ }
 		$1 == "tmpl" { t++ }
 		$1 == "tmpl" && ($3 == x && $5 == y || $3 == y && $5 == x) { ok++ }
-		$1 == "tmpl" && ($3 in bad || $5 in bad) { old++ }
-		END { printf "%d %d %d %d", n, t, ok, old }' "$T/policy")"
+		$1 == "tmpl" && ($3 in bad || $5 in bad) { on_old++ }
+		END { printf "%d %d %d %d", n, t, ok, on_old }' "$T/policy")"
 	want="$n $n 0 $((n / 2 * 3)) $((n / 2 * 3)) $((n / 2 * 3)) 0"
 	[ "$got" = "$want" ] && return 0
 	echo "$ns: SAs, SAs on $x/$y, SAs on old, policies, templates, on $x/$y, on old: $got (want $want)"
@@ -263,20 +267,55 @@ kernel_log() {
 
 # ---- one row ----
 declare -A res note
-# moves METHOD: the four moves, each by xfrm_move METHOD; their seconds.
-moves() {
-	local out t total=0 times=() step ns old new
-	for step in "$A $A1 $A2" "$B $A1 $A2" "$B $B1 $B2" "$A $B1 $B2"; do
-		read -r ns old new <<<"$step"
-		if ! out=$(ip netns exec "$ns" "$MOVE" "$1" "$old" "$new" 2>&1); then
-			echo "failed: $old -> $new: $out"
-			return 1
-		fi
-		t=$(sed -n 's/.* seconds=\([0-9.]*\).*/\1/p' <<<"$out")
-		times+=("$t")
-		total=$(awk -v a="$total" -v b="$t" 'BEGIN { printf "%.3f", a + b }')
+# mover K NS OLD NEW METHOD: xfrm_move METHOD OLD NEW started in NS, its
+# dump done before the clock starts; it moves when go K tells it to.
+declare -a mpid gofd
+mover() {
+	local fd
+	rm -f "$T/go$1" "$T/move$1"
+	mkfifo "$T/go$1"
+	ip netns exec "$2" env MIF_MOVE_GO=1 "$MOVE" "$5" "$3" "$4" <"$T/go$1" >"$T/move$1" 2>&1 &
+	mpid[$1]=$!
+	exec {fd}>"$T/go$1"
+	gofd[$1]=$fd
+}
+# ready K: wait until mover K has its dump (at most 20 minutes).
+ready() {
+	local i
+	for ((i = 0; i < 12000; i++)); do
+		grep -q '^ready' "$T/move$1" 2>/dev/null && return 0
+		kill -0 "${mpid[$1]}" 2>/dev/null || break
+		sleep 0.1
 	done
-	echo "$total (${times[*]})"
+	echo "failed: mover $1: $(tr '\n' ' ' <"$T/move$1")"
+	return 1
+}
+# go K: mover K moves; its timed seconds into times[K].
+go() {
+	local fd=${gofd[$1]}
+	echo go >&"$fd"
+	exec {fd}>&-
+	wait "${mpid[$1]}" || { echo "failed: mover $1: $(tr '\n' ' ' <"$T/move$1")"; return 1; }
+	times[$1]=$(sed -n 's/.* seconds=\([0-9.]*\).*/\1/p' "$T/move$1")
+}
+
+# moves METHOD: A1 -> A2 in A, then in B; B1 -> B2 in B, then in A, each
+# by xfrm_move METHOD, the next one's dump done while the one before
+# moves where that is correct (A's dump for B1 only after A's A1 -> A2).
+# Prints the seconds of the four, their sum and the wall time from the
+# start of B's B1 -> B2 to the end of A's: the window in which A sends to
+# B1 and B has the SA at B2.
+moves() {
+	local times=() t0 t1
+	mover 1 "$A" "$A1" "$A2" "$1" && mover 2 "$B" "$A1" "$A2" "$1" &&
+		ready 1 && go 1 && mover 4 "$A" "$B1" "$B2" "$1" &&
+		ready 2 && go 2 && mover 3 "$B" "$B1" "$B2" "$1" &&
+		ready 3 && ready 4 || return 1
+	t0=$(now)
+	go 3 && go 4 || return 1
+	t1=$(now)
+	awk -v a="${times[1]}" -v b="${times[2]}" -v c="${times[3]}" -v d="${times[4]}" -v w=$((t1 - t0)) '
+		BEGIN { printf "%.3f (%.3f %.3f %.3f %.3f; B1->B2 window %.3f)\n", a + b + c + d, a, b, c, d, w / 1e9 }'
 }
 
 # failover: A2 the alternate of A1, a1 down; the seconds until A holds no
@@ -305,7 +344,7 @@ row() {
 	ip netns exec "$B" "$US" recv 172.17.0.1 6000 "$pps" 1500 >"$T/recv.out" 2>&1 &
 	rpid=$!
 	sleep 0.5
-	ip netns exec "$A" "$US" send 172.16.0.1 172.17.0.1 6000 "$pps" 1500 >"$T/send.out" 2>&1 &
+	ip netns exec "$A" "$US" send 172.16.0.1 172.17.0.1 6000 "$pps" 1500 "$burst" >"$T/send.out" 2>&1 &
 	spid=$!
 	sleep 2
 	case $key in
@@ -343,8 +382,10 @@ row() {
 	} END {
 		split(op, o, " ")
 		sent = v["sent"] + v["send_errors"]
-		printf "%s|%s|%d|%.0f|%d|%s|%s|%s|%s", o[1], (op ~ /\(/ ? substr(op, index(op, "(")) : "-"),
-			sent, v["seconds"] > 0 ? sent / v["seconds"] : 0, sent - v["received"],
+		rate = v["seconds"] > 0 ? sent / v["seconds"] : 0
+		moves4 = op ~ /\(/ ? substr(op, index(op, "(")) : "-"
+		printf "%s|%s|%d|%.0f|%d|%s|%s|%s|%s", o[1], moves4,
+			sent, rate, sent - v["received"],
 			v["gap_ms"], v["mark_resumed_ms"] == "" ? "-" : v["mark_resumed_ms"],
 			v["recovered"], check
 	}' <<<"$s $r")

@@ -2,7 +2,7 @@
 /*
  * A paced UDP stream and its receiver, for bench/failover.sh:
  *
- *   udp_stream send SRC DST PORT RATE SECONDS
+ *   udp_stream send SRC DST PORT RATE SECONDS [BURST]
  *   udp_stream recv ADDR PORT RATE SECONDS
  *
  * The sender sends RATE datagrams a second for SECONDS from SRC to
@@ -16,6 +16,12 @@
  *   sent=N send_errors=E skipped=S late_max_ms=L
  *
  * N + E datagrams were handed to the kernel or tried to be.
+ *
+ * BURST (default 1, at most 64): the sender wakes when the last of BURST
+ * slots is due and sends them in one sendmmsg; when it runs late it keeps
+ * the last BURST slots past and skips the others. A rate an emulated guest
+ * cannot reach one wake-up per datagram (10,000/s) it reaches this way,
+ * each datagram up to BURST / RATE s late.
  *
  * The receiver takes the datagrams numbered below RATE * SECONDS on
  * ADDR:PORT; it stops shortly after the last one came, or SECONDS + 3 s
@@ -63,6 +69,7 @@
 
 #define MAX_COUNT (1u << 24)
 #define END_MARK (1ull << 63)
+#define MAX_BURST 64
 
 static volatile sig_atomic_t stop, marked;
 
@@ -133,14 +140,16 @@ static int number(const char *s, unsigned long max, unsigned long *v)
 }
 
 static int do_send(const char *src, const char *dst, uint16_t port,
-		   unsigned long rate, unsigned long secs)
+		   unsigned long rate, unsigned long secs, unsigned long burst)
 {
 	struct sockaddr_in from, to;
-	struct datagram d = { 0 };
-	uint64_t n = (uint64_t)rate * secs, k, t0, due, t, late_max = 0;
-	uint64_t sent = 0, errors = 0, skipped = 0, now_slot;
+	struct datagram d[MAX_BURST];
+	struct mmsghdr msgs[MAX_BURST];
+	struct iovec iov[MAX_BURST];
+	uint64_t n = (uint64_t)rate * secs, k = 0, t0, due, t, late_max = 0;
+	uint64_t sent = 0, errors = 0, skipped = 0, last, now_slot, i, cnt, off;
 	struct timespec ts;
-	int fd;
+	int fd, r;
 
 	if (addr_of(src, 0, &from) || addr_of(dst, port, &to))
 		return 2;
@@ -149,11 +158,23 @@ static int do_send(const char *src, const char *dst, uint16_t port,
 		perror("udp_stream: socket or bind");
 		return 1;
 	}
+	memset(d, 0, sizeof(d));
+	memset(msgs, 0, sizeof(msgs));
+	for (i = 0; i < burst; i++) {
+		iov[i].iov_base = &d[i];
+		iov[i].iov_len = sizeof(d[i]);
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+		msgs[i].msg_hdr.msg_name = &to;
+		msgs[i].msg_hdr.msg_namelen = sizeof(to);
+	}
 	catch(SIGTERM, on_stop);
 	catch(SIGINT, on_stop);
 	t0 = now_ns();
-	for (k = 0; k < n && !stop; k++) {
-		due = t0 + k * 1000000000u / rate;
+	while (k < n && !stop) {
+		/* Wake when the last slot of this burst is due. */
+		last = k + burst - 1 < n - 1 ? k + burst - 1 : n - 1;
+		due = t0 + last * 1000000000u / rate;
 		t = now_ns();
 		if (t < due) {
 			ts.tv_sec = (time_t)(due / 1000000000u);
@@ -163,30 +184,44 @@ static int do_send(const char *src, const char *dst, uint16_t port,
 				;
 			if (stop)
 				break;
-		} else {
-			if (t - due > late_max)
-				late_max = t - due;
-			/* Skip the slots already past, but never the last. */
-			now_slot = (t - t0) * rate / 1000000000u;
-			if (now_slot > k) {
-				if (now_slot > n - 1)
-					now_slot = n - 1;
-				skipped += now_slot - k;
-				k = now_slot;
+			t = now_ns();
+		}
+		if (t > due && t - due > late_max)
+			late_max = t - due;
+		/*
+		 * Running late, skip the slots already past but the last
+		 * burst's worth (never the stream's last slot).
+		 */
+		now_slot = (t - t0) * rate / 1000000000u;
+		if (now_slot > n - 1)
+			now_slot = n - 1;
+		if (now_slot < last)
+			now_slot = last;
+		if (now_slot - k + 1 > burst) {
+			skipped += now_slot + 1 - burst - k;
+			k = now_slot + 1 - burst;
+		}
+		cnt = now_slot - k + 1;
+		for (i = 0; i < cnt; i++)
+			d[i].seq = be64(k + i);
+		for (off = 0; off < cnt;) {
+			r = sendmmsg(fd, msgs + off, (unsigned int)(cnt - off), 0);
+			if (r <= 0) {
+				errors++;	/* no route, address gone: the next */
+				off++;
+			} else {
+				sent += (uint64_t)r;
+				off += (uint64_t)r;
 			}
 		}
-		d.seq = be64(k);
-		if (sendto(fd, &d, sizeof(d), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
-			errors++;
-		else
-			sent++;
+		k += cnt;
 	}
 	t = now_ns();
 	if (stop) {
 		/* The slots sent or tried: the receiver's stream length. */
-		d.seq = be64(END_MARK | k);
-		for (int i = 0; i < 5; i++) {
-			sendto(fd, &d, sizeof(d), 0, (struct sockaddr *)&to, sizeof(to));
+		d[0].seq = be64(END_MARK | k);
+		for (i = 0; i < 5; i++) {
+			sendto(fd, &d[0], sizeof(d[0]), 0, (struct sockaddr *)&to, sizeof(to));
 			usleep(10000);
 		}
 	}
@@ -205,11 +240,12 @@ static int do_recv(const char *addr, uint16_t port, unsigned long rate,
 	uint64_t mark = 0, mark_gap = 0, mark_resumed = 0;
 	int tail = 0, ended = 0;
 	struct sockaddr_in sin;
-	struct datagram d;
+	struct datagram d[MAX_BURST];
+	struct mmsghdr msgs[MAX_BURST];
+	struct iovec iov[MAX_BURST];
 	struct pollfd p;
 	uint8_t *seen;
-	ssize_t len;
-	int fd, timeout, size = 8 << 20;
+	int fd, timeout, size = 8 << 20, r, j;
 
 	if (addr_of(addr, port, &sin))
 		return 2;
@@ -225,6 +261,13 @@ static int do_recv(const char *addr, uint16_t port, unsigned long rate,
 	}
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	memset(msgs, 0, sizeof(msgs));
+	for (j = 0; j < MAX_BURST; j++) {
+		iov[j].iov_base = &d[j];
+		iov[j].iov_len = sizeof(d[j]);
+		msgs[j].msg_hdr.msg_iov = &iov[j];
+		msgs[j].msg_hdr.msg_iovlen = 1;
+	}
 	catch(SIGTERM, on_stop);
 	catch(SIGUSR1, on_mark);
 	end = now_ns() + 30000000000u;
@@ -242,45 +285,49 @@ static int do_recv(const char *addr, uint16_t port, unsigned long rate,
 		timeout = (int)((end - t) / 1000000u) + 1;
 		if (poll(&p, 1, timeout) <= 0)
 			continue;
-		len = recv(fd, &d, sizeof(d), 0);
-		if (len != (ssize_t)sizeof(d))
+		r = recvmmsg(fd, msgs, MAX_BURST, MSG_DONTWAIT, NULL);
+		if (r <= 0)
 			continue;
 		t = now_ns();
-		seq = be64(d.seq);
-		if (seq & END_MARK) {
-			seq &= ~END_MARK;
-			if (!ended && seq && seq <= n) {
-				ended = 1;
-				n = seq;
-				end = t + 200000000u;
+		for (j = 0; j < r; j++) {
+			if (msgs[j].msg_len != sizeof(d[j]))
+				continue;
+			seq = be64(d[j].seq);
+			if (seq & END_MARK) {
+				seq &= ~END_MARK;
+				if (!ended && seq && seq <= n) {
+					ended = 1;
+					n = seq;
+					end = t + 200000000u;
+				}
+				continue;
 			}
-			continue;
+			if (seq >= n)
+				continue;
+			if (seen[seq]) {
+				dups++;
+				continue;
+			}
+			seen[seq] = 1;
+			if (!got) {
+				first = t;
+				end = t + (secs + 3) * 1000000000u;
+			} else if (t - last > gap) {
+				gap = t - last;
+				gap_from = last - first;
+			}
+			if (mark && got && t - last >= mark_gap && t > mark) {
+				mark_gap = t - last;
+				mark_resumed = t;
+			}
+			last = t;
+			if (seq > last_seq)
+				last_seq = seq;
+			got++;
+			/* The last one: wait a little for any overtaken. */
+			if (seq == n - 1 && end > t + 200000000u)
+				end = t + 200000000u;
 		}
-		if (seq >= n)
-			continue;
-		if (seen[seq]) {
-			dups++;
-			continue;
-		}
-		seen[seq] = 1;
-		if (!got) {
-			first = t;
-			end = t + (secs + 3) * 1000000000u;
-		} else if (t - last > gap) {
-			gap = t - last;
-			gap_from = last - first;
-		}
-		if (mark && got && t - last >= mark_gap && t > mark) {
-			mark_gap = t - last;
-			mark_resumed = t;
-		}
-		last = t;
-		if (seq > last_seq)
-			last_seq = seq;
-		got++;
-		/* The last one: wait a little for any overtaken. */
-		if (seq == n - 1 && end > t + 200000000u)
-			end = t + 200000000u;
 	}
 	/* Datagrams counted past the end datagram's count. */
 	if (got > n)
@@ -312,13 +359,14 @@ static int do_recv(const char *addr, uint16_t port, unsigned long rate,
 
 int main(int argc, char **argv)
 {
-	unsigned long port, rate, secs;
+	unsigned long port, rate, secs, burst = 1;
 
-	if (argc == 7 && !strcmp(argv[1], "send")) {
+	if ((argc == 7 || argc == 8) && !strcmp(argv[1], "send")) {
 		if (number(argv[4], 65535, &port) || number(argv[5], 1000000, &rate) ||
-		    number(argv[6], 3600, &secs))
+		    number(argv[6], 3600, &secs) ||
+		    (argc == 8 && number(argv[7], MAX_BURST, &burst)))
 			return 2;
-		return do_send(argv[2], argv[3], (uint16_t)port, rate, secs);
+		return do_send(argv[2], argv[3], (uint16_t)port, rate, secs, burst);
 	}
 	if (argc == 6 && !strcmp(argv[1], "recv")) {
 		if (number(argv[3], 65535, &port) || number(argv[4], 1000000, &rate) ||
@@ -326,7 +374,7 @@ int main(int argc, char **argv)
 			return 2;
 		return do_recv(argv[2], (uint16_t)port, rate, secs);
 	}
-	fprintf(stderr, "usage: udp_stream send SRC DST PORT RATE SECONDS\n"
+	fprintf(stderr, "usage: udp_stream send SRC DST PORT RATE SECONDS [BURST]\n"
 			"       udp_stream recv ADDR PORT RATE SECONDS\n");
 	return 2;
 }
