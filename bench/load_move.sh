@@ -35,8 +35,9 @@
 #                     a key manager's own state is not timed)
 #   module failover   A2 the alternate of A1 in A (mifctl alt set), then
 #                     ip link set a1 down in A: the module moves A's N SAs
-#                     to A2 <-> B1 (B's stay as they are); "resumed" is the
-#                     first datagram at B after the link went down, in ms
+#                     to A2 <-> B1 (B's stay as they are); "resumed": when
+#                     the first datagram sent after the link went down
+#                     (after ip link set returned) came to B, in ms
 # Between B1 -> B2 in B and in A, A sends to B1 and B's SA is at B2: the
 # datagrams of that window are lost in both rewrite rows, as between two
 # MIF peers.
@@ -267,14 +268,17 @@ kernel_log() {
 
 # ---- one row ----
 declare -A res note
-# mover K NS OLD NEW METHOD: xfrm_move METHOD OLD NEW started in NS, its
-# dump done before the clock starts; it moves when go K tells it to.
+# mover K NS OLD NEW METHOD [J]: xfrm_move METHOD OLD NEW started in NS,
+# its dump done before the clock starts; it moves when go K tells it to,
+# and then releases mover J itself.
 declare -a mpid gofd
 mover() {
-	local fd
+	local fd then=()
 	rm -f "$T/go$1" "$T/move$1"
 	mkfifo "$T/go$1"
-	ip netns exec "$2" env MIF_MOVE_GO=1 "$MOVE" "$5" "$3" "$4" <"$T/go$1" >"$T/move$1" 2>&1 &
+	[ -z "${6:-}" ] || then=("MIF_MOVE_THEN=$T/go$6")
+	ip netns exec "$2" env MIF_MOVE_GO=1 "${then[@]}" "$MOVE" "$5" "$3" "$4" \
+		<"$T/go$1" >"$T/move$1" 2>&1 &
 	mpid[$1]=$!
 	exec {fd}>"$T/go$1"
 	gofd[$1]=$fd
@@ -290,42 +294,45 @@ ready() {
 	echo "failed: mover $1: $(tr '\n' ' ' <"$T/move$1")"
 	return 1
 }
-# go K: mover K moves; its timed seconds into times[K].
+# go K [released]: mover K moves (told by us, or by the mover before it);
+# its timed seconds into times[K].
 go() {
 	local fd=${gofd[$1]}
-	echo go >&"$fd"
-	exec {fd}>&-
+	[ -n "${2:-}" ] || echo go >&"$fd"
 	wait "${mpid[$1]}" || { echo "failed: mover $1: $(tr '\n' ' ' <"$T/move$1")"; return 1; }
+	exec {fd}>&-
 	times[$1]=$(sed -n 's/.* seconds=\([0-9.]*\).*/\1/p' "$T/move$1")
 }
 
 # moves METHOD: A1 -> A2 in A, then in B; B1 -> B2 in B, then in A, each
 # by xfrm_move METHOD, the next one's dump done while the one before
 # moves where that is correct (A's dump for B1 only after A's A1 -> A2).
-# Prints the seconds of the four, their sum and the wall time from the
-# start of B's B1 -> B2 to the end of A's: the window in which A sends to
-# B1 and B has the SA at B2.
+# B's B1 -> B2 releases A's itself. Prints the seconds of the four, their
+# sum and the time from the start of B's B1 -> B2 to the end of A's (by
+# their own clocks): the window in which A sends to B1 and B has the SA at
+# B2.
 moves() {
 	local times=() t0 t1
 	mover 1 "$A" "$A1" "$A2" "$1" && mover 2 "$B" "$A1" "$A2" "$1" &&
 		ready 1 && go 1 && mover 4 "$A" "$B1" "$B2" "$1" &&
-		ready 2 && go 2 && mover 3 "$B" "$B1" "$B2" "$1" &&
+		ready 2 && go 2 && mover 3 "$B" "$B1" "$B2" "$1" 4 &&
 		ready 3 && ready 4 || return 1
-	t0=$(now)
-	go 3 && go 4 || return 1
-	t1=$(now)
-	awk -v a="${times[1]}" -v b="${times[2]}" -v c="${times[3]}" -v d="${times[4]}" -v w=$((t1 - t0)) '
-		BEGIN { printf "%.3f (%.3f %.3f %.3f %.3f; B1->B2 window %.3f)\n", a + b + c + d, a, b, c, d, w / 1e9 }'
+	go 3 && go 4 released || return 1
+	t0=$(sed -n 's/.* start=\([0-9.]*\).*/\1/p' "$T/move3")
+	t1=$(sed -n 's/.* end=\([0-9.]*\).*/\1/p' "$T/move4")
+	awk -v a="${times[1]}" -v b="${times[2]}" -v c="${times[3]}" -v d="${times[4]}" -v t0="$t0" -v t1="$t1" '
+		BEGIN { printf "%.3f (%.3f %.3f %.3f %.3f; B1->B2 window %.3f)\n", a + b + c + d, a, b, c, d, t1 - t0 }'
 }
 
-# failover: A2 the alternate of A1, a1 down; the seconds until A holds no
-# SA on A1 (polled every 50 ms, so a little late).
+# failover: A2 the alternate of A1, a1 down (the receiver marks when
+# that is done); the seconds until A holds no SA on A1 (polled every
+# 50 ms, so late by a poll).
 failover() {
 	local t0 i
 	ip netns exec "$A" "$MIFCTL" alt set "$A1" "$A2" >/dev/null || { echo "failed: alt set"; return 1; }
-	kill -USR1 "$rpid"
 	t0=$(now)
 	ip -n "$A" link set a1 down
+	kill -USR1 "$rpid"
 	for ((i = 0; i < 2400; i++)); do
 		ip -n "$A" xfrm state list src "$A1" | grep -q '^src' || break
 		sleep 0.05

@@ -98,7 +98,8 @@ static void catch(int sig, void (*fn)(int))
 
 struct datagram {
 	uint64_t seq;	/* network order */
-	uint8_t pad[56];
+	uint64_t sent;	/* CLOCK_MONOTONIC ns when sent, network order */
+	uint8_t pad[48];
 };
 
 static uint64_t now_ns(void)
@@ -202,8 +203,11 @@ static int do_send(const char *src, const char *dst, uint16_t port,
 			k = now_slot + 1 - burst;
 		}
 		cnt = now_slot - k + 1;
-		for (i = 0; i < cnt; i++)
+		t = be64(now_ns());
+		for (i = 0; i < cnt; i++) {
 			d[i].seq = be64(k + i);
+			d[i].sent = t;
+		}
 		for (off = 0; off < cnt;) {
 			r = sendmmsg(fd, msgs + off, (unsigned int)(cnt - off), 0);
 			if (r <= 0) {
@@ -237,7 +241,7 @@ static int do_recv(const char *addr, uint16_t port, unsigned long rate,
 {
 	uint64_t n = (uint64_t)rate * secs, got = 0, dups = 0, seq;
 	uint64_t first = 0, last = 0, t, end, gap = 0, gap_from = 0, last_seq = 0;
-	uint64_t mark = 0, mark_gap = 0, mark_resumed = 0;
+	uint64_t mark = 0, mark_resumed = 0;
 	int tail = 0, ended = 0;
 	struct sockaddr_in sin;
 	struct datagram d[MAX_BURST];
@@ -275,11 +279,8 @@ static int do_recv(const char *addr, uint16_t port, unsigned long rate,
 	p.events = POLLIN;
 	while (got < n) {
 		t = now_ns();
-		if (marked && !mark) {
+		if (marked && !mark)
 			mark = t;
-			if (got)	/* the interval in progress ends after it */
-				mark_gap = t - last;
-		}
 		if (t >= end || stop)
 			break;
 		timeout = (int)((end - t) / 1000000u) + 1;
@@ -316,10 +317,8 @@ static int do_recv(const char *addr, uint16_t port, unsigned long rate,
 				gap = t - last;
 				gap_from = last - first;
 			}
-			if (mark && got && t - last >= mark_gap && t > mark) {
-				mark_gap = t - last;
+			if (mark && !mark_resumed && be64(d[j].sent) >= mark)
 				mark_resumed = t;
-			}
 			last = t;
 			if (seq > last_seq)
 				last_seq = seq;
@@ -349,8 +348,7 @@ static int do_recv(const char *addr, uint16_t port, unsigned long rate,
 	       got, dups, gap / 1e6, gap_from / 1e6,
 	       got && !tail ? "yes" : "no");
 	if (mark)
-		printf("mark_gap_ms=%.1f mark_resumed_ms=%.1f\n",
-		       (mark_resumed ? mark_gap : now_ns() - mark) / 1e6,
+		printf("mark_resumed_ms=%.1f\n",
 		       mark_resumed ? (mark_resumed - mark) / 1e6 : -1.0);
 	free(seen);
 	close(fd);

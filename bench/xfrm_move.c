@@ -26,11 +26,15 @@
  * With MIF_MOVE_GO set in the environment, it prints "ready" once the dump
  * is done and waits for a line on standard input before the timed part, so
  * that a caller (bench/load_move.sh) can run moves back to back without a
- * process start-up and a dump between them.
+ * process start-up and a dump between them. With MIF_MOVE_THEN=FIFO too, it
+ * writes that line to FIFO as soon as its timed part is done: the next
+ * move starts without waiting for this process to end. RESULT then also
+ * carries start= and end=, CLOCK_MONOTONIC seconds of the timed part.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/genetlink.h>
 #include <linux/xfrm.h>
 #include <netlink/msg.h>
@@ -40,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../uapi/linux/xfrm_mif.h"
 
@@ -482,6 +487,22 @@ static void await_go(void)
 		fprintf(stderr, "xfrm_move: no go line: moving anyway\n");
 }
 
+/* MIF_MOVE_THEN: release the next move. */
+static void release_next(void)
+{
+	const char *path = getenv("MIF_MOVE_THEN");
+	int fd;
+
+	if (!path)
+		return;
+	fd = open(path, O_WRONLY | O_NONBLOCK);
+	if (fd < 0 || write(fd, "go\n", 3) != 3)
+		fprintf(stderr, "xfrm_move: cannot release the next move: %s\n",
+			strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	struct state st;
@@ -520,8 +541,12 @@ int main(int argc, char **argv)
 		t0 = now();
 		mif_rewrite(&st, &t1, &nsas, &npols);
 		t2 = now();
-		printf("RESULT method=mif sas=%u policies=%u requests=%lu seconds=%.6f discovery=%.6f\n",
+		release_next();
+		printf("RESULT method=mif sas=%u policies=%u requests=%lu seconds=%.6f discovery=%.6f",
 		       nsas, npols, st.requests, t2 - t1, t1 - t0);
+		if (getenv("MIF_MOVE_GO"))
+			printf(" start=%.6f end=%.6f", t1, t2);
+		printf("\n");
 		free(st.reply);
 		nl_socket_free(st.sk);
 		return 0;
@@ -544,9 +569,13 @@ int main(int argc, char **argv)
 			migrate_policy(&st, st.pols[i].nlh);
 	}
 	t2 = now();
+	release_next();
 
-	printf("RESULT method=%s sas=%zu policies=%zu requests=%lu seconds=%.6f discovery=%.6f\n",
+	printf("RESULT method=%s sas=%zu policies=%zu requests=%lu seconds=%.6f discovery=%.6f",
 	       argv[1], st.nsas, st.npols, st.requests, t2 - t1, t1 - t0);
+	if (getenv("MIF_MOVE_GO"))
+		printf(" start=%.6f end=%.6f", t1, t2);
+	printf("\n");
 	for (i = 0; i < st.npols; i++)
 		free(st.pols[i].nlh);
 	free(st.pols);
