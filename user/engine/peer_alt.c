@@ -209,7 +209,7 @@ static bool next(struct ikesa *sa, struct peer_alt_sa *p, uint64_t now)
 		send_away(sa, p, now);
 		return true;
 	}
-	if (p->i + 1 >= p->n || now >= p->until) {
+	if (p->i + 1 >= p->n || (!mif_on(sa) && now >= p->until)) {
 		give_up(sa, p, now);
 		return true;
 	}

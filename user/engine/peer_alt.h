@@ -80,7 +80,7 @@ struct peer_alt_sa {
 	uint64_t spent_heard;	/* sa->last_heard then */
 	/* Our address of each pair: alts[i] from locals[i]. */
 	struct ip_addr locals[MIF_MAX_ALTS];
-	uint64_t until;		/* no new pair tried from then */
+	uint64_t until;		/* MOBIKE: no new pair tried from then */
 };
 
 /*
