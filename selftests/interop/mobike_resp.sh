@@ -244,6 +244,9 @@ resp_removed() {
 	local t0 t1
 	t0=$(date +%s%N)
 	ip -n "$SG" addr del "$SG_A/24" dev sg1 || return 1
+	# sg1's last IPv4 address gone, its routes went with it: the inner
+	# route by sg2 (the tunnel's outer route is 10.1.1.0/24 by sg2).
+	ip -n "$SG" route replace "$(topo_eu_inner 1)/32" dev sg2
 	wait_for $BOUND is "$SG_B" eu_remote || {
 		echo "EU ($EU_SIDE) still sees $(eu_remote)"; return 1; }
 	t1=$(date +%s%N)
