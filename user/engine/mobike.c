@@ -68,7 +68,11 @@ static unsigned int our_addrs(const struct ikesa *sa, struct ip_addr *out,
 	return n;
 }
 
-/* Our list (§3.6): n[0..] and addrs filled from the first free slot. */
+/*
+ * Our list (§3.6) into out: ADDITIONAL_IP4/IP6_ADDRESS for each of our
+ * other addresses, or NO_ADDITIONAL_ADDRESSES; n and addrs (room for
+ * MOBIKE_MAX_ADDRS each) hold the notifies and their data.
+ */
 static void add_list(struct ikesa *sa, struct ike_notify *n,
 		     struct ip_addr *addrs, struct ike_chain *out)
 {
