@@ -104,6 +104,7 @@ else
 	[ -x "$dir/drop.sh" ] && files+=("$dir/drop.sh")
 	[ -x "$dir/ike_rekey.sh" ] && files+=("$dir/ike_rekey.sh")
 	[ -x "$dir/window.sh" ] && files+=("$dir/window.sh")
+	[ -x "$dir/mobike_resp.sh" ] && files+=("$dir/mobike_resp.sh")
 fi
 # Seconds per file, from "# FILE took N s" of a make check on a quiet
 # 2-core machine (two interop VMs: 1,850 and 1,854 s of files each), for

@@ -233,7 +233,7 @@ static void request(struct engine *e, struct ikesa *sa,
 	if (!del_ike && im->del.n_spis)
 		ike_chain_add(&im->chain, IKE_PL_DELETE, &im->del, &err);
 	/* The peer's other addresses, if it lists them anew (MOBIKE). */
-	mobike_info_addrs(sa, m->chain);
+	mobike_info_addrs(sa, m);
 	/* The notifies of the table (notify_table.h), answered in im. */
 	ctx.out = &im->chain;
 	ctx.mif = &im->mif;

@@ -68,28 +68,44 @@ static unsigned int our_addrs(const struct ikesa *sa, struct ip_addr *out,
 	return n;
 }
 
+/*
+ * Our list (§3.6) into out: ADDITIONAL_IP4/IP6_ADDRESS for each of our
+ * other addresses, or NO_ADDITIONAL_ADDRESSES; n and addrs (room for
+ * MOBIKE_MAX_ADDRS each) hold the notifies and their data.
+ */
+static void add_list(struct ikesa *sa, struct ike_notify *n,
+		     struct ip_addr *addrs, struct ike_chain *out)
+{
+	unsigned int k = our_addrs(sa, addrs, MOBIKE_MAX_ADDRS);
+	struct ike_error err;
+
+	if (!k) {
+		ikesa_notify(&n[0], IKE_N_NO_ADDITIONAL_ADDRESSES, NULL, 0);
+		ike_chain_add(out, IKE_PL_NOTIFY, &n[0], &err);
+		return;
+	}
+	for (unsigned int i = 0; i < k; i++) {
+		ikesa_notify(&n[i], mobike_addr_type(&addrs[i]),
+			     addrs[i].bytes, ip_addr_len(&addrs[i]));
+		ike_chain_add(out, IKE_PL_NOTIFY, &n[i], &err);
+	}
+}
+
 static void add_ours(struct ikesa *sa, struct mobike_payloads *p,
 		     struct ike_chain *out)
 {
-	unsigned int n = our_addrs(sa, p->addrs, MOBIKE_MAX_ADDRS);
 	struct ike_error err;
 
 	ikesa_notify(&p->n[0], IKE_N_MOBIKE_SUPPORTED, NULL, 0);
 	ike_chain_add(out, IKE_PL_NOTIFY, &p->n[0], &err);
-	if (!n) {
-		ikesa_notify(&p->n[1], IKE_N_NO_ADDITIONAL_ADDRESSES, NULL, 0);
-		ike_chain_add(out, IKE_PL_NOTIFY, &p->n[1], &err);
-		return;
-	}
-	for (unsigned int i = 0; i < n; i++) {
-		ikesa_notify(&p->n[1 + i], mobike_addr_type(&p->addrs[i]),
-			     p->addrs[i].bytes, ip_addr_len(&p->addrs[i]));
-		ike_chain_add(out, IKE_PL_NOTIFY, &p->n[1 + i], &err);
-	}
+	add_list(sa, &p->n[1], p->addrs, out);
 }
 
-/* The peer's list in ch, if ch has one: it replaces the one we had. */
-static void take_peer_list(struct ikesa *sa, const struct ike_chain *ch)
+/*
+ * The peer's list in ch, if ch has one: it replaces the one we had;
+ * true if it had one.
+ */
+static bool take_peer_list(struct ikesa *sa, const struct ike_chain *ch)
 {
 	struct mobike_sa *mb = &sa->mobike;
 	const struct ike_payload *pl = NULL;
@@ -120,10 +136,11 @@ static void take_peer_list(struct ikesa *sa, const struct ike_chain *ch)
 			list[n++] = a;
 	}
 	if (!any)
-		return;
+		return false;
 	mb->peer_listed = true;
 	mb->n_peer = n;
 	memcpy(mb->peer, list, n * sizeof(list[0]));
+	return true;
 }
 
 static void negotiated(struct ikesa *sa, const struct ike_chain *ch)
@@ -159,11 +176,6 @@ void mobike_auth_response(struct ikesa *sa, const struct ike_chain *resp)
 		negotiated(sa, resp);
 }
 
-void mobike_info_addrs(struct ikesa *sa, const struct ike_chain *ch)
-{
-	if (sa->mobike.on)
-		take_peer_list(sa, ch);
-}
 
 /* NAT detection (RFC 4555 §3.5), over the IKE SA's SPIs. */
 
@@ -437,6 +449,8 @@ int mobike_update(struct ikesa *sa, const struct ip_addr *old,
 	} else if (ip_addr_equal(&sa->req.local, old)) {
 		sa->req.local = *new;
 	}
+	if (!mb->pending)
+		mb->pending_remote = sa->remote;
 	mb->pending = true;
 	mb->pending_new = *new;
 	log_pair(sa, ENGINE_LOG_INFO, "updating our address", old, new,
@@ -444,8 +458,8 @@ int mobike_update(struct ikesa *sa, const struct ip_addr *old,
 	return 0;
 }
 
-int mobike_update_peer(struct ikesa *sa, const struct ip_addr *remote,
-		       uint64_t now)
+int mobike_update_path(struct ikesa *sa, const struct ip_addr *local,
+		       const struct ip_addr *remote, uint64_t now)
 {
 	if (!sa->mobike.on || !sa->initiator)
 		return -EOPNOTSUPP;
@@ -454,14 +468,43 @@ int mobike_update_peer(struct ikesa *sa, const struct ip_addr *remote,
 	if (sa->req.active)
 		return -EBUSY;
 	if (remote->family != sa->remote.family ||
-	    ip_addr_equal(remote, &sa->remote))
+	    local->family != sa->local.family ||
+	    (ip_addr_equal(remote, &sa->remote) &&
+	     ip_addr_equal(local, &sa->local)))
 		return -EINVAL;
-	return send_update(sa, &sa->local, remote, now);
+	return send_update(sa, local, remote, now);
+}
+
+/* Our list for the peer, from our address now (§3.6). */
+static int send_list(struct ikesa *sa, uint64_t now)
+{
+	struct ike_chain *chain = calloc(1, sizeof(*chain));
+	struct mobike_payloads *p = calloc(1, sizeof(*p));
+	int ret = -ENOMEM;
+
+	if (chain && p) {
+		add_list(sa, p->n, p->addrs, chain);
+		ret = ikesa_request(sa, now, IKE_EXCH_INFORMATIONAL, chain);
+	}
+	if (!ret) {
+		char a[IP_ADDR_STRLEN];
+
+		engine_logf(sa->engine, ENGINE_LOG_INFO, sa, "MOBIKE: our "
+			    "address list sent from %s",
+			    ip_addr_str(&sa->local, a, sizeof(a)));
+	}
+	if (chain)
+		ike_chain_free(chain);
+	free(chain);
+	free(p);
+	return ret;
 }
 
 uint64_t mobike_deadline(const struct ikesa *sa)
 {
-	return (sa->mobike.pending || sa->mobike.floated) &&
+	const struct mobike_sa *mb = &sa->mobike;
+
+	return (mb->pending || mb->floated || mb->list_due) &&
 	       !sa->req.active && sa->state == IKESA_ESTABLISHED &&
 	       !sa->replaced ? 1 : 0;
 }
@@ -480,12 +523,21 @@ bool mobike_tick(struct ikesa *sa, uint64_t now)
 			    "send UPDATE_SA_ADDRESSES from port 4500: the peer "
 			    "learns it from our next request");
 	}
+	if (mb->list_due) {
+		mb->list_due = false;
+		if (!send_list(sa, now))
+			return true;
+		engine_logf(sa->engine, ENGINE_LOG_ERR, sa, "MOBIKE: cannot "
+			    "send our address list: the peer keeps the old "
+			    "one");
+	}
 	if (!mb->pending)
 		return false;
 	mb->pending = false;
-	if (ip_addr_equal(&mb->pending_new, &sa->local))
+	if (ip_addr_equal(&mb->pending_new, &sa->local) &&
+	    ip_addr_equal(&mb->pending_remote, &sa->remote))
 		return false;
-	if (send_update(sa, &mb->pending_new, &sa->remote, now)) {
+	if (send_update(sa, &mb->pending_new, &mb->pending_remote, now)) {
 		engine_logf(sa->engine, ENGINE_LOG_ERR, sa, "MOBIKE: cannot "
 			    "send UPDATE_SA_ADDRESSES: update dropped");
 		return false;
@@ -493,31 +545,93 @@ bool mobike_tick(struct ikesa *sa, uint64_t now)
 	return true;
 }
 
-/* A usable address of ours to move from old to, of its family. */
-static bool pick_new(const struct ikesa *sa, const struct ip_addr *old,
-		     struct ip_addr *new)
+void mobike_info_addrs(struct ikesa *sa, const struct engine_msg *m)
+{
+	struct mobike_sa *mb = &sa->mobike;
+
+	if (!mb->on || !take_peer_list(sa, m->chain))
+		return;
+	if (!sa->initiator || sa->state != IKESA_ESTABLISHED ||
+	    sa->replaced || ip_addr_equal(m->remote, &sa->remote) ||
+	    m->remote->family != sa->remote.family)
+		return;
+	for (unsigned int i = 0; i < mb->n_peer; i++)
+		if (ip_addr_equal(&mb->peer[i], &sa->remote))
+			return;		/* it keeps the IKE SA's: the list only */
+	/*
+	 * The responder lost the address the IKE SA uses, and wrote from
+	 * another (§3.6): that pair answers one way; the update with its
+	 * COOKIE2 checks the other, once this request is answered.
+	 */
+	log_pair(sa, ENGINE_LOG_NOTICE, "the peer's list leaves out its "
+		 "address", &sa->remote, m->remote, "updating to where the "
+		 "list came from");
+	mb->pending = true;
+	mb->pending_new = *m->local;
+	mb->pending_remote = *m->remote;
+}
+
+/* The addresses of ifc of family f: their number, the list in *l. */
+static unsigned int iface_addrs(const struct iface *ifc, int f,
+				const struct ip_addr **l)
+{
+	*l = f == AF_INET ? ifc->v4 : ifc->v6;
+	return f == AF_INET ? ifc->n_v4 : ifc->n_v6;
+}
+
+unsigned int mobike_local_alts(const struct ikesa *sa,
+			       const struct ip_addr *a, struct ip_addr *out,
+			       unsigned int max)
 {
 	const struct iface_table *t = &sa->engine->ifaces;
+	unsigned int k = 0;
 
 	if (sa->conn->n_ifaces)
-		return mif_failover_alts(sa->engine, sa->conn, old, new, 1);
-	for (unsigned int i = 0; i < t->n; i++) {
+		return mif_failover_alts(sa->engine, sa->conn, a, out, max);
+	for (unsigned int i = 0; i < t->n && k < max; i++) {
 		const struct iface *ifc = &t->ifaces[i];
-		const struct ip_addr *l = old->family == AF_INET ? ifc->v4 :
-								   ifc->v6;
-		unsigned int n = old->family == AF_INET ? ifc->n_v4 :
-							  ifc->n_v6;
+		const struct ip_addr *l;
+		unsigned int n = iface_addrs(ifc, a->family, &l);
 
 		/* The loopback device holds inner addresses, no path. */
 		if (!ifc->up || !strcmp(ifc->name, "lo"))
 			continue;
-		for (unsigned int j = 0; j < n; j++)
-			if (usable(&l[j]) && !ip_addr_equal(&l[j], old)) {
-				*new = l[j];
-				return true;
-			}
+		for (unsigned int j = 0; j < n && k < max; j++)
+			if (usable(&l[j]) && !ip_addr_equal(&l[j], a))
+				out[k++] = l[j];
 	}
-	return false;
+	return k;
+}
+
+/*
+ * Responder: our address old, the IKE SA's, is gone. Our side moves to
+ * new at once (the peer's packets to old reach nothing), the request in
+ * flight with it, and the initiator gets our list from there.
+ */
+static void responder_moves(struct ikesa *sa, const struct ip_addr *new,
+			    uint64_t now)
+{
+	struct ip_addr old = sa->local;
+
+	if (mif_move_carry_out_encap(sa, &old, new, true, 0, NULL)) {
+		log_pair(sa, ENGINE_LOG_ERR, "our address lost", &old, new,
+			 "our kernel refused the move: the Child SAs stay on "
+			 "the old address");
+		sa->local = *new;	/* IKE goes on from there */
+	} else {
+		log_pair(sa, ENGINE_LOG_NOTICE, "our address lost", &old, new,
+			 "IKE SA and Child SAs moved, the initiator gets our "
+			 "list from there");
+	}
+	if (sa->req.active && !sa->req.away) {
+		sa->req.away = true;
+		sa->req.local = *new;
+		sa->req.remote = sa->remote;
+	} else if (sa->req.active && ip_addr_equal(&sa->req.local, &old)) {
+		sa->req.local = *new;
+	}
+	sa->mobike.list_due = true;
+	mobike_tick(sa, now);
 }
 
 void mobike_addrs_lost(struct engine *e, const struct ip_addr *lost,
@@ -529,23 +643,33 @@ void mobike_addrs_lost(struct engine *e, const struct ip_addr *lost,
 		char o[IP_ADDR_STRLEN];
 		bool gone = false;
 
-		if (!sa->mobike.on || !sa->initiator ||
-		    sa->mif_status == MIF_ON ||
+		if (!sa->mobike.on || sa->mif_status == MIF_ON ||
 		    sa->state != IKESA_ESTABLISHED || sa->replaced)
 			continue;
 		for (unsigned int i = 0; i < n; i++)
 			gone |= ip_addr_equal(&lost[i], &sa->local);
 		ifc = iface_by_addr(&e->ifaces, &sa->local);
-		if (!gone || (ifc && ifc->up))
+		if (gone && ifc && ifc->up)
+			gone = false;	/* back, or on another interface */
+		if (!gone) {
+			/* Another of ours: the responder's list changed. */
+			if (!sa->initiator && sa->conn->n_ifaces) {
+				sa->mobike.list_due = true;
+				mobike_tick(sa, now);
+			}
 			continue;
+		}
 		ip_addr_str(&sa->local, o, sizeof(o));
-		if (!pick_new(sa, &sa->local, &new)) {
+		if (!mobike_local_alts(sa, &sa->local, &new, 1)) {
 			engine_logf(e, ENGINE_LOG_WARNING, sa, "MOBIKE: our "
 				    "address %s lost, and no other to move "
 				    "to", o);
 			continue;
 		}
-		mobike_update(sa, &sa->local, &new, now);
+		if (sa->initiator)
+			mobike_update(sa, &sa->local, &new, now);
+		else
+			responder_moves(sa, &new, now);
 	}
 }
 

@@ -15,6 +15,30 @@
  * sent and resent from the new address; on the answer (COOKIE2 echoed)
  * one kernel call moves the Child SAs, scoped to the IKE SA.
  *
+ * Initiator, the peer's list (§3.6): an INFORMATIONAL request with the
+ * responder's list replaces the one kept. If it came from another address
+ * than the IKE SA's and the list leaves out the address the IKE SA uses
+ * (the responder lost it), the IKE SA moves to where it came from (and to
+ * our address it came to) by UPDATE_SA_ADDRESSES, once it is answered;
+ * a list that keeps the IKE SA's address only replaces the list.
+ *
+ * Initiator, path probing (§3.5, peer_alt.h): when the current path
+ * fails, pairs of our addresses and the peer's are tried, ours the
+ * outer loop (mobike_local_alts() gives the order), the first that
+ * answers gets the update.
+ *
+ * Responder, its own address lost (§3.6): the IKE SA and its Child SAs
+ * go to another address of ours at once (as the initiator's do, by
+ * mobike_local_alts()'s first), and the initiator is sent our list from
+ * there (INFORMATIONAL with ADDITIONAL_IP4/IP6_ADDRESS, or
+ * NO_ADDITIONAL_ADDRESSES); it moves its side with UPDATE_SA_ADDRESSES
+ * (mifd), or by the list's source (charon). The responder cannot
+ * update the IKE SA's addresses itself (§3.6), but its inbound SAs
+ * must follow an address that is gone for the initiator's to reach
+ * it. A lost address of ours that the IKE SA does not use sends the
+ * new list too when the connection lists interfaces (the list was
+ * taken from them).
+ *
  * Responder (§3.11, §5.2): an UPDATE_SA_ADDRESSES from a new address of
  * the peer is checked first (a COOKIE2 request to that address, from
  * ours, that must be echoed from there), and only then are the IKE SA
@@ -61,6 +85,10 @@ struct mobike_sa {
 	/* Responder: the newest UPDATE_SA_ADDRESSES processed (§3.11). */
 	bool updated;
 	uint32_t update_id;
+	/* Initiator: the waiting update goes to the peer's address too. */
+	struct ip_addr pending_remote;
+	/* Our list (INFORMATIONAL) due when the window is free. */
+	bool list_due;
 };
 
 /* The notifies of one IKE_AUTH message: support and our addresses. */
@@ -105,29 +133,41 @@ void mobike_auth_response(struct ikesa *sa, const struct ike_chain *resp);
 int mobike_update(struct ikesa *sa, const struct ip_addr *old,
 		  const struct ip_addr *new, uint64_t now);
 /*
- * Initiator, path probing (§3.5): the peer's address stopped answering
- * and remote (in its list) answered our request (peer_alt.h): move the
- * IKE SA there, UPDATE_SA_ADDRESSES and COOKIE2 sent from our address to
- * remote. 0, or -errno: -EOPNOTSUPP, -EAGAIN, -EBUSY (the window),
- * -EINVAL (another family, or the current address).
+ * Initiator, path probing (§3.5): the IKE SA's pair stopped answering
+ * and local (ours) to remote (the peer's, in its list) answered our
+ * request (peer_alt.h): move the IKE SA there, UPDATE_SA_ADDRESSES and
+ * COOKIE2 sent from local to remote. 0, or -errno: -EOPNOTSUPP, -EAGAIN,
+ * -EBUSY (the window), -EINVAL (another family, or the current pair).
  */
-int mobike_update_peer(struct ikesa *sa, const struct ip_addr *remote,
-		       uint64_t now);
+int mobike_update_path(struct ikesa *sa, const struct ip_addr *local,
+		       const struct ip_addr *remote, uint64_t now);
+/*
+ * Our usable addresses other than a, of its family, best first: on the
+ * interfaces the connection lists, up, by their priority (interfaces =
+ * name:priority, then the interface's id); if it lists none, every
+ * interface up but lo in the order of the interface table. At most max.
+ */
+unsigned int mobike_local_alts(const struct ikesa *sa,
+			       const struct ip_addr *a, struct ip_addr *out,
+			       unsigned int max);
 /* The waiting update: when due (0: none), and send it (true if sent). */
 uint64_t mobike_deadline(const struct ikesa *sa);
 bool mobike_tick(struct ikesa *sa, uint64_t now);
 /*
  * Our addresses lost (rtnetlink, engine/mif_failover.h): each IKE SA
- * with MOBIKE whose own address is among them, and that we initiated,
- * moves to a usable address of ours of the same family on an interface
- * the connection allows, the best by its priorities (if it lists none:
- * the first of any interface up but lo).
+ * with MOBIKE whose own address is among them moves to the first of
+ * mobike_local_alts(): we initiated it, by UPDATE_SA_ADDRESSES; we
+ * answered it, by itself, and the initiator is sent our new list.
  */
 void mobike_addrs_lost(struct engine *e, const struct ip_addr *lost,
 		       unsigned int n, uint64_t now);
 
-/* INFORMATIONAL request: the peer's list of addresses, if it has one. */
-void mobike_info_addrs(struct ikesa *sa, const struct ike_chain *ch);
+/*
+ * INFORMATIONAL request m (its payloads in m->chain): the peer's list of
+ * addresses, if it has one; the initiator moves if it left out the IKE
+ * SA's address (above).
+ */
+void mobike_info_addrs(struct ikesa *sa, const struct engine_msg *m);
 /* INFORMATIONAL response: our update, or our check, answered. */
 void mobike_info_response(struct ikesa *sa, const struct engine_msg *m);
 /*

@@ -69,7 +69,7 @@ static const struct request_ops alt_check_ops = {
 static void send_away(struct ikesa *sa, struct peer_alt_sa *p, uint64_t now)
 {
 	sa->req.away = true;
-	sa->req.local = sa->local;
+	sa->req.local = p->locals[p->i];
 	sa->req.remote = p->alts[p->i];
 	sa->req.deadline = now + sa->conn->retrans_base_ms;
 	p->sends++;
@@ -103,23 +103,56 @@ static void give_up(struct ikesa *sa, struct peer_alt_sa *p, uint64_t now)
 }
 
 /*
- * The alternates of the peer's address a (not a itself, same family):
- * with MIF its list or default rule, else its MOBIKE addresses.
+ * The alternates of the peer's address a (not a itself, same family),
+ * with MIF its list or default rule, from our IKE SA address; into out
+ * and locals, their number.
  */
 static unsigned int alternates(const struct ikesa *sa,
-			       const struct ip_addr *a, struct ip_addr *out)
+			       const struct ip_addr *a, struct ip_addr *out,
+			       struct ip_addr *locals)
 {
 	struct ip_addr l[MIF_MAX_ALTS];
-	unsigned int n = 0, k = 0;
+	unsigned int n = mif_alt_peer(sa, a, l, MIF_MAX_ALTS), k = 0;
 
-	if (mif_on(sa))
-		n = mif_alt_peer(sa, a, l, MIF_MAX_ALTS);
-	else
-		for (; n < sa->mobike.n_peer && n < MIF_MAX_ALTS; n++)
-			l[n] = sa->mobike.peer[n];
 	for (unsigned int i = 0; i < n; i++)
-		if (l[i].family == a->family && !ip_addr_equal(&l[i], a))
+		if (l[i].family == a->family && !ip_addr_equal(&l[i], a)) {
+			locals[k] = sa->local;
 			out[k++] = l[i];
+		}
+	return k;
+}
+
+/*
+ * Without MIF, MOBIKE's pairs (peer_alt.h): ours the outer loop, the IKE
+ * SA's address first; the peer's the inner, its IKE SA address first;
+ * the IKE SA's own pair left out. Into out (the peer's) and locals
+ * (ours), at most PEER_ALT_PAIRS; their number.
+ */
+static unsigned int pairs(const struct ikesa *sa, struct ip_addr *out,
+			  struct ip_addr *locals)
+{
+	struct ip_addr ours[1 + PEER_ALT_PAIRS], theirs[1 + MOBIKE_MAX_ADDRS];
+	unsigned int n_ours = 1, n_theirs = 1, k = 0;
+
+	ours[0] = sa->local;
+	n_ours += mobike_local_alts(sa, &sa->local, &ours[1], PEER_ALT_PAIRS);
+	theirs[0] = sa->remote;
+	for (unsigned int i = 0; i < sa->mobike.n_peer; i++) {
+		const struct ip_addr *r = &sa->mobike.peer[i];
+
+		if (r->family == sa->remote.family &&
+		    !ip_addr_equal(r, &sa->remote))
+			theirs[n_theirs++] = *r;
+	}
+	for (unsigned int i = 0; i < n_ours; i++)
+		for (unsigned int j = 0; j < n_theirs; j++) {
+			if (!i && !j)
+				continue;	/* the pair that failed */
+			if (k == PEER_ALT_PAIRS)
+				return k;
+			locals[k] = ours[i];
+			out[k++] = theirs[j];
+		}
 	return k;
 }
 
@@ -134,7 +167,9 @@ static bool start(struct ikesa *sa, struct peer_alt_sa *p, uint64_t now)
 		return false;
 	p->spent = false;
 	p->dead = sa->remote;
-	p->n = alternates(sa, &sa->remote, p->alts);
+	p->n = mif_on(sa) ? alternates(sa, &sa->remote, p->alts, p->locals) :
+			    pairs(sa, p->alts, p->locals);
+	p->until = now + PEER_ALT_PROBE_MS;
 	if (!p->n) {
 		engine_logf(sa->engine, ENGINE_LOG_INFO, sa, "the peer's "
 			    "address %s does not answer, and it has no "
@@ -144,9 +179,20 @@ static bool start(struct ikesa *sa, struct peer_alt_sa *p, uint64_t now)
 		return false;
 	}
 	strs(&t, &p->dead, &p->alts[0]);
-	engine_logf(sa->engine, ENGINE_LOG_NOTICE, sa, "the peer's address %s "
-		    "does not answer (%u retransmissions): trying its "
-		    "alternate %s", t.a, sa->req.tries, t.b);
+	if (mif_on(sa)) {
+		engine_logf(sa->engine, ENGINE_LOG_NOTICE, sa, "the peer's "
+			    "address %s does not answer (%u retransmissions): "
+			    "trying its alternate %s", t.a, sa->req.tries,
+			    t.b);
+	} else {
+		char l[IP_ADDR_STRLEN];
+
+		engine_logf(sa->engine, ENGINE_LOG_NOTICE, sa, "MOBIKE: the "
+			    "peer's address %s does not answer (%u "
+			    "retransmissions): probing %u pairs, first %s -> "
+			    "%s", t.a, sa->req.tries, p->n,
+			    ip_addr_str(&p->locals[0], l, sizeof(l)), t.b);
+	}
 	p->phase = PEER_ALT_RESEND;
 	p->i = 0;
 	p->sends = 0;
@@ -163,13 +209,23 @@ static bool next(struct ikesa *sa, struct peer_alt_sa *p, uint64_t now)
 		send_away(sa, p, now);
 		return true;
 	}
-	if (p->i + 1 >= p->n) {
+	if (p->i + 1 >= p->n || (!mif_on(sa) && now >= p->until)) {
 		give_up(sa, p, now);
 		return true;
 	}
 	strs(&t, &p->alts[p->i], &p->alts[p->i + 1]);
-	engine_logf(sa->engine, ENGINE_LOG_NOTICE, sa, "the peer's alternate "
-		    "%s does not answer either: trying %s", t.a, t.b);
+	if (mif_on(sa)) {
+		engine_logf(sa->engine, ENGINE_LOG_NOTICE, sa, "the peer's "
+			    "alternate %s does not answer either: trying %s",
+			    t.a, t.b);
+	} else {
+		char l[IP_ADDR_STRLEN];
+
+		engine_logf(sa->engine, ENGINE_LOG_INFO, sa, "MOBIKE: no "
+			    "answer at %s: probing %s -> %s", t.a,
+			    ip_addr_str(&p->locals[p->i + 1], l, sizeof(l)),
+			    t.b);
+	}
 	p->i++;
 	p->sends = 0;
 	send_away(sa, p, now);
@@ -212,7 +268,8 @@ void peer_alt_heard(struct ikesa *sa, const struct engine_msg *m)
 	p->spent = false;
 	if (p->phase != PEER_ALT_RESEND)
 		return;
-	if (!ip_addr_equal(m->remote, &p->alts[p->i])) {
+	if (!ip_addr_equal(m->remote, &p->alts[p->i]) ||
+	    (!mif_on(sa) && !ip_addr_equal(m->local, &p->locals[p->i]))) {
 		/* The peer answered at its address after all. */
 		p->phase = PEER_ALT_IDLE;
 		return;
@@ -240,20 +297,24 @@ uint64_t peer_alt_deadline(const struct ikesa *sa)
 static bool mobike_probe_done(struct ikesa *sa, struct peer_alt_sa *p,
 			      uint64_t now)
 {
+	char l[IP_ADDR_STRLEN];
 	struct two_addrs t;
 	int ret;
 
 	p->phase = PEER_ALT_IDLE;
-	ret = mobike_update_peer(sa, &p->alts[p->i], now);
+	ret = mobike_update_path(sa, &p->locals[p->i], &p->alts[p->i], now);
 	strs(&t, &p->dead, &p->alts[p->i]);
+	ip_addr_str(&p->locals[p->i], l, sizeof(l));
 	if (ret)
 		engine_logf(sa->engine, ENGINE_LOG_WARNING, sa, "the peer's "
-			    "address %s does not answer, %s does: cannot send "
-			    "UPDATE_SA_ADDRESSES there (%d)", t.a, t.b, ret);
+			    "address %s does not answer, %s -> %s does: cannot "
+			    "send UPDATE_SA_ADDRESSES there (%d)", t.a, l, t.b,
+			    ret);
 	else
 		engine_logf(sa->engine, ENGINE_LOG_NOTICE, sa, "the peer's "
-			    "address %s does not answer, %s does: MOBIKE "
-			    "path probing moves the IKE SA there", t.a, t.b);
+			    "address %s does not answer, %s -> %s does: MOBIKE "
+			    "path probing moves the IKE SA there", t.a, l,
+			    t.b);
 	return !ret;
 }
 

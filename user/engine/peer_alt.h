@@ -23,10 +23,16 @@
  *    peer moves its side too (its inbound SAs are found by destination).
  *
  * Without MIF, with MOBIKE, as the IKE SA's initiator (RFC 4555 §3.5,
- * path probing): the same trigger and resends, to the peer's
- * ADDITIONAL_IP4/6_ADDRESS list; the one that answers gets
- * UPDATE_SA_ADDRESSES with COOKIE2 from our address (mobike.c), which
- * is the check and, echoed, the move.
+ * path probing): the same trigger and resends, to pairs of our address
+ * and the peer's instead, in this order: our IKE SA address first, then
+ * our others by mobike_local_alts() (the connection's interface
+ * priorities, else the interface table's order); for each, the peer's
+ * IKE SA address, then its ADDITIONAL_IP4/6_ADDRESS list in its order;
+ * the failed pair itself left out, at most PEER_ALT_PAIRS pairs, and no
+ * new pair tried PEER_ALT_PROBE_MS after the first. The pair that
+ * answers gets UPDATE_SA_ADDRESSES with COOKIE2, from our address of the
+ * pair to the peer's (mobike.c), which is the check and, echoed, the
+ * move of both sides.
  *
  * An alternate that does not answer, or fails the check, gives way to
  * the next. When none is left the request goes back to the IKE SA's
@@ -51,6 +57,9 @@ struct ikesa;
 /* Sends to each alternate, of the request and of the check. */
 #define PEER_ALT_SENDS		2
 #define PEER_ALT_COOKIE2_LEN	16
+/* MOBIKE path probing: pairs tried at most, and for how long. */
+#define PEER_ALT_PAIRS		MIF_MAX_ALTS
+#define PEER_ALT_PROBE_MS	30000
 
 enum peer_alt_phase {
 	PEER_ALT_IDLE,
@@ -69,6 +78,9 @@ struct peer_alt_sa {
 	/* Every alternate failed; not again until the peer is heard. */
 	bool spent;
 	uint64_t spent_heard;	/* sa->last_heard then */
+	/* Our address of each pair: alts[i] from locals[i]. */
+	struct ip_addr locals[MIF_MAX_ALTS];
+	uint64_t until;		/* MOBIKE: no new pair tried from then */
 };
 
 /*
