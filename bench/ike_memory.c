@@ -3,7 +3,7 @@
  * Heap bytes per established IKE SA, as initiator and as responder: two
  * engines in one process talking through an in-memory network, as
  * bench/ike.sh's daemons do over a veth pair (IKE aes256gcm16-prfsha256-
- * x25519, ESP aes256gcm16, tunnel mode, PSK; the initiator one connection
+ * x25519, ESP aes256gcm16, tunnel mode, PSK, MIF; the initiator one connection
  * per IKE SA with its own identity and /32 selectors, the responder one
  * connection narrowing 172.16.0.0/16 <-> 172.17.0.0/16; no DPD, no
  * rekeying, no uniqueness policy). One IKE SA is brought up first, then
@@ -25,6 +25,8 @@
  * MIF_MEM_WINDOW (default 100, as ike.sh's MIF_BENCH_WINDOW): set-ups
  * started before the network is run until quiet, so that as many are in
  * flight at once, their messages interleaved.
+ *
+ * Both ends offer MIF, as mifd does by default; MIF_MEM_NO_MIF set: not.
  *
  * With MIF_MEM_XFRM set, mifd's XFRM backend is called beside the fake
  * kernel (its answers ignored), so that what it and libnl keep counts
@@ -355,6 +357,7 @@ static void make_conn(struct conn *c, int s, unsigned int k, char *name)
 		sel4(&c->remote_ts[0], 0xac100000u, 0xac10ffffu);
 	}
 	c->unique = CONN_UNIQUE_NO;
+	c->mif = !getenv("MIF_MEM_NO_MIF");	/* mifd's default */
 	c->mode = KERNEL_MODE_TUNNEL;
 	c->child_lifetime_s = 3600;
 	c->retrans_base_ms = 1000;

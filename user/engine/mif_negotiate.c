@@ -206,6 +206,11 @@ int mif_inherit(struct ikesa *sa, struct ikesa *old)
 	if (!old->mif)
 		return 0;
 	*sa->mif = *old->mif;
+	if (mif_alt_copy(&sa->mif->alt, &old->mif->alt)) {
+		free(sa->mif);
+		sa->mif = NULL;
+		return -ENOMEM;
+	}
 	/*
 	 * The peer may have stored an announcement of ours in flight on
 	 * old in old only: make it again on the new IKE SA.
@@ -218,6 +223,8 @@ int mif_inherit(struct ikesa *sa, struct ikesa *old)
 
 void mif_sa_free(struct ikesa *sa)
 {
+	if (sa->mif)
+		mif_alt_free(&sa->mif->alt);
 	free(sa->mif);
 	sa->mif = NULL;
 }
