@@ -186,7 +186,7 @@ static const struct request_ops alt_request_ops = {
 static const char *check_ours(const struct ikesa *sa,
 			      const struct mif_alt_list *l)
 {
-	const struct mif_interfaces *ours = &sa->mif->ours;
+	const struct mif_interfaces *ours = sa->mif->ours;
 	const struct engine *e = sa->engine;
 	struct mif_alternates wire;
 	struct ike_error err;
@@ -399,13 +399,13 @@ static void alternates_request(struct notify_ctx *ctx,
 		return;
 	}
 	from_wire(&a, &l);
-	if (!sa->mif->have_peer || !listed_up(&sa->mif->peer, &l.addr)) {
+	if (!sa->mif->have_peer || !listed_up(sa->mif->peer, &l.addr)) {
 		refuse(ctx, "the address is not in the peer's announcement "
 		       "on an interface up");
 		return;
 	}
 	for (unsigned int i = 0; i < l.n; i++)
-		if (!listed_up(&sa->mif->peer, &l.alts[i])) {
+		if (!listed_up(sa->mif->peer, &l.alts[i])) {
 			refuse(ctx, "an alternate is not in the peer's "
 			       "announcement on an interface up");
 			return;
@@ -441,12 +441,12 @@ void mif_alt_peer_announced(struct ikesa *sa)
 		struct mif_alt_list *l = &as->peer[i];
 		unsigned int k = 0;
 
-		if (!listed_up(&sa->mif->peer, &l->addr)) {
+		if (!listed_up(sa->mif->peer, &l->addr)) {
 			drop(as->peer, &as->n_peer, i);
 			continue;
 		}
 		for (unsigned int j = 0; j < l->n; j++)
-			if (listed_up(&sa->mif->peer, &l->alts[j]))
+			if (listed_up(sa->mif->peer, &l->alts[j]))
 				l->alts[k++] = l->alts[j];
 		memset(&l->alts[k], 0, (l->n - k) * sizeof(l->alts[0]));
 		l->n = k;
@@ -488,7 +488,7 @@ unsigned int mif_alt_peer(const struct ikesa *sa, const struct ip_addr *addr,
 			alts[n] = l->alts[n];
 		return n;
 	}
-	m = &sa->mif->peer;
+	m = sa->mif->peer;
 	own = listed_up(m, addr);
 	for (unsigned int i = 0; i < m->n; i++) {
 		const struct mif_iface *f = &m->iface[i];
