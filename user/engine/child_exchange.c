@@ -199,7 +199,7 @@ static unsigned int auth_ifaces(const struct ikesa *sa,
 
 	if (!nego->auth || !c->has_path || !sa->mif || !sa->mif->have_peer)
 		return 0;
-	m = &sa->mif->peer;
+	m = sa->mif->peer;
 	for (unsigned int i = 0; i < m->n; i++)
 		n += !(m->iface[i].flags & MIF_IFACE_DOWN) &&
 		     (sa->remote.family == AF_INET6 ? m->iface[i].n6 :

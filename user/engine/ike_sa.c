@@ -419,8 +419,10 @@ void ikesa_destroy(struct ikesa *sa)
 	free_buf(&sa->resp_buf, &sa->resp_len);
 	free_buf(&sa->init_req, &sa->init_req_len);
 	free_buf(&sa->init_resp, &sa->init_resp_len);
-	if (sa->have_dh)
-		dh_destroy(&sa->dh);
+	if (sa->dh) {
+		dh_destroy(sa->dh);
+		free(sa->dh);
+	}
 	if (sa->keyed) {
 		ike_keys_destroy(&sa->keys);
 		sk_keys_destroy(&sa->sk_in);

@@ -122,8 +122,12 @@ struct ikesa {
 
 	struct proposal_choice ike;	/* negotiated IKE transforms */
 	uint16_t ke_group;
-	struct dh dh;
-	bool have_dh;
+	/*
+	 * Our IKE_SA_INIT key pair, malloc'ed (a MODP 4096 one takes a
+	 * kilobyte): NULL once the keys are derived, as for most of the
+	 * IKE SA's life.
+	 */
+	struct dh *dh;
 	uint8_t ni[IKE_NONCE_MAX], nr[IKE_NONCE_MAX];
 	size_t ni_len, nr_len;
 	uint8_t cookie[IKE_COOKIE_MAX];

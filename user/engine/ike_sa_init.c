@@ -26,9 +26,26 @@
 /* The key pair is not needed once the keys are derived. */
 static void drop_dh(struct ikesa *sa)
 {
-	if (sa->have_dh)
-		dh_destroy(&sa->dh);
-	sa->have_dh = false;
+	if (sa->dh) {
+		dh_destroy(sa->dh);
+		free(sa->dh);
+	}
+	sa->dh = NULL;
+}
+
+/* A fresh key pair of sa->ke_group in place of any other. 0 or -errno. */
+static int new_dh(struct ikesa *sa)
+{
+	int ret;
+
+	drop_dh(sa);
+	sa->dh = calloc(1, sizeof(*sa->dh));
+	if (!sa->dh)
+		return -ENOMEM;
+	ret = dh_generate(sa->dh, sa->ke_group);
+	if (ret)
+		drop_dh(sa);
+	return ret;
 }
 
 /* Build and send our request (again, after a detour). */
@@ -49,11 +66,9 @@ int ike_sa_init_start(struct ikesa *sa, uint64_t now)
 		goto out;
 	if (!sa->ke_group)
 		sa->ke_group = proposal_first_dh(c->ike, c->n_ike);
-	drop_dh(sa);
-	ret = dh_generate(&sa->dh, sa->ke_group);
+	ret = new_dh(sa);
 	if (ret)
 		goto out;
-	sa->have_dh = true;
 	if (!sa->ni_len) {
 		ret = random_nonce(sa->ni, RANDOM_NONCE_LEN);
 		if (ret)
@@ -72,7 +87,7 @@ int ike_sa_init_start(struct ikesa *sa, uint64_t now)
 		goto out;
 	ike_chain_add(chain, IKE_PL_SA, sap, &err);
 	ke.group = sa->ke_group;
-	ke.data = dh_public(&sa->dh, &ke.len);
+	ke.data = dh_public(sa->dh, &ke.len);
 	ike_chain_add(chain, IKE_PL_KE, &ke, &err);
 	nonce.data = sa->ni;
 	nonce.len = sa->ni_len;
@@ -238,7 +253,7 @@ static int respond(struct ikesa *sa, const struct proposal_choice *pc)
 		goto out;
 	ike_chain_add(chain, IKE_PL_SA, sap, &err);
 	ke.group = sa->ke_group;
-	ke.data = dh_public(&sa->dh, &ke.len);
+	ke.data = dh_public(sa->dh, &ke.len);
 	ike_chain_add(chain, IKE_PL_KE, &ke, &err);
 	ike_chain_add(chain, IKE_PL_NONCE, &nonce, &err);
 	ret = nat_add_notifies(sa, chain, &natd);
@@ -271,10 +286,10 @@ out:
 static int agree(struct ikesa *sa, const struct ike_ke *ke)
 {
 	uint8_t g_ir[DH_SHARED_MAX];
-	size_t len = dh_shared_len(&sa->dh);
+	size_t len = dh_shared_len(sa->dh);
 	int ret;
 
-	ret = dh_shared(&sa->dh, ke->data, ke->len, g_ir);
+	ret = dh_shared(sa->dh, ke->data, ke->len, g_ir);
 	if (!ret)
 		ret = ikesa_derive_keys(sa, NULL, g_ir, len);
 	gnutls_memset(g_ir, 0, sizeof(g_ir));
@@ -441,10 +456,8 @@ static void request(struct engine *e, struct ikesa *unused,
 	sa->nr_len = RANDOM_NONCE_LEN;
 	sa->last_heard = m->now;
 	sa->expire = m->now + ENGINE_HALF_OPEN_MS;
-	if (random_nonce(sa->nr, sa->nr_len) ||
-	    dh_generate(&sa->dh, sa->ke_group))
+	if (random_nonce(sa->nr, sa->nr_len) || new_dh(sa))
 		goto fail;
-	sa->have_dh = true;
 	fragment_check_notify(sa, m->chain);
 	/* A bad public value: forget the SA, the peer will time out. */
 	if (agree(sa, pke->ke) || respond(sa, pc))

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ike/buf.h"
@@ -64,13 +65,20 @@ struct mif_sa {
 	/* A new local address to add (add_interfaces), once the window opens. */
 	bool add_pending;
 	struct ip_addr add_addr;
-	struct mif_interfaces peer, ours;
+	/*
+	 * The peer's list and ours, as mif_list.c keeps them: never NULL
+	 * while the struct lives (empty until known), iface[] only as long
+	 * as n.
+	 */
+	struct mif_interfaces *peer, *ours;
 	/*
 	 * Where each child's Child SAs go after IKE_AUTH (mif_path.c):
-	 * places[0] is the IKE SA's own pair, the others one per interface.
+	 * places[0] is the IKE SA's own pair, the others one per interface;
+	 * malloc'ed, n_places of them (NULL: none, as without
+	 * per_interface).
 	 */
 	unsigned int n_places;
-	struct mif_place places[MIF_PLACES_MAX];
+	struct mif_place *places;
 	/* Our MIF_DELETE_INTERFACE waiting for the window (mif_delete.c). */
 	bool del_pending;
 	struct ip_addr del_addr;
@@ -98,6 +106,28 @@ struct mif_payloads {
 };
 
 void mif_payloads_free(struct mif_payloads *p);
+
+/*
+ * The lists of struct mif_sa (mif_list.c). mif_list_size: the bytes of
+ * one of n interfaces. mif_list_dup: a copy of from with room for its
+ * interfaces only, NULL on ENOMEM. mif_list_set: *l becomes such a copy
+ * (0, or -ENOMEM and *l as it was). mif_list_get: the whole of l into a
+ * full struct, the rest zero. mif_list_equal: the same interfaces.
+ * mif_list_grow: room in *l for one more interface (0, -ENOSPC at
+ * MIF_MAX_IFACES, -ENOMEM).
+ */
+static inline size_t mif_list_size(unsigned int n)
+{
+	return offsetof(struct mif_interfaces, iface) +
+	       n * sizeof(struct mif_iface);
+}
+
+struct mif_interfaces *mif_list_dup(const struct mif_interfaces *from);
+int mif_list_set(struct mif_interfaces **l, const struct mif_interfaces *from);
+void mif_list_get(struct mif_interfaces *to, const struct mif_interfaces *l);
+bool mif_list_equal(const struct mif_interfaces *a,
+		    const struct mif_interfaces *b);
+int mif_list_grow(struct mif_interfaces **l);
 
 /*
  * IKE_AUTH (mif_negotiate.c). Initiator: offer MIF in the request if

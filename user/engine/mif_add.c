@@ -86,8 +86,8 @@ static const struct ip_addr *req_addr(const struct add_job *j,
 static const struct mif_interfaces *req_list(const struct ikesa *sa,
 					     const struct add_job *j)
 {
-	return j->requester ? &sa->mif->ours :
-	       sa->mif->have_peer ? &sa->mif->peer : NULL;
+	return j->requester ? sa->mif->ours :
+	       sa->mif->have_peer ? sa->mif->peer : NULL;
 }
 
 /* Whether a is on the requester's interface id (0: the IKE SA's address). */
@@ -432,7 +432,7 @@ static int install(struct ikesa *sa, struct add_job *j,
 	return install_as(sa, j, nn, now, false);
 }
 
-static int note_iface(struct mif_interfaces *l, const struct mif_add *a);
+static int note_iface(struct mif_interfaces **l, const struct mif_add *a);
 
 /* The new inner addresses in the requester's selectors of the copies. */
 static void apply_vips(const struct ikesa *sa, struct add_job *j)
@@ -562,7 +562,7 @@ int mif_add_start(struct ikesa *sa, const struct ip_addr *addr,
 	r->job->id = f->id;
 	r->job->prio = (uint8_t)prio;
 	r->job->cfg = fams;
-	r->job->peer_id = id_of(sa->mif->have_peer ? &sa->mif->peer : NULL,
+	r->job->peer_id = id_of(sa->mif->have_peer ? sa->mif->peer : NULL,
 				&r->job->peer);
 	if (!n_from) {
 		n_from = default_from(sa, r->job, dflt);
@@ -811,7 +811,7 @@ static const char *accept_request(struct ikesa *sa, const struct mif_add *a,
 		return "not of the IKE SA's family";
 	f = engine_iface_by_addr(sa->engine, &j->peer);
 	if (!ip_addr_equal(&j->peer, &sa->local) &&
-	    (!f || !mif_iface_find(&sa->mif->ours, f->id) ||
+	    (!f || !mif_iface_find(sa->mif->ours, f->id) ||
 	     iface_pattern_priority(sa->conn->ifaces, sa->conn->n_ifaces,
 				    f->name) == IFACE_PRIO_NONE))
 		return "our address is not one of our announced interfaces";
@@ -838,8 +838,9 @@ static const char *accept_request(struct ikesa *sa, const struct mif_add *a,
  * ours) as MIF_INTERFACES would put it: its address added to the entry
  * of that ID, or a new entry. -1 when the list is full.
  */
-static int note_iface(struct mif_interfaces *l, const struct mif_add *a)
+static int note_iface(struct mif_interfaces **kept, const struct mif_add *a)
 {
+	struct mif_interfaces *l = *kept;
 	struct mif_iface *f = NULL;
 
 	for (unsigned int i = 0; i < l->n && !f; i++)
@@ -848,8 +849,9 @@ static int note_iface(struct mif_interfaces *l, const struct mif_add *a)
 	if (f && mif_iface_has_addr(f, a->family, a->addr))
 		return 0;
 	if (!f) {
-		if (l->n == MIF_MAX_IFACES)
+		if (mif_list_grow(kept))
 			return -1;
+		l = *kept;
 		f = &l->iface[l->n++];
 		memset(f, 0, sizeof(*f));
 		f->id = a->id;
@@ -884,7 +886,7 @@ static void add_request(struct notify_ctx *ctx, const struct ike_notify *n)
 	struct mif_add *a = NULL;
 	struct add_job *j = NULL;
 	struct mif_add_out *o = NULL;
-	struct mif_interfaces saved;
+	struct mif_interfaces *saved = NULL;
 	bool had_peer = sa->mif_status == MIF_ON && sa->mif->have_peer;
 	struct ike_error err;
 	const char *why = NULL;
@@ -902,8 +904,8 @@ static void add_request(struct notify_ctx *ctx, const struct ike_notify *n)
 	j = calloc(1, sizeof(*j));
 	o = calloc(1, sizeof(*o));
 	pn = ike_chain_find(ctx->in, IKE_PL_NONCE, NULL);
-	saved = sa->mif->peer;
-	if (!a || !j || !o)
+	saved = mif_list_dup(sa->mif->peer);
+	if (!a || !j || !o || !saved)
 		why = "out of memory";
 	else if (mif_add_parse(a, n->data, n->len, &err))
 		why = err.reason;
@@ -948,7 +950,11 @@ static void add_request(struct notify_ctx *ctx, const struct ike_notify *n)
 			cfg_add_unlease(sa, &j->vips);
 			release(sa, j);
 		}
-		sa->mif->peer = saved;
+		if (saved) {
+			free(sa->mif->peer);
+			sa->mif->peer = saved;
+			saved = NULL;
+		}
 		sa->mif->have_peer = had_peer;
 		refuse(ctx, why);
 		goto out;
@@ -969,6 +975,7 @@ static void add_request(struct notify_ctx *ctx, const struct ike_notify *n)
 	o = NULL;
 out:
 	mif_add_out_free(o);
+	free(saved);
 	free(j);
 	free(a);
 }

@@ -39,9 +39,56 @@ static void drop(struct mif_alt_list *l, unsigned int *n, unsigned int i)
 	memset(&l[--*n], 0, sizeof(*l));
 }
 
+/* A copy of n elements of size bytes at from, or NULL: none, or ENOMEM. */
+static void *dup_array(const void *from, size_t n, size_t size, int *err)
+{
+	void *to;
+
+	if (!from)
+		return NULL;
+	to = calloc(n, size);
+	if (!to)
+		*err = -ENOMEM;
+	else
+		memcpy(to, from, n * size);
+	return to;
+}
+
+int mif_alt_copy(struct mif_alt_sa *to, const struct mif_alt_sa *from)
+{
+	int err = 0;
+
+	*to = *from;
+	to->ours = dup_array(from->ours, MIF_ALT_LISTS, sizeof(*to->ours),
+			     &err);
+	to->peer = dup_array(from->peer, MIF_ALT_LISTS, sizeof(*to->peer),
+			     &err);
+	to->failback = dup_array(from->failback, MIF_FAILBACK_MAX,
+				 sizeof(*to->failback), &err);
+	if (err)
+		mif_alt_free(to);
+	return err;
+}
+
+void mif_alt_free(struct mif_alt_sa *as)
+{
+	free(as->ours);
+	free(as->peer);
+	free(as->failback);
+	memset(as, 0, sizeof(*as));
+}
+
+/* Room for MIF_ALT_LISTS lists in *l, made on first use. 0 or -ENOMEM. */
+static int room(struct mif_alt_list **l)
+{
+	if (!*l)
+		*l = calloc(MIF_ALT_LISTS, sizeof(**l));
+	return *l ? 0 : -ENOMEM;
+}
+
 /*
- * Keep a's list in l[0..*n): replace the one of its address, drop it
- * when it is empty. 0 or -ENOSPC.
+ * Keep a's list in l[0..*n) (room() made): replace the one of its
+ * address, drop it when it is empty. 0 or -ENOSPC.
  */
 static int keep(struct mif_alt_list *l, unsigned int *n,
 		const struct mif_alt_list *a)
@@ -139,7 +186,7 @@ static const struct request_ops alt_request_ops = {
 static const char *check_ours(const struct ikesa *sa,
 			      const struct mif_alt_list *l)
 {
-	const struct mif_interfaces *ours = &sa->mif->ours;
+	const struct mif_interfaces *ours = sa->mif->ours;
 	const struct engine *e = sa->engine;
 	struct mif_alternates wire;
 	struct ike_error err;
@@ -235,6 +282,8 @@ int mif_alt_start(struct ikesa *sa, const struct ip_addr *addr,
 	if (n && as->n_ours == MIF_ALT_LISTS && !find(as->ours, as->n_ours,
 						       addr))
 		return -ENOSPC;
+	if (n && room(&as->ours))
+		return -ENOMEM;
 	ret = send_alt(sa, &l, now);
 	if (ret) {
 		engine_logf(sa->engine, ENGINE_LOG_ERR, sa, "MIF_ALTERNATES "
@@ -350,17 +399,21 @@ static void alternates_request(struct notify_ctx *ctx,
 		return;
 	}
 	from_wire(&a, &l);
-	if (!sa->mif->have_peer || !listed_up(&sa->mif->peer, &l.addr)) {
+	if (!sa->mif->have_peer || !listed_up(sa->mif->peer, &l.addr)) {
 		refuse(ctx, "the address is not in the peer's announcement "
 		       "on an interface up");
 		return;
 	}
 	for (unsigned int i = 0; i < l.n; i++)
-		if (!listed_up(&sa->mif->peer, &l.alts[i])) {
+		if (!listed_up(sa->mif->peer, &l.alts[i])) {
 			refuse(ctx, "an alternate is not in the peer's "
 			       "announcement on an interface up");
 			return;
 		}
+	if (l.n && room(&sa->mif->alt.peer)) {
+		refuse(ctx, "out of memory");
+		return;
+	}
 	if (keep(sa->mif->alt.peer, &sa->mif->alt.n_peer, &l)) {
 		refuse(ctx, "the peer has given the most lists we keep");
 		return;
@@ -388,12 +441,12 @@ void mif_alt_peer_announced(struct ikesa *sa)
 		struct mif_alt_list *l = &as->peer[i];
 		unsigned int k = 0;
 
-		if (!listed_up(&sa->mif->peer, &l->addr)) {
+		if (!listed_up(sa->mif->peer, &l->addr)) {
 			drop(as->peer, &as->n_peer, i);
 			continue;
 		}
 		for (unsigned int j = 0; j < l->n; j++)
-			if (listed_up(&sa->mif->peer, &l->alts[j]))
+			if (listed_up(sa->mif->peer, &l->alts[j]))
 				l->alts[k++] = l->alts[j];
 		memset(&l->alts[k], 0, (l->n - k) * sizeof(l->alts[0]));
 		l->n = k;
@@ -435,7 +488,7 @@ unsigned int mif_alt_peer(const struct ikesa *sa, const struct ip_addr *addr,
 			alts[n] = l->alts[n];
 		return n;
 	}
-	m = &sa->mif->peer;
+	m = sa->mif->peer;
 	own = listed_up(m, addr);
 	for (unsigned int i = 0; i < m->n; i++) {
 		const struct mif_iface *f = &m->iface[i];
@@ -481,6 +534,14 @@ void mif_failback_note(struct ikesa *sa, const struct ip_addr *from,
 			as->failback[i].to = *to;
 		if (ip_addr_equal(&as->failback[i].from, from))
 			f = &as->failback[i];
+	}
+	if (!f && !as->failback) {
+		as->failback = calloc(MIF_FAILBACK_MAX, sizeof(*f));
+		if (!as->failback) {
+			engine_logf(sa->engine, ENGINE_LOG_ERR, sa, "failback "
+				    "not recorded: out of memory");
+			return;
+		}
 	}
 	if (!f) {
 		if (as->n_failback == MIF_FAILBACK_MAX) {

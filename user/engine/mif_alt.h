@@ -56,14 +56,24 @@ struct mif_failback {
 	uint64_t due;		/* ms: ...since due - hold-down; 0: not yet */
 };
 
-/* In struct mif_sa (engine/mif.h). */
+/*
+ * In struct mif_sa (engine/mif.h). Most IKE SAs have no alternates and
+ * no failback: each array is malloc'ed, with room for its maximum
+ * (MIF_ALT_LISTS, MIF_FAILBACK_MAX), when its first entry comes, and
+ * NULL until then.
+ */
 struct mif_alt_sa {
 	unsigned int n_ours, n_peer;
-	struct mif_alt_list ours[MIF_ALT_LISTS];
-	struct mif_alt_list peer[MIF_ALT_LISTS];
+	struct mif_alt_list *ours;
+	struct mif_alt_list *peer;
 	unsigned int n_failback;
-	struct mif_failback failback[MIF_FAILBACK_MAX];
+	struct mif_failback *failback;
 };
+
+/* to becomes a copy of from (an IKE SA rekeyed). 0 or -ENOMEM. */
+int mif_alt_copy(struct mif_alt_sa *to, const struct mif_alt_sa *from);
+/* Free the arrays of as. */
+void mif_alt_free(struct mif_alt_sa *as);
 
 /*
  * Replace the alternates of our address addr on sa by alts[0..n) (0:

@@ -80,12 +80,16 @@ int mif_add_ours(struct ikesa *sa, struct mif_payloads *p,
 		 struct ike_chain *out, uint64_t now)
 {
 	struct mif_sa *m = sa->mif;
-	struct ike_error err;
+	struct mif_interfaces *l = malloc(sizeof(*l));
+	struct ike_error err = { .reason = NULL };
 
-	mif_local_list(sa->engine, sa->conn, &m->ours);
+	if (l)
+		mif_local_list(sa->engine, sa->conn, l);
 	ike_writer_init(&p->w);
-	if (mif_interfaces_build(&p->w, &m->ours, &err) ||
+	if (!l || mif_list_set(&m->ours, l) ||
+	    mif_interfaces_build(&p->w, m->ours, &err) ||
 	    !ike_writer_ok(&p->w)) {
+		free(l);
 		engine_logf(sa->engine, ENGINE_LOG_ERR, sa, "MIF_INTERFACES: "
 			    "cannot build our list: %s", err.reason ?
 			    err.reason : "out of memory");
@@ -93,6 +97,7 @@ int mif_add_ours(struct ikesa *sa, struct mif_payloads *p,
 		m->sent = false;
 		return -1;
 	}
+	free(l);
 	ikesa_notify(&p->ifaces, IKE_N_MIF_INTERFACES, p->w.p, p->w.len);
 	ike_chain_add(out, IKE_PL_NOTIFY, &p->ifaces, &err);
 	m->sent = true;
@@ -120,7 +125,12 @@ int mif_take_peer(struct ikesa *sa, const struct ike_notify *n,
 		free(l);
 		return -1;
 	}
-	sa->mif->peer = *l;
+	if (mif_list_set(&sa->mif->peer, l)) {
+		engine_logf(sa->engine, ENGINE_LOG_ERR, sa, "%s: "
+			    "MIF_INTERFACES ignored: out of memory", where);
+		free(l);
+		return 0;
+	}
 	sa->mif->have_peer = true;
 	mif_alt_peer_announced(sa);
 	engine_logf(sa->engine, ENGINE_LOG_INFO, sa, "%s: the peer "
@@ -161,7 +171,7 @@ void mif_ifaces_changed(struct engine *e)
 		if (!announcing(sa) || sa->mif->pending)
 			continue;
 		mif_local_list(e, sa->conn, l);
-		if (memcmp(l, &sa->mif->ours, sizeof(*l)))
+		if (!mif_list_equal(l, sa->mif->ours))
 			sa->mif->pending = true;
 	}
 	free(l);
@@ -180,7 +190,7 @@ uint64_t mif_announce_deadline(const struct ikesa *sa)
 bool mif_announce_tick(struct ikesa *sa, uint64_t now)
 {
 	uint64_t due = mif_announce_deadline(sa);
-	struct mif_interfaces old;
+	struct mif_interfaces *now_l, *old;
 	struct mif_payloads *p;
 	struct ike_chain *chain;
 	bool sent = false;
@@ -191,10 +201,22 @@ bool mif_announce_tick(struct ikesa *sa, uint64_t now)
 	if (!due || now < due)
 		return false;
 	/* Changed back meanwhile: nothing to say. */
-	old = sa->mif->ours;
-	mif_local_list(sa->engine, sa->conn, &sa->mif->ours);
-	if (!memcmp(&old, &sa->mif->ours, sizeof(old)) && !sa->mif->refused) {
+	now_l = malloc(sizeof(*now_l));
+	if (now_l)
+		mif_local_list(sa->engine, sa->conn, now_l);
+	if (now_l && mif_list_equal(now_l, sa->mif->ours) &&
+	    !sa->mif->refused) {
+		free(now_l);
 		sa->mif->pending = false;
+		return false;
+	}
+	free(now_l);
+	/* mif_add_ours() replaces ours: kept to restore if not sent. */
+	old = sa->mif->ours;
+	sa->mif->ours = mif_list_dup(old);
+	if (!sa->mif->ours) {
+		sa->mif->ours = old;
+		sa->mif->sent_at = now;
 		return false;
 	}
 	p = calloc(1, sizeof(*p));
@@ -205,9 +227,11 @@ bool mif_announce_tick(struct ikesa *sa, uint64_t now)
 		sa->mif->msg_id = sa->req.msg_id;
 		sent = true;
 		engine_logf(sa->engine, ENGINE_LOG_INFO, sa, "announcing %u "
-			    "interfaces (INFORMATIONAL)", sa->mif->ours.n);
+			    "interfaces (INFORMATIONAL)", sa->mif->ours->n);
+		free(old);
 	} else {
 		/* Not sent: try again after the interval. */
+		free(sa->mif->ours);
 		sa->mif->ours = old;
 		sa->mif->pending = true;
 		sa->mif->sent_at = now;

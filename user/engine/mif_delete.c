@@ -203,7 +203,7 @@ static void unlist(struct mif_interfaces *m, uint16_t id,
 /* Our interface ID of a in the list we announced, 0 if not there. */
 static uint16_t our_id(const struct ikesa *sa, const struct ip_addr *a)
 {
-	const struct mif_interfaces *m = &sa->mif->ours;
+	const struct mif_interfaces *m = sa->mif->ours;
 
 	for (unsigned int i = 0; i < m->n; i++)
 		if (mif_iface_has_addr(&m->iface[i], mif_family(a), a->bytes))
@@ -331,7 +331,7 @@ void mif_delete_response(struct ikesa *sa, const struct ike_chain *resp)
 		return;
 	}
 	if (!delete_local(sa, &dr->addr, ENGINE_R_LOCAL, true) && sa->mif)
-		unlist(&sa->mif->ours, 0, &dr->addr);
+		unlist(sa->mif->ours, 0, &dr->addr);
 }
 
 /*
@@ -360,7 +360,7 @@ static const char *peer_addrs(const struct ikesa *sa,
 			      const struct mif_delete *d,
 			      struct ip_addr *out, unsigned int *n)
 {
-	const struct mif_interfaces *m = &sa->mif->peer;
+	const struct mif_interfaces *m = sa->mif->peer;
 	const struct mif_iface *f = NULL;
 
 	*n = 0;
@@ -429,10 +429,10 @@ static void delete_request(struct notify_ctx *ctx, const struct ike_notify *n)
 			return;
 		}
 		if (d.family != MIF_AF_ALL)
-			unlist(&sa->mif->peer, d.id, &addrs[i]);
+			unlist(sa->mif->peer, d.id, &addrs[i]);
 	}
 	if (d.family == MIF_AF_ALL)
-		unlist(&sa->mif->peer, d.id, NULL);
+		unlist(sa->mif->peer, d.id, NULL);
 	engine_logf(sa->engine, ENGINE_LOG_INFO, sa, "the peer deletes %s "
 		    "(interface %u): %u Child SAs", d.family == MIF_AF_ALL ?
 		    "an interface" : "an address", d.id, bound);

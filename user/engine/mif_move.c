@@ -278,7 +278,7 @@ int mif_move_start(struct ikesa *sa, const struct ip_addr *old,
 	 */
 	if (!holder(sa, old, local) && !holder(sa, new, local))
 		return -ENOENT;
-	owner = local ? &sa->mif->ours : &sa->mif->peer;
+	owner = local ? sa->mif->ours : sa->mif->peer;
 	memset(&mv, 0, sizeof(mv));
 	mv.flags = local ? 0 : MIF_MOVE_RESPONDER;
 	mv.family = mif_family(old->family);
@@ -649,7 +649,7 @@ static void move_request(struct notify_ctx *ctx, const struct ike_notify *n)
 		return;
 	}
 	if (theirs) {
-		const struct mif_iface *f = mif_iface_find(&sa->mif->peer,
+		const struct mif_iface *f = mif_iface_find(sa->mif->peer,
 							   mv.new_id);
 
 		if (!f || (f->flags & MIF_IFACE_DOWN) ||

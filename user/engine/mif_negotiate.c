@@ -123,6 +123,22 @@ static void on(struct ikesa *sa, const struct mif_supported *peer)
 		    "version %u", sa->mif->version);
 }
 
+/* sa's MIF state, its lists empty; 0 or -ENOMEM. */
+static int mif_sa_new(struct ikesa *sa)
+{
+	struct mif_sa *m = calloc(1, sizeof(*m));
+
+	if (m) {
+		m->peer = calloc(1, mif_list_size(0));
+		m->ours = calloc(1, mif_list_size(0));
+	}
+	sa->mif = m;
+	if (m && m->peer && m->ours)
+		return 0;
+	mif_sa_free(sa);
+	return -ENOMEM;
+}
+
 void mif_auth_offer(struct ikesa *sa, struct mif_payloads *p,
 		    struct ike_chain *out, uint64_t now)
 {
@@ -130,9 +146,7 @@ void mif_auth_offer(struct ikesa *sa, struct mif_payloads *p,
 		sa->mif_status = MIF_OFF_LOCAL;
 		return;
 	}
-	if (!sa->mif)
-		sa->mif = calloc(1, sizeof(*sa->mif));
-	if (!sa->mif) {
+	if (!sa->mif && mif_sa_new(sa)) {
 		sa->mif_status = MIF_OFF_FAILED;
 		return;
 	}
@@ -182,8 +196,7 @@ void mif_auth_request(struct ikesa *sa, const struct ike_chain *req,
 		off(sa, MIF_OFF_PEER);
 		return;
 	}
-	sa->mif = calloc(1, sizeof(*sa->mif));
-	if (!sa->mif) {
+	if (mif_sa_new(sa)) {
 		off(sa, MIF_OFF_FAILED);
 		return;
 	}
@@ -206,6 +219,22 @@ int mif_inherit(struct ikesa *sa, struct ikesa *old)
 	if (!old->mif)
 		return 0;
 	*sa->mif = *old->mif;
+	sa->mif->peer = mif_list_dup(old->mif->peer);
+	sa->mif->ours = mif_list_dup(old->mif->ours);
+	sa->mif->places = NULL;
+	if (old->mif->n_places) {
+		sa->mif->places = calloc(old->mif->n_places,
+					 sizeof(*sa->mif->places));
+		if (sa->mif->places)
+			memcpy(sa->mif->places, old->mif->places,
+			       old->mif->n_places * sizeof(*sa->mif->places));
+	}
+	if (mif_alt_copy(&sa->mif->alt, &old->mif->alt) ||
+	    !sa->mif->peer || !sa->mif->ours ||
+	    (old->mif->n_places && !sa->mif->places)) {
+		mif_sa_free(sa);
+		return -ENOMEM;
+	}
 	/*
 	 * The peer may have stored an announcement of ours in flight on
 	 * old in old only: make it again on the new IKE SA.
@@ -218,6 +247,12 @@ int mif_inherit(struct ikesa *sa, struct ikesa *old)
 
 void mif_sa_free(struct ikesa *sa)
 {
+	if (sa->mif) {
+		mif_alt_free(&sa->mif->alt);
+		free(sa->mif->peer);
+		free(sa->mif->ours);
+		free(sa->mif->places);
+	}
 	free(sa->mif);
 	sa->mif = NULL;
 }

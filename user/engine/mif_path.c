@@ -106,7 +106,7 @@ static unsigned int local_cands(const struct ikesa *sa, struct cand *out)
 /* The peer's announced interfaces, up with an address, best first. */
 static unsigned int peer_cands(const struct ikesa *sa, struct cand *out)
 {
-	const struct mif_interfaces *m = &sa->mif->peer;
+	const struct mif_interfaces *m = sa->mif->peer;
 	uint8_t fam = mif_family(sa->remote.family);
 	unsigned int n = 0;
 
@@ -356,7 +356,7 @@ static const char *check_peer(const struct ikesa *sa,
 	if (!p->req_id)
 		return ip_addr_equal(addr, &sa->remote) ? NULL :
 		       "requester address with ID 0 is not the IKE SA's";
-	f = sa->mif->have_peer ? mif_iface_find(&sa->mif->peer, p->req_id) :
+	f = sa->mif->have_peer ? mif_iface_find(sa->mif->peer, p->req_id) :
 				 NULL;
 	if (!f)
 		return "requester interface ID not announced";
@@ -380,7 +380,7 @@ static const char *check_local(const struct ikesa *sa,
 	if (!p->resp_id)
 		return ip_addr_equal(addr, &sa->local) ? NULL :
 		       "responder address with ID 0 is not the IKE SA's";
-	ours = mif_iface_find(&sa->mif->ours, p->resp_id);
+	ours = mif_iface_find(sa->mif->ours, p->resp_id);
 	if (!ours)
 		return "responder interface ID not announced";
 	if (!mif_iface_has_addr(ours, p->family, p->resp_addr))
@@ -469,10 +469,10 @@ static bool same_pair(const struct mif_place *a, const struct mif_place *b)
 
 void mif_path_queue(struct ikesa *sa)
 {
-	struct mif_place all[MIF_PLACES_MAX], *first;
+	struct mif_place all[MIF_PLACES_MAX], placed[MIF_PLACES_MAX], *first;
 	const struct iface *f;
 	char peer[IP_ADDR_STRLEN];
-	unsigned int n;
+	unsigned int n, n_placed;
 
 	if (!sa->conn->per_interface)
 		return;
@@ -487,7 +487,7 @@ void mif_path_queue(struct ikesa *sa)
 	if (!n)
 		return;
 	/* First the IKE SA's pair, as IKE_AUTH's Child SA took it. */
-	first = &sa->mif->places[0];
+	first = &placed[0];
 	memset(first, 0, sizeof(*first));
 	first->local = sa->local;
 	first->remote = sa->remote;
@@ -497,14 +497,23 @@ void mif_path_queue(struct ikesa *sa)
 		first->local_id = f->id;
 		first->ifindex = f->ifindex;
 	}
-	sa->mif->n_places = 1;
-	for (unsigned int i = 0; i < n && sa->mif->n_places < MIF_PLACES_MAX;
-	     i++) {
+	n_placed = 1;
+	for (unsigned int i = 0; i < n && n_placed < MIF_PLACES_MAX; i++) {
 		if (same_pair(&all[i], first))
 			*first = all[i];
 		else
-			sa->mif->places[sa->mif->n_places++] = all[i];
+			placed[n_placed++] = all[i];
 	}
+	free(sa->mif->places);
+	sa->mif->n_places = 0;
+	sa->mif->places = malloc(n_placed * sizeof(*placed));
+	if (!sa->mif->places) {
+		engine_logf(sa->engine, ENGINE_LOG_ERR, sa, "Child SAs on "
+			    "the IKE SA's addresses only: out of memory");
+		return;
+	}
+	memcpy(sa->mif->places, placed, n_placed * sizeof(*placed));
+	sa->mif->n_places = n_placed;
 }
 
 unsigned int mif_path_n_places(const struct ikesa *sa)

@@ -364,7 +364,7 @@ out:
 /* The peer's interface listing a, up (0: none). */
 static uint16_t peer_iface(const struct ikesa *sa, const struct ip_addr *a)
 {
-	const struct mif_interfaces *m = &sa->mif->peer;
+	const struct mif_interfaces *m = sa->mif->peer;
 	uint8_t fam = a->family == AF_INET6 ? MIF_AF_IPV6 : MIF_AF_IPV4;
 
 	for (unsigned int i = 0; i < m->n; i++)

@@ -173,10 +173,11 @@ static int add(struct policy_table *t, const struct kernel_policy *p,
 
 	if (!e)
 		return ret;
-	e->users = calloc(2, sizeof(*e->users));
+	/* Most policies have one user for life; a rekey makes room. */
+	e->users = calloc(1, sizeof(*e->users));
 	if (!e->users)
 		goto fail;
-	e->max_users = 2;
+	e->max_users = 1;
 	ret = kernel ? t->backend->ops->add_policy(t->backend, p) : 0;
 	if (ret)
 		goto fail;

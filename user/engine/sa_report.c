@@ -43,10 +43,10 @@ static void mif_view(const struct ikesa *sa, struct engine_mif_view *v)
 		return;
 	}
 	v->version = m->version;
-	v->ours = m->sent ? &m->ours : NULL;
+	v->ours = m->sent ? m->ours : NULL;
 	v->refused = m->refused;
 	v->pending = m->pending || m->in_flight;
-	v->peer = m->have_peer ? &m->peer : NULL;
+	v->peer = m->have_peer ? m->peer : NULL;
 	v->n_alt_ours = m->alt.n_ours;
 	v->n_alt_peer = m->alt.n_peer;
 	v->n_failback = m->alt.n_failback;

@@ -111,6 +111,7 @@ static void list_whole(void **state)
 	static struct ikesa sa;
 	static struct childsa c1, c2;
 	static struct mif_sa m;
+	static struct mif_interfaces ours, theirs;
 	struct control_peer admin = { .pid = 1, .uid = 0, .admin = true };
 	struct iface ifc = { .name = "wlan0", .ifindex = 3, .up = true };
 	struct json_object *req, *rep, *a;
@@ -149,11 +150,13 @@ static void list_whole(void **state)
 	m.sent = true;
 	m.pending = true;
 	m.have_peer = true;
-	m.ours.n = 2;
-	mif_iface(&m.ours.iface[0], 1, 0, "192.0.2.1", false);
-	mif_iface(&m.ours.iface[1], 2, 5, NULL, true);
-	m.peer.n = 1;
-	mif_iface(&m.peer.iface[0], 7, 1, "198.51.100.2", false);
+	m.ours = &ours;
+	m.peer = &theirs;
+	m.ours->n = 2;
+	mif_iface(&m.ours->iface[0], 1, 0, "192.0.2.1", false);
+	mif_iface(&m.ours->iface[1], 2, 5, NULL, true);
+	m.peer->n = 1;
+	mif_iface(&m.peer->iface[0], 7, 1, "198.51.100.2", false);
 	sa.mif_status = MIF_ON;
 	sa.mif = &m;
 

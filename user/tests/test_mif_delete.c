@@ -423,7 +423,7 @@ static void tunnel_owner(void **state)
 	assert_int_equal(logged(ENGINE_LOG_WARNING, ""), 0);
 	assert_int_equal(logged(ENGINE_LOG_ERR, ""), 0);
 	/* The peer's list of A's interfaces no longer has the address. */
-	peer = &only_sa(w, 1)->mif->peer;
+	peer = only_sa(w, 1)->mif->peer;
 	for (unsigned int i = 0; i < peer->n; i++)
 		assert_false(mif_iface_has_addr(&peer->iface[i], MIF_AF_IPV4,
 						ip(pairs[2][0]).bytes));
@@ -595,7 +595,7 @@ static void refused(void **state)
 	d = del_of(eth1, "192.0.2.12");
 	assert_false(crafted(w, &d));
 	assert_int_equal(w->f[1].n_delete, 0);
-	f = mif_iface_find(&only_sa(w, 1)->mif->peer, eth1);
+	f = mif_iface_find(only_sa(w, 1)->mif->peer, eth1);
 	assert_non_null(f);
 	assert_false(mif_iface_has_addr(f, MIF_AF_IPV4,
 					ip("192.0.2.12").bytes));
@@ -607,7 +607,7 @@ static void refused(void **state)
 	assert_false(crafted(w, &d));
 	assert_int_equal(w->f[1].n_delete, 1);
 	assert_int_equal(n_children(only_sa(w, 1)), 2);
-	assert_null(mif_iface_find(&only_sa(w, 1)->mif->peer, eth1));
+	assert_null(mif_iface_find(only_sa(w, 1)->mif->peer, eth1));
 	/* Nothing bound any more (A still has its side): an empty answer. */
 	/* An address: accepted once, then no longer announced. */
 	d = del_of(0, pairs[2][0]);

@@ -390,7 +390,7 @@ static void refuse_unannounced(void **state)
 	assert_int_equal(w->n, 0);
 	/* The peer's, for a requester that does not check. */
 	send_raw(a, "192.0.2.11", "192.0.2.99",
-		 a->mif->ours.iface[1].id, false, 1000);
+		 a->mif->ours->iface[1].id, false, 1000);
 	/* Refused, tried again twice (MIF_MOVE_RETRIES), refused each time. */
 	for (uint64_t t = 1000; t <= 8000; t += 250)
 		settle(w, t);
