@@ -1246,7 +1246,7 @@ static struct json_object *cmd_up(struct daemon *d, const char *name)
 	if (!cc->conn.remote.family)
 		return jerr("conn %s has remote = %%any: it only responds",
 			    name);
-	engine_for_each_sa(sa, &d->engine) {
+	engine_for_each_conn_sa(sa, &d->engine, &cc->conn) {
 		engine_ike_view(sa, &v);
 		if (v.conn == &cc->conn && v.state != IKESA_DEAD &&
 		    v.state != IKESA_DELETING) {
@@ -1286,7 +1286,7 @@ static struct json_object *cmd_down(struct daemon *d, const char *name)
 	cancelled = retry_cancel(&d->retries, d->conf,
 				 (unsigned int)(cc - d->conf->conns));
 	on_demand_down(&d->engine, cc);
-	engine_for_each_sa(sa, &d->engine) {
+	engine_for_each_conn_sa(sa, &d->engine, &cc->conn) {
 		engine_ike_view(sa, &v);
 		if (v.conn != &cc->conn || v.state == IKESA_DEAD)
 			continue;

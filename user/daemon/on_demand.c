@@ -36,7 +36,7 @@ static bool has_sa(const struct engine *e, const struct conn *c,
 	const struct ikesa *sa;
 	struct engine_ike_view v;
 
-	engine_for_each_sa(sa, e) {
+	engine_for_each_conn_sa(sa, e, c) {
 		if (sa == skip)
 			continue;
 		engine_ike_view(sa, &v);
@@ -193,7 +193,7 @@ static struct ikesa *established(const struct engine *e, const struct conn *c)
 	struct ikesa *sa, *found = NULL;
 	struct engine_ike_view v;
 
-	engine_for_each_sa(sa, e) {
+	engine_for_each_conn_sa(sa, e, c) {
 		engine_ike_view(sa, &v);
 		if (v.conn == c && v.state == IKESA_ESTABLISHED)
 			found = sa;

@@ -250,7 +250,7 @@ static void gone(struct retries *t, struct conf_conn *cc,
 	}
 	/* Another IKE SA of it (a rekey's, the peer's) stands: enough. */
 	engine_ike_view(ev->sa, &v);
-	engine_for_each_sa(sa, e) {
+	engine_for_each_conn_sa(sa, e, v.conn) {
 		if (sa == ev->sa)
 			continue;
 		engine_ike_view(sa, &other);
@@ -319,7 +319,7 @@ static bool live_sa(const struct engine *e, const struct conn *c,
 	struct engine_ike_view v;
 	bool found = false;
 
-	engine_for_each_sa(sa, e) {
+	engine_for_each_conn_sa(sa, e, c) {
 		engine_ike_view(sa, &v);
 		if (v.conn != c)
 			continue;

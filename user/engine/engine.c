@@ -61,6 +61,7 @@ int engine_init(struct engine *e, struct backend *b,
 	policy_table_init(&e->policies, b);
 	sa_table_init(&e->half_open);
 	conn_index_init(&e->conn_index);
+	conn_sas_init(&e->conn_sas);
 	e->half_open_max = ENGINE_HALF_OPEN_MAX;
 	e->half_open_max_peer = ENGINE_HALF_OPEN_MAX_PEER;
 	e->cookie_threshold = ENGINE_COOKIE_THRESHOLD;
@@ -293,6 +294,7 @@ void engine_free(struct engine *e)
 	free(e->conns);
 	free(e->conn_set);
 	conn_index_free(&e->conn_index);
+	conn_sas_free(&e->conn_sas);
 	e->conns = NULL;
 	e->conn_set = NULL;
 	e->n_conns = e->max_conns = 0;
@@ -323,7 +325,8 @@ int engine_add_conn(struct engine *e, const struct conn *c)
 		e->max_conns = max;
 	}
 	if (proposal_sets_add(&e->psets, c, &e->conn_set[e->n_conns]) ||
-	    cfg_conn_added(e, c) || conn_index_add(&e->conn_index, c))
+	    cfg_conn_added(e, c) || conn_index_add(&e->conn_index, c) ||
+	    conn_sas_add_conn(&e->conn_sas, c))
 		return -ENOMEM;
 	e->conns[e->n_conns++] = c;
 	iface_conn_added(e, c);
@@ -336,6 +339,7 @@ void engine_clear_conns(struct engine *e)
 {
 	e->n_conns = 0;
 	conn_index_clear(&e->conn_index);
+	conn_sas_clear_conns(&e->conn_sas);
 	engine_touch_all(e);
 	proposal_sets_clear(&e->psets);
 	iface_conns_cleared(e);
@@ -832,21 +836,13 @@ static void reauth(struct ikesa *sa, uint64_t now)
 	}
 }
 
-/* Whether c is one of e's connections (not one a reload removed). */
-static bool conn_current(const struct engine *e, const struct conn *c)
-{
-	for (unsigned int i = 0; i < e->n_conns; i++)
-		if (e->conns[i] == c)
-			return true;
-	return false;
-}
-
 void engine_reauth(struct ikesa *sa, uint64_t now)
 {
 	if (!sa->reauth)
 		return;
 	sa->reauth = false;
-	if (!conn_current(sa->engine, sa->conn))
+	/* Not for a connection a reload removed. */
+	if (!conn_sas_current(&sa->engine->conn_sas, sa->conn))
 		return;
 	if (!engine_initiate(sa->engine, sa->conn, now))
 		engine_logf(sa->engine, ENGINE_LOG_ERR, sa,

@@ -72,6 +72,7 @@
 #include "addr.h"
 #include "engine/conn.h"
 #include "engine/conn_index.h"
+#include "engine/conn_sas.h"
 #include "engine/policy_table.h"
 #include "engine/cookie.h"
 #include "engine/iface.h"
@@ -267,6 +268,7 @@ struct engine {
 	unsigned int *conn_set;		/* each one's IKE proposal set */
 	unsigned int n_conns, max_conns;
 	struct conn_index conn_index;	/* conns by their addresses */
+	struct conn_sas_table conn_sas;	/* each conn's IKE SAs */
 	struct proposal_sets psets;
 
 	/*
@@ -686,11 +688,18 @@ struct engine_child_view {
 
 #define ENGINE_ID_TEXT_MAX	(4 * CONN_MAX_ID + 8)
 struct ikesa *engine_sa_next(const struct engine *e, const struct ikesa *sa);
+/* The IKE SAs of connection c, any state: as engine_sa_next. */
+struct ikesa *engine_conn_sa_next(const struct engine *e, const struct conn *c,
+				  const struct ikesa *sa);
 const struct childsa *engine_child_next(const struct ikesa *sa,
 					const struct childsa *c);
 #define engine_for_each_sa(sa, e) \
 	for ((sa) = engine_sa_next((e), NULL); (sa); \
 	     (sa) = engine_sa_next((e), (sa)))
+/* Those of connection c only, without a walk of every SA. */
+#define engine_for_each_conn_sa(sa, e, c) \
+	for ((sa) = engine_conn_sa_next((e), (c), NULL); (sa); \
+	     (sa) = engine_conn_sa_next((e), (c), (sa)))
 #define engine_for_each_child(c, sa) \
 	for ((c) = engine_child_next((sa), NULL); (c); \
 	     (c) = engine_child_next((sa), (c)))

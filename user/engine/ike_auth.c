@@ -383,7 +383,7 @@ static void request(struct engine *e, struct ikesa *sa,
 	}
 	conn = select_conn(e, sa, m->chain);
 	if (conn)
-		sa->conn = conn;
+		ikesa_set_conn(sa, conn);
 	bad = conn ? peer_check(sa, m->chain, why, sizeof(why)) :
 		     no_conn_why(m->chain, why, sizeof(why));
 	if (bad) {

@@ -105,6 +105,7 @@ struct ikesa *ikesa_new(struct engine *e, const struct conn *c,
 	e->sas = sa;
 	sa->seq = e->sa_seq++;
 	e->n_sas++;
+	conn_sas_link(e, sa);
 	ikesa_touch(sa);
 	reqid_block(e, sa);
 	/* Whom we mean to talk to, for INITIAL_CONTACT (unique.c). */
@@ -383,6 +384,15 @@ static void announce_down(struct ikesa *sa)
 	sa->announced = false;
 }
 
+void ikesa_set_conn(struct ikesa *sa, const struct conn *c)
+{
+	if (sa->conn == c)
+		return;
+	conn_sas_unlink(sa->engine, sa);
+	sa->conn = c;
+	conn_sas_link(sa->engine, sa);
+}
+
 void ikesa_destroy(struct ikesa *sa)
 {
 	struct engine *e = sa->engine;
@@ -396,6 +406,7 @@ void ikesa_destroy(struct ikesa *sa)
 	sa_table_remove(&e->by_spi, &sa->by_spi);
 	sa_table_remove(&e->by_peer, &sa->by_peer);
 	sa_table_remove(&e->by_id, &sa->by_id);
+	conn_sas_unlink(e, sa);
 	ikesa_undead(sa);
 	ikesa_leave_established(sa);
 	e->sa_gone++;

@@ -93,6 +93,9 @@ struct ikesa {
 	struct ikesa *touched_next;
 	bool touched, mobike_plain;
 	const struct conn *conn;
+	/* On conn's list of SAs (conn_sas.h); conn_stray: on the strays'. */
+	struct ikesa *conn_next, **conn_pprev;
+	bool conn_stray;
 	struct sa_node by_spi, by_peer;	/* in the engine's tables */
 	struct sa_node by_id;		/* once the peer's ID is known */
 	struct sa_node by_addr;		/* half open: in e->half_open */
@@ -242,6 +245,8 @@ struct ikesa *ikesa_new(struct engine *e, const struct conn *c,
 			uint16_t rport);
 /* Unlink, uninstall every Child SA, wipe and free. */
 void ikesa_destroy(struct ikesa *sa);
+/* sa belongs to c from now on, on c's list of SAs (conn_sas.h). */
+void ikesa_set_conn(struct ikesa *sa, const struct conn *c);
 /*
  * Responder: IKE_SA_INIT answered, IKE_AUTH awaited. The engine counts
  * such SAs until they are established or go, in all and by the peer's

@@ -22,6 +22,13 @@ struct ikesa *engine_sa_next(const struct engine *e, const struct ikesa *sa)
 	return sa ? sa->next : e->sas;
 }
 
+struct ikesa *engine_conn_sa_next(const struct engine *e, const struct conn *c,
+				  const struct ikesa *sa)
+{
+	return sa ? conn_sas_next(&e->conn_sas, sa) :
+		    conn_sas_first(&e->conn_sas, c);
+}
+
 const struct childsa *engine_child_next(const struct ikesa *sa,
 					const struct childsa *c)
 {
@@ -145,7 +152,7 @@ void engine_child_view(const struct ikesa *sa, const struct childsa *c,
 void engine_sa_set_conn(struct ikesa *sa, const struct conn *c)
 {
 	ikesa_touch(sa);	/* its DPD and keepalive intervals */
-	sa->conn = c;
+	ikesa_set_conn(sa, c);
 }
 
 void engine_drop_sa(struct ikesa *sa, enum engine_reason why)

@@ -2803,7 +2803,7 @@ static void reauth_initiator(void **state)
 	/* A connection gone (a reload) while the Delete is out: no new SA. */
 	t = a_new->rekey_at;
 	engine_tick(&w->e[0], t);
-	w->e[0].n_conns = 0;
+	engine_clear_conns(&w->e[0]);
 	pump(w, t);
 	assert_null(w->e[0].sas);
 	assert_null(w->e[1].sas);
