@@ -1106,6 +1106,20 @@ static struct json_object *cmd_list(struct daemon *d, const char *conn)
 	return o;
 }
 
+/* The engine's counts since start (engine.h). */
+static struct json_object *counts_json(const struct engine_counts *n)
+{
+	struct json_object *o = json_object_new_object();
+
+	jadd_int(o, "retransmits", (int64_t)n->retransmits);
+	jadd_int(o, "ike_rekeys", (int64_t)n->ike_rekeys);
+	jadd_int(o, "child_rekeys", (int64_t)n->child_rekeys);
+	jadd_int(o, "ike_rekey_collisions", (int64_t)n->ike_rekey_collisions);
+	jadd_int(o, "child_rekey_collisions",
+		 (int64_t)n->child_rekey_collisions);
+	return o;
+}
+
 static struct json_object *cmd_status(struct daemon *d)
 {
 	struct json_object *o = json_object_new_object();
@@ -1129,6 +1143,7 @@ static struct json_object *cmd_status(struct daemon *d)
 	}
 	jadd_int(o, "ike_sas", n_ike);
 	jadd_int(o, "child_sas", n_child);
+	json_object_object_add(o, "counts", counts_json(&d->engine.counts));
 	for (unsigned int i = 0; i < d->conf->n_conns; i++) {
 		const struct conf_conn *cc = &d->conf->conns[i];
 		struct json_object *c = json_object_new_object();
