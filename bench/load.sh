@@ -46,7 +46,7 @@
 # daemons; SAs lost (the kernels' SA and policy counts once the replaced
 # SAs are deleted, against before; IKE SAs established against N+1); each
 # daemon's CPU seconds over the storm; and the sample pinged once a
-# second through the storm, and three times each after.
+# second through the storm, and twice each after.
 #
 # LIFE (seconds, a multiple of 9) defaults to enough for the set-up to
 # end before the first rekey at the rates of an emulated guest (IKE SAs
@@ -260,6 +260,8 @@ run() {
 	fi
 	sleep 1
 	i0=$(pss "$pi") r0=$(pss "$pr")
+	read -r -a ib <<<"$(counts "$NI" "$si")"
+	read -r -a rb <<<"$(counts "$NR" "$sr")"
 	echo "# $mode: setting up $n IKE SAs x $c Child SAs ($(date +%T); limit ${setup_limit}s;" \
 		"child_lifetime ${life}s, ike_lifetime ${ike_life}s, rekey_jitter = $jitter)" >&2
 	# The IKE SAs: the initiator's established count, every half second.
@@ -300,12 +302,11 @@ run() {
 	R[$mode,kernel]="${ki% *}/${ki#* } / ${kr% *}/${kr#* }"
 	R[$mode,kernel_ok]=$([ "${ki% *}" = $((2 * ci[2])) ] && [ "${ki#* }" = "${ci[2]}" ] &&
 		[ "${kr% *}" = $((2 * cr[2])) ] && [ "${kr#* }" = "${cr[2]}" ] && echo yes || echo NO)
-	R[$mode,ping_up]=$(ping_sample 3 | awk '{ print $1 "/" $2 }')
+	R[$mode,ping_up]=$(ping_sample 2 | awk '{ print $1 "/" $2 }')
 	echo "# $mode: up: mifd IKE/Child I ${ci[1]}/${ci[2]} R ${cr[1]}/${cr[2]}; kernel SAs/out policies I $ki R $kr;" \
 		"Pss I $i0 -> $i1 KiB, R $r0 -> $r1 KiB; sample ${R[$mode,ping_up]}" >&2
 
 	# The storm: wait for it, ping the sample once a second meanwhile.
-	ib=("${ci[@]}") rb=("${cr[@]}")
 	read -r s0 <<<"$(kernel_sas "$NI")"
 	pd=$T/ping.during
 	: >"$pd"
@@ -345,8 +346,8 @@ run() {
 	R[$mode,cpu]="$cpu_i / $cpu_r"
 	R[$mode,ping_storm]=$(awk '{ a += $1; s += $2 } END { print a + 0 "/" s + 0 }' "$pd")
 	# The replaced SAs are deleted once their successors stand: wait
-	# (at most two minutes) for the kernels to come back to their counts.
-	for ((x = 0; x < 120; x++)); do
+	# (at most a minute) for the kernels to come back to their counts.
+	for ((x = 0; x < 60; x++)); do
 		[ "$(kernel_sas "$NI")" = "$s0" ] && [ "$(kernel_sas "$NR")" = "${kr% *}" ] && break
 		sleep 1
 	done
@@ -356,7 +357,7 @@ run() {
 	lost=$(( (${ki% *} - ${ka% *}) + (${kr% *} - ${ra_k% *}) ))
 	R[$mode,lost]="$lost SAs; IKE SAs established ${ia[1]} / ${ra[1]} of $ike_n"
 	R[$mode,kernel_after]="${ka% *}/${ka#* } / ${ra_k% *}/${ra_k#* }"
-	R[$mode,ping_after]=$(ping_sample 3 | awk '{ print $1 "/" $2 }')
+	R[$mode,ping_after]=$(ping_sample 2 | awk '{ print $1 "/" $2 }')
 	echo "# $mode: after the storm: mifd I ${ia[*]} R ${ra[*]}; kernel I $ka R $ra_k" >&2
 	grep -E 'warning|error' "$si.log" | tail -n 5 | sed 's/^/#   I: /' >&2
 	grep -E 'warning|error' "$sr.log" | tail -n 5 | sed 's/^/#   R: /' >&2
