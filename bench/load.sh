@@ -359,6 +359,11 @@ run() {
 	R[$mode,kernel_after]="${ka% *}/${ka#* } / ${ra_k% *}/${ra_k#* }"
 	R[$mode,ping_after]=$(ping_sample 2 | awk '{ print $1 "/" $2 }')
 	echo "# $mode: after the storm: mifd I ${ia[*]} R ${ra[*]}; kernel I $ka R $ra_k" >&2
+	# Why Child SAs went (rekeyed is the storm's; any other reason is a loss).
+	for x in "$si:I" "$sr:R"; do
+		echo "# $mode: ${x##*:} Child SAs removed, by reason:" \
+			"$(grep -o 'removed ([^)]*)' "${x%:*}.log" | sort | uniq -c | tr -s ' \n' ' ')" >&2
+	done
 	grep -E 'warning|error' "$si.log" | tail -n 5 | sed 's/^/#   I: /' >&2
 	grep -E 'warning|error' "$sr.log" | tail -n 5 | sed 's/^/#   R: /' >&2
 	mifd_stop
