@@ -3,8 +3,8 @@
  * ike_up: initiate N IKE SAs through a daemon's control socket and time
  * until every one has its first Child SA in the kernel, for bench/ike.sh.
  *
- *   ike_up mifd SOCKET PREFIX FIRST N [SECONDS [WINDOW]]
- *   ike_up vici SOCKET PREFIX FIRST N [SECONDS [WINDOW]]
+ *   ike_up mifd SOCKET PREFIX FIRST N [SECONDS [WINDOW [CHILDREN]]]
+ *   ike_up vici SOCKET PREFIX FIRST N [SECONDS [WINDOW [CHILDREN]]]
  *
  * Connections PREFIX<FIRST> .. PREFIX<FIRST+N-1> are initiated one request
  * after the other over one connection to SOCKET:
@@ -27,7 +27,11 @@
  * every 5 ms) until N more outbound policies and 2N more SAs than before the
  * first request exist: an initiator installs the Child SA's outbound policy
  * only once IKE_AUTH is answered, so that is when the last IKE SA is up on
- * both sides. SECONDS (default 600) bounds the wait. Prints one line:
+ * both sides. SECONDS (default 600) bounds the wait. With CHILDREN
+ * (default 1; bench/load.sh), each connection brings up that many Child
+ * SAs: a set-up is done, for WINDOW and for the end, when all of them
+ * are (CHILDREN outbound policies and 2 * CHILDREN SAs each). Prints one
+ * line:
  *
  *   RESULT n=N sent=S seconds=T requests_seconds=R sas=A out_policies=P
  *
@@ -63,10 +67,11 @@ static uint32_t spd_out_count(void)
 	return xfrm_count(xfrm_fd, XFRM_MSG_GETSPDINFO);
 }
 
-/* Set-ups sent and not yet up: requests without an outbound policy. */
-static unsigned long in_flight(unsigned long sent, uint32_t pol0)
+/* Set-ups sent and not yet up: requests without their outbound policies. */
+static unsigned long in_flight(unsigned long sent, uint32_t pol0,
+			       unsigned long per)
 {
-	uint32_t up = spd_out_count() - pol0;
+	uint32_t up = (spd_out_count() - pol0) / per;
 
 	return sent > up ? sent - up : 0;
 }
@@ -75,15 +80,15 @@ int main(int argc, char **argv)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int (*up)(int, const char *, char *, size_t);
-	unsigned long first, n, sent = 0, window = 0;
+	unsigned long first, n, sent = 0, window = 0, per = 1;
 	double limit = 600, t0, t_req, t_end;
 	uint32_t sa0, pol0, sas, pols;
 	char name[264], err[512];
 	int fd;
 
-	if (argc < 6 || argc > 8) {
+	if (argc < 6 || argc > 9) {
 		fprintf(stderr, "usage: %s mifd|vici SOCKET PREFIX FIRST N "
-			"[SECONDS [WINDOW]]\n", prog);
+			"[SECONDS [WINDOW [CHILDREN]]]\n", prog);
 		return 2;
 	}
 	if (!strcmp(argv[1], "mifd"))
@@ -96,8 +101,12 @@ int main(int argc, char **argv)
 	n = strtoul(argv[5], NULL, 10);
 	if (argc >= 7)
 		limit = strtod(argv[6], NULL);
-	if (argc == 8)
+	if (argc >= 8)
 		window = strtoul(argv[7], NULL, 10);
+	if (argc == 9)
+		per = strtoul(argv[8], NULL, 10);
+	if (!per || per > 100000)
+		die("CHILDREN must be 1..100000: %s", argv[8]);
 	if (strlen(argv[2]) >= sizeof(sun.sun_path))
 		die("socket path too long: %s", argv[2]);
 	strcpy(sun.sun_path, argv[2]);
@@ -113,7 +122,7 @@ int main(int argc, char **argv)
 	pol0 = spd_out_count();
 	t0 = now();
 	for (unsigned long i = first; i < first + n; i++) {
-		while (window && in_flight(sent, pol0) >= window &&
+		while (window && in_flight(sent, pol0, per) >= window &&
 		       now() - t0 <= limit) {
 			struct timespec ts = { 0, 2000000 };
 
@@ -138,7 +147,8 @@ int main(int argc, char **argv)
 		sas = sad_count() - sa0;
 		pols = spd_out_count() - pol0;
 		t_end = now();
-		if ((pols >= n && sas >= 2 * n) || t_end - t0 > limit)
+		if ((pols >= n * per && sas >= 2 * n * per) ||
+		    t_end - t0 > limit)
 			break;
 		nanosleep(&ts, NULL);
 	}
@@ -146,5 +156,5 @@ int main(int argc, char **argv)
 	printf("RESULT n=%lu sent=%lu seconds=%.3f requests_seconds=%.3f "
 	       "sas=%u out_policies=%u\n", n, sent, t_end - t0, t_req - t0,
 	       sas, pols);
-	return pols >= n && sas >= 2 * n ? 0 : 1;
+	return pols >= n * per && sas >= 2 * n * per ? 0 : 1;
 }

@@ -45,6 +45,7 @@ static const struct reload_key updatable[] = {
 	{ "ike_lifetime", FIELD(conn.ike_lifetime_s) },
 	{ "child_lifetime", FIELD(conn.child_lifetime_s) },
 	{ "ike_reauth", FIELD(conn.ike_reauth) },
+	{ "rekey_jitter", FIELD(conn.rekey_jitter) },
 	{ "retransmit_base", FIELD(conn.retrans_base_ms) },
 	{ "retransmit_tries", FIELD(conn.retrans_tries) },
 	{ "unique", FIELD(conn.unique) },

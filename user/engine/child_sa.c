@@ -291,7 +291,7 @@ static uint32_t random_u32(void)
 	       (uint32_t)b[2] << 8 | b[3];
 }
 
-void childsa_timers(struct childsa *c, uint64_t now)
+void childsa_timers(struct childsa *c, uint64_t now, bool jitter_on)
 {
 	uint64_t life = c->lifetime_s * 1000, jitter = 0;
 
@@ -299,7 +299,7 @@ void childsa_timers(struct childsa *c, uint64_t now)
 	c->expire_at = 0;
 	if (!life)
 		return;
-	if (CHILD_REKEY_JITTER(life))
+	if (jitter_on && CHILD_REKEY_JITTER(life))
 		jitter = random_u32() % CHILD_REKEY_JITTER(life);
 	c->expire_at = now + life;
 	c->rekey_at = now + life - CHILD_REKEY_MARGIN(life) - jitter;

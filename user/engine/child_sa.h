@@ -123,7 +123,7 @@ int childsa_point_policies(struct childsa *c, struct engine *e);
 int childsa_update_encap(struct childsa *c, struct engine *e);
 
 /* Arm the rekey and expiry timers of a Child SA installed at now. */
-void childsa_timers(struct childsa *c, uint64_t now);
+void childsa_timers(struct childsa *c, uint64_t now, bool jitter);
 /* A rekey of c started at now: when to try again if it fails. */
 uint64_t childsa_retry_at(const struct childsa *c, uint64_t now);
 

@@ -124,6 +124,12 @@ struct conn {
 	 */
 	bool ike_reauth;
 	/*
+	 * Spread the rekeys over a random part of the lifetime (ike_sa.h,
+	 * child_sa.h); without it every SA rekeys at the same fraction of
+	 * its lifetime, so that SAs set up together rekey together.
+	 */
+	bool rekey_jitter;
+	/*
 	 * NAT traversal (engine/nat.h): encap makes ESP go in UDP even
 	 * without a NAT; behind a NAT, a keepalive every nat_keepalive_ms
 	 * (0: none).

@@ -295,6 +295,7 @@ static void peer_rekeyed(struct ikesa *sa, struct childsa *prev,
 
 	prev->replaced = true;
 	if (rekeying(sa, prev)) {
+		sa->engine->counts.child_rekey_collisions++;
 		lower_nonce(nego->ni, nego->ni_len, nego->nr, nego->nr_len,
 			    &low, &len);
 		cr->coll_spi = c->spi_in;

@@ -908,6 +908,7 @@ void engine_sa_tick(struct ikesa *sa, uint64_t now)
 			return;
 		}
 		sa->req.tries++;
+		sa->engine->counts.retransmits++;
 		sa->req.deadline = now +
 			((uint64_t)c->retrans_base_ms << sa->req.tries);
 		ikesa_resend_request(sa);

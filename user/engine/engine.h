@@ -284,6 +284,17 @@ struct engine {
 	unsigned long sa_gone;	/* IKE SAs killed, freed or deleting */
 	unsigned int n_established;	/* IKE SAs in state ESTABLISHED */
 	/*
+	 * Since start, for `mifctl ike status`: our requests sent again
+	 * after their timeout, IKE and Child SAs replaced by a rekey (either
+	 * peer's), and rekeys that crossed one of the peer's (§2.8.1, §2.8.2:
+	 * the peer's request for an SA we were rekeying ourselves).
+	 */
+	struct engine_counts {
+		unsigned long retransmits;
+		unsigned long ike_rekeys, child_rekeys;
+		unsigned long ike_rekey_collisions, child_rekey_collisions;
+	} counts;
+	/*
 	 * Timers (timer_heap.h): the IKE SAs by their next deadline; those
 	 * touched since the heap was last read, to be re-filed (or, with
 	 * touched_all, every one); of the SAs as filed, how many have

@@ -295,6 +295,7 @@ static void hold(struct ikesa *sa, struct ikesa *old, uint64_t now)
 	ikesa_replaced(sa, now);
 	sa->rekey_of = old;
 	old->rekey_coll = sa;
+	sa->engine->counts.ike_rekey_collisions++;
 	engine_logf(sa->engine, ENGINE_LOG_INFO, old, "IKE SA rekey "
 		    "collision: answered the peer's rekey; the nonces settle "
 		    "which new IKE SA stays once ours is answered");

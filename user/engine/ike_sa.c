@@ -330,13 +330,16 @@ void ikesa_established(struct ikesa *sa, uint64_t now,
 	sa->expire = 0;
 	if (!sa->established_at)
 		sa->established_at = now;
+	if (old)
+		sa->engine->counts.ike_rekeys++;
 	sa->last_heard = now;
 	sa->rekey_at = 0;
 	if (life && sa->initiator)
 		sa->rekey_at = now + life - IKE_REKEY_MARGIN(life);
 	else if (life)
 		sa->rekey_at = now + life -
-			       jitter(IKE_RESPONDER_JITTER(life));
+			       (sa->conn->rekey_jitter ?
+				jitter(IKE_RESPONDER_JITTER(life)) : 0);
 	if (!sa->announced) {
 		sa->announced = true;
 		engine_event(sa->engine, &ev);
@@ -840,6 +843,7 @@ void ikesa_add_child(struct ikesa *sa, struct childsa *c)
 void ikesa_child_rekeyed(struct ikesa *sa, const struct childsa *c,
 			 const struct childsa *old)
 {
+	sa->engine->counts.child_rekeys++;
 	child_event(sa, ENGINE_EV_CHILD_REKEYED, ENGINE_R_NONE, c, old);
 }
 

@@ -146,6 +146,7 @@ void window_due(struct ikesa *sa, uint64_t now)
 			return;
 		}
 		r->tries++;
+		sa->engine->counts.retransmits++;
 		r->deadline = now + ((uint64_t)c->retrans_base_ms << r->tries);
 		ikesa_resend(sa, r);
 	}

@@ -1082,7 +1082,8 @@ static void good_full(void **state)
 		"psk = 0x000102030405060708090a0b0c0d0e0f\n"
 		"ca_dir = %s/ca\n"
 		"remote_ts = fd00::/8[icmp6], 10.0.0.0/8\n"
-		"esp = aes128gcm16-esn-x25519, aes128-sha512\n",
+		"esp = aes128gcm16-esn-x25519, aes128-sha512\n"
+		"rekey_jitter = no\n",
 		pki_dir, pki_dir, pki_dir, pki_dir, pki_dir, pki_dir, pki_dir);
 	c = load_ok(text);
 	again = load_ok(text);
@@ -1099,6 +1100,8 @@ static void good_full(void **state)
 	assert_true(a->conn.rsa_pss);
 	assert_true(a->conn.ike_reauth);
 	assert_false(conf_find(c, "classic")->conn.ike_reauth);
+	assert_true(a->conn.rekey_jitter);
+	assert_false(conf_find(c, "roaming-1.x")->conn.rekey_jitter);
 	assert_false(a->conn.mif);
 	assert_true(conf_find(c, "classic")->conn.mif);
 	assert_false(a->conn.per_interface);

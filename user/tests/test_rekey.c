@@ -539,6 +539,59 @@ static void rekey_child_either_side(void **state)
 	}
 }
 
+/*
+ * rekey_jitter = no: every timer at its fixed point (the IKE SA's
+ * initiator at nine tenths of ike_lifetime, its responder at the end,
+ * either side's Child SA at eight tenths of child_lifetime), so that the
+ * two sides' Child SA rekeys fire together and cross: settled once, one
+ * rekey on each side, the crossing counted; nothing retransmitted.
+ * With jitter, the Child SA's timers fall between seven and eight tenths.
+ */
+static void rekey_jitter_off(void **state)
+{
+	for (int jit = 0; jit < 2; jit++) {
+		struct ev_log ev[2];
+		struct world *w = world_new(100, 100, ev);
+		struct ikesa *s[2];
+		uint64_t t;
+
+		w->c[0].rekey_jitter = w->c[1].rekey_jitter = jit;
+		s[0] = establish(w, ev);
+		s[1] = only_sa(w, 1);
+		for (int i = 0; i < 2; i++) {
+			t = s[i]->children->rekey_at;
+			if (jit) {
+				assert_in_range(t, 70000, 80000);
+				continue;
+			}
+			assert_int_equal(t, 80000);
+			assert_int_equal(s[i]->rekey_at, i ? 100000 : 90000);
+		}
+		if (jit) {
+			world_free(w);
+			continue;
+		}
+		engine_tick(&w->e[0], 80000);
+		engine_tick(&w->e[1], 80000);
+		assert_true(s[0]->req.active);
+		assert_true(s[1]->req.active);
+		pump(w, 80000);
+		for (int i = 0; i < 2; i++) {
+			const struct engine_counts *n = &w->e[i].counts;
+
+			assert_int_equal(n_children(s[i]), 1);
+			assert_int_equal(
+				ev[i].n[ENGINE_EV_CHILD_REKEYED][ENGINE_R_NONE],
+				1);
+			assert_int_equal(n->child_rekeys, 1);
+			assert_int_equal(n->child_rekey_collisions, 1);
+			assert_int_equal(n->retransmits, 0);
+			assert_int_equal(n->ike_rekeys, 0);
+		}
+		world_free(w);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -549,6 +602,7 @@ int main(void)
 		cmocka_unit_test(rekey_ike_refused_retry),
 		cmocka_unit_test(rekey_ike_both_at_once),
 		cmocka_unit_test(rekey_child_either_side),
+		cmocka_unit_test(rekey_jitter_off),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
