@@ -4,7 +4,8 @@
 #
 #   make            the xfrm_mif module, mifd and mifctl
 #   make check      every test layer (see README.md)
-#   make check-all  the same, with every kselftest in both kernels and KUnit in both
+#   make check-debug  the same, with the debug kernel's quick layer beside them
+#   make check-all  every layer, with every kselftest in both kernels
 #   make fuzz       run each fuzz target FUZZ_SECONDS (default 300) seconds
 #   make nlfuzz     the module's netlink fuzzer at length, in the debug kernel
 #   make demo       boot a VM and show what mif does
@@ -54,7 +55,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
 TESTS := $(TEST_SRCS:user/tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps module user tools selftest-progs tests check check-all unit lint fuzz kunit kselftest \
+.PHONY: all deps module user tools selftest-progs tests check check-debug check-all unit lint fuzz kunit kselftest \
 	debug interop fuzz-build fuzz-corpus nlfuzz demo install clean
 all: module user tools
 
@@ -113,9 +114,12 @@ $(BUILD)/tests/%: $(BUILD)/san/user/tests/%.o $(TEST_HELPERS) $(BUILD)/libmif-sa
 check: deps
 	tools/check
 
-# Every layer, and every kselftest in both kernels: make check runs the
-# KUnit suites in the debug kernel only, and in Debian's kernel the
-# kselftests the debug kernel does not run as they are.
+# Every layer with the debug kernel's beside them: its KUnit suites and
+# quick set of kselftests there, the other kselftests in Debian's kernel.
+check-debug: deps
+	DEBUG_TESTS=quick tools/check lint unit fuzz kselftest debug interop
+
+# Every layer, and every kselftest in both kernels.
 check-all: deps
 	KSELFTEST_TESTS=all tools/check lint unit fuzz kunit kselftest debug interop
 
