@@ -907,3 +907,57 @@ void service_child(struct conn_child *t, const struct conn *c, int side,
 	t->mode = KERNEL_MODE_TUNNEL;
 	t->lifetime_s = 3600;
 }
+
+#define TEST_LOG_MAX	512
+static struct {
+	char line[TEST_LOG_MAX][256];
+	unsigned int n;
+} test_logs;
+const char *test_log_env;
+
+void test_log_fn(void *ctx, enum engine_log_level level,
+		 const struct ikesa *sa, const char *msg)
+{
+	if (test_logs.n == TEST_LOG_MAX)
+		return;
+	snprintf(test_logs.line[test_logs.n++], sizeof(test_logs.line[0]),
+		 "%s", msg);
+	if (test_log_env && getenv(test_log_env))
+		fprintf(stderr, "%s\n", msg);
+}
+
+unsigned int test_logged(const char *s)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < test_logs.n; i++)
+		n += strstr(test_logs.line[i], s) != NULL;
+	return n;
+}
+
+void test_log_reset(void)
+{
+	test_logs.n = 0;
+}
+
+struct ip_addr test_ip(const char *s)
+{
+	struct ip_addr a;
+
+	assert_int_equal(ip_addr_parse(s, &a), 0);
+	return a;
+}
+
+void test_iface_up(struct engine *e, int ifindex, const char *name,
+		   const char *a)
+{
+	struct iface ifc;
+	struct ip_addr x = test_ip(a);
+
+	memset(&ifc, 0, sizeof(ifc));
+	snprintf(ifc.name, sizeof(ifc.name), "%s", name);
+	ifc.ifindex = ifindex;
+	ifc.up = true;
+	assert_int_equal(engine_iface_update(e, &ifc), 0);
+	assert_int_equal(engine_iface_addr(e, ifindex, &x, true), 0);
+}

@@ -142,6 +142,23 @@ void service_child(struct conn_child *t, const struct conn *c, int side,
 		   const char *name, uint16_t port);
 
 /*
+ * An engine log that keeps its lines (test_log_fn as engine_ops.log;
+ * printed to stderr too when the environment variable test_log_env names
+ * is set), test_logged(s): how many kept lines contain s; test_log_reset()
+ * forgets them.
+ */
+extern const char *test_log_env;
+void test_log_fn(void *ctx, enum engine_log_level level,
+		 const struct ikesa *sa, const char *msg);
+unsigned int test_logged(const char *s);
+void test_log_reset(void);
+/* s parsed as an address (the test fails on a bad one). */
+struct ip_addr test_ip(const char *s);
+/* Interface ifindex called name, up, with address a, told to e. */
+void test_iface_up(struct engine *e, int ifindex, const char *name,
+		   const char *a);
+
+/*
  * Certificates: certs_make() writes a CA and, for each side of
  * make_conn(), a P-256 end entity naming its FQDN ID (a.example,
  * b.example) to a temporary directory; certs_load(side) gives that

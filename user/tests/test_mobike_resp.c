@@ -28,58 +28,11 @@
 
 #include "harness.h"
 
-#define LOG_MAX	512
-static struct {
-	char line[LOG_MAX][256];
-	unsigned int n;
-} logs;
-
-static void log_fn(void *ctx, enum engine_log_level level,
-		   const struct ikesa *sa, const char *msg)
-{
-	if (logs.n == LOG_MAX)
-		return;
-	snprintf(logs.line[logs.n++], sizeof(logs.line[0]), "%s", msg);
-	if (getenv("MOBIKE_LOG"))
-		fprintf(stderr, "%s\n", msg);
-}
-
-static unsigned int logged(const char *s)
-{
-	unsigned int n = 0;
-
-	for (unsigned int i = 0; i < logs.n; i++)
-		n += strstr(logs.line[i], s) != NULL;
-	return n;
-}
-
-static struct ip_addr ip(const char *s)
-{
-	struct ip_addr a;
-
-	assert_int_equal(ip_addr_parse(s, &a), 0);
-	return a;
-}
-
 static bool addr_is(const struct ip_addr *a, const char *s)
 {
-	struct ip_addr x = ip(s);
+	struct ip_addr x = test_ip(s);
 
 	return ip_addr_equal(a, &x);
-}
-
-static void iface(struct engine *e, int ifindex, const char *name,
-		  const char *a)
-{
-	struct iface ifc;
-	struct ip_addr x = ip(a);
-
-	memset(&ifc, 0, sizeof(ifc));
-	snprintf(ifc.name, sizeof(ifc.name), "%s", name);
-	ifc.ifindex = ifindex;
-	ifc.up = true;
-	assert_int_equal(engine_iface_update(e, &ifc), 0);
-	assert_int_equal(engine_iface_addr(e, ifindex, &x, true), 0);
 }
 
 static void pattern(struct conn *c, const char *p, int prio)
@@ -160,10 +113,11 @@ static bool pair_is(const struct net *t, unsigned int i, const char *src,
 static struct world *world_with(uint32_t retrans_base_ms, bool lists)
 {
 	struct world *w = calloc(1, sizeof(*w));
-	struct engine_log log = { log_fn, NULL };
+	struct engine_log log = { test_log_fn, NULL };
 
 	assert_non_null(w);
-	memset(&logs, 0, sizeof(logs));
+	test_log_reset();
+	test_log_env = "MOBIKE_LOG";
 	w->any_addr = true;
 	for (int i = 0; i < 2; i++) {
 		struct engine_send s = { net_send, &w->p[i] };
@@ -189,10 +143,10 @@ static struct world *world_with(uint32_t retrans_base_ms, bool lists)
 	w->c[1].dpd_ms = 0;
 	assert_int_equal(engine_add_conn(&w->e[0], &w->c[0]), 0);
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
-	iface(&w->e[0], 2, "eth0", "192.0.2.1");
-	iface(&w->e[0], 3, "eth1", "192.0.2.11");
-	iface(&w->e[1], 7, "eth0", "198.51.100.2");
-	iface(&w->e[1], 8, "eth1", "198.51.100.12");
+	test_iface_up(&w->e[0], 2, "eth0", "192.0.2.1");
+	test_iface_up(&w->e[0], 3, "eth1", "192.0.2.11");
+	test_iface_up(&w->e[1], 7, "eth0", "198.51.100.2");
+	test_iface_up(&w->e[1], 8, "eth1", "198.51.100.12");
 	return w;
 }
 
@@ -241,12 +195,12 @@ static void establish(struct world *w)
 static void local_alts_order(void **state)
 {
 	struct world *w = world_new(2000);
-	struct ip_addr eth0 = ip("192.0.2.1");
+	struct ip_addr eth0 = test_ip("192.0.2.1");
 	struct ip_addr out[4];
 	struct ikesa *a;
 
-	iface(&w->e[0], 4, "eth2", "192.0.2.21");
-	iface(&w->e[0], 1, "lo", "127.0.0.1");
+	test_iface_up(&w->e[0], 4, "eth2", "192.0.2.21");
+	test_iface_up(&w->e[0], 1, "lo", "127.0.0.1");
 	pattern(&w->c[0], "eth2", 150);
 	establish_with(w, 1, 2);
 	a = only_sa(w, 0);
@@ -259,8 +213,8 @@ static void local_alts_order(void **state)
 
 	/* No list: the table's order, lo and the address itself left out. */
 	w = world_with(2000, false);
-	iface(&w->e[0], 4, "eth2", "192.0.2.21");
-	iface(&w->e[0], 1, "lo", "127.0.0.1");
+	test_iface_up(&w->e[0], 4, "eth2", "192.0.2.21");
+	test_iface_up(&w->e[0], 1, "lo", "127.0.0.1");
 	establish_with(w, 0, 0);
 	a = only_sa(w, 0);
 	assert_int_equal(mobike_local_alts(a, &eth0, out, 4), 2);
@@ -286,19 +240,19 @@ static void probe_from_other_address(void **state)
 	establish(w);
 	a = only_sa(w, 0);
 	b = only_sa(w, 1);
-	t.dead[t.n_dead++] = ip("192.0.2.1");
-	t.dead[t.n_dead++] = ip("198.51.100.2");
+	t.dead[t.n_dead++] = test_ip("192.0.2.1");
+	t.dead[t.n_dead++] = test_ip("198.51.100.2");
 	run(&t, 100, 23900);
 	assert_int_equal(t.n_pairs, 1);
 	run(&t, 24000, 40000);
-	assert_int_equal(logged("probing 3 pairs, first 192.0.2.1 -> "
+	assert_int_equal(test_logged("probing 3 pairs, first 192.0.2.1 -> "
 				"198.51.100.12"), 1);
 	assert_true(pair_is(&t, 0, "192.0.2.1", "198.51.100.2"));
 	assert_true(pair_is(&t, 1, "192.0.2.1", "198.51.100.12"));
 	assert_true(pair_is(&t, 2, "192.0.2.11", "198.51.100.2"));
 	assert_true(pair_is(&t, 3, "192.0.2.11", "198.51.100.12"));
 	assert_int_equal(t.n_pairs, 4);
-	assert_int_equal(logged("192.0.2.11 -> 198.51.100.12 does: MOBIKE "
+	assert_int_equal(test_logged("192.0.2.11 -> 198.51.100.12 does: MOBIKE "
 				"path probing moves the IKE SA there"), 1);
 	assert_true(addr_is(&a->local, "192.0.2.11"));
 	assert_true(addr_is(&a->remote, "198.51.100.12"));
@@ -330,13 +284,13 @@ static void probe_pairs_bound(void **state)
 	a->mobike.n_peer = MOBIKE_MAX_ADDRS;
 	for (unsigned int i = 0; i < MOBIKE_MAX_ADDRS; i++) {
 		snprintf(s, sizeof(s), "203.0.113.%u", i + 1);
-		a->mobike.peer[i] = ip(s);
+		a->mobike.peer[i] = test_ip(s);
 	}
 	run(&t, 100, 60000);
 	/* 2 x 9 pairs but the failed one: the first 8, ours .1 first. */
-	assert_int_equal(logged("probing 8 pairs, first 192.0.2.1 -> "
+	assert_int_equal(test_logged("probing 8 pairs, first 192.0.2.1 -> "
 				"203.0.113.1"), 1);
-	assert_int_equal(logged("nor any of its alternates"), 1);
+	assert_int_equal(test_logged("nor any of its alternates"), 1);
 	assert_true(pair_is(&t, 1, "192.0.2.1", "203.0.113.1"));
 	assert_true(pair_is(&t, 8, "192.0.2.1", "203.0.113.8"));
 	/* Back to the IKE SA's pair after the eighth. */
@@ -359,10 +313,10 @@ static void probe_time_bound(void **state)
 	establish(w);
 	a = only_sa(w, 0);
 	a->mobike.n_peer = 2;
-	a->mobike.peer[1] = ip("198.51.100.22");
+	a->mobike.peer[1] = test_ip("198.51.100.22");
 	run(&t, 100, 120000);
-	assert_int_equal(logged("probing 5 pairs"), 1);
-	assert_int_equal(logged("nor any of its alternates"), 1);
+	assert_int_equal(test_logged("probing 5 pairs"), 1);
+	assert_int_equal(test_logged("nor any of its alternates"), 1);
 	/* .1 -> .12, .1 -> .22, .11 -> .2, then the IKE SA's pair. */
 	assert_true(pair_is(&t, 3, "192.0.2.11", "198.51.100.2"));
 	assert_true(pair_is(&t, 4, "192.0.2.1", "198.51.100.2"));
@@ -379,7 +333,7 @@ static void responder_address_lost(void **state)
 {
 	struct world *w = world_new(2000);
 	struct net t = { .w = w };
-	struct ip_addr b1 = ip("198.51.100.2");
+	struct ip_addr b1 = test_ip("198.51.100.2");
 	struct ikesa *a, *b;
 
 	establish(w);
@@ -389,9 +343,9 @@ static void responder_address_lost(void **state)
 	assert_int_equal(engine_iface_addr(&w->e[1], 7, &b1, false), 0);
 	assert_int_equal(engine_next_deadline(&w->e[1]), 1);
 	run(&t, 1000, 3000);
-	assert_int_equal(logged("our address list sent from 198.51.100.12"),
+	assert_int_equal(test_logged("our address list sent from 198.51.100.12"),
 			 1);
-	assert_int_equal(logged("the peer's list leaves out its address "
+	assert_int_equal(test_logged("the peer's list leaves out its address "
 				"198.51.100.2 -> 198.51.100.12"), 1);
 	assert_true(addr_is(&b->local, "198.51.100.12"));
 	assert_true(addr_is(&b->children->local, "198.51.100.12"));
@@ -419,7 +373,7 @@ static void responder_list_keeps_address(void **state)
 {
 	struct world *w = world_new(2000);
 	struct net t = { .w = w };
-	struct ip_addr b2 = ip("198.51.100.12");
+	struct ip_addr b2 = test_ip("198.51.100.12");
 	struct ikesa *a, *b;
 
 	establish(w);
@@ -427,8 +381,8 @@ static void responder_list_keeps_address(void **state)
 	b = only_sa(w, 1);
 	assert_int_equal(engine_iface_addr(&w->e[1], 8, &b2, false), 0);
 	run(&t, 1000, 3000);
-	assert_int_equal(logged("our address list sent from 198.51.100.2"), 1);
-	assert_int_equal(logged("leaves out"), 0);
+	assert_int_equal(test_logged("our address list sent from 198.51.100.2"), 1);
+	assert_int_equal(test_logged("leaves out"), 0);
 	assert_int_equal(a->mobike.n_peer, 0);
 	assert_true(addr_is(&a->remote, "198.51.100.2"));
 	assert_true(addr_is(&b->local, "198.51.100.2"));
@@ -446,7 +400,7 @@ static void responder_lost_busy(void **state)
 {
 	struct world *w = world_new(2000);
 	struct net t = { .w = w };
-	struct ip_addr b1 = ip("198.51.100.2");
+	struct ip_addr b1 = test_ip("198.51.100.2");
 	struct ikesa *a, *b;
 
 	establish(w);
@@ -458,7 +412,7 @@ static void responder_lost_busy(void **state)
 	assert_int_equal(engine_iface_addr(&w->e[1], 7, &b1, false), 0);
 	run(&t, 1000, 8000);
 	assert_true(b->req.active == false);
-	assert_int_equal(logged("our address list sent from 198.51.100.12"),
+	assert_int_equal(test_logged("our address list sent from 198.51.100.12"),
 			 1);
 	assert_true(addr_is(&a->remote, "198.51.100.12"));
 	assert_true(addr_is(&b->local, "198.51.100.12"));
