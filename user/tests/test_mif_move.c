@@ -52,31 +52,9 @@ static unsigned int logged(int level, const char *s)
 	return n;
 }
 
-static struct ip_addr ip(const char *s)
-{
-	struct ip_addr a;
-
-	assert_int_equal(ip_addr_parse(s, &a), 0);
-	return a;
-}
-
-static void iface(struct engine *e, int ifindex, const char *name,
-		  const char *a)
-{
-	struct iface ifc;
-	struct ip_addr x = ip(a);
-
-	memset(&ifc, 0, sizeof(ifc));
-	snprintf(ifc.name, sizeof(ifc.name), "%s", name);
-	ifc.ifindex = ifindex;
-	ifc.up = true;
-	assert_int_equal(engine_iface_update(e, &ifc), 0);
-	assert_int_equal(engine_iface_addr(e, ifindex, &x, true), 0);
-}
-
 static void addr(struct engine *e, int ifindex, const char *a, bool add)
 {
-	struct ip_addr x = ip(a);
+	struct ip_addr x = test_ip(a);
 
 	assert_int_equal(engine_iface_addr(e, ifindex, &x, add), 0);
 }
@@ -133,13 +111,13 @@ static struct world *world_new(bool mif_b, enum kernel_mode m, bool eth4)
 	w->c[0].per_interface = true;
 	w->c[1].mif = mif_b;
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
-	iface(&w->e[0], 2, "eth0", "192.0.2.1");
-	iface(&w->e[0], 3, "eth1", "192.0.2.11");
-	iface(&w->e[0], 4, "eth2", "192.0.2.21");
-	iface(&w->e[1], 7, "eth0", "198.51.100.2");
-	iface(&w->e[1], 8, "eth1", "198.51.100.12");
-	iface(&w->e[1], 9, "eth2", "198.51.100.22");
-	iface(&w->e[1], 11, "eth4", "198.51.100.42");
+	test_iface_up(&w->e[0], 2, "eth0", "192.0.2.1");
+	test_iface_up(&w->e[0], 3, "eth1", "192.0.2.11");
+	test_iface_up(&w->e[0], 4, "eth2", "192.0.2.21");
+	test_iface_up(&w->e[1], 7, "eth0", "198.51.100.2");
+	test_iface_up(&w->e[1], 8, "eth1", "198.51.100.12");
+	test_iface_up(&w->e[1], 9, "eth2", "198.51.100.22");
+	test_iface_up(&w->e[1], 11, "eth4", "198.51.100.42");
 	return w;
 }
 
@@ -177,7 +155,7 @@ static void establish(struct world *w)
 static struct childsa *child_on(struct ikesa *sa, const char *local,
 				const char *remote)
 {
-	struct ip_addr l = ip(local), r = ip(remote);
+	struct ip_addr l = test_ip(local), r = test_ip(remote);
 
 	for (struct childsa *c = sa->children; c; c = c->next)
 		if (ip_addr_equal(&c->local, &l) &&
@@ -189,7 +167,7 @@ static struct childsa *child_on(struct ikesa *sa, const char *local,
 /* How many live SAs and policies of f name a (outer or selector host). */
 static unsigned int kernel_on(const struct fake *f, const char *s)
 {
-	struct ip_addr a = ip(s);
+	struct ip_addr a = test_ip(s);
 	unsigned int n = 0;
 
 	for (unsigned int i = 0; i < f->n_sas; i++)
@@ -216,7 +194,7 @@ static void move_other_iface(void **state)
 {
 	struct world *w = world_new(true, KERNEL_MODE_TUNNEL, false);
 	struct ikesa *a, *b;
-	struct ip_addr o = ip("192.0.2.11"), n = ip("192.0.2.111");
+	struct ip_addr o = test_ip("192.0.2.11"), n = test_ip("192.0.2.111");
 	struct childsa *ca, *cb;
 
 	establish(w);
@@ -259,7 +237,7 @@ static void move_other_iface(void **state)
 static void move_ike_address(void **state)
 {
 	struct world *w = world_new(true, KERNEL_MODE_TUNNEL, false);
-	struct ip_addr o = ip("192.0.2.1"), n = ip("192.0.2.101");
+	struct ip_addr o = test_ip("192.0.2.1"), n = test_ip("192.0.2.101");
 	struct ikesa *a, *b;
 
 	establish(w);
@@ -292,7 +270,7 @@ static void move_ike_address(void **state)
 static void move_peer_address(void **state)
 {
 	struct world *w = world_new(true, KERNEL_MODE_TUNNEL, true);
-	struct ip_addr o = ip("198.51.100.12"), n = ip("198.51.100.42");
+	struct ip_addr o = test_ip("198.51.100.12"), n = test_ip("198.51.100.42");
 	struct ikesa *a, *b;
 	struct childsa *ca, *cb;
 
@@ -319,7 +297,7 @@ static void move_peer_address(void **state)
 
 static void is_host(const struct ike_selector *s, const char *a)
 {
-	struct ip_addr x = ip(a);
+	struct ip_addr x = test_ip(a);
 
 	assert_memory_equal(s->start, x.bytes, 4);
 	assert_memory_equal(s->end, x.bytes, 4);
@@ -329,7 +307,7 @@ static void is_host(const struct ike_selector *s, const char *a)
 static void move_transport(void **state)
 {
 	struct world *w = world_new(true, KERNEL_MODE_TRANSPORT, false);
-	struct ip_addr o = ip("192.0.2.11"), n = ip("192.0.2.111");
+	struct ip_addr o = test_ip("192.0.2.11"), n = test_ip("192.0.2.111");
 	struct kernel_sel sel;
 	struct childsa *ca, *cb;
 	struct ikesa *a, *b;
@@ -350,7 +328,7 @@ static void move_transport(void **state)
 	assert_int_equal(kernel_on(&w->f[1], "192.0.2.11"), 0);
 	/* B's outbound policy: from its address to A's new one. */
 	memset(&sel, 0, sizeof(sel));
-	sel.src = ip("198.51.100.12");
+	sel.src = test_ip("198.51.100.12");
 	sel.dst = n;
 	sel.src_len = sel.dst_len = 32;
 	assert_non_null(fake_policy(&w->f[1], &sel, KERNEL_DIR_OUT));
@@ -365,7 +343,7 @@ static void send_raw(struct ikesa *sa, const char *old, const char *new,
 		     uint16_t new_id, bool responder, uint64_t now)
 {
 	struct mif_move *mv = &sa->mif->move.queued[sa->mif->move.n_queued++];
-	struct ip_addr o = ip(old), n = ip(new);
+	struct ip_addr o = test_ip(old), n = test_ip(new);
 
 	memset(mv, 0, sizeof(*mv));
 	mv->flags = responder ? MIF_MOVE_RESPONDER : 0;
@@ -379,7 +357,7 @@ static void send_raw(struct ikesa *sa, const char *old, const char *new,
 static void refuse_unannounced(void **state)
 {
 	struct world *w = world_new(true, KERNEL_MODE_TUNNEL, false);
-	struct ip_addr o = ip("192.0.2.11"), n = ip("192.0.2.99");
+	struct ip_addr o = test_ip("192.0.2.11"), n = test_ip("192.0.2.99");
 	struct ikesa *a;
 
 	establish(w);
@@ -401,7 +379,7 @@ static void refuse_unannounced(void **state)
 	assert_int_equal(w->f[1].n_move, 0);
 	assert_non_null(child_on(a, "192.0.2.11", "198.51.100.12"));
 	/* An address no Child SA holds. */
-	o = ip("192.0.2.77");
+	o = test_ip("192.0.2.77");
 	assert_int_equal(mif_move_start(a, &o, &n, true, 1000), -ENOENT);
 	world_free(w);
 }
@@ -409,8 +387,8 @@ static void refuse_unannounced(void **state)
 static void refuse_without_mif(void **state)
 {
 	struct world *w = world_new(false, KERNEL_MODE_TUNNEL, false);
-	struct ip_addr o = ip("192.0.2.11"), n = ip("192.0.2.111");
-	struct ip_addr ike = ip("192.0.2.1");
+	struct ip_addr o = test_ip("192.0.2.11"), n = test_ip("192.0.2.111");
+	struct ip_addr ike = test_ip("192.0.2.1");
 	struct ikesa *a;
 
 	/* A's connection is known to its engine, to be set up again. */
@@ -435,7 +413,7 @@ static void refuse_without_mif(void **state)
 static void refuse_rate(void **state)
 {
 	struct world *w = world_new(true, KERNEL_MODE_TUNNEL, true);
-	struct ip_addr x = ip("198.51.100.12"), y = ip("198.51.100.42");
+	struct ip_addr x = test_ip("198.51.100.12"), y = test_ip("198.51.100.42");
 	struct ikesa *a;
 
 	establish(w);
@@ -464,7 +442,7 @@ static void refuse_rate(void **state)
 static void refuse_failed_check(void **state)
 {
 	struct world *w = world_new(true, KERNEL_MODE_TUNNEL, false);
-	struct ip_addr o = ip("192.0.2.11"), n = ip("192.0.2.111");
+	struct ip_addr o = test_ip("192.0.2.11"), n = test_ip("192.0.2.111");
 	struct ikesa *a, *b;
 	uint64_t t;
 
@@ -503,7 +481,7 @@ static void refuse_failed_check(void **state)
 static void refuse_answer_elsewhere(void **state)
 {
 	struct world *w = world_new(true, KERNEL_MODE_TUNNEL, false);
-	struct ip_addr o = ip("192.0.2.11"), n = ip("192.0.2.111");
+	struct ip_addr o = test_ip("192.0.2.11"), n = test_ip("192.0.2.111");
 	struct dgram d;
 	struct ikesa *a;
 
@@ -538,7 +516,7 @@ static void refuse_answer_elsewhere(void **state)
 static void replay(void **state)
 {
 	struct world *w = world_new(true, KERNEL_MODE_TUNNEL, true);
-	struct ip_addr o = ip("198.51.100.12"), n = ip("198.51.100.42");
+	struct ip_addr o = test_ip("198.51.100.12"), n = test_ip("198.51.100.42");
 	struct dgram d, copy;
 	struct ikesa *a;
 

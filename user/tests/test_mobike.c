@@ -50,28 +50,6 @@ static unsigned int logged(const char *s)
 	return n;
 }
 
-static struct ip_addr ip(const char *s)
-{
-	struct ip_addr a;
-
-	assert_int_equal(ip_addr_parse(s, &a), 0);
-	return a;
-}
-
-static void iface(struct engine *e, int ifindex, const char *name,
-		  const char *a)
-{
-	struct iface ifc;
-	struct ip_addr x = ip(a);
-
-	memset(&ifc, 0, sizeof(ifc));
-	snprintf(ifc.name, sizeof(ifc.name), "%s", name);
-	ifc.ifindex = ifindex;
-	ifc.up = true;
-	assert_int_equal(engine_iface_update(e, &ifc), 0);
-	assert_int_equal(engine_iface_addr(e, ifindex, &x, true), 0);
-}
-
 static void pattern(struct conn *c, const char *p, int prio)
 {
 	snprintf(c->ifaces[c->n_ifaces].pattern, IFACE_NAME_MAX, "%s", p);
@@ -105,9 +83,9 @@ static struct world *world_new(bool mobike_b)
 	w->c[1].mobike = mobike_b;
 	assert_int_equal(engine_add_conn(&w->e[0], &w->c[0]), 0);
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
-	iface(&w->e[0], 2, "eth0", "192.0.2.1");
-	iface(&w->e[0], 3, "eth1", "192.0.2.11");
-	iface(&w->e[1], 7, "eth0", "198.51.100.2");
+	test_iface_up(&w->e[0], 2, "eth0", "192.0.2.1");
+	test_iface_up(&w->e[0], 3, "eth1", "192.0.2.11");
+	test_iface_up(&w->e[1], 7, "eth0", "198.51.100.2");
 	return w;
 }
 
@@ -145,7 +123,7 @@ static void establish(struct world *w)
 static bool child_on(const struct ikesa *sa, const char *local,
 		     const char *remote)
 {
-	struct ip_addr l = ip(local), r = ip(remote);
+	struct ip_addr l = test_ip(local), r = test_ip(remote);
 
 	for (const struct childsa *c = sa->children; c; c = c->next)
 		if (ip_addr_equal(&c->local, &l) &&
@@ -183,7 +161,7 @@ static void codec(void **state)
 static void negotiate(void **state)
 {
 	struct world *w = world_new(true);
-	struct ip_addr eth1 = ip("192.0.2.11");
+	struct ip_addr eth1 = test_ip("192.0.2.11");
 	struct ikesa *a, *b;
 
 	establish(w);
@@ -210,7 +188,7 @@ static void negotiate(void **state)
 static void update_by_command(void **state)
 {
 	struct world *w = world_new(true);
-	struct ip_addr o = ip("192.0.2.1"), n = ip("192.0.2.11");
+	struct ip_addr o = test_ip("192.0.2.1"), n = test_ip("192.0.2.11");
 	struct ikesa *a, *b;
 
 	establish(w);
@@ -247,7 +225,7 @@ static void update_by_command(void **state)
 static void update_on_loss(void **state)
 {
 	struct world *w = world_new(true);
-	struct ip_addr o = ip("192.0.2.1"), n = ip("192.0.2.11");
+	struct ip_addr o = test_ip("192.0.2.1"), n = test_ip("192.0.2.11");
 	struct ikesa *a, *b;
 
 	establish(w);
@@ -267,8 +245,8 @@ static void update_on_loss(void **state)
 static void forged_ignored(void **state)
 {
 	struct world *w = world_new(true);
-	struct ip_addr o = ip("192.0.2.1"), n = ip("192.0.2.11");
-	struct ip_addr x = ip("203.0.113.9");
+	struct ip_addr o = test_ip("192.0.2.1"), n = test_ip("192.0.2.11");
+	struct ip_addr x = test_ip("203.0.113.9");
 	struct ikesa *a, *b;
 	struct dgram d;
 
@@ -291,8 +269,8 @@ static void forged_ignored(void **state)
 static void old_id_ignored(void **state)
 {
 	struct world *w = world_new(true);
-	struct ip_addr o = ip("192.0.2.1"), n = ip("192.0.2.11");
-	struct ip_addr x = ip("203.0.113.9");
+	struct ip_addr o = test_ip("192.0.2.1"), n = test_ip("192.0.2.11");
+	struct ip_addr x = test_ip("203.0.113.9");
 	struct ikesa *a, *b;
 	struct dgram d, copy;
 
@@ -324,7 +302,7 @@ static void old_id_ignored(void **state)
 static void failed_check_refuses(void **state)
 {
 	struct world *w = world_new(true);
-	struct ip_addr o = ip("192.0.2.1"), n = ip("192.0.2.11");
+	struct ip_addr o = test_ip("192.0.2.1"), n = test_ip("192.0.2.11");
 	struct ikesa *a, *b;
 
 	establish(w);
@@ -350,7 +328,7 @@ static void failed_check_refuses(void **state)
 static void wrong_cookie_refuses(void **state)
 {
 	struct world *w = world_new(true);
-	struct ip_addr o = ip("192.0.2.1"), n = ip("192.0.2.11");
+	struct ip_addr o = test_ip("192.0.2.1"), n = test_ip("192.0.2.11");
 	struct ikesa *a, *b;
 	struct dgram d;
 
@@ -401,7 +379,7 @@ static struct dgram pop_from(struct world *w, int from)
 
 static void update_behind_nat(struct world *w, bool through)
 {
-	struct ip_addr o = ip("192.0.2.1"), n = ip("192.0.2.11");
+	struct ip_addr o = test_ip("192.0.2.1"), n = test_ip("192.0.2.11");
 	struct ikesa *a = only_sa(w, 0), *b = only_sa(w, 1);
 	uint16_t port = a->local_port;
 	struct dgram d;
@@ -434,7 +412,7 @@ static void update_behind_nat(struct world *w, bool through)
 static void update_nat_port(void **state)
 {
 	struct world *w = world_new(true);
-	struct ip_addr n = ip("192.0.2.11");
+	struct ip_addr n = test_ip("192.0.2.11");
 	struct ikesa *a, *b;
 
 	establish(w);
@@ -455,7 +433,7 @@ static void update_nat_port(void **state)
 static void nat_port_answer_elsewhere(void **state)
 {
 	struct world *w = world_new(true);
-	struct ip_addr o = ip("192.0.2.1");
+	struct ip_addr o = test_ip("192.0.2.1");
 	struct ikesa *a, *b;
 
 	establish(w);
@@ -475,7 +453,7 @@ static void nat_port_answer_elsewhere(void **state)
 static void fallback_reauth(void **state)
 {
 	struct world *w = world_new(false);
-	struct ip_addr o = ip("192.0.2.1"), n = ip("192.0.2.11");
+	struct ip_addr o = test_ip("192.0.2.1"), n = test_ip("192.0.2.11");
 	struct ikesa *a;
 
 	establish(w);

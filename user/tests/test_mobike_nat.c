@@ -54,28 +54,6 @@ static unsigned int logged(const char *s)
 	return n;
 }
 
-static struct ip_addr ip(const char *s)
-{
-	struct ip_addr a;
-
-	assert_int_equal(ip_addr_parse(s, &a), 0);
-	return a;
-}
-
-static void iface(struct engine *e, int ifindex, const char *name,
-		  const char *a)
-{
-	struct iface ifc;
-	struct ip_addr x = ip(a);
-
-	memset(&ifc, 0, sizeof(ifc));
-	snprintf(ifc.name, sizeof(ifc.name), "%s", name);
-	ifc.ifindex = ifindex;
-	ifc.up = true;
-	assert_int_equal(engine_iface_update(e, &ifc), 0);
-	assert_int_equal(engine_iface_addr(e, ifindex, &x, true), 0);
-}
-
 static void pattern(struct conn *c, const char *p, int prio)
 {
 	snprintf(c->ifaces[c->n_ifaces].pattern, IFACE_NAME_MAX, "%s", p);
@@ -86,7 +64,7 @@ static void pattern(struct conn *c, const char *p, int prio)
 static void nat(struct world *w, bool on)
 {
 	w->nat.on = on;
-	w->nat.addr = ip(NAT_ADDR);
+	w->nat.addr = test_ip(NAT_ADDR);
 	w->nat.port[0] = NAT_P500;
 	w->nat.port[1] = NAT_P4500;
 	/* B's view of A, with the NAT: where the harness says it is. */
@@ -124,9 +102,9 @@ static struct world *world_new(bool behind, bool no_nats)
 		nat(w, true);
 	assert_int_equal(engine_add_conn(&w->e[0], &w->c[0]), 0);
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
-	iface(&w->e[0], 2, "eth0", "192.0.2.1");
-	iface(&w->e[0], 3, "eth1", "192.0.2.11");
-	iface(&w->e[1], 7, "eth0", "198.51.100.2");
+	test_iface_up(&w->e[0], 2, "eth0", "192.0.2.1");
+	test_iface_up(&w->e[0], 3, "eth1", "192.0.2.11");
+	test_iface_up(&w->e[1], 7, "eth0", "198.51.100.2");
 	return w;
 }
 
@@ -194,7 +172,7 @@ static void kernel_encap(const struct fake *f, bool on)
 /* A moves from eth0 to eth1: the first datagram is its update. */
 static void move_a(struct world *w, uint64_t now)
 {
-	struct ip_addr o = ip("192.0.2.1"), n = ip("192.0.2.11");
+	struct ip_addr o = test_ip("192.0.2.1"), n = test_ip("192.0.2.11");
 	struct ikesa *a = only_sa(w, 0);
 
 	assert_int_equal(engine_iface_move(a, &o, &n, true, now), 0);
@@ -213,11 +191,11 @@ static void move_a(struct world *w, uint64_t now)
 static void codec(void **state)
 {
 	struct mobike_path p = {
-		.src = ip("192.0.2.11"), .dst = ip("198.51.100.2"),
+		.src = test_ip("192.0.2.11"), .dst = test_ip("198.51.100.2"),
 		.sport = 4500, .dport = 500,
 	}, q;
 	struct mobike_path v6 = {
-		.src = ip("2001:db8::1"), .dst = ip("2001:db8::2"),
+		.src = test_ip("2001:db8::1"), .dst = test_ip("2001:db8::2"),
 		.sport = 1, .dport = 65535,
 	};
 	uint8_t buf[MOBIKE_NO_NATS_MAX];
@@ -239,7 +217,7 @@ static void codec(void **state)
 	assert_int_equal(q.dport, 65535);
 	assert_int_equal(mobike_no_nats_parse(buf, 13, &q, &err), -EINVAL);
 	assert_int_equal(err.code, IKE_ERR_LENGTH);
-	v6.dst = ip("192.0.2.1");
+	v6.dst = test_ip("192.0.2.1");
 	assert_int_equal(mobike_no_nats_build(&v6, buf), 0);
 }
 
@@ -306,7 +284,7 @@ static void check_follows_retransmission(void **state)
 	establish(w);
 	a = only_sa(w, 0);
 	b = only_sa(w, 1);
-	w->unreachable = ip("192.0.2.11");
+	w->unreachable = test_ip("192.0.2.11");
 	move_a(w, 1000);
 	pump(w, 1000);
 	assert_true(ip_addr_equal(&b->remote, &w->c[0].remote) ||
@@ -370,7 +348,7 @@ static void out_of_nat(void **state)
 static void no_nats_refused(void **state)
 {
 	struct world *w = world_new(false, true);
-	struct ip_addr o = ip("192.0.2.1");
+	struct ip_addr o = test_ip("192.0.2.1");
 	struct ikesa *a, *b;
 
 	establish(w);
@@ -394,7 +372,7 @@ static void no_nats_refused(void **state)
 static void no_nats_direct(void **state)
 {
 	struct world *w = world_new(false, true);
-	struct ip_addr n = ip("192.0.2.11");
+	struct ip_addr n = test_ip("192.0.2.11");
 	struct ikesa *a, *b;
 
 	establish(w);

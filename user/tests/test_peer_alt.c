@@ -50,28 +50,6 @@ static unsigned int logged(const char *s)
 	return n;
 }
 
-static struct ip_addr ip(const char *s)
-{
-	struct ip_addr a;
-
-	assert_int_equal(ip_addr_parse(s, &a), 0);
-	return a;
-}
-
-static void iface(struct engine *e, int ifindex, const char *name,
-		  const char *a)
-{
-	struct iface ifc;
-	struct ip_addr x = ip(a);
-
-	memset(&ifc, 0, sizeof(ifc));
-	snprintf(ifc.name, sizeof(ifc.name), "%s", name);
-	ifc.ifindex = ifindex;
-	ifc.up = true;
-	assert_int_equal(engine_iface_update(e, &ifc), 0);
-	assert_int_equal(engine_iface_addr(e, ifindex, &x, true), 0);
-}
-
 static void pattern(struct conn *c, const char *p, int prio)
 {
 	snprintf(c->ifaces[c->n_ifaces].pattern, IFACE_NAME_MAX, "%s", p);
@@ -99,7 +77,7 @@ static bool is_dead(const struct net *t, const struct ip_addr *a)
 static void step(struct net *t, uint64_t now)
 {
 	struct world *w = t->w;
-	struct ip_addr a12 = ip("198.51.100.12"), a22 = ip("198.51.100.22");
+	struct ip_addr a12 = test_ip("198.51.100.12"), a22 = test_ip("198.51.100.22");
 
 	engine_tick(&w->e[0], now);
 	engine_tick(&w->e[1], now);
@@ -154,10 +132,10 @@ static struct world *world_with(bool alts, bool mif)
 	w->c[0].retrans_tries = 5;
 	w->c[1].dpd_ms = 0;
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
-	iface(&w->e[0], 2, "eth0", "192.0.2.1");
-	iface(&w->e[1], 7, "eth0", "198.51.100.2");
-	iface(&w->e[1], 8, "eth1", "198.51.100.12");
-	iface(&w->e[1], 9, "eth2", "198.51.100.22");
+	test_iface_up(&w->e[0], 2, "eth0", "192.0.2.1");
+	test_iface_up(&w->e[1], 7, "eth0", "198.51.100.2");
+	test_iface_up(&w->e[1], 8, "eth1", "198.51.100.12");
+	test_iface_up(&w->e[1], 9, "eth2", "198.51.100.22");
 	return w;
 }
 
@@ -196,7 +174,7 @@ static void run(struct net *t, uint64_t from, uint64_t to)
 
 static bool addr_is(const struct ip_addr *a, const char *s)
 {
-	struct ip_addr x = ip(s);
+	struct ip_addr x = test_ip(s);
 
 	return ip_addr_equal(a, &x);
 }
@@ -225,7 +203,7 @@ static void moves_to_first_alternate(void **state)
 	establish(w);
 	a = only_sa(w, 0);
 	b = only_sa(w, 1);
-	t.dead[t.n_dead++] = ip("198.51.100.2");
+	t.dead[t.n_dead++] = test_ip("198.51.100.2");
 	run(&t, 100, 23900);
 	/* The trigger: not before the second retransmission's deadline. */
 	assert_int_equal(a->req.tries, 2);
@@ -264,8 +242,8 @@ static void first_alternate_fails(void **state)
 	establish(w);
 	a = only_sa(w, 0);
 	b = only_sa(w, 1);
-	t.dead[t.n_dead++] = ip("198.51.100.2");
-	t.dead[t.n_dead++] = ip("198.51.100.12");
+	t.dead[t.n_dead++] = test_ip("198.51.100.2");
+	t.dead[t.n_dead++] = test_ip("198.51.100.12");
 	run(&t, 100, 40000);
 	assert_int_equal(t.to_12, PEER_ALT_SENDS);
 	assert_int_equal(logged("198.51.100.12 does not answer either: "
@@ -287,7 +265,7 @@ static void no_alternates(void **state)
 
 	establish(w);
 	a = only_sa(w, 0);
-	t.dead[t.n_dead++] = ip("198.51.100.2");
+	t.dead[t.n_dead++] = test_ip("198.51.100.2");
 	run(&t, 100, 30000);
 	assert_int_equal(logged("it has no alternate"), 1);
 	assert_int_equal(a->peer_alt.phase, PEER_ALT_IDLE);
@@ -312,9 +290,9 @@ static void no_alternate_answers(void **state)
 	struct net t = { .w = w };
 
 	establish(w);
-	t.dead[t.n_dead++] = ip("198.51.100.2");
-	t.dead[t.n_dead++] = ip("198.51.100.12");
-	t.dead[t.n_dead++] = ip("198.51.100.22");
+	t.dead[t.n_dead++] = test_ip("198.51.100.2");
+	t.dead[t.n_dead++] = test_ip("198.51.100.12");
+	t.dead[t.n_dead++] = test_ip("198.51.100.22");
 	run(&t, 100, 143900);
 	assert_int_equal(t.to_12, PEER_ALT_SENDS);
 	assert_int_equal(t.to_22, PEER_ALT_SENDS);
@@ -340,11 +318,11 @@ static void check_fails(void **state)
 
 	establish(w);
 	a = only_sa(w, 0);
-	t.dead[t.n_dead++] = ip("198.51.100.2");
+	t.dead[t.n_dead++] = test_ip("198.51.100.2");
 	run(&t, 100, 24000);
 	/* The request went to .12, was answered: the check is next. */
 	assert_int_equal(a->peer_alt.phase, PEER_ALT_CHECK_DUE);
-	t.dead[t.n_dead++] = ip("198.51.100.12");
+	t.dead[t.n_dead++] = test_ip("198.51.100.12");
 	run(&t, 24100, 40000);
 	assert_int_equal(logged("moved to its alternate 198.51.100.12"), 0);
 	assert_int_equal(logged("moved to its alternate 198.51.100.22"), 1);
@@ -370,7 +348,7 @@ static void mobike_path_probing(void **state)
 	b = only_sa(w, 1);
 	assert_true(a->mobike.on);
 	assert_int_equal(a->mobike.n_peer, 2);
-	t.dead[t.n_dead++] = ip("198.51.100.2");
+	t.dead[t.n_dead++] = test_ip("198.51.100.2");
 	run(&t, 100, 23900);
 	assert_int_equal(t.to_12 + t.to_22, 0);
 	run(&t, 24000, 30000);
