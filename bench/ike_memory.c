@@ -362,6 +362,7 @@ static void make_conn(struct conn *c, int s, unsigned int k, char *name)
 	c->child_lifetime_s = 3600;
 	c->retrans_base_ms = 1000;
 	c->retrans_tries = 5;
+	c->alt_after = 2;
 }
 
 static unsigned int established(const struct engine *e)

@@ -68,6 +68,10 @@ local_ts = $6
 remote_ts = $7
 retransmit_base = 500ms
 retransmit_tries = 6
+# Under section 3's 20% loss each way, 2 retransmissions unanswered (the
+# default trigger for the peer's alternates) befall one request in 21;
+# a failover there is right, but not what this file checks.
+alternates_after = 6
 dpd = 0
 interfaces = $8
 CONF

@@ -45,7 +45,7 @@ enum conn_key {
 	K_POOL, K_DNS, K_VIPS, K_VIP_DEVICE, K_PER_INTERFACE,
 	K_FRAGMENTATION, K_FRAGMENT_SIZE, K_ENCAP, K_NAT_KEEPALIVE,
 	K_ADD_INTERFACES, K_MOBIKE, K_FAILBACK, K_MOBIKE_NO_NATS,
-	K_FAILURE_SHUNT, K_REKEY_JITTER, K_N
+	K_FAILURE_SHUNT, K_REKEY_JITTER, K_ALT_AFTER, K_N
 };
 
 #define KEY_BIT(k)	(UINT64_C(1) << (k))
@@ -240,6 +240,7 @@ static void conn_defaults(struct conf_conn *cc)
 	c->child_lifetime_s = 3600;
 	c->retrans_base_ms = 2000;
 	c->retrans_tries = 5;
+	c->alt_after = 2;
 	c->rekey_jitter = true;
 	c->mif = true;
 	c->mobike = true;
@@ -1289,6 +1290,8 @@ static const struct key conn_keys[K_N] = {
 	[K_UNIQUE] = { "unique", key_unique, CONN(unique) },
 	[K_IKE_REAUTH] = { "ike_reauth", key_bool, CONN(ike_reauth) },
 	[K_REKEY_JITTER] = { "rekey_jitter", key_bool, CONN(rekey_jitter) },
+	[K_ALT_AFTER] = { "alternates_after", key_uint, CONN(alt_after), 0,
+			  20 },
 	[K_RSA_SHA1] = { "rsa_sha1", key_bool, CONN(rsa_sha1) },
 	[K_INTERFACES] = { "interfaces", key_interfaces, CC(conn) },
 	[K_MIF] = { "mif", key_bool, CONN(mif) },

@@ -48,6 +48,7 @@ static const struct reload_key updatable[] = {
 	{ "rekey_jitter", FIELD(conn.rekey_jitter) },
 	{ "retransmit_base", FIELD(conn.retrans_base_ms) },
 	{ "retransmit_tries", FIELD(conn.retrans_tries) },
+	{ "alternates_after", FIELD(conn.alt_after) },
 	{ "unique", FIELD(conn.unique) },
 	{ "fragment_size", FIELD(conn.fragment_size) },
 	{ "add_interfaces", FIELD(conn.add_interfaces) },

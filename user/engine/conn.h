@@ -138,6 +138,11 @@ struct conn {
 	uint32_t nat_keepalive_ms;
 	uint32_t retrans_base_ms;	/* first retransmission timeout */
 	unsigned int retrans_tries;	/* retransmissions before giving up */
+	/*
+	 * Retransmissions on the IKE SA's pair before the request goes on
+	 * to the peer's alternates (engine/peer_alt.h).
+	 */
+	unsigned int alt_after;
 
 	/*
 	 * The local interfaces this connection may use at once (MIF), in

@@ -160,7 +160,7 @@ static bool start(struct ikesa *sa, struct peer_alt_sa *p, uint64_t now)
 {
 	struct two_addrs t;
 
-	if (sa->req.away || (sa->req.tries < PEER_ALT_AFTER &&
+	if (sa->req.away || (sa->req.tries < sa->conn->alt_after &&
 			     sa->req.tries < sa->conn->retrans_tries))
 		return false;
 	if (p->spent && p->spent_heard == sa->last_heard)

@@ -6,9 +6,10 @@
  * address drops everything, the peer's link stays up), our request goes
  * unanswered. Then, with MIF on:
  *
- * 1. Trigger: PEER_ALT_AFTER retransmissions of an established IKE SA's
- *    request unanswered at the peer's IKE SA address, well before
- *    retrans_tries gives the IKE SA up.
+ * 1. Trigger: the connection's alt_after retransmissions (default 2) of
+ *    an established IKE SA's request unanswered at the peer's IKE SA
+ *    address, at the latest when retrans_tries would give the
+ *    IKE SA up.
  * 2. The same request is sent on, unchanged (RFC 7296 §2.1: a
  *    retransmission), to the peer's alternates of that address in order
  *    (its MIF_ALTERNATES list, else the default rule from its
@@ -52,8 +53,6 @@
 struct engine_msg;
 struct ikesa;
 
-/* Retransmissions unanswered before the alternates are tried. */
-#define PEER_ALT_AFTER		2
 /* Sends to each alternate, of the request and of the check. */
 #define PEER_ALT_SENDS		2
 #define PEER_ALT_COOKIE2_LEN	16

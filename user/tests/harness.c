@@ -733,6 +733,7 @@ void make_conn(struct conn *c, int side, uint16_t group, bool gcm)
 	c->child_lifetime_s = 3600;
 	c->retrans_base_ms = 1000;
 	c->retrans_tries = 3;
+	c->alt_after = 2;
 }
 
 /* Certificates. */

@@ -210,6 +210,7 @@ static void full(void **state)
 		"child_lifetime = 20m\n"
 		"retransmit_base = 300ms\n"
 		"retransmit_tries = 3\n"
+		"alternates_after = 1\n"
 		"start = yes\n"
 		"unique = never\n"
 		"[conn two]\n"
@@ -280,6 +281,7 @@ static void full(void **state)
 	assert_int_equal(a->conn.child_lifetime_s, 1200);
 	assert_int_equal(a->conn.retrans_base_ms, 300);
 	assert_int_equal(a->conn.retrans_tries, 3);
+	assert_int_equal(a->conn.alt_after, 1);
 	assert_true(a->start);
 	assert_int_equal(a->conn.unique, CONN_UNIQUE_NEVER);
 
@@ -1141,6 +1143,7 @@ static void good_full(void **state)
 	assert_int_equal(a->conn.child_lifetime_s, 3600);
 	assert_int_equal(a->conn.retrans_base_ms, 2000);
 	assert_int_equal(a->conn.retrans_tries, 0);
+	assert_int_equal(a->conn.alt_after, 2);
 	assert_false(a->start);
 	assert_string_equal(a->ike_text, "aes256gcm16-prfsha256-ecp256");
 

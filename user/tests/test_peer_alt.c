@@ -232,6 +232,31 @@ static void moves_to_first_alternate(void **state)
 	world_free(w);
 }
 
+/*
+ * alternates_after = 4: the retransmissions at 12, 16, 24 and 40 s stay
+ * on .2, the request goes to .12 at 72 s.
+ */
+static void alternates_after(void **state)
+{
+	struct world *w = world_new(true);
+	struct net t = { .w = w };
+	struct ikesa *a;
+
+	w->c[0].alt_after = 4;
+	establish(w);
+	a = only_sa(w, 0);
+	t.dead[t.n_dead++] = test_ip("198.51.100.2");
+	run(&t, 100, 71900);
+	assert_int_equal(a->req.tries, 4);
+	assert_int_equal(t.to_12, 0);
+	run(&t, 72000, 80000);
+	assert_int_equal(logged("(4 retransmissions): trying its alternate "
+				"198.51.100.12"), 1);
+	assert_true(addr_is(&a->remote, "198.51.100.12"));
+	assert_int_equal(a->state, IKESA_ESTABLISHED);
+	world_free(w);
+}
+
 /* .12 is dead too: two sends there, then .22, which answers. */
 static void first_alternate_fails(void **state)
 {
@@ -369,6 +394,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(moves_to_first_alternate),
+		cmocka_unit_test(alternates_after),
 		cmocka_unit_test(first_alternate_fails),
 		cmocka_unit_test(no_alternates),
 		cmocka_unit_test(no_alternate_answers),
