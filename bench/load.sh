@@ -62,7 +62,9 @@
 #   make && make -C bench
 #   tools/vm/run -k debian -m 8192 -t 3600 -- bench/load.sh 100 10
 # Environment: LOAD_MODES ("storm spread": the rows), W, SAMPLE, LIFE,
-# MIF_BENCH_WINDOW, MIF_BENCH_TIMEOUT.
+# MIF_BENCH_WINDOW, MIF_BENCH_TIMEOUT; LOAD_LOG_LEVEL (notice); LOAD_LOGS=DIR keeps both daemons'
+# logs there (MODE-i.log, MODE-r.log; in the VM, tools/vm/run -s DIR
+# shares DIR as /run/mif-share).
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/../selftests/lib.sh"
 source "$here/../selftests/interop/lib.sh"	# mifd_*; sets an EXIT trap
@@ -163,10 +165,10 @@ common() {
 # conf_i JITTER FILE: the initiator, b0..bN, without a process per line
 # (100,000 children).
 conf_i() {
-	COM=$(common "$1") awk -v n="$n" -v c="$c" -v w="$w" -v i="$I_ADDR" -v r="$R_ADDR" 'BEGIN {
+	COM=$(common "$1") awk -v n="$n" -v c="$c" -v w="$w" -v ll="${LOAD_LOG_LEVEL:-notice}" -v i="$I_ADDR" -v r="$R_ADDR" 'BEGIN {
 		com = ENVIRON["COM"]
 		print "# bench/load.sh, initiator"
-		print "[mifd]\nlog_level = notice\nwindow_size = " w
+		print "[mifd]\nlog_level = " ll "\nwindow_size = " w
 		for (k = 0; k <= n; k++) {
 			x = int(k / 256); y = k % 256
 			printf "\n[conn b%d]\nlocal = %s\nremote = %s\n", k, i, r
@@ -182,7 +184,7 @@ conf_r() {	# conf_r JITTER FILE
 	cat >"$2" <<-EOC
 	# bench/load.sh, responder
 	[mifd]
-	log_level = notice
+	log_level = ${LOAD_LOG_LEVEL:-notice}
 	window_size = $w
 	cookie_threshold = 0
 	half_open_max = 0
@@ -208,6 +210,10 @@ counts() {
 		 .counts.ike_rekey_collisions, .counts.child_rekey_collisions] |
 		map(tostring) | join(" ")'
 }
+
+# udp_drops NS: UDP datagrams the namespace dropped for a full receive
+# buffer (the IKE sockets' backlog while mifd is busy).
+udp_drops() { ip netns exec "$1" awk '$1 == "Udp:" && $2 ~ /^[0-9]/ { print $6 }' /proc/net/snmp; }
 
 kernel_sas() { ip -n "$1" xfrm state count | grep -o '[0-9]*' | head -1; }
 kernel_out() { ip -n "$1" xfrm policy count | sed -n 's/.*OUT \([0-9]*\).*/\1/p' | head -1; }
@@ -243,6 +249,7 @@ notes=()
 run() {
 	local mode=$1 jitter=no si=$T/i.sock sr=$T/r.sock pi pr i0 r0 i1 r1 out t0 t1 t_ike= x
 	local ci cr ki kr s0 s1 deadline ib ia rb ra cpu_i cpu_r storm0= storm1= pd pa lost
+	local ud_i ud_r
 	[ "$mode" = spread ] && jitter=yes
 	conf_i "$jitter" "$T/i.conf"
 	conf_r "$jitter" "$T/r.conf"
@@ -315,6 +322,7 @@ run() {
 	) &
 	bg+=($!)
 	cpu_i=$(cpu_ns "$pi") cpu_r=$(cpu_ns "$pr")
+	ud_i=$(udp_drops "$NI") ud_r=$(udp_drops "$NR")
 	deadline=$(($(date +%s) + life + 60))
 	echo "# $mode: waiting for the rekeys ($(date +%T), the first due in about $((life * 8 / 10 - ($(now) - t0) / 1000000000))s," \
 		"limit $(date -d "@$deadline" +%T))" >&2
@@ -343,6 +351,7 @@ run() {
 	R[$mode,rekeys]="$((ia[4] - ib[4]))+$((ia[5] - ib[5])) / $((ra[4] - rb[4]))+$((ra[5] - rb[5])) of $ike_n+$child_n"
 	R[$mode,collisions]="$((ia[6] - ib[6] + ra[6] - rb[6]))+$((ia[7] - ib[7] + ra[7] - rb[7]))"
 	R[$mode,retrans]=$((ia[3] - ib[3] + ra[3] - rb[3]))
+	R[$mode,udp_drops]="$(($(udp_drops "$NI") - ud_i)) / $(($(udp_drops "$NR") - ud_r))"
 	R[$mode,cpu]="$cpu_i / $cpu_r"
 	R[$mode,ping_storm]=$(awk '{ a += $1; s += $2 } END { print a + 0 "/" s + 0 }' "$pd")
 	# The replaced SAs are deleted once their successors stand: wait
@@ -367,6 +376,10 @@ run() {
 	grep -E 'warning|error' "$si.log" | tail -n 5 | sed 's/^/#   I: /' >&2
 	grep -E 'warning|error' "$sr.log" | tail -n 5 | sed 's/^/#   R: /' >&2
 	mifd_stop
+	if [ -n "${LOAD_LOGS:-}" ]; then
+		cp "$si.log" "$LOAD_LOGS/$mode-i.log"
+		cp "$sr.log" "$LOAD_LOGS/$mode-r.log"
+	fi
 	for x in "$NI" "$NR"; do
 		ip -n "$x" xfrm state flush
 		ip -n "$x" xfrm policy flush
@@ -405,6 +418,7 @@ row storm_s "storm: seconds, first rekey to last"
 row rekeys "rekeys IKE+Child, I / R"
 row collisions "rekey collisions IKE+Child (both)"
 row retrans "retransmissions (both)"
+row udp_drops "UDP datagrams dropped, receive buffer full"
 row lost "SAs lost"
 row kernel_after "kernel SAs/out policies after"
 row cpu "CPU seconds over the storm"

@@ -77,7 +77,7 @@ static struct engine *build(unsigned int n)
 			if (!c)
 				exit(1);
 			c->lifetime_s = conn.child_lifetime_s;
-			childsa_timers(c, START_MS, true);
+			childsa_timers(c, START_MS, true, true);
 			ikesa_add_child(sa, c);
 		}
 	}

@@ -337,7 +337,7 @@ struct childsa *child_respond(struct ikesa *sa, const struct ike_chain *req,
 		return NULL;
 	}
 	ikesa_add_child(sa, c);
-	childsa_timers(c, nego->now, sa->conn->rekey_jitter);
+	childsa_timers(c, nego->now, sa->conn->rekey_jitter, false);
 	return c;
 }
 
@@ -420,7 +420,7 @@ uint16_t child_complete(struct ikesa *sa, struct childsa *c,
 		return IKE_N_TS_UNACCEPTABLE;
 	if (derive_install(sa, c, &pc, true, nego, pke ? pke->ke : NULL))
 		return IKE_N_TEMPORARY_FAILURE;
-	childsa_timers(c, nego->now, sa->conn->rekey_jitter);
+	childsa_timers(c, nego->now, sa->conn->rekey_jitter, true);
 	return 0;
 }
 

@@ -291,18 +291,25 @@ static uint32_t random_u32(void)
 	       (uint32_t)b[2] << 8 | b[3];
 }
 
-void childsa_timers(struct childsa *c, uint64_t now, bool jitter_on)
+void childsa_timers(struct childsa *c, uint64_t now, bool jitter_on,
+		    bool initiator)
 {
 	uint64_t life = c->lifetime_s * 1000, jitter = 0;
+	uint64_t margin = CHILD_REKEY_MARGIN(life);
+	uint64_t span = CHILD_REKEY_JITTER(life);
 
 	c->rekey_at = 0;
 	c->expire_at = 0;
 	if (!life)
 		return;
-	if (jitter_on && CHILD_REKEY_JITTER(life))
-		jitter = random_u32() % CHILD_REKEY_JITTER(life);
+	if (!initiator) {
+		margin /= 2;
+		span /= 2;
+	}
+	if (jitter_on && span)
+		jitter = random_u32() % span;
 	c->expire_at = now + life;
-	c->rekey_at = now + life - CHILD_REKEY_MARGIN(life) - jitter;
+	c->rekey_at = now + life - margin - jitter;
 }
 
 uint64_t childsa_retry_at(const struct childsa *c, uint64_t now)

@@ -66,12 +66,16 @@ struct childsa {
 
 /*
  * Lifetimes. The kernel's soft expiry is at nine tenths of lifetime_s,
- * the hard one at lifetime_s. Either peer rekeys between seven and eight
- * tenths (a random point, so the two rarely collide), well before the
- * soft expiry; a failed attempt is tried again every twentieth, unless
- * the peer answers that it has no such SA (CHILD_SA_NOT_FOUND): the SA
- * is then removed and a new one negotiated in its place. At the hard
- * expiry the engine forgets the SA.
+ * the hard one at lifetime_s. The peer that initiated the exchange that
+ * made the SA rekeys it between seven and eight tenths (a random point),
+ * the other between 0.85 and 0.9 (half the margin, half the jitter):
+ * with the same lifetimes on both sides the initiator's rekey comes
+ * first, and the two collide only when it is late by a tenth (with
+ * rekey_jitter = no at 0.8 and 0.9 exactly, which keeps a storm of
+ * rekeys lined up apart too). A failed attempt is tried again every
+ * twentieth, unless the peer answers that it has no such SA
+ * (CHILD_SA_NOT_FOUND): the SA is then removed and a new one negotiated
+ * in its place. At the hard expiry the engine forgets the SA.
  */
 #define CHILD_REKEY_MARGIN(life)	((life) / 5)
 #define CHILD_REKEY_JITTER(life)	((life) / 10)
@@ -122,8 +126,12 @@ int childsa_point_policies(struct childsa *c, struct engine *e);
  */
 int childsa_update_encap(struct childsa *c, struct engine *e);
 
-/* Arm the rekey and expiry timers of a Child SA installed at now. */
-void childsa_timers(struct childsa *c, uint64_t now, bool jitter);
+/*
+ * Arm the rekey and expiry timers of a Child SA installed at now;
+ * initiator: we started the exchange that made it.
+ */
+void childsa_timers(struct childsa *c, uint64_t now, bool jitter,
+		    bool initiator);
 /* A rekey of c started at now: when to try again if it fails. */
 uint64_t childsa_retry_at(const struct childsa *c, uint64_t now);
 

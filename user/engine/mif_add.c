@@ -404,7 +404,8 @@ static int install_as(struct ikesa *sa, struct add_job *j,
 	if (ret)
 		return ret;
 	for (unsigned int i = 0; i < j->n; i++) {
-		childsa_timers(j->copy[i], now, sa->conn->rekey_jitter);
+		childsa_timers(j->copy[i], now, sa->conn->rekey_jitter,
+			       j->requester);
 		ikesa_add_child(sa, j->copy[i]);
 		j->copy[i] = NULL;
 	}
