@@ -25,8 +25,8 @@
 # one is rekeyed while the ping runs, too. EU crashes some 10 s after
 # the tunnel is up and is back within another 10 s, well before the old
 # Child SA's rekey (at 51 s to 54 s: SG is its responder), even under a
-# loaded QEMU. charon takes longer to come back: in case 2 they live 3 minutes, and the
-# ping runs 30 s.
+# loaded QEMU. charon takes longer to come back: in case 2 they live 3
+# minutes, and the ping runs 30 s.
 #
 #   tools/vm/run -k debian -m 3072 -t 1500 -- selftests/interop/run.sh reconnect.sh
 TEST_NAME=reconnect
