@@ -26,27 +26,6 @@
 
 #include "harness.h"
 
-#define LOG_MAX	64
-static struct {
-	char line[LOG_MAX][256];
-	unsigned int n;
-} logs;
-
-static void log_fn(void *ctx, enum engine_log_level level,
-		   const struct ikesa *sa, const char *msg)
-{
-	if (logs.n < LOG_MAX)
-		snprintf(logs.line[logs.n++], sizeof(logs.line[0]), "%s", msg);
-}
-
-static bool logged(const char *s)
-{
-	for (unsigned int i = 0; i < logs.n; i++)
-		if (strstr(logs.line[i], s))
-			return true;
-	return false;
-}
-
 static void any6(struct ike_selector *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -72,10 +51,10 @@ static struct world *world_new(unsigned int v4, unsigned int v6,
 			       const char *r4, const char *r6)
 {
 	struct world *w = calloc(1, sizeof(*w));
-	struct engine_log log = { log_fn, NULL };
+	struct engine_log log = { test_log_fn, NULL };
 
 	assert_non_null(w);
-	memset(&logs, 0, sizeof(logs));
+	test_log_reset();
 	for (int i = 0; i < 2; i++) {
 		struct engine_send s = { net_send, &w->p[i] };
 
@@ -276,8 +255,8 @@ static void address_failure(void **state)
 	assert_null(a->children);
 	assert_null(b->children);
 	assert_int_equal(a->n_vips, 0);
-	assert_true(logged("INTERNAL_ADDRESS_FAILURE"));
-	assert_true(logged("pool b.example has no IPv6 address left"));
+	assert_true(test_logged("INTERNAL_ADDRESS_FAILURE"));
+	assert_true(test_logged("pool b.example has no IPv6 address left"));
 	assert_int_equal(live_sas(&w->f[0]), 0);
 	assert_int_equal(live_sas(&w->f[1]), 0);
 	world_free(w);
@@ -295,8 +274,8 @@ static void no_request_no_child(void **state)
 	pump(w, 0);
 	assert_int_equal(only_sa(w, 1)->state, IKESA_ESTABLISHED);
 	assert_null(only_sa(w, 1)->children);
-	assert_true(logged("TS_UNACCEPTABLE"));
-	assert_true(logged("holds none of the inner addresses leased to it"));
+	assert_true(test_logged("TS_UNACCEPTABLE"));
+	assert_true(test_logged("holds none of the inner addresses leased to it"));
 	world_free(w);
 }
 
@@ -336,7 +315,7 @@ static void respond_by_hand(void **state)
 	assert_int_equal(out->attrs[2].type, IKE_CP_INTERNAL_IP4_DNS);
 	assert_memory_equal(out->attrs[2].value, "\xc0\x00\x02\x35", 4);
 	assert_int_equal(sa->n_vips, 2);
-	assert_true(logged("no IPv6 address left"));
+	assert_true(test_logged("no IPv6 address left"));
 	ike_chain_free(&resp);
 	pool_use(w, 2, 2);
 
@@ -345,7 +324,7 @@ static void respond_by_hand(void **state)
 	memset(&resp, 0, sizeof(resp));
 	assert_int_equal(cfg_respond(sa, &req, out, &resp), 0);
 	assert_int_equal(resp.count, 0);
-	assert_true(logged("not CFG_REQUEST: ignored"));
+	assert_true(test_logged("not CFG_REQUEST: ignored"));
 	ike_chain_free(&req);
 	ike_chain_free(&resp);
 	ikesa_destroy(sa);

@@ -23,29 +23,6 @@
 
 #include "harness.h"
 
-#define LOG_MAX	256
-static struct {
-	char line[LOG_MAX][256];
-	unsigned int n;
-} logs;
-
-static void log_fn(void *ctx, enum engine_log_level level,
-		   const struct ikesa *sa, const char *msg)
-{
-	if (logs.n == LOG_MAX)
-		return;
-	snprintf(logs.line[logs.n++], sizeof(logs.line[0]), "%s", msg);
-}
-
-static unsigned int logged(const char *s)
-{
-	unsigned int n = 0;
-
-	for (unsigned int i = 0; i < logs.n; i++)
-		n += strstr(logs.line[i], s) != NULL;
-	return n;
-}
-
 static struct ip_addr ip(const char *s)
 {
 	struct ip_addr a;
@@ -101,11 +78,11 @@ static struct backend_ops no_module_ops;
 static struct world *world_new(bool module, bool failback)
 {
 	struct world *w = calloc(1, sizeof(*w));
-	struct engine_log log = { log_fn, NULL };
+	struct engine_log log = { test_log_fn, NULL };
 
 	assert_non_null(w);
 	w->any_addr = true;
-	memset(&logs, 0, sizeof(logs));
+	test_log_reset();
 	no_module_ops = fake_ops;
 	no_module_ops.set_alts = NULL;
 	for (int i = 0; i < 2; i++) {
@@ -202,7 +179,7 @@ static void send_receive_withdraw(void **state)
 	assert_int_equal(a->mif->alt.n_ours, 1);
 	run(w, 200, 300);
 	assert_false(a->req.active);
-	assert_int_equal(logged("the peer took our alternates of 192.0.2.1"),
+	assert_int_equal(test_logged("the peer took our alternates of 192.0.2.1"),
 			 1);
 	assert_int_equal(b->mif->alt.n_peer, 1);
 	n = mif_alt_peer(b, &x, peer_alts, 8);
@@ -316,8 +293,8 @@ static void receive_checks(void **state)
 	assert_int_equal(alt(w, 1, "198.51.100.2", "198.51.100.5", NULL,
 			     1500), 0);
 	run(w, 1500, 1600);
-	assert_int_equal(logged("the peer's MIF_ALTERNATES refused"), 1);
-	assert_int_equal(logged("refused our alternates of 198.51.100.2"), 1);
+	assert_int_equal(test_logged("the peer's MIF_ALTERNATES refused"), 1);
+	assert_int_equal(test_logged("refused our alternates of 198.51.100.2"), 1);
 	assert_int_equal(mif_alt_peer(a, &x, alts, 8), 1);
 	assert_addr(&alts[0], "198.51.100.3");
 
@@ -365,7 +342,7 @@ static void failback_yes(void **state)
 	assert_int_equal(w->f[0].n_move, 2);
 	assert_int_equal(w->f[1].n_move, 2);
 	assert_int_equal(a->mif->alt.n_failback, 0);
-	assert_int_equal(logged("its SAs move back from 192.0.2.9"), 1);
+	assert_int_equal(test_logged("its SAs move back from 192.0.2.9"), 1);
 	world_free(w);
 }
 
@@ -383,7 +360,7 @@ static void failback_no(void **state)
 	assert_addr(&a->children->local, "192.0.2.9");
 	assert_int_equal(w->f[0].n_move, 1);
 	assert_int_equal(a->mif->alt.n_failback, 0);
-	assert_int_equal(logged("failback = no"), 1);
+	assert_int_equal(test_logged("failback = no"), 1);
 	/* Announced again as usable all the same. */
 	assert_int_equal(a->mif->ours->iface[0].n4, 1);
 	world_free(w);

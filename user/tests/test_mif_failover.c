@@ -21,31 +21,6 @@
 
 #include "harness.h"
 
-#define LOG_MAX	64
-static struct {
-	int level[LOG_MAX];
-	char line[LOG_MAX][256];
-	unsigned int n;
-} logs;
-
-static void log_fn(void *ctx, enum engine_log_level level,
-		   const struct ikesa *sa, const char *msg)
-{
-	if (logs.n == LOG_MAX)
-		return;
-	logs.level[logs.n] = level;
-	snprintf(logs.line[logs.n++], sizeof(logs.line[0]), "%s", msg);
-}
-
-static unsigned int logged(const char *s)
-{
-	unsigned int n = 0;
-
-	for (unsigned int i = 0; i < logs.n; i++)
-		n += strstr(logs.line[i], s) != NULL;
-	return n;
-}
-
 static struct ip_addr ip(const char *s)
 {
 	struct ip_addr a;
@@ -85,12 +60,12 @@ static struct backend_ops no_module_ops;
 static struct world *world_new(bool module)
 {
 	struct world *w = calloc(1, sizeof(*w));
-	struct engine_log log = { log_fn, NULL };
+	struct engine_log log = { test_log_fn, NULL };
 
 	assert_non_null(w);
 	/* A move of the IKE SA's own address sends from the new one. */
 	w->any_addr = true;
-	memset(&logs, 0, sizeof(logs));
+	test_log_reset();
 	no_module_ops = fake_ops;
 	no_module_ops.set_alts = NULL;
 	for (int i = 0; i < 2; i++) {
@@ -209,8 +184,8 @@ static void moved_event(void **state)
 	assert_int_equal(sa->children->ifindex, 4);
 	assert_true(fake_points_at(&w->f[0], sa->children));
 	/* The peer is told, with MIF_MOVE, and moves its side. */
-	assert_int_equal(logged("the kernel moved its SAs (failover)"), 1);
-	assert_int_equal(logged("is not told of the move"), 0);
+	assert_int_equal(test_logged("the kernel moved its SAs (failover)"), 1);
+	assert_int_equal(test_logged("is not told of the move"), 0);
 	pump(w, 20);
 	assert_int_equal(w->f[1].n_move, 1);
 	assert_addr(&only_sa(w, 1)->children->remote, "192.0.2.9");
@@ -325,7 +300,7 @@ static void scoped(void **state)
 	engine_kernel_event(&w->e[0], &ev, 10);
 	assert_addr(&two->children->local, "203.0.113.5");
 	assert_addr(&one->children->local, "192.0.2.1");
-	assert_int_equal(logged("(rewrite)"), 1);
+	assert_int_equal(test_logged("(rewrite)"), 1);
 
 	/* A delete of the address in one's scope drops one's only. */
 	ev.type = KERNEL_EV_DELETED;
@@ -354,9 +329,9 @@ static void own_failover(void **state)
 	assert_int_equal(w->f[0].n_move, 1);
 	assert_addr(&sa->children->local, "192.0.2.9");
 	assert_true(fake_points_at(&w->f[0], sa->children));
-	assert_int_equal(logged("address 192.0.2.1 lost: 2 SAs and"), 1);
+	assert_int_equal(test_logged("address 192.0.2.1 lost: 2 SAs and"), 1);
 	/* The peer is told, and moves its side; ours moved once only. */
-	assert_int_equal(logged("is not told of the move"), 0);
+	assert_int_equal(test_logged("is not told of the move"), 0);
 	pump(w, 20);
 	engine_tick(&w->e[0], 20);
 	assert_int_equal(w->f[0].n_move, 1);

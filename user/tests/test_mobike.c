@@ -25,31 +25,6 @@
 
 #include "harness.h"
 
-#define LOG_MAX	256
-static struct {
-	int level[LOG_MAX];
-	char line[LOG_MAX][256];
-	unsigned int n;
-} logs;
-
-static void log_fn(void *ctx, enum engine_log_level level,
-		   const struct ikesa *sa, const char *msg)
-{
-	if (logs.n == LOG_MAX)
-		return;
-	logs.level[logs.n] = level;
-	snprintf(logs.line[logs.n++], sizeof(logs.line[0]), "%s", msg);
-}
-
-static unsigned int logged(const char *s)
-{
-	unsigned int n = 0;
-
-	for (unsigned int i = 0; i < logs.n; i++)
-		n += strstr(logs.line[i], s) != NULL;
-	return n;
-}
-
 static void pattern(struct conn *c, const char *p, int prio)
 {
 	snprintf(c->ifaces[c->n_ifaces].pattern, IFACE_NAME_MAX, "%s", p);
@@ -60,10 +35,10 @@ static void pattern(struct conn *c, const char *p, int prio)
 static struct world *world_new(bool mobike_b)
 {
 	struct world *w = calloc(1, sizeof(*w));
-	struct engine_log log = { log_fn, NULL };
+	struct engine_log log = { test_log_fn, NULL };
 
 	assert_non_null(w);
-	memset(&logs, 0, sizeof(logs));
+	test_log_reset();
 	w->any_addr = true;
 	for (int i = 0; i < 2; i++) {
 		struct engine_send s = { net_send, &w->p[i] };
@@ -203,7 +178,7 @@ static void update_by_command(void **state)
 				     IKE_N_NAT_DETECTION_SOURCE_IP));
 	settle(w, 1000);
 	/* B checked the new address (COOKIE2), then moved, then A. */
-	assert_int_equal(logged("checking the new address"), 1);
+	assert_int_equal(test_logged("checking the new address"), 1);
 	assert_true(ip_addr_equal(&a->local, &n));
 	assert_true(ip_addr_equal(&b->remote, &n));
 	assert_true(child_on(a, "192.0.2.11", "198.51.100.2"));
@@ -294,7 +269,7 @@ static void old_id_ignored(void **state)
 	drop_all(w);
 	assert_true(ip_addr_equal(&b->remote, &n));
 	assert_int_equal(w->f[1].n_move, 1);
-	assert_int_equal(logged("checking the new address"), 1);
+	assert_int_equal(test_logged("checking the new address"), 1);
 	world_free(w);
 }
 
@@ -316,7 +291,7 @@ static void failed_check_refuses(void **state)
 		engine_tick(&w->e[1], t);
 		drop_all(w);
 	}
-	assert_int_equal(logged("did not answer the return-routability "
+	assert_int_equal(test_logged("did not answer the return-routability "
 				"check"), 1);
 	assert_true(ip_addr_equal(&b->remote, &o));
 	assert_true(child_on(b, "198.51.100.2", "192.0.2.1"));
@@ -351,7 +326,7 @@ static void wrong_cookie_refuses(void **state)
 	d = pop(w);
 	deliver(w, &d, 1000);
 	free(d.buf);
-	assert_int_equal(logged("return-routability check failed"), 1);
+	assert_int_equal(test_logged("return-routability check failed"), 1);
 	assert_true(ip_addr_equal(&b->remote, &o));
 	assert_int_equal(w->f[1].n_move, 0);
 	/* A hears UNACCEPTABLE_ADDRESSES: nothing moved on its side. */
@@ -419,7 +394,7 @@ static void update_nat_port(void **state)
 	a = only_sa(w, 0);
 	b = only_sa(w, 1);
 	update_behind_nat(w, true);
-	assert_int_equal(logged("the peer moved"), 1);
+	assert_int_equal(test_logged("the peer moved"), 1);
 	assert_true(ip_addr_equal(&b->remote, &n));
 	assert_int_equal(b->remote_port, NAT_PORT);
 	assert_true(child_on(b, "198.51.100.2", "192.0.2.11"));
@@ -440,7 +415,7 @@ static void nat_port_answer_elsewhere(void **state)
 	a = only_sa(w, 0);
 	b = only_sa(w, 1);
 	update_behind_nat(w, false);
-	assert_int_equal(logged("return-routability check failed: the answer "
+	assert_int_equal(test_logged("return-routability check failed: the answer "
 				"came from 192.0.2.11 port 500"), 1);
 	assert_true(ip_addr_equal(&b->remote, &o));
 	assert_int_equal(w->f[1].n_move, 0);
@@ -459,7 +434,7 @@ static void fallback_reauth(void **state)
 	establish(w);
 	a = only_sa(w, 0);
 	assert_int_equal(engine_iface_move(a, &o, &n, true, 1000), 0);
-	assert_int_equal(logged("break-before-make"), 1);
+	assert_int_equal(test_logged("break-before-make"), 1);
 	world_free(w);
 }
 

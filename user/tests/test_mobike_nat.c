@@ -32,28 +32,6 @@
 #define NAT_P4500	31001
 #define KEEPALIVE_MS	20000
 
-#define LOG_MAX	256
-static struct {
-	char line[LOG_MAX][256];
-	unsigned int n;
-} logs;
-
-static void log_fn(void *ctx, enum engine_log_level level,
-		   const struct ikesa *sa, const char *msg)
-{
-	if (logs.n < LOG_MAX)
-		snprintf(logs.line[logs.n++], sizeof(logs.line[0]), "%s", msg);
-}
-
-static unsigned int logged(const char *s)
-{
-	unsigned int n = 0;
-
-	for (unsigned int i = 0; i < logs.n; i++)
-		n += strstr(logs.line[i], s) != NULL;
-	return n;
-}
-
 static void pattern(struct conn *c, const char *p, int prio)
 {
 	snprintf(c->ifaces[c->n_ifaces].pattern, IFACE_NAME_MAX, "%s", p);
@@ -76,10 +54,10 @@ static void nat(struct world *w, bool on)
 static struct world *world_new(bool behind, bool no_nats)
 {
 	struct world *w = calloc(1, sizeof(*w));
-	struct engine_log log = { log_fn, NULL };
+	struct engine_log log = { test_log_fn, NULL };
 
 	assert_non_null(w);
-	memset(&logs, 0, sizeof(logs));
+	test_log_reset();
 	w->any_addr = true;
 	for (int i = 0; i < 2; i++) {
 		struct engine_send s = { net_send, &w->p[i] };
@@ -260,9 +238,9 @@ static void into_nat(void **state)
 	assert_int_equal(nat_deadline(b), 0);
 	children_encap(b, true, 4500, NAT_P4500);
 	kernel_encap(&w->f[1], true);
-	assert_int_equal(logged("the Child SAs carry ESP in UDP"), 2);
+	assert_int_equal(test_logged("the Child SAs carry ESP in UDP"), 2);
 	/* A's second update, from 4500, told B the NAT's 4500 mapping. */
-	assert_int_equal(logged("IKE on port 4500"), 1);
+	assert_int_equal(test_logged("IKE on port 4500"), 1);
 	/* The next exchange goes through the NAT both ways. */
 	assert_int_equal(informational_start(b, NULL, false, 2000), 0);
 	settle(w, 2000);
@@ -289,16 +267,16 @@ static void check_follows_retransmission(void **state)
 	pump(w, 1000);
 	assert_true(ip_addr_equal(&b->remote, &w->c[0].remote) ||
 		    !ip_addr_equal(&b->remote, &w->nat.addr));
-	assert_int_equal(logged("checking the new address"), 1);
+	assert_int_equal(test_logged("checking the new address"), 1);
 	/* From now on A's datagrams cross the NAT. */
 	nat(w, true);
 	for (uint64_t t = 2000; t <= 6000; t += 1000)
 		settle(w, t);
-	assert_int_equal(logged("the peer's update came again"), 1);
+	assert_int_equal(test_logged("the peer's update came again"), 1);
 	assert_true(ip_addr_equal(&b->remote, &w->nat.addr));
 	assert_true(ip_addr_equal(&a->local, &w->c[0].local));
 	assert_true(b->nat.remote);
-	assert_int_equal(logged("refused"), 0);
+	assert_int_equal(test_logged("refused"), 0);
 	/* The next exchange goes through the NAT both ways. */
 	assert_int_equal(informational_start(b, NULL, false, 7000), 0);
 	settle(w, 7000);
@@ -336,7 +314,7 @@ static void out_of_nat(void **state)
 	assert_int_equal(nat_deadline(a), 0);
 	/* IKE stays on 4500 (RFC 7296 §2.23 allows it without a NAT). */
 	assert_int_equal(a->local_port, 4500);
-	assert_int_equal(logged("the Child SAs carry plain ESP"), 2);
+	assert_int_equal(test_logged("the Child SAs carry plain ESP"), 2);
 	world_free(w);
 }
 
@@ -358,7 +336,7 @@ static void no_nats_refused(void **state)
 	move_a(w, 1000);
 	assert_true(dgram_has_notify(b, &w->q[0], IKE_N_NO_NATS_ALLOWED));
 	settle(w, 1000);
-	assert_int_equal(logged("UNEXPECTED_NAT_DETECTED"), 2);
+	assert_int_equal(test_logged("UNEXPECTED_NAT_DETECTED"), 2);
 	assert_true(ip_addr_equal(&a->local, &o));
 	assert_true(ip_addr_equal(&b->remote, &o));
 	assert_int_equal(w->f[0].n_move, 0);
@@ -381,7 +359,7 @@ static void no_nats_direct(void **state)
 	move_a(w, 1000);
 	assert_true(dgram_has_notify(b, &w->q[0], IKE_N_NO_NATS_ALLOWED));
 	settle(w, 1000);
-	assert_int_equal(logged("UNEXPECTED_NAT_DETECTED"), 0);
+	assert_int_equal(test_logged("UNEXPECTED_NAT_DETECTED"), 0);
 	assert_true(ip_addr_equal(&a->local, &n));
 	assert_true(ip_addr_equal(&b->remote, &n));
 	assert_int_equal(w->f[1].n_move, 1);

@@ -25,31 +25,6 @@
 
 #include "harness.h"
 
-#define LOG_MAX	512
-static struct {
-	char line[LOG_MAX][256];
-	unsigned int n;
-} logs;
-
-static void log_fn(void *ctx, enum engine_log_level level,
-		   const struct ikesa *sa, const char *msg)
-{
-	if (logs.n == LOG_MAX)
-		return;
-	snprintf(logs.line[logs.n++], sizeof(logs.line[0]), "%s", msg);
-	if (getenv("PEER_ALT_LOG"))
-		fprintf(stderr, "%s\n", msg);
-}
-
-static unsigned int logged(const char *s)
-{
-	unsigned int n = 0;
-
-	for (unsigned int i = 0; i < logs.n; i++)
-		n += strstr(logs.line[i], s) != NULL;
-	return n;
-}
-
 static void pattern(struct conn *c, const char *p, int prio)
 {
 	snprintf(c->ifaces[c->n_ifaces].pattern, IFACE_NAME_MAX, "%s", p);
@@ -103,10 +78,11 @@ static void step(struct net *t, uint64_t now)
 static struct world *world_with(bool alts, bool mif)
 {
 	struct world *w = calloc(1, sizeof(*w));
-	struct engine_log log = { log_fn, NULL };
+	struct engine_log log = { test_log_fn, NULL };
 
 	assert_non_null(w);
-	memset(&logs, 0, sizeof(logs));
+	test_log_reset();
+	test_log_env = "PEER_ALT_LOG";
 	w->any_addr = true;
 	for (int i = 0; i < 2; i++) {
 		struct engine_send s = { net_send, &w->p[i] };
@@ -210,9 +186,9 @@ static void moves_to_first_alternate(void **state)
 	assert_int_equal(a->peer_alt.phase, PEER_ALT_IDLE);
 	assert_int_equal(t.to_12, 0);
 	run(&t, 24000, 30000);
-	assert_int_equal(logged("trying its alternate 198.51.100.12"), 1);
-	assert_int_equal(logged("checking it (COOKIE2)"), 1);
-	assert_int_equal(logged("stopped answering: moved to its alternate "
+	assert_int_equal(test_logged("trying its alternate 198.51.100.12"), 1);
+	assert_int_equal(test_logged("checking it (COOKIE2)"), 1);
+	assert_int_equal(test_logged("stopped answering: moved to its alternate "
 				"198.51.100.12"), 1);
 	/* The request, the check and MIF_MOVE went to .12; none to .22. */
 	assert_true(t.to_12 >= 3);
@@ -250,7 +226,7 @@ static void alternates_after(void **state)
 	assert_int_equal(a->req.tries, 4);
 	assert_int_equal(t.to_12, 0);
 	run(&t, 72000, 80000);
-	assert_int_equal(logged("(4 retransmissions): trying its alternate "
+	assert_int_equal(test_logged("(4 retransmissions): trying its alternate "
 				"198.51.100.12"), 1);
 	assert_true(addr_is(&a->remote, "198.51.100.12"));
 	assert_int_equal(a->state, IKESA_ESTABLISHED);
@@ -271,9 +247,9 @@ static void first_alternate_fails(void **state)
 	t.dead[t.n_dead++] = test_ip("198.51.100.12");
 	run(&t, 100, 40000);
 	assert_int_equal(t.to_12, PEER_ALT_SENDS);
-	assert_int_equal(logged("198.51.100.12 does not answer either: "
+	assert_int_equal(test_logged("198.51.100.12 does not answer either: "
 				"trying 198.51.100.22"), 1);
-	assert_int_equal(logged("moved to its alternate 198.51.100.22"), 1);
+	assert_int_equal(test_logged("moved to its alternate 198.51.100.22"), 1);
 	assert_true(addr_is(&a->remote, "198.51.100.22"));
 	assert_true(addr_is(&a->children->remote, "198.51.100.22"));
 	assert_true(addr_is(&b->children->local, "198.51.100.22"));
@@ -292,7 +268,7 @@ static void no_alternates(void **state)
 	a = only_sa(w, 0);
 	t.dead[t.n_dead++] = test_ip("198.51.100.2");
 	run(&t, 100, 30000);
-	assert_int_equal(logged("it has no alternate"), 1);
+	assert_int_equal(test_logged("it has no alternate"), 1);
 	assert_int_equal(a->peer_alt.phase, PEER_ALT_IDLE);
 	assert_int_equal(t.to_12 + t.to_22, 0);
 	/* Given up on its schedule: 10 + 2 + 4 + 8 + 16 + 32 + 64 s. */
@@ -321,13 +297,13 @@ static void no_alternate_answers(void **state)
 	run(&t, 100, 143900);
 	assert_int_equal(t.to_12, PEER_ALT_SENDS);
 	assert_int_equal(t.to_22, PEER_ALT_SENDS);
-	assert_int_equal(logged("nor any of its alternates"), 1);
+	assert_int_equal(test_logged("nor any of its alternates"), 1);
 	assert_int_equal(n_sas(&w->e[0]), 1);
 	run(&t, 144000, 145000);
 	assert_int_equal(n_sas(&w->e[0]), 0);
 	assert_int_equal(w->f[0].n_move, 0);
 	/* Tried once only: no second round before the end. */
-	assert_int_equal(logged("trying its alternate"), 1);
+	assert_int_equal(test_logged("trying its alternate"), 1);
 	world_free(w);
 }
 
@@ -349,8 +325,8 @@ static void check_fails(void **state)
 	assert_int_equal(a->peer_alt.phase, PEER_ALT_CHECK_DUE);
 	t.dead[t.n_dead++] = test_ip("198.51.100.12");
 	run(&t, 24100, 40000);
-	assert_int_equal(logged("moved to its alternate 198.51.100.12"), 0);
-	assert_int_equal(logged("moved to its alternate 198.51.100.22"), 1);
+	assert_int_equal(test_logged("moved to its alternate 198.51.100.12"), 0);
+	assert_int_equal(test_logged("moved to its alternate 198.51.100.22"), 1);
 	assert_true(addr_is(&a->remote, "198.51.100.22"));
 	assert_int_equal(w->f[0].n_move, 1);
 	world_free(w);
@@ -377,7 +353,7 @@ static void mobike_path_probing(void **state)
 	run(&t, 100, 23900);
 	assert_int_equal(t.to_12 + t.to_22, 0);
 	run(&t, 24000, 30000);
-	assert_int_equal(logged("MOBIKE path probing moves the IKE SA there"),
+	assert_int_equal(test_logged("MOBIKE path probing moves the IKE SA there"),
 			 1);
 	assert_true(addr_is(&a->remote, "198.51.100.12"));
 	assert_true(addr_is(&a->children->remote, "198.51.100.12"));
