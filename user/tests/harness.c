@@ -911,6 +911,7 @@ void service_child(struct conn_child *t, const struct conn *c, int side,
 
 #define TEST_LOG_MAX	512
 static struct {
+	int level[TEST_LOG_MAX];
 	char line[TEST_LOG_MAX][256];
 	unsigned int n;
 } test_logs;
@@ -921,6 +922,7 @@ void test_log_fn(void *ctx, enum engine_log_level level,
 {
 	if (test_logs.n == TEST_LOG_MAX)
 		return;
+	test_logs.level[test_logs.n] = level;
 	snprintf(test_logs.line[test_logs.n++], sizeof(test_logs.line[0]),
 		 "%s", msg);
 	if (test_log_env && getenv(test_log_env))
@@ -933,6 +935,16 @@ unsigned int test_logged(const char *s)
 
 	for (unsigned int i = 0; i < test_logs.n; i++)
 		n += strstr(test_logs.line[i], s) != NULL;
+	return n;
+}
+
+unsigned int test_logged_at(int level, const char *s)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < test_logs.n; i++)
+		n += test_logs.level[i] == level &&
+		     strstr(test_logs.line[i], s) != NULL;
 	return n;
 }
 

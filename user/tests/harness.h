@@ -144,13 +144,14 @@ void service_child(struct conn_child *t, const struct conn *c, int side,
 /*
  * An engine log that keeps its lines (test_log_fn as engine_ops.log;
  * printed to stderr too when the environment variable test_log_env names
- * is set), test_logged(s): how many kept lines contain s; test_log_reset()
- * forgets them.
+ * is set), test_logged(s): how many kept lines contain s, test_logged_at()
+ * those of that level; test_log_reset() forgets them.
  */
 extern const char *test_log_env;
 void test_log_fn(void *ctx, enum engine_log_level level,
 		 const struct ikesa *sa, const char *msg);
 unsigned int test_logged(const char *s);
+unsigned int test_logged_at(int level, const char *s);
 void test_log_reset(void);
 /* s parsed as an address (the test fails on a bad one). */
 struct ip_addr test_ip(const char *s);

@@ -30,31 +30,6 @@
 
 #include "harness.h"
 
-#define LOG_MAX	256
-static struct {
-	int level[LOG_MAX];
-	char line[LOG_MAX][256];
-	unsigned int n;
-} logs;
-
-static void log_fn(void *ctx, enum engine_log_level level,
-		   const struct ikesa *sa, const char *msg)
-{
-	if (logs.n == LOG_MAX)
-		return;
-	logs.level[logs.n] = level;
-	snprintf(logs.line[logs.n++], sizeof(logs.line[0]), "%s", msg);
-}
-
-static unsigned int logged(int level, const char *s)
-{
-	unsigned int n = 0;
-
-	for (unsigned int i = 0; i < logs.n; i++)
-		n += logs.level[i] == level && strstr(logs.line[i], s);
-	return n;
-}
-
 static struct ip_addr ip(const char *s)
 {
 	struct ip_addr a;
@@ -186,11 +161,11 @@ static struct world *world_make(bool mif_b, enum kernel_mode m,
 				const char *a_ts)
 {
 	struct world *w = calloc(1, sizeof(*w));
-	struct engine_log log = { log_fn, NULL };
+	struct engine_log log = { test_log_fn, NULL };
 	static const char *const names[3] = { "eth0", "eth1", "eth2" };
 
 	assert_non_null(w);
-	memset(&logs, 0, sizeof(logs));
+	test_log_reset();
 	for (int i = 0; i < 2; i++) {
 		struct engine_send s = { net_send, &w->p[i] };
 
@@ -419,9 +394,9 @@ static void tunnel_owner(void **state)
 	assert_int_equal(live_pols(&w->f[0]), pols0);
 	assert_int_equal(live_pols(&w->f[1]), pols1);
 	deleted(w, 2, 1);
-	assert_true(logged(ENGINE_LOG_INFO, "192.0.2.21 deleted: 1 Child SAs"));
-	assert_int_equal(logged(ENGINE_LOG_WARNING, ""), 0);
-	assert_int_equal(logged(ENGINE_LOG_ERR, ""), 0);
+	assert_true(test_logged_at(ENGINE_LOG_INFO, "192.0.2.21 deleted: 1 Child SAs"));
+	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, ""), 0);
+	assert_int_equal(test_logged_at(ENGINE_LOG_ERR, ""), 0);
 	/* The peer's list of A's interfaces no longer has the address. */
 	peer = only_sa(w, 1)->mif->peer;
 	for (unsigned int i = 0; i < peer->n; i++)
@@ -572,11 +547,11 @@ static void refused(void **state)
 	/* B refuses: an unknown ID, an address not under its ID, ... */
 	d = del_of(999, pairs[1][0]);
 	assert_true(crafted(w, &d));
-	assert_int_equal(logged(ENGINE_LOG_WARNING, "an interface ID the "
+	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, "an interface ID the "
 				"peer has not announced"), 1);
 	d = del_of(eth2, pairs[1][0]);
 	assert_true(crafted(w, &d));
-	assert_int_equal(logged(ENGINE_LOG_WARNING, "not listed under its "
+	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, "not listed under its "
 				"interface"), 1);
 	d = del_of(0, "192.0.2.99");
 	assert_true(crafted(w, &d));
@@ -586,7 +561,7 @@ static void refused(void **state)
 	d.id = child_on(only_sa(w, 0), pairs[0][0])->local_iface;
 	d.family = MIF_AF_ALL;
 	assert_true(crafted(w, &d));
-	assert_int_equal(logged(ENGINE_LOG_WARNING, "IKE SA's own address"),
+	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, "IKE SA's own address"),
 			 2);
 	assert_int_equal(w->f[1].n_delete, 0);
 	assert_int_equal(n_children(only_sa(w, 1)), 3);
@@ -721,8 +696,8 @@ static void without_mif(void **state)
 	assert_int_equal(w->f[1].n_delete, 0);
 	assert_int_equal(live_sas(&w->f[1]), 0);
 	assert_int_equal(live_pols(&w->f[1]), 0);
-	assert_int_equal(logged(ENGINE_LOG_WARNING, ""), 0);
-	assert_int_equal(logged(ENGINE_LOG_ERR, ""), 0);
+	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, ""), 0);
+	assert_int_equal(test_logged_at(ENGINE_LOG_ERR, ""), 0);
 	world_free(w);
 }
 

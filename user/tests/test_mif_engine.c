@@ -25,32 +25,6 @@
 #include "harness.h"
 
 /* What the engines logged: the last MIF-related lines, by level. */
-#define LOG_MAX	64
-static struct {
-	int level[LOG_MAX];
-	char line[LOG_MAX][256];
-	unsigned int n;
-} logs;
-
-static void log_fn(void *ctx, enum engine_log_level level,
-		   const struct ikesa *sa, const char *msg)
-{
-	if (logs.n == LOG_MAX)
-		return;
-	logs.level[logs.n] = level;
-	snprintf(logs.line[logs.n++], sizeof(logs.line[0]), "%s", msg);
-}
-
-/* How many lines at level contain s. */
-static unsigned int logged(int level, const char *s)
-{
-	unsigned int n = 0;
-
-	for (unsigned int i = 0; i < logs.n; i++)
-		n += logs.level[i] == level && strstr(logs.line[i], s);
-	return n;
-}
-
 static void iface(struct engine *e, int ifindex, const char *name, bool up)
 {
 	struct iface ifc;
@@ -83,10 +57,10 @@ static void pattern(struct conn *c, const char *p, int prio)
 static struct world *world_new(bool mif_a, bool mif_b)
 {
 	struct world *w = calloc(1, sizeof(*w));
-	struct engine_log log = { log_fn, NULL };
+	struct engine_log log = { test_log_fn, NULL };
 
 	assert_non_null(w);
-	memset(&logs, 0, sizeof(logs));
+	test_log_reset();
 	for (int i = 0; i < 2; i++) {
 		struct engine_send s = { net_send, &w->p[i] };
 
@@ -178,7 +152,7 @@ static void both_negotiate(void **state)
 	assert_int_equal(l->iface[1].n4, 1);
 	assert_int_equal(l->iface[1].n6, 1);
 	assert_memory_equal(l->iface[1].addr6[0], v6, 16);
-	assert_int_equal(logged(ENGINE_LOG_NOTICE, "MIF not negotiated"), 0);
+	assert_int_equal(test_logged_at(ENGINE_LOG_NOTICE, "MIF not negotiated"), 0);
 	/* Nothing changed: nothing more to say. */
 	assert_int_equal(mif_announce_deadline(only_sa(w, 0)), 0);
 	world_free(w);
@@ -218,9 +192,9 @@ static void one_side_off(int off)
 	assert_int_equal(only_sa(w, !off)->mif_status, MIF_OFF_PEER);
 	assert_null(only_sa(w, 0)->mif);
 	assert_null(only_sa(w, 1)->mif);
-	assert_int_equal(logged(ENGINE_LOG_NOTICE, "MIF not negotiated: our "
+	assert_int_equal(test_logged_at(ENGINE_LOG_NOTICE, "MIF not negotiated: our "
 				"connection disables it"), 1);
-	assert_int_equal(logged(ENGINE_LOG_NOTICE, "MIF not negotiated: the "
+	assert_int_equal(test_logged_at(ENGINE_LOG_NOTICE, "MIF not negotiated: the "
 				"peer did not offer it"), 1);
 	/* Interface events announce nothing on a plain IKE SA. */
 	sent = w->sent;
@@ -246,7 +220,7 @@ static void peer_without_mif(void **state)
 	establish(w, 0);
 	assert_int_equal(only_sa(w, 0)->mif_status, MIF_OFF_PEER);
 	assert_null(only_sa(w, 0)->mif);
-	assert_int_equal(logged(ENGINE_LOG_WARNING, ""), 0);
+	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, ""), 0);
 	world_free(w);
 }
 
@@ -367,9 +341,9 @@ static void malformed_refused(void **state)
 		free(d.buf);
 		assert_false(only_sa(w, 0)->req.active);
 	}
-	assert_int_equal(logged(ENGINE_LOG_WARNING, "MIF_INTERFACES refused "
+	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, "MIF_INTERFACES refused "
 				"(interface ID listed twice)"), 1);
-	assert_int_equal(logged(ENGINE_LOG_WARNING,
+	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING,
 				"MIF_INTERFACES refused"), 2);
 	/* The IKE SA, its Child SA and the previous list are untouched. */
 	assert_int_equal(only_sa(w, 1)->state, IKESA_ESTABLISHED);
@@ -423,7 +397,7 @@ static void plain_ignored(void **state)
 	deliver(w, &d, 0);
 	free(d.buf);
 	pump(w, 0);
-	assert_int_equal(logged(ENGINE_LOG_DEBUG, "IKE_SA_INIT request: "
+	assert_int_equal(test_logged_at(ENGINE_LOG_DEBUG, "IKE_SA_INIT request: "
 				"MIF_SUPPORTED outside SK: ignored"), 1);
 	/* B does not take it for an offer in IKE_AUTH. */
 	assert_int_equal(only_sa(w, 1)->state, IKESA_ESTABLISHED);

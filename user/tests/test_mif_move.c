@@ -27,31 +27,6 @@
 
 #include "harness.h"
 
-#define LOG_MAX	256
-static struct {
-	int level[LOG_MAX];
-	char line[LOG_MAX][256];
-	unsigned int n;
-} logs;
-
-static void log_fn(void *ctx, enum engine_log_level level,
-		   const struct ikesa *sa, const char *msg)
-{
-	if (logs.n == LOG_MAX)
-		return;
-	logs.level[logs.n] = level;
-	snprintf(logs.line[logs.n++], sizeof(logs.line[0]), "%s", msg);
-}
-
-static unsigned int logged(int level, const char *s)
-{
-	unsigned int n = 0;
-
-	for (unsigned int i = 0; i < logs.n; i++)
-		n += logs.level[i] == level && strstr(logs.line[i], s);
-	return n;
-}
-
 static void addr(struct engine *e, int ifindex, const char *a, bool add)
 {
 	struct ip_addr x = test_ip(a);
@@ -82,10 +57,10 @@ static void host_ts(struct conn *c, int side)
 static struct world *world_new(bool mif_b, enum kernel_mode m, bool eth4)
 {
 	struct world *w = calloc(1, sizeof(*w));
-	struct engine_log log = { log_fn, NULL };
+	struct engine_log log = { test_log_fn, NULL };
 
 	assert_non_null(w);
-	memset(&logs, 0, sizeof(logs));
+	test_log_reset();
 	w->any_addr = true;
 	for (int i = 0; i < 2; i++) {
 		struct engine_send s = { net_send, &w->p[i] };
@@ -216,7 +191,7 @@ static void move_other_iface(void **state)
 	assert_int_equal(kernel_on(&w->f[1], "192.0.2.11"), 0);
 	assert_true(kernel_on(&w->f[1], "192.0.2.111") > 0);
 	/* The new address answered the check; the IKE SA did not move. */
-	assert_int_equal(logged(ENGINE_LOG_INFO, "checking the new address"),
+	assert_int_equal(test_logged_at(ENGINE_LOG_INFO, "checking the new address"),
 			 1);
 	assert_true(ip_addr_equal(&a->local, &w->c[0].local));
 	assert_true(ip_addr_equal(&b->remote, &w->c[0].local));
@@ -290,7 +265,7 @@ static void move_peer_address(void **state)
 	assert_int_equal(kernel_on(&w->f[0], "198.51.100.12"), 0);
 	assert_int_equal(kernel_on(&w->f[1], "198.51.100.12"), 0);
 	/* B's own address: no return-routability check. */
-	assert_int_equal(logged(ENGINE_LOG_INFO, "checking the new address"),
+	assert_int_equal(test_logged_at(ENGINE_LOG_INFO, "checking the new address"),
 			 0);
 	world_free(w);
 }
@@ -372,8 +347,8 @@ static void refuse_unannounced(void **state)
 	/* Refused, tried again twice (MIF_MOVE_RETRIES), refused each time. */
 	for (uint64_t t = 1000; t <= 8000; t += 250)
 		settle(w, t);
-	assert_int_equal(logged(ENGINE_LOG_WARNING, "not announced"), 3);
-	assert_int_equal(logged(ENGINE_LOG_WARNING, "MIF_UNACCEPTABLE_MOVE"),
+	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, "not announced"), 3);
+	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, "MIF_UNACCEPTABLE_MOVE"),
 			 1);
 	assert_int_equal(w->f[0].n_move, 0);
 	assert_int_equal(w->f[1].n_move, 0);
@@ -399,7 +374,7 @@ static void refuse_without_mif(void **state)
 	assert_int_equal(w->n, 0);
 	/* The IKE SA's own address: set up again (no MOBIKE). */
 	assert_int_equal(mif_move_start(a, &ike, &n, true, 1000), 0);
-	assert_int_equal(logged(ENGINE_LOG_NOTICE, "break-before-make"), 1);
+	assert_int_equal(test_logged_at(ENGINE_LOG_NOTICE, "break-before-make"), 1);
 	settle(w, 1000);
 	settle(w, 1000);
 	assert_int_equal(only_sa(w, 0)->state, IKESA_ESTABLISHED);
@@ -426,7 +401,7 @@ static void refuse_rate(void **state)
 	}
 	assert_int_equal(w->f[1].n_move, MIF_MOVE_RATE);
 	assert_int_equal(w->f[0].n_move, MIF_MOVE_RATE);
-	assert_int_equal(logged(ENGINE_LOG_WARNING, "moves in a second"), 1);
+	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, "moves in a second"), 1);
 	/* The refused one is tried again 1 to 2 s later, and taken. */
 	for (uint64_t t = 1250; t <= 4000; t += 250)
 		settle(w, t);
@@ -456,9 +431,9 @@ static void refuse_failed_check(void **state)
 	/* Each try fails its check: the move is tried three times. */
 	for (t = 3000; t <= 30000; t += 500)
 		settle(w, t);
-	assert_int_equal(logged(ENGINE_LOG_WARNING, "did not answer the "
+	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, "did not answer the "
 				"return-routability check"), 1 + MIF_MOVE_RETRIES);
-	assert_int_equal(logged(ENGINE_LOG_WARNING, "MIF_UNACCEPTABLE_MOVE"),
+	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, "MIF_UNACCEPTABLE_MOVE"),
 			 1);
 	assert_int_equal(w->f[0].n_move, 0);
 	assert_int_equal(w->f[1].n_move, 0);
@@ -499,10 +474,10 @@ static void refuse_answer_elsewhere(void **state)
 	deliver(w, &d, 3000);
 	free(d.buf);
 	settle(w, 3000);
-	assert_int_equal(logged(ENGINE_LOG_WARNING, "the answer came from "
+	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, "the answer came from "
 				"192.0.2.11"), 1);
 	/* Refused; A tries again later (a move may have crossed ours). */
-	assert_int_equal(logged(ENGINE_LOG_INFO, "refused by the peer: tried "
+	assert_int_equal(test_logged_at(ENGINE_LOG_INFO, "refused by the peer: tried "
 				"again in"), 1);
 	assert_int_equal(w->f[0].n_move, 0);
 	assert_int_equal(w->f[1].n_move, 0);

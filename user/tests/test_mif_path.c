@@ -29,31 +29,6 @@
 
 #include "harness.h"
 
-#define LOG_MAX	128
-static struct {
-	int level[LOG_MAX];
-	char line[LOG_MAX][256];
-	unsigned int n;
-} logs;
-
-static void log_fn(void *ctx, enum engine_log_level level,
-		   const struct ikesa *sa, const char *msg)
-{
-	if (logs.n == LOG_MAX)
-		return;
-	logs.level[logs.n] = level;
-	snprintf(logs.line[logs.n++], sizeof(logs.line[0]), "%s", msg);
-}
-
-static unsigned int logged(int level, const char *s)
-{
-	unsigned int n = 0;
-
-	for (unsigned int i = 0; i < logs.n; i++)
-		n += logs.level[i] == level && strstr(logs.line[i], s);
-	return n;
-}
-
 static void iface(struct engine *e, int ifindex, const char *name, bool up,
 		  const char *a)
 {
@@ -110,10 +85,10 @@ static struct world *world_make(bool mif_b, bool per_if, enum kernel_mode m,
 				unsigned int vips)
 {
 	struct world *w = calloc(1, sizeof(*w));
-	struct engine_log log = { log_fn, NULL };
+	struct engine_log log = { test_log_fn, NULL };
 
 	assert_non_null(w);
-	memset(&logs, 0, sizeof(logs));
+	test_log_reset();
 	for (int i = 0; i < 2; i++) {
 		struct engine_send s = { net_send, &w->p[i] };
 
@@ -293,7 +268,7 @@ static void per_interface(enum kernel_mode m)
 	}
 	assert_int_equal(live_sas(&w->f[0]), 6);
 	assert_int_equal(live_sas(&w->f[1]), 6);
-	assert_int_equal(logged(ENGINE_LOG_WARNING, ""), 0);
+	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, ""), 0);
 	world_free(w);
 }
 
@@ -375,7 +350,7 @@ static void fig1_inner_per_interface(void **state)
 	for (int i = 0; i < 3; i++)
 		for (int j = 0; j < i; j++)
 			assert_false(ip_addr_equal(&a->vips[i], &a->vips[j]));
-	assert_int_equal(logged(ENGINE_LOG_WARNING, ""), 0);
+	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, ""), 0);
 	world_free(w);
 }
 
@@ -460,7 +435,7 @@ static void services_per_interface(void **state)
 	}
 	assert_int_equal(live_sas(&w->f[0]), 12);
 	assert_int_equal(live_sas(&w->f[1]), 12);
-	assert_int_equal(logged(ENGINE_LOG_WARNING, ""), 0);
+	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, ""), 0);
 	world_free(w);
 }
 
@@ -540,7 +515,7 @@ static void services_inner_per_interface(void **state)
 	}
 	assert_int_equal(live_sas(&w->f[0]), 12);
 	assert_int_equal(live_sas(&w->f[1]), 12);
-	assert_int_equal(logged(ENGINE_LOG_WARNING, ""), 0);
+	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, ""), 0);
 	world_free(w);
 }
 
@@ -585,10 +560,10 @@ static void fig2_plain(void **state)
 	assert_int_equal(n_children(sa), 1);
 	assert_non_null(child_on(sa, pairs[0][0], pairs[0][1]));
 	check_kernel(&w->f[0], sa->children);
-	assert_int_equal(logged(ENGINE_LOG_INFO, "MIF not negotiated with "
+	assert_int_equal(test_logged_at(ENGINE_LOG_INFO, "MIF not negotiated with "
 				"198.51.100.2: Child SAs on the IKE SA's "
 				"addresses"), 1);
-	assert_int_equal(logged(ENGINE_LOG_WARNING, ""), 0);
+	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, ""), 0);
 	world_free(w);
 }
 
@@ -612,7 +587,7 @@ static void fig2_local_off(void **state)
 	free(d.buf);
 	settle(w, 0);
 	assert_int_equal(n_children(only_sa(w, 0)), 1);
-	assert_int_equal(logged(ENGINE_LOG_INFO, "MIF not negotiated with "
+	assert_int_equal(test_logged_at(ENGINE_LOG_INFO, "MIF not negotiated with "
 				"198.51.100.2"), 1);
 	world_free(w);
 }
@@ -707,7 +682,7 @@ static void refused(struct world *w, const uint8_t *data, size_t len,
 	struct ikesa *b = only_sa(w, 1);
 	unsigned int kids = n_children(b), allocs = live_allocs(&w->f[1]);
 	unsigned int sas = live_sas(&w->f[1]), pols = live_pols(&w->f[1]);
-	unsigned int before = logged(ENGINE_LOG_WARNING, why);
+	unsigned int before = test_logged_at(ENGINE_LOG_WARNING, why);
 	struct answer a = ask(w, data, len, NULL);
 
 	assert_true(a.refused);
@@ -718,7 +693,7 @@ static void refused(struct world *w, const uint8_t *data, size_t len,
 	assert_int_equal(live_allocs(&w->f[1]), allocs);
 	assert_int_equal(live_sas(&w->f[1]), sas);
 	assert_int_equal(live_pols(&w->f[1]), pols);
-	assert_int_equal(logged(ENGINE_LOG_WARNING, why), before + 1);
+	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, why), before + 1);
 }
 
 static void responder_rules(void **state)
@@ -903,7 +878,7 @@ static void requester_refused(void **state)
 	assert_int_equal(n_children(only_sa(w, 0)), 1);
 	assert_int_equal(n_children(only_sa(w, 1)), 1);
 	assert_int_equal(live_allocs(&w->f[0]), allocs);
-	assert_int_equal(logged(ENGINE_LOG_WARNING, "refused: received "
+	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, "refused: received "
 				"MIF_UNACCEPTABLE_PATH"), 1);
 	world_free(w);
 }
@@ -955,11 +930,11 @@ static void echo_checked(void **state)
 	n = path_bytes(p.local_id, "192.0.2.11", p.remote_id, "198.51.100.22",
 		       buf);
 	assert_int_equal(answer_with(sa, c, buf, n), IKE_N_INVALID_SYNTAX);
-	assert_int_equal(logged(ENGINE_LOG_WARNING, "is not the one sent"), 1);
+	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, "is not the one sent"), 1);
 	assert_int_equal(answer_with(sa, c, buf, 7), IKE_N_INVALID_SYNTAX);
-	assert_int_equal(logged(ENGINE_LOG_WARNING, "malformed"), 1);
+	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, "malformed"), 1);
 	assert_int_equal(answer_with(sa, c, NULL, 0), IKE_N_INVALID_SYNTAX);
-	assert_int_equal(logged(ENGINE_LOG_WARNING, "its SPI is for "
+	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, "its SPI is for "
 				"192.0.2.11"), 1);
 	/* No echo for a child on our IKE SA address: on the IKE SA's pair. */
 	mif_path_auth_bind(sa, c);
