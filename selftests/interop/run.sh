@@ -106,20 +106,20 @@ else
 	[ -x "$dir/window.sh" ] && files+=("$dir/window.sh")
 	[ -x "$dir/mobike_resp.sh" ] && files+=("$dir/mobike_resp.sh")
 fi
-# Seconds per file, from "# FILE took N s" of a make check on a quiet
-# 2-core machine (two interop VMs: 1,850 and 1,854 s of files each), for
-# --list's order: refresh them when a file's time changes much
-# (mobike_resp: an estimate, from 507 s on a loaded machine).
+# Seconds per file, from "# FILE took N s" of tools/check's interop layer
+# on a quiet 2-core machine (two interop VMs of one vCPU each: 1,192 and
+# 1,189 s of files), for --list's order: refresh them when a file's time
+# changes much.
 declare -A took=(
-	[charon]=336 [fig8v6]=207 [mobike_resp]=200 [scope]=184 [faults]=177
-	[alternates]=170 [refuse]=150 [mifd]=147 [reconnect]=144
-	[del]=139 [drop]=107 [fig8]=103 [fig4]=101 [peer_dead]=100
-	[nat_mobike]=97 [scope_twice]=92 [frag]=88 [fig1]=88
-	[ike_rekey]=86 [fig7]=86 [child_up]=86 [fig2]=76 [window]=75
-	[forged]=70 [fig10]=64 [dn]=63 [families]=62 [nat]=59
-	[fig11]=58 [announce]=55 [trap]=54 [fig12]=48 [fig13]=44
-	[mobike]=43 [fig6]=42 [retry]=39 [fallback]=35 [children]=34
-	[vip]=29 [charon_vip]=28 [fig3]=23 [iface]=15
+	[charon]=234 [fig8v6]=151 [scope]=137 [reconnect]=130
+	[alternates]=115 [faults]=98 [mobike_resp]=96 [refuse]=84
+	[mifd]=80 [peer_dead]=74 [drop]=64 [frag]=59 [fig4]=59 [del]=59
+	[scope_twice]=52 [forged]=50 [nat_mobike]=49 [ike_rekey]=49
+	[child_up]=49 [fig8]=47 [trap]=46 [nat]=46 [fig10]=46 [fig2]=43
+	[fig7]=41 [fig1]=36 [families]=35 [announce]=35 [window]=30
+	[fig11]=29 [mobike]=27 [fig6]=24 [fig3]=24 [dn]=24 [fig12]=23
+	[fallback]=23 [charon_vip]=23 [children]=22 [retry]=21 [fig13]=20
+	[vip]=14 [iface]=13
 )
 if [ -n "$list" ]; then
 	for f in "${files[@]}"; do
