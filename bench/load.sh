@@ -31,11 +31,12 @@
 #
 # The storm: both daemons have child_lifetime = LIFE and ike_lifetime =
 # LIFE * 8 / 9, so that the initiator rekeys each IKE SA (at nine tenths
-# of ike_lifetime) when either peer rekeys its Child SAs (at eight tenths
-# of child_lifetime), and the two rows differ in one key:
+# of ike_lifetime) when it rekeys its Child SAs (at eight tenths of
+# child_lifetime; the responder's timers, at the end of ike_lifetime and
+# at nine tenths of child_lifetime, fire only for what is late), and the
+# two rows differ in one key:
 #   storm   rekey_jitter = no: every SA rekeys at exactly that point, as
-#           many at once as were set up at once (and each Child SA's two
-#           rekeys cross: both peers have the same lifetime)
+#           many at once as were set up at once
 #   spread  rekey_jitter = yes (the default): the same rekeys, each Child
 #           SA's at a random point between seven and eight tenths
 # Then the script waits until both daemons count N+1 IKE rekeys and
@@ -62,9 +63,10 @@
 #   make && make -C bench
 #   tools/vm/run -k debian -m 8192 -t 3600 -- bench/load.sh 100 10
 # Environment: LOAD_MODES ("storm spread": the rows), W, SAMPLE, LIFE,
-# MIF_BENCH_WINDOW, MIF_BENCH_TIMEOUT; LOAD_LOG_LEVEL (notice); LOAD_LOGS=DIR keeps both daemons'
-# logs there (MODE-i.log, MODE-r.log; in the VM, tools/vm/run -s DIR
-# shares DIR as /run/mif-share).
+# MIF_BENCH_WINDOW, MIF_BENCH_TIMEOUT; LOAD_LOG_LEVEL (notice), the
+# daemons' log_level; LOAD_LOGS=DIR keeps both daemons' logs there
+# (MODE-i.log, MODE-r.log; in the VM, tools/vm/run -s DIR shares DIR as
+# /run/mif-share).
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/../selftests/lib.sh"
 source "$here/../selftests/interop/lib.sh"	# mifd_*; sets an EXIT trap
