@@ -961,8 +961,8 @@ struct ip_addr test_ip(const char *s)
 	return a;
 }
 
-void test_iface_up(struct engine *e, int ifindex, const char *name,
-		   const char *a)
+void test_iface(struct engine *e, int ifindex, const char *name, bool up,
+		const char *a)
 {
 	struct iface ifc;
 	struct ip_addr x = test_ip(a);
@@ -970,7 +970,13 @@ void test_iface_up(struct engine *e, int ifindex, const char *name,
 	memset(&ifc, 0, sizeof(ifc));
 	snprintf(ifc.name, sizeof(ifc.name), "%s", name);
 	ifc.ifindex = ifindex;
-	ifc.up = true;
+	ifc.up = up;
 	assert_int_equal(engine_iface_update(e, &ifc), 0);
 	assert_int_equal(engine_iface_addr(e, ifindex, &x, true), 0);
+}
+
+void test_iface_up(struct engine *e, int ifindex, const char *name,
+		   const char *a)
+{
+	test_iface(e, ifindex, name, true, a);
 }

@@ -155,7 +155,10 @@ unsigned int test_logged_at(int level, const char *s);
 void test_log_reset(void);
 /* s parsed as an address (the test fails on a bad one). */
 struct ip_addr test_ip(const char *s);
-/* Interface ifindex called name, up, with address a, told to e. */
+/* Interface ifindex called name, up or down, with address a, told to e. */
+void test_iface(struct engine *e, int ifindex, const char *name, bool up,
+		const char *a);
+/* The same, up. */
 void test_iface_up(struct engine *e, int ifindex, const char *name,
 		   const char *a);
 

@@ -41,20 +41,6 @@ static bool same(const struct ip_addr *a, const char *s)
 
 #define assert_addr(a, s)	assert_true(same((a), (s)))
 
-static void iface(struct engine *e, int ifindex, const char *name, bool up,
-		  const char *a)
-{
-	struct iface ifc;
-	struct ip_addr addr = ip(a);
-
-	memset(&ifc, 0, sizeof(ifc));
-	snprintf(ifc.name, sizeof(ifc.name), "%s", name);
-	ifc.ifindex = ifindex;
-	ifc.up = up;
-	assert_int_equal(engine_iface_update(e, &ifc), 0);
-	assert_int_equal(engine_iface_addr(e, ifindex, &addr, true), 0);
-}
-
 static void addr(struct engine *e, int ifindex, const char *a, bool add)
 {
 	struct ip_addr x = ip(a);
@@ -106,13 +92,13 @@ static struct world *world_new(bool module, bool failback)
 	pattern(&w->c[1], "eth*", 128);
 	assert_int_equal(engine_add_conn(&w->e[0], &w->c[0]), 0);
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
-	iface(&w->e[0], 2, "eth0", true, "192.0.2.1");
-	iface(&w->e[0], 3, "wlan0", true, "203.0.113.5");
-	iface(&w->e[0], 4, "eth1", true, "192.0.2.9");
-	iface(&w->e[0], 5, "lte0", true, "192.0.2.17");
-	iface(&w->e[1], 7, "eth0", true, "198.51.100.2");
-	iface(&w->e[1], 8, "eth1", true, "198.51.100.3");
-	iface(&w->e[1], 9, "eth2", true, "198.51.100.4");
+	test_iface(&w->e[0], 2, "eth0", true, "192.0.2.1");
+	test_iface(&w->e[0], 3, "wlan0", true, "203.0.113.5");
+	test_iface(&w->e[0], 4, "eth1", true, "192.0.2.9");
+	test_iface(&w->e[0], 5, "lte0", true, "192.0.2.17");
+	test_iface(&w->e[1], 7, "eth0", true, "198.51.100.2");
+	test_iface(&w->e[1], 8, "eth1", true, "198.51.100.3");
+	test_iface(&w->e[1], 9, "eth2", true, "198.51.100.4");
 	return w;
 }
 
@@ -286,7 +272,7 @@ static void receive_checks(void **state)
 	 * B names an address it has not announced (as a peer could: its
 	 * own list says so here): A refuses, keeps its list, and B hears.
 	 */
-	iface(&w->e[1], 10, "eth3", true, "198.51.100.5");
+	test_iface(&w->e[1], 10, "eth3", true, "198.51.100.5");
 	/* Each announcement replaces the list: the one sent last. */
 	f = &b->mif->ours->iface[0];
 	memcpy(f->addr4[f->n4++], ip("198.51.100.5").bytes, 4);

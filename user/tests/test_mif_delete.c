@@ -124,20 +124,6 @@ static void codec(void **state)
 
 /* Two engines. */
 
-static void iface(struct engine *e, int ifindex, const char *name,
-		  const char *a)
-{
-	struct iface ifc;
-	struct ip_addr addr = ip(a);
-
-	memset(&ifc, 0, sizeof(ifc));
-	snprintf(ifc.name, sizeof(ifc.name), "%s", name);
-	ifc.ifindex = ifindex;
-	ifc.up = true;
-	assert_int_equal(engine_iface_update(e, &ifc), 0);
-	assert_int_equal(engine_iface_addr(e, ifindex, &addr, true), 0);
-}
-
 static void pattern(struct conn *c, const char *p, int prio)
 {
 	snprintf(c->ifaces[c->n_ifaces].pattern, IFACE_NAME_MAX, "%s", p);
@@ -186,7 +172,7 @@ static struct world *world_make(bool mif_b, enum kernel_mode m,
 		engine_set_log(&w->e[i], &log);
 		for (int k = 0; k < 3; k++) {
 			pattern(&w->c[i], names[k], 200 - 50 * k);
-			iface(&w->e[i], 2 + 10 * i + k, names[k],
+			test_iface_up(&w->e[i], 2 + 10 * i + k, names[k],
 			      pairs[k][i]);
 		}
 	}

@@ -29,20 +29,6 @@ static struct ip_addr ip(const char *s)
 	return a;
 }
 
-static void iface(struct engine *e, int ifindex, const char *name, bool up,
-		  const char *a)
-{
-	struct iface ifc;
-	struct ip_addr addr = ip(a);
-
-	memset(&ifc, 0, sizeof(ifc));
-	snprintf(ifc.name, sizeof(ifc.name), "%s", name);
-	ifc.ifindex = ifindex;
-	ifc.up = up;
-	assert_int_equal(engine_iface_update(e, &ifc), 0);
-	assert_int_equal(engine_iface_addr(e, ifindex, &addr, true), 0);
-}
-
 static void pattern(struct conn *c, const char *p, int prio)
 {
 	snprintf(c->ifaces[c->n_ifaces].pattern, IFACE_NAME_MAX, "%s", p);
@@ -88,11 +74,11 @@ static struct world *world_new(bool module)
 	pattern(&w->c[1], "eth*", 128);
 	assert_int_equal(engine_add_conn(&w->e[0], &w->c[0]), 0);
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
-	iface(&w->e[0], 2, "eth0", true, "192.0.2.1");
-	iface(&w->e[0], 3, "wlan0", true, "203.0.113.5");
-	iface(&w->e[0], 4, "eth1", true, "192.0.2.9");
-	iface(&w->e[0], 5, "lte0", true, "192.0.2.17");
-	iface(&w->e[1], 7, "eth0", true, "198.51.100.2");
+	test_iface(&w->e[0], 2, "eth0", true, "192.0.2.1");
+	test_iface(&w->e[0], 3, "wlan0", true, "203.0.113.5");
+	test_iface(&w->e[0], 4, "eth1", true, "192.0.2.9");
+	test_iface(&w->e[0], 5, "lte0", true, "192.0.2.17");
+	test_iface(&w->e[1], 7, "eth0", true, "198.51.100.2");
 	return w;
 }
 
