@@ -49,8 +49,15 @@ SI=$TOPO_SG_INNER
 # ---- 1. Tunnel, AES-GCM-16 (128), inbound SPIs from alloc_spi, over eu1.
 e1=$(topo_eu_outer 1) s1=$(topo_sg_outer 1) i1=$(topo_eu_inner 1)
 gk1=$(hexkey 0x11 20) gk2=$(hexkey 0x12 20)
-# Each side allocates its inbound SPI and installs that SA in one run (the
-# backend replaces the larval state with UPDSA).
+# Each side allocates its inbound SPI and installs that SA in one run. The
+# SPI is mifd's own choice: nothing is in the kernel before the SA (no larval
+# state, which XFRM_MSG_ALLOCSPI would leave).
+out=$(prog "$EU" alloc-spi "$s1" "$e1" 1)
+check "alloc-spi alone adds no state" test -n "$out" -a "$(nstates "$EU")" = 0
+check "a given-out SPI never added: its delete succeeds" \
+	prog "$EU" alloc-spi "$s1" "$e1" 1 , del-sa dst="$e1" spi=@
+check_fails "an SPI not ours and not in the kernel: its delete fails" \
+	prog "$EU" del-sa dst="$e1" spi=0x1234
 out=$(prog "$EU" alloc-spi "$s1" "$e1" 1 , add-sa src="$s1" dst="$e1" spi=@ reqid=1 \
 	encr=gcm128 key="$gk1")
 check "gcm: EU alloc-spi + add-sa inbound" test -n "$out"
@@ -76,7 +83,7 @@ ip -n "$SG" route replace "$i1/32" dev sg1
 check "gcm: EU inbound SA as asked" has "aead rfc4106(gcm(aes)) $gk1 128" state "$EU" "$spi_eu_in"
 check "gcm: EU inbound SA tunnel, reqid 1" has "proto esp spi $spi_eu_in reqid 1 mode tunnel" state "$EU" "$spi_eu_in"
 check "gcm: EU inbound SA addresses" has "src $s1 dst $e1" state "$EU" "$spi_eu_in"
-check "gcm: larval state replaced, not doubled" test "$(state "$EU" "$spi_eu_in" | grep -c '^src')" = 1
+check "gcm: inbound SA once" test "$(state "$EU" "$spi_eu_in" | grep -c '^src')" = 1
 check "gcm: EU outbound SA as asked" has "aead rfc4106(gcm(aes)) $gk2 128" state "$EU" "$spi_sg_in"
 check "gcm: SG SAs mirror EU's" test "$(state "$SG" "$spi_sg_in" | grep aead)$(state "$SG" "$spi_eu_in" | grep aead)" = \
 	"$(state "$EU" "$spi_sg_in" | grep aead)$(state "$EU" "$spi_eu_in" | grep aead)"

@@ -298,7 +298,7 @@ recovered() {
 
 # After "ike down", EU keeps exactly the SAs of before the crash (no
 # policy); mifd's reqid range deleted by hand takes the Child SA's. (An
-# SPI the add had reserved, a larval SA, goes by itself in 30 s.)
+# SPI the add had given out leaves nothing in the kernel: no larval SA.)
 leftovers() {
 	local s
 	down_clean_sg || return 1

@@ -201,7 +201,10 @@ struct backend {
  * the kernel's message of the last failure (xfrm_backend_error()).
  */
 struct backend_ops {
-	/* Reserve an inbound SPI for dst/src, as XFRM_MSG_ALLOCSPI. */
+	/*
+	 * An inbound SPI for dst/src, unused and held for the caller until
+	 * add_sa adds it or del_sa releases it (backend/spi.h).
+	 */
 	int (*alloc_spi)(struct backend *b, const struct ip_addr *src,
 			 const struct ip_addr *dst, uint32_t reqid,
 			 uint32_t *spi);

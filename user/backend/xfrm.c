@@ -8,8 +8,9 @@
  * XFRMA_IF_ID, XFRMA_REPLAY_ESN_VAL, and the algorithm attributes. Keys
  * go only into the nl_msg (never into a libnl object, which would free
  * them without wiping), and every request buffer is wiped before it is
- * freed. XFRM_MSG_ALLOCSPI and XFRM_MSG_GETAE have no libnl-xfrm
- * builder that fits and are built the same way.
+ * freed. XFRM_MSG_GETAE has no libnl-xfrm builder that fits and is
+ * built the same way. Inbound SPIs are mifd's own choice (spi.h), not
+ * XFRM_MSG_ALLOCSPI's.
  *
  * The socket sets NETLINK_CAP_ACK, so error replies do not echo a request
  * (and its keys) back into libnl's receive buffer. Counters are read with
@@ -39,6 +40,7 @@
 #include "extack.h"
 #include "ike/constants.h"
 #include "backend/module.h"
+#include "backend/spi.h"
 #include "backend/xfrm.h"
 #include "backend/xfrm_acquire.h"
 #include "backend/xfrm_iface.h"
@@ -63,19 +65,6 @@
 /* Without ESN, replay windows up to this fit struct xfrm_usersa_info. */
 #define XFRM_LEGACY_WINDOW	32
 
-/*
- * An SPI from alloc_spi whose larval state add_sa must replace (UPDSA).
- * The kernel drops a larval state after net.core.xfrm_acq_expires (30 s
- * by default); entries older than LARVAL_TTL are forgotten.
- */
-struct larval {
-	struct ip_addr dst;
-	uint32_t spi;
-	time_t since;
-};
-
-#define LARVAL_TTL	600	/* seconds */
-
 struct xfrm_priv {
 	struct nl_sock *sk;
 	char err[256];
@@ -84,8 +73,7 @@ struct xfrm_priv {
 	struct mifnl events;	/* the module's events group; sk NULL: none */
 	struct nl_sock *acquire;	/* XFRM's acquires; NULL: none */
 	int epfd;		/* both event sockets, for event_fd; -1: none */
-	struct larval *larval;
-	size_t nlarval, larval_cap;
+	struct spi_set spis;	/* inbound SPIs given out, not yet added */
 };
 
 static struct xfrm_priv *priv_of(const struct backend *b)
@@ -263,118 +251,6 @@ static int put_mark(struct nl_msg *msg, uint32_t mark, uint32_t mask)
 	if (!mark && !mask)
 		return 0;
 	return nla_put(msg, XFRMA_MARK, sizeof(m), &m);
-}
-
-/* ---- Larval SPIs ------------------------------------------------------- */
-
-static time_t now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
-
-static int larval_add(struct xfrm_priv *p, const struct ip_addr *dst,
-		      uint32_t spi)
-{
-	time_t t = now();
-
-	for (size_t i = 0; i < p->nlarval;) {
-		if (t - p->larval[i].since > LARVAL_TTL)
-			p->larval[i] = p->larval[--p->nlarval];
-		else
-			i++;
-	}
-	if (p->nlarval == p->larval_cap) {
-		size_t cap = p->larval_cap ? p->larval_cap * 2 : 16;
-		struct larval *l = realloc(p->larval, cap * sizeof(*l));
-
-		if (!l)
-			return -ENOMEM;
-		p->larval = l;
-		p->larval_cap = cap;
-	}
-	p->larval[p->nlarval].dst = *dst;
-	p->larval[p->nlarval].spi = spi;
-	p->larval[p->nlarval].since = t;
-	p->nlarval++;
-	return 0;
-}
-
-/* Forget (dst, spi) if @forget; true if it was there. */
-static bool larval_find(struct xfrm_priv *p, const struct ip_addr *dst,
-			uint32_t spi, bool forget)
-{
-	for (size_t i = 0; i < p->nlarval; i++) {
-		if (p->larval[i].spi == spi &&
-		    ip_addr_equal(&p->larval[i].dst, dst)) {
-			if (forget)
-				p->larval[i] = p->larval[--p->nlarval];
-			return true;
-		}
-	}
-	return false;
-}
-
-/* ---- alloc_spi --------------------------------------------------------- */
-
-static int parse_allocspi(struct nlmsghdr *nlh, void *arg)
-{
-	struct xfrm_usersa_info *info;
-
-	if (nlh->nlmsg_type != XFRM_MSG_NEWSA ||
-	    !nlmsg_valid_hdr(nlh, sizeof(*info)))
-		return -EBADMSG;
-	info = nlmsg_data(nlh);
-	*(uint32_t *)arg = ntohl(info->id.spi);
-	return 0;
-}
-
-static int xfrm_alloc_spi(struct backend *b, const struct ip_addr *src,
-			  const struct ip_addr *dst, uint32_t reqid,
-			  uint32_t *spi)
-{
-	struct xfrm_priv *p = priv_of(b);
-	struct xfrm_userspi_info req;
-	struct nl_msg *msg;
-	uint32_t got = 0;
-	int err;
-
-	p->err[0] = '\0';
-	if (!family_ok(dst->family) || src->family != dst->family) {
-		set_err(p, "SPI for an unset or mixed address family");
-		return -EINVAL;
-	}
-	memset(&req, 0, sizeof(req));
-	xfrm_addr_of(&req.info.id.daddr, dst);
-	xfrm_addr_of(&req.info.saddr, src);
-	req.info.id.proto = IPPROTO_ESP;
-	req.info.family = (uint16_t)dst->family;
-	req.info.reqid = reqid;
-	req.info.mode = XFRM_MODE_TUNNEL;
-	req.min = XFRM_SPI_MIN;
-	req.max = XFRM_SPI_MAX;
-
-	msg = nlmsg_alloc_simple(XFRM_MSG_ALLOCSPI, 0);
-	if (!msg)
-		return -ENOMEM;
-	if (nlmsg_append(msg, &req, sizeof(req), NLMSG_ALIGNTO) < 0) {
-		nlreq_msg_free(msg);
-		return -EMSGSIZE;
-	}
-	err = request(p, msg, parse_allocspi, &got);
-	if (err)
-		return err;
-	if (!got) {
-		set_err(p, "no SPI in the kernel's reply");
-		return -EBADMSG;
-	}
-	err = larval_add(p, dst, got);
-	if (err)
-		return err;
-	*spi = got;
-	return 0;
 }
 
 /* ---- add_sa ------------------------------------------------------------ */
@@ -592,19 +468,13 @@ static int xfrm_add_sa(struct backend *b, const struct kernel_sa *sa)
 		set_err(p, "SA without an SPI or with a bad selector");
 		return -EINVAL;
 	}
-	/* An SPI of ours: replace the larval state the kernel holds for it. */
-	if (larval_find(p, &sa->dst, sa->spi, false)) {
-		err = send_sa(p, sa, XFRM_MSG_UPDSA);
-		if (err != -ESRCH) {
-			if (!err)
-				larval_find(p, &sa->dst, sa->spi, true);
-			return err;
-		}
-		/* The larval state expired: add anew. */
-		larval_find(p, &sa->dst, sa->spi, true);
-		p->err[0] = '\0';
-	}
-	return send_sa(p, sa, XFRM_MSG_NEWSA);
+	err = send_sa(p, sa, XFRM_MSG_NEWSA);
+	if (!err)
+		spi_set_del(&p->spis, sa->spi);	/* ours now, if it was */
+	else if (err == -EEXIST && spi_set_has(&p->spis, sa->spi))
+		set_err(p, "an SA of this SPI and destination was added since "
+			"the SPI was chosen, by another than mifd");
+	return err;
 }
 
 /*
@@ -639,12 +509,13 @@ static int xfrm_del_sa(struct backend *b, const struct ip_addr *dst,
 	struct xfrmnl_sa *o;
 	struct nl_addr *d;
 	struct nl_msg *msg = NULL;
+	bool reserved;
 	int err;
 
 	p->err[0] = '\0';
 	if (!family_ok(dst->family))
 		return -EINVAL;
-	larval_find(p, dst, spi, true);
+	reserved = spi_set_del(&p->spis, spi);
 	o = xfrmnl_sa_alloc();
 	d = nl_addr_of(dst, dst->family);
 	if (!o || !d) {
@@ -658,6 +529,11 @@ static int xfrm_del_sa(struct backend *b, const struct ip_addr *dst,
 		xfrmnl_sa_set_mark(o, mark, mark_mask(mark, mask));
 	err = xfrmnl_sa_build_delete_request(o, 0, &msg);
 	err = err < 0 ? nlreq_errno(err) : request(p, msg, NULL, NULL);
+	/* An SPI given out for an SA never added: nothing to delete. */
+	if (err == -ESRCH && reserved) {
+		err = 0;
+		p->err[0] = '\0';
+	}
 out:
 	if (d)
 		nl_addr_put(d);
@@ -712,6 +588,62 @@ static int xfrm_sa_stats(struct backend *b, const struct ip_addr *dst,
 		return -EMSGSIZE;
 	}
 	return request(p, msg, parse_ae, st);
+}
+
+/* ---- alloc_spi --------------------------------------------------------- */
+
+static time_t now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* Tries before giving up: with 10^6 SAs, all 8 taken is one in 10^25. */
+#define SPI_TRIES	8
+
+/*
+ * A random SPI that no SA to dst has, and that no other negotiation of
+ * ours holds (spi.h). The kernel is asked with XFRM_MSG_GETAE, a lookup
+ * by hash that, unlike GETSA, answers without the SA's keys.
+ */
+static int xfrm_alloc_spi(struct backend *b, const struct ip_addr *src,
+			  const struct ip_addr *dst, uint32_t reqid,
+			  uint32_t *spi)
+{
+	struct xfrm_priv *p = priv_of(b);
+	struct kernel_sa_stats st;
+	int err;
+
+	p->err[0] = '\0';
+	if (!family_ok(dst->family) || src->family != dst->family) {
+		set_err(p, "SPI for an unset or mixed address family");
+		return -EINVAL;
+	}
+	for (int i = 0; i < SPI_TRIES; i++) {
+		uint32_t v = spi_random(XFRM_SPI_MIN, XFRM_SPI_MAX);
+
+		if (!v) {
+			set_err(p, "no random bytes for an SPI");
+			return -EIO;
+		}
+		if (spi_set_has(&p->spis, v))
+			continue;
+		err = xfrm_sa_stats(b, dst, v, 0, 0, &st);
+		if (!err)
+			continue;	/* taken */
+		if (err != -ESRCH)
+			return err;
+		p->err[0] = '\0';
+		err = spi_set_add(&p->spis, v, now());
+		if (err)
+			return err;
+		*spi = v;
+		return 0;
+	}
+	set_err(p, "no free SPI found");
+	return -EAGAIN;
 }
 
 /* ---- Policies ---------------------------------------------------------- */
@@ -902,8 +834,14 @@ static int xfrm_clone_addr(struct backend *b, const struct kernel_clone *c,
 	struct xfrm_priv *p = priv_of(b);
 
 	p->err[0] = '\0';
-	if (p->has_module)
-		return module_err(p, module_clone(&p->mod, c, s, r));
+	if (p->has_module) {
+		int err = module_err(p, module_clone(&p->mod, c, s, r));
+
+		/* The copies' SPIs were given out for them: added now. */
+		for (unsigned int i = 0; !err && i < c->n_sas; i++)
+			spi_set_del(&p->spis, c->sas[i].new_spi);
+		return err;
+	}
 	set_err(p, "cloning needs the xfrm_mif module");
 	return -EOPNOTSUPP;
 }
@@ -974,7 +912,7 @@ static void xfrm_destroy(struct backend *b)
 	xfrm_acquire_close(p->acquire);
 	if (p->epfd >= 0)
 		close(p->epfd);
-	free(p->larval);
+	spi_set_free(&p->spis);
 	free(p);
 	b->priv = NULL;
 	b->ops = NULL;
