@@ -247,24 +247,6 @@ kernel_counts() {	# kernel_counts NS: "SAs policies"
 	echo "$(ip -n "$1" xfrm state | grep -c '^src ') $(ip -n "$1" xfrm policy | grep -c '^src ')"
 }
 
-# perf_begin NAME, perf_end: a profile of what runs between them (see
-# MIF_BENCH_PERF above); nothing without MIF_BENCH_PERF.
-perf_pid=
-perf_begin() {
-	[ -n "${MIF_BENCH_PERF:-}" ] || return 0
-	mkdir -p "$MIF_BENCH_PERF" && cp /proc/kallsyms "$MIF_BENCH_PERF/kallsyms"
-	perf record -q -a -F 199 -e cpu-clock -o "$MIF_BENCH_PERF/$1-r$round.data" \
-		>/dev/null 2>&1 &
-	perf_pid=$!
-	sleep 2	# perf's own start-up, before the clock runs
-}
-perf_end() {
-	[ -n "$perf_pid" ] || return 0
-	kill -INT "$perf_pid" 2>/dev/null
-	wait "$perf_pid" 2>/dev/null
-	perf_pid=
-}
-
 declare -A res_s res_q res_mi res_mr med_s med_i med_r
 
 # result METHOD N SECONDS MEM_I0 MEM_I1 MEM_R0 MEM_R1 REQ_SECONDS (of the
@@ -369,7 +351,7 @@ run_mifd() {
 	fi
 	sleep 1
 	i0=$(pss "$pi") r0=$(pss "$pr")
-	perf_begin "mifd-$auth-$n"
+	perf_begin "mifd-$auth-$n-r$round"
 	out=$(ip netns exec "$NI" "$UP" mifd "$si" b 1 "$n" "$limit" "$window")
 	perf_end
 	echo "# mifd $auth: $out" >&2
@@ -474,7 +456,7 @@ run_charon() {
 	fi
 	sleep 1
 	i0=$(pss "$pi") r0=$(pss "$pr")
-	perf_begin "charon-$auth-$n"
+	perf_begin "charon-$auth-$n-r$round"
 	out=$(ip netns exec "$NI" "$UP" vici "$di/charon.vici" b 1 "$n" "$limit" "$window")
 	perf_end
 	echo "# charon $auth: $out" >&2

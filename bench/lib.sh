@@ -226,3 +226,24 @@ ike_counters_read() {
 		 .IKE_SA_INIT.p, .IKE_AUTH.p, .CREATE_CHILD_SA.p,
 		 .INFORMATIONAL.p, .other.p] | map(tostring) | join(" ")'
 }
+
+# perf_begin NAME, perf_end: a system-wide profile of what runs between
+# them, in $MIF_BENCH_PERF/NAME.data (perf record -a, 199 Hz, cpu-clock),
+# with the guest's /proc/kallsyms as $MIF_BENCH_PERF/kallsyms, for perf
+# report on the host (perf report -i FILE --kallsyms DIR/kallsyms --sort
+# comm,dso,sym); nothing without MIF_BENCH_PERF.
+perf_pid=
+perf_begin() {
+	[ -n "${MIF_BENCH_PERF:-}" ] || return 0
+	mkdir -p "$MIF_BENCH_PERF" && cp /proc/kallsyms "$MIF_BENCH_PERF/kallsyms"
+	perf record -q -a -F 199 -e cpu-clock -o "$MIF_BENCH_PERF/$1.data" \
+		>/dev/null 2>&1 &
+	perf_pid=$!
+	sleep 2	# perf's own start-up, before the clock runs
+}
+perf_end() {
+	[ -n "$perf_pid" ] || return 0
+	kill -INT "$perf_pid" 2>/dev/null
+	wait "$perf_pid" 2>/dev/null
+	perf_pid=
+}

@@ -63,7 +63,8 @@
 #   make && make -C bench
 #   tools/vm/run -k debian -m 8192 -t 3600 -- bench/load.sh 100 10
 # Environment: LOAD_MODES ("storm spread": the rows), W, SAMPLE, LIFE,
-# MIF_BENCH_WINDOW, MIF_BENCH_TIMEOUT; LOAD_LOG_LEVEL (notice), the
+# MIF_BENCH_WINDOW, MIF_BENCH_TIMEOUT; MIF_BENCH_PERF=DIR, a profile of
+# each storm in DIR (bench/lib.sh's perf_begin); LOAD_LOG_LEVEL (notice), the
 # daemons' log_level; LOAD_LOGS=DIR keeps both daemons' logs there
 # (MODE-i.log, MODE-r.log; in the VM, tools/vm/run -s DIR shares DIR as
 # /run/mif-share).
@@ -334,6 +335,7 @@ run() {
 		if [ -z "$storm0" ] && [ $((ia[4] + ia[5] - ib[4] - ib[5])) -gt 0 ]; then
 			storm0=$(now)
 			cpu_i=$(cpu_ns "$pi") cpu_r=$(cpu_ns "$pr")
+			perf_begin "storm-$mode-$n"
 		fi
 		if [ $((ia[4] - ib[4])) -ge "$ike_n" ] && [ $((ia[5] - ib[5])) -ge "$child_n" ] &&
 			[ $((ra[4] - rb[4])) -ge "$ike_n" ] && [ $((ra[5] - rb[5])) -ge "$child_n" ]; then
@@ -346,6 +348,7 @@ run() {
 		fi
 		sleep 1
 	done
+	perf_end
 	cpu_i=$(awk -v a="$cpu_i" -v b="$(cpu_ns "$pi")" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
 	cpu_r=$(awk -v a="$cpu_r" -v b="$(cpu_ns "$pr")" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
 	kill "${bg[-1]}" 2>/dev/null
