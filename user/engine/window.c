@@ -76,10 +76,27 @@ unsigned int window_peer(const struct ikesa *sa)
 	return sa->peer_window ? sa->peer_window : 1;
 }
 
+/* The lowest message ID of our requests in flight (sa->req is one). */
+static uint32_t lowest(const struct ikesa *sa)
+{
+	uint32_t low = sa->req.msg_id;
+
+	for (unsigned int i = 0; i < sa->n_parked; i++)
+		if (sa->parked[i].msg_id < low)
+			low = sa->parked[i].msg_id;
+	return low;
+}
+
 bool window_room(const struct ikesa *sa)
 {
+	/*
+	 * Request X waits for the answers to all up to X - W (§2.3): the
+	 * window is of message IDs, not of requests in flight. One lost
+	 * holds the others back until it is answered.
+	 */
 	return !sa->req.active ||
-	       (sa->req.parallel && sa->n_parked + 1 < window_peer(sa));
+	       (sa->req.parallel && sa->req_next - lowest(sa) <
+					    window_peer(sa));
 }
 
 int window_open(struct ikesa *sa)
