@@ -10,16 +10,33 @@
  * W = 1 it is the one cached response of sa->resp_buf, as before.
  *
  * The peer's, as initiator: its SET_WINDOW_SIZE, in any exchange,
- * clamped to ENGINE_WINDOW_MAX (0 or malformed: ignored, logged). Only
- * requests for new Child SAs (children.h: the initiator's next ones
- * and sa->want) go side by side, up to that many; every other request
- * waits until none is in flight, and while it is in flight nothing
- * else goes. So sa->req is always a request in flight, if there is
- * one, and the exchanges that read it are unchanged: the other new
- * Child SAs' requests wait in sa->parked, each with its own message,
- * retransmissions and state; a response brings its own request into
- * sa->req (window_match()) for its handler, and ikesa_request_done()
- * brings a parked one back.
+ * clamped to ENGINE_WINDOW_MAX (0 or malformed: ignored, logged). The
+ * Child SAs' requests go side by side: new ones (children.h: the
+ * initiator's next ones and sa->want), rekeys (engine.c's timers or
+ * engine_rekey_child()) and Deletes (informational.c), the Delete of
+ * the SA a rekey replaced among them. Request X goes only once the
+ * answers up to X - W are in (§2.3): one unanswered holds the window
+ * back, however many behind it were answered. Every other request waits
+ * until none is in flight, and while it is in flight nothing else goes.
+ * So sa->req is always a request in flight, if there is one, and the
+ * exchanges that read it are unchanged: the others wait in sa->parked,
+ * each with its own message, retransmissions and state; a response
+ * brings its own request into sa->req (window_match()) for its handler,
+ * and ikesa_request_done() brings a parked one back. What looks for a
+ * request of its own among those in flight looks at all of them
+ * (request_get_nth()): a rekey of the peer's that crosses ours of the
+ * same Child SA (§2.8.1) finds ours wherever it waits, and so does the
+ * peer's Delete. A rekey's Delete that finds no room is owed
+ * (childsa's delete_owed), the old SA kept meanwhile; those owed go
+ * together, in one Delete payload, as soon as there is room.
+ *
+ * With W = 1 (a peer that sends no SET_WINDOW_SIZE) all this is one
+ * request at a time: a rekey, then the Delete of the SA it replaced,
+ * then the next rekey.
+ *
+ * An IKE SA made by a rekey starts with windows of 1 both ways (§2.3:
+ * the window is one until the initial exchanges complete; SET_WINDOW_SIZE
+ * is not carried over).
  */
 #ifndef MIF_ENGINE_WINDOW_H
 #define MIF_ENGINE_WINDOW_H
@@ -60,10 +77,10 @@ void window_heard(struct ikesa *sa, const struct ike_chain *ch);
 
 /* The peer's window: 1..ENGINE_WINDOW_MAX. */
 unsigned int window_peer(const struct ikesa *sa);
-/* Whether a request for a new Child SA may go out now. */
+/* Whether a Child SA's request (new, rekey, Delete) may go out now. */
 bool window_room(const struct ikesa *sa);
 /*
- * Make way in sa->req for a new Child SA's request (window_room() said
+ * Make way in sa->req for a Child SA's request (window_room() said
  * yes): the one there waits in sa->parked. 0 or -ENOMEM.
  */
 int window_open(struct ikesa *sa);

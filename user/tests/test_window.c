@@ -3,9 +3,9 @@
  * Message-ID windows above 1 (engine/window.h, RFC 7296 §2.3), with two
  * engines in memory: new Child SAs side by side up to the peer's
  * SET_WINDOW_SIZE, responses in any order, a lost request retransmitted
- * alone and holding the window back, a duplicate answered from the cache, other exchanges waiting
- * for the window to empty, a peer without the notify, and a malformed
- * notify.
+ * alone and holding the window back, a duplicate answered from the
+ * cache, other exchanges than Child SAs' waiting for the window to
+ * empty, a peer without the notify, and a malformed notify.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -303,7 +303,10 @@ static void test_verdicts(void **state)
 	world_free(w);
 }
 
-/* A rekey, a delete, a DPD wait until no new Child SA is in flight. */
+/*
+ * A delete and a DPD wait until no new Child SA is in flight; a rekey
+ * joins them (test_window_rekey.c has more of rekeys).
+ */
 static void test_others_wait(void **state)
 {
 	struct kids k;
@@ -316,17 +319,27 @@ static void test_others_wait(void **state)
 	c = sa->children;
 	assert_non_null(c);
 	assert_true(in_flight(sa) > 1);
-	assert_int_equal(engine_rekey_child(&w->e[0], sa, c, 1), -EBUSY);
 	assert_int_equal(engine_delete_child(&w->e[0], sa, c, 1), -EBUSY);
 	assert_int_equal(engine_dpd(&w->e[0], sa, 1), -EBUSY);
+	/* A full window takes no rekey either. */
+	assert_false(window_room(sa));
+	assert_int_equal(engine_rekey_child(&w->e[0], sa, c, 1), -EBUSY);
 	run(w, sa, 1);
 	assert_int_equal(n_children(sa), N_KIDS);
-	/* Empty: the rekey goes, alone, and nothing joins it. */
-	assert_int_equal(engine_rekey_child(&w->e[0], sa, c, 2), 0);
+	/* A DPD goes alone, and nothing joins it. */
+	assert_int_equal(engine_dpd(&w->e[0], sa, 2), 0);
 	assert_false(window_room(sa));
-	assert_int_equal(in_flight(sa), 1);
+	assert_int_equal(engine_rekey_child(&w->e[0], sa, c, 2), -EBUSY);
 	run(w, sa, 2);
+	/* A rekey, and another beside it. */
+	assert_int_equal(engine_rekey_child(&w->e[0], sa, c, 3), 0);
+	assert_true(window_room(sa));
+	assert_int_equal(engine_rekey_child(&w->e[0], sa, c == sa->children ?
+					    c->next : sa->children, 3), 0);
+	assert_int_equal(in_flight(sa), 2);
+	run(w, sa, 3);
 	assert_int_equal(n_children(sa), N_KIDS);
+	assert_int_equal(n_children(only_sa(w, 1)), N_KIDS);
 	world_free(w);
 }
 
