@@ -34,9 +34,13 @@
  * request at a time: a rekey, then the Delete of the SA it replaced,
  * then the next rekey.
  *
- * An IKE SA made by a rekey starts with windows of 1 both ways (§2.3:
- * the window is one until the initial exchanges complete; SET_WINDOW_SIZE
- * is not carried over).
+ * An IKE SA made by a rekey has no initial exchanges, and RFC 7296 says
+ * nothing of its window: nothing tells that the peer keeps for it the
+ * responses it kept for the old one. So nothing is carried over: each
+ * side offers its window anew, SET_WINDOW_SIZE in the rekey's
+ * CREATE_CHILD_SA request or response (the notify is allowed in any
+ * exchange, and a status notify not understood is ignored), and the new
+ * IKE SA takes what the peer offered there, else 1 (window_rekeyed()).
  */
 #ifndef MIF_ENGINE_WINDOW_H
 #define MIF_ENGINE_WINDOW_H
@@ -60,7 +64,7 @@ struct ikesa_response {
 	size_t len;
 };
 
-/* The SET_WINDOW_SIZE of an IKE_AUTH message and its data. */
+/* The SET_WINDOW_SIZE of a message of ours and its data. */
 struct window_payload {
 	struct ike_notify n;
 	uint8_t data[IKE_WINDOW_LEN];
@@ -74,6 +78,16 @@ void window_offer(struct ikesa *sa, struct window_payload *p,
 		  struct ike_chain *chain);
 /* Take the peer's SET_WINDOW_SIZE of an authenticated message, if any. */
 void window_heard(struct ikesa *sa, const struct ike_chain *ch);
+/*
+ * A rekey of the IKE SA (ike_rekey.c): our window above 1 offered anew
+ * in its CREATE_CHILD_SA request or response being built on the old IKE
+ * SA sa, for the new one; and the new IKE SA sa, made: our window as
+ * offered, and the peer's SET_WINDOW_SIZE of its message ch, if it sent
+ * one (else 1).
+ */
+void window_rekey_offer(const struct ikesa *sa, struct window_payload *p,
+			struct ike_chain *chain);
+void window_rekeyed(struct ikesa *sa, const struct ike_chain *ch);
 
 /* The peer's window: 1..ENGINE_WINDOW_MAX. */
 unsigned int window_peer(const struct ikesa *sa);

@@ -5,7 +5,8 @@
  * four at a time with window 4, each old SA's Delete beside the others;
  * one at a time with window 1, as before; a lost request and a lost
  * response in the window; and a collision (§2.8.1) with a rekey of the
- * peer's crossing one of ours in the window, whichever place it holds.
+ * peer's crossing one of ours in the window, whichever place it holds;
+ * the windows of an IKE SA made by a rekey.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -111,18 +112,19 @@ static unsigned int a_infos;
 
 /*
  * One datagram at a time, the timers of both sides run after each, until
- * the network is quiet: the most requests A had in flight at once.
+ * the network is quiet: the most requests A had in flight at once on sa
+ * (NULL: not counted, sa may go meanwhile).
  */
 static unsigned int run(struct world *w, struct ikesa *sa, uint64_t now)
 {
-	unsigned int most = in_flight(sa);
+	unsigned int most = sa ? in_flight(sa) : 0;
 
 	for (int i = 0; i < 2000; i++) {
 		struct dgram d;
 
 		engine_tick(&w->e[0], now);
 		engine_tick(&w->e[1], now);
-		if (in_flight(sa) > most)
+		if (sa && in_flight(sa) > most)
 			most = in_flight(sa);
 		if (!w->n)
 			break;
@@ -393,6 +395,59 @@ static void test_collision_in_window(void **state)
 			collide_at(pos);
 }
 
+/*
+ * An IKE SA made by a rekey, windows wa (A) and wb (B): each side offers
+ * its window above 1 anew in the rekey's CREATE_CHILD_SA, and the new
+ * IKE SA has them; A's ten children due at once on it go as many at a
+ * time as B's window takes.
+ */
+static void ike_rekeyed(unsigned int wa, unsigned int wb)
+{
+	struct kids k;
+	struct world *w = world_new(&k, wa, wb);
+	uint32_t old[N_KIDS];
+	struct ikesa *sa, *na, *nb;
+	struct dgram d;
+
+	sa = establish(w);
+	assert_int_equal(engine_rekey_ike(&w->e[0], sa, 2), 0);
+	d = pop(w);
+	assert_int_equal(dgram_has_notify(only_sa(w, 1), &d,
+					  IKE_N_SET_WINDOW_SIZE), wa > 1);
+	deliver(w, &d, 2);
+	free(d.buf);
+	d = pop(w);
+	assert_int_equal(d.from, 1);
+	assert_int_equal(dgram_has_notify(sa, &d, IKE_N_SET_WINDOW_SIZE),
+			 wb > 1);
+	deliver(w, &d, 2);
+	free(d.buf);
+	run(w, NULL, 2);	/* the Delete of the old IKE SA */
+	na = only_sa(w, 0);
+	nb = only_sa(w, 1);
+	assert_ptr_not_equal(na, sa);
+	assert_int_equal(window_peer(na), wb);
+	assert_int_equal(window_peer(nb), wa);
+	assert_int_equal(na->resp_window, wa > 1 ? wa : 0);
+	assert_int_equal(nb->resp_window, wb > 1 ? wb : 0);
+	assert_int_equal(n_children(na), N_KIDS);
+	all_due(na, old);
+	engine_tick(&w->e[0], DUE);
+	assert_int_equal(ccs_in_flight(na), wb);
+	assert_int_equal(run(w, na, DUE), wb);
+	all_rekeyed(w, na, old);
+	world_free(w);
+}
+
+static void test_ike_rekeyed(void **state)
+{
+	(void)state;
+	ike_rekeyed(4, 4);
+	ike_rekeyed(1, 1);
+	ike_rekeyed(4, 1);
+	ike_rekeyed(1, 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -400,6 +455,7 @@ int main(void)
 		cmocka_unit_test(test_one_at_a_time),
 		cmocka_unit_test(test_lost_in_window),
 		cmocka_unit_test(test_collision_in_window),
+		cmocka_unit_test(test_ike_rekeyed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
