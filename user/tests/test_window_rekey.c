@@ -6,7 +6,8 @@
  * one at a time with window 1, as before; a lost request and a lost
  * response in the window; and a collision (§2.8.1) with a rekey of the
  * peer's crossing one of ours in the window, whichever place it holds;
- * the windows of an IKE SA made by a rekey.
+ * the windows of an IKE SA made by a rekey; and the round trips the ten
+ * rekeys take by window.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -448,6 +449,60 @@ static void test_ike_rekeyed(void **state)
 	ike_rekeyed(1, 4);
 }
 
+/*
+ * One-way trips until quiet, each delivering every datagram in flight at
+ * once, then the timers.
+ */
+static unsigned int trips(struct world *w, uint64_t now)
+{
+	struct dgram d[NET_MAX];
+	unsigned int n, r = 0;
+
+	while (w->n && r < 1000) {
+		n = w->n;
+		for (unsigned int i = 0; i < n; i++)
+			d[i] = pop(w);
+		for (unsigned int i = 0; i < n; i++) {
+			deliver(w, &d[i], now);
+			free(d[i].buf);
+		}
+		engine_tick(&w->e[0], now);
+		engine_tick(&w->e[1], now);
+		r++;
+	}
+	return r;
+}
+
+/* Ten rekeys and their Deletes, in round trips, by window. */
+static unsigned int round_trips(unsigned int win)
+{
+	struct kids k;
+	struct world *w = world_new(&k, win, win);
+	uint32_t old[N_KIDS];
+	struct ikesa *sa = establish(w);
+	unsigned int n;
+
+	all_due(sa, old);
+	engine_tick(&w->e[0], DUE);
+	n = trips(w, DUE);
+	all_rekeyed(w, sa, old);
+	world_free(w);
+	assert_int_equal(n % 2, 0);
+	return n / 2;
+}
+
+/*
+ * Window 1: twenty round trips, a rekey and a Delete for each child in
+ * turn; window 4: six; 16: two, all ten rekeys, then all ten Deletes.
+ */
+static void test_round_trips(void **state)
+{
+	(void)state;
+	assert_int_equal(round_trips(1), 2 * N_KIDS);
+	assert_int_equal(round_trips(4), 6);
+	assert_int_equal(round_trips(16), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -456,6 +511,7 @@ int main(void)
 		cmocka_unit_test(test_lost_in_window),
 		cmocka_unit_test(test_collision_in_window),
 		cmocka_unit_test(test_ike_rekeyed),
+		cmocka_unit_test(test_round_trips),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
