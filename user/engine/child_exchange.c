@@ -17,6 +17,7 @@
 #include "engine/mif.h"
 #include "engine/mif_path.h"
 #include "engine/selector.h"
+#include "engine/window.h"
 #include "ike/notify.h"
 #include "ike/sa.h"
 #include "ike/ts.h"
@@ -430,10 +431,10 @@ void child_reject(struct ikesa *sa, struct childsa *c,
 	bool made = ike_chain_find(resp, IKE_PL_SA, NULL) &&
 		    sa->state == IKESA_ESTABLISHED;
 
-	if (made && !sa->req.active)
+	/* Beside the others in flight (window.h), or once they are done. */
+	if (made && window_room(sa))
 		informational_start(sa, c, false, now);
-	else if (made && sa->req.parallel)
-		/* Other new Child SAs in flight: the Delete waits for them. */
+	else if (made)
 		ikesa_queue_delete(sa, c->spi_in, now);
 	childsa_uninstall(c, sa->engine);
 	childsa_free(c);

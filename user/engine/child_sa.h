@@ -62,6 +62,11 @@ struct childsa {
 	uint64_t rekey_at;		/* start rekeying it */
 	uint64_t expire_at;		/* the kernel's hard expiry */
 	bool replaced;			/* rekeyed: awaits its Delete */
+	/*
+	 * Replaced, and its Delete still to send: the peer's window had no
+	 * room for it (window.h); sent once it has (create_child_sa.h).
+	 */
+	bool delete_owed;
 };
 
 /*

@@ -4,9 +4,11 @@
  * when our ESP proposals name a DH group (PFS), and the rekeying of a
  * Child SA (REKEY_SA, §1.3.3), by either peer, with simultaneous rekeys
  * of one Child SA resolved by the nonces (§2.8.1). The engine's timers
- * start rekeys (engine.c); a rekey the peer answers with
- * CHILD_SA_NOT_FOUND makes a new Child SA in place of the old one
- * (recreate()). Rekeying the IKE SA is in ike_rekey.c.
+ * start rekeys (engine.c), as many side by side as the peer's window
+ * takes (window.h), each followed by the Delete of the SA it replaced;
+ * a rekey the peer answers with CHILD_SA_NOT_FOUND makes a new Child SA
+ * in place of the old one (recreate()). Rekeying the IKE SA is in
+ * ike_rekey.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,6 +23,7 @@
 #include "engine/exchange.h"
 #include "engine/mif_path.h"
 #include "engine/window.h"
+#include "ike/delete.h"
 #include "ike/ke.h"
 #include "ike/nonce.h"
 #include "ike/notify.h"
@@ -91,7 +94,10 @@ struct ccs_request *create_child_sa_request(const struct ikesa *sa)
 
 bool create_child_sa_in_flight(const struct ikesa *sa)
 {
-	return create_child_sa_request(sa) != NULL;
+	for (unsigned int k = 0; k <= sa->n_parked; k++)
+		if (request_get_nth(sa, &ccs_request_ops, k))
+			return true;
+	return false;
 }
 
 /* Our Ni and, with PFS, our key pair, kept in cr for the answer. */
@@ -158,14 +164,13 @@ static int start(struct ikesa *sa, const struct childsa *tmpl,
 	if (!cm || !cr)
 		goto out;
 	/*
-	 * A new Child SA may join others in flight (window.h): the request
-	 * there makes way. Should this one not go, it comes back.
+	 * A Child SA, new or rekeyed, may join others in flight (window.h):
+	 * the request there makes way. Should this one not go, it comes
+	 * back.
 	 */
-	if (!rekey && window_room(sa)) {
-		ret = window_open(sa);
-		if (ret)
-			goto out;
-	}
+	ret = sa->req.active && !window_room(sa) ? -EBUSY : window_open(sa);
+	if (ret)
+		goto out;
 	ret = -ENOMEM;
 	cr->rs.ops = &ccs_request_ops;
 	reqid = tmpl ? tmpl->reqid : ikesa_reqid(sa);
@@ -209,7 +214,7 @@ static int start(struct ikesa *sa, const struct childsa *tmpl,
 	}
 	request_children_add(&cr->children, c);
 	request_set(sa, &cr->rs);
-	sa->req.parallel = !rekey;
+	sa->req.parallel = true;
 	cr = NULL;
 out:
 	window_pop(sa);		/* made way for nothing: it comes back */
@@ -267,17 +272,23 @@ static bool closing(const struct ikesa *sa, const struct childsa *c)
 	return c->replaced || informational_deletes(sa, c->spi_in);
 }
 
-/* Whether our request in flight rekeys c. */
-static bool rekeying(const struct ikesa *sa, const struct childsa *c)
+/* Our request in flight that rekeys c, any of the window's, or NULL. */
+static struct ccs_request *rekeying(const struct ikesa *sa,
+				    const struct childsa *c)
 {
-	const struct ccs_request *cr = create_child_sa_request(sa);
+	struct request_state *st;
+	struct ccs_request *cr;
 
-	if (!cr)
-		return false;
-	for (unsigned int i = 0; i < cr->children.n; i++)
-		if (cr->children.c[i]->rekey_spi == c->spi_in)
-			return true;
-	return false;
+	for (unsigned int k = 0; k <= sa->n_parked; k++) {
+		st = request_get_nth(sa, &ccs_request_ops, k);
+		if (!st)
+			continue;
+		cr = request_of(st, struct ccs_request, rs);
+		for (unsigned int i = 0; i < cr->children.n; i++)
+			if (cr->children.c[i]->rekey_spi == c->spi_in)
+				return cr;
+	}
+	return NULL;
 }
 
 /*
@@ -290,11 +301,11 @@ static void peer_rekeyed(struct ikesa *sa, struct childsa *prev,
 			 struct childsa *c, const struct child_nego *nego)
 {
 	const uint8_t *low;
-	struct ccs_request *cr = create_child_sa_request(sa);
+	struct ccs_request *cr = rekeying(sa, prev);
 	size_t len;
 
 	prev->replaced = true;
-	if (rekeying(sa, prev)) {
+	if (cr) {
 		sa->engine->counts.child_rekey_collisions++;
 		lower_nonce(nego->ni, nego->ni_len, nego->nr, nego->nr_len,
 			    &low, &len);
@@ -322,8 +333,10 @@ static void peer_replaces(struct ikesa *sa, uint32_t coll,
 
 void create_child_sa_deleted(struct ikesa *sa, const struct childsa *c)
 {
-	if (rekeying(sa, c))
-		peer_replaces(sa, create_child_sa_request(sa)->coll_spi, c);
+	const struct ccs_request *cr = rekeying(sa, c);
+
+	if (cr)
+		peer_replaces(sa, cr->coll_spi, c);
 }
 
 static void request(struct engine *e, struct ikesa *sa,
@@ -546,6 +559,46 @@ static void retry_group(struct ikesa *sa, struct ccs_request *cr,
 }
 
 /*
+ * Delete c, which a rekey replaced or made redundant, beside the
+ * requests still in flight (window.h). Without room there (a request
+ * before them still unanswered holds the window, §2.3), the Delete is
+ * owed: it goes with the others owed once there is room, and c stays
+ * installed meanwhile, for what the peer still sends on it.
+ */
+static void delete_replaced(struct ikesa *sa, struct childsa *c,
+			    uint64_t now)
+{
+	if (informational_start(sa, c, false, now) != -EBUSY)
+		return;
+	c->delete_owed = true;
+	ikesa_touch(sa);	/* a deadline at once, once there is room */
+}
+
+bool create_child_sa_pay(struct ikesa *sa, uint64_t now)
+{
+	struct childsa *cs[IKE_DELETE_MAX_SPIS];
+	unsigned int n = 0;
+	int ret;
+
+	if (!window_room(sa))
+		return false;
+	for (struct childsa *c = sa->children; c && n < IKE_DELETE_MAX_SPIS;
+	     c = c->next)
+		if (c->delete_owed)
+			cs[n++] = c;
+	if (!n)
+		return false;
+	ret = informational_delete_children(sa, cs, n, now);
+	if (ret == -EBUSY)
+		return false;
+	/* Not sent otherwise: the peer learns from its own expiry. */
+	for (unsigned int i = 0; i < n; i++)
+		cs[i]->delete_owed = false;
+	ikesa_touch(sa);
+	return !ret;
+}
+
+/*
  * c, made by our request cr, has its answer n (0: installed, else the
  * error): keep it, or recreate, reject or delete what it stands for.
  * A rekey deletes old, the SA it replaces.
@@ -575,14 +628,14 @@ static void settle(struct ikesa *sa, struct ccs_request *cr,
 		 */
 		c->replaced = true;
 		peer_replaces(sa, coll, old);
-		informational_start(sa, c, false, m->now);
+		delete_replaced(sa, c, m->now);
 		return;
 	}
 	/* The initiator of a rekey deletes the old SA (§2.8). */
 	if (old) {
 		old->replaced = true;
 		ikesa_child_rekeyed(sa, c, old);
-		informational_start(sa, old, false, m->now);
+		delete_replaced(sa, old, m->now);
 	}
 }
 

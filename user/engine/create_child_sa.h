@@ -43,7 +43,14 @@ struct ccs_request {
 
 /* Our CREATE_CHILD_SA request for Child SAs in flight, or NULL. */
 struct ccs_request *create_child_sa_request(const struct ikesa *sa);
-/* Whether one is in flight. */
+/* Whether one is in flight, any of the window's (window.h). */
 bool create_child_sa_in_flight(const struct ikesa *sa);
+/*
+ * The Deletes of Child SAs our rekeys replaced that found no room in
+ * the peer's window (childsa's delete_owed): send them, all in one
+ * INFORMATIONAL request beside the others in flight, if there is room
+ * now; true if it went out.
+ */
+bool create_child_sa_pay(struct ikesa *sa, uint64_t now);
 
 #endif

@@ -16,6 +16,7 @@
 #include "engine/cfg.h"
 #include "engine/children.h"
 #include "engine/conn_index.h"
+#include "engine/create_child_sa.h"
 #include "engine/engine.h"
 #include "engine/exchange.h"
 #include "engine/fragment.h"
@@ -670,7 +671,11 @@ int engine_rekey_child(struct engine *e, struct ikesa *sa,
 		ikesa_touch(sa);
 	if (!usable(sa) || !old)
 		return -EINVAL;
-	if (sa->req.active)
+	/*
+	 * Beside other Child SAs' requests, as the peer's window takes;
+	 * not beside a Delete of old.
+	 */
+	if (!window_room(sa) || informational_deletes(sa, old->spi_in))
 		return -EBUSY;
 	return create_child_sa_start(sa, old, now);
 }
@@ -736,7 +741,7 @@ static uint64_t earliest(uint64_t a, uint64_t b)
 
 /*
  * The Child SAs' deadlines: hard expiry always, rekeying only when a
- * request could go out (idle).
+ * request could go out (idle, or room in the window beside others).
  */
 static uint64_t children_deadline(const struct ikesa *sa, bool idle)
 {
@@ -746,13 +751,27 @@ static uint64_t children_deadline(const struct ikesa *sa, bool idle)
 		d = earliest(d, c->expire_at);
 		if (idle && !c->replaced)
 			d = earliest(d, c->rekey_at);
+		/* A Delete owed after a rekey: at once (create_child_sa.h). */
+		if (idle && c->delete_owed && !sa->replaced)
+			d = earliest(d, 1);
 	}
 	return d;
 }
 
+/*
+ * Whether a Child SA's rekey may go out now: nothing in flight, or
+ * requests that it may join with room beside them (window.h).
+ */
+static bool rekey_room(const struct ikesa *sa)
+{
+	if (sa->state != IKESA_ESTABLISHED)
+		return false;
+	return !sa->req.active || (!sa->replaced && window_room(sa));
+}
+
 uint64_t engine_sa_deadline(const struct ikesa *sa)
 {
-	bool idle = !sa->req.active && sa->state == IKESA_ESTABLISHED;
+	bool idle = rekey_room(sa);
 	uint64_t d;
 
 	if (sa->state == IKESA_DEAD)
@@ -804,17 +823,24 @@ static void children_expire(struct ikesa *sa, uint64_t now)
 	}
 }
 
-/* Start rekeying the first Child SA that is due; true if it went out. */
+/*
+ * Start rekeying the Child SAs that are due, in order, as many as the
+ * peer's window takes (one at a time with a window of 1); true if one
+ * went out.
+ */
 static bool children_rekey(struct ikesa *sa, uint64_t now)
 {
-	for (struct childsa *c = sa->children; c; c = c->next) {
+	bool sent = false;
+
+	for (struct childsa *c = sa->children; c && window_room(sa);
+	     c = c->next) {
 		if (c->replaced || !c->rekey_at || now < c->rekey_at)
 			continue;
 		c->rekey_at = childsa_retry_at(c, now);
 		if (!engine_rekey_child(sa->engine, sa, c, now))
-			return true;
+			sent = true;
 	}
-	return false;
+	return sent;
 }
 
 /*
@@ -914,7 +940,16 @@ void engine_sa_tick(struct ikesa *sa, uint64_t now)
 		ikesa_resend_request(sa);
 		return;
 	}
-	/* One request at a time: what is due waits for the next tick. */
+	/*
+	 * Requests in flight: only Child SAs, new or rekeyed, may join
+	 * them, as the peer's window takes (window.h); what else is due
+	 * waits until none is in flight.
+	 */
+	if (sa->req.active && rekey_room(sa)) {
+		create_child_sa_pay(sa, now);
+		children_next(sa, now);
+		children_rekey(sa, now);
+	}
 	if (sa->req.active || sa->state != IKESA_ESTABLISHED)
 		return;
 	/* Our address went (MOBIKE): before anything else. */
@@ -943,6 +978,8 @@ void engine_sa_tick(struct ikesa *sa, uint64_t now)
 		informational_delete_pending(sa, now);
 		return;
 	}
+	if (create_child_sa_pay(sa, now))
+		return;
 	if (children_next(sa, now))
 		return;
 	if (sa->rekey_at && now >= sa->rekey_at) {

@@ -411,7 +411,9 @@ uint64_t engine_next_deadline(struct engine *e);
 
 /*
  * Requests on an established IKE SA. Each returns 0, -EBUSY while
- * another request of ours is in flight (window of 1), or -errno.
+ * another request of ours is in flight (window of 1), or -errno. A
+ * rekey of a Child SA may go beside other Child SAs' requests, as the
+ * peer's window takes (window.h), but not beside a Delete of old.
  */
 int engine_create_child(struct engine *e, struct ikesa *sa, uint64_t now);
 int engine_rekey_child(struct engine *e, struct ikesa *sa,

@@ -180,13 +180,15 @@ int informational_start(struct ikesa *sa, struct childsa *del_child,
 /*
  * Delete the n Child SAs cs, at most IKE_DELETE_MAX_SPIS (one Delete
  * payload), in one request; each goes on our side when it is answered.
+ * It goes beside other Child SAs' requests in flight if the peer's
+ * window has room (window.h), else -EBUSY.
  */
 int informational_delete_children(struct ikesa *sa,
 				  struct childsa *const *cs, unsigned int n,
 				  uint64_t now);
 /*
- * Whether our INFORMATIONAL request in flight deletes the Child SA whose
- * spi_in is spi (0: any Child SA).
+ * Whether an INFORMATIONAL request of ours in flight (any of the
+ * window's) deletes the Child SA whose spi_in is spi (0: any Child SA).
  */
 bool informational_deletes(const struct ikesa *sa, uint32_t spi);
 /* Delete the Child SAs of sa->del_pending, already gone on our side. */

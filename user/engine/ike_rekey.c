@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Rekeying the IKE SA with CREATE_CHILD_SA (RFC 7296 §1.3.2, §2.18):
- * SA (IKE proposals with the new SPI), nonce and KE each way. The new
- * IKE SA takes over the Child SAs, with the initiator of the rekey as
- * its initiator; the initiator then deletes the old one.
+ * SA (IKE proposals with the new SPI), nonce and KE each way, and our
+ * message-ID window above 1 for the new IKE SA (window.h). The new IKE
+ * SA takes over the Child SAs, with the initiator of the rekey as its
+ * initiator; the initiator then deletes the old one.
  *
  * Both peers may rekey at once (§2.8.2). We answer the peer's rekey
  * while ours is in flight, and hold the new IKE SA it makes apart,
@@ -26,6 +27,7 @@
 #include "engine/cfg.h"
 #include "engine/create_child_sa.h"
 #include "engine/exchange.h"
+#include "engine/window.h"
 #include "ike/ke.h"
 #include "ike/nonce.h"
 #include "ike/notify.h"
@@ -39,6 +41,7 @@ struct rekey_msg {
 	uint8_t nr[RANDOM_NONCE_LEN];
 	struct dh dh;
 	struct proposal_choice pc;
+	struct window_payload win;	/* our window, for the new IKE SA */
 };
 
 /* Our rekey request: the new IKE SA's keying inputs. */
@@ -110,6 +113,7 @@ int ike_rekey_start(struct ikesa *sa, uint16_t group, uint64_t now)
 	ike_chain_add(&rm->chain, IKE_PL_SA, &rm->sap, &err);
 	ike_chain_add(&rm->chain, IKE_PL_NONCE, &rm->nonce, &err);
 	ike_chain_add(&rm->chain, IKE_PL_KE, &rm->ke, &err);
+	window_rekey_offer(sa, &rm->win, &rm->chain);
 	ret = ikesa_request(sa, now, IKE_EXCH_CREATE_CHILD_SA, &rm->chain);
 	if (!ret) {
 		rr->new_spi = ikesa_spi_value(spi);
@@ -409,6 +413,9 @@ void ike_rekey_request(struct engine *e, struct ikesa *sa,
 			ikesa_spi_value(spi), &rm->pc, pni->nonce->data,
 			pni->nonce->len, rm->nr, sizeof(rm->nr), &rm->dh,
 			pke->ke, m->now);
+	/* The windows the two offered for it, if they did (window.h). */
+	if (nsa)
+		window_rekeyed(nsa, m->chain);
 	/* Crossed with ours, it is held until ours is answered. */
 	if (nsa && !crossed && take_over(nsa, sa, m->now)) {
 		ikesa_kill(nsa);
@@ -426,6 +433,7 @@ void ike_rekey_request(struct engine *e, struct ikesa *sa,
 	ike_chain_add(&rm->chain, IKE_PL_SA, &rm->sap, &err);
 	ike_chain_add(&rm->chain, IKE_PL_NONCE, &rm->nonce, &err);
 	ike_chain_add(&rm->chain, IKE_PL_KE, &rm->ke, &err);
+	window_rekey_offer(sa, &rm->win, &rm->chain);
 	ikesa_respond(sa, IKE_EXCH_CREATE_CHILD_SA, id, &rm->chain);
 	if (crossed)
 		hold(nsa, sa, m->now);
@@ -498,6 +506,8 @@ void ike_rekey_response(struct engine *e, struct ikesa *sa,
 				rr->nonce, rr->nonce_len, pnr->nonce->data,
 				pnr->nonce->len, &rr->dh, pke->ke, m->now);
 	free(pc);
+	if (nsa)
+		window_rekeyed(nsa, m->chain);
 	/* Crossed with the peer's, it takes over once settled, below. */
 	if (nsa && !theirs && take_over(nsa, sa, m->now)) {
 		ikesa_kill(nsa);

@@ -30,12 +30,13 @@
 /*
  * A request of ours in flight: what every exchange's request has. What
  * it is about, for its response handler, is the exchange's own state
- * (request.h). One at a time but for new Child SAs, which may fill the
- * peer's window side by side (window.h).
+ * (request.h). One at a time but for Child SAs' requests (new ones,
+ * rekeys, Deletes), which may fill the peer's window side by side
+ * (window.h).
  */
 struct ikesa_request {
 	bool active;
-	bool parallel;		/* a new Child SA's: others may join it */
+	bool parallel;		/* a Child SA's: others may join it */
 	uint8_t exchange;
 	uint32_t msg_id;
 	uint8_t *buf;
@@ -148,8 +149,8 @@ struct ikesa {
 	uint32_t req_next;		/* message ID of our next request */
 	/*
 	 * Our request in flight, the one every exchange reads; with a
-	 * window above 1, the other new Child SAs' requests in flight
-	 * wait in parked (window.h), n_parked of room for max_parked.
+	 * window above 1, the other Child SAs' requests in flight wait in
+	 * parked (window.h), n_parked of room for max_parked.
 	 */
 	struct ikesa_request req;
 	struct ikesa_request *parked;

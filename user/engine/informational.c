@@ -4,6 +4,7 @@
  * and the empty request that checks the peer is alive (§2.4).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #include "engine/mif_add.h"
 #include "engine/mobike.h"
 #include "engine/notify_table.h"
+#include "engine/window.h"
 #include "ike/delete.h"
 
 struct info_msg {
@@ -40,11 +42,16 @@ static struct info_request *info_request(const struct ikesa *sa)
 
 bool informational_deletes(const struct ikesa *sa, uint32_t spi)
 {
-	const struct info_request *ir = info_request(sa);
+	const struct info_request *ir;
 
-	for (unsigned int i = 0; ir && i < ir->n_spis; i++)
-		if (!spi || ir->spis[i] == spi)
-			return true;
+	/* Any of the window's: a Delete may go beside others (window.h). */
+	for (unsigned int k = 0; k <= sa->n_parked; k++) {
+		ir = request_around(request_get_nth(sa, &info_request_ops, k),
+				    offsetof(struct info_request, rs));
+		for (unsigned int i = 0; ir && i < ir->n_spis; i++)
+			if (!spi || ir->spis[i] == spi)
+				return true;
+	}
 	return false;
 }
 
@@ -75,10 +82,20 @@ int informational_delete_children(struct ikesa *sa,
 
 	if (!n || n > IKE_DELETE_MAX_SPIS)
 		return -EINVAL;
+	if (sa->req.active && !window_room(sa))
+		return -EBUSY;
 	im = info_msg_new();
 	ir = calloc(1, sizeof(*ir));
 	if (!im || !ir)
 		goto out;
+	/*
+	 * Child SAs' Deletes go side by side with the Child SAs' requests
+	 * in the peer's window (window.h): the request there makes way.
+	 */
+	ret = window_open(sa);
+	if (ret)
+		goto out;
+	ret = -ENOMEM;
 	ir->rs.ops = &info_request_ops;
 	im->del.protocol = IKE_PROTO_ESP;
 	for (unsigned int i = 0; i < n; i++)
@@ -88,9 +105,11 @@ int informational_delete_children(struct ikesa *sa,
 	ret = ikesa_request(sa, now, IKE_EXCH_INFORMATIONAL, &im->chain);
 	if (!ret) {
 		request_set(sa, &ir->rs);
+		sa->req.parallel = true;
 		ir = NULL;
 	}
 out:
+	window_pop(sa);		/* made way for nothing: it comes back */
 	free(ir);
 	if (im)
 		info_msg_free(im);

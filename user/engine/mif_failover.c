@@ -189,32 +189,41 @@ static void child_local(struct engine *e, struct childsa *c,
 }
 
 /*
- * Our address old is gone and new replaces it: a request of sa in
+ * Our address old is gone and new replaces it: request r of sa in
  * flight from old (the IKE SA's own address, or one sent away from
  * it) is sent again from new, so that its retransmissions, and the
  * MIF_MOVE queued behind it, reach the peer.
  */
-static void requests_from(struct ikesa *sa, const struct ip_addr *old,
-			  const struct ip_addr *new)
+static void request_from(struct ikesa *sa, struct ikesa_request *r,
+			 const struct ip_addr *old, const struct ip_addr *new)
 {
-	if (!sa->req.active)
+	if (!r->active)
 		return;
-	if (sa->req.away) {
-		if (!ip_addr_equal(&sa->req.local, old))
+	if (r->away) {
+		if (!ip_addr_equal(&r->local, old))
 			return;
 	} else {
 		if (!ip_addr_equal(&sa->local, old))
 			return;
-		sa->req.away = true;
-		sa->req.remote = sa->remote;
+		r->away = true;
+		r->remote = sa->remote;
 	}
-	sa->req.local = *new;
+	r->local = *new;
 	/*
 	 * What was sent from old went into a failed link: send it again
 	 * now rather than at its retransmission time (its schedule is
 	 * kept), or everything queued behind it waits that long.
 	 */
-	ikesa_resend_request(sa);
+	ikesa_resend(sa, r);
+}
+
+/* The same of every request in flight, those of the window too. */
+static void requests_from(struct ikesa *sa, const struct ip_addr *old,
+			  const struct ip_addr *new)
+{
+	request_from(sa, &sa->req, old, new);
+	for (unsigned int i = 0; i < sa->n_parked; i++)
+		request_from(sa, &sa->parked[i], old, new);
 }
 
 /* Tell the peer that sa's SAs on old are on new now. */

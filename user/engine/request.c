@@ -23,6 +23,19 @@ struct request_state *request_get(const struct ikesa *sa,
 	return sa->req.active && st && st->ops == ops ? st : NULL;
 }
 
+struct request_state *request_get_nth(const struct ikesa *sa,
+				      const struct request_ops *ops,
+				      unsigned int k)
+{
+	const struct ikesa_request *r;
+
+	if (k > sa->n_parked)
+		return NULL;
+	r = k ? &sa->parked[k - 1] : &sa->req;
+	return r->active && r->state && r->state->ops == ops ? r->state :
+							       NULL;
+}
+
 struct request_state *request_take(struct ikesa *sa,
 				   const struct request_ops *ops)
 {

@@ -58,6 +58,13 @@ void request_set(struct ikesa *sa, struct request_state *st);
 /* The state of sa's request in flight if it is of ops, else NULL. */
 struct request_state *request_get(const struct ikesa *sa,
 				  const struct request_ops *ops);
+/*
+ * The same of any of sa's requests in flight (window.h): the k-th, 0
+ * being sa->req and 1 to sa->n_parked the parked ones; NULL past them.
+ */
+struct request_state *request_get_nth(const struct ikesa *sa,
+				      const struct request_ops *ops,
+				      unsigned int k);
 /* The same, detached from sa: the caller frees it (request_free()). */
 struct request_state *request_take(struct ikesa *sa,
 				   const struct request_ops *ops);

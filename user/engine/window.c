@@ -22,28 +22,65 @@ static unsigned int window_ours(const struct engine *e)
 	return w < 1 ? 1 : w > ENGINE_WINDOW_MAX ? ENGINE_WINDOW_MAX : w;
 }
 
+/* Room for our last w responses on sa, w above 1: 0 or -ENOMEM. */
+static int keep_responses(struct ikesa *sa, unsigned int w)
+{
+	if (sa->resps)
+		return 0;
+	sa->resps = calloc(w, sizeof(*sa->resps));
+	if (!sa->resps)
+		return -ENOMEM;
+	sa->resp_window = w;
+	/* Our responses are kept by message ID from now on. */
+	free(sa->resp_buf);
+	sa->resp_buf = NULL;
+	sa->resp_len = 0;
+	return 0;
+}
+
+/* SET_WINDOW_SIZE of w into chain. */
+static void add_notify(unsigned int w, struct window_payload *p,
+		       struct ike_chain *chain)
+{
+	struct ike_error err;
+
+	ike_window_build(w, p->data);
+	ikesa_notify(&p->n, IKE_N_SET_WINDOW_SIZE, p->data, sizeof(p->data));
+	ike_chain_add(chain, IKE_PL_NOTIFY, &p->n, &err);
+}
+
 void window_offer(struct ikesa *sa, struct window_payload *p,
 		  struct ike_chain *chain)
 {
 	unsigned int w = window_ours(sa->engine);
-	struct ike_error err;
 
-	if (w < 2)
+	/* Without room for the responses, no window to offer. */
+	if (w < 2 || keep_responses(sa, w))
 		return;
-	if (!sa->resps) {
-		/* Without room for the responses, no window to offer. */
-		sa->resps = calloc(w, sizeof(*sa->resps));
-		if (!sa->resps)
-			return;
-		sa->resp_window = w;
-		/* Our responses are kept by message ID from now on. */
-		free(sa->resp_buf);
-		sa->resp_buf = NULL;
-		sa->resp_len = 0;
-	}
-	ike_window_build(sa->resp_window, p->data);
-	ikesa_notify(&p->n, IKE_N_SET_WINDOW_SIZE, p->data, sizeof(p->data));
-	ike_chain_add(chain, IKE_PL_NOTIFY, &p->n, &err);
+	add_notify(sa->resp_window, p, chain);
+}
+
+void window_rekey_offer(const struct ikesa *sa, struct window_payload *p,
+			struct ike_chain *chain)
+{
+	unsigned int w = window_ours(sa->engine);
+
+	if (w > 1)
+		add_notify(w, p, chain);
+}
+
+void window_rekeyed(struct ikesa *sa, const struct ike_chain *ch)
+{
+	unsigned int w = window_ours(sa->engine);
+
+	/*
+	 * Ours as offered, if there is room for it (else the peer keeps
+	 * to fewer than it may: a retransmission beyond our one response
+	 * gets none, and is sent again as any lost one).
+	 */
+	if (w > 1)
+		keep_responses(sa, w);
+	window_heard(sa, ch);
 }
 
 void window_heard(struct ikesa *sa, const struct ike_chain *ch)
@@ -76,10 +113,27 @@ unsigned int window_peer(const struct ikesa *sa)
 	return sa->peer_window ? sa->peer_window : 1;
 }
 
+/* The lowest message ID of our requests in flight (sa->req is one). */
+static uint32_t lowest(const struct ikesa *sa)
+{
+	uint32_t low = sa->req.msg_id;
+
+	for (unsigned int i = 0; i < sa->n_parked; i++)
+		if (sa->parked[i].msg_id < low)
+			low = sa->parked[i].msg_id;
+	return low;
+}
+
 bool window_room(const struct ikesa *sa)
 {
+	/*
+	 * Request X waits for the answers to all up to X - W (§2.3): the
+	 * window is of message IDs, not of requests in flight. One lost
+	 * holds the others back until it is answered.
+	 */
 	return !sa->req.active ||
-	       (sa->req.parallel && sa->n_parked + 1 < window_peer(sa));
+	       (sa->req.parallel && sa->req_next - lowest(sa) <
+					    window_peer(sa));
 }
 
 int window_open(struct ikesa *sa)
