@@ -234,14 +234,6 @@ static void pattern(struct conn *c, const char *p, int prio)
 	c->ifaces[c->n_ifaces++].priority = prio;
 }
 
-static struct ip_addr ip(const char *s)
-{
-	struct ip_addr a;
-
-	assert_int_equal(ip_addr_parse(s, &a), 0);
-	return a;
-}
-
 /* s services, TCP to port 8000 + i, as test_children.c makes them. */
 static void services(struct world *w, struct kids *k, unsigned int s)
 {
@@ -329,7 +321,7 @@ static struct ikesa *establish(struct world *w, unsigned int s)
 
 static unsigned int on_addr(const struct ikesa *sa, const char *local)
 {
-	struct ip_addr l = ip(local);
+	struct ip_addr l = test_ip(local);
 	unsigned int n = 0;
 
 	for (const struct childsa *c = sa->children; c; c = c->next)
@@ -355,7 +347,7 @@ static const struct kernel_sa *sa_of(const struct fake *f, uint32_t spi,
 static void check_derived(struct world *w, unsigned int s)
 {
 	struct ikesa *a = only_sa(w, 0), *b = only_sa(w, 1);
-	struct ip_addr na = ip("192.0.2.11"), gw = ip("198.51.100.2");
+	struct ip_addr na = test_ip("192.0.2.11"), gw = test_ip("198.51.100.2");
 
 	assert_int_equal(on_addr(a, "192.0.2.11"), s);
 	assert_int_equal(n_children(a), 2 * s);
@@ -409,7 +401,7 @@ static void add(unsigned int s, bool by_cmd)
 	struct kids *k = calloc(1, sizeof(*k));
 	struct world *w = world_new(k, s, true);
 	struct ikesa *a = establish(w, s);
-	struct ip_addr na = ip("192.0.2.11"), eth0 = ip("192.0.2.1");
+	struct ip_addr na = test_ip("192.0.2.11"), eth0 = test_ip("192.0.2.1");
 	unsigned int sent = w->sent, allocs = live_allocs(&w->f[0]);
 	unsigned int pols[2] = { live_pols(&w->f[0]), live_pols(&w->f[1]) };
 	struct engine_iface_op r;
@@ -516,7 +508,7 @@ static void without_clone(void **state)
 	struct kids *k = calloc(1, sizeof(*k));
 	struct world *w = world_new(k, 4, true);
 	struct ikesa *a;
-	struct ip_addr na = ip("192.0.2.11");
+	struct ip_addr na = test_ip("192.0.2.11");
 	unsigned int pols[2], upd[2];
 
 	noclone = fake_ops;
@@ -556,7 +548,7 @@ static void clone_not_supported(void **state)
 	struct kids *k = calloc(1, sizeof(*k));
 	struct world *w = world_new(k, 4, true);
 	struct ikesa *a;
-	struct ip_addr na = ip("192.0.2.11");
+	struct ip_addr na = test_ip("192.0.2.11");
 
 	nope = fake_ops;
 	nope.clone_addr = clone_unsupported;
@@ -577,7 +569,7 @@ static void automatic(void **state)
 {
 	struct kids *k = calloc(1, sizeof(*k));
 	struct world *w = world_new(k, 3, true);
-	struct ip_addr na = ip("192.0.2.11");
+	struct ip_addr na = test_ip("192.0.2.11");
 
 	w->c[0].add_interfaces = true;
 	assert_int_equal(engine_iface_addr(&w->e[0], 3, &na, false), 0);
@@ -603,7 +595,7 @@ static void replay(void **state)
 	struct kids *k = calloc(1, sizeof(*k));
 	struct world *w = world_new(k, 2, true);
 	struct ikesa *a = establish(w, 2);
-	struct ip_addr na = ip("192.0.2.11");
+	struct ip_addr na = test_ip("192.0.2.11");
 	struct dgram d, copy;
 
 	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, false, 10), 0);
@@ -637,7 +629,7 @@ static void refused_by_peer(void **state)
 	struct kids *k = calloc(1, sizeof(*k));
 	struct world *w = world_new(k, 3, true);
 	struct ikesa *a = establish(w, 3);
-	struct ip_addr na = ip("192.0.2.11");
+	struct ip_addr na = test_ip("192.0.2.11");
 	unsigned int allocs = live_allocs(&w->f[0]);
 	unsigned int sas[2] = { live_sas(&w->f[0]), live_sas(&w->f[1]) };
 
@@ -664,7 +656,8 @@ static void refused_locally(void **state)
 	struct kids *k = calloc(1, sizeof(*k));
 	struct world *w = world_new(k, 1, true);
 	struct ikesa *a = establish(w, 1);
-	struct ip_addr other = ip("203.0.113.9"), v6 = ip("2001:db8::1");
+	struct ip_addr other = test_ip("203.0.113.9");
+	struct ip_addr v6 = test_ip("2001:db8::1");
 	unsigned int sent = w->sent, allocs = live_allocs(&w->f[0]);
 
 	assert_int_equal(mif_add_start(a, &other, NULL, 0, NULL, false, 10),
@@ -683,7 +676,7 @@ static void without_mif(void **state)
 	struct kids *k = calloc(1, sizeof(*k));
 	struct world *w = world_new(k, 2, false);
 	struct ikesa *a = establish(w, 2);
-	struct ip_addr na = ip("192.0.2.11");
+	struct ip_addr na = test_ip("192.0.2.11");
 	unsigned int sent = w->sent;
 
 	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, false, 10),
@@ -698,7 +691,7 @@ static void without_mif(void **state)
 /* An IPv6 selector from lo to hi, any protocol and port. */
 static void sel6(struct ike_selector *t, const char *lo, const char *hi)
 {
-	struct ip_addr l = ip(lo), h = ip(hi);
+	struct ip_addr l = test_ip(lo), h = test_ip(hi);
 
 	memset(t, 0, sizeof(*t));
 	t->type = IKE_TS_IPV6_ADDR_RANGE;
@@ -767,7 +760,7 @@ static struct world *world_cfg(struct kids *k, const char *range)
 
 static void host_is(const struct ike_selector *s, const char *addr)
 {
-	struct ip_addr a = ip(addr);
+	struct ip_addr a = test_ip(addr);
 
 	assert_int_equal(s->type, a.family == AF_INET6 ?
 			 IKE_TS_IPV6_ADDR_RANGE : IKE_TS_IPV4_ADDR_RANGE);
@@ -788,7 +781,7 @@ static void pool_is(struct world *w, unsigned int leased,
 /* A's Child SA on local (and B's mirror): its TSi. */
 static void tsi_is(struct world *w, const char *local, const char *addr)
 {
-	struct ip_addr l = ip(local);
+	struct ip_addr l = test_ip(local);
 	const struct childsa *c, *p;
 
 	for (c = only_sa(w, 0)->children; c; c = c->next)
@@ -815,7 +808,7 @@ static void tsi_is(struct world *w, const char *local, const char *addr)
 static bool pol_from(const struct fake *f, const char *addr,
 		     const char *tmpl_src)
 {
-	struct ip_addr a = ip(addr), t = ip(tmpl_src);
+	struct ip_addr a = test_ip(addr), t = test_ip(tmpl_src);
 
 	for (unsigned int i = 0; i < f->n_pols; i++)
 		if (f->pol_live[i] && f->pols[i].dir == KERNEL_DIR_OUT &&
@@ -828,7 +821,7 @@ static bool pol_from(const struct fake *f, const char *addr,
 static bool pol_to(const struct fake *f, const char *addr,
 		   const char *tmpl_dst)
 {
-	struct ip_addr a = ip(addr), t = ip(tmpl_dst);
+	struct ip_addr a = test_ip(addr), t = test_ip(tmpl_dst);
 
 	for (unsigned int i = 0; i < f->n_pols; i++)
 		if (f->pol_live[i] && f->pols[i].dir == KERNEL_DIR_OUT &&
@@ -847,7 +840,7 @@ static void cfg_assigned(void **state)
 {
 	struct kids *k = calloc(1, sizeof(*k));
 	struct world *w = world_cfg(k, "10.9.0.0/24");
-	struct ip_addr na = ip("192.0.2.11");
+	struct ip_addr na = test_ip("192.0.2.11");
 	struct ikesa *a = establish(w, 1), *b = only_sa(w, 1);
 
 	assert_int_equal(a->n_vips, 1);
@@ -887,7 +880,7 @@ static void cfg_pool_exhausted(void **state)
 {
 	struct kids *k = calloc(1, sizeof(*k));
 	struct world *w = world_cfg(k, "10.9.0.1/32");
-	struct ip_addr na = ip("192.0.2.11");
+	struct ip_addr na = test_ip("192.0.2.11");
 	struct ikesa *a = establish(w, 1), *b = only_sa(w, 1);
 
 	assert_int_equal(a->n_vips, 1);
@@ -912,7 +905,7 @@ static void cfg_no_cp(void **state)
 {
 	struct kids *k = calloc(1, sizeof(*k));
 	struct world *w = world_cfg(k, NULL);
-	struct ip_addr na = ip("192.0.2.11");
+	struct ip_addr na = test_ip("192.0.2.11");
 	struct ikesa *a = establish(w, 1), *b = only_sa(w, 1);
 
 	assert_int_equal(a->n_vips, 0);
@@ -937,7 +930,7 @@ static void cfg_assigned_v6(void **state)
 {
 	struct kids *k = calloc(1, sizeof(*k));
 	struct world *w = world_cfg_af(k, "2001:db8:9::/112", true);
-	struct ip_addr na = ip("192.0.2.11");
+	struct ip_addr na = test_ip("192.0.2.11");
 	struct ikesa *a = establish(w, 1), *b = only_sa(w, 1);
 	char text[IP_ADDR_STRLEN];
 
@@ -974,7 +967,7 @@ static void cfg_automatic(void **state)
 {
 	struct kids *k = calloc(1, sizeof(*k));
 	struct world *w = world_cfg(k, "10.9.0.0/24");
-	struct ip_addr na = ip("192.0.2.11");
+	struct ip_addr na = test_ip("192.0.2.11");
 	struct ikesa *a;
 
 	w->c[0].add_interfaces = CONN_ADD_CFG;
@@ -1030,7 +1023,7 @@ static void cfg_not_asked(void **state)
 	struct kids *k = calloc(1, sizeof(*k));
 	struct world *w = world_new(k, 1, true);
 	struct ikesa *a = establish(w, 1);
-	struct ip_addr na = ip("192.0.2.11"), eth0 = ip("192.0.2.1");
+	struct ip_addr na = test_ip("192.0.2.11"), eth0 = test_ip("192.0.2.1");
 	unsigned int sent = w->sent, allocs = live_allocs(&w->f[0]);
 	struct engine_iface_op r;
 
@@ -1051,7 +1044,7 @@ static struct ike_selector sel(const char *lo, const char *hi,
 {
 	struct ike_selector t = { .type = IKE_TS_IPV4_ADDR_RANGE,
 				  .ip_proto = proto };
-	struct ip_addr l = ip(lo), h = ip(hi);
+	struct ip_addr l = test_ip(lo), h = test_ip(hi);
 
 	t.start_port = port;
 	t.end_port = port ? port : 65535;
@@ -1068,7 +1061,7 @@ static struct ike_selector sel(const char *lo, const char *hi,
 static void cfg_selectors(void **state)
 {
 	struct ikesa *sa = calloc(1, sizeof(*sa));
-	struct cfg_add_vips got = { 1, { ip("10.9.0.3") } };
+	struct cfg_add_vips got = { 1, { test_ip("10.9.0.3") } };
 	struct ike_selector a = sel("10.9.0.1", "10.9.0.1", 6, 80);
 	struct ike_selector b = sel("10.9.0.2", "10.9.0.2", 6, 80);
 	struct ike_selector c = sel("10.9.0.2", "10.9.0.2", 6, 81);
@@ -1077,8 +1070,8 @@ static void cfg_selectors(void **state)
 	struct ike_selector ts[3] = { a, r, d };
 
 	assert_non_null(sa);
-	sa->vips[0] = ip("10.9.0.1");
-	sa->vips[1] = ip("10.9.0.2");
+	sa->vips[0] = test_ip("10.9.0.1");
+	sa->vips[1] = test_ip("10.9.0.2");
 	sa->n_vips = 2;
 	assert_true(cfg_add_same_ts(sa, CFG_ADD_IPV4, &a, 1, &b, 1));
 	assert_false(cfg_add_same_ts(sa, 0, &a, 1, &b, 1));

@@ -23,18 +23,10 @@
 
 #include "harness.h"
 
-static struct ip_addr ip(const char *s)
-{
-	struct ip_addr a;
-
-	assert_int_equal(ip_addr_parse(s, &a), 0);
-	return a;
-}
-
 /* A macro, for the line of the failure. */
 static bool same(const struct ip_addr *a, const char *s)
 {
-	struct ip_addr b = ip(s);
+	struct ip_addr b = test_ip(s);
 
 	return ip_addr_equal(a, &b);
 }
@@ -43,7 +35,7 @@ static bool same(const struct ip_addr *a, const char *s)
 
 static void addr(struct engine *e, int ifindex, const char *a, bool add)
 {
-	struct ip_addr x = ip(a);
+	struct ip_addr x = test_ip(a);
 
 	assert_int_equal(engine_iface_addr(e, ifindex, &x, add), 0);
 }
@@ -136,13 +128,13 @@ static struct ikesa *establish(struct world *w)
 static int alt(struct world *w, int side, const char *a, const char *x,
 	       const char *y, uint64_t now)
 {
-	struct ip_addr addr = ip(a), alts[2];
+	struct ip_addr addr = test_ip(a), alts[2];
 	unsigned int n = 0;
 
 	if (x)
-		alts[n++] = ip(x);
+		alts[n++] = test_ip(x);
 	if (y)
-		alts[n++] = ip(y);
+		alts[n++] = test_ip(y);
 	return mif_alt_start(only_sa(w, side), &addr, alts, n, now);
 }
 
@@ -151,7 +143,7 @@ static void send_receive_withdraw(void **state)
 {
 	struct world *w = world_new(true, false);
 	struct ikesa *a = establish(w), *b = only_sa(w, 1);
-	struct ip_addr peer_alts[8], x = ip("192.0.2.1");
+	struct ip_addr peer_alts[8], x = test_ip("192.0.2.1");
 	unsigned int n;
 
 	/* The default rule first: eth1, then wlan0. */
@@ -204,7 +196,7 @@ static void validate(void **state)
 {
 	struct world *w = world_new(true, false);
 	struct ikesa *a = establish(w);
-	struct ip_addr addr = ip("192.0.2.1"), alts[9];
+	struct ip_addr addr = test_ip("192.0.2.1"), alts[9];
 	struct engine_iface_op r;
 	unsigned int sets = w->f[0].n_set_alts;
 
@@ -220,11 +212,11 @@ static void validate(void **state)
 	assert_int_equal(alt(w, 0, "192.0.2.9", "192.0.2.1", NULL, 100),
 			 -ENOENT);
 	/* Of two families, more than 8: refused by the engine's entry. */
-	alts[0] = ip("2001:db8::1");
+	alts[0] = test_ip("2001:db8::1");
 	assert_int_equal(engine_iface_alt(&w->e[0], NULL, &addr, alts, 1, 100,
 					  &r), -EINVAL);
 	for (unsigned int i = 0; i < 9; i++)
-		alts[i] = ip("192.0.2.9");
+		alts[i] = test_ip("192.0.2.9");
 	assert_int_equal(engine_iface_alt(&w->e[0], NULL, &addr, alts, 9, 100,
 					  &r), -EINVAL);
 	assert_int_equal(engine_iface_alt(&w->e[0], "nosuch", &addr, alts, 1,
@@ -251,7 +243,7 @@ static void receive_checks(void **state)
 {
 	struct world *w = world_new(true, false);
 	struct ikesa *a = establish(w), *b = only_sa(w, 1);
-	struct ip_addr x = ip("198.51.100.2"), alts[8];
+	struct ip_addr x = test_ip("198.51.100.2"), alts[8];
 	struct iface eth2 = { .name = "eth2", .ifindex = 9 };
 	struct mif_iface *f;
 
@@ -275,7 +267,7 @@ static void receive_checks(void **state)
 	test_iface(&w->e[1], 10, "eth3", true, "198.51.100.5");
 	/* Each announcement replaces the list: the one sent last. */
 	f = &b->mif->ours->iface[0];
-	memcpy(f->addr4[f->n4++], ip("198.51.100.5").bytes, 4);
+	memcpy(f->addr4[f->n4++], test_ip("198.51.100.5").bytes, 4);
 	assert_int_equal(alt(w, 1, "198.51.100.2", "198.51.100.5", NULL,
 			     1500), 0);
 	run(w, 1500, 1600);
@@ -357,8 +349,8 @@ static void failback_kernel(void **state)
 {
 	struct world *w = world_new(true, true);
 	struct ikesa *a = establish(w);
-	struct kernel_move m = { .old = ip("192.0.2.1"),
-				 .new = ip("203.0.113.5") };
+	struct kernel_move m = { .old = test_ip("192.0.2.1"),
+				 .new = test_ip("203.0.113.5") };
 	struct kernel_event ev = { .type = KERNEL_EV_MOVED,
 				   .addr = m.old, .new_addr = m.new,
 				   .failover = true };

@@ -30,14 +30,6 @@
 
 #include "harness.h"
 
-static struct ip_addr ip(const char *s)
-{
-	struct ip_addr a;
-
-	assert_int_equal(ip_addr_parse(s, &a), 0);
-	return a;
-}
-
 /* The codec. */
 
 static void parse_ok(const uint8_t *data, size_t len, struct mif_delete *d)
@@ -224,7 +216,7 @@ static void establish(struct world *w, unsigned int children)
 /* sa's Child SA on our address local, or NULL. */
 static const struct childsa *child_on(struct ikesa *sa, const char *local)
 {
-	struct ip_addr l = ip(local);
+	struct ip_addr l = test_ip(local);
 	const struct childsa *c;
 
 	engine_for_each_child(c, sa) {
@@ -240,7 +232,7 @@ static const struct childsa *child_on(struct ikesa *sa, const char *local)
 /* Whether f's kernel has a live SA or policy bound to a. */
 static bool kernel_has(const struct fake *f, const char *addr)
 {
-	struct ip_addr a = ip(addr);
+	struct ip_addr a = test_ip(addr);
 
 	for (unsigned int i = 0; i < f->n_sas; i++)
 		if (f->sa_live[i] && (ip_addr_equal(&f->sas[i].src, &a) ||
@@ -301,7 +293,7 @@ static void delete_pair(struct world *w, int k, unsigned int want_mif,
 			unsigned int want_plain)
 {
 	struct engine_mif_delete r;
-	struct ip_addr a = ip(pairs[k][0]);
+	struct ip_addr a = test_ip(pairs[k][0]);
 
 	assert_int_equal(engine_mif_delete(&w->e[0], NULL, &a, 1, &r), 0);
 	assert_int_equal(r.sent, want_mif);
@@ -387,7 +379,7 @@ static void tunnel_owner(void **state)
 	peer = only_sa(w, 1)->mif->peer;
 	for (unsigned int i = 0; i < peer->n; i++)
 		assert_false(mif_iface_has_addr(&peer->iface[i], MIF_AF_IPV4,
-						ip(pairs[2][0]).bytes));
+						test_ip(pairs[2][0]).bytes));
 	world_free(w);
 }
 
@@ -494,7 +486,7 @@ static bool crafted(struct world *w, const struct mif_delete *d)
 static struct mif_delete del_of(uint16_t id, const char *addr)
 {
 	struct mif_delete d = { .id = id, .family = MIF_AF_IPV4 };
-	struct ip_addr a = ip(addr);
+	struct ip_addr a = test_ip(addr);
 
 	memcpy(d.addr, a.bytes, 4);
 	return d;
@@ -511,21 +503,21 @@ static void refused(void **state)
 	const struct mif_iface *f;
 
 	/* A second address on A's eth1, which no Child SA uses. */
-	a = ip("192.0.2.12");
+	a = test_ip("192.0.2.12");
 	assert_int_equal(engine_iface_addr(&w->e[0], 3, &a, true), 0);
 	establish(w, 3);
 	eth1 = child_on(only_sa(w, 0), pairs[1][0])->local_iface;
 	eth2 = child_on(only_sa(w, 0), pairs[2][0])->local_iface;
 
 	/* A will not: its IKE SA's own address, or one it does not have. */
-	a = ip(pairs[0][0]);
+	a = test_ip(pairs[0][0]);
 	assert_int_equal(engine_mif_delete(&w->e[0], NULL, &a, 1, &r),
 			 -EADDRINUSE);
 	assert_int_equal(r.refused, 1);
-	a = ip("192.0.2.99");
+	a = test_ip("192.0.2.99");
 	assert_int_equal(engine_mif_delete(&w->e[0], NULL, &a, 1, &r),
 			 -ENOENT);
-	a = ip(pairs[1][0]);
+	a = test_ip(pairs[1][0]);
 	assert_int_equal(engine_mif_delete(&w->e[0], "other", &a, 1, &r),
 			 -ENOENT);
 	assert_int_equal(w->n, 0);
@@ -559,7 +551,7 @@ static void refused(void **state)
 	f = mif_iface_find(only_sa(w, 1)->mif->peer, eth1);
 	assert_non_null(f);
 	assert_false(mif_iface_has_addr(f, MIF_AF_IPV4,
-					ip("192.0.2.12").bytes));
+					test_ip("192.0.2.12").bytes));
 
 	/* A whole interface, by its ID (family 0): accepted. */
 	memset(&d, 0, sizeof(d));
@@ -585,7 +577,7 @@ static void replayed(void **state)
 {
 	struct world *w = world_new(true, KERNEL_MODE_TUNNEL);
 	struct engine_mif_delete r;
-	struct ip_addr a = ip(pairs[1][0]);
+	struct ip_addr a = test_ip(pairs[1][0]);
 	struct dgram req, resp, again;
 
 	establish(w, 3);
@@ -619,7 +611,7 @@ static void queued(void **state)
 {
 	struct world *w = world_new(true, KERNEL_MODE_TUNNEL);
 	struct engine_mif_delete r;
-	struct ip_addr a1 = ip(pairs[1][0]), a2 = ip(pairs[2][0]);
+	struct ip_addr a1 = test_ip(pairs[1][0]), a2 = test_ip(pairs[2][0]);
 
 	establish(w, 3);
 	assert_int_equal(engine_mif_delete(&w->e[0], NULL, &a1, 1, &r), 0);
@@ -649,7 +641,7 @@ static void queued(void **state)
 static void without_mif(void **state)
 {
 	struct world *w = world_new(false, KERNEL_MODE_TUNNEL);
-	struct ip_addr a = ip(pairs[1][0]), own = ip(pairs[0][0]);
+	struct ip_addr a = test_ip(pairs[1][0]), own = test_ip(pairs[0][0]);
 	struct engine_mif_delete r;
 	struct childsa *c;
 	struct dgram q;

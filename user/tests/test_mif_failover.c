@@ -21,14 +21,6 @@
 
 #include "harness.h"
 
-static struct ip_addr ip(const char *s)
-{
-	struct ip_addr a;
-
-	assert_int_equal(ip_addr_parse(s, &a), 0);
-	return a;
-}
-
 static void pattern(struct conn *c, const char *p, int prio)
 {
 	snprintf(c->ifaces[c->n_ifaces].pattern, IFACE_NAME_MAX, "%s", p);
@@ -109,7 +101,7 @@ static struct ikesa *establish(struct world *w, uint64_t now)
 
 static void assert_addr(const struct ip_addr *a, const char *s)
 {
-	struct ip_addr b = ip(s);
+	struct ip_addr b = test_ip(s);
 
 	assert_true(ip_addr_equal(a, &b));
 }
@@ -141,7 +133,7 @@ static void alts_default(void **state)
 
 	/* An IPv6 address has IPv6 alternates only: none here. */
 	{
-		struct ip_addr v6 = ip("2001:db8::1"), alts[8];
+		struct ip_addr v6 = test_ip("2001:db8::1"), alts[8];
 
 		n = mif_failover_alts(&w->e[0], &w->c[0], &v6, alts, 8);
 		assert_int_equal(n, 0);
@@ -154,8 +146,8 @@ static void moved_event(void **state)
 {
 	struct world *w = world_new(true);
 	struct ikesa *sa = establish(w, 0);
-	struct kernel_move m = { .old = ip("192.0.2.1"),
-				 .new = ip("192.0.2.9") };
+	struct kernel_move m = { .old = test_ip("192.0.2.1"),
+				 .new = test_ip("192.0.2.9") };
 	struct kernel_event ev = { .type = KERNEL_EV_MOVED,
 				   .addr = m.old, .new_addr = m.new,
 				   .failover = true };
@@ -189,8 +181,8 @@ static void moved_in_flight(void **state)
 {
 	struct world *w = world_new(true);
 	struct ikesa *sa = establish(w, 0);
-	struct kernel_move m = { .old = ip("192.0.2.1"),
-				 .new = ip("192.0.2.9") };
+	struct kernel_move m = { .old = test_ip("192.0.2.1"),
+				 .new = test_ip("192.0.2.9") };
 	struct kernel_event ev = { .type = KERNEL_EV_MOVED,
 				   .addr = m.old, .new_addr = m.new,
 				   .failover = true };
@@ -226,8 +218,8 @@ static void down_after_rewrite(void **state)
 {
 	struct world *w = world_new(true);
 	struct ikesa *sa = establish(w, 0);
-	struct kernel_move m = { .old = ip("192.0.2.1"),
-				 .new = ip("203.0.113.5") };
+	struct kernel_move m = { .old = test_ip("192.0.2.1"),
+				 .new = test_ip("203.0.113.5") };
 	struct kernel_event ev = { .type = KERNEL_EV_MOVED,
 				   .addr = m.old, .new_addr = m.new };
 	struct kernel_iface_result r;
@@ -249,7 +241,7 @@ static void deleted_event(void **state)
 {
 	struct world *w = world_new(true);
 	struct ikesa *sa = establish(w, 0);
-	struct ip_addr a = ip("192.0.2.1");
+	struct ip_addr a = test_ip("192.0.2.1");
 	struct kernel_event ev = { .type = KERNEL_EV_DELETED, .addr = a };
 	struct kernel_iface_result r;
 	struct kernel_scope scope;
@@ -273,8 +265,8 @@ static void scoped(void **state)
 	struct world *w = world_new(true);
 	struct ikesa *one = establish(w, 0);
 	struct ikesa *two = establish(w, 0);
-	struct kernel_move m = { .old = ip("192.0.2.1"),
-				 .new = ip("203.0.113.5") };
+	struct kernel_move m = { .old = test_ip("192.0.2.1"),
+				 .new = test_ip("203.0.113.5") };
 	struct kernel_event ev = { .type = KERNEL_EV_MOVED,
 				   .addr = m.old, .new_addr = m.new };
 	struct kernel_iface_result r;
@@ -305,7 +297,7 @@ static void own_failover(void **state)
 {
 	struct world *w = world_new(false);
 	struct ikesa *sa = establish(w, 0);
-	struct ip_addr a = ip("192.0.2.1");
+	struct ip_addr a = test_ip("192.0.2.1");
 
 	assert_false(w->e[0].kernel_failover);
 	assert_int_equal(w->f[0].n_set_alts, 0);
@@ -349,7 +341,7 @@ static void kernel_fails_over(void **state)
 {
 	struct world *w = world_new(true);
 	struct ikesa *sa = establish(w, 0);
-	struct ip_addr a = ip("192.0.2.1");
+	struct ip_addr a = test_ip("192.0.2.1");
 
 	assert_int_equal(engine_iface_addr(&w->e[0], 2, &a, false), 0);
 	engine_tick(&w->e[0], 10);

@@ -58,14 +58,6 @@ static uint16_t id_of(struct world *w, int side, int ifindex)
 	return f->id;
 }
 
-static struct ip_addr ip(const char *s)
-{
-	struct ip_addr a;
-
-	assert_int_equal(ip_addr_parse(s, &a), 0);
-	return a;
-}
-
 static void host_ts(struct conn *c, int side)
 {
 	const char *addr[2] = { "192.0.2.1", "198.51.100.2" };
@@ -175,7 +167,7 @@ static void establish(struct world *w)
 static struct childsa *child_on(struct ikesa *sa, const char *local,
 				const char *remote)
 {
-	struct ip_addr l = ip(local), r = ip(remote);
+	struct ip_addr l = test_ip(local), r = test_ip(remote);
 
 	for (struct childsa *c = sa->children; c; c = c->next)
 		if (ip_addr_equal(&c->local, &l) &&
@@ -293,8 +285,8 @@ static void host_is(const struct ike_selector *s, const struct ip_addr *a)
 static void policies_of(const struct fake *f, const struct ip_addr *vip,
 			const char *const pair[2], bool initiator)
 {
-	struct ip_addr l = ip(pair[initiator ? 0 : 1]);
-	struct ip_addr r = ip(pair[initiator ? 1 : 0]);
+	struct ip_addr l = test_ip(pair[initiator ? 0 : 1]);
+	struct ip_addr r = test_ip(pair[initiator ? 1 : 0]);
 	unsigned int n[3] = { 0 };
 
 	for (unsigned int i = 0; i < f->n_pols; i++) {
@@ -420,7 +412,7 @@ static void services_per_interface(void **state)
 		unsigned int seen = 0;
 
 		for (struct childsa *c = a->children; c; c = c->next) {
-			struct ip_addr l = ip(pairs[i][0]);
+			struct ip_addr l = test_ip(pairs[i][0]);
 
 			if (!ip_addr_equal(&c->local, &l))
 				continue;
@@ -487,7 +479,7 @@ static void services_inner_per_interface(void **state)
 		unsigned int seen = 0;
 
 		for (struct childsa *c = a->children; c; c = c->next) {
-			struct ip_addr l = ip(pairs[i][0]);
+			struct ip_addr l = test_ip(pairs[i][0]);
 			struct childsa *cb;
 
 			if (!ip_addr_equal(&c->local, &l))
@@ -596,7 +588,7 @@ static size_t path_bytes(uint16_t req_id, const char *req, uint16_t resp_id,
 			 const char *resp, uint8_t *out)
 {
 	struct mif_child_path p = { .req_id = req_id, .resp_id = resp_id };
-	struct ip_addr a = ip(req), b = ip(resp);
+	struct ip_addr a = test_ip(req), b = test_ip(resp);
 	struct ike_writer wr;
 	struct ike_error err;
 	size_t len;
@@ -749,7 +741,7 @@ static void responder_rules(void **state)
 	refused(w, buf, n, "responder interface ID not announced");
 	/* B's address gone since it announced it: not current. */
 	{
-		struct ip_addr gone = ip("198.51.100.12");
+		struct ip_addr gone = test_ip("198.51.100.12");
 
 		assert_int_equal(engine_iface_addr(&w->e[1], 8, &gone, false),
 				 0);
@@ -867,8 +859,8 @@ static void requester_refused(void **state)
 
 	establish(w);
 	memset(&p, 0, sizeof(p));
-	p.local = ip("192.0.2.11");
-	p.remote = ip("198.51.100.99");
+	p.local = test_ip("192.0.2.11");
+	p.remote = test_ip("198.51.100.99");
 	p.local_id = id_of(w, 0, 3);
 	p.remote_id = id_of(w, 1, 8);
 	p.ifindex = 3;
@@ -916,8 +908,8 @@ static void echo_checked(void **state)
 	c = childsa_new(&sa->local, 500, &sa->remote, 500, 5);
 	assert_non_null(c);
 	memset(&p, 0, sizeof(p));
-	p.local = ip("192.0.2.11");
-	p.remote = ip("198.51.100.12");
+	p.local = test_ip("192.0.2.11");
+	p.remote = test_ip("198.51.100.12");
 	p.local_id = id_of(w, 0, 3);
 	p.remote_id = id_of(w, 1, 8);
 	mif_path_bind(sa, c, &p);
