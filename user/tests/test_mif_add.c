@@ -213,21 +213,6 @@ struct kids {
 	char name[N_MAX][16];
 };
 
-static void iface(struct engine *e, int ifindex, const char *name,
-		  const char *a)
-{
-	struct iface ifc;
-	struct ip_addr ip;
-
-	memset(&ifc, 0, sizeof(ifc));
-	snprintf(ifc.name, sizeof(ifc.name), "%s", name);
-	ifc.ifindex = ifindex;
-	ifc.up = true;
-	assert_int_equal(engine_iface_update(e, &ifc), 0);
-	assert_int_equal(ip_addr_parse(a, &ip), 0);
-	assert_int_equal(engine_iface_addr(e, ifindex, &ip, true), 0);
-}
-
 static void pattern(struct conn *c, const char *p, int prio)
 {
 	snprintf(c->ifaces[c->n_ifaces].pattern, IFACE_NAME_MAX, "%s", p);
@@ -277,9 +262,9 @@ static struct world *world_new(struct kids *k, unsigned int s, bool mif_b)
 	w->c[1].mif = mif_b;
 	services(w, k, s);
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
-	iface(&w->e[0], 2, "eth0", "192.0.2.1");
-	iface(&w->e[0], 3, "eth1", "192.0.2.11");
-	iface(&w->e[1], 7, "eth0", "198.51.100.2");
+	test_iface_up(&w->e[0], 2, "eth0", "192.0.2.1");
+	test_iface_up(&w->e[0], 3, "eth1", "192.0.2.11");
+	test_iface_up(&w->e[1], 7, "eth0", "198.51.100.2");
 	return w;
 }
 
@@ -576,7 +561,7 @@ static void automatic(void **state)
 	establish(w, 3);
 	assert_int_equal(w->f[0].n_clone, 0);
 	/* Not on an interface the connection allows: nothing. */
-	iface(&w->e[0], 4, "wlan0", "203.0.113.7");
+	test_iface_up(&w->e[0], 4, "wlan0", "203.0.113.7");
 	settle(w, 5000);
 	assert_int_equal(w->f[0].n_clone, 0);
 	assert_int_equal(engine_iface_addr(&w->e[0], 3, &na, true), 0);
@@ -747,9 +732,9 @@ static struct world *world_cfg_af(struct kids *k, const char *range,
 		assert_int_equal(pool_range_parse(range,
 			&w->c[1].pools[w->c[1].n_pools++], &why), 0);
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
-	iface(&w->e[0], 2, "eth0", "192.0.2.1");
-	iface(&w->e[0], 3, "eth1", "192.0.2.11");
-	iface(&w->e[1], 7, "eth0", "198.51.100.2");
+	test_iface_up(&w->e[0], 2, "eth0", "192.0.2.1");
+	test_iface_up(&w->e[0], 3, "eth1", "192.0.2.11");
+	test_iface_up(&w->e[1], 7, "eth0", "198.51.100.2");
 	return w;
 }
 
@@ -1004,7 +989,7 @@ static void cfg_automatic_responder(void **state)
 	w->c[1].add_interfaces = CONN_ADD_CFG;
 	w->c[1].vips4 = 1;
 	sent = w->sent;
-	iface(&w->e[1], 8, "eth1", "198.51.100.12");
+	test_iface_up(&w->e[1], 8, "eth1", "198.51.100.12");
 	settle(w, 10000);
 	assert_true(w->sent > sent);
 	assert_false(b->mif->add_pending);

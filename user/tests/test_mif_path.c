@@ -29,21 +29,6 @@
 
 #include "harness.h"
 
-static void iface(struct engine *e, int ifindex, const char *name, bool up,
-		  const char *a)
-{
-	struct iface ifc;
-	struct ip_addr ip;
-
-	memset(&ifc, 0, sizeof(ifc));
-	snprintf(ifc.name, sizeof(ifc.name), "%s", name);
-	ifc.ifindex = ifindex;
-	ifc.up = up;
-	assert_int_equal(engine_iface_update(e, &ifc), 0);
-	assert_int_equal(ip_addr_parse(a, &ip), 0);
-	assert_int_equal(engine_iface_addr(e, ifindex, &ip, true), 0);
-}
-
 static void pattern(struct conn *c, const char *p, int prio)
 {
 	snprintf(c->ifaces[c->n_ifaces].pattern, IFACE_NAME_MAX, "%s", p);
@@ -115,15 +100,15 @@ static struct world *world_make(bool mif_b, bool per_if, enum kernel_mode m,
 	}
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
 
-	iface(&w->e[0], 1, "lo", true, "127.0.0.1");
-	iface(&w->e[0], 4, "eth2", true, "192.0.2.21");
-	iface(&w->e[0], 2, "eth0", true, "192.0.2.1");
-	iface(&w->e[0], 3, "eth1", true, "192.0.2.11");
-	iface(&w->e[0], 5, "wlan0", false, "203.0.113.5");
-	iface(&w->e[1], 7, "eth0", true, "198.51.100.2");
-	iface(&w->e[1], 8, "eth1", true, "198.51.100.12");
-	iface(&w->e[1], 9, "eth2", true, "198.51.100.22");
-	iface(&w->e[1], 10, "eth3", true, "198.51.100.32");
+	test_iface(&w->e[0], 1, "lo", true, "127.0.0.1");
+	test_iface(&w->e[0], 4, "eth2", true, "192.0.2.21");
+	test_iface(&w->e[0], 2, "eth0", true, "192.0.2.1");
+	test_iface(&w->e[0], 3, "eth1", true, "192.0.2.11");
+	test_iface(&w->e[0], 5, "wlan0", false, "203.0.113.5");
+	test_iface(&w->e[1], 7, "eth0", true, "198.51.100.2");
+	test_iface(&w->e[1], 8, "eth1", true, "198.51.100.12");
+	test_iface(&w->e[1], 9, "eth2", true, "198.51.100.22");
+	test_iface(&w->e[1], 10, "eth3", true, "198.51.100.32");
 	return w;
 }
 
