@@ -187,18 +187,23 @@ void on_demand_event(struct engine *e, struct conf *conf,
 	remove_traps(e, cc, "its IKE SA is gone");
 }
 
-/* An established IKE SA of c (the newest), or NULL. */
+/*
+ * The newest established IKE SA of c, or NULL: the first on c's list,
+ * which keeps the newest first (conn_sas.h). The child goes there: of
+ * duplicates the newest is the one that stays (unique.c deletes the
+ * older where the connection's "unique" says so).
+ */
 static struct ikesa *established(const struct engine *e, const struct conn *c)
 {
-	struct ikesa *sa, *found = NULL;
+	struct ikesa *sa;
 	struct engine_ike_view v;
 
 	engine_for_each_conn_sa(sa, e, c) {
 		engine_ike_view(sa, &v);
 		if (v.conn == c && v.state == IKESA_ESTABLISHED)
-			found = sa;
+			return sa;
 	}
-	return found;
+	return NULL;
 }
 
 /*

@@ -7,10 +7,11 @@
  * close_action = trap put the trap behind the Child SAs when the IKE SA
  * comes up and leave the policies to it when the peer dies or closes,
  * where our own delete removes it; ike down removes start = trap's. An
- * acquire with the IKE SA up brings the lost child up on it. Without a
- * trap, a drop stands behind the Child SAs (failure_shunt = drop) and
- * stays after DPD, its acquires starting nothing; failure_shunt = pass
- * leaves nothing; the peer's close removes the drop.
+ * acquire with the IKE SA up brings the lost child up on it (the newer
+ * of two). Without a trap, a drop stands behind the Child SAs
+ * (failure_shunt = drop) and stays after DPD, its acquires starting
+ * nothing; failure_shunt = pass leaves nothing; the peer's close
+ * removes the drop.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -328,6 +329,45 @@ static void acquire_child_on_ike_sa(void **state)
 }
 
 /*
+ * Two IKE SAs up (unique = never keeps both), their Child SAs deleted
+ * by the peer: the acquire brings the child up on the newer one.
+ */
+static void acquire_child_on_newest(void **state)
+{
+	struct rig *r = rig_new();
+	struct ikesa *old, *sa;
+	uint32_t reqid;
+
+	r->cc.trap = true;
+	r->cc.conn.unique = CONN_UNIQUE_NEVER;
+	r->w.c[1].unique = CONN_UNIQUE_NEVER;
+	on_demand_apply(&r->w.e[0], &r->conf);
+	reqid = trap_reqid(r);
+	assert_non_null(acquire(r, reqid));
+	run_until(r, 100);
+	old = established(r);
+	assert_non_null(old);
+	sa = engine_initiate(&r->w.e[0], &r->cc.conn, r->now);
+	assert_non_null(sa);
+	run_until(r, 200);
+	assert_int_equal(sa->state, IKESA_ESTABLISHED);
+	assert_int_equal(old->state, IKESA_ESTABLISHED);
+	for (struct ikesa *b = r->w.e[1].sas; b; b = b->next)
+		assert_int_equal(engine_child_down(&r->w.e[1], b, 0, r->now),
+				 1);
+	run_until(r, 300);
+	assert_int_equal(n_children(old), 0);
+	assert_int_equal(n_children(sa), 0);
+
+	assert_ptr_equal(acquire(r, reqid), sa);
+	run_until(r, 400);
+	assert_int_equal(n_children(sa), 1);
+	assert_int_equal(n_children(old), 0);
+	assert_true(fake_points_at(&r->w.f[0], sa->children));
+	rig_free(r);
+}
+
+/*
  * No trap, failure_shunt = drop (the default): the drop stands behind
  * the Child SAs; after DPD the policies are its, the acquires start
  * nothing, and the connection up again takes them over.
@@ -419,6 +459,7 @@ int main(void)
 		cmocka_unit_test(close_none),
 		cmocka_unit_test(local_delete),
 		cmocka_unit_test(acquire_child_on_ike_sa),
+		cmocka_unit_test(acquire_child_on_newest),
 		cmocka_unit_test(drop_after_dpd),
 		cmocka_unit_test(pass_after_dpd),
 		cmocka_unit_test(drop_peer_close),
