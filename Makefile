@@ -126,6 +126,8 @@ check-all: deps
 tests: deps $(TESTS) $(BUILD)/mifctl $(MANGLE)
 # test_start and test_notify run the daemon itself.
 $(BUILD)/tests/test_start $(BUILD)/tests/test_notify: | $(BUILD)/mifd
+# test_notify reads tools/mifd.service: the tree's path, wherever BUILD is.
+$(BUILD)/san/user/tests/test_notify.o: MIF_CFLAGS += -DMIF_SRCDIR='"$(CURDIR)"'
 
 unit: deps
 	tools/check unit

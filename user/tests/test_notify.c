@@ -24,7 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char mifd[PATH_MAX], top[PATH_MAX];
+static char mifd[PATH_MAX];
 static pid_t child;	/* a mifd still running when a test fails */
 
 static int kill_child(void **state)
@@ -37,7 +37,10 @@ static int kill_child(void **state)
 	return 0;
 }
 
-/* build/mifd, beside build/tests/; the source tree above build/. */
+/*
+ * build/mifd, beside build/tests/ wherever the build directory is; the
+ * source tree is the one make was run in (MIF_SRCDIR, from the Makefile).
+ */
 static int find_mifd(void **state)
 {
 	char self[PATH_MAX];
@@ -49,7 +52,6 @@ static int find_mifd(void **state)
 	self[n] = '\0';
 	tests = dirname(self);
 	snprintf(mifd, sizeof(mifd), "%s/../mifd", tests);
-	snprintf(top, sizeof(top), "%s/../..", tests);
 	return access(mifd, X_OK);
 }
 
@@ -135,10 +137,10 @@ static void unit_verifies(void **state)
 	if (access("/usr/bin/systemd-analyze", X_OK))
 		skip();
 	assert_non_null(mkdtemp(dir));
-	snprintf(cmd, sizeof(cmd), "sed 's|/usr/local/sbin/mifd|%s|g' "
+	snprintf(cmd, sizeof(cmd), "(sed 's|/usr/local/sbin/mifd|%s|g' "
 		 "%s/tools/mifd.service >%s/mifd.service && "
-		 "systemd-analyze verify --man=no %s/mifd.service 2>&1",
-		 mifd, top, dir, dir);
+		 "systemd-analyze verify --man=no %s/mifd.service) 2>&1",
+		 mifd, MIF_SRCDIR, dir, dir);
 	p = popen(cmd, "r");
 	assert_non_null(p);
 	n = fread(out, 1, sizeof(out) - 1, p);
