@@ -980,3 +980,39 @@ void test_iface_up(struct engine *e, int ifindex, const char *name,
 {
 	test_iface(e, ifindex, name, true, a);
 }
+
+struct world *test_world_new(uint16_t group, bool gcm)
+{
+	struct world *w = calloc(1, sizeof(*w));
+
+	assert_non_null(w);
+	for (int i = 0; i < 2; i++) {
+		struct engine_send s = { net_send, &w->p[i] };
+
+		w->f[i].b.ops = &fake_ops;
+		w->f[i].b.priv = &w->f[i];
+		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
+		w->p[i].w = w;
+		w->p[i].id = i;
+		make_conn(&w->c[i], i, group, gcm);
+		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
+	}
+	return w;
+}
+
+void test_world_log(struct world *w)
+{
+	struct engine_log log = { test_log_fn, NULL };
+
+	test_log_reset();
+	engine_set_log(&w->e[0], &log);
+	engine_set_log(&w->e[1], &log);
+}
+
+void test_world_free(struct world *w)
+{
+	drop_all(w);
+	engine_free(&w->e[0]);
+	engine_free(&w->e[1]);
+	free(w);
+}

@@ -163,6 +163,18 @@ void test_iface_up(struct engine *e, int ifindex, const char *name,
 		   const char *a);
 
 /*
+ * Two engines on the fake backend (fake_ops) and the in-memory network,
+ * each with its connection made by make_conn(side, group, gcm) but not
+ * added: the test changes the connections, then adds them.
+ * test_world_log(): both engines log through test_log_fn, the kept
+ * lines forgotten. test_world_free(): what test_world_new() made, the
+ * datagrams still on the network with it.
+ */
+struct world *test_world_new(uint16_t group, bool gcm);
+void test_world_log(struct world *w);
+void test_world_free(struct world *w);
+
+/*
  * Certificates: certs_make() writes a CA and, for each side of
  * make_conn(), a P-256 end entity naming its FQDN ID (a.example,
  * b.example) to a temporary directory; certs_load(side) gives that

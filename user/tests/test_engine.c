@@ -38,31 +38,10 @@
 
 static struct world *world_new(uint16_t group, bool gcm)
 {
-	struct world *w = calloc(1, sizeof(*w));
-	struct engine_send s;
+	struct world *w = test_world_new(group, gcm);
 
-	assert_non_null(w);
-	for (int i = 0; i < 2; i++) {
-		w->f[i].b.ops = &fake_ops;
-		w->f[i].b.priv = &w->f[i];
-		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
-		w->p[i].w = w;
-		w->p[i].id = i;
-		s.fn = net_send;
-		s.ctx = &w->p[i];
-		make_conn(&w->c[i], i, group, gcm);
-		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
-	}
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
 	return w;
-}
-
-static void world_free(struct world *w)
-{
-	drop_all(w);
-	engine_free(&w->e[0]);
-	engine_free(&w->e[1]);
-	free(w);
 }
 
 /* The kernel SA of f with this SPI, live. */
@@ -173,7 +152,7 @@ static void full(uint16_t group, bool gcm)
 	assert_int_equal(w->sent, group == IKE_DH_MODP_2048 ? 6 : 4);
 	assert_int_equal(sa->cookie_len, group == IKE_DH_MODP_2048 ?
 			 COOKIE_LEN : 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void full_19_gcm(void **state) { full(IKE_DH_ECP_256, true); }
@@ -352,7 +331,7 @@ static void cookie_round_trip(void **state)
 	assert_int_equal(sa->cookie_len, 32);
 	assert_int_equal(w->sent, 6);
 	check_child(w, sa->children);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -381,7 +360,7 @@ static void cookie_answered_twice(void **state)
 	pump(w, 0);
 	assert_int_equal(sa->state, IKESA_ESTABLISHED);
 	check_child(w, sa->children);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -414,7 +393,7 @@ static void cookie_defaults(void **state)
 	assert_int_equal(b->n_half_open, 10);
 	assert_int_equal(sent, 11);
 	free(d.buf);
-	world_free(w);
+	test_world_free(w);
 
 	/* MODP: a COOKIE first, with no SA half open; none if not wanted. */
 	for (int modp = 1; modp >= 0; modp--) {
@@ -429,7 +408,7 @@ static void cookie_defaults(void **state)
 		assert_int_equal(w->e[1].sas != NULL, !modp);
 		pump(w, 0);
 		assert_int_equal(only_sa(w, 0)->state, IKESA_ESTABLISHED);
-		world_free(w);
+		test_world_free(w);
 	}
 }
 
@@ -512,7 +491,7 @@ static void cookie_across_rotation(void **state)
 		/* Either way A gets there. */
 		pump(w, t);
 		assert_int_equal(only_sa(w, 0)->state, IKESA_ESTABLISHED);
-		world_free(w);
+		test_world_free(w);
 	}
 }
 
@@ -537,7 +516,7 @@ static void cookie_threshold(void **state)
 	pump(w, 0);
 	assert_int_equal(a2->state, IKESA_ESTABLISHED);
 	assert_int_equal(a1->state, IKESA_INIT);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void invalid_ke_retry(void **state)
@@ -561,7 +540,7 @@ static void invalid_ke_retry(void **state)
 	assert_int_equal(sa->ke_group, IKE_DH_ECP_256);
 	assert_int_equal(sa->ike.dh->id, IKE_DH_ECP_256);
 	check_child(w, sa->children);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void wrong_psk(void **state)
@@ -598,7 +577,7 @@ static void wrong_psk(void **state)
 		assert_int_equal(w->f[i].n_add_pol, 0);
 		assert_int_equal(live_allocs(&w->f[i]), 0);
 	}
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -681,7 +660,7 @@ static void auth_failed_informational(void **state)
 	assert_int_equal(ev[0].failed_notify, IKE_N_AUTHENTICATION_FAILED);
 	assert_int_equal(ev[1].failed, 1);
 	assert_int_equal(ev[1].failed_notify, IKE_N_AUTHENTICATION_FAILED);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -722,7 +701,7 @@ static void no_proposal_chosen(void **state)
 	assert_int_equal(t, 0);
 	assert_true(logged(&l[0], "no valid answer", "NO_PROPOSAL_CHOSEN",
 			   NULL));
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -752,7 +731,7 @@ static void init_forged_error(void **state)
 	pump(w, 0);
 	assert_int_equal(sa->state, IKESA_ESTABLISHED);
 	check_child(w, sa->children);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* A's IKE_SA_INIT request, changed by fn, delivered to B; B's answer. */
@@ -818,7 +797,7 @@ static void init_major_version(void **state)
 	assert_false(plain_has_notify(&a, IKE_N_INVALID_MAJOR_VERSION));
 	assert_non_null(w->e[1].sas);
 	free(a.buf);
-	world_free(w);
+	test_world_free(w);
 }
 
 static uint8_t next_flags;
@@ -881,7 +860,7 @@ static void init_critical_payload(void **state)
 	assert_non_null(w->e[1].sas);
 	assert_false(plain_has_notify(&a, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD));
 	free(a.buf);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* Refused IKE_SA_INIT requests, as the refusal callback hears of them. */
@@ -1029,7 +1008,7 @@ static void offer_limits(void **state)
 		memset(l.n, 0, sizeof(l.n));
 		drop_all(w);
 	}
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -1127,7 +1106,7 @@ static void offer_matched_per_set(void **state)
 	for (int i = 0; i < 101; i++)
 		assert_int_equal(engine_add_conn(&w->e[1], &c[i]), 0);
 	assert_int_equal(w->e[1].psets.n, 2);
-	world_free(w);
+	test_world_free(w);
 	free(c);
 }
 
@@ -1180,7 +1159,7 @@ static void half_open_limits(void **state)
 	deliver_from(w, &d, 1, 1003, ENGINE_HALF_OPEN_MS);
 	assert_int_equal(sent, 6);
 	free(d.buf);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* Every IKE_SA_INIT request refused is reported, with its reason. */
@@ -1225,7 +1204,7 @@ static void refusals_reported(void **state)
 		assert_int_equal(w->e[1].refused[i], l.n[i]);
 	assert_null(w->e[1].sas);
 	free(d.buf);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void child_no_proposal(void **state)
@@ -1246,7 +1225,7 @@ static void child_no_proposal(void **state)
 	assert_null(only_sa(w, 1)->children);
 	assert_int_equal(w->f[0].n_add_sa + w->f[1].n_add_sa, 0);
 	assert_int_equal(live_allocs(&w->f[0]), 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void transport_mode(void **state)
@@ -1267,7 +1246,7 @@ static void transport_mode(void **state)
 					     KERNEL_DIR_FWD);
 		assert_int_equal(w->f[i].sas[0].mode, KERNEL_MODE_TRANSPORT);
 	}
-	world_free(w);
+	test_world_free(w);
 }
 
 static void transport_refused(void **state)
@@ -1279,7 +1258,7 @@ static void transport_refused(void **state)
 	sa = establish(w, 0);
 	assert_int_equal(sa->children->mode, KERNEL_MODE_TUNNEL);
 	check_child(w, sa->children);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void ts_narrowing(void **state)
@@ -1305,7 +1284,7 @@ static void ts_narrowing(void **state)
 	assert_int_equal(p->sel.proto, 17);
 	assert_memory_equal(p->sel.dst.bytes, "\x0a\x02\x05\x00", 4);
 	check_child(w, sa->children);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void ts_unacceptable(void **state)
@@ -1317,7 +1296,7 @@ static void ts_unacceptable(void **state)
 	sa = establish(w, 0);
 	assert_null(sa->children);
 	assert_int_equal(w->f[0].n_add_sa + w->f[1].n_add_sa, 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void second_child(void **state)
@@ -1340,7 +1319,7 @@ static void second_child(void **state)
 				find_ksa(&w->f[0], first->spi_out)->encr_key,
 				16);
 	assert_int_equal(w->f[0].n_add_sa, 4);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void rekey_child(void **state)
@@ -1380,7 +1359,7 @@ static void rekey_child(void **state)
 		assert_int_equal(live_sas(&w->f[i]), 0);
 		assert_int_equal(live_pols(&w->f[i]), 0);
 	}
-	world_free(w);
+	test_world_free(w);
 }
 
 static void delete_child(void **state)
@@ -1400,7 +1379,7 @@ static void delete_child(void **state)
 		assert_int_equal(live_allocs(&w->f[i]), 0);
 	}
 	assert_int_equal(sa->state, IKESA_ESTABLISHED);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void delete_ike(void **state)
@@ -1423,7 +1402,7 @@ static void delete_ike(void **state)
 		assert_int_equal(w->f[i].n_del_pol, 3);
 		assert_int_equal(engine_next_deadline(&w->e[i]), 0);
 	}
-	world_free(w);
+	test_world_free(w);
 }
 
 static void delete_from_responder(void **state)
@@ -1440,7 +1419,7 @@ static void delete_from_responder(void **state)
 	pump(w, 4);
 	assert_null(w->e[0].sas);
 	assert_null(w->e[1].sas);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void dpd(void **state)
@@ -1464,7 +1443,7 @@ static void dpd(void **state)
 	assert_false(sa->req.active);
 	assert_int_equal(engine_next_deadline(&w->e[0]), 10100);
 	assert_int_equal(live_sas(&w->f[0]), 2);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void dpd_dead_peer(void **state)
@@ -1484,7 +1463,7 @@ static void dpd_dead_peer(void **state)
 	assert_null(w->e[0].sas);
 	assert_int_equal(live_sas(&w->f[0]), 0);
 	assert_int_equal(live_pols(&w->f[0]), 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void retransmit_backoff(void **state)
@@ -1513,7 +1492,7 @@ static void retransmit_backoff(void **state)
 	assert_int_equal(w->n, 0);
 	assert_null(w->e[0].sas);
 	free(first.buf);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void retransmit_then_answer(void **state)
@@ -1526,7 +1505,7 @@ static void retransmit_then_answer(void **state)
 	pump(w, 1000);
 	assert_int_equal(sa->state, IKESA_ESTABLISHED);
 	check_child(w, sa->children);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void duplicate_request(void **state)
@@ -1566,7 +1545,7 @@ static void duplicate_request(void **state)
 	free(auth.buf);
 	free(a1.buf);
 	free(a2.buf);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void mangled_auth(void **state)
@@ -1608,7 +1587,7 @@ static void mangled_auth(void **state)
 	check_child(w, sa->children);
 	free(buf);
 	free(auth.buf);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void mangled_init(void **state)
@@ -1636,7 +1615,7 @@ static void mangled_init(void **state)
 	assert_null(w->e[1].sas);
 	free(buf);
 	free(init.buf);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void mangled_auth_response(void **state)
@@ -1668,7 +1647,7 @@ static void mangled_auth_response(void **state)
 	check_child(w, sa->children);
 	free(buf);
 	free(resp.buf);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void lost_auth_response(void **state)
@@ -1689,7 +1668,7 @@ static void lost_auth_response(void **state)
 	assert_int_equal(sa->state, IKESA_ESTABLISHED);
 	assert_int_equal(w->f[1].n_add_sa, 2);
 	check_child(w, sa->children);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void window(void **state)
@@ -1731,7 +1710,7 @@ static void window(void **state)
 	free(buf);
 	assert_int_equal(w->n, 0);
 	free(empty);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void rejected_reply_deleted(void **state)
@@ -1751,7 +1730,7 @@ static void rejected_reply_deleted(void **state)
 		assert_int_equal(live_pols(&w->f[i]), 3);
 		assert_int_equal(live_allocs(&w->f[i]), 1);
 	}
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -1880,7 +1859,7 @@ static void bad_requests(void **state)
 	free(del);
 	free(sap);
 	free(c);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void bad_auth_request(void **state)
@@ -1908,7 +1887,7 @@ static void bad_auth_request(void **state)
 	assert_int_equal(w->f[1].n_alloc + w->f[1].n_add_sa, 0);
 	ike_chain_free(c);
 	free(c);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* B's connections: these, in this order, instead of c[1] alone. */
@@ -1976,7 +1955,7 @@ static void conn_by_proposal(void **state)
 			assert_int_equal(sa->ike.encr->aead, gcm);
 			assert_int_equal(only_sa(w, 1)->ike.encr->aead, gcm);
 			check_child(w, sa->children);
-			world_free(w);
+			test_world_free(w);
 			free(other);
 		}
 	}
@@ -2012,7 +1991,7 @@ static void conn_by_proposal_ke(void **state)
 	assert_int_equal(sa->ke_group, IKE_DH_CURVE25519);
 	assert_ptr_equal(only_sa(w, 1)->conn, &w->c[1]);
 	check_child(w, sa->children);
-	world_free(w);
+	test_world_free(w);
 	free(cbc);
 }
 
@@ -2032,7 +2011,7 @@ static void conn_keeps_proposal(void **state)
 	sa = establish(w, 0);
 	assert_ptr_equal(only_sa(w, 1)->conn, &w->c[1]);
 	check_child(w, sa->children);
-	world_free(w);
+	test_world_free(w);
 	free(named);
 }
 
@@ -2048,7 +2027,7 @@ static void conn_named_id_first(void **state)
 	sa = establish(w, 0);
 	assert_ptr_equal(only_sa(w, 1)->conn, &w->c[1]);
 	check_child(w, sa->children);
-	world_free(w);
+	test_world_free(w);
 	free(any);
 }
 
@@ -2073,7 +2052,7 @@ static void conn_by_remote_id(void **state)
 		assert_ptr_equal(only_sa(w, 1)->conn,
 				 peer ? c_conn : &w->c[1]);
 		check_child(w, sa->children);
-		world_free(w);
+		test_world_free(w);
 		free(c_conn);
 	}
 }
@@ -2128,7 +2107,7 @@ static void conn_by_auth_method(void **state)
 			check_child(w, sa->children);
 		}
 		sig_creds = w->c[0].sig_creds;
-		world_free(w);
+		test_world_free(w);
 		sig_creds_free(sig_creds);
 		sig_creds_free(cc->sig_creds);
 		free(cc);
@@ -2198,7 +2177,7 @@ static void init_certreq_candidates(void **state)
 			assert_int_equal(sa->state, IKESA_ESTABLISHED);
 			assert_ptr_equal(only_sa(w, 1)->conn, cc);
 		}
-		world_free(w);
+		test_world_free(w);
 		sig_creds_free(a_creds);
 		sig_creds_free(cc->sig_creds);
 		sig_creds_free(cc2->sig_creds);
@@ -2234,7 +2213,7 @@ static void conn_by_idr(void **state)
 					 i ? b1 : &w->c[1]);
 			check_child(w, sa->children);
 		}
-		world_free(w);
+		test_world_free(w);
 		free(b1);
 	}
 }
@@ -2252,7 +2231,7 @@ static void conn_no_idr(void **state)
 	sa = establish(w, 0);
 	assert_ptr_equal(only_sa(w, 1)->conn, b1);
 	check_child(w, sa->children);
-	world_free(w);
+	test_world_free(w);
 	free(b1);
 }
 
@@ -2268,7 +2247,7 @@ static void conn_specific_first(void **state)
 	sa = establish(w, 0);
 	assert_ptr_equal(only_sa(w, 1)->conn, &w->c[1]);
 	check_child(w, sa->children);
-	world_free(w);
+	test_world_free(w);
 	free(wild);
 }
 
@@ -2290,7 +2269,7 @@ static void conn_by_id(void **state)
 	sa = establish(w, 0);
 	assert_ptr_equal(only_sa(w, 1)->conn, &w->c[1]);
 	check_child(w, sa->children);
-	world_free(w);
+	test_world_free(w);
 	free(other);
 }
 
@@ -2381,7 +2360,7 @@ static void bad_inner_chain(void **state)
 	assert_int_equal(engine_dpd(&w->e[0], sa, 1), 0);
 	pump(w, 1);
 	assert_false(sa->req.active);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void bad_inner_auth(void **state)
@@ -2404,7 +2383,7 @@ static void bad_inner_auth(void **state)
 	free(d.buf);
 	/* A malformed IKE_AUTH ends the IKE SA (§2.21.2). */
 	assert_null(w->e[1].sas);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* Whether an SK datagram for sa (decrypted with its inbound keys) has type. */
@@ -2450,7 +2429,7 @@ static void pfs_child(void **state)
 	assert_int_equal(n_children(sa), 2);
 	check_child(w, sa->children);
 	assert_null(create_child_sa_request(sa));
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -2495,7 +2474,7 @@ static void more_groups(void **state)
 		assert_int_equal(n_children(sa), 2);
 		assert_int_equal(n_children(b), 2);
 		check_child(w, sa->children);
-		world_free(w);
+		test_world_free(w);
 	}
 }
 
@@ -2529,7 +2508,7 @@ static void pfs_invalid_ke(void **state)
 	check_child(w, sa->children);
 	for (int i = 0; i < 2; i++)
 		assert_int_equal(live_allocs(&w->f[i]), 2);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* Random datagrams under valid-looking headers, to both sides. */
@@ -2580,7 +2559,7 @@ static void random_garbage(void **state)
 	assert_int_equal(w->f[0].n_add_sa + w->f[1].n_add_sa, 4);
 	assert_int_equal(sa->state, IKESA_ESTABLISHED);
 	assert_int_equal(b->state, IKESA_ESTABLISHED);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void pfs_bad_ke(void **state)
@@ -2631,7 +2610,7 @@ static void pfs_bad_ke(void **state)
 	free(sap);
 	free(tsi);
 	free(tsr);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void rekey_ike(void **state)
@@ -2684,7 +2663,7 @@ static void rekey_ike(void **state)
 		assert_int_equal(live_sas(&w->f[i]), 0);
 		assert_int_equal(live_pols(&w->f[i]), 0);
 	}
-	world_free(w);
+	test_world_free(w);
 }
 
 static void rekey_ike_lifetime(void **state)
@@ -2709,7 +2688,7 @@ static void rekey_ike_lifetime(void **state)
 	assert_true(only_sa(w, 1)->rekey_at > 185000);
 	assert_non_null(sa->children);
 	check_child(w, sa->children);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -2756,7 +2735,7 @@ static void rekey_ike_responder(void **state)
 				 1);
 		assert_int_equal(ev[i].total, 2);
 	}
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -2807,7 +2786,7 @@ static void reauth_initiator(void **state)
 	pump(w, t);
 	assert_null(w->e[0].sas);
 	assert_null(w->e[1].sas);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -2837,7 +2816,7 @@ static void reauth_responder(void **state)
 	}
 	assert_int_equal(ev[1].n[ENGINE_EV_IKE_DOWN][ENGINE_R_EXPIRED], 1);
 	assert_int_equal(ev[0].n[ENGINE_EV_IKE_DOWN][ENGINE_R_PEER], 1);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* Whether datagram d belongs to the IKE SA with this initiator SPI. */
@@ -2912,7 +2891,7 @@ assert_int_equal(b_old->delete_at, 10 + 1000 + 2000 + 4000 + 8000);
 	assert_int_equal(live_sas(&w->f[1]), 2);
 	assert_int_equal(ev[1].n[ENGINE_EV_IKE_DOWN][ENGINE_R_REKEYED], 1);
 	assert_int_equal(ev[1].n[ENGINE_EV_CHILD_DOWN][ENGINE_R_IKE_GONE], 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void delete_child_both(void **state)
@@ -2939,7 +2918,7 @@ static void delete_child_both(void **state)
 	}
 	free(da.buf);
 	free(db.buf);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* Child SA lifetimes: rekeying on the engine's timers, and expiry. */
@@ -3001,7 +2980,7 @@ static void child_timers(void **state)
 		assert_true(c->rekey_at <= 1000 + k->soft_seconds * 1000);
 		assert_int_equal(engine_next_deadline(&w->e[i]), c->rekey_at);
 	}
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -3076,7 +3055,7 @@ static void rekey_on_timer(int side, bool pfs)
 	check_child(w, s[0]->children);
 	assert_memory_not_equal(find_ksa(&w->f[0], s[0]->children->spi_out)->
 				encr_key, old_key, 32);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void child_rekey_initiator(void **state)
@@ -3179,7 +3158,7 @@ static void collide_once(void)
 			ev[i].n[ENGINE_EV_CHILD_DOWN][ENGINE_R_PEER], 2);
 	}
 	check_child(w, s[0]->children);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void child_rekey_collision(void **state)
@@ -3253,7 +3232,7 @@ static void collide_reordered(void)
 		free(r[i].buf);
 	}
 	free(del.buf);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void child_rekey_collision_reordered(void **state)
@@ -3319,7 +3298,7 @@ static void child_rekey_collision_late(void **state)
 	}
 	free(ra.buf);
 	free(rb.buf);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* A request in flight: the rekey waits for the window, then goes. */
@@ -3345,7 +3324,7 @@ static void child_rekey_window(void **state)
 	assert_int_equal(n_children(sa), 1);
 	assert_int_not_equal(sa->children->spi_in, old_in);
 	check_child(w, sa->children);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -3408,7 +3387,7 @@ static void child_expire_silent_peer(void **state)
 		assert_int_equal(live_pols(&w->f[i]), 3);
 	}
 	check_child(w, sa->children);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* Nobody answers at all: the child goes at its lifetime, then the SA. */
@@ -3437,7 +3416,7 @@ static void child_expire_dead_peer(void **state)
 	assert_int_equal(t, 0);
 	assert_null(w->e[0].sas);
 	assert_int_equal(live_pols(&w->f[0]), 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -3481,7 +3460,7 @@ static void child_rekey_during_ike_rekey(void **state)
 		assert_int_equal(live_pols(&w->f[i]), 3);
 	}
 	check_child(w, a->children);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* A lifetime of 0: no rekeying, no expiry, no deadline. */
@@ -3504,7 +3483,7 @@ static void child_lifetime_zero(void **state)
 	assert_int_equal(w->n, 0);
 	assert_int_equal(sa->children->spi_in, spi);
 	assert_int_equal(n_children(only_sa(w, 1)), 1);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* Proposal selection on its own. */
@@ -3523,7 +3502,7 @@ static void events_establish(void **state)
 		assert_null(l[i].up_old);
 	}
 	/* Torn down without a Delete: closed, the Child SA with it. */
-	world_free(w);
+	test_world_free(w);
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(l[i].n[ENGINE_EV_IKE_DOWN][ENGINE_R_CLOSED],
 				 1);
@@ -3544,7 +3523,7 @@ static void events_failed_auth(void **state)
 	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
 	pump(w, 0);
 	engine_tick(&w->e[1], ENGINE_HALF_OPEN_MS);
-	world_free(w);
+	test_world_free(w);
 	assert_int_equal(l[0].total, 0);
 	assert_int_equal(l[1].total, 0);
 }
@@ -3570,7 +3549,7 @@ static void events_rekey_ike(void **state)
 		assert_int_equal(l[i].n[ENGINE_EV_CHILD_UP][ENGINE_R_NONE], 1);
 		assert_int_equal(l[i].total, 4);
 	}
-	world_free(w);
+	test_world_free(w);
 }
 
 static void events_rekey_child(void **state)
@@ -3598,7 +3577,7 @@ static void events_rekey_child(void **state)
 	assert_int_equal(l[0].rekeyed_old, old_in);
 	assert_int_equal(l[0].rekeyed_new, sa->children->spi_in);
 	assert_int_equal(l[1].rekeyed_new, sa->children->spi_out);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* The rekey timer of the responder: the same events, sides swapped. */
@@ -3624,7 +3603,7 @@ static void events_rekey_child_timer(void **state)
 			l[i].n[ENGINE_EV_CHILD_DOWN][ENGINE_R_REKEYED], 1);
 		assert_int_equal(l[i].total, 5);
 	}
-	world_free(w);
+	test_world_free(w);
 }
 
 static void events_delete(void **state)
@@ -3657,7 +3636,7 @@ static void events_delete(void **state)
 			l[i].n[ENGINE_EV_CHILD_DOWN][ENGINE_R_IKE_GONE], 1);
 		assert_int_equal(l[i].total, 6);
 	}
-	world_free(w);
+	test_world_free(w);
 	assert_int_equal(l[0].total, 6);
 	assert_int_equal(l[1].total, 6);
 }
@@ -3682,7 +3661,7 @@ static void events_dpd_death(void **state)
 	assert_int_equal(l[0].n[ENGINE_EV_IKE_DOWN][ENGINE_R_TIMEOUT], 1);
 	assert_int_equal(l[0].n[ENGINE_EV_CHILD_DOWN][ENGINE_R_IKE_GONE], 1);
 	assert_int_equal(l[0].total, 4);
-	world_free(w);
+	test_world_free(w);
 	assert_int_equal(l[0].total, 4);
 }
 
@@ -3707,7 +3686,7 @@ static void events_child_expiry(void **state)
 	assert_int_equal(l[0].n[ENGINE_EV_CHILD_DOWN][ENGINE_R_EXPIRED], 1);
 	assert_int_equal(l[0].n[ENGINE_EV_IKE_DOWN][ENGINE_R_TIMEOUT], 1);
 	assert_int_equal(l[0].total, 4);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -3745,7 +3724,7 @@ static void many_sas(void **state)
 				 300);
 		assert_int_equal(l[i].total, 600);
 	}
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -3861,7 +3840,7 @@ static void fail_psk(void **state)
 	assert_ptr_equal(f[1].conn, &w->c[1]);
 	check_fail_logged(&l[0], &f[0]);
 	check_fail_logged(&l[1], &f[1]);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -3897,7 +3876,7 @@ static void fail_ike_proposal(void **state)
 	check_fail(&f[0], IKE_N_NO_PROPOSAL_CHOSEN, false, true, false,
 		   "no valid answer after 3 retransmissions",
 		   "NO_PROPOSAL_CHOSEN", NULL);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -3926,7 +3905,7 @@ static void fail_dh(void **state)
 	run_out(w, true);
 	check_fail(&f[0], IKE_N_NO_PROPOSAL_CHOSEN, false, true, false,
 		   "no valid answer", NULL);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* B takes only x.example as the initiator's ID: it names the one sent. */
@@ -3948,7 +3927,7 @@ static void fail_remote_id(void **state)
 	check_fail(&f[0], IKE_N_AUTHENTICATION_FAILED, false, true, false,
 		   "received AUTHENTICATION_FAILED", NULL);
 	check_fail_logged(&l[1], &f[1]);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -3979,7 +3958,7 @@ static void fail_responder_id(void **state)
 		   "fqdn:x.example",
 		   NULL);
 	check_fail_logged(&l[0], &f[0]);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void fail_esp_proposal(void **state)
@@ -4001,7 +3980,7 @@ static void fail_esp_proposal(void **state)
 	assert_int_equal(f[0].spi_i, sa->spi_i);
 	check_fail_logged(&l[0], &f[0]);
 	check_fail_logged(&l[1], &f[1]);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void fail_ts(void **state)
@@ -4020,7 +3999,7 @@ static void fail_ts(void **state)
 		   NULL);
 	check_fail(&f[0], IKE_N_TS_UNACCEPTABLE, false, true, true,
 		   "received TS_UNACCEPTABLE", NULL);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* A Child SA more, refused: both sides record it, the IKE SA stands. */
@@ -4046,7 +4025,7 @@ static void fail_create_child(void **state)
 		   "NO_PROPOSAL_CHOSEN", NULL);
 	check_fail_logged(&l[0], &f[0]);
 	check_fail_logged(&l[1], &f[1]);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void fail_no_answer(void **state)
@@ -4065,7 +4044,7 @@ static void fail_no_answer(void **state)
 		   "IKE_SA_INIT request not answered after 3 retransmissions",
 		   "no IKE daemon answers at 198.51.100.2 port 500", NULL);
 	check_fail_logged(&l[0], &f[0]);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void offer(struct ike_sa_payload *sa, const struct conn *c)
@@ -4301,7 +4280,7 @@ static void child_rekey_not_found(void **state)
 	check_child(w, a->children);
 	/* Nothing for B to hear of: A's old SA never existed there. */
 	assert_int_equal(a->n_del_pending, 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -4403,7 +4382,7 @@ static void child_rekey_narrowed(void **state)
 		assert_int_equal(live_sas(&w->f[i]), 0);
 		assert_int_equal(live_pols(&w->f[i]), 0);
 	}
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -4478,7 +4457,7 @@ static void child_rekey_error_retry(void **state)
 	}
 	assert_int_not_equal(a->children->spi_in, old_in);
 	check_child(w, a->children);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* The responder's half-open IKE SAs, by walking them. */
@@ -4572,7 +4551,7 @@ static void half_open_count(void **state)
 	check_half_open(e, 1);
 	engine_tick(e, 40000 + ENGINE_HALF_OPEN_MS);
 	check_half_open(e, 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 int main(void)

@@ -55,27 +55,16 @@ static struct backend_ops no_module_ops;
  */
 static struct world *world_new(bool module, bool failback)
 {
-	struct world *w = calloc(1, sizeof(*w));
-	struct engine_log log = { test_log_fn, NULL };
+	struct world *w = test_world_new(IKE_DH_CURVE25519, true);
 
-	assert_non_null(w);
 	w->any_addr = true;
-	test_log_reset();
+	test_world_log(w);
 	no_module_ops = fake_ops;
 	no_module_ops.set_alts = NULL;
 	for (int i = 0; i < 2; i++) {
-		struct engine_send s = { net_send, &w->p[i] };
-
 		w->f[i].b.ops = module ? &fake_ops : &no_module_ops;
-		w->f[i].b.priv = &w->f[i];
-		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
-		w->p[i].w = w;
-		w->p[i].id = i;
-		make_conn(&w->c[i], i, IKE_DH_CURVE25519, true);
 		w->c[i].mif = true;
 		w->c[i].unique = CONN_UNIQUE_NEVER;
-		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
-		engine_set_log(&w->e[i], &log);
 	}
 	w->c[0].failback = failback;
 	pattern(&w->c[0], "eth0", 200);
@@ -92,14 +81,6 @@ static struct world *world_new(bool module, bool failback)
 	test_iface(&w->e[1], 8, "eth1", true, "198.51.100.3");
 	test_iface(&w->e[1], 9, "eth2", true, "198.51.100.4");
 	return w;
-}
-
-static void world_free(struct world *w)
-{
-	drop_all(w);
-	engine_free(&w->e[0]);
-	engine_free(&w->e[1]);
-	free(w);
 }
 
 /* Both engines' timers and the network, every 50 ms from from to to. */
@@ -188,7 +169,7 @@ static void send_receive_withdraw(void **state)
 	n = mif_alt_peer(b, &x, peer_alts, 8);
 	assert_int_equal(n, 2);	/* A's announcement: eth1, wlan0 */
 	assert_addr(&peer_alts[0], "192.0.2.9");
-	world_free(w);
+	test_world_free(w);
 }
 
 /* What our own checks refuse, before anything is sent. */
@@ -235,7 +216,7 @@ static void validate(void **state)
 	assert_int_equal(engine_iface_alt(&w->e[0], NULL, &addr, alts, 1, 200,
 					  &r), 0);
 	assert_int_equal(r.started, 1);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* The peer's list checked against its announcement, and pruned by it. */
@@ -282,7 +263,7 @@ static void receive_checks(void **state)
 	assert_int_equal(engine_iface_update(&w->e[1], &eth2), 0);
 	run(w, 1600, 3000);
 	assert_int_equal(a->mif->alt.n_peer, 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -321,7 +302,7 @@ static void failback_yes(void **state)
 	assert_int_equal(w->f[1].n_move, 2);
 	assert_int_equal(a->mif->alt.n_failback, 0);
 	assert_int_equal(test_logged("its SAs move back from 192.0.2.9"), 1);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* failback = no: the address comes back, the SAs stay. */
@@ -341,7 +322,7 @@ static void failback_no(void **state)
 	assert_int_equal(test_logged("failback = no"), 1);
 	/* Announced again as usable all the same. */
 	assert_int_equal(a->mif->ours->iface[0].n4, 1);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* With the module: the kernel's failover is noted, and undone. */
@@ -373,7 +354,7 @@ static void failback_kernel(void **state)
 	run(w, 1000, 4000);
 	assert_addr(&a->children->local, "192.0.2.1");
 	assert_addr(&only_sa(w, 1)->children->remote, "192.0.2.1");
-	world_free(w);
+	test_world_free(w);
 }
 
 int main(void)

@@ -61,25 +61,13 @@ static void host_ts(struct conn *c, int side)
 static struct world *world_make(bool mif_b, bool per_if, enum kernel_mode m,
 				unsigned int vips)
 {
-	struct world *w = calloc(1, sizeof(*w));
-	struct engine_log log = { test_log_fn, NULL };
+	struct world *w = test_world_new(IKE_DH_CURVE25519, true);
 
-	assert_non_null(w);
-	test_log_reset();
+	test_world_log(w);
 	for (int i = 0; i < 2; i++) {
-		struct engine_send s = { net_send, &w->p[i] };
-
-		w->f[i].b.ops = &fake_ops;
-		w->f[i].b.priv = &w->f[i];
-		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
-		w->p[i].w = w;
-		w->p[i].id = i;
-		make_conn(&w->c[i], i, IKE_DH_CURVE25519, true);
 		w->c[i].mode = m;
 		if (m == KERNEL_MODE_TRANSPORT)
 			host_ts(&w->c[i], i);
-		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
-		engine_set_log(&w->e[i], &log);
 		pattern(&w->c[i], "eth0", 200);
 		pattern(&w->c[i], "eth1", 150);
 		pattern(&w->c[i], "eth2", 100);
@@ -115,14 +103,6 @@ static struct world *world_make(bool mif_b, bool per_if, enum kernel_mode m,
 static struct world *world_new(bool mif_b, bool per_if, enum kernel_mode m)
 {
 	return world_make(mif_b, per_if, m, 0);
-}
-
-static void world_free(struct world *w)
-{
-	drop_all(w);
-	engine_free(&w->e[0]);
-	engine_free(&w->e[1]);
-	free(w);
 }
 
 /* Both engines' timers and the exchanges they start, until quiet. */
@@ -246,7 +226,7 @@ static void per_interface(enum kernel_mode m)
 	assert_int_equal(live_sas(&w->f[0]), 6);
 	assert_int_equal(live_sas(&w->f[1]), 6);
 	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, ""), 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void three_tunnels(void **state) { per_interface(KERNEL_MODE_TUNNEL); }
@@ -328,7 +308,7 @@ static void fig1_inner_per_interface(void **state)
 		for (int j = 0; j < i; j++)
 			assert_false(ip_addr_equal(&a->vips[i], &a->vips[j]));
 	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, ""), 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -352,7 +332,7 @@ static void fig1_fewer_addresses(void **state)
 		host_is(&ca->local_ts[0], &a->vips[0]);
 		host_is(&ca->local_ts[1], &a->vips[1]);
 	}
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -413,7 +393,7 @@ static void services_per_interface(void **state)
 	assert_int_equal(live_sas(&w->f[0]), 12);
 	assert_int_equal(live_sas(&w->f[1]), 12);
 	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, ""), 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -493,7 +473,7 @@ static void services_inner_per_interface(void **state)
 	assert_int_equal(live_sas(&w->f[0]), 12);
 	assert_int_equal(live_sas(&w->f[1]), 12);
 	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, ""), 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* The peer announced fewer interfaces: the rest face its preferred one. */
@@ -508,7 +488,7 @@ static void peer_fewer(void **state)
 				 "198.51.100.2"));
 	assert_non_null(child_on(only_sa(w, 0), "192.0.2.21",
 				 "198.51.100.2"));
-	world_free(w);
+	test_world_free(w);
 }
 
 /* Figure 2: a peer without MIF; one child on the IKE SA's pair. */
@@ -541,7 +521,7 @@ static void fig2_plain(void **state)
 				"198.51.100.2: Child SAs on the IKE SA's "
 				"addresses"), 1);
 	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, ""), 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* mif = no on our side: the same, and no path sent. */
@@ -566,7 +546,7 @@ static void fig2_local_off(void **state)
 	assert_int_equal(n_children(only_sa(w, 0)), 1);
 	assert_int_equal(test_logged_at(ENGINE_LOG_INFO, "MIF not negotiated with "
 				"198.51.100.2"), 1);
-	world_free(w);
+	test_world_free(w);
 }
 
 static size_t path_bytes(uint16_t req_id, const char *req, uint16_t resp_id,
@@ -752,7 +732,7 @@ static void responder_rules(void **state)
 		assert_int_equal(c->ifindex, 8);
 		check_kernel(&w->f[1], c);
 	}
-	world_free(w);
+	test_world_free(w);
 }
 
 /* Without MIF the responder ignores a path: the IKE SA's pair (rule 1). */
@@ -774,7 +754,7 @@ static void ignored_without_mif(void **state)
 		assert_false(c->has_path);
 		assert_true(ip_addr_equal(&c->local, &only_sa(w, 1)->local));
 	}
-	world_free(w);
+	test_world_free(w);
 }
 
 /* A path in a rekey is ignored: the new SA keeps the old one's pair. */
@@ -799,7 +779,7 @@ static void rekey_ignores_path(void **state)
 	assert_non_null(c);
 	assert_true(ip_addr_equal(&c->local, &old->remote));
 	assert_true(ip_addr_equal(&c->remote, &old->local));
-	world_free(w);
+	test_world_free(w);
 }
 
 /* Our own rekeys, either side: the pair is kept, and not named. */
@@ -832,7 +812,7 @@ static void rekey_keeps_pair(void **state)
 		assert_int_equal(old->ifindex, side ? 9 : 4);
 		check_kernel(&w->f[side], old);
 	}
-	world_free(w);
+	test_world_free(w);
 }
 
 /* MIF_UNACCEPTABLE_PATH: A logs it, releases its SPI, drops the child. */
@@ -857,7 +837,7 @@ static void requester_refused(void **state)
 	assert_int_equal(live_allocs(&w->f[0]), allocs);
 	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, "refused: received "
 				"MIF_UNACCEPTABLE_PATH"), 1);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* The echo, as the requester checks it. */
@@ -920,7 +900,7 @@ static void echo_checked(void **state)
 	assert_true(ip_addr_equal(&c->remote, &sa->remote));
 	assert_false(c->has_path);
 	childsa_free(c);
-	world_free(w);
+	test_world_free(w);
 }
 
 int main(void)

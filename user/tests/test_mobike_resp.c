@@ -112,30 +112,18 @@ static bool pair_is(const struct net *t, unsigned int i, const char *src,
 /* lists: each connection lists its interfaces (else none). */
 static struct world *world_with(uint32_t retrans_base_ms, bool lists)
 {
-	struct world *w = calloc(1, sizeof(*w));
-	struct engine_log log = { test_log_fn, NULL };
+	struct world *w = test_world_new(IKE_DH_CURVE25519, true);
 
-	assert_non_null(w);
-	test_log_reset();
+	test_world_log(w);
 	test_log_env = "MOBIKE_LOG";
 	w->any_addr = true;
 	for (int i = 0; i < 2; i++) {
-		struct engine_send s = { net_send, &w->p[i] };
-
-		w->f[i].b.ops = &fake_ops;
-		w->f[i].b.priv = &w->f[i];
-		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
-		w->p[i].w = w;
-		w->p[i].id = i;
-		make_conn(&w->c[i], i, IKE_DH_CURVE25519, true);
 		w->c[i].mif = false;
 		w->c[i].mobike = true;
 		if (lists) {
 			pattern(&w->c[i], "eth0", 200);
 			pattern(&w->c[i], "eth1", 100);
 		}
-		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
-		engine_set_log(&w->e[i], &log);
 	}
 	w->c[0].dpd_ms = 10000;
 	w->c[0].retrans_base_ms = retrans_base_ms;
@@ -153,14 +141,6 @@ static struct world *world_with(uint32_t retrans_base_ms, bool lists)
 static struct world *world_new(uint32_t retrans_base_ms)
 {
 	return world_with(retrans_base_ms, true);
-}
-
-static void world_free(struct world *w)
-{
-	drop_all(w);
-	engine_free(&w->e[0]);
-	engine_free(&w->e[1]);
-	free(w);
 }
 
 /* Up, MOBIKE on, A keeping n_a of B's addresses, B n_b of A's. */
@@ -209,7 +189,7 @@ static void local_alts_order(void **state)
 	assert_true(addr_is(&out[1], "192.0.2.11"));
 	assert_int_equal(mobike_local_alts(a, &eth0, out, 1), 1);
 	assert_true(addr_is(&out[0], "192.0.2.21"));
-	world_free(w);
+	test_world_free(w);
 
 	/* No list: the table's order, lo and the address itself left out. */
 	w = world_with(2000, false);
@@ -220,7 +200,7 @@ static void local_alts_order(void **state)
 	assert_int_equal(mobike_local_alts(a, &eth0, out, 4), 2);
 	assert_true(addr_is(&out[0], "192.0.2.11"));
 	assert_true(addr_is(&out[1], "192.0.2.21"));
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -268,7 +248,7 @@ static void probe_from_other_address(void **state)
 	run(&t, 40100, 200000);
 	assert_int_equal(a->state, IKESA_ESTABLISHED);
 	assert_int_equal(t.n_pairs, 4);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* B's list made long: at most PEER_ALT_PAIRS pairs, then the IKE SA's. */
@@ -297,7 +277,7 @@ static void probe_pairs_bound(void **state)
 	assert_true(pair_is(&t, 9, "192.0.2.1", "198.51.100.2"));
 	assert_int_equal(t.n_pairs, 10);
 	assert_int_equal(w->f[0].n_move, 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -321,7 +301,7 @@ static void probe_time_bound(void **state)
 	assert_true(pair_is(&t, 3, "192.0.2.11", "198.51.100.2"));
 	assert_true(pair_is(&t, 4, "192.0.2.1", "198.51.100.2"));
 	assert_int_equal(t.n_pairs, 5);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -362,7 +342,7 @@ static void responder_address_lost(void **state)
 	run(&t, 3100, 100000);
 	assert_int_equal(a->state, IKESA_ESTABLISHED);
 	assert_int_equal(w->f[0].n_move, 1);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -389,7 +369,7 @@ static void responder_list_keeps_address(void **state)
 	assert_int_equal(w->f[0].n_move, 0);
 	assert_int_equal(w->f[1].n_move, 0);
 	assert_false(b->req.active);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -416,7 +396,7 @@ static void responder_lost_busy(void **state)
 			 1);
 	assert_true(addr_is(&a->remote, "198.51.100.12"));
 	assert_true(addr_is(&b->local, "198.51.100.12"));
-	world_free(w);
+	test_world_free(w);
 }
 
 int main(void)

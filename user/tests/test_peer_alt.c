@@ -77,26 +77,14 @@ static void step(struct net *t, uint64_t now)
  */
 static struct world *world_with(bool alts, bool mif)
 {
-	struct world *w = calloc(1, sizeof(*w));
-	struct engine_log log = { test_log_fn, NULL };
+	struct world *w = test_world_new(IKE_DH_CURVE25519, true);
 
-	assert_non_null(w);
-	test_log_reset();
+	test_world_log(w);
 	test_log_env = "PEER_ALT_LOG";
 	w->any_addr = true;
 	for (int i = 0; i < 2; i++) {
-		struct engine_send s = { net_send, &w->p[i] };
-
-		w->f[i].b.ops = &fake_ops;
-		w->f[i].b.priv = &w->f[i];
-		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
-		w->p[i].w = w;
-		w->p[i].id = i;
-		make_conn(&w->c[i], i, IKE_DH_CURVE25519, true);
 		w->c[i].mif = mif;
 		w->c[i].mobike = !mif;
-		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
-		engine_set_log(&w->e[i], &log);
 		pattern(&w->c[i], "eth0", 200);
 		if (alts) {
 			pattern(&w->c[i], "eth1", 150);
@@ -118,14 +106,6 @@ static struct world *world_with(bool alts, bool mif)
 static struct world *world_new(bool alts)
 {
 	return world_with(alts, true);
-}
-
-static void world_free(struct world *w)
-{
-	drop_all(w);
-	engine_free(&w->e[0]);
-	engine_free(&w->e[1]);
-	free(w);
 }
 
 static void establish(struct world *w)
@@ -205,7 +185,7 @@ static void moves_to_first_alternate(void **state)
 	run(&t, 30100, 200000);
 	assert_int_equal(a->state, IKESA_ESTABLISHED);
 	assert_int_equal(w->f[0].n_move, 1);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -230,7 +210,7 @@ static void alternates_after(void **state)
 				"198.51.100.12"), 1);
 	assert_true(addr_is(&a->remote, "198.51.100.12"));
 	assert_int_equal(a->state, IKESA_ESTABLISHED);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* .12 is dead too: two sends there, then .22, which answers. */
@@ -254,7 +234,7 @@ static void first_alternate_fails(void **state)
 	assert_true(addr_is(&a->children->remote, "198.51.100.22"));
 	assert_true(addr_is(&b->children->local, "198.51.100.22"));
 	assert_int_equal(a->state, IKESA_ESTABLISHED);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* B announces no other address: the IKE SA goes as without MIF. */
@@ -277,7 +257,7 @@ static void no_alternates(void **state)
 	run(&t, 136000, 137000);
 	assert_int_equal(n_sas(&w->e[0]), 0);
 	assert_int_equal(w->f[0].n_move, 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -304,7 +284,7 @@ static void no_alternate_answers(void **state)
 	assert_int_equal(w->f[0].n_move, 0);
 	/* Tried once only: no second round before the end. */
 	assert_int_equal(test_logged("trying its alternate"), 1);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -329,7 +309,7 @@ static void check_fails(void **state)
 	assert_int_equal(test_logged("moved to its alternate 198.51.100.22"), 1);
 	assert_true(addr_is(&a->remote, "198.51.100.22"));
 	assert_int_equal(w->f[0].n_move, 1);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -363,7 +343,7 @@ static void mobike_path_probing(void **state)
 	assert_int_equal(w->f[1].n_move, 1);
 	run(&t, 30100, 200000);
 	assert_int_equal(a->state, IKESA_ESTABLISHED);
-	world_free(w);
+	test_world_free(w);
 }
 
 int main(void)

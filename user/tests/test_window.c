@@ -82,34 +82,13 @@ static void services(struct world *w, struct kids *k)
 static struct world *world_new(struct kids *k, unsigned int wa,
 			       unsigned int wb)
 {
-	struct world *w = calloc(1, sizeof(*w));
-	struct engine_send s;
+	struct world *w = test_world_new(IKE_DH_ECP_256, true);
 
-	assert_non_null(w);
-	for (int i = 0; i < 2; i++) {
-		w->f[i].b.ops = &fake_ops;
-		w->f[i].b.priv = &w->f[i];
-		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
-		w->p[i].w = w;
-		w->p[i].id = i;
-		s.fn = net_send;
-		s.ctx = &w->p[i];
-		make_conn(&w->c[i], i, IKE_DH_ECP_256, true);
-		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
-	}
 	w->e[0].window_size = wa;
 	w->e[1].window_size = wb;
 	services(w, k);
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
 	return w;
-}
-
-static void world_free(struct world *w)
-{
-	drop_all(w);
-	engine_free(&w->e[0]);
-	engine_free(&w->e[1]);
-	free(w);
 }
 
 static unsigned int in_flight(const struct ikesa *sa)
@@ -173,7 +152,7 @@ static void test_twelve(void **state)
 	assert_int_equal(n_children(only_sa(w, 1)), N_KIDS);
 	assert_int_equal(live_sas(&w->f[0]), 2 * N_KIDS);
 	assert_int_equal(live_sas(&w->f[1]), 2 * N_KIDS);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* Requests and responses delivered last first: all 12 in. */
@@ -200,7 +179,7 @@ static void test_out_of_order(void **state)
 	assert_int_equal(w->n, 0);
 	assert_int_equal(n_children(sa), N_KIDS);
 	assert_int_equal(n_children(only_sa(w, 1)), N_KIDS);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -247,7 +226,7 @@ static void test_lost(void **state)
 	run(w, sa, now);
 	assert_int_equal(n_children(sa), N_KIDS);
 	assert_int_equal(n_children(only_sa(w, 1)), N_KIDS);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* A request delivered twice: answered once, then from the cache. */
@@ -277,7 +256,7 @@ static void test_duplicate(void **state)
 	free(d.buf);
 	free(r1.buf);
 	free(r2.buf);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* B's verdicts once all is done: its window of 4 and the 4 before. */
@@ -300,7 +279,7 @@ static void test_verdicts(void **state)
 	assert_int_equal(window_verdict(b, next - 1), WINDOW_AGAIN);
 	assert_int_equal(window_verdict(b, next - 4), WINDOW_AGAIN);
 	assert_int_equal(window_verdict(b, next - 5), WINDOW_DROP);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -340,7 +319,7 @@ static void test_others_wait(void **state)
 	run(w, sa, 3);
 	assert_int_equal(n_children(sa), N_KIDS);
 	assert_int_equal(n_children(only_sa(w, 1)), N_KIDS);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* The side that offers nothing: the other sends one at a time. */
@@ -356,7 +335,7 @@ static void one_against_four(unsigned int wa, unsigned int wb)
 	assert_int_equal(run(w, sa, 1), wb);
 	assert_int_equal(n_children(sa), N_KIDS);
 	assert_int_equal(n_children(only_sa(w, 1)), N_KIDS);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void test_one_against_four(void **state)
@@ -425,7 +404,7 @@ static void test_malformed(void **state)
 	/* The rest still comes up, now side by side. */
 	run(w, sa, 1);
 	assert_int_equal(n_children(sa), N_KIDS);
-	world_free(w);
+	test_world_free(w);
 }
 
 int main(void)
