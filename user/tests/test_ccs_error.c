@@ -43,20 +43,8 @@ static void ev_fn(void *ctx, const struct engine_event *ev)
 
 static struct world *world_new(struct record *rec)
 {
-	struct world *w = calloc(1, sizeof(*w));
+	struct world *w = test_world_new(IKE_DH_ECP_256, true);
 
-	assert_non_null(w);
-	for (int i = 0; i < 2; i++) {
-		struct engine_send s = { net_send, &w->p[i] };
-
-		w->f[i].b.ops = &fake_ops;
-		w->f[i].b.priv = &w->f[i];
-		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
-		w->p[i].w = w;
-		w->p[i].id = i;
-		make_conn(&w->c[i], i, IKE_DH_ECP_256, true);
-		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
-	}
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
 	{
 		struct engine_log log = { test_log_fn, NULL };
@@ -68,14 +56,6 @@ static struct world *world_new(struct record *rec)
 		engine_set_events(&w->e[0], &ev);
 	}
 	return w;
-}
-
-static void world_free(struct world *w)
-{
-	drop_all(w);
-	engine_free(&w->e[0]);
-	engine_free(&w->e[1]);
-	free(w);
 }
 
 /*
@@ -131,7 +111,7 @@ static void answer_with(uint16_t n, bool rekey)
 	} else {
 		assert_int_equal(rec.failed, 0);
 	}
-	world_free(w);
+	test_world_free(w);
 }
 
 static const uint16_t errors[] = {

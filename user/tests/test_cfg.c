@@ -50,23 +50,9 @@ static void range(struct conn *c, const char *text)
 static struct world *world_new(unsigned int v4, unsigned int v6,
 			       const char *r4, const char *r6)
 {
-	struct world *w = calloc(1, sizeof(*w));
-	struct engine_log log = { test_log_fn, NULL };
+	struct world *w = test_world_new(IKE_DH_CURVE25519, true);
 
-	assert_non_null(w);
-	test_log_reset();
-	for (int i = 0; i < 2; i++) {
-		struct engine_send s = { net_send, &w->p[i] };
-
-		w->f[i].b.ops = &fake_ops;
-		w->f[i].b.priv = &w->f[i];
-		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
-		w->p[i].w = w;
-		w->p[i].id = i;
-		make_conn(&w->c[i], i, IKE_DH_CURVE25519, true);
-		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
-		engine_set_log(&w->e[i], &log);
-	}
+	test_world_log(w);
 	w->c[0].vips4 = (uint8_t)v4;
 	w->c[0].vips6 = (uint8_t)v6;
 	w->c[0].n_local_ts = 0;
@@ -82,14 +68,6 @@ static struct world *world_new(unsigned int v4, unsigned int v6,
 	w->c[1].n_dns = 1;
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
 	return w;
-}
-
-static void world_free(struct world *w)
-{
-	drop_all(w);
-	engine_free(&w->e[0]);
-	engine_free(&w->e[1]);
-	free(w);
 }
 
 static const char *str(const struct ip_addr *a)
@@ -178,7 +156,7 @@ static void three_and_one(void **state)
 	for (int i = 0; i < 4; i++)
 		assert_string_equal(str(&a->vips[i]), want[i]);
 	pool_use(w, 4, 4);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* An IKE rekey keeps the addresses and leases. */
@@ -201,7 +179,7 @@ static void rekey_keeps_leases(void **state)
 	assert_string_equal(str(&a->vips[0]), "10.9.0.1");
 	assert_int_equal(only_sa(w, 1)->n_vips, 1);
 	pool_use(w, 1, 1);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -234,7 +212,7 @@ static void crossed_rekey_keeps_leases(void **state)
 		assert_string_equal(str(&a->vips[0]), "10.9.0.1");
 		assert_int_equal(only_sa(w, 1)->n_vips, 1);
 		pool_use(w, 1, 1);
-		world_free(w);
+		test_world_free(w);
 	}
 	assert_true(won[0] && won[1]);
 }
@@ -259,7 +237,7 @@ static void address_failure(void **state)
 	assert_true(test_logged("pool b.example has no IPv6 address left"));
 	assert_int_equal(live_sas(&w->f[0]), 0);
 	assert_int_equal(live_sas(&w->f[1]), 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* The peer asks for nothing: its TSi holds none of its addresses. */
@@ -276,7 +254,7 @@ static void no_request_no_child(void **state)
 	assert_null(only_sa(w, 1)->children);
 	assert_true(test_logged("TS_UNACCEPTABLE"));
 	assert_true(test_logged("holds none of the inner addresses leased to it"));
-	world_free(w);
+	test_world_free(w);
 }
 
 /* The responder's answers to CP payloads made by hand. */
@@ -330,7 +308,7 @@ static void respond_by_hand(void **state)
 	ikesa_destroy(sa);
 	pool_use(w, 2, 0);
 	free(out);
-	world_free(w);
+	test_world_free(w);
 }
 
 int main(void)

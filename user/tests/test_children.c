@@ -64,31 +64,10 @@ static bool logged(const struct log_rec *l, const char *a, const char *b)
 
 static struct world *world_new(void)
 {
-	struct world *w = calloc(1, sizeof(*w));
-	struct engine_send s;
+	struct world *w = test_world_new(IKE_DH_ECP_256, true);
 
-	assert_non_null(w);
-	for (int i = 0; i < 2; i++) {
-		w->f[i].b.ops = &fake_ops;
-		w->f[i].b.priv = &w->f[i];
-		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
-		w->p[i].w = w;
-		w->p[i].id = i;
-		s.fn = net_send;
-		s.ctx = &w->p[i];
-		make_conn(&w->c[i], i, IKE_DH_ECP_256, true);
-		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
-	}
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
 	return w;
-}
-
-static void world_free(struct world *w)
-{
-	drop_all(w);
-	engine_free(&w->e[0]);
-	engine_free(&w->e[1]);
-	free(w);
 }
 
 /*
@@ -170,7 +149,7 @@ static void ten_children(void **state)
 		check_service(w, i);
 	/* Nothing more to start. */
 	assert_false(children_next(sa, 1));
-	world_free(w);
+	test_world_free(w);
 	free(k);
 }
 
@@ -204,7 +183,7 @@ static void hundred_children(void **state)
 	assert_int_equal(live_sas(&w->f[1]), 2 * N_MANY);
 	for (unsigned int i = 0; i < N_MANY; i++)
 		check_service(w, i);
-	world_free(w);
+	test_world_free(w);
 	free(k);
 }
 
@@ -238,7 +217,7 @@ static void one_refused(void **state)
 	assert_true(logged(&l[1], "sent TS_UNACCEPTABLE",
 			   "fit none of our 4 children"));
 	assert_int_equal(live_sas(&w->f[0]), 6);
-	world_free(w);
+	test_world_free(w);
 	free(k);
 	free(l);
 }
@@ -265,7 +244,7 @@ static void first_refused(void **state)
 	check_service(w, 2);
 	assert_true(logged(l, "IKE_AUTH: no Child SA: received "
 			   "TS_UNACCEPTABLE for child s0", NULL));
-	world_free(w);
+	test_world_free(w);
 	free(k);
 	free(l);
 }
@@ -293,7 +272,7 @@ static void rekey_keeps_child(void **state)
 	assert_int_not_equal(of_child(w, 0, 3)->spi_in, old_spi);
 	for (unsigned int i = 0; i < 4; i++)
 		check_service(w, i);
-	world_free(w);
+	test_world_free(w);
 	free(k);
 }
 
@@ -334,7 +313,7 @@ static void responder_picks(void **state)
 	assert_int_equal(only_sa(w, 1)->children->tmpl, 1);
 	assert_int_equal(only_sa(w, 1)->children->lifetime_s, 600);
 	assert_int_equal(sa->children->tmpl, 0);
-	world_free(w);
+	test_world_free(w);
 
 	/* The same selectors in transport mode: web-transport. */
 	w = world_new();
@@ -346,7 +325,7 @@ static void responder_picks(void **state)
 	sa = establish(w, 0);
 	assert_int_equal(only_sa(w, 1)->children->tmpl, 2);
 	assert_int_equal(sa->children->mode, KERNEL_MODE_TRANSPORT);
-	world_free(w);
+	test_world_free(w);
 
 	/* Another port: only wide holds it, narrowed to the request. */
 	w = world_new();
@@ -356,7 +335,7 @@ static void responder_picks(void **state)
 	sa = establish(w, 0);
 	assert_int_equal(only_sa(w, 1)->children->tmpl, 0);
 	assert_int_equal(sa->children->remote_ts[0].ip_proto, 17);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* Configuration. */

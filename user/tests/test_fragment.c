@@ -28,34 +28,15 @@
 static struct world *world_new(bool frag_a, bool frag_b, unsigned int size,
 			       bool gcm)
 {
-	struct world *w = calloc(1, sizeof(*w));
+	struct world *w = test_world_new(IKE_DH_ECP_256, gcm);
 	const bool frag[2] = { frag_a, frag_b };
-	struct engine_send s;
 
-	assert_non_null(w);
 	for (int i = 0; i < 2; i++) {
-		w->f[i].b.ops = &fake_ops;
-		w->f[i].b.priv = &w->f[i];
-		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
-		w->p[i].w = w;
-		w->p[i].id = i;
-		s.fn = net_send;
-		s.ctx = &w->p[i];
-		make_conn(&w->c[i], i, IKE_DH_ECP_256, gcm);
 		w->c[i].fragmentation = frag[i];
 		w->c[i].fragment_size = size;
-		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
 	}
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
 	return w;
-}
-
-static void world_free(struct world *w)
-{
-	drop_all(w);
-	engine_free(&w->e[0]);
-	engine_free(&w->e[1]);
-	free(w);
 }
 
 /* IKE_SA_INIT both ways; A's IKE_AUTH request waits in the network. */
@@ -126,7 +107,7 @@ static void negotiation(void **state)
 		assert_int_equal(only_sa(w, 1)->frag, both);
 		pump(w, 0);
 		established(w, sa);
-		world_free(w);
+		test_world_free(w);
 	}
 }
 
@@ -145,7 +126,7 @@ static void round_trip(bool gcm)
 	established(w, sa);
 	assert_null(only_sa(w, 1)->reasm[0]);
 	assert_null(sa->reasm[1]);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void round_trip_gcm(void **state)
@@ -172,7 +153,7 @@ static void not_negotiated(void **state)
 	assert_int_equal(first_payload(&w->q[0]), IKE_PL_SK);
 	pump(w, 0);
 	established(w, sa);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void out_of_order(void **state)
@@ -191,7 +172,7 @@ static void out_of_order(void **state)
 	pump(w, 0);
 	established(w, sa);
 	free_all(d, n);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* Duplicates change nothing, before the message is whole or after. */
@@ -216,7 +197,7 @@ static void duplicates(void **state)
 	pump(w, 0);
 	established(w, sa);
 	free_all(d, n);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* A fragment whose ICV fails is dropped, not held. */
@@ -249,7 +230,7 @@ static void bad_icv(void **state)
 	established(w, sa);
 	free(bad.buf);
 	free_all(d, n);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -285,7 +266,7 @@ static void retransmission(void **state)
 	pump(w, 0);
 	established(w, sa);
 	free_all(d, n);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* A small message on an SA with fragmentation goes whole. */
@@ -302,7 +283,7 @@ static void mixed(void **state)
 	assert_int_equal(first_payload(&w->q[0]), IKE_PL_SK);
 	pump(w, 10);
 	assert_false(sa->req.active);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -391,7 +372,7 @@ static void too_many(void **state)
 	assert_int_equal(w->n, 0);
 	assert_null(b->reasm[0]);
 	craft_free(d, n);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* More than FRAGMENT_MAX_BYTES: dropped, until the timeout forgets it. */
@@ -419,7 +400,7 @@ static void too_big(void **state)
 	engine_tick(&w->e[1], 100 + FRAGMENT_TIMEOUT_MS);
 	assert_null(b->reasm[0]);
 	craft_free(d, n);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* A message partly held is forgotten after FRAGMENT_TIMEOUT_MS. */
@@ -448,7 +429,7 @@ static void timeout(void **state)
 	assert_int_equal(w->n, 0);
 	assert_int_equal(b->reasm[0]->held, n - 2);
 	craft_free(d, n);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -492,7 +473,7 @@ static void total_changes(void **state)
 	assert_int_equal(w->n, 1);
 	craft_free(d1, n1);
 	craft_free(d2, n2);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* A rekeyed IKE SA keeps fragmentation, and its messages go in fragments. */
@@ -517,7 +498,7 @@ static void rekey_keeps(void **state)
 	assert_int_equal(engine_dpd(&w->e[0], sa, 20), 0);
 	pump(w, 20);
 	assert_false(sa->req.active);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* Fragments to an IKE SA without fragmentation are dropped. */
@@ -540,7 +521,7 @@ static void unwanted(void **state)
 	assert_null(b->reasm[0]);
 	assert_int_equal(b->resp_next, sa->req_next);
 	craft_free(d, n);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* The SKF codec: built and parsed alike; its numbers checked. */

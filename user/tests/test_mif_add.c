@@ -240,19 +240,9 @@ static void services(struct world *w, struct kids *k, unsigned int s)
  */
 static struct world *world_new(struct kids *k, unsigned int s, bool mif_b)
 {
-	struct world *w = calloc(1, sizeof(*w));
+	struct world *w = test_world_new(IKE_DH_CURVE25519, true);
 
-	assert_non_null(w);
 	for (int i = 0; i < 2; i++) {
-		struct engine_send snd = { net_send, &w->p[i] };
-
-		w->f[i].b.ops = &fake_ops;
-		w->f[i].b.priv = &w->f[i];
-		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
-		w->p[i].w = w;
-		w->p[i].id = i;
-		make_conn(&w->c[i], i, IKE_DH_CURVE25519, true);
-		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &snd), 0);
 		engine_set_log(&w->e[i], &(struct engine_log){
 			log_fn, (void *)(i ? "B" : "A") });
 		pattern(&w->c[i], "eth0", 200);
@@ -266,14 +256,6 @@ static struct world *world_new(struct kids *k, unsigned int s, bool mif_b)
 	test_iface_up(&w->e[0], 3, "eth1", "192.0.2.11");
 	test_iface_up(&w->e[1], 7, "eth0", "198.51.100.2");
 	return w;
-}
-
-static void world_free(struct world *w)
-{
-	drop_all(w);
-	engine_free(&w->e[0]);
-	engine_free(&w->e[1]);
-	free(w);
 }
 
 static void settle(struct world *w, uint64_t now)
@@ -424,7 +406,7 @@ static void add(unsigned int s, bool by_cmd)
 	 */
 	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, false, 20),
 			 -ENOENT);
-	world_free(w);
+	test_world_free(w);
 	free(k);
 }
 
@@ -512,7 +494,7 @@ static void without_clone(void **state)
 	assert_int_equal(live_pols(&w->f[1]), pols[1]);
 	assert_int_equal(w->f[0].n_upd_pol, upd[0]);
 	assert_int_equal(w->f[1].n_upd_pol, upd[1]);
-	world_free(w);
+	test_world_free(w);
 	free(k);
 }
 
@@ -542,7 +524,7 @@ static void clone_not_supported(void **state)
 	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, false, 10), 0);
 	pump(w, 10);
 	check_derived(w, 4);
-	world_free(w);
+	test_world_free(w);
 	free(k);
 }
 
@@ -570,7 +552,7 @@ static void automatic(void **state)
 	assert_int_equal(w->f[1].n_clone, 1);
 	check_derived(w, 3);
 	assert_false(only_sa(w, 0)->mif->add_pending);
-	world_free(w);
+	test_world_free(w);
 	free(k);
 }
 
@@ -601,7 +583,7 @@ static void replay(void **state)
 	assert_int_equal(w->f[1].n_clone, 1);
 	assert_int_equal(w->f[0].n_clone, 1);
 	check_derived(w, 2);
-	world_free(w);
+	test_world_free(w);
 	free(k);
 }
 
@@ -631,7 +613,7 @@ static void refused_by_peer(void **state)
 	assert_int_equal(n_children(only_sa(w, 1)), 3);
 	assert_int_equal(only_sa(w, 1)->state, IKESA_ESTABLISHED);
 	assert_false(a->req.active);
-	world_free(w);
+	test_world_free(w);
 	free(k);
 }
 
@@ -651,7 +633,7 @@ static void refused_locally(void **state)
 			 -EINVAL);
 	assert_int_equal(w->sent, sent);
 	assert_int_equal(live_allocs(&w->f[0]), allocs);
-	world_free(w);
+	test_world_free(w);
 	free(k);
 }
 
@@ -667,7 +649,7 @@ static void without_mif(void **state)
 	assert_int_equal(mif_add_start(a, &na, NULL, 0, NULL, false, 10),
 			 -EOPNOTSUPP);
 	assert_int_equal(w->sent, sent);
-	world_free(w);
+	test_world_free(w);
 	free(k);
 }
 
@@ -693,20 +675,10 @@ static void sel6(struct ike_selector *t, const char *lo, const char *hi)
 static struct world *world_cfg_af(struct kids *k, const char *range,
 				  bool v6)
 {
-	struct world *w = calloc(1, sizeof(*w));
+	struct world *w = test_world_new(IKE_DH_CURVE25519, true);
 	const char *why;
 
-	assert_non_null(w);
 	for (int i = 0; i < 2; i++) {
-		struct engine_send snd = { net_send, &w->p[i] };
-
-		w->f[i].b.ops = &fake_ops;
-		w->f[i].b.priv = &w->f[i];
-		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
-		w->p[i].w = w;
-		w->p[i].id = i;
-		make_conn(&w->c[i], i, IKE_DH_CURVE25519, true);
-		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &snd), 0);
 		engine_set_log(&w->e[i], &(struct engine_log){
 			log_fn, (void *)(i ? "B" : "A") });
 		pattern(&w->c[i], "eth0", 200);
@@ -853,7 +825,7 @@ static void cfg_assigned(void **state)
 	assert_int_equal(engine_delete_ike(&w->e[0], a, 20), 0);
 	pump(w, 20);
 	pool_is(w, 2, 0);
-	world_free(w);
+	test_world_free(w);
 	free(k);
 }
 
@@ -881,7 +853,7 @@ static void cfg_pool_exhausted(void **state)
 	assert_int_equal(w->f[0].n_clone, 1);
 	assert_int_equal(w->f[1].n_clone, 1);
 	check_derived(w, 1);
-	world_free(w);
+	test_world_free(w);
 	free(k);
 }
 
@@ -902,7 +874,7 @@ static void cfg_no_cp(void **state)
 	assert_int_equal(b->n_vips, 0);
 	tsi_is(w, "192.0.2.11", NULL);
 	check_derived(w, 1);
-	world_free(w);
+	test_world_free(w);
 	free(k);
 }
 
@@ -938,7 +910,7 @@ static void cfg_assigned_v6(void **state)
 	assert_true(pol_to(&w->f[1], "2001:db8:9::2", "192.0.2.11"));
 	assert_true(pol_from(&w->f[0], "2001:db8:9::1", "192.0.2.1"));
 	check_derived(w, 1);
-	world_free(w);
+	test_world_free(w);
 	free(k);
 }
 
@@ -968,7 +940,7 @@ static void cfg_automatic(void **state)
 	tsi_is(w, "192.0.2.1", "10.9.0.1");
 	pool_is(w, 2, 2);
 	check_derived(w, 1);
-	world_free(w);
+	test_world_free(w);
 	free(k);
 }
 
@@ -998,7 +970,7 @@ static void cfg_automatic_responder(void **state)
 	assert_int_equal(n_children(b), 4);
 	assert_int_equal(n_children(only_sa(w, 0)), 4);
 	assert_int_equal(b->n_vips, 0);
-	world_free(w);
+	test_world_free(w);
 	free(k);
 }
 
@@ -1020,7 +992,7 @@ static void cfg_not_asked(void **state)
 	assert_int_equal(r.started, 0);
 	assert_int_equal(w->sent, sent);
 	assert_int_equal(live_allocs(&w->f[0]), allocs);
-	world_free(w);
+	test_world_free(w);
 	free(k);
 }
 

@@ -138,21 +138,11 @@ static const char *const pairs[3][2] = {
 static struct world *world_make(bool mif_b, enum kernel_mode m,
 				const char *a_ts)
 {
-	struct world *w = calloc(1, sizeof(*w));
-	struct engine_log log = { test_log_fn, NULL };
+	struct world *w = test_world_new(IKE_DH_CURVE25519, true);
 	static const char *const names[3] = { "eth0", "eth1", "eth2" };
 
-	assert_non_null(w);
-	test_log_reset();
+	test_world_log(w);
 	for (int i = 0; i < 2; i++) {
-		struct engine_send s = { net_send, &w->p[i] };
-
-		w->f[i].b.ops = &fake_ops;
-		w->f[i].b.priv = &w->f[i];
-		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
-		w->p[i].w = w;
-		w->p[i].id = i;
-		make_conn(&w->c[i], i, IKE_DH_CURVE25519, true);
 		w->c[i].mode = m;
 		if (m == KERNEL_MODE_TRANSPORT) {
 			const char *ts[2] = { a_ts, pairs[0][1] };
@@ -160,8 +150,6 @@ static struct world *world_make(bool mif_b, enum kernel_mode m,
 			sel4(&w->c[i].local_ts[0], ts[i], ts[i]);
 			sel4(&w->c[i].remote_ts[0], ts[!i], ts[!i]);
 		}
-		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
-		engine_set_log(&w->e[i], &log);
 		for (int k = 0; k < 3; k++) {
 			pattern(&w->c[i], names[k], 200 - 50 * k);
 			test_iface_up(&w->e[i], 2 + 10 * i + k, names[k],
@@ -178,14 +166,6 @@ static struct world *world_make(bool mif_b, enum kernel_mode m,
 static struct world *world_new(bool mif_b, enum kernel_mode m)
 {
 	return world_make(mif_b, m, pairs[0][0]);
-}
-
-static void world_free(struct world *w)
-{
-	drop_all(w);
-	engine_free(&w->e[0]);
-	engine_free(&w->e[1]);
-	free(w);
 }
 
 static void settle(struct world *w, uint64_t now)
@@ -380,7 +360,7 @@ static void tunnel_owner(void **state)
 	for (unsigned int i = 0; i < peer->n; i++)
 		assert_false(mif_iface_has_addr(&peer->iface[i], MIF_AF_IPV4,
 						test_ip(pairs[2][0]).bytes));
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -422,7 +402,7 @@ static void tunnel_shared(void **state)
 						     pairs[0][1])));
 	table_consistent(w, 0);
 	table_consistent(w, 1);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* Transport mode (figure 12): each pair's own selectors and policies. */
@@ -449,7 +429,7 @@ static void transport(void **state)
 	deleted(w, 1, -1);
 	/* Only the deleted pair's two policies (out, in) went. */
 	assert_int_equal(live_pols(&w->f[0]), pols0 - 2);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* Send a MIF_DELETE_INTERFACE of our own making from A; B's answer. */
@@ -569,7 +549,7 @@ static void refused(void **state)
 	assert_int_equal(n_children(only_sa(w, 1)), 1);
 	assert_true(crafted(w, &d));
 	assert_int_equal(w->f[1].n_delete, 2);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* A replayed request gets the stored answer: no second kernel call. */
@@ -600,7 +580,7 @@ static void replayed(void **state)
 	assert_int_equal(w->f[0].n_delete, 1);
 	assert_int_equal(n_children(only_sa(w, 0)), 2);
 	assert_int_equal(n_children(only_sa(w, 1)), 2);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -628,7 +608,7 @@ static void queued(void **state)
 	assert_int_equal(n_children(only_sa(w, 1)), 1);
 	table_consistent(w, 0);
 	table_consistent(w, 1);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -676,7 +656,7 @@ static void without_mif(void **state)
 	assert_int_equal(live_pols(&w->f[1]), 0);
 	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, ""), 0);
 	assert_int_equal(test_logged_at(ENGINE_LOG_ERR, ""), 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 int main(void)

@@ -56,23 +56,9 @@ static void pattern(struct conn *c, const char *p, int prio)
  */
 static struct world *world_new(bool mif_a, bool mif_b)
 {
-	struct world *w = calloc(1, sizeof(*w));
-	struct engine_log log = { test_log_fn, NULL };
+	struct world *w = test_world_new(IKE_DH_CURVE25519, true);
 
-	assert_non_null(w);
-	test_log_reset();
-	for (int i = 0; i < 2; i++) {
-		struct engine_send s = { net_send, &w->p[i] };
-
-		w->f[i].b.ops = &fake_ops;
-		w->f[i].b.priv = &w->f[i];
-		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
-		w->p[i].w = w;
-		w->p[i].id = i;
-		make_conn(&w->c[i], i, IKE_DH_CURVE25519, true);
-		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
-		engine_set_log(&w->e[i], &log);
-	}
+	test_world_log(w);
 	w->c[0].mif = mif_a;
 	w->c[1].mif = mif_b;
 	pattern(&w->c[0], "eth0", 200);
@@ -92,14 +78,6 @@ static struct world *world_new(bool mif_a, bool mif_b)
 	addr(&w->e[1], 8, "2001:db8::2", true);
 	addr(&w->e[1], 8, "198.51.100.3", true);
 	return w;
-}
-
-static void world_free(struct world *w)
-{
-	drop_all(w);
-	engine_free(&w->e[0]);
-	engine_free(&w->e[1]);
-	free(w);
 }
 
 static void establish(struct world *w, uint64_t now)
@@ -155,7 +133,7 @@ static void both_negotiate(void **state)
 	assert_int_equal(test_logged_at(ENGINE_LOG_NOTICE, "MIF not negotiated"), 0);
 	/* Nothing changed: nothing more to say. */
 	assert_int_equal(mif_announce_deadline(only_sa(w, 0)), 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* side's connection has mif = no: plain on both sides, reason kept. */
@@ -203,7 +181,7 @@ static void one_side_off(int off)
 	engine_tick(&w->e[0], 5000);
 	engine_tick(&w->e[1], 5000);
 	assert_int_equal(w->sent, sent);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void initiator_off(void **state) { one_side_off(0); }
@@ -221,7 +199,7 @@ static void peer_without_mif(void **state)
 	assert_int_equal(only_sa(w, 0)->mif_status, MIF_OFF_PEER);
 	assert_null(only_sa(w, 0)->mif);
 	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, ""), 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* Tick A at now if it asks for it; the exchanges it starts, answered. */
@@ -264,7 +242,7 @@ static void event_announces(void **state)
 	pump(w, 9000);
 	check_seen(w, 1);
 	assert_int_equal(only_sa(w, 0)->mif->peer->iface[1].n4, 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void burst_coalesced(void **state)
@@ -294,7 +272,7 @@ static void burst_coalesced(void **state)
 	addr(&w->e[0], 3, "203.0.113.11", true);
 	addr(&w->e[0], 3, "203.0.113.11", false);
 	assert_int_equal(tick_pump(w, 9000), 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* A sends an INFORMATIONAL with MIF_INTERFACES data of its own. */
@@ -354,7 +332,7 @@ static void malformed_refused(void **state)
 	pump(w, 100);
 	assert_true(only_sa(w, 1)->mif->have_peer);
 	assert_int_equal(only_sa(w, 1)->mif->peer->n, 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* A copy of d's IKE_SA_INIT with a MIF notify added to its payloads. */
@@ -403,7 +381,7 @@ static void plain_ignored(void **state)
 	assert_int_equal(only_sa(w, 1)->state, IKESA_ESTABLISHED);
 	assert_int_equal(only_sa(w, 1)->mif_status, MIF_OFF_LOCAL);
 	assert_int_equal(sa->mif_status, MIF_OFF_PEER);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void rekey_keeps(void **state)
@@ -447,7 +425,7 @@ static void rekey_keeps(void **state)
 	pump(w, 5000);
 	check_seen(w, 0);
 	check_seen(w, 1);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -487,7 +465,7 @@ static void rekey_crossed_keeps(void **state)
 						   &before_peer[i]));
 		}
 		won[only_sa(w, 0)->initiator ? 0 : 1] = true;
-		world_free(w);
+		test_world_free(w);
 	}
 	assert_true(won[0] && won[1]);
 }

@@ -37,28 +37,17 @@ static struct backend_ops no_module_ops;
  */
 static struct world *world_new(bool module)
 {
-	struct world *w = calloc(1, sizeof(*w));
-	struct engine_log log = { test_log_fn, NULL };
+	struct world *w = test_world_new(IKE_DH_CURVE25519, true);
 
-	assert_non_null(w);
 	/* A move of the IKE SA's own address sends from the new one. */
 	w->any_addr = true;
-	test_log_reset();
+	test_world_log(w);
 	no_module_ops = fake_ops;
 	no_module_ops.set_alts = NULL;
 	for (int i = 0; i < 2; i++) {
-		struct engine_send s = { net_send, &w->p[i] };
-
 		w->f[i].b.ops = module ? &fake_ops : &no_module_ops;
-		w->f[i].b.priv = &w->f[i];
-		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
-		w->p[i].w = w;
-		w->p[i].id = i;
-		make_conn(&w->c[i], i, IKE_DH_CURVE25519, true);
 		w->c[i].mif = true;
 		w->c[i].unique = CONN_UNIQUE_NEVER;
-		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
-		engine_set_log(&w->e[i], &log);
 	}
 	pattern(&w->c[0], "eth0", 200);
 	pattern(&w->c[0], "eth1", 150);
@@ -72,14 +61,6 @@ static struct world *world_new(bool module)
 	test_iface(&w->e[0], 5, "lte0", true, "192.0.2.17");
 	test_iface(&w->e[1], 7, "eth0", true, "198.51.100.2");
 	return w;
-}
-
-static void world_free(struct world *w)
-{
-	drop_all(w);
-	engine_free(&w->e[0]);
-	engine_free(&w->e[1]);
-	free(w);
 }
 
 /* One more IKE SA between A and B, with its Child SA; A's returned. */
@@ -138,7 +119,7 @@ static void alts_default(void **state)
 		n = mif_failover_alts(&w->e[0], &w->c[0], &v6, alts, 8);
 		assert_int_equal(n, 0);
 	}
-	world_free(w);
+	test_world_free(w);
 }
 
 /* The kernel moved our SAs (xfrm_mif's failover): the view follows. */
@@ -169,7 +150,7 @@ static void moved_event(void **state)
 	assert_addr(&only_sa(w, 1)->children->remote, "192.0.2.9");
 	/* The new address gets its alternates. */
 	assert_addr(&w->f[0].alts_of, "192.0.2.9");
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -210,7 +191,7 @@ static void moved_in_flight(void **state)
 	/* The IKE SA itself talks from the new address from now on. */
 	assert_addr(&sa->local, "192.0.2.9");
 	assert_false(sa->req.active);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* ike down after a rewrite (mifctl sa rewrite) removes the moved SAs. */
@@ -233,7 +214,7 @@ static void down_after_rewrite(void **state)
 	engine_tick(&w->e[0], 20);
 	assert_int_equal(live_sas(&w->f[0]), 0);
 	assert_int_equal(live_pols(&w->f[0]), 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* The kernel deleted the address's SAs: dropped, the peer told. */
@@ -256,7 +237,7 @@ static void deleted_event(void **state)
 	assert_null(only_sa(w, 1)->children);
 	assert_int_equal(live_sas(&w->f[1]), 0);
 	assert_int_equal(sa->state, IKESA_ESTABLISHED);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* Two IKE SAs on one address: a move scoped to one leaves the other. */
@@ -289,7 +270,7 @@ static void scoped(void **state)
 	engine_kernel_event(&w->e[0], &ev, 20);
 	assert_null(one->children);
 	assert_non_null(two->children);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* Without the module, a lost address makes the engine move itself. */
@@ -314,7 +295,7 @@ static void own_failover(void **state)
 	engine_tick(&w->e[0], 20);
 	assert_int_equal(w->f[0].n_move, 1);
 	assert_int_equal(w->f[1].n_move, 1);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* A link down without the module: the same, to the next best link. */
@@ -333,7 +314,7 @@ static void own_failover_link(void **state)
 	engine_tick(&w->e[0], 10);
 	assert_int_equal(w->f[0].n_move, 1);
 	assert_addr(&sa->children->local, "203.0.113.5");
-	world_free(w);
+	test_world_free(w);
 }
 
 /* With the module, a lost address is the kernel's to fail over. */
@@ -347,7 +328,7 @@ static void kernel_fails_over(void **state)
 	engine_tick(&w->e[0], 10);
 	assert_int_equal(w->f[0].n_move, 0);
 	assert_addr(&sa->children->local, "192.0.2.1");
-	world_free(w);
+	test_world_free(w);
 }
 
 int main(void)

@@ -56,26 +56,14 @@ static void host_ts(struct conn *c, int side)
  */
 static struct world *world_new(bool mif_b, enum kernel_mode m, bool eth4)
 {
-	struct world *w = calloc(1, sizeof(*w));
-	struct engine_log log = { test_log_fn, NULL };
+	struct world *w = test_world_new(IKE_DH_CURVE25519, true);
 
-	assert_non_null(w);
-	test_log_reset();
+	test_world_log(w);
 	w->any_addr = true;
 	for (int i = 0; i < 2; i++) {
-		struct engine_send s = { net_send, &w->p[i] };
-
-		w->f[i].b.ops = &fake_ops;
-		w->f[i].b.priv = &w->f[i];
-		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
-		w->p[i].w = w;
-		w->p[i].id = i;
-		make_conn(&w->c[i], i, IKE_DH_CURVE25519, true);
 		w->c[i].mode = m;
 		if (m == KERNEL_MODE_TRANSPORT)
 			host_ts(&w->c[i], i);
-		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
-		engine_set_log(&w->e[i], &log);
 		pattern(&w->c[i], "eth0", 200);
 		pattern(&w->c[i], "eth1", 150);
 		pattern(&w->c[i], "eth2", 100);
@@ -94,14 +82,6 @@ static struct world *world_new(bool mif_b, enum kernel_mode m, bool eth4)
 	test_iface_up(&w->e[1], 9, "eth2", "198.51.100.22");
 	test_iface_up(&w->e[1], 11, "eth4", "198.51.100.42");
 	return w;
-}
-
-static void world_free(struct world *w)
-{
-	drop_all(w);
-	engine_free(&w->e[0]);
-	engine_free(&w->e[1]);
-	free(w);
 }
 
 static void settle(struct world *w, uint64_t now)
@@ -205,7 +185,7 @@ static void move_other_iface(void **state)
 		ikesa_del_child(b, b->children == cb ? cb->next : b->children,
 				ENGINE_R_LOCAL);
 	assert_true(fake_points_at(&w->f[1], cb));
-	world_free(w);
+	test_world_free(w);
 }
 
 /* The IKE SA's own address moves: the IKE SA then talks from there. */
@@ -238,7 +218,7 @@ static void move_ike_address(void **state)
 	settle(w, 4000);
 	assert_false(b->req.active);
 	assert_int_equal(a->state, IKESA_ESTABLISHED);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* Figures 6-7: B announces eth4, A moves its SAs on B's eth1 onto it. */
@@ -267,7 +247,7 @@ static void move_peer_address(void **state)
 	/* B's own address: no return-routability check. */
 	assert_int_equal(test_logged_at(ENGINE_LOG_INFO, "checking the new address"),
 			 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void is_host(const struct ike_selector *s, const char *a)
@@ -310,7 +290,7 @@ static void move_transport(void **state)
 	/* Its view follows: the SA's removal deletes the moved policies. */
 	ikesa_del_child(b, cb, ENGINE_R_LOCAL);
 	assert_null(fake_policy(&w->f[1], &sel, KERNEL_DIR_OUT));
-	world_free(w);
+	test_world_free(w);
 }
 
 /* Queue a move as a peer might send it, past our own checks. */
@@ -356,7 +336,7 @@ static void refuse_unannounced(void **state)
 	/* An address no Child SA holds. */
 	o = test_ip("192.0.2.77");
 	assert_int_equal(mif_move_start(a, &o, &n, true, 1000), -ENOENT);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void refuse_without_mif(void **state)
@@ -381,7 +361,7 @@ static void refuse_without_mif(void **state)
 	assert_true(only_sa(w, 0) != a);
 	assert_int_equal(w->f[0].n_move, 0);
 	assert_int_equal(w->f[1].n_move, 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* At most MIF_MOVE_RATE moves a second per IKE SA. */
@@ -407,7 +387,7 @@ static void refuse_rate(void **state)
 		settle(w, t);
 	assert_int_equal(w->f[1].n_move, MIF_MOVE_RATE + 1);
 	assert_int_equal(w->f[0].n_move, MIF_MOVE_RATE + 1);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -445,7 +425,7 @@ static void refuse_failed_check(void **state)
 	assert_false(b->req.active);
 	assert_int_equal(a->state, IKESA_ESTABLISHED);
 	assert_int_equal(b->state, IKESA_ESTABLISHED);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -484,7 +464,7 @@ static void refuse_answer_elsewhere(void **state)
 	assert_non_null(child_on(a, "192.0.2.11", "198.51.100.12"));
 	assert_false(a->req.active);
 	assert_false(only_sa(w, 1)->req.active);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* A replayed MIF_MOVE gets the stored answer, never a second move. */
@@ -514,7 +494,7 @@ static void replay(void **state)
 	free(copy.buf);
 	assert_int_equal(w->f[1].n_move, 1);
 	assert_int_equal(w->f[0].n_move, 1);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* The codec: the rows of mif.md's MIF_MOVE table. */

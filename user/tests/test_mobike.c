@@ -34,24 +34,10 @@ static void pattern(struct conn *c, const char *p, int prio)
 /* mobike_b: B's connection has mobike = yes. A lists eth0 and eth1. */
 static struct world *world_new(bool mobike_b)
 {
-	struct world *w = calloc(1, sizeof(*w));
-	struct engine_log log = { test_log_fn, NULL };
+	struct world *w = test_world_new(IKE_DH_CURVE25519, true);
 
-	assert_non_null(w);
-	test_log_reset();
+	test_world_log(w);
 	w->any_addr = true;
-	for (int i = 0; i < 2; i++) {
-		struct engine_send s = { net_send, &w->p[i] };
-
-		w->f[i].b.ops = &fake_ops;
-		w->f[i].b.priv = &w->f[i];
-		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
-		w->p[i].w = w;
-		w->p[i].id = i;
-		make_conn(&w->c[i], i, IKE_DH_CURVE25519, true);
-		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
-		engine_set_log(&w->e[i], &log);
-	}
 	pattern(&w->c[0], "eth0", 200);
 	pattern(&w->c[0], "eth1", 100);
 	w->c[0].mobike = true;
@@ -62,14 +48,6 @@ static struct world *world_new(bool mobike_b)
 	test_iface_up(&w->e[0], 3, "eth1", "192.0.2.11");
 	test_iface_up(&w->e[1], 7, "eth0", "198.51.100.2");
 	return w;
-}
-
-static void world_free(struct world *w)
-{
-	drop_all(w);
-	engine_free(&w->e[0]);
-	engine_free(&w->e[1]);
-	free(w);
 }
 
 static void settle(struct world *w, uint64_t now)
@@ -149,14 +127,14 @@ static void negotiate(void **state)
 	/* B lists no interfaces: NO_ADDITIONAL_ADDRESSES. */
 	assert_true(a->mobike.peer_listed);
 	assert_int_equal(a->mobike.n_peer, 0);
-	world_free(w);
+	test_world_free(w);
 
 	/* B with mobike = no: off on both sides, the fallback stays. */
 	w = world_new(false);
 	establish(w);
 	assert_false(only_sa(w, 0)->mobike.on);
 	assert_false(only_sa(w, 1)->mobike.on);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* The move command: UPDATE_SA_ADDRESSES from the new address. */
@@ -193,7 +171,7 @@ static void update_by_command(void **state)
 	assert_true(ip_addr_equal(&w->q[0].dst, &n));
 	settle(w, 2000);
 	assert_false(b->req.active);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* Our IKE SA's address removed: the engine moves by itself. */
@@ -213,7 +191,7 @@ static void update_on_loss(void **state)
 	assert_true(ip_addr_equal(&b->remote, &n));
 	assert_true(child_on(b, "198.51.100.2", "192.0.2.11"));
 	assert_int_equal(w->f[1].n_move, 1);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* A datagram that does not authenticate moves nothing. */
@@ -237,7 +215,7 @@ static void forged_ignored(void **state)
 	assert_int_equal(w->n, 0);	/* no check, no answer */
 	assert_true(ip_addr_equal(&b->remote, &o));
 	assert_int_equal(w->f[1].n_move, 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* A copy of a processed update from elsewhere moves nothing (§3.11). */
@@ -270,7 +248,7 @@ static void old_id_ignored(void **state)
 	assert_true(ip_addr_equal(&b->remote, &n));
 	assert_int_equal(w->f[1].n_move, 1);
 	assert_int_equal(test_logged("checking the new address"), 1);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* The new address does not answer B's check: B moves nothing. */
@@ -296,7 +274,7 @@ static void failed_check_refuses(void **state)
 	assert_true(ip_addr_equal(&b->remote, &o));
 	assert_true(child_on(b, "198.51.100.2", "192.0.2.1"));
 	assert_int_equal(w->f[1].n_move, 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* A wrong COOKIE2 in the answer to B's check refuses the move. */
@@ -333,7 +311,7 @@ static void wrong_cookie_refuses(void **state)
 	settle(w, 1000);
 	assert_true(ip_addr_equal(&a->local, &o));
 	assert_int_equal(w->f[0].n_move, 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -401,7 +379,7 @@ static void update_nat_port(void **state)
 	assert_int_equal(w->f[1].n_move, 1);
 	assert_true(ip_addr_equal(&a->local, &n));
 	assert_int_equal(w->f[0].n_move, 1);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* The right address, but not the NAT's port: not where the check went. */
@@ -421,7 +399,7 @@ static void nat_port_answer_elsewhere(void **state)
 	assert_int_equal(w->f[1].n_move, 0);
 	assert_true(ip_addr_equal(&a->local, &o));
 	assert_int_equal(w->f[0].n_move, 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* Without MOBIKE the move of the IKE SA's address sets it up again. */
@@ -435,7 +413,7 @@ static void fallback_reauth(void **state)
 	a = only_sa(w, 0);
 	assert_int_equal(engine_iface_move(a, &o, &n, true, 1000), 0);
 	assert_int_equal(test_logged("break-before-make"), 1);
-	world_free(w);
+	test_world_free(w);
 }
 
 int main(void)

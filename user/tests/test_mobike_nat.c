@@ -53,25 +53,13 @@ static void nat(struct world *w, bool on)
 /* behind: A starts behind the NAT. no_nats: A's mobike_no_nats. */
 static struct world *world_new(bool behind, bool no_nats)
 {
-	struct world *w = calloc(1, sizeof(*w));
-	struct engine_log log = { test_log_fn, NULL };
+	struct world *w = test_world_new(IKE_DH_CURVE25519, true);
 
-	assert_non_null(w);
-	test_log_reset();
+	test_world_log(w);
 	w->any_addr = true;
 	for (int i = 0; i < 2; i++) {
-		struct engine_send s = { net_send, &w->p[i] };
-
-		w->f[i].b.ops = &fake_ops;
-		w->f[i].b.priv = &w->f[i];
-		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
-		w->p[i].w = w;
-		w->p[i].id = i;
-		make_conn(&w->c[i], i, IKE_DH_CURVE25519, true);
 		w->c[i].mobike = true;
 		w->c[i].nat_keepalive_ms = KEEPALIVE_MS;
-		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
-		engine_set_log(&w->e[i], &log);
 	}
 	pattern(&w->c[0], "eth0", 200);
 	pattern(&w->c[0], "eth1", 100);
@@ -84,14 +72,6 @@ static struct world *world_new(bool behind, bool no_nats)
 	test_iface_up(&w->e[0], 3, "eth1", "192.0.2.11");
 	test_iface_up(&w->e[1], 7, "eth0", "198.51.100.2");
 	return w;
-}
-
-static void world_free(struct world *w)
-{
-	drop_all(w);
-	engine_free(&w->e[0]);
-	engine_free(&w->e[1]);
-	free(w);
 }
 
 static void settle(struct world *w, uint64_t now)
@@ -245,7 +225,7 @@ static void into_nat(void **state)
 	assert_int_equal(informational_start(b, NULL, false, 2000), 0);
 	settle(w, 2000);
 	assert_false(b->req.active);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -281,7 +261,7 @@ static void check_follows_retransmission(void **state)
 	assert_int_equal(informational_start(b, NULL, false, 7000), 0);
 	settle(w, 7000);
 	assert_false(b->req.active);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* The NAT goes with the move: plain ESP again, keepalives stop. */
@@ -315,7 +295,7 @@ static void out_of_nat(void **state)
 	/* IKE stays on 4500 (RFC 7296 §2.23 allows it without a NAT). */
 	assert_int_equal(a->local_port, 4500);
 	assert_int_equal(test_logged("the Child SAs carry plain ESP"), 2);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -343,7 +323,7 @@ static void no_nats_refused(void **state)
 	assert_int_equal(w->f[1].n_move, 0);
 	assert_false(nat_encap(a) || nat_encap(b));
 	assert_int_equal(a->state, IKESA_ESTABLISHED);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* mobike_no_nats = yes without a NAT: the notify goes, the move too. */
@@ -365,7 +345,7 @@ static void no_nats_direct(void **state)
 	assert_int_equal(w->f[1].n_move, 1);
 	assert_false(w->f[1].last_move.encap_off);
 	assert_int_equal(w->f[1].last_move.encap_port, 0);
-	world_free(w);
+	test_world_free(w);
 
 	/* Without mobike_no_nats, no notify. */
 	w = world_new(false, false);
@@ -373,7 +353,7 @@ static void no_nats_direct(void **state)
 	move_a(w, 1000);
 	assert_false(dgram_has_notify(only_sa(w, 1), &w->q[0],
 				      IKE_N_NO_NATS_ALLOWED));
-	world_free(w);
+	test_world_free(w);
 }
 
 int main(void)

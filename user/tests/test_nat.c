@@ -33,22 +33,10 @@
  */
 static struct world *world_new(char nat)
 {
-	struct world *w = calloc(1, sizeof(*w));
-	struct engine_send s;
+	struct world *w = test_world_new(IKE_DH_CURVE25519, true);
 
-	assert_non_null(w);
-	for (int i = 0; i < 2; i++) {
-		w->f[i].b.ops = &fake_ops;
-		w->f[i].b.priv = &w->f[i];
-		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
-		w->p[i].w = w;
-		w->p[i].id = i;
-		s.fn = net_send;
-		s.ctx = &w->p[i];
-		make_conn(&w->c[i], i, IKE_DH_CURVE25519, true);
+	for (int i = 0; i < 2; i++)
 		w->c[i].nat_keepalive_ms = NAT_KEEPALIVE_MS;
-		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
-	}
 	if (nat) {
 		w->nat.on = true;
 		assert_int_equal(ip_addr_parse(NAT_ADDR, &w->nat.addr), 0);
@@ -59,14 +47,6 @@ static struct world *world_new(char nat)
 	assert_int_equal(engine_add_conn(&w->e[nat == 'r' ? 0 : 1],
 					 &w->c[nat == 'r' ? 0 : 1]), 0);
 	return w;
-}
-
-static void world_free(struct world *w)
-{
-	drop_all(w);
-	engine_free(&w->e[0]);
-	engine_free(&w->e[1]);
-	free(w);
 }
 
 static void step(struct world *w, uint64_t now)
@@ -157,7 +137,7 @@ static void test_behind_initiator(void **state)
 	assert_int_equal(b->remote_port, NAT_P4500);
 	assert_encap(w, 0, 4500, 4500);
 	assert_encap(w, 1, 4500, NAT_P4500);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void test_behind_responder(void **state)
@@ -178,7 +158,7 @@ static void test_behind_responder(void **state)
 	assert_int_equal(a->remote_port, 4500);
 	assert_encap(w, 0, 4500, 4500);
 	assert_encap(w, 1, 4500, 4500);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void test_no_nat(void **state)
@@ -199,7 +179,7 @@ static void test_no_nat(void **state)
 	/* Nobody behind a NAT: no keepalives. */
 	assert_int_equal(nat_deadline(a), 0);
 	assert_int_equal(nat_deadline(b), 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* encap = yes: a NAT faked to the peer, ESP in UDP without one. */
@@ -220,7 +200,7 @@ static void test_encap_forced(void **state)
 	assert_encap(w, 1, 4500, 4500);
 	/* Not really behind one: no keepalives. */
 	assert_int_equal(nat_deadline(a), 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void test_keepalive(void **state)
@@ -250,7 +230,7 @@ static void test_keepalive(void **state)
 	/* Turned off. */
 	w->c[0].nat_keepalive_ms = 0;
 	assert_int_equal(nat_deadline(a), 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -287,7 +267,7 @@ static void test_mapping_change(void **state)
 	/* The answer reached A through the new mapping. */
 	assert_false(a->req.active);
 	assert_int_equal(a->state, IKESA_ESTABLISHED);
-	world_free(w);
+	test_world_free(w);
 }
 
 int main(void)

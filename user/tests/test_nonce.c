@@ -38,37 +38,18 @@ static void on_event(void *ctx, const struct engine_event *ev)
 
 static struct world *world_new(void)
 {
-	struct world *w = calloc(1, sizeof(*w));
+	struct world *w = test_world_new(IKE_DH_CURVE25519, true);
 	struct engine_events ev = { on_event, NULL };
-	struct engine_send s;
 
-	assert_non_null(w);
 	refused[0] = '\0';
 	for (int i = 0; i < 2; i++) {
-		w->f[i].b.ops = &fake_ops;
-		w->f[i].b.priv = &w->f[i];
-		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
-		w->p[i].w = w;
-		w->p[i].id = i;
-		s.fn = net_send;
-		s.ctx = &w->p[i];
-		make_conn(&w->c[i], i, IKE_DH_CURVE25519, true);
 		for (unsigned int k = 0; k < w->c[i].ike[0].n; k++)
 			if (w->c[i].ike[0].xf[k].type == IKE_XF_PRF)
 				w->c[i].ike[0].xf[k].id = IKE_PRF_HMAC_SHA2_512;
-		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
 		engine_set_events(&w->e[i], &ev);
 	}
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
 	return w;
-}
-
-static void world_free(struct world *w)
-{
-	drop_all(w);
-	engine_free(&w->e[0]);
-	engine_free(&w->e[1]);
-	free(w);
 }
 
 static void step(struct world *w)
@@ -183,7 +164,7 @@ static void init_short_ni(void **state)
 	assert_true(plain_has_notify(&w->q[0], IKE_N_NO_PROPOSAL_CHOSEN));
 	/* Refused like any IKE_SA_INIT: counted, logged within a budget. */
 	assert_int_equal(w->e[1].refused[ENGINE_REF_SHORT_NONCE], 1);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* The initiator gives up on a short Nr. */
@@ -199,7 +180,7 @@ static void init_short_nr(void **state)
 	assert_null(w->e[0].sas);
 	assert_int_equal(w->n, 0);
 	assert_non_null(strstr(refused, "IKE_SA_INIT: Nr of 24 bytes"));
-	world_free(w);
+	test_world_free(w);
 }
 
 /* Long enough for SHA2-256, whose key is 32 bytes: accepted. */
@@ -216,7 +197,7 @@ static void init_short_ni_weaker_prf(void **state)
 	step(w);
 	assert_non_null(w->e[1].sas);
 	assert_string_equal(refused, "");
-	world_free(w);
+	test_world_free(w);
 }
 
 /* CREATE_CHILD_SA: a short Ni gets INVALID_SYNTAX. */
@@ -235,7 +216,7 @@ static void child_short_ni(void **state)
 	assert_int_equal(n_children(sa), 1);
 	assert_int_equal(n_children(only_sa(w, 1)), 1);
 	assert_int_equal(sa->state, IKESA_ESTABLISHED);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* CREATE_CHILD_SA: a short Nr, and the new Child SA is not taken. */
@@ -252,7 +233,7 @@ static void child_short_nr(void **state)
 	pump(w, 0);
 	assert_int_equal(n_children(sa), 1);
 	assert_int_equal(sa->state, IKESA_ESTABLISHED);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* Rekeying the IKE SA: a short Ni gets INVALID_SYNTAX. */
@@ -269,7 +250,7 @@ static void rekey_short_ni(void **state)
 	pump(w, 0);
 	assert_ptr_equal(only_sa(w, 0), sa);
 	assert_int_equal(sa->state, IKESA_ESTABLISHED);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* Rekeying the IKE SA: a short Nr, and the old SA stays. */
@@ -289,7 +270,7 @@ static void rekey_short_nr(void **state)
 	step(w);
 	assert_non_null(strstr(refused, "(IKE rekey): Nr of 24 bytes"));
 	assert_int_equal(sa->state, IKESA_ESTABLISHED);
-	world_free(w);
+	test_world_free(w);
 }
 
 int main(void)

@@ -49,35 +49,18 @@ static void ev_record(void *ctx, const struct engine_event *ev)
 static struct world *world_new(uint32_t ike_s, uint32_t child_s,
 			       struct ev_log *ev)
 {
-	struct world *w = calloc(1, sizeof(*w));
+	struct world *w = test_world_new(IKE_DH_ECP_256, true);
 
-	assert_non_null(w);
 	for (int i = 0; i < 2; i++) {
-		struct engine_send s = { net_send, &w->p[i] };
 		struct engine_events e = { ev_record, &ev[i] };
 
-		w->f[i].b.ops = &fake_ops;
-		w->f[i].b.priv = &w->f[i];
-		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
-		w->p[i].w = w;
-		w->p[i].id = i;
-		make_conn(&w->c[i], i, IKE_DH_ECP_256, true);
 		w->c[i].ike_lifetime_s = ike_s;
 		w->c[i].child_lifetime_s = child_s;
-		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
 		memset(&ev[i], 0, sizeof(ev[i]));
 		engine_set_events(&w->e[i], &e);
 	}
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
 	return w;
-}
-
-static void world_free(struct world *w)
-{
-	drop_all(w);
-	engine_free(&w->e[0]);
-	engine_free(&w->e[1]);
-	free(w);
 }
 
 static struct ikesa *establish(struct world *w, struct ev_log *ev)
@@ -220,7 +203,7 @@ static void rekey_ike_answer_quiet(void **state)
 	assert_false(sa_alive(&w->e[1], b_old));
 	assert_int_equal(ev[1].n[ENGINE_EV_IKE_UP][ENGINE_R_REKEYED], 1);
 	assert_int_equal(ev[1].n[ENGINE_EV_IKE_DOWN][ENGINE_R_REKEYED], 1);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* A rekey of the IKE SA started by one side: one event on each. */
@@ -241,7 +224,7 @@ static void rekey_ike_either_side(void **state)
 		assert_int_equal(n_children(only_sa(w, 0)), 1);
 		assert_int_equal(only_sa(w, 0)->initiator, side == 0);
 		one_ike_rekey(ev);
-		world_free(w);
+		test_world_free(w);
 	}
 }
 
@@ -386,7 +369,7 @@ static void rekey_ike_crossed(void **state)
 				send_one(x.w, first, true, 10);
 			run_out(x.w, 10);
 			won[settled(&x, -1)] = true;
-			world_free(x.w);
+			test_world_free(x.w);
 		}
 		assert_true(won[0] && won[1]);
 	}
@@ -423,7 +406,7 @@ static void rekey_ike_crossed_unseen(void **state)
 		}
 		run_out(x.w, 10);
 		settled(&x, 0);
-		world_free(x.w);
+		test_world_free(x.w);
 	}
 }
 
@@ -463,7 +446,7 @@ static void rekey_ike_refused_retry(void **state)
 	assert_int_equal(n_children(only_sa(w, 0)), 2);
 	assert_int_equal(n_children(only_sa(w, 1)), 2);
 	one_ike_rekey(ev);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -489,7 +472,7 @@ static void rekey_ike_both_at_once(void **state)
 		}
 		run_out(x.w, t);
 		settled(&x, -1);
-		world_free(x.w);
+		test_world_free(x.w);
 	}
 }
 
@@ -535,7 +518,7 @@ static void rekey_child_either_side(void **state)
 				1);
 			assert_int_equal(ev[i].total, 3);
 		}
-		world_free(w);
+		test_world_free(w);
 	}
 }
 
@@ -573,7 +556,7 @@ static void rekey_jitter_off(void **state)
 			assert_int_equal(s[i]->rekey_at, i ? 100000 : 90000);
 		}
 		if (jit) {
-			world_free(w);
+			test_world_free(w);
 			continue;
 		}
 		engine_tick(&w->e[0], 80000);
@@ -595,7 +578,7 @@ static void rekey_jitter_off(void **state)
 			assert_int_equal(s[i]->children->rekey_at,
 					 80000 + hi[i]);
 		}
-		world_free(w);
+		test_world_free(w);
 	}
 }
 

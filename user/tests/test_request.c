@@ -25,31 +25,10 @@
 
 static struct world *world_new(void)
 {
-	struct world *w = calloc(1, sizeof(*w));
-	struct engine_send s;
+	struct world *w = test_world_new(IKE_DH_ECP_256, true);
 
-	assert_non_null(w);
-	for (int i = 0; i < 2; i++) {
-		w->f[i].b.ops = &fake_ops;
-		w->f[i].b.priv = &w->f[i];
-		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
-		w->p[i].w = w;
-		w->p[i].id = i;
-		s.fn = net_send;
-		s.ctx = &w->p[i];
-		make_conn(&w->c[i], i, IKE_DH_ECP_256, true);
-		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
-	}
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
 	return w;
-}
-
-static void world_free(struct world *w)
-{
-	drop_all(w);
-	engine_free(&w->e[0]);
-	engine_free(&w->e[1]);
-	free(w);
 }
 
 /* An IKE SA from A to B with n Child SAs. */
@@ -92,7 +71,7 @@ static void delete_several(void **state)
 		assert_int_equal(live_pols(&w->f[i]), 0);
 	}
 	assert_int_equal(sa->state, IKESA_ESTABLISHED);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* None, or more than one Delete payload holds, is refused. */
@@ -110,7 +89,7 @@ static void delete_bounds(void **state)
 			 IKE_DELETE_MAX_SPIS + 1, 2), -EINVAL);
 	assert_false(sa->req.active);
 	assert_int_equal(n_children(sa), 1);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -143,7 +122,7 @@ static void children_go_with_request(void **state)
 	ikesa_destroy(sa);
 	assert_int_equal(live_allocs(&w->f[0]), 0);
 	assert_int_equal(live_sas(&w->f[0]), 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* A list takes REQUEST_MAX_CHILDREN, and no more. */

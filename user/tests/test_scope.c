@@ -26,33 +26,14 @@
 
 static struct world *world_new(void)
 {
-	struct world *w = calloc(1, sizeof(*w));
-	struct engine_send s;
+	struct world *w = test_world_new(IKE_DH_CURVE25519, true);
 
-	assert_non_null(w);
 	for (int i = 0; i < 2; i++) {
-		w->f[i].b.ops = &fake_ops;
-		w->f[i].b.priv = &w->f[i];
-		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
-		w->p[i].w = w;
-		w->p[i].id = i;
-		s.fn = net_send;
-		s.ctx = &w->p[i];
-		make_conn(&w->c[i], i, IKE_DH_CURVE25519, true);
 		/* Two IKE SAs of one connection stay side by side. */
 		w->c[i].unique = CONN_UNIQUE_NEVER;
-		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
 	}
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
 	return w;
-}
-
-static void world_free(struct world *w)
-{
-	drop_all(w);
-	engine_free(&w->e[0]);
-	engine_free(&w->e[1]);
-	free(w);
 }
 
 static struct ikesa *establish(struct world *w, uint64_t now)
@@ -96,7 +77,7 @@ static void children_share_block(void **state)
 	children_in_block(sa);
 	assert_int_equal(sa->children->reqid == sa->children->next->reqid, 0);
 	children_in_block(only_sa(w, 1));
-	world_free(w);
+	test_world_free(w);
 }
 
 /* Two IKE SAs, even of one connection to one peer, have two blocks. */
@@ -111,7 +92,7 @@ static void two_ike_sas_two_blocks(void **state)
 	children_in_block(b);
 	assert_false(in_block(a->children->reqid, b));
 	assert_false(in_block(b->children->reqid, a));
-	world_free(w);
+	test_world_free(w);
 }
 
 /* A rekeyed IKE SA keeps its Child SAs and so its predecessor's block. */
@@ -132,7 +113,7 @@ static void rekey_keeps_block(void **state)
 	pump(w, 20);
 	assert_int_equal(n_children(sa), 2);
 	children_in_block(sa);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* What of the fake kernel is of sa's block: SAs and policies. */
@@ -195,7 +176,7 @@ static void scope_moves_one_ike_sa(void **state)
 	assert_int_equal(a_pols, b_pols);
 	count_block(f, b, &m.new, &n, &a_pols);
 	assert_int_equal(n + a_pols, 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -221,7 +202,7 @@ static void delete_takes_our_address_only(void **state)
 	assert_int_equal(w->f[0].n_delete, 0);
 	assert_int_equal(n_children(sa), 1);
 	assert_int_equal(n_children(only_sa(w, 1)), 1);
-	world_free(w);
+	test_world_free(w);
 }
 
 int main(void)

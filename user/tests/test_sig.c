@@ -388,28 +388,17 @@ static struct sig_creds *load(const char *name, bool trust)
 static struct world *world_new(const char *cert_a, uint8_t method_a,
 			       const char *cert_b, uint8_t method_b)
 {
-	struct world *w = calloc(1, sizeof(*w));
+	struct world *w = test_world_new(IKE_DH_ECP_256, true);
 	const char *cert[2] = { cert_a, cert_b };
 	const uint8_t method[2] = { method_a, method_b };
-	struct engine_send s;
 
-	assert_non_null(w);
 	for (int i = 0; i < 2; i++) {
-		w->f[i].b.ops = &fake_ops;
-		w->f[i].b.priv = &w->f[i];
-		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
-		w->p[i].w = w;
-		w->p[i].id = i;
-		s.fn = net_send;
-		s.ctx = &w->p[i];
-		make_conn(&w->c[i], i, IKE_DH_ECP_256, true);
 		w->c[i].psk_len = 0;
 		w->c[i].auth_method = method[i];
 		w->c[i].sig_creds = load(cert[i], true);
 		/* Method 1 is SHA-1: allowed where a test uses it. */
 		w->c[i].rsa_sha1 = method_a == IKE_AUTH_RSA_SIG ||
 				   method_b == IKE_AUTH_RSA_SIG;
-		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
 	}
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
 	return w;

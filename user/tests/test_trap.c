@@ -29,30 +29,10 @@
 
 static struct world *world_new(void)
 {
-	struct world *w = calloc(1, sizeof(*w));
+	struct world *w = test_world_new(IKE_DH_CURVE25519, true);
 
-	assert_non_null(w);
-	for (int i = 0; i < 2; i++) {
-		struct engine_send s = { net_send, &w->p[i] };
-
-		w->p[i].w = w;
-		w->p[i].id = i;
-		make_conn(&w->c[i], i, IKE_DH_CURVE25519, true);
-		w->f[i].b.ops = &fake_ops;
-		w->f[i].b.priv = &w->f[i];
-		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
-		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
-	}
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
 	return w;
-}
-
-static void world_free(struct world *w)
-{
-	drop_all(w);
-	engine_free(&w->e[0]);
-	engine_free(&w->e[1]);
-	free(w);
 }
 
 static struct ikesa *establish(struct world *w, uint64_t now)
@@ -100,7 +80,7 @@ static void install_and_find(void **state)
 	engine_trap_remove(&w->e[0], &w->c[0]);
 	assert_false(engine_trap_installed(&w->e[0], &w->c[0]));
 	assert_int_equal(live_pols(f), 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -138,7 +118,7 @@ static void child_over_trap(void **state)
 	engine_drop_sa(sa, ENGINE_R_LOCAL);
 	engine_tick(&w->e[0], 3000);
 	assert_int_equal(live_pols(f), 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* A trap put behind a Child SA leaves its policies to it until it goes. */
@@ -157,7 +137,7 @@ static void trap_behind_child(void **state)
 	engine_tick(&w->e[0], 1000);
 	assert_int_equal(live_pols(f), 3);
 	assert_true(points_at_trap(f, w->e[0].traps));
-	world_free(w);
+	test_world_free(w);
 }
 
 /* A reload: the new traps stand beside the old before those go. */
@@ -190,7 +170,7 @@ static void reload_no_gap(void **state)
 
 		assert_int_equal(engine_init(&w->e[0], &f->b, &s), 0);
 	}
-	world_free(w);
+	test_world_free(w);
 }
 
 /* A child without selectors both ways is not trapped. */
@@ -204,7 +184,7 @@ static void no_selectors(void **state)
 	assert_int_equal(live_pols(&w->f[0]), 0);
 	w->c[0].remote.family = 0;
 	assert_true(engine_trap_install(&w->e[0], &w->c[0]) < 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -263,7 +243,7 @@ static void child_up_on_ike_sa(void **state)
 	engine_drop_sa(sa, ENGINE_R_TIMEOUT);
 	engine_tick(&w->e[0], 1000);
 	assert_true(points_at_trap(f, t));
-	world_free(w);
+	test_world_free(w);
 }
 
 /* Asked for while a request is in flight: queued, sent after it. */
@@ -282,7 +262,7 @@ static void child_up_queued(void **state)
 	assert_int_equal(sa->n_want, 0);
 	assert_int_equal(n_children(sa), 1);
 	assert_true(sa->children->installed);
-	world_free(w);
+	test_world_free(w);
 }
 
 int main(void)

@@ -122,25 +122,14 @@ static int teardown(void **state)
 /* Two engines, PSK or (sig) ECDSA certificates. */
 static struct world *world_new(bool sig)
 {
-	struct world *w = calloc(1, sizeof(*w));
-	struct engine_send s;
+	struct world *w = test_world_new(IKE_DH_CURVE25519, true);
 
-	assert_non_null(w);
 	for (int i = 0; i < 2; i++) {
-		w->f[i].b.ops = &fake_ops;
-		w->f[i].b.priv = &w->f[i];
-		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
-		w->p[i].w = w;
-		w->p[i].id = i;
-		s.fn = net_send;
-		s.ctx = &w->p[i];
-		make_conn(&w->c[i], i, IKE_DH_CURVE25519, true);
 		if (sig) {
 			w->c[i].psk_len = 0;
 			w->c[i].auth_method = IKE_AUTH_DIGITAL_SIGNATURE;
 			w->c[i].sig_creds = certs_load(i);
 		}
-		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
 	}
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
 	return w;
