@@ -981,11 +981,9 @@ void test_iface_up(struct engine *e, int ifindex, const char *name,
 	test_iface(e, ifindex, name, true, a);
 }
 
-struct world *test_world_new(uint16_t group, bool gcm)
+void test_world_init(struct world *w, uint16_t group, bool gcm)
 {
-	struct world *w = calloc(1, sizeof(*w));
-
-	assert_non_null(w);
+	memset(w, 0, sizeof(*w));
 	for (int i = 0; i < 2; i++) {
 		struct engine_send s = { net_send, &w->p[i] };
 
@@ -997,6 +995,14 @@ struct world *test_world_new(uint16_t group, bool gcm)
 		make_conn(&w->c[i], i, group, gcm);
 		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
 	}
+}
+
+struct world *test_world_new(uint16_t group, bool gcm)
+{
+	struct world *w = malloc(sizeof(*w));
+
+	assert_non_null(w);
+	test_world_init(w, group, gcm);
 	return w;
 }
 

@@ -171,6 +171,8 @@ void test_iface_up(struct engine *e, int ifindex, const char *name,
  * datagrams still on the network with it.
  */
 struct world *test_world_new(uint16_t group, bool gcm);
+/* The same in w, zeroed first: a world held in a test's own structure. */
+void test_world_init(struct world *w, uint16_t group, bool gcm);
 void test_world_log(struct world *w);
 void test_world_free(struct world *w);
 

@@ -54,18 +54,7 @@ static struct rig *rig_new(void)
 	struct engine_events ev;
 
 	assert_non_null(r);
-	for (int i = 0; i < 2; i++) {
-		struct world *w = &r->w;
-		struct engine_send s = { net_send, &w->p[i] };
-
-		w->f[i].b.ops = &fake_ops;
-		w->f[i].b.priv = &w->f[i];
-		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
-		w->p[i].w = w;
-		w->p[i].id = i;
-		make_conn(&w->c[i], i, IKE_DH_CURVE25519, true);
-		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
-	}
+	test_world_init(&r->w, IKE_DH_CURVE25519, true);
 	assert_int_equal(engine_add_conn(&r->w.e[1], &r->w.c[1]), 0);
 	r->w.c[0].retrans_base_ms = 100;
 	r->w.c[0].retrans_tries = 1;

@@ -82,7 +82,6 @@ static struct conf *load(const char *more, const char *sections)
 
 static int setup(void **state)
 {
-	struct engine_send s;
 	char path[64], err[1024];
 
 	snprintf(path, sizeof(path), "%s/b.conf", dir);
@@ -91,29 +90,14 @@ static int setup(void **state)
 		fail_msg("%s", err);
 	unlink(path);
 
-	w = calloc(1, sizeof(*w));
-	assert_non_null(w);
-	for (int i = 0; i < 2; i++) {
-		w->f[i].b.ops = &fake_ops;
-		w->f[i].b.priv = &w->f[i];
-		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
-		w->p[i].w = w;
-		w->p[i].id = i;
-		s.fn = net_send;
-		s.ctx = &w->p[i];
-		make_conn(&w->c[i], i, IKE_DH_CURVE25519, true);
-		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
-	}
+	w = test_world_new(IKE_DH_CURVE25519, true);
 	assert_int_equal(engine_add_conn(&w->e[1], &bconf->conns[0].conn), 0);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	drop_all(w);
-	engine_free(&w->e[0]);
-	engine_free(&w->e[1]);
-	free(w);
+	test_world_free(w);
 	conf_free(bconf);
 	conf_free(cur);
 	cur = NULL;

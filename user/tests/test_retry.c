@@ -50,22 +50,9 @@ static struct rig *rig_new(void)
 {
 	struct rig *r = calloc(1, sizeof(*r));
 	struct engine_events ev;
-	struct engine_send s;
 
 	assert_non_null(r);
-	for (int i = 0; i < 2; i++) {
-		struct world *w = &r->w;
-
-		w->f[i].b.ops = &fake_ops;
-		w->f[i].b.priv = &w->f[i];
-		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
-		w->p[i].w = w;
-		w->p[i].id = i;
-		s.fn = net_send;
-		s.ctx = &w->p[i];
-		make_conn(&w->c[i], i, IKE_DH_CURVE25519, true);
-		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
-	}
+	test_world_init(&r->w, IKE_DH_CURVE25519, true);
 	assert_int_equal(engine_add_conn(&r->w.e[1], &r->w.c[1]), 0);
 	/* Unanswered IKE_SA_INIT: given up after 300 ms. */
 	r->w.c[0].retrans_base_ms = 100;
