@@ -981,6 +981,12 @@ void test_iface_up(struct engine *e, int ifindex, const char *name,
 	test_iface(e, ifindex, name, true, a);
 }
 
+void test_pattern(struct conn *c, const char *p, int prio)
+{
+	snprintf(c->ifaces[c->n_ifaces].pattern, IFACE_NAME_MAX, "%s", p);
+	c->ifaces[c->n_ifaces++].priority = prio;
+}
+
 void test_world_init(struct world *w, uint16_t group, bool gcm)
 {
 	memset(w, 0, sizeof(*w));

@@ -161,6 +161,8 @@ void test_iface(struct engine *e, int ifindex, const char *name, bool up,
 /* The same, up. */
 void test_iface_up(struct engine *e, int ifindex, const char *name,
 		   const char *a);
+/* An interface pattern p of priority prio added to c's list. */
+void test_pattern(struct conn *c, const char *p, int prio);
 
 /*
  * Two engines on the fake backend (fake_ops) and the in-memory network,

@@ -213,12 +213,6 @@ struct kids {
 	char name[N_MAX][16];
 };
 
-static void pattern(struct conn *c, const char *p, int prio)
-{
-	snprintf(c->ifaces[c->n_ifaces].pattern, IFACE_NAME_MAX, "%s", p);
-	c->ifaces[c->n_ifaces++].priority = prio;
-}
-
 /* s services, TCP to port 8000 + i, as test_children.c makes them. */
 static void services(struct world *w, struct kids *k, unsigned int s)
 {
@@ -245,8 +239,8 @@ static struct world *world_new(struct kids *k, unsigned int s, bool mif_b)
 	for (int i = 0; i < 2; i++) {
 		engine_set_log(&w->e[i], &(struct engine_log){
 			log_fn, (void *)(i ? "B" : "A") });
-		pattern(&w->c[i], "eth0", 200);
-		pattern(&w->c[i], "eth1", 150);
+		test_pattern(&w->c[i], "eth0", 200);
+		test_pattern(&w->c[i], "eth1", 150);
 	}
 	w->c[0].mif = true;
 	w->c[1].mif = mif_b;
@@ -681,8 +675,8 @@ static struct world *world_cfg_af(struct kids *k, const char *range,
 	for (int i = 0; i < 2; i++) {
 		engine_set_log(&w->e[i], &(struct engine_log){
 			log_fn, (void *)(i ? "B" : "A") });
-		pattern(&w->c[i], "eth0", 200);
-		pattern(&w->c[i], "eth1", 150);
+		test_pattern(&w->c[i], "eth0", 200);
+		test_pattern(&w->c[i], "eth1", 150);
 		w->c[i].mif = true;
 	}
 	services(w, k, 0);

@@ -116,12 +116,6 @@ static void codec(void **state)
 
 /* Two engines. */
 
-static void pattern(struct conn *c, const char *p, int prio)
-{
-	snprintf(c->ifaces[c->n_ifaces].pattern, IFACE_NAME_MAX, "%s", p);
-	c->ifaces[c->n_ifaces++].priority = prio;
-}
-
 static const char *const pairs[3][2] = {
 	{ "192.0.2.1", "198.51.100.2" },
 	{ "192.0.2.11", "198.51.100.12" },
@@ -151,7 +145,7 @@ static struct world *world_make(bool mif_b, enum kernel_mode m,
 			sel4(&w->c[i].remote_ts[0], ts[!i], ts[!i]);
 		}
 		for (int k = 0; k < 3; k++) {
-			pattern(&w->c[i], names[k], 200 - 50 * k);
+			test_pattern(&w->c[i], names[k], 200 - 50 * k);
 			test_iface_up(&w->e[i], 2 + 10 * i + k, names[k],
 			      pairs[k][i]);
 		}

@@ -44,12 +44,6 @@ static void addr(struct engine *e, int ifindex, const char *s, bool add)
 	assert_int_equal(engine_iface_addr(e, ifindex, &a, add), 0);
 }
 
-static void pattern(struct conn *c, const char *p, int prio)
-{
-	snprintf(c->ifaces[c->n_ifaces].pattern, IFACE_NAME_MAX, "%s", p);
-	c->ifaces[c->n_ifaces++].priority = prio;
-}
-
 /*
  * A: eth0 (its IKE address, priority 200) and wlan0 (100, down), and
  * lo, which it does not list. B: eth0 and eth1 ("eth*", 128).
@@ -61,9 +55,9 @@ static struct world *world_new(bool mif_a, bool mif_b)
 	test_world_log(w);
 	w->c[0].mif = mif_a;
 	w->c[1].mif = mif_b;
-	pattern(&w->c[0], "eth0", 200);
-	pattern(&w->c[0], "wlan0", 100);
-	pattern(&w->c[1], "eth*", 128);
+	test_pattern(&w->c[0], "eth0", 200);
+	test_pattern(&w->c[0], "wlan0", 100);
+	test_pattern(&w->c[1], "eth*", 128);
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
 
 	iface(&w->e[0], 1, "lo", true);

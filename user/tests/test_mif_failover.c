@@ -21,12 +21,6 @@
 
 #include "harness.h"
 
-static void pattern(struct conn *c, const char *p, int prio)
-{
-	snprintf(c->ifaces[c->n_ifaces].pattern, IFACE_NAME_MAX, "%s", p);
-	c->ifaces[c->n_ifaces++].priority = prio;
-}
-
 /* The fake kernel without the module: no alternates. */
 static struct backend_ops no_module_ops;
 
@@ -49,10 +43,10 @@ static struct world *world_new(bool module)
 		w->c[i].mif = true;
 		w->c[i].unique = CONN_UNIQUE_NEVER;
 	}
-	pattern(&w->c[0], "eth0", 200);
-	pattern(&w->c[0], "eth1", 150);
-	pattern(&w->c[0], "wlan0", 100);
-	pattern(&w->c[1], "eth*", 128);
+	test_pattern(&w->c[0], "eth0", 200);
+	test_pattern(&w->c[0], "eth1", 150);
+	test_pattern(&w->c[0], "wlan0", 100);
+	test_pattern(&w->c[1], "eth*", 128);
 	assert_int_equal(engine_add_conn(&w->e[0], &w->c[0]), 0);
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
 	test_iface(&w->e[0], 2, "eth0", true, "192.0.2.1");

@@ -34,12 +34,6 @@ static void addr(struct engine *e, int ifindex, const char *a, bool add)
 	assert_int_equal(engine_iface_addr(e, ifindex, &x, add), 0);
 }
 
-static void pattern(struct conn *c, const char *p, int prio)
-{
-	snprintf(c->ifaces[c->n_ifaces].pattern, IFACE_NAME_MAX, "%s", p);
-	c->ifaces[c->n_ifaces++].priority = prio;
-}
-
 static void host_ts(struct conn *c, int side)
 {
 	const char *a[2] = { "192.0.2.1", "198.51.100.2" };
@@ -64,12 +58,12 @@ static struct world *world_new(bool mif_b, enum kernel_mode m, bool eth4)
 		w->c[i].mode = m;
 		if (m == KERNEL_MODE_TRANSPORT)
 			host_ts(&w->c[i], i);
-		pattern(&w->c[i], "eth0", 200);
-		pattern(&w->c[i], "eth1", 150);
-		pattern(&w->c[i], "eth2", 100);
+		test_pattern(&w->c[i], "eth0", 200);
+		test_pattern(&w->c[i], "eth1", 150);
+		test_pattern(&w->c[i], "eth2", 100);
 	}
 	if (eth4)
-		pattern(&w->c[1], "eth4", 50);
+		test_pattern(&w->c[1], "eth4", 50);
 	w->c[0].mif = true;
 	w->c[0].per_interface = true;
 	w->c[1].mif = mif_b;

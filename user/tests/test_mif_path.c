@@ -29,12 +29,6 @@
 
 #include "harness.h"
 
-static void pattern(struct conn *c, const char *p, int prio)
-{
-	snprintf(c->ifaces[c->n_ifaces].pattern, IFACE_NAME_MAX, "%s", p);
-	c->ifaces[c->n_ifaces++].priority = prio;
-}
-
 static uint16_t id_of(struct world *w, int side, int ifindex)
 {
 	const struct iface *f = engine_iface_by_ifindex(&w->e[side], ifindex);
@@ -68,11 +62,11 @@ static struct world *world_make(bool mif_b, bool per_if, enum kernel_mode m,
 		w->c[i].mode = m;
 		if (m == KERNEL_MODE_TRANSPORT)
 			host_ts(&w->c[i], i);
-		pattern(&w->c[i], "eth0", 200);
-		pattern(&w->c[i], "eth1", 150);
-		pattern(&w->c[i], "eth2", 100);
+		test_pattern(&w->c[i], "eth0", 200);
+		test_pattern(&w->c[i], "eth1", 150);
+		test_pattern(&w->c[i], "eth2", 100);
 	}
-	pattern(&w->c[0], "wlan0", 50);
+	test_pattern(&w->c[0], "wlan0", 50);
 	w->c[0].mif = true;
 	w->c[0].per_interface = per_if;
 	w->c[1].mif = mif_b;

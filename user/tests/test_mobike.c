@@ -25,12 +25,6 @@
 
 #include "harness.h"
 
-static void pattern(struct conn *c, const char *p, int prio)
-{
-	snprintf(c->ifaces[c->n_ifaces].pattern, IFACE_NAME_MAX, "%s", p);
-	c->ifaces[c->n_ifaces++].priority = prio;
-}
-
 /* mobike_b: B's connection has mobike = yes. A lists eth0 and eth1. */
 static struct world *world_new(bool mobike_b)
 {
@@ -38,8 +32,8 @@ static struct world *world_new(bool mobike_b)
 
 	test_world_log(w);
 	w->any_addr = true;
-	pattern(&w->c[0], "eth0", 200);
-	pattern(&w->c[0], "eth1", 100);
+	test_pattern(&w->c[0], "eth0", 200);
+	test_pattern(&w->c[0], "eth1", 100);
 	w->c[0].mobike = true;
 	w->c[1].mobike = mobike_b;
 	assert_int_equal(engine_add_conn(&w->e[0], &w->c[0]), 0);

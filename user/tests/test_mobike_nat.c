@@ -32,12 +32,6 @@
 #define NAT_P4500	31001
 #define KEEPALIVE_MS	20000
 
-static void pattern(struct conn *c, const char *p, int prio)
-{
-	snprintf(c->ifaces[c->n_ifaces].pattern, IFACE_NAME_MAX, "%s", p);
-	c->ifaces[c->n_ifaces++].priority = prio;
-}
-
 /* The NAT in front of A on (B sees A as NAT_ADDR) or off. */
 static void nat(struct world *w, bool on)
 {
@@ -61,8 +55,8 @@ static struct world *world_new(bool behind, bool no_nats)
 		w->c[i].mobike = true;
 		w->c[i].nat_keepalive_ms = KEEPALIVE_MS;
 	}
-	pattern(&w->c[0], "eth0", 200);
-	pattern(&w->c[0], "eth1", 100);
+	test_pattern(&w->c[0], "eth0", 200);
+	test_pattern(&w->c[0], "eth1", 100);
 	w->c[0].mobike_no_nats = no_nats;
 	if (behind)
 		nat(w, true);

@@ -35,12 +35,6 @@ static bool addr_is(const struct ip_addr *a, const char *s)
 	return ip_addr_equal(a, &x);
 }
 
-static void pattern(struct conn *c, const char *p, int prio)
-{
-	snprintf(c->ifaces[c->n_ifaces].pattern, IFACE_NAME_MAX, "%s", p);
-	c->ifaces[c->n_ifaces++].priority = prio;
-}
-
 /* Dead addresses, and the pairs A's datagrams took, in order. */
 #define DEAD_MAX	4
 #define PAIRS_MAX	32
@@ -121,8 +115,8 @@ static struct world *world_with(uint32_t retrans_base_ms, bool lists)
 		w->c[i].mif = false;
 		w->c[i].mobike = true;
 		if (lists) {
-			pattern(&w->c[i], "eth0", 200);
-			pattern(&w->c[i], "eth1", 100);
+			test_pattern(&w->c[i], "eth0", 200);
+			test_pattern(&w->c[i], "eth1", 100);
 		}
 	}
 	w->c[0].dpd_ms = 10000;
@@ -181,7 +175,7 @@ static void local_alts_order(void **state)
 
 	test_iface_up(&w->e[0], 4, "eth2", "192.0.2.21");
 	test_iface_up(&w->e[0], 1, "lo", "127.0.0.1");
-	pattern(&w->c[0], "eth2", 150);
+	test_pattern(&w->c[0], "eth2", 150);
 	establish_with(w, 1, 2);
 	a = only_sa(w, 0);
 	assert_int_equal(mobike_local_alts(a, &eth0, out, 4), 2);

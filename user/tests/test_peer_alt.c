@@ -25,12 +25,6 @@
 
 #include "harness.h"
 
-static void pattern(struct conn *c, const char *p, int prio)
-{
-	snprintf(c->ifaces[c->n_ifaces].pattern, IFACE_NAME_MAX, "%s", p);
-	c->ifaces[c->n_ifaces++].priority = prio;
-}
-
 /* The addresses the path drops, both ways (dst of A's, src of B's). */
 #define DEAD_MAX	4
 struct net {
@@ -85,10 +79,10 @@ static struct world *world_with(bool alts, bool mif)
 	for (int i = 0; i < 2; i++) {
 		w->c[i].mif = mif;
 		w->c[i].mobike = !mif;
-		pattern(&w->c[i], "eth0", 200);
+		test_pattern(&w->c[i], "eth0", 200);
 		if (alts) {
-			pattern(&w->c[i], "eth1", 150);
-			pattern(&w->c[i], "eth2", 100);
+			test_pattern(&w->c[i], "eth1", 150);
+			test_pattern(&w->c[i], "eth2", 100);
 		}
 	}
 	w->c[0].dpd_ms = 10000;
