@@ -588,6 +588,20 @@ void pump(struct world *w, uint64_t now)
 	assert_int_equal(w->n, 0);
 }
 
+void test_settle(struct world *w, uint64_t now)
+{
+	for (int i = 0; i < 16; i++) {
+		unsigned int sent = w->sent;
+
+		engine_tick(&w->e[0], now);
+		engine_tick(&w->e[1], now);
+		pump(w, now);
+		if (w->sent == sent)
+			return;
+	}
+	fail_msg("the engines do not settle");
+}
+
 void drop_all(struct world *w)
 {
 	while (w->n) {

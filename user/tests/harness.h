@@ -116,6 +116,11 @@ struct dgram pop(struct world *w);
 /* Hand d to its receiver, through the NAT if there is one. */
 void deliver(struct world *w, const struct dgram *d, uint64_t now);
 void pump(struct world *w, uint64_t now);
+/*
+ * Both engines ticked at now and the network pumped, until a round sends
+ * nothing (the test fails after 16 rounds that all send).
+ */
+void test_settle(struct world *w, uint64_t now);
 void drop_all(struct world *w);
 /* Whether an SK datagram to sa (the receiver's IKE SA) carries a notify. */
 struct ikesa;

@@ -162,25 +162,11 @@ static struct world *world_new(bool mif_b, enum kernel_mode m)
 	return world_make(mif_b, m, pairs[0][0]);
 }
 
-static void settle(struct world *w, uint64_t now)
-{
-	for (int i = 0; i < 16; i++) {
-		unsigned int sent = w->sent;
-
-		engine_tick(&w->e[0], now);
-		engine_tick(&w->e[1], now);
-		pump(w, now);
-		if (w->sent == sent)
-			return;
-	}
-	fail_msg("the engines do not settle");
-}
-
 static void establish(struct world *w, unsigned int children)
 {
 	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
 	pump(w, 0);
-	settle(w, 0);
+	test_settle(w, 0);
 	assert_int_equal(only_sa(w, 0)->state, IKESA_ESTABLISHED);
 	assert_int_equal(only_sa(w, 1)->state, IKESA_ESTABLISHED);
 	assert_int_equal(n_children(only_sa(w, 0)), children);
@@ -274,7 +260,7 @@ static void delete_pair(struct world *w, int k, unsigned int want_mif,
 	assert_int_equal(r.plain, want_plain);
 	assert_int_equal(r.children, 1);
 	pump(w, 1);
-	settle(w, 1);
+	test_settle(w, 1);
 }
 
 static void deleted(struct world *w, int k, int kept)
@@ -595,7 +581,7 @@ static void queued(void **state)
 	assert_int_equal(engine_mif_delete(&w->e[0], NULL, &a2, 1, &r),
 			 -EBUSY);
 	pump(w, 1);
-	settle(w, 1);
+	test_settle(w, 1);
 	assert_int_equal(w->f[0].n_delete, 2);
 	assert_int_equal(w->f[1].n_delete, 2);
 	assert_int_equal(n_children(only_sa(w, 0)), 1);
@@ -641,7 +627,7 @@ static void without_mif(void **state)
 	assert_int_equal(engine_mif_delete(&w->e[0], NULL, &a, 1, &r),
 			 -EBUSY);
 	pump(w, 1);
-	settle(w, 1);
+	test_settle(w, 1);
 	assert_int_equal(n_children(only_sa(w, 0)), 0);
 	assert_int_equal(n_children(only_sa(w, 1)), 0);
 	assert_int_equal(w->f[0].n_delete, 0);

@@ -78,25 +78,11 @@ static struct world *world_new(bool mif_b, enum kernel_mode m, bool eth4)
 	return w;
 }
 
-static void settle(struct world *w, uint64_t now)
-{
-	for (int i = 0; i < 16; i++) {
-		unsigned int sent = w->sent;
-
-		engine_tick(&w->e[0], now);
-		engine_tick(&w->e[1], now);
-		pump(w, now);
-		if (w->sent == sent)
-			return;
-	}
-	fail_msg("the engines do not settle");
-}
-
 static void establish(struct world *w)
 {
 	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
 	pump(w, 0);
-	settle(w, 0);
+	test_settle(w, 0);
 	assert_int_equal(only_sa(w, 0)->state, IKESA_ESTABLISHED);
 	assert_int_equal(only_sa(w, 1)->state, IKESA_ESTABLISHED);
 }
@@ -135,7 +121,7 @@ static unsigned int kernel_on(const struct fake *f, const char *s)
 static void renumber_eth1(struct world *w, uint64_t now)
 {
 	addr(&w->e[0], 3, "192.0.2.111", true);
-	settle(w, now);
+	test_settle(w, now);
 }
 
 /* Figure 3: A's second interface changes address; its SAs follow. */
@@ -151,7 +137,7 @@ static void move_other_iface(void **state)
 	a = only_sa(w, 0);
 	b = only_sa(w, 1);
 	assert_int_equal(mif_move_start(a, &o, &n, true, 3000), 0);
-	settle(w, 3000);
+	test_settle(w, 3000);
 	ca = child_on(a, "192.0.2.111", "198.51.100.12");
 	cb = child_on(b, "198.51.100.12", "192.0.2.111");
 	assert_non_null(ca);
@@ -191,14 +177,14 @@ static void move_ike_address(void **state)
 
 	establish(w);
 	addr(&w->e[0], 2, "192.0.2.101", true);
-	settle(w, 2000);
+	test_settle(w, 2000);
 	a = only_sa(w, 0);
 	b = only_sa(w, 1);
 	assert_int_equal(mif_move_start(a, &o, &n, true, 3000), 0);
 	/* The request goes from the new address. */
 	assert_int_equal(w->n, 1);
 	assert_true(ip_addr_equal(&w->q[0].src, &n));
-	settle(w, 3000);
+	test_settle(w, 3000);
 	assert_true(ip_addr_equal(&a->local, &n));
 	assert_true(ip_addr_equal(&b->remote, &n));
 	assert_non_null(child_on(a, "192.0.2.101", "198.51.100.2"));
@@ -209,7 +195,7 @@ static void move_ike_address(void **state)
 	/* The next exchange goes between the new pair. */
 	assert_int_equal(informational_start(b, NULL, false, 4000), 0);
 	assert_true(ip_addr_equal(&w->q[0].dst, &n));
-	settle(w, 4000);
+	test_settle(w, 4000);
 	assert_false(b->req.active);
 	assert_int_equal(a->state, IKESA_ESTABLISHED);
 	test_world_free(w);
@@ -227,7 +213,7 @@ static void move_peer_address(void **state)
 	a = only_sa(w, 0);
 	b = only_sa(w, 1);
 	assert_int_equal(mif_move_start(a, &o, &n, false, 1000), 0);
-	settle(w, 1000);
+	test_settle(w, 1000);
 	ca = child_on(a, "192.0.2.11", "198.51.100.42");
 	cb = child_on(b, "198.51.100.42", "192.0.2.11");
 	assert_non_null(ca);
@@ -266,7 +252,7 @@ static void move_transport(void **state)
 	a = only_sa(w, 0);
 	b = only_sa(w, 1);
 	assert_int_equal(mif_move_start(a, &o, &n, true, 3000), 0);
-	settle(w, 3000);
+	test_settle(w, 3000);
 	ca = child_on(a, "192.0.2.111", "198.51.100.12");
 	cb = child_on(b, "198.51.100.12", "192.0.2.111");
 	assert_non_null(ca);
@@ -320,7 +306,7 @@ static void refuse_unannounced(void **state)
 		 a->mif->ours->iface[1].id, false, 1000);
 	/* Refused, tried again twice (MIF_MOVE_RETRIES), refused each time. */
 	for (uint64_t t = 1000; t <= 8000; t += 250)
-		settle(w, t);
+		test_settle(w, t);
 	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, "not announced"), 3);
 	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, "MIF_UNACCEPTABLE_MOVE"),
 			 1);
@@ -349,8 +335,8 @@ static void refuse_without_mif(void **state)
 	/* The IKE SA's own address: set up again (no MOBIKE). */
 	assert_int_equal(mif_move_start(a, &ike, &n, true, 1000), 0);
 	assert_int_equal(test_logged_at(ENGINE_LOG_NOTICE, "break-before-make"), 1);
-	settle(w, 1000);
-	settle(w, 1000);
+	test_settle(w, 1000);
+	test_settle(w, 1000);
 	assert_int_equal(only_sa(w, 0)->state, IKESA_ESTABLISHED);
 	assert_true(only_sa(w, 0) != a);
 	assert_int_equal(w->f[0].n_move, 0);
@@ -371,14 +357,14 @@ static void refuse_rate(void **state)
 		assert_int_equal(mif_move_start(a, i % 2 ? &y : &x,
 						i % 2 ? &x : &y, false, 1000),
 				 0);
-		settle(w, 1000);
+		test_settle(w, 1000);
 	}
 	assert_int_equal(w->f[1].n_move, MIF_MOVE_RATE);
 	assert_int_equal(w->f[0].n_move, MIF_MOVE_RATE);
 	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, "moves in a second"), 1);
 	/* The refused one is tried again 1 to 2 s later, and taken. */
 	for (uint64_t t = 1250; t <= 4000; t += 250)
-		settle(w, t);
+		test_settle(w, t);
 	assert_int_equal(w->f[1].n_move, MIF_MOVE_RATE + 1);
 	assert_int_equal(w->f[0].n_move, MIF_MOVE_RATE + 1);
 	test_world_free(w);
@@ -401,10 +387,10 @@ static void refuse_failed_check(void **state)
 	b = only_sa(w, 1);
 	w->unreachable = n;
 	assert_int_equal(mif_move_start(a, &o, &n, true, 3000), 0);
-	settle(w, 3000);
+	test_settle(w, 3000);
 	/* Each try fails its check: the move is tried three times. */
 	for (t = 3000; t <= 30000; t += 500)
-		settle(w, t);
+		test_settle(w, t);
 	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, "did not answer the "
 				"return-routability check"), 1 + MIF_MOVE_RETRIES);
 	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, "MIF_UNACCEPTABLE_MOVE"),
@@ -447,7 +433,7 @@ static void refuse_answer_elsewhere(void **state)
 	d.dst = o;
 	deliver(w, &d, 3000);
 	free(d.buf);
-	settle(w, 3000);
+	test_settle(w, 3000);
 	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, "the answer came from "
 				"192.0.2.11"), 1);
 	/* Refused; A tries again later (a move may have crossed ours). */
@@ -477,7 +463,7 @@ static void replay(void **state)
 	copy.buf = malloc(copy.len);
 	assert_non_null(copy.buf);
 	memcpy(copy.buf, w->q[0].buf, copy.len);
-	settle(w, 1000);
+	test_settle(w, 1000);
 	assert_int_equal(w->f[1].n_move, 1);
 	deliver(w, &copy, 1500);
 	/* B answered again, from its cache; A ignores the late answer. */

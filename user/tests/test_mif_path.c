@@ -99,26 +99,11 @@ static struct world *world_new(bool mif_b, bool per_if, enum kernel_mode m)
 	return world_make(mif_b, per_if, m, 0);
 }
 
-/* Both engines' timers and the exchanges they start, until quiet. */
-static void settle(struct world *w, uint64_t now)
-{
-	for (int i = 0; i < 16; i++) {
-		unsigned int sent = w->sent;
-
-		engine_tick(&w->e[0], now);
-		engine_tick(&w->e[1], now);
-		pump(w, now);
-		if (w->sent == sent)
-			return;
-	}
-	fail_msg("the engines do not settle");
-}
-
 static void establish(struct world *w)
 {
 	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
 	pump(w, 0);
-	settle(w, 0);
+	test_settle(w, 0);
 	assert_int_equal(only_sa(w, 0)->state, IKESA_ESTABLISHED);
 	assert_int_equal(only_sa(w, 1)->state, IKESA_ESTABLISHED);
 }
@@ -507,7 +492,7 @@ static void fig2_plain(void **state)
 	assert_false(dgram_has_notify(sa, &d, IKE_N_MIF_CHILD_PATH));
 	deliver(w, &d, 0);
 	free(d.buf);
-	settle(w, 0);
+	test_settle(w, 0);
 	assert_int_equal(n_children(sa), 1);
 	assert_non_null(child_on(sa, pairs[0][0], pairs[0][1]));
 	check_kernel(&w->f[0], sa->children);
@@ -536,7 +521,7 @@ static void fig2_local_off(void **state)
 				      IKE_N_MIF_CHILD_PATH));
 	deliver(w, &d, 0);
 	free(d.buf);
-	settle(w, 0);
+	test_settle(w, 0);
 	assert_int_equal(n_children(only_sa(w, 0)), 1);
 	assert_int_equal(test_logged_at(ENGINE_LOG_INFO, "MIF not negotiated with "
 				"198.51.100.2"), 1);
@@ -797,7 +782,7 @@ static void rekey_keeps_pair(void **state)
 		deliver(w, &d, 10);
 		free(d.buf);
 		pump(w, 10);
-		settle(w, 10);
+		test_settle(w, 10);
 		assert_int_equal(n_children(only_sa(w, 0)), 3);
 		assert_int_equal(n_children(only_sa(w, 1)), 3);
 		old = child_on(sa, l, r);

@@ -44,25 +44,11 @@ static struct world *world_new(bool mobike_b)
 	return w;
 }
 
-static void settle(struct world *w, uint64_t now)
-{
-	for (int i = 0; i < 16; i++) {
-		unsigned int sent = w->sent;
-
-		engine_tick(&w->e[0], now);
-		engine_tick(&w->e[1], now);
-		pump(w, now);
-		if (w->sent == sent)
-			return;
-	}
-	fail_msg("the engines do not settle");
-}
-
 static void establish(struct world *w)
 {
 	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
 	pump(w, 0);
-	settle(w, 0);
+	test_settle(w, 0);
 	assert_int_equal(only_sa(w, 0)->state, IKESA_ESTABLISHED);
 	assert_int_equal(only_sa(w, 1)->state, IKESA_ESTABLISHED);
 }
@@ -148,7 +134,7 @@ static void update_by_command(void **state)
 	assert_true(dgram_has_notify(b, &w->q[0], IKE_N_COOKIE2));
 	assert_true(dgram_has_notify(b, &w->q[0],
 				     IKE_N_NAT_DETECTION_SOURCE_IP));
-	settle(w, 1000);
+	test_settle(w, 1000);
 	/* B checked the new address (COOKIE2), then moved, then A. */
 	assert_int_equal(test_logged("checking the new address"), 1);
 	assert_true(ip_addr_equal(&a->local, &n));
@@ -163,7 +149,7 @@ static void update_by_command(void **state)
 	/* The next exchange goes between the new pair. */
 	assert_int_equal(informational_start(b, NULL, false, 2000), 0);
 	assert_true(ip_addr_equal(&w->q[0].dst, &n));
-	settle(w, 2000);
+	test_settle(w, 2000);
 	assert_false(b->req.active);
 	test_world_free(w);
 }
@@ -180,7 +166,7 @@ static void update_on_loss(void **state)
 	b = only_sa(w, 1);
 	assert_int_equal(engine_iface_addr(&w->e[0], 2, &o, false), 0);
 	assert_int_equal(engine_next_deadline(&w->e[0]), 1);
-	settle(w, 1000);
+	test_settle(w, 1000);
 	assert_true(ip_addr_equal(&a->local, &n));
 	assert_true(ip_addr_equal(&b->remote, &n));
 	assert_true(child_on(b, "198.51.100.2", "192.0.2.11"));
@@ -232,7 +218,7 @@ static void old_id_ignored(void **state)
 	memcpy(copy.buf, d.buf, d.len);
 	deliver(w, &d, 1000);
 	free(d.buf);
-	settle(w, 1000);
+	test_settle(w, 1000);
 	assert_true(ip_addr_equal(&b->remote, &n));
 	/* Replayed from a third address: answered from the cache only. */
 	copy.src = x;
@@ -302,7 +288,7 @@ static void wrong_cookie_refuses(void **state)
 	assert_true(ip_addr_equal(&b->remote, &o));
 	assert_int_equal(w->f[1].n_move, 0);
 	/* A hears UNACCEPTABLE_ADDRESSES: nothing moved on its side. */
-	settle(w, 1000);
+	test_settle(w, 1000);
 	assert_true(ip_addr_equal(&a->local, &o));
 	assert_int_equal(w->f[0].n_move, 0);
 	test_world_free(w);

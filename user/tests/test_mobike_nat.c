@@ -68,25 +68,11 @@ static struct world *world_new(bool behind, bool no_nats)
 	return w;
 }
 
-static void settle(struct world *w, uint64_t now)
-{
-	for (int i = 0; i < 16; i++) {
-		unsigned int sent = w->sent;
-
-		engine_tick(&w->e[0], now);
-		engine_tick(&w->e[1], now);
-		pump(w, now);
-		if (w->sent == sent)
-			return;
-	}
-	fail_msg("the engines do not settle");
-}
-
 static void establish(struct world *w)
 {
 	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
 	pump(w, 0);
-	settle(w, 0);
+	test_settle(w, 0);
 	assert_int_equal(only_sa(w, 0)->state, IKESA_ESTABLISHED);
 	assert_int_equal(only_sa(w, 1)->state, IKESA_ESTABLISHED);
 	assert_true(only_sa(w, 0)->mobike.on);
@@ -192,7 +178,7 @@ static void into_nat(void **state)
 	kernel_encap(&w->f[0], false);
 	nat(w, true);
 	move_a(w, 1000);
-	settle(w, 1000);
+	test_settle(w, 1000);
 	assert_true(ip_addr_equal(&a->local, &w->c[0].local));
 	assert_true(ip_addr_equal(&b->remote, &w->nat.addr));
 	/* A: behind a NAT, IKE on 4500, keepalives due. */
@@ -217,7 +203,7 @@ static void into_nat(void **state)
 	assert_int_equal(test_logged("IKE on port 4500"), 1);
 	/* The next exchange goes through the NAT both ways. */
 	assert_int_equal(informational_start(b, NULL, false, 2000), 0);
-	settle(w, 2000);
+	test_settle(w, 2000);
 	assert_false(b->req.active);
 	test_world_free(w);
 }
@@ -245,7 +231,7 @@ static void check_follows_retransmission(void **state)
 	/* From now on A's datagrams cross the NAT. */
 	nat(w, true);
 	for (uint64_t t = 2000; t <= 6000; t += 1000)
-		settle(w, t);
+		test_settle(w, t);
 	assert_int_equal(test_logged("the peer's update came again"), 1);
 	assert_true(ip_addr_equal(&b->remote, &w->nat.addr));
 	assert_true(ip_addr_equal(&a->local, &w->c[0].local));
@@ -253,7 +239,7 @@ static void check_follows_retransmission(void **state)
 	assert_int_equal(test_logged("refused"), 0);
 	/* The next exchange goes through the NAT both ways. */
 	assert_int_equal(informational_start(b, NULL, false, 7000), 0);
-	settle(w, 7000);
+	test_settle(w, 7000);
 	assert_false(b->req.active);
 	test_world_free(w);
 }
@@ -274,7 +260,7 @@ static void out_of_nat(void **state)
 	kernel_encap(&w->f[1], true);
 	nat(w, false);
 	move_a(w, 1000);
-	settle(w, 1000);
+	test_settle(w, 1000);
 	assert_true(ip_addr_equal(&a->local, &w->c[0].local));
 	assert_true(ip_addr_equal(&b->remote, &w->c[0].local));
 	assert_false(a->nat.local || a->nat.remote);
@@ -309,7 +295,7 @@ static void no_nats_refused(void **state)
 	nat(w, true);
 	move_a(w, 1000);
 	assert_true(dgram_has_notify(b, &w->q[0], IKE_N_NO_NATS_ALLOWED));
-	settle(w, 1000);
+	test_settle(w, 1000);
 	assert_int_equal(test_logged("UNEXPECTED_NAT_DETECTED"), 2);
 	assert_true(ip_addr_equal(&a->local, &o));
 	assert_true(ip_addr_equal(&b->remote, &o));
@@ -332,7 +318,7 @@ static void no_nats_direct(void **state)
 	b = only_sa(w, 1);
 	move_a(w, 1000);
 	assert_true(dgram_has_notify(b, &w->q[0], IKE_N_NO_NATS_ALLOWED));
-	settle(w, 1000);
+	test_settle(w, 1000);
 	assert_int_equal(test_logged("UNEXPECTED_NAT_DETECTED"), 0);
 	assert_true(ip_addr_equal(&a->local, &n));
 	assert_true(ip_addr_equal(&b->remote, &n));
