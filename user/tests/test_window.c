@@ -36,33 +36,6 @@ struct kids {
 	char name[N_KIDS][16];
 };
 
-#define LOG_LINES	64
-
-struct log_rec {
-	unsigned int n;
-	char line[LOG_LINES][256];
-};
-
-static void log_record(void *ctx, enum engine_log_level level,
-		       const struct ikesa *sa, const char *msg)
-{
-	struct log_rec *l = ctx;
-
-	(void)level;
-	(void)sa;
-	if (l->n < LOG_LINES)
-		snprintf(l->line[l->n], sizeof(l->line[0]), "%s", msg);
-	l->n++;
-}
-
-static bool logged(const struct log_rec *l, const char *a)
-{
-	for (unsigned int i = 0; i < l->n && i < LOG_LINES; i++)
-		if (strstr(l->line[i], a))
-			return true;
-	return false;
-}
-
 /* Child i of each side: TCP to port 8000 + i of B's network. */
 static void services(struct world *w, struct kids *k)
 {
@@ -382,21 +355,21 @@ static void test_malformed(void **state)
 {
 	const uint8_t three[3] = { 0, 0, 4 }, zero[4] = { 0 };
 	const uint8_t big[4] = { 0, 1, 0, 0 }, eight[4] = { 0, 0, 0, 8 };
-	struct log_rec l = { 0 };
 	struct kids k;
 	struct world *w = world_new(&k, 1, 1);
 	struct ikesa *sa;
 
 	(void)state;
-	engine_set_log(&w->e[0], &(struct engine_log){ log_record, &l });
+	test_log_reset();
+	engine_set_log(&w->e[0], &(struct engine_log){ test_log_fn, NULL });
 	sa = authenticate(w, 1);
 	assert_int_equal(window_peer(sa), 1);
 	hear(sa, three, sizeof(three));
 	assert_int_equal(window_peer(sa), 1);
-	assert_true(logged(&l, "SET_WINDOW_SIZE not of 4 octets: ignored"));
+	assert_true(test_logged("SET_WINDOW_SIZE not of 4 octets: ignored"));
 	hear(sa, zero, sizeof(zero));
 	assert_int_equal(window_peer(sa), 1);
-	assert_true(logged(&l, "SET_WINDOW_SIZE of 0: ignored"));
+	assert_true(test_logged("SET_WINDOW_SIZE of 0: ignored"));
 	hear(sa, big, sizeof(big));
 	assert_int_equal(window_peer(sa), ENGINE_WINDOW_MAX);
 	hear(sa, eight, sizeof(eight));
