@@ -1042,3 +1042,34 @@ void test_world_free(struct world *w)
 	engine_free(&w->e[1]);
 	free(w);
 }
+
+/* The fake kernel without the module: no alternates. */
+static struct backend_ops no_module_ops;
+
+struct world *test_mif_world(bool module, bool failback)
+{
+	struct world *w = test_world_new(IKE_DH_CURVE25519, true);
+
+	w->any_addr = true;
+	test_world_log(w);
+	no_module_ops = fake_ops;
+	no_module_ops.set_alts = NULL;
+	for (int i = 0; i < 2; i++) {
+		w->f[i].b.ops = module ? &fake_ops : &no_module_ops;
+		w->c[i].mif = true;
+		w->c[i].unique = CONN_UNIQUE_NEVER;
+	}
+	w->c[0].failback = failback;
+	test_pattern(&w->c[0], "eth0", 200);
+	test_pattern(&w->c[0], "eth1", 150);
+	test_pattern(&w->c[0], "wlan0", 100);
+	test_pattern(&w->c[1], "eth*", 128);
+	assert_int_equal(engine_add_conn(&w->e[0], &w->c[0]), 0);
+	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
+	test_iface(&w->e[0], 2, "eth0", true, "192.0.2.1");
+	test_iface(&w->e[0], 3, "wlan0", true, "203.0.113.5");
+	test_iface(&w->e[0], 4, "eth1", true, "192.0.2.9");
+	test_iface(&w->e[0], 5, "lte0", true, "192.0.2.17");
+	test_iface(&w->e[1], 7, "eth0", true, "198.51.100.2");
+	return w;
+}

@@ -184,6 +184,18 @@ void test_world_log(struct world *w);
 void test_world_free(struct world *w);
 
 /*
+ * The world of test_mif_failover and test_mif_alt_engine: mif = yes and
+ * unique = never on both sides, logged (test_world_log), any address
+ * used (a move of the IKE SA's own address sends from the new one). A
+ * (the EU): eth0 192.0.2.1 (its IKE address, priority 200), eth1
+ * 192.0.2.9 (150), wlan0 203.0.113.5 (100), and lte0 192.0.2.17, which
+ * its connection does not list; failback as given. B (the SG): eth0
+ * 198.51.100.2, its connection listing "eth*" (128). Without module the
+ * fake kernel has no alternates (no set_alts).
+ */
+struct world *test_mif_world(bool module, bool failback);
+
+/*
  * Certificates: certs_make() writes a CA and, for each side of
  * make_conn(), a P-256 end entity naming its FQDN ID (a.example,
  * b.example) to a temporary directory; certs_load(side) gives that

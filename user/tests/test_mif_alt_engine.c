@@ -40,38 +40,14 @@ static void addr(struct engine *e, int ifindex, const char *a, bool add)
 	assert_int_equal(engine_iface_addr(e, ifindex, &x, add), 0);
 }
 
-static struct backend_ops no_module_ops;
-
 /*
- * As test_mif_failover.c: A on eth0 192.0.2.1 (its IKE address, 200),
- * eth1 192.0.2.9 (150), wlan0 203.0.113.5 (100), lte0 192.0.2.17 (not
- * listed); B on eth0 198.51.100.2, eth1 198.51.100.3, eth2 198.51.100.4.
+ * test_mif_world() (as test_mif_failover.c), and B on eth1 198.51.100.3
+ * and eth2 198.51.100.4 too.
  */
 static struct world *world_new(bool module, bool failback)
 {
-	struct world *w = test_world_new(IKE_DH_CURVE25519, true);
+	struct world *w = test_mif_world(module, failback);
 
-	w->any_addr = true;
-	test_world_log(w);
-	no_module_ops = fake_ops;
-	no_module_ops.set_alts = NULL;
-	for (int i = 0; i < 2; i++) {
-		w->f[i].b.ops = module ? &fake_ops : &no_module_ops;
-		w->c[i].mif = true;
-		w->c[i].unique = CONN_UNIQUE_NEVER;
-	}
-	w->c[0].failback = failback;
-	test_pattern(&w->c[0], "eth0", 200);
-	test_pattern(&w->c[0], "eth1", 150);
-	test_pattern(&w->c[0], "wlan0", 100);
-	test_pattern(&w->c[1], "eth*", 128);
-	assert_int_equal(engine_add_conn(&w->e[0], &w->c[0]), 0);
-	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
-	test_iface(&w->e[0], 2, "eth0", true, "192.0.2.1");
-	test_iface(&w->e[0], 3, "wlan0", true, "203.0.113.5");
-	test_iface(&w->e[0], 4, "eth1", true, "192.0.2.9");
-	test_iface(&w->e[0], 5, "lte0", true, "192.0.2.17");
-	test_iface(&w->e[1], 7, "eth0", true, "198.51.100.2");
 	test_iface(&w->e[1], 8, "eth1", true, "198.51.100.3");
 	test_iface(&w->e[1], 9, "eth2", true, "198.51.100.4");
 	return w;

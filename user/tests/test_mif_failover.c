@@ -21,42 +21,6 @@
 
 #include "harness.h"
 
-/* The fake kernel without the module: no alternates. */
-static struct backend_ops no_module_ops;
-
-/*
- * A (the EU): eth0 192.0.2.1 (its IKE address, priority 200), eth1
- * 192.0.2.9 (150), wlan0 203.0.113.5 (100), and lte0 192.0.2.17, which
- * its connection does not list. B (the SG): eth0 198.51.100.2.
- */
-static struct world *world_new(bool module)
-{
-	struct world *w = test_world_new(IKE_DH_CURVE25519, true);
-
-	/* A move of the IKE SA's own address sends from the new one. */
-	w->any_addr = true;
-	test_world_log(w);
-	no_module_ops = fake_ops;
-	no_module_ops.set_alts = NULL;
-	for (int i = 0; i < 2; i++) {
-		w->f[i].b.ops = module ? &fake_ops : &no_module_ops;
-		w->c[i].mif = true;
-		w->c[i].unique = CONN_UNIQUE_NEVER;
-	}
-	test_pattern(&w->c[0], "eth0", 200);
-	test_pattern(&w->c[0], "eth1", 150);
-	test_pattern(&w->c[0], "wlan0", 100);
-	test_pattern(&w->c[1], "eth*", 128);
-	assert_int_equal(engine_add_conn(&w->e[0], &w->c[0]), 0);
-	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
-	test_iface(&w->e[0], 2, "eth0", true, "192.0.2.1");
-	test_iface(&w->e[0], 3, "wlan0", true, "203.0.113.5");
-	test_iface(&w->e[0], 4, "eth1", true, "192.0.2.9");
-	test_iface(&w->e[0], 5, "lte0", true, "192.0.2.17");
-	test_iface(&w->e[1], 7, "eth0", true, "198.51.100.2");
-	return w;
-}
-
 /* One more IKE SA between A and B, with its Child SA; A's returned. */
 static struct ikesa *establish(struct world *w, uint64_t now)
 {
@@ -84,7 +48,7 @@ static void assert_addr(const struct ip_addr *a, const char *s)
 /* The default rule: the other listed interfaces that are up, best first. */
 static void alts_default(void **state)
 {
-	struct world *w = world_new(true);
+	struct world *w = test_mif_world(true, false);
 	struct ikesa *sa = establish(w, 0);
 	struct kernel_scope scope;
 	struct iface eth1 = { .name = "eth1", .ifindex = 4, .up = false };
@@ -119,7 +83,7 @@ static void alts_default(void **state)
 /* The kernel moved our SAs (xfrm_mif's failover): the view follows. */
 static void moved_event(void **state)
 {
-	struct world *w = world_new(true);
+	struct world *w = test_mif_world(true, false);
 	struct ikesa *sa = establish(w, 0);
 	struct kernel_move m = { .old = test_ip("192.0.2.1"),
 				 .new = test_ip("192.0.2.9") };
@@ -154,7 +118,7 @@ static void moved_event(void **state)
  */
 static void moved_in_flight(void **state)
 {
-	struct world *w = world_new(true);
+	struct world *w = test_mif_world(true, false);
 	struct ikesa *sa = establish(w, 0);
 	struct kernel_move m = { .old = test_ip("192.0.2.1"),
 				 .new = test_ip("192.0.2.9") };
@@ -191,7 +155,7 @@ static void moved_in_flight(void **state)
 /* ike down after a rewrite (mifctl sa rewrite) removes the moved SAs. */
 static void down_after_rewrite(void **state)
 {
-	struct world *w = world_new(true);
+	struct world *w = test_mif_world(true, false);
 	struct ikesa *sa = establish(w, 0);
 	struct kernel_move m = { .old = test_ip("192.0.2.1"),
 				 .new = test_ip("203.0.113.5") };
@@ -214,7 +178,7 @@ static void down_after_rewrite(void **state)
 /* The kernel deleted the address's SAs: dropped, the peer told. */
 static void deleted_event(void **state)
 {
-	struct world *w = world_new(true);
+	struct world *w = test_mif_world(true, false);
 	struct ikesa *sa = establish(w, 0);
 	struct ip_addr a = test_ip("192.0.2.1");
 	struct kernel_event ev = { .type = KERNEL_EV_DELETED, .addr = a };
@@ -237,7 +201,7 @@ static void deleted_event(void **state)
 /* Two IKE SAs on one address: a move scoped to one leaves the other. */
 static void scoped(void **state)
 {
-	struct world *w = world_new(true);
+	struct world *w = test_mif_world(true, false);
 	struct ikesa *one = establish(w, 0);
 	struct ikesa *two = establish(w, 0);
 	struct kernel_move m = { .old = test_ip("192.0.2.1"),
@@ -270,7 +234,7 @@ static void scoped(void **state)
 /* Without the module, a lost address makes the engine move itself. */
 static void own_failover(void **state)
 {
-	struct world *w = world_new(false);
+	struct world *w = test_mif_world(false, false);
 	struct ikesa *sa = establish(w, 0);
 	struct ip_addr a = test_ip("192.0.2.1");
 
@@ -295,7 +259,7 @@ static void own_failover(void **state)
 /* A link down without the module: the same, to the next best link. */
 static void own_failover_link(void **state)
 {
-	struct world *w = world_new(false);
+	struct world *w = test_mif_world(false, false);
 	struct ikesa *sa = establish(w, 0);
 	struct iface eth0 = { .name = "eth0", .ifindex = 2, .up = false };
 	struct iface eth1 = { .name = "eth1", .ifindex = 4, .up = false };
@@ -314,7 +278,7 @@ static void own_failover_link(void **state)
 /* With the module, a lost address is the kernel's to fail over. */
 static void kernel_fails_over(void **state)
 {
-	struct world *w = world_new(true);
+	struct world *w = test_mif_world(true, false);
 	struct ikesa *sa = establish(w, 0);
 	struct ip_addr a = test_ip("192.0.2.1");
 
