@@ -44,21 +44,8 @@ struct kids {
 static struct world *world_new(struct kids *k, unsigned int wa,
 			       unsigned int wb)
 {
-	struct world *w = calloc(1, sizeof(*w));
-	struct engine_send s;
+	struct world *w = test_world_new(IKE_DH_ECP_256, true);
 
-	assert_non_null(w);
-	for (int i = 0; i < 2; i++) {
-		w->f[i].b.ops = &fake_ops;
-		w->f[i].b.priv = &w->f[i];
-		w->f[i].next_spi = 0xa0000000u + 0x1000u * (uint32_t)i;
-		w->p[i].w = w;
-		w->p[i].id = i;
-		s.fn = net_send;
-		s.ctx = &w->p[i];
-		make_conn(&w->c[i], i, IKE_DH_ECP_256, true);
-		assert_int_equal(engine_init(&w->e[i], &w->f[i].b, &s), 0);
-	}
 	w->e[0].window_size = wa;
 	w->e[1].window_size = wb;
 	for (unsigned int i = 0; i < N_KIDS; i++) {
@@ -73,14 +60,6 @@ static struct world *world_new(struct kids *k, unsigned int wa,
 	}
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
 	return w;
-}
-
-static void world_free(struct world *w)
-{
-	drop_all(w);
-	engine_free(&w->e[0]);
-	engine_free(&w->e[1]);
-	free(w);
 }
 
 static unsigned int in_flight(const struct ikesa *sa)
@@ -221,7 +200,7 @@ static void test_four_at_once(void **state)
 	assert_int_equal(run(w, sa, DUE), 4);
 	all_rekeyed(w, sa, old);
 	assert_int_equal(w->e[0].counts.child_rekey_collisions, 0);
-	world_free(w);
+	test_world_free(w);
 }
 
 /*
@@ -262,7 +241,7 @@ static void one_at_a_time(unsigned int wa, unsigned int wb)
 		assert_int_equal(seq[i], i % 2 ? IKE_EXCH_INFORMATIONAL :
 						 IKE_EXCH_CREATE_CHILD_SA);
 	all_rekeyed(w, sa, old);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void test_one_at_a_time(void **state)
@@ -331,7 +310,7 @@ static void test_lost_in_window(void **state)
 	/* Ten old SAs deleted in nine requests: the two owed in one. */
 	assert_int_equal(a_infos, N_KIDS - 1);
 	all_rekeyed(w, sa, old);
-	world_free(w);
+	test_world_free(w);
 }
 
 /* B's Child SA whose outbound SPI is spi, A's inbound. */
@@ -384,7 +363,7 @@ static void collide_at(unsigned int pos)
 	assert_int_equal(w->e[0].counts.child_rekey_collisions, 1);
 	assert_int_equal(w->e[1].counts.child_rekey_collisions, 1);
 	all_rekeyed(w, sa, old);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void test_collision_in_window(void **state)
@@ -437,7 +416,7 @@ static void ike_rekeyed(unsigned int wa, unsigned int wb)
 	assert_int_equal(ccs_in_flight(na), wb);
 	assert_int_equal(run(w, na, DUE), wb);
 	all_rekeyed(w, na, old);
-	world_free(w);
+	test_world_free(w);
 }
 
 static void test_ike_rekeyed(void **state)
@@ -486,7 +465,7 @@ static unsigned int round_trips(unsigned int win)
 	engine_tick(&w->e[0], DUE);
 	n = trips(w, DUE);
 	all_rekeyed(w, sa, old);
-	world_free(w);
+	test_world_free(w);
 	assert_int_equal(n % 2, 0);
 	return n / 2;
 }
