@@ -590,7 +590,7 @@ void pump(struct world *w, uint64_t now)
 
 void test_settle(struct world *w, uint64_t now)
 {
-	for (int i = 0; i < 16; i++) {
+	for (int i = 0; i < 64; i++) {
 		unsigned int sent = w->sent;
 
 		engine_tick(&w->e[0], now);
@@ -921,6 +921,23 @@ void service_child(struct conn_child *t, const struct conn *c, int side,
 	b->start_port = b->end_port = port;
 	t->mode = KERNEL_MODE_TUNNEL;
 	t->lifetime_s = 3600;
+}
+
+void test_services(struct world *w, struct conn_child *a,
+		   struct conn_child *b, char (*name)[16], unsigned int n)
+{
+	struct conn_child *t[2] = { a, b };
+
+	for (unsigned int i = 0; i < n; i++) {
+		snprintf(name[i], sizeof(name[i]), "s%u", i);
+		for (int side = 0; side < 2; side++)
+			service_child(&t[side][i], &w->c[side], side, name[i],
+				      (uint16_t)(8000 + i));
+	}
+	for (int side = 0; side < 2; side++) {
+		w->c[side].n_children = n;
+		w->c[side].children = t[side];
+	}
 }
 
 #define TEST_LOG_MAX	512

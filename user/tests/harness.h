@@ -118,7 +118,7 @@ void deliver(struct world *w, const struct dgram *d, uint64_t now);
 void pump(struct world *w, uint64_t now);
 /*
  * Both engines ticked at now and the network pumped, until a round sends
- * nothing (the test fails after 16 rounds that all send).
+ * nothing (the test fails after 64 rounds that all send).
  */
 void test_settle(struct world *w, uint64_t now);
 void drop_all(struct world *w);
@@ -145,6 +145,12 @@ void make_conn(struct conn *c, int side, uint16_t group, bool gcm);
  */
 void service_child(struct conn_child *t, const struct conn *c, int side,
 		   const char *name, uint16_t port);
+/*
+ * n such children on each side's connection, a[i] and b[i] named
+ * name[i] ("s0", "s1", ...), TCP to port 8000 + i.
+ */
+void test_services(struct world *w, struct conn_child *a,
+		   struct conn_child *b, char (*name)[16], unsigned int n);
 
 /*
  * An engine log that keeps its lines (test_log_fn as engine_ops.log;

@@ -252,19 +252,6 @@ static struct world *world_new(struct kids *k, unsigned int s, bool mif_b)
 	return w;
 }
 
-static void settle(struct world *w, uint64_t now)
-{
-	for (int i = 0; i < 64; i++) {
-		unsigned int sent = w->sent;
-
-		engine_tick(&w->e[0], now);
-		engine_tick(&w->e[1], now);
-		pump(w, now);
-		if (w->sent == sent)
-			return;
-	}
-	fail_msg("the engines do not settle");
-}
 
 static struct ikesa *establish(struct world *w, unsigned int s)
 {
@@ -272,7 +259,7 @@ static struct ikesa *establish(struct world *w, unsigned int s)
 
 	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
 	pump(w, 0);
-	settle(w, 0);
+	test_settle(w, 0);
 	a = only_sa(w, 0);
 	assert_int_equal(a->state, IKESA_ESTABLISHED);
 	assert_int_equal(n_children(a), s);
@@ -538,10 +525,10 @@ static void automatic(void **state)
 	assert_int_equal(w->f[0].n_clone, 0);
 	/* Not on an interface the connection allows: nothing. */
 	test_iface_up(&w->e[0], 4, "wlan0", "203.0.113.7");
-	settle(w, 5000);
+	test_settle(w, 5000);
 	assert_int_equal(w->f[0].n_clone, 0);
 	assert_int_equal(engine_iface_addr(&w->e[0], 3, &na, true), 0);
-	settle(w, 10000);
+	test_settle(w, 10000);
 	assert_int_equal(w->f[0].n_clone, 1);
 	assert_int_equal(w->f[1].n_clone, 1);
 	check_derived(w, 3);
@@ -926,7 +913,7 @@ static void cfg_automatic(void **state)
 	a = establish(w, 1);
 	assert_int_equal(a->n_vips, 1);
 	assert_int_equal(engine_iface_addr(&w->e[0], 3, &na, true), 0);
-	settle(w, 10000);
+	test_settle(w, 10000);
 	assert_false(a->mif->add_pending);
 	assert_int_equal(n_children(a), 2);
 	assert_int_equal(a->n_vips, 2);
@@ -956,7 +943,7 @@ static void cfg_automatic_responder(void **state)
 	w->c[1].vips4 = 1;
 	sent = w->sent;
 	test_iface_up(&w->e[1], 8, "eth1", "198.51.100.12");
-	settle(w, 10000);
+	test_settle(w, 10000);
 	assert_true(w->sent > sent);
 	assert_false(b->mif->add_pending);
 	assert_int_equal(w->f[0].n_clone, 1);

@@ -36,21 +36,6 @@ struct kids {
 	char name[N_KIDS][16];
 };
 
-/* Child i of each side: TCP to port 8000 + i of B's network. */
-static void services(struct world *w, struct kids *k)
-{
-	for (unsigned int i = 0; i < N_KIDS; i++) {
-		snprintf(k->name[i], sizeof(k->name[i]), "s%u", i);
-		for (int side = 0; side < 2; side++)
-			service_child(&k->c[side][i], &w->c[side], side,
-				      k->name[i], (uint16_t)(8000 + i));
-	}
-	for (int side = 0; side < 2; side++) {
-		w->c[side].n_children = N_KIDS;
-		w->c[side].children = k->c[side];
-	}
-}
-
 /* Two engines with windows wa (A, the initiator) and wb (B). */
 static struct world *world_new(struct kids *k, unsigned int wa,
 			       unsigned int wb)
@@ -59,7 +44,7 @@ static struct world *world_new(struct kids *k, unsigned int wa,
 
 	w->e[0].window_size = wa;
 	w->e[1].window_size = wb;
-	services(w, k);
+	test_services(w, k->c[0], k->c[1], k->name, N_KIDS);
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
 	return w;
 }

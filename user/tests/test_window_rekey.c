@@ -48,16 +48,7 @@ static struct world *world_new(struct kids *k, unsigned int wa,
 
 	w->e[0].window_size = wa;
 	w->e[1].window_size = wb;
-	for (unsigned int i = 0; i < N_KIDS; i++) {
-		snprintf(k->name[i], sizeof(k->name[i]), "s%u", i);
-		for (int side = 0; side < 2; side++)
-			service_child(&k->c[side][i], &w->c[side], side,
-				      k->name[i], (uint16_t)(8000 + i));
-	}
-	for (int side = 0; side < 2; side++) {
-		w->c[side].n_children = N_KIDS;
-		w->c[side].children = k->c[side];
-	}
+	test_services(w, k->c[0], k->c[1], k->name, N_KIDS);
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
 	return w;
 }
