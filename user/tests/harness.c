@@ -940,6 +940,24 @@ void test_services(struct world *w, struct conn_child *a,
 	}
 }
 
+struct world *test_window_world(struct conn_child *a, struct conn_child *b,
+				char (*name)[16], unsigned int n,
+				unsigned int wa, unsigned int wb)
+{
+	struct world *w = test_world_new(IKE_DH_ECP_256, true);
+
+	w->e[0].window_size = wa;
+	w->e[1].window_size = wb;
+	test_services(w, a, b, name, n);
+	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
+	return w;
+}
+
+unsigned int test_in_flight(const struct ikesa *sa)
+{
+	return sa->req.active + sa->n_parked;
+}
+
 #define TEST_LOG_MAX	512
 static struct {
 	int level[TEST_LOG_MAX];

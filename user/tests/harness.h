@@ -151,6 +151,15 @@ void service_child(struct conn_child *t, const struct conn *c, int side,
  */
 void test_services(struct world *w, struct conn_child *a,
 		   struct conn_child *b, char (*name)[16], unsigned int n);
+/*
+ * Two engines with message-ID windows wa (A, the initiator) and wb (B),
+ * with n such children each, B's connection added.
+ */
+struct world *test_window_world(struct conn_child *a, struct conn_child *b,
+				char (*name)[16], unsigned int n,
+				unsigned int wa, unsigned int wb);
+/* Our requests in flight on sa, the window's parked ones included. */
+unsigned int test_in_flight(const struct ikesa *sa);
 
 /*
  * An engine log that keeps its lines (test_log_fn as engine_ops.log;

@@ -36,22 +36,11 @@ struct kids {
 	char name[N_KIDS][16];
 };
 
-/* Two engines with windows wa (A, the initiator) and wb (B). */
+/* Two engines with windows wa (A, the initiator) and wb (B), N_KIDS each. */
 static struct world *world_new(struct kids *k, unsigned int wa,
 			       unsigned int wb)
 {
-	struct world *w = test_world_new(IKE_DH_ECP_256, true);
-
-	w->e[0].window_size = wa;
-	w->e[1].window_size = wb;
-	test_services(w, k->c[0], k->c[1], k->name, N_KIDS);
-	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
-	return w;
-}
-
-static unsigned int in_flight(const struct ikesa *sa)
-{
-	return sa->req.active + sa->n_parked;
+	return test_window_world(k->c[0], k->c[1], k->name, N_KIDS, wa, wb);
 }
 
 /*
@@ -76,15 +65,15 @@ static struct ikesa *authenticate(struct world *w, uint64_t now)
 /* Deliver all, one at a time, checking A's requests in flight. */
 static unsigned int run(struct world *w, struct ikesa *sa, uint64_t now)
 {
-	unsigned int most = in_flight(sa);
+	unsigned int most = test_in_flight(sa);
 
 	for (int i = 0; i < 400 && w->n; i++) {
 		struct dgram d = pop(w);
 
 		deliver(w, &d, now);
 		free(d.buf);
-		if (in_flight(sa) > most)
-			most = in_flight(sa);
+		if (test_in_flight(sa) > most)
+			most = test_in_flight(sa);
 	}
 	assert_int_equal(w->n, 0);
 	return most;
@@ -102,10 +91,10 @@ static void test_twelve(void **state)
 	assert_int_equal(window_peer(sa), 4);
 	assert_int_equal(only_sa(w, 1)->peer_window, 4);
 	/* The window filled at once: IKE_AUTH's child and 4 more asked. */
-	assert_int_equal(in_flight(sa), 4);
+	assert_int_equal(test_in_flight(sa), 4);
 	assert_int_equal(w->n, 4);
 	assert_int_equal(run(w, sa, 1), 4);
-	assert_int_equal(in_flight(sa), 0);
+	assert_int_equal(test_in_flight(sa), 0);
 	assert_int_equal(n_children(sa), N_KIDS);
 	assert_int_equal(n_children(only_sa(w, 1)), N_KIDS);
 	assert_int_equal(live_sas(&w->f[0]), 2 * N_KIDS);
@@ -132,7 +121,7 @@ static void test_out_of_order(void **state)
 			deliver(w, &d[i], 1);
 			free(d[i].buf);
 		}
-		assert_true(in_flight(sa) <= 4);
+		assert_true(test_in_flight(sa) <= 4);
 	}
 	assert_int_equal(w->n, 0);
 	assert_int_equal(n_children(sa), N_KIDS);
@@ -165,7 +154,7 @@ static void test_lost(void **state)
 		deliver(w, &d, now + 500);
 		free(d.buf);
 	}
-	assert_int_equal(in_flight(sa), 1);
+	assert_int_equal(test_in_flight(sa), 1);
 	assert_false(window_room(sa));
 	assert_int_equal(w->n, 0);
 	/* The retransmission time of the first: it alone goes again. */
@@ -180,7 +169,7 @@ static void test_lost(void **state)
 	d = pop(w);
 	deliver(w, &d, now);
 	free(d.buf);
-	assert_int_equal(in_flight(sa), 4);
+	assert_int_equal(test_in_flight(sa), 4);
 	run(w, sa, now);
 	assert_int_equal(n_children(sa), N_KIDS);
 	assert_int_equal(n_children(only_sa(w, 1)), N_KIDS);
@@ -255,7 +244,7 @@ static void test_others_wait(void **state)
 	sa = authenticate(w, 1);
 	c = sa->children;
 	assert_non_null(c);
-	assert_true(in_flight(sa) > 1);
+	assert_true(test_in_flight(sa) > 1);
 	assert_int_equal(engine_delete_child(&w->e[0], sa, c, 1), -EBUSY);
 	assert_int_equal(engine_dpd(&w->e[0], sa, 1), -EBUSY);
 	/* A full window takes no rekey either. */
@@ -273,7 +262,7 @@ static void test_others_wait(void **state)
 	assert_true(window_room(sa));
 	assert_int_equal(engine_rekey_child(&w->e[0], sa, c == sa->children ?
 					    c->next : sa->children, 3), 0);
-	assert_int_equal(in_flight(sa), 2);
+	assert_int_equal(test_in_flight(sa), 2);
 	run(w, sa, 3);
 	assert_int_equal(n_children(sa), N_KIDS);
 	assert_int_equal(n_children(only_sa(w, 1)), N_KIDS);

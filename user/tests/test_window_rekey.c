@@ -44,18 +44,7 @@ struct kids {
 static struct world *world_new(struct kids *k, unsigned int wa,
 			       unsigned int wb)
 {
-	struct world *w = test_world_new(IKE_DH_ECP_256, true);
-
-	w->e[0].window_size = wa;
-	w->e[1].window_size = wb;
-	test_services(w, k->c[0], k->c[1], k->name, N_KIDS);
-	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
-	return w;
-}
-
-static unsigned int in_flight(const struct ikesa *sa)
-{
-	return sa->req.active + sa->n_parked;
+	return test_window_world(k->c[0], k->c[1], k->name, N_KIDS, wa, wb);
 }
 
 /* The CREATE_CHILD_SA requests among them. */
@@ -88,15 +77,15 @@ static unsigned int a_infos;
  */
 static unsigned int run(struct world *w, struct ikesa *sa, uint64_t now)
 {
-	unsigned int most = sa ? in_flight(sa) : 0;
+	unsigned int most = sa ? test_in_flight(sa) : 0;
 
 	for (int i = 0; i < 2000; i++) {
 		struct dgram d;
 
 		engine_tick(&w->e[0], now);
 		engine_tick(&w->e[1], now);
-		if (sa && in_flight(sa) > most)
-			most = in_flight(sa);
+		if (sa && test_in_flight(sa) > most)
+			most = test_in_flight(sa);
 		if (!w->n)
 			break;
 		d = pop(w);
@@ -146,8 +135,8 @@ static void all_rekeyed(struct world *w, struct ikesa *a,
 	unsigned int seen[N_KIDS] = { 0 };
 	struct childsa *peer;
 
-	assert_int_equal(in_flight(a), 0);
-	assert_int_equal(in_flight(b), 0);
+	assert_int_equal(test_in_flight(a), 0);
+	assert_int_equal(test_in_flight(b), 0);
 	assert_int_equal(n_children(a), N_KIDS);
 	assert_int_equal(n_children(b), N_KIDS);
 	for (struct childsa *c = a->children; c; c = c->next) {
@@ -185,7 +174,7 @@ static void test_four_at_once(void **state)
 	all_due(sa, old);
 	engine_tick(&w->e[0], DUE);
 	assert_int_equal(ccs_in_flight(sa), 4);
-	assert_int_equal(in_flight(sa), 4);
+	assert_int_equal(test_in_flight(sa), 4);
 	assert_int_equal(w->n, 4);
 	assert_false(window_room(sa));
 	assert_int_equal(run(w, sa, DUE), 4);
@@ -215,7 +204,7 @@ static void one_at_a_time(unsigned int wa, unsigned int wb)
 	for (int i = 0; i < 2000; i++) {
 		struct dgram d;
 
-		assert_true(in_flight(sa) <= 1);
+		assert_true(test_in_flight(sa) <= 1);
 		if (!w->n)
 			break;
 		d = pop(w);
@@ -223,7 +212,7 @@ static void one_at_a_time(unsigned int wa, unsigned int wb)
 			seq[n++] = request_of_side(&d, 0);
 		deliver(w, &d, DUE);
 		free(d.buf);
-		assert_true(in_flight(sa) <= 1);
+		assert_true(test_in_flight(sa) <= 1);
 		engine_tick(&w->e[0], DUE);
 		engine_tick(&w->e[1], DUE);
 	}
@@ -282,7 +271,7 @@ static void test_lost_in_window(void **state)
 	free(d[3].buf);
 	run(w, sa, now);
 	assert_int_equal(ccs_in_flight(sa), 2);
-	assert_int_equal(in_flight(sa), 2);
+	assert_int_equal(test_in_flight(sa), 2);
 	assert_false(window_room(sa));
 	for (struct childsa *c = sa->children; c; c = c->next)
 		owed += c->delete_owed;
@@ -332,7 +321,7 @@ static void collide_at(unsigned int pos)
 	sa = establish(w);
 	all_due(sa, old);
 	engine_tick(&w->e[0], DUE);
-	assert_int_equal(in_flight(sa), 4);
+	assert_int_equal(test_in_flight(sa), 4);
 	rc = request_children_in(pos ? &sa->parked[pos - 1] : &sa->req);
 	assert_non_null(rc);
 	assert_int_equal(rc->n, 1);
@@ -340,7 +329,7 @@ static void collide_at(unsigned int pos)
 	b_child(w, rc->c[0]->rekey_spi)->rekey_at = DUE;
 	ikesa_touch(only_sa(w, 1));
 	engine_tick(&w->e[1], DUE);
-	assert_int_equal(in_flight(only_sa(w, 1)), 1);
+	assert_int_equal(test_in_flight(only_sa(w, 1)), 1);
 	/* All five requests reach the other side before any answer. */
 	n = w->n;
 	assert_int_equal(n, 5);
