@@ -940,15 +940,15 @@ void test_services(struct world *w, struct conn_child *a,
 	}
 }
 
-struct world *test_window_world(struct conn_child *a, struct conn_child *b,
-				char (*name)[16], unsigned int n,
+struct world *test_window_world(struct test_kids *k, unsigned int n,
 				unsigned int wa, unsigned int wb)
 {
 	struct world *w = test_world_new(IKE_DH_ECP_256, true);
 
+	assert_true(n <= TEST_KIDS);
 	w->e[0].window_size = wa;
 	w->e[1].window_size = wb;
-	test_services(w, a, b, name, n);
+	test_services(w, k->c[0], k->c[1], k->name, n);
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
 	return w;
 }

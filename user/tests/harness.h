@@ -151,12 +151,17 @@ void service_child(struct conn_child *t, const struct conn *c, int side,
  */
 void test_services(struct world *w, struct conn_child *a,
 		   struct conn_child *b, char (*name)[16], unsigned int n);
+/* Up to TEST_KIDS such children of each side, and their names. */
+#define TEST_KIDS	12
+struct test_kids {
+	struct conn_child c[2][TEST_KIDS];
+	char name[TEST_KIDS][16];
+};
 /*
  * Two engines with message-ID windows wa (A, the initiator) and wb (B),
- * with n such children each, B's connection added.
+ * with n (at most TEST_KIDS) of k's children each, B's connection added.
  */
-struct world *test_window_world(struct conn_child *a, struct conn_child *b,
-				char (*name)[16], unsigned int n,
+struct world *test_window_world(struct test_kids *k, unsigned int n,
 				unsigned int wa, unsigned int wb);
 /* Our requests in flight on sa, the window's parked ones included. */
 unsigned int test_in_flight(const struct ikesa *sa);

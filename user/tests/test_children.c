@@ -70,24 +70,6 @@ static struct world *world_new(void)
 	return w;
 }
 
-/*
- * Service i: TCP to port 8000 + i of the B side's network. Each side's
- * child i has the connection's own selectors with that port on B's side.
- */
-static void services(struct world *w, struct kids *k, unsigned int n)
-{
-	for (unsigned int i = 0; i < n; i++) {
-		snprintf(k->name[i], sizeof(k->name[i]), "s%u", i);
-		for (int side = 0; side < 2; side++)
-			service_child(&k->c[side][i], &w->c[side], side,
-				      k->name[i], (uint16_t)(8000 + i));
-	}
-	for (int side = 0; side < 2; side++) {
-		w->c[side].n_children = n;
-		w->c[side].children = k->c[side];
-	}
-}
-
 static struct ikesa *establish(struct world *w, uint64_t now)
 {
 	struct ikesa *sa = engine_initiate(&w->e[0], &w->c[0], now);
@@ -137,7 +119,7 @@ static void ten_children(void **state)
 	struct ikesa *sa;
 
 	assert_non_null(k);
-	services(w, k, N_SERVICES);
+	test_services(w, k->c[0], k->c[1], k->name, N_SERVICES);
 	sa = establish(w, 0);
 	assert_int_equal(n_children(sa), N_SERVICES);
 	assert_int_equal(n_children(only_sa(w, 1)), N_SERVICES);
@@ -165,7 +147,7 @@ static void hundred_children(void **state)
 	struct ikesa *sa;
 
 	assert_non_null(k);
-	services(w, k, N_MANY);
+	test_services(w, k->c[0], k->c[1], k->name, N_MANY);
 	sa = engine_initiate(&w->e[0], &w->c[0], 0);
 	assert_non_null(sa);
 	for (int i = 0; i < 4 * N_MANY && w->n; i++) {
@@ -202,7 +184,7 @@ static void one_refused(void **state)
 
 		engine_set_log(&w->e[i], &lg);
 	}
-	services(w, k, 4);
+	test_services(w, k->c[0], k->c[1], k->name, 4);
 	k->c[1][2].local_ts[0].start_port = 9999;
 	k->c[1][2].local_ts[0].end_port = 9999;
 	sa = establish(w, 0);
@@ -234,7 +216,7 @@ static void first_refused(void **state)
 	assert_non_null(k);
 	assert_non_null(l);
 	engine_set_log(&w->e[0], &lg);
-	services(w, k, 3);
+	test_services(w, k->c[0], k->c[1], k->name, 3);
 	k->c[1][0].local_ts[0].start_port = 9999;
 	k->c[1][0].local_ts[0].end_port = 9999;
 	sa = establish(w, 0);
@@ -259,7 +241,7 @@ static void rekey_keeps_child(void **state)
 	uint32_t old_spi;
 
 	assert_non_null(k);
-	services(w, k, 4);
+	test_services(w, k->c[0], k->c[1], k->name, 4);
 	sa = establish(w, 0);
 	old = (struct childsa *)of_child(w, 0, 3);
 	assert_non_null(old);

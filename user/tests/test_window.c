@@ -29,19 +29,7 @@
 
 #include "harness.h"
 
-#define N_KIDS	12
-
-struct kids {
-	struct conn_child c[2][N_KIDS];
-	char name[N_KIDS][16];
-};
-
-/* Two engines with windows wa (A, the initiator) and wb (B), N_KIDS each. */
-static struct world *world_new(struct kids *k, unsigned int wa,
-			       unsigned int wb)
-{
-	return test_window_world(k->c[0], k->c[1], k->name, N_KIDS, wa, wb);
-}
+#define N_KIDS	TEST_KIDS
 
 /*
  * IKE_SA_INIT and IKE_AUTH, one datagram at a time: the IKE SA of A,
@@ -82,8 +70,8 @@ static unsigned int run(struct world *w, struct ikesa *sa, uint64_t now)
 /* Window 4 on both sides, 12 children: 4 at a time, all 12 in. */
 static void test_twelve(void **state)
 {
-	struct kids k;
-	struct world *w = world_new(&k, 4, 4);
+	struct test_kids k;
+	struct world *w = test_window_world(&k, N_KIDS, 4, 4);
 	struct ikesa *sa;
 
 	(void)state;
@@ -105,8 +93,8 @@ static void test_twelve(void **state)
 /* Requests and responses delivered last first: all 12 in. */
 static void test_out_of_order(void **state)
 {
-	struct kids k;
-	struct world *w = world_new(&k, 4, 4);
+	struct test_kids k;
+	struct world *w = test_window_world(&k, N_KIDS, 4, 4);
 	struct dgram d[NET_MAX];
 	struct ikesa *sa;
 	unsigned int n;
@@ -137,8 +125,8 @@ static void test_out_of_order(void **state)
  */
 static void test_lost(void **state)
 {
-	struct kids k;
-	struct world *w = world_new(&k, 4, 4);
+	struct test_kids k;
+	struct world *w = test_window_world(&k, N_KIDS, 4, 4);
 	struct ikesa *sa;
 	struct dgram d;
 	uint64_t now = 1;
@@ -179,8 +167,8 @@ static void test_lost(void **state)
 /* A request delivered twice: answered once, then from the cache. */
 static void test_duplicate(void **state)
 {
-	struct kids k;
-	struct world *w = world_new(&k, 4, 4);
+	struct test_kids k;
+	struct world *w = test_window_world(&k, N_KIDS, 4, 4);
 	struct ikesa *b;
 	struct dgram d, r1, r2;
 	unsigned int kids_b;
@@ -209,8 +197,8 @@ static void test_duplicate(void **state)
 /* B's verdicts once all is done: its window of 4 and the 4 before. */
 static void test_verdicts(void **state)
 {
-	struct kids k;
-	struct world *w = world_new(&k, 4, 4);
+	struct test_kids k;
+	struct world *w = test_window_world(&k, N_KIDS, 4, 4);
 	struct ikesa *sa, *b;
 	uint32_t next;
 
@@ -235,8 +223,8 @@ static void test_verdicts(void **state)
  */
 static void test_others_wait(void **state)
 {
-	struct kids k;
-	struct world *w = world_new(&k, 4, 4);
+	struct test_kids k;
+	struct world *w = test_window_world(&k, N_KIDS, 4, 4);
 	struct ikesa *sa;
 	struct childsa *c;
 
@@ -272,8 +260,8 @@ static void test_others_wait(void **state)
 /* The side that offers nothing: the other sends one at a time. */
 static void one_against_four(unsigned int wa, unsigned int wb)
 {
-	struct kids k;
-	struct world *w = world_new(&k, wa, wb);
+	struct test_kids k;
+	struct world *w = test_window_world(&k, N_KIDS, wa, wb);
 	struct ikesa *sa;
 
 	sa = authenticate(w, 1);
@@ -329,8 +317,8 @@ static void test_malformed(void **state)
 {
 	const uint8_t three[3] = { 0, 0, 4 }, zero[4] = { 0 };
 	const uint8_t big[4] = { 0, 1, 0, 0 }, eight[4] = { 0, 0, 0, 8 };
-	struct kids k;
-	struct world *w = world_new(&k, 1, 1);
+	struct test_kids k;
+	struct world *w = test_window_world(&k, N_KIDS, 1, 1);
 	struct ikesa *sa;
 
 	(void)state;

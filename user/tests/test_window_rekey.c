@@ -35,18 +35,6 @@
 /* When A's children are all due, long before any timer of their own. */
 #define DUE	10000
 
-struct kids {
-	struct conn_child c[2][N_KIDS];
-	char name[N_KIDS][16];
-};
-
-/* Two engines with windows wa (A, the initiator) and wb (B), N_KIDS each. */
-static struct world *world_new(struct kids *k, unsigned int wa,
-			       unsigned int wb)
-{
-	return test_window_world(k->c[0], k->c[1], k->name, N_KIDS, wa, wb);
-}
-
 /* The CREATE_CHILD_SA requests among them. */
 static unsigned int ccs_in_flight(const struct ikesa *sa)
 {
@@ -164,8 +152,8 @@ static void all_rekeyed(struct world *w, struct ikesa *a,
  */
 static void test_four_at_once(void **state)
 {
-	struct kids k;
-	struct world *w = world_new(&k, 4, 4);
+	struct test_kids k;
+	struct world *w = test_window_world(&k, N_KIDS, 4, 4);
 	uint32_t old[N_KIDS];
 	struct ikesa *sa;
 
@@ -190,8 +178,8 @@ static void test_four_at_once(void **state)
  */
 static void one_at_a_time(unsigned int wa, unsigned int wb)
 {
-	struct kids k;
-	struct world *w = world_new(&k, wa, wb);
+	struct test_kids k;
+	struct world *w = test_window_world(&k, N_KIDS, wa, wb);
 	uint8_t seq[4 * N_KIDS];
 	unsigned int n = 0;
 	uint32_t old[N_KIDS];
@@ -241,8 +229,8 @@ static void test_one_at_a_time(void **state)
  */
 static void test_lost_in_window(void **state)
 {
-	struct kids k;
-	struct world *w = world_new(&k, 4, 4);
+	struct test_kids k;
+	struct world *w = test_window_world(&k, N_KIDS, 4, 4);
 	struct ikesa *sa, *b;
 	uint32_t old[N_KIDS];
 	struct dgram d[4];
@@ -310,8 +298,8 @@ static struct childsa *b_child(struct world *w, uint32_t spi)
  */
 static void collide_at(unsigned int pos)
 {
-	struct kids k;
-	struct world *w = world_new(&k, 4, 4);
+	struct test_kids k;
+	struct world *w = test_window_world(&k, N_KIDS, 4, 4);
 	const struct request_children *rc;
 	struct dgram d[NET_MAX];
 	uint32_t old[N_KIDS];
@@ -363,8 +351,8 @@ static void test_collision_in_window(void **state)
  */
 static void ike_rekeyed(unsigned int wa, unsigned int wb)
 {
-	struct kids k;
-	struct world *w = world_new(&k, wa, wb);
+	struct test_kids k;
+	struct world *w = test_window_world(&k, N_KIDS, wa, wb);
 	uint32_t old[N_KIDS];
 	struct ikesa *sa, *na, *nb;
 	struct dgram d;
@@ -435,8 +423,8 @@ static unsigned int trips(struct world *w, uint64_t now)
 /* Ten rekeys and their Deletes, in round trips, by window. */
 static unsigned int round_trips(unsigned int win)
 {
-	struct kids k;
-	struct world *w = world_new(&k, win, win);
+	struct test_kids k;
+	struct world *w = test_window_world(&k, N_KIDS, win, win);
 	uint32_t old[N_KIDS];
 	struct ikesa *sa = establish(w);
 	unsigned int n;
