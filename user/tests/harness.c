@@ -576,15 +576,31 @@ void deliver(struct world *w, const struct dgram *d, uint64_t now)
 		     &w->c[to].remote, rport, d->buf, d->len);
 }
 
+void deliver_next(struct world *w, uint64_t now)
+{
+	struct dgram d = pop(w);
+
+	deliver(w, &d, now);
+	free(d.buf);
+}
+
+bool deliver_next_notify(struct world *w, struct ikesa *sa, uint16_t type,
+			 uint64_t now)
+{
+	struct dgram d = pop(w);
+	/* Before delivery, which may free sa. */
+	bool found = dgram_has_notify(sa, &d, type);
+
+	deliver(w, &d, now);
+	free(d.buf);
+	return found;
+}
+
 /* Deliver until the network is quiet. */
 void pump(struct world *w, uint64_t now)
 {
-	for (int i = 0; i < 100 && w->n; i++) {
-		struct dgram d = pop(w);
-
-		deliver(w, &d, now);
-		free(d.buf);
-	}
+	for (int i = 0; i < 100 && w->n; i++)
+		deliver_next(w, now);
 	assert_int_equal(w->n, 0);
 }
 

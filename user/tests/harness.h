@@ -115,6 +115,18 @@ void net_send(void *ctx, const struct ip_addr *local, uint16_t lport,
 struct dgram pop(struct world *w);
 /* Hand d to its receiver, through the NAT if there is one. */
 void deliver(struct world *w, const struct dgram *d, uint64_t now);
+/*
+ * The oldest datagram delivered and freed; like pop(), the test fails if
+ * the network is empty.
+ */
+void deliver_next(struct world *w, uint64_t now);
+/*
+ * The same, and whether that datagram carried a notify of type: an SK
+ * one to sa, the receiver's IKE SA, looked at before it is delivered.
+ */
+struct ikesa;
+bool deliver_next_notify(struct world *w, struct ikesa *sa, uint16_t type,
+			 uint64_t now);
 void pump(struct world *w, uint64_t now);
 /*
  * Both engines ticked at now and the network pumped, until a round sends
@@ -123,7 +135,6 @@ void pump(struct world *w, uint64_t now);
 void test_settle(struct world *w, uint64_t now);
 void drop_all(struct world *w);
 /* Whether an SK datagram to sa (the receiver's IKE SA) carries a notify. */
-struct ikesa;
 bool dgram_has_notify(struct ikesa *sa, const struct dgram *d,
 		      uint16_t type);
 /* Whether a plain (IKE_SA_INIT) datagram carries a notify. */
