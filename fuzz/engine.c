@@ -256,12 +256,8 @@ static void later(struct pair *p, uint64_t now)
 
 	for (int i = 0; i < 2; i++)
 		engine_tick(&w->e[i], now);
-	for (int i = 0; i < 16 && w->n; i++) {
-		struct dgram d = pop(w);
-
-		deliver(w, &d, now);
-		free(d.buf);
-	}
+	for (int i = 0; i < 16 && w->n; i++)
+		deliver_next(w, now);
 	for (int i = 0; i < 2; i++)
 		engine_tick(&w->e[i], now);
 	drop_all(w);

@@ -127,13 +127,9 @@ struct ikesa *world_sa(struct world *w, int side)
 static bool step(struct world *w, unsigned int n, uint64_t now)
 {
 	for (unsigned int i = 0; i < n; i++) {
-		struct dgram d;
-
 		if (!w->n)
 			return false;
-		d = pop(w);
-		deliver(w, &d, now);
-		free(d.buf);
+		deliver_next(w, now);
 	}
 	return true;
 }

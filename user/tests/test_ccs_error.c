@@ -88,9 +88,7 @@ static void answer_with(uint16_t n, bool rekey)
 	free(d.buf);
 	assert_int_equal(ikesa_respond_notify(b, IKE_EXCH_CREATE_CHILD_SA,
 					      a->req.msg_id, n), 0);
-	d = pop(w);
-	deliver(w, &d, 10);
-	free(d.buf);
+	deliver_next(w, 10);
 	drop_all(w);		/* a Delete of a half-made SA, if any */
 
 	/* The IKE SA and its Child SA stand. */

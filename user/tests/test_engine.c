@@ -314,14 +314,11 @@ static void cookie_round_trip(void **state)
 {
 	struct world *w = world_new(IKE_DH_CURVE25519, true);
 	struct ikesa *sa;
-	struct dgram d;
 
 	w->e[1].cookie_required = true;
 	sa = engine_initiate(&w->e[0], &w->c[0], 0);
 	assert_non_null(sa);
-	d = pop(w);
-	deliver(w, &d, 0);
-	free(d.buf);
+	deliver_next(w, 0);
 	/* The responder keeps no state and asks for a cookie. */
 	assert_null(w->e[1].sas);
 	assert_int_equal(w->n, 1);
@@ -349,9 +346,7 @@ static void cookie_answered_twice(void **state)
 	w->e[1].cookie_required = true;
 	sa = engine_initiate(&w->e[0], &w->c[0], 0);
 	assert_non_null(sa);
-	d = pop(w);
-	deliver(w, &d, 0);
-	free(d.buf);
+	deliver_next(w, 0);
 	d = pop(w);
 	assert_true(plain_has_notify(&d, IKE_N_COOKIE));
 	deliver(w, &d, 0);
@@ -400,9 +395,7 @@ static void cookie_defaults(void **state)
 		w = world_new(IKE_DH_MODP_2048, true);
 		w->e[1].cookie_modp = modp;
 		assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
-		d = pop(w);
-		deliver(w, &d, 0);
-		free(d.buf);
+		deliver_next(w, 0);
 		assert_int_equal(plain_has_notify(&w->q[0], IKE_N_COOKIE),
 				 modp);
 		assert_int_equal(w->e[1].sas != NULL, !modp);
@@ -471,20 +464,13 @@ static void cookie_across_rotation(void **state)
 	for (int late = 0; late < 2; late++) {
 		struct world *w = world_new(IKE_DH_CURVE25519, true);
 		uint64_t t = COOKIE_SECRET_MS - 1;
-		struct dgram d;
 
 		w->e[1].cookie_required = true;
 		assert_non_null(engine_initiate(&w->e[0], &w->c[0], t));
-		d = pop(w);
-		deliver(w, &d, t);		/* B: a COOKIE */
-		free(d.buf);
-		d = pop(w);
-		deliver(w, &d, t);		/* A: again, with it */
-		free(d.buf);
-		d = pop(w);
+		deliver_next(w, t);	/* B: a COOKIE */
+		deliver_next(w, t);	/* A: again, with it */
 		t = COOKIE_SECRET_MS + COOKIE_GRACE_MS - 1 + late;
-		deliver(w, &d, t);
-		free(d.buf);
+		deliver_next(w, t);
 		assert_int_equal(w->e[1].sas != NULL, !late);
 		assert_int_equal(plain_has_notify(&w->q[0], IKE_N_COOKIE),
 				 late);
@@ -499,19 +485,14 @@ static void cookie_threshold(void **state)
 {
 	struct world *w = world_new(IKE_DH_CURVE25519, true);
 	struct ikesa *a1, *a2;
-	struct dgram d;
 
 	w->e[1].cookie_threshold = 1;
 	a1 = engine_initiate(&w->e[0], &w->c[0], 0);
-	d = pop(w);
-	deliver(w, &d, 0);	/* half-open on B, no cookie asked */
-	free(d.buf);
+	deliver_next(w, 0);	/* half-open on B, no cookie asked */
 	assert_false(plain_has_notify(&w->q[0], IKE_N_COOKIE));
 	drop_all(w);
 	a2 = engine_initiate(&w->e[0], &w->c[0], 0);
-	d = pop(w);
-	deliver(w, &d, 0);
-	free(d.buf);
+	deliver_next(w, 0);
 	assert_true(plain_has_notify(&w->q[0], IKE_N_COOKIE));
 	pump(w, 0);
 	assert_int_equal(a2->state, IKESA_ESTABLISHED);
@@ -523,16 +504,13 @@ static void invalid_ke_retry(void **state)
 {
 	struct world *w = world_new(IKE_DH_CURVE25519, true);
 	struct ikesa *sa;
-	struct dgram d;
 
 	/* A prefers 31 but also offers 19; B only takes 19. */
 	xf(&w->c[0].ike[0], IKE_XF_DH, IKE_DH_ECP_256, 0);
 	set_ike(&w->c[1], IKE_DH_ECP_256, true);
 	sa = engine_initiate(&w->e[0], &w->c[0], 0);
 	assert_int_equal(sa->ke_group, IKE_DH_CURVE25519);
-	d = pop(w);
-	deliver(w, &d, 0);
-	free(d.buf);
+	deliver_next(w, 0);
 	assert_null(w->e[1].sas);
 	assert_true(plain_has_notify(&w->q[0], IKE_N_INVALID_KE_PAYLOAD));
 	pump(w, 0);
@@ -548,25 +526,16 @@ static void wrong_psk(void **state)
 	struct world *w = world_new(IKE_DH_ECP_256, true);
 	struct log_rec l[2];
 	struct ikesa *sa;
-	struct dgram d;
 
 	log_attach(w, l);
 	w->c[1].psk[0] ^= 1;
 	sa = engine_initiate(&w->e[0], &w->c[0], 0);
-	d = pop(w);		/* INIT request */
-	deliver(w, &d, 0);
-	free(d.buf);
-	d = pop(w);		/* INIT response */
-	deliver(w, &d, 0);
-	free(d.buf);
-	d = pop(w);		/* AUTH request */
-	deliver(w, &d, 0);
-	free(d.buf);
+	deliver_next(w, 0);	/* INIT request */
+	deliver_next(w, 0);	/* INIT response */
+	deliver_next(w, 0);	/* AUTH request */
 	assert_null(w->e[1].sas);	/* responder gave up */
-	d = pop(w);		/* AUTH response */
-	assert_true(dgram_has_notify(sa, &d, IKE_N_AUTHENTICATION_FAILED));
-	deliver(w, &d, 0);
-	free(d.buf);
+	/* The AUTH response. */
+	assert_true(deliver_next_notify(w, sa, IKE_N_AUTHENTICATION_FAILED, 0));
 	assert_null(w->e[0].sas);
 	assert_int_equal(w->n, 0);
 	assert_true(logged(&l[1], "initiator's AUTH does not verify", NULL));
@@ -624,11 +593,8 @@ static void auth_failed_informational(void **state)
 	log_attach(w, l);
 	ev_attach(w, ev);
 	a = engine_initiate(&w->e[0], &w->c[0], 0);
-	for (int i = 0; i < 3; i++) {	/* INIT, its answer, AUTH */
-		d = pop(w);
-		deliver(w, &d, 0);
-		free(d.buf);
-	}
+	for (int i = 0; i < 3; i++)	/* INIT, its answer, AUTH */
+		deliver_next(w, 0);
 	b = only_sa(w, 1);
 	assert_int_equal(b->state, IKESA_ESTABLISHED);
 	assert_int_equal(live_sas(&w->f[1]), 2);
@@ -673,16 +639,13 @@ static void no_proposal_chosen(void **state)
 	struct world *w = world_new(IKE_DH_ECP_256, true);
 	struct log_rec l[2];
 	struct ikesa *sa;
-	struct dgram d;
 	uint64_t t;
 
 	log_attach(w, l);
 	set_ike(&w->c[1], IKE_DH_ECP_256, false);	/* CBC vs GCM */
 	sa = engine_initiate(&w->e[0], &w->c[0], 0);
 	assert_non_null(sa);
-	d = pop(w);
-	deliver(w, &d, 0);
-	free(d.buf);
+	deliver_next(w, 0);
 	assert_null(w->e[1].sas);
 	assert_true(plain_has_notify(&w->q[0], IKE_N_NO_PROPOSAL_CHOSEN));
 	assert_int_equal(w->e[1].refused[ENGINE_REF_NO_PROPOSAL], 1);
@@ -1553,15 +1516,11 @@ static void mangled_auth(void **state)
 	struct world *w = world_new(IKE_DH_CURVE25519, false);
 	static const uint8_t masks[] = { 0x01, 0x80, 0xff };
 	struct ikesa *sa = engine_initiate(&w->e[0], &w->c[0], 0);
-	struct dgram d, auth;
+	struct dgram auth;
 	uint8_t *buf;
 
-	d = pop(w);
-	deliver(w, &d, 0);
-	free(d.buf);
-	d = pop(w);
-	deliver(w, &d, 0);
-	free(d.buf);
+	deliver_next(w, 0);
+	deliver_next(w, 0);
 	auth = pop(w);
 	buf = malloc(auth.len);
 	assert_non_null(buf);
@@ -1622,14 +1581,11 @@ static void mangled_auth_response(void **state)
 {
 	struct world *w = world_new(IKE_DH_ECP_256, true);
 	struct ikesa *sa = engine_initiate(&w->e[0], &w->c[0], 0);
-	struct dgram d, resp;
+	struct dgram resp;
 	uint8_t *buf;
 
-	for (int i = 0; i < 3; i++) {
-		d = pop(w);
-		deliver(w, &d, 0);
-		free(d.buf);
-	}
+	for (int i = 0; i < 3; i++)
+		deliver_next(w, 0);
 	resp = pop(w);
 	buf = malloc(resp.len);
 	assert_non_null(buf);
@@ -1654,13 +1610,9 @@ static void lost_auth_response(void **state)
 {
 	struct world *w = world_new(IKE_DH_ECP_256, true);
 	struct ikesa *sa = engine_initiate(&w->e[0], &w->c[0], 0);
-	struct dgram d;
 
-	for (int i = 0; i < 3; i++) {
-		d = pop(w);
-		deliver(w, &d, 0);
-		free(d.buf);
-	}
+	for (int i = 0; i < 3; i++)
+		deliver_next(w, 0);
 	drop_all(w);		/* the IKE_AUTH response is lost */
 	assert_int_equal(only_sa(w, 1)->state, IKESA_ESTABLISHED);
 	assert_int_equal(engine_tick(&w->e[0], 1000), 3000);
@@ -1869,14 +1821,10 @@ static void bad_auth_request(void **state)
 	struct ike_chain *c = calloc(1, sizeof(*c));
 	struct ike_id id = { IKE_ID_FQDN, (const uint8_t *)"a.example", 9 };
 	struct ike_error err;
-	struct dgram d;
 
 	assert_non_null(c);
-	for (int i = 0; i < 2; i++) {
-		d = pop(w);
-		deliver(w, &d, 0);
-		free(d.buf);
-	}
+	for (int i = 0; i < 2; i++)
+		deliver_next(w, 0);
 	drop_all(w);		/* A's own IKE_AUTH request */
 	/* An IDi without AUTH: authentication fails, the SA goes. */
 	ike_chain_add(c, IKE_PL_IDI, &id, &err);
@@ -1913,19 +1861,12 @@ static struct conn *conn_copy(struct world *w, const char *name)
 static void auth_refused(struct world *w)
 {
 	struct ikesa *sa = engine_initiate(&w->e[0], &w->c[0], 0);
-	struct dgram d;
 
 	assert_non_null(sa);
-	for (int i = 0; i < 3; i++) {	/* INIT, INIT response, AUTH */
-		d = pop(w);
-		deliver(w, &d, 0);
-		free(d.buf);
-	}
+	for (int i = 0; i < 3; i++)	/* INIT, INIT response, AUTH */
+		deliver_next(w, 0);
 	assert_null(w->e[1].sas);
-	d = pop(w);
-	assert_true(dgram_has_notify(sa, &d, IKE_N_AUTHENTICATION_FAILED));
-	deliver(w, &d, 0);
-	free(d.buf);
+	assert_true(deliver_next_notify(w, sa, IKE_N_AUTHENTICATION_FAILED, 0));
 	assert_null(w->e[0].sas);
 	assert_int_equal(w->f[1].n_add_sa, 0);
 }
@@ -1971,7 +1912,6 @@ static void conn_by_proposal_ke(void **state)
 	struct world *w = world_new(IKE_DH_ECP_256, true);
 	struct conn *cbc = conn_copy(w, "cbc");
 	struct ikesa *sa;
-	struct dgram d;
 
 	xf(&w->c[0].ike[0], IKE_XF_DH, IKE_DH_CURVE25519, 0);
 	set_ike(&w->c[1], IKE_DH_CURVE25519, true);
@@ -1979,9 +1919,7 @@ static void conn_by_proposal_ke(void **state)
 	set_conns(w, (struct conn *[]){ cbc, &w->c[1] }, 2);
 	sa = engine_initiate(&w->e[0], &w->c[0], 0);
 	assert_int_equal(sa->ke_group, IKE_DH_ECP_256);
-	d = pop(w);
-	deliver(w, &d, 0);
-	free(d.buf);
+	deliver_next(w, 0);
 	assert_null(w->e[1].sas);
 	assert_true(plain_has_notify(&w->q[0], IKE_N_INVALID_KE_PAYLOAD));
 	assert_int_equal(w->q[0].buf[w->q[0].len - 2] << 8 |
@@ -2144,7 +2082,6 @@ static void init_certreq_candidates(void **state)
 		struct conn *cc2 = conn_copy(w, "cert2");
 		struct sig_creds *a_creds;
 		struct ikesa *sa;
-		struct dgram d;
 
 		cc->psk_len = 0;
 		cc->auth_method = IKE_AUTH_DIGITAL_SIGNATURE;
@@ -2163,9 +2100,7 @@ static void init_certreq_candidates(void **state)
 		else	/* no certificates at all */
 			set_conns(w, (struct conn *[]){ &w->c[1] }, 1);
 		sa = engine_initiate(&w->e[0], &w->c[0], 0);
-		d = pop(w);
-		deliver(w, &d, 0);
-		free(d.buf);
+		deliver_next(w, 0);
 		assert_ptr_equal(only_sa(w, 1)->conn, &w->c[1]);
 		assert_int_equal(plain_has_notify(&w->q[0],
 					IKE_N_SIGNATURE_HASH_ALGORITHMS),
@@ -2370,11 +2305,8 @@ static void bad_inner_auth(void **state)
 	struct ikesa *sa = engine_initiate(&w->e[0], &w->c[0], 0);
 	struct dgram d;
 
-	for (int i = 0; i < 2; i++) {
-		d = pop(w);
-		deliver(w, &d, 0);
-		free(d.buf);
-	}
+	for (int i = 0; i < 2; i++)
+		deliver_next(w, 0);
 	drop_all(w);
 	sa->req_next = 1;
 	d = ask_raw(w, sa, IKE_EXCH_IKE_AUTH, IKE_PL_IDI, overrun,
@@ -2491,9 +2423,7 @@ static void pfs_invalid_ke(void **state)
 	sa = establish(w, 0);
 	b = only_sa(w, 1);
 	assert_int_equal(engine_create_child(&w->e[0], sa, 1), 0);
-	d = pop(w);
-	deliver(w, &d, 1);
-	free(d.buf);
+	deliver_next(w, 1);
 	d = pop(w);
 	assert_int_equal(sk_notify(sa, &d, NULL), IKE_N_INVALID_KE_PAYLOAD);
 	deliver(w, &d, 1);
@@ -2841,7 +2771,6 @@ static void rekey_ike_old_deleted(void **state)
 	struct ev_log ev[2];
 	struct log_rec l[2];
 	uint64_t old_spi, t;
-	struct dgram d;
 	unsigned int from_old = 0;
 
 	w->c[1].dpd_ms = 2000;
@@ -2851,12 +2780,8 @@ static void rekey_ike_old_deleted(void **state)
 	ev_attach(w, ev);
 	log_attach(w, l);
 	assert_int_equal(engine_rekey_ike(&w->e[0], a_old, 10), 0);
-	d = pop(w);
-	deliver(w, &d, 10);
-	free(d.buf);
-	d = pop(w);
-	deliver(w, &d, 10);
-	free(d.buf);
+	deliver_next(w, 10);
+	deliver_next(w, 10);
 	drop_all(w);		/* A's Delete of the old SA, lost */
 	ikesa_destroy(a_old);	/* and A forgets it */
 	b_new = w->e[1].sas;
@@ -3267,9 +3192,7 @@ static void child_rekey_collision_late(void **state)
 	ra = pop(w);
 	rb = pop(w);
 	deliver(w, &ra, t);
-	d = pop(w);		/* B's answer to A */
-	deliver(w, &d, t);
-	free(d.buf);
+	deliver_next(w, t);	/* B's answer to A */
 	assert_true(s[0]->req.active);	/* A's Delete of the old SA */
 	deliver(w, &rb, t);
 	d = pop(w);		/* the Delete */
@@ -3939,17 +3862,13 @@ static void fail_responder_id(void **state)
 	struct world *w = world_new(IKE_DH_ECP_256, true);
 	struct fail_log f[2];
 	struct log_rec l[2];
-	struct dgram d;
 
 	fail_attach(w, f, l);
 	/* A asks for no ID, but takes only x.example. */
 	w->c[0].remote_id.len = 0;
 	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
-	for (int i = 0; i < 2; i++) {	/* IKE_SA_INIT; then IKE_AUTH goes */
-		d = pop(w);
-		deliver(w, &d, 0);
-		free(d.buf);
-	}
+	for (int i = 0; i < 2; i++)	/* IKE_SA_INIT; then IKE_AUTH goes */
+		deliver_next(w, 0);
 	set_id(&w->c[0].remote_id, "x.example");
 	pump(w, 0);
 	assert_null(w->e[0].sas);
@@ -4217,7 +4136,6 @@ static void child_rekey_not_found(void **state)
 	struct ikesa *a = establish(w, 0), *b = only_sa(w, 1);
 	uint32_t old_in, old_out, reqid;
 	struct ev_log l[2];
-	struct dgram d;
 	uint64_t t;
 
 	ev_attach(w, l);
@@ -4231,14 +4149,8 @@ static void child_rekey_not_found(void **state)
 
 	t = a->children->rekey_at;
 	engine_tick(&w->e[0], t);
-	d = pop(w);
-	assert_true(dgram_has_notify(b, &d, IKE_N_REKEY_SA));
-	deliver(w, &d, t);
-	free(d.buf);
-	d = pop(w);
-	assert_true(dgram_has_notify(a, &d, IKE_N_CHILD_SA_NOT_FOUND));
-	deliver(w, &d, t);
-	free(d.buf);
+	assert_true(deliver_next_notify(w, b, IKE_N_REKEY_SA, t));
+	assert_true(deliver_next_notify(w, a, IKE_N_CHILD_SA_NOT_FOUND, t));
 
 	/* The old SA is gone from A's kernel, reported as the peer's doing. */
 	assert_int_equal(n_children(a), 0);
@@ -4396,7 +4308,6 @@ static void child_rekey_error_retry(void **state)
 	uint32_t old_in, old_out;
 	struct ev_log l[2];
 	struct log_rec lg[2];
-	struct dgram d;
 	uint64_t t;
 
 	ev_attach(w, l);
@@ -4406,13 +4317,8 @@ static void child_rekey_error_retry(void **state)
 	set_esp(&w->c[1], false);	/* B now takes CBC only */
 	t = a->children->rekey_at;
 	engine_tick(&w->e[0], t);
-	d = pop(w);
-	deliver(w, &d, t);
-	free(d.buf);
-	d = pop(w);
-	assert_true(dgram_has_notify(a, &d, IKE_N_NO_PROPOSAL_CHOSEN));
-	deliver(w, &d, t);
-	free(d.buf);
+	deliver_next(w, t);
+	assert_true(deliver_next_notify(w, a, IKE_N_NO_PROPOSAL_CHOSEN, t));
 	assert_int_equal(w->n, 0);
 	/* The peer's own notify is what A reports. */
 	assert_true(logged(&lg[0], "rekey of Child SA",
@@ -4442,10 +4348,7 @@ static void child_rekey_error_retry(void **state)
 	/* B takes GCM again: the retry rekeys. */
 	set_esp(&w->c[1], true);
 	engine_tick(&w->e[0], t + 5000);
-	d = pop(w);
-	assert_true(dgram_has_notify(b, &d, IKE_N_REKEY_SA));
-	deliver(w, &d, t + 5000);
-	free(d.buf);
+	assert_true(deliver_next_notify(w, b, IKE_N_REKEY_SA, t + 5000));
 	pump(w, t + 5000);
 	for (int i = 0; i < 2; i++) {
 		struct ikesa *s = i ? b : a;
@@ -4481,12 +4384,9 @@ static void check_half_open(const struct engine *e, unsigned int n)
 static struct ikesa *init_only(struct world *w, uint64_t now)
 {
 	struct ikesa *sa = engine_initiate(&w->e[0], &w->c[0], now);
-	struct dgram d;
 
 	assert_non_null(sa);
-	d = pop(w);
-	deliver(w, &d, now);
-	free(d.buf);
+	deliver_next(w, now);
 	return sa;
 }
 
@@ -4500,7 +4400,6 @@ static void half_open_count(void **state)
 	struct world *w = world_new(IKE_DH_CURVE25519, true);
 	struct engine *e = &w->e[1];
 	struct ikesa *a;
-	struct dgram d;
 
 	check_half_open(e, 0);
 	init_only(w, 0);		/* will expire */
@@ -4541,9 +4440,7 @@ static void half_open_count(void **state)
 	drop_all(w);
 	check_half_open(e, 1);
 	a = engine_initiate(&w->e[0], &w->c[0], 40000);
-	d = pop(w);
-	deliver(w, &d, 40000);
-	free(d.buf);
+	deliver_next(w, 40000);
 	assert_true(plain_has_notify(&w->q[0], IKE_N_COOKIE));
 	check_half_open(e, 1);
 	pump(w, 40000);

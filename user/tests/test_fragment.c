@@ -43,7 +43,6 @@ static struct world *world_new(bool frag_a, bool frag_b, unsigned int size,
 static struct ikesa *to_auth(struct world *w)
 {
 	struct ikesa *sa = engine_initiate(&w->e[0], &w->c[0], 0);
-	struct dgram d;
 
 	assert_non_null(sa);
 	for (int i = 0; i < 2; i++) {
@@ -52,9 +51,7 @@ static struct ikesa *to_auth(struct world *w)
 				 IKE_N_IKEV2_FRAGMENTATION_SUPPORTED),
 				 w->c[i].fragmentation &&
 				 (i == 0 || w->c[0].fragmentation));
-		d = pop(w);
-		deliver(w, &d, 0);
-		free(d.buf);
+		deliver_next(w, 0);
 	}
 	return sa;
 }

@@ -140,18 +140,11 @@ static void one_side_off(int off)
 
 	sa = engine_initiate(&w->e[0], &w->c[0], 0);
 	assert_non_null(sa);
-	d = pop(w);
-	deliver(w, &d, 0);
-	free(d.buf);
-	d = pop(w);
-	deliver(w, &d, 0);
-	free(d.buf);
+	deliver_next(w, 0);
+	deliver_next(w, 0);
 	/* The IKE_AUTH request offers MIF only if A's connection does. */
-	d = pop(w);
-	assert_int_equal(dgram_has_notify(only_sa(w, 1), &d,
-					  IKE_N_MIF_SUPPORTED), off != 0);
-	deliver(w, &d, 0);
-	free(d.buf);
+	assert_int_equal(deliver_next_notify(w, only_sa(w, 1),
+					     IKE_N_MIF_SUPPORTED, 0), off != 0);
 	d = pop(w);
 	assert_false(dgram_has_notify(sa, &d, IKE_N_MIF_SUPPORTED));
 	assert_false(dgram_has_notify(sa, &d, IKE_N_MIF_INTERFACES));
@@ -297,20 +290,14 @@ static void malformed_refused(void **state)
 	size_t len[2] = { sizeof(dup), sizeof(past) };
 	struct world *w = world_new(true, true);
 	struct mif_interfaces before;
-	struct dgram d;
 
 	establish(w, 0);
 	mif_list_get(&before, only_sa(w, 1)->mif->peer);
 	for (int i = 0; i < 2; i++) {
 		send_list(w, bad[i], len[i]);
-		d = pop(w);
-		deliver(w, &d, 100);
-		free(d.buf);
-		d = pop(w);
-		assert_true(dgram_has_notify(only_sa(w, 0), &d,
-					     IKE_N_MIF_INVALID_INTERFACES));
-		deliver(w, &d, 100);
-		free(d.buf);
+		deliver_next(w, 100);
+		assert_true(deliver_next_notify(w, only_sa(w, 0),
+				IKE_N_MIF_INVALID_INTERFACES, 100));
 		assert_false(only_sa(w, 0)->req.active);
 	}
 	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, "MIF_INTERFACES refused "

@@ -424,9 +424,7 @@ static void refuse_answer_elsewhere(void **state)
 	renumber_eth1(w, 2000);
 	a = only_sa(w, 0);
 	assert_int_equal(mif_move_start(a, &o, &n, true, 3000), 0);
-	d = pop(w);			/* A's MIF_MOVE, to B */
-	deliver(w, &d, 3000);
-	free(d.buf);
+	deliver_next(w, 3000);		/* A's MIF_MOVE, to B */
 	assert_int_equal(w->n, 1);	/* B's check, to the new address */
 	d = pop(w);
 	assert_true(ip_addr_equal(&d.dst, &n));
@@ -452,7 +450,7 @@ static void replay(void **state)
 {
 	struct world *w = world_new(true, KERNEL_MODE_TUNNEL, true);
 	struct ip_addr o = test_ip("198.51.100.12"), n = test_ip("198.51.100.42");
-	struct dgram d, copy;
+	struct dgram copy;
 	struct ikesa *a;
 
 	establish(w);
@@ -468,9 +466,7 @@ static void replay(void **state)
 	deliver(w, &copy, 1500);
 	/* B answered again, from its cache; A ignores the late answer. */
 	assert_int_equal(w->n, 1);
-	d = pop(w);
-	deliver(w, &d, 1500);
-	free(d.buf);
+	deliver_next(w, 1500);
 	free(copy.buf);
 	assert_int_equal(w->f[1].n_move, 1);
 	assert_int_equal(w->f[0].n_move, 1);

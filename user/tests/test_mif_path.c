@@ -475,23 +475,14 @@ static void fig2_plain(void **state)
 {
 	struct world *w = world_new(false, true, KERNEL_MODE_TUNNEL);
 	struct ikesa *sa;
-	struct dgram d;
 
 	sa = engine_initiate(&w->e[0], &w->c[0], 0);
-	for (int i = 0; i < 2; i++) {
-		d = pop(w);
-		deliver(w, &d, 0);
-		free(d.buf);
-	}
+	for (int i = 0; i < 2; i++)
+		deliver_next(w, 0);
 	/* IKE_AUTH names the first child's path; B ignores it. */
-	d = pop(w);
-	assert_true(dgram_has_notify(only_sa(w, 1), &d, IKE_N_MIF_CHILD_PATH));
-	deliver(w, &d, 0);
-	free(d.buf);
-	d = pop(w);
-	assert_false(dgram_has_notify(sa, &d, IKE_N_MIF_CHILD_PATH));
-	deliver(w, &d, 0);
-	free(d.buf);
+	assert_true(deliver_next_notify(w, only_sa(w, 1),
+					IKE_N_MIF_CHILD_PATH, 0));
+	assert_false(deliver_next_notify(w, sa, IKE_N_MIF_CHILD_PATH, 0));
 	test_settle(w, 0);
 	assert_int_equal(n_children(sa), 1);
 	assert_non_null(child_on(sa, pairs[0][0], pairs[0][1]));
@@ -507,20 +498,13 @@ static void fig2_plain(void **state)
 static void fig2_local_off(void **state)
 {
 	struct world *w = world_new(true, true, KERNEL_MODE_TUNNEL);
-	struct dgram d;
 
 	w->c[0].mif = false;
 	assert_non_null(engine_initiate(&w->e[0], &w->c[0], 0));
-	for (int i = 0; i < 2; i++) {
-		d = pop(w);
-		deliver(w, &d, 0);
-		free(d.buf);
-	}
-	d = pop(w);
-	assert_false(dgram_has_notify(only_sa(w, 1), &d,
-				      IKE_N_MIF_CHILD_PATH));
-	deliver(w, &d, 0);
-	free(d.buf);
+	for (int i = 0; i < 2; i++)
+		deliver_next(w, 0);
+	assert_false(deliver_next_notify(w, only_sa(w, 1),
+					 IKE_N_MIF_CHILD_PATH, 0));
 	test_settle(w, 0);
 	assert_int_equal(n_children(only_sa(w, 0)), 1);
 	assert_int_equal(test_logged_at(ENGINE_LOG_INFO, "MIF not negotiated with "
@@ -594,9 +578,7 @@ static struct answer ask(struct world *w, const uint8_t *data, size_t len,
 	ike_chain_add(ch, IKE_PL_NOTIFY, &path, &err);
 	assert_int_equal(ikesa_request(sa, 100, IKE_EXCH_CREATE_CHILD_SA, ch),
 			 0);
-	d = pop(w);
-	deliver(w, &d, 100);
-	free(d.buf);
+	deliver_next(w, 100);
 	d = pop(w);
 	ans.refused = dgram_has_notify(sa, &d, IKE_N_MIF_UNACCEPTABLE_PATH);
 	ans.echoed = dgram_has_notify(sa, &d, IKE_N_MIF_CHILD_PATH);
@@ -772,15 +754,11 @@ static void rekey_keeps_pair(void **state)
 		const char *l = pairs[2][side], *r = pairs[2][!side];
 		struct childsa *old = child_on(sa, l, r);
 		uint32_t spi = old->spi_in;
-		struct dgram d;
 
 		assert_int_equal(engine_rekey_child(&w->e[side], sa, old, 10),
 				 0);
-		d = pop(w);
-		assert_false(dgram_has_notify(only_sa(w, !side), &d,
-					      IKE_N_MIF_CHILD_PATH));
-		deliver(w, &d, 10);
-		free(d.buf);
+		assert_false(deliver_next_notify(w, only_sa(w, !side),
+						 IKE_N_MIF_CHILD_PATH, 10));
 		pump(w, 10);
 		test_settle(w, 10);
 		assert_int_equal(n_children(only_sa(w, 0)), 3);

@@ -263,27 +263,20 @@ static void wrong_cookie_refuses(void **state)
 	struct world *w = world_new(true);
 	struct ip_addr o = test_ip("192.0.2.1"), n = test_ip("192.0.2.11");
 	struct ikesa *a, *b;
-	struct dgram d;
 
 	establish(w);
 	a = only_sa(w, 0);
 	b = only_sa(w, 1);
 	assert_int_equal(engine_iface_move(a, &o, &n, true, 1000), 0);
-	d = pop(w);
-	deliver(w, &d, 1000);
-	free(d.buf);
+	deliver_next(w, 1000);
 	/* B's check, to A's new address: A answers from its old one. */
 	assert_int_equal(w->n, 1);
 	assert_true(ip_addr_equal(&w->q[0].dst, &n));
 	w->q[0].dst = o;
-	d = pop(w);
-	deliver(w, &d, 1000);
-	free(d.buf);
+	deliver_next(w, 1000);
 	assert_int_equal(w->n, 1);
 	w->q[0].src = o;
-	d = pop(w);
-	deliver(w, &d, 1000);
-	free(d.buf);
+	deliver_next(w, 1000);
 	assert_int_equal(test_logged("return-routability check failed"), 1);
 	assert_true(ip_addr_equal(&b->remote, &o));
 	assert_int_equal(w->f[1].n_move, 0);

@@ -49,14 +49,6 @@ static struct world *world_new(char nat)
 	return w;
 }
 
-static void step(struct world *w, uint64_t now)
-{
-	struct dgram d = pop(w);
-
-	deliver(w, &d, now);
-	free(d.buf);
-}
-
 /* The live SA of side's kernel with this destination. */
 static const struct kernel_sa *sa_to(struct world *w, int side,
 				     const struct ip_addr *dst)
@@ -112,7 +104,7 @@ static void test_behind_initiator(void **state)
 	assert_true(plain_has_notify(&w->q[0], IKE_N_NAT_DETECTION_SOURCE_IP));
 	assert_true(plain_has_notify(&w->q[0],
 				     IKE_N_NAT_DETECTION_DESTINATION_IP));
-	step(w, 0);
+	deliver_next(w, 0);
 	b = only_sa(w, 1);
 	assert_true(b->nat.natd);
 	assert_true(b->nat.remote);
@@ -120,7 +112,7 @@ static void test_behind_initiator(void **state)
 	assert_true(plain_has_notify(&w->q[0], IKE_N_NAT_DETECTION_SOURCE_IP));
 	assert_true(plain_has_notify(&w->q[0],
 				     IKE_N_NAT_DETECTION_DESTINATION_IP));
-	step(w, 0);
+	deliver_next(w, 0);
 	a = only_sa(w, 0);
 	assert_true(a->nat.local);
 	assert_false(a->nat.remote);

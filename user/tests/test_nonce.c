@@ -52,14 +52,6 @@ static struct world *world_new(void)
 	return w;
 }
 
-static void step(struct world *w)
-{
-	struct dgram d = pop(w);
-
-	deliver(w, &d, 0);
-	free(d.buf);
-}
-
 static struct ike_nonce *nonce_of(const struct ike_chain *c)
 {
 	const struct ike_payload *pl = ike_chain_find(c, IKE_PL_NONCE, NULL);
@@ -158,7 +150,7 @@ static void init_short_ni(void **state)
 
 	assert_non_null(sa);
 	cut_plain(w);
-	step(w);
+	deliver_next(w, 0);
 	assert_null(w->e[1].sas);
 	assert_int_equal(w->n, 1);
 	assert_true(plain_has_notify(&w->q[0], IKE_N_NO_PROPOSAL_CHOSEN));
@@ -174,9 +166,9 @@ static void init_short_nr(void **state)
 	struct ikesa *sa = engine_initiate(&w->e[0], &w->c[0], 0);
 
 	assert_non_null(sa);
-	step(w);
+	deliver_next(w, 0);
 	cut_plain(w);
-	step(w);
+	deliver_next(w, 0);
 	assert_null(w->e[0].sas);
 	assert_int_equal(w->n, 0);
 	assert_non_null(strstr(refused, "IKE_SA_INIT: Nr of 24 bytes"));
@@ -194,7 +186,7 @@ static void init_short_ni_weaker_prf(void **state)
 	sa = engine_initiate(&w->e[0], &w->c[0], 0);
 	assert_non_null(sa);
 	cut_plain(w);
-	step(w);
+	deliver_next(w, 0);
 	assert_non_null(w->e[1].sas);
 	assert_string_equal(refused, "");
 	test_world_free(w);
@@ -208,7 +200,7 @@ static void child_short_ni(void **state)
 
 	assert_int_equal(engine_create_child(&w->e[0], sa, 0), 0);
 	cut_sealed(w, 0);
-	step(w);
+	deliver_next(w, 0);
 	assert_int_equal(w->n, 1);
 	assert_true(dgram_has_notify(sa, &w->q[0], IKE_N_INVALID_SYNTAX));
 	assert_non_null(strstr(refused, "CREATE_CHILD_SA: Ni of 24 bytes"));
@@ -226,9 +218,9 @@ static void child_short_nr(void **state)
 	struct ikesa *sa = establish(w);
 
 	assert_int_equal(engine_create_child(&w->e[0], sa, 0), 0);
-	step(w);
+	deliver_next(w, 0);
 	cut_sealed(w, 1);
-	step(w);
+	deliver_next(w, 0);
 	assert_non_null(strstr(refused, "CREATE_CHILD_SA: Nr of 24 bytes"));
 	pump(w, 0);
 	assert_int_equal(n_children(sa), 1);
@@ -244,7 +236,7 @@ static void rekey_short_ni(void **state)
 
 	assert_int_equal(engine_rekey_ike(&w->e[0], sa, 0), 0);
 	cut_sealed(w, 0);
-	step(w);
+	deliver_next(w, 0);
 	assert_true(dgram_has_notify(sa, &w->q[0], IKE_N_INVALID_SYNTAX));
 	assert_non_null(strstr(refused, "(IKE rekey): Ni of 24 bytes"));
 	pump(w, 0);
@@ -260,14 +252,14 @@ static void rekey_short_nr(void **state)
 	struct ikesa *sa = establish(w), *old;
 
 	assert_int_equal(engine_rekey_ike(&w->e[0], sa, 0), 0);
-	step(w);
+	deliver_next(w, 0);
 	/* The responder has both SAs now: it answered with the old one. */
 	old = w->e[1].sas;
 	while (old && old->spi_i != sa->spi_i)
 		old = old->next;
 	assert_non_null(old);
 	cut_sealed_by(w, sa, old);
-	step(w);
+	deliver_next(w, 0);
 	assert_non_null(strstr(refused, "(IKE rekey): Nr of 24 bytes"));
 	assert_int_equal(sa->state, IKESA_ESTABLISHED);
 	test_world_free(w);

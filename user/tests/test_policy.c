@@ -219,10 +219,7 @@ static void continuous(struct world *w, bool stand_in)
 static void step_all(struct world *w, uint64_t now, bool stand_in)
 {
 	for (int i = 0; i < 20 && w->n; i++) {
-		struct dgram d = pop(w);
-
-		deliver(w, &d, now);
-		free(d.buf);
+		deliver_next(w, now);
 		continuous(w, stand_in);
 	}
 	assert_int_equal(w->n, 0);
@@ -312,19 +309,14 @@ static void rekey_not_found(void **state)
 	struct world *w = world_new();
 	struct ikesa *a = up(w, 0), *b = w->e[1].sas;
 	uint32_t reqid = a->children->reqid;
-	struct dgram d;
 	uint64_t t;
 
 	ikesa_del_child(b, b->children, ENGINE_R_CLOSED);
 	nothing_left(w, 1);
 	t = a->children->rekey_at;
 	engine_tick(&w->e[0], t);
-	d = pop(w);
-	deliver(w, &d, t);		/* B: CHILD_SA_NOT_FOUND */
-	free(d.buf);
-	d = pop(w);
-	deliver(w, &d, t);		/* A: the old SA out, a new one asked */
-	free(d.buf);
+	deliver_next(w, t);	/* B: CHILD_SA_NOT_FOUND */
+	deliver_next(w, t);	/* A: the old SA out, a new one asked */
 	assert_null(a->children);
 	assert_true(a->req.active);
 	assert_int_equal(live_sas(&w->f[0]), 0);
@@ -346,18 +338,13 @@ static void rekey_not_found_dead(void **state)
 {
 	struct world *w = world_new();
 	struct ikesa *a = up(w, 0), *b = w->e[1].sas;
-	struct dgram d;
 	uint64_t t;
 
 	ikesa_del_child(b, b->children, ENGINE_R_CLOSED);
 	t = a->children->rekey_at;
 	engine_tick(&w->e[0], t);
-	d = pop(w);
-	deliver(w, &d, t);
-	free(d.buf);
-	d = pop(w);
-	deliver(w, &d, t);
-	free(d.buf);
+	deliver_next(w, t);
+	deliver_next(w, t);
 	assert_int_equal(live_pols(&w->f[0]), 3);
 	drop_all(w);
 	for (uint64_t now = t; w->e[0].sas && now < t + 60000; now += 500) {
@@ -426,11 +413,8 @@ static struct dgram to_auth(struct world *w, uint64_t now,
 
 	*a = engine_initiate(&w->e[0], &w->c[0], now);
 	assert_non_null(*a);
-	for (int i = 0; i < 2; i++) {
-		d = pop(w);
-		deliver(w, &d, now);
-		free(d.buf);
-	}
+	for (int i = 0; i < 2; i++)
+		deliver_next(w, now);
 	d = pop(w);
 	*b = engine_find_sa(&w->e[1], (*a)->spi_r, false);
 	assert_non_null(*b);

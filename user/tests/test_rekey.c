@@ -134,7 +134,6 @@ static void rekey_ike_answer_quiet(void **state)
 	struct ikesa *a_old, *b_old, *b_new;
 	unsigned int from_old = 0, keepalives = 0;
 	uint64_t old_spi, t;
-	struct dgram d;
 
 	w->c[1].dpd_ms = 2000;
 	w->c[1].nat_keepalive_ms = 1000;
@@ -145,12 +144,8 @@ static void rekey_ike_answer_quiet(void **state)
 	assert_int_not_equal(b_old->rekey_at, 0);
 	b_old->unique_delete_at = 5;
 	assert_int_equal(engine_rekey_ike(&w->e[0], a_old, 10), 0);
-	d = pop(w);		/* A's request */
-	deliver(w, &d, 10);
-	free(d.buf);
-	d = pop(w);		/* B's answer */
-	deliver(w, &d, 10);
-	free(d.buf);
+	deliver_next(w, 10);	/* A's request */
+	deliver_next(w, 10);	/* B's answer */
 	drop_all(w);		/* A's Delete of the old SA, lost */
 	ikesa_destroy(a_old);	/* and A forgets it */
 	assert_true(sa_alive(&w->e[1], b_old));

@@ -414,14 +414,6 @@ static void world_free(struct world *w)
 	free(w);
 }
 
-static void step(struct world *w)
-{
-	struct dgram d = pop(w);
-
-	deliver(w, &d, 0);
-	free(d.buf);
-}
-
 /* What an IKE_AUTH message carries. */
 struct seen {
 	uint8_t method;
@@ -546,9 +538,9 @@ static void run(const char *cert_a, uint8_t ma, const char *cert_b,
 	sa = engine_initiate(&w->e[0], &w->c[0], 0);
 	assert_non_null(sa);
 	inspect_init(&w->q[0], false);
-	step(w);			/* INIT request */
+	deliver_next(w, 0);	/* INIT request */
 	inspect_init(&w->q[0], true);
-	step(w);			/* INIT response */
+	deliver_next(w, 0);	/* INIT response */
 	inspect(only_sa(w, 1), &w->q[0], &s);	/* AUTH request */
 	assert_int_equal(s.method, ma);
 	assert_int_equal(s.n_cert, w->c[0].sig_creds->n_certs);
@@ -560,7 +552,7 @@ static void run(const char *cert_a, uint8_t ma, const char *cert_b,
 		assert_int_equal(s.algid_len, ea.algid_len);
 		assert_int_equal(s.algid[s.algid_len - 1], ea.algid_last);
 	}
-	step(w);
+	deliver_next(w, 0);
 	inspect(sa, &w->q[0], &s);	/* AUTH response */
 	assert_false(s.auth_failed);
 	assert_int_equal(s.method, mb);
@@ -570,7 +562,7 @@ static void run(const char *cert_a, uint8_t ma, const char *cert_b,
 		assert_int_equal(s.algid_len, eb.algid_len);
 		assert_int_equal(s.algid[s.algid_len - 1], eb.algid_last);
 	}
-	step(w);
+	deliver_next(w, 0);
 	assert_int_equal(w->n, 0);
 	assert_int_equal(sa->state, IKESA_ESTABLISHED);
 	assert_int_equal(only_sa(w, 1)->state, IKESA_ESTABLISHED);
@@ -673,11 +665,11 @@ static void final_conn_payloads(void **state)
 	assert_int_equal(engine_add_conn(&w->e[1], &w->c[1]), 0);
 	sa = engine_initiate(&w->e[0], &w->c[0], 0);
 	assert_non_null(sa);
-	step(w);			/* INIT request */
+	deliver_next(w, 0);	/* INIT request */
 	assert_ptr_equal(only_sa(w, 1)->conn, first);
 	inspect_init(&w->q[0], true);
-	step(w);			/* INIT response */
-	step(w);			/* AUTH request */
+	deliver_next(w, 0);	/* INIT response */
+	deliver_next(w, 0);	/* AUTH request */
 	assert_ptr_equal(only_sa(w, 1)->conn, &w->c[1]);
 	inspect(sa, &w->q[0], &s);	/* AUTH response */
 	assert_false(s.auth_failed);
@@ -686,7 +678,7 @@ static void final_conn_payloads(void **state)
 	assert_int_equal(s.algid[s.algid_len - 1], ec256.algid_last);
 	assert_int_equal(s.n_cert, w->c[1].sig_creds->n_certs);
 	assert_int_equal(s.n_certreq, 0);
-	step(w);
+	deliver_next(w, 0);
 	assert_int_equal(sa->state, IKESA_ESTABLISHED);
 	assert_int_equal(only_sa(w, 1)->state, IKESA_ESTABLISHED);
 	check_child(w, sa->children);
@@ -721,19 +713,19 @@ static void peer_hashes_honoured(void **state)
 
 	patch_hashes(w->q[0].buf, w->q[0].len, SIG_HASH_SHA2_384);
 	patch_hashes(sa->init_req, sa->init_req_len, SIG_HASH_SHA2_384);
-	step(w);
+	deliver_next(w, 0);
 	patch_hashes(w->q[0].buf, w->q[0].len, SIG_HASH_SHA2_512);
 	patch_hashes(only_sa(w, 1)->init_resp, only_sa(w, 1)->init_resp_len,
 		     SIG_HASH_SHA2_512);
-	step(w);
+	deliver_next(w, 0);
 	inspect(only_sa(w, 1), &w->q[0], &s);
 	assert_int_equal(s.algid_len, 15);
 	assert_int_equal(s.algid[12], 0x0d);	/* sha512WithRSAEncryption */
-	step(w);
+	deliver_next(w, 0);
 	inspect(sa, &w->q[0], &s);
 	assert_int_equal(s.algid_len, 12);
 	assert_int_equal(s.algid[11], 0x03);	/* ecdsa-with-SHA384 */
-	step(w);
+	deliver_next(w, 0);
 	assert_int_equal(sa->state, IKESA_ESTABLISHED);
 	assert_int_equal(only_sa(w, 1)->state, IKESA_ESTABLISHED);
 	world_free(w);
@@ -744,18 +736,14 @@ static void no_common_hash(void **state)
 {
 	struct world *w = world_new("p256-a", DS, "ed25519-b", DS);
 	struct ikesa *sa = engine_initiate(&w->e[0], &w->c[0], 0);
-	struct dgram d;
 
 	patch_hashes(w->q[0].buf, w->q[0].len, SIG_HASH_SHA2_256);
 	patch_hashes(sa->init_req, sa->init_req_len, SIG_HASH_SHA2_256);
-	step(w);
-	step(w);
-	step(w);
+	deliver_next(w, 0);
+	deliver_next(w, 0);
+	deliver_next(w, 0);
 	assert_null(w->e[1].sas);
-	d = pop(w);
-	assert_true(dgram_has_notify(sa, &d, IKE_N_AUTHENTICATION_FAILED));
-	deliver(w, &d, 0);
-	free(d.buf);
+	assert_true(deliver_next_notify(w, sa, IKE_N_AUTHENTICATION_FAILED, 0));
 	assert_null(w->e[0].sas);
 	nothing_installed(w);
 	world_free(w);
@@ -831,17 +819,13 @@ static void id_dn(void **state)
 static void refused_by_responder(struct world *w)
 {
 	struct ikesa *sa = engine_initiate(&w->e[0], &w->c[0], 0);
-	struct dgram d;
 
 	assert_non_null(sa);
-	step(w);
-	step(w);
-	step(w);			/* AUTH request */
+	deliver_next(w, 0);
+	deliver_next(w, 0);
+	deliver_next(w, 0);	/* AUTH request */
 	assert_null(w->e[1].sas);
-	d = pop(w);
-	assert_true(dgram_has_notify(sa, &d, IKE_N_AUTHENTICATION_FAILED));
-	deliver(w, &d, 0);
-	free(d.buf);
+	assert_true(deliver_next_notify(w, sa, IKE_N_AUTHENTICATION_FAILED, 0));
 	assert_null(w->e[0].sas);
 	assert_int_equal(w->n, 0);
 	nothing_installed(w);
@@ -1041,8 +1025,8 @@ static void sha1_not_signed(void **state)
 	w->c[0].rsa_sha1 = false;
 	sa = engine_initiate(&w->e[0], &w->c[0], 0);
 	assert_non_null(sa);
-	step(w);
-	step(w);			/* INIT response: no AUTH follows */
+	deliver_next(w, 0);
+	deliver_next(w, 0);	/* INIT response: no AUTH follows */
 	assert_int_equal(w->n, 0);
 	assert_true(!w->e[0].sas || w->e[0].sas->state == IKESA_DEAD);
 	nothing_installed(w);
@@ -1122,13 +1106,12 @@ static void tampered(const char *cert, uint8_t method)
 {
 	struct world *w;
 	struct ikesa *sa;
-	struct dgram d;
 
 	/* Re-encrypted as it was, it passes: the harness is sound. */
 	w = world_new(cert, method, "p256-b", DS);
 	sa = engine_initiate(&w->e[0], &w->c[0], 0);
-	step(w);
-	step(w);
+	deliver_next(w, 0);
+	deliver_next(w, 0);
 	reseal_auth_request(w, false);
 	pump(w, 0);
 	assert_int_equal(sa->state, IKESA_ESTABLISHED);
@@ -1136,14 +1119,11 @@ static void tampered(const char *cert, uint8_t method)
 
 	w = world_new(cert, method, "p256-b", DS);
 	sa = engine_initiate(&w->e[0], &w->c[0], 0);
-	step(w);
-	step(w);
+	deliver_next(w, 0);
+	deliver_next(w, 0);
 	reseal_auth_request(w, true);
 	assert_null(w->e[1].sas);
-	d = pop(w);
-	assert_true(dgram_has_notify(sa, &d, IKE_N_AUTHENTICATION_FAILED));
-	deliver(w, &d, 0);
-	free(d.buf);
+	assert_true(deliver_next_notify(w, sa, IKE_N_AUTHENTICATION_FAILED, 0));
 	assert_null(w->e[0].sas);
 	nothing_installed(w);
 	world_free(w);
@@ -1164,11 +1144,11 @@ static void responder_untrusted(void **state)
 	struct world *w = world_new("p256-a", DS, "rogue-b", DS);
 	struct ikesa *sa = engine_initiate(&w->e[0], &w->c[0], 0);
 
-	step(w);
-	step(w);
-	step(w);		/* B accepts A and answers */
+	deliver_next(w, 0);
+	deliver_next(w, 0);
+	deliver_next(w, 0);	/* B accepts A and answers */
 	assert_int_equal(only_sa(w, 1)->state, IKESA_ESTABLISHED);
-	step(w);		/* A refuses B */
+	deliver_next(w, 0);	/* A refuses B */
 	assert_true(sa != NULL);
 	assert_null(w->e[0].sas);
 	assert_int_equal(w->f[0].n_add_sa, 0);

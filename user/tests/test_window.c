@@ -38,14 +38,10 @@
 static struct ikesa *authenticate(struct world *w, uint64_t now)
 {
 	struct ikesa *sa = engine_initiate(&w->e[0], &w->c[0], now);
-	struct dgram d;
 
 	assert_non_null(sa);
-	for (int i = 0; i < 4; i++) {
-		d = pop(w);
-		deliver(w, &d, now);
-		free(d.buf);
-	}
+	for (int i = 0; i < 4; i++)
+		deliver_next(w, now);
 	assert_int_equal(sa->state, IKESA_ESTABLISHED);
 	return sa;
 }
@@ -56,10 +52,7 @@ static unsigned int run(struct world *w, struct ikesa *sa, uint64_t now)
 	unsigned int most = test_in_flight(sa);
 
 	for (int i = 0; i < 400 && w->n; i++) {
-		struct dgram d = pop(w);
-
-		deliver(w, &d, now);
-		free(d.buf);
+		deliver_next(w, now);
 		if (test_in_flight(sa) > most)
 			most = test_in_flight(sa);
 	}
@@ -137,11 +130,8 @@ static void test_lost(void **state)
 	d = pop(w);
 	free(d.buf);		/* lost */
 	/* The other three answered later: none takes their places. */
-	for (int i = 0; i < 6; i++) {
-		d = pop(w);
-		deliver(w, &d, now + 500);
-		free(d.buf);
-	}
+	for (int i = 0; i < 6; i++)
+		deliver_next(w, now + 500);
 	assert_int_equal(test_in_flight(sa), 1);
 	assert_false(window_room(sa));
 	assert_int_equal(w->n, 0);
@@ -151,12 +141,8 @@ static void test_lost(void **state)
 	engine_tick(&w->e[0], now);
 	assert_int_equal(w->n, 1);
 	/* Answered: the window fills again. */
-	d = pop(w);
-	deliver(w, &d, now);
-	free(d.buf);
-	d = pop(w);
-	deliver(w, &d, now);
-	free(d.buf);
+	deliver_next(w, now);
+	deliver_next(w, now);
 	assert_int_equal(test_in_flight(sa), 4);
 	run(w, sa, now);
 	assert_int_equal(n_children(sa), N_KIDS);

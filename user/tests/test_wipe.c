@@ -185,7 +185,6 @@ static void exchange(bool sig)
 {
 	struct world *w = world_new(sig);
 	struct ikesa *sa;
-	struct dgram d;
 
 	/* An IKE_AUTH request beyond the writer's first 256 bytes. */
 	w->c[0].n_esp = CONN_MAX_PROPOSALS;
@@ -196,9 +195,7 @@ static void exchange(bool sig)
 		w->c[0].local_ts[i] = w->c[0].local_ts[0];
 	sa = engine_initiate(&w->e[0], &w->c[0], 0);
 	assert_non_null(sa);
-	d = pop(w);
-	deliver(w, &d, 0);
-	free(d.buf);
+	deliver_next(w, 0);
 	assert_non_null(w->e[1].sas);
 	auth_needles(w, w->e[1].sas, !sig);
 	watch.armed = true;
