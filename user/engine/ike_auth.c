@@ -263,12 +263,17 @@ static bool initial_contact(const struct ike_chain *ch)
 	return ike_chain_find_notify(ch, IKE_N_INITIAL_CONTACT) != NULL;
 }
 
-static void done_init_msgs(struct ikesa *sa)
+/*
+ * AUTH is done and the first Child SAs keyed: the IKE_SA_INIT messages
+ * and the nonces are needed no more.
+ */
+static void done_init(struct ikesa *sa)
 {
 	free(sa->init_req);
 	free(sa->init_resp);
 	sa->init_req = sa->init_resp = NULL;
 	sa->init_req_len = sa->init_resp_len = 0;
+	ikesa_drop_nonces(sa);
 }
 
 /*
@@ -441,7 +446,7 @@ static void request(struct engine *e, struct ikesa *sa,
 	else
 		/* The Child SA is in: older IKE SAs may go. */
 		unique_settle(sa, initial_contact(m->chain), m->now);
-	done_init_msgs(sa);
+	done_init(sa);
 	wipe_free(am);
 }
 
@@ -527,9 +532,9 @@ static void response(struct engine *e, struct ikesa *sa,
 	mobike_auth_response(sa, m->chain);
 	cfg_response(sa, m->chain);
 	ikesa_established(sa, m->now, NULL);
-	done_init_msgs(sa);
 	for (unsigned int i = 0; i < kids.n; i++)
 		child_answered(sa, kids.c[i], m);
+	done_init(sa);
 	/* Its Child SAs are in (or not to be had): older IKE SAs may go. */
 	unique_settle(sa, initial_contact(m->chain), m->now);
 	/* The Child SAs on the other interfaces follow (MIF). */

@@ -157,11 +157,11 @@ static struct ikesa *keyed_new(struct ikesa *old, bool initiator,
 	sa->ke_group = pc->dh->id;
 	/* The same path, through the same NATs. */
 	sa->nat = old->nat;
-	memcpy(sa->ni, ni, ni_len);
-	sa->ni_len = ni_len;
-	memcpy(sa->nr, nr, nr_len);
-	sa->nr_len = nr_len;
-	ret = ikesa_set_spis(sa, spi_i, spi_r);
+	ret = ikesa_set_nonce(sa, false, ni, ni_len);
+	if (!ret)
+		ret = ikesa_set_nonce(sa, true, nr, nr_len);
+	if (!ret)
+		ret = ikesa_set_spis(sa, spi_i, spi_r);
 	/* The same identities: it stands in old's place (unique.c). */
 	if (!ret && old->peer_id)
 		ret = ikesa_set_peer_id(sa, old->peer_id[0], old->peer_id + 1,
@@ -229,6 +229,8 @@ static int take_over(struct ikesa *sa, struct ikesa *old, uint64_t now)
 	sa->delete_at = 0;
 	ikesa_why(old, ENGINE_R_REKEYED);
 	ikesa_established(sa, now, old);
+	/* A collision of rekeys is settled: the nonces have done. */
+	ikesa_drop_nonces(sa);
 	return 0;
 }
 

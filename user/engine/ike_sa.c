@@ -168,6 +168,36 @@ static void free_buf(uint8_t **p, size_t *len)
 	*len = 0;
 }
 
+int ikesa_set_nonce(struct ikesa *sa, bool nr, const uint8_t *data,
+		    size_t len)
+{
+	uint8_t **p = nr ? &sa->nr : &sa->ni;
+	size_t *plen = nr ? &sa->nr_len : &sa->ni_len;
+	int ret;
+
+	free_buf(p, plen);
+	*p = malloc(len);
+	if (!*p)
+		return -ENOMEM;
+	if (data) {
+		memcpy(*p, data, len);
+	} else {
+		ret = random_nonce(*p, len);
+		if (ret) {
+			free_buf(p, plen);
+			return ret;
+		}
+	}
+	*plen = len;
+	return 0;
+}
+
+void ikesa_drop_nonces(struct ikesa *sa)
+{
+	free_buf(&sa->ni, &sa->ni_len);
+	free_buf(&sa->nr, &sa->nr_len);
+}
+
 static uint64_t addr_hash(const struct ip_addr *addr)
 {
 	return sa_hash_peer(addr, 0, 0);
@@ -433,6 +463,7 @@ void ikesa_destroy(struct ikesa *sa)
 	free_buf(&sa->resp_buf, &sa->resp_len);
 	free_buf(&sa->init_req, &sa->init_req_len);
 	free_buf(&sa->init_resp, &sa->init_resp_len);
+	ikesa_drop_nonces(sa);
 	if (sa->dh) {
 		dh_destroy(sa->dh);
 		free(sa->dh);

@@ -132,7 +132,13 @@ struct ikesa {
 	 * IKE SA's life.
 	 */
 	struct dh *dh;
-	uint8_t ni[IKE_NONCE_MAX], nr[IKE_NONCE_MAX];
+	/*
+	 * Ni and Nr, malloc'ed (ikesa_set_nonce()): from IKE_SA_INIT, or
+	 * the rekey that made the IKE SA, until AUTH, the first Child SAs'
+	 * keys and a rekey collision no longer need them
+	 * (ikesa_drop_nonces()); NULL, 0 after, as for most of its life.
+	 */
+	uint8_t *ni, *nr;
 	size_t ni_len, nr_len;
 	uint8_t cookie[IKE_COOKIE_MAX];
 	size_t cookie_len;
@@ -315,6 +321,15 @@ uint64_t ikesa_hash_ids(const struct ikesa *sa);
  */
 int ikesa_derive_keys(struct ikesa *sa, const struct ikesa *old,
 		      const uint8_t *g_ir, size_t len);
+
+/*
+ * Set sa's Nr (nr) or Ni to a copy of the len bytes at data, or to len
+ * random bytes with data NULL. 0 or -errno (the nonce unset).
+ */
+int ikesa_set_nonce(struct ikesa *sa, bool nr, const uint8_t *data,
+		    size_t len);
+/* Ni and Nr are needed no more: free them. */
+void ikesa_drop_nonces(struct ikesa *sa);
 
 /* An SPI as the 8 wire bytes, and back. */
 void ikesa_spi_bytes(uint64_t spi, uint8_t out[8]);

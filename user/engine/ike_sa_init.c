@@ -70,10 +70,9 @@ int ike_sa_init_start(struct ikesa *sa, uint64_t now)
 	if (ret)
 		goto out;
 	if (!sa->ni_len) {
-		ret = random_nonce(sa->ni, RANDOM_NONCE_LEN);
+		ret = ikesa_set_nonce(sa, false, NULL, RANDOM_NONCE_LEN);
 		if (ret)
 			goto out;
-		sa->ni_len = RANDOM_NONCE_LEN;
 	}
 
 	if (sa->cookie_len) {
@@ -451,12 +450,10 @@ static void request(struct engine *e, struct ikesa *unused,
 	nat_check(sa, m);
 	sa->ike = *pc;
 	sa->ke_group = pke->ke->group;
-	memcpy(sa->ni, pni->nonce->data, pni->nonce->len);
-	sa->ni_len = pni->nonce->len;
-	sa->nr_len = RANDOM_NONCE_LEN;
 	sa->last_heard = m->now;
 	sa->expire = m->now + ENGINE_HALF_OPEN_MS;
-	if (random_nonce(sa->nr, sa->nr_len) || new_dh(sa))
+	if (ikesa_set_nonce(sa, false, pni->nonce->data, pni->nonce->len) ||
+	    ikesa_set_nonce(sa, true, NULL, RANDOM_NONCE_LEN) || new_dh(sa))
 		goto fail;
 	fragment_check_notify(sa, m->chain);
 	/* A bad public value: forget the SA, the peer will time out. */
@@ -626,10 +623,14 @@ static void response(struct engine *e, struct ikesa *sa,
 	}
 	sa->ike = *pc;
 	sa->spi_r = m->hdr->spi_r;
-	memcpy(sa->nr, pnr->nonce->data, pnr->nonce->len);
-	sa->nr_len = pnr->nonce->len;
+	if (ikesa_set_nonce(sa, true, pnr->nonce->data, pnr->nonce->len)) {
+		ikesa_kill(sa);
+		goto out;
+	}
 	if (agree(sa, pke->ke)) {
 		sa->spi_r = 0;
+		free(sa->nr);
+		sa->nr = NULL;
 		sa->nr_len = 0;
 		not_yet(sa, 0, "with an unusable KE payload");
 		goto out;
