@@ -456,6 +456,7 @@ void ikesa_destroy(struct ikesa *sa)
 	sa->req.state = NULL;
 	window_free(sa);
 	free(sa->peer_id);
+	free(sa->peer_alt);
 	fragment_free(sa);
 	cfg_release(sa);
 	mif_sa_free(sa);

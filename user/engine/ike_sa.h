@@ -233,8 +233,11 @@ struct ikesa {
 	struct mif_sa *mif;
 	/* MOBIKE (engine/mobike.h). */
 	struct mobike_sa mobike;
-	/* The peer's address stopped answering (peer_alt.h). */
-	struct peer_alt_sa peer_alt;
+	/*
+	 * The peer's address stopped answering (peer_alt.h): malloc'ed
+	 * while a probe runs or has spent the alternates; else NULL.
+	 */
+	struct peer_alt_sa *peer_alt;
 
 	/*
 	 * Inner addresses (cfg.c), in the order of the CFG_REPLY: leased

@@ -42,11 +42,29 @@ static bool mif_on(const struct ikesa *sa)
 }
 
 /* With MIF, or with MOBIKE as the IKE SA's initiator (RFC 4555 §3.5). */
+static bool applies(const struct ikesa *sa)
+{
+	return mif_on(sa) || (sa->mobike.on && sa->initiator);
+}
+
+/* The probe's state, if it applies and one runs or is spent. */
 static struct peer_alt_sa *state(struct ikesa *sa)
 {
-	if (!mif_on(sa) && !(sa->mobike.on && sa->initiator))
-		return NULL;
-	return &sa->peer_alt;
+	return applies(sa) ? sa->peer_alt : NULL;
+}
+
+/*
+ * Idle, and not spent: nothing to keep. Most IKE SAs never probe, so
+ * the state is made when a probe starts and goes when it is over.
+ */
+static void release(struct ikesa *sa)
+{
+	struct peer_alt_sa *p = sa->peer_alt;
+
+	if (p && p->phase == PEER_ALT_IDLE && !p->spent) {
+		free(p);
+		sa->peer_alt = NULL;
+	}
 }
 
 /* The return-routability check in flight. */
@@ -156,15 +174,22 @@ static unsigned int pairs(const struct ikesa *sa, struct ip_addr *out,
 	return k;
 }
 
-static bool start(struct ikesa *sa, struct peer_alt_sa *p, uint64_t now)
+static bool start(struct ikesa *sa, uint64_t now)
 {
+	struct peer_alt_sa *p = sa->peer_alt;
 	struct two_addrs t;
 
 	if (sa->req.away || (sa->req.tries < sa->conn->alt_after &&
 			     sa->req.tries < sa->conn->retrans_tries))
 		return false;
-	if (p->spent && p->spent_heard == sa->last_heard)
+	if (p && p->spent && p->spent_heard == sa->last_heard)
 		return false;
+	if (!p) {
+		p = calloc(1, sizeof(*p));
+		if (!p)
+			return false;
+		sa->peer_alt = p;
+	}
 	p->spent = false;
 	p->dead = sa->remote;
 	p->n = mif_on(sa) ? alternates(sa, &sa->remote, p->alts, p->locals) :
@@ -236,11 +261,13 @@ bool peer_alt_timeout(struct ikesa *sa, uint64_t now)
 {
 	struct peer_alt_sa *p = state(sa);
 
-	if (!p || sa->state != IKESA_ESTABLISHED)
+	if (!applies(sa) || sa->state != IKESA_ESTABLISHED)
 		return false;
+	if (!p)
+		return start(sa, now);
 	switch (p->phase) {
 	case PEER_ALT_IDLE:
-		return start(sa, p, now);
+		return start(sa, now);
 	case PEER_ALT_CHECK_DUE:
 		/* Another request came first: it goes to the alternate. */
 		p->phase = PEER_ALT_RESEND;
@@ -255,6 +282,7 @@ bool peer_alt_timeout(struct ikesa *sa, uint64_t now)
 		return next(sa, p, now);
 	}
 	p->phase = PEER_ALT_IDLE;
+	release(sa);
 	return false;
 }
 
@@ -266,12 +294,15 @@ void peer_alt_heard(struct ikesa *sa, const struct engine_msg *m)
 	if (!p)
 		return;
 	p->spent = false;
-	if (p->phase != PEER_ALT_RESEND)
+	if (p->phase != PEER_ALT_RESEND) {
+		release(sa);
 		return;
+	}
 	if (!ip_addr_equal(m->remote, &p->alts[p->i]) ||
 	    (!mif_on(sa) && !ip_addr_equal(m->local, &p->locals[p->i]))) {
 		/* The peer answered at its address after all. */
 		p->phase = PEER_ALT_IDLE;
+		release(sa);
 		return;
 	}
 	engine_logf(sa->engine, ENGINE_LOG_INFO, sa, "the peer answered from "
@@ -282,9 +313,9 @@ void peer_alt_heard(struct ikesa *sa, const struct engine_msg *m)
 
 uint64_t peer_alt_deadline(const struct ikesa *sa)
 {
-	const struct peer_alt_sa *p = &sa->peer_alt;
+	const struct peer_alt_sa *p = sa->peer_alt;
 
-	if (p->phase != PEER_ALT_CHECK_DUE || sa->req.active ||
+	if (!p || p->phase != PEER_ALT_CHECK_DUE || sa->req.active ||
 	    sa->state != IKESA_ESTABLISHED || sa->replaced)
 		return 0;
 	return 1;
@@ -315,6 +346,7 @@ static bool mobike_probe_done(struct ikesa *sa, struct peer_alt_sa *p,
 			    "address %s does not answer, %s -> %s does: MOBIKE "
 			    "path probing moves the IKE SA there", t.a, l,
 			    t.b);
+	release(sa);
 	return !ret;
 }
 
@@ -353,6 +385,7 @@ out:
 			    "return-routability check of the peer's "
 			    "alternate");
 		p->phase = PEER_ALT_IDLE;
+		release(sa);
 	}
 	if (chain)
 		ike_chain_free(chain);
@@ -382,6 +415,7 @@ static void move_to(struct ikesa *sa, struct peer_alt_sa *p, uint64_t now)
 	int ret;
 
 	p->phase = PEER_ALT_IDLE;
+	release(sa);
 	ret = mif_move_carry_out(sa, &dead, &alt, false,
 				 peer_iface(sa, &alt));
 	if (ret) {

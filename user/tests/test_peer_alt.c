@@ -157,7 +157,7 @@ static void moves_to_first_alternate(void **state)
 	run(&t, 100, 23900);
 	/* The trigger: not before the second retransmission's deadline. */
 	assert_int_equal(a->req.tries, 2);
-	assert_int_equal(a->peer_alt.phase, PEER_ALT_IDLE);
+	assert_null(a->peer_alt);	/* made when a probe starts */
 	assert_int_equal(t.to_12, 0);
 	run(&t, 24000, 30000);
 	assert_int_equal(test_logged("trying its alternate 198.51.100.12"), 1);
@@ -243,7 +243,10 @@ static void no_alternates(void **state)
 	t.dead[t.n_dead++] = test_ip("198.51.100.2");
 	run(&t, 100, 30000);
 	assert_int_equal(test_logged("it has no alternate"), 1);
-	assert_int_equal(a->peer_alt.phase, PEER_ALT_IDLE);
+	/* Spent, kept till the peer is heard. */
+	assert_non_null(a->peer_alt);
+	assert_int_equal(a->peer_alt->phase, PEER_ALT_IDLE);
+	assert_true(a->peer_alt->spent);
 	assert_int_equal(t.to_12 + t.to_22, 0);
 	/* Given up on its schedule: 10 + 2 + 4 + 8 + 16 + 32 + 64 s. */
 	run(&t, 30100, 135900);
@@ -296,7 +299,8 @@ static void check_fails(void **state)
 	t.dead[t.n_dead++] = test_ip("198.51.100.2");
 	run(&t, 100, 24000);
 	/* The request went to .12, was answered: the check is next. */
-	assert_int_equal(a->peer_alt.phase, PEER_ALT_CHECK_DUE);
+	assert_non_null(a->peer_alt);
+	assert_int_equal(a->peer_alt->phase, PEER_ALT_CHECK_DUE);
 	t.dead[t.n_dead++] = test_ip("198.51.100.12");
 	run(&t, 24100, 40000);
 	assert_int_equal(test_logged("moved to its alternate 198.51.100.12"), 0);

@@ -164,9 +164,11 @@ static void rekey_ike_answer_quiet(void **state)
 	b_old->mobike.pending = true;
 	b_old->nat.local = true;
 	b_old->nat.keepalive_at = 11;
-	b_old->peer_alt.phase = PEER_ALT_CHECK_DUE;
-	b_old->peer_alt.n = 1;
-	b_old->peer_alt.alts[0] = w->c[1].remote;
+	b_old->peer_alt = calloc(1, sizeof(*b_old->peer_alt));
+	assert_non_null(b_old->peer_alt);
+	b_old->peer_alt->phase = PEER_ALT_CHECK_DUE;
+	b_old->peer_alt->n = 1;
+	b_old->peer_alt->alts[0] = w->c[1].remote;
 	assert_int_equal(mobike_deadline(b_old), 0);
 	assert_int_equal(nat_deadline(b_old), 0);
 	assert_int_equal(peer_alt_deadline(b_old), 0);
