@@ -193,15 +193,14 @@ static int take_over(struct ikesa *sa, struct ikesa *old, uint64_t now)
 {
 	uint32_t base = sa->reqid_base, next = sa->reqid_next;
 
+	/* MOBIKE and the peer's addresses (RFC 4555 §3.2); no update due. */
+	if (mobike_inherit(sa, old))
+		return -ENOMEM;
 	/* Its MIF negotiation and announcements (mif.md). */
 	if (mif_inherit(sa, old))
 		return -ENOMEM;
 	ikesa_touch(sa);
 	ikesa_touch(old);
-	/* MOBIKE and the peer's addresses (RFC 4555 §3.2); no update due. */
-	sa->mobike = old->mobike;
-	sa->mobike.pending = false;
-	sa->mobike.updated = false;
 	/* Its inner addresses, with their leases (cfg.h). */
 	cfg_inherit(sa, old);
 	sa->children = old->children;

@@ -109,7 +109,7 @@ static bool take_peer_list(struct ikesa *sa, const struct ike_chain *ch)
 {
 	struct mobike_sa *mb = &sa->mobike;
 	const struct ike_payload *pl = NULL;
-	struct ip_addr list[MOBIKE_MAX_ADDRS];
+	struct ip_addr list[MOBIKE_MAX_ADDRS], *copy = NULL;
 	unsigned int n = 0;
 	bool any = false;
 
@@ -137,10 +137,47 @@ static bool take_peer_list(struct ikesa *sa, const struct ike_chain *ch)
 	}
 	if (!any)
 		return false;
+	if (n) {
+		copy = malloc(n * sizeof(list[0]));
+		if (!copy) {
+			engine_logf(sa->engine, ENGINE_LOG_ERR, sa, "MOBIKE: "
+				    "no memory for the peer's list: the one "
+				    "before stays");
+			return false;
+		}
+		memcpy(copy, list, n * sizeof(list[0]));
+	}
+	free(mb->peer);
 	mb->peer_listed = true;
 	mb->n_peer = n;
-	memcpy(mb->peer, list, n * sizeof(list[0]));
+	mb->peer = copy;
 	return true;
+}
+
+int mobike_inherit(struct ikesa *sa, const struct ikesa *old)
+{
+	const struct mobike_sa *o = &old->mobike;
+	struct ip_addr *copy = NULL;
+
+	if (o->n_peer) {
+		copy = malloc(o->n_peer * sizeof(*copy));
+		if (!copy)
+			return -ENOMEM;
+		memcpy(copy, o->peer, o->n_peer * sizeof(*copy));
+	}
+	mobike_free(sa);
+	sa->mobike = *o;
+	sa->mobike.peer = copy;
+	sa->mobike.pending = false;
+	sa->mobike.updated = false;
+	return 0;
+}
+
+void mobike_free(struct ikesa *sa)
+{
+	free(sa->mobike.peer);
+	sa->mobike.peer = NULL;
+	sa->mobike.n_peer = 0;
 }
 
 static void negotiated(struct ikesa *sa, const struct ike_chain *ch)

@@ -69,10 +69,13 @@ struct notify_ctx;
 /* In struct ikesa. */
 struct mobike_sa {
 	bool on;		/* MOBIKE_SUPPORTED both ways */
-	/* The peer's other addresses (ADDITIONAL_*), none: n_peer 0. */
+	/*
+	 * The peer's other addresses (ADDITIONAL_*), n_peer of them,
+	 * malloc'ed (most peers list none); none: NULL, n_peer 0.
+	 */
 	bool peer_listed;	/* it sent a list, or NO_ADDITIONAL_ADDRESSES */
 	unsigned int n_peer;
-	struct ip_addr peer[MOBIKE_MAX_ADDRS];
+	struct ip_addr *peer;
 	/* Initiator: an update waiting for the request window. */
 	bool pending;
 	struct ip_addr pending_old, pending_new;
@@ -116,6 +119,14 @@ bool mobike_update_elsewhere(const struct ikesa *sa,
  * (rr_check_follow()).
  */
 void mobike_update_again(struct ikesa *sa, const struct engine_msg *m);
+
+/*
+ * sa takes over old's MOBIKE state (a rekey, RFC 4555 §3.2), with a
+ * copy of the peer's list, no update due. 0 or -ENOMEM (sa's unset).
+ */
+int mobike_inherit(struct ikesa *sa, const struct ikesa *old);
+/* Free sa's MOBIKE state (the peer's list). */
+void mobike_free(struct ikesa *sa);
 
 /* IKE_AUTH: initiator's offer, responder's answer, initiator's end. */
 void mobike_auth_offer(struct ikesa *sa, struct mobike_payloads *p,

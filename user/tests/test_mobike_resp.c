@@ -255,6 +255,9 @@ static void probe_pairs_bound(void **state)
 
 	establish(w);
 	a = only_sa(w, 0);
+	free(a->mobike.peer);
+	a->mobike.peer = calloc(MOBIKE_MAX_ADDRS, sizeof(*a->mobike.peer));
+	assert_non_null(a->mobike.peer);
 	a->mobike.n_peer = MOBIKE_MAX_ADDRS;
 	for (unsigned int i = 0; i < MOBIKE_MAX_ADDRS; i++) {
 		snprintf(s, sizeof(s), "203.0.113.%u", i + 1);
@@ -286,6 +289,9 @@ static void probe_time_bound(void **state)
 
 	establish(w);
 	a = only_sa(w, 0);
+	assert_int_equal(a->mobike.n_peer, 1);
+	a->mobike.peer = realloc(a->mobike.peer, 2 * sizeof(*a->mobike.peer));
+	assert_non_null(a->mobike.peer);
 	a->mobike.n_peer = 2;
 	a->mobike.peer[1] = test_ip("198.51.100.22");
 	run(&t, 100, 120000);
