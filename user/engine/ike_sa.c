@@ -466,6 +466,7 @@ void ikesa_destroy(struct ikesa *sa)
 	free_buf(&sa->init_req, &sa->init_req_len);
 	free_buf(&sa->init_resp, &sa->init_resp_len);
 	ikesa_drop_nonces(sa);
+	free_buf(&sa->cookie, &sa->cookie_len);
 	if (sa->dh) {
 		dh_destroy(sa->dh);
 		free(sa->dh);

@@ -140,7 +140,8 @@ struct ikesa {
 	 */
 	uint8_t *ni, *nr;
 	size_t ni_len, nr_len;
-	uint8_t cookie[IKE_COOKIE_MAX];
+	/* The responder's COOKIE to send back, malloc'ed; none: NULL. */
+	uint8_t *cookie;
 	size_t cookie_len;
 	unsigned int init_retries;	/* COOKIE and INVALID_KE detours */
 	uint16_t init_error;	/* last error notify answering IKE_SA_INIT */

@@ -562,11 +562,16 @@ static void response(struct engine *e, struct ikesa *sa,
 			}
 		}
 		if (n->type == IKE_N_COOKIE) {
-			if (n->len > sizeof(sa->cookie)) {
+			uint8_t *cookie = n->len <= IKE_COOKIE_MAX ?
+					  malloc(n->len) : NULL;
+
+			if (!cookie) {
 				ikesa_kill(sa);
 				return;
 			}
-			memcpy(sa->cookie, n->data, n->len);
+			memcpy(cookie, n->data, n->len);
+			free(sa->cookie);
+			sa->cookie = cookie;
 			sa->cookie_len = n->len;
 			if (ike_sa_init_start(sa, m->now))
 				ikesa_kill(sa);
@@ -587,6 +592,8 @@ static void response(struct engine *e, struct ikesa *sa,
 				    "IKE_SA_INIT: the peer asks for DH group "
 				    "%u instead of %u", g, sa->ke_group);
 			sa->ke_group = g;
+			free(sa->cookie);
+			sa->cookie = NULL;
 			sa->cookie_len = 0;
 			if (ike_sa_init_start(sa, m->now))
 				ikesa_kill(sa);
