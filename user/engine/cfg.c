@@ -184,7 +184,7 @@ void cfg_response(struct ikesa *sa, const struct ike_chain *resp)
 		ip_addr_from_bytes(&a, at->value,
 				   family == AF_INET ? 4 : 16);
 		if (count_family(sa, family) >= want || have_vip(sa, &a) ||
-		    sa->n_vips == CONN_MAX_VIPS) {
+		    !cfg_vip_room(sa)) {
 			ignored++;
 			continue;
 		}
@@ -206,7 +206,7 @@ static bool lease(struct ikesa *sa, int family)
 	struct ip_addr a;
 	int ret;
 
-	if (sa->n_vips == CONN_MAX_VIPS)
+	if (!cfg_vip_room(sa))
 		return false;
 	ret = pool_acquire(sa->pool, family, sa, sa->peer_id,
 			   sa->peer_id ? sa->peer_id_len : 0, &a);
@@ -373,13 +373,15 @@ unsigned int cfg_narrow_tsi(const struct ikesa *sa, struct ike_selector *ts,
 
 void cfg_inherit(struct ikesa *new_sa, struct ikesa *old)
 {
+	free(new_sa->vips);
 	new_sa->n_vips = old->n_vips;
-	memcpy(new_sa->vips, old->vips, sizeof(new_sa->vips));
+	new_sa->vips = old->vips;
 	new_sa->pool = old->pool;
 	if (old->pool)
 		pool_move(old->pool, old, new_sa);
 	old->pool = NULL;
 	old->n_vips = 0;
+	old->vips = NULL;
 }
 
 void cfg_release(struct ikesa *sa)
@@ -387,6 +389,17 @@ void cfg_release(struct ikesa *sa)
 	if (sa->pool)
 		pool_release(sa->pool, sa);
 	sa->pool = NULL;
+	free(sa->vips);
+	sa->vips = NULL;
+	sa->n_vips = 0;
+}
+
+bool cfg_vip_room(struct ikesa *sa)
+{
+	/* Most IKE SAs have no inner address: room only once one comes. */
+	if (!sa->vips)
+		sa->vips = calloc(CONN_MAX_VIPS, sizeof(*sa->vips));
+	return sa->vips && sa->n_vips < CONN_MAX_VIPS;
 }
 
 const struct ip_addr *cfg_vip_for_rank(const struct ikesa *sa, int family,

@@ -14,6 +14,7 @@
 #ifndef MIF_ENGINE_CFG_H
 #define MIF_ENGINE_CFG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "engine/ike_sa.h"
@@ -72,8 +73,13 @@ unsigned int cfg_narrow_tsi(const struct ikesa *sa, struct ike_selector *ts,
 			    unsigned int n, unsigned int peer_ifaces);
 /* sa rekeyed into new_sa: the addresses and their leases go with it. */
 void cfg_inherit(struct ikesa *new_sa, struct ikesa *old);
-/* sa goes: release its leases. */
+/* sa goes: release its leases, free its addresses. */
 void cfg_release(struct ikesa *sa);
+/*
+ * Whether sa->vips has room for one more address: false when it holds
+ * CONN_MAX_VIPS, or has none and no memory for them.
+ */
+bool cfg_vip_room(struct ikesa *sa);
 
 /*
  * The inner address of family for our interface of rank k (0 first, by

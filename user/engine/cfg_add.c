@@ -119,7 +119,7 @@ void cfg_add_respond(struct ikesa *sa, unsigned int fams,
 
 		if (!(fams & fam_bit(families[i])))
 			continue;
-		if (sa->n_vips < CONN_MAX_VIPS)
+		if (cfg_vip_room(sa))
 			ret = pool_acquire(sa->pool, families[i], sa,
 					   sa->peer_id, sa->peer_id ?
 					   sa->peer_id_len : 0, a);
@@ -218,8 +218,7 @@ void cfg_add_response(struct ikesa *sa, unsigned int fams,
 
 void cfg_add_keep(struct ikesa *sa, const struct cfg_add_vips *got)
 {
-	for (unsigned int i = 0; i < got->n && sa->n_vips < CONN_MAX_VIPS;
-	     i++)
+	for (unsigned int i = 0; i < got->n && cfg_vip_room(sa); i++)
 		sa->vips[sa->n_vips++] = got->a[i];
 }
 

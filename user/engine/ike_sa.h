@@ -246,7 +246,8 @@ struct ikesa {
 	 */
 	struct pool *pool;
 	unsigned int n_vips;
-	struct ip_addr vips[CONN_MAX_VIPS];
+	/* CONN_MAX_VIPS of room, malloc'ed with the first (cfg_vip_room()). */
+	struct ip_addr *vips;
 };
 
 /* A new IKE SA in state INIT, linked into e. */

@@ -109,6 +109,7 @@ static void list_whole(void **state)
 	static struct daemon d;
 	static struct conn c = { .name = "gw" };
 	static struct ikesa sa;
+	static struct ip_addr vips[2];
 	static struct childsa c1, c2;
 	static struct mif_sa m;
 	static struct mif_interfaces ours, theirs;
@@ -163,6 +164,7 @@ static void list_whole(void **state)
 	assert_int_equal(pool_range_parse("10.9.0.0/24", &r, &why), 0);
 	sa.pool = pool_new("p", &r, 1);
 	assert_non_null(sa.pool);
+	sa.vips = vips;
 	sa.n_vips = 2;
 	addr(&sa.vips[0], "10.9.0.5");
 	addr(&sa.vips[1], "2001:db8:9::5");

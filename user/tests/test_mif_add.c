@@ -18,6 +18,7 @@
 #include "daemon/daemon.h"
 #include "daemon/iface_cmd.h"
 #include "engine/engine.h"
+#include "engine/cfg.h"
 #include "engine/cfg_add.h"
 #include "engine/exchange.h"
 #include "engine/ike_sa.h"
@@ -1008,6 +1009,7 @@ static void cfg_selectors(void **state)
 	struct ike_selector ts[3] = { a, r, d };
 
 	assert_non_null(sa);
+	assert_true(cfg_vip_room(sa));
 	sa->vips[0] = test_ip("10.9.0.1");
 	sa->vips[1] = test_ip("10.9.0.2");
 	sa->n_vips = 2;
@@ -1026,6 +1028,7 @@ static void cfg_selectors(void **state)
 	assert_int_equal(ts[0].end_port, 80);
 	assert_memory_equal(&ts[1], &r, sizeof(r));
 	assert_memory_equal(&ts[2], &d, sizeof(d));
+	free(sa->vips);
 	free(sa);
 }
 
