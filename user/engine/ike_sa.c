@@ -737,13 +737,17 @@ int ikesa_respond_to(struct ikesa *sa, uint8_t exchange, uint32_t msg_id,
 		     const struct ip_addr *local, uint16_t lport,
 		     const struct ip_addr *remote, uint16_t rport)
 {
-	uint8_t *buf;
+	uint8_t *buf, *fit;
 	size_t len;
 	int ret;
 
 	ret = ikesa_build(sa, exchange, true, msg_id, inner, &buf, &len);
 	if (ret)
 		return ret;
+	/* Kept for replays as long as the IKE SA lives: no writer's slack. */
+	fit = realloc(buf, len);
+	if (fit)
+		buf = fit;
 	window_keep(sa, msg_id, buf, len);
 	ikesa_send_to(sa, local, lport, remote, rport, buf, len);
 	return 0;
