@@ -68,11 +68,14 @@ static struct policy_entry *lookup(const struct policy_table *t,
 				   const uint8_t key[POLICY_KEY_LEN],
 				   uint64_t hash)
 {
+	uint8_t k[POLICY_KEY_LEN];
 	struct sa_node *n;
 
-	for (n = sa_table_first(&t->entries, hash); n; n = sa_table_next(n))
-		if (!memcmp(of_node(n)->key, key, POLICY_KEY_LEN))
+	for (n = sa_table_first(&t->entries, hash); n; n = sa_table_next(n)) {
+		make_key(&of_node(n)->pol, k);
+		if (!memcmp(k, key, POLICY_KEY_LEN))
 			return of_node(n);
+	}
 	return NULL;
 }
 
@@ -165,8 +168,7 @@ static void entry_free(struct policy_entry *e)
  * kernel, the policy is in the kernel already.
  */
 static int add(struct policy_table *t, const struct kernel_policy *p,
-	       const struct childsa *c, const uint8_t *key, uint64_t hash,
-	       bool kernel)
+	       const struct childsa *c, uint64_t hash, bool kernel)
 {
 	struct policy_entry *e = calloc(1, sizeof(*e));
 	int ret = -ENOMEM;
@@ -187,7 +189,6 @@ static int add(struct policy_table *t, const struct kernel_policy *p,
 			t->backend->ops->del_policy(t->backend, p);
 		goto fail;
 	}
-	memcpy(e->key, key, POLICY_KEY_LEN);
 	e->pol = *p;
 	user_of(&e->users[0], p, c);
 	e->n_users = 1;
@@ -212,7 +213,7 @@ int policy_table_get(struct policy_table *t, const struct kernel_policy *p,
 	hash = sa_hash_bytes(0, key, sizeof(key));
 	e = lookup(t, key, hash);
 	if (!e)
-		return add(t, p, c, key, hash, true);
+		return add(t, p, c, hash, true);
 	user_of(&u, p, c);
 	i = user_index(e, c);
 	if (i < 0 && e->n_users == e->max_users) {
@@ -252,7 +253,7 @@ static int join(struct policy_table *t, const struct kernel_policy *p,
 	hash = sa_hash_bytes(0, key, sizeof(key));
 	e = lookup(t, key, hash);
 	if (!e) {
-		int ret = add(t, p, c, key, hash, kernel);
+		int ret = add(t, p, c, hash, kernel);
 
 		if (!ret)
 			lookup(t, key, hash)->users[0].trap = trap;
@@ -446,6 +447,7 @@ int policy_table_move(struct policy_table *t, const struct ip_addr *old,
 		      const struct ip_addr *new, const struct kernel_scope *s)
 {
 	struct policy_entry **rekey = NULL, *e;
+	uint8_t key[POLICY_KEY_LEN];
 	size_t n = 0, max = t->entries.n;
 	struct kernel_sel *sel;
 	int ret = 0;
@@ -483,9 +485,9 @@ int policy_table_move(struct policy_table *t, const struct ip_addr *old,
 		sa_table_remove(&t->entries, &e->node);
 		swap(&e->pol.sel.src, old, new);
 		swap(&e->pol.sel.dst, old, new);
-		make_key(&e->pol, e->key);
+		make_key(&e->pol, key);
 		if (sa_table_insert(&t->entries, &e->node,
-				    sa_hash_bytes(0, e->key, POLICY_KEY_LEN)))
+				    sa_hash_bytes(0, key, POLICY_KEY_LEN)))
 			ret = -ENOMEM;
 	}
 	free(rekey);

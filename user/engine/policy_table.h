@@ -66,9 +66,12 @@ struct policy_user {
 /* The bytes of a key: selector, direction, mark, if_id. */
 #define POLICY_KEY_LEN	60
 
+/*
+ * One per key, hashed by it; the key is not kept, pol gives it again
+ * (its template changes, never its key but by a re-insertion).
+ */
 struct policy_entry {
 	struct sa_node node;
-	uint8_t key[POLICY_KEY_LEN];
 	struct kernel_policy pol;	/* as the kernel has it */
 	struct policy_user *users;	/* oldest first */
 	unsigned int n_users, max_users;
