@@ -82,8 +82,11 @@ struct mif_sa {
 	/* Our MIF_DELETE_INTERFACE waiting for the window (mif_delete.c). */
 	bool del_pending;
 	struct ip_addr del_addr;
-	/* Moves (mif_move.c): ours waiting for the window, the rate limit. */
-	struct mif_move_sa move;
+	/*
+	 * Moves (mif_move.c): ours waiting for the window, the rate limit;
+	 * malloc'ed with the first move either way (mif_move_state()).
+	 */
+	struct mif_move_sa *move;
 	/* Alternates by hand, the peer's, and failback (mif_alt.c). */
 	struct mif_alt_sa alt;
 };

@@ -254,6 +254,14 @@ static int fallback(struct ikesa *sa, const struct ip_addr *old,
 	return 0;
 }
 
+struct mif_move_sa *mif_move_state(struct ikesa *sa)
+{
+	/* Most IKE SAs never move: the state comes with the first move. */
+	if (!sa->mif->move)
+		sa->mif->move = calloc(1, sizeof(*sa->mif->move));
+	return sa->mif->move;
+}
+
 int mif_move_start(struct ikesa *sa, const struct ip_addr *old,
 		   const struct ip_addr *new, bool local, uint64_t now)
 {
@@ -293,7 +301,9 @@ int mif_move_start(struct ikesa *sa, const struct ip_addr *old,
 	}
 	memcpy(mv.old_addr, old->bytes, ip_addr_len(old));
 	memcpy(mv.new_addr, new->bytes, ip_addr_len(new));
-	q = &sa->mif->move;
+	q = mif_move_state(sa);
+	if (!q)
+		return -ENOMEM;
 	if (q->n_queued == MIF_MOVE_QUEUE)
 		return -EBUSY;
 	q->tries[q->n_queued] = 0;
@@ -311,11 +321,16 @@ int engine_iface_move(struct ikesa *sa, const struct ip_addr *old,
 
 uint64_t mif_move_deadline(const struct ikesa *sa)
 {
-	if (sa->mif_status != MIF_ON || !sa->mif->move.n_queued ||
-	    sa->state != IKESA_ESTABLISHED || sa->replaced || sa->req.active)
+	const struct mif_move_sa *q;
+
+	if (sa->mif_status != MIF_ON || !sa->mif->move)
+		return 0;
+	q = sa->mif->move;
+	if (!q->n_queued || sa->state != IKESA_ESTABLISHED || sa->replaced ||
+	    sa->req.active)
 		return 0;
 	/* Due at once, or when a refused one is tried again. */
-	return sa->mif->move.not_before ? sa->mif->move.not_before : 1;
+	return q->not_before ? q->not_before : 1;
 }
 
 static int send_move(struct ikesa *sa, const struct mif_move *mv,
@@ -373,7 +388,7 @@ bool mif_move_tick(struct ikesa *sa, uint64_t now)
 
 	if (!due || due > now)
 		return false;
-	q = &sa->mif->move;
+	q = sa->mif->move;
 	q->not_before = 0;
 	mv = q->queued[0];
 	tries = q->tries[0];
@@ -425,13 +440,13 @@ static void move_response(struct notify_ctx *ctx, const struct ike_notify *n)
  */
 static bool retry(struct ikesa *sa, const struct move_req *st, uint64_t now)
 {
-	struct mif_move_sa *q = &sa->mif->move;
+	struct mif_move_sa *q = mif_move_state(sa);
 	struct ip_addr old, new;
 	uint8_t r[2] = { 0 };
 	unsigned int wait;
 	char why[64];
 
-	if (q->n_queued == MIF_MOVE_QUEUE)
+	if (!q || q->n_queued == MIF_MOVE_QUEUE)
 		return false;
 	random_nonce(r, sizeof(r));
 	wait = 1000 + (((unsigned int)r[0] << 8 | r[1]) % 1000);
@@ -540,9 +555,16 @@ static void echo(struct notify_ctx *ctx, const struct mif_move *mv)
 	ike_writer_free(&w);
 }
 
-/* Whether the peer may move once more now (MIF_MOVE_RATE per second). */
-static bool rate_ok(struct mif_move_sa *q, uint64_t now)
+/*
+ * Whether the peer may move once more now (MIF_MOVE_RATE per second);
+ * not without the memory to count it.
+ */
+static bool rate_ok(struct ikesa *sa, uint64_t now)
 {
+	struct mif_move_sa *q = mif_move_state(sa);
+
+	if (!q)
+		return false;
 	if (now >= q->window_start + MIF_MOVE_RATE_MS) {
 		q->window_start = now;
 		q->in_window = 0;
@@ -639,7 +661,7 @@ static void move_request(struct notify_ctx *ctx, const struct ike_notify *n)
 	}
 	move_addrs(&mv, &old, &new);
 	theirs = !(mv.flags & MIF_MOVE_RESPONDER);
-	if (!rate_ok(&sa->mif->move, ctx->msg->now)) {
+	if (!rate_ok(sa, ctx->msg->now)) {
 		refuse(ctx, &old, &new, "more than 4 moves in a second");
 		return;
 	}

@@ -43,6 +43,9 @@ struct mif_move_sa {
 	unsigned int in_window;
 };
 
+/* sa's move state (MIF on), made by the first move; NULL: no memory. */
+struct mif_move_sa *mif_move_state(struct ikesa *sa);
+
 /*
  * Move every SA and policy of sa bound to the address old (ours when
  * local, else the peer's) to new: one INFORMATIONAL exchange with the

@@ -219,6 +219,12 @@ int mif_inherit(struct ikesa *sa, struct ikesa *old)
 	if (!old->mif)
 		return 0;
 	*sa->mif = *old->mif;
+	sa->mif->move = NULL;
+	if (old->mif->move) {
+		sa->mif->move = malloc(sizeof(*sa->mif->move));
+		if (sa->mif->move)
+			*sa->mif->move = *old->mif->move;
+	}
 	sa->mif->peer = mif_list_dup(old->mif->peer);
 	sa->mif->ours = mif_list_dup(old->mif->ours);
 	sa->mif->places = NULL;
@@ -230,6 +236,7 @@ int mif_inherit(struct ikesa *sa, struct ikesa *old)
 			       old->mif->n_places * sizeof(*sa->mif->places));
 	}
 	if (mif_alt_copy(&sa->mif->alt, &old->mif->alt) ||
+	    (old->mif->move && !sa->mif->move) ||
 	    !sa->mif->peer || !sa->mif->ours ||
 	    (old->mif->n_places && !sa->mif->places)) {
 		mif_sa_free(sa);
@@ -252,6 +259,7 @@ void mif_sa_free(struct ikesa *sa)
 		free(sa->mif->peer);
 		free(sa->mif->ours);
 		free(sa->mif->places);
+		free(sa->mif->move);
 	}
 	free(sa->mif);
 	sa->mif = NULL;

@@ -277,9 +277,12 @@ static void move_transport(void **state)
 static void send_raw(struct ikesa *sa, const char *old, const char *new,
 		     uint16_t new_id, bool responder, uint64_t now)
 {
-	struct mif_move *mv = &sa->mif->move.queued[sa->mif->move.n_queued++];
+	struct mif_move_sa *q = mif_move_state(sa);
+	struct mif_move *mv;
 	struct ip_addr o = test_ip(old), n = test_ip(new);
 
+	assert_non_null(q);
+	mv = &q->queued[q->n_queued++];
 	memset(mv, 0, sizeof(*mv));
 	mv->flags = responder ? MIF_MOVE_RESPONDER : 0;
 	mv->family = MIF_AF_IPV4;
