@@ -240,6 +240,8 @@ static void request(struct engine *e, struct ikesa *sa,
 		for (unsigned int i = 0; i < d->n_spis; i++) {
 			/* The peer names its inbound SPI: our outbound. */
 			c = ikesa_find_child(sa, d->spis[i], false);
+			if (!c)
+				create_child_sa_deleted_ahead(sa, d->spis[i]);
 			if (!c || im->del.n_spis == IKE_DELETE_MAX_SPIS)
 				continue;
 			/* We are deleting it too: leave it out (§1.4.1). */
