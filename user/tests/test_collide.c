@@ -776,6 +776,92 @@ static void test_delete_overtakes_answer(void **state)
 	}
 }
 
+/* The first datagram on the network from side from. */
+static struct dgram take_from(struct world *w, int from)
+{
+	for (unsigned int i = 0; i < w->n; i++)
+		if (w->q[i].from == from)
+			return take(w, i);
+	fail_msg("no datagram from %c", "AB"[from]);
+	return take(w, 0);
+}
+
+/* Deliver the first datagram from side from. */
+static void deliver_from(struct world *w, int from, uint64_t now)
+{
+	struct dgram d = take_from(w, from);
+
+	deliver(w, &d, now);
+	free(d.buf);
+}
+
+/*
+ * B's new IKE SA, made by its own rekey, that won crossed rekeys of old
+ * (§2.8.2) and took the Child SAs; NULL: B's rekey lost.
+ */
+static struct ikesa *b_winner(struct world *w, struct ikesa *old)
+{
+	for (struct ikesa *sa = w->e[1].sas; sa; sa = sa->next)
+		if (sa != old && sa->state == IKESA_ESTABLISHED &&
+		    !sa->replaced && sa->children && sa->initiator)
+			return sa;
+	return NULL;
+}
+
+/*
+ * The order test_ike_both found (seed 1043577 of COLLIDE_RUNS=40
+ * COLLIDE_SEED=1000000): both sides rekey the IKE SA at once; B's rekey
+ * wins, B moves its Child SAs to its new IKE SA and deletes one of them
+ * there (in the search, the Delete of an SA a rekey had replaced, owed
+ * until then) before A has its own answer. A holds that IKE SA apart
+ * until then, its Child SAs still on the old one: the Delete must reach
+ * them there, or A keeps the Child SA for good, B having none.
+ */
+static void test_delete_on_held_ike_sa(void **state)
+{
+	struct test_kids k;
+	struct world *w;
+	struct ikesa *a, *b, *nb = NULL;
+	uint32_t gone = 0;
+	struct dgram d;
+	uint64_t s;
+
+	(void)state;
+	for (s = 1; s < 64 && !nb; s++) {
+		seed(s);
+		w = world_new(&k, 4, 4, 4);
+		a = establish(w, 4);
+		b = only_sa(w, 1);
+		assert_int_equal(engine_rekey_ike(&w->e[0], a, DUE), 0);
+		assert_int_equal(engine_rekey_ike(&w->e[1], b, DUE), 0);
+		deliver_from(w, 0, DUE);	/* A's rekey: B holds A's */
+		deliver_from(w, 1, DUE);	/* B's rekey: A holds B's */
+		deliver_from(w, 0, DUE);	/* A's answer settles B's */
+		nb = b_winner(w, b);
+		if (!nb) {
+			test_world_free(w);
+			continue;
+		}
+		/* B deletes a Child SA on its new IKE SA, by hand. */
+		gone = nb->children->spi_out;
+		assert_int_equal(engine_delete_child(&w->e[1], nb,
+						     nb->children, DUE), 0);
+		/* Its Delete reaches A first, then A's own answer. */
+		d = take(w, w->n - 1);
+		assert_int_equal(d.from, 1);
+		assert_true(a->rekey_coll != NULL);	/* A holds nb */
+		deliver(w, &d, DUE);
+		free(d.buf);
+		deliver_from(w, 1, DUE);
+		test_settle(w, DUE);
+		check_settled(w, 4, true, s);
+		assert_int_equal(n_children(live_sa(w, 0, s)), 3);
+		assert_null(ikesa_find_child(live_sa(w, 0, s), gone, true));
+		test_world_free(w);
+	}
+	assert_non_null(nb);
+}
+
 /* Both sides rekey the IKE SA by hand among the Child SA collisions. */
 static void test_ike_both(void **state)
 {
@@ -809,6 +895,7 @@ int main(void)
 		cmocka_unit_test(test_ike_both),
 		cmocka_unit_test(test_crossing_delete),
 		cmocka_unit_test(test_delete_overtakes_answer),
+		cmocka_unit_test(test_delete_on_held_ike_sa),
 		cmocka_unit_test(test_windows_differ),
 	};
 
