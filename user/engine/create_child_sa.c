@@ -339,6 +339,54 @@ void create_child_sa_deleted(struct ikesa *sa, const struct childsa *c)
 		peer_replaces(sa, cr->coll_spi, c);
 }
 
+/* Whether a request of ours below message ID before is in flight. */
+static bool in_flight_below(const struct ikesa *sa, uint32_t before)
+{
+	const struct ikesa_request *r;
+
+	for (unsigned int k = 0; k <= sa->n_parked; k++) {
+		r = k ? &sa->parked[k - 1] : &sa->req;
+		if (r->active && r->msg_id < before)
+			return true;
+	}
+	return false;
+}
+
+/* Forget the Deletes that no request in flight can be of any more. */
+static void deleted_ahead_expire(struct ikesa *sa)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < sa->n_del_ahead; i++)
+		if (in_flight_below(sa, sa->del_ahead[i].before))
+			sa->del_ahead[n++] = sa->del_ahead[i];
+	sa->n_del_ahead = n;
+}
+
+void create_child_sa_deleted_ahead(struct ikesa *sa, uint32_t spi)
+{
+	deleted_ahead_expire(sa);
+	if (!create_child_sa_in_flight(sa) ||
+	    sa->n_del_ahead == IKESA_DEL_AHEAD)
+		return;
+	sa->del_ahead[sa->n_del_ahead].spi = spi;
+	sa->del_ahead[sa->n_del_ahead++].before = sa->req_next;
+}
+
+/*
+ * Whether the peer deleted c, made by our request msg_id, before its
+ * answer reached us (create_child_sa_deleted_ahead()).
+ */
+static bool deleted_ahead(const struct ikesa *sa, const struct childsa *c,
+			  uint32_t msg_id)
+{
+	for (unsigned int i = 0; i < sa->n_del_ahead; i++)
+		if (sa->del_ahead[i].spi == c->spi_out &&
+		    msg_id < sa->del_ahead[i].before)
+			return true;
+	return false;
+}
+
 static void request(struct engine *e, struct ikesa *sa,
 		    const struct engine_msg *m)
 {
@@ -608,6 +656,7 @@ static void settle(struct ikesa *sa, struct ccs_request *cr,
 		   const struct child_nego *nego, const struct engine_msg *m)
 {
 	uint32_t coll = cr->coll_spi;
+	bool gone;
 
 	if (n && old && !old->replaced &&
 	    ike_chain_find_notify(m->chain, IKE_N_CHILD_SA_NOT_FOUND)) {
@@ -620,6 +669,13 @@ static void settle(struct ikesa *sa, struct ccs_request *cr,
 		return;
 	}
 	ikesa_add_child(sa, c);
+	/*
+	 * The peer deleted c already, its Delete overtaking this answer:
+	 * c goes at once, without a Delete of ours (the peer has nothing
+	 * left of it); old goes as after any rekey of ours. Kept, c would
+	 * stay installed here alone until its lifetime ran out.
+	 */
+	gone = deleted_ahead(sa, c, m->hdr->msg_id);
 	if (coll && ours_redundant(cr, nego)) {
 		/*
 		 * Both sides rekeyed old, and our exchange had the lowest
@@ -628,7 +684,10 @@ static void settle(struct ikesa *sa, struct ccs_request *cr,
 		 */
 		c->replaced = true;
 		peer_replaces(sa, coll, old);
-		delete_replaced(sa, c, m->now);
+		if (gone)
+			ikesa_del_child(sa, c, ENGINE_R_PEER);
+		else
+			delete_replaced(sa, c, m->now);
 		return;
 	}
 	/* The initiator of a rekey deletes the old SA (§2.8). */
@@ -637,6 +696,8 @@ static void settle(struct ikesa *sa, struct ccs_request *cr,
 		ikesa_child_rekeyed(sa, c, old);
 		delete_replaced(sa, old, m->now);
 	}
+	if (gone)
+		ikesa_del_child(sa, c, ENGINE_R_PEER);
 }
 
 static void response(struct engine *e, struct ikesa *sa,
@@ -722,6 +783,7 @@ static void response(struct engine *e, struct ikesa *sa,
 	/* Every Child SA is in, or gone. */
 	kids->n = 0;
 	request_free(sa, st);
+	deleted_ahead_expire(sa);
 }
 
 const struct exchange_ops xchg_create_child_sa = {

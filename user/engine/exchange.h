@@ -206,6 +206,14 @@ int informational_notify(struct ikesa *sa, uint16_t type);
  * collided with the peer's, the peer's new SA has won; report it.
  */
 void create_child_sa_deleted(struct ikesa *sa, const struct childsa *c);
+/*
+ * The peer deletes spi, its inbound SPI, which names none of our Child
+ * SAs: it may name one that our CREATE_CHILD_SA request in flight
+ * makes, the peer having answered it and deleted the new SA before its
+ * answer reached us. Kept until the requests then in flight are
+ * answered: the one that makes it drops it on arrival.
+ */
+void create_child_sa_deleted_ahead(struct ikesa *sa, uint32_t spi);
 
 /*
  * Rekeying the IKE SA (§1.3.2, §2.18) rides on CREATE_CHILD_SA; its

@@ -72,6 +72,11 @@ struct ikesa_request {
 
 /* Child SAs gone on our side that the peer still has to hear about. */
 #define IKESA_DEL_PENDING	8
+/*
+ * SPIs the peer deleted that named none of our Child SAs while our
+ * CREATE_CHILD_SA requests were in flight (create_child_sa.c).
+ */
+#define IKESA_DEL_AHEAD		8
 /* Children waiting for the window to be created (engine_child_up()). */
 #define IKESA_WANT_MAX		8
 
@@ -221,6 +226,17 @@ struct ikesa {
 	uint32_t del_pending[IKESA_DEL_PENDING];
 	unsigned int n_del_pending;
 	uint64_t del_pending_at;	/* ms; when the first was queued */
+	/*
+	 * The peer's Deletes of Child SAs we do not know yet: its inbound
+	 * SPI, and our next message ID when it came. One of our requests
+	 * below that may make the Child SA, the Delete having crossed its
+	 * answer (create_child_sa_deleted_ahead()).
+	 */
+	struct {
+		uint32_t spi;
+		uint32_t before;
+	} del_ahead[IKESA_DEL_AHEAD];
+	unsigned int n_del_ahead;
 
 	/*
 	 * IKE fragmentation (fragment.h): negotiated; the request and the

@@ -200,6 +200,7 @@ static void request(struct engine *e, struct ikesa *sa,
 	};
 	const struct ike_payload *pl = NULL;
 	struct info_msg *im;
+	struct ikesa *owner;
 	struct childsa *c;
 	struct ike_error err;
 	bool del_ike = false;
@@ -239,14 +240,29 @@ static void request(struct engine *e, struct ikesa *sa,
 			continue;
 		for (unsigned int i = 0; i < d->n_spis; i++) {
 			/* The peer names its inbound SPI: our outbound. */
+			owner = sa;
 			c = ikesa_find_child(sa, d->spis[i], false);
+			if (!c && sa->rekey_of) {
+				/*
+				 * sa is the peer's new IKE SA of crossed
+				 * rekeys, held until ours is answered
+				 * (ike_rekey.c): the peer won, moved the
+				 * Child SAs to it and deletes one there; ours
+				 * are still on the old IKE SA. Ignored, the
+				 * Delete would leave ours installed for good.
+				 */
+				owner = sa->rekey_of;
+				c = ikesa_find_child(owner, d->spis[i], false);
+			}
+			if (!c)
+				create_child_sa_deleted_ahead(sa, d->spis[i]);
 			if (!c || im->del.n_spis == IKE_DELETE_MAX_SPIS)
 				continue;
 			/* We are deleting it too: leave it out (§1.4.1). */
-			if (!informational_deletes(sa, c->spi_in))
+			if (!informational_deletes(owner, c->spi_in))
 				im->del.spis[im->del.n_spis++] = c->spi_in;
-			create_child_sa_deleted(sa, c);
-			ikesa_del_child(sa, c, ENGINE_R_PEER);
+			create_child_sa_deleted(owner, c);
+			ikesa_del_child(owner, c, ENGINE_R_PEER);
 		}
 	}
 	if (!del_ike && im->del.n_spis)
