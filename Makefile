@@ -3,8 +3,7 @@
 # mif: IPsec for hosts and gateways with several network interfaces.
 #
 #   make            the xfrm_mif module, mifd and mifctl
-#   make check      every test layer (see README.md)
-#   make check-debug  the same, with the debug kernel's quick layer beside them
+#   make check      every test layer, the debug kernel's beside them (README.md)
 #   make check-all  every layer, with every kselftest in both kernels
 #   make fuzz       run each fuzz target FUZZ_SECONDS (default 300) seconds
 #   make nlfuzz     the module's netlink fuzzer at length, in the debug kernel
@@ -55,7 +54,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
 TESTS := $(TEST_SRCS:user/tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps module user tools selftest-progs tests check check-debug check-all unit lint fuzz kunit kselftest \
+.PHONY: all deps module user tools selftest-progs tests check check-all unit lint fuzz kunit kselftest \
 	debug interop fuzz-build fuzz-corpus nlfuzz demo install clean
 all: module user tools
 
@@ -110,13 +109,10 @@ $(BUILD)/tests/%: $(BUILD)/san/user/tests/%.o $(TEST_HELPERS) $(BUILD)/libmif-sa
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
 
-# Test layers; tools/check runs them all and prints the summary line.
+# Test layers; tools/check runs them and prints the summary line. The
+# debug kernel runs the KUnit suites and the quick set of kselftests beside
+# the others, Debian's kernel the other kselftests.
 check: deps
-	tools/check
-
-# Every layer with the debug kernel's beside them: its KUnit suites and
-# quick set of kselftests there, the other kselftests in Debian's kernel.
-check-debug: deps
 	DEBUG_TESTS=quick tools/check lint unit fuzz kselftest debug interop
 
 # Every layer, and every kselftest in both kernels.

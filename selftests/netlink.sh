@@ -20,14 +20,33 @@ raw() { ip netns exec "$EU" "$NLRAW" "$@"; }
 snapshot() { ip -n "$EU" xfrm state; ip -n "$EU" xfrm policy; ip netns exec "$EU" "$MIFCTL" alt show; }
 before=$(snapshot)
 
-# refused NAME MESSAGE CMD ATTRS...: refused, with MESSAGE (a grep pattern)
-# in the reply.
+# refused NAME MESSAGE CMD ATTRS...: CMD with ATTRS must be refused, with
+# MESSAGE (an extended regular expression) in the reply. The requests are
+# queued; refused_run sends them all through one nlraw, a process start
+# costing a great deal in the debug kernel, and checks each answer.
+ref_names=()
+ref_msgs=()
+ref_reqs=()
 refused() {
-	local name=$1 msg=$2 out rc
+	ref_names+=("$1")
+	ref_msgs+=("$2")
 	shift 2
-	out=$(raw "$@")
-	rc=$?
-	check "$name" sh -c '[ "$0" = 1 ] && printf "%s\n" "$1" | grep -q -e "^error: .*$2" || { echo "rc $0: $1"; exit 1; }' "$rc" "$out" "$msg"
+	ref_reqs+=("$*")
+}
+refused_answer() {
+	local re="^error: .*$2"
+	[[ $1 =~ $re ]] || { echo "answer: ${1:-none}"; return 1; }
+}
+refused_run() {
+	local -a out
+	local i
+	mapfile -t out < <(printf '%s\n' "${ref_reqs[@]}" | raw -)
+	for i in "${!ref_reqs[@]}"; do
+		check "${ref_names[i]}" refused_answer "${out[i]:-}" "${ref_msgs[i]}"
+	done
+	ref_names=()
+	ref_msgs=()
+	ref_reqs=()
 }
 
 refused "rewrite without an address" "missing" rewrite new_addr=ip:10.1.1.11
@@ -92,6 +111,7 @@ refused "a clone entry's destination of 5 bytes" "\[attr clones.22.3.1\]" clone 
 refused "a clone entry without its SPI" "needs the SPI.*\[missing attr 1 in clones.22\]" clone new_addr=ip:10.9.9.8 from=ips:10.9.9.7 "clones=nest:$(nla 8016 "$(nla 0004 00001234)")"
 refused "rewrite without a new address names it" "missing new address.*\[missing attr new_addr\]" rewrite addr=ip:10.9.9.9
 refused "clone without FROM names it" "\[missing attr from\]" clone new_addr=ip:10.9.9.8
+refused_run
 check "nothing changed" test "$before" = "$(snapshot)"
 check "the module still answers" raw get_info
 

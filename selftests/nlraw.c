@@ -5,6 +5,7 @@
  * module what mifctl would never send.
  *
  *   nlraw [-d] CMD [ATTR=TYPE:VALUE ...]
+ *   nlraw -          the same, one request per line of standard input
  *
  * CMD: get_info rewrite clone delete alt_set alt_get alt_del dump, or a
  * number. ATTR: the name of an XFRM_MIF_A_* attribute in lower case
@@ -19,7 +20,8 @@
  * " [missing attr TYPE in PATH]" for a missing one, where PATH is the
  * attribute's name at the top level and the types of the nests that hold
  * it below, joined by dots ("clones.22.3"). Exits 0, 1 on a refusal, 2 on
- * a bad command line.
+ * a bad command line. With -, prints a result line per request and exits
+ * 0 once all were sent, 2 on a line that names no request (or no line).
  */
 #include <errno.h>
 #include <linux/xfrm_mif.h>
@@ -229,14 +231,18 @@ static void print_ack(const struct nlmsghdr *req, const struct extack *ack)
 	}
 }
 
-int main(int argc, char **argv)
+/*
+ * Send the request argv[0..argc) names ([-d] CMD ATTR...) on nl and print
+ * its result line. Returns 0 if it was answered with success, 1 if
+ * refused, 2 if the words name no request.
+ */
+static int send_one(struct mifnl *nl, int argc, char **argv)
 {
-	struct mifnl nl = { 0 };
 	struct nlmsghdr *req;
 	struct nl_msg *msg;
-	int i = 1, flags = 0, cmd, err;
+	int i = 0, flags = 0, cmd, err;
 
-	if (argc > 1 && !strcmp(argv[1], "-d")) {
+	if (argc > 0 && !strcmp(argv[0], "-d")) {
 		flags = NLM_F_DUMP;
 		i++;
 	}
@@ -244,12 +250,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: nlraw [-d] CMD [ATTR=TYPE:VALUE ...]\n");
 		return 2;
 	}
-	err = mifnl_open(&nl);
-	if (err) {
-		fprintf(stderr, "nlraw: %s\n", strerror(-err));
-		return 1;
-	}
-	msg = mifnl_msg(&nl, (uint8_t)cmd, flags);
+	msg = mifnl_msg(nl, (uint8_t)cmd, flags);
 	if (!msg)
 		return 1;
 	for (i++; i < argc; i++) {
@@ -266,17 +267,69 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	memcpy(req, nlmsg_hdr(msg), nlmsg_hdr(msg)->nlmsg_len);
-	err = mifnl_request(&nl, msg, on_reply, NULL);
+	err = mifnl_request(nl, msg, on_reply, NULL);
 	if (err) {
-		printf("error: %s (%s)", nl.err[0] ? nl.err : "-", strerror(-err));
-		print_ack(req, &nl.ack);
+		printf("error: %s (%s)", nl->err[0] ? nl->err : "-", strerror(-err));
+		print_ack(req, &nl->ack);
 		printf("\n");
-		free(req);
-		mifnl_close(&nl);
+	} else {
+		puts("ok");
+	}
+	fflush(stdout);
+	free(req);
+	return err ? 1 : 0;
+}
+
+/*
+ * nlraw -: one request per line of standard input, its words split at
+ * blanks, one result line each. A process start costs a great deal in the
+ * debug kernel; a script's dozens of requests share this one.
+ */
+static int send_lines(struct mifnl *nl)
+{
+	char line[8192], *words[64], *save, *w;
+	int n, sent = 0;
+
+	while (fgets(line, sizeof(line), stdin)) {
+		if (!strchr(line, '\n') && !feof(stdin)) {
+			fprintf(stderr, "nlraw: request line too long\n");
+			return 2;
+		}
+		n = 0;
+		for (w = strtok_r(line, " \t\n", &save); w && n < 64;
+		     w = strtok_r(NULL, " \t\n", &save))
+			words[n++] = w;
+		if (w) {
+			fprintf(stderr, "nlraw: more than 64 words in a request\n");
+			return 2;
+		}
+		if (!n)
+			continue;
+		if (send_one(nl, n, words) == 2)
+			return 2;
+		sent++;
+	}
+	return sent ? 0 : 2;
+}
+
+int main(int argc, char **argv)
+{
+	struct mifnl nl = { 0 };
+	int err, rc;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: nlraw [-d] CMD [ATTR=TYPE:VALUE ...] | nlraw -\n");
+		return 2;
+	}
+	err = mifnl_open(&nl);
+	if (err) {
+		fprintf(stderr, "nlraw: %s\n", strerror(-err));
 		return 1;
 	}
-	puts("ok");
-	free(req);
+	if (argc == 2 && !strcmp(argv[1], "-"))
+		rc = send_lines(&nl);
+	else
+		rc = send_one(&nl, argc - 1, argv + 1);
 	mifnl_close(&nl);
-	return 0;
+	return rc;
 }
