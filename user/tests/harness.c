@@ -974,6 +974,25 @@ unsigned int test_in_flight(const struct ikesa *sa)
 	return sa->req.active + sa->n_parked;
 }
 
+void test_pairs_match(struct ikesa *a, struct ikesa *b,
+		      unsigned int seen[TEST_KIDS])
+{
+	struct childsa *peer;
+
+	for (struct childsa *c = a->children; c; c = c->next) {
+		assert_true(c->tmpl < TEST_KIDS);
+		seen[c->tmpl]++;
+		assert_false(c->replaced);
+		assert_false(c->delete_owed);
+		peer = ikesa_find_child(b, c->spi_in, false);
+		assert_non_null(peer);
+		assert_int_equal(peer->spi_in, c->spi_out);
+		assert_int_equal(peer->tmpl, c->tmpl);
+		assert_false(peer->replaced);
+		assert_false(peer->delete_owed);
+	}
+}
+
 #define TEST_LOG_MAX	512
 static struct {
 	int level[TEST_LOG_MAX];

@@ -176,6 +176,13 @@ struct world *test_window_world(struct test_kids *k, unsigned int n,
 				unsigned int wa, unsigned int wb);
 /* Our requests in flight on sa, the window's parked ones included. */
 unsigned int test_in_flight(const struct ikesa *sa);
+/*
+ * Each Child SA of a has its other half in b (the SPIs crossed, the same
+ * child), neither replaced nor owed a Delete; seen[tmpl] counts a's
+ * children by the child they are of.
+ */
+void test_pairs_match(struct ikesa *a, struct ikesa *b,
+		      unsigned int seen[TEST_KIDS]);
 
 /*
  * An engine log that keeps its lines (test_log_fn as engine_ops.log;

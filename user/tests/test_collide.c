@@ -337,7 +337,6 @@ static void check_settled(struct world *w, unsigned int kids, bool lossy,
 			  uint64_t s)
 {
 	unsigned int seen[TEST_KIDS] = { 0 };
-	struct childsa *peer;
 	struct ikesa *a, *b;
 
 	a = live_sa(w, 0, s);
@@ -361,18 +360,7 @@ static void check_settled(struct world *w, unsigned int kids, bool lossy,
 	assert_int_equal(test_in_flight(b), 0);
 	assert_int_equal(n_children(a), kids);
 	assert_int_equal(n_children(b), kids);
-	for (struct childsa *c = a->children; c; c = c->next) {
-		assert_true(c->tmpl < TEST_KIDS);
-		seen[c->tmpl]++;
-		assert_false(c->replaced);
-		assert_false(c->delete_owed);
-		peer = ikesa_find_child(b, c->spi_in, false);
-		assert_non_null(peer);
-		assert_int_equal(peer->spi_in, c->spi_out);
-		assert_int_equal(peer->tmpl, c->tmpl);
-		assert_false(peer->replaced);
-		assert_false(peer->delete_owed);
-	}
+	test_pairs_match(a, b, seen);
 	for (unsigned int i = 0; i < TEST_KIDS; i++)
 		assert_true(seen[i] <= 1);
 	assert_int_equal(live_sas(&w->f[0]), 2 * kids);
