@@ -361,6 +361,10 @@ static void deleted_ahead_expire(struct ikesa *sa)
 		if (in_flight_below(sa, sa->del_ahead[i].before))
 			sa->del_ahead[n++] = sa->del_ahead[i];
 	sa->n_del_ahead = n;
+	if (!n) {
+		free(sa->del_ahead);
+		sa->del_ahead = NULL;
+	}
 }
 
 void create_child_sa_deleted_ahead(struct ikesa *sa, uint32_t spi)
@@ -369,6 +373,12 @@ void create_child_sa_deleted_ahead(struct ikesa *sa, uint32_t spi)
 	if (!create_child_sa_in_flight(sa) ||
 	    sa->n_del_ahead == IKESA_DEL_AHEAD)
 		return;
+	if (!sa->del_ahead) {
+		sa->del_ahead = calloc(IKESA_DEL_AHEAD, sizeof(*sa->del_ahead));
+		/* Not remembered: the Child SA stays until it expires. */
+		if (!sa->del_ahead)
+			return;
+	}
 	sa->del_ahead[sa->n_del_ahead].spi = spi;
 	sa->del_ahead[sa->n_del_ahead++].before = sa->req_next;
 }

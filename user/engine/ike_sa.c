@@ -457,6 +457,7 @@ void ikesa_destroy(struct ikesa *sa)
 	window_free(sa);
 	free(sa->peer_id);
 	free(sa->peer_alt);
+	free(sa->del_ahead);
 	mobike_free(sa);
 	fragment_free(sa);
 	cfg_release(sa);

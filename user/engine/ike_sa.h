@@ -230,12 +230,14 @@ struct ikesa {
 	 * The peer's Deletes of Child SAs we do not know yet: its inbound
 	 * SPI, and our next message ID when it came. One of our requests
 	 * below that may make the Child SA, the Delete having crossed its
-	 * answer (create_child_sa_deleted_ahead()).
+	 * answer (create_child_sa_deleted_ahead()). Room for
+	 * IKESA_DEL_AHEAD, malloc'ed with the first and freed with the
+	 * last: most IKE SAs never see one.
 	 */
-	struct {
+	struct ikesa_del_ahead {
 		uint32_t spi;
 		uint32_t before;
-	} del_ahead[IKESA_DEL_AHEAD];
+	} *del_ahead;
 	unsigned int n_del_ahead;
 
 	/*
