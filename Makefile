@@ -88,14 +88,16 @@ $(BUILD)/obj/user/mifd.o: MIF_CFLAGS += $(shell pkg-config --cflags libsystemd 2
 $(BUILD)/mifd: $(BUILD)/obj/user/mifd.o $(BUILD)/libmif.a
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs libsystemd 2>/dev/null)
 
+# mifctl and the test programs run hundreds of times in a test: only the
+# libraries they call are loaded (each costs time at every start).
 $(BUILD)/mifctl: $(MIFCTL_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/libmif.a
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ -Wl,--as-needed $(PKG_LIBS)
 
 selftest-progs: deps $(SELFTEST_PROGS) $(MANGLE)
 
 $(BUILD)/selftests/%: $(BUILD)/obj/selftests/%.o $(BUILD)/libmif.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ -Wl,--as-needed $(PKG_LIBS)
 
 # The peer of selftests/interop/refuse.sh: mifd from the same objects, its
 # MIF encoders wrapped by selftests/interop/mangle.c to send what a correct

@@ -4,7 +4,6 @@
  * one, each SA with a new SPI and new keys.
  */
 #include <errno.h>
-#include <gnutls/gnutls.h>
 #include <linux/xfrm_mif.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -142,6 +141,7 @@ struct clone_args {
 	struct filter f;		/* reqid, if_id, mark, mask, dry-run */
 	int port, peer_port;		/* for every ESP SA; -1: not given */
 	const char *keys_file;		/* "-": standard input */
+	bool stdin_taken;		/* -b -: the batch reads it */
 	struct sa_arg *sa;		/* nsa of cap, keys wiped before freed */
 	int nsa, cap;
 };
@@ -324,24 +324,24 @@ static int read_secret(FILE *f, char **buf, size_t *len)
 		if (n < cap - 1)
 			continue;
 		if (cap >= KEYS_FILE_MAX) {
-			gnutls_memset(b, 0, cap);
+			explicit_bzero(b, cap);
 			free(b);
 			return -EFBIG;
 		}
 		nb = malloc(cap * 2);
 		if (!nb) {
-			gnutls_memset(b, 0, cap);
+			explicit_bzero(b, cap);
 			free(b);
 			return -ENOMEM;
 		}
 		memcpy(nb, b, n);
-		gnutls_memset(b, 0, cap);
+		explicit_bzero(b, cap);
 		free(b);
 		b = nb;
 		cap *= 2;
 	}
 	if (ferror(f)) {
-		gnutls_memset(b, 0, cap);
+		explicit_bzero(b, cap);
 		free(b);
 		return -EIO;
 	}
@@ -398,6 +398,9 @@ static int read_keys_file(struct clone_args *a)
 	int n = 1, rc = EXIT_OK, err;
 	FILE *f;
 
+	if (std && a->stdin_taken)
+		return usage_error("clone: keys-file -: standard input holds the "
+				   "batch; name a file");
 	f = std ? stdin : fopen(name, "re");
 	if (!f)
 		return usage_error("clone: keys-file %s: %s", name,
@@ -431,7 +434,7 @@ static int read_keys_file(struct clone_args *a)
 		rc = keys_line(a, line, where);
 	}
 out:
-	gnutls_memset(buf, 0, len);
+	explicit_bzero(buf, len);
 	free(buf);
 	return rc;
 }
@@ -491,7 +494,8 @@ nomem:
 
 int cmd_clone(struct mifctl *ctl, int argc, char **argv)
 {
-	struct clone_args a = { .port = -1, .peer_port = -1 };
+	struct clone_args a = { .port = -1, .peer_port = -1,
+				.stdin_taken = ctl->stdin_taken };
 	struct clone_reply r = { 0 };
 	char buf[IP_ADDR_STRLEN];
 	struct json_object *o;
@@ -509,12 +513,12 @@ int cmd_clone(struct mifctl *ctl, int argc, char **argv)
 	if (!rc)
 		rc = connect_module(ctl);
 	if (rc) {
-		gnutls_memset(a.sa, 0, (size_t)a.cap * sizeof(*a.sa));
+		explicit_bzero(a.sa, (size_t)a.cap * sizeof(*a.sa));
 		free(a.sa);
 		return rc;
 	}
 	msg = build_msg(ctl, &a);
-	gnutls_memset(a.sa, 0, (size_t)a.cap * sizeof(*a.sa));	/* keys */
+	explicit_bzero(a.sa, (size_t)a.cap * sizeof(*a.sa));	/* keys */
 	free(a.sa);
 	if (!msg)
 		return kernel_error(ctl, "clone", -ENOMEM);

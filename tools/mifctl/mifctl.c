@@ -3,7 +3,9 @@
  * mifctl: command-line tool for the xfrm_mif kernel module.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,7 +85,8 @@ static void print_usage(FILE *f, const char *indent, const struct command *c)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: mifctl [-j] [-p] OBJECT [VERB] [ARGS]\n"
+	fprintf(f, "Usage: mifctl [-j] [-p] [-n NETNS] OBJECT [VERB] [ARGS]\n"
+		   "       mifctl [-j] [-p] [-n NETNS] [-f] -b FILE|-\n"
 		   "       mifctl help [OBJECT [VERB]]\n"
 		   "       mifctl -V | --version | -h | --help\n\nObjects and verbs:\n");
 	for (size_t i = 0; i < N_COMMANDS; i++)
@@ -334,24 +337,83 @@ void print_json(struct mifctl *ctl, struct json_object *obj)
 	puts(json_object_to_json_string_ext(obj, flags | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
+/* One command, its words in argv[0..argc); the module's socket closed
+ * after it, so that a batch opens one per command as a process would. */
+int run_command(struct mifctl *ctl, int argc, char **argv)
+{
+	const struct command *c;
+	int rc;
+
+	if (!strcmp(argv[0], "help"))
+		return help(argc, argv);
+	c = find(commands, N_COMMANDS, argv[0]);
+	if (!c)
+		c = find(sa_verbs, N_SA_VERBS, argv[0]);
+	if (!c)
+		return usage_error("unknown command \"%s\" (try mifctl help)",
+				   argv[0]);
+	rc = c->run(ctl, argc, argv);
+	mifnl_close(&ctl->nl);
+	return rc;
+}
+
+/*
+ * -n NETNS: into the network namespace ip netns names NETNS (a path when it
+ * holds a slash), as ip -n does, before any socket is opened.
+ */
+static int enter_netns(const char *name)
+{
+	char path[4096];
+	int fd, err = 0;
+
+	if (strchr(name, '/'))
+		snprintf(path, sizeof(path), "%s", name);
+	else if (snprintf(path, sizeof(path), "/run/netns/%s", name) >= (int)sizeof(path))
+		return usage_error("-n: namespace name too long");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET))
+		err = errno;
+	if (fd >= 0)
+		close(fd);
+	if (err) {
+		fprintf(stderr, "mifctl: network namespace %s: %s\n", name,
+			strerror(err));
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option long_opts[] = {
+		{ "batch", required_argument, NULL, 'b' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "netns", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct command *c;
+	const char *batch = NULL, *netns = NULL;
 	struct mifctl ctl = { 0 };
+	bool force = false;
 	int opt, rc;
 
-	while ((opt = getopt_long(argc, argv, "+jpVh", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+jpb:fn:Vh", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			ctl.json = true;
 			break;
 		case 'p':
 			ctl.pretty = true;
+			break;
+		case 'b':
+			batch = optarg;
+			break;
+		case 'f':
+			force = true;
+			break;
+		case 'n':
+			netns = optarg;
 			break;
 		case 'V':
 			printf("mifctl %s\n", MIF_VERSION);
@@ -366,19 +428,21 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1) {
+	if (batch && argc > 0)
+		return usage_error("-b FILE takes its commands from FILE, not "
+				   "from the command line");
+	if (force && !batch)
+		return usage_error("-f goes with -b FILE");
+	if (!batch && argc < 1) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!strcmp(argv[0], "help"))
-		return help(argc, argv);
-	c = find(commands, N_COMMANDS, argv[0]);
-	if (!c)
-		c = find(sa_verbs, N_SA_VERBS, argv[0]);
-	if (!c)
-		return usage_error("unknown command \"%s\" (try mifctl help)",
-				   argv[0]);
-	rc = c->run(&ctl, argc, argv);
-	mifnl_close(&ctl.nl);
-	return rc;
+	if (netns) {
+		rc = enter_netns(netns);
+		if (rc)
+			return rc;
+	}
+	if (batch)
+		return run_batch(&ctl, batch, force);
+	return run_command(&ctl, argc, argv);
 }

@@ -21,6 +21,7 @@ enum {
 struct mifctl {
 	bool json;		/* -j */
 	bool pretty;		/* -p */
+	bool stdin_taken;	/* -b -: the batch reads standard input */
 	struct mifnl nl;
 };
 
@@ -30,6 +31,9 @@ struct command {
 	const char *usage;
 	const char *summary;	/* for mifctl help COMMAND */
 };
+
+int run_command(struct mifctl *ctl, int argc, char **argv);
+int run_batch(struct mifctl *ctl, const char *name, bool force);
 
 int cmd_info(struct mifctl *ctl, int argc, char **argv);
 int cmd_delete(struct mifctl *ctl, int argc, char **argv);

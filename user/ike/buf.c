@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gnutls/gnutls.h>
 
 #include "ike/buf.h"
 
@@ -119,7 +118,7 @@ void ike_writer_init_secret(struct ike_writer *w)
 void ike_writer_free(struct ike_writer *w)
 {
 	if (w->secret && w->p)
-		gnutls_memset(w->p, 0, w->cap);
+		explicit_bzero(w->p, w->cap);
 	free(w->p);
 	memset(w, 0, sizeof(*w));
 }
@@ -133,7 +132,7 @@ static uint8_t *grow_secret(struct ike_writer *w, size_t cap)
 		return NULL;
 	if (w->p) {
 		memcpy(p, w->p, w->len);
-		gnutls_memset(w->p, 0, w->cap);
+		explicit_bzero(w->p, w->cap);
 		free(w->p);
 	}
 	return p;

@@ -143,7 +143,8 @@ static void help_all(void **state)
 		"mifctl sa clone NEWADDR", "mifctl sa show [ADDR]",
 		"mifctl alt set", "mifctl alt show", "mifctl alt del ADDR",
 		"mifctl monitor", "mifctl ike", "mifctl help [OBJECT [VERB]]",
-		"mifctl [-j] [-p] OBJECT [VERB] [ARGS]",
+		"mifctl [-j] [-p] [-n NETNS] OBJECT [VERB] [ARGS]",
+		"mifctl [-j] [-p] [-n NETNS] [-f] -b FILE|-",
 	};
 
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
@@ -326,6 +327,50 @@ static void bad_ike_commands(void **state)
 	refused("ike -s", "ike: -s needs a socket path");
 }
 
+/*
+ * -b FILE: a command a line, in one process. Quotes, escapes and comments
+ * are read as a shell would; the batch stops at the first failure with its
+ * line number and that command's exit status, or with -f goes on and exits
+ * with the first failure's status.
+ */
+static void batch(void **state)
+{
+	struct run r;
+
+	run_in(&r, "-b -", "# a comment\n\n  help 'sa' \"delete\"  # why\n"
+			   "help al\\t\n");
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "Usage: mifctl sa delete ADDR"));
+	assert_non_null(strstr(r.out, "Usage: mifctl alt set ADDR"));
+	assert_string_equal(r.err, "");
+
+	run_in(&r, "-b -", "help alt\nbogus\nhelp info\n");
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.out, "mifctl alt set"));
+	assert_null(strstr(r.out, "mifctl info"));
+	assert_non_null(strstr(r.err, "unknown command \"bogus\""));
+	assert_non_null(strstr(r.err, "mifctl: batch - line 2 failed"));
+
+	run_in(&r, "-f -b -", "help alt\nbogus\nhelp info\nhelp x\n");
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.out, "mifctl info"));
+	assert_non_null(strstr(r.err, "line 2 failed"));
+	assert_non_null(strstr(r.err, "line 4 failed"));
+
+	refused_in("-b -", "help \"alt\n", "batch - line 1: unterminated quote");
+	refused_in("-b -", "help alt\\\n", "batch - line 1: unterminated quote or escape");
+	refused_in("-b -", "clone 10.0.0.1 from 10.0.0.2 keys-file -\n",
+		   "keys-file -: standard input holds the batch");
+	refused("-b - info", "-b FILE takes its commands from FILE");
+	refused("-f info", "-f goes with -b FILE");
+	refused("-b /nonexistent/batch", "batch /nonexistent/batch: No such file");
+
+	run(&r, "-n mif-no-such-namespace info");
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.err, "network namespace mif-no-such-namespace: "
+				      "No such file or directory"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -336,6 +381,7 @@ int main(void)
 		cmocka_unit_test(reqid_masks),
 		cmocka_unit_test(bad_ike_commands),
 		cmocka_unit_test(clone_keys),
+		cmocka_unit_test(batch),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
