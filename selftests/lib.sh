@@ -18,19 +18,22 @@ ksft_netns=()
 
 log() { echo "# $*"; }
 
-# check NAME CMD...: one TAP case.
+# check NAME CMD...: one TAP case, CMD's output shown if it fails. CMD
+# runs in this shell, its output to a file (a process start costs a great
+# deal in the debug kernel): a function it names may change the shell's
+# variables, and must return, not exit.
 check() {
-	local name=$1
+	local name=$1 out=${TMPDIR:-/tmp}/mif-check.$BASHPID
 	shift
 	ksft_ntests=$((ksft_ntests + 1))
-	local out
-	if out=$("$@" 2>&1); then
+	if "$@" >"$out" 2>&1; then
 		echo "ok $ksft_ntests $name"
 	else
 		echo "not ok $ksft_ntests $name"
-		[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/#   /'
+		sed 's/^/#   /' "$out"
 		ksft_nfail=$((ksft_nfail + 1))
 	fi
+	return 0
 }
 
 # check_fails NAME CMD...: passes when CMD fails. CMD may be a function
@@ -44,6 +47,27 @@ check_fails() {
 
 # ksft_not CMD...: succeeds when CMD fails.
 ksft_not() { ! "$@"; }
+
+# mifctl_ns NS ARGS...: mifctl in namespace NS (its -n, no ip netns exec).
+# mifctl_batch NS [-f]: mifctl in NS, one command a line of standard input,
+# in one process.
+mifctl_ns() { local ns=$1; shift; "$MIFCTL" -n "$ns" "$@"; }
+mifctl_batch() { local ns=$1; shift; "$MIFCTL" -n "$ns" "$@" -b -; }
+
+# has_line TEXT LINE: TEXT has LINE as one of its lines.
+has_line() { [[ $'\n'$1$'\n' == *$'\n'"$2"$'\n'* ]]; }
+
+# count_lines TEXT PREFIX: print how many lines of TEXT start with PREFIX.
+count_lines() {
+	local l n=0
+	while IFS= read -r l; do
+		[[ $l == "$2"* ]] && n=$((n + 1))
+	done <<<"$1"
+	echo "$n"
+}
+
+# is VALUE WANT: VALUE is WANT, or both are shown.
+is() { [ "$1" = "$2" ] || { printf 'got:  %s\nwant: %s\n' "$1" "$2"; return 1; }; }
 
 # tcase NAME CMD...: a case whose CMD runs in this shell (it may change
 # the shell's state, unlike check), its output shown on failure, followed
@@ -133,6 +157,7 @@ ksft_cleanup() {
 		ip netns del "$ns" 2>/dev/null
 	done
 	[ -n "${ksft_in_case:-}" ] || rm -f "${TMPDIR:-/tmp}/mif-tcase.$BASHPID"
+	rm -f "${TMPDIR:-/tmp}/mif-check.$BASHPID"
 }
 
 # ksft_exit: the exit code kselftest expects.

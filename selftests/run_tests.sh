@@ -23,6 +23,7 @@ echo "TAP version 13"
 echo "1..${#tests[@]}"
 n=0
 fail=0
+forks() { local k v; while read -r k v; do [ "$k" = processes ] && echo "$v"; done </proc/stat; }
 for t in "${tests[@]}"; do
 	n=$((n + 1))
 	name=$(basename "$t" .sh)
@@ -42,10 +43,13 @@ for t in "${tests[@]}"; do
 			printf '# ok 1 no kernel warnings\n# 1..1\n'
 		fi
 	else
-		t0=$(date +%s)
+		# The processes a script starts cost most of its time in the
+		# debug kernel: shown beside its time (/proc/stat's count of
+		# forks, this loop's few included).
+		t0=$(date +%s) p0=$(forks)
 		timeout "$KSFT_TIMEOUT" bash "./$(basename "$t")" 2>&1 | sed 's/^/# /'
 		rc=${PIPESTATUS[0]}
-		echo "# $name took $(( $(date +%s) - t0 )) s"
+		echo "# $name took $(( $(date +%s) - t0 )) s, $(( $(forks) - p0 )) processes"
 		[ -z "$after_each" ] || $after_each "$name" 2>&1 | sed 's/^/# /'
 		(exit "$rc")
 	fi
