@@ -17,23 +17,25 @@ topo_sg_outer6() { echo "fd01:$1::2"; }
 topo_eu_inner() { echo "172.16.$1.1"; }
 TOPO_SG_INNER=172.17.0.1
 
-# topo_setup: creates $EU and $SG.
+# topo_setup: creates $EU and $SG. A few ip -batch runs rather than an ip
+# per address: a process costs a great deal in the debug kernel.
 topo_setup() {
-	local i
+	local i eu="" sg=""
 	modprobe -q veth 2>/dev/null
 	make_netns EU || return 1
 	make_netns SG || return 1
 	for i in 1 2 3; do
-		ip link add "eu$i" netns "$EU" type veth peer name "sg$i" netns "$SG" || return 1
-		ip -n "$EU" addr add "$(topo_eu_outer "$i")/24" dev "eu$i"
-		ip -n "$SG" addr add "$(topo_sg_outer "$i")/24" dev "sg$i"
-		ip -n "$EU" addr add "$(topo_eu_outer6 "$i")/64" dev "eu$i" nodad
-		ip -n "$SG" addr add "$(topo_sg_outer6 "$i")/64" dev "sg$i" nodad
-		ip -n "$EU" link set "eu$i" up
-		ip -n "$SG" link set "sg$i" up
-		ip -n "$EU" addr add "$(topo_eu_inner "$i")/32" dev lo
+		printf -v eu '%saddr add 10.1.%s.1/24 dev eu%s\n' "$eu" "$i" "$i"
+		printf -v eu '%saddr add fd01:%s::1/64 dev eu%s nodad\n' "$eu" "$i" "$i"
+		printf -v eu '%slink set eu%s up\naddr add 172.16.%s.1/32 dev lo\n' "$eu" "$i" "$i"
+		printf -v sg '%saddr add 10.1.%s.2/24 dev sg%s\n' "$sg" "$i" "$i"
+		printf -v sg '%saddr add fd01:%s::2/64 dev sg%s nodad\n' "$sg" "$i" "$i"
+		printf -v sg '%slink set sg%s up\n' "$sg" "$i"
 	done
-	ip -n "$SG" addr add "$TOPO_SG_INNER/32" dev lo
+	printf 'link add eu%s netns %s type veth peer name sg%s netns %s\n' \
+		1 "$EU" 1 "$SG" 2 "$EU" 2 "$SG" 3 "$EU" 3 "$SG" | ip -batch - || return 1
+	ip -n "$EU" -batch - <<<"$eu" || return 1
+	ip -n "$SG" -batch - <<<"${sg}addr add $TOPO_SG_INNER/32 dev lo"
 }
 
 # Deterministic test keys: 20 bytes for rfc4106(gcm(aes)) (16 key + 4 salt).
@@ -43,30 +45,26 @@ topo_key() { printf '0x%040x' "$1"; }
 # SG's inner address over interface i (EU side outer i, SG side outer i),
 # both directions, states and policies on both peers.
 topo_tunnel() {
-	local i=$1 spi_o=$2 spi_i=$3
-	local eo so ei
-	eo=$(topo_eu_outer "$i")
-	so=$(topo_sg_outer "$i")
-	ei=$(topo_eu_inner "$i")
-	local alg="aead rfc4106(gcm(aes))"
-	local ns
-	for ns in "$EU" "$SG"; do
-		ip -n "$ns" xfrm state add src "$eo" dst "$so" proto esp spi "$spi_o" \
-			reqid "$i" mode tunnel $alg "$(topo_key "$spi_o")" 128 || return 1
-		ip -n "$ns" xfrm state add src "$so" dst "$eo" proto esp spi "$spi_i" \
-			reqid "$i" mode tunnel $alg "$(topo_key "$spi_i")" 128 || return 1
-	done
-	ip -n "$EU" xfrm policy add src "$ei/32" dst "$TOPO_SG_INNER/32" dir out \
-		tmpl src "$eo" dst "$so" proto esp reqid "$i" mode tunnel || return 1
-	ip -n "$EU" xfrm policy add src "$TOPO_SG_INNER/32" dst "$ei/32" dir in \
-		tmpl src "$so" dst "$eo" proto esp reqid "$i" mode tunnel || return 1
-	ip -n "$SG" xfrm policy add src "$TOPO_SG_INNER/32" dst "$ei/32" dir out \
-		tmpl src "$so" dst "$eo" proto esp reqid "$i" mode tunnel || return 1
-	ip -n "$SG" xfrm policy add src "$ei/32" dst "$TOPO_SG_INNER/32" dir in \
-		tmpl src "$eo" dst "$so" proto esp reqid "$i" mode tunnel || return 1
+	local i=$1 spi_o=$2 spi_i=$3 key_o key_i states
+	local eo=10.1.$1.1 so=10.1.$1.2 ei=172.16.$1.1
+	local alg="aead rfc4106(gcm(aes))" si=$TOPO_SG_INNER
+	printf -v key_o '0x%040x' "$spi_o"
+	printf -v key_i '0x%040x' "$spi_i"
+	states="xfrm state add src $eo dst $so proto esp spi $spi_o reqid $i mode tunnel $alg $key_o 128
+xfrm state add src $so dst $eo proto esp spi $spi_i reqid $i mode tunnel $alg $key_i 128"
 	# Inner routes only need to exist: XFRM routes by the outer addresses.
-	ip -n "$EU" route replace "$TOPO_SG_INNER/32" dev "eu$i"
-	ip -n "$SG" route replace "$ei/32" dev "sg$i"
+	ip -n "$EU" -batch - <<EOF || return 1
+$states
+xfrm policy add src $ei/32 dst $si/32 dir out tmpl src $eo dst $so proto esp reqid $i mode tunnel
+xfrm policy add src $si/32 dst $ei/32 dir in tmpl src $so dst $eo proto esp reqid $i mode tunnel
+route replace $si/32 dev eu$i
+EOF
+	ip -n "$SG" -batch - <<EOF
+$states
+xfrm policy add src $si/32 dst $ei/32 dir out tmpl src $so dst $eo proto esp reqid $i mode tunnel
+xfrm policy add src $ei/32 dst $si/32 dir in tmpl src $eo dst $so proto esp reqid $i mode tunnel
+route replace $ei/32 dev sg$i
+EOF
 }
 
 # topo_ping I: EU's inner address i pings SG's inner address through ESP.
@@ -88,25 +86,22 @@ topo_esp_packets() {
 # (SPI 0x10000 + reqid) and in (SPI 0x20000 + reqid), policies out and in
 # between 172.20.B.C (block B, child C) and 172.21.0.1.
 topo_ike_blocks() {
-	local ns=$1 lo=$2 pe=$3 b c r inner alg="aead rfc4106(gcm(aes))"
+	local ns=$1 lo=$2 pe=$3 b c r so si inner cmds="" alg="aead rfc4106(gcm(aes))"
 	for b in 1 2; do
 		for c in 1 2; do
 			r=$((b << 12 | c))
-			inner=172.20.$b.$c/32
-			ip -n "$ns" xfrm state add src "$lo" dst "$pe" proto esp \
-				spi $((0x10000 + r)) reqid "$r" mode tunnel \
-				$alg "$(topo_key $((0x10000 + r)))" 128 || return 1
-			ip -n "$ns" xfrm state add src "$pe" dst "$lo" proto esp \
-				spi $((0x20000 + r)) reqid "$r" mode tunnel \
-				$alg "$(topo_key $((0x20000 + r)))" 128 || return 1
-			ip -n "$ns" xfrm policy add src "$inner" dst 172.21.0.1/32 \
-				dir out tmpl src "$lo" dst "$pe" proto esp reqid "$r" \
-				mode tunnel || return 1
-			ip -n "$ns" xfrm policy add src 172.21.0.1/32 dst "$inner" \
-				dir in tmpl src "$pe" dst "$lo" proto esp reqid "$r" \
-				mode tunnel || return 1
+			so=$((0x10000 + r)) si=$((0x20000 + r)) inner=172.20.$b.$c/32
+			printf -v cmds '%sxfrm state add src %s dst %s proto esp spi %s reqid %s mode tunnel %s 0x%040x 128\n' \
+				"$cmds" "$lo" "$pe" "$so" "$r" "$alg" "$so"
+			printf -v cmds '%sxfrm state add src %s dst %s proto esp spi %s reqid %s mode tunnel %s 0x%040x 128\n' \
+				"$cmds" "$pe" "$lo" "$si" "$r" "$alg" "$si"
+			printf -v cmds '%sxfrm policy add src %s dst 172.21.0.1/32 dir out tmpl src %s dst %s proto esp reqid %s mode tunnel\n' \
+				"$cmds" "$inner" "$lo" "$pe" "$r"
+			printf -v cmds '%sxfrm policy add src 172.21.0.1/32 dst %s dir in tmpl src %s dst %s proto esp reqid %s mode tunnel\n' \
+				"$cmds" "$inner" "$pe" "$lo" "$r"
 		done
 	done
+	ip -n "$ns" -batch - <<<"$cmds"
 }
 
 # topo_block_ends NS B: "REQID SRC DST" of each SA and each policy template
