@@ -22,8 +22,9 @@ log() { echo "# $*"; }
 # runs in this shell, its output to a file (a process start costs a great
 # deal in the debug kernel): a function it names may change the shell's
 # variables, and must return, not exit.
+# A case of a second or more is followed by its time, as tcase's are.
 check() {
-	local name=$1 out=${TMPDIR:-/tmp}/mif-check.$BASHPID
+	local name=$1 out=${TMPDIR:-/tmp}/mif-check.$BASHPID t0=$SECONDS
 	shift
 	ksft_ntests=$((ksft_ntests + 1))
 	if "$@" >"$out" 2>&1; then
@@ -33,6 +34,7 @@ check() {
 		sed 's/^/#   /' "$out"
 		ksft_nfail=$((ksft_nfail + 1))
 	fi
+	[ $((SECONDS - t0)) -lt 1 ] || echo "# ($((SECONDS - t0))s)"
 	return 0
 }
 
