@@ -142,14 +142,21 @@ make_netns() {
 	printf -v "$1" '%s' "$__ns"
 }
 
+# module_loaded: xfrm_mif is in /proc/modules (read by the shell).
+module_loaded() {
+	local m rest
+	while read -r m rest; do
+		[ "$m" = xfrm_mif ] && return 0
+	done </proc/modules
+	return 1
+}
+
 load_module() {
-	if ! grep -q '^xfrm_mif ' /proc/modules; then
-		insmod "$MODULE" || return 1
-	fi
+	module_loaded || insmod "$MODULE"
 }
 
 unload_module() {
-	grep -q '^xfrm_mif ' /proc/modules || return 0
+	module_loaded || return 0
 	rmmod xfrm_mif
 }
 

@@ -69,7 +69,7 @@ EOF
 
 # topo_ping I: EU's inner address i pings SG's inner address through ESP.
 topo_ping() {
-	ip netns exec "$EU" ping -q -c 2 -W 2 -I "$(topo_eu_inner "$1")" \
+	ip netns exec "$EU" ping -q -c 2 -i 0.2 -W 2 -I "172.16.$1.1" \
 		"$TOPO_SG_INNER" >/dev/null
 }
 
