@@ -24,17 +24,19 @@ log() { echo "# $*"; }
 # variables, and must return, not exit.
 # A case of a second or more is followed by its time, as tcase's are.
 check() {
-	local name=$1 out=${TMPDIR:-/tmp}/mif-check.$BASHPID t0=$SECONDS
+	# Names no test uses: CMD's functions see the test's variables.
+	local ksft_c_name=$1 ksft_c_out=${TMPDIR:-/tmp}/mif-check.$BASHPID
+	local ksft_c_t0=$SECONDS
 	shift
 	ksft_ntests=$((ksft_ntests + 1))
-	if "$@" >"$out" 2>&1; then
-		echo "ok $ksft_ntests $name"
+	if "$@" >"$ksft_c_out" 2>&1; then
+		echo "ok $ksft_ntests $ksft_c_name"
 	else
-		echo "not ok $ksft_ntests $name"
-		sed 's/^/#   /' "$out"
+		echo "not ok $ksft_ntests $ksft_c_name"
+		sed 's/^/#   /' "$ksft_c_out"
 		ksft_nfail=$((ksft_nfail + 1))
 	fi
-	[ $((SECONDS - t0)) -lt 1 ] || echo "# ($((SECONDS - t0))s)"
+	[ $((SECONDS - ksft_c_t0)) -lt 1 ] || echo "# ($((SECONDS - ksft_c_t0))s)"
 	return 0
 }
 
