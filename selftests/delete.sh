@@ -19,78 +19,268 @@ for i in 1 2 3; do
 	check "ping over eu$i before" topo_ping "$i"
 done
 
-nstates() { ip -n "$1" xfrm state | grep -c '^src'; }
-npolicies() { ip -n "$1" xfrm policy | grep -c '^src'; }
-has_spi() { ip -n "$1" xfrm state | grep -q "spi $2 "; }
-json_field() { sed -E "s/.*\"$1\":([0-9a-z]+).*/\1/"; }
-in_eu() { ip netns exec "$EU" "$MIFCTL" "$@"; }
+# A process start costs a great deal in the debug kernel: what the checks
+# look at is read once, by one ip or mifctl, into this shell and matched
+# there, not piped through grep, sed or awk.
+# to [-e] VAR CMD...: CMD's standard output (-e: and error) in VAR, as
+# VAR=$(CMD) sets it, CMD run in this shell; returns CMD's status.
+capf=${TMPDIR:-/tmp}/mif-delete-out.$$
+trap 'ksft_cleanup; rm -f -- "$capf"' EXIT
+to() {
+	local __rc
+	if [ "$1" = -e ]; then
+		shift
+		"${@:2}" >"$capf" 2>&1
+	else
+		"${@:2}" >"$capf"
+	fi
+	__rc=$?
+	printf -v "$1" '%s' "$(<"$capf")"
+	return $__rc
+}
+# xfrm_read NS [-s]: NS's SAs and policies, as ip lists them (-s: with
+# their counters): the text in $xfrm, each SA's lines in sas[], each
+# policy's in pols[] (a policy's selector has prefix lengths, an SA's
+# addresses none). Two ip: the second list of one ip -batch comes out
+# empty. sa_read NS [-s]: the SAs only, by one ip.
+xfrm_read() {
+	local ns=$1
+	shift
+	{ ip -n "$ns" "$@" xfrm state && ip -n "$ns" "$@" xfrm policy; } >"$capf" &&
+		xfrm_parse
+}
+sa_read() {
+	local ns=$1
+	shift
+	ip -n "$ns" "$@" xfrm state >"$capf" && xfrm_parse
+}
+xfrm_parse() {
+	local l b=
+	xfrm=$(<"$capf") sas=() pols=()
+	while IFS= read -r l; do
+		if [[ $l == "src "* ]]; then
+			xfrm_entry "$b"
+			b=$l
+		else
+			b+=$'\n'$l
+		fi
+	done <"$capf"
+	xfrm_entry "$b"
+}
+xfrm_entry() {
+	local first=${1%%$'\n'*}
+	[ -n "$1" ] || return 0
+	if [[ ${first%% dst *} == */* ]]; then pols+=("$1"); else sas+=("$1"); fi
+}
+# sa_spi SPI: the SAs of the last xfrm_read or sa_read with SPI, in hits[].
+sa_spi() {
+	local s b
+	printf -v s '0x%08x' "$1"
+	hits=()
+	for b in "${sas[@]}"; do
+		[[ $b == *" spi $s "* || $b == *" spi $s("* ]] && hits+=("$b")
+	done
+}
+# json_is OUT F1/F2... WANT: the JSON fields F1, F2... of OUT, joined by /,
+# are WANT; else OUT shown.
+json_is() {
+	local f got= IFS=/
+	for f in $2; do
+		if [[ $1 =~ \"$f\":([0-9a-z]+) ]]; then
+			got+=${got:+/}${BASH_REMATCH[1]}
+		else
+			got+=${got:+/}none
+		fi
+	done
+	[ "$got" = "$3" ] || { echo "$1"; is "$got" "$3"; }
+}
+# line_starts TEXT PREFIX: a line of TEXT starts with PREFIX; else TEXT shown.
+line_starts() { [[ $'\n'$1 == *$'\n'"$2"* ]] || { echo "$1"; return 1; }; }
+# snapshot VAR NS: NS's SAs and policies, as ip lists them, in VAR.
+snapshot() { xfrm_read "$2" && printf -v "$1" '%s' "$xfrm"; }
+# unchanged BEFORE NS: NS's SAs and policies are BEFORE.
+unchanged() {
+	local now
+	snapshot now "$2" || return 1
+	[ "$1" = "$now" ] || { printf 'before:\n%s\nnow:\n%s\n' "$1" "$now"; return 1; }
+}
+# has_spi SPI: the last xfrm_read has an SA with SPI; else its SAs shown.
+has_spi() {
+	sa_spi "$1"
+	[ ${#hits[@]} -gt 0 ] || { echo "no SA $1 among:"; printf '%s\n' "${sas[@]}"; return 1; }
+}
+# spis_gone SPI...: the last xfrm_read has no SA with these SPIs.
+spis_gone() {
+	local s
+	for s; do
+		sa_spi "$s"
+		[ ${#hits[@]} -eq 0 ] || { echo "SA $s is still there"; return 1; }
+	done
+}
+in_eu() { "$MIFCTL" -n "$EU" "$@"; }
+eu2=10.1.2.1
+unpriv=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 
-before=$(ip -n "$EU" xfrm state; ip -n "$EU" xfrm policy)
-out=$(in_eu -j delete "$(topo_eu_outer 2)" dry-run)
-check "dry run counts 2 states" test "$(json_field states <<<"$out")" = 2
-check "dry run counts 2 policies" test "$(json_field policies <<<"$out")" = 2
-check "dry run changes nothing" test "$before" = "$(ip -n "$EU" xfrm state; ip -n "$EU" xfrm policy)"
+snapshot before "$EU"
+to res in_eu -j delete "$eu2" dry-run
+check "dry run counts 2 states" json_is "$res" states 2
+check "dry run counts 2 policies" json_is "$res" policies 2
+check "dry run changes nothing" unchanged "$before" "$EU"
 
-check "filter that matches nothing" sh -c '[ "$(ip netns exec "$0" "$1" -j delete "$2" reqid 9 | grep -o "\"states\":[0-9]*")" = "\"states\":0" ]' "$EU" "$MIFCTL" "$(topo_eu_outer 2)"
-check_fails "mask without mark refused" in_eu delete "$(topo_eu_outer 2)" mask 0xff
-check "refusal says why" sh -c 'ip netns exec "$0" "$1" delete "$2" mask 1 2>&1 | grep -q "mark mask without a mark"' "$EU" "$MIFCTL" "$(topo_eu_outer 2)"
-check "unprivileged caller refused" sh -c '! ip netns exec "$0" setpriv --reuid=65534 --regid=65534 --clear-groups "$1" delete "$2"' "$EU" "$MIFCTL" "$(topo_eu_outer 2)"
-check "nothing changed by refusals" test "$before" = "$(ip -n "$EU" xfrm state; ip -n "$EU" xfrm policy)"
+to res in_eu -j delete "$eu2" reqid 9
+check "filter that matches nothing" json_is "$res" states 0
+# One refused command line: its status and its message.
+to -e res in_eu delete "$eu2" mask 0xff
+rc=$?
+refused_rc() { [ $rc -ne 0 ] || { echo "not refused: $res"; return 1; }; }
+check "mask without mark refused" refused_rc
+check "refusal says why" eval '[[ $res == *"mark mask without a mark"* ]] || { echo "$res"; false; }'
+check_fails "unprivileged caller refused" ip netns exec "$EU" "${unpriv[@]}" "$MIFCTL" delete "$eu2"
+check "nothing changed by refusals" unchanged "$before" "$EU"
 
-ip netns exec "$EU" "$MIFCTL" -j monitor count 1 >/tmp/mif-events.$$ &
+# The monitor's events come through a pipe: read with a timeout, no
+# polling. Reading it for 2 s, before any event can come, gives the
+# monitor time to start and subscribe (a second and a sleep process did,
+# but a process start alone can take a second in the debug kernel).
+exec {mon}< <(exec "$MIFCTL" -n "$EU" -j monitor count 1)
 monitor=$!
-sleep 1
-out=$(in_eu -j delete "$(topo_eu_outer 2)")
-check "monitor saw the delete event" sh -c 'wait_ok=0; for i in $(seq 50); do grep -q "\"event\":\"delete\",\"address\":\"$1\",\"states\":2,\"policies\":2" "$0" && exit 0; sleep 0.1; done; cat "$0"; exit 1' /tmp/mif-events.$$ "$(topo_eu_outer 2)"
-check "monitor exits after its count" sh -c 'for i in $(seq 50); do kill -0 "$0" 2>/dev/null || exit 0; sleep 0.1; done; exit 1' "$monitor"
+events=
+IFS= read -r -t 2 -u "$mon" l && events+=$l$'\n'
+to res in_eu -j delete "$eu2"
+# event_seen TEXT: the monitor printed TEXT within 5 s; else what it printed.
+event_seen() {
+	local l
+	while [[ $events != *"$1"* ]]; do
+		IFS= read -r -t 5 -u "$mon" l || { printf '%s' "$events"; return 1; }
+		events+=$l$'\n'
+	done
+}
+check "monitor saw the delete event" event_seen "\"event\":\"delete\",\"address\":\"$eu2\",\"states\":2,\"policies\":2"
+# (its output ends within 5 s: it exited)
+monitor_exits() {
+	local l rc
+	while :; do
+		IFS= read -r -t 5 -u "$mon" l
+		rc=$?
+		[ $rc -eq 0 ] || break
+		echo "more: $l"
+	done
+	[ $rc -lt 128 ] || { echo "still running after 5 s"; return 1; }
+}
+check "monitor exits after its count" monitor_exits
 kill "$monitor" 2>/dev/null
-rm -f /tmp/mif-events.$$
-check "unprivileged monitor refused" sh -c '! ip netns exec "$0" setpriv --reuid=65534 --regid=65534 --clear-groups "$1" monitor count 1' "$EU" "$MIFCTL"
-check "delete reports 2 states" test "$(json_field states <<<"$out")" = 2
-check "delete reports 2 policies" test "$(json_field policies <<<"$out")" = 2
-check "4 states left" test "$(nstates "$EU")" = 4
-check "4 policies left" test "$(npolicies "$EU")" = 4
-check "eu2 SAs gone" sh -c '! ip -n "$0" xfrm state | grep -q -e "spi 0x00001002 " -e "spi 0x00002002 "' "$EU"
+exec {mon}<&-
+check_fails "unprivileged monitor refused" ip netns exec "$EU" "${unpriv[@]}" "$MIFCTL" monitor count 1
+check "delete reports 2 states" json_is "$res" states 2
+check "delete reports 2 policies" json_is "$res" policies 2
+xfrm_read "$EU"
+check "4 states left" is "${#sas[@]}" 4
+check "4 policies left" is "${#pols[@]}" 4
+check "eu2 SAs gone" spis_gone 0x1002 0x2002
 for spi in 0x00001001 0x00002001 0x00001003 0x00002003; do
-	check "SA $spi kept" has_spi "$EU" "$spi"
+	check "SA $spi kept" has_spi "$spi"
 done
-check "peer untouched" test "$(nstates "$SG")" = 6
+sa_read "$SG"
+check "peer untouched" is "${#sas[@]}" 6
 check "ping over eu1 after" topo_ping 1
 check "ping over eu3 after" topo_ping 3
-check "second delete finds nothing" sh -c 'ip netns exec "$0" "$1" delete "$2" | grep -q "0 states, 0 policies"' "$EU" "$MIFCTL" "$(topo_eu_outer 2)"
+to res in_eu delete "$eu2"
+check "second delete finds nothing" eval '[[ $res == *"0 states, 0 policies"* ]] || { echo "$res"; false; }'
 
 # Transport mode: the address appears as the selector's host.
-check "transport SA" ip -n "$SG" xfrm state add src "$(topo_sg_outer 1)" dst 10.9.9.9 \
-	proto esp spi 0x3001 mode transport sel src "$(topo_sg_outer 1)/32" dst 10.9.9.9/32 \
-	aead 'rfc4106(gcm(aes))' "$(topo_key 0x3001)" 128
-check "transport policy" ip -n "$SG" xfrm policy add src "$(topo_sg_outer 1)/32" dst 10.9.9.9/32 \
+printf -v k3001 '0x%040x' 0x3001
+check "transport SA" ip -n "$SG" xfrm state add src 10.1.1.2 dst 10.9.9.9 \
+	proto esp spi 0x3001 mode transport sel src 10.1.1.2/32 dst 10.9.9.9/32 \
+	aead 'rfc4106(gcm(aes))' "$k3001" 128
+check "transport policy" ip -n "$SG" xfrm policy add src 10.1.1.2/32 dst 10.9.9.9/32 \
 	dir out tmpl proto esp mode transport
-out=$(ip netns exec "$SG" "$MIFCTL" -j delete 10.9.9.9)
-check "transport: 1 state, 1 policy" test "$(json_field states <<<"$out")/$(json_field policies <<<"$out")" = 1/1
-check "tunnel SAs on the peer kept" test "$(nstates "$SG")" = 6
+to res "$MIFCTL" -n "$SG" -j delete 10.9.9.9
+check "transport: 1 state, 1 policy" json_is "$res" states/policies 1/1
+sa_read "$SG"
+check "tunnel SAs on the peer kept" is "${#sas[@]}" 6
 
 # One IKE SA's SAs and policies go, another's on the same address stay:
 # reqid N/MASK selects an IKE SA's block of reqids.
 NLRAW=${NLRAW:-$REPO_DIR/build/selftests/nlraw}
+# block_ends VAR B: "REQID SRC DST" of each SA and each policy template of
+# the last xfrm_read whose reqid is in block B (1: 0x1000, 2: 0x2000),
+# sorted, one a line, in VAR (empty if none): as topo_block_ends prints them.
+block_ends() {
+	local e l s d w r ends=() i j t
+	for e in "${sas[@]}" "${pols[@]}"; do
+		while IFS= read -r l; do
+			read -ra w <<<"$l"
+			if [ "${w[0]}" = src ]; then
+				s=${w[1]} d=${w[3]}
+			elif [ "${w[0]}" = tmpl ] && [ "${w[1]}" = src ]; then
+				s=${w[2]} d=${w[4]}
+			fi
+			for ((i = 0; i < ${#w[@]} - 1; i++)); do
+				[ "${w[i]}" = reqid ] || continue
+				r=${w[i + 1]}
+				[[ $r =~ ^[0-9]+$ ]] && ((r / 4096 == $2)) && ends+=("$r $s $d")
+			done
+		done <<<"$e"
+	done
+	for ((i = 1; i < ${#ends[@]}; i++)); do
+		t=${ends[i]}
+		for ((j = i - 1; j >= 0; j--)); do
+			[[ ${ends[j]} > $t ]] || break
+			ends[j + 1]=${ends[j]}
+		done
+		ends[j + 1]=$t
+	done
+	if [ ${#ends[@]} -gt 0 ]; then
+		printf -v "$1" '%s\n' "${ends[@]}"
+	else
+		printf -v "$1" ''
+	fi
+}
+# block_on B ADDR: the 4 SAs and 4 policies of block B (last xfrm_read)
+# all have ADDR as an endpoint; else what they have (topo_block_on's).
+block_on() {
+	local be e n=0
+	block_ends be "$1"
+	while IFS= read -r e; do
+		[[ " $e " == *" $2 "* ]] && n=$((n + 1))
+	done <<<"$be"
+	[ $n = 8 ] && return 0
+	echo "block $1, not all on $2:"
+	printf '%s' "$be"
+	return 1
+}
 check "two IKE SAs on 10.1.9.1" topo_ike_blocks "$EU" 10.1.9.1 10.1.9.2
-other=$(topo_block_ends "$EU" 2)
+xfrm_read "$EU"
+block_ends other 2
 if [ -x "$NLRAW" ]; then
-	check "reqid mask without a reqid refused, saying why" sh -c 'ip netns exec "$0" "$1" delete addr=ip:10.1.9.1 reqid_mask=u32:0xfffff000 | grep -q "^error: reqid mask without a reqid (Invalid argument) \[attr reqid_mask\]"' "$EU" "$NLRAW"
+	to res ip netns exec "$EU" "$NLRAW" delete addr=ip:10.1.9.1 reqid_mask=u32:0xfffff000
+	check "reqid mask without a reqid refused, saying why" line_starts "$res" \
+		"error: reqid mask without a reqid (Invalid argument) [attr reqid_mask]"
 else
 	skip "reqid mask without a reqid refused" "$NLRAW not built"
 fi
-check "the refusal deleted nothing" topo_block_on "$EU" 1 10.1.9.1
-out=$(in_eu -j delete 10.1.9.1 reqid 0x1000/0xfffff000)
-check "block 0x1000: 4 states, 4 policies deleted" test "$(json_field states <<<"$out")/$(json_field policies <<<"$out")" = 4/4
-check "block 0x1000 gone" test -z "$(topo_block_ends "$EU" 1)"
-check "block 0x2000 untouched" test "$other" = "$(topo_block_ends "$EU" 2)"
-out=$(in_eu -j delete 10.1.9.1)
-check "the rest: block 0x2000" test "$(json_field states <<<"$out")/$(json_field policies <<<"$out")" = 4/4
+xfrm_read "$EU"
+check "the refusal deleted nothing" block_on 1 10.1.9.1
+to res in_eu -j delete 10.1.9.1 reqid 0x1000/0xfffff000
+check "block 0x1000: 4 states, 4 policies deleted" json_is "$res" states/policies 4/4
+xfrm_read "$EU"
+block_ends now 1
+check "block 0x1000 gone" is "$now" ""
+block_ends now 2
+check "block 0x2000 untouched" is "$now" "$other"
+to res in_eu -j delete 10.1.9.1
+check "the rest: block 0x2000" json_is "$res" states/policies 4/4
 
-# Many SAs: batches larger than one walk.
-check "600 SAs added" sh -c 'for i in $(seq 1 600); do echo "xfrm state add src 10.1.3.1 dst 10.1.3.2 proto esp spi $((0x10000 + i)) mode tunnel enc cbc(aes) 0x00112233445566778899aabbccddeeff"; done | ip -n "$0" -batch -' "$EU"
-out=$(in_eu -j delete "$(topo_eu_outer 3)")
-check "602 states deleted in one call" test "$(json_field states <<<"$out")" = 602
-check "module unloads with SAs live" sh -c 'ip -n "$0" xfrm state | grep -q ^src && rmmod xfrm_mif' "$EU"
+# Many SAs: batches larger than one walk. The commands made by one printf.
+nums=()
+for ((i = 0x10001; i <= 0x10000 + 600; i++)); do
+	nums+=("$i")
+done
+printf -v lines 'xfrm state add src 10.1.3.1 dst 10.1.3.2 proto esp spi %d mode tunnel enc cbc(aes) 0x00112233445566778899aabbccddeeff\n' "${nums[@]}"
+check "600 SAs added" ip -n "$EU" -batch - <<<"${lines%$'\n'}"
+to res in_eu -j delete 10.1.3.1
+check "602 states deleted in one call" json_is "$res" states 602
+sa_read "$EU"
+check "module unloads with SAs live" eval '[ ${#sas[@]} -gt 0 ] && rmmod xfrm_mif'
 
 ksft_exit
