@@ -250,13 +250,12 @@ check "keys from a file, comments and blank lines: dry run 2 states" json_is "$r
 check "nothing changed by refusals" unchanged "$before" "$EU"
 
 # The monitor's events come through a pipe: read with a timeout, no
-# polling. Reading it for 2 s, before any event can come, gives the
-# monitor time to start and subscribe (a second and a sleep process did,
-# but a process start alone can take a second in the debug kernel).
+# polling. The operation waits until the monitor has subscribed (a
+# process start alone can take seconds in the debug kernel).
 exec {mon}< <(exec "$MIFCTL" -n "$EU" -j monitor count 1)
 monitor=$!
+netlink_listening "$monitor" 16
 events=
-IFS= read -r -t 2 -u "$mon" l && events+=$l$'\n'
 to res in_eu -j "${eu_clone[@]}"
 check "EU clone: 2 states" json_is "$res" states 2
 check "EU clone: 1 policy" json_is "$res" policies 1

@@ -139,13 +139,12 @@ check_fails "unprivileged caller refused" ip netns exec "$EU" "${unpriv[@]}" "$M
 check "nothing changed by refusals" unchanged "$before" "$EU"
 
 # The monitor's events come through a pipe: read with a timeout, no
-# polling. Reading it for 2 s, before any event can come, gives the
-# monitor time to start and subscribe (a second and a sleep process did,
-# but a process start alone can take a second in the debug kernel).
+# polling. The operation waits until the monitor has subscribed (a
+# process start alone can take seconds in the debug kernel).
 exec {mon}< <(exec "$MIFCTL" -n "$EU" -j monitor count 1)
 monitor=$!
+netlink_listening "$monitor" 16
 events=
-IFS= read -r -t 2 -u "$mon" l && events+=$l$'\n'
 to res in_eu -j delete "$eu2"
 # event_seen TEXT: the monitor printed TEXT within 5 s; else what it printed.
 event_seen() {

@@ -172,7 +172,7 @@ check "alternates of eu3, first one absent" mc_ok 3
 
 "$MIFCTL" -n "$EU" -j monitor count 2 >"$TMP.events" &
 monitor=$!
-nap 1
+netlink_listening "$monitor" 16
 
 # --- the address goes away ---
 ip -n "$EU" addr del 10.1.1.1/24 dev eu1
@@ -241,7 +241,7 @@ check "scopes shown" scopes_shown
 
 "$MIFCTL" -n "$EU" -j monitor count 3 >"$TMP.events" &
 monitor=$!
-nap 1
+netlink_listening "$monitor" 16
 ip -n "$SG" link set sg3 down
 check "mark 1 moved" wait_for spi_at "$EU" 10.1.2.1 10.1.3.2 0x00003101
 check "mark 2 stayed" sa_in 10.1.3.1 10.1.3.2 0x00003102
@@ -316,7 +316,9 @@ ip_slow=$!
 ip -n "$FAST" -batch - <>"$TMP.fast-cmd" &
 ip_fast=$!
 exec 8<>"$TMP.slow-addr"
-nap 2
+netlink_listening "$mon_slow" 16
+netlink_listening "$mon_fast" 16
+netlink_listening "$ip_mon" 0
 echo "address del 10.9.0.1/24 dev d0" >"$TMP.slow-cmd"
 read -r -t 60 _ <&8
 echo "address del 10.8.0.1/24 dev d0" >"$TMP.fast-cmd"
@@ -333,7 +335,13 @@ short_first() {
 	echo "short one at $(stat -c %.9Y "$TMP.fast"), long one at $(stat -c %.9Y "$TMP.slow")"
 	return 1
 }
-check "the short failover did not wait for the long one" short_first
+if debug_kernel; then
+	# The short one starts once a process has seen the long one's
+	# address go: there, later than the long one ends.
+	skip "the short failover did not wait for the long one" "debug kernel"
+else
+	check "the short failover did not wait for the long one" short_first
+fi
 check "the long one moved everything" seen_in "$TMP.slow" 1 "\"new_address\":\"10.9.9.1\",\"address\":\"10.9.0.1\",\"states\":$N_SLOW,"
 check "the short one moved its SA" seen_in "$TMP.fast" 1 '"new_address":"10.8.9.1","address":"10.8.0.1","states":1,'
 kill "$mon_slow" "$mon_fast" "$ip_mon" "$ip_slow" "$ip_fast" 2>/dev/null
@@ -352,7 +360,7 @@ check "alternates of block 0x1000" mc_ok 2
 other=$(topo_block_ends "$BLK" 2)
 "$MIFCTL" -n "$BLK" -j monitor count 1 >"$TMP.events" &
 monitor=$!
-nap 1
+netlink_listening "$monitor" 16
 ip -n "$BLK" addr del 10.6.0.1/24 dev d0
 check "block 0x1000 moved to 10.6.9.1" wait_for topo_block_on "$BLK" 1 10.6.9.1
 check "block 0x2000 stayed" test "$other" = "$(topo_block_ends "$BLK" 2)"

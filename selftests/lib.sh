@@ -58,6 +58,33 @@ ksft_not() { ! "$@"; }
 mifctl_ns() { local ns=$1; shift; "$MIFCTL" -n "$ns" "$@"; }
 mifctl_batch() { local ns=$1; shift; "$MIFCTL" -n "$ns" "$@" -b -; }
 
+# nap SECONDS: sleep without a process: a read that times out on a pipe
+# nobody writes (this shell holds its write end).
+exec {ksft_nap_fd}<> <(:)
+nap() { read -r -t "$1" -u "$ksft_nap_fd" _; return 0; }
+
+# netlink_listening PID PROTO: within 20 s, a netlink socket of protocol
+# PROTO (0 rtnetlink, 6 XFRM, 16 generic) in PID's network namespace has
+# joined a multicast group: a monitor started as PID hears what follows
+# (a fixed sleep was not enough where a process takes seconds to start).
+# Assumes no other listener of PROTO in that namespace.
+netlink_listening() {
+	local i sk eth port groups rest
+	for ((i = 0; i < 200; i++)); do
+		while read -r sk eth port groups rest; do
+			[ "$eth" = "$2" ] && [ "$groups" != 00000000 ] && return 0
+		done <"/proc/$1/net/netlink" 2>/dev/null
+		nap 0.1
+	done
+	echo "no listener of netlink protocol $2 in the namespace of $1"
+	return 1
+}
+
+# debug_kernel: this kernel has kmemleak (the debug kernel of tools/check
+# debug), where a process takes seconds: a case that races a process
+# start against the kernel's own work cannot hold there.
+debug_kernel() { [ -e /sys/kernel/debug/kmemleak ]; }
+
 # has_line TEXT LINE: TEXT has LINE as one of its lines.
 has_line() { [[ $'\n'$1$'\n' == *$'\n'"$2"$'\n'* ]]; }
 

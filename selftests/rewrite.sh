@@ -219,7 +219,7 @@ ip netns exec "$EU" sysctl -qw net.ipv4.conf.eu1.promote_secondaries=1
 ip -n "$EU" addr add 10.1.1.11/24 dev eu1
 "$MIFCTL" -n "$EU" -j monitor count 1 >"$TMP.events" &
 monitor=$!
-nap 1
+netlink_listening "$monitor" 16
 run_eu -j rewrite 10.1.1.1 10.1.1.11
 check "EU moved 2 states" json_is states 2
 check "EU moved 2 policies" json_is policies 2
@@ -322,11 +322,21 @@ fi
 # --- XFRM's own listeners hear each SA and policy that moved ---
 ip -n "$EU" xfrm monitor SA policy >"$TMP.monitor" 2>&1 &
 mon=$!
-nap 0.5
+netlink_listening "$mon" 6
 in_eu rewrite 10.1.2.12 10.1.2.13 >/dev/null
-nap 0.5
+# heard_all: the monitor has printed all it should (within 10 s).
+heard_all() {
+	nmatch 2 "$heard" '^(src 10\.1\.2\.13 dst 10\.1\.2\.2|src 10\.1\.2\.2 dst 10\.1\.2\.13) *$' &&
+		nmatch 2 "$heard" '^Deleted (src 10\.1\.2\.12 dst 10\.1\.2\.2|src 10\.1\.2\.2 dst 10\.1\.2\.12) *$' &&
+		has "$heard" 'src 10\.1\.2\.13/32 dst 10\.1\.2\.2/32'
+} >/dev/null
+for ((i = 0; i < 100; i++)); do
+	heard=
+	IFS= read -r -d '' heard <"$TMP.monitor"
+	heard_all && break
+	nap 0.1
+done
 kill "$mon"; wait "$mon" 2>/dev/null || true
-IFS= read -r -d '' heard <"$TMP.monitor"
 check "ip xfrm monitor sees the new SAs" nmatch 2 "$heard" '^(src 10\.1\.2\.13 dst 10\.1\.2\.2|src 10\.1\.2\.2 dst 10\.1\.2\.13) *$'
 check "and the old ones deleted" nmatch 2 "$heard" '^Deleted (src 10\.1\.2\.12 dst 10\.1\.2\.2|src 10\.1\.2\.2 dst 10\.1\.2\.12) *$'
 check "and the moved policies" has "$heard" 'src 10\.1\.2\.13/32 dst 10\.1\.2\.2/32'
@@ -348,22 +358,30 @@ EOF
 )$'\n'$(ip -n "$EU" xfrm policy)
 ip -n "$EU" xfrm monitor SA policy >"$TMP.late" 2>&1 &
 mon=$!
-nap 0.5
+netlink_listening "$mon" 6
 run_eu rewrite 10.1.5.1 10.1.5.11
 check "colliding policy copies refused" failed
-nap 0.5
-kill "$mon"; wait "$mon" 2>/dev/null || true
 check "late refusal says why" said "same selector"
 dump "$EU"
 check "late refusal changed nothing" is "$SP" "$before"
-told=
-IFS= read -r -d '' told <"$TMP.late"
-check "late refusal told nobody" is "$told" ""
+# A marker SA added after the refusal: once the monitor has printed it,
+# it has printed all that came before, which must be nothing.
+ip -n "$EU" xfrm state add src 10.1.99.1 dst 10.1.99.2 proto esp spi 0xfe01 \
+	mode transport $AEAD $k1 128
+for ((i = 0; i < 100; i++)); do
+	told=
+	IFS= read -r -d '' told <"$TMP.late"
+	[[ $told == *"spi 0x0000fe01"* ]] && break
+	nap 0.1
+done
+kill "$mon"; wait "$mon" 2>/dev/null || true
+ip -n "$EU" xfrm state del src 10.1.99.1 dst 10.1.99.2 proto esp spi 0xfe01
+check "late refusal told nobody" is "${told%%$'\n'*}" "src 10.1.99.1 dst 10.1.99.2"
 
 # --- a softly expired SA does not expire softly again once moved ---
 ip -n "$EU" xfrm monitor expire >"$TMP.expire" 2>&1 &
 mon=$!
-nap 0.5
+netlink_listening "$mon" 6
 key 0x8001
 ip -n "$EU" xfrm state add src 10.1.8.1 dst 10.1.8.2 proto esp spi 0x8001 \
 	mode tunnel $AEAD "$KEY" 128 limit time-soft 2 limit time-hard 600
