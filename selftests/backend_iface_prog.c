@@ -10,16 +10,21 @@
  *   backend_iface_prog alts ADDR [ALT...]       (none: remove them)
  *   backend_iface_prog watch N                  N module events, 10 s at most
  *
+ * each of them after "-n NETNS" to run in the network namespace ip netns
+ * names NETNS, as ip -n does: the script starts one program, not two.
  * Prints "module|xfrm states S policies P skipped K" ("module|xfrm ok" for
  * alts, one line per event for watch), or exits 1 after
  * "error: -ERRNO: MESSAGE". reqid without a mask is one reqid; KEY is hex,
  * the copy's AEAD key.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gnutls/gnutls.h>
 
@@ -84,6 +89,21 @@ static int clone_arg(const char *arg, struct kernel_clone_sa *e)
 	    num32(spi, &e->spi) || num32(new_spi, &e->new_spi))
 		return -EINVAL;
 	return hex(key, e->encr_key, sizeof(e->encr_key), &e->encr_key_len);
+}
+
+static int enter_netns(const char *name)
+{
+	char path[256];
+	int fd, err;
+
+	if (snprintf(path, sizeof(path), "/run/netns/%s", name) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	err = setns(fd, CLONE_NEWNET) ? -errno : 0;
+	close(fd);
+	return err;
 }
 
 static const char *const ev_name[] = {
@@ -209,6 +229,17 @@ int main(int argc, char **argv)
 	bool move;
 	int i, first, err;
 
+	if (argc > 2 && !strcmp(argv[1], "-n")) {
+		err = enter_netns(argv[2]);
+		if (err) {
+			fprintf(stderr, "error: %d: network namespace %s\n",
+				err, argv[2]);
+			return 1;
+		}
+		argv[2] = argv[0];
+		argc -= 2;
+		argv += 2;
+	}
 	i = other(argc, argv);
 	if (i >= 0)
 		return i;
