@@ -19,91 +19,9 @@ for i in 1 2 3; do
 	check "ping over eu$i before" topo_ping "$i"
 done
 
-# A process start costs a great deal in the debug kernel: what the checks
-# look at is read once, by one ip or mifctl, into this shell and matched
-# there, not piped through grep, sed or awk.
-# to [-e] VAR CMD...: CMD's standard output (-e: and error) in VAR, as
-# VAR=$(CMD) sets it, CMD run in this shell; returns CMD's status.
+source "$SELFTEST_DIR/xfrm_read.sh"
 capf=${TMPDIR:-/tmp}/mif-delete-out.$$
 trap 'ksft_cleanup; rm -f -- "$capf"' EXIT
-to() {
-	local __rc
-	if [ "$1" = -e ]; then
-		shift
-		"${@:2}" >"$capf" 2>&1
-	else
-		"${@:2}" >"$capf"
-	fi
-	__rc=$?
-	printf -v "$1" '%s' "$(<"$capf")"
-	return $__rc
-}
-# xfrm_read NS [-s]: NS's SAs and policies, as ip lists them (-s: with
-# their counters): the text in $xfrm, each SA's lines in sas[], each
-# policy's in pols[] (a policy's selector has prefix lengths, an SA's
-# addresses none). Two ip: the second list of one ip -batch comes out
-# empty. sa_read NS [-s]: the SAs only, by one ip.
-xfrm_read() {
-	local ns=$1
-	shift
-	{ ip -n "$ns" "$@" xfrm state && ip -n "$ns" "$@" xfrm policy; } >"$capf" &&
-		xfrm_parse
-}
-sa_read() {
-	local ns=$1
-	shift
-	ip -n "$ns" "$@" xfrm state >"$capf" && xfrm_parse
-}
-xfrm_parse() {
-	local l b=
-	xfrm=$(<"$capf") sas=() pols=()
-	while IFS= read -r l; do
-		if [[ $l == "src "* ]]; then
-			xfrm_entry "$b"
-			b=$l
-		else
-			b+=$'\n'$l
-		fi
-	done <"$capf"
-	xfrm_entry "$b"
-}
-xfrm_entry() {
-	local first=${1%%$'\n'*}
-	[ -n "$1" ] || return 0
-	if [[ ${first%% dst *} == */* ]]; then pols+=("$1"); else sas+=("$1"); fi
-}
-# sa_spi SPI: the SAs of the last xfrm_read or sa_read with SPI, in hits[].
-sa_spi() {
-	local s b
-	printf -v s '0x%08x' "$1"
-	hits=()
-	for b in "${sas[@]}"; do
-		[[ $b == *" spi $s "* || $b == *" spi $s("* ]] && hits+=("$b")
-	done
-}
-# json_is OUT F1/F2... WANT: the JSON fields F1, F2... of OUT, joined by /,
-# are WANT; else OUT shown.
-json_is() {
-	local f got= IFS=/
-	for f in $2; do
-		if [[ $1 =~ \"$f\":([0-9a-z]+) ]]; then
-			got+=${got:+/}${BASH_REMATCH[1]}
-		else
-			got+=${got:+/}none
-		fi
-	done
-	[ "$got" = "$3" ] || { echo "$1"; is "$got" "$3"; }
-}
-# line_starts TEXT PREFIX: a line of TEXT starts with PREFIX; else TEXT shown.
-line_starts() { [[ $'\n'$1 == *$'\n'"$2"* ]] || { echo "$1"; return 1; }; }
-# snapshot VAR NS: NS's SAs and policies, as ip lists them, in VAR.
-snapshot() { xfrm_read "$2" && printf -v "$1" '%s' "$xfrm"; }
-# unchanged BEFORE NS: NS's SAs and policies are BEFORE.
-unchanged() {
-	local now
-	snapshot now "$2" || return 1
-	[ "$1" = "$now" ] || { printf 'before:\n%s\nnow:\n%s\n' "$1" "$now"; return 1; }
-}
 # has_spi SPI: the last xfrm_read has an SA with SPI; else its SAs shown.
 has_spi() {
 	sa_spi "$1"
