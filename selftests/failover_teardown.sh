@@ -25,17 +25,15 @@ N=${MIF_TEARDOWN_SAS:-500}
 
 wait_for() { local i; for ((i = 0; i < 300; i++)); do "$@" && return 0; nap 0.1; done; return 1; }
 
-# ah_sas NS N SRC: N AH SAs from SRC, each one more transform to move.
+# ah_sas NS N SRC: N AH SAs from SRC, each one more transform to move;
+# the lines built by one printf (a $(...) per SA was a process per SA).
 ah_sas() {
-	local f i
-	f=$(mktemp /tmp/mif-td-ah.XXXXXX)
+	local i args=() text
 	for ((i = 1; i <= $2; i++)); do
-		echo "xfrm state add src $3 dst 10.7.0.1 proto ah spi $((0x100000 + i)) mode tunnel auth 'hmac(sha256)' 0x$(printf '%064x' "$i")"
-	done >"$f"
-	ip -n "$1" -batch "$f"
-	local rc=$?
-	rm -f "$f"
-	return $rc
+		args+=($((0x100000 + i)) "$i")
+	done
+	printf -v text "xfrm state add src $3 dst 10.7.0.1 proto ah spi %d mode tunnel auth 'hmac(sha256)' 0x%064x\n" "${args[@]}"
+	ip -n "$1" -batch - <<<"$text"
 }
 
 # states_on NS ADDR: how many SAs of NS have ADDR as an endpoint.
