@@ -119,40 +119,6 @@ check "tunnel SAs on the peer kept" is "${#sas[@]}" 6
 # One IKE SA's SAs and policies go, another's on the same address stay:
 # reqid N/MASK selects an IKE SA's block of reqids.
 NLRAW=${NLRAW:-$REPO_DIR/build/selftests/nlraw}
-# block_ends VAR B: "REQID SRC DST" of each SA and each policy template of
-# the last xfrm_read whose reqid is in block B (1: 0x1000, 2: 0x2000),
-# sorted, one a line, in VAR (empty if none): as topo_block_ends prints them.
-block_ends() {
-	local e l s d w r ends=() i j t
-	for e in "${sas[@]}" "${pols[@]}"; do
-		while IFS= read -r l; do
-			read -ra w <<<"$l"
-			if [ "${w[0]}" = src ]; then
-				s=${w[1]} d=${w[3]}
-			elif [ "${w[0]}" = tmpl ] && [ "${w[1]}" = src ]; then
-				s=${w[2]} d=${w[4]}
-			fi
-			for ((i = 0; i < ${#w[@]} - 1; i++)); do
-				[ "${w[i]}" = reqid ] || continue
-				r=${w[i + 1]}
-				[[ $r =~ ^[0-9]+$ ]] && ((r / 4096 == $2)) && ends+=("$r $s $d")
-			done
-		done <<<"$e"
-	done
-	for ((i = 1; i < ${#ends[@]}; i++)); do
-		t=${ends[i]}
-		for ((j = i - 1; j >= 0; j--)); do
-			[[ ${ends[j]} > $t ]] || break
-			ends[j + 1]=${ends[j]}
-		done
-		ends[j + 1]=$t
-	done
-	if [ ${#ends[@]} -gt 0 ]; then
-		printf -v "$1" '%s\n' "${ends[@]}"
-	else
-		printf -v "$1" ''
-	fi
-}
 # block_on B ADDR: the 4 SAs and 4 policies of block B (last xfrm_read)
 # all have ADDR as an endpoint; else what they have (topo_block_on's).
 block_on() {

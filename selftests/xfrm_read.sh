@@ -97,3 +97,37 @@ unchanged() {
 	snapshot now "$2" || return 1
 	[ "$1" = "$now" ] || { printf 'before:\n%s\nnow:\n%s\n' "$1" "$now"; return 1; }
 }
+# block_ends VAR B: "REQID SRC DST" of each SA and each policy template of
+# the last xfrm_read whose reqid is in block B (1: 0x1000, 2: 0x2000),
+# sorted, one a line, in VAR (empty if none): as topo_block_ends prints them.
+block_ends() {
+	local e l s d w r ends=() i j t
+	for e in "${sas[@]}" "${pols[@]}"; do
+		while IFS= read -r l; do
+			read -ra w <<<"$l"
+			if [ "${w[0]}" = src ]; then
+				s=${w[1]} d=${w[3]}
+			elif [ "${w[0]}" = tmpl ] && [ "${w[1]}" = src ]; then
+				s=${w[2]} d=${w[4]}
+			fi
+			for ((i = 0; i < ${#w[@]} - 1; i++)); do
+				[ "${w[i]}" = reqid ] || continue
+				r=${w[i + 1]}
+				[[ $r =~ ^[0-9]+$ ]] && ((r / 4096 == $2)) && ends+=("$r $s $d")
+			done
+		done <<<"$e"
+	done
+	for ((i = 1; i < ${#ends[@]}; i++)); do
+		t=${ends[i]}
+		for ((j = i - 1; j >= 0; j--)); do
+			[[ ${ends[j]} > $t ]] || break
+			ends[j + 1]=${ends[j]}
+		done
+		ends[j + 1]=$t
+	done
+	if [ ${#ends[@]} -gt 0 ]; then
+		printf -v "$1" '%s\n' "${ends[@]}"
+	else
+		printf -v "$1" ''
+	fi
+}
