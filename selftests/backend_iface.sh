@@ -25,17 +25,6 @@ require_cmd ip
 modprobe -q -a xfrm_user esp4 esp6 || { echo "1..0 # SKIP no ESP"; exit $KSFT_SKIP; }
 [ -f "$MODULE" ] || { echo "1..0 # SKIP $MODULE not built"; exit $KSFT_SKIP; }
 
-# The module loaded or not, /proc/modules read by bash (lib.sh's
-# load_module and unload_module start grep).
-module_loaded() {
-	local m rest
-	while read -r m rest; do
-		[ "$m" = xfrm_mif ] && return 0
-	done </proc/modules
-	return 1
-}
-module_load() { module_loaded || insmod "$MODULE"; }
-module_unload() { ! module_loaded || rmmod xfrm_mif; }
 
 # Block A (reqids 0x1001, 0x1002) and block B (0x2001, 0x2002): two IKE
 # SAs' Child SAs, A with peer .1, B with peer .2, both on our address L.
@@ -174,7 +163,7 @@ both() {	# NAME OP ARGS...: queued with the current $PATHS, $BEFORE and $PRE
 # prog, the tables after.
 run_path() {
 	local path=$1 c paths before pre args name out
-	if [ "$path" = module ]; then module_load; else module_unload; fi || return 1
+	if [ "$path" = module ]; then load_module; else unload_module; fi || return 1
 	for c in "${CASES[@]}"; do
 		paths=${c%%$'\t'*} c=${c#*$'\t'}
 		before=${c%%$'\t'*} c=${c#*$'\t'}
@@ -330,7 +319,7 @@ sa_like() {
 }
 module_only() {
 	local out states w l pid
-	module_load || return 1
+	load_module || return 1
 	check "set up afresh for the module's own operations" ip -n "$NS" -batch - <<<"$SETUP"
 	out=$(exec "$PROG" -n "$NS" clone "$L4" "$N4" reqid=0x1001 \
 		0x101:0x901:0x2122232425262728292a2b2c2d2e2f3031323334 \
@@ -357,7 +346,7 @@ module_only() {
 	wait "$pid"
 	check "events: the move is told" says "$out" "moved $L4 $N4 states 2 policies 3"
 
-	module_unload
+	unload_module
 	check "without the module: clone is not supported" says \
 		"$(exec "$PROG" -n "$NS" clone "$L4" 192.0.2.10 0x201:0x903:0x00 2>&1)" "error: -95"
 	check "without the module: alternates are not supported" says \
@@ -389,5 +378,5 @@ if [ "$BLOCK_PATHS" != xfrm ]; then
 	check "block del6: same on both paths" same_both blkd6
 fi
 
-module_load
+load_module
 ksft_exit

@@ -29,6 +29,7 @@
 #include <gnutls/gnutls.h>
 
 #include "backend/xfrm.h"
+#include "netns.h"
 
 static int num32(const char *s, uint32_t *v)
 {
@@ -89,21 +90,6 @@ static int clone_arg(const char *arg, struct kernel_clone_sa *e)
 	    num32(spi, &e->spi) || num32(new_spi, &e->new_spi))
 		return -EINVAL;
 	return hex(key, e->encr_key, sizeof(e->encr_key), &e->encr_key_len);
-}
-
-static int enter_netns(const char *name)
-{
-	char path[256];
-	int fd, err;
-
-	if (snprintf(path, sizeof(path), "/run/netns/%s", name) >= (int)sizeof(path))
-		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	err = setns(fd, CLONE_NEWNET) ? -errno : 0;
-	close(fd);
-	return err;
 }
 
 static const char *const ev_name[] = {
@@ -230,7 +216,7 @@ int main(int argc, char **argv)
 	int i, first, err;
 
 	if (argc > 2 && !strcmp(argv[1], "-n")) {
-		err = enter_netns(argv[2]);
+		err = netns_enter(argv[2]);
 		if (err) {
 			fprintf(stderr, "error: %d: network namespace %s\n",
 				err, argv[2]);

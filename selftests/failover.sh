@@ -44,10 +44,6 @@ done
 TMP=${TMPDIR:-/tmp}/mif-fo.$$
 in_eu() { "$MIFCTL" -n "$EU" "$@"; }
 
-# nap SECONDS: sleep, without a process: read times out on a pipe that
-# nobody writes (this shell holds its write end).
-exec {nap_fd}<> <(:)
-nap() { read -r -t "$1" -u "$nap_fd" _; return 0; }
 
 # mc_batch NS [OPTION]...: mifctl's commands of standard input, one a line,
 # in one mifctl -n NS -f -b -: MC_OUT gets its standard output, MC_ERR its

@@ -23,19 +23,17 @@ modprobe -q xfrm_user && modprobe -q esp4 && modprobe -q ah4 ||
 	{ echo "1..0 # SKIP no ESP or AH"; exit $KSFT_SKIP; }
 N=${MIF_TEARDOWN_SAS:-500}
 
-wait_for() { local i; for i in $(seq 300); do "$@" && return 0; sleep 0.1; done; return 1; }
+wait_for() { local i; for ((i = 0; i < 300; i++)); do "$@" && return 0; nap 0.1; done; return 1; }
 
-# ah_sas NS N SRC: N AH SAs from SRC, each one more transform to move.
+# ah_sas NS N SRC: N AH SAs from SRC, each one more transform to move;
+# the lines built by one printf (a $(...) per SA was a process per SA).
 ah_sas() {
-	local f i
-	f=$(mktemp /tmp/mif-td-ah.XXXXXX)
+	local i args=() text
 	for ((i = 1; i <= $2; i++)); do
-		echo "xfrm state add src $3 dst 10.7.0.1 proto ah spi $((0x100000 + i)) mode tunnel auth 'hmac(sha256)' 0x$(printf '%064x' "$i")"
-	done >"$f"
-	ip -n "$1" -batch "$f"
-	local rc=$?
-	rm -f "$f"
-	return $rc
+		args+=($((0x100000 + i)) "$i")
+	done
+	printf -v text "xfrm state add src $3 dst 10.7.0.1 proto ah spi %d mode tunnel auth 'hmac(sha256)' 0x%064x\n" "${args[@]}"
+	ip -n "$1" -batch - <<<"$text"
 }
 
 # states_on NS ADDR: how many SAs of NS have ADDR as an endpoint.
@@ -69,20 +67,20 @@ traffic_flowed() {
 
 # gone_netns NS: NS is deleted and its devices (and their veth peers) gone.
 gone_netns() {
-	! ip netns list | grep -qw "$1" && ! ip -n "$SG" link show sg1 >/dev/null 2>&1
+	[ ! -e "/run/netns/$1" ] && ! ip -n "$SG" link show sg1 >/dev/null 2>&1
 }
 
 # --- the module unloads while a failover runs ---
 check "module loads" load_module
 tcase "topology, $N SAs on 10.1.1.1 with alternate 10.1.2.1" setup
 pings
-sleep 1
+nap 1
 before=$(topo_esp_packets "$EU" 0x1001)
 ip -n "$EU" addr del 10.1.1.1/24 dev eu1
 t0=$(date +%s)
 check "module unloads during the failover" unload_module
 log "rmmod took $(( $(date +%s) - t0 )) s"
-check "module gone" sh -c '! grep -q "^xfrm_mif " /proc/modules'
+check_fails "module gone" module_loaded
 check "pings went through the tunnel" traffic_flowed "$EU" 0x1001 "${before:-0}"
 stop_process "$pinger"
 check "every SA still there" test "$(ip -n "$EU" xfrm state | grep -c '^src ')" = $((N + 2))
@@ -97,7 +95,7 @@ ksft_netns=()
 # --- the namespace goes while its failover runs ---
 tcase "topology again" setup
 pings
-sleep 1
+nap 1
 ip -n "$EU" addr del 10.1.1.1/24 dev eu1
 stop_process "$pinger"
 ip netns del "$EU"
@@ -112,7 +110,7 @@ ksft_netns=()
 # failover ---
 tcase "topology once more" setup
 pings
-sleep 1
+nap 1
 ip -n "$EU" addr del 10.1.1.1/24 dev eu1
 stop_process "$pinger"
 ip netns del "$EU" &

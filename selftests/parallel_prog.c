@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "mifnl.h"
+#include "netns.h"
 
 static struct ip_addr old_addr, new_addr;
 static atomic_int rewrite_done;
@@ -92,20 +93,6 @@ static void *probe_thread(void *arg)
 	return NULL;
 }
 
-static int enter_netns(const char *name)
-{
-	char path[256];
-	int fd, err;
-
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	err = setns(fd, CLONE_NEWNET) ? -errno : 0;
-	close(fd);
-	return err;
-}
-
 /* XFRM's policy announcements in the current namespace. */
 static struct nl_sock *xfrm_monitor(void)
 {
@@ -159,9 +146,9 @@ int main(int argc, char **argv)
 	min = strtol(argv[6], NULL, 0);
 
 	/* Sockets belong to the namespace they were made in. */
-	if (enter_netns(argv[1]) || mifnl_open(&rw.nl) ||
+	if (netns_enter(argv[1]) || mifnl_open(&rw.nl) ||
 	    mifnl_open(&probe.nl) || !(mon = xfrm_monitor()) ||
-	    enter_netns(argv[2]) || mifnl_open(&b.nl)) {
+	    netns_enter(argv[2]) || mifnl_open(&b.nl)) {
 		fprintf(stderr, "parallel_prog: set-up failed\n");
 		return 2;
 	}

@@ -52,10 +52,6 @@ check "IPv6 transport over eu3" transport "$EU" "$SG" fd01:3::1 fd01:3::2 0x5001
 in_eu() { "$MIFCTL" -n "$EU" "$@"; }
 in_sg() { "$MIFCTL" -n "$SG" "$@"; }
 
-# nap SECONDS: sleep, without a process: read times out on a pipe that
-# nobody writes (this shell holds its write end).
-exec {nap_fd}<> <(:)
-nap() { read -r -t "$1" -u "$nap_fd" _; return 0; }
 
 # run PROGRAM ARG...: OUT gets PROGRAM's standard output, ERR its errors,
 # RC its status. run_eu and run_sg: mifctl in EU or SG.

@@ -18,23 +18,8 @@ require_cmd ip ping
 modprobe -q -a xfrm_user esp4 || { echo "1..0 # SKIP no ESP"; exit $KSFT_SKIP; }
 N=${MIF_STRESS_SAS:-3000}
 
-# The module loaded or not, /proc/modules read by bash (lib.sh's
-# load_module and unload_module start grep).
-module_loaded() {
-	local m rest
-	while read -r m rest; do
-		[ "$m" = xfrm_mif ] && return 0
-	done </proc/modules
-	return 1
-}
-module_load() { module_loaded || insmod "$MODULE"; }
-module_unload() { ! module_loaded || rmmod xfrm_mif; }
-# nap SECONDS: sleep without a process, waiting on a pipe nothing writes to
-# (this shell holds its write end too).
-exec {NAP_FD}<> <(:)
-nap() { read -r -t "$1" -u "$NAP_FD"; return 0; }
 
-check "module loads" module_load
+check "module loads" load_module
 
 # many NS N SRC DST: N tunnel SAs SRC->DST and N/2 policies, one ip -batch.
 many() {
@@ -188,9 +173,9 @@ check "alternates there" "$MIFCTL" -n "$BIG2" alt set 10.6.0.1 10.6.0.9
 nap 0.2
 ip -n "$BIG2" link set d0 down
 wait
-check "module unloads with live SAs" module_unload
+check "module unloads with live SAs" unload_module
 check "SAs stay, whole" has_states "$BIG2" "$N"
-check "module loads again" module_load
+check "module loads again" load_module
 check "nothing of it is left" is "$("$MIFCTL" -n "$BIG2" alt show)" ""
 
 ksft_exit

@@ -3,9 +3,7 @@
  * mifctl: command-line tool for the xfrm_mif kernel module.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +12,7 @@
 #include <linux/xfrm_mif.h>
 
 #include "mifctl.h"
+#include "netns.h"
 
 /* The verbs of the sa object: what the module does to SAs and policies. */
 static const struct command sa_verbs[] = {
@@ -357,27 +356,15 @@ int run_command(struct mifctl *ctl, int argc, char **argv)
 	return rc;
 }
 
-/*
- * -n NETNS: into the network namespace ip netns names NETNS (a path when it
- * holds a slash), as ip -n does, before any socket is opened.
- */
+/* -n NETNS: into that network namespace, as ip -n does, before any
+ * socket is opened. */
 static int enter_netns(const char *name)
 {
-	char path[4096];
-	int fd, err = 0;
+	int err = netns_enter(name);
 
-	if (strchr(name, '/'))
-		snprintf(path, sizeof(path), "%s", name);
-	else if (snprintf(path, sizeof(path), "/run/netns/%s", name) >= (int)sizeof(path))
-		return usage_error("-n: namespace name too long");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || setns(fd, CLONE_NEWNET))
-		err = errno;
-	if (fd >= 0)
-		close(fd);
 	if (err) {
 		fprintf(stderr, "mifctl: network namespace %s: %s\n", name,
-			strerror(err));
+			strerror(-err));
 		return EXIT_FAILED;
 	}
 	return EXIT_OK;
