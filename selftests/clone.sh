@@ -159,25 +159,13 @@ check "nothing changed by refusals" unchanged "$before" "$EU"
 # The monitor's events come through a pipe: read with a timeout, no
 # polling. The operation waits until the monitor has subscribed (a
 # process start alone can take seconds in the debug kernel).
-exec {mon}< <(exec "$MIFCTL" -n "$EU" -j monitor count 1)
-monitor=$!
-netlink_listening "$monitor" 16
-events=
+monitor_start "$EU"
 to res in_eu -j "${eu_clone[@]}"
 check "EU clone: 2 states" json_is "$res" states 2
 check "EU clone: 1 policy" json_is "$res" policies 1
 check "EU clone: 1 policy skipped" json_is "$res" skipped 1
-# event_seen TEXT: the monitor printed TEXT within 5 s; else what it printed.
-event_seen() {
-	local l
-	while [[ $events != *"$1"* ]]; do
-		IFS= read -r -t 5 -u "$mon" l || { printf '%s' "$events"; return 1; }
-		events+=$l$'\n'
-	done
-}
 check "monitor saw the clone event" event_seen "\"event\":\"clone\",\"address\":\"$eu2\",\"states\":2,\"policies\":1"
-kill "$monitor" 2>/dev/null
-exec {mon}<&-
+monitor_stop
 xfrm_read "$EU"
 check "EU has 4 states" is "${#sas[@]}" 4
 check "EU has 4 policies" is "${#pols[@]}" 4

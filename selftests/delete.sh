@@ -59,19 +59,8 @@ check "nothing changed by refusals" unchanged "$before" "$EU"
 # The monitor's events come through a pipe: read with a timeout, no
 # polling. The operation waits until the monitor has subscribed (a
 # process start alone can take seconds in the debug kernel).
-exec {mon}< <(exec "$MIFCTL" -n "$EU" -j monitor count 1)
-monitor=$!
-netlink_listening "$monitor" 16
-events=
+monitor_start "$EU"
 to res in_eu -j delete "$eu2"
-# event_seen TEXT: the monitor printed TEXT within 5 s; else what it printed.
-event_seen() {
-	local l
-	while [[ $events != *"$1"* ]]; do
-		IFS= read -r -t 5 -u "$mon" l || { printf '%s' "$events"; return 1; }
-		events+=$l$'\n'
-	done
-}
 check "monitor saw the delete event" event_seen "\"event\":\"delete\",\"address\":\"$eu2\",\"states\":2,\"policies\":2"
 # (its output ends within 5 s: it exited)
 monitor_exits() {
@@ -85,8 +74,7 @@ monitor_exits() {
 	[ $rc -lt 128 ] || { echo "still running after 5 s"; return 1; }
 }
 check "monitor exits after its count" monitor_exits
-kill "$monitor" 2>/dev/null
-exec {mon}<&-
+monitor_stop
 check_fails "unprivileged monitor refused" ip netns exec "$EU" "${unpriv[@]}" "$MIFCTL" monitor count 1
 check "delete reports 2 states" json_is "$res" states 2
 check "delete reports 2 policies" json_is "$res" policies 2

@@ -80,6 +80,28 @@ netlink_listening() {
 	return 1
 }
 
+# monitor_start NS: mifctl -j monitor count 1 in NS, on a pipe this shell
+# reads (fd $mon, pid $monitor), returned once it listens; event_seen
+# reads it into $events, monitor_stop ends it.
+monitor_start() {
+	exec {mon}< <(exec "$MIFCTL" -n "$1" -j monitor count 1)
+	monitor=$!
+	events=
+	netlink_listening "$monitor" 16
+}
+# event_seen TEXT: the monitor printed TEXT within 5 s; else what it printed.
+event_seen() {
+	local l
+	while [[ $events != *"$1"* ]]; do
+		IFS= read -r -t 5 -u "$mon" l || { printf '%s' "$events"; return 1; }
+		events+=$l$'\n'
+	done
+}
+monitor_stop() {
+	kill "$monitor" 2>/dev/null
+	exec {mon}<&-
+}
+
 # debug_kernel: this kernel has kmemleak (the debug kernel of tools/check
 # debug), where a process takes seconds: a case that races a process
 # start against the kernel's own work cannot hold there.
