@@ -18,6 +18,7 @@
 #include "engine/mif.h"
 #include "engine/mif_failover.h"
 #include "engine/mif_add.h"
+#include "engine/mobike.h"
 
 void iface_table_init(struct iface_table *t)
 {
@@ -320,8 +321,11 @@ int engine_iface_update(struct engine *e, const struct iface *ifc)
 	mif_ifaces_changed(e);
 	if (was_up && !cur->up)
 		mif_failover_iface_lost(e, cur);
-	if (!was_up && cur->up)
+	if (!was_up && cur->up) {
 		mif_failback_iface(e, cur);
+		mobike_addrs_added(e, cur->v4, cur->n_v4);
+		mobike_addrs_added(e, cur->v6, cur->n_v6);
+	}
 	mif_failover_changed(e);
 	return 0;
 }
@@ -347,6 +351,8 @@ int engine_iface_addr(struct engine *e, int ifindex,
 {
 	struct iface *ifc = iface_by_ifindex(&e->ifaces, ifindex);
 	bool lost = !add && ifc && ifc->up;	/* a failover's business */
+	/* Not one already held, told again (an IPv6 lifetime renewed). */
+	bool fresh = add && !iface_by_addr(&e->ifaces, addr);
 	char a[IP_ADDR_STRLEN];
 	int ret;
 
@@ -356,6 +362,8 @@ int engine_iface_addr(struct engine *e, int ifindex,
 		mif_ifaces_changed(e);
 	if (!ret && lost)
 		mif_failover_addr_lost(e, addr);
+	if (!ret && fresh)
+		mobike_addrs_added(e, addr, 1);
 	if (!ret)
 		mif_failover_changed(e);
 	if (!ret && add && iface_by_ifindex(&e->ifaces, ifindex) &&

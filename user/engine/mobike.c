@@ -710,6 +710,37 @@ void mobike_addrs_lost(struct engine *e, const struct ip_addr *lost,
 	}
 }
 
+/* Whether sa's list for the peer (our_addrs()) holds a. */
+static bool listed(const struct ikesa *sa, const struct ip_addr *a)
+{
+	struct ip_addr l[MOBIKE_MAX_ADDRS];
+	unsigned int n = our_addrs(sa, l, MOBIKE_MAX_ADDRS);
+
+	for (unsigned int i = 0; i < n; i++)
+		if (ip_addr_equal(&l[i], a))
+			return true;
+	return false;
+}
+
+void mobike_addrs_added(struct engine *e, const struct ip_addr *added,
+			unsigned int n)
+{
+	for (struct ikesa *sa = e->sas; sa; sa = sa->next) {
+		if (!sa->mobike.on || sa->mif_status == MIF_ON ||
+		    sa->initiator || sa->state != IKESA_ESTABLISHED ||
+		    sa->replaced || !sa->conn->n_ifaces ||
+		    sa->mobike.list_due)
+			continue;
+		for (unsigned int i = 0; i < n; i++) {
+			if (!listed(sa, &added[i]))
+				continue;
+			sa->mobike.list_due = true;
+			ikesa_touch(sa);
+			break;
+		}
+	}
+}
+
 bool mobike_update_elsewhere(const struct ikesa *sa,
 			     const struct engine_msg *m,
 			     const struct ike_chain *inner)

@@ -174,6 +174,16 @@ void mobike_addrs_lost(struct engine *e, const struct ip_addr *lost,
 		       unsigned int n, uint64_t now);
 
 /*
+ * Addresses of ours come (rtnetlink: an address added, an interface up
+ * with its addresses): each IKE SA with MOBIKE that we answered, whose
+ * list for the initiator (§3.6) now holds one of them, sends the
+ * initiator its new list once its request window is free. The
+ * initiator decides the path and keeps its own list to itself.
+ */
+void mobike_addrs_added(struct engine *e, const struct ip_addr *added,
+			unsigned int n);
+
+/*
  * INFORMATIONAL request m (its payloads in m->chain): the peer's list of
  * addresses, if it has one; the initiator moves if it left out the IKE
  * SA's address (above).

@@ -373,6 +373,72 @@ static void responder_list_keeps_address(void **state)
 }
 
 /*
+ * B gets another address on eth1: its list changes, and goes to A (who
+ * then keeps both of B's others). The same address told again (an IPv6
+ * lifetime renewed, say), one on an interface its connection does not
+ * list, and one of the initiator's send nothing.
+ */
+static void responder_address_added(void **state)
+{
+	struct world *w = world_new(2000);
+	struct net t = { .w = w };
+	struct ip_addr b3 = test_ip("198.51.100.22");
+	struct ip_addr a3 = test_ip("192.0.2.21");
+	struct ikesa *a, *b;
+
+	establish(w);
+	a = only_sa(w, 0);
+	b = only_sa(w, 1);
+	assert_int_equal(engine_iface_addr(&w->e[1], 8, &b3, true), 0);
+	assert_int_equal(engine_next_deadline(&w->e[1]), 1);
+	run(&t, 1000, 3000);
+	assert_int_equal(test_logged("our address list sent from 198.51.100.2"), 1);
+	assert_int_equal(a->mobike.n_peer, 2);
+	assert_true(addr_is(&a->mobike.peer[0], "198.51.100.12") ||
+		    addr_is(&a->mobike.peer[1], "198.51.100.12"));
+	assert_true(addr_is(&a->mobike.peer[0], "198.51.100.22") ||
+		    addr_is(&a->mobike.peer[1], "198.51.100.22"));
+	assert_false(b->req.active);
+
+	test_log_reset();
+	assert_int_equal(engine_iface_addr(&w->e[1], 8, &b3, true), 0);
+	test_iface_up(&w->e[1], 9, "eth9", "203.0.113.9");
+	assert_int_equal(engine_iface_addr(&w->e[0], 3, &a3, true), 0);
+	run(&t, 3100, 6000);
+	assert_int_equal(test_logged("our address list sent"), 0);
+	assert_int_equal(a->mobike.n_peer, 2);
+	assert_int_equal(w->f[0].n_move, 0);
+	assert_int_equal(w->f[1].n_move, 0);
+	test_world_free(w);
+}
+
+/*
+ * B's eth1 goes down and comes back up with its address: B's list goes
+ * to A each time, without the address and then with it.
+ */
+static void responder_iface_back(void **state)
+{
+	struct world *w = world_new(2000);
+	struct net t = { .w = w };
+	struct ikesa *a;
+
+	establish(w);
+	a = only_sa(w, 0);
+	test_iface(&w->e[1], 8, "eth1", false, "198.51.100.12");
+	run(&t, 1000, 3000);
+	assert_int_equal(test_logged("our address list sent from 198.51.100.2"), 1);
+	assert_true(a->mobike.peer_listed);
+	assert_int_equal(a->mobike.n_peer, 0);
+	test_iface(&w->e[1], 8, "eth1", true, "198.51.100.12");
+	run(&t, 3100, 6000);
+	assert_int_equal(test_logged("our address list sent from 198.51.100.2"), 2);
+	assert_int_equal(a->mobike.n_peer, 1);
+	assert_true(addr_is(&a->mobike.peer[0], "198.51.100.12"));
+	assert_int_equal(w->f[0].n_move, 0);
+	test_world_free(w);
+}
+
+/*
  * The responder's address goes while its own request is in flight: the
  * request goes on from the new address, the list after its answer.
  */
@@ -408,6 +474,8 @@ int main(void)
 		cmocka_unit_test(probe_time_bound),
 		cmocka_unit_test(responder_address_lost),
 		cmocka_unit_test(responder_list_keeps_address),
+		cmocka_unit_test(responder_address_added),
+		cmocka_unit_test(responder_iface_back),
 		cmocka_unit_test(responder_lost_busy),
 	};
 
