@@ -19,6 +19,10 @@
 #      probes its pairs (10.1.1.1 -> 10.1.2.2, 10.1.2.1 -> 10.1.1.2,
 #      10.1.2.1 -> 10.1.2.2) and moves to the first that answers.
 #   5. the same with charon as the responder.
+#   6. mifd (EU) -> mifd (SG): SG gets another address on sg2 (10.1.2.12);
+#      SG sends its new list (ADDITIONAL_IP4_ADDRESS), EU keeps it, and
+#      nothing moves.
+#   7. charon (EU) -> mifd (SG): the same, charon receiving the list.
 # Each move prints the time from the change to the new pair seen on the
 # other side (bound: 30 s).
 #
@@ -265,6 +269,28 @@ resp_removed() {
 		[ "$(mifd_ctl "$EU" "$ESOCK" -j ike list | jq '.ike_sas | length')" = 1 ]
 }
 
+SG_C=10.1.2.12
+# EU's (charon's) INFORMATIONAL requests received with an IPv4 list.
+charon_lists() { grep -c 'parsed INFORMATIONAL request.*N(ADD_4_ADDR)' "$CEU/charon.log"; }
+eu_listed() {	# eu_listed ADDR: EU holds ADDR in SG's list
+	if [ "$EU_SIDE" = mifd ]; then
+		mifd_field "$EU" "$ESOCK" '.mobike_peer_addresses | join(" ")' | grep -q -w -F "$1"
+	else
+		[ "$(charon_lists)" -gt "$lists0" ]
+	fi
+}
+
+# Another address on the responder's sg2: its list goes to EU; no move.
+resp_added() {
+	lists0=0
+	[ "$EU_SIDE" = mifd ] || lists0=$(charon_lists)
+	ip -n "$SG" addr add "$SG_C/24" dev sg2 || return 1
+	wait_for $BOUND eu_listed "$SG_C" || {
+		echo "EU ($EU_SIDE) has no list of SG's with $SG_C"; return 1; }
+	grep -q "our address list sent from $SG_A" "$SSOCK.log" || return 1
+	is "$SG_A" eu_remote && is "$SG_A" sg_local
+}
+
 # eu1 <-> sg1 drops everything, its addresses kept: EU moves by probing.
 path_broken() {
 	local t0 t1
@@ -301,6 +327,12 @@ round() {
 	fi
 	if [ "$what" = removed ]; then
 		ccase "$name: the responder's $SG_A removed: both sides on $EU_A <-> $SG_B" resp_removed
+	elif [ "$what" = added ]; then
+		ccase "$name: $SG_C added on the responder's sg2: its list reaches EU, nothing moves" resp_added
+		ccase "$name: ping through ESP out of eu1 after the list" ping_via eu1
+		ip -n "$SG" addr del "$SG_C/24" dev sg2 2>/dev/null
+		down
+		return
 	else
 		ccase "$name: eu1 <-> sg1 drops everything: EU probes and moves to $EU_B <-> $SG_B" path_broken
 	fi
@@ -315,4 +347,6 @@ round removed mifd charon
 round removed charon mifd
 round probe mifd mifd
 round probe mifd charon
+round added mifd mifd
+round added charon mifd
 ksft_exit
