@@ -710,15 +710,17 @@ void mobike_addrs_lost(struct engine *e, const struct ip_addr *lost,
 	}
 }
 
-/* Whether sa's list for the peer (our_addrs()) holds a. */
-static bool listed(const struct ikesa *sa, const struct ip_addr *a)
+/* Whether sa's list for the peer (our_addrs()) holds one of added. */
+static bool lists_any(const struct ikesa *sa, const struct ip_addr *added,
+		      unsigned int n)
 {
 	struct ip_addr l[MOBIKE_MAX_ADDRS];
-	unsigned int n = our_addrs(sa, l, MOBIKE_MAX_ADDRS);
+	unsigned int k = our_addrs(sa, l, MOBIKE_MAX_ADDRS);
 
-	for (unsigned int i = 0; i < n; i++)
-		if (ip_addr_equal(&l[i], a))
-			return true;
+	for (unsigned int i = 0; i < k; i++)
+		for (unsigned int j = 0; j < n; j++)
+			if (ip_addr_equal(&l[i], &added[j]))
+				return true;
 	return false;
 }
 
@@ -726,18 +728,13 @@ void mobike_addrs_added(struct engine *e, const struct ip_addr *added,
 			unsigned int n)
 {
 	for (struct ikesa *sa = e->sas; sa; sa = sa->next) {
-		if (!sa->mobike.on || sa->mif_status == MIF_ON ||
+		if (!n || !sa->mobike.on || sa->mif_status == MIF_ON ||
 		    sa->initiator || sa->state != IKESA_ESTABLISHED ||
 		    sa->replaced || !sa->conn->n_ifaces ||
-		    sa->mobike.list_due)
+		    sa->mobike.list_due || !lists_any(sa, added, n))
 			continue;
-		for (unsigned int i = 0; i < n; i++) {
-			if (!listed(sa, &added[i]))
-				continue;
-			sa->mobike.list_due = true;
-			ikesa_touch(sa);
-			break;
-		}
+		sa->mobike.list_due = true;
+		ikesa_touch(sa);
 	}
 }
 
