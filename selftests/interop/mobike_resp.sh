@@ -272,20 +272,22 @@ resp_removed() {
 SG_C=10.1.2.12
 # EU's (charon's) INFORMATIONAL requests received with an IPv4 list.
 charon_lists() { grep -c 'parsed INFORMATIONAL request.*N(ADD_4_ADDR)' "$CEU/charon.log"; }
-eu_listed() {	# eu_listed ADDR: EU holds ADDR in SG's list
+# eu_listed ADDR LISTS0: EU holds ADDR in SG's list (charon: it received
+# a list since it had received LISTS0).
+eu_listed() {
 	if [ "$EU_SIDE" = mifd ]; then
 		mifd_field "$EU" "$ESOCK" '.mobike_peer_addresses | join(" ")' | grep -q -w -F "$1"
 	else
-		[ "$(charon_lists)" -gt "$lists0" ]
+		[ "$(charon_lists)" -gt "$2" ]
 	fi
 }
 
 # Another address on the responder's sg2: its list goes to EU; no move.
 resp_added() {
-	lists0=0
+	local lists0=0
 	[ "$EU_SIDE" = mifd ] || lists0=$(charon_lists)
 	ip -n "$SG" addr add "$SG_C/24" dev sg2 || return 1
-	wait_for $BOUND eu_listed "$SG_C" || {
+	wait_for $BOUND eu_listed "$SG_C" "$lists0" || {
 		echo "EU ($EU_SIDE) has no list of SG's with $SG_C"; return 1; }
 	grep -q "our address list sent from $SG_A" "$SSOCK.log" || return 1
 	is "$SG_A" eu_remote && is "$SG_A" sg_local
