@@ -262,6 +262,39 @@ struct mif_move_sa *mif_move_state(struct ikesa *sa)
 	return sa->mif->move;
 }
 
+/*
+ * A queued move X -> old, not sent yet, followed by mv (old -> new, the
+ * same side's): one move X -> new, or none if X is new (a link that
+ * flapped back before the peer was told). Whether mv was taken so.
+ */
+static bool coalesce(struct mif_move_sa *q, const struct mif_move *mv)
+{
+	size_t alen = mif_addr_len(mv->family);
+
+	for (unsigned int i = q->n_queued; i-- > 0;) {
+		struct mif_move *p = &q->queued[i];
+
+		if (p->flags != mv->flags || p->family != mv->family ||
+		    memcmp(p->new_addr, mv->old_addr, alen))
+			continue;
+		if (memcmp(p->old_addr, mv->new_addr, alen)) {
+			memcpy(p->new_addr, mv->new_addr, alen);
+			p->new_id = mv->new_id;
+			q->tries[i] = 0;
+			return true;
+		}
+		q->n_queued--;
+		memmove(&q->queued[i], &q->queued[i + 1],
+			(q->n_queued - i) * sizeof(q->queued[0]));
+		memmove(&q->tries[i], &q->tries[i + 1],
+			(q->n_queued - i) * sizeof(q->tries[0]));
+		if (!i)
+			q->not_before = 0;
+		return true;
+	}
+	return false;
+}
+
 int mif_move_start(struct ikesa *sa, const struct ip_addr *old,
 		   const struct ip_addr *new, bool local, uint64_t now)
 {
@@ -304,6 +337,8 @@ int mif_move_start(struct ikesa *sa, const struct ip_addr *old,
 	q = mif_move_state(sa);
 	if (!q)
 		return -ENOMEM;
+	if (coalesce(q, &mv))
+		return 0;
 	if (q->n_queued == MIF_MOVE_QUEUE)
 		return -EBUSY;
 	q->tries[q->n_queued] = 0;
@@ -435,12 +470,14 @@ static void move_response(struct notify_ctx *ctx, const struct ike_notify *n)
 }
 
 /*
- * Queue st's move again, first, 1 to 2 s from now (a random point, so
- * that two crossing moves do not cross again). Whether it was queued.
+ * Queue st's move again, first, 1 to 2 s from now, or 4 to 8 s once its
+ * MIF_MOVE_RETRIES are spent (a random point, so that two crossing
+ * moves do not cross again). Whether it was queued.
  */
 static bool retry(struct ikesa *sa, const struct move_req *st, uint64_t now)
 {
 	struct mif_move_sa *q = mif_move_state(sa);
+	unsigned int base = st->tries < MIF_MOVE_RETRIES ? 1000 : 4000;
 	struct ip_addr old, new;
 	uint8_t r[2] = { 0 };
 	unsigned int wait;
@@ -449,7 +486,7 @@ static bool retry(struct ikesa *sa, const struct move_req *st, uint64_t now)
 	if (!q || q->n_queued == MIF_MOVE_QUEUE)
 		return false;
 	random_nonce(r, sizeof(r));
-	wait = 1000 + (((unsigned int)r[0] << 8 | r[1]) % 1000);
+	wait = base + (((unsigned int)r[0] << 8 | r[1]) % base);
 	memmove(q->queued + 1, q->queued, q->n_queued * sizeof(q->queued[0]));
 	memmove(q->tries + 1, q->tries, q->n_queued * sizeof(q->tries[0]));
 	q->queued[0] = st->mv;
@@ -461,6 +498,22 @@ static bool retry(struct ikesa *sa, const struct move_req *st, uint64_t now)
 		 "ms", wait);
 	log_move(sa, ENGINE_LOG_INFO, "move", &old, &new, why);
 	return true;
+}
+
+/*
+ * Whether our side of move mv is done already (a failover: the kernel
+ * moved, our view with it): our Child SAs are on new, none on old. The
+ * peer, until it takes the move, sends to an address we left, so the
+ * move is not given up while that holds; it stops mattering once our
+ * SAs move on or go.
+ */
+static bool moved_ahead(const struct ikesa *sa, const struct mif_move *mv,
+			const struct ip_addr *old, const struct ip_addr *new)
+{
+	bool local = !(mv->flags & MIF_MOVE_RESPONDER);
+
+	return sa->state == IKESA_ESTABLISHED && !sa->replaced &&
+	       !holder(sa, old, local) && holder(sa, new, local);
 }
 
 static void unacceptable_response(struct notify_ctx *ctx,
@@ -480,6 +533,15 @@ static void unacceptable_response(struct notify_ctx *ctx,
 	move_addrs(&st->mv, &old, &new);
 	if (st->tries < MIF_MOVE_RETRIES && retry(sa, st, ctx->now))
 		return;
+	if (moved_ahead(sa, &st->mv, &old, &new)) {
+		if (st->tries == MIF_MOVE_RETRIES)
+			log_move(sa, ENGINE_LOG_WARNING, "move", &old, &new,
+				 "refused by the peer (MIF_UNACCEPTABLE_MOVE), "
+				 "but our SAs are there already: tried again "
+				 "every 4 to 8 s until the peer takes it");
+		if (retry(sa, st, ctx->now))
+			return;
+	}
 	log_move(sa, ENGINE_LOG_WARNING, "move", &old, &new, "refused by "
 		 "the peer (MIF_UNACCEPTABLE_MOVE): nothing moved");
 }

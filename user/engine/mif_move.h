@@ -29,7 +29,10 @@ struct ikesa;
 /*
  * A move the peer refused is tried again MIF_MOVE_RETRIES times, 1 to 2 s
  * later: two peers that fail over at once cross their moves, and each
- * refuses the other's while its own is in flight.
+ * refuses the other's while its own is in flight. One our side has made
+ * already (a failover) is then tried every 4 to 8 s for as long as our
+ * SAs stay on its new address: the peer sends to one we left until it
+ * takes it.
  */
 #define MIF_MOVE_RETRIES	2
 
