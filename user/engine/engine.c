@@ -838,32 +838,39 @@ static bool rekey_admitted(const struct engine *e)
  * so: the thousands of SAs a storm puts off, each waking about once a
  * second at a point of its own, take them soon after (a place freed is
  * empty little), without waking all together for the few places free
- * nor spinning on them. Never past expire (the SA's hard expiry; 0:
- * none): an SA that finds no place before then expires as any other,
- * at expire, where its expiry runs before its rekey (engine_sa_tick()),
- * rather than be rekeyed in its last instant, the new SA coming after
- * the old one has gone. Counted in rekeys_deferred.
+ * nor spinning on them. Each rekey put off counts in rekeys_deferred.
  */
-static uint64_t rekey_wait(struct engine *e, uint64_t now, uint64_t expire)
+static uint64_t rekey_wait(uint64_t now)
 {
 	uint32_t r = 0;
-	uint64_t at;
 
 	random_iv((uint8_t *)&r, sizeof(r));	/* else 0: still a delay */
-	at = now + 500 + r % 1001;
-	e->counts.rekeys_deferred++;
-	return expire && at > expire ? expire : at;
+	return now + 500 + r % 1001;
+}
+
+/*
+ * A Child SA's wait (rekey_wait()), never past its hard expiry: one that
+ * finds no place before then expires as any other, at expire, where its
+ * expiry runs before its rekey (engine_sa_tick()), rather than be
+ * rekeyed in its last instant, the new SA coming after the old one has
+ * gone.
+ */
+static uint64_t child_wait(const struct childsa *c, uint64_t at)
+{
+	return c->expire_at && at > c->expire_at ? c->expire_at : at;
 }
 
 /*
  * Start rekeying the Child SAs that are due, in order, as many as the
  * peer's window takes (one at a time with a window of 1) and the
- * engine's bound admits, the others put off (rekey_wait()); true if
- * one went out.
+ * engine's bound admits; the others wait, all until the same point, so
+ * that the IKE SA wakes once for them, not once each. True if one went
+ * out.
  */
 static bool children_rekey(struct ikesa *sa, uint64_t now)
 {
 	struct engine *e = sa->engine;
+	uint64_t wait = 0;
 	bool sent = false;
 
 	for (struct childsa *c = sa->children; c && window_room(sa);
@@ -871,7 +878,10 @@ static bool children_rekey(struct ikesa *sa, uint64_t now)
 		if (c->replaced || !c->rekey_at || now < c->rekey_at)
 			continue;
 		if (!rekey_admitted(e)) {
-			c->rekey_at = rekey_wait(e, now, c->expire_at);
+			if (!wait)
+				wait = rekey_wait(now);
+			c->rekey_at = child_wait(c, wait);
+			e->counts.rekeys_deferred++;
 			continue;
 		}
 		c->rekey_at = childsa_retry_at(c, now);
@@ -1031,7 +1041,8 @@ void engine_sa_tick(struct ikesa *sa, uint64_t now)
 		 * rekey waits as long as it must.
 		 */
 		if (!rekey_admitted(sa->engine)) {
-			sa->rekey_at = rekey_wait(sa->engine, now, 0);
+			sa->rekey_at = rekey_wait(now);
+			sa->engine->counts.rekeys_deferred++;
 		} else {
 			/* Until the new SA replaces this one, again later. */
 			sa->rekey_at = now +

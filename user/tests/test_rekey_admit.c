@@ -3,8 +3,9 @@
  * The engine's bound on our rekeys in flight (struct engine's
  * rekeys_in_flight_max), with two engines in memory and a fake clock:
  * with many Child SAs of several IKE SAs due at once, no more rekeys go
- * than the bound, the others wait and all are rekeyed long before their
- * hard expiry; an IKE SA's rekey waits as a Child SA's does; a wait
+ * than the bound, the others wait (an IKE SA's Child SAs until one
+ * point) and all are rekeyed long before their hard expiry; an IKE SA's
+ * rekey waits as a Child SA's does; a wait
  * never goes past the Child SA's hard expiry; and an IKE SA that goes,
  * dropped or given up with its rekeys in flight, gives their places
  * back. After each step the engine's count is checked against a walk of
@@ -254,6 +255,40 @@ static void test_storm_unbounded(void **state)
 }
 
 /*
+ * At the bound (3, of sixteen due), the Child SAs of an IKE SA that got
+ * no place wait all until one point, 0.5 to 1.5 s on: the IKE SA wakes
+ * once for them. Each one put off is counted.
+ */
+static void test_wait_together(void **state)
+{
+	struct test_kids k;
+	struct ikesa *sas[MAX_IKE];
+	struct world *w = world_new(&k, MAX_IKE, 3, sas);
+	uint32_t old[MAX_IKE * N_KIDS];
+	uint64_t expire, at;
+	unsigned int idle = 0;
+
+	(void)state;
+	all_due(w, sas, MAX_IKE, old, &expire);
+	engine_tick(&w->e[0], DUE);
+	assert_int_equal(check_count(&w->e[0]), 3);
+	for (unsigned int i = 0; i < MAX_IKE; i++) {
+		if (test_in_flight(sas[i]))
+			continue;
+		idle++;
+		at = sas[i]->children->rekey_at;
+		assert_true(at >= DUE + 500 && at <= DUE + 1500);
+		for (struct childsa *c = sas[i]->children; c; c = c->next)
+			assert_int_equal(c->rekey_at, at);
+	}
+	/* Three places: one IKE SA took them, three wait. */
+	assert_int_equal(idle, MAX_IKE - 1);
+	assert_int_equal(w->e[0].counts.rekeys_deferred,
+			 MAX_IKE * N_KIDS - 3);
+	world_free(w);
+}
+
+/*
  * An IKE SA's rekey at the bound (1, a Child SA's rekey of another IKE
  * SA in flight): it waits 0.5 to 1.5 s, the rest of its tick running
  * meanwhile; the place freed, it goes when its time comes, holding the
@@ -405,6 +440,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_storm_bounded),
 		cmocka_unit_test(test_storm_unbounded),
+		cmocka_unit_test(test_wait_together),
 		cmocka_unit_test(test_ike_waits),
 		cmocka_unit_test(test_wait_stops_at_expiry),
 		cmocka_unit_test(test_gone_gives_back),
