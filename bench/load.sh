@@ -63,11 +63,12 @@
 #   make && make -C bench
 #   tools/vm/run -k debian -m 8192 -t 3600 -- bench/load.sh 100 10
 # Environment: LOAD_MODES ("storm spread": the rows), W, SAMPLE, LIFE,
-# MIF_BENCH_WINDOW, MIF_BENCH_TIMEOUT; MIF_BENCH_PERF=DIR, a profile of
-# each storm in DIR (bench/lib.sh's perf_begin); LOAD_LOG_LEVEL (notice), the
-# daemons' log_level; LOAD_LOGS=DIR keeps both daemons' logs there
-# (MODE-i.log, MODE-r.log; in the VM, tools/vm/run -s DIR shares DIR as
-# /run/mif-share).
+# MIF_BENCH_WINDOW, MIF_BENCH_TIMEOUT; REKEYS, both daemons'
+# rekeys_in_flight_max (unset: mifd's default; 0: no bound);
+# MIF_BENCH_PERF=DIR, a profile of each storm in DIR (bench/lib.sh's
+# perf_begin); LOAD_LOG_LEVEL (notice), the daemons' log_level;
+# LOAD_LOGS=DIR keeps both daemons' logs there (MODE-i.log, MODE-r.log;
+# in the VM, tools/vm/run -s DIR shares DIR as /run/mif-share).
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/../selftests/lib.sh"
 source "$here/../selftests/interop/lib.sh"	# mifd_*; sets an EXIT trap
@@ -79,6 +80,7 @@ read -r -a modes <<<"${LOAD_MODES:-storm spread}"
 w=${W:-4}
 sample=${SAMPLE:-5}
 window=${MIF_BENCH_WINDOW:-100}
+rekeys=${REKEYS:-}
 [[ $n =~ ^[1-9][0-9]*$ ]] && [ "$n" -le 60000 ] ||
 	{ echo "bench: N must be 1..60000: $n" >&2; exit 2; }
 [[ $c =~ ^[1-9][0-9]*$ ]] && [ "$c" -le 63 ] ||
@@ -87,6 +89,9 @@ window=${MIF_BENCH_WINDOW:-100}
 	{ echo "bench: W must be 1..32: $w" >&2; exit 2; }
 [[ $sample =~ ^[0-9]+$ ]] || { echo "bench: SAMPLE must be 0 or more" >&2; exit 2; }
 [[ $window =~ ^[0-9]+$ ]] || { echo "bench: MIF_BENCH_WINDOW must be 0 or more" >&2; exit 2; }
+[[ -z $rekeys || $rekeys =~ ^[0-9]+$ ]] || { echo "bench: REKEYS must be 0 or more" >&2; exit 2; }
+# The [mifd] line of REKEYS, or none.
+rekeys_line=${rekeys:+rekeys_in_flight_max = $rekeys}
 for m in "${modes[@]}"; do
 	case $m in storm | spread) ;; *) echo "bench: LOAD_MODES: storm, spread: $m" >&2; exit 2 ;; esac
 done
@@ -168,10 +173,12 @@ common() {
 # conf_i JITTER FILE: the initiator, b0..bN, without a process per line
 # (100,000 children).
 conf_i() {
-	COM=$(common "$1") awk -v n="$n" -v c="$c" -v w="$w" -v ll="${LOAD_LOG_LEVEL:-notice}" -v i="$I_ADDR" -v r="$R_ADDR" 'BEGIN {
+	COM=$(common "$1") awk -v n="$n" -v c="$c" -v w="$w" -v rk="$rekeys_line" -v ll="${LOAD_LOG_LEVEL:-notice}" -v i="$I_ADDR" -v r="$R_ADDR" 'BEGIN {
 		com = ENVIRON["COM"]
 		print "# bench/load.sh, initiator"
 		print "[mifd]\nlog_level = " ll "\nwindow_size = " w
+		if (rk != "")
+			print rk
 		for (k = 0; k <= n; k++) {
 			x = int(k / 256); y = k % 256
 			printf "\n[conn b%d]\nlocal = %s\nremote = %s\n", k, i, r
@@ -192,6 +199,7 @@ conf_r() {	# conf_r JITTER FILE
 	cookie_threshold = 0
 	half_open_max = 0
 	half_open_max_peer = 0
+	$rekeys_line
 
 	[conn r]
 	local = $R_ADDR
@@ -205,12 +213,13 @@ conf_r() {	# conf_r JITTER FILE
 }
 
 # counts NS SOCK: "ike_sas established child_sas retransmits ike_rekeys
-# child_rekeys ike_rekey_collisions child_rekey_collisions"
+# child_rekeys ike_rekey_collisions child_rekey_collisions rekeys_deferred"
 counts() {
 	mifd_ctl "$1" "$2" ike raw '{"cmd":"counts"}' 2>/dev/null | jq -r '
 		[.ike_sas, .established, .child_sas, .counts.retransmits,
 		 .counts.ike_rekeys, .counts.child_rekeys,
-		 .counts.ike_rekey_collisions, .counts.child_rekey_collisions] |
+		 .counts.ike_rekey_collisions, .counts.child_rekey_collisions,
+		 .counts.rekeys_deferred] |
 		map(tostring) | join(" ")'
 }
 
@@ -356,6 +365,7 @@ run() {
 	R[$mode,rekeys]="$((ia[4] - ib[4]))+$((ia[5] - ib[5])) / $((ra[4] - rb[4]))+$((ra[5] - rb[5])) of $ike_n+$child_n"
 	R[$mode,collisions]="$((ia[6] - ib[6] + ra[6] - rb[6]))+$((ia[7] - ib[7] + ra[7] - rb[7]))"
 	R[$mode,retrans]=$((ia[3] - ib[3] + ra[3] - rb[3]))
+	R[$mode,deferred]="$((ia[8] - ib[8])) / $((ra[8] - rb[8]))"
 	R[$mode,udp_drops]="$(($(udp_drops "$NI") - ud_i)) / $(($(udp_drops "$NR") - ud_r))"
 	R[$mode,cpu]="$cpu_i / $cpu_r"
 	R[$mode,ping_storm]=$(awk '{ a += $1; s += $2 } END { print a + 0 "/" s + 0 }' "$pd")
@@ -399,7 +409,7 @@ done
 
 echo
 echo "load: one mifd pair, $n IKE SAs (+1 warm-up) x $c Child SAs, then every SA rekeyed once ($(uname -r), $(date -u +%F))"
-echo "command: bench/load.sh $n $c (LOAD_MODES=\"${modes[*]}\" W=$w SAMPLE=$sample LIFE=$life MIF_BENCH_WINDOW=$window); $(($(date +%s) - start)) s"
+echo "command: bench/load.sh $n $c (LOAD_MODES=\"${modes[*]}\" W=$w SAMPLE=$sample LIFE=$life MIF_BENCH_WINDOW=$window REKEYS=${rekeys:-default}); $(($(date +%s) - start)) s"
 echo "IKE $IKE, ESP $ESP, tunnel, PSK, window_size $w; child_lifetime ${life}s, ike_lifetime ${ike_life}s; x / y: initiator / responder"
 printf '%-44s' metric
 for m in "${modes[@]}"; do printf '  %-34s' "$m (rekey_jitter = $([ "$m" = storm ] && echo no || echo yes))"; done
@@ -423,6 +433,7 @@ row storm_s "storm: seconds, first rekey to last"
 row rekeys "rekeys IKE+Child, I / R"
 row collisions "rekey collisions IKE+Child (both)"
 row retrans "retransmissions (both)"
+row deferred "rekeys put off at the bound, I / R"
 row udp_drops "UDP datagrams dropped, receive buffer full"
 row lost "SAs lost"
 row kernel_after "kernel SAs/out policies after"

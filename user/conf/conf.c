@@ -54,7 +54,8 @@ _Static_assert(K_N <= 64, "ctx.seen holds a bit per [conn] key");
 enum mifd_key {
 	M_LOG_LEVEL, M_SOCKET, M_COOKIE_THRESHOLD, M_COOKIE_MODP,
 	M_HALF_OPEN_MAX, M_HALF_OPEN_MAX_PEER, M_CONTROL_GROUP,
-	M_LOCK_MEMORY, M_MAX_IKE_SAS_PER_ID, M_WINDOW_SIZE, M_N
+	M_LOCK_MEMORY, M_MAX_IKE_SAS_PER_ID, M_WINDOW_SIZE,
+	M_REKEYS_IN_FLIGHT_MAX, M_N
 };
 
 /* The keys of a [child CONN/NAME] section. */
@@ -1340,6 +1341,9 @@ static const struct key mifd_keys[M_N] = {
 				   CONF(max_ike_sas_per_id), 0, 1000000 },
 	[M_WINDOW_SIZE] = { "window_size", key_uint, CONF(window_size), 1,
 			    CONF_WINDOW_MAX },
+	[M_REKEYS_IN_FLIGHT_MAX] = { "rekeys_in_flight_max", key_uint,
+				     CONF(rekeys_in_flight_max), 0, 1000000,
+				     " (no bound)" },
 };
 
 static int key_index(const struct key *keys, int n, const char *name)
@@ -1694,6 +1698,7 @@ int conf_load(const char *path, struct conf **out, char *err, size_t errlen)
 	c->half_open_max = ENGINE_HALF_OPEN_MAX;
 	c->window_size = 1;
 	c->half_open_max_peer = ENGINE_HALF_OPEN_MAX_PEER;
+	c->rekeys_in_flight_max = ENGINE_REKEYS_IN_FLIGHT_MAX;
 	c->lock_memory = true;
 	x.conf = c;
 	/* stdio's buffer would keep the file, keys and all: ours is wiped. */

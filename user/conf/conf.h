@@ -113,6 +113,11 @@ struct conf {
 	 * SET_WINDOW_SIZE offers them (engine/window.h): 1..CONF_WINDOW_MAX.
 	 */
 	unsigned int window_size;
+	/*
+	 * Our rekeys in flight at most, across every IKE SA, that the
+	 * timers start (engine.h); 0: no bound.
+	 */
+	unsigned int rekeys_in_flight_max;
 
 	/* malloc'ed, room for max_conns; grows while loading only. */
 	unsigned int n_conns, max_conns;

@@ -385,6 +385,7 @@ static int apply_conf(struct daemon *d, struct conf *nc, uint64_t now)
 	e->half_open_max_peer = nc->half_open_max_peer;
 	e->max_ike_sas_per_id = nc->max_ike_sas_per_id;
 	e->window_size = nc->window_size;
+	e->rekeys_in_flight_max = nc->rekeys_in_flight_max;
 	d->conf = nc;
 	log_set_level(nc->log_level);
 	if (old) {
@@ -1117,6 +1118,7 @@ static struct json_object *counts_json(const struct engine_counts *n)
 	jadd_int(o, "ike_rekey_collisions", (int64_t)n->ike_rekey_collisions);
 	jadd_int(o, "child_rekey_collisions",
 		 (int64_t)n->child_rekey_collisions);
+	jadd_int(o, "rekeys_deferred", (int64_t)n->rekeys_deferred);
 	return o;
 }
 

@@ -214,6 +214,8 @@ static int start(struct ikesa *sa, const struct childsa *tmpl,
 	}
 	request_children_add(&cr->children, c);
 	request_set(sa, &cr->rs);
+	if (tmpl && rekey)
+		request_count_rekey(sa, &cr->rs);
 	sa->req.parallel = true;
 	cr = NULL;
 out:

@@ -67,6 +67,7 @@ int engine_init(struct engine *e, struct backend *b,
 	e->half_open_max_peer = ENGINE_HALF_OPEN_MAX_PEER;
 	e->cookie_threshold = ENGINE_COOKIE_THRESHOLD;
 	e->cookie_modp = true;
+	e->rekeys_in_flight_max = ENGINE_REKEYS_IN_FLIGHT_MAX;
 	iface_table_init(&e->ifaces);
 	timer_heap_init(&e->timers);
 	ret = cookie_init(&e->cookies);
@@ -823,21 +824,68 @@ static void children_expire(struct ikesa *sa, uint64_t now)
 	}
 }
 
+/* Whether the timers may start one more rekey (rekeys_in_flight_max). */
+static bool rekey_admitted(const struct engine *e)
+{
+	return !e->rekeys_in_flight_max ||
+	       e->rekeys_in_flight < e->rekeys_in_flight_max;
+}
+
+/*
+ * A rekey due at now that the bound holds back: when to look again, at
+ * a random point 0.5 to 1.5 s on. At the default bound of 100 and a
+ * peer that answers 100 rekeys a second, a place frees every 10 ms or
+ * so: the thousands of SAs a storm puts off, each waking about once a
+ * second at a point of its own, take them soon after (a place freed is
+ * empty little), without waking all together for the few places free
+ * nor spinning on them. Each rekey put off counts in rekeys_deferred.
+ */
+static uint64_t rekey_wait(uint64_t now)
+{
+	uint32_t r = 0;
+
+	random_iv((uint8_t *)&r, sizeof(r));	/* else 0: still a delay */
+	return now + 500 + r % 1001;
+}
+
+/*
+ * A Child SA's wait (rekey_wait()), never past its hard expiry: one that
+ * finds no place before then expires as any other, at expire, where its
+ * expiry runs before its rekey (engine_sa_tick()), rather than be
+ * rekeyed in its last instant, the new SA coming after the old one has
+ * gone.
+ */
+static uint64_t child_wait(const struct childsa *c, uint64_t at)
+{
+	return c->expire_at && at > c->expire_at ? c->expire_at : at;
+}
+
 /*
  * Start rekeying the Child SAs that are due, in order, as many as the
- * peer's window takes (one at a time with a window of 1); true if one
- * went out.
+ * peer's window takes (one at a time with a window of 1) and the
+ * engine's bound admits; the others wait, all until the same point, so
+ * that the IKE SA wakes once for them, not once each. True if one went
+ * out.
  */
 static bool children_rekey(struct ikesa *sa, uint64_t now)
 {
+	struct engine *e = sa->engine;
+	uint64_t wait = 0;
 	bool sent = false;
 
 	for (struct childsa *c = sa->children; c && window_room(sa);
 	     c = c->next) {
 		if (c->replaced || !c->rekey_at || now < c->rekey_at)
 			continue;
+		if (!rekey_admitted(e)) {
+			if (!wait)
+				wait = rekey_wait(now);
+			c->rekey_at = child_wait(c, wait);
+			e->counts.rekeys_deferred++;
+			continue;
+		}
 		c->rekey_at = childsa_retry_at(c, now);
-		if (!engine_rekey_child(sa->engine, sa, c, now))
+		if (!engine_rekey_child(e, sa, c, now))
 			sent = true;
 	}
 	return sent;
@@ -987,15 +1035,26 @@ void engine_sa_tick(struct ikesa *sa, uint64_t now)
 			reauth(sa, now);
 			return;
 		}
-		/* Until the new SA replaces this one, try again later. */
-		sa->rekey_at = now +
-			       IKE_REKEY_RETRY(c->ike_lifetime_s * 1000);
-		if (!sa->initiator)
-			engine_logf(sa->engine, ENGINE_LOG_INFO, sa,
-				    "IKE lifetime reached and the initiator "
-				    "has not rekeyed: rekeying");
-		ike_rekey_start(sa, sa->ike.dh->id, now);
-		return;
+		/*
+		 * At the bound, later; the rest of the tick runs meanwhile.
+		 * An IKE SA has no hard expiry of its own (ike_sa.h): its
+		 * rekey waits as long as it must.
+		 */
+		if (!rekey_admitted(sa->engine)) {
+			sa->rekey_at = rekey_wait(now);
+			sa->engine->counts.rekeys_deferred++;
+		} else {
+			/* Until the new SA replaces this one, again later. */
+			sa->rekey_at = now +
+				IKE_REKEY_RETRY(c->ike_lifetime_s * 1000);
+			if (!sa->initiator)
+				engine_logf(sa->engine, ENGINE_LOG_INFO, sa,
+					    "IKE lifetime reached and the "
+					    "initiator has not rekeyed: "
+					    "rekeying");
+			ike_rekey_start(sa, sa->ike.dh->id, now);
+			return;
+		}
 	}
 	if (mif_delete_tick(sa, now))
 		return;

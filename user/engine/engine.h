@@ -98,6 +98,11 @@ struct trap;
 /* Defaults: most half-open IKE SAs in all, and from one address. */
 #define ENGINE_HALF_OPEN_MAX		1000
 #define ENGINE_HALF_OPEN_MAX_PEER	5
+/*
+ * Default: the most rekeys of ours in flight at once, across every IKE
+ * SA, that the timers start (struct engine's rekeys_in_flight_max).
+ */
+#define ENGINE_REKEYS_IN_FLIGHT_MAX	100
 /* Lost local addresses waiting for the next tick to be failed over. */
 #define ENGINE_FAILOVER_LOST_MAX	(2 * IFACE_MAX_ADDRS)
 
@@ -287,13 +292,25 @@ struct engine {
 	 * Since start, for `mifctl ike status`: our requests sent again
 	 * after their timeout, IKE and Child SAs replaced by a rekey (either
 	 * peer's), and rekeys that crossed one of the peer's (§2.8.1, §2.8.2:
-	 * the peer's request for an SA we were rekeying ourselves).
+	 * the peer's request for an SA we were rekeying ourselves); and
+	 * rekeys due that waited, rekeys_in_flight_max reached (each time
+	 * one is put off, so one SA may count several times).
 	 */
 	struct engine_counts {
 		unsigned long retransmits;
 		unsigned long ike_rekeys, child_rekeys;
 		unsigned long ike_rekey_collisions, child_rekey_collisions;
+		unsigned long rekeys_deferred;
 	} counts;
+	/*
+	 * Admission of rekeys: our rekey requests in flight, of IKE and
+	 * Child SAs, on every IKE SA (request.h counts them), and the most
+	 * the timers start (0: no bound). At the bound a rekey that falls
+	 * due waits (engine.c, rekey_wait()); those by command
+	 * (engine_rekey_ike(), engine_rekey_child()) go, and count. The
+	 * peer's rekeys, which its own window bounds, do not count.
+	 */
+	unsigned int rekeys_in_flight, rekeys_in_flight_max;
 	/*
 	 * Timers (timer_heap.h): the IKE SAs by their next deadline; those
 	 * touched since the heap was last read, to be re-filed (or, with

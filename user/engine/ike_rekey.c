@@ -118,6 +118,7 @@ int ike_rekey_start(struct ikesa *sa, uint16_t group, uint64_t now)
 	if (!ret) {
 		rr->new_spi = ikesa_spi_value(spi);
 		request_set(sa, &rr->rs);
+		request_count_rekey(sa, &rr->rs);
 		rr = NULL;
 	}
 out:

@@ -9,6 +9,24 @@
 #include "engine/ike_sa.h"
 #include "engine/request.h"
 
+void request_count_rekey(struct ikesa *sa, struct request_state *st)
+{
+	st->rekey = true;
+	sa->engine->rekeys_in_flight++;
+}
+
+/*
+ * st's rekey is over: its place is free. The flag makes it once, however
+ * many ends the request meets (taken, then freed).
+ */
+static void rekey_over(struct ikesa *sa, struct request_state *st)
+{
+	if (!st->rekey)
+		return;
+	st->rekey = false;
+	sa->engine->rekeys_in_flight--;
+}
+
 void request_set(struct ikesa *sa, struct request_state *st)
 {
 	request_free(sa, sa->req.state);
@@ -41,15 +59,19 @@ struct request_state *request_take(struct ikesa *sa,
 {
 	struct request_state *st = request_get(sa, ops);
 
-	if (st)
+	if (st) {
 		sa->req.state = NULL;
+		rekey_over(sa, st);
+	}
 	return st;
 }
 
 void request_free(struct ikesa *sa, struct request_state *st)
 {
-	if (st)
-		st->ops->free(sa, st);
+	if (!st)
+		return;
+	rekey_over(sa, st);
+	st->ops->free(sa, st);
 }
 
 void request_free_plain(struct ikesa *sa, struct request_state *st)

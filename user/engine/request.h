@@ -9,6 +9,13 @@
  * response handler may take it over (request_take()) to keep it while
  * it starts the next request.
  *
+ * A rekey of ours (an IKE SA's, or a Child SA's with REKEY_SA) holds one
+ * of the engine's places for rekeys in flight (engine.h) from when it is
+ * sent until it ends, whichever way: answered (request_take() or
+ * request_free() by the exchange), given up, or freed with its IKE SA,
+ * parked in the window or not. The state carries the place, so that
+ * every one of those ends gives it back, once.
+ *
  * A request may create many Child SAs (MIF: one per child and interface
  * when an interface is added) and delete many: the lists it carries are
  * bounded below.
@@ -16,6 +23,7 @@
 #ifndef MIF_ENGINE_REQUEST_H
 #define MIF_ENGINE_REQUEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct ikesa;
@@ -34,6 +42,7 @@ struct request_ops {
 
 struct request_state {
 	const struct request_ops *ops;
+	bool rekey;	/* holds a place among the rekeys in flight */
 };
 
 /* The exchange's state around st. */
@@ -55,6 +64,11 @@ static inline void *request_around(struct request_state *st, size_t off)
  * sa's until the answer comes or the SA goes.
  */
 void request_set(struct ikesa *sa, struct request_state *st);
+/*
+ * st, just attached (request_set()), is a rekey of ours: it takes one of
+ * the engine's places for rekeys in flight until it ends.
+ */
+void request_count_rekey(struct ikesa *sa, struct request_state *st);
 /* The state of sa's request in flight if it is of ops, else NULL. */
 struct request_state *request_get(const struct ikesa *sa,
 				  const struct request_ops *ops);
@@ -65,10 +79,13 @@ struct request_state *request_get(const struct ikesa *sa,
 struct request_state *request_get_nth(const struct ikesa *sa,
 				      const struct request_ops *ops,
 				      unsigned int k);
-/* The same, detached from sa: the caller frees it (request_free()). */
+/*
+ * The same, detached from sa: the caller frees it (request_free()). Its
+ * request is answered: a rekey gives its place back now.
+ */
 struct request_state *request_take(struct ikesa *sa,
 				   const struct request_ops *ops);
-/* Free st (NULL: nothing). */
+/* Free st (NULL: nothing), a rekey's place given back if it holds one. */
 void request_free(struct ikesa *sa, struct request_state *st);
 /*
  * The free of a state that holds nothing to release but itself: a

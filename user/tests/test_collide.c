@@ -486,6 +486,9 @@ static void run(const struct order *o, uint64_t s)
 		tally.retrans += w->e[i].counts.retransmits;
 	}
 	check_settled(w, o->kids, o->expire || o->del, s);
+	/* Every rekey over, whichever way: its place given back, once. */
+	assert_int_equal(w->e[0].rekeys_in_flight, 0);
+	assert_int_equal(w->e[1].rekeys_in_flight, 0);
 	test_world_free(w);
 }
 

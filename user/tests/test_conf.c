@@ -1283,6 +1283,35 @@ static void window_size(void **state)
 	one_error("[mifd]\nwindow_size = 33\n", 2, "window_size: \"33\"");
 }
 
+/*
+ * rekeys_in_flight_max of [mifd]: 100 by default (the engine's), 0 for
+ * no bound, up to 1000000; anything else refused, naming the key.
+ */
+static void rekeys_in_flight_max(void **state)
+{
+	struct conf *c = load_ok(minimal);
+
+	assert_int_equal(c->rekeys_in_flight_max, 100);
+	assert_int_equal(c->rekeys_in_flight_max,
+			 ENGINE_REKEYS_IN_FLIGHT_MAX);
+	conf_free(c);
+	c = load_ok("[mifd]\nrekeys_in_flight_max = 0\n\n" CONN_A);
+	assert_int_equal(c->rekeys_in_flight_max, 0);
+	conf_free(c);
+	c = load_ok("[mifd]\nrekeys_in_flight_max = 1000000\n\n" CONN_A);
+	assert_int_equal(c->rekeys_in_flight_max, 1000000);
+	conf_free(c);
+	one_error("[mifd]\nrekeys_in_flight_max = -1\n", 2,
+		  "rekeys_in_flight_max: \"-1\" is not a number from 0 "
+		  "(no bound) to 1000000");
+	one_error("[mifd]\nrekeys_in_flight_max = 1000001\n", 2,
+		  "rekeys_in_flight_max: \"1000001\"");
+	one_error("[mifd]\nrekeys_in_flight_max = 10x\n", 2,
+		  "rekeys_in_flight_max: \"10x\"");
+	one_error("[mifd]\nrekeys_in_flight_max =\n", 2,
+		  "rekeys_in_flight_max");
+}
+
 /* control_group names a group; its gid is kept. */
 static void control_group(void **state)
 {
@@ -1809,6 +1838,7 @@ int main(void)
 		cmocka_unit_test(control_group),
 		cmocka_unit_test(memory_and_cap),
 		cmocka_unit_test(window_size),
+		cmocka_unit_test(rekeys_in_flight_max),
 		cmocka_unit_test(interfaces),
 		cmocka_unit_test_setup_teardown(rsa_sha1, pki_setup,
 						pki_teardown),

@@ -124,6 +124,8 @@ static void all_rekeyed(struct world *w, struct ikesa *a,
 
 	assert_int_equal(test_in_flight(a), 0);
 	assert_int_equal(test_in_flight(b), 0);
+	assert_int_equal(w->e[0].rekeys_in_flight, 0);
+	assert_int_equal(w->e[1].rekeys_in_flight, 0);
 	assert_int_equal(n_children(a), N_KIDS);
 	assert_int_equal(n_children(b), N_KIDS);
 	test_pairs_match(a, b, seen);
