@@ -24,12 +24,19 @@ static void rekey_over(struct ikesa *sa, struct request_state *st)
 	if (!st->rekey)
 		return;
 	st->rekey = false;
-	sa->engine->rekeys_in_flight--;
+	if (sa->engine->rekeys_in_flight)
+		sa->engine->rekeys_in_flight--;
 }
 
 void request_set(struct ikesa *sa, struct request_state *st)
 {
 	request_free(sa, sa->req.state);
+	/*
+	 * A new state holds no place until request_count_rekey() says so,
+	 * whatever its allocation left in the flag.
+	 */
+	if (st)
+		st->rekey = false;
 	sa->req.state = st;
 }
 
