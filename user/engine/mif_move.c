@@ -262,39 +262,6 @@ struct mif_move_sa *mif_move_state(struct ikesa *sa)
 	return sa->mif->move;
 }
 
-/*
- * A queued move X -> old, not sent yet, followed by mv (old -> new, the
- * same side's): one move X -> new, or none if X is new (a link that
- * flapped back before the peer was told). Whether mv was taken so.
- */
-static bool coalesce(struct mif_move_sa *q, const struct mif_move *mv)
-{
-	size_t alen = mif_addr_len(mv->family);
-
-	for (unsigned int i = q->n_queued; i-- > 0;) {
-		struct mif_move *p = &q->queued[i];
-
-		if (p->flags != mv->flags || p->family != mv->family ||
-		    memcmp(p->new_addr, mv->old_addr, alen))
-			continue;
-		if (memcmp(p->old_addr, mv->new_addr, alen)) {
-			memcpy(p->new_addr, mv->new_addr, alen);
-			p->new_id = mv->new_id;
-			q->tries[i] = 0;
-			return true;
-		}
-		q->n_queued--;
-		memmove(&q->queued[i], &q->queued[i + 1],
-			(q->n_queued - i) * sizeof(q->queued[0]));
-		memmove(&q->tries[i], &q->tries[i + 1],
-			(q->n_queued - i) * sizeof(q->tries[0]));
-		if (!i)
-			q->not_before = 0;
-		return true;
-	}
-	return false;
-}
-
 int mif_move_start(struct ikesa *sa, const struct ip_addr *old,
 		   const struct ip_addr *new, bool local, uint64_t now)
 {
@@ -337,8 +304,6 @@ int mif_move_start(struct ikesa *sa, const struct ip_addr *old,
 	q = mif_move_state(sa);
 	if (!q)
 		return -ENOMEM;
-	if (coalesce(q, &mv))
-		return 0;
 	if (q->n_queued == MIF_MOVE_QUEUE)
 		return -EBUSY;
 	q->tries[q->n_queued] = 0;
@@ -533,7 +498,8 @@ static void unacceptable_response(struct notify_ctx *ctx,
 	move_addrs(&st->mv, &old, &new);
 	if (st->tries < MIF_MOVE_RETRIES && retry(sa, st, ctx->now))
 		return;
-	if (moved_ahead(sa, &st->mv, &old, &new)) {
+	if (st->tries < MIF_MOVE_RETRIES_MOVED &&
+	    moved_ahead(sa, &st->mv, &old, &new)) {
 		if (st->tries == MIF_MOVE_RETRIES)
 			log_move(sa, ENGINE_LOG_WARNING, "move", &old, &new,
 				 "refused by the peer (MIF_UNACCEPTABLE_MOVE), "

@@ -31,10 +31,13 @@ struct ikesa;
  * later: two peers that fail over at once cross their moves, and each
  * refuses the other's while its own is in flight. One our side has made
  * already (a failover) is then tried every 4 to 8 s for as long as our
- * SAs stay on its new address: the peer sends to one we left until it
- * takes it.
+ * SAs stay on its new address, up to MIF_MOVE_RETRIES_MOVED tries in all
+ * (two to four minutes): the peer sends to one we left until it takes
+ * it, but a peer that never will (it has no SA on the old address any
+ * more) is not asked for ever.
  */
 #define MIF_MOVE_RETRIES	2
+#define MIF_MOVE_RETRIES_MOVED	30
 
 struct mif_move_sa {
 	unsigned int n_queued;

@@ -520,38 +520,29 @@ static void refused_failover_retried(void **state)
 }
 
 /*
- * Moves waiting behind a request in flight are merged: .11 -> .21 and
- * back is none; .11 -> .21 -> .111 is one, .11 -> .111.
+ * The same, refused for good (.21 never answers B's check): A stops
+ * after MIF_MOVE_RETRIES_MOVED tries in all, and says so.
  */
-static void queued_moves_merged(void **state)
+static void refused_failover_bounded(void **state)
 {
 	struct world *w = world_new(true, KERNEL_MODE_TUNNEL, false);
-	struct ip_addr x = test_ip("192.0.2.11"), y = test_ip("192.0.2.21");
-	struct ip_addr z = test_ip("192.0.2.111");
-	struct mif_move_sa *q;
+	struct ip_addr o = test_ip("192.0.2.11"), n = test_ip("192.0.2.21");
 	struct ikesa *a;
 
 	establish(w);
-	renumber_eth1(w, 2000);
 	a = only_sa(w, 0);
-	assert_int_equal(informational_start(a, NULL, false, 3000), 0);
-	assert_true(a->req.active);
-	assert_int_equal(mif_move_start(a, &x, &y, true, 3000), 0);
-	assert_int_equal(mif_move_start(a, &y, &x, true, 3000), 0);
-	q = mif_move_state(a);
-	assert_int_equal(q->n_queued, 0);
-	assert_int_equal(mif_move_start(a, &x, &y, true, 3000), 0);
-	assert_int_equal(mif_move_start(a, &y, &z, true, 3000), 0);
-	assert_int_equal(q->n_queued, 1);
-	assert_memory_equal(q->queued[0].old_addr, x.bytes, 4);
-	assert_memory_equal(q->queued[0].new_addr, z.bytes, 4);
-	assert_int_equal(q->queued[0].new_id, a->mif->ours->iface[1].id);
-	/* The merged move goes once the window is free, and is taken. */
-	test_settle(w, 3000);
-	assert_non_null(child_on(a, "192.0.2.111", "198.51.100.12"));
-	assert_non_null(child_on(only_sa(w, 1), "198.51.100.12", "192.0.2.111"));
-	assert_int_equal(w->f[0].n_move, 1);
-	assert_int_equal(w->f[1].n_move, 1);
+	assert_int_equal(mif_move_carry_out(a, &o, &n, true,
+					    a->mif->ours->iface[2].id), 0);
+	w->unreachable = n;
+	assert_int_equal(mif_move_start(a, &o, &n, true, 1000), 0);
+	for (uint64_t t = 1000; t <= 1200000; t += 500)
+		test_settle(w, t);
+	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, "did not answer the "
+					"return-routability check"),
+			 1 + MIF_MOVE_RETRIES_MOVED);
+	assert_int_equal(test_logged_at(ENGINE_LOG_WARNING, "nothing moved"), 1);
+	assert_int_equal(mif_move_deadline(a), 0);
+	assert_int_equal(a->state, IKESA_ESTABLISHED);
 	test_world_free(w);
 }
 
@@ -630,7 +621,7 @@ int main(void)
 		cmocka_unit_test(refuse_answer_elsewhere),
 		cmocka_unit_test(replay),
 		cmocka_unit_test(refused_failover_retried),
-		cmocka_unit_test(queued_moves_merged),
+		cmocka_unit_test(refused_failover_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
