@@ -7,8 +7,9 @@
  * point) and all are rekeyed long before their hard expiry; an IKE SA's
  * rekey waits as a Child SA's does; a wait never goes past the Child
  * SA's hard expiry; and an IKE SA that goes, dropped or given up with
- * its rekeys in flight, gives their places back. After each step the engine's count is checked against a walk of
- * the requests in flight, and it is 0 once all are done.
+ * its rekeys in flight, gives their places back. After each step the
+ * engine's count is checked against a walk of the requests in flight,
+ * and it is 0 once all are done.
  */
 #include <stdarg.h>
 #include <stddef.h>
