@@ -469,8 +469,8 @@ static bool retry(struct ikesa *sa, const struct move_req *st, uint64_t now)
  * Whether our side of move mv is done already (a failover: the kernel
  * moved, our view with it): our Child SAs are on new, none on old. The
  * peer, until it takes the move, sends to an address we left, so the
- * move is not given up while that holds; it stops mattering once our
- * SAs move on or go.
+ * move is not given up while that holds, up to MIF_MOVE_RETRIES_MOVED
+ * tries in all; it stops mattering once our SAs move on or go.
  */
 static bool moved_ahead(const struct ikesa *sa, const struct mif_move *mv,
 			const struct ip_addr *old, const struct ip_addr *new)
