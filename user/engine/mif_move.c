@@ -466,17 +466,16 @@ static bool retry(struct ikesa *sa, const struct move_req *st, uint64_t now)
 }
 
 /*
- * Whether our side of move mv is done already (a failover: the kernel
- * moved, our view with it): our Child SAs are on new, none on old. The
- * peer, until it takes the move, sends to an address we left, so the
- * move is not given up while that holds, up to MIF_MOVE_RETRIES_MOVED
- * tries in all; it stops mattering once our SAs move on or go.
+ * Whether our side of the move of old to new (ours if local, else the
+ * peer's) is done already (a failover: the kernel moved, our view with
+ * it): our Child SAs are on new, none on old. The peer, until it takes
+ * the move, sends to an address we left, so the move is not given up
+ * while that holds, up to MIF_MOVE_RETRIES_MOVED tries in all; it stops
+ * mattering once our SAs move on or go.
  */
-static bool moved_ahead(const struct ikesa *sa, const struct mif_move *mv,
-			const struct ip_addr *old, const struct ip_addr *new)
+static bool moved_ahead(const struct ikesa *sa, const struct ip_addr *old,
+			const struct ip_addr *new, bool local)
 {
-	bool local = !(mv->flags & MIF_MOVE_RESPONDER);
-
 	return sa->state == IKESA_ESTABLISHED && !sa->replaced &&
 	       !holder(sa, old, local) && holder(sa, new, local);
 }
@@ -499,7 +498,8 @@ static void unacceptable_response(struct notify_ctx *ctx,
 	if (st->tries < MIF_MOVE_RETRIES && retry(sa, st, ctx->now))
 		return;
 	if (st->tries < MIF_MOVE_RETRIES_MOVED &&
-	    moved_ahead(sa, &st->mv, &old, &new)) {
+	    moved_ahead(sa, &old, &new,
+			!(st->mv.flags & MIF_MOVE_RESPONDER))) {
 		if (st->tries == MIF_MOVE_RETRIES)
 			log_move(sa, ENGINE_LOG_WARNING, "move", &old, &new,
 				 "refused by the peer (MIF_UNACCEPTABLE_MOVE), "
