@@ -152,12 +152,7 @@ mifd_established() {
 }
 
 mifd_wait_established() {
-	local ns=$1 sock=$2 conn=$3 secs=${4:-20} i
-	for ((i = 0; i < secs * 5; i++)); do
-		mifd_established "$ns" "$sock" "$conn" && return 0
-		sleep 0.2
-	done
-	return 1
+	wait_until "${4:-20}" mifd_established "$1" "$2" "$3"
 }
 
 # esp_counters NS: nftables counters outK and inK of the ESP packets that

@@ -53,16 +53,15 @@ n_states() {
 	ip -n "$1" xfrm state | grep -c '^src '
 }
 
+_svc_children() {
+	mifd_ctl "$1" "$2" -j ike list | jq -e --argjson n "$3" \
+		'[.ike_sas[] | select(.conn == "svc" and .state == "established")] |
+		 length == 1 and
+		 ([.[0].children[] | select(.installed) | .name] | unique | length) == $n' \
+		>/dev/null
+}
 svc_children() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		mifd_ctl "$1" "$2" -j ike list | jq -e --argjson n "$3" \
-			'[.ike_sas[] | select(.conn == "svc" and .state == "established")] |
-			 length == 1 and
-			 ([.[0].children[] | select(.installed) | .name] | unique | length) == $n' \
-			>/dev/null && return 0
-		sleep 0.2
-	done
+	wait_until 40 _svc_children "$@" && return 0
 	mifd_ctl "$1" "$2" ike list
 	return 1
 }
