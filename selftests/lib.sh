@@ -73,7 +73,7 @@ nap() { read -r -t "$1" -u "$ksft_nap_fd" _; return 0; }
 # milliseconds of CPU, and polls every 0.2 s kept the interop layer's
 # VMs busy all the time they waited.
 wait_until() {
-	local now step=100
+	local now step=100 secs
 	local end=$(( ${EPOCHREALTIME/[.,]/} / 1000 + $1 * 1000 ))
 
 	shift
@@ -82,7 +82,8 @@ wait_until() {
 		now=$(( ${EPOCHREALTIME/[.,]/} / 1000 ))
 		[ "$now" -lt "$end" ] || return 1
 		[ $((now + step)) -le "$end" ] || step=$((end - now))
-		nap "$((step / 1000)).$(printf '%03d' $((step % 1000)))"
+		printf -v secs '%d.%03d' $((step / 1000)) $((step % 1000))
+		nap "$secs"
 		step=$((step * 2 > 1000 ? 1000 : step * 2))
 	done
 }
