@@ -263,14 +263,13 @@ cc_ping() {	# cc_ping NAME I MODE
 	ping_esp $addrs "$(awk '{ print $6 }' <<<"$v")" "$(awk '{ print $5 }' <<<"$v")"
 }
 
+_cc_gone() {	# _cc_gone NAME I
+	[ -z "$(kernel_spis "$EU" "$2")$(kernel_spis "$SG" "$2")" ] &&
+		! charon_sas "$SG" "$CSG" | grep -q "^ike $1 "
+}
 cc_down() {	# cc_down NAME I: terminated on both sides, no kernel state
-	local n
 	charon_down "$EU" "$CEU" "$1" || return 1
-	for n in $(seq 25); do
-		[ -z "$(kernel_spis "$EU" "$2")$(kernel_spis "$SG" "$2")" ] &&
-			! charon_sas "$SG" "$CSG" | grep -q "^ike $1 " && return 0
-		sleep 0.2
-	done
+	wait_until 5 _cc_gone "$1" "$2" && return 0
 	charon_sas "$SG" "$CSG"
 	ip -n "$SG" xfrm state
 	return 1
@@ -512,20 +511,19 @@ mc_up() {	# mc_up DIRECTION CONN
 	fi
 }
 
+_mc_gone() {	# _mc_gone CONN I
+	[ -z "$(kernel_spis "$EU" "$2")$(kernel_spis "$SG" "$2")" ] &&
+		[ "$(meu -j ike list | jq --arg c "$1" \
+			'[.ike_sas[] | select(.conn == $c)] | length')" = 0 ] &&
+		! charon_sas "$SG" "$CSG" | grep -q "^ike $1 "
+}
 mc_down() {	# mc_down DIRECTION CONN I: both sides clean up
-	local n
 	if [ "$1" = "mifd->charon" ]; then
 		meu ike down "$2" || return 1
 	else
 		charon_down "$SG" "$CSG" "$2" || return 1
 	fi
-	for n in $(seq 50); do
-		[ -z "$(kernel_spis "$EU" "$3")$(kernel_spis "$SG" "$3")" ] &&
-			[ "$(meu -j ike list | jq --arg c "$2" \
-				'[.ike_sas[] | select(.conn == $c)] | length')" = 0 ] &&
-			! charon_sas "$SG" "$CSG" | grep -q "^ike $2 " && return 0
-		sleep 0.2
-	done
+	wait_until 10 _mc_gone "$2" "$3" && return 0
 	meu ike list
 	charon_sas "$SG" "$CSG"
 	ip -n "$EU" xfrm state
@@ -637,7 +635,7 @@ group_rekeyed() {
 # group, rekeys the Child SA with a KE payload in it; ESP ping through the
 # new SAs; mifd deletes.
 mc_group() {
-	local g=$1 want old got i ok=no
+	local g=$1 want old got ok=no
 	want=$(group_field "$g" 3)
 	mc_up "mifd->charon" "$g" || { mifd_log "$MSOCK" | tail -n 30; return 1; }
 	CHARON_SAS=$(charon_sas "$SG" "$CSG")
@@ -648,10 +646,7 @@ mc_group() {
 	[ "$got" = "$want" ] || return 1
 	old=$(mifd_view "$g")
 	charon_swanctl "$SG" "$CSG" --rekey --child "$g" >/dev/null || return 1
-	for i in $(seq 50); do
-		group_rekeyed "$g" "$want" "$old" && { ok=yes; break; }
-		sleep 0.2
-	done
+	wait_until 10 group_rekeyed "$g" "$want" "$old" && ok=yes
 	echo "mifd before the rekey: $old"
 	echo "mifd after:            $NEW"
 	echo "charon: $(grep -o 'dh-group=[A-Z_0-9]*' <<<"$RAW" | tr '\n' ' ')"

@@ -10,7 +10,7 @@
 # another's), DIR/swanctl (SWANCTL_DIR: swanctl.conf including conf.d/*.conf).
 #
 #   charon_start NS DIR		start charon in netns NS; waits until vici
-#				answers (10 s). Returns 0 or 1.
+#				answers (30 s). Returns 0 or 1.
 #				CHARON_FRAGMENT_SIZE, when set, is its
 #				charon.fragment_size (strongSwan's default:
 #				1280 bytes, for IPv4 and IPv6 alike).
@@ -133,8 +133,12 @@ charon_swanctl() {
 		--uri "unix://$dir/charon.vici"
 }
 
+# _charon_started PID DIR: charon PID has exited or made its vici socket.
+_charon_started() { ! kill -0 "$1" 2>/dev/null || [ -S "$2/charon.vici" ]; }
+_charon_answers() { charon_swanctl "$1" "$2" --stats >/dev/null 2>&1; }
+
 charon_start() {
-	local ns=$1 dir=$2 pid i
+	local ns=$1 dir=$2 pid
 	local sub=(conf.d x509 x509ca x509ocsp x509aa x509ac x509crl pubkey private
 		rsa ecdsa bliss pkcs8 pkcs12)
 	mkdir -p "$dir/run" "${sub[@]/#/$dir/swanctl/}" || return 1
@@ -152,21 +156,15 @@ charon_start() {
 	charon_pids[$dir]=$pid
 	# Wait for the vici socket (cheap), then ask once (swanctl takes a
 	# second or two to start under QEMU).
-	for i in $(seq 300); do
-		if ! kill -0 "$pid" 2>/dev/null; then
-			unset "charon_pids[$dir]"
-			echo "charon in $ns exited:"
-			sed 's/^/  /' "$dir/charon.out"
-			tail -n 20 "$dir/charon.log" 2>/dev/null | sed 's/^/  /'
-			return 1
-		fi
-		[ -S "$dir/charon.vici" ] && break
-		sleep 0.1
-	done
-	for i in 1 2 3; do
-		charon_swanctl "$ns" "$dir" --stats >/dev/null 2>&1 && return 0
-		sleep 0.5
-	done
+	wait_until 30 _charon_started "$pid" "$dir"
+	if ! kill -0 "$pid" 2>/dev/null; then
+		unset "charon_pids[$dir]"
+		echo "charon in $ns exited:"
+		sed 's/^/  /' "$dir/charon.out"
+		tail -n 20 "$dir/charon.log" 2>/dev/null | sed 's/^/  /'
+		return 1
+	fi
+	wait_until 2 _charon_answers "$ns" "$dir" && return 0
 	echo "charon in $ns: vici does not answer"
 	return 1
 }

@@ -128,16 +128,14 @@ up_from_charon() {	# up_from_charon CONN
 		{ meu ike list; return 1; }
 }
 
+_gone() {	# _gone CONN: neither charon nor mifd lists CONN
+	! charon_sas "$SG" "$CSG" | grep -q "^ike $1 " &&
+		[ "$(meu -j ike list | jq --arg c "$1" \
+			'[.ike_sas[] | select(.conn == $c)] | length')" = 0 ]
+}
 down() {	# down CONN
-	local n
 	meu ike down "$1" || return 1
-	for n in $(seq 50); do
-		! charon_sas "$SG" "$CSG" | grep -q "^ike $1 " &&
-			[ "$(meu -j ike list | jq --arg c "$1" \
-				'[.ike_sas[] | select(.conn == $c)] | length')" = 0 ] && return 0
-		sleep 0.2
-	done
-	return 1
+	wait_until 10 _gone "$1"
 }
 
 refused() {	# refused CONN: ike up -w fails and says why

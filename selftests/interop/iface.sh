@@ -44,13 +44,9 @@ interfaces = mif0:200, mif*
 CONF
 
 # want JQ: poll (5 s) until the table passes the jq test JQ.
+_want() { mifd_ctl "$NS" "$SOCK" -j ike interfaces | jq -e "$1" >/dev/null; }
 want() {
-	local i
-	for i in $(seq 50); do
-		mifd_ctl "$NS" "$SOCK" -j ike interfaces | jq -e "$1" >/dev/null &&
-			return 0
-		sleep 0.1
-	done
+	wait_until 5 _want "$1" && return 0
 	echo "wanted: $1"
 	mifd_ctl "$NS" "$SOCK" -j ike interfaces
 	ip -n "$NS" addr

@@ -91,16 +91,10 @@ one_new() {
 		echo "$spi_i $spi_r"
 }
 
-# wait_for SECONDS CMD...: until CMD succeeds.
-wait_for() {
-	local n=$(( $1 * 5 ))
-	shift
-	for _ in $(seq "$n"); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	return 1
-}
+# wait_for SECONDS CMD...: until CMD succeeds (wait_until), its output
+# dropped.
+_quiet() { "$@" >/dev/null 2>&1; }
+wait_for() { wait_until "$1" _quiet "${@:2}"; }
 
 collided() {	# collided LOG...: in one of these mifd logs
 	grep -h "IKE SA rekey collision" "$@" 2>/dev/null | sed 's/^/# /'

@@ -185,13 +185,9 @@ conn_gone() {
 	done
 }
 
+_conn_gone() { conn_gone "$@" >/dev/null 2>&1; }
 wait_gone() {	# wait_gone CONN I [SECONDS]
-	local i
-	for i in $(seq $((${3:-10} * 5))); do
-		conn_gone "$1" "$2" >/dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	conn_gone "$1" "$2"
+	wait_until "${3:-10}" _conn_gone "$1" "$2" || conn_gone "$1" "$2"
 }
 
 no_kernel_state() {	# no_kernel_state NS
@@ -204,13 +200,9 @@ no_kernel_state() {	# no_kernel_state NS
 	return 1
 }
 
+_no_kernel_state() { no_kernel_state "$1" >/dev/null; }
 wait_no_kernel_state() {
-	local i
-	for i in $(seq 50); do
-		no_kernel_state "$1" >/dev/null && return 0
-		sleep 0.2
-	done
-	no_kernel_state "$1"
+	wait_until 10 _no_kernel_state "$1" || no_kernel_state "$1"
 }
 
 # Configuration checks.
@@ -371,15 +363,13 @@ tcase "v6: Child SA uses eu3's IPv6 addresses on both sides" eval \
 	'child_on_iface "$EU" "$EU_SOCK" v6 "fd01:3::1 fd01:3::2" &&
 	 child_on_iface "$SG" "$SG_SOCK" v6 "fd01:3::2 fd01:3::1"'
 tcase "v6: ESP ping both ways" ping_esp v6 "$(topo_eu_inner 3)" "$TOPO_SG_INNER"
+_no_v6_states() {
+	! ip -n "$EU" xfrm state | grep -q fd01 &&
+		! ip -n "$SG" xfrm state | grep -q fd01
+}
 v6_down() {
 	eu ike down v6 || return 1
-	local i
-	for i in $(seq 50); do
-		! ip -n "$EU" xfrm state | grep -q fd01 &&
-			! ip -n "$SG" xfrm state | grep -q fd01 && return 0
-		sleep 0.2
-	done
-	return 1
+	wait_until 10 _no_v6_states
 }
 tcase "v6: down" v6_down
 
@@ -401,7 +391,7 @@ reload_good() {
 	before=$(sa_field "$EU" "$EU_SOCK" gcm1 .spi_i)
 	eu ike reload || return 1
 	kill -HUP "$(mifd_pid "$EU_SOCK")"
-	sleep 0.5
+	nap 0.5
 	after=$(sa_field "$EU" "$EU_SOCK" gcm1 .spi_i)
 	echo "gcm1 spi_i $before -> $after"
 	[ "$before" = "$after" ] && spis_match gcm1
@@ -415,7 +405,7 @@ reload_dpd() {
 	sed -i 's/^dpd = 2$/dpd = 3/' "$EU_CONF"
 	eu ike reload || rc=1
 	cp "$T/eu.good" "$EU_CONF"
-	sleep 0.5
+	nap 0.5
 	after=$(kernel_spis "$EU")
 	echo "EU SPIs before:" $before
 	echo "EU SPIs after: " $after
@@ -453,14 +443,12 @@ tcase "wpsk: wrong PSK, ike up -w fails at once with the reason, kept in status"
 
 # 8. DPD: cut eu1; EU (dpd = 2 s, 3 retransmissions from 300 ms) notices
 # and removes gcm1; cbc2 over eu2 is not affected.
+_gcm1_gone() {
+	[ "$(eu -j ike list | jq '[.ike_sas[] | select(.conn == "gcm1")] | length')" = 0 ]
+}
 dpd_cut() {
 	ip -n "$EU" link set eu1 down
-	local i
-	for i in $(seq 75); do
-		[ "$(eu -j ike list | jq '[.ike_sas[] | select(.conn == "gcm1")] | length')" = 0 ] &&
-			break
-		sleep 0.2
-	done
+	wait_until 15 _gcm1_gone
 	ip -n "$EU" link set eu1 up
 	if ip -n "$EU" xfrm state | grep -q "10\.1\.1\."; then
 		ip -n "$EU" xfrm state
@@ -472,16 +460,14 @@ dpd_cut() {
 tcase "dpd: link cut, EU removes the dead IKE SA and its Child SAs" dpd_cut
 
 # 9. SIGTERM: every SA deleted, the peer told.
+_sg_cbc2_gone() {
+	sg -j ike list | jq -e '[.ike_sas[] | select(.conn == "cbc2")] | length == 0' \
+		>/dev/null && ! ip -n "$SG" xfrm state | grep -q "10\.1\.2\."
+}
 sigterm() {
 	mifd_stop "$EU" "$EU_SOCK" || { echo "EU exited non-zero"; return 1; }
 	no_kernel_state "$EU" || return 1
-	local i
-	for i in $(seq 50); do
-		sg -j ike list | jq -e '[.ike_sas[] | select(.conn == "cbc2")] | length == 0' \
-			>/dev/null && ! ip -n "$SG" xfrm state | grep -q "10\.1\.2\." &&
-			return 0
-		sleep 0.2
-	done
+	wait_until 10 _sg_cbc2_gone && return 0
 	sg ike list
 	ip -n "$SG" xfrm state
 	return 1
@@ -499,7 +485,7 @@ tcase "sigterm: SG exits 0, no SA or policy left" sigterm_sg
 # has lock_memory = no: nothing locked, undumpable all the same.
 core_count() { find "$T/cores" -name 'core.*' | wc -l; }
 no_core_dump() {
-	local pattern pid i rc=0 kb n
+	local pattern pid rc=0 kb n
 	pattern=$(cat /proc/sys/kernel/core_pattern)
 	mkdir -p "$T/cores"
 	sed 's/^\[mifd\]$/[mifd]\nlock_memory = no/' "$EU_CONF" >"$T/nolock.conf"
@@ -507,7 +493,7 @@ no_core_dump() {
 	echo "$T/cores/core.%e.%p" >/proc/sys/kernel/core_pattern
 	bash -c 'ulimit -c unlimited; exec sleep 30' &
 	pid=$!
-	sleep 0.5
+	nap 0.5
 	kill -SEGV "$pid"
 	wait "$pid" 2>/dev/null
 	n=$(core_count)
@@ -516,16 +502,13 @@ no_core_dump() {
 	ip netns exec "$EU" bash -c 'ulimit -c unlimited; exec "$0" -d -f "$1" -s "$2"' \
 		"$MIFD" "$T/nolock.conf" "$T/nolock.sock" >"$T/nolock.log" 2>&1 &
 	pid=$!
-	for i in $(seq 100); do
-		[ -S "$T/nolock.sock" ] && break
-		sleep 0.1
-	done
+	wait_until 10 test -S "$T/nolock.sock"
 	kb=$(vm_locked_kb "$pid")
 	echo "mifd $pid with lock_memory = no: VmLck ${kb:-?} kB"
 	[ "${kb:-1}" = 0 ] || rc=1
 	kill -SEGV "$pid"
 	wait "$pid" 2>/dev/null
-	sleep 0.5
+	nap 0.5
 	echo "$pattern" >/proc/sys/kernel/core_pattern
 	echo "mifd killed by SIGSEGV: $(($(core_count) - n)) core files"
 	ls -l "$T/cores"

@@ -113,8 +113,11 @@ sg_sas() {	# the number of SG's IKE SAs of gcm1
 
 # wire_start FILE: tcpdump on what leaves sg1 (FILE.sg) and eu1
 # (FILE.eu): ESP, and the inner ICMP.
+_wire_listening() {
+	grep -q "listening on" "$1.sg.log" && grep -q "listening on" "$1.eu.log"
+}
 wire_start() {
-	local i side ns dev
+	local side ns dev
 	WIRE_PID=
 	for side in sg eu; do
 		ns=$SG dev=sg1
@@ -123,11 +126,7 @@ wire_start() {
 			"esp or (icmp and host $SG_IN)" >"$1.$side.log" 2>&1 &
 		WIRE_PID="$WIRE_PID $!"
 	done
-	for i in $(seq 100); do
-		grep -q "listening on" "$1.sg.log" &&
-			grep -q "listening on" "$1.eu.log" && return 0
-		sleep 0.1
-	done
+	wait_until 10 _wire_listening "$1" && return 0
 	cat "$1.sg.log" "$1.eu.log"
 	return 1
 }
@@ -196,12 +195,9 @@ sg_points_new() {
 }
 
 # sg_one_sa: SG ends with one IKE SA of gcm1 (the old one replaced).
+_sg_sas_are() { [ "$(sg_sas)" = "$1" ]; }
 sg_one_sa() {
-	local i
-	for i in $(seq 50); do
-		[ "$(sg_sas)" = 1 ] && return 0
-		sleep 0.2
-	done
+	wait_until 10 _sg_sas_are 1 && return 0
 	sg ike list
 	return 1
 }
@@ -278,11 +274,7 @@ fi
 
 stop_eu() {
 	mifd_stop "$EU" "$EU_SOCK" || return 1
-	local i
-	for i in $(seq 50); do
-		[ "$(sg_sas)" = 0 ] && return 0
-		sleep 0.2
-	done
+	wait_until 10 _sg_sas_are 0 && return 0
 	sg ike list
 	return 1
 }

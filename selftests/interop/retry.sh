@@ -52,14 +52,12 @@ eu() { mifd_ctl "$EU" "$EU_SOCK" "$@"; }
 
 # retrying JQ: poll (20 s) until EU's ike status shows conn r trying and
 # its retry object passes the jq test.
+_retrying() {
+	eu -j ike status | jq -e '.conns[] | select(.name == "r") |
+		.state == "connecting" and (.retry | '"$1"')' >/dev/null
+}
 retrying() {
-	local i
-	for i in $(seq 100); do
-		eu -j ike status | jq -e '.conns[] | select(.name == "r") |
-			.state == "connecting" and (.retry | '"$1"')' \
-			>/dev/null && return 0
-		sleep 0.2
-	done
+	wait_until 20 _retrying "$1" && return 0
 	echo "wanted: $1"
 	eu ike status
 	return 1
@@ -68,12 +66,7 @@ retrying() {
 # logged TEXT: poll (10 s) until EU's log has TEXT; the status may show
 # an attempt scheduled before its line is logged.
 logged() {
-	local i
-	for i in $(seq 50); do
-		grep -q "$1" "$EU_SOCK.log" && return 0
-		sleep 0.2
-	done
-	return 1
+	wait_until 10 grep -q "$1" "$EU_SOCK.log"
 }
 
 alone() {

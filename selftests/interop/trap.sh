@@ -91,11 +91,7 @@ trap_reqid() {
 
 # logged TEXT [SECS]: poll until EU's log has TEXT.
 logged() {
-	local i
-	for i in $(seq $((${2:-10} * 5))); do
-		grep -q "$1" "$EU_SOCK.log" && return 0
-		sleep 0.2
-	done
+	wait_until "${2:-10}" grep -q "$1" "$EU_SOCK.log" && return 0
 	echo "not logged: $1"
 	return 1
 }

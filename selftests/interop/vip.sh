@@ -128,16 +128,10 @@ text() {
 }
 tcase "mifctl ike list shows the addresses and the pool" text
 
+_off_lo() { ! ip -n "$EU" addr show dev lo | grep -q 10.9.0; }
 down_again() {
 	eu ike down a >/dev/null || return 1
-	for _ in $(seq 50); do
-		ip -n "$EU" addr show dev lo | grep -q 10.9.0 || break
-		sleep 0.2
-	done
-	if ip -n "$EU" addr show dev lo | grep -q 10.9.0; then
-		echo "still on lo"
-		return 1
-	fi
+	wait_until 10 _off_lo || { echo "still on lo"; return 1; }
 	sg ike list | grep -q "pool a: 65789 addresses, 3 leased, 0 online" ||
 		return 1
 	eu ike up a -w 20 >/dev/null &&
