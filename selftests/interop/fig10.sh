@@ -106,15 +106,15 @@ setup() {
 	esp_counters "$EU"
 }
 
-# want NS SOCK JQ: poll (60 s) until conn a's IKE SA passes the jq test.
+# want NS SOCK JQ: poll (60 s, wait_until) until conn a's IKE SA passes
+# the jq test.
+_want() {
+	mifd_ctl "$1" "$2" -j ike list |
+		jq -e "[.ike_sas[] | select(.conn == \"a\" and
+			.state == \"established\")][0] | $3" >/dev/null
+}
 want() {
-	for _ in $(seq 300); do
-		mifd_ctl "$1" "$2" -j ike list |
-			jq -e "[.ike_sas[] | select(.conn == \"a\" and
-				.state == \"established\")][0] | $3" \
-			>/dev/null && return 0
-		sleep 0.2
-	done
+	wait_until 60 _want "$@" && return 0
 	echo "wanted: $3"
 	mifd_ctl "$1" "$2" ike list
 	return 1
@@ -190,6 +190,9 @@ point() {
 		tmpl src "$src" dst "$dst" proto esp reqid "$reqid" mode tunnel
 }
 
+# _listening PORT: SG has a TCP socket listening on PORT.
+_listening() { ip netns exec "$SG" ss -Htln "sport = :$1" | grep -q .; }
+
 # The last service over mif1: its policies pointed at the new pair on
 # both sides, a line sent and echoed back, ESP on mif1 only.
 traffic() {
@@ -208,10 +211,7 @@ traffic() {
 	i1=$(esp_packets "$EU" in1)
 	ip netns exec "$SG" timeout 60 busybox nc -l -p "$port" -e cat &
 	pid=$!
-	for _ in $(seq 150); do
-		ip netns exec "$SG" ss -Htln "sport = :$port" | grep -q . && break
-		sleep 0.2
-	done
+	wait_until 30 _listening "$port"
 	reply=$(ip netns exec "$EU" timeout 20 bash -c "exec 3<>/dev/tcp/10.99.0.1/$port &&
 		echo $TEST_NAME-$port >&3 && read -r -t 15 line <&3 && echo \"\$line\"")
 	kill "$pid" 2>/dev/null
@@ -231,18 +231,20 @@ again() {
 	return 1
 }
 
+# _no_sas NS: NS has no ESP state and no policy of a Child SA left
+# (mifd's own socket policies, IKE's bypass, stay).
+_no_sas() {
+	[ "$(ip -n "$1" xfrm state | grep -c '^src')" -eq 0 ] &&
+		[ "$(ip -n "$1" xfrm policy |
+			grep -cE '^[[:space:]]+dir (in|out|fwd) ')" -eq 0 ]
+}
+
 down() {
-	local ns n
+	local ns
 	eu ike down a >/dev/null || return 1
 	for ns in "$EU" "$SG"; do
-		for n in $(seq 50); do
-			# mifd's own socket policies (IKE's bypass) stay.
-			[ "$(ip -n "$ns" xfrm state | grep -c '^src')" -eq 0 ] &&
-				[ "$(ip -n "$ns" xfrm policy |
-					grep -cE '^[[:space:]]+dir (in|out|fwd) ')" -eq 0 ] && break
-			sleep 0.2
-		done
-		[ "$n" -lt 50 ] || { echo "$ns keeps SAs or policies"; ip -n "$ns" xfrm state; ip -n "$ns" xfrm policy; return 1; }
+		wait_until 10 _no_sas "$ns" ||
+			{ echo "$ns keeps SAs or policies"; ip -n "$ns" xfrm state; ip -n "$ns" xfrm policy; return 1; }
 	done
 }
 

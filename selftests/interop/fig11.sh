@@ -106,16 +106,15 @@ SG_SOCK=$T/sg.sock
 
 eu() { mifd_ctl "$EU" "$EU_SOCK" "$@"; }
 
-# want NS SOCK JQ: poll (60 s) until conn a's IKE SA passes the jq test.
+# want NS SOCK JQ: poll (60 s, wait_until) until conn a's IKE SA passes
+# the jq test.
+_want() {
+	mifd_ctl "$1" "$2" -j ike list |
+		jq -e "[.ike_sas[] | select(.conn == \"a\" and
+			.state == \"established\")][0] | $3" >/dev/null
+}
 want() {
-	local i
-	for i in $(seq 300); do
-		mifd_ctl "$1" "$2" -j ike list |
-			jq -e "[.ike_sas[] | select(.conn == \"a\" and
-				.state == \"established\")][0] | $3" \
-			>/dev/null && return 0
-		sleep 0.2
-	done
+	wait_until 60 _want "$@" && return 0
 	echo "wanted: $3"
 	mifd_ctl "$1" "$2" ike list
 	return 1
@@ -223,20 +222,19 @@ kernel_policies() {
 }
 tcase "fig11: each service's policies name its inner address's pair, on both sides" kernel_policies
 
+# _listening PORT: SG has a TCP socket listening on PORT.
+_listening() { ip netns exec "$SG" ss -Htln "sport = :$1" | grep -q .; }
+
 # tcp_to K PORT: from inner address K+1, a line to SG's service PORT,
 # which echoes it back.
 tcp_to() {
-	local k=$1 port=$2 i pid reply
+	local k=$1 port=$2 pid reply
 	ip -n "$EU" route replace 10.99.0.0/24 via 10.88.0.2 src "10.9.0.$((k + 1))" ||
 		return 1
 	ip netns exec "$SG" timeout 60 busybox nc -l -p "$port" -e cat &
 	pid=$!
-	for i in $(seq 150); do
-		ip netns exec "$SG" ss -Htln "sport = :$port" | grep -q . && break
-		i=
-		sleep 0.2
-	done
-	[ -n "$i" ] || { echo "SG's service $port does not listen"; kill "$pid"; return 1; }
+	wait_until 30 _listening "$port" ||
+		{ echo "SG's service $port does not listen"; kill "$pid"; return 1; }
 	reply=$(ip netns exec "$EU" timeout 20 bash -c "exec 3<>/dev/tcp/10.99.0.1/$port &&
 		echo fig11-$k-$port >&3 && read -r -t 15 line <&3 && echo \"\$line\"")
 	[ "$reply" = "fig11-$k-$port" ] || {

@@ -95,15 +95,15 @@ setup() {
 	esp_counters "$EU"
 }
 
-# want NS SOCK JQ: poll (60 s) until conn a's IKE SA passes the jq test.
+# want NS SOCK JQ: poll (60 s, wait_until) until conn a's IKE SA passes
+# the jq test.
+_want() {
+	mifd_ctl "$1" "$2" -j ike list |
+		jq -e "[.ike_sas[] | select(.conn == \"a\" and
+			.state == \"established\")][0] | $3" >/dev/null
+}
 want() {
-	for _ in $(seq 300); do
-		mifd_ctl "$1" "$2" -j ike list |
-			jq -e "[.ike_sas[] | select(.conn == \"a\" and
-				.state == \"established\")][0] | $3" \
-			>/dev/null && return 0
-		sleep 0.2
-	done
+	wait_until 60 _want "$@" && return 0
 	echo "wanted: $3"
 	mifd_ctl "$1" "$2" ike list
 	return 1
@@ -126,6 +126,9 @@ kids() {
 		\"\(.local)-\(.remote) \(.$1 | tostring)\"] | sort)"
 }
 
+# _on_lo: the leased 10.9.0.2 is on EU's lo.
+_on_lo() { ip -n "$EU" -4 addr show dev lo | grep -q "inet 10.9.0.2/32"; }
+
 # EU's new address comes; the add, with cfg, by command.
 add() {
 	local out
@@ -144,11 +147,7 @@ add() {
 		(.[1] | test(\"^10.88.1.1-10.88.1.2 .*10.9.0.2\"))" &&
 		want "$SG" "$SG_SOCK" "$(kids remote_ts) | (.[0] | test(\"^10.88.0.2-10.88.0.1 .*10.9.0.1\")) and
 		(.[1] | test(\"^10.88.1.2-10.88.1.1 .*10.9.0.2\"))" || return 1
-	for _ in $(seq 50); do
-		ip -n "$EU" -4 addr show dev lo | grep -q "inet 10.9.0.2/32" &&
-			return 0
-		sleep 0.2
-	done
+	wait_until 10 _on_lo && return 0
 	echo "10.9.0.2 not on EU's lo"
 	ip -n "$EU" addr show dev lo
 	return 1
@@ -217,24 +216,24 @@ traffic() {
 		{ echo "too little ESP on mif0"; return 1; }
 }
 
+# _no_sas NS: NS has no ESP state and no policy of a Child SA left
+# (mifd's own socket policies, IKE's bypass, stay).
+_no_sas() {
+	[ "$(ip -n "$1" xfrm state | grep -c '^src')" -eq 0 ] &&
+		[ "$(ip -n "$1" xfrm policy |
+			grep -cE '^[[:space:]]+dir (in|out|fwd) ')" -eq 0 ]
+}
+# _no_inner: no inner address left on EU's lo.
+_no_inner() { ! ip -n "$EU" addr show dev lo | grep -q 10.9.0; }
+
 down() {
-	local ns n
+	local ns
 	eu ike down a >/dev/null || return 1
 	for ns in "$EU" "$SG"; do
-		for n in $(seq 50); do
-			# mifd's own socket policies (IKE's bypass) stay.
-			[ "$(ip -n "$ns" xfrm state | grep -c '^src')" -eq 0 ] &&
-				[ "$(ip -n "$ns" xfrm policy |
-					grep -cE '^[[:space:]]+dir (in|out|fwd) ')" -eq 0 ] && break
-			sleep 0.2
-		done
-		[ "$n" -lt 50 ] || { echo "$ns keeps SAs or policies"; ip -n "$ns" xfrm state; ip -n "$ns" xfrm policy; return 1; }
+		wait_until 10 _no_sas "$ns" ||
+			{ echo "$ns keeps SAs or policies"; ip -n "$ns" xfrm state; ip -n "$ns" xfrm policy; return 1; }
 	done
-	for n in $(seq 50); do
-		ip -n "$EU" addr show dev lo | grep -q 10.9.0 || break
-		sleep 0.2
-	done
-	if ip -n "$EU" addr show dev lo | grep -q 10.9.0; then
+	if ! wait_until 10 _no_inner; then
 		echo "inner addresses still on EU's lo"
 		ip -n "$EU" addr show dev lo
 		return 1

@@ -140,15 +140,15 @@ configs() {	# configs ADD: EU's add_interfaces
 	CONF
 }
 
-# want NS SOCK JQ: poll (60 s) until conn a's IKE SA passes the jq test.
+# want NS SOCK JQ: poll (60 s, wait_until) until conn a's IKE SA passes
+# the jq test.
+_want() {
+	mifd_ctl "$1" "$2" -j ike list |
+		jq -e "[.ike_sas[] | select(.conn == \"a\" and
+			.state == \"established\")][0] | $3" >/dev/null
+}
 want() {
-	for _ in $(seq 300); do
-		mifd_ctl "$1" "$2" -j ike list |
-			jq -e "[.ike_sas[] | select(.conn == \"a\" and
-				.state == \"established\")][0] | $3" \
-			>/dev/null && return 0
-		sleep 0.2
-	done
+	wait_until 60 _want "$@" && return 0
 	echo "wanted: $3"
 	mifd_ctl "$1" "$2" ike list
 	return 1
@@ -168,6 +168,9 @@ kids() {
 		\"\(.local)-\(.remote) \(.$1 | length) \(.$1[0] | split(\"/\")[0])\"] | sort)"
 }
 
+# _on_lo ADDR: the leased ADDR is on EU's lo.
+_on_lo() { ip -n "$EU" -6 addr show dev lo | grep -q "inet6 $1/128"; }
+
 # children N PAIRS...: both sides have the Child SAs of the pairs (EU's
 # address of pair I, SG's address K, written I:K), the one of the Ith
 # pair given with inner address vip I; N inner addresses leased.
@@ -185,11 +188,7 @@ children() {
 		want "$SG" "$SG_SOCK" ".peer_vips == $(vips "$n") and
 		$(kids remote_ts) == ([$(IFS=,; echo "${sg_want[*]}")] | sort)" ||
 		return 1
-	for _ in $(seq 50); do
-		ip -n "$EU" -6 addr show dev lo | grep -q "inet6 $(vip $((n - 1)))/128" &&
-			return 0
-		sleep 0.2
-	done
+	wait_until 10 _on_lo "$(vip $((n - 1)))" && return 0
 	echo "$(vip $((n - 1))) not on EU's lo"
 	ip -n "$EU" addr show dev lo
 	return 1
@@ -222,11 +221,8 @@ reload_cfg() {
 	spi=$(eu -j ike list | jq -r '.ike_sas[0].spi_i') || return 1
 	sed -i 's/^add_interfaces = no$/add_interfaces = cfg/' "$T/eu.conf" &&
 		eu ike reload || return 1
-	for _ in $(seq 50); do
-		grep -q "conn a: updated (add_interfaces), 1 IKE SAs kept" \
-			"$EU_SOCK.log" && break
-		sleep 0.2
-	done
+	wait_until 10 grep -q "conn a: updated (add_interfaces), 1 IKE SAs kept" \
+		"$EU_SOCK.log"
 	grep "conn a: updated" "$EU_SOCK.log" || return 1
 	[ "$(eu -j ike list | jq -r '.ike_sas[0].spi_i')" = "$spi" ] ||
 		{ echo "the IKE SA was replaced"; return 1; }
@@ -304,24 +300,24 @@ traffic() {
 	done
 }
 
+# _no_sas NS: NS has no ESP state and no policy of a Child SA left
+# (mifd's own socket policies, IKE's bypass, stay).
+_no_sas() {
+	[ "$(ip -n "$1" xfrm state | grep -c '^src')" -eq 0 ] &&
+		[ "$(ip -n "$1" xfrm policy |
+			grep -cE '^[[:space:]]+dir (in|out|fwd) ')" -eq 0 ]
+}
+# _no_inner: no inner address left on EU's lo.
+_no_inner() { ! ip -n "$EU" addr show dev lo | grep -q 2001:db8:9:; }
+
 down() {
-	local ns n
+	local ns
 	eu ike down a >/dev/null || return 1
 	for ns in "$EU" "$SG"; do
-		for n in $(seq 50); do
-			# mifd's own socket policies (IKE's bypass) stay.
-			[ "$(ip -n "$ns" xfrm state | grep -c '^src')" -eq 0 ] &&
-				[ "$(ip -n "$ns" xfrm policy |
-					grep -cE '^[[:space:]]+dir (in|out|fwd) ')" -eq 0 ] && break
-			sleep 0.2
-		done
-		[ "$n" -lt 50 ] || { echo "$ns keeps SAs or policies"; ip -n "$ns" xfrm state; ip -n "$ns" xfrm policy; return 1; }
+		wait_until 10 _no_sas "$ns" ||
+			{ echo "$ns keeps SAs or policies"; ip -n "$ns" xfrm state; ip -n "$ns" xfrm policy; return 1; }
 	done
-	for n in $(seq 50); do
-		ip -n "$EU" addr show dev lo | grep -q 2001:db8:9: || break
-		sleep 0.2
-	done
-	if ip -n "$EU" addr show dev lo | grep -q 2001:db8:9:; then
+	if ! wait_until 10 _no_inner; then
 		echo "inner addresses still on EU's lo"
 		ip -n "$EU" addr show dev lo
 		return 1

@@ -124,12 +124,15 @@ mifd_field() {	# mifd_field NS SOCK JQ
 		jq -r "[.ike_sas[] | select(.conn == \"mob\")][0] | $3"
 }
 
-wait_for() {	# wait_for SECONDS CMD...: until CMD succeeds
+# wait_for SECONDS CMD...: until CMD succeeds, tried every 0.2 s: the
+# waits for a move whose time is printed (wait_until's naps, up to 1 s,
+# would blur it).
+wait_for() {
 	local secs=$1 i
 	shift
-	for i in $(seq $((secs * 5))); do
+	for ((i = 0; i < secs * 5; i++)); do
 		"$@" && return 0
-		sleep 0.2
+		nap 0.2
 	done
 	return 1
 }
@@ -180,9 +183,9 @@ move_command() {
 	out=$(mifd_ctl "$EU" "$MSOCK" -j ike iface move "$EU_A" "$EU_B") || return 1
 	echo "$out"
 	[ "$(jq '.started | length' <<<"$out")" = 1 ] || return 1
-	wait_for 10 is "$EU_B" charon_remote "$SG" "$CSG" || {
+	wait_until 10 is "$EU_B" charon_remote "$SG" "$CSG" || {
 		echo "charon still sees $(charon_remote "$SG" "$CSG")"; return 1; }
-	wait_for 5 is "$EU_B" mifd_field "$EU" "$MSOCK" .local || return 1
+	wait_until 5 is "$EU_B" mifd_field "$EU" "$MSOCK" .local || return 1
 	# Nothing set up again: the same IKE SA, with its Child SA.
 	[ "$(mifd_ctl "$EU" "$MSOCK" -j ike list | jq '.ike_sas | length')" = 1 ]
 }

@@ -156,12 +156,15 @@ mifd_field() {	# mifd_field NS SOCK JQ
 	mifd_ctl "$1" "$2" -j ike list 2>/dev/null |
 		jq -r "[.ike_sas[] | select(.conn == \"mob\")][0] | $3"
 }
-wait_for() {	# wait_for SECONDS CMD...: until CMD succeeds
+# wait_for SECONDS CMD...: until CMD succeeds, tried every 0.2 s: the
+# waits for a move whose time is printed (wait_until's naps, up to 1 s,
+# would blur it).
+wait_for() {
 	local secs=$1 i
 	shift
-	for i in $(seq $((secs * 5))); do
+	for ((i = 0; i < secs * 5; i++)); do
 		"$@" && return 0
-		sleep 0.2
+		nap 0.2
 	done
 	return 1
 }
@@ -262,7 +265,7 @@ resp_removed() {
 		echo "EU ($EU_SIDE) still sees $(eu_remote)"; return 1; }
 	t1=$(date +%s%N)
 	MOVE_MS=$(( (t1 - t0) / 1000000 ))
-	wait_for 5 is "$SG_B" sg_local || { echo "SG ($SG_SIDE) uses $(sg_local)"; return 1; }
+	wait_until 5 is "$SG_B" sg_local || { echo "SG ($SG_SIDE) uses $(sg_local)"; return 1; }
 	echo "EU ($EU_SIDE): $(eu_local) -> $(eu_remote); SG ($SG_SIDE): $(sg_local) -> $(sg_remote)"
 	# The same IKE SA: nothing set up again.
 	[ "$EU_SIDE" != mifd ] ||
@@ -287,7 +290,7 @@ resp_added() {
 	local lists0=0
 	[ "$EU_SIDE" = mifd ] || lists0=$(charon_lists)
 	ip -n "$SG" addr add "$SG_C/24" dev sg2 || return 1
-	wait_for $BOUND eu_listed "$SG_C" "$lists0" || {
+	wait_until $BOUND eu_listed "$SG_C" "$lists0" || {
 		echo "EU ($EU_SIDE) has no list of SG's with $SG_C"; return 1; }
 	grep -q "our address list sent from $SG_A" "$SSOCK.log" || return 1
 	is "$SG_A" eu_remote && is "$SG_A" sg_local
@@ -303,7 +306,7 @@ path_broken() {
 		echo "SG ($SG_SIDE) still sees $(sg_remote)"; return 1; }
 	t1=$(date +%s%N)
 	MOVE_MS=$(( (t1 - t0) / 1000000 ))
-	wait_for 5 is "$SG_B" eu_remote || { echo "EU sees $(eu_remote)"; return 1; }
+	wait_until 5 is "$SG_B" eu_remote || { echo "EU sees $(eu_remote)"; return 1; }
 	is "$EU_B" eu_local || { echo "EU uses $(eu_local)"; return 1; }
 	grep -q "probing" "$ESOCK.log"
 }

@@ -92,16 +92,15 @@ up() {
 		mifd_wait_established "$SG" "$SG_SOCK" a 10
 }
 
-# want NS SOCK JQ: poll (40 s) until conn a's IKE SA passes the jq test.
+# want NS SOCK JQ: poll (40 s, wait_until) until conn a's IKE SA passes
+# the jq test.
+_want() {
+	mifd_ctl "$1" "$2" -j ike list |
+		jq -e "[.ike_sas[] | select(.conn == \"a\" and
+			.state == \"established\")][0] | $3" >/dev/null
+}
 want() {
-	local i
-	for i in $(seq 400); do
-		mifd_ctl "$1" "$2" -j ike list |
-			jq -e "[.ike_sas[] | select(.conn == \"a\" and
-				.state == \"established\")][0] | $3" \
-			>/dev/null && return 0
-		sleep 0.1
-	done
+	wait_until 40 _want "$@" && return 0
 	echo "wanted: $3"
 	mifd_ctl "$1" "$2" ike list
 	return 1
