@@ -104,9 +104,11 @@ now() { printf '%(%T)T.%s' -1 "${EPOCHREALTIME: -6:3}"; }
 eu() { mifd_ctl "$EU" "$EU_SOCK" "$@"; }
 sg() { mifd_ctl "$SG" "$SG_SOCK" "$@"; }
 
-# The IKE SA's SPIs as EU lists it, and how many Child SAs it has.
+# The IKE SA's SPIs as EU lists it, how many Child SAs it has, and
+# whether that is N (n_child_is N).
 ike_spis() { eu -j ike list | jq -r '.ike_sas[] | "\(.spi_i) \(.spi_r)"'; }
 n_child() { eu -j ike list | jq '[.ike_sas[].children[]] | length'; }
+n_child_is() { [ "$(n_child)" -eq "$1" ]; }
 
 # trapped: EU's outbound policy of the flow has a trap's reqid (block 0).
 trapped() {
@@ -118,11 +120,7 @@ trapped() {
 
 # logged SOCK TEXT [SECS]: poll until the log of SOCK has TEXT.
 logged() {
-	local i
-	for i in $(seq $((${3:-10} * 5))); do
-		grep -q "$2" "$1.log" && return 0
-		sleep 0.2
-	done
+	wait_until "${3:-10}" grep -q "$2" "$1.log" && return 0
 	echo "not logged: $2"
 	return 1
 }
@@ -152,10 +150,7 @@ round() {
 	tcase_back() {
 		ip netns exec "$SG" nft reset counter netdev wire clear_in >/dev/null &&
 			sg ike child down r || return 1
-		for _ in $(seq 25); do
-			[ "$(n_child)" -eq 0 ] && break
-			sleep 0.2
-		done
+		wait_until 5 n_child_is 0
 		[ "$(n_child)" -eq 0 ] && trapped || { echo "child not gone"; return 1; }
 		echo "$(now) child gone; clear: $(wire clear_in); acq_expires: $(ip netns exec "$EU" sysctl -n net.core.xfrm_acq_expires)"
 		ip -n "$EU" xfrm state
@@ -176,17 +171,11 @@ round() {
 			! eu ike child up r 2>/dev/null &&
 			eu ike child up nosuch 2>&1 | grep -q "no established IKE SA" &&
 			sg ike child down r || return 1
-		for _ in $(seq 25); do
-			[ "$(n_child)" -eq 0 ] && break
-			sleep 0.2
-		done
+		wait_until 5 n_child_is 0
 		[ "$(n_child)" -eq 0 ] &&
 			sg -j ike child up r | jq -e '.started | length == 1' >/dev/null ||
 			return 1
-		for _ in $(seq 100); do
-			[ "$(n_child)" -eq 1 ] && break
-			sleep 0.2
-		done
+		wait_until 20 n_child_is 1
 		[ "$(n_child)" -eq 1 ] && [ "$(ike_spis)" = "$spis" ] &&
 			ip netns exec "$EU" ping -q -c 3 -W 2 172.31.2.1 >/dev/null &&
 			[ "$(wire clear_in)" -eq 0 ]

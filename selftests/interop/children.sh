@@ -91,14 +91,12 @@ tcase "mifd-mifd: ten children up over one IKE SA, named on both sides" up
 tcase "mifd-mifd: ten pairs of ESP SAs in each kernel" svc_states 10
 tcase "mifd-mifd: a ping goes through the icmp child" ping_icmp
 
+# no_states: neither kernel holds an ESP state.
+no_states() { [ "$(n_states "$EU")" -eq 0 ] && [ "$(n_states "$SG")" -eq 0 ]; }
+
 down() {
-	local i
 	eu ike down svc >/dev/null
-	for i in $(seq 50); do
-		[ "$(n_states "$EU")" -eq 0 ] && [ "$(n_states "$SG")" -eq 0 ] &&
-			mifd_stop && return 0
-		sleep 0.2
-	done
+	wait_until 10 no_states && mifd_stop && return 0
 	ip -n "$EU" xfrm state
 	return 1
 }
@@ -160,21 +158,18 @@ charon_svc() {
 	} >"$CSG/swanctl/conf.d/svc.conf"
 }
 
-# charon's installed Child SAs of svc.
+# charon's installed Child SAs of svc; charon_three: they are 3.
 charon_children() {
 	charon_sas "$SG" "$CSG" | awk '$1 == "child" && $2 == "svc" && $4 == "INSTALLED"' |
 		wc -l
 }
+charon_three() { [ "$(charon_children)" -eq 3 ]; }
 
 charon_up3() {
-	local i
 	charon_svc && charon_start "$SG" "$CSG" && charon_load "$SG" "$CSG" &&
 		mifd_start "$EU" "$T/eu3.conf" "$EU_SOCK" &&
 		eu ike up svc -w 30 >/dev/null && svc_children "$EU" "$EU_SOCK" 3 || return 1
-	for i in $(seq 50); do
-		[ "$(charon_children)" -eq 3 ] && return 0
-		sleep 0.2
-	done
+	wait_until 10 charon_three && return 0
 	charon_sas "$SG" "$CSG"
 	charon_log "$CSG"
 	return 1
@@ -184,13 +179,8 @@ tcase "mifd-charon: three pairs of ESP SAs in each kernel" svc_states 3
 tcase "mifd-charon: a ping goes through the icmp child" ping_icmp
 
 charon_down3() {
-	local i
 	eu ike down svc >/dev/null
-	for i in $(seq 50); do
-		[ "$(n_states "$EU")" -eq 0 ] && [ "$(n_states "$SG")" -eq 0 ] &&
-			mifd_stop && charon_stop "$SG" "$CSG" && return 0
-		sleep 0.2
-	done
+	wait_until 10 no_states && mifd_stop && charon_stop "$SG" "$CSG" && return 0
 	ip -n "$SG" xfrm state
 	return 1
 }

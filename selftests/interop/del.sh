@@ -97,15 +97,13 @@ eu() { mifd_ctl "$EU" "$EU_SOCK" "$@"; }
 packets() { esp_packets "$EU" "$1"; }
 
 # want NS SOCK JQ: poll (30 s) until conn a's IKE SA passes the jq test.
+_want() {
+	mifd_ctl "$1" "$2" -j ike list |
+		jq -e "[.ike_sas[] | select(.conn == \"a\" and
+			.state == \"established\")][0] | $3" >/dev/null
+}
 want() {
-	local i
-	for i in $(seq 300); do
-		mifd_ctl "$1" "$2" -j ike list |
-			jq -e "[.ike_sas[] | select(.conn == \"a\" and
-				.state == \"established\")][0] | $3" \
-			>/dev/null && return 0
-		sleep 0.1
-	done
+	wait_until 30 _want "$@" && return 0
 	echo "wanted: $3"
 	mifd_ctl "$1" "$2" ike list
 	return 1

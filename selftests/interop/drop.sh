@@ -99,26 +99,21 @@ dropped() {
 	[ -n "$r" ] && [ "$r" -lt 4096 ]
 }
 logged() {	# logged TEXT [SECS]
-	local i
-	for i in $(seq $((${2:-10} * 5))); do
-		grep -q "$1" "$EU_SOCK.log" && return 0
-		sleep 0.2
-	done
+	wait_until "${2:-10}" grep -q "$1" "$EU_SOCK.log" && return 0
 	echo "not logged: $1"
 	return 1
 }
 pings() {	# pings N: N pings from EU's side; true if one was answered
 	ip netns exec "$EU" ping -q -c "$1" -i 0.3 -W 1 172.31.2.1 >/dev/null
 }
-# kill_sg: SG's mifd killed and its kernel flushed; EU's DPD gives up.
+# kill_sg: SG's mifd killed and its kernel flushed; EU's DPD gives up
+# (eu_alone: EU has no IKE SA left).
+eu_alone() { eu -j ike list | jq -e '.ike_sas | length == 0' >/dev/null; }
 kill_sg() {
 	mifd_crash "$SG" "$SG_SOCK" &&
 		ip -n "$SG" xfrm state flush && ip -n "$SG" xfrm policy flush ||
 		return 1
-	for _ in $(seq 100); do
-		eu -j ike list | jq -e '.ike_sas | length == 0' >/dev/null && return 0
-		sleep 0.2
-	done
+	wait_until 20 eu_alone && return 0
 	echo "EU's IKE SA still there"
 	return 1
 }

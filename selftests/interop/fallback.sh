@@ -92,13 +92,12 @@ CONF
 eu() { mifd_ctl "$EU" "$EU_SOCK" "$@"; }
 
 # want JQ: poll (30 s) until conn a's IKE SA passes the jq test.
+_want() {
+	eu -j ike list | jq -e "[.ike_sas[] | select(.conn == \"a\" and
+		.state == \"established\")][0] | $1" >/dev/null
+}
 want() {
-	local i
-	for i in $(seq 300); do
-		eu -j ike list | jq -e "[.ike_sas[] | select(.conn == \"a\" and
-			.state == \"established\")][0] | $1" >/dev/null && return 0
-		sleep 0.1
-	done
+	wait_until 30 _want "$@" && return 0
 	echo "wanted: $1"
 	eu ike list
 	return 1

@@ -160,15 +160,13 @@ summary() {
 }
 
 # want NS SOCK JQ: poll (40 s) until conn a's IKE SA passes the jq test.
+_want() {
+	mifd_ctl "$1" "$2" -j ike list |
+		jq -e "[.ike_sas[] | select(.conn == \"a\" and
+			.state == \"established\")][0] | $3" >/dev/null
+}
 want() {
-	local i
-	for i in $(seq 200); do
-		mifd_ctl "$1" "$2" -j ike list |
-			jq -e "[.ike_sas[] | select(.conn == \"a\" and
-				.state == \"established\")][0] | $3" \
-			>/dev/null && return 0
-		sleep 0.2
-	done
+	wait_until 40 _want "$@" && return 0
 	echo "wanted: $3"
 	mifd_ctl "$1" "$2" ike list
 	return 1
@@ -193,50 +191,48 @@ npolicies() { ip -n "$1" xfrm policy | grep -c 'tmpl src'; }
 
 # ping_esp: three pings answered (retried for 20 s: a failover or an
 # exchange may be under way).
+_ping_esp() {
+	ip netns exec "$EU" ping -q -c 3 -i 0.2 -W 2 -I 10.9.0.1 10.99.0.1 >/dev/null
+}
 ping_esp() {
-	local i
-	for i in $(seq 10); do
-		ip netns exec "$EU" ping -q -c 3 -i 0.2 -W 2 -I 10.9.0.1 10.99.0.1 \
-			>/dev/null && return 0
-		sleep 1
-	done
+	wait_until 20 _ping_esp && return 0
 	echo "no answer"
 	return 1
 }
 
 # Both kernels hold the same ESP states, and each daemon's installed
 # Child SAs are those (by address pair).
+_same_sas() {
+	e=$(sas "$EU")
+	s=$(sas "$SG")
+	[ "$e" = "$s" ]
+}
 consistent() {
 	local e s
-	for _ in $(seq 50); do
-		e=$(sas "$EU")
-		s=$(sas "$SG")
-		[ "$e" = "$s" ] && break
-		sleep 0.2
-	done
+	wait_until 10 _same_sas
 	[ "$e" = "$s" ] || { echo "EU:"; echo "$e"; echo "SG:"; echo "$s"; return 1; }
 	echo "$e"
 }
 
+# clean NS: no SA, no policy with a template.
+clean() { [ "$(nsas "$1")" -eq 0 ] && [ "$(npolicies "$1")" -eq 0 ]; }
+
 down_clean() {
-	local ns n
+	local ns
 	eu ike down a >/dev/null || return 1
 	# Under loss the Delete may wait behind a request in flight and be
 	# retransmitted itself: 0.5 s doubling over 6 tries is 31.5 s each.
 	for ns in "$EU" "$SG"; do
-		for n in $(seq 350); do
-			[ "$(nsas "$ns")" -eq 0 ] && [ "$(npolicies "$ns")" -eq 0 ] && break
-			sleep 0.2
-		done
-		[ "$n" -lt 350 ] || { echo "$ns keeps SAs or policies"; ip -n "$ns" xfrm state; ip -n "$ns" xfrm policy; return 1; }
+		wait_until 70 clean "$ns" || { echo "$ns keeps SAs or policies"; ip -n "$ns" xfrm state; ip -n "$ns" xfrm policy; return 1; }
 	done
 }
 
 # --- 1. crash ---------------------------------------------------------
 
 OLD_EU='' POL_EU='' POL_SG=''
+sg_installed() { [ "$(nsas "$SG")" -eq 4 ]; }
 crash_mid_add() {
-	local out i
+	local out
 	OLD_EU=$(sas "$EU")
 	POL_EU=$(npolicies "$EU")
 	POL_SG=$(npolicies "$SG")
@@ -244,11 +240,7 @@ crash_mid_add() {
 	ip netns exec "$SG" tc qdisc add dev pmif0 root netem delay 3000ms || return 1
 	out=$(eu ike iface add 10.88.1.1 peer 10.88.1.2 conn a) || { echo "$out"; return 1; }
 	case $out in *"1 started"*) ;; *) echo "$out"; return 1 ;; esac
-	for i in $(seq 50); do
-		[ "$(nsas "$SG")" -eq 4 ] && break
-		sleep 0.02
-	done
-	[ "$(nsas "$SG")" -eq 4 ] || { echo "SG did not install its half"; sas "$SG"; return 1; }
+	wait_until 2 sg_installed || { echo "SG did not install its half"; sas "$SG"; return 1; }
 	mifd_crash "$EU" "$EU_SOCK" || return 1
 	ip netns exec "$SG" tc qdisc del dev pmif0 root
 	echo "EU's SAs at the crash:"
@@ -267,19 +259,18 @@ kernel_kept() {
 	OLD_EU=$now
 }
 
+# sg_replaced: SG has one IKE SA of conn a, and one Child SA's SAs.
+sg_ike_sas() { sg -j ike list | jq '[.ike_sas[] | select(.conn == "a")] | length'; }
+sg_replaced() { [ "$(sg_ike_sas)" -eq 1 ] && [ "$(nsas "$SG")" -eq 2 ]; }
+
 restart() {
 	mifd_start "$EU" "$T/eu.conf" "$EU_SOCK" &&
 		eu ike up a -w 40 >/dev/null &&
 		want "$SG" "$SG_SOCK" "([.children[] | select(.installed)] | length) == 1" &&
 		want "$EU" "$EU_SOCK" "([.children[] | select(.installed)] | length) == 1" || return 1
 	# One IKE SA left in SG: the old one went with INITIAL_CONTACT.
-	for _ in $(seq 100); do
-		[ "$(sg -j ike list | jq '[.ike_sas[] | select(.conn == "a")] | length')" -eq 1 ] &&
-			[ "$(nsas "$SG")" -eq 2 ] && break
-		sleep 0.2
-	done
-	[ "$(sg -j ike list | jq '[.ike_sas[] | select(.conn == "a")] | length')" -eq 1 ] ||
-		{ sg ike list; return 1; }
+	wait_until 20 sg_replaced
+	[ "$(sg_ike_sas)" -eq 1 ] || { sg ike list; return 1; }
 }
 
 # SG: exactly the new Child SA (none of the old SPIs), one policy per
@@ -319,14 +310,11 @@ leftovers() {
 	! echo "$s" | grep -q '10\.88\.0\.' || { echo "$s"; return 1; }
 }
 
+# sg_clean: SG has no SA or policy, EU no policy.
+sg_clean() { clean "$SG" && [ "$(npolicies "$EU")" -eq 0 ]; }
 down_clean_sg() {
-	local n
 	eu ike down a >/dev/null || return 1
-	for n in $(seq 50); do
-		[ "$(nsas "$SG")" -eq 0 ] && [ "$(npolicies "$SG")" -eq 0 ] &&
-			[ "$(npolicies "$EU")" -eq 0 ] && return 0
-		sleep 0.2
-	done
+	wait_until 10 sg_clean && return 0
 	echo "SAs or policies stay"
 	ip -n "$SG" xfrm state; ip -n "$EU" xfrm policy; ip -n "$SG" xfrm policy
 	return 1
@@ -401,15 +389,16 @@ pairs='([.children[] | select(.installed) | "\(.local)-\(.remote)"] | sort)'
 
 # iface CMD...: "mifctl ike iface CMD..." until it starts (an exchange in
 # flight, such as an announcement being retransmitted, makes it wait).
+_iface() {
+	out=$(eu ike iface "$@" 2>&1)
+	case $out in *"1 started"* | *"started on 1 IKE SA"* | *"deleting 1 Child SA"*)
+		return 0 ;;
+	esac
+	return 1
+}
 iface() {
-	local out i
-	for i in $(seq 20); do
-		out=$(eu ike iface "$@" 2>&1)
-		case $out in *"1 started"* | *"started on 1 IKE SA"* | *"deleting 1 Child SA"*)
-			echo "$out"; return 0 ;;
-		esac
-		sleep 0.5
-	done
+	local out
+	wait_until 10 _iface "$@" && { echo "$out"; return 0; }
 	echo "$out"
 	return 1
 }

@@ -34,16 +34,15 @@ blackhole() {
 			index(\"10.88.1.11\") != null"
 }
 
+# refusal_logged: SG logged the failed check, EU the refusal.
+refusal_logged() {
+	grep -q "did not answer the return-routability check" "$SG_SOCK.log" &&
+		grep -q "MIF_UNACCEPTABLE_MOVE" "$EU_SOCK.log"
+}
 refused() {
-	local i
 	eu ike iface move 10.88.1.1 10.88.1.11 | grep -q "started on 1 IKE SA" ||
 		return 1
-	for i in $(seq 300); do
-		grep -q "did not answer the return-routability check" \
-			"$SG_SOCK.log" && grep -q "MIF_UNACCEPTABLE_MOVE" \
-			"$EU_SOCK.log" && return 0
-		sleep 0.1
-	done
+	wait_until 30 refusal_logged && return 0
 	echo "no refusal logged"
 	return 1
 }

@@ -211,12 +211,18 @@ nat_restart() {
 	nat_up "$NAT" "${1:-}"
 }
 
+# remapped: p, SG's view of EU's port, is in the NAT's new range.
+remapped() {
+	p=$(field "$SG" "$SG_SOCK" .remote_port)
+	[ "$p" -ge 32000 ] 2>/dev/null && [ "$p" -le 32999 ]
+}
+
 # The NAT forgets its mappings and makes new ones from other ports: its
 # masquerade moves to 32000-32999 and its UDP mappings live 1 s without a
 # packet, less than EU leaves between its keepalives (2 s) and liveness
 # checks (3 s). EU's next request comes from a new port; SG follows it.
 mm_remap() {
-	local i p
+	local p
 	ip netns exec "$NAT" nft -f - <<-NFT || return 1
 	flush chain ip nat post
 	add rule ip nat post oifname "n1" meta l4proto udp masquerade to :32000-32999
@@ -224,11 +230,7 @@ mm_remap() {
 	NFT
 	ip netns exec "$NAT" sysctl -qw net.netfilter.nf_conntrack_udp_timeout=1 \
 		net.netfilter.nf_conntrack_udp_timeout_stream=1 || return 1
-	for i in $(seq 60); do
-		p=$(field "$SG" "$SG_SOCK" .remote_port)
-		[ "$p" -ge 32000 ] 2>/dev/null && [ "$p" -le 32999 ] && break
-		sleep 0.5
-	done
+	wait_until 30 remapped
 	# Mappings that last again, for what follows.
 	ip netns exec "$NAT" sysctl -qw net.netfilter.nf_conntrack_udp_timeout=30 \
 		net.netfilter.nf_conntrack_udp_timeout_stream=120

@@ -159,18 +159,19 @@ eu_view() { field "$EU" "$EU_SOCK" '"\(.local) \(.nat) \(.local_port) \(.remote_
 sg_view() { field "$SG" "$SG_SOCK" '"\(.remote) \(.nat) \(.local_port)"'; }
 
 # wait_view WHO WANT SECONDS: until WHO's view (eu_view, sg_view) starts
-# with WANT; the seconds it took printed.
+# with WANT; the time it took printed (view_is WHO WANT: v is WHO's view,
+# and starts with WANT).
+view_is() {
+	v=$($1)
+	case $v in "$2"*) return 0 ;; esac
+	return 1
+}
 wait_view() {
-	local who=$1 want=$2 t0 v i
-	t0=$(date +%s%N)
-	for i in $(seq $(($3 * 5))); do
-		v=$($who)
-		case $v in "$want"*)
-			echo "$who: $v after $((($(date +%s%N) - t0) / 1000000)) ms"
-			return 0 ;;
-		esac
-		sleep 0.2
-	done
+	local who=$1 want=$2 t0=${EPOCHREALTIME/[.,]/} v
+	if wait_until "$3" view_is "$who" "$want"; then
+		echo "$who: $v after $(((${EPOCHREALTIME/[.,]/} - t0) / 1000)) ms"
+		return 0
+	fi
 	echo "$who: $v, not $want"
 	return 1
 }
@@ -208,18 +209,19 @@ ping_nat() {
 	[ "$u1" -ge $((u0 + 3)) ] && [ "$b1" -eq "$b0" ]
 }
 
+# sg_on_port: p is SG's view of EU's port, and SG's kernel sends ESP in
+# UDP to it.
+sg_on_port() {
+	p=$(field "$SG" "$SG_SOCK" .remote_port)
+	ip -n "$SG" xfrm state | grep -q "encap type espinudp sport 4500 dport $p"
+}
 into_nat() {
-	local p i
+	local p
 	ip -n "$EU" addr del "$EU_A/24" dev e1 || return 1
 	wait_view eu_view "$EU_B local 4500 4500" 30 &&
 		wait_view sg_view "$NAT_OUT remote 4500" 30 || return 1
 	# SG on the NAT's 4500 mapping (EU's message from there followed).
-	for i in $(seq 50); do
-		p=$(field "$SG" "$SG_SOCK" .remote_port)
-		ip -n "$SG" xfrm state | grep -q "encap type espinudp sport 4500 dport $p" &&
-			break
-		sleep 0.2
-	done
+	wait_until 10 sg_on_port
 	echo "SG's view of EU's port: $p"
 	[ "$p" -ge 31000 ] && [ "$p" -le 31999 ] &&
 		ip -n "$EU" xfrm state | grep -q "encap type espinudp sport 4500 dport 4500" &&
@@ -228,16 +230,16 @@ into_nat() {
 		{ ip -n "$EU" xfrm state; ip -n "$SG" xfrm state; return 1; }
 }
 
-# keepalive: one within 5 s (nat_keepalive = 2), polled, not slept for
-# ($SECONDS counts whole seconds: 6 leaves at least 5).
+# keepalive: one within 6 s (nat_keepalive = 2), polled, not slept for
+# (keepalive_after K0: k1, the NAT's count, is above K0).
+keepalive_after() {
+	k1=$(count "$NAT" natc keepalive)
+	[ "$k1" -ge $(($1 + 1)) ]
+}
 keepalive() {
-	local k0 k1 end=$((SECONDS + 6))
+	local k0 k1
 	k0=$(count "$NAT" natc keepalive)
-	while :; do
-		k1=$(count "$NAT" natc keepalive)
-		[ "$k1" -ge $((k0 + 1)) ] || [ "$SECONDS" -ge "$end" ] && break
-		sleep 0.5
-	done
+	wait_until 6 keepalive_after "$k0"
 	echo "keepalives through the NAT: $k0 -> $k1"
 	[ "$k1" -ge $((k0 + 1)) ]
 }

@@ -92,15 +92,13 @@ eu() { mifd_ctl "$EU" "$EU_SOCK" "$@"; }
 sg() { mifd_ctl "$SG" "$SG_SOCK" "$@"; }
 
 # want NS SOCK JQ: poll (30 s) until conn a's IKE SA passes the jq test.
+_want() {
+	mifd_ctl "$1" "$2" -j ike list |
+		jq -e "[.ike_sas[] | select(.conn == \"a\" and
+			.state == \"established\")][0] | $3" >/dev/null
+}
 want() {
-	local i
-	for i in $(seq 300); do
-		mifd_ctl "$1" "$2" -j ike list |
-			jq -e "[.ike_sas[] | select(.conn == \"a\" and
-				.state == \"established\")][0] | $3" \
-			>/dev/null && return 0
-		sleep 0.1
-	done
+	wait_until 30 _want "$@" && return 0
 	echo "wanted: $3"
 	mifd_ctl "$1" "$2" ike list
 	return 1
@@ -135,15 +133,15 @@ sg_start() {
 }
 tcase "refuse: SG's mifd starts" sg_start
 
+# sg_alone: SG has no IKE SA.
+sg_alone() { [ "$(sg -j ike list | jq '.ike_sas | length')" = 0 ]; }
+
 # eu_start MODE AFTER [CONF]: a new EU mangling MODE after AFTER right
 # encodings, once SG's IKE SA with the one before has gone.
 eu_start() {
-	local mode=$1 after=$2 conf=${3:-$T/eu.conf} i
+	local mode=$1 after=$2 conf=${3:-$T/eu.conf}
 	mifd_stop "$EU" "$EU_SOCK"
-	for i in $(seq 100); do
-		[ "$(sg -j ike list | jq '.ike_sas | length')" = 0 ] && break
-		sleep 0.1
-	done
+	wait_until 10 sg_alone
 	ip -n "$EU" addr del 10.88.1.11/24 dev mif1 2>/dev/null
 	: >"$EU_SOCK.log"
 	MIF_MANGLE=$mode MIF_MANGLE_AFTER=$after MIFD=$MANGLE \
@@ -228,15 +226,12 @@ tcase "refuse: MIF_INTERFACES with no interface: taken, no error, nothing lost" 
 # refused_path MODE REASON: EU's third Child SA (on pair 2) names a path
 # SG refuses with MIF_UNACCEPTABLE_PATH; nothing of it is in SG's kernel.
 refused_path() {
-	local mode=$1 reason=$2 i
+	local mode=$1 reason=$2
 	eu_up "$mode" 2 || return 1
 	want "$EU" "$EU_SOCK" ".mif.negotiated and
 		$pairs == [\"10.88.0.1-10.88.0.2\", \"10.88.1.1-10.88.1.2\"]" &&
 		grep_log "$EU_SOCK" "mifd-mangle: MIF_CHILD_PATH" || return 1
-	for i in $(seq 100); do
-		grep -qF "refused: received MIF_UNACCEPTABLE_PATH" "$EU_SOCK.log" && break
-		sleep 0.1
-	done
+	wait_until 10 grep -qF "refused: received MIF_UNACCEPTABLE_PATH" "$EU_SOCK.log"
 	grep_log "$EU_SOCK" "refused: received MIF_UNACCEPTABLE_PATH" &&
 		grep -q -- "$reason: sending MIF_UNACCEPTABLE_PATH" "$SG_SOCK.log" ||
 		{ echo "SG did not log: $reason"; return 1; }
@@ -255,12 +250,19 @@ tcase "refuse: a Child SA on an address EU never announced: MIF_UNACCEPTABLE_PAT
 tcase "refuse: a Child SA with MIF_CHILD_PATH of family 3: MIF_UNACCEPTABLE_PATH, nothing installed" \
 	refused_path pathfamily "MIF_CHILD_PATH malformed (MIF_CHILD_PATH address family not 1 or 2)"
 
+# refused_children: n is how many new Child SAs EU saw refused with
+# MIF_UNACCEPTABLE_PATH after IKE_AUTH; true once 2 or more.
+refused_children() {
+	n=$(grep -c "CREATE_CHILD_SA (new Child SA) refused: received MIF_UNACCEPTABLE_PATH" "$EU_SOCK.log")
+	[ "$n" -ge 2 ]
+}
+
 # The same broken list in IKE_AUTH: SG sets up the IKE SA all the same,
 # with MIF_INVALID_INTERFACES in its response, and holds no list for EU.
 # Every path EU names on its interfaces is then refused, the first Child
 # SA's (in IKE_AUTH) included: MIF_UNACCEPTABLE_PATH, nothing installed.
 auth_list() {
-	local i n
+	local n
 	eu_start truncated 0 || return 1
 	eu ike up a -w 20 >/dev/null
 	want "$SG" "$SG_SOCK" '.mif.negotiated and .mif.peer_interfaces == null' &&
@@ -270,11 +272,7 @@ auth_list() {
 		grep_log "$SG_SOCK" "IKE_AUTH request: the peer's MIF_INTERFACES refused (interface addresses run past the payload)" &&
 		grep_log "$EU_SOCK" "IKE_AUTH: no Child SA: received MIF_UNACCEPTABLE_PATH" ||
 		return 1
-	for i in $(seq 100); do
-		n=$(grep -c "CREATE_CHILD_SA (new Child SA) refused: received MIF_UNACCEPTABLE_PATH" "$EU_SOCK.log")
-		[ "$n" -ge 2 ] && break
-		sleep 0.1
-	done
+	wait_until 10 refused_children
 	[ "$n" -eq 2 ] || { echo "$n Child SAs after IKE_AUTH refused, not 2"; return 1; }
 	want "$SG" "$SG_SOCK" '(.children | length) == 0' &&
 		[ -z "$(sg_sas)" ] || { sg_sas; return 1; }

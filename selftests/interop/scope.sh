@@ -75,15 +75,13 @@ section() {
 header() { printf '[mifd]\nlog_level = debug\n'; }
 
 # want NS SOCK CONN JQ: poll (30 s) until CONN's IKE SA passes the jq test.
+_want_conn() {
+	mifd_ctl "$1" "$2" -j ike list |
+		jq -e "[.ike_sas[] | select(.conn == \"$3\" and
+			.state == \"established\")][0] | $4" >/dev/null
+}
 want() {
-	local end=$((SECONDS + 30))
-	while [ "$SECONDS" -lt "$end" ]; do
-		mifd_ctl "$1" "$2" -j ike list |
-			jq -e "[.ike_sas[] | select(.conn == \"$3\" and
-				.state == \"established\")][0] | $4" \
-			>/dev/null && return 0
-		sleep 0.1
-	done
+	wait_until 30 _want_conn "$@" && return 0
 	echo "wanted of $3: $4"
 	mifd_ctl "$1" "$2" ike list
 	return 1

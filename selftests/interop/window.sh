@@ -106,14 +106,12 @@ tcase "mifd-mifd: a ping goes through the icmp child" through icmp ping3
 tcase "mifd-mifd: TCP to 5007 goes through its child" through t5007 tcp_to 5007
 tcase "mifd-mifd: TCP to 5019 goes through its child" through t5019 tcp_to 5019
 
+# no_states: neither kernel holds an ESP state.
+no_states() { [ "$(n_states "$EU")" -eq 0 ] && [ "$(n_states "$SG")" -eq 0 ]; }
+
 down() {
-	local i
 	eu ike down svc >/dev/null
-	for i in $(seq 100); do
-		[ "$(n_states "$EU")" -eq 0 ] && [ "$(n_states "$SG")" -eq 0 ] &&
-			mifd_stop && return 0
-		sleep 0.2
-	done
+	wait_until 20 no_states && mifd_stop && return 0
 	ip -n "$EU" xfrm state
 	return 1
 }
@@ -182,24 +180,22 @@ charon_six() {
 	} >"$dir/swanctl/conf.d/svc.conf"
 }
 
-# charon_installed NS DIR: charon's installed Child SAs of svc.
+# charon_installed NS DIR: charon's installed Child SAs of svc;
+# charon_six_up: SG's charon has all six.
 charon_installed() {
 	charon_sas "$1" "$2" | awk '$1 == "child" && $2 == "svc" && $4 == "INSTALLED"' |
 		wc -l
 }
+charon_six_up() { [ "$(charon_installed "$SG" "$CSG")" -eq 6 ]; }
 
 mifd_charon() {
-	local i
 	: >"$EU_SOCK.log"	# part 1's lines are not charon's
 	charon_six "$CSG" "$SG_ADDR" "$EU_ADDR" sg.example eu.example &&
 		charon_start "$SG" "$CSG" && charon_load "$SG" "$CSG" &&
 		mifd_start "$EU" "$T/eu6.conf" "$EU_SOCK" &&
 		eu ike up svc -w 60 >/dev/null && svc_children "$EU" "$EU_SOCK" 6 ||
 		return 1
-	for i in $(seq 100); do
-		[ "$(charon_installed "$SG" "$CSG")" -eq 6 ] && break
-		sleep 0.2
-	done
+	wait_until 20 charon_six_up
 	[ "$(charon_installed "$SG" "$CSG")" -eq 6 ] || { charon_log "$CSG"; return 1; }
 	# charon offered no window: EU's stays 1.
 	if grep -q "the peer's window" "$EU_SOCK.log"; then
