@@ -14,6 +14,7 @@ TEST_NAME=announce
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/../lib.sh"
 source "$here/lib.sh"
+WANT_TIMEOUT=10	# want's wait (lib.sh)
 
 interop_start ip jq nft
 T=$(mifd_tmpdir)
@@ -88,19 +89,6 @@ conf 10.88.0.2 10.88.0.1 "pmif*" >"$T/sg.conf"
 
 eu() { mifd_ctl "$EU" "$EU_SOCK" "$@"; }
 sg() { mifd_ctl "$SG" "$SG_SOCK" "$@"; }
-
-# want NS SOCK JQ: poll (10 s) until conn a's IKE SA passes the jq test.
-_want() {
-	mifd_ctl "$1" "$2" -j ike list |
-		jq -e "[.ike_sas[] | select(.conn == \"a\" and
-			.state == \"established\")][0] | $3" >/dev/null
-}
-want() {
-	wait_until 10 _want "$@" && return 0
-	echo "wanted: $3"
-	mifd_ctl "$1" "$2" ike list
-	return 1
-}
 
 # The addresses of the peer's interfaces, all together and sorted.
 peer_addrs='([.mif.peer_interfaces[].addresses[]] | sort)'

@@ -91,13 +91,13 @@ CONF
 
 eu() { mifd_ctl "$EU" "$EU_SOCK" "$@"; }
 
-# want JQ: poll (30 s) until conn a's IKE SA passes the jq test.
-_want() {
+# want_eu JQ: poll (30 s) until conn a's IKE SA passes the jq test.
+_want_eu() {
 	eu -j ike list | jq -e "[.ike_sas[] | select(.conn == \"a\" and
 		.state == \"established\")][0] | $1" >/dev/null
 }
-want() {
-	wait_until 30 _want "$@" && return 0
+want_eu() {
+	wait_until 30 _want_eu "$@" && return 0
 	echo "wanted: $1"
 	eu ike list
 	return 1
@@ -142,7 +142,7 @@ up() {
 		charon_start "$SG" "$CSG" && charon_load "$SG" "$CSG" &&
 		mifd_start "$EU" "$T/eu.conf" "$EU_SOCK" &&
 		eu ike up a -w 20 >/dev/null &&
-		want "(.mif.negotiated | not) and
+		want_eu "(.mif.negotiated | not) and
 			$pairs == [\"10.88.0.1-10.88.0.2\"]" &&
 		[ "$(charon_sas "$SG" "$CSG" | grep -c '^child a a INSTALLED')" -eq 1 ] ||
 		{ charon_sas "$SG" "$CSG"; charon_log "$CSG"; return 1; }
@@ -176,7 +176,7 @@ alt() {
 
 alive() {
 	local o
-	want "$pairs == [\"10.88.0.1-10.88.0.2\"]" &&
+	want_eu "$pairs == [\"10.88.0.1-10.88.0.2\"]" &&
 		eu ike list | grep -q "established" || return 1
 	o=$(esp_packets "$EU" out0)
 	ip netns exec "$EU" ping -q -c 3 -i 0.2 -W 2 -I 10.88.0.1 10.88.0.2 >/dev/null &&

@@ -36,6 +36,7 @@ TEST_NAME=faults
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/../lib.sh"
 source "$here/lib.sh"
+WANT_TIMEOUT=40	# want's wait (lib.sh)
 
 interop_start ip jq nft ping tc
 modprobe -q sch_netem 2>/dev/null
@@ -157,19 +158,6 @@ no_clear() {
 summary() {
 	[ -s "$T/summary" ] && log "$(cat "$T/summary")"
 	rm -f "$T/summary"
-}
-
-# want NS SOCK JQ: poll (40 s) until conn a's IKE SA passes the jq test.
-_want() {
-	mifd_ctl "$1" "$2" -j ike list |
-		jq -e "[.ike_sas[] | select(.conn == \"a\" and
-			.state == \"established\")][0] | $3" >/dev/null
-}
-want() {
-	wait_until 40 _want "$@" && return 0
-	echo "wanted: $3"
-	mifd_ctl "$1" "$2" ike list
-	return 1
 }
 
 up() {

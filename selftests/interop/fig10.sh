@@ -21,6 +21,7 @@ S=${S:-10}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/../lib.sh"
 source "$here/lib.sh"
+WANT_TIMEOUT=60	# want's wait (lib.sh)
 
 interop_start ip jq nft ss busybox
 T=$(mifd_tmpdir)
@@ -104,20 +105,6 @@ setup() {
 		ip netns exec "$SG" sysctl -qw "net.ipv4.conf.$d.rp_filter=0"
 	done
 	esp_counters "$EU"
-}
-
-# want NS SOCK JQ: poll (60 s, wait_until) until conn a's IKE SA passes
-# the jq test.
-_want() {
-	mifd_ctl "$1" "$2" -j ike list |
-		jq -e "[.ike_sas[] | select(.conn == \"a\" and
-			.state == \"established\")][0] | $3" >/dev/null
-}
-want() {
-	wait_until 60 _want "$@" && return 0
-	echo "wanted: $3"
-	mifd_ctl "$1" "$2" ike list
-	return 1
 }
 
 # states NS PAIR: how many of NS's ESP states go src-dst PAIR.

@@ -19,6 +19,7 @@ TEST_NAME=fig11
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/../lib.sh"
 source "$here/lib.sh"
+WANT_TIMEOUT=60	# want's wait (lib.sh)
 
 interop_start ip jq nft ss busybox
 T=$(mifd_tmpdir)
@@ -105,20 +106,6 @@ SG_SOCK=$T/sg.sock
 } >"$T/sg.conf"
 
 eu() { mifd_ctl "$EU" "$EU_SOCK" "$@"; }
-
-# want NS SOCK JQ: poll (60 s, wait_until) until conn a's IKE SA passes
-# the jq test.
-_want() {
-	mifd_ctl "$1" "$2" -j ike list |
-		jq -e "[.ike_sas[] | select(.conn == \"a\" and
-			.state == \"established\")][0] | $3" >/dev/null
-}
-want() {
-	wait_until 60 _want "$@" && return 0
-	echo "wanted: $3"
-	mifd_ctl "$1" "$2" ike list
-	return 1
-}
 
 up() {
 	mifd_start "$EU" "$T/eu.conf" "$EU_SOCK" &&

@@ -91,20 +91,6 @@ conf 10.88.0.2 10.88.0.1 "pmif0:200, pmif1:150, pmif2:100" sg.example \
 
 eu() { mifd_ctl "$EU" "$EU_SOCK" "$@"; }
 
-# want NS SOCK JQ: poll (30 s, wait_until) until conn a's IKE SA passes
-# the jq test.
-_want() {
-	mifd_ctl "$1" "$2" -j ike list |
-		jq -e "[.ike_sas[] | select(.conn == \"a\" and
-			.state == \"established\")][0] | $3" >/dev/null
-}
-want() {
-	wait_until 30 _want "$@" && return 0
-	echo "wanted: $3"
-	mifd_ctl "$1" "$2" ike list
-	return 1
-}
-
 # The installed children's pairs, "local-remote", sorted.
 pairs='([.children[] | select(.installed) | "\(.local)-\(.remote)"] | sort)'
 

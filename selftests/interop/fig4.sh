@@ -90,20 +90,6 @@ topology() {
 	esp_counters "$EU"
 }
 
-# want NS SOCK JQ: poll (30 s, wait_until) until conn a's IKE SA passes
-# the jq test.
-_want() {
-	mifd_ctl "$1" "$2" -j ike list |
-		jq -e "[.ike_sas[] | select(.conn == \"a\" and
-			.state == \"established\")][0] | $3" >/dev/null
-}
-want() {
-	wait_until 30 _want "$@" && return 0
-	echo "wanted: $3"
-	mifd_ctl "$1" "$2" ike list
-	return 1
-}
-
 up() {
 	topology &&
 		mifd_start "$EU" "$T/eu.conf" "$EU_SOCK" &&

@@ -29,6 +29,7 @@ TEST_NAME=fig8v6
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/../lib.sh"
 source "$here/lib.sh"
+WANT_TIMEOUT=60	# want's wait (lib.sh)
 
 interop_start ip jq nft ping
 modprobe -q esp6 2>/dev/null
@@ -138,20 +139,6 @@ configs() {	# configs ADD: EU's add_interfaces
 	dpd = 0
 	interfaces = pmif0:200, pmif1:150, pmif2:100
 	CONF
-}
-
-# want NS SOCK JQ: poll (60 s, wait_until) until conn a's IKE SA passes
-# the jq test.
-_want() {
-	mifd_ctl "$1" "$2" -j ike list |
-		jq -e "[.ike_sas[] | select(.conn == \"a\" and
-			.state == \"established\")][0] | $3" >/dev/null
-}
-want() {
-	wait_until 60 _want "$@" && return 0
-	echo "wanted: $3"
-	mifd_ctl "$1" "$2" ike list
-	return 1
 }
 
 # The first N inner addresses (vip 0 to N - 1), as a JSON array.

@@ -43,10 +43,10 @@ psk = 0x6d69662d696e7465726f702d746573742d6b6579
 interfaces = mif0:200, mif*
 CONF
 
-# want JQ: poll (5 s) until the table passes the jq test JQ.
-_want() { mifd_ctl "$NS" "$SOCK" -j ike interfaces | jq -e "$1" >/dev/null; }
-want() {
-	wait_until 5 _want "$1" && return 0
+# want_iface JQ: poll (5 s) until the table passes the jq test JQ.
+_want_iface() { mifd_ctl "$NS" "$SOCK" -j ike interfaces | jq -e "$1" >/dev/null; }
+want_iface() {
+	wait_until 5 _want_iface "$1" && return 0
 	echo "wanted: $1"
 	mifd_ctl "$NS" "$SOCK" -j ike interfaces
 	ip -n "$NS" addr
@@ -60,7 +60,7 @@ start() {
 	mifd_start "$NS" "$T/mifd.conf" "$SOCK" || { mifd_log "$SOCK"; return 1; }
 	# mif0 first (created first: the lower ifindex), no loopback, no
 	# link-local address.
-	want "[.interfaces[].name] == [\"mif0\", \"mif1\"] and
+	want_iface "[.interfaces[].name] == [\"mif0\", \"mif1\"] and
 	      $(ifq mif0).id == 1 and $(ifq mif1).id == 2 and
 	      $(ifq mif0).addresses == [\"10.77.0.1\", \"fd77::1\"] and
 	      $(ifq mif1).addresses == [] and
@@ -72,29 +72,29 @@ tcase "start: both veths, their addresses, no loopback or link-local" start
 
 add_addr() {
 	ip -n "$NS" addr add 10.77.1.1/24 dev mif1 &&
-		want "$(ifq mif1).addresses == [\"10.77.1.1\"] and
+		want_iface "$(ifq mif1).addresses == [\"10.77.1.1\"] and
 		      $(ifq mif1).id == 2"
 }
 tcase "address added" add_addr
 
 del_addr() {
 	ip -n "$NS" addr del 10.77.0.1/24 dev mif0 &&
-		want "$(ifq mif0).addresses == [\"fd77::1\"] and
+		want_iface "$(ifq mif0).addresses == [\"fd77::1\"] and
 		      $(ifq mif0).id == 1"
 }
 tcase "address removed" del_addr
 
 link_down() {
 	ip -n "$NS" link set mif1 down &&
-		want "$(ifq mif1).state == \"down\" and $(ifq mif1).id == 2 and
+		want_iface "$(ifq mif1).state == \"down\" and $(ifq mif1).id == 2 and
 		      $(ifq mif0).state == \"up\""
 }
 tcase "link down: state down, same id" link_down
 
 recreate() {
 	ip -n "$NS" link del mif0 &&
-		want "[.interfaces[].name] == [\"mif1\"]" &&
-		veth mif0 && want "$(ifq mif0).id == 1 and
+		want_iface "[.interfaces[].name] == [\"mif1\"]" &&
+		veth mif0 && want_iface "$(ifq mif0).id == 1 and
 				   $(ifq mif0).addresses == []"
 }
 tcase "link deleted and made again: the same id" recreate

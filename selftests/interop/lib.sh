@@ -20,6 +20,8 @@
 #				e.g. mifd_ctl "$EU" "$sock" -j ike list
 #   mifd_pid SOCK		pid of the daemon started with SOCK
 #   mifd_log SOCK		print its log (for failure diagnostics)
+#   want NS SOCK JQ		wait until connection a's established IKE SA
+#				passes the jq test JQ (WANT_TIMEOUT s, 30)
 #   mifd_wait_established NS SOCK CONN [SECONDS]
 #				wait until CONN has an ESTABLISHED IKE SA
 #				with at least one installed Child SA
@@ -153,6 +155,22 @@ mifd_established() {
 
 mifd_wait_established() {
 	wait_until "${4:-20}" mifd_established "$1" "$2" "$3"
+}
+
+# want NS SOCK JQ: within WANT_TIMEOUT seconds (30 unless the case file
+# sets it), NS's mifd has connection a's IKE SA established and its entry
+# in "ike list" passes the jq test JQ; else what was wanted and the IKE
+# SAs are printed, and 1 returned.
+_want() {
+	mifd_ctl "$1" "$2" -j ike list |
+		jq -e "[.ike_sas[] | select(.conn == \"a\" and
+			.state == \"established\")][0] | $3" >/dev/null
+}
+want() {
+	wait_until "${WANT_TIMEOUT:-30}" _want "$@" && return 0
+	echo "wanted: $3"
+	mifd_ctl "$1" "$2" ike list
+	return 1
 }
 
 # esp_counters NS: nftables counters outK and inK of the ESP packets that

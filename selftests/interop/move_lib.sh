@@ -89,20 +89,6 @@ eu() { mifd_ctl "$EU" "$EU_SOCK" "$@"; }
 sg() { mifd_ctl "$SG" "$SG_SOCK" "$@"; }
 packets() { esp_packets "$EU" "$1"; }
 
-# want NS SOCK JQ: poll (30 s, wait_until) until conn a's IKE SA passes
-# the jq test.
-_want() {
-	mifd_ctl "$1" "$2" -j ike list |
-		jq -e "[.ike_sas[] | select(.conn == \"a\" and
-			.state == \"established\")][0] | $3" >/dev/null
-}
-want() {
-	wait_until 30 _want "$@" && return 0
-	echo "wanted: $3"
-	mifd_ctl "$1" "$2" ike list
-	return 1
-}
-
 # The installed children's pairs, "local-remote", sorted.
 pairs='([.children[] | select(.installed) | "\(.local)-\(.remote)"] | sort)'
 

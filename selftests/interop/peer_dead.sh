@@ -23,6 +23,7 @@ TEST_NAME=peer_dead
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/../lib.sh"
 source "$here/lib.sh"
+WANT_TIMEOUT=40	# want's wait (lib.sh)
 
 interop_start ip jq nft ping
 T=$(mifd_tmpdir)
@@ -90,20 +91,6 @@ up() {
 		mifd_start "$SG" "$T/sg.conf" "$SG_SOCK" &&
 		eu ike up a -w 20 >/dev/null &&
 		mifd_wait_established "$SG" "$SG_SOCK" a 10
-}
-
-# want NS SOCK JQ: poll (40 s, wait_until) until conn a's IKE SA passes
-# the jq test.
-_want() {
-	mifd_ctl "$1" "$2" -j ike list |
-		jq -e "[.ike_sas[] | select(.conn == \"a\" and
-			.state == \"established\")][0] | $3" >/dev/null
-}
-want() {
-	wait_until 40 _want "$@" && return 0
-	echo "wanted: $3"
-	mifd_ctl "$1" "$2" ike list
-	return 1
 }
 
 # pair_is EU_ADDR SG_ADDR: both views and both kernels have the Child SA there.

@@ -74,13 +74,13 @@ section() {
 
 header() { printf '[mifd]\nlog_level = debug\n'; }
 
-# want NS SOCK CONN JQ: poll (30 s) until CONN's IKE SA passes the jq test.
+# want_of NS SOCK CONN JQ: poll (30 s) until CONN's IKE SA passes the jq test.
 _want_conn() {
 	mifd_ctl "$1" "$2" -j ike list |
 		jq -e "[.ike_sas[] | select(.conn == \"$3\" and
 			.state == \"established\")][0] | $4" >/dev/null
 }
-want() {
+want_of() {
 	wait_until 30 _want_conn "$@" && return 0
 	echo "wanted of $3: $4"
 	mifd_ctl "$1" "$2" ike list
@@ -220,7 +220,7 @@ talks() {
 
 # announced NS SOCK CONN ADDR: CONN's peer has announced ADDR.
 announced() {
-	want "$1" "$2" "$3" "[.mif.peer_interfaces[].addresses[]] | index(\"$4\") != null"
+	want_of "$1" "$2" "$3" "[.mif.peer_interfaces[].addresses[]] | index(\"$4\") != null"
 }
 
 no_errors() {
@@ -302,15 +302,15 @@ peers_up() {
 		mifd_start "$A" "$T/a.conf" "$A_SOCK" &&
 		mifd_start "$B" "$T/b.conf" "$B_SOCK" &&
 		a ike up a -w 20 >/dev/null && b ike up b -w 20 >/dev/null &&
-		want "$A" "$A_SOCK" a ".mif.negotiated and $pairs == [
+		want_of "$A" "$A_SOCK" a ".mif.negotiated and $pairs == [
 			\"10.88.0.1-10.88.0.2\", \"10.88.1.1-10.88.1.2\",
 			\"10.88.2.1-10.88.2.2\"]" &&
-		want "$B" "$B_SOCK" b ".mif.negotiated and $pairs == [
+		want_of "$B" "$B_SOCK" b ".mif.negotiated and $pairs == [
 			\"10.88.0.3-10.88.0.2\", \"10.88.1.3-10.88.1.2\",
 			\"10.88.2.3-10.88.2.2\"]" &&
-		want "$SG" "$SG_SOCK" a "$pairs == [\"10.88.0.2-10.88.0.1\",
+		want_of "$SG" "$SG_SOCK" a "$pairs == [\"10.88.0.2-10.88.0.1\",
 			\"10.88.1.2-10.88.1.1\", \"10.88.2.2-10.88.2.1\"]" &&
-		want "$SG" "$SG_SOCK" b "$pairs == [\"10.88.0.2-10.88.0.3\",
+		want_of "$SG" "$SG_SOCK" b "$pairs == [\"10.88.0.2-10.88.0.3\",
 			\"10.88.1.2-10.88.1.3\", \"10.88.2.2-10.88.2.3\"]" &&
 		keep sg-b "$SG" "$SG_SOCK" b && keep b "$B" "$B_SOCK" b &&
 		[ "$(cat "$T/sg-b.block")" != "$(block "$SG" "$SG_SOCK" a)" ]
@@ -326,9 +326,9 @@ a_moves() {
 	ip -n "$A" addr add 10.88.1.11/24 dev mif1 &&
 		announced "$SG" "$SG_SOCK" a 10.88.1.11 &&
 		a ike iface move 10.88.1.1 10.88.1.11 | grep -q "started on 1 IKE SA" &&
-		want "$A" "$A_SOCK" a "$pairs == [\"10.88.0.1-10.88.0.2\",
+		want_of "$A" "$A_SOCK" a "$pairs == [\"10.88.0.1-10.88.0.2\",
 			\"10.88.1.11-10.88.1.2\", \"10.88.2.1-10.88.2.2\"]" &&
-		want "$SG" "$SG_SOCK" a "$pairs == [\"10.88.0.2-10.88.0.1\",
+		want_of "$SG" "$SG_SOCK" a "$pairs == [\"10.88.0.2-10.88.0.1\",
 			\"10.88.1.2-10.88.1.11\", \"10.88.2.2-10.88.2.1\"]" &&
 		talks "$A" "$A_SOCK" a 10.88.1.11 1 10.99.0.1
 }
@@ -340,9 +340,9 @@ sg_moves() {
 		announced "$A" "$A_SOCK" a 10.88.1.12 || return 1
 	out=$(sg ike iface move 10.88.1.2 10.88.1.12 conn a) || { echo "$out"; return 1; }
 	echo "$out" | grep -q "started on 1 IKE SA" || { echo "$out"; return 1; }
-	want "$SG" "$SG_SOCK" a "$pairs == [\"10.88.0.2-10.88.0.1\",
+	want_of "$SG" "$SG_SOCK" a "$pairs == [\"10.88.0.2-10.88.0.1\",
 		\"10.88.1.12-10.88.1.11\", \"10.88.2.2-10.88.2.1\"]" &&
-		want "$A" "$A_SOCK" a "$pairs == [\"10.88.0.1-10.88.0.2\",
+		want_of "$A" "$A_SOCK" a "$pairs == [\"10.88.0.1-10.88.0.2\",
 			\"10.88.1.11-10.88.1.12\", \"10.88.2.1-10.88.2.2\"]" &&
 		talks "$A" "$A_SOCK" a 10.88.1.11 1 10.99.0.1
 }
@@ -353,18 +353,18 @@ a_moves_peer() {
 	ip -n "$SG" addr add 10.88.2.12/24 dev br2 &&
 		announced "$A" "$A_SOCK" a 10.88.2.12 &&
 		a ike iface move 10.88.2.2 10.88.2.12 peer | grep -q "started on 1 IKE SA" &&
-		want "$A" "$A_SOCK" a "$pairs == [\"10.88.0.1-10.88.0.2\",
+		want_of "$A" "$A_SOCK" a "$pairs == [\"10.88.0.1-10.88.0.2\",
 			\"10.88.1.11-10.88.1.12\", \"10.88.2.1-10.88.2.12\"]" &&
-		want "$SG" "$SG_SOCK" a "$pairs == [\"10.88.0.2-10.88.0.1\",
+		want_of "$SG" "$SG_SOCK" a "$pairs == [\"10.88.0.2-10.88.0.1\",
 			\"10.88.1.12-10.88.1.11\", \"10.88.2.12-10.88.2.1\"]" &&
 		talks "$A" "$A_SOCK" a 10.88.2.1 2 10.99.0.1
 }
 
 a_deletes() {
 	a ike iface del 10.88.2.1 | grep -q "deleting 1 Child SAs on 1 IKE SAs" &&
-		want "$A" "$A_SOCK" a "$pairs == [\"10.88.0.1-10.88.0.2\",
+		want_of "$A" "$A_SOCK" a "$pairs == [\"10.88.0.1-10.88.0.2\",
 			\"10.88.1.11-10.88.1.12\"] and (.children | length) == 2" &&
-		want "$SG" "$SG_SOCK" a "$pairs == [\"10.88.0.2-10.88.0.1\",
+		want_of "$SG" "$SG_SOCK" a "$pairs == [\"10.88.0.2-10.88.0.1\",
 			\"10.88.1.12-10.88.1.11\"] and (.children | length) == 2"
 }
 
@@ -376,10 +376,10 @@ a_adds() {
 	case $out in *"1 started"*) ;; *) echo "$out"; return 1 ;; esac
 	# Derived from both of a's remaining Child SAs (on 10.88.0.1 and
 	# 10.88.1.11): two new ones on the pair, four in all.
-	want "$A" "$A_SOCK" a "(.children | length) == 4 and
+	want_of "$A" "$A_SOCK" a "(.children | length) == 4 and
 		([.children[] | select(.installed and .local == \"10.88.2.1\" and
 		  .remote == \"10.88.2.2\")] | length) == 2" &&
-		want "$SG" "$SG_SOCK" a "(.children | length) == 4 and
+		want_of "$SG" "$SG_SOCK" a "(.children | length) == 4 and
 		([.children[] | select(.installed and .local == \"10.88.2.2\" and
 		  .remote == \"10.88.2.1\")] | length) == 2"
 }
@@ -465,10 +465,10 @@ twice_up() {
 		eu ike up a -w 20 >/dev/null && eu ike up b -w 20 >/dev/null ||
 		return 1
 	for c in a b; do
-		want "$EU" "$EU_SOCK" $c ".mif.negotiated and $pairs == [
+		want_of "$EU" "$EU_SOCK" $c ".mif.negotiated and $pairs == [
 			\"10.88.0.1-10.88.0.2\", \"10.88.1.1-10.88.1.2\",
 			\"10.88.2.1-10.88.2.2\"]" &&
-			want "$SG" "$SG_SOCK" $c "$pairs == [\"10.88.0.2-10.88.0.1\",
+			want_of "$SG" "$SG_SOCK" $c "$pairs == [\"10.88.0.2-10.88.0.1\",
 			\"10.88.1.2-10.88.1.1\", \"10.88.2.2-10.88.2.1\"]" ||
 			return 1
 	done
@@ -489,9 +489,9 @@ twice_moves() {
 		announced "$SG" "$SG_SOCK" a 10.88.1.11 || return 1
 	out=$(eu ike iface move 10.88.1.1 10.88.1.11 conn a) || { echo "$out"; return 1; }
 	echo "$out" | grep -q "started on 1 IKE SA" || { echo "$out"; return 1; }
-	want "$EU" "$EU_SOCK" a "$pairs == [\"10.88.0.1-10.88.0.2\",
+	want_of "$EU" "$EU_SOCK" a "$pairs == [\"10.88.0.1-10.88.0.2\",
 		\"10.88.1.11-10.88.1.2\", \"10.88.2.1-10.88.2.2\"]" &&
-		want "$SG" "$SG_SOCK" a "$pairs == [\"10.88.0.2-10.88.0.1\",
+		want_of "$SG" "$SG_SOCK" a "$pairs == [\"10.88.0.2-10.88.0.1\",
 			\"10.88.1.2-10.88.1.11\", \"10.88.2.2-10.88.2.1\"]" &&
 		talks "$EU" "$EU_SOCK" a 10.88.1.11 1 10.99.0.1
 }
@@ -500,9 +500,9 @@ twice_deletes() {
 	local out
 	out=$(eu ike iface del 10.88.2.1 conn a) || { echo "$out"; return 1; }
 	echo "$out" | grep -q "deleting 1 Child SAs on 1 IKE SAs" || { echo "$out"; return 1; }
-	want "$EU" "$EU_SOCK" a "$pairs == [\"10.88.0.1-10.88.0.2\",
+	want_of "$EU" "$EU_SOCK" a "$pairs == [\"10.88.0.1-10.88.0.2\",
 		\"10.88.1.11-10.88.1.2\"] and (.children | length) == 2" &&
-		want "$SG" "$SG_SOCK" a "$pairs == [\"10.88.0.2-10.88.0.1\",
+		want_of "$SG" "$SG_SOCK" a "$pairs == [\"10.88.0.2-10.88.0.1\",
 			\"10.88.1.2-10.88.1.11\"] and (.children | length) == 2"
 }
 
