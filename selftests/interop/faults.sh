@@ -220,7 +220,7 @@ down_clean() {
 OLD_EU='' POL_EU='' POL_SG=''
 sg_installed() { [ "$(nsas "$SG")" -eq 4 ]; }
 crash_mid_add() {
-	local out
+	local out i
 	OLD_EU=$(sas "$EU")
 	POL_EU=$(npolicies "$EU")
 	POL_SG=$(npolicies "$SG")
@@ -228,7 +228,13 @@ crash_mid_add() {
 	ip netns exec "$SG" tc qdisc add dev pmif0 root netem delay 3000ms || return 1
 	out=$(eu ike iface add 10.88.1.1 peer 10.88.1.2 conn a) || { echo "$out"; return 1; }
 	case $out in *"1 started"*) ;; *) echo "$out"; return 1 ;; esac
-	wait_until 2 sg_installed || { echo "SG did not install its half"; sas "$SG"; return 1; }
+	# Seen soon, well before netem lets SG's answer through (3 s): every
+	# 50 ms, not with wait_until's growing naps.
+	for ((i = 0; i < 40; i++)); do
+		sg_installed && break
+		nap 0.05
+	done
+	sg_installed || { echo "SG did not install its half"; sas "$SG"; return 1; }
 	mifd_crash "$EU" "$EU_SOCK" || return 1
 	ip netns exec "$SG" tc qdisc del dev pmif0 root
 	echo "EU's SAs at the crash:"
