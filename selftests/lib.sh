@@ -63,27 +63,26 @@ mifctl_batch() { local ns=$1; shift; "$MIFCTL" -n "$ns" "$@" -b -; }
 exec {ksft_nap_fd}<> <(:)
 nap() { read -r -t "$1" -u "$ksft_nap_fd" _; return 0; }
 
-# wait_until SECONDS CMD...: run CMD until it succeeds, for up to SECONDS
-# (a whole number); 0 as soon as it has, 1 if it has not by then (it is
-# run once more at the end). Between tries it naps, 0.1 s at first, then
-# twice as long each time up to 1 s: a wait of a few hundred milliseconds
-# ends soon after, and a wait for a timer of tens of seconds (DPD, a
-# retransmission, a lifetime) tries once a second, not five times. Under
-# emulation each start of ip, mifctl or jq costs tens to hundreds of
-# milliseconds of CPU, and polls every 0.2 s kept the interop layer's
-# VMs busy all the time they waited.
+# wait_until SECONDS CMD...: run CMD until it succeeds; 0 as soon as it
+# has, 1 once it has napped SECONDS (a whole number) in all between tries
+# and failed once more. The time CMD itself takes does not count, as it
+# did not in the loops of "CMD; sleep 0.2" this replaces: on a loaded
+# machine, where each try takes longer, the wait does too. The naps are
+# 0.1 s at first, then twice as long each time up to 1 s: a wait of a
+# few hundred milliseconds ends soon after, and a wait for a timer of
+# tens of seconds (DPD, a retransmission, a lifetime) tries about once a
+# second, not five times.
 wait_until() {
-	local now step=100 secs
-	local end=$(( ${EPOCHREALTIME/[.,]/} / 1000 + $1 * 1000 ))
+	local left=$(($1 * 1000)) step=100 secs
 
 	shift
 	while :; do
 		"$@" && return 0
-		now=$(( ${EPOCHREALTIME/[.,]/} / 1000 ))
-		[ "$now" -lt "$end" ] || return 1
-		[ $((now + step)) -le "$end" ] || step=$((end - now))
+		[ "$left" -gt 0 ] || return 1
+		[ "$step" -le "$left" ] || step=$left
 		printf -v secs '%d.%03d' $((step / 1000)) $((step % 1000))
 		nap "$secs"
+		left=$((left - step))
 		step=$((step * 2 > 1000 ? 1000 : step * 2))
 	done
 }
