@@ -173,6 +173,21 @@ want() {
 	return 1
 }
 
+# prints WANT CMD...: CMD prints WANT (and nothing else).
+prints() { [ "$("${@:2}")" = "$1" ]; }
+
+# wait_fine SECONDS CMD...: until CMD succeeds, tried every 0.2 s for
+# SECONDS: for a wait whose end is timed and printed (a move), which
+# wait_until's naps, growing to 1 s, would blur.
+wait_fine() {
+	local i
+	for ((i = 0; i < $1 * 5; i++)); do
+		"${@:2}" && return 0
+		nap 0.2
+	done
+	return 1
+}
+
 # esp_counters NS: nftables counters outK and inK of the ESP packets that
 # leave and enter NS's veths mif0, mif1 and mif2 (figures 1, 2, 11, 12).
 esp_counters() {

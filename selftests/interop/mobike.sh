@@ -124,19 +124,6 @@ mifd_field() {	# mifd_field NS SOCK JQ
 		jq -r "[.ike_sas[] | select(.conn == \"mob\")][0] | $3"
 }
 
-# wait_for SECONDS CMD...: until CMD succeeds, tried every 0.2 s: the
-# waits for a move whose time is printed (wait_until's naps, up to 1 s,
-# would blur it).
-wait_for() {
-	local secs=$1 i
-	shift
-	for ((i = 0; i < secs * 5; i++)); do
-		"$@" && return 0
-		nap 0.2
-	done
-	return 1
-}
-is() { [ "$("${@:2}")" = "$1" ]; }
 
 # ping_via DEV SRC: EU's ping to SG's inner address goes as ESP by DEV.
 ping_via() {
@@ -175,7 +162,7 @@ up_initiator() {
 	mifd_start "$EU" "$MCONF" "$MSOCK" || return 1
 	mifd_ctl "$EU" "$MSOCK" ike up mob || return 1
 	mifd_wait_established "$EU" "$MSOCK" mob 20 || return 1
-	is true mifd_field "$EU" "$MSOCK" .mobike || { echo "MOBIKE not negotiated"; return 1; }
+	prints true mifd_field "$EU" "$MSOCK" .mobike || { echo "MOBIKE not negotiated"; return 1; }
 	mifd_ctl "$EU" "$MSOCK" ike list | grep 'mobike: on'
 }
 move_command() {
@@ -183,9 +170,9 @@ move_command() {
 	out=$(mifd_ctl "$EU" "$MSOCK" -j ike iface move "$EU_A" "$EU_B") || return 1
 	echo "$out"
 	[ "$(jq '.started | length' <<<"$out")" = 1 ] || return 1
-	wait_until 10 is "$EU_B" charon_remote "$SG" "$CSG" || {
+	wait_until 10 prints "$EU_B" charon_remote "$SG" "$CSG" || {
 		echo "charon still sees $(charon_remote "$SG" "$CSG")"; return 1; }
-	wait_until 5 is "$EU_B" mifd_field "$EU" "$MSOCK" .local || return 1
+	wait_until 5 prints "$EU_B" mifd_field "$EU" "$MSOCK" .local || return 1
 	# Nothing set up again: the same IKE SA, with its Child SA.
 	[ "$(mifd_ctl "$EU" "$MSOCK" -j ike list | jq '.ike_sas | length')" = 1 ]
 }
@@ -198,11 +185,11 @@ if ccase "mifd->charon: MOBIKE negotiated (mifctl ike list)" up_initiator; then
 		local t0 t1
 		t0=$(date +%s%N)
 		ip -n "$EU" addr del "$EU_B/24" dev eu2 || return 1
-		wait_for 20 is "$EU_A" charon_remote "$SG" "$CSG" || {
+		wait_fine 20 prints "$EU_A" charon_remote "$SG" "$CSG" || {
 			echo "charon still sees $(charon_remote "$SG" "$CSG")"; return 1; }
 		t1=$(date +%s%N)
 		MOVE_MS=$(( (t1 - t0) / 1000000 ))
-		is "$EU_A" mifd_field "$EU" "$MSOCK" .local
+		prints "$EU_A" mifd_field "$EU" "$MSOCK" .local
 	}
 	MOVE_MS=
 	ccase "mifd->charon: the IKE SA's address $EU_B removed: mifd moves to $EU_A, charon follows" removed
@@ -234,15 +221,15 @@ up_responder() {
 	charon_load "$EU" "$CEU" || return 1
 	charon_up "$EU" "$CEU" mob || return 1
 	mifd_wait_established "$SG" "$RSOCK" mob 20 || return 1
-	is "$EU_A" charon_local "$EU" "$CEU" || return 1
-	is true mifd_field "$SG" "$RSOCK" .mobike
+	prints "$EU_A" charon_local "$EU" "$CEU" || return 1
+	prints true mifd_field "$SG" "$RSOCK" .mobike
 }
 charon_moves() {
 	local t0 t1
 	t0=$(date +%s%N)
 	ip -n "$EU" addr del "$EU_A/24" dev eu1 || return 1
 	ip -n "$EU" route replace "$TOPO_SG_INNER/32" dev eu2
-	wait_for 20 is "$EU_B" mifd_field "$SG" "$RSOCK" .remote || {
+	wait_fine 20 prints "$EU_B" mifd_field "$SG" "$RSOCK" .remote || {
 		echo "mifd still sees $(mifd_field "$SG" "$RSOCK" .remote)"
 		return 1; }
 	t1=$(date +%s%N)

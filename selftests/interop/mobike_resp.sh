@@ -156,19 +156,6 @@ mifd_field() {	# mifd_field NS SOCK JQ
 	mifd_ctl "$1" "$2" -j ike list 2>/dev/null |
 		jq -r "[.ike_sas[] | select(.conn == \"mob\")][0] | $3"
 }
-# wait_for SECONDS CMD...: until CMD succeeds, tried every 0.2 s: the
-# waits for a move whose time is printed (wait_until's naps, up to 1 s,
-# would blur it).
-wait_for() {
-	local secs=$1 i
-	shift
-	for ((i = 0; i < secs * 5; i++)); do
-		"$@" && return 0
-		nap 0.2
-	done
-	return 1
-}
-is() { [ "$("${@:2}")" = "$1" ]; }
 
 # ping_via DEV: EU's ping to SG's inner address goes as ESP by DEV.
 ping_via() {
@@ -213,7 +200,7 @@ up() {	# up EU_SIDE SG_SIDE
 		mifd_start "$EU" "$ECONF" "$ESOCK" || return 1
 		mifd_ctl "$EU" "$ESOCK" ike up mob || return 1
 		mifd_wait_established "$EU" "$ESOCK" mob 20 || return 1
-		is true mifd_field "$EU" "$ESOCK" .mobike || { echo "MOBIKE not negotiated"; return 1; }
+		prints true mifd_field "$EU" "$ESOCK" .mobike || { echo "MOBIKE not negotiated"; return 1; }
 	else
 		charon_start "$EU" "$CEU" || return 1
 		charon_conf "$CEU" mob local=%any remote="$SG_A" local_id=fqdn:eu.example \
@@ -224,7 +211,7 @@ up() {	# up EU_SIDE SG_SIDE
 	fi
 	if [ "$2" = mifd ]; then
 		mifd_wait_established "$SG" "$SSOCK" mob 20 || return 1
-		is true mifd_field "$SG" "$SSOCK" .mobike || { echo "MOBIKE not negotiated"; return 1; }
+		prints true mifd_field "$SG" "$SSOCK" .mobike || { echo "MOBIKE not negotiated"; return 1; }
 	fi
 	ping_via eu1
 }
@@ -261,11 +248,11 @@ resp_removed() {
 	# sg1's last IPv4 address gone, its routes went with it: the inner
 	# route by sg2 (the tunnel's outer route is 10.1.1.0/24 by sg2).
 	ip -n "$SG" route replace "$(topo_eu_inner 1)/32" dev sg2
-	wait_for $BOUND is "$SG_B" eu_remote || {
+	wait_fine $BOUND prints "$SG_B" eu_remote || {
 		echo "EU ($EU_SIDE) still sees $(eu_remote)"; return 1; }
 	t1=$(date +%s%N)
 	MOVE_MS=$(( (t1 - t0) / 1000000 ))
-	wait_until 5 is "$SG_B" sg_local || { echo "SG ($SG_SIDE) uses $(sg_local)"; return 1; }
+	wait_until 5 prints "$SG_B" sg_local || { echo "SG ($SG_SIDE) uses $(sg_local)"; return 1; }
 	echo "EU ($EU_SIDE): $(eu_local) -> $(eu_remote); SG ($SG_SIDE): $(sg_local) -> $(sg_remote)"
 	# The same IKE SA: nothing set up again.
 	[ "$EU_SIDE" != mifd ] ||
@@ -293,7 +280,7 @@ resp_added() {
 	wait_until $BOUND eu_listed "$SG_C" "$lists0" || {
 		echo "EU ($EU_SIDE) has no list of SG's with $SG_C"; return 1; }
 	grep -q "our address list sent from $SG_A" "$SSOCK.log" || return 1
-	is "$SG_A" eu_remote && is "$SG_A" sg_local
+	prints "$SG_A" eu_remote && prints "$SG_A" sg_local
 }
 
 # eu1 <-> sg1 drops everything, its addresses kept: EU moves by probing.
@@ -302,12 +289,12 @@ path_broken() {
 	t0=$(date +%s%N)
 	tc -n "$EU" qdisc add dev eu1 root netem loss 100% || return 1
 	tc -n "$SG" qdisc add dev sg1 root netem loss 100% || return 1
-	wait_for $BOUND is "$EU_B" sg_remote || {
+	wait_fine $BOUND prints "$EU_B" sg_remote || {
 		echo "SG ($SG_SIDE) still sees $(sg_remote)"; return 1; }
 	t1=$(date +%s%N)
 	MOVE_MS=$(( (t1 - t0) / 1000000 ))
-	wait_until 5 is "$SG_B" eu_remote || { echo "EU sees $(eu_remote)"; return 1; }
-	is "$EU_B" eu_local || { echo "EU uses $(eu_local)"; return 1; }
+	wait_until 5 prints "$SG_B" eu_remote || { echo "EU sees $(eu_remote)"; return 1; }
+	prints "$EU_B" eu_local || { echo "EU uses $(eu_local)"; return 1; }
 	grep -q "probing" "$ESOCK.log"
 }
 
