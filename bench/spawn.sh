@@ -29,6 +29,7 @@ spawn true 20 /bin/true
 spawn "ip -V" 20 ip -V
 spawn "bash -c true" 10 bash -c true
 spawn "jq -n ." 10 jq -n .
+command -v gojq >/dev/null && spawn "gojq -n ." 10 gojq -n .
 ip netns add spawn &&
 	spawn "ip netns exec NS true" 10 ip netns exec spawn true
 ip netns del spawn 2>/dev/null

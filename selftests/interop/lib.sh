@@ -35,6 +35,17 @@
 MIFD=${MIFD:-$REPO_DIR/build/mifd}
 MIFCTL=${MIFCTL:-$REPO_DIR/build/mifctl}
 
+# The case files' jq is gojq where it is installed (tools/deps.sh installs
+# it): the same language, but a start costs a fifth of jq 1.6's in the
+# emulated guest (bench/spawn.sh), where jq took a fifth of the CPU of a
+# case file's processes (bench/procs.sh). Two differences the files rely
+# on: gojq prints an object's keys sorted (the files compare arrays, not
+# objects), and -e fails on no input at all, where jq 1.6 passes (so a
+# mifctl that answers nothing fails a check). JQ=jq runs jq 1.6 instead.
+if [ "${JQ:-gojq}" = gojq ] && command -v gojq >/dev/null; then
+	jq() { gojq "$@"; }
+fi
+
 declare -A mifd_pids=()		# SOCK -> pid
 # Made here, not in mifd_tmpdir: $(mifd_tmpdir) runs in a subshell.
 MIFD_TMP=$(mktemp -d /tmp/mif-interop.XXXXXX)
