@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="
-build-essential pkg-config bc bison flex cpio kmod xz-utils zstd
+build-essential pkg-config bc bison flex cpio kmod xz-utils zstd lz4
 libelf-dev libssl-dev dwarves rsync
 linux-image-amd64 linux-headers-amd64 linux-source-6.1
 qemu-system-x86 busybox-static
@@ -15,7 +15,7 @@ libgnutls28-dev nettle-dev libgmp-dev
 libcmocka-dev libinih-dev libjson-c-dev libsystemd-dev
 strongswan-charon strongswan-swanctl libcharon-extra-plugins
 libstrongswan-extra-plugins libstrongswan-standard-plugins strongswan-pki
-openssl jq python3-yaml
+openssl jq gojq python3-yaml
 tcpdump nftables
 clang libclang-rt-14-dev
 "
