@@ -101,7 +101,7 @@ xfrm_run() {
 	done >/dev/null 2>&1
 }
 
-xfrm_batch 60 | xfrm_run "$F"
+xfrm_batch 24 | xfrm_run "$F"
 check "some SAs to start from" sh -c '[ -n "$(ip -n "$0" xfrm state)" ]' "$F"
 
 stop=$(mktemp /tmp/mif-nlfuzz.XXXXXX)
