@@ -385,7 +385,7 @@ static int apply_conf(struct daemon *d, struct conf *nc, uint64_t now)
 	e->half_open_max_peer = nc->half_open_max_peer;
 	e->max_ike_sas_per_id = nc->max_ike_sas_per_id;
 	e->window_size = nc->window_size;
-	e->rekeys_in_flight_max = nc->rekeys_in_flight_max;
+	engine_set_rekeys_max(e, nc->rekeys_in_flight_max);
 	d->conf = nc;
 	log_set_level(nc->log_level);
 	if (old) {

@@ -12,7 +12,6 @@
 
 #include <gnutls/gnutls.h>
 
-#include "crypto/random.h"
 #include "engine/cfg.h"
 #include "engine/children.h"
 #include "engine/conn_index.h"
@@ -27,6 +26,7 @@
 #include "engine/mobike.h"
 #include "engine/nat.h"
 #include "engine/notify_table.h"
+#include "engine/rekey_queue.h"
 #include "engine/trap.h"
 #include "engine/window.h"
 
@@ -68,6 +68,7 @@ int engine_init(struct engine *e, struct backend *b,
 	e->cookie_threshold = ENGINE_COOKIE_THRESHOLD;
 	e->cookie_modp = true;
 	e->rekeys_in_flight_max = ENGINE_REKEYS_IN_FLIGHT_MAX;
+	e->rq_tail = &e->rq_head;
 	iface_table_init(&e->ifaces);
 	timer_heap_init(&e->timers);
 	ret = cookie_init(&e->cookies);
@@ -742,15 +743,17 @@ static uint64_t earliest(uint64_t a, uint64_t b)
 
 /*
  * The Child SAs' deadlines: hard expiry always, rekeying only when a
- * request could go out (idle, or room in the window beside others).
+ * request could go out (idle, or room in the window beside others) and
+ * the IKE SA does not wait for a place (rekeys).
  */
-static uint64_t children_deadline(const struct ikesa *sa, bool idle)
+static uint64_t children_deadline(const struct ikesa *sa, bool idle,
+				  bool rekeys)
 {
 	uint64_t d = 0;
 
 	for (const struct childsa *c = sa->children; c; c = c->next) {
 		d = earliest(d, c->expire_at);
-		if (idle && !c->replaced)
+		if (rekeys && !c->replaced)
 			d = earliest(d, c->rekey_at);
 		/* A Delete owed after a rekey: at once (create_child_sa.h). */
 		if (idle && c->delete_owed && !sa->replaced)
@@ -773,11 +776,16 @@ static bool rekey_room(const struct ikesa *sa)
 uint64_t engine_sa_deadline(const struct ikesa *sa)
 {
 	bool idle = rekey_room(sa);
+	/* Waiting for a place: no timer for its rekeys (rekey_queue.h). */
+	bool waits = sa->rq_state == REKEY_QUEUE_WAITING;
 	uint64_t d;
 
 	if (sa->state == IKESA_DEAD)
 		return 0;
-	d = earliest(sa->expire, children_deadline(sa, idle));
+	/* Woken from the queue: at once, to take the place kept for it. */
+	if (sa->rq_state == REKEY_QUEUE_WOKEN)
+		return 1;
+	d = earliest(sa->expire, children_deadline(sa, idle, idle && !waits));
 	d = earliest(d, fragment_deadline(sa));
 	d = earliest(d, nat_deadline(sa));
 	if (sa->req.active)
@@ -801,7 +809,7 @@ uint64_t engine_sa_deadline(const struct ikesa *sa)
 	/* Children not created yet, the window free again: at once. */
 	if (children_pending(sa))
 		d = earliest(d, 1);
-	return earliest(d, sa->rekey_at);
+	return waits ? d : earliest(d, sa->rekey_at);
 }
 
 /*
@@ -824,65 +832,24 @@ static void children_expire(struct ikesa *sa, uint64_t now)
 	}
 }
 
-/* Whether the timers may start one more rekey (rekeys_in_flight_max). */
-static bool rekey_admitted(const struct engine *e)
-{
-	return !e->rekeys_in_flight_max ||
-	       e->rekeys_in_flight < e->rekeys_in_flight_max;
-}
-
-/*
- * A rekey due at now that the bound holds back: when to look again, at
- * a random point 0.5 to 1.5 s on. At the default bound of 100 and a
- * peer that answers 100 rekeys a second, a place frees every 10 ms or
- * so: the thousands of SAs a storm puts off, each waking about once a
- * second at a point of its own, take them soon after (a place freed is
- * empty little), without waking all together for the few places free
- * nor spinning on them. Each rekey put off counts in rekeys_deferred.
- */
-static uint64_t rekey_wait(uint64_t now)
-{
-	uint32_t r = 0;
-
-	random_iv((uint8_t *)&r, sizeof(r));	/* else 0: still a delay */
-	return now + 500 + r % 1001;
-}
-
-/*
- * A Child SA's wait (rekey_wait()), never past its hard expiry: one that
- * finds no place before then expires as any other, at expire, where its
- * expiry runs before its rekey (engine_sa_tick()), rather than be
- * rekeyed in its last instant, the new SA coming after the old one has
- * gone.
- */
-static uint64_t child_wait(const struct childsa *c, uint64_t at)
-{
-	return c->expire_at && at > c->expire_at ? c->expire_at : at;
-}
-
 /*
  * Start rekeying the Child SAs that are due, in order, as many as the
  * peer's window takes (one at a time with a window of 1) and the
- * engine's bound admits; the others wait, all until the same point, so
- * that the IKE SA wakes once for them, not once each. True if one went
- * out.
+ * engine's bound admits; at the bound the IKE SA waits for a place, once
+ * for all its Child SAs due (rekey_queue.h). True if one went out.
  */
 static bool children_rekey(struct ikesa *sa, uint64_t now)
 {
 	struct engine *e = sa->engine;
-	uint64_t wait = 0;
 	bool sent = false;
 
 	for (struct childsa *c = sa->children; c && window_room(sa);
 	     c = c->next) {
 		if (c->replaced || !c->rekey_at || now < c->rekey_at)
 			continue;
-		if (!rekey_admitted(e)) {
-			if (!wait)
-				wait = rekey_wait(now);
-			c->rekey_at = child_wait(c, wait);
-			e->counts.rekeys_deferred++;
-			continue;
+		if (!rekey_queue_admit(sa)) {
+			rekey_queue_wait(sa);
+			break;
 		}
 		c->rekey_at = childsa_retry_at(c, now);
 		if (!engine_rekey_child(e, sa, c, now))
@@ -1036,13 +1003,12 @@ void engine_sa_tick(struct ikesa *sa, uint64_t now)
 			return;
 		}
 		/*
-		 * At the bound, later; the rest of the tick runs meanwhile.
-		 * An IKE SA has no hard expiry of its own (ike_sa.h): its
-		 * rekey waits as long as it must.
+		 * At the bound, in the queue; the rest of the tick runs
+		 * meanwhile. An IKE SA has no hard expiry of its own
+		 * (ike_sa.h): its rekey waits as long as it must.
 		 */
-		if (!rekey_admitted(sa->engine)) {
-			sa->rekey_at = rekey_wait(now);
-			sa->engine->counts.rekeys_deferred++;
+		if (!rekey_queue_admit(sa)) {
+			rekey_queue_wait(sa);
 		} else {
 			/* Until the new SA replaces this one, again later. */
 			sa->rekey_at = now +
@@ -1171,6 +1137,7 @@ uint64_t engine_tick(struct engine *e, uint64_t now)
 {
 	struct timer_node *t;
 	struct ikesa *sa;
+	bool woken;
 
 	/* A failover changes every IKE SA that had the address. */
 	if (e->n_failover_lost)
@@ -1190,7 +1157,11 @@ uint64_t engine_tick(struct engine *e, uint64_t now)
 		if (sa->state == IKESA_DEAD)
 			continue;
 		e->n_sa_ticks++;
+		woken = sa->rq_state == REKEY_QUEUE_WOKEN;
 		engine_sa_tick(sa, now);
+		/* Its turn is over; not a turn it got in this tick. */
+		if (woken)
+			rekey_queue_ticked(sa);
 	}
 	reap(e);
 	return engine_next_deadline(e);

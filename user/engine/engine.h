@@ -39,6 +39,8 @@
  *	sa_table.c		hash tables for the SA lookups
  *	timer_heap.c		the IKE SAs by their next deadline: the
  *				timers run only the SAs due
+ *	rekey_queue.c		the rekeys waiting for a place under
+ *				the bound, woken in turn
  *	cookie.c		COOKIEs and their secret
  *	fragment.c		IKE fragmentation (RFC 7383): negotiated
  *				in IKE_SA_INIT, messages split and put
@@ -293,8 +295,10 @@ struct engine {
 	 * after their timeout, IKE and Child SAs replaced by a rekey (either
 	 * peer's), and rekeys that crossed one of the peer's (§2.8.1, §2.8.2:
 	 * the peer's request for an SA we were rekeying ourselves); and
-	 * rekeys due that waited, rekeys_in_flight_max reached (each time
-	 * one is put off, so one SA may count several times).
+	 * times an IKE SA with a rekey due, its own or a Child SA's, went to
+	 * wait for a place, rekeys_in_flight_max reached (rekey_queue.h: it
+	 * counts once for all its rekeys due then, and again if it waits
+	 * again).
 	 */
 	struct engine_counts {
 		unsigned long retransmits;
@@ -305,12 +309,16 @@ struct engine {
 	/*
 	 * Admission of rekeys: our rekey requests in flight, of IKE and
 	 * Child SAs, on every IKE SA (request.h counts them), and the most
-	 * the timers start (0: no bound). At the bound a rekey that falls
-	 * due waits (engine.c, rekey_wait()); those by command
+	 * the timers start (0: no bound; engine_set_rekeys_max()). At the
+	 * bound a rekey that falls due waits in a queue of IKE SAs, rq_head
+	 * to *rq_tail, woken in turn as places free (rekey_queue.h), a place
+	 * kept for each of the rq_woken woken; those by command
 	 * (engine_rekey_ike(), engine_rekey_child()) go, and count. The
 	 * peer's rekeys, which its own window bounds, do not count.
 	 */
 	unsigned int rekeys_in_flight, rekeys_in_flight_max;
+	struct ikesa *rq_head, **rq_tail;
+	unsigned int rq_woken;
 	/*
 	 * Timers (timer_heap.h): the IKE SAs by their next deadline; those
 	 * touched since the heap was last read, to be re-filed (or, with
@@ -392,6 +400,11 @@ void engine_set_events(struct engine *e, const struct engine_events *ev);
 void engine_set_refusals(struct engine *e, const struct engine_refusals *r);
 /* Log lines from now on; NULL: none. */
 void engine_set_log(struct engine *e, const struct engine_log *log);
+/*
+ * The most rekeys of ours in flight that the timers start (0: no bound);
+ * those waiting go at once if the new bound has places for them.
+ */
+void engine_set_rekeys_max(struct engine *e, unsigned int max);
 /* Tear down every SA, uninstalling its Child SAs, and wipe secrets. */
 void engine_free(struct engine *e);
 /*

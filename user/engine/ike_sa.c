@@ -283,6 +283,7 @@ void ikesa_kill(struct ikesa *sa)
 	struct engine *e = sa->engine;
 
 	ikesa_touch(sa);
+	rekey_queue_leave(sa);
 	half_open_done(sa);
 	if (sa->state != IKESA_DEAD)
 		e->sa_gone++;
@@ -440,6 +441,7 @@ void ikesa_destroy(struct ikesa *sa)
 	sa_table_remove(&e->by_peer, &sa->by_peer);
 	sa_table_remove(&e->by_id, &sa->by_id);
 	conn_sas_unlink(e, sa);
+	rekey_queue_leave(sa);
 	ikesa_undead(sa);
 	ikesa_leave_established(sa);
 	e->sa_gone++;

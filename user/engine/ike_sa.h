@@ -22,6 +22,7 @@
 #include "engine/nat.h"
 #include "engine/peer_alt.h"
 #include "engine/proposal.h"
+#include "engine/rekey_queue.h"
 #include "engine/request.h"
 #include "ike/message.h"
 #include "ike/nonce.h"
@@ -98,6 +99,12 @@ struct ikesa {
 	struct timer_node timer;
 	struct ikesa *touched_next;
 	bool touched, mobike_plain;
+	/*
+	 * In the engine's queue of rekeys waiting for a place, after rq_pprev
+	 * (NULL: not in it), or woken from it (rekey_queue.h).
+	 */
+	struct ikesa *rq_next, **rq_pprev;
+	enum rekey_queue_state rq_state;
 	const struct conn *conn;
 	/* On conn's list of SAs (conn_sas.h); conn_stray: on the strays'. */
 	struct ikesa *conn_next, **conn_pprev;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "engine/ike_sa.h"
+#include "engine/rekey_queue.h"
 #include "engine/request.h"
 
 void request_count_rekey(struct ikesa *sa, struct request_state *st)
@@ -16,8 +17,9 @@ void request_count_rekey(struct ikesa *sa, struct request_state *st)
 }
 
 /*
- * st's rekey is over: its place is free. The flag makes it once, however
- * many ends the request meets (taken, then freed).
+ * st's rekey is over: its place is free, for the first rekey waiting
+ * (rekey_queue.h). The flag makes it once, however many ends the request
+ * meets (taken, then freed).
  */
 static void rekey_over(struct ikesa *sa, struct request_state *st)
 {
@@ -26,6 +28,7 @@ static void rekey_over(struct ikesa *sa, struct request_state *st)
 	st->rekey = false;
 	if (sa->engine->rekeys_in_flight)
 		sa->engine->rekeys_in_flight--;
+	rekey_queue_wake(sa->engine);
 }
 
 void request_set(struct ikesa *sa, struct request_state *st)

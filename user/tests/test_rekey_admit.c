@@ -3,13 +3,15 @@
  * The engine's bound on our rekeys in flight (struct engine's
  * rekeys_in_flight_max), with two engines in memory and a fake clock:
  * with many Child SAs of several IKE SAs due at once, no more rekeys go
- * than the bound, the others wait (an IKE SA's Child SAs until one
- * point) and all are rekeyed long before their hard expiry; an IKE SA's
- * rekey waits as a Child SA's does; a wait never goes past the Child
- * SA's hard expiry; and an IKE SA that goes, dropped or given up with
- * its rekeys in flight, gives their places back. After each step the
- * engine's count is checked against a walk of the requests in flight,
- * and it is 0 once all are done.
+ * than the bound, the others wait (their IKE SA in the queue once, with
+ * no timer of theirs, rekey_queue.h) and all are rekeyed long before
+ * their hard expiry; each place freed wakes the first in the queue, in
+ * turn; an IKE SA's rekey waits as a Child SA's does; a Child SA that
+ * waits past its hard expiry expires; and an IKE SA that goes, dropped
+ * or given up with its rekeys in flight, gives their places back. After
+ * each step the engine's count is checked against a walk of the
+ * requests in flight, and the queue against the SAs' states: with
+ * anyone in it, no place is free; both are empty once all are done.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -58,6 +60,36 @@ static unsigned int walk_rekeys(const struct engine *e)
 	return n;
 }
 
+/*
+ * e's queue: each SA in it waiting, in it once (the list ends where
+ * rq_tail says), the woken counted; with anyone waiting, every place
+ * in flight or kept for one woken. The number waiting.
+ */
+static unsigned int check_queue(const struct engine *e)
+{
+	unsigned int waiting = 0, in_list = 0, woken = 0;
+	struct ikesa *const *pp = &e->rq_head;
+
+	for (const struct ikesa *sa = e->sas; sa; sa = sa->next) {
+		waiting += sa->rq_state == REKEY_QUEUE_WAITING;
+		woken += sa->rq_state == REKEY_QUEUE_WOKEN;
+		if (sa->state == IKESA_DEAD)
+			assert_int_equal(sa->rq_state, REKEY_QUEUE_NONE);
+	}
+	for (; *pp; pp = &(*pp)->rq_next) {
+		assert_int_equal((*pp)->rq_state, REKEY_QUEUE_WAITING);
+		assert_ptr_equal((*pp)->rq_pprev, pp);
+		in_list++;
+	}
+	assert_ptr_equal(e->rq_tail, pp);
+	assert_int_equal(in_list, waiting);
+	assert_int_equal(e->rq_woken, woken);
+	if (waiting)
+		assert_true(e->rekeys_in_flight + e->rq_woken >=
+			    e->rekeys_in_flight_max);
+	return waiting;
+}
+
 /* e's count agrees with the walk, and is within its bound: the count. */
 static unsigned int check_count(const struct engine *e)
 {
@@ -66,6 +98,7 @@ static unsigned int check_count(const struct engine *e)
 	assert_int_equal(e->rekeys_in_flight, n);
 	if (e->rekeys_in_flight_max)
 		assert_true(n <= e->rekeys_in_flight_max);
+	check_queue(e);
 	return n;
 }
 
@@ -236,6 +269,8 @@ static void storm(unsigned int max, unsigned int want_most)
 			assert_int_equal(seen[t], 1);
 	}
 	assert_int_equal(w->e[0].rekeys_in_flight, 0);
+	assert_int_equal(check_queue(&w->e[0]), 0);
+	assert_int_equal(w->e[0].rq_woken, 0);
 	world_free(w);
 }
 
@@ -255,51 +290,113 @@ static void test_storm_unbounded(void **state)
 }
 
 /*
- * At the bound (3, of sixteen due), the Child SAs of an IKE SA that got
- * no place wait all until one point, 0.5 to 1.5 s on: the IKE SA wakes
- * once for them. Each one put off is counted.
+ * At the bound (3, of sixteen due, window 4): the first IKE SA to tick
+ * takes the three places and, its fourth Child SA due, waits; the three
+ * others wait after it, each counted once, with no timer for their
+ * rekeys (ticks later do not run them). The first place freed wakes the
+ * first in the queue, and only it: it takes the place at its next tick,
+ * the others still waiting in their order; and so on until every Child
+ * SA is rekeyed, the queue empty.
  */
-static void test_wait_together(void **state)
+static void test_queue_in_turn(void **state)
 {
 	struct test_kids k;
-	struct ikesa *sas[MAX_IKE];
+	struct ikesa *sas[MAX_IKE], *q[MAX_IKE];
 	struct world *w = world_new(&k, MAX_IKE, 3, sas);
+	struct engine *e = &w->e[0];
 	uint32_t old[MAX_IKE * N_KIDS];
-	uint64_t expire, at;
-	unsigned int idle = 0;
+	uint64_t expire, now = DUE;
+	unsigned int n = 0;
 
 	(void)state;
 	all_due(w, sas, MAX_IKE, old, &expire);
-	engine_tick(&w->e[0], DUE);
-	assert_int_equal(check_count(&w->e[0]), 3);
-	for (unsigned int i = 0; i < MAX_IKE; i++) {
-		if (test_in_flight(sas[i]))
-			continue;
-		idle++;
-		at = sas[i]->children->rekey_at;
-		assert_true(at >= DUE + 500 && at <= DUE + 1500);
-		for (struct childsa *c = sas[i]->children; c; c = c->next)
-			assert_int_equal(c->rekey_at, at);
+	engine_tick(e, now);
+	assert_int_equal(check_count(e), 3);
+	assert_int_equal(check_queue(e), MAX_IKE);
+	assert_int_equal(e->counts.rekeys_deferred, MAX_IKE);
+	for (struct ikesa *sa = e->rq_head; sa; sa = sa->rq_next) {
+		assert_int_equal(test_in_flight(sa), n ? 0 : 3);
+		if (n)
+			assert_true(engine_sa_deadline(sa) > now);
+		q[n++] = sa;
 	}
-	/* Three places: one IKE SA took them, three wait. */
-	assert_int_equal(idle, MAX_IKE - 1);
-	assert_int_equal(w->e[0].counts.rekeys_deferred,
-			 MAX_IKE * N_KIDS - 3);
+	assert_int_equal(n, MAX_IKE);
+	/* Held back, the answers: ticks meanwhile change nothing. */
+	engine_tick(e, now + 1);
+	assert_int_equal(check_queue(e), MAX_IKE);
+	assert_int_equal(e->counts.rekeys_deferred, MAX_IKE);
+	/* One answer: its place goes to q[0], which takes it. */
+	while (w->n && e->rekeys_in_flight == 3) {
+		struct dgram d = pop(w);
+
+		deliver(w, &d, now);
+		free(d.buf);
+		engine_tick(&w->e[1], now);
+	}
+	assert_int_equal(check_count(e), 2);
+	assert_int_equal(q[0]->rq_state, REKEY_QUEUE_WOKEN);
+	assert_ptr_equal(e->rq_head, q[1]);
+	assert_ptr_equal(q[1]->rq_next, q[2]);
+	assert_ptr_equal(q[2]->rq_next, q[3]);
+	assert_int_equal(engine_sa_deadline(q[0]), 1);
+	/* Its fourth goes; the others still wait, nothing freed. */
+	engine_tick(e, now);
+	assert_int_equal(check_count(e), 3);
+	assert_int_equal(q[0]->rq_state, REKEY_QUEUE_NONE);
+	assert_int_equal(check_queue(e), MAX_IKE - 1);
+	assert_ptr_equal(e->rq_head, q[1]);
+	/* The rest, in turn: every Child SA rekeyed, nothing waiting. */
+	old_spis = old;
+	n_old = MAX_IKE * N_KIDS;
+	run(w, &now, expire - 1, none_old);
+	assert_true(none_old(w));
+	assert_int_equal(e->counts.child_rekeys, MAX_IKE * N_KIDS);
+	assert_int_equal(check_queue(e), 0);
+	assert_int_equal(e->rq_woken, 0);
+	world_free(w);
+}
+
+/*
+ * The bound lifted (engine_set_rekeys_max(), as a reload does) while
+ * four IKE SAs wait at a bound of 1: all are woken at once, and their
+ * next ticks start every rekey due that their windows take.
+ */
+static void test_bound_lifted(void **state)
+{
+	struct test_kids k;
+	struct ikesa *sas[MAX_IKE];
+	struct world *w = world_new(&k, MAX_IKE, 1, sas);
+	struct engine *e = &w->e[0];
+	uint32_t old[MAX_IKE * N_KIDS];
+	uint64_t expire;
+
+	(void)state;
+	all_due(w, sas, MAX_IKE, old, &expire);
+	engine_tick(e, DUE);
+	assert_int_equal(check_count(e), 1);
+	assert_int_equal(check_queue(e), MAX_IKE);
+	engine_set_rekeys_max(e, 0);
+	assert_int_equal(check_queue(e), 0);
+	assert_int_equal(e->rq_woken, MAX_IKE);
+	engine_tick(e, DUE);
+	assert_int_equal(check_count(e), MAX_IKE * N_KIDS);
+	assert_int_equal(e->rq_woken, 0);
 	world_free(w);
 }
 
 /*
  * An IKE SA's rekey at the bound (1, a Child SA's rekey of another IKE
- * SA in flight): it waits 0.5 to 1.5 s, the rest of its tick running
- * meanwhile; the place freed, it goes when its time comes, holding the
- * place while in flight, and its successor takes over.
+ * SA in flight): it waits in the queue, its rekey time kept, the rest of
+ * its tick running meanwhile; the place freed, it is woken and goes at
+ * its next tick, holding the place while in flight, and its successor
+ * takes over.
  */
 static void test_ike_waits(void **state)
 {
 	struct test_kids k;
 	struct ikesa *sas[2];
 	struct world *w;
-	uint64_t now = DUE, at, spi;
+	uint64_t now = DUE, spi;
 	unsigned long ike_rekeys;
 
 	(void)state;
@@ -319,33 +416,32 @@ static void test_ike_waits(void **state)
 	assert_false(ike_rekey_in_flight(sas[1]));
 	assert_int_equal(check_count(&w->e[0]), 1);
 	assert_int_equal(w->e[0].counts.rekeys_deferred, 1);
-	at = sas[1]->rekey_at;
-	assert_true(at >= now + 500 && at <= now + 1500);
-	/* The Child SA's rekey done, the place is free: nothing else yet. */
-	run(w, &now, at - 1, NULL);
-	assert_int_equal(check_count(&w->e[0]), 0);
-	assert_true(now < at);
-	assert_int_equal(sas[1]->rekey_at, at);
+	assert_int_equal(sas[1]->rq_state, REKEY_QUEUE_WAITING);
+	assert_int_equal(sas[1]->rekey_at, now);
+	assert_true(engine_sa_deadline(sas[1]) > now);
 	ike_rekeys = w->e[0].counts.ike_rekeys;
 	spi = sas[1]->spi_i;
-	/* Its time: it goes, and takes the place. */
-	engine_tick(&w->e[0], at);
-	assert_true(ike_rekey_in_flight(sas[1]));
-	assert_int_equal(check_count(&w->e[0]), 1);
-	now = at;
+	/*
+	 * The Child SA's rekey answered, the place is free: sas[1] woken,
+	 * it goes at the next tick, and takes the place; its successor
+	 * replaces it, the old IKE SA deleted and freed.
+	 */
 	run(w, &now, now, NULL);
+	assert_int_equal(w->e[0].counts.child_rekeys, 1);
 	assert_int_equal(w->e[0].counts.ike_rekeys, ike_rekeys + 1);
-	/* The old IKE SA deleted, and freed. */
 	assert_null(engine_find_sa(&w->e[0], spi, true));
 	assert_int_equal(check_count(&w->e[0]), 0);
+	assert_int_equal(check_queue(&w->e[0]), 0);
 	assert_int_equal(w->e[0].counts.rekeys_deferred, 1);
 	world_free(w);
 }
 
 /*
- * A Child SA that falls due at the bound with its hard expiry less than
- * the wait away: it waits until the expiry, no later, and then expires
- * as any other, unrekeyed, without taking a place.
+ * A Child SA that falls due at the bound with its hard expiry 400 ms
+ * away: its IKE SA waits in the queue (the place is held by its other
+ * Child SA's rekey, its answer held back), and at the expiry the Child
+ * SA goes as any other, unrekeyed, without taking a place. The place
+ * freed, the IKE SA's turn finds nothing due and ends.
  */
 static void test_wait_stops_at_expiry(void **state)
 {
@@ -364,7 +460,7 @@ static void test_wait_stops_at_expiry(void **state)
 	ikesa_touch(sa);
 	engine_tick(&w->e[0], now);
 	assert_int_equal(check_count(&w->e[0]), 1);
-	/* c1 due, its expiry 400 ms on: below the shortest wait. */
+	/* c1 due, its expiry 400 ms on. */
 	now++;
 	c1->rekey_at = now;
 	c1->expire_at = now + 400;
@@ -372,7 +468,8 @@ static void test_wait_stops_at_expiry(void **state)
 	ikesa_touch(sa);
 	engine_tick(&w->e[0], now);
 	assert_int_equal(check_count(&w->e[0]), 1);
-	assert_int_equal(c1->rekey_at, c1->expire_at);
+	assert_int_equal(sa->rq_state, REKEY_QUEUE_WAITING);
+	assert_int_equal(engine_sa_deadline(sa) <= c1->expire_at, true);
 	/* The answer held back: at the expiry c1 goes, nothing rekeys it. */
 	engine_tick(&w->e[0], now + 400);
 	assert_null(ikesa_find_child(sa, spi, true));
@@ -381,6 +478,8 @@ static void test_wait_stops_at_expiry(void **state)
 	now += 400;
 	run(w, &now, now, NULL);
 	assert_int_equal(check_count(&w->e[0]), 0);
+	assert_int_equal(check_queue(&w->e[0]), 0);
+	assert_int_equal(sa->rq_state, REKEY_QUEUE_NONE);
 	assert_int_equal(w->e[0].counts.child_rekeys, 1);
 	world_free(w);
 }
@@ -440,7 +539,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_storm_bounded),
 		cmocka_unit_test(test_storm_unbounded),
-		cmocka_unit_test(test_wait_together),
+		cmocka_unit_test(test_queue_in_turn),
+		cmocka_unit_test(test_bound_lifted),
 		cmocka_unit_test(test_ike_waits),
 		cmocka_unit_test(test_wait_stops_at_expiry),
 		cmocka_unit_test(test_gone_gives_back),
