@@ -10,8 +10,9 @@
  * first in the queue: it is due at once, and the place is kept for it
  * until its tick, which starts its rekeys due (as many as the places and
  * its window take) and ends its turn; what it did not use wakes the next.
- * One it finds taken meanwhile (a rekey by command takes a place beyond
- * the bound) puts it back at the head, not the tail. An SA not woken
+ * A woken SA that finds its place taken meanwhile (by a rekey by
+ * command, or by the woken before it, which took more than one) goes
+ * back to the head of the queue, not the tail. An SA not woken
  * starts a rekey only with a place free that no one waits for. A Child
  * SA's hard expiry keeps its own timer: one that waits past it expires
  * unrekeyed, as it would without the bound.
