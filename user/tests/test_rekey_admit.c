@@ -469,7 +469,7 @@ static void test_wait_stops_at_expiry(void **state)
 	engine_tick(&w->e[0], now);
 	assert_int_equal(check_count(&w->e[0]), 1);
 	assert_int_equal(sa->rq_state, REKEY_QUEUE_WAITING);
-	assert_int_equal(engine_sa_deadline(sa) <= c1->expire_at, true);
+	assert_true(engine_sa_deadline(sa) <= c1->expire_at);
 	/* The answer held back: at the expiry c1 goes, nothing rekeys it. */
 	engine_tick(&w->e[0], now + 400);
 	assert_null(ikesa_find_child(sa, spi, true));
